@@ -1,0 +1,249 @@
+import type { ApplicationSpec, ResourceIgnoreDifferences } from './application.js';
+import type { ConfigMapKeyRef, KubeObject, LabelSelector, ObjectMeta, SecretRef } from './meta.js';
+
+/**
+ * argoproj.io/v1alpha1 ApplicationSet, field for field as Argo CD's CRD defines it, plus the
+ * rollout fields Regatta adds (marked "Regatta extension").
+ */
+
+export const APPLICATION_SET_KIND = 'ApplicationSet';
+
+export interface ApplicationSetTemplateMeta {
+  name?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+}
+
+export interface ApplicationSetTemplate {
+  metadata: ApplicationSetTemplateMeta;
+  spec: ApplicationSpec;
+}
+
+/** A generator's own `template`: any subset of the ApplicationSet template, merged over it. */
+export type GeneratorTemplate = {
+  metadata?: Partial<ApplicationSetTemplateMeta>;
+  spec?: Partial<ApplicationSpec>;
+};
+
+export interface ListGenerator {
+  elements?: unknown[];
+  elementsYaml?: string;
+  template?: GeneratorTemplate;
+}
+
+export interface ClusterGenerator {
+  selector?: LabelSelector;
+  template?: GeneratorTemplate;
+  values?: Record<string, string>;
+  flatList?: boolean;
+}
+
+export interface GitDirectoryGeneratorItem {
+  path: string;
+  exclude?: boolean;
+}
+
+export interface GitFileGeneratorItem {
+  path: string;
+  exclude?: boolean;
+}
+
+export interface GitGenerator {
+  repoURL: string;
+  directories?: GitDirectoryGeneratorItem[];
+  files?: GitFileGeneratorItem[];
+  revision: string;
+  requeueAfterSeconds?: number;
+  template?: GeneratorTemplate;
+  pathParamPrefix?: string;
+  values?: Record<string, string>;
+}
+
+export interface PullRequestGeneratorFilter {
+  branchMatch?: string;
+  targetBranchMatch?: string;
+  titleMatch?: string;
+}
+
+export interface PullRequestGeneratorGithub {
+  owner: string;
+  repo: string;
+  api?: string;
+  tokenRef?: SecretRef;
+  appSecretName?: string;
+  labels?: string[];
+}
+
+export interface PullRequestGeneratorGitea {
+  owner: string;
+  repo: string;
+  api: string;
+  tokenRef?: SecretRef;
+  insecure?: boolean;
+  labels?: string[];
+}
+
+export interface PullRequestGeneratorGitLab {
+  project: string;
+  api?: string;
+  tokenRef?: SecretRef;
+  labels?: string[];
+  pullRequestState?: string;
+  insecure?: boolean;
+  caRef?: ConfigMapKeyRef;
+}
+
+export interface PullRequestGenerator {
+  github?: PullRequestGeneratorGithub;
+  gitlab?: PullRequestGeneratorGitLab;
+  gitea?: PullRequestGeneratorGitea;
+  bitbucketServer?: Record<string, unknown>;
+  bitbucket?: Record<string, unknown>;
+  azuredevops?: Record<string, unknown>;
+  filters?: PullRequestGeneratorFilter[];
+  requeueAfterSeconds?: number;
+  template?: GeneratorTemplate;
+  values?: Record<string, string>;
+  continueOnRepoNotFoundError?: boolean;
+}
+
+/** A child of matrix/merge; its own matrix/merge is raw JSON in Argo CD's CRD (one nesting level). */
+export interface ApplicationSetNestedGenerator {
+  list?: ListGenerator;
+  clusters?: ClusterGenerator;
+  git?: GitGenerator;
+  scmProvider?: Record<string, unknown>;
+  clusterDecisionResource?: Record<string, unknown>;
+  pullRequest?: PullRequestGenerator;
+  matrix?: MatrixGenerator;
+  merge?: MergeGenerator;
+  plugin?: Record<string, unknown>;
+  placement?: PlacementGenerator;
+  selector?: LabelSelector;
+}
+
+export interface MatrixGenerator {
+  generators: ApplicationSetNestedGenerator[];
+  template?: GeneratorTemplate;
+}
+
+export interface MergeGenerator {
+  generators: ApplicationSetNestedGenerator[];
+  mergeKeys: string[];
+  template?: GeneratorTemplate;
+}
+
+/** Regatta extension: for each item, the K clusters chosen by bounded-load hashing of a rendered key. */
+export interface PlacementGenerator {
+  items: ApplicationSetNestedGenerator;
+  clusters?: { selector?: LabelSelector };
+  replicas?: number;
+  key?: string;
+  template?: GeneratorTemplate;
+}
+
+export type ApplicationSetGenerator = ApplicationSetNestedGenerator;
+
+export type ApplicationsSyncPolicy = 'create-only' | 'create-update' | 'create-delete' | 'sync';
+
+export interface ApplicationSetSyncPolicy {
+  preserveResourcesOnDeletion?: boolean;
+  applicationsSync?: ApplicationsSyncPolicy;
+}
+
+export interface ApplicationMatchExpression {
+  key?: string;
+  operator?: string;
+  values?: string[];
+}
+
+export interface ApplicationSetRolloutStep {
+  matchExpressions?: ApplicationMatchExpression[];
+  maxUpdate?: number | string;
+  /** Regatta extension: bake time after the step is healthy before the next step starts. */
+  minHealthySeconds?: number;
+  /** Regatta extension: how long the step may take before its unhealthy Applications count as failed. */
+  progressDeadlineSeconds?: number;
+  /** Regatta extension: failures tolerated before onFailure applies. */
+  maxFailures?: number;
+  /** Regatta extension. */
+  onFailure?: 'halt' | 'rollback';
+}
+
+export interface ApplicationSetStrategy {
+  type?: 'AllAtOnce' | 'RollingSync' | string;
+  rollingSync?: { steps?: ApplicationSetRolloutStep[] };
+  deletionOrder?: 'AllAtOnce' | 'Reverse' | string;
+}
+
+export interface ApplicationSetResourceIgnoreDifferences {
+  name?: string;
+  jsonPointers?: string[];
+  jqPathExpressions?: string[];
+}
+
+export interface ApplicationPreservedFields {
+  annotations?: string[];
+  labels?: string[];
+}
+
+export interface ApplicationSetSpec {
+  goTemplate?: boolean;
+  generators: ApplicationSetGenerator[];
+  template: ApplicationSetTemplate;
+  syncPolicy?: ApplicationSetSyncPolicy;
+  strategy?: ApplicationSetStrategy;
+  preservedFields?: ApplicationPreservedFields;
+  goTemplateOptions?: string[];
+  applyNestedSelectors?: boolean;
+  ignoreApplicationDifferences?: ApplicationSetResourceIgnoreDifferences[];
+  templatePatch?: string;
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface ApplicationSetCondition {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  lastTransitionTime?: string;
+}
+
+export interface ApplicationSetApplicationStatus {
+  application: string;
+  status: 'Waiting' | 'Pending' | 'Progressing' | 'Healthy' | string;
+  step: string;
+  message: string;
+  lastTransitionTime?: string;
+  targetRevisions?: string[];
+}
+
+export interface ApplicationSetResourceStatus {
+  group?: string;
+  version?: string;
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  status?: string;
+  health?: { status?: string; message?: string };
+}
+
+export interface ApplicationSetStatus {
+  conditions?: ApplicationSetCondition[];
+  applicationStatus?: ApplicationSetApplicationStatus[];
+  resources?: ApplicationSetResourceStatus[];
+  resourcesCount?: number;
+}
+
+export interface ApplicationSet extends KubeObject {
+  apiVersion: string;
+  kind: typeof APPLICATION_SET_KIND;
+  metadata: ObjectMeta & { name: string };
+  spec: ApplicationSetSpec;
+  status?: ApplicationSetStatus;
+}
+
+export type { ResourceIgnoreDifferences };

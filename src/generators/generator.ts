@@ -1,0 +1,86 @@
+import type { ApplicationSet, PullRequestGenerator } from '../api/application-set.js';
+
+/**
+ * One parameter set: what one rendering of the template sees. In fasttemplate mode generators
+ * return flat string values under dotted keys; in goTemplate mode they return nested values.
+ */
+export type ParamSet = Record<string, unknown>;
+
+/** A cluster as the Cluster generator sees it (from a cluster Secret, or the default in-cluster entry). */
+export interface RegisteredCluster {
+  name: string;
+  server: string;
+  project?: string;
+  /** The Secret's labels and annotations (empty for the implicit in-cluster cluster). */
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Namespace/name of the Secret that registers it; absent for the implicit in-cluster cluster. */
+  secret?: { namespace: string; name: string };
+  shard?: number;
+}
+
+export interface ClusterSource {
+  /** Registered clusters in the order Argo CD lists them (Secrets by name; in-cluster last when implicit). */
+  list(): Promise<RegisteredCluster[]>;
+}
+
+export interface RepositoryReader {
+  /** Directories (paths relative to the repository root) at a revision. */
+  getDirectories(repoURL: string, revision: string): Promise<string[]>;
+  /** Files whose paths match a glob, with their contents, at a revision. */
+  getFiles(repoURL: string, revision: string, pattern: string): Promise<Map<string, Buffer>>;
+}
+
+export interface PullRequest {
+  number: number;
+  title: string;
+  branch: string;
+  targetBranch: string;
+  headSha: string;
+  labels: string[];
+  author: string;
+}
+
+export interface PullRequestService {
+  /** All open pull requests the spec names, every page read; throws rather than return a partial list. */
+  list(spec: PullRequestGenerator, appSet: ApplicationSet): Promise<PullRequest[]>;
+}
+
+export interface SecretReader {
+  /** The decoded value of one key of a Secret; throws naming the Secret and key when absent. */
+  getSecretValue(namespace: string, name: string, key: string): Promise<string>;
+}
+
+/** What a generator may reach: everything outside the ApplicationSet comes through here. */
+export interface GeneratorContext {
+  clusters: ClusterSource;
+  repositories: RepositoryReader;
+  pullRequests: PullRequestService;
+  secrets: SecretReader;
+}
+
+/** Argo CD's default requeue for generators that poll (Git, SCM). */
+export const DEFAULT_REQUEUE_AFTER_SECONDS = 180;
+
+/**
+ * One generator kind behind one small interface, as Argo CD's generators are. Matrix and Merge
+ * compose others through the same interface.
+ */
+export interface Generator<Spec = unknown> {
+  /** The key naming this generator in `spec.generators[]` (`list`, `clusters`, `git`, …). */
+  readonly kind: string;
+  generateParams(spec: Spec, appSet: ApplicationSet, context: GeneratorContext): Promise<ParamSet[]>;
+  /** Seconds until the ApplicationSet should be generated again; undefined when it need not be. */
+  requeueAfterSeconds(spec: Spec): number | undefined;
+}
+
+/** A generation failure; `field` is the path inside the generator spec that was wrong, when known. */
+export class GeneratorError extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'GeneratorError';
+  }
+}

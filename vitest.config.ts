@@ -1,0 +1,16 @@
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  // swc keeps legacy decorators and design:paramtypes, which Nest's DI needs.
+  plugins: [swc.vite({ module: { type: 'es6' } })],
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    reporters: ['default', './test/support/summary-reporter.ts'],
+    // Under vitest, ioredis's named export is undefined unless it is loaded by Node itself.
+    server: { deps: { external: ['ioredis'] } },
+  },
+});
