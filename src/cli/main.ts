@@ -1,6 +1,7 @@
 import type { CliCommand, CliIO } from './command.js';
+import { generateCommand } from './generate-command.js';
 
-const commands: CliCommand[] = [];
+const commands: CliCommand[] = [generateCommand];
 
 function usage(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

@@ -1,0 +1,126 @@
+import { APPLICATION_API_VERSION, APPLICATION_KIND, RESOURCES_FINALIZER, type Application } from '../api/application.js';
+import type { ApplicationSet, ApplicationSetTemplate } from '../api/application-set.js';
+import type { GeneratorContext, ParamSet } from '../generators/generator.js';
+import type { GeneratorRegistry } from '../generators/registry.js';
+import { locate, renderOptionsOf, transformGenerator } from '../generators/transform.js';
+import { RenderError, render, renderString } from '../templating/render.js';
+import { applyTemplatePatch } from '../templating/template-patch.js';
+
+/** Argo CD's reasons for a failed generation, as they appear on the ErrorOccurred condition. */
+export type GenerationFailureReason =
+  | 'ApplicationGenerationFromParamsError'
+  | 'RenderTemplateParamsError'
+  | 'ApplicationValidationError';
+
+export interface GenerationFailure {
+  reason: GenerationFailureReason;
+  message: string;
+  /** Path in the ApplicationSet of what was wrong, e.g. `spec.generators[1].matrix.generators[0].list.elements[2].env`. */
+  field?: string;
+}
+
+export interface GeneratedApplication {
+  application: Application;
+  /** The parameter set the Application was rendered from. */
+  params: ParamSet;
+}
+
+export interface GenerationResult {
+  generated: GeneratedApplication[];
+  /** The first failure; when set, `generated` is incomplete and must not drive deletions. */
+  failure?: GenerationFailure;
+  /** The soonest any generator asks to be run again, in seconds. */
+  requeueAfterSeconds?: number;
+}
+
+/**
+ * ApplicationSet → desired Applications, as Argo CD's GenerateApplications followed by its
+ * validation of generated names. Pure apart from what the context reaches.
+ */
+export async function generateApplications(appSet: ApplicationSet, registry: GeneratorRegistry, context: GeneratorContext): Promise<GenerationResult> {
+  const generated: GeneratedApplication[] = [];
+  const options = renderOptionsOf(appSet);
+  const result: GenerationResult = { generated, requeueAfterSeconds: requeueAfter(appSet, registry) };
+  const fail = (failure: GenerationFailure): GenerationResult => ({ ...result, failure });
+
+  for (const [index, entry] of (appSet.spec.generators ?? []).entries()) {
+    const field = `spec.generators[${index}]`;
+    let transformed;
+    try {
+      transformed = await transformGenerator(entry, appSet.spec.template, appSet, registry, context, {}, field);
+    } catch (error) {
+      const located = locate(error, field);
+      return fail({ reason: 'ApplicationGenerationFromParamsError', message: located.message, field: located.field });
+    }
+    for (const { params: paramSets, template } of transformed) {
+      for (const params of paramSets) {
+        try {
+          let application = render(templateApplication(template), params, options);
+          if (Object.keys(params).length) addDefaultFinalizer(application, appSet);
+          if (appSet.spec.templatePatch != null) {
+            const patch = renderString(appSet.spec.templatePatch, params, options, 'templatePatch');
+            application = applyTemplatePatch(application, patch);
+          }
+          const { name, namespace: _ignored, ...rest } = application.metadata;
+          // Always the ApplicationSet's namespace: Argo CD's boundary for ApplicationSets in any namespace.
+          application.metadata = { name, namespace: appSet.metadata.namespace, ...rest };
+          generated.push({ application, params });
+        } catch (error) {
+          const inTemplate = error instanceof RenderError && error.field !== 'templatePatch';
+          const where = inTemplate ? `spec.template.${error.field}` : 'spec.templatePatch';
+          return fail({ reason: 'RenderTemplateParamsError', message: (error as Error).message, field: where });
+        }
+      }
+    }
+  }
+
+  const names = new Set<string>();
+  for (const { application } of generated) {
+    const name = application.metadata.name;
+    if (!name) {
+      return fail({
+        reason: 'ApplicationValidationError',
+        message: `ApplicationSet ${appSet.metadata.name} contains an application with no name; a name must be set in the template's metadata.name or via a templatePatch (generateName is not supported)`,
+        field: 'spec.template.metadata.name',
+      });
+    }
+    if (names.has(name)) {
+      return fail({
+        reason: 'ApplicationValidationError',
+        message: `ApplicationSet ${appSet.metadata.name} contains applications with duplicate name: ${name}`,
+        field: 'spec.template.metadata.name',
+      });
+    }
+    names.add(name);
+  }
+  return result;
+}
+
+function templateApplication(template: ApplicationSetTemplate): Application {
+  const { name, namespace, labels, annotations, finalizers } = template.metadata ?? {};
+  const metadata: Application['metadata'] = { name: name ?? '' };
+  if (namespace) metadata.namespace = namespace;
+  if (labels && Object.keys(labels).length) metadata.labels = labels;
+  if (annotations && Object.keys(annotations).length) metadata.annotations = annotations;
+  if (finalizers?.length) metadata.finalizers = finalizers;
+  return { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, metadata, spec: template.spec };
+}
+
+/** Argo CD adds its cascade-delete finalizer unless the template sets finalizers or resources are preserved. */
+function addDefaultFinalizer(application: Application, appSet: ApplicationSet): void {
+  if (appSet.spec.syncPolicy?.preserveResourcesOnDeletion) return;
+  if (application.metadata.finalizers?.length) return;
+  application.metadata.finalizers = [RESOURCES_FINALIZER];
+}
+
+function requeueAfter(appSet: ApplicationSet, registry: GeneratorRegistry): number | undefined {
+  let soonest: number | undefined;
+  for (const entry of appSet.spec.generators ?? []) {
+    for (const [kind, spec] of Object.entries(entry)) {
+      if (kind === 'selector' || spec == null) continue;
+      const seconds = registry.get(kind)?.requeueAfterSeconds(spec);
+      if (seconds !== undefined && (soonest === undefined || seconds < soonest)) soonest = seconds;
+    }
+  }
+  return soonest;
+}

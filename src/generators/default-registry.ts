@@ -1,0 +1,25 @@
+import type { Generator } from './generator.js';
+import { ListGeneratorImpl } from './list-generator.js';
+import { MatrixGeneratorImpl } from './matrix-generator.js';
+import { MergeGeneratorImpl } from './merge-generator.js';
+import { GeneratorRegistry } from './registry.js';
+
+/** Generators that produce parameters themselves (children of matrix/merge at any level). */
+function terminalGenerators(): Generator<any>[] {
+  return [new ListGeneratorImpl()];
+}
+
+/**
+ * The registry an ApplicationSet's `generators[]` is run against. As in Argo CD, matrix and merge
+ * may contain one more level of matrix/merge, whose children must be terminal generators.
+ */
+export function createDefaultRegistry(): GeneratorRegistry {
+  const withTerminals = () => {
+    const registry = new GeneratorRegistry();
+    for (const generator of terminalGenerators()) registry.register(generator);
+    return registry;
+  };
+  const terminal = withTerminals();
+  const nested = withTerminals().register(new MatrixGeneratorImpl(terminal)).register(new MergeGeneratorImpl(terminal));
+  return withTerminals().register(new MatrixGeneratorImpl(nested)).register(new MergeGeneratorImpl(nested));
+}

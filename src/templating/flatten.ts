@@ -1,0 +1,47 @@
+/**
+ * Flattens nested parameters to dotted keys with string values, as Argo CD does before matching
+ * a generator's post-selector: maps and lists are walked (`a.b`, `list.0`), leaves are printed
+ * the way Go's `%v` prints JSON values.
+ */
+export function flattenForSelector(params: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (value: unknown, prefix: string): void => {
+    if (Array.isArray(value)) {
+      if (value.length === 0 && prefix) out[prefix] = '[]';
+      value.forEach((item, i) => walk(item, prefix ? `${prefix}.${i}` : String(i)));
+    } else if (isPlainObject(value)) {
+      const keys = Object.keys(value);
+      if (keys.length === 0 && prefix) out[prefix] = 'map[]';
+      for (const key of keys) walk(value[key], prefix ? `${prefix}.${key}` : key);
+    } else {
+      out[prefix] = formatGoValue(value);
+    }
+  };
+  walk(params, '');
+  return out;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}
+
+/** Go's `%v` for a JSON-decoded scalar (numbers are float64 there: 1e+06, not 1000000). */
+export function formatGoValue(value: unknown): string {
+  if (value === null || value === undefined) return '<nil>';
+  if (typeof value === 'number') return formatGoFloat(value);
+  return String(value);
+}
+
+/** strconv.FormatFloat(f, 'g', -1, 64), which `%v` uses: exponent form from 1e+06 up and below 1e-04. */
+export function formatGoFloat(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
+  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  const [mantissa, exp] = value.toExponential().split('e');
+  const exponent = Number(exp);
+  if (exponent < -4 || exponent >= 6) {
+    const magnitude = Math.abs(exponent);
+    return `${mantissa}e${exponent < 0 ? '-' : '+'}${magnitude < 10 ? '0' : ''}${magnitude}`;
+  }
+  return String(value);
+}

@@ -1,0 +1,145 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { regatta } from '../support/cli.js';
+
+let dir: string;
+
+const guestbook = `
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: guestbook, namespace: argocd}
+spec:
+  generators:
+  - list:
+      elements:
+      - {cluster: engineering-dev, url: https://1.2.3.4}
+      - {cluster: engineering-prod, url: https://2.4.6.8}
+  template:
+    metadata: {name: '{{cluster}}-guestbook'}
+    spec:
+      project: default
+      source: {repoURL: https://github.com/argoproj/argo-cd.git, targetRevision: HEAD, path: 'guestbook/{{cluster}}'}
+      destination: {server: '{{url}}', namespace: guestbook}
+`;
+
+const goTemplated = `
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: typed}
+spec:
+  goTemplate: true
+  generators:
+  - list: {elements: [{name: web, replicas: 2}]}
+  template:
+    metadata: {name: '{{.name}}'}
+    spec: {project: default, destination: {server: https://kubernetes.default.svc, namespace: '{{.name}}'}}
+`;
+
+const broken = `
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: broken}
+spec:
+  generators:
+  - list: {elements: [{cluster: a}]}
+  - list: {elements: [{cluster: [not, a, string]}]}
+  template:
+    metadata: {name: '{{cluster}}'}
+    spec: {project: default, destination: {server: https://kubernetes.default.svc}}
+`;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'regatta-generate-'));
+  await writeFile(join(dir, 'guestbook.yaml'), guestbook);
+  await mkdir(join(dir, 'nested', 'deeper'), { recursive: true });
+  await writeFile(join(dir, 'nested', 'deeper', 'typed.yml'), goTemplated);
+  await writeFile(join(dir, 'nested', 'notes.txt'), 'not a manifest');
+  await writeFile(join(dir, 'broken.yaml'), broken);
+  await writeFile(join(dir, 'invalid.yaml'), 'kind: ApplicationSet\nmetadata: {name: invalid}\nspec: {generators: {}, goTemplate: "yes please"}\n');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('regatta generate', () => {
+  it('prints the generated Applications as a multi-document YAML stream', async () => {
+    const run = await regatta('generate', '-f', join(dir, 'guestbook.yaml'));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    const docs = YAML.parseAllDocuments(run.stdout).map((d) => d.toJS());
+    expect(docs.map((d) => d.metadata.name)).toEqual(['engineering-dev-guestbook', 'engineering-prod-guestbook']);
+    expect(docs[1]).toEqual({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'engineering-prod-guestbook', namespace: 'argocd', finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+      spec: {
+        project: 'default',
+        source: { repoURL: 'https://github.com/argoproj/argo-cd.git', targetRevision: 'HEAD', path: 'guestbook/engineering-prod' },
+        destination: { server: 'https://2.4.6.8', namespace: 'guestbook' },
+      },
+    });
+  });
+
+  it('prints a JSON array with -o json, reading several -f inputs in order', async () => {
+    const run = await regatta('generate', '-f', join(dir, 'guestbook.yaml'), '-f', join(dir, 'nested'), '-o', 'json');
+    expect(run.code).toBe(0);
+    const apps = JSON.parse(run.stdout);
+    expect(apps.map((a: { metadata: { name: string; namespace: string } }) => `${a.metadata.namespace}/${a.metadata.name}`)).toEqual([
+      'argocd/engineering-dev-guestbook',
+      'argocd/engineering-prod-guestbook',
+      'argocd/web',
+    ]);
+  });
+
+  it('prints what each template sees with --params: flat in fasttemplate mode, nested in goTemplate mode', async () => {
+    const run = await regatta('generate', '-f', join(dir, 'guestbook.yaml'), '-f', join(dir, 'nested'), '--params', '-o', 'json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([
+      {
+        applicationSet: 'guestbook',
+        params: [
+          { cluster: 'engineering-dev', url: 'https://1.2.3.4' },
+          { cluster: 'engineering-prod', url: 'https://2.4.6.8' },
+        ],
+      },
+      { applicationSet: 'typed', params: [{ name: 'web', replicas: 2 }] },
+    ]);
+  });
+
+  it('exits 1 naming the file, ApplicationSet, generator and field, and still prints the others', async () => {
+    const run = await regatta('generate', '-f', dir, '-o', 'json');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${join(dir, 'broken.yaml')}: ApplicationSet broken: spec.generators[1].list.elements[0].cluster: error parsing value as string`);
+    expect(run.stderr).toContain(`${join(dir, 'invalid.yaml')}: ApplicationSet invalid: spec.generators: Invalid value: "object": spec.generators in body must be of type array`);
+    expect(run.stderr).toContain('spec.goTemplate: Invalid value: "string": spec.goTemplate in body must be of type boolean');
+    expect(run.stderr).toContain('spec.template: Required value');
+    const names = JSON.parse(run.stdout).map((a: { metadata: { name: string } }) => a.metadata.name);
+    expect(names).toEqual(['engineering-dev-guestbook', 'engineering-prod-guestbook', 'web']);
+  });
+
+  it('exits 2 on usage errors', async () => {
+    expect((await regatta('generate')).code).toBe(2);
+    expect((await regatta('generate', '-f', join(dir, 'guestbook.yaml'), '-o', 'xml')).code).toBe(2);
+    expect((await regatta('generate', '--bogus')).code).toBe(2);
+    const missing = await regatta('generate', '-f', join(dir, 'does-not-exist.yaml'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('does-not-exist.yaml: no such file or directory');
+    expect((await regatta('no-such-command')).code).toBe(2);
+  });
+
+  it('exits 1 with the file named when a file is not valid YAML', async () => {
+    const bad = join(dir, '..', `${Date.now()}-bad.yaml`);
+    await writeFile(bad, 'kind: [unclosed');
+    try {
+      const run = await regatta('generate', '-f', bad);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`${bad}: cannot parse`);
+    } finally {
+      await rm(bad);
+    }
+  });
+});

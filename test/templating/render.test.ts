@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { render, renderString, RenderError } from '../../src/templating/render.js';
+
+const template = {
+  metadata: {
+    name: '{{cluster}}-guestbook',
+    labels: { 'env-{{env}}': '{{env}}', fixed: 'yes' },
+    annotations: { 'note/{{cluster}}': 'for {{ cluster }}' },
+  },
+  spec: {
+    project: 'default',
+    source: {
+      repoURL: 'https://github.com/argoproj/argo-cd.git',
+      path: 'apps/{{cluster}}',
+      helm: { valuesObject: { replicas: 2, image: { tag: '{{tag}}' }, hosts: ['{{cluster}}.example.com', 'static'] } },
+    },
+    destination: { server: '{{url}}', namespace: 'guestbook' },
+    syncPolicy: { automated: { prune: true } },
+  },
+};
+
+describe('render: a whole Application template', () => {
+  const params = { cluster: 'dev', env: 'staging', url: 'https://1.2.3.4', tag: 'v1' };
+
+  it('renders every string at any depth, and map keys, in fasttemplate mode', () => {
+    const out = render(template, params, {});
+    expect(out.metadata).toEqual({
+      name: 'dev-guestbook',
+      labels: { 'env-staging': 'staging', fixed: 'yes' },
+      annotations: { 'note/dev': 'for dev' },
+    });
+    expect(out.spec.source.path).toBe('apps/dev');
+    expect(out.spec.source.helm.valuesObject).toEqual({ replicas: 2, image: { tag: 'v1' }, hosts: ['dev.example.com', 'static'] });
+    expect(out.spec.destination.server).toBe('https://1.2.3.4');
+    expect(out.spec.syncPolicy.automated.prune).toBe(true);
+  });
+
+  it('leaves the template untouched when there are no parameters', () => {
+    expect(render(template, {}, {})).toBe(template);
+  });
+
+  it('does not modify the template it is given', () => {
+    const before = structuredClone(template);
+    render(template, params, {});
+    expect(template).toEqual(before);
+  });
+
+  it('reports which field failed', () => {
+    let caught: unknown;
+    try {
+      render({ spec: { source: { path: 'x/{{open' } } }, { a: 'b' }, {});
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(RenderError);
+    expect((caught as RenderError).field).toBe('spec.source.path');
+  });
+});
+
+describe('renderString in goTemplate mode', () => {
+  it('executes Go templates with the parameters', () => {
+    expect(renderString('{{ .path.basename }}-{{ .n }}', { path: { basename: 'app' }, n: 3 }, { goTemplate: true })).toBe('app-3');
+  });
+
+  it('prints <no value> for a missing key by default, as Go does', () => {
+    expect(renderString('{{ .missing }}', { a: 'b' }, { goTemplate: true })).toBe('<no value>');
+  });
+
+  it('fails with missingkey=error, wrapping Go\'s error as Argo CD does', () => {
+    expect(() => renderString('{{ .cluster }}', { a: 'b' }, { goTemplate: true, goTemplateOptions: ['missingkey=error'] }, 'spec.destination.server')).toThrow(
+      /^failed to execute go template \{\{ \.cluster \}\}: template: spec\.destination\.server:1:3: executing "spec\.destination\.server" at <\.cluster>: map has no entry for key "cluster"$/,
+    );
+  });
+
+  it('reports parse errors as Argo CD does', () => {
+    expect(() => renderString('{{ if }}', { a: 'b' }, { goTemplate: true })).toThrow(/^failed to parse template \{\{ if \}\}: template: base:1: missing value for if$/);
+  });
+
+  it('keeps strings without actions as they are', () => {
+    expect(renderString('plain', { a: 'b' }, { goTemplate: true })).toBe('plain');
+  });
+});
