@@ -1,4 +1,40 @@
-import { Module } from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { AppConfig } from './app-config.js';
+import { AppSetModule } from './appset/appset.module.js';
+import type { GeneratorContext } from './generators/generator.js';
+import type { KubeConfig } from './kube/kube-config.js';
+import type { Logger } from './observability/logger.js';
+import { ControllerMetrics } from './observability/metrics.js';
+import { ObservabilityController } from './observability/observability.controller.js';
+import { APP_CONFIG, GENERATOR_CONTEXT, KUBE_CONFIG, LOGGER } from './tokens.js';
+
+export interface AppDependencies {
+  config: AppConfig;
+  kubeConfig: KubeConfig;
+  context: GeneratorContext;
+  logger: Logger;
+  metrics?: ControllerMetrics;
+}
+
+/** Everything the controller process needs is decided before Nest starts, so tests can build it with their own parts. */
+@Global()
+@Module({})
+class CoreModule {
+  static with(deps: AppDependencies): DynamicModule {
+    const providers = [
+      { provide: APP_CONFIG, useValue: deps.config },
+      { provide: KUBE_CONFIG, useValue: deps.kubeConfig },
+      { provide: GENERATOR_CONTEXT, useValue: deps.context },
+      { provide: LOGGER, useValue: deps.logger },
+      { provide: ControllerMetrics, useValue: deps.metrics ?? new ControllerMetrics({ processMetrics: true }) },
+    ];
+    return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
+  }
+}
 
 @Module({})
-export class AppModule {}
+export class AppModule {
+  static forRoot(deps: AppDependencies): DynamicModule {
+    return { module: AppModule, imports: [CoreModule.with(deps), AppSetModule], controllers: [ObservabilityController] };
+  }
+}

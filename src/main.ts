@@ -1,6 +1,26 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadAppConfig } from './app-config.js';
 import { AppModule } from './app.module.js';
+import { createControllerContext } from './appset/controller-context.js';
+import { currentNamespace, loadKubeConfig } from './kube/kube-config.js';
+import { createLogger } from './observability/logger.js';
 
-const app = await NestFactory.create(AppModule);
-await app.listen(Number(process.env.PORT ?? 8080));
+const logger = createLogger('regatta');
+try {
+  const bootstrapConfig = loadAppConfig(process.argv.slice(2), process.env);
+  const kubeConfig = loadKubeConfig({ kubeconfig: bootstrapConfig.kubeconfig, context: bootstrapConfig.context });
+  const config = loadAppConfig(process.argv.slice(2), process.env, currentNamespace(kubeConfig) ?? 'argocd');
+  const context = await createControllerContext(kubeConfig, config, logger);
+  const app = await NestFactory.create(AppModule.forRoot({ config, kubeConfig, context: context.context, logger }), { rawBody: true, logger: false });
+  app.enableShutdownHooks();
+  await app.listen(config.port, '0.0.0.0');
+  logger.info('listening', { port: config.port, namespace: config.namespace });
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`regatta: ${error.message}\n`);
+    process.exit(2);
+  }
+  logger.error('start-up failed', { error: (error as Error).message });
+  process.exit(1);
+}

@@ -1,0 +1,96 @@
+import type { ApplicationsSyncPolicy } from './api/application-set.js';
+import { parseFlags, type FlagSpec } from './cli/argv.js';
+
+/**
+ * The controller's configuration, from flags and environment variables. Where Argo CD's
+ * ApplicationSet controller has a setting, Regatta accepts the same flag and variable.
+ */
+export interface AppConfig {
+  kubeconfig?: string;
+  context?: string;
+  /** Argo CD's own namespace: cluster Secrets and argocd-cm live here. */
+  namespace: string;
+  applicationSetNamespaces: string[];
+  policy: ApplicationsSyncPolicy;
+  allowPolicyOverride: boolean;
+  concurrency: number;
+  maxDeleteRatio?: number;
+  preservedAnnotations: string[];
+  preservedLabels: string[];
+  port: number;
+  webhookSecrets: { github?: string; gitlab?: string; gitea?: string; bitbucket?: string };
+}
+
+export class ConfigError extends Error {}
+
+interface Setting {
+  flag: string;
+  env?: string;
+  kind: FlagSpec['kind'];
+}
+
+const SETTINGS = {
+  kubeconfig: { flag: 'kubeconfig', env: 'KUBECONFIG', kind: 'string' },
+  context: { flag: 'context', kind: 'string' },
+  namespace: { flag: 'namespace', env: 'ARGOCD_NAMESPACE', kind: 'string' },
+  applicationSetNamespaces: { flag: 'applicationset-namespaces', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_NAMESPACES', kind: 'string' },
+  policy: { flag: 'policy', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_POLICY', kind: 'string' },
+  allowPolicyOverride: { flag: 'enable-policy-override', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_ENABLE_POLICY_OVERRIDE', kind: 'string' },
+  concurrency: { flag: 'concurrent-reconciliations', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_CONCURRENT_RECONCILIATIONS', kind: 'string' },
+  maxDeleteRatio: { flag: 'max-delete-ratio', env: 'REGATTA_MAX_DELETE_RATIO', kind: 'string' },
+  preservedAnnotations: { flag: 'preserved-annotations', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_GLOBAL_PRESERVED_ANNOTATIONS', kind: 'string' },
+  preservedLabels: { flag: 'preserved-labels', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_GLOBAL_PRESERVED_LABELS', kind: 'string' },
+  port: { flag: 'port', env: 'PORT', kind: 'string' },
+  githubSecret: { flag: 'webhook-github-secret', env: 'REGATTA_WEBHOOK_GITHUB_SECRET', kind: 'string' },
+  gitlabSecret: { flag: 'webhook-gitlab-secret', env: 'REGATTA_WEBHOOK_GITLAB_SECRET', kind: 'string' },
+  giteaSecret: { flag: 'webhook-gitea-secret', env: 'REGATTA_WEBHOOK_GITEA_SECRET', kind: 'string' },
+  bitbucketSecret: { flag: 'webhook-bitbucket-uuid', env: 'REGATTA_WEBHOOK_BITBUCKET_UUID', kind: 'string' },
+} satisfies Record<string, Setting>;
+
+const POLICIES = ['create-only', 'create-update', 'create-delete', 'sync'];
+
+export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNamespace = 'argocd'): AppConfig {
+  const { flags, positional } = parseFlags(
+    argv,
+    Object.values(SETTINGS).map((s) => ({ name: s.flag, kind: s.kind })),
+  );
+  if (positional.length) throw new ConfigError(`unexpected argument: ${positional[0]}`);
+  const value = (key: keyof typeof SETTINGS): string | undefined => {
+    const setting: Setting = SETTINGS[key];
+    const fromFlag = flags[setting.flag];
+    if (typeof fromFlag === 'string') return fromFlag;
+    return setting.env ? env[setting.env] || undefined : undefined;
+  };
+  const list = (key: keyof typeof SETTINGS) => (value(key) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const number = (key: keyof typeof SETTINGS, fallback: number, check: (n: number) => boolean, rule: string) => {
+    const text = value(key);
+    if (text === undefined) return fallback;
+    const parsed = Number(text);
+    if (!Number.isFinite(parsed) || !check(parsed)) throw new ConfigError(`--${SETTINGS[key].flag}: ${JSON.stringify(text)} is not ${rule}`);
+    return parsed;
+  };
+
+  const policyText = value('policy') ?? '';
+  if (policyText && !POLICIES.includes(policyText)) {
+    throw new ConfigError(`--policy: ${JSON.stringify(policyText)} is not one of ${POLICIES.join(', ')}`);
+  }
+  const overrideText = value('allowPolicyOverride');
+  const namespace = value('namespace') ?? defaultNamespace;
+  const extraNamespaces = list('applicationSetNamespaces');
+  const maxDeleteRatio = value('maxDeleteRatio') === undefined ? undefined : number('maxDeleteRatio', 1, (n) => n > 0 && n <= 1, 'a share between 0 and 1');
+
+  return {
+    kubeconfig: value('kubeconfig'),
+    context: value('context'),
+    namespace,
+    applicationSetNamespaces: [namespace, ...extraNamespaces.filter((ns) => ns !== namespace)],
+    policy: (policyText || 'sync') as ApplicationsSyncPolicy,
+    allowPolicyOverride: overrideText === undefined ? policyText === '' : overrideText === 'true',
+    concurrency: number('concurrency', 10, (n) => Number.isInteger(n) && n >= 1, 'a whole number of at least 1'),
+    maxDeleteRatio,
+    preservedAnnotations: list('preservedAnnotations'),
+    preservedLabels: list('preservedLabels'),
+    port: number('port', 8080, (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a TCP port'),
+    webhookSecrets: { github: value('githubSecret'), gitlab: value('gitlabSecret'), gitea: value('giteaSecret'), bitbucket: value('bitbucketSecret') },
+  };
+}

@@ -1,0 +1,176 @@
+import type { Application } from '../api/application.js';
+import type { ApplicationSet } from '../api/application-set.js';
+import type { GeneratorContext } from '../generators/generator.js';
+import type { GeneratorRegistry } from '../generators/registry.js';
+import { describeKubeError } from '../kube/api-errors.js';
+import { KubeEventRecorder } from '../kube/event-recorder.js';
+import { KubeInformer } from '../kube/informer.js';
+import type { KubeConfig } from '../kube/kube-config.js';
+import { ObjectClient } from '../kube/object-client.js';
+import type { Logger } from '../observability/logger.js';
+import type { ControllerMetrics } from '../observability/metrics.js';
+import { ConditionType } from './conditions.js';
+import { ApplicationSetReconciler, type ReconcilerOptions, type ReconcilerStore } from './reconciler.js';
+import { WorkQueue } from './work-queue.js';
+
+const API_VERSION = 'argoproj.io/v1alpha1';
+
+export interface ControllerSettings extends ReconcilerOptions {
+  /** Namespaces whose ApplicationSets are reconciled (Argo CD's --applicationset-namespaces); the first is Argo CD's own. */
+  namespaces: string[];
+  concurrency: number;
+}
+
+/**
+ * Wires informers on ApplicationSets and Applications to a keyed work queue and the reconciler.
+ * Any event on an ApplicationSet, or on an Application it owns, reconciles that ApplicationSet.
+ */
+export class ApplicationSetController {
+  private readonly client: ObjectClient;
+  private readonly appSetInformers: KubeInformer<ApplicationSet>[];
+  private readonly appInformers: KubeInformer<Application>[];
+  private readonly queue: WorkQueue;
+  private readonly reconciler: ApplicationSetReconciler;
+  private readonly store: ReconcilerStore;
+  private started = false;
+
+  constructor(
+    config: KubeConfig,
+    private readonly settings: ControllerSettings,
+    registry: GeneratorRegistry,
+    context: GeneratorContext,
+    private readonly logger: Logger,
+    private readonly metrics?: ControllerMetrics,
+  ) {
+    this.client = new ObjectClient(config);
+    const onError = (message: string) => logger.warn(message);
+    this.appSetInformers = settings.namespaces.map(
+      (namespace) => new KubeInformer<ApplicationSet>(config, { apiVersion: API_VERSION, kind: 'ApplicationSet', namespace }, 'applicationsets', onError),
+    );
+    this.appInformers = settings.namespaces.map(
+      (namespace) => new KubeInformer<Application>(config, { apiVersion: API_VERSION, kind: 'Application', namespace }, 'applications', onError),
+    );
+    const events = new KubeEventRecorder(this.client, 'regatta-applicationset-controller', onError);
+    this.store = this.createStore();
+    this.reconciler = new ApplicationSetReconciler(this.store, { record: (appSet, ...rest) => events.record(appSet, ...rest) }, registry, context, settings);
+    this.queue = new WorkQueue((key) => this.reconcileKey(key), { concurrency: settings.concurrency }, (key, error, retryInMs) =>
+      logger.error('reconcile failed', { applicationset: key, error: describeKubeError(error), retryInMs }),
+    );
+
+    for (const informer of this.appSetInformers) {
+      informer.on('add', (appSet) => this.enqueue(appSet));
+      informer.on('update', (appSet) => this.enqueue(appSet));
+      informer.on('delete', (appSet) => this.metrics?.forget(appSet.metadata.namespace ?? '', appSet.metadata.name));
+    }
+    for (const informer of this.appInformers) {
+      const owner = (application: Application) => {
+        const ref = application.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ApplicationSet');
+        if (ref) this.queue.add(`${application.metadata.namespace}/${ref.name}`);
+      };
+      informer.on('add', owner);
+      informer.on('update', owner);
+      informer.on('delete', owner);
+    }
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.appInformers, ...this.appSetInformers].map((i) => i.start()));
+    this.started = true;
+    this.reconcileAll();
+    this.logger.info('ApplicationSet controller started', { namespaces: this.settings.namespaces });
+  }
+
+  async stop(): Promise<void> {
+    this.queue.stop();
+    await Promise.all([...this.appInformers, ...this.appSetInformers].map((i) => i.stop()));
+    this.started = false;
+  }
+
+  isReady(): boolean {
+    return this.started && [...this.appInformers, ...this.appSetInformers].every((i) => i.hasSynced());
+  }
+
+  /** Queues every known ApplicationSet (start-up, cluster changes, benchmarks). */
+  reconcileAll(): void {
+    for (const informer of this.appSetInformers) for (const appSet of informer.list()) this.enqueue(appSet);
+  }
+
+  /** Queues the ApplicationSets a predicate selects (e.g. those whose Git generators read a pushed repository). */
+  refresh(select: (appSet: ApplicationSet) => boolean): number {
+    let count = 0;
+    for (const informer of this.appSetInformers) {
+      for (const appSet of informer.list()) {
+        if (!select(appSet)) continue;
+        this.enqueue(appSet);
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** Resolves when the queue has drained (tests and benchmarks). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private enqueue(appSet: ApplicationSet): void {
+    this.queue.add(`${appSet.metadata.namespace}/${appSet.metadata.name}`);
+  }
+
+  private async reconcileKey(key: string): Promise<{ requeueAfterMs?: number }> {
+    const [namespace, name] = key.split('/');
+    const stop = this.metrics?.reconcile.startTimer({ namespace, name });
+    try {
+      const outcome = await this.reconciler.reconcile(namespace, name);
+      this.metrics?.apiWrites.inc({ namespace, name }, outcome.writes);
+      this.recordInfo(namespace, name);
+      if (outcome.failed) this.metrics?.reconcileErrors.inc({ namespace, name });
+      return outcome.requeueAfterSeconds === undefined ? {} : { requeueAfterMs: outcome.requeueAfterSeconds * 1000 };
+    } catch (error) {
+      this.metrics?.reconcileErrors.inc({ namespace, name });
+      throw error;
+    } finally {
+      stop?.();
+    }
+  }
+
+  private recordInfo(namespace: string, name: string): void {
+    if (!this.metrics) return;
+    const appSet = this.store.getApplicationSet(namespace, name);
+    if (!appSet) return;
+    const upToDate = appSet.status?.conditions?.find((c) => c.type === ConditionType.ResourcesUpToDate)?.status ?? 'Unknown';
+    this.metrics.appSetInfo.remove({ namespace, name, resource_update_status: upToDate === 'True' ? 'False' : 'True' });
+    this.metrics.appSetInfo.set({ namespace, name, resource_update_status: upToDate }, 1);
+    const owned = this.store
+      .listApplications(namespace)
+      .filter((a) => a.metadata.ownerReferences?.some((r) => r.controller && r.kind === 'ApplicationSet' && r.name === name));
+    this.metrics.ownedApplications.set({ namespace, name }, owned.length);
+  }
+
+  private createStore(): ReconcilerStore {
+    const indexOf = (namespace: string) => this.settings.namespaces.indexOf(namespace);
+    const withName = (kind: string, namespace: string | undefined, name: string, patch: Record<string, unknown>) => ({
+      apiVersion: API_VERSION,
+      kind,
+      ...patch,
+      metadata: { ...(patch.metadata as object | undefined), name, namespace },
+    });
+    return {
+      getApplicationSet: (namespace, name) => this.appSetInformers[indexOf(namespace)]?.get(name, namespace),
+      listApplications: (namespace) => this.appInformers[indexOf(namespace)]?.list(namespace) ?? [],
+      apply: async (application) => {
+        await this.client.apply(application);
+      },
+      patchApplication: async (namespace, name, patch) => {
+        await this.client.mergePatch(withName('Application', namespace, name, patch));
+      },
+      deleteApplication: (application) => this.client.delete(application),
+      patchApplicationSetStatus: async (appSet, status) => {
+        await this.client.patchStatus(API_VERSION, 'applicationsets', appSet.metadata.namespace ?? '', appSet.metadata.name, status);
+      },
+      patchApplicationSet: async (appSet, patch) => {
+        await this.client.mergePatch(withName('ApplicationSet', appSet.metadata.namespace, appSet.metadata.name, patch));
+      },
+    };
+  }
+}

@@ -1,0 +1,50 @@
+import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { AppConfig } from '../app-config.js';
+import { createDefaultRegistry } from '../generators/default-registry.js';
+import type { GeneratorContext } from '../generators/generator.js';
+import type { KubeConfig } from '../kube/kube-config.js';
+import type { Logger } from '../observability/logger.js';
+import { ControllerMetrics } from '../observability/metrics.js';
+import { APP_CONFIG, GENERATOR_CONTEXT, KUBE_CONFIG, LOGGER } from '../tokens.js';
+import { ApplicationSetController } from './applicationset-controller.js';
+import { WebhookController } from './webhook.controller.js';
+
+@Module({
+  controllers: [WebhookController],
+  providers: [
+    {
+      provide: ApplicationSetController,
+      inject: [KUBE_CONFIG, APP_CONFIG, GENERATOR_CONTEXT, LOGGER, ControllerMetrics],
+      useFactory: (kubeConfig: KubeConfig, config: AppConfig, context: GeneratorContext, logger: Logger, metrics: ControllerMetrics) =>
+        new ApplicationSetController(
+          kubeConfig,
+          {
+            namespaces: config.applicationSetNamespaces,
+            concurrency: config.concurrency,
+            policy: config.policy,
+            allowPolicyOverride: config.allowPolicyOverride,
+            maxDeleteRatio: config.maxDeleteRatio,
+            preservedAnnotations: config.preservedAnnotations,
+            preservedLabels: config.preservedLabels,
+            errorRequeueSeconds: 180,
+          },
+          createDefaultRegistry(),
+          context,
+          logger.child({ controller: 'applicationset' }),
+          metrics,
+        ),
+    },
+  ],
+  exports: [ApplicationSetController],
+})
+export class AppSetModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(ApplicationSetController) private readonly controller: ApplicationSetController) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.controller.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.controller.stop();
+  }
+}

@@ -1,0 +1,89 @@
+import type { ApplicationSetCondition } from '../api/application-set.js';
+
+/** Condition types and reasons as Argo CD writes them on an ApplicationSet. */
+export const ConditionType = {
+  ErrorOccurred: 'ErrorOccurred',
+  ParametersGenerated: 'ParametersGenerated',
+  ResourcesUpToDate: 'ResourcesUpToDate',
+  RolloutProgressing: 'RolloutProgressing',
+  InvalidRolloutConfig: 'InvalidRolloutConfig',
+} as const;
+
+export const Reason = {
+  ErrorOccurred: 'ErrorOccurred',
+  ApplicationSetUpToDate: 'ApplicationSetUpToDate',
+  ParametersGenerated: 'ParametersGenerated',
+  UpdateApplicationError: 'UpdateApplicationError',
+  CreateApplicationError: 'CreateApplicationError',
+  DeleteApplicationError: 'DeleteApplicationError',
+  ApplicationValidationError: 'ApplicationValidationError',
+  /** Regatta: a generation would delete more Applications at once than --max-delete-ratio allows. */
+  DeletionHeld: 'DeletionHeld',
+} as const;
+
+export const UP_TO_DATE_MESSAGE = 'All applications have been generated successfully';
+
+/**
+ * Argo CD's condition bookkeeping: ParametersGenerated is always stated; ResourcesUpToDate=True
+ * implies ErrorOccurred=False and ErrorOccurred=True implies ResourcesUpToDate=False; rollout
+ * conditions are dropped unless a RollingSync strategy is set; an unchanged condition keeps its
+ * lastTransitionTime. Returns the new list sorted by type, and whether anything a reader sees changed.
+ */
+export function nextConditions(
+  previous: ApplicationSetCondition[] | undefined,
+  incoming: Omit<ApplicationSetCondition, 'lastTransitionTime'>[],
+  parametersGenerated: boolean,
+  rollingSync: boolean,
+  now: string,
+): { conditions: ApplicationSetCondition[]; changed: boolean } {
+  const evaluated = new Map<string, boolean>([
+    [ConditionType.ParametersGenerated, true],
+    [ConditionType.ErrorOccurred, false],
+    [ConditionType.ResourcesUpToDate, false],
+    [ConditionType.RolloutProgressing, !rollingSync],
+    [ConditionType.InvalidRolloutConfig, !rollingSync],
+  ]);
+
+  const stated: Omit<ApplicationSetCondition, 'lastTransitionTime'>[] = [];
+  if (!incoming.some((c) => c.type === ConditionType.ParametersGenerated)) {
+    const error = incoming.find((c) => c.type === ConditionType.ErrorOccurred);
+    stated.push(
+      parametersGenerated
+        ? { type: ConditionType.ParametersGenerated, status: 'True', reason: Reason.ParametersGenerated, message: 'Successfully generated parameters for all Applications' }
+        : { type: ConditionType.ParametersGenerated, status: 'False', reason: Reason.ErrorOccurred, message: error?.message ?? 'progressive sync' },
+    );
+  }
+  for (const condition of incoming) {
+    evaluated.set(condition.type, true);
+    stated.push(condition);
+    if (condition.type === ConditionType.ResourcesUpToDate && condition.status === 'True') {
+      evaluated.set(ConditionType.ErrorOccurred, true);
+      stated.push({ type: ConditionType.ErrorOccurred, status: 'False', reason: condition.reason, message: condition.message });
+    }
+    if (condition.type === ConditionType.ErrorOccurred && condition.status === 'True') {
+      evaluated.set(ConditionType.ResourcesUpToDate, true);
+      stated.push({ type: ConditionType.ResourcesUpToDate, status: 'False', reason: Reason.ErrorOccurred, message: condition.message });
+    }
+    if ((condition.type === ConditionType.RolloutProgressing || condition.type === ConditionType.InvalidRolloutConfig) && !rollingSync) {
+      evaluated.set(condition.type, false);
+    }
+  }
+
+  const result: ApplicationSetCondition[] = [];
+  for (const condition of previous ?? []) {
+    if (!evaluated.get(condition.type)) result.push({ ...condition, lastTransitionTime: condition.lastTransitionTime ?? now });
+  }
+  for (const condition of stated) {
+    if (!evaluated.get(condition.type)) continue;
+    const existing = previous?.find((c) => c.type === condition.type);
+    const same = existing && existing.status === condition.status && existing.reason === condition.reason && existing.message === condition.message;
+    result.push(same ? existing : { ...condition, lastTransitionTime: now });
+  }
+  result.sort((a, b) => (a.type === b.type ? 0 : a.type < b.type ? -1 : 1));
+
+  const before = previous ?? [];
+  const changed =
+    before.length !== result.length ||
+    result.some((c, i) => c.type !== before[i].type || c.status !== before[i].status || c.reason !== before[i].reason || c.message !== before[i].message);
+  return { conditions: result, changed };
+}

@@ -1,0 +1,151 @@
+import type { Application } from '../api/application.js';
+import type { ApplicationSet, ApplicationsSyncPolicy } from '../api/application-set.js';
+import { applyIgnoreDifferences, contentHash, deepEqual, isSubset, removalPatch } from './application-diff.js';
+
+/** Annotation holding a hash of what Regatta last applied, so an unchanged Application is not written again. */
+export const APPLIED_HASH_ANNOTATION = 'regatta.dev/applied-hash';
+
+/** Annotations Argo CD always carries over from the live Application (notifications state, refresh and hydrate requests). */
+export const DEFAULT_PRESERVED_ANNOTATIONS = [
+  'notified.notifications.argoproj.io',
+  'argocd.argoproj.io/refresh',
+  'argocd.argoproj.io/hydrate',
+];
+
+/** Finalizer prefixes Argo CD keeps on live Applications (pre/post-delete hooks). */
+export const PRESERVED_FINALIZER_PREFIXES = ['pre-delete-finalizer.argocd.argoproj.io', 'post-delete-finalizer.argocd.argoproj.io'];
+
+export interface ApplicationChange {
+  action: 'create' | 'update';
+  /** The full object to server-side apply. */
+  application: Application;
+  /** A merge patch removing fields other writers added to the spec, when there are any. */
+  removals?: Record<string, unknown>;
+}
+
+export interface ReconcilePlan {
+  changes: ApplicationChange[];
+  deletions: Application[];
+  /** Set when deletions were due but held back by the delete-ratio guard. */
+  held?: { count: number; message: string };
+}
+
+export interface PlanOptions {
+  policy: ApplicationsSyncPolicy;
+  /** Hold all deletions when they exceed this share of the owned Applications (0 < ratio ≤ 1); off when undefined. */
+  maxDeleteRatio?: number;
+  preservedAnnotations?: string[];
+  preservedLabels?: string[];
+}
+
+export function allowsUpdate(policy: ApplicationsSyncPolicy): boolean {
+  return policy === 'create-update' || policy === 'sync';
+}
+
+export function allowsDelete(policy: ApplicationsSyncPolicy): boolean {
+  return policy === 'create-delete' || policy === 'sync';
+}
+
+/**
+ * Argo CD's precedence: the ApplicationSet's own policy counts only when the controller allows
+ * policy overrides; otherwise the controller's policy (default `sync`) applies.
+ */
+export function effectivePolicy(appSet: ApplicationSet, controllerPolicy: ApplicationsSyncPolicy, allowOverride: boolean): ApplicationsSyncPolicy {
+  const own = appSet.spec.syncPolicy?.applicationsSync;
+  return own && allowOverride ? own : controllerPolicy;
+}
+
+/** The Applications an ApplicationSet controls: its controller ownerReference, by uid when known. */
+export function isOwnedBy(application: Application, appSet: ApplicationSet): boolean {
+  return (application.metadata.ownerReferences ?? []).some(
+    (ref) => ref.controller && ref.kind === 'ApplicationSet' && ref.name === appSet.metadata.name && (!appSet.metadata.uid || ref.uid === appSet.metadata.uid),
+  );
+}
+
+/**
+ * Desired Applications (from a generation that succeeded) against the ones the ApplicationSet
+ * owns → what to create, update and delete. Pure: the caller writes.
+ */
+export function planReconcile(appSet: ApplicationSet, desired: Application[], owned: Application[], options: PlanOptions): ReconcilePlan {
+  const live = new Map(owned.map((a) => [a.metadata.name, a]));
+  const changes: ApplicationChange[] = [];
+  const update = allowsUpdate(options.policy);
+
+  for (const generated of [...desired].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
+    const current = live.get(generated.metadata.name);
+    if (current && !update) continue;
+    const application = applyBody(appSet, generated, current, options);
+    if (!current) {
+      changes.push({ action: 'create', application });
+      continue;
+    }
+    const removals = removalPatch({ spec: application.spec }, { spec: current.spec });
+    const unchanged =
+      current.metadata.annotations?.[APPLIED_HASH_ANNOTATION] === application.metadata.annotations?.[APPLIED_HASH_ANNOTATION] &&
+      !removals &&
+      deepEqual(application.spec, current.spec) &&
+      isSubset(application.metadata.labels, current.metadata.labels) &&
+      isSubset(application.metadata.annotations, current.metadata.annotations) &&
+      (application.metadata.finalizers ?? []).every((f) => current.metadata.finalizers?.includes(f));
+    if (!unchanged) changes.push({ action: 'update', application, ...(removals ? { removals } : {}) });
+  }
+
+  const plan: ReconcilePlan = { changes, deletions: [] };
+  if (!allowsDelete(options.policy)) return plan;
+  const wanted = new Set(desired.map((a) => a.metadata.name));
+  const deletions = owned.filter((a) => !wanted.has(a.metadata.name) && !a.metadata.deletionTimestamp);
+  const ratio = options.maxDeleteRatio;
+  if (ratio !== undefined && deletions.length > 0 && deletions.length / owned.length > ratio) {
+    plan.held = {
+      count: deletions.length,
+      message: `deleting ${deletions.length} of ${owned.length} Applications at once exceeds the maximum delete ratio ${ratio}; deletions held until the generation recovers or the limit is raised`,
+    };
+    return plan;
+  }
+  plan.deletions = deletions;
+  return plan;
+}
+
+/** The object Regatta applies for one generated Application. */
+function applyBody(appSet: ApplicationSet, generated: Application, current: Application | undefined, options: PlanOptions): Application {
+  const labels = { ...(generated.metadata.labels ?? {}) };
+  const annotations = { ...(generated.metadata.annotations ?? {}) };
+  const finalizers = [...(generated.metadata.finalizers ?? [])];
+  if (current) {
+    const preservedAnnotations = [...(appSet.spec.preservedFields?.annotations ?? []), ...(options.preservedAnnotations ?? []), ...DEFAULT_PRESERVED_ANNOTATIONS];
+    for (const key of preservedAnnotations) {
+      if (current.metadata.annotations?.[key] !== undefined) annotations[key] = current.metadata.annotations[key];
+    }
+    for (const key of [...(appSet.spec.preservedFields?.labels ?? []), ...(options.preservedLabels ?? [])]) {
+      if (current.metadata.labels?.[key] !== undefined) labels[key] = current.metadata.labels[key];
+    }
+    for (const finalizer of current.metadata.finalizers ?? []) {
+      if (PRESERVED_FINALIZER_PREFIXES.some((p) => finalizer.startsWith(p)) && !finalizers.includes(finalizer)) finalizers.push(finalizer);
+    }
+  }
+
+  const body: Application = {
+    apiVersion: generated.apiVersion,
+    kind: generated.kind,
+    metadata: {
+      name: generated.metadata.name,
+      namespace: generated.metadata.namespace,
+      ...(Object.keys(labels).length ? { labels } : {}),
+      annotations,
+      ...(finalizers.length ? { finalizers } : {}),
+      ownerReferences: [
+        { apiVersion: appSet.apiVersion, kind: 'ApplicationSet', name: appSet.metadata.name, uid: appSet.metadata.uid ?? '', controller: true, blockOwnerDeletion: true },
+      ],
+    },
+    spec: structuredClone(generated.spec),
+    ...(generated.operation ? { operation: generated.operation } : {}),
+  };
+  applyIgnoreDifferences(body as unknown as Record<string, unknown>, current as unknown as Record<string, unknown>, appSet.spec.ignoreApplicationDifferences, generated.metadata.name);
+  // Hashes what was generated, not the live values merged in, so a user's change to a preserved or ignored field causes no write.
+  annotations[APPLIED_HASH_ANNOTATION] = contentHash({
+    generated: { metadata: generated.metadata, spec: generated.spec, operation: generated.operation },
+    owner: appSet.metadata.uid,
+    ignore: appSet.spec.ignoreApplicationDifferences,
+  });
+  return body;
+}

@@ -1,0 +1,200 @@
+import type { Application } from '../api/application.js';
+import type { ApplicationSet, ApplicationSetCondition, ApplicationSetResourceStatus, ApplicationsSyncPolicy } from '../api/application-set.js';
+import { RESOURCES_FINALIZER } from '../api/application.js';
+import { validateApplicationSet } from '../api/application-set-schema.js';
+import type { GeneratorContext } from '../generators/generator.js';
+import type { GeneratorRegistry } from '../generators/registry.js';
+import { deepEqual, IgnoreDifferencesError, validateIgnoreDifferences } from './application-diff.js';
+import { ConditionType, nextConditions, Reason, UP_TO_DATE_MESSAGE } from './conditions.js';
+import { generateApplications } from './generate.js';
+import { allowsDelete, effectivePolicy, isOwnedBy, planReconcile } from './plan.js';
+
+/** What the reconciler reads (informer caches) and writes (the API server). */
+export interface ReconcilerStore {
+  getApplicationSet(namespace: string, name: string): ApplicationSet | undefined;
+  listApplications(namespace: string): Application[];
+  apply(application: Application): Promise<void>;
+  /** A JSON merge patch of an Application (used to drop fields other writers added, or ownerReferences). */
+  patchApplication(namespace: string, name: string, patch: Record<string, unknown>): Promise<void>;
+  deleteApplication(application: Application): Promise<void>;
+  patchApplicationSetStatus(appSet: ApplicationSet, status: Record<string, unknown>): Promise<void>;
+  patchApplicationSet(appSet: ApplicationSet, patch: Record<string, unknown>): Promise<void>;
+}
+
+export interface ReconcileEvents {
+  record(appSet: ApplicationSet, type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+export interface ReconcilerOptions {
+  /** The controller-wide policy (Argo CD's --policy); default `sync`. */
+  policy: ApplicationsSyncPolicy;
+  /** Argo CD's --enable-policy-override: whether an ApplicationSet's own applicationsSync counts. */
+  allowPolicyOverride: boolean;
+  maxDeleteRatio?: number;
+  preservedAnnotations?: string[];
+  preservedLabels?: string[];
+  /** Requeue after a failed generation, as Argo CD's ReconcileRequeueOnValidationError (3 minutes). */
+  errorRequeueSeconds: number;
+}
+
+export interface ReconcileOutcome {
+  requeueAfterSeconds?: number;
+  writes: number;
+  /** The generation failed: nothing was created, updated or deleted. */
+  failed?: boolean;
+}
+
+/**
+ * One ApplicationSet, level-triggered: generate from its spec, compare with the Applications it
+ * owns (from the cache), write only the differences, then state the outcome in its status.
+ * Never deletes on doubt: any failure before a complete, valid generation stops the writes.
+ */
+export class ApplicationSetReconciler {
+  constructor(
+    private readonly store: ReconcilerStore,
+    private readonly events: ReconcileEvents,
+    private readonly registry: GeneratorRegistry,
+    private readonly context: GeneratorContext,
+    private readonly options: ReconcilerOptions,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async reconcile(namespace: string, name: string): Promise<ReconcileOutcome> {
+    const appSet = this.store.getApplicationSet(namespace, name);
+    if (!appSet) return { writes: 0 };
+    const outcome: ReconcileOutcome = { writes: 0 };
+    const policy = effectivePolicy(appSet, this.options.policy, this.options.allowPolicyOverride);
+    const owned = this.store.listApplications(namespace).filter((a) => isOwnedBy(a, appSet));
+
+    if (appSet.metadata.deletionTimestamp) {
+      await this.finalize(appSet, owned, policy, outcome);
+      return outcome;
+    }
+
+    const fail = async (reason: string, message: string): Promise<ReconcileOutcome> => {
+      this.events.record(appSet, 'Warning', reason, message);
+      await this.writeStatus(appSet, [{ type: ConditionType.ErrorOccurred, status: 'True', reason, message }], false, owned, outcome);
+      return { ...outcome, failed: true, requeueAfterSeconds: this.options.errorRequeueSeconds };
+    };
+
+    const problems = validateApplicationSet(appSet).filter((p) => p.severity === 'error');
+    if (problems.length) {
+      return fail(Reason.ApplicationValidationError, problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+    }
+    try {
+      validateIgnoreDifferences(appSet.spec.ignoreApplicationDifferences);
+    } catch (error) {
+      if (error instanceof IgnoreDifferencesError) return fail(Reason.ApplicationValidationError, `${error.field}: ${error.message}`);
+      throw error;
+    }
+
+    const generation = await generateApplications(appSet, this.registry, this.context);
+    if (generation.failure) {
+      const { field, message, reason } = generation.failure;
+      return fail(reason, field ? `${field}: ${message}` : message);
+    }
+
+    const plan = planReconcile(
+      appSet,
+      generation.generated.map((g) => g.application),
+      owned,
+      { policy, maxDeleteRatio: this.options.maxDeleteRatio, preservedAnnotations: this.options.preservedAnnotations, preservedLabels: this.options.preservedLabels },
+    );
+
+    const conditions: Omit<ApplicationSetCondition, 'lastTransitionTime'>[] = [];
+    let firstError: { reason: string; message: string } | undefined;
+    for (const change of plan.changes) {
+      const appName = change.application.metadata.name;
+      try {
+        await this.store.apply(change.application);
+        outcome.writes++;
+        if (change.removals) {
+          await this.store.patchApplication(namespace, appName, change.removals);
+          outcome.writes++;
+        }
+        const verb = change.action === 'create' ? 'created' : 'updated';
+        this.events.record(appSet, 'Normal', verb, `${verb} Application "${appName}"`);
+      } catch (error) {
+        const reason = change.action === 'create' ? Reason.CreateApplicationError : Reason.UpdateApplicationError;
+        firstError ??= { reason, message: `failed to ${change.action} Application ${appName}: ${(error as Error).message}` };
+      }
+    }
+    for (const application of plan.deletions) {
+      try {
+        await this.store.deleteApplication(application);
+        outcome.writes++;
+        this.events.record(appSet, 'Normal', 'Deleted', `Deleted Application "${application.metadata.name}"`);
+      } catch (error) {
+        firstError ??= { reason: Reason.DeleteApplicationError, message: `failed to delete Application ${application.metadata.name}: ${(error as Error).message}` };
+      }
+    }
+
+    if (firstError) {
+      this.events.record(appSet, 'Warning', firstError.reason, firstError.message);
+      conditions.push({ type: ConditionType.ErrorOccurred, status: 'True', ...firstError });
+    } else if (plan.held) {
+      this.events.record(appSet, 'Warning', Reason.DeletionHeld, plan.held.message);
+      conditions.push({ type: ConditionType.ErrorOccurred, status: 'True', reason: Reason.DeletionHeld, message: plan.held.message });
+    } else {
+      conditions.push({ type: ConditionType.ResourcesUpToDate, status: 'True', reason: Reason.ApplicationSetUpToDate, message: UP_TO_DATE_MESSAGE });
+    }
+    const survivors = new Set(generation.generated.map((g) => g.application.metadata.name));
+    const current = owned.filter((a) => survivors.has(a.metadata.name) || plan.held);
+    await this.writeStatus(appSet, conditions, true, current, outcome);
+    outcome.requeueAfterSeconds = generation.requeueAfterSeconds;
+    if (firstError) throw new Error(firstError.message);
+    return outcome;
+  }
+
+  /** An ApplicationSet being deleted: keep its Applications when the policy forbids deletes. */
+  private async finalize(appSet: ApplicationSet, owned: Application[], policy: ApplicationsSyncPolicy, outcome: ReconcileOutcome): Promise<void> {
+    if (!allowsDelete(policy)) {
+      for (const application of owned) {
+        const ownerReferences = (application.metadata.ownerReferences ?? []).filter((ref) => !(ref.kind === 'ApplicationSet' && ref.name === appSet.metadata.name));
+        await this.store.patchApplication(application.metadata.namespace ?? appSet.metadata.namespace ?? '', application.metadata.name, {
+          metadata: { ownerReferences: ownerReferences.length ? ownerReferences : null },
+        });
+        outcome.writes++;
+      }
+    }
+    const finalizers = appSet.metadata.finalizers ?? [];
+    if (finalizers.includes(RESOURCES_FINALIZER)) {
+      await this.store.patchApplicationSet(appSet, { metadata: { finalizers: finalizers.filter((f) => f !== RESOURCES_FINALIZER) } });
+      outcome.writes++;
+    }
+  }
+
+  private async writeStatus(
+    appSet: ApplicationSet,
+    incoming: Omit<ApplicationSetCondition, 'lastTransitionTime'>[],
+    parametersGenerated: boolean,
+    applications: Application[],
+    outcome: ReconcileOutcome,
+  ): Promise<void> {
+    const rollingSync = appSet.spec.strategy?.type === 'RollingSync';
+    const { conditions, changed } = nextConditions(appSet.status?.conditions, incoming, parametersGenerated, rollingSync, this.clock().toISOString());
+    const resources = resourceStatuses(applications);
+    const resourcesChanged = !deepEqual(resources, appSet.status?.resources ?? []) || (appSet.status?.resourcesCount ?? 0) !== resources.length;
+    if (!changed && !resourcesChanged) return;
+    await this.store.patchApplicationSetStatus(appSet, { conditions, resources, resourcesCount: resources.length });
+    outcome.writes++;
+  }
+}
+
+/** status.resources as Argo CD writes it: each Application's sync status and health, by name. */
+export function resourceStatuses(applications: Application[]): ApplicationSetResourceStatus[] {
+  return applications
+    .map((application) => {
+      const status = (application.status ?? {}) as { sync?: { status?: string }; health?: { status?: string } };
+      return {
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        kind: 'Application',
+        name: application.metadata.name,
+        namespace: application.metadata.namespace,
+        status: status.sync?.status ?? '',
+        health: { status: status.health?.status ?? '' },
+      };
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

@@ -1,0 +1,64 @@
+import * as k8s from '@kubernetes/client-node';
+import type { KubeObject } from '../api/meta.js';
+import { isNotFound } from './api-errors.js';
+import type { KubeConfig } from './kube-config.js';
+
+export const FIELD_MANAGER = 'regatta';
+
+const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+/** Reads and writes any kind through client-node; every write Regatta makes to Kubernetes goes through here. */
+export class ObjectClient {
+  private readonly objects: k8s.KubernetesObjectApi;
+  private readonly custom: k8s.CustomObjectsApi;
+
+  constructor(config: KubeConfig) {
+    this.objects = k8s.KubernetesObjectApi.makeApiClient(config);
+    this.custom = config.makeApiClient(k8s.CustomObjectsApi);
+  }
+
+  /** Server-side apply as field manager `regatta`; forced, since Regatta is the owner of what it generates. */
+  async apply<T extends KubeObject>(object: T, fieldManager = FIELD_MANAGER): Promise<T> {
+    return (await this.objects.patch(object as k8s.KubernetesObject, undefined, undefined, fieldManager, true, k8s.PatchStrategy.ServerSideApply)) as T;
+  }
+
+  async mergePatch<T extends KubeObject>(object: T): Promise<T> {
+    return (await this.objects.patch(object as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, k8s.PatchStrategy.MergePatch)) as T;
+  }
+
+  async create<T extends KubeObject>(object: T): Promise<T> {
+    return (await this.objects.create(object as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER)) as T;
+  }
+
+  async get<T extends KubeObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<T | undefined> {
+    try {
+      return (await this.objects.read({ apiVersion, kind, metadata: { name, namespace } })) as T;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async list<T extends KubeObject>(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<T[]> {
+    const list = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+    return list.items as T[];
+  }
+
+  /** Deletes; an object already gone counts as deleted. */
+  async delete(object: KubeObject, propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background'): Promise<void> {
+    try {
+      await this.objects.delete(object as k8s.KubernetesObject, undefined, undefined, undefined, undefined, propagationPolicy);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  /** A merge patch of the status subresource of a custom resource (e.g. an ApplicationSet). */
+  async patchStatus(apiVersion: string, plural: string, namespace: string, name: string, status: Record<string, unknown>): Promise<KubeObject> {
+    const [group, version] = apiVersion.split('/');
+    return (await this.custom.patchNamespacedCustomObjectStatus(
+      { group, version, namespace, plural, name, body: { status }, fieldManager: FIELD_MANAGER },
+      MERGE_PATCH,
+    )) as KubeObject;
+  }
+}
