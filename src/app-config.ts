@@ -50,10 +50,16 @@ const SETTINGS = {
 const POLICIES = ['create-only', 'create-update', 'create-delete', 'sync'];
 
 export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNamespace = 'argocd'): AppConfig {
-  const { flags, positional } = parseFlags(
-    argv,
-    Object.values(SETTINGS).map((s) => ({ name: s.flag, kind: s.kind })),
-  );
+  let parsed;
+  try {
+    parsed = parseFlags(
+      argv,
+      Object.values(SETTINGS).map((s) => ({ name: s.flag, kind: s.kind })),
+    );
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const { flags, positional } = parsed;
   if (positional.length) throw new ConfigError(`unexpected argument: ${positional[0]}`);
   const value = (key: keyof typeof SETTINGS): string | undefined => {
     const setting: Setting = SETTINGS[key];

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadAppConfig } from '../src/app-config.js';
+
+describe('loadAppConfig', () => {
+  it('defaults as Argo CD\'s ApplicationSet controller does', () => {
+    const config = loadAppConfig([], {});
+    expect(config).toMatchObject({ namespace: 'argocd', applicationSetNamespaces: ['argocd'], policy: 'sync', allowPolicyOverride: true, concurrency: 10, port: 8080 });
+  });
+
+  it('reads Argo CD\'s environment variables and flags, flags first', () => {
+    const config = loadAppConfig(['--policy', 'create-only', '--applicationset-namespaces=team-a,team-b'], {
+      ARGOCD_APPLICATIONSET_CONTROLLER_POLICY: 'sync',
+      ARGOCD_APPLICATIONSET_CONTROLLER_CONCURRENT_RECONCILIATIONS: '4',
+      ARGOCD_APPLICATIONSET_CONTROLLER_GLOBAL_PRESERVED_LABELS: 'a, b',
+      REGATTA_MAX_DELETE_RATIO: '0.25',
+    });
+    expect(config).toMatchObject({
+      policy: 'create-only',
+      allowPolicyOverride: false,
+      applicationSetNamespaces: ['argocd', 'team-a', 'team-b'],
+      concurrency: 4,
+      preservedLabels: ['a', 'b'],
+      maxDeleteRatio: 0.25,
+    });
+    expect(loadAppConfig(['--policy=create-only', '--enable-policy-override=true'], {}).allowPolicyOverride).toBe(true);
+  });
+
+  it('names the setting that is wrong', () => {
+    expect(() => loadAppConfig(['--policy', 'delete-all'], {})).toThrow(ConfigError);
+    expect(() => loadAppConfig(['--policy', 'delete-all'], {})).toThrow(/--policy: "delete-all" is not one of create-only, create-update, create-delete, sync/);
+    expect(() => loadAppConfig([], { REGATTA_MAX_DELETE_RATIO: '2' })).toThrow(/--max-delete-ratio: "2" is not a share between 0 and 1/);
+    expect(() => loadAppConfig(['--bogus'], {})).toThrow(/unknown flag: --bogus/);
+  });
+});

@@ -1,0 +1,89 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { ApplicationSet } from '../../src/api/application-set.js';
+import { isAffectedBy, parseWebhook, webURLRegexp, WebhookError } from '../../src/appset/webhook-events.js';
+
+const body = (value: unknown) => Buffer.from(JSON.stringify(value));
+const sign = (secret: string, payload: Buffer) => createHmac('sha256', secret).update(payload).digest('hex');
+
+const githubPush = body({ ref: 'refs/heads/main', repository: { html_url: 'https://github.com/org/repo', default_branch: 'main' } });
+
+const appSetWithGit = (repoURL: string, revision: string, nested = false): ApplicationSet => {
+  const git = { git: { repoURL, revision, directories: [{ path: '*' }] } };
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'ApplicationSet',
+    metadata: { name: 'x', namespace: 'argocd' },
+    spec: {
+      generators: nested ? [{ matrix: { generators: [git, { list: { elements: [] } }] } }] : [git],
+      template: { metadata: {}, spec: { project: 'default', destination: {} } },
+    },
+  };
+};
+
+describe('parseWebhook', () => {
+  it('accepts a GitHub push signed with the configured secret', () => {
+    const event = parseWebhook({ 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign('s3cret', githubPush)}` }, githubPush, { github: 's3cret' });
+    expect(event).toMatchObject({ kind: 'push', provider: 'github', revision: 'main', touchedHead: true });
+  });
+
+  it('rejects a wrong or missing signature with 401, without echoing the secret', () => {
+    for (const headers of [{ 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign('wrong', githubPush)}` }, { 'x-github-event': 'push' }]) {
+      let error: unknown;
+      try {
+        parseWebhook(headers, githubPush, { github: 's3cret' });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(WebhookError);
+      expect((error as WebhookError).status).toBe(401);
+      expect((error as Error).message).not.toContain('s3cret');
+    }
+  });
+
+  it('checks GitLab\'s token, Gitea\'s signature and Bitbucket\'s hook UUID', () => {
+    const gitlab = body({ ref: 'refs/heads/dev', project: { web_url: 'https://gitlab.example.com/group/app', default_branch: 'main' } });
+    expect(parseWebhook({ 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'tok' }, gitlab, { gitlab: 'tok' })).toMatchObject({ kind: 'push', revision: 'dev', touchedHead: false });
+    expect(() => parseWebhook({ 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'nope' }, gitlab, { gitlab: 'tok' })).toThrow(WebhookError);
+
+    const gitea = body({ ref: 'refs/heads/main', repository: { html_url: 'https://gitea.example.com/o/r', default_branch: 'main' } });
+    expect(parseWebhook({ 'x-gitea-event': 'push', 'x-gitea-signature': sign('g', gitea) }, gitea, { gitea: 'g' })).toMatchObject({ kind: 'push', provider: 'gitea' });
+    expect(() => parseWebhook({ 'x-gitea-event': 'push', 'x-gitea-signature': 'bad' }, gitea, { gitea: 'g' })).toThrow(/signature does not match/);
+
+    const bitbucket = body({ repository: { links: { html: { href: 'https://bitbucket.org/team/repo' } }, mainbranch: { name: 'main' } }, push: { changes: [{ new: { name: 'main' } }] } });
+    expect(parseWebhook({ 'x-event-key': 'repo:push', 'x-hook-uuid': 'uuid-1' }, bitbucket, { bitbucket: 'uuid-1' })).toMatchObject({ kind: 'push', revision: 'main', touchedHead: true });
+    expect(() => parseWebhook({ 'x-event-key': 'repo:push', 'x-hook-uuid': 'other' }, bitbucket, { bitbucket: 'uuid-1' })).toThrow(WebhookError);
+  });
+
+  it('answers 400 for unknown events and broken payloads', () => {
+    expect(() => parseWebhook({}, githubPush, {})).toThrow(/Unknown webhook event/);
+    expect(() => parseWebhook({ 'x-github-event': 'push' }, Buffer.from('{nope'), {})).toThrow(/not valid JSON/);
+  });
+
+  it('reads pull request events for the PR generator', () => {
+    const pr = body({ action: 'opened', repository: { name: 'Repo', owner: { login: 'Org' }, url: 'https://api.github.com/repos/Org/Repo' } });
+    expect(parseWebhook({ 'x-github-event': 'pull_request' }, pr, {})).toEqual({ kind: 'pullRequest', provider: 'github', owner: 'Org', repo: 'Repo', apiHostname: 'api.github.com' });
+    const edited = body({ action: 'edited', repository: { name: 'r', owner: { login: 'o' } } });
+    expect(parseWebhook({ 'x-github-event': 'pull_request' }, edited, {}).kind).toBe('ignored');
+  });
+});
+
+describe('isAffectedBy', () => {
+  const push = parseWebhook({ 'x-github-event': 'push' }, githubPush, {});
+
+  it('matches the repository however its URL is written', () => {
+    const pattern = webURLRegexp('https://github.com/org/repo');
+    for (const url of ['https://github.com/org/repo', 'https://github.com/org/repo.git', 'git@github.com:org/repo.git', 'ssh://git@github.com/org/repo', 'HTTPS://GITHUB.COM/ORG/REPO']) {
+      expect(pattern.test(url), url).toBe(true);
+    }
+    expect(pattern.test('https://github.com/org/repo-other')).toBe(false);
+  });
+
+  it('refreshes Git generators on the pushed branch, or on HEAD when the default branch moved', () => {
+    expect(isAffectedBy(appSetWithGit('https://github.com/org/repo.git', 'main'), push)).toBe(true);
+    expect(isAffectedBy(appSetWithGit('git@github.com:org/repo.git', 'HEAD'), push)).toBe(true);
+    expect(isAffectedBy(appSetWithGit('https://github.com/org/repo', 'release'), push)).toBe(false);
+    expect(isAffectedBy(appSetWithGit('https://github.com/org/other', 'main'), push)).toBe(false);
+    expect(isAffectedBy(appSetWithGit('https://github.com/org/repo', 'main', true), push)).toBe(true);
+  });
+});
