@@ -74,6 +74,7 @@ export class ApplicationSetController {
   }
 
   async start(): Promise<void> {
+    this.queue.resume();
     await Promise.all([...this.appInformers, ...this.appSetInformers].map((i) => i.start()));
     this.started = true;
     this.reconcileAll();

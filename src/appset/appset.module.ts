@@ -3,6 +3,8 @@ import type { AppConfig } from '../app-config.js';
 import { createDefaultRegistry } from '../generators/default-registry.js';
 import type { GeneratorContext } from '../generators/generator.js';
 import type { KubeConfig } from '../kube/kube-config.js';
+import { LeaderElector } from '../kube/leader-election.js';
+import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
 import { ControllerMetrics } from '../observability/metrics.js';
 import { APP_CONFIG, GENERATOR_CONTEXT, KUBE_CONFIG, LOGGER } from '../tokens.js';
@@ -38,13 +40,40 @@ import { WebhookController } from './webhook.controller.js';
   exports: [ApplicationSetController],
 })
 export class AppSetModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(ApplicationSetController) private readonly controller: ApplicationSetController) {}
+  private elector?: LeaderElector;
+
+  constructor(
+    @Inject(ApplicationSetController) private readonly controller: ApplicationSetController,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(KUBE_CONFIG) private readonly kubeConfig: KubeConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.controller.start();
+    if (!this.config.leaderElection) {
+      await this.controller.start();
+      return;
+    }
+    this.elector = new LeaderElector(new ObjectClient(this.kubeConfig), {
+      namespace: this.config.namespace,
+      name: 'regatta-applicationset-controller',
+      identity: this.config.identity,
+      leaseDurationSeconds: 15,
+      retryPeriodMs: 2000,
+      onStartedLeading: () => {
+        this.logger.info('became leader', { identity: this.config.identity });
+        void this.controller.start();
+      },
+      onStoppedLeading: () => {
+        this.logger.warn('lost leadership; stopping reconciles', { identity: this.config.identity });
+        void this.controller.stop();
+      },
+    });
+    await this.elector.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.elector?.stop();
     await this.controller.stop();
   }
 }

@@ -30,6 +30,11 @@ export class ObjectClient {
     return (await this.objects.create(object as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER)) as T;
   }
 
+  /** A full update; fails with 409 when `object.metadata.resourceVersion` is stale (optimistic concurrency). */
+  async replace<T extends KubeObject>(object: T): Promise<T> {
+    return (await this.objects.replace(object as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER)) as T;
+  }
+
   async get<T extends KubeObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<T | undefined> {
     try {
       return (await this.objects.read({ apiVersion, kind, metadata: { name, namespace } })) as T;
