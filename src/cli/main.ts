@@ -1,7 +1,8 @@
 import type { CliCommand, CliIO } from './command.js';
+import { crdCommand } from './crd-command.js';
 import { generateCommand } from './generate-command.js';
 
-const commands: CliCommand[] = [generateCommand];
+const commands: CliCommand[] = [generateCommand, crdCommand];
 
 function usage(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
