@@ -18,6 +18,8 @@ export interface AppConfig {
   preservedAnnotations: string[];
   preservedLabels: string[];
   port: number;
+  /** RollingSync strategies take effect (Argo CD's --enable-progressive-syncs). */
+  enableProgressiveSyncs: boolean;
   /** Lease-based leader election, so only one replica reconciles (Argo CD's --enable-leader-election). */
   leaderElection: boolean;
   /** This replica's identity in elections and shard membership: the pod name when set. */
@@ -45,6 +47,7 @@ const SETTINGS = {
   preservedAnnotations: { flag: 'preserved-annotations', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_GLOBAL_PRESERVED_ANNOTATIONS', kind: 'string' },
   preservedLabels: { flag: 'preserved-labels', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_GLOBAL_PRESERVED_LABELS', kind: 'string' },
   port: { flag: 'port', env: 'PORT', kind: 'string' },
+  enableProgressiveSyncs: { flag: 'enable-progressive-syncs', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_ENABLE_PROGRESSIVE_SYNCS', kind: 'string' },
   leaderElection: { flag: 'enable-leader-election', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_ENABLE_LEADER_ELECTION', kind: 'string' },
   githubSecret: { flag: 'webhook-github-secret', env: 'REGATTA_WEBHOOK_GITHUB_SECRET', kind: 'string' },
   gitlabSecret: { flag: 'webhook-gitlab-secret', env: 'REGATTA_WEBHOOK_GITLAB_SECRET', kind: 'string' },
@@ -102,6 +105,7 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     preservedAnnotations: list('preservedAnnotations'),
     preservedLabels: list('preservedLabels'),
     port: number('port', 8080, (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a TCP port'),
+    enableProgressiveSyncs: value('enableProgressiveSyncs') === 'true',
     leaderElection: value('leaderElection') === 'true',
     identity: env.POD_NAME || env.HOSTNAME || `regatta-${process.pid}`,
     webhookSecrets: { github: value('githubSecret'), gitlab: value('gitlabSecret'), gitea: value('giteaSecret'), bitbucket: value('bitbucketSecret') },

@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { regatta } from '../support/cli.js';
+import { renderChart } from '../support/helm.js';
+
+const chartDir = new URL('../../helm/regatta', import.meta.url).pathname;
+const release = { name: 'regatta', namespace: 'argocd' };
+
+const byKind = (objects: Record<string, any>[], kind: string) => objects.filter((o) => o.kind === kind);
+
+/** Every API call the controller makes, by namespace role: what the Roles must grant and nothing more. */
+const CONTROLLER_RULES = [
+  { apiGroups: ['argoproj.io'], resources: ['applicationsets'], verbs: ['get', 'list', 'watch', 'patch'] },
+  { apiGroups: ['argoproj.io'], resources: ['applicationsets/status'], verbs: ['patch'] },
+  { apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+];
+const ARGOCD_NAMESPACE_RULES = [
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+];
+
+describe('helm/regatta', () => {
+  it('renders with default values: a locked-down Deployment with probes', async () => {
+    const { objects } = await renderChart(chartDir, {}, release);
+    const [deployment] = byKind(objects, 'Deployment');
+    expect(deployment.spec.replicas).toBe(1);
+    const pod = deployment.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
+    const [container] = pod.containers;
+    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(container.image).toBe('ghcr.io/regatta-dev/regatta:0.1.0');
+    expect(container.args).toContain('--namespace=argocd');
+    expect(byKind(objects, 'ServiceMonitor')).toEqual([]);
+    expect(byKind(objects, 'PodDisruptionBudget')).toEqual([]);
+    expect(byKind(objects, 'CustomResourceDefinition').map((o) => o.metadata.name)).toEqual(['applicationsets.argoproj.io']);
+  });
+
+  it('renders the HA values: three sharded replicas, ServiceMonitor, PDB, NetworkPolicy, Redis from a Secret', async () => {
+    const values = YAML.parse(await readFile(new URL('../fixtures/helm-ha-values.yaml', import.meta.url), 'utf8'));
+    const { objects } = await renderChart(chartDir, values, release);
+    const [deployment] = byKind(objects, 'Deployment');
+    expect(deployment.spec.replicas).toBe(3);
+    const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env).toMatchObject({
+      REGATTA_SHARDING_ALGORITHM: 'bounded-load',
+      REGATTA_REPLICAS: '3',
+      REDIS_URL: 'redis://redis.regatta.svc:6379',
+      REDIS_PASSWORD: { secretKeyRef: { name: 'regatta-redis', key: 'redis-password' } },
+      REDIS_SENTINEL_MASTER: 'mymaster',
+      REDIS_SENTINELS: 'redis-sentinel-0:26379,redis-sentinel-1:26379',
+      REGATTA_WEBHOOK_GITHUB_SECRET: { secretKeyRef: { name: 'regatta-webhooks', key: 'github', optional: true } },
+    });
+    expect(deployment.spec.template.spec.containers[0].args).toContain('--applicationset-namespaces=team-a,team-b');
+    expect(byKind(objects, 'ServiceMonitor')[0].metadata.labels.release).toBe('prometheus');
+    expect(byKind(objects, 'PodDisruptionBudget')[0].spec.maxUnavailable).toBe(1);
+    expect(byKind(objects, 'NetworkPolicy')[0].spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+    expect(byKind(objects, 'Role').map((r) => r.metadata.namespace).sort()).toEqual(['argocd', 'argocd', 'team-a', 'team-b']);
+  });
+
+  it('grants exactly what the controller uses, and nothing cluster-wide', async () => {
+    const { objects } = await renderChart(chartDir, { applicationSetNamespaces: ['team-a'] }, release);
+    expect(byKind(objects, 'ClusterRole')).toEqual([]);
+    const roles = byKind(objects, 'Role');
+    for (const role of roles.filter((r) => !r.metadata.name.endsWith('-argocd'))) expect(role.rules).toEqual(CONTROLLER_RULES);
+    expect(roles.find((r) => r.metadata.name === 'regatta-argocd')?.rules).toEqual(ARGOCD_NAMESPACE_RULES);
+    const bindings = byKind(objects, 'RoleBinding');
+    expect(bindings).toHaveLength(roles.length);
+    for (const binding of bindings) expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'regatta', namespace: 'argocd' }]);
+  });
+
+  it('refuses values that break the schema or omit what is required', async () => {
+    await expect(renderChart(chartDir, { replicaCount: 0 }, release)).rejects.toThrow(/values.replicaCount: below 1/);
+    await expect(renderChart(chartDir, { sharding: { enabled: true, algorithm: 'random' } }, release)).rejects.toThrow(/values.sharding.algorithm/);
+    await expect(renderChart(chartDir, { rollouts: { enabled: true }, redis: { url: '' } }, release)).rejects.toThrow(/redis.url is required/);
+  });
+
+  it('ships the CRD that `regatta crd` prints', async () => {
+    const run = await regatta('crd');
+    expect(run.code).toBe(0);
+    expect(await readFile(new URL('../../helm/regatta/crds/applicationset-crd.yaml', import.meta.url), 'utf8')).toBe(run.stdout);
+  });
+});
