@@ -196,7 +196,6 @@ export const APPLICATION_SET_API_VERSION = 'argoproj.io/v1alpha1';
 /** Structural problems of an ApplicationSet object; errors mean it cannot be generated. */
 export function validateApplicationSet(object: unknown): SchemaProblem[] {
   const problems = validateAgainst(applicationSetSchema, object, '');
-  for (const problem of problems) problem.field = problem.field.replace(/^\./, '');
   const appSet = object as Partial<ApplicationSet>;
   if (appSet?.apiVersion !== undefined && appSet.apiVersion !== APPLICATION_SET_API_VERSION) {
     problems.push({ field: 'apiVersion', message: `Unsupported value: ${JSON.stringify(appSet.apiVersion)}: supported values: "${APPLICATION_SET_API_VERSION}"`, severity: 'error' });

@@ -25,6 +25,10 @@ function typeName(value: unknown): string {
   return typeof value;
 }
 
+function join(field: string, key: string): string {
+  return field ? `${field}.${key}` : key;
+}
+
 export function validateAgainst(schema: Schema, value: unknown, field: string, problems: SchemaProblem[] = []): SchemaProblem[] {
   const error = (message: string) => problems.push({ field, message, severity: 'error' });
   if (value === undefined || schema.type === 'any') return problems;
@@ -59,12 +63,12 @@ export function validateAgainst(schema: Schema, value: unknown, field: string, p
       }
       const record = value as Record<string, unknown>;
       for (const key of schema.required ?? []) {
-        if (record[key] === undefined || record[key] === null) problems.push({ field: `${field}.${key}`, message: 'Required value', severity: 'error' });
+        if (record[key] === undefined || record[key] === null) problems.push({ field: join(field, key), message: 'Required value', severity: 'error' });
       }
       for (const [key, item] of Object.entries(record)) {
         const child = schema.properties?.[key] ?? schema.additionalProperties;
-        if (child) validateAgainst(child, item, `${field}.${key}`, problems);
-        else if (!schema.preserveUnknownFields) problems.push({ field: `${field}.${key}`, message: 'unknown field', severity: 'warning' });
+        if (child) validateAgainst(child, item, join(field, key), problems);
+        else if (!schema.preserveUnknownFields) problems.push({ field: join(field, key), message: 'unknown field', severity: 'warning' });
       }
       break;
     }

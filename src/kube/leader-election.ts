@@ -50,7 +50,7 @@ export class LeaderElector {
 
   /** One attempt to acquire or renew; exposed so tests can step it. */
   async tick(): Promise<boolean> {
-    let acquired = false;
+    let acquired: boolean;
     try {
       acquired = await this.tryAcquireOrRenew();
     } catch {

@@ -1,6 +1,6 @@
 import { renderFastTemplate } from './fasttemplate.js';
 import { isPlainObject } from './flatten.js';
-import { parseGoTemplateOptions, renderGoTemplate, type GoTemplateOptions } from './go/index.js';
+import { parseGoTemplateOptions, renderGoTemplate, type GoTemplateOptions } from './gotemplate/index.js';
 
 export interface RenderOptions {
   goTemplate?: boolean;

@@ -41,9 +41,9 @@ spec:
 kind: ApplicationSet
 metadata: {name: dupes}
 spec:
-  generators: [{list: {elements: [{n: same, i: "1"}, {n: same, i: "2"}]}}]
+  generators: [{list: {elements: [{name: same, i: "1"}, {name: same, i: "2"}]}}]
   template:
-    metadata: {name: '{{n}}'}
+    metadata: {name: '{{name}}'}
     spec: {project: default, ${destination}}
 `);
     expect(result.failure).toEqual({

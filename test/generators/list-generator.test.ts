@@ -104,7 +104,7 @@ spec:
   generators:
   - list:
       elements:
-      - {name: a, replicas: 3, big: 1000000, flag: true, tags: [x, y], nested: {k: v}}
+      - {name: a, replicas: 3, big: 1000000, flag: true, tags: [x, why], nested: {k: v}}
   template:
     metadata: {name: '{{.name}}'}
     spec:
@@ -113,7 +113,7 @@ spec:
       destination: {server: https://kubernetes.default.svc}
 `);
     expect(result.failure).toBeUndefined();
-    expect(result.generated[0].application.spec.source?.path).toBe('3/1e+06/true/y/v');
+    expect(result.generated[0].application.spec.source?.path).toBe('3/1e+06/true/why/v');
   });
 
   it('appends elementsYaml elements, parsed as Kubernetes YAML', async () => {
@@ -170,7 +170,7 @@ spec:
     metadata: {name: '{{cluster}}-app', labels: {team: platform}}
     spec:
       project: default
-      source: {repoURL: https://example.com/repo.git, path: apps/{{cluster}}}
+      source: {repoURL: https://example.com/repo.git, path: 'apps/{{cluster}}'}
       destination: {server: https://kubernetes.default.svc, namespace: '{{cluster}}'}
 `);
     expect(apps[0].metadata).toMatchObject({ name: 'dev-app', labels: { tier: 'generator', team: 'platform' } });

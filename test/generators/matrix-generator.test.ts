@@ -24,9 +24,9 @@ describe('matrix generator', () => {
   - matrix:
       generators:
       - list: {elements: [{a: "1"}, {a: "2"}]}
-      - list: {elements: [{b: x}, {b: y}, {b: z}]}`),
+      - list: {elements: [{b: x}, {b: w}, {b: z}]}`),
     );
-    expect(result.generated.map((g) => g.application.metadata.name)).toEqual(['1-x', '1-y', '1-z', '2-x', '2-y', '2-z']);
+    expect(result.generated.map((g) => g.application.metadata.name)).toEqual(['1-x', '1-w', '1-z', '2-x', '2-w', '2-z']);
     expect(result.generated[0].params).toEqual({ a: '1', b: 'x' });
   });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { parseKubeYamlStream } from '../../src/api/kube-yaml.js';
 import { isPlainObject } from '../../src/templating/flatten.js';
-import { renderGoTemplate } from '../../src/templating/go/index.js';
+import { renderGoTemplate } from '../../src/templating/gotemplate/index.js';
 
 /**
  * Renders a Helm chart the way `helm template` does, with Regatta's goTemplate engine and the

@@ -48,7 +48,7 @@ describe('render: a whole Application template', () => {
   it('reports which field failed', () => {
     let caught: unknown;
     try {
-      render({ spec: { source: { path: 'x/{{open' } } }, { a: 'b' }, {});
+      render({ spec: { source: { path: '{{a}}/{{open' } } }, { a: 'b' }, {});
     } catch (error) {
       caught = error;
     }

@@ -1,0 +1,86 @@
+import { argoFunctions } from './argo-functions.js';
+import { builtinFunctions } from './builtins.js';
+import { Executor, GoTemplateError, type FuncMap, type GoFunction, type MissingKeyMode } from './exec.js';
+import { ParseError, parseTemplate, type TemplateSet } from './parser.js';
+import { sprigFunctions } from './sprig.js';
+
+export { GoTemplateError, type FuncMap, type GoFunction, type MissingKeyMode };
+
+export interface GoTemplateOptions {
+  missingKey?: MissingKeyMode;
+  /** Functions added to (and overriding) Argo CD's set, e.g. Helm's include/tpl/required. */
+  funcs?: FuncMap;
+  /** Evaluation steps allowed per render; a runaway range or recursion fails cleanly. */
+  maxSteps?: number;
+  maxOutputBytes?: number;
+}
+
+const DEFAULT_LIMITS = { maxSteps: 1_000_000, maxOutputBytes: 4 * 1024 * 1024, maxDepth: 1000 };
+
+/** User functions win over text/template's builtins, as Template.Funcs does; sprig's `slice` replaces Go's. */
+const ARGO_FUNCTIONS: FuncMap = { ...builtinFunctions, ...sprigFunctions, ...argoFunctions };
+
+const CACHE_LIMIT = 5000;
+const parsedByFuncs = new WeakMap<FuncMap, Map<string, TemplateSet>>();
+
+function functionsFor(options: GoTemplateOptions): FuncMap {
+  return options.funcs ? { ...ARGO_FUNCTIONS, ...options.funcs } : ARGO_FUNCTIONS;
+}
+
+function parsed(name: string, text: string, options: GoTemplateOptions, funcs: FuncMap): TemplateSet {
+  const key = options.funcs ?? ARGO_FUNCTIONS;
+  let cache = parsedByFuncs.get(key);
+  if (!cache) {
+    cache = new Map();
+    parsedByFuncs.set(key, cache);
+  }
+  const cacheKey = `${name}\u0000${text}`;
+  let set = cache.get(cacheKey);
+  if (set) {
+    // Refresh recency: Map iteration order is insertion order, so the oldest entry is first.
+    cache.delete(cacheKey);
+    cache.set(cacheKey, set);
+    return set;
+  }
+  try {
+    set = parseTemplate(name, text, (fn) => Object.hasOwn(funcs, fn));
+  } catch (error) {
+    if (error instanceof ParseError) throw new GoTemplateError(error.message);
+    throw error;
+  }
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  cache.set(cacheKey, set);
+  return set;
+}
+
+/**
+ * Parses (cached) and executes a Go text/template with Argo CD's function set. Errors read as
+ * Go's: `template: NAME:LINE:COL: executing "NAME" at <.x>: map has no entry for key "x"`.
+ */
+export function renderGoTemplate(name: string, text: string, data: unknown, options: GoTemplateOptions = {}): string {
+  const funcs = functionsFor(options);
+  const set = parsed(name, text, options, funcs);
+  const limits = {
+    maxSteps: options.maxSteps ?? DEFAULT_LIMITS.maxSteps,
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes,
+    maxDepth: DEFAULT_LIMITS.maxDepth,
+  };
+  try {
+    return new Executor(name, text, set, funcs, options.missingKey ?? 'default', limits).execute(data);
+  } catch (error) {
+    if (error instanceof GoTemplateError) throw error;
+    if (error instanceof RangeError) throw new GoTemplateError(`template: ${name}: execution stopped: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Argo CD's goTemplateOptions; only `missingkey=` exists in text/template. */
+export function parseGoTemplateOptions(options: string[] | undefined): GoTemplateOptions {
+  const result: GoTemplateOptions = {};
+  for (const option of options ?? []) {
+    const match = /^missingkey=(default|invalid|zero|error)$/.exec(option);
+    if (!match) throw new GoTemplateError(`unrecognized option: ${option}`);
+    result.missingKey = match[1] as MissingKeyMode;
+  }
+  return result;
+}

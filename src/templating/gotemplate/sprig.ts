@@ -1,0 +1,789 @@
+import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { isPlainObject } from '../flatten.js';
+import { arity } from './builtins.js';
+import type { FuncMap } from './exec.js';
+import { goQuote, sprintf } from './fmt.js';
+import { parseSemver, semverCompare, semverString, type SemVer } from './semver.js';
+import { formatValue, isMap, typeName, type GoValue } from './value.js';
+
+/**
+ * Sprig's text function map (Masterminds/sprig v3) as Argo CD exposes it: without env, expandenv
+ * and getHostByName. Crypto helpers that make keys and certificates, and bcrypt/htpasswd, are not
+ * provided: they have no place in an Application template.
+ */
+
+const variadic = <F extends (...args: any[]) => unknown>(fn: F, minArgs = 0) => arity(fn, minArgs, Infinity);
+
+/** sprig's strval: strings as they are, nil as "", everything else as %v. */
+export function strval(value: GoValue): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (isSemver(value)) return semverString(value);
+  return formatValue(value);
+}
+
+/** cast.ToInt64E as sprig uses it: bad input becomes 0. */
+export function toInt64(value: GoValue): bigint {
+  switch (typeof value) {
+    case 'bigint':
+      return BigInt.asIntN(64, value);
+    case 'number':
+      return Number.isFinite(value) ? BigInt(Math.trunc(value)) : 0n;
+    case 'boolean':
+      return value ? 1n : 0n;
+    case 'string': {
+      const text = value.trim();
+      try {
+        if (/^[+-]?(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO]?[0-7_]+|[1-9][0-9_]*|0)$/.test(text)) {
+          const negative = text.startsWith('-');
+          const body = text.replace(/^[+-]/, '').replace(/_/g, '');
+          const parsed = /^0[0-7]+$/.test(body) ? BigInt(`0o${body.slice(1)}`) : BigInt(body);
+          return negative ? -parsed : parsed;
+        }
+      } catch {
+        return 0n;
+      }
+      return 0n;
+    }
+    default:
+      return 0n;
+  }
+}
+
+/** cast.ToFloat64 as sprig's float functions use it. */
+export function toFloat64(value: GoValue): number {
+  switch (typeof value) {
+    case 'number':
+      return value;
+    case 'bigint':
+      return Number(value);
+    case 'boolean':
+      return value ? 1 : 0;
+    case 'string': {
+      const parsed = Number(value.trim());
+      return value.trim() === '' || Number.isNaN(parsed) ? 0 : parsed;
+    }
+    default:
+      return 0;
+  }
+}
+
+function isSemver(value: GoValue): value is SemVer {
+  return isPlainObject(value) && typeof value.Major === 'bigint' && typeof value.Original === 'string' && 'Prerelease' in value;
+}
+
+/** sprig's empty. */
+export function empty(value: GoValue): boolean {
+  if (value === undefined || value === null) return true;
+  switch (typeof value) {
+    case 'string':
+      return value.length === 0;
+    case 'boolean':
+      return !value;
+    case 'number':
+      return value === 0;
+    case 'bigint':
+      return value === 0n;
+  }
+  if (Array.isArray(value)) return value.length === 0;
+  if (isMap(value)) return Object.keys(value).length === 0;
+  return false;
+}
+
+function asList(value: GoValue, fn: string): unknown[] {
+  if (Array.isArray(value)) return value;
+  throw new Error(`Cannot ${fn} on type ${typeName(value)}`);
+}
+
+function asString(value: GoValue, what = 'value'): string {
+  if (typeof value === 'string') return value;
+  throw new Error(`wrong type for ${what}; expected string; got ${typeName(value)}`);
+}
+
+function asInt(value: GoValue, what = 'value'): number {
+  if (typeof value === 'bigint') return Number(value);
+  throw new Error(`wrong type for ${what}; expected int; got ${typeName(value)}`);
+}
+
+function asDict(value: GoValue): Record<string, unknown> {
+  if (isMap(value) && !isSemver(value)) return value;
+  throw new Error(`wrong type for value; expected map[string]interface {}; got ${typeName(value)}`);
+}
+
+/** Go's RE2 syntax in the forms templates use, as a JavaScript RegExp. */
+export function goRegExp(pattern: string, global = false): RegExp {
+  let source = pattern;
+  let flags = global ? 'g' : '';
+  const inline = /^\(\?([imsU]+)\)/.exec(source);
+  if (inline) {
+    source = source.slice(inline[0].length);
+    for (const f of inline[1]) if (f !== 'U' && !flags.includes(f)) flags += f;
+  }
+  source = source.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$(?![\\s\\S])');
+  if (/\(\?[^:<=!]/.test(source)) throw new Error(`error parsing regexp: unsupported flag group in ${JSON.stringify(pattern)}`);
+  try {
+    return new RegExp(source, flags);
+  } catch (error) {
+    throw new Error(`error parsing regexp: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Go's regexp replacement template: $1, ${1}, ${name}, $$. */
+function expandReplacement(replacement: string): string {
+  return replacement.replace(/\$\$|\$\{(\w+)\}|\$(\w+)/g, (match, braced, bare) => {
+    if (match === '$$') return '$$';
+    const name = braced ?? bare;
+    return /^\d+$/.test(name) ? `$${name}` : `$<${name}>`;
+  });
+}
+
+/** Go's encoding/json output: HTML-significant characters escaped, floats as Go formats them. */
+export function goJson(value: GoValue, indent = '', escapeHtml = true): string {
+  const convert = (v: GoValue): unknown => {
+    if (typeof v === 'bigint') return { __goNumber: v.toString() };
+    if (typeof v === 'number') return Number.isFinite(v) ? { __goNumber: goJsonFloat(v) } : null;
+    if (v === undefined) return null;
+    if (Array.isArray(v)) return v.map(convert);
+    if (isSemver(v)) return semverString(v);
+    if (isMap(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, convert(v[k])]));
+    return v;
+  };
+  let text = JSON.stringify(convert(value), null, indent || undefined).replace(/\{\s*"__goNumber":\s*"([^"]+)"\s*\}/g, '$1');
+  if (escapeHtml) text = text.replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+  return text.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+function goJsonFloat(value: number): string {
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-6 || abs >= 1e21)) {
+    const [mantissa, exp] = value.toExponential().split('e');
+    const n = Number(exp);
+    return `${mantissa}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+  }
+  return String(value);
+}
+
+function parseJson(text: string): GoValue {
+  return JSON.parse(text) as GoValue;
+}
+
+function wrap(width: number, text: string, separator = '\n'): string {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    let current = '';
+    for (const word of line.split(' ')) {
+      if (!current) current = word;
+      else if (current.length + 1 + word.length > width) {
+        out.push(current);
+        current = word;
+      } else current += ` ${word}`;
+    }
+    out.push(current);
+  }
+  return out.join(separator);
+}
+
+function words(text: string): string[] {
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean);
+}
+
+function deepCopy(value: GoValue): GoValue {
+  if (Array.isArray(value)) return value.map(deepCopy);
+  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deepCopy(v)]));
+  return value;
+}
+
+/** mergo.Merge into dst: keys dst lacks (or holds empty) come from src, maps merge deeply. */
+function mergeInto(dst: Record<string, unknown>, src: Record<string, unknown>, overwrite: boolean): void {
+  for (const [key, value] of Object.entries(src)) {
+    const current = dst[key];
+    if (isMap(current) && isMap(value)) mergeInto(current, value, overwrite);
+    else if (overwrite ? value !== undefined && !(empty(value) && current !== undefined && !isMap(value) && value !== false && value !== 0) : empty(current)) {
+      dst[key] = deepCopy(value);
+    }
+  }
+}
+
+function uniqueList(list: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const item of list) if (!out.some((o) => deepEqual(o, item))) out.push(item);
+  return out;
+}
+
+function deepEqual(a: GoValue, b: GoValue): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+  if (isMap(a) && isMap(b)) {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
+  }
+  return a === b;
+}
+
+/** Go's time layouts (reference time Mon Jan 2 15:04:05 MST 2006) applied to a UTC date. */
+function formatDate(layout: string, date: Date): string {
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+  const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+  const tokens: [string, () => string][] = [
+    ['2006', () => String(date.getUTCFullYear())],
+    ['January', () => months[date.getUTCMonth()]],
+    ['Monday', () => days[date.getUTCDay()]],
+    ['Jan', () => months[date.getUTCMonth()].slice(0, 3)],
+    ['Mon', () => days[date.getUTCDay()].slice(0, 3)],
+    ['MST', () => 'UTC'],
+    ['Z07:00', () => 'Z'],
+    ['-07:00', () => '+00:00'],
+    ['-0700', () => '+0000'],
+    ['.000000000', () => `.${pad(date.getUTCMilliseconds(), 3)}000000`],
+    ['.000000', () => `.${pad(date.getUTCMilliseconds(), 3)}000`],
+    ['.000', () => `.${pad(date.getUTCMilliseconds(), 3)}`],
+    ['06', () => pad(date.getUTCFullYear() % 100)],
+    ['01', () => pad(date.getUTCMonth() + 1)],
+    ['02', () => pad(date.getUTCDate())],
+    ['15', () => pad(date.getUTCHours())],
+    ['03', () => pad(date.getUTCHours() % 12 || 12)],
+    ['04', () => pad(date.getUTCMinutes())],
+    ['05', () => pad(date.getUTCSeconds())],
+    ['PM', () => (date.getUTCHours() >= 12 ? 'PM' : 'AM')],
+    ['pm', () => (date.getUTCHours() >= 12 ? 'pm' : 'am')],
+    ['_2', () => String(date.getUTCDate()).padStart(2, ' ')],
+    ['1', () => String(date.getUTCMonth() + 1)],
+    ['2', () => String(date.getUTCDate())],
+    ['3', () => String(date.getUTCHours() % 12 || 12)],
+    ['4', () => String(date.getUTCMinutes())],
+    ['5', () => String(date.getUTCSeconds())],
+  ];
+  let out = '';
+  for (let i = 0; i < layout.length; ) {
+    const token = tokens.find(([t]) => layout.startsWith(t, i));
+    if (token) {
+      out += token[1]();
+      i += token[0].length;
+    } else out += layout[i++];
+  }
+  return out;
+}
+
+function toDate(value: GoValue): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'bigint') return new Date(Number(value) * 1000);
+  if (typeof value === 'number') return new Date(value * 1000);
+  if (typeof value === 'string') {
+    const date = new Date(value);
+    if (!Number.isNaN(date.getTime())) return date;
+  }
+  return new Date(0);
+}
+
+const RAND_ALPHA = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const RAND_DIGITS = '0123456789';
+const random = (alphabet: string, count: number) => Array.from({ length: count }, () => alphabet[randomInt(alphabet.length)]).join('');
+
+function splitToMap(parts: string[]): Record<string, string> {
+  return Object.fromEntries(parts.map((p, i) => [`_${i}`, p]));
+}
+
+function regexFindAll(regex: string, text: string, n: number): string[] {
+  const matches = [...text.matchAll(goRegExp(regex, true))].map((m) => m[0]);
+  return n < 0 ? matches : matches.slice(0, n);
+}
+
+export const sprigFunctions: FuncMap = {
+  // Strings
+  upper: (s: GoValue) => asString(s).toUpperCase(),
+  lower: (s: GoValue) => asString(s).toLowerCase(),
+  title: (s: GoValue) => asString(s).replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, sep, c) => sep + c.toUpperCase()),
+  untitle: (s: GoValue) => asString(s).replace(/(^|\s)(\p{L})/gu, (_m, sep, c) => sep + c.toLowerCase()),
+  swapcase: (s: GoValue) => [...asString(s)].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(''),
+  substr: (start: GoValue, end: GoValue, s: GoValue) => {
+    const text = asString(s);
+    const a = asInt(start);
+    const b = asInt(end);
+    if (a < 0) return text.slice(0, b);
+    if (b < 0 || b > text.length) return text.slice(a);
+    return text.slice(a, b);
+  },
+  trunc: (n: GoValue, s: GoValue) => {
+    const c = asInt(n);
+    const text = asString(s);
+    if (c < 0 && text.length + c > 0) return text.slice(text.length + c);
+    if (c >= 0 && text.length > c) return text.slice(0, c);
+    return text;
+  },
+  trim: (s: GoValue) => asString(s).trim(),
+  trimAll: (cutset: GoValue, s: GoValue) => trimChars(asString(s), asString(cutset), true, true),
+  trimPrefix: (prefix: GoValue, s: GoValue) => (asString(s).startsWith(asString(prefix)) ? asString(s).slice(asString(prefix).length) : asString(s)),
+  trimSuffix: (suffix: GoValue, s: GoValue) => {
+    const text = asString(s);
+    const end = asString(suffix);
+    return end && text.endsWith(end) ? text.slice(0, -end.length) : text;
+  },
+  nospace: (s: GoValue) => asString(s).replace(/\s+/g, ''),
+  initials: (s: GoValue) => asString(s).split(/\s+/).filter(Boolean).map((w) => w[0]).join(''),
+  repeat: (count: GoValue, s: GoValue) => asString(s).repeat(Math.max(0, asInt(count))),
+  replace: (oldText: GoValue, newText: GoValue, s: GoValue) => asString(s).split(asString(oldText)).join(asString(newText)),
+  wrap: (width: GoValue, s: GoValue) => wrap(asInt(width), asString(s)),
+  wrapWith: (width: GoValue, separator: GoValue, s: GoValue) => wrap(asInt(width), asString(s), asString(separator)),
+  contains: (substr: GoValue, s: GoValue) => asString(s).includes(asString(substr)),
+  hasPrefix: (prefix: GoValue, s: GoValue) => asString(s).startsWith(asString(prefix)),
+  hasSuffix: (suffix: GoValue, s: GoValue) => asString(s).endsWith(asString(suffix)),
+  quote: variadic((...args: GoValue[]) => args.filter((a) => a !== null && a !== undefined).map((a) => goQuote(strval(a))).join(' ')),
+  squote: variadic((...args: GoValue[]) => args.filter((a) => a !== null && a !== undefined).map((a) => `'${strval(a)}'`).join(' ')),
+  cat: variadic((...args: GoValue[]) => args.filter((a) => a !== null && a !== undefined).map(strval).join(' ')),
+  indent: (spaces: GoValue, s: GoValue) => {
+    const pad = ' '.repeat(Math.max(0, asInt(spaces)));
+    return pad + asString(s).replace(/\n/g, `\n${pad}`);
+  },
+  nindent: (spaces: GoValue, s: GoValue) => {
+    const pad = ' '.repeat(Math.max(0, asInt(spaces)));
+    return `\n${pad}${asString(s).replace(/\n/g, `\n${pad}`)}`;
+  },
+  abbrev: (width: GoValue, s: GoValue) => {
+    const w = asInt(width);
+    const text = asString(s);
+    if (w < 4 || text.length <= w) return text;
+    return `${text.slice(0, w - 3)}...`;
+  },
+  abbrevboth: (left: GoValue, width: GoValue, s: GoValue) => {
+    const text = asString(s);
+    const l = asInt(left);
+    const w = asInt(width);
+    if (w < 4 || text.length <= w) return text;
+    const offset = Math.max(0, Math.min(l, text.length));
+    if (offset <= 4) return `${text.slice(0, w - 3)}...`;
+    const rest = text.slice(offset);
+    return rest.length + 3 <= w ? `...${rest}` : `...${rest.slice(0, w - 6)}...`;
+  },
+  plural: (one: GoValue, many: GoValue, count: GoValue) => (asInt(count) === 1 ? asString(one) : asString(many)),
+  snakecase: (s: GoValue) => words(asString(s)).map((w) => w.toLowerCase()).join('_'),
+  camelcase: (s: GoValue) => asString(s).split(/[_\s-]+/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join(''),
+  kebabcase: (s: GoValue) => words(asString(s)).map((w) => w.toLowerCase()).join('-'),
+  shuffle: (s: GoValue) => [...asString(s)].sort(() => randomInt(3) - 1).join(''),
+  toString: (v: GoValue) => strval(v),
+  toStrings: (v: GoValue) => (Array.isArray(v) ? v.map(strval) : [strval(v)]),
+  split: (separator: GoValue, s: GoValue) => splitToMap(asString(s).split(asString(separator))),
+  splitList: (separator: GoValue, s: GoValue) => asString(s).split(asString(separator)),
+  splitn: (separator: GoValue, n: GoValue, s: GoValue) => {
+    const parts = asString(s).split(asString(separator));
+    const limit = asInt(n);
+    if (limit > 0 && parts.length > limit) parts.splice(limit - 1, parts.length, parts.slice(limit - 1).join(asString(separator)));
+    return splitToMap(parts);
+  },
+  join: (separator: GoValue, list: GoValue) => (Array.isArray(list) ? list.filter((v) => v !== null && v !== undefined).map(strval) : [strval(list)]).join(asString(separator)),
+  sortAlpha: (list: GoValue) => (Array.isArray(list) ? list.map(strval).sort() : [strval(list)]),
+  randAlphaNum: (n: GoValue) => random(RAND_ALPHA + RAND_DIGITS, asInt(n)),
+  randAlpha: (n: GoValue) => random(RAND_ALPHA, asInt(n)),
+  randNumeric: (n: GoValue) => random(RAND_DIGITS, asInt(n)),
+  randAscii: (n: GoValue) => random(Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).join(''), asInt(n)),
+  uuidv4: () => randomUUID(),
+
+  // Regular expressions (Go RE2 syntax)
+  regexMatch: (regex: GoValue, s: GoValue) => goRegExp(asString(regex)).test(asString(s)),
+  mustRegexMatch: (regex: GoValue, s: GoValue) => goRegExp(asString(regex)).test(asString(s)),
+  regexFind: (regex: GoValue, s: GoValue) => goRegExp(asString(regex)).exec(asString(s))?.[0] ?? '',
+  mustRegexFind: (regex: GoValue, s: GoValue) => goRegExp(asString(regex)).exec(asString(s))?.[0] ?? '',
+  regexFindAll: (regex: GoValue, s: GoValue, n: GoValue) => regexFindAll(asString(regex), asString(s), asInt(n)),
+  mustRegexFindAll: (regex: GoValue, s: GoValue, n: GoValue) => regexFindAll(asString(regex), asString(s), asInt(n)),
+  regexReplaceAll: (regex: GoValue, s: GoValue, replacement: GoValue) => asString(s).replace(goRegExp(asString(regex), true), expandReplacement(asString(replacement))),
+  mustRegexReplaceAll: (regex: GoValue, s: GoValue, replacement: GoValue) => asString(s).replace(goRegExp(asString(regex), true), expandReplacement(asString(replacement))),
+  regexReplaceAllLiteral: (regex: GoValue, s: GoValue, replacement: GoValue) => asString(s).replace(goRegExp(asString(regex), true), () => asString(replacement)),
+  mustRegexReplaceAllLiteral: (regex: GoValue, s: GoValue, replacement: GoValue) => asString(s).replace(goRegExp(asString(regex), true), () => asString(replacement)),
+  regexSplit: (regex: GoValue, s: GoValue, n: GoValue) => {
+    const parts = asString(s).split(goRegExp(asString(regex), true));
+    const limit = asInt(n);
+    return limit < 0 ? parts : parts.slice(0, limit);
+  },
+  mustRegexSplit: (regex: GoValue, s: GoValue, n: GoValue) => {
+    const parts = asString(s).split(goRegExp(asString(regex), true));
+    const limit = asInt(n);
+    return limit < 0 ? parts : parts.slice(0, limit);
+  },
+  regexQuoteMeta: (s: GoValue) => asString(s).replace(/[\\.+*?()|[\]{}^$]/g, '\\$&'),
+
+  // Defaults and flow
+  default: variadic((fallback: GoValue, ...given: GoValue[]) => (given.length === 0 || empty(given[0]) ? fallback : given[0]), 1),
+  empty: (v: GoValue) => empty(v),
+  coalesce: variadic((...values: GoValue[]) => values.find((v) => !empty(v)) ?? null),
+  all: variadic((...values: GoValue[]) => values.every((v) => !empty(v))),
+  any: variadic((...values: GoValue[]) => values.some((v) => !empty(v))),
+  compact: (list: GoValue) => asList(list, 'compact').filter((v) => !empty(v)),
+  mustCompact: (list: GoValue) => asList(list, 'compact').filter((v) => !empty(v)),
+  ternary: (whenTrue: GoValue, whenFalse: GoValue, condition: GoValue) => {
+    if (typeof condition !== 'boolean') throw new Error(`wrong type for value; expected bool; got ${typeName(condition)}`);
+    return condition ? whenTrue : whenFalse;
+  },
+  fail: (message: GoValue) => {
+    throw new Error(asString(message));
+  },
+  fromJson: (s: GoValue) => {
+    try {
+      return parseJson(asString(s));
+    } catch {
+      return null;
+    }
+  },
+  mustFromJson: (s: GoValue) => parseJson(asString(s)),
+  toJson: (v: GoValue) => goJson(v),
+  mustToJson: (v: GoValue) => goJson(v),
+  toPrettyJson: (v: GoValue) => goJson(v, '  '),
+  mustToPrettyJson: (v: GoValue) => goJson(v, '  '),
+  toRawJson: (v: GoValue) => goJson(v, '', false),
+  mustToRawJson: (v: GoValue) => goJson(v, '', false),
+  deepCopy: (v: GoValue) => deepCopy(v),
+  mustDeepCopy: (v: GoValue) => deepCopy(v),
+  deepEqual: (a: GoValue, b: GoValue) => deepEqual(a, b),
+
+  // Type conversion and reflection
+  atoi: (s: GoValue) => {
+    const text = asString(s);
+    return /^[+-]?\d+$/.test(text) ? BigInt(text) : 0n;
+  },
+  int: (v: GoValue) => toInt64(v),
+  int64: (v: GoValue) => toInt64(v),
+  float64: (v: GoValue) => toFloat64(v),
+  toDecimal: (v: GoValue) => {
+    const text = strval(v);
+    return /^[0-7]+$/.test(text) ? BigInt(`0o${text}`) : 0n;
+  },
+  typeOf: (v: GoValue) => (v === undefined || v === null ? '<nil>' : isSemver(v) ? '*semver.Version' : typeName(v)),
+  typeIs: (target: GoValue, v: GoValue) => asString(target) === (v === undefined || v === null ? '<nil>' : typeName(v)),
+  typeIsLike: (target: GoValue, v: GoValue) => {
+    const name = v === undefined || v === null ? '<nil>' : typeName(v);
+    return asString(target) === name || asString(target) === `*${name}`;
+  },
+  kindOf: (v: GoValue) => goKind(v),
+  kindIs: (target: GoValue, v: GoValue) => asString(target) === goKind(v),
+
+  // Encoding and hashing
+  b64enc: (s: GoValue) => Buffer.from(strval(s), 'utf8').toString('base64'),
+  b64dec: (s: GoValue) => {
+    const text = strval(s);
+    const decoded = Buffer.from(text, 'base64');
+    return decoded.toString('base64').replace(/=+$/, '') === text.replace(/=+$/, '') ? decoded.toString('utf8') : 'illegal base64 data at input byte 0';
+  },
+  b32enc: (s: GoValue) => base32Encode(Buffer.from(strval(s), 'utf8')),
+  b32dec: (s: GoValue) => base32Decode(strval(s)),
+  sha1sum: (s: GoValue) => createHash('sha1').update(strval(s)).digest('hex'),
+  sha256sum: (s: GoValue) => createHash('sha256').update(strval(s)).digest('hex'),
+  sha512sum: (s: GoValue) => createHash('sha512').update(strval(s)).digest('hex'),
+  adler32sum: (s: GoValue) => String(adler32(Buffer.from(strval(s), 'utf8'))),
+  randBytes: (n: GoValue) => randomBytes(asInt(n)).toString('base64'),
+  randInt: (min: GoValue, max: GoValue) => BigInt(randomInt(asInt(min), asInt(max))),
+
+  // Lists
+  list: variadic((...items: GoValue[]) => items),
+  tuple: variadic((...items: GoValue[]) => items),
+  append: (list: GoValue, v: GoValue) => [...asList(list, 'append'), v],
+  push: (list: GoValue, v: GoValue) => [...asList(list, 'push'), v],
+  mustAppend: (list: GoValue, v: GoValue) => [...asList(list, 'append'), v],
+  mustPush: (list: GoValue, v: GoValue) => [...asList(list, 'push'), v],
+  prepend: (list: GoValue, v: GoValue) => [v, ...asList(list, 'prepend')],
+  mustPrepend: (list: GoValue, v: GoValue) => [v, ...asList(list, 'prepend')],
+  first: (list: GoValue) => (asList(list, 'find first').length ? (list as unknown[])[0] : null),
+  mustFirst: (list: GoValue) => (asList(list, 'find first').length ? (list as unknown[])[0] : null),
+  last: (list: GoValue) => (asList(list, 'find last').length ? (list as unknown[]).at(-1) : null),
+  mustLast: (list: GoValue) => (asList(list, 'find last').length ? (list as unknown[]).at(-1) : null),
+  rest: (list: GoValue) => (asList(list, 'find rest').length ? (list as unknown[]).slice(1) : null),
+  mustRest: (list: GoValue) => (asList(list, 'find rest').length ? (list as unknown[]).slice(1) : null),
+  initial: (list: GoValue) => (asList(list, 'find initial').length ? (list as unknown[]).slice(0, -1) : null),
+  mustInitial: (list: GoValue) => (asList(list, 'find initial').length ? (list as unknown[]).slice(0, -1) : null),
+  reverse: (list: GoValue) => [...asList(list, 'find reverse')].reverse(),
+  mustReverse: (list: GoValue) => [...asList(list, 'find reverse')].reverse(),
+  uniq: (list: GoValue) => uniqueList(asList(list, 'find uniq')),
+  mustUniq: (list: GoValue) => uniqueList(asList(list, 'find uniq')),
+  without: variadic((list: GoValue, ...omit: GoValue[]) => asList(list, 'find without').filter((v) => !omit.some((o) => deepEqual(o, v))), 1),
+  mustWithout: variadic((list: GoValue, ...omit: GoValue[]) => asList(list, 'find without').filter((v) => !omit.some((o) => deepEqual(o, v))), 1),
+  has: (needle: GoValue, list: GoValue) => (list === null || list === undefined ? false : asList(list, 'find has').some((v) => deepEqual(v, needle))),
+  mustHas: (needle: GoValue, list: GoValue) => (list === null || list === undefined ? false : asList(list, 'find has').some((v) => deepEqual(v, needle))),
+  slice: variadic((list: GoValue, ...indexes: GoValue[]) => {
+    const items = asList(list, 'slice');
+    const [start = 0, end = items.length] = indexes.map((i) => Number(toInt64(i)));
+    return items.slice(start, end);
+  }, 1),
+  mustSlice: variadic((list: GoValue, ...indexes: GoValue[]) => {
+    const items = asList(list, 'slice');
+    const [start = 0, end = items.length] = indexes.map((i) => Number(toInt64(i)));
+    return items.slice(start, end);
+  }, 1),
+  concat: variadic((...lists: GoValue[]) => lists.flatMap((l) => asList(l, 'concat'))),
+  chunk: (size: GoValue, list: GoValue) => {
+    const n = asInt(size);
+    const items = asList(list, 'chunk');
+    const out: unknown[][] = [];
+    for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
+    return out;
+  },
+  mustChunk: (size: GoValue, list: GoValue) => {
+    const n = asInt(size);
+    const items = asList(list, 'chunk');
+    const out: unknown[][] = [];
+    for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
+    return out;
+  },
+  until: (count: GoValue) => untilStep(0n, toInt64(count), toInt64(count) >= 0n ? 1n : -1n),
+  untilStep: (start: GoValue, stop: GoValue, step: GoValue) => untilStep(toInt64(start), toInt64(stop), toInt64(step)),
+  seq: variadic((...params: GoValue[]) => seq(params.map(toInt64))),
+
+  // Dictionaries
+  dict: variadic((...pairs: GoValue[]) => {
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < pairs.length; i += 2) out[strval(pairs[i])] = i + 1 < pairs.length ? pairs[i + 1] : '';
+    return out;
+  }),
+  get: (dict: GoValue, key: GoValue) => {
+    const d = asDict(dict);
+    return Object.hasOwn(d, asString(key)) ? d[asString(key)] : '';
+  },
+  set: (dict: GoValue, key: GoValue, value: GoValue) => {
+    const d = asDict(dict);
+    d[asString(key)] = value;
+    return d;
+  },
+  unset: (dict: GoValue, key: GoValue) => {
+    const d = asDict(dict);
+    delete d[asString(key)];
+    return d;
+  },
+  hasKey: (dict: GoValue, key: GoValue) => Object.hasOwn(asDict(dict), asString(key)),
+  pluck: variadic((key: GoValue, ...dicts: GoValue[]) => dicts.map(asDict).filter((d) => Object.hasOwn(d, asString(key))).map((d) => d[asString(key)]), 1),
+  keys: variadic((...dicts: GoValue[]) => dicts.flatMap((d) => Object.keys(asDict(d))).sort(), 1),
+  values: (dict: GoValue) => Object.values(asDict(dict)),
+  pick: variadic((dict: GoValue, ...names: GoValue[]) => {
+    const d = asDict(dict);
+    return Object.fromEntries(names.map(strval).filter((k) => Object.hasOwn(d, k)).map((k) => [k, d[k]]));
+  }, 1),
+  omit: variadic((dict: GoValue, ...names: GoValue[]) => {
+    const d = asDict(dict);
+    const drop = new Set(names.map(strval));
+    return Object.fromEntries(Object.entries(d).filter(([k]) => !drop.has(k)));
+  }, 1),
+  dig: variadic((...args: GoValue[]) => {
+    if (args.length < 3) throw new Error('dig needs at least three arguments');
+    const dict = asDict(args.at(-1));
+    const fallback = args.at(-2);
+    let current: GoValue = dict;
+    for (const key of args.slice(0, -2).map((k) => asString(k))) {
+      if (!isMap(current) || !Object.hasOwn(current, key)) return fallback;
+      current = current[key];
+    }
+    return current;
+  }, 3),
+  merge: variadic((dst: GoValue, ...srcs: GoValue[]) => {
+    const d = asDict(dst);
+    for (const src of srcs) mergeInto(d, asDict(src), false);
+    return d;
+  }, 1),
+  mustMerge: variadic((dst: GoValue, ...srcs: GoValue[]) => {
+    const d = asDict(dst);
+    for (const src of srcs) mergeInto(d, asDict(src), false);
+    return d;
+  }, 1),
+  mergeOverwrite: variadic((dst: GoValue, ...srcs: GoValue[]) => {
+    const d = asDict(dst);
+    for (const src of srcs) mergeInto(d, asDict(src), true);
+    return d;
+  }, 1),
+  mustMergeOverwrite: variadic((dst: GoValue, ...srcs: GoValue[]) => {
+    const d = asDict(dst);
+    for (const src of srcs) mergeInto(d, asDict(src), true);
+    return d;
+  }, 1),
+
+  // Math (sprig's integer functions return int64, the f-variants float64)
+  add: variadic((...values: GoValue[]) => values.reduce<bigint>((sum, v) => sum + toInt64(v), 0n)),
+  add1: (v: GoValue) => toInt64(v) + 1n,
+  sub: (a: GoValue, b: GoValue) => toInt64(a) - toInt64(b),
+  mul: variadic((first: GoValue, ...rest: GoValue[]) => rest.reduce<bigint>((product, v) => product * toInt64(v), toInt64(first)), 1),
+  div: (a: GoValue, b: GoValue) => {
+    const divisor = toInt64(b);
+    if (divisor === 0n) throw new Error('runtime error: integer divide by zero');
+    return toInt64(a) / divisor;
+  },
+  mod: (a: GoValue, b: GoValue) => {
+    const divisor = toInt64(b);
+    if (divisor === 0n) throw new Error('runtime error: integer divide by zero');
+    return toInt64(a) % divisor;
+  },
+  max: variadic((first: GoValue, ...rest: GoValue[]) => rest.reduce<bigint>((m, v) => (toInt64(v) > m ? toInt64(v) : m), toInt64(first)), 1),
+  min: variadic((first: GoValue, ...rest: GoValue[]) => rest.reduce<bigint>((m, v) => (toInt64(v) < m ? toInt64(v) : m), toInt64(first)), 1),
+  addf: variadic((...values: GoValue[]) => values.reduce<number>((sum, v) => sum + toFloat64(v), 0)),
+  add1f: (v: GoValue) => toFloat64(v) + 1,
+  subf: variadic((first: GoValue, ...rest: GoValue[]) => rest.reduce<number>((d, v) => d - toFloat64(v), toFloat64(first)), 1),
+  mulf: variadic((first: GoValue, ...rest: GoValue[]) => rest.reduce<number>((p, v) => p * toFloat64(v), toFloat64(first)), 1),
+  divf: variadic((first: GoValue, ...rest: GoValue[]) => rest.reduce<number>((q, v) => q / toFloat64(v), toFloat64(first)), 1),
+  maxf: variadic((first: GoValue, ...rest: GoValue[]) => Math.max(toFloat64(first), ...rest.map(toFloat64)), 1),
+  minf: variadic((first: GoValue, ...rest: GoValue[]) => Math.min(toFloat64(first), ...rest.map(toFloat64)), 1),
+  floor: (v: GoValue) => Math.floor(toFloat64(v)),
+  ceil: (v: GoValue) => Math.ceil(toFloat64(v)),
+  round: variadic((v: GoValue, places: GoValue, ...roundOn: GoValue[]) => {
+    const p = Number(toInt64(places));
+    const threshold = roundOn.length ? toFloat64(roundOn[0]) : 0.5;
+    const factor = 10 ** p;
+    const scaled = toFloat64(v) * factor;
+    const whole = Math.trunc(scaled);
+    const fraction = Math.abs(scaled - whole);
+    return (fraction >= threshold ? whole + Math.sign(scaled || 1) : whole) / factor;
+  }, 2),
+
+  // Semantic versions
+  semver: (s: GoValue) => parseSemver(asString(s)),
+  semverCompare: (constraint: GoValue, version: GoValue) => semverCompare(asString(constraint), asString(version)),
+
+  // Dates (UTC)
+  now: () => new Date(),
+  date: (layout: GoValue, date: GoValue) => formatDate(asString(layout), toDate(date)),
+  dateInZone: (layout: GoValue, date: GoValue, zone: GoValue) => {
+    if (asString(zone) !== 'UTC') throw new Error(`unknown time zone ${asString(zone)}: only UTC is available`);
+    return formatDate(asString(layout), toDate(date));
+  },
+  htmlDate: (date: GoValue) => formatDate('2006-01-02', toDate(date)),
+  unixEpoch: (date: GoValue) => String(Math.floor(toDate(date).getTime() / 1000)),
+  toDate: (layout: GoValue, value: GoValue) => {
+    void layout;
+    return toDate(asString(value));
+  },
+  mustToDate: (layout: GoValue, value: GoValue) => {
+    void layout;
+    const date = new Date(asString(value));
+    if (Number.isNaN(date.getTime())) throw new Error(`parsing time ${goQuote(asString(value))}: cannot parse`);
+    return date;
+  },
+
+  // Paths (forward slashes, as Go's path package)
+  base: (p: GoValue) => path.posix.basename(asString(p)) || '.',
+  dir: (p: GoValue) => path.posix.dirname(asString(p)),
+  clean: (p: GoValue) => path.posix.normalize(asString(p)).replace(/(.)\/$/, '$1'),
+  ext: (p: GoValue) => path.posix.extname(asString(p)),
+  isAbs: (p: GoValue) => path.posix.isAbsolute(asString(p)),
+  osBase: (p: GoValue) => path.posix.basename(asString(p)) || '.',
+  osDir: (p: GoValue) => path.posix.dirname(asString(p)),
+  osClean: (p: GoValue) => path.posix.normalize(asString(p)).replace(/(.)\/$/, '$1'),
+  osExt: (p: GoValue) => path.posix.extname(asString(p)),
+  osIsAbs: (p: GoValue) => path.posix.isAbsolute(asString(p)),
+
+  // URLs
+  urlParse: (s: GoValue) => {
+    const url = new URL(asString(s));
+    return {
+      scheme: url.protocol.replace(/:$/, ''),
+      host: url.host,
+      hostname: url.hostname,
+      path: decodeURIComponent(url.pathname),
+      query: url.search.replace(/^\?/, ''),
+      opaque: '',
+      fragment: url.hash.replace(/^#/, ''),
+      userinfo: url.username ? `${url.username}${url.password ? `:${url.password}` : ''}` : '',
+    };
+  },
+  urlJoin: (parts: GoValue) => {
+    const d = asDict(parts);
+    const scheme = strval(d.scheme);
+    const query = strval(d.query);
+    const fragment = strval(d.fragment);
+    const user = strval(d.userinfo);
+    return `${scheme ? `${scheme}:` : ''}${d.host ? `//${user ? `${user}@` : ''}${strval(d.host)}` : ''}${strval(d.path)}${query ? `?${query}` : ''}${fragment ? `#${fragment}` : ''}`;
+  },
+
+  printf: variadic((format: GoValue, ...args: GoValue[]) => sprintf(asString(format), args), 1),
+};
+
+function goKind(v: GoValue): string {
+  switch (typeof v) {
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'bool';
+    case 'bigint':
+      return 'int';
+    case 'number':
+      return 'float64';
+  }
+  if (v === undefined || v === null) return 'invalid';
+  if (Array.isArray(v)) return 'slice';
+  if (isSemver(v)) return 'ptr';
+  return 'map';
+}
+
+function trimChars(text: string, cutset: string, left: boolean, right: boolean): string {
+  let start = 0;
+  let end = text.length;
+  if (left) while (start < end && cutset.includes(text[start])) start++;
+  if (right) while (end > start && cutset.includes(text[end - 1])) end--;
+  return text.slice(start, end);
+}
+
+function untilStep(start: bigint, stop: bigint, step: bigint): bigint[] {
+  const out: bigint[] = [];
+  if (step === 0n) return out;
+  if (step > 0n) for (let i = start; i < stop && out.length < 1_000_000; i += step) out.push(i);
+  else for (let i = start; i > stop && out.length < 1_000_000; i += step) out.push(i);
+  return out;
+}
+
+/** sprig's seq, after GNU seq: seq LAST, seq FIRST LAST, seq FIRST STEP LAST, as a space-joined string. */
+function seq(params: bigint[]): string {
+  if (params.length < 1 || params.length > 3) return '';
+  const [first, step0, last] = params.length === 1 ? [1n, 1n, params[0]] : params.length === 2 ? [params[0], 1n, params[1]] : params;
+  let step = step0;
+  if (params.length < 3 && last < first) step = -1n;
+  if (step === 0n || (step > 0n && last < first) || (step < 0n && last > first)) return '';
+  const out: bigint[] = [];
+  for (let i = first; step > 0n ? i <= last : i >= last; i += step) {
+    out.push(i);
+    if (out.length >= 1_000_000) break;
+  }
+  return out.join(' ');
+}
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function base32Encode(data: Buffer): string {
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of data) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  while (out.length % 8) out += '=';
+  return out;
+}
+
+function base32Decode(text: string): string {
+  let bits = 0;
+  let value = 0;
+  const bytes: number[] = [];
+  for (const c of text.replace(/=+$/, '')) {
+    const index = BASE32.indexOf(c);
+    if (index < 0) return `illegal base32 data at input byte ${text.indexOf(c)}`;
+    value = (value << 5) | index;
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function adler32(data: Buffer): number {
+  let a = 1;
+  let b = 0;
+  for (const byte of data) {
+    a = (a + byte) % 65521;
+    b = (b + a) % 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+

@@ -1,0 +1,121 @@
+import { formatGoFloat, isPlainObject } from '../flatten.js';
+
+/**
+ * How Go values are modelled: Go ints are bigint, float64 is number (all numbers that come from
+ * JSON or YAML parameters are float64 in Argo CD), strings, booleans, []interface{} as arrays,
+ * map[string]interface{} as plain objects, nil as null; a missing map entry is undefined.
+ */
+export type GoValue = unknown;
+
+export type GoKind = 'invalid' | 'nil' | 'bool' | 'int' | 'float64' | 'string' | 'slice' | 'map' | 'func';
+
+export function kindOf(value: GoValue): GoKind {
+  if (value === undefined) return 'invalid';
+  if (value === null) return 'nil';
+  switch (typeof value) {
+    case 'boolean':
+      return 'bool';
+    case 'bigint':
+      return 'int';
+    case 'number':
+      return 'float64';
+    case 'string':
+      return 'string';
+    case 'function':
+      return 'func';
+  }
+  if (Array.isArray(value)) return 'slice';
+  return 'map';
+}
+
+/** Go's type names as errors print them. */
+export function typeName(value: GoValue): string {
+  switch (kindOf(value)) {
+    case 'invalid':
+      return 'invalid';
+    case 'nil':
+      return '<nil>';
+    case 'bool':
+      return 'bool';
+    case 'int':
+      return 'int';
+    case 'float64':
+      return 'float64';
+    case 'string':
+      return 'string';
+    case 'slice':
+      return '[]interface {}';
+    case 'map':
+      return 'map[string]interface {}';
+    case 'func':
+      return 'func';
+  }
+}
+
+/** text/template's truth: false, 0, "", nil and empty collections are false. */
+export function isTrue(value: GoValue): boolean {
+  switch (kindOf(value)) {
+    case 'invalid':
+    case 'nil':
+      return false;
+    case 'bool':
+      return value as boolean;
+    case 'int':
+      return (value as bigint) !== 0n;
+    case 'float64':
+      return (value as number) !== 0;
+    case 'string':
+      return (value as string).length > 0;
+    case 'slice':
+      return (value as unknown[]).length > 0;
+    case 'map':
+      return Object.keys(value as object).length > 0;
+    default:
+      return true;
+  }
+}
+
+/** fmt's %v. */
+export function formatValue(value: GoValue, plusV = false): string {
+  switch (kindOf(value)) {
+    case 'invalid':
+      return '<invalid reflect.Value>';
+    case 'nil':
+      return '<nil>';
+    case 'float64':
+      return formatGoFloat(value as number);
+    case 'slice':
+      return `[${(value as unknown[]).map((v) => formatValue(v, plusV)).join(' ')}]`;
+    case 'map': {
+      const record = value as Record<string, unknown>;
+      // A sprig semver.Version prints through its String method.
+      if (typeof record.Major === 'bigint' && typeof record.Original === 'string') {
+        return `${record.Major}.${record.Minor}.${record.Patch}${record.Prerelease ? `-${record.Prerelease}` : ''}${record.Metadata ? `+${record.Metadata}` : ''}`;
+      }
+      return `map[${Object.keys(record)
+        .sort()
+        .map((k) => `${k}:${formatValue(record[k], plusV)}`)
+        .join(' ')}]`;
+    }
+    case 'func':
+      return '<func>';
+    default:
+      return String(value);
+  }
+}
+
+/** What {{ pipeline }} prints: a missing or nil value prints as <no value>. */
+export function printed(value: GoValue): string {
+  if (value === undefined || value === null) return '<no value>';
+  return formatValue(value);
+}
+
+export function isMap(value: GoValue): value is Record<string, unknown> {
+  return isPlainObject(value);
+}
+
+/** Converts a value to a Go int for a function that takes one, as text/template's argument checks do. */
+export function toInt(value: GoValue, what = 'value'): bigint {
+  if (typeof value === 'bigint') return value;
+  throw new Error(`wrong type for ${what}; expected int; got ${typeName(value)}`);
+}
