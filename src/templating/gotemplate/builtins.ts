@@ -1,6 +1,6 @@
 import type { FuncMap, GoFunction } from './exec.js';
 import { sprint, sprintf, sprintln } from './fmt.js';
-import { isMap, isTrue, kindOf, typeName, type GoValue } from './value.js';
+import { formatValue, isMap, isTrue, kindOf, typeName, type GoValue } from './value.js';
 
 /** Declares a function's argument count when it is not its JavaScript parameter count. */
 export function arity<F extends (...args: any[]) => unknown>(fn: F, minArgs: number, maxArgs = minArgs): GoFunction {
@@ -57,7 +57,10 @@ function equal(a: GoValue, b: GoValue): boolean {
   const ka = basicKind(a);
   const kb = basicKind(b);
   if (ka === 'nil' || kb === 'nil') return ka === kb;
-  if (!ka || !kb) throw new Error(`non-comparable type ${typeName(ka ? b : a)}`);
+  if (!ka || !kb) {
+    const culprit = ka ? b : a;
+    throw new Error(`non-comparable type ${formatValue(culprit)}: ${typeName(culprit)}`);
+  }
   if (ka !== kb) throw new Error('incompatible types for comparison');
   return a === b;
 }

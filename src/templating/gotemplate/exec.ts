@@ -45,7 +45,8 @@ export class Executor {
   private steps = 0;
   private depth = 0;
   private vars: Variable[] = [];
-  private at: { pos: number } | undefined;
+  /** The node errors are reported at: a parse node, or a position with its text (a whole command). */
+  private at: Node | Arg | { pos: number; context: string } | undefined;
   private templateName: string;
 
   constructor(
@@ -75,7 +76,7 @@ export class Executor {
     const line = before.split('\n').length;
     const lastNewline = before.lastIndexOf('\n');
     const column = lastNewline < 0 ? this.at.pos : this.at.pos - lastNewline - 1;
-    const context = 'type' in this.at ? describeNode(this.at as Node | Arg) : '';
+    const context = 'context' in this.at ? this.at.context : describeNode(this.at);
     throw new GoTemplateError(`template: ${this.parseName}:${line}:${column}: executing "${this.templateName}" at <${context}>: ${message}`);
   }
 
@@ -171,7 +172,7 @@ export class Executor {
       case 'nil':
         break;
       default:
-        this.at = node;
+        this.at = { pos: node.pipe.pos, context: pipeToString(node.pipe) };
         this.fail(`range can't iterate over ${printed(value)}`);
     }
     this.vars.length = mark;
@@ -180,7 +181,7 @@ export class Executor {
 
   private walkTemplate(dot: GoValue, node: Extract<Node, { type: 'template' }>): void {
     const body = this.set.get(node.name);
-    if (!body) this.fail(`template: no template ${JSON.stringify(node.name)} associated with template ${JSON.stringify(this.templateName)}`);
+    if (!body) this.fail(`template ${JSON.stringify(node.name)} not defined`);
     const value = node.pipe ? this.evalPipeline(dot, node.pipe) : null;
     if (++this.depth > this.limits.maxDepth) this.fail(`exceeded maximum template depth (${this.limits.maxDepth})`);
     const saved = { vars: this.vars, name: this.templateName };
@@ -237,7 +238,7 @@ export class Executor {
         return this.evalFieldChain(dot, receiver, first, first.idents, cmd.args, final);
       }
       case 'identifier':
-        return this.evalFunction(dot, first, cmd.args, final);
+        return this.evalFunction(dot, first, cmd.args, final, cmd);
       case 'pipe':
         this.notAFunction(cmd.args, final);
         return this.evalPipeline(dot, first.pipe);
@@ -299,24 +300,25 @@ export class Executor {
     return this.fail(`can't evaluate field ${name} in type interface {}`);
   }
 
-  private evalFunction(dot: GoValue, node: Extract<Arg, { type: 'identifier' }>, args: Arg[], final: Final): GoValue {
+  private evalFunction(dot: GoValue, node: Extract<Arg, { type: 'identifier' }>, args: Arg[], final: Final, cmd?: Command): GoValue {
     const fn = this.funcs[node.name];
     if (!fn) this.fail(`"${node.name}" is not a defined function`);
     const rest = args.slice(1);
     if (fn.lazy) {
       const thunks = rest.map((arg) => () => this.evalArg(dot, arg));
       if (final !== NO_FINAL) thunks.push(() => final);
-      return this.call(node, fn, thunks);
+      return this.call(node, fn, thunks, cmd);
     }
     const values = rest.map((arg) => this.evalArg(dot, arg));
     if (final !== NO_FINAL) values.push(final);
-    return this.call(node, fn, values);
+    return this.call(node, fn, values, cmd);
   }
 
-  private call(node: Extract<Arg, { type: 'identifier' }>, fn: GoFunction, values: unknown[]): GoValue {
+  private call(node: Extract<Arg, { type: 'identifier' }>, fn: GoFunction, values: unknown[], cmd?: Command): GoValue {
     const min = fn.minArgs ?? fn.length;
     const max = fn.maxArgs ?? fn.length;
-    this.at = node;
+    // Go reports call errors at the whole command: <index .list 5>.
+    this.at = cmd ? { pos: node.pos, context: cmd.args.map(argString).join(' ') } : node;
     if (values.length < min || values.length > max) {
       const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
       this.fail(`wrong number of args for ${node.name}: want ${want} got ${values.length}`);
@@ -325,7 +327,7 @@ export class Executor {
       return fn(...values) as GoValue;
     } catch (error) {
       if (error instanceof GoTemplateError) throw error;
-      this.at = node;
+      this.at = cmd ? { pos: node.pos, context: cmd.args.map(argString).join(' ') } : node;
       return this.fail(`error calling ${node.name}: ${(error as Error).message}`);
     }
   }

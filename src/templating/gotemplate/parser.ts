@@ -55,6 +55,8 @@ class Parser {
   private index = 0;
   private readonly tokens: Token[];
   private rangeDepth = 0;
+  /** Variables in scope, as Go checks them at parse time. */
+  private vars: string[] = ['$'];
   readonly set: TemplateSet = new Map();
 
   constructor(
@@ -161,6 +163,15 @@ class Parser {
   }
 
   private control(keyword: Token): Node {
+    const mark = this.vars.length;
+    try {
+      return this.controlBody(keyword);
+    } finally {
+      this.vars.length = mark;
+    }
+  }
+
+  private controlBody(keyword: Token): Node {
     const type = keyword.value as 'if' | 'with' | 'range';
     const pipe = this.pipeline(type, 'right');
     if (type === 'range') this.rangeDepth++;
@@ -183,26 +194,38 @@ class Parser {
     return { type, pos: keyword.pos, pipe, list, elseList };
   }
 
+  private checkVariable(token: Token): void {
+    if (!this.vars.includes(token.value)) this.fail(`undefined variable ${JSON.stringify(token.value)}`, token.line);
+  }
+
   private templateName(context: string): string {
+    return this.templateNameToken(context).name;
+  }
+
+  private templateNameToken(context: string): { name: string; pos: number } {
     const token = this.nextNonSpace();
     if (token.type !== 'string' && token.type !== 'rawString') this.fail(`unexpected ${describe(token)} in ${context} clause`, token.line);
-    return unquote(token.value);
+    return { name: unquote(token.value), pos: token.pos };
   }
 
   private templateCall(keyword: Token): Node {
-    const name = this.templateName('template');
+    const { name, pos } = this.templateNameToken('template');
+    void keyword;
     const after = this.peekNonSpace();
     if (after.type === 'right') {
       this.nextNonSpace();
-      return { type: 'template', pos: keyword.pos, name };
+      return { type: 'template', pos, name };
     }
-    return { type: 'template', pos: keyword.pos, name, pipe: this.pipeline('template', 'right') };
+    return { type: 'template', pos, name, pipe: this.pipeline('template', 'right') };
   }
 
   private define(keyword: Token): void {
     const name = this.templateName('define');
     this.expect('right', 'define clause');
+    const outer = this.vars;
+    this.vars = ['$'];
     const { list, end } = this.itemList(false);
+    this.vars = outer;
     if (end?.value !== 'end') this.fail('unexpected {{else}} in define', keyword.line);
     this.set.set(name, list);
   }
@@ -228,6 +251,7 @@ class Parser {
         this.nextNonSpace();
         pipe.decl.push(first.value);
         pipe.isAssign = op.type === 'assign';
+        if (pipe.isAssign) this.checkVariable(first);
       } else if (op.type === 'comma' && context === 'range') {
         this.nextNonSpace();
         const second = this.expect('variable', 'range');
@@ -235,6 +259,7 @@ class Parser {
         if (declare.type !== 'declare' && declare.type !== 'assign') this.fail('range can only initialize variables', declare.line);
         pipe.decl.push(first.value, second.value);
         pipe.isAssign = declare.type === 'assign';
+        if (pipe.isAssign) [first, second].forEach((v) => this.checkVariable(v));
       } else this.index = save;
     }
     for (;;) {
@@ -242,6 +267,7 @@ class Parser {
       if (token.type === end) {
         this.nextNonSpace();
         if (pipe.cmds.length === 0) this.fail(`missing value for ${context}`, token.line);
+        if (!pipe.isAssign) this.vars.push(...pipe.decl);
         return pipe;
       }
       if (token.type === 'eof' || token.type === 'right' || token.type === 'rightParen') this.fail(`unexpected ${describe(token)} in ${context}`, token.line);
@@ -272,10 +298,16 @@ class Parser {
     let arg = this.term(token);
     // A field chain directly after a term: (pipe).a.b, $x.a, .a.b
     const idents: string[] = [];
-    while (this.peek().type === 'field') idents.push(this.next().value.slice(1));
+    let lastPos = arg.pos;
+    while (this.peek().type === 'field') {
+      const field = this.next();
+      idents.push(field.value.slice(1));
+      lastPos = field.pos;
+    }
     if (!idents.length) return arg;
-    if (arg.type === 'field') return { ...arg, idents: [...arg.idents, ...idents] };
-    if (arg.type === 'variable') return { ...arg, idents: [...arg.idents, ...idents] };
+    // Go positions a field chain at its last field, so errors point there.
+    if (arg.type === 'field') return { ...arg, pos: lastPos, idents: [...arg.idents, ...idents] };
+    if (arg.type === 'variable') return { ...arg, pos: lastPos, idents: [...arg.idents, ...idents] };
     if (arg.type === 'bool' || arg.type === 'string' || arg.type === 'number' || arg.type === 'nil' || arg.type === 'dot') {
       this.fail(`unexpected . after term ${JSON.stringify(token.value)}`, token.line);
     }
@@ -293,6 +325,7 @@ class Parser {
       case 'nil':
         return { type: 'nil', pos: token.pos };
       case 'variable':
+        this.checkVariable(token);
         return { type: 'variable', pos: token.pos, name: token.value, idents: [] };
       case 'field':
         return { type: 'field', pos: token.pos, idents: [token.value.slice(1)] };

@@ -502,12 +502,14 @@ export const sprigFunctions: FuncMap = {
   has: (needle: GoValue, list: GoValue) => (list === null || list === undefined ? false : asList(list, 'find has').some((v) => deepEqual(v, needle))),
   mustHas: (needle: GoValue, list: GoValue) => (list === null || list === undefined ? false : asList(list, 'find has').some((v) => deepEqual(v, needle))),
   slice: variadic((list: GoValue, ...indexes: GoValue[]) => {
-    const items = asList(list, 'slice');
+    if (!Array.isArray(list)) throw new Error(`list should be type of slice or array but ${kindName(list)}`);
+    const items = list;
     const [start = 0, end = items.length] = indexes.map((i) => Number(toInt64(i)));
     return items.slice(start, end);
   }, 1),
   mustSlice: variadic((list: GoValue, ...indexes: GoValue[]) => {
-    const items = asList(list, 'slice');
+    if (!Array.isArray(list)) throw new Error(`list should be type of slice or array but ${kindName(list)}`);
+    const items = list;
     const [start = 0, end = items.length] = indexes.map((i) => Number(toInt64(i)));
     return items.slice(start, end);
   }, 1),
@@ -692,6 +694,10 @@ export const sprigFunctions: FuncMap = {
 
   printf: variadic((format: GoValue, ...args: GoValue[]) => sprintf(asString(format), args), 1),
 };
+
+function kindName(v: GoValue): string {
+  return goKind(v) === 'invalid' ? 'invalid' : goKind(v);
+}
 
 function goKind(v: GoValue): string {
   switch (typeof v) {
