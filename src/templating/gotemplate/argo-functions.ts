@@ -24,7 +24,7 @@ export function slugify(name: string, maxSize = 50, smartTruncate = true): strin
     if (smartTruncate) {
       const cut = slug.lastIndexOf('-', maxSize);
       slug = cut >= 0 ? slug.slice(0, cut) : slug.slice(0, maxSize);
-    } else slug = slug.slice(0, maxSize);
+    } else slug = slug.slice(0, maxSize).replace(/[-_]+$/, '');
   }
   return slug;
 }

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { GoTemplateError, renderGoTemplate } from '../../../src/templating/gotemplate/index.js';
+
+/** A small deterministic PRNG, so a failing template can be reproduced from the seed. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SEEDS = [
+  '{{ .name | upper }}-{{ index .labels "env" }}',
+  '{{ range $i, $v := .list }}{{ $i }}:{{ $v }}{{ else }}none{{ end }}',
+  '{{ if eq .name "a" }}x{{ else if .t }}y{{ else }}z{{ end }}',
+  '{{ with .m }}{{ .k }}{{ end }}{{ define "t" }}[{{ . }}]{{ end }}{{ template "t" .name }}',
+  '{{ printf "%05d %-4s %q %v" 42 .name .name .m }}',
+  '{{ $x := dict "a" 1 }}{{ $_ := set $x "b" (list 1 2) }}{{ toJson $x }}',
+  '{{- .name | trunc 5 | trimSuffix "-" -}} {{ default "main" .missing }}',
+  '{{ range until 5 }}{{ . }}{{ end }}{{ len .list | add 1 }}',
+];
+const PIECES = ['{{', '}}', '{{-', '-}}', ' ', '.', '$', '|', '(', ')', '"', '`', ':=', '=', 'range', 'end', 'else', 'if', 'with', 'define', 'template', 'block', 'break', 'nil', 'index', 'len', 'printf', '%', '1', '-1', 'a', '.name', '.list', '/*', '*/', '\n'];
+const data = { name: 'value', list: ['a', 'b'], m: { k: 'v' }, labels: { env: 'prod' }, t: true };
+
+function mutate(random: () => number, template: string): string {
+  let text = template;
+  const edits = 1 + Math.floor(random() * 4);
+  for (let e = 0; e < edits; e++) {
+    const at = Math.floor(random() * (text.length + 1));
+    const piece = PIECES[Math.floor(random() * PIECES.length)];
+    const op = random();
+    if (op < 0.4) text = text.slice(0, at) + piece + text.slice(at);
+    else if (op < 0.7) text = text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 4));
+    else text = text.slice(0, at) + piece + text.slice(at + piece.length);
+  }
+  return text;
+}
+
+describe('goTemplate robustness', () => {
+  it('10,000 mutated templates either render or fail with a template error; none crash or hang', () => {
+    const random = mulberry32(20261125);
+    const unexpected: string[] = [];
+    let rendered = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const template = mutate(random, SEEDS[i % SEEDS.length]);
+      try {
+        renderGoTemplate(`fuzz${i % 50}`, template, data, { maxSteps: 20_000, maxOutputBytes: 64 * 1024 });
+        rendered++;
+      } catch (error) {
+        if (!(error instanceof GoTemplateError)) unexpected.push(`${JSON.stringify(template)}: ${(error as Error).stack}`);
+      }
+    }
+    expect(unexpected.slice(0, 5)).toEqual([]);
+    expect(rendered).toBeGreaterThan(1000);
+  });
+
+  it('stops a runaway range, recursion or output at its budget with a clear error', () => {
+    expect(() => renderGoTemplate('t', '{{ range until 1000000 }}{{ range until 1000000 }}x{{ end }}{{ end }}', {}, { maxSteps: 100_000 })).toThrow(
+      /exceeded its budget of 100000 steps/,
+    );
+    expect(() => renderGoTemplate('t', '{{ define "loop" }}{{ template "loop" . }}{{ end }}{{ template "loop" . }}', {})).toThrow(/exceeded maximum template depth/);
+    expect(() => renderGoTemplate('t', '{{ range until 100000 }}xxxxxxxxxxxxxxxxxxxx{{ end }}', {}, { maxOutputBytes: 100_000 })).toThrow(/output exceeded its budget of 100000 bytes/);
+  });
+});
