@@ -1,7 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from './app-config.js';
 import { AppSetModule } from './appset/appset.module.js';
-import type { GeneratorContext } from './generators/generator.js';
+import type { ControllerContext } from './appset/controller-context.js';
 import type { KubeConfig } from './kube/kube-config.js';
 import type { Logger } from './observability/logger.js';
 import { ControllerMetrics } from './observability/metrics.js';
@@ -11,7 +11,7 @@ import { APP_CONFIG, GENERATOR_CONTEXT, KUBE_CONFIG, LOGGER } from './tokens.js'
 export interface AppDependencies {
   config: AppConfig;
   kubeConfig: KubeConfig;
-  context: GeneratorContext;
+  context: ControllerContext;
   logger: Logger;
   metrics?: ControllerMetrics;
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadAppConfig } from './app-config.js';
 import { AppModule } from './app.module.js';
-import { createControllerContext } from './appset/controller-context.js';
+import { ControllerContext } from './appset/controller-context.js';
 import { currentNamespace, loadKubeConfig } from './kube/kube-config.js';
 import { createLogger } from './observability/logger.js';
 
@@ -11,8 +11,8 @@ try {
   const bootstrapConfig = loadAppConfig(process.argv.slice(2), process.env);
   const kubeConfig = loadKubeConfig({ kubeconfig: bootstrapConfig.kubeconfig, context: bootstrapConfig.context });
   const config = loadAppConfig(process.argv.slice(2), process.env, currentNamespace(kubeConfig) ?? 'argocd');
-  const context = await createControllerContext(kubeConfig, config, logger);
-  const app = await NestFactory.create(AppModule.forRoot({ config, kubeConfig, context: context.context, logger }), { rawBody: true, logger: false });
+  const context = new ControllerContext(kubeConfig, config, logger);
+  const app = await NestFactory.create(AppModule.forRoot({ config, kubeConfig, context, logger }), { rawBody: true, logger: false });
   app.enableShutdownHooks();
   await app.listen(config.port, '0.0.0.0');
   logger.info('listening', { port: config.port, namespace: config.namespace });

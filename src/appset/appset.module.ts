@@ -1,7 +1,9 @@
 import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../app-config.js';
+import type { ApplicationSet } from '../api/application-set.js';
 import { createDefaultRegistry } from '../generators/default-registry.js';
-import type { GeneratorContext } from '../generators/generator.js';
+import { usesGenerator } from '../generators/transform.js';
+import type { ControllerContext } from './controller-context.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { ObjectClient } from '../kube/object-client.js';
@@ -11,13 +13,18 @@ import { APP_CONFIG, GENERATOR_CONTEXT, KUBE_CONFIG, LOGGER } from '../tokens.js
 import { ApplicationSetController } from './applicationset-controller.js';
 import { WebhookController } from './webhook.controller.js';
 
+/** Whether an ApplicationSet reads the fleet (a cluster Secret change can change its Applications). */
+function usesClusterGenerator(appSet: ApplicationSet): boolean {
+  return usesGenerator(appSet.spec?.generators, 'clusters') || usesGenerator(appSet.spec?.generators, 'placement');
+}
+
 @Module({
   controllers: [WebhookController],
   providers: [
     {
       provide: ApplicationSetController,
       inject: [KUBE_CONFIG, APP_CONFIG, GENERATOR_CONTEXT, LOGGER, ControllerMetrics],
-      useFactory: (kubeConfig: KubeConfig, config: AppConfig, context: GeneratorContext, logger: Logger, metrics: ControllerMetrics) =>
+      useFactory: (kubeConfig: KubeConfig, config: AppConfig, context: ControllerContext, logger: Logger, metrics: ControllerMetrics) =>
         new ApplicationSetController(
           kubeConfig,
           {
@@ -31,7 +38,7 @@ import { WebhookController } from './webhook.controller.js';
             errorRequeueSeconds: 180,
           },
           createDefaultRegistry(),
-          context,
+          context.context,
           logger.child({ controller: 'applicationset' }),
           metrics,
         ),
@@ -47,9 +54,12 @@ export class AppSetModule implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(KUBE_CONFIG) private readonly kubeConfig: KubeConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(GENERATOR_CONTEXT) private readonly context: ControllerContext,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.context.onClustersChanged(() => this.controller.refresh(usesClusterGenerator));
+    await this.context.start();
     if (!this.config.leaderElection) {
       await this.controller.start();
       return;
@@ -75,5 +85,6 @@ export class AppSetModule implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationShutdown(): Promise<void> {
     await this.elector?.stop();
     await this.controller.stop();
+    await this.context.stop();
   }
 }

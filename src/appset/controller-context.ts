@@ -1,33 +1,61 @@
 import type { AppConfig } from '../app-config.js';
+import type { Secret } from '../api/meta.js';
+import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL } from '../clusters/cluster-secret.js';
+import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { GeneratorError, type GeneratorContext } from '../generators/generator.js';
+import { KubeInformer } from '../kube/informer.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
 
-export interface ControllerContext {
-  context: GeneratorContext;
-  close(): Promise<void>;
-}
+/** What generators reach in the running controller, and the informer that keeps the fleet current. */
+export class ControllerContext {
+  readonly context: GeneratorContext;
+  private readonly clusterSecrets: KubeInformer<Secret>;
+  private readonly listeners: (() => void)[] = [];
 
-/** What generators reach in the running controller: the live cluster registry, repositories, SCM APIs and Secrets. */
-export async function createControllerContext(kubeConfig: KubeConfig, config: AppConfig, _logger: Logger): Promise<ControllerContext> {
-  const client = new ObjectClient(kubeConfig);
-  const unavailable = (what: string) => () => Promise.reject(new GeneratorError(`${what} is not available yet`));
-  return {
-    context: {
-      clusters: { list: unavailable('the cluster registry') },
-      repositories: { getDirectories: unavailable('git'), getFiles: unavailable('git') },
-      pullRequests: { list: unavailable('pull request providers') },
+  constructor(kubeConfig: KubeConfig, config: AppConfig, logger: Logger) {
+    const client = new ObjectClient(kubeConfig);
+    this.clusterSecrets = new KubeInformer<Secret>(
+      kubeConfig,
+      { apiVersion: 'v1', kind: 'Secret', namespace: config.namespace, labelSelector: `${SECRET_TYPE_LABEL}=${CLUSTER_SECRET_TYPE}` },
+      'secrets',
+      (message) => logger.warn(message),
+    );
+    const changed = () => this.listeners.forEach((listener) => listener());
+    for (const event of ['add', 'update', 'delete'] as const) this.clusterSecrets.on(event, changed);
+
+    const clusters = new ClusterRegistry(
+      () => this.clusterSecrets.list(config.namespace),
+      (problem) => logger.warn('invalid cluster Secret', { secret: problem.secret, field: problem.field, problem: problem.message }),
+    );
+    const unavailable = (what: string) => () => Promise.reject(new GeneratorError(`${what} is not available yet`));
+    this.context = {
+      clusters,
+      repositories: { getDirectories: unavailable('the Git generator'), getFiles: unavailable('the Git generator') },
+      pullRequests: { list: unavailable('the PullRequest generator') },
       secrets: {
         getSecretValue: async (namespace, name, key) => {
-          const secret = await client.get<{ data?: Record<string, string> }>('v1', 'Secret', namespace ?? config.namespace, name);
+          const secret = await client.get<Secret>('v1', 'Secret', namespace || config.namespace, name);
           if (!secret) throw new Error(`secret ${namespace}/${name} not found`);
           const value = secret.data?.[key];
           if (value === undefined) throw new Error(`key ${JSON.stringify(key)} in secret ${namespace}/${name} not found`);
           return Buffer.from(value, 'base64').toString('utf8');
         },
       },
-    },
-    close: async () => {},
-  };
+    };
+  }
+
+  /** Called after any cluster Secret is added, changed or removed. */
+  onClustersChanged(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  async start(): Promise<void> {
+    await this.clusterSecrets.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.clusterSecrets.stop();
+  }
 }

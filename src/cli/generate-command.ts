@@ -74,11 +74,18 @@ export const generateCommand: CliCommand = {
       exitCode = 1;
     };
 
-    const generateContext = await createGenerateContext(manifests, {
-      namespace,
-      kubeconfig: flags.kubeconfig as string | undefined,
-      context: flags.context as string | undefined,
-    });
+    let generateContext;
+    try {
+      generateContext = await createGenerateContext(manifests, {
+        namespace,
+        kubeconfig: flags.kubeconfig as string | undefined,
+        context: flags.context as string | undefined,
+        warn: (message) => io.stderr.write(`regatta generate: warning: ${message}\n`),
+      });
+    } catch (error) {
+      io.stderr.write(`regatta generate: cannot read Secrets from the cluster: ${(error as Error).message}\n`);
+      return 1;
+    }
     const registry = createDefaultRegistry();
     const outputs: { appSet: ApplicationSet; result: GenerationResult }[] = [];
     try {

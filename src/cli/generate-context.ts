@@ -1,11 +1,17 @@
-import type { Manifest } from './manifest-files.js';
+import type { KubeObject, Secret } from '../api/meta.js';
+import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { GeneratorError, type GeneratorContext } from '../generators/generator.js';
+import { loadKubeConfig } from '../kube/kube-config.js';
+import { ObjectClient } from '../kube/object-client.js';
+import type { Manifest } from './manifest-files.js';
 import { ManifestSecretReader } from './manifest-secrets.js';
 
 export interface GenerateContextOptions {
   namespace: string;
   kubeconfig?: string;
   context?: string;
+  /** Where problems with the inputs (an invalid cluster Secret) are reported. */
+  warn: (message: string) => void;
 }
 
 export interface GenerateContext {
@@ -13,15 +19,27 @@ export interface GenerateContext {
   close(): Promise<void>;
 }
 
-/** What `regatta generate` gives generators: the `-f` inputs, or the live management cluster. */
+/**
+ * What `regatta generate` gives generators: the `-f` inputs, and with `--kubeconfig` the Secrets
+ * of the live management cluster's namespace as well (read once, never written).
+ */
 export async function createGenerateContext(manifests: Manifest[], options: GenerateContextOptions): Promise<GenerateContext> {
+  const objects: KubeObject[] = manifests.map((m) => m.object);
+  if (options.kubeconfig) {
+    const client = new ObjectClient(loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context }));
+    objects.push(...(await client.list<Secret>('v1', 'Secret', options.namespace)).map((s) => ({ ...s, kind: 'Secret' })));
+  }
+  const secrets = objects.filter((o) => o.kind === 'Secret') as Secret[];
   const unavailable = (what: string) => () => Promise.reject(new GeneratorError(`${what} is not available in regatta generate yet`));
   return {
     context: {
-      clusters: { list: unavailable('the cluster registry') },
+      clusters: new ClusterRegistry(
+        () => secrets,
+        (problem) => options.warn(`cluster Secret ${problem.secret} is left out: ${problem.field} ${problem.message}`),
+      ),
       repositories: { getDirectories: unavailable('git'), getFiles: unavailable('git') },
       pullRequests: { list: unavailable('pull request providers') },
-      secrets: new ManifestSecretReader(manifests.map((m) => m.object), options.namespace),
+      secrets: new ManifestSecretReader(objects, options.namespace),
     },
     close: async () => {},
   };

@@ -1,3 +1,4 @@
+import { ClusterGeneratorImpl } from './cluster-generator.js';
 import type { Generator } from './generator.js';
 import { ListGeneratorImpl } from './list-generator.js';
 import { MatrixGeneratorImpl } from './matrix-generator.js';
@@ -6,7 +7,7 @@ import { GeneratorRegistry } from './registry.js';
 
 /** Generators that produce parameters themselves (children of matrix/merge at any level). */
 function terminalGenerators(): Generator<any>[] {
-  return [new ListGeneratorImpl()];
+  return [new ListGeneratorImpl(), new ClusterGeneratorImpl()];
 }
 
 /**

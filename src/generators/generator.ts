@@ -6,21 +6,21 @@ import type { ApplicationSet, PullRequestGenerator } from '../api/application-se
  */
 export type ParamSet = Record<string, unknown>;
 
-/** A cluster as the Cluster generator sees it (from a cluster Secret, or the default in-cluster entry). */
+/** A cluster registered by an Argo CD cluster Secret, as the Cluster generator sees it. */
 export interface RegisteredCluster {
   name: string;
   server: string;
   project?: string;
-  /** The Secret's labels and annotations (empty for the implicit in-cluster cluster). */
+  /** The Secret's labels and annotations. */
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  /** Namespace/name of the Secret that registers it; absent for the implicit in-cluster cluster. */
+  /** Namespace/name of the Secret that registers it. */
   secret?: { namespace: string; name: string };
   shard?: number;
 }
 
 export interface ClusterSource {
-  /** Registered clusters in the order Argo CD lists them (Secrets by name; in-cluster last when implicit). */
+  /** Clusters registered by Secrets (the implicit in-cluster cluster is the Cluster generator's to add). */
   list(): Promise<RegisteredCluster[]>;
 }
 

@@ -168,3 +168,12 @@ function fillZeroValues(own: unknown, base: unknown): unknown {
   }
   return isGoZero(own) ? structuredClone(base) : own;
 }
+
+/** Whether any entry, at any nesting depth, uses a generator of this kind. */
+export function usesGenerator(entries: ApplicationSetNestedGenerator[] | undefined, kind: string): boolean {
+  return (entries ?? []).some(
+    (entry) =>
+      (entry as Record<string, unknown>)[kind] != null ||
+      usesGenerator([...(entry.matrix?.generators ?? []), ...(entry.merge?.generators ?? []), ...(entry.placement ? [entry.placement.items] : [])], kind),
+  );
+}
