@@ -2,6 +2,7 @@ import type { AppConfig } from '../app-config.js';
 import type { Secret } from '../api/meta.js';
 import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL } from '../clusters/cluster-secret.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
+import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
 import { GeneratorError, type GeneratorContext } from '../generators/generator.js';
 import { KubeInformer } from '../kube/informer.js';
 import type { KubeConfig } from '../kube/kube-config.js';
@@ -32,7 +33,7 @@ export class ControllerContext {
     const unavailable = (what: string) => () => Promise.reject(new GeneratorError(`${what} is not available yet`));
     this.context = {
       clusters,
-      repositories: { getDirectories: unavailable('the Git generator'), getFiles: unavailable('the Git generator') },
+      repositories: new GitRepositoryCache({ directory: gitCacheDirectory() }),
       pullRequests: { list: unavailable('the PullRequest generator') },
       secrets: {
         getSecretValue: async (namespace, name, key) => {

@@ -1,5 +1,6 @@
 import type { KubeObject, Secret } from '../api/meta.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
+import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
 import { GeneratorError, type GeneratorContext } from '../generators/generator.js';
 import { loadKubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
@@ -37,7 +38,7 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
         () => secrets,
         (problem) => options.warn(`cluster Secret ${problem.secret} is left out: ${problem.field} ${problem.message}`),
       ),
-      repositories: { getDirectories: unavailable('git'), getFiles: unavailable('git') },
+      repositories: new GitRepositoryCache({ directory: gitCacheDirectory() }),
       pullRequests: { list: unavailable('pull request providers') },
       secrets: new ManifestSecretReader(objects, options.namespace),
     },

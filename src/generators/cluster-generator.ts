@@ -1,8 +1,8 @@
 import type { ApplicationSet, ClusterGenerator } from '../api/application-set.js';
 import { CLUSTER_SECRET_TYPE, IN_CLUSTER_NAME, IN_CLUSTER_SERVER, SECRET_TYPE_LABEL } from '../clusters/cluster-secret.js';
 import { sanitizeName } from '../templating/gotemplate/argo-functions.js';
-import { renderString } from '../templating/render.js';
 import { GeneratorError, type Generator, type GeneratorContext, type ParamSet, type RegisteredCluster } from './generator.js';
+import { addTemplatedValues } from './generator-values.js';
 import { compileLabelSelector, LabelSelectorError } from './label-selector.js';
 
 /**
@@ -27,22 +27,6 @@ export function clusterParams(cluster: Pick<RegisteredCluster, 'name' | 'server'
     for (const [key, value] of Object.entries(cluster.labels)) params[`metadata.labels.${key}`] = value;
   }
   return params;
-}
-
-/** Renders a generator's `values` with the parameters it already has, as Argo CD does. */
-export function addTemplatedValues(params: ParamSet, values: Record<string, string> | undefined, appSet: ApplicationSet): void {
-  if (!values) return;
-  const options = { goTemplate: appSet.spec.goTemplate === true, goTemplateOptions: appSet.spec.goTemplateOptions };
-  const resolved: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values)) {
-    try {
-      resolved[key] = renderString(String(value), params, options, `values.${key}`);
-    } catch (error) {
-      throw new GeneratorError(`failed to replace templated string: ${(error as Error).message}`, `values.${key}`);
-    }
-  }
-  if (options.goTemplate) params.values = resolved;
-  else for (const [key, value] of Object.entries(resolved)) params[`values.${key}`] = value;
 }
 
 /**

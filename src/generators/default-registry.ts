@@ -1,5 +1,6 @@
 import { ClusterGeneratorImpl } from './cluster-generator.js';
 import type { Generator } from './generator.js';
+import { GitGeneratorImpl } from './git-generator.js';
 import { ListGeneratorImpl } from './list-generator.js';
 import { MatrixGeneratorImpl } from './matrix-generator.js';
 import { MergeGeneratorImpl } from './merge-generator.js';
@@ -7,7 +8,7 @@ import { GeneratorRegistry } from './registry.js';
 
 /** Generators that produce parameters themselves (children of matrix/merge at any level). */
 function terminalGenerators(): Generator<any>[] {
-  return [new ListGeneratorImpl(), new ClusterGeneratorImpl()];
+  return [new ListGeneratorImpl(), new ClusterGeneratorImpl(), new GitGeneratorImpl()];
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ApplicationSet, ApplicationSetNestedGenerator, ApplicationSetTemplate, GeneratorTemplate } from '../api/application-set.js';
-import { flattenForSelector, isPlainObject } from '../templating/flatten.js';
+import { flattenParams, isPlainObject } from '../templating/flatten.js';
 import { render, renderString, RenderError, type RenderOptions } from '../templating/render.js';
 import { GeneratorError, type GeneratorContext, type ParamSet } from './generator.js';
 import { compileLabelSelector, LabelSelectorError } from './label-selector.js';
@@ -82,7 +82,7 @@ export async function transformGenerator(
       throw locate(error, kindField);
     }
     results.push({
-      params: hasSelector ? params.filter((p) => matches(flattenForSelector(p))) : params,
+      params: hasSelector ? params.filter((p) => matches(flattenParams(p))) : params,
       template: template as ApplicationSetTemplate,
     });
   }

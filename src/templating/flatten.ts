@@ -1,18 +1,15 @@
 /**
- * Flattens nested parameters to dotted keys with string values, as Argo CD does before matching
- * a generator's post-selector: maps and lists are walked (`a.b`, `list.0`), leaves are printed
- * the way Go's `%v` prints JSON values.
+ * Flattens nested parameters to dotted keys with string values, as Argo CD does (post-selectors,
+ * Git files in fasttemplate mode): maps and lists are walked (`a.b`, `list.0`), empty ones vanish,
+ * leaves are printed the way Go's `%v` prints JSON values.
  */
-export function flattenForSelector(params: Record<string, unknown>): Record<string, string> {
+export function flattenParams(params: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (value: unknown, prefix: string): void => {
     if (Array.isArray(value)) {
-      if (value.length === 0 && prefix) out[prefix] = '[]';
       value.forEach((item, i) => walk(item, prefix ? `${prefix}.${i}` : String(i)));
     } else if (isPlainObject(value)) {
-      const keys = Object.keys(value);
-      if (keys.length === 0 && prefix) out[prefix] = 'map[]';
-      for (const key of keys) walk(value[key], prefix ? `${prefix}.${key}` : key);
+      for (const key of Object.keys(value)) walk(value[key], prefix ? `${prefix}.${key}` : key);
     } else {
       out[prefix] = formatGoValue(value);
     }

@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RepositoryReader } from '../generators/generator.js';
+import { git, GitError, redactUrlCredentials } from './git-cli.js';
+import { matchesPathspec } from './pathspec.js';
+
+export interface RepositoryCacheOptions {
+  /** Where bare clones live. */
+  directory: string;
+  /** Repositories kept on disk; the least recently used beyond this are removed. */
+  maxRepositories?: number;
+}
+
+export interface CacheCounters {
+  lsRemotes: number;
+  fetches: number;
+}
+
+const SHA = /^[0-9a-f]{40}$/;
+
+/** Where repositories are cached: $REGATTA_GIT_CACHE_DIR, else a folder in the system's temporary directory. */
+export function gitCacheDirectory(): string {
+  return process.env.REGATTA_GIT_CACHE_DIR || join(tmpdir(), 'regatta-git-cache');
+}
+
+/**
+ * Git repositories read through the git CLI, as Argo CD's repo-server does: `ls-remote` resolves
+ * the revision on every read, the commit is fetched (shallow) only when the cache lacks it, and
+ * trees and files are read from the object store without a checkout. Concurrent readers of one
+ * repository share one fetch. Failures always throw: never an empty listing.
+ */
+export class GitRepositoryCache implements RepositoryReader {
+  readonly counters: CacheCounters = { lsRemotes: 0, fetches: 0 };
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly used = new Map<string, number>();
+  private initialised = new Map<string, Promise<void>>();
+
+  constructor(private readonly options: RepositoryCacheOptions) {}
+
+  async getDirectories(repoURL: string, revision: string): Promise<string[]> {
+    const { dir, sha } = await this.checkout(repoURL, revision);
+    const listing = (await git(['ls-tree', '-r', '-d', '-z', '--name-only', sha], { cwd: dir })).toString('utf8');
+    const paths = listing.split('\0').filter(Boolean);
+    // As the repo-server walks the tree: hidden directories (and what is below them) are skipped.
+    return paths.filter((p) => !p.split('/').some((segment) => segment.startsWith('.'))).sort(walkOrder);
+  }
+
+  async getFiles(repoURL: string, revision: string, pattern: string): Promise<Map<string, Buffer>> {
+    const { dir, sha } = await this.checkout(repoURL, revision);
+    const listing = (await git(['ls-tree', '-r', '-z', '--name-only', sha], { cwd: dir })).toString('utf8');
+    const files = listing.split('\0').filter((p) => p && matchesPathspec(pattern, p));
+    const contents = new Map<string, Buffer>();
+    if (files.length === 0) return contents;
+    const batch = await git(['cat-file', '--batch'], { cwd: dir, input: files.map((f) => `${sha}:${f}\n`).join('') });
+    let offset = 0;
+    for (const file of files) {
+      const headerEnd = batch.indexOf(10, offset);
+      const header = batch.subarray(offset, headerEnd).toString('utf8');
+      const size = Number(header.split(' ')[2]);
+      if (header.endsWith('missing') || Number.isNaN(size)) throw new GitError(`cannot read ${file} at ${sha} of ${redactUrlCredentials(repoURL)}`);
+      contents.set(file, batch.subarray(headerEnd + 1, headerEnd + 1 + size));
+      offset = headerEnd + 1 + size + 1;
+    }
+    return contents;
+  }
+
+  /** The commit a revision (branch, tag, commit SHA or HEAD) names on the remote, fetched into the cache. */
+  async checkout(repoURL: string, revision: string): Promise<{ dir: string; sha: string }> {
+    const dir = join(this.options.directory, createHash('sha256').update(repoURL).digest('hex').slice(0, 24));
+    await this.init(dir);
+    const { sha, ref } = await this.resolve(repoURL, revision);
+    if (!(await this.hasCommit(dir, sha))) {
+      const key = `${dir}@${sha}`;
+      let fetch = this.inFlight.get(key);
+      if (!fetch) {
+        fetch = this.fetch(dir, repoURL, sha, ref).finally(() => this.inFlight.delete(key));
+        this.inFlight.set(key, fetch);
+      }
+      await fetch;
+    }
+    this.used.set(repoURL, Date.now());
+    await this.evict(repoURL);
+    return { dir, sha };
+  }
+
+  private async init(dir: string): Promise<void> {
+    let init = this.initialised.get(dir);
+    if (!init) {
+      init = (async () => {
+        try {
+          await stat(join(dir, 'HEAD'));
+        } catch {
+          await mkdir(dir, { recursive: true });
+          await git(['init', '--bare', '--quiet', dir]);
+        }
+      })();
+      this.initialised.set(dir, init);
+    }
+    await init;
+  }
+
+  private async resolve(repoURL: string, revision: string): Promise<{ sha: string; ref?: string }> {
+    const wanted = revision || 'HEAD';
+    if (SHA.test(wanted)) return { sha: wanted };
+    this.counters.lsRemotes++;
+    let output: string;
+    try {
+      output = (await git(['ls-remote', '--', repoURL])).toString('utf8');
+    } catch (error) {
+      throw new GitError(`failed to list refs of ${redactUrlCredentials(repoURL)}: ${(error as Error).message}`);
+    }
+    const refs = new Map<string, string>();
+    for (const line of output.split('\n')) {
+      const [sha, ref] = line.split('\t');
+      if (sha && ref) refs.set(ref, sha);
+    }
+    const candidates =
+      wanted === 'HEAD'
+        ? ['HEAD']
+        : wanted.startsWith('refs/')
+          ? [wanted]
+          : [`refs/heads/${wanted}`, `refs/tags/${wanted}^{}`, `refs/tags/${wanted}`];
+    for (const ref of candidates) {
+      const sha = refs.get(ref);
+      if (sha) return { sha, ref: ref.replace(/\^\{\}$/, '') };
+    }
+    if (/^[0-9a-f]{7,39}$/.test(wanted)) {
+      const matches = [...new Set([...refs.values()].filter((sha) => sha.startsWith(wanted)))];
+      if (matches.length === 1) return { sha: matches[0] };
+    }
+    throw new GitError(`unable to resolve '${wanted}' to a commit SHA in ${redactUrlCredentials(repoURL)}`);
+  }
+
+  private async hasCommit(dir: string, sha: string): Promise<boolean> {
+    try {
+      await git(['cat-file', '-e', `${sha}^{commit}`], { cwd: dir });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async fetch(dir: string, repoURL: string, sha: string, ref?: string): Promise<void> {
+    this.counters.fetches++;
+    const refspec = ref && ref !== 'HEAD' ? `+${ref}:refs/regatta/${ref.replace(/^refs\//, '')}` : sha;
+    try {
+      await git(['fetch', '--quiet', '--depth', '1', '--no-tags', '--', repoURL, refspec], { cwd: dir });
+    } catch (error) {
+      throw new GitError(`failed to fetch ${sha} from ${redactUrlCredentials(repoURL)}: ${(error as Error).message}`);
+    }
+    if (!(await this.hasCommit(dir, sha))) {
+      // The ref moved between ls-remote and fetch; ask for the commit itself.
+      await git(['fetch', '--quiet', '--depth', '1', '--no-tags', '--', repoURL, sha], { cwd: dir });
+    }
+  }
+
+  private async evict(current: string): Promise<void> {
+    const limit = this.options.maxRepositories ?? 200;
+    if (this.used.size <= limit) return;
+    const oldest = [...this.used.entries()].filter(([url]) => url !== current).sort((a, b) => a[1] - b[1]);
+    for (const [url] of oldest.slice(0, this.used.size - limit)) {
+      this.used.delete(url);
+      const dir = join(this.options.directory, createHash('sha256').update(url).digest('hex').slice(0, 24));
+      this.initialised.delete(dir);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** The order a directory walk visits paths in: segment by segment, each level sorted by name. */
+function walkOrder(a: string, b: string): number {
+  const sa = a.split('/');
+  const sb = b.split('/');
+  for (let i = 0; i < Math.min(sa.length, sb.length); i++) {
+    if (sa[i] !== sb[i]) return sa[i] < sb[i] ? -1 : 1;
+  }
+  return sa.length - sb.length;
+}
