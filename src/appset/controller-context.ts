@@ -3,11 +3,12 @@ import type { Secret } from '../api/meta.js';
 import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL } from '../clusters/cluster-secret.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
-import { GeneratorError, type GeneratorContext } from '../generators/generator.js';
+import type { GeneratorContext, SecretReader } from '../generators/generator.js';
 import { KubeInformer } from '../kube/informer.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
+import { ScmPullRequestService } from '../scm/pull-request-providers.js';
 
 /** What generators reach in the running controller, and the informer that keeps the fleet current. */
 export class ControllerContext {
@@ -30,20 +31,20 @@ export class ControllerContext {
       () => this.clusterSecrets.list(config.namespace),
       (problem) => logger.warn('invalid cluster Secret', { secret: problem.secret, field: problem.field, problem: problem.message }),
     );
-    const unavailable = (what: string) => () => Promise.reject(new GeneratorError(`${what} is not available yet`));
+    const secretReader: SecretReader = {
+      getSecretValue: async (namespace, name, key) => {
+        const secret = await client.get<Secret>('v1', 'Secret', namespace || config.namespace, name);
+        if (!secret) throw new Error(`secret ${namespace}/${name} not found`);
+        const value = secret.data?.[key];
+        if (value === undefined) throw new Error(`key ${JSON.stringify(key)} in secret ${namespace}/${name} not found`);
+        return Buffer.from(value, 'base64').toString('utf8');
+      },
+    };
     this.context = {
       clusters,
       repositories: new GitRepositoryCache({ directory: gitCacheDirectory() }),
-      pullRequests: { list: unavailable('the PullRequest generator') },
-      secrets: {
-        getSecretValue: async (namespace, name, key) => {
-          const secret = await client.get<Secret>('v1', 'Secret', namespace || config.namespace, name);
-          if (!secret) throw new Error(`secret ${namespace}/${name} not found`);
-          const value = secret.data?.[key];
-          if (value === undefined) throw new Error(`key ${JSON.stringify(key)} in secret ${namespace}/${name} not found`);
-          return Buffer.from(value, 'base64').toString('utf8');
-        },
-      },
+      pullRequests: new ScmPullRequestService(secretReader),
+      secrets: secretReader,
     };
   }
 

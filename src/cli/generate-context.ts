@@ -1,9 +1,10 @@
 import type { KubeObject, Secret } from '../api/meta.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
-import { GeneratorError, type GeneratorContext } from '../generators/generator.js';
+import type { GeneratorContext } from '../generators/generator.js';
 import { loadKubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
+import { ScmPullRequestService } from '../scm/pull-request-providers.js';
 import type { Manifest } from './manifest-files.js';
 import { ManifestSecretReader } from './manifest-secrets.js';
 
@@ -31,7 +32,7 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
     objects.push(...(await client.list<Secret>('v1', 'Secret', options.namespace)).map((s) => ({ ...s, kind: 'Secret' })));
   }
   const secrets = objects.filter((o) => o.kind === 'Secret') as Secret[];
-  const unavailable = (what: string) => () => Promise.reject(new GeneratorError(`${what} is not available in regatta generate yet`));
+  const secretReader = new ManifestSecretReader(objects, options.namespace);
   return {
     context: {
       clusters: new ClusterRegistry(
@@ -39,8 +40,8 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
         (problem) => options.warn(`cluster Secret ${problem.secret} is left out: ${problem.field} ${problem.message}`),
       ),
       repositories: new GitRepositoryCache({ directory: gitCacheDirectory() }),
-      pullRequests: { list: unavailable('pull request providers') },
-      secrets: new ManifestSecretReader(objects, options.namespace),
+      pullRequests: new ScmPullRequestService(secretReader),
+      secrets: secretReader,
     },
     close: async () => {},
   };

@@ -4,11 +4,12 @@ import { GitGeneratorImpl } from './git-generator.js';
 import { ListGeneratorImpl } from './list-generator.js';
 import { MatrixGeneratorImpl } from './matrix-generator.js';
 import { MergeGeneratorImpl } from './merge-generator.js';
+import { PullRequestGeneratorImpl } from './pull-request-generator.js';
 import { GeneratorRegistry } from './registry.js';
 
 /** Generators that produce parameters themselves (children of matrix/merge at any level). */
 function terminalGenerators(): Generator<any>[] {
-  return [new ListGeneratorImpl(), new ClusterGeneratorImpl(), new GitGeneratorImpl()];
+  return [new ListGeneratorImpl(), new ClusterGeneratorImpl(), new GitGeneratorImpl(), new PullRequestGeneratorImpl()];
 }
 
 /**

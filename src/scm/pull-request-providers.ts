@@ -1,0 +1,111 @@
+import { Octokit } from '@octokit/rest';
+import type { ApplicationSet, PullRequestGenerator } from '../api/application-set.js';
+import type { PullRequest, PullRequestService, SecretReader } from '../generators/generator.js';
+import { DEFAULT_RETRY_BUDGET, getJson, rateLimitWaitMs, ScmError, type RetryBudget } from './rate-limit.js';
+
+const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
+
+function hasLabels(expected: string[] | undefined, got: string[]): boolean {
+  return (expected ?? []).every((label) => got.includes(label));
+}
+
+async function token(secrets: SecretReader, appSet: ApplicationSet, ref: { secretName: string; key: string } | undefined, what: string): Promise<string | undefined> {
+  if (!ref) return undefined;
+  try {
+    return await secrets.getSecretValue(appSet.metadata.namespace ?? '', ref.secretName, ref.key);
+  } catch (error) {
+    throw new ScmError(`${what}: error fetching Secret token: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Open pull requests from GitHub (through @octokit/rest), Gitea and GitLab (their REST APIs),
+ * every page read. Tokens come from the ApplicationSet's namespace and never appear in errors.
+ */
+export class ScmPullRequestService implements PullRequestService {
+  constructor(
+    private readonly secrets: SecretReader,
+    private readonly budget: RetryBudget = DEFAULT_RETRY_BUDGET,
+  ) {}
+
+  async list(spec: PullRequestGenerator, appSet: ApplicationSet): Promise<PullRequest[]> {
+    if (spec.github) return this.github(spec.github, appSet);
+    if (spec.gitea) return this.gitea(spec.gitea, appSet);
+    if (spec.gitlab) return this.gitlab(spec.gitlab, appSet);
+    const other = ['bitbucketServer', 'bitbucket', 'azuredevops'].find((k) => (spec as Record<string, unknown>)[k]);
+    throw new ScmError(other ? `the ${other} pull request provider is not supported by Regatta yet` : 'no pull request provider is configured');
+  }
+
+  private async github(spec: NonNullable<PullRequestGenerator['github']>, appSet: ApplicationSet): Promise<PullRequest[]> {
+    const what = `GitHub pull requests of ${spec.owner}/${spec.repo}`;
+    if (spec.appSecretName) throw new ScmError(`${what}: GitHub App authentication (appSecretName) is not supported by Regatta yet; use tokenRef`);
+    const auth = await token(this.secrets, appSet, spec.tokenRef, what);
+    const octokit = new Octokit({ baseUrl: (spec.api || 'https://api.github.com').replace(/\/+$/, ''), auth, userAgent: 'regatta', log: quietLog, request: { retries: 0 } });
+    const pulls: PullRequest[] = [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        for await (const page of octokit.paginate.iterator(octokit.rest.pulls.list, { owner: spec.owner, repo: spec.repo, state: 'open', per_page: 100 })) {
+          for (const pull of page.data) {
+            const labels = pull.labels.map((l) => l.name ?? '').filter(Boolean);
+            if (!hasLabels(spec.labels, labels)) continue;
+            pulls.push({ number: pull.number, title: pull.title, branch: pull.head.ref, targetBranch: pull.base.ref, headSha: pull.head.sha, labels, author: pull.user?.login ?? '' });
+          }
+        }
+        return pulls;
+      } catch (error) {
+        const status = (error as { status?: number }).status ?? 0;
+        const headers = ((error as { response?: { headers?: Record<string, string> } }).response?.headers ?? {}) as Record<string, string>;
+        const wait = rateLimitWaitMs(status, headers);
+        if (wait !== undefined && wait <= this.budget.maxWaitMs && attempt < this.budget.attempts) {
+          pulls.length = 0;
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          continue;
+        }
+        if (wait !== undefined) throw new ScmError(`${what}: rate limited (HTTP ${status}); the provider allows more requests in ${Math.ceil(wait / 1000)} s`);
+        if (status === 404) throw new ScmError(`${what}: repository not found`, true);
+        const cause = (error as { cause?: { code?: string } }).cause?.code;
+        throw new ScmError(`${what}: ${status ? `HTTP ${status}` : 'request failed'}${cause ? `: ${cause}` : ''}`);
+      }
+    }
+  }
+
+  private async gitea(spec: NonNullable<PullRequestGenerator['gitea']>, appSet: ApplicationSet): Promise<PullRequest[]> {
+    const what = `Gitea pull requests of ${spec.owner}/${spec.repo}`;
+    const auth = await token(this.secrets, appSet, spec.tokenRef, what);
+    const headers: Record<string, string> = auth ? { authorization: `token ${auth}` } : {};
+    const pulls: PullRequest[] = [];
+    for (let page = 1; page < 10_000; page++) {
+      const url = `${spec.api.replace(/\/+$/, '')}/api/v1/repos/${encodeURIComponent(spec.owner)}/${encodeURIComponent(spec.repo)}/pulls?state=open&page=${page}&limit=50`;
+      const { body } = await getJson(url, headers, what, this.budget);
+      const items = body as { number: number; title: string; head: { ref: string; sha: string }; base: { ref: string }; labels?: { name: string }[]; user?: { login: string } }[];
+      for (const pull of items) {
+        const labels = (pull.labels ?? []).map((l) => l.name);
+        if (!hasLabels(spec.labels, labels)) continue;
+        pulls.push({ number: pull.number, title: pull.title, branch: pull.head.ref, targetBranch: pull.base.ref, headSha: pull.head.sha, labels, author: pull.user?.login ?? '' });
+      }
+      if (items.length < 50) return pulls;
+    }
+    throw new ScmError(`${what}: more than 10,000 pages`);
+  }
+
+  private async gitlab(spec: NonNullable<PullRequestGenerator['gitlab']>, appSet: ApplicationSet): Promise<PullRequest[]> {
+    const what = `GitLab merge requests of project ${spec.project}`;
+    const auth = await token(this.secrets, appSet, spec.tokenRef, what);
+    const headers: Record<string, string> = auth ? { 'private-token': auth } : {};
+    const base = `${(spec.api || 'https://gitlab.com/').replace(/\/+$/, '')}/api/v4/projects/${encodeURIComponent(spec.project)}/merge_requests`;
+    const query = new URLSearchParams({ per_page: '100' });
+    if (spec.pullRequestState) query.set('state', spec.pullRequestState);
+    if (spec.labels?.length) query.set('labels', spec.labels.join(','));
+    const pulls: PullRequest[] = [];
+    let page = '1';
+    for (let pages = 0; page && pages < 10_000; pages++) {
+      query.set('page', page);
+      const { body, headers: responseHeaders } = await getJson(`${base}?${query}`, headers, what, this.budget);
+      for (const mr of body as { iid: number; title: string; source_branch: string; target_branch: string; sha: string; labels?: string[]; author?: { username: string } }[]) {
+        pulls.push({ number: mr.iid, title: mr.title, branch: mr.source_branch, targetBranch: mr.target_branch, headSha: mr.sha, labels: mr.labels ?? [], author: mr.author?.username ?? '' });
+      }
+      page = responseHeaders.get('x-next-page') ?? '';
+    }
+    return pulls;
+  }
+}

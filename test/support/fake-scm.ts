@@ -1,0 +1,111 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+export interface FakePull {
+  number: number;
+  title: string;
+  branch: string;
+  target: string;
+  sha: string;
+  labels: string[];
+  author: string;
+}
+
+/** What the fake should do on the next requests. */
+export interface FakeBehaviour {
+  /** Answer this many requests with a rate-limit response first. */
+  rateLimited?: number;
+  /** Seconds until the rate limit resets (x-ratelimit-reset). */
+  resetInSeconds?: number;
+  serverError?: boolean;
+  notFound?: boolean;
+}
+
+/**
+ * One HTTP server on 127.0.0.1 answering as GitHub's, Gitea's and GitLab's REST APIs answer
+ * for listing pull/merge requests, with their pagination headers, two items per page.
+ */
+export class FakeScm {
+  readonly requests: { url: string; authorization?: string; privateToken?: string }[] = [];
+  behaviour: FakeBehaviour = {};
+  private constructor(
+    private readonly server: Server,
+    readonly base: string,
+    private readonly pulls: FakePull[],
+  ) {}
+
+  static async start(pulls: FakePull[]): Promise<FakeScm> {
+    let scm: FakeScm | undefined;
+    const server = createServer((req, res) => scm!.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    scm = new FakeScm(server, `http://127.0.0.1:${port}`, pulls);
+    return scm;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', this.base);
+    this.requests.push({ url: url.pathname + url.search, authorization: req.headers.authorization, privateToken: req.headers['private-token'] as string | undefined });
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    if (this.behaviour.rateLimited) {
+      this.behaviour.rateLimited--;
+      const reset = Math.ceil(Date.now() / 1000) + (this.behaviour.resetInSeconds ?? 1);
+      return json(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) });
+    }
+    if (this.behaviour.serverError) return json(500, { message: 'Internal Server Error' });
+    if (this.behaviour.notFound) return json(404, { message: 'Not Found' });
+
+    const page = Number(url.searchParams.get('page') ?? '1');
+    const size = 2;
+    const slice = this.pulls.slice((page - 1) * size, page * size);
+    const last = Math.max(1, Math.ceil(this.pulls.length / size));
+
+    if (url.pathname.startsWith('/api/v3/repos/')) {
+      const headers: Record<string, string> = {};
+      if (page < last) {
+        const next = new URL(url);
+        next.searchParams.set('page', String(page + 1));
+        headers.link = `<${next.href}>; rel="next"`;
+      }
+      return json(
+        200,
+        slice.map((p) => ({
+          number: p.number,
+          title: p.title,
+          head: { ref: p.branch, sha: p.sha },
+          base: { ref: p.target },
+          labels: p.labels.map((name) => ({ name })),
+          user: { login: p.author },
+        })),
+        headers,
+      );
+    }
+    if (url.pathname.startsWith('/api/v1/repos/')) {
+      // Gitea pages by `limit`; a short page ends the listing.
+      const limit = Number(url.searchParams.get('limit') ?? '50');
+      const items = this.pulls.slice((page - 1) * limit, page * limit);
+      return json(
+        200,
+        items.map((p) => ({ number: p.number, title: p.title, head: { ref: p.branch, sha: p.sha }, base: { ref: p.target }, labels: p.labels.map((name) => ({ name })), user: { login: p.author } })),
+      );
+    }
+    if (url.pathname.startsWith('/api/v4/projects/')) {
+      const wanted = url.searchParams.get('labels')?.split(',') ?? [];
+      const matching = this.pulls.filter((p) => wanted.every((l) => p.labels.includes(l)));
+      const items = matching.slice((page - 1) * size, page * size);
+      const lastPage = Math.max(1, Math.ceil(matching.length / size));
+      return json(
+        200,
+        items.map((p) => ({ iid: p.number, title: p.title, source_branch: p.branch, target_branch: p.target, sha: p.sha, labels: p.labels, author: { username: p.author } })),
+        { 'x-next-page': page < lastPage ? String(page + 1) : '' },
+      );
+    }
+    json(404, { message: 'Not Found' });
+  }
+}
