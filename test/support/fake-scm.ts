@@ -34,12 +34,12 @@ export class FakeScm {
   ) {}
 
   static async start(pulls: FakePull[]): Promise<FakeScm> {
-    let scm: FakeScm | undefined;
-    const server = createServer((req, res) => scm!.handle(req, res));
+    const handlers: { scm?: FakeScm } = {};
+    const server = createServer((req, res) => handlers.scm!.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
-    scm = new FakeScm(server, `http://127.0.0.1:${port}`, pulls);
-    return scm;
+    handlers.scm = new FakeScm(server, `http://127.0.0.1:${port}`, pulls);
+    return handlers.scm;
   }
 
   async stop(): Promise<void> {
