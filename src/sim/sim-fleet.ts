@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import YAML from 'yaml';
+import type { Secret } from '../api/meta.js';
+import { ClusterStore } from './cluster-store.js';
+import { SimServer, type ClusterCounters, type ClusterFaults, type SimCluster } from './sim-server.js';
+
+export interface SimFleetOptions {
+  /** Workload clusters: a count (named cluster-1 …) or explicit names with labels. */
+  clusters?: number | { name: string; labels?: Record<string, string> }[];
+  /** Namespaces created in every cluster (default: default, argocd on the management cluster). */
+  namespaces?: string[];
+  port?: number;
+  watchHistory?: number;
+}
+
+export const MANAGEMENT_CLUSTER = 'management';
+
+/**
+ * A fleet of simulated clusters in one process: a management cluster (where Argo CD's and
+ * Regatta's objects live) and workload clusters, each with its own URL, token and object store.
+ */
+export class SimFleet {
+  private constructor(
+    private readonly http: SimServer,
+    readonly url: string,
+    private readonly clusters: Map<string, SimCluster>,
+    private readonly labels: Map<string, Record<string, string>>,
+  ) {}
+
+  static async start(options: SimFleetOptions = {}): Promise<SimFleet> {
+    const workload =
+      typeof options.clusters === 'number' || options.clusters === undefined
+        ? Array.from({ length: (options.clusters as number | undefined) ?? 0 }, (_, i) => ({ name: `cluster-${i + 1}`, labels: {} as Record<string, string> }))
+        : options.clusters.map((c) => ({ name: c.name, labels: c.labels ?? {} }));
+    const clusters = new Map<string, SimCluster>();
+    const labels = new Map<string, Record<string, string>>();
+    for (const { name, labels: clusterLabels } of [{ name: MANAGEMENT_CLUSTER, labels: {} }, ...workload]) {
+      const store = new ClusterStore(name, options.watchHistory ?? 10_000);
+      const token = `sim-${name}-${randomBytes(12).toString('hex')}`;
+      clusters.set(name, { store, tokens: new Map([[token, `${name}-admin`]]), faults: {}, counters: { reads: 0, writes: 0, watchesOpen: 0, watchesStarted: 0 } });
+      labels.set(name, clusterLabels);
+      const namespaces = options.namespaces ?? (name === MANAGEMENT_CLUSTER ? ['default', 'argocd'] : ['default']);
+      const namespaceType = store.typeForKind('v1', 'Namespace')!;
+      for (const namespace of namespaces) store.create(namespaceType, undefined, { metadata: { name: namespace } }, 'sim');
+    }
+    const server = new SimServer(clusters);
+    const url = await server.listen(options.port ?? 0);
+    return new SimFleet(server, url, clusters, labels);
+  }
+
+  names(): string[] {
+    return [...this.clusters.keys()].filter((n) => n !== MANAGEMENT_CLUSTER);
+  }
+
+  cluster(name = MANAGEMENT_CLUSTER): ClusterStore {
+    return this.get(name).store;
+  }
+
+  counters(name = MANAGEMENT_CLUSTER): ClusterCounters {
+    return this.get(name).counters;
+  }
+
+  server(name = MANAGEMENT_CLUSTER): string {
+    this.get(name);
+    return `${this.url}/clusters/${encodeURIComponent(name)}`;
+  }
+
+  /** The admin token of a cluster; `identity` adds another token recorded under that name in the write log. */
+  token(name = MANAGEMENT_CLUSTER, identity?: string): string {
+    const cluster = this.get(name);
+    if (identity) {
+      const token = `sim-${identity}-${randomBytes(12).toString('hex')}`;
+      cluster.tokens.set(token, identity);
+      return token;
+    }
+    return cluster.tokens.keys().next().value as string;
+  }
+
+  fault(name: string, faults: ClusterFaults): void {
+    Object.assign(this.get(name).faults, faults);
+  }
+
+  clearFaults(name: string): void {
+    const cluster = this.get(name);
+    for (const key of Object.keys(cluster.faults)) delete (cluster.faults as Record<string, unknown>)[key];
+  }
+
+  /** A kubeconfig (YAML) for one cluster; `identity` gives it a token of its own. */
+  kubeconfig(name = MANAGEMENT_CLUSTER, options: { identity?: string; namespace?: string } = {}): string {
+    const token = this.token(name, options.identity);
+    return YAML.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name, cluster: { server: this.server(name), 'insecure-skip-tls-verify': true } }],
+      users: [{ name: `${name}-user`, user: { token } }],
+      contexts: [{ name, context: { cluster: name, user: `${name}-user`, namespace: options.namespace ?? (name === MANAGEMENT_CLUSTER ? 'argocd' : 'default') } }],
+      'current-context': name,
+    });
+  }
+
+  /** An Argo CD cluster Secret registering a workload cluster, labelled with the cluster's labels. */
+  clusterSecret(name: string, namespace = 'argocd'): Secret {
+    const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+    return {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: { name: `cluster-${name}`, namespace, labels: { 'argocd.argoproj.io/secret-type': 'cluster', ...this.labels.get(name) } },
+      data: {
+        name: b64(name),
+        server: b64(this.server(name)),
+        config: b64(JSON.stringify({ bearerToken: this.token(name), tlsClientConfig: { insecure: true } })),
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.http.close();
+  }
+
+  private get(name: string): SimCluster {
+    const cluster = this.clusters.get(name);
+    if (!cluster) throw new Error(`no simulated cluster named ${name}`);
+    return cluster;
+  }
+}

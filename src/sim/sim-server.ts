@@ -1,0 +1,335 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { parseKubeYaml } from '../api/kube-yaml.js';
+import { ApiError, type ClusterStore, type WatchEvent } from './cluster-store.js';
+import { jsonPatch, mergePatch, strategicMergePatch } from './patches.js';
+import { apiVersionOf, type ResourceType } from './resource-types.js';
+import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
+
+type Obj = Record<string, any>;
+
+/** Faults a test can switch on per cluster while it runs. */
+export interface ClusterFaults {
+  latencyMs?: number;
+  /** Share of requests (0..1) answered with `errorStatus` (default 503, with Retry-After for 429/503). */
+  errorRate?: number;
+  errorStatus?: 500 | 503 | 429;
+  /** Watches are closed this long after they open. */
+  closeWatchesAfterMs?: number;
+  /** Every request is dropped without an answer, as if the cluster were unreachable. */
+  unreachable?: boolean;
+  /** Every token is refused with 401, as when a token expired. */
+  tokenExpired?: boolean;
+}
+
+export interface ClusterCounters {
+  reads: number;
+  writes: number;
+  watchesOpen: number;
+  watchesStarted: number;
+}
+
+export interface SimCluster {
+  store: ClusterStore;
+  /** token → identity recorded in the write log. */
+  tokens: Map<string, string>;
+  faults: ClusterFaults;
+  counters: ClusterCounters;
+}
+
+const random = () => Math.random();
+
+/**
+ * One HTTP server on 127.0.0.1 hosting many clusters under `/clusters/NAME`, speaking the
+ * Kubernetes REST protocol: discovery, CRUD, the status subresource, merge/JSON/strategic/apply
+ * patches, list with selectors and paging, and watches with bookmarks and 410 Gone.
+ */
+export class SimServer {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly watchClosers = new Set<() => void>();
+
+  constructor(private readonly clusters: Map<string, SimCluster>) {}
+
+  async listen(port = 0): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: Error) => this.sendError(res, new ApiError(500, 'InternalError', error.message)));
+    });
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.watchClosers) close();
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const match = /^\/clusters\/([^/]+)(\/.*)?$/.exec(url.pathname);
+    const cluster = match ? this.clusters.get(decodeURIComponent(match[1])) : undefined;
+    if (!match || !cluster) return this.sendError(res, new ApiError(404, 'NotFound', `the server could not find the requested resource (no cluster at ${url.pathname})`));
+    const { faults } = cluster;
+    if (faults.unreachable) {
+      req.socket.destroy();
+      return;
+    }
+    if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const identity = token ? cluster.tokens.get(token) : undefined;
+    if (!identity || faults.tokenExpired) return this.sendError(res, new ApiError(401, 'Unauthorized', 'Unauthorized'));
+    if (faults.errorRate && random() < faults.errorRate) {
+      const status = faults.errorStatus ?? 503;
+      if (status !== 500) res.setHeader('Retry-After', '1');
+      return this.sendError(res, new ApiError(status, status === 429 ? 'TooManyRequests' : status === 503 ? 'ServiceUnavailable' : 'InternalError', 'injected fault'));
+    }
+    const path = match[2] ?? '/';
+    try {
+      await this.route(cluster, identity, path, url, req, res);
+    } catch (error) {
+      if (error instanceof ApiError) return this.sendError(res, error);
+      if (error instanceof SelectorError) return this.sendError(res, new ApiError(400, 'BadRequest', error.message));
+      throw error;
+    }
+  }
+
+  private async route(cluster: SimCluster, identity: string, path: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { store } = cluster;
+    const method = req.method ?? 'GET';
+    if (path === '/version') return this.send(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-regatta-sim', platform: 'linux/amd64' });
+    if (path === '/api') return this.send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
+    if (path === '/apis') return this.send(res, 200, this.groupList(store));
+
+    const parts = path.split('/').filter(Boolean);
+    let apiVersion: string;
+    let rest: string[];
+    if (parts[0] === 'api' && parts[1]) [apiVersion, rest] = [parts[1], parts.slice(2)];
+    else if (parts[0] === 'apis' && parts[1] && parts[2]) [apiVersion, rest] = [`${parts[1]}/${parts[2]}`, parts.slice(3)];
+    else throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    if (rest.length === 0) return this.send(res, 200, this.resourceList(store, apiVersion));
+
+    let namespace: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
+      namespace = decodeURIComponent(rest[1]);
+      rest = rest.slice(2);
+    }
+    const type = store.typeFor(apiVersion, rest[0]);
+    if (!type) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    const name = rest[1] ? decodeURIComponent(rest[1]) : undefined;
+    const subresource = rest[2];
+    if (subresource && subresource !== 'status') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    const userAgent = req.headers['user-agent'];
+    const manager = url.searchParams.get('fieldManager') ?? userAgentManager(userAgent);
+
+    if (name === undefined) {
+      if (method === 'GET') {
+        if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') return this.watch(cluster, type, namespace, url, req, res);
+        cluster.counters.reads++;
+        return this.send(res, 200, this.listObjects(store, type, namespace, url));
+      }
+      if (method === 'POST') {
+        cluster.counters.writes++;
+        const body = await readBody(req);
+        return this.send(res, 201, store.create(type, namespace, body, identity, manager, userAgent));
+      }
+      throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported on a collection`);
+    }
+
+    switch (method) {
+      case 'GET':
+        cluster.counters.reads++;
+        return this.send(res, 200, store.getOrFail(type, namespace, name));
+      case 'PUT': {
+        cluster.counters.writes++;
+        const body = await readBody(req);
+        if (body.metadata?.name && body.metadata.name !== name) throw new ApiError(400, 'BadRequest', `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+        return this.send(res, 200, store.replace(type, namespace, name, body, identity, subresource, manager, userAgent));
+      }
+      case 'PATCH': {
+        cluster.counters.writes++;
+        const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
+        const raw = await readRaw(req);
+        if (contentType === 'application/apply-patch+yaml') {
+          const body = parseKubeYaml(raw.toString('utf8')) as Obj;
+          const force = url.searchParams.get('force') === 'true';
+          const existed = store.get(type, namespace, name) !== undefined;
+          const result = store.apply(type, namespace, name, body, url.searchParams.get('fieldManager') ?? '', force, identity, userAgent);
+          return this.send(res, existed ? 200 : 201, result);
+        }
+        const live = store.getOrFail(type, namespace, name);
+        const patch = parseJson(raw);
+        let next: Obj;
+        if (contentType === 'application/merge-patch+json') next = mergePatch(live, patch) as Obj;
+        else if (contentType === 'application/json-patch+json') next = jsonPatch(live, patch) as Obj;
+        else if (contentType === 'application/strategic-merge-patch+json') next = strategicMergePatch(live, patch) as Obj;
+        else throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+        if (subresource === 'status') next = { ...structuredClone(live), status: next.status };
+        return this.send(res, 200, store.update(type, live, next, identity, subresource, manager, userAgent, 'patch'));
+      }
+      case 'DELETE': {
+        cluster.counters.writes++;
+        const raw = await readRaw(req);
+        const options = raw.length ? parseJson(raw) : {};
+        const propagation = url.searchParams.get('propagationPolicy') ?? options.propagationPolicy ?? 'Background';
+        const result = store.delete(type, namespace, name, identity, propagation, userAgent);
+        return this.send(res, 200, store.get(type, namespace, name) ? result : { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: type.group, kind: type.plural, uid: result.metadata.uid } });
+      }
+      default:
+        throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported`);
+    }
+  }
+
+  private listObjects(store: ClusterStore, type: ResourceType, namespace: string | undefined, url: URL): Obj {
+    const labels = parseLabelSelector(url.searchParams.get('labelSelector'));
+    const fields = parseFieldSelector(url.searchParams.get('fieldSelector'));
+    const matching = store.list(type, namespace).filter((o) => labels(o.metadata.labels ?? {}) && fields(o));
+    const limit = Number(url.searchParams.get('limit') ?? '0');
+    let offset = 0;
+    const token = url.searchParams.get('continue');
+    if (token) {
+      try {
+        const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { rv: number; offset: number };
+        if (parsed.rv < store.oldestWatchableVersion()) throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+        offset = parsed.offset;
+      } catch (error) {
+        if (error instanceof ApiError) throw error;
+        throw new ApiError(400, 'BadRequest', 'invalid continue token');
+      }
+    }
+    const items = limit > 0 ? matching.slice(offset, offset + limit) : matching.slice(offset);
+    const more = limit > 0 && offset + limit < matching.length;
+    return {
+      kind: `${type.kind}List`,
+      apiVersion: apiVersionOf(type),
+      metadata: {
+        resourceVersion: String(store.resourceVersion),
+        ...(more ? { continue: Buffer.from(JSON.stringify({ rv: store.resourceVersion, offset: offset + limit })).toString('base64url'), remainingItemCount: matching.length - offset - limit } : {}),
+      },
+      items,
+    };
+  }
+
+  private watch(cluster: SimCluster, type: ResourceType, namespace: string | undefined, url: URL, req: IncomingMessage, res: ServerResponse): void {
+    const { store } = cluster;
+    const labels = parseLabelSelector(url.searchParams.get('labelSelector'));
+    const fields = parseFieldSelector(url.searchParams.get('fieldSelector'));
+    const relevant = (event: WatchEvent) =>
+      event.type_ === type && (!namespace || event.object.metadata.namespace === namespace) && labels(event.object.metadata.labels ?? {}) && fields(event.object);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    const write = (event: Obj) => res.write(`${JSON.stringify(event)}\n`);
+    const rvText = url.searchParams.get('resourceVersion');
+    const since = rvText && rvText !== '0' ? Number(rvText) : undefined;
+    if (since !== undefined) {
+      const backlog = store.changesSince(since);
+      if (!backlog) {
+        write({ type: 'ERROR', object: new ApiError(410, 'Expired', `too old resource version: ${since} (${store.oldestWatchableVersion()})`).status() });
+        res.end();
+        return;
+      }
+      for (const event of backlog.filter(relevant)) write({ type: event.type, object: event.object });
+    } else {
+      for (const object of store.list(type, namespace).filter((o) => labels(o.metadata.labels ?? {}) && fields(o))) write({ type: 'ADDED', object });
+    }
+    cluster.counters.watchesOpen++;
+    cluster.counters.watchesStarted++;
+    const unsubscribe = store.subscribe((event) => {
+      if (relevant(event)) write({ type: event.type, object: event.object });
+    });
+    const timers: NodeJS.Timeout[] = [];
+    const close = () => {
+      unsubscribe();
+      timers.forEach(clearTimeout);
+      clearInterval(bookmarks);
+      if (this.watchClosers.delete(close)) cluster.counters.watchesOpen--;
+      res.end();
+    };
+    this.watchClosers.add(close);
+    const bookmarks = setInterval(() => {
+      if (url.searchParams.get('allowWatchBookmarks') === 'true') {
+        write({ type: 'BOOKMARK', object: { kind: type.kind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(store.resourceVersion) } } });
+      }
+    }, 1000);
+    bookmarks.unref();
+    const timeout = Number(url.searchParams.get('timeoutSeconds') ?? '0');
+    if (timeout > 0) timers.push(setTimeout(close, timeout * 1000));
+    if (cluster.faults.closeWatchesAfterMs) timers.push(setTimeout(close, cluster.faults.closeWatchesAfterMs));
+    req.on('close', close);
+  }
+
+  private groupList(store: ClusterStore): Obj {
+    const groups = new Map<string, Set<string>>();
+    for (const type of store.resourceTypes()) {
+      if (!type.group) continue;
+      if (!groups.has(type.group)) groups.set(type.group, new Set());
+      groups.get(type.group)!.add(type.version);
+    }
+    return {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [...groups.entries()].map(([name, versions]) => {
+        const list = [...versions].map((version) => ({ groupVersion: `${name}/${version}`, version }));
+        return { name, versions: list, preferredVersion: list[0] };
+      }),
+    };
+  }
+
+  private resourceList(store: ClusterStore, apiVersion: string): Obj {
+    const types = store.resourceTypes().filter((t) => apiVersionOf(t) === apiVersion);
+    if (!types.length) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: apiVersion,
+      resources: types.flatMap((t) => [
+        { name: t.plural, singularName: t.kind.toLowerCase(), namespaced: t.namespaced, kind: t.kind, verbs, ...(t.shortNames ? { shortNames: t.shortNames } : {}) },
+        ...(t.statusSubresource ? [{ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] }] : []),
+      ]),
+    };
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  private sendError(res: ServerResponse, error: ApiError): void {
+    if (res.headersSent) return void res.end();
+    this.send(res, error.code, error.status());
+  }
+}
+
+/** kubectl and client libraries name themselves in the User-Agent; that becomes the field manager of an update. */
+function userAgentManager(userAgent: string | undefined): string {
+  return (userAgent ?? 'unknown').split('/')[0] || 'unknown';
+}
+
+async function readRaw(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function parseJson(raw: Buffer): any {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new ApiError(400, 'BadRequest', 'the request body is not valid JSON');
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Obj> {
+  const raw = await readRaw(req);
+  const text = raw.toString('utf8');
+  try {
+    return JSON.parse(text) as Obj;
+  } catch {
+    return parseKubeYaml(text) as Obj;
+  }
+}
