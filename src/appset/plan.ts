@@ -93,12 +93,13 @@ export function planReconcile(appSet: ApplicationSet, desired: Application[], ow
   const plan: ReconcilePlan = { changes, deletions: [] };
   if (!allowsDelete(options.policy)) return plan;
   const wanted = new Set(desired.map((a) => a.metadata.name));
-  const deletions = owned.filter((a) => !wanted.has(a.metadata.name) && !a.metadata.deletionTimestamp);
+  const present = owned.filter((a) => !a.metadata.deletionTimestamp);
+  const deletions = present.filter((a) => !wanted.has(a.metadata.name));
   const ratio = options.maxDeleteRatio;
-  if (ratio !== undefined && deletions.length > 0 && deletions.length / owned.length > ratio) {
+  if (ratio !== undefined && deletions.length > 0 && deletions.length / present.length > ratio) {
     plan.held = {
       count: deletions.length,
-      message: `deleting ${deletions.length} of ${owned.length} Applications at once exceeds the maximum delete ratio ${ratio}; deletions held until the generation recovers or the limit is raised`,
+      message: `deleting ${deletions.length} of ${present.length} Applications at once exceeds the maximum delete ratio ${ratio}; deletions held until the generation recovers or the limit is raised`,
     };
     return plan;
   }
