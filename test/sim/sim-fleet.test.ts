@@ -50,9 +50,9 @@ describe('SimFleet through @kubernetes/client-node', () => {
   it('server-side applies with field managers, conflicts and force', async () => {
     const objects = k8s.KubernetesObjectApi.makeApiClient(config);
     const app = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'guestbook', namespace: 'argocd' }, spec: { project: 'default', destination: { namespace: 'a' } } };
-    const first = await objects.patch(app, undefined, undefined, 'regatta', true, k8s.PatchStrategy.ServerSideApply);
+    const first = (await objects.patch(app, undefined, undefined, 'regatta', true, k8s.PatchStrategy.ServerSideApply)) as k8s.KubernetesObject;
     expect(first.metadata?.managedFields?.map((m) => [m.manager, m.operation])).toEqual([['regatta', 'Apply']]);
-    const again = await objects.patch(app, undefined, undefined, 'regatta', true, k8s.PatchStrategy.ServerSideApply);
+    const again = (await objects.patch(app, undefined, undefined, 'regatta', true, k8s.PatchStrategy.ServerSideApply)) as k8s.KubernetesObject;
     expect(again.metadata?.resourceVersion).toBe(first.metadata?.resourceVersion);
     const other = { ...app, spec: { project: 'other' } };
     await expect(objects.patch(other, undefined, undefined, 'someone-else', false, k8s.PatchStrategy.ServerSideApply)).rejects.toMatchObject({ code: 409 });
