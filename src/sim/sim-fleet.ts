@@ -3,6 +3,7 @@ import YAML from 'yaml';
 import type { Secret } from '../api/meta.js';
 import { ClusterStore } from './cluster-store.js';
 import { SimServer, type ClusterCounters, type ClusterFaults, type SimCluster } from './sim-server.js';
+import { generateSimTls } from './sim-tls.js';
 
 export interface SimFleetOptions {
   /** Workload clusters: a count (named cluster-1 …) or explicit names with labels. */
@@ -11,6 +12,8 @@ export interface SimFleetOptions {
   namespaces?: string[];
   port?: number;
   watchHistory?: number;
+  /** Serve HTTPS with a throwaway CA (kubeconfigs and cluster Secrets then carry its caData). */
+  https?: boolean;
 }
 
 export const MANAGEMENT_CLUSTER = 'management';
@@ -25,6 +28,7 @@ export class SimFleet {
     readonly url: string,
     private readonly clusters: Map<string, SimCluster>,
     private readonly labels: Map<string, Record<string, string>>,
+    private readonly caPem?: string,
   ) {}
 
   static async start(options: SimFleetOptions = {}): Promise<SimFleet> {
@@ -43,9 +47,10 @@ export class SimFleet {
       const namespaceType = store.typeForKind('v1', 'Namespace')!;
       for (const namespace of namespaces) store.create(namespaceType, undefined, { metadata: { name: namespace } }, 'sim');
     }
-    const server = new SimServer(clusters);
+    const tls = options.https ? generateSimTls() : undefined;
+    const server = new SimServer(clusters, tls);
     const url = await server.listen(options.port ?? 0);
-    return new SimFleet(server, url, clusters, labels);
+    return new SimFleet(server, url, clusters, labels, tls?.caPem);
   }
 
   names(): string[] {
@@ -91,7 +96,14 @@ export class SimFleet {
     return YAML.stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name, cluster: { server: this.server(name), 'insecure-skip-tls-verify': true } }],
+      clusters: [
+        {
+          name,
+          cluster: this.caPem
+            ? { server: this.server(name), 'certificate-authority-data': Buffer.from(this.caPem).toString('base64') }
+            : { server: this.server(name), 'insecure-skip-tls-verify': true },
+        },
+      ],
       users: [{ name: `${name}-user`, user: { token } }],
       contexts: [{ name, context: { cluster: name, user: `${name}-user`, namespace: options.namespace ?? (name === MANAGEMENT_CLUSTER ? 'argocd' : 'default') } }],
       'current-context': name,
@@ -109,7 +121,12 @@ export class SimFleet {
       data: {
         name: b64(name),
         server: b64(this.server(name)),
-        config: b64(JSON.stringify({ bearerToken: this.token(name), tlsClientConfig: { insecure: true } })),
+        config: b64(
+          JSON.stringify({
+            bearerToken: this.token(name),
+            tlsClientConfig: this.caPem ? { insecure: false, caData: Buffer.from(this.caPem).toString('base64') } : { insecure: true },
+          }),
+        ),
       },
     };
   }

@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseKubeYaml } from '../api/kube-yaml.js';
 import { ApiError, type ClusterStore, type WatchEvent } from './cluster-store.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patches.js';
 import { apiVersionOf, type ResourceType } from './resource-types.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
+import type { SimTls } from './sim-tls.js';
 
 type Obj = Record<string, any>;
 
@@ -49,18 +51,22 @@ export class SimServer {
   private readonly sockets = new Set<Socket>();
   private readonly watchClosers = new Set<() => void>();
 
-  constructor(private readonly clusters: Map<string, SimCluster>) {}
+  constructor(
+    private readonly clusters: Map<string, SimCluster>,
+    private readonly tls?: SimTls,
+  ) {}
 
   async listen(port = 0): Promise<string> {
-    this.server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: Error) => this.sendError(res, new ApiError(500, 'InternalError', error.message)));
-    });
+    };
+    this.server = this.tls ? createTlsServer({ key: this.tls.keyPem, cert: this.tls.certPem }, handler) : createServer(handler);
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async close(): Promise<void> {
