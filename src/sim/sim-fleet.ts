@@ -4,6 +4,7 @@ import type { Secret } from '../api/meta.js';
 import { ClusterStore } from './cluster-store.js';
 import { SimServer, type ClusterCounters, type ClusterFaults, type SimCluster } from './sim-server.js';
 import { generateSimTls } from './sim-tls.js';
+import { WorkloadSimulator } from './workload-simulator.js';
 
 export interface SimFleetOptions {
   /** Workload clusters: a count (named cluster-1 …) or explicit names with labels. */
@@ -14,6 +15,10 @@ export interface SimFleetOptions {
   watchHistory?: number;
   /** Serve HTTPS with a throwaway CA (kubeconfigs and cluster Secrets then carry its caData). */
   https?: boolean;
+  /** Workloads (Deployments, StatefulSets, DaemonSets, Jobs) become ready after this long (default 50 ms). */
+  readyDelayMs?: number;
+  /** An image containing this text makes a workload fail (default "fail"). */
+  failImage?: string;
 }
 
 export const MANAGEMENT_CLUSTER = 'management';
@@ -28,6 +33,7 @@ export class SimFleet {
     readonly url: string,
     private readonly clusters: Map<string, SimCluster>,
     private readonly labels: Map<string, Record<string, string>>,
+    private readonly workloads: WorkloadSimulator[],
     private readonly caPem?: string,
   ) {}
 
@@ -37,12 +43,14 @@ export class SimFleet {
         ? Array.from({ length: (options.clusters as number | undefined) ?? 0 }, (_, i) => ({ name: `cluster-${i + 1}`, labels: {} as Record<string, string> }))
         : options.clusters.map((c) => ({ name: c.name, labels: c.labels ?? {} }));
     const clusters = new Map<string, SimCluster>();
+    const workloads: WorkloadSimulator[] = [];
     const labels = new Map<string, Record<string, string>>();
     for (const { name, labels: clusterLabels } of [{ name: MANAGEMENT_CLUSTER, labels: {} }, ...workload]) {
       const store = new ClusterStore(name, options.watchHistory ?? 10_000);
       const token = `sim-${name}-${randomBytes(12).toString('hex')}`;
       clusters.set(name, { store, tokens: new Map([[token, `${name}-admin`]]), faults: {}, counters: { reads: 0, writes: 0, watchesOpen: 0, watchesStarted: 0 } });
       labels.set(name, clusterLabels);
+      workloads.push(new WorkloadSimulator(store, { readyDelayMs: options.readyDelayMs ?? 50, failImage: options.failImage ?? 'fail' }));
       const namespaces = options.namespaces ?? (name === MANAGEMENT_CLUSTER ? ['default', 'argocd'] : ['default']);
       const namespaceType = store.typeForKind('v1', 'Namespace')!;
       for (const namespace of namespaces) store.create(namespaceType, undefined, { metadata: { name: namespace } }, 'sim');
@@ -50,7 +58,7 @@ export class SimFleet {
     const tls = options.https ? generateSimTls() : undefined;
     const server = new SimServer(clusters, tls);
     const url = await server.listen(options.port ?? 0);
-    return new SimFleet(server, url, clusters, labels, tls?.caPem);
+    return new SimFleet(server, url, clusters, labels, workloads, tls?.caPem);
   }
 
   names(): string[] {
@@ -132,6 +140,7 @@ export class SimFleet {
   }
 
   async stop(): Promise<void> {
+    for (const workload of this.workloads) workload.stop();
     await this.http.close();
   }
 

@@ -113,3 +113,30 @@ describe('SimFleet through @kubernetes/client-node', () => {
     await expect(custom.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: 'child' })).rejects.toMatchObject({ code: 404 });
   });
 });
+
+describe('SimFleet over HTTPS, with workloads', () => {
+  it('verifies TLS against its CA, registers clusters with caData, and makes Deployments ready or failed', async () => {
+    const secure = await SimFleet.start({ https: true, clusters: [{ name: 'edge-1' }], readyDelayMs: 20 });
+    try {
+      const kc = new k8s.KubeConfig();
+      kc.loadFromString(secure.kubeconfig('edge-1'));
+      expect(kc.getCurrentCluster()?.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/clusters\/edge-1$/);
+      expect(kc.getCurrentCluster()?.skipTLSVerify).toBeFalsy();
+      const apps = kc.makeApiClient(k8s.AppsV1Api);
+      const deployment = (name: string, image: string) => ({ metadata: { name }, spec: { replicas: 2, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image }] } } } });
+      await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('web', 'nginx:1.27') });
+      await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('broken', 'registry/fail:1') });
+      await waitFor(() => secure.cluster('edge-1').list(secure.cluster('edge-1').typeForKind('apps/v1', 'Deployment')!).every((d) => d.status?.observedGeneration === 1));
+      const web = await apps.readNamespacedDeployment({ name: 'web', namespace: 'default' });
+      expect(web.status).toMatchObject({ readyReplicas: 2, availableReplicas: 2, updatedReplicas: 2 });
+      const broken = await apps.readNamespacedDeployment({ name: 'broken', namespace: 'default' });
+      expect(broken.status?.conditions?.[0]).toMatchObject({ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' });
+      const secret = secure.clusterSecret('edge-1');
+      const config = JSON.parse(Buffer.from(secret.data!.config, 'base64').toString('utf8'));
+      expect(config.tlsClientConfig.insecure).toBe(false);
+      expect(Buffer.from(config.tlsClientConfig.caData, 'base64').toString('utf8')).toContain('BEGIN CERTIFICATE');
+    } finally {
+      await secure.stop();
+    }
+  });
+});
