@@ -140,3 +140,117 @@ describe('SimFleet over HTTPS, with workloads', () => {
     }
   });
 });
+
+describe('SimFleet protocol details', () => {
+  it('applies JSON patches and strategic merge patches with list merge keys', async () => {
+    const apps = config.makeApiClient(k8s.AppsV1Api);
+    await apps.createNamespacedDeployment({
+      namespace: 'argocd',
+      body: { metadata: { name: 'patched' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'app', image: 'nginx:1', env: [{ name: 'A', value: '1' }] }, { name: 'side', image: 'busybox' }] } } } },
+    });
+    const strategic = await apps.patchNamespacedDeployment(
+      { name: 'patched', namespace: 'argocd', body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'nginx:2' }, { name: 'side', $patch: 'delete' }] } } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
+    );
+    expect(strategic.spec?.template.spec?.containers.map((c) => [c.name, c.image, c.env?.length])).toEqual([['app', 'nginx:2', 1]]);
+    expect(strategic.metadata?.generation).toBe(2);
+    const json = await apps.patchNamespacedDeployment(
+      { name: 'patched', namespace: 'argocd', body: [{ op: 'add', path: '/metadata/labels', value: { tier: 'web' } }, { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'nginx:3' }] },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
+    expect([json.metadata?.labels, json.spec?.template.spec?.containers[0].image]).toEqual([{ tier: 'web' }, 'nginx:3']);
+    const labelsOnly = await apps.patchNamespacedDeployment(
+      { name: 'patched', namespace: 'argocd', body: { metadata: { labels: { tier: 'api' } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    expect(labelsOnly.metadata?.generation).toBe(3);
+    await expect(
+      apps.patchNamespacedDeployment({ name: 'patched', namespace: 'argocd', body: [{ op: 'remove', path: '/spec/nothing' }] }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch)),
+    ).rejects.toMatchObject({ code: 422 });
+  });
+
+  it('pages lists with limit and continue, and filters by field selector', async () => {
+    const core = config.makeApiClient(k8s.CoreV1Api);
+    for (let i = 0; i < 5; i++) await core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: `sa-${i}` } } });
+    const first = await core.listNamespacedServiceAccount({ namespace: 'default', limit: 2 });
+    expect(first.items.map((s) => s.metadata?.name)).toEqual(['sa-0', 'sa-1']);
+    expect(first.metadata?.remainingItemCount).toBe(3);
+    const second = await core.listNamespacedServiceAccount({ namespace: 'default', limit: 2, _continue: first.metadata?._continue });
+    expect(second.items.map((s) => s.metadata?.name)).toEqual(['sa-2', 'sa-3']);
+    const byName = await core.listNamespacedServiceAccount({ namespace: 'default', fieldSelector: 'metadata.name=sa-4' });
+    expect(byName.items.map((s) => s.metadata?.name)).toEqual(['sa-4']);
+  });
+
+  it('streams watch events and bookmarks, and answers 410 for a resourceVersion out of the window', async () => {
+    const small = await SimFleet.start({ watchHistory: 2 });
+    try {
+      const kc = new k8s.KubeConfig();
+      kc.loadFromString(small.kubeconfig());
+      const core = kc.makeApiClient(k8s.CoreV1Api);
+      const list = await core.listNamespacedConfigMap({ namespace: 'argocd' });
+      const seen: string[] = [];
+      const watch = await new k8s.Watch(kc).watch('/api/v1/namespaces/argocd/configmaps', { resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true }, (type, obj) => seen.push(`${type}:${obj.metadata?.name ?? ''}`), () => {});
+      await core.createNamespacedConfigMap({ namespace: 'argocd', body: { metadata: { name: 'w1' } } });
+      await core.deleteNamespacedConfigMap({ name: 'w1', namespace: 'argocd' });
+      await waitFor(() => seen.includes('DELETED:w1') && seen.some((s) => s.startsWith('BOOKMARK')), 3000);
+      expect(seen.filter((s) => !s.startsWith('BOOKMARK'))).toEqual(['ADDED:w1', 'DELETED:w1']);
+      watch.abort();
+      for (let i = 0; i < 4; i++) await core.createNamespacedConfigMap({ namespace: 'argocd', body: { metadata: { name: `x${i}` } } });
+      const errors: number[] = [];
+      await new k8s.Watch(kc).watch('/api/v1/namespaces/argocd/configmaps', { resourceVersion: list.metadata?.resourceVersion }, (type, obj: any) => type === 'ERROR' && errors.push(obj.code), () => {});
+      await waitFor(() => errors.length > 0);
+      expect(errors).toEqual([410]);
+    } finally {
+      await small.stop();
+    }
+  });
+
+  it('serves the kinds of a CustomResourceDefinition once it is created', async () => {
+    const objects = k8s.KubernetesObjectApi.makeApiClient(config);
+    await objects.create({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: { group: 'example.com', scope: 'Namespaced', names: { kind: 'Widget', plural: 'widgets', singular: 'widget' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }] },
+    } as k8s.KubernetesObject);
+    await objects.create({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'argocd' } } as k8s.KubernetesObject);
+    const read = await objects.read({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'argocd' } });
+    expect(read.metadata?.uid).toBeTruthy();
+  });
+
+  it('deletes in the foreground: the owner waits for its dependents', async () => {
+    const core = config.makeApiClient(k8s.CoreV1Api);
+    const owner = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'fg-owner' } } });
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: 'fg-owner', uid: owner.metadata!.uid!, blockOwnerDeletion: true };
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'fg-child', ownerReferences: [ref], finalizers: ['example.com/hold'] } } });
+    await core.deleteNamespacedConfigMap({ name: 'fg-owner', namespace: 'default', propagationPolicy: 'Foreground' });
+    expect((await core.readNamespacedConfigMap({ name: 'fg-owner', namespace: 'default' })).metadata?.finalizers).toEqual(['foregroundDeletion']);
+    await core.patchNamespacedConfigMap({ name: 'fg-child', namespace: 'default', body: { metadata: { finalizers: null } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await expect(core.readNamespacedConfigMap({ name: 'fg-owner', namespace: 'default' })).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('injects faults per cluster: errors with Retry-After, latency, an expired token, and a dropped connection; and logs writes by identity', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(fleet.kubeconfig('prod-eu-1', { identity: 'replica-a' }));
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'logged' } } });
+    expect(fleet.cluster('prod-eu-1').writes.filter((w) => w.name === 'logged').map((w) => [w.verb, w.identity])).toEqual([['create', 'replica-a']]);
+    fleet.fault('prod-eu-1', { errorRate: 1, errorStatus: 429 });
+    await expect(core.listNamespacedConfigMap({ namespace: 'default' })).rejects.toMatchObject({ code: 429, headers: expect.objectContaining({ 'retry-after': '1' }) });
+    fleet.clearFaults('prod-eu-1');
+    fleet.fault('prod-eu-1', { tokenExpired: true });
+    await expect(core.listNamespacedConfigMap({ namespace: 'default' })).rejects.toMatchObject({ code: 401 });
+    fleet.clearFaults('prod-eu-1');
+    fleet.fault('prod-eu-1', { unreachable: true });
+    await expect(core.listNamespacedConfigMap({ namespace: 'default' })).rejects.toThrow();
+    fleet.clearFaults('prod-eu-1');
+    fleet.fault('prod-eu-1', { latencyMs: 150 });
+    const started = Date.now();
+    await core.listNamespacedConfigMap({ namespace: 'default' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    fleet.clearFaults('prod-eu-1');
+    const reads = fleet.counters('prod-eu-1').reads;
+    await core.listNamespacedConfigMap({ namespace: 'default' });
+    expect(fleet.counters('prod-eu-1').reads).toBe(reads + 1);
+  });
+});
