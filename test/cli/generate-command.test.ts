@@ -143,3 +143,38 @@ describe('regatta generate', () => {
     }
   });
 });
+
+describe('regatta generate --kubeconfig', () => {
+  it('reads cluster Secrets from the live management cluster', async () => {
+    const { SimFleet } = await import('../../src/sim/sim-fleet.js');
+    const fleet = await SimFleet.start({ clusters: [{ name: 'prod-eu-1', labels: { env: 'prod' } }] });
+    try {
+      const store = fleet.cluster();
+      store.create(store.typeForKind('v1', 'Secret')!, 'argocd', fleet.clusterSecret('prod-eu-1'), 'test');
+      const kubeconfig = join(dir, 'sim.kubeconfig');
+      await writeFile(kubeconfig, fleet.kubeconfig());
+      const appSet = join(dir, 'fleet-appset.yaml');
+      await writeFile(
+        appSet,
+        `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: fleet, namespace: argocd}
+spec:
+  goTemplate: true
+  generators: [{clusters: {selector: {matchLabels: {env: prod}}}}]
+  template:
+    metadata: {name: 'web-{{.name}}'}
+    spec: {project: default, destination: {server: '{{.server}}', namespace: web}}
+`,
+      );
+      const run = await regatta('generate', '-f', appSet, '--kubeconfig', kubeconfig, '-o', 'json');
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout).map((a: { metadata: { name: string }; spec: { destination: { server: string } } }) => [a.metadata.name, a.spec.destination.server])).toEqual([
+        ['web-prod-eu-1', fleet.server('prod-eu-1')],
+      ]);
+      expect(fleet.counters().writes).toBe(0);
+    } finally {
+      await fleet.stop();
+    }
+  });
+});

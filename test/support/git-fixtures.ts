@@ -105,8 +105,12 @@ export class GitDaemon {
   }
 
   stop(): void {
-    if (this.process.pid && this.process.exitCode === null) process.kill(this.process.pid, 'SIGTERM');
+    if (this.stopped || !this.process.pid) return;
+    this.stopped = true;
+    process.kill(this.process.pid, 'SIGTERM');
   }
+
+  private stopped = false;
 }
 
 function canConnect(port: number): Promise<boolean> {

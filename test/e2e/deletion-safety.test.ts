@@ -1,0 +1,98 @@
+import { basename, dirname } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ControllerHarness } from '../support/controller-harness.js';
+import { GitDaemon, TestRepository } from '../support/git-fixtures.js';
+
+/** Deletion safety on the simulator: nothing is deleted on doubt. */
+let h: ControllerHarness;
+let repo: TestRepository;
+let daemon: GitDaemon;
+
+beforeAll(async () => {
+  repo = new TestRepository('addons');
+  repo.commit({ 'addons/a/x.yaml': 'kind: ConfigMap\n', 'addons/b/x.yaml': 'kind: ConfigMap\n' });
+  daemon = await GitDaemon.start(dirname(repo.bare));
+  h = await ControllerHarness.start();
+});
+afterAll(async () => {
+  daemon.stop();
+  await h.stop();
+  repo.dispose();
+});
+
+const live = async (prefix: string) =>
+  (await h.applications())
+    .filter((a) => a.metadata.name.startsWith(prefix) && !a.metadata.deletionTimestamp)
+    .map((a) => a.metadata.name)
+    .sort();
+
+const condition = async (name: string, type: string) => (await h.appSet(name)).status?.conditions?.find((c: any) => c.type === type);
+
+describe('deletion safety', () => {
+  it('deletes nothing when the repository becomes unreachable mid-run, and says why', async () => {
+    await h.applyAppSet({
+      metadata: { name: 'addons' },
+      spec: {
+        goTemplate: true,
+        generators: [{ git: { repoURL: daemon.url(basename(repo.bare)), revision: 'main', directories: [{ path: 'addons/*' }] } }],
+        template: { metadata: { name: 'addon-{{.path.basename}}' }, spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc', namespace: 'addons' } } },
+      },
+    });
+    await h.eventually(async () => (await live('addon-')).join() === 'addon-a,addon-b', 'two add-ons');
+    daemon.stop();
+    await new Promise((r) => setTimeout(r, 100));
+    const writesBefore = h.fleet.cluster().writes.filter((w) => w.kind === 'Application' && w.verb === 'delete').length;
+    h.controller.reconcileAll();
+    const error = await h.eventually(async () => {
+      const c = await condition('addons', 'ErrorOccurred');
+      return c?.status === 'True' && c;
+    }, 'an ErrorOccurred condition');
+    expect(error.reason).toBe('ApplicationGenerationFromParamsError');
+    expect(error.message).toContain('failed to list refs');
+    expect((await condition('addons', 'ParametersGenerated')).status).toBe('False');
+    await h.settle();
+    expect(await live('addon-')).toEqual(['addon-a', 'addon-b']);
+    expect(h.fleet.cluster().writes.filter((w) => w.kind === 'Application' && w.verb === 'delete')).toHaveLength(writesBefore);
+  });
+
+  it('deletes nothing and updates nothing while two Applications would share a name', async () => {
+    await h.applyAppSet({
+      metadata: { name: 'dupes' },
+      spec: {
+        generators: [{ list: { elements: [{ n: 'one' }, { n: 'two' }] } }],
+        template: { metadata: { name: 'dup-{{n}}' }, spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc', namespace: '{{n}}' } } },
+      },
+    });
+    await h.eventually(async () => (await live('dup-')).join() === 'dup-one,dup-two', 'two Applications');
+    await h.applyAppSet({
+      metadata: { name: 'dupes' },
+      spec: {
+        generators: [{ list: { elements: [{ n: 'one' }, { n: 'one' }] } }],
+        template: { metadata: { name: 'dup-{{n}}' }, spec: { project: 'changed', destination: { server: 'https://kubernetes.default.svc', namespace: '{{n}}' } } },
+      },
+    });
+    const error = await h.eventually(async () => {
+      const c = await condition('dupes', 'ErrorOccurred');
+      return c?.status === 'True' && c;
+    }, 'a duplicate-name condition');
+    expect([error.reason, error.message]).toEqual(['ApplicationValidationError', 'spec.template.metadata.name: ApplicationSet dupes contains applications with duplicate name: dup-one']);
+    await h.settle();
+    expect(await live('dup-')).toEqual(['dup-one', 'dup-two']);
+    expect((await h.applications()).filter((a) => a.metadata.name.startsWith('dup-')).map((a) => a.spec.project)).toEqual(['default', 'default']);
+    const events = await h.core.listNamespacedEvent({ namespace: 'argocd' });
+    expect(events.items.some((e) => e.involvedObject.name === 'dupes' && e.type === 'Warning' && e.reason === 'ApplicationValidationError')).toBe(true);
+  });
+
+  it('creates and deletes but never updates under create-delete', async () => {
+    const spec = (project: string, names: string[]) => ({
+      syncPolicy: { applicationsSync: 'create-delete' },
+      generators: [{ list: { elements: names.map((n) => ({ n })) } }],
+      template: { metadata: { name: 'cd-{{n}}' }, spec: { project, destination: { server: 'https://kubernetes.default.svc', namespace: '{{n}}' } } },
+    });
+    await h.applyAppSet({ metadata: { name: 'cd' }, spec: spec('default', ['a', 'b']) });
+    await h.eventually(async () => (await live('cd-')).join() === 'cd-a,cd-b', 'created');
+    await h.applyAppSet({ metadata: { name: 'cd' }, spec: spec('changed', ['a']) });
+    await h.eventually(async () => (await live('cd-')).join() === 'cd-a', 'cd-b deleted');
+    expect((await h.applications()).find((a) => a.metadata.name === 'cd-a').spec.project).toBe('default');
+  });
+});
