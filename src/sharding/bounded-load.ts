@@ -1,0 +1,144 @@
+/**
+ * Bounded-load assignment of keys (clusters, ApplicationSets) to members (replicas).
+ *
+ * Why not the `consistent-hash` package the design names: version 1.2.2 places virtual nodes with
+ * Math.random() (two processes disagree on most keys unless `distribution: 'uniform'`), has no
+ * load bound, and its 24-bit PJW hash clusters similar keys on one node. Argo CD's own
+ * consistent-hashing (a ring with bounded loads) is order-dependent at the cap and each replica
+ * computes it from its own view.
+ *
+ * Here: weighted rendezvous (HRW) hashing gives every key a preference order over members;
+ * loads are bounded by deferred acceptance (a stable matching): keys propose down their order,
+ * a full member keeps the keys that rank it highest. The result is unique, so it does not depend
+ * on input order, and two processes given the same members and keys agree byte for byte.
+ * Adding a member moves only keys that now rank it first (plus the few a cap displaces).
+ */
+
+export interface Member {
+  id: string;
+  /** Relative capacity; default 1. */
+  weight?: number;
+}
+
+export interface Key {
+  id: string;
+  /** A member this key must stay on (a cluster Secret's `shard`), whatever the loads. */
+  pinnedTo?: string;
+}
+
+export interface AssignmentOptions {
+  /** Load slack ε: no member holds more than ⌈(1+ε)·keys·weight/totalWeight⌉ (default 0.10). */
+  epsilon?: number;
+}
+
+export interface Assignment {
+  /** key → member, in key order. */
+  owners: Map<string, string>;
+  /** member → its cap. */
+  caps: Map<string, number>;
+}
+
+/** A 53-bit hash of a string (two independent 32-bit mixes), uniform enough for rendezvous scores. */
+export function hash53(text: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** Weighted rendezvous score: higher wins; a member of twice the weight wins twice as often. */
+export function score(key: string, member: string, weight: number): number {
+  const u = (hash53(`${key}\u0000${member}`) + 0.5) / 2 ** 53;
+  return -weight / Math.log(u);
+}
+
+export function assign(members: Member[], keys: Key[], options: AssignmentOptions = {}): Assignment {
+  const epsilon = options.epsilon ?? 0.1;
+  const sortedMembers = [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sortedKeys = [...keys].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const owners = new Map<string, string>();
+  const caps = new Map<string, number>();
+  if (sortedMembers.length === 0) return { owners, caps };
+  const totalWeight = sortedMembers.reduce((sum, m) => sum + (m.weight ?? 1), 0);
+  for (const m of sortedMembers) caps.set(m.id, Math.ceil(((1 + epsilon) * sortedKeys.length * (m.weight ?? 1)) / totalWeight));
+
+  const pinned = new Map(sortedMembers.map((m) => [m.id, 0]));
+  const memberIds = new Set(sortedMembers.map((m) => m.id));
+  const free: string[] = [];
+  for (const key of sortedKeys) {
+    if (key.pinnedTo && memberIds.has(key.pinnedTo)) {
+      owners.set(key.id, key.pinnedTo);
+      pinned.set(key.pinnedTo, pinned.get(key.pinnedTo)! + 1);
+    } else free.push(key.id);
+  }
+
+  // Each member's accepted keys, as a min-heap by score, so a better proposal can replace the worst.
+  const held = new Map<string, { key: string; score: number }[]>(sortedMembers.map((m) => [m.id, []]));
+  const preferences = new Map<string, { member: string; score: number }[]>();
+  const next = new Map<string, number>();
+  const preferencesOf = (key: string) => {
+    let list = preferences.get(key);
+    if (!list) {
+      list = sortedMembers.map((m) => ({ member: m.id, score: score(key, m.id, m.weight ?? 1) })).sort((a, b) => b.score - a.score || (a.member < b.member ? -1 : 1));
+      preferences.set(key, list);
+    }
+    return list;
+  };
+
+  while (free.length) {
+    const key = free.pop()!;
+    const list = preferencesOf(key);
+    const index = next.get(key) ?? 0;
+    if (index >= list.length) continue;
+    next.set(key, index + 1);
+    const { member, score: s } = list[index];
+    const heap = held.get(member)!;
+    const capacity = caps.get(member)! - pinned.get(member)!;
+    if (heap.length < capacity) {
+      heapPush(heap, { key, score: s });
+    } else if (heap.length > 0 && heap[0].score < s) {
+      const displaced = heapPop(heap)!;
+      heapPush(heap, { key, score: s });
+      free.push(displaced.key);
+    } else free.push(key);
+  }
+  for (const [member, heap] of held) for (const { key } of heap) owners.set(key, member);
+  return { owners: new Map(sortedKeys.filter((k) => owners.has(k.id)).map((k) => [k.id, owners.get(k.id)!])), caps };
+}
+
+function heapPush(heap: { key: string; score: number }[], item: { key: string; score: number }): void {
+  heap.push(item);
+  let i = heap.length - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (heap[parent].score <= heap[i].score) break;
+    [heap[parent], heap[i]] = [heap[i], heap[parent]];
+    i = parent;
+  }
+}
+
+function heapPop(heap: { key: string; score: number }[]): { key: string; score: number } | undefined {
+  const top = heap[0];
+  const last = heap.pop();
+  if (heap.length && last) {
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let smallest = i;
+      if (l < heap.length && heap[l].score < heap[smallest].score) smallest = l;
+      if (r < heap.length && heap[r].score < heap[smallest].score) smallest = r;
+      if (smallest === i) break;
+      [heap[smallest], heap[i]] = [heap[i], heap[smallest]];
+      i = smallest;
+    }
+  }
+  return top;
+}

@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import { assign, type Key, type Member } from '../../src/sharding/bounded-load.js';
+
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomFleet(random: () => number): { members: Member[]; keys: Key[] } {
+  const memberCount = 1 + Math.floor(random() * 12);
+  const members = Array.from({ length: memberCount }, (_, i) => ({ id: `replica-${i}`, weight: random() < 0.3 ? 1 + Math.floor(random() * 3) : 1 }));
+  const keyCount = Math.floor(random() * 300);
+  const keys = Array.from({ length: keyCount }, (_, i) => ({
+    id: `https://cluster-${Math.floor(random() * 1e9)}-${i}.example.com`,
+    ...(random() < 0.05 ? { pinnedTo: members[Math.floor(random() * memberCount)].id } : {}),
+  }));
+  return { members, keys };
+}
+
+describe('bounded-load assignment (properties over 2,000 random fleets)', () => {
+  it('gives every key exactly one owner, keeps loads under the cap and pinned keys where they are pinned', () => {
+    const random = mulberry32(42);
+    for (let run = 0; run < 2000; run++) {
+      const { members, keys } = randomFleet(random);
+      const { owners, caps } = assign(members, keys);
+      expect(owners.size).toBe(keys.length);
+      const loads = new Map<string, number>();
+      for (const key of keys) {
+        const owner = owners.get(key.id)!;
+        expect(members.some((m) => m.id === owner)).toBe(true);
+        if (key.pinnedTo) expect(owner).toBe(key.pinnedTo);
+        else loads.set(owner, (loads.get(owner) ?? 0) + 1);
+      }
+      for (const [member, load] of loads) {
+        const pinned = keys.filter((k) => k.pinnedTo === member).length;
+        expect(load + pinned).toBeLessThanOrEqual(Math.max(caps.get(member)!, pinned));
+      }
+    }
+  });
+
+  it('does not depend on the order members and keys are given in', () => {
+    const random = mulberry32(7);
+    for (let run = 0; run < 200; run++) {
+      const { members, keys } = randomFleet(random);
+      const a = assign(members, keys);
+      const b = assign([...members].reverse(), [...keys].sort(() => random() - 0.5));
+      expect([...b.owners.entries()]).toEqual([...a.owners.entries()]);
+    }
+  });
+
+  it('moves few keys when a member joins or leaves, and none that are pinned', () => {
+    const members = Array.from({ length: 10 }, (_, i) => ({ id: `replica-${i}` }));
+    const keys = Array.from({ length: 1000 }, (_, i) => ({ id: `cluster-${i}`, ...(i % 50 === 0 ? { pinnedTo: 'replica-3' } : {}) }));
+    const before = assign(members, keys).owners;
+    const grown = assign([...members, { id: 'replica-10' }], keys).owners;
+    const moved = keys.filter((k) => before.get(k.id) !== grown.get(k.id));
+    expect(moved.length).toBeLessThanOrEqual(Math.ceil((1000 / 11) * 1.1));
+    expect(moved.every((k) => !k.pinnedTo)).toBe(true);
+    const shrunk = assign(members.filter((m) => m.id !== 'replica-5'), keys).owners;
+    const movedOnRemove = keys.filter((k) => before.get(k.id) !== shrunk.get(k.id));
+    expect(movedOnRemove.length).toBeLessThanOrEqual(Math.ceil((1000 / 10) * 1.1));
+  });
+
+  it('gives byte-identical assignments in a separate process', () => {
+    const members = Array.from({ length: 7 }, (_, i) => ({ id: `replica-${i}`, weight: 1 + (i % 2) }));
+    const keys = Array.from({ length: 500 }, (_, i) => ({ id: `cluster-${i * 7919}` }));
+    const here = JSON.stringify([...assign(members, keys).owners]);
+    // The module has no imports, so its transpiled text runs on its own in a fresh Node process.
+    const source = readFileSync(new URL('../../src/sharding/bounded-load.ts', import.meta.url), 'utf8');
+    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const dir = mkdtempSync(join(tmpdir(), 'regatta-sharding-'));
+    try {
+      writeFileSync(join(dir, 'bounded-load.mjs'), js);
+      writeFileSync(join(dir, 'run.mjs'), `import { assign } from './bounded-load.mjs';\nprocess.stdout.write(JSON.stringify([...assign(${JSON.stringify(members)}, ${JSON.stringify(keys)}).owners]));\n`);
+      const there = execFileSync(process.execPath, [join(dir, 'run.mjs')], { encoding: 'utf8' });
+      expect(there).toBe(here);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
