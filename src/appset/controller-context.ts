@@ -4,6 +4,7 @@ import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL } from '../clusters/cluster-secr
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
 import type { GeneratorContext, SecretReader } from '../generators/generator.js';
+import { KubeEventRecorder } from '../kube/event-recorder.js';
 import { KubeInformer } from '../kube/informer.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
@@ -24,13 +25,23 @@ export class ControllerContext {
       'secrets',
       (message) => logger.warn(message),
     );
-    const changed = () => this.listeners.forEach((listener) => listener());
-    for (const event of ['add', 'update', 'delete'] as const) this.clusterSecrets.on(event, changed);
 
+    const events = new KubeEventRecorder(client, 'regatta-applicationset-controller', (message) => logger.warn(message));
     const clusters = new ClusterRegistry(
       () => this.clusterSecrets.list(config.namespace),
-      (problem) => logger.warn('invalid cluster Secret', { secret: problem.secret, field: problem.field, problem: problem.message }),
+      (problem) => {
+        logger.warn('invalid cluster Secret', { secret: problem.secret, field: problem.field, problem: problem.message });
+        const [namespace, name] = problem.secret.split('/');
+        const secret = this.clusterSecrets.get(name, namespace);
+        if (secret) events.record(secret, 'Warning', 'InvalidClusterSecret', `${problem.field} ${problem.message}; the cluster cannot be connected to`);
+      },
     );
+    // Each change re-validates the registry (reporting bad Secrets once) and wakes ApplicationSets that read the fleet.
+    const changed = () => {
+      clusters.records();
+      this.listeners.forEach((listener) => listener());
+    };
+    for (const event of ['add', 'update', 'delete'] as const) this.clusterSecrets.on(event, changed);
     const secretReader: SecretReader = {
       getSecretValue: async (namespace, name, key) => {
         const secret = await client.get<Secret>('v1', 'Secret', namespace || config.namespace, name);

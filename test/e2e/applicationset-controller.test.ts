@@ -108,6 +108,19 @@ describe('ApplicationSet controller on the simulator', () => {
     await h.eventually(async () => !(await names()).includes('fleet-prod-eu-1'), 'the Application removed with its cluster');
   });
 
+  it('reports an invalid cluster Secret with a Warning Event naming the field, without its contents', async () => {
+    const secret = h.fleet.clusterSecret('staging-eu-1') as any;
+    secret.metadata.name = 'cluster-broken';
+    secret.data.config = Buffer.from('{"bearerToken": "t0p-s3cret", ').toString('base64');
+    await h.core.createNamespacedSecret({ namespace: 'argocd', body: secret });
+    const event = await h.eventually(async () => {
+      const events = await h.core.listNamespacedEvent({ namespace: 'argocd' });
+      return events.items.find((e) => e.involvedObject.name === 'cluster-broken' && e.reason === 'InvalidClusterSecret');
+    }, 'an InvalidClusterSecret event');
+    expect([event.type, event.message]).toEqual(['Warning', 'data.config is not valid JSON; the cluster cannot be connected to']);
+    expect(JSON.stringify(event)).not.toContain('t0p-s3cret');
+  });
+
   it('garbage-collects the Applications when their ApplicationSet is deleted', async () => {
     await h.custom.deleteNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applicationsets', name: 'guestbook' });
     await h.eventually(async () => {
