@@ -3,6 +3,7 @@ import type { Secret } from '../api/meta.js';
 import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL } from '../clusters/cluster-secret.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
+import { credentialsFor } from '../git/repository-credentials.js';
 import type { GeneratorContext, SecretReader } from '../generators/generator.js';
 import { KubeEventRecorder } from '../kube/event-recorder.js';
 import { KubeInformer } from '../kube/informer.js';
@@ -15,6 +16,7 @@ import { ScmPullRequestService } from '../scm/pull-request-providers.js';
 export class ControllerContext {
   readonly context: GeneratorContext;
   private readonly clusterSecrets: KubeInformer<Secret>;
+  private readonly repositorySecrets: KubeInformer<Secret>;
   private readonly listeners: (() => void)[] = [];
 
   constructor(kubeConfig: KubeConfig, config: AppConfig, logger: Logger) {
@@ -26,6 +28,12 @@ export class ControllerContext {
       (message) => logger.warn(message),
     );
 
+    this.repositorySecrets = new KubeInformer<Secret>(
+      kubeConfig,
+      { apiVersion: 'v1', kind: 'Secret', namespace: config.namespace, labelSelector: `${SECRET_TYPE_LABEL} in (repository,repo-creds)` },
+      'secrets',
+      (message) => logger.warn(message),
+    );
     const events = new KubeEventRecorder(client, 'regatta-applicationset-controller', (message) => logger.warn(message));
     const clusters = new ClusterRegistry(
       () => this.clusterSecrets.list(config.namespace),
@@ -53,7 +61,7 @@ export class ControllerContext {
     };
     this.context = {
       clusters,
-      repositories: new GitRepositoryCache({ directory: gitCacheDirectory() }),
+      repositories: new GitRepositoryCache({ directory: gitCacheDirectory(), credentials: (url) => credentialsFor(url, this.repositorySecrets.list(config.namespace)) }),
       pullRequests: new ScmPullRequestService(secretReader),
       secrets: secretReader,
     };
@@ -65,10 +73,10 @@ export class ControllerContext {
   }
 
   async start(): Promise<void> {
-    await this.clusterSecrets.start();
+    await Promise.all([this.clusterSecrets.start(), this.repositorySecrets.start()]);
   }
 
   async stop(): Promise<void> {
-    await this.clusterSecrets.stop();
+    await Promise.all([this.clusterSecrets.stop(), this.repositorySecrets.stop()]);
   }
 }

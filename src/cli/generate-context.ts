@@ -1,6 +1,7 @@
 import type { KubeObject, Secret } from '../api/meta.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
+import { credentialsFor } from '../git/repository-credentials.js';
 import type { GeneratorContext } from '../generators/generator.js';
 import { loadKubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
@@ -39,7 +40,7 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
         () => secrets,
         (problem) => options.warn(`cluster Secret ${problem.secret} is left out: ${problem.field} ${problem.message}`),
       ),
-      repositories: new GitRepositoryCache({ directory: gitCacheDirectory() }),
+      repositories: new GitRepositoryCache({ directory: gitCacheDirectory(), credentials: (url) => credentialsFor(url, secrets) }),
       pullRequests: new ScmPullRequestService(secretReader),
       secrets: secretReader,
     },

@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RepositoryReader } from '../generators/generator.js';
 import { git, GitError, redactUrlCredentials } from './git-cli.js';
 import { matchesPathspec } from './pathspec.js';
+import type { RepositoryCredentials } from './repository-credentials.js';
 
 export interface RepositoryCacheOptions {
   /** Where bare clones live. */
   directory: string;
+  /** Credentials for a repository (from Argo CD repository Secrets), looked up on every remote call. */
+  credentials?: (repoURL: string) => RepositoryCredentials | undefined;
   /** Repositories kept on disk; the least recently used beyond this are removed. */
   maxRepositories?: number;
 }
@@ -107,7 +110,7 @@ export class GitRepositoryCache implements RepositoryReader {
     this.counters.lsRemotes++;
     let output: string;
     try {
-      output = (await git(['ls-remote', '--', repoURL])).toString('utf8');
+      output = (await this.remote(repoURL, (env) => git(['ls-remote', '--', repoURL], { env }))).toString('utf8');
     } catch (error) {
       throw new GitError(`failed to list refs of ${redactUrlCredentials(repoURL)}: ${(error as Error).message}`);
     }
@@ -146,13 +149,43 @@ export class GitRepositoryCache implements RepositoryReader {
     this.counters.fetches++;
     const refspec = ref && ref !== 'HEAD' ? `+${ref}:refs/regatta/${ref.replace(/^refs\//, '')}` : sha;
     try {
-      await git(['fetch', '--quiet', '--depth', '1', '--no-tags', '--', repoURL, refspec], { cwd: dir });
+      await this.remote(repoURL, (env) => git(['fetch', '--quiet', '--depth', '1', '--no-tags', '--', repoURL, refspec], { cwd: dir, env }));
     } catch (error) {
       throw new GitError(`failed to fetch ${sha} from ${redactUrlCredentials(repoURL)}: ${(error as Error).message}`);
     }
     if (!(await this.hasCommit(dir, sha))) {
       // The ref moved between ls-remote and fetch; ask for the commit itself.
-      await git(['fetch', '--quiet', '--depth', '1', '--no-tags', '--', repoURL, sha], { cwd: dir });
+      await this.remote(repoURL, (env) => git(['fetch', '--quiet', '--depth', '1', '--no-tags', '--', repoURL, sha], { cwd: dir, env }));
+    }
+  }
+
+  /**
+   * Runs a command that talks to the remote with the repository's credentials in git's
+   * environment (an HTTP header or an SSH key file), never in argv, logs or errors.
+   */
+  private async remote<T>(repoURL: string, run: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+    const credentials = this.options.credentials?.(repoURL);
+    if (!credentials) return run({});
+    const env: NodeJS.ProcessEnv = {};
+    let keyDir: string | undefined;
+    if (credentials.sshPrivateKey) {
+      keyDir = await mkdtemp(join(tmpdir(), 'regatta-ssh-'));
+      const keyFile = join(keyDir, 'key');
+      await writeFile(keyFile, credentials.sshPrivateKey.endsWith('\n') ? credentials.sshPrivateKey : `${credentials.sshPrivateKey}\n`, { mode: 0o600 });
+      env.GIT_SSH_COMMAND = `ssh -i ${keyFile} -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new`;
+    }
+    if (credentials.username !== undefined || credentials.password !== undefined) {
+      // Appended to whatever git configuration the environment already carries (GIT_CONFIG_COUNT).
+      const count = Number(process.env.GIT_CONFIG_COUNT ?? '0') || 0;
+      const basic = Buffer.from(`${credentials.username ?? ''}:${credentials.password ?? ''}`).toString('base64');
+      env.GIT_CONFIG_COUNT = String(count + 1);
+      env[`GIT_CONFIG_KEY_${count}`] = `http.${repoURL}.extraHeader`;
+      env[`GIT_CONFIG_VALUE_${count}`] = `Authorization: Basic ${basic}`;
+    }
+    try {
+      return await run(env);
+    } finally {
+      if (keyDir) await rm(keyDir, { recursive: true, force: true });
     }
   }
 
