@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import type { ApplicationSet, PullRequestGenerator } from '../api/application-set.js';
 import type { PullRequest, PullRequestService, SecretReader } from '../generators/generator.js';
+import { installationToken, type GitHubAppCredentials } from './github-app.js';
 import { DEFAULT_RETRY_BUDGET, getJson, rateLimitWaitMs, ScmError, type RetryBudget } from './rate-limit.js';
 
 const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
@@ -38,9 +39,9 @@ export class ScmPullRequestService implements PullRequestService {
 
   private async github(spec: NonNullable<PullRequestGenerator['github']>, appSet: ApplicationSet): Promise<PullRequest[]> {
     const what = `GitHub pull requests of ${spec.owner}/${spec.repo}`;
-    if (spec.appSecretName) throw new ScmError(`${what}: GitHub App authentication (appSecretName) is not supported by Regatta yet; use tokenRef`);
-    const auth = await token(this.secrets, appSet, spec.tokenRef, what);
-    const octokit = new Octokit({ baseUrl: (spec.api || 'https://api.github.com').replace(/\/+$/, ''), auth, userAgent: 'regatta', log: quietLog, request: { retries: 0 } });
+    const api = (spec.api || 'https://api.github.com').replace(/\/+$/, '');
+    const auth = spec.appSecretName ? await installationToken(api, await this.appCredentials(spec.appSecretName, appSet, what)) : await token(this.secrets, appSet, spec.tokenRef, what);
+    const octokit = new Octokit({ baseUrl: api, auth, userAgent: 'regatta', log: quietLog, request: { retries: 0 } });
     const pulls: PullRequest[] = [];
     for (let attempt = 1; ; attempt++) {
       try {
@@ -67,6 +68,15 @@ export class ScmPullRequestService implements PullRequestService {
         throw new ScmError(`${what}: ${status ? `HTTP ${status}` : 'request failed'}${cause ? `: ${cause}` : ''}`);
       }
     }
+  }
+
+  /** GitHub App credentials from the Secret `appSecretName` names (Argo CD's githubApp* keys). */
+  private async appCredentials(secretName: string, appSet: ApplicationSet, what: string): Promise<GitHubAppCredentials> {
+    const read = (key: string) =>
+      this.secrets.getSecretValue(appSet.metadata.namespace ?? '', secretName, key).catch((error: Error) => {
+        throw new ScmError(`${what}: error reading GitHub App Secret: ${error.message}`);
+      });
+    return { appId: await read('githubAppID'), installationId: await read('githubAppInstallationID'), privateKey: await read('githubAppPrivateKey') };
   }
 
   private async gitea(spec: NonNullable<PullRequestGenerator['gitea']>, appSet: ApplicationSet): Promise<PullRequest[]> {

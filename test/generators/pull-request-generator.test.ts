@@ -165,6 +165,26 @@ describe('pull request generator (Generators-Pull-Request.md)', () => {
     expect(scm.requests[0].privateToken).toBe(TOKEN);
   });
 
+  it('authenticates as a GitHub App from appSecretName: JWT, installation token, then the API', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    scm.appPublicKey = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const appSecret: Secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'github-app', namespace: 'argocd' },
+      stringData: { githubAppID: '12345', githubAppInstallationID: '678', githubAppPrivateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() },
+    };
+    const secrets = new ManifestSecretReader([appSecret], 'argocd');
+    const appContext = offlineContext({ pullRequests: new ScmPullRequestService(secrets), secrets });
+    scm.requests.length = 0;
+    const result = await generate(githubAppSet().replace('tokenRef: {secretName: github-token, key: token}', 'appSecretName: github-app'), appContext);
+    expect(result.failure).toBeUndefined();
+    expect(result.generated).toHaveLength(5);
+    expect(scm.requests[0].url).toBe('/api/v3/app/installations/678/access_tokens');
+    expect(scm.requests[1].authorization).toBe(`token ${scm.installationToken}`);
+  });
+
   it('slugifies branch names as gosimple/slug does for Argo CD', () => {
     expect(branchSlug('feature/JIRA-123_Add-Thing')).toBe('feature-jira-123-add-thing');
     expect(branchSlug('Fix & Improve @home')).toBe('fix-and-improve-athome');

@@ -1,3 +1,4 @@
+import { createVerify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 export interface FakePull {
@@ -27,6 +28,9 @@ export interface FakeBehaviour {
 export class FakeScm {
   readonly requests: { url: string; authorization?: string; privateToken?: string }[] = [];
   behaviour: FakeBehaviour = {};
+  /** A GitHub App's public key: installation tokens are issued only for JWTs it verifies. */
+  appPublicKey?: string;
+  readonly installationToken = 'ghs_installationT0ken';
   private constructor(
     private readonly server: Server,
     readonly base: string,
@@ -60,6 +64,15 @@ export class FakeScm {
     }
     if (this.behaviour.serverError) return json(500, { message: 'Internal Server Error' });
     if (this.behaviour.notFound) return json(404, { message: 'Not Found' });
+
+    const installation = /^\/api\/v3\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
+    if (installation && req.method === 'POST') {
+      const jwt = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      const [header, payload, signature] = jwt.split('.');
+      const valid = this.appPublicKey && signature && createVerify('RSA-SHA256').update(`${header}.${payload}`).verify(this.appPublicKey, Buffer.from(signature, 'base64url'));
+      if (!valid) return json(401, { message: 'A JSON web token could not be decoded' });
+      return json(201, { token: this.installationToken, expires_at: new Date(Date.now() + 3600_000).toISOString() });
+    }
 
     const page = Number(url.searchParams.get('page') ?? '1');
     const size = 2;
