@@ -172,6 +172,7 @@ export class ApplicationSetController {
       patchApplicationSet: async (appSet, patch) => {
         await this.client.mergePatch(withName('ApplicationSet', appSet.metadata.namespace, appSet.metadata.name, patch));
       },
+      argocdConfigMap: () => this.client.get('v1', 'ConfigMap', this.settings.namespaces[0], 'argocd-cm'),
     };
   }
 }

@@ -6,6 +6,7 @@ import type { GeneratorContext } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
 import { deepEqual, IgnoreDifferencesError, validateIgnoreDifferences } from './application-diff.js';
 import { ConditionType, nextConditions, Reason, UP_TO_DATE_MESSAGE } from './conditions.js';
+import { destinationProblem, inClusterEnabled } from './destinations.js';
 import { generateApplications } from './generate.js';
 import { allowsDelete, effectivePolicy, isOwnedBy, planReconcile } from './plan.js';
 
@@ -19,6 +20,8 @@ export interface ReconcilerStore {
   deleteApplication(application: Application): Promise<void>;
   patchApplicationSetStatus(appSet: ApplicationSet, status: Record<string, unknown>): Promise<void>;
   patchApplicationSet(appSet: ApplicationSet, patch: Record<string, unknown>): Promise<void>;
+  /** argocd-cm in Argo CD's namespace, when it exists. */
+  argocdConfigMap(): Promise<{ data?: Record<string, string> } | undefined>;
 }
 
 export interface ReconcileEvents {
@@ -94,6 +97,14 @@ export class ApplicationSetReconciler {
       return fail(reason, field ? `${field}: ${message}` : message);
     }
 
+    // As Argo CD: Applications whose destination names no usable cluster are not written (the
+    // others are), and being generated they are not deleted either.
+    const fleet = { clusters: await this.context.clusters.list(), inClusterEnabled: inClusterEnabled(await this.store.argocdConfigMap()) };
+    const invalid = new Map<string, string>();
+    for (const { application } of generation.generated) {
+      const problem = destinationProblem(application.spec.destination ?? {}, fleet);
+      if (problem) invalid.set(application.metadata.name, problem);
+    }
     const plan = planReconcile(
       appSet,
       generation.generated.map((g) => g.application),
@@ -103,7 +114,12 @@ export class ApplicationSetReconciler {
 
     const conditions: Omit<ApplicationSetCondition, 'lastTransitionTime'>[] = [];
     let firstError: { reason: string; message: string } | undefined;
-    for (const change of plan.changes) {
+    if (invalid.size) {
+      const names = [...invalid.keys()].sort();
+      const message = `${invalid.get(names[names.length - 1])}${names.length > 1 ? ` (and ${names.length - 1} more)` : ''}`;
+      firstError = { reason: Reason.ApplicationValidationError, message };
+    }
+    for (const change of plan.changes.filter((c) => !invalid.has(c.application.metadata.name))) {
       const appName = change.application.metadata.name;
       try {
         await this.store.apply(change.application);
@@ -142,7 +158,8 @@ export class ApplicationSetReconciler {
     const current = owned.filter((a) => survivors.has(a.metadata.name) || plan.held);
     await this.writeStatus(appSet, conditions, true, current, outcome);
     outcome.requeueAfterSeconds = generation.requeueAfterSeconds;
-    if (firstError) throw new Error(firstError.message);
+    if (firstError && firstError.reason !== Reason.ApplicationValidationError) throw new Error(firstError.message);
+    if (invalid.size) outcome.requeueAfterSeconds = Math.min(outcome.requeueAfterSeconds ?? Infinity, this.options.errorRequeueSeconds);
     return outcome;
   }
 

@@ -1,7 +1,9 @@
 import YAML from 'yaml';
 import type { ApplicationSet } from '../api/application-set.js';
 import { validateApplicationSet } from '../api/application-set-schema.js';
+import { destinationProblem, inClusterEnabled } from '../appset/destinations.js';
 import { generateApplications, type GenerationResult } from '../appset/generate.js';
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from '../clusters/cluster-secret.js';
 import { createDefaultRegistry } from '../generators/default-registry.js';
 import { parseFlags } from './argv.js';
 import { UsageError, type CliCommand, type CliIO } from './command.js';
@@ -87,6 +89,8 @@ export const generateCommand: CliCommand = {
       return 1;
     }
     const registry = createDefaultRegistry();
+    const argocdCm = manifests.find((m) => m.object.kind === 'ConfigMap' && m.object.metadata?.name === 'argocd-cm')?.object as { data?: Record<string, string> } | undefined;
+    const fleet = { clusters: await generateContext.context.clusters.list(), inClusterEnabled: inClusterEnabled(argocdCm) };
     const outputs: { appSet: ApplicationSet; result: GenerationResult }[] = [];
     try {
       for (const manifest of appSets) {
@@ -106,7 +110,15 @@ export const generateCommand: CliCommand = {
           report(manifest, result.failure.field, result.failure.message);
           continue;
         }
-        outputs.push({ appSet, result });
+        // Without a live fleet only the local cluster can be checked: argocd-cm may disable it.
+        const localProblems = result.generated
+          .map((g) => g.application)
+          .filter((a) => a.spec.destination?.server === IN_CLUSTER_SERVER || a.spec.destination?.name === IN_CLUSTER_NAME)
+          .map((a) => [a.metadata.name, destinationProblem(a.spec.destination, fleet)] as const)
+          .filter(([, problem]) => problem);
+        for (const [name, problem] of localProblems) report(manifest, `Application ${name}: spec.destination`, problem!);
+        const rejected = new Set(localProblems.map(([name]) => name));
+        outputs.push({ appSet, result: { ...result, generated: result.generated.filter((g) => !rejected.has(g.application.metadata.name)) } });
       }
     } finally {
       await generateContext.close();

@@ -178,3 +178,32 @@ spec:
     }
   });
 });
+
+describe('regatta generate with argocd-cm', () => {
+  it('reports Applications for a local cluster that argocd-cm disables, and prints the rest', async () => {
+    const file = join(dir, 'in-cluster-disabled.yaml');
+    await writeFile(
+      file,
+      `apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cm, namespace: argocd}
+data: {cluster.inClusterEnabled: "false"}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: local, namespace: argocd}
+spec:
+  generators: [{clusters: {}}, {list: {elements: [{name: remote, server: 'https://remote.example.com'}]}}]
+  template:
+    metadata: {name: 'app-{{name}}'}
+    spec: {project: default, destination: {server: '{{server}}', namespace: x}}
+`,
+    );
+    const run = await regatta('generate', '-f', file, '-o', 'json');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'ApplicationSet local: Application app-in-cluster: spec.destination: application destination spec is invalid: error getting cluster by server "https://kubernetes.default.svc": rpc error: code = NotFound desc = cluster "https://kubernetes.default.svc" is disabled',
+    );
+    expect(JSON.parse(run.stdout).map((a: { metadata: { name: string } }) => a.metadata.name)).toEqual(['app-remote']);
+  });
+});

@@ -108,6 +108,30 @@ describe('ApplicationSet controller on the simulator', () => {
     await h.eventually(async () => !(await names()).includes('fleet-prod-eu-1'), 'the Application removed with its cluster');
   });
 
+  it('does not create Applications for a disabled local cluster, and says why (argocd-cm cluster.inClusterEnabled)', async () => {
+    await h.core.createNamespacedConfigMap({ namespace: 'argocd', body: { metadata: { name: 'argocd-cm' }, data: { 'cluster.inClusterEnabled': 'false' } } });
+    await h.core.createNamespacedSecret({ namespace: 'argocd', body: h.fleet.clusterSecret('staging-eu-1') as any });
+    await h.applyAppSet({
+      metadata: { name: 'local-and-remote' },
+      spec: {
+        generators: [{ list: { elements: [{ n: 'local', url: 'https://kubernetes.default.svc' }, { n: 'remote', url: h.fleet.server('staging-eu-1') }] } }],
+        template: { metadata: { name: 'lr-{{n}}' }, spec: { project: 'default', destination: { server: '{{url}}', namespace: 'x' } } },
+      },
+    });
+    await h.eventually(async () => (await names()).includes('lr-remote'), 'the remote Application');
+    const error = await h.eventually(async () => {
+      const c = (await h.appSet('local-and-remote')).status?.conditions?.find((x: any) => x.type === 'ErrorOccurred' && x.status === 'True');
+      return c;
+    }, 'a validation condition');
+    expect([error.reason, error.message]).toEqual([
+      'ApplicationValidationError',
+      'application destination spec is invalid: error getting cluster by server "https://kubernetes.default.svc": rpc error: code = NotFound desc = cluster "https://kubernetes.default.svc" is disabled',
+    ]);
+    expect(await names()).not.toContain('lr-local');
+    await h.core.deleteNamespacedConfigMap({ name: 'argocd-cm', namespace: 'argocd' });
+    await h.core.deleteNamespacedSecret({ name: 'cluster-staging-eu-1', namespace: 'argocd' });
+  });
+
   it('reports an invalid cluster Secret with a Warning Event naming the field, without its contents', async () => {
     const secret = h.fleet.clusterSecret('staging-eu-1') as any;
     secret.metadata.name = 'cluster-broken';
