@@ -86,7 +86,7 @@ export class ScmPullRequestService implements PullRequestService {
     const pulls: PullRequest[] = [];
     for (let page = 1; page < 10_000; page++) {
       const url = `${spec.api.replace(/\/+$/, '')}/api/v1/repos/${encodeURIComponent(spec.owner)}/${encodeURIComponent(spec.repo)}/pulls?state=open&page=${page}&limit=50`;
-      const { body } = await getJson(url, headers, what, this.budget);
+      const { body } = await getJson(url, headers, what, this.budget, spec.insecure === true);
       const items = body as { number: number; title: string; head: { ref: string; sha: string }; base: { ref: string }; labels?: { name: string }[]; user?: { login: string } }[];
       for (const pull of items) {
         const labels = (pull.labels ?? []).map((l) => l.name);
@@ -110,11 +110,11 @@ export class ScmPullRequestService implements PullRequestService {
     let page = '1';
     for (let pages = 0; page && pages < 10_000; pages++) {
       query.set('page', page);
-      const { body, headers: responseHeaders } = await getJson(`${base}?${query}`, headers, what, this.budget);
+      const { body, headers: responseHeaders } = await getJson(`${base}?${query}`, headers, what, this.budget, spec.insecure === true);
       for (const mr of body as { iid: number; title: string; source_branch: string; target_branch: string; sha: string; labels?: string[]; author?: { username: string } }[]) {
         pulls.push({ number: mr.iid, title: mr.title, branch: mr.source_branch, targetBranch: mr.target_branch, headSha: mr.sha, labels: mr.labels ?? [], author: mr.author?.username ?? '' });
       }
-      page = responseHeaders.get('x-next-page') ?? '';
+      page = responseHeaders['x-next-page'] ?? '';
     }
     return pulls;
   }

@@ -1,3 +1,5 @@
+import { request as httpsRequest } from 'node:https';
+
 /** How long a provider asks us to wait (Retry-After, or GitHub/GitLab/Gitea's rate-limit reset), if it is rate limiting. */
 export function rateLimitWaitMs(status: number, headers: Record<string, string | undefined>, now = Date.now()): number | undefined {
   if (status !== 403 && status !== 429) return undefined;
@@ -29,17 +31,64 @@ export interface RetryBudget {
 
 export const DEFAULT_RETRY_BUDGET: RetryBudget = { maxWaitMs: 60_000, attempts: 3 };
 
+interface Answer {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  text: string;
+}
+
+/** One GET; with `insecure` (a provider's `insecure: true`) the server's certificate is not verified. */
+function get(url: string, headers: Record<string, string>, insecure: boolean): Promise<Answer> {
+  if (!insecure || !url.startsWith('https:')) {
+    return fetch(url, { headers }).then(async (response) => ({
+      status: response.status,
+      statusText: response.statusText,
+      headers: Object.fromEntries(response.headers.entries()),
+      text: await response.text(),
+    }));
+  }
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(url, { headers, rejectUnauthorized: false }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          statusText: response.statusMessage ?? '',
+          headers: Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')])),
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+    });
+    request.on('error', (error) => reject(Object.assign(new Error(error.message), { cause: error })));
+    request.end();
+  });
+}
+
 /** A GET of one page; rate-limit answers are waited out within the budget, never taken for "no pull requests". */
-export async function getJson(url: string, headers: Record<string, string>, what: string, budget: RetryBudget = DEFAULT_RETRY_BUDGET): Promise<{ body: unknown; headers: Headers }> {
+export async function getJson(
+  url: string,
+  headers: Record<string, string>,
+  what: string,
+  budget: RetryBudget = DEFAULT_RETRY_BUDGET,
+  insecure = false,
+): Promise<{ body: unknown; headers: Record<string, string> }> {
   for (let attempt = 1; ; attempt++) {
-    let response: Response;
+    let response: Answer;
     try {
-      response = await fetch(url, { headers: { accept: 'application/json', ...headers } });
+      response = await get(url, { accept: 'application/json', ...headers }, insecure);
     } catch (error) {
       throw new ScmError(`${what}: request failed: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`);
     }
-    if (response.ok) return { body: await response.json(), headers: response.headers };
-    const wait = rateLimitWaitMs(response.status, Object.fromEntries(response.headers.entries()));
+    if (response.status >= 200 && response.status < 300) {
+      try {
+        return { body: JSON.parse(response.text), headers: response.headers };
+      } catch {
+        throw new ScmError(`${what}: the answer is not JSON`);
+      }
+    }
+    const wait = rateLimitWaitMs(response.status, response.headers);
     if (wait !== undefined) {
       if (wait > budget.maxWaitMs || attempt >= budget.attempts) {
         throw new ScmError(`${what}: rate limited (HTTP ${response.status}); the provider allows more requests in ${Math.ceil(wait / 1000)} s`);

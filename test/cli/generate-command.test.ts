@@ -207,3 +207,34 @@ spec:
     expect(JSON.parse(run.stdout).map((a: { metadata: { name: string } }) => a.metadata.name)).toEqual(['app-remote']);
   });
 });
+
+describe('regatta generate with a Git generator', () => {
+  it('reads the repository named in the spec', async () => {
+    const { TestRepository } = await import('../support/git-fixtures.js');
+    const repo = new TestRepository('cli');
+    repo.commit({ 'apps/api/app.yaml': 'kind: A\n', 'apps/web/app.yaml': 'kind: B\n' });
+    process.env.REGATTA_GIT_CACHE_DIR = join(dir, 'git-cache');
+    try {
+      const file = join(dir, 'git-appset.yaml');
+      await writeFile(
+        file,
+        `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: dirs, namespace: argocd}
+spec:
+  goTemplate: true
+  generators: [{git: {repoURL: '${repo.url}', revision: HEAD, directories: [{path: 'apps/*'}]}}]
+  template:
+    metadata: {name: '{{.path.basename}}'}
+    spec: {project: default, source: {repoURL: '${repo.url}', path: '{{.path.path}}'}, destination: {server: https://kubernetes.default.svc, namespace: '{{.path.basename}}'}}
+`,
+      );
+      const run = await regatta('generate', '-f', file, '--params', '-o', 'json');
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)[0].params.map((p: { path: { path: string } }) => p.path.path)).toEqual(['apps/api', 'apps/web']);
+    } finally {
+      delete process.env.REGATTA_GIT_CACHE_DIR;
+      repo.dispose();
+    }
+  });
+});

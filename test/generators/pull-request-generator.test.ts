@@ -185,6 +185,21 @@ describe('pull request generator (Generators-Pull-Request.md)', () => {
     expect(scm.requests[1].authorization).toBe(`token ${scm.installationToken}`);
   });
 
+  it('skips TLS verification for Gitea only with insecure: true', async () => {
+    const { generateSimTls } = await import('../../src/sim/sim-tls.js');
+    const secure = await FakeScm.start(pulls, generateSimTls());
+    try {
+      const gitea = (insecure: boolean) =>
+        githubAppSet().replace(/github:\n.*\n.*\n.*\n.*\n/, `gitea:\n        owner: myorg\n        repo: myrepository\n        api: ${secure.base}\n        insecure: ${insecure}\n`);
+      const strict = await generate(gitea(false), context());
+      expect(strict.failure?.message).toMatch(/Gitea pull requests of myorg\/myrepository: request failed/);
+      const relaxed = await generate(gitea(true), context());
+      expect(relaxed.generated).toHaveLength(5);
+    } finally {
+      await secure.stop();
+    }
+  });
+
   it('slugifies branch names as gosimple/slug does for Argo CD', () => {
     expect(branchSlug('feature/JIRA-123_Add-Thing')).toBe('feature-jira-123-add-thing');
     expect(branchSlug('Fix & Improve @home')).toBe('fix-and-improve-athome');

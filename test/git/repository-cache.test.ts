@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -93,6 +93,21 @@ describe('GitRepositoryCache', () => {
     const result = await generate(dirsAppSet(repo.url, 'release-1'), offlineContext({ repositories: cache }));
     expect(result.generated).toEqual([]);
     expect(result.failure?.message).toContain(`unable to resolve 'release-1' to a commit SHA in ${repo.url}`);
+  });
+
+  it('keeps at most maxRepositories on disk, removing the least recently used', async () => {
+    const other = new TestRepository('other');
+    other.commit({ 'x/y.yaml': 'kind: Y\n' });
+    try {
+      const cache = new GitRepositoryCache({ directory: cacheDir, maxRepositories: 1 });
+      await cache.getDirectories(repo.url, 'main');
+      await cache.getDirectories(other.url, 'main');
+      expect(readdirSync(cacheDir)).toHaveLength(1);
+      expect(await cache.getDirectories(repo.url, 'main')).toEqual(['apps', 'apps/a', 'apps/b']);
+      expect(cache.counters.fetches).toBe(3);
+    } finally {
+      other.dispose();
+    }
   });
 
   it('keeps credentials in a URL out of its errors', async () => {

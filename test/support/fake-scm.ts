@@ -1,5 +1,6 @@
 import { createVerify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 
 export interface FakePull {
   number: number;
@@ -37,12 +38,14 @@ export class FakeScm {
     private readonly pulls: FakePull[],
   ) {}
 
-  static async start(pulls: FakePull[]): Promise<FakeScm> {
+  /** With `tls`, serves HTTPS with that key and certificate (one no client trusts by default). */
+  static async start(pulls: FakePull[], tls?: { keyPem: string; certPem: string }): Promise<FakeScm> {
     const handlers: { scm?: FakeScm } = {};
-    const server = createServer((req, res) => handlers.scm!.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => handlers.scm!.handle(req, res);
+    const server = tls ? createTlsServer({ key: tls.keyPem, cert: tls.certPem }, handler) : createServer(handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
-    handlers.scm = new FakeScm(server, `http://127.0.0.1:${port}`, pulls);
+    handlers.scm = new FakeScm(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, pulls);
     return handlers.scm;
   }
 
