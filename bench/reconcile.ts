@@ -1,7 +1,7 @@
 // `npm run bench -- reconcile`: 100 ApplicationSets generating 10,000 Applications on the simulator:
 // time to converge from empty, then a reconcile of everything with nothing changed (time, writes).
 import { performance } from 'node:perf_hooks';
-import { ApplicationSetController } from '../src/appset/applicationset-controller.js';
+import { ApplicationSetController, controllerSettings } from '../src/appset/applicationset-controller.js';
 import { ControllerContext } from '../src/appset/controller-context.js';
 import { loadAppConfig } from '../src/app-config.js';
 import { createDefaultRegistry } from '../src/generators/default-registry.js';
@@ -20,7 +20,7 @@ const config = loadAppConfig([], {});
 const context = new ControllerContext(kubeConfig, config, silentLogger);
 const controller = new ApplicationSetController(
   kubeConfig,
-  { namespaces: ['argocd'], concurrency: 10, policy: 'sync', allowPolicyOverride: true, errorRequeueSeconds: 180 },
+  controllerSettings(config),
   createDefaultRegistry(),
   context.context,
   silentLogger,

@@ -1,3 +1,4 @@
+import type { AppConfig } from '../app-config.js';
 import type { Application } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
 import type { GeneratorContext } from '../generators/generator.js';
@@ -19,6 +20,20 @@ export interface ControllerSettings extends ReconcilerOptions {
   /** Namespaces whose ApplicationSets are reconciled (Argo CD's --applicationset-namespaces); the first is Argo CD's own. */
   namespaces: string[];
   concurrency: number;
+}
+
+/** The controller's settings from the process configuration. */
+export function controllerSettings(config: AppConfig): ControllerSettings {
+  return {
+    namespaces: config.applicationSetNamespaces,
+    concurrency: config.concurrency,
+    policy: config.policy,
+    allowPolicyOverride: config.allowPolicyOverride,
+    maxDeleteRatio: config.maxDeleteRatio,
+    preservedAnnotations: config.preservedAnnotations,
+    preservedLabels: config.preservedLabels,
+    errorRequeueSeconds: 180,
+  };
 }
 
 /**

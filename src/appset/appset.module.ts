@@ -10,7 +10,7 @@ import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
 import { ControllerMetrics } from '../observability/metrics.js';
 import { APP_CONFIG, GENERATOR_CONTEXT, KUBE_CONFIG, LOGGER } from '../tokens.js';
-import { ApplicationSetController } from './applicationset-controller.js';
+import { ApplicationSetController, controllerSettings } from './applicationset-controller.js';
 import { WebhookController } from './webhook.controller.js';
 
 /** Whether an ApplicationSet reads the fleet (a cluster Secret change can change its Applications). */
@@ -27,16 +27,7 @@ function usesClusterGenerator(appSet: ApplicationSet): boolean {
       useFactory: (kubeConfig: KubeConfig, config: AppConfig, context: ControllerContext, logger: Logger, metrics: ControllerMetrics) =>
         new ApplicationSetController(
           kubeConfig,
-          {
-            namespaces: config.applicationSetNamespaces,
-            concurrency: config.concurrency,
-            policy: config.policy,
-            allowPolicyOverride: config.allowPolicyOverride,
-            maxDeleteRatio: config.maxDeleteRatio,
-            preservedAnnotations: config.preservedAnnotations,
-            preservedLabels: config.preservedLabels,
-            errorRequeueSeconds: 180,
-          },
+          controllerSettings(config),
           createDefaultRegistry(),
           context.context,
           logger.child({ controller: 'applicationset' }),

@@ -5,16 +5,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { assign, type Key, type Member } from '../../src/sharding/bounded-load.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/random.js';
 
 function randomFleet(random: () => number): { members: Member[]; keys: Key[] } {
   const memberCount = 1 + Math.floor(random() * 12);
@@ -29,7 +20,7 @@ function randomFleet(random: () => number): { members: Member[]; keys: Key[] } {
 
 describe('bounded-load assignment (properties over 2,000 random fleets)', () => {
   it('gives every key exactly one owner, keeps loads under the cap and pinned keys where they are pinned', () => {
-    const random = mulberry32(42);
+    const random = seededRandom(42);
     for (let run = 0; run < 2000; run++) {
       const { members, keys } = randomFleet(random);
       const { owners, caps } = assign(members, keys);
@@ -49,7 +40,7 @@ describe('bounded-load assignment (properties over 2,000 random fleets)', () => 
   });
 
   it('does not depend on the order members and keys are given in', () => {
-    const random = mulberry32(7);
+    const random = seededRandom(7);
     for (let run = 0; run < 200; run++) {
       const { members, keys } = randomFleet(random);
       const a = assign(members, keys);

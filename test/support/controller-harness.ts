@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAppConfig, type AppConfig } from '../../src/app-config.js';
-import { ApplicationSetController } from '../../src/appset/applicationset-controller.js';
+import { ApplicationSetController, controllerSettings } from '../../src/appset/applicationset-controller.js';
 import { ControllerContext } from '../../src/appset/controller-context.js';
 import { createDefaultRegistry } from '../../src/generators/default-registry.js';
 import { kubeConfigFromString } from '../../src/kube/kube-config.js';
@@ -30,16 +30,7 @@ export class ControllerHarness {
     const context = new ControllerContext(kubeConfig, config, silentLogger);
     const controller = new ApplicationSetController(
       kubeConfig,
-      {
-        namespaces: config.applicationSetNamespaces,
-        concurrency: 4,
-        policy: config.policy,
-        allowPolicyOverride: config.allowPolicyOverride,
-        maxDeleteRatio: config.maxDeleteRatio,
-        preservedAnnotations: config.preservedAnnotations,
-        preservedLabels: config.preservedLabels,
-        errorRequeueSeconds: 180,
-      },
+      { ...controllerSettings(config), concurrency: 4 },
       createDefaultRegistry(),
       context.context,
       silentLogger,

@@ -5,7 +5,7 @@ import { arity } from './builtins.js';
 import type { FuncMap } from './exec.js';
 import { goQuote, sprintf } from './fmt.js';
 import { parseSemver, semverCompare, semverString, type SemVer } from './semver.js';
-import { formatValue, isMap, typeName, type GoValue } from './value.js';
+import { formatValue, isMap, kindOf, typeName, type GoValue } from './value.js';
 
 /**
  * Sprig's text function map (Masterminds/sprig v3) as Argo CD exposes it: without env, expandenv
@@ -385,21 +385,11 @@ export const sprigFunctions: FuncMap = {
 
   // Regular expressions (Go RE2 syntax)
   regexMatch: (regex: GoValue, s: GoValue) => goRegExp(asString(regex)).test(asString(s)),
-  mustRegexMatch: (regex: GoValue, s: GoValue) => goRegExp(asString(regex)).test(asString(s)),
   regexFind: (regex: GoValue, s: GoValue) => goRegExp(asString(regex)).exec(asString(s))?.[0] ?? '',
-  mustRegexFind: (regex: GoValue, s: GoValue) => goRegExp(asString(regex)).exec(asString(s))?.[0] ?? '',
   regexFindAll: (regex: GoValue, s: GoValue, n: GoValue) => regexFindAll(asString(regex), asString(s), asInt(n)),
-  mustRegexFindAll: (regex: GoValue, s: GoValue, n: GoValue) => regexFindAll(asString(regex), asString(s), asInt(n)),
   regexReplaceAll: (regex: GoValue, s: GoValue, replacement: GoValue) => asString(s).replace(goRegExp(asString(regex), true), expandReplacement(asString(replacement))),
-  mustRegexReplaceAll: (regex: GoValue, s: GoValue, replacement: GoValue) => asString(s).replace(goRegExp(asString(regex), true), expandReplacement(asString(replacement))),
   regexReplaceAllLiteral: (regex: GoValue, s: GoValue, replacement: GoValue) => asString(s).replace(goRegExp(asString(regex), true), () => asString(replacement)),
-  mustRegexReplaceAllLiteral: (regex: GoValue, s: GoValue, replacement: GoValue) => asString(s).replace(goRegExp(asString(regex), true), () => asString(replacement)),
   regexSplit: (regex: GoValue, s: GoValue, n: GoValue) => {
-    const parts = asString(s).split(goRegExp(asString(regex), true));
-    const limit = asInt(n);
-    return limit < 0 ? parts : parts.slice(0, limit);
-  },
-  mustRegexSplit: (regex: GoValue, s: GoValue, n: GoValue) => {
     const parts = asString(s).split(goRegExp(asString(regex), true));
     const limit = asInt(n);
     return limit < 0 ? parts : parts.slice(0, limit);
@@ -413,7 +403,6 @@ export const sprigFunctions: FuncMap = {
   all: variadic((...values: GoValue[]) => values.every((v) => !empty(v))),
   any: variadic((...values: GoValue[]) => values.some((v) => !empty(v))),
   compact: (list: GoValue) => asList(list, 'compact').filter((v) => !empty(v)),
-  mustCompact: (list: GoValue) => asList(list, 'compact').filter((v) => !empty(v)),
   ternary: (whenTrue: GoValue, whenFalse: GoValue, condition: GoValue) => {
     if (typeof condition !== 'boolean') throw new Error(`wrong type for value; expected bool; got ${typeName(condition)}`);
     return condition ? whenTrue : whenFalse;
@@ -430,13 +419,9 @@ export const sprigFunctions: FuncMap = {
   },
   mustFromJson: (s: GoValue) => parseJson(asString(s)),
   toJson: (v: GoValue) => goJson(v),
-  mustToJson: (v: GoValue) => goJson(v),
   toPrettyJson: (v: GoValue) => goJson(v, '  '),
-  mustToPrettyJson: (v: GoValue) => goJson(v, '  '),
   toRawJson: (v: GoValue) => goJson(v, '', false),
-  mustToRawJson: (v: GoValue) => goJson(v, '', false),
   deepCopy: (v: GoValue) => deepCopy(v),
-  mustDeepCopy: (v: GoValue) => deepCopy(v),
   deepEqual: (a: GoValue, b: GoValue) => deepEqual(a, b),
 
   // Type conversion and reflection
@@ -481,47 +466,23 @@ export const sprigFunctions: FuncMap = {
   tuple: variadic((...items: GoValue[]) => items),
   append: (list: GoValue, v: GoValue) => [...asList(list, 'append'), v],
   push: (list: GoValue, v: GoValue) => [...asList(list, 'push'), v],
-  mustAppend: (list: GoValue, v: GoValue) => [...asList(list, 'append'), v],
-  mustPush: (list: GoValue, v: GoValue) => [...asList(list, 'push'), v],
   prepend: (list: GoValue, v: GoValue) => [v, ...asList(list, 'prepend')],
-  mustPrepend: (list: GoValue, v: GoValue) => [v, ...asList(list, 'prepend')],
   first: (list: GoValue) => (asList(list, 'find first').length ? (list as unknown[])[0] : null),
-  mustFirst: (list: GoValue) => (asList(list, 'find first').length ? (list as unknown[])[0] : null),
   last: (list: GoValue) => (asList(list, 'find last').length ? (list as unknown[]).at(-1) : null),
-  mustLast: (list: GoValue) => (asList(list, 'find last').length ? (list as unknown[]).at(-1) : null),
   rest: (list: GoValue) => (asList(list, 'find rest').length ? (list as unknown[]).slice(1) : null),
-  mustRest: (list: GoValue) => (asList(list, 'find rest').length ? (list as unknown[]).slice(1) : null),
   initial: (list: GoValue) => (asList(list, 'find initial').length ? (list as unknown[]).slice(0, -1) : null),
-  mustInitial: (list: GoValue) => (asList(list, 'find initial').length ? (list as unknown[]).slice(0, -1) : null),
   reverse: (list: GoValue) => [...asList(list, 'find reverse')].reverse(),
-  mustReverse: (list: GoValue) => [...asList(list, 'find reverse')].reverse(),
   uniq: (list: GoValue) => uniqueList(asList(list, 'find uniq')),
-  mustUniq: (list: GoValue) => uniqueList(asList(list, 'find uniq')),
   without: variadic((list: GoValue, ...omit: GoValue[]) => asList(list, 'find without').filter((v) => !omit.some((o) => deepEqual(o, v))), 1),
-  mustWithout: variadic((list: GoValue, ...omit: GoValue[]) => asList(list, 'find without').filter((v) => !omit.some((o) => deepEqual(o, v))), 1),
   has: (needle: GoValue, list: GoValue) => (list === null || list === undefined ? false : asList(list, 'find has').some((v) => deepEqual(v, needle))),
-  mustHas: (needle: GoValue, list: GoValue) => (list === null || list === undefined ? false : asList(list, 'find has').some((v) => deepEqual(v, needle))),
   slice: variadic((list: GoValue, ...indexes: GoValue[]) => {
-    if (!Array.isArray(list)) throw new Error(`list should be type of slice or array but ${kindName(list)}`);
-    const items = list;
-    const [start = 0, end = items.length] = indexes.map((i) => Number(toInt64(i)));
-    return items.slice(start, end);
-  }, 1),
-  mustSlice: variadic((list: GoValue, ...indexes: GoValue[]) => {
-    if (!Array.isArray(list)) throw new Error(`list should be type of slice or array but ${kindName(list)}`);
+    if (!Array.isArray(list)) throw new Error(`list should be type of slice or array but ${goKind(list)}`);
     const items = list;
     const [start = 0, end = items.length] = indexes.map((i) => Number(toInt64(i)));
     return items.slice(start, end);
   }, 1),
   concat: variadic((...lists: GoValue[]) => lists.flatMap((l) => asList(l, 'concat'))),
   chunk: (size: GoValue, list: GoValue) => {
-    const n = asInt(size);
-    const items = asList(list, 'chunk');
-    const out: unknown[][] = [];
-    for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
-    return out;
-  },
-  mustChunk: (size: GoValue, list: GoValue) => {
     const n = asInt(size);
     const items = asList(list, 'chunk');
     const out: unknown[][] = [];
@@ -581,17 +542,7 @@ export const sprigFunctions: FuncMap = {
     for (const src of srcs) mergeInto(d, asDict(src), false);
     return d;
   }, 1),
-  mustMerge: variadic((dst: GoValue, ...srcs: GoValue[]) => {
-    const d = asDict(dst);
-    for (const src of srcs) mergeInto(d, asDict(src), false);
-    return d;
-  }, 1),
   mergeOverwrite: variadic((dst: GoValue, ...srcs: GoValue[]) => {
-    const d = asDict(dst);
-    for (const src of srcs) mergeInto(d, asDict(src), true);
-    return d;
-  }, 1),
-  mustMergeOverwrite: variadic((dst: GoValue, ...srcs: GoValue[]) => {
     const d = asDict(dst);
     for (const src of srcs) mergeInto(d, asDict(src), true);
     return d;
@@ -695,25 +646,16 @@ export const sprigFunctions: FuncMap = {
   printf: variadic((format: GoValue, ...args: GoValue[]) => sprintf(asString(format), args), 1),
 };
 
-function kindName(v: GoValue): string {
-  return goKind(v) === 'invalid' ? 'invalid' : goKind(v);
+/** sprig's must* forms return errors where the plain forms would panic; here both report the error. */
+for (const name of ['mustRegexMatch', 'mustRegexFind', 'mustRegexFindAll', 'mustRegexReplaceAll', 'mustRegexReplaceAllLiteral', 'mustRegexSplit', 'mustCompact', 'mustToJson', 'mustToPrettyJson', 'mustToRawJson', 'mustDeepCopy', 'mustAppend', 'mustPush', 'mustPrepend', 'mustFirst', 'mustLast', 'mustRest', 'mustInitial', 'mustReverse', 'mustUniq', 'mustWithout', 'mustHas', 'mustSlice', 'mustChunk', 'mustMerge', 'mustMergeOverwrite']) {
+  sprigFunctions[name] = sprigFunctions[name.charAt(4).toLowerCase() + name.slice(5)];
 }
 
+/** reflect.Kind names, as sprig's kindOf prints them. */
 function goKind(v: GoValue): string {
-  switch (typeof v) {
-    case 'string':
-      return 'string';
-    case 'boolean':
-      return 'bool';
-    case 'bigint':
-      return 'int';
-    case 'number':
-      return 'float64';
-  }
-  if (v === undefined || v === null) return 'invalid';
-  if (Array.isArray(v)) return 'slice';
   if (isSemver(v)) return 'ptr';
-  return 'map';
+  const kind = kindOf(v);
+  return kind === 'nil' ? 'invalid' : kind;
 }
 
 function trimChars(text: string, cutset: string, left: boolean, right: boolean): string {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GoTemplateError, renderGoTemplate } from '../../../src/templating/gotemplate/index.js';
-
-/** A small deterministic PRNG, so a failing template can be reproduced from the seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../support/random.js';
 
 const SEEDS = [
   '{{ .name | upper }}-{{ index .labels "env" }}',
@@ -41,7 +31,7 @@ function mutate(random: () => number, template: string): string {
 
 describe('goTemplate robustness', () => {
   it('10,000 mutated templates either render or fail with a template error; none crash or hang', () => {
-    const random = mulberry32(20261125);
+    const random = seededRandom(20261125);
     const unexpected: string[] = [];
     let rendered = 0;
     for (let i = 0; i < 10_000; i++) {

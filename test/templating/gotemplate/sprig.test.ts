@@ -127,6 +127,9 @@ const cases: [string, string][] = [
   // lists
   ['{{ list 1 2 3 }}', '[1 2 3]'],
   ['{{ first .list }}', 'b'],
+  ['{{ mustFirst .list }}', 'b'],
+  ['{{ mustRegexFind "[0-9]+" "abc123" }}', '123'],
+  ['{{ mustToJson .nums }}', '[1,2,3]'],
   ['{{ last .list }}', 'a'],
   ['{{ rest .nums }}', '[2 3]'],
   ['{{ initial .nums }}', '[1 2]'],
