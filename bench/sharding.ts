@@ -1,7 +1,8 @@
 // `npm run bench -- sharding`: the bounded-load assignment's balance and movement, at
 // replicas ∈ {3, 10, 50} × clusters ∈ {100, 1,000, 10,000}; the last line is 10 replicas × 1,000.
 import { performance } from 'node:perf_hooks';
-import { assign, type Key, type Member } from '../src/sharding/bounded-load.js';
+import { legacyShard, roundRobinShards } from '../src/sharding/argo-algorithms.js';
+import { assign, hash53, type Key, type Member } from '../src/sharding/bounded-load.js';
 
 const SALTS = 30;
 
@@ -83,6 +84,40 @@ for (const replicas of [3, 10, 50]) {
     );
   }
 }
+/** Argo CD's algorithms on the same fleets: balance, moves when a replica joins, churn per added cluster. */
+function measureArgo(replicas: number, clusters: number, algorithm: 'legacy' | 'round-robin') {
+  let maxOverMean = 0;
+  let addRatio = 0;
+  let churn = 0;
+  for (let salt = 0; salt < SALTS; salt++) {
+    const fleet = Array.from({ length: clusters }, (_, i) => ({ id: `uid-${salt}-${hash53(`${salt}/${i}`).toString(16)}` }));
+    const shards = (n: number, list: typeof fleet) =>
+      algorithm === 'legacy' ? new Map(list.map((c) => [c.id, legacyShard(c, n)])) : roundRobinShards(list, n);
+    const base = shards(replicas, fleet);
+    const loads = new Array(replicas).fill(0);
+    for (const shard of base.values()) loads[shard]++;
+    maxOverMean = Math.max(maxOverMean, Math.max(...loads) / (clusters / replicas));
+    const grown = shards(replicas + 1, fleet);
+    addRatio += fleet.filter((c) => grown.get(c.id) !== base.get(c.id)).length / (clusters / (replicas + 1));
+    const withOne = shards(replicas, [...fleet, { id: `uid-${salt}-${hash53(`new/${salt}`).toString(16)}` }]);
+    churn += fleet.filter((c) => withOne.get(c.id) !== base.get(c.id)).length;
+  }
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  return { maxOverMean: round(maxOverMean), movedOnAddOverOptimal: round(addRatio / SALTS), churnPerClusterChange: round(churn / SALTS) };
+}
+
+console.log('');
+console.log("Argo CD's algorithms on comparable fleets (consistent-hashing not ported yet)");
+console.log('algorithm   replicas clusters  maxOverMean add/opt  churn');
+for (const algorithm of ['legacy', 'round-robin'] as const) {
+  for (const replicas of [3, 10, 50]) {
+    for (const clusters of [100, 1000, 10000]) {
+      const f = measureArgo(replicas, clusters, algorithm);
+      console.log(`${algorithm.padEnd(11)} ${String(replicas).padStart(8)} ${String(clusters).padStart(8)}  ${String(f.maxOverMean).padStart(11)} ${String(f.movedOnAddOverOptimal).padStart(7)} ${String(f.churnPerClusterChange).padStart(6)}`);
+    }
+  }
+}
+
 const start = performance.now();
 assign(members(50, 0), keys(10000, 0));
 const assignMs10kx50 = Math.round(performance.now() - start);
