@@ -10,7 +10,5 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
-    // Under vitest, ioredis's named export is undefined unless it is loaded by Node itself.
-    server: { deps: { external: ['ioredis'] } },
   },
 });
