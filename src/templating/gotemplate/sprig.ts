@@ -4,6 +4,7 @@ import { isPlainObject } from '../flatten.js';
 import { arity } from './builtins.js';
 import type { FuncMap } from './exec.js';
 import { goQuote, sprintf } from './fmt.js';
+import { formatGoDuration, parseGoDuration, parseGoTime } from './go-time.js';
 import { parseSemver, semverCompare, semverString, type SemVer } from './semver.js';
 import { formatValue, isMap, kindOf, typeName, type GoValue } from './value.js';
 
@@ -270,6 +271,22 @@ function formatDate(layout: string, date: Date): string {
   return out;
 }
 
+/**
+ * The wall-clock time of `date` in an IANA zone, as a Date whose UTC fields read that wall clock
+ * (formatDate prints UTC fields). Go falls back to UTC for a zone it cannot load; so does this.
+ */
+function inZone(date: Date, zone: string): Date {
+  if (zone === 'UTC' || zone === '') return date;
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(date);
+  } catch {
+    return date;
+  }
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return new Date(Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'), date.getUTCMilliseconds()));
+}
+
 function toDate(value: GoValue): Date {
   if (value instanceof Date) return value;
   if (typeof value === 'bigint') return new Date(Number(value) * 1000);
@@ -280,6 +297,9 @@ function toDate(value: GoValue): Date {
   }
   return new Date(0);
 }
+
+/** Go's zero time.Time, which sprig's toDate returns for text that does not fit the layout. */
+const GO_ZERO_TIME = new Date(-62135596800000);
 
 const RAND_ALPHA = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const RAND_DIGITS = '0123456789';
@@ -591,22 +611,32 @@ export const sprigFunctions: FuncMap = {
   // Dates (UTC)
   now: () => new Date(),
   date: (layout: GoValue, date: GoValue) => formatDate(asString(layout), toDate(date)),
-  dateInZone: (layout: GoValue, date: GoValue, zone: GoValue) => {
-    if (asString(zone) !== 'UTC') throw new Error(`unknown time zone ${asString(zone)}: only UTC is available`);
-    return formatDate(asString(layout), toDate(date));
-  },
+  dateInZone: (layout: GoValue, date: GoValue, zone: GoValue) => formatDate(asString(layout), inZone(toDate(date), asString(zone))),
+  htmlDateInZone: (date: GoValue, zone: GoValue) => formatDate('2006-01-02', inZone(toDate(date), asString(zone))),
   htmlDate: (date: GoValue) => formatDate('2006-01-02', toDate(date)),
   unixEpoch: (date: GoValue) => String(Math.floor(toDate(date).getTime() / 1000)),
-  toDate: (layout: GoValue, value: GoValue) => {
-    void layout;
-    return toDate(asString(value));
-  },
+  toDate: (layout: GoValue, value: GoValue) => parseGoTime(asString(layout), asString(value)) ?? GO_ZERO_TIME,
   mustToDate: (layout: GoValue, value: GoValue) => {
-    void layout;
-    const date = new Date(asString(value));
-    if (Number.isNaN(date.getTime())) throw new Error(`parsing time ${goQuote(asString(value))}: cannot parse`);
+    const date = parseGoTime(asString(layout), asString(value));
+    if (!date) throw new Error(`parsing time ${goQuote(asString(value))} as ${goQuote(asString(layout))}: cannot parse`);
     return date;
   },
+  dateModify: (modification: GoValue, date: GoValue) => {
+    const ns = parseGoDuration(asString(modification));
+    return ns === undefined ? toDate(date) : new Date(toDate(date).getTime() + ns / 1e6);
+  },
+  mustDateModify: (modification: GoValue, date: GoValue) => {
+    const ns = parseGoDuration(asString(modification));
+    if (ns === undefined) throw new Error(`time: invalid duration ${goQuote(asString(modification))}`);
+    return new Date(toDate(date).getTime() + ns / 1e6);
+  },
+  duration: (seconds: GoValue) => {
+    // sprig reads only strings and int64: a float64 from JSON parameters counts as 0, as in Argo CD.
+    const n = typeof seconds === 'string' ? (/^-?\d+$/.test(seconds) ? Number(seconds) : 0) : typeof seconds === 'bigint' ? Number(seconds) : 0;
+    return formatGoDuration(n * 1e9);
+  },
+  durationRound: (value: GoValue) => durationRound(value),
+  ago: (date: GoValue) => formatGoDuration(Math.round((Date.now() - toDate(date).getTime()) / 1000) * 1e9),
 
   // Paths (forward slashes, as Go's path package)
   base: (p: GoValue) => path.posix.basename(asString(p)) || '.',
@@ -655,7 +685,24 @@ for (const name of ['mustRegexMatch', 'mustRegexFind', 'mustRegexFindAll', 'must
 function goKind(v: GoValue): string {
   if (isSemver(v)) return 'ptr';
   const kind = kindOf(v);
-  return kind === 'nil' ? 'invalid' : kind;
+  return kind === 'nil' ? 'invalid' : kind === 'time' ? 'struct' : kind;
+}
+
+/** sprig's durationRound: the largest whole unit (y, mo, d, h, m, s) of a duration or of the time since a date. */
+function durationRound(value: GoValue): string {
+  const ns = typeof value === 'string' ? (parseGoDuration(value) ?? 0) : typeof value === 'bigint' ? Number(value) : value instanceof Date ? Date.now() * 1e6 - value.getTime() * 1e6 : 0;
+  const u = Math.abs(ns);
+  const second = 1e9;
+  const units: [number, string][] = [
+    [365 * 24 * 3600 * second, 'y'],
+    [30 * 24 * 3600 * second, 'mo'],
+    [24 * 3600 * second, 'd'],
+    [3600 * second, 'h'],
+    [60 * second, 'm'],
+    [second, 's'],
+  ];
+  for (const [size, unit] of units) if (u > size) return `${Math.floor(u / size)}${unit}`;
+  return '0s';
 }
 
 function trimChars(text: string, cutset: string, left: boolean, right: boolean): string {

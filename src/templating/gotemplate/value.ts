@@ -7,7 +7,7 @@ import { formatGoFloat, isPlainObject } from '../flatten.js';
  */
 export type GoValue = unknown;
 
-export type GoKind = 'invalid' | 'nil' | 'bool' | 'int' | 'float64' | 'string' | 'slice' | 'map' | 'func';
+export type GoKind = 'invalid' | 'nil' | 'bool' | 'int' | 'float64' | 'string' | 'slice' | 'map' | 'func' | 'time';
 
 export function kindOf(value: GoValue): GoKind {
   if (value === undefined) return 'invalid';
@@ -25,6 +25,7 @@ export function kindOf(value: GoValue): GoKind {
       return 'func';
   }
   if (Array.isArray(value)) return 'slice';
+  if (value instanceof Date) return 'time';
   return 'map';
 }
 
@@ -49,6 +50,8 @@ export function typeName(value: GoValue): string {
       return 'map[string]interface {}';
     case 'func':
       return 'func';
+    case 'time':
+      return 'time.Time';
   }
 }
 
@@ -99,6 +102,8 @@ export function formatValue(value: GoValue, plusV = false): string {
     }
     case 'func':
       return '<func>';
+    case 'time':
+      return goTimeString(value as Date);
     default:
       return String(value);
   }
@@ -118,4 +123,11 @@ export function isMap(value: GoValue): value is Record<string, unknown> {
 export function toInt(value: GoValue, what = 'value'): bigint {
   if (typeof value === 'bigint') return value;
   throw new Error(`wrong type for ${what}; expected int; got ${typeName(value)}`);
+}
+
+/** time.Time's String() for a UTC time: 2006-01-02 15:04:05.999999999 +0000 UTC. */
+export function goTimeString(date: Date): string {
+  const iso = date.toISOString();
+  const fraction = iso.slice(20, 23).replace(/0+$/, '');
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction ? `.${fraction}` : ''} +0000 UTC`;
 }

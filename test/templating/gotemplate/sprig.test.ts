@@ -195,6 +195,23 @@ const cases: [string, string][] = [
   ['{{ date "2006-01-02" 0 }}', '1970-01-01'],
   ['{{ date "Jan 2, 2006 15:04:05" 86400 }}', 'Jan 2, 1970 00:00:00'],
   ['{{ htmlDate 0 }}', '1970-01-01'],
+  ['{{ toDate "2006-01-02" "2024-03-05" }}', '2024-03-05 00:00:00 +0000 UTC'],
+  ['{{ toDate "2006-01-02" "2024-03-05" | date "Jan 2, 2006" }}', 'Mar 5, 2024'],
+  ['{{ toDate "2006-01-02T15:04:05Z07:00" "2024-03-05T10:30:00+02:00" | date "15:04" }}', '08:30'],
+  ['{{ toDate "2006-01-02" "not a date" }}', '0001-01-01 00:00:00 +0000 UTC'],
+  ['{{ typeOf (toDate "2006-01-02" "2024-03-05") }}', 'time.Time'],
+  ['{{ toDate "2006-01-02" "2024-03-05" | dateModify "1.5h" | date "2006-01-02 15:04" }}', '2024-03-05 01:30'],
+  ['{{ toDate "2006-01-02" "2024-03-05" | dateModify "-24h" | htmlDate }}', '2024-03-04'],
+  ['{{ duration "3661" }}', '1h1m1s'],
+  ['{{ duration "95" }}', '1m35s'],
+  ['{{ duration .n }}', '0s'],
+  ['{{ durationRound "2h30m" }}', '2h'],
+  ['{{ durationRound "90s" }}', '1m'],
+  ['{{ durationRound "800h" }}', '1mo'],
+  ['{{ ago now }}', '0s'],
+  ['{{ dateInZone "2006-01-02 15:04" 0 "Asia/Tokyo" }}', '1970-01-01 09:00'],
+  ['{{ htmlDateInZone 0 "America/New_York" }}', '1969-12-31'],
+  ['{{ dateInZone "15:04" 0 "Nowhere/Unknown" }}', '00:00'],
   // paths and urls
   ['{{ base "foo/bar/baz.txt" }}', 'baz.txt'],
   ['{{ dir "foo/bar/baz" }}', 'foo/bar'],
@@ -228,6 +245,8 @@ const failures: [string, RegExp][] = [
   ['{{ slice .name 0 4 }}', /error calling slice: list should be type of slice or array but string/],
   ['{{ regexMatch "(" "x" }}', /error calling regexMatch: error parsing regexp/],
   ['{{ div 1 0 }}', /integer divide by zero/],
+  ['{{ mustToDate "2006-01-02" "nope" }}', /error calling mustToDate: parsing time "nope" as "2006-01-02": cannot parse/],
+  ['{{ mustDateModify "soon" now }}', /error calling mustDateModify: time: invalid duration "soon"/],
 ];
 
 describe('sprig and Argo CD functions', () => {
