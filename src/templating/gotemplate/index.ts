@@ -3,6 +3,7 @@ import { builtinFunctions } from './builtins.js';
 import { Executor, GoTemplateError, type FuncMap, type GoFunction, type MissingKeyMode } from './exec.js';
 import { ParseError, parseTemplate, type TemplateSet } from './parser.js';
 import { sprigFunctions } from './sprig.js';
+import { sprigCryptoFunctions } from './sprig-crypto.js';
 
 export { GoTemplateError, type FuncMap, type GoFunction, type MissingKeyMode };
 
@@ -18,7 +19,7 @@ export interface GoTemplateOptions {
 const DEFAULT_LIMITS = { maxSteps: 1_000_000, maxOutputBytes: 4 * 1024 * 1024, maxDepth: 1000 };
 
 /** User functions win over text/template's builtins, as Template.Funcs does; sprig's `slice` replaces Go's. */
-const ARGO_FUNCTIONS: FuncMap = { ...builtinFunctions, ...sprigFunctions, ...argoFunctions };
+const ARGO_FUNCTIONS: FuncMap = { ...builtinFunctions, ...sprigFunctions, ...sprigCryptoFunctions, ...argoFunctions };
 
 const CACHE_LIMIT = 5000;
 const parsedByFuncs = new WeakMap<FuncMap, Map<string, TemplateSet>>();

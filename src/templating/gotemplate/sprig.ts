@@ -10,8 +10,7 @@ import { formatValue, isMap, kindOf, typeName, type GoValue } from './value.js';
 
 /**
  * Sprig's text function map (Masterminds/sprig v3) as Argo CD exposes it: without env, expandenv
- * and getHostByName. Crypto helpers that make keys and certificates, and bcrypt/htpasswd, are not
- * provided: they have no place in an Application template.
+ * and getHostByName. The crypto helpers (keys, certificates, bcrypt, AES) are in sprig-crypto.ts.
  */
 
 const variadic = <F extends (...args: any[]) => unknown>(fn: F, minArgs = 0) => arity(fn, minArgs, Infinity);
@@ -98,12 +97,12 @@ function asList(value: GoValue, fn: string): unknown[] {
   throw new Error(`Cannot ${fn} on type ${typeName(value)}`);
 }
 
-function asString(value: GoValue, what = 'value'): string {
+export function asString(value: GoValue, what = 'value'): string {
   if (typeof value === 'string') return value;
   throw new Error(`wrong type for ${what}; expected string; got ${typeName(value)}`);
 }
 
-function asInt(value: GoValue, what = 'value'): number {
+export function asInt(value: GoValue, what = 'value'): number {
   if (typeof value === 'bigint') return Number(value);
   throw new Error(`wrong type for ${what}; expected int; got ${typeName(value)}`);
 }
