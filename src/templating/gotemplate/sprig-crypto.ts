@@ -146,7 +146,7 @@ function parseCertificatePem(text: string, what: string): { subject: Buffer; sub
     }
     return { subject, subjectKeyId, publicKeyInfo };
   } catch (error) {
-    throw new Error(`error parsing certificate: ${what}: x509: malformed certificate (${(error as Error).message})`);
+    throw new Error(`error parsing certificate: ${what}: x509: malformed certificate (${(error as Error).message})`, { cause: error });
   }
 }
 
@@ -254,7 +254,7 @@ function issue(request: CertificateRequest, signee: PrivateKey, signer = signee,
   try {
     return certificate(createCertificate(request, signee, signer, parent), pemForKey(signee));
   } catch (error) {
-    throw new Error(`error creating certificate: ${(error as Error).message}`);
+    throw new Error(`error creating certificate: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -264,7 +264,7 @@ function keyArgument(pem: GoValue): PrivateKey {
   try {
     return parsePrivateKeyPem(asString(pem));
   } catch (error) {
-    throw new Error(`parsing private key: ${(error as Error).message}`);
+    throw new Error(`parsing private key: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -275,7 +275,7 @@ function caArgument(value: GoValue): { cert: ReturnType<typeof parseCertificateP
   try {
     return { cert, key: parsePrivateKeyPem(ca.Key) };
   } catch (error) {
-    throw new Error(`error parsing private key: ${(error as Error).message}`);
+    throw new Error(`error parsing private key: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -386,7 +386,7 @@ export const sprigCryptoFunctions: FuncMap = {
     try {
       parsePrivateKeyPem(key);
     } catch (error) {
-      throw new Error(`error parsing private key: ${(error as Error).message}`);
+      throw new Error(`error parsing private key: ${(error as Error).message}`, { cause: error });
     }
     return certificate(cert, key);
   },
