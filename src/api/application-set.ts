@@ -231,9 +231,28 @@ export interface ApplicationSetResourceStatus {
   health?: { status?: string; message?: string };
 }
 
+/** Regatta's own rollout bookkeeping (status.rollout), beside Argo CD's applicationStatus. */
+export interface RolloutStatus {
+  phase: 'Progressing' | 'Paused' | 'Aborted' | 'Halted' | 'RollingBack' | 'RolledBack' | 'Completed';
+  /** The step being rolled out (1-based); 0 once complete. */
+  step: number;
+  message: string;
+  /** When each step (1-based, as a string) first had an Application move to Pending. */
+  stepStartedAt?: Record<string, string>;
+  /** Revisions each Application ran before this rollout, for rollback. */
+  previousRevisions?: Record<string, string[]>;
+  /** Applications this rollout has moved to Pending. */
+  updated?: string[];
+  failed?: { application: string; step: number; reason: string }[];
+  /** Applications whose rollback sync has been requested. */
+  rolledBack?: string[];
+  haltedAt?: string;
+}
+
 export interface ApplicationSetStatus {
   conditions?: ApplicationSetCondition[];
   applicationStatus?: ApplicationSetApplicationStatus[];
+  rollout?: RolloutStatus;
   resources?: ApplicationSetResourceStatus[];
   resourcesCount?: number;
 }

@@ -1,0 +1,326 @@
+import { describe, expect, it } from 'vitest';
+import type { Application } from '../../src/api/application.js';
+import { Message, planRollout, ROLLOUT_CONTROL_ANNOTATION, ROLLOUT_RESUMED_AT_ANNOTATION, SYNC_REASON } from '../../src/rollout/planner.js';
+import { groupIntoSteps, maxUpdateFor, rolloutConfigMessage } from '../../src/rollout/steps.js';
+import { RolloutWorld } from './rollout-world.js';
+
+const env = (value: string) => ({ key: 'envLabel', operator: 'In', values: [value] });
+
+/** Live copies of the generated Applications, deployed and Healthy at revision r1 (as before RollingSync was turned on). */
+function deployed(world: RolloutWorld, apps: Application[]): void {
+  for (const app of apps) {
+    world.live.set(app.metadata.name, {
+      ...structuredClone(app),
+      status: { sync: { status: 'Synced', revision: 'r1' }, health: { status: 'Healthy' }, operationState: { phase: 'Succeeded', startedAt: '2025-12-31T00:00:00Z', syncResult: { revision: 'r1' } }, reconciledAt: '2025-12-31T00:00:00Z' },
+    });
+  }
+}
+
+/** The number of Applications of `names` that were Pending or Progressing after each reconcile. */
+function inFlightAfterEachReconcile(world: RolloutWorld, names: string[]): number[] {
+  return world.plans.map((plan) => plan.applicationStatus.filter((e) => names.includes(e.application) && (e.status === 'Pending' || e.status === 'Progressing')).length);
+}
+
+describe('grouping Applications into steps (Argo CD buildAppDependencyList)', () => {
+  const appSet = (steps: object[]) => new RolloutWorld([], steps as never).appSet;
+  const apps = [
+    RolloutWorld.app('a', { env: 'dev', region: 'eu' }),
+    RolloutWorld.app('b', { env: 'prod', region: 'us' }),
+    RolloutWorld.app('c', { region: 'eu' }),
+  ];
+
+  it('ANDs expressions; In needs the label; NotIn passes a missing label; NotIn wins over In', () => {
+    const { steps, stepOf } = groupIntoSteps(
+      appSet([
+        { matchExpressions: [{ key: 'env', operator: 'In', values: ['dev', 'prod'] }, { key: 'region', operator: 'NotIn', values: ['us'] }] },
+        { matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['dev'] }] },
+      ]),
+      apps,
+    );
+    expect(steps).toEqual([['a'], ['b', 'c']]);
+    expect(stepOf.get('c')).toBe(1);
+  });
+
+  it('reports an unknown operator once per step and selects nothing with it when the label exists', () => {
+    const { steps, issues } = groupIntoSteps(appSet([{ matchExpressions: [{ key: 'env', operator: 'Exists' }] }]), apps);
+    expect(steps).toEqual([['c']]);
+    expect(rolloutConfigMessage(issues)).toBe("Step 1 has invalid matchExpression operators: Exists. Supported Operators are 'In' and 'NotIn'");
+  });
+
+  it('lists an Application selected twice in both steps and names the steps', () => {
+    const { steps, issues } = groupIntoSteps(appSet([{ matchExpressions: [] }, { matchExpressions: [{ key: 'env', operator: 'In', values: ['dev'] }] }, { matchExpressions: [] }]), apps);
+    expect(steps).toEqual([['a', 'b', 'c'], ['a'], ['a', 'b', 'c']]);
+    expect(rolloutConfigMessage(issues)).toBe("Applications 'a', 'b', 'c' are selected by multiple steps: [(1-2-3), (1-3), (1-3)]");
+  });
+
+  it('reports steps that select nothing as Go prints the list', () => {
+    const { issues } = groupIntoSteps(appSet([env('none'), { matchExpressions: [{ key: 'env', operator: 'In', values: ['dev'] }] }, env('none')].map((e) => ('key' in e ? { matchExpressions: [e] } : e))), apps);
+    expect(rolloutConfigMessage(issues)).toBe('Steps [1 3] have no applications matching their criteria');
+  });
+});
+
+describe('maxUpdate (intstr scaled down, at least one for a percentage above 0%)', () => {
+  it.each([
+    [undefined, 7, Infinity],
+    [2, 7, 2],
+    [0, 7, 0],
+    ['0%', 7, 0],
+    ['10%', 7, 1],
+    ['25%', 8, 2],
+    ['50%', 5, 2],
+    ['100%', 5, 5],
+  ])('%s of %d → %d', (maxUpdate, total, limit) => {
+    expect(maxUpdateFor(maxUpdate, total).limit).toBe(limit);
+  });
+
+  it('an invalid value is reported and, as in Argo CD, lets one Application through', () => {
+    expect(maxUpdateFor('ten', 4)).toEqual({ limit: 1, invalid: 'ten' });
+    const apps = ['a', 'b'].map((n) => RolloutWorld.app(n, { envLabel: 'dev' }));
+    const world = new RolloutWorld(apps, [{ matchExpressions: [env('dev')], maxUpdate: 'ten' }]);
+    deployed(world, apps);
+    world.reconcile();
+    world.revision = 'r2';
+    world.appController();
+    const plan = world.reconcile();
+    expect(plan.syncNow).toEqual(['a']);
+    expect(plan.conditions.find((c) => c.type === 'InvalidRolloutConfig')).toEqual({ type: 'InvalidRolloutConfig', status: 'True', reason: 'InvalidRolloutConfig', message: 'Step 1 has an invalid maxUpdate value: ten' });
+  });
+});
+
+describe("Argo CD's Progressive Syncs page, the guestbook example", () => {
+  const apps = [RolloutWorld.app('engineering-dev', { envLabel: 'env-dev' }), RolloutWorld.app('engineering-qa', { envLabel: 'env-qa' }), RolloutWorld.app('engineering-prod', { envLabel: 'env-prod' })];
+  const steps = [{ matchExpressions: [env('env-dev')] }, { matchExpressions: [env('env-qa')], maxUpdate: 0 }, { matchExpressions: [env('env-prod')], maxUpdate: '10%' }];
+
+  it('turning RollingSync on: autosync off, every synced Healthy Application Healthy, rollout complete', () => {
+    const world = new RolloutWorld(apps, steps);
+    deployed(world, apps);
+    const plan = world.reconcile();
+    expect(plan.steps).toEqual([['engineering-dev'], ['engineering-qa'], ['engineering-prod']]);
+    expect(plan.applicationStatus.map((e) => [e.application, e.status, e.step, e.message])).toEqual([
+      ['engineering-dev', 'Healthy', '1', Message.syncedHealthy],
+      ['engineering-prod', 'Healthy', '3', Message.syncedHealthy],
+      ['engineering-qa', 'Healthy', '2', Message.syncedHealthy],
+    ]);
+    expect(plan.desired.every((a) => a.spec.syncPolicy?.automated?.enabled === false && !a.operation)).toBe(true);
+    expect(plan.conditions).toContainEqual({ type: 'RolloutProgressing', status: 'False', reason: 'ApplicationSetRolloutComplete', message: 'ApplicationSet Rollout has completed' });
+    expect(plan.conditions).toContainEqual({ type: 'InvalidRolloutConfig', status: 'False', reason: 'ValidRolloutConfig', message: 'Rolling Sync Configured correctly' });
+  });
+
+  it('a push: env-dev synced first, env-qa (maxUpdate 0) waits for a manual sync, then env-prod', () => {
+    const world = new RolloutWorld(apps, steps);
+    deployed(world, apps);
+    world.reconcile();
+    world.revision = 'r2';
+    world.appController();
+
+    let plan = world.reconcile();
+    expect(plan.syncNow).toEqual(['engineering-dev']);
+    expect(plan.applicationStatus.find((e) => e.application === 'engineering-qa')).toMatchObject({ status: 'Waiting', message: Message.revisionChanged, targetRevisions: ['r2'] });
+    expect(plan.applicationStatus.find((e) => e.application === 'engineering-dev')).toMatchObject({ status: 'Pending', message: Message.movedToPending });
+    expect(plan.desired.find((a) => a.metadata.name === 'engineering-dev')!.operation).toEqual({
+      initiatedBy: { username: 'applicationset-controller', automated: true },
+      info: [{ name: 'Reason', value: SYNC_REASON }],
+      sync: { prune: true },
+      retry: { limit: 5 },
+    });
+    expect(plan.conditions).toContainEqual({ type: 'RolloutProgressing', status: 'True', reason: 'ApplicationSetModified', message: 'ApplicationSet is performing rollout of step 1' });
+
+    world.tick();
+    world.appController();
+    world.tick();
+    plan = world.reconcile();
+    expect(plan.applicationStatus.find((e) => e.application === 'engineering-dev')).toMatchObject({ status: 'Progressing', message: Message.syncSucceeded });
+
+    world.run(10);
+    expect(world.statusOf('engineering-dev')).toBe('Healthy');
+    expect(world.statusOf('engineering-qa')).toBe('Waiting');
+    expect(world.statusOf('engineering-prod')).toBe('Waiting');
+    expect(world.syncLog.map((s) => s.application)).toEqual(['engineering-dev']);
+    expect(world.plans.at(-1)!.conditions).toContainEqual(expect.objectContaining({ message: 'ApplicationSet is performing rollout of step 2' }));
+
+    // A user syncs env-qa from the UI; RollingSync sees it synced and moves on.
+    world.live.get('engineering-qa')!.operation = { sync: {} };
+    world.appController();
+    world.run(20, () => world.statusOf('engineering-prod') === 'Healthy');
+    expect(world.syncLog.map((s) => s.application)).toEqual(['engineering-dev', 'engineering-qa', 'engineering-prod']);
+    expect(world.plans.at(-1)!.rollout.phase).toBe('Completed');
+  });
+});
+
+describe('a 3-step rollout over a fleet', () => {
+  const names = ['staging-1', 'staging-2', 'canary-1', ...Array.from({ length: 8 }, (_, i) => `prod-${i + 1}`)];
+  const tier = (n: string) => n.replace(/-\d+$/, '');
+  const apps = names.map((n) => RolloutWorld.app(n, { tier: tier(n) }));
+  const step = (value: string, more = {}) => ({ matchExpressions: [{ key: 'tier', operator: 'In', values: [value] }], ...more });
+
+  function pushed(world: RolloutWorld) {
+    deployed(world, apps);
+    world.reconcile();
+    world.revision = 'r2';
+    world.appController();
+  }
+
+  it('syncs the steps in order, never more than maxUpdate of a step at once, every Application exactly once', () => {
+    const world = new RolloutWorld(apps, [step('staging'), step('canary'), step('prod', { maxUpdate: '25%' })]);
+    pushed(world);
+    world.run(60, () => world.plans.at(-1)!.rollout.phase === 'Completed');
+    const order = world.syncLog.map((s) => tier(s.application));
+    expect(order.lastIndexOf('staging')).toBeLessThan(order.indexOf('canary'));
+    expect(order.lastIndexOf('canary')).toBeLessThan(order.indexOf('prod'));
+    expect(world.syncLog.map((s) => s.application).sort()).toEqual([...names].sort());
+    expect(Math.max(...inFlightAfterEachReconcile(world, names.filter((n) => tier(n) === 'prod')))).toBe(2);
+    expect(world.plans.at(-1)!.applicationStatus.every((e) => e.status === 'Healthy')).toBe(true);
+  });
+
+  it('an Application no step selects stays out of the rollout (step -1) and is never synced', () => {
+    const world = new RolloutWorld(apps, [step('staging'), step('prod')]);
+    pushed(world);
+    world.run(40, () => world.plans.at(-1)!.rollout.phase === 'Completed');
+    expect(world.syncLog.some((s) => s.application === 'canary-1')).toBe(false);
+    expect(world.plans.at(-1)!.applicationStatus.find((e) => e.application === 'canary-1')).toMatchObject({ step: '-1', status: 'Waiting' });
+  });
+
+  it('minHealthySeconds holds the next step until the bake time passed, and asks to be requeued', () => {
+    const world = new RolloutWorld(apps, [step('staging', { minHealthySeconds: 30 }), step('canary'), step('prod')]);
+    pushed(world);
+    world.run(20, () => world.statusOf('staging-1') === 'Healthy' && world.statusOf('staging-2') === 'Healthy');
+    const healthyAt = world.clock;
+    const plan = world.reconcile();
+    expect(plan.syncNow).toEqual([]);
+    expect(plan.requeueAfterSeconds).toBeGreaterThan(20);
+    world.run(40, () => world.syncLog.some((s) => s.application === 'canary-1'));
+    const canaryAt = world.syncLog.find((s) => s.application === 'canary-1')!.at;
+    expect(canaryAt - healthyAt).toBeGreaterThanOrEqual(28_000);
+  });
+
+  it('halts at the step where a cluster turns unhealthy: nothing after it is synced', () => {
+    const world = new RolloutWorld(apps, [step('staging'), step('canary'), step('prod', { maxUpdate: '25%' })]);
+    world.failing.add('canary-1');
+    pushed(world);
+    world.run(30, () => world.plans.at(-1)!.rollout.phase === 'Halted');
+    const rollout = world.plans.at(-1)!.rollout;
+    expect(rollout.phase).toBe('Halted');
+    expect(rollout.failed).toEqual([{ application: 'canary-1', step: 2, reason: 'health Degraded' }]);
+    expect(rollout.message).toMatch(/^step 2: 1 Application\(s\) failed, more than maxFailures 0/);
+    world.run(10);
+    expect(world.syncLog.some((s) => tier(s.application) === 'prod')).toBe(false);
+  });
+
+  it('maxFailures tolerates failures within the budget', () => {
+    const world = new RolloutWorld(apps, [step('staging', { maxFailures: 1 }), step('canary'), step('prod')]);
+    world.failing.add('staging-2');
+    pushed(world);
+    world.run(60, () => world.plans.at(-1)!.rollout.phase === 'Completed');
+    expect(world.syncLog.some((s) => s.application === 'prod-8')).toBe(true);
+    expect(world.plans.at(-1)!.rollout.failed).toEqual([{ application: 'staging-2', step: 1, reason: 'health Degraded' }]);
+  });
+
+  it('onFailure rollback syncs the failed and already-updated Applications back to their previous revision, once', () => {
+    const world = new RolloutWorld(apps, [step('staging'), step('canary', { onFailure: 'rollback' }), step('prod')]);
+    world.failing.add('canary-1');
+    pushed(world);
+    world.run(30, () => world.plans.at(-1)!.rollout.phase === 'RolledBack');
+    expect(world.plans.at(-1)!.rollout.phase).toBe('RolledBack');
+    const rollbacks = world.syncLog.filter((s) => s.revision === 'r1').map((s) => s.application).sort();
+    expect(rollbacks).toEqual(['canary-1', 'staging-1', 'staging-2']);
+    world.run(5);
+    expect(world.syncLog.filter((s) => s.revision === 'r1')).toHaveLength(3);
+    expect(world.syncLog.some((s) => tier(s.application) === 'prod')).toBe(false);
+  });
+
+  it('progressDeadlineSeconds fails an Application whose sync never starts', () => {
+    const world = new RolloutWorld(apps, [step('staging', { progressDeadlineSeconds: 20 }), step('canary'), step('prod')]);
+    world.stuck.add('staging-2');
+    pushed(world);
+    world.run(30, () => world.plans.at(-1)!.rollout.phase === 'Halted');
+    expect(world.plans.at(-1)!.rollout.failed).toEqual([{ application: 'staging-2', step: 1, reason: 'not Healthy within progressDeadlineSeconds (20s)' }]);
+  });
+
+  it('a new revision after a halt starts a new rollout', () => {
+    const world = new RolloutWorld(apps, [step('staging'), step('canary'), step('prod')]);
+    world.failing.add('canary-1');
+    pushed(world);
+    world.run(30, () => world.plans.at(-1)!.rollout.phase === 'Halted');
+    world.failing.clear();
+    world.revision = 'r3';
+    world.appController();
+    world.run(60, () => world.plans.at(-1)!.rollout.phase === 'Completed');
+    expect(world.plans.at(-1)!.rollout.phase).toBe('Completed');
+    expect(world.syncLog.filter((s) => s.revision === 'r3').map((s) => s.application).sort()).toEqual([...names].sort());
+  });
+
+  it('resumed-at later than the halt clears the failures and lets the rollout go on', () => {
+    const world = new RolloutWorld(apps, [step('staging'), step('canary'), step('prod')]);
+    world.failing.add('canary-1');
+    pushed(world);
+    world.run(30, () => world.plans.at(-1)!.rollout.phase === 'Halted');
+    world.failing.clear();
+    world.live.get('canary-1')!.status = { ...world.live.get('canary-1')!.status, health: { status: 'Healthy' } };
+    world.tick();
+    world.appSet.metadata.annotations![ROLLOUT_RESUMED_AT_ANNOTATION] = world.now.toISOString();
+    world.run(60, () => world.plans.at(-1)!.rollout.phase === 'Completed');
+    expect(world.plans.at(-1)!.rollout.phase).toBe('Completed');
+    expect(world.plans.at(-1)!.rollout.failed).toBeUndefined();
+  });
+
+  it('pause stops new promotions and keeps in-flight ones; removing it resumes', () => {
+    const world = new RolloutWorld(apps, [step('staging'), step('canary'), step('prod', { maxUpdate: 2 })]);
+    pushed(world);
+    world.run(30, () => world.syncLog.some((s) => tier(s.application) === 'prod'));
+    world.appSet.metadata.annotations![ROLLOUT_CONTROL_ANNOTATION] = 'pause';
+    const synced = world.syncLog.length;
+    world.run(10);
+    expect(world.plans.at(-1)!.rollout.phase).toBe('Paused');
+    expect(world.syncLog.length).toBe(synced);
+    delete world.appSet.metadata.annotations![ROLLOUT_CONTROL_ANNOTATION];
+    world.run(60, () => world.plans.at(-1)!.rollout.phase === 'Completed');
+    expect(world.syncLog.map((s) => s.application).sort()).toEqual([...names].sort());
+  });
+
+  it('abort puts Applications whose sync has not started back to Waiting and syncs nothing more', () => {
+    const world = new RolloutWorld(apps, [step('staging'), step('canary'), step('prod')]);
+    pushed(world);
+    world.reconcile();
+    expect(world.statusOf('staging-1')).toBe('Pending');
+    world.appSet.metadata.annotations![ROLLOUT_CONTROL_ANNOTATION] = 'abort';
+    world.live.forEach((app) => delete app.operation);
+    const plan = world.reconcile();
+    expect(plan.rollout.phase).toBe('Aborted');
+    expect(plan.applicationStatus.find((e) => e.application === 'staging-1')).toMatchObject({ status: 'Waiting', message: 'Rollout aborted, sync not started' });
+    expect(plan.syncNow).toEqual([]);
+    world.run(10);
+    expect(world.syncLog).toEqual([]);
+  });
+});
+
+describe('entries as Argo CD moves them', () => {
+  it('an Application with an InvalidSpecError moves from Pending to Progressing without a sync', () => {
+    const apps = [RolloutWorld.app('a', { envLabel: 'dev' })];
+    const world = new RolloutWorld(apps, [{ matchExpressions: [env('dev')] }]);
+    deployed(world, apps);
+    world.reconcile();
+    world.revision = 'r2';
+    world.appController();
+    world.reconcile();
+    world.tick();
+    world.live.get('a')!.status = { ...world.live.get('a')!.status, conditions: [{ type: 'InvalidSpecError', message: 'bad' }], reconciledAt: world.now.toISOString() };
+    world.stuck.add('a');
+    const plan = planRollout({ appSet: world.appSet, desired: apps, current: [...world.live.values()], now: world.now });
+    expect(plan.applicationStatus[0]).toMatchObject({ status: 'Progressing', message: Message.appError });
+  });
+
+  it('a spec change with the same revision is "spec differs"; both together say so', () => {
+    const apps = [RolloutWorld.app('a', { envLabel: 'dev' })];
+    const world = new RolloutWorld(apps, [{ matchExpressions: [env('dev')], maxUpdate: 0 }]);
+    deployed(world, apps);
+    world.reconcile();
+    // Still Synced, the entry would go straight on to Healthy; OutOfSync keeps it Waiting with its reason.
+    world.live.get('a')!.status = { ...world.live.get('a')!.status, sync: { status: 'OutOfSync', revision: 'r1' } };
+    const changed = structuredClone(apps);
+    changed[0].spec.destination.namespace = 'other';
+    expect(planRollout({ appSet: world.appSet, desired: changed, current: [...world.live.values()], now: world.now }).applicationStatus[0].message).toBe(Message.specChanged);
+    world.revision = 'r2';
+    world.appController();
+    expect(planRollout({ appSet: world.appSet, desired: changed, current: [...world.live.values()], now: world.now }).applicationStatus[0].message).toBe(Message.revisionAndSpecChanged);
+  });
+});

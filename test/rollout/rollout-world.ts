@@ -1,0 +1,106 @@
+import type { Application } from '../../src/api/application.js';
+import type { ApplicationSet, ApplicationSetRolloutStep } from '../../src/api/application-set.js';
+import { planRollout, type RolloutPlan } from '../../src/rollout/planner.js';
+
+/**
+ * A small fleet for planner tests: generated Applications, their live copies, and an application
+ * controller that runs sync operations and turns synced Applications Healthy a tick later (or
+ * Degraded, for the ones told to fail). Each `reconcile` writes what the plan says, as the
+ * reconciler does.
+ */
+export class RolloutWorld {
+  appSet: ApplicationSet;
+  live = new Map<string, Application>();
+  /** Target revision Git would resolve now. */
+  revision = 'r1';
+  clock = Date.parse('2026-01-01T00:00:00Z');
+  failing = new Set<string>();
+  /** Applications whose controller never picks up a sync (e.g. stuck). */
+  stuck = new Set<string>();
+  syncLog: { application: string; revision: string; at: number }[] = [];
+  plans: RolloutPlan[] = [];
+
+  constructor(
+    private readonly generated: Application[],
+    steps: ApplicationSetRolloutStep[],
+    extra: Partial<ApplicationSet['spec']> = {},
+  ) {
+    this.appSet = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'ApplicationSet',
+      metadata: { name: 'guestbook', namespace: 'argocd', annotations: {} },
+      spec: { generators: [], template: { metadata: {}, spec: {} } as never, strategy: { type: 'RollingSync', rollingSync: { steps } }, ...extra },
+      status: {},
+    };
+  }
+
+  static app(name: string, labels: Record<string, string>, automated = true): Application {
+    return {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name, namespace: 'argocd', labels },
+      spec: {
+        project: 'default',
+        source: { repoURL: 'https://git.example/repo.git', path: 'guestbook', targetRevision: 'HEAD' },
+        destination: { server: `https://${name}.example`, namespace: 'guestbook' },
+        ...(automated ? { syncPolicy: { automated: { prune: true } } } : {}),
+      },
+    };
+  }
+
+  get now(): Date {
+    return new Date(this.clock);
+  }
+
+  tick(seconds = 1): void {
+    this.clock += seconds * 1000;
+  }
+
+  reconcile(): RolloutPlan {
+    const plan = planRollout({ appSet: this.appSet, desired: this.generated, current: [...this.live.values()], now: this.now });
+    this.appSet.status = { ...this.appSet.status, applicationStatus: plan.applicationStatus, rollout: plan.rollout };
+    for (const desired of plan.desired) {
+      const current = this.live.get(desired.metadata.name);
+      const status = current?.status ?? { sync: { status: 'OutOfSync', revision: this.revision }, health: { status: 'Healthy' } };
+      this.live.set(desired.metadata.name, { ...structuredClone(desired), status, ...(desired.operation ? { operation: desired.operation } : current?.operation ? { operation: current.operation } : {}) });
+    }
+    this.plans.push(plan);
+    return plan;
+  }
+
+  /** Argo CD's application controller, one pass: refresh against Git, run pending operations, settle health. */
+  appController(): void {
+    for (const [name, app] of this.live) {
+      const status = structuredClone(app.status ?? {}) as Record<string, any>;
+      const deployed = status.operationState?.syncResult?.revision;
+      status.sync = { status: deployed === this.revision ? 'Synced' : 'OutOfSync', revision: this.revision };
+      if (status.health?.status === 'Progressing' && !app.operation) status.health = { status: this.failing.has(name) ? 'Degraded' : 'Healthy' };
+      if (app.operation && !this.stuck.has(name)) {
+        const sync = (app.operation as { sync?: { revision?: string } }).sync;
+        const revision = sync?.revision ?? this.revision;
+        status.operationState = { phase: 'Succeeded', startedAt: this.now.toISOString(), finishedAt: this.now.toISOString(), syncResult: { revision } };
+        status.sync = { status: revision === this.revision ? 'Synced' : 'OutOfSync', revision: this.revision };
+        status.health = { status: 'Progressing' };
+        this.syncLog.push({ application: name, revision, at: this.clock });
+        delete app.operation;
+      }
+      status.reconciledAt = this.now.toISOString();
+      app.status = status;
+    }
+  }
+
+  statusOf(name: string): string | undefined {
+    return this.appSet.status?.applicationStatus?.find((e) => e.application === name)?.status;
+  }
+
+  /** Reconcile, tick, run the app controller, tick: until the plan stops changing or `limit` rounds pass. */
+  run(limit = 50, until?: () => boolean): void {
+    for (let i = 0; i < limit; i++) {
+      this.reconcile();
+      this.tick();
+      this.appController();
+      this.tick();
+      if (until?.()) return;
+    }
+  }
+}
