@@ -33,6 +33,7 @@ export function controllerSettings(config: AppConfig): ControllerSettings {
     preservedAnnotations: config.preservedAnnotations,
     preservedLabels: config.preservedLabels,
     errorRequeueSeconds: 180,
+    enableProgressiveSyncs: config.enableProgressiveSyncs,
   };
 }
 

@@ -17,6 +17,7 @@ export const Reason = {
   CreateApplicationError: 'CreateApplicationError',
   DeleteApplicationError: 'DeleteApplicationError',
   ApplicationValidationError: 'ApplicationValidationError',
+  ApplicationSetRolloutError: 'ApplicationSetRolloutError',
   /** Regatta: a generation would delete more Applications at once than --max-delete-ratio allows. */
   DeletionHeld: 'DeletionHeld',
 } as const;

@@ -1,9 +1,11 @@
 import type { Application } from '../api/application.js';
-import type { ApplicationSet, ApplicationSetCondition, ApplicationSetResourceStatus, ApplicationsSyncPolicy } from '../api/application-set.js';
+import type { ApplicationSet, ApplicationSetApplicationStatus, ApplicationSetCondition, ApplicationSetResourceStatus, ApplicationsSyncPolicy, RolloutStatus } from '../api/application-set.js';
 import { RESOURCES_FINALIZER } from '../api/application.js';
 import { validateApplicationSet } from '../api/application-set-schema.js';
 import type { GeneratorContext } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
+import { planRollout, type RolloutPlan } from '../rollout/planner.js';
+import { groupIntoSteps, isDeletionOrderReversed, isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
 import { deepEqual, IgnoreDifferencesError, validateIgnoreDifferences } from './application-diff.js';
 import { ConditionType, nextConditions, Reason, UP_TO_DATE_MESSAGE } from './conditions.js';
 import { destinationProblem, inClusterEnabled } from './destinations.js';
@@ -38,6 +40,17 @@ export interface ReconcilerOptions {
   preservedLabels?: string[];
   /** Requeue after a failed generation, as Argo CD's ReconcileRequeueOnValidationError (3 minutes). */
   errorRequeueSeconds: number;
+  /** RollingSync strategies take effect (Argo CD's --enable-progressive-syncs). */
+  enableProgressiveSyncs?: boolean;
+}
+
+/** Argo CD polls a reverse deletion every 10 seconds until the step's Applications are gone. */
+const REVERSE_DELETION_REQUEUE_SECONDS = 10;
+
+/** What the status write carries besides conditions and resources. */
+interface RolloutStatusUpdate {
+  applicationStatus?: ApplicationSetApplicationStatus[];
+  rollout?: RolloutStatus | null;
 }
 
 export interface ReconcileOutcome {
@@ -74,6 +87,12 @@ export class ApplicationSetReconciler {
       return outcome;
     }
 
+    const progressive = this.options.enableProgressiveSyncs === true;
+    if (progressive && isDeletionOrderReversed(appSet) && !(appSet.metadata.finalizers ?? []).includes(RESOURCES_FINALIZER)) {
+      await this.store.patchApplicationSet(appSet, { metadata: { finalizers: [...(appSet.metadata.finalizers ?? []), RESOURCES_FINALIZER] } });
+      outcome.writes++;
+    }
+
     const fail = async (reason: string, message: string): Promise<ReconcileOutcome> => {
       this.events.record(appSet, 'Warning', reason, message);
       await this.writeStatus(appSet, [{ type: ConditionType.ErrorOccurred, status: 'True', reason, message }], false, owned, outcome);
@@ -105,9 +124,28 @@ export class ApplicationSetReconciler {
       const problem = destinationProblem(application.spec.destination ?? {}, fleet);
       if (problem) invalid.set(application.metadata.name, problem);
     }
+    const valid = generation.generated.map((g) => g.application).filter((a) => !invalid.has(a.metadata.name));
+    let rollout: RolloutPlan | undefined;
+    const rolloutUpdate: RolloutStatusUpdate = {};
+    if (progressive && isRollingSync(appSet)) {
+      if (rollingSyncSteps(appSet).length === 0) {
+        const message = 'No steps defined for rollout';
+        this.events.record(appSet, 'Warning', Reason.ApplicationSetRolloutError, message);
+        await this.writeStatus(appSet, [{ type: ConditionType.ErrorOccurred, status: 'True', reason: Reason.ApplicationSetRolloutError, message }], true, owned, outcome);
+        return { ...outcome, requeueAfterSeconds: this.options.errorRequeueSeconds };
+      }
+      rollout = planRollout({ appSet, desired: valid, current: owned, now: this.clock() });
+      this.recordRolloutEvents(appSet, rollout);
+      Object.assign(rolloutUpdate, { applicationStatus: rollout.applicationStatus, rollout: rollout.rollout });
+    } else if (appSet.status?.applicationStatus?.length || appSet.status?.rollout) {
+      // Argo CD clears the entries when the strategy is no longer RollingSync or progressive syncs are off.
+      Object.assign(rolloutUpdate, { applicationStatus: [], rollout: null });
+    }
+    const desired = rollout ? rollout.desired : valid;
+
     const plan = planReconcile(
       appSet,
-      generation.generated.map((g) => g.application),
+      [...desired, ...generation.generated.map((g) => g.application).filter((a) => invalid.has(a.metadata.name))],
       owned,
       { policy, maxDeleteRatio: this.options.maxDeleteRatio, preservedAnnotations: this.options.preservedAnnotations, preservedLabels: this.options.preservedLabels },
     );
@@ -154,17 +192,35 @@ export class ApplicationSetReconciler {
     } else {
       conditions.push({ type: ConditionType.ResourcesUpToDate, status: 'True', reason: Reason.ApplicationSetUpToDate, message: UP_TO_DATE_MESSAGE });
     }
+    conditions.push(...(rollout?.conditions ?? []));
     const survivors = new Set(generation.generated.map((g) => g.application.metadata.name));
     const current = owned.filter((a) => survivors.has(a.metadata.name) || plan.held);
-    await this.writeStatus(appSet, conditions, true, current, outcome);
-    outcome.requeueAfterSeconds = generation.requeueAfterSeconds;
+    await this.writeStatus(appSet, conditions, true, current, outcome, rolloutUpdate);
+    outcome.requeueAfterSeconds = minDefined(generation.requeueAfterSeconds, rollout?.requeueAfterSeconds);
     if (firstError && firstError.reason !== Reason.ApplicationValidationError) throw new Error(firstError.message);
     if (invalid.size) outcome.requeueAfterSeconds = Math.min(outcome.requeueAfterSeconds ?? Infinity, this.options.errorRequeueSeconds);
     return outcome;
   }
 
-  /** An ApplicationSet being deleted: keep its Applications when the policy forbids deletes. */
+  /**
+   * An ApplicationSet being deleted: keep its Applications when the policy forbids deletes; with
+   * deletionOrder Reverse, delete them one at a time from the last step back, holding the finalizer.
+   */
   private async finalize(appSet: ApplicationSet, owned: Application[], policy: ApplicationsSyncPolicy, outcome: ReconcileOutcome): Promise<void> {
+    if (isDeletionOrderReversed(appSet)) {
+      const { stepOf } = groupIntoSteps(appSet, owned);
+      const order = owned.filter((a) => stepOf.has(a.metadata.name)).sort((a, b) => stepOf.get(b.metadata.name)! - stepOf.get(a.metadata.name)!);
+      const next = order[0];
+      if (next) {
+        if (!next.metadata.deletionTimestamp) {
+          await this.store.deleteApplication(next);
+          outcome.writes++;
+          this.events.record(appSet, 'Normal', 'Deleted', `Deleted Application "${next.metadata.name}" (step ${stepOf.get(next.metadata.name)! + 1}, reverse order)`);
+        }
+        outcome.requeueAfterSeconds = REVERSE_DELETION_REQUEUE_SECONDS;
+        return;
+      }
+    }
     if (!allowsDelete(policy)) {
       for (const application of owned) {
         const ownerReferences = (application.metadata.ownerReferences ?? []).filter((ref) => !(ref.kind === 'ApplicationSet' && ref.name === appSet.metadata.name));
@@ -187,15 +243,38 @@ export class ApplicationSetReconciler {
     parametersGenerated: boolean,
     applications: Application[],
     outcome: ReconcileOutcome,
+    rollout: RolloutStatusUpdate = {},
   ): Promise<void> {
     const rollingSync = appSet.spec.strategy?.type === 'RollingSync';
     const { conditions, changed } = nextConditions(appSet.status?.conditions, incoming, parametersGenerated, rollingSync, this.clock().toISOString());
     const resources = resourceStatuses(applications);
     const resourcesChanged = !deepEqual(resources, appSet.status?.resources ?? []) || (appSet.status?.resourcesCount ?? 0) !== resources.length;
-    if (!changed && !resourcesChanged) return;
-    await this.store.patchApplicationSetStatus(appSet, { conditions, resources, resourcesCount: resources.length });
+    const entriesChanged = rollout.applicationStatus !== undefined && !deepEqual(rollout.applicationStatus, appSet.status?.applicationStatus ?? []);
+    const rolloutChanged = rollout.rollout !== undefined && !deepEqual(rollout.rollout, appSet.status?.rollout ?? null);
+    if (!changed && !resourcesChanged && !entriesChanged && !rolloutChanged) return;
+    await this.store.patchApplicationSetStatus(appSet, { conditions, resources, resourcesCount: resources.length, ...rollout });
     outcome.writes++;
   }
+
+  /** Events for people watching a rollout: each sync started, and the rollout stopping. */
+  private recordRolloutEvents(appSet: ApplicationSet, plan: RolloutPlan): void {
+    const entries = new Map(plan.applicationStatus.map((e) => [e.application, e]));
+    for (const name of plan.syncNow) {
+      if (appSet.status?.applicationStatus?.find((e) => e.application === name)?.status !== 'Pending') {
+        this.events.record(appSet, 'Normal', 'RolloutSync', `Syncing Application "${name}" (step ${entries.get(name)?.step})`);
+      }
+    }
+    for (const request of plan.rollback) this.events.record(appSet, 'Warning', 'RolloutRollback', `Rolling back Application "${request.application}" to ${request.revisions.join(', ')}`);
+    const before = appSet.status?.rollout?.phase;
+    if (before !== plan.rollout.phase && ['Halted', 'RollingBack', 'Paused', 'Aborted'].includes(plan.rollout.phase)) {
+      this.events.record(appSet, plan.rollout.phase === 'Paused' ? 'Normal' : 'Warning', `Rollout${plan.rollout.phase}`, plan.rollout.message);
+    }
+  }
+}
+
+function minDefined(...values: (number | undefined)[]): number | undefined {
+  const defined = values.filter((v): v is number => v !== undefined);
+  return defined.length ? Math.min(...defined) : undefined;
 }
 
 /** status.resources as Argo CD writes it: each Application's sync status and health, by name. */
