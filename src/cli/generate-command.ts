@@ -1,13 +1,7 @@
 import YAML from 'yaml';
-import type { ApplicationSet } from '../api/application-set.js';
-import { validateApplicationSet } from '../api/application-set-schema.js';
-import { destinationProblem, inClusterEnabled } from '../appset/destinations.js';
-import { generateApplications, type GenerationResult } from '../appset/generate.js';
-import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from '../clusters/cluster-secret.js';
-import { createDefaultRegistry } from '../generators/default-registry.js';
 import { parseFlags } from './argv.js';
 import { UsageError, type CliCommand, type CliIO } from './command.js';
-import { createGenerateContext } from './generate-context.js';
+import { generateLocally, type LocalGeneration } from './local-generation.js';
 import { ManifestError, readManifests, type Manifest } from './manifest-files.js';
 
 const USAGE = `Usage: regatta generate -f FILE|DIR [-f ...] [-o yaml|json] [--params] [--kubeconfig PATH] [--context NAME] [--namespace NS]
@@ -69,60 +63,20 @@ export const generateCommand: CliCommand = {
       return 1;
     }
 
-    let exitCode = 0;
-    const report = (manifest: Manifest, field: string | undefined, message: string) => {
-      const name = manifest.object.metadata?.name ?? '<unnamed>';
-      io.stderr.write(`regatta generate: ${manifest.file}: ApplicationSet ${name}: ${field ? `${field}: ` : ''}${message}\n`);
-      exitCode = 1;
-    };
-
-    let generateContext;
+    let generation: LocalGeneration;
     try {
-      generateContext = await createGenerateContext(manifests, {
+      generation = await generateLocally(manifests, appSets, {
         namespace,
         kubeconfig: flags.kubeconfig as string | undefined,
         context: flags.context as string | undefined,
-        warn: (message) => io.stderr.write(`regatta generate: warning: ${message}\n`),
+        command: 'regatta generate',
+        stderr: io.stderr,
       });
     } catch (error) {
       io.stderr.write(`regatta generate: cannot read Secrets from the cluster: ${(error as Error).message}\n`);
       return 1;
     }
-    const registry = createDefaultRegistry();
-    const argocdCm = manifests.find((m) => m.object.kind === 'ConfigMap' && m.object.metadata?.name === 'argocd-cm')?.object as { data?: Record<string, string> } | undefined;
-    const fleet = { clusters: await generateContext.context.clusters.list(), inClusterEnabled: inClusterEnabled(argocdCm) };
-    const outputs: { appSet: ApplicationSet; result: GenerationResult }[] = [];
-    try {
-      for (const manifest of appSets) {
-        const problems = validateApplicationSet(manifest.object);
-        for (const warning of problems.filter((p) => p.severity === 'warning')) {
-          io.stderr.write(`regatta generate: warning: ${manifest.file}: ApplicationSet ${manifest.object.metadata?.name}: ${warning.field}: ${warning.message}\n`);
-        }
-        const errors = problems.filter((p) => p.severity === 'error');
-        if (errors.length) {
-          for (const problem of errors) report(manifest, problem.field, problem.message);
-          continue;
-        }
-        const appSet = structuredClone(manifest.object) as ApplicationSet;
-        appSet.metadata.namespace ??= namespace;
-        const result = await generateApplications(appSet, registry, generateContext.context);
-        if (result.failure) {
-          report(manifest, result.failure.field, result.failure.message);
-          continue;
-        }
-        // Without a live fleet only the local cluster can be checked: argocd-cm may disable it.
-        const localProblems = result.generated
-          .map((g) => g.application)
-          .filter((a) => a.spec.destination?.server === IN_CLUSTER_SERVER || a.spec.destination?.name === IN_CLUSTER_NAME)
-          .map((a) => [a.metadata.name, destinationProblem(a.spec.destination, fleet)] as const)
-          .filter(([, problem]) => problem);
-        for (const [name, problem] of localProblems) report(manifest, `Application ${name}: spec.destination`, problem!);
-        const rejected = new Set(localProblems.map(([name]) => name));
-        outputs.push({ appSet, result: { ...result, generated: result.generated.filter((g) => !rejected.has(g.application.metadata.name)) } });
-      }
-    } finally {
-      await generateContext.close();
-    }
+    const { outputs, exitCode } = generation;
 
     const format = (flags.output as string | undefined) ?? 'yaml';
     if (flags.params) {
@@ -138,6 +92,6 @@ export const generateCommand: CliCommand = {
 };
 
 /** YAML that Kubernetes tools read back unchanged: 1.1 so strings such as "yes" stay quoted. */
-function toYaml(value: unknown): string {
+export function toYaml(value: unknown): string {
   return YAML.stringify(value, { version: '1.1', lineWidth: 0 });
 }

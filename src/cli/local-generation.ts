@@ -1,0 +1,80 @@
+import type { ApplicationSet } from '../api/application-set.js';
+import { validateApplicationSet } from '../api/application-set-schema.js';
+import { destinationProblem, inClusterEnabled } from '../appset/destinations.js';
+import { generateApplications, type GenerationResult } from '../appset/generate.js';
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from '../clusters/cluster-secret.js';
+import { createDefaultRegistry } from '../generators/default-registry.js';
+import { createGenerateContext } from './generate-context.js';
+import type { Manifest } from './manifest-files.js';
+
+export interface LocalGenerationOptions {
+  namespace: string;
+  kubeconfig?: string;
+  context?: string;
+  /** Prefix of every message, e.g. `regatta generate`. */
+  command: string;
+  stderr: NodeJS.WritableStream;
+}
+
+export interface LocalGeneration {
+  outputs: { appSet: ApplicationSet; result: GenerationResult }[];
+  /** 1 when any ApplicationSet failed; the others are still in `outputs`. */
+  exitCode: number;
+}
+
+/**
+ * Runs the generators of each ApplicationSet manifest as the controller would, without a
+ * controller: schema problems, generator failures and a disabled local cluster are reported
+ * on stderr with the file, the ApplicationSet and the field. Throws only when the cluster given
+ * with --kubeconfig cannot be read.
+ */
+export async function generateLocally(manifests: Manifest[], appSets: Manifest[], options: LocalGenerationOptions): Promise<LocalGeneration> {
+  let exitCode = 0;
+  const report = (manifest: Manifest, field: string | undefined, message: string) => {
+    const name = manifest.object.metadata?.name ?? '<unnamed>';
+    options.stderr.write(`${options.command}: ${manifest.file}: ApplicationSet ${name}: ${field ? `${field}: ` : ''}${message}\n`);
+    exitCode = 1;
+  };
+  const generateContext = await createGenerateContext(manifests, {
+    namespace: options.namespace,
+    kubeconfig: options.kubeconfig,
+    context: options.context,
+    warn: (message) => options.stderr.write(`${options.command}: warning: ${message}\n`),
+  });
+  const registry = createDefaultRegistry();
+  const argocdCm = manifests.find((m) => m.object.kind === 'ConfigMap' && m.object.metadata?.name === 'argocd-cm')?.object as { data?: Record<string, string> } | undefined;
+  const fleet = { clusters: await generateContext.context.clusters.list(), inClusterEnabled: inClusterEnabled(argocdCm) };
+  const outputs: LocalGeneration['outputs'] = [];
+  try {
+    for (const manifest of appSets) {
+      const problems = validateApplicationSet(manifest.object);
+      for (const warning of problems.filter((p) => p.severity === 'warning')) {
+        options.stderr.write(`${options.command}: warning: ${manifest.file}: ApplicationSet ${manifest.object.metadata?.name}: ${warning.field}: ${warning.message}\n`);
+      }
+      const errors = problems.filter((p) => p.severity === 'error');
+      if (errors.length) {
+        for (const problem of errors) report(manifest, problem.field, problem.message);
+        continue;
+      }
+      const appSet = structuredClone(manifest.object) as ApplicationSet;
+      appSet.metadata.namespace ??= options.namespace;
+      const result = await generateApplications(appSet, registry, generateContext.context);
+      if (result.failure) {
+        report(manifest, result.failure.field, result.failure.message);
+        continue;
+      }
+      // Without a live fleet only the local cluster can be checked: argocd-cm may disable it.
+      const localProblems = result.generated
+        .map((g) => g.application)
+        .filter((a) => a.spec.destination?.server === IN_CLUSTER_SERVER || a.spec.destination?.name === IN_CLUSTER_NAME)
+        .map((a) => [a.metadata.name, destinationProblem(a.spec.destination, fleet)] as const)
+        .filter(([, problem]) => problem);
+      for (const [name, problem] of localProblems) report(manifest, `Application ${name}: spec.destination`, problem!);
+      const rejected = new Set(localProblems.map(([name]) => name));
+      outputs.push({ appSet, result: { ...result, generated: result.generated.filter((g) => !rejected.has(g.application.metadata.name)) } });
+    }
+  } finally {
+    await generateContext.close();
+  }
+  return { outputs, exitCode };
+}

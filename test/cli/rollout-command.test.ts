@@ -1,0 +1,166 @@
+import * as k8s from '@kubernetes/client-node';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { SimFleet } from '../../src/sim/sim-fleet.js';
+import { regatta } from '../support/cli.js';
+
+/** The guestbook example of Argo CD's Progressive Syncs page. */
+const guestbook = (status = '') => `
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: guestbook, namespace: argocd}
+spec:
+  generators:
+  - list:
+      elements:
+      - {cluster: engineering-dev, url: 'https://1.2.3.4', env: env-dev}
+      - {cluster: engineering-qa, url: 'https://2.4.6.8', env: env-qa}
+      - {cluster: engineering-prod, url: 'https://9.8.7.6/', env: env-prod}
+  strategy:
+    type: RollingSync
+    deletionOrder: Reverse
+    rollingSync:
+      steps:
+      - matchExpressions: [{key: envLabel, operator: In, values: [env-dev]}]
+      - matchExpressions: [{key: envLabel, operator: In, values: [env-qa]}]
+        maxUpdate: 0
+      - matchExpressions: [{key: envLabel, operator: In, values: [env-prod]}]
+        maxUpdate: 10%
+  template:
+    metadata:
+      name: '{{cluster}}-guestbook'
+      labels: {envLabel: '{{env}}'}
+    spec:
+      project: default
+      source: {repoURL: 'https://github.com/infra-team/cluster-deployments.git', targetRevision: HEAD, path: 'guestbook/{{cluster}}'}
+      destination: {server: '{{url}}', namespace: guestbook}
+${status}`;
+
+/** Live Applications after a push: each still runs r1 and is OutOfSync with the new commit r2. */
+const live = (revision: string, sync: string) =>
+  ['engineering-dev', 'engineering-qa', 'engineering-prod']
+    .map(
+      (cluster, i) => `---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: ${cluster}-guestbook, namespace: argocd, labels: {envLabel: ${cluster.replace('engineering', 'env')}}}
+spec:
+  project: default
+  source: {repoURL: 'https://github.com/infra-team/cluster-deployments.git', targetRevision: HEAD, path: 'guestbook/${cluster}'}
+  destination: {server: '${['https://1.2.3.4', 'https://2.4.6.8', 'https://9.8.7.6/'][i]}', namespace: guestbook}
+status:
+  sync: {status: ${sync}, revision: ${revision}}
+  health: {status: Healthy}
+  reconciledAt: '2026-01-01T00:00:00Z'
+`,
+    )
+    .join('');
+
+const settled = `status:
+  applicationStatus:
+  - {application: engineering-dev-guestbook, status: Healthy, step: '1', message: done, targetRevisions: [r1], lastTransitionTime: '2025-12-31T00:00:00Z'}
+  - {application: engineering-prod-guestbook, status: Healthy, step: '3', message: done, targetRevisions: [r1], lastTransitionTime: '2025-12-31T00:00:00Z'}
+  - {application: engineering-qa-guestbook, status: Healthy, step: '2', message: done, targetRevisions: [r1], lastTransitionTime: '2025-12-31T00:00:00Z'}
+`;
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'regatta-rollout-cli-'));
+});
+
+async function file(name: string, text: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
+
+describe('regatta rollout plan', () => {
+  it('first reconcile of the docs example: three steps, every synced Healthy Application Healthy', async () => {
+    const run = await regatta('rollout', 'plan', '-f', await file('first.yaml', guestbook()), '-f', await file('live-r1.yaml', live('r1', 'Synced')));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const [plan] = JSON.parse(run.stdout);
+    expect(plan.steps).toEqual([['engineering-dev-guestbook'], ['engineering-qa-guestbook'], ['engineering-prod-guestbook']]);
+    expect(plan.syncNow).toEqual([]);
+    expect(plan.applicationStatus.map((e: any) => [e.application, e.status, e.step])).toEqual([
+      ['engineering-dev-guestbook', 'Healthy', '1'],
+      ['engineering-prod-guestbook', 'Healthy', '3'],
+      ['engineering-qa-guestbook', 'Healthy', '2'],
+    ]);
+    expect(plan.conditions).toEqual([
+      { type: 'InvalidRolloutConfig', status: 'False', reason: 'ValidRolloutConfig', message: 'Rolling Sync Configured correctly' },
+      { type: 'RolloutProgressing', status: 'False', reason: 'ApplicationSetRolloutComplete', message: 'ApplicationSet Rollout has completed' },
+    ]);
+  });
+
+  it('after a push: env-dev is synced now, the others wait, step 1 is rolling out', async () => {
+    const run = await regatta('rollout', 'plan', '-o', 'json', '-f', await file('pushed.yaml', guestbook(settled)), '-f', await file('live-r2.yaml', live('r2', 'OutOfSync')));
+    expect(run.code).toBe(0);
+    const [plan] = JSON.parse(run.stdout);
+    expect(plan.syncNow).toEqual(['engineering-dev-guestbook']);
+    expect(plan.applicationStatus).toEqual([
+      { application: 'engineering-dev-guestbook', status: 'Pending', step: '1', message: 'Application moved to Pending status, watching for the Application resource to start Progressing', targetRevisions: ['r2'] },
+      { application: 'engineering-prod-guestbook', status: 'Waiting', step: '3', message: 'Application has pending changes, setting status to Waiting', targetRevisions: ['r2'] },
+      { application: 'engineering-qa-guestbook', status: 'Waiting', step: '2', message: 'Application has pending changes, setting status to Waiting', targetRevisions: ['r2'] },
+    ]);
+    expect(plan.conditions[1]).toEqual({ type: 'RolloutProgressing', status: 'True', reason: 'ApplicationSetModified', message: 'ApplicationSet is performing rollout of step 1' });
+    expect(plan.rollout).toEqual({ phase: 'Progressing', step: 1, message: 'rolling out step 1' });
+  });
+
+  it('prints YAML with -o yaml', async () => {
+    const run = await regatta('rollout', 'plan', '-o', 'yaml', '-f', await file('y.yaml', guestbook(settled)), '-f', await file('live-y.yaml', live('r2', 'OutOfSync')));
+    expect(YAML.parse(run.stdout)[0].syncNow).toEqual(['engineering-dev-guestbook']);
+  });
+
+  it('names the ApplicationSet and field of invalid input and exits 1', async () => {
+    const broken = guestbook().replace('type: RollingSync', 'type: Sideways');
+    const run = await regatta('rollout', 'plan', '-f', await file('broken.yaml', broken));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/broken\.yaml: ApplicationSet guestbook: spec\.strategy\.type: /);
+  });
+
+  it('is a usage error (exit 2) without -f or with an unknown action', async () => {
+    expect((await regatta('rollout', 'plan')).code).toBe(2);
+    expect((await regatta('rollout', 'sideways')).code).toBe(2);
+  });
+});
+
+describe('regatta rollout pause|resume|abort|status against a cluster', () => {
+  let fleet: SimFleet;
+  let kubeconfig: string;
+  const objects = () => {
+    const kube = new k8s.KubeConfig();
+    kube.loadFromString(fleet.kubeconfig(undefined, { identity: 'test-user' }));
+    return k8s.KubernetesObjectApi.makeApiClient(kube);
+  };
+  const annotations = async () => ((await objects().read({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'guestbook', namespace: 'argocd' } })) as any).metadata.annotations ?? {};
+
+  beforeAll(async () => {
+    fleet = await SimFleet.start({ clusters: [] });
+    kubeconfig = await file('kubeconfig', fleet.kubeconfig(undefined, { identity: 'cli' }));
+    await objects().create(YAML.parse(guestbook()));
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('pause and abort set the control annotation; resume removes it and stamps resumed-at', async () => {
+    expect((await regatta('rollout', 'pause', 'guestbook', '--kubeconfig', kubeconfig)).stdout).toBe('ApplicationSet argocd/guestbook: rollout paused\n');
+    expect((await annotations())['rollout.regatta.dev/control']).toBe('pause');
+    await regatta('rollout', 'abort', 'guestbook', '--kubeconfig', kubeconfig);
+    expect((await annotations())['rollout.regatta.dev/control']).toBe('abort');
+    await regatta('rollout', 'resume', 'guestbook', '--kubeconfig', kubeconfig);
+    const after = await annotations();
+    expect(after['rollout.regatta.dev/control']).toBeUndefined();
+    expect(Date.parse(after['rollout.regatta.dev/resumed-at'])).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('status says there is no rollout yet; a missing ApplicationSet exits 1', async () => {
+    expect((await regatta('rollout', 'status', 'guestbook', '--kubeconfig', kubeconfig)).stdout).toBe('ApplicationSet argocd/guestbook: no rollout\n');
+    const missing = await regatta('rollout', 'pause', 'nope', '--kubeconfig', kubeconfig);
+    expect([missing.code, missing.stderr]).toEqual([1, 'regatta rollout pause: ApplicationSet argocd/nope not found\n']);
+  });
+});
