@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
+    // Inlined, ioredis' named Redis export is undefined; loaded by Node it is the class.
+    server: { deps: { external: ['ioredis'] } },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/support/summary-reporter.ts'],

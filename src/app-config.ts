@@ -25,6 +25,15 @@ export interface AppConfig {
   /** This replica's identity in elections and shard membership: the pod name when set. */
   identity: string;
   webhookSecrets: { github?: string; gitlab?: string; gitea?: string; bitbucket?: string };
+  /** Who syncs Applications: Regatta itself (`direct`) or Argo CD's application controller (`argocd`). */
+  syncDriver: 'direct' | 'argocd';
+  /** Redis for the sync queue; the direct driver runs only when it is set. */
+  redisUrl?: string;
+  /** How often the direct driver compares every Application with its cluster (Argo CD's --app-resync). */
+  appResyncSeconds: number;
+  /** A sync whose worker stopped renewing its lock this long ago runs again on another worker. */
+  syncLockSeconds: number;
+  bindAddress: string;
 }
 
 export class ConfigError extends Error {}
@@ -53,6 +62,11 @@ const SETTINGS = {
   gitlabSecret: { flag: 'webhook-gitlab-secret', env: 'REGATTA_WEBHOOK_GITLAB_SECRET', kind: 'string' },
   giteaSecret: { flag: 'webhook-gitea-secret', env: 'REGATTA_WEBHOOK_GITEA_SECRET', kind: 'string' },
   bitbucketSecret: { flag: 'webhook-bitbucket-uuid', env: 'REGATTA_WEBHOOK_BITBUCKET_UUID', kind: 'string' },
+  syncDriver: { flag: 'sync-driver', env: 'REGATTA_SYNC_DRIVER', kind: 'string' },
+  redisUrl: { flag: 'redis-url', env: 'REDIS_URL', kind: 'string' },
+  appResync: { flag: 'app-resync', env: 'REGATTA_APP_RESYNC_SECONDS', kind: 'string' },
+  syncLock: { flag: 'sync-lock-seconds', env: 'REGATTA_SYNC_LOCK_SECONDS', kind: 'string' },
+  bindAddress: { flag: 'bind-address', env: 'REGATTA_BIND_ADDRESS', kind: 'string' },
 } satisfies Record<string, Setting>;
 
 const POLICIES = ['create-only', 'create-update', 'create-delete', 'sync'];
@@ -89,6 +103,8 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     throw new ConfigError(`--policy: ${JSON.stringify(policyText)} is not one of ${POLICIES.join(', ')}`);
   }
   const overrideText = value('allowPolicyOverride');
+  const syncDriver = value('syncDriver') ?? 'direct';
+  if (syncDriver !== 'direct' && syncDriver !== 'argocd') throw new ConfigError(`--sync-driver: ${JSON.stringify(syncDriver)} is not direct or argocd`);
   const namespace = value('namespace') ?? defaultNamespace;
   const extraNamespaces = list('applicationSetNamespaces');
   const maxDeleteRatio = value('maxDeleteRatio') === undefined ? undefined : number('maxDeleteRatio', 1, (n) => n > 0 && n <= 1, 'a share between 0 and 1');
@@ -109,5 +125,10 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     leaderElection: value('leaderElection') === 'true',
     identity: env.POD_NAME || env.HOSTNAME || `regatta-${process.pid}`,
     webhookSecrets: { github: value('githubSecret'), gitlab: value('gitlabSecret'), gitea: value('giteaSecret'), bitbucket: value('bitbucketSecret') },
+    syncDriver,
+    redisUrl: value('redisUrl'),
+    appResyncSeconds: number('appResync', 180, (n) => n > 0, 'a positive number of seconds'),
+    syncLockSeconds: number('syncLock', 30, (n) => n >= 1, 'at least 1 second'),
+    bindAddress: value('bindAddress') ?? '0.0.0.0',
   };
 }

@@ -5,6 +5,7 @@ import type { ControllerContext } from './appset/controller-context.js';
 import type { KubeConfig } from './kube/kube-config.js';
 import type { Logger } from './observability/logger.js';
 import { ControllerMetrics } from './observability/metrics.js';
+import { SyncModule } from './sync/sync.module.js';
 import { ObservabilityController } from './observability/observability.controller.js';
 import { APP_CONFIG, GENERATOR_CONTEXT, KUBE_CONFIG, LOGGER } from './tokens.js';
 
@@ -35,6 +36,6 @@ class CoreModule {
 @Module({})
 export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
-    return { module: AppModule, imports: [CoreModule.with(deps), AppSetModule], controllers: [ObservabilityController] };
+    return { module: AppModule, imports: [CoreModule.with(deps), AppSetModule, SyncModule], controllers: [ObservabilityController] };
   }
 }

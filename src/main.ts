@@ -14,7 +14,7 @@ try {
   const context = new ControllerContext(kubeConfig, config, logger);
   const app = await NestFactory.create(AppModule.forRoot({ config, kubeConfig, context, logger }), { rawBody: true, logger: false });
   app.enableShutdownHooks();
-  await app.listen(config.port, '0.0.0.0');
+  await app.listen(config.port, config.bindAddress);
   logger.info('listening', { port: config.port, namespace: config.namespace });
 } catch (error) {
   if (error instanceof ConfigError) {

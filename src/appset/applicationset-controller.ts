@@ -7,6 +7,7 @@ import { describeKubeError } from '../kube/api-errors.js';
 import { KubeEventRecorder } from '../kube/event-recorder.js';
 import { KubeInformer } from '../kube/informer.js';
 import type { KubeConfig } from '../kube/kube-config.js';
+import { RecentWrites } from '../kube/recent-writes.js';
 import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
@@ -172,21 +173,23 @@ export class ApplicationSetController {
       ...patch,
       metadata: { ...(patch.metadata as object | undefined), name, namespace },
     });
+    const appSets = new RecentWrites<ApplicationSet>();
+    const applications = new RecentWrites<Application>();
     return {
-      getApplicationSet: (namespace, name) => this.appSetInformers[indexOf(namespace)]?.get(name, namespace),
-      listApplications: (namespace) => this.appInformers[indexOf(namespace)]?.list(namespace) ?? [],
+      getApplicationSet: (namespace, name) => appSets.get(this.appSetInformers[indexOf(namespace)]?.get(name, namespace), namespace, name),
+      listApplications: (namespace) => applications.list(this.appInformers[indexOf(namespace)]?.list(namespace) ?? []),
       apply: async (application) => {
-        await this.client.apply(application);
+        applications.remember(await this.client.apply(application));
       },
       patchApplication: async (namespace, name, patch) => {
-        await this.client.mergePatch(withName('Application', namespace, name, patch));
+        applications.remember((await this.client.mergePatch(withName('Application', namespace, name, patch))) as Application);
       },
       deleteApplication: (application) => this.client.delete(application),
       patchApplicationSetStatus: async (appSet, status) => {
-        await this.client.patchStatus(API_VERSION, 'applicationsets', appSet.metadata.namespace ?? '', appSet.metadata.name, status);
+        appSets.remember((await this.client.patchStatus(API_VERSION, 'applicationsets', appSet.metadata.namespace ?? '', appSet.metadata.name, status)) as ApplicationSet);
       },
       patchApplicationSet: async (appSet, patch) => {
-        await this.client.mergePatch(withName('ApplicationSet', appSet.metadata.namespace, appSet.metadata.name, patch));
+        appSets.remember((await this.client.mergePatch(withName('ApplicationSet', appSet.metadata.namespace, appSet.metadata.name, patch))) as ApplicationSet);
       },
       argocdConfigMap: () => this.client.get('v1', 'ConfigMap', this.settings.namespaces[0], 'argocd-cm'),
     };

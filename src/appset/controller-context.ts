@@ -15,6 +15,10 @@ import { ScmPullRequestService } from '../scm/pull-request-providers.js';
 /** What generators reach in the running controller, and the informer that keeps the fleet current. */
 export class ControllerContext {
   readonly context: GeneratorContext;
+  /** The registered clusters with their connection settings. */
+  readonly clusters: ClusterRegistry;
+  /** The Git cache generators read through; syncs render sources from the same copies. */
+  readonly repositories: GitRepositoryCache;
   private readonly clusterSecrets: KubeInformer<Secret>;
   private readonly repositorySecrets: KubeInformer<Secret>;
   private readonly listeners: (() => void)[] = [];
@@ -35,7 +39,7 @@ export class ControllerContext {
       (message) => logger.warn(message),
     );
     const events = new KubeEventRecorder(client, 'regatta-applicationset-controller', (message) => logger.warn(message));
-    const clusters = new ClusterRegistry(
+    const clusters = (this.clusters = new ClusterRegistry(
       () => this.clusterSecrets.list(config.namespace),
       (problem) => {
         logger.warn('invalid cluster Secret', { secret: problem.secret, field: problem.field, problem: problem.message });
@@ -43,7 +47,7 @@ export class ControllerContext {
         const secret = this.clusterSecrets.get(name, namespace);
         if (secret) events.record(secret, 'Warning', 'InvalidClusterSecret', `${problem.field} ${problem.message}; the cluster cannot be connected to`);
       },
-    );
+    ));
     // Each change re-validates the registry (reporting bad Secrets once) and wakes ApplicationSets that read the fleet.
     const changed = () => {
       clusters.records();
@@ -59,9 +63,10 @@ export class ControllerContext {
         return Buffer.from(value, 'base64').toString('utf8');
       },
     };
+    this.repositories = new GitRepositoryCache({ directory: gitCacheDirectory(), credentials: (url) => credentialsFor(url, this.repositorySecrets.list(config.namespace)) });
     this.context = {
       clusters,
-      repositories: new GitRepositoryCache({ directory: gitCacheDirectory(), credentials: (url) => credentialsFor(url, this.repositorySecrets.list(config.namespace)) }),
+      repositories: this.repositories,
       pullRequests: new ScmPullRequestService(secretReader),
       secrets: secretReader,
     };

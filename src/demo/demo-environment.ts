@@ -1,0 +1,157 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Application } from '../api/application.js';
+import type { ApplicationSet, ApplicationSetRolloutStep } from '../api/application-set.js';
+import type { KubeObject } from '../api/meta.js';
+import { loadAppConfig } from '../app-config.js';
+import { ApplicationSetController, controllerSettings } from '../appset/applicationset-controller.js';
+import { ControllerContext } from '../appset/controller-context.js';
+import { createDefaultRegistry } from '../generators/default-registry.js';
+import { kubeConfigFromString } from '../kube/kube-config.js';
+import { ObjectClient } from '../kube/object-client.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import { SimFleet } from '../sim/sim-fleet.js';
+import { LocalRedis } from '../sync/local-redis.js';
+import { SyncRuntime } from '../sync/sync-runtime.js';
+import { DemoRepository, guestbookManifests } from './demo-repository.js';
+
+export const DEMO_APPSET = 'guestbook-fleet';
+const API_VERSION = 'argoproj.io/v1alpha1';
+
+/** Twelve workload clusters: three staging, nine production, over three regions. */
+export const DEMO_CLUSTERS = [
+  ...['eu', 'us', 'ap'].map((region) => ({ name: `staging-${region}-1`, labels: { env: 'staging', region } })),
+  ...['eu', 'us', 'ap'].flatMap((region) => [1, 2, 3].map((n) => ({ name: `prod-${region}-${n}`, labels: { env: 'production', region } }))),
+];
+
+/** staging first, all at once; then production a quarter at a time. */
+export const DEMO_STEPS: ApplicationSetRolloutStep[] = [
+  { matchExpressions: [{ key: 'env', operator: 'In', values: ['staging'] }] },
+  { matchExpressions: [{ key: 'env', operator: 'In', values: ['production'] }], maxUpdate: '25%' },
+];
+
+/** A Git directories × Cluster matrix with a RollingSync strategy. */
+export function fleetApplicationSet(repoURL: string, steps: ApplicationSetRolloutStep[]): ApplicationSet {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'ApplicationSet',
+    metadata: { name: DEMO_APPSET, namespace: 'argocd' },
+    spec: {
+      goTemplate: true,
+      goTemplateOptions: ['missingkey=error'],
+      generators: [
+        {
+          matrix: {
+            generators: [
+              { git: { repoURL, revision: 'main', directories: [{ path: 'apps/*' }] } },
+              { clusters: { selector: { matchExpressions: [{ key: 'env', operator: 'Exists' }] } } },
+            ],
+          },
+        },
+      ],
+      strategy: { type: 'RollingSync', rollingSync: { steps } },
+      template: {
+        metadata: { name: '{{.path.basename}}-{{.name}}', labels: { env: '{{index .metadata.labels "env"}}', region: '{{index .metadata.labels "region"}}' } },
+        spec: {
+          project: 'default',
+          source: { repoURL, targetRevision: 'main', path: '{{.path.path}}' },
+          destination: { server: '{{.server}}', namespace: 'guestbook' },
+          syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
+        },
+      },
+    },
+  } as ApplicationSet;
+}
+
+export interface DemoEnvironmentOptions {
+  clusters?: { name: string; labels: Record<string, string> }[];
+  steps?: ApplicationSetRolloutStep[];
+  /** How long a workload takes to turn ready in the simulator. */
+  readyDelayMs?: number;
+  /** Use this Redis; otherwise a redis-server is started (and stopped) here. */
+  redisUrl?: string;
+  /** Run Regatta in this process; false leaves that to another process (a replica under test). */
+  controller?: boolean;
+  refreshIntervalMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * A complete Regatta installation on the local machine: a simulated management cluster and fleet,
+ * Redis, a Git repository with the guestbook, the clusters registered, and (optionally) Regatta's
+ * controllers in this process. What `npm run demo` shows and what the rollout e2e tests drive.
+ */
+export class DemoEnvironment {
+  private stack?: { controller: ApplicationSetController; context: ControllerContext; sync: SyncRuntime };
+  version = 0;
+
+  private constructor(
+    readonly fleet: SimFleet,
+    readonly redisUrl: string,
+    readonly repository: DemoRepository,
+    readonly client: ObjectClient,
+    private readonly ownRedis: LocalRedis | undefined,
+    private readonly gitCache: string,
+  ) {}
+
+  static async start(options: DemoEnvironmentOptions = {}): Promise<DemoEnvironment> {
+    const ownRedis = options.redisUrl ? undefined : await LocalRedis.start();
+    const fleet = await SimFleet.start({ clusters: options.clusters ?? DEMO_CLUSTERS, readyDelayMs: options.readyDelayMs ?? 600 });
+    const repository = await DemoRepository.create();
+    const client = new ObjectClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'demo-admin' })));
+    const gitCache = mkdtempSync(join(tmpdir(), 'regatta-demo-cache-'));
+    const environment = new DemoEnvironment(fleet, options.redisUrl ?? ownRedis!.url, repository, client, ownRedis, gitCache);
+    for (const name of fleet.names()) await client.create(fleet.clusterSecret(name) as unknown as KubeObject);
+    await environment.release();
+    if (options.controller !== false) await environment.startController(options);
+    await client.apply(fleetApplicationSet(repository.url, options.steps ?? DEMO_STEPS) as unknown as KubeObject, 'demo-admin');
+    return environment;
+  }
+
+  /** Commits the next guestbook version; the ApplicationSet rolls it out. */
+  async release(image = `guestbook:v${this.version + 1}`): Promise<string> {
+    this.version++;
+    return this.repository.commit(guestbookManifests(image), `guestbook ${image}`);
+  }
+
+  /** Kubeconfig (YAML) a separate Regatta process uses to reach the management cluster. */
+  managementKubeconfig(identity = 'regatta-controller'): string {
+    return this.fleet.kubeconfig(undefined, { identity });
+  }
+
+  private async startController(options: DemoEnvironmentOptions): Promise<void> {
+    process.env.REGATTA_GIT_CACHE_DIR = this.gitCache;
+    const kubeConfig = kubeConfigFromString(this.managementKubeconfig());
+    const logger = options.logger ?? silentLogger;
+    const config = loadAppConfig(['--enable-progressive-syncs=true'], {});
+    const context = new ControllerContext(kubeConfig, config, logger);
+    const controller = new ApplicationSetController(kubeConfig, { ...controllerSettings(config), concurrency: 8 }, createDefaultRegistry(), context.context, logger);
+    context.onClustersChanged(() => controller.reconcileAll());
+    const sync = new SyncRuntime(kubeConfig, context, { redisUrl: this.redisUrl, namespaces: ['argocd'], replica: 'demo', refreshIntervalMs: options.refreshIntervalMs ?? 300, concurrency: 16 }, logger);
+    await context.start();
+    await controller.start();
+    await sync.start();
+    this.stack = { controller, context, sync };
+  }
+
+  async appSet(): Promise<ApplicationSet | undefined> {
+    return (await this.client.get<KubeObject>(API_VERSION, 'ApplicationSet', 'argocd', DEMO_APPSET)) as unknown as ApplicationSet | undefined;
+  }
+
+  async applications(): Promise<Application[]> {
+    return (await this.client.list<KubeObject>(API_VERSION, 'Application', 'argocd')) as unknown as Application[];
+  }
+
+  async stop(): Promise<void> {
+    if (this.stack) {
+      await this.stack.sync.stop();
+      await this.stack.controller.stop();
+      await this.stack.context.stop();
+    }
+    await this.fleet.stop();
+    await this.ownRedis?.stop();
+    this.repository.dispose();
+    rmSync(this.gitCache, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,69 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { git } from '../git/git-cli.js';
+
+const AUTHOR = { GIT_AUTHOR_NAME: 'Regatta demo', GIT_AUTHOR_EMAIL: 'demo@regatta.invalid', GIT_COMMITTER_NAME: 'Regatta demo', GIT_COMMITTER_EMAIL: 'demo@regatta.invalid' };
+
+/** The guestbook an ApplicationSet deploys: a ConfigMap, a Service and a Deployment of `image`. */
+export function guestbookManifests(image: string, replicas = 2): Record<string, string> {
+  return {
+    'apps/guestbook/configmap.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: guestbook-config\n  annotations:\n    argocd.argoproj.io/sync-wave: "-1"\ndata:\n  greeting: hello from ${image}\n`,
+    'apps/guestbook/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: guestbook\nspec:\n  selector: {app: guestbook}\n  ports:\n  - port: 80\n    targetPort: 8080\n',
+    'apps/guestbook/deployment.yaml': [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: guestbook',
+      'spec:',
+      `  replicas: ${replicas}`,
+      '  selector: {matchLabels: {app: guestbook}}',
+      '  template:',
+      '    metadata: {labels: {app: guestbook}}',
+      '    spec:',
+      '      containers:',
+      '      - name: guestbook',
+      `        image: ${image}`,
+      '',
+    ].join('\n'),
+  };
+}
+
+/** A real Git repository on the local disk (bare, served by file://), with a work tree to commit from. */
+export class DemoRepository {
+  private constructor(
+    private readonly root: string,
+    readonly bare: string,
+    private readonly work: string,
+  ) {}
+
+  static async create(): Promise<DemoRepository> {
+    const root = mkdtempSync(join(tmpdir(), 'regatta-demo-git-'));
+    const bare = join(root, 'fleet.git');
+    const work = join(root, 'work');
+    await git(['init', '--bare', '--quiet', '--initial-branch=main', bare]);
+    await git(['clone', '--quiet', bare, work]);
+    await git(['checkout', '--quiet', '-B', 'main'], { cwd: work });
+    return new DemoRepository(root, bare, work);
+  }
+
+  get url(): string {
+    return `file://${this.bare}`;
+  }
+
+  /** Writes the files and pushes one commit to main; returns its SHA. */
+  async commit(files: Record<string, string>, message: string): Promise<string> {
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(this.work, path)), { recursive: true });
+      writeFileSync(join(this.work, path), content);
+    }
+    await git(['add', '--all'], { cwd: this.work });
+    await git(['commit', '--quiet', '--allow-empty', '-m', message], { cwd: this.work, env: AUTHOR });
+    await git(['push', '--quiet', 'origin', 'HEAD:refs/heads/main'], { cwd: this.work });
+    return (await git(['rev-parse', 'HEAD'], { cwd: this.work })).toString('utf8').trim();
+  }
+
+  dispose(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

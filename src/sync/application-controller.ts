@@ -1,0 +1,214 @@
+import type { Application } from '../api/application.js';
+import type { ApplicationSet } from '../api/application-set.js';
+import type { KubeObject } from '../api/meta.js';
+import { describeKubeError } from '../kube/api-errors.js';
+import { KubeInformer } from '../kube/informer.js';
+import type { KubeConfig } from '../kube/kube-config.js';
+import { ObjectClient } from '../kube/object-client.js';
+import type { Logger } from '../observability/logger.js';
+import { deepEqual } from '../appset/application-diff.js';
+import type { Comparison, SyncDriver } from './sync-driver.js';
+import type { SyncJob, SyncQueue } from './sync-queue.js';
+
+const API_VERSION = 'argoproj.io/v1alpha1';
+/** Recorded in operationState, so a job that runs again after a crash sees its sync already happened. */
+export const SYNC_JOB_INFO = 'regatta.dev/sync-job';
+const HISTORY_LIMIT = 10;
+
+export interface ApplicationControllerOptions {
+  namespaces: string[];
+  /** How often every Application is compared with its cluster (Argo CD's timeout.reconciliation). */
+  refreshIntervalMs: number;
+  /** Only Applications whose destination this replica owns are refreshed and synced here. */
+  owns?: (application: Application) => boolean;
+  /** The queue of the replica that owns an Application's destination. */
+  queueFor: (application: Application) => SyncQueue;
+  clusterName: (application: Application) => string;
+  clock?: () => Date;
+}
+
+type Status = Record<string, any>;
+type Operation = Record<string, any>;
+
+const statusOf = (application: Application) => (application.status ?? {}) as Status;
+const ownerAppSet = (application: Application) => application.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ApplicationSet')?.name;
+
+function automatedSyncEnabled(application: Application): boolean {
+  const automated = application.spec.syncPolicy?.automated;
+  return automated !== undefined && automated !== null && automated.enabled !== false;
+}
+
+/**
+ * Regatta as Argo CD's application controller, for the `direct` driver: refreshes Applications
+ * (sync status, health, resources), turns their `operation` (set by RollingSync, a user or
+ * autosync) into one BullMQ job per Application and revision, and runs those jobs, writing
+ * operationState and history as Argo CD does.
+ */
+export class ApplicationController {
+  private readonly client: ObjectClient;
+  private readonly informers: KubeInformer<Application>[];
+  private timer?: NodeJS.Timeout;
+  private readonly refreshing = new Set<string>();
+  private stopped = false;
+
+  constructor(
+    config: KubeConfig,
+    private readonly driver: SyncDriver,
+    private readonly options: ApplicationControllerOptions,
+    private readonly logger: Logger,
+  ) {
+    this.client = new ObjectClient(config);
+    this.informers = options.namespaces.map((namespace) => new KubeInformer<Application>(config, { apiVersion: API_VERSION, kind: 'Application', namespace }, 'applications', (m) => logger.warn(m)));
+    for (const informer of this.informers) {
+      informer.on('add', (app) => void this.observe(app));
+      informer.on('update', (app) => void this.observe(app));
+    }
+  }
+
+  private get now(): Date {
+    return (this.options.clock ?? (() => new Date()))();
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.start()));
+    const tick = () => {
+      if (this.stopped) return;
+      void this.refreshAll().finally(() => {
+        if (!this.stopped) this.timer = setTimeout(tick, this.options.refreshIntervalMs);
+      });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+
+  private applications(): Application[] {
+    return this.informers.flatMap((i) => i.list()).filter((a) => !a.metadata.deletionTimestamp && (this.options.owns?.(a) ?? true));
+  }
+
+  async refreshAll(): Promise<void> {
+    await Promise.all(this.applications().map((app) => this.refresh(app)));
+  }
+
+  /** An Application changed: an operation to queue, or a spec to compare again. */
+  private async observe(application: Application): Promise<void> {
+    if (this.stopped || !(this.options.owns?.(application) ?? true)) return;
+    if (application.operation) await this.queueOperation(application);
+  }
+
+  private async queueOperation(application: Application): Promise<void> {
+    const operation = application.operation as Operation;
+    const status = statusOf(application);
+    if (status.operationState?.phase === 'Running') return;
+    try {
+      const revision: string | undefined = operation.sync?.revision ?? status.sync?.revision;
+      await this.options.queueFor(application).enqueue({
+        namespace: application.metadata.namespace ?? '',
+        application: application.metadata.name,
+        revision,
+        prune: operation.sync?.prune === true,
+        identity: await this.identity(application, operation, revision),
+        cluster: this.options.clusterName(application),
+      });
+    } catch (error) {
+      this.logger.warn('cannot queue sync', { application: application.metadata.name, error: describeKubeError(error) });
+    }
+  }
+
+  /**
+   * A RollingSync sync is one per (ApplicationSet, Application, revision, step): a reconcile that
+   * writes the operation again from a stale cache queues nothing new. Other requests (a user's
+   * sync, autosync) are new each time the Application's history grows.
+   */
+  private async identity(application: Application, operation: Operation, revision: string | undefined): Promise<string[]> {
+    const namespace = application.metadata.namespace ?? '';
+    const appSetName = ownerAppSet(application);
+    if (operation.initiatedBy?.username === 'applicationset-controller' && appSetName) {
+      const appSet = await this.client.get<ApplicationSet & KubeObject>(API_VERSION, 'ApplicationSet', namespace, appSetName);
+      if (operation.sync?.revision) return [`${namespace}/${appSetName}`, application.metadata.name, operation.sync.revision, 'rollback', appSet?.status?.rollout?.haltedAt ?? ''];
+      const step = appSet?.status?.applicationStatus?.find((e) => e.application === application.metadata.name)?.step ?? '';
+      return [`${namespace}/${appSetName}`, application.metadata.name, revision ?? '', `step ${step}`];
+    }
+    return [namespace, application.metadata.name, revision ?? '', operation.initiatedBy?.automated ? 'auto' : 'manual', String(statusOf(application).history?.length ?? 0)];
+  }
+
+  private async refresh(application: Application): Promise<void> {
+    const key = `${application.metadata.namespace}/${application.metadata.name}`;
+    if (this.refreshing.has(key)) return;
+    this.refreshing.add(key);
+    try {
+      const comparison = await this.compare(application);
+      if (!comparison) return;
+      await this.writeComparison(application, comparison);
+      if (automatedSyncEnabled(application) && !application.operation && comparison.sync === 'OutOfSync' && statusOf(application).operationState?.syncResult?.revision !== comparison.revision) {
+        await this.patch(application, { operation: { initiatedBy: { username: 'automated-sync', automated: true }, sync: { revision: comparison.revision, prune: application.spec.syncPolicy?.automated?.prune === true } } });
+      }
+    } finally {
+      this.refreshing.delete(key);
+    }
+  }
+
+  private async compare(application: Application): Promise<Comparison | undefined> {
+    try {
+      return await this.driver.refresh(application);
+    } catch (error) {
+      const message = (error as Error).message;
+      const conditions = [{ type: 'ComparisonError', message, lastTransitionTime: this.now.toISOString() }];
+      if (!deepEqual(statusOf(application).conditions?.map((c: Status) => c.message), [message])) await this.patch(application, { status: { conditions, sync: { status: 'Unknown' } } });
+      return undefined;
+    }
+  }
+
+  private async writeComparison(application: Application, comparison: Comparison): Promise<void> {
+    const status = statusOf(application);
+    const next = {
+      sync: { status: comparison.sync, revision: comparison.revision, comparedTo: { source: application.spec.source, destination: application.spec.destination } },
+      health: comparison.health,
+      resources: comparison.resources,
+      sourceType: comparison.sourceType,
+    };
+    const same = deepEqual(next.sync, status.sync) && deepEqual(next.health, status.health) && deepEqual(next.resources, status.resources) && !status.conditions?.length;
+    if (same) return;
+    await this.patch(application, { status: { ...next, conditions: null, reconciledAt: this.now.toISOString() } });
+  }
+
+  /** The worker side: run one queued sync, unless this very job already ran to completion. */
+  async runSync(job: SyncJob, jobId: string): Promise<void> {
+    const application = await this.client.get<Application & KubeObject>(API_VERSION, 'Application', job.namespace, job.application);
+    if (!application) return;
+    const status = statusOf(application);
+    const recorded = status.operationState?.operation?.info?.find((i: Status) => i.name === SYNC_JOB_INFO)?.value;
+    if (recorded === jobId && status.operationState?.phase !== 'Running') return;
+    const operation: Operation = { ...(application.operation ?? { sync: { revision: job.revision, prune: job.prune } }) };
+    operation.info = [...(operation.info ?? []).filter((i: Status) => i.name !== SYNC_JOB_INFO), { name: SYNC_JOB_INFO, value: jobId }];
+    const startedAt = this.now.toISOString();
+    await this.patch(application, { status: { operationState: { operation, phase: 'Running', message: 'syncing', startedAt } } });
+
+    const outcome = await this.driver.sync(application, { revision: job.revision, prune: job.prune });
+    const finishedAt = this.now.toISOString();
+    const history = [...(status.history ?? []), { revision: outcome.revision, deployedAt: finishedAt, deployStartedAt: startedAt, id: (status.history?.at(-1)?.id ?? -1) + 1, source: application.spec.source }];
+    const operationState = { operation, phase: outcome.phase, message: outcome.message, startedAt, finishedAt, syncResult: { revision: outcome.revision, source: application.spec.source, resources: outcome.resources } };
+    const fresh = await this.client.get<Application & KubeObject>(API_VERSION, 'Application', job.namespace, job.application);
+    const comparison = fresh ? await this.driver.refresh(fresh).catch(() => undefined) : undefined;
+    await this.patch(application, {
+      ...(fresh?.operation && deepEqual(fresh.operation, application.operation) ? { operation: null } : {}),
+      status: {
+        operationState,
+        ...(outcome.phase === 'Succeeded' ? { history: history.slice(-HISTORY_LIMIT) } : {}),
+        ...(comparison
+          ? { sync: { status: comparison.sync, revision: comparison.revision, comparedTo: { source: application.spec.source, destination: application.spec.destination } }, health: comparison.health, resources: comparison.resources }
+          : {}),
+        reconciledAt: this.now.toISOString(),
+      },
+    });
+    if (outcome.phase === 'Failed') this.logger.warn('sync failed', { application: job.application, message: outcome.message });
+  }
+
+  private async patch(application: Application, patch: Record<string, unknown>): Promise<void> {
+    await this.client.mergePatch({ apiVersion: API_VERSION, kind: 'Application', metadata: { name: application.metadata.name, namespace: application.metadata.namespace }, ...patch } as unknown as KubeObject);
+  }
+}

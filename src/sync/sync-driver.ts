@@ -1,0 +1,49 @@
+import type { Application } from '../api/application.js';
+import type { Health } from './health.js';
+
+export interface ResourceKey {
+  group: string;
+  version: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/** One entry of an Application's status.resources. */
+export interface ResourceStatus extends ResourceKey {
+  status: 'Synced' | 'OutOfSync';
+  health?: Health;
+  requiresPruning?: boolean;
+}
+
+/** What a refresh finds: the fields of an Application's status that Argo CD's comparison writes. */
+export interface Comparison {
+  revision: string;
+  sourceType: string;
+  sync: 'Synced' | 'OutOfSync';
+  health: Health;
+  resources: ResourceStatus[];
+}
+
+export interface SyncRequest {
+  /** Sync to this revision instead of the source's targetRevision (a rollback). */
+  revision?: string;
+  prune: boolean;
+}
+
+export interface SyncOutcome {
+  revision: string;
+  phase: 'Succeeded' | 'Failed';
+  message: string;
+  resources: (ResourceKey & { status: 'Synced' | 'SyncFailed' | 'Pruned'; message: string })[];
+}
+
+/**
+ * How an Application gets synced: `direct` (Regatta applies the manifests itself) or `argocd`
+ * (Argo CD's application controller does, asked through the operation field).
+ */
+export interface SyncDriver {
+  /** Compare Git with the cluster, as a refresh does; undefined when another controller owns the status. */
+  refresh(application: Application): Promise<Comparison | undefined>;
+  sync(application: Application, request: SyncRequest): Promise<SyncOutcome>;
+}

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+
+/** One sync of one Application to its destination cluster. */
+export interface SyncJob {
+  namespace: string;
+  application: string;
+  /** The revision to sync to; undefined syncs the source's targetRevision. */
+  revision?: string;
+  prune: boolean;
+  /** What the job id is derived from: ApplicationSet, Application, target revision and step (and, for non-rollout syncs, the request). */
+  identity: string[];
+  /** The destination cluster, for routing and for people reading the queue. */
+  cluster: string;
+}
+
+export interface SyncQueueOptions {
+  redisUrl: string;
+  /** Queue name: one per replica, so a sync runs on the replica that owns the destination cluster. */
+  name: string;
+  concurrency?: number;
+  /** How long a worker may hold a job without renewing its lock before it counts as stalled and runs again (default 30 s). */
+  lockDurationMs?: number;
+  attempts?: number;
+}
+
+export const jobIdOf = (identity: string[]) => createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
+
+/**
+ * BullMQ underneath rollouts: the job id is a hash of the sync's identity, so the same sync is
+ * queued once however many reconciles ask for it; attempts with exponential backoff retry a
+ * failed sync; a job whose worker died (SIGKILL) is picked up again once its lock lapses.
+ */
+export class SyncQueue {
+  private readonly connection: ConnectionOptions;
+  private readonly queue: Queue<SyncJob>;
+  private worker?: Worker<SyncJob>;
+
+  constructor(private readonly options: SyncQueueOptions) {
+    const url = new URL(options.redisUrl);
+    // BullMQ makes and closes its own clients from these options; blocking commands need maxRetriesPerRequest null.
+    this.connection = {
+      host: url.hostname,
+      port: Number(url.port || 6379),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+      db: Number(url.pathname.slice(1) || 0),
+      maxRetriesPerRequest: null,
+    };
+    this.queue = new Queue<SyncJob>(options.name, { connection: this.connection, prefix: 'regatta' });
+    // A restarting Redis is expected (the queue resumes): clients reconnect, nothing to log per retry.
+    this.queue.on('error', () => undefined);
+  }
+
+  /** Queues the sync unless one with the same identity exists; returns its job id. */
+  async enqueue(job: SyncJob): Promise<string> {
+    const jobId = jobIdOf(job.identity);
+    await this.queue.add('sync', job, {
+      jobId,
+      attempts: this.options.attempts ?? 5,
+      backoff: { type: 'exponential', delay: 500 },
+      removeOnComplete: { age: 24 * 3600, count: 100_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+    return jobId;
+  }
+
+  process(handler: (job: SyncJob, jobId: string) => Promise<void>): void {
+    this.worker = new Worker<SyncJob>(this.options.name, async (job: Job<SyncJob>) => handler(job.data, job.id!), {
+      connection: this.connection,
+      prefix: 'regatta',
+      concurrency: this.options.concurrency ?? 8,
+      lockDuration: this.options.lockDurationMs ?? 30_000,
+      stalledInterval: Math.max(1000, Math.floor((this.options.lockDurationMs ?? 30_000) / 2)),
+    });
+    this.worker.on('error', () => undefined);
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+  }
+}
