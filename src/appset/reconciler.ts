@@ -142,6 +142,14 @@ export class ApplicationSetReconciler {
       Object.assign(rolloutUpdate, { applicationStatus: [], rollout: null });
     }
     const desired = rollout ? rollout.desired : valid;
+    // As Argo CD: the entries are persisted before any Application gets its sync operation, so
+    // whoever runs the sync finds the entry that asked for it.
+    let statusHolder = appSet;
+    if (rolloutUpdate.applicationStatus !== undefined && (!deepEqual(rolloutUpdate.applicationStatus, appSet.status?.applicationStatus ?? []) || !deepEqual(rolloutUpdate.rollout, appSet.status?.rollout ?? null))) {
+      await this.store.patchApplicationSetStatus(appSet, { ...rolloutUpdate });
+      outcome.writes++;
+      statusHolder = { ...appSet, status: { ...appSet.status, applicationStatus: rolloutUpdate.applicationStatus, rollout: rolloutUpdate.rollout ?? undefined } };
+    }
 
     const plan = planReconcile(
       appSet,
@@ -195,7 +203,7 @@ export class ApplicationSetReconciler {
     conditions.push(...(rollout?.conditions ?? []));
     const survivors = new Set(generation.generated.map((g) => g.application.metadata.name));
     const current = owned.filter((a) => survivors.has(a.metadata.name) || plan.held);
-    await this.writeStatus(appSet, conditions, true, current, outcome, rolloutUpdate);
+    await this.writeStatus(statusHolder, conditions, true, current, outcome, rolloutUpdate);
     outcome.requeueAfterSeconds = minDefined(generation.requeueAfterSeconds, rollout?.requeueAfterSeconds);
     if (firstError && firstError.reason !== Reason.ApplicationValidationError) throw new Error(firstError.message);
     if (invalid.size) outcome.requeueAfterSeconds = Math.min(outcome.requeueAfterSeconds ?? Infinity, this.options.errorRequeueSeconds);

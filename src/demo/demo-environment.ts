@@ -85,6 +85,8 @@ export interface DemoEnvironmentOptions {
 export class DemoEnvironment {
   private stack?: { controller: ApplicationSetController; context: ControllerContext; sync: SyncRuntime };
   version = 0;
+  /** The commit of the latest release. */
+  revision = '';
 
   private constructor(
     readonly fleet: SimFleet,
@@ -112,7 +114,8 @@ export class DemoEnvironment {
   /** Commits the next guestbook version; the ApplicationSet rolls it out. */
   async release(image = `guestbook:v${this.version + 1}`): Promise<string> {
     this.version++;
-    return this.repository.commit(guestbookManifests(image), `guestbook ${image}`);
+    this.revision = await this.repository.commit(guestbookManifests(image), `guestbook ${image}`);
+    return this.revision;
   }
 
   /** Kubeconfig (YAML) a separate Regatta process uses to reach the management cluster. */

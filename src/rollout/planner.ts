@@ -97,7 +97,11 @@ function advanceEntries(input: RolloutInput, stepOf: Map<string, number>, now: s
     const revisions = revisionsOf(app);
     const current: Entry = previous.get(name) ?? { application: name, status: 'Waiting', step: '', message: Message.noStatus, lastTransitionTime: now, targetRevisions: revisions };
     const next: Entry = { ...current, step: String((stepOf.get(name) ?? -2) + 1) };
-    const revisionsChanged = !sameRevisions(current.targetRevisions, revisions);
+    // Regatta: no revisions yet means the Application had not been compared, not that it changed;
+    // Argo CD would reset the entry to Waiting and sync a new Application a second time.
+    const firstComparison = (current.targetRevisions ?? []).length === 0 && current.status !== 'Healthy';
+    if (firstComparison) next.targetRevisions = revisions;
+    const revisionsChanged = !firstComparison && !sameRevisions(current.targetRevisions, revisions);
     const wanted = desired.get(name);
     const specChanged = wanted !== undefined && specDiffers(input.appSet, app, wanted);
     if (revisionsChanged || specChanged) {

@@ -104,8 +104,13 @@ export class ApplicationController {
     const operation = application.operation as Operation;
     const status = statusOf(application);
     if (status.operationState?.phase === 'Running') return;
+    const revision: string | undefined = operation.sync?.revision ?? status.sync?.revision;
+    // A sync is identified by the commit it deploys: compare first, and the status update brings the operation back here.
+    if (!revision) {
+      await this.refresh(application);
+      return;
+    }
     try {
-      const revision: string | undefined = operation.sync?.revision ?? status.sync?.revision;
       await this.options.queueFor(application).enqueue({
         namespace: application.metadata.namespace ?? '',
         application: application.metadata.name,
@@ -130,8 +135,9 @@ export class ApplicationController {
     if (operation.initiatedBy?.username === 'applicationset-controller' && appSetName) {
       const appSet = await this.client.get<ApplicationSet & KubeObject>(API_VERSION, 'ApplicationSet', namespace, appSetName);
       if (operation.sync?.revision) return [`${namespace}/${appSetName}`, application.metadata.name, operation.sync.revision, 'rollback', appSet?.status?.rollout?.haltedAt ?? ''];
-      const step = appSet?.status?.applicationStatus?.find((e) => e.application === application.metadata.name)?.step ?? '';
-      return [`${namespace}/${appSetName}`, application.metadata.name, revision ?? '', `step ${step}`];
+      const entry = appSet?.status?.applicationStatus?.find((e) => e.application === application.metadata.name);
+      // The entry's Pending time tells a stale repeat of this promotion from a new one (the planner moved it to Waiting and back).
+      return [`${namespace}/${appSetName}`, application.metadata.name, revision ?? '', `step ${entry?.step ?? ''}`, entry?.lastTransitionTime ?? ''];
     }
     return [namespace, application.metadata.name, revision ?? '', operation.initiatedBy?.automated ? 'auto' : 'manual', String(statusOf(application).history?.length ?? 0)];
   }

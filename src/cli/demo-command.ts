@@ -1,0 +1,103 @@
+import type { Application } from '../api/application.js';
+import { DEMO_CLUSTERS, DemoEnvironment } from '../demo/demo-environment.js';
+import { LiveView, renderRollout } from '../demo/rollout-view.js';
+import { RedisNotInstalledError } from '../sync/local-redis.js';
+import { parseFlags } from './argv.js';
+import type { CliCommand, CliIO } from './command.js';
+
+const USAGE = `Usage: regatta demo [--once] [--timeout SECONDS]
+
+Starts a simulated fleet (a management cluster and ${DEMO_CLUSTERS.length} workload clusters labelled by env and
+region), Redis (a redis-server of its own unless REDIS_URL is set), a local Git repository with a
+guestbook, and Regatta; applies a Git × Cluster matrix ApplicationSet with a RollingSync strategy
+(staging, then production 25% at a time) and shows each rollout live. After each rollout a new
+guestbook version is committed and rolled out, until Ctrl-C.
+
+  --once       run one complete rollout, print a summary and exit (0 when it completed)
+  --timeout    give up after this many seconds per rollout (default 180)
+`;
+
+type History = { revision?: string }[];
+
+/** Syncs of an Application to a revision it had already been synced to: what a rollout must never do. */
+export function repeatedSyncs(applications: Application[]): number {
+  return applications.reduce((total, app) => {
+    const revisions = ((app.status as { history?: History } | undefined)?.history ?? []).map((h) => h.revision);
+    return total + revisions.length - new Set(revisions).size;
+  }, 0);
+}
+
+async function rollOut(env: DemoEnvironment, revision: string, view: LiveView, timeoutMs: number): Promise<{ completed: boolean; ms: number }> {
+  const started = Date.now();
+  const clusterOf = (application: string) => application.replace(/^guestbook-/, '');
+  for (;;) {
+    const [appSet, applications] = await Promise.all([env.appSet(), env.applications()]);
+    view.show(renderRollout({ appSet, applications, revision: `guestbook:v${env.version} (${revision.slice(0, 7)})`, elapsedMs: Date.now() - started }, clusterOf));
+    const deployed = applications.length === DEMO_CLUSTERS.length && applications.every((a) => (a.status as { sync?: { revision?: string }; health?: { status?: string } } | undefined)?.sync?.revision === revision);
+    const healthy = applications.every((a) => (a.status as { health?: { status?: string } } | undefined)?.health?.status === 'Healthy');
+    if (deployed && healthy && appSet?.status?.rollout?.phase === 'Completed') return { completed: true, ms: Date.now() - started };
+    if (Date.now() - started > timeoutMs) return { completed: false, ms: Date.now() - started };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export const demoCommand: CliCommand = {
+  name: 'demo',
+  summary: 'a simulated fleet, Redis, Git and Regatta rolling out a change, live',
+  async run(args: string[], io: CliIO): Promise<number> {
+    let flags;
+    try {
+      ({ flags } = parseFlags(args, [
+        { name: 'once', kind: 'boolean' },
+        { name: 'timeout', kind: 'string' },
+        { name: 'help', short: 'h', kind: 'boolean' },
+      ]));
+    } catch (error) {
+      io.stderr.write(`regatta demo: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (flags.help) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    const timeoutMs = Number(flags.timeout ?? 180) * 1000;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      io.stderr.write(`regatta demo: --timeout must be a positive number of seconds\n`);
+      return 2;
+    }
+
+    let env: DemoEnvironment;
+    try {
+      env = await DemoEnvironment.start({ redisUrl: process.env.REDIS_URL || undefined });
+    } catch (error) {
+      io.stderr.write(`regatta demo: ${error instanceof RedisNotInstalledError ? error.message : `cannot start: ${(error as Error).message}`}\n`);
+      return 1;
+    }
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      await env.stop();
+    };
+    const onSignal = () => void stop().then(() => process.exit(130));
+    process.once('SIGINT', onSignal);
+    try {
+      io.stdout.write(`Regatta demo: ${DEMO_CLUSTERS.length} clusters at ${env.fleet.url}, Redis at ${env.redisUrl}, Git at ${env.repository.url}\n\n`);
+      const view = new LiveView(io.stdout);
+      let revision = env.revision;
+      for (let round = 1; ; round++) {
+        const result = await rollOut(env, revision, view, timeoutMs);
+        const applications = await env.applications();
+        const syncs = applications.reduce((n, a) => n + (((a.status as { history?: History } | undefined)?.history ?? []).length), 0);
+        const summary = { rollout: round, revision: `guestbook:v${env.version}`, completed: result.completed, ms: result.ms, clusters: DEMO_CLUSTERS.length, syncs, doubleSyncs: repeatedSyncs(applications) };
+        io.stdout.write(`\n${result.completed ? 'Rollout complete' : 'Rollout did not complete in time'}: ${JSON.stringify(summary)}\n\n`);
+        if (flags.once || !result.completed) return result.completed && summary.doubleSyncs === 0 ? 0 : 1;
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        revision = await env.release();
+      }
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      await stop();
+    }
+  },
+};
