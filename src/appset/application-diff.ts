@@ -165,3 +165,12 @@ export function removalPatch(desired: unknown, live: unknown): Record<string, un
   }
   return patch;
 }
+
+/** A JSON merge patch that turns `previous` into exactly `next`: keys `next` lacks are set to null. */
+export function replacementPatch(next: unknown, previous: unknown): unknown {
+  if (!isPlainObject(next) || !isPlainObject(previous)) return next;
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(previous)) if (!(key in next) || next[key] === undefined) patch[key] = null;
+  for (const [key, value] of Object.entries(next)) if (value !== undefined) patch[key] = replacementPatch(value, previous[key]);
+  return patch;
+}

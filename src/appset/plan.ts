@@ -84,6 +84,8 @@ export function planReconcile(appSet: ApplicationSet, desired: Application[], ow
       current.metadata.annotations?.[APPLIED_HASH_ANNOTATION] === application.metadata.annotations?.[APPLIED_HASH_ANNOTATION] &&
       !removals &&
       deepEqual(application.spec, current.spec) &&
+      // An operation the application controller has consumed since must be written again.
+      (!application.operation || deepEqual(application.operation, current.operation)) &&
       isSubset(application.metadata.labels, current.metadata.labels) &&
       isSubset(application.metadata.annotations, current.metadata.annotations) &&
       (application.metadata.finalizers ?? []).every((f) => current.metadata.finalizers?.includes(f));

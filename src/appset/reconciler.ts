@@ -6,7 +6,7 @@ import type { GeneratorContext } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
 import { planRollout, type RolloutPlan } from '../rollout/planner.js';
 import { groupIntoSteps, isDeletionOrderReversed, isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
-import { deepEqual, IgnoreDifferencesError, validateIgnoreDifferences } from './application-diff.js';
+import { deepEqual, IgnoreDifferencesError, replacementPatch, validateIgnoreDifferences } from './application-diff.js';
 import { ConditionType, nextConditions, Reason, UP_TO_DATE_MESSAGE } from './conditions.js';
 import { destinationProblem, inClusterEnabled } from './destinations.js';
 import { generateApplications } from './generate.js';
@@ -146,7 +146,7 @@ export class ApplicationSetReconciler {
     // whoever runs the sync finds the entry that asked for it.
     let statusHolder = appSet;
     if (rolloutUpdate.applicationStatus !== undefined && (!deepEqual(rolloutUpdate.applicationStatus, appSet.status?.applicationStatus ?? []) || !deepEqual(rolloutUpdate.rollout, appSet.status?.rollout ?? null))) {
-      await this.store.patchApplicationSetStatus(appSet, { ...rolloutUpdate });
+      await this.store.patchApplicationSetStatus(appSet, { applicationStatus: rolloutUpdate.applicationStatus, rollout: replacementPatch(rolloutUpdate.rollout, appSet.status?.rollout) });
       outcome.writes++;
       statusHolder = { ...appSet, status: { ...appSet.status, applicationStatus: rolloutUpdate.applicationStatus, rollout: rolloutUpdate.rollout ?? undefined } };
     }
@@ -260,7 +260,9 @@ export class ApplicationSetReconciler {
     const entriesChanged = rollout.applicationStatus !== undefined && !deepEqual(rollout.applicationStatus, appSet.status?.applicationStatus ?? []);
     const rolloutChanged = rollout.rollout !== undefined && !deepEqual(rollout.rollout, appSet.status?.rollout ?? null);
     if (!changed && !resourcesChanged && !entriesChanged && !rolloutChanged) return;
-    await this.store.patchApplicationSetStatus(appSet, { conditions, resources, resourcesCount: resources.length, ...rollout });
+    // A merge patch would keep the fields of the previous rollout that the new one has dropped.
+    const rolloutPatch = rollout.rollout === undefined ? {} : { rollout: replacementPatch(rollout.rollout, appSet.status?.rollout) };
+    await this.store.patchApplicationSetStatus(appSet, { conditions, resources, resourcesCount: resources.length, ...rollout, ...rolloutPatch });
     outcome.writes++;
   }
 

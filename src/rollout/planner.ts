@@ -185,9 +185,10 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   // Argo CD's step gating: a step opens when every Application of the previous one exists and is Healthy;
   // Regatta adds the bake time and lets failures within the budget count as done.
   const appsToSync = new Set<string>();
+  const current = freshness(input.current);
   for (const [index, names] of steps.entries()) {
     for (const name of names) appsToSync.add(name);
-    const done = names.every((name) => currentOf.has(name) && entryOf.has(name) && (entryOf.get(name)!.status === 'Healthy' || failed.has(name)));
+    const done = names.every((name) => currentOf.has(name) && entryOf.has(name) && current(currentOf.get(name)!) && (entryOf.get(name)!.status === 'Healthy' || failed.has(name)));
     if (!done) break;
     const bake = stepSpec(stepsSpec, index).minHealthySeconds ?? 0;
     if (bake > 0 && names.length) {
@@ -240,9 +241,8 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   } else if (progressing.step) rollout.step = progressing.step;
 
   const rollback = rollout.phase === 'RollingBack' ? rollbackRequests(rollout) : [];
-  if (rollout.phase === 'RollingBack' && rollbackFinished(rollout, currentOf)) Object.assign(rollout, { phase: 'RolledBack', message: `${rollout.message}; rolled back` });
-  rollout.rolledBack = [...new Set([...(rollout.rolledBack ?? []), ...rollback.map((r) => r.application)])];
-  if (!rollout.rolledBack.length) delete rollout.rolledBack;
+  if (rollback.length) rollout.rolledBack = [...new Set([...(rollout.rolledBack ?? []), ...rollback.map((r) => r.application)])];
+  if (rollout.phase === 'RollingBack' && !rollback.length && rollbackFinished(rollout, currentOf)) Object.assign(rollout, { phase: 'RolledBack', message: `${rollout.message}; rolled back` });
 
   const syncNow: string[] = [];
   const rollbackOf = new Map(rollback.map((r) => [r.application, r.revisions]));
@@ -270,6 +270,22 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     rollout,
     ...(requeue.length ? { requeueAfterSeconds: Math.max(1, Math.ceil(Math.min(...requeue))) } : {}),
   };
+}
+
+/**
+ * Regatta: Applications that track the same branch see a push one refresh at a time. Until an
+ * earlier step's Application has seen the revision that the most recently refreshed Application
+ * of its source saw, its Healthy is about the old revision, and the next step must not open.
+ */
+function freshness(applications: Application[]): (application: Application) => boolean {
+  const sourceKey = (app: Application) => JSON.stringify((app.spec.sources ?? (app.spec.source ? [app.spec.source] : [])).map((s) => [s.repoURL, s.targetRevision ?? 'HEAD', s.chart ?? '']));
+  const newest = new Map<string, { at: number; revisions: string[] }>();
+  for (const app of applications) {
+    const at = Date.parse(observedStatus(app).reconciledAt ?? '') || 0;
+    const key = sourceKey(app);
+    if (at > (newest.get(key)?.at ?? -1)) newest.set(key, { at, revisions: revisionsOf(app) });
+  }
+  return (app) => sameRevisions(newest.get(sourceKey(app))?.revisions, revisionsOf(app));
 }
 
 function startedSince(application: Application | undefined, entry: Entry): boolean {

@@ -89,6 +89,11 @@ export class SimFleet {
     return cluster.tokens.keys().next().value as string;
   }
 
+  /** Make every workload applied to a cluster from now on fail (or stop failing). */
+  failWorkloads(name: string, failing = true): void {
+    this.workloads[[...this.clusters.keys()].indexOf(name)].failAll = failing;
+  }
+
   fault(name: string, faults: ClusterFaults): void {
     Object.assign(this.get(name).faults, faults);
   }

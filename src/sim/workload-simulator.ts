@@ -21,6 +21,8 @@ const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']
  */
 export class WorkloadSimulator {
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Every workload of this cluster fails (a bad node pool, a broken dependency): for halting rollouts in tests. */
+  failAll = false;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -51,7 +53,7 @@ export class WorkloadSimulator {
   }
 
   private failing(object: Obj): boolean {
-    if (object.metadata.annotations?.[FAIL_ANNOTATION] === 'true') return true;
+    if (this.failAll || object.metadata.annotations?.[FAIL_ANNOTATION] === 'true') return true;
     const containers: Obj[] = object.spec?.template?.spec?.containers ?? [];
     return containers.some((c) => String(c.image ?? '').includes(this.options.failImage));
   }

@@ -1,0 +1,81 @@
+import type { Application } from '../../src/api/application.js';
+import type { ApplicationSetRolloutStep } from '../../src/api/application-set.js';
+import type { DemoEnvironment } from '../../src/demo/demo-environment.js';
+
+/** staging (1 cluster), canary (1), production (4): the three steps the e2e tests roll through. */
+export const THREE_STEP_CLUSTERS = [
+  { name: 'staging-1', labels: { env: 'staging', region: 'eu' } },
+  { name: 'canary-1', labels: { env: 'canary', region: 'eu' } },
+  ...[1, 2, 3, 4].map((n) => ({ name: `prod-${n}`, labels: { env: 'production', region: n % 2 ? 'eu' : 'us' } })),
+];
+
+export const envStep = (env: string, extra: Partial<ApplicationSetRolloutStep> = {}): ApplicationSetRolloutStep => ({
+  matchExpressions: [{ key: 'env', operator: 'In', values: [env] }],
+  ...extra,
+});
+
+export async function waitFor<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
+
+type AppStatus = { history?: { revision: string }[]; health?: { status?: string }; sync?: { revision?: string } };
+const statusOf = (app: Application) => (app.status ?? {}) as AppStatus;
+
+/** Application → the revisions of its successful syncs, oldest first. */
+export async function syncHistory(env: DemoEnvironment): Promise<Map<string, string[]>> {
+  return new Map((await env.applications()).map((a) => [a.metadata.name, (statusOf(a).history ?? []).map((h) => h.revision)]));
+}
+
+/** Every Application synced to `revision` and Healthy, and the rollout Completed. */
+export async function rolledOut(env: DemoEnvironment, revision: string, count: number): Promise<boolean> {
+  const [appSet, apps] = await Promise.all([env.appSet(), env.applications()]);
+  return (
+    apps.length === count &&
+    apps.every((a) => statusOf(a).history?.at(-1)?.revision === revision && statusOf(a).health?.status === 'Healthy') &&
+    appSet?.status?.rollout?.phase === 'Completed'
+  );
+}
+
+/**
+ * From a cluster's write log: when each sync of the guestbook Deployment started (Regatta's apply)
+ * and when that cluster reported it ready or failed (the simulated kubelet's status write).
+ */
+export function deploymentIntervals(env: DemoEnvironment, cluster: string, sinceNs: bigint): { start: bigint; end?: bigint }[] {
+  const intervals: { start: bigint; end?: bigint }[] = [];
+  for (const write of env.fleet.cluster(cluster).writes) {
+    if (write.kind !== 'Deployment' || write.at < sinceNs) continue;
+    if (write.identity !== 'sim-kubelet') intervals.push({ start: write.at });
+    else if (intervals.length && intervals.at(-1)!.end === undefined) intervals.at(-1)!.end = write.at;
+  }
+  return intervals;
+}
+
+/** The most clusters of `clusters` that were mid-rollout at the same instant. */
+export function maxConcurrent(env: DemoEnvironment, clusters: string[], sinceNs: bigint): number {
+  const events: [bigint, number][] = [];
+  for (const cluster of clusters) {
+    for (const { start, end } of deploymentIntervals(env, cluster, sinceNs)) {
+      events.push([start, 1]);
+      events.push([end ?? BigInt(Number.MAX_SAFE_INTEGER) * 1_000_000n, -1]);
+    }
+  }
+  events.sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : a[0] < b[0] ? -1 : 1));
+  let current = 0;
+  let max = 0;
+  for (const [, delta] of events) {
+    current += delta;
+    max = Math.max(max, current);
+  }
+  return max;
+}
