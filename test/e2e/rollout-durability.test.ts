@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DemoEnvironment } from '../../src/demo/demo-environment.js';
+import { LocalRedis } from '../../src/sync/local-redis.js';
+import { envStep, rolledOut, syncHistory, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
+
+/**
+ * What happens to a rollout when the process running it dies, or Redis does: the rollout state is
+ * in the ApplicationSet's status and the sync jobs in Redis, so it finishes, with every cluster
+ * synced exactly once to the new revision.
+ */
+const MAIN = resolve('dist/main.js');
+const STEPS = [envStep('staging'), envStep('canary'), envStep('production', { maxUpdate: 1 })];
+
+let env: DemoEnvironment | undefined;
+let redis: LocalRedis | undefined;
+const replicas: ChildProcess[] = [];
+
+beforeAll(() => {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: npm test builds it first (nest build)`);
+});
+
+afterEach(async () => {
+  for (const replica of replicas.splice(0)) if (replica.exitCode === null && replica.signalCode === null) replica.kill('SIGKILL');
+  await env?.stop();
+  await redis?.stop();
+  env = undefined;
+  redis = undefined;
+});
+
+/** The real controller process (`node dist/main.js`), pointed at the simulated management cluster. */
+function startReplica(environment: DemoEnvironment, redisUrl: string): ChildProcess {
+  const dir = mkdtempSync(join(tmpdir(), 'regatta-replica-'));
+  writeFileSync(join(dir, 'kubeconfig'), environment.managementKubeconfig());
+  const child = spawn(process.execPath, [MAIN, '--enable-progressive-syncs=true', '--app-resync=0.2', '--sync-lock-seconds=2'], {
+    env: { ...process.env, KUBECONFIG: join(dir, 'kubeconfig'), REDIS_URL: redisUrl, PORT: '0', REGATTA_BIND_ADDRESS: '127.0.0.1', REGATTA_GIT_CACHE_DIR: join(dir, 'git'), LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  replicas.push(child);
+  return child;
+}
+
+/** Applications synced to `revision` so far, and any synced to it more than once. */
+async function syncsTo(environment: DemoEnvironment, revision: string): Promise<{ synced: string[]; repeated: string[] }> {
+  const history = await syncHistory(environment);
+  const synced = [...history].filter(([, revisions]) => revisions.includes(revision)).map(([name]) => name);
+  const repeated = [...history].filter(([, revisions]) => revisions.filter((r) => r === revision).length > 1).map(([name]) => name);
+  return { synced, repeated };
+}
+
+describe('durable rollouts', () => {
+  it('a replica killed with SIGKILL mid-step and started again finishes the rollout: none synced twice, none skipped', async () => {
+    redis = await LocalRedis.start({ persistent: true });
+    env = await DemoEnvironment.start({ clusters: THREE_STEP_CLUSTERS, steps: STEPS, readyDelayMs: 400, redisUrl: redis.url, controller: false });
+    const first = startReplica(env, redis.url);
+    await waitFor(() => rolledOut(env!, env!.revision, THREE_STEP_CLUSTERS.length), 'the first rollout', 90_000);
+
+    const revision = await env.release();
+    await waitFor(async () => (await syncsTo(env!, revision)).synced.some((name) => name.includes('prod-')), 'production to start', 60_000);
+    first.kill('SIGKILL');
+    await new Promise((done) => first.once('exit', done));
+    const atKill = await syncsTo(env, revision);
+    expect(atKill.synced.length).toBeLessThan(THREE_STEP_CLUSTERS.length);
+
+    startReplica(env, redis.url);
+    await waitFor(() => rolledOut(env!, revision, THREE_STEP_CLUSTERS.length), 'the rollout to finish after the restart', 90_000);
+    const after = await syncsTo(env, revision);
+    expect(after.synced.sort()).toEqual(THREE_STEP_CLUSTERS.map((c) => `guestbook-${c.name}`).sort());
+    expect(after.repeated).toEqual([]);
+  });
+
+  it('Redis restarted mid-rollout: the rollout resumes and finishes, every cluster synced once', async () => {
+    redis = await LocalRedis.start({ persistent: true });
+    env = await DemoEnvironment.start({ clusters: THREE_STEP_CLUSTERS, steps: STEPS, readyDelayMs: 300, redisUrl: redis.url, refreshIntervalMs: 200 });
+    await waitFor(() => rolledOut(env!, env!.revision, THREE_STEP_CLUSTERS.length), 'the first rollout', 60_000);
+    const revision = await env.release();
+    await waitFor(async () => (await syncsTo(env!, revision)).synced.includes('guestbook-canary-1'), 'the canary to be synced', 60_000);
+    await redis.restart();
+    await waitFor(() => rolledOut(env!, revision, THREE_STEP_CLUSTERS.length), 'the rollout to finish after Redis came back', 90_000);
+    expect((await syncsTo(env, revision)).repeated).toEqual([]);
+  });
+});
