@@ -56,7 +56,7 @@ export function fleetApplicationSet(repoURL: string, steps: ApplicationSetRollou
         spec: {
           project: 'default',
           source: { repoURL, targetRevision: 'main', path: '{{.path.path}}' },
-          destination: { server: '{{.server}}', namespace: 'guestbook' },
+          destination: { server: '{{.server}}', namespace: '{{.path.basename}}' },
           syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
         },
       },
@@ -65,6 +65,8 @@ export function fleetApplicationSet(repoURL: string, steps: ApplicationSetRollou
 }
 
 export interface DemoEnvironmentOptions {
+  /** Directories under apps/ in the Git repository: each becomes one Application per cluster (default: guestbook). */
+  apps?: string[];
   clusters?: { name: string; labels: Record<string, string> }[];
   steps?: ApplicationSetRolloutStep[];
   /** How long a workload takes to turn ready in the simulator. */
@@ -95,15 +97,16 @@ export class DemoEnvironment {
     readonly client: ObjectClient,
     private readonly ownRedis: LocalRedis | undefined,
     private readonly gitCache: string,
+    private readonly apps: string[],
   ) {}
 
   static async start(options: DemoEnvironmentOptions = {}): Promise<DemoEnvironment> {
     const ownRedis = options.redisUrl ? undefined : await LocalRedis.start();
-    const fleet = await SimFleet.start({ clusters: options.clusters ?? DEMO_CLUSTERS, readyDelayMs: options.readyDelayMs ?? 600 });
+    const fleet = await SimFleet.start({ clusters: options.clusters ?? DEMO_CLUSTERS, readyDelayMs: options.readyDelayMs ?? 600, watchHistory: 100_000 });
     const repository = await DemoRepository.create();
     const client = new ObjectClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'demo-admin' })));
     const gitCache = mkdtempSync(join(tmpdir(), 'regatta-demo-cache-'));
-    const environment = new DemoEnvironment(fleet, options.redisUrl ?? ownRedis!.url, repository, client, ownRedis, gitCache);
+    const environment = new DemoEnvironment(fleet, options.redisUrl ?? ownRedis!.url, repository, client, ownRedis, gitCache, options.apps ?? ['guestbook']);
     for (const name of fleet.names()) await client.create(fleet.clusterSecret(name) as unknown as KubeObject);
     await environment.release();
     if (options.controller !== false) await environment.startController(options);
@@ -114,7 +117,7 @@ export class DemoEnvironment {
   /** Commits the next guestbook version; the ApplicationSet rolls it out. */
   async release(image = `guestbook:v${this.version + 1}`): Promise<string> {
     this.version++;
-    this.revision = await this.repository.commit(guestbookManifests(image), `guestbook ${image}`);
+    this.revision = await this.repository.commit(Object.assign({}, ...this.apps.map((app) => guestbookManifests(image, app))), `release ${image}`);
     return this.revision;
   }
 

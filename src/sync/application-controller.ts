@@ -14,6 +14,7 @@ const API_VERSION = 'argoproj.io/v1alpha1';
 /** Recorded in operationState, so a job that runs again after a crash sees its sync already happened. */
 export const SYNC_JOB_INFO = 'regatta.dev/sync-job';
 const HISTORY_LIMIT = 10;
+const REFRESH_CONCURRENCY = 32;
 
 export interface ApplicationControllerOptions {
   namespaces: string[];
@@ -90,8 +91,13 @@ export class ApplicationController {
     return this.informers.flatMap((i) => i.list()).filter((a) => !a.metadata.deletionTimestamp && (this.options.owns?.(a) ?? true));
   }
 
+  /** Every owned Application, a bounded number at a time so a large fleet does not open thousands of connections at once. */
   async refreshAll(): Promise<void> {
-    await Promise.all(this.applications().map((app) => this.refresh(app)));
+    const queue = this.applications();
+    const worker = async () => {
+      for (let app = queue.pop(); app; app = queue.pop()) await this.refresh(app);
+    };
+    await Promise.all(Array.from({ length: REFRESH_CONCURRENCY }, worker));
   }
 
   /** An Application changed: an operation to queue, or a spec to compare again. */
@@ -144,7 +150,7 @@ export class ApplicationController {
 
   private async refresh(application: Application): Promise<void> {
     const key = `${application.metadata.namespace}/${application.metadata.name}`;
-    if (this.refreshing.has(key)) return;
+    if (this.refreshing.has(key) || this.stopped) return;
     this.refreshing.add(key);
     try {
       const comparison = await this.compare(application);
@@ -153,6 +159,8 @@ export class ApplicationController {
       if (automatedSyncEnabled(application) && !application.operation && comparison.sync === 'OutOfSync' && statusOf(application).operationState?.syncResult?.revision !== comparison.revision) {
         await this.patch(application, { operation: { initiatedBy: { username: 'automated-sync', automated: true }, sync: { revision: comparison.revision, prune: application.spec.syncPolicy?.automated?.prune === true } } });
       }
+    } catch (error) {
+      if (!this.stopped) this.logger.warn('refresh failed', { application: key, error: describeKubeError(error) });
     } finally {
       this.refreshing.delete(key);
     }
@@ -212,6 +220,24 @@ export class ApplicationController {
       },
     });
     if (outcome.phase === 'Failed') this.logger.warn('sync failed', { application: job.application, message: outcome.message });
+    this.watchHealth(job.namespace, job.application);
+  }
+
+  /**
+   * Argo CD watches its clusters, so health changes after a sync show at once; the direct driver
+   * instead re-compares a just-synced Application on a short backoff until it stops Progressing.
+   */
+  private watchHealth(namespace: string, name: string, delayMs = 100, deadline = Date.now() + 120_000): void {
+    if (this.stopped || Date.now() > deadline) return;
+    const timer = setTimeout(() => {
+      const application = this.informers.map((i) => i.get(name, namespace)).find(Boolean);
+      if (!application) return;
+      void this.refresh(application).then(() => {
+        const health = statusOf(this.informers.map((i) => i.get(name, namespace)).find(Boolean) ?? application).health?.status;
+        if (health === 'Progressing' || health === 'Missing') this.watchHealth(namespace, name, Math.min(delayMs * 2, 2000), deadline);
+      });
+    }, delayMs);
+    timer.unref?.();
   }
 
   private async patch(application: Application, patch: Record<string, unknown>): Promise<void> {
