@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.js';
 import type { ApplicationSet } from '../../src/api/application-set.js';
 import { APPLIED_HASH_ANNOTATION, effectivePolicy, planReconcile } from '../../src/appset/plan.js';
+import { replacementPatch } from '../../src/appset/application-diff.js';
 
 const appSet = (spec: Partial<ApplicationSet['spec']> = {}): ApplicationSet => ({
   apiVersion: 'argoproj.io/v1alpha1',
@@ -120,5 +121,13 @@ describe('effectivePolicy', () => {
     expect(effectivePolicy(own, 'sync', true)).toBe('create-only');
     expect(effectivePolicy(own, 'create-update', false)).toBe('create-update');
     expect(effectivePolicy(appSet(), 'create-delete', true)).toBe('create-delete');
+  });
+});
+
+describe('replacementPatch', () => {
+  it('nulls what the new value dropped, at every depth, so a merge patch replaces', () => {
+    expect(replacementPatch({ phase: 'Progressing', step: 1 }, { phase: 'Halted', failed: [{ a: 1 }], stepStartedAt: { '1': 't', '2': 't' } })).toEqual({ phase: 'Progressing', step: 1, failed: null, stepStartedAt: null });
+    expect(replacementPatch({ stepStartedAt: { '1': 'u' } }, { stepStartedAt: { '1': 't', '2': 't' } })).toEqual({ stepStartedAt: { '1': 'u', '2': null } });
+    expect(replacementPatch(null, { a: 1 })).toBeNull();
   });
 });

@@ -324,3 +324,20 @@ describe('entries as Argo CD moves them', () => {
     expect(planRollout({ appSet: world.appSet, desired: changed, current: [...world.live.values()], now: world.now }).applicationStatus[0].message).toBe(Message.revisionAndSpecChanged);
   });
 });
+
+describe('a push seen one refresh at a time (Regatta)', () => {
+  it('does not open a later step while an earlier step still reports Healthy for the old commit', () => {
+    const apps = [RolloutWorld.app('staging-1', { envLabel: 'staging' }), RolloutWorld.app('prod-1', { envLabel: 'prod' })];
+    const world = new RolloutWorld(apps, [{ matchExpressions: [env('staging')] }, { matchExpressions: [env('prod')] }]);
+    deployed(world, apps);
+    world.reconcile();
+    world.tick();
+    // Only prod-1 has been refreshed since the push.
+    const prod = world.live.get('prod-1')!;
+    prod.status = { ...prod.status, sync: { status: 'OutOfSync', revision: 'r2' }, reconciledAt: world.now.toISOString() };
+    const plan = world.reconcile();
+    expect(plan.syncNow).toEqual([]);
+    expect(plan.applicationStatus.find((e) => e.application === 'staging-1')?.status).toBe('Healthy');
+    expect(plan.applicationStatus.find((e) => e.application === 'prod-1')?.status).toBe('Waiting');
+  });
+});
