@@ -39,21 +39,22 @@ export class GitRepositoryCache implements RepositoryReader {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly used = new Map<string, number>();
   private initialised = new Map<string, Promise<void>>();
+  /** Commits present and trees listed, by commit: both are immutable, so they are read once. */
+  private readonly known = new Set<string>();
+  private readonly trees = new Map<string, Promise<string[]>>();
 
   constructor(private readonly options: RepositoryCacheOptions) {}
 
   async getDirectories(repoURL: string, revision: string): Promise<string[]> {
     const { dir, sha } = await this.checkout(repoURL, revision);
-    const listing = (await git(['ls-tree', '-r', '-d', '-z', '--name-only', sha], { cwd: dir })).toString('utf8');
-    const paths = listing.split('\0').filter(Boolean);
+    const paths = await this.tree(dir, sha, true);
     // As the repo-server walks the tree: hidden directories (and what is below them) are skipped.
     return paths.filter((p) => !p.split('/').some((segment) => segment.startsWith('.'))).sort(walkOrder);
   }
 
   async getFiles(repoURL: string, revision: string, pattern: string): Promise<Map<string, Buffer>> {
     const { dir, sha } = await this.checkout(repoURL, revision);
-    const listing = (await git(['ls-tree', '-r', '-z', '--name-only', sha], { cwd: dir })).toString('utf8');
-    const files = listing.split('\0').filter((p) => p && matchesPathspec(pattern, p));
+    const files = (await this.tree(dir, sha, false)).filter((p) => matchesPathspec(pattern, p));
     const contents = new Map<string, Buffer>();
     if (files.length === 0) return contents;
     const batch = await git(['cat-file', '--batch'], { cwd: dir, input: files.map((f) => `${sha}:${f}\n`).join('') });
@@ -136,9 +137,24 @@ export class GitRepositoryCache implements RepositoryReader {
     throw new GitError(`unable to resolve '${wanted}' to a commit SHA in ${redactUrlCredentials(repoURL)}`);
   }
 
+  /** Every path (or, with `directories`, every directory) of a commit's tree. */
+  private tree(dir: string, sha: string, directories: boolean): Promise<string[]> {
+    const key = `${dir}@${sha}@${directories}`;
+    let listing = this.trees.get(key);
+    if (!listing) {
+      listing = git(['ls-tree', '-r', ...(directories ? ['-d'] : []), '-z', '--name-only', sha], { cwd: dir }).then((out) => out.toString('utf8').split('\0').filter(Boolean));
+      listing.catch(() => this.trees.delete(key));
+      this.trees.set(key, listing);
+      if (this.trees.size > 512) this.trees.delete(this.trees.keys().next().value!);
+    }
+    return listing;
+  }
+
   private async hasCommit(dir: string, sha: string): Promise<boolean> {
+    if (this.known.has(`${dir}@${sha}`)) return true;
     try {
       await git(['cat-file', '-e', `${sha}^{commit}`], { cwd: dir });
+      this.known.add(`${dir}@${sha}`);
       return true;
     } catch {
       return false;
@@ -197,6 +213,8 @@ export class GitRepositoryCache implements RepositoryReader {
       this.used.delete(url);
       const dir = join(this.options.directory, createHash('sha256').update(url).digest('hex').slice(0, 24));
       this.initialised.delete(dir);
+      for (const key of [...this.known].filter((k) => k.startsWith(`${dir}@`))) this.known.delete(key);
+      for (const key of [...this.trees.keys()].filter((k) => k.startsWith(`${dir}@`))) this.trees.delete(key);
       await rm(dir, { recursive: true, force: true });
     }
   }
