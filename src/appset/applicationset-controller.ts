@@ -23,6 +23,12 @@ export interface ControllerSettings extends ReconcilerOptions {
   concurrency: number;
 }
 
+/** What of an ApplicationSet, other than its status, a reconcile depends on. */
+function fingerprint(appSet: ApplicationSet): string {
+  const { generation, labels, annotations, finalizers, deletionTimestamp } = appSet.metadata;
+  return JSON.stringify([generation, labels, annotations, finalizers, deletionTimestamp]);
+}
+
 /** The controller's settings from the process configuration. */
 export function controllerSettings(config: AppConfig): ControllerSettings {
   return {
@@ -50,6 +56,7 @@ export class ApplicationSetController {
   private readonly reconciler: ApplicationSetReconciler;
   private readonly store: ReconcilerStore;
   private started = false;
+  private readonly seen = new Map<string, string>();
 
   constructor(
     config: KubeConfig,
@@ -76,8 +83,13 @@ export class ApplicationSetController {
 
     for (const informer of this.appSetInformers) {
       informer.on('add', (appSet) => this.enqueue(appSet));
-      informer.on('update', (appSet) => this.enqueue(appSet));
-      informer.on('delete', (appSet) => this.metrics?.forget(appSet.metadata.namespace ?? '', appSet.metadata.name));
+      informer.on('update', (appSet) => {
+        if (this.changedBeyondStatus(appSet)) this.enqueue(appSet);
+      });
+      informer.on('delete', (appSet) => {
+        this.seen.delete(`${appSet.metadata.namespace}/${appSet.metadata.name}`);
+        this.metrics?.forget(appSet.metadata.namespace ?? '', appSet.metadata.name);
+      });
     }
     for (const informer of this.appInformers) {
       const owner = (application: Application) => {
@@ -131,7 +143,16 @@ export class ApplicationSetController {
     return this.queue.idle();
   }
 
+  /**
+   * As Argo CD's predicate: the controller's own status writes do not wake it again. Spec
+   * (generation), labels, annotations (rollout controls, refresh), finalizers and deletion do.
+   */
+  private changedBeyondStatus(appSet: ApplicationSet): boolean {
+    return this.seen.get(`${appSet.metadata.namespace}/${appSet.metadata.name}`) !== fingerprint(appSet);
+  }
+
   private enqueue(appSet: ApplicationSet): void {
+    this.seen.set(`${appSet.metadata.namespace}/${appSet.metadata.name}`, fingerprint(appSet));
     this.queue.add(`${appSet.metadata.namespace}/${appSet.metadata.name}`);
   }
 
