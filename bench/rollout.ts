@@ -28,10 +28,9 @@ const env = await DemoEnvironment.start({ clusters, steps, apps: Array.from({ le
 async function rolledOut(revision: string, limitMs: number): Promise<void> {
   const until = Date.now() + limitMs;
   for (;;) {
-    const [appSet, apps] = await Promise.all([env.appSet(), env.applications()]);
-    const done = apps.length === APPS && appSet?.status?.rollout?.phase === 'Completed' && apps.every((a: any) => a.status?.history?.at(-1)?.revision === revision && a.status?.health?.status === 'Healthy');
-    if (done) return;
+    if (await env.rolledOut(revision)) return;
     if (Date.now() % 5000 < 260) {
+      const [appSet, apps] = await Promise.all([env.appSet(), env.applications()]);
       const healthy = apps.filter((a: any) => a.status?.history?.at(-1)?.revision === revision).length;
       process.stderr.write(`  … ${apps.length} Applications, ${healthy} synced to ${revision.slice(0, 7)}, rollout ${appSet?.status?.rollout?.phase ?? '-'} step ${appSet?.status?.rollout?.step ?? '-'}\n`);
     }

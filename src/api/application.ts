@@ -63,3 +63,9 @@ export interface Application extends KubeObject {
   operation?: Record<string, unknown>;
   status?: Record<string, unknown>;
 }
+
+/** SyncPolicy.IsAutomatedSyncEnabled: an `automated` block without `enabled: false`. */
+export function automatedSyncEnabled(application: Application): boolean {
+  const automated = application.spec.syncPolicy?.automated;
+  return automated !== undefined && automated !== null && automated.enabled !== false;
+}

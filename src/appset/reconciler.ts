@@ -47,10 +47,10 @@ export interface ReconcilerOptions {
 /** Argo CD polls a reverse deletion every 10 seconds until the step's Applications are gone. */
 const REVERSE_DELETION_REQUEUE_SECONDS = 10;
 
-/** What the status write carries besides conditions and resources. */
+/** The rollout part of an ApplicationSet's status; null clears Regatta's rollout state. */
 interface RolloutStatusUpdate {
-  applicationStatus?: ApplicationSetApplicationStatus[];
-  rollout?: RolloutStatus | null;
+  applicationStatus: ApplicationSetApplicationStatus[];
+  rollout: RolloutStatus | null;
 }
 
 export interface ReconcileOutcome {
@@ -126,7 +126,7 @@ export class ApplicationSetReconciler {
     }
     const valid = generation.generated.map((g) => g.application).filter((a) => !invalid.has(a.metadata.name));
     let rollout: RolloutPlan | undefined;
-    const rolloutUpdate: RolloutStatusUpdate = {};
+    let rolloutUpdate: RolloutStatusUpdate | undefined;
     if (progressive && isRollingSync(appSet)) {
       if (rollingSyncSteps(appSet).length === 0) {
         const message = 'No steps defined for rollout';
@@ -136,20 +136,13 @@ export class ApplicationSetReconciler {
       }
       rollout = planRollout({ appSet, desired: valid, current: owned, now: this.clock() });
       this.recordRolloutEvents(appSet, rollout);
-      Object.assign(rolloutUpdate, { applicationStatus: rollout.applicationStatus, rollout: rollout.rollout });
+      rolloutUpdate = { applicationStatus: rollout.applicationStatus, rollout: rollout.rollout };
     } else if (appSet.status?.applicationStatus?.length || appSet.status?.rollout) {
       // Argo CD clears the entries when the strategy is no longer RollingSync or progressive syncs are off.
-      Object.assign(rolloutUpdate, { applicationStatus: [], rollout: null });
+      rolloutUpdate = { applicationStatus: [], rollout: null };
     }
     const desired = rollout ? rollout.desired : valid;
-    // As Argo CD: the entries are persisted before any Application gets its sync operation, so
-    // whoever runs the sync finds the entry that asked for it.
-    let statusHolder = appSet;
-    if (rolloutUpdate.applicationStatus !== undefined && (!deepEqual(rolloutUpdate.applicationStatus, appSet.status?.applicationStatus ?? []) || !deepEqual(rolloutUpdate.rollout, appSet.status?.rollout ?? null))) {
-      await this.store.patchApplicationSetStatus(appSet, { applicationStatus: rolloutUpdate.applicationStatus, rollout: replacementPatch(rolloutUpdate.rollout, appSet.status?.rollout) });
-      outcome.writes++;
-      statusHolder = { ...appSet, status: { ...appSet.status, applicationStatus: rolloutUpdate.applicationStatus, rollout: rolloutUpdate.rollout ?? undefined } };
-    }
+    const statusHolder = rolloutUpdate ? await this.writeRolloutStatus(appSet, rolloutUpdate, outcome) : appSet;
 
     const plan = planReconcile(
       appSet,
@@ -203,7 +196,7 @@ export class ApplicationSetReconciler {
     conditions.push(...(rollout?.conditions ?? []));
     const survivors = new Set(generation.generated.map((g) => g.application.metadata.name));
     const current = owned.filter((a) => survivors.has(a.metadata.name) || plan.held);
-    await this.writeStatus(statusHolder, conditions, true, current, outcome, rolloutUpdate);
+    await this.writeStatus(statusHolder, conditions, true, current, outcome);
     outcome.requeueAfterSeconds = minDefined(generation.requeueAfterSeconds, rollout?.requeueAfterSeconds);
     if (firstError && firstError.reason !== Reason.ApplicationValidationError) throw new Error(firstError.message);
     if (invalid.size) outcome.requeueAfterSeconds = Math.min(outcome.requeueAfterSeconds ?? Infinity, this.options.errorRequeueSeconds);
@@ -251,19 +244,27 @@ export class ApplicationSetReconciler {
     parametersGenerated: boolean,
     applications: Application[],
     outcome: ReconcileOutcome,
-    rollout: RolloutStatusUpdate = {},
   ): Promise<void> {
     const rollingSync = appSet.spec.strategy?.type === 'RollingSync';
     const { conditions, changed } = nextConditions(appSet.status?.conditions, incoming, parametersGenerated, rollingSync, this.clock().toISOString());
     const resources = resourceStatuses(applications);
     const resourcesChanged = !deepEqual(resources, appSet.status?.resources ?? []) || (appSet.status?.resourcesCount ?? 0) !== resources.length;
-    const entriesChanged = rollout.applicationStatus !== undefined && !deepEqual(rollout.applicationStatus, appSet.status?.applicationStatus ?? []);
-    const rolloutChanged = rollout.rollout !== undefined && !deepEqual(rollout.rollout, appSet.status?.rollout ?? null);
-    if (!changed && !resourcesChanged && !entriesChanged && !rolloutChanged) return;
-    // A merge patch would keep the fields of the previous rollout that the new one has dropped.
-    const rolloutPatch = rollout.rollout === undefined ? {} : { rollout: replacementPatch(rollout.rollout, appSet.status?.rollout) };
-    await this.store.patchApplicationSetStatus(appSet, { conditions, resources, resourcesCount: resources.length, ...rollout, ...rolloutPatch });
+    if (!changed && !resourcesChanged) return;
+    await this.store.patchApplicationSetStatus(appSet, { conditions, resources, resourcesCount: resources.length });
     outcome.writes++;
+  }
+
+  /**
+   * The rollout entries and state, written before any Application gets its sync operation (as
+   * Argo CD does), so whoever runs the sync finds the entry that asked for it. Returns the
+   * ApplicationSet as it now stands, for the rest of the reconcile.
+   */
+  private async writeRolloutStatus(appSet: ApplicationSet, update: RolloutStatusUpdate, outcome: ReconcileOutcome): Promise<ApplicationSet> {
+    if (deepEqual(update.applicationStatus, appSet.status?.applicationStatus ?? []) && deepEqual(update.rollout, appSet.status?.rollout ?? null)) return appSet;
+    // A merge patch would keep the fields of the previous rollout that the new one has dropped.
+    await this.store.patchApplicationSetStatus(appSet, { applicationStatus: update.applicationStatus, rollout: replacementPatch(update.rollout, appSet.status?.rollout) });
+    outcome.writes++;
+    return { ...appSet, status: { ...appSet.status, applicationStatus: update.applicationStatus, rollout: update.rollout ?? undefined } };
   }
 
   /** Events for people watching a rollout: each sync started, and the rollout stopping. */

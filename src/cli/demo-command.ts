@@ -33,9 +33,7 @@ async function rollOut(env: DemoEnvironment, revision: string, view: LiveView, t
   for (;;) {
     const [appSet, applications] = await Promise.all([env.appSet(), env.applications()]);
     view.show(renderRollout({ appSet, applications, revision: `guestbook:v${env.version} (${revision.slice(0, 7)})`, elapsedMs: Date.now() - started }, clusterOf));
-    const deployed = applications.length === DEMO_CLUSTERS.length && applications.every((a) => (a.status as { sync?: { revision?: string }; health?: { status?: string } } | undefined)?.sync?.revision === revision);
-    const healthy = applications.every((a) => (a.status as { health?: { status?: string } } | undefined)?.health?.status === 'Healthy');
-    if (deployed && healthy && appSet?.status?.rollout?.phase === 'Completed') return { completed: true, ms: Date.now() - started };
+    if (await env.rolledOut(revision)) return { completed: true, ms: Date.now() - started };
     if (Date.now() - started > timeoutMs) return { completed: false, ms: Date.now() - started };
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

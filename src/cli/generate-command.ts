@@ -1,8 +1,7 @@
 import YAML from 'yaml';
 import { parseFlags } from './argv.js';
 import { UsageError, type CliCommand, type CliIO } from './command.js';
-import { generateLocally, type LocalGeneration } from './local-generation.js';
-import { ManifestError, readManifests, type Manifest } from './manifest-files.js';
+import { generateLocally, readApplicationSets, type LocalGeneration } from './local-generation.js';
 
 const USAGE = `Usage: regatta generate -f FILE|DIR [-f ...] [-o yaml|json] [--params] [--kubeconfig PATH] [--context NAME] [--namespace NS]
 
@@ -49,19 +48,9 @@ export const generateCommand: CliCommand = {
     }
     const namespace = (flags.namespace as string | undefined) ?? 'argocd';
 
-    let manifests: Manifest[];
-    try {
-      manifests = await readManifests(flags.filename as string[]);
-    } catch (error) {
-      io.stderr.write(`regatta generate: ${(error as Error).message}\n`);
-      return error instanceof ManifestError && error.usage ? 2 : 1;
-    }
-
-    const appSets = manifests.filter((m) => m.object.kind === 'ApplicationSet');
-    if (appSets.length === 0) {
-      io.stderr.write(`regatta generate: no ApplicationSet found in ${(flags.filename as string[]).join(', ')}\n`);
-      return 1;
-    }
+    const inputs = await readApplicationSets(flags.filename as string[], 'regatta generate', io.stderr);
+    if (typeof inputs === 'number') return inputs;
+    const { manifests, appSets } = inputs;
 
     let generation: LocalGeneration;
     try {

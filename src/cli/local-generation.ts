@@ -5,7 +5,7 @@ import { generateApplications, type GenerationResult } from '../appset/generate.
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from '../clusters/cluster-secret.js';
 import { createDefaultRegistry } from '../generators/default-registry.js';
 import { createGenerateContext } from './generate-context.js';
-import type { Manifest } from './manifest-files.js';
+import { ManifestError, readManifests, type Manifest } from './manifest-files.js';
 
 export interface LocalGenerationOptions {
   namespace: string;
@@ -20,6 +20,26 @@ export interface LocalGeneration {
   outputs: { appSet: ApplicationSet; result: GenerationResult }[];
   /** 1 when any ApplicationSet failed; the others are still in `outputs`. */
   exitCode: number;
+}
+
+/**
+ * The `-f` inputs and the ApplicationSets among them; or, having said why on stderr, the exit
+ * code: 2 for a usage error (no such file), 1 for unreadable input or no ApplicationSet.
+ */
+export async function readApplicationSets(files: string[], command: string, stderr: NodeJS.WritableStream): Promise<{ manifests: Manifest[]; appSets: Manifest[] } | number> {
+  let manifests: Manifest[];
+  try {
+    manifests = await readManifests(files);
+  } catch (error) {
+    stderr.write(`${command}: ${(error as Error).message}\n`);
+    return error instanceof ManifestError && error.usage ? 2 : 1;
+  }
+  const appSets = manifests.filter((m) => m.object.kind === 'ApplicationSet');
+  if (appSets.length === 0) {
+    stderr.write(`${command}: no ApplicationSet found in ${files.join(', ')}\n`);
+    return 1;
+  }
+  return { manifests, appSets };
 }
 
 /**

@@ -9,8 +9,7 @@ import { isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
 import { parseFlags, type FlagSpec, type ParsedFlags } from './argv.js';
 import { UsageError, type CliCommand, type CliIO } from './command.js';
 import { toYaml } from './generate-command.js';
-import { generateLocally } from './local-generation.js';
-import { ManifestError, readManifests } from './manifest-files.js';
+import { generateLocally, readApplicationSets } from './local-generation.js';
 
 const USAGE = `Usage:
   regatta rollout plan -f FILE|DIR [-f ...] [-o json|yaml] [--kubeconfig PATH] [--context NAME] [-n NS]
@@ -79,19 +78,10 @@ function clientFor(flags: ParsedFlags): ObjectClient {
 
 async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
   const namespace = (flags.namespace as string | undefined) ?? 'argocd';
-  let manifests;
-  try {
-    manifests = await readManifests(flags.filename as string[]);
-  } catch (error) {
-    io.stderr.write(`regatta rollout plan: ${(error as Error).message}\n`);
-    return error instanceof ManifestError && error.usage ? 2 : 1;
-  }
+  const inputs = await readApplicationSets(flags.filename as string[], 'regatta rollout plan', io.stderr);
+  if (typeof inputs === 'number') return inputs;
+  const { manifests, appSets: appSetManifests } = inputs;
   const client = flags.kubeconfig ? clientFor(flags) : undefined;
-  const appSetManifests = manifests.filter((m) => m.object.kind === 'ApplicationSet');
-  if (!appSetManifests.length) {
-    io.stderr.write(`regatta rollout plan: no ApplicationSet found in ${(flags.filename as string[]).join(', ')}\n`);
-    return 1;
-  }
   const generation = await generateLocally(manifests, appSetManifests, {
     namespace,
     kubeconfig: flags.kubeconfig as string | undefined,

@@ -98,6 +98,7 @@ export class DemoEnvironment {
     private readonly ownRedis: LocalRedis | undefined,
     private readonly gitCache: string,
     private readonly apps: string[],
+    private readonly clusterCount: number,
   ) {}
 
   static async start(options: DemoEnvironmentOptions = {}): Promise<DemoEnvironment> {
@@ -106,7 +107,7 @@ export class DemoEnvironment {
     const repository = await DemoRepository.create();
     const client = new ObjectClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'demo-admin' })));
     const gitCache = mkdtempSync(join(tmpdir(), 'regatta-demo-cache-'));
-    const environment = new DemoEnvironment(fleet, options.redisUrl ?? ownRedis!.url, repository, client, ownRedis, gitCache, options.apps ?? ['guestbook']);
+    const environment = new DemoEnvironment(fleet, options.redisUrl ?? ownRedis!.url, repository, client, ownRedis, gitCache, options.apps ?? ['guestbook'], fleet.names().length);
     for (const name of fleet.names()) await client.create(fleet.clusterSecret(name) as unknown as KubeObject);
     await environment.release();
     if (options.controller !== false) await environment.startController(options);
@@ -147,6 +148,17 @@ export class DemoEnvironment {
 
   async applications(): Promise<Application[]> {
     return (await this.client.list<KubeObject>(API_VERSION, 'Application', 'argocd')) as unknown as Application[];
+  }
+
+  /** Every Application synced to `revision` (its latest sync) and Healthy, and the rollout Completed. */
+  async rolledOut(revision: string): Promise<boolean> {
+    const [appSet, applications] = await Promise.all([this.appSet(), this.applications()]);
+    type Status = { history?: { revision?: string }[]; health?: { status?: string } };
+    return (
+      applications.length === this.clusterCount * this.apps.length &&
+      applications.every((a) => (a.status as Status | undefined)?.history?.at(-1)?.revision === revision && (a.status as Status | undefined)?.health?.status === 'Healthy') &&
+      appSet?.status?.rollout?.phase === 'Completed'
+    );
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Application } from '../api/application.js';
+import { automatedSyncEnabled, type Application } from '../api/application.js';
 import type { ApplicationSet, ApplicationSetApplicationStatus, ApplicationSetCondition, ApplicationSetRolloutStep, RolloutStatus } from '../api/application-set.js';
 import { applyIgnoreDifferences, deepEqual } from '../appset/application-diff.js';
 import { isCompletedPhase, isSuccessfulPhase, observedStatus, revisionsOf } from './application-state.js';
@@ -61,11 +61,6 @@ type Entry = ApplicationSetApplicationStatus;
 const sameRevisions = (a: string[] | undefined, b: string[]) => (a ?? []).length === b.length && (a ?? []).every((r, i) => r === b[i]);
 const after = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && Date.parse(a) > Date.parse(b);
 const byName = (a: Entry, b: Entry) => (a.application < b.application ? -1 : a.application > b.application ? 1 : 0);
-
-function automatedEnabled(application: Application): boolean {
-  const automated = application.spec.syncPolicy?.automated;
-  return automated !== undefined && automated !== null && automated.enabled !== false;
-}
 
 /** RollingSync owns syncing: Argo CD writes every generated Application with automated.enabled=false. */
 function withAutomatedDisabled(application: Application): Application {
@@ -248,7 +243,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   const rollbackOf = new Map(rollback.map((r) => [r.application, r.revisions]));
   const desired = input.desired.map((application) => {
     const name = application.metadata.name;
-    const prune = automatedEnabled(application) ? application.spec.syncPolicy?.automated?.prune === true : false;
+    const prune = automatedSyncEnabled(application) ? application.spec.syncPolicy?.automated?.prune === true : false;
     const out = withAutomatedDisabled(application);
     const revisions = rollbackOf.get(name);
     if (revisions) out.operation = syncOperation(out, prune, `Regatta rolled back this Application to ${revisions.join(', ')} after a failed rollout`, revisions);

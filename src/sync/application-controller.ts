@@ -1,4 +1,4 @@
-import type { Application } from '../api/application.js';
+import { automatedSyncEnabled, type Application } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
 import { describeKubeError } from '../kube/api-errors.js';
@@ -34,11 +34,6 @@ type Operation = Record<string, any>;
 const statusOf = (application: Application) => (application.status ?? {}) as Status;
 const ownerAppSet = (application: Application) => application.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ApplicationSet')?.name;
 
-function automatedSyncEnabled(application: Application): boolean {
-  const automated = application.spec.syncPolicy?.automated;
-  return automated !== undefined && automated !== null && automated.enabled !== false;
-}
-
 /**
  * Regatta as Argo CD's application controller, for the `direct` driver: refreshes Applications
  * (sync status, health, resources), turns their `operation` (set by RollingSync, a user or
@@ -50,6 +45,8 @@ export class ApplicationController {
   private readonly informers: KubeInformer<Application>[];
   private timer?: NodeJS.Timeout;
   private readonly refreshing = new Set<string>();
+  /** Application → the operation last queued for it. */
+  private readonly queued = new Map<string, string>();
   private stopped = false;
 
   constructor(
@@ -100,21 +97,33 @@ export class ApplicationController {
     await Promise.all(Array.from({ length: REFRESH_CONCURRENCY }, worker));
   }
 
-  /** An Application changed: an operation to queue, or a spec to compare again. */
+  /**
+   * An Application changed: an operation to queue. Each operation is queued once while it stays on
+   * the Application; the status updates of its own sync do not queue it again.
+   */
   private async observe(application: Application): Promise<void> {
     if (this.stopped || !(this.options.owns?.(application) ?? true)) return;
-    if (application.operation) await this.queueOperation(application);
+    const key = `${application.metadata.namespace}/${application.metadata.name}`;
+    if (!application.operation) {
+      this.queued.delete(key);
+      return;
+    }
+    // The revision is part of it: a push can re-promote an Application without its operation changing.
+    const request = JSON.stringify([application.operation, statusOf(application).sync?.revision]);
+    if (this.queued.get(key) === request) return;
+    if (await this.queueOperation(application)) this.queued.set(key, request);
   }
 
-  private async queueOperation(application: Application): Promise<void> {
+  /** Whether the sync was queued (or found queued already). */
+  private async queueOperation(application: Application): Promise<boolean> {
     const operation = application.operation as Operation;
     const status = statusOf(application);
-    if (status.operationState?.phase === 'Running') return;
+    if (status.operationState?.phase === 'Running') return false;
     const revision: string | undefined = operation.sync?.revision ?? status.sync?.revision;
     // A sync is identified by the commit it deploys: compare first, and the status update brings the operation back here.
     if (!revision) {
       await this.refresh(application);
-      return;
+      return false;
     }
     try {
       await this.options.queueFor(application).enqueue({
@@ -125,8 +134,10 @@ export class ApplicationController {
         identity: await this.identity(application, operation, revision),
         cluster: this.options.clusterName(application),
       });
+      return true;
     } catch (error) {
       this.logger.warn('cannot queue sync', { application: application.metadata.name, error: describeKubeError(error) });
+      return false;
     }
   }
 

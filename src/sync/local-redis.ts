@@ -34,10 +34,6 @@ export class LocalRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  get pid(): number | undefined {
-    return this.process.pid;
-  }
-
   static async start(options: { persistent?: boolean; port?: number; dir?: string } = {}): Promise<LocalRedis> {
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'regatta-redis-'));
     const port = options.port ?? (await freePort());

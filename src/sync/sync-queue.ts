@@ -24,7 +24,7 @@ export interface SyncQueueOptions {
   attempts?: number;
 }
 
-export const jobIdOf = (identity: string[]) => createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
+const jobIdOf = (identity: string[]) => createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
 
 /**
  * BullMQ underneath rollouts: the job id is a hash of the sync's identity, so the same sync is
@@ -75,10 +75,6 @@ export class SyncQueue {
       stalledInterval: Math.max(1000, Math.floor((this.options.lockDurationMs ?? 30_000) / 2)),
     });
     this.worker.on('error', () => undefined);
-  }
-
-  async counts(): Promise<Record<string, number>> {
-    return this.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DemoEnvironment } from '../../src/demo/demo-environment.js';
 import { LocalRedis } from '../../src/sync/local-redis.js';
-import { envStep, rolledOut, syncHistory, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
+import { envStep, syncHistory, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
 
 /**
  * What happens to a rollout when the process running it dies, or Redis does: the rollout state is
@@ -56,7 +56,7 @@ describe('durable rollouts', () => {
     redis = await LocalRedis.start({ persistent: true });
     env = await DemoEnvironment.start({ clusters: THREE_STEP_CLUSTERS, steps: STEPS, readyDelayMs: 400, redisUrl: redis.url, controller: false });
     const first = startReplica(env, redis.url);
-    await waitFor(() => rolledOut(env!, env!.revision, THREE_STEP_CLUSTERS.length), 'the first rollout', 90_000);
+    await waitFor(() => env!.rolledOut(env!.revision), 'the first rollout', 90_000);
 
     const revision = await env.release();
     await waitFor(async () => (await syncsTo(env!, revision)).synced.some((name) => name.includes('prod-')), 'production to start', 60_000);
@@ -66,7 +66,7 @@ describe('durable rollouts', () => {
     expect(atKill.synced.length).toBeLessThan(THREE_STEP_CLUSTERS.length);
 
     startReplica(env, redis.url);
-    await waitFor(() => rolledOut(env!, revision, THREE_STEP_CLUSTERS.length), 'the rollout to finish after the restart', 90_000);
+    await waitFor(() => env!.rolledOut(revision), 'the rollout to finish after the restart', 90_000);
     const after = await syncsTo(env, revision);
     expect(after.synced.sort()).toEqual(THREE_STEP_CLUSTERS.map((c) => `guestbook-${c.name}`).sort());
     expect(after.repeated).toEqual([]);
@@ -75,11 +75,11 @@ describe('durable rollouts', () => {
   it('Redis restarted mid-rollout: the rollout resumes and finishes, every cluster synced once', async () => {
     redis = await LocalRedis.start({ persistent: true });
     env = await DemoEnvironment.start({ clusters: THREE_STEP_CLUSTERS, steps: STEPS, readyDelayMs: 300, redisUrl: redis.url, refreshIntervalMs: 200 });
-    await waitFor(() => rolledOut(env!, env!.revision, THREE_STEP_CLUSTERS.length), 'the first rollout', 60_000);
+    await waitFor(() => env!.rolledOut(env!.revision), 'the first rollout', 60_000);
     const revision = await env.release();
     await waitFor(async () => (await syncsTo(env!, revision)).synced.includes('guestbook-canary-1'), 'the canary to be synced', 60_000);
     await redis.restart();
-    await waitFor(() => rolledOut(env!, revision, THREE_STEP_CLUSTERS.length), 'the rollout to finish after Redis came back', 90_000);
+    await waitFor(() => env!.rolledOut(revision), 'the rollout to finish after Redis came back', 90_000);
     expect((await syncsTo(env, revision)).repeated).toEqual([]);
   });
 });

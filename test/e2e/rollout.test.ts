@@ -6,7 +6,7 @@ import type { ApplicationSetRolloutStep } from '../../src/api/application-set.js
 import type { KubeObject } from '../../src/api/meta.js';
 import { DEMO_APPSET, DemoEnvironment } from '../../src/demo/demo-environment.js';
 import { regatta } from '../support/cli.js';
-import { envStep, maxConcurrent, rolledOut, syncHistory, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
+import { envStep, maxConcurrent, syncHistory, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
 
 /**
  * Staged rollouts end to end, in one process: the simulated fleet, real redis-server, real Git,
@@ -24,7 +24,7 @@ const app = (cluster: string) => `guestbook-${cluster}`;
 
 async function started(stepList: ApplicationSetRolloutStep[]): Promise<DemoEnvironment> {
   env = await DemoEnvironment.start({ clusters: THREE_STEP_CLUSTERS, steps: stepList, readyDelayMs: 150, refreshIntervalMs: 150 });
-  await waitFor(() => rolledOut(env!, env!.revision, THREE_STEP_CLUSTERS.length), 'the first rollout');
+  await waitFor(() => env!.rolledOut(env!.revision), 'the first rollout');
   return env;
 }
 
@@ -46,7 +46,7 @@ describe('RollingSync on the simulated fleet', () => {
     await started(steps());
     const since = process.hrtime.bigint();
     const revision = await env!.release();
-    await waitFor(() => rolledOut(env!, revision, THREE_STEP_CLUSTERS.length), 'the second rollout');
+    await waitFor(() => env!.rolledOut(revision), 'the second rollout');
 
     const firstSync = (cluster: string) => env!.fleet.cluster(cluster).writes.find((w) => w.kind === 'Deployment' && w.identity !== 'sim-kubelet' && w.at >= since)!.at;
     const lastReady = (cluster: string) => env!.fleet.cluster(cluster).writes.filter((w) => w.kind === 'Deployment' && w.identity === 'sim-kubelet' && w.at >= since).at(-1)!.at;
@@ -104,7 +104,7 @@ describe('RollingSync on the simulated fleet', () => {
     const status = await regatta('rollout', 'status', DEMO_APPSET, '--kubeconfig', kubeconfig);
     expect(status.stdout).toMatch(/^ApplicationSet argocd\/guestbook-fleet: Paused, step 3: paused by the rollout.regatta.dev\/control annotation\n/);
     expect((await regatta('rollout', 'resume', DEMO_APPSET, '--kubeconfig', kubeconfig)).code).toBe(0);
-    await waitFor(() => rolledOut(env!, revision, THREE_STEP_CLUSTERS.length), 'the rollout to finish after resume');
+    await waitFor(() => env!.rolledOut(revision), 'the rollout to finish after resume');
   });
 
   it('abort stops the rollout where it is; later changes start a new one', async () => {
@@ -117,6 +117,6 @@ describe('RollingSync on the simulated fleet', () => {
     expect(await image('canary-1')).toBe('guestbook:v1');
     await annotate({ 'rollout.regatta.dev/control': null });
     const next = await env!.release();
-    await waitFor(() => rolledOut(env!, next, THREE_STEP_CLUSTERS.length), 'the next rollout');
+    await waitFor(() => env!.rolledOut(next), 'the next rollout');
   });
 });

@@ -29,22 +29,12 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, wh
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
 }
 
-type AppStatus = { history?: { revision: string }[]; health?: { status?: string }; sync?: { revision?: string } };
+type AppStatus = { history?: { revision: string }[] };
 const statusOf = (app: Application) => (app.status ?? {}) as AppStatus;
 
 /** Application → the revisions of its successful syncs, oldest first. */
 export async function syncHistory(env: DemoEnvironment): Promise<Map<string, string[]>> {
   return new Map((await env.applications()).map((a) => [a.metadata.name, (statusOf(a).history ?? []).map((h) => h.revision)]));
-}
-
-/** Every Application synced to `revision` and Healthy, and the rollout Completed. */
-export async function rolledOut(env: DemoEnvironment, revision: string, count: number): Promise<boolean> {
-  const [appSet, apps] = await Promise.all([env.appSet(), env.applications()]);
-  return (
-    apps.length === count &&
-    apps.every((a) => statusOf(a).history?.at(-1)?.revision === revision && statusOf(a).health?.status === 'Healthy') &&
-    appSet?.status?.rollout?.phase === 'Completed'
-  );
 }
 
 /**
