@@ -33,7 +33,12 @@ export class PlacementGeneratorImpl implements Generator<PlacementGenerator> {
     const options = renderOptionsOf(appSet);
     const result: ParamSet[] = [];
     for (const item of items) {
-      const key = renderString(spec.key, item, options, 'key');
+      let key: string;
+      try {
+        key = renderString(spec.key, item, options, 'key');
+      } catch (error) {
+        throw new GeneratorError(`failed to render the key: ${(error as Error).message}`, 'key');
+      }
       const chosen = candidates
         .map((cluster) => ({ cluster, rank: score(key, String(cluster.name), 1) }))
         .sort((a, b) => b.rank - a.rank || (String(a.cluster.name) < String(b.cluster.name) ? -1 : 1))

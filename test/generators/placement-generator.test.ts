@@ -64,11 +64,14 @@ describe('placement generator (Regatta extension)', () => {
     expect(result.generated.some((g) => g.params.name === 'staging')).toBe(false);
   });
 
-  it('names the field when replicas or key is wrong', async () => {
+  it('names the field when replicas or key is wrong, or the key does not render', async () => {
     const zero = await generate(appSet(true, 0, '{{.app}}-{{.name}}', '{{.server}}'), contextWithClusters(fleet));
     expect(zero.failure).toMatchObject({ field: 'spec.generators[0].placement.replicas', message: 'must be a positive integer' });
     const noKey = await generate(appSet(true, 2, '{{.app}}-{{.name}}', '{{.server}}').replace(/ {6}key: .*\n/, ''), contextWithClusters(fleet));
     expect(noKey.failure?.field).toBe('spec.generators[0].placement.key');
+    const badKey = await generate(appSet(true, 2, '{{.app}}-{{.name}}', '{{.server}}').replace("key: '{{.app}}'", "key: '{{.app'"), contextWithClusters(fleet));
+    expect(badKey.failure?.field).toBe('spec.generators[0].placement.key');
+    expect(badKey.failure?.message).toMatch(/^failed to render the key: /);
   });
 
   it('moves only the items that had a removed cluster or now rank an added one in their top K (300 random fleets)', async () => {
