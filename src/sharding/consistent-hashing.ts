@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { byId, requestedShard, type ShardedCluster } from './argo-algorithms.js';
 
 export interface ConsistentHashingCluster extends ShardedCluster {
-  /** Applications whose destination is this cluster's server (Argo CD's load unit); default 0. */
+  /** Applications whose `spec.destination.server` is this cluster's server (Argo CD's load unit; it does not count those naming the cluster); default 0. */
   apps?: number;
 }
 
