@@ -1,5 +1,6 @@
 import type { ApplicationsSyncPolicy } from './api/application-set.js';
 import { parseFlags, type FlagSpec } from './cli/argv.js';
+import { SHARDING_ALGORITHMS, type ShardingAlgorithm } from './sharding/shard-assignment.js';
 
 /**
  * The controller's configuration, from flags and environment variables. Where Argo CD's
@@ -35,6 +36,14 @@ export interface AppConfig {
   operationProcessors: number;
   /** Applications compared with their clusters at once (Argo CD's --status-processors). */
   statusProcessors: number;
+  /** Replicas sharing the fleet, with static membership (Argo CD's ARGOCD_CONTROLLER_REPLICAS). */
+  replicas: number;
+  /** How clusters are assigned to replicas (Argo CD's ARGOCD_CONTROLLER_SHARDING_ALGORITHM, plus Regatta's bounded-load). */
+  shardingAlgorithm: ShardingAlgorithm;
+  /** Dynamic membership: replicas heartbeat in Redis and the assignment follows who is alive. */
+  dynamicClusterDistribution: boolean;
+  /** Heartbeat TTL of dynamic membership, and of cluster leases (Argo CD's ARGOCD_CONTROLLER_HEARTBEAT_TIME). */
+  heartbeatSeconds: number;
   /** How often the direct driver resolves the commits the Applications' sources name (one ls-remote per source); 0 turns it off. */
   sourcePollSeconds: number;
   /** A sync whose worker stopped renewing its lock this long ago runs again on another worker. */
@@ -73,6 +82,10 @@ const SETTINGS = {
   appResync: { flag: 'app-resync', env: 'REGATTA_APP_RESYNC_SECONDS', kind: 'string' },
   operationProcessors: { flag: 'operation-processors', env: 'ARGOCD_APPLICATION_CONTROLLER_OPERATION_PROCESSORS', kind: 'string' },
   statusProcessors: { flag: 'status-processors', env: 'ARGOCD_APPLICATION_CONTROLLER_STATUS_PROCESSORS', kind: 'string' },
+  replicas: { flag: 'replicas', env: 'ARGOCD_CONTROLLER_REPLICAS', kind: 'string' },
+  shardingAlgorithm: { flag: 'sharding-method', env: 'ARGOCD_CONTROLLER_SHARDING_ALGORITHM', kind: 'string' },
+  dynamicClusterDistribution: { flag: 'dynamic-cluster-distribution-enabled', env: 'ARGOCD_ENABLE_DYNAMIC_CLUSTER_DISTRIBUTION', kind: 'string' },
+  heartbeat: { flag: 'heartbeat-time', env: 'ARGOCD_CONTROLLER_HEARTBEAT_TIME', kind: 'string' },
   sourcePoll: { flag: 'source-poll-seconds', env: 'REGATTA_SOURCE_POLL_SECONDS', kind: 'string' },
   syncLock: { flag: 'sync-lock-seconds', env: 'REGATTA_SYNC_LOCK_SECONDS', kind: 'string' },
   bindAddress: { flag: 'bind-address', env: 'REGATTA_BIND_ADDRESS', kind: 'string' },
@@ -107,6 +120,13 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     return parsed;
   };
 
+  const shardingAlgorithm = value('shardingAlgorithm') ?? 'bounded-load';
+  if (!(SHARDING_ALGORITHMS as readonly string[]).includes(shardingAlgorithm)) {
+    throw new ConfigError(`--sharding-method: ${JSON.stringify(shardingAlgorithm)} is not one of ${SHARDING_ALGORITHMS.join(', ')}`);
+  }
+  const dynamicClusterDistribution = value('dynamicClusterDistribution') === 'true';
+  if (dynamicClusterDistribution && !value('redisUrl')) throw new ConfigError('--dynamic-cluster-distribution-enabled: needs Redis (REDIS_URL or --redis-url) for heartbeats and cluster leases');
+
   const policyText = value('policy') ?? '';
   if (policyText && !POLICIES.includes(policyText)) {
     throw new ConfigError(`--policy: ${JSON.stringify(policyText)} is not one of ${POLICIES.join(', ')}`);
@@ -139,6 +159,10 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     appResyncSeconds: number('appResync', 180, (n) => n > 0, 'a positive number of seconds'),
     operationProcessors: number('operationProcessors', 10, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
     statusProcessors: number('statusProcessors', 20, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
+    replicas: number('replicas', 1, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
+    shardingAlgorithm: shardingAlgorithm as ShardingAlgorithm,
+    dynamicClusterDistribution,
+    heartbeatSeconds: number('heartbeat', 10, (n) => n > 0, 'a positive number of seconds'),
     sourcePollSeconds: number('sourcePoll', 10, (n) => n >= 0, 'a number of seconds (0 or more)'),
     syncLockSeconds: number('syncLock', 30, (n) => n >= 1, 'at least 1 second'),
     bindAddress: value('bindAddress') ?? '0.0.0.0',

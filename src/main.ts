@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadAppConfig } from './app-config.js';
 import { AppModule } from './app.module.js';
 import { ControllerContext } from './appset/controller-context.js';
-import { currentNamespace, loadKubeConfig } from './kube/kube-config.js';
+import { currentNamespace, identifyClientsAs, loadKubeConfig } from './kube/kube-config.js';
 import { createLogger } from './observability/logger.js';
 
 const logger = createLogger('regatta');
@@ -11,6 +11,7 @@ try {
   const bootstrapConfig = loadAppConfig(process.argv.slice(2), process.env);
   const kubeConfig = loadKubeConfig({ kubeconfig: bootstrapConfig.kubeconfig, context: bootstrapConfig.context });
   const config = loadAppConfig(process.argv.slice(2), process.env, currentNamespace(kubeConfig) ?? 'argocd');
+  identifyClientsAs(config.identity);
   const context = new ControllerContext(kubeConfig, config, logger);
   const app = await NestFactory.create(AppModule.forRoot({ config, kubeConfig, context, logger }), { rawBody: true, logger: false });
   app.enableShutdownHooks();

@@ -60,6 +60,9 @@ export class ApplicationSetController {
   private readonly store: ReconcilerStore;
   private started = false;
   private readonly seen = new Map<string, string>();
+  /** Which ApplicationSets this replica reconciles (all, unless sharded). */
+  private owns: (key: string) => boolean = () => true;
+  private readonly appSetListeners: (() => void)[] = [];
 
   constructor(
     config: KubeConfig,
@@ -85,13 +88,17 @@ export class ApplicationSetController {
     );
 
     for (const informer of this.appSetInformers) {
-      informer.on('add', (appSet) => this.enqueue(appSet));
+      informer.on('add', (appSet) => {
+        this.enqueue(appSet);
+        for (const listener of this.appSetListeners) listener();
+      });
       informer.on('update', (appSet) => {
         if (this.changedBeyondStatus(appSet)) this.enqueue(appSet);
       });
       informer.on('delete', (appSet) => {
         this.seen.delete(`${appSet.metadata.namespace}/${appSet.metadata.name}`);
         this.metrics?.forget(appSet.metadata.namespace ?? '', appSet.metadata.name);
+        for (const listener of this.appSetListeners) listener();
       });
     }
     for (const informer of this.appInformers) {
@@ -123,6 +130,22 @@ export class ApplicationSetController {
 
   isReady(): boolean {
     return this.started && [...this.appInformers, ...this.appSetInformers].every((i) => i.hasSynced());
+  }
+
+  /** Called after an ApplicationSet is added or removed. */
+  onAppSetsChanged(listener: () => void): void {
+    this.appSetListeners.push(listener);
+  }
+
+  /** Every ApplicationSet seen, as `namespace/name` (what sharding assigns). */
+  appSetKeys(): string[] {
+    return this.appSetInformers.flatMap((i) => i.list()).map((a) => `${a.metadata.namespace}/${a.metadata.name}`);
+  }
+
+  /** From now on only the ApplicationSets `owns` accepts are reconciled here (sharding); call again when ownership changes. */
+  shardBy(owns: (key: string) => boolean): void {
+    this.owns = owns;
+    this.reconcileAll();
   }
 
   /** Queues every known ApplicationSet (start-up, cluster changes, benchmarks). */
@@ -162,6 +185,7 @@ export class ApplicationSetController {
   }
 
   private async reconcileKey(key: string): Promise<{ requeueAfterMs?: number }> {
+    if (!this.owns(key)) return {};
     const [namespace, name] = key.split('/');
     const stop = this.metrics?.reconcile.startTimer({ namespace, name });
     try {

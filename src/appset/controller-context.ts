@@ -63,8 +63,7 @@ export class ControllerContext {
         return Buffer.from(value, 'base64').toString('utf8');
       },
     };
-    // Refs reused for a second: generation and every Application's refresh share one ls-remote per repository per second.
-    this.repositories = new GitRepositoryCache({ directory: gitCacheDirectory(), credentials: (url) => credentialsFor(url, this.repositorySecrets.list(config.namespace)), refsTtlMs: 1000 });
+    this.repositories = new GitRepositoryCache({ directory: gitCacheDirectory(), credentials: (url) => credentialsFor(url, this.repositorySecrets.list(config.namespace)) });
     this.context = {
       clusters,
       repositories: this.repositories,

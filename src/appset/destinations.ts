@@ -13,6 +13,19 @@ export function inClusterEnabled(argocdCm: { data?: Record<string, string> } | u
   return argocdCm?.data?.['cluster.inClusterEnabled'] !== 'false';
 }
 
+/** The fleet's servers (without trailing slashes) and names, indexed once per cluster list: every generated Application is checked against them. */
+const indexes = new WeakMap<RegisteredCluster[], { servers: Set<string>; serversByName: Map<string, string[]> }>();
+function indexOf(clusters: RegisteredCluster[]) {
+  let index = indexes.get(clusters);
+  if (!index) {
+    const serversByName = new Map<string, string[]>();
+    for (const cluster of clusters) serversByName.set(cluster.name, [...(serversByName.get(cluster.name) ?? []), cluster.server]);
+    index = { servers: new Set(clusters.map((c) => c.server.replace(/\/+$/, ''))), serversByName };
+    indexes.set(clusters, index);
+  }
+  return index;
+}
+
 /**
  * Why an Application's destination names no usable cluster, in Argo CD's words, or undefined when
  * it is valid. The local cluster exists unless argocd-cm disables it, with or without a Secret.
@@ -22,7 +35,7 @@ export function destinationProblem(destination: ApplicationDestination, fleet: F
   if (destination.name && destination.server) return invalid(`application destination can't have both name and server defined: ${destination.name} ${destination.server}`);
   let server = destination.server?.replace(/\/+$/, '');
   if (!server && destination.name) {
-    const servers = fleet.clusters.filter((c) => c.name === destination.name).map((c) => c.server);
+    const servers = [...(indexOf(fleet.clusters).serversByName.get(destination.name) ?? [])];
     if (destination.name === IN_CLUSTER_NAME && fleet.inClusterEnabled && !servers.length) servers.push(IN_CLUSTER_SERVER);
     if (servers.length === 0) return invalid(`there are no clusters with this name: ${destination.name}`);
     if (servers.length > 1) return invalid(`there are ${servers.length} clusters with the same name: [${servers.join(' ')}]`);
@@ -33,6 +46,6 @@ export function destinationProblem(destination: ApplicationDestination, fleet: F
   if (server === IN_CLUSTER_SERVER) {
     return fleet.inClusterEnabled ? undefined : invalid(`${how}: rpc error: code = NotFound desc = cluster "${server}" is disabled`);
   }
-  if (!fleet.clusters.some((c) => c.server.replace(/\/+$/, '') === server)) return invalid(`${how}: rpc error: code = NotFound desc = cluster "${server}" not found`);
+  if (!indexOf(fleet.clusters).servers.has(server)) return invalid(`${how}: rpc error: code = NotFound desc = cluster "${server}" not found`);
   return undefined;
 }

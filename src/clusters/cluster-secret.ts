@@ -37,7 +37,8 @@ export interface ClusterRecord {
   config: ClusterConfig;
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  secret: { namespace: string; name: string };
+  /** The Secret; its uid is Argo CD's cluster id. */
+  secret: { namespace: string; name: string; uid: string };
 }
 
 /** Why a cluster Secret was not usable; names the Secret and the field, never a value. */
@@ -113,7 +114,7 @@ export function parseClusterSecret(secret: Secret): { cluster?: ClusterRecord; p
       config,
       labels: { ...(secret.metadata?.labels ?? {}) },
       annotations: { ...(secret.metadata?.annotations ?? {}) },
-      secret: { namespace: secret.metadata?.namespace ?? '', name: secret.metadata?.name ?? '' },
+      secret: { namespace: secret.metadata?.namespace ?? '', name: secret.metadata?.name ?? '', uid: secret.metadata?.uid ?? '' },
     },
   };
 }

@@ -9,13 +9,15 @@ export interface ReplicaProcessOptions {
   /** Kubeconfig (YAML) of the management cluster. */
   kubeconfig: string;
   redisUrl: string;
+  /** The replica's name (its pod name; default regatta-0): shard membership and its sync queue go by it. */
+  replica?: string;
   /** Command-line flags for `dist/main.js`. */
   args?: string[];
   /** Flags for node itself (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
   env?: NodeJS.ProcessEnv;
-  /** Where the replica's stderr goes (default: this process's). */
-  stderr?: 'inherit' | 'ignore';
+  /** Where the replica's stderr goes (default: this process's; `pipe` to read it). */
+  stderr?: 'inherit' | 'ignore' | 'pipe';
 }
 
 /**
@@ -35,6 +37,7 @@ export function startReplicaProcess(options: ReplicaProcessOptions): ChildProces
       REGATTA_BIND_ADDRESS: '127.0.0.1',
       REGATTA_GIT_CACHE_DIR: join(dir, 'git'),
       LOG_LEVEL: 'error',
+      POD_NAME: options.replica ?? 'regatta-0',
       ...options.env,
     },
     stdio: ['ignore', 'ignore', options.stderr ?? 'inherit'],

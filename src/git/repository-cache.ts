@@ -14,11 +14,6 @@ export interface RepositoryCacheOptions {
   credentials?: (repoURL: string) => RepositoryCredentials | undefined;
   /** Repositories kept on disk; the least recently used beyond this are removed. */
   maxRepositories?: number;
-  /**
-   * How long a remote's refs are reused (default 0: every read asks). A fleet's refreshes ask
-   * about the same few repositories thousands of times a minute; a push webhook forgets them.
-   */
-  refsTtlMs?: number;
 }
 
 export interface CacheCounters {
@@ -42,7 +37,8 @@ export function gitCacheDirectory(): string {
 export class GitRepositoryCache implements RepositoryReader {
   readonly counters: CacheCounters = { lsRemotes: 0, fetches: 0 };
   private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly listings = new Map<string, { at: number; refs: Promise<Map<string, string>> }>();
+  /** The latest ls-remote per repository: in flight (no `at`) or answered at `at`. */
+  private readonly listings = new Map<string, { at?: number; refs: Promise<Map<string, string>> }>();
   private readonly used = new Map<string, number>();
   private initialised = new Map<string, Promise<void>>();
   /** Commits present and trees listed, by commit: both are immutable, so they are read once. */
@@ -111,15 +107,19 @@ export class GitRepositoryCache implements RepositoryReader {
     await init;
   }
 
-  /** The commit a revision (branch, tag, commit SHA or HEAD) names on the remote now. */
-  async resolveRevision(repoURL: string, revision: string): Promise<string> {
-    return (await this.resolve(repoURL, revision)).sha;
+  /**
+   * The commit a revision (branch, tag, commit SHA or HEAD) names on the remote now, or as the
+   * remote answered at most `maxAgeMs` ago: a fleet's refreshes ask about the same few
+   * repositories thousands of times a minute.
+   */
+  async resolveRevision(repoURL: string, revision: string, maxAgeMs = 0): Promise<string> {
+    return (await this.resolve(repoURL, revision, maxAgeMs)).sha;
   }
 
-  private async resolve(repoURL: string, revision: string): Promise<{ sha: string; ref?: string }> {
+  private async resolve(repoURL: string, revision: string, maxAgeMs = 0): Promise<{ sha: string; ref?: string }> {
     const wanted = revision || 'HEAD';
     if (SHA.test(wanted)) return { sha: wanted };
-    const refs = await this.refs(repoURL);
+    const refs = await this.refs(repoURL, maxAgeMs);
     const candidates =
       wanted === 'HEAD'
         ? ['HEAD']
@@ -138,27 +138,16 @@ export class GitRepositoryCache implements RepositoryReader {
   }
 
   /** The remote's refs by `ls-remote`; concurrent readers of one repository share one call. */
-  private refs(repoURL: string): Promise<Map<string, string>> {
+  private refs(repoURL: string, maxAgeMs: number): Promise<Map<string, string>> {
     const listing = this.listings.get(repoURL);
-    if (listing && (listing.at === 0 || Date.now() - listing.at < (this.options.refsTtlMs ?? 0))) return listing.refs;
-    const refs = this.listRefs(repoURL);
-    const entry = { at: 0, refs };
+    if (listing && (listing.at === undefined || Date.now() - listing.at < maxAgeMs)) return listing.refs;
+    const entry: { at?: number; refs: Promise<Map<string, string>> } = { refs: this.listRefs(repoURL) };
     this.listings.set(repoURL, entry);
-    refs.then(
-      () => {
-        if (this.options.refsTtlMs && this.listings.get(repoURL) === entry) entry.at = Date.now();
-        else if (this.listings.get(repoURL) === entry) this.listings.delete(repoURL);
-      },
-      () => {
-        if (this.listings.get(repoURL) === entry) this.listings.delete(repoURL);
-      },
+    entry.refs.then(
+      () => (entry.at = Date.now()),
+      () => this.listings.get(repoURL) === entry && this.listings.delete(repoURL),
     );
-    return refs;
-  }
-
-  /** The next read of every repository asks its remote (a push was announced). */
-  forgetRefs(): void {
-    this.listings.clear();
+    return entry.refs;
   }
 
   private async listRefs(repoURL: string): Promise<Map<string, string>> {

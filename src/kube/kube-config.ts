@@ -14,6 +14,13 @@ export type KubeConfig = k8s.KubeConfig;
 /** Keep-alive agents shared by every client with the same TLS settings. */
 const agents = new Map<string, http.Agent>();
 
+let userAgent = 'regatta/0.1.0';
+
+/** Names this replica in the User-Agent of every API call, as API servers' audit logs show it. */
+export function identifyClientsAs(replica: string): void {
+  userAgent = `regatta/0.1.0 (replica ${replica})`;
+}
+
 /**
  * client-node builds a new HTTP agent for every API call, so each call opens (and for HTTPS
  * handshakes) a fresh connection: at fleet scale that is most of a sync's cost. This config keeps
@@ -23,6 +30,7 @@ const agents = new Map<string, http.Agent>();
 class PooledKubeConfig extends k8s.KubeConfig {
   override async applySecurityAuthentication(context: Parameters<k8s.KubeConfig['applySecurityAuthentication']>[0]): Promise<void> {
     await super.applySecurityAuthentication(context);
+    context.setHeaderParam('User-Agent', userAgent);
     const built = context.getAgent();
     if (!built || this.getCurrentCluster()?.proxyUrl) return;
     const options = (built as http.Agent & { options: https.AgentOptions }).options;

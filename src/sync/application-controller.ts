@@ -9,11 +9,13 @@ import { deepEqual } from '../appset/application-diff.js';
 import { PROMOTION_INFO } from '../rollout/planner.js';
 import { forEachLimited } from '../concurrency/for-each-limited.js';
 import type { Comparison, SyncDriver } from './sync-driver.js';
-import type { SyncJob, SyncQueue } from './sync-queue.js';
+import { syncKeyOf, type SyncJob, type SyncQueue } from './sync-queue.js';
 
 const API_VERSION = 'argoproj.io/v1alpha1';
-/** Recorded in operationState, so a job that runs again after a crash sees its sync already happened. */
-export const SYNC_JOB_INFO = 'regatta.dev/sync-job';
+/** Recorded in operationState: the sync's key, so any job for a sync that already happened (a retry, a resumed attempt) does nothing. */
+export const SYNC_KEY_INFO = 'regatta.dev/sync';
+/** Recorded in operationState: which replica ran the sync, for people reading it. */
+export const SYNC_REPLICA_INFO = 'regatta.dev/sync-replica';
 /** Argo CD's annotation asking for a refresh now; removed once done. */
 export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
 const HISTORY_LIMIT = 10;
@@ -34,6 +36,8 @@ export interface ApplicationControllerOptions {
   /** The queue of the replica that owns an Application's destination. */
   queueFor: (application: Application) => SyncQueue;
   clusterName: (application: Application) => string;
+  /** This replica's name, recorded on the syncs it runs. */
+  replica: string;
   clock?: () => Date;
 }
 
@@ -57,6 +61,8 @@ export class ApplicationController {
   private readonly refreshing = new Set<string>();
   /** Application → the operation last queued for it. */
   private readonly queued = new Map<string, string>();
+  /** Application → its sync running in this process; syncs of one Application run one after another. */
+  private readonly running = new Map<string, Promise<void>>();
   private stopped = false;
 
   constructor(
@@ -109,6 +115,12 @@ export class ApplicationController {
     return this.informers.flatMap((i) => i.list()).filter((a) => !a.metadata.deletionTimestamp && (this.options.owns?.(a) ?? true));
   }
 
+  /** Ownership moved: what this replica now owns gets its pending operations queued here. */
+  ownershipChanged(): void {
+    this.queued.clear();
+    for (const application of this.applications()) void this.observe(application);
+  }
+
   /** Refreshes Applications a bounded number at a time, so a large fleet does not open thousands of connections at once. */
   private async refreshEach(applications: Application[]): Promise<void> {
     await forEachLimited(applications, this.options.refreshConcurrency, (application) => this.refresh(application));
@@ -121,7 +133,9 @@ export class ApplicationController {
       const source = application.spec.source;
       if (!source) continue;
       const key = JSON.stringify([source.repoURL, source.targetRevision ?? 'HEAD']);
-      bySource.set(key, [...(bySource.get(key) ?? []), application]);
+      const sharing = bySource.get(key);
+      if (sharing) sharing.push(application);
+      else bySource.set(key, [application]);
     }
     const moved: Application[] = [];
     for (const applications of bySource.values()) {
@@ -160,12 +174,19 @@ export class ApplicationController {
   private async queueOperation(application: Application): Promise<boolean> {
     const operation = application.operation as Operation;
     const status = statusOf(application);
-    if (status.operationState?.phase === 'Running') return false;
     const revision: string | undefined = operation.sync?.revision ?? status.sync?.revision;
     // A sync is identified by the commit it deploys: compare first, and the status update brings the operation back here.
     if (!revision) {
       await this.refresh(application);
       return false;
+    }
+    const sync = this.identity(application, operation, revision);
+    let identity = sync;
+    const state = status.operationState;
+    if (state?.phase === 'Running') {
+      if (this.running.has(`${application.metadata.namespace}/${application.metadata.name}`)) return false;
+      // Left Running by a sync that stopped half-way (its replica died, hung or lost the cluster): one new job per abandoned attempt.
+      identity = [...sync, 'resume', state.startedAt ?? ''];
     }
     try {
       await this.options.queueFor(application).enqueue({
@@ -173,7 +194,8 @@ export class ApplicationController {
         application: application.metadata.name,
         revision,
         prune: operation.sync?.prune === true,
-        identity: this.identity(application, operation, revision),
+        identity,
+        key: syncKeyOf(sync),
         cluster: this.options.clusterName(application),
       });
       return true;
@@ -239,15 +261,31 @@ export class ApplicationController {
     await this.patch(application, { status: { ...next, conditions: null, reconciledAt: this.now.toISOString() } });
   }
 
-  /** The worker side: run one queued sync, unless this very job already ran to completion. */
-  async runSync(job: SyncJob, jobId: string): Promise<void> {
+  /** The worker side: run one queued sync, unless it already ran to completion (this job, or another for the same sync). */
+  async runSync(job: SyncJob): Promise<void> {
+    const key = `${job.namespace}/${job.application}`;
+    const run = (this.running.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => this.syncOnce(job));
+    this.running.set(key, run);
+    try {
+      await run;
+    } finally {
+      if (this.running.get(key) === run) this.running.delete(key);
+    }
+  }
+
+  private async syncOnce(job: SyncJob): Promise<void> {
     const application = await this.client.get<Application & KubeObject>(API_VERSION, 'Application', job.namespace, job.application);
-    if (!application) return;
+    // Queued before the destination moved to another replica: that replica queues it again.
+    if (!application || !(this.options.owns?.(application) ?? true)) return;
     const status = statusOf(application);
-    const recorded = status.operationState?.operation?.info?.find((i: Status) => i.name === SYNC_JOB_INFO)?.value;
-    if (recorded === jobId && status.operationState?.phase !== 'Running') return;
+    const recorded = status.operationState?.operation?.info?.find((i: Status) => i.name === SYNC_KEY_INFO)?.value;
+    if (recorded === job.key && status.operationState?.phase !== 'Running') return;
     const operation: Operation = { ...(application.operation ?? { sync: { revision: job.revision, prune: job.prune } }) };
-    operation.info = [...(operation.info ?? []).filter((i: Status) => i.name !== SYNC_JOB_INFO), { name: SYNC_JOB_INFO, value: jobId }];
+    operation.info = [
+      ...(operation.info ?? []).filter((i: Status) => i.name !== SYNC_KEY_INFO && i.name !== SYNC_REPLICA_INFO),
+      { name: SYNC_KEY_INFO, value: job.key },
+      { name: SYNC_REPLICA_INFO, value: this.options.replica },
+    ];
     const startedAt = this.now.toISOString();
     await this.patch(application, { status: { operationState: { operation, phase: 'Running', message: 'syncing', startedAt } } });
 

@@ -2,6 +2,7 @@ import type { Application, ApplicationSource } from '../api/application.js';
 import type { KubeObject } from '../api/meta.js';
 import type { GitRepositoryCache } from '../git/repository-cache.js';
 import { ObjectClient } from '../kube/object-client.js';
+import { FencedError } from '../sharding/cluster-fence.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { resourceHealth, worstHealth, type Health } from './health.js';
 import { renderSource, type Manifest, type RenderedSource } from './manifests.js';
@@ -34,9 +35,13 @@ export interface DirectDriverOptions {
   waveTimeoutMs?: number;
   /** Pause between health polls of a wave (default 250 ms). */
   pollMs?: number;
+  /** Runs each write to an Application's destination cluster (sharding's fencing check); default: just runs it. */
+  guard?: (application: Application, write: () => Promise<unknown>) => Promise<unknown>;
 }
 
 const RENDER_CACHE_SIZE = 1000;
+/** Refreshes and syncs reuse a repository's refs for this long: thousands of Applications share a handful of sources. */
+const REFS_MAX_AGE_MS = 1000;
 
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
 const keyOf = (o: Manifest): ResourceKey => ({ group: groupOf(o.apiVersion), version: String(o.apiVersion).split('/').pop()!, kind: o.kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' });
@@ -66,12 +71,12 @@ export class DirectSyncDriver implements SyncDriver {
   constructor(private readonly options: DirectDriverOptions) {}
 
   async revision(source: ApplicationSource): Promise<string> {
-    return this.options.repositories.resolveRevision(source.repoURL, source.targetRevision ?? 'HEAD');
+    return this.options.repositories.resolveRevision(source.repoURL, source.targetRevision ?? 'HEAD', REFS_MAX_AGE_MS);
   }
 
   /** A commit's manifests never change: rendered once per (source, commit), shared by every Application of the fleet. */
   private async render(source: ApplicationSource, revision: string): Promise<RenderedSource> {
-    const sha = await this.options.repositories.resolveRevision(source.repoURL, revision);
+    const sha = await this.options.repositories.resolveRevision(source.repoURL, revision, REFS_MAX_AGE_MS);
     const key = JSON.stringify([source.repoURL, sha, source.path, source.directory]);
     let result = this.rendered.get(key);
     if (!result) {
@@ -142,16 +147,19 @@ export class DirectSyncDriver implements SyncDriver {
     const client = this.clientFor(application);
     const results: SyncOutcome['resources'] = [];
     if (application.spec.syncPolicy?.syncOptions?.includes('CreateNamespace=true') && application.spec.destination.namespace) {
-      await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: application.spec.destination.namespace } } as KubeObject, FIELD_MANAGER);
+      const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: application.spec.destination.namespace } } as KubeObject;
+      await this.write(application, () => client.apply(namespace, FIELD_MANAGER));
     }
     const waves = [...new Set(manifests.map(waveOf))].sort((a, b) => a - b);
     for (const [index, wave] of waves.entries()) {
       const batch = manifests.filter((m) => waveOf(m) === wave).sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || String(a.metadata.name).localeCompare(b.metadata.name));
       for (const manifest of batch) {
         try {
-          await client.apply(manifest as KubeObject, FIELD_MANAGER);
+          await this.write(application, () => client.apply(manifest as KubeObject, FIELD_MANAGER));
           results.push({ ...keyOf(manifest), status: 'Synced', message: `${manifest.kind.toLowerCase()}/${manifest.metadata.name} serverside-applied` });
         } catch (error) {
+          // Not this replica's cluster any more: the sync did not fail, it belongs to the new owner.
+          if (error instanceof FencedError) throw error;
           results.push({ ...keyOf(manifest), status: 'SyncFailed', message: (error as Error).message });
           return { revision, phase: 'Failed', message: `one or more objects failed to apply, reason: ${(error as Error).message}`, resources: results };
         }
@@ -166,11 +174,15 @@ export class DirectSyncDriver implements SyncDriver {
       for (const key of ((application.status as { resources?: ResourceKey[] } | undefined)?.resources ?? []).filter((r) => !wanted.has(id(r)))) {
         const live = await this.live(client, key);
         if (live?.metadata?.labels?.[TRACKING_LABEL] !== application.metadata.name) continue;
-        await client.delete(live as KubeObject);
+        await this.write(application, () => client.delete(live as KubeObject));
         results.push({ ...key, status: 'Pruned', message: 'pruned' });
       }
     }
     return { revision, phase: 'Succeeded', message: 'successfully synced (all tasks run)', resources: results };
+  }
+
+  private async write(application: Application, write: () => Promise<unknown>): Promise<void> {
+    await (this.options.guard ? this.options.guard(application, write) : write());
   }
 
   /** Argo CD moves to the next wave only when the previous one is Healthy. */

@@ -8,8 +8,10 @@ export interface SyncJob {
   /** The revision to sync to; undefined syncs the source's targetRevision. */
   revision?: string;
   prune: boolean;
-  /** What the job id is derived from: ApplicationSet, Application, target revision and step (and, for non-rollout syncs, the request). */
+  /** What the job id is derived from: ApplicationSet, Application, target revision and promotion (and, for other syncs, the request); a resumed attempt adds to it. */
   identity: string[];
+  /** The sync this job performs (the identity without resume parts), recorded on the Application once it ran. */
+  key: string;
   /** The destination cluster, for routing and for people reading the queue. */
   cluster: string;
 }
@@ -24,7 +26,8 @@ export interface SyncQueueOptions {
   attempts?: number;
 }
 
-const jobIdOf = (identity: string[]) => createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
+/** A stable hash of a sync's identity: its job id, and (without resume parts) its key. */
+export const syncKeyOf = (identity: string[]) => createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
 
 /**
  * BullMQ underneath rollouts: the job id is a hash of the sync's identity, so the same sync is
@@ -55,7 +58,7 @@ export class SyncQueue {
 
   /** Queues the sync unless one with the same identity exists; returns its job id. */
   async enqueue(job: SyncJob): Promise<string> {
-    const jobId = jobIdOf(job.identity);
+    const jobId = syncKeyOf(job.identity);
     await this.queue.add('sync', job, {
       jobId,
       attempts: this.options.attempts ?? 5,
@@ -66,8 +69,8 @@ export class SyncQueue {
     return jobId;
   }
 
-  process(handler: (job: SyncJob, jobId: string) => Promise<void>): void {
-    this.worker = new Worker<SyncJob>(this.options.name, async (job: Job<SyncJob>) => handler(job.data, job.id!), {
+  process(handler: (job: SyncJob) => Promise<void>): void {
+    this.worker = new Worker<SyncJob>(this.options.name, async (job: Job<SyncJob>) => handler(job.data), {
       connection: this.connection,
       prefix: 'regatta',
       concurrency: this.options.concurrency ?? 8,

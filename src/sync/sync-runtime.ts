@@ -1,6 +1,8 @@
 import type { Application } from '../api/application.js';
 import type { ControllerContext } from '../appset/controller-context.js';
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type ClusterRecord } from '../clusters/cluster-secret.js';
+import type { ClusterFence } from '../sharding/cluster-fence.js';
+import type { ShardView } from '../sharding/shard-view.js';
 import { kubeConfigForCluster } from '../kube/cluster-kubeconfig.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import type { Logger } from '../observability/logger.js';
@@ -19,6 +21,10 @@ export interface SyncRuntimeOptions {
   concurrency?: number;
   /** Refreshes at once (default 32). */
   refreshConcurrency?: number;
+  /** Which destination clusters this replica owns; without it, all of them. */
+  shards?: ShardView;
+  /** Guards every write to a destination cluster (dynamic membership). */
+  fence?: ClusterFence;
   lockDurationMs?: number;
 }
 
@@ -33,39 +39,64 @@ export function destinationCluster(application: Application, clusters: ClusterRe
 
 /**
  * The `direct` sync driver running in this process: the application controller, the BullMQ queue
- * of this replica and its worker. With one replica every cluster is owned here; the sharding
- * issue routes each destination to its owner's queue.
+ * of this replica and its worker. Only Applications whose destination this replica owns are
+ * refreshed and synced here; a sync is queued on the owner's queue (`sync-<replica>`).
  */
 export class SyncRuntime {
   readonly controller: ApplicationController;
   readonly queue: SyncQueue;
+  private readonly queues = new Map<string, SyncQueue>();
 
-  constructor(managementConfig: KubeConfig, context: ControllerContext, options: SyncRuntimeOptions, logger: Logger) {
+  constructor(managementConfig: KubeConfig, context: ControllerContext, private readonly options: SyncRuntimeOptions, logger: Logger) {
+    const destination = (application: Application) => destinationCluster(application, context.clusters.records());
     const clusterFor = (application: Application): KubeConfig => {
-      const cluster = destinationCluster(application, context.clusters.records());
+      const cluster = destination(application);
       if (cluster === 'in-cluster') return managementConfig;
       if (!cluster) throw new Error(`application destination spec is invalid: there are no clusters with this ${application.spec.destination.server ? `URL: ${application.spec.destination.server}` : `name: ${application.spec.destination.name}`}`);
       return kubeConfigForCluster(cluster);
     };
-    this.queue = new SyncQueue({ redisUrl: options.redisUrl, name: `sync-${options.replica}`, concurrency: options.concurrency, lockDurationMs: options.lockDurationMs });
-    const driver = new DirectSyncDriver({ repositories: context.repositories, clusterFor });
+    const serverOf = (application: Application) => {
+      const cluster = destination(application);
+      return cluster === 'in-cluster' ? IN_CLUSTER_SERVER : (cluster?.server ?? application.spec.destination.server ?? '');
+    };
+    this.queue = this.queueOf(options.replica);
+    const fence = options.fence;
+    const driver = new DirectSyncDriver({
+      repositories: context.repositories,
+      clusterFor,
+      ...(fence ? { guard: (application: Application, write: () => Promise<unknown>) => fence.guard(serverOf(application), write) } : {}),
+    });
+    const shards = options.shards;
     this.controller = new ApplicationController(
       managementConfig,
       driver,
       {
         namespaces: options.namespaces,
+        replica: options.replica,
         refreshIntervalMs: options.refreshIntervalMs,
         sourcePollMs: options.sourcePollMs,
         refreshConcurrency: options.refreshConcurrency ?? 32,
-        queueFor: () => this.queue,
+        ...(shards ? { owns: (application: Application) => shards.ownsCluster(serverOf(application)) } : {}),
+        queueFor: (application) => this.queueOf((shards && shards.ownerOfCluster(serverOf(application))) || options.replica),
         clusterName: (application) => {
-          const cluster = destinationCluster(application, context.clusters.records());
+          const cluster = destination(application);
           return cluster === 'in-cluster' ? IN_CLUSTER_NAME : (cluster?.name ?? application.spec.destination.server ?? '');
         },
       },
       logger,
     );
-    this.queue.process((job, jobId) => this.controller.runSync(job, jobId));
+    shards?.onChange(() => this.controller.ownershipChanged());
+    this.queue.process((job) => this.controller.runSync(job));
+  }
+
+  /** The queue of a replica (created on first use; only this replica's has a worker here). */
+  private queueOf(replica: string): SyncQueue {
+    let queue = this.queues.get(replica);
+    if (!queue) {
+      queue = new SyncQueue({ redisUrl: this.options.redisUrl, name: `sync-${replica}`, concurrency: this.options.concurrency, lockDurationMs: this.options.lockDurationMs });
+      this.queues.set(replica, queue);
+    }
+    return queue;
   }
 
   async start(): Promise<void> {
@@ -74,6 +105,6 @@ export class SyncRuntime {
 
   async stop(): Promise<void> {
     await this.controller.stop();
-    await this.queue.close();
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 }

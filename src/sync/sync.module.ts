@@ -4,10 +4,12 @@ import type { ControllerContext } from '../appset/controller-context.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import type { Logger } from '../observability/logger.js';
 import { APP_CONFIG, GENERATOR_CONTEXT, KUBE_CONFIG, LOGGER } from '../tokens.js';
+import { ShardingModule } from '../sharding/sharding.module.js';
+import { ShardingRuntime } from '../sharding/sharding-runtime.js';
 import { SyncRuntime } from './sync-runtime.js';
 
 /** The direct sync driver: on when it is chosen and Redis is configured (BullMQ needs it). */
-@Module({})
+@Module({ imports: [ShardingModule] })
 export class SyncModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private runtime?: SyncRuntime;
 
@@ -16,6 +18,7 @@ export class SyncModule implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(KUBE_CONFIG) private readonly kubeConfig: KubeConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(GENERATOR_CONTEXT) private readonly context: ControllerContext,
+    @Inject(ShardingRuntime) private readonly sharding: ShardingRuntime,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -30,7 +33,9 @@ export class SyncModule implements OnApplicationBootstrap, OnApplicationShutdown
       {
         redisUrl: this.config.redisUrl,
         namespaces: this.config.applicationSetNamespaces,
-        replica: 'regatta',
+        replica: this.config.identity,
+        shards: this.sharding.view,
+        fence: this.sharding.fence,
         refreshIntervalMs: this.config.appResyncSeconds * 1000,
         sourcePollMs: this.config.sourcePollSeconds * 1000,
         concurrency: this.config.operationProcessors,

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DemoEnvironment } from '../../src/demo/demo-environment.js';
 import { startReplicaProcess } from '../../src/demo/replica-process.js';
 import { LocalRedis } from '../../src/sync/local-redis.js';
-import { envStep, syncHistory, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
+import { envStep, syncsTo, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
 
 /**
  * What happens to a rollout when the process running it dies, or Redis does: the rollout state is
@@ -33,14 +33,6 @@ function startReplica(environment: DemoEnvironment, redisUrl: string): ChildProc
   });
   replicas.push(child);
   return child;
-}
-
-/** Applications synced to `revision` so far, and any synced to it more than once. */
-async function syncsTo(environment: DemoEnvironment, revision: string): Promise<{ synced: string[]; repeated: string[] }> {
-  const history = await syncHistory(environment);
-  const synced = [...history].filter(([, revisions]) => revisions.includes(revision)).map(([name]) => name);
-  const repeated = [...history].filter(([, revisions]) => revisions.filter((r) => r === revision).length > 1).map(([name]) => name);
-  return { synced, repeated };
 }
 
 describe('durable rollouts', () => {

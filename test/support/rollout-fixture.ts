@@ -37,6 +37,14 @@ export async function syncHistory(env: DemoEnvironment): Promise<Map<string, str
   return new Map((await env.applications()).map((a) => [a.metadata.name, (statusOf(a).history ?? []).map((h) => h.revision)]));
 }
 
+/** Applications synced to `revision` so far, and any synced to it more than once. */
+export async function syncsTo(environment: DemoEnvironment, revision: string): Promise<{ synced: string[]; repeated: string[] }> {
+  const history = await syncHistory(environment);
+  const synced = [...history].filter(([, revisions]) => revisions.includes(revision)).map(([name]) => name);
+  const repeated = [...history].filter(([, revisions]) => revisions.filter((r) => r === revision).length > 1).map(([name]) => name);
+  return { synced, repeated };
+}
+
 /**
  * From a cluster's write log: when each sync of the guestbook Deployment started (Regatta's apply)
  * and when that cluster reported it ready or failed (the simulated kubelet's status write).

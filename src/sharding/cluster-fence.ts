@@ -1,0 +1,142 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../observability/logger.js';
+import type { ShardView } from './shard-view.js';
+
+export class FencedError extends Error {}
+
+/** Take the lease when free or already ours; never from another holder (it releases, or its lease expires). */
+const ACQUIRE = `
+local current = redis.call('GET', KEYS[1])
+if current and string.match(current, '^(.*)|') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])
+return 1`;
+
+const RELEASE = `
+local current = redis.call('GET', KEYS[1])
+if current and string.match(current, '^(.*)|') == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1`;
+
+export interface ClusterFenceOptions {
+  redisUrl: string;
+  /** How long a lease outlives its holder's last renewal (default 10 s). */
+  leaseTtlMs?: number;
+  /** How long a write waits for this replica to get the lease of a cluster it was just given (default 2 × lease TTL). */
+  acquireWaitMs?: number;
+  logger: Logger;
+  prefix?: string;
+}
+
+/**
+ * Handoff fencing: a replica writes to a cluster only while it holds the cluster's lease in Redis,
+ * which carries the ownership generation it was acquired in. A new owner takes the lease only
+ * after the previous holder released it (once its writes in flight finished) or stopped renewing
+ * it (it died or hangs), and every write checks the lease first: a replica that lost its lease
+ * but still runs has its writes refused.
+ */
+export class ClusterFence {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly ttlMs: number;
+  private readonly inFlight = new Map<string, number>();
+  private readonly held = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private renewing?: Promise<void>;
+
+  constructor(
+    private readonly view: ShardView,
+    private readonly options: ClusterFenceOptions,
+  ) {
+    this.redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    this.redis.on('error', () => undefined);
+    this.prefix = options.prefix ?? 'regatta:leases';
+    this.ttlMs = options.leaseTtlMs ?? 10_000;
+    view.onChange(() => void this.renew());
+  }
+
+  async start(): Promise<void> {
+    await this.redis.connect().catch(() => undefined);
+    await this.renew();
+    const schedule = () => {
+      if (this.stopped) return;
+      this.timer = setTimeout(() => void this.renew().finally(schedule), Math.max(100, Math.floor(this.ttlMs / 3)));
+      this.timer.unref?.();
+    };
+    schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.renewing;
+    for (const server of this.held) await this.redis.eval(RELEASE, 1, this.key(server), this.view.replica).catch(() => undefined);
+    this.held.clear();
+    this.redis.disconnect();
+  }
+
+  /**
+   * Runs one write to `server` if, and only while, this replica holds the cluster's lease. A lease
+   * another replica took in a newer generation than the one acted on here refuses at once (this
+   * replica is stale); one still held from an older generation is waited for (a handoff in progress).
+   */
+  async guard<T>(server: string, write: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + (this.options.acquireWaitMs ?? 2 * this.ttlMs);
+    for (;;) {
+      const generation = this.view.current()?.generation ?? 0;
+      if (!this.view.ownsCluster(server)) break;
+      const lease = await this.lease(server);
+      if (lease?.holder === this.view.replica) {
+        this.inFlight.set(server, (this.inFlight.get(server) ?? 0) + 1);
+        try {
+          return await write();
+        } finally {
+          const left = this.inFlight.get(server)! - 1;
+          if (left) this.inFlight.set(server, left);
+          else this.inFlight.delete(server);
+        }
+      }
+      if ((lease && lease.generation > generation) || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const generation = this.view.current()?.generation;
+    this.options.logger.warn('write refused by the cluster lease', { cluster: server, replica: this.view.replica, generation });
+    throw new FencedError(`write to cluster ${server} refused: replica ${this.view.replica} does not hold its lease (ownership generation ${generation ?? 'none'})`);
+  }
+
+  private key(server: string): string {
+    return `${this.prefix}:${server.replace(/\/+$/, '')}`;
+  }
+
+  private async lease(server: string): Promise<{ holder: string; generation: number } | undefined> {
+    const value = await this.redis.get(this.key(server)).catch(() => null);
+    if (value === null) return undefined;
+    const at = value.lastIndexOf('|');
+    return { holder: value.slice(0, at), generation: Number(value.slice(at + 1)) };
+  }
+
+  /** Acquires or renews the leases of owned clusters; releases the others once their writes are done. */
+  private renew(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.renewing ??= this.renewNow().finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  private async renewNow(): Promise<void> {
+    const ownership = this.view.current();
+    if (!ownership) return;
+    try {
+      const owned = Object.entries(ownership.clusters).filter(([, owner]) => owner === this.view.replica).map(([server]) => server);
+      const pipeline = this.redis.pipeline();
+      for (const server of owned) pipeline.eval(ACQUIRE, 1, this.key(server), this.view.replica, String(ownership.generation), String(this.ttlMs));
+      const results = (await pipeline.exec()) ?? [];
+      results.forEach(([, acquired], i) => (acquired === 1 ? this.held.add(owned[i]) : this.held.delete(owned[i])));
+      const ownedSet = new Set(owned);
+      for (const server of [...this.held].filter((s) => !ownedSet.has(s) && !this.inFlight.has(s))) {
+        await this.redis.eval(RELEASE, 1, this.key(server), this.view.replica);
+        this.held.delete(server);
+      }
+    } catch (error) {
+      this.options.logger.warn('cluster lease renewal failed', { replica: this.view.replica, error: (error as Error).message });
+    }
+  }
+}

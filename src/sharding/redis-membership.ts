@@ -1,0 +1,119 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../observability/logger.js';
+import { assignOwnership, type Ownership, type ShardingAlgorithm } from './shard-assignment.js';
+import { OwnershipHolder, type ShardKeys, type ShardView } from './shard-view.js';
+
+export interface RedisMembershipOptions {
+  redisUrl: string;
+  replica: string;
+  algorithm: ShardingAlgorithm;
+  /** A replica whose heartbeat is older than this is gone; its keys move (default 10 s). */
+  heartbeatTtlMs?: number;
+  epsilon?: number;
+  keys: () => ShardKeys;
+  logger: Logger;
+  /** Key prefix in Redis (default `regatta:shards`). */
+  prefix?: string;
+}
+
+/** Leadership of the assignment: taken when free, kept while renewed. */
+const LEAD = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0`;
+
+/** Publishes a new generation, only while still the leader: a deposed leader cannot overwrite its successor. */
+const PUBLISH = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local generation = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[3], string.format('{"generation":%d,%s', generation, ARGV[2]))
+return generation`;
+
+/**
+ * Dynamic membership in Redis. Replicas heartbeat into a sorted set scored by expiry; one replica,
+ * elected by an expiring key, assigns the keys over the live members and publishes the result as a
+ * numbered generation. Every replica adopts only newer generations, so in each generation every
+ * key has exactly one owner, and all replicas converge on the leader's single view.
+ */
+export class RedisShardMembership extends OwnershipHolder implements ShardView {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly ttlMs: number;
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+  private stopped = false;
+
+  constructor(private readonly options: RedisMembershipOptions) {
+    super(options.replica);
+    this.redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    // A restarting Redis is expected: the next heartbeat retries; nothing to log per attempt.
+    this.redis.on('error', () => undefined);
+    this.prefix = options.prefix ?? 'regatta:shards';
+    this.ttlMs = options.heartbeatTtlMs ?? 10_000;
+  }
+
+  /** The published ownership, as any client reads it (`regatta clusters`). */
+  static async read(redis: Redis, prefix = 'regatta:shards'): Promise<Ownership | undefined> {
+    const text = await redis.get(`${prefix}:ownership`);
+    return text ? (JSON.parse(text) as Ownership) : undefined;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.redis.connect().catch(() => undefined);
+    await this.tick();
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.ticking;
+    await this.redis.zrem(`${this.prefix}:members`, this.replica).catch(() => undefined);
+    await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end`, 1, `${this.prefix}:leader`, this.replica).catch(() => undefined);
+    this.redis.disconnect();
+  }
+
+  keysChanged(): void {
+    void this.tick();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick().finally(() => this.schedule()), Math.max(100, Math.floor(this.ttlMs / 3)));
+    this.timer.unref?.();
+  }
+
+  /** Heartbeat; assign and publish when leading; adopt what is published. One at a time. */
+  private tick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.ticking ??= this.beat().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      const [seconds, micros] = await this.redis.time();
+      const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      await this.redis.zadd(`${this.prefix}:members`, now + this.ttlMs, this.replica);
+      const leading = (await this.redis.eval(LEAD, 1, `${this.prefix}:leader`, this.replica, String(this.ttlMs))) === 1;
+      if (leading) await this.assign(now);
+      const published = await RedisShardMembership.read(this.redis, this.prefix);
+      if (published) this.adopt(published);
+    } catch (error) {
+      this.options.logger.warn('shard heartbeat failed', { replica: this.replica, error: (error as Error).message });
+    }
+  }
+
+  private async assign(now: number): Promise<void> {
+    await this.redis.zremrangebyscore(`${this.prefix}:members`, '-inf', String(now));
+    const members = await this.redis.zrange(`${this.prefix}:members`, '0', '-1');
+    const keys = this.options.keys();
+    const next = assignOwnership(this.options.algorithm, members, keys.clusters, keys.appSets, this.options.epsilon);
+    const published = await RedisShardMembership.read(this.redis, this.prefix);
+    if (published && JSON.stringify({ ...published, generation: 0 }) === JSON.stringify({ generation: 0, ...next })) return;
+    const body = JSON.stringify(next).slice(1);
+    const generation = Number(await this.redis.eval(PUBLISH, 3, `${this.prefix}:leader`, `${this.prefix}:generation`, `${this.prefix}:ownership`, this.replica, body));
+    if (generation > 0) this.options.logger.info('shard assignment published', { generation, members: next.members.length, clusters: Object.keys(next.clusters).length });
+  }
+}
