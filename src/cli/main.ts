@@ -1,11 +1,12 @@
 import type { CliCommand, CliIO } from './command.js';
+import { clustersCommand } from './clusters-command.js';
 import { crdCommand } from './crd-command.js';
 import { demoCommand } from './demo-command.js';
 import { generateCommand } from './generate-command.js';
 import { rolloutCommand } from './rollout-command.js';
 import { simCommand } from './sim-command.js';
 
-const commands: CliCommand[] = [demoCommand, generateCommand, rolloutCommand, crdCommand, simCommand];
+const commands: CliCommand[] = [demoCommand, generateCommand, rolloutCommand, clustersCommand, crdCommand, simCommand];
 
 function usage(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

@@ -1,0 +1,143 @@
+import * as k8s from '@kubernetes/client-node';
+import { Redis } from 'ioredis';
+import type { Secret } from '../api/meta.js';
+import { IN_CLUSTER_SERVER, isClusterSecret, parseClusterSecret, secretValue, type ClusterRecord } from '../clusters/cluster-secret.js';
+import { forEachLimited } from '../concurrency/for-each-limited.js';
+import { kubeConfigForCluster } from '../kube/cluster-kubeconfig.js';
+import { loadKubeConfig } from '../kube/kube-config.js';
+import { ObjectClient } from '../kube/object-client.js';
+import { RedisShardMembership } from '../sharding/redis-membership.js';
+import { assignOwnership, SHARDING_ALGORITHMS, type Ownership, type ShardingAlgorithm } from '../sharding/shard-assignment.js';
+import { clusterKeys } from '../sharding/sharding-runtime.js';
+import { parseFlags, type ParsedFlags } from './argv.js';
+import { UsageError, type CliCommand, type CliIO } from './command.js';
+
+const USAGE = `Usage:
+  regatta clusters [--kubeconfig PATH] [--context NAME] [-n NS] [-o table|json]
+                   [--redis-url URL | --replicas N [--sharding-method ALGORITHM]]
+
+Lists the clusters registered by cluster Secrets in NS (default argocd), the replica (shard) that
+owns each, and whether it answers. With --redis-url (or REDIS_URL) the shard is the owner in the
+ownership generation the replicas published (dynamic membership); otherwise it is computed as N
+replicas with static membership would (shard numbers 0..N-1; default 1 replica, bounded-load).
+The state is Successful when the cluster's API server answers /version with the Secret's
+credentials, Failed (with the reason) when not, Invalid when the Secret itself is broken.
+
+Exit status: 0 success, 1 the management cluster or Redis could not be read, 2 usage error.
+`;
+
+interface ClusterRow {
+  name: string;
+  server: string;
+  shard: string;
+  state: 'Successful' | 'Failed' | 'Invalid';
+  message?: string;
+}
+
+export const clustersCommand: CliCommand = {
+  name: 'clusters',
+  summary: 'list the fleet: each cluster, its shard and whether it answers',
+  async run(args: string[], io: CliIO): Promise<number> {
+    let flags: ParsedFlags;
+    try {
+      ({ flags } = parseFlags(args, [
+        { name: 'kubeconfig', kind: 'string' },
+        { name: 'context', kind: 'string' },
+        { name: 'namespace', short: 'n', kind: 'string' },
+        { name: 'output', short: 'o', kind: 'string' },
+        { name: 'redis-url', kind: 'string' },
+        { name: 'replicas', kind: 'string' },
+        { name: 'sharding-method', kind: 'string' },
+        { name: 'help', short: 'h', kind: 'boolean' },
+      ]));
+      if (flags.help) {
+        io.stdout.write(USAGE);
+        return 0;
+      }
+      if (flags.output !== undefined && flags.output !== 'table' && flags.output !== 'json') throw new UsageError(`--output must be table or json, not ${JSON.stringify(flags.output)}`);
+      const replicas = Number(flags.replicas ?? 1);
+      if (!Number.isInteger(replicas) || replicas < 1) throw new UsageError(`--replicas must be a positive integer, not ${JSON.stringify(flags.replicas)}`);
+      const algorithm = (flags['sharding-method'] as string | undefined) ?? 'bounded-load';
+      if (!(SHARDING_ALGORITHMS as readonly string[]).includes(algorithm)) throw new UsageError(`--sharding-method must be one of ${SHARDING_ALGORITHMS.join(', ')}, not ${JSON.stringify(algorithm)}`);
+    } catch (error) {
+      io.stderr.write(`regatta clusters: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    let rows: ClusterRow[];
+    try {
+      rows = await listClusters(flags);
+    } catch (error) {
+      io.stderr.write(`regatta clusters: ${(error as Error).message}\n`);
+      return 1;
+    }
+    io.stdout.write(flags.output === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : table(rows));
+    return 0;
+  },
+};
+
+async function listClusters(flags: ParsedFlags): Promise<ClusterRow[]> {
+  const client = new ObjectClient(loadKubeConfig({ kubeconfig: flags.kubeconfig as string | undefined, context: flags.context as string | undefined }));
+  const secrets = (await client.list<Secret>('v1', 'Secret', (flags.namespace as string | undefined) ?? 'argocd')).filter(isClusterSecret);
+  const parsed = secrets.map((secret) => ({ secret, ...parseClusterSecret(secret) }));
+  const records = parsed.flatMap((p) => (p.cluster ? [p.cluster] : []));
+  const ownership = await ownershipFor(flags, records);
+  const shardOf = (server: string) => {
+    const owner = ownership?.clusters[server.replace(/\/+$/, '')];
+    if (owner === undefined) return '-';
+    return flags['redis-url'] || process.env.REDIS_URL ? owner : String(ownership!.members.indexOf(owner));
+  };
+
+  const rows: ClusterRow[] = parsed.map(({ secret, cluster, problems }) =>
+    cluster
+      ? { name: cluster.name, server: cluster.server, shard: shardOf(cluster.server), state: 'Successful' }
+      : { name: secretValue(secret, 'name') ?? secret.metadata?.name ?? '', server: secretValue(secret, 'server') ?? '', shard: '-', state: 'Invalid', message: problems.map((p) => `${p.field}: ${p.message}`).join('; ') },
+  );
+  await forEachLimited(
+    rows.filter((row) => row.state !== 'Invalid'),
+    16,
+    async (row) => {
+      const problem = await connectionProblem(records.find((r) => r.server === row.server)!);
+      if (problem) Object.assign(row, { state: 'Failed', message: problem });
+    },
+  );
+  if (!records.some((r) => r.server === IN_CLUSTER_SERVER)) rows.push({ name: 'in-cluster', server: IN_CLUSTER_SERVER, shard: shardOf(IN_CLUSTER_SERVER), state: 'Successful', message: 'the management cluster (no Secret)' });
+  return rows.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Published by the replicas (dynamic membership), or computed as static membership would. */
+async function ownershipFor(flags: ParsedFlags, records: ClusterRecord[]): Promise<Omit<Ownership, 'generation'> | undefined> {
+  const redisUrl = (flags['redis-url'] as string | undefined) ?? process.env.REDIS_URL;
+  if (redisUrl) {
+    const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      return await RedisShardMembership.read(redis);
+    } catch (error) {
+      throw new Error(`cannot read the shard ownership from Redis: ${(error as Error).message}`);
+    } finally {
+      redis.disconnect();
+    }
+  }
+  const members = Array.from({ length: Number(flags.replicas ?? 1) }, (_, i) => `shard-${i}`);
+  return assignOwnership(((flags['sharding-method'] as string | undefined) ?? 'bounded-load') as ShardingAlgorithm, members, clusterKeys(records), []);
+}
+
+/** Why the cluster's API server does not answer /version with the Secret's credentials (never a credential). */
+async function connectionProblem(cluster: ClusterRecord): Promise<string | undefined> {
+  try {
+    const version = kubeConfigForCluster(cluster).makeApiClient(k8s.VersionApi);
+    await Promise.race([version.getCode(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref())]);
+    return undefined;
+  } catch (error) {
+    const code = (error as { code?: number }).code;
+    return code ? `the API server answered ${code}` : (error as Error).message;
+  }
+}
+
+function table(rows: ClusterRow[]): string {
+  const header = ['NAME', 'SERVER', 'SHARD', 'STATE', 'MESSAGE'];
+  const cells = rows.map((r) => [r.name, r.server, r.shard, r.state, r.message ?? '']);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  return [header, ...cells].map((line) => line.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+}
