@@ -114,7 +114,7 @@ async function ownershipFor(flags: ParsedFlags, records: ClusterRecord[]): Promi
       await redis.connect();
       return await RedisShardMembership.read(redis);
     } catch (error) {
-      throw new Error(`cannot read the shard ownership from Redis: ${(error as Error).message}`);
+      throw new Error(`cannot read the shard ownership from Redis: ${(error as Error).message}`, { cause: error });
     } finally {
       redis.disconnect();
     }
