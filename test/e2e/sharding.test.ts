@@ -60,6 +60,16 @@ async function fleetOf(replicas: string[]): Promise<void> {
 const ownership = () => RedisShardMembership.read(reader!);
 /** Every replica has read the latest ownership (they read it once per third of the heartbeat TTL). */
 const settled = () => new Promise((resolve) => setTimeout(resolve, (HEARTBEAT_SECONDS * 1000) / 3 + 500));
+
+/** The ownership once all three replicas are members, and every replica has read it. */
+async function allThree(): Promise<Ownership> {
+  const ownershipOfThree = await waitFor(async () => {
+    const current = await ownership();
+    return current?.members.length === 3 && current;
+  }, 'three members');
+  await settled();
+  return ownershipOfThree;
+}
 const replicaOf = (userAgent: string | undefined) => /\(replica (\S+)\)/.exec(userAgent ?? '')?.[1];
 
 /** The replicas that wrote to a cluster since a moment, in order, with consecutive writes by the same replica merged. */
@@ -76,11 +86,7 @@ function writers(cluster: string, sinceNs = 0n): string[] {
 describe('sharding across replica processes', () => {
   it('every cluster has one owner; a replica killed with SIGKILL hands its clusters to the others within the heartbeat TTL, and no cluster is ever written by two replicas in turn', { timeout: 120_000 }, async () => {
     await fleetOf(REPLICAS);
-    const first = (await waitFor(async () => {
-      const current = await ownership();
-      return current?.members.length === 3 && current;
-    }, 'three members'))!;
-    await settled();
+    const first = await allThree();
     expect(Object.keys(first.clusters).sort()).toEqual([...THREE_STEP_CLUSTERS.map((c) => env!.fleet.server(c.name)), 'https://kubernetes.default.svc'].sort());
     for (const owner of Object.values(first.clusters)) expect(REPLICAS).toContain(owner);
     const beforeSecond = process.hrtime.bigint();
@@ -115,11 +121,7 @@ describe('sharding across replica processes', () => {
 
   it('a replica that lost its lease while hung has its writes refused when it wakes up', { timeout: 120_000 }, async () => {
     await fleetOf(REPLICAS);
-    const before = (await waitFor(async () => {
-      const current = await ownership();
-      return current?.members.length === 3 && current;
-    }, 'three members'))!;
-    await settled();
+    const before = await allThree();
     const target = 'prod-1';
     const server = env!.fleet.server(target);
     const hung = before.clusters[server];
