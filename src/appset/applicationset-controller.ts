@@ -63,6 +63,8 @@ export class ApplicationSetController {
   /** Which ApplicationSets this replica reconciles (all, unless sharded). */
   private owns: (key: string) => boolean = () => true;
   private readonly appSetListeners: (() => void)[] = [];
+  /** How long each ApplicationSet's last reconcile took. */
+  private readonly lastDurationMs = new Map<string, number>();
 
   constructor(
     config: KubeConfig,
@@ -97,6 +99,7 @@ export class ApplicationSetController {
       });
       informer.on('delete', (appSet) => {
         this.seen.delete(`${appSet.metadata.namespace}/${appSet.metadata.name}`);
+        this.lastDurationMs.delete(`${appSet.metadata.namespace}/${appSet.metadata.name}`);
         this.metrics?.forget(appSet.metadata.namespace ?? '', appSet.metadata.name);
         for (const listener of this.appSetListeners) listener();
       });
@@ -105,8 +108,11 @@ export class ApplicationSetController {
       const owner = (application: Application) => {
         const ref = application.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ApplicationSet');
         // Batched: a rollout over a large fleet changes thousands of Applications a minute, and each
-        // reconcile rewrites the whole status; one reconcile per window sees all of them.
-        if (ref) this.queue.addAfter(`${application.metadata.namespace}/${ref.name}`, APPLICATION_EVENT_BATCH_MS);
+        // reconcile rewrites the whole status; one reconcile per window sees all of them. The window
+        // grows with the reconcile's own duration, so reconciles never take most of the time.
+        if (!ref) return;
+        const key = `${application.metadata.namespace}/${ref.name}`;
+        this.queue.addAfter(key, Math.max(APPLICATION_EVENT_BATCH_MS, 2 * (this.lastDurationMs.get(key) ?? 0)));
       };
       informer.on('add', owner);
       informer.on('update', owner);
@@ -188,8 +194,10 @@ export class ApplicationSetController {
     if (!this.owns(key)) return {};
     const [namespace, name] = key.split('/');
     const stop = this.metrics?.reconcile.startTimer({ namespace, name });
+    const started = Date.now();
     try {
       const outcome = await this.reconciler.reconcile(namespace, name);
+      this.lastDurationMs.set(key, Date.now() - started);
       this.metrics?.apiWrites.inc({ namespace, name }, outcome.writes);
       this.recordInfo(namespace, name);
       if (outcome.failed) this.metrics?.reconcileErrors.inc({ namespace, name });

@@ -101,7 +101,7 @@ export class DemoEnvironment {
     readonly redisUrl: string,
     readonly repository: DemoRepository,
     readonly client: ObjectClient,
-    private readonly watched: { applications: KubeInformer<Application & KubeObject>; appSets: KubeInformer<ApplicationSet & KubeObject> },
+    private readonly watched: KubeInformer<Application & KubeObject>,
     private readonly ownRedis: LocalRedis | undefined,
     private readonly gitCache: string,
     private readonly apps: string[],
@@ -115,11 +115,8 @@ export class DemoEnvironment {
     const adminConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'demo-admin' }));
     const client = new ObjectClient(adminConfig);
     // Watched, not polled: listing ten thousand Applications to check progress would cost more than the rollout.
-    const watched = {
-      applications: new KubeInformer<Application & KubeObject>(adminConfig, { apiVersion: API_VERSION, kind: 'Application', namespace: 'argocd' }, 'applications'),
-      appSets: new KubeInformer<ApplicationSet & KubeObject>(adminConfig, { apiVersion: API_VERSION, kind: 'ApplicationSet', namespace: 'argocd' }, 'applicationsets'),
-    };
-    await Promise.all([watched.applications.start(), watched.appSets.start()]);
+    const watched = new KubeInformer<Application & KubeObject>(adminConfig, { apiVersion: API_VERSION, kind: 'Application', namespace: 'argocd' }, 'applications');
+    await watched.start();
     const gitCache = mkdtempSync(join(tmpdir(), 'regatta-demo-cache-'));
     const environment = new DemoEnvironment(fleet, options.redisUrl ?? ownRedis!.url, repository, client, watched, ownRedis, gitCache, options.apps ?? ['guestbook'], fleet.names().length);
     for (const name of fleet.names()) await client.create(fleet.clusterSecret(name) as unknown as KubeObject);
@@ -156,29 +153,28 @@ export class DemoEnvironment {
     this.stack = { controller, context, sync };
   }
 
-  /** The demo's ApplicationSet, as last observed. */
   async appSet(): Promise<ApplicationSet | undefined> {
-    return this.watched.appSets.get(DEMO_APPSET, 'argocd');
+    return (await this.client.get<KubeObject>(API_VERSION, 'ApplicationSet', 'argocd', DEMO_APPSET)) as unknown as ApplicationSet | undefined;
   }
 
   /** The Applications, as last observed. */
   async applications(): Promise<Application[]> {
-    return this.watched.applications.list('argocd');
+    return this.watched.list('argocd');
   }
 
   /** Every Application synced to `revision` (its latest sync) and Healthy, and the rollout Completed. */
   async rolledOut(revision: string): Promise<boolean> {
-    const [appSet, applications] = await Promise.all([this.appSet(), this.applications()]);
     type Status = { history?: { revision?: string }[]; health?: { status?: string } };
-    return (
+    const applications = await this.applications();
+    const done =
       applications.length === this.clusterCount * this.apps.length &&
-      applications.every((a) => (a.status as Status | undefined)?.history?.at(-1)?.revision === revision && (a.status as Status | undefined)?.health?.status === 'Healthy') &&
-      appSet?.status?.rollout?.phase === 'Completed'
-    );
+      applications.every((a) => (a.status as Status | undefined)?.history?.at(-1)?.revision === revision && (a.status as Status | undefined)?.health?.status === 'Healthy');
+    // The ApplicationSet (its status lists every Application) is read only once they are all done.
+    return done && (await this.appSet())?.status?.rollout?.phase === 'Completed';
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.watched.applications.stop(), this.watched.appSets.stop()]);
+    await this.watched.stop();
     if (this.stack) {
       await this.stack.sync.stop();
       await this.stack.controller.stop();

@@ -48,7 +48,10 @@ export class SyncRuntime {
   private readonly queues = new Map<string, SyncQueue>();
 
   constructor(managementConfig: KubeConfig, context: ControllerContext, private readonly options: SyncRuntimeOptions, logger: Logger) {
-    const destination = (application: Application) => destinationCluster(application, context.clusters.records());
+    // Indexed once per change of the cluster Secrets: every refresh and sync looks its destination up.
+    let records: ClusterRecord[] | undefined;
+    context.onClustersChanged(() => (records = undefined));
+    const destination = (application: Application) => destinationCluster(application, (records ??= context.clusters.records()));
     const clusterFor = (application: Application): KubeConfig => {
       const cluster = destination(application);
       if (cluster === 'in-cluster') return managementConfig;
