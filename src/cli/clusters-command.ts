@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
+import { redisOptions } from '../sync/redis-options.js';
 import type { Secret } from '../api/meta.js';
 import { IN_CLUSTER_SERVER, isClusterSecret, parseClusterSecret, secretValue, type ClusterRecord } from '../clusters/cluster-secret.js';
 import { forEachLimited } from '../concurrency/for-each-limited.js';
@@ -108,7 +109,7 @@ async function listClusters(flags: ParsedFlags): Promise<ClusterRow[]> {
 async function ownershipFor(flags: ParsedFlags, records: ClusterRecord[]): Promise<Omit<Ownership, 'generation'> | undefined> {
   const redisUrl = (flags['redis-url'] as string | undefined) ?? process.env.REDIS_URL;
   if (redisUrl) {
-    const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    const redis = new Redis({ ...redisOptions(redisUrl), lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
     redis.on('error', () => undefined);
     try {
       await redis.connect();

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { redisOptions } from '../sync/redis-options.js';
 import type { Logger } from '../observability/logger.js';
 import type { ShardView } from './shard-view.js';
 
@@ -47,7 +48,7 @@ export class ClusterFence {
     private readonly view: ShardView,
     private readonly options: ClusterFenceOptions,
   ) {
-    this.redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    this.redis = new Redis({ ...redisOptions(options.redisUrl), lazyConnect: true, maxRetriesPerRequest: 1 });
     this.redis.on('error', () => undefined);
     this.prefix = options.prefix ?? 'regatta:leases';
     this.ttlMs = options.leaseTtlMs ?? 10_000;

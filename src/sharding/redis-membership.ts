@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { redisOptions } from '../sync/redis-options.js';
 import type { Logger } from '../observability/logger.js';
 import { assignOwnership, type Ownership, type ShardingAlgorithm } from './shard-assignment.js';
 import { OwnershipHolder, type ShardKeys, type ShardView } from './shard-view.js';
@@ -45,7 +46,7 @@ export class RedisShardMembership extends OwnershipHolder implements ShardView {
 
   constructor(private readonly options: RedisMembershipOptions) {
     super(options.replica);
-    this.redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    this.redis = new Redis({ ...redisOptions(options.redisUrl), lazyConnect: true, maxRetriesPerRequest: 1 });
     // A restarting Redis is expected: the next heartbeat retries; nothing to log per attempt.
     this.redis.on('error', () => undefined);
     this.prefix = options.prefix ?? 'regatta:shards';

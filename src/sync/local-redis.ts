@@ -28,21 +28,23 @@ export class LocalRedis {
     readonly port: number,
     private readonly dir: string,
     private readonly persistent: boolean,
+    private readonly password?: string,
   ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(options: { persistent?: boolean; port?: number; dir?: string } = {}): Promise<LocalRedis> {
+  /** `password` makes clients authenticate (`requirepass`). */
+  static async start(options: { persistent?: boolean; port?: number; dir?: string; password?: string } = {}): Promise<LocalRedis> {
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'regatta-redis-'));
     const port = options.port ?? (await freePort());
-    const child = await LocalRedis.spawn(port, dir, options.persistent ?? false);
-    return new LocalRedis(child, port, dir, options.persistent ?? false);
+    const child = await LocalRedis.spawn(port, dir, options.persistent ?? false, options.password);
+    return new LocalRedis(child, port, dir, options.persistent ?? false, options.password);
   }
 
-  private static spawn(port: number, dir: string, persistent: boolean): Promise<ChildProcess> {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', persistent ? 'yes' : 'no', '--appendfsync', 'always'];
+  private static spawn(port: number, dir: string, persistent: boolean, password?: string): Promise<ChildProcess> {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', persistent ? 'yes' : 'no', '--appendfsync', 'always', ...(password ? ['--requirepass', password] : [])];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     return new Promise((resolve, reject) => {
       let output = '';
@@ -72,7 +74,7 @@ export class LocalRedis {
   /** Stop and start again on the same port and directory (with `persistent`, the data survives). */
   async restart(): Promise<void> {
     await this.kill();
-    this.process = await LocalRedis.spawn(this.port, this.dir, this.persistent);
+    this.process = await LocalRedis.spawn(this.port, this.dir, this.persistent, this.password);
   }
 
   private async kill(): Promise<void> {

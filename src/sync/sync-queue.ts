@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { redisOptions } from './redis-options.js';
 
 /** One sync of one Application to its destination cluster. */
 export interface SyncJob {
@@ -40,17 +41,8 @@ export class SyncQueue {
   private worker?: Worker<SyncJob>;
 
   constructor(private readonly options: SyncQueueOptions) {
-    const url = new URL(options.redisUrl);
     // BullMQ makes and closes its own clients from these options; blocking commands need maxRetriesPerRequest null.
-    this.connection = {
-      host: url.hostname,
-      port: Number(url.port || 6379),
-      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-      ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
-      db: Number(url.pathname.slice(1) || 0),
-      maxRetriesPerRequest: null,
-    };
+    this.connection = { ...redisOptions(options.redisUrl), maxRetriesPerRequest: null } as ConnectionOptions;
     this.queue = new Queue<SyncJob>(options.name, { connection: this.connection, prefix: 'regatta' });
     // A restarting Redis is expected (the queue resumes): clients reconnect, nothing to log per retry.
     this.queue.on('error', () => undefined);

@@ -47,8 +47,9 @@ describe('helm/regatta', () => {
     expect(deployment.spec.replicas).toBe(3);
     const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
     expect(env).toMatchObject({
-      REGATTA_SHARDING_ALGORITHM: 'bounded-load',
-      REGATTA_REPLICAS: '3',
+      ARGOCD_ENABLE_DYNAMIC_CLUSTER_DISTRIBUTION: 'true',
+      ARGOCD_CONTROLLER_SHARDING_ALGORITHM: 'bounded-load',
+      ARGOCD_CONTROLLER_HEARTBEAT_TIME: '10',
       REDIS_URL: 'redis://redis.regatta.svc:6379',
       REDIS_PASSWORD: { secretKeyRef: { name: 'regatta-redis', key: 'redis-password' } },
       REDIS_SENTINEL_MASTER: 'mymaster',
