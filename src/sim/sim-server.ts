@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseKubeYaml } from '../api/kube-yaml.js';
+import { SUBJECT_ACCESS_REVIEWS_PATH, subjectAccessReview, TOKEN_REVIEWS_PATH, tokenReview } from './access-reviews.js';
 import { ApiError, type ClusterStore, type WatchEvent } from './cluster-store.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patches.js';
 import { apiVersionOf, type ResourceType } from './resource-types.js';
@@ -33,8 +34,10 @@ export interface ClusterCounters {
 
 export interface SimCluster {
   store: ClusterStore;
-  /** token → identity recorded in the write log. */
+  /** token → identity: the user name TokenReviews report, recorded in the write log. */
   tokens: Map<string, string>;
+  /** identity → its groups beyond `system:authenticated`. */
+  groups: Map<string, string[]>;
   faults: ClusterFaults;
   counters: ClusterCounters;
 }
@@ -44,7 +47,8 @@ const random = () => Math.random();
 /**
  * One HTTP server on 127.0.0.1 hosting many clusters under `/clusters/NAME`, speaking the
  * Kubernetes REST protocol: discovery, CRUD, the status subresource, merge/JSON/strategic/apply
- * patches, list with selectors and paging, and watches with bookmarks and 410 Gone.
+ * patches, list with selectors and paging, watches with bookmarks and 410 Gone, and the
+ * TokenReview and SubjectAccessReview APIs (decided by the RBAC objects each cluster stores).
  */
 export class SimServer {
   private server?: Server;
@@ -110,6 +114,8 @@ export class SimServer {
     if (path === '/version') return this.send(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-regatta-sim', platform: 'linux/amd64' });
     if (path === '/api') return this.send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
     if (path === '/apis') return this.send(res, 200, this.groupList(store));
+    if (method === 'POST' && path === TOKEN_REVIEWS_PATH) return this.send(res, 201, tokenReview(cluster, await readBody(req)));
+    if (method === 'POST' && path === SUBJECT_ACCESS_REVIEWS_PATH) return this.send(res, 201, subjectAccessReview(cluster, await readBody(req)));
 
     const parts = path.split('/').filter(Boolean);
     let apiVersion: string;
