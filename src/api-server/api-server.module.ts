@@ -1,0 +1,53 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AccessReviews } from '../kube/access-reviews.js';
+import { probeCluster } from '../kube/cluster-connection.js';
+import { ObjectClient } from '../kube/object-client.js';
+import { AccessGuard } from './access.guard.js';
+import { ApiAccess } from './api-access.js';
+import { API_SERVER_OPTIONS, CLUSTER_SHARDS, type ApiServerOptions } from './api-server-options.js';
+import { ApplicationSetView } from './application-set-view.js';
+import { ApplicationSetsController } from './application-sets.controller.js';
+import { ClusterSecrets } from './cluster-secrets.js';
+import { BoundedLoadClusterShards, replicaCount, type ClusterShards } from './cluster-shards.js';
+import { DashboardController } from './dashboard.controller.js';
+import { DashboardPages } from './dashboard-pages.js';
+import { DashboardSessions } from './dashboard-sessions.js';
+import { DocsController } from './docs.controller.js';
+import { DryRunGeneration } from './dry-run-generation.js';
+import { FleetController } from './fleet.controller.js';
+import { FleetView } from './fleet-view.js';
+import { GenerateController } from './generate.controller.js';
+
+const PROBE_TIMEOUT_MS = 3000;
+
+/** The REST API (`/api/v1`, `/api/docs`) and the dashboard (`/dashboard`), authorized by the management cluster. */
+@Module({})
+export class ApiServerModule {
+  static forRoot(options: ApiServerOptions): DynamicModule {
+    return {
+      module: ApiServerModule,
+      controllers: [FleetController, ApplicationSetsController, GenerateController, DocsController, DashboardController],
+      providers: [
+        { provide: API_SERVER_OPTIONS, useValue: options },
+        { provide: ObjectClient, useFactory: () => new ObjectClient(options.kubeConfig) },
+        { provide: ApiAccess, useFactory: () => new ApiAccess(new AccessReviews(options.kubeConfig)) },
+        { provide: ClusterSecrets, inject: [ObjectClient], useFactory: (client: ObjectClient) => new ClusterSecrets(client, options.namespace) },
+        {
+          provide: CLUSTER_SHARDS,
+          inject: [ClusterSecrets],
+          useFactory: (secrets: ClusterSecrets) => options.shards ?? new BoundedLoadClusterShards(() => secrets.known(), replicaCount(process.env)),
+        },
+        {
+          provide: FleetView,
+          inject: [ClusterSecrets, CLUSTER_SHARDS],
+          useFactory: (secrets: ClusterSecrets, shards: ClusterShards) => new FleetView(secrets, shards, (cluster) => probeCluster(cluster, PROBE_TIMEOUT_MS)),
+        },
+        { provide: ApplicationSetView, inject: [ObjectClient], useFactory: (client: ObjectClient) => new ApplicationSetView(client) },
+        { provide: DryRunGeneration, inject: [ObjectClient], useFactory: (client: ObjectClient) => new DryRunGeneration(client, options.namespace) },
+        { provide: DashboardSessions, useFactory: () => new DashboardSessions() },
+        { provide: DashboardPages, useFactory: () => new DashboardPages() },
+        AccessGuard,
+      ],
+    };
+  }
+}
