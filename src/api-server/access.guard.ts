@@ -23,6 +23,7 @@ export interface AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
   params: Record<string, string>;
   body?: { metadata?: { namespace?: string } };
+  route?: { path?: string };
   user?: ReviewedUser;
 }
 
@@ -58,6 +59,8 @@ export class AccessGuard implements CanActivate {
       return true;
     } catch (error) {
       if (!(error instanceof AccessProblem)) throw error;
+      // An audit line: who was refused what. The message names the user, never the token.
+      this.options.logger.warn('api request refused', { status: error.status, method: request.method, path: request.route?.path, reason: error.message });
       if (error.status === 401) context.switchToHttp().getResponse<{ setHeader(name: string, value: string): void }>().setHeader('WWW-Authenticate', 'Bearer realm="regatta"');
       throw new HttpException({ statusCode: error.status, error: ERRORS[error.status], message: error.message }, error.status);
     }

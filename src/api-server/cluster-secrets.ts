@@ -1,5 +1,5 @@
 import type { Secret } from '../api/meta.js';
-import { CLUSTER_SECRET_TYPE, parseClusterSecret, SECRET_TYPE_LABEL, type ClusterRecord, type ClusterSecretProblem } from '../clusters/cluster-secret.js';
+import { CLUSTER_SECRET_TYPE, parseClusterSecret, SECRET_TYPE_LABEL, secretValue, type ClusterRecord, type ClusterSecretProblem } from '../clusters/cluster-secret.js';
 import type { ObjectClient } from '../kube/object-client.js';
 
 export interface ClusterSecretsRead {
@@ -24,7 +24,7 @@ export class ClusterSecrets {
       const { cluster, problems } = parseClusterSecret(secret);
       if (cluster) read.clusters.push(cluster);
       const [first] = problems;
-      if (first) read.problems.push({ ...first, name: secret.metadata?.name ?? '', server: '', labels: { ...(secret.metadata?.labels ?? {}) } });
+      if (first) read.problems.push({ ...first, name: secretValue(secret, 'name') || (secret.metadata?.name ?? ''), server: secretValue(secret, 'server') ?? '', labels: { ...(secret.metadata?.labels ?? {}) } });
     }
     this.latest = read.clusters;
     return read;
