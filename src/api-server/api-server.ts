@@ -10,9 +10,9 @@ export interface RunningApiServer {
   close(): Promise<void>;
 }
 
-/** The API and dashboard on their own, for a process without the controller's Nest app (the demo, tests). */
+/** The API and dashboard on their own, for a process without the controller's Nest app (the demo, tests); open event streams are cut on close. */
 export async function startApiServer(options: ApiServerOptions, host = '127.0.0.1', port = 0): Promise<RunningApiServer> {
-  const app = await NestFactory.create(ApiServerModule.forRoot(options), { logger: false });
+  const app = await NestFactory.create(ApiServerModule.forRoot(options), { logger: false, forceCloseConnections: true });
   await app.listen(port, host);
   const address = (app.getHttpServer() as Server).address() as AddressInfo;
   return { url: `http://${host}:${address.port}`, close: () => app.close() };
