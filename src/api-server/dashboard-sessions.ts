@@ -5,7 +5,8 @@ export const SESSION_COOKIE = 'regatta_session';
 /**
  * Browser sessions of the dashboard: the bearer token a user logged in with stays on the server,
  * the browser holds only a random session id in an HttpOnly cookie. Every request is still
- * checked with TokenReview and SubjectAccessReview, so a revoked token stops working at once.
+ * checked with TokenReview and SubjectAccessReview, so a revoked token or grant stops working
+ * within ApiAccess's few seconds of caching.
  */
 export class DashboardSessions {
   private readonly sessions = new Map<string, { token: string; expires: number }>();

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpException, Inject, Param, Post, Query, Req, Res, Sse, UseFilters, UseGuards, type MessageEvent } from '@nestjs/common';
 import { distinctUntilChanged, exhaustMap, from, map, timer, type Observable } from 'rxjs';
 import type { ReviewedUser } from '../kube/access-reviews.js';
-import { AccessGuard, RequireAccess } from './access.guard.js';
+import { AccessGuard, requestToken, RequireAccess, type AuthenticatedRequest } from './access.guard.js';
 import { AccessProblem, ApiAccess } from './api-access.js';
 import { API_SERVER_OPTIONS, type ApiServerOptions } from './api-server-options.js';
 import { ApplicationSetView } from './application-set-view.js';
@@ -79,12 +79,14 @@ export class DashboardController {
     return this.pages.applicationSet(request.user.username, detail);
   }
 
-  /** The live part of the page, re-rendered and sent whenever it changes. */
+  /** The live part of the page, re-rendered and sent whenever it changes; ends when the token no longer may read it. */
   @Sse('namespaces/:namespace/applicationsets/:name/events')
   @RequireAccess({ verb: 'get', resource: 'applicationsets', namespace: 'param', named: true })
-  events(@Param('namespace') namespace: string, @Param('name') name: string): Observable<MessageEvent> {
+  events(@Req() request: AuthenticatedRequest, @Param('namespace') namespace: string, @Param('name') name: string): Observable<MessageEvent> {
+    const token = requestToken(request, this.sessions);
+    const access = { verb: 'get', group: 'argoproj.io', resource: 'applicationsets', namespace, name };
     return timer(0, this.options.livePollMs ?? 1000).pipe(
-      exhaustMap(() => from(this.appSets.get(namespace, name))),
+      exhaustMap(() => from(this.access.require(token, access).then(() => this.appSets.get(namespace, name)))),
       map((detail) => (detail ? this.pages.live(detail) : `<p class="error">ApplicationSet ${namespace}/${name} no longer exists</p>`)),
       distinctUntilChanged(),
       map((html) => ({ data: { html } })),

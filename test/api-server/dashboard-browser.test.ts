@@ -99,4 +99,16 @@ describe('rollout dashboard in Chromium', () => {
     expect(await page.locator(`[data-appset="${DEMO_APPSET}"]`).count()).toBe(1);
     await context.close();
   });
+
+  it('stops the live updates once RBAC no longer lets the user read the ApplicationSet', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(dashboard.loginUrl);
+    await page.waitForSelector('#live.on', { timeout: 10_000 });
+    await env.client.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'regatta-dashboard', namespace: 'argocd' } });
+    await page.waitForFunction(() => document.getElementById('live')?.textContent === 'stopped: reload to log in again', undefined, { timeout: 20_000 });
+    await page.reload();
+    await expect(page.locator('[role=alert]').textContent()).resolves.toBe(`user "${DASHBOARD_USER}" may not get applicationsets.argoproj.io "${DEMO_APPSET}" in namespace "argocd"`);
+    await context.close();
+  });
 });
