@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AccessReviews } from '../kube/access-reviews.js';
 import { probeCluster } from '../kube/cluster-connection.js';
 import { ObjectClient } from '../kube/object-client.js';
@@ -22,7 +22,17 @@ const PROBE_TIMEOUT_MS = 3000;
 
 /** The REST API (`/api/v1`, `/api/docs`) and the dashboard (`/dashboard`), authorized by the management cluster. */
 @Module({})
-export class ApiServerModule {
+export class ApiServerModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(ClusterSecrets) private readonly clusterSecrets: ClusterSecrets) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.clusterSecrets.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.clusterSecrets.stop();
+  }
+
   static forRoot(options: ApiServerOptions): DynamicModule {
     return {
       module: ApiServerModule,
@@ -31,18 +41,18 @@ export class ApiServerModule {
         { provide: API_SERVER_OPTIONS, useValue: options },
         { provide: ObjectClient, useFactory: () => new ObjectClient(options.kubeConfig) },
         { provide: ApiAccess, useFactory: () => new ApiAccess(new AccessReviews(options.kubeConfig)) },
-        { provide: ClusterSecrets, inject: [ObjectClient], useFactory: (client: ObjectClient) => new ClusterSecrets(client, options.namespace) },
+        { provide: ClusterSecrets, useFactory: () => new ClusterSecrets(options.kubeConfig, options.namespace, options.logger) },
         {
           provide: CLUSTER_SHARDS,
           inject: [ClusterSecrets],
-          useFactory: (secrets: ClusterSecrets) => options.shards ?? new BoundedLoadClusterShards(() => secrets.known(), replicaCount(process.env)),
+          useFactory: (secrets: ClusterSecrets) => options.shards ?? new BoundedLoadClusterShards(() => secrets.read().clusters, replicaCount(process.env)),
         },
         {
           provide: FleetView,
           inject: [ClusterSecrets, CLUSTER_SHARDS],
           useFactory: (secrets: ClusterSecrets, shards: ClusterShards) => new FleetView(secrets, shards, (cluster) => probeCluster(cluster, PROBE_TIMEOUT_MS)),
         },
-        { provide: ApplicationSetView, inject: [ObjectClient], useFactory: (client: ObjectClient) => new ApplicationSetView(client) },
+        { provide: ApplicationSetView, inject: [ObjectClient, ClusterSecrets], useFactory: (client: ObjectClient, secrets: ClusterSecrets) => new ApplicationSetView(client, (server) => secrets.nameOf(server)) },
         { provide: DryRunGeneration, inject: [ObjectClient], useFactory: (client: ObjectClient) => new DryRunGeneration(client, options.namespace) },
         { provide: DashboardSessions, useFactory: () => new DashboardSessions() },
         { provide: DashboardPages, useFactory: () => new DashboardPages() },

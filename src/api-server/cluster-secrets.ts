@@ -1,6 +1,8 @@
 import type { Secret } from '../api/meta.js';
 import { CLUSTER_SECRET_TYPE, parseClusterSecret, SECRET_TYPE_LABEL, secretValue, type ClusterRecord, type ClusterSecretProblem } from '../clusters/cluster-secret.js';
-import type { ObjectClient } from '../kube/object-client.js';
+import { KubeInformer } from '../kube/informer.js';
+import type { KubeConfig } from '../kube/kube-config.js';
+import type { Logger } from '../observability/logger.js';
 
 export interface ClusterSecretsRead {
   clusters: ClusterRecord[];
@@ -8,30 +10,40 @@ export interface ClusterSecretsRead {
   problems: (ClusterSecretProblem & { name: string; server: string; labels: Record<string, string> })[];
 }
 
-/** The fleet as the cluster Secrets in Argo CD's namespace register it, read fresh on each call. */
+/** The fleet as the cluster Secrets in Argo CD's namespace register it, from an informer (no API call per request). */
 export class ClusterSecrets {
-  private latest: ClusterRecord[] = [];
+  private readonly informer: KubeInformer<Secret>;
 
-  constructor(
-    private readonly client: ObjectClient,
-    private readonly namespace: string,
-  ) {}
+  constructor(kubeConfig: KubeConfig, namespace: string, logger: Logger) {
+    this.informer = new KubeInformer<Secret>(
+      kubeConfig,
+      { apiVersion: 'v1', kind: 'Secret', namespace, labelSelector: `${SECRET_TYPE_LABEL}=${CLUSTER_SECRET_TYPE}` },
+      'secrets',
+      (message) => logger.warn(message),
+    );
+  }
 
-  async read(): Promise<ClusterSecretsRead> {
-    const secrets = await this.client.list<Secret>('v1', 'Secret', this.namespace, `${SECRET_TYPE_LABEL}=${CLUSTER_SECRET_TYPE}`);
+  start(): Promise<void> {
+    return this.informer.start();
+  }
+
+  stop(): Promise<void> {
+    return this.informer.stop();
+  }
+
+  read(): ClusterSecretsRead {
     const read: ClusterSecretsRead = { clusters: [], problems: [] };
-    for (const secret of secrets) {
+    for (const secret of this.informer.list()) {
       const { cluster, problems } = parseClusterSecret(secret);
       if (cluster) read.clusters.push(cluster);
       const [first] = problems;
       if (first) read.problems.push({ ...first, name: secretValue(secret, 'name') || (secret.metadata?.name ?? ''), server: secretValue(secret, 'server') ?? '', labels: { ...(secret.metadata?.labels ?? {}) } });
     }
-    this.latest = read.clusters;
     return read;
   }
 
-  /** The clusters of the last read (what the shard assignment is computed over). */
-  known(): ClusterRecord[] {
-    return this.latest;
+  /** A destination as people name it: the cluster's name for its server URL, else the URL. */
+  nameOf(server: string): string {
+    return this.read().clusters.find((c) => c.server === server)?.name || server;
   }
 }

@@ -33,7 +33,7 @@ export class FleetView {
   ) {}
 
   async clusters(): Promise<FleetCluster[]> {
-    const { clusters, problems } = await this.secrets.read();
+    const { clusters, problems } = this.secrets.read();
     const healthy = await Promise.all(
       clusters.map(async (cluster) => ({
         name: cluster.name || cluster.server,

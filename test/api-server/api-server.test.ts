@@ -80,7 +80,8 @@ beforeAll(async () => {
       apiVersion: GROUP,
       kind: 'Application',
       metadata: { name, namespace: 'argocd', labels: { env }, ownerReferences: [owner] },
-      spec: { project: 'default', destination: { name: name.replace('guestbook-', ''), namespace: 'guestbook' } },
+      // By name or by server URL, as Argo CD allows; the API names the cluster either way.
+      spec: { project: 'default', destination: { ...(env === 'staging' ? { name: name.replace('guestbook-', '') } : { server: fleet.server(name.replace('guestbook-', '')) }), namespace: 'guestbook' } },
       status: { sync: { status: sync, revision: 'a1b2c3d4e5f6' }, health: { status: health } },
     } as never);
   }
