@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_USER, startDemoDashboard, type DemoDashboard } from '../../src/demo/demo-dashboard.js';
 import { DEMO_APPSET, DemoEnvironment } from '../../src/demo/demo-environment.js';
@@ -10,10 +10,9 @@ import { DEMO_APPSET, DemoEnvironment } from '../../src/demo/demo-environment.js
 /**
  * The dashboard in headless Chromium (Debian's chromium, driven by playwright-core) against the
  * demo environment: the simulated fleet, redis-server, Git and the controller rolling out.
- * REGATTA_UPDATE_SCREENSHOTS=1 writes the rollout page's screenshot to docs/rollout-dashboard.png.
+ * REGATTA_UPDATE_SCREENSHOTS=1 writes the screenshots to docs/ (rollout-dashboard.png, fleet-dashboard.png).
  */
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = new URL('../../docs/rollout-dashboard.png', import.meta.url).pathname;
 let env: DemoEnvironment;
 let dashboard: DemoDashboard;
 let browser: Browser;
@@ -32,6 +31,13 @@ afterAll(async () => {
   await env?.stop();
   rmSync(scratch, { recursive: true, force: true });
 });
+
+/** A full-page PNG: under docs/ when asked for, else in a scratch directory. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const path = process.env.REGATTA_UPDATE_SCREENSHOTS === '1' ? new URL(`../../docs/${name}`, import.meta.url).pathname : join(scratch, name);
+  await page.screenshot({ path, fullPage: true });
+  expect(readFileSync(path).subarray(1, 4).toString()).toBe('PNG');
+}
 
 const api = (path: string, method = 'GET') => fetch(`${dashboard.url}${path}`, { method, headers: { authorization: `Bearer ${dashboard.token}` } });
 
@@ -71,9 +77,7 @@ describe('rollout dashboard in Chromium', () => {
     const waiting = await page.locator('[data-step="2"] [data-state="Waiting"]').count();
     expect(waiting).toBeGreaterThan(0);
 
-    const screenshot = process.env.REGATTA_UPDATE_SCREENSHOTS === '1' ? SCREENSHOT : join(scratch, 'rollout-dashboard.png');
-    await page.screenshot({ path: screenshot, fullPage: true });
-    expect(readFileSync(screenshot).subarray(1, 4).toString()).toBe('PNG');
+    await screenshot(page, 'rollout-dashboard.png');
 
     // Resumed, it runs to the end on the same page.
     expect((await api(`/api/v1/namespaces/argocd/applicationsets/${DEMO_APPSET}/rollout/resume`, 'POST')).status).toBe(200);
@@ -97,6 +101,7 @@ describe('rollout dashboard in Chromium', () => {
     expect(await page.locator('[data-shard] .cluster').count()).toBe(12);
     expect(await page.locator('[data-label-value] h3').allTextContents()).toEqual(['env=production · 9 clusters', 'env=staging · 3 clusters']);
     expect(await page.locator(`[data-appset="${DEMO_APPSET}"]`).count()).toBe(1);
+    await screenshot(page, 'fleet-dashboard.png');
     await context.close();
   });
 
