@@ -17,6 +17,7 @@ import { DryRunGeneration } from './dry-run-generation.js';
 import { FleetController } from './fleet.controller.js';
 import { FleetView } from './fleet-view.js';
 import { GenerateController } from './generate.controller.js';
+import { LiveApplicationSets } from './live-application-sets.js';
 
 const PROBE_TIMEOUT_MS = 3000;
 
@@ -53,6 +54,7 @@ export class ApiServerModule implements OnApplicationBootstrap, OnApplicationShu
           useFactory: (secrets: ClusterSecrets, shards: ClusterShards) => new FleetView(secrets, shards, (cluster) => probeCluster(cluster, PROBE_TIMEOUT_MS)),
         },
         { provide: ApplicationSetView, inject: [ObjectClient, ClusterSecrets], useFactory: (client: ObjectClient, secrets: ClusterSecrets) => new ApplicationSetView(client, (server) => secrets.nameOf(server)) },
+        { provide: LiveApplicationSets, inject: [ApplicationSetView], useFactory: (view: ApplicationSetView) => new LiveApplicationSets(view, options.livePollMs ?? 1000) },
         { provide: DryRunGeneration, inject: [ObjectClient], useFactory: (client: ObjectClient) => new DryRunGeneration(client, options.namespace) },
         { provide: DashboardSessions, useFactory: () => new DashboardSessions() },
         { provide: DashboardPages, useFactory: () => new DashboardPages() },

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpException, Inject, Param, Post, Query, Req, Res, Sse, UseFilters, UseGuards, type MessageEvent } from '@nestjs/common';
-import { distinctUntilChanged, exhaustMap, from, map, timer, type Observable } from 'rxjs';
+import { combineLatest, distinctUntilChanged, exhaustMap, from, map, timer, type Observable } from 'rxjs';
 import type { ReviewedUser } from '../kube/access-reviews.js';
 import { AccessGuard, requestToken, RequireAccess, type AuthenticatedRequest } from './access.guard.js';
 import { AccessProblem, ApiAccess } from './api-access.js';
@@ -9,6 +9,7 @@ import { DashboardPages } from './dashboard-pages.js';
 import { DashboardProblemFilter } from './dashboard-problem.filter.js';
 import { cookieValue, DashboardSessions, SESSION_COOKIE } from './dashboard-sessions.js';
 import { FleetView } from './fleet-view.js';
+import { LiveApplicationSets } from './live-application-sets.js';
 
 interface BrowserRequest {
   user: ReviewedUser;
@@ -35,6 +36,7 @@ export class DashboardController {
     @Inject(DashboardPages) private readonly pages: DashboardPages,
     @Inject(FleetView) private readonly fleet: FleetView,
     @Inject(ApplicationSetView) private readonly appSets: ApplicationSetView,
+    @Inject(LiveApplicationSets) private readonly live: LiveApplicationSets,
     @Inject(ApiAccess) private readonly access: ApiAccess,
     @Inject(DashboardSessions) private readonly sessions: DashboardSessions,
     @Inject(API_SERVER_OPTIONS) private readonly options: ApiServerOptions,
@@ -79,15 +81,15 @@ export class DashboardController {
     return this.pages.applicationSet(request.user.username, detail);
   }
 
-  /** The live part of the page, re-rendered and sent whenever it changes; ends when the token no longer may read it. */
+  /** The live part of the page, sent whenever it changes; ends once the token may no longer read it. */
   @Sse('namespaces/:namespace/applicationsets/:name/events')
   @RequireAccess({ verb: 'get', resource: 'applicationsets', namespace: 'param', named: true })
   events(@Req() request: AuthenticatedRequest, @Param('namespace') namespace: string, @Param('name') name: string): Observable<MessageEvent> {
     const token = requestToken(request, this.sessions);
     const access = { verb: 'get', group: 'argoproj.io', resource: 'applicationsets', namespace, name };
-    return timer(0, this.options.livePollMs ?? 1000).pipe(
-      exhaustMap(() => from(this.access.require(token, access).then(() => this.appSets.get(namespace, name)))),
-      map((detail) => (detail ? this.pages.live(detail) : `<p class="error">ApplicationSet ${namespace}/${name} no longer exists</p>`)),
+    const stillAllowed = timer(0, this.options.livePollMs ?? 1000).pipe(exhaustMap(() => from(this.access.require(token, access))));
+    return combineLatest([this.live.watch(namespace, name), stillAllowed]).pipe(
+      map(([detail]) => (detail ? this.pages.live(detail) : `<p class="error">ApplicationSet ${namespace}/${name} no longer exists</p>`)),
       distinctUntilChanged(),
       map((html) => ({ data: { html } })),
     );
