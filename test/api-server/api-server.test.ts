@@ -243,3 +243,39 @@ describe('REST API data', () => {
     expect(body.paths['/api/v1/namespaces/{namespace}/applicationsets/{name}/rollout/{action}'].post['x-required-permission']).toBe('patch applicationsets {name} in {namespace}');
   });
 });
+
+describe('dashboard sessions', () => {
+  const login = (token: string, next: string) => fetch(`${api.url}/dashboard/login?token=${encodeURIComponent(token)}&next=${encodeURIComponent(next)}`, { redirect: 'manual' });
+
+  it('trades a token for an HttpOnly session cookie, and redirects only within the dashboard', async () => {
+    const response = await login(tokens.operator, 'https://evil.example/steal');
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/dashboard');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    const cookie = response.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^regatta_session=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(cookie).not.toContain(tokens.operator);
+    expect((await login(tokens.operator, '/dashboard//evil.example')).headers.get('location')).toBe('/dashboard');
+    expect((await login(tokens.operator, `/dashboard/namespaces/argocd/applicationsets/${APPSET}`)).headers.get('location')).toBe(`/dashboard/namespaces/argocd/applicationsets/${APPSET}`);
+
+    const session = { cookie: cookie.split(';')[0] };
+    const page = await fetch(`${api.url}/dashboard/namespaces/argocd/applicationsets/${APPSET}`, { headers: session });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('data-step="2"');
+    expect(html).not.toContain(tokens.operator);
+    // The cookie stands in for the token on reads only: an action needs the bearer header.
+    expect((await fetch(`${api.url}/api/v1/namespaces/argocd/applicationsets/${APPSET}`, { headers: session })).status).toBe(200);
+    expect((await fetch(`${api.url}/api/v1/namespaces/argocd/applicationsets/${APPSET}/rollout/pause`, { method: 'POST', headers: session })).status).toBe(401);
+  });
+
+  it('sends a browser without a session to the login form, and refuses a token the cluster does not accept', async () => {
+    const page = await fetch(`${api.url}/dashboard`, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/dashboard/login?next=%2Fdashboard');
+    const refused = await login('sim-forged-token', '/dashboard');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('set-cookie')).toBeNull();
+    expect(await refused.text()).toContain('not accepted by the management cluster');
+  });
+});
