@@ -1,9 +1,10 @@
-import { HttpException, Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ReviewedUser } from '../kube/access-reviews.js';
 import { AccessProblem, ApiAccess } from './api-access.js';
 import { API_SERVER_OPTIONS, type ApiServerOptions } from './api-server-options.js';
 import { cookieValue, DashboardSessions, SESSION_COOKIE } from './dashboard-sessions.js';
+import { httpProblem } from './http-problem.js';
 
 /** The permission an endpoint needs, checked with a SubjectAccessReview before it runs. */
 export interface AccessRule {
@@ -36,8 +37,6 @@ export function requestToken(request: AuthenticatedRequest, sessions: DashboardS
   return request.method === 'GET' ? sessions.tokenOf(cookieValue(typeof cookie === 'string' ? cookie : undefined, SESSION_COOKIE)) : undefined;
 }
 
-const ERRORS = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' } as const;
-
 /** TokenReview + SubjectAccessReview for every endpoint that declares an AccessRule; 401/403 as JSON otherwise. */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -62,7 +61,7 @@ export class AccessGuard implements CanActivate {
       // An audit line: who was refused what. The message names the user, never the token.
       this.options.logger.warn('api request refused', { status: error.status, method: request.method, path: request.route?.path, reason: error.message });
       if (error.status === 401) context.switchToHttp().getResponse<{ setHeader(name: string, value: string): void }>().setHeader('WWW-Authenticate', 'Bearer realm="regatta"');
-      throw new HttpException({ statusCode: error.status, error: ERRORS[error.status], message: error.message }, error.status);
+      throw httpProblem(error.status, error.message);
     }
   }
 }

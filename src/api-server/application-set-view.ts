@@ -149,6 +149,7 @@ function rolloutView(appSet: ApplicationSet, owned: Application[], applications:
   };
 }
 
-function describeSelector(step: ApplicationSetRolloutStep | undefined): string {
+/** A step's expressions as people say them: `env In staging & region NotIn ap`. */
+export function describeSelector(step: ApplicationSetRolloutStep | undefined): string {
   return (step?.matchExpressions ?? []).map((e) => `${e.key} ${e.operator} ${(e.values ?? []).join(',')}`).join(' & ');
 }

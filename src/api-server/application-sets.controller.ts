@@ -1,10 +1,9 @@
-import { Controller, Get, HttpCode, HttpException, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import { controlRollout, isRolloutAction, pastTense, ROLLOUT_ACTIONS } from '../appset/rollout-control.js';
 import { ObjectClient } from '../kube/object-client.js';
 import { AccessGuard, RequireAccess } from './access.guard.js';
 import { ApplicationSetView, type ApplicationSetDetail, type ApplicationSetSummary } from './application-set-view.js';
-
-const notFound = (namespace: string, name: string) => new HttpException({ statusCode: 404, error: 'Not Found', message: `ApplicationSet ${namespace}/${name} not found` }, 404);
+import { httpProblem, notFound } from './http-problem.js';
 
 /** ApplicationSets with their conditions, Applications and rollout, and the rollout actions. */
 @Controller('api/v1/namespaces/:namespace/applicationsets')
@@ -35,7 +34,7 @@ export class ApplicationSetsController {
   @RequireAccess({ verb: 'patch', resource: 'applicationsets', namespace: 'param', named: true })
   async control(@Param('namespace') namespace: string, @Param('name') name: string, @Param('action') action: string): Promise<{ applicationSet: string; action: string; message: string }> {
     if (!isRolloutAction(action)) {
-      throw new HttpException({ statusCode: 400, error: 'Bad Request', message: `rollout action "${action}" is not one of ${ROLLOUT_ACTIONS.join(', ')}` }, 400);
+      throw httpProblem(400, `rollout action "${action}" is not one of ${ROLLOUT_ACTIONS.join(', ')}`);
     }
     if (!(await controlRollout(this.client, namespace, name, action))) throw notFound(namespace, name);
     return { applicationSet: `${namespace}/${name}`, action, message: `ApplicationSet ${namespace}/${name}: rollout ${pastTense(action)}` };

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpException, Inject, Param, Post, Query, Req, Res, Sse, UseFilters, UseGuards, type MessageEvent } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res, Sse, UseFilters, UseGuards, type MessageEvent } from '@nestjs/common';
 import { combineLatest, distinctUntilChanged, exhaustMap, from, map, timer, type Observable } from 'rxjs';
 import type { ReviewedUser } from '../kube/access-reviews.js';
 import { AccessGuard, requestToken, RequireAccess, type AuthenticatedRequest } from './access.guard.js';
@@ -9,6 +9,7 @@ import { DashboardPages } from './dashboard-pages.js';
 import { DashboardProblemFilter } from './dashboard-problem.filter.js';
 import { cookieValue, DashboardSessions, SESSION_COOKIE } from './dashboard-sessions.js';
 import { FleetView } from './fleet-view.js';
+import { notFound } from './http-problem.js';
 import { LiveApplicationSets } from './live-application-sets.js';
 
 interface BrowserRequest {
@@ -77,7 +78,7 @@ export class DashboardController {
   @RequireAccess({ verb: 'get', resource: 'applicationsets', namespace: 'param', named: true })
   async applicationSet(@Req() request: BrowserRequest, @Param('namespace') namespace: string, @Param('name') name: string): Promise<string> {
     const detail = await this.appSets.get(namespace, name);
-    if (!detail) throw new HttpException({ statusCode: 404, error: 'Not Found', message: `ApplicationSet ${namespace}/${name} not found` }, 404);
+    if (!detail) throw notFound(namespace, name);
     return this.pages.applicationSet(request.user.username, detail);
   }
 

@@ -24,8 +24,8 @@ export async function startDemoDashboard(env: DemoEnvironment, port = 0, livePol
     apiVersion: rbac,
     kind: 'Role',
     metadata: { name: ROLE, namespace: 'argocd' },
-    // Read ApplicationSets and the fleet, pause/resume/abort rollouts, preview generation.
-    rules: [{ apiGroups: ['argoproj.io'], resources: ['applicationsets'], verbs: ['get', 'list', 'watch', 'patch', 'create'] }],
+    // What the API checks: get (ApplicationSets, the fleet), patch (pause/resume/abort), create (dry-run generate).
+    rules: [{ apiGroups: ['argoproj.io'], resources: ['applicationsets'], verbs: ['get', 'patch', 'create'] }],
   } as KubeObject);
   await env.client.create({
     apiVersion: rbac,
