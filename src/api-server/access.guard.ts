@@ -1,15 +1,14 @@
 import { Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ReviewedUser } from '../kube/access-reviews.js';
-import { AccessProblem, ApiAccess } from './api-access.js';
+import { AccessProblem, ApiAccess, applicationSetAccess } from './api-access.js';
 import { API_SERVER_OPTIONS, type ApiServerOptions } from './api-server-options.js';
 import { cookieValue, DashboardSessions, SESSION_COOKIE } from './dashboard-sessions.js';
 import { httpProblem } from './http-problem.js';
 
-/** The permission an endpoint needs, checked with a SubjectAccessReview before it runs. */
+/** The permission on ApplicationSets an endpoint needs, checked with a SubjectAccessReview before it runs. */
 export interface AccessRule {
   verb: 'get' | 'patch' | 'create';
-  resource: 'applicationsets';
   /** `param`: the `:namespace` of the route; `body`: the posted object's namespace; `argocd`: Argo CD's namespace. */
   namespace: 'param' | 'body' | 'argocd';
   /** The `:name` of the route is the object asked about. */
@@ -54,7 +53,7 @@ export class AccessGuard implements CanActivate {
     const namespace = rule.namespace === 'param' ? request.params.namespace : rule.namespace === 'body' ? (request.body?.metadata?.namespace ?? this.options.namespace) : this.options.namespace;
     const token = requestToken(request, this.sessions);
     try {
-      request.user = await this.access.require(token, { verb: rule.verb, group: 'argoproj.io', resource: rule.resource, namespace, ...(rule.named ? { name: request.params.name } : {}) });
+      request.user = await this.access.require(token, applicationSetAccess(rule.verb, namespace, rule.named ? request.params.name : undefined));
       return true;
     } catch (error) {
       if (!(error instanceof AccessProblem)) throw error;

@@ -18,6 +18,11 @@ export class AccessProblem extends Error {
   }
 }
 
+/** What an endpoint asks about an ApplicationSet (or all of a namespace's, without a name). */
+export function applicationSetAccess(verb: string, namespace: string, name?: string): ResourceAccess {
+  return { verb, group: 'argoproj.io', resource: 'applicationsets', namespace, ...(name ? { name } : {}) };
+}
+
 /** `patch applicationsets.argoproj.io "guestbook" in namespace "argocd"`: what was asked, for messages. */
 export function describeAccess(access: ResourceAccess): string {
   const resource = access.group ? `${access.resource}.${access.group}` : access.resource;

@@ -15,13 +15,13 @@ export class ApplicationSetsController {
   ) {}
 
   @Get()
-  @RequireAccess({ verb: 'get', resource: 'applicationsets', namespace: 'param' })
+  @RequireAccess({ verb: 'get', namespace: 'param' })
   async list(@Param('namespace') namespace: string): Promise<{ items: ApplicationSetSummary[] }> {
     return { items: await this.view.list(namespace) };
   }
 
   @Get(':name')
-  @RequireAccess({ verb: 'get', resource: 'applicationsets', namespace: 'param', named: true })
+  @RequireAccess({ verb: 'get', namespace: 'param', named: true })
   async get(@Param('namespace') namespace: string, @Param('name') name: string): Promise<ApplicationSetDetail> {
     const detail = await this.view.get(namespace, name);
     if (!detail) throw notFound(namespace, name);
@@ -31,7 +31,7 @@ export class ApplicationSetsController {
   /** What `regatta rollout pause|resume|abort` does: the control annotation the controller acts on. */
   @Post(':name/rollout/:action')
   @HttpCode(200)
-  @RequireAccess({ verb: 'patch', resource: 'applicationsets', namespace: 'param', named: true })
+  @RequireAccess({ verb: 'patch', namespace: 'param', named: true })
   async control(@Param('namespace') namespace: string, @Param('name') name: string, @Param('action') action: string): Promise<{ applicationSet: string; action: string; message: string }> {
     if (!isRolloutAction(action)) {
       throw httpProblem(400, `rollout action "${action}" is not one of ${ROLLOUT_ACTIONS.join(', ')}`);

@@ -2,9 +2,9 @@ import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res, Sse, UseFi
 import { combineLatest, distinctUntilChanged, exhaustMap, from, map, timer, type Observable } from 'rxjs';
 import type { ReviewedUser } from '../kube/access-reviews.js';
 import { AccessGuard, requestToken, RequireAccess, type AuthenticatedRequest } from './access.guard.js';
-import { AccessProblem, ApiAccess } from './api-access.js';
+import { AccessProblem, ApiAccess, applicationSetAccess } from './api-access.js';
 import { API_SERVER_OPTIONS, type ApiServerOptions } from './api-server-options.js';
-import { ApplicationSetView } from './application-set-view.js';
+import { ApplicationSetView, type ApplicationSetSummary } from './application-set-view.js';
 import { DashboardPages } from './dashboard-pages.js';
 import { DashboardProblemFilter } from './dashboard-problem.filter.js';
 import { cookieValue, DashboardSessions, SESSION_COOKIE } from './dashboard-sessions.js';
@@ -64,18 +64,18 @@ export class DashboardController {
 
   @Get()
   @UseFilters(DashboardProblemFilter)
-  @RequireAccess({ verb: 'get', resource: 'applicationsets', namespace: 'argocd' })
+  @RequireAccess({ verb: 'get', namespace: 'argocd' })
   async index(@Req() request: BrowserRequest, @Query('groupBy') groupBy: string | undefined): Promise<string> {
-    const readable = [];
+    const readable: ApplicationSetSummary[] = [];
     for (const namespace of this.options.applicationSetNamespaces) {
-      if (await this.access.allowed(request.user, { verb: 'get', group: 'argoproj.io', resource: 'applicationsets', namespace })) readable.push(...(await this.appSets.list(namespace)));
+      if (await this.access.allowed(request.user, applicationSetAccess('get', namespace))) readable.push(...(await this.appSets.list(namespace)));
     }
     return this.pages.fleet(request.user.username, await this.fleet.clusters(), readable, groupBy);
   }
 
   @Get('namespaces/:namespace/applicationsets/:name')
   @UseFilters(DashboardProblemFilter)
-  @RequireAccess({ verb: 'get', resource: 'applicationsets', namespace: 'param', named: true })
+  @RequireAccess({ verb: 'get', namespace: 'param', named: true })
   async applicationSet(@Req() request: BrowserRequest, @Param('namespace') namespace: string, @Param('name') name: string): Promise<string> {
     const detail = await this.appSets.get(namespace, name);
     if (!detail) throw notFound(namespace, name);
@@ -84,11 +84,10 @@ export class DashboardController {
 
   /** The live part of the page, sent whenever it changes; ends once the token may no longer read it. */
   @Sse('namespaces/:namespace/applicationsets/:name/events')
-  @RequireAccess({ verb: 'get', resource: 'applicationsets', namespace: 'param', named: true })
+  @RequireAccess({ verb: 'get', namespace: 'param', named: true })
   events(@Req() request: AuthenticatedRequest, @Param('namespace') namespace: string, @Param('name') name: string): Observable<MessageEvent> {
     const token = requestToken(request, this.sessions);
-    const access = { verb: 'get', group: 'argoproj.io', resource: 'applicationsets', namespace, name };
-    const stillAllowed = timer(0, this.options.livePollMs ?? 1000).pipe(exhaustMap(() => from(this.access.require(token, access))));
+    const stillAllowed = timer(0, this.options.livePollMs ?? 1000).pipe(exhaustMap(() => from(this.access.require(token, applicationSetAccess('get', namespace, name)))));
     return combineLatest([this.live.watch(namespace, name), stillAllowed]).pipe(
       map(([detail]) => (detail ? this.pages.live(detail) : `<p class="error">ApplicationSet ${namespace}/${name} no longer exists</p>`)),
       distinctUntilChanged(),

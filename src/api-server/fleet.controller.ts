@@ -10,7 +10,7 @@ export class FleetController {
 
   // Seeing the fleet is seeing where ApplicationSets deploy: `get applicationsets` in Argo CD's namespace.
   @Get()
-  @RequireAccess({ verb: 'get', resource: 'applicationsets', namespace: 'argocd' })
+  @RequireAccess({ verb: 'get', namespace: 'argocd' })
   async list(): Promise<{ items: FleetCluster[] }> {
     return { items: await this.fleet.clusters() };
   }

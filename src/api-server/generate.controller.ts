@@ -13,7 +13,7 @@ export class GenerateController {
   // As Argo CD's `appset generate`: previewing what an ApplicationSet creates needs `create applicationsets`.
   @Post()
   @HttpCode(200)
-  @RequireAccess({ verb: 'create', resource: 'applicationsets', namespace: 'body' })
+  @RequireAccess({ verb: 'create', namespace: 'body' })
   async generate(@Body() body: KubeObject): Promise<DryRunResult> {
     if (typeof body !== 'object' || body === null || body.kind !== 'ApplicationSet') {
       throw httpProblem(400, 'the request body must be an ApplicationSet (JSON, kind: ApplicationSet)');
