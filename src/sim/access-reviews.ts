@@ -1,11 +1,18 @@
 import { ApiError } from './cluster-store.js';
 import { authorize, type AccessAttributes } from './rbac-authorizer.js';
+import type { ResourceType } from './resource-types.js';
 import type { SimCluster } from './sim-server.js';
 
 type Obj = Record<string, any>;
 
 export const TOKEN_REVIEWS_PATH = '/apis/authentication.k8s.io/v1/tokenreviews';
 export const SUBJECT_ACCESS_REVIEWS_PATH = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
+
+/** The review kinds in discovery: create-only, answered and never stored. */
+export const REVIEW_TYPES: ResourceType[] = [
+  { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenReview', plural: 'tokenreviews', namespaced: false, statusSubresource: false, verbs: ['create'] },
+  { group: 'authorization.k8s.io', version: 'v1', kind: 'SubjectAccessReview', plural: 'subjectaccessreviews', namespaced: false, statusSubresource: false, verbs: ['create'] },
+];
 
 /** The groups the API server gives an authenticated identity: its own, a ServiceAccount's, and system:authenticated. */
 export function groupsOf(cluster: SimCluster, username: string): string[] {

@@ -8,6 +8,8 @@ export interface ResourceType {
   /** Whether writes to the main endpoint ignore `status` (a status subresource exists). */
   statusSubresource: boolean;
   shortNames?: string[];
+  /** Discovery's verbs when not the usual CRUD set (the review APIs only create). */
+  verbs?: string[];
 }
 
 const builtIn: ResourceType[] = [

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseKubeYaml } from '../api/kube-yaml.js';
-import { SUBJECT_ACCESS_REVIEWS_PATH, subjectAccessReview, TOKEN_REVIEWS_PATH, tokenReview } from './access-reviews.js';
+import { REVIEW_TYPES, SUBJECT_ACCESS_REVIEWS_PATH, subjectAccessReview, TOKEN_REVIEWS_PATH, tokenReview } from './access-reviews.js';
 import { ApiError, type ClusterStore, type WatchEvent } from './cluster-store.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patches.js';
 import { apiVersionOf, type ResourceType } from './resource-types.js';
@@ -276,7 +276,7 @@ export class SimServer {
 
   private groupList(store: ClusterStore): Obj {
     const groups = new Map<string, Set<string>>();
-    for (const type of store.resourceTypes()) {
+    for (const type of [...store.resourceTypes(), ...REVIEW_TYPES]) {
       if (!type.group) continue;
       if (!groups.has(type.group)) groups.set(type.group, new Set());
       groups.get(type.group)!.add(type.version);
@@ -292,7 +292,7 @@ export class SimServer {
   }
 
   private resourceList(store: ClusterStore, apiVersion: string): Obj {
-    const types = store.resourceTypes().filter((t) => apiVersionOf(t) === apiVersion);
+    const types = [...store.resourceTypes(), ...REVIEW_TYPES].filter((t) => apiVersionOf(t) === apiVersion);
     if (!types.length) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
     return {
@@ -300,7 +300,7 @@ export class SimServer {
       apiVersion: 'v1',
       groupVersion: apiVersion,
       resources: types.flatMap((t) => [
-        { name: t.plural, singularName: t.kind.toLowerCase(), namespaced: t.namespaced, kind: t.kind, verbs, ...(t.shortNames ? { shortNames: t.shortNames } : {}) },
+        { name: t.plural, singularName: t.kind.toLowerCase(), namespaced: t.namespaced, kind: t.kind, verbs: t.verbs ?? verbs, ...(t.shortNames ? { shortNames: t.shortNames } : {}) },
         ...(t.statusSubresource ? [{ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] }] : []),
       ]),
     };

@@ -101,6 +101,13 @@ describe('simulator SubjectAccessReview', () => {
     expect((await sar('dave', [], attributes)).status?.allowed).toBe(false);
   });
 
+  it('lists the review APIs in discovery as create-only', async () => {
+    const groups = await config.makeApiClient(k8s.ApisApi).getAPIVersions();
+    expect(groups.groups.map((g) => g.name)).toEqual(expect.arrayContaining(['authentication.k8s.io', 'authorization.k8s.io', 'rbac.authorization.k8s.io']));
+    const resources = await config.makeApiClient(k8s.AuthorizationV1Api).getAPIResources();
+    expect(resources.resources).toEqual([{ name: 'subjectaccessreviews', singularName: 'subjectaccessreview', namespaced: false, kind: 'SubjectAccessReview', verbs: ['create'] }]);
+  });
+
   it('rejects a review without a user or without attributes', async () => {
     const authz = config.makeApiClient(k8s.AuthorizationV1Api);
     await expect(authz.createSubjectAccessReview({ body: { spec: { resourceAttributes: { verb: 'get' } } } })).rejects.toMatchObject({ code: 422 });
