@@ -20,16 +20,20 @@ export type ConnectionProbe = (cluster: ClusterRecord) => Promise<ConnectionStat
 /**
  * The fleet for the API and the dashboard: every registered cluster with its labels, its shard
  * and whether Regatta can reach it. Connection results are kept for `probeTtlMs` so a dashboard
- * refresh does not probe the whole fleet each time. Never carries credentials.
+ * refresh does not probe the whole fleet each time, and at most `maxProbes` run at once so a
+ * large fleet does not open thousands of connections. Never carries credentials.
  */
 export class FleetView {
   private readonly probes = new Map<string, { at: number; state: Promise<ConnectionState> }>();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
-    private readonly secrets: ClusterSecrets,
+    private readonly secrets: Pick<ClusterSecrets, 'read'>,
     private readonly shards: ClusterShards,
     private readonly probe: ConnectionProbe,
     private readonly probeTtlMs = 10_000,
+    private readonly maxProbes = 16,
   ) {}
 
   async clusters(): Promise<FleetCluster[]> {
@@ -60,9 +64,20 @@ export class FleetView {
     for (const [old, { at }] of this.probes) if (Date.now() - at >= this.probeTtlMs) this.probes.delete(old);
     const cached = this.probes.get(key);
     if (cached && Date.now() - cached.at < this.probeTtlMs) return cached.state;
-    const state = this.probe(cluster);
+    const state = this.limited(() => this.probe(cluster));
     this.probes.set(key, { at: Date.now(), state });
     return state;
+  }
+
+  private async limited<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.maxProbes) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await task();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
   }
 }
 
