@@ -7,11 +7,13 @@ type Obj = Record<string, any>;
 
 export const TOKEN_REVIEWS_PATH = '/apis/authentication.k8s.io/v1/tokenreviews';
 export const SUBJECT_ACCESS_REVIEWS_PATH = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
+export const SELF_SUBJECT_ACCESS_REVIEWS_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
 
 /** The review kinds in discovery: create-only, answered and never stored. */
 export const REVIEW_TYPES: ResourceType[] = [
   { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenReview', plural: 'tokenreviews', namespaced: false, statusSubresource: false, verbs: ['create'] },
   { group: 'authorization.k8s.io', version: 'v1', kind: 'SubjectAccessReview', plural: 'subjectaccessreviews', namespaced: false, statusSubresource: false, verbs: ['create'] },
+  { group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', namespaced: false, statusSubresource: false, verbs: ['create'] },
 ];
 
 /** The groups the API server gives an authenticated identity: its own, a ServiceAccount's, and system:authenticated. */
@@ -30,6 +32,13 @@ export function tokenReview(cluster: SimCluster, body: Obj): Obj {
     ? { authenticated: true, user: { username, uid: `sim-${username}`, groups: groupsOf(cluster, username) }, audiences: body.spec.audiences ?? [] }
     : { user: {}, error: '[invalid bearer token, token lookup failed]' };
   return { kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec: body.spec, status };
+}
+
+/** POST selfsubjectaccessreviews (`kubectl auth can-i`): the same question about the caller. */
+export function selfSubjectAccessReview(cluster: SimCluster, identity: string, body: Obj): Obj {
+  const { spec, status } = subjectAccessReview(cluster, { spec: { ...body.spec, user: identity, groups: groupsOf(cluster, identity) } });
+  const { user: _user, groups: _groups, ...own } = spec;
+  return { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec: own, status };
 }
 
 /** POST subjectaccessreviews: whether a user may do something, decided by the RBAC objects stored in the cluster. */

@@ -2,7 +2,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseKubeYaml } from '../api/kube-yaml.js';
-import { REVIEW_TYPES, SUBJECT_ACCESS_REVIEWS_PATH, subjectAccessReview, TOKEN_REVIEWS_PATH, tokenReview } from './access-reviews.js';
+import {
+  REVIEW_TYPES,
+  SELF_SUBJECT_ACCESS_REVIEWS_PATH,
+  selfSubjectAccessReview,
+  SUBJECT_ACCESS_REVIEWS_PATH,
+  subjectAccessReview,
+  TOKEN_REVIEWS_PATH,
+  tokenReview,
+} from './access-reviews.js';
 import { ApiError, type ClusterStore, type WatchEvent } from './cluster-store.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patches.js';
 import { apiVersionOf, type ResourceType } from './resource-types.js';
@@ -116,6 +124,7 @@ export class SimServer {
     if (path === '/apis') return this.send(res, 200, this.groupList(store));
     if (method === 'POST' && path === TOKEN_REVIEWS_PATH) return this.send(res, 201, tokenReview(cluster, await readBody(req)));
     if (method === 'POST' && path === SUBJECT_ACCESS_REVIEWS_PATH) return this.send(res, 201, subjectAccessReview(cluster, await readBody(req)));
+    if (method === 'POST' && path === SELF_SUBJECT_ACCESS_REVIEWS_PATH) return this.send(res, 201, selfSubjectAccessReview(cluster, identity, await readBody(req)));
 
     const parts = path.split('/').filter(Boolean);
     let apiVersion: string;

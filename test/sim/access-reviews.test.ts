@@ -105,7 +105,21 @@ describe('simulator SubjectAccessReview', () => {
     const groups = await config.makeApiClient(k8s.ApisApi).getAPIVersions();
     expect(groups.groups.map((g) => g.name)).toEqual(expect.arrayContaining(['authentication.k8s.io', 'authorization.k8s.io', 'rbac.authorization.k8s.io']));
     const resources = await config.makeApiClient(k8s.AuthorizationV1Api).getAPIResources();
-    expect(resources.resources).toEqual([{ name: 'subjectaccessreviews', singularName: 'subjectaccessreview', namespaced: false, kind: 'SubjectAccessReview', verbs: ['create'] }]);
+    expect(resources.resources?.map((r) => [r.name, r.verbs])).toEqual([
+      ['subjectaccessreviews', ['create']],
+      ['selfsubjectaccessreviews', ['create']],
+    ]);
+  });
+
+  it('answers a SelfSubjectAccessReview (`kubectl auth can-i`) for the token\'s own user', async () => {
+    const alice = new k8s.KubeConfig();
+    alice.loadFromString(fleet.kubeconfig(undefined, { identity: 'alice' }));
+    const can = (verb: string, namespace: string) =>
+      alice.makeApiClient(k8s.AuthorizationV1Api).createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { namespace, verb, group: 'argoproj.io', resource: 'applicationsets' } } } });
+    // Her own Role, and the ClusterRole bound to her group `platform`, both in argocd only.
+    expect((await can('list', 'argocd')).status?.allowed).toBe(true);
+    expect((await can('delete', 'argocd')).status?.allowed).toBe(true);
+    expect((await can('list', 'team-a')).status?.allowed).toBe(false);
   });
 
   it('rejects a review without a user or without attributes', async () => {
