@@ -34,7 +34,7 @@ export function tokenReview(cluster: SimCluster, body: Obj): Obj {
   return { kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec: body.spec, status };
 }
 
-/** POST selfsubjectaccessreviews (`kubectl auth can-i`): the same question about the caller. */
+/** POST selfsubjectaccessreviews: the same question about the caller's own user. */
 export function selfSubjectAccessReview(cluster: SimCluster, identity: string, body: Obj): Obj {
   const { spec, status } = subjectAccessReview(cluster, { spec: { ...body.spec, user: identity, groups: groupsOf(cluster, identity) } });
   const { user: _user, groups: _groups, ...own } = spec;

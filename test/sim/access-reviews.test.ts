@@ -111,7 +111,7 @@ describe('simulator SubjectAccessReview', () => {
     ]);
   });
 
-  it('answers a SelfSubjectAccessReview (`kubectl auth can-i`) for the token\'s own user', async () => {
+  it('answers a SelfSubjectAccessReview for the token\'s own user', async () => {
     const alice = new k8s.KubeConfig();
     alice.loadFromString(fleet.kubeconfig(undefined, { identity: 'alice' }));
     const can = (verb: string, namespace: string) =>
