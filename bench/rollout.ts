@@ -1,8 +1,13 @@
 // `npm run bench -- rollout [CLUSTERS] [APPS_PER_CLUSTER]`: a RollingSync of a new revision over a simulated
 // fleet (default 1,000 clusters × 10 apps = 10,000 Applications) with workload health delays at zero, so
 // the time is Regatta's own: reconciles, planning, BullMQ jobs, syncs (render, server-side apply), refreshes.
+// Regatta runs as in production, `node dist/main.js` in a process of its own (run `nest build` first);
+// this process holds the simulator, Redis and the Git repository. REGATTA_NODE_ARGS passes flags to
+// the replica's node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DemoEnvironment } from '../src/demo/demo-environment.js';
+import { startReplicaProcess } from '../src/demo/replica-process.js';
 import { repeatedSyncs } from '../src/cli/demo-command.js';
 
 // Run through bench/run.js, the arguments after the bench name.
@@ -23,7 +28,11 @@ const steps = [
 ];
 const batches = 1 + 1 + 4;
 
-const env = await DemoEnvironment.start({ clusters, steps, apps: Array.from({ length: APPS_PER_CLUSTER }, (_, i) => `app-${i}`), readyDelayMs: 0, refreshIntervalMs: 1000 });
+const env = await DemoEnvironment.start({ clusters, steps, apps: Array.from({ length: APPS_PER_CLUSTER }, (_, i) => `app-${i}`), readyDelayMs: 0, controller: false, watchHistory: 20_000 });
+const REPLICA_ARGS = ['--enable-progressive-syncs=true', '--app-resync=180', '--source-poll-seconds=0.5'];
+const replica = startReplicaProcess({ kubeconfig: env.managementKubeconfig(), redisUrl: env.redisUrl, args: REPLICA_ARGS, nodeArgs: process.env.REGATTA_NODE_ARGS?.split(' ').filter(Boolean) });
+/** The replica's peak resident memory. */
+const replicaPeakMB = () => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${replica.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
 async function rolledOut(revision: string, limitMs: number): Promise<void> {
   const until = Date.now() + limitMs;
@@ -48,11 +57,14 @@ await rolledOut(revision, 1_800_000);
 const ms = performance.now() - start;
 const apps = await env.applications();
 const doubleSyncs = repeatedSyncs(apps);
-const rssMB = Math.round(process.memoryUsage().rss / 1024 / 1024);
+const rssMB = replicaPeakMB();
+replica.kill('SIGTERM');
+await new Promise((resolve) => replica.once('exit', resolve));
 await env.stop();
 
 console.log(`rollout bench: ${CLUSTERS} clusters × ${APPS_PER_CLUSTER} apps = ${APPS} Applications, 3 steps (staging ${staging}, canary ${canary}, production 25% at a time)`);
 console.log(`  first rollout (initial deploy, from nothing): ${Math.round(firstMs)} ms`);
 console.log(`  rollout of a new revision: ${Math.round(ms)} ms, ${Math.round(APPS / (ms / 1000))} syncs/s, ${Math.round(ms / batches)} ms per step batch (${batches} batches)`);
-console.log(`  repeated syncs: ${doubleSyncs}; RSS (simulator, Redis client, controllers in one process): ${rssMB} MB`);
+console.log(`  Regatta: node dist/main.js ${REPLICA_ARGS.join(' ')} (defaults otherwise)`);
+console.log(`  repeated syncs: ${doubleSyncs}; Regatta's peak RSS: ${rssMB} MB`);
 console.log(JSON.stringify({ bench: 'rollout', clusters: CLUSTERS, apps: APPS, steps: steps.length, ms: Math.round(ms), overheadMsPerStep: Math.round(ms / batches), syncsPerSec: Math.round(APPS / (ms / 1000)), doubleSyncs, rssMB }));

@@ -31,6 +31,12 @@ export interface AppConfig {
   redisUrl?: string;
   /** How often the direct driver compares every Application with its cluster (Argo CD's --app-resync). */
   appResyncSeconds: number;
+  /** Syncs run at once by this replica's worker (Argo CD's --operation-processors). */
+  operationProcessors: number;
+  /** Applications compared with their clusters at once (Argo CD's --status-processors). */
+  statusProcessors: number;
+  /** How often the direct driver resolves the commits the Applications' sources name (one ls-remote per source); 0 turns it off. */
+  sourcePollSeconds: number;
   /** A sync whose worker stopped renewing its lock this long ago runs again on another worker. */
   syncLockSeconds: number;
   bindAddress: string;
@@ -65,6 +71,9 @@ const SETTINGS = {
   syncDriver: { flag: 'sync-driver', env: 'REGATTA_SYNC_DRIVER', kind: 'string' },
   redisUrl: { flag: 'redis-url', env: 'REDIS_URL', kind: 'string' },
   appResync: { flag: 'app-resync', env: 'REGATTA_APP_RESYNC_SECONDS', kind: 'string' },
+  operationProcessors: { flag: 'operation-processors', env: 'ARGOCD_APPLICATION_CONTROLLER_OPERATION_PROCESSORS', kind: 'string' },
+  statusProcessors: { flag: 'status-processors', env: 'ARGOCD_APPLICATION_CONTROLLER_STATUS_PROCESSORS', kind: 'string' },
+  sourcePoll: { flag: 'source-poll-seconds', env: 'REGATTA_SOURCE_POLL_SECONDS', kind: 'string' },
   syncLock: { flag: 'sync-lock-seconds', env: 'REGATTA_SYNC_LOCK_SECONDS', kind: 'string' },
   bindAddress: { flag: 'bind-address', env: 'REGATTA_BIND_ADDRESS', kind: 'string' },
 } satisfies Record<string, Setting>;
@@ -128,6 +137,9 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     syncDriver,
     redisUrl: value('redisUrl'),
     appResyncSeconds: number('appResync', 180, (n) => n > 0, 'a positive number of seconds'),
+    operationProcessors: number('operationProcessors', 10, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
+    statusProcessors: number('statusProcessors', 20, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
+    sourcePollSeconds: number('sourcePoll', 10, (n) => n >= 0, 'a number of seconds (0 or more)'),
     syncLockSeconds: number('syncLock', 30, (n) => n >= 1, 'at least 1 second'),
     bindAddress: value('bindAddress') ?? '0.0.0.0',
   };

@@ -118,7 +118,7 @@ function generatorSchema(depth: number): Schema {
     };
     properties.placement = {
       type: 'object',
-      required: ['items'],
+      required: ['items', 'key'],
       properties: {
         items: generatorSchema(depth - 1),
         clusters: { type: 'object', properties: { selector: labelSelector } },

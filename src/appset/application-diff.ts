@@ -19,8 +19,17 @@ export function contentHash(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 20);
 }
 
+/** Equal as `canonicalJson` sees them (undefined keys absent, undefined as null), without building the strings. */
 export function deepEqual(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
+  if (a === b) return true;
+  if (a === undefined || a === null || b === undefined || b === null) return (a ?? null) === (b ?? null);
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => deepEqual(item, b[i]));
+  if (isPlainObject(a)) {
+    if (!isPlainObject(b)) return false;
+    const keys = Object.keys(a).filter((k) => a[k] !== undefined);
+    return keys.length === Object.keys(b).filter((k) => b[k] !== undefined).length && keys.every((k) => b[k] !== undefined && deepEqual(a[k], b[k]));
+  }
+  return !isPlainObject(b) && !Array.isArray(b) && JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Every key of `subset` is in `whole` with an equal value. */

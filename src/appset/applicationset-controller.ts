@@ -17,6 +17,9 @@ import { WorkQueue } from './work-queue.js';
 
 const API_VERSION = 'argoproj.io/v1alpha1';
 
+/** How long Application changes are gathered before their ApplicationSet is reconciled. */
+const APPLICATION_EVENT_BATCH_MS = 500;
+
 export interface ControllerSettings extends ReconcilerOptions {
   /** Namespaces whose ApplicationSets are reconciled (Argo CD's --applicationset-namespaces); the first is Argo CD's own. */
   namespaces: string[];
@@ -94,7 +97,9 @@ export class ApplicationSetController {
     for (const informer of this.appInformers) {
       const owner = (application: Application) => {
         const ref = application.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ApplicationSet');
-        if (ref) this.queue.add(`${application.metadata.namespace}/${ref.name}`);
+        // Batched: a rollout over a large fleet changes thousands of Applications a minute, and each
+        // reconcile rewrites the whole status; one reconcile per window sees all of them.
+        if (ref) this.queue.addAfter(`${application.metadata.namespace}/${ref.name}`, APPLICATION_EVENT_BATCH_MS);
       };
       informer.on('add', owner);
       informer.on('update', owner);

@@ -63,7 +63,8 @@ export class ControllerContext {
         return Buffer.from(value, 'base64').toString('utf8');
       },
     };
-    this.repositories = new GitRepositoryCache({ directory: gitCacheDirectory(), credentials: (url) => credentialsFor(url, this.repositorySecrets.list(config.namespace)) });
+    // Refs reused for a second: generation and every Application's refresh share one ls-remote per repository per second.
+    this.repositories = new GitRepositoryCache({ directory: gitCacheDirectory(), credentials: (url) => credentialsFor(url, this.repositorySecrets.list(config.namespace)), refsTtlMs: 1000 });
     this.context = {
       clusters,
       repositories: this.repositories,

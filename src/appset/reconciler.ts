@@ -1,5 +1,6 @@
 import type { Application } from '../api/application.js';
 import type { ApplicationSet, ApplicationSetApplicationStatus, ApplicationSetCondition, ApplicationSetResourceStatus, ApplicationsSyncPolicy, RolloutStatus } from '../api/application-set.js';
+import { forEachLimited } from '../concurrency/for-each-limited.js';
 import { RESOURCES_FINALIZER } from '../api/application.js';
 import { validateApplicationSet } from '../api/application-set-schema.js';
 import type { GeneratorContext } from '../generators/generator.js';
@@ -24,6 +25,16 @@ export interface ReconcilerStore {
   patchApplicationSet(appSet: ApplicationSet, patch: Record<string, unknown>): Promise<void>;
   /** argocd-cm in Argo CD's namespace, when it exists. */
   argocdConfigMap(): Promise<{ data?: Record<string, string> } | undefined>;
+}
+
+/** How many Application names an aggregated Event lists. */
+const EVENT_NAMES_SHOWN = 10;
+const WRITE_CONCURRENCY = 16;
+
+function namesForEvent(names: string[]): string {
+  const sorted = [...names].sort();
+  const more = sorted.length > EVENT_NAMES_SHOWN ? ` and ${sorted.length - EVENT_NAMES_SHOWN} more` : '';
+  return `${sorted.slice(0, EVENT_NAMES_SHOWN).map((name) => `"${name}"`).join(', ')}${more}`;
 }
 
 export interface ReconcileEvents {
@@ -158,22 +169,28 @@ export class ApplicationSetReconciler {
       const message = `${invalid.get(names[names.length - 1])}${names.length > 1 ? ` (and ${names.length - 1} more)` : ''}`;
       firstError = { reason: Reason.ApplicationValidationError, message };
     }
-    for (const change of plan.changes.filter((c) => !invalid.has(c.application.metadata.name))) {
-      const appName = change.application.metadata.name;
-      try {
-        await this.store.apply(change.application);
-        outcome.writes++;
-        if (change.removals) {
-          await this.store.patchApplication(namespace, appName, change.removals);
+    const written = { created: [] as string[], updated: [] as string[] };
+    // Independent objects: written a bounded number at a time, so a promotion of thousands does not queue behind each round trip.
+    await forEachLimited(
+      plan.changes.filter((c) => !invalid.has(c.application.metadata.name)),
+      WRITE_CONCURRENCY,
+      async (change) => {
+        const appName = change.application.metadata.name;
+        try {
+          await this.store.apply(change.application);
           outcome.writes++;
+          if (change.removals) {
+            await this.store.patchApplication(namespace, appName, change.removals);
+            outcome.writes++;
+          }
+          written[change.action === 'create' ? 'created' : 'updated'].push(appName);
+        } catch (error) {
+          const reason = change.action === 'create' ? Reason.CreateApplicationError : Reason.UpdateApplicationError;
+          firstError ??= { reason, message: `failed to ${change.action} Application ${appName}: ${(error as Error).message}` };
         }
-        const verb = change.action === 'create' ? 'created' : 'updated';
-        this.events.record(appSet, 'Normal', verb, `${verb} Application "${appName}"`);
-      } catch (error) {
-        const reason = change.action === 'create' ? Reason.CreateApplicationError : Reason.UpdateApplicationError;
-        firstError ??= { reason, message: `failed to ${change.action} Application ${appName}: ${(error as Error).message}` };
-      }
-    }
+      },
+    );
+    for (const [verb, names] of Object.entries(written)) this.recordPerApplication(appSet, verb, names);
     for (const application of plan.deletions) {
       try {
         await this.store.deleteApplication(application);
@@ -267,13 +284,24 @@ export class ApplicationSetReconciler {
     return { ...appSet, status: { ...appSet.status, applicationStatus: update.applicationStatus, rollout: update.rollout ?? undefined } };
   }
 
-  /** Events for people watching a rollout: each sync started, and the rollout stopping. */
+  /** An Event per Application, or one that lists the first few when there are many. */
+  private recordPerApplication(appSet: ApplicationSet, verb: string, names: string[]): void {
+    if (names.length <= EVENT_NAMES_SHOWN) {
+      for (const name of names.sort()) this.events.record(appSet, 'Normal', verb, `${verb} Application "${name}"`);
+      return;
+    }
+    this.events.record(appSet, 'Normal', verb, `${verb} ${names.length} Applications: ${namesForEvent(names)}`);
+  }
+
+  /** Events for people watching a rollout: the syncs started, and the rollout stopping. */
   private recordRolloutEvents(appSet: ApplicationSet, plan: RolloutPlan): void {
     const entries = new Map(plan.applicationStatus.map((e) => [e.application, e]));
-    for (const name of plan.syncNow) {
-      if (appSet.status?.applicationStatus?.find((e) => e.application === name)?.status !== 'Pending') {
-        this.events.record(appSet, 'Normal', 'RolloutSync', `Syncing Application "${name}" (step ${entries.get(name)?.step})`);
-      }
+    const wasPending = new Set((appSet.status?.applicationStatus ?? []).filter((e) => e.status === 'Pending').map((e) => e.application));
+    const started = plan.syncNow.filter((name) => !wasPending.has(name));
+    // One Event per promotion, not per Application: a step of a large fleet starts thousands of syncs.
+    if (started.length) {
+      const steps = [...new Set(started.map((name) => entries.get(name)?.step))].join(', ');
+      this.events.record(appSet, 'Normal', 'RolloutSync', `Syncing ${started.length === 1 ? 'Application' : `${started.length} Applications`} ${namesForEvent(started)} (step ${steps})`);
     }
     for (const request of plan.rollback) this.events.record(appSet, 'Warning', 'RolloutRollback', `Rolling back Application "${request.application}" to ${request.revisions.join(', ')}`);
     const before = appSet.status?.rollout?.phase;

@@ -2,7 +2,8 @@ import { Controller, HttpCode, HttpException, Inject, Post, Req } from '@nestjs/
 import type { RawBodyRequest } from '@nestjs/common';
 import type { AppConfig } from '../app-config.js';
 import type { Logger } from '../observability/logger.js';
-import { APP_CONFIG, LOGGER } from '../tokens.js';
+import { APP_CONFIG, GENERATOR_CONTEXT, LOGGER } from '../tokens.js';
+import type { ControllerContext } from './controller-context.js';
 import { ApplicationSetController } from './applicationset-controller.js';
 import { isAffectedBy, parseWebhook, WebhookError } from './webhook-events.js';
 
@@ -13,6 +14,7 @@ export class WebhookController {
     @Inject(ApplicationSetController) private readonly controller: ApplicationSetController,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(GENERATOR_CONTEXT) private readonly context: ControllerContext,
   ) {}
 
   @Post()
@@ -29,6 +31,7 @@ export class WebhookController {
       throw error;
     }
     if (event.kind === 'ignored') return { refreshed: 0 };
+    this.context.repositories.forgetRefs();
     const refreshed = this.controller.refresh((appSet) => isAffectedBy(appSet, event));
     this.logger.info('webhook received', { kind: event.kind, refreshed });
     return { refreshed };

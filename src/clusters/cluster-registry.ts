@@ -13,12 +13,19 @@ export class ClusterRegistry implements ClusterSource {
   ) {}
 
   private readonly reported = new Set<string>();
+  /** Parsed once per Secret object: an informer replaces the object when the Secret changes. */
+  private readonly parsed = new WeakMap<Secret, ReturnType<typeof parseClusterSecret>>();
 
   /** Valid cluster connections; invalid Secrets are reported (once per change) and left out. */
   records(): ClusterRecord[] {
     const records: ClusterRecord[] = [];
     for (const secret of this.secrets().filter(isClusterSecret)) {
-      const { cluster, problems } = parseClusterSecret(secret);
+      let result = this.parsed.get(secret);
+      if (!result) {
+        result = parseClusterSecret(secret);
+        this.parsed.set(secret, result);
+      }
+      const { cluster, problems } = result;
       for (const problem of problems) {
         const key = `${problem.secret}/${problem.field}/${problem.message}/${secret.metadata?.resourceVersion ?? ''}`;
         if (this.reported.has(key)) continue;

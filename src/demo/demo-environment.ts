@@ -8,6 +8,7 @@ import { loadAppConfig } from '../app-config.js';
 import { ApplicationSetController, controllerSettings } from '../appset/applicationset-controller.js';
 import { ControllerContext } from '../appset/controller-context.js';
 import { createDefaultRegistry } from '../generators/default-registry.js';
+import { KubeInformer } from '../kube/informer.js';
 import { kubeConfigFromString } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
@@ -69,13 +70,18 @@ export interface DemoEnvironmentOptions {
   apps?: string[];
   clusters?: { name: string; labels: Record<string, string> }[];
   steps?: ApplicationSetRolloutStep[];
+  /** Watch events the simulated API servers keep for watchers that resume (default 100,000). */
+  watchHistory?: number;
   /** How long a workload takes to turn ready in the simulator. */
   readyDelayMs?: number;
   /** Use this Redis; otherwise a redis-server is started (and stopped) here. */
   redisUrl?: string;
   /** Run Regatta in this process; false leaves that to another process (a replica under test). */
   controller?: boolean;
+  /** How often every Application is compared with its cluster (default 10 s). */
   refreshIntervalMs?: number;
+  /** How often the Git repository is asked for new commits (default 300 ms). */
+  sourcePollMs?: number;
   logger?: Logger;
 }
 
@@ -95,6 +101,7 @@ export class DemoEnvironment {
     readonly redisUrl: string,
     readonly repository: DemoRepository,
     readonly client: ObjectClient,
+    private readonly watched: { applications: KubeInformer<Application & KubeObject>; appSets: KubeInformer<ApplicationSet & KubeObject> },
     private readonly ownRedis: LocalRedis | undefined,
     private readonly gitCache: string,
     private readonly apps: string[],
@@ -103,11 +110,18 @@ export class DemoEnvironment {
 
   static async start(options: DemoEnvironmentOptions = {}): Promise<DemoEnvironment> {
     const ownRedis = options.redisUrl ? undefined : await LocalRedis.start();
-    const fleet = await SimFleet.start({ clusters: options.clusters ?? DEMO_CLUSTERS, readyDelayMs: options.readyDelayMs ?? 600, watchHistory: 100_000 });
+    const fleet = await SimFleet.start({ clusters: options.clusters ?? DEMO_CLUSTERS, readyDelayMs: options.readyDelayMs ?? 600, watchHistory: options.watchHistory ?? 100_000 });
     const repository = await DemoRepository.create();
-    const client = new ObjectClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'demo-admin' })));
+    const adminConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'demo-admin' }));
+    const client = new ObjectClient(adminConfig);
+    // Watched, not polled: listing ten thousand Applications to check progress would cost more than the rollout.
+    const watched = {
+      applications: new KubeInformer<Application & KubeObject>(adminConfig, { apiVersion: API_VERSION, kind: 'Application', namespace: 'argocd' }, 'applications'),
+      appSets: new KubeInformer<ApplicationSet & KubeObject>(adminConfig, { apiVersion: API_VERSION, kind: 'ApplicationSet', namespace: 'argocd' }, 'applicationsets'),
+    };
+    await Promise.all([watched.applications.start(), watched.appSets.start()]);
     const gitCache = mkdtempSync(join(tmpdir(), 'regatta-demo-cache-'));
-    const environment = new DemoEnvironment(fleet, options.redisUrl ?? ownRedis!.url, repository, client, ownRedis, gitCache, options.apps ?? ['guestbook'], fleet.names().length);
+    const environment = new DemoEnvironment(fleet, options.redisUrl ?? ownRedis!.url, repository, client, watched, ownRedis, gitCache, options.apps ?? ['guestbook'], fleet.names().length);
     for (const name of fleet.names()) await client.create(fleet.clusterSecret(name) as unknown as KubeObject);
     await environment.release();
     if (options.controller !== false) await environment.startController(options);
@@ -135,19 +149,21 @@ export class DemoEnvironment {
     const context = new ControllerContext(kubeConfig, config, logger);
     const controller = new ApplicationSetController(kubeConfig, { ...controllerSettings(config), concurrency: 8 }, createDefaultRegistry(), context.context, logger);
     context.onClustersChanged(() => controller.reconcileAll());
-    const sync = new SyncRuntime(kubeConfig, context, { redisUrl: this.redisUrl, namespaces: ['argocd'], replica: 'demo', refreshIntervalMs: options.refreshIntervalMs ?? 300, concurrency: 16 }, logger);
+    const sync = new SyncRuntime(kubeConfig, context, { redisUrl: this.redisUrl, namespaces: ['argocd'], replica: 'demo', refreshIntervalMs: options.refreshIntervalMs ?? 10_000, sourcePollMs: options.sourcePollMs ?? 300, concurrency: 16 }, logger);
     await context.start();
     await controller.start();
     await sync.start();
     this.stack = { controller, context, sync };
   }
 
+  /** The demo's ApplicationSet, as last observed. */
   async appSet(): Promise<ApplicationSet | undefined> {
-    return (await this.client.get<KubeObject>(API_VERSION, 'ApplicationSet', 'argocd', DEMO_APPSET)) as unknown as ApplicationSet | undefined;
+    return this.watched.appSets.get(DEMO_APPSET, 'argocd');
   }
 
+  /** The Applications, as last observed. */
   async applications(): Promise<Application[]> {
-    return (await this.client.list<KubeObject>(API_VERSION, 'Application', 'argocd')) as unknown as Application[];
+    return this.watched.applications.list('argocd');
   }
 
   /** Every Application synced to `revision` (its latest sync) and Healthy, and the rollout Completed. */
@@ -162,6 +178,7 @@ export class DemoEnvironment {
   }
 
   async stop(): Promise<void> {
+    await Promise.all([this.watched.applications.stop(), this.watched.appSets.stop()]);
     if (this.stack) {
       await this.stack.sync.stop();
       await this.stack.controller.stop();

@@ -4,6 +4,7 @@ import { GitGeneratorImpl } from './git-generator.js';
 import { ListGeneratorImpl } from './list-generator.js';
 import { MatrixGeneratorImpl } from './matrix-generator.js';
 import { MergeGeneratorImpl } from './merge-generator.js';
+import { PlacementGeneratorImpl } from './placement-generator.js';
 import { PullRequestGeneratorImpl } from './pull-request-generator.js';
 import { GeneratorRegistry } from './registry.js';
 
@@ -14,7 +15,8 @@ function terminalGenerators(): Generator<any>[] {
 
 /**
  * The registry an ApplicationSet's `generators[]` is run against. As in Argo CD, matrix and merge
- * may contain one more level of matrix/merge, whose children must be terminal generators.
+ * may contain one more level of matrix/merge, whose children must be terminal generators; the
+ * same goes for Regatta's placement and its `items`.
  */
 export function createDefaultRegistry(): GeneratorRegistry {
   const withTerminals = () => {
@@ -23,6 +25,7 @@ export function createDefaultRegistry(): GeneratorRegistry {
     return registry;
   };
   const terminal = withTerminals();
-  const nested = withTerminals().register(new MatrixGeneratorImpl(terminal)).register(new MergeGeneratorImpl(terminal));
-  return withTerminals().register(new MatrixGeneratorImpl(nested)).register(new MergeGeneratorImpl(nested));
+  const composing = (children: GeneratorRegistry) =>
+    withTerminals().register(new MatrixGeneratorImpl(children)).register(new MergeGeneratorImpl(children)).register(new PlacementGeneratorImpl(children));
+  return composing(composing(terminal));
 }

@@ -14,6 +14,11 @@ export interface RepositoryCacheOptions {
   credentials?: (repoURL: string) => RepositoryCredentials | undefined;
   /** Repositories kept on disk; the least recently used beyond this are removed. */
   maxRepositories?: number;
+  /**
+   * How long a remote's refs are reused (default 0: every read asks). A fleet's refreshes ask
+   * about the same few repositories thousands of times a minute; a push webhook forgets them.
+   */
+  refsTtlMs?: number;
 }
 
 export interface CacheCounters {
@@ -37,6 +42,7 @@ export function gitCacheDirectory(): string {
 export class GitRepositoryCache implements RepositoryReader {
   readonly counters: CacheCounters = { lsRemotes: 0, fetches: 0 };
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly listings = new Map<string, { at: number; refs: Promise<Map<string, string>> }>();
   private readonly used = new Map<string, number>();
   private initialised = new Map<string, Promise<void>>();
   /** Commits present and trees listed, by commit: both are immutable, so they are read once. */
@@ -105,21 +111,15 @@ export class GitRepositoryCache implements RepositoryReader {
     await init;
   }
 
+  /** The commit a revision (branch, tag, commit SHA or HEAD) names on the remote now. */
+  async resolveRevision(repoURL: string, revision: string): Promise<string> {
+    return (await this.resolve(repoURL, revision)).sha;
+  }
+
   private async resolve(repoURL: string, revision: string): Promise<{ sha: string; ref?: string }> {
     const wanted = revision || 'HEAD';
     if (SHA.test(wanted)) return { sha: wanted };
-    this.counters.lsRemotes++;
-    let output: string;
-    try {
-      output = (await this.remote(repoURL, (env) => git(['ls-remote', '--', repoURL], { env }))).toString('utf8');
-    } catch (error) {
-      throw new GitError(`failed to list refs of ${redactUrlCredentials(repoURL)}: ${(error as Error).message}`);
-    }
-    const refs = new Map<string, string>();
-    for (const line of output.split('\n')) {
-      const [sha, ref] = line.split('\t');
-      if (sha && ref) refs.set(ref, sha);
-    }
+    const refs = await this.refs(repoURL);
     const candidates =
       wanted === 'HEAD'
         ? ['HEAD']
@@ -135,6 +135,46 @@ export class GitRepositoryCache implements RepositoryReader {
       if (matches.length === 1) return { sha: matches[0] };
     }
     throw new GitError(`unable to resolve '${wanted}' to a commit SHA in ${redactUrlCredentials(repoURL)}`);
+  }
+
+  /** The remote's refs by `ls-remote`; concurrent readers of one repository share one call. */
+  private refs(repoURL: string): Promise<Map<string, string>> {
+    const listing = this.listings.get(repoURL);
+    if (listing && (listing.at === 0 || Date.now() - listing.at < (this.options.refsTtlMs ?? 0))) return listing.refs;
+    const refs = this.listRefs(repoURL);
+    const entry = { at: 0, refs };
+    this.listings.set(repoURL, entry);
+    refs.then(
+      () => {
+        if (this.options.refsTtlMs && this.listings.get(repoURL) === entry) entry.at = Date.now();
+        else if (this.listings.get(repoURL) === entry) this.listings.delete(repoURL);
+      },
+      () => {
+        if (this.listings.get(repoURL) === entry) this.listings.delete(repoURL);
+      },
+    );
+    return refs;
+  }
+
+  /** The next read of every repository asks its remote (a push was announced). */
+  forgetRefs(): void {
+    this.listings.clear();
+  }
+
+  private async listRefs(repoURL: string): Promise<Map<string, string>> {
+    this.counters.lsRemotes++;
+    let output: string;
+    try {
+      output = (await this.remote(repoURL, (env) => git(['ls-remote', '--', repoURL], { env }))).toString('utf8');
+    } catch (error) {
+      throw new GitError(`failed to list refs of ${redactUrlCredentials(repoURL)}: ${(error as Error).message}`);
+    }
+    const refs = new Map<string, string>();
+    for (const line of output.split('\n')) {
+      const [sha, ref] = line.split('\t');
+      if (sha && ref) refs.set(ref, sha);
+    }
+    return refs;
   }
 
   /** Every path (or, with `directories`, every directory) of a commit's tree. */

@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import type { ClusterRecord } from '../clusters/cluster-secret.js';
-import type { KubeConfig } from './kube-config.js';
+import { newKubeConfig, type KubeConfig } from './kube-config.js';
 
 /**
  * A client-node KubeConfig that connects to a registered cluster with the credentials of its
@@ -25,7 +25,7 @@ export function kubeConfigForCluster(cluster: ClusterRecord): KubeConfig {
     });
   }
   if (tls.certData && tls.keyData) Object.assign(user, { certData: tls.certData, keyData: tls.keyData });
-  const kubeConfig = new k8s.KubeConfig();
+  const kubeConfig = newKubeConfig();
   kubeConfig.loadFromOptions({
     clusters: [{ name, server: cluster.server, skipTLSVerify: tls.insecure === true || cluster.server.startsWith('http://'), caData: tls.caData, tlsServerName: tls.serverName }],
     users: [user],

@@ -63,14 +63,16 @@ const after = (a: string | undefined, b: string | undefined) => a !== undefined 
 const byName = (a: Entry, b: Entry) => (a.application < b.application ? -1 : a.application > b.application ? 1 : 0);
 
 /** RollingSync owns syncing: Argo CD writes every generated Application with automated.enabled=false. */
+/** A copy that shares what it does not change: the planner runs over every Application of every reconcile. */
 function withAutomatedDisabled(application: Application): Application {
-  const copy = structuredClone(application);
-  if (copy.spec.syncPolicy?.automated) copy.spec.syncPolicy.automated.enabled = false;
-  return copy;
+  const policy = application.spec.syncPolicy;
+  if (!policy?.automated) return { ...application };
+  return { ...application, spec: { ...application.spec, syncPolicy: { ...policy, automated: { ...policy.automated, enabled: false } } } };
 }
 
 function specDiffers(appSet: ApplicationSet, live: Application, desired: Application): boolean {
-  const candidate = withAutomatedDisabled(desired);
+  // Ignore rules delete fields in place, so they get a copy of their own.
+  const candidate = appSet.spec.ignoreApplicationDifferences?.length ? structuredClone(withAutomatedDisabled(desired)) : withAutomatedDisabled(desired);
   applyIgnoreDifferences(candidate as unknown as Record<string, unknown>, live as unknown as Record<string, unknown>, appSet.spec.ignoreApplicationDifferences, live.metadata.name);
   return !deepEqual(candidate.spec, live.spec);
 }
@@ -246,9 +248,10 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     const prune = automatedSyncEnabled(application) ? application.spec.syncPolicy?.automated?.prune === true : false;
     const out = withAutomatedDisabled(application);
     const revisions = rollbackOf.get(name);
-    if (revisions) out.operation = syncOperation(out, prune, `Regatta rolled back this Application to ${revisions.join(', ')} after a failed rollout`, revisions);
+    if (revisions) out.operation = syncOperation(out, prune, `Regatta rolled back this Application to ${revisions.join(', ')} after a failed rollout`, `rollback of the rollout halted at ${rollout.haltedAt ?? ''}`, revisions);
     else if (entryOf.get(name)?.status === 'Pending' && appsToSync.has(name)) {
-      out.operation = syncOperation(out, prune, SYNC_REASON);
+      const entry = entryOf.get(name)!;
+      out.operation = syncOperation(out, prune, SYNC_REASON, `step ${entry.step}, pending since ${entry.lastTransitionTime ?? ''}`);
       syncNow.push(name);
     }
     return out;
@@ -339,8 +342,14 @@ function progressingCondition(stepCount: number, entries: Entry[]): { step?: num
   return {};
 }
 
-/** The operation Argo CD's ApplicationSet controller writes to start a sync. */
-function syncOperation(application: Application, prune: boolean, reason: string, revisions?: string[]): Record<string, unknown> {
+/** Names the promotion (step and Pending time, or the halted rollout's rollback) in a RollingSync operation's info. */
+export const PROMOTION_INFO = 'regatta.dev/promotion';
+
+/**
+ * The operation Argo CD's ApplicationSet controller writes to start a sync, plus the promotion it
+ * belongs to: a sync job is identified by it, so a stale repeat of the same promotion queues nothing.
+ */
+function syncOperation(application: Application, prune: boolean, reason: string, promotion: string, revisions?: string[]): Record<string, unknown> {
   const policy = application.spec.syncPolicy;
   const sync: Record<string, unknown> = {};
   if (policy?.syncOptions) sync.syncOptions = policy.syncOptions;
@@ -349,7 +358,10 @@ function syncOperation(application: Application, prune: boolean, reason: string,
   else if (revisions?.length) sync.revisions = revisions;
   return {
     initiatedBy: { username: 'applicationset-controller', automated: true },
-    info: [{ name: 'Reason', value: reason }],
+    info: [
+      { name: 'Reason', value: reason },
+      { name: PROMOTION_INFO, value: promotion },
+    ],
     sync,
     retry: policy?.retry ?? { limit: 5 },
   };

@@ -12,6 +12,18 @@
  * a full member keeps the keys that rank it highest. The result is unique, so it does not depend
  * on input order, and two processes given the same members and keys agree byte for byte.
  * Adding a member moves only keys that now rank it first (plus the few a cap displaces).
+ *
+ * Caps are staggered. With every cap at ⌈(1+ε)·keys·weight/totalWeight⌉, all equal-weight caps
+ * rise together whenever that crosses an integer, and each full member then takes back its best
+ * rejected key, which frees a slot elsewhere, and so on: on `npm run bench -- sharding`'s fleets,
+ * adding one cluster moved 1.73 others on average at 10 replicas × 1,000 clusters, 20.7 at
+ * 50 × 1,000. Here a member's cap is ⌊q + φ⌋ (never above ⌈q⌉; q its quota
+ * (1+ε)·keys·weight/totalWeight, φ ∈ (0,1) a hash of its id), so caps rise one member at a time:
+ * 0.47 / 0.43 others moved per cluster added / removed at 10 × 1,000, 1.2 / 1.3 at 50 × 1,000,
+ * with unchanged moves on member changes at 10 × 1,000 (1.065× / 1.03× the optimum). The price is
+ * half a key of slack per member on average, which shows only with few keys per member
+ * (50 × 1,000: 1.61× the optimum on a member joining, 1.35× before). When the staggered caps cannot
+ * hold every key (tiny fleets, pins), the members nearest to their next step get ⌈q⌉ first.
  */
 
 export interface Member {
@@ -58,6 +70,30 @@ export function score(key: string, member: string, weight: number): number {
   return -weight / Math.log(u);
 }
 
+const PHASE_SEED = 0x5ca1ab1e;
+
+/**
+ * Each member's cap min(⌈q⌉, ⌊q + φ⌋) (see above), raised to ⌈q⌉ for the members nearest to their
+ * next step while the room left beside pinned keys is short of the free keys.
+ */
+function staggeredCaps(members: Member[], keyCount: number, pinned: Map<string, number>, freeCount: number, epsilon: number): Map<string, number> {
+  const totalWeight = members.reduce((sum, m) => sum + (m.weight ?? 1), 0);
+  const quotas = members.map((m) => {
+    const quota = ((1 + epsilon) * keyCount * (m.weight ?? 1)) / totalWeight;
+    const phase = (hash53(m.id, PHASE_SEED) + 0.5) / 2 ** 53;
+    return { id: m.id, ceiling: Math.ceil(quota), staggered: Math.floor(quota + phase), nearness: (quota + phase) % 1 };
+  });
+  const caps = new Map(quotas.map((q) => [q.id, Math.min(q.ceiling, q.staggered)]));
+  let room = quotas.reduce((sum, { id }) => sum + Math.max(0, caps.get(id)! - pinned.get(id)!), 0);
+  const nearestFirst = quotas.filter((q) => q.staggered < q.ceiling).sort((a, b) => b.nearness - a.nearness || (a.id < b.id ? -1 : 1));
+  for (const { id, ceiling } of nearestFirst) {
+    if (room >= freeCount) break;
+    if (ceiling > pinned.get(id)!) room += ceiling - Math.max(caps.get(id)!, pinned.get(id)!);
+    caps.set(id, ceiling);
+  }
+  return caps;
+}
+
 export function assign(members: Member[], keys: Key[], options: AssignmentOptions = {}): Assignment {
   const epsilon = options.epsilon ?? 0.1;
   const sortedMembers = [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -65,9 +101,6 @@ export function assign(members: Member[], keys: Key[], options: AssignmentOption
   const owners = new Map<string, string>();
   const caps = new Map<string, number>();
   if (sortedMembers.length === 0) return { owners, caps };
-  const totalWeight = sortedMembers.reduce((sum, m) => sum + (m.weight ?? 1), 0);
-  for (const m of sortedMembers) caps.set(m.id, Math.ceil(((1 + epsilon) * sortedKeys.length * (m.weight ?? 1)) / totalWeight));
-
   const pinned = new Map(sortedMembers.map((m) => [m.id, 0]));
   const memberIds = new Set(sortedMembers.map((m) => m.id));
   const free: string[] = [];
@@ -77,6 +110,7 @@ export function assign(members: Member[], keys: Key[], options: AssignmentOption
       pinned.set(key.pinnedTo, pinned.get(key.pinnedTo)! + 1);
     } else free.push(key.id);
   }
+  for (const [member, cap] of staggeredCaps(sortedMembers, sortedKeys.length, pinned, free.length, epsilon)) caps.set(member, cap);
 
   // Each member's accepted keys, as a min-heap by score, so a better proposal can replace the worst.
   const held = new Map<string, { key: string; score: number }[]>(sortedMembers.map((m) => [m.id, []]));

@@ -352,11 +352,9 @@ function withoutMeta(object: Obj): Obj {
   return rest;
 }
 
+/** The object without what every write changes; only serialised, so the rest is shared, not copied. */
 function stripVolatile(object: Obj): Obj {
-  const copy = structuredClone(object);
-  delete copy.metadata.resourceVersion;
-  delete copy.metadata.managedFields;
-  return copy;
+  return { ...object, metadata: { ...object.metadata, resourceVersion: undefined, managedFields: undefined } };
 }
 
 function sameOwnership(a: Obj, b: Obj): boolean {

@@ -73,6 +73,8 @@ export class SimServer {
       this.handle(req, res).catch((error: Error) => this.sendError(res, new ApiError(500, 'InternalError', error.message)));
     };
     this.server = this.tls ? createTlsServer({ key: this.tls.keyPem, cert: this.tls.certPem }, handler) : createServer(handler);
+    // As kube-apiserver: idle client connections stay open well beyond Node's 5 s default, so clients reuse them.
+    this.server.keepAliveTimeout = 60_000;
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));

@@ -1,5 +1,4 @@
 import { automatedSyncEnabled, type Application } from '../api/application.js';
-import type { ApplicationSet } from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
 import { describeKubeError } from '../kube/api-errors.js';
 import { KubeInformer } from '../kube/informer.js';
@@ -7,19 +6,29 @@ import type { KubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
 import { deepEqual } from '../appset/application-diff.js';
+import { PROMOTION_INFO } from '../rollout/planner.js';
+import { forEachLimited } from '../concurrency/for-each-limited.js';
 import type { Comparison, SyncDriver } from './sync-driver.js';
 import type { SyncJob, SyncQueue } from './sync-queue.js';
 
 const API_VERSION = 'argoproj.io/v1alpha1';
 /** Recorded in operationState, so a job that runs again after a crash sees its sync already happened. */
 export const SYNC_JOB_INFO = 'regatta.dev/sync-job';
+/** Argo CD's annotation asking for a refresh now; removed once done. */
+export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
 const HISTORY_LIMIT = 10;
-const REFRESH_CONCURRENCY = 32;
 
 export interface ApplicationControllerOptions {
   namespaces: string[];
   /** How often every Application is compared with its cluster (Argo CD's timeout.reconciliation). */
   refreshIntervalMs: number;
+  /**
+   * How often the commits the Applications' sources name are resolved (one ls-remote per source,
+   * not per Application); the Applications whose source moved are refreshed at once.
+   */
+  sourcePollMs: number;
+  /** Refreshes at once. */
+  refreshConcurrency: number;
   /** Only Applications whose destination this replica owns are refreshed and synced here. */
   owns?: (application: Application) => boolean;
   /** The queue of the replica that owns an Application's destination. */
@@ -32,6 +41,7 @@ type Status = Record<string, any>;
 type Operation = Record<string, any>;
 
 const statusOf = (application: Application) => (application.status ?? {}) as Status;
+const comparedTo = (application: Application) => ({ source: application.spec.source, destination: application.spec.destination });
 const ownerAppSet = (application: Application) => application.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ApplicationSet')?.name;
 
 /**
@@ -43,7 +53,7 @@ const ownerAppSet = (application: Application) => application.metadata.ownerRefe
 export class ApplicationController {
   private readonly client: ObjectClient;
   private readonly informers: KubeInformer<Application>[];
-  private timer?: NodeJS.Timeout;
+  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly refreshing = new Set<string>();
   /** Application → the operation last queued for it. */
   private readonly queued = new Map<string, string>();
@@ -69,32 +79,63 @@ export class ApplicationController {
 
   async start(): Promise<void> {
     await Promise.all(this.informers.map((i) => i.start()));
-    const tick = () => {
-      if (this.stopped) return;
-      void this.refreshAll().finally(() => {
-        if (!this.stopped) this.timer = setTimeout(tick, this.options.refreshIntervalMs);
-      });
-    };
-    tick();
+    this.every(this.options.refreshIntervalMs, () => this.refreshEach(this.applications()));
+    if (this.options.sourcePollMs > 0) this.every(this.options.sourcePollMs, () => this.refreshMovedSources());
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    for (const timer of this.timers) clearTimeout(timer);
     await Promise.all(this.informers.map((i) => i.stop()));
+  }
+
+  /** Runs `task` now and then `intervalMs` after each run ends, until stopped. */
+  private every(intervalMs: number, task: () => Promise<void>): void {
+    const run = () => {
+      if (this.stopped) return;
+      void task().finally(() => {
+        if (this.stopped) return;
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          run();
+        }, intervalMs);
+        this.timers.add(timer);
+      });
+    };
+    run();
   }
 
   private applications(): Application[] {
     return this.informers.flatMap((i) => i.list()).filter((a) => !a.metadata.deletionTimestamp && (this.options.owns?.(a) ?? true));
   }
 
-  /** Every owned Application, a bounded number at a time so a large fleet does not open thousands of connections at once. */
-  async refreshAll(): Promise<void> {
-    const queue = this.applications();
-    const worker = async () => {
-      for (let app = queue.pop(); app; app = queue.pop()) await this.refresh(app);
-    };
-    await Promise.all(Array.from({ length: REFRESH_CONCURRENCY }, worker));
+  /** Refreshes Applications a bounded number at a time, so a large fleet does not open thousands of connections at once. */
+  private async refreshEach(applications: Application[]): Promise<void> {
+    await forEachLimited(applications, this.options.refreshConcurrency, (application) => this.refresh(application));
+  }
+
+  /** The Applications whose source now names another commit than the one they were compared with. */
+  private async refreshMovedSources(): Promise<void> {
+    const bySource = new Map<string, Application[]>();
+    for (const application of this.applications()) {
+      const source = application.spec.source;
+      if (!source) continue;
+      const key = JSON.stringify([source.repoURL, source.targetRevision ?? 'HEAD']);
+      bySource.set(key, [...(bySource.get(key) ?? []), application]);
+    }
+    const moved: Application[] = [];
+    for (const applications of bySource.values()) {
+      // An unreachable repository is reported by the refresh of each Application, not here.
+      const revision = await this.driver.revision(applications[0].spec.source!).catch(() => undefined);
+      if (revision) moved.push(...applications.filter((a) => statusOf(a).sync?.revision !== revision));
+    }
+    await this.refreshEach(moved);
+  }
+
+  /** As Argo CD: never compared, compared with another source or destination, or asked to by annotation. */
+  private needsRefresh(application: Application): boolean {
+    const compared = statusOf(application).sync?.comparedTo;
+    return application.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined || !compared || !deepEqual(compared, JSON.parse(JSON.stringify(comparedTo(application))));
   }
 
   /**
@@ -102,7 +143,8 @@ export class ApplicationController {
    * the Application; the status updates of its own sync do not queue it again.
    */
   private async observe(application: Application): Promise<void> {
-    if (this.stopped || !(this.options.owns?.(application) ?? true)) return;
+    if (this.stopped || !(this.options.owns?.(application) ?? true) || application.metadata.deletionTimestamp) return;
+    if (this.needsRefresh(application)) void this.refresh(application);
     const key = `${application.metadata.namespace}/${application.metadata.name}`;
     if (!application.operation) {
       this.queued.delete(key);
@@ -131,7 +173,7 @@ export class ApplicationController {
         application: application.metadata.name,
         revision,
         prune: operation.sync?.prune === true,
-        identity: await this.identity(application, operation, revision),
+        identity: this.identity(application, operation, revision),
         cluster: this.options.clusterName(application),
       });
       return true;
@@ -142,21 +184,16 @@ export class ApplicationController {
   }
 
   /**
-   * A RollingSync sync is one per (ApplicationSet, Application, revision, step): a reconcile that
-   * writes the operation again from a stale cache queues nothing new. Other requests (a user's
+   * A RollingSync sync is one per (ApplicationSet, Application, revision, promotion): a reconcile
+   * that writes the operation again from a stale cache queues nothing new. Other requests (a user's
    * sync, autosync) are new each time the Application's history grows.
    */
-  private async identity(application: Application, operation: Operation, revision: string | undefined): Promise<string[]> {
+  private identity(application: Application, operation: Operation, revision: string): string[] {
     const namespace = application.metadata.namespace ?? '';
     const appSetName = ownerAppSet(application);
-    if (operation.initiatedBy?.username === 'applicationset-controller' && appSetName) {
-      const appSet = await this.client.get<ApplicationSet & KubeObject>(API_VERSION, 'ApplicationSet', namespace, appSetName);
-      if (operation.sync?.revision) return [`${namespace}/${appSetName}`, application.metadata.name, operation.sync.revision, 'rollback', appSet?.status?.rollout?.haltedAt ?? ''];
-      const entry = appSet?.status?.applicationStatus?.find((e) => e.application === application.metadata.name);
-      // The entry's Pending time tells a stale repeat of this promotion from a new one (the planner moved it to Waiting and back).
-      return [`${namespace}/${appSetName}`, application.metadata.name, revision ?? '', `step ${entry?.step ?? ''}`, entry?.lastTransitionTime ?? ''];
-    }
-    return [namespace, application.metadata.name, revision ?? '', operation.initiatedBy?.automated ? 'auto' : 'manual', String(statusOf(application).history?.length ?? 0)];
+    const promotion: string | undefined = operation.info?.find((i: Status) => i.name === PROMOTION_INFO)?.value;
+    if (operation.initiatedBy?.username === 'applicationset-controller' && appSetName && promotion) return [`${namespace}/${appSetName}`, application.metadata.name, revision, promotion];
+    return [namespace, application.metadata.name, revision, operation.initiatedBy?.automated ? 'auto' : 'manual', String(statusOf(application).history?.length ?? 0)];
   }
 
   private async refresh(application: Application): Promise<void> {
@@ -165,6 +202,7 @@ export class ApplicationController {
     this.refreshing.add(key);
     try {
       const comparison = await this.compare(application);
+      if (application.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined) await this.patch(application, { metadata: { annotations: { [REFRESH_ANNOTATION]: null } } });
       if (!comparison) return;
       await this.writeComparison(application, comparison);
       if (automatedSyncEnabled(application) && !application.operation && comparison.sync === 'OutOfSync' && statusOf(application).operationState?.syncResult?.revision !== comparison.revision) {
@@ -183,7 +221,7 @@ export class ApplicationController {
     } catch (error) {
       const message = (error as Error).message;
       const conditions = [{ type: 'ComparisonError', message, lastTransitionTime: this.now.toISOString() }];
-      if (!deepEqual(statusOf(application).conditions?.map((c: Status) => c.message), [message])) await this.patch(application, { status: { conditions, sync: { status: 'Unknown' } } });
+      if (!deepEqual(statusOf(application).conditions?.map((c: Status) => c.message), [message])) await this.patch(application, { status: { conditions, sync: { status: 'Unknown', comparedTo: comparedTo(application) } } });
       return undefined;
     }
   }
@@ -191,7 +229,7 @@ export class ApplicationController {
   private async writeComparison(application: Application, comparison: Comparison): Promise<void> {
     const status = statusOf(application);
     const next = {
-      sync: { status: comparison.sync, revision: comparison.revision, comparedTo: { source: application.spec.source, destination: application.spec.destination } },
+      sync: { status: comparison.sync, revision: comparison.revision, comparedTo: comparedTo(application) },
       health: comparison.health,
       resources: comparison.resources,
       sourceType: comparison.sourceType,
@@ -225,7 +263,7 @@ export class ApplicationController {
         operationState,
         ...(outcome.phase === 'Succeeded' ? { history: history.slice(-HISTORY_LIMIT) } : {}),
         ...(comparison
-          ? { sync: { status: comparison.sync, revision: comparison.revision, comparedTo: { source: application.spec.source, destination: application.spec.destination } }, health: comparison.health, resources: comparison.resources }
+          ? { sync: { status: comparison.sync, revision: comparison.revision, comparedTo: comparedTo(application) }, health: comparison.health, resources: comparison.resources }
           : {}),
         reconciledAt: this.now.toISOString(),
       },
@@ -252,6 +290,7 @@ export class ApplicationController {
   }
 
   private async patch(application: Application, patch: Record<string, unknown>): Promise<void> {
-    await this.client.mergePatch({ apiVersion: API_VERSION, kind: 'Application', metadata: { name: application.metadata.name, namespace: application.metadata.namespace }, ...patch } as unknown as KubeObject);
+    const { metadata, ...rest } = patch;
+    await this.client.mergePatch({ apiVersion: API_VERSION, kind: 'Application', metadata: { ...(metadata as object), name: application.metadata.name, namespace: application.metadata.namespace }, ...rest } as unknown as KubeObject);
   }
 }

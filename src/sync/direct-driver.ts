@@ -4,7 +4,7 @@ import type { GitRepositoryCache } from '../git/repository-cache.js';
 import { ObjectClient } from '../kube/object-client.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { resourceHealth, worstHealth, type Health } from './health.js';
-import { renderSource, type Manifest } from './manifests.js';
+import { renderSource, type Manifest, type RenderedSource } from './manifests.js';
 import type { Comparison, ResourceKey, ResourceStatus, SyncDriver, SyncOutcome, SyncRequest } from './sync-driver.js';
 
 /** Argo CD's default resource tracking: this label carries the Application's name. */
@@ -34,9 +34,9 @@ export interface DirectDriverOptions {
   waveTimeoutMs?: number;
   /** Pause between health polls of a wave (default 250 ms). */
   pollMs?: number;
-  /** How long a rendered source is reused by Applications that share it (default 1 s): a fleet shares a handful of sources. */
-  renderCacheMs?: number;
 }
+
+const RENDER_CACHE_SIZE = 1000;
 
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
 const keyOf = (o: Manifest): ResourceKey => ({ group: groupOf(o.apiVersion), version: String(o.apiVersion).split('/').pop()!, kind: o.kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' });
@@ -60,25 +60,32 @@ function contains(live: unknown, desired: unknown): boolean {
  * order, prunes what left Git, and assesses health as Argo CD's built-in checks do.
  */
 export class DirectSyncDriver implements SyncDriver {
-  private readonly rendered = new Map<string, { at: number; result: ReturnType<typeof renderSource> }>();
+  private readonly rendered = new Map<string, Promise<RenderedSource>>();
   private readonly clients = new Map<string, ObjectClient>();
 
   constructor(private readonly options: DirectDriverOptions) {}
 
-  private render(source: ApplicationSource, revision: string): ReturnType<typeof renderSource> {
-    const key = JSON.stringify([source.repoURL, revision, source.path, source.directory]);
-    const cached = this.rendered.get(key);
-    if (cached && Date.now() - cached.at < (this.options.renderCacheMs ?? 1000)) return cached.result;
-    const result = renderSource(this.options.repositories, source, revision);
-    this.rendered.set(key, { at: Date.now(), result });
-    result.catch(() => this.rendered.delete(key));
-    if (this.rendered.size > 1000) this.rendered.delete(this.rendered.keys().next().value!);
+  async revision(source: ApplicationSource): Promise<string> {
+    return this.options.repositories.resolveRevision(source.repoURL, source.targetRevision ?? 'HEAD');
+  }
+
+  /** A commit's manifests never change: rendered once per (source, commit), shared by every Application of the fleet. */
+  private async render(source: ApplicationSource, revision: string): Promise<RenderedSource> {
+    const sha = await this.options.repositories.resolveRevision(source.repoURL, revision);
+    const key = JSON.stringify([source.repoURL, sha, source.path, source.directory]);
+    let result = this.rendered.get(key);
+    if (!result) {
+      result = renderSource(this.options.repositories, source, sha);
+      this.rendered.set(key, result);
+      result.catch(() => this.rendered.delete(key));
+      if (this.rendered.size > RENDER_CACHE_SIZE) this.rendered.delete(this.rendered.keys().next().value!);
+    }
     return result;
   }
 
   /** One client per destination: connections and discovery are reused across its Applications. */
   private clientFor(application: Application): ObjectClient {
-    const key = JSON.stringify(application.spec.destination);
+    const key = JSON.stringify([application.spec.destination.server, application.spec.destination.name]);
     let client = this.clients.get(key);
     if (!client) {
       client = new ObjectClient(this.options.clusterFor(application));

@@ -1,4 +1,4 @@
-import type { Application } from '../api/application.js';
+import type { Application, ApplicationSource } from '../api/application.js';
 import type { Health } from './health.js';
 
 export interface ResourceKey {
@@ -46,4 +46,6 @@ export interface SyncDriver {
   /** Compare Git with the cluster, as a refresh does; undefined when another controller owns the status. */
   refresh(application: Application): Promise<Comparison | undefined>;
   sync(application: Application, request: SyncRequest): Promise<SyncOutcome>;
+  /** The commit a source's targetRevision names now: a refresh is due when it is not the one compared. */
+  revision(source: ApplicationSource): Promise<string>;
 }

@@ -14,7 +14,11 @@ export interface SyncRuntimeOptions {
   /** This replica's name: its queue is `sync-<replica>`. */
   replica: string;
   refreshIntervalMs: number;
+  sourcePollMs: number;
+  /** Syncs at once (default 8). */
   concurrency?: number;
+  /** Refreshes at once (default 32). */
+  refreshConcurrency?: number;
   lockDurationMs?: number;
 }
 
@@ -51,6 +55,8 @@ export class SyncRuntime {
       {
         namespaces: options.namespaces,
         refreshIntervalMs: options.refreshIntervalMs,
+        sourcePollMs: options.sourcePollMs,
+        refreshConcurrency: options.refreshConcurrency ?? 32,
         queueFor: () => this.queue,
         clusterName: (application) => {
           const cluster = destinationCluster(application, context.clusters.records());

@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DemoEnvironment } from '../../src/demo/demo-environment.js';
+import { startReplicaProcess } from '../../src/demo/replica-process.js';
 import { LocalRedis } from '../../src/sync/local-redis.js';
 import { envStep, syncHistory, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
 
@@ -12,16 +10,11 @@ import { envStep, syncHistory, THREE_STEP_CLUSTERS, waitFor } from '../support/r
  * in the ApplicationSet's status and the sync jobs in Redis, so it finishes, with every cluster
  * synced exactly once to the new revision.
  */
-const MAIN = resolve('dist/main.js');
 const STEPS = [envStep('staging'), envStep('canary'), envStep('production', { maxUpdate: 1 })];
 
 let env: DemoEnvironment | undefined;
 let redis: LocalRedis | undefined;
 const replicas: ChildProcess[] = [];
-
-beforeAll(() => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: npm test builds it first (nest build)`);
-});
 
 afterEach(async () => {
   for (const replica of replicas.splice(0)) if (replica.exitCode === null && replica.signalCode === null) replica.kill('SIGKILL');
@@ -33,11 +26,10 @@ afterEach(async () => {
 
 /** The real controller process (`node dist/main.js`), pointed at the simulated management cluster. */
 function startReplica(environment: DemoEnvironment, redisUrl: string): ChildProcess {
-  const dir = mkdtempSync(join(tmpdir(), 'regatta-replica-'));
-  writeFileSync(join(dir, 'kubeconfig'), environment.managementKubeconfig());
-  const child = spawn(process.execPath, [MAIN, '--enable-progressive-syncs=true', '--app-resync=0.2', '--sync-lock-seconds=2'], {
-    env: { ...process.env, KUBECONFIG: join(dir, 'kubeconfig'), REDIS_URL: redisUrl, PORT: '0', REGATTA_BIND_ADDRESS: '127.0.0.1', REGATTA_GIT_CACHE_DIR: join(dir, 'git'), LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const child = startReplicaProcess({
+    kubeconfig: environment.managementKubeconfig(),
+    redisUrl,
+    args: ['--enable-progressive-syncs=true', '--app-resync=0.2', '--source-poll-seconds=0.2', '--sync-lock-seconds=2'],
   });
   replicas.push(child);
   return child;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.js';
-import { Message, planRollout, ROLLOUT_CONTROL_ANNOTATION, ROLLOUT_RESUMED_AT_ANNOTATION, SYNC_REASON } from '../../src/rollout/planner.js';
+import { Message, planRollout, PROMOTION_INFO, ROLLOUT_CONTROL_ANNOTATION, ROLLOUT_RESUMED_AT_ANNOTATION, SYNC_REASON } from '../../src/rollout/planner.js';
 import { groupIntoSteps, maxUpdateFor, rolloutConfigMessage } from '../../src/rollout/steps.js';
 import { RolloutWorld } from './rollout-world.js';
 
@@ -119,7 +119,10 @@ describe("Argo CD's Progressive Syncs page, the guestbook example", () => {
     expect(plan.applicationStatus.find((e) => e.application === 'engineering-dev')).toMatchObject({ status: 'Pending', message: Message.movedToPending });
     expect(plan.desired.find((a) => a.metadata.name === 'engineering-dev')!.operation).toEqual({
       initiatedBy: { username: 'applicationset-controller', automated: true },
-      info: [{ name: 'Reason', value: SYNC_REASON }],
+      info: [
+        { name: 'Reason', value: SYNC_REASON },
+        { name: PROMOTION_INFO, value: `step 1, pending since ${plan.applicationStatus.find((e) => e.application === 'engineering-dev')!.lastTransitionTime}` },
+      ],
       sync: { prune: true },
       retry: { limit: 5 },
     });

@@ -8,10 +8,12 @@ describe("Argo CD's sharding algorithms", () => {
     expect(fnv32a('foobar')).toBe(0xbf9cf968);
   });
 
-  it('legacy: fnv32a(id) mod replicas, shard 0 for the local cluster, pins win', () => {
+  it('legacy: fnv32a(id) mod replicas, shard 0 for the local cluster, pins win (shard 0 when out of range)', () => {
     expect(legacyShard({ id: 'foobar' }, 3)).toBe(0xbf9cf968 % 3);
     expect(legacyShard({ id: '' }, 3)).toBe(0);
     expect(legacyShard({ id: 'foobar', shard: 2 }, 3)).toBe(2);
+    // Argo CD's cluster cache sends a shard at or above the replica count to shard 0.
+    expect(legacyShard({ id: 'foobar', shard: 5 }, 3)).toBe(0);
   });
 
   it('round-robin: ordered by id, spread evenly', () => {

@@ -19,7 +19,7 @@ function randomFleet(random: () => number): { members: Member[]; keys: Key[] } {
 }
 
 describe('bounded-load assignment (properties over 2,000 random fleets)', () => {
-  it('gives every key exactly one owner, keeps loads under the cap and pinned keys where they are pinned', () => {
+  it('gives every key exactly one owner, keeps loads under caps of at most ⌈1.1·keys·weight/totalWeight⌉ and pinned keys where they are pinned', () => {
     const random = seededRandom(42);
     for (let run = 0; run < 2000; run++) {
       const { members, keys } = randomFleet(random);
@@ -31,6 +31,10 @@ describe('bounded-load assignment (properties over 2,000 random fleets)', () => 
         expect(members.some((m) => m.id === owner)).toBe(true);
         if (key.pinnedTo) expect(owner).toBe(key.pinnedTo);
         else loads.set(owner, (loads.get(owner) ?? 0) + 1);
+      }
+      const totalWeight = members.reduce((sum, m) => sum + (m.weight ?? 1), 0);
+      for (const member of members) {
+        expect(caps.get(member.id)).toBeLessThanOrEqual(Math.ceil((1.1 * keys.length * (member.weight ?? 1)) / totalWeight));
       }
       for (const [member, load] of loads) {
         const pinned = keys.filter((k) => k.pinnedTo === member).length;
@@ -60,6 +64,23 @@ describe('bounded-load assignment (properties over 2,000 random fleets)', () => 
     const shrunk = assign(members.filter((m) => m.id !== 'replica-5'), keys).owners;
     const movedOnRemove = keys.filter((k) => before.get(k.id) !== shrunk.get(k.id));
     expect(movedOnRemove.length).toBeLessThanOrEqual(Math.ceil((1000 / 10) * 1.1));
+  });
+
+  it('moves on average at most one other key when one key is added or removed (10 members × 1,000 keys, 30 fleets)', () => {
+    let movedOnAdd = 0;
+    let movedOnRemove = 0;
+    for (let salt = 0; salt < 30; salt++) {
+      const members = Array.from({ length: 10 }, (_, i) => ({ id: `regatta-${i}-${salt}` }));
+      const keys = Array.from({ length: 1000 }, (_, i) => ({ id: `https://cluster-${i}.fleet-${salt}.example.com` }));
+      const before = assign(members, keys).owners;
+      const added = assign(members, [...keys, { id: `https://new.fleet-${salt}.example.com` }]).owners;
+      movedOnAdd += keys.filter((k) => added.get(k.id) !== before.get(k.id)).length;
+      const gone = keys[(salt * 37) % keys.length];
+      const removed = assign(members, keys.filter((k) => k !== gone)).owners;
+      movedOnRemove += keys.filter((k) => k !== gone && removed.get(k.id) !== before.get(k.id)).length;
+    }
+    expect(movedOnAdd / 30).toBeLessThanOrEqual(1);
+    expect(movedOnRemove / 30).toBeLessThanOrEqual(1);
   });
 
   it('gives byte-identical assignments in a separate process', () => {

@@ -1,0 +1,42 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const MAIN = resolve('dist/main.js');
+
+export interface ReplicaProcessOptions {
+  /** Kubeconfig (YAML) of the management cluster. */
+  kubeconfig: string;
+  redisUrl: string;
+  /** Command-line flags for `dist/main.js`. */
+  args?: string[];
+  /** Flags for node itself (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Where the replica's stderr goes (default: this process's). */
+  stderr?: 'inherit' | 'ignore';
+}
+
+/**
+ * A Regatta replica as it runs in production: `node dist/main.js` in a process of its own, pointed
+ * at the (simulated) management cluster. Stopped with `kill` by whoever started it.
+ */
+export function startReplicaProcess(options: ReplicaProcessOptions): ChildProcess {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`nest build\` first`);
+  const dir = mkdtempSync(join(tmpdir(), 'regatta-replica-'));
+  writeFileSync(join(dir, 'kubeconfig'), options.kubeconfig);
+  return spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN, ...(options.args ?? [])], {
+    env: {
+      ...process.env,
+      KUBECONFIG: join(dir, 'kubeconfig'),
+      REDIS_URL: options.redisUrl,
+      PORT: '0',
+      REGATTA_BIND_ADDRESS: '127.0.0.1',
+      REGATTA_GIT_CACHE_DIR: join(dir, 'git'),
+      LOG_LEVEL: 'error',
+      ...options.env,
+    },
+    stdio: ['ignore', 'ignore', options.stderr ?? 'inherit'],
+  });
+}
