@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from './app-config.js';
+import { ApiServerModule } from './api-server/api-server.module.js';
 import { AppSetModule } from './appset/appset.module.js';
 import type { ControllerContext } from './appset/controller-context.js';
 import type { KubeConfig } from './kube/kube-config.js';
@@ -36,6 +37,8 @@ class CoreModule {
 @Module({})
 export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
-    return { module: AppModule, imports: [CoreModule.with(deps), AppSetModule, SyncModule], controllers: [ObservabilityController] };
+    const { kubeConfig, config, logger } = deps;
+    const api = ApiServerModule.forRoot({ kubeConfig, namespace: config.namespace, applicationSetNamespaces: config.applicationSetNamespaces, logger: logger.child({ module: 'api' }) });
+    return { module: AppModule, imports: [CoreModule.with(deps), AppSetModule, SyncModule, api], controllers: [ObservabilityController] };
   }
 }

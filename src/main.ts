@@ -13,7 +13,7 @@ try {
   const config = loadAppConfig(process.argv.slice(2), process.env, currentNamespace(kubeConfig) ?? 'argocd');
   identifyClientsAs(config.identity);
   const context = new ControllerContext(kubeConfig, config, logger);
-  const app = await NestFactory.create(AppModule.forRoot({ config, kubeConfig, context, logger }), { rawBody: true, logger: false });
+  const app = await NestFactory.create(AppModule.forRoot({ config, kubeConfig, context, logger }), { rawBody: true, logger: false, forceCloseConnections: true });
   app.enableShutdownHooks();
   await app.listen(config.port, config.bindAddress);
   logger.info('listening', { port: config.port, namespace: config.namespace });

@@ -1,10 +1,9 @@
-import * as k8s from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { redisOptions } from '../sync/redis-options.js';
 import type { Secret } from '../api/meta.js';
 import { IN_CLUSTER_SERVER, isClusterSecret, parseClusterSecret, secretValue, type ClusterRecord } from '../clusters/cluster-secret.js';
 import { forEachLimited } from '../concurrency/for-each-limited.js';
-import { kubeConfigForCluster } from '../kube/cluster-kubeconfig.js';
+import { probeCluster } from '../kube/cluster-connection.js';
 import { loadKubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
 import { RedisShardMembership } from '../sharding/redis-membership.js';
@@ -26,6 +25,8 @@ credentials, Failed (with the reason) when not, Invalid when the Secret itself i
 
 Exit status: 0 success, 1 the management cluster or Redis could not be read, 2 usage error.
 `;
+
+const PROBE_TIMEOUT_MS = 5000;
 
 interface ClusterRow {
   name: string;
@@ -97,8 +98,8 @@ async function listClusters(flags: ParsedFlags): Promise<ClusterRow[]> {
     rows.filter((row) => row.state !== 'Invalid'),
     16,
     async (row) => {
-      const problem = await connectionProblem(records.find((r) => r.server === row.server)!);
-      if (problem) Object.assign(row, { state: 'Failed', message: problem });
+      const connection = await probeCluster(records.find((r) => r.server === row.server)!, PROBE_TIMEOUT_MS);
+      if (connection.status !== 'Successful') Object.assign(row, { state: 'Failed', message: connection.message });
     },
   );
   if (!records.some((r) => r.server === IN_CLUSTER_SERVER)) rows.push({ name: 'in-cluster', server: IN_CLUSTER_SERVER, shard: shardOf(IN_CLUSTER_SERVER), state: 'Successful', message: 'the management cluster (no Secret)' });
@@ -122,18 +123,6 @@ async function ownershipFor(flags: ParsedFlags, records: ClusterRecord[]): Promi
   }
   const members = Array.from({ length: Number(flags.replicas ?? 1) }, (_, i) => `shard-${i}`);
   return assignOwnership(((flags['sharding-method'] as string | undefined) ?? 'bounded-load') as ShardingAlgorithm, members, clusterKeys(records), []);
-}
-
-/** Why the cluster's API server does not answer /version with the Secret's credentials (never a credential). */
-async function connectionProblem(cluster: ClusterRecord): Promise<string | undefined> {
-  try {
-    const version = kubeConfigForCluster(cluster).makeApiClient(k8s.VersionApi);
-    await Promise.race([version.getCode(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref())]);
-    return undefined;
-  } catch (error) {
-    const code = (error as { code?: number }).code;
-    return code ? `the API server answered ${code}` : (error as Error).message;
-  }
 }
 
 function table(rows: ClusterRow[]): string {

@@ -1,11 +1,12 @@
 import type { Application } from '../api/application.js';
+import { startDemoDashboard, type DemoDashboard } from '../demo/demo-dashboard.js';
 import { DEMO_CLUSTERS, DemoEnvironment } from '../demo/demo-environment.js';
 import { LiveView, renderRollout } from '../demo/rollout-view.js';
 import { RedisNotInstalledError } from '../sync/local-redis.js';
 import { parseFlags } from './argv.js';
 import type { CliCommand, CliIO } from './command.js';
 
-const USAGE = `Usage: regatta demo [--once] [--timeout SECONDS]
+const USAGE = `Usage: regatta demo [--once] [--timeout SECONDS] [--port PORT]
 
 Starts a simulated fleet (a management cluster and ${DEMO_CLUSTERS.length} workload clusters labelled by env and
 region), Redis (a redis-server of its own unless REDIS_URL is set), a local Git repository with a
@@ -15,6 +16,7 @@ guestbook version is committed and rolled out, until Ctrl-C.
 
   --once       run one complete rollout, print a summary and exit (0 when it completed)
   --timeout    give up after this many seconds per rollout (default 180)
+  --port       serve the dashboard and REST API on this port of 127.0.0.1 (default: any free port)
 `;
 
 type History = { revision?: string }[];
@@ -48,6 +50,7 @@ export const demoCommand: CliCommand = {
       ({ flags } = parseFlags(args, [
         { name: 'once', kind: 'boolean' },
         { name: 'timeout', kind: 'string' },
+        { name: 'port', kind: 'string' },
         { name: 'help', short: 'h', kind: 'boolean' },
       ]));
     } catch (error) {
@@ -63,24 +66,39 @@ export const demoCommand: CliCommand = {
       io.stderr.write(`regatta demo: --timeout must be a positive number of seconds\n`);
       return 2;
     }
+    const port = Number(flags.port ?? 0);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      io.stderr.write(`regatta demo: --port must be a TCP port (0-65535)\n`);
+      return 2;
+    }
 
     let env: DemoEnvironment;
+    let dashboard: DemoDashboard;
     try {
       env = await DemoEnvironment.start({ redisUrl: process.env.REDIS_URL || undefined });
     } catch (error) {
       io.stderr.write(`regatta demo: ${error instanceof RedisNotInstalledError ? error.message : `cannot start: ${(error as Error).message}`}\n`);
       return 1;
     }
+    try {
+      dashboard = await startDemoDashboard(env, port);
+    } catch (error) {
+      await env.stop();
+      io.stderr.write(`regatta demo: cannot serve the dashboard on 127.0.0.1:${port}: ${(error as Error).message}\n`);
+      return 1;
+    }
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
       stopping = true;
+      await dashboard.close();
       await env.stop();
     };
     const onSignal = () => void stop().then(() => process.exit(130));
     process.once('SIGINT', onSignal);
     try {
-      io.stdout.write(`Regatta demo: ${DEMO_CLUSTERS.length} clusters at ${env.fleet.url}, Redis at ${env.redisUrl}, Git at ${env.repository.url}\n\n`);
+      io.stdout.write(`Regatta demo: ${DEMO_CLUSTERS.length} clusters at ${env.fleet.url}, Redis at ${env.redisUrl}, Git at ${env.repository.url}\n`);
+      io.stdout.write(`Dashboard (logs the browser in): ${dashboard.loginUrl}\nREST API: ${dashboard.url}/api/v1 (OpenAPI at ${dashboard.url}/api/docs)\n\n`);
       const view = new LiveView(io.stdout);
       let revision = env.revision;
       for (let round = 1; ; round++) {

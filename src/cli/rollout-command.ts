@@ -4,7 +4,8 @@ import type { KubeObject } from '../api/meta.js';
 import { isOwnedBy } from '../appset/plan.js';
 import { loadKubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
-import { planRollout, ROLLOUT_CONTROL_ANNOTATION, ROLLOUT_RESUMED_AT_ANNOTATION } from '../rollout/planner.js';
+import { controlRollout, isRolloutAction, pastTense } from '../appset/rollout-control.js';
+import { planRollout } from '../rollout/planner.js';
 import { isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
 import { parseFlags, type FlagSpec, type ParsedFlags } from './argv.js';
 import { UsageError, type CliCommand, type CliIO } from './command.js';
@@ -124,20 +125,20 @@ async function control(action: string, { flags, positional }: Parsed, io: CliIO)
   const namespace = (flags.namespace as string | undefined) ?? 'argocd';
   const client = clientFor(flags);
   const name = positional[0];
-  const appSet = await client.get<ApplicationSet & KubeObject>('argoproj.io/v1alpha1', 'ApplicationSet', namespace, name);
-  if (!appSet) {
-    io.stderr.write(`regatta rollout ${action}: ApplicationSet ${namespace}/${name} not found\n`);
-    return 1;
-  }
-  if (action === 'status') {
-    const rollout = appSet.status?.rollout;
-    io.stdout.write(`ApplicationSet ${namespace}/${name}: ${rollout ? `${rollout.phase}${rollout.step ? `, step ${rollout.step}` : ''}: ${rollout.message}` : 'no rollout'}\n`);
-    for (const entry of appSet.status?.applicationStatus ?? []) io.stdout.write(`  ${entry.application.padEnd(40)} step ${entry.step.padEnd(3)} ${entry.status.padEnd(12)} ${entry.message}\n`);
+  if (isRolloutAction(action)) {
+    if (!(await controlRollout(client, namespace, name, action))) return notFound(action, namespace, name, io);
+    io.stdout.write(`ApplicationSet ${namespace}/${name}: rollout ${pastTense(action)}\n`);
     return 0;
   }
-  const annotations: Record<string, string | null> =
-    action === 'resume' ? { [ROLLOUT_CONTROL_ANNOTATION]: null, [ROLLOUT_RESUMED_AT_ANNOTATION]: new Date().toISOString() } : { [ROLLOUT_CONTROL_ANNOTATION]: action };
-  await client.mergePatch({ apiVersion: appSet.apiVersion, kind: 'ApplicationSet', metadata: { name, namespace, annotations } } as unknown as KubeObject);
-  io.stdout.write(`ApplicationSet ${namespace}/${name}: rollout ${action === 'abort' ? 'aborted' : `${action}d`}\n`);
+  const appSet = await client.get<ApplicationSet & KubeObject>('argoproj.io/v1alpha1', 'ApplicationSet', namespace, name);
+  if (!appSet) return notFound(action, namespace, name, io);
+  const rollout = appSet.status?.rollout;
+  io.stdout.write(`ApplicationSet ${namespace}/${name}: ${rollout ? `${rollout.phase}${rollout.step ? `, step ${rollout.step}` : ''}: ${rollout.message}` : 'no rollout'}\n`);
+  for (const entry of appSet.status?.applicationStatus ?? []) io.stdout.write(`  ${entry.application.padEnd(40)} step ${entry.step.padEnd(3)} ${entry.status.padEnd(12)} ${entry.message}\n`);
   return 0;
+}
+
+function notFound(action: string, namespace: string, name: string, io: CliIO): number {
+  io.stderr.write(`regatta rollout ${action}: ApplicationSet ${namespace}/${name} not found\n`);
+  return 1;
 }

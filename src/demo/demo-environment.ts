@@ -18,6 +18,8 @@ import { SyncRuntime } from '../sync/sync-runtime.js';
 import { DemoRepository, guestbookManifests } from './demo-repository.js';
 
 export const DEMO_APPSET = 'guestbook-fleet';
+/** The name of the replica the demo runs in-process. */
+export const DEMO_REPLICA = 'demo';
 const API_VERSION = 'argoproj.io/v1alpha1';
 
 /** Twelve workload clusters: three staging, nine production, over three regions. */
@@ -146,7 +148,7 @@ export class DemoEnvironment {
     const context = new ControllerContext(kubeConfig, config, logger);
     const controller = new ApplicationSetController(kubeConfig, { ...controllerSettings(config), concurrency: 8 }, createDefaultRegistry(), context.context, logger);
     context.onClustersChanged(() => controller.reconcileAll());
-    const sync = new SyncRuntime(kubeConfig, context, { redisUrl: this.redisUrl, namespaces: ['argocd'], replica: 'demo', refreshIntervalMs: options.refreshIntervalMs ?? 10_000, sourcePollMs: options.sourcePollMs ?? 300, concurrency: 16 }, logger);
+    const sync = new SyncRuntime(kubeConfig, context, { redisUrl: this.redisUrl, namespaces: ['argocd'], replica: DEMO_REPLICA, refreshIntervalMs: options.refreshIntervalMs ?? 10_000, sourcePollMs: options.sourcePollMs ?? 300, concurrency: 16 }, logger);
     await context.start();
     await controller.start();
     await sync.start();

@@ -1,5 +1,6 @@
 import type { Application } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
+import { describeSelector } from '../api-server/application-set-view.js';
 
 const STATES = ['Healthy', 'Progressing', 'Pending', 'Waiting'] as const;
 const BAR = 30;
@@ -11,11 +12,9 @@ export interface RolloutSnapshot {
   elapsedMs: number;
 }
 
-/** A step's expressions as people say them: `env In staging`. */
 function describeStep(appSet: ApplicationSet, index: number): string {
   const step = appSet.spec.strategy?.rollingSync?.steps?.[index];
-  const selector = (step?.matchExpressions ?? []).map((e) => `${e.key} ${e.operator} ${(e.values ?? []).join(',')}`).join(' & ');
-  return `${selector}${step?.maxUpdate !== undefined ? `, maxUpdate ${step.maxUpdate}` : ''}`;
+  return `${describeSelector(step)}${step?.maxUpdate !== undefined ? `, maxUpdate ${step.maxUpdate}` : ''}`;
 }
 
 /** The rollout as text: a progress bar per step and which clusters are in which state. */

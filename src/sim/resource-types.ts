@@ -8,6 +8,8 @@ export interface ResourceType {
   /** Whether writes to the main endpoint ignore `status` (a status subresource exists). */
   statusSubresource: boolean;
   shortNames?: string[];
+  /** Discovery's verbs when not the usual CRUD set (the review APIs only create). */
+  verbs?: string[];
 }
 
 const builtIn: ResourceType[] = [
@@ -23,6 +25,10 @@ const builtIn: ResourceType[] = [
   { group: 'apps', version: 'v1', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true, statusSubresource: true, shortNames: ['ds'] },
   { group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true, statusSubresource: true, shortNames: ['rs'] },
   { group: 'batch', version: 'v1', kind: 'Job', plural: 'jobs', namespaced: true, statusSubresource: true },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', plural: 'roles', namespaced: true, statusSubresource: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true, statusSubresource: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false, statusSubresource: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false, statusSubresource: false },
   { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true, statusSubresource: false },
   { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, statusSubresource: true, shortNames: ['crd'] },
   { group: 'argoproj.io', version: 'v1alpha1', kind: 'Application', plural: 'applications', namespaced: true, statusSubresource: false, shortNames: ['app', 'apps'] },

@@ -22,6 +22,20 @@ export interface SimFleetOptions {
 }
 
 export const MANAGEMENT_CLUSTER = 'management';
+/** The group a real cluster's admin credentials carry; bound to cluster-admin, as kubeadm does. */
+export const MASTERS_GROUP = 'system:masters';
+
+/** The bootstrap ClusterRole and binding every real cluster starts with. */
+function seedClusterAdmin(store: ClusterStore): void {
+  const type = (kind: string) => store.typeForKind('rbac.authorization.k8s.io/v1', kind)!;
+  store.create(type('ClusterRole'), undefined, { metadata: { name: 'cluster-admin' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }] }, 'sim');
+  store.create(
+    type('ClusterRoleBinding'),
+    undefined,
+    { metadata: { name: 'cluster-admin' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: MASTERS_GROUP }] },
+    'sim',
+  );
+}
 
 /**
  * A fleet of simulated clusters in one process: a management cluster (where Argo CD's and
@@ -48,12 +62,20 @@ export class SimFleet {
     for (const { name, labels: clusterLabels } of [{ name: MANAGEMENT_CLUSTER, labels: {} }, ...workload]) {
       const store = new ClusterStore(name, options.watchHistory ?? 10_000);
       const token = `sim-${name}-${randomBytes(12).toString('hex')}`;
-      clusters.set(name, { store, tokens: new Map([[token, `${name}-admin`]]), faults: {}, counters: { reads: 0, writes: 0, watchesOpen: 0, watchesStarted: 0 } });
+      const admin = `${name}-admin`;
+      clusters.set(name, {
+        store,
+        tokens: new Map([[token, admin]]),
+        groups: new Map([[admin, [MASTERS_GROUP]]]),
+        faults: {},
+        counters: { reads: 0, writes: 0, watchesOpen: 0, watchesStarted: 0 },
+      });
       labels.set(name, clusterLabels);
       workloads.push(new WorkloadSimulator(store, { readyDelayMs: options.readyDelayMs ?? 50, failImage: options.failImage ?? 'fail' }));
       const namespaces = options.namespaces ?? (name === MANAGEMENT_CLUSTER ? ['default', 'argocd'] : ['default']);
       const namespaceType = store.typeForKind('v1', 'Namespace')!;
       for (const namespace of namespaces) store.create(namespaceType, undefined, { metadata: { name: namespace } }, 'sim');
+      seedClusterAdmin(store);
     }
     const tls = options.https ? generateSimTls() : undefined;
     const server = new SimServer(clusters, tls);
@@ -78,12 +100,18 @@ export class SimFleet {
     return `${this.url}/clusters/${encodeURIComponent(name)}`;
   }
 
-  /** The admin token of a cluster; `identity` adds another token recorded under that name in the write log. */
-  token(name = MANAGEMENT_CLUSTER, identity?: string): string {
+  /**
+   * The admin token of a cluster; `identity` adds another token recorded under that name in the
+   * write log. The identity is the user name TokenReviews report and RBAC bindings name
+   * (`system:serviceaccount:NS:NAME` for a ServiceAccount); `groups` are its groups. RBAC decides
+   * SubjectAccessReviews only: every token keeps full access to the simulator's API.
+   */
+  token(name = MANAGEMENT_CLUSTER, identity?: string, groups: string[] = []): string {
     const cluster = this.get(name);
     if (identity) {
-      const token = `sim-${identity}-${randomBytes(12).toString('hex')}`;
+      const token = `sim-${identity.replace(/[^A-Za-z0-9-]/g, '-')}-${randomBytes(12).toString('hex')}`;
       cluster.tokens.set(token, identity);
+      if (groups.length) cluster.groups.set(identity, groups);
       return token;
     }
     return cluster.tokens.keys().next().value as string;

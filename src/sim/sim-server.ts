@@ -2,6 +2,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseKubeYaml } from '../api/kube-yaml.js';
+import {
+  REVIEW_TYPES,
+  SELF_SUBJECT_ACCESS_REVIEWS_PATH,
+  selfSubjectAccessReview,
+  SUBJECT_ACCESS_REVIEWS_PATH,
+  subjectAccessReview,
+  TOKEN_REVIEWS_PATH,
+  tokenReview,
+} from './access-reviews.js';
 import { ApiError, type ClusterStore, type WatchEvent } from './cluster-store.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patches.js';
 import { apiVersionOf, type ResourceType } from './resource-types.js';
@@ -33,8 +42,10 @@ export interface ClusterCounters {
 
 export interface SimCluster {
   store: ClusterStore;
-  /** token → identity recorded in the write log. */
+  /** token → identity: the user name TokenReviews report, recorded in the write log. */
   tokens: Map<string, string>;
+  /** identity → its groups beyond `system:authenticated`. */
+  groups: Map<string, string[]>;
   faults: ClusterFaults;
   counters: ClusterCounters;
 }
@@ -44,7 +55,8 @@ const random = () => Math.random();
 /**
  * One HTTP server on 127.0.0.1 hosting many clusters under `/clusters/NAME`, speaking the
  * Kubernetes REST protocol: discovery, CRUD, the status subresource, merge/JSON/strategic/apply
- * patches, list with selectors and paging, and watches with bookmarks and 410 Gone.
+ * patches, list with selectors and paging, watches with bookmarks and 410 Gone, and the
+ * TokenReview and SubjectAccessReview APIs (decided by the RBAC objects each cluster stores).
  */
 export class SimServer {
   private server?: Server;
@@ -112,6 +124,9 @@ export class SimServer {
     if (path === '/version') return this.send(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-regatta-sim', platform: 'linux/amd64' });
     if (path === '/api') return this.send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
     if (path === '/apis') return this.send(res, 200, this.groupList(store));
+    if (method === 'POST' && path === TOKEN_REVIEWS_PATH) return this.send(res, 201, tokenReview(cluster, await readBody(req)));
+    if (method === 'POST' && path === SUBJECT_ACCESS_REVIEWS_PATH) return this.send(res, 201, subjectAccessReview(cluster, await readBody(req)));
+    if (method === 'POST' && path === SELF_SUBJECT_ACCESS_REVIEWS_PATH) return this.send(res, 201, selfSubjectAccessReview(cluster, identity, await readBody(req)));
 
     const parts = path.split('/').filter(Boolean);
     let apiVersion: string;
@@ -272,7 +287,7 @@ export class SimServer {
 
   private groupList(store: ClusterStore): Obj {
     const groups = new Map<string, Set<string>>();
-    for (const type of store.resourceTypes()) {
+    for (const type of [...store.resourceTypes(), ...REVIEW_TYPES]) {
       if (!type.group) continue;
       if (!groups.has(type.group)) groups.set(type.group, new Set());
       groups.get(type.group)!.add(type.version);
@@ -288,7 +303,7 @@ export class SimServer {
   }
 
   private resourceList(store: ClusterStore, apiVersion: string): Obj {
-    const types = store.resourceTypes().filter((t) => apiVersionOf(t) === apiVersion);
+    const types = [...store.resourceTypes(), ...REVIEW_TYPES].filter((t) => apiVersionOf(t) === apiVersion);
     if (!types.length) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
     return {
@@ -296,7 +311,7 @@ export class SimServer {
       apiVersion: 'v1',
       groupVersion: apiVersion,
       resources: types.flatMap((t) => [
-        { name: t.plural, singularName: t.kind.toLowerCase(), namespaced: t.namespaced, kind: t.kind, verbs, ...(t.shortNames ? { shortNames: t.shortNames } : {}) },
+        { name: t.plural, singularName: t.kind.toLowerCase(), namespaced: t.namespaced, kind: t.kind, verbs: t.verbs ?? verbs, ...(t.shortNames ? { shortNames: t.shortNames } : {}) },
         ...(t.statusSubresource ? [{ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] }] : []),
       ]),
     };

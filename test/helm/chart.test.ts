@@ -1,6 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { kubeConfigFromString } from '../../src/kube/kube-config.js';
+import { AccessReviews, type ResourceAccess } from '../../src/kube/access-reviews.js';
+import { ObjectClient } from '../../src/kube/object-client.js';
+import { SimFleet } from '../../src/sim/sim-fleet.js';
 import { regatta } from '../support/cli.js';
 import { renderChart } from '../support/helm.js';
 
@@ -15,6 +19,11 @@ const CONTROLLER_RULES = [
   { apiGroups: ['argoproj.io'], resources: ['applicationsets/status'], verbs: ['patch'] },
   { apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+];
+/** The REST API's delegated authentication and authorization: the only cluster-wide grant. */
+const AUTH_DELEGATION_RULES = [
+  { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+  { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
 ];
 const ARGOCD_NAMESPACE_RULES = [
   { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
@@ -63,15 +72,41 @@ describe('helm/regatta', () => {
     expect(byKind(objects, 'Role').map((r) => r.metadata.namespace).sort()).toEqual(['argocd', 'argocd', 'team-a', 'team-b']);
   });
 
-  it('grants exactly what the controller uses, and nothing cluster-wide', async () => {
+  it('grants exactly what the controller uses, and nothing cluster-wide but the REST API\'s token and access reviews', async () => {
     const { objects } = await renderChart(chartDir, { applicationSetNamespaces: ['team-a'] }, release);
-    expect(byKind(objects, 'ClusterRole')).toEqual([]);
+    const clusterRoles = byKind(objects, 'ClusterRole');
+    expect(clusterRoles.map((r) => [r.metadata.name, r.rules])).toEqual([['regatta-auth-delegator', AUTH_DELEGATION_RULES]]);
+    const [clusterBinding, ...moreClusterBindings] = byKind(objects, 'ClusterRoleBinding');
+    expect(moreClusterBindings).toEqual([]);
+    expect(clusterBinding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'regatta-auth-delegator' });
+    expect(clusterBinding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'regatta', namespace: 'argocd' }]);
     const roles = byKind(objects, 'Role');
     for (const role of roles.filter((r) => !r.metadata.name.endsWith('-argocd'))) expect(role.rules).toEqual(CONTROLLER_RULES);
     expect(roles.find((r) => r.metadata.name === 'regatta-argocd')?.rules).toEqual(ARGOCD_NAMESPACE_RULES);
     const bindings = byKind(objects, 'RoleBinding');
     expect(bindings).toHaveLength(roles.length);
     for (const binding of bindings) expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'regatta', namespace: 'argocd' }]);
+  });
+
+  it('gives the ServiceAccount what the REST API asks of the cluster, and no more, once its RBAC is applied to the simulator', async () => {
+    const { objects } = await renderChart(chartDir, {}, release);
+    const fleet = await SimFleet.start();
+    try {
+      const admin = new ObjectClient(kubeConfigFromString(fleet.kubeconfig()));
+      for (const object of objects.filter((o) => ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind))) await admin.create(object);
+      const reviews = new AccessReviews(kubeConfigFromString(fleet.kubeconfig()));
+      const serviceAccount = { username: 'system:serviceaccount:argocd:regatta', groups: ['system:serviceaccounts', 'system:serviceaccounts:argocd', 'system:authenticated'] };
+      const may = (access: ResourceAccess) => reviews.allowed(serviceAccount, access);
+      expect(await may({ verb: 'create', group: 'authentication.k8s.io', resource: 'tokenreviews' })).toBe(true);
+      expect(await may({ verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' })).toBe(true);
+      expect(await may({ verb: 'patch', group: 'argoproj.io', resource: 'applicationsets', namespace: 'argocd', name: 'guestbook' })).toBe(true);
+      expect(await may({ verb: 'list', group: '', resource: 'secrets', namespace: 'argocd' })).toBe(true);
+      expect(await may({ verb: 'list', group: '', resource: 'secrets', namespace: 'kube-system' })).toBe(false);
+      expect(await may({ verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectrulesreviews' })).toBe(false);
+      expect(await may({ verb: 'delete', group: 'argoproj.io', resource: 'applicationsets', namespace: 'argocd' })).toBe(false);
+    } finally {
+      await fleet.stop();
+    }
   });
 
   it('refuses values that break the schema or omit what is required', async () => {

@@ -1,0 +1,155 @@
+import type { Application } from '../api/application.js';
+import type { ApplicationSet, ApplicationSetCondition, ApplicationSetRolloutStep, RolloutStatus } from '../api/application-set.js';
+import type { KubeObject } from '../api/meta.js';
+import { isOwnedBy } from '../appset/plan.js';
+import type { ObjectClient } from '../kube/object-client.js';
+import { ROLLOUT_CONTROL_ANNOTATION } from '../rollout/planner.js';
+import { groupIntoSteps, isRollingSync } from '../rollout/steps.js';
+
+const API_VERSION = 'argoproj.io/v1alpha1';
+/** The states of Argo CD's applicationStatus, in the order a rollout moves through them. */
+export const ROLLOUT_STATES = ['Waiting', 'Pending', 'Progressing', 'Healthy'] as const;
+
+export interface ApplicationView {
+  name: string;
+  /** The destination cluster: its name, else its server URL. */
+  cluster: string;
+  labels: Record<string, string>;
+  sync: string;
+  health: string;
+  revision?: string;
+  /** The Application's entry in status.applicationStatus, when a rollout tracks it. */
+  rollout?: { status: string; step: string; message: string };
+}
+
+export interface RolloutStepView {
+  /** 1-based, as status.applicationStatus numbers steps. */
+  step: number;
+  /** The step's selector as people say it: `env In staging`. */
+  selector: string;
+  maxUpdate?: number | string;
+  applications: { name: string; cluster: string; status: string; message: string }[];
+  counts: Record<(typeof ROLLOUT_STATES)[number], number>;
+}
+
+export interface RolloutView {
+  phase: RolloutStatus['phase'] | 'NotStarted';
+  step: number;
+  message: string;
+  failed: NonNullable<RolloutStatus['failed']>;
+  /** The control annotation (`pause`, `abort`) when set. */
+  control?: string;
+  steps: RolloutStepView[];
+}
+
+export interface ApplicationSetSummary {
+  name: string;
+  namespace: string;
+  conditions: ApplicationSetCondition[];
+  applicationCount: number;
+  /** RollingSync ApplicationSets only. */
+  rollout?: { phase: RolloutView['phase']; step: number; message: string };
+}
+
+export interface ApplicationSetDetail extends ApplicationSetSummary {
+  applications: ApplicationView[];
+  /** status.applicationStatus, as the controller wrote it. */
+  applicationStatus: NonNullable<NonNullable<ApplicationSet['status']>['applicationStatus']>;
+  rollout?: RolloutView;
+}
+
+/** ApplicationSets as the API and the dashboard show them, read from the management cluster. */
+export class ApplicationSetView {
+  constructor(
+    private readonly client: ObjectClient,
+    /** A destination server's cluster name, for people to read. */
+    private readonly clusterName: (server: string) => string,
+  ) {}
+
+  async list(namespace: string): Promise<ApplicationSetSummary[]> {
+    const [appSets, applications] = await Promise.all([this.appSets(namespace), this.applications(namespace)]);
+    return appSets.map((appSet) => summary(appSet, applications.filter((a) => isOwnedBy(a, appSet)).length));
+  }
+
+  async get(namespace: string, name: string): Promise<ApplicationSetDetail | undefined> {
+    const [appSet, applications] = await Promise.all([
+      this.client.get<ApplicationSet & KubeObject>(API_VERSION, 'ApplicationSet', namespace, name),
+      this.applications(namespace),
+    ]);
+    return appSet ? detail(appSet, applications.filter((a) => isOwnedBy(a, appSet)), this.clusterName) : undefined;
+  }
+
+  private appSets(namespace: string): Promise<ApplicationSet[]> {
+    return this.client.list<ApplicationSet & KubeObject>(API_VERSION, 'ApplicationSet', namespace);
+  }
+
+  private applications(namespace: string): Promise<Application[]> {
+    return this.client.list<Application & KubeObject>(API_VERSION, 'Application', namespace);
+  }
+}
+
+function summary(appSet: ApplicationSet, applicationCount: number): ApplicationSetSummary {
+  const rollout = appSet.status?.rollout;
+  return {
+    name: appSet.metadata.name,
+    namespace: appSet.metadata.namespace ?? '',
+    conditions: appSet.status?.conditions ?? [],
+    applicationCount,
+    ...(isRollingSync(appSet) ? { rollout: { phase: rollout?.phase ?? 'NotStarted', step: rollout?.step ?? 0, message: rollout?.message ?? '' } } : {}),
+  };
+}
+
+type Status = { sync?: { status?: string; revision?: string }; health?: { status?: string } };
+
+function detail(appSet: ApplicationSet, owned: Application[], clusterName: (server: string) => string): ApplicationSetDetail {
+  const entries = new Map((appSet.status?.applicationStatus ?? []).map((e) => [e.application, e]));
+  const applications = owned.map((application): ApplicationView => {
+    const status = (application.status ?? {}) as Status;
+    const entry = entries.get(application.metadata.name);
+    return {
+      name: application.metadata.name,
+      cluster: application.spec.destination?.name || clusterName(application.spec.destination?.server ?? ''),
+      labels: application.metadata.labels ?? {},
+      sync: status.sync?.status ?? 'Unknown',
+      health: status.health?.status ?? 'Unknown',
+      ...(status.sync?.revision ? { revision: status.sync.revision } : {}),
+      ...(entry ? { rollout: { status: entry.status, step: entry.step, message: entry.message } } : {}),
+    };
+  });
+  const { rollout: _summaryRollout, ...base } = summary(appSet, owned.length);
+  return {
+    ...base,
+    applications,
+    applicationStatus: appSet.status?.applicationStatus ?? [],
+    ...(isRollingSync(appSet) ? { rollout: rolloutView(appSet, owned, applications) } : {}),
+  };
+}
+
+/** Each step with its Applications (grouped as the controller groups them) and how many are in each state. */
+function rolloutView(appSet: ApplicationSet, owned: Application[], applications: ApplicationView[]): RolloutView {
+  const byName = new Map(applications.map((a) => [a.name, a]));
+  const specs = appSet.spec.strategy?.rollingSync?.steps ?? [];
+  const { steps } = groupIntoSteps(appSet, owned);
+  const rollout = appSet.status?.rollout;
+  const control = appSet.metadata.annotations?.[ROLLOUT_CONTROL_ANNOTATION];
+  return {
+    phase: rollout?.phase ?? 'NotStarted',
+    step: rollout?.step ?? 0,
+    message: rollout?.message ?? '',
+    failed: rollout?.failed ?? [],
+    ...(control ? { control } : {}),
+    steps: steps.map((names, index) => {
+      const members = names.map((name) => {
+        const view = byName.get(name);
+        return { name, cluster: view?.cluster ?? '', status: view?.rollout?.status ?? 'Waiting', message: view?.rollout?.message ?? '' };
+      });
+      const counts = Object.fromEntries(ROLLOUT_STATES.map((state) => [state, members.filter((m) => m.status === state).length])) as RolloutStepView['counts'];
+      return { step: index + 1, selector: describeSelector(specs[index]), ...(specs[index]?.maxUpdate !== undefined ? { maxUpdate: specs[index].maxUpdate } : {}), applications: members, counts };
+    }),
+  };
+}
+
+/** A step's expressions as people say them: `env In staging & region NotIn ap`. */
+export function describeSelector(step: ApplicationSetRolloutStep | undefined): string {
+  return (step?.matchExpressions ?? []).map((e) => `${e.key} ${e.operator} ${(e.values ?? []).join(',')}`).join(' & ');
+}

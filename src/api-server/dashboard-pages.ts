@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import Handlebars from 'handlebars';
+import type { ApplicationSetDetail, ApplicationSetSummary } from './application-set-view.js';
+import { ROLLOUT_STATES } from './application-set-view.js';
+import type { FleetCluster } from './fleet-view.js';
+
+type Template = Handlebars.TemplateDelegate;
+const VIEWS = ['layout', 'login', 'problem', 'fleet', 'application-set', 'application-set-live'] as const;
+
+const pairs = (labels: Record<string, string>) => Object.entries(labels).map(([key, value]) => ({ key, value }));
+const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/** Conditions worth a red line: errors and invalid rollout configuration. */
+const problemsOf = (summary: ApplicationSetSummary) => summary.conditions.filter((c) => (c.type === 'ErrorOccurred' || c.type === 'InvalidRolloutConfig') && c.status === 'True');
+
+/**
+ * The dashboard's server-rendered pages (Handlebars templates in ./views, copied next to the
+ * compiled code by `nest build`). Only data the API returns reaches a page; never a token.
+ */
+export class DashboardPages {
+  private readonly templates: Record<(typeof VIEWS)[number], Template>;
+
+  constructor() {
+    const handlebars = Handlebars.create();
+    handlebars.registerHelper('lower', (text: unknown) => String(text ?? '').toLowerCase());
+    handlebars.registerHelper('short', (text: unknown) => String(text ?? '').slice(0, 7));
+    this.templates = Object.fromEntries(
+      VIEWS.map((view) => [view, handlebars.compile(readFileSync(new URL(`./views/${view}.hbs`, import.meta.url), 'utf8'), { strict: false })]),
+    ) as DashboardPages['templates'];
+  }
+
+  login(next: string, error?: string): string {
+    return this.page('Log in', undefined, this.templates.login({ next, error }));
+  }
+
+  problem(user: string | undefined, status: number, error: string, message: string): string {
+    return this.page(error, user, this.templates.problem({ status, error, message }));
+  }
+
+  /** The fleet grouped by shard and by one label key (`groupBy`, default the first key), and the ApplicationSets. */
+  fleet(user: string, clusters: FleetCluster[], appSets: ApplicationSetSummary[], groupBy?: string): string {
+    const shaped = clusters.map((c) => ({ ...c, labels: pairs(c.labels) }));
+    const shards = [...new Set(clusters.map((c) => c.shard ?? 'unassigned'))].sort().map((shard) => ({ shard, clusters: shaped.filter((c) => (c.shard ?? 'unassigned') === shard) }));
+    const keys = [...new Set(clusters.flatMap((c) => Object.keys(c.labels)))].sort();
+    const key = groupBy && keys.includes(groupBy) ? groupBy : keys[0];
+    const values = key ? [...new Set(clusters.map((c) => c.labels[key] ?? '(none)'))].sort() : [];
+    return this.page(
+      'Fleet',
+      user,
+      this.templates.fleet({
+        clusterCount: clusters.length,
+        connected: clusters.filter((c) => c.connection.status === 'Successful').length,
+        shards,
+        labelKeys: keys.map((k) => ({ key: k, selected: k === key })),
+        groupBy: key,
+        byLabel: values.map((value) => ({ value, clusters: shaped.filter((_, i) => (clusters[i].labels[key!] ?? '(none)') === value) })),
+        appSets: [...appSets].sort(byName).map((a) => ({ ...a, problems: problemsOf(a) })),
+      }),
+    );
+  }
+
+  applicationSet(user: string, detail: ApplicationSetDetail): string {
+    return this.page(detail.name, user, this.templates['application-set']({ namespace: detail.namespace, name: detail.name, live: this.live(detail) }));
+  }
+
+  /** The part of the ApplicationSet page that server-sent events replace: rollout steps and Applications. */
+  live(detail: ApplicationSetDetail): string {
+    const rollout = detail.rollout && {
+      ...detail.rollout,
+      steps: detail.rollout.steps.map((step) => ({
+        ...step,
+        current: step.step === detail.rollout!.step && detail.rollout!.phase !== 'Completed',
+        bar: ROLLOUT_STATES.map((state) => ({ state, count: step.counts[state], percent: step.applications.length ? (100 * step.counts[state]) / step.applications.length : 0 }))
+          .filter((b) => b.count > 0)
+          .reverse(),
+      })),
+    };
+    return this.templates['application-set-live']({
+      problems: problemsOf(detail),
+      rollout,
+      applications: detail.applications.map((a) => ({ ...a, labelList: pairs(a.labels) })),
+    });
+  }
+
+  private page(title: string, user: string | undefined, body: string): string {
+    return this.templates.layout({ title, user, body });
+  }
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import type { ApplicationSetDetail } from '../../src/api-server/application-set-view.js';
+import { DashboardPages } from '../../src/api-server/dashboard-pages.js';
+
+const pages = new DashboardPages();
+const app = (name: string, status: string, message = '') => ({ name, cluster: name.replace('web-', ''), status, message });
+
+const halted: ApplicationSetDetail = {
+  name: 'web',
+  namespace: 'argocd',
+  conditions: [{ type: 'ErrorOccurred', status: 'True', reason: 'ApplicationGenerationFromParamsError', message: 'spec.generators[0].git: <script>alert(1)</script>' }],
+  applicationCount: 3,
+  applications: [],
+  applicationStatus: [],
+  rollout: {
+    phase: 'Halted',
+    step: 2,
+    message: 'step 2: 1 failure exceeds maxFailures 0; halted',
+    failed: [{ application: 'web-prod-1', step: 2, reason: 'Degraded: Deployment web has 0/3 ready replicas' }],
+    steps: [
+      { step: 1, selector: 'env In staging', applications: [app('web-staging-1', 'Healthy')], counts: { Waiting: 0, Pending: 0, Progressing: 0, Healthy: 1 } },
+      { step: 2, selector: 'env In production', maxUpdate: 1, applications: [app('web-prod-1', 'Progressing'), app('web-prod-2', 'Waiting')], counts: { Waiting: 1, Pending: 0, Progressing: 1, Healthy: 0 } },
+    ],
+  },
+};
+
+describe('DashboardPages', () => {
+  it('shows a halted rollout in red with why it halted, which Application failed, and counts per step', () => {
+    const html = pages.live(halted);
+    expect(html).toContain('class="banner s-halted" id="rollout-phase" data-phase="Halted"');
+    expect(html).toContain('step 2: 1 failure exceeds maxFailures 0; halted');
+    expect(html).toContain('✖ web-prod-1 (step 2): Degraded: Deployment web has 0/3 ready replicas');
+    expect(html).toMatch(/<section class="card step current" data-step="2">/);
+    expect(html).toContain('<span class="badge s-progressing" data-count="Progressing">1 Progressing</span>');
+    expect(html).toContain('<span class="badge s-waiting" data-count="Waiting">1 Waiting</span>');
+    expect(html).not.toContain('data-count="Pending"');
+  });
+
+  it('escapes what comes from the cluster, so a message cannot run script in the page', () => {
+    const html = pages.live(halted);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('<script>alert(1)');
+  });
+});
