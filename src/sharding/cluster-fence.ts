@@ -5,8 +5,13 @@ import type { ShardView } from './shard-view.js';
 
 export class FencedError extends Error {}
 
-/** Take the lease when free or already ours; never from another holder (it releases, or its lease expires). */
+/**
+ * Take the lease when free or already ours; never from another holder (it releases, or its lease
+ * expires), and never in a generation older than the newest published (a replica waking up with a
+ * stale view must not grab a lapsed lease from the new owner).
+ */
 const ACQUIRE = `
+if tonumber(ARGV[2]) < tonumber(redis.call('GET', KEYS[2]) or '0') then return 0 end
 local current = redis.call('GET', KEYS[1])
 if current and string.match(current, '^(.*)|') ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])
@@ -25,6 +30,8 @@ export interface ClusterFenceOptions {
   acquireWaitMs?: number;
   logger: Logger;
   prefix?: string;
+  /** Where the newest published ownership generation is (RedisShardMembership's counter). */
+  generationKey?: string;
 }
 
 /**
@@ -38,6 +45,7 @@ export class ClusterFence {
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly ttlMs: number;
+  private readonly generationKey: string;
   private readonly inFlight = new Map<string, number>();
   private readonly held = new Set<string>();
   private timer?: NodeJS.Timeout;
@@ -52,6 +60,7 @@ export class ClusterFence {
     this.redis.on('error', () => undefined);
     this.prefix = options.prefix ?? 'regatta:leases';
     this.ttlMs = options.leaseTtlMs ?? 10_000;
+    this.generationKey = options.generationKey ?? 'regatta:shards:generation';
     view.onChange(() => void this.renew());
   }
 
@@ -128,7 +137,7 @@ export class ClusterFence {
     try {
       const owned = Object.entries(ownership.clusters).filter(([, owner]) => owner === this.view.replica).map(([server]) => server);
       const pipeline = this.redis.pipeline();
-      for (const server of owned) pipeline.eval(ACQUIRE, 1, this.key(server), this.view.replica, String(ownership.generation), String(this.ttlMs));
+      for (const server of owned) pipeline.eval(ACQUIRE, 2, this.key(server), this.generationKey, this.view.replica, String(ownership.generation), String(this.ttlMs));
       const results = (await pipeline.exec()) ?? [];
       results.forEach(([, acquired], i) => (acquired === 1 ? this.held.add(owned[i]) : this.held.delete(owned[i])));
       const ownedSet = new Set(owned);

@@ -160,19 +160,21 @@ export class ApplicationController {
     if (this.stopped || !(this.options.owns?.(application) ?? true) || application.metadata.deletionTimestamp) return;
     if (this.needsRefresh(application)) void this.refresh(application);
     const key = `${application.metadata.namespace}/${application.metadata.name}`;
-    if (!application.operation) {
+    const state = statusOf(application).operationState;
+    // A sync left Running has no `operation` any more once its ApplicationSet moved on: resume it from what its state recorded.
+    const operation = (application.operation ?? (state?.phase === 'Running' ? state.operation : undefined)) as Operation | undefined;
+    if (!operation) {
       this.queued.delete(key);
       return;
     }
     // The revision is part of it: a push can re-promote an Application without its operation changing.
-    const request = JSON.stringify([application.operation, statusOf(application).sync?.revision]);
+    const request = JSON.stringify([operation, statusOf(application).sync?.revision]);
     if (this.queued.get(key) === request) return;
-    if (await this.queueOperation(application)) this.queued.set(key, request);
+    if (await this.queueOperation(application, operation)) this.queued.set(key, request);
   }
 
   /** Whether the sync was queued (or found queued already). */
-  private async queueOperation(application: Application): Promise<boolean> {
-    const operation = application.operation as Operation;
+  private async queueOperation(application: Application, operation: Operation): Promise<boolean> {
     const status = statusOf(application);
     const revision: string | undefined = operation.sync?.revision ?? status.sync?.revision;
     // A sync is identified by the commit it deploys: compare first, and the status update brings the operation back here.
@@ -280,7 +282,7 @@ export class ApplicationController {
     const status = statusOf(application);
     const recorded = status.operationState?.operation?.info?.find((i: Status) => i.name === SYNC_KEY_INFO)?.value;
     if (recorded === job.key && status.operationState?.phase !== 'Running') return;
-    const operation: Operation = { ...(application.operation ?? { sync: { revision: job.revision, prune: job.prune } }) };
+    const operation: Operation = { ...(application.operation ?? status.operationState?.operation ?? { sync: { revision: job.revision, prune: job.prune } }) };
     operation.info = [
       ...(operation.info ?? []).filter((i: Status) => i.name !== SYNC_KEY_INFO && i.name !== SYNC_REPLICA_INFO),
       { name: SYNC_KEY_INFO, value: job.key },

@@ -5,6 +5,9 @@ import { kubeConfigFromString } from '../../src/kube/kube-config.js';
 import { ObjectClient } from '../../src/kube/object-client.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { SimFleet } from '../../src/sim/sim-fleet.js';
+import { parseClusterSecret } from '../../src/clusters/cluster-secret.js';
+import { clusterKeys } from '../../src/sharding/sharding-runtime.js';
+import { StaticShards } from '../../src/sharding/static-shards.js';
 
 /** The REST API over real HTTP on 127.0.0.1, authorized by the simulator's TokenReview and SubjectAccessReview. */
 let fleet: SimFleet;
@@ -95,8 +98,12 @@ beforeAll(async () => {
     rollout: { phase: 'Progressing', step: 2, message: 'step 2 of 2: 1 of 2 Applications Healthy' },
   });
 
-  process.env.REGATTA_REPLICAS = '2';
+  // Two replicas with static membership, as the controller would run them.
+  const records = (await admin.list<KubeObject>('v1', 'Secret', 'argocd')).flatMap((secret) => parseClusterSecret(secret as never).cluster ?? []);
+  const shards = new StaticShards('regatta-0', 2, 'bounded-load', () => ({ clusters: clusterKeys(records), appSets: [] }));
+  shards.keysChanged();
   api = await startApiServer({
+    shards: { shardOf: (server) => shards.ownerOfCluster(server) },
     kubeConfig: kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'system:serviceaccount:argocd:regatta' })),
     namespace: 'argocd',
     applicationSetNamespaces: ['argocd'],
@@ -105,7 +112,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  delete process.env.REGATTA_REPLICAS;
   await api?.close();
   await fleet?.stop();
 });

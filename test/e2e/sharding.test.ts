@@ -13,7 +13,7 @@ import { envStep, syncsTo, THREE_STEP_CLUSTERS, waitFor } from '../support/rollo
  * membership in Redis: each syncs only the clusters it owns, a dead replica's clusters move to the
  * others, and cluster leases fence every write, so no two replicas write to one cluster at once.
  */
-const HEARTBEAT_SECONDS = 2;
+const HEARTBEAT_SECONDS = 3;
 const REPLICAS = ['regatta-0', 'regatta-1', 'regatta-2'];
 const STEPS = [envStep('staging'), envStep('canary'), envStep('production', { maxUpdate: 2 })];
 
@@ -84,7 +84,7 @@ function writers(cluster: string, sinceNs = 0n): string[] {
 }
 
 describe('sharding across replica processes', () => {
-  it('every cluster has one owner; a replica killed with SIGKILL hands its clusters to the others within the heartbeat TTL, and no cluster is ever written by two replicas in turn', { timeout: 120_000 }, async () => {
+  it('every cluster has one owner; a replica killed with SIGKILL hands its clusters to the others within the heartbeat TTL, and no cluster is ever written by two replicas in turn', { timeout: 240_000 }, async () => {
     await fleetOf(REPLICAS);
     const first = await allThree();
     expect(Object.keys(first.clusters).sort()).toEqual([...THREE_STEP_CLUSTERS.map((c) => env!.fleet.server(c.name)), 'https://kubernetes.default.svc'].sort());
@@ -119,7 +119,7 @@ describe('sharding across replica processes', () => {
     for (const { name } of THREE_STEP_CLUSTERS) expect(writers(name, beforeThird)).toEqual([next.clusters[env!.fleet.server(name)]]);
   });
 
-  it('a replica that lost its lease while hung has its writes refused when it wakes up', { timeout: 120_000 }, async () => {
+  it('a replica that lost its lease while hung has its writes refused when it wakes up', { timeout: 240_000 }, async () => {
     await fleetOf(REPLICAS);
     const before = await allThree();
     const target = 'prod-1';
@@ -147,7 +147,7 @@ describe('sharding across replica processes', () => {
     // Stopped here, so it cannot rejoin and be given the cluster back legitimately.
     processes.get(hung)!.child.kill('SIGKILL');
     env!.fleet.clearFaults(target);
-    await waitFor(() => env!.rolledOut(revision), 'the rollout to finish', 90_000);
+    await waitFor(() => env!.rolledOut(revision), 'the rollout to finish', 150_000);
     expect(writers(target, successorFrom)).toEqual([successor]);
   });
 });
