@@ -53,6 +53,8 @@ export interface ReconcilerOptions {
   errorRequeueSeconds: number;
   /** RollingSync strategies take effect (Argo CD's --enable-progressive-syncs). */
   enableProgressiveSyncs?: boolean;
+  /** Told every rollout plan and what it was computed from, before it is acted on (audits; the e2e replay through `regatta rollout plan`). */
+  onRolloutPlanned?: (input: { appSet: ApplicationSet; current: Application[] }, plan: RolloutPlan) => void;
 }
 
 /** Argo CD polls a reverse deletion every 10 seconds until the step's Applications are gone. */
@@ -146,6 +148,7 @@ export class ApplicationSetReconciler {
         return { ...outcome, requeueAfterSeconds: this.options.errorRequeueSeconds };
       }
       rollout = planRollout({ appSet, desired: valid, current: owned, now: this.clock() });
+      this.options.onRolloutPlanned?.({ appSet, current: owned }, rollout);
       this.recordRolloutEvents(appSet, rollout);
       rolloutUpdate = { applicationStatus: rollout.applicationStatus, rollout: rollout.rollout };
     } else if (appSet.status?.applicationStatus?.length || appSet.status?.rollout) {

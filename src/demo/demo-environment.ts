@@ -7,6 +7,7 @@ import type { KubeObject } from '../api/meta.js';
 import { loadAppConfig } from '../app-config.js';
 import { ApplicationSetController, controllerSettings } from '../appset/applicationset-controller.js';
 import { ControllerContext } from '../appset/controller-context.js';
+import type { ReconcilerOptions } from '../appset/reconciler.js';
 import { createDefaultRegistry } from '../generators/default-registry.js';
 import { KubeInformer } from '../kube/informer.js';
 import { kubeConfigFromString } from '../kube/kube-config.js';
@@ -85,6 +86,8 @@ export interface DemoEnvironmentOptions {
   /** How often the Git repository is asked for new commits (default 300 ms). */
   sourcePollMs?: number;
   logger?: Logger;
+  /** Told every rollout plan the in-process controller makes, with its input. */
+  onRolloutPlanned?: ReconcilerOptions['onRolloutPlanned'];
 }
 
 /**
@@ -146,7 +149,7 @@ export class DemoEnvironment {
     const logger = options.logger ?? silentLogger;
     const config = loadAppConfig(['--enable-progressive-syncs=true'], {});
     const context = new ControllerContext(kubeConfig, config, logger);
-    const controller = new ApplicationSetController(kubeConfig, { ...controllerSettings(config), concurrency: 8 }, createDefaultRegistry(), context.context, logger);
+    const controller = new ApplicationSetController(kubeConfig, { ...controllerSettings(config), concurrency: 8, onRolloutPlanned: options.onRolloutPlanned }, createDefaultRegistry(), context.context, logger);
     context.onClustersChanged(() => controller.reconcileAll());
     const sync = new SyncRuntime(kubeConfig, context, { redisUrl: this.redisUrl, namespaces: ['argocd'], replica: DEMO_REPLICA, refreshIntervalMs: options.refreshIntervalMs ?? 10_000, sourcePollMs: options.sourcePollMs ?? 300, concurrency: 16 }, logger);
     await context.start();
