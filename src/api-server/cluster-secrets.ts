@@ -1,5 +1,6 @@
 import type { Secret } from '../api/meta.js';
-import { CLUSTER_SECRET_TYPE, parseClusterSecret, SECRET_TYPE_LABEL, secretValue, type ClusterRecord, type ClusterSecretProblem } from '../clusters/cluster-secret.js';
+import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL, secretValue, type ClusterRecord, type ClusterSecretProblem } from '../clusters/cluster-secret.js';
+import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { KubeInformer } from '../kube/informer.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import type { Logger } from '../observability/logger.js';
@@ -13,6 +14,7 @@ export interface ClusterSecretsRead {
 /** The fleet as the cluster Secrets in Argo CD's namespace register it, from an informer (no API call per request). */
 export class ClusterSecrets {
   private readonly informer: KubeInformer<Secret>;
+  private readonly registry: ClusterRegistry;
 
   constructor(kubeConfig: KubeConfig, namespace: string, logger: Logger) {
     this.informer = new KubeInformer<Secret>(
@@ -21,6 +23,7 @@ export class ClusterSecrets {
       'secrets',
       (message) => logger.warn(message),
     );
+    this.registry = new ClusterRegistry(() => this.informer.list());
   }
 
   start(): Promise<void> {
@@ -33,8 +36,7 @@ export class ClusterSecrets {
 
   read(): ClusterSecretsRead {
     const read: ClusterSecretsRead = { clusters: [], problems: [] };
-    for (const secret of this.informer.list()) {
-      const { cluster, problems } = parseClusterSecret(secret);
+    for (const { secret, cluster, problems } of this.registry.secretsParsed()) {
       if (cluster) read.clusters.push(cluster);
       const [first] = problems;
       if (first) read.problems.push({ ...first, name: secretValue(secret, 'name') || (secret.metadata?.name ?? ''), server: secretValue(secret, 'server') ?? '', labels: { ...(secret.metadata?.labels ?? {}) } });

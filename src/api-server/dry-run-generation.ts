@@ -1,10 +1,7 @@
-import { Writable } from 'node:stream';
 import type { Application } from '../api/application.js';
 import type { KubeObject, Secret } from '../api/meta.js';
-import { generateLocally } from '../cli/local-generation.js';
+import { generateLocally, problemText, type GenerationProblem } from '../cli/local-generation.js';
 import type { ObjectClient } from '../kube/object-client.js';
-
-const SOURCE = 'request body';
 
 export interface DryRunResult {
   applications: Application[];
@@ -25,25 +22,16 @@ export class DryRunGeneration {
 
   async generate(appSet: KubeObject): Promise<DryRunResult> {
     const secrets = await this.client.list<Secret>('v1', 'Secret', this.argocdNamespace);
-    const lines: string[] = [];
-    const stderr = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(...String(chunk).split('\n').filter(Boolean));
-        done();
-      },
-    });
-    const manifest = { object: appSet, file: SOURCE };
+    const problems: GenerationProblem[] = [];
+    const manifest = { object: appSet, file: 'request body' };
     const { outputs } = await generateLocally([manifest, ...secrets.map((s) => ({ object: { ...s, kind: 'Secret' }, file: 'cluster' }))], [manifest], {
       namespace: this.argocdNamespace,
-      command: 'generate',
-      stderr,
+      report: (problem) => problems.push(problem),
     });
-    // Lines read `generate: [warning: ]request body: ApplicationSet NAME: FIELD: message`.
-    const messages = lines.map((line) => line.replace(/^generate: /, ''));
     return {
       applications: outputs.flatMap((o) => o.result.generated.map((g) => g.application)),
-      errors: messages.filter((m) => !m.startsWith('warning: ')).map((m) => m.replace(`${SOURCE}: `, '')),
-      warnings: messages.filter((m) => m.startsWith('warning: ')).map((m) => m.slice('warning: '.length).replace(`${SOURCE}: `, '')),
+      errors: problems.filter((p) => p.severity === 'error').map(problemText),
+      warnings: problems.filter((p) => p.severity === 'warning').map(problemText),
     };
   }
 }

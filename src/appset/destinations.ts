@@ -1,5 +1,5 @@
 import type { ApplicationDestination } from '../api/application.js';
-import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from '../clusters/cluster-secret.js';
+import { clusterServerKey, IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from '../clusters/cluster-secret.js';
 import type { RegisteredCluster } from '../generators/generator.js';
 
 export interface Fleet {
@@ -20,7 +20,7 @@ function indexOf(clusters: RegisteredCluster[]) {
   if (!index) {
     const serversByName = new Map<string, string[]>();
     for (const cluster of clusters) serversByName.set(cluster.name, [...(serversByName.get(cluster.name) ?? []), cluster.server]);
-    index = { servers: new Set(clusters.map((c) => c.server.replace(/\/+$/, ''))), serversByName };
+    index = { servers: new Set(clusters.map((c) => clusterServerKey(c.server))), serversByName };
     indexes.set(clusters, index);
   }
   return index;
@@ -33,7 +33,7 @@ function indexOf(clusters: RegisteredCluster[]) {
 export function destinationProblem(destination: ApplicationDestination, fleet: Fleet): string | undefined {
   const invalid = (message: string) => `application destination spec is invalid: ${message}`;
   if (destination.name && destination.server) return invalid(`application destination can't have both name and server defined: ${destination.name} ${destination.server}`);
-  let server = destination.server?.replace(/\/+$/, '');
+  let server = destination.server === undefined ? undefined : clusterServerKey(destination.server);
   if (!server && destination.name) {
     const servers = [...(indexOf(fleet.clusters).serversByName.get(destination.name) ?? [])];
     if (destination.name === IN_CLUSTER_NAME && fleet.inClusterEnabled && !servers.length) servers.push(IN_CLUSTER_SERVER);

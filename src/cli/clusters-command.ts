@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { redisOptions } from '../sync/redis-options.js';
 import type { Secret } from '../api/meta.js';
-import { IN_CLUSTER_SERVER, isClusterSecret, parseClusterSecret, secretValue, type ClusterRecord } from '../clusters/cluster-secret.js';
+import { ClusterRegistry } from '../clusters/cluster-registry.js';
+import { clusterServerKey, IN_CLUSTER_SERVER, secretValue, type ClusterRecord } from '../clusters/cluster-secret.js';
 import { forEachLimited } from '../concurrency/for-each-limited.js';
 import { probeCluster } from '../kube/cluster-connection.js';
 import { loadKubeConfig } from '../kube/kube-config.js';
@@ -79,15 +80,10 @@ export const clustersCommand: CliCommand = {
 
 async function listClusters(flags: ParsedFlags): Promise<ClusterRow[]> {
   const client = new ObjectClient(loadKubeConfig({ kubeconfig: flags.kubeconfig as string | undefined, context: flags.context as string | undefined }));
-  const secrets = (await client.list<Secret>('v1', 'Secret', (flags.namespace as string | undefined) ?? 'argocd')).filter(isClusterSecret);
-  const parsed = secrets.map((secret) => ({ secret, ...parseClusterSecret(secret) }));
+  const secrets = await client.list<Secret>('v1', 'Secret', (flags.namespace as string | undefined) ?? 'argocd');
+  const parsed = new ClusterRegistry(() => secrets).secretsParsed();
   const records = parsed.flatMap((p) => (p.cluster ? [p.cluster] : []));
-  const ownership = await ownershipFor(flags, records);
-  const shardOf = (server: string) => {
-    const owner = ownership?.clusters[server.replace(/\/+$/, '')];
-    if (owner === undefined) return '-';
-    return flags['redis-url'] || process.env.REDIS_URL ? owner : String(ownership!.members.indexOf(owner));
-  };
+  const shardOf = await shards(flags, records);
 
   const rows: ClusterRow[] = parsed.map(({ secret, cluster, problems }) =>
     cluster
@@ -106,23 +102,32 @@ async function listClusters(flags: ParsedFlags): Promise<ClusterRow[]> {
   return rows.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Published by the replicas (dynamic membership), or computed as static membership would. */
-async function ownershipFor(flags: ParsedFlags, records: ClusterRecord[]): Promise<Omit<Ownership, 'generation'> | undefined> {
+/**
+ * Each cluster's shard: the owning replica in the ownership the replicas published (dynamic
+ * membership), or the shard number static membership would give it; `-` when it has none.
+ */
+async function shards(flags: ParsedFlags, records: ClusterRecord[]): Promise<(server: string) => string> {
   const redisUrl = (flags['redis-url'] as string | undefined) ?? process.env.REDIS_URL;
   if (redisUrl) {
     const redis = new Redis({ ...redisOptions(redisUrl), lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
     redis.on('error', () => undefined);
+    let published: Ownership | undefined;
     try {
       await redis.connect();
-      return await RedisShardMembership.read(redis);
+      published = await RedisShardMembership.read(redis);
     } catch (error) {
       throw new Error(`cannot read the shard ownership from Redis: ${(error as Error).message}`, { cause: error });
     } finally {
       redis.disconnect();
     }
+    return (server) => published?.clusters[clusterServerKey(server)] ?? '-';
   }
   const members = Array.from({ length: Number(flags.replicas ?? 1) }, (_, i) => `shard-${i}`);
-  return assignOwnership(((flags['sharding-method'] as string | undefined) ?? 'bounded-load') as ShardingAlgorithm, members, clusterKeys(records), []);
+  const computed = assignOwnership(((flags['sharding-method'] as string | undefined) ?? 'bounded-load') as ShardingAlgorithm, members, clusterKeys(records), []);
+  return (server) => {
+    const owner = computed.clusters[clusterServerKey(server)];
+    return owner === undefined ? '-' : String(computed.members.indexOf(owner));
+  };
 }
 
 function table(rows: ClusterRow[]): string {

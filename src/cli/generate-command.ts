@@ -1,7 +1,7 @@
 import YAML from 'yaml';
 import { parseFlags } from './argv.js';
 import { UsageError, type CliCommand, type CliIO } from './command.js';
-import { generateLocally, readApplicationSets, type LocalGeneration } from './local-generation.js';
+import { generateLocally, problemLine, readApplicationSets, type LocalGeneration } from './local-generation.js';
 
 const USAGE = `Usage: regatta generate -f FILE|DIR [-f ...] [-o yaml|json] [--params] [--kubeconfig PATH] [--context NAME] [--namespace NS]
 
@@ -58,8 +58,7 @@ export const generateCommand: CliCommand = {
         namespace,
         kubeconfig: flags.kubeconfig as string | undefined,
         context: flags.context as string | undefined,
-        command: 'regatta generate',
-        stderr: io.stderr,
+        report: (problem) => io.stderr.write(problemLine('regatta generate', problem)),
       });
     } catch (error) {
       io.stderr.write(`regatta generate: cannot read Secrets from the cluster: ${(error as Error).message}\n`);

@@ -11,9 +11,28 @@ export interface LocalGenerationOptions {
   namespace: string;
   kubeconfig?: string;
   context?: string;
-  /** Prefix of every message, e.g. `regatta generate`. */
-  command: string;
-  stderr: NodeJS.WritableStream;
+  /** Told every problem found: a CLI prints it (`problemLine`), the API returns it. */
+  report: (problem: GenerationProblem) => void;
+}
+
+/** Something wrong with an input, located as precisely as known. */
+export interface GenerationProblem {
+  severity: 'error' | 'warning';
+  /** Where the ApplicationSet came from (a file, or the request body). */
+  file?: string;
+  appSet?: string;
+  field?: string;
+  message: string;
+}
+
+/** The problem without its source: `ApplicationSet NAME: FIELD: message`. */
+export function problemText(problem: GenerationProblem): string {
+  return `${problem.appSet !== undefined ? `ApplicationSet ${problem.appSet}: ` : ''}${problem.field ? `${problem.field}: ` : ''}${problem.message}`;
+}
+
+/** How a CLI prints a problem on stderr: `regatta generate: [warning: ]FILE: ApplicationSet NAME: FIELD: message`. */
+export function problemLine(command: string, problem: GenerationProblem): string {
+  return `${command}: ${problem.severity === 'warning' ? 'warning: ' : ''}${problem.file ? `${problem.file}: ` : ''}${problemText(problem)}\n`;
 }
 
 export interface LocalGeneration {
@@ -45,21 +64,20 @@ export async function readApplicationSets(files: string[], command: string, stde
 /**
  * Runs the generators of each ApplicationSet manifest as the controller would, without a
  * controller: schema problems, generator failures and a disabled local cluster are reported
- * on stderr with the file, the ApplicationSet and the field. Throws only when the cluster given
+ * with the file, the ApplicationSet and the field. Throws only when the cluster given
  * with --kubeconfig cannot be read.
  */
 export async function generateLocally(manifests: Manifest[], appSets: Manifest[], options: LocalGenerationOptions): Promise<LocalGeneration> {
   let exitCode = 0;
-  const report = (manifest: Manifest, field: string | undefined, message: string) => {
-    const name = manifest.object.metadata?.name ?? '<unnamed>';
-    options.stderr.write(`${options.command}: ${manifest.file}: ApplicationSet ${name}: ${field ? `${field}: ` : ''}${message}\n`);
-    exitCode = 1;
+  const report = (manifest: Manifest, field: string | undefined, message: string, severity: GenerationProblem['severity'] = 'error') => {
+    options.report({ severity, file: manifest.file, appSet: manifest.object.metadata?.name ?? '<unnamed>', field, message });
+    if (severity === 'error') exitCode = 1;
   };
   const generateContext = await createGenerateContext(manifests, {
     namespace: options.namespace,
     kubeconfig: options.kubeconfig,
     context: options.context,
-    warn: (message) => options.stderr.write(`${options.command}: warning: ${message}\n`),
+    warn: (message) => options.report({ severity: 'warning', message }),
   });
   const registry = createDefaultRegistry();
   const argocdCm = manifests.find((m) => m.object.kind === 'ConfigMap' && m.object.metadata?.name === 'argocd-cm')?.object as { data?: Record<string, string> } | undefined;
@@ -68,9 +86,7 @@ export async function generateLocally(manifests: Manifest[], appSets: Manifest[]
   try {
     for (const manifest of appSets) {
       const problems = validateApplicationSet(manifest.object);
-      for (const warning of problems.filter((p) => p.severity === 'warning')) {
-        options.stderr.write(`${options.command}: warning: ${manifest.file}: ApplicationSet ${manifest.object.metadata?.name}: ${warning.field}: ${warning.message}\n`);
-      }
+      for (const warning of problems.filter((p) => p.severity === 'warning')) report(manifest, warning.field, warning.message, 'warning');
       const errors = problems.filter((p) => p.severity === 'error');
       if (errors.length) {
         for (const problem of errors) report(manifest, problem.field, problem.message);

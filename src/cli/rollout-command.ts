@@ -10,7 +10,7 @@ import { isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
 import { parseFlags, type FlagSpec, type ParsedFlags } from './argv.js';
 import { UsageError, type CliCommand, type CliIO } from './command.js';
 import { toYaml } from './generate-command.js';
-import { generateLocally, readApplicationSets } from './local-generation.js';
+import { generateLocally, problemLine, readApplicationSets } from './local-generation.js';
 
 const USAGE = `Usage:
   regatta rollout plan -f FILE|DIR [-f ...] [-o json|yaml] [--kubeconfig PATH] [--context NAME] [-n NS]
@@ -87,8 +87,7 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
     namespace,
     kubeconfig: flags.kubeconfig as string | undefined,
     context: flags.context as string | undefined,
-    command: 'regatta rollout plan',
-    stderr: io.stderr,
+    report: (problem) => io.stderr.write(problemLine('regatta rollout plan', problem)),
   });
   const fileApplications = manifests.filter((m) => m.object.kind === 'Application').map((m) => m.object as unknown as Application);
   const results = [];

@@ -16,16 +16,24 @@ export class ClusterRegistry implements ClusterSource {
   /** Parsed once per Secret object: an informer replaces the object when the Secret changes. */
   private readonly parsed = new WeakMap<Secret, ReturnType<typeof parseClusterSecret>>();
 
+  /** Every cluster Secret with what it registers (or why it cannot), each parsed once per version. */
+  secretsParsed(): { secret: Secret; cluster?: ClusterRecord; problems: ClusterSecretProblem[] }[] {
+    return this.secrets()
+      .filter(isClusterSecret)
+      .map((secret) => {
+        let result = this.parsed.get(secret);
+        if (!result) {
+          result = parseClusterSecret(secret);
+          this.parsed.set(secret, result);
+        }
+        return { secret, ...result };
+      });
+  }
+
   /** Valid cluster connections; invalid Secrets are reported (once per change) and left out. */
   records(): ClusterRecord[] {
     const records: ClusterRecord[] = [];
-    for (const secret of this.secrets().filter(isClusterSecret)) {
-      let result = this.parsed.get(secret);
-      if (!result) {
-        result = parseClusterSecret(secret);
-        this.parsed.set(secret, result);
-      }
-      const { cluster, problems } = result;
+    for (const { secret, cluster, problems } of this.secretsParsed()) {
       for (const problem of problems) {
         const key = `${problem.secret}/${problem.field}/${problem.message}/${secret.metadata?.resourceVersion ?? ''}`;
         if (this.reported.has(key)) continue;

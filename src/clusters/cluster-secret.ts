@@ -6,6 +6,11 @@ export const CLUSTER_SECRET_TYPE = 'cluster';
 export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 export const IN_CLUSTER_NAME = 'in-cluster';
 
+/** A cluster's server URL as Argo CD compares them: without trailing slashes. */
+export function clusterServerKey(server: string): string {
+  return server.replace(/\/+$/, '');
+}
+
 export interface ClusterTLSConfig {
   insecure?: boolean;
   caData?: string;

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { redisOptions } from '../sync/redis-options.js';
+import { clusterServerKey } from '../clusters/cluster-secret.js';
 import type { Logger } from '../observability/logger.js';
 import type { ShardView } from './shard-view.js';
 
@@ -114,7 +115,7 @@ export class ClusterFence {
   }
 
   private key(server: string): string {
-    return `${this.prefix}:${server.replace(/\/+$/, '')}`;
+    return `${this.prefix}:${clusterServerKey(server)}`;
   }
 
   private async lease(server: string): Promise<{ holder: string; generation: number } | undefined> {

@@ -98,23 +98,25 @@ export class RedisShardMembership extends OwnershipHolder implements ShardView {
       const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
       await this.redis.zadd(`${this.prefix}:members`, now + this.ttlMs, this.replica);
       const leading = (await this.redis.eval(LEAD, 1, `${this.prefix}:leader`, this.replica, String(this.ttlMs))) === 1;
-      if (leading) await this.assign(now);
       const published = await RedisShardMembership.read(this.redis, this.prefix);
-      if (published) this.adopt(published);
+      const latest = leading ? ((await this.assign(now, published)) ?? published) : published;
+      if (latest) this.adopt(latest);
     } catch (error) {
       this.options.logger.warn('shard heartbeat failed', { replica: this.replica, error: (error as Error).message });
     }
   }
 
-  private async assign(now: number): Promise<void> {
+  /** The new ownership, when the live members or the keys changed since the published one. */
+  private async assign(now: number, published: Ownership | undefined): Promise<Ownership | undefined> {
     await this.redis.zremrangebyscore(`${this.prefix}:members`, '-inf', String(now));
     const members = await this.redis.zrange(`${this.prefix}:members`, '0', '-1');
     const keys = this.options.keys();
     const next = assignOwnership(this.options.algorithm, members, keys.clusters, keys.appSets, this.options.epsilon);
-    const published = await RedisShardMembership.read(this.redis, this.prefix);
-    if (published && JSON.stringify({ ...published, generation: 0 }) === JSON.stringify({ generation: 0, ...next })) return;
+    if (published && JSON.stringify({ ...published, generation: 0 }) === JSON.stringify({ generation: 0, ...next })) return undefined;
     const body = JSON.stringify(next).slice(1);
     const generation = Number(await this.redis.eval(PUBLISH, 3, `${this.prefix}:leader`, `${this.prefix}:generation`, `${this.prefix}:ownership`, this.replica, body));
-    if (generation > 0) this.options.logger.info('shard assignment published', { generation, members: next.members.length, clusters: Object.keys(next.clusters).length });
+    if (generation <= 0) return undefined;
+    this.options.logger.info('shard assignment published', { generation, members: next.members.length, clusters: Object.keys(next.clusters).length });
+    return { generation, ...next };
   }
 }

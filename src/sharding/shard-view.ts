@@ -1,3 +1,4 @@
+import { clusterServerKey } from '../clusters/cluster-secret.js';
 import type { ClusterKey, Ownership } from './shard-assignment.js';
 
 /** What is sharded: the destination clusters and the ApplicationSets (`namespace/name`). */
@@ -36,7 +37,7 @@ export abstract class OwnershipHolder {
   }
 
   ownsCluster(server: string): boolean {
-    return this.ownership?.clusters[server.replace(/\/+$/, '')] === this.replica;
+    return this.ownership?.clusters[clusterServerKey(server)] === this.replica;
   }
 
   ownsAppSet(key: string): boolean {
@@ -44,7 +45,7 @@ export abstract class OwnershipHolder {
   }
 
   ownerOfCluster(server: string): string | undefined {
-    return this.ownership?.clusters[server.replace(/\/+$/, '')];
+    return this.ownership?.clusters[clusterServerKey(server)];
   }
 
   onChange(listener: (next: Ownership, previous: Ownership | undefined) => void): void {

@@ -1,6 +1,6 @@
 import type { AppConfig } from '../app-config.js';
 import type { ApplicationSetController } from '../appset/applicationset-controller.js';
-import { IN_CLUSTER_SERVER, type ClusterRecord } from '../clusters/cluster-secret.js';
+import { clusterServerKey, IN_CLUSTER_SERVER, type ClusterRecord } from '../clusters/cluster-secret.js';
 import type { Logger } from '../observability/logger.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
 import { ClusterFence } from './cluster-fence.js';
@@ -11,7 +11,7 @@ import { StaticShards } from './static-shards.js';
 
 /** The destination clusters sharding assigns: every registered cluster, and the local one. */
 export function clusterKeys(records: ClusterRecord[]): ClusterKey[] {
-  const keys = records.map((c) => ({ server: c.server.replace(/\/+$/, ''), uid: c.secret.uid, ...(c.shard === undefined ? {} : { shard: c.shard }) }));
+  const keys = records.map((c) => ({ server: clusterServerKey(c.server), uid: c.secret.uid, ...(c.shard === undefined ? {} : { shard: c.shard }) }));
   if (!keys.some((k) => k.server === IN_CLUSTER_SERVER)) keys.push({ server: IN_CLUSTER_SERVER, uid: '' });
   return keys;
 }

@@ -149,7 +149,7 @@ export class ApplicationController {
   /** As Argo CD: never compared, compared with another source or destination, or asked to by annotation. */
   private needsRefresh(application: Application): boolean {
     const compared = statusOf(application).sync?.comparedTo;
-    return application.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined || !compared || !deepEqual(compared, JSON.parse(JSON.stringify(comparedTo(application))));
+    return application.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined || !compared || !deepEqual(compared, comparedTo(application));
   }
 
   /**
