@@ -3,7 +3,7 @@
 // {3, 10, 50} × clusters ∈ {100, 1,000, 10,000}; the last line is the default at 10 × 1,000.
 import { performance } from 'node:perf_hooks';
 import { legacyShard, roundRobinShards } from '../src/sharding/argo-algorithms.js';
-import { assign, hash53 } from '../src/sharding/bounded-load.js';
+import { assign, hash53, type PreviousAssignment } from '../src/sharding/bounded-load.js';
 import { consistentHashingShards } from '../src/sharding/consistent-hashing.js';
 
 const SALTS = 30;
@@ -15,21 +15,30 @@ interface Cluster {
   pin?: number;
 }
 
-/** An algorithm: replica names (ordinal order) and clusters in, owner replica per cluster id out. */
-type Algorithm = (replicas: string[], clusters: Cluster[]) => Map<string, string>;
+/**
+ * An algorithm: replica names (ordinal order), clusters and the assignment being replaced in,
+ * owner replica per cluster id out. Only Regatta's leader uses the previous assignment.
+ */
+type Algorithm = (replicas: string[], clusters: Cluster[], previous?: PreviousAssignment) => Map<string, string>;
+const DEFAULT = 'bounded-load';
 /** Argo CD's shards are StatefulSet ordinals, so scaling down removes the last; Regatta's members may leave in any order. */
-const anyMemberLeaves = new Set(['bounded-load']);
+const anyMemberLeaves = new Set([DEFAULT, 'bounded-load, no history']);
 
 const byShard = (replicas: string[], shards: Map<string, number>) => new Map([...shards].map(([id, shard]) => [id, replicas[shard]]));
 const argoCluster = (c: Cluster) => ({ id: c.id, ...(c.pin !== undefined ? { shard: c.pin } : {}) });
 
+const boundedLoad: Algorithm = (replicas, clusters, previous) =>
+  assign(
+    replicas.map((id) => ({ id })),
+    clusters.map((c) => ({ id: c.id, ...(c.pin !== undefined ? { pinnedTo: replicas[c.pin] } : {}) })),
+    { epsilon: EPSILON, previous },
+  ).owners;
+
 const algorithms: Record<string, Algorithm> = {
-  'bounded-load': (replicas, clusters) =>
-    assign(
-      replicas.map((id) => ({ id })),
-      clusters.map((c) => ({ id: c.id, ...(c.pin !== undefined ? { pinnedTo: replicas[c.pin] } : {}) })),
-      { epsilon: EPSILON },
-    ).owners,
+  // As the dynamic-membership leader runs it: each generation from the published one.
+  [DEFAULT]: boundedLoad,
+  // As static membership runs it (and a leader with nothing published): from members and keys alone.
+  'bounded-load, no history': (replicas, clusters) => boundedLoad(replicas, clusters),
   legacy: (replicas, clusters) => byShard(replicas, new Map(clusters.map((c) => [c.id, legacyShard(argoCluster(c), replicas.length)]))),
   'round-robin': (replicas, clusters) => byShard(replicas, roundRobinShards(clusters.map(argoCluster), replicas.length)),
   // Argo CD counts load in Applications; one per cluster makes its bound a bound on clusters.
@@ -85,7 +94,9 @@ function measure(name: string, replicas: number, clusters: number): Figures {
     deterministic &&= JSON.stringify([...algorithm(members, [...keys].reverse())].sort()) === JSON.stringify([...base].sort());
 
     const joined = names[replicas];
-    const grown = algorithm(names, keys);
+    const previous = { members, owners: base };
+    const grown = algorithm(names, keys, previous);
+    deterministic &&= JSON.stringify([...algorithm(names, [...keys].reverse(), { members: [...members].reverse(), owners: new Map([...base].reverse()) })].sort()) === JSON.stringify([...grown].sort());
     const movedAdd = countMoved(keys, base, grown);
     addRatio += movedAdd.length / (clusters / (replicas + 1));
     excess.push(movedAdd.filter((c) => grown.get(c.id) !== joined).length / clusters);
@@ -95,6 +106,7 @@ function measure(name: string, replicas: number, clusters: number): Figures {
     const shrunk = algorithm(
       members.filter((m) => m !== gone),
       keys,
+      previous,
     );
     const movedRemove = countMoved(keys, base, shrunk);
     removeRatio += movedRemove.length / (clusters / replicas);
@@ -102,10 +114,10 @@ function measure(name: string, replicas: number, clusters: number): Figures {
     pinnedMoved += movedRemove.filter((c) => c.pin !== undefined).length;
 
     const extra = { id: `${hash53(`new/${salt}`).toString(16).padStart(14, '0')}-${salt}-new` };
-    churnOnAdd += countMoved(keys, base, algorithm(members, [...keys, extra])).length;
+    churnOnAdd += countMoved(keys, base, algorithm(members, [...keys, extra], previous)).length;
     const dropped = keys[(salt * 37) % clusters];
     const rest = keys.filter((c) => c !== dropped);
-    churnOnRemove += countMoved(rest, base, algorithm(members, rest)).length;
+    churnOnRemove += countMoved(rest, base, algorithm(members, rest, previous)).length;
   }
   excess.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 1000) / 1000;
@@ -124,16 +136,16 @@ function measure(name: string, replicas: number, clusters: number): Figures {
 }
 
 console.log(`sharding: means over ${SALTS} salted fleets, 1 % of clusters pinned to the first replica; cap = ⌈1.1·clusters/replicas⌉`);
-console.log('algorithm          replicas clusters  max/cap max/mean add/opt remove/opt excessP95  churn+  churn-   churn pinnedMoved deterministic');
+console.log('algorithm                replicas clusters  max/cap max/mean add/opt remove/opt excessP95  churn+  churn-   churn pinnedMoved deterministic');
 let headline: Figures | undefined;
 for (const name of Object.keys(algorithms)) {
   for (const replicas of [3, 10, 50]) {
     for (const clusters of [100, 1000, 10000]) {
       const f = measure(name, replicas, clusters);
-      if (name === 'bounded-load' && replicas === 10 && clusters === 1000) headline = f;
+      if (name === DEFAULT && replicas === 10 && clusters === 1000) headline = f;
       const cells = [f.maxOverCap, f.maxOverMean, f.movedOnAddOverOptimal, f.movedOnRemoveOverOptimal, f.excessMovedP95, f.churnOnAdd, f.churnOnRemove, f.churnPerClusterChange, f.pinnedMoved];
       const widths = [8, 8, 7, 10, 9, 7, 7, 7, 11];
-      console.log(`${name.padEnd(18)} ${String(replicas).padStart(8)} ${String(clusters).padStart(8)} ${cells.map((c, i) => String(c).padStart(widths[i])).join(' ')} ${f.deterministic}`);
+      console.log(`${name.padEnd(24)} ${String(replicas).padStart(8)} ${String(clusters).padStart(8)} ${cells.map((c, i) => String(c).padStart(widths[i])).join(' ')} ${f.deterministic}`);
     }
   }
 }
@@ -141,10 +153,10 @@ for (const name of Object.keys(algorithms)) {
 // One full assignment of 10,000 clusters to 50 replicas: the median of 5 runs after a warm-up.
 const members50 = Array.from({ length: 50 }, (_, i) => `regatta-${i}-0`);
 const keys10k = fleet(10000, 0);
-algorithms['bounded-load'](members50, keys10k);
+boundedLoad(members50, keys10k);
 const runs = Array.from({ length: 5 }, () => {
   const start = performance.now();
-  algorithms['bounded-load'](members50, keys10k);
+  boundedLoad(members50, keys10k);
   return performance.now() - start;
 }).sort((a, b) => a - b);
 const assignMs10kx50 = Math.round(runs[2]);

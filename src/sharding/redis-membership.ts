@@ -34,7 +34,9 @@ return generation`;
  * Dynamic membership in Redis. Replicas heartbeat into a sorted set scored by expiry; one replica,
  * elected by an expiring key, assigns the keys over the live members and publishes the result as a
  * numbered generation. Every replica adopts only newer generations, so in each generation every
- * key has exactly one owner, and all replicas converge on the leader's single view.
+ * key has exactly one owner, and all replicas converge on the leader's single view. Each generation
+ * is computed from the published one, so a joining or leaving replica moves only the keys it takes
+ * or leaves behind (plus what the caps push out), and a new leader continues where the last left.
  */
 export class RedisShardMembership extends OwnershipHolder implements ShardView {
   private readonly redis: Redis;
@@ -111,7 +113,7 @@ export class RedisShardMembership extends OwnershipHolder implements ShardView {
     await this.redis.zremrangebyscore(`${this.prefix}:members`, '-inf', String(now));
     const members = await this.redis.zrange(`${this.prefix}:members`, '0', '-1');
     const keys = this.options.keys();
-    const next = assignOwnership(this.options.algorithm, members, keys.clusters, keys.appSets, this.options.epsilon);
+    const next = assignOwnership(this.options.algorithm, members, keys.clusters, keys.appSets, { epsilon: this.options.epsilon, previous: published });
     if (published && JSON.stringify({ ...published, generation: 0 }) === JSON.stringify({ generation: 0, ...next })) return undefined;
     const body = JSON.stringify(next).slice(1);
     const generation = Number(await this.redis.eval(PUBLISH, 3, `${this.prefix}:leader`, `${this.prefix}:generation`, `${this.prefix}:ownership`, this.replica, body));

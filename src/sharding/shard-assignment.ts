@@ -28,12 +28,24 @@ export interface Ownership {
   appSets: Record<string, string>;
 }
 
+export interface OwnershipOptions {
+  /** Load slack ε of bounded-load (default 0.10). */
+  epsilon?: number;
+  /**
+   * The generation this one replaces. Bounded-load then keeps keys where they were unless a
+   * joining replica or the caps move them. Only a single author of generations (the elected
+   * leader) may pass it: replicas computing on their own would each follow their own history.
+   */
+  previous?: Pick<Ownership, 'members' | 'clusters' | 'appSets'>;
+}
+
 /**
  * Clusters and ApplicationSets over replicas. Clusters by the chosen algorithm (bounded-load by
  * default; Argo CD's three map to the member at the shard index they compute); ApplicationSets by
  * bounded-load always. A pure function of its input, so every replica computes the same.
  */
-export function assignOwnership(algorithm: ShardingAlgorithm, members: string[], clusters: ClusterKey[], appSets: string[], epsilon = 0.1): Omit<Ownership, 'generation'> {
+export function assignOwnership(algorithm: ShardingAlgorithm, members: string[], clusters: ClusterKey[], appSets: string[], options: OwnershipOptions = {}): Omit<Ownership, 'generation'> {
+  const { epsilon, previous } = options;
   const sorted = [...new Set(members)].sort(shardOrder);
   const ownership = { members: sorted, clusters: {} as Record<string, string>, appSets: {} as Record<string, string> };
   if (!sorted.length) return ownership;
@@ -43,7 +55,7 @@ export function assignOwnership(algorithm: ShardingAlgorithm, members: string[],
     const { owners } = assign(
       sorted.map((id) => ({ id })),
       ordered.map((c) => ({ id: c.server, pinnedTo: pinned(c.shard) })),
-      { epsilon },
+      { epsilon, previous: previous && { members: previous.members, owners: new Map(Object.entries(previous.clusters)) } },
     );
     for (const [server, owner] of owners) ownership.clusters[server] = owner;
   } else {
@@ -59,7 +71,7 @@ export function assignOwnership(algorithm: ShardingAlgorithm, members: string[],
   const { owners } = assign(
     sorted.map((id) => ({ id })),
     [...new Set(appSets)].map((id) => ({ id })),
-    { epsilon },
+    { epsilon, previous: previous && { members: previous.members, owners: new Map(Object.entries(previous.appSets)) } },
   );
   for (const [key, owner] of owners) ownership.appSets[key] = owner;
   return ownership;

@@ -4,7 +4,8 @@ import { OwnershipHolder, type ShardKeys, type ShardView } from './shard-view.js
 /**
  * Static membership, as Argo CD's `--replicas`: the members are the StatefulSet's pods
  * `<name>-0` … `<name>-(N-1)`, named after this replica's own pod name; every replica computes the
- * same assignment from the same keys. With one replica it owns everything.
+ * same assignment from the same keys, always from scratch (no replica's history is shared). With
+ * one replica it owns everything.
  */
 export class StaticShards extends OwnershipHolder implements ShardView {
   private readonly members: string[];
@@ -31,7 +32,7 @@ export class StaticShards extends OwnershipHolder implements ShardView {
 
   keysChanged(): void {
     const keys = this.keys();
-    const next = assignOwnership(this.algorithm, this.members, keys.clusters, keys.appSets, this.epsilon);
+    const next = assignOwnership(this.algorithm, this.members, keys.clusters, keys.appSets, { epsilon: this.epsilon });
     const fingerprint = JSON.stringify(next);
     if (fingerprint === this.fingerprint) return;
     this.fingerprint = fingerprint;

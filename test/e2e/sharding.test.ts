@@ -108,6 +108,9 @@ describe('sharding across replica processes', () => {
     expect(Date.now() - killedAt).toBeLessThan(HEARTBEAT_SECONDS * 1000 * (1 + 1 / 3) + 1500);
     expect(next.generation).toBeGreaterThan(first.generation);
     for (const server of victimClusters) expect(REPLICAS.filter((r) => r !== victim)).toContain(next.clusters[server]);
+    // The leader computed the new generation from the published one: nothing else moved.
+    for (const [server, owner] of Object.entries(first.clusters)) if (owner !== victim) expect(next.clusters[server]).toBe(owner);
+    for (const [appSet, owner] of Object.entries(first.appSets)) if (owner !== victim) expect(next.appSets[appSet]).toBe(owner);
 
     await settled();
     const beforeThird = process.hrtime.bigint();

@@ -25,6 +25,18 @@ describe('ownership assignment', () => {
     expect(JSON.stringify(assignOwnership('bounded-load', [...members].reverse(), [...keys].reverse(), [...appSets].reverse()))).toBe(JSON.stringify(ownership));
   });
 
+  it('from the previous generation, keeps the clusters and ApplicationSets of replicas that stay where they are', () => {
+    const members = ['regatta-0', 'regatta-1', 'regatta-2', 'regatta-3'];
+    const appSets = Array.from({ length: 60 }, (_, i) => `team-${i % 4}/set-${i}`);
+    const first = assignOwnership('bounded-load', members, clusters(200), appSets);
+    const next = assignOwnership('bounded-load', members.slice(0, 3), clusters(200), appSets, { previous: first });
+    for (const kind of ['clusters', 'appSets'] as const) {
+      const moved = Object.keys(first[kind]).filter((key) => next[kind][key] !== first[kind][key]);
+      expect(moved.length).toBeGreaterThan(0);
+      for (const key of moved) expect(first[kind][key]).toBe('regatta-3');
+    }
+  });
+
   it("maps Argo CD's algorithms to the member at the shard number they compute", () => {
     const members = ['regatta-0', 'regatta-1', 'regatta-2'];
     const ownership = assignOwnership('legacy', members, clusters(12), []);
