@@ -20,6 +20,8 @@ export interface ClusterKey {
 /** Who owns what in one generation of the assignment. */
 export interface Ownership {
   generation: number;
+  /** The algorithm that placed the clusters. */
+  algorithm: ShardingAlgorithm;
   /** Replicas, in shard order (a `shard: N` pin names the N-th). */
   members: string[];
   /** cluster server → replica. */
@@ -35,8 +37,9 @@ export interface OwnershipOptions {
    * The generation this one replaces. Bounded-load then keeps keys where they were unless a
    * joining replica or the caps move them. Only a single author of generations (the elected
    * leader) may pass it: replicas computing on their own would each follow their own history.
+   * Clusters another algorithm placed are placed from scratch: choosing an algorithm gives its layout.
    */
-  previous?: Pick<Ownership, 'members' | 'clusters' | 'appSets'>;
+  previous?: Omit<Ownership, 'generation'>;
 }
 
 /**
@@ -47,7 +50,7 @@ export interface OwnershipOptions {
 export function assignOwnership(algorithm: ShardingAlgorithm, members: string[], clusters: ClusterKey[], appSets: string[], options: OwnershipOptions = {}): Omit<Ownership, 'generation'> {
   const { epsilon, previous } = options;
   const sorted = [...new Set(members)].sort(shardOrder);
-  const ownership = { members: sorted, clusters: {} as Record<string, string>, appSets: {} as Record<string, string> };
+  const ownership = { algorithm, members: sorted, clusters: {} as Record<string, string>, appSets: {} as Record<string, string> };
   if (!sorted.length) return ownership;
   const pinned = (shard: number | undefined) => (shard === undefined ? undefined : sorted[shard < sorted.length ? shard : 0]);
   const ordered = [...clusters].sort((a, b) => (a.server < b.server ? -1 : a.server > b.server ? 1 : 0));
@@ -55,7 +58,7 @@ export function assignOwnership(algorithm: ShardingAlgorithm, members: string[],
     const { owners } = assign(
       sorted.map((id) => ({ id })),
       ordered.map((c) => ({ id: c.server, pinnedTo: pinned(c.shard) })),
-      { epsilon, previous: previous && { members: previous.members, owners: new Map(Object.entries(previous.clusters)) } },
+      { epsilon, previous: previous?.algorithm === algorithm ? { members: previous.members, owners: new Map(Object.entries(previous.clusters)) } : undefined },
     );
     for (const [server, owner] of owners) ownership.clusters[server] = owner;
   } else {

@@ -35,6 +35,10 @@ describe('ownership assignment', () => {
       expect(moved.length).toBeGreaterThan(0);
       for (const key of moved) expect(first[kind][key]).toBe('regatta-3');
     }
+    // Switching algorithm gives the new algorithm's own layout, not one bent towards the old.
+    const legacy = assignOwnership('legacy', members, clusters(200), appSets);
+    const switched = assignOwnership('bounded-load', members.slice(0, 3), clusters(200), appSets, { previous: legacy });
+    expect(switched.clusters).toEqual(assignOwnership('bounded-load', members.slice(0, 3), clusters(200), appSets).clusters);
   });
 
   it("maps Argo CD's algorithms to the member at the shard number they compute", () => {
