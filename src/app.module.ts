@@ -37,8 +37,8 @@ class CoreModule {
 @Module({})
 export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
-    const { kubeConfig, config, logger } = deps;
-    const api = ApiServerModule.forRoot({ kubeConfig, namespace: config.namespace, applicationSetNamespaces: config.applicationSetNamespaces, logger: logger.child({ module: 'api' }) });
+    const { kubeConfig, config, logger, context } = deps;
+    const api = ApiServerModule.forRoot({ kubeConfig, namespace: config.namespace, applicationSetNamespaces: config.applicationSetNamespaces, logger: logger.child({ module: 'api' }), clusters: context.clusters });
     return { module: AppModule, imports: [CoreModule.with(deps), AppSetModule, SyncModule, api], controllers: [ObservabilityController] };
   }
 }

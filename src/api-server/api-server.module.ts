@@ -45,7 +45,7 @@ export class ApiServerModule implements OnApplicationBootstrap, OnApplicationShu
         { provide: API_SERVER_OPTIONS, useValue: options },
         { provide: ObjectClient, useFactory: () => new ObjectClient(options.kubeConfig) },
         { provide: ApiAccess, useFactory: () => new ApiAccess(new AccessReviews(options.kubeConfig)) },
-        { provide: ClusterSecrets, useFactory: () => new ClusterSecrets(options.kubeConfig, options.namespace, options.logger) },
+        { provide: ClusterSecrets, useFactory: () => (options.clusters ? ClusterSecrets.over(options.clusters) : ClusterSecrets.watching(options.kubeConfig, options.namespace, options.logger)) },
         // In the controller, the ownership this replica acts on; a host without sharding says who owns what.
         options.shards
           ? { provide: CLUSTER_SHARDS, useValue: options.shards }
@@ -55,7 +55,7 @@ export class ApiServerModule implements OnApplicationBootstrap, OnApplicationShu
           inject: [ClusterSecrets, CLUSTER_SHARDS],
           useFactory: (secrets: ClusterSecrets, shards: ClusterShards) => new FleetView(secrets, shards, (cluster) => probeCluster(cluster, PROBE_TIMEOUT_MS)),
         },
-        { provide: ApplicationSetView, inject: [ObjectClient, ClusterSecrets], useFactory: (client: ObjectClient, secrets: ClusterSecrets) => new ApplicationSetView(client, (server) => secrets.nameOf(server)) },
+        { provide: ApplicationSetView, inject: [ObjectClient, ClusterSecrets], useFactory: (client: ObjectClient, secrets: ClusterSecrets) => new ApplicationSetView(client, () => secrets.names()) },
         { provide: LiveApplicationSets, inject: [ApplicationSetView], useFactory: (view: ApplicationSetView) => new LiveApplicationSets(view, options.livePollMs ?? 1000) },
         { provide: DryRunGeneration, inject: [ObjectClient], useFactory: (client: ObjectClient) => new DryRunGeneration(client, options.namespace) },
         { provide: DashboardSessions, useFactory: () => new DashboardSessions() },

@@ -62,8 +62,8 @@ export interface ApplicationSetDetail extends ApplicationSetSummary {
 export class ApplicationSetView {
   constructor(
     private readonly client: ObjectClient,
-    /** A destination server's cluster name, for people to read. */
-    private readonly clusterName: (server: string) => string,
+    /** Cluster names by server URL, for people to read; asked once per read. */
+    private readonly clusterNames: () => ReadonlyMap<string, string>,
   ) {}
 
   async list(namespace: string): Promise<ApplicationSetSummary[]> {
@@ -76,7 +76,7 @@ export class ApplicationSetView {
       this.client.get<ApplicationSet & KubeObject>(API_VERSION, 'ApplicationSet', namespace, name),
       this.applications(namespace),
     ]);
-    return appSet ? detail(appSet, applications.filter((a) => isOwnedBy(a, appSet)), this.clusterName) : undefined;
+    return appSet ? detail(appSet, applications.filter((a) => isOwnedBy(a, appSet)), this.clusterNames()) : undefined;
   }
 
   private appSets(namespace: string): Promise<ApplicationSet[]> {
@@ -101,14 +101,14 @@ function summary(appSet: ApplicationSet, applicationCount: number): ApplicationS
 
 type Status = { sync?: { status?: string; revision?: string }; health?: { status?: string } };
 
-function detail(appSet: ApplicationSet, owned: Application[], clusterName: (server: string) => string): ApplicationSetDetail {
+function detail(appSet: ApplicationSet, owned: Application[], clusterNames: ReadonlyMap<string, string>): ApplicationSetDetail {
   const entries = new Map((appSet.status?.applicationStatus ?? []).map((e) => [e.application, e]));
   const applications = owned.map((application): ApplicationView => {
     const status = (application.status ?? {}) as Status;
     const entry = entries.get(application.metadata.name);
     return {
       name: application.metadata.name,
-      cluster: application.spec.destination?.name || clusterName(application.spec.destination?.server ?? ''),
+      cluster: application.spec.destination?.name || clusterNames.get(application.spec.destination?.server ?? '') || (application.spec.destination?.server ?? ''),
       labels: application.metadata.labels ?? {},
       sync: status.sync?.status ?? 'Unknown',
       health: status.health?.status ?? 'Unknown',

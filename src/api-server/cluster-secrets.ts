@@ -13,25 +13,33 @@ export interface ClusterSecretsRead {
 
 /** The fleet as the cluster Secrets in Argo CD's namespace register it, from an informer (no API call per request). */
 export class ClusterSecrets {
-  private readonly informer: KubeInformer<Secret>;
-  private readonly registry: ClusterRegistry;
+  private constructor(
+    private readonly registry: ClusterRegistry,
+    private readonly informer?: KubeInformer<Secret>,
+  ) {}
 
-  constructor(kubeConfig: KubeConfig, namespace: string, logger: Logger) {
-    this.informer = new KubeInformer<Secret>(
+  /** Over the registry the hosting controller already keeps up to date. */
+  static over(registry: ClusterRegistry): ClusterSecrets {
+    return new ClusterSecrets(registry);
+  }
+
+  /** With an informer of its own, for a host without a controller (the demo's dashboard, tests). */
+  static watching(kubeConfig: KubeConfig, namespace: string, logger: Logger): ClusterSecrets {
+    const informer = new KubeInformer<Secret>(
       kubeConfig,
       { apiVersion: 'v1', kind: 'Secret', namespace, labelSelector: `${SECRET_TYPE_LABEL}=${CLUSTER_SECRET_TYPE}` },
       'secrets',
       (message) => logger.warn(message),
     );
-    this.registry = new ClusterRegistry(() => this.informer.list());
+    return new ClusterSecrets(new ClusterRegistry(() => informer.list()), informer);
   }
 
-  start(): Promise<void> {
-    return this.informer.start();
+  async start(): Promise<void> {
+    await this.informer?.start();
   }
 
-  stop(): Promise<void> {
-    return this.informer.stop();
+  async stop(): Promise<void> {
+    await this.informer?.stop();
   }
 
   read(): ClusterSecretsRead {
@@ -44,8 +52,10 @@ export class ClusterSecrets {
     return read;
   }
 
-  /** A destination as people name it: the cluster's name for its server URL, else the URL. */
-  nameOf(server: string): string {
-    return this.read().clusters.find((c) => c.server === server)?.name || server;
+  /** Cluster names by server URL (the first named cluster per URL). */
+  names(): Map<string, string> {
+    const names = new Map<string, string>();
+    for (const { server, name } of this.read().clusters) if (name && !names.has(server)) names.set(server, name);
+    return names;
   }
 }

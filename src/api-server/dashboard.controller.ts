@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res, Sse, UseFilters, UseGuards, type MessageEvent } from '@nestjs/common';
-import { combineLatest, distinctUntilChanged, exhaustMap, from, map, timer, type Observable } from 'rxjs';
+import { exhaustMap, from, ignoreElements, map, merge, timer, type Observable } from 'rxjs';
 import type { ReviewedUser } from '../kube/access-reviews.js';
 import { AccessGuard, requestToken, RequireAccess, type AuthenticatedRequest } from './access.guard.js';
 import { AccessProblem, ApiAccess, applicationSetAccess } from './api-access.js';
@@ -88,9 +88,9 @@ export class DashboardController {
   events(@Req() request: AuthenticatedRequest, @Param('namespace') namespace: string, @Param('name') name: string): Observable<MessageEvent> {
     const token = requestToken(request, this.sessions);
     const stillAllowed = timer(0, this.options.livePollMs ?? 1000).pipe(exhaustMap(() => from(this.access.require(token, applicationSetAccess('get', namespace, name)))));
-    return combineLatest([this.live.watch(namespace, name), stillAllowed]).pipe(
-      map(([detail]) => (detail ? this.pages.live(detail) : `<p class="error">ApplicationSet ${namespace}/${name} no longer exists</p>`)),
-      distinctUntilChanged(),
+    // Rendered only when the ApplicationSet changed; the access checks only end the stream.
+    return merge(this.live.watch(namespace, name), stillAllowed.pipe(ignoreElements())).pipe(
+      map((detail) => (detail ? this.pages.live(detail) : `<p class="error">ApplicationSet ${namespace}/${name} no longer exists</p>`)),
       map((html) => ({ data: { html } })),
     );
   }

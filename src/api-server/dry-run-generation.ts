@@ -1,5 +1,6 @@
 import type { Application } from '../api/application.js';
-import type { KubeObject, Secret } from '../api/meta.js';
+import type { KubeObject } from '../api/meta.js';
+import { namespaceSecrets } from '../cli/generate-context.js';
 import { generateLocally, problemText, type GenerationProblem } from '../cli/local-generation.js';
 import type { ObjectClient } from '../kube/object-client.js';
 
@@ -21,10 +22,10 @@ export class DryRunGeneration {
   ) {}
 
   async generate(appSet: KubeObject): Promise<DryRunResult> {
-    const secrets = await this.client.list<Secret>('v1', 'Secret', this.argocdNamespace);
+    const secrets = await namespaceSecrets(this.client, this.argocdNamespace);
     const problems: GenerationProblem[] = [];
     const manifest = { object: appSet, file: 'request body' };
-    const { outputs } = await generateLocally([manifest, ...secrets.map((s) => ({ object: { ...s, kind: 'Secret' }, file: 'cluster' }))], [manifest], {
+    const { outputs } = await generateLocally([manifest, ...secrets.map((object) => ({ object, file: 'cluster' }))], [manifest], {
       namespace: this.argocdNamespace,
       report: (problem) => problems.push(problem),
     });

@@ -38,6 +38,7 @@ export class FleetView {
 
   async clusters(): Promise<FleetCluster[]> {
     const { clusters, problems } = this.secrets.read();
+    for (const [key, { at }] of this.probes) if (Date.now() - at >= this.probeTtlMs) this.probes.delete(key);
     const healthy = await Promise.all(
       clusters.map(async (cluster) => ({
         name: cluster.name || cluster.server,
@@ -61,9 +62,8 @@ export class FleetView {
   private connection(cluster: ClusterRecord): Promise<ConnectionState> {
     // Keyed by a hash of the whole connection, so a rotated token or a moved server is probed again.
     const key = createHash('sha256').update(JSON.stringify([cluster.server, cluster.config])).digest('hex');
-    for (const [old, { at }] of this.probes) if (Date.now() - at >= this.probeTtlMs) this.probes.delete(old);
     const cached = this.probes.get(key);
-    if (cached && Date.now() - cached.at < this.probeTtlMs) return cached.state;
+    if (cached) return cached.state;
     const state = this.limited(() => this.probe(cluster));
     this.probes.set(key, { at: Date.now(), state });
     return state;

@@ -1,4 +1,4 @@
-import { distinctUntilChanged, exhaustMap, finalize, from, shareReplay, timer, type Observable } from 'rxjs';
+import { distinctUntilKeyChanged, exhaustMap, finalize, from, map, shareReplay, timer, type Observable } from 'rxjs';
 import type { ApplicationSetDetail } from './application-set-view.js';
 
 export interface ApplicationSetReader {
@@ -24,7 +24,9 @@ export class LiveApplicationSets {
     if (!stream) {
       stream = timer(0, this.pollMs).pipe(
         exhaustMap(() => from(this.reader.get(namespace, name))),
-        distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
+        map((detail) => ({ detail, text: JSON.stringify(detail) })),
+        distinctUntilKeyChanged('text'),
+        map(({ detail }) => detail),
         finalize(() => this.streams.delete(key)),
         shareReplay({ bufferSize: 1, refCount: true }),
       );

@@ -2,6 +2,9 @@
  * The REST API's OpenAPI 3.1 document, served at /api/docs. Hand-written: @nestjs/swagger's
  * decorators would double every controller's metadata for five endpoints.
  */
+import { ROLLOUT_ACTIONS } from '../appset/rollout-control.js';
+import { ROLLOUT_STATES } from './application-set-view.js';
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
 const problems = {
@@ -11,7 +14,7 @@ const problems = {
 const namespaceParam = { name: 'namespace', in: 'path', required: true, schema: { type: 'string' } };
 const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
 const labels = { type: 'object', additionalProperties: { type: 'string' } };
-const counts = { type: 'object', properties: Object.fromEntries(['Waiting', 'Pending', 'Progressing', 'Healthy'].map((s) => [s, { type: 'integer' }])) };
+const counts = { type: 'object', properties: Object.fromEntries(ROLLOUT_STATES.map((s) => [s, { type: 'integer' }])) };
 
 export const OPENAPI_DOCUMENT = {
   openapi: '3.1.0',
@@ -51,7 +54,7 @@ export const OPENAPI_DOCUMENT = {
       post: {
         summary: 'Pause, resume or abort the rollout (as `regatta rollout pause|resume|abort`)',
         'x-required-permission': 'patch applicationsets {name} in {namespace}',
-        parameters: [namespaceParam, nameParam, { name: 'action', in: 'path', required: true, schema: { enum: ['pause', 'resume', 'abort'] } }],
+        parameters: [namespaceParam, nameParam, { name: 'action', in: 'path', required: true, schema: { enum: [...ROLLOUT_ACTIONS] } }],
         responses: {
           '200': json({ type: 'object', properties: { applicationSet: { type: 'string' }, action: { type: 'string' }, message: { type: 'string' } } }, 'The control annotation is set'),
           '400': json(ref('Problem'), 'Unknown action'),

@@ -5,13 +5,12 @@ import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { clusterServerKey, IN_CLUSTER_SERVER, secretValue, type ClusterRecord } from '../clusters/cluster-secret.js';
 import { forEachLimited } from '../concurrency/for-each-limited.js';
 import { probeCluster } from '../kube/cluster-connection.js';
-import { loadKubeConfig } from '../kube/kube-config.js';
-import { ObjectClient } from '../kube/object-client.js';
 import { RedisShardMembership } from '../sharding/redis-membership.js';
 import { assignOwnership, SHARDING_ALGORITHMS, type Ownership, type ShardingAlgorithm } from '../sharding/shard-assignment.js';
 import { clusterKeys } from '../sharding/sharding-runtime.js';
 import { parseFlags, type ParsedFlags } from './argv.js';
 import { UsageError, type CliCommand, type CliIO } from './command.js';
+import { clientFromFlags } from './kube-flags.js';
 
 const USAGE = `Usage:
   regatta clusters [--kubeconfig PATH] [--context NAME] [-n NS] [-o table|json]
@@ -42,6 +41,7 @@ export const clustersCommand: CliCommand = {
   summary: 'list the fleet: each cluster, its shard and whether it answers',
   async run(args: string[], io: CliIO): Promise<number> {
     let flags: ParsedFlags;
+    let sharding: StaticSharding;
     try {
       ({ flags } = parseFlags(args, [
         { name: 'kubeconfig', kind: 'string' },
@@ -62,13 +62,14 @@ export const clustersCommand: CliCommand = {
       if (!Number.isInteger(replicas) || replicas < 1) throw new UsageError(`--replicas must be a positive integer, not ${JSON.stringify(flags.replicas)}`);
       const algorithm = (flags['sharding-method'] as string | undefined) ?? 'bounded-load';
       if (!(SHARDING_ALGORITHMS as readonly string[]).includes(algorithm)) throw new UsageError(`--sharding-method must be one of ${SHARDING_ALGORITHMS.join(', ')}, not ${JSON.stringify(algorithm)}`);
+      sharding = { replicas, algorithm: algorithm as ShardingAlgorithm };
     } catch (error) {
       io.stderr.write(`regatta clusters: ${(error as Error).message}\n\n${USAGE}`);
       return 2;
     }
     let rows: ClusterRow[];
     try {
-      rows = await listClusters(flags);
+      rows = await listClusters(flags, sharding);
     } catch (error) {
       io.stderr.write(`regatta clusters: ${(error as Error).message}\n`);
       return 1;
@@ -78,12 +79,17 @@ export const clustersCommand: CliCommand = {
   },
 };
 
-async function listClusters(flags: ParsedFlags): Promise<ClusterRow[]> {
-  const client = new ObjectClient(loadKubeConfig({ kubeconfig: flags.kubeconfig as string | undefined, context: flags.context as string | undefined }));
-  const secrets = await client.list<Secret>('v1', 'Secret', (flags.namespace as string | undefined) ?? 'argocd');
+/** How static membership would shard, for when no ownership is published. */
+interface StaticSharding {
+  replicas: number;
+  algorithm: ShardingAlgorithm;
+}
+
+async function listClusters(flags: ParsedFlags, sharding: StaticSharding): Promise<ClusterRow[]> {
+  const secrets = await clientFromFlags(flags).list<Secret>('v1', 'Secret', (flags.namespace as string | undefined) ?? 'argocd');
   const parsed = new ClusterRegistry(() => secrets).secretsParsed();
   const records = parsed.flatMap((p) => (p.cluster ? [p.cluster] : []));
-  const shardOf = await shards(flags, records);
+  const shardOf = await shards(flags, sharding, records);
 
   const rows: ClusterRow[] = parsed.map(({ secret, cluster, problems }) =>
     cluster
@@ -91,10 +97,10 @@ async function listClusters(flags: ParsedFlags): Promise<ClusterRow[]> {
       : { name: secretValue(secret, 'name') ?? secret.metadata?.name ?? '', server: secretValue(secret, 'server') ?? '', shard: '-', state: 'Invalid', message: problems.map((p) => `${p.field}: ${p.message}`).join('; ') },
   );
   await forEachLimited(
-    rows.filter((row) => row.state !== 'Invalid'),
+    parsed.flatMap(({ cluster }, i) => (cluster ? [{ cluster, row: rows[i] }] : [])),
     16,
-    async (row) => {
-      const connection = await probeCluster(records.find((r) => r.server === row.server)!, PROBE_TIMEOUT_MS);
+    async ({ cluster, row }) => {
+      const connection = await probeCluster(cluster, PROBE_TIMEOUT_MS);
       if (connection.status !== 'Successful') Object.assign(row, { state: 'Failed', message: connection.message });
     },
   );
@@ -106,7 +112,7 @@ async function listClusters(flags: ParsedFlags): Promise<ClusterRow[]> {
  * Each cluster's shard: the owning replica in the ownership the replicas published (dynamic
  * membership), or the shard number static membership would give it; `-` when it has none.
  */
-async function shards(flags: ParsedFlags, records: ClusterRecord[]): Promise<(server: string) => string> {
+async function shards(flags: ParsedFlags, sharding: StaticSharding, records: ClusterRecord[]): Promise<(server: string) => string> {
   const redisUrl = (flags['redis-url'] as string | undefined) ?? process.env.REDIS_URL;
   if (redisUrl) {
     const redis = new Redis({ ...redisOptions(redisUrl), lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
@@ -122,8 +128,8 @@ async function shards(flags: ParsedFlags, records: ClusterRecord[]): Promise<(se
     }
     return (server) => published?.clusters[clusterServerKey(server)] ?? '-';
   }
-  const members = Array.from({ length: Number(flags.replicas ?? 1) }, (_, i) => `shard-${i}`);
-  const computed = assignOwnership(((flags['sharding-method'] as string | undefined) ?? 'bounded-load') as ShardingAlgorithm, members, clusterKeys(records), []);
+  const members = Array.from({ length: sharding.replicas }, (_, i) => `shard-${i}`);
+  const computed = assignOwnership(sharding.algorithm, members, clusterKeys(records), []);
   return (server) => {
     const owner = computed.clusters[clusterServerKey(server)];
     return owner === undefined ? '-' : String(computed.members.indexOf(owner));

@@ -22,6 +22,11 @@ export interface GenerateContext {
   close(): Promise<void>;
 }
 
+/** A namespace's Secrets as objects read from files are (list items carry no `kind`). */
+export async function namespaceSecrets(client: ObjectClient, namespace: string): Promise<Secret[]> {
+  return (await client.list<Secret>('v1', 'Secret', namespace)).map((s) => ({ ...s, kind: 'Secret' }));
+}
+
 /**
  * What `regatta generate` gives generators: the `-f` inputs, and with `--kubeconfig` the Secrets
  * of the live management cluster's namespace as well (read once, never written).
@@ -29,8 +34,7 @@ export interface GenerateContext {
 export async function createGenerateContext(manifests: Manifest[], options: GenerateContextOptions): Promise<GenerateContext> {
   const objects: KubeObject[] = manifests.map((m) => m.object);
   if (options.kubeconfig) {
-    const client = new ObjectClient(loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context }));
-    objects.push(...(await client.list<Secret>('v1', 'Secret', options.namespace)).map((s) => ({ ...s, kind: 'Secret' })));
+    objects.push(...(await namespaceSecrets(new ObjectClient(loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context })), options.namespace)));
   }
   const secrets = objects.filter((o) => o.kind === 'Secret') as Secret[];
   const secretReader = new ManifestSecretReader(objects, options.namespace);

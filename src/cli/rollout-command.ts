@@ -2,13 +2,12 @@ import type { Application } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
 import { isOwnedBy } from '../appset/plan.js';
-import { loadKubeConfig } from '../kube/kube-config.js';
-import { ObjectClient } from '../kube/object-client.js';
 import { controlRollout, isRolloutAction, pastTense } from '../appset/rollout-control.js';
 import { planRollout } from '../rollout/planner.js';
 import { isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
 import { parseFlags, type FlagSpec, type ParsedFlags } from './argv.js';
 import { UsageError, type CliCommand, type CliIO } from './command.js';
+import { clientFromFlags } from './kube-flags.js';
 import { toYaml } from './generate-command.js';
 import { generateLocally, problemLine, readApplicationSets } from './local-generation.js';
 
@@ -73,16 +72,12 @@ export const rolloutCommand: CliCommand = {
   },
 };
 
-function clientFor(flags: ParsedFlags): ObjectClient {
-  return new ObjectClient(loadKubeConfig({ kubeconfig: flags.kubeconfig as string | undefined, context: flags.context as string | undefined }));
-}
-
 async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
   const namespace = (flags.namespace as string | undefined) ?? 'argocd';
   const inputs = await readApplicationSets(flags.filename as string[], 'regatta rollout plan', io.stderr);
   if (typeof inputs === 'number') return inputs;
   const { manifests, appSets: appSetManifests } = inputs;
-  const client = flags.kubeconfig ? clientFor(flags) : undefined;
+  const client = flags.kubeconfig ? clientFromFlags(flags) : undefined;
   const generation = await generateLocally(manifests, appSetManifests, {
     namespace,
     kubeconfig: flags.kubeconfig as string | undefined,
@@ -122,7 +117,7 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
 
 async function control(action: string, { flags, positional }: Parsed, io: CliIO): Promise<number> {
   const namespace = (flags.namespace as string | undefined) ?? 'argocd';
-  const client = clientFor(flags);
+  const client = clientFromFlags(flags);
   const name = positional[0];
   if (isRolloutAction(action)) {
     if (!(await controlRollout(client, namespace, name, action))) return notFound(action, namespace, name, io);

@@ -110,7 +110,6 @@ export class DemoEnvironment {
     private readonly ownRedis: LocalRedis | undefined,
     private readonly gitCache: string,
     private readonly apps: string[],
-    private readonly clusterCount: number,
   ) {}
 
   static async start(options: DemoEnvironmentOptions = {}): Promise<DemoEnvironment> {
@@ -123,7 +122,7 @@ export class DemoEnvironment {
     const watched = new KubeInformer<Application & KubeObject>(adminConfig, { apiVersion: API_VERSION, kind: 'Application', namespace: 'argocd' }, 'applications');
     await watched.start();
     const gitCache = mkdtempSync(join(tmpdir(), 'regatta-demo-cache-'));
-    const environment = new DemoEnvironment(fleet, options.redisUrl ?? ownRedis!.url, repository, client, watched, ownRedis, gitCache, options.apps ?? ['guestbook'], fleet.names().length);
+    const environment = new DemoEnvironment(fleet, options.redisUrl ?? ownRedis!.url, repository, client, watched, ownRedis, gitCache, options.apps ?? ['guestbook']);
     for (const name of fleet.names()) await client.create(fleet.clusterSecret(name) as unknown as KubeObject);
     await environment.release();
     if (options.controller !== false) await environment.startController(options);
@@ -172,7 +171,7 @@ export class DemoEnvironment {
     type Status = { history?: { revision?: string }[]; health?: { status?: string } };
     const applications = await this.applications();
     const done =
-      applications.length === this.clusterCount * this.apps.length &&
+      applications.length === this.fleet.names().length * this.apps.length &&
       applications.every((a) => (a.status as Status | undefined)?.history?.at(-1)?.revision === revision && (a.status as Status | undefined)?.health?.status === 'Healthy');
     // The ApplicationSet (its status lists every Application) is read only once they are all done.
     return done && (await this.appSet())?.status?.rollout?.phase === 'Completed';

@@ -122,8 +122,7 @@ export function assign(members: Member[], keys: Key[], options: AssignmentOption
   const sortedMembers = [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const sortedKeys = [...keys].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const owners = new Map<string, string>();
-  const caps = new Map<string, number>();
-  if (sortedMembers.length === 0) return { owners, caps };
+  if (sortedMembers.length === 0) return { owners, caps: new Map() };
   const pinned = new Map(sortedMembers.map((m) => [m.id, 0]));
   const memberIds = new Set(sortedMembers.map((m) => m.id));
   const free: string[] = [];
@@ -133,7 +132,7 @@ export function assign(members: Member[], keys: Key[], options: AssignmentOption
       pinned.set(key.pinnedTo, pinned.get(key.pinnedTo)! + 1);
     } else free.push(key.id);
   }
-  for (const [member, cap] of staggeredCaps(sortedMembers, sortedKeys.length, pinned, free.length, epsilon)) caps.set(member, cap);
+  const caps = staggeredCaps(sortedMembers, sortedKeys.length, pinned, free.length, epsilon);
 
   const previous = options.previous?.owners;
   const veterans = new Set(options.previous?.members);

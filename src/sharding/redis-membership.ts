@@ -45,6 +45,8 @@ export class RedisShardMembership extends OwnershipHolder implements ShardView {
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private stopped = false;
+  /** What the last assignment was computed from: an unchanged fleet is not assigned again every heartbeat. */
+  private assignedFrom?: string;
 
   constructor(private readonly options: RedisMembershipOptions) {
     super(options.replica);
@@ -113,11 +115,18 @@ export class RedisShardMembership extends OwnershipHolder implements ShardView {
     await this.redis.zremrangebyscore(`${this.prefix}:members`, '-inf', String(now));
     const members = await this.redis.zrange(`${this.prefix}:members`, '0', '-1');
     const keys = this.options.keys();
+    // Computed from the published generation, an assignment reproduces it while nothing else changes.
+    const inputFor = (generation?: number) => JSON.stringify([[...members].sort(), keys, generation]);
+    if (inputFor(published?.generation) === this.assignedFrom) return undefined;
     const next = assignOwnership(this.options.algorithm, members, keys.clusters, keys.appSets, { epsilon: this.options.epsilon, previous: published });
-    if (published && JSON.stringify({ ...published, generation: 0 }) === JSON.stringify({ generation: 0, ...next })) return undefined;
+    if (published && JSON.stringify({ ...published, generation: 0 }) === JSON.stringify({ generation: 0, ...next })) {
+      this.assignedFrom = inputFor(published.generation);
+      return undefined;
+    }
     const body = JSON.stringify(next).slice(1);
     const generation = Number(await this.redis.eval(PUBLISH, 3, `${this.prefix}:leader`, `${this.prefix}:generation`, `${this.prefix}:ownership`, this.replica, body));
     if (generation <= 0) return undefined;
+    this.assignedFrom = inputFor(generation);
     this.options.logger.info('shard assignment published', { generation, members: next.members.length, clusters: Object.keys(next.clusters).length });
     return { generation, ...next };
   }

@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
 import { ClusterFence } from './cluster-fence.js';
 import { RedisShardMembership } from './redis-membership.js';
-import type { ClusterKey } from './shard-assignment.js';
+import type { ClusterKey, Ownership } from './shard-assignment.js';
 import { movedClusters, type ShardView } from './shard-view.js';
 import { StaticShards } from './static-shards.js';
 
@@ -44,8 +44,9 @@ export class ShardingRuntime {
     appSets.shardBy((key) => this.view.ownsAppSet(key));
     this.view.onChange((next, previous) => {
       const moved = movedClusters(previous, next);
-      logger.info('shard ownership adopted', { replica: config.identity, generation: next.generation, clusters: Object.values(next.clusters).filter((o) => o === config.identity).length, moved });
-      this.record(next.members, next.clusters, next.appSets, next.generation, moved);
+      const clusterLoads = loads(next.clusters);
+      logger.info('shard ownership adopted', { replica: config.identity, generation: next.generation, clusters: clusterLoads.get(config.identity) ?? 0, moved });
+      this.record(next, clusterLoads, moved);
       appSets.reconcileAll();
     });
   }
@@ -66,15 +67,23 @@ export class ShardingRuntime {
     await this.view.stop();
   }
 
-  private record(members: string[], clusters: Record<string, string>, appSets: Record<string, string>, generation: number, moved: number): void {
+  private record(ownership: Ownership, clusterLoads: Map<string, number>, moved: number): void {
     if (!this.metrics) return;
+    const appSetLoads = loads(ownership.appSets);
     this.metrics.shardClusters.reset();
     this.metrics.shardAppSets.reset();
-    for (const member of members) {
-      this.metrics.shardClusters.set({ shard: member }, Object.values(clusters).filter((o) => o === member).length);
-      this.metrics.shardAppSets.set({ shard: member }, Object.values(appSets).filter((o) => o === member).length);
+    for (const member of ownership.members) {
+      this.metrics.shardClusters.set({ shard: member }, clusterLoads.get(member) ?? 0);
+      this.metrics.shardAppSets.set({ shard: member }, appSetLoads.get(member) ?? 0);
     }
-    this.metrics.shardGeneration.set(generation);
+    this.metrics.shardGeneration.set(ownership.generation);
     this.metrics.shardMoves.inc(moved);
   }
+}
+
+/** How many keys each replica owns. */
+function loads(owners: Record<string, string>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const owner of Object.values(owners)) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+  return counts;
 }

@@ -319,10 +319,11 @@ export class ApplicationController {
   private watchHealth(namespace: string, name: string, delayMs = 100, deadline = Date.now() + 120_000): void {
     if (this.stopped || Date.now() > deadline) return;
     const timer = setTimeout(() => {
-      const application = this.informers.map((i) => i.get(name, namespace)).find(Boolean);
+      const cached = () => this.informers.map((i) => i.get(name, namespace)).find(Boolean);
+      const application = cached();
       if (!application) return;
       void this.refresh(application).then(() => {
-        const health = statusOf(this.informers.map((i) => i.get(name, namespace)).find(Boolean) ?? application).health?.status;
+        const health = statusOf(cached() ?? application).health?.status;
         if (health === 'Progressing' || health === 'Missing') this.watchHealth(namespace, name, Math.min(delayMs * 2, 2000), deadline);
       });
     }, delayMs);

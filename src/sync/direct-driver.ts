@@ -66,7 +66,7 @@ function contains(live: unknown, desired: unknown): boolean {
  */
 export class DirectSyncDriver implements SyncDriver {
   private readonly rendered = new Map<string, Promise<RenderedSource>>();
-  private readonly clients = new Map<string, ObjectClient>();
+  private readonly clients = new WeakMap<KubeConfig, ObjectClient>();
 
   constructor(private readonly options: DirectDriverOptions) {}
 
@@ -88,13 +88,13 @@ export class DirectSyncDriver implements SyncDriver {
     return result;
   }
 
-  /** One client per destination: connections and discovery are reused across its Applications. */
+  /** One client per cluster connection: connections and discovery are reused across its Applications. */
   private clientFor(application: Application): ObjectClient {
-    const key = JSON.stringify([application.spec.destination.server, application.spec.destination.name]);
-    let client = this.clients.get(key);
+    const config = this.options.clusterFor(application);
+    let client = this.clients.get(config);
     if (!client) {
-      client = new ObjectClient(this.options.clusterFor(application));
-      this.clients.set(key, client);
+      client = new ObjectClient(config);
+      this.clients.set(config, client);
     }
     return client;
   }

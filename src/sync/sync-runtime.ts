@@ -52,11 +52,18 @@ export class SyncRuntime {
     let records: ClusterRecord[] | undefined;
     context.onClustersChanged(() => (records = undefined));
     const destination = (application: Application) => destinationCluster(application, (records ??= context.clusters.records()));
+    // One connection per version of a cluster Secret: reused across its Applications, replaced when the credentials change.
+    const connections = new WeakMap<ClusterRecord, KubeConfig>();
     const clusterFor = (application: Application): KubeConfig => {
       const cluster = destination(application);
       if (cluster === 'in-cluster') return managementConfig;
       if (!cluster) throw new Error(`application destination spec is invalid: there are no clusters with this ${application.spec.destination.server ? `URL: ${application.spec.destination.server}` : `name: ${application.spec.destination.name}`}`);
-      return kubeConfigForCluster(cluster);
+      let config = connections.get(cluster);
+      if (!config) {
+        config = kubeConfigForCluster(cluster);
+        connections.set(cluster, config);
+      }
+      return config;
     };
     const serverOf = (application: Application) => {
       const cluster = destination(application);
