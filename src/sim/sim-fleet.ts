@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import YAML from 'yaml';
+import { defaultAppProject } from '../api/app-project.js';
 import type { Secret } from '../api/meta.js';
 import { ClusterStore } from './cluster-store.js';
 import { SimServer, type ClusterCounters, type ClusterFaults, type SimCluster } from './sim-server.js';
@@ -22,6 +23,7 @@ export interface SimFleetOptions {
 }
 
 export const MANAGEMENT_CLUSTER = 'management';
+const ARGOCD_NAMESPACE = 'argocd';
 /** The group a real cluster's admin credentials carry; bound to cluster-admin, as kubeadm does. */
 export const MASTERS_GROUP = 'system:masters';
 
@@ -72,10 +74,14 @@ export class SimFleet {
       });
       labels.set(name, clusterLabels);
       workloads.push(new WorkloadSimulator(store, { readyDelayMs: options.readyDelayMs ?? 50, failImage: options.failImage ?? 'fail' }));
-      const namespaces = options.namespaces ?? (name === MANAGEMENT_CLUSTER ? ['default', 'argocd'] : ['default']);
+      const namespaces = options.namespaces ?? (name === MANAGEMENT_CLUSTER ? ['default', ARGOCD_NAMESPACE] : ['default']);
       const namespaceType = store.typeForKind('v1', 'Namespace')!;
       for (const namespace of namespaces) store.create(namespaceType, undefined, { metadata: { name: namespace } }, 'sim');
       seedClusterAdmin(store);
+      // The management cluster stands for one with Argo CD installed: its API server has created the default project.
+      if (name === MANAGEMENT_CLUSTER && namespaces.includes(ARGOCD_NAMESPACE)) {
+        store.create(store.typeForKind('argoproj.io/v1alpha1', 'AppProject')!, ARGOCD_NAMESPACE, defaultAppProject(ARGOCD_NAMESPACE), 'sim');
+      }
     }
     const tls = options.https ? generateSimTls() : undefined;
     const server = new SimServer(clusters, tls);
