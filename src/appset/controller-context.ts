@@ -1,4 +1,5 @@
 import type { AppConfig } from '../app-config.js';
+import { APP_PROJECT_KIND, type AppProject } from '../api/app-project.js';
 import type { Secret } from '../api/meta.js';
 import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL } from '../clusters/cluster-secret.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
@@ -21,10 +22,13 @@ export class ControllerContext {
   readonly repositories: GitRepositoryCache;
   private readonly clusterSecrets: KubeInformer<Secret>;
   private readonly repositorySecrets: KubeInformer<Secret>;
+  private readonly appProjects: KubeInformer<AppProject>;
+  private readonly namespace: string;
   private readonly listeners: (() => void)[] = [];
 
   constructor(kubeConfig: KubeConfig, config: AppConfig, logger: Logger) {
     const client = new ObjectClient(kubeConfig);
+    this.namespace = config.namespace;
     this.clusterSecrets = new KubeInformer<Secret>(
       kubeConfig,
       { apiVersion: 'v1', kind: 'Secret', namespace: config.namespace, labelSelector: `${SECRET_TYPE_LABEL}=${CLUSTER_SECRET_TYPE}` },
@@ -38,6 +42,8 @@ export class ControllerContext {
       'secrets',
       (message) => logger.warn(message),
     );
+    // Argo CD reads AppProjects only from its own namespace: a project elsewhere is not a project.
+    this.appProjects = new KubeInformer<AppProject>(kubeConfig, { apiVersion: 'argoproj.io/v1alpha1', kind: APP_PROJECT_KIND, namespace: config.namespace }, 'appprojects', (message) => logger.warn(message));
     const events = new KubeEventRecorder(client, 'regatta-applicationset-controller', (message) => logger.warn(message));
     const clusters = (this.clusters = new ClusterRegistry(
       () => this.clusterSecrets.list(config.namespace),
@@ -72,16 +78,21 @@ export class ControllerContext {
     };
   }
 
+  /** An AppProject in Argo CD's namespace, from the cache. */
+  project(name: string): AppProject | undefined {
+    return this.appProjects.get(name, this.namespace);
+  }
+
   /** Called after any cluster Secret is added, changed or removed. */
   onClustersChanged(listener: () => void): void {
     this.listeners.push(listener);
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.clusterSecrets.start(), this.repositorySecrets.start()]);
+    await Promise.all([this.clusterSecrets.start(), this.repositorySecrets.start(), this.appProjects.start()]);
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.clusterSecrets.stop(), this.repositorySecrets.stop()]);
+    await Promise.all([this.clusterSecrets.stop(), this.repositorySecrets.stop(), this.appProjects.stop()]);
   }
 }
