@@ -23,6 +23,7 @@ const controller = new ApplicationSetController(
   controllerSettings(config),
   createDefaultRegistry(),
   context.context,
+  (name) => context.project(name),
   silentLogger,
 );
 await context.start();

@@ -1,4 +1,5 @@
 import type { AppConfig } from '../app-config.js';
+import type { AppProject } from '../api/app-project.js';
 import type { Application } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
 import type { GeneratorContext } from '../generators/generator.js';
@@ -71,6 +72,8 @@ export class ApplicationSetController {
     private readonly settings: ControllerSettings,
     registry: GeneratorRegistry,
     context: GeneratorContext,
+    /** AppProjects of Argo CD's namespace, by name (from an informer cache). */
+    private readonly projects: (name: string) => AppProject | undefined,
     private readonly logger: Logger,
     private readonly metrics?: ControllerMetrics,
   ) {
@@ -249,6 +252,7 @@ export class ApplicationSetController {
       patchApplicationSet: async (appSet, patch) => {
         appSets.remember((await this.client.mergePatch(withName('ApplicationSet', appSet.metadata.namespace, appSet.metadata.name, patch))) as ApplicationSet);
       },
+      getAppProject: (name) => this.projects(name),
       argocdConfigMap: () => this.client.get('v1', 'ConfigMap', this.settings.namespaces[0], 'argocd-cm'),
     };
   }

@@ -30,6 +30,7 @@ function usesClusterGenerator(appSet: ApplicationSet): boolean {
           controllerSettings(config),
           createDefaultRegistry(),
           context.context,
+          (name) => context.project(name),
           logger.child({ controller: 'applicationset' }),
           metrics,
         ),

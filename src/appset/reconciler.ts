@@ -1,4 +1,5 @@
 import type { Application } from '../api/application.js';
+import type { AppProject } from '../api/app-project.js';
 import type { ApplicationSet, ApplicationSetApplicationStatus, ApplicationSetCondition, ApplicationSetResourceStatus, ApplicationsSyncPolicy, RolloutStatus } from '../api/application-set.js';
 import { forEachLimited } from '../concurrency/for-each-limited.js';
 import { RESOURCES_FINALIZER } from '../api/application.js';
@@ -23,6 +24,8 @@ export interface ReconcilerStore {
   deleteApplication(application: Application): Promise<void>;
   patchApplicationSetStatus(appSet: ApplicationSet, status: Record<string, unknown>): Promise<void>;
   patchApplicationSet(appSet: ApplicationSet, patch: Record<string, unknown>): Promise<void>;
+  /** An AppProject in Argo CD's namespace. */
+  getAppProject(name: string): AppProject | undefined;
   /** argocd-cm in Argo CD's namespace, when it exists. */
   argocdConfigMap(): Promise<{ data?: Record<string, string> } | undefined>;
 }

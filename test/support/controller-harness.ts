@@ -33,6 +33,7 @@ export class ControllerHarness {
       { ...controllerSettings(config), concurrency: 4 },
       createDefaultRegistry(),
       context.context,
+      (name) => context.project(name),
       silentLogger,
     );
     context.onClustersChanged(() => controller.reconcileAll());
