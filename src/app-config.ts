@@ -1,5 +1,6 @@
 import type { ApplicationsSyncPolicy } from './api/application-set.js';
 import { parseFlags, type FlagSpec } from './cli/argv.js';
+import type { ScmPolicy } from './scm/scm-policy.js';
 import { SHARDING_ALGORITHMS, type ShardingAlgorithm } from './sharding/shard-assignment.js';
 
 /**
@@ -26,6 +27,8 @@ export interface AppConfig {
   /** This replica's identity in elections and shard membership: the pod name when set. */
   identity: string;
   webhookSecrets: { github?: string; gitlab?: string; gitea?: string; bitbucket?: string };
+  /** Which SCM APIs the SCM Provider and PullRequest generators may call, and with which Secrets. */
+  scm: ScmPolicy;
   /** Who syncs Applications: Regatta itself (`direct`) or Argo CD's application controller (`argocd`). */
   syncDriver: 'direct' | 'argocd';
   /** Redis for the sync queue; the direct driver runs only when it is set. */
@@ -77,6 +80,9 @@ const SETTINGS = {
   gitlabSecret: { flag: 'webhook-gitlab-secret', env: 'REGATTA_WEBHOOK_GITLAB_SECRET', kind: 'string' },
   giteaSecret: { flag: 'webhook-gitea-secret', env: 'REGATTA_WEBHOOK_GITEA_SECRET', kind: 'string' },
   bitbucketSecret: { flag: 'webhook-bitbucket-uuid', env: 'REGATTA_WEBHOOK_BITBUCKET_UUID', kind: 'string' },
+  enableScmProviders: { flag: 'enable-scm-providers', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_ENABLE_SCM_PROVIDERS', kind: 'string' },
+  allowedScmProviders: { flag: 'allowed-scm-providers', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_ALLOWED_SCM_PROVIDERS', kind: 'string' },
+  tokenRefStrictMode: { flag: 'token-ref-strict-mode', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_TOKENREF_STRICT_MODE', kind: 'string' },
   syncDriver: { flag: 'sync-driver', env: 'REGATTA_SYNC_DRIVER', kind: 'string' },
   redisUrl: { flag: 'redis-url', env: 'REDIS_URL', kind: 'string' },
   appResync: { flag: 'app-resync', env: 'REGATTA_APP_RESYNC_SECONDS', kind: 'string' },
@@ -136,13 +142,19 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
   if (syncDriver !== 'direct' && syncDriver !== 'argocd') throw new ConfigError(`--sync-driver: ${JSON.stringify(syncDriver)} is not direct or argocd`);
   const namespace = value('namespace') ?? defaultNamespace;
   const extraNamespaces = list('applicationSetNamespaces');
+  const applicationSetNamespaces = [namespace, ...extraNamespaces.filter((ns) => ns !== namespace)];
+  const scm: ScmPolicy = { enabled: value('enableScmProviders') !== 'false', allowedApiUrls: list('allowedScmProviders'), tokenRefStrictMode: value('tokenRefStrictMode') === 'true' };
+  // Argo CD's start-up rule: a tenant's ApplicationSet must not send an SCM token to a host of its choosing.
+  if (applicationSetNamespaces.length > 1 && scm.enabled && scm.allowedApiUrls.length === 0) {
+    throw new ConfigError('When enabling applicationset in any namespace using applicationset-namespaces, you must either set --enable-scm-providers=false or specify --allowed-scm-providers');
+  }
   const maxDeleteRatio = value('maxDeleteRatio') === undefined ? undefined : number('maxDeleteRatio', 1, (n) => n > 0 && n <= 1, 'a share between 0 and 1');
 
   return {
     kubeconfig: value('kubeconfig'),
     context: value('context'),
     namespace,
-    applicationSetNamespaces: [namespace, ...extraNamespaces.filter((ns) => ns !== namespace)],
+    applicationSetNamespaces,
     policy: (policyText || 'sync') as ApplicationsSyncPolicy,
     allowPolicyOverride: overrideText === undefined ? policyText === '' : overrideText === 'true',
     concurrency: number('concurrency', 10, (n) => Number.isInteger(n) && n >= 1, 'a whole number of at least 1'),
@@ -154,6 +166,7 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     leaderElection: value('leaderElection') === 'true',
     identity: env.POD_NAME || env.HOSTNAME || `regatta-${process.pid}`,
     webhookSecrets: { github: value('githubSecret'), gitlab: value('gitlabSecret'), gitea: value('giteaSecret'), bitbucket: value('bitbucketSecret') },
+    scm,
     syncDriver,
     redisUrl: value('redisUrl'),
     appResyncSeconds: number('appResync', 180, (n) => n > 0, 'a positive number of seconds'),

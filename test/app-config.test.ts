@@ -8,7 +8,7 @@ describe('loadAppConfig', () => {
   });
 
   it('reads Argo CD\'s environment variables and flags, flags first', () => {
-    const config = loadAppConfig(['--policy', 'create-only', '--applicationset-namespaces=team-a,team-b'], {
+    const config = loadAppConfig(['--policy', 'create-only', '--applicationset-namespaces=team-a,team-b', '--allowed-scm-providers=https://git.example.com/api/v3'], {
       ARGOCD_APPLICATIONSET_CONTROLLER_POLICY: 'sync',
       ARGOCD_APPLICATIONSET_CONTROLLER_CONCURRENT_RECONCILIATIONS: '4',
       ARGOCD_APPLICATIONSET_CONTROLLER_GLOBAL_PRESERVED_LABELS: 'a, b',
@@ -30,5 +30,20 @@ describe('loadAppConfig', () => {
     expect(() => loadAppConfig(['--policy', 'delete-all'], {})).toThrow(/--policy: "delete-all" is not one of create-only, create-update, create-delete, sync/);
     expect(() => loadAppConfig([], { REGATTA_MAX_DELETE_RATIO: '2' })).toThrow(/--max-delete-ratio: "2" is not a share between 0 and 1/);
     expect(() => loadAppConfig(['--bogus'], {})).toThrow(/unknown flag: --bogus/);
+  });
+
+  it('refuses to start ApplicationSets in any namespace while their SCM generators may call any host, as Argo CD does', () => {
+    expect(() => loadAppConfig(['--applicationset-namespaces=team-a'], {})).toThrow(
+      'When enabling applicationset in any namespace using applicationset-namespaces, you must either set --enable-scm-providers=false or specify --allowed-scm-providers',
+    );
+    expect(loadAppConfig(['--applicationset-namespaces=team-a', '--enable-scm-providers=false'], {}).scm).toEqual({ enabled: false, allowedApiUrls: [], tokenRefStrictMode: false });
+    expect(
+      loadAppConfig([], {
+        ARGOCD_APPLICATIONSET_CONTROLLER_NAMESPACES: 'team-a',
+        ARGOCD_APPLICATIONSET_CONTROLLER_ALLOWED_SCM_PROVIDERS: 'https://git.example.com/api/v3, https://gitlab.example.com',
+        ARGOCD_APPLICATIONSET_CONTROLLER_TOKENREF_STRICT_MODE: 'true',
+      }).scm,
+    ).toEqual({ enabled: true, allowedApiUrls: ['https://git.example.com/api/v3', 'https://gitlab.example.com'], tokenRefStrictMode: true });
+    expect(loadAppConfig([], {}).scm).toEqual({ enabled: true, allowedApiUrls: [], tokenRefStrictMode: false });
   });
 });

@@ -1,7 +1,7 @@
 import type { AppConfig } from '../app-config.js';
 import { APP_PROJECT_KIND, type AppProject } from '../api/app-project.js';
 import type { Secret } from '../api/meta.js';
-import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL } from '../clusters/cluster-secret.js';
+import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL, secretRefValue } from '../clusters/cluster-secret.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
 import { credentialsFor } from '../git/repository-credentials.js';
@@ -61,19 +61,16 @@ export class ControllerContext {
     };
     for (const event of ['add', 'update', 'delete'] as const) this.clusterSecrets.on(event, changed);
     const secretReader: SecretReader = {
-      getSecretValue: async (namespace, name, key) => {
+      getSecretValue: async (namespace, name, key, scmCredsOnly) => {
         const secret = await client.get<Secret>('v1', 'Secret', namespace || config.namespace, name);
-        if (!secret) throw new Error(`secret ${namespace}/${name} not found`);
-        const value = secret.data?.[key];
-        if (value === undefined) throw new Error(`key ${JSON.stringify(key)} in secret ${namespace}/${name} not found`);
-        return Buffer.from(value, 'base64').toString('utf8');
+        return secretRefValue(secret, namespace || config.namespace, name, key, scmCredsOnly);
       },
     };
     this.repositories = new GitRepositoryCache({ directory: gitCacheDirectory(), credentials: (url) => credentialsFor(url, this.repositorySecrets.list(config.namespace)) });
     this.context = {
       clusters,
       repositories: this.repositories,
-      pullRequests: new ScmPullRequestService(secretReader),
+      pullRequests: new ScmPullRequestService(secretReader, config.scm),
       secrets: secretReader,
     };
   }

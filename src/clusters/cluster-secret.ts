@@ -64,6 +64,23 @@ export function secretValue(secret: Secret, key: string): string | undefined {
   return raw === undefined ? undefined : Buffer.from(raw, 'base64').toString('utf8');
 }
 
+/** The label value that marks a Secret as an SCM token a generator may read in strict mode. */
+const SCM_CREDS_SECRET_TYPE = 'scm-creds';
+
+/**
+ * One key of a Secret that a generator's `tokenRef` names, with Argo CD's errors: the Secret
+ * missing, not an SCM credential (strict mode), or without the key. Never the value.
+ */
+export function secretRefValue(secret: Secret | undefined, namespace: string, name: string, key: string, scmCredsOnly = false): string {
+  if (!secret) throw new Error(`error fetching secret ${namespace}/${name}: secrets "${name}" not found`);
+  if (scmCredsOnly && secret.metadata?.labels?.[SECRET_TYPE_LABEL] !== SCM_CREDS_SECRET_TYPE) {
+    throw new Error(`secret ${namespace}/${name} is not a valid SCM creds secret: secret must have label "${SECRET_TYPE_LABEL}"="${SCM_CREDS_SECRET_TYPE}"`);
+  }
+  const value = secretValue(secret, key);
+  if (value === undefined) throw new Error(`key ${JSON.stringify(key)} in secret ${namespace}/${name} not found`);
+  return value;
+}
+
 /** Parses an Argo CD cluster Secret; problems name the Secret and field, never its contents. */
 export function parseClusterSecret(secret: Secret): { cluster?: ClusterRecord; problems: ClusterSecretProblem[] } {
   const where = `${secret.metadata?.namespace ?? ''}/${secret.metadata?.name ?? ''}`;

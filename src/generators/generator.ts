@@ -42,13 +42,19 @@ export interface PullRequest {
 }
 
 export interface PullRequestService {
-  /** All open pull requests the spec names, every page read; throws rather than return a partial list. */
+  /**
+   * All open pull requests the spec names, every page read; throws rather than return a partial
+   * list, and throws ProviderSelectionError when the provider may not be used at all.
+   */
   list(spec: PullRequestGenerator, appSet: ApplicationSet): Promise<PullRequest[]>;
 }
 
 export interface SecretReader {
-  /** The decoded value of one key of a Secret; throws naming the Secret and key when absent. */
-  getSecretValue(namespace: string, name: string, key: string): Promise<string>;
+  /**
+   * The decoded value of one key of a Secret; throws naming the Secret and key when absent, or, with
+   * `scmCredsOnly`, when the Secret is not labelled an SCM credential (Argo CD's strict mode).
+   */
+  getSecretValue(namespace: string, name: string, key: string, scmCredsOnly?: boolean): Promise<string>;
 }
 
 /** What a generator may reach: everything outside the ApplicationSet comes through here. */
@@ -73,6 +79,9 @@ export interface Generator<Spec = unknown> {
   /** Seconds until the ApplicationSet should be generated again; undefined when it need not be. */
   requeueAfterSeconds(spec: Spec): number | undefined;
 }
+
+/** The provider may not be used: SCM providers are off, its API is not allowed, or its credentials cannot be read. */
+export class ProviderSelectionError extends Error {}
 
 /** A generation failure; `field` is the path inside the generator spec that was wrong, when known. */
 export class GeneratorError extends Error {

@@ -1,6 +1,6 @@
 import type { ApplicationSet, PullRequestGenerator } from '../api/application-set.js';
 import { goRegExp } from '../templating/gotemplate/sprig.js';
-import { GeneratorError, type Generator, type GeneratorContext, type ParamSet, type PullRequest } from './generator.js';
+import { GeneratorError, ProviderSelectionError, type Generator, type GeneratorContext, type ParamSet, type PullRequest } from './generator.js';
 import { addTemplatedValues } from './generator-values.js';
 
 /** Argo CD polls pull requests every 30 minutes unless told otherwise. */
@@ -59,6 +59,7 @@ export class PullRequestGeneratorImpl implements Generator<PullRequestGenerator>
     try {
       pulls = await context.pullRequests.list(spec, appSet);
     } catch (error) {
+      if (error instanceof ProviderSelectionError) throw new GeneratorError(`failed to select pull request service provider: ${error.message}`);
       if ((error as { notFound?: boolean }).notFound && spec.continueOnRepoNotFoundError) return [];
       throw new GeneratorError(`error listing repos: ${(error as Error).message}`);
     }

@@ -1,7 +1,8 @@
 import { Octokit } from '@octokit/rest';
 import type { ApplicationSet, PullRequestGenerator } from '../api/application-set.js';
-import type { PullRequest, PullRequestService, SecretReader } from '../generators/generator.js';
+import { ProviderSelectionError, type PullRequest, type PullRequestService, type SecretReader } from '../generators/generator.js';
 import { installationToken, type GitHubAppCredentials } from './github-app.js';
+import { OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
 import { DEFAULT_RETRY_BUDGET, getJson, rateLimitWaitMs, ScmError, type RetryBudget } from './rate-limit.js';
 
 const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
@@ -10,13 +11,21 @@ function hasLabels(expected: string[] | undefined, got: string[]): boolean {
   return (expected ?? []).every((label) => got.includes(label));
 }
 
-async function token(secrets: SecretReader, appSet: ApplicationSet, ref: { secretName: string; key: string } | undefined, what: string): Promise<string | undefined> {
+/** A Secret's token for a provider; what goes wrong reading it means the provider cannot be used. */
+async function token(secrets: SecretReader, appSet: ApplicationSet, ref: { secretName: string; key: string } | undefined, scmCredsOnly: boolean): Promise<string | undefined> {
   if (!ref) return undefined;
   try {
-    return await secrets.getSecretValue(appSet.metadata.namespace ?? '', ref.secretName, ref.key);
+    return await secrets.getSecretValue(appSet.metadata.namespace ?? '', ref.secretName, ref.key, scmCredsOnly);
   } catch (error) {
-    throw new ScmError(`${what}: error fetching Secret token: ${(error as Error).message}`);
+    throw new ProviderSelectionError(`error fetching Secret token: ${(error as Error).message}`);
   }
+}
+
+/** The `api` a pull request generator names, as Argo CD's allow-list compares it. */
+function customApiUrl(spec: PullRequestGenerator): string | undefined {
+  const provider = spec.github ?? spec.gitlab ?? spec.gitea ?? spec.bitbucketServer ?? spec.bitbucket ?? spec.azuredevops;
+  const api = (provider as { api?: unknown } | undefined)?.api;
+  return typeof api === 'string' ? api : undefined;
 }
 
 /**
@@ -26,10 +35,13 @@ async function token(secrets: SecretReader, appSet: ApplicationSet, ref: { secre
 export class ScmPullRequestService implements PullRequestService {
   constructor(
     private readonly secrets: SecretReader,
+    private readonly policy: ScmPolicy = OPEN_SCM_POLICY,
     private readonly budget: RetryBudget = DEFAULT_RETRY_BUDGET,
   ) {}
 
   async list(spec: PullRequestGenerator, appSet: ApplicationSet): Promise<PullRequest[]> {
+    const refusal = scmProviderRefusal(this.policy, customApiUrl(spec));
+    if (refusal) throw new ProviderSelectionError(refusal);
     if (spec.github) return this.github(spec.github, appSet);
     if (spec.gitea) return this.gitea(spec.gitea, appSet);
     if (spec.gitlab) return this.gitlab(spec.gitlab, appSet);
@@ -40,7 +52,7 @@ export class ScmPullRequestService implements PullRequestService {
   private async github(spec: NonNullable<PullRequestGenerator['github']>, appSet: ApplicationSet): Promise<PullRequest[]> {
     const what = `GitHub pull requests of ${spec.owner}/${spec.repo}`;
     const api = (spec.api || 'https://api.github.com').replace(/\/+$/, '');
-    const auth = spec.appSecretName ? await installationToken(api, await this.appCredentials(spec.appSecretName, appSet, what)) : await token(this.secrets, appSet, spec.tokenRef, what);
+    const auth = spec.appSecretName ? await installationToken(api, await this.appCredentials(spec.appSecretName, appSet)) : await token(this.secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
     const octokit = new Octokit({ baseUrl: api, auth, userAgent: 'regatta', log: quietLog, request: { retries: 0 } });
     const pulls: PullRequest[] = [];
     for (let attempt = 1; ; attempt++) {
@@ -71,17 +83,17 @@ export class ScmPullRequestService implements PullRequestService {
   }
 
   /** GitHub App credentials from the Secret `appSecretName` names (Argo CD's githubApp* keys). */
-  private async appCredentials(secretName: string, appSet: ApplicationSet, what: string): Promise<GitHubAppCredentials> {
+  private async appCredentials(secretName: string, appSet: ApplicationSet): Promise<GitHubAppCredentials> {
     const read = (key: string) =>
       this.secrets.getSecretValue(appSet.metadata.namespace ?? '', secretName, key).catch((error: Error) => {
-        throw new ScmError(`${what}: error reading GitHub App Secret: ${error.message}`);
+        throw new ProviderSelectionError(`error getting GitHub App secret: ${error.message}`);
       });
     return { appId: await read('githubAppID'), installationId: await read('githubAppInstallationID'), privateKey: await read('githubAppPrivateKey') };
   }
 
   private async gitea(spec: NonNullable<PullRequestGenerator['gitea']>, appSet: ApplicationSet): Promise<PullRequest[]> {
     const what = `Gitea pull requests of ${spec.owner}/${spec.repo}`;
-    const auth = await token(this.secrets, appSet, spec.tokenRef, what);
+    const auth = await token(this.secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
     const headers: Record<string, string> = auth ? { authorization: `token ${auth}` } : {};
     const pulls: PullRequest[] = [];
     for (let page = 1; page < 10_000; page++) {
@@ -100,7 +112,7 @@ export class ScmPullRequestService implements PullRequestService {
 
   private async gitlab(spec: NonNullable<PullRequestGenerator['gitlab']>, appSet: ApplicationSet): Promise<PullRequest[]> {
     const what = `GitLab merge requests of project ${spec.project}`;
-    const auth = await token(this.secrets, appSet, spec.tokenRef, what);
+    const auth = await token(this.secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
     const headers: Record<string, string> = auth ? { 'private-token': auth } : {};
     const base = `${(spec.api || 'https://gitlab.com/').replace(/\/+$/, '')}/api/v4/projects/${encodeURIComponent(spec.project)}/merge_requests`;
     const query = new URLSearchParams({ per_page: '100' });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Secret } from '../../src/api/meta.js';
 import { branchSlug } from '../../src/generators/pull-request-generator.js';
 import { ScmPullRequestService } from '../../src/scm/pull-request-providers.js';
+import { OPEN_SCM_POLICY, type ScmPolicy } from '../../src/scm/scm-policy.js';
 import { ManifestSecretReader } from '../../src/cli/manifest-secrets.js';
 import { FakeScm, type FakePull } from '../support/fake-scm.js';
 import { generate, offlineContext } from '../support/generation.js';
@@ -19,7 +20,7 @@ let scm: FakeScm;
 const tokenSecret: Secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'github-token', namespace: 'argocd' }, data: { token: Buffer.from(TOKEN).toString('base64') } };
 const context = () => {
   const secrets = new ManifestSecretReader([tokenSecret], 'argocd');
-  return offlineContext({ pullRequests: new ScmPullRequestService(secrets, { maxWaitMs: 3000, attempts: 3 }), secrets });
+  return offlineContext({ pullRequests: new ScmPullRequestService(secrets, OPEN_SCM_POLICY, { maxWaitMs: 3000, attempts: 3 }), secrets });
 };
 
 beforeAll(async () => {
@@ -198,6 +199,50 @@ describe('pull request generator (Generators-Pull-Request.md)', () => {
     } finally {
       await secure.stop();
     }
+  });
+
+  describe('SCM policy (--enable-scm-providers, --allowed-scm-providers, --token-ref-strict-mode)', () => {
+    const labelled: Secret = { ...tokenSecret, metadata: { name: 'scm-token', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'scm-creds' } } };
+    const withPolicy = (policy: Partial<ScmPolicy>) => {
+      const secrets = new ManifestSecretReader([tokenSecret, labelled], 'argocd');
+      return offlineContext({ pullRequests: new ScmPullRequestService(secrets, { ...OPEN_SCM_POLICY, ...policy }), secrets });
+    };
+    const refused = async (policy: Partial<ScmPolicy>, appSet = githubAppSet()) => {
+      scm.requests.length = 0;
+      const result = await generate(appSet, withPolicy(policy));
+      expect(scm.requests).toEqual([]);
+      expect(result.generated).toEqual([]);
+      return result.failure?.message;
+    };
+
+    it('refuses every provider when SCM providers are disabled, before any request', async () => {
+      expect(await refused({ enabled: false })).toBe('failed to select pull request service provider: scm providers are disabled');
+    });
+
+    it('calls only an allowed custom API and names the allowed ones otherwise', async () => {
+      expect(await refused({ allowedApiUrls: ['https://github.example.com/api/v3'] })).toBe(
+        `failed to select pull request service provider: scm provider not allowed: scm provider "${scm.base}/api/v3" not allowed, must use one of the following: https://github.example.com/api/v3`,
+      );
+      const allowed = await generate(githubAppSet(), withPolicy({ allowedApiUrls: [`${scm.base}/api/v3`] }));
+      expect(allowed.generated).toHaveLength(5);
+    });
+
+    it('in strict mode reads tokens only from Secrets labelled scm-creds', async () => {
+      expect(await refused({ tokenRefStrictMode: true })).toBe(
+        'failed to select pull request service provider: error fetching Secret token: secret argocd/github-token is not a valid SCM creds secret: secret must have label "argocd.argoproj.io/secret-type"="scm-creds"',
+      );
+      scm.requests.length = 0;
+      const strictAndLabelled = await generate(githubAppSet().replace('secretName: github-token', 'secretName: scm-token'), withPolicy({ tokenRefStrictMode: true }));
+      expect(strictAndLabelled.generated).toHaveLength(5);
+      expect(scm.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true);
+    });
+
+    it('names a missing Secret or key as Argo CD does', async () => {
+      expect(await refused({}, githubAppSet().replace('secretName: github-token', 'secretName: nope'))).toBe(
+        'failed to select pull request service provider: error fetching Secret token: error fetching secret argocd/nope: secrets "nope" not found',
+      );
+      expect(await refused({}, githubAppSet().replace('key: token', 'key: other'))).toBe('failed to select pull request service provider: error fetching Secret token: key "other" in secret argocd/github-token not found');
+    });
   });
 
   it('slugifies branch names as gosimple/slug does for Argo CD', () => {

@@ -66,7 +66,9 @@ describe('helm/regatta', () => {
       REDIS_SENTINELS: 'redis-sentinel-0:26379,redis-sentinel-1:26379',
       REGATTA_WEBHOOK_GITHUB_SECRET: { secretKeyRef: { name: 'regatta-webhooks', key: 'github', optional: true } },
     });
-    expect(deployment.spec.template.spec.containers[0].args).toContain('--applicationset-namespaces=team-a,team-b');
+    expect(deployment.spec.template.spec.containers[0].args).toEqual(
+      expect.arrayContaining(['--applicationset-namespaces=team-a,team-b', '--allowed-scm-providers=https://github.example.com/api/v3', '--token-ref-strict-mode=true']),
+    );
     expect(byKind(objects, 'ServiceMonitor')[0].metadata.labels.release).toBe('prometheus');
     expect(byKind(objects, 'PodDisruptionBudget')[0].spec.maxUnavailable).toBe(1);
     expect(byKind(objects, 'NetworkPolicy')[0].spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
@@ -74,7 +76,7 @@ describe('helm/regatta', () => {
   });
 
   it('grants exactly what the controller uses, and nothing cluster-wide but the REST API\'s token and access reviews', async () => {
-    const { objects } = await renderChart(chartDir, { applicationSetNamespaces: ['team-a'] }, release);
+    const { objects } = await renderChart(chartDir, { applicationSetNamespaces: ['team-a'], scm: { enabled: false } }, release);
     const clusterRoles = byKind(objects, 'ClusterRole');
     expect(clusterRoles.map((r) => [r.metadata.name, r.rules])).toEqual([['regatta-auth-delegator', AUTH_DELEGATION_RULES]]);
     const [clusterBinding, ...moreClusterBindings] = byKind(objects, 'ClusterRoleBinding');
@@ -114,6 +116,7 @@ describe('helm/regatta', () => {
     await expect(renderChart(chartDir, { replicaCount: 0 }, release)).rejects.toThrow(/values.replicaCount: below 1/);
     await expect(renderChart(chartDir, { sharding: { enabled: true, algorithm: 'random' } }, release)).rejects.toThrow(/values.sharding.algorithm/);
     await expect(renderChart(chartDir, { rollouts: { enabled: true }, redis: { url: '' } }, release)).rejects.toThrow(/redis.url is required/);
+    await expect(renderChart(chartDir, { applicationSetNamespaces: ['team-a'] }, release)).rejects.toThrow(/applicationSetNamespaces needs scm.allowedProviders/);
   });
 
   it('ships the CRD that `regatta crd` prints', async () => {

@@ -7,7 +7,7 @@ import { renderGoTemplate } from '../../src/templating/gotemplate/index.js';
 
 /**
  * Renders a Helm chart the way `helm template` does, with Regatta's goTemplate engine and the
- * Helm functions the chart uses: include, tpl, required, toYaml, fromYaml-free. No Helm binary
+ * Helm functions the chart uses: include, tpl, required, fail, toYaml, fromYaml-free. No Helm binary
  * exists on these machines; this is enough to check the chart renders valid objects.
  */
 export interface HelmRelease {
@@ -69,6 +69,9 @@ export async function renderChart(chartDir: string, values: unknown, release: He
     required: (message: string, value: unknown) => {
       if (value === undefined || value === null || value === '') throw new Error(message);
       return value;
+    },
+    fail: (message: string) => {
+      throw new Error(message);
     },
     toYaml: (value: unknown) => YAML.stringify(value ?? null, { lineWidth: 0 }).replace(/\n$/, ''),
   };
