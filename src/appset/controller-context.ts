@@ -25,6 +25,7 @@ export class ControllerContext {
   private readonly appProjects: KubeInformer<AppProject>;
   private readonly namespace: string;
   private readonly listeners: (() => void)[] = [];
+  private readonly projectListeners: (() => void)[] = [];
 
   constructor(kubeConfig: KubeConfig, config: AppConfig, logger: Logger) {
     const client = new ObjectClient(kubeConfig);
@@ -44,6 +45,7 @@ export class ControllerContext {
     );
     // Argo CD reads AppProjects only from its own namespace: a project elsewhere is not a project.
     this.appProjects = new KubeInformer<AppProject>(kubeConfig, { apiVersion: 'argoproj.io/v1alpha1', kind: APP_PROJECT_KIND, namespace: config.namespace }, 'appprojects', (message) => logger.warn(message));
+    for (const event of ['add', 'update', 'delete'] as const) this.appProjects.on(event, () => this.projectListeners.forEach((listener) => listener()));
     const events = new KubeEventRecorder(client, 'regatta-applicationset-controller', (message) => logger.warn(message));
     const clusters = (this.clusters = new ClusterRegistry(
       () => this.clusterSecrets.list(config.namespace),
@@ -78,6 +80,11 @@ export class ControllerContext {
   /** An AppProject in Argo CD's namespace, from the cache. */
   project(name: string): AppProject | undefined {
     return this.appProjects.get(name, this.namespace);
+  }
+
+  /** Called after any AppProject is added, changed or removed. */
+  onProjectsChanged(listener: () => void): void {
+    this.projectListeners.push(listener);
   }
 
   /** Called after any cluster Secret is added, changed or removed. */

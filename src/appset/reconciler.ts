@@ -10,7 +10,8 @@ import { planRollout, type RolloutPlan } from '../rollout/planner.js';
 import { groupIntoSteps, isDeletionOrderReversed, isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
 import { deepEqual, IgnoreDifferencesError, replacementPatch, validateIgnoreDifferences } from './application-diff.js';
 import { ConditionType, nextConditions, Reason, UP_TO_DATE_MESSAGE } from './conditions.js';
-import { destinationProblem, inClusterEnabled } from './destinations.js';
+import { generatedApplicationProblem } from './application-validation.js';
+import { inClusterEnabled } from './destinations.js';
 import { generateApplications } from './generate.js';
 import { allowsDelete, effectivePolicy, isOwnedBy, planReconcile } from './plan.js';
 
@@ -132,12 +133,15 @@ export class ApplicationSetReconciler {
       return fail(reason, field ? `${field}: ${message}` : message);
     }
 
-    // As Argo CD: Applications whose destination names no usable cluster are not written (the
-    // others are), and being generated they are not deleted either.
-    const fleet = { clusters: await this.context.clusters.list(), inClusterEnabled: inClusterEnabled(await this.store.argocdConfigMap()) };
+    // As Argo CD: Applications whose project is missing or whose destination names no usable
+    // cluster are not written (the others are), and being generated they are not deleted either.
+    const scope = {
+      fleet: { clusters: await this.context.clusters.list(), inClusterEnabled: inClusterEnabled(await this.store.argocdConfigMap()) },
+      project: (name: string) => this.store.getAppProject(name),
+    };
     const invalid = new Map<string, string>();
     for (const { application } of generation.generated) {
-      const problem = destinationProblem(application.spec.destination ?? {}, fleet);
+      const problem = generatedApplicationProblem(application, scope);
       if (problem) invalid.set(application.metadata.name, problem);
     }
     const valid = generation.generated.map((g) => g.application).filter((a) => !invalid.has(a.metadata.name));

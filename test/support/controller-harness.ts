@@ -37,6 +37,7 @@ export class ControllerHarness {
       silentLogger,
     );
     context.onClustersChanged(() => controller.reconcileAll());
+    context.onProjectsChanged(() => controller.reconcileAll());
     await context.start();
     await controller.start();
     const kube = new k8s.KubeConfig();
