@@ -97,7 +97,7 @@ function explainRemoteFailure(error: Error, access: RepositoryAccess): Error {
     return new GitError(`TLS certificate verification failed: the server's certificate is not signed by a CA the system or ${TLS_CERTS_CONFIGMAP} trusts`);
   }
   if (stderr.includes('terminal prompts disabled')) {
-    return new GitError(access.credentials ? 'authentication failed: the server refused the repository credentials' : 'authentication required: no repository credentials matched this URL');
+    return new GitError(access.credentials ? 'failed to authenticate to git repository: the server refused the repository credentials' : 'failed to authenticate to git repository: no credentials matched this URL');
   }
   return error;
 }

@@ -81,9 +81,11 @@ export function repositoryAccess(repoURL: string, project: string, secrets: Secr
   const repository = candidates.find((s) => projectOf(s) === project) ?? candidates.find((s) => projectOf(s) === '');
   const insecure = repository ? secretBool(repository, 'insecure') || secretBool(repository, 'insecureIgnoreHostKey') : false;
   if (repository && CREDENTIAL_KEYS.some((key) => secretValue(repository, key))) return { credentials: credentialsOf(repository), secret: secretName(repository), insecure };
+  // The longest covering URL wins; between equals, the first listed (a stable sort), as in Argo CD.
   const template = typed(REPO_CREDS_SECRET_TYPE)
     .filter((s) => repoCredsCover(secretValue(s, 'url') ?? '', repoURL))
-    .sort((a, b) => normalizeRepoURL(secretValue(b, 'url')!)!.length - normalizeRepoURL(secretValue(a, 'url')!)!.length)[0];
+    .map((s) => ({ s, length: normalizeRepoURL(secretValue(s, 'url')!)!.length }))
+    .sort((a, b) => b.length - a.length)[0]?.s;
   return template ? { credentials: credentialsOf(template), secret: secretName(template), insecure } : { insecure };
 }
 

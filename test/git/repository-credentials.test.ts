@@ -144,12 +144,12 @@ describe('repository credentials from Argo CD repository Secrets, over HTTP', ()
   it('fails clearly without credentials, and never shows the password of wrong ones', async () => {
     const mark = server.requests.length;
     const none = new GitRepositoryCache({ directory: join(cacheDir, 'none') });
-    await expect(none.getDirectories(url(), 'main')).rejects.toThrow(/failed to list refs of http:\/\/127\.0\.0\.1:\d+\/private\.git: authentication required: no repository credentials matched this URL/);
+    await expect(none.getDirectories(url(), 'main')).rejects.toThrow(/failed to list refs of http:\/\/127\.0\.0\.1:\d+\/private\.git: failed to authenticate to git repository: no credentials matched this URL/);
     // No made-up credentials either: without a Secret the server never sees an Authorization header.
     expect(server.requests.slice(mark).filter((r) => r.authorization)).toEqual([]);
     const wrong = new GitRepositoryCache({ directory: join(cacheDir, 'wrong'), access: () => ({ credentials: { username: 'robot', password: 'not-it-s3cret' }, insecure: false }) });
     const error = await wrong.getDirectories(url(), 'main').catch((e: Error) => e);
-    expect((error as Error).message).toMatch(/failed to list refs .*: authentication failed: the server refused the repository credentials/);
+    expect((error as Error).message).toMatch(/failed to list refs .*: failed to authenticate to git repository: the server refused the repository credentials/);
     expect((error as Error).message).not.toContain('not-it-s3cret');
   });
 
@@ -159,8 +159,8 @@ describe('repository credentials from Argo CD repository Secrets, over HTTP', ()
     const sha = await cache.resolveRevision(url(), 'main', 60_000, 'team-a');
     expect(await cache.getDirectories(url(), sha, 'team-a')).toEqual(['apps', 'apps/a']);
     // The commit is on disk already, but team-b must prove it can read it: by SHA, by branch, or a fresh listing.
-    await expect(cache.getDirectories(url(), sha, 'team-b')).rejects.toThrow(/failed to fetch .*authentication required/);
-    await expect(cache.resolveRevision(url(), sha, 60_000, 'team-b')).rejects.toThrow(/authentication required/);
-    await expect(cache.resolveRevision(url(), 'main', 60_000, 'team-b')).rejects.toThrow(/authentication required/);
+    await expect(cache.getDirectories(url(), sha, 'team-b')).rejects.toThrow(/failed to fetch .*no credentials matched this URL/);
+    await expect(cache.resolveRevision(url(), sha, 60_000, 'team-b')).rejects.toThrow(/no credentials matched this URL/);
+    await expect(cache.resolveRevision(url(), 'main', 60_000, 'team-b')).rejects.toThrow(/no credentials matched this URL/);
   });
 });

@@ -159,21 +159,21 @@ describe('repository credentials go only where the platform registered them (HTT
 
   it('refuses a sibling path that shares the registered prefix without a path boundary', async () => {
     const mark = orgServer.requests.length;
-    expect(await refused('org-evil', `${orgServer.base}/org-evil/x.git`)).toContain('authentication required: no repository credentials matched this URL');
+    expect(await refused('org-evil', `${orgServer.base}/org-evil/x.git`)).toContain('failed to authenticate to git repository: no credentials matched this URL');
     expect(since(orgServer, mark).requests.length).toBeGreaterThan(0);
     expect(since(orgServer, mark).requests.filter((r) => r.authorization)).toEqual([]);
   });
 
   it('refuses a path that climbs out of the registered prefix with ..', async () => {
     const mark = orgServer.requests.length;
-    expect(await refused('dot-dot', `${orgServer.base}/org/../other/x.git`)).toContain('authentication required');
+    expect(await refused('dot-dot', `${orgServer.base}/org/../other/x.git`)).toContain('no credentials matched this URL');
     expect(since(orgServer, mark).requests.map((r) => r.path)).toContain('/other/x.git/info/refs');
     expect(since(orgServer, mark).requests.filter((r) => r.authorization)).toEqual([]);
   });
 
   it('refuses a path that climbs out with percent-encoded dots, which the server decodes', async () => {
     const mark = orgServer.requests.length;
-    expect(await refused('encoded-dot-dot', `${orgServer.base}/org/%2e%2e/other/x.git`)).toContain('authentication required');
+    expect(await refused('encoded-dot-dot', `${orgServer.base}/org/%2e%2e/other/x.git`)).toContain('no credentials matched this URL');
     expect(since(orgServer, mark).requests.map((r) => r.path)).toContain('/other/x.git/info/refs');
     expect(since(orgServer, mark).requests.filter((r) => r.authorization)).toEqual([]);
   });
@@ -181,7 +181,7 @@ describe('repository credentials go only where the platform registered them (HTT
   it('refuses a server on a port whose digits start with the registered port', async () => {
     expect(String(neighbour.port).startsWith(String(hostServer.port))).toBe(true);
     const mark = neighbour.requests.length;
-    expect(await refused('port-prefix', `${neighbour.base}/other/x.git`)).toContain('authentication required');
+    expect(await refused('port-prefix', `${neighbour.base}/other/x.git`)).toContain('no credentials matched this URL');
     expect(since(neighbour, mark).requests.length).toBeGreaterThan(0);
     expect(since(neighbour, mark).requests.filter((r) => r.authorization)).toEqual([]);
   });
@@ -196,14 +196,14 @@ describe('repository credentials go only where the platform registered them (HTT
 
   it("refuses another project's repository Secret", async () => {
     const mark = orgServer.requests.length;
-    expect(await refused('team-b-private', `${orgServer.base}/private/x.git`, 'team-b')).toContain('authentication required');
+    expect(await refused('team-b-private', `${orgServer.base}/private/x.git`, 'team-b')).toContain('no credentials matched this URL');
     expect(since(orgServer, mark).requests.length).toBeGreaterThan(0);
     expect(since(orgServer, mark).requests.filter((r) => r.authorization)).toEqual([]);
   });
 
   it('reads with no project when the project is templated, so project-scoped Secrets do not apply', async () => {
     const mark = orgServer.requests.length;
-    expect(await refused('templated-project', `${orgServer.base}/private/x.git`, '{{.path.basename}}')).toContain('authentication required');
+    expect(await refused('templated-project', `${orgServer.base}/private/x.git`, '{{.path.basename}}')).toContain('no credentials matched this URL');
     expect(since(orgServer, mark).requests.filter((r) => r.authorization)).toEqual([]);
   });
 });

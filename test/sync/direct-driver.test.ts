@@ -62,10 +62,10 @@ describe("the direct driver reads an Application's source with its project's cre
 
   it("refuses another project's Application, even for a commit already read and rendered for team-a", async () => {
     const mark = writeMark();
-    await expect(driver.revision(application('b', 'team-b').spec.source!, 'team-b')).rejects.toThrow(/authentication required: no repository credentials matched this URL/);
+    await expect(driver.revision(application('b', 'team-b').spec.source!, 'team-b')).rejects.toThrow(/failed to authenticate to git repository: no credentials matched this URL/);
     for (const revision of ['main', sha]) {
-      await expect(driver.refresh(application('b', 'team-b', revision))).rejects.toThrow(/authentication required/);
-      await expect(driver.sync(application('b', 'team-b', revision), { prune: false })).rejects.toThrow(/authentication required/);
+      await expect(driver.refresh(application('b', 'team-b', revision))).rejects.toThrow(/no credentials matched this URL/);
+      await expect(driver.sync(application('b', 'team-b', revision), { prune: false })).rejects.toThrow(/no credentials matched this URL/);
     }
     expect(writesSince(fleet.cluster(), mark, { identity: 'regatta-sync' })).toEqual([]);
   });
