@@ -1,6 +1,6 @@
 import type { Application } from '../api/application.js';
 import type { KubeObject } from '../api/meta.js';
-import { namespaceSecrets } from '../cli/generate-context.js';
+import { namespaceSecrets, repositoryTrustConfigMaps } from '../cli/generate-context.js';
 import { generateLocally, problemText, type GenerationProblem } from '../cli/local-generation.js';
 import type { ObjectClient } from '../kube/object-client.js';
 
@@ -13,7 +13,7 @@ export interface DryRunResult {
 
 /**
  * `regatta generate` for one ApplicationSet posted to the API: the same generators, over the live
- * fleet and repository credentials in Argo CD's namespace, writing nothing.
+ * fleet, repository credentials and repository trust ConfigMaps in Argo CD's namespace, writing nothing.
  */
 export class DryRunGeneration {
   constructor(
@@ -22,10 +22,10 @@ export class DryRunGeneration {
   ) {}
 
   async generate(appSet: KubeObject): Promise<DryRunResult> {
-    const secrets = await namespaceSecrets(this.client, this.argocdNamespace);
+    const cluster = [...(await namespaceSecrets(this.client, this.argocdNamespace)), ...(await repositoryTrustConfigMaps(this.client, this.argocdNamespace))];
     const problems: GenerationProblem[] = [];
     const manifest = { object: appSet, file: 'request body' };
-    const { outputs } = await generateLocally([manifest, ...secrets.map((object) => ({ object, file: 'cluster' }))], [manifest], {
+    const { outputs } = await generateLocally([manifest, ...cluster.map((object) => ({ object, file: 'cluster' }))], [manifest], {
       namespace: this.argocdNamespace,
       report: (problem) => problems.push(problem),
     });

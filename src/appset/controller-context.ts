@@ -1,10 +1,11 @@
 import type { AppConfig } from '../app-config.js';
 import { APP_PROJECT_KIND, type AppProject } from '../api/app-project.js';
-import type { Secret } from '../api/meta.js';
+import type { ConfigMap, Secret } from '../api/meta.js';
 import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL, secretRefValue } from '../clusters/cluster-secret.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
-import { credentialsFor } from '../git/repository-credentials.js';
+import { repositoryAccess } from '../git/repository-credentials.js';
+import { SSH_KNOWN_HOSTS_CONFIGMAP, sshKnownHosts, TLS_CERTS_CONFIGMAP, tlsCertificatesFor } from '../git/repository-trust.js';
 import type { GeneratorContext, SecretReader } from '../generators/generator.js';
 import { KubeEventRecorder } from '../kube/event-recorder.js';
 import { KubeInformer } from '../kube/informer.js';
@@ -22,6 +23,9 @@ export class ControllerContext {
   readonly repositories: GitRepositoryCache;
   private readonly clusterSecrets: KubeInformer<Secret>;
   private readonly repositorySecrets: KubeInformer<Secret>;
+  /** argocd-ssh-known-hosts-cm and argocd-tls-certs-cm: the servers repositories may be reached on. */
+  private readonly knownHosts: KubeInformer<ConfigMap>;
+  private readonly tlsCertificates: KubeInformer<ConfigMap>;
   private readonly appProjects: KubeInformer<AppProject>;
   private readonly namespace: string;
   private readonly listeners: (() => void)[] = [];
@@ -43,6 +47,10 @@ export class ControllerContext {
       'secrets',
       (message) => logger.warn(message),
     );
+    const configMap = (name: string) =>
+      new KubeInformer<ConfigMap>(kubeConfig, { apiVersion: 'v1', kind: 'ConfigMap', namespace: config.namespace, fieldSelector: `metadata.name=${name}` }, 'configmaps', (message) => logger.warn(message));
+    this.knownHosts = configMap(SSH_KNOWN_HOSTS_CONFIGMAP);
+    this.tlsCertificates = configMap(TLS_CERTS_CONFIGMAP);
     // Argo CD reads AppProjects only from its own namespace: a project elsewhere is not a project.
     this.appProjects = new KubeInformer<AppProject>(kubeConfig, { apiVersion: 'argoproj.io/v1alpha1', kind: APP_PROJECT_KIND, namespace: config.namespace }, 'appprojects', (message) => logger.warn(message));
     for (const event of ['add', 'update', 'delete'] as const) this.appProjects.on(event, () => this.projectListeners.forEach((listener) => listener()));
@@ -68,7 +76,12 @@ export class ControllerContext {
         return secretRefValue(secret, namespace || config.namespace, name, key, scmCredsOnly);
       },
     };
-    this.repositories = new GitRepositoryCache({ directory: gitCacheDirectory(), credentials: (url) => credentialsFor(url, this.repositorySecrets.list(config.namespace)) });
+    this.repositories = new GitRepositoryCache({
+      directory: gitCacheDirectory(),
+      access: (url, project) => repositoryAccess(url, project, this.repositorySecrets.list(config.namespace)),
+      sshKnownHosts: () => sshKnownHosts(this.knownHosts.get(SSH_KNOWN_HOSTS_CONFIGMAP, config.namespace)),
+      tlsCertificates: (serverName) => tlsCertificatesFor(this.tlsCertificates.get(TLS_CERTS_CONFIGMAP, config.namespace), serverName),
+    });
     this.context = {
       clusters,
       repositories: this.repositories,
@@ -93,10 +106,10 @@ export class ControllerContext {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.clusterSecrets.start(), this.repositorySecrets.start(), this.appProjects.start()]);
+    await Promise.all([this.clusterSecrets.start(), this.repositorySecrets.start(), this.knownHosts.start(), this.tlsCertificates.start(), this.appProjects.start()]);
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.clusterSecrets.stop(), this.repositorySecrets.stop(), this.appProjects.stop()]);
+    await Promise.all([this.clusterSecrets.stop(), this.repositorySecrets.stop(), this.knownHosts.stop(), this.tlsCertificates.stop(), this.appProjects.stop()]);
   }
 }

@@ -9,10 +9,12 @@ Generates the Applications of every ApplicationSet found in the inputs, as Argo 
 prints them (or, with --params, the parameters each template sees). Nothing is written anywhere.
 
   -f, --filename     YAML/JSON file or directory (recursive); repeatable. Secrets labelled
-                     argocd.argoproj.io/secret-type=cluster are the cluster registry.
+                     argocd.argoproj.io/secret-type=cluster are the cluster registry; repository
+                     and repo-creds Secrets, argocd-ssh-known-hosts-cm and argocd-tls-certs-cm are
+                     how Git repositories are read (SSH accepts only the host keys listed there).
   -o, --output       yaml (default: a multi-document stream) or json (an array)
       --params       print [{applicationSet, params: [...]}] instead of Applications
-      --kubeconfig   read cluster and referenced Secrets from this management cluster
+      --kubeconfig   read those Secrets and ConfigMaps, and referenced Secrets, from this cluster
       --context      kubeconfig context (default: current)
   -n, --namespace    namespace of Argo CD's Secrets and default for ApplicationSets (default argocd)
 

@@ -1,7 +1,8 @@
-import type { KubeObject, Secret } from '../api/meta.js';
+import type { ConfigMap, KubeObject, Secret } from '../api/meta.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
-import { credentialsFor } from '../git/repository-credentials.js';
+import { repositoryAccess } from '../git/repository-credentials.js';
+import { SSH_KNOWN_HOSTS_CONFIGMAP, sshKnownHosts, TLS_CERTS_CONFIGMAP, tlsCertificatesFor } from '../git/repository-trust.js';
 import type { GeneratorContext } from '../generators/generator.js';
 import { loadKubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
@@ -27,16 +28,26 @@ export async function namespaceSecrets(client: ObjectClient, namespace: string):
   return (await client.list<Secret>('v1', 'Secret', namespace)).map((s) => ({ ...s, kind: 'Secret' }));
 }
 
+/** Argo CD's known hosts and TLS certificates ConfigMaps of a namespace, those that exist. */
+export async function repositoryTrustConfigMaps(client: ObjectClient, namespace: string): Promise<ConfigMap[]> {
+  const found = await Promise.all([SSH_KNOWN_HOSTS_CONFIGMAP, TLS_CERTS_CONFIGMAP].map((name) => client.get<ConfigMap>('v1', 'ConfigMap', namespace, name)));
+  return found.filter((c) => c !== undefined).map((c) => ({ ...c, kind: 'ConfigMap' }));
+}
+
 /**
  * What `regatta generate` gives generators: the `-f` inputs, and with `--kubeconfig` the Secrets
- * of the live management cluster's namespace as well (read once, never written).
+ * and repository trust ConfigMaps of the live management cluster's namespace as well (read once,
+ * never written). Repositories are reached as the controller reaches them: SSH host keys and TLS
+ * certificates are checked against those ConfigMaps, not the user's own settings.
  */
 export async function createGenerateContext(manifests: Manifest[], options: GenerateContextOptions): Promise<GenerateContext> {
   const objects: KubeObject[] = manifests.map((m) => m.object);
   if (options.kubeconfig) {
-    objects.push(...(await namespaceSecrets(new ObjectClient(loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context })), options.namespace)));
+    const client = new ObjectClient(loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context }));
+    objects.push(...(await namespaceSecrets(client, options.namespace)), ...(await repositoryTrustConfigMaps(client, options.namespace)));
   }
   const secrets = objects.filter((o) => o.kind === 'Secret') as Secret[];
+  const configMap = (name: string) => objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === name) as ConfigMap | undefined;
   const secretReader = new ManifestSecretReader(objects, options.namespace);
   return {
     context: {
@@ -44,7 +55,12 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
         () => secrets,
         (problem) => options.warn(`cluster Secret ${problem.secret} is left out: ${problem.field} ${problem.message}`),
       ),
-      repositories: new GitRepositoryCache({ directory: gitCacheDirectory(), credentials: (url) => credentialsFor(url, secrets) }),
+      repositories: new GitRepositoryCache({
+        directory: gitCacheDirectory(),
+        access: (url, project) => repositoryAccess(url, project, secrets),
+        sshKnownHosts: () => sshKnownHosts(configMap(SSH_KNOWN_HOSTS_CONFIGMAP)),
+        tlsCertificates: (serverName) => tlsCertificatesFor(configMap(TLS_CERTS_CONFIGMAP), serverName),
+      }),
       pullRequests: new ScmPullRequestService(secretReader),
       secrets: secretReader,
     },

@@ -24,11 +24,12 @@ export interface ClusterSource {
   list(): Promise<RegisteredCluster[]>;
 }
 
+/** Reads a repository with the credentials Argo CD gives `project` ('' when the project is not known). */
 export interface RepositoryReader {
   /** Directories (paths relative to the repository root) at a revision. */
-  getDirectories(repoURL: string, revision: string): Promise<string[]>;
+  getDirectories(repoURL: string, revision: string, project?: string): Promise<string[]>;
   /** Files whose paths match a glob, with their contents, at a revision. */
-  getFiles(repoURL: string, revision: string, pattern: string): Promise<Map<string, Buffer>>;
+  getFiles(repoURL: string, revision: string, pattern: string, project?: string): Promise<Map<string, Buffer>>;
 }
 
 export interface PullRequest {

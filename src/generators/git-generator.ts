@@ -49,6 +49,15 @@ function pathParams(params: ParamSet, dir: string, file: string | undefined, pre
 }
 
 /**
+ * The project Argo CD reads a git generator's repository for: the template's project, or none
+ * when it is templated (its value depends on what is being read), so only unscoped Secrets apply.
+ */
+function readingProject(appSet: ApplicationSet): string {
+  const project = appSet.spec.template?.spec?.project ?? '';
+  return project.includes('{{') ? '' : project;
+}
+
+/**
  * `git`: one parameter set per matching directory, or per object in each matching YAML/JSON
  * file, of a repository at a revision. Any failure to read the repository fails the generation
  * with the repository, revision and path named; it never yields an empty list.
@@ -70,7 +79,7 @@ export class GitGeneratorImpl implements Generator<GitGenerator> {
   private async directories(spec: GitGenerator, appSet: ApplicationSet, context: GeneratorContext): Promise<ParamSet[]> {
     let all: string[];
     try {
-      all = await context.repositories.getDirectories(spec.repoURL, spec.revision);
+      all = await context.repositories.getDirectories(spec.repoURL, spec.revision, readingProject(appSet));
     } catch (error) {
       throw new GeneratorError(`error getting directories from repo ${spec.repoURL} at revision ${JSON.stringify(spec.revision)}: ${(error as Error).message}`, 'repoURL');
     }
@@ -96,7 +105,7 @@ export class GitGeneratorImpl implements Generator<GitGenerator> {
     const found = new Map<string, Buffer>();
     const read = async (pattern: string, i: number) => {
       try {
-        return await context.repositories.getFiles(spec.repoURL, spec.revision, pattern);
+        return await context.repositories.getFiles(spec.repoURL, spec.revision, pattern, readingProject(appSet));
       } catch (error) {
         throw new GeneratorError(
           `error retrieving Git files from ${spec.repoURL} at revision ${JSON.stringify(spec.revision)} for path ${JSON.stringify(pattern)}: ${(error as Error).message}`,

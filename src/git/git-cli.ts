@@ -19,10 +19,12 @@ export interface GitRunOptions {
 
 /**
  * Runs the git CLI (no shell), so the user's git configuration applies: credential helpers,
- * SSH, `url.<base>.insteadOf`, proxies. Prompts are disabled: a missing credential is an error.
+ * `url.<base>.insteadOf`, proxies (how remotes are trusted is set per call, see remote-environment.ts).
+ * Prompts are disabled and no askpass program answers them: a missing credential is an error, never
+ * a made-up one sent to the server.
  */
 export function git(args: string[], options: GitRunOptions = {}): Promise<Buffer> {
-  const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'echo', ...options.env };
+  const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', ...options.env };
   if (options.input === undefined) {
     return new Promise((resolve, reject) => {
       execFile('git', args, { cwd: options.cwd, env, encoding: 'buffer', timeout: options.timeoutMs ?? 120_000, maxBuffer: options.maxBuffer ?? 512 * 1024 * 1024 }, (error, stdout, stderr) => {

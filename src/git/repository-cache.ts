@@ -1,19 +1,37 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RepositoryReader } from '../generators/generator.js';
 import { git, GitError, redactUrlCredentials } from './git-cli.js';
 import { matchesPathspec } from './pathspec.js';
-import type { RepositoryCredentials } from './repository-credentials.js';
+import type { RepositoryAccess } from './repository-credentials.js';
+import { remoteEnvironment } from './remote-environment.js';
 
 export interface RepositoryCacheOptions {
   /** Where bare clones live. */
   directory: string;
-  /** Credentials for a repository (from Argo CD repository Secrets), looked up on every remote call. */
-  credentials?: (repoURL: string) => RepositoryCredentials | undefined;
+  /**
+   * How a project reaches a repository (credentials and `insecure`, from Argo CD's repository
+   * Secrets), looked up on every remote call; it may throw for a Secret Argo CD would refuse.
+   */
+  access?: (repoURL: string, project: string) => RepositoryAccess;
+  /** known_hosts lines (argocd-ssh-known-hosts-cm): the only host keys SSH accepts unless the repository is insecure. */
+  sshKnownHosts?: () => string;
+  /** The PEM bundle registered for a TLS server name (argocd-tls-certs-cm), if any. */
+  tlsCertificates?: (serverName: string) => string | undefined;
   /** Repositories kept on disk; the least recently used beyond this are removed. */
   maxRepositories?: number;
+}
+
+/**
+ * One repository as one grant reaches it: a URL with the Secret (or none) and verification it is
+ * read with. Copies are kept per slot, so a read never sees what only another grant could fetch.
+ */
+interface Slot {
+  repoURL: string;
+  access: RepositoryAccess;
+  dir: string;
 }
 
 export interface CacheCounters {
@@ -37,8 +55,9 @@ export function gitCacheDirectory(): string {
 export class GitRepositoryCache implements RepositoryReader {
   readonly counters: CacheCounters = { lsRemotes: 0, fetches: 0 };
   private readonly inFlight = new Map<string, Promise<void>>();
-  /** The latest ls-remote per repository: in flight (no `at`) or answered at `at`. */
+  /** The latest ls-remote per slot directory: in flight (no `at`) or answered at `at`. */
   private readonly listings = new Map<string, { at?: number; refs: Promise<Map<string, string>> }>();
+  /** When each slot directory was last read. */
   private readonly used = new Map<string, number>();
   private initialised = new Map<string, Promise<void>>();
   /** Commits present and trees listed, by commit: both are immutable, so they are read once. */
@@ -47,15 +66,16 @@ export class GitRepositoryCache implements RepositoryReader {
 
   constructor(private readonly options: RepositoryCacheOptions) {}
 
-  async getDirectories(repoURL: string, revision: string): Promise<string[]> {
-    const { dir, sha } = await this.checkout(repoURL, revision);
+  /** Directories at a revision, read with what `project` ('' when unknown) may use. */
+  async getDirectories(repoURL: string, revision: string, project = ''): Promise<string[]> {
+    const { dir, sha } = await this.checkout(repoURL, revision, project);
     const paths = await this.tree(dir, sha, true);
     // As the repo-server walks the tree: hidden directories (and what is below them) are skipped.
     return paths.filter((p) => !p.split('/').some((segment) => segment.startsWith('.'))).sort(walkOrder);
   }
 
-  async getFiles(repoURL: string, revision: string, pattern: string): Promise<Map<string, Buffer>> {
-    const { dir, sha } = await this.checkout(repoURL, revision);
+  async getFiles(repoURL: string, revision: string, pattern: string, project = ''): Promise<Map<string, Buffer>> {
+    const { dir, sha } = await this.checkout(repoURL, revision, project);
     const files = (await this.tree(dir, sha, false)).filter((p) => matchesPathspec(pattern, p));
     const contents = new Map<string, Buffer>();
     if (files.length === 0) return contents;
@@ -73,22 +93,46 @@ export class GitRepositoryCache implements RepositoryReader {
   }
 
   /** The commit a revision (branch, tag, commit SHA or HEAD) names on the remote, fetched into the cache. */
-  async checkout(repoURL: string, revision: string): Promise<{ dir: string; sha: string }> {
-    const dir = join(this.options.directory, createHash('sha256').update(repoURL).digest('hex').slice(0, 24));
-    await this.init(dir);
-    const { sha, ref } = await this.resolve(repoURL, revision);
-    if (!(await this.hasCommit(dir, sha))) {
-      const key = `${dir}@${sha}`;
+  async checkout(repoURL: string, revision: string, project = ''): Promise<{ dir: string; sha: string }> {
+    const slot = this.slot(repoURL, project);
+    const { sha, ref } = await this.resolve(slot, revision);
+    await this.ensureCommit(slot, sha, ref);
+    return { dir: slot.dir, sha };
+  }
+
+  /**
+   * The commit a revision (branch, tag, commit SHA or HEAD) names on the remote now, or as the
+   * remote answered at most `maxAgeMs` ago: a fleet's refreshes ask about the same few
+   * repositories thousands of times a minute. A commit SHA is fetched with `project`'s access
+   * first: answering it unchecked would vouch for content that only another grant could read.
+   */
+  async resolveRevision(repoURL: string, revision: string, maxAgeMs = 0, project = ''): Promise<string> {
+    const slot = this.slot(repoURL, project);
+    const { sha, ref } = await this.resolve(slot, revision, maxAgeMs);
+    if (SHA.test(revision)) await this.ensureCommit(slot, sha, ref);
+    return sha;
+  }
+
+  private slot(repoURL: string, project: string): Slot {
+    const access = this.options.access?.(repoURL, project) ?? { insecure: false };
+    const identity = JSON.stringify([repoURL, access.secret ?? '', access.insecure]);
+    return { repoURL, access, dir: join(this.options.directory, createHash('sha256').update(identity).digest('hex').slice(0, 24)) };
+  }
+
+  /** The commit is in the slot's copy: fetched (shallow) with the slot's access unless it already is. */
+  private async ensureCommit(slot: Slot, sha: string, ref?: string): Promise<void> {
+    await this.init(slot.dir);
+    if (!(await this.hasCommit(slot.dir, sha))) {
+      const key = `${slot.dir}@${sha}`;
       let fetch = this.inFlight.get(key);
       if (!fetch) {
-        fetch = this.fetch(dir, repoURL, sha, ref).finally(() => this.inFlight.delete(key));
+        fetch = this.fetch(slot, sha, ref).finally(() => this.inFlight.delete(key));
         this.inFlight.set(key, fetch);
       }
       await fetch;
     }
-    this.used.set(repoURL, Date.now());
-    await this.evict(repoURL);
-    return { dir, sha };
+    this.used.set(slot.dir, Date.now());
+    await this.evict(slot.dir);
   }
 
   private async init(dir: string): Promise<void> {
@@ -107,19 +151,10 @@ export class GitRepositoryCache implements RepositoryReader {
     await init;
   }
 
-  /**
-   * The commit a revision (branch, tag, commit SHA or HEAD) names on the remote now, or as the
-   * remote answered at most `maxAgeMs` ago: a fleet's refreshes ask about the same few
-   * repositories thousands of times a minute.
-   */
-  async resolveRevision(repoURL: string, revision: string, maxAgeMs = 0): Promise<string> {
-    return (await this.resolve(repoURL, revision, maxAgeMs)).sha;
-  }
-
-  private async resolve(repoURL: string, revision: string, maxAgeMs = 0): Promise<{ sha: string; ref?: string }> {
+  private async resolve(slot: Slot, revision: string, maxAgeMs = 0): Promise<{ sha: string; ref?: string }> {
     const wanted = revision || 'HEAD';
     if (SHA.test(wanted)) return { sha: wanted };
-    const refs = await this.refs(repoURL, maxAgeMs);
+    const refs = await this.refs(slot, maxAgeMs);
     const candidates =
       wanted === 'HEAD'
         ? ['HEAD']
@@ -134,29 +169,29 @@ export class GitRepositoryCache implements RepositoryReader {
       const matches = [...new Set([...refs.values()].filter((sha) => sha.startsWith(wanted)))];
       if (matches.length === 1) return { sha: matches[0] };
     }
-    throw new GitError(`unable to resolve '${wanted}' to a commit SHA in ${redactUrlCredentials(repoURL)}`);
+    throw new GitError(`unable to resolve '${wanted}' to a commit SHA in ${redactUrlCredentials(slot.repoURL)}`);
   }
 
-  /** The remote's refs by `ls-remote`; concurrent readers of one repository share one call. */
-  private refs(repoURL: string, maxAgeMs: number): Promise<Map<string, string>> {
-    const listing = this.listings.get(repoURL);
+  /** The remote's refs by `ls-remote`; concurrent readers of one slot share one call. */
+  private refs(slot: Slot, maxAgeMs: number): Promise<Map<string, string>> {
+    const listing = this.listings.get(slot.dir);
     if (listing && (listing.at === undefined || Date.now() - listing.at < maxAgeMs)) return listing.refs;
-    const entry: { at?: number; refs: Promise<Map<string, string>> } = { refs: this.listRefs(repoURL) };
-    this.listings.set(repoURL, entry);
+    const entry: { at?: number; refs: Promise<Map<string, string>> } = { refs: this.listRefs(slot) };
+    this.listings.set(slot.dir, entry);
     entry.refs.then(
       () => (entry.at = Date.now()),
-      () => this.listings.get(repoURL) === entry && this.listings.delete(repoURL),
+      () => this.listings.get(slot.dir) === entry && this.listings.delete(slot.dir),
     );
     return entry.refs;
   }
 
-  private async listRefs(repoURL: string): Promise<Map<string, string>> {
+  private async listRefs(slot: Slot): Promise<Map<string, string>> {
     this.counters.lsRemotes++;
     let output: string;
     try {
-      output = (await this.remote(repoURL, (env) => git(['ls-remote', '--', repoURL], { env }))).toString('utf8');
+      output = (await this.remote(slot, (env) => git(['ls-remote', '--', slot.repoURL], { env }))).toString('utf8');
     } catch (error) {
-      throw new GitError(`failed to list refs of ${redactUrlCredentials(repoURL)}: ${(error as Error).message}`);
+      throw new GitError(`failed to list refs of ${redactUrlCredentials(slot.repoURL)}: ${(error as Error).message}`);
     }
     const refs = new Map<string, string>();
     for (const line of output.split('\n')) {
@@ -190,58 +225,45 @@ export class GitRepositoryCache implements RepositoryReader {
     }
   }
 
-  private async fetch(dir: string, repoURL: string, sha: string, ref?: string): Promise<void> {
+  private async fetch(slot: Slot, sha: string, ref?: string): Promise<void> {
     this.counters.fetches++;
     const refspec = ref && ref !== 'HEAD' ? `+${ref}:refs/regatta/${ref.replace(/^refs\//, '')}` : sha;
+    const fetch = (what: string) => this.remote(slot, (env) => git(['fetch', '--quiet', '--depth', '1', '--no-tags', '--', slot.repoURL, what], { cwd: slot.dir, env }));
     try {
-      await this.remote(repoURL, (env) => git(['fetch', '--quiet', '--depth', '1', '--no-tags', '--', repoURL, refspec], { cwd: dir, env }));
-    } catch (error) {
-      throw new GitError(`failed to fetch ${sha} from ${redactUrlCredentials(repoURL)}: ${(error as Error).message}`);
-    }
-    if (!(await this.hasCommit(dir, sha))) {
+      await fetch(refspec);
       // The ref moved between ls-remote and fetch; ask for the commit itself.
-      await this.remote(repoURL, (env) => git(['fetch', '--quiet', '--depth', '1', '--no-tags', '--', repoURL, sha], { cwd: dir, env }));
+      if (!(await this.hasCommit(slot.dir, sha))) await fetch(sha);
+    } catch (error) {
+      throw new GitError(`failed to fetch ${sha} from ${redactUrlCredentials(slot.repoURL)}: ${(error as Error).message}`);
     }
   }
 
   /**
-   * Runs a command that talks to the remote with the repository's credentials in git's
-   * environment (an HTTP header or an SSH key file), never in argv, logs or errors.
+   * Runs a command that talks to the remote with the slot's access in git's environment (an HTTP
+   * header, an SSH key file, known hosts, a CA bundle), never in argv, logs or errors.
    */
-  private async remote<T>(repoURL: string, run: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
-    const credentials = this.options.credentials?.(repoURL);
-    if (!credentials) return run({});
-    const env: NodeJS.ProcessEnv = {};
-    let keyDir: string | undefined;
-    if (credentials.sshPrivateKey) {
-      keyDir = await mkdtemp(join(tmpdir(), 'regatta-ssh-'));
-      const keyFile = join(keyDir, 'key');
-      await writeFile(keyFile, credentials.sshPrivateKey.endsWith('\n') ? credentials.sshPrivateKey : `${credentials.sshPrivateKey}\n`, { mode: 0o600 });
-      env.GIT_SSH_COMMAND = `ssh -i ${keyFile} -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new`;
-    }
-    if (credentials.username !== undefined || credentials.password !== undefined) {
-      // Appended to whatever git configuration the environment already carries (GIT_CONFIG_COUNT).
-      const count = Number(process.env.GIT_CONFIG_COUNT ?? '0') || 0;
-      const basic = Buffer.from(`${credentials.username ?? ''}:${credentials.password ?? ''}`).toString('base64');
-      env.GIT_CONFIG_COUNT = String(count + 1);
-      env[`GIT_CONFIG_KEY_${count}`] = `http.${repoURL}.extraHeader`;
-      env[`GIT_CONFIG_VALUE_${count}`] = `Authorization: Basic ${basic}`;
-    }
+  private async remote<T>(slot: Slot, run: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+    const remote = await remoteEnvironment(slot.repoURL, slot.access, {
+      sshKnownHosts: this.options.sshKnownHosts?.() ?? '',
+      tlsCertificates: this.options.tlsCertificates,
+    });
     try {
-      return await run(env);
+      return await run(remote.env);
+    } catch (error) {
+      throw remote.explain(error as Error);
     } finally {
-      if (keyDir) await rm(keyDir, { recursive: true, force: true });
+      await remote.dispose();
     }
   }
 
   private async evict(current: string): Promise<void> {
     const limit = this.options.maxRepositories ?? 200;
     if (this.used.size <= limit) return;
-    const oldest = [...this.used.entries()].filter(([url]) => url !== current).sort((a, b) => a[1] - b[1]);
-    for (const [url] of oldest.slice(0, this.used.size - limit)) {
-      this.used.delete(url);
-      const dir = join(this.options.directory, createHash('sha256').update(url).digest('hex').slice(0, 24));
+    const oldest = [...this.used.entries()].filter(([dir]) => dir !== current).sort((a, b) => a[1] - b[1]);
+    for (const [dir] of oldest.slice(0, this.used.size - limit)) {
+      this.used.delete(dir);
       this.initialised.delete(dir);
+      this.listings.delete(dir);
       for (const key of [...this.known].filter((k) => k.startsWith(`${dir}@`))) this.known.delete(key);
       for (const key of [...this.trees.keys()].filter((k) => k.startsWith(`${dir}@`))) this.trees.delete(key);
       await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,8 @@
 import type { Secret } from '../api/meta.js';
-import { secretValue } from '../clusters/cluster-secret.js';
+import { SECRET_TYPE_LABEL, secretValue } from '../clusters/cluster-secret.js';
+
+export const REPOSITORY_SECRET_TYPE = 'repository';
+export const REPO_CREDS_SECRET_TYPE = 'repo-creds';
 
 export interface RepositoryCredentials {
   username?: string;
@@ -7,28 +10,96 @@ export interface RepositoryCredentials {
   sshPrivateKey?: string;
 }
 
-/** Argo CD's URL comparison: case-insensitive, without a trailing `/` or `.git`. */
-export function normalizeRepoURL(url: string): string {
-  return url.trim().toLowerCase().replace(/\/+$/, '').replace(/\.git$/, '');
+/** How a read reaches one repository: the credentials Argo CD would use for it, and whether verification is off. */
+export interface RepositoryAccess {
+  credentials?: RepositoryCredentials;
+  /** Namespace/name of the Secret the credentials come from: reads under the same Secret share cached copies. */
+  secret?: string;
+  /** The repository Secret says `insecure` or `insecureIgnoreHostKey`: neither TLS certificates nor SSH host keys are verified. */
+  insecure: boolean;
+}
+
+/** A repository Secret Argo CD would refuse too: the read fails rather than guess. */
+export class RepositorySecretError extends Error {}
+
+/** Argo CD's keys whose presence makes a repository Secret carry its own credentials (no repo-creds fallback). */
+const CREDENTIAL_KEYS = ['username', 'password', 'bearerToken', 'sshPrivateKey', 'tlsClientCertData', 'githubAppPrivateKey', 'azureServicePrincipalClientSecret'];
+
+/** Argo CD's `user@host:path` and `ssh://user@host/path` forms (one `@`, no `/` or `:` before it). */
+const SSH_URL = /^(ssh:\/\/)?[^/:]*?@[^@]+$/;
+
+/**
+ * Argo CD's URL comparison form: lower case, scp-like SSH as `user@host/path` (as `ssh://` URLs
+ * become), without `.git` or trailing slashes. Undefined for text no git host could mean (blanks,
+ * control characters, backslashes), which then matches no Secret.
+ */
+export function normalizeRepoURL(url: string): string | undefined {
+  let normalized = url.trim().toLowerCase();
+  // eslint-disable-next-line no-control-regex
+  if (!normalized || /[\s\x00-\x1f\x7f\\]/.test(normalized)) return undefined;
+  if (SSH_URL.test(normalized)) normalized = normalized.startsWith('ssh://') ? normalized.slice('ssh://'.length) : normalized.replace(':', '/');
+  else if (normalized.startsWith('ssh://')) normalized = normalized.slice('ssh://'.length);
+  return normalized.replace(/\/+$/, '').replace(/\.git$/, '');
+}
+
+/** Both URLs name the same repository, as Argo CD's SameURL decides. */
+export function sameRepoURL(left: string, right: string): boolean {
+  const a = normalizeRepoURL(left);
+  return a !== undefined && a === normalizeRepoURL(right);
 }
 
 /**
- * Credentials for a repository from Argo CD-format Secrets: a `repository` Secret whose url is the
- * repository's wins; otherwise the `repo-creds` template with the longest url prefix.
+ * A repo-creds URL covers a repository below it at a path boundary only: `https://git.example.com`
+ * covers `https://git.example.com/org/x`, never `https://git.example.com.evil.io/x`,
+ * `https://git.example.com:8443/x` or `https://git.example.com@evil.io/x`. A path that can climb
+ * out of the prefix once a server decodes it (`..`, `%2e%2e`, encoded slashes) is covered by nothing.
  */
-export function credentialsFor(repoURL: string, secrets: Secret[]): RepositoryCredentials | undefined {
-  const wanted = normalizeRepoURL(repoURL);
-  const typed = (type: string) => secrets.filter((s) => s.metadata?.labels?.['argocd.argoproj.io/secret-type'] === type);
-  const read = (secret: Secret): RepositoryCredentials => ({
-    username: secretValue(secret, 'username'),
-    password: secretValue(secret, 'password'),
-    sshPrivateKey: secretValue(secret, 'sshPrivateKey'),
-  });
-  const exact = typed('repository').find((s) => normalizeRepoURL(secretValue(s, 'url') ?? '') === wanted);
-  if (exact) return read(exact);
-  const templates = typed('repo-creds')
-    .map((s) => ({ s, prefix: (secretValue(s, 'url') ?? '').trim().toLowerCase() }))
-    .filter(({ prefix }) => prefix && repoURL.toLowerCase().startsWith(prefix))
-    .sort((a, b) => b.prefix.length - a.prefix.length);
-  return templates.length ? read(templates[0].s) : undefined;
+export function repoCredsCover(credsURL: string, repoURL: string): boolean {
+  const prefix = normalizeRepoURL(credsURL);
+  const repo = normalizeRepoURL(repoURL);
+  if (!prefix || !repo || !hasHost(prefix) || !repo.startsWith(prefix)) return false;
+  const rest = repo.slice(prefix.length);
+  if (rest && !rest.startsWith('/')) return false;
+  return !/%2f|%5c/.test(rest) && !rest.split('/').some((segment) => ['.', '..'].includes(segment.replace(/%2e/g, '.')));
+}
+
+/** A prefix that names a server: `scheme://host…` or SSH's `user@host…`, never a bare scheme that would cover every host. */
+function hasHost(normalized: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/]+/.test(normalized) || /^[^/:@]*@[^/]+/.test(normalized);
+}
+
+/**
+ * The access Argo CD gives a read of `repoURL` for `project` ('' when the project is not known):
+ * the `repository` Secret for that URL scoped to the project, else an unscoped one; its own
+ * credentials, or else those of the `repo-creds` template with the longest covering URL (templates
+ * are not project-scoped). `insecure` comes from the repository Secret only.
+ */
+export function repositoryAccess(repoURL: string, project: string, secrets: Secret[]): RepositoryAccess {
+  const typed = (type: string) => secrets.filter((s) => s.metadata?.labels?.[SECRET_TYPE_LABEL] === type);
+  const candidates = typed(REPOSITORY_SECRET_TYPE).filter((s) => sameRepoURL(secretValue(s, 'url') ?? '', repoURL));
+  const projectOf = (s: Secret) => secretValue(s, 'project') ?? '';
+  const repository = candidates.find((s) => projectOf(s) === project) ?? candidates.find((s) => projectOf(s) === '');
+  const insecure = repository ? secretBool(repository, 'insecure') || secretBool(repository, 'insecureIgnoreHostKey') : false;
+  if (repository && CREDENTIAL_KEYS.some((key) => secretValue(repository, key))) return { credentials: credentialsOf(repository), secret: secretName(repository), insecure };
+  // The longest covering URL wins; between equals, the first listed (a stable sort), as in Argo CD.
+  const template = typed(REPO_CREDS_SECRET_TYPE)
+    .filter((s) => repoCredsCover(secretValue(s, 'url') ?? '', repoURL))
+    .map((s) => ({ s, length: normalizeRepoURL(secretValue(s, 'url')!)!.length }))
+    .sort((a, b) => b.length - a.length)[0]?.s;
+  return template ? { credentials: credentialsOf(template), secret: secretName(template), insecure } : { insecure };
+}
+
+const secretName = (secret: Secret) => `${secret.metadata?.namespace ?? ''}/${secret.metadata?.name ?? ''}`;
+
+function credentialsOf(secret: Secret): RepositoryCredentials {
+  return { username: secretValue(secret, 'username'), password: secretValue(secret, 'password'), sshPrivateKey: secretValue(secret, 'sshPrivateKey') };
+}
+
+/** A boolean field as Go's strconv.ParseBool reads it; anything else is an error naming the Secret and field. */
+function secretBool(secret: Secret, key: string): boolean {
+  const value = secretValue(secret, key);
+  if (value === undefined || value === '') return false;
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
+  throw new RepositorySecretError(`repository Secret ${secretName(secret)}: ${key} must be "true" or "false"`);
 }

@@ -132,7 +132,8 @@ export class ApplicationController {
     for (const application of this.applications()) {
       const source = application.spec.source;
       if (!source) continue;
-      const key = JSON.stringify([source.repoURL, source.targetRevision ?? 'HEAD']);
+      // Per project too: each project reads the repository with its own credentials.
+      const key = JSON.stringify([source.repoURL, source.targetRevision ?? 'HEAD', application.spec.project ?? '']);
       const sharing = bySource.get(key);
       if (sharing) sharing.push(application);
       else bySource.set(key, [application]);
@@ -140,7 +141,7 @@ export class ApplicationController {
     const moved: Application[] = [];
     for (const applications of bySource.values()) {
       // An unreachable repository is reported by the refresh of each Application, not here.
-      const revision = await this.driver.revision(applications[0].spec.source!).catch(() => undefined);
+      const revision = await this.driver.revision(applications[0].spec.source!, applications[0].spec.project ?? '').catch(() => undefined);
       if (revision) moved.push(...applications.filter((a) => statusOf(a).sync?.revision !== revision));
     }
     await this.refreshEach(moved);

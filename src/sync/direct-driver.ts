@@ -70,17 +70,20 @@ export class DirectSyncDriver implements SyncDriver {
 
   constructor(private readonly options: DirectDriverOptions) {}
 
-  async revision(source: ApplicationSource): Promise<string> {
-    return this.options.repositories.resolveRevision(source.repoURL, source.targetRevision ?? 'HEAD', REFS_MAX_AGE_MS);
+  async revision(source: ApplicationSource, project: string): Promise<string> {
+    return this.options.repositories.resolveRevision(source.repoURL, source.targetRevision ?? 'HEAD', REFS_MAX_AGE_MS, project);
   }
 
-  /** A commit's manifests never change: rendered once per (source, commit), shared by every Application of the fleet. */
-  private async render(source: ApplicationSource, revision: string): Promise<RenderedSource> {
-    const sha = await this.options.repositories.resolveRevision(source.repoURL, revision, REFS_MAX_AGE_MS);
+  /**
+   * A commit's manifests never change: rendered once per (source, commit), shared by every
+   * Application of the fleet whose project could resolve that commit with its own credentials.
+   */
+  private async render(source: ApplicationSource, revision: string, project: string): Promise<RenderedSource> {
+    const sha = await this.options.repositories.resolveRevision(source.repoURL, revision, REFS_MAX_AGE_MS, project);
     const key = JSON.stringify([source.repoURL, sha, source.path, source.directory]);
     let result = this.rendered.get(key);
     if (!result) {
-      result = renderSource(this.options.repositories, source, sha);
+      result = renderSource(this.options.repositories, source, sha, project);
       this.rendered.set(key, result);
       result.catch(() => this.rendered.delete(key));
       if (this.rendered.size > RENDER_CACHE_SIZE) this.rendered.delete(this.rendered.keys().next().value!);
@@ -102,7 +105,7 @@ export class DirectSyncDriver implements SyncDriver {
   private async desired(application: Application, revision?: string): Promise<{ revision: string; sourceType: string; manifests: Manifest[] }> {
     const source = application.spec.source;
     if (!source) throw new Error('spec.source: only single-source Applications are synced by the direct driver');
-    const rendered = await this.render(source, revision ?? source.targetRevision ?? 'HEAD');
+    const rendered = await this.render(source, revision ?? source.targetRevision ?? 'HEAD', application.spec.project ?? '');
     const namespace = application.spec.destination.namespace;
     const manifests = rendered.manifests.map((m) => {
       const object = structuredClone(m);

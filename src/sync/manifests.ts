@@ -57,8 +57,8 @@ export interface RenderedSource {
  * `kubectl kustomize`, otherwise plain YAML/JSON manifests (recurse, include, exclude), all at the
  * commit `revision` resolves to.
  */
-export async function renderSource(repositories: GitRepositoryCache, source: ApplicationSource, revision = source.targetRevision ?? 'HEAD'): Promise<RenderedSource> {
-  const { dir, sha } = await repositories.checkout(source.repoURL, revision);
+export async function renderSource(repositories: GitRepositoryCache, source: ApplicationSource, revision = source.targetRevision ?? 'HEAD', project = ''): Promise<RenderedSource> {
+  const { dir, sha } = await repositories.checkout(source.repoURL, revision, project);
   const base = (source.path ?? '').replace(/^\.?\/+/, '').replace(/\/+$/, '');
   const prefix = base && base !== '.' ? `${base}/` : '';
   const listing = (await git(['ls-tree', '-r', '-z', '--name-only', sha, ...(prefix ? ['--', prefix] : [])], { cwd: dir })).toString('utf8').split('\0').filter(Boolean);
@@ -72,7 +72,7 @@ export async function renderSource(repositories: GitRepositoryCache, source: App
     if (directory.exclude && globMatches(directory.exclude, p)) return false;
     return !directory.include || globMatches(directory.include, p);
   });
-  const files = await repositories.getFiles(source.repoURL, sha, prefix ? `${prefix}*` : '*');
+  const files = await repositories.getFiles(source.repoURL, sha, prefix ? `${prefix}*` : '*', project);
   const manifests: Manifest[] = [];
   for (const path of wanted.sort()) {
     const text = files.get(`${prefix}${path}`)?.toString('utf8') ?? '';

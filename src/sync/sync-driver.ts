@@ -46,6 +46,6 @@ export interface SyncDriver {
   /** Compare Git with the cluster, as a refresh does; undefined when another controller owns the status. */
   refresh(application: Application): Promise<Comparison | undefined>;
   sync(application: Application, request: SyncRequest): Promise<SyncOutcome>;
-  /** The commit a source's targetRevision names now: a refresh is due when it is not the one compared. */
-  revision(source: ApplicationSource): Promise<string>;
+  /** The commit a source's targetRevision names now, read as `project` may: a refresh is due when it is not the one compared. */
+  revision(source: ApplicationSource, project: string): Promise<string>;
 }

@@ -70,7 +70,8 @@ export class TestRepository {
   }
 }
 
-async function freePort(): Promise<number> {
+/** An ephemeral port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

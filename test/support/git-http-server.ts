@@ -1,25 +1,41 @@
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
+
+export interface GitHttpServerOptions {
+  /** Serve HTTPS with this certificate (e.g. from generateSimTls) instead of plain HTTP. */
+  tls?: { keyPem: string; certPem: string };
+  /** Listen on this port instead of an ephemeral one (rejects when it is taken). */
+  port?: number;
+}
+
+/** One request as the server saw it; `authorization` is the header's value, when one was sent. */
+export interface RecordedRequest {
+  path: string;
+  authorized: boolean;
+  authorization?: string;
+}
 
 /**
  * A git smart-HTTP server on 127.0.0.1 (git http-backend behind Node's HTTP server) that
- * requires Basic authentication, as a private Git host does.
+ * requires Basic authentication, as a private Git host does, and records every request.
  */
 export class GitHttpServer {
-  readonly requests: { path: string; authorized: boolean }[] = [];
+  readonly requests: RecordedRequest[] = [];
 
   private constructor(
-    private readonly server: Server,
+    private readonly server: Server | TlsServer,
     readonly base: string,
+    readonly port: number,
   ) {}
 
-  static async start(projectRoot: string, username: string, password: string): Promise<GitHttpServer> {
+  static async start(projectRoot: string, username: string, password: string, options: GitHttpServerOptions = {}): Promise<GitHttpServer> {
     const expected = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
     const holder: { server?: GitHttpServer } = {};
-    const server = createServer((req, res) => {
+    const handle = (req: IncomingMessage, res: ServerResponse) => {
       const url = new URL(req.url ?? '/', 'http://git');
       const authorized = req.headers.authorization === expected;
-      holder.server!.requests.push({ path: url.pathname, authorized });
+      holder.server!.requests.push({ path: url.pathname, authorized, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
       if (!authorized) {
         res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' });
         res.end();
@@ -56,11 +72,24 @@ export class GitHttpServer {
         res.writeHead(status, headers);
         res.end(output.subarray(split + 4));
       });
+    };
+    const server = options.tls ? createTlsServer({ key: options.tls.keyPem, cert: options.tls.certPem }, handle) : createServer(handle);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
-    holder.server = new GitHttpServer(server, `http://127.0.0.1:${port}`);
+    holder.server = new GitHttpServer(server, `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port);
     return holder.server;
+  }
+
+  /** Requests that carried these credentials (or, without arguments, any Authorization header). */
+  credentialedRequests(username?: string, password?: string): RecordedRequest[] {
+    const header = username === undefined ? undefined : `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
+    return this.requests.filter((r) => (header === undefined ? r.authorization !== undefined : r.authorization === header));
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Application } from '../../src/api/application.js';
+import type { Secret } from '../../src/api/meta.js';
+import { GitRepositoryCache } from '../../src/git/repository-cache.js';
+import { repositoryAccess } from '../../src/git/repository-credentials.js';
+import { kubeConfigFromString } from '../../src/kube/kube-config.js';
+import { SimFleet } from '../../src/sim/sim-fleet.js';
+import { DirectSyncDriver } from '../../src/sync/direct-driver.js';
+import { TestRepository } from '../support/git-fixtures.js';
+import { GitHttpServer } from '../support/git-http-server.js';
+import { writeMark, writesSince } from '../support/write-log.js';
+
+const PASSWORD = 'team-a-s3cret';
+let fleet: SimFleet;
+let repo: TestRepository;
+let server: GitHttpServer;
+let cacheDir: string;
+let driver: DirectSyncDriver;
+let sha: string;
+
+const url = () => `${server.base}/${basename(repo.bare)}`;
+const application = (name: string, project: string, targetRevision = 'main'): Application => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Application',
+  metadata: { name, namespace: 'argocd' },
+  spec: { project, source: { repoURL: url(), path: 'guestbook', targetRevision }, destination: { server: 'https://kubernetes.default.svc', namespace: 'default' } },
+});
+
+beforeAll(async () => {
+  repo = new TestRepository('team-a-config');
+  sha = repo.commit({ 'guestbook/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: guestbook}\ndata: {colour: blue}\n' });
+  server = await GitHttpServer.start(dirname(repo.bare), 'robot', PASSWORD);
+  fleet = await SimFleet.start();
+  cacheDir = mkdtempSync(join(tmpdir(), 'regatta-driver-cache-'));
+  // The repository's credentials belong to team-a alone.
+  const secrets: Secret[] = [
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'team-a-config', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'repository' } }, stringData: { url: url(), project: 'team-a', username: 'robot', password: PASSWORD } },
+  ];
+  const management = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta-sync' }));
+  driver = new DirectSyncDriver({
+    repositories: new GitRepositoryCache({ directory: cacheDir, access: (u, project) => repositoryAccess(u, project, secrets) }),
+    clusterFor: () => management,
+  });
+});
+afterAll(async () => {
+  await server.stop();
+  await fleet.stop();
+  repo.dispose();
+  rmSync(cacheDir, { recursive: true, force: true });
+});
+
+describe("the direct driver reads an Application's source with its project's credentials", () => {
+  it("syncs an Application of the project the repository Secret is scoped to", async () => {
+    expect(await driver.revision(application('a', 'team-a').spec.source!, 'team-a')).toBe(sha);
+    const outcome = await driver.sync(application('a', 'team-a'), { prune: false });
+    expect(outcome.phase).toBe('Succeeded');
+    expect(writesSince(fleet.cluster(), 0n, { kind: 'ConfigMap', name: 'guestbook', identity: 'regatta-sync' })).toHaveLength(1);
+  });
+
+  it("refuses another project's Application, even for a commit already read and rendered for team-a", async () => {
+    const mark = writeMark();
+    await expect(driver.revision(application('b', 'team-b').spec.source!, 'team-b')).rejects.toThrow(/failed to authenticate to git repository: no credentials matched this URL/);
+    for (const revision of ['main', sha]) {
+      await expect(driver.refresh(application('b', 'team-b', revision))).rejects.toThrow(/no credentials matched this URL/);
+      await expect(driver.sync(application('b', 'team-b', revision), { prune: false })).rejects.toThrow(/no credentials matched this URL/);
+    }
+    expect(writesSince(fleet.cluster(), mark, { identity: 'regatta-sync' })).toEqual([]);
+  });
+});
