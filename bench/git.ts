@@ -31,7 +31,7 @@ try {
   const bare = join(root, 'apps.git');
   sh(['clone', '--quiet', '--bare', work, bare], root);
 
-  const cache = new GitRepositoryCache({ directory: join(root, 'cache') });
+  const cache = new GitRepositoryCache({ allowLocalRepositories: true, directory: join(root, 'cache') });
   const offline = () => Promise.reject(new GeneratorError('not used'));
   const context: GeneratorContext = { clusters: { list: offline }, repositories: cache, pullRequests: { list: offline }, secrets: { getSecretValue: offline } };
   const appSet: ApplicationSet = {

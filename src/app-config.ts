@@ -27,6 +27,8 @@ export interface AppConfig {
   /** This replica's identity in elections and shard membership: the pod name when set. */
   identity: string;
   webhookSecrets: { github?: string; gitlab?: string; gitea?: string; bitbucket?: string };
+  /** `file://` URLs and paths on the controller's disk may be read as repositories (demos and tests only). */
+  allowLocalRepositories: boolean;
   /** Which SCM APIs the SCM Provider and PullRequest generators may call, and with which Secrets. */
   scm: ScmPolicy;
   /** Who syncs Applications: Regatta itself (`direct`) or Argo CD's application controller (`argocd`). */
@@ -83,6 +85,7 @@ const SETTINGS = {
   enableScmProviders: { flag: 'enable-scm-providers', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_ENABLE_SCM_PROVIDERS', kind: 'string' },
   allowedScmProviders: { flag: 'allowed-scm-providers', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_ALLOWED_SCM_PROVIDERS', kind: 'string' },
   tokenRefStrictMode: { flag: 'token-ref-strict-mode', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_TOKENREF_STRICT_MODE', kind: 'string' },
+  allowLocalRepositories: { flag: 'allow-local-repositories', env: 'REGATTA_ALLOW_LOCAL_REPOSITORIES', kind: 'string' },
   syncDriver: { flag: 'sync-driver', env: 'REGATTA_SYNC_DRIVER', kind: 'string' },
   redisUrl: { flag: 'redis-url', env: 'REDIS_URL', kind: 'string' },
   appResync: { flag: 'app-resync', env: 'REGATTA_APP_RESYNC_SECONDS', kind: 'string' },
@@ -167,6 +170,7 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     identity: env.POD_NAME || env.HOSTNAME || `regatta-${process.pid}`,
     webhookSecrets: { github: value('githubSecret'), gitlab: value('gitlabSecret'), gitea: value('giteaSecret'), bitbucket: value('bitbucketSecret') },
     scm,
+    allowLocalRepositories: value('allowLocalRepositories') === 'true',
     syncDriver,
     redisUrl: value('redisUrl'),
     appResyncSeconds: number('appResync', 180, (n) => n > 0, 'a positive number of seconds'),

@@ -28,6 +28,8 @@ export class DryRunGeneration {
     const { outputs } = await generateLocally([manifest, ...cluster.map((object) => ({ object, file: 'cluster' }))], [manifest], {
       namespace: this.argocdNamespace,
       report: (problem) => problems.push(problem),
+      // The server's disk holds every project's cached clones: a caller's URL never reads it.
+      allowLocalRepositories: false,
     });
     return {
       applications: outputs.flatMap((o) => o.result.generated.map((g) => g.application)),

@@ -81,6 +81,7 @@ export class ControllerContext {
       access: (url, project) => repositoryAccess(url, project, this.repositorySecrets.list(config.namespace)),
       sshKnownHosts: () => sshKnownHosts(this.knownHosts.get(SSH_KNOWN_HOSTS_CONFIGMAP, config.namespace)),
       tlsCertificates: (serverName) => tlsCertificatesFor(this.tlsCertificates.get(TLS_CERTS_CONFIGMAP, config.namespace), serverName),
+      allowLocalRepositories: config.allowLocalRepositories,
     });
     this.context = {
       clusters,

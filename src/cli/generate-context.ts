@@ -16,6 +16,8 @@ export interface GenerateContextOptions {
   context?: string;
   /** Where problems with the inputs (an invalid cluster Secret) are reported. */
   warn: (message: string) => void;
+  /** `file://` and paths on this machine: a user's own preview may read them, a server's may not. */
+  allowLocalRepositories: boolean;
 }
 
 export interface GenerateContext {
@@ -60,6 +62,7 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
         access: (url, project) => repositoryAccess(url, project, secrets),
         sshKnownHosts: () => sshKnownHosts(configMap(SSH_KNOWN_HOSTS_CONFIGMAP)),
         tlsCertificates: (serverName) => tlsCertificatesFor(configMap(TLS_CERTS_CONFIGMAP), serverName),
+        allowLocalRepositories: options.allowLocalRepositories,
       }),
       pullRequests: new ScmPullRequestService(secretReader),
       secrets: secretReader,

@@ -146,7 +146,7 @@ export class DemoEnvironment {
     process.env.REGATTA_GIT_CACHE_DIR = this.gitCache;
     const kubeConfig = kubeConfigFromString(this.managementKubeconfig());
     const logger = options.logger ?? silentLogger;
-    const config = loadAppConfig(['--enable-progressive-syncs=true'], {});
+    const config = loadAppConfig(['--enable-progressive-syncs=true', '--allow-local-repositories=true'], {});
     const context = new ControllerContext(kubeConfig, config, logger);
     const controller = new ApplicationSetController(kubeConfig, { ...controllerSettings(config), concurrency: 8, onRolloutPlanned: options.onRolloutPlanned }, createDefaultRegistry(), context.context, (name) => context.project(name), logger);
     context.onClustersChanged(() => controller.reconcileAll());

@@ -38,6 +38,8 @@ export function startReplicaProcess(options: ReplicaProcessOptions): ChildProces
       REGATTA_GIT_CACHE_DIR: join(dir, 'git'),
       LOG_LEVEL: 'error',
       POD_NAME: options.replica ?? 'regatta-0',
+      // The demo fleet's repository is a local one.
+      REGATTA_ALLOW_LOCAL_REPOSITORIES: 'true',
       ...options.env,
     },
     stdio: ['ignore', 'ignore', options.stderr ?? 'inherit'],

@@ -11,6 +11,8 @@ export interface RemoteTrust {
   sshKnownHosts: string;
   /** The PEM bundle for a TLS server name, if one is registered. */
   tlsCertificates?: (serverName: string) => string | undefined;
+  /** Whether git may read repositories on this machine (the `file` transport). */
+  allowLocal: boolean;
 }
 
 /** git's environment for one command that talks to a remote, and the files it needs until disposed. */
@@ -40,7 +42,17 @@ export async function remoteEnvironment(repoURL: string, access: RepositoryAcces
       await writeFile(path, content.endsWith('\n') || !content ? content : `${content}\n`, { mode: 0o600 });
       return path;
     };
-    const env: NodeJS.ProcessEnv = { GIT_SSL_NO_VERIFY: undefined, GIT_SSH: undefined, GIT_SSH_VARIANT: 'ssh', SSH_AUTH_SOCK: undefined };
+    const env: NodeJS.ProcessEnv = {
+      GIT_SSL_NO_VERIFY: undefined,
+      GIT_SSH: undefined,
+      GIT_SSH_VARIANT: 'ssh',
+      SSH_AUTH_SOCK: undefined,
+      // No `ext::` commands, no local files unless allowed, whatever a URL, submodule or redirect asks for.
+      GIT_ALLOW_PROTOCOL: ['https', 'http', 'ssh', 'git', ...(trust.allowLocal ? ['file'] : [])].join(':'),
+      // Neither the system's nor the user's git configuration (credential helpers, insteadOf, sslVerify) answers for a tenant.
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+    };
     const key = access.credentials?.sshPrivateKey;
     const ssh = ['ssh', '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', 'LogLevel=ERROR', '-o', 'GlobalKnownHostsFile=/dev/null'];
     ssh.push(...(key ? ['-i', shellWord(await file('key', key))] : ['-o', 'IdentityFile=none']));

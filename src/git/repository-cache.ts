@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { RepositoryReader } from '../generators/generator.js';
 import { git, GitError, redactUrlCredentials } from './git-cli.js';
 import { matchesPathspec } from './pathspec.js';
-import type { RepositoryAccess } from './repository-credentials.js';
+import { isLocalRepository, type RepositoryAccess } from './repository-credentials.js';
 import { remoteEnvironment } from './remote-environment.js';
 
 export interface RepositoryCacheOptions {
@@ -22,6 +22,11 @@ export interface RepositoryCacheOptions {
   tlsCertificates?: (serverName: string) => string | undefined;
   /** Repositories kept on disk; the least recently used beyond this are removed. */
   maxRepositories?: number;
+  /**
+   * Whether `file://` URLs and paths on this machine may be read: the demo's and tests' own
+   * repositories, a user's own `regatta generate`. Off in the controller unless configured.
+   */
+  allowLocalRepositories?: boolean;
 }
 
 /**
@@ -114,6 +119,9 @@ export class GitRepositoryCache implements RepositoryReader {
   }
 
   private slot(repoURL: string, project: string): Slot {
+    if (!this.options.allowLocalRepositories && isLocalRepository(repoURL)) {
+      throw new GitError(`repository ${redactUrlCredentials(repoURL)} is on the controller's own disk: local repositories are not allowed (--allow-local-repositories)`);
+    }
     const access = this.options.access?.(repoURL, project) ?? { insecure: false };
     const identity = JSON.stringify([repoURL, access.secret ?? '', access.insecure]);
     return { repoURL, access, dir: join(this.options.directory, createHash('sha256').update(identity).digest('hex').slice(0, 24)) };
@@ -246,6 +254,7 @@ export class GitRepositoryCache implements RepositoryReader {
     const remote = await remoteEnvironment(slot.repoURL, slot.access, {
       sshKnownHosts: this.options.sshKnownHosts?.() ?? '',
       tlsCertificates: this.options.tlsCertificates,
+      allowLocal: this.options.allowLocalRepositories === true,
     });
     try {
       return await run(remote.env);

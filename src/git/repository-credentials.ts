@@ -33,6 +33,17 @@ const SSH_URL = /^(ssh:\/\/)?[^/:]*?@[^@]+$/;
  * become), without `.git` or trailing slashes. Undefined for text no git host could mean (blanks,
  * control characters, backslashes), which then matches no Secret.
  */
+/**
+ * A repository on this machine's disk (`file://` or a path, as git reads URLs): it would let an
+ * ApplicationSet read whatever git can open here, another project's cached clone included.
+ */
+export function isLocalRepository(url: string): boolean {
+  if (/^file:/i.test(url)) return true;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return false;
+  const colon = url.indexOf(':');
+  return colon < 0 || url.slice(0, colon).includes('/');
+}
+
 export function normalizeRepoURL(url: string): string | undefined {
   let normalized = url.trim().toLowerCase();
   // eslint-disable-next-line no-control-regex

@@ -53,7 +53,7 @@ beforeAll(async () => {
   Object.assign(process.env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `url.file://${repo.root}/.insteadOf`, GIT_CONFIG_VALUE_0: 'https://git.example.com/' });
   fleet = await SimFleet.start();
   const kubeConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta' }));
-  const config = loadAppConfig(['--port', '0', '--webhook-github-secret', SECRET, '--max-delete-ratio', '0.5'], {});
+  const config = loadAppConfig(['--port', '0', '--webhook-github-secret', SECRET, '--max-delete-ratio', '0.5', '--allow-local-repositories=true'], {});
   const context = new ControllerContext(kubeConfig, config, silentLogger);
   app = await NestFactory.create(AppModule.forRoot({ config, kubeConfig, context, logger: silentLogger, metrics: new ControllerMetrics() }), { rawBody: true, logger: false });
   await app.listen(0, '127.0.0.1');

@@ -45,7 +45,7 @@ beforeAll(() => {
 `,
   });
   cacheDir = mkdtempSync(join(tmpdir(), 'regatta-cache-'));
-  cache = new GitRepositoryCache({ directory: cacheDir });
+  cache = new GitRepositoryCache({ allowLocalRepositories: true, directory: cacheDir });
 });
 
 afterAll(() => {

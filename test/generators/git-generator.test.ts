@@ -17,7 +17,7 @@ const context = () => offlineContext({ repositories: cache });
 beforeAll(() => {
   repo = exampleRepository();
   cacheDir = mkdtempSync(join(tmpdir(), 'regatta-cache-'));
-  cache = new GitRepositoryCache({ directory: cacheDir });
+  cache = new GitRepositoryCache({ allowLocalRepositories: true, directory: cacheDir });
 });
 
 afterAll(() => {

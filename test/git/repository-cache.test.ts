@@ -35,7 +35,7 @@ spec:
 
 describe('GitRepositoryCache', () => {
   it('resolves branches, tags, commit SHAs and HEAD', async () => {
-    const cache = new GitRepositoryCache({ directory: cacheDir });
+    const cache = new GitRepositoryCache({ allowLocalRepositories: true, directory: cacheDir });
     const first = repo.commit({ 'apps/c/app.yaml': 'kind: C\n' }, 'main', 'add c');
     repo.tag('v1');
     repo.commit({ 'apps/c/app.yaml': null }, 'main', 'remove c');
@@ -50,7 +50,7 @@ describe('GitRepositoryCache', () => {
   });
 
   it('asks the remote on every read but fetches only when the commit changed', async () => {
-    const cache = new GitRepositoryCache({ directory: cacheDir });
+    const cache = new GitRepositoryCache({ allowLocalRepositories: true, directory: cacheDir });
     await cache.getDirectories(repo.url, 'main');
     expect(cache.counters).toEqual({ lsRemotes: 1, fetches: 1 });
     for (let i = 0; i < 5; i++) await cache.getDirectories(repo.url, 'main');
@@ -61,7 +61,7 @@ describe('GitRepositoryCache', () => {
   });
 
   it('shares one fetch between concurrent readers of the same commit', async () => {
-    const cache = new GitRepositoryCache({ directory: cacheDir });
+    const cache = new GitRepositoryCache({ allowLocalRepositories: true, directory: cacheDir });
     const results = await Promise.all(Array.from({ length: 8 }, () => cache.getDirectories(repo.url, 'main')));
     expect(new Set(results.map((r) => r.join()))).toEqual(new Set(['apps,apps/a,apps/b']));
     expect(cache.counters.fetches).toBe(1);
@@ -70,7 +70,7 @@ describe('GitRepositoryCache', () => {
   it('works over git daemon, and fails (never empty) when the remote is unreachable', async () => {
     const daemon = await GitDaemon.start(dirname(repo.bare));
     const url = daemon.url(basename(repo.bare));
-    const cache = new GitRepositoryCache({ directory: cacheDir });
+    const cache = new GitRepositoryCache({ allowLocalRepositories: true, directory: cacheDir });
     try {
       const up = await generate(dirsAppSet(url, 'main'), offlineContext({ repositories: cache }));
       expect(up.generated.map((g) => g.application.metadata.name)).toEqual(['a', 'b']);
@@ -87,7 +87,7 @@ describe('GitRepositoryCache', () => {
 
   it('fails when the revision was deleted', async () => {
     repo.commit({ 'apps/x/app.yaml': 'kind: X\n' }, 'release-1');
-    const cache = new GitRepositoryCache({ directory: cacheDir });
+    const cache = new GitRepositoryCache({ allowLocalRepositories: true, directory: cacheDir });
     expect((await generate(dirsAppSet(repo.url, 'release-1'), offlineContext({ repositories: cache }))).generated).toHaveLength(3);
     repo.deleteBranch('release-1');
     const result = await generate(dirsAppSet(repo.url, 'release-1'), offlineContext({ repositories: cache }));
@@ -99,7 +99,7 @@ describe('GitRepositoryCache', () => {
     const other = new TestRepository('other');
     other.commit({ 'x/y.yaml': 'kind: Y\n' });
     try {
-      const cache = new GitRepositoryCache({ directory: cacheDir, maxRepositories: 1 });
+      const cache = new GitRepositoryCache({ allowLocalRepositories: true, directory: cacheDir, maxRepositories: 1 });
       await cache.getDirectories(repo.url, 'main');
       await cache.getDirectories(other.url, 'main');
       expect(readdirSync(cacheDir)).toHaveLength(1);
@@ -111,7 +111,7 @@ describe('GitRepositoryCache', () => {
   });
 
   it('keeps credentials in a URL out of its errors', async () => {
-    const cache = new GitRepositoryCache({ directory: cacheDir });
+    const cache = new GitRepositoryCache({ allowLocalRepositories: true, directory: cacheDir });
     await expect(cache.getDirectories('https://user:s3cret@127.0.0.1:9/none.git', 'main')).rejects.toThrow(/https:\/\/\*\*\*@127\.0\.0\.1:9\/none\.git/);
     await expect(cache.getDirectories('https://user:s3cret@127.0.0.1:9/none.git', 'main')).rejects.not.toThrow(/s3cret/);
   });

@@ -26,7 +26,8 @@ export class ControllerHarness {
     process.env.REGATTA_GIT_CACHE_DIR = gitCache;
     const fleet = await SimFleet.start(options.fleet);
     const kubeConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta-controller' }));
-    const config = loadAppConfig(options.argv ?? [], {});
+    // The fixtures' repositories are local ones; tests of the refusal pass the flag themselves.
+    const config = loadAppConfig(options.argv ?? ['--allow-local-repositories=true'], {});
     const context = new ControllerContext(kubeConfig, config, silentLogger);
     const controller = new ApplicationSetController(
       kubeConfig,

@@ -41,7 +41,7 @@ beforeAll(async () => {
   ];
   const management = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta-sync' }));
   driver = new DirectSyncDriver({
-    repositories: new GitRepositoryCache({ directory: cacheDir, access: (u, project) => repositoryAccess(u, project, secrets) }),
+    repositories: new GitRepositoryCache({ allowLocalRepositories: true, directory: cacheDir, access: (u, project) => repositoryAccess(u, project, secrets) }),
     clusterFor: () => management,
   });
 });
