@@ -26,6 +26,10 @@ export interface AppConfig {
   /** This replica's identity in elections and shard membership: the pod name when set. */
   identity: string;
   webhookSecrets: { github?: string; gitlab?: string; gitea?: string; bitbucket?: string };
+  /** Larger webhook bodies are refused with 413 before any is verified (Argo CD's webhook.maxPayloadSizeMB). */
+  webhookMaxPayloadBytes: number;
+  /** Trust `X-Forwarded-Proto: https` from a TLS-terminating proxy in front, for the dashboard's Secure cookies. */
+  trustForwardedProto: boolean;
   /** Who syncs Applications: Regatta itself (`direct`) or Argo CD's application controller (`argocd`). */
   syncDriver: 'direct' | 'argocd';
   /** Redis for the sync queue; the direct driver runs only when it is set. */
@@ -77,6 +81,8 @@ const SETTINGS = {
   gitlabSecret: { flag: 'webhook-gitlab-secret', env: 'REGATTA_WEBHOOK_GITLAB_SECRET', kind: 'string' },
   giteaSecret: { flag: 'webhook-gitea-secret', env: 'REGATTA_WEBHOOK_GITEA_SECRET', kind: 'string' },
   bitbucketSecret: { flag: 'webhook-bitbucket-uuid', env: 'REGATTA_WEBHOOK_BITBUCKET_UUID', kind: 'string' },
+  webhookMaxPayload: { flag: 'webhook-max-payload-size-mb', env: 'REGATTA_WEBHOOK_MAX_PAYLOAD_SIZE_MB', kind: 'string' },
+  trustForwardedProto: { flag: 'trust-forwarded-proto', env: 'REGATTA_TRUST_FORWARDED_PROTO', kind: 'string' },
   syncDriver: { flag: 'sync-driver', env: 'REGATTA_SYNC_DRIVER', kind: 'string' },
   redisUrl: { flag: 'redis-url', env: 'REDIS_URL', kind: 'string' },
   appResync: { flag: 'app-resync', env: 'REGATTA_APP_RESYNC_SECONDS', kind: 'string' },
@@ -154,6 +160,9 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     leaderElection: value('leaderElection') === 'true',
     identity: env.POD_NAME || env.HOSTNAME || `regatta-${process.pid}`,
     webhookSecrets: { github: value('githubSecret'), gitlab: value('gitlabSecret'), gitea: value('giteaSecret'), bitbucket: value('bitbucketSecret') },
+    // GitHub caps its payloads at 25 MB; Argo CD allows 50 by default.
+    webhookMaxPayloadBytes: Math.floor(number('webhookMaxPayload', 25, (n) => n > 0 && n <= 50, 'a size in MB above 0 and at most 50') * 1024 * 1024),
+    trustForwardedProto: value('trustForwardedProto') === 'true',
     syncDriver,
     redisUrl: value('redisUrl'),
     appResyncSeconds: number('appResync', 180, (n) => n > 0, 'a positive number of seconds'),
