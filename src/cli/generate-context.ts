@@ -23,7 +23,7 @@ export interface GenerateContext {
 }
 
 /** A namespace's Secrets as objects read from files are (list items carry no `kind`). */
-export async function namespaceSecrets(client: ObjectClient, namespace: string): Promise<Secret[]> {
+async function namespaceSecrets(client: ObjectClient, namespace: string): Promise<Secret[]> {
   return (await client.list<Secret>('v1', 'Secret', namespace)).map((s) => ({ ...s, kind: 'Secret' }));
 }
 

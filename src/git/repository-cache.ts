@@ -108,6 +108,15 @@ export class GitRepositoryCache implements RepositoryReader {
   }
 
   /**
+   * Whether the remote lets this cache's credentials read the repository (one `ls-remote`, shared
+   * with concurrent readers); throws when it does not. A read of a commit SHA already on disk asks
+   * no remote, so a reader that must not see more than the remote shows it checks this first.
+   */
+  async verifyAccess(repoURL: string): Promise<void> {
+    await this.refs(repoURL, 0);
+  }
+
+  /**
    * The commit a revision (branch, tag, commit SHA or HEAD) names on the remote now, or as the
    * remote answered at most `maxAgeMs` ago: a fleet's refreshes ask about the same few
    * repositories thousands of times a minute.
