@@ -39,6 +39,15 @@ function header(headers: Headers, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** A URL's host name, or '' for what is not a URL: payloads and ApplicationSets are written by others. */
+function hostnameOf(url: unknown): string {
+  try {
+    return typeof url === 'string' && url ? new URL(url).hostname : '';
+  } catch {
+    return '';
+  }
+}
+
 function hmacHex(secret: string, body: Buffer): string {
   return createHmac('sha256', secret).update(body).digest('hex');
 }
@@ -141,7 +150,7 @@ export function parseWebhook(headers: Headers, body: Buffer, secrets: WebhookSec
         provider,
         owner: String(payload.repository?.owner?.login ?? ''),
         repo: String(payload.repository?.name ?? ''),
-        apiHostname: apiURL ? new URL(apiURL).hostname : '',
+        apiHostname: hostnameOf(apiURL),
       };
     }
     return { kind: 'ignored', reason: `${provider} event ${event}` };
@@ -156,7 +165,7 @@ export function parseWebhook(headers: Headers, body: Buffer, secrets: WebhookSec
         kind: 'pullRequest',
         provider: 'gitlab',
         project: String(payload.object_attributes?.target_project_id ?? ''),
-        apiHostname: payload.project?.web_url ? new URL(payload.project.web_url).hostname : '',
+        apiHostname: hostnameOf(payload.project?.web_url),
       };
     }
     return { kind: 'ignored', reason: `gitlab event ${gitlab}` };
@@ -188,24 +197,27 @@ function pushEvent(provider: string, webURL: unknown, ref: unknown, defaultBranc
 }
 
 function gitGeneratorAffected(generator: GitGenerator, event: Extract<WebhookEvent, { kind: 'push' }>): boolean {
+  const repoURL = String(generator.repoURL ?? '');
   // A repository URL templated from another generator's parameters may be any repository.
-  if (generator.repoURL.includes('{{')) return true;
-  if (!event.repoRegexp.test(generator.repoURL)) return false;
-  const target = parseRevision(generator.revision ?? '');
+  if (repoURL.includes('{{')) return true;
+  if (!event.repoRegexp.test(repoURL)) return false;
+  const target = parseRevision(String(generator.revision ?? ''));
   if (target === 'HEAD' || target === '') return event.touchedHead;
   return target === event.revision || generator.revision === event.revision;
 }
 
 function pullRequestGeneratorAffected(generator: PullRequestGenerator, event: WebhookEvent): boolean {
   if (event.kind !== 'pullRequest') return false;
-  const hostname = (api: string | undefined, fallback: string) => new URL(api || fallback).hostname;
+  const hostname = (api: string | undefined, fallback: string) => hostnameOf(api || fallback);
+  const same = (a: unknown, b: string) => String(a ?? '').toLowerCase() === b.toLowerCase();
   if (event.provider === 'gitlab') {
-    return !!generator.gitlab && generator.gitlab.project === event.project && hostname(generator.gitlab.api, 'https://gitlab.com/') === event.apiHostname;
+    const api = hostname(generator.gitlab?.api, 'https://gitlab.com/');
+    return !!generator.gitlab && String(generator.gitlab.project) === event.project && api !== '' && api === event.apiHostname;
   }
   const spec = event.provider === 'github' ? generator.github : generator.gitea;
   if (!spec) return false;
   const api = event.provider === 'github' ? hostname(generator.github?.api, 'https://api.github.com/') : hostname(generator.gitea?.api, 'https://invalid/');
-  return spec.owner.toLowerCase() === event.owner.toLowerCase() && spec.repo.toLowerCase() === event.repo.toLowerCase() && api === event.apiHostname;
+  return same(spec.owner, event.owner) && same(spec.repo, event.repo) && api !== '' && api === event.apiHostname;
 }
 
 function entryAffected(entry: ApplicationSetNestedGenerator, event: WebhookEvent): boolean {
@@ -218,5 +230,10 @@ function entryAffected(entry: ApplicationSetNestedGenerator, event: WebhookEvent
 /** Whether the event can change what an ApplicationSet generates, as Argo CD decides it. */
 export function isAffectedBy(appSet: ApplicationSet, event: WebhookEvent): boolean {
   if (event.kind === 'ignored') return false;
-  return (appSet.spec?.generators ?? []).some((entry) => entryAffected(entry, event));
+  try {
+    return (appSet.spec?.generators ?? []).some((entry) => entryAffected(entry, event));
+  } catch {
+    // Too malformed to judge (its author is anyone who may write ApplicationSets): refreshed, its reconcile says what is wrong.
+    return true;
+  }
 }

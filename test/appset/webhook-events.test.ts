@@ -152,6 +152,15 @@ describe('isAffectedBy', () => {
     expect(pattern.test('https://github.com/org/repo-other')).toBe(false);
   });
 
+  it('judges a malformed ApplicationSet or payload without throwing (a tenant must not break webhooks for everyone)', () => {
+    const pr = parseWebhook({ 'x-github-event': 'pull_request' }, body({ action: 'opened', repository: { name: 'r', owner: { login: 'o' }, url: 'not a url' } }), {});
+    expect(pr).toMatchObject({ kind: 'pullRequest', apiHostname: '' });
+    const badApi = { ...appSetWithGit('x', 'main'), spec: { generators: [{ pullRequest: { github: { owner: 'o', repo: 'r', api: '::' } } }], template: { metadata: {}, spec: { project: 'default', destination: {} } } } } as ApplicationSet;
+    expect(isAffectedBy(badApi, pr)).toBe(false);
+    const noRepo = { ...appSetWithGit('x', 'main'), spec: { generators: [{ git: { revision: 7 } }, { matrix: { generators: 5 } }], template: {} } } as unknown as ApplicationSet;
+    expect(isAffectedBy(noRepo, push)).toBe(true);
+  });
+
   it('refreshes Git generators on the pushed branch, or on HEAD when the default branch moved', () => {
     expect(isAffectedBy(appSetWithGit('https://github.com/org/repo.git', 'main'), push)).toBe(true);
     expect(isAffectedBy(appSetWithGit('git@github.com:org/repo.git', 'HEAD'), push)).toBe(true);
