@@ -78,7 +78,8 @@ export class DashboardController {
     }
     let token = text(form.token);
     const code = text(form.code);
-    if (!token && code) {
+    if (!token && !code) return this.refuseLogin(request, response, 401, form.next, 'Paste a bearer token or a one-time login code.');
+    if (!token) {
       token = this.loginCodes.redeem(code) ?? '';
       if (!token) return this.refuseLogin(request, response, 401, form.next, 'The login code is unknown, expired or already used.');
     }

@@ -347,6 +347,9 @@ describe('dashboard login', () => {
     expect(refused.status).toBe(401);
     expect(refused.headers.get('set-cookie')).not.toContain('regatta_session');
     expect(await refused.text()).toContain('not accepted by the management cluster');
+    const empty = await postLogin({});
+    expect(empty.status).toBe(401);
+    expect(await empty.text()).toContain('Paste a bearer token or a one-time login code.');
   });
 });
 
