@@ -31,6 +31,10 @@ export interface AppConfig {
   allowLocalRepositories: boolean;
   /** Which SCM APIs the SCM Provider and PullRequest generators may call, and with which Secrets. */
   scm: ScmPolicy;
+  /** Larger webhook bodies are refused with 413 before any is verified (Argo CD's webhook.maxPayloadSizeMB). */
+  webhookMaxPayloadBytes: number;
+  /** Trust `X-Forwarded-Proto: https` from a TLS-terminating proxy in front, for the dashboard's Secure cookies. */
+  trustForwardedProto: boolean;
   /** Who syncs Applications: Regatta itself (`direct`) or Argo CD's application controller (`argocd`). */
   syncDriver: 'direct' | 'argocd';
   /** Redis for the sync queue; the direct driver runs only when it is set. */
@@ -86,6 +90,8 @@ const SETTINGS = {
   allowedScmProviders: { flag: 'allowed-scm-providers', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_ALLOWED_SCM_PROVIDERS', kind: 'string' },
   tokenRefStrictMode: { flag: 'token-ref-strict-mode', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_TOKENREF_STRICT_MODE', kind: 'string' },
   allowLocalRepositories: { flag: 'allow-local-repositories', env: 'REGATTA_ALLOW_LOCAL_REPOSITORIES', kind: 'string' },
+  webhookMaxPayload: { flag: 'webhook-max-payload-size-mb', env: 'REGATTA_WEBHOOK_MAX_PAYLOAD_SIZE_MB', kind: 'string' },
+  trustForwardedProto: { flag: 'trust-forwarded-proto', env: 'REGATTA_TRUST_FORWARDED_PROTO', kind: 'string' },
   syncDriver: { flag: 'sync-driver', env: 'REGATTA_SYNC_DRIVER', kind: 'string' },
   redisUrl: { flag: 'redis-url', env: 'REDIS_URL', kind: 'string' },
   appResync: { flag: 'app-resync', env: 'REGATTA_APP_RESYNC_SECONDS', kind: 'string' },
@@ -171,6 +177,9 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     webhookSecrets: { github: value('githubSecret'), gitlab: value('gitlabSecret'), gitea: value('giteaSecret'), bitbucket: value('bitbucketSecret') },
     scm,
     allowLocalRepositories: value('allowLocalRepositories') === 'true',
+    // GitHub caps its payloads at 25 MB; Argo CD allows 50 by default.
+    webhookMaxPayloadBytes: Math.floor(number('webhookMaxPayload', 25, (n) => n > 0 && n <= 50, 'a size in MB above 0 and at most 50') * 1024 * 1024),
+    trustForwardedProto: value('trustForwardedProto') === 'true',
     syncDriver,
     redisUrl: value('redisUrl'),
     appResyncSeconds: number('appResync', 180, (n) => n > 0, 'a positive number of seconds'),

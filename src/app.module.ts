@@ -1,7 +1,9 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import type { AppConfig } from './app-config.js';
 import { ApiServerModule } from './api-server/api-server.module.js';
 import { AppSetModule } from './appset/appset.module.js';
+import { WEBHOOK_PATH, webhookBodyReader } from './appset/webhook-body.js';
 import type { ControllerContext } from './appset/controller-context.js';
 import type { KubeConfig } from './kube/kube-config.js';
 import type { Logger } from './observability/logger.js';
@@ -38,7 +40,14 @@ class CoreModule {
 export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     const { kubeConfig, config, logger, context } = deps;
-    const api = ApiServerModule.forRoot({ kubeConfig, namespace: config.namespace, applicationSetNamespaces: config.applicationSetNamespaces, logger: logger.child({ module: 'api' }), clusters: context.clusters });
+    const api = ApiServerModule.forRoot({ kubeConfig, namespace: config.namespace, applicationSetNamespaces: config.applicationSetNamespaces, logger: logger.child({ module: 'api' }), clusters: context.clusters, trustForwardedProto: config.trustForwardedProto });
     return { module: AppModule, imports: [CoreModule.with(deps), AppSetModule, SyncModule, api], controllers: [ObservabilityController] };
   }
+}
+
+/** The controller's Nest application; webhook bodies are read (bounded) before Nest's own body parsers see them. */
+export async function createControllerApp(deps: AppDependencies): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(deps), { logger: false, forceCloseConnections: true });
+  app.use(WEBHOOK_PATH, webhookBodyReader(deps.config.webhookMaxPayloadBytes));
+  return app;
 }

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadAppConfig } from './app-config.js';
-import { AppModule } from './app.module.js';
+import { createControllerApp } from './app.module.js';
 import { ControllerContext } from './appset/controller-context.js';
 import { currentNamespace, identifyClientsAs, loadKubeConfig } from './kube/kube-config.js';
 import { createLogger } from './observability/logger.js';
@@ -13,7 +12,7 @@ try {
   const config = loadAppConfig(process.argv.slice(2), process.env, currentNamespace(kubeConfig) ?? 'argocd');
   identifyClientsAs(config.identity);
   const context = new ControllerContext(kubeConfig, config, logger);
-  const app = await NestFactory.create(AppModule.forRoot({ config, kubeConfig, context, logger }), { rawBody: true, logger: false, forceCloseConnections: true });
+  const app = await createControllerApp({ config, kubeConfig, context, logger });
   app.enableShutdownHooks();
   await app.listen(config.port, config.bindAddress);
   logger.info('listening', { port: config.port, namespace: config.namespace });

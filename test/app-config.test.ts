@@ -30,6 +30,12 @@ describe('loadAppConfig', () => {
     expect(() => loadAppConfig(['--policy', 'delete-all'], {})).toThrow(/--policy: "delete-all" is not one of create-only, create-update, create-delete, sync/);
     expect(() => loadAppConfig([], { REGATTA_MAX_DELETE_RATIO: '2' })).toThrow(/--max-delete-ratio: "2" is not a share between 0 and 1/);
     expect(() => loadAppConfig(['--bogus'], {})).toThrow(/unknown flag: --bogus/);
+    expect(() => loadAppConfig(['--webhook-max-payload-size-mb', '100'], {})).toThrow(/--webhook-max-payload-size-mb: "100" is not a size in MB above 0 and at most 50/);
+  });
+
+  it('bounds webhook bodies (25 MB unless told) and trusts X-Forwarded-Proto only when told', () => {
+    expect(loadAppConfig([], {})).toMatchObject({ webhookMaxPayloadBytes: 25 * 1024 * 1024, trustForwardedProto: false });
+    expect(loadAppConfig(['--webhook-max-payload-size-mb', '2'], { REGATTA_TRUST_FORWARDED_PROTO: 'true' })).toMatchObject({ webhookMaxPayloadBytes: 2 * 1024 * 1024, trustForwardedProto: true });
   });
 
   it('refuses to start ApplicationSets in any namespace while their SCM generators may call any host, as Argo CD does', () => {

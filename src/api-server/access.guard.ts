@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { ReviewedUser } from '../kube/access-reviews.js';
 import { AccessProblem, ApiAccess, applicationSetAccess } from './api-access.js';
 import { API_SERVER_OPTIONS, type ApiServerOptions } from './api-server-options.js';
-import { cookieValue, DashboardSessions, SESSION_COOKIE } from './dashboard-sessions.js';
+import { cookieValue, CSRF_FIELD, CSRF_HEADER, DashboardSessions, SESSION_COOKIE } from './dashboard-sessions.js';
 import { httpProblem } from './http-problem.js';
 
 /** The permission on ApplicationSets an endpoint needs, checked with a SubjectAccessReview before it runs. */
@@ -22,18 +22,29 @@ export interface AuthenticatedRequest {
   method: string;
   headers: Record<string, string | string[] | undefined>;
   params: Record<string, string>;
-  body?: { metadata?: { namespace?: string } };
+  body?: { metadata?: { namespace?: string }; [CSRF_FIELD]?: unknown };
   route?: { path?: string };
   user?: ReviewedUser;
 }
 
-/** The bearer token of a request; the dashboard's session cookie stands in for it on reads only (no cross-site writes). */
+/**
+ * The bearer token of a request. The dashboard's session cookie stands in for it on reads, and on
+ * a POST only together with the session's CSRF token, which a cross-site page cannot know (403
+ * otherwise). A bearer header needs none: a browser never attaches one to a cross-site request.
+ */
 export function requestToken(request: AuthenticatedRequest, sessions: DashboardSessions): string | undefined {
   const header = request.headers.authorization;
   const bearer = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
   if (bearer) return bearer;
   const cookie = request.headers.cookie;
-  return request.method === 'GET' ? sessions.tokenOf(cookieValue(typeof cookie === 'string' ? cookie : undefined, SESSION_COOKIE)) : undefined;
+  const session = cookieValue(typeof cookie === 'string' ? cookie : undefined, SESSION_COOKIE);
+  const token = sessions.tokenOf(session);
+  if (!token || request.method === 'GET' || request.method === 'HEAD') return token;
+  const given = request.body?.[CSRF_FIELD] ?? request.headers[CSRF_HEADER];
+  if (!sessions.csrfMatches(session, given)) {
+    throw new AccessProblem(403, `no valid CSRF token: a POST with the dashboard's session cookie must carry the session's CSRF token (form field "${CSRF_FIELD}" or header X-CSRF-Token), as the dashboard's own buttons do`);
+  }
+  return token;
 }
 
 /** TokenReview + SubjectAccessReview for every endpoint that declares an AccessRule; 401/403 as JSON otherwise. */
@@ -51,8 +62,8 @@ export class AccessGuard implements CanActivate {
     if (!rule) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const namespace = rule.namespace === 'param' ? request.params.namespace : rule.namespace === 'body' ? (request.body?.metadata?.namespace ?? this.options.namespace) : this.options.namespace;
-    const token = requestToken(request, this.sessions);
     try {
+      const token = requestToken(request, this.sessions);
       request.user = await this.access.require(token, applicationSetAccess(rule.verb, namespace, rule.named ? request.params.name : undefined));
       return true;
     } catch (error) {

@@ -2,6 +2,7 @@ import type { ClusterRegistry } from '../clusters/cluster-registry.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import type { Logger } from '../observability/logger.js';
 import type { ClusterShards } from './cluster-shards.js';
+import type { DashboardLoginCodes } from './dashboard-login-codes.js';
 
 /** What the API and dashboard need from the process that hosts them (the controller, or the demo). */
 export interface ApiServerOptions {
@@ -18,6 +19,10 @@ export interface ApiServerOptions {
   clusters?: ClusterRegistry;
   /** How often a live dashboard page re-reads its rollout (default 1000 ms). */
   livePollMs?: number;
+  /** Believe `X-Forwarded-Proto: https` (a TLS-terminating proxy in front) when marking cookies Secure. */
+  trustForwardedProto?: boolean;
+  /** One-time login codes a host that holds a token (the demo) issues; without, codes are never valid. */
+  loginCodes?: DashboardLoginCodes;
 }
 
 export const API_SERVER_OPTIONS = Symbol('API_SERVER_OPTIONS');

@@ -12,6 +12,7 @@ import type { ClusterShards } from './cluster-shards.js';
 import { ShardingModule } from '../sharding/sharding.module.js';
 import { ShardingRuntime } from '../sharding/sharding-runtime.js';
 import { DashboardController } from './dashboard.controller.js';
+import { DashboardLoginCodes } from './dashboard-login-codes.js';
 import { DashboardPages } from './dashboard-pages.js';
 import { DashboardSessions } from './dashboard-sessions.js';
 import { DocsController } from './docs.controller.js';
@@ -57,8 +58,13 @@ export class ApiServerModule implements OnApplicationBootstrap, OnApplicationShu
         },
         { provide: ApplicationSetView, inject: [ObjectClient, ClusterSecrets], useFactory: (client: ObjectClient, secrets: ClusterSecrets) => new ApplicationSetView(client, () => secrets.names()) },
         { provide: LiveApplicationSets, inject: [ApplicationSetView], useFactory: (view: ApplicationSetView) => new LiveApplicationSets(view, options.livePollMs ?? 1000) },
-        { provide: DryRunGeneration, inject: [ObjectClient], useFactory: (client: ObjectClient) => new DryRunGeneration(client, options.namespace) },
+        {
+          provide: DryRunGeneration,
+          inject: [ObjectClient, ApiAccess, ClusterSecrets],
+          useFactory: (client: ObjectClient, access: ApiAccess, clusters: ClusterSecrets) => new DryRunGeneration(client, access, clusters, options.namespace),
+        },
         { provide: DashboardSessions, useFactory: () => new DashboardSessions() },
+        { provide: DashboardLoginCodes, useFactory: () => options.loginCodes ?? new DashboardLoginCodes() },
         { provide: DashboardPages, useFactory: () => new DashboardPages() },
         AccessGuard,
       ],

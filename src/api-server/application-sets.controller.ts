@@ -5,6 +5,21 @@ import { AccessGuard, RequireAccess } from './access.guard.js';
 import { ApplicationSetView, type ApplicationSetDetail, type ApplicationSetSummary } from './application-set-view.js';
 import { httpProblem, notFound } from './http-problem.js';
 
+export interface RolloutActionResult {
+  applicationSet: string;
+  action: string;
+  message: string;
+}
+
+/** Pause, resume or abort, for the API and the dashboard's buttons alike: 400 for an unknown action, 404 for no such ApplicationSet. */
+export async function runRolloutAction(client: ObjectClient, namespace: string, name: string, action: string): Promise<RolloutActionResult> {
+  if (!isRolloutAction(action)) {
+    throw httpProblem(400, `rollout action "${action}" is not one of ${ROLLOUT_ACTIONS.join(', ')}`);
+  }
+  if (!(await controlRollout(client, namespace, name, action))) throw notFound(namespace, name);
+  return { applicationSet: `${namespace}/${name}`, action, message: `ApplicationSet ${namespace}/${name}: rollout ${pastTense(action)}` };
+}
+
 /** ApplicationSets with their conditions, Applications and rollout, and the rollout actions. */
 @Controller('api/v1/namespaces/:namespace/applicationsets')
 @UseGuards(AccessGuard)
@@ -32,11 +47,7 @@ export class ApplicationSetsController {
   @Post(':name/rollout/:action')
   @HttpCode(200)
   @RequireAccess({ verb: 'patch', namespace: 'param', named: true })
-  async control(@Param('namespace') namespace: string, @Param('name') name: string, @Param('action') action: string): Promise<{ applicationSet: string; action: string; message: string }> {
-    if (!isRolloutAction(action)) {
-      throw httpProblem(400, `rollout action "${action}" is not one of ${ROLLOUT_ACTIONS.join(', ')}`);
-    }
-    if (!(await controlRollout(this.client, namespace, name, action))) throw notFound(namespace, name);
-    return { applicationSet: `${namespace}/${name}`, action, message: `ApplicationSet ${namespace}/${name}: rollout ${pastTense(action)}` };
+  control(@Param('namespace') namespace: string, @Param('name') name: string, @Param('action') action: string): Promise<RolloutActionResult> {
+    return runRolloutAction(this.client, namespace, name, action);
   }
 }

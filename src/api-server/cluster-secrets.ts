@@ -1,6 +1,7 @@
 import type { Secret } from '../api/meta.js';
 import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL, secretValue, type ClusterRecord, type ClusterSecretProblem } from '../clusters/cluster-secret.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
+import type { ClusterSource, RegisteredCluster } from '../generators/generator.js';
 import { KubeInformer } from '../kube/informer.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import type { Logger } from '../observability/logger.js';
@@ -12,7 +13,7 @@ export interface ClusterSecretsRead {
 }
 
 /** The fleet as the cluster Secrets in Argo CD's namespace register it, from an informer (no API call per request). */
-export class ClusterSecrets {
+export class ClusterSecrets implements ClusterSource {
   private constructor(
     private readonly registry: ClusterRegistry,
     private readonly informer?: KubeInformer<Secret>,
@@ -50,6 +51,11 @@ export class ClusterSecrets {
       if (first) read.problems.push({ ...first, name: secretValue(secret, 'name') || (secret.metadata?.name ?? ''), server: secretValue(secret, 'server') ?? '', labels: { ...(secret.metadata?.labels ?? {}) } });
     }
     return read;
+  }
+
+  /** The fleet as the Cluster generator sees it (the API's dry runs). */
+  list(): Promise<RegisteredCluster[]> {
+    return this.registry.list();
   }
 
   /** Cluster names by server URL (the first named cluster per URL). */

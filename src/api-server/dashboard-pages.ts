@@ -2,10 +2,17 @@ import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import type { ApplicationSetDetail, ApplicationSetSummary } from './application-set-view.js';
 import { ROLLOUT_STATES } from './application-set-view.js';
+import { ROLLOUT_ACTIONS } from '../appset/rollout-control.js';
 import type { FleetCluster } from './fleet-view.js';
 
 type Template = Handlebars.TemplateDelegate;
 const VIEWS = ['layout', 'login', 'problem', 'fleet', 'application-set', 'application-set-live'] as const;
+
+/** Who a page is shown to, and the CSRF token its forms post (none for a request with a bearer header). */
+export interface DashboardViewer {
+  username: string;
+  csrf?: string;
+}
 
 const pairs = (labels: Record<string, string>) => Object.entries(labels).map(([key, value]) => ({ key, value }));
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -28,16 +35,17 @@ export class DashboardPages {
     ) as DashboardPages['templates'];
   }
 
-  login(next: string, error?: string): string {
-    return this.page('Log in', undefined, this.templates.login({ next, error }));
+  /** The login form; `csrf` is the token derived from the form's own cookie. */
+  login(next: string, csrf: string, error?: string): string {
+    return this.page('Log in', undefined, this.templates.login({ next, csrf, error }));
   }
 
-  problem(user: string | undefined, status: number, error: string, message: string): string {
-    return this.page(error, user, this.templates.problem({ status, error, message }));
+  problem(viewer: DashboardViewer | undefined, status: number, error: string, message: string): string {
+    return this.page(error, viewer, this.templates.problem({ status, error, message }));
   }
 
   /** The fleet grouped by shard and by one label key (`groupBy`, default the first key), and the ApplicationSets. */
-  fleet(user: string, clusters: FleetCluster[], appSets: ApplicationSetSummary[], groupBy?: string): string {
+  fleet(viewer: DashboardViewer, clusters: FleetCluster[], appSets: ApplicationSetSummary[], groupBy?: string): string {
     const shaped = clusters.map((c) => ({ ...c, labels: pairs(c.labels) }));
     const shards = [...new Set(clusters.map((c) => c.shard ?? 'unassigned'))].sort().map((shard) => ({ shard, clusters: shaped.filter((c) => (c.shard ?? 'unassigned') === shard) }));
     const keys = [...new Set(clusters.flatMap((c) => Object.keys(c.labels)))].sort();
@@ -45,7 +53,7 @@ export class DashboardPages {
     const values = key ? [...new Set(clusters.map((c) => c.labels[key] ?? '(none)'))].sort() : [];
     return this.page(
       'Fleet',
-      user,
+      viewer,
       this.templates.fleet({
         clusterCount: clusters.length,
         connected: clusters.filter((c) => c.connection.status === 'Successful').length,
@@ -58,8 +66,14 @@ export class DashboardPages {
     );
   }
 
-  applicationSet(user: string, detail: ApplicationSetDetail): string {
-    return this.page(detail.name, user, this.templates['application-set']({ namespace: detail.namespace, name: detail.name, live: this.live(detail) }));
+  /** The rollout page; with a CSRF token, the buttons that pause, resume or abort the rollout. */
+  applicationSet(viewer: DashboardViewer, detail: ApplicationSetDetail): string {
+    const actions = detail.rollout && viewer.csrf ? ROLLOUT_ACTIONS.map((action) => ({ action, label: action[0].toUpperCase() + action.slice(1) })) : [];
+    return this.page(
+      detail.name,
+      viewer,
+      this.templates['application-set']({ namespace: detail.namespace, name: detail.name, live: this.live(detail), actions, csrf: viewer.csrf }),
+    );
   }
 
   /** The part of the ApplicationSet page that server-sent events replace: rollout steps and Applications. */
@@ -81,7 +95,7 @@ export class DashboardPages {
     });
   }
 
-  private page(title: string, user: string | undefined, body: string): string {
-    return this.templates.layout({ title, user, body });
+  private page(title: string, viewer: DashboardViewer | undefined, body: string): string {
+    return this.templates.layout({ title, user: viewer?.username, csrf: viewer?.csrf, body });
   }
 }

@@ -66,12 +66,12 @@ export const OPENAPI_DOCUMENT = {
     '/api/v1/generate': {
       post: {
         summary: 'Dry run: the Applications an ApplicationSet would generate over the live fleet (as `regatta generate`); writes nothing',
-        'x-required-permission': "create applicationsets in the ApplicationSet's namespace (default Argo CD's)",
+        'x-required-permission': "create applicationsets in the ApplicationSet's namespace (default Argo CD's); get on each Secret a generator reads (tokenRef, appSecretName, repository credentials)",
         requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: 'an argoproj.io/v1alpha1 ApplicationSet' } } } },
         responses: {
           '200': json(ref('GenerateResult'), 'The generated Applications'),
           '400': json(ref('Problem'), 'The body is not an ApplicationSet'),
-          '422': json(ref('GenerateResult'), 'The ApplicationSet is invalid or a generator failed; errors name the field'),
+          '422': json(ref('GenerateResult'), 'The ApplicationSet is invalid, a generator failed, or it needs a Secret the caller may not get; errors name the field (and the Secret)'),
           ...problems,
         },
       },

@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { ApplicationSet, ApplicationSetNestedGenerator, GitGenerator, PullRequestGenerator } from '../api/application-set.js';
+import { sameSecret } from '../constant-time.js';
 
 /** What a Git provider's webhook tells about: a push to a branch, or a pull request that changed. */
 export type WebhookEvent =
@@ -11,9 +12,13 @@ export type WebhookEvent =
 export interface WebhookSecrets {
   github?: string;
   gitlab?: string;
+  /** Gitea's, which Gogs deliveries are checked with too (Gitea is Gogs' fork and sends both headers). */
   gitea?: string;
+  /** Bitbucket Cloud's hook UUID, or the secret Bitbucket Server signs with. */
   bitbucket?: string;
 }
+
+export type WebhookProvider = keyof WebhookSecrets;
 
 export class WebhookError extends Error {
   constructor(
@@ -34,11 +39,13 @@ function header(headers: Headers, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function sameSecret(expected: string, given: string | undefined): boolean {
-  if (given === undefined) return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
+/** A URL's host name, or '' for what is not a URL: payloads and ApplicationSets are written by others. */
+function hostnameOf(url: unknown): string {
+  try {
+    return typeof url === 'string' && url ? new URL(url).hostname : '';
+  } catch {
+    return '';
+  }
 }
 
 function hmacHex(secret: string, body: Buffer): string {
@@ -62,31 +69,78 @@ export function webURLRegexp(webURL: string): RegExp {
   return new RegExp(`^((https?|ssh)://)?([\\w.+-]+(:[^@/]*)?@)?((alt)?ssh\\.)?${escape(url.hostname)}(:\\d+)?[:/]${path}(\\.git)?/?$`, 'i');
 }
 
+/** Whether a request carries a provider's event header, and whether it proves it knows that provider's secret. */
+interface ProviderCheck {
+  provider: WebhookProvider;
+  carriesEvent(headers: Headers): boolean;
+  verified(headers: Headers, body: Buffer, secret: string): boolean;
+}
+
+const hmacSigned = (signature: string | undefined, secret: string, body: Buffer) => sameSecret(hmacHex(secret, body), signature?.replace(/^sha256=/, ''));
+
+/** In Argo CD's order of precedence: a Gogs/Gitea delivery also carries GitHub's headers, Bitbucket Cloud's also Bitbucket Server's. */
+const PROVIDER_CHECKS: ProviderCheck[] = [
+  {
+    provider: 'gitea',
+    carriesEvent: (headers) => header(headers, 'x-gitea-event') !== undefined || header(headers, 'x-gogs-event') !== undefined,
+    verified: (headers, body, secret) => hmacSigned(header(headers, 'x-gitea-signature') ?? header(headers, 'x-gogs-signature'), secret, body),
+  },
+  {
+    provider: 'github',
+    carriesEvent: (headers) => header(headers, 'x-github-event') !== undefined,
+    verified: (headers, body, secret) => hmacSigned(header(headers, 'x-hub-signature-256'), secret, body),
+  },
+  {
+    provider: 'gitlab',
+    carriesEvent: (headers) => header(headers, 'x-gitlab-event') !== undefined,
+    verified: (headers, _body, secret) => sameSecret(secret, header(headers, 'x-gitlab-token')),
+  },
+  {
+    provider: 'bitbucket',
+    carriesEvent: (headers) => header(headers, 'x-hook-uuid') !== undefined || header(headers, 'x-event-key') !== undefined,
+    // Bitbucket Server signs the body; Bitbucket Cloud presents the hook's UUID.
+    verified: (headers, body, secret) => hmacSigned(header(headers, 'x-hub-signature'), secret, body) || sameSecret(secret, header(headers, 'x-hook-uuid')),
+  },
+];
+
+const REFUSAL: Record<WebhookProvider, string> = {
+  github: 'github webhook signature does not match',
+  gitea: 'gitea webhook signature does not match',
+  gitlab: 'gitlab webhook token does not match',
+  bitbucket: 'bitbucket webhook signature does not match',
+};
+
 /**
- * Verifies and parses a webhook. A provider whose secret is configured must sign (GitHub, Gitea,
- * Bitbucket Server: HMAC-SHA256 of the body) or present it (GitLab's token, Bitbucket Cloud's
- * hook UUID); a wrong or missing signature is a 401. Only the payload fields Regatta needs are read.
+ * Which provider a request is from, by Argo CD's header precedence, once its secret is proven.
+ * That provider's secret decides; when it has none (which Argo CD accepts unsigned), every other
+ * provider whose event header the request also carries and whose secret is configured must
+ * verify, so adding an unconfigured provider's header cannot dodge a configured secret.
+ */
+export function verifiedProvider(headers: Headers, body: Buffer, secrets: WebhookSecrets): WebhookProvider {
+  const carried = PROVIDER_CHECKS.filter((check) => check.carriesEvent(headers));
+  if (carried.length === 0) throw new WebhookError('Unknown webhook event', 400);
+  const [chosen] = carried;
+  const deciding = secrets[chosen.provider] ? [chosen] : carried.filter((check) => secrets[check.provider]);
+  for (const check of deciding) {
+    if (!check.verified(headers, body, secrets[check.provider]!)) throw new WebhookError(REFUSAL[check.provider], 401);
+  }
+  return chosen.provider;
+}
+
+/**
+ * Verifies and parses a webhook (see verifiedProvider): a wrong or missing signature or token is a
+ * 401 naming the provider, never the secret. Only the payload fields Regatta needs are read.
  */
 export function parseWebhook(headers: Headers, body: Buffer, secrets: WebhookSecrets): WebhookEvent {
-  const json = () => {
-    try {
-      return JSON.parse(body.toString('utf8')) as any;
-    } catch {
-      throw new WebhookError('webhook payload is not valid JSON', 400);
-    }
-  };
-
-  const gitea = header(headers, 'x-gitea-event');
-  const github = header(headers, 'x-github-event');
-  if (gitea !== undefined || github !== undefined) {
-    const provider = gitea !== undefined ? 'gitea' : 'github';
-    const secret = secrets[provider];
-    if (secret) {
-      const signature = provider === 'gitea' ? header(headers, 'x-gitea-signature') : header(headers, 'x-hub-signature-256')?.replace(/^sha256=/, '');
-      if (!sameSecret(hmacHex(secret, body), signature)) throw new WebhookError(`${provider} webhook signature does not match`, 401);
-    }
-    const event = gitea ?? github;
-    const payload = json();
+  const provider = verifiedProvider(headers, body, secrets);
+  let payload: any;
+  try {
+    payload = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new WebhookError('webhook payload is not valid JSON', 400);
+  }
+  if (provider === 'gitea' || provider === 'github') {
+    const event = provider === 'gitea' ? (header(headers, 'x-gitea-event') ?? header(headers, 'x-gogs-event')) : header(headers, 'x-github-event');
     if (event === 'push') return pushEvent(provider, payload.repository?.html_url, payload.ref, payload.repository?.default_branch);
     if (event === 'pull_request') {
       if (!GITHUB_PR_ACTIONS.includes(payload.action)) return { kind: 'ignored', reason: `pull request action ${payload.action}` };
@@ -96,16 +150,14 @@ export function parseWebhook(headers: Headers, body: Buffer, secrets: WebhookSec
         provider,
         owner: String(payload.repository?.owner?.login ?? ''),
         repo: String(payload.repository?.name ?? ''),
-        apiHostname: apiURL ? new URL(apiURL).hostname : '',
+        apiHostname: hostnameOf(apiURL),
       };
     }
     return { kind: 'ignored', reason: `${provider} event ${event}` };
   }
 
-  const gitlab = header(headers, 'x-gitlab-event');
-  if (gitlab !== undefined) {
-    if (secrets.gitlab && !sameSecret(secrets.gitlab, header(headers, 'x-gitlab-token'))) throw new WebhookError('gitlab webhook token does not match', 401);
-    const payload = json();
+  if (provider === 'gitlab') {
+    const gitlab = header(headers, 'x-gitlab-event');
     if (gitlab === 'Push Hook' || gitlab === 'Tag Push Hook') return pushEvent('gitlab', payload.project?.web_url, payload.ref, payload.project?.default_branch);
     if (gitlab === 'Merge Request Hook') {
       if (!GITLAB_MR_ACTIONS.includes(payload.object_attributes?.action)) return { kind: 'ignored', reason: `merge request action ${payload.object_attributes?.action}` };
@@ -113,32 +165,23 @@ export function parseWebhook(headers: Headers, body: Buffer, secrets: WebhookSec
         kind: 'pullRequest',
         provider: 'gitlab',
         project: String(payload.object_attributes?.target_project_id ?? ''),
-        apiHostname: payload.project?.web_url ? new URL(payload.project.web_url).hostname : '',
+        apiHostname: hostnameOf(payload.project?.web_url),
       };
     }
     return { kind: 'ignored', reason: `gitlab event ${gitlab}` };
   }
 
   const bitbucket = header(headers, 'x-event-key');
-  if (bitbucket !== undefined) {
-    if (secrets.bitbucket) {
-      const signature = header(headers, 'x-hub-signature')?.replace(/^sha256=/, '');
-      const signed = signature !== undefined && sameSecret(hmacHex(secrets.bitbucket, body), signature);
-      if (!signed && !sameSecret(secrets.bitbucket, header(headers, 'x-hook-uuid'))) throw new WebhookError('bitbucket webhook signature does not match', 401);
-    }
-    const payload = json();
-    if (bitbucket === 'repo:push') {
-      const change = payload.push?.changes?.[0]?.new;
-      return pushEvent('bitbucket', payload.repository?.links?.html?.href, change?.name ? `refs/heads/${change.name}` : '', payload.repository?.mainbranch?.name);
-    }
-    if (bitbucket === 'repo:refs_changed') {
-      const change = payload.changes?.[0];
-      const link = payload.repository?.links?.self?.[0]?.href?.replace(/\/browse$/, '');
-      return pushEvent('bitbucket', link, change?.refId ?? '', undefined);
-    }
-    return { kind: 'ignored', reason: `bitbucket event ${bitbucket}` };
+  if (bitbucket === 'repo:push') {
+    const change = payload.push?.changes?.[0]?.new;
+    return pushEvent('bitbucket', payload.repository?.links?.html?.href, change?.name ? `refs/heads/${change.name}` : '', payload.repository?.mainbranch?.name);
   }
-  throw new WebhookError('Unknown webhook event', 400);
+  if (bitbucket === 'repo:refs_changed') {
+    const change = payload.changes?.[0];
+    const link = payload.repository?.links?.self?.[0]?.href?.replace(/\/browse$/, '');
+    return pushEvent('bitbucket', link, change?.refId ?? '', undefined);
+  }
+  return { kind: 'ignored', reason: `bitbucket event ${bitbucket}` };
 }
 
 function pushEvent(provider: string, webURL: unknown, ref: unknown, defaultBranch: unknown): WebhookEvent {
@@ -154,24 +197,27 @@ function pushEvent(provider: string, webURL: unknown, ref: unknown, defaultBranc
 }
 
 function gitGeneratorAffected(generator: GitGenerator, event: Extract<WebhookEvent, { kind: 'push' }>): boolean {
+  const repoURL = String(generator.repoURL ?? '');
   // A repository URL templated from another generator's parameters may be any repository.
-  if (generator.repoURL.includes('{{')) return true;
-  if (!event.repoRegexp.test(generator.repoURL)) return false;
-  const target = parseRevision(generator.revision ?? '');
+  if (repoURL.includes('{{')) return true;
+  if (!event.repoRegexp.test(repoURL)) return false;
+  const target = parseRevision(String(generator.revision ?? ''));
   if (target === 'HEAD' || target === '') return event.touchedHead;
   return target === event.revision || generator.revision === event.revision;
 }
 
 function pullRequestGeneratorAffected(generator: PullRequestGenerator, event: WebhookEvent): boolean {
   if (event.kind !== 'pullRequest') return false;
-  const hostname = (api: string | undefined, fallback: string) => new URL(api || fallback).hostname;
+  const hostname = (api: string | undefined, fallback: string) => hostnameOf(api || fallback);
+  const same = (a: unknown, b: string) => String(a ?? '').toLowerCase() === b.toLowerCase();
   if (event.provider === 'gitlab') {
-    return !!generator.gitlab && generator.gitlab.project === event.project && hostname(generator.gitlab.api, 'https://gitlab.com/') === event.apiHostname;
+    const api = hostname(generator.gitlab?.api, 'https://gitlab.com/');
+    return !!generator.gitlab && String(generator.gitlab.project) === event.project && api !== '' && api === event.apiHostname;
   }
   const spec = event.provider === 'github' ? generator.github : generator.gitea;
   if (!spec) return false;
   const api = event.provider === 'github' ? hostname(generator.github?.api, 'https://api.github.com/') : hostname(generator.gitea?.api, 'https://invalid/');
-  return spec.owner.toLowerCase() === event.owner.toLowerCase() && spec.repo.toLowerCase() === event.repo.toLowerCase() && api === event.apiHostname;
+  return same(spec.owner, event.owner) && same(spec.repo, event.repo) && api !== '' && api === event.apiHostname;
 }
 
 function entryAffected(entry: ApplicationSetNestedGenerator, event: WebhookEvent): boolean {
@@ -184,5 +230,10 @@ function entryAffected(entry: ApplicationSetNestedGenerator, event: WebhookEvent
 /** Whether the event can change what an ApplicationSet generates, as Argo CD decides it. */
 export function isAffectedBy(appSet: ApplicationSet, event: WebhookEvent): boolean {
   if (event.kind === 'ignored') return false;
-  return (appSet.spec?.generators ?? []).some((entry) => entryAffected(entry, event));
+  try {
+    return (appSet.spec?.generators ?? []).some((entry) => entryAffected(entry, event));
+  } catch {
+    // Too malformed to judge (its author is anyone who may write ApplicationSets): refreshed, its reconcile says what is wrong.
+    return true;
+  }
 }

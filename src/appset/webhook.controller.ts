@@ -1,12 +1,15 @@
 import { Controller, HttpCode, HttpException, Inject, Post, Req } from '@nestjs/common';
-import type { RawBodyRequest } from '@nestjs/common';
 import type { AppConfig } from '../app-config.js';
 import type { Logger } from '../observability/logger.js';
 import { APP_CONFIG, LOGGER } from '../tokens.js';
 import { ApplicationSetController } from './applicationset-controller.js';
+import type { WebhookRequest } from './webhook-body.js';
 import { isAffectedBy, parseWebhook, WebhookError } from './webhook-events.js';
 
-/** Git provider webhooks: a push or pull-request event refreshes only the ApplicationSets it can affect. */
+/**
+ * Git provider webhooks: a push or pull-request event refreshes only the ApplicationSets it can
+ * affect. The body was read (and bounded) by webhookBodyReader; a refused one refreshes nothing.
+ */
 @Controller('api/webhook')
 export class WebhookController {
   constructor(
@@ -17,7 +20,7 @@ export class WebhookController {
 
   @Post()
   @HttpCode(200)
-  receive(@Req() request: RawBodyRequest<{ headers: Record<string, string | string[] | undefined> }>): { refreshed: number } {
+  receive(@Req() request: WebhookRequest): { refreshed: number } {
     let event;
     try {
       event = parseWebhook(request.headers, request.rawBody ?? Buffer.alloc(0), this.config.webhookSecrets);

@@ -41,6 +41,9 @@ async function rollOut(env: DemoEnvironment, revision: string, view: LiveView, t
   }
 }
 
+/** The way into the dashboard: a fresh one-time code, since codes expire and the demo runs on. */
+const loginCodeLine = (dashboard: DemoDashboard) => `Login code (paste it into the login form; works once, for 10 minutes): ${dashboard.loginCode()}\n`;
+
 export const demoCommand: CliCommand = {
   name: 'demo',
   summary: 'a simulated fleet, Redis, Git and Regatta rolling out a change, live',
@@ -98,7 +101,7 @@ export const demoCommand: CliCommand = {
     process.once('SIGINT', onSignal);
     try {
       io.stdout.write(`Regatta demo: ${DEMO_CLUSTERS.length} clusters at ${env.fleet.url}, Redis at ${env.redisUrl}, Git at ${env.repository.url}\n`);
-      io.stdout.write(`Dashboard (logs the browser in): ${dashboard.loginUrl}\nREST API: ${dashboard.url}/api/v1 (OpenAPI at ${dashboard.url}/api/docs)\n\n`);
+      io.stdout.write(`Dashboard: ${dashboard.loginUrl}\n${loginCodeLine(dashboard)}REST API: ${dashboard.url}/api/v1 (OpenAPI at ${dashboard.url}/api/docs)\n\n`);
       const view = new LiveView(io.stdout);
       let revision = env.revision;
       for (let round = 1; ; round++) {
@@ -106,7 +109,7 @@ export const demoCommand: CliCommand = {
         const applications = await env.applications();
         const syncs = applications.reduce((n, a) => n + (((a.status as { history?: History } | undefined)?.history ?? []).length), 0);
         const summary = { rollout: round, revision: `guestbook:v${env.version}`, completed: result.completed, ms: result.ms, clusters: DEMO_CLUSTERS.length, syncs, doubleSyncs: repeatedSyncs(applications) };
-        io.stdout.write(`\n${result.completed ? 'Rollout complete' : 'Rollout did not complete in time'}: ${JSON.stringify(summary)}\n\n`);
+        io.stdout.write(`\n${result.completed ? 'Rollout complete' : 'Rollout did not complete in time'}: ${JSON.stringify(summary)}\n${loginCodeLine(dashboard)}\n`);
         if (flags.once || !result.completed) return result.completed && summary.doubleSyncs === 0 ? 0 : 1;
         await new Promise((resolve) => setTimeout(resolve, 3000));
         revision = await env.release();

@@ -16,8 +16,6 @@ export interface GenerateContextOptions {
   context?: string;
   /** Where problems with the inputs (an invalid cluster Secret) are reported. */
   warn: (message: string) => void;
-  /** `file://` and paths on this machine: a user's own preview may read them, a server's may not. */
-  allowLocalRepositories: boolean;
 }
 
 export interface GenerateContext {
@@ -26,12 +24,12 @@ export interface GenerateContext {
 }
 
 /** A namespace's Secrets as objects read from files are (list items carry no `kind`). */
-export async function namespaceSecrets(client: ObjectClient, namespace: string): Promise<Secret[]> {
+async function namespaceSecrets(client: ObjectClient, namespace: string): Promise<Secret[]> {
   return (await client.list<Secret>('v1', 'Secret', namespace)).map((s) => ({ ...s, kind: 'Secret' }));
 }
 
 /** Argo CD's known hosts and TLS certificates ConfigMaps of a namespace, those that exist. */
-export async function repositoryTrustConfigMaps(client: ObjectClient, namespace: string): Promise<ConfigMap[]> {
+async function repositoryTrustConfigMaps(client: ObjectClient, namespace: string): Promise<ConfigMap[]> {
   const found = await Promise.all([SSH_KNOWN_HOSTS_CONFIGMAP, TLS_CERTS_CONFIGMAP].map((name) => client.get<ConfigMap>('v1', 'ConfigMap', namespace, name)));
   return found.filter((c) => c !== undefined).map((c) => ({ ...c, kind: 'ConfigMap' }));
 }
@@ -62,7 +60,8 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
         access: (url, project) => repositoryAccess(url, project, secrets),
         sshKnownHosts: () => sshKnownHosts(configMap(SSH_KNOWN_HOSTS_CONFIGMAP)),
         tlsCertificates: (serverName) => tlsCertificatesFor(configMap(TLS_CERTS_CONFIGMAP), serverName),
-        allowLocalRepositories: options.allowLocalRepositories,
+        // The CLI runs as its user, whose own repositories on disk are theirs to preview.
+        allowLocalRepositories: true,
       }),
       pullRequests: new ScmPullRequestService(secretReader),
       secrets: secretReader,

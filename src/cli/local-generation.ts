@@ -4,6 +4,7 @@ import { destinationProblem, inClusterEnabled } from '../appset/destinations.js'
 import { generateApplications, type GenerationResult } from '../appset/generate.js';
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from '../clusters/cluster-secret.js';
 import { createDefaultRegistry } from '../generators/default-registry.js';
+import type { GeneratorContext } from '../generators/generator.js';
 import { createGenerateContext } from './generate-context.js';
 import { ManifestError, readManifests, type Manifest } from './manifest-files.js';
 
@@ -13,8 +14,6 @@ export interface LocalGenerationOptions {
   context?: string;
   /** Told every problem found: a CLI prints it (`problemLine`), the API returns it. */
   report: (problem: GenerationProblem) => void;
-  /** Repositories on this machine may be read (default: yes, the CLI runs as its user). */
-  allowLocalRepositories?: boolean;
 }
 
 /** Something wrong with an input, located as precisely as known. */
@@ -70,50 +69,62 @@ export async function readApplicationSets(files: string[], command: string, stde
  * with --kubeconfig cannot be read.
  */
 export async function generateLocally(manifests: Manifest[], appSets: Manifest[], options: LocalGenerationOptions): Promise<LocalGeneration> {
-  let exitCode = 0;
-  const report = (manifest: Manifest, field: string | undefined, message: string, severity: GenerationProblem['severity'] = 'error') => {
-    options.report({ severity, file: manifest.file, appSet: manifest.object.metadata?.name ?? '<unnamed>', field, message });
-    if (severity === 'error') exitCode = 1;
-  };
   const generateContext = await createGenerateContext(manifests, {
     namespace: options.namespace,
     kubeconfig: options.kubeconfig,
     context: options.context,
     warn: (message) => options.report({ severity: 'warning', message }),
-    allowLocalRepositories: options.allowLocalRepositories ?? true,
   });
-  const registry = createDefaultRegistry();
   const argocdCm = manifests.find((m) => m.object.kind === 'ConfigMap' && m.object.metadata?.name === 'argocd-cm')?.object as { data?: Record<string, string> } | undefined;
-  const fleet = { clusters: await generateContext.context.clusters.list(), inClusterEnabled: inClusterEnabled(argocdCm) };
-  const outputs: LocalGeneration['outputs'] = [];
   try {
-    for (const manifest of appSets) {
-      const problems = validateApplicationSet(manifest.object);
-      for (const warning of problems.filter((p) => p.severity === 'warning')) report(manifest, warning.field, warning.message, 'warning');
-      const errors = problems.filter((p) => p.severity === 'error');
-      if (errors.length) {
-        for (const problem of errors) report(manifest, problem.field, problem.message);
-        continue;
-      }
-      const appSet = structuredClone(manifest.object) as ApplicationSet;
-      appSet.metadata.namespace ??= options.namespace;
-      const result = await generateApplications(appSet, registry, generateContext.context);
-      if (result.failure) {
-        report(manifest, result.failure.field, result.failure.message);
-        continue;
-      }
-      // Without a live fleet only the local cluster can be checked: argocd-cm may disable it.
-      const localProblems = result.generated
-        .map((g) => g.application)
-        .filter((a) => a.spec.destination?.server === IN_CLUSTER_SERVER || a.spec.destination?.name === IN_CLUSTER_NAME)
-        .map((a) => [a.metadata.name, destinationProblem(a.spec.destination, fleet)] as const)
-        .filter(([, problem]) => problem);
-      for (const [name, problem] of localProblems) report(manifest, `Application ${name}: spec.destination`, problem!);
-      const rejected = new Set(localProblems.map(([name]) => name));
-      outputs.push({ appSet, result: { ...result, generated: result.generated.filter((g) => !rejected.has(g.application.metadata.name)) } });
-    }
+    return await generateApplicationSets(appSets, generateContext.context, { namespace: options.namespace, report: options.report, inClusterEnabled: inClusterEnabled(argocdCm) });
   } finally {
     await generateContext.close();
+  }
+}
+
+export interface GenerationOptions {
+  /** Where ApplicationSets without a namespace are, and Secrets they name are read. */
+  namespace: string;
+  report: (problem: GenerationProblem) => void;
+  /** Whether argocd-cm lets Applications target the local cluster. */
+  inClusterEnabled: boolean;
+}
+
+/** The generation part of generateLocally, over any GeneratorContext (the CLI's, or the API's dry run with its caller's rights). */
+export async function generateApplicationSets(appSets: Manifest[], context: GeneratorContext, options: GenerationOptions): Promise<LocalGeneration> {
+  let exitCode = 0;
+  const report = (manifest: Manifest, field: string | undefined, message: string, severity: GenerationProblem['severity'] = 'error') => {
+    options.report({ severity, file: manifest.file, appSet: manifest.object.metadata?.name ?? '<unnamed>', field, message });
+    if (severity === 'error') exitCode = 1;
+  };
+  const registry = createDefaultRegistry();
+  const fleet = { clusters: await context.clusters.list(), inClusterEnabled: options.inClusterEnabled };
+  const outputs: LocalGeneration['outputs'] = [];
+  for (const manifest of appSets) {
+    const problems = validateApplicationSet(manifest.object);
+    for (const warning of problems.filter((p) => p.severity === 'warning')) report(manifest, warning.field, warning.message, 'warning');
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length) {
+      for (const problem of errors) report(manifest, problem.field, problem.message);
+      continue;
+    }
+    const appSet = structuredClone(manifest.object) as ApplicationSet;
+    appSet.metadata.namespace ??= options.namespace;
+    const result = await generateApplications(appSet, registry, context);
+    if (result.failure) {
+      report(manifest, result.failure.field, result.failure.message);
+      continue;
+    }
+    // Without a live fleet only the local cluster can be checked: argocd-cm may disable it.
+    const localProblems = result.generated
+      .map((g) => g.application)
+      .filter((a) => a.spec.destination?.server === IN_CLUSTER_SERVER || a.spec.destination?.name === IN_CLUSTER_NAME)
+      .map((a) => [a.metadata.name, destinationProblem(a.spec.destination, fleet)] as const)
+      .filter(([, problem]) => problem);
+    for (const [name, problem] of localProblems) report(manifest, `Application ${name}: spec.destination`, problem!);
+    const rejected = new Set(localProblems.map(([name]) => name));
+    outputs.push({ appSet, result: { ...result, generated: result.generated.filter((g) => !rejected.has(g.application.metadata.name)) } });
   }
   return { outputs, exitCode };
 }

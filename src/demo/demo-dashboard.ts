@@ -1,8 +1,9 @@
 import type { KubeObject } from '../api/meta.js';
 import { startApiServer } from '../api-server/api-server.js';
+import { DashboardLoginCodes } from '../api-server/dashboard-login-codes.js';
 import { kubeConfigFromString } from '../kube/kube-config.js';
 import { silentLogger } from '../observability/logger.js';
-import { DEMO_APPSET, DEMO_REPLICA, type DemoEnvironment } from './demo-environment.js';
+import { DEMO_REPLICA, type DemoEnvironment } from './demo-environment.js';
 
 /** The user the demo logs the browser in as; RBAC in the simulator grants it what the dashboard and API use. */
 export const DASHBOARD_USER = 'demo-operator';
@@ -10,9 +11,11 @@ const ROLE = 'regatta-dashboard';
 
 export interface DemoDashboard {
   url: string;
-  /** Opens the rollout page logged in: the token is traded for a session cookie on first use. */
+  /** The login form (a token never goes in a URL). */
   loginUrl: string;
-  /** The demo user's bearer token, for calling the API (e.g. with curl). */
+  /** A new one-time code for the login form (once, within 10 minutes): what the demo prints instead of a token. */
+  loginCode(): string;
+  /** The demo user's bearer token, for in-process callers of the API (tests); the demo never prints it. */
   token: string;
   close(): Promise<void>;
 }
@@ -35,6 +38,7 @@ export async function startDemoDashboard(env: DemoEnvironment, port = 0, livePol
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: DASHBOARD_USER }],
   } as KubeObject);
   const token = env.fleet.token(undefined, DASHBOARD_USER);
+  const loginCodes = new DashboardLoginCodes();
   const server = await startApiServer(
     {
       kubeConfig: kubeConfigFromString(env.managementKubeconfig('system:serviceaccount:argocd:regatta')),
@@ -44,10 +48,10 @@ export async function startDemoDashboard(env: DemoEnvironment, port = 0, livePol
       // The demo's controllers run in its own process, as one replica that owns every cluster.
       shards: { shardOf: () => DEMO_REPLICA },
       livePollMs,
+      loginCodes,
     },
     '127.0.0.1',
     port,
   );
-  const next = encodeURIComponent(`/dashboard/namespaces/argocd/applicationsets/${DEMO_APPSET}`);
-  return { url: server.url, loginUrl: `${server.url}/dashboard/login?token=${encodeURIComponent(token)}&next=${next}`, token, close: () => server.close() };
+  return { url: server.url, loginUrl: `${server.url}/dashboard/login`, loginCode: () => loginCodes.issue(token), token, close: () => server.close() };
 }

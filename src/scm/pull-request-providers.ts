@@ -28,6 +28,15 @@ function customApiUrl(spec: PullRequestGenerator): string | undefined {
   return typeof api === 'string' ? api : undefined;
 }
 
+/** GitHub App credentials from the Secret `appSecretName` names (Argo CD's githubApp* keys). */
+async function appCredentials(secrets: SecretReader, secretName: string, appSet: ApplicationSet): Promise<GitHubAppCredentials> {
+  const read = (key: string) =>
+    secrets.getSecretValue(appSet.metadata.namespace ?? '', secretName, key).catch((error: Error) => {
+      throw new ProviderSelectionError(`error getting GitHub App secret: ${error.message}`);
+    });
+  return { appId: await read('githubAppID'), installationId: await read('githubAppInstallationID'), privateKey: await read('githubAppPrivateKey') };
+}
+
 /**
  * Open pull requests from GitHub (through @octokit/rest), Gitea and GitLab (their REST APIs),
  * every page read. Tokens come from the ApplicationSet's namespace and never appear in errors.
@@ -39,20 +48,29 @@ export class ScmPullRequestService implements PullRequestService {
     private readonly budget: RetryBudget = DEFAULT_RETRY_BUDGET,
   ) {}
 
-  async list(spec: PullRequestGenerator, appSet: ApplicationSet): Promise<PullRequest[]> {
+  list(spec: PullRequestGenerator, appSet: ApplicationSet): Promise<PullRequest[]> {
+    return this.listWith(this.secrets, spec, appSet);
+  }
+
+  /** The same providers and budget, reading tokens through another reader (a dry run's caller's own rights). */
+  readingSecretsWith(secrets: SecretReader): PullRequestService {
+    return { list: (spec, appSet) => this.listWith(secrets, spec, appSet) };
+  }
+
+  private async listWith(secrets: SecretReader, spec: PullRequestGenerator, appSet: ApplicationSet): Promise<PullRequest[]> {
     const refusal = scmProviderRefusal(this.policy, customApiUrl(spec));
     if (refusal) throw new ProviderSelectionError(refusal);
-    if (spec.github) return this.github(spec.github, appSet);
-    if (spec.gitea) return this.gitea(spec.gitea, appSet);
-    if (spec.gitlab) return this.gitlab(spec.gitlab, appSet);
+    if (spec.github) return this.github(secrets, spec.github, appSet);
+    if (spec.gitea) return this.gitea(secrets, spec.gitea, appSet);
+    if (spec.gitlab) return this.gitlab(secrets, spec.gitlab, appSet);
     const other = ['bitbucketServer', 'bitbucket', 'azuredevops'].find((k) => (spec as Record<string, unknown>)[k]);
     throw new ScmError(other ? `the ${other} pull request provider is not supported by Regatta yet` : 'no pull request provider is configured');
   }
 
-  private async github(spec: NonNullable<PullRequestGenerator['github']>, appSet: ApplicationSet): Promise<PullRequest[]> {
+  private async github(secrets: SecretReader, spec: NonNullable<PullRequestGenerator['github']>, appSet: ApplicationSet): Promise<PullRequest[]> {
     const what = `GitHub pull requests of ${spec.owner}/${spec.repo}`;
     const api = (spec.api || 'https://api.github.com').replace(/\/+$/, '');
-    const auth = spec.appSecretName ? await installationToken(api, await this.appCredentials(spec.appSecretName, appSet)) : await token(this.secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
+    const auth = spec.appSecretName ? await installationToken(api, await appCredentials(secrets, spec.appSecretName, appSet)) : await token(secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
     const octokit = new Octokit({ baseUrl: api, auth, userAgent: 'regatta', log: quietLog, request: { retries: 0 } });
     const pulls: PullRequest[] = [];
     for (let attempt = 1; ; attempt++) {
@@ -82,18 +100,9 @@ export class ScmPullRequestService implements PullRequestService {
     }
   }
 
-  /** GitHub App credentials from the Secret `appSecretName` names (Argo CD's githubApp* keys). */
-  private async appCredentials(secretName: string, appSet: ApplicationSet): Promise<GitHubAppCredentials> {
-    const read = (key: string) =>
-      this.secrets.getSecretValue(appSet.metadata.namespace ?? '', secretName, key).catch((error: Error) => {
-        throw new ProviderSelectionError(`error getting GitHub App secret: ${error.message}`);
-      });
-    return { appId: await read('githubAppID'), installationId: await read('githubAppInstallationID'), privateKey: await read('githubAppPrivateKey') };
-  }
-
-  private async gitea(spec: NonNullable<PullRequestGenerator['gitea']>, appSet: ApplicationSet): Promise<PullRequest[]> {
+  private async gitea(secrets: SecretReader, spec: NonNullable<PullRequestGenerator['gitea']>, appSet: ApplicationSet): Promise<PullRequest[]> {
     const what = `Gitea pull requests of ${spec.owner}/${spec.repo}`;
-    const auth = await token(this.secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
+    const auth = await token(secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
     const headers: Record<string, string> = auth ? { authorization: `token ${auth}` } : {};
     const pulls: PullRequest[] = [];
     for (let page = 1; page < 10_000; page++) {
@@ -110,9 +119,9 @@ export class ScmPullRequestService implements PullRequestService {
     throw new ScmError(`${what}: more than 10,000 pages`);
   }
 
-  private async gitlab(spec: NonNullable<PullRequestGenerator['gitlab']>, appSet: ApplicationSet): Promise<PullRequest[]> {
+  private async gitlab(secrets: SecretReader, spec: NonNullable<PullRequestGenerator['gitlab']>, appSet: ApplicationSet): Promise<PullRequest[]> {
     const what = `GitLab merge requests of project ${spec.project}`;
-    const auth = await token(this.secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
+    const auth = await token(secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
     const headers: Record<string, string> = auth ? { 'private-token': auth } : {};
     const base = `${(spec.api || 'https://gitlab.com/').replace(/\/+$/, '')}/api/v4/projects/${encodeURIComponent(spec.project)}/merge_requests`;
     const query = new URLSearchParams({ per_page: '100' });

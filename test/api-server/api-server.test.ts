@@ -8,10 +8,16 @@ import { SimFleet } from '../../src/sim/sim-fleet.js';
 import { parseClusterSecret } from '../../src/clusters/cluster-secret.js';
 import { clusterKeys } from '../../src/sharding/sharding-runtime.js';
 import { StaticShards } from '../../src/sharding/static-shards.js';
+import { DashboardLoginCodes } from '../../src/api-server/dashboard-login-codes.js';
+import { cookieSet, csrfIn, loginForm, postForm, postLogin as postFormLogin, type LoginForm } from '../support/dashboard-forms.js';
+import { writeMark, writesSince } from '../support/write-log.js';
 
 /** The REST API over real HTTP on 127.0.0.1, authorized by the simulator's TokenReview and SubjectAccessReview. */
 let fleet: SimFleet;
 let api: RunningApiServer;
+/** The same API behind a TLS-terminating proxy it is told to trust. */
+let proxied: RunningApiServer;
+const loginCodes = new DashboardLoginCodes();
 let admin: ObjectClient;
 const logLines: string[] = [];
 const tokens: Record<'viewer' | 'operator' | 'nobody', string> = { viewer: '', operator: '', nobody: '' };
@@ -102,16 +108,20 @@ beforeAll(async () => {
   const records = (await admin.list<KubeObject>('v1', 'Secret', 'argocd')).flatMap((secret) => parseClusterSecret(secret as never).cluster ?? []);
   const shards = new StaticShards('regatta-0', 2, 'bounded-load', () => ({ clusters: clusterKeys(records), appSets: [] }));
   shards.keysChanged();
-  api = await startApiServer({
-    shards: { shardOf: (server) => shards.ownerOfCluster(server) },
+  const options = {
+    shards: { shardOf: (server: string) => shards.ownerOfCluster(server) },
     kubeConfig: kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'system:serviceaccount:argocd:regatta' })),
     namespace: 'argocd',
     applicationSetNamespaces: ['argocd'],
     logger: createLogger('api', { write: (line) => logLines.push(line) }),
-  });
+    loginCodes,
+  };
+  api = await startApiServer(options);
+  proxied = await startApiServer({ ...options, trustForwardedProto: true });
 });
 
 afterAll(async () => {
+  await proxied?.close();
   await api?.close();
   await fleet?.stop();
 });
@@ -250,38 +260,155 @@ describe('REST API data', () => {
   });
 });
 
-describe('dashboard sessions', () => {
-  const login = (token: string, next: string) => fetch(`${api.url}/dashboard/login?token=${encodeURIComponent(token)}&next=${encodeURIComponent(next)}`, { redirect: 'manual' });
+const postLogin = (fields: Record<string, string>, form?: LoginForm, server = api, headers: Record<string, string> = {}) => postFormLogin(server.url, fields, form, headers);
 
-  it('trades a token for an HttpOnly session cookie, and redirects only within the dashboard', async () => {
-    const response = await login(tokens.operator, 'https://evil.example/steal');
+/** A logged-in browser: its session cookie and the CSRF token the rollout page's forms carry. */
+async function browserSession(token: string): Promise<{ cookie: string; csrf: string }> {
+  const cookie = cookieSet(await postLogin({ token }));
+  const page = await fetch(`${api.url}/dashboard/namespaces/argocd/applicationsets/${APPSET}`, { headers: { cookie } });
+  return { cookie, csrf: csrfIn(await page.text()) };
+}
+
+const controlAnnotation = async () => ((await admin.get<any>(GROUP, 'ApplicationSet', 'argocd', APPSET))?.metadata.annotations ?? {})['rollout.regatta.dev/control'];
+
+describe('dashboard login', () => {
+  it('logs in by POST only: trades a token posted with the form for an HttpOnly, SameSite=Strict session cookie, redirecting only within the dashboard', async () => {
+    // (test/security/web.test.ts checks the refused URL's token is neither echoed nor logged.)
+    const byUrl = await fetch(`${api.url}/dashboard/login?token=${encodeURIComponent(tokens.operator)}`, { redirect: 'manual' });
+    expect([byUrl.status, byUrl.headers.get('set-cookie')?.startsWith('regatta_session')]).toEqual([400, false]);
+
+    const response = await postLogin({ token: tokens.operator, next: 'https://evil.example/steal' });
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/dashboard');
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
     const cookie = response.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^regatta_session=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Strict$/);
     expect(cookie).not.toContain(tokens.operator);
-    expect((await login(tokens.operator, '/dashboard//evil.example')).headers.get('location')).toBe('/dashboard');
-    expect((await login(tokens.operator, `/dashboard/namespaces/argocd/applicationsets/${APPSET}`)).headers.get('location')).toBe(`/dashboard/namespaces/argocd/applicationsets/${APPSET}`);
+    expect((await postLogin({ token: tokens.operator, next: '/dashboard//evil.example' })).headers.get('location')).toBe('/dashboard');
+    expect((await postLogin({ token: tokens.operator, next: `/dashboard/namespaces/argocd/applicationsets/${APPSET}` })).headers.get('location')).toBe(`/dashboard/namespaces/argocd/applicationsets/${APPSET}`);
 
-    const session = { cookie: cookie.split(';')[0] };
+    const session = { cookie: cookieSet(response) };
     const page = await fetch(`${api.url}/dashboard/namespaces/argocd/applicationsets/${APPSET}`, { headers: session });
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('data-step="2"');
     expect(html).not.toContain(tokens.operator);
-    // The cookie stands in for the token on reads only: an action needs the bearer header.
     expect((await fetch(`${api.url}/api/v1/namespaces/argocd/applicationsets/${APPSET}`, { headers: session })).status).toBe(200);
-    expect((await fetch(`${api.url}/api/v1/namespaces/argocd/applicationsets/${APPSET}/rollout/pause`, { method: 'POST', headers: session })).status).toBe(401);
+  });
+
+  it('marks the cookies Secure over TLS: behind a proxy only when told to trust its X-Forwarded-Proto', async () => {
+    const https = { 'x-forwarded-proto': 'https' };
+    const trusted = await postLogin({ token: tokens.viewer }, await loginForm(proxied.url), proxied, https);
+    expect(trusted.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
+    const form = await fetch(`${proxied.url}/dashboard/login`, { headers: https });
+    expect(form.headers.get('set-cookie')).toMatch(/^regatta_login=[A-Za-z0-9_-]{43}; Path=\/dashboard\/login; HttpOnly; SameSite=Strict; Secure$/);
+    // Plain HTTP through the same proxy, and any header at all to a server not told to trust it: not Secure.
+    expect((await postLogin({ token: tokens.viewer }, await loginForm(proxied.url), proxied)).headers.get('set-cookie')).not.toContain('Secure');
+    expect((await postLogin({ token: tokens.viewer }, undefined, api, https)).headers.get('set-cookie')).not.toContain('Secure');
+  });
+
+  it('refuses a login form posted without the CSRF token its page carried (a cross-site login)', async () => {
+    const { cookie, csrf } = await loginForm(api.url);
+    const attempts: { headers: Record<string, string>; body: URLSearchParams }[] = [
+      { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.operator }) },
+      { headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.operator }) },
+      { headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.operator, csrf: `${csrf.slice(0, -1)}${csrf.endsWith('A') ? 'B' : 'A'}` }) },
+      // Another browser's form token without that browser's cookie.
+      { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.operator, csrf }) },
+    ];
+    for (const attempt of attempts) {
+      const response = await fetch(`${api.url}/dashboard/login`, { method: 'POST', redirect: 'manual', ...attempt });
+      expect(response.status).toBe(403);
+      expect(response.headers.get('set-cookie')).not.toContain('regatta_session');
+      expect(await response.text()).toContain('The login form was not sent from this dashboard');
+    }
+  });
+
+  it('accepts a one-time login code once', async () => {
+    const code = loginCodes.issue(tokens.viewer);
+    expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    const first = await postLogin({ code: code.toLowerCase().replace(/-/g, ' ') });
+    expect(first.status).toBe(303);
+    const page = await fetch(`${api.url}/dashboard`, { headers: { cookie: cookieSet(first) } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<span class="user">viewer</span>');
+    const again = await postLogin({ code });
+    expect(again.status).toBe(401);
+    expect(again.headers.get('set-cookie')).not.toContain('regatta_session');
+    expect(await again.text()).toContain('The login code is unknown, expired or already used.');
+    expect(logLines.join('\n')).not.toContain(code);
   });
 
   it('sends a browser without a session to the login form, and refuses a token the cluster does not accept', async () => {
     const page = await fetch(`${api.url}/dashboard`, { redirect: 'manual' });
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toBe('/dashboard/login?next=%2Fdashboard');
-    const refused = await login('sim-forged-token', '/dashboard');
+    const refused = await postLogin({ token: 'sim-forged-token', next: '/dashboard' });
     expect(refused.status).toBe(401);
-    expect(refused.headers.get('set-cookie')).toBeNull();
+    expect(refused.headers.get('set-cookie')).not.toContain('regatta_session');
     expect(await refused.text()).toContain('not accepted by the management cluster');
+    const empty = await postLogin({});
+    expect(empty.status).toBe(401);
+    expect(await empty.text()).toContain('Paste a bearer token or a one-time login code.');
+  });
+});
+
+describe('dashboard POST actions and CSRF', () => {
+  const pausePath = `/dashboard/namespaces/argocd/applicationsets/${APPSET}/rollout/pause`;
+  const post = (path: string, cookie: string, fields: Record<string, string> = {}) => postForm(api.url, path, cookie, fields);
+
+  it('shows pause, resume and abort buttons that post the session\'s CSRF token', async () => {
+    const { cookie, csrf } = await browserSession(tokens.operator);
+    const html = await (await fetch(`${api.url}/dashboard/namespaces/argocd/applicationsets/${APPSET}`, { headers: { cookie } })).text();
+    for (const action of ['pause', 'resume', 'abort']) expect(html).toContain(`formaction="/dashboard/namespaces/argocd/applicationsets/${APPSET}/rollout/${action}" data-action="${action}"`);
+    expect(html).toContain(`<input type="hidden" name="csrf" value="${csrf}">`);
+  });
+
+  it('pauses from the rollout page with the session\'s CSRF token, and writes nothing without it', async () => {
+    const operator = await browserSession(tokens.operator);
+    const other = await browserSession(tokens.operator);
+    const mark = writeMark();
+    for (const csrf of [undefined, '', 'forged', other.csrf]) {
+      const refused = await post(pausePath, operator.cookie, csrf === undefined ? {} : { csrf });
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('no valid CSRF token');
+    }
+    // The API's own endpoint, with the cookie and no bearer header, is held to the same rule.
+    const api403 = await fetch(`${api.url}/api/v1/namespaces/argocd/applicationsets/${APPSET}/rollout/pause`, { method: 'POST', headers: { cookie: operator.cookie } });
+    expect(api403.status).toBe(403);
+    expect((await api403.json()).message).toMatch(/^no valid CSRF token/);
+    // Without a session at all: to the login form, which then returns to the page (not to the action).
+    const anonymous = await post(pausePath, '', { csrf: operator.csrf });
+    expect([anonymous.status, anonymous.headers.get('location')]).toEqual([303, `/dashboard/login?next=${encodeURIComponent(`/dashboard/namespaces/argocd/applicationsets/${APPSET}`)}`]);
+    expect(writesSince(fleet.cluster(), mark, { kind: 'ApplicationSet', name: APPSET })).toEqual([]);
+    expect(await controlAnnotation()).toBeUndefined();
+
+    const paused = await post(pausePath, operator.cookie, { csrf: operator.csrf });
+    expect(paused.status).toBe(303);
+    expect(paused.headers.get('location')).toBe(`/dashboard/namespaces/argocd/applicationsets/${APPSET}`);
+    expect(await controlAnnotation()).toBe('pause');
+    expect(writesSince(fleet.cluster(), mark, { kind: 'ApplicationSet', name: APPSET }).map((w) => [w.verb, w.identity])).toEqual([['patch', 'system:serviceaccount:argocd:regatta']]);
+    expect((await post(pausePath.replace(/pause$/, 'resume'), operator.cookie, { csrf: operator.csrf })).status).toBe(303);
+    expect(await controlAnnotation()).toBeUndefined();
+  });
+
+  it('still checks RBAC behind a valid CSRF token', async () => {
+    const viewer = await browserSession(tokens.viewer);
+    const mark = writeMark();
+    const refused = await post(pausePath, viewer.cookie, { csrf: viewer.csrf });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain(`user &quot;viewer&quot; may not patch applicationsets.argoproj.io &quot;${APPSET}&quot; in namespace &quot;argocd&quot;`);
+    expect(writesSince(fleet.cluster(), mark, { kind: 'ApplicationSet' })).toEqual([]);
+  });
+
+  it('logs out only with the session\'s CSRF token', async () => {
+    const { cookie, csrf } = await browserSession(tokens.viewer);
+    const forged = await post('/dashboard/logout', cookie);
+    expect(forged.status).toBe(403);
+    expect((await fetch(`${api.url}/dashboard`, { headers: { cookie }, redirect: 'manual' })).status).toBe(200);
+    const out = await post('/dashboard/logout', cookie, { csrf });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('set-cookie')).toMatch(/^regatta_session=; Max-Age=0;/);
+    expect((await fetch(`${api.url}/dashboard`, { headers: { cookie }, redirect: 'manual' })).status).toBe(303);
   });
 });

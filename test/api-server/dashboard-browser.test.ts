@@ -39,19 +39,27 @@ async function screenshot(page: Page, name: string): Promise<void> {
   expect(readFileSync(path).subarray(1, 4).toString()).toBe('PNG');
 }
 
-const api = (path: string, method = 'GET') => fetch(`${dashboard.url}${path}`, { method, headers: { authorization: `Bearer ${dashboard.token}` } });
+const ROLLOUT_PAGE = `/dashboard/namespaces/argocd/applicationsets/${DEMO_APPSET}`;
+
+/** Logs in as the demo does it: the login form, with a one-time code, then on to `next`. */
+async function logIn(page: Page, next: string): Promise<void> {
+  await page.goto(`${dashboard.loginUrl}?next=${encodeURIComponent(next)}`);
+  await page.fill('#code', dashboard.loginCode());
+  await page.click('button[type=submit]');
+  await page.waitForURL((url) => url.pathname === next);
+}
 
 describe('rollout dashboard in Chromium', () => {
-  it('logs in with the demo link, shows the steps live as the rollout advances, and shows a pause from the API', async () => {
+  it('logs in with a one-time code, shows the steps live as the rollout advances, and pauses and resumes with its buttons', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    await page.goto(dashboard.loginUrl);
+    await logIn(page, ROLLOUT_PAGE);
 
-    // The one-time link became an HttpOnly session cookie; the token is in neither the URL nor the page.
-    expect(new URL(page.url()).pathname).toBe(`/dashboard/namespaces/argocd/applicationsets/${DEMO_APPSET}`);
-    const [cookie] = await context.cookies();
-    expect(cookie).toMatchObject({ name: 'regatta_session', httpOnly: true, sameSite: 'Strict' });
+    // The code became an HttpOnly session cookie; the token is in neither the URL nor the page.
+    const cookie = (await context.cookies()).find((c) => c.name === 'regatta_session')!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', secure: false });
     expect(cookie.value).not.toContain(dashboard.token);
+    expect(page.url()).not.toContain(dashboard.token);
     expect(await page.content()).not.toContain(dashboard.token);
     await expect(page.locator('header .user').textContent()).resolves.toBe(DASHBOARD_USER);
 
@@ -70,8 +78,10 @@ describe('rollout dashboard in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     expect(await page.locator('[data-step="1"] [data-count="Healthy"]').textContent()).toBe('3 Healthy');
 
-    // Paused through the REST API while production is still rolling out: the page says so, and why.
-    expect((await api(`/api/v1/namespaces/argocd/applicationsets/${DEMO_APPSET}/rollout/pause`, 'POST')).status).toBe(200);
+    // Paused with the page's button while production is still rolling out: the page says so, and why.
+    await page.click('button[data-action="pause"]');
+    await page.waitForURL((url) => url.pathname === ROLLOUT_PAGE);
+    expect((await env.appSet())?.metadata.annotations?.['rollout.regatta.dev/control']).toBe('pause');
     await page.waitForSelector('#rollout-phase[data-phase="Paused"]', { timeout: 20_000 });
     expect(await page.locator('#rollout-phase').textContent()).toContain('paused by the rollout.regatta.dev/control annotation');
     const waiting = await page.locator('[data-step="2"] [data-state="Waiting"]').count();
@@ -80,13 +90,14 @@ describe('rollout dashboard in Chromium', () => {
     await screenshot(page, 'rollout-dashboard.png');
 
     // Resumed, it runs to the end on the same page.
-    expect((await api(`/api/v1/namespaces/argocd/applicationsets/${DEMO_APPSET}/rollout/resume`, 'POST')).status).toBe(200);
+    await page.click('button[data-action="resume"]');
+    await page.waitForURL((url) => url.pathname === ROLLOUT_PAGE);
     await page.waitForSelector('#rollout-phase[data-phase="Completed"]', { timeout: 45_000 });
     expect(await healthy(2)).toBe(9);
     await context.close();
   });
 
-  it('sends a browser without a session to the login form, and refuses a bad token there', async () => {
+  it('sends a browser without a session to the login form, and refuses a bad token and a used code there', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${dashboard.url}/dashboard`);
@@ -94,8 +105,19 @@ describe('rollout dashboard in Chromium', () => {
     await page.fill('#token', 'sim-not-a-token');
     await page.click('button[type=submit]');
     await expect(page.locator('[role=alert]').textContent()).resolves.toContain('not accepted by the management cluster');
-    await page.fill('#token', dashboard.token);
+    // A code logs one browser in; the same code in another browser is refused.
+    const code = dashboard.loginCode();
+    await page.fill('#code', code);
     await page.click('button[type=submit]');
+    await page.waitForURL((url) => url.pathname === '/dashboard');
+    const other = await browser.newContext();
+    const otherPage = await other.newPage();
+    await otherPage.goto(dashboard.loginUrl);
+    await otherPage.fill('#code', code);
+    await otherPage.click('button[type=submit]');
+    await expect(otherPage.locator('[role=alert]').textContent()).resolves.toBe('The login code is unknown, expired or already used.');
+    expect(await other.cookies()).not.toContainEqual(expect.objectContaining({ name: 'regatta_session' }));
+    await other.close();
     // The fleet page: clusters by shard and by label, and the ApplicationSet.
     expect(new URL(page.url()).pathname).toBe('/dashboard');
     expect(await page.locator('[data-shard] .cluster').count()).toBe(12);
@@ -108,7 +130,7 @@ describe('rollout dashboard in Chromium', () => {
   it('stops the live updates once RBAC no longer lets the user read the ApplicationSet', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(dashboard.loginUrl);
+    await logIn(page, ROLLOUT_PAGE);
     await page.waitForSelector('#live.on', { timeout: 10_000 });
     await env.client.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'regatta-dashboard', namespace: 'argocd' } });
     await page.waitForFunction(() => document.getElementById('live')?.textContent === 'stopped: reload to log in again', undefined, { timeout: 20_000 });

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ApplicationSet } from '../../src/api/application-set.js';
-import { isAffectedBy, parseWebhook, webURLRegexp, WebhookError } from '../../src/appset/webhook-events.js';
+import { isAffectedBy, parseWebhook, verifiedProvider, webURLRegexp, WebhookError } from '../../src/appset/webhook-events.js';
 
 const body = (value: unknown) => Buffer.from(JSON.stringify(value));
 const sign = (secret: string, payload: Buffer) => createHmac('sha256', secret).update(payload).digest('hex');
@@ -68,6 +68,79 @@ describe('parseWebhook', () => {
   });
 });
 
+/** The refusal a call ends in: its status and message. */
+function refusal(call: () => unknown): { status: number; message: string } {
+  try {
+    call();
+  } catch (error) {
+    expect(error).toBeInstanceOf(WebhookError);
+    return { status: (error as WebhookError).status, message: (error as Error).message };
+  }
+  throw new Error('the webhook was accepted');
+}
+
+describe('webhook verification, provider by provider', () => {
+  const push = body({ ref: 'refs/heads/main', repository: { html_url: 'https://git.example.com/o/r', default_branch: 'main' } });
+  const secrets = { github: 'gh-secret', gitea: 'gitea-secret', gitlab: 'gl-token', bitbucket: 'bb-secret' };
+
+  it('accepts each provider\'s own proof: HMAC signatures, GitLab\'s token, Bitbucket Cloud\'s UUID', () => {
+    expect(verifiedProvider({ 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign('gh-secret', push)}` }, push, secrets)).toBe('github');
+    expect(verifiedProvider({ 'x-gitea-event': 'push', 'x-gitea-signature': sign('gitea-secret', push) }, push, secrets)).toBe('gitea');
+    expect(verifiedProvider({ 'x-gogs-event': 'push', 'x-gogs-signature': sign('gitea-secret', push) }, push, secrets)).toBe('gitea');
+    expect(verifiedProvider({ 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'gl-token' }, push, secrets)).toBe('gitlab');
+    expect(verifiedProvider({ 'x-event-key': 'repo:push', 'x-hook-uuid': 'bb-secret' }, push, secrets)).toBe('bitbucket');
+    expect(verifiedProvider({ 'x-event-key': 'repo:refs_changed', 'x-hub-signature': `sha256=${sign('bb-secret', push)}` }, push, secrets)).toBe('bitbucket');
+  });
+
+  it('refuses a wrong or missing proof with 401 naming the provider, never the secret', () => {
+    const attempts: [Record<string, string>, string][] = [
+      [{ 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign('guess', push)}` }, 'github webhook signature does not match'],
+      [{ 'x-github-event': 'push' }, 'github webhook signature does not match'],
+      [{ 'x-gitea-event': 'push', 'x-gitea-signature': sign('guess', push) }, 'gitea webhook signature does not match'],
+      [{ 'x-gogs-event': 'push' }, 'gitea webhook signature does not match'],
+      [{ 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'gl-guess' }, 'gitlab webhook token does not match'],
+      [{ 'x-gitlab-event': 'Push Hook' }, 'gitlab webhook token does not match'],
+      [{ 'x-event-key': 'repo:push', 'x-hook-uuid': 'bb-guess' }, 'bitbucket webhook signature does not match'],
+      [{ 'x-event-key': 'repo:refs_changed', 'x-hub-signature': `sha256=${sign('guess', push)}` }, 'bitbucket webhook signature does not match'],
+      [{ 'x-hook-uuid': '{other}' }, 'bitbucket webhook signature does not match'],
+    ];
+    for (const [headers, message] of attempts) {
+      const refused = refusal(() => parseWebhook(headers, push, secrets));
+      expect(refused, JSON.stringify(headers)).toEqual({ status: 401, message });
+      for (const secret of Object.values(secrets)) expect(refused.message).not.toContain(secret);
+    }
+  });
+
+  it('accepts an unsigned event from a provider without a secret, as Argo CD does', () => {
+    expect(verifiedProvider({ 'x-gitlab-event': 'Push Hook' }, push, { github: 'gh-secret' })).toBe('gitlab');
+    expect(parseWebhook({ 'x-github-event': 'push' }, push, { gitlab: 'gl-token' })).toMatchObject({ kind: 'push', provider: 'github' });
+  });
+
+  it('does not let an unconfigured provider\'s header dodge a configured provider\'s secret', () => {
+    const only = { github: 'gh-secret' };
+    // Gitea and Gogs come first by Argo CD's precedence; their header alone would have picked them, unconfigured.
+    for (const extra of [{ 'x-gitea-event': 'push' }, { 'x-gogs-event': 'push' }]) {
+      expect(refusal(() => parseWebhook({ 'x-github-event': 'push', ...extra }, push, only))).toEqual({ status: 401, message: 'github webhook signature does not match' });
+      expect(refusal(() => parseWebhook({ 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign('guess', push)}`, ...extra }, push, only)).status).toBe(401);
+      // Signed with GitHub's secret, the same request is accepted, read as the provider that comes first.
+      expect(parseWebhook({ 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign('gh-secret', push)}`, ...extra }, push, only)).toMatchObject({ kind: 'push', provider: 'gitea' });
+    }
+    // GitHub (unconfigured) comes before GitLab (configured): GitLab's token is still needed.
+    expect(refusal(() => parseWebhook({ 'x-github-event': 'push', 'x-gitlab-event': 'Push Hook' }, push, { gitlab: 'gl-token' }))).toEqual({ status: 401, message: 'gitlab webhook token does not match' });
+    // Every configured provider whose header is there must verify, not just one of them.
+    const both = { github: 'gh-secret', gitlab: 'gl-token' };
+    const headers = { 'x-gitea-event': 'push', 'x-github-event': 'push', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'gl-token' };
+    expect(refusal(() => parseWebhook(headers, push, both))).toEqual({ status: 401, message: 'github webhook signature does not match' });
+    expect(verifiedProvider({ ...headers, 'x-hub-signature-256': `sha256=${sign('gh-secret', push)}` }, push, both)).toBe('gitea');
+  });
+
+  it('checks a genuine Gitea delivery (which carries GitHub\'s and Gogs\' headers too) with Gitea\'s secret', () => {
+    const delivery = { 'x-gitea-event': 'push', 'x-gogs-event': 'push', 'x-github-event': 'push', 'x-gitea-signature': sign('gitea-secret', push), 'x-gogs-signature': sign('gitea-secret', push), 'x-hub-signature-256': `sha256=${sign('gitea-secret', push)}` };
+    expect(parseWebhook(delivery, push, secrets)).toMatchObject({ kind: 'push', provider: 'gitea', revision: 'main' });
+    expect(refusal(() => parseWebhook({ ...delivery, 'x-gitea-signature': sign('guess', push) }, push, secrets)).status).toBe(401);
+  });
+});
+
 describe('isAffectedBy', () => {
   const push = parseWebhook({ 'x-github-event': 'push' }, githubPush, {});
 
@@ -77,6 +150,15 @@ describe('isAffectedBy', () => {
       expect(pattern.test(url), url).toBe(true);
     }
     expect(pattern.test('https://github.com/org/repo-other')).toBe(false);
+  });
+
+  it('judges a malformed ApplicationSet or payload without throwing (a tenant must not break webhooks for everyone)', () => {
+    const pr = parseWebhook({ 'x-github-event': 'pull_request' }, body({ action: 'opened', repository: { name: 'r', owner: { login: 'o' }, url: 'not a url' } }), {});
+    expect(pr).toMatchObject({ kind: 'pullRequest', apiHostname: '' });
+    const badApi = { ...appSetWithGit('x', 'main'), spec: { generators: [{ pullRequest: { github: { owner: 'o', repo: 'r', api: '::' } } }], template: { metadata: {}, spec: { project: 'default', destination: {} } } } } as ApplicationSet;
+    expect(isAffectedBy(badApi, pr)).toBe(false);
+    const noRepo = { ...appSetWithGit('x', 'main'), spec: { generators: [{ git: { revision: 7 } }, { matrix: { generators: 5 } }], template: {} } } as unknown as ApplicationSet;
+    expect(isAffectedBy(noRepo, push)).toBe(true);
   });
 
   it('refreshes Git generators on the pushed branch, or on HEAD when the default branch moved', () => {

@@ -1,9 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAppConfig } from '../../src/app-config.js';
-import { AppModule } from '../../src/app.module.js';
+import { createControllerApp } from '../../src/app.module.js';
 import { ControllerContext } from '../../src/appset/controller-context.js';
 import { kubeConfigFromString } from '../../src/kube/kube-config.js';
 import { silentLogger } from '../../src/observability/logger.js';
@@ -55,7 +54,7 @@ beforeAll(async () => {
   const kubeConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta' }));
   const config = loadAppConfig(['--port', '0', '--webhook-github-secret', SECRET, '--max-delete-ratio', '0.5', '--allow-local-repositories=true'], {});
   const context = new ControllerContext(kubeConfig, config, silentLogger);
-  app = await NestFactory.create(AppModule.forRoot({ config, kubeConfig, context, logger: silentLogger, metrics: new ControllerMetrics() }), { rawBody: true, logger: false });
+  app = await createControllerApp({ config, kubeConfig, context, logger: silentLogger, metrics: new ControllerMetrics() });
   await app.listen(0, '127.0.0.1');
   base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   kube = new k8s.KubeConfig();

@@ -7,13 +7,15 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const module of modules) {
+      const failedBefore = failed;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
         else if (state === 'failed') failed++;
         else skipped++;
       }
-      if (module.state() === 'failed' && !module.children.size) failed++;
+      // A file that failed outside its tests (an import, a beforeAll) counts once: its tests were skipped, not passed.
+      if (module.state() === 'failed' && failed === failedBefore) failed++;
     }
     process.stdout.write(`\nTests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
   }
