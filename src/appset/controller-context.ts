@@ -1,7 +1,7 @@
 import type { AppConfig } from '../app-config.js';
 import { APP_PROJECT_KIND, type AppProject } from '../api/app-project.js';
-import type { Secret } from '../api/meta.js';
-import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL } from '../clusters/cluster-secret.js';
+import type { KubeObject, Secret } from '../api/meta.js';
+import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL, secretValue } from '../clusters/cluster-secret.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
 import { credentialsFor } from '../git/repository-credentials.js';
@@ -11,6 +11,7 @@ import { KubeInformer } from '../kube/informer.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
+import type { ProjectRepository } from '../projects/project-rules.js';
 import { ScmPullRequestService } from '../scm/pull-request-providers.js';
 
 /** What generators reach in the running controller, and the informer that keeps the fleet current. */
@@ -23,8 +24,11 @@ export class ControllerContext {
   private readonly clusterSecrets: KubeInformer<Secret>;
   private readonly repositorySecrets: KubeInformer<Secret>;
   private readonly appProjects: KubeInformer<AppProject>;
-  private readonly namespace: string;
+  private readonly configMaps: KubeInformer<KubeObject & { data?: Record<string, string> }>;
+  /** Argo CD's namespace: cluster and repository Secrets, AppProjects and argocd-cm live there. */
+  readonly namespace: string;
   private readonly listeners: (() => void)[] = [];
+  private readonly projectListeners: ((name: string) => void)[] = [];
 
   constructor(kubeConfig: KubeConfig, config: AppConfig, logger: Logger) {
     const client = new ObjectClient(kubeConfig);
@@ -44,6 +48,9 @@ export class ControllerContext {
     );
     // Argo CD reads AppProjects only from its own namespace: a project elsewhere is not a project.
     this.appProjects = new KubeInformer<AppProject>(kubeConfig, { apiVersion: 'argoproj.io/v1alpha1', kind: APP_PROJECT_KIND, namespace: config.namespace }, 'appprojects', (message) => logger.warn(message));
+    for (const event of ['add', 'update', 'delete'] as const) this.appProjects.on(event, (project) => this.projectListeners.forEach((listener) => listener(project.metadata.name)));
+    // Argo CD's settings (argocd-cm) are read on every sync: watched, not fetched each time.
+    this.configMaps = new KubeInformer(kubeConfig, { apiVersion: 'v1', kind: 'ConfigMap', namespace: config.namespace }, 'configmaps', (message) => logger.warn(message));
     const events = new KubeEventRecorder(client, 'regatta-applicationset-controller', (message) => logger.warn(message));
     const clusters = (this.clusters = new ClusterRegistry(
       () => this.clusterSecrets.list(config.namespace),
@@ -60,6 +67,13 @@ export class ControllerContext {
       this.listeners.forEach((listener) => listener());
     };
     for (const event of ['add', 'update', 'delete'] as const) this.clusterSecrets.on(event, changed);
+    // A repository scoped to a project widens (or, removed, narrows) what that project's Applications may use.
+    for (const event of ['add', 'update', 'delete'] as const) {
+      this.repositorySecrets.on(event, (secret) => {
+        const project = secretValue(secret, 'project');
+        if (project) this.projectListeners.forEach((listener) => listener(project));
+      });
+    }
     const secretReader: SecretReader = {
       getSecretValue: async (namespace, name, key) => {
         const secret = await client.get<Secret>('v1', 'Secret', namespace || config.namespace, name);
@@ -83,16 +97,34 @@ export class ControllerContext {
     return this.appProjects.get(name, this.namespace);
   }
 
+  /** Repository Secrets as project rules read them: a `project` scopes one to that project. */
+  projectRepositories(): ProjectRepository[] {
+    return this.repositorySecrets
+      .list(this.namespace)
+      .filter((s) => s.metadata?.labels?.[SECRET_TYPE_LABEL] === 'repository')
+      .map((s) => ({ url: secretValue(s, 'url') ?? '', project: secretValue(s, 'project') }));
+  }
+
+  /** argocd-cm's data, from the cache. */
+  argocdSettings(): Record<string, string> | undefined {
+    return this.configMaps.get('argocd-cm', this.namespace)?.data;
+  }
+
+  /** Called with a project's name after it is created, changed or deleted. */
+  onProjectChanged(listener: (name: string) => void): void {
+    this.projectListeners.push(listener);
+  }
+
   /** Called after any cluster Secret is added, changed or removed. */
   onClustersChanged(listener: () => void): void {
     this.listeners.push(listener);
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.clusterSecrets.start(), this.repositorySecrets.start(), this.appProjects.start()]);
+    await Promise.all([this.clusterSecrets.start(), this.repositorySecrets.start(), this.appProjects.start(), this.configMaps.start()]);
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.clusterSecrets.stop(), this.repositorySecrets.stop(), this.appProjects.stop()]);
+    await Promise.all([this.clusterSecrets.stop(), this.repositorySecrets.stop(), this.appProjects.stop(), this.configMaps.stop()]);
   }
 }
