@@ -29,6 +29,7 @@ export class ControllerContext {
   readonly namespace: string;
   private readonly listeners: (() => void)[] = [];
   private readonly projectListeners: ((name: string) => void)[] = [];
+  private starting?: Promise<void>;
 
   constructor(kubeConfig: KubeConfig, config: AppConfig, logger: Logger) {
     const client = new ObjectClient(kubeConfig);
@@ -120,11 +121,18 @@ export class ControllerContext {
     this.listeners.push(listener);
   }
 
-  async start(): Promise<void> {
-    await Promise.all([this.clusterSecrets.start(), this.repositorySecrets.start(), this.appProjects.start(), this.configMaps.start()]);
+  /**
+   * Starts the caches and resolves once each holds its first listing. Idempotent: the application
+   * controller waits on it too, since judging an Application against an empty project cache would
+   * refuse it for a project that only has not been read yet.
+   */
+  start(): Promise<void> {
+    this.starting ??= Promise.all([this.clusterSecrets.start(), this.repositorySecrets.start(), this.appProjects.start(), this.configMaps.start()]).then(() => undefined);
+    return this.starting;
   }
 
   async stop(): Promise<void> {
+    this.starting = undefined;
     await Promise.all([this.clusterSecrets.stop(), this.repositorySecrets.stop(), this.appProjects.stop(), this.configMaps.stop()]);
   }
 }

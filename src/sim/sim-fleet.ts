@@ -28,8 +28,8 @@ const ARGOCD_NAMESPACE = 'argocd';
 export const MASTERS_GROUP = 'system:masters';
 
 /**
- * The bootstrap RBAC every real cluster starts with: cluster-admin for system:masters, and what
- * every authenticated user may do (system:discovery, system:basic-user).
+ * The bootstrap RBAC every real cluster starts with: cluster-admin for system:masters, and API
+ * discovery for every authenticated user (system:discovery).
  */
 function seedBootstrapRbac(store: ClusterStore): void {
   const type = (kind: string) => store.typeForKind('rbac.authorization.k8s.io/v1', kind)!;
@@ -44,7 +44,6 @@ function seedBootstrapRbac(store: ClusterStore): void {
   };
   bind('cluster-admin', MASTERS_GROUP, [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }]);
   bind('system:discovery', 'system:authenticated', [{ nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] }]);
-  bind('system:basic-user', 'system:authenticated', [{ apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] }]);
 }
 
 /**

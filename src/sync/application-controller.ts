@@ -10,7 +10,7 @@ import { PROMOTION_INFO } from '../rollout/planner.js';
 import { forEachLimited } from '../concurrency/for-each-limited.js';
 import { projectNameOf, type SpecCondition } from '../projects/application-validation.js';
 import type { ProjectGuard } from './project-guard.js';
-import type { Comparison, SyncDriver, SyncOutcome } from './sync-driver.js';
+import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome } from './sync-driver.js';
 import { syncKeyOf, type SyncJob, type SyncQueue } from './sync-queue.js';
 
 const API_VERSION = 'argoproj.io/v1alpha1';
@@ -21,6 +21,8 @@ export const SYNC_REPLICA_INFO = 'regatta.dev/sync-replica';
 /** Argo CD's annotation asking for a refresh now; removed once done. */
 export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
 const HISTORY_LIMIT = 10;
+/** How long project and cluster changes are gathered before the Applications they touch are checked. */
+const PROJECT_CHECK_DELAY_MS = 50;
 
 export interface ApplicationControllerOptions {
   namespaces: string[];
@@ -72,6 +74,8 @@ export class ApplicationController {
   /** Application → its sync running in this process; syncs of one Application run one after another. */
   private readonly running = new Map<string, Promise<void>>();
   private stopped = false;
+  private changedProjects?: Set<string> | 'all';
+  private projectCheck?: NodeJS.Timeout;
 
   constructor(
     config: KubeConfig,
@@ -132,16 +136,26 @@ export class ApplicationController {
   /**
    * A project (or the fleet it is evaluated against) changed: the Applications whose verdict
    * changed are refreshed now, so conditions appear and clear without waiting for the next
-   * periodic refresh. Without a name, every Application is checked.
+   * periodic refresh. Without a name, every Application is checked. Changes arriving together (a
+   * relist of every cluster Secret) are checked once.
    */
   projectChanged(name?: string): void {
     if (this.stopped) return;
-    const changed = this.applications().filter((application) => {
-      if (name !== undefined && projectNameOf(application) !== name) return false;
-      const evaluation = this.options.projects.evaluate(application);
-      return !deepEqual(evaluation.valid ? [] : evaluation.conditions, specConditionsOf(application));
-    });
-    void this.refreshEach(changed);
+    this.changedProjects = name === undefined || this.changedProjects === 'all' ? 'all' : (this.changedProjects ?? new Set()).add(name);
+    if (this.projectCheck) return;
+    this.projectCheck = setTimeout(() => {
+      this.timers.delete(this.projectCheck!);
+      this.projectCheck = undefined;
+      const projects = this.changedProjects;
+      this.changedProjects = undefined;
+      const changed = this.applications().filter((application) => {
+        if (projects !== 'all' && !projects?.has(projectNameOf(application))) return false;
+        const evaluation = this.options.projects.evaluate(application);
+        return !deepEqual(evaluation.valid ? [] : evaluation.conditions, specConditionsOf(application));
+      });
+      void this.refreshEach(changed);
+    }, PROJECT_CHECK_DELAY_MS);
+    this.timers.add(this.projectCheck);
   }
 
   /** Refreshes Applications a bounded number at a time, so a large fleet does not open thousands of connections at once. */
@@ -239,14 +253,16 @@ export class ApplicationController {
   /**
    * A RollingSync sync is one per (ApplicationSet, Application, revision, promotion): a reconcile
    * that writes the operation again from a stale cache queues nothing new. Other requests (a user's
-   * sync, autosync) are new each time the Application's history grows.
+   * sync, autosync) are new each time the Application's history grows, or an operation finished
+   * since: a sync asked for again after a failed or refused one runs again.
    */
   private identity(application: Application, operation: Operation, revision: string): string[] {
     const namespace = application.metadata.namespace ?? '';
     const appSetName = ownerAppSet(application);
     const promotion: string | undefined = operation.info?.find((i: Status) => i.name === PROMOTION_INFO)?.value;
     if (operation.initiatedBy?.username === 'applicationset-controller' && appSetName && promotion) return [`${namespace}/${appSetName}`, application.metadata.name, revision, promotion];
-    return [namespace, application.metadata.name, revision, operation.initiatedBy?.automated ? 'auto' : 'manual', String(statusOf(application).history?.length ?? 0)];
+    const status = statusOf(application);
+    return [namespace, application.metadata.name, revision, operation.initiatedBy?.automated ? 'auto' : 'manual', String(status.history?.length ?? 0), status.operationState?.finishedAt ?? ''];
   }
 
   private async refresh(application: Application): Promise<void> {
@@ -275,8 +291,12 @@ export class ApplicationController {
       return await this.driver.refresh(application);
     } catch (error) {
       const message = (error as Error).message;
+      const revision = error instanceof ComparisonFailure ? error.revision : undefined;
       const conditions = [{ type: 'ComparisonError', message, lastTransitionTime: this.now.toISOString() }];
-      if (!deepEqual(statusOf(application).conditions?.map((c: Status) => c.message), [message])) await this.patch(application, { status: { conditions, sync: { status: 'Unknown', comparedTo: comparedTo(application) } } });
+      const status = statusOf(application);
+      if (!deepEqual(status.conditions?.map((c: Status) => c.message), [message]) || (revision && status.sync?.revision !== revision)) {
+        await this.patch(application, { status: { conditions, sync: { status: 'Unknown', comparedTo: comparedTo(application), ...(revision ? { revision } : {}) } } });
+      }
       return undefined;
     }
   }

@@ -1,6 +1,7 @@
 import type { Application, ApplicationSource } from '../api/application.js';
 import type { KubeObject } from '../api/meta.js';
 import type { GitRepositoryCache } from '../git/repository-cache.js';
+import { describeKubeError } from '../kube/api-errors.js';
 import { ObjectClient } from '../kube/object-client.js';
 import type { TargetObject } from '../projects/application-validation.js';
 import { FencedError } from '../sharding/cluster-fence.js';
@@ -8,7 +9,7 @@ import type { KubeConfig } from '../kube/kube-config.js';
 import { resourceHealth, worstHealth, type Health } from './health.js';
 import { renderSource, type Manifest, type RenderedSource } from './manifests.js';
 import type { ProjectGuard, SyncStop } from './project-guard.js';
-import type { Comparison, ResourceKey, ResourceStatus, SyncDriver, SyncOutcome, SyncRequest } from './sync-driver.js';
+import { ComparisonFailure, type Comparison, type ResourceKey, type ResourceStatus, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
 
 /** Argo CD's default resource tracking: this label carries the Application's name. */
 export const TRACKING_LABEL = 'app.kubernetes.io/instance';
@@ -154,9 +155,10 @@ export class DirectSyncDriver implements SyncDriver {
     return { group: key.group, kind: key.kind, name: key.name, namespace: namespaced ? key.namespace : '', namespaced };
   }
 
-  /** Whether the project lets the Application compare and prune this object; a kind the cluster does not serve has no objects to touch. */
-  private permits(application: Application, object: TargetObject): boolean {
-    return object.namespaced !== undefined && this.options.projects.permits(application, object);
+  /** Which objects the project lets the Application compare and prune; a kind the cluster does not serve has no objects to touch. */
+  private permitted(application: Application): (object: TargetObject) => boolean {
+    const permits = this.options.projects.permitted(application);
+    return (object) => object.namespaced !== undefined && permits(object);
   }
 
   private async live(client: ObjectClient, key: ResourceKey): Promise<Manifest | undefined> {
@@ -168,35 +170,47 @@ export class DirectSyncDriver implements SyncDriver {
     const client = this.clientFor(application);
     const targets = await this.targets(client, application, manifests);
     const notLoaded = this.options.projects.loadProblem(application, targets);
-    if (notLoaded) throw new Error(notLoaded);
+    if (notLoaded) throw new ComparisonFailure(notLoaded, revision);
     const resources: ResourceStatus[] = [];
     const healths: Health[] = [];
     const wanted = new Set<string>();
+    const permits = this.permitted(application);
     for (const { manifest, key, ...object } of targets) {
       wanted.add(id(key));
       // As Argo CD: a live object the project does not permit is not the Application's; it counts as missing.
-      const live = this.permits(application, object) ? await this.live(client, key) : undefined;
+      const live = permits(object) ? await this.live(client, key) : undefined;
       // As Argo CD: a missing object is Missing whatever its kind; live kinds without a check have no health.
       const health: Health | undefined = live ? resourceHealth(live) : { status: 'Missing' };
       if (health) healths.push(health);
       resources.push({ ...key, status: live && contains(live, manifest) ? 'Synced' : 'OutOfSync', ...(health ? { health } : {}) });
     }
     // What the last refresh tracked and Git no longer has must be pruned: the Application is OutOfSync until it is.
-    for (const key of this.tracked(application, wanted)) {
-      if (await this.prunable(client, application, key)) resources.push({ ...key, status: 'OutOfSync', requiresPruning: true });
+    const hidden: ResourceStatus[] = [];
+    for (const entry of this.tracked(application, wanted)) {
+      const object = await this.trackedObject(client, entry);
+      // A kind the cluster no longer serves has no objects left to prune.
+      if (object.namespaced === undefined) continue;
+      // As Argo CD, an object the project does not permit is not the Application's: not compared, not pruned. Regatta
+      // still keeps it as last seen, so that it is pruned once the project permits it again.
+      if (!permits(object)) hidden.push(entry);
+      else if ((await this.live(client, entry))?.metadata?.labels?.[TRACKING_LABEL] === application.metadata.name) {
+        resources.push({ group: entry.group, version: entry.version, kind: entry.kind, namespace: entry.namespace, name: entry.name, status: 'OutOfSync', requiresPruning: true });
+      }
     }
+    const sync = resources.every((r) => r.status === 'Synced') ? 'Synced' : 'OutOfSync';
+    resources.push(...hidden);
     resources.sort((a, b) => id(a).localeCompare(id(b)));
-    return { revision, sourceType, sync: resources.every((r) => r.status === 'Synced') ? 'Synced' : 'OutOfSync', health: worstHealth(healths), resources };
+    return { revision, sourceType, sync, health: worstHealth(healths), resources };
   }
 
   /** Resources the Application's status tracks that Git no longer has. */
-  private tracked(application: Application, wanted: Set<string>): ResourceKey[] {
-    return ((application.status as { resources?: ResourceKey[] } | undefined)?.resources ?? []).filter((r) => !wanted.has(id(r)));
+  private tracked(application: Application, wanted: Set<string>): ResourceStatus[] {
+    return ((application.status as { resources?: ResourceStatus[] } | undefined)?.resources ?? []).filter((r) => !wanted.has(id(r)));
   }
 
   /** The live object, when it carries this Application's tracking label and the project lets the Application delete it. */
-  private async prunable(client: ObjectClient, application: Application, key: ResourceKey): Promise<Manifest | undefined> {
-    if (!this.permits(application, await this.trackedObject(client, key))) return undefined;
+  private async prunable(client: ObjectClient, application: Application, key: ResourceKey, permits: (object: TargetObject) => boolean): Promise<Manifest | undefined> {
+    if (!permits(await this.trackedObject(client, key))) return undefined;
     const live = await this.live(client, key);
     return live?.metadata?.labels?.[TRACKING_LABEL] === application.metadata.name ? live : undefined;
   }
@@ -241,8 +255,10 @@ export class DirectSyncDriver implements SyncDriver {
         } catch (error) {
           // Not this replica's cluster any more: the sync did not fail, it belongs to the new owner.
           if (error instanceof FencedError) throw error;
-          results.push({ ...keyOf(manifest), status: 'SyncFailed', message: (error as Error).message });
-          return { revision, phase: 'Failed', message: `one or more objects failed to apply, reason: ${(error as Error).message}`, resources: results };
+          // The API server's own words (its Status message), never the raw response with its headers.
+          const reason = describeKubeError(error);
+          results.push({ ...keyOf(manifest), status: 'SyncFailed', message: reason });
+          return { revision, phase: 'Failed', message: `one or more objects failed to apply, reason: ${reason}`, resources: results };
         }
       }
       if (index < waves.length - 1) {
@@ -253,8 +269,9 @@ export class DirectSyncDriver implements SyncDriver {
     if (request.prune) {
       const stop = refusal();
       if (stop) return stop;
+      const permits = this.permitted(application);
       for (const key of this.tracked(application, new Set(targets.map((t) => id(t.key))))) {
-        const live = await this.prunable(client, application, key);
+        const live = await this.prunable(client, application, key, permits);
         if (!live) continue;
         await this.write(application, () => client.delete(live as KubeObject));
         results.push({ ...key, status: 'Pruned', message: 'pruned' });

@@ -77,10 +77,14 @@ export class ProjectGuard {
     return refusals.length ? { phase: 'Failed', message: syncRefusalMessage(refusals), refusals } : undefined;
   }
 
-  /** Whether a live object is the Application's to compare and prune: Argo CD ignores live objects its project does not permit. */
-  permits(application: Application, object: TargetObject): boolean {
+  /**
+   * Which live objects are the Application's to compare and prune, as the project stands now:
+   * Argo CD ignores live objects its project does not permit. Judged once, asked per object.
+   */
+  permitted(application: Application): (object: TargetObject) => boolean {
     const evaluation = this.evaluate(application);
-    if (!evaluation.valid) return false;
-    return isResourcePermitted(evaluation.project, object, object.name, object.namespaced ? object.namespace : '', evaluation.cluster, this.sources.clusters());
+    if (!evaluation.valid) return () => false;
+    const clusters = this.sources.clusters();
+    return (object) => isResourcePermitted(evaluation.project, object, object.name, object.namespaced ? object.namespace : '', evaluation.cluster, clusters);
   }
 }

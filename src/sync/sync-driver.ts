@@ -41,6 +41,16 @@ export interface SyncOutcome {
   resources: (ResourceKey & { status: 'Synced' | 'SyncFailed' | 'Pruned'; message: string })[];
 }
 
+/** A refresh that resolved the revision but could not compare it: Argo CD still records the revision, so a sync can start (and fail). */
+export class ComparisonFailure extends Error {
+  constructor(
+    message: string,
+    readonly revision: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * How an Application gets synced: `direct` (Regatta applies the manifests itself) or `argocd`
  * (Argo CD's application controller does, asked through the operation field).

@@ -50,7 +50,12 @@ export class SyncRuntime {
   readonly queue: SyncQueue;
   private readonly queues = new Map<string, SyncQueue>();
 
-  constructor(managementConfig: KubeConfig, context: ControllerContext, private readonly options: SyncRuntimeOptions, logger: Logger) {
+  constructor(
+    managementConfig: KubeConfig,
+    private readonly context: ControllerContext,
+    private readonly options: SyncRuntimeOptions,
+    logger: Logger,
+  ) {
     // Indexed once per change of the cluster Secrets: every refresh and sync looks its destination up.
     let records: ClusterRecord[] | undefined;
     context.onClustersChanged(() => (records = undefined));
@@ -134,6 +139,8 @@ export class SyncRuntime {
   }
 
   async start(): Promise<void> {
+    // Projects, clusters and argocd-cm must be read before any Application is judged against them.
+    await this.context.start();
     await this.controller.start();
   }
 
