@@ -22,7 +22,7 @@ export interface ProjectContext {
   local: LocalCluster;
 }
 
-export type ApplicationEvaluation =
+export type ApplicationValidation =
   /** `project` with its project-scoped repositories and clusters; `cluster` the destination's (the local one may have no Secret). */
   | { valid: true; project: AppProject; cluster: ProjectCluster }
   /** `conditions` go on the Application at refresh; `operationMessage` is how a sync started now fails (phase Error). */
@@ -49,9 +49,9 @@ function sourceProblem(source: ApplicationSource | undefined, multiple: boolean)
  * namespace may use it, each source is complete and permitted, the destination names one cluster
  * and the project permits it. A project-scoped repository or cluster counts for its own project.
  */
-export function evaluateApplication(application: Application, project: AppProject | undefined, context: ProjectContext): ApplicationEvaluation {
+export function validateApplication(application: Application, project: AppProject | undefined, context: ProjectContext): ApplicationValidation {
   const name = projectNameOf(application);
-  const refused = (conditions: SpecCondition[], operationMessage = formatConditions(conditions)): ApplicationEvaluation => ({ valid: false, conditions, operationMessage });
+  const refused = (conditions: SpecCondition[], operationMessage = formatConditions(conditions)): ApplicationValidation => ({ valid: false, conditions, operationMessage });
   if (!project) {
     return refused(
       [{ type: 'InvalidSpecError', message: `Application referencing project ${application.spec.project} which does not exist` }],

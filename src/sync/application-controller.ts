@@ -150,8 +150,8 @@ export class ApplicationController {
       this.changedProjects = undefined;
       const changed = this.applications().filter((application) => {
         if (projects !== 'all' && !projects?.has(projectNameOf(application))) return false;
-        const evaluation = this.options.projects.evaluate(application);
-        return !deepEqual(evaluation.valid ? [] : evaluation.conditions, specConditionsOf(application));
+        const validation = this.options.projects.validate(application);
+        return !deepEqual(validation.valid ? [] : validation.conditions, specConditionsOf(application));
       });
       void this.refreshEach(changed);
     }, PROJECT_CHECK_DELAY_MS);
@@ -216,10 +216,10 @@ export class ApplicationController {
     const revision: string | undefined = operation.sync?.revision ?? status.sync?.revision;
     // A sync is identified by the commit it deploys: compare first, and the status update brings the operation back here.
     if (!revision) {
-      const evaluation = this.options.projects.evaluate(application);
+      const validation = this.options.projects.validate(application);
       // Never compared because its spec breaks its project: the operation fails now, as Argo CD fails it.
-      if (!evaluation.valid) {
-        await this.finishRefused(application, operation, evaluation.operationMessage);
+      if (!validation.valid) {
+        await this.finishRefused(application, operation, validation.operationMessage);
         return true;
       }
       await this.refresh(application);
@@ -270,9 +270,9 @@ export class ApplicationController {
     if (this.refreshing.has(key) || this.stopped) return;
     this.refreshing.add(key);
     try {
-      const evaluation = this.options.projects.evaluate(application);
+      const validation = this.options.projects.validate(application);
       // As Argo CD: a spec its project refuses is not compared (its cluster is not even read), and is never auto-synced.
-      const comparison = evaluation.valid ? await this.compare(application) : await this.writeSpecConditions(application, evaluation.conditions);
+      const comparison = validation.valid ? await this.compare(application) : await this.writeSpecConditions(application, validation.conditions);
       if (application.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined) await this.patch(application, { metadata: { annotations: { [REFRESH_ANNOTATION]: null } } });
       if (!comparison) return;
       await this.writeComparison(application, comparison);
@@ -363,7 +363,7 @@ export class ApplicationController {
     const history = [...(status.history ?? []), { revision: outcome.revision, deployedAt: finishedAt, deployStartedAt: startedAt, id: (status.history?.at(-1)?.id ?? -1) + 1, source: application.spec.source }];
     const operationState = { operation, phase: outcome.phase, message: outcome.message, startedAt, finishedAt, syncResult: { revision: outcome.revision, source: application.spec.source, resources: outcome.resources } };
     const fresh = await this.client.get<Application & KubeObject>(API_VERSION, 'Application', job.namespace, job.application);
-    const comparison = fresh && this.options.projects.evaluate(fresh).valid ? await this.driver.refresh(fresh).catch(() => undefined) : undefined;
+    const comparison = fresh && this.options.projects.validate(fresh).valid ? await this.driver.refresh(fresh).catch(() => undefined) : undefined;
     await this.patch(application, {
       ...(fresh?.operation && deepEqual(fresh.operation, application.operation) ? { operation: null } : {}),
       status: {
@@ -386,9 +386,9 @@ export class ApplicationController {
    */
   private async syncPermitted(application: Application, job: SyncJob): Promise<SyncOutcome> {
     const refused = (message: string): SyncOutcome => ({ revision: job.revision ?? statusOf(application).sync?.revision ?? '', phase: 'Error', message, resources: [] });
-    const evaluation = this.options.projects.evaluate(application);
-    if (!evaluation.valid) return refused(evaluation.operationMessage);
-    const identity = this.options.projects.identity(application, evaluation);
+    const validation = this.options.projects.validate(application);
+    if (!validation.valid) return refused(validation.operationMessage);
+    const identity = this.options.projects.identity(application, validation);
     if ('refused' in identity) return refused(identity.refused);
     return this.driver.sync(application, { revision: job.revision, prune: job.prune, impersonate: identity.impersonate });
   }

@@ -3,12 +3,12 @@ import type { Application } from '../api/application.js';
 import { inClusterEnabled } from '../appset/destinations.js';
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from '../clusters/cluster-secret.js';
 import {
-  evaluateApplication,
+  validateApplication,
   namespacedModeProblem,
   projectNameOf,
   syncPermissionRefusals,
   syncRefusalMessage,
-  type ApplicationEvaluation,
+  type ApplicationValidation,
   type ObjectRefusal,
   type ProjectContext,
   type TargetObject,
@@ -52,28 +52,28 @@ export class ProjectGuard {
   }
 
   /** The spec-level verdict a refresh writes as conditions and a sync starts from. */
-  evaluate(application: Application): ApplicationEvaluation {
-    return evaluateApplication(application, this.sources.project(projectNameOf(application)), this.context());
+  validate(application: Application): ApplicationValidation {
+    return validateApplication(application, this.sources.project(projectNameOf(application)), this.context());
   }
 
   /** Whom a sync of a valid Application runs as (destinationServiceAccounts, when argocd-cm turns impersonation on). */
-  identity(application: Application, evaluation: Extract<ApplicationEvaluation, { valid: true }>): SyncIdentity {
-    return syncIdentity(this.sources.settings(), evaluation.project, application, evaluation.cluster.server);
+  identity(application: Application, validation: Extract<ApplicationValidation, { valid: true }>): SyncIdentity {
+    return syncIdentity(this.sources.settings(), validation.project, application, validation.cluster.server);
   }
 
   /** Why the Application's objects cannot even be loaded from its cluster (a cluster Secret in namespaced mode), for a refresh. */
   loadProblem(application: Application, objects: readonly TargetObject[]): string | undefined {
-    const evaluation = this.evaluate(application);
-    return evaluation.valid ? namespacedModeProblem(evaluation.cluster, objects) : undefined;
+    const validation = this.validate(application);
+    return validation.valid ? namespacedModeProblem(validation.cluster, objects) : undefined;
   }
 
   /** Checked before each batch of writes: every object of the sync, against the project as it is now. */
   stop<T extends TargetObject>(application: Application, objects: readonly T[]): SyncStop<T> | undefined {
-    const evaluation = this.evaluate(application);
-    if (!evaluation.valid) return { phase: 'Error', message: evaluation.operationMessage, refusals: [] };
-    const notLoaded = namespacedModeProblem(evaluation.cluster, objects);
+    const validation = this.validate(application);
+    if (!validation.valid) return { phase: 'Error', message: validation.operationMessage, refusals: [] };
+    const notLoaded = namespacedModeProblem(validation.cluster, objects);
     if (notLoaded) return { phase: 'Error', message: `ComparisonError: ${notLoaded}`, refusals: [] };
-    const refusals = syncPermissionRefusals(evaluation.project, evaluation.cluster, objects, this.sources.clusters());
+    const refusals = syncPermissionRefusals(validation.project, validation.cluster, objects, this.sources.clusters());
     return refusals.length ? { phase: 'Failed', message: syncRefusalMessage(refusals), refusals } : undefined;
   }
 
@@ -82,9 +82,9 @@ export class ProjectGuard {
    * Argo CD ignores live objects its project does not permit. Judged once, asked per object.
    */
   permitted(application: Application): (object: TargetObject) => boolean {
-    const evaluation = this.evaluate(application);
-    if (!evaluation.valid) return () => false;
+    const validation = this.validate(application);
+    if (!validation.valid) return () => false;
     const clusters = this.sources.clusters();
-    return (object) => isResourcePermitted(evaluation.project, object, object.name, object.namespaced ? object.namespace : '', evaluation.cluster, clusters);
+    return (object) => isResourcePermitted(validation.project, object, object.name, object.namespaced ? object.namespace : '', validation.cluster, clusters);
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppProject, AppProjectSpec } from '../../src/api/app-project.js';
 import type { Application, ApplicationSpec } from '../../src/api/application.js';
 import {
-  evaluateApplication,
+  validateApplication,
   formatConditions,
   namespacedModeProblem,
   syncPermissionRefusals,
@@ -30,15 +30,15 @@ const context = (extra: Partial<ProjectContext> = {}): ProjectContext => ({
 });
 const teamProject = project({ sourceRepos: ['https://github.com/team/*'], destinations: [{ server: 'https://prod', namespace: 'guestbook' }, { name: 'staging', namespace: '*' }] });
 
-describe('evaluateApplication (refresh conditions and the failed operation)', () => {
+describe('validateApplication (refresh conditions and the failed operation)', () => {
   it('passes an Application its project permits, with the project and the resolved cluster', () => {
-    const verdict = evaluateApplication(application({}), teamProject, context());
+    const verdict = validateApplication(application({}), teamProject, context());
     expect(verdict).toMatchObject({ valid: true, cluster: { name: 'prod', server: 'https://prod' } });
-    expect(evaluateApplication(application({ destination: { name: 'staging', namespace: 'anything' } }), teamProject, context()).valid).toBe(true);
+    expect(validateApplication(application({ destination: { name: 'staging', namespace: 'anything' } }), teamProject, context()).valid).toBe(true);
   });
 
   it('reports a missing project as Argo CD does, on refresh and when a sync starts', () => {
-    expect(evaluateApplication(application({ project: 'ghost' }), undefined, context())).toEqual({
+    expect(validateApplication(application({ project: 'ghost' }), undefined, context())).toEqual({
       valid: false,
       conditions: [{ type: 'InvalidSpecError', message: 'Application referencing project ghost which does not exist' }],
       operationMessage: 'Failed to load application project: error getting app project "ghost": appproject.argoproj.io "ghost" not found',
@@ -46,17 +46,17 @@ describe('evaluateApplication (refresh conditions and the failed operation)', ()
   });
 
   it('refuses a project to Applications outside Argo CD\'s namespace unless its sourceNamespaces allow them', () => {
-    const verdict = evaluateApplication(application({}, 'team-a'), teamProject, context());
+    const verdict = validateApplication(application({}, 'team-a'), teamProject, context());
     expect(verdict).toEqual({
       valid: false,
       conditions: [{ type: 'UnknownError', message: "application 'guestbook' in namespace 'team-a' is not permitted to use project 'team'" }],
       operationMessage: "Failed to load application project: application 'guestbook' in namespace 'team-a' is not permitted to use project 'team'",
     });
-    expect(evaluateApplication(application({}, 'team-a'), { ...teamProject, spec: { ...teamProject.spec, sourceNamespaces: ['team-*'] } }, context()).valid).toBe(true);
+    expect(validateApplication(application({}, 'team-a'), { ...teamProject, spec: { ...teamProject.spec, sourceNamespaces: ['team-*'] } }, context()).valid).toBe(true);
   });
 
   it('lists each forbidden repository and the forbidden destination together', () => {
-    const verdict = evaluateApplication(application({ source: { repoURL: 'https://github.com/evil/apps', path: '.' }, destination: { server: 'https://prod', namespace: 'kube-system' } }), teamProject, context());
+    const verdict = validateApplication(application({ source: { repoURL: 'https://github.com/evil/apps', path: '.' }, destination: { server: 'https://prod', namespace: 'kube-system' } }), teamProject, context());
     expect(verdict).toMatchObject({
       valid: false,
       conditions: [
@@ -65,21 +65,21 @@ describe('evaluateApplication (refresh conditions and the failed operation)', ()
       ],
     });
     // A destination named by name is reported by name.
-    const byName = evaluateApplication(application({ destination: { name: 'prod', namespace: 'kube-system' } }), teamProject, context());
+    const byName = validateApplication(application({ destination: { name: 'prod', namespace: 'kube-system' } }), teamProject, context());
     expect(byName.valid === false && byName.conditions[0].message).toBe("application destination server 'prod' and namespace 'kube-system' do not match any of the allowed destinations in project 'team'");
     expect(byName.valid === false && byName.operationMessage).toBe("InvalidSpecError: application destination server 'prod' and namespace 'kube-system' do not match any of the allowed destinations in project 'team'");
-    const multi = evaluateApplication(application({ source: undefined, sources: [{ repoURL: 'https://github.com/team/a', path: 'a' }, { repoURL: 'https://github.com/evil/b', path: 'b' }] }), teamProject, context());
+    const multi = validateApplication(application({ source: undefined, sources: [{ repoURL: 'https://github.com/team/a', path: 'a' }, { repoURL: 'https://github.com/evil/b', path: 'b' }] }), teamProject, context());
     expect(multi.valid === false && multi.conditions.map((c) => c.message)).toEqual(["application repo https://github.com/evil/b is not permitted in project 'team'"]);
   });
 
   it('words an incomplete source and an unknown destination as Argo CD does', () => {
-    const incomplete = evaluateApplication(application({ source: { repoURL: 'https://github.com/team/apps' } }), teamProject, context());
+    const incomplete = validateApplication(application({ source: { repoURL: 'https://github.com/team/apps' } }), teamProject, context());
     expect(incomplete.valid === false && incomplete.conditions).toEqual([{ type: 'InvalidSpecError', message: 'spec.source.repoURL and either spec.source.path or spec.source.chart are required' }]);
-    const helm = evaluateApplication(application({ source: { repoURL: 'https://github.com/team/apps', chart: 'guestbook' } }), teamProject, context());
+    const helm = validateApplication(application({ source: { repoURL: 'https://github.com/team/apps', chart: 'guestbook' } }), teamProject, context());
     expect(helm.valid === false && helm.conditions[0].message).toBe('spec.source.targetRevision is required if the manifest source is a helm chart');
-    const unknown = evaluateApplication(application({ destination: { server: 'https://nowhere', namespace: 'guestbook' } }), teamProject, context());
+    const unknown = validateApplication(application({ destination: { server: 'https://nowhere', namespace: 'guestbook' } }), teamProject, context());
     expect(unknown.valid === false && unknown.conditions).toEqual([{ type: 'InvalidSpecError', message: 'error getting cluster by server "https://nowhere": rpc error: code = NotFound desc = cluster "https://nowhere" not found' }]);
-    const disabled = evaluateApplication(application({ destination: { name: 'in-cluster', namespace: 'guestbook' } }), project({ sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }] }), context({ local: { name: 'in-cluster', server: IN_CLUSTER, enabled: false } }));
+    const disabled = validateApplication(application({ destination: { name: 'in-cluster', namespace: 'guestbook' } }), project({ sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }] }), context({ local: { name: 'in-cluster', server: IN_CLUSTER, enabled: false } }));
     expect(disabled.valid === false && disabled.conditions[0].message).toBe('there are no clusters with this name: in-cluster');
   });
 
@@ -88,14 +88,14 @@ describe('evaluateApplication (refresh conditions and the failed operation)', ()
       clusters: [cluster('prod', 'https://prod'), cluster('team-cluster', 'https://team', { project: 'team' }), cluster('other-cluster', 'https://other', { project: 'other' })],
       repositories: [{ url: 'https://gitlab.com/team/app', project: 'team' }],
     });
-    expect(evaluateApplication(application({ source: { repoURL: 'https://gitlab.com/team/app', path: '.' }, destination: { server: 'https://team', namespace: 'x' } }), teamProject, scoped).valid).toBe(true);
-    const other = evaluateApplication(application({ destination: { server: 'https://other', namespace: 'x' } }), teamProject, scoped);
+    expect(validateApplication(application({ source: { repoURL: 'https://gitlab.com/team/app', path: '.' }, destination: { server: 'https://team', namespace: 'x' } }), teamProject, scoped).valid).toBe(true);
+    const other = validateApplication(application({ destination: { server: 'https://other', namespace: 'x' } }), teamProject, scoped);
     expect(other.valid === false && other.conditions[0].message).toMatch(/^application destination server 'https:\/\/other' and namespace 'x' do not match/);
   });
 
   it('uses the local cluster without a Secret, when argocd-cm does not disable it', () => {
     const open = project({ sourceRepos: ['*'], destinations: [{ name: 'in-cluster', namespace: '*' }] });
-    expect(evaluateApplication(application({ destination: { server: IN_CLUSTER, namespace: 'x' } }), open, context())).toMatchObject({ valid: true, cluster: { name: 'in-cluster', server: IN_CLUSTER } });
+    expect(validateApplication(application({ destination: { server: IN_CLUSTER, namespace: 'x' } }), open, context())).toMatchObject({ valid: true, cluster: { name: 'in-cluster', server: IN_CLUSTER } });
   });
 
   it('formats conditions as an operation message the way Argo CD joins them', () => {
