@@ -136,10 +136,14 @@ export class DirectSyncDriver implements SyncDriver {
     const defined = definedKinds(manifests);
     const destination = application.spec.destination.namespace ?? '';
     const targets: Target[] = [];
-    // One at a time: the first lookup of an API version fills the client's discovery cache for the rest.
+    // Each kind asked once, one at a time: the first lookup of an API version fills the client's discovery cache for the
+    // rest, and a kind the cluster does not serve (which client-node looks up again every time) costs one request, not one per object.
+    const scopes = new Map<string, boolean | undefined>();
     for (const original of manifests) {
       const group = groupOf(original.apiVersion);
-      const namespaced = (await client.namespaced(original.apiVersion, original.kind)) ?? defined.get(`${group}/${original.kind}`);
+      const kind = `${original.apiVersion}/${original.kind}`;
+      if (!scopes.has(kind)) scopes.set(kind, (await client.namespaced(original.apiVersion, original.kind)) ?? defined.get(`${group}/${original.kind}`));
+      const namespaced = scopes.get(kind);
       const manifest = { ...original, metadata: { ...original.metadata } };
       if (namespaced === false) delete manifest.metadata.namespace;
       else if (namespaced && !manifest.metadata.namespace && destination) manifest.metadata.namespace = destination;
