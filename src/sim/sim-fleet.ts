@@ -117,7 +117,8 @@ export class SimFleet {
    * The admin token of a cluster; `identity` adds another token recorded under that name in the
    * write log. The identity is the user name TokenReviews report and RBAC bindings name
    * (`system:serviceaccount:NS:NAME` for a ServiceAccount); `groups` are its groups. RBAC decides
-   * SubjectAccessReviews only: every token keeps full access to the simulator's API.
+   * SubjectAccessReviews and impersonation (who may impersonate whom, and what the impersonated
+   * user may then do); a token's own requests keep full access to the simulator's API.
    */
   token(name = MANAGEMENT_CLUSTER, identity?: string, groups: string[] = []): string {
     const cluster = this.get(name);

@@ -57,8 +57,9 @@ const random = () => Math.random();
 /**
  * One HTTP server on 127.0.0.1 hosting many clusters under `/clusters/NAME`, speaking the
  * Kubernetes REST protocol: discovery, CRUD, the status subresource, merge/JSON/strategic/apply
- * patches, list with selectors and paging, watches with bookmarks and 410 Gone, and the
- * TokenReview and SubjectAccessReview APIs (decided by the RBAC objects each cluster stores).
+ * patches, list with selectors and paging, watches with bookmarks and 410 Gone, the
+ * TokenReview and SubjectAccessReview APIs and impersonation (decided by the RBAC objects each
+ * cluster stores).
  */
 export class SimServer {
   private server?: Server;
