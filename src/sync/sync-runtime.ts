@@ -30,6 +30,9 @@ export interface SyncRuntimeOptions {
   lockDurationMs?: number;
 }
 
+/** Connections per cluster acting as one ServiceAccount or another, kept for reuse. */
+const IMPERSONATED_CONNECTIONS_LIMIT = 1000;
+
 /**
  * The destination an Application names, as a registered cluster; the local cluster is the
  * management cluster. Whether argocd-cm disables it is the project check's to say, not the connection's.
@@ -78,6 +81,8 @@ export class SyncRuntime {
       const configs = connectionsTo(cluster);
       let config = configs.get(impersonate);
       if (!config) {
+        // Accounts follow tenants' destination namespaces: past a bound, the impersonating connections start over.
+        if (configs.size > IMPERSONATED_CONNECTIONS_LIMIT) for (const user of configs.keys()) if (user) configs.delete(user);
         config = impersonating(configs.get('')!, impersonate);
         configs.set(impersonate, config);
       }
