@@ -52,7 +52,7 @@ export class AppSetModule implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationBootstrap(): Promise<void> {
     this.context.onClustersChanged(() => this.controller.refresh(usesClusterGenerator));
     // Which Applications may be written depends on the projects they name.
-    this.context.onProjectsChanged(() => this.controller.refresh(() => true));
+    this.context.onProjectChanged(() => this.controller.refresh(() => true));
     await this.context.start();
     if (!this.config.leaderElection) {
       await this.controller.start();

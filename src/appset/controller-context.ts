@@ -1,7 +1,7 @@
 import type { AppConfig } from '../app-config.js';
 import { APP_PROJECT_KIND, type AppProject } from '../api/app-project.js';
 import type { ConfigMap, Secret } from '../api/meta.js';
-import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL, secretRefValue } from '../clusters/cluster-secret.js';
+import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL, secretRefValue, secretValue } from '../clusters/cluster-secret.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
 import { repositoryAccess } from '../git/repository-credentials.js';
@@ -12,6 +12,7 @@ import { KubeInformer } from '../kube/informer.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
+import type { ProjectRepository } from '../projects/project-rules.js';
 import { ScmPullRequestService } from '../scm/pull-request-providers.js';
 
 /** What generators reach in the running controller, and the informer that keeps the fleet current. */
@@ -23,13 +24,14 @@ export class ControllerContext {
   readonly repositories: GitRepositoryCache;
   private readonly clusterSecrets: KubeInformer<Secret>;
   private readonly repositorySecrets: KubeInformer<Secret>;
-  /** argocd-ssh-known-hosts-cm and argocd-tls-certs-cm: the servers repositories may be reached on. */
-  private readonly knownHosts: KubeInformer<ConfigMap>;
-  private readonly tlsCertificates: KubeInformer<ConfigMap>;
   private readonly appProjects: KubeInformer<AppProject>;
-  private readonly namespace: string;
+  /** Argo CD's settings: argocd-cm, and the servers repositories may be reached on (known hosts, TLS certificates). */
+  private readonly configMaps: KubeInformer<ConfigMap>;
+  /** Argo CD's namespace: cluster and repository Secrets, AppProjects and argocd-cm live there. */
+  readonly namespace: string;
   private readonly listeners: (() => void)[] = [];
-  private readonly projectListeners: (() => void)[] = [];
+  private readonly projectListeners: ((name: string) => void)[] = [];
+  private starting?: Promise<void>;
 
   constructor(kubeConfig: KubeConfig, config: AppConfig, logger: Logger) {
     const client = new ObjectClient(kubeConfig);
@@ -47,13 +49,11 @@ export class ControllerContext {
       'secrets',
       (message) => logger.warn(message),
     );
-    const configMap = (name: string) =>
-      new KubeInformer<ConfigMap>(kubeConfig, { apiVersion: 'v1', kind: 'ConfigMap', namespace: config.namespace, fieldSelector: `metadata.name=${name}` }, 'configmaps', (message) => logger.warn(message));
-    this.knownHosts = configMap(SSH_KNOWN_HOSTS_CONFIGMAP);
-    this.tlsCertificates = configMap(TLS_CERTS_CONFIGMAP);
+    // Read on every sync and every remote git call: watched, not fetched each time.
+    this.configMaps = new KubeInformer<ConfigMap>(kubeConfig, { apiVersion: 'v1', kind: 'ConfigMap', namespace: config.namespace }, 'configmaps', (message) => logger.warn(message));
     // Argo CD reads AppProjects only from its own namespace: a project elsewhere is not a project.
     this.appProjects = new KubeInformer<AppProject>(kubeConfig, { apiVersion: 'argoproj.io/v1alpha1', kind: APP_PROJECT_KIND, namespace: config.namespace }, 'appprojects', (message) => logger.warn(message));
-    for (const event of ['add', 'update', 'delete'] as const) this.appProjects.on(event, () => this.projectListeners.forEach((listener) => listener()));
+    for (const event of ['add', 'update', 'delete'] as const) this.appProjects.on(event, (project) => this.projectListeners.forEach((listener) => listener(project.metadata.name)));
     const events = new KubeEventRecorder(client, 'regatta-applicationset-controller', (message) => logger.warn(message));
     const clusters = (this.clusters = new ClusterRegistry(
       () => this.clusterSecrets.list(config.namespace),
@@ -70,6 +70,13 @@ export class ControllerContext {
       this.listeners.forEach((listener) => listener());
     };
     for (const event of ['add', 'update', 'delete'] as const) this.clusterSecrets.on(event, changed);
+    // A repository scoped to a project widens (or, removed, narrows) what that project's Applications may use.
+    for (const event of ['add', 'update', 'delete'] as const) {
+      this.repositorySecrets.on(event, (secret) => {
+        const project = secretValue(secret, 'project');
+        if (project) this.projectListeners.forEach((listener) => listener(project));
+      });
+    }
     const secretReader: SecretReader = {
       getSecretValue: async (namespace, name, key, scmCredsOnly) => {
         const secret = await client.get<Secret>('v1', 'Secret', namespace || config.namespace, name);
@@ -79,8 +86,8 @@ export class ControllerContext {
     this.repositories = new GitRepositoryCache({
       directory: gitCacheDirectory(),
       access: (url, project) => repositoryAccess(url, project, this.repositorySecrets.list(config.namespace)),
-      sshKnownHosts: () => sshKnownHosts(this.knownHosts.get(SSH_KNOWN_HOSTS_CONFIGMAP, config.namespace)),
-      tlsCertificates: (serverName) => tlsCertificatesFor(this.tlsCertificates.get(TLS_CERTS_CONFIGMAP, config.namespace), serverName),
+      sshKnownHosts: () => sshKnownHosts(this.configMaps.get(SSH_KNOWN_HOSTS_CONFIGMAP, config.namespace)),
+      tlsCertificates: (serverName) => tlsCertificatesFor(this.configMaps.get(TLS_CERTS_CONFIGMAP, config.namespace), serverName),
       allowLocalRepositories: config.allowLocalRepositories,
     });
     this.context = {
@@ -96,8 +103,21 @@ export class ControllerContext {
     return this.appProjects.get(name, this.namespace);
   }
 
-  /** Called after any AppProject is added, changed or removed. */
-  onProjectsChanged(listener: () => void): void {
+  /** Repository Secrets as project rules read them: a `project` scopes one to that project. */
+  projectRepositories(): ProjectRepository[] {
+    return this.repositorySecrets
+      .list(this.namespace)
+      .filter((s) => s.metadata?.labels?.[SECRET_TYPE_LABEL] === 'repository')
+      .map((s) => ({ url: secretValue(s, 'url') ?? '', project: secretValue(s, 'project') }));
+  }
+
+  /** argocd-cm's data, from the cache. */
+  argocdSettings(): Record<string, string> | undefined {
+    return this.configMaps.get('argocd-cm', this.namespace)?.data;
+  }
+
+  /** Called with a project's name after it, or a repository Secret scoped to it, is created, changed or deleted. */
+  onProjectChanged(listener: (name: string) => void): void {
     this.projectListeners.push(listener);
   }
 
@@ -106,11 +126,18 @@ export class ControllerContext {
     this.listeners.push(listener);
   }
 
-  async start(): Promise<void> {
-    await Promise.all([this.clusterSecrets.start(), this.repositorySecrets.start(), this.knownHosts.start(), this.tlsCertificates.start(), this.appProjects.start()]);
+  /**
+   * Starts the caches and resolves once each holds its first listing. Idempotent: the application
+   * controller waits on it too, since judging an Application against an empty project cache would
+   * refuse it for a project that only has not been read yet.
+   */
+  start(): Promise<void> {
+    this.starting ??= Promise.all([this.clusterSecrets.start(), this.repositorySecrets.start(), this.appProjects.start(), this.configMaps.start()]).then(() => undefined);
+    return this.starting;
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.clusterSecrets.stop(), this.repositorySecrets.stop(), this.knownHosts.stop(), this.tlsCertificates.stop(), this.appProjects.stop()]);
+    this.starting = undefined;
+    await Promise.all([this.clusterSecrets.stop(), this.repositorySecrets.stop(), this.appProjects.stop(), this.configMaps.stop()]);
   }
 }

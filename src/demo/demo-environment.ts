@@ -150,7 +150,7 @@ export class DemoEnvironment {
     const context = new ControllerContext(kubeConfig, config, logger);
     const controller = new ApplicationSetController(kubeConfig, { ...controllerSettings(config), concurrency: 8, onRolloutPlanned: options.onRolloutPlanned }, createDefaultRegistry(), context.context, (name) => context.project(name), logger);
     context.onClustersChanged(() => controller.reconcileAll());
-    context.onProjectsChanged(() => controller.reconcileAll());
+    context.onProjectChanged(() => controller.reconcileAll());
     const sync = new SyncRuntime(kubeConfig, context, { redisUrl: this.redisUrl, namespaces: ['argocd'], replica: DEMO_REPLICA, refreshIntervalMs: options.refreshIntervalMs ?? 10_000, sourcePollMs: options.sourcePollMs ?? 300, concurrency: 16 }, logger);
     await context.start();
     await controller.start();

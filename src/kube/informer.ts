@@ -9,8 +9,6 @@ export interface InformerSource {
   /** Omitted for all namespaces (and for cluster-scoped kinds). */
   namespace?: string;
   labelSelector?: string;
-  /** e.g. `metadata.name=argocd-cm`: one object watched without caching its neighbours. */
-  fieldSelector?: string;
 }
 
 /** The REST path of a collection, as the watch needs it. */
@@ -44,9 +42,8 @@ export class KubeInformer<T extends KubeObject> {
     this.restartDelayMs = backoff.initialMs;
     const objects = k8s.KubernetesObjectApi.makeApiClient(config);
     const path = collectionPath(source, plural);
-    const list = () => objects.list(source.apiVersion, source.kind, source.namespace, undefined, undefined, undefined, source.fieldSelector, source.labelSelector);
-    // makeInformer without its shorthand: it cannot pass a field selector to the watch.
-    this.informer = new k8s.ListWatch(path, new k8s.Watch(config), list as unknown as k8s.ListPromise<k8s.KubernetesObject>, false, source.labelSelector, source.fieldSelector);
+    const list = () => objects.list(source.apiVersion, source.kind, source.namespace, undefined, undefined, undefined, undefined, source.labelSelector);
+    this.informer = k8s.makeInformer(config, path, list as unknown as k8s.ListPromise<k8s.KubernetesObject>, source.labelSelector);
     this.path = path;
     this.informer.on(k8s.CONNECT, () => {
       this.synced = true;

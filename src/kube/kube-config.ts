@@ -61,6 +61,18 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
   return config;
 }
 
+/** The same connection acting as `user` (the Impersonate-User header on every request). */
+export function impersonating(config: KubeConfig, user: string): KubeConfig {
+  const copy = newKubeConfig();
+  copy.loadFromOptions({
+    clusters: config.clusters,
+    users: config.users.map((u) => ({ ...u, impersonateUser: user })),
+    contexts: config.contexts,
+    currentContext: config.getCurrentContext(),
+  });
+  return copy;
+}
+
 export function kubeConfigFromString(text: string): KubeConfig {
   const config = newKubeConfig();
   config.loadFromString(text);

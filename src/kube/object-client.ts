@@ -7,13 +7,26 @@ export const FIELD_MANAGER = 'regatta';
 
 const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
+/** client-node's generic object API with its discovery lookup (cached per API version) open to callers. */
+class DiscoveringObjectApi extends k8s.KubernetesObjectApi {
+  static forConfig(config: KubeConfig): DiscoveringObjectApi {
+    const api = config.makeApiClient(DiscoveringObjectApi);
+    api.setDefaultNamespace(config);
+    return api;
+  }
+
+  describe(apiVersion: string, kind: string): Promise<k8s.V1APIResource | undefined> {
+    return this.resource(apiVersion, kind);
+  }
+}
+
 /** Reads and writes any kind through client-node; every write Regatta makes to Kubernetes goes through here. */
 export class ObjectClient {
-  private readonly objects: k8s.KubernetesObjectApi;
+  private readonly objects: DiscoveringObjectApi;
   private readonly custom: k8s.CustomObjectsApi;
 
   constructor(config: KubeConfig) {
-    this.objects = k8s.KubernetesObjectApi.makeApiClient(config);
+    this.objects = DiscoveringObjectApi.forConfig(config);
     this.custom = config.makeApiClient(k8s.CustomObjectsApi);
   }
 
@@ -47,6 +60,16 @@ export class ObjectClient {
   async list<T extends KubeObject>(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<T[]> {
     const list = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
     return list.items as T[];
+  }
+
+  /** Whether the cluster serves a kind as namespaced (discovery), or undefined when it does not serve the kind at all. */
+  async namespaced(apiVersion: string, kind: string): Promise<boolean | undefined> {
+    try {
+      return (await this.objects.describe(apiVersion, kind))?.namespaced;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
   }
 
   /** Deletes; an object already gone counts as deleted. */

@@ -304,7 +304,10 @@ export class ClusterStore {
         causes: [{ reason: 'FieldValueInvalid', message: detail, field }],
       });
     if (!name) throw invalid('metadata.name', undefined, 'name or generateName is required');
-    if (name.length > 253 || !NAME.test(name)) throw invalid('metadata.name', name, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character");
+    // RBAC objects are named by path segments (system:discovery); everything else by DNS subdomains.
+    if (type.group === 'rbac.authorization.k8s.io') {
+      if (name === '.' || name === '..' || /[/%]/.test(name)) throw invalid('metadata.name', name, `may not be '.' or '..' and may not contain '/' or '%'`);
+    } else if (name.length > 253 || !NAME.test(name)) throw invalid('metadata.name', name, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character");
     if (type.namespaced && !object.metadata.namespace) throw invalid('metadata.namespace', undefined, 'namespace is required for namespaced resources');
     for (const [key, value] of Object.entries(object.metadata.labels ?? {})) {
       if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {

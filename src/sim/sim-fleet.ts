@@ -27,16 +27,23 @@ const ARGOCD_NAMESPACE = 'argocd';
 /** The group a real cluster's admin credentials carry; bound to cluster-admin, as kubeadm does. */
 export const MASTERS_GROUP = 'system:masters';
 
-/** The bootstrap ClusterRole and binding every real cluster starts with. */
-function seedClusterAdmin(store: ClusterStore): void {
+/**
+ * The bootstrap RBAC every real cluster starts with: cluster-admin for system:masters, and API
+ * discovery for every authenticated user (system:discovery).
+ */
+function seedBootstrapRbac(store: ClusterStore): void {
   const type = (kind: string) => store.typeForKind('rbac.authorization.k8s.io/v1', kind)!;
-  store.create(type('ClusterRole'), undefined, { metadata: { name: 'cluster-admin' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }] }, 'sim');
-  store.create(
-    type('ClusterRoleBinding'),
-    undefined,
-    { metadata: { name: 'cluster-admin' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: MASTERS_GROUP }] },
-    'sim',
-  );
+  const bind = (role: string, group: string, rules: Record<string, unknown>[]) => {
+    store.create(type('ClusterRole'), undefined, { metadata: { name: role }, rules }, 'sim');
+    store.create(
+      type('ClusterRoleBinding'),
+      undefined,
+      { metadata: { name: role }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }] },
+      'sim',
+    );
+  };
+  bind('cluster-admin', MASTERS_GROUP, [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }]);
+  bind('system:discovery', 'system:authenticated', [{ nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] }]);
 }
 
 /**
@@ -77,7 +84,7 @@ export class SimFleet {
       const namespaces = options.namespaces ?? (name === MANAGEMENT_CLUSTER ? ['default', ARGOCD_NAMESPACE] : ['default']);
       const namespaceType = store.typeForKind('v1', 'Namespace')!;
       for (const namespace of namespaces) store.create(namespaceType, undefined, { metadata: { name: namespace } }, 'sim');
-      seedClusterAdmin(store);
+      seedBootstrapRbac(store);
       // The management cluster stands for one with Argo CD installed: its API server has created the default project.
       if (name === MANAGEMENT_CLUSTER && namespaces.includes(ARGOCD_NAMESPACE)) {
         store.create(store.typeForKind('argoproj.io/v1alpha1', 'AppProject')!, ARGOCD_NAMESPACE, defaultAppProject(ARGOCD_NAMESPACE), 'sim');
@@ -110,7 +117,8 @@ export class SimFleet {
    * The admin token of a cluster; `identity` adds another token recorded under that name in the
    * write log. The identity is the user name TokenReviews report and RBAC bindings name
    * (`system:serviceaccount:NS:NAME` for a ServiceAccount); `groups` are its groups. RBAC decides
-   * SubjectAccessReviews only: every token keeps full access to the simulator's API.
+   * SubjectAccessReviews and impersonation (who may impersonate whom, and what the impersonated
+   * user may then do); a token's own requests keep full access to the simulator's API.
    */
   token(name = MANAGEMENT_CLUSTER, identity?: string, groups: string[] = []): string {
     const cluster = this.get(name);

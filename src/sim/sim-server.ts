@@ -12,7 +12,9 @@ import {
   tokenReview,
 } from './access-reviews.js';
 import { ApiError, type ClusterStore, type WatchEvent } from './cluster-store.js';
+import { impersonatedUser, requireAllowed } from './impersonation.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patches.js';
+import type { AccessAttributes, AccessUser } from './rbac-authorizer.js';
 import { apiVersionOf, type ResourceType } from './resource-types.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
 import type { SimTls } from './sim-tls.js';
@@ -55,8 +57,9 @@ const random = () => Math.random();
 /**
  * One HTTP server on 127.0.0.1 hosting many clusters under `/clusters/NAME`, speaking the
  * Kubernetes REST protocol: discovery, CRUD, the status subresource, merge/JSON/strategic/apply
- * patches, list with selectors and paging, watches with bookmarks and 410 Gone, and the
- * TokenReview and SubjectAccessReview APIs (decided by the RBAC objects each cluster stores).
+ * patches, list with selectors and paging, watches with bookmarks and 410 Gone, the
+ * TokenReview and SubjectAccessReview APIs and impersonation (decided by the RBAC objects each
+ * cluster stores).
  */
 export class SimServer {
   private server?: Server;
@@ -110,7 +113,9 @@ export class SimServer {
     }
     const path = match[2] ?? '/';
     try {
-      await this.route(cluster, identity, path, url, req, res);
+      // An impersonating request acts as the impersonated user, and only that one is held to RBAC: every token keeps its full access otherwise.
+      const impersonated = impersonatedUser(cluster, identity, req.headers);
+      await this.route(cluster, impersonated?.username ?? identity, path, url, req, res, impersonated);
     } catch (error) {
       if (error instanceof ApiError) return this.sendError(res, error);
       if (error instanceof SelectorError) return this.sendError(res, new ApiError(400, 'BadRequest', error.message));
@@ -118,15 +123,27 @@ export class SimServer {
     }
   }
 
-  private async route(cluster: SimCluster, identity: string, path: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async route(cluster: SimCluster, identity: string, path: string, url: URL, req: IncomingMessage, res: ServerResponse, impersonated?: AccessUser): Promise<void> {
     const { store } = cluster;
     const method = req.method ?? 'GET';
+    const allow = (attributes: AccessAttributes) => impersonated && requireAllowed(cluster, impersonated, attributes);
+    const review = (group: string, resource: string) => allow({ verb: 'create', group, resource });
+    if (['/version', '/api', '/apis'].includes(path)) allow({ verb: method.toLowerCase(), path });
     if (path === '/version') return this.send(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-regatta-sim', platform: 'linux/amd64' });
     if (path === '/api') return this.send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
     if (path === '/apis') return this.send(res, 200, this.groupList(store));
-    if (method === 'POST' && path === TOKEN_REVIEWS_PATH) return this.send(res, 201, tokenReview(cluster, await readBody(req)));
-    if (method === 'POST' && path === SUBJECT_ACCESS_REVIEWS_PATH) return this.send(res, 201, subjectAccessReview(cluster, await readBody(req)));
-    if (method === 'POST' && path === SELF_SUBJECT_ACCESS_REVIEWS_PATH) return this.send(res, 201, selfSubjectAccessReview(cluster, identity, await readBody(req)));
+    if (method === 'POST' && path === TOKEN_REVIEWS_PATH) {
+      review('authentication.k8s.io', 'tokenreviews');
+      return this.send(res, 201, tokenReview(cluster, await readBody(req)));
+    }
+    if (method === 'POST' && path === SUBJECT_ACCESS_REVIEWS_PATH) {
+      review('authorization.k8s.io', 'subjectaccessreviews');
+      return this.send(res, 201, subjectAccessReview(cluster, await readBody(req)));
+    }
+    if (method === 'POST' && path === SELF_SUBJECT_ACCESS_REVIEWS_PATH) {
+      review('authorization.k8s.io', 'selfsubjectaccessreviews');
+      return this.send(res, 201, selfSubjectAccessReview(cluster, identity, await readBody(req)));
+    }
 
     const parts = path.split('/').filter(Boolean);
     let apiVersion: string;
@@ -134,7 +151,10 @@ export class SimServer {
     if (parts[0] === 'api' && parts[1]) [apiVersion, rest] = [parts[1], parts.slice(2)];
     else if (parts[0] === 'apis' && parts[1] && parts[2]) [apiVersion, rest] = [`${parts[1]}/${parts[2]}`, parts.slice(3)];
     else throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-    if (rest.length === 0) return this.send(res, 200, this.resourceList(store, apiVersion));
+    if (rest.length === 0) {
+      allow({ verb: method.toLowerCase(), path });
+      return this.send(res, 200, this.resourceList(store, apiVersion));
+    }
 
     let namespace: string | undefined;
     if (rest[0] === 'namespaces' && rest.length >= 3) {
@@ -148,10 +168,17 @@ export class SimServer {
     if (subresource && subresource !== 'status') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     const userAgent = req.headers['user-agent'];
     const manager = url.searchParams.get('fieldManager') ?? userAgentManager(userAgent);
+    const watching = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+    const verb = { GET: name === undefined ? (watching ? 'watch' : 'list') : 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: name === undefined ? 'deletecollection' : 'delete' }[method] ?? method.toLowerCase();
+    const attributes: AccessAttributes = { verb, group: type.group, resource: type.plural, subresource, namespace, name };
+    allow(attributes);
+    // A server-side apply that creates the object needs `create` as well, as the API server checks it.
+    const applying = (req.headers['content-type'] ?? '').startsWith('application/apply-patch+yaml');
+    if (impersonated && applying && method === 'PATCH' && name !== undefined && !store.get(type, namespace, name)) allow({ ...attributes, verb: 'create' });
 
     if (name === undefined) {
       if (method === 'GET') {
-        if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') return this.watch(cluster, type, namespace, url, req, res);
+        if (watching) return this.watch(cluster, type, namespace, url, req, res);
         cluster.counters.reads++;
         return this.send(res, 200, this.listObjects(store, type, namespace, url));
       }

@@ -8,7 +8,9 @@ import type { Logger } from '../observability/logger.js';
 import { deepEqual } from '../appset/application-diff.js';
 import { PROMOTION_INFO } from '../rollout/planner.js';
 import { forEachLimited } from '../concurrency/for-each-limited.js';
-import type { Comparison, SyncDriver } from './sync-driver.js';
+import { projectNameOf, type SpecCondition } from '../projects/application-validation.js';
+import type { ProjectGuard } from './project-guard.js';
+import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome } from './sync-driver.js';
 import { syncKeyOf, type SyncJob, type SyncQueue } from './sync-queue.js';
 
 const API_VERSION = 'argoproj.io/v1alpha1';
@@ -19,6 +21,8 @@ export const SYNC_REPLICA_INFO = 'regatta.dev/sync-replica';
 /** Argo CD's annotation asking for a refresh now; removed once done. */
 export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
 const HISTORY_LIMIT = 10;
+/** How long project and cluster changes are gathered before the Applications they touch are checked. */
+const PROJECT_CHECK_DELAY_MS = 50;
 
 export interface ApplicationControllerOptions {
   namespaces: string[];
@@ -38,6 +42,8 @@ export interface ApplicationControllerOptions {
   clusterName: (application: Application) => string;
   /** This replica's name, recorded on the syncs it runs. */
   replica: string;
+  /** The AppProject rules every refresh and sync is checked against. */
+  projects: ProjectGuard;
   clock?: () => Date;
 }
 
@@ -47,6 +53,10 @@ type Operation = Record<string, any>;
 const statusOf = (application: Application) => (application.status ?? {}) as Status;
 const comparedTo = (application: Application) => ({ source: application.spec.source, destination: application.spec.destination });
 const ownerAppSet = (application: Application) => application.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ApplicationSet')?.name;
+/** The condition types a refresh owns when it checks the spec against the project. */
+const SPEC_CONDITION_TYPES = new Set(['InvalidSpecError', 'UnknownError']);
+const specConditionsOf = (application: Application): SpecCondition[] =>
+  ((statusOf(application).conditions ?? []) as SpecCondition[]).filter((c) => SPEC_CONDITION_TYPES.has(c.type)).map(({ type, message }) => ({ type, message }));
 
 /**
  * Regatta as Argo CD's application controller, for the `direct` driver: refreshes Applications
@@ -64,6 +74,8 @@ export class ApplicationController {
   /** Application → its sync running in this process; syncs of one Application run one after another. */
   private readonly running = new Map<string, Promise<void>>();
   private stopped = false;
+  private changedProjects?: Set<string> | 'all';
+  private projectCheck?: NodeJS.Timeout;
 
   constructor(
     config: KubeConfig,
@@ -119,6 +131,31 @@ export class ApplicationController {
   ownershipChanged(): void {
     this.queued.clear();
     for (const application of this.applications()) void this.observe(application);
+  }
+
+  /**
+   * A project (or the fleet it is evaluated against) changed: the Applications whose verdict
+   * changed are refreshed now, so conditions appear and clear without waiting for the next
+   * periodic refresh. Without a name, every Application is checked. Changes arriving together (a
+   * relist of every cluster Secret) are checked once.
+   */
+  projectChanged(name?: string): void {
+    if (this.stopped) return;
+    this.changedProjects = name === undefined || this.changedProjects === 'all' ? 'all' : (this.changedProjects ?? new Set()).add(name);
+    if (this.projectCheck) return;
+    this.projectCheck = setTimeout(() => {
+      this.timers.delete(this.projectCheck!);
+      this.projectCheck = undefined;
+      const projects = this.changedProjects;
+      this.changedProjects = undefined;
+      const changed = this.applications().filter((application) => {
+        if (projects !== 'all' && !projects?.has(projectNameOf(application))) return false;
+        const validation = this.options.projects.validate(application);
+        return !deepEqual(validation.valid ? [] : validation.conditions, specConditionsOf(application));
+      });
+      void this.refreshEach(changed);
+    }, PROJECT_CHECK_DELAY_MS);
+    this.timers.add(this.projectCheck);
   }
 
   /** Refreshes Applications a bounded number at a time, so a large fleet does not open thousands of connections at once. */
@@ -180,6 +217,12 @@ export class ApplicationController {
     const revision: string | undefined = operation.sync?.revision ?? status.sync?.revision;
     // A sync is identified by the commit it deploys: compare first, and the status update brings the operation back here.
     if (!revision) {
+      const validation = this.options.projects.validate(application);
+      // Never compared because its spec breaks its project: the operation fails now, as Argo CD fails it.
+      if (!validation.valid) {
+        await this.finishRefused(application, operation, validation.operationMessage);
+        return true;
+      }
       await this.refresh(application);
       return false;
     }
@@ -211,14 +254,16 @@ export class ApplicationController {
   /**
    * A RollingSync sync is one per (ApplicationSet, Application, revision, promotion): a reconcile
    * that writes the operation again from a stale cache queues nothing new. Other requests (a user's
-   * sync, autosync) are new each time the Application's history grows.
+   * sync, autosync) are new each time the Application's history grows, or an operation finished
+   * since: a sync asked for again after a failed or refused one runs again.
    */
   private identity(application: Application, operation: Operation, revision: string): string[] {
     const namespace = application.metadata.namespace ?? '';
     const appSetName = ownerAppSet(application);
     const promotion: string | undefined = operation.info?.find((i: Status) => i.name === PROMOTION_INFO)?.value;
     if (operation.initiatedBy?.username === 'applicationset-controller' && appSetName && promotion) return [`${namespace}/${appSetName}`, application.metadata.name, revision, promotion];
-    return [namespace, application.metadata.name, revision, operation.initiatedBy?.automated ? 'auto' : 'manual', String(statusOf(application).history?.length ?? 0)];
+    const status = statusOf(application);
+    return [namespace, application.metadata.name, revision, operation.initiatedBy?.automated ? 'auto' : 'manual', String(status.history?.length ?? 0), status.operationState?.finishedAt ?? ''];
   }
 
   private async refresh(application: Application): Promise<void> {
@@ -226,7 +271,9 @@ export class ApplicationController {
     if (this.refreshing.has(key) || this.stopped) return;
     this.refreshing.add(key);
     try {
-      const comparison = await this.compare(application);
+      const validation = this.options.projects.validate(application);
+      // As Argo CD: a spec its project refuses is not compared (its cluster is not even read), and is never auto-synced.
+      const comparison = validation.valid ? await this.compare(application) : await this.writeSpecConditions(application, validation.conditions);
       if (application.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined) await this.patch(application, { metadata: { annotations: { [REFRESH_ANNOTATION]: null } } });
       if (!comparison) return;
       await this.writeComparison(application, comparison);
@@ -245,10 +292,30 @@ export class ApplicationController {
       return await this.driver.refresh(application);
     } catch (error) {
       const message = (error as Error).message;
+      const revision = error instanceof ComparisonFailure ? error.revision : undefined;
       const conditions = [{ type: 'ComparisonError', message, lastTransitionTime: this.now.toISOString() }];
-      if (!deepEqual(statusOf(application).conditions?.map((c: Status) => c.message), [message])) await this.patch(application, { status: { conditions, sync: { status: 'Unknown', comparedTo: comparedTo(application) } } });
+      const status = statusOf(application);
+      if (!deepEqual(status.conditions?.map((c: Status) => c.message), [message]) || (revision && status.sync?.revision !== revision)) {
+        await this.patch(application, { status: { conditions, sync: { status: 'Unknown', comparedTo: comparedTo(application), ...(revision ? { revision } : {}) } } });
+      }
       return undefined;
     }
+  }
+
+  /** Argo CD's refresh of a spec that breaks its project: the conditions, and sync and health Unknown. */
+  private async writeSpecConditions(application: Application, conditions: SpecCondition[]): Promise<undefined> {
+    const status = statusOf(application);
+    if (deepEqual(specConditionsOf(application), conditions) && status.sync?.status === 'Unknown' && deepEqual(status.sync?.comparedTo, comparedTo(application))) return undefined;
+    const now = this.now.toISOString();
+    await this.patch(application, {
+      status: {
+        conditions: conditions.map((c) => ({ ...c, lastTransitionTime: now })),
+        sync: { status: 'Unknown', comparedTo: comparedTo(application) },
+        health: { status: 'Unknown', message: null },
+        reconciledAt: now,
+      },
+    });
+    return undefined;
   }
 
   private async writeComparison(application: Application, comparison: Comparison): Promise<void> {
@@ -292,12 +359,12 @@ export class ApplicationController {
     const startedAt = this.now.toISOString();
     await this.patch(application, { status: { operationState: { operation, phase: 'Running', message: 'syncing', startedAt } } });
 
-    const outcome = await this.driver.sync(application, { revision: job.revision, prune: job.prune });
+    const outcome = await this.syncPermitted(application, job);
     const finishedAt = this.now.toISOString();
     const history = [...(status.history ?? []), { revision: outcome.revision, deployedAt: finishedAt, deployStartedAt: startedAt, id: (status.history?.at(-1)?.id ?? -1) + 1, source: application.spec.source }];
     const operationState = { operation, phase: outcome.phase, message: outcome.message, startedAt, finishedAt, syncResult: { revision: outcome.revision, source: application.spec.source, resources: outcome.resources } };
     const fresh = await this.client.get<Application & KubeObject>(API_VERSION, 'Application', job.namespace, job.application);
-    const comparison = fresh ? await this.driver.refresh(fresh).catch(() => undefined) : undefined;
+    const comparison = fresh && this.options.projects.validate(fresh).valid ? await this.driver.refresh(fresh).catch(() => undefined) : undefined;
     await this.patch(application, {
       ...(fresh?.operation && deepEqual(fresh.operation, application.operation) ? { operation: null } : {}),
       status: {
@@ -309,8 +376,28 @@ export class ApplicationController {
         reconciledAt: this.now.toISOString(),
       },
     });
-    if (outcome.phase === 'Failed') this.logger.warn('sync failed', { application: job.application, message: outcome.message });
+    if (outcome.phase !== 'Succeeded') this.logger.warn('sync failed', { application: job.application, phase: outcome.phase, message: outcome.message });
     this.watchHealth(job.namespace, job.application);
+  }
+
+  /**
+   * The sync, once the project admits it as Argo CD's controller does when an operation starts:
+   * the spec must still be valid, and with impersonation on the project must name the
+   * ServiceAccount to sync as. The driver checks each object before it writes.
+   */
+  private async syncPermitted(application: Application, job: SyncJob): Promise<SyncOutcome> {
+    const refused = (message: string): SyncOutcome => ({ revision: job.revision ?? statusOf(application).sync?.revision ?? '', phase: 'Error', message, resources: [] });
+    const validation = this.options.projects.validate(application);
+    if (!validation.valid) return refused(validation.operationMessage);
+    const identity = this.options.projects.identity(application, validation);
+    if ('refused' in identity) return refused(identity.refused);
+    return this.driver.sync(application, { revision: job.revision, prune: job.prune, impersonate: identity.impersonate });
+  }
+
+  /** Ends an operation that may not start at all (phase Error), as Argo CD records it. */
+  private async finishRefused(application: Application, operation: Operation, message: string): Promise<void> {
+    const now = this.now.toISOString();
+    await this.patch(application, { operation: null, status: { operationState: { operation, phase: 'Error', message, startedAt: now, finishedAt: now } } });
   }
 
   /**

@@ -1,22 +1,20 @@
 import type { Application, ApplicationSource } from '../api/application.js';
 import type { KubeObject } from '../api/meta.js';
 import type { GitRepositoryCache } from '../git/repository-cache.js';
+import { describeKubeError } from '../kube/api-errors.js';
 import { ObjectClient } from '../kube/object-client.js';
+import type { TargetObject } from '../projects/application-validation.js';
 import { FencedError } from '../sharding/cluster-fence.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { resourceHealth, worstHealth, type Health } from './health.js';
 import { renderSource, type Manifest, type RenderedSource } from './manifests.js';
-import type { Comparison, ResourceKey, ResourceStatus, SyncDriver, SyncOutcome, SyncRequest } from './sync-driver.js';
+import type { ProjectGuard, SyncStop } from './project-guard.js';
+import { ComparisonFailure, type Comparison, type ResourceKey, type ResourceStatus, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
 
 /** Argo CD's default resource tracking: this label carries the Application's name. */
 export const TRACKING_LABEL = 'app.kubernetes.io/instance';
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 const FIELD_MANAGER = 'regatta-sync';
-
-const CLUSTER_SCOPED = new Set([
-  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass', 'PriorityClass',
-  'APIService', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'IngressClass',
-]);
 
 /** gitops-engine's apply order within a wave: dependencies (namespaces, config, RBAC) before workloads. */
 const KIND_ORDER = [
@@ -29,8 +27,10 @@ const KIND_ORDER = [
 
 export interface DirectDriverOptions {
   repositories: GitRepositoryCache;
-  /** A client for the cluster an Application's destination names; throws when no such cluster is registered. */
-  clusterFor(application: Application): KubeConfig;
+  /** A client for the cluster an Application's destination names, acting as `impersonate` when given; throws when no such cluster is registered. */
+  clusterFor(application: Application, impersonate?: string): KubeConfig;
+  /** The AppProject rules: checked before every batch of writes; live objects they do not permit are never compared or pruned. */
+  projects: ProjectGuard;
   /** How long a sync waits for one wave to turn Healthy before the next (default 60 s). */
   waveTimeoutMs?: number;
   /** Pause between health polls of a wave (default 250 ms). */
@@ -45,7 +45,23 @@ const REFS_MAX_AGE_MS = 1000;
 
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
 const keyOf = (o: Manifest): ResourceKey => ({ group: groupOf(o.apiVersion), version: String(o.apiVersion).split('/').pop()!, kind: o.kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' });
+const apiVersionOf = (k: ResourceKey) => (k.group ? `${k.group}/${k.version}` : k.version);
 const id = (k: ResourceKey) => `${k.group}/${k.kind}/${k.namespace}/${k.name}`;
+
+/** A manifest ready to write: its namespace set as its kind's scope requires, and what project rules check of it. */
+interface Target extends TargetObject {
+  manifest: Manifest;
+  key: ResourceKey;
+}
+
+/** Kinds the sync itself defines (CustomResourceDefinitions in the manifests), scoped as their definitions say. */
+function definedKinds(manifests: Manifest[]): Map<string, boolean> {
+  const kinds = new Map<string, boolean>();
+  for (const m of manifests) {
+    if (m.kind === 'CustomResourceDefinition' && m.spec?.group && m.spec?.names?.kind) kinds.set(`${m.spec.group}/${m.spec.names.kind}`, m.spec.scope !== 'Cluster');
+  }
+  return kinds;
+}
 const waveOf = (o: Manifest) => Number.parseInt(o.metadata?.annotations?.[SYNC_WAVE_ANNOTATION] ?? '0', 10) || 0;
 const kindRank = (kind: string) => (KIND_ORDER.includes(kind) ? KIND_ORDER.indexOf(kind) : KIND_ORDER.length);
 
@@ -92,8 +108,8 @@ export class DirectSyncDriver implements SyncDriver {
   }
 
   /** One client per cluster connection: connections and discovery are reused across its Applications. */
-  private clientFor(application: Application): ObjectClient {
-    const config = this.options.clusterFor(application);
+  private clientFor(application: Application, impersonate?: string): ObjectClient {
+    const config = this.options.clusterFor(application, impersonate);
     let client = this.clients.get(config);
     if (!client) {
       client = new ObjectClient(config);
@@ -106,56 +122,139 @@ export class DirectSyncDriver implements SyncDriver {
     const source = application.spec.source;
     if (!source) throw new Error('spec.source: only single-source Applications are synced by the direct driver');
     const rendered = await this.render(source, revision ?? source.targetRevision ?? 'HEAD', application.spec.project ?? '');
-    const namespace = application.spec.destination.namespace;
     const manifests = rendered.manifests.map((m) => {
       const object = structuredClone(m);
       object.metadata = { ...object.metadata, labels: { ...object.metadata?.labels, [TRACKING_LABEL]: application.metadata.name } };
-      if (!CLUSTER_SCOPED.has(object.kind) && !object.metadata.namespace && namespace) object.metadata.namespace = namespace;
       return object;
     });
     return { revision: rendered.revision, sourceType: rendered.sourceType, manifests };
   }
 
+  /**
+   * Each manifest scoped as the destination cluster's discovery says (or, for kinds a
+   * CustomResourceDefinition of the same sync defines, as that definition says): namespaced
+   * objects without a namespace go to the destination namespace, cluster-scoped ones have none.
+   */
+  private async targets(client: ObjectClient, application: Application, manifests: Manifest[]): Promise<Target[]> {
+    const defined = definedKinds(manifests);
+    const destination = application.spec.destination.namespace ?? '';
+    const targets: Target[] = [];
+    // Each kind asked once, one at a time: the first lookup of an API version fills the client's discovery cache for the
+    // rest, and a kind the cluster does not serve (which client-node looks up again every time) costs one request, not one per object.
+    const scopes = new Map<string, boolean | undefined>();
+    for (const original of manifests) {
+      const group = groupOf(original.apiVersion);
+      const kind = `${original.apiVersion}/${original.kind}`;
+      if (!scopes.has(kind)) scopes.set(kind, (await client.namespaced(original.apiVersion, original.kind)) ?? defined.get(`${group}/${original.kind}`));
+      const namespaced = scopes.get(kind);
+      const manifest = { ...original, metadata: { ...original.metadata } };
+      if (namespaced === false) delete manifest.metadata.namespace;
+      else if (namespaced && !manifest.metadata.namespace && destination) manifest.metadata.namespace = destination;
+      const key = keyOf(manifest);
+      targets.push({ group, kind: key.kind, name: key.name, namespace: namespaced === false ? '' : key.namespace, namespaced, manifest, key });
+    }
+    return targets;
+  }
+
+  /** A tracked resource as project rules see it: `undefined` scope when the cluster no longer serves its kind. */
+  private async trackedObject(client: ObjectClient, key: ResourceKey): Promise<TargetObject> {
+    const namespaced = await client.namespaced(apiVersionOf(key), key.kind);
+    return { group: key.group, kind: key.kind, name: key.name, namespace: namespaced ? key.namespace : '', namespaced };
+  }
+
+  /** Which objects the project lets the Application compare and prune; a kind the cluster does not serve has no objects to touch. */
+  private permitted(application: Application): (object: TargetObject) => boolean {
+    const permits = this.options.projects.permitted(application);
+    return (object) => object.namespaced !== undefined && permits(object);
+  }
+
   private async live(client: ObjectClient, key: ResourceKey): Promise<Manifest | undefined> {
-    return client.get<KubeObject>(key.group ? `${key.group}/${key.version}` : key.version, key.kind, key.namespace || undefined, key.name) as Promise<Manifest | undefined>;
+    return client.get<KubeObject>(apiVersionOf(key), key.kind, key.namespace || undefined, key.name) as Promise<Manifest | undefined>;
   }
 
   async refresh(application: Application): Promise<Comparison> {
     const { revision, sourceType, manifests } = await this.desired(application);
     const client = this.clientFor(application);
+    const targets = await this.targets(client, application, manifests);
+    const notLoaded = this.options.projects.loadProblem(application, targets);
+    if (notLoaded) throw new ComparisonFailure(notLoaded, revision);
     const resources: ResourceStatus[] = [];
     const healths: Health[] = [];
     const wanted = new Set<string>();
-    for (const manifest of manifests) {
-      const key = keyOf(manifest);
+    const permits = this.permitted(application);
+    for (const { manifest, key, ...object } of targets) {
       wanted.add(id(key));
-      const live = await this.live(client, key);
+      // As Argo CD: a live object the project does not permit is not the Application's; it counts as missing.
+      const live = permits(object) ? await this.live(client, key) : undefined;
       // As Argo CD: a missing object is Missing whatever its kind; live kinds without a check have no health.
       const health: Health | undefined = live ? resourceHealth(live) : { status: 'Missing' };
       if (health) healths.push(health);
       resources.push({ ...key, status: live && contains(live, manifest) ? 'Synced' : 'OutOfSync', ...(health ? { health } : {}) });
     }
     // What the last refresh tracked and Git no longer has must be pruned: the Application is OutOfSync until it is.
-    const previous = ((application.status as { resources?: ResourceKey[] } | undefined)?.resources ?? []).filter((r) => !wanted.has(id(r)));
-    for (const key of previous) {
-      const live = await this.live(client, key);
-      if (live?.metadata?.labels?.[TRACKING_LABEL] === application.metadata.name) resources.push({ ...key, status: 'OutOfSync', requiresPruning: true });
+    const hidden: ResourceStatus[] = [];
+    for (const entry of this.tracked(application, wanted)) {
+      const object = await this.trackedObject(client, entry);
+      // A kind the cluster no longer serves has no objects left to prune.
+      if (object.namespaced === undefined) continue;
+      // As Argo CD, an object the project does not permit is not the Application's: not compared, not pruned. Regatta
+      // still keeps it as last seen, so that it is pruned once the project permits it again.
+      if (!permits(object)) hidden.push(entry);
+      else if ((await this.live(client, entry))?.metadata?.labels?.[TRACKING_LABEL] === application.metadata.name) {
+        resources.push({ group: entry.group, version: entry.version, kind: entry.kind, namespace: entry.namespace, name: entry.name, status: 'OutOfSync', requiresPruning: true });
+      }
     }
+    const sync = resources.every((r) => r.status === 'Synced') ? 'Synced' : 'OutOfSync';
+    resources.push(...hidden);
     resources.sort((a, b) => id(a).localeCompare(id(b)));
-    return { revision, sourceType, sync: resources.every((r) => r.status === 'Synced') ? 'Synced' : 'OutOfSync', health: worstHealth(healths), resources };
+    return { revision, sourceType, sync, health: worstHealth(healths), resources };
+  }
+
+  /** Resources the Application's status tracks that Git no longer has. */
+  private tracked(application: Application, wanted: Set<string>): ResourceStatus[] {
+    return ((application.status as { resources?: ResourceStatus[] } | undefined)?.resources ?? []).filter((r) => !wanted.has(id(r)));
+  }
+
+  /** The live object, when it carries this Application's tracking label and the project lets the Application delete it. */
+  private async prunable(client: ObjectClient, application: Application, key: ResourceKey, permits: (object: TargetObject) => boolean): Promise<Manifest | undefined> {
+    if (!permits(await this.trackedObject(client, key))) return undefined;
+    const live = await this.live(client, key);
+    return live?.metadata?.labels?.[TRACKING_LABEL] === application.metadata.name ? live : undefined;
+  }
+
+  /** The Namespace CreateNamespace=true adds to a sync when the destination namespace does not exist (and the manifests do not hold it). */
+  private async namespaceToCreate(client: ObjectClient, application: Application, targets: Target[]): Promise<Target | undefined> {
+    const namespace = application.spec.destination.namespace;
+    if (!application.spec.syncPolicy?.syncOptions?.includes('CreateNamespace=true') || !namespace) return undefined;
+    if (targets.some((t) => t.group === '' && t.kind === 'Namespace' && t.name === namespace)) return undefined;
+    const manifest = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } };
+    const key = keyOf(manifest);
+    if (await this.live(client, key)) return undefined;
+    return { group: '', kind: 'Namespace', name: namespace, namespace: '', namespaced: false, manifest, key };
   }
 
   async sync(application: Application, request: SyncRequest): Promise<SyncOutcome> {
     const { revision, manifests } = await this.desired(application, request.revision);
-    const client = this.clientFor(application);
+    const client = this.clientFor(application, request.impersonate);
     const results: SyncOutcome['resources'] = [];
-    if (application.spec.syncPolicy?.syncOptions?.includes('CreateNamespace=true') && application.spec.destination.namespace) {
-      const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: application.spec.destination.namespace } } as KubeObject;
-      await this.write(application, () => client.apply(namespace, FIELD_MANAGER));
-    }
-    const waves = [...new Set(manifests.map(waveOf))].sort((a, b) => a - b);
+    const targets = await this.targets(client, application, manifests);
+    const createNamespace = await this.namespaceToCreate(client, application, targets);
+    // As gitops-engine before each step: the project as it is now must permit every object of the sync, or nothing more is written.
+    const refusal = (): SyncOutcome | undefined => {
+      const stop = this.options.projects.stop(application, createNamespace ? [createNamespace, ...targets] : targets);
+      return stop && this.stoppedOutcome(revision, stop, results);
+    };
+    const before = refusal();
+    if (before) return before;
+    if (createNamespace) await this.write(application, () => client.apply(createNamespace.manifest as KubeObject, FIELD_MANAGER));
+    const waves = [...new Set(targets.map((t) => waveOf(t.manifest)))].sort((a, b) => a - b);
     for (const [index, wave] of waves.entries()) {
-      const batch = manifests.filter((m) => waveOf(m) === wave).sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || String(a.metadata.name).localeCompare(b.metadata.name));
+      const stop = index > 0 ? refusal() : undefined;
+      if (stop) return stop;
+      const batch = targets
+        .map((t) => t.manifest)
+        .filter((m) => waveOf(m) === wave)
+        .sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || String(a.metadata.name).localeCompare(b.metadata.name));
       for (const manifest of batch) {
         try {
           await this.write(application, () => client.apply(manifest as KubeObject, FIELD_MANAGER));
@@ -163,8 +262,10 @@ export class DirectSyncDriver implements SyncDriver {
         } catch (error) {
           // Not this replica's cluster any more: the sync did not fail, it belongs to the new owner.
           if (error instanceof FencedError) throw error;
-          results.push({ ...keyOf(manifest), status: 'SyncFailed', message: (error as Error).message });
-          return { revision, phase: 'Failed', message: `one or more objects failed to apply, reason: ${(error as Error).message}`, resources: results };
+          // The API server's own words (its Status message), never the raw response with its headers.
+          const reason = describeKubeError(error);
+          results.push({ ...keyOf(manifest), status: 'SyncFailed', message: reason });
+          return { revision, phase: 'Failed', message: `one or more objects failed to apply, reason: ${reason}`, resources: results };
         }
       }
       if (index < waves.length - 1) {
@@ -173,15 +274,22 @@ export class DirectSyncDriver implements SyncDriver {
       }
     }
     if (request.prune) {
-      const wanted = new Set(manifests.map((m) => id(keyOf(m))));
-      for (const key of ((application.status as { resources?: ResourceKey[] } | undefined)?.resources ?? []).filter((r) => !wanted.has(id(r)))) {
-        const live = await this.live(client, key);
-        if (live?.metadata?.labels?.[TRACKING_LABEL] !== application.metadata.name) continue;
+      const stop = refusal();
+      if (stop) return stop;
+      const permits = this.permitted(application);
+      for (const key of this.tracked(application, new Set(targets.map((t) => id(t.key))))) {
+        const live = await this.prunable(client, application, key, permits);
+        if (!live) continue;
         await this.write(application, () => client.delete(live as KubeObject));
         results.push({ ...key, status: 'Pruned', message: 'pruned' });
       }
     }
     return { revision, phase: 'Succeeded', message: 'successfully synced (all tasks run)', resources: results };
+  }
+
+  private stoppedOutcome(revision: string, stop: SyncStop<Target>, results: SyncOutcome['resources']): SyncOutcome {
+    const refused = stop.refusals.map(({ object, message }) => ({ ...object.key, status: 'SyncFailed' as const, message }));
+    return { revision, phase: stop.phase, message: stop.message, resources: [...results, ...refused] };
   }
 
   private async write(application: Application, write: () => Promise<unknown>): Promise<void> {

@@ -7,35 +7,11 @@ import type { ApplicationSource } from '../api/application.js';
 import { parseKubeYamlStream } from '../api/kube-yaml.js';
 import { git } from '../git/git-cli.js';
 import type { GitRepositoryCache } from '../git/repository-cache.js';
+import { globMatch } from '../projects/glob.js';
 
 export type Manifest = Record<string, any>;
 
 export class ManifestError extends Error {}
-
-/**
- * Argo CD's directory include/exclude globs (gobwas/glob without separators): `*` crosses `/`,
- * `{a,b}` is either, `[...]` a class; matched against the path relative to the source path.
- */
-export function globMatches(pattern: string, path: string): boolean {
-  let source = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*') source += '.*';
-    else if (c === '?') source += '.';
-    else if (c === '{') source += '(?:';
-    else if (c === '}') source += ')';
-    else if (c === ',' && source.includes('(?:')) source += '|';
-    else if (c === '[') {
-      const close = pattern.indexOf(']', i + 1);
-      if (close < 0) source += '\\[';
-      else {
-        source += `[${pattern.slice(i + 1, close).replace(/^!/, '^')}]`;
-        i = close;
-      }
-    } else source += c.replace(/[.+^$()|\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 's').test(path);
-}
 
 /** Kubernetes `kind: List` documents hold their objects in items. */
 function expandLists(objects: unknown[]): Manifest[] {
@@ -69,8 +45,9 @@ export async function renderSource(repositories: GitRepositoryCache, source: App
   const wanted = relative.filter((p) => {
     if (!/\.(ya?ml|json)$/.test(p)) return false;
     if (!directory.recurse && p.includes('/')) return false;
-    if (directory.exclude && globMatches(directory.exclude, p)) return false;
-    return !directory.include || globMatches(directory.include, p);
+    // Argo CD's repo-server matches include and exclude with gobwas globs without separators: `*` crosses `/`.
+    if (directory.exclude && globMatch(directory.exclude, p)) return false;
+    return !directory.include || globMatch(directory.include, p);
   });
   const files = await repositories.getFiles(source.repoURL, sha, prefix ? `${prefix}*` : '*', project);
   const manifests: Manifest[] = [];

@@ -29,13 +29,26 @@ export interface SyncRequest {
   /** Sync to this revision instead of the source's targetRevision (a rollback). */
   revision?: string;
   prune: boolean;
+  /** Write to the destination as this user (a project's destinationServiceAccounts entry). */
+  impersonate?: string;
 }
 
 export interface SyncOutcome {
   revision: string;
-  phase: 'Succeeded' | 'Failed';
+  /** As Argo CD's operation phases: Failed for objects that could not be synced, Error for an Application that could not be. */
+  phase: 'Succeeded' | 'Failed' | 'Error';
   message: string;
   resources: (ResourceKey & { status: 'Synced' | 'SyncFailed' | 'Pruned'; message: string })[];
+}
+
+/** A refresh that resolved the revision but could not compare it: Argo CD still records the revision, so a sync can start (and fail). */
+export class ComparisonFailure extends Error {
+  constructor(
+    message: string,
+    readonly revision: string,
+  ) {
+    super(message);
+  }
 }
 
 /**

@@ -4,10 +4,12 @@ import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type ClusterRecord } from '../clust
 import type { ClusterFence } from '../sharding/cluster-fence.js';
 import type { ShardView } from '../sharding/shard-view.js';
 import { kubeConfigForCluster } from '../kube/cluster-kubeconfig.js';
-import type { KubeConfig } from '../kube/kube-config.js';
+import { impersonating, type KubeConfig } from '../kube/kube-config.js';
 import type { Logger } from '../observability/logger.js';
+import { resolveDestination } from '../projects/destination-cluster.js';
 import { ApplicationController } from './application-controller.js';
 import { DirectSyncDriver } from './direct-driver.js';
+import { ProjectGuard } from './project-guard.js';
 import { SyncQueue } from './sync-queue.js';
 
 export interface SyncRuntimeOptions {
@@ -28,13 +30,17 @@ export interface SyncRuntimeOptions {
   lockDurationMs?: number;
 }
 
-/** The destination an Application names, as a registered cluster; the local cluster is the management cluster. */
+/** Connections per cluster acting as one ServiceAccount or another, kept for reuse. */
+const IMPERSONATED_CONNECTIONS_LIMIT = 1000;
+
+/**
+ * The destination an Application names, as a registered cluster; the local cluster is the
+ * management cluster. Whether argocd-cm disables it is the project check's to say, not the connection's.
+ */
 export function destinationCluster(application: Application, clusters: ClusterRecord[]): ClusterRecord | 'in-cluster' | undefined {
-  const { server, name } = application.spec.destination;
-  if ((server && server === IN_CLUSTER_SERVER) || (!server && name === IN_CLUSTER_NAME)) {
-    return clusters.find((c) => c.server === IN_CLUSTER_SERVER) ?? 'in-cluster';
-  }
-  return clusters.find((c) => (server ? c.server === server : c.name === name));
+  const resolved = resolveDestination(application.spec.destination, clusters, { name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, enabled: true });
+  if ('error' in resolved) return undefined;
+  return resolved.cluster ?? 'in-cluster';
 }
 
 /**
@@ -47,24 +53,48 @@ export class SyncRuntime {
   readonly queue: SyncQueue;
   private readonly queues = new Map<string, SyncQueue>();
 
-  constructor(managementConfig: KubeConfig, context: ControllerContext, private readonly options: SyncRuntimeOptions, logger: Logger) {
+  constructor(
+    managementConfig: KubeConfig,
+    private readonly context: ControllerContext,
+    private readonly options: SyncRuntimeOptions,
+    logger: Logger,
+  ) {
     // Indexed once per change of the cluster Secrets: every refresh and sync looks its destination up.
     let records: ClusterRecord[] | undefined;
     context.onClustersChanged(() => (records = undefined));
     const destination = (application: Application) => destinationCluster(application, (records ??= context.clusters.records()));
-    // One connection per version of a cluster Secret: reused across its Applications, replaced when the credentials change.
-    const connections = new WeakMap<ClusterRecord, KubeConfig>();
-    const clusterFor = (application: Application): KubeConfig => {
+    // One connection per version of a cluster Secret and identity: reused across its Applications, replaced when the credentials change.
+    const connections = new WeakMap<ClusterRecord, Map<string, KubeConfig>>();
+    const local = new Map<string, KubeConfig>([['', managementConfig]]);
+    const connectionsTo = (cluster: ClusterRecord | 'in-cluster'): Map<string, KubeConfig> => {
+      if (cluster === 'in-cluster') return local;
+      let configs = connections.get(cluster);
+      if (!configs) {
+        configs = new Map([['', kubeConfigForCluster(cluster)]]);
+        connections.set(cluster, configs);
+      }
+      return configs;
+    };
+    const clusterFor = (application: Application, impersonate = ''): KubeConfig => {
       const cluster = destination(application);
-      if (cluster === 'in-cluster') return managementConfig;
       if (!cluster) throw new Error(`application destination spec is invalid: there are no clusters with this ${application.spec.destination.server ? `URL: ${application.spec.destination.server}` : `name: ${application.spec.destination.name}`}`);
-      let config = connections.get(cluster);
+      const configs = connectionsTo(cluster);
+      let config = configs.get(impersonate);
       if (!config) {
-        config = kubeConfigForCluster(cluster);
-        connections.set(cluster, config);
+        // Accounts follow tenants' destination namespaces: past a bound, the impersonating connections start over.
+        if (configs.size > IMPERSONATED_CONNECTIONS_LIMIT) for (const user of configs.keys()) if (user) configs.delete(user);
+        config = impersonating(configs.get('')!, impersonate);
+        configs.set(impersonate, config);
       }
       return config;
     };
+    const projects = new ProjectGuard({
+      controllerNamespace: context.namespace,
+      project: (name) => context.project(name),
+      clusters: () => (records ??= context.clusters.records()),
+      repositories: () => context.projectRepositories(),
+      settings: () => context.argocdSettings(),
+    });
     const serverOf = (application: Application) => {
       const cluster = destination(application);
       return cluster === 'in-cluster' ? IN_CLUSTER_SERVER : (cluster?.server ?? application.spec.destination.server ?? '');
@@ -74,6 +104,7 @@ export class SyncRuntime {
     const driver = new DirectSyncDriver({
       repositories: context.repositories,
       clusterFor,
+      projects,
       ...(fence ? { guard: (application: Application, write: () => Promise<unknown>) => fence.guard(serverOf(application), write) } : {}),
     });
     const shards = options.shards;
@@ -92,10 +123,13 @@ export class SyncRuntime {
           const cluster = destination(application);
           return cluster === 'in-cluster' ? IN_CLUSTER_NAME : (cluster?.name ?? application.spec.destination.server ?? '');
         },
+        projects,
       },
       logger,
     );
     shards?.onChange(() => this.controller.ownershipChanged());
+    context.onProjectChanged((name) => this.controller.projectChanged(name));
+    context.onClustersChanged(() => this.controller.projectChanged());
     this.queue.process((job) => this.controller.runSync(job));
   }
 
@@ -110,6 +144,8 @@ export class SyncRuntime {
   }
 
   async start(): Promise<void> {
+    // Projects, clusters and argocd-cm must be read before any Application is judged against them.
+    await this.context.start();
     await this.controller.start();
   }
 

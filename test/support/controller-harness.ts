@@ -38,7 +38,7 @@ export class ControllerHarness {
       silentLogger,
     );
     context.onClustersChanged(() => controller.reconcileAll());
-    context.onProjectsChanged(() => controller.reconcileAll());
+    context.onProjectChanged(() => controller.reconcileAll());
     await context.start();
     await controller.start();
     const kube = new k8s.KubeConfig();

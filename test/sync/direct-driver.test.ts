@@ -8,7 +8,9 @@ import { GitRepositoryCache } from '../../src/git/repository-cache.js';
 import { repositoryAccess } from '../../src/git/repository-credentials.js';
 import { kubeConfigFromString } from '../../src/kube/kube-config.js';
 import { SimFleet } from '../../src/sim/sim-fleet.js';
+import { defaultAppProject } from '../../src/api/app-project.js';
 import { DirectSyncDriver } from '../../src/sync/direct-driver.js';
+import { ProjectGuard } from '../../src/sync/project-guard.js';
 import { TestRepository } from '../support/git-fixtures.js';
 import { GitHttpServer } from '../support/git-http-server.js';
 import { writeMark, writesSince } from '../support/write-log.js';
@@ -43,6 +45,14 @@ beforeAll(async () => {
   driver = new DirectSyncDriver({
     repositories: new GitRepositoryCache({ allowLocalRepositories: true, directory: cacheDir, access: (u, project) => repositoryAccess(u, project, secrets) }),
     clusterFor: () => management,
+    // Both projects may deploy anything anywhere: what differs is only whose repository credentials they hold.
+    projects: new ProjectGuard({
+      controllerNamespace: 'argocd',
+      project: (name) => ({ ...defaultAppProject('argocd'), metadata: { name, namespace: 'argocd' } }),
+      clusters: () => [],
+      repositories: () => [],
+      settings: () => undefined,
+    }),
   });
 });
 afterAll(async () => {

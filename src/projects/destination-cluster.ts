@@ -1,0 +1,57 @@
+import type { ApplicationDestination } from '../api/application.js';
+
+export interface NamedCluster {
+  name: string;
+  server: string;
+}
+
+/** The cluster Argo CD runs in, reachable without a Secret unless argocd-cm disables it. */
+export interface LocalCluster extends NamedCluster {
+  enabled: boolean;
+}
+
+/** The destination's cluster (`cluster` undefined: the local cluster, registered by no Secret), or Argo CD's reason there is none. */
+export type ResolvedDestination<C> = { server: string; cluster: C | undefined } | { error: string };
+
+/** A server as Argo CD looks clusters up by it: without trailing slashes. */
+const serverKey = (server: string) => server.replace(/\/+$/, '');
+
+/** Clusters indexed once per list: every Application of a fleet is resolved against the same list. */
+const indexes = new WeakMap<readonly NamedCluster[], { byServer: Map<string, NamedCluster>; byName: Map<string, NamedCluster[]> }>();
+function indexOf<C extends NamedCluster>(clusters: readonly C[]): { byServer: Map<string, C>; byName: Map<string, C[]> } {
+  let index = indexes.get(clusters);
+  if (!index) {
+    index = { byServer: new Map(), byName: new Map() };
+    for (const cluster of clusters) {
+      const key = serverKey(cluster.server);
+      if (!index.byServer.has(key)) index.byServer.set(key, cluster);
+      index.byName.set(cluster.name, [...(index.byName.get(cluster.name) ?? []), cluster]);
+    }
+    indexes.set(clusters, index);
+  }
+  return index as { byServer: Map<string, C>; byName: Map<string, C[]> };
+}
+
+/** Argo CD's GetDestinationCluster: a destination names its cluster by server or by name, never both, with Argo CD's texts. */
+export function resolveDestination<C extends NamedCluster>(destination: ApplicationDestination, clusters: readonly C[], local: LocalCluster): ResolvedDestination<C> {
+  const { byServer, byName } = indexOf(clusters);
+  if (destination.name && destination.server) return { error: `application destination can't have both name and server defined: ${destination.name} ${destination.server}` };
+  let server: string;
+  if (destination.server) server = serverKey(destination.server);
+  else if (destination.name) {
+    let servers = (byName.get(destination.name) ?? []).map((c) => c.server);
+    if (!local.enabled) servers = servers.filter((s) => s !== local.server);
+    else if (servers.length === 0 && destination.name === local.name) servers = [local.server];
+    if (servers.length === 0) return { error: `there are no clusters with this name: ${destination.name}` };
+    if (servers.length > 1) return { error: `there are ${servers.length} clusters with the same name: [${servers.join(' ')}]` };
+    server = serverKey(servers[0]);
+  } else return { error: 'Destination server missing from app spec' };
+
+  const how = destination.server ? `error getting cluster by server ${JSON.stringify(destination.server)}` : 'error getting cluster by URL';
+  const cluster = byServer.get(server);
+  if (server === serverKey(local.server)) {
+    // The local cluster's Secret only adds settings to it; argocd-cm still decides whether it exists.
+    return local.enabled ? { server, cluster } : { error: `${how}: rpc error: code = NotFound desc = cluster "${server}" is disabled` };
+  }
+  return cluster ? { server, cluster } : { error: `${how}: rpc error: code = NotFound desc = cluster "${server}" not found` };
+}
