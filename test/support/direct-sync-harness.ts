@@ -51,7 +51,7 @@ export class DirectSyncHarness {
     const fleet = await SimFleet.start({ clusters: options.clusters, namespaces: options.namespaces, readyDelayMs: options.readyDelayMs ?? 50 });
     const client = new ObjectClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'platform-admin' })));
     const regatta = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta-controller' }));
-    const config = loadAppConfig(['--enable-progressive-syncs=true'], {});
+    const config = loadAppConfig(['--enable-progressive-syncs=true', '--allow-local-repositories=true'], {});
     const context = new ControllerContext(regatta, config, silentLogger);
     const appSets = new ApplicationSetController(regatta, { ...controllerSettings(config), concurrency: 4 }, createDefaultRegistry(), context.context, (name) => context.project(name), silentLogger);
     context.onClustersChanged(() => appSets.reconcileAll());
