@@ -6,6 +6,8 @@ import type { ShardView } from '../sharding/shard-view.js';
 import { kubeConfigForCluster } from '../kube/cluster-kubeconfig.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import type { Logger } from '../observability/logger.js';
+import { applicationWindows } from '../projects/sync-window-selection.js';
+import { syncWindowVerdict } from '../projects/sync-windows.js';
 import { ApplicationController } from './application-controller.js';
 import { DirectSyncDriver } from './direct-driver.js';
 import { SyncQueue } from './sync-queue.js';
@@ -26,6 +28,9 @@ export interface SyncRuntimeOptions {
   /** Guards every write to a destination cluster (dynamic membership). */
   fence?: ClusterFence;
   lockDurationMs?: number;
+  clock?: () => Date;
+  /** The longest a sync held by a sync window waits before the project's windows are read again (default 30 s). */
+  windowRecheckMs?: number;
 }
 
 /** The destination an Application names, as a registered cluster; the local cluster is the management cluster. */
@@ -83,6 +88,9 @@ export class SyncRuntime {
       {
         namespaces: options.namespaces,
         replica: options.replica,
+        ...(options.clock ? { clock: options.clock } : {}),
+        syncWindows: (application, request) => syncWindowVerdict(applicationWindows(application, (name) => context.project(name)), request),
+        ...(options.windowRecheckMs !== undefined ? { windowRecheckMs: options.windowRecheckMs } : {}),
         refreshIntervalMs: options.refreshIntervalMs,
         sourcePollMs: options.sourcePollMs,
         refreshConcurrency: options.refreshConcurrency ?? 32,
