@@ -132,7 +132,8 @@ export const OPENAPI_DOCUMENT = {
               properties: {
                 step: { type: 'integer' },
                 applications: { type: 'integer', description: 'how many' },
-                windows: { type: 'array', items: { type: 'string' }, description: 'each window by its description, else `#index "schedule"`' },
+                windows: { type: 'array', items: { type: 'string' }, description: 'the first ten, each by its description, else `#index "schedule"`' },
+                more: { type: 'integer', description: 'how many more windows hold them than are named' },
                 opensAt: { type: 'string', format: 'date-time', description: 'when the windows let them sync; absent when no opening was found or the windows are invalid' },
                 error: { type: 'string', description: 'why the windows cannot be evaluated (they hold every sync until fixed)' },
                 message: { type: 'string' },

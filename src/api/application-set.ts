@@ -260,8 +260,10 @@ export interface RolloutStatus {
 export interface RolloutWindowWait {
   step: number;
   applications: number;
-  /** The windows that hold them: a description, else `#index "schedule"`. */
+  /** The windows that hold them (the first ten): a description, else `#index "schedule"`. */
   windows: string[];
+  /** How many more windows hold them than are named. */
+  more?: number;
   /** When the windows let them sync (ISO 8601); absent when no opening was found or the windows are invalid. */
   opensAt?: string;
   /** Argo CD's "invalid sync windows: …" when the windows cannot be evaluated. */

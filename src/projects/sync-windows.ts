@@ -16,8 +16,10 @@ export interface IndexedWindow {
 
 /** Why a sync waits, as plain data for the rollout and its readers. */
 export interface WindowWait {
-  /** The windows that hold the sync, as `windowName` names them. */
+  /** The windows that hold the sync, as `windowName` names them (the first ten). */
   windows: string[];
+  /** How many more windows hold it than are named. */
+  more?: number;
   /** When the windows next let the sync run (ISO 8601, whole seconds); absent when none was found or the windows are invalid. */
   opensAt?: string;
   /** The windows cannot be evaluated (Argo CD's "invalid sync windows: …"): they hold every sync until fixed. */
@@ -151,12 +153,22 @@ function zoneChangeBefore(window: ParsedWindow, from: number, until: number): nu
   return high - 1;
 }
 
+/** Project text is tenant input: what a status or message repeats of it is cut to a bound. */
+const bounded = (text: string, length: number) => (text.length > length ? `${text.slice(0, length - 1)}…` : text);
+const WINDOWS_NAMED = 10;
+const WINDOWS_SHOWN = 3;
+
 /** How people are told about a window: its description, else its index and schedule. */
 export function windowName({ index, window }: IndexedWindow): string {
   const description = window.description?.trim();
-  if (description) return JSON.stringify(description.length > 100 ? `${description.slice(0, 99)}…` : description);
-  return `#${index} ${JSON.stringify(window.schedule ?? '')}`;
+  if (description) return JSON.stringify(bounded(description, 100));
+  return `#${index} ${JSON.stringify(bounded(window.schedule ?? '', 64))}`;
 }
+
+const named = (windows: IndexedWindow[]) => ({
+  windows: windows.slice(0, WINDOWS_NAMED).map(windowName),
+  ...(windows.length > WINDOWS_NAMED ? { more: windows.length - WINDOWS_NAMED } : {}),
+});
 
 /**
  * Held verdicts by the windows and request that decide them: one holds from the moment it was
@@ -177,7 +189,7 @@ export function syncWindowVerdict(matching: IndexedWindow[], request: SyncReques
     windows = parseWindows(matching);
   } catch (error) {
     if (!(error instanceof InvalidWindowError)) throw error;
-    return { allowed: false, windows: matching.map(windowName), error: `invalid sync windows: ${error.message}` };
+    return { allowed: false, ...named(matching), error: bounded(`invalid sync windows: ${error.message}`, 300) };
   }
   const timing = { manual: request.manual, startedAt: request.startedAt?.getTime() };
   const at = request.at.getTime();
@@ -191,7 +203,7 @@ export function syncWindowVerdict(matching: IndexedWindow[], request: SyncReques
   const opening = nextOpening(windows, timing, at);
   const verdict: SyncWindowVerdict = {
     allowed: false,
-    windows: holding.map(windowName),
+    ...named(holding),
     ...('opensAt' in opening ? { opensAt: new Date(Math.floor(opening.opensAt / 1000) * 1000).toISOString() } : {}),
   };
   if (heldUntil.size >= HELD_VERDICTS_KEPT) heldUntil.clear();
@@ -209,6 +221,8 @@ function formatOpening(opensAt: string, now: Date): string {
 /** Why a sync waits, for people: `waiting for sync window "nightly freeze" (opens 02:00 UTC)`. */
 export function describeWindowWait(wait: WindowWait, now: Date): string {
   if (wait.error) return `blocked by ${wait.error}`;
-  const windows = `sync window${wait.windows.length === 1 ? '' : 's'} ${wait.windows.join(', ')}`;
+  const unnamed = Math.max(0, wait.windows.length - WINDOWS_SHOWN) + (wait.more ?? 0);
+  const more = unnamed ? ` and ${unnamed} more` : '';
+  const windows = `sync window${wait.windows.length === 1 ? '' : 's'} ${wait.windows.slice(0, WINDOWS_SHOWN).join(', ')}${more}`;
   return `waiting for ${windows} (${wait.opensAt ? `opens ${formatOpening(wait.opensAt, now)}` : 'no opening found'})`;
 }

@@ -340,7 +340,7 @@ function holdForWindows(input: RolloutInput, rollout: RolloutStatus, entries: En
     entry.message = `${WINDOW_HOLD_PREFIX}${reason}`;
     heldSteps.add(entry.step);
     const key = `${entry.step}\n${reason}`;
-    const group = groups.get(key) ?? { step: Number(entry.step), applications: 0, windows: wait.windows, ...(wait.opensAt ? { opensAt: wait.opensAt } : {}), ...(wait.error ? { error: wait.error } : {}), message: reason };
+    const group = groups.get(key) ?? { step: Number(entry.step), applications: 0, ...wait, message: reason };
     group.applications++;
     groups.set(key, group);
   }

@@ -122,4 +122,15 @@ describe('describeWindowWait and windowName', () => {
     expect(windowName({ index: 0, window: { schedule: '0 1 * * *', description: '  CHG-1234 freeze ' } })).toBe('"CHG-1234 freeze"');
     expect(windowName({ index: 0, window: { description: 'x'.repeat(300) } })).toHaveLength(102);
   });
+
+  it('what a hostile project makes a status repeat is bounded: names, how many are named, error texts', () => {
+    const many = Array.from({ length: 50 }, (): SyncWindow => ({ kind: 'deny', schedule: '0 1 * * *', duration: '1h' }));
+    const held = verdict(many, '2030-01-07T01:30:00Z');
+    expect(held).toMatchObject({ allowed: false, opensAt: '2030-01-07T02:00:00.000Z' });
+    expect(held.allowed === false && [held.windows.length, held.more]).toEqual([10, 40]);
+    expect(describeWindowWait(held as never, now)).toBe('waiting for sync windows #0 "0 1 * * *", #1 "0 1 * * *", #2 "0 1 * * *" and 47 more (opens 02:00 UTC)');
+    const invalid = verdict([{ kind: 'deny', schedule: `0 1 * * ${'x'.repeat(10_000)}`, duration: '1h' }], '2030-01-07T01:30:00Z');
+    expect(invalid.allowed === false && invalid.error!.length).toBe(300);
+    expect(invalid.allowed === false && invalid.windows[0].length).toBeLessThan(80);
+  });
 });
