@@ -344,16 +344,21 @@ export class ApplicationController {
     const resumed = state?.phase === 'Running' && state.startedAt ? { startedAt: new Date(state.startedAt) } : {};
     const verdict = this.options.syncWindows(application, { manual: operation.initiatedBy?.automated !== true, at: this.now, ...resumed });
     if (verdict.allowed) return true;
-    const message = verdict.error ? `${SYNC_WINDOW_BLOCKED_MESSAGE}: ${verdict.error}` : SYNC_WINDOW_BLOCKED_MESSAGE;
-    if (when === 'run' || state?.phase !== 'Running' || state.message !== message || !deepEqual(state.operation, operation)) {
-      const startedAt = when === 'queue' && state?.phase === 'Running' && state.startedAt ? state.startedAt : this.now.toISOString();
-      await this.patch(application, { status: { operationState: replacementPatch({ operation, phase: 'Running', message, startedAt }, state ?? null) } });
-    }
     const untilOpen = verdict.opensAt ? Date.parse(verdict.opensAt) - this.now.getTime() + WINDOW_OPENING_MARGIN_MS : Infinity;
     this.lookAgain(application, Math.min(untilOpen, this.options.windowRecheckMs ?? 30_000), (cached) => {
       this.queued.delete(`${cached.metadata.namespace}/${cached.metadata.name}`);
       return this.observe(cached);
     });
+    const message = verdict.error ? `${SYNC_WINDOW_BLOCKED_MESSAGE}: ${verdict.error}` : SYNC_WINDOW_BLOCKED_MESSAGE;
+    if (when === 'queue' && state?.phase === 'Running' && state.message === message && deepEqual(state.operation, operation)) return false;
+    const startedAt = when === 'queue' && state?.phase === 'Running' && state.startedAt ? state.startedAt : this.now.toISOString();
+    try {
+      await this.patch(application, { status: { operationState: replacementPatch({ operation, phase: 'Running', message, startedAt }, state ?? null) } });
+    } catch (error) {
+      // A worker's job fails, so BullMQ runs it again; a queue-time hold is looked at again anyway.
+      if (when === 'run') throw error;
+      this.logger.warn('cannot record the sync window hold', { application: application.metadata.name, error: describeKubeError(error) });
+    }
     return false;
   }
 
