@@ -355,13 +355,20 @@ describe('sync windows (Regatta): the rollout knows why it waits', () => {
   /** A freeze over the production clusters until 02:00 UTC (the world's clock starts at midnight). */
   const freeze = (now: Date) => new Map<string, WindowWait>(now.toISOString() < opensAt ? names.filter((n) => tier(n) === 'prod').map((n) => [n, { windows: ['"change freeze"'], opensAt }]) : []);
 
-  function frozenWorld(prodStep: object = {}): RolloutWorld {
+  /** A push of r2 to a world whose windows hold what `waits` says; `stuck` never syncs. */
+  function pushedWorld(waits: RolloutWorld['windowWaits'], prodStep: object = {}, stuck: string[] = []): RolloutWorld {
     const world = new RolloutWorld(apps, [step('staging'), step('prod', prodStep)]);
-    world.windowWaits = freeze;
+    world.windowWaits = waits;
+    for (const name of stuck) world.stuck.add(name);
     deployed(world, apps);
     world.reconcile();
     world.revision = 'r2';
     world.appController();
+    return world;
+  }
+
+  function frozenWorld(prodStep: object = {}): RolloutWorld {
+    const world = pushedWorld(freeze, prodStep);
     world.run(30, () => world.statusOf('prod-1') !== 'Waiting' && world.statusOf('prod-1') !== 'Healthy');
     world.run(3);
     return world;
@@ -418,13 +425,8 @@ describe('sync windows (Regatta): the rollout knows why it waits', () => {
   });
 
   it('invalid windows are named with their error and hold the sync without an opening', () => {
-    const world = new RolloutWorld(apps, [step('staging'), step('prod')]);
     const error = "invalid sync windows: cannot parse schedule '0 2 * *': expected exactly 5 fields, found 4: [0 2 * *]";
-    world.windowWaits = () => new Map([['prod-1', { windows: ['#0 "0 2 * *"'], error }]]);
-    deployed(world, apps);
-    world.reconcile();
-    world.revision = 'r2';
-    world.appController();
+    const world = pushedWorld(() => new Map([['prod-1', { windows: ['#0 "0 2 * *"'], error }]]));
     world.run(10);
     const plan = world.plans.at(-1)!;
     expect(plan.rollout.message).toBe(`step 2: 1 Application blocked by ${error}`);
@@ -434,13 +436,7 @@ describe('sync windows (Regatta): the rollout knows why it waits', () => {
   });
 
   it('Applications still Waiting for their step are not reported as held by a window', () => {
-    const world = new RolloutWorld(apps, [step('staging'), step('prod')]);
-    world.windowWaits = freeze;
-    world.stuck.add('staging-1');
-    deployed(world, apps);
-    world.reconcile();
-    world.revision = 'r2';
-    world.appController();
+    const world = pushedWorld(freeze, {}, ['staging-1']);
     world.run(5);
     const plan = world.plans.at(-1)!;
     expect(plan.rollout.waiting).toBeUndefined();
