@@ -127,14 +127,21 @@ function nextChange(window: ParsedWindow, at: number): number | undefined {
  */
 function nextOpening(windows: ParsedWindow[], request: { manual: boolean; startedAt?: number }, from: number): { opensAt: number } | { searchedUntil: number } {
   const allowedAt = (at: number) => evaluate(windows, { ...request, at }).allowed;
+  // Windows of another kind never decide, and without a positive duration a window never changes state.
+  const changing = windows.filter((w) => (kindIs('allow')(w) || kindIs('deny')(w)) && w.durationMs > 0);
+  const allows = changing.filter(kindIs('allow'));
+  // With allow windows an automated sync runs only inside one (a manual one may pass a manualSync window,
+  // an overrun its start): outside them, only their openings can let it run, however often denies come and go.
+  const insideAllowOnly = allows.length > 0 && request.startedAt === undefined && !request.manual;
   // An allow window opens just after its firing moment: look just past `from` too.
   let at = from + 1;
   for (let step = 0; step < MAX_SEARCH_STEPS && at - from <= SEARCH_HORIZON_MS; step++) {
     if (allowedAt(at)) return { opensAt: at };
+    const movers = insideAllowOnly && !allows.some((w) => isActive(w, at)) ? allows : changing;
     let change = Infinity;
-    for (const window of windows) change = Math.min(change, nextChange(window, at) ?? Infinity);
+    for (const window of movers) change = Math.min(change, nextChange(window, at) ?? Infinity);
     if (change === Infinity) return { searchedUntil: Infinity };
-    for (const window of windows) change = Math.min(change, zoneChangeBefore(window, at, change));
+    for (const window of movers) change = Math.min(change, zoneChangeBefore(window, at, change));
     at = Math.max(change, at) + 1;
   }
   return { searchedUntil: at };
@@ -171,12 +178,22 @@ const named = (windows: IndexedWindow[]) => ({
 });
 
 /**
- * Held verdicts by the windows and request that decide them: one holds from the moment it was
- * found until the opening it found (or as far as its search looked), so the many Applications a
- * window holds, and their repeated checks, search once.
+ * Openings found, by the windows and request they were found for: one stands from the moment it
+ * was searched from until the opening (or as far as the search looked), so the many Applications
+ * a window holds, and their repeated checks, search once.
  */
-const heldUntil = new Map<string, { from: number; until: number; verdict: SyncWindowVerdict }>();
-const HELD_VERDICTS_KEPT = 1000;
+const openings = new Map<string, { from: number; until: number; opensAt?: number }>();
+const OPENINGS_KEPT = 1000;
+
+function cachedOpening(windows: ParsedWindow[], matching: IndexedWindow[], request: { manual: boolean; startedAt?: number }, at: number): number | undefined {
+  const key = JSON.stringify([matching, request.manual, request.startedAt]);
+  const known = openings.get(key);
+  if (known && known.from <= at && at < known.until) return known.opensAt;
+  const opening = nextOpening(windows, request, at);
+  if (openings.size >= OPENINGS_KEPT) openings.clear();
+  openings.set(key, 'opensAt' in opening ? { from: at, until: opening.opensAt, opensAt: opening.opensAt } : { from: at, until: opening.searchedUntil });
+  return 'opensAt' in opening ? opening.opensAt : undefined;
+}
 
 /**
  * Whether the windows that match an Application let a sync run at `request.at`, and if not, which
@@ -195,20 +212,10 @@ export function syncWindowVerdict(matching: IndexedWindow[], request: SyncReques
   const at = request.at.getTime();
   const now = evaluate(windows, { ...timing, at });
   if (now.allowed) return { allowed: true };
-  const key = JSON.stringify([matching, timing.manual, timing.startedAt]);
-  const known = heldUntil.get(key);
-  if (known && known.from <= at && at < known.until) return known.verdict;
   // A manual sync is held only by the windows that do not allow manual syncs.
   const holding = request.manual ? now.deciding.filter((w) => w.window.manualSync !== true) : now.deciding;
-  const opening = nextOpening(windows, timing, at);
-  const verdict: SyncWindowVerdict = {
-    allowed: false,
-    ...named(holding),
-    ...('opensAt' in opening ? { opensAt: new Date(Math.floor(opening.opensAt / 1000) * 1000).toISOString() } : {}),
-  };
-  if (heldUntil.size >= HELD_VERDICTS_KEPT) heldUntil.clear();
-  heldUntil.set(key, { from: at, until: 'opensAt' in opening ? opening.opensAt : opening.searchedUntil, verdict });
-  return verdict;
+  const opensAt = cachedOpening(windows, matching, timing, at);
+  return { allowed: false, ...named(holding), ...(opensAt !== undefined ? { opensAt: new Date(Math.floor(opensAt / 1000) * 1000).toISOString() } : {}) };
 }
 
 /** 02:00 UTC within a day, else 2030-01-07 02:00 UTC; seconds only when there are some. */

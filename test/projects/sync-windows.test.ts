@@ -77,6 +77,16 @@ describe('syncWindowVerdict: Argo CD CanSync, and when the sync may run', () => 
     expect(verdict([{ kind: 'deny', schedule: '* * * * *', duration: '1h' }], '2030-01-07T01:30:00Z')).toEqual({ allowed: false, windows: ['#0 "* * * * *"'] });
   });
 
+  it('finds a daily allow window a day ahead, past windows that fire every minute, and a deny inside it', () => {
+    const windows: SyncWindow[] = [
+      { kind: 'allow', schedule: '0 22 * * *', duration: '2m' },
+      { kind: 'other', schedule: '* * * * *', duration: '1m' },
+      { kind: 'deny', schedule: '*/2 * * * *', duration: '1m' },
+    ];
+    expect(verdict(windows, '2030-01-07T23:58:50Z')).toEqual({ allowed: false, windows: ['#2 "*/2 * * * *"'], opensAt: '2030-01-08T22:01:00.000Z' });
+    expect(verdict(windows, '2030-01-07T23:59:30Z')).toEqual({ allowed: false, windows: ['#0 "0 22 * * *"'], opensAt: '2030-01-08T22:01:00.000Z' });
+  });
+
   it('windows of another kind are ignored, but still have to parse', () => {
     expect(verdict([{ ...nightlyFreeze, kind: 'Deny' }], '2030-01-07T01:30:00Z')).toEqual({ allowed: true });
     expect(verdict([{ ...nightlyFreeze, kind: 'Deny', schedule: '0 1 * *' }], '2030-01-07T01:30:00Z')).toMatchObject({ allowed: false });
