@@ -1,9 +1,9 @@
 import type { Application } from '../api/application.js';
-import type { ApplicationSet, ApplicationSetCondition, ApplicationSetRolloutStep, RolloutStatus } from '../api/application-set.js';
+import type { ApplicationSet, ApplicationSetCondition, ApplicationSetRolloutStep, RolloutStatus, RolloutWindowWait } from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
 import { isOwnedBy } from '../appset/plan.js';
 import type { ObjectClient } from '../kube/object-client.js';
-import { ROLLOUT_CONTROL_ANNOTATION } from '../rollout/planner.js';
+import { ROLLOUT_CONTROL_ANNOTATION, WINDOW_HOLD_PREFIX } from '../rollout/planner.js';
 import { groupIntoSteps, isRollingSync } from '../rollout/steps.js';
 
 const API_VERSION = 'argoproj.io/v1alpha1';
@@ -28,8 +28,11 @@ export interface RolloutStepView {
   /** The step's selector as people say it: `env In staging`. */
   selector: string;
   maxUpdate?: number | string;
-  applications: { name: string; cluster: string; status: string; message: string }[];
+  /** `held`: a sync window of the Application's project holds its sync. */
+  applications: { name: string; cluster: string; status: string; message: string; held: boolean }[];
   counts: Record<(typeof ROLLOUT_STATES)[number], number>;
+  /** Why Applications of this step wait for sync windows: `1 Application waiting for sync window "freeze" (opens 02:00 UTC)`. */
+  waiting: string[];
 }
 
 export interface RolloutView {
@@ -37,6 +40,8 @@ export interface RolloutView {
   step: number;
   message: string;
   failed: NonNullable<RolloutStatus['failed']>;
+  /** The Applications sync windows hold, by step and window (status.rollout.waiting). */
+  waiting: RolloutWindowWait[];
   /** The control annotation (`pause`, `abort`) when set. */
   control?: string;
   steps: RolloutStepView[];
@@ -137,14 +142,17 @@ function rolloutView(appSet: ApplicationSet, owned: Application[], applications:
     step: rollout?.step ?? 0,
     message: rollout?.message ?? '',
     failed: rollout?.failed ?? [],
+    waiting: rollout?.waiting ?? [],
     ...(control ? { control } : {}),
     steps: steps.map((names, index) => {
       const members = names.map((name) => {
         const view = byName.get(name);
-        return { name, cluster: view?.cluster ?? '', status: view?.rollout?.status ?? 'Waiting', message: view?.rollout?.message ?? '' };
+        const message = view?.rollout?.message ?? '';
+        return { name, cluster: view?.cluster ?? '', status: view?.rollout?.status ?? 'Waiting', message, held: message.startsWith(WINDOW_HOLD_PREFIX) };
       });
       const counts = Object.fromEntries(ROLLOUT_STATES.map((state) => [state, members.filter((m) => m.status === state).length])) as RolloutStepView['counts'];
-      return { step: index + 1, selector: describeSelector(specs[index]), ...(specs[index]?.maxUpdate !== undefined ? { maxUpdate: specs[index].maxUpdate } : {}), applications: members, counts };
+      const waiting = (rollout?.waiting ?? []).filter((w) => w.step === index + 1).map((w) => w.message.slice(`step ${w.step}: `.length));
+      return { step: index + 1, selector: describeSelector(specs[index]), ...(specs[index]?.maxUpdate !== undefined ? { maxUpdate: specs[index].maxUpdate } : {}), applications: members, counts, waiting };
     }),
   };
 }

@@ -124,6 +124,22 @@ export const OPENAPI_DOCUMENT = {
           message: { type: 'string' },
           control: { enum: ['pause', 'abort'] },
           failed: { type: 'array', items: { type: 'object', properties: { application: { type: 'string' }, step: { type: 'integer' }, reason: { type: 'string' } } } },
+          waiting: {
+            type: 'array',
+            description: 'Applications a sync window of their AppProject holds, by step and by the windows that hold them',
+            items: {
+              type: 'object',
+              properties: {
+                step: { type: 'integer' },
+                applications: { type: 'integer', description: 'how many' },
+                windows: { type: 'array', items: { type: 'string' }, description: 'the first ten, each by its description, else `#index "schedule"`' },
+                more: { type: 'integer', description: 'how many more windows hold them than are named' },
+                opensAt: { type: 'string', format: 'date-time', description: 'when the windows let them sync; absent when no opening was found or the windows are invalid' },
+                error: { type: 'string', description: 'why the windows cannot be evaluated (they hold every sync until fixed)' },
+                message: { type: 'string' },
+              },
+            },
+          },
           steps: {
             type: 'array',
             items: {
@@ -133,7 +149,14 @@ export const OPENAPI_DOCUMENT = {
                 selector: { type: 'string' },
                 maxUpdate: { type: ['integer', 'string'] },
                 counts,
-                applications: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, cluster: { type: 'string' }, status: { type: 'string' }, message: { type: 'string' } } } },
+                waiting: { type: 'array', items: { type: 'string' }, description: "why the step's Applications wait for sync windows" },
+                applications: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: { name: { type: 'string' }, cluster: { type: 'string' }, status: { type: 'string' }, message: { type: 'string' }, held: { type: 'boolean', description: 'a sync window holds its sync' } },
+                  },
+                },
               },
             },
           },

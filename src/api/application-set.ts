@@ -247,6 +247,29 @@ export interface RolloutStatus {
   /** Applications whose rollback sync has been requested. */
   rolledBack?: string[];
   haltedAt?: string;
+  /** Regatta: the rollout's Applications a sync window holds, by step and by what holds them. */
+  waiting?: RolloutWindowWait[];
+  /**
+   * Regatta: seconds each step (1-based, as a string) spent with Applications held by a sync
+   * window, by which its progress deadline is extended; `since` while they still wait.
+   */
+  windowWait?: Record<string, { seconds: number; since?: string }>;
+}
+
+/** Applications of one step held by the same sync windows. */
+export interface RolloutWindowWait {
+  step: number;
+  applications: number;
+  /** The windows that hold them (the first ten): a description, else `#index "schedule"`. */
+  windows: string[];
+  /** How many more windows hold them than are named. */
+  more?: number;
+  /** When the windows let them sync (ISO 8601); absent when no opening was found or the windows are invalid. */
+  opensAt?: string;
+  /** Argo CD's "invalid sync windows: …" when the windows cannot be evaluated. */
+  error?: string;
+  /** For people: `step 2: 3 Applications waiting for sync window "freeze" (opens 02:00 UTC)`. */
+  message: string;
 }
 
 export interface ApplicationSetStatus {

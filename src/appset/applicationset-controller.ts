@@ -25,6 +25,8 @@ export interface ControllerSettings extends ReconcilerOptions {
   /** Namespaces whose ApplicationSets are reconciled (Argo CD's --applicationset-namespaces); the first is Argo CD's own. */
   namespaces: string[];
   concurrency: number;
+  /** The time reconciles plan rollouts at (tests move it); the system clock by default. */
+  clock?: () => Date;
 }
 
 /** What of an ApplicationSet, other than its status, a reconcile depends on. */
@@ -87,7 +89,7 @@ export class ApplicationSetController {
     );
     const events = new KubeEventRecorder(this.client, 'regatta-applicationset-controller', onError);
     this.store = this.createStore();
-    this.reconciler = new ApplicationSetReconciler(this.store, { record: (appSet, ...rest) => events.record(appSet, ...rest) }, registry, context, settings);
+    this.reconciler = new ApplicationSetReconciler(this.store, { record: (appSet, ...rest) => events.record(appSet, ...rest) }, registry, context, settings, settings.clock);
     this.queue = new WorkQueue((key) => this.reconcileKey(key), { concurrency: settings.concurrency }, (key, error, retryInMs) =>
       logger.error('reconcile failed', { applicationset: key, error: describeKubeError(error), retryInMs }),
     );

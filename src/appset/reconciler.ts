@@ -7,6 +7,7 @@ import { validateApplicationSet } from '../api/application-set-schema.js';
 import type { GeneratorContext } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
 import { planRollout, type RolloutPlan } from '../rollout/planner.js';
+import { rolloutWindowWaits } from '../projects/rollout-window-waits.js';
 import { groupIntoSteps, isDeletionOrderReversed, isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
 import { deepEqual, IgnoreDifferencesError, replacementPatch, validateIgnoreDifferences } from './application-diff.js';
 import { ConditionType, nextConditions, Reason, UP_TO_DATE_MESSAGE } from './conditions.js';
@@ -154,7 +155,8 @@ export class ApplicationSetReconciler {
         await this.writeStatus(appSet, [{ type: ConditionType.ErrorOccurred, status: 'True', reason: Reason.ApplicationSetRolloutError, message }], true, owned, outcome);
         return { ...outcome, requeueAfterSeconds: this.options.errorRequeueSeconds };
       }
-      rollout = planRollout({ appSet, desired: valid, current: owned, now: this.clock() });
+      const now = this.clock();
+      rollout = planRollout({ appSet, desired: valid, current: owned, now, windowWaits: rolloutWindowWaits(valid, (name) => this.store.getAppProject(name), now) });
       this.options.onRolloutPlanned?.({ appSet, current: owned }, rollout);
       this.recordRolloutEvents(appSet, rollout);
       rolloutUpdate = { applicationStatus: rollout.applicationStatus, rollout: rollout.rollout };

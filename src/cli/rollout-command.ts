@@ -1,8 +1,11 @@
+import { APP_PROJECT_KIND, DEFAULT_PROJECT_NAME, type AppProject } from '../api/app-project.js';
 import type { Application } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
 import { isOwnedBy } from '../appset/plan.js';
 import { controlRollout, isRolloutAction, pastTense } from '../appset/rollout-control.js';
+import type { ObjectClient } from '../kube/object-client.js';
+import { rolloutWindowWaits } from '../projects/rollout-window-waits.js';
 import { planRollout } from '../rollout/planner.js';
 import { isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
 import { parseFlags, type FlagSpec, type ParsedFlags } from './argv.js';
@@ -16,13 +19,13 @@ const USAGE = `Usage:
   regatta rollout pause|resume|abort|status APPLICATIONSET [--kubeconfig PATH] [--context NAME] [-n NS]
 
 plan     What the next reconcile of each RollingSync ApplicationSet would do, writing nothing:
-         its steps, the Applications it would sync now, and the status it would write. The
-         ApplicationSets, their status and the live Applications (with status) come from the -f
-         inputs, or with --kubeconfig from the cluster.
+         its steps, the Applications it would sync now, those a sync window holds, and the status
+         it would write. The ApplicationSets, their status, the live Applications (with status) and
+         the AppProjects come from the -f inputs, or with --kubeconfig from the cluster.
 pause    Stop promoting Applications (in-flight syncs finish); resume undoes it.
 resume   Clear pause/abort and, after a halt, the failures, so the rollout goes on.
 abort    Stop the rollout; Applications whose sync has not started go back to Waiting.
-status   Print the rollout's phase, step and each Application's entry.
+status   Print the rollout's phase, step, what sync windows hold, and each Application's entry.
 
 Exit status: 0 success, 1 invalid input or a failed request, 2 usage error.
 `;
@@ -85,6 +88,7 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
     report: (problem) => io.stderr.write(problemLine('regatta rollout plan', problem)),
   });
   const fileApplications = manifests.filter((m) => m.object.kind === 'Application').map((m) => m.object as unknown as Application);
+  const fileProjects = manifests.filter((m) => m.object.kind === APP_PROJECT_KIND).map((m) => m.object as unknown as AppProject);
   const results = [];
   for (const { appSet: given, result } of generation.outputs) {
     const ns = given.metadata.namespace ?? namespace;
@@ -100,14 +104,22 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
       results.push({ applicationSet: appSet.metadata.name, steps: [], syncNow: [], applicationStatus: [], conditions: [] });
       continue;
     }
-    const outcome = planRollout({ appSet, desired, current, now: new Date() });
+    const now = new Date();
+    const projects = await projectsFor(desired, namespace, client, fileProjects);
+    const outcome = planRollout({ appSet, desired, current, now, windowWaits: rolloutWindowWaits(desired, (name) => projects.get(name), now) });
     results.push({
       applicationSet: appSet.metadata.name,
       steps: outcome.steps,
       syncNow: outcome.syncNow,
       applicationStatus: outcome.applicationStatus.map(({ application, status, step, message, targetRevisions }) => ({ application, status, step, message, targetRevisions: targetRevisions ?? [] })),
       conditions: outcome.conditions,
-      rollout: { phase: outcome.rollout.phase, step: outcome.rollout.step, message: outcome.rollout.message, ...(outcome.rollout.failed ? { failed: outcome.rollout.failed } : {}) },
+      rollout: {
+        phase: outcome.rollout.phase,
+        step: outcome.rollout.step,
+        message: outcome.rollout.message,
+        ...(outcome.rollout.failed ? { failed: outcome.rollout.failed } : {}),
+        ...(outcome.rollout.waiting ? { waiting: outcome.rollout.waiting } : {}),
+      },
       ...(outcome.rollback.length ? { rollback: outcome.rollback } : {}),
     });
   }
@@ -128,8 +140,25 @@ async function control(action: string, { flags, positional }: Parsed, io: CliIO)
   if (!appSet) return notFound(action, namespace, name, io);
   const rollout = appSet.status?.rollout;
   io.stdout.write(`ApplicationSet ${namespace}/${name}: ${rollout ? `${rollout.phase}${rollout.step ? `, step ${rollout.step}` : ''}: ${rollout.message}` : 'no rollout'}\n`);
+  for (const wait of rollout?.waiting ?? []) io.stdout.write(`  held: ${wait.message}\n`);
   for (const entry of appSet.status?.applicationStatus ?? []) io.stdout.write(`  ${entry.application.padEnd(40)} step ${entry.step.padEnd(3)} ${entry.status.padEnd(12)} ${entry.message}\n`);
   return 0;
+}
+
+/**
+ * The AppProjects the Applications name (Argo CD's namespace is `namespace`): from the cluster with
+ * --kubeconfig, else from the -f inputs. One the inputs lack has no sync windows.
+ */
+async function projectsFor(applications: Application[], namespace: string, client: ObjectClient | undefined, fromFiles: AppProject[]): Promise<Map<string, AppProject>> {
+  const names = new Set(applications.map((a) => a.spec.project || DEFAULT_PROJECT_NAME));
+  const projects = new Map<string, AppProject>();
+  for (const name of names) {
+    const project = client
+      ? await client.get<AppProject & KubeObject>('argoproj.io/v1alpha1', APP_PROJECT_KIND, namespace, name)
+      : fromFiles.find((p) => p.metadata.name === name && (p.metadata.namespace ?? namespace) === namespace);
+    if (project) projects.set(name, project);
+  }
+  return projects;
 }
 
 function notFound(action: string, namespace: string, name: string, io: CliIO): number {

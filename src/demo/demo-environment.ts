@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Application } from '../api/application.js';
+import { DEFAULT_PROJECT_NAME, type SyncWindow } from '../api/app-project.js';
 import type { ApplicationSet, ApplicationSetRolloutStep } from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
 import { loadAppConfig } from '../app-config.js';
@@ -88,6 +89,12 @@ export interface DemoEnvironmentOptions {
   logger?: Logger;
   /** Told every rollout plan the in-process controller makes, with its input. */
   onRolloutPlanned?: ReconcilerOptions['onRolloutPlanned'];
+  /** The sync windows of the `default` AppProject, in place before anything is synced. */
+  syncWindows?: SyncWindow[];
+  /** The time the in-process controllers see (tests move it past sync windows). */
+  clock?: () => Date;
+  /** The longest a sync held by a sync window waits before its windows are read again (default 30 s). */
+  windowRecheckMs?: number;
 }
 
 /**
@@ -124,6 +131,9 @@ export class DemoEnvironment {
     const gitCache = mkdtempSync(join(tmpdir(), 'regatta-demo-cache-'));
     const environment = new DemoEnvironment(fleet, options.redisUrl ?? ownRedis!.url, repository, client, watched, ownRedis, gitCache, options.apps ?? ['guestbook']);
     for (const name of fleet.names()) await client.create(fleet.clusterSecret(name) as unknown as KubeObject);
+    if (options.syncWindows) {
+      await client.mergePatch({ apiVersion: API_VERSION, kind: 'AppProject', metadata: { name: DEFAULT_PROJECT_NAME, namespace: 'argocd' }, spec: { syncWindows: options.syncWindows } } as unknown as KubeObject);
+    }
     await environment.release();
     if (options.controller !== false) await environment.startController(options);
     await client.apply(fleetApplicationSet(repository.url, options.steps ?? DEMO_STEPS) as unknown as KubeObject, 'demo-admin');
@@ -148,10 +158,24 @@ export class DemoEnvironment {
     const logger = options.logger ?? silentLogger;
     const config = loadAppConfig(['--enable-progressive-syncs=true', '--allow-local-repositories=true'], {});
     const context = new ControllerContext(kubeConfig, config, logger);
-    const controller = new ApplicationSetController(kubeConfig, { ...controllerSettings(config), concurrency: 8, onRolloutPlanned: options.onRolloutPlanned }, createDefaultRegistry(), context.context, (name) => context.project(name), logger);
+    const controller = new ApplicationSetController(kubeConfig, { ...controllerSettings(config), concurrency: 8, onRolloutPlanned: options.onRolloutPlanned, clock: options.clock }, createDefaultRegistry(), context.context, (name) => context.project(name), logger);
     context.onClustersChanged(() => controller.reconcileAll());
     context.onProjectChanged(() => controller.reconcileAll());
-    const sync = new SyncRuntime(kubeConfig, context, { redisUrl: this.redisUrl, namespaces: ['argocd'], replica: DEMO_REPLICA, refreshIntervalMs: options.refreshIntervalMs ?? 10_000, sourcePollMs: options.sourcePollMs ?? 300, concurrency: 16 }, logger);
+    const sync = new SyncRuntime(
+      kubeConfig,
+      context,
+      {
+        redisUrl: this.redisUrl,
+        namespaces: ['argocd'],
+        replica: DEMO_REPLICA,
+        refreshIntervalMs: options.refreshIntervalMs ?? 10_000,
+        sourcePollMs: options.sourcePollMs ?? 300,
+        concurrency: 16,
+        clock: options.clock,
+        windowRecheckMs: options.windowRecheckMs,
+      },
+      logger,
+    );
     await context.start();
     await controller.start();
     await sync.start();

@@ -1,6 +1,7 @@
 import { automatedSyncEnabled, type Application } from '../api/application.js';
-import type { ApplicationSet, ApplicationSetApplicationStatus, ApplicationSetCondition, ApplicationSetRolloutStep, RolloutStatus } from '../api/application-set.js';
+import type { ApplicationSet, ApplicationSetApplicationStatus, ApplicationSetCondition, ApplicationSetRolloutStep, RolloutStatus, RolloutWindowWait } from '../api/application-set.js';
 import { applyIgnoreDifferences, deepEqual } from '../appset/application-diff.js';
+import { describeWindowWait, type WindowWait } from '../projects/sync-windows.js';
 import { isCompletedPhase, isSuccessfulPhase, observedStatus, revisionsOf } from './application-state.js';
 import { groupIntoSteps, maxUpdateFor, rolloutConfigMessage, rollingSyncSteps } from './steps.js';
 
@@ -24,6 +25,9 @@ export const Message = {
   movedToPending: 'Application moved to Pending status, watching for the Application resource to start Progressing',
 } as const;
 
+/** Regatta: how an entry's message starts while a sync window holds its sync. */
+export const WINDOW_HOLD_PREFIX = 'Application sync held: ';
+
 export const SYNC_REASON = 'ApplicationSet RollingSync triggered a sync of this Application resource';
 
 export interface RolloutInput {
@@ -33,6 +37,8 @@ export interface RolloutInput {
   /** The Applications the ApplicationSet owns now, with their status. */
   current: Application[];
   now: Date;
+  /** Regatta: the Applications whose RollingSync sync a sync window of their project holds now, by name. */
+  windowWaits?: ReadonlyMap<string, WindowWait>;
 }
 
 export interface RollbackRequest {
@@ -161,9 +167,10 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     } else if (entry.status === 'Progressing' && observed.health?.status === 'Degraded') {
       reason = `health Degraded${observed.health.message ? `: ${observed.health.message}` : ''}`;
     } else if (deadline !== undefined && stepStart(index)) {
-      const remaining = Date.parse(stepStart(index)!) + deadline * 1000 - input.now.getTime();
+      const remaining = Date.parse(stepStart(index)!) + (deadline + windowWaitSeconds(rollout, index + 1, input.now)) * 1000 - input.now.getTime();
       if (remaining <= 0) reason = `not Healthy within progressDeadlineSeconds (${deadline}s)`;
-      else requeue.push(remaining / 1000);
+      // While the step waits for a sync window, the deadline does not run down: the window's opening wakes the rollout instead.
+      else if (!rollout.windowWait?.[String(index + 1)]?.since) requeue.push(remaining / 1000);
     }
     if (reason) {
       failed.add(entry.application);
@@ -223,18 +230,21 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     }
   }
 
+  const waiting = holdForWindows(input, rollout, entries, currentOf, failed);
+  for (const wait of waiting) if (wait.opensAt) requeue.push((Date.parse(wait.opensAt) - input.now.getTime()) / 1000 + 1);
   const progressing = progressingCondition(stepsSpec.length, entries);
+  const waitSummary = summarizeWaits(waiting.filter((w) => w.step === progressing.step));
   const configMessage = rolloutConfigMessage(issues);
   const conditions: RolloutPlan['conditions'] = [
     configMessage
       ? { type: 'InvalidRolloutConfig', status: 'True', reason: 'InvalidRolloutConfig', message: configMessage }
       : { type: 'InvalidRolloutConfig', status: 'False', reason: 'ValidRolloutConfig', message: 'Rolling Sync Configured correctly' },
     progressing.step
-      ? { type: 'RolloutProgressing', status: 'True', reason: 'ApplicationSetModified', message: `ApplicationSet is performing rollout of step ${progressing.step}` }
+      ? { type: 'RolloutProgressing', status: 'True', reason: 'ApplicationSetModified', message: waitSummary || `ApplicationSet is performing rollout of step ${progressing.step}` }
       : { type: 'RolloutProgressing', status: 'False', reason: 'ApplicationSetRolloutComplete', message: 'ApplicationSet Rollout has completed' },
   ];
   if (rollout.phase === 'Progressing' || rollout.phase === 'Completed') {
-    Object.assign(rollout, progressing.step ? { phase: 'Progressing', step: progressing.step, message: `rolling out step ${progressing.step}` } : { phase: 'Completed', step: 0, message: 'rollout complete' });
+    Object.assign(rollout, progressing.step ? { phase: 'Progressing', step: progressing.step, message: waitSummary || `rolling out step ${progressing.step}` } : { phase: 'Completed', step: 0, message: 'rollout complete' });
   } else if (progressing.step) rollout.step = progressing.step;
 
   const rollback = rollout.phase === 'RollingBack' ? rollbackRequests(rollout) : [];
@@ -288,6 +298,66 @@ function freshness(applications: Application[]): (application: Application) => b
 
 function startedSince(application: Application | undefined, entry: Entry): boolean {
   return application !== undefined && after(observedStatus(application).operationState?.startedAt, entry.lastTransitionTime);
+}
+
+/** Seconds the step (1-based) has spent with Applications held by a sync window, the current wait included. */
+function windowWaitSeconds(rollout: RolloutStatus, step: number, now: Date): number {
+  const wait = rollout.windowWait?.[String(step)];
+  if (!wait) return 0;
+  return wait.seconds + (wait.since ? Math.max(0, now.getTime() - Date.parse(wait.since)) / 1000 : 0);
+}
+
+const WAIT_GROUPS_KEPT = 20;
+const WAIT_GROUPS_SHOWN = 3;
+
+/** One step's holds in a line: `step 2: 3 Applications waiting for …; 1 Application waiting for …`. */
+function summarizeWaits(waits: RolloutWindowWait[]): string {
+  if (!waits.length) return '';
+  const parts = waits.slice(0, WAIT_GROUPS_SHOWN).map((w) => w.message.slice(`step ${w.step}: `.length));
+  const more = waits.length > WAIT_GROUPS_SHOWN ? `; and ${waits.length - WAIT_GROUPS_SHOWN} more groups` : '';
+  return `step ${waits[0].step}: ${parts.join('; ')}${more}`;
+}
+
+/**
+ * Regatta: the released Applications whose sync a sync window holds (Pending, or Progressing on a
+ * sync that has not run). Their entries say why, the steps' wait time is kept (it extends their
+ * progress deadlines), and the holds are returned grouped by step and by what holds them.
+ */
+function holdForWindows(input: RolloutInput, rollout: RolloutStatus, entries: Entry[], currentOf: Map<string, Application>, failed: Set<string>): RolloutWindowWait[] {
+  const now = input.now.toISOString();
+  const groups = new Map<string, RolloutWindowWait>();
+  const heldSteps = new Set<string>();
+  for (const entry of entries) {
+    const wait = input.windowWaits?.get(entry.application);
+    const operation = currentOf.get(entry.application) && observedStatus(currentOf.get(entry.application)!).operationState;
+    const awaitingSync = entry.status === 'Pending' || (entry.status === 'Progressing' && operation?.phase === 'Running');
+    const held = wait && awaitingSync && rollout.updated?.includes(entry.application) && !failed.has(entry.application);
+    if (!held) {
+      if (entry.message.startsWith(WINDOW_HOLD_PREFIX)) entry.message = entry.status === 'Pending' ? Message.movedToPending : Message.becameProgressing;
+      continue;
+    }
+    const reason = describeWindowWait(wait, input.now);
+    entry.message = `${WINDOW_HOLD_PREFIX}${reason}`;
+    heldSteps.add(entry.step);
+    const key = `${entry.step}\n${reason}`;
+    const group = groups.get(key) ?? { step: Number(entry.step), applications: 0, ...wait, message: reason };
+    group.applications++;
+    groups.set(key, group);
+  }
+  const windowWait: NonNullable<RolloutStatus['windowWait']> = {};
+  for (const step of new Set([...heldSteps, ...Object.keys(rollout.windowWait ?? {})])) {
+    const previous = rollout.windowWait?.[step] ?? { seconds: 0 };
+    if (heldSteps.has(step)) windowWait[step] = previous.since ? previous : { seconds: previous.seconds, since: now };
+    else windowWait[step] = { seconds: Math.round(windowWaitSeconds(rollout, Number(step), input.now)) };
+  }
+  if (Object.keys(windowWait).length) rollout.windowWait = windowWait;
+  const waiting = [...groups.values()]
+    .map((group) => ({ ...group, message: `step ${group.step}: ${group.applications} Application${group.applications === 1 ? '' : 's'} ${group.message}` }))
+    .sort((a, b) => a.step - b.step || b.applications - a.applications || (a.message < b.message ? -1 : 1))
+    .slice(0, WAIT_GROUPS_KEPT);
+  if (waiting.length) rollout.waiting = waiting;
+  else delete rollout.waiting;
+  return waiting;
 }
 
 /** Regatta's rollout state: a change seen on a settled rollout starts a new one; control annotations pause or abort it. */

@@ -5,7 +5,8 @@ import { KubeInformer } from '../kube/informer.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
-import { deepEqual } from '../appset/application-diff.js';
+import { deepEqual, replacementPatch } from '../appset/application-diff.js';
+import type { SyncRequest, SyncWindowVerdict } from '../projects/sync-windows.js';
 import { PROMOTION_INFO } from '../rollout/planner.js';
 import { forEachLimited } from '../concurrency/for-each-limited.js';
 import { projectNameOf, type SpecCondition } from '../projects/application-validation.js';
@@ -20,9 +21,13 @@ export const SYNC_KEY_INFO = 'regatta.dev/sync';
 export const SYNC_REPLICA_INFO = 'regatta.dev/sync-replica';
 /** Argo CD's annotation asking for a refresh now; removed once done. */
 export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
+/** What Argo CD writes to operationState.message while a sync window holds the operation (phase stays Running). */
+export const SYNC_WINDOW_BLOCKED_MESSAGE = 'Sync operation blocked by sync window';
 const HISTORY_LIMIT = 10;
 /** How long project and cluster changes are gathered before the Applications they touch are checked. */
 const PROJECT_CHECK_DELAY_MS = 50;
+/** A held sync is looked at this long after its windows open, so the opening moment has surely passed. */
+const WINDOW_OPENING_MARGIN_MS = 1000;
 
 export interface ApplicationControllerOptions {
   namespaces: string[];
@@ -45,6 +50,10 @@ export interface ApplicationControllerOptions {
   /** The AppProject rules every refresh and sync is checked against. */
   projects: ProjectGuard;
   clock?: () => Date;
+  /** Whether the sync windows of the Application's project let a sync run (and when they will); without it every sync runs. */
+  syncWindows?: (application: Application, request: SyncRequest) => SyncWindowVerdict;
+  /** The longest a held sync waits before its windows are read again, so project changes count (default 30 s, as Argo CD requeues a blocked operation). */
+  windowRecheckMs?: number;
 }
 
 type Status = Record<string, any>;
@@ -73,6 +82,8 @@ export class ApplicationController {
   private readonly queued = new Map<string, string>();
   /** Application → its sync running in this process; syncs of one Application run one after another. */
   private readonly running = new Map<string, Promise<void>>();
+  /** Application → when it is looked at again, its sync being held by a sync window. */
+  private readonly held = new Map<string, NodeJS.Timeout>();
   private stopped = false;
   private changedProjects?: Set<string> | 'all';
   private projectCheck?: NodeJS.Timeout;
@@ -103,7 +114,7 @@ export class ApplicationController {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of [...this.timers, ...this.held.values()]) clearTimeout(timer);
     await Promise.all(this.informers.map((i) => i.stop()));
   }
 
@@ -229,9 +240,10 @@ export class ApplicationController {
     const sync = this.identity(application, operation, revision);
     let identity = sync;
     const state = status.operationState;
+    if (state?.phase === 'Running' && this.running.has(`${application.metadata.namespace}/${application.metadata.name}`)) return false;
+    if (!(await this.windowAllows(application, operation, 'queue'))) return false;
     if (state?.phase === 'Running') {
-      if (this.running.has(`${application.metadata.namespace}/${application.metadata.name}`)) return false;
-      // Left Running by a sync that stopped half-way (its replica died, hung or lost the cluster): one new job per abandoned attempt.
+      // Left Running by a sync that stopped half-way (its replica died, hung or lost the cluster) or held by a sync window: one new job per attempt.
       identity = [...sync, 'resume', state.startedAt ?? ''];
     }
     try {
@@ -278,6 +290,13 @@ export class ApplicationController {
       if (!comparison) return;
       await this.writeComparison(application, comparison);
       if (automatedSyncEnabled(application) && !application.operation && comparison.sync === 'OutOfSync' && statusOf(application).operationState?.syncResult?.revision !== comparison.revision) {
+        // As Argo CD: a sync window that holds automated syncs holds the autosync before it is requested.
+        const verdict = this.options.syncWindows?.(application, { manual: false, at: this.now });
+        if (verdict && !verdict.allowed) {
+          const untilOpen = verdict.opensAt ? Date.parse(verdict.opensAt) - this.now.getTime() + WINDOW_OPENING_MARGIN_MS : Infinity;
+          if (untilOpen < this.options.refreshIntervalMs) this.lookAgain(application, untilOpen, (cached) => this.refresh(cached));
+          return;
+        }
         await this.patch(application, { operation: { initiatedBy: { username: 'automated-sync', automated: true }, sync: { revision: comparison.revision, prune: application.spec.syncPolicy?.automated?.prune === true } } });
       }
     } catch (error) {
@@ -351,6 +370,7 @@ export class ApplicationController {
     const recorded = status.operationState?.operation?.info?.find((i: Status) => i.name === SYNC_KEY_INFO)?.value;
     if (recorded === job.key && status.operationState?.phase !== 'Running') return;
     const operation: Operation = { ...(application.operation ?? status.operationState?.operation ?? { sync: { revision: job.revision, prune: job.prune } }) };
+    if (!(await this.windowAllows(application, operation, 'run'))) return;
     operation.info = [
       ...(operation.info ?? []).filter((i: Status) => i.name !== SYNC_KEY_INFO && i.name !== SYNC_REPLICA_INFO),
       { name: SYNC_KEY_INFO, value: job.key },
@@ -398,6 +418,49 @@ export class ApplicationController {
   private async finishRefused(application: Application, operation: Operation, message: string): Promise<void> {
     const now = this.now.toISOString();
     await this.patch(application, { operation: null, status: { operationState: { operation, phase: 'Error', message, startedAt: now, finishedAt: now } } });
+  }
+
+  /**
+   * Whether the project's sync windows let the operation start now. When they do not, Argo CD's
+   * blocked state is written (operationState Running, its message) and the Application is looked
+   * at again when the windows open, or sooner, so a changed project counts. A held sync found by a
+   * worker (`run`) gets a new start time, so it is queued again as a new attempt.
+   */
+  private async windowAllows(application: Application, operation: Operation, when: 'queue' | 'run'): Promise<boolean> {
+    if (!this.options.syncWindows) return true;
+    const state = statusOf(application).operationState;
+    const resumed = state?.phase === 'Running' && state.startedAt ? { startedAt: new Date(state.startedAt) } : {};
+    const verdict = this.options.syncWindows(application, { manual: operation.initiatedBy?.automated !== true, at: this.now, ...resumed });
+    if (verdict.allowed) return true;
+    const untilOpen = verdict.opensAt ? Date.parse(verdict.opensAt) - this.now.getTime() + WINDOW_OPENING_MARGIN_MS : Infinity;
+    this.lookAgain(application, Math.min(untilOpen, this.options.windowRecheckMs ?? 30_000), (cached) => {
+      this.queued.delete(`${cached.metadata.namespace}/${cached.metadata.name}`);
+      return this.observe(cached);
+    });
+    const message = verdict.error ? `${SYNC_WINDOW_BLOCKED_MESSAGE}: ${verdict.error}` : SYNC_WINDOW_BLOCKED_MESSAGE;
+    if (when === 'queue' && state?.phase === 'Running' && state.message === message && deepEqual(state.operation, operation)) return false;
+    const startedAt = when === 'queue' && state?.phase === 'Running' && state.startedAt ? state.startedAt : this.now.toISOString();
+    try {
+      await this.patch(application, { status: { operationState: replacementPatch({ operation, phase: 'Running', message, startedAt }, state ?? null) } });
+    } catch (error) {
+      // A worker's job fails, so BullMQ runs it again; a queue-time hold is looked at again anyway.
+      if (when === 'run') throw error;
+      this.logger.warn('cannot record the sync window hold', { application: application.metadata.name, error: describeKubeError(error) });
+    }
+    return false;
+  }
+
+  /** One timer per Application: after `delayMs`, `action` gets the Application as the cache has it then. */
+  private lookAgain(application: Application, delayMs: number, action: (cached: Application) => Promise<void>): void {
+    const { namespace, name } = application.metadata;
+    const key = `${namespace}/${name}`;
+    clearTimeout(this.held.get(key));
+    const timer = setTimeout(() => {
+      this.held.delete(key);
+      const cached = this.informers.map((i) => i.get(name, namespace)).find(Boolean);
+      if (cached && !this.stopped) void action(cached);
+    }, Math.max(0, delayMs));
+    this.held.set(key, timer);
   }
 
   /**

@@ -7,6 +7,8 @@ import { kubeConfigForCluster } from '../kube/cluster-kubeconfig.js';
 import { impersonating, type KubeConfig } from '../kube/kube-config.js';
 import type { Logger } from '../observability/logger.js';
 import { resolveDestination } from '../projects/destination-cluster.js';
+import { applicationWindows } from '../projects/sync-window-selection.js';
+import { syncWindowVerdict } from '../projects/sync-windows.js';
 import { ApplicationController } from './application-controller.js';
 import { DirectSyncDriver } from './direct-driver.js';
 import { ProjectGuard } from './project-guard.js';
@@ -28,6 +30,9 @@ export interface SyncRuntimeOptions {
   /** Guards every write to a destination cluster (dynamic membership). */
   fence?: ClusterFence;
   lockDurationMs?: number;
+  clock?: () => Date;
+  /** The longest a sync held by a sync window waits before the project's windows are read again (default 30 s). */
+  windowRecheckMs?: number;
 }
 
 /** Connections per cluster acting as one ServiceAccount or another, kept for reuse. */
@@ -114,6 +119,9 @@ export class SyncRuntime {
       {
         namespaces: options.namespaces,
         replica: options.replica,
+        ...(options.clock ? { clock: options.clock } : {}),
+        syncWindows: (application, request) => syncWindowVerdict(applicationWindows(application, (name) => context.project(name)), request),
+        ...(options.windowRecheckMs !== undefined ? { windowRecheckMs: options.windowRecheckMs } : {}),
         refreshIntervalMs: options.refreshIntervalMs,
         sourcePollMs: options.sourcePollMs,
         refreshConcurrency: options.refreshConcurrency ?? 32,

@@ -22,6 +22,7 @@ let admin: ObjectClient;
 const logLines: string[] = [];
 const tokens: Record<'viewer' | 'operator' | 'nobody', string> = { viewer: '', operator: '', nobody: '' };
 const APPSET = 'guestbook';
+const FREEZE = 'waiting for sync window "change freeze" (opens 02:00 UTC)';
 const GROUP = 'argoproj.io/v1alpha1';
 
 const rbac = (kind: string, name: string, body: Record<string, unknown>) =>
@@ -98,10 +99,15 @@ beforeAll(async () => {
     conditions: [{ type: 'RolloutProgressing', status: 'True', reason: 'ApplicationSetModified', message: 'ApplicationSet Rollout is progressing' }],
     applicationStatus: [
       { application: 'guestbook-staging-eu', status: 'Healthy', step: '1', message: 'Application resource became Healthy, updating status from Progressing to Healthy.' },
-      { application: 'guestbook-prod-eu', status: 'Progressing', step: '2', message: 'Application resource became Progressing, updating status from Pending to Progressing.' },
+      { application: 'guestbook-prod-eu', status: 'Progressing', step: '2', message: `Application sync held: ${FREEZE}` },
       { application: 'guestbook-prod-us', status: 'Waiting', step: '2', message: 'Application is out of date with the current AppSet generation, setting status to Waiting.' },
     ],
-    rollout: { phase: 'Progressing', step: 2, message: 'step 2 of 2: 1 of 2 Applications Healthy' },
+    rollout: {
+      phase: 'Progressing',
+      step: 2,
+      message: 'step 2 of 2: 1 of 2 Applications Healthy',
+      waiting: [{ step: 2, applications: 1, windows: ['"change freeze"'], opensAt: '2030-01-07T02:00:00.000Z', message: `step 2: 1 Application ${FREEZE}` }],
+    },
   });
 
   // Two replicas with static membership, as the controller would run them.
@@ -198,6 +204,10 @@ describe('REST API data', () => {
       [2, 'env In production', 1, { Waiting: 1, Pending: 0, Progressing: 1, Healthy: 0 }],
     ]);
     expect(body.applicationStatus).toHaveLength(3);
+    // What sync windows hold: per step, and which Applications.
+    expect(body.rollout.waiting).toEqual([{ step: 2, applications: 1, windows: ['"change freeze"'], opensAt: '2030-01-07T02:00:00.000Z', message: `step 2: 1 Application ${FREEZE}` }]);
+    expect(body.rollout.steps[1].waiting).toEqual([`1 Application ${FREEZE}`]);
+    expect(body.rollout.steps[1].applications.filter((a: any) => a.held).map((a: any) => a.name)).toEqual(['guestbook-prod-eu']);
     const list = await call('GET', '/api/v1/namespaces/argocd/applicationsets', tokens.viewer);
     expect(list.body.items).toEqual([
       { name: APPSET, namespace: 'argocd', conditions: body.conditions, applicationCount: 3, rollout: { phase: 'Progressing', step: 2, message: 'step 2 of 2: 1 of 2 Applications Healthy' } },

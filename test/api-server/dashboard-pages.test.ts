@@ -3,7 +3,7 @@ import type { ApplicationSetDetail } from '../../src/api-server/application-set-
 import { DashboardPages } from '../../src/api-server/dashboard-pages.js';
 
 const pages = new DashboardPages();
-const app = (name: string, status: string, message = '') => ({ name, cluster: name.replace('web-', ''), status, message });
+const app = (name: string, status: string, message = '', held = false) => ({ name, cluster: name.replace('web-', ''), status, message, held });
 
 const halted: ApplicationSetDetail = {
   name: 'web',
@@ -17,9 +17,10 @@ const halted: ApplicationSetDetail = {
     step: 2,
     message: 'step 2: 1 failure exceeds maxFailures 0; halted',
     failed: [{ application: 'web-prod-1', step: 2, reason: 'Degraded: Deployment web has 0/3 ready replicas' }],
+    waiting: [],
     steps: [
-      { step: 1, selector: 'env In staging', applications: [app('web-staging-1', 'Healthy')], counts: { Waiting: 0, Pending: 0, Progressing: 0, Healthy: 1 } },
-      { step: 2, selector: 'env In production', maxUpdate: 1, applications: [app('web-prod-1', 'Progressing'), app('web-prod-2', 'Waiting')], counts: { Waiting: 1, Pending: 0, Progressing: 1, Healthy: 0 } },
+      { step: 1, selector: 'env In staging', applications: [app('web-staging-1', 'Healthy')], counts: { Waiting: 0, Pending: 0, Progressing: 0, Healthy: 1 }, waiting: [] },
+      { step: 2, selector: 'env In production', maxUpdate: 1, applications: [app('web-prod-1', 'Progressing'), app('web-prod-2', 'Waiting')], counts: { Waiting: 1, Pending: 0, Progressing: 1, Healthy: 0 }, waiting: [] },
     ],
   },
 };
@@ -34,6 +35,37 @@ describe('DashboardPages', () => {
     expect(html).toContain('<span class="badge s-progressing" data-count="Progressing">1 Progressing</span>');
     expect(html).toContain('<span class="badge s-waiting" data-count="Waiting">1 Waiting</span>');
     expect(html).not.toContain('data-count="Pending"');
+  });
+
+  it('shows which Applications a sync window holds, and on the step why and until when', () => {
+    const held = 'Application sync held: waiting for sync window "change freeze" (opens 02:00 UTC)';
+    const summary = 'step 2: 2 Applications waiting for sync window "change freeze" (opens 02:00 UTC)';
+    const wait = { step: 2, applications: 2, windows: ['"change freeze"'], opensAt: '2030-01-07T02:00:00.000Z', message: summary };
+    const html = pages.live({
+      ...halted,
+      conditions: [],
+      rollout: {
+        ...halted.rollout!,
+        phase: 'Progressing',
+        message: summary,
+        failed: [],
+        waiting: [wait],
+        steps: [
+          halted.rollout!.steps[0],
+          {
+            ...halted.rollout!.steps[1],
+            applications: [app('web-prod-1', 'Progressing', held, true), app('web-prod-2', 'Pending', held, true)],
+            counts: { Waiting: 0, Pending: 1, Progressing: 1, Healthy: 0 },
+            waiting: ['2 Applications waiting for sync window "change freeze" (opens 02:00 UTC)'],
+          },
+        ],
+      },
+    });
+    expect(html).toContain('<div>step 2: 2 Applications waiting for sync window &quot;change freeze&quot; (opens 02:00 UTC)</div>');
+    expect(html).toMatch(/data-step="2">[\s\S]*<div class="muted" data-window-wait>⏸ 2 Applications waiting for sync window &quot;change freeze&quot; \(opens 02:00 UTC\)<\/div>/);
+    expect(html).toContain('data-app="web-prod-2" data-state="Pending" data-held title="Application sync held: waiting for sync window &quot;change freeze&quot; (opens 02:00 UTC)">web-prod-2<small>Pending · held by a sync window</small>');
+    expect(pages.live(halted)).not.toContain('data-held');
+    expect(pages.live(halted)).not.toContain('data-window-wait');
   });
 
   it('escapes what comes from the cluster, so a message cannot run script in the page', () => {

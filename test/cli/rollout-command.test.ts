@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { kubeConfigFromString } from '../../src/kube/kube-config.js';
+import { ObjectClient } from '../../src/kube/object-client.js';
 import { SimFleet } from '../../src/sim/sim-fleet.js';
 import { regatta } from '../support/cli.js';
 
@@ -110,6 +112,28 @@ describe('regatta rollout plan', () => {
     expect(plan.rollout).toEqual({ phase: 'Progressing', step: 1, message: 'rolling out step 1' });
   });
 
+  it('says which Applications a sync window of their AppProject holds, and when it opens', async () => {
+    // A freeze that fired at the start of the current UTC hour and lasts two: held now, open two hours after it fired.
+    const hour = new Date().getUTCHours();
+    const project = `apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: default, namespace: argocd}
+spec:
+  syncWindows:
+  - {kind: deny, schedule: '0 ${hour} * * *', duration: 2h, applications: ['*-dev-*'], description: release freeze}
+`;
+    const run = await regatta('rollout', 'plan', '-f', await file('held.yaml', guestbook(settled)), '-f', await file('live-held.yaml', live('r2', 'OutOfSync')), '-f', await file('project.yaml', project));
+    expect(run.code).toBe(0);
+    const [plan] = JSON.parse(run.stdout);
+    const opens = `${String((hour + 2) % 24).padStart(2, '0')}:00 UTC`;
+    const summary = `step 1: 1 Application waiting for sync window "release freeze" (opens ${opens})`;
+    expect(plan.conditions[1]).toEqual({ type: 'RolloutProgressing', status: 'True', reason: 'ApplicationSetModified', message: summary });
+    expect(plan.rollout).toMatchObject({ phase: 'Progressing', step: 1, message: summary, waiting: [{ step: 1, applications: 1, windows: ['"release freeze"'], message: summary }] });
+    expect(plan.applicationStatus[0]).toMatchObject({ application: 'engineering-dev-guestbook', status: 'Pending', message: `Application sync held: waiting for sync window "release freeze" (opens ${opens})` });
+    // The sync is still requested: the application controller is what holds it.
+    expect(plan.syncNow).toEqual(['engineering-dev-guestbook']);
+  });
+
   it('prints YAML with -o yaml', async () => {
     const run = await regatta('rollout', 'plan', '-o', 'yaml', '-f', await file('y.yaml', guestbook(settled)), '-f', await file('live-y.yaml', live('r2', 'OutOfSync')));
     expect(YAML.parse(run.stdout)[0].syncNow).toEqual(['engineering-dev-guestbook']);
@@ -156,6 +180,25 @@ describe('regatta rollout pause|resume|abort|status against a cluster', () => {
     const after = await annotations();
     expect(after['rollout.regatta.dev/control']).toBeUndefined();
     expect(Date.parse(after['rollout.regatta.dev/resumed-at'])).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('status prints what sync windows hold', async () => {
+    const admin = new ObjectClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'test-user' })));
+    const message = 'step 2: 1 Application waiting for sync window "release freeze" (opens 02:00 UTC)';
+    await admin.patchStatus('argoproj.io/v1alpha1', 'applicationsets', 'argocd', 'guestbook', {
+      rollout: { phase: 'Progressing', step: 2, message, waiting: [{ step: 2, applications: 1, windows: ['"release freeze"'], opensAt: '2030-01-07T02:00:00.000Z', message }] },
+      applicationStatus: [{ application: 'engineering-qa-guestbook', status: 'Pending', step: '2', message: 'Application sync held: waiting for sync window "release freeze" (opens 02:00 UTC)' }],
+    });
+    const run = await regatta('rollout', 'status', 'guestbook', '--kubeconfig', kubeconfig);
+    expect(run.stdout).toBe(
+      [
+        `ApplicationSet argocd/guestbook: Progressing, step 2: ${message}`,
+        `  held: ${message}`,
+        `  ${'engineering-qa-guestbook'.padEnd(40)} step 2   Pending      Application sync held: waiting for sync window "release freeze" (opens 02:00 UTC)`,
+        '',
+      ].join('\n'),
+    );
+    await admin.patchStatus('argoproj.io/v1alpha1', 'applicationsets', 'argocd', 'guestbook', { rollout: null, applicationStatus: null });
   });
 
   it('status says there is no rollout yet; a missing ApplicationSet exits 1', async () => {

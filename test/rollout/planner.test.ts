@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.js';
+import type { WindowWait } from '../../src/projects/sync-windows.js';
 import { Message, planRollout, PROMOTION_INFO, ROLLOUT_CONTROL_ANNOTATION, ROLLOUT_RESUMED_AT_ANNOTATION, SYNC_REASON } from '../../src/rollout/planner.js';
 import { groupIntoSteps, maxUpdateFor, rolloutConfigMessage } from '../../src/rollout/steps.js';
 import { RolloutWorld } from './rollout-world.js';
@@ -341,6 +342,105 @@ describe('a push seen one refresh at a time (Regatta)', () => {
     const plan = world.reconcile();
     expect(plan.syncNow).toEqual([]);
     expect(plan.applicationStatus.find((e) => e.application === 'staging-1')?.status).toBe('Healthy');
+    expect(plan.applicationStatus.find((e) => e.application === 'prod-1')?.status).toBe('Waiting');
+  });
+});
+
+describe('sync windows (Regatta): the rollout knows why it waits', () => {
+  const names = ['staging-1', 'prod-1', 'prod-2', 'prod-3'];
+  const tier = (n: string) => n.replace(/-\d+$/, '');
+  const apps = names.map((n) => RolloutWorld.app(n, { tier: tier(n) }));
+  const step = (value: string, more = {}) => ({ matchExpressions: [{ key: 'tier', operator: 'In', values: [value] }], ...more });
+  const opensAt = '2026-01-01T02:00:00.000Z';
+  /** A freeze over the production clusters until 02:00 UTC (the world's clock starts at midnight). */
+  const freeze = (now: Date) => new Map<string, WindowWait>(now.toISOString() < opensAt ? names.filter((n) => tier(n) === 'prod').map((n) => [n, { windows: ['"change freeze"'], opensAt }]) : []);
+
+  /** A push of r2 to a world whose windows hold what `waits` says; `stuck` never syncs. */
+  function pushedWorld(waits: RolloutWorld['windowWaits'], prodStep: object = {}, stuck: string[] = []): RolloutWorld {
+    const world = new RolloutWorld(apps, [step('staging'), step('prod', prodStep)]);
+    world.windowWaits = waits;
+    for (const name of stuck) world.stuck.add(name);
+    deployed(world, apps);
+    world.reconcile();
+    world.revision = 'r2';
+    world.appController();
+    return world;
+  }
+
+  function frozenWorld(prodStep: object = {}): RolloutWorld {
+    const world = pushedWorld(freeze, prodStep);
+    world.run(30, () => world.statusOf('prod-1') !== 'Waiting' && world.statusOf('prod-1') !== 'Healthy');
+    world.run(3);
+    return world;
+  }
+
+  it('names the step, the count, the window and its opening in the condition, the rollout state and each entry; syncs nothing held', () => {
+    const world = frozenWorld();
+    const plan = world.plans.at(-1)!;
+    const summary = 'step 2: 3 Applications waiting for sync window "change freeze" (opens 02:00 UTC)';
+    expect(plan.conditions.find((c) => c.type === 'RolloutProgressing')).toMatchObject({ status: 'True', reason: 'ApplicationSetModified', message: summary });
+    expect(plan.rollout).toMatchObject({ phase: 'Progressing', step: 2, message: summary });
+    expect(plan.rollout.waiting).toEqual([{ step: 2, applications: 3, windows: ['"change freeze"'], opensAt, message: summary }]);
+    for (const name of ['prod-1', 'prod-2', 'prod-3']) {
+      expect(plan.applicationStatus.find((e) => e.application === name)?.message).toBe('Application sync held: waiting for sync window "change freeze" (opens 02:00 UTC)');
+    }
+    expect(world.syncLog.map((s) => s.application)).toEqual(['staging-1']);
+    // Woken when the window opens.
+    const untilOpen = (Date.parse(opensAt) - world.clock) / 1000;
+    expect(plan.requeueAfterSeconds).toBeGreaterThanOrEqual(untilOpen);
+    expect(plan.requeueAfterSeconds).toBeLessThanOrEqual(untilOpen + 4);
+  });
+
+  it('once the window opens the held Applications sync and the rollout completes; the wait leaves no trace in the messages', () => {
+    const world = frozenWorld();
+    world.clock = Date.parse(opensAt);
+    world.run(30, () => world.plans.at(-1)!.rollout.phase === 'Completed');
+    const plan = world.plans.at(-1)!;
+    expect(plan.rollout.phase).toBe('Completed');
+    expect(plan.rollout.waiting).toBeUndefined();
+    expect(world.syncLog.map((s) => s.application).sort()).toEqual([...names].sort());
+    expect(plan.applicationStatus.every((e) => e.status === 'Healthy' && !e.message.includes('sync window'))).toBe(true);
+    expect(plan.conditions.find((c) => c.type === 'RolloutProgressing')?.message).toBe('ApplicationSet Rollout has completed');
+  });
+
+  it("a step's progress deadline does not run down while its Applications wait for a window", () => {
+    const world = frozenWorld({ progressDeadlineSeconds: 60 });
+    const waitStarted = world.plans.at(-1)!.rollout.windowWait?.['2']?.since;
+    expect(waitStarted).toBeDefined();
+    world.clock += 30 * 60_000;
+    world.run(5);
+    expect(world.plans.at(-1)!.rollout.phase).toBe('Progressing');
+    expect(world.plans.at(-1)!.rollout.failed).toBeUndefined();
+    // The stored status carries the wait: the opening ends it and the deadline goes on from where it stood.
+    world.clock = Date.parse(opensAt);
+    world.stuck.add('prod-3');
+    world.run(60, () => world.plans.at(-1)!.rollout.phase !== 'Progressing');
+    const rollout = world.plans.at(-1)!.rollout;
+    expect(rollout.windowWait?.['2']).toEqual({ seconds: Math.round((Date.parse(opensAt) - Date.parse(waitStarted!)) / 1000) });
+    expect(rollout.phase).toBe('Halted');
+    expect(rollout.failed).toEqual([{ application: 'prod-3', step: 2, reason: 'not Healthy within progressDeadlineSeconds (60s)' }]);
+    const stepStarted = Date.parse(rollout.stepStartedAt!['2']);
+    const failedAt = Date.parse(rollout.haltedAt!);
+    expect(failedAt - stepStarted).toBeGreaterThanOrEqual((60 + rollout.windowWait!['2'].seconds) * 1000);
+  });
+
+  it('invalid windows are named with their error and hold the sync without an opening', () => {
+    const error = "invalid sync windows: cannot parse schedule '0 2 * *': expected exactly 5 fields, found 4: [0 2 * *]";
+    const world = pushedWorld(() => new Map([['prod-1', { windows: ['#0 "0 2 * *"'], error }]]));
+    world.run(10);
+    const plan = world.plans.at(-1)!;
+    expect(plan.rollout.message).toBe(`step 2: 1 Application blocked by ${error}`);
+    expect(plan.rollout.waiting).toEqual([{ step: 2, applications: 1, windows: ['#0 "0 2 * *"'], error, message: `step 2: 1 Application blocked by ${error}` }]);
+    expect(world.syncLog.some((s) => s.application === 'prod-1')).toBe(false);
+    expect(world.syncLog.some((s) => s.application === 'prod-2')).toBe(true);
+  });
+
+  it('Applications still Waiting for their step are not reported as held by a window', () => {
+    const world = pushedWorld(freeze, {}, ['staging-1']);
+    world.run(5);
+    const plan = world.plans.at(-1)!;
+    expect(plan.rollout.waiting).toBeUndefined();
+    expect(plan.rollout.message).toBe('rolling out step 1');
     expect(plan.applicationStatus.find((e) => e.application === 'prod-1')?.status).toBe('Waiting');
   });
 });

@@ -1,6 +1,8 @@
 import type { Application } from '../../src/api/application.js';
 import type { ApplicationSet, ApplicationSetRolloutStep } from '../../src/api/application-set.js';
+import type { WindowWait } from '../../src/projects/sync-windows.js';
 import { planRollout, type RolloutPlan } from '../../src/rollout/planner.js';
+import { SYNC_WINDOW_BLOCKED_MESSAGE } from '../../src/sync/application-controller.js';
 
 /**
  * A small fleet for planner tests: generated Applications, their live copies, and an application
@@ -19,6 +21,8 @@ export class RolloutWorld {
   stuck = new Set<string>();
   syncLog: { application: string; revision: string; at: number }[] = [];
   plans: RolloutPlan[] = [];
+  /** The Applications a sync window holds at a moment: the planner is told, and the application controller does not sync them. */
+  windowWaits: (now: Date) => Map<string, WindowWait> = () => new Map();
 
   constructor(
     private readonly generated: Application[],
@@ -57,7 +61,7 @@ export class RolloutWorld {
   }
 
   reconcile(): RolloutPlan {
-    const plan = planRollout({ appSet: this.appSet, desired: this.generated, current: [...this.live.values()], now: this.now });
+    const plan = planRollout({ appSet: this.appSet, desired: this.generated, current: [...this.live.values()], now: this.now, windowWaits: this.windowWaits(this.now) });
     this.appSet.status = { ...this.appSet.status, applicationStatus: plan.applicationStatus, rollout: plan.rollout };
     for (const desired of plan.desired) {
       const current = this.live.get(desired.metadata.name);
@@ -75,7 +79,10 @@ export class RolloutWorld {
       const deployed = status.operationState?.syncResult?.revision;
       status.sync = { status: deployed === this.revision ? 'Synced' : 'OutOfSync', revision: this.revision };
       if (status.health?.status === 'Progressing' && !app.operation) status.health = { status: this.failing.has(name) ? 'Degraded' : 'Healthy' };
-      if (app.operation && !this.stuck.has(name)) {
+      if (app.operation && this.windowWaits(this.now).has(name)) {
+        // As Argo CD: the operation starts, Running, and says a sync window blocks it.
+        if (status.operationState?.message !== SYNC_WINDOW_BLOCKED_MESSAGE) status.operationState = { phase: 'Running', message: SYNC_WINDOW_BLOCKED_MESSAGE, startedAt: this.now.toISOString() };
+      } else if (app.operation && !this.stuck.has(name)) {
         const sync = (app.operation as { sync?: { revision?: string } }).sync;
         const revision = sync?.revision ?? this.revision;
         status.operationState = { phase: 'Succeeded', startedAt: this.now.toISOString(), finishedAt: this.now.toISOString(), syncResult: { revision } };

@@ -1,14 +1,140 @@
-/** Go's time.Duration text and parsing, and time.Parse for the layouts templates use (UTC). */
+/** Go's time.Duration text and parsing, time.Parse for the layouts templates use (UTC), and zone wall clocks. */
 
-const UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const UNIT_NANOSECONDS: Record<string, bigint> = { ns: 1n, us: 1000n, µs: 1000n, μs: 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+const TWO_TO_63 = 1n << 63n;
+
+/** The time package's quoting in error texts: bytes outside printable ASCII as \xNN. */
+function timeQuote(text: string): string {
+  let out = '"';
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if (code < 0x20 || code >= 0x80) for (const byte of Buffer.from(char, 'utf8')) out += `\\x${byte.toString(16).padStart(2, '0')}`;
+    else out += char === '"' || char === '\\' ? `\\${char}` : char;
+  }
+  return `${out}"`;
+}
+
+const isDigit = (char: string | undefined) => char !== undefined && char >= '0' && char <= '9';
+
+/**
+ * time.ParseDuration with Go's error texts: a signed sequence of decimal numbers, each with a
+ * unit (ns, us, µs, ms, s, m, h), within ±2^63-1 nanoseconds; "0" needs no unit.
+ */
+export function parseGoDurationOrError(text: string): { nanoseconds: number } | { error: string } {
+  const invalid = { error: `time: invalid duration ${timeQuote(text)}` };
+  let rest = text;
+  const negative = rest.startsWith('-');
+  if (negative || rest.startsWith('+')) rest = rest.slice(1);
+  if (rest === '0') return { nanoseconds: 0 };
+  if (rest === '') return invalid;
+  let total = 0n;
+  while (rest !== '') {
+    if (rest[0] !== '.' && !isDigit(rest[0])) return invalid;
+    let whole = 0n;
+    let i = 0;
+    for (; isDigit(rest[i]); i++) {
+      whole = whole * 10n + BigInt(rest[i]);
+      if (whole > TWO_TO_63) return invalid;
+    }
+    const hasWhole = i > 0;
+    // Fraction digits beyond what 63 bits hold are read but, as in Go, add no precision.
+    let fraction = 0n;
+    let scale = 1;
+    let hasFraction = false;
+    let saturated = false;
+    if (rest[i] === '.') {
+      i++;
+      for (; isDigit(rest[i]); i++) {
+        hasFraction = true;
+        const next = fraction * 10n + BigInt(rest[i]);
+        saturated ||= fraction > (TWO_TO_63 - 1n) / 10n || next > TWO_TO_63;
+        if (saturated) continue;
+        fraction = next;
+        scale *= 10;
+      }
+    }
+    if (!hasWhole && !hasFraction) return invalid;
+    rest = rest.slice(i);
+    let unitLength = 0;
+    while (unitLength < rest.length && rest[unitLength] !== '.' && !isDigit(rest[unitLength])) unitLength++;
+    if (unitLength === 0) return { error: `time: missing unit in duration ${timeQuote(text)}` };
+    const unitName = rest.slice(0, unitLength);
+    rest = rest.slice(unitLength);
+    const unit = UNIT_NANOSECONDS[unitName];
+    if (unit === undefined) return { error: `time: unknown unit ${timeQuote(unitName)} in duration ${timeQuote(text)}` };
+    if (whole > TWO_TO_63 / unit) return invalid;
+    let value = whole * unit;
+    if (fraction > 0n) {
+      value += BigInt(Math.floor(Number(fraction) * (Number(unit) / scale)));
+      if (value > TWO_TO_63) return invalid;
+    }
+    total += value;
+    if (total > TWO_TO_63) return invalid;
+  }
+  if (!negative && total > TWO_TO_63 - 1n) return invalid;
+  return { nanoseconds: Number(negative ? -total : total) };
+}
 
 /** time.ParseDuration: "1h30m", "-1.5h", "300ms"; nanoseconds, or undefined when invalid. */
 export function parseGoDuration(text: string): number | undefined {
-  const match = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/.exec(text);
-  if (!match) return text === '0' ? 0 : undefined;
-  let total = 0;
-  for (const part of text.replace(/^[+-]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(part[1]) * UNITS[part[2]];
-  return match[1] === '-' ? -total : total;
+  const parsed = parseGoDurationOrError(text);
+  return 'error' in parsed ? undefined : parsed.nanoseconds;
+}
+
+/** Formatters by zone (null: a zone Intl cannot load), bounded: zone names come from users. */
+const zoneFormats = new Map<string, Intl.DateTimeFormat | null>();
+const ZONE_FORMATS_KEPT = 256;
+
+function zoneFormat(zone: string): Intl.DateTimeFormat | null {
+  let format = zoneFormats.get(zone);
+  if (format !== undefined) return format;
+  try {
+    format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  } catch {
+    format = null;
+  }
+  if (zoneFormats.size >= ZONE_FORMATS_KEPT) zoneFormats.clear();
+  zoneFormats.set(zone, format);
+  return format;
+}
+
+/** Whether time.LoadLocation would load the zone ("" and "UTC" are UTC). */
+export function isLoadableZone(zone: string): boolean {
+  return zone === '' || zone === 'UTC' || zoneFormat(zone) !== null;
+}
+
+function exactOffset(format: Intl.DateTimeFormat, instant: number): number {
+  const parts = format.formatToParts(instant);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - Math.floor(instant / 1000) * 1000;
+}
+
+const DAY_MS = 86_400_000;
+/** `zone|UTC day` → the zone's offset through that day, or null when it changes during it. */
+const dayOffsets = new Map<string, number | null>();
+const DAY_OFFSETS_KEPT = 20_000;
+
+/** A zone's UTC offset at an instant; whole days without a clock change are looked up once (offset searches ask often). */
+function offsetAt(format: Intl.DateTimeFormat, zone: string, instant: number): number {
+  const day = Math.floor(instant / DAY_MS);
+  const key = `${zone}|${day}`;
+  let offset = dayOffsets.get(key);
+  if (offset === undefined) {
+    const [start, end] = [exactOffset(format, day * DAY_MS), exactOffset(format, (day + 1) * DAY_MS - 1000)];
+    offset = start === end ? start : null;
+    if (dayOffsets.size >= DAY_OFFSETS_KEPT) dayOffsets.clear();
+    dayOffsets.set(key, offset);
+  }
+  return offset ?? exactOffset(format, instant);
+}
+
+/**
+ * The wall clock of an instant (epoch ms) in an IANA zone, as epoch ms whose UTC fields read that
+ * wall clock. Go falls back to UTC for a zone it cannot load; so does this.
+ */
+export function wallClockIn(instant: number, zone: string): number {
+  const format = zone === '' || zone === 'UTC' ? null : zoneFormat(zone);
+  return format ? instant + offsetAt(format, zone, instant) : instant;
 }
 
 function trimFraction(value: number, digits: number): string {

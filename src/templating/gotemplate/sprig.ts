@@ -4,7 +4,7 @@ import { isPlainObject } from '../flatten.js';
 import { arity } from './builtins.js';
 import type { FuncMap } from './exec.js';
 import { goQuote, sprintf } from './fmt.js';
-import { formatGoDuration, parseGoDuration, parseGoTime } from './go-time.js';
+import { formatGoDuration, parseGoDuration, parseGoTime, wallClockIn } from './go-time.js';
 import { parseSemver, semverCompare, semverString, type SemVer } from './semver.js';
 import { formatValue, isMap, kindOf, typeName, type GoValue } from './value.js';
 
@@ -268,22 +268,6 @@ function formatDate(layout: string, date: Date): string {
     } else out += layout[i++];
   }
   return out;
-}
-
-/**
- * The wall-clock time of `date` in an IANA zone, as a Date whose UTC fields read that wall clock
- * (formatDate prints UTC fields). Go falls back to UTC for a zone it cannot load; so does this.
- */
-function inZone(date: Date, zone: string): Date {
-  if (zone === 'UTC' || zone === '') return date;
-  let parts: Intl.DateTimeFormatPart[];
-  try {
-    parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(date);
-  } catch {
-    return date;
-  }
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return new Date(Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'), date.getUTCMilliseconds()));
 }
 
 function toDate(value: GoValue): Date {
@@ -610,8 +594,8 @@ export const sprigFunctions: FuncMap = {
   // Dates (UTC)
   now: () => new Date(),
   date: (layout: GoValue, date: GoValue) => formatDate(asString(layout), toDate(date)),
-  dateInZone: (layout: GoValue, date: GoValue, zone: GoValue) => formatDate(asString(layout), inZone(toDate(date), asString(zone))),
-  htmlDateInZone: (date: GoValue, zone: GoValue) => formatDate('2006-01-02', inZone(toDate(date), asString(zone))),
+  dateInZone: (layout: GoValue, date: GoValue, zone: GoValue) => formatDate(asString(layout), new Date(wallClockIn(toDate(date).getTime(), asString(zone)))),
+  htmlDateInZone: (date: GoValue, zone: GoValue) => formatDate('2006-01-02', new Date(wallClockIn(toDate(date).getTime(), asString(zone)))),
   htmlDate: (date: GoValue) => formatDate('2006-01-02', toDate(date)),
   unixEpoch: (date: GoValue) => String(Math.floor(toDate(date).getTime() / 1000)),
   toDate: (layout: GoValue, value: GoValue) => parseGoTime(asString(layout), asString(value)) ?? GO_ZERO_TIME,
