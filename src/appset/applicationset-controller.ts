@@ -39,6 +39,7 @@ function fingerprint(appSet: ApplicationSet): string {
 export function controllerSettings(config: AppConfig): ControllerSettings {
   return {
     namespaces: config.applicationSetNamespaces,
+    argocdNamespace: config.namespace,
     concurrency: config.concurrency,
     policy: config.policy,
     allowPolicyOverride: config.allowPolicyOverride,

@@ -47,6 +47,8 @@ export interface ReconcileEvents {
 }
 
 export interface ReconcilerOptions {
+  /** Argo CD's namespace: its AppProjects apply, and Applications elsewhere need their project's sourceNamespaces. */
+  argocdNamespace: string;
   /** The controller-wide policy (Argo CD's --policy); default `sync`. */
   policy: ApplicationsSyncPolicy;
   /** Argo CD's --enable-policy-override: whether an ApplicationSet's own applicationsSync counts. */
@@ -139,6 +141,7 @@ export class ApplicationSetReconciler {
     const scope = {
       fleet: { clusters: await this.context.clusters.list(), inClusterEnabled: inClusterEnabled(await this.store.argocdConfigMap()) },
       project: (name: string) => this.store.getAppProject(name),
+      argocdNamespace: this.options.argocdNamespace,
     };
     const invalid = new Map<string, string>();
     for (const { application } of generation.generated) {

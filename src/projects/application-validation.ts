@@ -43,6 +43,10 @@ function sourceProblem(source: ApplicationSource | undefined, multiple: boolean)
   return undefined;
 }
 
+/** Argo CD's refusal of an Application outside its namespace whose project's sourceNamespaces do not name its namespace. */
+export const projectNotPermittedMessage = (application: Application, project: string) =>
+  `application '${application.metadata.name}' in namespace '${application.metadata.namespace}' is not permitted to use project '${project}'`;
+
 /**
  * What Argo CD's application controller checks on every refresh (getAppProj, then
  * ValidatePermissions), with its condition types and texts: the project exists, the Application's
@@ -59,7 +63,7 @@ export function validateApplication(application: Application, project: AppProjec
     );
   }
   if (!isAppNamespacePermitted(project, application.metadata.namespace, context.controllerNamespace)) {
-    const message = `application '${application.metadata.name}' in namespace '${application.metadata.namespace}' is not permitted to use project '${name}'`;
+    const message = projectNotPermittedMessage(application, name);
     return refused([{ type: 'UnknownError', message }], `Failed to load application project: ${message}`);
   }
   const effective = withProjectScopedResources(project, context.repositories, context.clusters);

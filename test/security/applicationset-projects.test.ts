@@ -80,6 +80,29 @@ describe('generated Applications must name an AppProject of Argo CD\'s namespace
   });
 });
 
+describe('ApplicationSets outside Argo CD\'s namespace (--applicationset-namespaces)', () => {
+  let h: ControllerHarness;
+  beforeAll(async () => {
+    h = await ControllerHarness.start({ fleet: { namespaces: ['default', 'argocd', 'team-a'] }, argv: ['--applicationset-namespaces=team-a', '--enable-scm-providers=false'] });
+    await h.custom.createNamespacedCustomObject({ ...PROJECTS, body: { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'teams' }, spec: { sourceNamespaces: ['team-*'], sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }] } } });
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+  const teamApplications = async () => (await h.custom.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'team-a', plural: 'applications' })).items.map((a: any) => a.metadata.name);
+  const teamAppSet = async (name: string) => h.custom.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'team-a', plural: 'applicationsets', name });
+
+  it('refuses a project whose sourceNamespaces do not name the ApplicationSet\'s namespace, and writes the permitted one', async () => {
+    const since = writeMark();
+    await h.applyAppSet({ ...appSet('tenant', [{ app: 'borrowed', project: 'default' }, { app: 'own', project: 'teams' }]), metadata: { name: 'tenant', namespace: 'team-a' } });
+    await h.eventually(async () => (await teamApplications()).includes('own'), 'the Application of a project that admits team-a');
+    const condition = await h.eventually(async () => (await teamAppSet('tenant')).status?.conditions?.find((c: any) => c.type === 'ErrorOccurred' && c.status === 'True'), 'the refusal');
+    expect([condition.reason, condition.message]).toEqual(['ApplicationValidationError', "application 'borrowed' in namespace 'team-a' is not permitted to use project 'default'"]);
+    await h.settle();
+    expect(writesSince(h.fleet.cluster(), since, { kind: 'Application', name: 'borrowed' })).toEqual([]);
+  });
+});
+
 describe('SCM generators reach only what the platform allows', () => {
   let scm: FakeScm;
   let h: ControllerHarness;
