@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { APP_PROJECT_KIND, type AppProject } from '../api/app-project.js';
 import type { Application } from '../api/application.js';
 import type { ConfigMap, KubeObject, Secret } from '../api/meta.js';
 import { inClusterEnabled } from '../appset/destinations.js';
@@ -132,12 +133,16 @@ export class DryRunGeneration {
       pullRequests: this.pullRequests.readingSecretsWith(secrets),
       secrets,
     };
-    const argocdCm = await this.client.get<KubeObject & { data?: Record<string, string> }>('v1', 'ConfigMap', this.argocdNamespace, 'argocd-cm');
+    const [argocdCm, projects] = await Promise.all([
+      this.client.get<KubeObject & { data?: Record<string, string> }>('v1', 'ConfigMap', this.argocdNamespace, 'argocd-cm'),
+      this.client.list<AppProject>('argoproj.io/v1alpha1', APP_PROJECT_KIND, this.argocdNamespace),
+    ]);
     const problems: GenerationProblem[] = [];
     const { outputs } = await generateApplicationSets([{ object: appSet, file: 'request body' }], context, {
       namespace: this.argocdNamespace,
       report: (problem) => problems.push(problem),
       inClusterEnabled: inClusterEnabled(argocdCm),
+      projects: (name) => projects.find((p) => p.metadata.name === name),
     });
     return {
       applications: outputs.flatMap((o) => o.result.generated.map((g) => g.application)),

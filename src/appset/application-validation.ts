@@ -4,26 +4,34 @@ import { projectNotPermittedMessage } from '../projects/application-validation.j
 import { isAppNamespacePermitted } from '../projects/project-rules.js';
 import { destinationProblem, type Fleet } from './destinations.js';
 
-/** What a generated Application is checked against before it is written. */
-export interface ValidationScope {
-  fleet: Fleet;
+/** The AppProjects a generated Application is checked against. */
+export interface ProjectScope {
   /** An AppProject of Argo CD's namespace. */
   project(name: string): AppProject | undefined;
   /** Argo CD's namespace: Applications elsewhere need their project's sourceNamespaces to name theirs. */
   argocdNamespace: string;
 }
 
+/** What a generated Application is checked against before it is written. */
+export interface ValidationScope extends ProjectScope {
+  fleet: Fleet;
+}
+
 /**
- * Argo CD's validateGeneratedApplications for one Application, in its words: the project must
- * exist in Argo CD's namespace, then the destination must resolve to a usable cluster. Regatta
- * adds the application controller's rule for ApplicationSets in any namespace here, so an
- * Application its project would refuse is never written: the project's sourceNamespaces must
- * name the namespace it is generated in.
+ * Why a generated Application may not use its project: the project does not exist in Argo CD's
+ * namespace (Argo CD's validateGeneratedApplications), or, Regatta's addition for ApplicationSets
+ * in any namespace, its sourceNamespaces do not name the namespace the Application is generated
+ * in, which Argo CD's application controller would refuse once written.
  */
-export function generatedApplicationProblem(application: Application, scope: ValidationScope): string | undefined {
+export function projectProblem(application: Application, scope: ProjectScope): string | undefined {
   const projectName = application.spec.project;
   const project = scope.project(projectName);
   if (!project) return `application references project ${projectName} which does not exist`;
   if (!isAppNamespacePermitted(project, application.metadata.namespace, scope.argocdNamespace)) return projectNotPermittedMessage(application, projectName);
-  return destinationProblem(application.spec.destination ?? {}, scope.fleet);
+  return undefined;
+}
+
+/** Argo CD's validateGeneratedApplications for one Application, in its words: its project, then its destination. */
+export function generatedApplicationProblem(application: Application, scope: ValidationScope): string | undefined {
+  return projectProblem(application, scope) ?? destinationProblem(application.spec.destination ?? {}, scope.fleet);
 }

@@ -1,3 +1,4 @@
+import { APP_PROJECT_KIND, type AppProject } from '../api/app-project.js';
 import type { ConfigMap, KubeObject, Secret } from '../api/meta.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
@@ -20,6 +21,8 @@ export interface GenerateContextOptions {
 
 export interface GenerateContext {
   context: GeneratorContext;
+  /** The AppProjects among the inputs and, with --kubeconfig, those of the live namespace. */
+  projects: AppProject[];
   close(): Promise<void>;
 }
 
@@ -44,7 +47,11 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
   const objects: KubeObject[] = manifests.map((m) => m.object);
   if (options.kubeconfig) {
     const client = new ObjectClient(loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context }));
-    objects.push(...(await namespaceSecrets(client, options.namespace)), ...(await repositoryTrustConfigMaps(client, options.namespace)));
+    objects.push(
+      ...(await namespaceSecrets(client, options.namespace)),
+      ...(await repositoryTrustConfigMaps(client, options.namespace)),
+      ...(await client.list<AppProject>('argoproj.io/v1alpha1', APP_PROJECT_KIND, options.namespace)).map((p) => ({ ...p, kind: APP_PROJECT_KIND })),
+    );
   }
   const secrets = objects.filter((o) => o.kind === 'Secret') as Secret[];
   const configMap = (name: string) => objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === name) as ConfigMap | undefined;
@@ -66,6 +73,7 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
       pullRequests: new ScmPullRequestService(secretReader),
       secrets: secretReader,
     },
+    projects: objects.filter((o): o is AppProject => o.kind === APP_PROJECT_KIND && typeof o.metadata?.name === 'string'),
     close: async () => {},
   };
 }

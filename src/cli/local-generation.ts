@@ -1,5 +1,7 @@
 import type { ApplicationSet } from '../api/application-set.js';
 import { validateApplicationSet } from '../api/application-set-schema.js';
+import type { AppProject } from '../api/app-project.js';
+import { projectProblem } from '../appset/application-validation.js';
 import { destinationProblem, inClusterEnabled } from '../appset/destinations.js';
 import { generateApplications, type GenerationResult } from '../appset/generate.js';
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from '../clusters/cluster-secret.js';
@@ -76,8 +78,15 @@ export async function generateLocally(manifests: Manifest[], appSets: Manifest[]
     warn: (message) => options.report({ severity: 'warning', message }),
   });
   const argocdCm = manifests.find((m) => m.object.kind === 'ConfigMap' && m.object.metadata?.name === 'argocd-cm')?.object as { data?: Record<string, string> } | undefined;
+  const { projects } = generateContext;
   try {
-    return await generateApplicationSets(appSets, generateContext.context, { namespace: options.namespace, report: options.report, inClusterEnabled: inClusterEnabled(argocdCm) });
+    return await generateApplicationSets(appSets, generateContext.context, {
+      namespace: options.namespace,
+      report: options.report,
+      inClusterEnabled: inClusterEnabled(argocdCm),
+      // An offline preview without any AppProject checks none; with some (inputs or live), every Application's.
+      ...(projects.length ? { projects: (name: string) => projects.find((p) => p.metadata.name === name && (p.metadata.namespace ?? options.namespace) === options.namespace) } : {}),
+    });
   } finally {
     await generateContext.close();
   }
@@ -89,6 +98,8 @@ export interface GenerationOptions {
   report: (problem: GenerationProblem) => void;
   /** Whether argocd-cm lets Applications target the local cluster. */
   inClusterEnabled: boolean;
+  /** Argo CD's AppProjects, when known (live, or among the inputs): each Application's project is checked as the controller checks it. */
+  projects?: (name: string) => AppProject | undefined;
 }
 
 /** The generation part of generateLocally, over any GeneratorContext (the CLI's, or the API's dry run with its caller's rights). */
@@ -123,7 +134,12 @@ export async function generateApplicationSets(appSets: Manifest[], context: Gene
       .map((a) => [a.metadata.name, destinationProblem(a.spec.destination, fleet)] as const)
       .filter(([, problem]) => problem);
     for (const [name, problem] of localProblems) report(manifest, `Application ${name}: spec.destination`, problem!);
-    const rejected = new Set(localProblems.map(([name]) => name));
+    const projects = options.projects;
+    const projectProblems = projects
+      ? result.generated.map(({ application: a }) => [a.metadata.name, projectProblem(a, { project: projects, argocdNamespace: options.namespace })] as const).filter(([, problem]) => problem)
+      : [];
+    for (const [name, problem] of projectProblems) report(manifest, `Application ${name}: spec.project`, problem!);
+    const rejected = new Set([...localProblems, ...projectProblems].map(([name]) => name));
     outputs.push({ appSet, result: { ...result, generated: result.generated.filter((g) => !rejected.has(g.application.metadata.name)) } });
   }
   return { outputs, exitCode };

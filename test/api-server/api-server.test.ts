@@ -253,6 +253,15 @@ describe('REST API data', () => {
     expect(invalid.status).toBe(422);
     expect(invalid.body.errors[0]).toMatch(/^ApplicationSet preview: spec\.generators\[0\]/);
     expect((await call('POST', '/api/v1/generate', tokens.operator, { kind: 'ConfigMap' })).status).toBe(400);
+
+    const unknownProject = { ...appSet, spec: { ...appSet.spec, template: { ...appSet.spec.template, spec: { ...appSet.spec.template.spec, project: 'ghost' } } } };
+    const refused = await call('POST', '/api/v1/generate', tokens.operator, unknownProject);
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual([
+      'ApplicationSet preview: Application web-prod-eu: spec.project: application references project ghost which does not exist',
+      'ApplicationSet preview: Application web-prod-us: spec.project: application references project ghost which does not exist',
+    ]);
+    expect(refused.body.applications).toEqual([]);
   });
 
   it('serves its OpenAPI document at /api/docs, naming the permission of each endpoint', async () => {

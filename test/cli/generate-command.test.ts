@@ -179,6 +179,34 @@ spec:
   });
 });
 
+describe('regatta generate with AppProjects among the inputs', () => {
+  it('checks each Application\'s project as the controller does: reported, left out, exit 1', async () => {
+    const file = join(dir, 'projects.yaml');
+    await writeFile(
+      file,
+      `apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: web, namespace: argocd}
+spec: {sourceRepos: ['*'], destinations: [{server: '*', namespace: '*'}]}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: teams, namespace: argocd}
+spec:
+  goTemplate: true
+  generators: [{list: {elements: [{app: shop, project: web}, {app: ghost, project: missing}]}}]
+  template:
+    metadata: {name: '{{.app}}'}
+    spec: {project: '{{.project}}', destination: {server: https://kubernetes.default.svc, namespace: '{{.app}}'}}
+`,
+    );
+    const run = await regatta('generate', '-f', file, '-o', 'json');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`regatta generate: ${file}: ApplicationSet teams: Application ghost: spec.project: application references project missing which does not exist\n`);
+    expect(JSON.parse(run.stdout).map((a: { metadata: { name: string } }) => a.metadata.name)).toEqual(['shop']);
+  });
+});
+
 describe('regatta generate with argocd-cm', () => {
   it('reports Applications for a local cluster that argocd-cm disables, and prints the rest', async () => {
     const file = join(dir, 'in-cluster-disabled.yaml');
