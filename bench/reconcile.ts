@@ -1,5 +1,7 @@
 // `npm run bench -- reconcile`: 100 ApplicationSets generating 10,000 Applications on the simulator:
-// time to converge from empty, then a reconcile of everything with nothing changed (time, writes).
+// time to converge from empty, then a reconcile of everything with nothing changed (time, writes),
+// and that no-op reconcile again under a tenant's AppProject rules and under open ones, alternating
+// in the same run: what enforcing projects costs.
 import { performance } from 'node:perf_hooks';
 import { ApplicationSetController, controllerSettings } from '../src/appset/applicationset-controller.js';
 import { ControllerContext } from '../src/appset/controller-context.js';
@@ -9,6 +11,7 @@ import { kubeConfigFromString } from '../src/kube/kube-config.js';
 import { ObjectClient } from '../src/kube/object-client.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { SimFleet } from '../src/sim/sim-fleet.js';
+import { cpuSeconds, setProjectRules, type ProjectRules } from './project-rules.js';
 
 const APPSETS = 100;
 const APPS_PER_APPSET = 100;
@@ -74,6 +77,28 @@ controller.reconcileAll();
 await controller.idle();
 const noopMs = performance.now() - noopStart;
 const noopWrites = fleet.counters().writes - writesBefore;
+
+/** One no-op reconcile of everything under the given rules of the `default` project, after the change itself settled. */
+async function noopUnder(rules: ProjectRules): Promise<{ ms: number; cpu: number }> {
+  await setProjectRules(client, 'default', rules, 'https://git.example.com/apps.git');
+  await new Promise((r) => setTimeout(r, 300));
+  await settled(upToDate);
+  const cpu = cpuSeconds();
+  const started = performance.now();
+  controller.reconcileAll();
+  await controller.idle();
+  return { ms: performance.now() - started, cpu: cpuSeconds() - cpu };
+}
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const ROUNDS = 5;
+const runs: Record<ProjectRules, { ms: number; cpu: number }[]> = { open: [], tenant: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  for (const rules of round % 2 ? (['tenant', 'open'] as const) : (['open', 'tenant'] as const)) runs[rules].push(await noopUnder(rules));
+}
+const openMs = median(runs.open.map((r) => r.ms));
+const tenantMs = median(runs.tenant.map((r) => r.ms));
+const openCpu = median(runs.open.map((r) => r.cpu));
+const tenantCpu = median(runs.tenant.map((r) => r.cpu));
 const rssMB = Math.round(process.memoryUsage().rss / 1024 / 1024);
 
 await controller.stop();
@@ -83,6 +108,19 @@ await fleet.stop();
 console.log(`reconcile: ${APPSETS} ApplicationSets × ${APPS_PER_APPSET} Applications = ${TOTAL} on the simulator (controller and simulator in one process)`);
 console.log(`  converge from empty: ${Math.round(firstMs)} ms (${Math.round(TOTAL / (firstMs / 1000))} Applications/s, statuses included)`);
 console.log(`  reconcile everything, nothing changed: ${Math.round(noopMs)} ms, ${noopWrites} API writes`);
+console.log(`  no-op reconcile, median of ${ROUNDS} each, alternating: open project ${Math.round(openMs)} ms (${openCpu.toFixed(2)} s CPU), tenant project ${Math.round(tenantMs)} ms (${tenantCpu.toFixed(2)} s CPU): tenant/open ${(tenantMs / openMs).toFixed(3)} wall, ${(tenantCpu / openCpu).toFixed(3)} CPU`);
 console.log(`  RSS: ${rssMB} MB`);
-console.log(JSON.stringify({ bench: 'reconcile', appsets: APPSETS, apps: TOTAL, firstMs: Math.round(firstMs), noopMs: Math.round(noopMs), noopWrites, rssMB }));
+console.log(
+  JSON.stringify({
+    bench: 'reconcile',
+    appsets: APPSETS,
+    apps: TOTAL,
+    firstMs: Math.round(firstMs),
+    noopMs: Math.round(noopMs),
+    noopWrites,
+    projectsNoopMs: { open: Math.round(openMs), tenant: Math.round(tenantMs) },
+    tenantOverOpen: { wall: Number((tenantMs / openMs).toFixed(3)), cpu: Number((tenantCpu / openCpu).toFixed(3)) },
+    rssMB,
+  }),
+);
 process.exit(0);

@@ -1,6 +1,8 @@
-// `npm run bench -- rollout [CLUSTERS] [APPS_PER_CLUSTER]`: a RollingSync of a new revision over a simulated
-// fleet (default 1,000 clusters × 10 apps = 10,000 Applications) with workload health delays at zero, so
-// the time is Regatta's own: reconciles, planning, BullMQ jobs, syncs (render, server-side apply), refreshes.
+// `npm run bench -- rollout [CLUSTERS] [APPS_PER_CLUSTER] [ROLLOUTS]`: RollingSyncs of new revisions over a
+// simulated fleet (default 1,000 clusters × 10 apps = 10,000 Applications) with workload health delays at
+// zero, so the time is Regatta's own: reconciles, planning, BullMQ jobs, syncs (render, server-side apply),
+// refreshes. The rollouts (default 4) alternate between the `default` project open to everything and a
+// tenant's rules (repositories, destinations, kinds, sync windows): the cost of enforcing projects, in one run.
 // Regatta runs as in production, `node dist/main.js` in a process of its own (run `nest build` first);
 // this process holds the simulator, Redis and the Git repository. REGATTA_NODE_ARGS passes flags to
 // the replica's node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
@@ -9,12 +11,14 @@ import { performance } from 'node:perf_hooks';
 import { DemoEnvironment } from '../src/demo/demo-environment.js';
 import { startReplicaProcess } from '../src/demo/replica-process.js';
 import { repeatedSyncs } from '../src/cli/demo-command.js';
+import { cpuSeconds, setProjectRules, type ProjectRules } from './project-rules.js';
 
 // Run through bench/run.js, the arguments after the bench name.
-const [clustersArg, appsArg] = process.argv.slice(process.argv.indexOf('rollout') + 1);
+const [clustersArg, appsArg, rolloutsArg] = process.argv.slice(process.argv.indexOf('rollout') + 1);
 const CLUSTERS = Number(clustersArg ?? 1000);
 const APPS_PER_CLUSTER = Number(appsArg ?? 10);
 const APPS = CLUSTERS * APPS_PER_CLUSTER;
+const ROLLOUTS = Number(rolloutsArg ?? 4);
 const staging = Math.max(1, Math.round(CLUSTERS * 0.01));
 const canary = Math.max(1, Math.round(CLUSTERS * 0.04));
 const clusters = Array.from({ length: CLUSTERS }, (_, i) => ({
@@ -52,10 +56,20 @@ async function rolledOut(revision: string, limitMs: number): Promise<void> {
 const firstStart = performance.now();
 await rolledOut(env.revision, 1_800_000);
 const firstMs = performance.now() - firstStart;
-const start = performance.now();
-const revision = await env.release();
-await rolledOut(revision, 1_800_000);
-const ms = performance.now() - start;
+
+/** One rollout of a new revision under the given rules of the project the fleet's Applications use. */
+async function rolloutUnder(rules: ProjectRules): Promise<{ rules: ProjectRules; ms: number; cpu: number }> {
+  await setProjectRules(env.client, 'default', rules, env.repository.url);
+  // The replica re-checks every Application when its project changes: that settles before the clock starts.
+  await new Promise((r) => setTimeout(r, 3000));
+  const cpu = cpuSeconds(replica.pid!);
+  const start = performance.now();
+  const revision = await env.release();
+  await rolledOut(revision, 1_800_000);
+  return { rules, ms: performance.now() - start, cpu: cpuSeconds(replica.pid!) - cpu };
+}
+const rollouts: Awaited<ReturnType<typeof rolloutUnder>>[] = [];
+for (let i = 0; i < ROLLOUTS; i++) rollouts.push(await rolloutUnder(i % 2 ? 'tenant' : 'open'));
 const apps = await env.applications();
 const doubleSyncs = repeatedSyncs(apps);
 const rssMB = replicaPeakMB();
@@ -65,9 +79,29 @@ await Promise.race([new Promise((resolve) => replica.once('exit', resolve)), new
 replica.kill('SIGKILL');
 await env.stop();
 
+const mean = (rules: ProjectRules, field: 'ms' | 'cpu') => {
+  const runs = rollouts.filter((r) => r.rules === rules);
+  return runs.reduce((sum, r) => sum + r[field], 0) / runs.length;
+};
+const [ms, openCpu, tenantMs, tenantCpu] = [mean('open', 'ms'), mean('open', 'cpu'), mean('tenant', 'ms'), mean('tenant', 'cpu')];
 console.log(`rollout bench: ${CLUSTERS} clusters × ${APPS_PER_CLUSTER} apps = ${APPS} Applications, 3 steps (staging ${staging}, canary ${canary}, production 25% at a time)`);
 console.log(`  first rollout (initial deploy, from nothing): ${Math.round(firstMs)} ms`);
-console.log(`  rollout of a new revision: ${Math.round(ms)} ms, ${Math.round(APPS / (ms / 1000))} syncs/s, ${Math.round(ms / batches)} ms per step batch (${batches} batches)`);
+for (const r of rollouts) console.log(`  rollout of a new revision, ${r.rules} project: ${Math.round(r.ms)} ms, ${Math.round(APPS / (r.ms / 1000))} syncs/s, Regatta CPU ${r.cpu.toFixed(1)} s (${((r.cpu * 1000) / APPS).toFixed(2)} ms per sync)`);
+console.log(`  open project: ${Math.round(ms)} ms per rollout, ${Math.round(ms / batches)} ms per step batch (${batches} batches); tenant/open: ${(tenantMs / ms).toFixed(3)} wall, ${(tenantCpu / openCpu).toFixed(3)} Regatta CPU`);
 console.log(`  Regatta: node dist/main.js ${REPLICA_ARGS.join(' ')} (defaults otherwise)`);
 console.log(`  repeated syncs: ${doubleSyncs}; Regatta's peak RSS: ${rssMB} MB`);
-console.log(JSON.stringify({ bench: 'rollout', clusters: CLUSTERS, apps: APPS, steps: steps.length, ms: Math.round(ms), overheadMsPerStep: Math.round(ms / batches), syncsPerSec: Math.round(APPS / (ms / 1000)), doubleSyncs, rssMB }));
+console.log(
+  JSON.stringify({
+    bench: 'rollout',
+    clusters: CLUSTERS,
+    apps: APPS,
+    steps: steps.length,
+    ms: Math.round(ms),
+    overheadMsPerStep: Math.round(ms / batches),
+    syncsPerSec: Math.round(APPS / (ms / 1000)),
+    doubleSyncs,
+    rssMB,
+    projects: { openMs: Math.round(ms), tenantMs: Math.round(tenantMs), openCpuS: Number(openCpu.toFixed(1)), tenantCpuS: Number(tenantCpu.toFixed(1)) },
+    tenantOverOpen: { wall: Number((tenantMs / ms).toFixed(3)), cpu: Number((tenantCpu / openCpu).toFixed(3)) },
+  }),
+);
