@@ -82,14 +82,14 @@ export class GitGeneratorImpl implements Generator<GitGenerator> {
       }
     });
     const goTemplate = appSet.spec.goTemplate === true;
-    return all
-      .filter((dir) => items.some((i) => !i.exclude && i.matches.test(dir)) && !items.some((i) => i.exclude && i.matches.test(dir)))
-      .map((dir) => {
-        const params: ParamSet = {};
-        pathParams(params, dir, undefined, spec.pathParamPrefix, goTemplate);
-        addTemplatedValues(params, spec.values, appSet);
-        return params;
-      });
+    const result: ParamSet[] = [];
+    for (const dir of all.filter((d) => items.some((i) => !i.exclude && i.matches.test(d)) && !items.some((i) => i.exclude && i.matches.test(d)))) {
+      const params: ParamSet = {};
+      pathParams(params, dir, undefined, spec.pathParamPrefix, goTemplate);
+      await addTemplatedValues(params, spec.values, appSet, context);
+      result.push(params);
+    }
+    return result;
   }
 
   private async files(spec: GitGenerator, appSet: ApplicationSet, context: GeneratorContext): Promise<ParamSet[]> {
@@ -127,7 +127,7 @@ export class GitGeneratorImpl implements Generator<GitGenerator> {
       for (const object of objects) {
         const params: ParamSet = goTemplate ? { ...object } : flattenParams(object);
         pathParams(params, path.posix.dirname(file), file, spec.pathParamPrefix, goTemplate);
-        addTemplatedValues(params, spec.values, appSet);
+        await addTemplatedValues(params, spec.values, appSet, context);
         result.push(params);
       }
     }

@@ -3,7 +3,7 @@ import { parseKubeYaml } from '../../api/kube-yaml.js';
 import { isPlainObject } from '../flatten.js';
 import { arity } from './builtins.js';
 import type { FuncMap } from './exec.js';
-import { typeName, type GoValue } from './value.js';
+import { allocateFor, typeName, type GoValue } from './value.js';
 
 /** Argo CD's `normalize`: a valid DNS-1123 subdomain from any string. */
 export function sanitizeName(name: string): string {
@@ -31,6 +31,7 @@ export function slugify(name: string, maxSize = 50, smartTruncate = true): strin
 
 /** YAML as sigs.k8s.io/yaml writes it: sorted keys, sequences not indented under their key, no trailing newline. */
 export function toKubeYaml(value: GoValue): string {
+  allocateFor(value);
   const plain = (v: GoValue): unknown => {
     if (typeof v === 'bigint') return Number(v);
     if (Array.isArray(v)) return v.map(plain);

@@ -2,10 +2,11 @@ import { argoFunctions } from './argo-functions.js';
 import { builtinFunctions } from './builtins.js';
 import { Executor, GoTemplateError, type FuncMap, type GoFunction, type MissingKeyMode } from './exec.js';
 import { ParseError, parseTemplate, type TemplateSet } from './parser.js';
+import { activeBudget, DEFAULT_RENDER_LIMITS, RenderBudget, type RenderLimits } from './render-budget.js';
 import { sprigFunctions } from './sprig.js';
 import { sprigCryptoFunctions } from './sprig-crypto.js';
 
-export { GoTemplateError, type FuncMap, type GoFunction, type MissingKeyMode };
+export { DEFAULT_RENDER_LIMITS, GoTemplateError, RenderBudget, type FuncMap, type GoFunction, type MissingKeyMode, type RenderLimits };
 
 export interface GoTemplateOptions {
   missingKey?: MissingKeyMode;
@@ -14,9 +15,18 @@ export interface GoTemplateOptions {
   /** Evaluation steps allowed per render; a runaway range or recursion fails cleanly. */
   maxSteps?: number;
   maxOutputBytes?: number;
+  /**
+   * Time, memory and keys for the whole render, shared by the strings rendered under it. Without
+   * one, a render inside a function (Helm's tpl) shares its caller's; otherwise it gets its own.
+   */
+  budget?: RenderBudget;
 }
 
 const DEFAULT_LIMITS = { maxSteps: 1_000_000, maxOutputBytes: 4 * 1024 * 1024, maxDepth: 1000 };
+
+/** Renders started from inside a running render (a function that renders, as Helm's tpl and include do). */
+const MAX_NESTED_RENDERS = 100;
+let nestedRenders = 0;
 
 /** User functions win over text/template's builtins, as Template.Funcs does; sprig's `slice` replaces Go's. */
 const ARGO_FUNCTIONS: FuncMap = { ...builtinFunctions, ...sprigFunctions, ...sprigCryptoFunctions, ...argoFunctions };
@@ -47,6 +57,7 @@ function parsed(name: string, text: string, options: GoTemplateOptions, funcs: F
     set = parseTemplate(name, text, (fn) => Object.hasOwn(funcs, fn));
   } catch (error) {
     if (error instanceof ParseError) throw new GoTemplateError(error.message);
+    if (error instanceof RangeError) throw new GoTemplateError(`template: ${name}: expression nests too deeply`);
     throw error;
   }
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
@@ -59,6 +70,9 @@ function parsed(name: string, text: string, options: GoTemplateOptions, funcs: F
  * Go's: `template: NAME:LINE:COL: executing "NAME" at <.x>: map has no entry for key "x"`.
  */
 export function renderGoTemplate(name: string, text: string, data: unknown, options: GoTemplateOptions = {}): string {
+  const outer = activeBudget();
+  const budget = options.budget ?? outer ?? new RenderBudget();
+  if (outer && nestedRenders >= MAX_NESTED_RENDERS) throw new GoTemplateError(`template: ${name}: exceeded maximum nesting of renders (${MAX_NESTED_RENDERS})`);
   const funcs = functionsFor(options);
   const set = parsed(name, text, options, funcs);
   const limits = {
@@ -66,13 +80,22 @@ export function renderGoTemplate(name: string, text: string, data: unknown, opti
     maxOutputBytes: options.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes,
     maxDepth: DEFAULT_LIMITS.maxDepth,
   };
+  if (outer) nestedRenders++;
   try {
-    return new Executor(name, text, set, funcs, options.missingKey ?? 'default', limits).execute(data);
+    return budget.run(() => new Executor(name, text, set, funcs, options.missingKey ?? 'default', limits, budget).execute(data));
   } catch (error) {
     if (error instanceof GoTemplateError) throw error;
     if (error instanceof RangeError) throw new GoTemplateError(`template: ${name}: execution stopped: ${error.message}`);
     throw error;
+  } finally {
+    if (outer) nestedRenders--;
   }
+}
+
+/** renderGoTemplate for templates that may generate keys: they are made off the event loop between passes. */
+export async function renderGoTemplateAsync(name: string, text: string, data: unknown, options: GoTemplateOptions = {}): Promise<string> {
+  const budget = options.budget ?? new RenderBudget();
+  return budget.runPasses(() => renderGoTemplate(name, text, data, { ...options, budget }), () => text);
 }
 
 /** Argo CD's goTemplateOptions; only `missingkey=` exists in text/template. */
