@@ -38,7 +38,7 @@ class CoreModule {
 export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     const { kubeConfig, config, logger, context } = deps;
-    const api = ApiServerModule.forRoot({ kubeConfig, namespace: config.namespace, applicationSetNamespaces: config.applicationSetNamespaces, logger: logger.child({ module: 'api' }), clusters: context.clusters });
+    const api = ApiServerModule.forRoot({ kubeConfig, namespace: config.namespace, applicationSetNamespaces: config.applicationSetNamespaces, logger: logger.child({ module: 'api' }), clusters: context.clusters, templateTimeoutSeconds: config.templateTimeoutSeconds });
     return { module: AppModule, imports: [CoreModule.with(deps), AppSetModule, SyncModule, api], controllers: [ObservabilityController] };
   }
 }

@@ -18,6 +18,8 @@ export interface ApiServerOptions {
   clusters?: ClusterRegistry;
   /** How often a live dashboard page re-reads its rollout (default 1000 ms). */
   livePollMs?: number;
+  /** Time the template engine may spend on one Application in a dry run (the controller's --template-timeout). */
+  templateTimeoutSeconds?: number;
 }
 
 export const API_SERVER_OPTIONS = Symbol('API_SERVER_OPTIONS');

@@ -57,7 +57,7 @@ export class ApiServerModule implements OnApplicationBootstrap, OnApplicationShu
         },
         { provide: ApplicationSetView, inject: [ObjectClient, ClusterSecrets], useFactory: (client: ObjectClient, secrets: ClusterSecrets) => new ApplicationSetView(client, () => secrets.names()) },
         { provide: LiveApplicationSets, inject: [ApplicationSetView], useFactory: (view: ApplicationSetView) => new LiveApplicationSets(view, options.livePollMs ?? 1000) },
-        { provide: DryRunGeneration, inject: [ObjectClient], useFactory: (client: ObjectClient) => new DryRunGeneration(client, options.namespace) },
+        { provide: DryRunGeneration, inject: [ObjectClient], useFactory: (client: ObjectClient) => new DryRunGeneration(client, options.namespace, options.templateTimeoutSeconds) },
         { provide: DashboardSessions, useFactory: () => new DashboardSessions() },
         { provide: DashboardPages, useFactory: () => new DashboardPages() },
         AccessGuard,

@@ -19,6 +19,7 @@ export class DryRunGeneration {
   constructor(
     private readonly client: ObjectClient,
     private readonly argocdNamespace: string,
+    private readonly templateTimeoutSeconds?: number,
   ) {}
 
   async generate(appSet: KubeObject): Promise<DryRunResult> {
@@ -28,6 +29,7 @@ export class DryRunGeneration {
     const { outputs } = await generateLocally([manifest, ...secrets.map((object) => ({ object, file: 'cluster' }))], [manifest], {
       namespace: this.argocdNamespace,
       report: (problem) => problems.push(problem),
+      templateTimeoutSeconds: this.templateTimeoutSeconds,
     });
     return {
       applications: outputs.flatMap((o) => o.result.generated.map((g) => g.application)),

@@ -75,6 +75,7 @@ export class ControllerContext {
       repositories: this.repositories,
       pullRequests: new ScmPullRequestService(secretReader),
       secrets: secretReader,
+      templateTimeoutMs: config.templateTimeoutSeconds * 1000,
     };
   }
 

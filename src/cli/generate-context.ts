@@ -15,6 +15,8 @@ export interface GenerateContextOptions {
   context?: string;
   /** Where problems with the inputs (an invalid cluster Secret) are reported. */
   warn: (message: string) => void;
+  /** Time the template engine may spend rendering one Application (--template-timeout). */
+  templateTimeoutSeconds?: number;
 }
 
 export interface GenerateContext {
@@ -47,6 +49,7 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
       repositories: new GitRepositoryCache({ directory: gitCacheDirectory(), credentials: (url) => credentialsFor(url, secrets) }),
       pullRequests: new ScmPullRequestService(secretReader),
       secrets: secretReader,
+      templateTimeoutMs: options.templateTimeoutSeconds === undefined ? undefined : options.templateTimeoutSeconds * 1000,
     },
     close: async () => {},
   };

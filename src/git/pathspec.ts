@@ -1,3 +1,5 @@
+import { GoRegExp } from '../templating/go-regexp.js';
+
 /**
  * Whether a path matches a git pathspec as `git ls-files -- PATTERN` reads it, which is how
  * Argo CD's Git files generator finds files by default: `*` and `?` match across `/` (so `**` is
@@ -10,9 +12,10 @@ export function matchesPathspec(pattern: string, path: string): boolean {
   return compile(clean).test(path);
 }
 
-const compiled = new Map<string, RegExp>();
+const compiled = new Map<string, GoRegExp>();
 
-function compile(pattern: string): RegExp {
+/** Matched by RE2: `*` runs compile to `.*` chains that would backtrack exponentially in a JavaScript RegExp. */
+function compile(pattern: string): GoRegExp {
   let regex = compiled.get(pattern);
   if (regex) return regex;
   let source = '';
@@ -31,7 +34,7 @@ function compile(pattern: string): RegExp {
       }
     } else source += escape(c);
   }
-  regex = new RegExp(`^${source}$`, 's');
+  regex = GoRegExp.compile(`(?s)^${source}$`);
   compiled.set(pattern, regex);
   return regex;
 }

@@ -7,6 +7,7 @@ import type { ApplicationSource } from '../api/application.js';
 import { parseKubeYamlStream } from '../api/kube-yaml.js';
 import { git } from '../git/git-cli.js';
 import type { GitRepositoryCache } from '../git/repository-cache.js';
+import { GoRegExp } from '../templating/go-regexp.js';
 
 export type Manifest = Record<string, any>;
 
@@ -34,7 +35,8 @@ export function globMatches(pattern: string, path: string): boolean {
       }
     } else source += c.replace(/[.+^$()|\\/]/g, '\\$&');
   }
-  return new RegExp(`^${source}$`, 's').test(path);
+  // RE2: a tenant's glob must not backtrack exponentially.
+  return GoRegExp.compile(`(?s)^${source}$`).test(path);
 }
 
 /** Kubernetes `kind: List` documents hold their objects in items. */

@@ -2,6 +2,7 @@ import { argoFunctions } from './argo-functions.js';
 import { builtinFunctions } from './builtins.js';
 import { Executor, GoTemplateError, type FuncMap, type GoFunction, type MissingKeyMode } from './exec.js';
 import { ParseError, parseTemplate, type TemplateSet } from './parser.js';
+import { WorkNeeded } from './off-thread-work.js';
 import { activeBudget, DEFAULT_RENDER_LIMITS, RenderBudget, type RenderLimits } from './render-budget.js';
 import { sprigFunctions } from './sprig.js';
 import { sprigCryptoFunctions } from './sprig-crypto.js';
@@ -86,6 +87,8 @@ export function renderGoTemplate(name: string, text: string, data: unknown, opti
   } catch (error) {
     if (error instanceof GoTemplateError) throw error;
     if (error instanceof RangeError) throw new GoTemplateError(`template: ${name}: execution stopped: ${error.message}`);
+    // Nobody above runs passes: this render's own budget cannot wait for off-thread work.
+    if (error instanceof WorkNeeded && !options.budget && !outer) throw new GoTemplateError(`template: ${name}: generating keys and hashing passwords needs the asynchronous renderer`);
     throw error;
   } finally {
     if (outer) nestedRenders--;
