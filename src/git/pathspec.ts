@@ -6,18 +6,15 @@ import { GoRegExp } from '../templating/go-regexp.js';
  * just `*`), `[...]` is a character class, and a pattern without wildcards names a file or
  * everything below a directory.
  */
-export function matchesPathspec(pattern: string, path: string): boolean {
+export function pathspecMatcher(pattern: string): (path: string) => boolean {
   const clean = pattern.replace(/^\.\//, '').replace(/\/+$/, '');
-  if (!/[*?[]/.test(clean)) return path === clean || path.startsWith(`${clean}/`) || clean === '' || clean === '.';
-  return compile(clean).test(path);
+  if (!/[*?[]/.test(clean)) return (path) => path === clean || path.startsWith(`${clean}/`) || clean === '' || clean === '.';
+  const regex = compile(clean);
+  return (path) => regex.test(path);
 }
-
-const compiled = new Map<string, GoRegExp>();
 
 /** Matched by RE2: `*` runs compile to `.*` chains that would backtrack exponentially in a JavaScript RegExp. */
 function compile(pattern: string): GoRegExp {
-  let regex = compiled.get(pattern);
-  if (regex) return regex;
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
@@ -34,9 +31,7 @@ function compile(pattern: string): GoRegExp {
       }
     } else source += escape(c);
   }
-  regex = GoRegExp.compile(`(?s)^${source}$`);
-  compiled.set(pattern, regex);
-  return regex;
+  return GoRegExp.compile(`(?s)^${source}$`);
 }
 
 function escape(c: string): string {

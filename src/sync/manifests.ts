@@ -17,7 +17,7 @@ export class ManifestError extends Error {}
  * Argo CD's directory include/exclude globs (gobwas/glob without separators): `*` crosses `/`,
  * `{a,b}` is either, `[...]` a class; matched against the path relative to the source path.
  */
-export function globMatches(pattern: string, path: string): boolean {
+export function directoryGlob(pattern: string): (path: string) => boolean {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
@@ -36,7 +36,8 @@ export function globMatches(pattern: string, path: string): boolean {
     } else source += c.replace(/[.+^$()|\\/]/g, '\\$&');
   }
   // RE2: a tenant's glob must not backtrack exponentially.
-  return GoRegExp.compile(`(?s)^${source}$`).test(path);
+  const regex = GoRegExp.compile(`(?s)^${source}$`);
+  return (path) => regex.test(path);
 }
 
 /** Kubernetes `kind: List` documents hold their objects in items. */
@@ -68,11 +69,13 @@ export async function renderSource(repositories: GitRepositoryCache, source: App
   if (relative.some((p) => /^kustomization\.ya?ml$|^Kustomization$/.test(p))) return { revision: sha, sourceType: 'Kustomize', manifests: await kustomize(dir, sha, prefix) };
 
   const directory = source.directory ?? {};
+  const excluded = directory.exclude ? directoryGlob(directory.exclude) : undefined;
+  const included = directory.include ? directoryGlob(directory.include) : undefined;
   const wanted = relative.filter((p) => {
     if (!/\.(ya?ml|json)$/.test(p)) return false;
     if (!directory.recurse && p.includes('/')) return false;
-    if (directory.exclude && globMatches(directory.exclude, p)) return false;
-    return !directory.include || globMatches(directory.include, p);
+    if (excluded?.(p)) return false;
+    return !included || included(p);
   });
   const files = await repositories.getFiles(source.repoURL, sha, prefix ? `${prefix}*` : '*');
   const manifests: Manifest[] = [];

@@ -1,16 +1,13 @@
 import { RE2JS, type Matcher } from 're2js';
-import { allocate, checkDeadline } from './gotemplate/render-budget.js';
+import { activeBudget, allocate, checkDeadline } from './gotemplate/render-budget.js';
 
 /**
  * Larger programs are refused before compiling: compiling takes about 3 µs an instruction, and Go's
  * own ceiling (about 1.4 million) would hold the event loop for seconds.
  */
 export const MAX_PROGRAM_SIZE = 10_000;
-/** Program size × input length one search may cost: about 100 ms of the slowest (capturing) matching. */
-export const MAX_MATCH_COST = 20_000_000;
-
-const CACHE_LIMIT = 512;
-const cache = new Map<string, GoRegExp | Error>();
+/** Program size × input length one search may cost: at most about 150 ms of the slowest (NFA) matching. */
+export const MAX_MATCH_COST = 4_000_000;
 
 /**
  * An upper estimate of the instructions RE2 compiles a pattern to, read from its text: each atom
@@ -118,20 +115,23 @@ export class GoRegExp {
     this.programSize = this.re.programSize();
   }
 
-  /** Compiles (or reuses) a pattern; throws Go's `error parsing regexp: …` for a bad one. */
+  /**
+   * Compiles a pattern; throws Go's `error parsing regexp: …` for a bad one. Within a render a
+   * pattern is compiled once; nothing is kept across renders or calls, since each compiled
+   * pattern grows a lazy DFA of up to 8 MB: callers keep what they compiled while they use it.
+   */
   static compile(pattern: string): GoRegExp {
-    let entry = cache.get(pattern);
-    if (entry) {
-      cache.delete(pattern);
-    } else {
+    const memo = activeBudget()?.memo;
+    const key = `regexp\u0000${pattern}`;
+    let entry = memo?.get(key) as GoRegExp | Error | undefined;
+    if (!entry) {
       try {
         entry = new GoRegExp(pattern);
       } catch (error) {
         entry = error as Error;
       }
-      if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+      memo?.set(key, entry);
     }
-    cache.set(pattern, entry);
     if (entry instanceof Error) throw entry;
     return entry;
   }

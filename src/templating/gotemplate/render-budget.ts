@@ -51,6 +51,8 @@ function activate(budget: RenderBudget | undefined): RenderBudget | undefined {
  */
 export class RenderBudget {
   readonly offThread: OffThreadWork;
+  /** What functions compute once per render (compiled regular expressions); dropped with the render. */
+  readonly memo = new Map<string, unknown>();
   private remainingMs: number;
   private deadline = Infinity;
   private allocated = 0;
