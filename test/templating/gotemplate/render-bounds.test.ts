@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { renderGoTemplate, renderGoTemplateAsync } from '../../../src/templating/gotemplate/index.js';
+import type { Application } from '../../../src/api/application.js';
 import { render, RenderError, type RenderOptions } from '../../../src/templating/render.js';
+import { applyTemplatePatch } from '../../../src/templating/template-patch.js';
 
 /** Hostile templates: each fails fast, before allocating what it asks for, with an error naming the field. */
 const go: RenderOptions = { goTemplate: true };
@@ -53,13 +55,24 @@ describe('allocation bombs fail before allocating, naming the field', () => {
 
   it('a value that prints exponentially larger than it is (a list of itself, twice, 40 deep) is refused by toJson, toYaml and printing', async () => {
     const dag = '{{ $l := list "x" }}{{ range until 40 }}{{ $l = list $l $l }}{{ end }}';
-    for (const [use, name] of [['toJson $l', 'toJson'], ['toYaml $l', 'toYaml'], ['toPrettyJson $l', 'toPrettyJson'], ['printf "%v" $l', 'printf'], ['deepCopy $l', 'deepCopy']]) {
+    for (const [use, name] of [['toJson $l', 'toJson'], ['toPrettyJson $l', 'toPrettyJson'], ['printf "%v" $l', 'printf'], ['deepCopy $l', 'deepCopy']]) {
       const { error, ms } = await failure({ spec: { info: `${dag}{{ ${use} }}` } });
       expect(error.message).toMatch(new RegExp(`error calling ${name}: would build a value of \\d+ bytes, more than the 8388608`));
       expect(ms).toBeLessThan(1000);
     }
     const { error } = await failure({ spec: { info: `${dag}{{ $l }}` } });
     expect(error.message).toMatch(/would build a value of \d+ bytes/);
+    const yaml = await failure({ spec: { info: `${dag}{{ toYaml $l }}` } });
+    expect(yaml.error.message).toMatch(/error calling toYaml: would write more than the 524288 bytes of YAML a template may write/);
+  });
+
+  it('YAML, which this engine parses far slower than Go, is parsed up to 128 KiB: fromYaml and the rendered templatePatch', async () => {
+    const big = `a: "${'x'.repeat(200_000)}"`;
+    const { error } = await failure({ spec: { info: '{{ (fromYaml .big).a | len }}' } }, go, { big });
+    expect(error.message).toMatch(/error calling fromYaml: 200005 bytes of YAML, more than the 131072 a template may parse/);
+    expect(renderGoTemplate('t', '{{ (fromYaml .small).a }}', { small: 'a: b' })).toBe('b');
+    const application = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'a' }, spec: { project: 'default' } } as Application;
+    expect(() => applyTemplatePatch(application, big)).toThrow('the rendered templatePatch is 200005 bytes, more than the 131072 bytes of YAML Regatta parses');
   });
 
   it('Go\'s fmt takes a width past 1e6 digits as garbage: %!(NOVERB), as Go prints it', () => {
