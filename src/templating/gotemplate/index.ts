@@ -25,7 +25,7 @@ export interface GoTemplateOptions {
 
 const DEFAULT_LIMITS = { maxSteps: 1_000_000, maxOutputBytes: 4 * 1024 * 1024, maxDepth: 1000 };
 
-/** Renders started from inside a running render (a function that renders, as Helm's tpl and include do). */
+/** Renders running inside one another (a function that renders, as Helm's tpl and include do). */
 const MAX_NESTED_RENDERS = 100;
 let nestedRenders = 0;
 
@@ -73,7 +73,7 @@ function parsed(name: string, text: string, options: GoTemplateOptions, funcs: F
 export function renderGoTemplate(name: string, text: string, data: unknown, options: GoTemplateOptions = {}): string {
   const outer = activeBudget();
   const budget = options.budget ?? outer ?? new RenderBudget();
-  if (outer && nestedRenders >= MAX_NESTED_RENDERS) throw new GoTemplateError(`template: ${name}: exceeded maximum nesting of renders (${MAX_NESTED_RENDERS})`);
+  if (nestedRenders >= MAX_NESTED_RENDERS) throw new GoTemplateError(`template: ${name}: exceeded maximum nesting of renders (${MAX_NESTED_RENDERS})`);
   const funcs = functionsFor(options);
   const set = parsed(name, text, options, funcs);
   const limits = {
@@ -81,7 +81,7 @@ export function renderGoTemplate(name: string, text: string, data: unknown, opti
     maxOutputBytes: options.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes,
     maxDepth: DEFAULT_LIMITS.maxDepth,
   };
-  if (outer) nestedRenders++;
+  nestedRenders++;
   try {
     return budget.run(() => new Executor(name, text, set, funcs, options.missingKey ?? 'default', limits, budget).execute(data));
   } catch (error) {
@@ -91,7 +91,7 @@ export function renderGoTemplate(name: string, text: string, data: unknown, opti
     if (error instanceof WorkNeeded && !options.budget && !outer) throw new GoTemplateError(`template: ${name}: generating keys and hashing passwords needs the asynchronous renderer`);
     throw error;
   } finally {
-    if (outer) nestedRenders--;
+    nestedRenders--;
   }
 }
 
