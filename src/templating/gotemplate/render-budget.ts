@@ -50,9 +50,9 @@ function activate(budget: RenderBudget | undefined): RenderBudget | undefined {
  * below rather than through their arguments, which are the template's.
  */
 export class RenderBudget {
-  readonly offThread: OffThreadWork;
-  /** What functions compute once per render (compiled regular expressions); dropped with the render. */
-  readonly memo = new Map<string, unknown>();
+  // Made on first use: most renders need neither, and they are made per render.
+  private offThreadWork: OffThreadWork | undefined;
+  private memoMap: Map<string, unknown> | undefined;
   private remainingMs: number;
   private deadline = Infinity;
   private allocated = 0;
@@ -60,7 +60,16 @@ export class RenderBudget {
 
   constructor(readonly limits: RenderLimits = DEFAULT_RENDER_LIMITS) {
     this.remainingMs = limits.timeoutMs;
-    this.offThread = new OffThreadWork(limits.maxOffThreadCalls);
+  }
+
+  /** Keys and password hashes made off the event loop for this render. */
+  get offThread(): OffThreadWork {
+    return (this.offThreadWork ??= new OffThreadWork(this.limits.maxOffThreadCalls));
+  }
+
+  /** What functions compute once per render (compiled regular expressions); dropped with the render. */
+  get memo(): Map<string, unknown> {
+    return (this.memoMap ??= new Map());
   }
 
   /** Runs one synchronous pass of the engine; only time spent inside passes counts against the timeout. */
@@ -85,7 +94,7 @@ export class RenderBudget {
    */
   async runPasses<T>(pass: () => T, templateText: () => string): Promise<T> {
     for (;;) {
-      this.offThread.startPass();
+      this.offThreadWork?.startPass();
       try {
         return this.run(pass);
       } catch (error) {
