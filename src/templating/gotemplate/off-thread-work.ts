@@ -99,6 +99,8 @@ export class OffThreadWork {
 
   private result<T>(id: string, run: () => Promise<T>): T {
     if (this.results.has(id)) return this.results.get(id) as T;
+    // A pass whose hashed input changes every time (randAlpha) would ask for a new hash forever.
+    if (this.results.size >= 2 * this.maxCalls) throw new Error(`a render may compute at most ${2 * this.maxCalls} keys and hashes over all its passes; is a hashed input random?`);
     this.missing = { id, run };
     throw new WorkNeeded(id);
   }

@@ -188,6 +188,12 @@ describe('keys and password hashes', () => {
     expect(first.split('|').map((pem) => pem.split('\n')[0])).toEqual(['-----BEGIN RSA PRIVATE KEY-----', '-----BEGIN DSA PRIVATE KEY-----', '-----BEGIN RSA PRIVATE KEY-----']);
   });
 
+  it('a hash of a random input, different on every pass, stops instead of asking for new hashes forever', async () => {
+    const { error } = await failure({ spec: { password: '{{ bcrypt (randAlpha 8) }}' } });
+    expect(error.field).toBe('spec.password');
+    expect(error.message).toMatch(/error calling bcrypt: a render may compute at most 16 keys and hashes over all its passes; is a hashed input random\?/);
+  }, 30_000);
+
   it('the synchronous renderer refuses to generate an RSA key rather than block the event loop', () => {
     expect(() => renderGoTemplate('t', '{{ genPrivateKey "rsa" }}', {})).toThrow(/template: t: generating keys and hashing passwords needs the asynchronous renderer/);
   });
