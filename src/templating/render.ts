@@ -48,7 +48,7 @@ function renderStringWith(text: string, params: Record<string, unknown>, options
   // Text without actions renders to itself in Go; skipping it keeps big templates cheap.
   if (!text.includes('{{')) return text;
   try {
-    return renderGoTemplate(field, text, params, { ...goOptions(options.goTemplateOptions), budget });
+    return renderGoTemplate(field, text, params, goOptions(options.goTemplateOptions), budget);
   } catch (error) {
     if (!(error instanceof Error)) throw error;
     const message = error.message;

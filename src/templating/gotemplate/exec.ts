@@ -62,7 +62,12 @@ export class Executor {
     this.templateName = parseName;
   }
 
-  execute(data: GoValue): string {
+  /** Executes under the render's budget (its clock running). */
+  run(data: GoValue): string {
+    return this.budget.run(() => this.execute(data));
+  }
+
+  private execute(data: GoValue): string {
     const root = this.set.get(this.parseName);
     if (!root) {
       throw new GoTemplateError(`template: ${this.parseName}: "${this.parseName}" is an incomplete or empty template`);

@@ -16,14 +16,14 @@ export interface GoTemplateOptions {
   /** Evaluation steps allowed per render; a runaway range or recursion fails cleanly. */
   maxSteps?: number;
   maxOutputBytes?: number;
-  /**
-   * Time, memory and keys for the whole render, shared by the strings rendered under it. Without
-   * one, a render inside a function (Helm's tpl) shares its caller's; otherwise it gets its own.
-   */
-  budget?: RenderBudget;
 }
 
 const DEFAULT_LIMITS = { maxSteps: 1_000_000, maxOutputBytes: 4 * 1024 * 1024, maxDepth: 1000 };
+
+function execLimits(options: GoTemplateOptions) {
+  if (options.maxSteps === undefined && options.maxOutputBytes === undefined) return DEFAULT_LIMITS;
+  return { ...DEFAULT_LIMITS, maxSteps: options.maxSteps ?? DEFAULT_LIMITS.maxSteps, maxOutputBytes: options.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes };
+}
 
 /** Renders running inside one another (a function that renders, as Helm's tpl and include do). */
 const MAX_NESTED_RENDERS = 100;
@@ -69,26 +69,22 @@ function parsed(name: string, text: string, options: GoTemplateOptions, funcs: F
 /**
  * Parses (cached) and executes a Go text/template with Argo CD's function set. Errors read as
  * Go's: `template: NAME:LINE:COL: executing "NAME" at <.x>: map has no entry for key "x"`.
+ * `budget` (time, memory, keys) may be shared by the strings of one render; without one, a render
+ * inside a function (Helm's tpl) shares its caller's, and any other gets its own.
  */
-export function renderGoTemplate(name: string, text: string, data: unknown, options: GoTemplateOptions = {}): string {
-  const outer = activeBudget();
-  const budget = options.budget ?? outer ?? new RenderBudget();
+export function renderGoTemplate(name: string, text: string, data: unknown, options: GoTemplateOptions = {}, budget?: RenderBudget): string {
   if (nestedRenders >= MAX_NESTED_RENDERS) throw new GoTemplateError(`template: ${name}: exceeded maximum nesting of renders (${MAX_NESTED_RENDERS})`);
+  const outer = budget ?? activeBudget();
   const funcs = functionsFor(options);
-  const set = parsed(name, text, options, funcs);
-  const limits = {
-    maxSteps: options.maxSteps ?? DEFAULT_LIMITS.maxSteps,
-    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes,
-    maxDepth: DEFAULT_LIMITS.maxDepth,
-  };
+  const executor = new Executor(name, text, parsed(name, text, options, funcs), funcs, options.missingKey ?? 'default', execLimits(options), outer ?? new RenderBudget());
   nestedRenders++;
   try {
-    return budget.run(() => new Executor(name, text, set, funcs, options.missingKey ?? 'default', limits, budget).execute(data));
+    return executor.run(data);
   } catch (error) {
     if (error instanceof GoTemplateError) throw error;
     if (error instanceof RangeError) throw new GoTemplateError(`template: ${name}: execution stopped: ${error.message}`);
     // Nobody above runs passes: this render's own budget cannot wait for off-thread work.
-    if (error instanceof WorkNeeded && !options.budget && !outer) throw new GoTemplateError(`template: ${name}: generating keys and hashing passwords needs the asynchronous renderer`);
+    if (error instanceof WorkNeeded && !outer) throw new GoTemplateError(`template: ${name}: generating keys and hashing passwords needs the asynchronous renderer`);
     throw error;
   } finally {
     nestedRenders--;
@@ -97,8 +93,8 @@ export function renderGoTemplate(name: string, text: string, data: unknown, opti
 
 /** renderGoTemplate for templates that may generate keys: they are made off the event loop between passes. */
 export async function renderGoTemplateAsync(name: string, text: string, data: unknown, options: GoTemplateOptions = {}): Promise<string> {
-  const budget = options.budget ?? new RenderBudget();
-  return budget.runPasses(() => renderGoTemplate(name, text, data, { ...options, budget }), () => text);
+  const budget = new RenderBudget();
+  return budget.runPasses(() => renderGoTemplate(name, text, data, options, budget), () => text);
 }
 
 /** Argo CD's goTemplateOptions; only `missingkey=` exists in text/template. */
