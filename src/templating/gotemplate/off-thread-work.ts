@@ -49,7 +49,7 @@ const KEY_REQUESTS: [RegExp, (type: string) => KeyKind | undefined][] = [
 ];
 
 /** How many RSA and DSA keys a template's text asks for in plain sight (genPrivateKey with a literal type, genCA, …). */
-export function countKeyRequests(text: string): Map<KeyKind, number> {
+function countKeyRequests(text: string): Map<KeyKind, number> {
   const counts = new Map<KeyKind, number>();
   for (const [pattern, kindOf] of KEY_REQUESTS) {
     for (const match of text.matchAll(pattern)) {

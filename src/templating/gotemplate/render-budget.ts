@@ -24,7 +24,7 @@ export const DEFAULT_RENDER_LIMITS: RenderLimits = {
 const WORK_PER_CLOCK_READING = 64 * 1024;
 
 /** A budget ran out; the message says which. */
-export class RenderBudgetError extends Error {
+class RenderBudgetError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'RenderBudgetError';
