@@ -2,13 +2,14 @@ import { formatGoFloat } from '../flatten.js';
 import { checkValueSize } from './render-budget.js';
 import { allocateFor, formatValue, kindOf, typeName, type GoValue } from './value.js';
 
+const NAMED_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
+
 /** Go's strconv.Quote. */
 export function goQuote(text: string): string {
   let out = '"';
   for (const char of text) {
     const code = char.codePointAt(0)!;
-    const named: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
-    if (named[char]) out += named[char];
+    if (Object.hasOwn(NAMED_ESCAPES, char)) out += NAMED_ESCAPES[char];
     else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
     else if (code >= 0x80 && code < 0xa0) out += `\\u${code.toString(16).padStart(4, '0')}`;
     else out += char;

@@ -84,6 +84,15 @@ describe('allocation bombs fail before allocating, naming the field', () => {
     expect(renderGoTemplate('t', '{{ add 9223372036854775807 1 }}', {})).toBe('-9223372036854775808');
   });
 
+  it('trimAll with a long cutset takes linear time; shuffle is a permutation, drawn in blocks', () => {
+    const start = performance.now();
+    expect(renderGoTemplate('t', '{{ trimAll .cut .text | len }}', { cut: `${'b'.repeat(2_000_000)}a`, text: 'a'.repeat(2_000_000) })).toBe('0');
+    expect(performance.now() - start).toBeLessThan(1000);
+    const shuffled = renderGoTemplate('t', '{{ shuffle .s }}', { s: 'abcdefghijklmnopqrstuvwxyz0123456789' });
+    expect([...shuffled].sort().join('')).toBe('0123456789abcdefghijklmnopqrstuvwxyz');
+    expect(renderGoTemplate('t', '{{ randAscii 64 }}', {})).toMatch(/^[!-~]{64}$/);
+  });
+
   it('chunk of size 0 fails as Go\'s panics, instead of looping forever', () => {
     expect(() => renderGoTemplate('t', '{{ chunk 0 (list 1 2) }}', {})).toThrow(/error calling chunk: runtime error: makeslice: len out of range/);
   });
