@@ -249,6 +249,8 @@ function formatDate(layout: string, date: Date): string {
   ];
   let out = '';
   for (let i = 0; i < layout.length; ) {
+    // Each character is tried against every token: a long layout is slow, so it counts as work.
+    spend(tokens.length);
     const token = tokens.find(([t]) => layout.startsWith(t, i));
     if (token) {
       out += token[1]();
