@@ -45,7 +45,7 @@ const paramSets = Array.from({ length: 100 }, (_, i) => ({
 const options = { goTemplate: true, goTemplateOptions: ['missingkey=error'] };
 let bytes = 0;
 const start = performance.now();
-for (let i = 0; i < RENDERS; i++) bytes += JSON.stringify(render(template, paramSets[i % paramSets.length], options)).length;
+for (let i = 0; i < RENDERS; i++) bytes += JSON.stringify(await render(template, paramSets[i % paramSets.length], options)).length;
 const ms = performance.now() - start;
 
 console.log(`template: ${RENDERS} renders of a 20-action Application template (3 sprig pipelines), goTemplate mode`);

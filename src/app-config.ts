@@ -58,6 +58,8 @@ export interface AppConfig {
   /** A sync whose worker stopped renewing its lock this long ago runs again on another worker. */
   syncLockSeconds: number;
   bindAddress: string;
+  /** Time the template engine may spend rendering one Application (Regatta's; Argo CD has no limit). */
+  templateTimeoutSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -104,9 +106,18 @@ const SETTINGS = {
   sourcePoll: { flag: 'source-poll-seconds', env: 'REGATTA_SOURCE_POLL_SECONDS', kind: 'string' },
   syncLock: { flag: 'sync-lock-seconds', env: 'REGATTA_SYNC_LOCK_SECONDS', kind: 'string' },
   bindAddress: { flag: 'bind-address', env: 'REGATTA_BIND_ADDRESS', kind: 'string' },
+  templateTimeout: { flag: 'template-timeout', env: 'REGATTA_TEMPLATE_TIMEOUT_SECONDS', kind: 'string' },
 } satisfies Record<string, Setting>;
 
 const POLICIES = ['create-only', 'create-update', 'create-delete', 'sync'];
+
+/** --template-timeout (REGATTA_TEMPLATE_TIMEOUT_SECONDS): seconds, 1 when unset; the CLI reads it too. */
+export function parseTemplateTimeout(text: string | undefined): number {
+  if (text === undefined || text === '') return 1;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new ConfigError(`--template-timeout: ${JSON.stringify(text)} is not a number of seconds above 0 (at most 3600)`);
+  return seconds;
+}
 
 export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNamespace = 'argocd'): AppConfig {
   let parsed;
@@ -192,5 +203,6 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     sourcePollSeconds: number('sourcePoll', 10, (n) => n >= 0, 'a number of seconds (0 or more)'),
     syncLockSeconds: number('syncLock', 30, (n) => n >= 1, 'at least 1 second'),
     bindAddress: value('bindAddress') ?? '0.0.0.0',
+    templateTimeoutSeconds: parseTemplateTimeout(value('templateTimeout')),
   };
 }

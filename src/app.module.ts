@@ -40,7 +40,15 @@ class CoreModule {
 export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     const { kubeConfig, config, logger, context } = deps;
-    const api = ApiServerModule.forRoot({ kubeConfig, namespace: config.namespace, applicationSetNamespaces: config.applicationSetNamespaces, logger: logger.child({ module: 'api' }), clusters: context.clusters, trustForwardedProto: config.trustForwardedProto });
+    const api = ApiServerModule.forRoot({
+      kubeConfig,
+      namespace: config.namespace,
+      applicationSetNamespaces: config.applicationSetNamespaces,
+      logger: logger.child({ module: 'api' }),
+      clusters: context.clusters,
+      trustForwardedProto: config.trustForwardedProto,
+      templateTimeoutSeconds: config.templateTimeoutSeconds,
+    });
     return { module: AppModule, imports: [CoreModule.with(deps), AppSetModule, SyncModule, api], controllers: [ObservabilityController] };
   }
 }

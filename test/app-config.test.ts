@@ -52,4 +52,12 @@ describe('loadAppConfig', () => {
     ).toEqual({ enabled: true, allowedApiUrls: ['https://git.example.com/api/v3', 'https://gitlab.example.com'], tokenRefStrictMode: true });
     expect(loadAppConfig([], {}).scm).toEqual({ enabled: true, allowedApiUrls: [], tokenRefStrictMode: false });
   });
+
+  it('bounds each render with --template-timeout (REGATTA_TEMPLATE_TIMEOUT_SECONDS), 1 s by default', () => {
+    expect(loadAppConfig([], {}).templateTimeoutSeconds).toBe(1);
+    expect(loadAppConfig([], { REGATTA_TEMPLATE_TIMEOUT_SECONDS: '2.5' }).templateTimeoutSeconds).toBe(2.5);
+    expect(loadAppConfig(['--template-timeout', '0.25'], { REGATTA_TEMPLATE_TIMEOUT_SECONDS: '2.5' }).templateTimeoutSeconds).toBe(0.25);
+    expect(() => loadAppConfig(['--template-timeout', '0'], {})).toThrow(/--template-timeout: "0" is not a number of seconds above 0 \(at most 3600\)/);
+    expect(() => loadAppConfig([], { REGATTA_TEMPLATE_TIMEOUT_SECONDS: 'soon' })).toThrow(/--template-timeout: "soon"/);
+  });
 });

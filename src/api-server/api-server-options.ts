@@ -23,6 +23,8 @@ export interface ApiServerOptions {
   trustForwardedProto?: boolean;
   /** One-time login codes a host that holds a token (the demo) issues; without, codes are never valid. */
   loginCodes?: DashboardLoginCodes;
+  /** Time the template engine may spend on one Application in a dry run (the controller's --template-timeout). */
+  templateTimeoutSeconds?: number;
 }
 
 export const API_SERVER_OPTIONS = Symbol('API_SERVER_OPTIONS');

@@ -61,7 +61,7 @@ export class ApiServerModule implements OnApplicationBootstrap, OnApplicationShu
         {
           provide: DryRunGeneration,
           inject: [ObjectClient, ApiAccess, ClusterSecrets],
-          useFactory: (client: ObjectClient, access: ApiAccess, clusters: ClusterSecrets) => new DryRunGeneration(client, access, clusters, options.namespace),
+          useFactory: (client: ObjectClient, access: ApiAccess, clusters: ClusterSecrets) => new DryRunGeneration(client, access, clusters, options.namespace, options.templateTimeoutSeconds),
         },
         { provide: DashboardSessions, useFactory: () => new DashboardSessions() },
         { provide: DashboardLoginCodes, useFactory: () => options.loginCodes ?? new DashboardLoginCodes() },

@@ -105,6 +105,8 @@ export class DryRunGeneration {
     private readonly access: ApiAccess,
     private readonly clusters: ClusterSource,
     private readonly argocdNamespace: string,
+    /** The controller's --template-timeout, for each render of a dry run. */
+    private readonly templateTimeoutSeconds?: number,
     cacheDirectory = join(gitCacheDirectory(), 'api-dry-run'),
   ) {
     const configMap = (name: string) => this.settings.configMaps.find((c) => c?.metadata?.name === name);
@@ -132,6 +134,7 @@ export class DryRunGeneration {
       repositories: new CallerRepositories(this.repositories, settings, secrets),
       pullRequests: this.pullRequests.readingSecretsWith(secrets),
       secrets,
+      templateTimeoutMs: this.templateTimeoutSeconds === undefined ? undefined : this.templateTimeoutSeconds * 1000,
     };
     const [argocdCm, projects] = await Promise.all([
       this.client.get<KubeObject & { data?: Record<string, string> }>('v1', 'ConfigMap', this.argocdNamespace, 'argocd-cm'),

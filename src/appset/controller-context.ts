@@ -95,6 +95,7 @@ export class ControllerContext {
       repositories: this.repositories,
       pullRequests: new ScmPullRequestService(secretReader, config.scm),
       secrets: secretReader,
+      templateTimeoutMs: config.templateTimeoutSeconds * 1000,
     };
   }
 

@@ -39,7 +39,7 @@ export interface GenerationResult {
  */
 export async function generateApplications(appSet: ApplicationSet, registry: GeneratorRegistry, context: GeneratorContext): Promise<GenerationResult> {
   const generated: GeneratedApplication[] = [];
-  const options = renderOptionsOf(appSet);
+  const options = renderOptionsOf(appSet, context);
   const result: GenerationResult = { generated, requeueAfterSeconds: requeueAfter(appSet, registry) };
   const fail = (failure: GenerationFailure): GenerationResult => ({ ...result, failure });
 
@@ -55,10 +55,10 @@ export async function generateApplications(appSet: ApplicationSet, registry: Gen
     for (const { params: paramSets, template } of transformed) {
       for (const params of paramSets) {
         try {
-          let application = render(templateApplication(template), params, options);
+          let application = await render(templateApplication(template), params, options);
           if (Object.keys(params).length) addDefaultFinalizer(application, appSet);
           if (appSet.spec.templatePatch != null) {
-            const patch = renderString(appSet.spec.templatePatch, params, options, 'templatePatch');
+            const patch = await renderString(appSet.spec.templatePatch, params, options, 'templatePatch');
             application = applyTemplatePatch(application, patch);
           }
           const { name, namespace: _ignored, ...rest } = application.metadata;

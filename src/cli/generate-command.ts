@@ -1,9 +1,10 @@
 import YAML from 'yaml';
+import { parseTemplateTimeout } from '../app-config.js';
 import { parseFlags } from './argv.js';
 import { UsageError, type CliCommand, type CliIO } from './command.js';
 import { generateLocally, problemLine, readApplicationSets, type LocalGeneration } from './local-generation.js';
 
-const USAGE = `Usage: regatta generate -f FILE|DIR [-f ...] [-o yaml|json] [--params] [--kubeconfig PATH] [--context NAME] [--namespace NS]
+const USAGE = `Usage: regatta generate -f FILE|DIR [-f ...] [-o yaml|json] [--params] [--kubeconfig PATH] [--context NAME] [--namespace NS] [--template-timeout SECONDS]
 
 Generates the Applications of every ApplicationSet found in the inputs, as Argo CD would, and
 prints them (or, with --params, the parameters each template sees). Nothing is written anywhere.
@@ -17,6 +18,8 @@ prints them (or, with --params, the parameters each template sees). Nothing is w
       --kubeconfig   read those Secrets and ConfigMaps, and referenced Secrets, from this cluster
       --context      kubeconfig context (default: current)
   -n, --namespace    namespace of Argo CD's Secrets and default for ApplicationSets (default argocd)
+      --template-timeout  seconds the template engine may spend on one Application (default 1;
+                     env REGATTA_TEMPLATE_TIMEOUT_SECONDS)
 
 Exit status: 0 success, 1 an ApplicationSet failed (the others are still printed), 2 usage error.
 `;
@@ -26,6 +29,7 @@ export const generateCommand: CliCommand = {
   summary: 'print the Applications that ApplicationSets generate (a local preview)',
   async run(args: string[], io: CliIO): Promise<number> {
     let flags;
+    let templateTimeoutSeconds: number;
     try {
       ({ flags } = parseFlags(args, [
         { name: 'filename', short: 'f', kind: 'strings' },
@@ -34,6 +38,7 @@ export const generateCommand: CliCommand = {
         { name: 'kubeconfig', kind: 'string' },
         { name: 'context', kind: 'string' },
         { name: 'namespace', short: 'n', kind: 'string' },
+        { name: 'template-timeout', kind: 'string' },
         { name: 'help', short: 'h', kind: 'boolean' },
       ]));
       if (flags.help) {
@@ -44,6 +49,7 @@ export const generateCommand: CliCommand = {
       if (flags.output !== undefined && flags.output !== 'yaml' && flags.output !== 'json') {
         throw new UsageError(`--output must be yaml or json, not ${JSON.stringify(flags.output)}`);
       }
+      templateTimeoutSeconds = parseTemplateTimeout((flags['template-timeout'] as string | undefined) ?? process.env.REGATTA_TEMPLATE_TIMEOUT_SECONDS);
     } catch (error) {
       io.stderr.write(`regatta generate: ${(error as Error).message}\n\n${USAGE}`);
       return 2;
@@ -61,6 +67,7 @@ export const generateCommand: CliCommand = {
         kubeconfig: flags.kubeconfig as string | undefined,
         context: flags.context as string | undefined,
         report: (problem) => io.stderr.write(problemLine('regatta generate', problem)),
+        templateTimeoutSeconds,
       });
     } catch (error) {
       io.stderr.write(`regatta generate: cannot read Secrets from the cluster: ${(error as Error).message}\n`);

@@ -17,6 +17,8 @@ export interface GenerateContextOptions {
   context?: string;
   /** Where problems with the inputs (an invalid cluster Secret) are reported. */
   warn: (message: string) => void;
+  /** Time the template engine may spend rendering one Application (--template-timeout). */
+  templateTimeoutSeconds?: number;
 }
 
 export interface GenerateContext {
@@ -72,6 +74,7 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
       }),
       pullRequests: new ScmPullRequestService(secretReader),
       secrets: secretReader,
+      templateTimeoutMs: options.templateTimeoutSeconds === undefined ? undefined : options.templateTimeoutSeconds * 1000,
     },
     projects: objects.filter((o): o is AppProject => o.kind === APP_PROJECT_KIND && typeof o.metadata?.name === 'string'),
     close: async () => {},

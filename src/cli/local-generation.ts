@@ -16,6 +16,8 @@ export interface LocalGenerationOptions {
   context?: string;
   /** Told every problem found: a CLI prints it (`problemLine`), the API returns it. */
   report: (problem: GenerationProblem) => void;
+  /** Time the template engine may spend rendering one Application (default 1 s). */
+  templateTimeoutSeconds?: number;
 }
 
 /** Something wrong with an input, located as precisely as known. */
@@ -76,6 +78,7 @@ export async function generateLocally(manifests: Manifest[], appSets: Manifest[]
     kubeconfig: options.kubeconfig,
     context: options.context,
     warn: (message) => options.report({ severity: 'warning', message }),
+    templateTimeoutSeconds: options.templateTimeoutSeconds,
   });
   const argocdCm = manifests.find((m) => m.object.kind === 'ConfigMap' && m.object.metadata?.name === 'argocd-cm')?.object as { data?: Record<string, string> } | undefined;
   const { projects } = generateContext;

@@ -56,14 +56,15 @@ export class ClusterGeneratorImpl implements Generator<ClusterGenerator> {
     const clusters = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
     const goTemplate = appSet.spec.goTemplate === true;
-    const paramSets = clusters.map((cluster) => {
+    const paramSets: ParamSet[] = [];
+    for (const cluster of clusters) {
       const params = clusterParams(cluster, goTemplate);
-      addTemplatedValues(params, spec.values, appSet);
-      return params;
-    });
+      await addTemplatedValues(params, spec.values, appSet, context);
+      paramSets.push(params);
+    }
     if (!hasSelector && !clusters.some((c) => c.server === IN_CLUSTER_SERVER)) {
       const local: ParamSet = { name: IN_CLUSTER_NAME, nameNormalized: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, project: '' };
-      addTemplatedValues(local, spec.values, appSet);
+      await addTemplatedValues(local, spec.values, appSet, context);
       paramSets.push(local);
     }
     return spec.flatList ? [{ clusters: paramSets }] : paramSets;

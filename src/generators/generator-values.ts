@@ -1,15 +1,16 @@
 import type { ApplicationSet } from '../api/application-set.js';
 import { renderString } from '../templating/render.js';
-import { GeneratorError, type ParamSet } from './generator.js';
+import { GeneratorError, type GeneratorContext, type ParamSet } from './generator.js';
+import { renderOptionsOf } from './transform.js';
 
 /** Renders a generator's `values` with the parameters it already has, as Argo CD does. */
-export function addTemplatedValues(params: ParamSet, values: Record<string, string> | undefined, appSet: ApplicationSet): void {
+export async function addTemplatedValues(params: ParamSet, values: Record<string, string> | undefined, appSet: ApplicationSet, context: GeneratorContext): Promise<void> {
   if (!values) return;
-  const options = { goTemplate: appSet.spec.goTemplate === true, goTemplateOptions: appSet.spec.goTemplateOptions };
+  const options = renderOptionsOf(appSet, context);
   const resolved: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) {
     try {
-      resolved[key] = renderString(String(value), params, options, `values.${key}`);
+      resolved[key] = await renderString(String(value), params, options, `values.${key}`);
     } catch (error) {
       throw new GeneratorError(`failed to replace templated string: ${(error as Error).message}`, `values.${key}`);
     }

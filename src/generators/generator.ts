@@ -64,6 +64,8 @@ export interface GeneratorContext {
   repositories: RepositoryReader;
   pullRequests: PullRequestService;
   secrets: SecretReader;
+  /** Time the template engine may spend on one render, in ms (--template-timeout); 1 s when unset. */
+  templateTimeoutMs?: number;
 }
 
 /** Argo CD's default requeue for generators that poll (Git, SCM). */

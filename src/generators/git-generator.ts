@@ -1,13 +1,14 @@
 import path from 'node:path';
 import type { ApplicationSet, GitGenerator } from '../api/application-set.js';
 import { parseKubeYaml } from '../api/kube-yaml.js';
+import { GoRegExp } from '../templating/go-regexp.js';
 import { sanitizeName } from '../templating/gotemplate/argo-functions.js';
 import { flattenParams, isPlainObject } from '../templating/flatten.js';
 import { DEFAULT_REQUEUE_AFTER_SECONDS, GeneratorError, type Generator, type GeneratorContext, type ParamSet } from './generator.js';
 import { addTemplatedValues } from './generator-values.js';
 
-/** Go's path.Match for directory entries: `*` and `?` stay within one path segment. */
-function segmentGlob(pattern: string): RegExp {
+/** Go's path.Match for directory entries: `*` and `?` stay within one path segment. Matched by RE2: linear in the path. */
+function segmentGlob(pattern: string): GoRegExp {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
@@ -21,7 +22,7 @@ function segmentGlob(pattern: string): RegExp {
       i = close;
     } else source += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
-  return new RegExp(`^${source}$`);
+  return GoRegExp.compile(`^${source}$`);
 }
 
 /** Directory params as Argo CD names them: flat `path`, `path.basename`, `path[N]` or a nested `path` object. */
@@ -91,14 +92,14 @@ export class GitGeneratorImpl implements Generator<GitGenerator> {
       }
     });
     const goTemplate = appSet.spec.goTemplate === true;
-    return all
-      .filter((dir) => items.some((i) => !i.exclude && i.matches.test(dir)) && !items.some((i) => i.exclude && i.matches.test(dir)))
-      .map((dir) => {
-        const params: ParamSet = {};
-        pathParams(params, dir, undefined, spec.pathParamPrefix, goTemplate);
-        addTemplatedValues(params, spec.values, appSet);
-        return params;
-      });
+    const result: ParamSet[] = [];
+    for (const dir of all.filter((d) => items.some((i) => !i.exclude && i.matches.test(d)) && !items.some((i) => i.exclude && i.matches.test(d)))) {
+      const params: ParamSet = {};
+      pathParams(params, dir, undefined, spec.pathParamPrefix, goTemplate);
+      await addTemplatedValues(params, spec.values, appSet, context);
+      result.push(params);
+    }
+    return result;
   }
 
   private async files(spec: GitGenerator, appSet: ApplicationSet, context: GeneratorContext): Promise<ParamSet[]> {
@@ -136,7 +137,7 @@ export class GitGeneratorImpl implements Generator<GitGenerator> {
       for (const object of objects) {
         const params: ParamSet = goTemplate ? { ...object } : flattenParams(object);
         pathParams(params, path.posix.dirname(file), file, spec.pathParamPrefix, goTemplate);
-        addTemplatedValues(params, spec.values, appSet);
+        await addTemplatedValues(params, spec.values, appSet, context);
         result.push(params);
       }
     }

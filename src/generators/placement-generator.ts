@@ -30,12 +30,12 @@ export class PlacementGeneratorImpl implements Generator<PlacementGenerator> {
 
     const items = await childParams(spec.items, appSet, this.children, context, {}, 'items');
     const candidates = await this.candidates(spec, appSet, context);
-    const options = renderOptionsOf(appSet);
+    const options = renderOptionsOf(appSet, context);
     const result: ParamSet[] = [];
     for (const item of items) {
       let key: string;
       try {
-        key = renderString(spec.key, item, options, 'key');
+        key = await renderString(spec.key, item, options, 'key');
       } catch (error) {
         throw new GeneratorError(`failed to render the key: ${(error as Error).message}`, 'key');
       }

@@ -1,5 +1,5 @@
 import type { ApplicationSet, PullRequestGenerator } from '../api/application-set.js';
-import { goRegExp } from '../templating/gotemplate/sprig.js';
+import { GoRegExp } from '../templating/go-regexp.js';
 import { GeneratorError, ProviderSelectionError, type Generator, type GeneratorContext, type ParamSet, type PullRequest } from './generator.js';
 import { addTemplatedValues } from './generator-values.js';
 
@@ -34,7 +34,7 @@ function compileFilters(spec: PullRequestGenerator): ((pull: PullRequest) => boo
     const compile = (pattern: string | undefined, name: string) => {
       if (pattern === undefined) return undefined;
       try {
-        return goRegExp(pattern);
+        return GoRegExp.compile(pattern);
       } catch (error) {
         throw new GeneratorError(`error compiling ${name} regexp ${JSON.stringify(pattern)}: ${(error as Error).message}`, `filters[${i}].${name}`);
       }
@@ -64,25 +64,25 @@ export class PullRequestGeneratorImpl implements Generator<PullRequestGenerator>
       throw new GeneratorError(`error listing repos: ${(error as Error).message}`);
     }
     const goTemplate = appSet.spec.goTemplate === true;
-    return pulls
-      .filter((pull) => filters.length === 0 || filters.some((matches) => matches(pull)))
-      .map((pull) => {
-        const params: ParamSet = {
-          number: String(pull.number),
-          title: pull.title,
-          branch: pull.branch,
-          branch_slug: branchSlug(pull.branch),
-          target_branch: pull.targetBranch,
-          target_branch_slug: branchSlug(pull.targetBranch),
-          head_sha: pull.headSha,
-          head_short_sha: pull.headSha.slice(0, 8),
-          head_short_sha_7: pull.headSha.slice(0, 7),
-          author: pull.author,
-        };
-        if (goTemplate) params.labels = pull.labels;
-        addTemplatedValues(params, spec.values, appSet);
-        return params;
-      });
+    const result: ParamSet[] = [];
+    for (const pull of pulls.filter((p) => filters.length === 0 || filters.some((matches) => matches(p)))) {
+      const params: ParamSet = {
+        number: String(pull.number),
+        title: pull.title,
+        branch: pull.branch,
+        branch_slug: branchSlug(pull.branch),
+        target_branch: pull.targetBranch,
+        target_branch_slug: branchSlug(pull.targetBranch),
+        head_sha: pull.headSha,
+        head_short_sha: pull.headSha.slice(0, 8),
+        head_short_sha_7: pull.headSha.slice(0, 7),
+        author: pull.author,
+      };
+      if (goTemplate) params.labels = pull.labels;
+      await addTemplatedValues(params, spec.values, appSet, context);
+      result.push(params);
+    }
+    return result;
   }
 
   requeueAfterSeconds(spec: PullRequestGenerator): number | undefined {

@@ -24,8 +24,8 @@ export interface TransformResult {
   template: ApplicationSetTemplate;
 }
 
-export function renderOptionsOf(appSet: ApplicationSet): RenderOptions {
-  return { goTemplate: appSet.spec.goTemplate === true, goTemplateOptions: appSet.spec.goTemplateOptions };
+export function renderOptionsOf(appSet: ApplicationSet, context: Pick<GeneratorContext, 'templateTimeoutMs'>): RenderOptions {
+  return { goTemplate: appSet.spec.goTemplate === true, goTemplateOptions: appSet.spec.goTemplateOptions, timeoutMs: context.templateTimeoutMs };
 }
 
 /** The generator kinds set in one `generators[]` entry (Argo CD runs each of them). */
@@ -58,7 +58,7 @@ export async function transformGenerator(
   inherited: ParamSet,
   field: string,
 ): Promise<TransformResult[]> {
-  const options = renderOptionsOf(appSet);
+  const options = renderOptionsOf(appSet, context);
   let matches: (labels: Record<string, string>) => boolean;
   try {
     matches = compileLabelSelector(entry.selector, `${field}.selector`);
@@ -66,7 +66,7 @@ export async function transformGenerator(
     throw new GeneratorError(`error parsing label selector: ${(error as Error).message}`, `${field}.selector`);
   }
   const hasSelector = entry.selector != null;
-  const interpolated = Object.keys(inherited).length ? interpolateGenerator(entry, inherited, options, field) : entry;
+  const interpolated = Object.keys(inherited).length ? await interpolateGenerator(entry, inherited, options, field) : entry;
 
   const results: TransformResult[] = [];
   for (const kind of kindsIn(entry, field)) {
@@ -107,37 +107,37 @@ export function locate(error: unknown, field: string): GeneratorError {
  * leniently, as Argo CD does: a value naming a key the parameters lack is kept as written, to be
  * rendered later with the generator's own parameters.
  */
-function interpolateGenerator(entry: ApplicationSetNestedGenerator, params: ParamSet, options: RenderOptions, field: string): ApplicationSetNestedGenerator {
+async function interpolateGenerator(entry: ApplicationSetNestedGenerator, params: ParamSet, options: RenderOptions, field: string): Promise<ApplicationSetNestedGenerator> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(entry)) {
     if (!isPlainObject(value) || !isPlainObject(value.values) || key === 'matrix' || key === 'merge') {
-      out[key] = renderIn(value, params, options, `${field}.${key}`);
+      out[key] = await renderIn(value, params, options, `${field}.${key}`);
       continue;
     }
     const { values, ...rest } = value;
     const resolved: Record<string, string> = {};
     for (const [name, text] of Object.entries(values)) {
-      resolved[name] = resolveValueLeniently(String(text), params, options, `${field}.${key}.values.${name}`);
+      resolved[name] = await resolveValueLeniently(String(text), params, options, `${field}.${key}.values.${name}`);
     }
-    out[key] = { ...(renderIn(rest, params, options, `${field}.${key}`) as object), values: resolved };
+    out[key] = { ...((await renderIn(rest, params, options, `${field}.${key}`)) as object), values: resolved };
   }
   return out as ApplicationSetNestedGenerator;
 }
 
-function renderIn(value: unknown, params: ParamSet, options: RenderOptions, field: string): unknown {
+async function renderIn(value: unknown, params: ParamSet, options: RenderOptions, field: string): Promise<unknown> {
   try {
-    return render(value, params, options);
+    return await render(value, params, options);
   } catch (error) {
     throw new GeneratorError(`failed to replace parameters in generator: ${(error as Error).message}`, field);
   }
 }
 
-function resolveValueLeniently(text: string, params: ParamSet, options: RenderOptions, field: string): string {
+async function resolveValueLeniently(text: string, params: ParamSet, options: RenderOptions, field: string): Promise<string> {
   const strict: RenderOptions = options.goTemplate
-    ? { goTemplate: true, goTemplateOptions: [...(options.goTemplateOptions ?? []).filter((o) => !o.startsWith('missingkey=')), 'missingkey=error'] }
+    ? { ...options, goTemplateOptions: [...(options.goTemplateOptions ?? []).filter((o) => !o.startsWith('missingkey=')), 'missingkey=error'] }
     : options;
   try {
-    return renderString(text, params, strict, field);
+    return await renderString(text, params, strict, field);
   } catch (error) {
     const message = (error as Error).message;
     if (message.includes('map has no entry for key') || message.includes("can't evaluate field")) return text;

@@ -1,20 +1,20 @@
+import { GoRegExp } from '../templating/go-regexp.js';
+
 /**
  * Whether a path matches a git pathspec as `git ls-files -- PATTERN` reads it, which is how
  * Argo CD's Git files generator finds files by default: `*` and `?` match across `/` (so `**` is
  * just `*`), `[...]` is a character class, and a pattern without wildcards names a file or
  * everything below a directory.
  */
-export function matchesPathspec(pattern: string, path: string): boolean {
+export function pathspecMatcher(pattern: string): (path: string) => boolean {
   const clean = pattern.replace(/^\.\//, '').replace(/\/+$/, '');
-  if (!/[*?[]/.test(clean)) return path === clean || path.startsWith(`${clean}/`) || clean === '' || clean === '.';
-  return compile(clean).test(path);
+  if (!/[*?[]/.test(clean)) return (path) => path === clean || path.startsWith(`${clean}/`) || clean === '' || clean === '.';
+  const regex = compile(clean);
+  return (path) => regex.test(path);
 }
 
-const compiled = new Map<string, RegExp>();
-
-function compile(pattern: string): RegExp {
-  let regex = compiled.get(pattern);
-  if (regex) return regex;
+/** Matched by RE2: `*` runs compile to `.*` chains that would backtrack exponentially in a JavaScript RegExp. */
+function compile(pattern: string): GoRegExp {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
@@ -31,9 +31,7 @@ function compile(pattern: string): RegExp {
       }
     } else source += escape(c);
   }
-  regex = new RegExp(`^${source}$`, 's');
-  compiled.set(pattern, regex);
-  return regex;
+  return GoRegExp.compile(`(?s)^${source}$`);
 }
 
 function escape(c: string): string {

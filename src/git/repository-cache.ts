@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RepositoryReader } from '../generators/generator.js';
 import { git, GitError, redactUrlCredentials } from './git-cli.js';
-import { matchesPathspec } from './pathspec.js';
+import { pathspecMatcher } from './pathspec.js';
 import { isLocalRepository, type RepositoryAccess } from './repository-credentials.js';
 import { remoteEnvironment } from './remote-environment.js';
 
@@ -81,7 +81,7 @@ export class GitRepositoryCache implements RepositoryReader {
 
   async getFiles(repoURL: string, revision: string, pattern: string, project = ''): Promise<Map<string, Buffer>> {
     const { dir, sha } = await this.checkout(repoURL, revision, project);
-    const files = (await this.tree(dir, sha, false)).filter((p) => matchesPathspec(pattern, p));
+    const files = (await this.tree(dir, sha, false)).filter(pathspecMatcher(pattern));
     const contents = new Map<string, Buffer>();
     if (files.length === 0) return contents;
     const batch = await git(['cat-file', '--batch'], { cwd: dir, input: files.map((f) => `${sha}:${f}\n`).join('') });

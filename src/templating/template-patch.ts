@@ -1,6 +1,7 @@
 import type { Application } from '../api/application.js';
 import { parseKubeYaml } from '../api/kube-yaml.js';
 import { isPlainObject } from './flatten.js';
+import { MAX_YAML_PARSE_BYTES } from './gotemplate/argo-functions.js';
 
 export class TemplatePatchError extends Error {}
 
@@ -10,6 +11,9 @@ export class TemplatePatchError extends Error {}
  * merge, lists and scalars are replaced and `null` removes a field. The project cannot be patched.
  */
 export function applyTemplatePatch(application: Application, patchText: string): Application {
+  if (patchText.length > MAX_YAML_PARSE_BYTES) {
+    throw new TemplatePatchError(`the rendered templatePatch is ${patchText.length} bytes, more than the ${MAX_YAML_PARSE_BYTES} bytes of YAML Regatta parses`);
+  }
   let patch: unknown;
   try {
     patch = parseKubeYaml(patchText);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitRepositoryCache } from '../../src/git/repository-cache.js';
-import { matchesPathspec } from '../../src/git/pathspec.js';
+import { pathspecMatcher } from '../../src/git/pathspec.js';
 import { GitDaemon, TestRepository } from '../support/git-fixtures.js';
 import { generate, offlineContext } from '../support/generation.js';
 
@@ -130,5 +130,5 @@ describe('git pathspec matching (git ls-files, as Argo CD matches files by defau
     ['apps/[ab]/app.yaml', 'apps/c/app.yaml', false],
     ['config.json', 'other/config.json', false],
   ];
-  for (const [pattern, path, expected] of cases) it(`${pattern} ${expected ? 'matches' : 'does not match'} ${path}`, () => expect(matchesPathspec(pattern, path)).toBe(expected));
+  for (const [pattern, path, expected] of cases) it(`${pattern} ${expected ? 'matches' : 'does not match'} ${path}`, () => expect(pathspecMatcher(pattern)(path)).toBe(expected));
 });

@@ -22,8 +22,8 @@ const template = {
 describe('render: a whole Application template', () => {
   const params = { cluster: 'dev', env: 'staging', url: 'https://1.2.3.4', tag: 'v1' };
 
-  it('renders every string at any depth, and map keys, in fasttemplate mode', () => {
-    const out = render(template, params, {});
+  it('renders every string at any depth, and map keys, in fasttemplate mode', async () => {
+    const out = await render(template, params, {});
     expect(out.metadata).toEqual({
       name: 'dev-guestbook',
       labels: { 'env-staging': 'staging', fixed: 'yes' },
@@ -35,20 +35,20 @@ describe('render: a whole Application template', () => {
     expect(out.spec.syncPolicy.automated.prune).toBe(true);
   });
 
-  it('leaves the template untouched when there are no parameters', () => {
-    expect(render(template, {}, {})).toBe(template);
+  it('leaves the template untouched when there are no parameters', async () => {
+    expect(await render(template, {}, {})).toBe(template);
   });
 
-  it('does not modify the template it is given', () => {
+  it('does not modify the template it is given', async () => {
     const before = structuredClone(template);
-    render(template, params, {});
+    await render(template, params, {});
     expect(template).toEqual(before);
   });
 
-  it('reports which field failed', () => {
+  it('reports which field failed', async () => {
     let caught: unknown;
     try {
-      render({ spec: { source: { path: '{{a}}/{{open' } } }, { a: 'b' }, {});
+      await render({ spec: { source: { path: '{{a}}/{{open' } } }, { a: 'b' }, {});
     } catch (error) {
       caught = error;
     }
@@ -58,25 +58,25 @@ describe('render: a whole Application template', () => {
 });
 
 describe('renderString in goTemplate mode', () => {
-  it('executes Go templates with the parameters', () => {
-    expect(renderString('{{ .path.basename }}-{{ .n }}', { path: { basename: 'app' }, n: 3 }, { goTemplate: true })).toBe('app-3');
+  it('executes Go templates with the parameters', async () => {
+    expect(await renderString('{{ .path.basename }}-{{ .n }}', { path: { basename: 'app' }, n: 3 }, { goTemplate: true })).toBe('app-3');
   });
 
-  it('prints <no value> for a missing key by default, as Go does', () => {
-    expect(renderString('{{ .missing }}', { a: 'b' }, { goTemplate: true })).toBe('<no value>');
+  it('prints <no value> for a missing key by default, as Go does', async () => {
+    expect(await renderString('{{ .missing }}', { a: 'b' }, { goTemplate: true })).toBe('<no value>');
   });
 
-  it('fails with missingkey=error, wrapping Go\'s error as Argo CD does', () => {
-    expect(() => renderString('{{ .cluster }}', { a: 'b' }, { goTemplate: true, goTemplateOptions: ['missingkey=error'] }, 'spec.destination.server')).toThrow(
+  it('fails with missingkey=error, wrapping Go\'s error as Argo CD does', async () => {
+    await expect(renderString('{{ .cluster }}', { a: 'b' }, { goTemplate: true, goTemplateOptions: ['missingkey=error'] }, 'spec.destination.server')).rejects.toThrow(
       /^failed to execute go template \{\{ \.cluster \}\}: template: spec\.destination\.server:1:3: executing "spec\.destination\.server" at <\.cluster>: map has no entry for key "cluster"$/,
     );
   });
 
-  it('reports parse errors as Argo CD does', () => {
-    expect(() => renderString('{{ if }}', { a: 'b' }, { goTemplate: true })).toThrow(/^failed to parse template \{\{ if \}\}: template: base:1: missing value for if$/);
+  it('reports parse errors as Argo CD does', async () => {
+    await expect(renderString('{{ if }}', { a: 'b' }, { goTemplate: true })).rejects.toThrow(/^failed to parse template \{\{ if \}\}: template: base:1: missing value for if$/);
   });
 
-  it('keeps strings without actions as they are', () => {
-    expect(renderString('plain', { a: 'b' }, { goTemplate: true })).toBe('plain');
+  it('keeps strings without actions as they are', async () => {
+    expect(await renderString('plain', { a: 'b' }, { goTemplate: true })).toBe('plain');
   });
 });

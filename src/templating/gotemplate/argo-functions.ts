@@ -3,7 +3,21 @@ import { parseKubeYaml } from '../../api/kube-yaml.js';
 import { isPlainObject } from '../flatten.js';
 import { arity } from './builtins.js';
 import type { FuncMap } from './exec.js';
-import { typeName, type GoValue } from './value.js';
+import { allocate } from './render-budget.js';
+import { boundedSize, typeName, type GoValue } from './value.js';
+
+/**
+ * The yaml library reads about 1 MB and writes about 3 MB a second on an idle core, where Go's is
+ * many times faster: larger documents would hold the event loop for a long single call.
+ */
+export const MAX_YAML_PARSE_BYTES = 128 * 1024;
+const MAX_YAML_WRITE_BYTES = 512 * 1024;
+
+function yamlToParse(text: GoValue): string {
+  const yaml = String(text ?? '');
+  if (yaml.length > MAX_YAML_PARSE_BYTES) throw new Error(`${yaml.length} bytes of YAML, more than the ${MAX_YAML_PARSE_BYTES} a template may parse`);
+  return yaml;
+}
 
 /** Argo CD's `normalize`: a valid DNS-1123 subdomain from any string. */
 export function sanitizeName(name: string): string {
@@ -49,15 +63,20 @@ export const argoFunctions: FuncMap = {
     const smart = args.length > 2 ? args[1] === true : true;
     return slugify(name, maxSize, smart);
   }, 1, 3),
-  toYaml: (value: GoValue) => toKubeYaml(value),
+  toYaml: (value: GoValue) => {
+    const size = boundedSize(value, MAX_YAML_WRITE_BYTES);
+    if (size > MAX_YAML_WRITE_BYTES) throw new Error(`would write more than the ${MAX_YAML_WRITE_BYTES} bytes of YAML a template may write`);
+    allocate(size);
+    return toKubeYaml(value);
+  },
   fromYaml: (text: GoValue) => {
-    const parsed = parseKubeYaml(String(text ?? ''));
+    const parsed = parseKubeYaml(yamlToParse(text));
     if (parsed == null) return {};
     if (!isPlainObject(parsed)) throw new Error('error unmarshaling JSON: json: cannot unmarshal array into Go value of type map[string]interface {}');
     return parsed;
   },
   fromYamlArray: (text: GoValue) => {
-    const parsed = parseKubeYaml(String(text ?? ''));
+    const parsed = parseKubeYaml(yamlToParse(text));
     if (parsed == null) return [];
     if (!Array.isArray(parsed)) throw new Error('error unmarshaling JSON: json: cannot unmarshal object into Go value of type []interface {}');
     return parsed;

@@ -1,5 +1,6 @@
 import { argString, type Arg, type Command, type Node, type Pipe } from './ast.js';
 import type { TemplateSet } from './parser.js';
+import type { RenderBudget } from './render-budget.js';
 import { isMap, isTrue, kindOf, printed, type GoValue } from './value.js';
 
 /** A template function. Errors it throws surface as Go's `error calling NAME: …`. */
@@ -56,17 +57,28 @@ export class Executor {
     private readonly funcs: FuncMap,
     private readonly missingKey: MissingKeyMode,
     private readonly limits: ExecLimits,
+    private readonly budget: RenderBudget,
   ) {
     this.templateName = parseName;
   }
 
-  execute(data: GoValue): string {
+  /** Executes under the render's budget (its clock running). */
+  run(data: GoValue): string {
+    return this.budget.run(() => this.execute(data));
+  }
+
+  private execute(data: GoValue): string {
     const root = this.set.get(this.parseName);
     if (!root) {
       throw new GoTemplateError(`template: ${this.parseName}: "${this.parseName}" is an incomplete or empty template`);
     }
     this.vars = [{ name: '$', value: data }];
     this.walkList(data, root);
+    try {
+      this.budget.charge(this.outBytes);
+    } catch (error) {
+      this.fail((error as Error).message);
+    }
     return this.out.join('');
   }
 
@@ -82,6 +94,8 @@ export class Executor {
 
   private step(): void {
     if (++this.steps > this.limits.maxSteps) this.fail(`template execution exceeded its budget of ${this.limits.maxSteps} steps`);
+    // Reading the clock every step would cost more than most steps.
+    if ((this.steps & 1023) === 0 && this.budget.expired()) this.fail(this.budget.timeoutMessage);
   }
 
   private write(text: string): void {
@@ -133,6 +147,7 @@ export class Executor {
     const value = this.evalPipeline(dot, { ...node.pipe, decl: [] });
     const decl = node.pipe.decl;
     const iterate = (index: GoValue, element: GoValue): boolean => {
+      this.step();
       if (decl.length === 1) this.vars.push({ name: decl[0], value: element });
       if (decl.length === 2) this.vars.push({ name: decl[0], value: index }, { name: decl[1], value: element });
       const inner = this.vars.length;
@@ -323,13 +338,31 @@ export class Executor {
       const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
       this.fail(`wrong number of args for ${node.name}: want ${want} got ${values.length}`);
     }
+    let result: GoValue;
     try {
-      return fn(...values) as GoValue;
+      result = fn(...values);
+      this.account(values, result);
     } catch (error) {
-      if (error instanceof GoTemplateError) throw error;
+      // Signals (a key to generate first) and the engine's own errors pass through unchanged.
+      if (error instanceof GoTemplateError || !(error instanceof Error)) throw error;
       this.at = cmd ? { pos: node.pos, context: cmd.args.map(argString).join(' ') } : node;
-      return this.fail(`error calling ${node.name}: ${(error as Error).message}`);
+      return this.fail(`error calling ${node.name}: ${error.message}`);
     }
+    return result;
+  }
+
+  /**
+   * Charges a call to the render's budget: the characters it read and wrote count as work (so the
+   * clock is read as they add up), a string it built counts against the value and render limits.
+   */
+  private account(values: unknown[], result: GoValue): void {
+    let volume = 0;
+    for (const value of values) if (typeof value === 'string') volume += value.length;
+    if (typeof result === 'string') {
+      this.budget.checkValueSize(result.length);
+      this.budget.charge(result.length);
+    }
+    if (volume > 0) this.budget.spend(volume);
   }
 
   private evalArg(dot: GoValue, arg: Arg): GoValue {

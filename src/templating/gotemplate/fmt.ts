@@ -1,13 +1,15 @@
 import { formatGoFloat } from '../flatten.js';
-import { formatValue, kindOf, typeName, type GoValue } from './value.js';
+import { checkValueSize } from './render-budget.js';
+import { allocateFor, formatValue, kindOf, typeName, type GoValue } from './value.js';
+
+const NAMED_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
 
 /** Go's strconv.Quote. */
 export function goQuote(text: string): string {
   let out = '"';
   for (const char of text) {
     const code = char.codePointAt(0)!;
-    const named: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
-    if (named[char]) out += named[char];
+    if (Object.hasOwn(NAMED_ESCAPES, char)) out += NAMED_ESCAPES[char];
     else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
     else if (code >= 0x80 && code < 0xa0) out += `\\u${code.toString(16).padStart(4, '0')}`;
     else out += char;
@@ -27,6 +29,7 @@ interface Spec {
 
 function pad(text: string, spec: Spec, numeric: boolean): string {
   if (spec.width === undefined || text.length >= spec.width) return text;
+  checkValueSize(spec.width);
   const fill = spec.width - text.length;
   if (spec.minus) return text + ' '.repeat(fill);
   if (spec.zero && numeric) {
@@ -132,6 +135,20 @@ function formatOne(verb: string, value: GoValue, spec: Spec): string {
   }
 }
 
+/**
+ * fmt's parsenum: digits up to a value past 1e6; a longer number is taken as garbage and the rest
+ * of the format with it (Go then prints %!(NOVERB)), which keeps widths and precisions bounded.
+ */
+function parseNumber(format: string, start: number): { value?: number; end: number } {
+  let value: number | undefined;
+  let end = start;
+  for (; end < format.length && format[end] >= '0' && format[end] <= '9'; end++) {
+    if ((value ?? 0) > 1e6) return { end: format.length };
+    value = (value ?? 0) * 10 + Number(format[end]);
+  }
+  return { value, end };
+}
+
 /** fmt.Sprintf with the verbs templates use, including Go's %!verb(type=value) for mismatches. */
 export function sprintf(format: string, args: GoValue[]): string {
   let out = '';
@@ -158,15 +175,13 @@ export function sprintf(format: string, args: GoValue[]): string {
       else if (flag === '0') spec.zero = !spec.minus;
       else break;
     }
-    const width = /^\d+/.exec(format.slice(j));
-    if (width) {
-      spec.width = Number(width[0]);
-      j += width[0].length;
-    }
+    const width = parseNumber(format, j);
+    spec.width = width.value;
+    j = width.end;
     if (format[j] === '.') {
-      const precision = /^\d*/.exec(format.slice(j + 1))![0];
-      spec.precision = Number(precision || '0');
-      j += 1 + precision.length;
+      const precision = parseNumber(format, j + 1);
+      spec.precision = precision.value ?? 0;
+      j = precision.end;
     }
     const verb = format[j];
     if (verb === undefined) {
@@ -179,7 +194,10 @@ export function sprintf(format: string, args: GoValue[]): string {
       out += `%!${verb}(MISSING)`;
       continue;
     }
-    out += formatOne(verb, args[argIndex++], spec);
+    allocateFor(args[argIndex]);
+    const formatted = formatOne(verb, args[argIndex++], spec);
+    checkValueSize(out.length + formatted.length);
+    out += formatted;
   }
   if (argIndex < args.length) {
     out += `%!(EXTRA ${args
@@ -195,12 +213,16 @@ export function sprint(args: GoValue[]): string {
   let out = '';
   args.forEach((arg, i) => {
     if (i > 0 && typeof arg !== 'string' && typeof args[i - 1] !== 'string') out += ' ';
-    out += formatValue(arg);
+    const formatted = formatValue(arg);
+    checkValueSize(out.length + formatted.length);
+    out += formatted;
   });
   return out;
 }
 
 /** fmt.Sprintln: always spaces, and a newline. */
 export function sprintln(args: GoValue[]): string {
-  return `${args.map((a) => formatValue(a)).join(' ')}\n`;
+  const parts = args.map((a) => formatValue(a));
+  checkValueSize(parts.reduce((sum, part) => sum + part.length + 1, 0));
+  return `${parts.join(' ')}\n`;
 }

@@ -1,3 +1,5 @@
+import { GoRegExp } from '../go-regexp.js';
+
 /** Go's time.Duration text and parsing, time.Parse for the layouts templates use (UTC), and zone wall clocks. */
 
 const UNIT_NANOSECONDS: Record<string, bigint> = { ns: 1n, us: 1000n, µs: 1000n, μs: 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
@@ -188,10 +190,10 @@ export function parseGoTime(layout: string, text: string): Date | undefined {
       i += token[0].length;
     } else source += layout[i++].replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   }
-  const match = new RegExp(`^${source}$`).exec(text);
+  const match = GoRegExp.compile(`^${source}$`).submatches(text);
   if (!match) return undefined;
   const value: Record<string, string> = {};
-  fields.forEach((f, i) => (value[f] = match[i + 1]));
+  fields.forEach((f, i) => (value[f] = match[i + 1] ?? ''));
   const month = value.month ? Number(value.month) - 1 : value.monthName ? MONTHS.indexOf(value.monthName) : value.monthShort ? MONTHS.findIndex((m) => m.startsWith(value.monthShort)) : 0;
   const utc = Date.UTC(Number(value.year ?? 0), month, Number(value.day ?? 1), Number(value.hour ?? 0), Number(value.minute ?? 0), Number(value.second ?? 0), Number(value.millis ?? 0));
   const zone = value.zone && value.zone !== 'Z' ? value.zone.replace(':', '') : '+0000';

@@ -2,10 +2,12 @@ import { argoFunctions } from './argo-functions.js';
 import { builtinFunctions } from './builtins.js';
 import { Executor, GoTemplateError, type FuncMap, type GoFunction, type MissingKeyMode } from './exec.js';
 import { ParseError, parseTemplate, type TemplateSet } from './parser.js';
+import { WorkNeeded } from './off-thread-work.js';
+import { activeBudget, DEFAULT_RENDER_LIMITS, RenderBudget, type RenderLimits } from './render-budget.js';
 import { sprigFunctions } from './sprig.js';
 import { sprigCryptoFunctions } from './sprig-crypto.js';
 
-export { GoTemplateError, type FuncMap, type GoFunction, type MissingKeyMode };
+export { DEFAULT_RENDER_LIMITS, GoTemplateError, RenderBudget, type FuncMap, type GoFunction, type MissingKeyMode, type RenderLimits };
 
 export interface GoTemplateOptions {
   missingKey?: MissingKeyMode;
@@ -17,6 +19,15 @@ export interface GoTemplateOptions {
 }
 
 const DEFAULT_LIMITS = { maxSteps: 1_000_000, maxOutputBytes: 4 * 1024 * 1024, maxDepth: 1000 };
+
+function execLimits(options: GoTemplateOptions) {
+  if (options.maxSteps === undefined && options.maxOutputBytes === undefined) return DEFAULT_LIMITS;
+  return { ...DEFAULT_LIMITS, maxSteps: options.maxSteps ?? DEFAULT_LIMITS.maxSteps, maxOutputBytes: options.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes };
+}
+
+/** Renders running inside one another (a function that renders, as Helm's tpl and include do). */
+const MAX_NESTED_RENDERS = 100;
+let nestedRenders = 0;
 
 /** User functions win over text/template's builtins, as Template.Funcs does; sprig's `slice` replaces Go's. */
 const ARGO_FUNCTIONS: FuncMap = { ...builtinFunctions, ...sprigFunctions, ...sprigCryptoFunctions, ...argoFunctions };
@@ -47,6 +58,7 @@ function parsed(name: string, text: string, options: GoTemplateOptions, funcs: F
     set = parseTemplate(name, text, (fn) => Object.hasOwn(funcs, fn));
   } catch (error) {
     if (error instanceof ParseError) throw new GoTemplateError(error.message);
+    if (error instanceof RangeError) throw new GoTemplateError(`template: ${name}: expression nests too deeply`);
     throw error;
   }
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
@@ -57,22 +69,32 @@ function parsed(name: string, text: string, options: GoTemplateOptions, funcs: F
 /**
  * Parses (cached) and executes a Go text/template with Argo CD's function set. Errors read as
  * Go's: `template: NAME:LINE:COL: executing "NAME" at <.x>: map has no entry for key "x"`.
+ * `budget` (time, memory, keys) may be shared by the strings of one render; without one, a render
+ * inside a function (Helm's tpl) shares its caller's, and any other gets its own.
  */
-export function renderGoTemplate(name: string, text: string, data: unknown, options: GoTemplateOptions = {}): string {
+export function renderGoTemplate(name: string, text: string, data: unknown, options: GoTemplateOptions = {}, budget?: RenderBudget): string {
+  if (nestedRenders >= MAX_NESTED_RENDERS) throw new GoTemplateError(`template: ${name}: exceeded maximum nesting of renders (${MAX_NESTED_RENDERS})`);
+  const outer = budget ?? activeBudget();
   const funcs = functionsFor(options);
-  const set = parsed(name, text, options, funcs);
-  const limits = {
-    maxSteps: options.maxSteps ?? DEFAULT_LIMITS.maxSteps,
-    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes,
-    maxDepth: DEFAULT_LIMITS.maxDepth,
-  };
+  const executor = new Executor(name, text, parsed(name, text, options, funcs), funcs, options.missingKey ?? 'default', execLimits(options), outer ?? new RenderBudget());
+  nestedRenders++;
   try {
-    return new Executor(name, text, set, funcs, options.missingKey ?? 'default', limits).execute(data);
+    return executor.run(data);
   } catch (error) {
     if (error instanceof GoTemplateError) throw error;
     if (error instanceof RangeError) throw new GoTemplateError(`template: ${name}: execution stopped: ${error.message}`);
+    // Nobody above runs passes: this render's own budget cannot wait for off-thread work.
+    if (error instanceof WorkNeeded && !outer) throw new GoTemplateError(`template: ${name}: generating keys and hashing passwords needs the asynchronous renderer`);
     throw error;
+  } finally {
+    nestedRenders--;
   }
+}
+
+/** renderGoTemplate for templates that may generate keys: they are made off the event loop between passes. */
+export async function renderGoTemplateAsync(name: string, text: string, data: unknown, options: GoTemplateOptions = {}): Promise<string> {
+  const budget = new RenderBudget();
+  return budget.runPasses(() => renderGoTemplate(name, text, data, options, budget), () => text);
 }
 
 /** Argo CD's goTemplateOptions; only `missingkey=` exists in text/template. */

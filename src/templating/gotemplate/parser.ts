@@ -39,6 +39,13 @@ function parseNumber(text: string): number | bigint {
   const clean = text.replace(/_/g, '');
   const negative = clean.startsWith('-');
   const unsigned = clean.replace(/^[+-]/, '');
+  // Past uint64, Go reads an integer as a float64 or fails; BigInt would parse it in quadratic time.
+  if (/^\d{21,}$/.test(unsigned)) {
+    const value = Number(clean);
+    if (!Number.isFinite(value)) throw new ParseError(`illegal number syntax: ${JSON.stringify(text)}`);
+    return value;
+  }
+  if (unsigned.length > 70) throw new ParseError(`illegal number syntax: ${JSON.stringify(text)}`);
   if (/^0[xX][0-9a-fA-F]+$/.test(unsigned) || /^0[bB][01]+$/.test(unsigned) || /^0[oO][0-7]+$/.test(unsigned)) {
     const value = BigInt(unsigned);
     return negative ? -value : value;

@@ -1,8 +1,10 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, scryptSync, sign, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import bcryptjs from 'bcryptjs';
 import * as der from './der.js';
 import type { FuncMap } from './exec.js';
+import type { KeyKind, OffThreadWork } from './off-thread-work.js';
+import { activeBudget, checkDeadline } from './render-budget.js';
 import { asInt, asString } from './sprig.js';
 import { typeName, type GoValue } from './value.js';
 
@@ -51,17 +53,26 @@ function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
   return result;
 }
 
+/** The running render's off-thread results: slow keys and hashes are made off the event loop. */
+function offThread(): OffThreadWork {
+  const budget = activeBudget();
+  if (!budget) throw new Error('generating keys and hashes needs a render (renderGoTemplateAsync)');
+  return budget.offThread;
+}
+
+const newKey = (kind: KeyKind): KeyObject => offThread().key(kind);
+
 function generatePrivateKey(type: string): string {
   switch (type) {
     case '':
     case 'rsa':
-      return pemForKey({ kind: 'rsa', key: generateKeyPairSync('rsa', { modulusLength: 4096 }).privateKey });
+      return pemForKey({ kind: 'rsa', key: newKey('rsa-4096') });
     case 'ecdsa':
-      return pemForKey({ kind: 'ecdsa', key: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey });
+      return pemForKey({ kind: 'ecdsa', key: newKey('ecdsa') });
     case 'ed25519':
-      return pemForKey({ kind: 'ed25519', key: generateKeyPairSync('ed25519').privateKey });
+      return pemForKey({ kind: 'ed25519', key: newKey('ed25519') });
     case 'dsa': {
-      const pkcs8 = generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 }).privateKey.export({ type: 'pkcs8', format: 'der' });
+      const pkcs8 = newKey('dsa').export({ type: 'pkcs8', format: 'der' });
       const [, algorithm, privateKey] = der.children(der.readElement(pkcs8));
       const [p, q, g] = der.children(der.children(algorithm)[1]).map(der.readInteger);
       const x = der.readInteger(der.readElement(privateKey.content));
@@ -86,10 +97,19 @@ function pemForKey(priv: PrivateKey): string {
   }
 }
 
+/** Signing costs the cube of the modulus length: a 32768-bit key would hold the event loop for seconds. */
+const MAX_RSA_BITS = 16384;
+
+function boundedRsa(key: KeyObject): KeyObject {
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits > MAX_RSA_BITS) throw new Error(`RSA key of ${bits} bits is larger than the ${MAX_RSA_BITS} bits a template may sign with`);
+  return key;
+}
+
 function keyFromObject(key: KeyObject, wrapping: string): PrivateKey {
   switch (key.asymmetricKeyType) {
     case 'rsa':
-      return { kind: 'rsa', key };
+      return { kind: 'rsa', key: boundedRsa(key) };
     case 'ec':
       return { kind: 'ecdsa', key };
     case 'ed25519':
@@ -113,7 +133,7 @@ function parsePrivateKeyPem(text: string): PrivateKey {
   if (!block.type.endsWith(' PRIVATE KEY')) throw new Error(`no private key data in PEM block of type ${block.type}`);
   switch (block.type.slice(0, -' PRIVATE KEY'.length)) {
     case 'RSA':
-      return { kind: 'rsa', key: load('pkcs1', 'parsing RSA private key from PEM: x509: failed to parse private key') };
+      return { kind: 'rsa', key: boundedRsa(load('pkcs1', 'parsing RSA private key from PEM: x509: failed to parse private key')) };
     case 'EC':
       return { kind: 'ecdsa', key: load('sec1', 'parsing EC private key from PEM: x509: failed to parse EC private key') };
     case 'DSA':
@@ -247,6 +267,7 @@ function createCertificate(request: CertificateRequest, signee: PrivateKey, sign
     der.explicit(3, der.sequence(...extensions)),
   );
   const signature = sign(algorithm.hash, tbs, signer.key);
+  checkDeadline();
   return der.pemEncode('CERTIFICATE', der.sequence(tbs, algorithm.oid, der.bitString(signature)));
 }
 
@@ -258,7 +279,7 @@ function issue(request: CertificateRequest, signee: PrivateKey, signer = signee,
   }
 }
 
-const rsa2048 = (): PrivateKey => ({ kind: 'rsa', key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey });
+const rsa2048 = (): PrivateKey => ({ kind: 'rsa', key: newKey('rsa-2048') });
 
 function keyArgument(pem: GoValue): PrivateKey {
   try {
@@ -285,7 +306,9 @@ const leafRequest = (cn: GoValue, ips: GoValue, dns: GoValue, days: GoValue): Ce
 function bcrypt(input: string): string {
   if (Buffer.byteLength(input) > 72) return 'failed to encrypt string with bcrypt: bcrypt: password length exceeds 72 bytes';
   // Go's bcrypt writes the $2a$ prefix; the algorithm is the same.
-  return bcryptjs.hashSync(input, bcryptjs.genSaltSync(10).replace(/^\$2b\$/, '$2a$')).replace(/^\$2b\$/, '$2a$');
+  return offThread()
+    .bcrypt(input, () => bcryptjs.genSaltSync(10).replace(/^\$2b\$/, '$2a$'))
+    .replace(/^\$2b\$/, '$2a$');
 }
 
 const PASSWORD_TEMPLATES: Record<string, string[]> = {
@@ -324,7 +347,7 @@ function derivePassword(counter: number, type: string, password: string, user: s
     return bytes;
   };
   const salt = Buffer.concat([Buffer.from(seed), lengthOf(user), Buffer.from(user)]);
-  const key = scryptSync(password, salt, 64, { N: 32768, r: 8, p: 2, maxmem: 64 * 1024 * 1024 });
+  const key = offThread().scrypt(password, salt, 64, { N: 32768, r: 8, p: 2, maxmem: 64 * 1024 * 1024 });
   const counterBytes = Buffer.alloc(4);
   counterBytes.writeUInt32BE(counter >>> 0);
   const siteSeed = createHmac('sha256', key).update(Buffer.concat([Buffer.from(seed), lengthOf(site), Buffer.from(site), counterBytes])).digest();

@@ -1,12 +1,14 @@
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { isPlainObject } from '../flatten.js';
+import { GoRegExp } from '../go-regexp.js';
 import { arity } from './builtins.js';
 import type { FuncMap } from './exec.js';
 import { goQuote, sprintf } from './fmt.js';
 import { formatGoDuration, parseGoDuration, parseGoTime, wallClockIn } from './go-time.js';
 import { parseSemver, semverCompare, semverString, type SemVer } from './semver.js';
-import { formatValue, isMap, kindOf, typeName, type GoValue } from './value.js';
+import { allocate, checkValueSize, listBytes, spend } from './render-budget.js';
+import { allocateFor, formatValue, isMap, kindOf, typeName, type GoValue } from './value.js';
 
 /**
  * Sprig's text function map (Masterminds/sprig v3) as Argo CD exposes it: without env, expandenv
@@ -35,12 +37,15 @@ export function toInt64(value: GoValue): bigint {
       return value ? 1n : 0n;
     case 'string': {
       const text = value.trim();
+      // Longer text cannot be an int64 (strconv fails, cast gives 0), and BigInt would parse it in quadratic time.
+      if (text.length > 80) return 0n;
       try {
         if (/^[+-]?(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO]?[0-7_]+|[1-9][0-9_]*|0)$/.test(text)) {
           const negative = text.startsWith('-');
           const body = text.replace(/^[+-]/, '').replace(/_/g, '');
           const parsed = /^0[0-7]+$/.test(body) ? BigInt(`0o${body.slice(1)}`) : BigInt(body);
-          return negative ? -parsed : parsed;
+          const signed = negative ? -parsed : parsed;
+          return BigInt.asIntN(64, signed) === signed ? signed : 0n;
         }
       } catch {
         return 0n;
@@ -112,35 +117,9 @@ function asDict(value: GoValue): Record<string, unknown> {
   throw new Error(`wrong type for value; expected map[string]interface {}; got ${typeName(value)}`);
 }
 
-/** Go's RE2 syntax in the forms templates use, as a JavaScript RegExp. */
-export function goRegExp(pattern: string, global = false): RegExp {
-  let source = pattern;
-  let flags = global ? 'g' : '';
-  const inline = /^\(\?([imsU]+)\)/.exec(source);
-  if (inline) {
-    source = source.slice(inline[0].length);
-    for (const f of inline[1]) if (f !== 'U' && !flags.includes(f)) flags += f;
-  }
-  source = source.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$(?![\\s\\S])');
-  if (/\(\?[^:<=!]/.test(source)) throw new Error(`error parsing regexp: unsupported flag group in ${JSON.stringify(pattern)}`);
-  try {
-    return new RegExp(source, flags);
-  } catch (error) {
-    throw new Error(`error parsing regexp: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-/** Go's regexp replacement template: $1, ${1}, ${name}, $$. */
-function expandReplacement(replacement: string): string {
-  return replacement.replace(/\$\$|\$\{(\w+)\}|\$(\w+)/g, (match, braced, bare) => {
-    if (match === '$$') return '$$';
-    const name = braced ?? bare;
-    return /^\d+$/.test(name) ? `$${name}` : `$<${name}>`;
-  });
-}
-
 /** Go's encoding/json output: HTML-significant characters escaped, floats as Go formats them. */
 export function goJson(value: GoValue, indent = '', escapeHtml = true): string {
+  allocateFor(value);
   const convert = (v: GoValue): unknown => {
     if (typeof v === 'bigint') return { __goNumber: v.toString() };
     if (typeof v === 'number') return Number.isFinite(v) ? { __goNumber: goJsonFloat(v) } : null;
@@ -170,6 +149,8 @@ function parseJson(text: string): GoValue {
 }
 
 function wrap(width: number, text: string, separator = '\n'): string {
+  // Each space or newline may become a separator.
+  checkValueSize(text.length + (occurrences(text, ' ') + occurrences(text, '\n')) * separator.length);
   const out: string[] = [];
   for (const line of text.split('\n')) {
     let current = '';
@@ -194,9 +175,13 @@ function words(text: string): string[] {
 }
 
 function deepCopy(value: GoValue): GoValue {
-  if (Array.isArray(value)) return value.map(deepCopy);
-  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deepCopy(v)]));
-  return value;
+  allocateFor(value);
+  const copy = (v: GoValue): GoValue => {
+    if (Array.isArray(v)) return v.map(copy);
+    if (isMap(v)) return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, copy(item)]));
+    return v;
+  };
+  return copy(value);
 }
 
 /** mergo.Merge into dst: keys dst lacks (or holds empty) come from src, maps merge deeply. */
@@ -211,12 +196,15 @@ function mergeInto(dst: Record<string, unknown>, src: Record<string, unknown>, o
 }
 
 function uniqueList(list: unknown[]): unknown[] {
+  allocate(listBytes(list.length));
   const out: unknown[] = [];
   for (const item of list) if (!out.some((o) => deepEqual(o, item))) out.push(item);
   return out;
 }
 
 function deepEqual(a: GoValue, b: GoValue): boolean {
+  spend(1);
+  if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
   if (isMap(a) && isMap(b)) {
     const ka = Object.keys(a);
@@ -261,6 +249,8 @@ function formatDate(layout: string, date: Date): string {
   ];
   let out = '';
   for (let i = 0; i < layout.length; ) {
+    // Each character is tried against every token: a long layout is slow, so it counts as work.
+    spend(tokens.length);
     const token = tokens.find(([t]) => layout.startsWith(t, i));
     if (token) {
       out += token[1]();
@@ -286,15 +276,54 @@ const GO_ZERO_TIME = new Date(-62135596800000);
 
 const RAND_ALPHA = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const RAND_DIGITS = '0123456789';
-const random = (alphabet: string, count: number) => Array.from({ length: count }, () => alphabet[randomInt(alphabet.length)]).join('');
+function random(alphabet: string, count: number): string {
+  checkValueSize(count);
+  const out = new Array<string>(count);
+  for (let i = 0; i < count; i += 4096) {
+    // 32 random bits a character, drawn in blocks: the modulo's bias is below 2^-25.
+    const block = randomBytes(4 * Math.min(4096, count - i));
+    for (let k = 0; k < block.length; k += 4) out[i + k / 4] = alphabet[block.readUInt32LE(k) % alphabet.length];
+    spend(4096);
+  }
+  return out.join('');
+}
+
+/** How often `part` occurs in `text` (an empty part: between every character, as strings.Count). */
+function occurrences(text: string, part: string): number {
+  if (part === '') return text.length + 1;
+  let count = 0;
+  for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length)) count++;
+  return count;
+}
+
+/** Joins strings after checking the size of the result. */
+function joinChecked(parts: string[], separator: string): string {
+  checkValueSize(parts.reduce((sum, part) => sum + part.length, 0) + Math.max(0, parts.length - 1) * separator.length);
+  return parts.join(separator);
+}
+
+/** A list of `length` elements is about to be built. */
+function listOf<T>(length: number, build: () => T[]): T[] {
+  allocate(listBytes(length));
+  return build();
+}
+
+function indent(spaces: number, text: string, lead: string): string {
+  const pad = Math.max(0, spaces);
+  checkValueSize(lead.length + text.length + pad * (occurrences(text, '\n') + 1));
+  const padding = ' '.repeat(pad);
+  return lead + padding + text.replace(/\n/g, `\n${padding}`);
+}
 
 function splitToMap(parts: string[]): Record<string, string> {
+  allocate(listBytes(parts.length * 4));
   return Object.fromEntries(parts.map((p, i) => [`_${i}`, p]));
 }
 
-function regexFindAll(regex: string, text: string, n: number): string[] {
-  const matches = [...text.matchAll(goRegExp(regex, true))].map((m) => m[0]);
-  return n < 0 ? matches : matches.slice(0, n);
+/** strings.Split, checked: the number of parts is known before splitting. */
+function splitChecked(text: string, separator: string): string[] {
+  allocate(listBytes(occurrences(text, separator) + 1));
+  return text.split(separator);
 }
 
 export const sprigFunctions: FuncMap = {
@@ -329,24 +358,27 @@ export const sprigFunctions: FuncMap = {
   },
   nospace: (s: GoValue) => asString(s).replace(/\s+/g, ''),
   initials: (s: GoValue) => asString(s).split(/\s+/).filter(Boolean).map((w) => w[0]).join(''),
-  repeat: (count: GoValue, s: GoValue) => asString(s).repeat(Math.max(0, asInt(count))),
-  replace: (oldText: GoValue, newText: GoValue, s: GoValue) => asString(s).split(asString(oldText)).join(asString(newText)),
+  repeat: (count: GoValue, s: GoValue) => {
+    const text = asString(s);
+    const times = Math.max(0, asInt(count));
+    checkValueSize(times * text.length);
+    return text.repeat(times);
+  },
+  replace: (oldText: GoValue, newText: GoValue, s: GoValue) => {
+    const [text, from, to] = [asString(s), asString(oldText), asString(newText)];
+    checkValueSize(text.length + occurrences(text, from) * Math.max(0, to.length - from.length));
+    return text.split(from).join(to);
+  },
   wrap: (width: GoValue, s: GoValue) => wrap(asInt(width), asString(s)),
   wrapWith: (width: GoValue, separator: GoValue, s: GoValue) => wrap(asInt(width), asString(s), asString(separator)),
   contains: (substr: GoValue, s: GoValue) => asString(s).includes(asString(substr)),
   hasPrefix: (prefix: GoValue, s: GoValue) => asString(s).startsWith(asString(prefix)),
   hasSuffix: (suffix: GoValue, s: GoValue) => asString(s).endsWith(asString(suffix)),
-  quote: variadic((...args: GoValue[]) => args.filter((a) => a !== null && a !== undefined).map((a) => goQuote(strval(a))).join(' ')),
-  squote: variadic((...args: GoValue[]) => args.filter((a) => a !== null && a !== undefined).map((a) => `'${strval(a)}'`).join(' ')),
-  cat: variadic((...args: GoValue[]) => args.filter((a) => a !== null && a !== undefined).map(strval).join(' ')),
-  indent: (spaces: GoValue, s: GoValue) => {
-    const pad = ' '.repeat(Math.max(0, asInt(spaces)));
-    return pad + asString(s).replace(/\n/g, `\n${pad}`);
-  },
-  nindent: (spaces: GoValue, s: GoValue) => {
-    const pad = ' '.repeat(Math.max(0, asInt(spaces)));
-    return `\n${pad}${asString(s).replace(/\n/g, `\n${pad}`)}`;
-  },
+  quote: variadic((...args: GoValue[]) => joinChecked(args.filter((a) => a !== null && a !== undefined).map((a) => goQuote(strval(a))), ' ')),
+  squote: variadic((...args: GoValue[]) => joinChecked(args.filter((a) => a !== null && a !== undefined).map((a) => `'${strval(a)}'`), ' ')),
+  cat: variadic((...args: GoValue[]) => joinChecked(args.filter((a) => a !== null && a !== undefined).map(strval), ' ')),
+  indent: (spaces: GoValue, s: GoValue) => indent(asInt(spaces), asString(s), ''),
+  nindent: (spaces: GoValue, s: GoValue) => indent(asInt(spaces), asString(s), '\n'),
   abbrev: (width: GoValue, s: GoValue) => {
     const w = asInt(width);
     const text = asString(s);
@@ -367,19 +399,19 @@ export const sprigFunctions: FuncMap = {
   snakecase: (s: GoValue) => words(asString(s)).map((w) => w.toLowerCase()).join('_'),
   camelcase: (s: GoValue) => asString(s).split(/[_\s-]+/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join(''),
   kebabcase: (s: GoValue) => words(asString(s)).map((w) => w.toLowerCase()).join('-'),
-  shuffle: (s: GoValue) => [...asString(s)].sort(() => randomInt(3) - 1).join(''),
+  shuffle: (s: GoValue) => shuffle(asString(s)),
   toString: (v: GoValue) => strval(v),
-  toStrings: (v: GoValue) => (Array.isArray(v) ? v.map(strval) : [strval(v)]),
-  split: (separator: GoValue, s: GoValue) => splitToMap(asString(s).split(asString(separator))),
-  splitList: (separator: GoValue, s: GoValue) => asString(s).split(asString(separator)),
+  toStrings: (v: GoValue) => (Array.isArray(v) ? listOf(v.length, () => v.map(strval)) : [strval(v)]),
+  split: (separator: GoValue, s: GoValue) => splitToMap(splitChecked(asString(s), asString(separator))),
+  splitList: (separator: GoValue, s: GoValue) => splitChecked(asString(s), asString(separator)),
   splitn: (separator: GoValue, n: GoValue, s: GoValue) => {
-    const parts = asString(s).split(asString(separator));
+    const parts = splitChecked(asString(s), asString(separator));
     const limit = asInt(n);
     if (limit > 0 && parts.length > limit) parts.splice(limit - 1, parts.length, parts.slice(limit - 1).join(asString(separator)));
     return splitToMap(parts);
   },
-  join: (separator: GoValue, list: GoValue) => (Array.isArray(list) ? list.filter((v) => v !== null && v !== undefined).map(strval) : [strval(list)]).join(asString(separator)),
-  sortAlpha: (list: GoValue) => (Array.isArray(list) ? list.map(strval).sort() : [strval(list)]),
+  join: (separator: GoValue, list: GoValue) => joinChecked(Array.isArray(list) ? list.filter((v) => v !== null && v !== undefined).map(strval) : [strval(list)], asString(separator)),
+  sortAlpha: (list: GoValue) => (Array.isArray(list) ? listOf(list.length, () => list.map(strval).sort()) : [strval(list)]),
   randAlphaNum: (n: GoValue) => random(RAND_ALPHA + RAND_DIGITS, asInt(n)),
   randAlpha: (n: GoValue) => random(RAND_ALPHA, asInt(n)),
   randNumeric: (n: GoValue) => random(RAND_DIGITS, asInt(n)),
@@ -387,16 +419,12 @@ export const sprigFunctions: FuncMap = {
   uuidv4: () => randomUUID(),
 
   // Regular expressions (Go RE2 syntax)
-  regexMatch: (regex: GoValue, s: GoValue) => goRegExp(asString(regex)).test(asString(s)),
-  regexFind: (regex: GoValue, s: GoValue) => goRegExp(asString(regex)).exec(asString(s))?.[0] ?? '',
-  regexFindAll: (regex: GoValue, s: GoValue, n: GoValue) => regexFindAll(asString(regex), asString(s), asInt(n)),
-  regexReplaceAll: (regex: GoValue, s: GoValue, replacement: GoValue) => asString(s).replace(goRegExp(asString(regex), true), expandReplacement(asString(replacement))),
-  regexReplaceAllLiteral: (regex: GoValue, s: GoValue, replacement: GoValue) => asString(s).replace(goRegExp(asString(regex), true), () => asString(replacement)),
-  regexSplit: (regex: GoValue, s: GoValue, n: GoValue) => {
-    const parts = asString(s).split(goRegExp(asString(regex), true));
-    const limit = asInt(n);
-    return limit < 0 ? parts : parts.slice(0, limit);
-  },
+  regexMatch: (regex: GoValue, s: GoValue) => GoRegExp.compile(asString(regex)).test(asString(s)),
+  regexFind: (regex: GoValue, s: GoValue) => GoRegExp.compile(asString(regex)).find(asString(s)),
+  regexFindAll: (regex: GoValue, s: GoValue, n: GoValue) => GoRegExp.compile(asString(regex)).findAll(asString(s), asInt(n)),
+  regexReplaceAll: (regex: GoValue, s: GoValue, replacement: GoValue) => GoRegExp.compile(asString(regex)).replaceAll(asString(s), asString(replacement)),
+  regexReplaceAllLiteral: (regex: GoValue, s: GoValue, replacement: GoValue) => GoRegExp.compile(asString(regex)).replaceAllLiteral(asString(s), asString(replacement)),
+  regexSplit: (regex: GoValue, s: GoValue, n: GoValue) => GoRegExp.compile(asString(regex)).split(asString(s), asInt(n)),
   regexQuoteMeta: (s: GoValue) => asString(s).replace(/[\\.+*?()|[\]{}^$]/g, '\\$&'),
 
   // Defaults and flow
@@ -405,7 +433,7 @@ export const sprigFunctions: FuncMap = {
   coalesce: variadic((...values: GoValue[]) => values.find((v) => !empty(v)) ?? null),
   all: variadic((...values: GoValue[]) => values.every((v) => !empty(v))),
   any: variadic((...values: GoValue[]) => values.some((v) => !empty(v))),
-  compact: (list: GoValue) => asList(list, 'compact').filter((v) => !empty(v)),
+  compact: (list: GoValue) => listOf(asList(list, 'compact').length, () => (list as unknown[]).filter((v) => !empty(v))),
   ternary: (whenTrue: GoValue, whenFalse: GoValue, condition: GoValue) => {
     if (typeof condition !== 'boolean') throw new Error(`wrong type for value; expected bool; got ${typeName(condition)}`);
     return condition ? whenTrue : whenFalse;
@@ -430,14 +458,18 @@ export const sprigFunctions: FuncMap = {
   // Type conversion and reflection
   atoi: (s: GoValue) => {
     const text = asString(s);
-    return /^[+-]?\d+$/.test(text) ? BigInt(text) : 0n;
+    if (text.length > 20 || !/^[+-]?\d+$/.test(text)) return 0n;
+    const value = BigInt(text);
+    return BigInt.asIntN(64, value) === value ? value : 0n;
   },
   int: (v: GoValue) => toInt64(v),
   int64: (v: GoValue) => toInt64(v),
   float64: (v: GoValue) => toFloat64(v),
   toDecimal: (v: GoValue) => {
     const text = strval(v);
-    return /^[0-7]+$/.test(text) ? BigInt(`0o${text}`) : 0n;
+    if (text.length > 22 || !/^[0-7]+$/.test(text)) return 0n;
+    const value = BigInt(`0o${text}`);
+    return BigInt.asIntN(64, value) === value ? value : 0n;
   },
   typeOf: (v: GoValue) => (v === undefined || v === null ? '<nil>' : isSemver(v) ? '*semver.Version' : typeName(v)),
   typeIs: (target: GoValue, v: GoValue) => asString(target) === (v === undefined || v === null ? '<nil>' : typeName(v)),
@@ -461,33 +493,39 @@ export const sprigFunctions: FuncMap = {
   sha256sum: (s: GoValue) => createHash('sha256').update(strval(s)).digest('hex'),
   sha512sum: (s: GoValue) => createHash('sha512').update(strval(s)).digest('hex'),
   adler32sum: (s: GoValue) => String(adler32(Buffer.from(strval(s), 'utf8'))),
-  randBytes: (n: GoValue) => randomBytes(asInt(n)).toString('base64'),
+  randBytes: (n: GoValue) => {
+    checkValueSize(Math.ceil(asInt(n) / 3) * 4);
+    return randomBytes(asInt(n)).toString('base64');
+  },
   randInt: (min: GoValue, max: GoValue) => BigInt(randomInt(asInt(min), asInt(max))),
 
   // Lists
-  list: variadic((...items: GoValue[]) => items),
-  tuple: variadic((...items: GoValue[]) => items),
-  append: (list: GoValue, v: GoValue) => [...asList(list, 'append'), v],
-  push: (list: GoValue, v: GoValue) => [...asList(list, 'push'), v],
-  prepend: (list: GoValue, v: GoValue) => [v, ...asList(list, 'prepend')],
+  list: variadic((...items: GoValue[]) => listOf(items.length, () => items)),
+  tuple: variadic((...items: GoValue[]) => listOf(items.length, () => items)),
+  append: (list: GoValue, v: GoValue) => listOf(asList(list, 'append').length + 1, () => [...(list as unknown[]), v]),
+  push: (list: GoValue, v: GoValue) => listOf(asList(list, 'push').length + 1, () => [...(list as unknown[]), v]),
+  prepend: (list: GoValue, v: GoValue) => listOf(asList(list, 'prepend').length + 1, () => [v, ...(list as unknown[])]),
   first: (list: GoValue) => (asList(list, 'find first').length ? (list as unknown[])[0] : null),
   last: (list: GoValue) => (asList(list, 'find last').length ? (list as unknown[]).at(-1) : null),
-  rest: (list: GoValue) => (asList(list, 'find rest').length ? (list as unknown[]).slice(1) : null),
-  initial: (list: GoValue) => (asList(list, 'find initial').length ? (list as unknown[]).slice(0, -1) : null),
-  reverse: (list: GoValue) => [...asList(list, 'find reverse')].reverse(),
+  rest: (list: GoValue) => (asList(list, 'find rest').length ? listOf((list as unknown[]).length, () => (list as unknown[]).slice(1)) : null),
+  initial: (list: GoValue) => (asList(list, 'find initial').length ? listOf((list as unknown[]).length, () => (list as unknown[]).slice(0, -1)) : null),
+  reverse: (list: GoValue) => listOf(asList(list, 'find reverse').length, () => [...(list as unknown[])].reverse()),
   uniq: (list: GoValue) => uniqueList(asList(list, 'find uniq')),
-  without: variadic((list: GoValue, ...omit: GoValue[]) => asList(list, 'find without').filter((v) => !omit.some((o) => deepEqual(o, v))), 1),
+  without: variadic((list: GoValue, ...omit: GoValue[]) => listOf(asList(list, 'find without').length, () => (list as unknown[]).filter((v) => !omit.some((o) => deepEqual(o, v)))), 1),
   has: (needle: GoValue, list: GoValue) => (list === null || list === undefined ? false : asList(list, 'find has').some((v) => deepEqual(v, needle))),
   slice: variadic((list: GoValue, ...indexes: GoValue[]) => {
     if (!Array.isArray(list)) throw new Error(`list should be type of slice or array but ${goKind(list)}`);
     const items = list;
     const [start = 0, end = items.length] = indexes.map((i) => Number(toInt64(i)));
-    return items.slice(start, end);
+    return listOf(items.length, () => items.slice(start, end));
   }, 1),
-  concat: variadic((...lists: GoValue[]) => lists.flatMap((l) => asList(l, 'concat'))),
+  concat: variadic((...lists: GoValue[]) => listOf(lists.reduce<number>((sum, l) => sum + asList(l, 'concat').length, 0), () => lists.flat() as unknown[])),
   chunk: (size: GoValue, list: GoValue) => {
     const n = asInt(size);
     const items = asList(list, 'chunk');
+    // Go divides by the size and panics on the slice it makes.
+    if (n < 1) throw new Error(`runtime error: makeslice: len out of range`);
+    allocate(listBytes(items.length + Math.ceil(items.length / n)));
     const out: unknown[][] = [];
     for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
     return out;
@@ -518,8 +556,8 @@ export const sprigFunctions: FuncMap = {
   },
   hasKey: (dict: GoValue, key: GoValue) => Object.hasOwn(asDict(dict), asString(key)),
   pluck: variadic((key: GoValue, ...dicts: GoValue[]) => dicts.map(asDict).filter((d) => Object.hasOwn(d, asString(key))).map((d) => d[asString(key)]), 1),
-  keys: variadic((...dicts: GoValue[]) => dicts.flatMap((d) => Object.keys(asDict(d))).sort(), 1),
-  values: (dict: GoValue) => Object.values(asDict(dict)),
+  keys: variadic((...dicts: GoValue[]) => listOf(dicts.reduce<number>((sum, d) => sum + Object.keys(asDict(d)).length, 0), () => dicts.flatMap((d) => Object.keys(asDict(d))).sort()), 1),
+  values: (dict: GoValue) => listOf(Object.keys(asDict(dict)).length, () => Object.values(asDict(dict))),
   pick: variadic((dict: GoValue, ...names: GoValue[]) => {
     const d = asDict(dict);
     return Object.fromEntries(names.map(strval).filter((k) => Object.hasOwn(d, k)).map((k) => [k, d[k]]));
@@ -552,14 +590,14 @@ export const sprigFunctions: FuncMap = {
   }, 1),
 
   // Math (sprig's integer functions return int64, the f-variants float64)
-  add: variadic((...values: GoValue[]) => values.reduce<bigint>((sum, v) => sum + toInt64(v), 0n)),
-  add1: (v: GoValue) => toInt64(v) + 1n,
-  sub: (a: GoValue, b: GoValue) => toInt64(a) - toInt64(b),
-  mul: variadic((first: GoValue, ...rest: GoValue[]) => rest.reduce<bigint>((product, v) => product * toInt64(v), toInt64(first)), 1),
+  add: variadic((...values: GoValue[]) => values.reduce<bigint>((sum, v) => int64(sum + toInt64(v)), 0n)),
+  add1: (v: GoValue) => int64(toInt64(v) + 1n),
+  sub: (a: GoValue, b: GoValue) => int64(toInt64(a) - toInt64(b)),
+  mul: variadic((first: GoValue, ...rest: GoValue[]) => rest.reduce<bigint>((product, v) => int64(product * toInt64(v)), toInt64(first)), 1),
   div: (a: GoValue, b: GoValue) => {
     const divisor = toInt64(b);
     if (divisor === 0n) throw new Error('runtime error: integer divide by zero');
-    return toInt64(a) / divisor;
+    return int64(toInt64(a) / divisor);
   },
   mod: (a: GoValue, b: GoValue) => {
     const divisor = toInt64(b);
@@ -696,18 +734,49 @@ function durationRound(value: GoValue): string {
 }
 
 function trimChars(text: string, cutset: string, left: boolean, right: boolean): string {
+  // A Set: scanning a long cutset for every character would be quadratic.
+  const cut = new Set(cutset);
   let start = 0;
   let end = text.length;
-  if (left) while (start < end && cutset.includes(text[start])) start++;
-  if (right) while (end > start && cutset.includes(text[end - 1])) end--;
+  if (left) while (start < end && cut.has(text[start])) start++;
+  if (right) while (end > start && cut.has(text[end - 1])) end--;
   return text.slice(start, end);
 }
 
+/** sprig's shuffle: the characters in a random order (Fisher–Yates, random numbers drawn in blocks). */
+function shuffle(text: string): string {
+  const chars = [...text];
+  let random = Buffer.alloc(0);
+  for (let i = chars.length - 1, at = 0; i > 0; i--, at += 4) {
+    if (at >= random.length) {
+      random = randomBytes(4 * Math.min(i, 4096));
+      at = 0;
+      spend(4096);
+    }
+    const j = random.readUInt32LE(at) % (i + 1);
+    [chars[i], chars[j]] = [chars[j], chars[i]];
+  }
+  return chars.join('');
+}
+
+/** Go's int64 arithmetic wraps around. */
+function int64(value: bigint): bigint {
+  return BigInt.asIntN(64, value);
+}
+
+/** How many values start, start+step, … lie before stop (0 when the step heads away from it). */
+function stepCount(start: bigint, stop: bigint, step: bigint): number {
+  if (step === 0n || (step > 0n ? start >= stop : start <= stop)) return 0;
+  const span = step > 0n ? stop - start : start - stop;
+  const stride = step > 0n ? step : -step;
+  return Number((span + stride - 1n) / stride);
+}
+
 function untilStep(start: bigint, stop: bigint, step: bigint): bigint[] {
-  const out: bigint[] = [];
-  if (step === 0n) return out;
-  if (step > 0n) for (let i = start; i < stop && out.length < 1_000_000; i += step) out.push(i);
-  else for (let i = start; i > stop && out.length < 1_000_000; i += step) out.push(i);
+  const count = stepCount(start, stop, step);
+  allocate(listBytes(count));
+  const out = new Array<bigint>(count);
+  for (let i = 0, value = start; i < count; i++, value += step) out[i] = value;
   return out;
 }
 
@@ -718,11 +787,12 @@ function seq(params: bigint[]): string {
   let step = step0;
   if (params.length < 3 && last < first) step = -1n;
   if (step === 0n || (step > 0n && last < first) || (step < 0n && last > first)) return '';
-  const out: bigint[] = [];
-  for (let i = first; step > 0n ? i <= last : i >= last; i += step) {
-    out.push(i);
-    if (out.length >= 1_000_000) break;
-  }
+  const count = stepCount(first, step > 0n ? last + 1n : last - 1n, step);
+  const widest = Math.max(String(first).length, String(last).length);
+  checkValueSize(count * (widest + 1));
+  allocate(listBytes(count));
+  const out = new Array<bigint>(count);
+  for (let i = 0, value = first; i < count; i++, value += step) out[i] = value;
   return out.join(' ');
 }
 

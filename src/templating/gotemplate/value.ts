@@ -1,4 +1,5 @@
 import { formatGoFloat, isPlainObject } from '../flatten.js';
+import { allocate, spend, valueLimit } from './render-budget.js';
 
 /**
  * How Go values are modelled: Go ints are bigint, float64 is number (all numbers that come from
@@ -78,8 +79,56 @@ export function isTrue(value: GoValue): boolean {
   }
 }
 
+/**
+ * About how many characters a value prints or serializes to, counted only until `limit` is passed:
+ * a list holding the same big list twice prints it twice, so sizes grow exponentially with nesting
+ * while the value itself stays small.
+ */
+export function boundedSize(value: GoValue, limit: number): number {
+  let total = 0;
+  const visit = (v: GoValue): void => {
+    if (total > limit) return;
+    switch (kindOf(v)) {
+      case 'string':
+        total += (v as string).length + 2;
+        return;
+      case 'slice':
+        total += 2;
+        for (const item of v as unknown[]) {
+          visit(item);
+          total++;
+          if (total > limit) return;
+        }
+        return;
+      case 'map':
+        total += 2;
+        for (const [key, item] of Object.entries(v as Record<string, unknown>)) {
+          total += key.length + 4;
+          visit(item);
+          if (total > limit) return;
+        }
+        return;
+      default:
+        total += 24;
+    }
+  };
+  visit(value);
+  spend(Math.min(total, limit));
+  return total;
+}
+
+/** Checks (and charges) what printing or copying a list or map will build, before building it. */
+export function allocateFor(value: GoValue): void {
+  if (typeof value === 'object' && value !== null && !(value instanceof Date)) allocate(boundedSize(value, valueLimit()));
+}
+
 /** fmt's %v. */
 export function formatValue(value: GoValue, plusV = false): string {
+  allocateFor(value);
+  return formatChecked(value, plusV);
+}
+
+function formatChecked(value: GoValue, plusV: boolean): string {
   switch (kindOf(value)) {
     case 'invalid':
       return '<invalid reflect.Value>';
@@ -88,7 +137,7 @@ export function formatValue(value: GoValue, plusV = false): string {
     case 'float64':
       return formatGoFloat(value as number);
     case 'slice':
-      return `[${(value as unknown[]).map((v) => formatValue(v, plusV)).join(' ')}]`;
+      return `[${(value as unknown[]).map((v) => formatChecked(v, plusV)).join(' ')}]`;
     case 'map': {
       const record = value as Record<string, unknown>;
       // A sprig semver.Version prints through its String method.
@@ -97,7 +146,7 @@ export function formatValue(value: GoValue, plusV = false): string {
       }
       return `map[${Object.keys(record)
         .sort()
-        .map((k) => `${k}:${formatValue(record[k], plusV)}`)
+        .map((k) => `${k}:${formatChecked(record[k], plusV)}`)
         .join(' ')}]`;
     }
     case 'func':
