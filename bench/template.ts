@@ -1,6 +1,9 @@
 // `npm run bench -- template`: a realistic Application template (20 actions, 3 sprig pipelines)
 // rendered 100,000 times in goTemplate mode; parsed templates come from the cache after the first.
-import { performance } from 'node:perf_hooks';
+// Then the longest the event loop is held by a hostile render (RSA and DSA keys, a CA, password
+// hashes, a catastrophic regex), next to one synchronous RSA-4096 generation as the yardstick.
+import { generateKeyPairSync } from 'node:crypto';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { render } from '../src/templating/render.js';
 
 const RENDERS = 100_000;
@@ -48,6 +51,32 @@ const start = performance.now();
 for (let i = 0; i < RENDERS; i++) bytes += JSON.stringify(await render(template, paramSets[i % paramSets.length], options)).length;
 const ms = performance.now() - start;
 
+/** The longest the event loop was held while `work` ran, in milliseconds. */
+async function longestStall(work: () => unknown): Promise<number> {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await work();
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  histogram.disable();
+  return histogram.max / 1e6;
+}
+const hostile = {
+  metadata: { name: '{{ .name }}' },
+  spec: {
+    keys: '{{ genPrivateKey "rsa" }}|{{ genPrivateKey "rsa" }}|{{ genPrivateKey "rsa" }}|{{ genPrivateKey "dsa" }}|{{ genPrivateKey "dsa" }}',
+    ca: '{{ (genCA "fleet" 30).Cert }}',
+    password: '{{ bcrypt "s3cret" }}',
+    derived: '{{ derivePassword 1 "long" "password" "user" "example.com" }}',
+    match: '{{ regexMatch "^(a|aa)+$" .text }}',
+  },
+};
+const syncKeyStallMs = await longestStall(() => generateKeyPairSync('rsa', { modulusLength: 4096 }));
+const hostileStallMs = await longestStall(() => render(hostile, { name: 'app', text: `${'a'.repeat(20_000)}b` }, options));
+
 console.log(`template: ${RENDERS} renders of a 20-action Application template (3 sprig pipelines), goTemplate mode`);
 console.log(`  ${Math.round(ms)} ms, ${Math.round(RENDERS / (ms / 1000))} renders/s, ${(bytes / RENDERS).toFixed(0)} bytes per rendered Application`);
-console.log(JSON.stringify({ bench: 'template', renders: RENDERS, ms: Math.round(ms), rendersPerSec: Math.round(RENDERS / (ms / 1000)) }));
+console.log(`  longest event-loop stall: hostile render (3 RSA-4096, 2 DSA, a CA, bcrypt, derivePassword, (a|aa)+ on 20,000 characters) ${Math.round(hostileStallMs)} ms; one synchronous RSA-4096 generation ${Math.round(syncKeyStallMs)} ms`);
+console.log(
+  JSON.stringify({ bench: 'template', renders: RENDERS, ms: Math.round(ms), rendersPerSec: Math.round(RENDERS / (ms / 1000)), hostileStallMs: Math.round(hostileStallMs), syncRsa4096StallMs: Math.round(syncKeyStallMs) }),
+);

@@ -62,10 +62,8 @@ describe('gobwas glob (Argo CD util/glob)', () => {
     // A backtracking matcher takes exponential time on these; this one a few milliseconds.
     const pattern = `${'*a'.repeat(50)}b`;
     const value = 'a'.repeat(2_000);
-    const started = Date.now();
     expect(globMatch(pattern, value)).toBe(false);
     expect(globMatch('{a,aa,aaa}*{a,aa}*x', value)).toBe(false);
-    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });
 
@@ -109,9 +107,7 @@ describe('list matching (glob.MatchStringInList)', () => {
   });
 
   it('gives up on a regular expression that runs away, and on one that does not compile', () => {
-    const started = Date.now();
     expect(boundedRegexMatch('^(a+)+$', `${'a'.repeat(40)}!`)).toBe(false);
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(matchStringInList(['/(unclosed/'], '(unclosed', 'regexp')).toBe(false);
   });
 });
