@@ -67,7 +67,14 @@ describe('helm/regatta', () => {
       REGATTA_WEBHOOK_GITHUB_SECRET: { secretKeyRef: { name: 'regatta-webhooks', key: 'github', optional: true } },
     });
     expect(deployment.spec.template.spec.containers[0].args).toEqual(
-      expect.arrayContaining(['--applicationset-namespaces=team-a,team-b', '--allowed-scm-providers=https://github.example.com/api/v3', '--token-ref-strict-mode=true']),
+      expect.arrayContaining([
+        '--applicationset-namespaces=team-a,team-b',
+        '--allowed-scm-providers=https://github.example.com/api/v3',
+        '--token-ref-strict-mode=true',
+        '--template-timeout=1',
+        '--webhook-max-payload-size-mb=10',
+        '--trust-forwarded-proto=true',
+      ]),
     );
     expect(byKind(objects, 'ServiceMonitor')[0].metadata.labels.release).toBe('prometheus');
     expect(byKind(objects, 'PodDisruptionBudget')[0].spec.maxUnavailable).toBe(1);
