@@ -64,7 +64,8 @@ export async function setProjectRules(client: ObjectClient, name: string, rules:
 
 /** A process's CPU time (user + system) in seconds, from /proc: what it cost, whatever else ran. */
 export function cpuSeconds(pid: number | 'self' = 'self'): number {
-  const fields = /\) \S+ (.*)$/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))![1].split(' ');
-  // utime and stime are fields 14 and 15 of /proc/PID/stat, in clock ticks (100 a second on Linux).
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // After the command name (which may hold spaces) come fields 3…; utime and stime are 14 and 15, in clock ticks (100 a second on Linux).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }

@@ -10,6 +10,8 @@ import { createDefaultRegistry } from '../src/generators/default-registry.js';
 import { kubeConfigFromString } from '../src/kube/kube-config.js';
 import { ObjectClient } from '../src/kube/object-client.js';
 import { silentLogger } from '../src/observability/logger.js';
+import type { Application } from '../src/api/application.js';
+import { projectProblem } from '../src/appset/application-validation.js';
 import { SimFleet } from '../src/sim/sim-fleet.js';
 import { cpuSeconds, setProjectRules, type ProjectRules } from './project-rules.js';
 
@@ -90,11 +92,17 @@ async function noopUnder(rules: ProjectRules): Promise<{ ms: number; cpu: number
   return { ms: performance.now() - started, cpu: cpuSeconds() - cpu };
 }
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const ROUNDS = 5;
+const ROUNDS = 9;
 const runs: Record<ProjectRules, { ms: number; cpu: number }[]> = { open: [], tenant: [] };
 for (let round = 0; round < ROUNDS; round++) {
   for (const rules of round % 2 ? (['tenant', 'open'] as const) : (['open', 'tenant'] as const)) runs[rules].push(await noopUnder(rules));
 }
+// The checks themselves, timed alone over the fleet's Applications under the tenant's rules: their share of a reconcile.
+const applications = store.list(applicationType, 'argocd') as Application[];
+const scope = { project: (name: string) => context.project(name), argocdNamespace: 'argocd' };
+const checkStart = performance.now();
+for (let i = 0; i < 10; i++) for (const application of applications) projectProblem(application, scope);
+const checksMs = (performance.now() - checkStart) / 10;
 const openMs = median(runs.open.map((r) => r.ms));
 const tenantMs = median(runs.tenant.map((r) => r.ms));
 const openCpu = median(runs.open.map((r) => r.cpu));
@@ -109,6 +117,7 @@ console.log(`reconcile: ${APPSETS} ApplicationSets × ${APPS_PER_APPSET} Applica
 console.log(`  converge from empty: ${Math.round(firstMs)} ms (${Math.round(TOTAL / (firstMs / 1000))} Applications/s, statuses included)`);
 console.log(`  reconcile everything, nothing changed: ${Math.round(noopMs)} ms, ${noopWrites} API writes`);
 console.log(`  no-op reconcile, median of ${ROUNDS} each, alternating: open project ${Math.round(openMs)} ms (${openCpu.toFixed(2)} s CPU), tenant project ${Math.round(tenantMs)} ms (${tenantCpu.toFixed(2)} s CPU): tenant/open ${(tenantMs / openMs).toFixed(3)} wall, ${(tenantCpu / openCpu).toFixed(3)} CPU`);
+console.log(`  the project checks alone: ${checksMs.toFixed(1)} ms for ${applications.length} Applications, ${((100 * checksMs) / openMs).toFixed(2)}% of a no-op reconcile`);
 console.log(`  RSS: ${rssMB} MB`);
 console.log(
   JSON.stringify({
@@ -120,6 +129,7 @@ console.log(
     noopWrites,
     projectsNoopMs: { open: Math.round(openMs), tenant: Math.round(tenantMs) },
     tenantOverOpen: { wall: Number((tenantMs / openMs).toFixed(3)), cpu: Number((tenantCpu / openCpu).toFixed(3)) },
+    projectChecksShare: Number((checksMs / openMs).toFixed(4)),
     rssMB,
   }),
 );
