@@ -44,20 +44,33 @@ interface ParsedWindow extends IndexedWindow {
 
 class InvalidWindowError extends Error {}
 
+/** Parsed once per window object: a project's windows are read for every sync and every reconcile, and change only with the project. */
+const parsedWindows = new WeakMap<SyncWindow, ParsedWindow | InvalidWindowError>();
+
 /** Argo CD's parse of each window, in order; the first bad schedule or duration makes the whole set invalid. */
 function parseWindows(windows: IndexedWindow[]): ParsedWindow[] {
   return windows.map((indexed) => {
-    const { schedule = '', duration = '', timeZone = '' } = indexed.window;
-    let parsedSchedule: CronSchedule;
-    try {
-      parsedSchedule = parseCronSchedule(schedule);
-    } catch (error) {
-      throw new InvalidWindowError(`cannot parse schedule '${schedule}': ${(error as Error).message}`);
+    let parsed = parsedWindows.get(indexed.window);
+    if (!parsed) {
+      parsed = parseWindow(indexed);
+      parsedWindows.set(indexed.window, parsed);
     }
-    const parsedDuration = parseGoDurationOrError(duration);
-    if ('error' in parsedDuration) throw new InvalidWindowError(`cannot parse duration '${duration}': ${parsedDuration.error}`);
-    return { ...indexed, schedule: parsedSchedule, durationMs: parsedDuration.nanoseconds / 1e6, zone: timeZone };
+    if (parsed instanceof InvalidWindowError) throw parsed;
+    return parsed.index === indexed.index ? parsed : { ...parsed, index: indexed.index };
   });
+}
+
+function parseWindow(indexed: IndexedWindow): ParsedWindow | InvalidWindowError {
+  const { schedule = '', duration = '', timeZone = '' } = indexed.window;
+  let parsedSchedule: CronSchedule;
+  try {
+    parsedSchedule = parseCronSchedule(schedule);
+  } catch (error) {
+    return new InvalidWindowError(`cannot parse schedule '${schedule}': ${(error as Error).message}`);
+  }
+  const parsedDuration = parseGoDurationOrError(duration);
+  if ('error' in parsedDuration) return new InvalidWindowError(`cannot parse duration '${duration}': ${parsedDuration.error}`);
+  return { ...indexed, schedule: parsedSchedule, durationMs: parsedDuration.nanoseconds / 1e6, zone: timeZone };
 }
 
 /**
