@@ -3,10 +3,10 @@
 // and that no-op reconcile again under a tenant's AppProject rules and under open ones, alternating
 // in the same run: what enforcing projects costs.
 import { performance } from 'node:perf_hooks';
-import { ApplicationSetController, controllerSettings } from '../src/appset/applicationset-controller.js';
-import { ControllerContext } from '../src/appset/controller-context.js';
-import { loadAppConfig } from '../src/app-config.js';
-import { createDefaultRegistry } from '../src/generators/default-registry.js';
+import { createControllerApp } from '../src/app/app.module.js';
+import { ApplicationSetController } from '../src/appset/applicationset-controller.js';
+import { loadAppConfig } from '../src/config/app-config.js';
+import { ControlNamespace } from '../src/control-namespace/control-namespace.js';
 import { kubeConfigFromString } from '../src/kube/kube-config.js';
 import { ObjectClient } from '../src/kube/object-client.js';
 import { silentLogger } from '../src/observability/logger.js';
@@ -21,18 +21,11 @@ const TOTAL = APPSETS * APPS_PER_APPSET;
 
 const fleet = await SimFleet.start({ watchHistory: 100_000 });
 const kubeConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta' }));
-const config = loadAppConfig([], {});
-const context = new ControllerContext(kubeConfig, config, silentLogger);
-const controller = new ApplicationSetController(
-  kubeConfig,
-  controllerSettings(config),
-  createDefaultRegistry(),
-  context.context,
-  (name) => context.project(name),
-  silentLogger,
-);
-await context.start();
-await controller.start();
+// The same modules as `npm start`, without a sync driver: what is timed is the ApplicationSet controller.
+const app = await createControllerApp({ config: loadAppConfig([], {}), kubeConfig, logger: silentLogger });
+await app.init();
+const controller = app.get(ApplicationSetController);
+const context = app.get(ControlNamespace);
 
 const store = fleet.cluster();
 const applicationType = store.typeForKind('argoproj.io/v1alpha1', 'Application')!;
@@ -109,8 +102,7 @@ const openCpu = median(runs.open.map((r) => r.cpu));
 const tenantCpu = median(runs.tenant.map((r) => r.cpu));
 const rssMB = Math.round(process.memoryUsage().rss / 1024 / 1024);
 
-await controller.stop();
-await context.stop();
+await app.close();
 await fleet.stop();
 
 console.log(`reconcile: ${APPSETS} ApplicationSets × ${APPS_PER_APPSET} Applications = ${TOTAL} on the simulator (controller and simulator in one process)`);

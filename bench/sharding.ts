@@ -3,7 +3,8 @@
 // {3, 10, 50} × clusters ∈ {100, 1,000, 10,000}; the last line is the default at 10 × 1,000.
 import { performance } from 'node:perf_hooks';
 import { legacyShard, roundRobinShards } from '../src/sharding/argo-algorithms.js';
-import { assign, hash53, type PreviousAssignment } from '../src/sharding/bounded-load.js';
+import { assign, type PreviousAssignment } from '../src/sharding/bounded-load.js';
+import { hash53 } from '../src/lib/rendezvous-score.js';
 import { consistentHashingShards } from '../src/sharding/consistent-hashing.js';
 
 const SALTS = 30;

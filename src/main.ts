@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import { ConfigError, loadAppConfig } from './app-config.js';
-import { createControllerApp } from './app.module.js';
-import { ControllerContext } from './appset/controller-context.js';
+import { createControllerApp } from './app/app.module.js';
+import { ConfigError, loadAppConfig } from './config/app-config.js';
 import { currentNamespace, identifyClientsAs, loadKubeConfig } from './kube/kube-config.js';
 import { createLogger } from './observability/logger.js';
 
@@ -11,8 +10,7 @@ try {
   const kubeConfig = loadKubeConfig({ kubeconfig: bootstrapConfig.kubeconfig, context: bootstrapConfig.context });
   const config = loadAppConfig(process.argv.slice(2), process.env, currentNamespace(kubeConfig) ?? 'argocd');
   identifyClientsAs(config.identity);
-  const context = new ControllerContext(kubeConfig, config, logger);
-  const app = await createControllerApp({ config, kubeConfig, context, logger });
+  const app = await createControllerApp({ config, kubeConfig, logger });
   app.enableShutdownHooks();
   await app.listen(config.port, config.bindAddress);
   logger.info('listening', { port: config.port, namespace: config.namespace });

@@ -1,4 +1,3 @@
-import type { ClusterRegistry } from '../clusters/cluster-registry.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import type { Logger } from '../observability/logger.js';
 import type { ClusterShards } from './cluster-shards.js';
@@ -15,8 +14,6 @@ export interface ApiServerOptions {
   logger: Logger;
   /** Who owns each cluster; default: the sharding of the controller process hosting the API. */
   shards?: ClusterShards;
-  /** The hosting controller's cluster registry; without one the API watches the cluster Secrets itself. */
-  clusters?: ClusterRegistry;
   /** How often a live dashboard page re-reads its rollout (default 1000 ms). */
   livePollMs?: number;
   /** Believe `X-Forwarded-Proto: https` (a TLS-terminating proxy in front) when marking cookies Secure. */

@@ -9,7 +9,7 @@ import { ApplicationSetView } from './application-set-view.js';
 import { ApplicationSetsController } from './application-sets.controller.js';
 import { ClusterSecrets } from './cluster-secrets.js';
 import type { ClusterShards } from './cluster-shards.js';
-import { ShardingModule } from '../sharding/sharding.module.js';
+import { ControlNamespace } from '../control-namespace/control-namespace.js';
 import { ShardingRuntime } from '../sharding/sharding-runtime.js';
 import { DashboardController } from './dashboard.controller.js';
 import { DashboardLoginCodes } from './dashboard-login-codes.js';
@@ -40,13 +40,18 @@ export class ApiServerModule implements OnApplicationBootstrap, OnApplicationShu
   static forRoot(options: ApiServerOptions): DynamicModule {
     return {
       module: ApiServerModule,
-      imports: options.shards ? [] : [ShardingModule],
       controllers: [FleetController, ApplicationSetsController, GenerateController, DocsController, DashboardController],
       providers: [
         { provide: API_SERVER_OPTIONS, useValue: options },
         { provide: ObjectClient, useFactory: () => new ObjectClient(options.kubeConfig) },
         { provide: ApiAccess, useFactory: () => new ApiAccess(new AccessReviews(options.kubeConfig)) },
-        { provide: ClusterSecrets, useFactory: () => (options.clusters ? ClusterSecrets.over(options.clusters) : ClusterSecrets.watching(options.kubeConfig, options.namespace, options.logger)) },
+        // In the controller, the registry its control namespace keeps; a host without one watches the cluster Secrets itself.
+        {
+          provide: ClusterSecrets,
+          inject: [{ token: ControlNamespace, optional: true }],
+          useFactory: (controlNamespace?: ControlNamespace) =>
+            controlNamespace ? ClusterSecrets.over(controlNamespace.clusters) : ClusterSecrets.watching(options.kubeConfig, options.namespace, options.logger),
+        },
         // In the controller, the ownership this replica acts on; a host without sharding says who owns what.
         options.shards
           ? { provide: CLUSTER_SHARDS, useValue: options.shards }

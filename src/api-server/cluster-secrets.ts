@@ -1,5 +1,5 @@
 import type { Secret } from '../api/meta.js';
-import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL, secretValue, type ClusterRecord, type ClusterSecretProblem } from '../clusters/cluster-secret.js';
+import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL, secretValue, type ClusterRecord, type ClusterSecretProblem } from '../api/cluster-secret.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import type { ClusterSource, RegisteredCluster } from '../generators/generator.js';
 import { KubeInformer } from '../kube/informer.js';

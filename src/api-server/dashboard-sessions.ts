@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { sameSecret } from '../constant-time.js';
+import { sameSecret } from '../lib/constant-time.js';
 
 export const SESSION_COOKIE = 'regatta_session';
 /** The login form's own cookie: a nonce the form's CSRF token is derived from. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SECRET_TYPE_LABEL, type ClusterRecord } from '../clusters/cluster-secret.js';
+import { SECRET_TYPE_LABEL, type ClusterRecord } from '../api/cluster-secret.js';
 import type { ConnectionState } from '../kube/cluster-connection.js';
 import type { ClusterSecrets } from './cluster-secrets.js';
 import type { ClusterShards } from './cluster-shards.js';

@@ -2,7 +2,7 @@ import type { AppProject } from '../api/app-project.js';
 import type { Application } from '../api/application.js';
 import { projectNotPermittedMessage } from '../projects/application-validation.js';
 import { isAppNamespacePermitted } from '../projects/project-rules.js';
-import { destinationProblem, type Fleet } from './destinations.js';
+import { destinationProblem, type Fleet } from '../projects/destination-cluster.js';
 
 /** The AppProjects a generated Application is checked against. */
 export interface ProjectScope {

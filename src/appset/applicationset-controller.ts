@@ -1,4 +1,3 @@
-import type { AppConfig } from '../app-config.js';
 import type { AppProject } from '../api/app-project.js';
 import type { Application } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
@@ -33,22 +32,6 @@ export interface ControllerSettings extends ReconcilerOptions {
 function fingerprint(appSet: ApplicationSet): string {
   const { generation, labels, annotations, finalizers, deletionTimestamp } = appSet.metadata;
   return JSON.stringify([generation, labels, annotations, finalizers, deletionTimestamp]);
-}
-
-/** The controller's settings from the process configuration. */
-export function controllerSettings(config: AppConfig): ControllerSettings {
-  return {
-    namespaces: config.applicationSetNamespaces,
-    argocdNamespace: config.namespace,
-    concurrency: config.concurrency,
-    policy: config.policy,
-    allowPolicyOverride: config.allowPolicyOverride,
-    maxDeleteRatio: config.maxDeleteRatio,
-    preservedAnnotations: config.preservedAnnotations,
-    preservedLabels: config.preservedLabels,
-    errorRequeueSeconds: 180,
-    enableProgressiveSyncs: config.enableProgressiveSyncs,
-  };
 }
 
 /**

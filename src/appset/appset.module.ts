@@ -1,84 +1,67 @@
-import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { AppConfig } from '../app-config.js';
+import { Module, type DynamicModule } from '@nestjs/common';
 import type { ApplicationSet } from '../api/application-set.js';
+import { ControlNamespace } from '../control-namespace/control-namespace.js';
 import { createDefaultRegistry } from '../generators/default-registry.js';
 import { usesGenerator } from '../generators/transform.js';
-import type { ControllerContext } from './controller-context.js';
-import type { KubeConfig } from '../kube/kube-config.js';
-import { LeaderElector } from '../kube/leader-election.js';
-import { ObjectClient } from '../kube/object-client.js';
-import type { Logger } from '../observability/logger.js';
+import { KUBE_CONFIG, type KubeConfig } from '../kube/kube-config.js';
+import { LOGGER, type Logger } from '../observability/logger.js';
 import { ControllerMetrics } from '../observability/metrics.js';
-import { APP_CONFIG, GENERATOR_CONTEXT, KUBE_CONFIG, LOGGER } from '../tokens.js';
-import { ApplicationSetController, controllerSettings } from './applicationset-controller.js';
-import { WebhookController } from './webhook.controller.js';
+import { READINESS } from '../observability/readiness.js';
+import { ShardingRuntime } from '../sharding/sharding-runtime.js';
+import { ApplicationSetController, type ControllerSettings } from './applicationset-controller.js';
+import { ApplicationSetLeadership, type LeaderElectionOptions } from './applicationset-leadership.js';
+import type { WebhookSecrets } from './webhook-events.js';
+import { WEBHOOK_SECRETS, WebhookController } from './webhook.controller.js';
+
+export interface AppSetModuleOptions {
+  settings: ControllerSettings;
+  /** Reconcile only while holding the Lease; without it, at once. */
+  leaderElection?: LeaderElectionOptions;
+  webhookSecrets: WebhookSecrets;
+}
 
 /** Whether an ApplicationSet reads the fleet (a cluster Secret change can change its Applications). */
 function usesClusterGenerator(appSet: ApplicationSet): boolean {
   return usesGenerator(appSet.spec?.generators, 'clusters') || usesGenerator(appSet.spec?.generators, 'placement');
 }
 
-@Module({
-  controllers: [WebhookController],
-  providers: [
-    {
-      provide: ApplicationSetController,
-      inject: [KUBE_CONFIG, APP_CONFIG, GENERATOR_CONTEXT, LOGGER, ControllerMetrics],
-      useFactory: (kubeConfig: KubeConfig, config: AppConfig, context: ControllerContext, logger: Logger, metrics: ControllerMetrics) =>
-        new ApplicationSetController(
-          kubeConfig,
-          controllerSettings(config),
-          createDefaultRegistry(),
-          context.context,
-          (name) => context.project(name),
-          logger.child({ controller: 'applicationset' }),
-          metrics,
-        ),
-    },
-  ],
-  exports: [ApplicationSetController],
-})
-export class AppSetModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  private elector?: LeaderElector;
-
-  constructor(
-    @Inject(ApplicationSetController) private readonly controller: ApplicationSetController,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(KUBE_CONFIG) private readonly kubeConfig: KubeConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(GENERATOR_CONTEXT) private readonly context: ControllerContext,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.context.onClustersChanged(() => this.controller.refresh(usesClusterGenerator));
-    // Which Applications may be written depends on the projects they name.
-    this.context.onProjectChanged(() => this.controller.refresh(() => true));
-    await this.context.start();
-    if (!this.config.leaderElection) {
-      await this.controller.start();
-      return;
-    }
-    this.elector = new LeaderElector(new ObjectClient(this.kubeConfig), {
-      namespace: this.config.namespace,
-      name: 'regatta-applicationset-controller',
-      identity: this.config.identity,
-      leaseDurationSeconds: 15,
-      retryPeriodMs: 2000,
-      onStartedLeading: () => {
-        this.logger.info('became leader', { identity: this.config.identity });
-        void this.controller.start();
-      },
-      onStoppedLeading: () => {
-        this.logger.warn('lost leadership; stopping reconciles', { identity: this.config.identity });
-        void this.controller.stop();
-      },
-    });
-    await this.elector.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.elector?.stop();
-    await this.controller.stop();
-    await this.context.stop();
+/** The ApplicationSet controller, its leader election and the Git webhook endpoint. */
+@Module({})
+export class AppSetModule {
+  static forRoot(options: AppSetModuleOptions): DynamicModule {
+    return {
+      module: AppSetModule,
+      controllers: [WebhookController],
+      providers: [
+        {
+          provide: ApplicationSetController,
+          inject: [KUBE_CONFIG, ControlNamespace, ShardingRuntime, LOGGER, ControllerMetrics],
+          useFactory: (kubeConfig: KubeConfig, controlNamespace: ControlNamespace, sharding: ShardingRuntime, logger: Logger, metrics: ControllerMetrics) => {
+            const controller = new ApplicationSetController(
+              kubeConfig,
+              options.settings,
+              createDefaultRegistry(),
+              controlNamespace.context,
+              (name) => controlNamespace.project(name),
+              logger.child({ controller: 'applicationset' }),
+              metrics,
+            );
+            controlNamespace.onClustersChanged(() => controller.refresh(usesClusterGenerator));
+            // Which Applications may be written depends on the projects they name.
+            controlNamespace.onProjectChanged(() => controller.refresh(() => true));
+            sharding.serve(controller);
+            return controller;
+          },
+        },
+        {
+          provide: ApplicationSetLeadership,
+          inject: [ApplicationSetController, KUBE_CONFIG, LOGGER],
+          useFactory: (controller: ApplicationSetController, kubeConfig: KubeConfig, logger: Logger) => new ApplicationSetLeadership(controller, kubeConfig, options.leaderElection, logger),
+        },
+        { provide: READINESS, useExisting: ApplicationSetController },
+        { provide: WEBHOOK_SECRETS, useValue: options.webhookSecrets },
+      ],
+      exports: [ApplicationSetController, ApplicationSetLeadership, READINESS],
+    };
   }
 }

@@ -1,6 +1,8 @@
 import type { Application } from '../api/application.js';
 import type { ApplicationSet, ApplicationsSyncPolicy } from '../api/application-set.js';
-import { applyIgnoreDifferences, contentHash, deepEqual, isSubset, removalPatch } from './application-diff.js';
+import { applyIgnoreDifferences } from '../api/ignore-differences.js';
+import { contentHash, deepEqual } from '../lib/json-values.js';
+import { removalPatch } from '../lib/merge-patch.js';
 
 /** Annotation holding a hash of what Regatta last applied, so an unchanged Application is not written again. */
 export const APPLIED_HASH_ANNOTATION = 'regatta.dev/applied-hash';
@@ -151,4 +153,9 @@ function applyBody(appSet: ApplicationSet, generated: Application, current: Appl
     ignore: appSet.spec.ignoreApplicationDifferences,
   });
   return body;
+}
+
+/** Every key of `subset` is in `whole` with an equal value. */
+export function isSubset(subset: Record<string, string> | undefined, whole: Record<string, string> | undefined): boolean {
+  return Object.entries(subset ?? {}).every(([k, v]) => whole?.[k] === v);
 }

@@ -1,7 +1,7 @@
 import type { Application } from '../api/application.js';
 import type { AppProject } from '../api/app-project.js';
 import type { ApplicationSet, ApplicationSetApplicationStatus, ApplicationSetCondition, ApplicationSetResourceStatus, ApplicationsSyncPolicy, RolloutStatus } from '../api/application-set.js';
-import { forEachLimited } from '../concurrency/for-each-limited.js';
+import { forEachLimited } from '../lib/for-each-limited.js';
 import { RESOURCES_FINALIZER } from '../api/application.js';
 import { validateApplicationSet } from '../api/application-set-schema.js';
 import type { GeneratorContext } from '../generators/generator.js';
@@ -9,10 +9,12 @@ import type { GeneratorRegistry } from '../generators/registry.js';
 import { planRollout, type RolloutPlan } from '../rollout/planner.js';
 import { rolloutWindowWaits } from '../projects/rollout-window-waits.js';
 import { groupIntoSteps, isDeletionOrderReversed, isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
-import { deepEqual, IgnoreDifferencesError, replacementPatch, validateIgnoreDifferences } from './application-diff.js';
+import { IgnoreDifferencesError, validateIgnoreDifferences } from '../api/ignore-differences.js';
+import { replacementPatch } from '../lib/merge-patch.js';
+import { deepEqual } from '../lib/json-values.js';
 import { ConditionType, nextConditions, Reason, UP_TO_DATE_MESSAGE } from './conditions.js';
 import { generatedApplicationProblem } from './application-validation.js';
-import { inClusterEnabled } from './destinations.js';
+import { inClusterEnabled } from '../projects/destination-cluster.js';
 import { generateApplications } from './generate.js';
 import { allowsDelete, effectivePolicy, isOwnedBy, planReconcile } from './plan.js';
 

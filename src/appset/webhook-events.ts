@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { ApplicationSet, ApplicationSetNestedGenerator, GitGenerator, PullRequestGenerator } from '../api/application-set.js';
-import { sameSecret } from '../constant-time.js';
+import { sameSecret } from '../lib/constant-time.js';
 
 /** What a Git provider's webhook tells about: a push to a branch, or a pull request that changed. */
 export type WebhookEvent =

@@ -1,10 +1,11 @@
 import { Controller, HttpCode, HttpException, Inject, Post, Req } from '@nestjs/common';
-import type { AppConfig } from '../app-config.js';
-import type { Logger } from '../observability/logger.js';
-import { APP_CONFIG, LOGGER } from '../tokens.js';
+import { LOGGER, type Logger } from '../observability/logger.js';
 import { ApplicationSetController } from './applicationset-controller.js';
 import type { WebhookRequest } from './webhook-body.js';
-import { isAffectedBy, parseWebhook, WebhookError } from './webhook-events.js';
+import { isAffectedBy, parseWebhook, WebhookError, type WebhookSecrets } from './webhook-events.js';
+
+/** The Nest token of the webhook secrets per provider. */
+export const WEBHOOK_SECRETS = Symbol('WEBHOOK_SECRETS');
 
 /**
  * Git provider webhooks: a push or pull-request event refreshes only the ApplicationSets it can
@@ -14,7 +15,7 @@ import { isAffectedBy, parseWebhook, WebhookError } from './webhook-events.js';
 export class WebhookController {
   constructor(
     @Inject(ApplicationSetController) private readonly controller: ApplicationSetController,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WEBHOOK_SECRETS) private readonly secrets: WebhookSecrets,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -23,7 +24,7 @@ export class WebhookController {
   receive(@Req() request: WebhookRequest): { refreshed: number } {
     let event;
     try {
-      event = parseWebhook(request.headers, request.rawBody ?? Buffer.alloc(0), this.config.webhookSecrets);
+      event = parseWebhook(request.headers, request.rawBody ?? Buffer.alloc(0), this.secrets);
     } catch (error) {
       if (error instanceof WebhookError) {
         this.logger.warn('webhook rejected', { status: error.status, reason: error.message });

@@ -1,15 +1,16 @@
 import { Redis } from 'ioredis';
-import { redisOptions } from '../sync/redis-options.js';
+import { redisOptions } from '../redis/redis-options.js';
 import type { Secret } from '../api/meta.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
-import { clusterServerKey, IN_CLUSTER_SERVER, secretValue, type ClusterRecord } from '../clusters/cluster-secret.js';
-import { forEachLimited } from '../concurrency/for-each-limited.js';
+import { clusterServerKey, IN_CLUSTER_SERVER, secretValue, type ClusterRecord } from '../api/cluster-secret.js';
+import { forEachLimited } from '../lib/for-each-limited.js';
 import { probeCluster } from '../kube/cluster-connection.js';
 import { RedisShardMembership } from '../sharding/redis-membership.js';
 import { assignOwnership, SHARDING_ALGORITHMS, type Ownership, type ShardingAlgorithm } from '../sharding/shard-assignment.js';
 import { clusterKeys } from '../sharding/sharding-runtime.js';
-import { parseFlags, type ParsedFlags } from './argv.js';
-import { UsageError, type CliCommand, type CliIO } from './command.js';
+import { parseFlags, type ParsedFlags } from '../lib/argv.js';
+import { type CliCommand, type CliIO } from './command.js';
+import { UsageError } from '../lib/argv.js';
 import { clientFromFlags } from './kube-flags.js';
 
 const USAGE = `Usage:

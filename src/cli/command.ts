@@ -9,5 +9,3 @@ export interface CliCommand {
   readonly summary: string;
   run(args: string[], io: CliIO): Promise<number>;
 }
-
-export class UsageError extends Error {}

@@ -2,8 +2,8 @@ import type { Application } from '../api/application.js';
 import { startDemoDashboard, type DemoDashboard } from '../demo/demo-dashboard.js';
 import { DEMO_CLUSTERS, DemoEnvironment } from '../demo/demo-environment.js';
 import { LiveView, renderRollout } from '../demo/rollout-view.js';
-import { RedisNotInstalledError } from '../sync/local-redis.js';
-import { parseFlags } from './argv.js';
+import { RedisNotInstalledError } from '../demo/local-redis.js';
+import { parseFlags } from '../lib/argv.js';
 import type { CliCommand, CliIO } from './command.js';
 
 const USAGE = `Usage: regatta demo [--once] [--timeout SECONDS] [--port PORT]
@@ -108,7 +108,7 @@ export const demoCommand: CliCommand = {
         const result = await rollOut(env, revision, view, timeoutMs);
         const applications = await env.applications();
         const syncs = applications.reduce((n, a) => n + (((a.status as { history?: History } | undefined)?.history ?? []).length), 0);
-        const summary = { rollout: round, revision: `guestbook:v${env.version}`, completed: result.completed, ms: result.ms, clusters: DEMO_CLUSTERS.length, syncs, doubleSyncs: repeatedSyncs(applications) };
+        const summary = { rollout: round, revision: `guestbook:v${env.version}`, completed: result.completed, ms: result.ms, clusters: DEMO_CLUSTERS.length, syncs, doubleSyncs: repeatedSyncs(applications), shards: env.shardOwnership() };
         io.stdout.write(`\n${result.completed ? 'Rollout complete' : 'Rollout did not complete in time'}: ${JSON.stringify(summary)}\n${loginCodeLine(dashboard)}\n`);
         if (flags.once || !result.completed) return result.completed && summary.doubleSyncs === 0 ? 0 : 1;
         await new Promise((resolve) => setTimeout(resolve, 3000));

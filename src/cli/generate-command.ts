@@ -1,8 +1,10 @@
 import YAML from 'yaml';
-import { parseTemplateTimeout } from '../app-config.js';
-import { parseFlags } from './argv.js';
-import { UsageError, type CliCommand, type CliIO } from './command.js';
-import { generateLocally, problemLine, readApplicationSets, type LocalGeneration } from './local-generation.js';
+import { parseTemplateTimeout } from '../config/app-config.js';
+import { parseFlags } from '../lib/argv.js';
+import { type CliCommand, type CliIO } from './command.js';
+import { UsageError } from '../lib/argv.js';
+import { generateLocally, problemLine, readApplicationSets } from './local-generation.js';
+import type { PreviewGeneration } from '../appset/preview-generation.js';
 
 const USAGE = `Usage: regatta generate -f FILE|DIR [-f ...] [-o yaml|json] [--params] [--kubeconfig PATH] [--context NAME] [--namespace NS] [--template-timeout SECONDS]
 
@@ -60,7 +62,7 @@ export const generateCommand: CliCommand = {
     if (typeof inputs === 'number') return inputs;
     const { manifests, appSets } = inputs;
 
-    let generation: LocalGeneration;
+    let generation: PreviewGeneration;
     try {
       generation = await generateLocally(manifests, appSets, {
         namespace,

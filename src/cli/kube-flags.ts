@@ -1,6 +1,6 @@
 import { loadKubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
-import type { ParsedFlags } from './argv.js';
+import type { ParsedFlags } from '../lib/argv.js';
 
 /** A client of the cluster the `--kubeconfig` and `--context` flags name (the usual kubeconfig otherwise). */
 export function clientFromFlags(flags: ParsedFlags): ObjectClient {

@@ -1,5 +1,5 @@
 import type { KubeObject, Secret } from '../api/meta.js';
-import { secretRefValue } from '../clusters/cluster-secret.js';
+import { secretRefValue } from '../api/cluster-secret.js';
 import type { SecretReader } from '../generators/generator.js';
 
 /** Secrets given as `-f` inputs, read as a SecretReader; values never appear in errors. */

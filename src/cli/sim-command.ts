@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import YAML from 'yaml';
 import { MANAGEMENT_CLUSTER, SimFleet } from '../sim/sim-fleet.js';
-import { parseFlags } from './argv.js';
+import { parseFlags } from '../lib/argv.js';
 import type { CliCommand, CliIO } from './command.js';
 
 const USAGE = `Usage: regatta sim [--clusters N] [--port PORT] [--http] [--kubeconfig-out FILE]

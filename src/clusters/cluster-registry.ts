@@ -1,6 +1,6 @@
 import type { Secret } from '../api/meta.js';
 import type { ClusterSource, RegisteredCluster } from '../generators/generator.js';
-import { isClusterSecret, parseClusterSecret, secretValue, type ClusterRecord, type ClusterSecretProblem } from './cluster-secret.js';
+import { isClusterSecret, parseClusterSecret, secretValue, type ClusterRecord, type ClusterSecretProblem } from '../api/cluster-secret.js';
 
 /**
  * The fleet as cluster Secrets describe it. Invalid Secrets are reported once per change and

@@ -5,18 +5,18 @@ import type { Application } from '../api/application.js';
 import { DEFAULT_PROJECT_NAME, type SyncWindow } from '../api/app-project.js';
 import type { ApplicationSet, ApplicationSetRolloutStep } from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
-import { loadAppConfig } from '../app-config.js';
-import { ApplicationSetController, controllerSettings } from '../appset/applicationset-controller.js';
-import { ControllerContext } from '../appset/controller-context.js';
+import type { INestApplication } from '@nestjs/common';
+import { createControllerApp } from '../app/app.module.js';
 import type { ReconcilerOptions } from '../appset/reconciler.js';
-import { createDefaultRegistry } from '../generators/default-registry.js';
+import { loadAppConfig } from '../config/app-config.js';
 import { KubeInformer } from '../kube/informer.js';
 import { kubeConfigFromString } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { SimFleet } from '../sim/sim-fleet.js';
-import { LocalRedis } from '../sync/local-redis.js';
-import { SyncRuntime } from '../sync/sync-runtime.js';
+import { ShardingRuntime } from '../sharding/sharding-runtime.js';
+import type { Ownership } from '../sharding/shard-assignment.js';
+import { LocalRedis } from './local-redis.js';
 import { DemoRepository, guestbookManifests } from './demo-repository.js';
 
 export const DEMO_APPSET = 'guestbook-fleet';
@@ -103,7 +103,7 @@ export interface DemoEnvironmentOptions {
  * controllers in this process. What `npm run demo` shows and what the rollout e2e tests drive.
  */
 export class DemoEnvironment {
-  private stack?: { controller: ApplicationSetController; context: ControllerContext; sync: SyncRuntime };
+  private process?: INestApplication;
   version = 0;
   /** The commit of the latest release. */
   revision = '';
@@ -152,34 +152,31 @@ export class DemoEnvironment {
     return this.fleet.kubeconfig(undefined, { identity });
   }
 
+  /** Regatta in this process, built from the same modules as `npm start` with the demo's settings. */
   private async startController(options: DemoEnvironmentOptions): Promise<void> {
     process.env.REGATTA_GIT_CACHE_DIR = this.gitCache;
-    const kubeConfig = kubeConfigFromString(this.managementKubeconfig());
-    const logger = options.logger ?? silentLogger;
-    const config = loadAppConfig(['--enable-progressive-syncs=true', '--allow-local-repositories=true'], {});
-    const context = new ControllerContext(kubeConfig, config, logger);
-    const controller = new ApplicationSetController(kubeConfig, { ...controllerSettings(config), concurrency: 8, onRolloutPlanned: options.onRolloutPlanned, clock: options.clock }, createDefaultRegistry(), context.context, (name) => context.project(name), logger);
-    context.onClustersChanged(() => controller.reconcileAll());
-    context.onProjectChanged(() => controller.reconcileAll());
-    const sync = new SyncRuntime(
-      kubeConfig,
-      context,
-      {
-        redisUrl: this.redisUrl,
-        namespaces: ['argocd'],
-        replica: DEMO_REPLICA,
-        refreshIntervalMs: options.refreshIntervalMs ?? 10_000,
-        sourcePollMs: options.sourcePollMs ?? 300,
-        concurrency: 16,
-        clock: options.clock,
-        windowRecheckMs: options.windowRecheckMs,
-      },
-      logger,
-    );
-    await context.start();
-    await controller.start();
-    await sync.start();
-    this.stack = { controller, context, sync };
+    const seconds = (ms: number) => String(ms / 1000);
+    const flags = [
+      '--enable-progressive-syncs=true',
+      '--allow-local-repositories=true',
+      '--concurrent-reconciliations=8',
+      '--operation-processors=16',
+      `--app-resync=${seconds(options.refreshIntervalMs ?? 10_000)}`,
+      `--source-poll-seconds=${seconds(options.sourcePollMs ?? 300)}`,
+    ];
+    const config = loadAppConfig(flags, { REDIS_URL: this.redisUrl, POD_NAME: DEMO_REPLICA });
+    const hooks = { clock: options.clock, onRolloutPlanned: options.onRolloutPlanned, windowRecheckMs: options.windowRecheckMs };
+    this.process = await createControllerApp({ config, kubeConfig: kubeConfigFromString(this.managementKubeconfig()), logger: options.logger ?? silentLogger, hooks });
+    await this.process.init();
+  }
+
+  /** Which replica owns how many clusters, as the in-process replica's sharding published it. */
+  shardOwnership(): { generation: number; clusters: Record<string, number> } | undefined {
+    const ownership: Ownership | undefined = this.process?.get(ShardingRuntime).view.current();
+    if (!ownership) return undefined;
+    const clusters: Record<string, number> = {};
+    for (const owner of Object.values(ownership.clusters)) clusters[owner] = (clusters[owner] ?? 0) + 1;
+    return { generation: ownership.generation, clusters };
   }
 
   async appSet(): Promise<ApplicationSet | undefined> {
@@ -204,11 +201,7 @@ export class DemoEnvironment {
 
   async stop(): Promise<void> {
     await this.watched.stop();
-    if (this.stack) {
-      await this.stack.sync.stop();
-      await this.stack.controller.stop();
-      await this.stack.context.stop();
-    }
+    await this.process?.close();
     await this.fleet.stop();
     await this.ownRedis?.stop();
     this.repository.dispose();

@@ -1,6 +1,6 @@
 import type { ApplicationSet, ClusterGenerator } from '../api/application-set.js';
-import { CLUSTER_SECRET_TYPE, IN_CLUSTER_NAME, IN_CLUSTER_SERVER, SECRET_TYPE_LABEL } from '../clusters/cluster-secret.js';
-import { sanitizeName } from '../templating/gotemplate/argo-functions.js';
+import { CLUSTER_SECRET_TYPE, IN_CLUSTER_NAME, IN_CLUSTER_SERVER, SECRET_TYPE_LABEL } from '../api/cluster-secret.js';
+import { sanitizeName } from '../templating/gotemplate/index.js';
 import { GeneratorError, type Generator, type GeneratorContext, type ParamSet, type RegisteredCluster } from './generator.js';
 import { addTemplatedValues } from './generator-values.js';
 import { compileLabelSelector, LabelSelectorError } from './label-selector.js';

@@ -2,8 +2,9 @@ import path from 'node:path';
 import type { ApplicationSet, GitGenerator } from '../api/application-set.js';
 import { parseKubeYaml } from '../api/kube-yaml.js';
 import { GoRegExp } from '../templating/go-regexp.js';
-import { sanitizeName } from '../templating/gotemplate/argo-functions.js';
-import { flattenParams, isPlainObject } from '../templating/flatten.js';
+import { sanitizeName } from '../templating/gotemplate/index.js';
+import { flattenParams } from '../templating/flatten.js';
+import { isPlainObject } from '../lib/json-values.js';
 import { DEFAULT_REQUEUE_AFTER_SECONDS, GeneratorError, type Generator, type GeneratorContext, type ParamSet } from './generator.js';
 import { addTemplatedValues } from './generator-values.js';
 

@@ -1,6 +1,6 @@
 import type { ApplicationSet, ListGenerator } from '../api/application-set.js';
 import { parseKubeYaml } from '../api/kube-yaml.js';
-import { isPlainObject } from '../templating/flatten.js';
+import { isPlainObject } from '../lib/json-values.js';
 import { GeneratorError, type Generator, type ParamSet } from './generator.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { ApplicationSet, MatrixGenerator } from '../api/application-set.js';
-import { isPlainObject } from '../templating/flatten.js';
+import { deepMerge } from '../lib/json-values.js';
 import { childParams, soonestRequeue } from './child-generators.js';
 import { GeneratorError, type Generator, type GeneratorContext, type ParamSet } from './generator.js';
 import type { GeneratorRegistry } from './registry.js';
@@ -57,12 +57,3 @@ function combineStringParams(a: ParamSet, b: ParamSet): ParamSet {
   return result;
 }
 
-/** mergo.Merge with override: maps merge key by key, anything else is replaced by the source. */
-export function deepMerge(target: ParamSet, source: ParamSet): ParamSet {
-  for (const [key, value] of Object.entries(source)) {
-    const current = target[key];
-    if (isPlainObject(current) && isPlainObject(value)) deepMerge(current, value);
-    else target[key] = structuredClone(value);
-  }
-  return target;
-}

@@ -1,7 +1,7 @@
 import type { ApplicationSet, MergeGenerator } from '../api/application-set.js';
 import { childParams, soonestRequeue } from './child-generators.js';
 import { GeneratorError, type Generator, type GeneratorContext, type ParamSet } from './generator.js';
-import { deepMerge } from './matrix-generator.js';
+import { deepMerge } from '../lib/json-values.js';
 import type { GeneratorRegistry } from './registry.js';
 
 /**

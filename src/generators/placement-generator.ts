@@ -1,10 +1,10 @@
 import type { ApplicationSet, PlacementGenerator } from '../api/application-set.js';
-import { score } from '../sharding/bounded-load.js';
+import { score } from '../lib/rendezvous-score.js';
 import { renderString } from '../templating/render.js';
 import { childParams, soonestRequeue } from './child-generators.js';
 import { ClusterGeneratorImpl } from './cluster-generator.js';
 import { GeneratorError, type Generator, type GeneratorContext, type ParamSet } from './generator.js';
-import { deepMerge } from './matrix-generator.js';
+import { deepMerge } from '../lib/json-values.js';
 import type { GeneratorRegistry } from './registry.js';
 import { renderOptionsOf } from './transform.js';
 

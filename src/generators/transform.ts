@@ -1,5 +1,6 @@
 import type { ApplicationSet, ApplicationSetNestedGenerator, ApplicationSetTemplate, GeneratorTemplate } from '../api/application-set.js';
-import { flattenParams, isPlainObject } from '../templating/flatten.js';
+import { flattenParams } from '../templating/flatten.js';
+import { isPlainObject } from '../lib/json-values.js';
 import { render, renderString, RenderError, type RenderOptions } from '../templating/render.js';
 import { GeneratorError, type GeneratorContext, type ParamSet } from './generator.js';
 import { compileLabelSelector, LabelSelectorError } from './label-selector.js';

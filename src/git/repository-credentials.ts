@@ -1,5 +1,5 @@
 import type { Secret } from '../api/meta.js';
-import { SECRET_TYPE_LABEL, secretValue } from '../clusters/cluster-secret.js';
+import { SECRET_TYPE_LABEL, secretValue } from '../api/cluster-secret.js';
 
 export const REPOSITORY_SECRET_TYPE = 'repository';
 export const REPO_CREDS_SECRET_TYPE = 'repo-creds';

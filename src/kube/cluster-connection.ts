@@ -1,5 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
-import type { ClusterRecord } from '../clusters/cluster-secret.js';
+import type { ClusterRecord } from '../api/cluster-secret.js';
 import { describeKubeError } from './api-errors.js';
 import { kubeConfigForCluster } from './cluster-kubeconfig.js';
 

@@ -3,6 +3,9 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 
+/** The Nest token of the management cluster's connection. */
+export const KUBE_CONFIG = Symbol('KUBE_CONFIG');
+
 export interface KubeConfigOptions {
   /** Path of a kubeconfig file; default: $KUBECONFIG, ~/.kube/config, then in-cluster. */
   kubeconfig?: string;

@@ -1,13 +1,13 @@
 import { Controller, Get, Header, HttpException, Inject } from '@nestjs/common';
-import { ApplicationSetController } from '../appset/applicationset-controller.js';
 import { ControllerMetrics } from './metrics.js';
+import { READINESS, type Readiness } from './readiness.js';
 
 /** Liveness, readiness and Prometheus metrics. */
 @Controller()
 export class ObservabilityController {
   constructor(
     @Inject(ControllerMetrics) private readonly metrics: ControllerMetrics,
-    @Inject(ApplicationSetController) private readonly controller: ApplicationSetController,
+    @Inject(READINESS) private readonly readiness: Readiness,
   ) {}
 
   @Get('healthz')
@@ -17,7 +17,7 @@ export class ObservabilityController {
 
   @Get('readyz')
   readyz(): string {
-    if (!this.controller.isReady()) throw new HttpException('informers not synced', 503);
+    if (!this.readiness.isReady()) throw new HttpException('informers not synced', 503);
     return 'ok';
   }
 

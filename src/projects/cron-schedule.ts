@@ -1,5 +1,4 @@
-import { goQuote } from '../templating/gotemplate/fmt.js';
-import { isLoadableZone, wallClockIn } from '../templating/gotemplate/go-time.js';
+import { goQuote, isLoadableZone, wallClockIn } from '../templating/gotemplate/index.js';
 
 /**
  * Cron schedules as Argo CD's sync windows read them (robfig/cron v3 with the fields minute, hour,

@@ -1,4 +1,5 @@
 import type { ApplicationDestination } from '../api/application.js';
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from '../api/cluster-secret.js';
 
 export interface NamedCluster {
   name: string;
@@ -54,4 +55,24 @@ export function resolveDestination<C extends NamedCluster>(destination: Applicat
     return local.enabled ? { server, cluster } : { error: `${how}: rpc error: code = NotFound desc = cluster "${server}" is disabled` };
   }
   return cluster ? { server, cluster } : { error: `${how}: rpc error: code = NotFound desc = cluster "${server}" not found` };
+}
+
+export interface Fleet {
+  clusters: NamedCluster[];
+  /** argocd-cm's `cluster.inClusterEnabled` is not "false". */
+  inClusterEnabled: boolean;
+}
+
+/** argocd-cm's switch for the local cluster, as Argo CD reads it. */
+export function inClusterEnabled(argocdCm: { data?: Record<string, string> } | undefined): boolean {
+  return argocdCm?.data?.['cluster.inClusterEnabled'] !== 'false';
+}
+
+/**
+ * Why an Application's destination names no usable cluster, in Argo CD's words, or undefined when
+ * it is valid. The local cluster exists unless argocd-cm disables it, with or without a Secret.
+ */
+export function destinationProblem(destination: ApplicationDestination, fleet: Fleet): string | undefined {
+  const resolved = resolveDestination(destination, fleet.clusters, { name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, enabled: fleet.inClusterEnabled });
+  return 'error' in resolved ? `application destination spec is invalid: ${resolved.error}` : undefined;
 }

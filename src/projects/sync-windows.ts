@@ -1,5 +1,5 @@
 import type { SyncWindow } from '../api/app-project.js';
-import { parseGoDurationOrError, wallClockIn } from '../templating/gotemplate/go-time.js';
+import { parseGoDurationOrError, wallClockIn } from '../templating/gotemplate/index.js';
 import { nextActivation, parseCronSchedule, previousActivation, type CronSchedule } from './cron-schedule.js';
 
 /**

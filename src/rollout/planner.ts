@@ -1,6 +1,7 @@
 import { automatedSyncEnabled, type Application } from '../api/application.js';
 import type { ApplicationSet, ApplicationSetApplicationStatus, ApplicationSetCondition, ApplicationSetRolloutStep, RolloutStatus, RolloutWindowWait } from '../api/application-set.js';
-import { applyIgnoreDifferences, deepEqual } from '../appset/application-diff.js';
+import { applyIgnoreDifferences } from '../api/ignore-differences.js';
+import { deepEqual } from '../lib/json-values.js';
 import { describeWindowWait, type WindowWait } from '../projects/sync-windows.js';
 import { isCompletedPhase, isSuccessfulPhase, observedStatus, revisionsOf } from './application-state.js';
 import { groupIntoSteps, maxUpdateFor, rolloutConfigMessage, rollingSyncSteps } from './steps.js';

@@ -73,26 +73,6 @@ export interface Assignment {
   caps: Map<string, number>;
 }
 
-/** A 53-bit hash of a string (two independent 32-bit mixes), uniform enough for rendezvous scores. */
-export function hash53(text: string, seed = 0): number {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
-}
-
-/** Weighted rendezvous score: higher wins; a member of twice the weight wins twice as often. */
-export function score(key: string, member: string, weight: number): number {
-  const u = (hash53(`${key}\u0000${member}`) + 0.5) / 2 ** 53;
-  return -weight / Math.log(u);
-}
-
 const PHASE_SEED = 0x5ca1ab1e;
 
 /**

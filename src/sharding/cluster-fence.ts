@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import { redisOptions } from '../sync/redis-options.js';
-import { clusterServerKey } from '../clusters/cluster-secret.js';
+import { redisOptions } from '../redis/redis-options.js';
+import { clusterServerKey } from '../api/cluster-secret.js';
 import type { Logger } from '../observability/logger.js';
 import type { ShardView } from './shard-view.js';
 

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { redisOptions } from '../sync/redis-options.js';
+import { redisOptions } from '../redis/redis-options.js';
 import type { Logger } from '../observability/logger.js';
 import { assignOwnership, type Ownership, type ShardingAlgorithm } from './shard-assignment.js';
 import { OwnershipHolder, type ShardKeys, type ShardView } from './shard-view.js';

@@ -1,4 +1,4 @@
-import { clusterServerKey } from '../clusters/cluster-secret.js';
+import { clusterServerKey } from '../api/cluster-secret.js';
 import type { ClusterKey, Ownership } from './shard-assignment.js';
 
 /** What is sharded: the destination clusters and the ApplicationSets (`namespace/name`). */

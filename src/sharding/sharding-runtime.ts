@@ -1,11 +1,9 @@
-import type { AppConfig } from '../app-config.js';
-import type { ApplicationSetController } from '../appset/applicationset-controller.js';
-import { clusterServerKey, IN_CLUSTER_SERVER, type ClusterRecord } from '../clusters/cluster-secret.js';
+import { clusterServerKey, IN_CLUSTER_SERVER, type ClusterRecord } from '../api/cluster-secret.js';
 import type { Logger } from '../observability/logger.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
 import { ClusterFence } from './cluster-fence.js';
 import { RedisShardMembership } from './redis-membership.js';
-import type { ClusterKey, Ownership } from './shard-assignment.js';
+import type { ClusterKey, Ownership, ShardingAlgorithm } from './shard-assignment.js';
 import { movedClusters, type ShardView } from './shard-view.js';
 import { StaticShards } from './static-shards.js';
 
@@ -16,6 +14,25 @@ export function clusterKeys(records: ClusterRecord[]): ClusterKey[] {
   return keys;
 }
 
+export interface ShardingOptions {
+  /** This replica's name among the replicas. */
+  identity: string;
+  algorithm: ShardingAlgorithm;
+  /** Static membership: how many replicas share the fleet. */
+  replicas: number;
+  /** Dynamic membership: replicas heartbeat in Redis, and cluster leases fence every write. */
+  dynamic?: { redisUrl: string; heartbeatTtlMs: number };
+}
+
+/** The ApplicationSets sharding spreads: what the ApplicationSet controller offers it. */
+export interface ShardedApplicationSets {
+  appSetKeys(): string[];
+  /** From now on, reconcile only the ApplicationSets `owns` accepts. */
+  shardBy(owns: (key: string) => boolean): void;
+  reconcileAll(): void;
+  onAppSetsChanged(listener: () => void): void;
+}
+
 /**
  * This replica's part in sharding: the ownership view (static, or dynamic in Redis with cluster
  * leases fencing every write), the ApplicationSets it reconciles, and the shard metrics.
@@ -24,35 +41,39 @@ export class ShardingRuntime {
   readonly view: ShardView;
   /** Present with dynamic membership, where ownership can move while replicas run. */
   readonly fence?: ClusterFence;
+  private appSets?: ShardedApplicationSets;
 
   constructor(
-    config: AppConfig,
+    options: ShardingOptions,
     clusters: () => ClusterRecord[],
-    private readonly appSets: ApplicationSetController,
     private readonly logger: Logger,
     private readonly metrics?: ControllerMetrics,
   ) {
-    const keys = () => ({ clusters: clusterKeys(clusters()), appSets: appSets.appSetKeys() });
-    const heartbeatTtlMs = config.heartbeatSeconds * 1000;
-    if (config.dynamicClusterDistribution && config.redisUrl) {
-      this.view = new RedisShardMembership({ redisUrl: config.redisUrl, replica: config.identity, algorithm: config.shardingAlgorithm, heartbeatTtlMs, keys, logger });
-      this.fence = new ClusterFence(this.view, { redisUrl: config.redisUrl, leaseTtlMs: heartbeatTtlMs, logger });
+    const keys = () => ({ clusters: clusterKeys(clusters()), appSets: this.appSets?.appSetKeys() ?? [] });
+    if (options.dynamic) {
+      const { redisUrl, heartbeatTtlMs } = options.dynamic;
+      this.view = new RedisShardMembership({ redisUrl, replica: options.identity, algorithm: options.algorithm, heartbeatTtlMs, keys, logger });
+      this.fence = new ClusterFence(this.view, { redisUrl, leaseTtlMs: heartbeatTtlMs, logger });
     } else {
-      this.view = new StaticShards(config.identity, config.replicas, config.shardingAlgorithm, keys);
+      this.view = new StaticShards(options.identity, options.replicas, options.algorithm, keys);
     }
-    // Before the controller starts: until an ownership is read, this replica reconciles nothing.
-    appSets.shardBy((key) => this.view.ownsAppSet(key));
     this.view.onChange((next, previous) => {
       const moved = movedClusters(previous, next);
       const clusterLoads = loads(next.clusters);
-      logger.info('shard ownership adopted', { replica: config.identity, generation: next.generation, clusters: clusterLoads.get(config.identity) ?? 0, moved });
+      logger.info('shard ownership adopted', { replica: options.identity, generation: next.generation, clusters: clusterLoads.get(options.identity) ?? 0, moved });
       this.record(next, clusterLoads, moved);
-      appSets.reconcileAll();
+      this.appSets?.reconcileAll();
     });
   }
 
+  /** The ApplicationSets to shard; given before the controller starts, so until an ownership is read it reconciles nothing. */
+  serve(appSets: ShardedApplicationSets): void {
+    this.appSets = appSets;
+    appSets.shardBy((key) => this.view.ownsAppSet(key));
+  }
+
   async start(): Promise<void> {
-    this.appSets.onAppSetsChanged(() => this.view.keysChanged());
+    this.appSets?.onAppSetsChanged(() => this.view.keysChanged());
     await this.view.start();
     await this.fence?.start();
   }

@@ -1,7 +1,7 @@
 import type { AppProject } from '../api/app-project.js';
 import type { Application } from '../api/application.js';
-import { inClusterEnabled } from '../appset/destinations.js';
-import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from '../clusters/cluster-secret.js';
+import { inClusterEnabled } from '../projects/destination-cluster.js';
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from '../api/cluster-secret.js';
 import {
   validateApplication,
   namespacedModeProblem,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { redisOptions } from './redis-options.js';
+import { redisOptions } from '../redis/redis-options.js';
 
 /** One sync of one Application to its destination cluster. */
 export interface SyncJob {

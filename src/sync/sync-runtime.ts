@@ -1,6 +1,6 @@
 import type { Application } from '../api/application.js';
-import type { ControllerContext } from '../appset/controller-context.js';
-import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type ClusterRecord } from '../clusters/cluster-secret.js';
+import type { ControlNamespace } from '../control-namespace/control-namespace.js';
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type ClusterRecord } from '../api/cluster-secret.js';
 import type { ClusterFence } from '../sharding/cluster-fence.js';
 import type { ShardView } from '../sharding/shard-view.js';
 import { kubeConfigForCluster } from '../kube/cluster-kubeconfig.js';
@@ -60,7 +60,7 @@ export class SyncRuntime {
 
   constructor(
     managementConfig: KubeConfig,
-    private readonly context: ControllerContext,
+    private readonly context: ControlNamespace,
     private readonly options: SyncRuntimeOptions,
     logger: Logger,
   ) {

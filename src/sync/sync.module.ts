@@ -1,53 +1,40 @@
-import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { AppConfig } from '../app-config.js';
-import type { ControllerContext } from '../appset/controller-context.js';
-import type { KubeConfig } from '../kube/kube-config.js';
-import type { Logger } from '../observability/logger.js';
-import { APP_CONFIG, GENERATOR_CONTEXT, KUBE_CONFIG, LOGGER } from '../tokens.js';
-import { ShardingModule } from '../sharding/sharding.module.js';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ControlNamespace } from '../control-namespace/control-namespace.js';
+import { KUBE_CONFIG, type KubeConfig } from '../kube/kube-config.js';
+import { LOGGER, type Logger } from '../observability/logger.js';
 import { ShardingRuntime } from '../sharding/sharding-runtime.js';
-import { SyncRuntime } from './sync-runtime.js';
+import { SyncRuntime, type SyncRuntimeOptions } from './sync-runtime.js';
 
-/** The direct sync driver: on when it is chosen and Redis is configured (BullMQ needs it). */
-@Module({ imports: [ShardingModule] })
-export class SyncModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  private runtime?: SyncRuntime;
+/** The direct driver's settings; without them it is off and Argo CD's application controller syncs (`offWarning` says why, when that is a surprise). */
+export interface SyncModuleOptions {
+  runtime?: Omit<SyncRuntimeOptions, 'shards' | 'fence'>;
+  offWarning?: string;
+}
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(KUBE_CONFIG) private readonly kubeConfig: KubeConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(GENERATOR_CONTEXT) private readonly context: ControllerContext,
-    @Inject(ShardingRuntime) private readonly sharding: ShardingRuntime,
-  ) {}
+/** The Nest token of this replica's SyncRuntime, null when the direct driver is off. */
+export const SYNC_RUNTIME = Symbol('SYNC_RUNTIME');
 
-  async onApplicationBootstrap(): Promise<void> {
-    if (this.config.syncDriver !== 'direct') return;
-    if (!this.config.redisUrl) {
-      this.logger.warn('direct sync driver off: REDIS_URL is not set, so Applications are left to Argo CD');
-      return;
-    }
-    this.runtime = new SyncRuntime(
-      this.kubeConfig,
-      this.context,
-      {
-        redisUrl: this.config.redisUrl,
-        namespaces: this.config.applicationSetNamespaces,
-        replica: this.config.identity,
-        shards: this.sharding.view,
-        fence: this.sharding.fence,
-        refreshIntervalMs: this.config.appResyncSeconds * 1000,
-        sourcePollMs: this.config.sourcePollSeconds * 1000,
-        concurrency: this.config.operationProcessors,
-        refreshConcurrency: this.config.statusProcessors,
-        lockDurationMs: this.config.syncLockSeconds * 1000,
-      },
-      this.logger.child({ controller: 'application' }),
-    );
-    await this.runtime.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.runtime?.stop();
+/** The direct sync driver: Regatta as Argo CD's application controller for the clusters this replica owns. */
+@Module({})
+export class SyncModule {
+  static forRoot(options: SyncModuleOptions): DynamicModule {
+    return {
+      module: SyncModule,
+      providers: [
+        {
+          provide: SYNC_RUNTIME,
+          inject: [KUBE_CONFIG, ControlNamespace, ShardingRuntime, LOGGER],
+          useFactory: (kubeConfig: KubeConfig, controlNamespace: ControlNamespace, sharding: ShardingRuntime, logger: Logger): SyncRuntime | null => {
+            if (!options.runtime) {
+              if (options.offWarning) logger.warn(options.offWarning);
+              return null;
+            }
+            const runtime = { ...options.runtime, shards: sharding.view, fence: sharding.fence };
+            return new SyncRuntime(kubeConfig, controlNamespace, runtime, logger.child({ controller: 'application' }));
+          },
+        },
+      ],
+      exports: [SYNC_RUNTIME],
+    };
   }
 }

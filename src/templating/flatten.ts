@@ -18,10 +18,6 @@ export function flattenParams(params: Record<string, unknown>): Record<string, s
   return out;
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value) && !(value instanceof Date);
-}
-
 /** Go's `%v` for a JSON-decoded scalar (numbers are float64 there: 1e+06, not 1000000). */
 export function formatGoValue(value: unknown): string {
   if (value === null || value === undefined) return '<nil>';

@@ -1,5 +1,5 @@
 import { renderFastTemplate } from './fasttemplate.js';
-import { isPlainObject } from './flatten.js';
+import { isPlainObject } from '../lib/json-values.js';
 import { DEFAULT_RENDER_LIMITS, parseGoTemplateOptions, RenderBudget, renderGoTemplate, type GoTemplateOptions } from './gotemplate/index.js';
 
 export interface RenderOptions {

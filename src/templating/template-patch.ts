@@ -1,6 +1,6 @@
 import type { Application } from '../api/application.js';
 import { parseKubeYaml } from '../api/kube-yaml.js';
-import { isPlainObject } from './flatten.js';
+import { isPlainObject } from '../lib/json-values.js';
 import { MAX_YAML_PARSE_BYTES } from './gotemplate/argo-functions.js';
 
 export class TemplatePatchError extends Error {}

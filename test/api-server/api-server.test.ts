@@ -5,7 +5,7 @@ import { kubeConfigFromString } from '../../src/kube/kube-config.js';
 import { ObjectClient } from '../../src/kube/object-client.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { SimFleet } from '../../src/sim/sim-fleet.js';
-import { parseClusterSecret } from '../../src/clusters/cluster-secret.js';
+import { parseClusterSecret } from '../../src/api/cluster-secret.js';
 import { clusterKeys } from '../../src/sharding/sharding-runtime.js';
 import { StaticShards } from '../../src/sharding/static-shards.js';
 import { DashboardLoginCodes } from '../../src/api-server/dashboard-login-codes.js';

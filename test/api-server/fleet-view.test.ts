@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FleetView } from '../../src/api-server/fleet-view.js';
-import type { ClusterRecord } from '../../src/clusters/cluster-secret.js';
+import type { ClusterRecord } from '../../src/api/cluster-secret.js';
 import { clusterKeys } from '../../src/sharding/sharding-runtime.js';
 import { StaticShards } from '../../src/sharding/static-shards.js';
 

@@ -9,8 +9,8 @@ import { silentLogger } from '../../src/observability/logger.js';
 import { RedisShardMembership } from '../../src/sharding/redis-membership.js';
 import { clusterKeys } from '../../src/sharding/sharding-runtime.js';
 import { SimFleet } from '../../src/sim/sim-fleet.js';
-import { LocalRedis } from '../../src/sync/local-redis.js';
-import { parseClusterSecret } from '../../src/clusters/cluster-secret.js';
+import { LocalRedis } from '../../src/demo/local-redis.js';
+import { parseClusterSecret } from '../../src/api/cluster-secret.js';
 import { regatta } from '../support/cli.js';
 
 interface Row {

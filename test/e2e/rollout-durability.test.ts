@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DemoEnvironment } from '../../src/demo/demo-environment.js';
 import { startReplicaProcess } from '../../src/demo/replica-process.js';
-import { LocalRedis } from '../../src/sync/local-redis.js';
+import { LocalRedis } from '../../src/demo/local-redis.js';
 import { envStep, syncsTo, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
 
 /**

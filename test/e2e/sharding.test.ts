@@ -5,7 +5,7 @@ import { DemoEnvironment } from '../../src/demo/demo-environment.js';
 import { startReplicaProcess } from '../../src/demo/replica-process.js';
 import { RedisShardMembership } from '../../src/sharding/redis-membership.js';
 import type { Ownership } from '../../src/sharding/shard-assignment.js';
-import { LocalRedis } from '../../src/sync/local-redis.js';
+import { LocalRedis } from '../../src/demo/local-redis.js';
 import { envStep, syncsTo, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
 
 /**

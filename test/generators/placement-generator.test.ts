@@ -3,7 +3,7 @@ import type { ApplicationSet } from '../../src/api/application-set.js';
 import { createDefaultRegistry } from '../../src/generators/default-registry.js';
 import type { RegisteredCluster } from '../../src/generators/generator.js';
 import { PlacementGeneratorImpl } from '../../src/generators/placement-generator.js';
-import { score } from '../../src/sharding/bounded-load.js';
+import { score } from '../../src/lib/rendezvous-score.js';
 import { clusterSecret, contextWithClusters } from '../support/cluster-secrets.js';
 import { offlineContext, generate } from '../support/generation.js';
 import { seededRandom } from '../support/random.js';

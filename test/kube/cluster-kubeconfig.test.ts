@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseClusterSecret } from '../../src/clusters/cluster-secret.js';
+import { parseClusterSecret } from '../../src/api/cluster-secret.js';
 import { kubeConfigForCluster } from '../../src/kube/cluster-kubeconfig.js';
 import { ObjectClient } from '../../src/kube/object-client.js';
 import { SimFleet } from '../../src/sim/sim-fleet.js';

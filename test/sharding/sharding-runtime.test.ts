@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadAppConfig } from '../../src/app-config.js';
-import type { ApplicationSetController } from '../../src/appset/applicationset-controller.js';
-import type { ClusterRecord } from '../../src/clusters/cluster-secret.js';
+import { ConfigError, loadAppConfig } from '../../src/config/app-config.js';
+import type { ClusterRecord } from '../../src/api/cluster-secret.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { ControllerMetrics } from '../../src/observability/metrics.js';
 import { legacyShard } from '../../src/sharding/argo-algorithms.js';
 import { assignOwnership, shardOrder } from '../../src/sharding/shard-assignment.js';
-import { ShardingRuntime } from '../../src/sharding/sharding-runtime.js';
+import { ShardingRuntime, type ShardedApplicationSets } from '../../src/sharding/sharding-runtime.js';
 import { StaticShards } from '../../src/sharding/static-shards.js';
 
 const clusters = (n: number) => Array.from({ length: n }, (_, i) => ({ server: `https://c${i}.example.com`, uid: `uid-${i}` }));
@@ -87,10 +86,10 @@ describe('the sharding runtime', () => {
       reconcileAll: () => reconciles++,
       appSetKeys: () => ['argocd/a', 'argocd/b', 'argocd/c', 'argocd/d'],
       onAppSetsChanged: () => undefined,
-    } as unknown as ApplicationSetController;
+    } satisfies ShardedApplicationSets;
     const records = clusters(6).map((c, i) => ({ name: `c${i}`, server: c.server, secret: { namespace: 'argocd', name: `c${i}`, uid: c.uid } }) as ClusterRecord);
-    const config = loadAppConfig(['--replicas=2', '--sharding-method=bounded-load'], { POD_NAME: 'regatta-1' });
-    const runtime = new ShardingRuntime(config, () => records, controller, silentLogger, metrics);
+    const runtime = new ShardingRuntime({ identity: 'regatta-1', replicas: 2, algorithm: 'bounded-load' }, () => records, silentLogger, metrics);
+    runtime.serve(controller);
     expect(owns('argocd/a')).toBe(false);
     await runtime.start();
     const owned = ['argocd/a', 'argocd/b', 'argocd/c', 'argocd/d'].filter(owns);

@@ -2,24 +2,30 @@ import * as k8s from '@kubernetes/client-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadAppConfig, type AppConfig } from '../../src/app-config.js';
-import { ApplicationSetController, controllerSettings } from '../../src/appset/applicationset-controller.js';
-import { ControllerContext } from '../../src/appset/controller-context.js';
-import { createDefaultRegistry } from '../../src/generators/default-registry.js';
+import type { INestApplication } from '@nestjs/common';
+import { createControllerApp } from '../../src/app/app.module.js';
+import { ApplicationSetController } from '../../src/appset/applicationset-controller.js';
+import { loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
+import { ControlNamespace } from '../../src/control-namespace/control-namespace.js';
 import { kubeConfigFromString } from '../../src/kube/kube-config.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { SimFleet, type SimFleetOptions } from '../../src/sim/sim-fleet.js';
 
-/** A simulated fleet with Regatta's ApplicationSet controller running against it. */
+/** A simulated fleet with a Regatta process (the same modules as `npm start`, no sync driver) running against it. */
 export class ControllerHarness {
+  readonly controller: ApplicationSetController;
+  readonly context: ControlNamespace;
+
   private constructor(
     readonly fleet: SimFleet,
-    readonly controller: ApplicationSetController,
-    readonly context: ControllerContext,
+    private readonly app: INestApplication,
     readonly kube: k8s.KubeConfig,
     readonly config: AppConfig,
     private readonly gitCache: string,
-  ) {}
+  ) {
+    this.controller = app.get(ApplicationSetController);
+    this.context = app.get(ControlNamespace);
+  }
 
   static async start(options: { fleet?: SimFleetOptions; argv?: string[] } = {}): Promise<ControllerHarness> {
     const gitCache = mkdtempSync(join(tmpdir(), 'regatta-e2e-git-'));
@@ -27,23 +33,12 @@ export class ControllerHarness {
     const fleet = await SimFleet.start(options.fleet);
     const kubeConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta-controller' }));
     // The fixtures' repositories are local ones; tests of the refusal pass the flag themselves.
-    const config = loadAppConfig(options.argv ?? ['--allow-local-repositories=true'], {});
-    const context = new ControllerContext(kubeConfig, config, silentLogger);
-    const controller = new ApplicationSetController(
-      kubeConfig,
-      { ...controllerSettings(config), concurrency: 4 },
-      createDefaultRegistry(),
-      context.context,
-      (name) => context.project(name),
-      silentLogger,
-    );
-    context.onClustersChanged(() => controller.reconcileAll());
-    context.onProjectChanged(() => controller.reconcileAll());
-    await context.start();
-    await controller.start();
+    const config = loadAppConfig(['--concurrent-reconciliations=4', ...(options.argv ?? ['--allow-local-repositories=true'])], {});
+    const app = await createControllerApp({ config, kubeConfig, logger: silentLogger });
+    await app.init();
     const kube = new k8s.KubeConfig();
     kube.loadFromString(fleet.kubeconfig(undefined, { identity: 'test-user' }));
-    return new ControllerHarness(fleet, controller, context, kube, config, gitCache);
+    return new ControllerHarness(fleet, app, kube, config, gitCache);
   }
 
   get custom(): k8s.CustomObjectsApi {
@@ -93,8 +88,7 @@ export class ControllerHarness {
   }
 
   async stop(): Promise<void> {
-    await this.controller.stop();
-    await this.context.stop();
+    await this.app.close();
     await this.fleet.stop();
     rmSync(this.gitCache, { recursive: true, force: true });
   }

@@ -4,16 +4,14 @@ import { join } from 'node:path';
 import type { AppProjectSpec } from '../../src/api/app-project.js';
 import type { Application } from '../../src/api/application.js';
 import type { KubeObject } from '../../src/api/meta.js';
-import { loadAppConfig } from '../../src/app-config.js';
-import { ApplicationSetController, controllerSettings } from '../../src/appset/applicationset-controller.js';
-import { ControllerContext } from '../../src/appset/controller-context.js';
-import { createDefaultRegistry } from '../../src/generators/default-registry.js';
+import type { INestApplication } from '@nestjs/common';
+import { createControllerApp } from '../../src/app/app.module.js';
+import { loadAppConfig } from '../../src/config/app-config.js';
 import { kubeConfigFromString } from '../../src/kube/kube-config.js';
 import { ObjectClient } from '../../src/kube/object-client.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { SimFleet } from '../../src/sim/sim-fleet.js';
-import { LocalRedis } from '../../src/sync/local-redis.js';
-import { SyncRuntime } from '../../src/sync/sync-runtime.js';
+import { LocalRedis } from '../../src/demo/local-redis.js';
 import { waitFor } from './rollout-fixture.js';
 
 const API_VERSION = 'argoproj.io/v1alpha1';
@@ -38,9 +36,7 @@ export class DirectSyncHarness {
     readonly fleet: SimFleet,
     readonly client: ObjectClient,
     private readonly redis: LocalRedis,
-    private readonly context: ControllerContext,
-    private readonly sync: SyncRuntime,
-    private readonly appSets: ApplicationSetController,
+    private readonly app: INestApplication,
     private readonly gitCache: string,
   ) {}
 
@@ -51,15 +47,20 @@ export class DirectSyncHarness {
     const fleet = await SimFleet.start({ clusters: options.clusters, namespaces: options.namespaces, readyDelayMs: options.readyDelayMs ?? 50 });
     const client = new ObjectClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'platform-admin' })));
     const regatta = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta-controller' }));
-    const config = loadAppConfig(['--enable-progressive-syncs=true', '--allow-local-repositories=true'], {});
-    const context = new ControllerContext(regatta, config, silentLogger);
-    const appSets = new ApplicationSetController(regatta, { ...controllerSettings(config), concurrency: 4 }, createDefaultRegistry(), context.context, (name) => context.project(name), silentLogger);
-    context.onClustersChanged(() => appSets.reconcileAll());
-    const sync = new SyncRuntime(regatta, context, { redisUrl: redis.url, namespaces: options.applicationNamespaces, replica: 'security', refreshIntervalMs: 2_000, sourcePollMs: 300, concurrency: 8 }, silentLogger);
-    await context.start();
-    await appSets.start();
-    await sync.start();
-    return new DirectSyncHarness(fleet, client, redis, context, sync, appSets, gitCache);
+    const flags = [
+      '--enable-progressive-syncs=true',
+      '--allow-local-repositories=true',
+      '--concurrent-reconciliations=4',
+      `--applicationset-namespaces=${options.applicationNamespaces.join(',')}`,
+      // Tenants' namespaces without an SCM allow-list: Argo CD's start-up rule wants SCM generators off.
+      '--enable-scm-providers=false',
+      '--app-resync=2',
+      '--source-poll-seconds=0.3',
+      '--operation-processors=8',
+    ];
+    const app = await createControllerApp({ config: loadAppConfig(flags, { REDIS_URL: redis.url, POD_NAME: 'security' }), kubeConfig: regatta, logger: silentLogger });
+    await app.init();
+    return new DirectSyncHarness(fleet, client, redis, app, gitCache);
   }
 
   /** Registers a workload cluster with its admin token, as `argocd cluster add` does, plus the Secret fields given. */
@@ -121,9 +122,7 @@ export class DirectSyncHarness {
   }
 
   async stop(): Promise<void> {
-    await this.sync.stop();
-    await this.appSets.stop();
-    await this.context.stop();
+    await this.app.close();
     await this.fleet.stop();
     await this.redis.stop();
     rmSync(this.gitCache, { recursive: true, force: true });

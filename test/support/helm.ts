@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { parseKubeYamlStream } from '../../src/api/kube-yaml.js';
-import { isPlainObject } from '../../src/templating/flatten.js';
+import { isPlainObject } from '../../src/lib/json-values.js';
 import { renderGoTemplate } from '../../src/templating/gotemplate/index.js';
 
 /**

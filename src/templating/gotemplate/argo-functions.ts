@@ -1,6 +1,6 @@
 import YAML from 'yaml';
 import { parseKubeYaml } from '../../api/kube-yaml.js';
-import { isPlainObject } from '../flatten.js';
+import { isPlainObject } from '../../lib/json-values.js';
 import { arity } from './builtins.js';
 import type { FuncMap } from './exec.js';
 import { allocate } from './render-budget.js';

@@ -8,6 +8,10 @@ import { sprigFunctions } from './sprig.js';
 import { sprigCryptoFunctions } from './sprig-crypto.js';
 
 export { DEFAULT_RENDER_LIMITS, GoTemplateError, RenderBudget, type FuncMap, type GoFunction, type MissingKeyMode, type RenderLimits };
+// Go's own behaviour other parts of Regatta mirror too: Argo CD's name sanitizing, Go's quoting, durations and time zones.
+export { sanitizeName } from './argo-functions.js';
+export { goQuote } from './fmt.js';
+export { isLoadableZone, parseGoDurationOrError, wallClockIn } from './go-time.js';
 
 export interface GoTemplateOptions {
   missingKey?: MissingKeyMode;

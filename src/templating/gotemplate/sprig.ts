@@ -1,11 +1,13 @@
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { isPlainObject } from '../flatten.js';
+import { isPlainObject } from '../../lib/json-values.js';
 import { GoRegExp } from '../go-regexp.js';
 import { arity } from './builtins.js';
 import type { FuncMap } from './exec.js';
-import { goQuote, sprintf } from './fmt.js';
-import { formatGoDuration, parseGoDuration, parseGoTime, wallClockIn } from './go-time.js';
+import { sprintf } from './fmt.js';
+import { goQuote } from './index.js';
+import { formatGoDuration, parseGoDuration, parseGoTime } from './go-time.js';
+import { wallClockIn } from './index.js';
 import { parseSemver, semverCompare, semverString, type SemVer } from './semver.js';
 import { allocate, checkValueSize, listBytes, spend } from './render-budget.js';
 import { allocateFor, formatValue, isMap, kindOf, typeName, type GoValue } from './value.js';

@@ -1,4 +1,5 @@
-import { formatGoFloat, isPlainObject } from '../flatten.js';
+import { formatGoFloat } from '../flatten.js';
+import { isPlainObject } from '../../lib/json-values.js';
 import { allocate, spend, valueLimit } from './render-budget.js';
 
 /**

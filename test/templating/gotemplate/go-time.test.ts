@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isLoadableZone, parseGoDuration, parseGoDurationOrError, wallClockIn } from '../../../src/templating/gotemplate/go-time.js';
+import { parseGoDuration } from '../../../src/templating/gotemplate/go-time.js';
+import { isLoadableZone, parseGoDurationOrError, wallClockIn } from '../../../src/templating/gotemplate/index.js';
 
 describe('parseGoDurationOrError: time.ParseDuration', () => {
   it.each([

@@ -1,4 +1,4 @@
-import type { Secret } from '../api/meta.js';
+import type { Secret } from './meta.js';
 
 /** The label that makes a Secret an Argo CD cluster registration. */
 export const SECRET_TYPE_LABEL = 'argocd.argoproj.io/secret-type';

@@ -1,41 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { ApplicationSetResourceIgnoreDifferences } from '../api/application-set.js';
-import { isPlainObject } from '../templating/flatten.js';
-
-/** JSON with sorted keys, so equal objects hash equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isPlainObject(value)) {
-    return `{${Object.keys(value)
-      .filter((k) => value[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
-export function contentHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 20);
-}
-
-/** Equal as `canonicalJson` sees them (undefined keys absent, undefined as null), without building the strings. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === undefined || a === null || b === undefined || b === null) return (a ?? null) === (b ?? null);
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => deepEqual(item, b[i]));
-  if (isPlainObject(a)) {
-    if (!isPlainObject(b)) return false;
-    const keys = Object.keys(a).filter((k) => a[k] !== undefined);
-    return keys.length === Object.keys(b).filter((k) => b[k] !== undefined).length && keys.every((k) => b[k] !== undefined && deepEqual(a[k], b[k]));
-  }
-  return !isPlainObject(b) && !Array.isArray(b) && JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** Every key of `subset` is in `whole` with an equal value. */
-export function isSubset(subset: Record<string, string> | undefined, whole: Record<string, string> | undefined): boolean {
-  return Object.entries(subset ?? {}).every(([k, v]) => whole?.[k] === v);
-}
+import type { ApplicationSetResourceIgnoreDifferences } from './application-set.js';
+import { isPlainObject } from '../lib/json-values.js';
 
 export class IgnoreDifferencesError extends Error {
   constructor(
@@ -157,29 +121,4 @@ export function applyIgnoreDifferences(
 /** Checks ignore rules without applying them, so a bad rule is reported before anything is written. */
 export function validateIgnoreDifferences(rules: ApplicationSetResourceIgnoreDifferences[] | undefined): void {
   applyIgnoreDifferences({}, {}, rules, '');
-}
-
-/**
- * A JSON merge patch that removes what `live` has under `desired`'s objects and `desired` lacks:
- * fields other writers added, which a server-side apply alone would keep.
- */
-export function removalPatch(desired: unknown, live: unknown): Record<string, unknown> | undefined {
-  if (!isPlainObject(desired) || !isPlainObject(live)) return undefined;
-  let patch: Record<string, unknown> | undefined;
-  for (const [key, value] of Object.entries(live)) {
-    const inner = key in desired ? removalPatch(desired[key], value) : null;
-    if (inner === undefined) continue;
-    patch ??= {};
-    patch[key] = inner;
-  }
-  return patch;
-}
-
-/** A JSON merge patch that turns `previous` into exactly `next`: keys `next` lacks are set to null. */
-export function replacementPatch(next: unknown, previous: unknown): unknown {
-  if (!isPlainObject(next) || !isPlainObject(previous)) return next;
-  const patch: Record<string, unknown> = {};
-  for (const key of Object.keys(previous)) if (!(key in next) || next[key] === undefined) patch[key] = null;
-  for (const [key, value] of Object.entries(next)) if (value !== undefined) patch[key] = replacementPatch(value, previous[key]);
-  return patch;
 }

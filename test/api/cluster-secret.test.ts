@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterRegistry } from '../../src/clusters/cluster-registry.js';
-import { parseClusterSecret } from '../../src/clusters/cluster-secret.js';
+import { parseClusterSecret } from '../../src/api/cluster-secret.js';
 import { clusterSecret } from '../support/cluster-secrets.js';
 
 describe('cluster Secrets', () => {

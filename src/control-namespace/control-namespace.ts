@@ -1,7 +1,6 @@
-import type { AppConfig } from '../app-config.js';
 import { APP_PROJECT_KIND, type AppProject } from '../api/app-project.js';
 import type { ConfigMap, Secret } from '../api/meta.js';
-import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL, secretRefValue, secretValue } from '../clusters/cluster-secret.js';
+import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL, secretRefValue, secretValue } from '../api/cluster-secret.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
 import { repositoryAccess } from '../git/repository-credentials.js';
@@ -14,9 +13,24 @@ import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProjectRepository } from '../projects/project-rules.js';
 import { ScmPullRequestService } from '../scm/pull-request-providers.js';
+import type { ScmPolicy } from '../scm/scm-policy.js';
 
-/** What generators reach in the running controller, and the informer that keeps the fleet current. */
-export class ControllerContext {
+export interface ControlNamespaceOptions {
+  /** Argo CD's namespace (`argocd`). */
+  namespace: string;
+  /** `file://` URLs and local paths may be read as repositories (demos and tests only). */
+  allowLocalRepositories: boolean;
+  scm: ScmPolicy;
+  templateTimeoutSeconds: number;
+}
+
+export const CONTROL_NAMESPACE_OPTIONS = Symbol('CONTROL_NAMESPACE_OPTIONS');
+
+/**
+ * What Argo CD's control namespace holds, watched: cluster and repository Secrets, AppProjects,
+ * argocd-cm and the repository trust ConfigMaps; and what generators reach through it.
+ */
+export class ControlNamespace {
   readonly context: GeneratorContext;
   /** The registered clusters with their connection settings. */
   readonly clusters: ClusterRegistry;
@@ -33,7 +47,7 @@ export class ControllerContext {
   private readonly projectListeners: ((name: string) => void)[] = [];
   private starting?: Promise<void>;
 
-  constructor(kubeConfig: KubeConfig, config: AppConfig, logger: Logger) {
+  constructor(kubeConfig: KubeConfig, config: ControlNamespaceOptions, logger: Logger) {
     const client = new ObjectClient(kubeConfig);
     this.namespace = config.namespace;
     this.clusterSecrets = new KubeInformer<Secret>(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadAppConfig } from '../src/app-config.js';
+import { ConfigError, loadAppConfig } from '../../src/config/app-config.js';
 
 describe('loadAppConfig', () => {
   it('defaults as Argo CD\'s ApplicationSet controller does', () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/logger.js';
 import { RedisShardMembership } from '../../src/sharding/redis-membership.js';
-import { LocalRedis } from '../../src/sync/local-redis.js';
-import { redisOptions } from '../../src/sync/redis-options.js';
+import { LocalRedis } from '../../src/demo/local-redis.js';
+import { redisOptions } from '../../src/redis/redis-options.js';
 import { SyncQueue, type SyncJob } from '../../src/sync/sync-queue.js';
 
 describe('Redis connection settings', () => {

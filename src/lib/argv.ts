@@ -1,4 +1,5 @@
-import { UsageError } from './command.js';
+/** A command line the parser cannot read: an unknown flag, a flag without its value. */
+export class UsageError extends Error {}
 
 export interface FlagSpec {
   /** Long name without dashes; `short` is the one-letter alias. */

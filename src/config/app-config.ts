@@ -1,7 +1,7 @@
-import type { ApplicationsSyncPolicy } from './api/application-set.js';
-import { parseFlags, type FlagSpec } from './cli/argv.js';
-import type { ScmPolicy } from './scm/scm-policy.js';
-import { SHARDING_ALGORITHMS, type ShardingAlgorithm } from './sharding/shard-assignment.js';
+import type { ApplicationsSyncPolicy } from '../api/application-set.js';
+import { parseFlags, type FlagSpec } from '../lib/argv.js';
+import type { ScmPolicy } from '../scm/scm-policy.js';
+import { SHARDING_ALGORITHMS, type ShardingAlgorithm } from '../sharding/shard-assignment.js';
 
 /**
  * The controller's configuration, from flags and environment variables. Where Argo CD's

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { destinationProblem, inClusterEnabled } from '../../src/appset/destinations.js';
+import { destinationProblem, inClusterEnabled } from '../../src/projects/destination-cluster.js';
 
 const fleet = {
   clusters: [

@@ -1,0 +1,65 @@
+import type { AppSetModuleOptions } from '../appset/appset.module.js';
+import type { ReconcilerOptions } from '../appset/reconciler.js';
+import type { ControlNamespaceOptions } from '../control-namespace/control-namespace.js';
+import type { ShardingOptions } from '../sharding/sharding-runtime.js';
+import type { SyncModuleOptions } from '../sync/sync.module.js';
+import type { AppConfig } from '../config/app-config.js';
+
+/** What the demo and tests steer or watch in a running process; production leaves them unset. */
+export interface ProcessHooks {
+  /** The time reconciles and syncs see (tests move it past sync windows). */
+  clock?: () => Date;
+  /** Told every rollout plan the ApplicationSet controller makes, with its input. */
+  onRolloutPlanned?: ReconcilerOptions['onRolloutPlanned'];
+  /** The longest a sync held by a sync window waits before its windows are read again (default 30 s). */
+  windowRecheckMs?: number;
+}
+
+export function controlNamespaceOptions(config: AppConfig): ControlNamespaceOptions {
+  return { namespace: config.namespace, allowLocalRepositories: config.allowLocalRepositories, scm: config.scm, templateTimeoutSeconds: config.templateTimeoutSeconds };
+}
+
+export function shardingOptions(config: AppConfig): ShardingOptions {
+  const dynamic = config.dynamicClusterDistribution && config.redisUrl ? { redisUrl: config.redisUrl, heartbeatTtlMs: config.heartbeatSeconds * 1000 } : undefined;
+  return { identity: config.identity, algorithm: config.shardingAlgorithm, replicas: config.replicas, dynamic };
+}
+
+export function appSetOptions(config: AppConfig, hooks: ProcessHooks = {}): AppSetModuleOptions {
+  return {
+    settings: {
+      namespaces: config.applicationSetNamespaces,
+      argocdNamespace: config.namespace,
+      concurrency: config.concurrency,
+      policy: config.policy,
+      allowPolicyOverride: config.allowPolicyOverride,
+      maxDeleteRatio: config.maxDeleteRatio,
+      preservedAnnotations: config.preservedAnnotations,
+      preservedLabels: config.preservedLabels,
+      errorRequeueSeconds: 180,
+      enableProgressiveSyncs: config.enableProgressiveSyncs,
+      clock: hooks.clock,
+      onRolloutPlanned: hooks.onRolloutPlanned,
+    },
+    leaderElection: config.leaderElection ? { namespace: config.namespace, identity: config.identity } : undefined,
+    webhookSecrets: config.webhookSecrets,
+  };
+}
+
+export function syncOptions(config: AppConfig, hooks: ProcessHooks = {}): SyncModuleOptions {
+  if (config.syncDriver !== 'direct') return {};
+  if (!config.redisUrl) return { offWarning: 'direct sync driver off: REDIS_URL is not set, so Applications are left to Argo CD' };
+  return {
+    runtime: {
+      redisUrl: config.redisUrl,
+      namespaces: config.applicationSetNamespaces,
+      replica: config.identity,
+      refreshIntervalMs: config.appResyncSeconds * 1000,
+      sourcePollMs: config.sourcePollSeconds * 1000,
+      concurrency: config.operationProcessors,
+      refreshConcurrency: config.statusProcessors,
+      lockDurationMs: config.syncLockSeconds * 1000,
+      clock: hooks.clock,
+      windowRecheckMs: hooks.windowRecheckMs,
+    },
+  };
+}
