@@ -36,6 +36,7 @@
  * (50 × 1,000: 1.61× the optimum on a member joining, 1.35× before). When the staggered caps cannot
  * hold every key (tiny fleets, pins), the members nearest to their next step get ⌈q⌉ first.
  */
+import { hash53, score } from '../lib/rendezvous-score.js';
 
 export interface Member {
   id: string;

@@ -1,3 +1,4 @@
+import { isPlainObject } from '../lib/json-values.js';
 /**
  * Flattens nested parameters to dotted keys with string values, as Argo CD does (post-selectors,
  * Git files in fasttemplate mode): maps and lists are walked (`a.b`, `list.0`), empty ones vanish,

@@ -3,7 +3,6 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAppConfig } from '../../src/config/app-config.js';
 import { createControllerApp } from '../../src/app/app.module.js';
-import { ControlNamespace } from '../../src/control-namespace/control-namespace.js';
 import { kubeConfigFromString } from '../../src/kube/kube-config.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { ControllerMetrics } from '../../src/observability/metrics.js';
@@ -53,8 +52,7 @@ beforeAll(async () => {
   fleet = await SimFleet.start();
   const kubeConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta' }));
   const config = loadAppConfig(['--port', '0', '--webhook-github-secret', SECRET, '--max-delete-ratio', '0.5', '--allow-local-repositories=true'], {});
-  const context = new ControlNamespace(kubeConfig, config, silentLogger);
-  app = await createControllerApp({ config, kubeConfig, context, logger: silentLogger, metrics: new ControllerMetrics() });
+  app = await createControllerApp({ config, kubeConfig, logger: silentLogger, metrics: new ControllerMetrics() });
   await app.listen(0, '127.0.0.1');
   base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   kube = new k8s.KubeConfig();

@@ -10,7 +10,6 @@ import { loadAppConfig } from '../../src/config/app-config.js';
 import { createControllerApp } from '../../src/app/app.module.js';
 import { startApiServer, type RunningApiServer } from '../../src/api-server/api-server.js';
 import { DashboardLoginCodes } from '../../src/api-server/dashboard-login-codes.js';
-import { ControlNamespace } from '../../src/control-namespace/control-namespace.js';
 import { kubeConfigFromString } from '../../src/kube/kube-config.js';
 import { ObjectClient } from '../../src/kube/object-client.js';
 import { createLogger, silentLogger } from '../../src/observability/logger.js';
@@ -121,7 +120,7 @@ beforeAll(async () => {
     ['--port', '0', '--webhook-github-secret', SECRETS.github, '--webhook-gitlab-secret', SECRETS.gitlab, '--webhook-bitbucket-uuid', SECRETS.bitbucket, '--webhook-max-payload-size-mb', String(MAX_PAYLOAD_MB), '--allow-local-repositories=true'],
     {},
   );
-  controller = await createControllerApp({ config, kubeConfig, context: new ControlNamespace(kubeConfig, config, silentLogger), logger: silentLogger, metrics: new ControllerMetrics() });
+  controller = await createControllerApp({ config, kubeConfig, logger: silentLogger, metrics: new ControllerMetrics() });
   await controller.listen(0, '127.0.0.1');
   hooks = `${(await controller.getUrl()).replace('[::1]', '127.0.0.1')}/api/webhook`;
   api = await startApiServer({
