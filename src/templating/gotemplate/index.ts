@@ -1,6 +1,8 @@
 import { argoFunctions } from './argo-functions.js';
 import { builtinFunctions } from './builtins.js';
-import { Executor, GoTemplateError, type FuncMap, type GoFunction, type MissingKeyMode } from './exec.js';
+import { GoTemplateError } from './error-context.js';
+import { Executor, type MissingKeyMode } from './exec.js';
+import type { FuncMap, GoFunction } from './func-map.js';
 import { ParseError, parseTemplate, type TemplateSet } from './parser.js';
 import { WorkNeeded } from './off-thread-work.js';
 import { activeBudget, DEFAULT_RENDER_LIMITS, RenderBudget, type RenderLimits } from './render-budget.js';

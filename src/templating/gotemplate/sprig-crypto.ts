@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivate
 import { isIP } from 'node:net';
 import bcryptjs from 'bcryptjs';
 import * as der from './der.js';
-import type { FuncMap } from './exec.js';
+import type { FuncMap } from './func-map.js';
 import type { KeyKind, OffThreadWork } from './off-thread-work.js';
 import { activeBudget, checkDeadline } from './render-budget.js';
 import { asInt, asString } from './sprig.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isPlainObject } from '../flatten.js';
 import { GoRegExp } from '../go-regexp.js';
 import { arity } from './builtins.js';
-import type { FuncMap } from './exec.js';
+import type { FuncMap } from './func-map.js';
 import { goQuote, sprintf } from './fmt.js';
 import { formatGoDuration, parseGoDuration, parseGoTime, wallClockIn } from './go-time.js';
 import { parseSemver, semverCompare, semverString, type SemVer } from './semver.js';
