@@ -6,8 +6,7 @@ import type { FuncMap, GoFunction } from './func-map.js';
 import { ParseError, parseTemplate, type TemplateSet } from './parser.js';
 import { WorkNeeded } from './off-thread-work.js';
 import { activeBudget, DEFAULT_RENDER_LIMITS, RenderBudget, type RenderLimits } from './render-budget.js';
-import { sprigFunctions } from './sprig.js';
-import { sprigCryptoFunctions } from './sprig-crypto.js';
+import { sprigCryptoFunctions, sprigFunctions } from './sprig/index.js';
 
 export { DEFAULT_RENDER_LIMITS, GoTemplateError, RenderBudget, type FuncMap, type GoFunction, type MissingKeyMode, type RenderLimits };
 
