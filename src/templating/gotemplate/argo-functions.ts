@@ -2,7 +2,7 @@ import YAML from 'yaml';
 import { parseKubeYaml } from '../../api/kube-yaml.js';
 import { isPlainObject } from '../../lib/json-values.js';
 import { arity } from './builtins.js';
-import type { FuncMap } from './exec.js';
+import type { FuncMap } from './func-map.js';
 import { allocate } from './render-budget.js';
 import { boundedSize, typeName, type GoValue } from './value.js';
 

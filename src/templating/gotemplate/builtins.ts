@@ -1,4 +1,4 @@
-import type { FuncMap, GoFunction } from './exec.js';
+import type { FuncMap, GoFunction } from './func-map.js';
 import { sprint, sprintf, sprintln } from './fmt.js';
 import { formatValue, isMap, isTrue, kindOf, typeName, type GoValue } from './value.js';
 

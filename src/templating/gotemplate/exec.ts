@@ -1,18 +1,9 @@
 import { argString, type Arg, type Command, type Node, type Pipe } from './ast.js';
+import { commandText, errorContext, GoTemplateError, pipeToString, type ErrorSite } from './error-context.js';
+import { callFunction, type FuncMap, type GoFunction } from './func-map.js';
 import type { TemplateSet } from './parser.js';
 import type { RenderBudget } from './render-budget.js';
 import { isMap, isTrue, kindOf, printed, type GoValue } from './value.js';
-
-/** A template function. Errors it throws surface as Go's `error calling NAME: …`. */
-export type GoFunction = ((...args: any[]) => unknown) & {
-  /** Arguments accepted; defaults to the function's declared parameter count, exactly. */
-  minArgs?: number;
-  maxArgs?: number;
-  /** and/or: receive thunks, evaluated only as far as needed. */
-  lazy?: boolean;
-};
-
-export type FuncMap = Record<string, GoFunction>;
 
 export type MissingKeyMode = 'default' | 'invalid' | 'zero' | 'error';
 
@@ -20,13 +11,6 @@ export interface ExecLimits {
   maxSteps: number;
   maxOutputBytes: number;
   maxDepth: number;
-}
-
-export class GoTemplateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GoTemplateError';
-  }
 }
 
 const NO_FINAL = Symbol('no final value');
@@ -46,8 +30,7 @@ export class Executor {
   private steps = 0;
   private depth = 0;
   private vars: Variable[] = [];
-  /** The node errors are reported at: a parse node, or a position with its text (a whole command). */
-  private at: Node | Arg | { pos: number; context: string } | undefined;
+  private at: ErrorSite | undefined;
   private templateName: string;
 
   constructor(
@@ -84,12 +67,8 @@ export class Executor {
 
   private fail(message: string): never {
     if (!this.at) throw new GoTemplateError(`template: ${this.templateName}: ${message}`);
-    const before = this.text.slice(0, this.at.pos);
-    const line = before.split('\n').length;
-    const lastNewline = before.lastIndexOf('\n');
-    const column = lastNewline < 0 ? this.at.pos : this.at.pos - lastNewline - 1;
-    const context = 'context' in this.at ? this.at.context : describeNode(this.at);
-    throw new GoTemplateError(`template: ${this.parseName}:${line}:${column}: executing "${this.templateName}" at <${context}>: ${message}`);
+    const { location, context } = errorContext(this.text, this.at);
+    throw new GoTemplateError(`template: ${this.parseName}:${location}: executing "${this.templateName}" at <${context}>: ${message}`);
   }
 
   private step(): void {
@@ -330,39 +309,14 @@ export class Executor {
   }
 
   private call(node: Extract<Arg, { type: 'identifier' }>, fn: GoFunction, values: unknown[], cmd?: Command): GoValue {
-    const min = fn.minArgs ?? fn.length;
-    const max = fn.maxArgs ?? fn.length;
     // Go reports call errors at the whole command: <index .list 5>.
-    this.at = cmd ? { pos: node.pos, context: cmd.args.map(argString).join(' ') } : node;
-    if (values.length < min || values.length > max) {
-      const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-      this.fail(`wrong number of args for ${node.name}: want ${want} got ${values.length}`);
-    }
-    let result: GoValue;
-    try {
-      result = fn(...values);
-      this.account(values, result);
-    } catch (error) {
-      // Signals (a key to generate first) and the engine's own errors pass through unchanged.
-      if (error instanceof GoTemplateError || !(error instanceof Error)) throw error;
-      this.at = cmd ? { pos: node.pos, context: cmd.args.map(argString).join(' ') } : node;
-      return this.fail(`error calling ${node.name}: ${error.message}`);
-    }
-    return result;
-  }
-
-  /**
-   * Charges a call to the render's budget: the characters it read and wrote count as work (so the
-   * clock is read as they add up), a string it built counts against the value and render limits.
-   */
-  private account(values: unknown[], result: GoValue): void {
-    let volume = 0;
-    for (const value of values) if (typeof value === 'string') volume += value.length;
-    if (typeof result === 'string') {
-      this.budget.checkValueSize(result.length);
-      this.budget.charge(result.length);
-    }
-    if (volume > 0) this.budget.spend(volume);
+    const site = cmd ? { pos: node.pos, context: commandText(cmd) } : node;
+    this.at = site;
+    return callFunction(node.name, fn, values, this.budget, (message) => {
+      // Lazy arguments moved the position on while the call ran.
+      this.at = site;
+      return this.fail(message);
+    });
   }
 
   private evalArg(dot: GoValue, arg: Arg): GoValue {
@@ -391,28 +345,4 @@ export class Executor {
         return arg.value;
     }
   }
-}
-
-function describeNode(node: Node | Arg): string {
-  switch (node.type) {
-    case 'text':
-      return node.text;
-    case 'action':
-      return `{{${pipeToString(node.pipe)}}}`;
-    case 'if':
-    case 'with':
-    case 'range':
-      return `{{${node.type} ${pipeToString(node.pipe)}}}`;
-    case 'template':
-      return `{{template ${JSON.stringify(node.name)}}}`;
-    case 'break':
-    case 'continue':
-      return `{{${node.type}}}`;
-    default:
-      return argString(node);
-  }
-}
-
-function pipeToString(pipe: Pipe): string {
-  return pipe.cmds.map((c) => c.args.map(argString).join(' ')).join(' | ');
 }

@@ -1,11 +1,12 @@
 import { argoFunctions } from './argo-functions.js';
 import { builtinFunctions } from './builtins.js';
-import { Executor, GoTemplateError, type FuncMap, type GoFunction, type MissingKeyMode } from './exec.js';
+import { GoTemplateError } from './error-context.js';
+import { Executor, type MissingKeyMode } from './exec.js';
+import type { FuncMap, GoFunction } from './func-map.js';
 import { ParseError, parseTemplate, type TemplateSet } from './parser.js';
 import { WorkNeeded } from './off-thread-work.js';
 import { activeBudget, DEFAULT_RENDER_LIMITS, RenderBudget, type RenderLimits } from './render-budget.js';
-import { sprigFunctions } from './sprig.js';
-import { sprigCryptoFunctions } from './sprig-crypto.js';
+import { sprigCryptoFunctions, sprigFunctions } from './sprig/index.js';
 
 export { DEFAULT_RENDER_LIMITS, GoTemplateError, RenderBudget, type FuncMap, type GoFunction, type MissingKeyMode, type RenderLimits };
 // Go's own behaviour other parts of Regatta mirror too: Argo CD's name sanitizing, Go's quoting, durations and time zones.

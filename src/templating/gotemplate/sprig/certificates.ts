@@ -1,22 +1,13 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, sign } from 'node:crypto';
 import { isIP } from 'node:net';
-import bcryptjs from 'bcryptjs';
-import * as der from './der.js';
-import type { FuncMap } from './exec.js';
-import type { KeyKind, OffThreadWork } from './off-thread-work.js';
-import { activeBudget, checkDeadline } from './render-budget.js';
-import { asInt, asString } from './sprig.js';
-import { typeName, type GoValue } from './value.js';
+import * as der from '../der.js';
+import type { FuncMap } from '../func-map.js';
+import { checkDeadline } from '../render-budget.js';
+import { typeName, type GoValue } from '../value.js';
+import { asInt, asString } from './arguments.js';
+import { generatePrivateKey, newKey, parsePrivateKeyPem, pemForKey, type PrivateKey } from './private-keys.js';
 
-/**
- * Sprig's crypto helpers with Go's key formats, certificate layout and error texts. Most of them
- * are random on every call, so an Application that uses them changes on every reconcile, as it
- * would in Argo CD.
- */
-
-type PrivateKey =
-  | { kind: 'rsa' | 'ecdsa' | 'ed25519'; key: KeyObject }
-  | { kind: 'dsa'; p: bigint; q: bigint; g: bigint; y: bigint; x: bigint };
+/** Certificates as sprig builds them: x509's layout, in Go's order, with Go's error texts. */
 
 const CERTIFICATE = Symbol('sprig.certificate');
 type Certificate = { Cert: string; Key: string; [CERTIFICATE]?: true };
@@ -42,112 +33,6 @@ const OID = {
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
 };
-
-function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
-  let result = 1n;
-  let b = base % modulus;
-  for (let e = exponent; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * b) % modulus;
-    b = (b * b) % modulus;
-  }
-  return result;
-}
-
-/** The running render's off-thread results: slow keys and hashes are made off the event loop. */
-function offThread(): OffThreadWork {
-  const budget = activeBudget();
-  if (!budget) throw new Error('generating keys and hashes needs a render (renderGoTemplateAsync)');
-  return budget.offThread;
-}
-
-const newKey = (kind: KeyKind): KeyObject => offThread().key(kind);
-
-function generatePrivateKey(type: string): string {
-  switch (type) {
-    case '':
-    case 'rsa':
-      return pemForKey({ kind: 'rsa', key: newKey('rsa-4096') });
-    case 'ecdsa':
-      return pemForKey({ kind: 'ecdsa', key: newKey('ecdsa') });
-    case 'ed25519':
-      return pemForKey({ kind: 'ed25519', key: newKey('ed25519') });
-    case 'dsa': {
-      const pkcs8 = newKey('dsa').export({ type: 'pkcs8', format: 'der' });
-      const [, algorithm, privateKey] = der.children(der.readElement(pkcs8));
-      const [p, q, g] = der.children(der.children(algorithm)[1]).map(der.readInteger);
-      const x = der.readInteger(der.readElement(privateKey.content));
-      return pemForKey({ kind: 'dsa', p, q, g, x, y: modPow(g, x, p) });
-    }
-    default:
-      return `Unknown type ${type}`;
-  }
-}
-
-/** Go's pemBlockForKey: PKCS#1 for RSA, SEC 1 for EC, sprig's own sequence for DSA, PKCS#8 otherwise. */
-function pemForKey(priv: PrivateKey): string {
-  switch (priv.kind) {
-    case 'rsa':
-      return priv.key.export({ type: 'pkcs1', format: 'pem' }) as string;
-    case 'ecdsa':
-      return priv.key.export({ type: 'sec1', format: 'pem' }) as string;
-    case 'ed25519':
-      return priv.key.export({ type: 'pkcs8', format: 'pem' }) as string;
-    case 'dsa':
-      return der.pemEncode('DSA PRIVATE KEY', der.sequence(...[0n, priv.p, priv.q, priv.g, priv.y, priv.x].map(der.integer)));
-  }
-}
-
-/** Signing costs the cube of the modulus length: a 32768-bit key would hold the event loop for seconds. */
-const MAX_RSA_BITS = 16384;
-
-function boundedRsa(key: KeyObject): KeyObject {
-  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-  if (bits > MAX_RSA_BITS) throw new Error(`RSA key of ${bits} bits is larger than the ${MAX_RSA_BITS} bits a template may sign with`);
-  return key;
-}
-
-function keyFromObject(key: KeyObject, wrapping: string): PrivateKey {
-  switch (key.asymmetricKeyType) {
-    case 'rsa':
-      return { kind: 'rsa', key: boundedRsa(key) };
-    case 'ec':
-      return { kind: 'ecdsa', key };
-    case 'ed25519':
-      return { kind: 'ed25519', key };
-    default:
-      throw new Error(`${wrapping}x509: PKCS#8 wrapping contained private key with unknown algorithm`);
-  }
-}
-
-function parsePrivateKeyPem(text: string): PrivateKey {
-  const block = der.pemDecode(text);
-  if (!block) throw new Error('no PEM data in input');
-  const load = (type: 'pkcs1' | 'pkcs8' | 'sec1', failure: string): KeyObject => {
-    try {
-      return createPrivateKey({ key: block.der, format: 'der', type });
-    } catch {
-      throw new Error(failure);
-    }
-  };
-  if (block.type === 'PRIVATE KEY') return keyFromObject(load('pkcs8', 'decoding PEM as PKCS#8: x509: failed to parse private key'), 'decoding PEM as PKCS#8: ');
-  if (!block.type.endsWith(' PRIVATE KEY')) throw new Error(`no private key data in PEM block of type ${block.type}`);
-  switch (block.type.slice(0, -' PRIVATE KEY'.length)) {
-    case 'RSA':
-      return { kind: 'rsa', key: boundedRsa(load('pkcs1', 'parsing RSA private key from PEM: x509: failed to parse private key')) };
-    case 'EC':
-      return { kind: 'ecdsa', key: load('sec1', 'parsing EC private key from PEM: x509: failed to parse EC private key') };
-    case 'DSA':
-      try {
-        const [, p, q, g, y, x] = der.children(der.readElement(block.der)).map(der.readInteger);
-        if (x === undefined) throw new Error('short');
-        return { kind: 'dsa', p, q, g, y, x };
-      } catch {
-        throw new Error('parsing DSA private key from PEM: asn1: syntax error: sequence truncated');
-      }
-    default:
-      throw new Error(`invalid private key type ${block.type}`);
-  }
-}
 
 function parseCertificatePem(text: string, what: string): { subject: Buffer; subjectKeyId?: Buffer; publicKeyInfo: Buffer } {
   const block = der.pemDecode(text);
@@ -303,99 +188,9 @@ function caArgument(value: GoValue): { cert: ReturnType<typeof parseCertificateP
 const caRequest = (cn: GoValue, days: GoValue): CertificateRequest => ({ cn: asString(cn), ips: [], dnsNames: [], days: asInt(days), isCA: true });
 const leafRequest = (cn: GoValue, ips: GoValue, dns: GoValue, days: GoValue): CertificateRequest => ({ cn: asString(cn), ips: netIps(ips), dnsNames: alternateDns(dns), days: asInt(days), isCA: false });
 
-function bcrypt(input: string): string {
-  if (Buffer.byteLength(input) > 72) return 'failed to encrypt string with bcrypt: bcrypt: password length exceeds 72 bytes';
-  // Go's bcrypt writes the $2a$ prefix; the algorithm is the same.
-  return offThread()
-    .bcrypt(input, () => bcryptjs.genSaltSync(10).replace(/^\$2b\$/, '$2a$'))
-    .replace(/^\$2b\$/, '$2a$');
-}
-
-const PASSWORD_TEMPLATES: Record<string, string[]> = {
-  maximum: ['anoxxxxxxxxxxxxxxxxx', 'axxxxxxxxxxxxxxxxxno'],
-  long: [
-    'CvcvnoCvcvCvcv', 'CvcvCvcvnoCvcv', 'CvcvCvcvCvcvno', 'CvccnoCvcvCvcv', 'CvccCvcvnoCvcv', 'CvccCvcvCvcvno', 'CvcvnoCvccCvcv',
-    'CvcvCvccnoCvcv', 'CvcvCvccCvcvno', 'CvcvnoCvcvCvcc', 'CvcvCvcvnoCvcc', 'CvcvCvcvCvccno', 'CvccnoCvccCvcv', 'CvccCvccnoCvcv',
-    'CvccCvccCvcvno', 'CvcvnoCvccCvcc', 'CvcvCvccnoCvcc', 'CvcvCvccCvccno', 'CvccnoCvcvCvcc', 'CvccCvcvnoCvcc', 'CvccCvcvCvccno',
-  ],
-  medium: ['CvcnoCvc', 'CvcCvcno'],
-  short: ['Cvcn'],
-  basic: ['aaanaaan', 'aannaaan', 'aaannaaa'],
-  pin: ['nnnn'],
-};
-
-const PASSWORD_CHARACTERS: Record<string, string> = {
-  V: 'AEIOU',
-  C: 'BCDFGHJKLMNPQRSTVWXYZ',
-  v: 'aeiou',
-  c: 'bcdfghjklmnpqrstvwxyz',
-  A: 'AEIOUBCDFGHJKLMNPQRSTVWXYZ',
-  a: 'AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz',
-  n: '0123456789',
-  o: "@&%?,=[]_:-+*$#!'^~;()/.",
-  x: 'AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz0123456789!@#$%^&*()',
-};
-
-/** The Master Password algorithm (v3) that sprig's derivePassword implements. */
-function derivePassword(counter: number, type: string, password: string, user: string, site: string): string {
-  const templates = PASSWORD_TEMPLATES[type];
-  if (!templates) return `cannot find password template ${type}`;
-  const seed = 'com.lyndir.masterpassword';
-  const lengthOf = (text: string) => {
-    const bytes = Buffer.alloc(4);
-    bytes.writeUInt32BE(Buffer.byteLength(text));
-    return bytes;
-  };
-  const salt = Buffer.concat([Buffer.from(seed), lengthOf(user), Buffer.from(user)]);
-  const key = offThread().scrypt(password, salt, 64, { N: 32768, r: 8, p: 2, maxmem: 64 * 1024 * 1024 });
-  const counterBytes = Buffer.alloc(4);
-  counterBytes.writeUInt32BE(counter >>> 0);
-  const siteSeed = createHmac('sha256', key).update(Buffer.concat([Buffer.from(seed), lengthOf(site), Buffer.from(site), counterBytes])).digest();
-  const template = templates[siteSeed[0] % templates.length];
-  return [...template].map((kind, i) => PASSWORD_CHARACTERS[kind][siteSeed[i + 1] % PASSWORD_CHARACTERS[kind].length]).join('');
-}
-
-function aesKey(password: string): Buffer {
-  const key = Buffer.alloc(32);
-  Buffer.from(password).copy(key);
-  return key;
-}
-
-function encryptAES(password: string, plaintext: string): string {
-  if (plaintext === '') return '';
-  const iv = randomBytes(16);
-  const cipher = createCipheriv('aes-256-cbc', aesKey(password), iv);
-  return Buffer.concat([iv, cipher.update(plaintext, 'utf8'), cipher.final()]).toString('base64');
-}
-
-function decryptAES(password: string, encrypted: string): string {
-  if (encrypted === '') return '';
-  const data = Buffer.from(encrypted, 'base64');
-  if (data.toString('base64').replace(/=+$/, '') !== encrypted.replace(/=+$/, '')) throw new Error('illegal base64 data at input byte 0');
-  if (data.length < 16) throw new Error(`runtime error: slice bounds out of range [:16] with capacity ${data.length}`);
-  if ((data.length - 16) % 16 !== 0) throw new Error('crypto/cipher: input not full blocks');
-  if (data.length === 16) throw new Error('runtime error: index out of range [-1]');
-  const decipher = createDecipheriv('aes-256-cbc', aesKey(password), data.subarray(0, 16)).setAutoPadding(false);
-  const decrypted = Buffer.concat([decipher.update(data.subarray(16)), decipher.final()]);
-  // Like sprig, trust the last byte as the pad length without checking the padding.
-  const end = decrypted.length - decrypted[decrypted.length - 1];
-  if (end < 0) throw new Error(`runtime error: slice bounds out of range [:${end}]`);
-  return decrypted.subarray(0, end).toString('utf8');
-}
-
-export const sprigCryptoFunctions: FuncMap = {
-  bcrypt: (s: GoValue) => bcrypt(asString(s)),
-  htpasswd: (user: GoValue, password: GoValue, algorithm: GoValue) => {
-    const name = asString(user);
-    if (name.includes(':')) return `invalid username: ${name}`;
-    if (asString(algorithm) === 'sha') return `${name}:{SHA}${createHash('sha1').update(asString(password)).digest('base64')}`;
-    return `${name}:${bcrypt(asString(password))}`;
-  },
+/** Sprig's private key and certificate functions. */
+export const keyAndCertificateFunctions: FuncMap = {
   genPrivateKey: (type: GoValue) => generatePrivateKey(asString(type)),
-  derivePassword: (counter: GoValue, type: GoValue, password: GoValue, user: GoValue, site: GoValue) =>
-    derivePassword(asInt(counter), asString(type), asString(password), asString(user), asString(site)),
-  encryptAES: (password: GoValue, plaintext: GoValue) => encryptAES(asString(password), asString(plaintext)),
-  decryptAES: (password: GoValue, encrypted: GoValue) => decryptAES(asString(password), asString(encrypted)),
   buildCustomCert: (b64cert: GoValue, b64key: GoValue) => {
     const decode = (value: GoValue, what: string) => {
       const text = asString(value);

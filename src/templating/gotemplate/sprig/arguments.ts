@@ -1,0 +1,100 @@
+import { isPlainObject } from '../../../lib/json-values.js';
+import { arity } from '../builtins.js';
+import { allocate, listBytes } from '../render-budget.js';
+import { semverString, type SemVer } from '../semver.js';
+import { formatValue, isMap, typeName, type GoValue } from '../value.js';
+
+/**
+ * How sprig's functions read their arguments: Go's type checks with their error texts, and the
+ * lenient conversions (spf13/cast) where sprig takes anything.
+ */
+
+export const variadic = <F extends (...args: any[]) => unknown>(fn: F, minArgs = 0) => arity(fn, minArgs, Infinity);
+
+/** sprig's strval: strings as they are, nil as "", everything else as %v. */
+export function strval(value: GoValue): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (isSemver(value)) return semverString(value);
+  return formatValue(value);
+}
+
+/** cast.ToInt64E as sprig uses it: bad input becomes 0. */
+export function toInt64(value: GoValue): bigint {
+  switch (typeof value) {
+    case 'bigint':
+      return BigInt.asIntN(64, value);
+    case 'number':
+      return Number.isFinite(value) ? BigInt(Math.trunc(value)) : 0n;
+    case 'boolean':
+      return value ? 1n : 0n;
+    case 'string': {
+      const text = value.trim();
+      // Longer text cannot be an int64 (strconv fails, cast gives 0), and BigInt would parse it in quadratic time.
+      if (text.length > 80) return 0n;
+      try {
+        if (/^[+-]?(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO]?[0-7_]+|[1-9][0-9_]*|0)$/.test(text)) {
+          const negative = text.startsWith('-');
+          const body = text.replace(/^[+-]/, '').replace(/_/g, '');
+          const parsed = /^0[0-7]+$/.test(body) ? BigInt(`0o${body.slice(1)}`) : BigInt(body);
+          const signed = negative ? -parsed : parsed;
+          return BigInt.asIntN(64, signed) === signed ? signed : 0n;
+        }
+      } catch {
+        return 0n;
+      }
+      return 0n;
+    }
+    default:
+      return 0n;
+  }
+}
+
+/** cast.ToFloat64 as sprig's float functions use it. */
+export function toFloat64(value: GoValue): number {
+  switch (typeof value) {
+    case 'number':
+      return value;
+    case 'bigint':
+      return Number(value);
+    case 'boolean':
+      return value ? 1 : 0;
+    case 'string': {
+      const parsed = Number(value.trim());
+      return value.trim() === '' || Number.isNaN(parsed) ? 0 : parsed;
+    }
+    default:
+      return 0;
+  }
+}
+
+export function isSemver(value: GoValue): value is SemVer {
+  return isPlainObject(value) && typeof value.Major === 'bigint' && typeof value.Original === 'string' && 'Prerelease' in value;
+}
+
+export function asList(value: GoValue, fn: string): unknown[] {
+  if (Array.isArray(value)) return value;
+  throw new Error(`Cannot ${fn} on type ${typeName(value)}`);
+}
+
+export function asString(value: GoValue, what = 'value'): string {
+  if (typeof value === 'string') return value;
+  throw new Error(`wrong type for ${what}; expected string; got ${typeName(value)}`);
+}
+
+export function asInt(value: GoValue, what = 'value'): number {
+  if (typeof value === 'bigint') return Number(value);
+  throw new Error(`wrong type for ${what}; expected int; got ${typeName(value)}`);
+}
+
+export function asDict(value: GoValue): Record<string, unknown> {
+  if (isMap(value) && !isSemver(value)) return value;
+  throw new Error(`wrong type for value; expected map[string]interface {}; got ${typeName(value)}`);
+}
+
+/** A list of `length` elements is about to be built. */
+export function listOf<T>(length: number, build: () => T[]): T[] {
+  allocate(listBytes(length));
+  return build();
+}
