@@ -30,8 +30,8 @@ describe('npm run lint: folders depend one way', () => {
   it('keeps the pure folders free of Kubernetes, Nest and the simulator', async () => {
     expect(await layerErrors('src/templating/planted.ts', "import * as k8s from '@kubernetes/client-node';\nexport const x = k8s;\n")).toEqual([
       'templating/ is pure and may not import @kubernetes/client-node',
-      'only kube/ imports @kubernetes/client-node',
     ]);
+    expect(await layerErrors('src/sync/planted.ts', "import * as k8s from '@kubernetes/client-node';\nexport const x = k8s;\n")).toEqual(['only kube/ imports @kubernetes/client-node']);
     expect(await layerErrors('src/generators/planted.ts', "import { ObjectClient } from '../kube/object-client.js';\nexport const x = ObjectClient;\n")).toEqual([
       'generators/ is pure and may not import kube/',
     ]);
