@@ -148,6 +148,12 @@ export class ApplicationSetController {
     for (const informer of this.appSetInformers) for (const appSet of informer.list()) this.enqueue(appSet);
   }
 
+  /** Queues the ApplicationSets named `namespace/name` (sharding moved them to this replica). */
+  reconcileKeys(keys: string[]): void {
+    const wanted = new Set(keys);
+    this.refresh((appSet) => wanted.has(`${appSet.metadata.namespace}/${appSet.metadata.name}`));
+  }
+
   /** Queues the ApplicationSets a predicate selects (e.g. those whose Git generators read a pushed repository). */
   refresh(select: (appSet: ApplicationSet) => boolean): number {
     let count = 0;

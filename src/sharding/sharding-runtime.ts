@@ -29,7 +29,8 @@ export interface ShardedApplicationSets {
   appSetKeys(): string[];
   /** From now on, reconcile only the ApplicationSets `owns` accepts. */
   shardBy(owns: (key: string) => boolean): void;
-  reconcileAll(): void;
+  /** Reconcile these ApplicationSets (`namespace/name`) now: they became this replica's. */
+  reconcileKeys(keys: string[]): void;
   onAppSetsChanged(listener: () => void): void;
 }
 
@@ -62,7 +63,9 @@ export class ShardingRuntime {
       const clusterLoads = loads(next.clusters);
       logger.info('shard ownership adopted', { replica: options.identity, generation: next.generation, clusters: clusterLoads.get(options.identity) ?? 0, moved });
       this.record(next, clusterLoads, moved);
-      this.appSets?.reconcileAll();
+      // Only what became ours needs a reconcile: what stayed ours is reconciled by its own events.
+      const gained = Object.entries(next.appSets).filter(([key, owner]) => owner === options.identity && previous?.appSets[key] !== options.identity);
+      if (gained.length) this.appSets?.reconcileKeys(gained.map(([key]) => key));
     });
   }
 
