@@ -1,4 +1,4 @@
-import type { Application } from '../api/application.js';
+import { API_VERSION, type Application } from '../api/application.js';
 import type { ApplicationSet, ApplicationSetCondition, ApplicationSetRolloutStep, RolloutStatus, RolloutWindowWait } from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
 import { isOwnedBy } from '../appset/plan.js';
@@ -6,7 +6,6 @@ import type { ObjectClient } from '../kube/object-client.js';
 import { ROLLOUT_CONTROL_ANNOTATION, WINDOW_HOLD_PREFIX } from '../rollout/planner.js';
 import { groupIntoSteps, isRollingSync } from '../rollout/steps.js';
 
-const API_VERSION = 'argoproj.io/v1alpha1';
 /** The states of Argo CD's applicationStatus, in the order a rollout moves through them. */
 export const ROLLOUT_STATES = ['Waiting', 'Pending', 'Progressing', 'Healthy'] as const;
 

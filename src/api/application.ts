@@ -2,7 +2,8 @@ import type { KubeObject, ObjectMeta } from './meta.js';
 
 /** argoproj.io/v1alpha1 Application, as Argo CD's CRD defines it (the fields Regatta reads or writes). */
 
-export const APPLICATION_API_VERSION = 'argoproj.io/v1alpha1';
+/** The group and version of Argo CD's resources: Application, ApplicationSet, AppProject. */
+export const API_VERSION = 'argoproj.io/v1alpha1';
 export const APPLICATION_KIND = 'Application';
 /** Argo CD's cascade-delete finalizer, added to generated Applications unless resources are preserved. */
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
@@ -55,13 +56,103 @@ export interface ApplicationSpec {
   sourceHydrator?: Record<string, unknown>;
 }
 
+export type SyncStatusCode = 'Synced' | 'OutOfSync' | 'Unknown';
+/** gitops-engine's health codes. */
+export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
+export type OperationPhase = 'Running' | 'Terminating' | 'Failed' | 'Error' | 'Succeeded';
+
+export interface Health {
+  status: HealthStatus;
+  message?: string;
+}
+
+export interface ResourceKey {
+  group: string;
+  version: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/** One entry of status.resources: a resource the Application tracks, compared with its cluster. */
+export interface ResourceStatus extends ResourceKey {
+  status: 'Synced' | 'OutOfSync';
+  health?: Health;
+  requiresPruning?: boolean;
+}
+
+/** One entry of syncResult.resources: what a sync did to a resource. */
+export interface ResourceResult extends ResourceKey {
+  status: 'Synced' | 'SyncFailed' | 'Pruned';
+  message: string;
+}
+
+export interface SyncOperation {
+  revision?: string;
+  revisions?: string[];
+  prune?: boolean;
+  syncOptions?: string[];
+}
+
+/** A sync asked of Argo CD's application controller: the Application's `operation`, kept in operationState while it runs. */
+export interface Operation {
+  sync?: SyncOperation;
+  initiatedBy?: { username?: string; automated?: boolean };
+  info?: { name: string; value: string }[];
+  retry?: Record<string, unknown>;
+}
+
+export interface OperationState {
+  operation?: Operation;
+  phase?: OperationPhase;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  syncResult?: { revision?: string; revisions?: string[]; source?: ApplicationSource; resources?: ResourceResult[] };
+}
+
+export interface RevisionHistory {
+  id: number;
+  revision?: string;
+  deployedAt: string;
+  deployStartedAt?: string;
+  source?: ApplicationSource;
+}
+
+export interface ApplicationCondition {
+  type: string;
+  message: string;
+  lastTransitionTime?: string;
+}
+
+/** What a comparison was made against: a changed source or destination makes the status stale. */
+export interface ComparedTo {
+  source?: ApplicationSource;
+  destination: ApplicationDestination;
+}
+
+/**
+ * The status Argo CD's application controller (or Regatta's, with the direct driver) writes.
+ * Every field may be missing: a status is read as whichever controller, if any, last wrote it.
+ */
+export interface ApplicationStatus {
+  sync?: { status?: SyncStatusCode; revision?: string; revisions?: string[]; comparedTo?: ComparedTo };
+  health?: Health;
+  resources?: ResourceStatus[];
+  sourceType?: string;
+  operationState?: OperationState;
+  history?: RevisionHistory[];
+  conditions?: ApplicationCondition[];
+  reconciledAt?: string;
+}
+
 export interface Application extends KubeObject {
-  apiVersion: typeof APPLICATION_API_VERSION;
+  apiVersion: typeof API_VERSION;
   kind: typeof APPLICATION_KIND;
   metadata: ObjectMeta & { name: string };
   spec: ApplicationSpec;
-  operation?: Record<string, unknown>;
-  status?: Record<string, unknown>;
+  operation?: Operation;
+  status?: ApplicationStatus;
 }
 
 /** SyncPolicy.IsAutomatedSyncEnabled: an `automated` block without `enabled: false`. */

@@ -1,5 +1,5 @@
 import type { AppProject } from '../api/app-project.js';
-import type { Application } from '../api/application.js';
+import { API_VERSION, type Application } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
 import type { GeneratorContext } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
@@ -14,8 +14,6 @@ import type { ControllerMetrics } from '../observability/metrics.js';
 import { ConditionType } from './conditions.js';
 import { ApplicationSetReconciler, type ReconcilerOptions, type ReconcilerStore } from './reconciler.js';
 import { WorkQueue } from './work-queue.js';
-
-const API_VERSION = 'argoproj.io/v1alpha1';
 
 /** How long Application changes are gathered before their ApplicationSet is reconciled. */
 const APPLICATION_EVENT_BATCH_MS = 500;

@@ -1,3 +1,4 @@
+import type { SchedulerRegistry } from '@nestjs/schedule';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { ObjectClient } from '../kube/object-client.js';
@@ -24,6 +25,7 @@ export class ApplicationSetLeadership {
     private readonly kubeConfig: KubeConfig,
     private readonly election: LeaderElectionOptions | undefined,
     private readonly logger: Logger,
+    private readonly registry?: SchedulerRegistry,
   ) {}
 
   async start(): Promise<void> {
@@ -38,6 +40,7 @@ export class ApplicationSetLeadership {
       identity,
       leaseDurationSeconds: 15,
       retryPeriodMs: 2000,
+      registry: this.registry,
       onStartedLeading: () => {
         this.logger.info('became leader', { identity });
         void this.controller.start();

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import type { ApplicationSet } from '../api/application-set.js';
 import { ControlNamespace } from '../control-namespace/control-namespace.js';
 import { createDefaultRegistry } from '../generators/default-registry.js';
@@ -55,8 +56,9 @@ export class AppSetModule {
         },
         {
           provide: ApplicationSetLeadership,
-          inject: [ApplicationSetController, KUBE_CONFIG, LOGGER],
-          useFactory: (controller: ApplicationSetController, kubeConfig: KubeConfig, logger: Logger) => new ApplicationSetLeadership(controller, kubeConfig, options.leaderElection, logger),
+          inject: [ApplicationSetController, KUBE_CONFIG, LOGGER, SchedulerRegistry],
+          useFactory: (controller: ApplicationSetController, kubeConfig: KubeConfig, logger: Logger, registry: SchedulerRegistry) =>
+            new ApplicationSetLeadership(controller, kubeConfig, options.leaderElection, logger, registry),
         },
         { provide: READINESS, useExisting: ApplicationSetController },
         { provide: WEBHOOK_SECRETS, useValue: options.webhookSecrets },

@@ -1,4 +1,4 @@
-import { APPLICATION_API_VERSION, APPLICATION_KIND, RESOURCES_FINALIZER, type Application } from '../api/application.js';
+import { API_VERSION, APPLICATION_KIND, RESOURCES_FINALIZER, type Application } from '../api/application.js';
 import type { ApplicationSet, ApplicationSetTemplate } from '../api/application-set.js';
 import type { GeneratorContext, ParamSet } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
@@ -103,7 +103,7 @@ function templateApplication(template: ApplicationSetTemplate): Application {
   if (labels && Object.keys(labels).length) metadata.labels = labels;
   if (annotations && Object.keys(annotations).length) metadata.annotations = annotations;
   if (finalizers?.length) metadata.finalizers = finalizers;
-  return { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, metadata, spec: template.spec };
+  return { apiVersion: API_VERSION, kind: APPLICATION_KIND, metadata, spec: template.spec };
 }
 
 /** Argo CD adds its cascade-delete finalizer unless the template sets finalizers or resources are preserved. */

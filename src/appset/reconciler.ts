@@ -337,7 +337,7 @@ function minDefined(...values: (number | undefined)[]): number | undefined {
 export function resourceStatuses(applications: Application[]): ApplicationSetResourceStatus[] {
   return applications
     .map((application) => {
-      const status = (application.status ?? {}) as { sync?: { status?: string }; health?: { status?: string } };
+      const status = application.status ?? {};
       return {
         group: 'argoproj.io',
         version: 'v1alpha1',

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Application } from '../api/application.js';
+import { API_VERSION, type Application } from '../api/application.js';
 import { DEFAULT_PROJECT_NAME, type SyncWindow } from '../api/app-project.js';
 import type { ApplicationSet, ApplicationSetRolloutStep } from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
@@ -22,7 +22,6 @@ import { DemoRepository, guestbookManifests } from './demo-repository.js';
 export const DEMO_APPSET = 'guestbook-fleet';
 /** The name of the replica the demo runs in-process. */
 export const DEMO_REPLICA = 'demo';
-const API_VERSION = 'argoproj.io/v1alpha1';
 
 /** Twelve workload clusters: three staging, nine production, over three regions. */
 export const DEMO_CLUSTERS = [

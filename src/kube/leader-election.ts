@@ -1,4 +1,6 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import type { KubeObject } from '../api/meta.js';
+import { Loop } from '../lib/loop.js';
 import { isConflict, statusCodeOf } from './api-errors.js';
 import type { ObjectClient } from './object-client.js';
 
@@ -16,6 +18,8 @@ export interface LeaderElectionOptions {
   onStartedLeading: () => void;
   onStoppedLeading: () => void;
   now?: () => Date;
+  /** Where the retry timer lives (default: a registry of its own). */
+  registry?: SchedulerRegistry;
 }
 
 /**
@@ -24,32 +28,41 @@ export interface LeaderElectionOptions {
  * the Lease's resourceVersion, so two candidates can never both win the same term.
  */
 export class LeaderElector {
-  private timer?: NodeJS.Timeout;
+  /** Acquires or renews every retry period. */
+  private readonly loop: Loop;
   private leading = false;
-  private stopped = false;
 
   constructor(
     private readonly client: ObjectClient,
     private readonly options: LeaderElectionOptions,
-  ) {}
+  ) {
+    this.loop = new Loop({ name: 'leader-election', intervalMs: options.retryPeriodMs, registry: options.registry ?? new SchedulerRegistry() }, () => this.attempt());
+  }
 
   isLeader(): boolean {
     return this.leading;
   }
 
   async start(): Promise<void> {
-    this.stopped = false;
-    await this.tick();
+    await this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    await this.loop.stop();
     if (this.leading) this.setLeading(false);
   }
 
-  /** One attempt to acquire or renew; exposed so tests can step it. */
+  /**
+   * One attempt to acquire or renew, now, and whether this candidate leads after it; tests step the
+   * election with it. While started, the attempt is the loop's, so stepping never adds a timer.
+   */
   async tick(): Promise<boolean> {
+    if (this.loop.started) await this.loop.trigger();
+    else await this.attempt();
+    return this.leading;
+  }
+
+  private async attempt(): Promise<void> {
     let acquired: boolean;
     try {
       acquired = await this.tryAcquireOrRenew();
@@ -57,11 +70,6 @@ export class LeaderElector {
       acquired = false;
     }
     if (acquired !== this.leading) this.setLeading(acquired);
-    if (!this.stopped) {
-      this.timer = setTimeout(() => void this.tick(), this.options.retryPeriodMs);
-      this.timer.unref?.();
-    }
-    return acquired;
   }
 
   private setLeading(leading: boolean): void {

@@ -25,7 +25,8 @@ export interface LoopOptions {
 export class Loop {
   private readonly timerName: string;
   private running?: Promise<void>;
-  private again = false;
+  /** The run requested while one was in flight: it starts when that one ends. */
+  private next?: Promise<void>;
   private stopped = true;
 
   constructor(
@@ -35,37 +36,43 @@ export class Loop {
     this.timerName = uniqueName(options.name);
   }
 
+  /** Between `start` and `stop`. */
+  get started(): boolean {
+    return !this.stopped;
+  }
+
   /** Runs the task once, waits for it, then keeps it going. */
   async start(): Promise<void> {
     this.stopped = false;
     await this.trigger();
   }
 
-  /** Runs the task now, or once more right after the run in flight; resolves when the run in flight (or this one) ends. */
+  /** Runs the task now, or once more right after the run in flight; resolves when that run ends. */
   trigger(): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    if (this.next) return this.next;
     if (this.running) {
-      this.again = true;
-      return this.running;
+      this.next = this.running.then(() => {
+        this.next = undefined;
+        return this.trigger();
+      });
+      return this.next;
     }
     this.cancelTimer();
     this.running = this.task()
       .catch(() => undefined)
       .finally(() => {
         this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          void this.trigger();
-        } else this.arm();
+        if (!this.next) this.arm();
       });
     return this.running;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.again = false;
     this.cancelTimer();
     await this.running;
+    await this.next;
   }
 
   private arm(): void {

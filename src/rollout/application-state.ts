@@ -1,22 +1,8 @@
-import type { Application } from '../api/application.js';
+import type { Application, ApplicationStatus } from '../api/application.js';
 
-/** The parts of an Application's status a rollout reads, as Argo CD's application controller writes them. */
-export interface ObservedApplicationStatus {
-  sync?: { status?: string; revision?: string; revisions?: string[] };
-  health?: { status?: string; message?: string };
-  reconciledAt?: string;
-  operationState?: {
-    phase?: string;
-    message?: string;
-    startedAt?: string;
-    finishedAt?: string;
-    syncResult?: { revision?: string; revisions?: string[] };
-  };
-  conditions?: { type?: string; message?: string }[];
-}
-
-export function observedStatus(application: Application): ObservedApplicationStatus {
-  return (application.status ?? {}) as ObservedApplicationStatus;
+/** An Application's status as Argo CD's application controller wrote it (empty before its first refresh). */
+export function observedStatus(application: Application): ApplicationStatus {
+  return application.status ?? {};
 }
 
 /** ApplicationStatus.GetRevisions: the multi-source list when there is one, else the single revision. */

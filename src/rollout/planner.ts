@@ -1,4 +1,4 @@
-import { automatedSyncEnabled, type Application } from '../api/application.js';
+import { automatedSyncEnabled, type Application, type Operation, type SyncOperation } from '../api/application.js';
 import type { ApplicationSetApplicationStatus, ApplicationSetCondition, RolloutStatus } from '../api/application-set.js';
 import { observedStatus, revisionsOf } from './application-state.js';
 import { advanceEntries, releaseWithinMaxUpdate, withAutomatedDisabled } from './entry-transitions.js';
@@ -172,9 +172,9 @@ export const PROMOTION_INFO = 'regatta.dev/promotion';
  * The operation Argo CD's ApplicationSet controller writes to start a sync, plus the promotion it
  * belongs to: a sync job is identified by it, so a stale repeat of the same promotion queues nothing.
  */
-function syncOperation(application: Application, prune: boolean, reason: string, promotion: string, revisions?: string[]): Record<string, unknown> {
+function syncOperation(application: Application, prune: boolean, reason: string, promotion: string, revisions?: string[]): Operation {
   const policy = application.spec.syncPolicy;
-  const sync: Record<string, unknown> = {};
+  const sync: SyncOperation = {};
   if (policy?.syncOptions) sync.syncOptions = policy.syncOptions;
   if (policy) sync.prune = prune;
   if (revisions?.length === 1) sync.revision = revisions[0];

@@ -1,4 +1,6 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { Redis } from 'ioredis';
+import { Loop } from '../lib/loop.js';
 import { redisOptions } from '../redis/redis-options.js';
 import { clusterServerKey } from '../api/cluster-secret.js';
 import type { Logger } from '../observability/logger.js';
@@ -33,6 +35,8 @@ export interface ClusterFenceOptions {
   prefix?: string;
   /** Where the newest published ownership generation is (RedisShardMembership's counter). */
   generationKey?: string;
+  /** Where the renewal timer lives (default: a registry of its own). */
+  registry?: SchedulerRegistry;
 }
 
 /**
@@ -49,9 +53,8 @@ export class ClusterFence {
   private readonly generationKey: string;
   private readonly inFlight = new Map<string, number>();
   private readonly held = new Set<string>();
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
-  private renewing?: Promise<void>;
+  /** Acquires or renews the leases of owned clusters; releases the others once their writes are done. */
+  private readonly renewal: Loop;
 
   constructor(
     private readonly view: ShardView,
@@ -62,24 +65,18 @@ export class ClusterFence {
     this.prefix = options.prefix ?? 'regatta:leases';
     this.ttlMs = options.leaseTtlMs ?? 10_000;
     this.generationKey = options.generationKey ?? 'regatta:shards:generation';
-    view.onChange(() => void this.renew());
+    const intervalMs = Math.max(100, Math.floor(this.ttlMs / 3));
+    this.renewal = new Loop({ name: 'cluster-lease-renewal', intervalMs, registry: options.registry ?? new SchedulerRegistry() }, () => this.renew());
+    view.onChange(() => void this.renewal.trigger());
   }
 
   async start(): Promise<void> {
     await this.redis.connect().catch(() => undefined);
-    await this.renew();
-    const schedule = () => {
-      if (this.stopped) return;
-      this.timer = setTimeout(() => void this.renew().finally(schedule), Math.max(100, Math.floor(this.ttlMs / 3)));
-      this.timer.unref?.();
-    };
-    schedule();
+    await this.renewal.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.renewing;
+    await this.renewal.stop();
     for (const server of this.held) await this.redis.eval(RELEASE, 1, this.key(server), this.view.replica).catch(() => undefined);
     this.held.clear();
     this.redis.disconnect();
@@ -125,14 +122,7 @@ export class ClusterFence {
     return { holder: value.slice(0, at), generation: Number(value.slice(at + 1)) };
   }
 
-  /** Acquires or renews the leases of owned clusters; releases the others once their writes are done. */
-  private renew(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    this.renewing ??= this.renewNow().finally(() => (this.renewing = undefined));
-    return this.renewing;
-  }
-
-  private async renewNow(): Promise<void> {
+  private async renew(): Promise<void> {
     const ownership = this.view.current();
     if (!ownership) return;
     try {

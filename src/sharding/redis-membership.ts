@@ -1,4 +1,6 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { Redis } from 'ioredis';
+import { Loop } from '../lib/loop.js';
 import { redisOptions } from '../redis/redis-options.js';
 import type { Logger } from '../observability/logger.js';
 import { assignOwnership, type Ownership, type ShardingAlgorithm } from './shard-assignment.js';
@@ -15,6 +17,8 @@ export interface RedisMembershipOptions {
   logger: Logger;
   /** Key prefix in Redis (default `regatta:shards`). */
   prefix?: string;
+  /** Where the heartbeat timer lives (default: a registry of its own). */
+  registry?: SchedulerRegistry;
 }
 
 /** Leadership of the assignment: taken when free, kept while renewed. */
@@ -42,9 +46,8 @@ export class RedisShardMembership extends OwnershipHolder implements ShardView {
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly ttlMs: number;
-  private timer?: NodeJS.Timeout;
-  private ticking?: Promise<void>;
-  private stopped = false;
+  /** Heartbeat; assign and publish when leading; adopt what is published. */
+  private readonly heartbeat: Loop;
   /** What the last assignment was computed from: an unchanged fleet is not assigned again every heartbeat. */
   private assignedFrom?: string;
 
@@ -55,6 +58,8 @@ export class RedisShardMembership extends OwnershipHolder implements ShardView {
     this.redis.on('error', () => undefined);
     this.prefix = options.prefix ?? 'regatta:shards';
     this.ttlMs = options.heartbeatTtlMs ?? 10_000;
+    const intervalMs = Math.max(100, Math.floor(this.ttlMs / 3));
+    this.heartbeat = new Loop({ name: 'shard-heartbeat', intervalMs, registry: options.registry ?? new SchedulerRegistry() }, () => this.beat());
   }
 
   /** The published ownership, as any client reads it (`regatta clusters`). */
@@ -64,36 +69,19 @@ export class RedisShardMembership extends OwnershipHolder implements ShardView {
   }
 
   async start(): Promise<void> {
-    this.stopped = false;
     await this.redis.connect().catch(() => undefined);
-    await this.tick();
-    this.schedule();
+    await this.heartbeat.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.ticking;
+    await this.heartbeat.stop();
     await this.redis.zrem(`${this.prefix}:members`, this.replica).catch(() => undefined);
     await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end`, 1, `${this.prefix}:leader`, this.replica).catch(() => undefined);
     this.redis.disconnect();
   }
 
   keysChanged(): void {
-    void this.tick();
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => void this.tick().finally(() => this.schedule()), Math.max(100, Math.floor(this.ttlMs / 3)));
-    this.timer.unref?.();
-  }
-
-  /** Heartbeat; assign and publish when leading; adopt what is published. One at a time. */
-  private tick(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    this.ticking ??= this.beat().finally(() => (this.ticking = undefined));
-    return this.ticking;
+    void this.heartbeat.trigger();
   }
 
   private async beat(): Promise<void> {

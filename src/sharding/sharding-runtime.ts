@@ -1,4 +1,5 @@
 import { clusterServerKey, IN_CLUSTER_SERVER, type ClusterRecord } from '../api/cluster-secret.js';
+import type { SchedulerRegistry } from '@nestjs/schedule';
 import type { Logger } from '../observability/logger.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
 import { ClusterFence } from './cluster-fence.js';
@@ -49,12 +50,13 @@ export class ShardingRuntime {
     clusters: () => ClusterRecord[],
     private readonly logger: Logger,
     private readonly metrics?: ControllerMetrics,
+    registry?: SchedulerRegistry,
   ) {
     const keys = () => ({ clusters: clusterKeys(clusters()), appSets: this.appSets?.appSetKeys() ?? [] });
     if (options.dynamic) {
       const { redisUrl, heartbeatTtlMs } = options.dynamic;
-      this.view = new RedisShardMembership({ redisUrl, replica: options.identity, algorithm: options.algorithm, heartbeatTtlMs, keys, logger });
-      this.fence = new ClusterFence(this.view, { redisUrl, leaseTtlMs: heartbeatTtlMs, logger });
+      this.view = new RedisShardMembership({ redisUrl, replica: options.identity, algorithm: options.algorithm, heartbeatTtlMs, keys, logger, registry });
+      this.fence = new ClusterFence(this.view, { redisUrl, leaseTtlMs: heartbeatTtlMs, logger, registry });
     } else {
       this.view = new StaticShards(options.identity, options.replicas, options.algorithm, keys);
     }

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { ControlNamespace } from '../control-namespace/control-namespace.js';
 import { LOGGER, type Logger } from '../observability/logger.js';
 import { ControllerMetrics } from '../observability/metrics.js';
@@ -14,9 +15,9 @@ export class ShardingModule {
       providers: [
         {
           provide: ShardingRuntime,
-          inject: [ControlNamespace, LOGGER, ControllerMetrics],
-          useFactory: (controlNamespace: ControlNamespace, logger: Logger, metrics: ControllerMetrics) => {
-            const sharding = new ShardingRuntime(options, () => controlNamespace.clusters.records(), logger.child({ component: 'sharding' }), metrics);
+          inject: [ControlNamespace, LOGGER, ControllerMetrics, SchedulerRegistry],
+          useFactory: (controlNamespace: ControlNamespace, logger: Logger, metrics: ControllerMetrics, registry: SchedulerRegistry) => {
+            const sharding = new ShardingRuntime(options, () => controlNamespace.clusters.records(), logger.child({ component: 'sharding' }), metrics, registry);
             controlNamespace.onClustersChanged(() => sharding.clustersChanged());
             return sharding;
           },

@@ -1,4 +1,4 @@
-import type { Application, ApplicationSource } from '../api/application.js';
+import type { Application, ApplicationSource, Health, ResourceKey, ResourceStatus } from '../api/application.js';
 import type { KubeObject } from '../api/meta.js';
 import type { GitRepositoryCache } from '../git/repository-cache.js';
 import { describeKubeError } from '../kube/api-errors.js';
@@ -6,10 +6,10 @@ import { ObjectClient } from '../kube/object-client.js';
 import type { TargetObject } from '../projects/application-validation.js';
 import { FencedError } from '../sharding/cluster-fence.js';
 import type { KubeConfig } from '../kube/kube-config.js';
-import { resourceHealth, worstHealth, type Health } from './health.js';
+import { resourceHealth, worstHealth } from './health.js';
 import { renderSource, type Manifest, type RenderedSource } from './manifests.js';
 import type { ProjectGuard, SyncStop } from './project-guard.js';
-import { ComparisonFailure, type Comparison, type ResourceKey, type ResourceStatus, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
+import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
 
 /** Argo CD's default resource tracking: this label carries the Application's name. */
 export const TRACKING_LABEL = 'app.kubernetes.io/instance';
@@ -212,7 +212,7 @@ export class DirectSyncDriver implements SyncDriver {
 
   /** Resources the Application's status tracks that Git no longer has. */
   private tracked(application: Application, wanted: Set<string>): ResourceStatus[] {
-    return ((application.status as { resources?: ResourceStatus[] } | undefined)?.resources ?? []).filter((r) => !wanted.has(id(r)));
+    return (application.status?.resources ?? []).filter((r) => !wanted.has(id(r)));
   }
 
   /** The live object, when it carries this Application's tracking label and the project lets the Application delete it. */

@@ -3,12 +3,7 @@
  * kinds a fleet rollout deploys. Kinds without a check have no health and do not count.
  */
 
-export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
-
-export interface Health {
-  status: HealthStatus;
-  message?: string;
-}
+import type { Health, HealthStatus } from '../api/application.js';
 
 type Obj = Record<string, any>;
 

@@ -1,20 +1,4 @@
-import type { Application, ApplicationSource } from '../api/application.js';
-import type { Health } from './health.js';
-
-export interface ResourceKey {
-  group: string;
-  version: string;
-  kind: string;
-  namespace: string;
-  name: string;
-}
-
-/** One entry of an Application's status.resources. */
-export interface ResourceStatus extends ResourceKey {
-  status: 'Synced' | 'OutOfSync';
-  health?: Health;
-  requiresPruning?: boolean;
-}
+import type { Application, ApplicationSource, Health, ResourceResult, ResourceStatus } from '../api/application.js';
 
 /** What a refresh finds: the fields of an Application's status that Argo CD's comparison writes. */
 export interface Comparison {
@@ -38,7 +22,7 @@ export interface SyncOutcome {
   /** As Argo CD's operation phases: Failed for objects that could not be synced, Error for an Application that could not be. */
   phase: 'Succeeded' | 'Failed' | 'Error';
   message: string;
-  resources: (ResourceKey & { status: 'Synced' | 'SyncFailed' | 'Pruned'; message: string })[];
+  resources: ResourceResult[];
 }
 
 /** A refresh that resolved the revision but could not compare it: Argo CD still records the revision, so a sync can start (and fail). */

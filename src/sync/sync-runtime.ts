@@ -1,3 +1,4 @@
+import type { SchedulerRegistry } from '@nestjs/schedule';
 import type { Application } from '../api/application.js';
 import type { ControlNamespace } from '../control-namespace/control-namespace.js';
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type ClusterRecord } from '../api/cluster-secret.js';
@@ -9,7 +10,7 @@ import type { Logger } from '../observability/logger.js';
 import { resolveDestination } from '../projects/destination-cluster.js';
 import { applicationWindows } from '../projects/sync-window-selection.js';
 import { syncWindowVerdict } from '../projects/sync-windows.js';
-import { ApplicationController } from './application-controller.js';
+import { ApplicationSyncController } from './application-sync-controller.js';
 import { DirectSyncDriver } from './direct-driver.js';
 import { ProjectGuard } from './project-guard.js';
 import { SyncQueue } from './sync-queue.js';
@@ -33,6 +34,8 @@ export interface SyncRuntimeOptions {
   clock?: () => Date;
   /** The longest a sync held by a sync window waits before the project's windows are read again (default 30 s). */
   windowRecheckMs?: number;
+  /** Where the application controller's timers live (default: a registry of its own). */
+  registry?: SchedulerRegistry;
 }
 
 /** Connections per cluster acting as one ServiceAccount or another, kept for reuse. */
@@ -54,7 +57,7 @@ export function destinationCluster(application: Application, clusters: ClusterRe
  * refreshed and synced here; a sync is queued on the owner's queue (`sync-<replica>`).
  */
 export class SyncRuntime {
-  readonly controller: ApplicationController;
+  readonly controller: ApplicationSyncController;
   readonly queue: SyncQueue;
   private readonly queues = new Map<string, SyncQueue>();
 
@@ -113,7 +116,7 @@ export class SyncRuntime {
       ...(fence ? { guard: (application: Application, write: () => Promise<unknown>) => fence.guard(serverOf(application), write) } : {}),
     });
     const shards = options.shards;
-    this.controller = new ApplicationController(
+    this.controller = new ApplicationSyncController(
       managementConfig,
       driver,
       {
@@ -122,6 +125,7 @@ export class SyncRuntime {
         ...(options.clock ? { clock: options.clock } : {}),
         syncWindows: (application, request) => syncWindowVerdict(applicationWindows(application, (name) => context.project(name)), request),
         ...(options.windowRecheckMs !== undefined ? { windowRecheckMs: options.windowRecheckMs } : {}),
+        ...(options.registry ? { registry: options.registry } : {}),
         refreshIntervalMs: options.refreshIntervalMs,
         sourcePollMs: options.sourcePollMs,
         refreshConcurrency: options.refreshConcurrency ?? 32,

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { ControlNamespace } from '../control-namespace/control-namespace.js';
 import { KUBE_CONFIG, type KubeConfig } from '../kube/kube-config.js';
 import { LOGGER, type Logger } from '../observability/logger.js';
@@ -7,7 +8,7 @@ import { SyncRuntime, type SyncRuntimeOptions } from './sync-runtime.js';
 
 /** The direct driver's settings; without them it is off and Argo CD's application controller syncs (`offWarning` says why, when that is a surprise). */
 export interface SyncModuleOptions {
-  runtime?: Omit<SyncRuntimeOptions, 'shards' | 'fence'>;
+  runtime?: Omit<SyncRuntimeOptions, 'shards' | 'fence' | 'registry'>;
   offWarning?: string;
 }
 
@@ -23,13 +24,13 @@ export class SyncModule {
       providers: [
         {
           provide: SYNC_RUNTIME,
-          inject: [KUBE_CONFIG, ControlNamespace, ShardingRuntime, LOGGER],
-          useFactory: (kubeConfig: KubeConfig, controlNamespace: ControlNamespace, sharding: ShardingRuntime, logger: Logger): SyncRuntime | null => {
+          inject: [KUBE_CONFIG, ControlNamespace, ShardingRuntime, LOGGER, SchedulerRegistry],
+          useFactory: (kubeConfig: KubeConfig, controlNamespace: ControlNamespace, sharding: ShardingRuntime, logger: Logger, registry: SchedulerRegistry): SyncRuntime | null => {
             if (!options.runtime) {
               if (options.offWarning) logger.warn(options.offWarning);
               return null;
             }
-            const runtime = { ...options.runtime, shards: sharding.view, fence: sharding.fence };
+            const runtime = { ...options.runtime, shards: sharding.view, fence: sharding.fence, registry };
             return new SyncRuntime(kubeConfig, controlNamespace, runtime, logger.child({ controller: 'application' }));
           },
         },

@@ -2,7 +2,7 @@ import type { Application } from '../../src/api/application.js';
 import type { ApplicationSet, ApplicationSetRolloutStep } from '../../src/api/application-set.js';
 import type { WindowWait } from '../../src/projects/sync-windows.js';
 import { planRollout, type RolloutPlan } from '../../src/rollout/planner.js';
-import { SYNC_WINDOW_BLOCKED_MESSAGE } from '../../src/sync/application-controller.js';
+import { SYNC_WINDOW_BLOCKED_MESSAGE } from '../../src/sync/sync-window-gate.js';
 
 /**
  * A small fleet for planner tests: generated Applications, their live copies, and an application

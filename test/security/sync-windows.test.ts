@@ -3,7 +3,7 @@ import type { SyncWindow } from '../../src/api/app-project.js';
 import type { Application } from '../../src/api/application.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { DemoEnvironment } from '../../src/demo/demo-environment.js';
-import { SYNC_WINDOW_BLOCKED_MESSAGE } from '../../src/sync/application-controller.js';
+import { SYNC_WINDOW_BLOCKED_MESSAGE } from '../../src/sync/sync-window-gate.js';
 import { envStep, waitFor } from '../support/rollout-fixture.js';
 import { writeMark, writesSince } from '../support/write-log.js';
 

@@ -1,0 +1,280 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { API_VERSION, automatedSyncEnabled, type Application, type ApplicationStatus, type ComparedTo } from '../api/application.js';
+import { deepEqual } from '../lib/json-values.js';
+import { forEachLimited } from '../lib/for-each-limited.js';
+import { describeKubeError } from '../kube/api-errors.js';
+import { KubeInformer } from '../kube/informer.js';
+import type { KubeConfig } from '../kube/kube-config.js';
+import { DelayedActions, Loop } from '../lib/loop.js';
+import type { Logger } from '../observability/logger.js';
+import { projectNameOf, type SpecCondition } from '../projects/application-validation.js';
+import { keyOf, type ApplicationClient } from './application-client.js';
+import type { ProjectGuard } from './project-guard.js';
+import { ComparisonFailure, type Comparison, type SyncDriver } from './sync-driver.js';
+import type { SyncWindowGate } from './sync-window-gate.js';
+
+/** Argo CD's annotation asking for a refresh now; removed once done. */
+export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
+/** How long project and cluster changes are gathered before the Applications they touch are checked. */
+const PROJECT_CHECK_DELAY_MS = 50;
+/** The condition types a refresh owns when it checks the spec against the project. */
+const SPEC_CONDITION_TYPES = new Set(['InvalidSpecError', 'UnknownError']);
+
+export interface ApplicationRefresherOptions {
+  namespaces: string[];
+  /** How often every Application is compared with its cluster (Argo CD's timeout.reconciliation). */
+  refreshIntervalMs: number;
+  /**
+   * How often the commits the Applications' sources name are resolved (one ls-remote per source,
+   * not per Application); the Applications whose source moved are refreshed at once.
+   */
+  sourcePollMs: number;
+  /** Refreshes at once. */
+  refreshConcurrency: number;
+  /** Only Applications whose destination this replica owns are refreshed and synced here. */
+  owns?: (application: Application) => boolean;
+  /** The AppProject rules every refresh and sync is checked against. */
+  projects: ProjectGuard;
+  clock: () => Date;
+  /** Where the refresher's timers live (default: a registry of its own). */
+  registry?: SchedulerRegistry;
+}
+
+/** What a comparison was made against: a refresh is due once the spec names another source or destination. */
+export const comparedTo = (application: Application): ComparedTo => ({ source: application.spec.source, destination: application.spec.destination });
+
+/** The status fields a comparison writes. */
+export const comparisonStatus = (application: Application, comparison: Comparison) => ({
+  sync: { status: comparison.sync, revision: comparison.revision, comparedTo: comparedTo(application) },
+  health: comparison.health,
+  resources: comparison.resources,
+});
+
+const specConditionsOf = (status: ApplicationStatus): SpecCondition[] =>
+  ((status.conditions ?? []) as SpecCondition[]).filter((c) => SPEC_CONDITION_TYPES.has(c.type)).map(({ type, message }) => ({ type, message }));
+
+/**
+ * Argo CD's refresh, for the `direct` driver: watches the Applications this replica owns, compares
+ * them with their clusters (every `refreshIntervalMs`, when their source moves, when their project
+ * changes, on a short backoff after a sync) and writes sync status, health and resources; requests
+ * an autosync. Every timer of the application controller is one of its loops or delayed actions.
+ */
+export class ApplicationRefresher {
+  private readonly informers: KubeInformer<Application>[];
+  private readonly refreshing = new Set<string>();
+  private readonly refreshLoop: Loop;
+  private readonly sourcePoll?: Loop;
+  /** Application → when it is looked at again, its sync (or autosync) being held by a sync window. */
+  private readonly lookAgainTimers: DelayedActions;
+  /** Application → when it is compared again after a sync, until it stops Progressing. */
+  private readonly healthChecks: DelayedActions;
+  private readonly projectCheck: DelayedActions;
+  private changedProjects?: Set<string> | 'all';
+  private stopped = false;
+
+  constructor(
+    config: KubeConfig,
+    private readonly driver: SyncDriver,
+    private readonly applications: ApplicationClient,
+    private readonly gate: SyncWindowGate,
+    private readonly options: ApplicationRefresherOptions,
+    private readonly logger: Logger,
+    /** An owned Application changed or is looked at again: its operation is the operation queue's. */
+    private readonly observed: (application: Application) => void,
+  ) {
+    const registry = options.registry ?? new SchedulerRegistry();
+    this.informers = options.namespaces.map((namespace) => new KubeInformer<Application>(config, { apiVersion: API_VERSION, kind: 'Application', namespace }, 'applications', (m) => logger.warn(m)));
+    for (const informer of this.informers) {
+      informer.on('add', (app) => this.observe(app));
+      informer.on('update', (app) => this.observe(app));
+    }
+    this.refreshLoop = new Loop({ name: 'application-refresh', intervalMs: options.refreshIntervalMs, registry }, () => this.refreshEach(this.owned()));
+    if (options.sourcePollMs > 0) this.sourcePoll = new Loop({ name: 'source-poll', intervalMs: options.sourcePollMs, registry }, () => this.refreshMovedSources());
+    this.lookAgainTimers = new DelayedActions('application-look-again', registry);
+    this.healthChecks = new DelayedActions('application-health-check', registry);
+    this.projectCheck = new DelayedActions('application-project-check', registry);
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.start()));
+    // The first refresh of every Application runs in the background, as every later one.
+    void this.refreshLoop.start();
+    void this.sourcePoll?.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const actions of [this.lookAgainTimers, this.healthChecks, this.projectCheck]) actions.cancelAll();
+    await Promise.all([this.refreshLoop.stop(), this.sourcePoll?.stop()]);
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+
+  /** An Application changed: refreshed if its status is stale, and handed on for its operation. */
+  observe(application: Application): void {
+    if (this.stopped || !this.owns(application) || application.metadata.deletionTimestamp) return;
+    if (this.needsRefresh(application)) void this.refresh(application);
+    this.observed(application);
+  }
+
+  /** Ownership moved: what this replica now owns is observed again. */
+  observeAll(): void {
+    for (const application of this.owned()) this.observe(application);
+  }
+
+  /**
+   * A project (or the fleet it is evaluated against) changed: the Applications whose verdict
+   * changed are refreshed now, so conditions appear and clear without waiting for the next
+   * periodic refresh. Without a name, every Application is checked. Changes arriving together (a
+   * relist of every cluster Secret) are checked once.
+   */
+  projectChanged(name?: string): void {
+    if (this.stopped) return;
+    this.changedProjects = name === undefined || this.changedProjects === 'all' ? 'all' : (this.changedProjects ?? new Set()).add(name);
+    if (this.projectCheck.has('projects')) return;
+    this.projectCheck.schedule('projects', PROJECT_CHECK_DELAY_MS, () => {
+      const projects = this.changedProjects;
+      this.changedProjects = undefined;
+      const changed = this.owned().filter((application) => {
+        if (projects !== 'all' && !projects?.has(projectNameOf(application))) return false;
+        const validation = this.options.projects.validate(application);
+        return !deepEqual(validation.valid ? [] : validation.conditions, specConditionsOf(application.status ?? {}));
+      });
+      void this.refreshEach(changed);
+    });
+  }
+
+  /** One timer per Application: after `delayMs`, `action` gets the Application as the cache has it then. */
+  lookAgain(application: Application, delayMs: number, action: (cached: Application) => void): void {
+    const { namespace, name } = application.metadata;
+    this.lookAgainTimers.schedule(keyOf(application), delayMs, () => {
+      const cached = this.cached(namespace, name);
+      if (cached) action(cached);
+    });
+  }
+
+  /**
+   * Argo CD watches its clusters, so health changes after a sync show at once; the direct driver
+   * instead re-compares a just-synced Application on a short backoff until it stops Progressing.
+   */
+  watchHealth(namespace: string, name: string, delayMs = 100, deadline = Date.now() + 120_000): void {
+    if (this.stopped || Date.now() > deadline) return;
+    this.healthChecks.schedule(`${namespace}/${name}`, delayMs, () => {
+      const application = this.cached(namespace, name);
+      if (!application) return;
+      void this.refresh(application).then(() => {
+        const health = (this.cached(namespace, name) ?? application).status?.health?.status;
+        if (health === 'Progressing' || health === 'Missing') this.watchHealth(namespace, name, Math.min(delayMs * 2, 2000), deadline);
+      });
+    });
+  }
+
+  async refresh(application: Application): Promise<void> {
+    const key = keyOf(application);
+    if (this.refreshing.has(key) || this.stopped) return;
+    this.refreshing.add(key);
+    try {
+      const validation = this.options.projects.validate(application);
+      // As Argo CD: a spec its project refuses is not compared (its cluster is not even read), and is never auto-synced.
+      const comparison = validation.valid ? await this.compare(application) : await this.writeSpecConditions(application, validation.conditions);
+      if (application.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined) await this.applications.patch(application, { metadata: { annotations: { [REFRESH_ANNOTATION]: null } } });
+      if (!comparison) return;
+      await this.writeComparison(application, comparison);
+      if (automatedSyncEnabled(application) && !application.operation && comparison.sync === 'OutOfSync' && application.status?.operationState?.syncResult?.revision !== comparison.revision) {
+        const hold = this.gate.autosyncHold(application);
+        if (hold !== undefined) {
+          if (hold < this.options.refreshIntervalMs) this.lookAgain(application, hold, (cached) => void this.refresh(cached));
+          return;
+        }
+        const prune = application.spec.syncPolicy?.automated?.prune === true;
+        await this.applications.patch(application, { operation: { initiatedBy: { username: 'automated-sync', automated: true }, sync: { revision: comparison.revision, prune } } });
+      }
+    } catch (error) {
+      if (!this.stopped) this.logger.warn('refresh failed', { application: key, error: describeKubeError(error) });
+    } finally {
+      this.refreshing.delete(key);
+    }
+  }
+
+  private owns(application: Application): boolean {
+    return this.options.owns?.(application) ?? true;
+  }
+
+  private owned(): Application[] {
+    return this.informers.flatMap((i) => i.list()).filter((a) => !a.metadata.deletionTimestamp && this.owns(a));
+  }
+
+  private cached(namespace: string | undefined, name: string): Application | undefined {
+    return this.informers.map((i) => i.get(name, namespace)).find(Boolean);
+  }
+
+  /** Refreshes Applications a bounded number at a time, so a large fleet does not open thousands of connections at once. */
+  private async refreshEach(applications: Application[]): Promise<void> {
+    await forEachLimited(applications, this.options.refreshConcurrency, (application) => this.refresh(application));
+  }
+
+  /** The Applications whose source now names another commit than the one they were compared with. */
+  private async refreshMovedSources(): Promise<void> {
+    const bySource = new Map<string, Application[]>();
+    for (const application of this.owned()) {
+      const source = application.spec.source;
+      if (!source) continue;
+      // Per project too: each project reads the repository with its own credentials.
+      const key = JSON.stringify([source.repoURL, source.targetRevision ?? 'HEAD', application.spec.project ?? '']);
+      const sharing = bySource.get(key);
+      if (sharing) sharing.push(application);
+      else bySource.set(key, [application]);
+    }
+    const moved: Application[] = [];
+    for (const applications of bySource.values()) {
+      // An unreachable repository is reported by the refresh of each Application, not here.
+      const revision = await this.driver.revision(applications[0].spec.source!, applications[0].spec.project ?? '').catch(() => undefined);
+      if (revision) moved.push(...applications.filter((a) => a.status?.sync?.revision !== revision));
+    }
+    await this.refreshEach(moved);
+  }
+
+  /** As Argo CD: never compared, compared with another source or destination, or asked to by annotation. */
+  private needsRefresh(application: Application): boolean {
+    const compared = application.status?.sync?.comparedTo;
+    return application.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined || !compared || !deepEqual(compared, comparedTo(application));
+  }
+
+  private async compare(application: Application): Promise<Comparison | undefined> {
+    try {
+      return await this.driver.refresh(application);
+    } catch (error) {
+      const message = (error as Error).message;
+      const revision = error instanceof ComparisonFailure ? error.revision : undefined;
+      const conditions = [{ type: 'ComparisonError', message, lastTransitionTime: this.options.clock().toISOString() }];
+      const status = application.status ?? {};
+      if (!deepEqual(status.conditions?.map((c) => c.message), [message]) || (revision && status.sync?.revision !== revision)) {
+        await this.applications.patch(application, { status: { conditions, sync: { status: 'Unknown', comparedTo: comparedTo(application), ...(revision ? { revision } : {}) } } });
+      }
+      return undefined;
+    }
+  }
+
+  /** Argo CD's refresh of a spec that breaks its project: the conditions, and sync and health Unknown. */
+  private async writeSpecConditions(application: Application, conditions: SpecCondition[]): Promise<undefined> {
+    const status = application.status ?? {};
+    if (deepEqual(specConditionsOf(status), conditions) && status.sync?.status === 'Unknown' && deepEqual(status.sync?.comparedTo, comparedTo(application))) return undefined;
+    const now = this.options.clock().toISOString();
+    await this.applications.patch(application, {
+      status: {
+        conditions: conditions.map((c) => ({ ...c, lastTransitionTime: now })),
+        sync: { status: 'Unknown', comparedTo: comparedTo(application) },
+        health: { status: 'Unknown', message: null },
+        reconciledAt: now,
+      },
+    });
+    return undefined;
+  }
+
+  private async writeComparison(application: Application, comparison: Comparison): Promise<void> {
+    const status = application.status ?? {};
+    const next = { ...comparisonStatus(application, comparison), sourceType: comparison.sourceType };
+    const same = deepEqual(next.sync, status.sync) && deepEqual(next.health, status.health) && deepEqual(next.resources, status.resources) && !status.conditions?.length;
+    if (same) return;
+    await this.applications.patch(application, { status: { ...next, conditions: null, reconciledAt: this.options.clock().toISOString() } });
+  }
+}

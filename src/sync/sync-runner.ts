@@ -1,0 +1,109 @@
+import type { Application, Operation, OperationState, RevisionHistory } from '../api/application.js';
+import { deepEqual } from '../lib/json-values.js';
+import type { Logger } from '../observability/logger.js';
+import { keyOf, type ApplicationClient } from './application-client.js';
+import { comparisonStatus } from './application-refresher.js';
+import type { ProjectGuard } from './project-guard.js';
+import type { SyncDriver, SyncOutcome } from './sync-driver.js';
+import type { SyncJob } from './sync-queue.js';
+import type { SyncWindowGate } from './sync-window-gate.js';
+
+/** Recorded in operationState: the sync's key, so any job for a sync that already happened (a retry, a resumed attempt) does nothing. */
+export const SYNC_KEY_INFO = 'regatta.dev/sync';
+/** Recorded in operationState: which replica ran the sync, for people reading it. */
+export const SYNC_REPLICA_INFO = 'regatta.dev/sync-replica';
+const HISTORY_LIMIT = 10;
+
+export interface SyncRunnerOptions {
+  /** Only Applications whose destination this replica owns are refreshed and synced here. */
+  owns?: (application: Application) => boolean;
+  /** This replica's name, recorded on the syncs it runs. */
+  replica: string;
+  projects: ProjectGuard;
+  clock: () => Date;
+}
+
+/**
+ * The worker side of the application controller: runs one queued sync through the driver, unless
+ * it already ran to completion (this job, or another for the same sync), writing operationState
+ * and history as Argo CD does.
+ */
+export class SyncRunner {
+  /** Application → its sync running in this process; syncs of one Application run one after another. */
+  private readonly running = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly driver: SyncDriver,
+    private readonly applications: ApplicationClient,
+    private readonly gate: SyncWindowGate,
+    private readonly options: SyncRunnerOptions,
+    private readonly logger: Logger,
+    /** A sync ended: the Application's health is followed until it settles. */
+    private readonly synced: (namespace: string, name: string) => void,
+  ) {}
+
+  isRunning(application: Application): boolean {
+    return this.running.has(keyOf(application));
+  }
+
+  async run(job: SyncJob): Promise<void> {
+    const key = `${job.namespace}/${job.application}`;
+    const run = (this.running.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => this.syncOnce(job));
+    this.running.set(key, run);
+    try {
+      await run;
+    } finally {
+      if (this.running.get(key) === run) this.running.delete(key);
+    }
+  }
+
+  private async syncOnce(job: SyncJob): Promise<void> {
+    const application = await this.applications.get(job.namespace, job.application);
+    // Queued before the destination moved to another replica: that replica queues it again.
+    if (!application || !(this.options.owns?.(application) ?? true)) return;
+    const status = application.status ?? {};
+    const recorded = status.operationState?.operation?.info?.find((i) => i.name === SYNC_KEY_INFO)?.value;
+    if (recorded === job.key && status.operationState?.phase !== 'Running') return;
+    const operation: Operation = { ...(application.operation ?? status.operationState?.operation ?? { sync: { revision: job.revision, prune: job.prune } }) };
+    if (!(await this.gate.allows(application, operation, 'run'))) return;
+    operation.info = [
+      ...(operation.info ?? []).filter((i) => i.name !== SYNC_KEY_INFO && i.name !== SYNC_REPLICA_INFO),
+      { name: SYNC_KEY_INFO, value: job.key },
+      { name: SYNC_REPLICA_INFO, value: this.options.replica },
+    ];
+    const startedAt = this.options.clock().toISOString();
+    await this.applications.patch(application, { status: { operationState: { operation, phase: 'Running', message: 'syncing', startedAt } } });
+
+    const outcome = await this.syncPermitted(application, job);
+    const finishedAt = this.options.clock().toISOString();
+    const deployed: RevisionHistory = { revision: outcome.revision, deployedAt: finishedAt, deployStartedAt: startedAt, id: (status.history?.at(-1)?.id ?? -1) + 1, source: application.spec.source };
+    const operationState: OperationState = { operation, phase: outcome.phase, message: outcome.message, startedAt, finishedAt, syncResult: { revision: outcome.revision, source: application.spec.source, resources: outcome.resources } };
+    const fresh = await this.applications.get(job.namespace, job.application);
+    const comparison = fresh && this.options.projects.validate(fresh).valid ? await this.driver.refresh(fresh).catch(() => undefined) : undefined;
+    await this.applications.patch(application, {
+      ...(fresh?.operation && deepEqual(fresh.operation, application.operation) ? { operation: null } : {}),
+      status: {
+        operationState,
+        ...(outcome.phase === 'Succeeded' ? { history: [...(status.history ?? []), deployed].slice(-HISTORY_LIMIT) } : {}),
+        ...(comparison ? comparisonStatus(application, comparison) : {}),
+        reconciledAt: this.options.clock().toISOString(),
+      },
+    });
+    if (outcome.phase !== 'Succeeded') this.logger.warn('sync failed', { application: job.application, phase: outcome.phase, message: outcome.message });
+    this.synced(job.namespace, job.application);
+  }
+
+  /**
+   * The sync, once the project admits it as Argo CD's controller does when an operation starts:
+   * the spec must still be valid, and with impersonation on the project must name the
+   * ServiceAccount to sync as. The driver checks each object before it writes.
+   */
+  private async syncPermitted(application: Application, job: SyncJob): Promise<SyncOutcome> {
+    const refused = (message: string): SyncOutcome => ({ revision: job.revision ?? application.status?.sync?.revision ?? '', phase: 'Error', message, resources: [] });
+    const validation = this.options.projects.validate(application);
+    if (!validation.valid) return refused(validation.operationMessage);
+    const identity = this.options.projects.identity(application, validation);
+    if ('refused' in identity) return refused(identity.refused);
+    return this.driver.sync(application, { revision: job.revision, prune: job.prune, impersonate: identity.impersonate });
+  }
+}
