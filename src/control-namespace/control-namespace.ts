@@ -46,6 +46,7 @@ export class ControlNamespace {
   private readonly listeners: (() => void)[] = [];
   private readonly projectListeners: ((name: string) => void)[] = [];
   private starting?: Promise<void>;
+  private repositoryRules?: readonly ProjectRepository[];
 
   constructor(kubeConfig: KubeConfig, config: ControlNamespaceOptions, logger: Logger) {
     const client = new ObjectClient(kubeConfig);
@@ -87,6 +88,7 @@ export class ControlNamespace {
     // A repository scoped to a project widens (or, removed, narrows) what that project's Applications may use.
     for (const event of ['add', 'update', 'delete'] as const) {
       this.repositorySecrets.on(event, (secret) => {
+        this.repositoryRules = undefined;
         const project = secretValue(secret, 'project');
         if (project) this.projectListeners.forEach((listener) => listener(project));
       });
@@ -118,12 +120,13 @@ export class ControlNamespace {
     return this.appProjects.get(name, this.namespace);
   }
 
-  /** Repository Secrets as project rules read them: a `project` scopes one to that project. */
-  projectRepositories(): ProjectRepository[] {
-    return this.repositorySecrets
+  /** Repository Secrets as project rules read them: a `project` scopes one to that project. One list until a repository Secret changes. */
+  projectRepositories(): readonly ProjectRepository[] {
+    this.repositoryRules ??= this.repositorySecrets
       .list(this.namespace)
       .filter((s) => s.metadata?.labels?.[SECRET_TYPE_LABEL] === 'repository')
       .map((s) => ({ url: secretValue(s, 'url') ?? '', project: secretValue(s, 'project') }));
+    return this.repositoryRules;
   }
 
   /** argocd-cm's data, from the cache. */

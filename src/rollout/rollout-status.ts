@@ -26,10 +26,16 @@ export function nextRolloutState(appSet: ApplicationSet, changed: Set<string>): 
   let rollout: RolloutStatus = previous ? structuredClone(previous) : { phase: 'Progressing', step: 0, message: '' };
   if (changed.size && settled) rollout = { phase: 'Progressing', step: 0, message: '' };
   const priorEntries = new Map((appSet.status?.applicationStatus ?? []).map((e) => [e.application, e]));
+  // One map filled in place: a fleet-wide change names thousands of Applications.
+  const previousRevisions = { ...rollout.previousRevisions };
+  let recorded = false;
   for (const name of changed) {
     const before = priorEntries.get(name)?.targetRevisions ?? [];
-    if (before.length && !rollout.previousRevisions?.[name]) rollout.previousRevisions = { ...rollout.previousRevisions, [name]: before };
+    if (!before.length || previousRevisions[name]) continue;
+    previousRevisions[name] = before;
+    recorded = true;
   }
+  if (recorded) rollout.previousRevisions = previousRevisions;
   const resumedAt = appSet.metadata.annotations?.[ROLLOUT_RESUMED_AT_ANNOTATION];
   if ((rollout.phase === 'Halted' || rollout.phase === 'RolledBack') && after(resumedAt, rollout.haltedAt)) {
     rollout.phase = 'Progressing';

@@ -40,20 +40,33 @@ export interface SyncStop<T extends TargetObject = TargetObject> {
  * takes effect at the next refresh and before the next write of a sync already running.
  */
 export class ProjectGuard {
-  constructor(private readonly sources: ProjectSources) {}
+  /**
+   * The last verdict per Application object, with what it was judged against: a refresh and each
+   * write batch of a sync ask again, and the answer is the same until the Application, its
+   * project, the fleet, the repository Secrets or argocd-cm change (each is a new object then).
+   */
+  private readonly verdicts = new WeakMap<Application, { inputs: readonly unknown[]; validation: ApplicationValidation }>();
 
-  private context(): ProjectContext {
-    return {
-      controllerNamespace: this.sources.controllerNamespace,
-      clusters: this.sources.clusters(),
-      repositories: this.sources.repositories(),
-      local: { name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, enabled: inClusterEnabled({ data: this.sources.settings() }) },
-    };
-  }
+  constructor(private readonly sources: ProjectSources) {}
 
   /** The spec-level verdict a refresh writes as conditions and a sync starts from. */
   validate(application: Application): ApplicationValidation {
-    return validateApplication(application, this.sources.project(projectNameOf(application)), this.context());
+    const project = this.sources.project(projectNameOf(application));
+    const clusters = this.sources.clusters();
+    const repositories = this.sources.repositories();
+    const settings = this.sources.settings();
+    const inputs = [project, clusters, repositories, settings];
+    const known = this.verdicts.get(application);
+    if (known && known.inputs.every((input, i) => input === inputs[i])) return known.validation;
+    const context: ProjectContext = {
+      controllerNamespace: this.sources.controllerNamespace,
+      clusters,
+      repositories,
+      local: { name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, enabled: inClusterEnabled({ data: settings }) },
+    };
+    const validation = validateApplication(application, project, context);
+    this.verdicts.set(application, { inputs, validation });
+    return validation;
   }
 
   /** Whom a sync of a valid Application runs as (destinationServiceAccounts, when argocd-cm turns impersonation on). */
