@@ -3,7 +3,8 @@ import type { ApplicationSet, ApplicationSetCondition, ApplicationSetRolloutStep
 import type { KubeObject } from '../api/meta.js';
 import { isOwnedBy } from '../appset/plan.js';
 import type { ObjectClient } from '../kube/object-client.js';
-import { ROLLOUT_CONTROL_ANNOTATION, WINDOW_HOLD_PREFIX } from '../rollout/planner.js';
+import { WINDOW_HOLD_PREFIX } from '../rollout/planner.js';
+import { ROLLOUT_CONTROL_ANNOTATION } from '../api/annotations.js';
 import { groupIntoSteps, isRollingSync } from '../rollout/steps.js';
 
 /** The states of Argo CD's applicationStatus, in the order a rollout moves through them. */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { APP_PROJECT_KIND, type AppProject } from '../api/app-project.js';
 import type { Application } from '../api/application.js';
+import { API_VERSION } from '../api/application.js';
 import type { ConfigMap, KubeObject, Secret } from '../api/meta.js';
 import { inClusterEnabled } from '../projects/destination-cluster.js';
 import { generateApplicationSets, problemText, type GenerationProblem } from '../appset/preview-generation.js';
@@ -138,7 +139,7 @@ export class DryRunGeneration {
     };
     const [argocdCm, projects] = await Promise.all([
       this.client.get<KubeObject & { data?: Record<string, string> }>('v1', 'ConfigMap', this.argocdNamespace, 'argocd-cm'),
-      this.client.list<AppProject>('argoproj.io/v1alpha1', APP_PROJECT_KIND, this.argocdNamespace),
+      this.client.list<AppProject>(API_VERSION, APP_PROJECT_KIND, this.argocdNamespace),
     ]);
     const problems: GenerationProblem[] = [];
     const { outputs } = await generateApplicationSets([{ object: appSet, file: 'request body' }], context, {

@@ -1,4 +1,4 @@
-import type { ApplicationDestination } from './application.js';
+import { API_VERSION, type ApplicationDestination } from './application.js';
 import type { KubeObject, ObjectMeta } from './meta.js';
 
 /** argoproj.io/v1alpha1 AppProject: the tenancy boundary of Argo CD (the fields Regatta enforces). */
@@ -71,7 +71,7 @@ export interface AppProject extends KubeObject {
 /** The `default` project as Argo CD's API server creates it when it is missing. */
 export function defaultAppProject(namespace: string): AppProject {
   return {
-    apiVersion: 'argoproj.io/v1alpha1',
+    apiVersion: API_VERSION,
     kind: APP_PROJECT_KIND,
     metadata: { name: DEFAULT_PROJECT_NAME, namespace },
     spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }], clusterResourceWhitelist: [{ group: '*', kind: '*' }] },

@@ -1,3 +1,4 @@
+import { API_VERSION } from './application.js';
 import type { ApplicationSet } from './application-set.js';
 import { validateAgainst, type Schema, type SchemaProblem } from './schema.js';
 
@@ -191,14 +192,13 @@ export const applicationSetSchema: Schema = {
   },
 };
 
-export const APPLICATION_SET_API_VERSION = 'argoproj.io/v1alpha1';
 
 /** Structural problems of an ApplicationSet object; errors mean it cannot be generated. */
 export function validateApplicationSet(object: unknown): SchemaProblem[] {
   const problems = validateAgainst(applicationSetSchema, object, '');
   const appSet = object as Partial<ApplicationSet>;
-  if (appSet?.apiVersion !== undefined && appSet.apiVersion !== APPLICATION_SET_API_VERSION) {
-    problems.push({ field: 'apiVersion', message: `Unsupported value: ${JSON.stringify(appSet.apiVersion)}: supported values: "${APPLICATION_SET_API_VERSION}"`, severity: 'error' });
+  if (appSet?.apiVersion !== undefined && appSet.apiVersion !== API_VERSION) {
+    problems.push({ field: 'apiVersion', message: `Unsupported value: ${JSON.stringify(appSet.apiVersion)}: supported values: "${API_VERSION}"`, severity: 'error' });
   }
   if (typeof appSet?.metadata?.name === 'string' && appSet.metadata.name === '') {
     problems.push({ field: 'metadata.name', message: 'Required value: name is required', severity: 'error' });

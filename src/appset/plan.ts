@@ -3,9 +3,8 @@ import type { ApplicationSet, ApplicationsSyncPolicy } from '../api/application-
 import { applyIgnoreDifferences } from '../api/ignore-differences.js';
 import { contentHash, deepEqual } from '../lib/json-values.js';
 import { removalPatch } from '../lib/merge-patch.js';
+import { APPLIED_HASH_ANNOTATION } from '../api/annotations.js';
 
-/** Annotation holding a hash of what Regatta last applied, so an unchanged Application is not written again. */
-export const APPLIED_HASH_ANNOTATION = 'regatta.dev/applied-hash';
 
 /** Annotations Argo CD always carries over from the live Application (notifications state, refresh and hydrate requests). */
 export const DEFAULT_PRESERVED_ANNOTATIONS = [

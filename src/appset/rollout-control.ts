@@ -1,7 +1,8 @@
+import { API_VERSION } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
 import type { ObjectClient } from '../kube/object-client.js';
-import { ROLLOUT_CONTROL_ANNOTATION, ROLLOUT_RESUMED_AT_ANNOTATION } from '../rollout/planner.js';
+import { ROLLOUT_CONTROL_ANNOTATION, ROLLOUT_RESUMED_AT_ANNOTATION } from '../api/annotations.js';
 
 export const ROLLOUT_ACTIONS = ['pause', 'resume', 'abort'] as const;
 export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
@@ -21,7 +22,7 @@ export function pastTense(action: RolloutAction): string {
  * time, which also clears a halted rollout's failures. Undefined when the ApplicationSet is gone.
  */
 export async function controlRollout(client: ObjectClient, namespace: string, name: string, action: RolloutAction): Promise<ApplicationSet | undefined> {
-  const appSet = await client.get<ApplicationSet & KubeObject>('argoproj.io/v1alpha1', 'ApplicationSet', namespace, name);
+  const appSet = await client.get<ApplicationSet & KubeObject>(API_VERSION, 'ApplicationSet', namespace, name);
   if (!appSet) return undefined;
   const annotations: Record<string, string | null> =
     action === 'resume' ? { [ROLLOUT_CONTROL_ANNOTATION]: null, [ROLLOUT_RESUMED_AT_ANNOTATION]: new Date().toISOString() } : { [ROLLOUT_CONTROL_ANNOTATION]: action };

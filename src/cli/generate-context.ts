@@ -1,3 +1,4 @@
+import { API_VERSION } from '../api/application.js';
 import { APP_PROJECT_KIND, type AppProject } from '../api/app-project.js';
 import type { ConfigMap, KubeObject, Secret } from '../api/meta.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
@@ -52,7 +53,7 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
     objects.push(
       ...(await namespaceSecrets(client, options.namespace)),
       ...(await repositoryTrustConfigMaps(client, options.namespace)),
-      ...(await client.list<AppProject>('argoproj.io/v1alpha1', APP_PROJECT_KIND, options.namespace)).map((p) => ({ ...p, kind: APP_PROJECT_KIND })),
+      ...(await client.list<AppProject>(API_VERSION, APP_PROJECT_KIND, options.namespace)).map((p) => ({ ...p, kind: APP_PROJECT_KIND })),
     );
   }
   const secrets = objects.filter((o) => o.kind === 'Secret') as Secret[];

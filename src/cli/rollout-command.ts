@@ -1,5 +1,6 @@
 import { APP_PROJECT_KIND, DEFAULT_PROJECT_NAME, type AppProject } from '../api/app-project.js';
 import type { Application } from '../api/application.js';
+import { API_VERSION } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
 import { isOwnedBy } from '../appset/plan.js';
@@ -95,7 +96,7 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
     const ns = given.metadata.namespace ?? namespace;
     const live = client ? await client.get<ApplicationSet & KubeObject>(given.apiVersion, 'ApplicationSet', ns, given.metadata.name) : undefined;
     const appSet: ApplicationSet = { ...given, metadata: { ...given.metadata, uid: live?.metadata.uid ?? given.metadata.uid }, status: live?.status ?? given.status };
-    const applications = client ? await client.list<Application & KubeObject>('argoproj.io/v1alpha1', 'Application', ns) : fileApplications;
+    const applications = client ? await client.list<Application & KubeObject>(API_VERSION, 'Application', ns) : fileApplications;
     const desired = result.generated.map((g) => g.application);
     const desiredNames = new Set(desired.map((a) => a.metadata.name));
     // Hand-written snapshots often lack ownerReferences: an Application without any counts by name.
@@ -137,7 +138,7 @@ async function control(action: string, { flags, positional }: Parsed, io: CliIO)
     io.stdout.write(`ApplicationSet ${namespace}/${name}: rollout ${pastTense(action)}\n`);
     return 0;
   }
-  const appSet = await client.get<ApplicationSet & KubeObject>('argoproj.io/v1alpha1', 'ApplicationSet', namespace, name);
+  const appSet = await client.get<ApplicationSet & KubeObject>(API_VERSION, 'ApplicationSet', namespace, name);
   if (!appSet) return notFound(action, namespace, name, io);
   const rollout = appSet.status?.rollout;
   io.stdout.write(`ApplicationSet ${namespace}/${name}: ${rollout ? `${rollout.phase}${rollout.step ? `, step ${rollout.step}` : ''}: ${rollout.message}` : 'no rollout'}\n`);
@@ -155,7 +156,7 @@ async function projectsFor(applications: Application[], namespace: string, clien
   const projects = new Map<string, AppProject>();
   for (const name of names) {
     const project = client
-      ? await client.get<AppProject & KubeObject>('argoproj.io/v1alpha1', APP_PROJECT_KIND, namespace, name)
+      ? await client.get<AppProject & KubeObject>(API_VERSION, APP_PROJECT_KIND, namespace, name)
       : fromFiles.find((p) => p.metadata.name === name && (p.metadata.namespace ?? namespace) === namespace);
     if (project) projects.set(name, project);
   }

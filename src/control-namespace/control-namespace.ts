@@ -1,3 +1,4 @@
+import { API_VERSION } from '../api/application.js';
 import { APP_PROJECT_KIND, type AppProject } from '../api/app-project.js';
 import type { ConfigMap, Secret } from '../api/meta.js';
 import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL, secretRefValue, secretValue } from '../api/cluster-secret.js';
@@ -67,7 +68,7 @@ export class ControlNamespace {
     // Read on every sync and every remote git call: watched, not fetched each time.
     this.configMaps = new KubeInformer<ConfigMap>(kubeConfig, { apiVersion: 'v1', kind: 'ConfigMap', namespace: config.namespace }, 'configmaps', (message) => logger.warn(message));
     // Argo CD reads AppProjects only from its own namespace: a project elsewhere is not a project.
-    this.appProjects = new KubeInformer<AppProject>(kubeConfig, { apiVersion: 'argoproj.io/v1alpha1', kind: APP_PROJECT_KIND, namespace: config.namespace }, 'appprojects', (message) => logger.warn(message));
+    this.appProjects = new KubeInformer<AppProject>(kubeConfig, { apiVersion: API_VERSION, kind: APP_PROJECT_KIND, namespace: config.namespace }, 'appprojects', (message) => logger.warn(message));
     for (const event of ['add', 'update', 'delete'] as const) this.appProjects.on(event, (project) => this.projectListeners.forEach((listener) => listener(project.metadata.name)));
     const events = new KubeEventRecorder(client, 'regatta-applicationset-controller', (message) => logger.warn(message));
     const clusters = (this.clusters = new ClusterRegistry(

@@ -6,10 +6,11 @@ import { sameRevisions, stepSpec, type Entry, type RolloutInput, type RolloutRou
 import { advanceRolloutStatus, haltOverFailureBudget, nextRolloutState, planRollback, recordFailures, type RollbackRequest } from './rollout-status.js';
 import { groupIntoSteps, rolloutConfigMessage, rollingSyncSteps, type RolloutConfigIssues } from './steps.js';
 import { holdForWindows, summarizeWaits } from './window-holds.js';
+import { PROMOTION_INFO } from '../api/annotations.js';
 
 export { Message } from './entry-transitions.js';
 export type { RolloutInput } from './rollout-round.js';
-export { ROLLOUT_CONTROL_ANNOTATION, ROLLOUT_RESUMED_AT_ANNOTATION, type RollbackRequest } from './rollout-status.js';
+export type { RollbackRequest } from './rollout-status.js';
 export { WINDOW_HOLD_PREFIX } from './window-holds.js';
 
 export const SYNC_REASON = 'ApplicationSet RollingSync triggered a sync of this Application resource';
@@ -165,8 +166,6 @@ function withSyncOperations(round: RolloutRound, appsToSync: Set<string>, rollba
   return { desired, syncNow: syncNow.sort() };
 }
 
-/** Names the promotion (step and Pending time, or the halted rollout's rollback) in a RollingSync operation's info. */
-export const PROMOTION_INFO = 'regatta.dev/promotion';
 
 /**
  * The operation Argo CD's ApplicationSet controller writes to start a sync, plus the promotion it

@@ -3,16 +3,13 @@ import type { ApplicationSet, RolloutStatus } from '../api/application-set.js';
 import { isSuccessfulPhase, observedStatus } from './application-state.js';
 import { after, sameRevisions, stepSpec, type RolloutRound } from './rollout-round.js';
 import { windowWaitSeconds } from './window-holds.js';
+import { ROLLOUT_CONTROL_ANNOTATION, ROLLOUT_RESUMED_AT_ANNOTATION } from '../api/annotations.js';
 
 /**
  * Regatta's rollout status on top of Argo CD's progressive sync: a new rollout for a change, pause
  * and abort, failures and the failure budget, halt or rollback, resuming after a halt.
  */
 
-/** `pause` or `abort` on the ApplicationSet stops promotions; removing it resumes. */
-export const ROLLOUT_CONTROL_ANNOTATION = 'rollout.regatta.dev/control';
-/** A time later than a halt clears the rollout's failures and lets it go on. */
-export const ROLLOUT_RESUMED_AT_ANNOTATION = 'rollout.regatta.dev/resumed-at';
 
 export interface RollbackRequest {
   application: string;

@@ -12,9 +12,8 @@ import { keyOf, type ApplicationClient } from './application-client.js';
 import type { ProjectGuard } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver } from './sync-driver.js';
 import type { SyncWindowGate } from './sync-window-gate.js';
+import { REFRESH_ANNOTATION } from '../api/annotations.js';
 
-/** Argo CD's annotation asking for a refresh now; removed once done. */
-export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
 /** How long project and cluster changes are gathered before the Applications they touch are checked. */
 const PROJECT_CHECK_DELAY_MS = 50;
 /** The condition types a refresh owns when it checks the spec against the project. */

@@ -10,10 +10,8 @@ import { resourceHealth, worstHealth } from './health.js';
 import { renderSource, type Manifest, type RenderedSource } from './manifests.js';
 import type { ProjectGuard, SyncStop } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
+import { TRACKING_LABEL, SYNC_WAVE_ANNOTATION } from '../api/annotations.js';
 
-/** Argo CD's default resource tracking: this label carries the Application's name. */
-export const TRACKING_LABEL = 'app.kubernetes.io/instance';
-export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 const FIELD_MANAGER = 'regatta-sync';
 
 /** gitops-engine's apply order within a wave: dependencies (namespaces, config, RBAC) before workloads. */

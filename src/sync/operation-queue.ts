@@ -1,7 +1,7 @@
 import type { Application, Operation } from '../api/application.js';
 import { describeKubeError } from '../kube/api-errors.js';
 import type { Logger } from '../observability/logger.js';
-import { PROMOTION_INFO } from '../rollout/planner.js';
+import { PROMOTION_INFO } from '../api/annotations.js';
 import { keyOf, type ApplicationClient } from './application-client.js';
 import type { ProjectGuard } from './project-guard.js';
 import { syncKeyOf, type SyncQueue } from './sync-queue.js';

@@ -7,11 +7,8 @@ import type { ProjectGuard } from './project-guard.js';
 import type { SyncDriver, SyncOutcome } from './sync-driver.js';
 import type { SyncJob } from './sync-queue.js';
 import type { SyncWindowGate } from './sync-window-gate.js';
+import { SYNC_KEY_INFO, SYNC_REPLICA_INFO } from '../api/annotations.js';
 
-/** Recorded in operationState: the sync's key, so any job for a sync that already happened (a retry, a resumed attempt) does nothing. */
-export const SYNC_KEY_INFO = 'regatta.dev/sync';
-/** Recorded in operationState: which replica ran the sync, for people reading it. */
-export const SYNC_REPLICA_INFO = 'regatta.dev/sync-replica';
 const HISTORY_LIMIT = 10;
 
 export interface SyncRunnerOptions {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.js';
 import type { ApplicationSet } from '../../src/api/application-set.js';
-import { APPLIED_HASH_ANNOTATION, effectivePolicy, planReconcile } from '../../src/appset/plan.js';
+import { effectivePolicy, planReconcile } from '../../src/appset/plan.js';
+import { APPLIED_HASH_ANNOTATION } from '../../src/api/annotations.js';
 import { replacementPatch } from '../../src/lib/merge-patch.js';
 
 const appSet = (spec: Partial<ApplicationSet['spec']> = {}): ApplicationSet => ({

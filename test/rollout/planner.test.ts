@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.js';
 import type { WindowWait } from '../../src/projects/sync-windows.js';
-import { Message, planRollout, PROMOTION_INFO, ROLLOUT_CONTROL_ANNOTATION, ROLLOUT_RESUMED_AT_ANNOTATION, SYNC_REASON } from '../../src/rollout/planner.js';
+import { Message, planRollout, SYNC_REASON } from '../../src/rollout/planner.js';
+import { PROMOTION_INFO, ROLLOUT_CONTROL_ANNOTATION, ROLLOUT_RESUMED_AT_ANNOTATION } from '../../src/api/annotations.js';
 import { groupIntoSteps, maxUpdateFor, rolloutConfigMessage } from '../../src/rollout/steps.js';
 import { RolloutWorld } from './rollout-world.js';
 

@@ -1,0 +1,23 @@
+/** Annotations, labels and operation info keys: Argo CD's, which Regatta reads and writes as Argo CD does, and Regatta's own. */
+
+// Argo CD's
+/** Argo CD's annotation asking for a refresh now; removed once done. */
+export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
+/** Argo CD's default resource tracking: this label carries the Application's name. */
+export const TRACKING_LABEL = 'app.kubernetes.io/instance';
+/** Argo CD's sync-wave annotation: objects are applied wave by wave, lowest first. */
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+
+// Regatta's
+/** `pause` or `abort` on the ApplicationSet stops promotions; removing it resumes. */
+export const ROLLOUT_CONTROL_ANNOTATION = 'rollout.regatta.dev/control';
+/** A time later than a halt clears the rollout's failures and lets it go on. */
+export const ROLLOUT_RESUMED_AT_ANNOTATION = 'rollout.regatta.dev/resumed-at';
+/** Names the promotion (step and Pending time, or the halted rollout's rollback) in a RollingSync operation's info. */
+export const PROMOTION_INFO = 'regatta.dev/promotion';
+/** Recorded in operationState: the sync's key, so any job for a sync that already happened (a retry, a resumed attempt) does nothing. */
+export const SYNC_KEY_INFO = 'regatta.dev/sync';
+/** Recorded in operationState: which replica ran the sync, for people reading it. */
+export const SYNC_REPLICA_INFO = 'regatta.dev/sync-replica';
+/** Annotation holding a hash of what Regatta last applied, so an unchanged Application is not written again. */
+export const APPLIED_HASH_ANNOTATION = 'regatta.dev/applied-hash';
