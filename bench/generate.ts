@@ -17,7 +17,11 @@ const context: GeneratorContext = {
   secrets: { getSecretValue: offline },
 };
 
-const clusters = Array.from({ length: SIDE }, (_, i) => ({ cluster: `cluster-${i}`, url: `https://10.0.${i >> 8}.${i & 255}:6443`, region: `region-${i % 7}` }));
+const clusters = Array.from({ length: SIDE }, (_, i) => ({
+  cluster: `cluster-${i}`,
+  url: `https://10.0.${i >> 8}.${i & 255}:6443`,
+  region: `region-${i % 7}`,
+}));
 const apps = Array.from({ length: SIDE }, (_, i) => ({ app: `app-${i}`, team: `team-${i % 9}`, path: `apps/app-${i}` }));
 
 function appSet(goTemplate: boolean): ApplicationSet {
@@ -33,7 +37,12 @@ function appSet(goTemplate: boolean): ApplicationSet {
         metadata: { name: `${p('app')}-${p('cluster')}`, labels: { team: p('team'), region: p('region'), 'app.kubernetes.io/managed-by': 'regatta' } },
         spec: {
           project: p('team'),
-          source: { repoURL: 'https://git.example.com/platform/apps.git', targetRevision: 'main', path: p('path'), helm: { releaseName: p('app'), valueFiles: [`values-${p('region')}.yaml`] } },
+          source: {
+            repoURL: 'https://git.example.com/platform/apps.git',
+            targetRevision: 'main',
+            path: p('path'),
+            helm: { releaseName: p('app'), valueFiles: [`values-${p('region')}.yaml`] },
+          },
           destination: { server: p('url'), namespace: p('app') },
           syncPolicy: { syncOptions: ['CreateNamespace=true'] },
         },
@@ -49,10 +58,20 @@ function floorObjects(): string {
       out.push({
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Application',
-        metadata: { name: `${a.app}-${c.cluster}`, namespace: 'argocd', labels: { team: a.team, region: c.region, 'app.kubernetes.io/managed-by': 'regatta' }, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+        metadata: {
+          name: `${a.app}-${c.cluster}`,
+          namespace: 'argocd',
+          labels: { team: a.team, region: c.region, 'app.kubernetes.io/managed-by': 'regatta' },
+          finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        },
         spec: {
           project: a.team,
-          source: { repoURL: 'https://git.example.com/platform/apps.git', targetRevision: 'main', path: a.path, helm: { releaseName: a.app, valueFiles: [`values-${c.region}.yaml`] } },
+          source: {
+            repoURL: 'https://git.example.com/platform/apps.git',
+            targetRevision: 'main',
+            path: a.path,
+            helm: { releaseName: a.app, valueFiles: [`values-${c.region}.yaml`] },
+          },
           destination: { server: c.url, namespace: a.app },
           syncPolicy: { syncOptions: ['CreateNamespace=true'] },
         },

@@ -41,7 +41,10 @@ try {
     spec: {
       goTemplate: true,
       generators: [{ git: { repoURL: `file://${bare}`, revision: 'main', directories: [{ path: 'apps/*/*' }] } }],
-      template: { metadata: { name: '{{.path.basename}}' }, spec: { project: 'default', source: { repoURL: 'x', path: '{{.path.path}}' }, destination: { server: 'https://kubernetes.default.svc' } } },
+      template: {
+        metadata: { name: '{{.path.basename}}' },
+        spec: { project: 'default', source: { repoURL: 'x', path: '{{.path.path}}' }, destination: { server: 'https://kubernetes.default.svc' } },
+      },
     },
   };
   const registry = createDefaultRegistry();

@@ -26,7 +26,10 @@ function tenant(repoURL: string): AppProjectSpec {
     destinations: [
       { server: '!*/clusters/quarantine-*', namespace: '*' },
       { name: '!legacy-*', namespace: '*' },
-      ...['c-0', 'c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6', 'c-7', 'c-8', 'c-9', 'staging-', 'prod-'].map((prefix) => ({ name: `${prefix}*`, namespace: '!kube-*' })),
+      ...['c-0', 'c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6', 'c-7', 'c-8', 'c-9', 'staging-', 'prod-'].map((prefix) => ({
+        name: `${prefix}*`,
+        namespace: '!kube-*',
+      })),
       { server: '*', namespace: 'guestbook*' },
       { server: '*', namespace: 'app-*' },
     ],
@@ -57,7 +60,14 @@ function tenant(repoURL: string): AppProjectSpec {
 /** Gives the AppProject `name` one rule set, replacing every rule field of the other. */
 export async function setProjectRules(client: ObjectClient, name: string, rules: ProjectRules, repoURL: string): Promise<void> {
   // null deletes a field a merge patch does not set: the other rule set's whitelist must not linger.
-  const none = { sourceRepos: null, destinations: null, clusterResourceWhitelist: null, namespaceResourceWhitelist: null, namespaceResourceBlacklist: null, syncWindows: null };
+  const none = {
+    sourceRepos: null,
+    destinations: null,
+    clusterResourceWhitelist: null,
+    namespaceResourceWhitelist: null,
+    namespaceResourceBlacklist: null,
+    syncWindows: null,
+  };
   const spec = { ...none, ...(rules === 'open' ? OPEN : tenant(repoURL)) };
   await client.mergePatch({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name, namespace: 'argocd' }, spec } as unknown as KubeObject);
 }
@@ -66,6 +76,9 @@ export async function setProjectRules(client: ObjectClient, name: string, rules:
 export function cpuSeconds(pid: number | 'self' = 'self'): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // After the command name (which may hold spaces) come fields 3…; utime and stime are 14 and 15, in clock ticks (100 a second on Linux).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .trim()
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }

@@ -53,14 +53,22 @@ for (let s = 0; s < APPSETS; s++) {
       generators: [{ list: { elements: Array.from({ length: APPS_PER_APPSET }, (_, i) => ({ app: `app-${i}` })) } }],
       template: {
         metadata: { name: `team-${s}-{{.app}}`, labels: { team: `team-${s}` } },
-        spec: { project: 'default', source: { repoURL: 'https://git.example.com/apps.git', path: 'apps/{{.app}}', targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: '{{.app}}' } },
+        spec: {
+          project: 'default',
+          source: { repoURL: 'https://git.example.com/apps.git', path: 'apps/{{.app}}', targetRevision: 'main' },
+          destination: { server: 'https://kubernetes.default.svc', namespace: '{{.app}}' },
+        },
       },
     },
   });
 }
 const upToDate = () =>
   store.list(applicationType, 'argocd').length === TOTAL &&
-  store.list(appSetType, 'argocd').every((a) => a.status?.resourcesCount === APPS_PER_APPSET && a.status?.conditions?.some((c: any) => c.type === 'ResourcesUpToDate' && c.status === 'True'));
+  store
+    .list(appSetType, 'argocd')
+    .every(
+      (a) => a.status?.resourcesCount === APPS_PER_APPSET && a.status?.conditions?.some((c: any) => c.type === 'ResourcesUpToDate' && c.status === 'True'),
+    );
 await settled(upToDate);
 const firstMs = performance.now() - start;
 
@@ -108,8 +116,12 @@ await fleet.stop();
 console.log(`reconcile: ${APPSETS} ApplicationSets × ${APPS_PER_APPSET} Applications = ${TOTAL} on the simulator (controller and simulator in one process)`);
 console.log(`  converge from empty: ${Math.round(firstMs)} ms (${Math.round(TOTAL / (firstMs / 1000))} Applications/s, statuses included)`);
 console.log(`  reconcile everything, nothing changed: ${Math.round(noopMs)} ms, ${noopWrites} API writes`);
-console.log(`  no-op reconcile, median of ${ROUNDS} each, alternating: open project ${Math.round(openMs)} ms (${openCpu.toFixed(2)} s CPU), tenant project ${Math.round(tenantMs)} ms (${tenantCpu.toFixed(2)} s CPU): tenant/open ${(tenantMs / openMs).toFixed(3)} wall, ${(tenantCpu / openCpu).toFixed(3)} CPU`);
-console.log(`  the project checks alone: ${checksMs.toFixed(1)} ms for ${applications.length} Applications, ${((100 * checksMs) / openMs).toFixed(2)}% of a no-op reconcile`);
+console.log(
+  `  no-op reconcile, median of ${ROUNDS} each, alternating: open project ${Math.round(openMs)} ms (${openCpu.toFixed(2)} s CPU), tenant project ${Math.round(tenantMs)} ms (${tenantCpu.toFixed(2)} s CPU): tenant/open ${(tenantMs / openMs).toFixed(3)} wall, ${(tenantCpu / openCpu).toFixed(3)} CPU`,
+);
+console.log(
+  `  the project checks alone: ${checksMs.toFixed(1)} ms for ${applications.length} Applications, ${((100 * checksMs) / openMs).toFixed(2)}% of a no-op reconcile`,
+);
 console.log(`  RSS: ${rssMB} MB`);
 console.log(
   JSON.stringify({

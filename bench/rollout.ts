@@ -32,10 +32,28 @@ const steps = [
 ];
 const batches = 1 + 1 + 4;
 
-const env = await DemoEnvironment.start({ clusters, steps, apps: Array.from({ length: APPS_PER_CLUSTER }, (_, i) => `app-${i}`), readyDelayMs: 0, controller: false, watchHistory: 5_000 });
+const env = await DemoEnvironment.start({
+  clusters,
+  steps,
+  apps: Array.from({ length: APPS_PER_CLUSTER }, (_, i) => `app-${i}`),
+  readyDelayMs: 0,
+  controller: false,
+  watchHistory: 5_000,
+});
 // A fleet this size is run with more sync workers than Argo CD's default 10, as Argo CD's own scaling guide advises.
-const REPLICA_ARGS = ['--enable-progressive-syncs=true', '--app-resync=180', '--source-poll-seconds=0.5', '--operation-processors=50', '--status-processors=50'];
-const replica = startReplicaProcess({ kubeconfig: env.managementKubeconfig(), redisUrl: env.redisUrl, args: REPLICA_ARGS, nodeArgs: process.env.REGATTA_NODE_ARGS?.split(' ').filter(Boolean) });
+const REPLICA_ARGS = [
+  '--enable-progressive-syncs=true',
+  '--app-resync=180',
+  '--source-poll-seconds=0.5',
+  '--operation-processors=50',
+  '--status-processors=50',
+];
+const replica = startReplicaProcess({
+  kubeconfig: env.managementKubeconfig(),
+  redisUrl: env.redisUrl,
+  args: REPLICA_ARGS,
+  nodeArgs: process.env.REGATTA_NODE_ARGS?.split(' ').filter(Boolean),
+});
 /** The replica's peak resident memory. */
 const replicaPeakMB = () => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${replica.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
@@ -84,10 +102,17 @@ const mean = (rules: ProjectRules, field: 'ms' | 'cpu') => {
   return runs.reduce((sum, r) => sum + r[field], 0) / runs.length;
 };
 const [ms, openCpu, tenantMs, tenantCpu] = [mean('open', 'ms'), mean('open', 'cpu'), mean('tenant', 'ms'), mean('tenant', 'cpu')];
-console.log(`rollout bench: ${CLUSTERS} clusters × ${APPS_PER_CLUSTER} apps = ${APPS} Applications, 3 steps (staging ${staging}, canary ${canary}, production 25% at a time)`);
+console.log(
+  `rollout bench: ${CLUSTERS} clusters × ${APPS_PER_CLUSTER} apps = ${APPS} Applications, 3 steps (staging ${staging}, canary ${canary}, production 25% at a time)`,
+);
 console.log(`  first rollout (initial deploy, from nothing): ${Math.round(firstMs)} ms`);
-for (const r of rollouts) console.log(`  rollout of a new revision, ${r.rules} project: ${Math.round(r.ms)} ms, ${Math.round(APPS / (r.ms / 1000))} syncs/s, Regatta CPU ${r.cpu.toFixed(1)} s (${((r.cpu * 1000) / APPS).toFixed(2)} ms per sync)`);
-console.log(`  open project: ${Math.round(ms)} ms per rollout, ${Math.round(ms / batches)} ms per step batch (${batches} batches); tenant/open: ${(tenantMs / ms).toFixed(3)} wall, ${(tenantCpu / openCpu).toFixed(3)} Regatta CPU`);
+for (const r of rollouts)
+  console.log(
+    `  rollout of a new revision, ${r.rules} project: ${Math.round(r.ms)} ms, ${Math.round(APPS / (r.ms / 1000))} syncs/s, Regatta CPU ${r.cpu.toFixed(1)} s (${((r.cpu * 1000) / APPS).toFixed(2)} ms per sync)`,
+  );
+console.log(
+  `  open project: ${Math.round(ms)} ms per rollout, ${Math.round(ms / batches)} ms per step batch (${batches} batches); tenant/open: ${(tenantMs / ms).toFixed(3)} wall, ${(tenantCpu / openCpu).toFixed(3)} Regatta CPU`,
+);
 console.log(`  Regatta: node dist/main.js ${REPLICA_ARGS.join(' ')} (defaults otherwise)`);
 console.log(`  repeated syncs: ${doubleSyncs}; Regatta's peak RSS: ${rssMB} MB`);
 console.log(

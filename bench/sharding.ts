@@ -43,7 +43,14 @@ const algorithms: Record<string, Algorithm> = {
   legacy: (replicas, clusters) => byShard(replicas, new Map(clusters.map((c) => [c.id, legacyShard(argoCluster(c), replicas.length)]))),
   'round-robin': (replicas, clusters) => byShard(replicas, roundRobinShards(clusters.map(argoCluster), replicas.length)),
   // Argo CD counts load in Applications; one per cluster makes its bound a bound on clusters.
-  'consistent-hashing': (replicas, clusters) => byShard(replicas, consistentHashingShards(clusters.map((c) => ({ ...argoCluster(c), apps: 1 })), replicas.length)),
+  'consistent-hashing': (replicas, clusters) =>
+    byShard(
+      replicas,
+      consistentHashingShards(
+        clusters.map((c) => ({ ...argoCluster(c), apps: 1 })),
+        replicas.length,
+      ),
+    ),
 };
 
 interface Figures {
@@ -67,7 +74,8 @@ function fleet(clusters: number, salt: number): Cluster[] {
   }));
 }
 
-const countMoved = (clusters: Cluster[], before: Map<string, string>, after: Map<string, string>) => clusters.filter((c) => before.get(c.id) !== after.get(c.id));
+const countMoved = (clusters: Cluster[], before: Map<string, string>, after: Map<string, string>) =>
+  clusters.filter((c) => before.get(c.id) !== after.get(c.id));
 
 function measure(name: string, replicas: number, clusters: number): Figures {
   const algorithm = algorithms[name];
@@ -97,7 +105,9 @@ function measure(name: string, replicas: number, clusters: number): Figures {
     const joined = names[replicas];
     const previous = { members, owners: base };
     const grown = algorithm(names, keys, previous);
-    deterministic &&= JSON.stringify([...algorithm(names, [...keys].reverse(), { members: [...members].reverse(), owners: new Map([...base].reverse()) })].sort()) === JSON.stringify([...grown].sort());
+    deterministic &&=
+      JSON.stringify([...algorithm(names, [...keys].reverse(), { members: [...members].reverse(), owners: new Map([...base].reverse()) })].sort()) ===
+      JSON.stringify([...grown].sort());
     const movedAdd = countMoved(keys, base, grown);
     addRatio += movedAdd.length / (clusters / (replicas + 1));
     excess.push(movedAdd.filter((c) => grown.get(c.id) !== joined).length / clusters);
@@ -144,9 +154,21 @@ for (const name of Object.keys(algorithms)) {
     for (const clusters of [100, 1000, 10000]) {
       const f = measure(name, replicas, clusters);
       if (name === DEFAULT && replicas === 10 && clusters === 1000) headline = f;
-      const cells = [f.maxOverCap, f.maxOverMean, f.movedOnAddOverOptimal, f.movedOnRemoveOverOptimal, f.excessMovedP95, f.churnOnAdd, f.churnOnRemove, f.churnPerClusterChange, f.pinnedMoved];
+      const cells = [
+        f.maxOverCap,
+        f.maxOverMean,
+        f.movedOnAddOverOptimal,
+        f.movedOnRemoveOverOptimal,
+        f.excessMovedP95,
+        f.churnOnAdd,
+        f.churnOnRemove,
+        f.churnPerClusterChange,
+        f.pinnedMoved,
+      ];
       const widths = [8, 8, 7, 10, 9, 7, 7, 7, 11];
-      console.log(`${name.padEnd(24)} ${String(replicas).padStart(8)} ${String(clusters).padStart(8)} ${cells.map((c, i) => String(c).padStart(widths[i])).join(' ')} ${f.deterministic}`);
+      console.log(
+        `${name.padEnd(24)} ${String(replicas).padStart(8)} ${String(clusters).padStart(8)} ${cells.map((c, i) => String(c).padStart(widths[i])).join(' ')} ${f.deterministic}`,
+      );
     }
   }
 }

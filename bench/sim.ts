@@ -19,10 +19,26 @@ const clients = names.map((name) => {
 let watchEvents = 0;
 const watches: AbortController[] = [];
 for (const { config } of clients) {
-  watches.push(await new k8s.Watch(config).watch('/api/v1/namespaces/default/configmaps', { resourceVersion: '1' }, () => void watchEvents++, () => {}));
+  watches.push(
+    await new k8s.Watch(config).watch(
+      '/api/v1/namespaces/default/configmaps',
+      { resourceVersion: '1' },
+      () => void watchEvents++,
+      () => {},
+    ),
+  );
 }
 
-const jobs = clients.flatMap(({ core }) => Array.from({ length: OBJECTS }, (_, i) => () => core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: `cm-${i}`, labels: { index: String(i) } }, data: { value: 'x'.repeat(64) } } })));
+const jobs = clients.flatMap(({ core }) =>
+  Array.from(
+    { length: OBJECTS },
+    (_, i) => () =>
+      core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: `cm-${i}`, labels: { index: String(i) } }, data: { value: 'x'.repeat(64) } },
+      }),
+  ),
+);
 const start = performance.now();
 let next = 0;
 await Promise.all(
@@ -43,5 +59,14 @@ console.log(`sim: ${CLUSTERS} clusters × ${OBJECTS} ConfigMaps created through 
 console.log(`  writes: ${objects} in ${Math.round(writeMs)} ms = ${Math.round(objects / (writeMs / 1000))}/s`);
 console.log(`  watch events delivered: ${watchEvents} in ${Math.round(eventsMs)} ms = ${Math.round(watchEvents / (eventsMs / 1000))}/s`);
 console.log(`  RSS (simulator and 1,000 clients in one process): ${rssMB} MB`);
-console.log(JSON.stringify({ bench: 'sim', clusters: CLUSTERS, objects, writesPerSec: Math.round(objects / (writeMs / 1000)), watchEventsPerSec: Math.round(watchEvents / (eventsMs / 1000)), rssMB }));
+console.log(
+  JSON.stringify({
+    bench: 'sim',
+    clusters: CLUSTERS,
+    objects,
+    writesPerSec: Math.round(objects / (writeMs / 1000)),
+    watchEventsPerSec: Math.round(watchEvents / (eventsMs / 1000)),
+    rssMB,
+  }),
+);
 process.exit(0);

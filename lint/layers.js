@@ -46,7 +46,8 @@ function locate(srcRoot, file) {
 /** Why importing `target` from `source` breaks the rules, or undefined. */
 export function layerViolation(source, target, specifier) {
   if (!target) {
-    if (PURE.has(source.folder) && IMPURE_PACKAGES.some((p) => p.test(specifier)) && !PURE_EXCEPTIONS[source.folder]?.includes(specifier)) return `${source.folder}/ is pure and may not import ${specifier}`;
+    if (PURE.has(source.folder) && IMPURE_PACKAGES.some((p) => p.test(specifier)) && !PURE_EXCEPTIONS[source.folder]?.includes(specifier))
+      return `${source.folder}/ is pure and may not import ${specifier}`;
     if (source.folder !== 'kube' && specifier === '@kubernetes/client-node') return `only kube/ imports @kubernetes/client-node`;
     return undefined;
   }

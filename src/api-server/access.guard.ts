@@ -42,7 +42,10 @@ export function requestToken(request: AuthenticatedRequest, sessions: DashboardS
   if (!token || request.method === 'GET' || request.method === 'HEAD') return token;
   const given = request.body?.[CSRF_FIELD] ?? request.headers[CSRF_HEADER];
   if (!sessions.csrfMatches(session, given)) {
-    throw new AccessProblem(403, `no valid CSRF token: a POST with the dashboard's session cookie must carry the session's CSRF token (form field "${CSRF_FIELD}" or header X-CSRF-Token), as the dashboard's own buttons do`);
+    throw new AccessProblem(
+      403,
+      `no valid CSRF token: a POST with the dashboard's session cookie must carry the session's CSRF token (form field "${CSRF_FIELD}" or header X-CSRF-Token), as the dashboard's own buttons do`,
+    );
   }
   return token;
 }
@@ -61,7 +64,12 @@ export class AccessGuard implements CanActivate {
     const rule = this.reflector.get<AccessRule | undefined>(ACCESS_RULE, context.getHandler());
     if (!rule) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const namespace = rule.namespace === 'param' ? request.params.namespace : rule.namespace === 'body' ? (request.body?.metadata?.namespace ?? this.options.namespace) : this.options.namespace;
+    const namespace =
+      rule.namespace === 'param'
+        ? request.params.namespace
+        : rule.namespace === 'body'
+          ? (request.body?.metadata?.namespace ?? this.options.namespace)
+          : this.options.namespace;
     try {
       const token = requestToken(request, this.sessions);
       request.user = await this.access.require(token, applicationSetAccess(rule.verb, namespace, rule.named ? request.params.name : undefined));
@@ -70,7 +78,8 @@ export class AccessGuard implements CanActivate {
       if (!(error instanceof AccessProblem)) throw error;
       // An audit line: who was refused what. The message names the user, never the token.
       this.options.logger.warn('api request refused', { status: error.status, method: request.method, path: request.route?.path, reason: error.message });
-      if (error.status === 401) context.switchToHttp().getResponse<{ setHeader(name: string, value: string): void }>().setHeader('WWW-Authenticate', 'Bearer realm="regatta"');
+      if (error.status === 401)
+        context.switchToHttp().getResponse<{ setHeader(name: string, value: string): void }>().setHeader('WWW-Authenticate', 'Bearer realm="regatta"');
       throw httpProblem(error.status, error.message);
     }
   }

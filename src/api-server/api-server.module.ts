@@ -55,18 +55,31 @@ export class ApiServerModule implements OnApplicationBootstrap, OnApplicationShu
         // In the controller, the ownership this replica acts on; a host without sharding says who owns what.
         options.shards
           ? { provide: CLUSTER_SHARDS, useValue: options.shards }
-          : { provide: CLUSTER_SHARDS, inject: [ShardingRuntime], useFactory: (sharding: ShardingRuntime): ClusterShards => ({ shardOf: (server) => sharding.view.ownerOfCluster(server) }) },
+          : {
+              provide: CLUSTER_SHARDS,
+              inject: [ShardingRuntime],
+              useFactory: (sharding: ShardingRuntime): ClusterShards => ({ shardOf: (server) => sharding.view.ownerOfCluster(server) }),
+            },
         {
           provide: FleetView,
           inject: [ClusterSecrets, CLUSTER_SHARDS],
           useFactory: (secrets: ClusterSecrets, shards: ClusterShards) => new FleetView(secrets, shards, (cluster) => probeCluster(cluster, PROBE_TIMEOUT_MS)),
         },
-        { provide: ApplicationSetView, inject: [ObjectClient, ClusterSecrets], useFactory: (client: ObjectClient, secrets: ClusterSecrets) => new ApplicationSetView(client, () => secrets.names()) },
-        { provide: LiveApplicationSets, inject: [ApplicationSetView], useFactory: (view: ApplicationSetView) => new LiveApplicationSets(view, options.livePollMs ?? 1000) },
+        {
+          provide: ApplicationSetView,
+          inject: [ObjectClient, ClusterSecrets],
+          useFactory: (client: ObjectClient, secrets: ClusterSecrets) => new ApplicationSetView(client, () => secrets.names()),
+        },
+        {
+          provide: LiveApplicationSets,
+          inject: [ApplicationSetView],
+          useFactory: (view: ApplicationSetView) => new LiveApplicationSets(view, options.livePollMs ?? 1000),
+        },
         {
           provide: DryRunGeneration,
           inject: [ObjectClient, ApiAccess, ClusterSecrets],
-          useFactory: (client: ObjectClient, access: ApiAccess, clusters: ClusterSecrets) => new DryRunGeneration(client, access, clusters, options.namespace, options.templateTimeoutSeconds),
+          useFactory: (client: ObjectClient, access: ApiAccess, clusters: ClusterSecrets) =>
+            new DryRunGeneration(client, access, clusters, options.namespace, options.templateTimeoutSeconds),
         },
         { provide: DashboardSessions, useFactory: () => new DashboardSessions() },
         { provide: DashboardLoginCodes, useFactory: () => options.loginCodes ?? new DashboardLoginCodes() },

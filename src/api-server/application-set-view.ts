@@ -81,7 +81,13 @@ export class ApplicationSetView {
       this.client.get<ApplicationSet & KubeObject>(API_VERSION, 'ApplicationSet', namespace, name),
       this.applications(namespace),
     ]);
-    return appSet ? detail(appSet, applications.filter((a) => isOwnedBy(a, appSet)), this.clusterNames()) : undefined;
+    return appSet
+      ? detail(
+          appSet,
+          applications.filter((a) => isOwnedBy(a, appSet)),
+          this.clusterNames(),
+        )
+      : undefined;
   }
 
   private appSets(namespace: string): Promise<ApplicationSet[]> {
@@ -113,7 +119,8 @@ function detail(appSet: ApplicationSet, owned: Application[], clusterNames: Read
     const entry = entries.get(application.metadata.name);
     return {
       name: application.metadata.name,
-      cluster: application.spec.destination?.name || clusterNames.get(application.spec.destination?.server ?? '') || (application.spec.destination?.server ?? ''),
+      cluster:
+        application.spec.destination?.name || clusterNames.get(application.spec.destination?.server ?? '') || (application.spec.destination?.server ?? ''),
       labels: application.metadata.labels ?? {},
       sync: status.sync?.status ?? 'Unknown',
       health: status.health?.status ?? 'Unknown',
@@ -152,7 +159,14 @@ function rolloutView(appSet: ApplicationSet, owned: Application[], applications:
       });
       const counts = Object.fromEntries(ROLLOUT_STATES.map((state) => [state, members.filter((m) => m.status === state).length])) as RolloutStepView['counts'];
       const waiting = (rollout?.waiting ?? []).filter((w) => w.step === index + 1).map((w) => w.message.slice(`step ${w.step}: `.length));
-      return { step: index + 1, selector: describeSelector(specs[index]), ...(specs[index]?.maxUpdate !== undefined ? { maxUpdate: specs[index].maxUpdate } : {}), applications: members, counts, waiting };
+      return {
+        step: index + 1,
+        selector: describeSelector(specs[index]),
+        ...(specs[index]?.maxUpdate !== undefined ? { maxUpdate: specs[index].maxUpdate } : {}),
+        applications: members,
+        counts,
+        waiting,
+      };
     }),
   };
 }

@@ -48,7 +48,13 @@ export class ClusterSecrets implements ClusterSource {
     for (const { secret, cluster, problems } of this.registry.secretsParsed()) {
       if (cluster) read.clusters.push(cluster);
       const [first] = problems;
-      if (first) read.problems.push({ ...first, name: secretValue(secret, 'name') || (secret.metadata?.name ?? ''), server: secretValue(secret, 'server') ?? '', labels: { ...(secret.metadata?.labels ?? {}) } });
+      if (first)
+        read.problems.push({
+          ...first,
+          name: secretValue(secret, 'name') || (secret.metadata?.name ?? ''),
+          server: secretValue(secret, 'server') ?? '',
+          labels: { ...(secret.metadata?.labels ?? {}) },
+        });
     }
     return read;
   }

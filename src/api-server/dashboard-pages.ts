@@ -17,7 +17,8 @@ export interface DashboardViewer {
 const pairs = (labels: Record<string, string>) => Object.entries(labels).map(([key, value]) => ({ key, value }));
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 /** Conditions worth a red line: errors and invalid rollout configuration. */
-const problemsOf = (summary: ApplicationSetSummary) => summary.conditions.filter((c) => (c.type === 'ErrorOccurred' || c.type === 'InvalidRolloutConfig') && c.status === 'True');
+const problemsOf = (summary: ApplicationSetSummary) =>
+  summary.conditions.filter((c) => (c.type === 'ErrorOccurred' || c.type === 'InvalidRolloutConfig') && c.status === 'True');
 
 /**
  * The dashboard's server-rendered pages (Handlebars templates in ./views, copied next to the
@@ -47,7 +48,9 @@ export class DashboardPages {
   /** The fleet grouped by shard and by one label key (`groupBy`, default the first key), and the ApplicationSets. */
   fleet(viewer: DashboardViewer, clusters: FleetCluster[], appSets: ApplicationSetSummary[], groupBy?: string): string {
     const shaped = clusters.map((c) => ({ ...c, labels: pairs(c.labels) }));
-    const shards = [...new Set(clusters.map((c) => c.shard ?? 'unassigned'))].sort().map((shard) => ({ shard, clusters: shaped.filter((c) => (c.shard ?? 'unassigned') === shard) }));
+    const shards = [...new Set(clusters.map((c) => c.shard ?? 'unassigned'))]
+      .sort()
+      .map((shard) => ({ shard, clusters: shaped.filter((c) => (c.shard ?? 'unassigned') === shard) }));
     const keys = [...new Set(clusters.flatMap((c) => Object.keys(c.labels)))].sort();
     const key = groupBy && keys.includes(groupBy) ? groupBy : keys[0];
     const values = key ? [...new Set(clusters.map((c) => c.labels[key] ?? '(none)'))].sort() : [];
@@ -83,7 +86,11 @@ export class DashboardPages {
       steps: detail.rollout.steps.map((step) => ({
         ...step,
         current: step.step === detail.rollout!.step && detail.rollout!.phase !== 'Completed',
-        bar: ROLLOUT_STATES.map((state) => ({ state, count: step.counts[state], percent: step.applications.length ? (100 * step.counts[state]) / step.applications.length : 0 }))
+        bar: ROLLOUT_STATES.map((state) => ({
+          state,
+          count: step.counts[state],
+          percent: step.applications.length ? (100 * step.counts[state]) / step.applications.length : 0,
+        }))
           .filter((b) => b.count > 0)
           .reverse(),
       })),

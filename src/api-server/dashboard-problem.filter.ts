@@ -24,11 +24,18 @@ export class DashboardProblemFilter implements ExceptionFilter {
     const response = http.getResponse<HtmlResponse>();
     const status = exception.getStatus();
     // A page the login can return to; after a refused POST, that is the page the form was on.
-    if (status === 401) return response.redirect(303, `/dashboard/login?next=${encodeURIComponent(request.method === 'GET' ? request.originalUrl : request.originalUrl.replace(/\/rollout\/[^/?]*$/, ''))}`);
+    if (status === 401)
+      return response.redirect(
+        303,
+        `/dashboard/login?next=${encodeURIComponent(request.method === 'GET' ? request.originalUrl : request.originalUrl.replace(/\/rollout\/[^/?]*$/, ''))}`,
+      );
     const body = exception.getResponse() as { error?: string; message?: string } | string;
     const message = typeof body === 'string' ? body : (body.message ?? exception.message);
     const error = typeof body === 'string' ? exception.name : (body.error ?? exception.name);
     const viewer = request.user && { username: request.user.username, csrf: this.sessions.csrfOf(cookieValue(request.headers.cookie, SESSION_COOKIE)) };
-    response.status(status).type('html').send(this.pages.problem(viewer, status, error, message));
+    response
+      .status(status)
+      .type('html')
+      .send(this.pages.problem(viewer, status, error, message));
   }
 }

@@ -24,7 +24,10 @@ const randomId = () => randomBytes(32).toString('base64url');
  * Whether the browser reached Regatta over TLS: its own connection, or, only when configured to
  * trust the TLS-terminating proxy in front, that proxy's `X-Forwarded-Proto`.
  */
-export function servedOverTls(request: { socket?: { encrypted?: boolean }; headers: Record<string, string | string[] | undefined> }, trustForwardedProto: boolean): boolean {
+export function servedOverTls(
+  request: { socket?: { encrypted?: boolean }; headers: Record<string, string | string[] | undefined> },
+  trustForwardedProto: boolean,
+): boolean {
   if (request.socket?.encrypted === true) return true;
   if (!trustForwardedProto) return false;
   const forwarded = request.headers['x-forwarded-proto'];

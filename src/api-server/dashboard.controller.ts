@@ -65,7 +65,8 @@ export class DashboardController {
    */
   @Get('login')
   loginPage(@Query() query: Record<string, unknown>, @Req() request: BrowserRequest, @Res() response: BrowserResponse): void {
-    const refused = 'token' in query ? 'A token in the URL is not accepted (URLs are kept in browser history and proxy logs): paste it into the form instead.' : undefined;
+    const refused =
+      'token' in query ? 'A token in the URL is not accepted (URLs are kept in browser history and proxy logs): paste it into the form instead.' : undefined;
     this.loginForm(request, response, refused ? 400 : 200, query.next, refused);
   }
 
@@ -99,7 +100,10 @@ export class DashboardController {
   logout(@Body() body: { [CSRF_FIELD]?: unknown } | undefined, @Req() request: BrowserRequest, @Res() response: BrowserResponse): void {
     const session = cookieValue(request.headers.cookie, SESSION_COOKIE);
     if (this.sessions.tokenOf(session) && !this.sessions.csrfMatches(session, body?.[CSRF_FIELD])) {
-      response.status(403).type('html').send(this.pages.problem(undefined, 403, 'Forbidden', 'no valid CSRF token: log out with the button on a dashboard page'));
+      response
+        .status(403)
+        .type('html')
+        .send(this.pages.problem(undefined, 403, 'Forbidden', 'no valid CSRF token: log out with the button on a dashboard page'));
       return;
     }
     this.sessions.end(session);
@@ -131,7 +135,12 @@ export class DashboardController {
   @Post('namespaces/:namespace/applicationsets/:name/rollout/:action')
   @UseFilters(DashboardProblemFilter)
   @RequireAccess({ verb: 'patch', namespace: 'param', named: true })
-  async rolloutAction(@Param('namespace') namespace: string, @Param('name') name: string, @Param('action') action: string, @Res() response: BrowserResponse): Promise<void> {
+  async rolloutAction(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @Param('action') action: string,
+    @Res() response: BrowserResponse,
+  ): Promise<void> {
     await runRolloutAction(this.client, namespace, name, action);
     response.redirect(303, `/dashboard/namespaces/${encodeURIComponent(namespace)}/applicationsets/${encodeURIComponent(name)}`);
   }
@@ -141,7 +150,9 @@ export class DashboardController {
   @RequireAccess({ verb: 'get', namespace: 'param', named: true })
   events(@Req() request: AuthenticatedRequest, @Param('namespace') namespace: string, @Param('name') name: string): Observable<MessageEvent> {
     const token = requestToken(request, this.sessions);
-    const stillAllowed = timer(0, this.options.livePollMs ?? 1000).pipe(exhaustMap(() => from(this.access.require(token, applicationSetAccess('get', namespace, name)))));
+    const stillAllowed = timer(0, this.options.livePollMs ?? 1000).pipe(
+      exhaustMap(() => from(this.access.require(token, applicationSetAccess('get', namespace, name)))),
+    );
     // Rendered only when the ApplicationSet changed; the access checks only end the stream.
     return merge(this.live.watch(namespace, name), stillAllowed.pipe(ignoreElements())).pipe(
       map((detail) => (detail ? this.pages.live(detail) : `<p class="error">ApplicationSet ${namespace}/${name} no longer exists</p>`)),
@@ -162,7 +173,10 @@ export class DashboardController {
     const form = this.sessions.loginForm(cookieValue(request.headers.cookie, LOGIN_COOKIE));
     response.setHeader('Referrer-Policy', 'no-referrer');
     response.setHeader('Set-Cookie', this.sessions.loginCookie(form.nonce, this.secure(request)));
-    response.status(status).type('html').send(this.pages.login(safeNext(next), form.csrf, error));
+    response
+      .status(status)
+      .type('html')
+      .send(this.pages.login(safeNext(next), form.csrf, error));
   }
 
   private refuseLogin(request: BrowserRequest, response: BrowserResponse, status: number, next: unknown, reason: string): void {

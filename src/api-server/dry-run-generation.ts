@@ -118,7 +118,7 @@ export class DryRunGeneration {
       tlsCertificates: (serverName) => tlsCertificatesFor(configMap(TLS_CERTS_CONFIGMAP), serverName),
     });
     this.pullRequests = new ScmPullRequestService({
-      getSecretValue: () => Promise.reject(new Error('the dry run reads Secrets only with its caller\'s rights')),
+      getSecretValue: () => Promise.reject(new Error("the dry run reads Secrets only with its caller's rights")),
     });
   }
 

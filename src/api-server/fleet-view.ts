@@ -61,7 +61,9 @@ export class FleetView {
 
   private connection(cluster: ClusterRecord): Promise<ConnectionState> {
     // Keyed by a hash of the whole connection, so a rotated token or a moved server is probed again.
-    const key = createHash('sha256').update(JSON.stringify([cluster.server, cluster.config])).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify([cluster.server, cluster.config]))
+      .digest('hex');
     const cached = this.probes.get(key);
     if (cached) return cached.state;
     const state = this.limited(() => this.probe(cluster));

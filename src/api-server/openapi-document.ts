@@ -30,7 +30,7 @@ export const OPENAPI_DOCUMENT = {
     '/api/v1/clusters': {
       get: {
         summary: 'The clusters registered by cluster Secrets, with shard and connection state',
-        'x-required-permission': 'get applicationsets in Argo CD\'s namespace',
+        'x-required-permission': "get applicationsets in Argo CD's namespace",
         responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('Cluster') } } }, 'The fleet'), ...problems },
       },
     },
@@ -39,7 +39,10 @@ export const OPENAPI_DOCUMENT = {
         summary: 'The ApplicationSets of a namespace',
         'x-required-permission': 'get applicationsets in {namespace}',
         parameters: [namespaceParam],
-        responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('ApplicationSetSummary') } } }, 'ApplicationSets'), ...problems },
+        responses: {
+          '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('ApplicationSetSummary') } } }, 'ApplicationSets'),
+          ...problems,
+        },
       },
     },
     '/api/v1/namespaces/{namespace}/applicationsets/{name}': {
@@ -56,7 +59,10 @@ export const OPENAPI_DOCUMENT = {
         'x-required-permission': 'patch applicationsets {name} in {namespace}',
         parameters: [namespaceParam, nameParam, { name: 'action', in: 'path', required: true, schema: { enum: [...ROLLOUT_ACTIONS] } }],
         responses: {
-          '200': json({ type: 'object', properties: { applicationSet: { type: 'string' }, action: { type: 'string' }, message: { type: 'string' } } }, 'The control annotation is set'),
+          '200': json(
+            { type: 'object', properties: { applicationSet: { type: 'string' }, action: { type: 'string' }, message: { type: 'string' } } },
+            'The control annotation is set',
+          ),
           '400': json(ref('Problem'), 'Unknown action'),
           ...problems,
           '404': json(ref('Problem'), 'No such ApplicationSet'),
@@ -66,12 +72,16 @@ export const OPENAPI_DOCUMENT = {
     '/api/v1/generate': {
       post: {
         summary: 'Dry run: the Applications an ApplicationSet would generate over the live fleet (as `regatta generate`); writes nothing',
-        'x-required-permission': "create applicationsets in the ApplicationSet's namespace (default Argo CD's); get on each Secret a generator reads (tokenRef, appSecretName, repository credentials)",
+        'x-required-permission':
+          "create applicationsets in the ApplicationSet's namespace (default Argo CD's); get on each Secret a generator reads (tokenRef, appSecretName, repository credentials)",
         requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: 'an argoproj.io/v1alpha1 ApplicationSet' } } } },
         responses: {
           '200': json(ref('GenerateResult'), 'The generated Applications'),
           '400': json(ref('Problem'), 'The body is not an ApplicationSet'),
-          '422': json(ref('GenerateResult'), 'The ApplicationSet is invalid, a generator failed, or it needs a Secret the caller may not get; errors name the field (and the Secret)'),
+          '422': json(
+            ref('GenerateResult'),
+            'The ApplicationSet is invalid, a generator failed, or it needs a Secret the caller may not get; errors name the field (and the Secret)',
+          ),
           ...problems,
         },
       },
@@ -80,7 +90,11 @@ export const OPENAPI_DOCUMENT = {
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A Kubernetes token of the management cluster (e.g. a ServiceAccount token)' } },
     schemas: {
-      Problem: { type: 'object', required: ['statusCode', 'message'], properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } } },
+      Problem: {
+        type: 'object',
+        required: ['statusCode', 'message'],
+        properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } },
+      },
       Cluster: {
         type: 'object',
         properties: {
@@ -92,7 +106,10 @@ export const OPENAPI_DOCUMENT = {
           secret: { type: 'string', description: 'namespace/name of the cluster Secret' },
         },
       },
-      Condition: { type: 'object', properties: { type: { type: 'string' }, status: { type: 'string' }, reason: { type: 'string' }, message: { type: 'string' } } },
+      Condition: {
+        type: 'object',
+        properties: { type: { type: 'string' }, status: { type: 'string' }, reason: { type: 'string' }, message: { type: 'string' } },
+      },
       ApplicationSetSummary: {
         type: 'object',
         properties: {
@@ -123,7 +140,10 @@ export const OPENAPI_DOCUMENT = {
           step: { type: 'integer' },
           message: { type: 'string' },
           control: { enum: ['pause', 'abort'] },
-          failed: { type: 'array', items: { type: 'object', properties: { application: { type: 'string' }, step: { type: 'integer' }, reason: { type: 'string' } } } },
+          failed: {
+            type: 'array',
+            items: { type: 'object', properties: { application: { type: 'string' }, step: { type: 'integer' }, reason: { type: 'string' } } },
+          },
           waiting: {
             type: 'array',
             description: 'Applications a sync window of their AppProject holds, by step and by the windows that hold them',
@@ -134,7 +154,11 @@ export const OPENAPI_DOCUMENT = {
                 applications: { type: 'integer', description: 'how many' },
                 windows: { type: 'array', items: { type: 'string' }, description: 'the first ten, each by its description, else `#index "schedule"`' },
                 more: { type: 'integer', description: 'how many more windows hold them than are named' },
-                opensAt: { type: 'string', format: 'date-time', description: 'when the windows let them sync; absent when no opening was found or the windows are invalid' },
+                opensAt: {
+                  type: 'string',
+                  format: 'date-time',
+                  description: 'when the windows let them sync; absent when no opening was found or the windows are invalid',
+                },
                 error: { type: 'string', description: 'why the windows cannot be evaluated (they hold every sync until fixed)' },
                 message: { type: 'string' },
               },
@@ -154,7 +178,13 @@ export const OPENAPI_DOCUMENT = {
                   type: 'array',
                   items: {
                     type: 'object',
-                    properties: { name: { type: 'string' }, cluster: { type: 'string' }, status: { type: 'string' }, message: { type: 'string' }, held: { type: 'boolean', description: 'a sync window holds its sync' } },
+                    properties: {
+                      name: { type: 'string' },
+                      cluster: { type: 'string' },
+                      status: { type: 'string' },
+                      message: { type: 'string' },
+                      held: { type: 'boolean', description: 'a sync window holds its sync' },
+                    },
                   },
                 },
               },

@@ -155,7 +155,12 @@ export const applicationSetSchema: Schema = {
   properties: {
     apiVersion: str,
     kind: str,
-    metadata: { type: 'object', required: ['name'], preserveUnknownFields: true, properties: { name: str, namespace: str, labels: stringMap, annotations: stringMap } },
+    metadata: {
+      type: 'object',
+      required: ['name'],
+      preserveUnknownFields: true,
+      properties: { name: str, namespace: str, labels: stringMap, annotations: stringMap },
+    },
     spec: {
       type: 'object',
       required: ['generators', 'template'],
@@ -192,13 +197,16 @@ export const applicationSetSchema: Schema = {
   },
 };
 
-
 /** Structural problems of an ApplicationSet object; errors mean it cannot be generated. */
 export function validateApplicationSet(object: unknown): SchemaProblem[] {
   const problems = validateAgainst(applicationSetSchema, object, '');
   const appSet = object as Partial<ApplicationSet>;
   if (appSet?.apiVersion !== undefined && appSet.apiVersion !== API_VERSION) {
-    problems.push({ field: 'apiVersion', message: `Unsupported value: ${JSON.stringify(appSet.apiVersion)}: supported values: "${API_VERSION}"`, severity: 'error' });
+    problems.push({
+      field: 'apiVersion',
+      message: `Unsupported value: ${JSON.stringify(appSet.apiVersion)}: supported values: "${API_VERSION}"`,
+      severity: 'error',
+    });
   }
   if (typeof appSet?.metadata?.name === 'string' && appSet.metadata.name === '') {
     problems.push({ field: 'metadata.name', message: 'Required value: name is required', severity: 'error' });

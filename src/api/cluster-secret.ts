@@ -112,7 +112,8 @@ export function parseClusterSecret(secret: Secret): { cluster?: ClusterRecord; p
   if (tls !== undefined && (typeof tls !== 'object' || tls === null)) problem('data.config.tlsClientConfig', 'must be an object');
   for (const key of ['caData', 'certData', 'keyData'] as const) {
     const value = tls?.[key];
-    if (value !== undefined && (typeof value !== 'string' || !/^[A-Za-z0-9+/=\s]*$/.test(value))) problem(`data.config.tlsClientConfig.${key}`, 'must be base64-encoded PEM');
+    if (value !== undefined && (typeof value !== 'string' || !/^[A-Za-z0-9+/=\s]*$/.test(value)))
+      problem(`data.config.tlsClientConfig.${key}`, 'must be base64-encoded PEM');
   }
   if ((tls?.certData === undefined) !== (tls?.keyData === undefined)) problem('data.config.tlsClientConfig', 'certData and keyData must be given together');
 
@@ -130,7 +131,10 @@ export function parseClusterSecret(secret: Secret): { cluster?: ClusterRecord; p
       name: secretValue(secret, 'name') ?? '',
       server: server!,
       project: secretValue(secret, 'project'),
-      namespaces: (secretValue(secret, 'namespaces') ?? '').split(',').map((n) => n.trim()).filter(Boolean),
+      namespaces: (secretValue(secret, 'namespaces') ?? '')
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
       clusterResources: secretValue(secret, 'clusterResources') === 'true',
       shard,
       config,

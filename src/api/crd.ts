@@ -49,7 +49,13 @@ export function applicationSetCrd(): Record<string, unknown> {
     },
     spec: {
       group: 'argoproj.io',
-      names: { kind: 'ApplicationSet', listKind: 'ApplicationSetList', plural: 'applicationsets', singular: 'applicationset', shortNames: ['appset', 'appsets'] },
+      names: {
+        kind: 'ApplicationSet',
+        listKind: 'ApplicationSetList',
+        plural: 'applicationsets',
+        singular: 'applicationset',
+        shortNames: ['appset', 'appsets'],
+      },
       scope: 'Namespaced',
       versions: [
         {

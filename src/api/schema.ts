@@ -44,7 +44,8 @@ export function validateAgainst(schema: Schema, value: unknown, field: string, p
       break;
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value)) error(`Invalid value: "${typeName(value)}": ${field} in body must be of type integer`);
-      else if (schema.minimum !== undefined && value < schema.minimum) error(`Invalid value: ${value}: ${field} in body should be greater than or equal to ${schema.minimum}`);
+      else if (schema.minimum !== undefined && value < schema.minimum)
+        error(`Invalid value: ${value}: ${field} in body should be greater than or equal to ${schema.minimum}`);
       break;
     case 'int-or-string':
       if (typeof value === 'number') {

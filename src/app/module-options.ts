@@ -16,11 +16,17 @@ export interface ProcessHooks {
 }
 
 export function controlNamespaceOptions(config: AppConfig): ControlNamespaceOptions {
-  return { namespace: config.namespace, allowLocalRepositories: config.allowLocalRepositories, scm: config.scm, templateTimeoutSeconds: config.templateTimeoutSeconds };
+  return {
+    namespace: config.namespace,
+    allowLocalRepositories: config.allowLocalRepositories,
+    scm: config.scm,
+    templateTimeoutSeconds: config.templateTimeoutSeconds,
+  };
 }
 
 export function shardingOptions(config: AppConfig): ShardingOptions {
-  const dynamic = config.dynamicClusterDistribution && config.redisUrl ? { redisUrl: config.redisUrl, heartbeatTtlMs: config.heartbeatSeconds * 1000 } : undefined;
+  const dynamic =
+    config.dynamicClusterDistribution && config.redisUrl ? { redisUrl: config.redisUrl, heartbeatTtlMs: config.heartbeatSeconds * 1000 } : undefined;
   return { identity: config.identity, algorithm: config.shardingAlgorithm, replicas: config.replicas, dynamic };
 }
 

@@ -71,9 +71,18 @@ export class ApplicationSetController {
     );
     const events = new KubeEventRecorder(this.client, 'regatta-applicationset-controller', onError);
     this.store = this.createStore();
-    this.reconciler = new ApplicationSetReconciler(this.store, { record: (appSet, ...rest) => events.record(appSet, ...rest) }, registry, context, settings, settings.clock);
-    this.queue = new WorkQueue((key) => this.reconcileKey(key), { concurrency: settings.concurrency }, (key, error, retryInMs) =>
-      logger.error('reconcile failed', { applicationset: key, error: describeKubeError(error), retryInMs }),
+    this.reconciler = new ApplicationSetReconciler(
+      this.store,
+      { record: (appSet, ...rest) => events.record(appSet, ...rest) },
+      registry,
+      context,
+      settings,
+      settings.clock,
+    );
+    this.queue = new WorkQueue(
+      (key) => this.reconcileKey(key),
+      { concurrency: settings.concurrency },
+      (key, error, retryInMs) => logger.error('reconcile failed', { applicationset: key, error: describeKubeError(error), retryInMs }),
     );
 
     for (const informer of this.appSetInformers) {
@@ -237,7 +246,9 @@ export class ApplicationSetController {
       },
       deleteApplication: (application) => this.client.delete(application),
       patchApplicationSetStatus: async (appSet, status) => {
-        appSets.remember((await this.client.patchStatus(API_VERSION, 'applicationsets', appSet.metadata.namespace ?? '', appSet.metadata.name, status)) as ApplicationSet);
+        appSets.remember(
+          (await this.client.patchStatus(API_VERSION, 'applicationsets', appSet.metadata.namespace ?? '', appSet.metadata.name, status)) as ApplicationSet,
+        );
       },
       patchApplicationSet: async (appSet, patch) => {
         appSets.remember((await this.client.mergePatch(withName('ApplicationSet', appSet.metadata.namespace, appSet.metadata.name, patch))) as ApplicationSet);

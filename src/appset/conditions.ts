@@ -50,7 +50,12 @@ export function nextConditions(
     const error = incoming.find((c) => c.type === ConditionType.ErrorOccurred);
     stated.push(
       parametersGenerated
-        ? { type: ConditionType.ParametersGenerated, status: 'True', reason: Reason.ParametersGenerated, message: 'Successfully generated parameters for all Applications' }
+        ? {
+            type: ConditionType.ParametersGenerated,
+            status: 'True',
+            reason: Reason.ParametersGenerated,
+            message: 'Successfully generated parameters for all Applications',
+          }
         : { type: ConditionType.ParametersGenerated, status: 'False', reason: Reason.ErrorOccurred, message: error?.message ?? 'progressive sync' },
     );
   }

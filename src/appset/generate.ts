@@ -7,10 +7,7 @@ import { RenderError, render, renderString } from '../templating/render.js';
 import { applyTemplatePatch } from '../templating/template-patch.js';
 
 /** Argo CD's reasons for a failed generation, as they appear on the ErrorOccurred condition. */
-export type GenerationFailureReason =
-  | 'ApplicationGenerationFromParamsError'
-  | 'RenderTemplateParamsError'
-  | 'ApplicationValidationError';
+export type GenerationFailureReason = 'ApplicationGenerationFromParamsError' | 'RenderTemplateParamsError' | 'ApplicationValidationError';
 
 export interface GenerationFailure {
   reason: GenerationFailureReason;

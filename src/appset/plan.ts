@@ -5,13 +5,8 @@ import { contentHash, deepEqual } from '../lib/json-values.js';
 import { removalPatch } from '../lib/merge-patch.js';
 import { APPLIED_HASH_ANNOTATION } from '../api/annotations.js';
 
-
 /** Annotations Argo CD always carries over from the live Application (notifications state, refresh and hydrate requests). */
-export const DEFAULT_PRESERVED_ANNOTATIONS = [
-  'notified.notifications.argoproj.io',
-  'argocd.argoproj.io/refresh',
-  'argocd.argoproj.io/hydrate',
-];
+export const DEFAULT_PRESERVED_ANNOTATIONS = ['notified.notifications.argoproj.io', 'argocd.argoproj.io/refresh', 'argocd.argoproj.io/hydrate'];
 
 /** Finalizer prefixes Argo CD keeps on live Applications (pre/post-delete hooks). */
 export const PRESERVED_FINALIZER_PREFIXES = ['pre-delete-finalizer.argocd.argoproj.io', 'post-delete-finalizer.argocd.argoproj.io'];
@@ -116,7 +111,11 @@ function applyBody(appSet: ApplicationSet, generated: Application, current: Appl
   const annotations = { ...(generated.metadata.annotations ?? {}) };
   const finalizers = [...(generated.metadata.finalizers ?? [])];
   if (current) {
-    const preservedAnnotations = [...(appSet.spec.preservedFields?.annotations ?? []), ...(options.preservedAnnotations ?? []), ...DEFAULT_PRESERVED_ANNOTATIONS];
+    const preservedAnnotations = [
+      ...(appSet.spec.preservedFields?.annotations ?? []),
+      ...(options.preservedAnnotations ?? []),
+      ...DEFAULT_PRESERVED_ANNOTATIONS,
+    ];
     for (const key of preservedAnnotations) {
       if (current.metadata.annotations?.[key] !== undefined) annotations[key] = current.metadata.annotations[key];
     }
@@ -138,13 +137,25 @@ function applyBody(appSet: ApplicationSet, generated: Application, current: Appl
       annotations,
       ...(finalizers.length ? { finalizers } : {}),
       ownerReferences: [
-        { apiVersion: appSet.apiVersion, kind: 'ApplicationSet', name: appSet.metadata.name, uid: appSet.metadata.uid ?? '', controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: appSet.apiVersion,
+          kind: 'ApplicationSet',
+          name: appSet.metadata.name,
+          uid: appSet.metadata.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ],
     },
     spec: structuredClone(generated.spec),
     ...(generated.operation ? { operation: generated.operation } : {}),
   };
-  applyIgnoreDifferences(body as unknown as Record<string, unknown>, current as unknown as Record<string, unknown>, appSet.spec.ignoreApplicationDifferences, generated.metadata.name);
+  applyIgnoreDifferences(
+    body as unknown as Record<string, unknown>,
+    current as unknown as Record<string, unknown>,
+    appSet.spec.ignoreApplicationDifferences,
+    generated.metadata.name,
+  );
   // Hashes what was generated, not the live values merged in, so a user's change to a preserved or ignored field causes no write.
   annotations[APPLIED_HASH_ANNOTATION] = contentHash({
     generated: { metadata: generated.metadata, spec: generated.spec, operation: generated.operation },

@@ -85,7 +85,9 @@ export async function generateApplicationSets(appSets: PreviewInput[], context: 
     for (const [name, problem] of localProblems) report(manifest, `Application ${name}: spec.destination`, problem!);
     const projects = options.projects;
     const projectProblems = projects
-      ? result.generated.map(({ application: a }) => [a.metadata.name, projectProblem(a, { project: projects, argocdNamespace: options.namespace })] as const).filter(([, problem]) => problem)
+      ? result.generated
+          .map(({ application: a }) => [a.metadata.name, projectProblem(a, { project: projects, argocdNamespace: options.namespace })] as const)
+          .filter(([, problem]) => problem)
       : [];
     for (const [name, problem] of projectProblems) report(manifest, `Application ${name}: spec.project`, problem!);
     const rejected = new Set([...localProblems, ...projectProblems].map(([name]) => name));

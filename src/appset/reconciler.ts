@@ -1,6 +1,13 @@
 import type { Application } from '../api/application.js';
 import type { AppProject } from '../api/app-project.js';
-import type { ApplicationSet, ApplicationSetApplicationStatus, ApplicationSetCondition, ApplicationSetResourceStatus, ApplicationsSyncPolicy, RolloutStatus } from '../api/application-set.js';
+import type {
+  ApplicationSet,
+  ApplicationSetApplicationStatus,
+  ApplicationSetCondition,
+  ApplicationSetResourceStatus,
+  ApplicationsSyncPolicy,
+  RolloutStatus,
+} from '../api/application-set.js';
 import { forEachLimited } from '../lib/for-each-limited.js';
 import { RESOURCES_FINALIZER } from '../api/application.js';
 import { validateApplicationSet } from '../api/application-set-schema.js';
@@ -41,7 +48,10 @@ const WRITE_CONCURRENCY = 16;
 function namesForEvent(names: string[]): string {
   const sorted = [...names].sort();
   const more = sorted.length > EVENT_NAMES_SHOWN ? ` and ${sorted.length - EVENT_NAMES_SHOWN} more` : '';
-  return `${sorted.slice(0, EVENT_NAMES_SHOWN).map((name) => `"${name}"`).join(', ')}${more}`;
+  return `${sorted
+    .slice(0, EVENT_NAMES_SHOWN)
+    .map((name) => `"${name}"`)
+    .join(', ')}${more}`;
 }
 
 export interface ReconcileEvents {
@@ -157,11 +167,23 @@ export class ApplicationSetReconciler {
       if (rollingSyncSteps(appSet).length === 0) {
         const message = 'No steps defined for rollout';
         this.events.record(appSet, 'Warning', Reason.ApplicationSetRolloutError, message);
-        await this.writeStatus(appSet, [{ type: ConditionType.ErrorOccurred, status: 'True', reason: Reason.ApplicationSetRolloutError, message }], true, owned, outcome);
+        await this.writeStatus(
+          appSet,
+          [{ type: ConditionType.ErrorOccurred, status: 'True', reason: Reason.ApplicationSetRolloutError, message }],
+          true,
+          owned,
+          outcome,
+        );
         return { ...outcome, requeueAfterSeconds: this.options.errorRequeueSeconds };
       }
       const now = this.clock();
-      rollout = planRollout({ appSet, desired: valid, current: owned, now, windowWaits: rolloutWindowWaits(valid, (name) => this.store.getAppProject(name), now) });
+      rollout = planRollout({
+        appSet,
+        desired: valid,
+        current: owned,
+        now,
+        windowWaits: rolloutWindowWaits(valid, (name) => this.store.getAppProject(name), now),
+      });
       this.options.onRolloutPlanned?.({ appSet, current: owned }, rollout);
       this.recordRolloutEvents(appSet, rollout);
       rolloutUpdate = { applicationStatus: rollout.applicationStatus, rollout: rollout.rollout };
@@ -172,12 +194,12 @@ export class ApplicationSetReconciler {
     const desired = rollout ? rollout.desired : valid;
     const statusHolder = rolloutUpdate ? await this.writeRolloutStatus(appSet, rolloutUpdate, outcome) : appSet;
 
-    const plan = planReconcile(
-      appSet,
-      [...desired, ...generation.generated.map((g) => g.application).filter((a) => invalid.has(a.metadata.name))],
-      owned,
-      { policy, maxDeleteRatio: this.options.maxDeleteRatio, preservedAnnotations: this.options.preservedAnnotations, preservedLabels: this.options.preservedLabels },
-    );
+    const plan = planReconcile(appSet, [...desired, ...generation.generated.map((g) => g.application).filter((a) => invalid.has(a.metadata.name))], owned, {
+      policy,
+      maxDeleteRatio: this.options.maxDeleteRatio,
+      preservedAnnotations: this.options.preservedAnnotations,
+      preservedLabels: this.options.preservedLabels,
+    });
 
     const conditions: Omit<ApplicationSetCondition, 'lastTransitionTime'>[] = [];
     let firstError: { reason: string; message: string } | undefined;
@@ -214,7 +236,10 @@ export class ApplicationSetReconciler {
         outcome.writes++;
         this.events.record(appSet, 'Normal', 'Deleted', `Deleted Application "${application.metadata.name}"`);
       } catch (error) {
-        firstError ??= { reason: Reason.DeleteApplicationError, message: `failed to delete Application ${application.metadata.name}: ${(error as Error).message}` };
+        firstError ??= {
+          reason: Reason.DeleteApplicationError,
+          message: `failed to delete Application ${application.metadata.name}: ${(error as Error).message}`,
+        };
       }
     }
 
@@ -250,7 +275,12 @@ export class ApplicationSetReconciler {
         if (!next.metadata.deletionTimestamp) {
           await this.store.deleteApplication(next);
           outcome.writes++;
-          this.events.record(appSet, 'Normal', 'Deleted', `Deleted Application "${next.metadata.name}" (step ${stepOf.get(next.metadata.name)! + 1}, reverse order)`);
+          this.events.record(
+            appSet,
+            'Normal',
+            'Deleted',
+            `Deleted Application "${next.metadata.name}" (step ${stepOf.get(next.metadata.name)! + 1}, reverse order)`,
+          );
         }
         outcome.requeueAfterSeconds = REVERSE_DELETION_REQUEUE_SECONDS;
         return;
@@ -258,7 +288,9 @@ export class ApplicationSetReconciler {
     }
     if (!allowsDelete(policy)) {
       for (const application of owned) {
-        const ownerReferences = (application.metadata.ownerReferences ?? []).filter((ref) => !(ref.kind === 'ApplicationSet' && ref.name === appSet.metadata.name));
+        const ownerReferences = (application.metadata.ownerReferences ?? []).filter(
+          (ref) => !(ref.kind === 'ApplicationSet' && ref.name === appSet.metadata.name),
+        );
         await this.store.patchApplication(application.metadata.namespace ?? appSet.metadata.namespace ?? '', application.metadata.name, {
           metadata: { ownerReferences: ownerReferences.length ? ownerReferences : null },
         });
@@ -296,7 +328,10 @@ export class ApplicationSetReconciler {
   private async writeRolloutStatus(appSet: ApplicationSet, update: RolloutStatusUpdate, outcome: ReconcileOutcome): Promise<ApplicationSet> {
     if (deepEqual(update.applicationStatus, appSet.status?.applicationStatus ?? []) && deepEqual(update.rollout, appSet.status?.rollout ?? null)) return appSet;
     // A merge patch would keep the fields of the previous rollout that the new one has dropped.
-    await this.store.patchApplicationSetStatus(appSet, { applicationStatus: update.applicationStatus, rollout: replacementPatch(update.rollout, appSet.status?.rollout) });
+    await this.store.patchApplicationSetStatus(appSet, {
+      applicationStatus: update.applicationStatus,
+      rollout: replacementPatch(update.rollout, appSet.status?.rollout),
+    });
     outcome.writes++;
     return { ...appSet, status: { ...appSet.status, applicationStatus: update.applicationStatus, rollout: update.rollout ?? undefined } };
   }
@@ -318,9 +353,15 @@ export class ApplicationSetReconciler {
     // One Event per promotion, not per Application: a step of a large fleet starts thousands of syncs.
     if (started.length) {
       const steps = [...new Set(started.map((name) => entries.get(name)?.step))].join(', ');
-      this.events.record(appSet, 'Normal', 'RolloutSync', `Syncing ${started.length === 1 ? 'Application' : `${started.length} Applications`} ${namesForEvent(started)} (step ${steps})`);
+      this.events.record(
+        appSet,
+        'Normal',
+        'RolloutSync',
+        `Syncing ${started.length === 1 ? 'Application' : `${started.length} Applications`} ${namesForEvent(started)} (step ${steps})`,
+      );
     }
-    for (const request of plan.rollback) this.events.record(appSet, 'Warning', 'RolloutRollback', `Rolling back Application "${request.application}" to ${request.revisions.join(', ')}`);
+    for (const request of plan.rollback)
+      this.events.record(appSet, 'Warning', 'RolloutRollback', `Rolling back Application "${request.application}" to ${request.revisions.join(', ')}`);
     const before = appSet.status?.rollout?.phase;
     if (before !== plan.rollout.phase && ['Halted', 'RollingBack', 'Paused', 'Aborted'].includes(plan.rollout.phase)) {
       this.events.record(appSet, plan.rollout.phase === 'Paused' ? 'Normal' : 'Warning', `Rollout${plan.rollout.phase}`, plan.rollout.message);

@@ -25,6 +25,12 @@ export async function controlRollout(client: ObjectClient, namespace: string, na
   const appSet = await client.get<ApplicationSet & KubeObject>(API_VERSION, 'ApplicationSet', namespace, name);
   if (!appSet) return undefined;
   const annotations: Record<string, string | null> =
-    action === 'resume' ? { [ROLLOUT_CONTROL_ANNOTATION]: null, [ROLLOUT_RESUMED_AT_ANNOTATION]: new Date().toISOString() } : { [ROLLOUT_CONTROL_ANNOTATION]: action };
-  return (await client.mergePatch({ apiVersion: appSet.apiVersion, kind: 'ApplicationSet', metadata: { name, namespace, annotations } } as unknown as KubeObject)) as unknown as ApplicationSet;
+    action === 'resume'
+      ? { [ROLLOUT_CONTROL_ANNOTATION]: null, [ROLLOUT_RESUMED_AT_ANNOTATION]: new Date().toISOString() }
+      : { [ROLLOUT_CONTROL_ANNOTATION]: action };
+  return (await client.mergePatch({
+    apiVersion: appSet.apiVersion,
+    kind: 'ApplicationSet',
+    metadata: { name, namespace, annotations },
+  } as unknown as KubeObject)) as unknown as ApplicationSet;
 }

@@ -65,7 +65,11 @@ export function parseRevision(ref: string): string {
 export function webURLRegexp(webURL: string): RegExp {
   const url = new URL(webURL);
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const path = escape(decodeURIComponent(url.pathname).replace(/^\//, '').replace(/\.git$/, ''));
+  const path = escape(
+    decodeURIComponent(url.pathname)
+      .replace(/^\//, '')
+      .replace(/\.git$/, ''),
+  );
   return new RegExp(`^((https?|ssh)://)?([\\w.+-]+(:[^@/]*)?@)?((alt)?ssh\\.)?${escape(url.hostname)}(:\\d+)?[:/]${path}(\\.git)?/?$`, 'i');
 }
 
@@ -158,9 +162,11 @@ export function parseWebhook(headers: Headers, body: Buffer, secrets: WebhookSec
 
   if (provider === 'gitlab') {
     const gitlab = header(headers, 'x-gitlab-event');
-    if (gitlab === 'Push Hook' || gitlab === 'Tag Push Hook') return pushEvent('gitlab', payload.project?.web_url, payload.ref, payload.project?.default_branch);
+    if (gitlab === 'Push Hook' || gitlab === 'Tag Push Hook')
+      return pushEvent('gitlab', payload.project?.web_url, payload.ref, payload.project?.default_branch);
     if (gitlab === 'Merge Request Hook') {
-      if (!GITLAB_MR_ACTIONS.includes(payload.object_attributes?.action)) return { kind: 'ignored', reason: `merge request action ${payload.object_attributes?.action}` };
+      if (!GITLAB_MR_ACTIONS.includes(payload.object_attributes?.action))
+        return { kind: 'ignored', reason: `merge request action ${payload.object_attributes?.action}` };
       return {
         kind: 'pullRequest',
         provider: 'gitlab',

@@ -58,11 +58,13 @@ export const clustersCommand: CliCommand = {
         io.stdout.write(USAGE);
         return 0;
       }
-      if (flags.output !== undefined && flags.output !== 'table' && flags.output !== 'json') throw new UsageError(`--output must be table or json, not ${JSON.stringify(flags.output)}`);
+      if (flags.output !== undefined && flags.output !== 'table' && flags.output !== 'json')
+        throw new UsageError(`--output must be table or json, not ${JSON.stringify(flags.output)}`);
       const replicas = Number(flags.replicas ?? 1);
       if (!Number.isInteger(replicas) || replicas < 1) throw new UsageError(`--replicas must be a positive integer, not ${JSON.stringify(flags.replicas)}`);
       const algorithm = (flags['sharding-method'] as string | undefined) ?? 'bounded-load';
-      if (!(SHARDING_ALGORITHMS as readonly string[]).includes(algorithm)) throw new UsageError(`--sharding-method must be one of ${SHARDING_ALGORITHMS.join(', ')}, not ${JSON.stringify(algorithm)}`);
+      if (!(SHARDING_ALGORITHMS as readonly string[]).includes(algorithm))
+        throw new UsageError(`--sharding-method must be one of ${SHARDING_ALGORITHMS.join(', ')}, not ${JSON.stringify(algorithm)}`);
       sharding = { replicas, algorithm: algorithm as ShardingAlgorithm };
     } catch (error) {
       io.stderr.write(`regatta clusters: ${(error as Error).message}\n\n${USAGE}`);
@@ -95,7 +97,13 @@ async function listClusters(flags: ParsedFlags, sharding: StaticSharding): Promi
   const rows: ClusterRow[] = parsed.map(({ secret, cluster, problems }) =>
     cluster
       ? { name: cluster.name, server: cluster.server, shard: shardOf(cluster.server), state: 'Successful' }
-      : { name: secretValue(secret, 'name') ?? secret.metadata?.name ?? '', server: secretValue(secret, 'server') ?? '', shard: '-', state: 'Invalid', message: problems.map((p) => `${p.field}: ${p.message}`).join('; ') },
+      : {
+          name: secretValue(secret, 'name') ?? secret.metadata?.name ?? '',
+          server: secretValue(secret, 'server') ?? '',
+          shard: '-',
+          state: 'Invalid',
+          message: problems.map((p) => `${p.field}: ${p.message}`).join('; '),
+        },
   );
   await forEachLimited(
     parsed.flatMap(({ cluster }, i) => (cluster ? [{ cluster, row: rows[i] }] : [])),
@@ -105,7 +113,14 @@ async function listClusters(flags: ParsedFlags, sharding: StaticSharding): Promi
       if (connection.status !== 'Successful') Object.assign(row, { state: 'Failed', message: connection.message });
     },
   );
-  if (!records.some((r) => r.server === IN_CLUSTER_SERVER)) rows.push({ name: 'in-cluster', server: IN_CLUSTER_SERVER, shard: shardOf(IN_CLUSTER_SERVER), state: 'Successful', message: 'the management cluster (no Secret)' });
+  if (!records.some((r) => r.server === IN_CLUSTER_SERVER))
+    rows.push({
+      name: 'in-cluster',
+      server: IN_CLUSTER_SERVER,
+      shard: shardOf(IN_CLUSTER_SERVER),
+      state: 'Successful',
+      message: 'the management cluster (no Secret)',
+    });
   return rows.sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -141,5 +156,14 @@ function table(rows: ClusterRow[]): string {
   const header = ['NAME', 'SERVER', 'SHARD', 'STATE', 'MESSAGE'];
   const cells = rows.map((r) => [r.name, r.server, r.shard, r.state, r.message ?? '']);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  return [header, ...cells].map((line) => line.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    [header, ...cells]
+      .map((line) =>
+        line
+          .map((cell, i) => cell.padEnd(widths[i]))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }

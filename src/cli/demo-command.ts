@@ -34,7 +34,9 @@ async function rollOut(env: DemoEnvironment, revision: string, view: LiveView, t
   const clusterOf = (application: string) => application.replace(/^guestbook-/, '');
   for (;;) {
     const [appSet, applications] = await Promise.all([env.appSet(), env.applications()]);
-    view.show(renderRollout({ appSet, applications, revision: `guestbook:v${env.version} (${revision.slice(0, 7)})`, elapsedMs: Date.now() - started }, clusterOf));
+    view.show(
+      renderRollout({ appSet, applications, revision: `guestbook:v${env.version} (${revision.slice(0, 7)})`, elapsedMs: Date.now() - started }, clusterOf),
+    );
     if (await env.rolledOut(revision)) return { completed: true, ms: Date.now() - started };
     if (Date.now() - started > timeoutMs) return { completed: false, ms: Date.now() - started };
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -101,15 +103,28 @@ export const demoCommand: CliCommand = {
     process.once('SIGINT', onSignal);
     try {
       io.stdout.write(`Regatta demo: ${DEMO_CLUSTERS.length} clusters at ${env.fleet.url}, Redis at ${env.redisUrl}, Git at ${env.repository.url}\n`);
-      io.stdout.write(`Dashboard: ${dashboard.loginUrl}\n${loginCodeLine(dashboard)}REST API: ${dashboard.url}/api/v1 (OpenAPI at ${dashboard.url}/api/docs)\n\n`);
+      io.stdout.write(
+        `Dashboard: ${dashboard.loginUrl}\n${loginCodeLine(dashboard)}REST API: ${dashboard.url}/api/v1 (OpenAPI at ${dashboard.url}/api/docs)\n\n`,
+      );
       const view = new LiveView(io.stdout);
       let revision = env.revision;
       for (let round = 1; ; round++) {
         const result = await rollOut(env, revision, view, timeoutMs);
         const applications = await env.applications();
-        const syncs = applications.reduce((n, a) => n + (((a.status as { history?: History } | undefined)?.history ?? []).length), 0);
-        const summary = { rollout: round, revision: `guestbook:v${env.version}`, completed: result.completed, ms: result.ms, clusters: DEMO_CLUSTERS.length, syncs, doubleSyncs: repeatedSyncs(applications), shards: env.shardOwnership() };
-        io.stdout.write(`\n${result.completed ? 'Rollout complete' : 'Rollout did not complete in time'}: ${JSON.stringify(summary)}\n${loginCodeLine(dashboard)}\n`);
+        const syncs = applications.reduce((n, a) => n + ((a.status as { history?: History } | undefined)?.history ?? []).length, 0);
+        const summary = {
+          rollout: round,
+          revision: `guestbook:v${env.version}`,
+          completed: result.completed,
+          ms: result.ms,
+          clusters: DEMO_CLUSTERS.length,
+          syncs,
+          doubleSyncs: repeatedSyncs(applications),
+          shards: env.shardOwnership(),
+        };
+        io.stdout.write(
+          `\n${result.completed ? 'Rollout complete' : 'Rollout did not complete in time'}: ${JSON.stringify(summary)}\n${loginCodeLine(dashboard)}\n`,
+        );
         if (flags.once || !result.completed) return result.completed && summary.doubleSyncs === 0 ? 0 : 1;
         await new Promise((resolve) => setTimeout(resolve, 3000));
         revision = await env.release();

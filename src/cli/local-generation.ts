@@ -22,7 +22,11 @@ export function problemLine(command: string, problem: GenerationProblem): string
  * The `-f` inputs and the ApplicationSets among them; or, having said why on stderr, the exit
  * code: 2 for a usage error (no such file), 1 for unreadable input or no ApplicationSet.
  */
-export async function readApplicationSets(files: string[], command: string, stderr: NodeJS.WritableStream): Promise<{ manifests: Manifest[]; appSets: Manifest[] } | number> {
+export async function readApplicationSets(
+  files: string[],
+  command: string,
+  stderr: NodeJS.WritableStream,
+): Promise<{ manifests: Manifest[]; appSets: Manifest[] } | number> {
   let manifests: Manifest[];
   try {
     manifests = await readManifests(files);
@@ -52,7 +56,8 @@ export async function generateLocally(manifests: Manifest[], appSets: Manifest[]
     warn: (message) => options.report({ severity: 'warning', message }),
     templateTimeoutSeconds: options.templateTimeoutSeconds,
   });
-  const argocdCm = manifests.find((m) => m.object.kind === 'ConfigMap' && m.object.metadata?.name === 'argocd-cm')?.object as { data?: Record<string, string> } | undefined;
+  const argocdCm = manifests.find((m) => m.object.kind === 'ConfigMap' && m.object.metadata?.name === 'argocd-cm')?.object as
+    { data?: Record<string, string> } | undefined;
   const { projects } = generateContext;
   try {
     return await generateApplicationSets(appSets, generateContext.context, {
@@ -60,7 +65,9 @@ export async function generateLocally(manifests: Manifest[], appSets: Manifest[]
       report: options.report,
       inClusterEnabled: inClusterEnabled(argocdCm),
       // An offline preview without any AppProject checks none; with some (inputs or live), every Application's.
-      ...(projects.length ? { projects: (name: string) => projects.find((p) => p.metadata.name === name && (p.metadata.namespace ?? options.namespace) === options.namespace) } : {}),
+      ...(projects.length
+        ? { projects: (name: string) => projects.find((p) => p.metadata.name === name && (p.metadata.namespace ?? options.namespace) === options.namespace) }
+        : {}),
     });
   } finally {
     await generateContext.close();

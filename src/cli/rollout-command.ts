@@ -58,7 +58,8 @@ export const rolloutCommand: CliCommand = {
         io.stdout.write(USAGE);
         return 0;
       }
-      if (!['plan', 'pause', 'resume', 'abort', 'status'].includes(action ?? '')) throw new UsageError(action ? `unknown action "${action}"` : 'an action is required');
+      if (!['plan', 'pause', 'resume', 'abort', 'status'].includes(action ?? ''))
+        throw new UsageError(action ? `unknown action "${action}"` : 'an action is required');
       if (parsed.flags.output !== undefined && parsed.flags.output !== 'yaml' && parsed.flags.output !== 'json') {
         throw new UsageError(`--output must be json or yaml, not ${JSON.stringify(parsed.flags.output)}`);
       }
@@ -95,14 +96,22 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
   for (const { appSet: given, result } of generation.outputs) {
     const ns = given.metadata.namespace ?? namespace;
     const live = client ? await client.get<ApplicationSet & KubeObject>(given.apiVersion, 'ApplicationSet', ns, given.metadata.name) : undefined;
-    const appSet: ApplicationSet = { ...given, metadata: { ...given.metadata, uid: live?.metadata.uid ?? given.metadata.uid }, status: live?.status ?? given.status };
+    const appSet: ApplicationSet = {
+      ...given,
+      metadata: { ...given.metadata, uid: live?.metadata.uid ?? given.metadata.uid },
+      status: live?.status ?? given.status,
+    };
     const applications = client ? await client.list<Application & KubeObject>(API_VERSION, 'Application', ns) : fileApplications;
     const desired = result.generated.map((g) => g.application);
     const desiredNames = new Set(desired.map((a) => a.metadata.name));
     // Hand-written snapshots often lack ownerReferences: an Application without any counts by name.
-    const current = applications.filter((a) => (a.metadata.namespace ?? ns) === ns && (isOwnedBy(a, appSet) || (!a.metadata.ownerReferences?.length && desiredNames.has(a.metadata.name))));
+    const current = applications.filter(
+      (a) => (a.metadata.namespace ?? ns) === ns && (isOwnedBy(a, appSet) || (!a.metadata.ownerReferences?.length && desiredNames.has(a.metadata.name))),
+    );
     if (!isRollingSync(appSet) || rollingSyncSteps(appSet).length === 0) {
-      io.stderr.write(`regatta rollout plan: ApplicationSet ${appSet.metadata.name}: spec.strategy: ${isRollingSync(appSet) ? 'No steps defined for rollout' : 'not a RollingSync strategy; every Application is synced by its own policy'}\n`);
+      io.stderr.write(
+        `regatta rollout plan: ApplicationSet ${appSet.metadata.name}: spec.strategy: ${isRollingSync(appSet) ? 'No steps defined for rollout' : 'not a RollingSync strategy; every Application is synced by its own policy'}\n`,
+      );
       results.push({ applicationSet: appSet.metadata.name, steps: [], syncNow: [], applicationStatus: [], conditions: [] });
       continue;
     }
@@ -113,7 +122,13 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
       applicationSet: appSet.metadata.name,
       steps: outcome.steps,
       syncNow: outcome.syncNow,
-      applicationStatus: outcome.applicationStatus.map(({ application, status, step, message, targetRevisions }) => ({ application, status, step, message, targetRevisions: targetRevisions ?? [] })),
+      applicationStatus: outcome.applicationStatus.map(({ application, status, step, message, targetRevisions }) => ({
+        application,
+        status,
+        step,
+        message,
+        targetRevisions: targetRevisions ?? [],
+      })),
       conditions: outcome.conditions,
       rollout: {
         phase: outcome.rollout.phase,
@@ -141,9 +156,12 @@ async function control(action: string, { flags, positional }: Parsed, io: CliIO)
   const appSet = await client.get<ApplicationSet & KubeObject>(API_VERSION, 'ApplicationSet', namespace, name);
   if (!appSet) return notFound(action, namespace, name, io);
   const rollout = appSet.status?.rollout;
-  io.stdout.write(`ApplicationSet ${namespace}/${name}: ${rollout ? `${rollout.phase}${rollout.step ? `, step ${rollout.step}` : ''}: ${rollout.message}` : 'no rollout'}\n`);
+  io.stdout.write(
+    `ApplicationSet ${namespace}/${name}: ${rollout ? `${rollout.phase}${rollout.step ? `, step ${rollout.step}` : ''}: ${rollout.message}` : 'no rollout'}\n`,
+  );
   for (const wait of rollout?.waiting ?? []) io.stdout.write(`  held: ${wait.message}\n`);
-  for (const entry of appSet.status?.applicationStatus ?? []) io.stdout.write(`  ${entry.application.padEnd(40)} step ${entry.step.padEnd(3)} ${entry.status.padEnd(12)} ${entry.message}\n`);
+  for (const entry of appSet.status?.applicationStatus ?? [])
+    io.stdout.write(`  ${entry.application.padEnd(40)} step ${entry.step.padEnd(3)} ${entry.status.padEnd(12)} ${entry.message}\n`);
   return 0;
 }
 
@@ -151,7 +169,12 @@ async function control(action: string, { flags, positional }: Parsed, io: CliIO)
  * The AppProjects the Applications name (Argo CD's namespace is `namespace`): from the cluster with
  * --kubeconfig, else from the -f inputs. One the inputs lack has no sync windows.
  */
-async function projectsFor(applications: Application[], namespace: string, client: ObjectClient | undefined, fromFiles: AppProject[]): Promise<Map<string, AppProject>> {
+async function projectsFor(
+  applications: Application[],
+  namespace: string,
+  client: ObjectClient | undefined,
+  fromFiles: AppProject[],
+): Promise<Map<string, AppProject>> {
   const names = new Set(applications.map((a) => a.spec.project || DEFAULT_PROJECT_NAME));
   const projects = new Map<string, AppProject>();
   for (const name of names) {

@@ -115,7 +115,8 @@ const POLICIES = ['create-only', 'create-update', 'create-delete', 'sync'];
 export function parseTemplateTimeout(text: string | undefined): number {
   if (text === undefined || text === '') return 1;
   const seconds = Number(text);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new ConfigError(`--template-timeout: ${JSON.stringify(text)} is not a number of seconds above 0 (at most 3600)`);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
+    throw new ConfigError(`--template-timeout: ${JSON.stringify(text)} is not a number of seconds above 0 (at most 3600)`);
   return seconds;
 }
 
@@ -137,7 +138,11 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     if (typeof fromFlag === 'string') return fromFlag;
     return setting.env ? env[setting.env] || undefined : undefined;
   };
-  const list = (key: keyof typeof SETTINGS) => (value(key) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (key: keyof typeof SETTINGS) =>
+    (value(key) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const number = (key: keyof typeof SETTINGS, fallback: number, check: (n: number) => boolean, rule: string) => {
     const text = value(key);
     if (text === undefined) return fallback;
@@ -151,7 +156,8 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     throw new ConfigError(`--sharding-method: ${JSON.stringify(shardingAlgorithm)} is not one of ${SHARDING_ALGORITHMS.join(', ')}`);
   }
   const dynamicClusterDistribution = value('dynamicClusterDistribution') === 'true';
-  if (dynamicClusterDistribution && !value('redisUrl')) throw new ConfigError('--dynamic-cluster-distribution-enabled: needs Redis (REDIS_URL or --redis-url) for heartbeats and cluster leases');
+  if (dynamicClusterDistribution && !value('redisUrl'))
+    throw new ConfigError('--dynamic-cluster-distribution-enabled: needs Redis (REDIS_URL or --redis-url) for heartbeats and cluster leases');
 
   const policyText = value('policy') ?? '';
   if (policyText && !POLICIES.includes(policyText)) {
@@ -163,10 +169,16 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
   const namespace = value('namespace') ?? defaultNamespace;
   const extraNamespaces = list('applicationSetNamespaces');
   const applicationSetNamespaces = [namespace, ...extraNamespaces.filter((ns) => ns !== namespace)];
-  const scm: ScmPolicy = { enabled: value('enableScmProviders') !== 'false', allowedApiUrls: list('allowedScmProviders'), tokenRefStrictMode: value('tokenRefStrictMode') === 'true' };
+  const scm: ScmPolicy = {
+    enabled: value('enableScmProviders') !== 'false',
+    allowedApiUrls: list('allowedScmProviders'),
+    tokenRefStrictMode: value('tokenRefStrictMode') === 'true',
+  };
   // Argo CD's start-up rule: a tenant's ApplicationSet must not send an SCM token to a host of its choosing.
   if (applicationSetNamespaces.length > 1 && scm.enabled && scm.allowedApiUrls.length === 0) {
-    throw new ConfigError('When enabling applicationset in any namespace using applicationset-namespaces, you must either set --enable-scm-providers=false or specify --allowed-scm-providers');
+    throw new ConfigError(
+      'When enabling applicationset in any namespace using applicationset-namespaces, you must either set --enable-scm-providers=false or specify --allowed-scm-providers',
+    );
   }
   const maxDeleteRatio = value('maxDeleteRatio') === undefined ? undefined : number('maxDeleteRatio', 1, (n) => n > 0 && n <= 1, 'a share between 0 and 1');
 

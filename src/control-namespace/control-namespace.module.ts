@@ -10,7 +10,13 @@ export class ControlNamespaceModule {
     return {
       module: ControlNamespaceModule,
       global: true,
-      providers: [{ provide: ControlNamespace, inject: [KUBE_CONFIG, LOGGER], useFactory: (kubeConfig: KubeConfig, logger: Logger) => new ControlNamespace(kubeConfig, options, logger) }],
+      providers: [
+        {
+          provide: ControlNamespace,
+          inject: [KUBE_CONFIG, LOGGER],
+          useFactory: (kubeConfig: KubeConfig, logger: Logger) => new ControlNamespace(kubeConfig, options, logger),
+        },
+      ],
       exports: [ControlNamespace],
     };
   }

@@ -66,10 +66,18 @@ export class ControlNamespace {
       (message) => logger.warn(message),
     );
     // Read on every sync and every remote git call: watched, not fetched each time.
-    this.configMaps = new KubeInformer<ConfigMap>(kubeConfig, { apiVersion: 'v1', kind: 'ConfigMap', namespace: config.namespace }, 'configmaps', (message) => logger.warn(message));
+    this.configMaps = new KubeInformer<ConfigMap>(kubeConfig, { apiVersion: 'v1', kind: 'ConfigMap', namespace: config.namespace }, 'configmaps', (message) =>
+      logger.warn(message),
+    );
     // Argo CD reads AppProjects only from its own namespace: a project elsewhere is not a project.
-    this.appProjects = new KubeInformer<AppProject>(kubeConfig, { apiVersion: API_VERSION, kind: APP_PROJECT_KIND, namespace: config.namespace }, 'appprojects', (message) => logger.warn(message));
-    for (const event of ['add', 'update', 'delete'] as const) this.appProjects.on(event, (project) => this.projectListeners.forEach((listener) => listener(project.metadata.name)));
+    this.appProjects = new KubeInformer<AppProject>(
+      kubeConfig,
+      { apiVersion: API_VERSION, kind: APP_PROJECT_KIND, namespace: config.namespace },
+      'appprojects',
+      (message) => logger.warn(message),
+    );
+    for (const event of ['add', 'update', 'delete'] as const)
+      this.appProjects.on(event, (project) => this.projectListeners.forEach((listener) => listener(project.metadata.name)));
     const events = new KubeEventRecorder(client, 'regatta-applicationset-controller', (message) => logger.warn(message));
     const clusters = (this.clusters = new ClusterRegistry(
       () => this.clusterSecrets.list(config.namespace),
@@ -151,7 +159,9 @@ export class ControlNamespace {
    * refuse it for a project that only has not been read yet.
    */
   start(): Promise<void> {
-    this.starting ??= Promise.all([this.clusterSecrets.start(), this.repositorySecrets.start(), this.appProjects.start(), this.configMaps.start()]).then(() => undefined);
+    this.starting ??= Promise.all([this.clusterSecrets.start(), this.repositorySecrets.start(), this.appProjects.start(), this.configMaps.start()]).then(
+      () => undefined,
+    );
     return this.starting;
   }
 

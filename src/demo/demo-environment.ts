@@ -120,18 +120,40 @@ export class DemoEnvironment {
 
   static async start(options: DemoEnvironmentOptions = {}): Promise<DemoEnvironment> {
     const ownRedis = options.redisUrl ? undefined : await LocalRedis.start();
-    const fleet = await SimFleet.start({ clusters: options.clusters ?? DEMO_CLUSTERS, readyDelayMs: options.readyDelayMs ?? 600, watchHistory: options.watchHistory ?? 100_000 });
+    const fleet = await SimFleet.start({
+      clusters: options.clusters ?? DEMO_CLUSTERS,
+      readyDelayMs: options.readyDelayMs ?? 600,
+      watchHistory: options.watchHistory ?? 100_000,
+    });
     const repository = await DemoRepository.create();
     const adminConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'demo-admin' }));
     const client = new ObjectClient(adminConfig);
     // Watched, not polled: listing ten thousand Applications to check progress would cost more than the rollout.
-    const watched = new KubeInformer<Application & KubeObject>(adminConfig, { apiVersion: API_VERSION, kind: 'Application', namespace: 'argocd' }, 'applications');
+    const watched = new KubeInformer<Application & KubeObject>(
+      adminConfig,
+      { apiVersion: API_VERSION, kind: 'Application', namespace: 'argocd' },
+      'applications',
+    );
     await watched.start();
     const gitCache = mkdtempSync(join(tmpdir(), 'regatta-demo-cache-'));
-    const environment = new DemoEnvironment(fleet, options.redisUrl ?? ownRedis!.url, repository, client, watched, ownRedis, gitCache, options.apps ?? ['guestbook']);
+    const environment = new DemoEnvironment(
+      fleet,
+      options.redisUrl ?? ownRedis!.url,
+      repository,
+      client,
+      watched,
+      ownRedis,
+      gitCache,
+      options.apps ?? ['guestbook'],
+    );
     for (const name of fleet.names()) await client.create(fleet.clusterSecret(name) as unknown as KubeObject);
     if (options.syncWindows) {
-      await client.mergePatch({ apiVersion: API_VERSION, kind: 'AppProject', metadata: { name: DEFAULT_PROJECT_NAME, namespace: 'argocd' }, spec: { syncWindows: options.syncWindows } } as unknown as KubeObject);
+      await client.mergePatch({
+        apiVersion: API_VERSION,
+        kind: 'AppProject',
+        metadata: { name: DEFAULT_PROJECT_NAME, namespace: 'argocd' },
+        spec: { syncWindows: options.syncWindows },
+      } as unknown as KubeObject);
     }
     await environment.release();
     if (options.controller !== false) await environment.startController(options);
@@ -165,7 +187,12 @@ export class DemoEnvironment {
     ];
     const config = loadAppConfig(flags, { REDIS_URL: this.redisUrl, POD_NAME: DEMO_REPLICA });
     const hooks = { clock: options.clock, onRolloutPlanned: options.onRolloutPlanned, windowRecheckMs: options.windowRecheckMs };
-    this.process = await createControllerApp({ config, kubeConfig: kubeConfigFromString(this.managementKubeconfig()), logger: options.logger ?? silentLogger, hooks });
+    this.process = await createControllerApp({
+      config,
+      kubeConfig: kubeConfigFromString(this.managementKubeconfig()),
+      logger: options.logger ?? silentLogger,
+      hooks,
+    });
     await this.process.init();
   }
 
@@ -193,7 +220,9 @@ export class DemoEnvironment {
     const applications = await this.applications();
     const done =
       applications.length === this.fleet.names().length * this.apps.length &&
-      applications.every((a) => (a.status as Status | undefined)?.history?.at(-1)?.revision === revision && (a.status as Status | undefined)?.health?.status === 'Healthy');
+      applications.every(
+        (a) => (a.status as Status | undefined)?.history?.at(-1)?.revision === revision && (a.status as Status | undefined)?.health?.status === 'Healthy',
+      );
     // The ApplicationSet (its status lists every Application) is read only once they are all done.
     return done && (await this.appSet())?.status?.rollout?.phase === 'Completed';
   }

@@ -3,13 +3,19 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { git } from '../git/git-cli.js';
 
-const AUTHOR = { GIT_AUTHOR_NAME: 'Regatta demo', GIT_AUTHOR_EMAIL: 'demo@regatta.invalid', GIT_COMMITTER_NAME: 'Regatta demo', GIT_COMMITTER_EMAIL: 'demo@regatta.invalid' };
+const AUTHOR = {
+  GIT_AUTHOR_NAME: 'Regatta demo',
+  GIT_AUTHOR_EMAIL: 'demo@regatta.invalid',
+  GIT_COMMITTER_NAME: 'Regatta demo',
+  GIT_COMMITTER_EMAIL: 'demo@regatta.invalid',
+};
 
 /** An app the ApplicationSet deploys (apps/NAME): a ConfigMap, a Service and a Deployment of `image`. */
 export function guestbookManifests(image: string, app = 'guestbook', replicas = 2): Record<string, string> {
   return {
     [`apps/${app}/configmap.yaml`]: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: guestbook-config\n  annotations:\n    argocd.argoproj.io/sync-wave: "-1"\ndata:\n  greeting: hello from ${image}\n`,
-    [`apps/${app}/service.yaml`]: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: guestbook\nspec:\n  selector: {app: guestbook}\n  ports:\n  - port: 80\n    targetPort: 8080\n',
+    [`apps/${app}/service.yaml`]:
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: guestbook\nspec:\n  selector: {app: guestbook}\n  ports:\n  - port: 80\n    targetPort: 8080\n',
     [`apps/${app}/deployment.yaml`]: [
       'apiVersion: apps/v1',
       'kind: Deployment',

@@ -44,7 +44,21 @@ export class LocalRedis {
   }
 
   private static spawn(port: number, dir: string, persistent: boolean, password?: string): Promise<ChildProcess> {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', persistent ? 'yes' : 'no', '--appendfsync', 'always', ...(password ? ['--requirepass', password] : [])];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--dir',
+      dir,
+      '--appendonly',
+      persistent ? 'yes' : 'no',
+      '--appendfsync',
+      'always',
+      ...(password ? ['--requirepass', password] : []),
+    ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     return new Promise((resolve, reject) => {
       let output = '';

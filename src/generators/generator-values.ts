@@ -4,7 +4,12 @@ import { GeneratorError, type GeneratorContext, type ParamSet } from './generato
 import { renderOptionsOf } from './transform.js';
 
 /** Renders a generator's `values` with the parameters it already has, as Argo CD does. */
-export async function addTemplatedValues(params: ParamSet, values: Record<string, string> | undefined, appSet: ApplicationSet, context: GeneratorContext): Promise<void> {
+export async function addTemplatedValues(
+  params: ParamSet,
+  values: Record<string, string> | undefined,
+  appSet: ApplicationSet,
+  context: GeneratorContext,
+): Promise<void> {
   if (!values) return;
   const options = renderOptionsOf(appSet, context);
   const resolved: Record<string, string> = {};

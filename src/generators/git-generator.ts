@@ -19,7 +19,10 @@ function segmentGlob(pattern: string): GoRegExp {
     else if (c === '[') {
       const close = pattern.indexOf(']', i + 1);
       if (close < 0) throw new GeneratorError(`syntax error in pattern ${JSON.stringify(pattern)}`);
-      source += `[${pattern.slice(i + 1, close).replace(/^\^/, '^').replace(/^!/, '^')}]`;
+      source += `[${pattern
+        .slice(i + 1, close)
+        .replace(/^\^/, '^')
+        .replace(/^!/, '^')}]`;
       i = close;
     } else source += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
@@ -83,7 +86,10 @@ export class GitGeneratorImpl implements Generator<GitGenerator> {
     try {
       all = await context.repositories.getDirectories(spec.repoURL, spec.revision, readingProject(appSet));
     } catch (error) {
-      throw new GeneratorError(`error getting directories from repo ${spec.repoURL} at revision ${JSON.stringify(spec.revision)}: ${(error as Error).message}`, 'repoURL');
+      throw new GeneratorError(
+        `error getting directories from repo ${spec.repoURL} at revision ${JSON.stringify(spec.revision)}: ${(error as Error).message}`,
+        'repoURL',
+      );
     }
     const items = (spec.directories ?? []).map((item, i) => {
       try {

@@ -20,9 +20,7 @@ function checkKey(key: string, field: string): void {
   if (!name) problems.push('name part must be non-empty');
   else if (name.length > 63) problems.push('name part must be no more than 63 characters');
   else if (!QUALIFIED_NAME.test(name)) {
-    problems.push(
-      "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-    );
+    problems.push("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character");
   }
   if (prefix !== undefined && (!prefix || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
     problems.push('prefix part must be a lowercase RFC 1123 subdomain');

@@ -33,12 +33,22 @@ export class MatrixGeneratorImpl implements Generator<MatrixGenerator> {
     return soonestRequeue(spec.generators ?? [], this.children);
   }
 
-  private async child(index: number, spec: MatrixGenerator, appSet: ApplicationSet, context: GeneratorContext, inherited: ParamSet, failure: string): Promise<ParamSet[]> {
+  private async child(
+    index: number,
+    spec: MatrixGenerator,
+    appSet: ApplicationSet,
+    context: GeneratorContext,
+    inherited: ParamSet,
+    failure: string,
+  ): Promise<ParamSet[]> {
     try {
       return await childParams(spec.generators[index], appSet, this.children, context, inherited, `generators[${index}]`);
     } catch (error) {
       const cause = error as GeneratorError;
-      throw new GeneratorError(`${failure}: child generator returned an error on parameter generation: ${cause.message}`, cause.field ?? `generators[${index}]`);
+      throw new GeneratorError(
+        `${failure}: child generator returned an error on parameter generation: ${cause.message}`,
+        cause.field ?? `generators[${index}]`,
+      );
     }
   }
 }
@@ -56,4 +66,3 @@ function combineStringParams(a: ParamSet, b: ParamSet): ParamSet {
   }
   return result;
 }
-

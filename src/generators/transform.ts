@@ -108,7 +108,12 @@ export function locate(error: unknown, field: string): GeneratorError {
  * leniently, as Argo CD does: a value naming a key the parameters lack is kept as written, to be
  * rendered later with the generator's own parameters.
  */
-async function interpolateGenerator(entry: ApplicationSetNestedGenerator, params: ParamSet, options: RenderOptions, field: string): Promise<ApplicationSetNestedGenerator> {
+async function interpolateGenerator(
+  entry: ApplicationSetNestedGenerator,
+  params: ParamSet,
+  options: RenderOptions,
+  field: string,
+): Promise<ApplicationSetNestedGenerator> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(entry)) {
     if (!isPlainObject(value) || !isPlainObject(value.values) || key === 'matrix' || key === 'merge') {

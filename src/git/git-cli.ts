@@ -27,10 +27,15 @@ export function git(args: string[], options: GitRunOptions = {}): Promise<Buffer
   const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', ...options.env };
   if (options.input === undefined) {
     return new Promise((resolve, reject) => {
-      execFile('git', args, { cwd: options.cwd, env, encoding: 'buffer', timeout: options.timeoutMs ?? 120_000, maxBuffer: options.maxBuffer ?? 512 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if (error) reject(new GitError(`git ${args[0]} failed: ${firstLine(stderr.toString('utf8')) || error.message}`, stderr.toString('utf8')));
-        else resolve(stdout);
-      });
+      execFile(
+        'git',
+        args,
+        { cwd: options.cwd, env, encoding: 'buffer', timeout: options.timeoutMs ?? 120_000, maxBuffer: options.maxBuffer ?? 512 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (error) reject(new GitError(`git ${args[0]} failed: ${firstLine(stderr.toString('utf8')) || error.message}`, stderr.toString('utf8')));
+          else resolve(stdout);
+        },
+      );
     });
   }
   return new Promise((resolve, reject) => {

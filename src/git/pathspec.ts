@@ -25,7 +25,10 @@ function compile(pattern: string): GoRegExp {
       const close = pattern.indexOf(']', i + 2);
       if (close < 0) source += '\\[';
       else {
-        const body = pattern.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const body = pattern
+          .slice(i + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         source += `[${body}]`;
         i = close;
       }

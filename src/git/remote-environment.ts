@@ -54,7 +54,21 @@ export async function remoteEnvironment(repoURL: string, access: RepositoryAcces
       GIT_CONFIG_GLOBAL: '/dev/null',
     };
     const key = access.credentials?.sshPrivateKey;
-    const ssh = ['ssh', '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', 'LogLevel=ERROR', '-o', 'GlobalKnownHostsFile=/dev/null'];
+    const ssh = [
+      'ssh',
+      '-F',
+      '/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'IdentityAgent=none',
+      '-o',
+      'LogLevel=ERROR',
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+    ];
     ssh.push(...(key ? ['-i', shellWord(await file('key', key))] : ['-o', 'IdentityFile=none']));
     ssh.push(
       ...(access.insecure
@@ -109,7 +123,11 @@ function explainRemoteFailure(error: Error, access: RepositoryAccess): Error {
     return new GitError(`TLS certificate verification failed: the server's certificate is not signed by a CA the system or ${TLS_CERTS_CONFIGMAP} trusts`);
   }
   if (stderr.includes('terminal prompts disabled')) {
-    return new GitError(access.credentials ? 'failed to authenticate to git repository: the server refused the repository credentials' : 'failed to authenticate to git repository: no credentials matched this URL');
+    return new GitError(
+      access.credentials
+        ? 'failed to authenticate to git repository: the server refused the repository credentials'
+        : 'failed to authenticate to git repository: no credentials matched this URL',
+    );
   }
   return error;
 }

@@ -120,7 +120,9 @@ export class GitRepositoryCache implements RepositoryReader {
 
   private slot(repoURL: string, project: string): Slot {
     if (!this.options.allowLocalRepositories && isLocalRepository(repoURL)) {
-      throw new GitError(`repository ${redactUrlCredentials(repoURL)} is on the controller's own disk: local repositories are not allowed (--allow-local-repositories)`);
+      throw new GitError(
+        `repository ${redactUrlCredentials(repoURL)} is on the controller's own disk: local repositories are not allowed (--allow-local-repositories)`,
+      );
     }
     const access = this.options.access?.(repoURL, project) ?? { insecure: false };
     const identity = JSON.stringify([repoURL, access.secret ?? '', access.insecure]);
@@ -164,11 +166,7 @@ export class GitRepositoryCache implements RepositoryReader {
     if (SHA.test(wanted)) return { sha: wanted };
     const refs = await this.refs(slot, maxAgeMs);
     const candidates =
-      wanted === 'HEAD'
-        ? ['HEAD']
-        : wanted.startsWith('refs/')
-          ? [wanted]
-          : [`refs/heads/${wanted}`, `refs/tags/${wanted}^{}`, `refs/tags/${wanted}`];
+      wanted === 'HEAD' ? ['HEAD'] : wanted.startsWith('refs/') ? [wanted] : [`refs/heads/${wanted}`, `refs/tags/${wanted}^{}`, `refs/tags/${wanted}`];
     for (const ref of candidates) {
       const sha = refs.get(ref);
       if (sha) return { sha, ref: ref.replace(/\^\{\}$/, '') };
@@ -214,7 +212,9 @@ export class GitRepositoryCache implements RepositoryReader {
     const key = `${dir}@${sha}@${directories}`;
     let listing = this.trees.get(key);
     if (!listing) {
-      listing = git(['ls-tree', '-r', ...(directories ? ['-d'] : []), '-z', '--name-only', sha], { cwd: dir }).then((out) => out.toString('utf8').split('\0').filter(Boolean));
+      listing = git(['ls-tree', '-r', ...(directories ? ['-d'] : []), '-z', '--name-only', sha], { cwd: dir }).then((out) =>
+        out.toString('utf8').split('\0').filter(Boolean),
+      );
       listing.catch(() => this.trees.delete(key));
       this.trees.set(key, listing);
       if (this.trees.size > 512) this.trees.delete(this.trees.keys().next().value!);
@@ -236,7 +236,8 @@ export class GitRepositoryCache implements RepositoryReader {
   private async fetch(slot: Slot, sha: string, ref?: string): Promise<void> {
     this.counters.fetches++;
     const refspec = ref && ref !== 'HEAD' ? `+${ref}:refs/regatta/${ref.replace(/^refs\//, '')}` : sha;
-    const fetch = (what: string) => this.remote(slot, (env) => git(['fetch', '--quiet', '--depth', '1', '--no-tags', '--', slot.repoURL, what], { cwd: slot.dir, env }));
+    const fetch = (what: string) =>
+      this.remote(slot, (env) => git(['fetch', '--quiet', '--depth', '1', '--no-tags', '--', slot.repoURL, what], { cwd: slot.dir, env }));
     try {
       await fetch(refspec);
       // The ref moved between ls-remote and fetch; ask for the commit itself.

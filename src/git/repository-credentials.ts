@@ -23,7 +23,15 @@ export interface RepositoryAccess {
 export class RepositorySecretError extends Error {}
 
 /** Argo CD's keys whose presence makes a repository Secret carry its own credentials (no repo-creds fallback). */
-const CREDENTIAL_KEYS = ['username', 'password', 'bearerToken', 'sshPrivateKey', 'tlsClientCertData', 'githubAppPrivateKey', 'azureServicePrincipalClientSecret'];
+const CREDENTIAL_KEYS = [
+  'username',
+  'password',
+  'bearerToken',
+  'sshPrivateKey',
+  'tlsClientCertData',
+  'githubAppPrivateKey',
+  'azureServicePrincipalClientSecret',
+];
 
 /** Argo CD's `user@host:path` and `ssh://user@host/path` forms (one `@`, no `/` or `:` before it). */
 const SSH_URL = /^(ssh:\/\/)?[^/:]*?@[^@]+$/;
@@ -91,7 +99,8 @@ export function repositoryAccess(repoURL: string, project: string, secrets: Secr
   const projectOf = (s: Secret) => secretValue(s, 'project') ?? '';
   const repository = candidates.find((s) => projectOf(s) === project) ?? candidates.find((s) => projectOf(s) === '');
   const insecure = repository ? secretBool(repository, 'insecure') || secretBool(repository, 'insecureIgnoreHostKey') : false;
-  if (repository && CREDENTIAL_KEYS.some((key) => secretValue(repository, key))) return { credentials: credentialsOf(repository), secret: secretName(repository), insecure };
+  if (repository && CREDENTIAL_KEYS.some((key) => secretValue(repository, key)))
+    return { credentials: credentialsOf(repository), secret: secretName(repository), insecure };
   // The longest covering URL wins; between equals, the first listed (a stable sort), as in Argo CD.
   const template = typed(REPO_CREDS_SECRET_TYPE)
     .filter((s) => repoCredsCover(secretValue(s, 'url') ?? '', repoURL))

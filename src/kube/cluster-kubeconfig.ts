@@ -27,7 +27,15 @@ export function kubeConfigForCluster(cluster: ClusterRecord): KubeConfig {
   if (tls.certData && tls.keyData) Object.assign(user, { certData: tls.certData, keyData: tls.keyData });
   const kubeConfig = newKubeConfig();
   kubeConfig.loadFromOptions({
-    clusters: [{ name, server: cluster.server, skipTLSVerify: tls.insecure === true || cluster.server.startsWith('http://'), caData: tls.caData, tlsServerName: tls.serverName }],
+    clusters: [
+      {
+        name,
+        server: cluster.server,
+        skipTLSVerify: tls.insecure === true || cluster.server.startsWith('http://'),
+        caData: tls.caData,
+        tlsServerName: tls.serverName,
+      },
+    ],
     users: [user],
     contexts: [{ name, cluster: name, user: name }],
     currentContext: name,

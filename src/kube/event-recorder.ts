@@ -34,7 +34,13 @@ export class KubeEventRecorder implements EventSink {
     const seen = this.recent.get(key);
     if (seen) {
       seen.count++;
-      await this.client.mergePatch({ apiVersion: 'v1', kind: 'Event', metadata: { name: seen.name, namespace: seen.namespace }, count: seen.count, lastTimestamp: now });
+      await this.client.mergePatch({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: seen.name, namespace: seen.namespace },
+        count: seen.count,
+        lastTimestamp: now,
+      });
       return;
     }
     const name = `${meta.name}.${randomBytes(8).toString('hex')}`;
@@ -44,7 +50,14 @@ export class KubeEventRecorder implements EventSink {
       apiVersion: 'v1',
       kind: 'Event',
       metadata: { name, namespace },
-      involvedObject: { apiVersion: object.apiVersion, kind: object.kind, name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion },
+      involvedObject: {
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        name: meta.name,
+        namespace: meta.namespace,
+        uid: meta.uid,
+        resourceVersion: meta.resourceVersion,
+      },
       type,
       reason,
       message,

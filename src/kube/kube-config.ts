@@ -39,7 +39,13 @@ class PooledKubeConfig extends k8s.KubeConfig {
     const options = (built as http.Agent & { options: https.AgentOptions }).options;
     const secure = built instanceof https.Agent;
     const key = createHash('sha256')
-      .update(JSON.stringify([secure, options.ca, options.cert, options.key, options.pfx, options.rejectUnauthorized, options.servername].map((v) => (v === undefined ? null : String(v)))))
+      .update(
+        JSON.stringify(
+          [secure, options.ca, options.cert, options.key, options.pfx, options.rejectUnauthorized, options.servername].map((v) =>
+            v === undefined ? null : String(v),
+          ),
+        ),
+      )
       .digest('hex');
     let agent = agents.get(key);
     if (!agent) {

@@ -36,7 +36,9 @@ export class LeaderElector {
     private readonly client: ObjectClient,
     private readonly options: LeaderElectionOptions,
   ) {
-    this.loop = new Loop({ name: 'leader-election', intervalMs: options.retryPeriodMs, registry: options.registry ?? new SchedulerRegistry() }, () => this.attempt());
+    this.loop = new Loop({ name: 'leader-election', intervalMs: options.retryPeriodMs, registry: options.registry ?? new SchedulerRegistry() }, () =>
+      this.attempt(),
+    );
   }
 
   isLeader(): boolean {

@@ -78,10 +78,13 @@ export class Loop {
   private arm(): void {
     if (this.stopped) return;
     const interval = typeof this.options.intervalMs === 'function' ? this.options.intervalMs() : this.options.intervalMs;
-    const timer = setTimeout(() => {
-      this.options.registry.deleteTimeout(this.timerName);
-      void this.trigger();
-    }, Math.max(0, interval));
+    const timer = setTimeout(
+      () => {
+        this.options.registry.deleteTimeout(this.timerName);
+        void this.trigger();
+      },
+      Math.max(0, interval),
+    );
     timer.unref?.();
     this.options.registry.addTimeout(this.timerName, timer);
   }
@@ -111,11 +114,14 @@ export class DelayedActions {
     if (this.stopped) return;
     this.cancel(key);
     const timerName = `${this.prefix}:${key}`;
-    const timer = setTimeout(() => {
-      this.keys.delete(key);
-      if (this.registry.doesExist('timeout', timerName)) this.registry.deleteTimeout(timerName);
-      if (!this.stopped) action();
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        this.keys.delete(key);
+        if (this.registry.doesExist('timeout', timerName)) this.registry.deleteTimeout(timerName);
+        if (!this.stopped) action();
+      },
+      Math.max(0, delayMs),
+    );
     timer.unref?.();
     this.registry.addTimeout(timerName, timer);
     this.keys.add(key);

@@ -14,10 +14,7 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(
-  component: string,
-  options: { level?: LogLevel; write?: (line: string) => void; fields?: Record<string, unknown> } = {},
-): Logger {
+export function createLogger(component: string, options: { level?: LogLevel; write?: (line: string) => void; fields?: Record<string, unknown> } = {}): Logger {
   const threshold = ORDER[options.level ?? ((process.env.LOG_LEVEL as LogLevel) in ORDER ? (process.env.LOG_LEVEL as LogLevel) : 'info')];
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const base = { component, ...options.fields };

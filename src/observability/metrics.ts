@@ -43,13 +43,27 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
-  readonly shardClusters = new Gauge({ name: 'regatta_shard_clusters', help: 'Clusters owned by each replica in the current ownership generation', labelNames: ['shard'], registers: [this.registry] });
+  readonly shardClusters = new Gauge({
+    name: 'regatta_shard_clusters',
+    help: 'Clusters owned by each replica in the current ownership generation',
+    labelNames: ['shard'],
+    registers: [this.registry],
+  });
 
-  readonly shardAppSets = new Gauge({ name: 'regatta_shard_appsets', help: 'ApplicationSets owned by each replica in the current ownership generation', labelNames: ['shard'], registers: [this.registry] });
+  readonly shardAppSets = new Gauge({
+    name: 'regatta_shard_appsets',
+    help: 'ApplicationSets owned by each replica in the current ownership generation',
+    labelNames: ['shard'],
+    registers: [this.registry],
+  });
 
   readonly shardGeneration = new Gauge({ name: 'regatta_shard_generation', help: 'The ownership generation this replica acts on', registers: [this.registry] });
 
-  readonly shardMoves = new Counter({ name: 'regatta_shard_moves_total', help: 'Clusters that changed owner between generations this replica adopted', registers: [this.registry] });
+  readonly shardMoves = new Counter({
+    name: 'regatta_shard_moves_total',
+    help: 'Clusters that changed owner between generations this replica adopted',
+    registers: [this.registry],
+  });
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });

@@ -1,7 +1,15 @@
 import { DEFAULT_PROJECT_NAME, type AppProject } from '../api/app-project.js';
 import type { Application, ApplicationSource } from '../api/application.js';
 import { resolveDestination, type LocalCluster } from './destination-cluster.js';
-import { isAppNamespacePermitted, isDestinationPermitted, isGroupKindNamePermitted, isSourcePermitted, withProjectScopedResources, type ProjectCluster, type ProjectRepository } from './project-rules.js';
+import {
+  isAppNamespacePermitted,
+  isDestinationPermitted,
+  isGroupKindNamePermitted,
+  isSourcePermitted,
+  withProjectScopedResources,
+  type ProjectCluster,
+  type ProjectRepository,
+} from './project-rules.js';
 
 /** The Application condition types Argo CD's controller sets when a spec breaks its project. */
 export type SpecConditionType = 'InvalidSpecError' | 'UnknownError';
@@ -37,7 +45,8 @@ export const formatConditions = (conditions: readonly SpecCondition[]) => condit
 function sourceProblem(source: ApplicationSource | undefined, multiple: boolean): string | undefined {
   const repoURL = source?.repoURL ?? '';
   if (multiple) {
-    if (!repoURL || (!source?.path && !source?.chart && !source?.ref)) return `spec.source.repoURL and either source.path, source.chart, or source.ref are required for source ${JSON.stringify(source ?? {})}`;
+    if (!repoURL || (!source?.path && !source?.chart && !source?.ref))
+      return `spec.source.repoURL and either source.path, source.chart, or source.ref are required for source ${JSON.stringify(source ?? {})}`;
   } else if (!repoURL || (!source?.path && !source?.chart)) return 'spec.source.repoURL and either spec.source.path or spec.source.chart are required';
   if (source?.chart && !source.targetRevision) return 'spec.source.targetRevision is required if the manifest source is a helm chart';
   return undefined;
@@ -55,7 +64,11 @@ export const projectNotPermittedMessage = (application: Application, project: st
  */
 export function validateApplication(application: Application, project: AppProject | undefined, context: ProjectContext): ApplicationValidation {
   const name = projectNameOf(application);
-  const refused = (conditions: SpecCondition[], operationMessage = formatConditions(conditions)): ApplicationValidation => ({ valid: false, conditions, operationMessage });
+  const refused = (conditions: SpecCondition[], operationMessage = formatConditions(conditions)): ApplicationValidation => ({
+    valid: false,
+    conditions,
+    operationMessage,
+  });
   if (!project) {
     return refused(
       [{ type: 'InvalidSpecError', message: `Application referencing project ${application.spec.project} which does not exist` }],
@@ -89,7 +102,9 @@ export function validateApplication(application: Application, project: AppProjec
   const cluster: ProjectCluster = resolved.cluster ?? { name: context.local.name, server: context.local.server, namespaces: [], clusterResources: false };
   const namespace = destination.namespace ?? '';
   if (!isDestinationPermitted(effective, cluster, namespace, context.clusters)) {
-    invalid(`application destination server '${destination.name ? cluster.name : cluster.server}' and namespace '${namespace}' do not match any of the allowed destinations in project '${name}'`);
+    invalid(
+      `application destination server '${destination.name ? cluster.name : cluster.server}' and namespace '${namespace}' do not match any of the allowed destinations in project '${name}'`,
+    );
   }
   return conditions.length ? refused(conditions) : { valid: true, project: effective, cluster };
 }
@@ -115,12 +130,20 @@ export interface ObjectRefusal<T extends TargetObject = TargetObject> {
  * it writes): its kind must be allowed by the project's whitelists and blacklists, and a
  * namespaced object's namespace must be a permitted destination on the cluster.
  */
-export function syncPermissionRefusals<T extends TargetObject>(project: AppProject, cluster: ProjectCluster, objects: readonly T[], clusters: readonly ProjectCluster[]): ObjectRefusal<T>[] {
+export function syncPermissionRefusals<T extends TargetObject>(
+  project: AppProject,
+  cluster: ProjectCluster,
+  objects: readonly T[],
+  clusters: readonly ProjectCluster[],
+): ObjectRefusal<T>[] {
   const refusals: ObjectRefusal<T>[] = [];
   for (const object of objects) {
-    if (object.namespaced === undefined) refusals.push({ object, message: `failed to get API resource info for ${object.group}/${object.kind}: unable to verify permissions` });
-    else if (!isGroupKindNamePermitted(project, object, object.name, object.namespaced)) refusals.push({ object, message: `resource ${object.group}:${object.kind} is not permitted in project ${project.metadata.name}` });
-    else if (object.namespaced && !isDestinationPermitted(project, cluster, object.namespace, clusters)) refusals.push({ object, message: `namespace ${object.namespace} is not permitted in project '${project.metadata.name}'` });
+    if (object.namespaced === undefined)
+      refusals.push({ object, message: `failed to get API resource info for ${object.group}/${object.kind}: unable to verify permissions` });
+    else if (!isGroupKindNamePermitted(project, object, object.name, object.namespaced))
+      refusals.push({ object, message: `resource ${object.group}:${object.kind} is not permitted in project ${project.metadata.name}` });
+    else if (object.namespaced && !isDestinationPermitted(project, cluster, object.namespace, clusters))
+      refusals.push({ object, message: `namespace ${object.namespace} is not permitted in project '${project.metadata.name}'` });
   }
   return refusals;
 }
@@ -139,8 +162,10 @@ export function syncRefusalMessage(refusals: readonly ObjectRefusal[]): string {
 export function namespacedModeProblem(cluster: ProjectCluster, objects: readonly TargetObject[]): string | undefined {
   if (!cluster.namespaces.length) return undefined;
   for (const object of objects) {
-    if (object.namespace === '' && !cluster.clusterResources) return `Failed to load live state: cluster level ${object.kind} ${JSON.stringify(object.name)} can not be managed when in namespaced mode`;
-    if (object.namespace !== '' && !cluster.namespaces.includes(object.namespace)) return `Failed to load live state: namespace ${JSON.stringify(object.namespace)} for ${object.kind} ${JSON.stringify(object.name)} is not managed`;
+    if (object.namespace === '' && !cluster.clusterResources)
+      return `Failed to load live state: cluster level ${object.kind} ${JSON.stringify(object.name)} can not be managed when in namespaced mode`;
+    if (object.namespace !== '' && !cluster.namespaces.includes(object.namespace))
+      return `Failed to load live state: namespace ${JSON.stringify(object.namespace)} for ${object.kind} ${JSON.stringify(object.name)} is not managed`;
   }
   return undefined;
 }

@@ -34,7 +34,11 @@ interface Bounds {
 const MINUTES: Bounds = { min: 0, max: 59 };
 const HOURS: Bounds = { min: 0, max: 23 };
 const DAYS_OF_MONTH: Bounds = { min: 1, max: 31 };
-const MONTHS: Bounds = { min: 1, max: 12, names: Object.fromEntries(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map((n, i) => [n, i + 1])) };
+const MONTHS: Bounds = {
+  min: 1,
+  max: 12,
+  names: Object.fromEntries(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map((n, i) => [n, i + 1])),
+};
 const DAYS_OF_WEEK: Bounds = { min: 0, max: 6, names: Object.fromEntries(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].map((n, i) => [n, i])) };
 
 /** Go's unicode.IsSpace, which strings.Fields splits on. */
@@ -46,7 +50,9 @@ function parseNumber(text: string): bigint {
   const digits = /^[+-]?\d+$/.test(text);
   const value = digits ? BigInt(text) : undefined;
   if (value === undefined || value > INT64_MAX || value < -INT64_MAX - 1n) {
-    throw new CronScheduleError(`failed to parse int from ${text}: strconv.Atoi: parsing ${goQuote(text)}: ${digits ? 'value out of range' : 'invalid syntax'}`);
+    throw new CronScheduleError(
+      `failed to parse int from ${text}: strconv.Atoi: parsing ${goQuote(text)}: ${digits ? 'value out of range' : 'invalid syntax'}`,
+    );
   }
   if (value < 0n) throw new CronScheduleError(`negative number (${value}) not allowed: ${text}`);
   return value;
@@ -178,7 +184,10 @@ function previousWallMinute(schedule: CronSchedule, before: number, firstYear: n
 /** The instants whose wall clock in `zone` reads `wall`: none in a gap, two in a repeated hour. */
 function instantsAt(wall: number, zone: string): number[] {
   const offsets = new Set([wallClockIn(wall - DAY_MS, zone) - (wall - DAY_MS), wallClockIn(wall + DAY_MS, zone) - (wall + DAY_MS)]);
-  return [...offsets].map((offset) => wall - offset).filter((instant) => wallClockIn(instant, zone) === wall).sort((a, b) => a - b);
+  return [...offsets]
+    .map((offset) => wall - offset)
+    .filter((instant) => wallClockIn(instant, zone) === wall)
+    .sort((a, b) => a - b);
 }
 
 /**

@@ -34,9 +34,14 @@ function indexOf<C extends NamedCluster>(clusters: readonly C[]): { byServer: Ma
 }
 
 /** Argo CD's GetDestinationCluster: a destination names its cluster by server or by name, never both, with Argo CD's texts. */
-export function resolveDestination<C extends NamedCluster>(destination: ApplicationDestination, clusters: readonly C[], local: LocalCluster): ResolvedDestination<C> {
+export function resolveDestination<C extends NamedCluster>(
+  destination: ApplicationDestination,
+  clusters: readonly C[],
+  local: LocalCluster,
+): ResolvedDestination<C> {
   const { byServer, byName } = indexOf(clusters);
-  if (destination.name && destination.server) return { error: `application destination can't have both name and server defined: ${destination.name} ${destination.server}` };
+  if (destination.name && destination.server)
+    return { error: `application destination can't have both name and server defined: ${destination.name} ${destination.server}` };
   let server: string;
   if (destination.server) server = serverKey(destination.server);
   else if (destination.name) {

@@ -15,10 +15,7 @@
 type CharTest = (codePoint: number) => boolean;
 
 type Node =
-  | { type: 'text'; codePoints: number[] }
-  | { type: 'run'; test: CharTest }
-  | { type: 'one'; test: CharTest }
-  | { type: 'alternatives'; patterns: Node[][] };
+  { type: 'text'; codePoints: number[] } | { type: 'run'; test: CharTest } | { type: 'one'; test: CharTest } | { type: 'alternatives'; patterns: Node[][] };
 
 type State = { kind: 'char'; test: CharTest; next: number } | { kind: 'split'; next: number[] } | { kind: 'match' };
 
@@ -107,7 +104,10 @@ class Automaton {
 class PatternError extends Error {}
 
 const codePointsOf = (text: string) => [...text].map((c) => c.codePointAt(0)!);
-const outside = (separators: number[]): CharTest => (c) => !separators.includes(c);
+const outside =
+  (separators: number[]): CharTest =>
+  (c) =>
+    !separators.includes(c);
 const anyCharacter: CharTest = () => true;
 
 /** Parses a gobwas/glob pattern (v0.2.3 lexer and parser rules). */

@@ -27,7 +27,8 @@ export function serviceAccountToImpersonate(project: AppProject, application: Ap
     if (namespaceProblem) return { error: `invalid glob pattern for destination namespace: ${namespaceProblem}` };
     if (!globMatch(item.server ?? '', server) || !globMatch(item.namespace ?? '', namespace)) continue;
     const account = item.defaultServiceAccount ?? '';
-    if (account.trim() === '' || [...account].some((c) => DISALLOWED_SERVICE_ACCOUNT_CHARACTERS.includes(c))) return { error: `default service account contains invalid chars '${account}'` };
+    if (account.trim() === '' || [...account].some((c) => DISALLOWED_SERVICE_ACCOUNT_CHARACTERS.includes(c)))
+      return { error: `default service account contains invalid chars '${account}'` };
     if (account.includes(':')) return { user: `system:serviceaccount:${account}` };
     return { user: `system:serviceaccount:${namespace || (application.metadata.namespace ?? '')}:${account}` };
   }

@@ -77,7 +77,8 @@ export function isDestinationPermitted(project: AppProject, cluster: NamedCluste
 }
 
 /** Whitelist and blacklist entries are Go filepath patterns on group, kind and (cluster-scoped) name. */
-const groupKindIn = (list: readonly GroupKind[], resource: GroupKind) => list.some((item) => filepathMatch(item.kind, resource.kind) && filepathMatch(item.group, resource.group));
+const groupKindIn = (list: readonly GroupKind[], resource: GroupKind) =>
+  list.some((item) => filepathMatch(item.kind, resource.kind) && filepathMatch(item.group, resource.group));
 const namedIn = (list: readonly ClusterResourceRestrictionItem[], resource: GroupKind, name: string) =>
   list.some((item) => filepathMatch(item.kind, resource.kind) && filepathMatch(item.group, resource.group) && (!item.name || filepathMatch(item.name, name)));
 
@@ -96,7 +97,14 @@ export function isGroupKindNamePermitted(project: AppProject, resource: GroupKin
 }
 
 /** IsResourcePermitted: the kind is allowed, and a namespaced object's namespace is a permitted destination. */
-export function isResourcePermitted(project: AppProject, resource: GroupKind, name: string, namespace: string, cluster: NamedCluster, clusters: readonly ProjectCluster[]): boolean {
+export function isResourcePermitted(
+  project: AppProject,
+  resource: GroupKind,
+  name: string,
+  namespace: string,
+  cluster: NamedCluster,
+  clusters: readonly ProjectCluster[],
+): boolean {
   if (!isGroupKindNamePermitted(project, resource, name, namespace !== '')) return false;
   return namespace === '' || isDestinationPermitted(project, cluster, namespace, clusters);
 }
@@ -124,7 +132,9 @@ export function withProjectScopedResources(project: AppProject, repositories: re
       sourceRepos: [...(project.spec.sourceRepos ?? []), ...scopedRepositories],
       destinations: [
         ...(project.spec.destinations ?? []),
-        ...scopedClusters.flatMap((c) => (c.namespaces.length ? c.namespaces.map((namespace) => ({ server: c.server, namespace })) : [{ server: c.server, namespace: '*' }])),
+        ...scopedClusters.flatMap((c) =>
+          c.namespaces.length ? c.namespaces.map((namespace) => ({ server: c.server, namespace })) : [{ server: c.server, namespace: '*' }],
+        ),
       ],
     },
   };

@@ -19,7 +19,9 @@ export function windowsFor(project: AppProject | undefined, application: Applica
     const results: boolean[] = [];
     if (window.applications?.length) results.push(window.applications.some((p) => matches(p, application.metadata.name)));
     if (window.clusters?.length) {
-      results.push(window.clusters.some((p) => (!!destination.name && matches(p, destination.name)) || (!!destination.server && matches(p, destination.server))));
+      results.push(
+        window.clusters.some((p) => (!!destination.name && matches(p, destination.name)) || (!!destination.server && matches(p, destination.server))),
+      );
     }
     if (window.namespaces?.length) results.push(window.namespaces.some((p) => matches(p, destination.namespace ?? '')));
     const applies = window.andOperator ? results.length > 0 && results.every(Boolean) : results.some(Boolean);

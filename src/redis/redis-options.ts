@@ -16,7 +16,10 @@ export function redisOptions(url: string, env: NodeJS.ProcessEnv = process.env):
     ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
     db: Number(parsed.pathname.slice(1) || 0),
   };
-  const sentinels = (env.REDIS_SENTINELS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const sentinels = (env.REDIS_SENTINELS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (sentinels.length) {
     if (!env.REDIS_SENTINEL_MASTER) throw new Error('REDIS_SENTINELS is set but REDIS_SENTINEL_MASTER (the master set name) is not');
     return {

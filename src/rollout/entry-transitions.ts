@@ -40,7 +40,12 @@ export function withAutomatedDisabled(application: Application): Application {
 function specDiffers(appSet: ApplicationSet, live: Application, desired: Application): boolean {
   // Ignore rules delete fields in place, so they get a copy of their own.
   const candidate = appSet.spec.ignoreApplicationDifferences?.length ? structuredClone(withAutomatedDisabled(desired)) : withAutomatedDisabled(desired);
-  applyIgnoreDifferences(candidate as unknown as Record<string, unknown>, live as unknown as Record<string, unknown>, appSet.spec.ignoreApplicationDifferences, live.metadata.name);
+  applyIgnoreDifferences(
+    candidate as unknown as Record<string, unknown>,
+    live as unknown as Record<string, unknown>,
+    appSet.spec.ignoreApplicationDifferences,
+    live.metadata.name,
+  );
   return !deepEqual(candidate.spec, live.spec);
 }
 
@@ -59,7 +64,14 @@ export function advanceEntries(input: RolloutInput, stepOf: Map<string, number>,
     const health = observed.health?.status;
     const sync = observed.sync?.status;
     const revisions = revisionsOf(app);
-    const current: Entry = previous.get(name) ?? { application: name, status: 'Waiting', step: '', message: Message.noStatus, lastTransitionTime: now, targetRevisions: revisions };
+    const current: Entry = previous.get(name) ?? {
+      application: name,
+      status: 'Waiting',
+      step: '',
+      message: Message.noStatus,
+      lastTransitionTime: now,
+      targetRevisions: revisions,
+    };
     const next: Entry = { ...current, step: String((stepOf.get(name) ?? -2) + 1) };
     // Regatta: no revisions yet means the Application had not been compared, not that it changed;
     // Argo CD would reset the entry to Waiting and sync a new Application a second time.
@@ -82,7 +94,10 @@ export function advanceEntries(input: RolloutInput, stepOf: Map<string, number>,
       if (current.status === 'Pending' && (observed.reconciledAt === undefined || after(observed.reconciledAt, next.lastTransitionTime))) {
         const operation = observed.operationState;
         if (operation && after(operation.startedAt, current.lastTransitionTime)) {
-          move('Progressing', isSuccessfulPhase(operation.phase) ? Message.syncSucceeded : isCompletedPhase(operation.phase) ? Message.syncCompleted : Message.becameProgressing);
+          move(
+            'Progressing',
+            isSuccessfulPhase(operation.phase) ? Message.syncSucceeded : isCompletedPhase(operation.phase) ? Message.syncCompleted : Message.becameProgressing,
+          );
         } else if (hasErrorCondition(app)) {
           move('Progressing', Message.appError);
         }
@@ -113,7 +128,12 @@ export function releaseWithinMaxUpdate(round: RolloutRound, appsToSync: Set<stri
     const index = stepIndex(entry.application);
     const { limit, invalid } = maxUpdateFor(stepSpec(stepsSpec, index).maxUpdate, totals[index]);
     if (invalid !== undefined && !issues.invalidMaxUpdates.some((i) => i.step === index)) issues.invalidMaxUpdates.push({ step: index, value: invalid });
-    if (!promote && entry.status === 'Pending' && (rollout.phase === 'Aborted' || rollout.phase === 'Halted' || rollout.phase === 'RollingBack') && !startedSince(currentOf.get(entry.application), entry)) {
+    if (
+      !promote &&
+      entry.status === 'Pending' &&
+      (rollout.phase === 'Aborted' || rollout.phase === 'Halted' || rollout.phase === 'RollingBack') &&
+      !startedSince(currentOf.get(entry.application), entry)
+    ) {
       Object.assign(entry, { status: 'Waiting', message: `Rollout ${rollout.phase.toLowerCase()}, sync not started`, lastTransitionTime: now });
       continue;
     }

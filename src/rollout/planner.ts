@@ -92,7 +92,9 @@ function reachedApplications(round: RolloutRound, steps: string[][]): Set<string
   const current = freshness(input.current);
   for (const [index, names] of steps.entries()) {
     for (const name of names) appsToSync.add(name);
-    const done = names.every((name) => currentOf.has(name) && entryOf.has(name) && current(currentOf.get(name)!) && (entryOf.get(name)!.status === 'Healthy' || failed.has(name)));
+    const done = names.every(
+      (name) => currentOf.has(name) && entryOf.has(name) && current(currentOf.get(name)!) && (entryOf.get(name)!.status === 'Healthy' || failed.has(name)),
+    );
     if (!done) break;
     const bake = stepSpec(stepsSpec, index).minHealthySeconds ?? 0;
     if (bake > 0 && names.length) {
@@ -113,7 +115,8 @@ function reachedApplications(round: RolloutRound, steps: string[][]): Set<string
  * of its source saw, its Healthy is about the old revision, and the next step must not open.
  */
 function freshness(applications: Application[]): (application: Application) => boolean {
-  const sourceKey = (app: Application) => JSON.stringify((app.spec.sources ?? (app.spec.source ? [app.spec.source] : [])).map((s) => [s.repoURL, s.targetRevision ?? 'HEAD', s.chart ?? '']));
+  const sourceKey = (app: Application) =>
+    JSON.stringify((app.spec.sources ?? (app.spec.source ? [app.spec.source] : [])).map((s) => [s.repoURL, s.targetRevision ?? 'HEAD', s.chart ?? '']));
   const newest = new Map<string, { at: number; revisions: string[] }>();
   for (const app of applications) {
     const at = Date.parse(observedStatus(app).reconciledAt ?? '') || 0;
@@ -140,7 +143,12 @@ function rolloutConditions(issues: RolloutConfigIssues, step: number | undefined
       ? { type: 'InvalidRolloutConfig', status: 'True', reason: 'InvalidRolloutConfig', message: configMessage }
       : { type: 'InvalidRolloutConfig', status: 'False', reason: 'ValidRolloutConfig', message: 'Rolling Sync Configured correctly' },
     step
-      ? { type: 'RolloutProgressing', status: 'True', reason: 'ApplicationSetModified', message: waitSummary || `ApplicationSet is performing rollout of step ${step}` }
+      ? {
+          type: 'RolloutProgressing',
+          status: 'True',
+          reason: 'ApplicationSetModified',
+          message: waitSummary || `ApplicationSet is performing rollout of step ${step}`,
+        }
       : { type: 'RolloutProgressing', status: 'False', reason: 'ApplicationSetRolloutComplete', message: 'ApplicationSet Rollout has completed' },
   ];
 }
@@ -155,7 +163,14 @@ function withSyncOperations(round: RolloutRound, appsToSync: Set<string>, rollba
     const prune = automatedSyncEnabled(application) ? application.spec.syncPolicy?.automated?.prune === true : false;
     const out = withAutomatedDisabled(application);
     const revisions = rollbackOf.get(name);
-    if (revisions) out.operation = syncOperation(out, prune, `Regatta rolled back this Application to ${revisions.join(', ')} after a failed rollout`, `rollback of the rollout halted at ${rollout.haltedAt ?? ''}`, revisions);
+    if (revisions)
+      out.operation = syncOperation(
+        out,
+        prune,
+        `Regatta rolled back this Application to ${revisions.join(', ')} after a failed rollout`,
+        `rollback of the rollout halted at ${rollout.haltedAt ?? ''}`,
+        revisions,
+      );
     else if (entryOf.get(name)?.status === 'Pending' && appsToSync.has(name)) {
       const entry = entryOf.get(name)!;
       out.operation = syncOperation(out, prune, SYNC_REASON, `step ${entry.step}, pending since ${entry.lastTransitionTime ?? ''}`);
@@ -165,7 +180,6 @@ function withSyncOperations(round: RolloutRound, appsToSync: Set<string>, rollba
   });
   return { desired, syncNow: syncNow.sort() };
 }
-
 
 /**
  * The operation Argo CD's ApplicationSet controller writes to start a sync, plus the promotion it

@@ -10,7 +10,6 @@ import { ROLLOUT_CONTROL_ANNOTATION, ROLLOUT_RESUMED_AT_ANNOTATION } from '../ap
  * and abort, failures and the failure budget, halt or rollback, resuming after a halt.
  */
 
-
 export interface RollbackRequest {
   application: string;
   revisions: string[];
@@ -92,7 +91,12 @@ export function haltOverFailureBudget(round: RolloutRound): void {
 /** The rollout's phase and step after this reconcile: a running rollout goes on or completes; a stopped one keeps its phase. */
 export function advanceRolloutStatus(rollout: RolloutStatus, progressingStep: number | undefined, waitSummary: string): void {
   if (rollout.phase === 'Progressing' || rollout.phase === 'Completed') {
-    Object.assign(rollout, progressingStep ? { phase: 'Progressing', step: progressingStep, message: waitSummary || `rolling out step ${progressingStep}` } : { phase: 'Completed', step: 0, message: 'rollout complete' });
+    Object.assign(
+      rollout,
+      progressingStep
+        ? { phase: 'Progressing', step: progressingStep, message: waitSummary || `rolling out step ${progressingStep}` }
+        : { phase: 'Completed', step: 0, message: 'rollout complete' },
+    );
   } else if (progressingStep) rollout.step = progressingStep;
 }
 
@@ -101,7 +105,8 @@ export function planRollback(round: RolloutRound): RollbackRequest[] {
   const { currentOf, rollout } = round;
   const rollback = rollout.phase === 'RollingBack' ? rollbackRequests(rollout) : [];
   if (rollback.length) rollout.rolledBack = [...new Set([...(rollout.rolledBack ?? []), ...rollback.map((r) => r.application)])];
-  if (rollout.phase === 'RollingBack' && !rollback.length && rollbackFinished(rollout, currentOf)) Object.assign(rollout, { phase: 'RolledBack', message: `${rollout.message}; rolled back` });
+  if (rollout.phase === 'RollingBack' && !rollback.length && rollbackFinished(rollout, currentOf))
+    Object.assign(rollout, { phase: 'RolledBack', message: `${rollout.message}; rolled back` });
   return rollback;
 }
 
@@ -117,7 +122,11 @@ function rollbackFinished(rollout: RolloutStatus, currentOf: Map<string, Applica
   return (rollout.rolledBack ?? []).every((name) => {
     const application = currentOf.get(name);
     const operation = application && observedStatus(application).operationState;
-    const revision = operation?.syncResult?.revisions?.length ? operation.syncResult.revisions : operation?.syncResult?.revision ? [operation.syncResult.revision] : [];
+    const revision = operation?.syncResult?.revisions?.length
+      ? operation.syncResult.revisions
+      : operation?.syncResult?.revision
+        ? [operation.syncResult.revision]
+        : [];
     return !application || (isSuccessfulPhase(operation?.phase) && sameRevisions(rollout.previousRevisions?.[name], revision));
   });
 }

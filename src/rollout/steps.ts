@@ -106,7 +106,12 @@ export function rolloutConfigMessage(issues: RolloutConfigIssues): string | unde
   }
   if (issues.duplicates.size) {
     const names = [...issues.duplicates.keys()].sort();
-    const steps = names.map((name) => issues.duplicates.get(name)!.map((s) => s + 1).join('-'));
+    const steps = names.map((name) =>
+      issues.duplicates
+        .get(name)!
+        .map((s) => s + 1)
+        .join('-'),
+    );
     return names.length === 1
       ? `Application '${names[0]}' is selected by multiple steps: (${steps[0]})`
       : `Applications '${names.join("', '")}' are selected by multiple steps: [(${steps.join('), (')})]`;
@@ -114,7 +119,9 @@ export function rolloutConfigMessage(issues: RolloutConfigIssues): string | unde
   if (issues.invalidMaxUpdates.length) {
     const steps = issues.invalidMaxUpdates.map((i) => i.step + 1).join(', ');
     const values = issues.invalidMaxUpdates.map((i) => i.value).join(', ');
-    return issues.invalidMaxUpdates.length === 1 ? `Step ${steps} has an invalid maxUpdate value: ${values}` : `Steps ${steps} have invalid maxUpdate values: [${values}]`;
+    return issues.invalidMaxUpdates.length === 1
+      ? `Step ${steps} has an invalid maxUpdate value: ${values}`
+      : `Steps ${steps} have invalid maxUpdate values: [${values}]`;
   }
   if (issues.emptySteps.length) return `Steps [${issues.emptySteps.map((s) => s + 1).join(' ')}] have no applications matching their criteria`;
   return undefined;

@@ -29,11 +29,17 @@ export async function installationToken(api: string, credentials: GitHubAppCrede
   const url = `${api.replace(/\/+$/, '')}/app/installations/${encodeURIComponent(credentials.installationId)}/access_tokens`;
   let response: Response;
   try {
-    response = await fetch(url, { method: 'POST', headers: { accept: 'application/vnd.github+json', authorization: `Bearer ${jwt}`, 'user-agent': 'regatta' } });
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { accept: 'application/vnd.github+json', authorization: `Bearer ${jwt}`, 'user-agent': 'regatta' },
+    });
   } catch (error) {
-    throw new ScmError(`GitHub App: requesting an installation token failed: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`);
+    throw new ScmError(
+      `GitHub App: requesting an installation token failed: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`,
+    );
   }
-  if (!response.ok) throw new ScmError(`GitHub App: requesting an installation token for installation ${credentials.installationId} failed: HTTP ${response.status}`);
+  if (!response.ok)
+    throw new ScmError(`GitHub App: requesting an installation token for installation ${credentials.installationId} failed: HTTP ${response.status}`);
   const body = (await response.json()) as { token?: string };
   if (!body.token) throw new ScmError('GitHub App: the installation token answer holds no token');
   return body.token;

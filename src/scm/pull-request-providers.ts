@@ -12,7 +12,12 @@ function hasLabels(expected: string[] | undefined, got: string[]): boolean {
 }
 
 /** A Secret's token for a provider; what goes wrong reading it means the provider cannot be used. */
-async function token(secrets: SecretReader, appSet: ApplicationSet, ref: { secretName: string; key: string } | undefined, scmCredsOnly: boolean): Promise<string | undefined> {
+async function token(
+  secrets: SecretReader,
+  appSet: ApplicationSet,
+  ref: { secretName: string; key: string } | undefined,
+  scmCredsOnly: boolean,
+): Promise<string | undefined> {
   if (!ref) return undefined;
   try {
     return await secrets.getSecretValue(appSet.metadata.namespace ?? '', ref.secretName, ref.key, scmCredsOnly);
@@ -70,7 +75,9 @@ export class ScmPullRequestService implements PullRequestService {
   private async github(secrets: SecretReader, spec: NonNullable<PullRequestGenerator['github']>, appSet: ApplicationSet): Promise<PullRequest[]> {
     const what = `GitHub pull requests of ${spec.owner}/${spec.repo}`;
     const api = (spec.api || 'https://api.github.com').replace(/\/+$/, '');
-    const auth = spec.appSecretName ? await installationToken(api, await appCredentials(secrets, spec.appSecretName, appSet)) : await token(secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
+    const auth = spec.appSecretName
+      ? await installationToken(api, await appCredentials(secrets, spec.appSecretName, appSet))
+      : await token(secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
     const octokit = new Octokit({ baseUrl: api, auth, userAgent: 'regatta', log: quietLog, request: { retries: 0 } });
     const pulls: PullRequest[] = [];
     for (let attempt = 1; ; attempt++) {
@@ -79,7 +86,15 @@ export class ScmPullRequestService implements PullRequestService {
           for (const pull of page.data) {
             const labels = pull.labels.map((l) => l.name ?? '').filter(Boolean);
             if (!hasLabels(spec.labels, labels)) continue;
-            pulls.push({ number: pull.number, title: pull.title, branch: pull.head.ref, targetBranch: pull.base.ref, headSha: pull.head.sha, labels, author: pull.user?.login ?? '' });
+            pulls.push({
+              number: pull.number,
+              title: pull.title,
+              branch: pull.head.ref,
+              targetBranch: pull.base.ref,
+              headSha: pull.head.sha,
+              labels,
+              author: pull.user?.login ?? '',
+            });
           }
         }
         return pulls;
@@ -108,11 +123,26 @@ export class ScmPullRequestService implements PullRequestService {
     for (let page = 1; page < 10_000; page++) {
       const url = `${spec.api.replace(/\/+$/, '')}/api/v1/repos/${encodeURIComponent(spec.owner)}/${encodeURIComponent(spec.repo)}/pulls?state=open&page=${page}&limit=50`;
       const { body } = await getJson(url, headers, what, this.budget, spec.insecure === true);
-      const items = body as { number: number; title: string; head: { ref: string; sha: string }; base: { ref: string }; labels?: { name: string }[]; user?: { login: string } }[];
+      const items = body as {
+        number: number;
+        title: string;
+        head: { ref: string; sha: string };
+        base: { ref: string };
+        labels?: { name: string }[];
+        user?: { login: string };
+      }[];
       for (const pull of items) {
         const labels = (pull.labels ?? []).map((l) => l.name);
         if (!hasLabels(spec.labels, labels)) continue;
-        pulls.push({ number: pull.number, title: pull.title, branch: pull.head.ref, targetBranch: pull.base.ref, headSha: pull.head.sha, labels, author: pull.user?.login ?? '' });
+        pulls.push({
+          number: pull.number,
+          title: pull.title,
+          branch: pull.head.ref,
+          targetBranch: pull.base.ref,
+          headSha: pull.head.sha,
+          labels,
+          author: pull.user?.login ?? '',
+        });
       }
       if (items.length < 50) return pulls;
     }
@@ -132,8 +162,24 @@ export class ScmPullRequestService implements PullRequestService {
     for (let pages = 0; page && pages < 10_000; pages++) {
       query.set('page', page);
       const { body, headers: responseHeaders } = await getJson(`${base}?${query}`, headers, what, this.budget, spec.insecure === true);
-      for (const mr of body as { iid: number; title: string; source_branch: string; target_branch: string; sha: string; labels?: string[]; author?: { username: string } }[]) {
-        pulls.push({ number: mr.iid, title: mr.title, branch: mr.source_branch, targetBranch: mr.target_branch, headSha: mr.sha, labels: mr.labels ?? [], author: mr.author?.username ?? '' });
+      for (const mr of body as {
+        iid: number;
+        title: string;
+        source_branch: string;
+        target_branch: string;
+        sha: string;
+        labels?: string[];
+        author?: { username: string };
+      }[]) {
+        pulls.push({
+          number: mr.iid,
+          title: mr.title,
+          branch: mr.source_branch,
+          targetBranch: mr.target_branch,
+          headSha: mr.sha,
+          labels: mr.labels ?? [],
+          author: mr.author?.username ?? '',
+        });
       }
       page = responseHeaders['x-next-page'] ?? '';
     }

@@ -108,7 +108,9 @@ export class ClusterFence {
     }
     const generation = this.view.current()?.generation;
     this.options.logger.warn('write refused by the cluster lease', { cluster: server, replica: this.view.replica, generation });
-    throw new FencedError(`write to cluster ${server} refused: replica ${this.view.replica} does not hold its lease (ownership generation ${generation ?? 'none'})`);
+    throw new FencedError(
+      `write to cluster ${server} refused: replica ${this.view.replica} does not hold its lease (ownership generation ${generation ?? 'none'})`,
+    );
   }
 
   private key(server: string): string {
@@ -126,9 +128,12 @@ export class ClusterFence {
     const ownership = this.view.current();
     if (!ownership) return;
     try {
-      const owned = Object.entries(ownership.clusters).filter(([, owner]) => owner === this.view.replica).map(([server]) => server);
+      const owned = Object.entries(ownership.clusters)
+        .filter(([, owner]) => owner === this.view.replica)
+        .map(([server]) => server);
       const pipeline = this.redis.pipeline();
-      for (const server of owned) pipeline.eval(ACQUIRE, 2, this.key(server), this.generationKey, this.view.replica, String(ownership.generation), String(this.ttlMs));
+      for (const server of owned)
+        pipeline.eval(ACQUIRE, 2, this.key(server), this.generationKey, this.view.replica, String(ownership.generation), String(this.ttlMs));
       const results = (await pipeline.exec()) ?? [];
       results.forEach(([, acquired], i) => (acquired === 1 ? this.held.add(owned[i]) : this.held.delete(owned[i])));
       const ownedSet = new Set(owned);

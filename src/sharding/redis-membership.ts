@@ -76,7 +76,9 @@ export class RedisShardMembership extends OwnershipHolder implements ShardView {
   async stop(): Promise<void> {
     await this.heartbeat.stop();
     await this.redis.zrem(`${this.prefix}:members`, this.replica).catch(() => undefined);
-    await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end`, 1, `${this.prefix}:leader`, this.replica).catch(() => undefined);
+    await this.redis
+      .eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end`, 1, `${this.prefix}:leader`, this.replica)
+      .catch(() => undefined);
     this.redis.disconnect();
   }
 
@@ -112,7 +114,9 @@ export class RedisShardMembership extends OwnershipHolder implements ShardView {
       return undefined;
     }
     const body = JSON.stringify(next).slice(1);
-    const generation = Number(await this.redis.eval(PUBLISH, 3, `${this.prefix}:leader`, `${this.prefix}:generation`, `${this.prefix}:ownership`, this.replica, body));
+    const generation = Number(
+      await this.redis.eval(PUBLISH, 3, `${this.prefix}:leader`, `${this.prefix}:generation`, `${this.prefix}:ownership`, this.replica, body),
+    );
     if (generation <= 0) return undefined;
     this.assignedFrom = inputFor(generation);
     this.options.logger.info('shard assignment published', { generation, members: next.members.length, clusters: Object.keys(next.clusters).length });

@@ -47,7 +47,13 @@ export interface OwnershipOptions {
  * default; Argo CD's three map to the member at the shard index they compute); ApplicationSets by
  * bounded-load always. A pure function of its input, so every replica computes the same.
  */
-export function assignOwnership(algorithm: ShardingAlgorithm, members: string[], clusters: ClusterKey[], appSets: string[], options: OwnershipOptions = {}): Omit<Ownership, 'generation'> {
+export function assignOwnership(
+  algorithm: ShardingAlgorithm,
+  members: string[],
+  clusters: ClusterKey[],
+  appSets: string[],
+  options: OwnershipOptions = {},
+): Omit<Ownership, 'generation'> {
   const { epsilon, previous } = options;
   const sorted = [...new Set(members)].sort(shardOrder);
   const ownership = { algorithm, members: sorted, clusters: {} as Record<string, string>, appSets: {} as Record<string, string> };

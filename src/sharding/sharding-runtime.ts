@@ -63,7 +63,12 @@ export class ShardingRuntime {
     this.view.onChange((next, previous) => {
       const moved = movedClusters(previous, next);
       const clusterLoads = loads(next.clusters);
-      logger.info('shard ownership adopted', { replica: options.identity, generation: next.generation, clusters: clusterLoads.get(options.identity) ?? 0, moved });
+      logger.info('shard ownership adopted', {
+        replica: options.identity,
+        generation: next.generation,
+        clusters: clusterLoads.get(options.identity) ?? 0,
+        moved,
+      });
       this.record(next, clusterLoads, moved);
       // Only what became ours needs a reconcile: what stayed ours is reconciled by its own events.
       const gained = Object.entries(next.appSets).filter(([key, owner]) => owner === options.identity && previous?.appSets[key] !== options.identity);

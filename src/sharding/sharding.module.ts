@@ -17,7 +17,13 @@ export class ShardingModule {
           provide: ShardingRuntime,
           inject: [ControlNamespace, LOGGER, ControllerMetrics, SchedulerRegistry],
           useFactory: (controlNamespace: ControlNamespace, logger: Logger, metrics: ControllerMetrics, registry: SchedulerRegistry) => {
-            const sharding = new ShardingRuntime(options, () => controlNamespace.clusters.records(), logger.child({ component: 'sharding' }), metrics, registry);
+            const sharding = new ShardingRuntime(
+              options,
+              () => controlNamespace.clusters.records(),
+              logger.child({ component: 'sharding' }),
+              metrics,
+              registry,
+            );
             controlNamespace.onClustersChanged(() => sharding.clustersChanged());
             return sharding;
           },

@@ -1,7 +1,7 @@
-import { ApiError } from './cluster-store.js';
+import { ApiError } from './api-error.js';
 import { authorize, type AccessAttributes } from './rbac-authorizer.js';
 import type { ResourceType } from './resource-types.js';
-import type { SimCluster } from './sim-server.js';
+import type { SimCluster } from './sim-cluster.js';
 
 type Obj = Record<string, any>;
 
@@ -11,9 +11,33 @@ export const SELF_SUBJECT_ACCESS_REVIEWS_PATH = '/apis/authorization.k8s.io/v1/s
 
 /** The review kinds in discovery: create-only, answered and never stored. */
 export const REVIEW_TYPES: ResourceType[] = [
-  { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenReview', plural: 'tokenreviews', namespaced: false, statusSubresource: false, verbs: ['create'] },
-  { group: 'authorization.k8s.io', version: 'v1', kind: 'SubjectAccessReview', plural: 'subjectaccessreviews', namespaced: false, statusSubresource: false, verbs: ['create'] },
-  { group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', namespaced: false, statusSubresource: false, verbs: ['create'] },
+  {
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    kind: 'TokenReview',
+    plural: 'tokenreviews',
+    namespaced: false,
+    statusSubresource: false,
+    verbs: ['create'],
+  },
+  {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    kind: 'SubjectAccessReview',
+    plural: 'subjectaccessreviews',
+    namespaced: false,
+    statusSubresource: false,
+    verbs: ['create'],
+  },
+  {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    kind: 'SelfSubjectAccessReview',
+    plural: 'selfsubjectaccessreviews',
+    namespaced: false,
+    statusSubresource: false,
+    verbs: ['create'],
+  },
 ];
 
 /** The groups the API server gives an authenticated identity: its own, a ServiceAccount's, and system:authenticated. */
@@ -44,13 +68,26 @@ export function selfSubjectAccessReview(cluster: SimCluster, identity: string, b
 /** POST subjectaccessreviews: whether a user may do something, decided by the RBAC objects stored in the cluster. */
 export function subjectAccessReview(cluster: SimCluster, body: Obj): Obj {
   const spec = body.spec ?? {};
-  if (!spec.user && !(spec.groups ?? []).length) throw invalid('SubjectAccessReview', 'spec.user', 'Invalid value: ""', 'at least one of user or group must be specified');
+  if (!spec.user && !(spec.groups ?? []).length)
+    throw invalid('SubjectAccessReview', 'spec.user', 'Invalid value: ""', 'at least one of user or group must be specified');
   if (!spec.resourceAttributes === !spec.nonResourceAttributes) {
-    throw invalid('SubjectAccessReview', 'spec.resourceAttributes', 'Invalid value', 'exactly one of nonResourceAttributes or resourceAttributes must be specified');
+    throw invalid(
+      'SubjectAccessReview',
+      'spec.resourceAttributes',
+      'Invalid value',
+      'exactly one of nonResourceAttributes or resourceAttributes must be specified',
+    );
   }
   const resource = spec.resourceAttributes;
   const attributes: AccessAttributes = resource
-    ? { verb: resource.verb ?? '', namespace: resource.namespace || undefined, group: resource.group ?? '', resource: resource.resource ?? '', subresource: resource.subresource || undefined, name: resource.name || undefined }
+    ? {
+        verb: resource.verb ?? '',
+        namespace: resource.namespace || undefined,
+        group: resource.group ?? '',
+        resource: resource.resource ?? '',
+        subresource: resource.subresource || undefined,
+        name: resource.name || undefined,
+      }
     : { verb: spec.nonResourceAttributes.verb ?? '', path: spec.nonResourceAttributes.path ?? '' };
   const decision = authorize(cluster.store, { username: spec.user ?? '', groups: spec.groups ?? [] }, attributes);
   return {
@@ -64,5 +101,9 @@ export function subjectAccessReview(cluster: SimCluster, body: Obj): Obj {
 
 function invalid(kind: string, field: string, value: string, detail: string): ApiError {
   const group = kind === 'TokenReview' ? 'authentication.k8s.io' : 'authorization.k8s.io';
-  return new ApiError(422, 'Invalid', `${kind}.${group} "" is invalid: ${field}: ${value}: ${detail}`, { group, kind, causes: [{ reason: 'FieldValueInvalid', message: detail, field }] });
+  return new ApiError(422, 'Invalid', `${kind}.${group} "" is invalid: ${field}: ${value}: ${detail}`, {
+    group,
+    kind,
+    causes: [{ reason: 'FieldValueInvalid', message: detail, field }],
+  });
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { ApiError } from './api-error.js';
 import { ApplyConflict, recordUpdate, serverSideApply } from './field-ownership.js';
+import { validateObject } from './object-validation.js';
 import { apiVersionOf, builtInTypes, typesFromCrd, type ResourceType } from './resource-types.js';
 
 type Obj = Record<string, any>;
@@ -13,21 +15,6 @@ export interface WatchEvent {
   type_: ResourceType;
 }
 
-export class ApiError extends Error {
-  constructor(
-    readonly code: number,
-    readonly reason: string,
-    message: string,
-    readonly details?: Obj,
-  ) {
-    super(message);
-  }
-
-  status(): Obj {
-    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code, ...(this.details ? { details: this.details } : {}) };
-  }
-}
-
 export interface WriteRecord {
   /** process.hrtime in nanoseconds, monotonic. */
   at: bigint;
@@ -39,9 +26,6 @@ export interface WriteRecord {
   identity: string;
   userAgent?: string;
 }
-
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /**
  * One simulated cluster's objects: a monotonic resourceVersion, a bounded history of changes for
@@ -128,9 +112,13 @@ export class ClusterStore {
     if (!object.metadata.name && object.metadata.generateName) object.metadata.name = `${object.metadata.generateName}${randomUUID().slice(0, 5)}`;
     if (type.namespaced) object.metadata.namespace = namespace ?? object.metadata.namespace;
     else delete object.metadata.namespace;
-    this.validate(type, object);
+    validateObject(type, object);
     if (this.get(type, object.metadata.namespace, object.metadata.name)) {
-      throw new ApiError(409, 'AlreadyExists', `${resourceName(type)} "${object.metadata.name}" already exists`, { name: object.metadata.name, group: type.group, kind: type.plural });
+      throw new ApiError(409, 'AlreadyExists', `${resourceName(type)} "${object.metadata.name}" already exists`, {
+        name: object.metadata.name,
+        group: type.group,
+        kind: type.plural,
+      });
     }
     if (type.statusSubresource && type.kind !== 'CustomResourceDefinition') delete object.status;
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -142,20 +130,43 @@ export class ClusterStore {
   }
 
   /** PUT: optimistic concurrency on resourceVersion; `status` ignored unless `subresource` is status. */
-  replace(type: ResourceType, namespace: string | undefined, name: string, body: Obj, identity: string, subresource?: string, manager = 'unknown', userAgent?: string): Obj {
+  replace(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: Obj,
+    identity: string,
+    subresource?: string,
+    manager = 'unknown',
+    userAgent?: string,
+  ): Obj {
     const live = this.getOrFail(type, namespace, name);
     if (body.metadata?.resourceVersion && String(body.metadata.resourceVersion) !== live.metadata.resourceVersion) {
-      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${resourceName(type)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, {
-        name,
-        group: type.group,
-        kind: type.plural,
-      });
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${resourceName(type)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        {
+          name,
+          group: type.group,
+          kind: type.plural,
+        },
+      );
     }
     return this.update(type, live, structuredClone(body), identity, subresource, manager, userAgent, 'update');
   }
 
   /** Writes a new version of an existing object, keeping server-owned metadata. */
-  update(type: ResourceType, live: Obj, next: Obj, identity: string, subresource: string | undefined, manager: string, userAgent: string | undefined, verb: string): Obj {
+  update(
+    type: ResourceType,
+    live: Obj,
+    next: Obj,
+    identity: string,
+    subresource: string | undefined,
+    manager: string,
+    userAgent: string | undefined,
+    verb: string,
+  ): Obj {
     next.apiVersion = live.apiVersion;
     next.kind = live.kind;
     next.metadata = { ...(next.metadata ?? {}) };
@@ -167,7 +178,7 @@ export class ClusterStore {
       const status = next.status;
       next = { ...structuredClone(live), status };
     } else if (type.statusSubresource) next.status = structuredClone(live.status);
-    if (subresource !== 'status') this.validate(type, next);
+    if (subresource !== 'status') validateObject(type, next);
     const specChanged = JSON.stringify(withoutMeta(live)) !== JSON.stringify(withoutMeta(next));
     if (specChanged && subresource !== 'status') next.metadata.generation = (live.metadata.generation ?? 1) + 1;
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -182,9 +193,19 @@ export class ClusterStore {
     return this.store(type, next, 'MODIFIED', { verb, identity, userAgent });
   }
 
-  apply(type: ResourceType, namespace: string | undefined, name: string, body: Obj, manager: string, force: boolean, identity: string, userAgent?: string): Obj {
+  apply(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: Obj,
+    manager: string,
+    force: boolean,
+    identity: string,
+    userAgent?: string,
+  ): Obj {
     if (!manager) throw new ApiError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
-    if (body.metadata?.name && body.metadata.name !== name) throw new ApiError(400, 'BadRequest', `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+    if (body.metadata?.name && body.metadata.name !== name)
+      throw new ApiError(400, 'BadRequest', `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
     const live = this.get(type, namespace, name);
     const applied = structuredClone(body);
     applied.metadata = { ...(applied.metadata ?? {}), name, ...(type.namespaced ? { namespace } : {}) };
@@ -208,7 +229,7 @@ export class ClusterStore {
     object.metadata = { ...(object.metadata ?? {}), name, ...(type.namespaced ? { namespace } : {}), managedFields: result.managedFields };
     if (!live) {
       const created: Obj = { ...object, apiVersion: apiVersionOf(type), kind: type.kind };
-      this.validate(type, created);
+      validateObject(type, created);
       created.metadata.uid = randomUUID();
       created.metadata.creationTimestamp = now;
       created.metadata.generation = 1;
@@ -262,7 +283,8 @@ export class ClusterStore {
     for (const { type, object } of this.dependentsOf(owner)) {
       const others = (object.metadata.ownerReferences ?? []).filter((r: Obj) => r.uid !== owner.metadata.uid && this.anyObjectWithUid(r.uid));
       if (others.length) continue;
-      if (this.get(type, object.metadata.namespace, object.metadata.name)) this.delete(type, object.metadata.namespace, object.metadata.name, `${identity}/garbage-collector`, propagation);
+      if (this.get(type, object.metadata.namespace, object.metadata.name))
+        this.delete(type, object.metadata.namespace, object.metadata.name, `${identity}/garbage-collector`, propagation);
     }
   }
 
@@ -292,28 +314,6 @@ export class ClusterStore {
   private anyObjectWithUid(uid: string): boolean {
     for (const object of this.objects.values()) if (object.metadata.uid === uid) return true;
     return false;
-  }
-
-  private validate(type: ResourceType, object: Obj): void {
-    const name = object.metadata?.name;
-    const invalid = (field: string, value: unknown, detail: string) =>
-      new ApiError(422, 'Invalid', `${type.kind} "${name ?? ''}" is invalid: ${field}: ${value === undefined ? 'Required value' : `Invalid value: ${JSON.stringify(value)}`}: ${detail}`, {
-        name,
-        group: type.group,
-        kind: type.kind,
-        causes: [{ reason: 'FieldValueInvalid', message: detail, field }],
-      });
-    if (!name) throw invalid('metadata.name', undefined, 'name or generateName is required');
-    // RBAC objects are named by path segments (system:discovery); everything else by DNS subdomains.
-    if (type.group === 'rbac.authorization.k8s.io') {
-      if (name === '.' || name === '..' || /[/%]/.test(name)) throw invalid('metadata.name', name, `may not be '.' or '..' and may not contain '/' or '%'`);
-    } else if (name.length > 253 || !NAME.test(name)) throw invalid('metadata.name', name, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character");
-    if (type.namespaced && !object.metadata.namespace) throw invalid('metadata.namespace', undefined, 'namespace is required for namespaced resources');
-    for (const [key, value] of Object.entries(object.metadata.labels ?? {})) {
-      if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
-        throw invalid(`metadata.labels`, value, `a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (label ${key})`);
-      }
-    }
   }
 
   private store(type: ResourceType, object: Obj, eventType: WatchEventType, write: Omit<WriteRecord, 'at' | 'kind' | 'namespace' | 'name'>): Obj {

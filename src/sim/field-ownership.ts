@@ -50,7 +50,17 @@ function remove(target: Obj, path: string[]): void {
 }
 
 /** Paths not part of what a manager owns: identity and server-set metadata. */
-const SERVER_FIELDS = new Set(['apiVersion', 'kind', 'metadata.name', 'metadata.namespace', 'metadata.managedFields', 'metadata.resourceVersion', 'metadata.uid', 'metadata.generation', 'metadata.creationTimestamp']);
+const SERVER_FIELDS = new Set([
+  'apiVersion',
+  'kind',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.managedFields',
+  'metadata.resourceVersion',
+  'metadata.uid',
+  'metadata.generation',
+  'metadata.creationTimestamp',
+]);
 
 export function ownablePaths(object: unknown): string[][] {
   return leafPaths(object).filter((p) => !SERVER_FIELDS.has(p.join('.')) && !(p[0] === 'metadata' && SERVER_FIELDS.has(`metadata.${p[1]}`)));
@@ -94,7 +104,9 @@ export function fromFieldsV1(fields: Obj, prefix: string[] = []): string[][] {
 
 export class ApplyConflict extends Error {
   constructor(readonly conflicts: { manager: string; path: string }[]) {
-    super(`Apply failed with ${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'}: ${conflicts.map((c) => `conflict with "${c.manager}": .${c.path}`).join('; ')}`);
+    super(
+      `Apply failed with ${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'}: ${conflicts.map((c) => `conflict with "${c.manager}": .${c.path}`).join('; ')}`,
+    );
   }
 }
 
@@ -111,7 +123,9 @@ export function serverSideApply(
   now: string,
 ): { object: Obj; managedFields: ManagedFieldsEntry[] } {
   const entries: ManagedFieldsEntry[] = structuredClone(((live?.metadata as Obj | undefined)?.managedFields as ManagedFieldsEntry[] | undefined) ?? []);
-  const owned = new Map(entries.map((e) => [`${e.manager}/${e.operation}/${e.subresource ?? ''}`, new Set(fromFieldsV1(e.fieldsV1).map((p) => p.join('\u0000')))]));
+  const owned = new Map(
+    entries.map((e) => [`${e.manager}/${e.operation}/${e.subresource ?? ''}`, new Set(fromFieldsV1(e.fieldsV1).map((p) => p.join('\u0000')))]),
+  );
   const mineKey = `${manager}/Apply/`;
   const previouslyMine = owned.get(mineKey) ?? new Set<string>();
   const appliedPaths = ownablePaths(applied);
@@ -161,7 +175,14 @@ export function serverSideApply(
 }
 
 /** An Update (create, replace, patch) takes ownership of the fields it changed. */
-export function recordUpdate(before: Obj | undefined, after: Obj, manager: string, apiVersion: string, now: string, subresource?: string): ManagedFieldsEntry[] {
+export function recordUpdate(
+  before: Obj | undefined,
+  after: Obj,
+  manager: string,
+  apiVersion: string,
+  now: string,
+  subresource?: string,
+): ManagedFieldsEntry[] {
   const entries: ManagedFieldsEntry[] = structuredClone(((before?.metadata as Obj | undefined)?.managedFields as ManagedFieldsEntry[] | undefined) ?? []);
   const changed = ownablePaths(after).filter((p) => JSON.stringify(read(before, p)) !== JSON.stringify(read(after, p)));
   if (changed.length === 0) return entries;
@@ -177,6 +198,14 @@ export function recordUpdate(before: Obj | undefined, after: Obj, manager: strin
     if (remaining.length) result.push({ ...entry, fieldsV1: toFieldsV1(remaining) });
   }
   const mineFields = [...(mine ? fromFieldsV1(mine.fieldsV1) : []).filter((p) => read(after, p) !== undefined), ...changed];
-  result.push({ manager, operation: 'Update', apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(mineFields), ...(subresource ? { subresource } : {}) });
+  result.push({
+    manager,
+    operation: 'Update',
+    apiVersion,
+    time: now,
+    fieldsType: 'FieldsV1',
+    fieldsV1: toFieldsV1(mineFields),
+    ...(subresource ? { subresource } : {}),
+  });
   return result;
 }

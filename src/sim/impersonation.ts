@@ -1,12 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { groupsOf } from './access-reviews.js';
-import { ApiError } from './cluster-store.js';
+import { ApiError } from './api-error.js';
 import { authorize, type AccessAttributes, type AccessUser } from './rbac-authorizer.js';
-import type { SimCluster } from './sim-server.js';
+import type { SimCluster } from './sim-cluster.js';
 
 const SERVICE_ACCOUNT = /^system:serviceaccount:([^:]+):([^:]+)$/;
 
-const headerValues = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : value.split(',').map((v) => v.trim()));
+const headerValues = (value: string | string[] | undefined) =>
+  value === undefined ? [] : Array.isArray(value) ? value : value.split(',').map((v) => v.trim());
 
 /** The API server's Forbidden text for a request RBAC does not allow. */
 export function forbidden(user: string, attributes: AccessAttributes): ApiError {
@@ -16,11 +17,16 @@ export function forbidden(user: string, attributes: AccessAttributes): ApiError 
   const qualified = `${attributes.resource}${group ? `.${group}` : ''}`;
   const subject = attributes.name ? `${qualified} "${attributes.name}"` : qualified;
   const scope = attributes.namespace ? `in the namespace "${attributes.namespace}"` : 'at the cluster scope';
-  return new ApiError(403, 'Forbidden', `${subject} is forbidden: User "${user}" cannot ${attributes.verb} resource "${resource}" in API group "${group}" ${scope}`, {
-    ...(attributes.name ? { name: attributes.name } : {}),
-    group,
-    kind: attributes.resource,
-  });
+  return new ApiError(
+    403,
+    'Forbidden',
+    `${subject} is forbidden: User "${user}" cannot ${attributes.verb} resource "${resource}" in API group "${group}" ${scope}`,
+    {
+      ...(attributes.name ? { name: attributes.name } : {}),
+      group,
+      kind: attributes.resource,
+    },
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ApiError } from './cluster-store.js';
+import { ApiError } from './api-error.js';
 
 type Obj = Record<string, any>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -67,7 +67,8 @@ export function jsonPatch(target: unknown, operations: unknown): unknown {
     let current: any = doc;
     for (const key of path.slice(0, -1)) {
       current = current?.[Array.isArray(current) ? Number(key) : key];
-      if (current === undefined) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: missing path /${path.join('/')}`);
+      if (current === undefined)
+        throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: missing path /${path.join('/')}`);
     }
     return [current, path[path.length - 1]];
   };
@@ -112,7 +113,8 @@ export function jsonPatch(target: unknown, operations: unknown): unknown {
         add(path, get(pointer(op.from)));
         break;
       case 'test':
-        if (JSON.stringify(get(path)) !== JSON.stringify(op.value)) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: testing value ${op.path} failed`);
+        if (JSON.stringify(get(path)) !== JSON.stringify(op.value))
+          throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: testing value ${op.path} failed`);
         break;
       default:
         throw new ApiError(400, 'BadRequest', `unknown json patch operation ${JSON.stringify(op.op)}`);

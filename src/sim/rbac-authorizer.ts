@@ -77,7 +77,9 @@ const has = (list: string[] | undefined, value: string) => (list ?? []).includes
 function ruleAllows(rule: Obj, attributes: AccessAttributes): boolean {
   if (!has(rule.verbs, attributes.verb)) return false;
   if (attributes.path !== undefined) {
-    return (rule.nonResourceURLs ?? []).some((url: string) => url === '*' || url === attributes.path || (url.endsWith('*') && attributes.path!.startsWith(url.slice(0, -1))));
+    return (rule.nonResourceURLs ?? []).some(
+      (url: string) => url === '*' || url === attributes.path || (url.endsWith('*') && attributes.path!.startsWith(url.slice(0, -1))),
+    );
   }
   if (!has(rule.apiGroups, attributes.group ?? '')) return false;
   const resource = attributes.subresource ? `${attributes.resource}/${attributes.subresource}` : (attributes.resource ?? '');

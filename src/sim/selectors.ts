@@ -49,7 +49,9 @@ export function parseFieldSelector(text: string | null | undefined): (object: { 
     if (!m) throw new SelectorError(`field label not supported: ${part.split(/[=!]/)[0]}`);
     const [, field, op, value] = m;
     const get = (o: { metadata?: { name?: string; namespace?: string } }) => (field === 'metadata.name' ? o.metadata?.name : o.metadata?.namespace) ?? '';
-    return op === '!=' ? (o: { metadata?: { name?: string; namespace?: string } }) => get(o) !== value : (o: { metadata?: { name?: string; namespace?: string } }) => get(o) === value;
+    return op === '!='
+      ? (o: { metadata?: { name?: string; namespace?: string } }) => get(o) !== value
+      : (o: { metadata?: { name?: string; namespace?: string } }) => get(o) === value;
   });
   return (object) => checks.every((c) => c(object));
 }

@@ -3,7 +3,10 @@ import YAML from 'yaml';
 import { defaultAppProject } from '../api/app-project.js';
 import type { Secret } from '../api/meta.js';
 import { ClusterStore } from './cluster-store.js';
-import { SimServer, type ClusterCounters, type ClusterFaults, type SimCluster } from './sim-server.js';
+import { SimServer } from './sim-server.js';
+import { type ClusterCounters } from './sim-cluster.js';
+import { type ClusterFaults } from './sim-cluster.js';
+import { type SimCluster } from './sim-cluster.js';
 import { generateSimTls } from './sim-tls.js';
 import { WorkloadSimulator } from './workload-simulator.js';
 
@@ -38,12 +41,21 @@ function seedBootstrapRbac(store: ClusterStore): void {
     store.create(
       type('ClusterRoleBinding'),
       undefined,
-      { metadata: { name: role }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }] },
+      {
+        metadata: { name: role },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
+      },
       'sim',
     );
   };
-  bind('cluster-admin', MASTERS_GROUP, [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }]);
-  bind('system:discovery', 'system:authenticated', [{ nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] }]);
+  bind('cluster-admin', MASTERS_GROUP, [
+    { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+    { nonResourceURLs: ['*'], verbs: ['*'] },
+  ]);
+  bind('system:discovery', 'system:authenticated', [
+    { nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] },
+  ]);
 }
 
 /**
@@ -160,7 +172,9 @@ export class SimFleet {
         },
       ],
       users: [{ name: `${name}-user`, user: { token } }],
-      contexts: [{ name, context: { cluster: name, user: `${name}-user`, namespace: options.namespace ?? (name === MANAGEMENT_CLUSTER ? 'argocd' : 'default') } }],
+      contexts: [
+        { name, context: { cluster: name, user: `${name}-user`, namespace: options.namespace ?? (name === MANAGEMENT_CLUSTER ? 'argocd' : 'default') } },
+      ],
       'current-context': name,
     });
   }

@@ -3,7 +3,6 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseKubeYaml } from '../api/kube-yaml.js';
 import {
-  REVIEW_TYPES,
   SELF_SUBJECT_ACCESS_REVIEWS_PATH,
   selfSubjectAccessReview,
   SUBJECT_ACCESS_REVIEWS_PATH,
@@ -11,7 +10,10 @@ import {
   TOKEN_REVIEWS_PATH,
   tokenReview,
 } from './access-reviews.js';
-import { ApiError, type ClusterStore, type WatchEvent } from './cluster-store.js';
+import { ApiError } from './api-error.js';
+import type { ClusterStore, WatchEvent } from './cluster-store.js';
+import { groupList, resourceList } from './discovery.js';
+import type { SimCluster } from './sim-cluster.js';
 import { impersonatedUser, requireAllowed } from './impersonation.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patches.js';
 import type { AccessAttributes, AccessUser } from './rbac-authorizer.js';
@@ -20,37 +22,6 @@ import { parseFieldSelector, parseLabelSelector, SelectorError } from './selecto
 import type { SimTls } from './sim-tls.js';
 
 type Obj = Record<string, any>;
-
-/** Faults a test can switch on per cluster while it runs. */
-export interface ClusterFaults {
-  latencyMs?: number;
-  /** Share of requests (0..1) answered with `errorStatus` (default 503, with Retry-After for 429/503). */
-  errorRate?: number;
-  errorStatus?: 500 | 503 | 429;
-  /** Watches are closed this long after they open. */
-  closeWatchesAfterMs?: number;
-  /** Every request is dropped without an answer, as if the cluster were unreachable. */
-  unreachable?: boolean;
-  /** Every token is refused with 401, as when a token expired. */
-  tokenExpired?: boolean;
-}
-
-export interface ClusterCounters {
-  reads: number;
-  writes: number;
-  watchesOpen: number;
-  watchesStarted: number;
-}
-
-export interface SimCluster {
-  store: ClusterStore;
-  /** token → identity: the user name TokenReviews report, recorded in the write log. */
-  tokens: Map<string, string>;
-  /** identity → its groups beyond `system:authenticated`. */
-  groups: Map<string, string[]>;
-  faults: ClusterFaults;
-  counters: ClusterCounters;
-}
 
 const random = () => Math.random();
 
@@ -96,7 +67,8 @@ export class SimServer {
     const url = new URL(req.url ?? '/', 'http://sim');
     const match = /^\/clusters\/([^/]+)(\/.*)?$/.exec(url.pathname);
     const cluster = match ? this.clusters.get(decodeURIComponent(match[1])) : undefined;
-    if (!match || !cluster) return this.sendError(res, new ApiError(404, 'NotFound', `the server could not find the requested resource (no cluster at ${url.pathname})`));
+    if (!match || !cluster)
+      return this.sendError(res, new ApiError(404, 'NotFound', `the server could not find the requested resource (no cluster at ${url.pathname})`));
     const { faults } = cluster;
     if (faults.unreachable) {
       req.socket.destroy();
@@ -109,7 +81,10 @@ export class SimServer {
     if (faults.errorRate && random() < faults.errorRate) {
       const status = faults.errorStatus ?? 503;
       if (status !== 500) res.setHeader('Retry-After', '1');
-      return this.sendError(res, new ApiError(status, status === 429 ? 'TooManyRequests' : status === 503 ? 'ServiceUnavailable' : 'InternalError', 'injected fault'));
+      return this.sendError(
+        res,
+        new ApiError(status, status === 429 ? 'TooManyRequests' : status === 503 ? 'ServiceUnavailable' : 'InternalError', 'injected fault'),
+      );
     }
     const path = match[2] ?? '/';
     try {
@@ -123,7 +98,15 @@ export class SimServer {
     }
   }
 
-  private async route(cluster: SimCluster, identity: string, path: string, url: URL, req: IncomingMessage, res: ServerResponse, impersonated?: AccessUser): Promise<void> {
+  private async route(
+    cluster: SimCluster,
+    identity: string,
+    path: string,
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+    impersonated?: AccessUser,
+  ): Promise<void> {
     const { store } = cluster;
     const method = req.method ?? 'GET';
     const allow = (attributes: AccessAttributes) => impersonated && requireAllowed(cluster, impersonated, attributes);
@@ -131,7 +114,7 @@ export class SimServer {
     if (['/version', '/api', '/apis'].includes(path)) allow({ verb: method.toLowerCase(), path });
     if (path === '/version') return this.send(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-regatta-sim', platform: 'linux/amd64' });
     if (path === '/api') return this.send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
-    if (path === '/apis') return this.send(res, 200, this.groupList(store));
+    if (path === '/apis') return this.send(res, 200, groupList(store));
     if (method === 'POST' && path === TOKEN_REVIEWS_PATH) {
       review('authentication.k8s.io', 'tokenreviews');
       return this.send(res, 201, tokenReview(cluster, await readBody(req)));
@@ -153,7 +136,7 @@ export class SimServer {
     else throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     if (rest.length === 0) {
       allow({ verb: method.toLowerCase(), path });
-      return this.send(res, 200, this.resourceList(store, apiVersion));
+      return this.send(res, 200, resourceList(store, apiVersion));
     }
 
     let namespace: string | undefined;
@@ -169,7 +152,14 @@ export class SimServer {
     const userAgent = req.headers['user-agent'];
     const manager = url.searchParams.get('fieldManager') ?? userAgentManager(userAgent);
     const watching = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
-    const verb = { GET: name === undefined ? (watching ? 'watch' : 'list') : 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: name === undefined ? 'deletecollection' : 'delete' }[method] ?? method.toLowerCase();
+    const verb =
+      {
+        GET: name === undefined ? (watching ? 'watch' : 'list') : 'get',
+        POST: 'create',
+        PUT: 'update',
+        PATCH: 'patch',
+        DELETE: name === undefined ? 'deletecollection' : 'delete',
+      }[method] ?? method.toLowerCase();
     const attributes: AccessAttributes = { verb, group: type.group, resource: type.plural, subresource, namespace, name };
     allow(attributes);
     // A server-side apply that creates the object needs `create` as well, as the API server checks it.
@@ -197,7 +187,8 @@ export class SimServer {
       case 'PUT': {
         cluster.counters.writes++;
         const body = await readBody(req);
-        if (body.metadata?.name && body.metadata.name !== name) throw new ApiError(400, 'BadRequest', `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+        if (body.metadata?.name && body.metadata.name !== name)
+          throw new ApiError(400, 'BadRequest', `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
         return this.send(res, 200, store.replace(type, namespace, name, body, identity, subresource, manager, userAgent));
       }
       case 'PATCH': {
@@ -217,7 +208,12 @@ export class SimServer {
         if (contentType === 'application/merge-patch+json') next = mergePatch(live, patch) as Obj;
         else if (contentType === 'application/json-patch+json') next = jsonPatch(live, patch) as Obj;
         else if (contentType === 'application/strategic-merge-patch+json') next = strategicMergePatch(live, patch) as Obj;
-        else throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+        else
+          throw new ApiError(
+            415,
+            'UnsupportedMediaType',
+            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+          );
         if (subresource === 'status') next = { ...structuredClone(live), status: next.status };
         return this.send(res, 200, store.update(type, live, next, identity, subresource, manager, userAgent, 'patch'));
       }
@@ -227,7 +223,19 @@ export class SimServer {
         const options = raw.length ? parseJson(raw) : {};
         const propagation = url.searchParams.get('propagationPolicy') ?? options.propagationPolicy ?? 'Background';
         const result = store.delete(type, namespace, name, identity, propagation, userAgent);
-        return this.send(res, 200, store.get(type, namespace, name) ? result : { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: type.group, kind: type.plural, uid: result.metadata.uid } });
+        return this.send(
+          res,
+          200,
+          store.get(type, namespace, name)
+            ? result
+            : {
+                kind: 'Status',
+                apiVersion: 'v1',
+                metadata: {},
+                status: 'Success',
+                details: { name, group: type.group, kind: type.plural, uid: result.metadata.uid },
+              },
+        );
       }
       default:
         throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported`);
@@ -244,7 +252,12 @@ export class SimServer {
     if (token) {
       try {
         const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { rv: number; offset: number };
-        if (parsed.rv < store.oldestWatchableVersion()) throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+        if (parsed.rv < store.oldestWatchableVersion())
+          throw new ApiError(
+            410,
+            'Expired',
+            'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+          );
         offset = parsed.offset;
       } catch (error) {
         if (error instanceof ApiError) throw error;
@@ -258,7 +271,12 @@ export class SimServer {
       apiVersion: apiVersionOf(type),
       metadata: {
         resourceVersion: String(store.resourceVersion),
-        ...(more ? { continue: Buffer.from(JSON.stringify({ rv: store.resourceVersion, offset: offset + limit })).toString('base64url'), remainingItemCount: matching.length - offset - limit } : {}),
+        ...(more
+          ? {
+              continue: Buffer.from(JSON.stringify({ rv: store.resourceVersion, offset: offset + limit })).toString('base64url'),
+              remainingItemCount: matching.length - offset - limit,
+            }
+          : {}),
       },
       items,
     };
@@ -269,7 +287,10 @@ export class SimServer {
     const labels = parseLabelSelector(url.searchParams.get('labelSelector'));
     const fields = parseFieldSelector(url.searchParams.get('fieldSelector'));
     const relevant = (event: WatchEvent) =>
-      event.type_ === type && (!namespace || event.object.metadata.namespace === namespace) && labels(event.object.metadata.labels ?? {}) && fields(event.object);
+      event.type_ === type &&
+      (!namespace || event.object.metadata.namespace === namespace) &&
+      labels(event.object.metadata.labels ?? {}) &&
+      fields(event.object);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     const write = (event: Obj) => res.write(`${JSON.stringify(event)}\n`);
@@ -310,38 +331,6 @@ export class SimServer {
     if (timeout > 0) timers.push(setTimeout(close, timeout * 1000));
     if (cluster.faults.closeWatchesAfterMs) timers.push(setTimeout(close, cluster.faults.closeWatchesAfterMs));
     req.on('close', close);
-  }
-
-  private groupList(store: ClusterStore): Obj {
-    const groups = new Map<string, Set<string>>();
-    for (const type of [...store.resourceTypes(), ...REVIEW_TYPES]) {
-      if (!type.group) continue;
-      if (!groups.has(type.group)) groups.set(type.group, new Set());
-      groups.get(type.group)!.add(type.version);
-    }
-    return {
-      kind: 'APIGroupList',
-      apiVersion: 'v1',
-      groups: [...groups.entries()].map(([name, versions]) => {
-        const list = [...versions].map((version) => ({ groupVersion: `${name}/${version}`, version }));
-        return { name, versions: list, preferredVersion: list[0] };
-      }),
-    };
-  }
-
-  private resourceList(store: ClusterStore, apiVersion: string): Obj {
-    const types = [...store.resourceTypes(), ...REVIEW_TYPES].filter((t) => apiVersionOf(t) === apiVersion);
-    if (!types.length) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-    const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-    return {
-      kind: 'APIResourceList',
-      apiVersion: 'v1',
-      groupVersion: apiVersion,
-      resources: types.flatMap((t) => [
-        { name: t.plural, singularName: t.kind.toLowerCase(), namespaced: t.namespaced, kind: t.kind, verbs: t.verbs ?? verbs, ...(t.shortNames ? { shortNames: t.shortNames } : {}) },
-        ...(t.statusSubresource ? [{ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] }] : []),
-      ]),
-    };
   }
 
   private send(res: ServerResponse, status: number, body: unknown): void {

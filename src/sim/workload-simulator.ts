@@ -66,9 +66,25 @@ function readyStatus(object: Obj): Obj {
     case 'Job':
       return { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] };
     case 'DaemonSet':
-      return { observedGeneration: generation, desiredNumberScheduled: 1, currentNumberScheduled: 1, updatedNumberScheduled: 1, numberReady: 1, numberAvailable: 1 };
+      return {
+        observedGeneration: generation,
+        desiredNumberScheduled: 1,
+        currentNumberScheduled: 1,
+        updatedNumberScheduled: 1,
+        numberReady: 1,
+        numberAvailable: 1,
+      };
     case 'StatefulSet':
-      return { observedGeneration: generation, replicas, readyReplicas: replicas, currentReplicas: replicas, updatedReplicas: replicas, availableReplicas: replicas, currentRevision: `${object.metadata.name}-${generation}`, updateRevision: `${object.metadata.name}-${generation}` };
+      return {
+        observedGeneration: generation,
+        replicas,
+        readyReplicas: replicas,
+        currentReplicas: replicas,
+        updatedReplicas: replicas,
+        availableReplicas: replicas,
+        currentRevision: `${object.metadata.name}-${generation}`,
+        updateRevision: `${object.metadata.name}-${generation}`,
+      };
     default:
       return {
         observedGeneration: generation,
@@ -86,13 +102,19 @@ function readyStatus(object: Obj): Obj {
 
 function failedStatus(object: Obj): Obj {
   const generation = object.metadata.generation;
-  if (object.kind === 'Job') return { failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }] };
+  if (object.kind === 'Job')
+    return {
+      failed: 1,
+      conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }],
+    };
   return {
     observedGeneration: generation,
     replicas: object.spec?.replicas ?? 1,
     updatedReplicas: object.spec?.replicas ?? 1,
     readyReplicas: 0,
     availableReplicas: 0,
-    conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${object.metadata.name}" has timed out progressing.` }],
+    conditions: [
+      { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${object.metadata.name}" has timed out progressing.` },
+    ],
   };
 }

@@ -27,6 +27,11 @@ export class ApplicationClient {
 
   async patch(application: Application, patch: ApplicationPatch): Promise<void> {
     const { metadata, ...rest } = patch;
-    await this.client.mergePatch({ apiVersion: API_VERSION, kind: 'Application', metadata: { ...metadata, name: application.metadata.name, namespace: application.metadata.namespace }, ...rest } as unknown as KubeObject);
+    await this.client.mergePatch({
+      apiVersion: API_VERSION,
+      kind: 'Application',
+      metadata: { ...metadata, name: application.metadata.name, namespace: application.metadata.namespace },
+      ...rest,
+    } as unknown as KubeObject);
   }
 }

@@ -82,13 +82,16 @@ export class ApplicationRefresher {
     private readonly observed: (application: Application) => void,
   ) {
     const registry = options.registry ?? new SchedulerRegistry();
-    this.informers = options.namespaces.map((namespace) => new KubeInformer<Application>(config, { apiVersion: API_VERSION, kind: 'Application', namespace }, 'applications', (m) => logger.warn(m)));
+    this.informers = options.namespaces.map(
+      (namespace) => new KubeInformer<Application>(config, { apiVersion: API_VERSION, kind: 'Application', namespace }, 'applications', (m) => logger.warn(m)),
+    );
     for (const informer of this.informers) {
       informer.on('add', (app) => this.observe(app));
       informer.on('update', (app) => this.observe(app));
     }
     this.refreshLoop = new Loop({ name: 'application-refresh', intervalMs: options.refreshIntervalMs, registry }, () => this.refreshEach(this.owned()));
-    if (options.sourcePollMs > 0) this.sourcePoll = new Loop({ name: 'source-poll', intervalMs: options.sourcePollMs, registry }, () => this.refreshMovedSources());
+    if (options.sourcePollMs > 0)
+      this.sourcePoll = new Loop({ name: 'source-poll', intervalMs: options.sourcePollMs, registry }, () => this.refreshMovedSources());
     this.lookAgainTimers = new DelayedActions('application-look-again', registry);
     this.healthChecks = new DelayedActions('application-health-check', registry);
     this.projectCheck = new DelayedActions('application-project-check', registry);
@@ -175,17 +178,25 @@ export class ApplicationRefresher {
       const validation = this.options.projects.validate(application);
       // As Argo CD: a spec its project refuses is not compared (its cluster is not even read), and is never auto-synced.
       const comparison = validation.valid ? await this.compare(application) : await this.writeSpecConditions(application, validation.conditions);
-      if (application.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined) await this.applications.patch(application, { metadata: { annotations: { [REFRESH_ANNOTATION]: null } } });
+      if (application.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined)
+        await this.applications.patch(application, { metadata: { annotations: { [REFRESH_ANNOTATION]: null } } });
       if (!comparison) return;
       await this.writeComparison(application, comparison);
-      if (automatedSyncEnabled(application) && !application.operation && comparison.sync === 'OutOfSync' && application.status?.operationState?.syncResult?.revision !== comparison.revision) {
+      if (
+        automatedSyncEnabled(application) &&
+        !application.operation &&
+        comparison.sync === 'OutOfSync' &&
+        application.status?.operationState?.syncResult?.revision !== comparison.revision
+      ) {
         const hold = this.gate.autosyncHold(application);
         if (hold !== undefined) {
           if (hold < this.options.refreshIntervalMs) this.lookAgain(application, hold, (cached) => void this.refresh(cached));
           return;
         }
         const prune = application.spec.syncPolicy?.automated?.prune === true;
-        await this.applications.patch(application, { operation: { initiatedBy: { username: 'automated-sync', automated: true }, sync: { revision: comparison.revision, prune } } });
+        await this.applications.patch(application, {
+          operation: { initiatedBy: { username: 'automated-sync', automated: true }, sync: { revision: comparison.revision, prune } },
+        });
       }
     } catch (error) {
       if (!this.stopped) this.logger.warn('refresh failed', { application: key, error: describeKubeError(error) });
@@ -246,8 +257,16 @@ export class ApplicationRefresher {
       const revision = error instanceof ComparisonFailure ? error.revision : undefined;
       const conditions = [{ type: 'ComparisonError', message, lastTransitionTime: this.options.clock().toISOString() }];
       const status = application.status ?? {};
-      if (!deepEqual(status.conditions?.map((c) => c.message), [message]) || (revision && status.sync?.revision !== revision)) {
-        await this.applications.patch(application, { status: { conditions, sync: { status: 'Unknown', comparedTo: comparedTo(application), ...(revision ? { revision } : {}) } } });
+      if (
+        !deepEqual(
+          status.conditions?.map((c) => c.message),
+          [message],
+        ) ||
+        (revision && status.sync?.revision !== revision)
+      ) {
+        await this.applications.patch(application, {
+          status: { conditions, sync: { status: 'Unknown', comparedTo: comparedTo(application), ...(revision ? { revision } : {}) } },
+        });
       }
       return undefined;
     }
@@ -256,7 +275,8 @@ export class ApplicationRefresher {
   /** Argo CD's refresh of a spec that breaks its project: the conditions, and sync and health Unknown. */
   private async writeSpecConditions(application: Application, conditions: SpecCondition[]): Promise<undefined> {
     const status = application.status ?? {};
-    if (deepEqual(specConditionsOf(status), conditions) && status.sync?.status === 'Unknown' && deepEqual(status.sync?.comparedTo, comparedTo(application))) return undefined;
+    if (deepEqual(specConditionsOf(status), conditions) && status.sync?.status === 'Unknown' && deepEqual(status.sync?.comparedTo, comparedTo(application)))
+      return undefined;
     const now = this.options.clock().toISOString();
     await this.applications.patch(application, {
       status: {
@@ -272,7 +292,8 @@ export class ApplicationRefresher {
   private async writeComparison(application: Application, comparison: Comparison): Promise<void> {
     const status = application.status ?? {};
     const next = { ...comparisonStatus(application, comparison), sourceType: comparison.sourceType };
-    const same = deepEqual(next.sync, status.sync) && deepEqual(next.health, status.health) && deepEqual(next.resources, status.resources) && !status.conditions?.length;
+    const same =
+      deepEqual(next.sync, status.sync) && deepEqual(next.health, status.health) && deepEqual(next.resources, status.resources) && !status.conditions?.length;
     if (same) return;
     await this.applications.patch(application, { status: { ...next, conditions: null, reconciledAt: this.options.clock().toISOString() } });
   }

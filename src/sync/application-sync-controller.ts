@@ -11,7 +11,8 @@ import { SyncWindowGate, type SyncWindowGateOptions } from './sync-window-gate.j
 
 type Clocked<T> = Omit<T, 'clock'>;
 
-export interface ApplicationSyncOptions extends Clocked<ApplicationRefresherOptions>, Clocked<OperationQueueOptions>, Clocked<SyncRunnerOptions>, Clocked<SyncWindowGateOptions> {
+export interface ApplicationSyncOptions
+  extends Clocked<ApplicationRefresherOptions>, Clocked<OperationQueueOptions>, Clocked<SyncRunnerOptions>, Clocked<SyncWindowGateOptions> {
   clock?: () => Date;
   /** Where the timers live: the ScheduleModule's registry in Nest (default: one of their own). */
   registry?: SchedulerRegistry;

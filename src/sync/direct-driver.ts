@@ -16,11 +16,41 @@ const FIELD_MANAGER = 'regatta-sync';
 
 /** gitops-engine's apply order within a wave: dependencies (namespaces, config, RBAC) before workloads. */
 const KIND_ORDER = [
-  'Namespace', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodSecurityPolicy', 'PodDisruptionBudget', 'ServiceAccount', 'Secret',
-  'SecretList', 'ConfigMap', 'StorageClass', 'PersistentVolume', 'PersistentVolumeClaim', 'CustomResourceDefinition', 'ClusterRole',
-  'ClusterRoleList', 'ClusterRoleBinding', 'ClusterRoleBindingList', 'Role', 'RoleList', 'RoleBinding', 'RoleBindingList', 'Service',
-  'DaemonSet', 'Pod', 'ReplicationController', 'ReplicaSet', 'Deployment', 'HorizontalPodAutoscaler', 'StatefulSet', 'Job', 'CronJob',
-  'IngressClass', 'Ingress', 'APIService',
+  'Namespace',
+  'NetworkPolicy',
+  'ResourceQuota',
+  'LimitRange',
+  'PodSecurityPolicy',
+  'PodDisruptionBudget',
+  'ServiceAccount',
+  'Secret',
+  'SecretList',
+  'ConfigMap',
+  'StorageClass',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleList',
+  'ClusterRoleBinding',
+  'ClusterRoleBindingList',
+  'Role',
+  'RoleList',
+  'RoleBinding',
+  'RoleBindingList',
+  'Service',
+  'DaemonSet',
+  'Pod',
+  'ReplicationController',
+  'ReplicaSet',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'IngressClass',
+  'Ingress',
+  'APIService',
 ];
 
 export interface DirectDriverOptions {
@@ -42,7 +72,13 @@ const RENDER_CACHE_SIZE = 1000;
 const REFS_MAX_AGE_MS = 1000;
 
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
-const keyOf = (o: Manifest): ResourceKey => ({ group: groupOf(o.apiVersion), version: String(o.apiVersion).split('/').pop()!, kind: o.kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' });
+const keyOf = (o: Manifest): ResourceKey => ({
+  group: groupOf(o.apiVersion),
+  version: String(o.apiVersion).split('/').pop()!,
+  kind: o.kind,
+  namespace: o.metadata?.namespace ?? '',
+  name: o.metadata?.name ?? '',
+});
 const apiVersionOf = (k: ResourceKey) => (k.group ? `${k.group}/${k.version}` : k.version);
 const id = (k: ResourceKey) => `${k.group}/${k.kind}/${k.namespace}/${k.name}`;
 
@@ -56,7 +92,8 @@ interface Target extends TargetObject {
 function definedKinds(manifests: Manifest[]): Map<string, boolean> {
   const kinds = new Map<string, boolean>();
   for (const m of manifests) {
-    if (m.kind === 'CustomResourceDefinition' && m.spec?.group && m.spec?.names?.kind) kinds.set(`${m.spec.group}/${m.spec.names.kind}`, m.spec.scope !== 'Cluster');
+    if (m.kind === 'CustomResourceDefinition' && m.spec?.group && m.spec?.names?.kind)
+      kinds.set(`${m.spec.group}/${m.spec.names.kind}`, m.spec.scope !== 'Cluster');
   }
   return kinds;
 }
@@ -199,7 +236,15 @@ export class DirectSyncDriver implements SyncDriver {
       // still keeps it as last seen, so that it is pruned once the project permits it again.
       if (!permits(object)) hidden.push(entry);
       else if ((await this.live(client, entry))?.metadata?.labels?.[TRACKING_LABEL] === application.metadata.name) {
-        resources.push({ group: entry.group, version: entry.version, kind: entry.kind, namespace: entry.namespace, name: entry.name, status: 'OutOfSync', requiresPruning: true });
+        resources.push({
+          group: entry.group,
+          version: entry.version,
+          kind: entry.kind,
+          namespace: entry.namespace,
+          name: entry.name,
+          status: 'OutOfSync',
+          requiresPruning: true,
+        });
       }
     }
     const sync = resources.every((r) => r.status === 'Synced') ? 'Synced' : 'OutOfSync';
@@ -214,7 +259,12 @@ export class DirectSyncDriver implements SyncDriver {
   }
 
   /** The live object, when it carries this Application's tracking label and the project lets the Application delete it. */
-  private async prunable(client: ObjectClient, application: Application, key: ResourceKey, permits: (object: TargetObject) => boolean): Promise<Manifest | undefined> {
+  private async prunable(
+    client: ObjectClient,
+    application: Application,
+    key: ResourceKey,
+    permits: (object: TargetObject) => boolean,
+  ): Promise<Manifest | undefined> {
     if (!permits(await this.trackedObject(client, key))) return undefined;
     const live = await this.live(client, key);
     return live?.metadata?.labels?.[TRACKING_LABEL] === application.metadata.name ? live : undefined;

@@ -25,12 +25,19 @@ function deployment(object: Obj): Health {
   if (object.spec?.paused) return { status: 'Suspended', message: 'Deployment is paused' };
   if (stale(object)) return { status: 'Progressing', message: 'Waiting for rollout to finish: observed deployment generation less than desired generation' };
   const status = object.status ?? {};
-  if (condition(object, 'Progressing')?.reason === 'ProgressDeadlineExceeded') return { status: 'Degraded', message: `Deployment "${object.metadata.name}" exceeded its progress deadline` };
+  if (condition(object, 'Progressing')?.reason === 'ProgressDeadlineExceeded')
+    return { status: 'Degraded', message: `Deployment "${object.metadata.name}" exceeded its progress deadline` };
   const replicas = object.spec?.replicas ?? 1;
   const updated = status.updatedReplicas ?? 0;
-  if (updated < replicas) return { status: 'Progressing', message: `Waiting for rollout to finish: ${updated} out of ${replicas} new replicas have been updated...` };
-  if ((status.replicas ?? 0) > updated) return { status: 'Progressing', message: `Waiting for rollout to finish: ${(status.replicas ?? 0) - updated} old replicas are pending termination...` };
-  if ((status.availableReplicas ?? 0) < updated) return { status: 'Progressing', message: `Waiting for rollout to finish: ${status.availableReplicas ?? 0} of ${updated} updated replicas are available...` };
+  if (updated < replicas)
+    return { status: 'Progressing', message: `Waiting for rollout to finish: ${updated} out of ${replicas} new replicas have been updated...` };
+  if ((status.replicas ?? 0) > updated)
+    return { status: 'Progressing', message: `Waiting for rollout to finish: ${(status.replicas ?? 0) - updated} old replicas are pending termination...` };
+  if ((status.availableReplicas ?? 0) < updated)
+    return {
+      status: 'Progressing',
+      message: `Waiting for rollout to finish: ${status.availableReplicas ?? 0} of ${updated} updated replicas are available...`,
+    };
   return { status: 'Healthy' };
 }
 
@@ -38,18 +45,25 @@ function statefulSet(object: Obj): Health {
   const status = object.status ?? {};
   if (!status.observedGeneration || stale(object)) return { status: 'Progressing', message: 'Waiting for statefulset spec update to be observed...' };
   const replicas = object.spec?.replicas ?? 1;
-  if ((status.readyReplicas ?? 0) < replicas) return { status: 'Progressing', message: `Waiting for ${replicas - (status.readyReplicas ?? 0)} pods to be ready...` };
+  if ((status.readyReplicas ?? 0) < replicas)
+    return { status: 'Progressing', message: `Waiting for ${replicas - (status.readyReplicas ?? 0)} pods to be ready...` };
   const strategy = object.spec?.updateStrategy ?? {};
   if (strategy.type === 'RollingUpdate' && strategy.rollingUpdate?.partition) {
     const expected = replicas - strategy.rollingUpdate.partition;
     if ((status.updatedReplicas ?? 0) < expected) {
-      return { status: 'Progressing', message: `Waiting for partitioned roll out to finish: ${status.updatedReplicas ?? 0} out of ${expected} new pods have been updated...` };
+      return {
+        status: 'Progressing',
+        message: `Waiting for partitioned roll out to finish: ${status.updatedReplicas ?? 0} out of ${expected} new pods have been updated...`,
+      };
     }
     return { status: 'Healthy', message: `partitioned roll out complete: ${status.updatedReplicas ?? 0} new pods have been updated...` };
   }
   if (strategy.type === 'OnDelete') return { status: 'Healthy', message: `statefulset has ${status.readyReplicas ?? 0} ready pods` };
   if (status.updateRevision !== status.currentRevision) {
-    return { status: 'Progressing', message: `waiting for statefulset rolling update to complete ${status.updatedReplicas ?? 0} pods at revision ${status.updateRevision}...` };
+    return {
+      status: 'Progressing',
+      message: `waiting for statefulset rolling update to complete ${status.updatedReplicas ?? 0} pods at revision ${status.updateRevision}...`,
+    };
   }
   return { status: 'Healthy', message: `statefulset rolling update complete ${status.currentReplicas ?? 0} pods at revision ${status.currentRevision}...` };
 }
@@ -58,12 +72,19 @@ function daemonSet(object: Obj): Health {
   const status = object.status ?? {};
   if (stale(object)) return { status: 'Progressing', message: 'Waiting for rollout to finish: observed daemon set generation less than desired generation' };
   const desired = status.desiredNumberScheduled ?? 0;
-  if (object.spec?.updateStrategy?.type === 'OnDelete') return { status: 'Healthy', message: `daemon set ${status.updatedNumberScheduled ?? 0} out of ${desired} new pods have been updated` };
+  if (object.spec?.updateStrategy?.type === 'OnDelete')
+    return { status: 'Healthy', message: `daemon set ${status.updatedNumberScheduled ?? 0} out of ${desired} new pods have been updated` };
   if ((status.updatedNumberScheduled ?? 0) < desired) {
-    return { status: 'Progressing', message: `Waiting for daemon set "${object.metadata.name}" rollout to finish: ${status.updatedNumberScheduled ?? 0} out of ${desired} new pods have been updated...` };
+    return {
+      status: 'Progressing',
+      message: `Waiting for daemon set "${object.metadata.name}" rollout to finish: ${status.updatedNumberScheduled ?? 0} out of ${desired} new pods have been updated...`,
+    };
   }
   if ((status.numberAvailable ?? 0) < desired) {
-    return { status: 'Progressing', message: `Waiting for daemon set "${object.metadata.name}" rollout to finish: ${status.numberAvailable ?? 0} of ${desired} updated pods are available...` };
+    return {
+      status: 'Progressing',
+      message: `Waiting for daemon set "${object.metadata.name}" rollout to finish: ${status.numberAvailable ?? 0} of ${desired} updated pods are available...`,
+    };
   }
   return { status: 'Healthy' };
 }
@@ -89,9 +110,14 @@ function pod(object: Obj): Health {
       return { status: 'Degraded', message: status.message };
     case 'Running': {
       if (object.spec?.restartPolicy && object.spec.restartPolicy !== 'Always') return { status: 'Progressing', message: status.message };
-      const waiting = (status.containerStatuses ?? []).find((c: Obj) => c.state?.waiting?.reason === 'CrashLoopBackOff' || c.state?.waiting?.reason === 'ImagePullBackOff' || c.state?.waiting?.reason === 'ErrImagePull');
+      const waiting = (status.containerStatuses ?? []).find(
+        (c: Obj) =>
+          c.state?.waiting?.reason === 'CrashLoopBackOff' || c.state?.waiting?.reason === 'ImagePullBackOff' || c.state?.waiting?.reason === 'ErrImagePull',
+      );
       if (waiting) return { status: 'Degraded', message: waiting.state.waiting.message };
-      return condition(object, 'Ready')?.status === 'True' ? { status: 'Healthy', message: status.message } : { status: 'Progressing', message: status.message };
+      return condition(object, 'Ready')?.status === 'True'
+        ? { status: 'Healthy', message: status.message }
+        : { status: 'Progressing', message: status.message };
     }
     default:
       return { status: 'Unknown', message: status.message };

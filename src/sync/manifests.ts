@@ -17,7 +17,8 @@ export class ManifestError extends Error {}
 function expandLists(objects: unknown[]): Manifest[] {
   return objects.flatMap((o) => {
     const object = o as Manifest;
-    if (object && typeof object === 'object' && typeof object.kind === 'string' && object.kind.endsWith('List') && Array.isArray(object.items)) return expandLists(object.items);
+    if (object && typeof object === 'object' && typeof object.kind === 'string' && object.kind.endsWith('List') && Array.isArray(object.items))
+      return expandLists(object.items);
     return object && typeof object === 'object' && !Array.isArray(object) ? [object] : [];
   });
 }
@@ -33,13 +34,22 @@ export interface RenderedSource {
  * `kubectl kustomize`, otherwise plain YAML/JSON manifests (recurse, include, exclude), all at the
  * commit `revision` resolves to.
  */
-export async function renderSource(repositories: GitRepositoryCache, source: ApplicationSource, revision = source.targetRevision ?? 'HEAD', project = ''): Promise<RenderedSource> {
+export async function renderSource(
+  repositories: GitRepositoryCache,
+  source: ApplicationSource,
+  revision = source.targetRevision ?? 'HEAD',
+  project = '',
+): Promise<RenderedSource> {
   const { dir, sha } = await repositories.checkout(source.repoURL, revision, project);
   const base = (source.path ?? '').replace(/^\.?\/+/, '').replace(/\/+$/, '');
   const prefix = base && base !== '.' ? `${base}/` : '';
-  const listing = (await git(['ls-tree', '-r', '-z', '--name-only', sha, ...(prefix ? ['--', prefix] : [])], { cwd: dir })).toString('utf8').split('\0').filter(Boolean);
+  const listing = (await git(['ls-tree', '-r', '-z', '--name-only', sha, ...(prefix ? ['--', prefix] : [])], { cwd: dir }))
+    .toString('utf8')
+    .split('\0')
+    .filter(Boolean);
   const relative = listing.map((p) => p.slice(prefix.length));
-  if (relative.some((p) => /^kustomization\.ya?ml$|^Kustomization$/.test(p))) return { revision: sha, sourceType: 'Kustomize', manifests: await kustomize(dir, sha, prefix) };
+  if (relative.some((p) => /^kustomization\.ya?ml$|^Kustomization$/.test(p)))
+    return { revision: sha, sourceType: 'Kustomize', manifests: await kustomize(dir, sha, prefix) };
 
   const directory = source.directory ?? {};
   const wanted = relative.filter((p) => {
@@ -73,7 +83,12 @@ async function kustomize(repository: string, sha: string, prefix: string): Promi
     return expandLists(parseKubeYamlStream(stdout));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ManifestError(code === 'ENOENT' ? 'kustomize source: kubectl is not installed, so kustomization directories cannot be rendered' : `kustomize build failed: ${(error as Error).message}`, { cause: error });
+    throw new ManifestError(
+      code === 'ENOENT'
+        ? 'kustomize source: kubectl is not installed, so kustomization directories cannot be rendered'
+        : `kustomize build failed: ${(error as Error).message}`,
+      { cause: error },
+    );
   } finally {
     await git(['worktree', 'remove', '--force', work], { cwd: repository }).catch(() => undefined);
     await rm(work, { recursive: true, force: true });

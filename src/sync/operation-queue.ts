@@ -118,14 +118,25 @@ export class OperationQueue {
     const namespace = application.metadata.namespace ?? '';
     const appSetName = ownerAppSet(application);
     const promotion = operation.info?.find((i) => i.name === PROMOTION_INFO)?.value;
-    if (operation.initiatedBy?.username === 'applicationset-controller' && appSetName && promotion) return [`${namespace}/${appSetName}`, application.metadata.name, revision, promotion];
+    if (operation.initiatedBy?.username === 'applicationset-controller' && appSetName && promotion)
+      return [`${namespace}/${appSetName}`, application.metadata.name, revision, promotion];
     const status = application.status ?? {};
-    return [namespace, application.metadata.name, revision, operation.initiatedBy?.automated ? 'auto' : 'manual', String(status.history?.length ?? 0), status.operationState?.finishedAt ?? ''];
+    return [
+      namespace,
+      application.metadata.name,
+      revision,
+      operation.initiatedBy?.automated ? 'auto' : 'manual',
+      String(status.history?.length ?? 0),
+      status.operationState?.finishedAt ?? '',
+    ];
   }
 
   /** Ends an operation that may not start at all (phase Error), as Argo CD records it. */
   private async finishRefused(application: Application, operation: Operation, message: string): Promise<void> {
     const now = this.options.clock().toISOString();
-    await this.applications.patch(application, { operation: null, status: { operationState: { operation, phase: 'Error', message, startedAt: now, finishedAt: now } } });
+    await this.applications.patch(application, {
+      operation: null,
+      status: { operationState: { operation, phase: 'Error', message, startedAt: now, finishedAt: now } },
+    });
   }
 }

@@ -73,8 +73,21 @@ export class SyncRunner {
 
     const outcome = await this.syncPermitted(application, job);
     const finishedAt = this.options.clock().toISOString();
-    const deployed: RevisionHistory = { revision: outcome.revision, deployedAt: finishedAt, deployStartedAt: startedAt, id: (status.history?.at(-1)?.id ?? -1) + 1, source: application.spec.source };
-    const operationState: OperationState = { operation, phase: outcome.phase, message: outcome.message, startedAt, finishedAt, syncResult: { revision: outcome.revision, source: application.spec.source, resources: outcome.resources } };
+    const deployed: RevisionHistory = {
+      revision: outcome.revision,
+      deployedAt: finishedAt,
+      deployStartedAt: startedAt,
+      id: (status.history?.at(-1)?.id ?? -1) + 1,
+      source: application.spec.source,
+    };
+    const operationState: OperationState = {
+      operation,
+      phase: outcome.phase,
+      message: outcome.message,
+      startedAt,
+      finishedAt,
+      syncResult: { revision: outcome.revision, source: application.spec.source, resources: outcome.resources },
+    };
     const fresh = await this.applications.get(job.namespace, job.application);
     const comparison = fresh && this.options.projects.validate(fresh).valid ? await this.driver.refresh(fresh).catch(() => undefined) : undefined;
     await this.applications.patch(application, {
@@ -96,7 +109,12 @@ export class SyncRunner {
    * ServiceAccount to sync as. The driver checks each object before it writes.
    */
   private async syncPermitted(application: Application, job: SyncJob): Promise<SyncOutcome> {
-    const refused = (message: string): SyncOutcome => ({ revision: job.revision ?? application.status?.sync?.revision ?? '', phase: 'Error', message, resources: [] });
+    const refused = (message: string): SyncOutcome => ({
+      revision: job.revision ?? application.status?.sync?.revision ?? '',
+      phase: 'Error',
+      message,
+      resources: [],
+    });
     const validation = this.options.projects.validate(application);
     if (!validation.valid) return refused(validation.operationMessage);
     const identity = this.options.projects.identity(application, validation);

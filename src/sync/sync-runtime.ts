@@ -85,7 +85,10 @@ export class SyncRuntime {
     };
     const clusterFor = (application: Application, impersonate = ''): KubeConfig => {
       const cluster = destination(application);
-      if (!cluster) throw new Error(`application destination spec is invalid: there are no clusters with this ${application.spec.destination.server ? `URL: ${application.spec.destination.server}` : `name: ${application.spec.destination.name}`}`);
+      if (!cluster)
+        throw new Error(
+          `application destination spec is invalid: there are no clusters with this ${application.spec.destination.server ? `URL: ${application.spec.destination.server}` : `name: ${application.spec.destination.name}`}`,
+        );
       const configs = connectionsTo(cluster);
       let config = configs.get(impersonate);
       if (!config) {
@@ -123,7 +126,11 @@ export class SyncRuntime {
         namespaces: options.namespaces,
         replica: options.replica,
         ...(options.clock ? { clock: options.clock } : {}),
-        syncWindows: (application, request) => syncWindowVerdict(applicationWindows(application, (name) => context.project(name)), request),
+        syncWindows: (application, request) =>
+          syncWindowVerdict(
+            applicationWindows(application, (name) => context.project(name)),
+            request,
+          ),
         ...(options.windowRecheckMs !== undefined ? { windowRecheckMs: options.windowRecheckMs } : {}),
         ...(options.registry ? { registry: options.registry } : {}),
         refreshIntervalMs: options.refreshIntervalMs,
@@ -149,7 +156,12 @@ export class SyncRuntime {
   private queueOf(replica: string): SyncQueue {
     let queue = this.queues.get(replica);
     if (!queue) {
-      queue = new SyncQueue({ redisUrl: this.options.redisUrl, name: `sync-${replica}`, concurrency: this.options.concurrency, lockDurationMs: this.options.lockDurationMs });
+      queue = new SyncQueue({
+        redisUrl: this.options.redisUrl,
+        name: `sync-${replica}`,
+        concurrency: this.options.concurrency,
+        lockDurationMs: this.options.lockDurationMs,
+      });
       this.queues.set(replica, queue);
     }
     return queue;

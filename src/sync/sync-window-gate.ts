@@ -56,7 +56,9 @@ export class SyncWindowGate {
     if (when === 'queue' && state?.phase === 'Running' && state.message === message && deepEqual(state.operation, operation)) return false;
     const startedAt = when === 'queue' && state?.phase === 'Running' && state.startedAt ? state.startedAt : now.toISOString();
     try {
-      await this.applications.patch(application, { status: { operationState: replacementPatch({ operation, phase: 'Running', message, startedAt }, state ?? null) } });
+      await this.applications.patch(application, {
+        status: { operationState: replacementPatch({ operation, phase: 'Running', message, startedAt }, state ?? null) },
+      });
     } catch (error) {
       // A worker's job fails, so BullMQ runs it again; a queue-time hold is looked at again anyway.
       if (when === 'run') throw error;

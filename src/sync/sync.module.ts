@@ -25,7 +25,13 @@ export class SyncModule {
         {
           provide: SYNC_RUNTIME,
           inject: [KUBE_CONFIG, ControlNamespace, ShardingRuntime, LOGGER, SchedulerRegistry],
-          useFactory: (kubeConfig: KubeConfig, controlNamespace: ControlNamespace, sharding: ShardingRuntime, logger: Logger, registry: SchedulerRegistry): SyncRuntime | null => {
+          useFactory: (
+            kubeConfig: KubeConfig,
+            controlNamespace: ControlNamespace,
+            sharding: ShardingRuntime,
+            logger: Logger,
+            registry: SchedulerRegistry,
+          ): SyncRuntime | null => {
             if (!options.runtime) {
               if (options.offWarning) logger.warn(options.offWarning);
               return null;

@@ -26,9 +26,7 @@ function parse(text: string): Segment[] {
     rest = rest.slice(start + 2);
     const end = rest.indexOf('}}');
     if (end < 0) {
-      throw new FastTemplateError(
-        `invalid template: Cannot find end tag="}}" in the template=${JSON.stringify(text)} starting from ${JSON.stringify(rest)}`,
-      );
+      throw new FastTemplateError(`invalid template: Cannot find end tag="}}" in the template=${JSON.stringify(text)} starting from ${JSON.stringify(rest)}`);
     }
     segments.push({ tag: rest.slice(0, end) });
     rest = rest.slice(end + 2);

@@ -139,7 +139,9 @@ export class GoRegExp {
   private matcher(text: string): Matcher {
     const cost = this.programSize * (text.length + 1);
     if (cost > MAX_MATCH_COST) {
-      throw new Error(`regexp ${JSON.stringify(this.pattern)} is too costly for an input of ${text.length} characters (program size ${this.programSize} × length > ${MAX_MATCH_COST})`);
+      throw new Error(
+        `regexp ${JSON.stringify(this.pattern)} is too costly for an input of ${text.length} characters (program size ${this.programSize} × length > ${MAX_MATCH_COST})`,
+      );
     }
     return this.re.matcher(text);
   }
@@ -175,7 +177,7 @@ export class GoRegExp {
   private eachMatch(text: string, n: number, deliver: (m: Matcher) => void): void {
     const m = this.matcher(text);
     let prevMatchEnd = -1;
-    for (let pos = 0, count = 0; (n < 0 || count < n) && pos <= text.length; ) {
+    for (let pos = 0, count = 0; (n < 0 || count < n) && pos <= text.length;) {
       const found = m.find(pos);
       checkDeadline();
       if (!found) break;
@@ -240,7 +242,7 @@ export class GoRegExp {
     const m = this.matcher(text);
     const out: string[] = [];
     let lastMatchEnd = 0;
-    for (let searchPos = 0; searchPos <= text.length; ) {
+    for (let searchPos = 0; searchPos <= text.length;) {
       const found = m.find(searchPos);
       checkDeadline();
       if (!found) break;

@@ -65,7 +65,10 @@ function renderStringWith(text: string, params: Record<string, unknown>, options
 export async function renderString(text: string, params: Record<string, unknown>, options: RenderOptions, field = 'base'): Promise<string> {
   if (!options.goTemplate || !text.includes('{{')) return renderStringWith(text, params, options, field, undefined);
   const budget = budgetFor(options);
-  return budget.runPasses(() => renderStringWith(text, params, options, field, budget), () => text);
+  return budget.runPasses(
+    () => renderStringWith(text, params, options, field, budget),
+    () => text,
+  );
 }
 
 /**
@@ -77,7 +80,10 @@ export async function render<T>(template: T, params: Record<string, unknown>, op
   if (Object.keys(params).length === 0) return template;
   if (!options.goTemplate) return renderValue(template, params, options, '', undefined) as T;
   const budget = budgetFor(options);
-  return budget.runPasses(() => renderValue(template, params, options, '', budget) as T, () => JSON.stringify(template));
+  return budget.runPasses(
+    () => renderValue(template, params, options, '', budget) as T,
+    () => JSON.stringify(template),
+  );
 }
 
 function renderValue(value: unknown, params: Record<string, unknown>, options: RenderOptions, path: string, budget: RenderBudget | undefined): unknown {

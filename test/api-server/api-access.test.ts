@@ -23,14 +23,21 @@ function reviewer(): AccessReviewer & { grants: Set<string>; tokens: Map<string,
   return state;
 }
 
-const problem = (promise: Promise<unknown>) => promise.then(() => undefined, (error: AccessProblem) => ({ status: error.status, message: error.message }));
+const problem = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: AccessProblem) => ({ status: error.status, message: error.message }),
+  );
 
 describe('ApiAccess', () => {
   it('lets a grant work at once, keeps it a few seconds, and asks again after', async () => {
     const reviews = reviewer();
     const access = new ApiAccess(reviews, 200);
     const patch = applicationSetAccess('patch', 'argocd', 'web');
-    expect(await problem(access.require('t-alice', patch))).toEqual({ status: 403, message: 'user "alice" may not patch applicationsets.argoproj.io "web" in namespace "argocd"' });
+    expect(await problem(access.require('t-alice', patch))).toEqual({
+      status: 403,
+      message: 'user "alice" may not patch applicationsets.argoproj.io "web" in namespace "argocd"',
+    });
     reviews.grants.add('alice:patch');
     expect((await access.require('t-alice', patch)).username).toBe('alice');
     const calls = reviews.calls;

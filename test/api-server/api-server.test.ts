@@ -28,7 +28,10 @@ const GROUP = 'argoproj.io/v1alpha1';
 const rbac = (kind: string, name: string, body: Record<string, unknown>) =>
   admin.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name, namespace: 'argocd' }, ...body });
 const bind = (role: string, user: string) =>
-  rbac('RoleBinding', `${role}-${user}`, { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role }, subjects: [{ kind: 'User', name: user }] });
+  rbac('RoleBinding', `${role}-${user}`, {
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
+    subjects: [{ kind: 'User', name: user }],
+  });
 
 async function call(method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(`${api.url}${path}`, {
@@ -55,7 +58,12 @@ beforeAll(async () => {
     if (name === 'prod-us') secret.data!.shard = Buffer.from('1').toString('base64');
     await admin.create(secret as never);
   }
-  await admin.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cluster-broken', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'cluster' } }, data: { name: Buffer.from('broken').toString('base64') } } as never);
+  await admin.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'cluster-broken', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
+    data: { name: Buffer.from('broken').toString('base64') },
+  } as never);
   fleet.fault('prod-eu', { unreachable: true });
 
   await rbac('Role', 'appset-viewer', { rules: [{ apiGroups: ['argoproj.io'], resources: ['applicationsets'], verbs: ['get', 'list', 'watch'] }] });
@@ -75,7 +83,12 @@ beforeAll(async () => {
       template: { metadata: { name: '{{name}}' }, spec: { project: 'default', destination: {} } },
       strategy: {
         type: 'RollingSync',
-        rollingSync: { steps: [{ matchExpressions: [{ key: 'env', operator: 'In', values: ['staging'] }] }, { matchExpressions: [{ key: 'env', operator: 'In', values: ['production'] }], maxUpdate: 1 }] },
+        rollingSync: {
+          steps: [
+            { matchExpressions: [{ key: 'env', operator: 'In', values: ['staging'] }] },
+            { matchExpressions: [{ key: 'env', operator: 'In', values: ['production'] }], maxUpdate: 1 },
+          ],
+        },
       },
     },
   } as KubeObject);
@@ -91,16 +104,32 @@ beforeAll(async () => {
       kind: 'Application',
       metadata: { name, namespace: 'argocd', labels: { env }, ownerReferences: [owner] },
       // By name or by server URL, as Argo CD allows; the API names the cluster either way.
-      spec: { project: 'default', destination: { ...(env === 'staging' ? { name: name.replace('guestbook-', '') } : { server: fleet.server(name.replace('guestbook-', '')) }), namespace: 'guestbook' } },
+      spec: {
+        project: 'default',
+        destination: {
+          ...(env === 'staging' ? { name: name.replace('guestbook-', '') } : { server: fleet.server(name.replace('guestbook-', '')) }),
+          namespace: 'guestbook',
+        },
+      },
       status: { sync: { status: sync, revision: 'a1b2c3d4e5f6' }, health: { status: health } },
     } as never);
   }
   await admin.patchStatus(GROUP, 'applicationsets', 'argocd', APPSET, {
     conditions: [{ type: 'RolloutProgressing', status: 'True', reason: 'ApplicationSetModified', message: 'ApplicationSet Rollout is progressing' }],
     applicationStatus: [
-      { application: 'guestbook-staging-eu', status: 'Healthy', step: '1', message: 'Application resource became Healthy, updating status from Progressing to Healthy.' },
+      {
+        application: 'guestbook-staging-eu',
+        status: 'Healthy',
+        step: '1',
+        message: 'Application resource became Healthy, updating status from Progressing to Healthy.',
+      },
       { application: 'guestbook-prod-eu', status: 'Progressing', step: '2', message: `Application sync held: ${FREEZE}` },
-      { application: 'guestbook-prod-us', status: 'Waiting', step: '2', message: 'Application is out of date with the current AppSet generation, setting status to Waiting.' },
+      {
+        application: 'guestbook-prod-us',
+        status: 'Waiting',
+        step: '2',
+        message: 'Application is out of date with the current AppSet generation, setting status to Waiting.',
+      },
     ],
     rollout: {
       phase: 'Progressing',
@@ -146,7 +175,11 @@ describe('REST API authentication and authorization', () => {
   it('answers 403 naming the user and the missing permission', async () => {
     const read = await call('GET', `/api/v1/namespaces/argocd/applicationsets/${APPSET}`, tokens.nobody);
     expect(read.status).toBe(403);
-    expect(read.body).toEqual({ statusCode: 403, error: 'Forbidden', message: `user "nobody" may not get applicationsets.argoproj.io "${APPSET}" in namespace "argocd"` });
+    expect(read.body).toEqual({
+      statusCode: 403,
+      error: 'Forbidden',
+      message: `user "nobody" may not get applicationsets.argoproj.io "${APPSET}" in namespace "argocd"`,
+    });
     const pause = await call('POST', `/api/v1/namespaces/argocd/applicationsets/${APPSET}/rollout/pause`, tokens.viewer);
     expect(pause.status).toBe(403);
     expect(pause.body.message).toBe(`user "viewer" may not patch applicationsets.argoproj.io "${APPSET}" in namespace "argocd"`);
@@ -205,12 +238,20 @@ describe('REST API data', () => {
     ]);
     expect(body.applicationStatus).toHaveLength(3);
     // What sync windows hold: per step, and which Applications.
-    expect(body.rollout.waiting).toEqual([{ step: 2, applications: 1, windows: ['"change freeze"'], opensAt: '2030-01-07T02:00:00.000Z', message: `step 2: 1 Application ${FREEZE}` }]);
+    expect(body.rollout.waiting).toEqual([
+      { step: 2, applications: 1, windows: ['"change freeze"'], opensAt: '2030-01-07T02:00:00.000Z', message: `step 2: 1 Application ${FREEZE}` },
+    ]);
     expect(body.rollout.steps[1].waiting).toEqual([`1 Application ${FREEZE}`]);
     expect(body.rollout.steps[1].applications.filter((a: any) => a.held).map((a: any) => a.name)).toEqual(['guestbook-prod-eu']);
     const list = await call('GET', '/api/v1/namespaces/argocd/applicationsets', tokens.viewer);
     expect(list.body.items).toEqual([
-      { name: APPSET, namespace: 'argocd', conditions: body.conditions, applicationCount: 3, rollout: { phase: 'Progressing', step: 2, message: 'step 2 of 2: 1 of 2 Applications Healthy' } },
+      {
+        name: APPSET,
+        namespace: 'argocd',
+        conditions: body.conditions,
+        applicationCount: 3,
+        rollout: { phase: 'Progressing', step: 2, message: 'step 2 of 2: 1 of 2 Applications Healthy' },
+      },
     ]);
   });
 
@@ -219,7 +260,12 @@ describe('REST API data', () => {
     expect(status).toBe(200);
     const byName = Object.fromEntries(body.items.map((c: any) => [c.name, c]));
     expect(Object.keys(byName)).toEqual(['broken', 'prod-eu', 'prod-us', 'staging-eu']);
-    expect(byName['staging-eu']).toMatchObject({ server: fleet.server('staging-eu'), labels: { env: 'staging', region: 'eu' }, connection: { status: 'Successful' }, secret: 'argocd/cluster-staging-eu' });
+    expect(byName['staging-eu']).toMatchObject({
+      server: fleet.server('staging-eu'),
+      labels: { env: 'staging', region: 'eu' },
+      connection: { status: 'Successful' },
+      secret: 'argocd/cluster-staging-eu',
+    });
     expect(byName['prod-us'].shard).toBe('regatta-1');
     expect(['regatta-0', 'regatta-1']).toContain(byName['staging-eu'].shard);
     expect(byName['prod-eu'].connection).toMatchObject({ status: 'Failed', message: expect.stringContaining(`cannot reach ${fleet.server('prod-eu')}`) });
@@ -235,7 +281,10 @@ describe('REST API data', () => {
       metadata: { name: 'preview', namespace: 'argocd' },
       spec: {
         generators: [{ clusters: { selector: { matchLabels: { env: 'production' } } } }],
-        template: { metadata: { name: 'web-{{name}}' }, spec: { project: 'default', source: { repoURL: 'https://example.com/r.git', path: 'web' }, destination: { server: '{{server}}', namespace: 'web' } } },
+        template: {
+          metadata: { name: 'web-{{name}}' },
+          spec: { project: 'default', source: { repoURL: 'https://example.com/r.git', path: 'web' }, destination: { server: '{{server}}', namespace: 'web' } },
+        },
       },
     };
     expect((await call('POST', '/api/v1/generate', tokens.viewer, appSet)).status).toBe(403);
@@ -254,7 +303,10 @@ describe('REST API data', () => {
     expect(invalid.body.errors[0]).toMatch(/^ApplicationSet preview: spec\.generators\[0\]/);
     expect((await call('POST', '/api/v1/generate', tokens.operator, { kind: 'ConfigMap' })).status).toBe(400);
 
-    const unknownProject = { ...appSet, spec: { ...appSet.spec, template: { ...appSet.spec.template, spec: { ...appSet.spec.template.spec, project: 'ghost' } } } };
+    const unknownProject = {
+      ...appSet,
+      spec: { ...appSet.spec, template: { ...appSet.spec.template, spec: { ...appSet.spec.template.spec, project: 'ghost' } } },
+    };
     const refused = await call('POST', '/api/v1/generate', tokens.operator, unknownProject);
     expect(refused.status).toBe(422);
     expect(refused.body.errors).toEqual([
@@ -275,11 +327,14 @@ describe('REST API data', () => {
       '/api/v1/namespaces/{namespace}/applicationsets/{name}/rollout/{action}',
       '/api/v1/generate',
     ]);
-    expect(body.paths['/api/v1/namespaces/{namespace}/applicationsets/{name}/rollout/{action}'].post['x-required-permission']).toBe('patch applicationsets {name} in {namespace}');
+    expect(body.paths['/api/v1/namespaces/{namespace}/applicationsets/{name}/rollout/{action}'].post['x-required-permission']).toBe(
+      'patch applicationsets {name} in {namespace}',
+    );
   });
 });
 
-const postLogin = (fields: Record<string, string>, form?: LoginForm, server = api, headers: Record<string, string> = {}) => postFormLogin(server.url, fields, form, headers);
+const postLogin = (fields: Record<string, string>, form?: LoginForm, server = api, headers: Record<string, string> = {}) =>
+  postFormLogin(server.url, fields, form, headers);
 
 /** A logged-in browser: its session cookie and the CSRF token the rollout page's forms carry. */
 async function browserSession(token: string): Promise<{ cookie: string; csrf: string }> {
@@ -288,7 +343,8 @@ async function browserSession(token: string): Promise<{ cookie: string; csrf: st
   return { cookie, csrf: csrfIn(await page.text()) };
 }
 
-const controlAnnotation = async () => ((await admin.get<any>(GROUP, 'ApplicationSet', 'argocd', APPSET))?.metadata.annotations ?? {})['rollout.regatta.dev/control'];
+const controlAnnotation = async () =>
+  ((await admin.get<any>(GROUP, 'ApplicationSet', 'argocd', APPSET))?.metadata.annotations ?? {})['rollout.regatta.dev/control'];
 
 describe('dashboard login', () => {
   it('logs in by POST only: trades a token posted with the form for an HttpOnly, SameSite=Strict session cookie, redirecting only within the dashboard', async () => {
@@ -304,7 +360,9 @@ describe('dashboard login', () => {
     expect(cookie).toMatch(/^regatta_session=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Strict$/);
     expect(cookie).not.toContain(tokens.operator);
     expect((await postLogin({ token: tokens.operator, next: '/dashboard//evil.example' })).headers.get('location')).toBe('/dashboard');
-    expect((await postLogin({ token: tokens.operator, next: `/dashboard/namespaces/argocd/applicationsets/${APPSET}` })).headers.get('location')).toBe(`/dashboard/namespaces/argocd/applicationsets/${APPSET}`);
+    expect((await postLogin({ token: tokens.operator, next: `/dashboard/namespaces/argocd/applicationsets/${APPSET}` })).headers.get('location')).toBe(
+      `/dashboard/namespaces/argocd/applicationsets/${APPSET}`,
+    );
 
     const session = { cookie: cookieSet(response) };
     const page = await fetch(`${api.url}/dashboard/namespaces/argocd/applicationsets/${APPSET}`, { headers: session });
@@ -331,7 +389,10 @@ describe('dashboard login', () => {
     const attempts: { headers: Record<string, string>; body: URLSearchParams }[] = [
       { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.operator }) },
       { headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.operator }) },
-      { headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.operator, csrf: `${csrf.slice(0, -1)}${csrf.endsWith('A') ? 'B' : 'A'}` }) },
+      {
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: tokens.operator, csrf: `${csrf.slice(0, -1)}${csrf.endsWith('A') ? 'B' : 'A'}` }),
+      },
       // Another browser's form token without that browser's cookie.
       { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.operator, csrf }) },
     ];
@@ -376,14 +437,15 @@ describe('dashboard POST actions and CSRF', () => {
   const pausePath = `/dashboard/namespaces/argocd/applicationsets/${APPSET}/rollout/pause`;
   const post = (path: string, cookie: string, fields: Record<string, string> = {}) => postForm(api.url, path, cookie, fields);
 
-  it('shows pause, resume and abort buttons that post the session\'s CSRF token', async () => {
+  it("shows pause, resume and abort buttons that post the session's CSRF token", async () => {
     const { cookie, csrf } = await browserSession(tokens.operator);
     const html = await (await fetch(`${api.url}/dashboard/namespaces/argocd/applicationsets/${APPSET}`, { headers: { cookie } })).text();
-    for (const action of ['pause', 'resume', 'abort']) expect(html).toContain(`formaction="/dashboard/namespaces/argocd/applicationsets/${APPSET}/rollout/${action}" data-action="${action}"`);
+    for (const action of ['pause', 'resume', 'abort'])
+      expect(html).toContain(`formaction="/dashboard/namespaces/argocd/applicationsets/${APPSET}/rollout/${action}" data-action="${action}"`);
     expect(html).toContain(`<input type="hidden" name="csrf" value="${csrf}">`);
   });
 
-  it('pauses from the rollout page with the session\'s CSRF token, and writes nothing without it', async () => {
+  it("pauses from the rollout page with the session's CSRF token, and writes nothing without it", async () => {
     const operator = await browserSession(tokens.operator);
     const other = await browserSession(tokens.operator);
     const mark = writeMark();
@@ -393,12 +455,18 @@ describe('dashboard POST actions and CSRF', () => {
       expect(await refused.text()).toContain('no valid CSRF token');
     }
     // The API's own endpoint, with the cookie and no bearer header, is held to the same rule.
-    const api403 = await fetch(`${api.url}/api/v1/namespaces/argocd/applicationsets/${APPSET}/rollout/pause`, { method: 'POST', headers: { cookie: operator.cookie } });
+    const api403 = await fetch(`${api.url}/api/v1/namespaces/argocd/applicationsets/${APPSET}/rollout/pause`, {
+      method: 'POST',
+      headers: { cookie: operator.cookie },
+    });
     expect(api403.status).toBe(403);
     expect((await api403.json()).message).toMatch(/^no valid CSRF token/);
     // Without a session at all: to the login form, which then returns to the page (not to the action).
     const anonymous = await post(pausePath, '', { csrf: operator.csrf });
-    expect([anonymous.status, anonymous.headers.get('location')]).toEqual([303, `/dashboard/login?next=${encodeURIComponent(`/dashboard/namespaces/argocd/applicationsets/${APPSET}`)}`]);
+    expect([anonymous.status, anonymous.headers.get('location')]).toEqual([
+      303,
+      `/dashboard/login?next=${encodeURIComponent(`/dashboard/namespaces/argocd/applicationsets/${APPSET}`)}`,
+    ]);
     expect(writesSince(fleet.cluster(), mark, { kind: 'ApplicationSet', name: APPSET })).toEqual([]);
     expect(await controlAnnotation()).toBeUndefined();
 
@@ -406,7 +474,9 @@ describe('dashboard POST actions and CSRF', () => {
     expect(paused.status).toBe(303);
     expect(paused.headers.get('location')).toBe(`/dashboard/namespaces/argocd/applicationsets/${APPSET}`);
     expect(await controlAnnotation()).toBe('pause');
-    expect(writesSince(fleet.cluster(), mark, { kind: 'ApplicationSet', name: APPSET }).map((w) => [w.verb, w.identity])).toEqual([['patch', 'system:serviceaccount:argocd:regatta']]);
+    expect(writesSince(fleet.cluster(), mark, { kind: 'ApplicationSet', name: APPSET }).map((w) => [w.verb, w.identity])).toEqual([
+      ['patch', 'system:serviceaccount:argocd:regatta'],
+    ]);
     expect((await post(pausePath.replace(/pause$/, 'resume'), operator.cookie, { csrf: operator.csrf })).status).toBe(303);
     expect(await controlAnnotation()).toBeUndefined();
   });
@@ -416,11 +486,13 @@ describe('dashboard POST actions and CSRF', () => {
     const mark = writeMark();
     const refused = await post(pausePath, viewer.cookie, { csrf: viewer.csrf });
     expect(refused.status).toBe(403);
-    expect(await refused.text()).toContain(`user &quot;viewer&quot; may not patch applicationsets.argoproj.io &quot;${APPSET}&quot; in namespace &quot;argocd&quot;`);
+    expect(await refused.text()).toContain(
+      `user &quot;viewer&quot; may not patch applicationsets.argoproj.io &quot;${APPSET}&quot; in namespace &quot;argocd&quot;`,
+    );
     expect(writesSince(fleet.cluster(), mark, { kind: 'ApplicationSet' })).toEqual([]);
   });
 
-  it('logs out only with the session\'s CSRF token', async () => {
+  it("logs out only with the session's CSRF token", async () => {
     const { cookie, csrf } = await browserSession(tokens.viewer);
     const forged = await post('/dashboard/logout', cookie);
     expect(forged.status).toBe(403);

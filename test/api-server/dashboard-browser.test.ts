@@ -135,7 +135,9 @@ describe('rollout dashboard in Chromium', () => {
     await env.client.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'regatta-dashboard', namespace: 'argocd' } });
     await page.waitForFunction(() => document.getElementById('live')?.textContent === 'stopped: reload to log in again', undefined, { timeout: 20_000 });
     await page.reload();
-    await expect(page.locator('[role=alert]').textContent()).resolves.toBe(`user "${DASHBOARD_USER}" may not get applicationsets.argoproj.io "${DEMO_APPSET}" in namespace "argocd"`);
+    await expect(page.locator('[role=alert]').textContent()).resolves.toBe(
+      `user "${DASHBOARD_USER}" may not get applicationsets.argoproj.io "${DEMO_APPSET}" in namespace "argocd"`,
+    );
     await context.close();
   });
 });

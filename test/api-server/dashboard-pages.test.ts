@@ -8,7 +8,9 @@ const app = (name: string, status: string, message = '', held = false) => ({ nam
 const halted: ApplicationSetDetail = {
   name: 'web',
   namespace: 'argocd',
-  conditions: [{ type: 'ErrorOccurred', status: 'True', reason: 'ApplicationGenerationFromParamsError', message: 'spec.generators[0].git: <script>alert(1)</script>' }],
+  conditions: [
+    { type: 'ErrorOccurred', status: 'True', reason: 'ApplicationGenerationFromParamsError', message: 'spec.generators[0].git: <script>alert(1)</script>' },
+  ],
   applicationCount: 3,
   applications: [],
   applicationStatus: [],
@@ -19,8 +21,21 @@ const halted: ApplicationSetDetail = {
     failed: [{ application: 'web-prod-1', step: 2, reason: 'Degraded: Deployment web has 0/3 ready replicas' }],
     waiting: [],
     steps: [
-      { step: 1, selector: 'env In staging', applications: [app('web-staging-1', 'Healthy')], counts: { Waiting: 0, Pending: 0, Progressing: 0, Healthy: 1 }, waiting: [] },
-      { step: 2, selector: 'env In production', maxUpdate: 1, applications: [app('web-prod-1', 'Progressing'), app('web-prod-2', 'Waiting')], counts: { Waiting: 1, Pending: 0, Progressing: 1, Healthy: 0 }, waiting: [] },
+      {
+        step: 1,
+        selector: 'env In staging',
+        applications: [app('web-staging-1', 'Healthy')],
+        counts: { Waiting: 0, Pending: 0, Progressing: 0, Healthy: 1 },
+        waiting: [],
+      },
+      {
+        step: 2,
+        selector: 'env In production',
+        maxUpdate: 1,
+        applications: [app('web-prod-1', 'Progressing'), app('web-prod-2', 'Waiting')],
+        counts: { Waiting: 1, Pending: 0, Progressing: 1, Healthy: 0 },
+        waiting: [],
+      },
     ],
   },
 };
@@ -62,8 +77,12 @@ describe('DashboardPages', () => {
       },
     });
     expect(html).toContain('<div>step 2: 2 Applications waiting for sync window &quot;change freeze&quot; (opens 02:00 UTC)</div>');
-    expect(html).toMatch(/data-step="2">[\s\S]*<div class="muted" data-window-wait>⏸ 2 Applications waiting for sync window &quot;change freeze&quot; \(opens 02:00 UTC\)<\/div>/);
-    expect(html).toContain('data-app="web-prod-2" data-state="Pending" data-held title="Application sync held: waiting for sync window &quot;change freeze&quot; (opens 02:00 UTC)">web-prod-2<small>Pending · held by a sync window</small>');
+    expect(html).toMatch(
+      /data-step="2">[\s\S]*<div class="muted" data-window-wait>⏸ 2 Applications waiting for sync window &quot;change freeze&quot; \(opens 02:00 UTC\)<\/div>/,
+    );
+    expect(html).toContain(
+      'data-app="web-prod-2" data-state="Pending" data-held title="Application sync held: waiting for sync window &quot;change freeze&quot; (opens 02:00 UTC)">web-prod-2<small>Pending · held by a sync window</small>',
+    );
     expect(pages.live(halted)).not.toContain('data-held');
     expect(pages.live(halted)).not.toContain('data-window-wait');
   });

@@ -27,7 +27,9 @@ describe('FleetView', () => {
       peak = Math.max(peak, ++running);
       await new Promise((resolve) => setTimeout(resolve, 5));
       running--;
-      return c.name === 'c-3' ? { status: 'Failed' as const, message: `cannot reach ${c.server}: ECONNREFUSED` } : { status: 'Successful' as const, message: 'Kubernetes v1.32.0' };
+      return c.name === 'c-3'
+        ? { status: 'Failed' as const, message: `cannot reach ${c.server}: ECONNREFUSED` }
+        : { status: 'Successful' as const, message: 'Kubernetes v1.32.0' };
     };
     const secrets = { read: () => ({ clusters, problems: [] }) };
     const shards = new StaticShards('regatta-0', 3, 'bounded-load', () => ({ clusters: clusterKeys(clusters), appSets: [] }));

@@ -4,7 +4,7 @@ import { parseClusterSecret } from '../../src/api/cluster-secret.js';
 import { clusterSecret } from '../support/cluster-secrets.js';
 
 describe('cluster Secrets', () => {
-  it('reads Argo CD\'s fields and connection config', () => {
+  it("reads Argo CD's fields and connection config", () => {
     const secret = clusterSecret('prod', 'https://10.0.0.1:6443', {
       project: 'team-a',
       config: JSON.stringify({ bearerToken: 's3cr3t-token', tlsClientConfig: { insecure: false, caData: 'Q0E=', serverName: 'api.prod' } }),
@@ -32,7 +32,10 @@ describe('cluster Secrets', () => {
     const badShard = clusterSecret('c', 'https://3.3.3.3', { config: '{"tlsClientConfig":{"certData":"Q0E="}}' });
     badShard.data!.shard = Buffer.from('-1').toString('base64');
     const reported: string[] = [];
-    const registry = new ClusterRegistry(() => [badConfig, noServer, badShard], (p) => reported.push(`${p.secret} ${p.field}: ${p.message}`));
+    const registry = new ClusterRegistry(
+      () => [badConfig, noServer, badShard],
+      (p) => reported.push(`${p.secret} ${p.field}: ${p.message}`),
+    );
     expect(registry.records()).toEqual([]);
     expect(reported).toEqual([
       'argocd/cluster-a data.config: is not valid JSON',

@@ -15,9 +15,27 @@ describe('nextConditions', () => {
     );
     expect(changed).toBe(true);
     expect(conditions).toEqual([
-      { type: 'ErrorOccurred', status: 'False', reason: 'ApplicationSetUpToDate', message: 'All applications have been generated successfully', lastTransitionTime: T0 },
-      { type: 'ParametersGenerated', status: 'True', reason: 'ParametersGenerated', message: 'Successfully generated parameters for all Applications', lastTransitionTime: T0 },
-      { type: 'ResourcesUpToDate', status: 'True', reason: 'ApplicationSetUpToDate', message: 'All applications have been generated successfully', lastTransitionTime: T0 },
+      {
+        type: 'ErrorOccurred',
+        status: 'False',
+        reason: 'ApplicationSetUpToDate',
+        message: 'All applications have been generated successfully',
+        lastTransitionTime: T0,
+      },
+      {
+        type: 'ParametersGenerated',
+        status: 'True',
+        reason: 'ParametersGenerated',
+        message: 'Successfully generated parameters for all Applications',
+        lastTransitionTime: T0,
+      },
+      {
+        type: 'ResourcesUpToDate',
+        status: 'True',
+        reason: 'ApplicationSetUpToDate',
+        message: 'All applications have been generated successfully',
+        lastTransitionTime: T0,
+      },
     ]);
   });
 
@@ -35,7 +53,12 @@ describe('nextConditions', () => {
   });
 
   it('keeps rollout conditions only under a RollingSync strategy', () => {
-    const rollout = { type: 'RolloutProgressing', status: 'True' as const, reason: 'ApplicationSetModified', message: 'ApplicationSet is performing rollout of step 1' };
+    const rollout = {
+      type: 'RolloutProgressing',
+      status: 'True' as const,
+      reason: 'ApplicationSetModified',
+      message: 'ApplicationSet is performing rollout of step 1',
+    };
     const upToDate = { type: 'ResourcesUpToDate', status: 'True' as const, reason: 'ApplicationSetUpToDate', message: 'ok' };
     expect(nextConditions(undefined, [upToDate, rollout], true, true, T0).conditions.map((c) => c.type)).toContain('RolloutProgressing');
     expect(nextConditions(undefined, [upToDate, rollout], true, false, T0).conditions.map((c) => c.type)).not.toContain('RolloutProgressing');

@@ -4,7 +4,7 @@ import { applicationsOf, generate } from '../support/generation.js';
 const destination = 'destination: {server: https://kubernetes.default.svc, namespace: default}';
 
 describe('generateApplications', () => {
-  it('puts every Application in the ApplicationSet\'s namespace, whatever the template says', async () => {
+  it("puts every Application in the ApplicationSet's namespace, whatever the template says", async () => {
     const apps = await applicationsOf(`
 kind: ApplicationSet
 metadata: {name: ns, namespace: team-a}
@@ -17,7 +17,7 @@ spec:
     expect(apps[0].metadata.namespace).toBe('team-a');
   });
 
-  it('adds Argo CD\'s resources finalizer unless the template has finalizers or resources are preserved', async () => {
+  it("adds Argo CD's resources finalizer unless the template has finalizers or resources are preserved", async () => {
     const yaml = (extra: string, finalizers = '') => `
 kind: ApplicationSet
 metadata: {name: fin}

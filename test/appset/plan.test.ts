@@ -16,7 +16,12 @@ const desired = (name: string, extra: Partial<Application['spec']> = {}): Applic
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'Application',
   metadata: { name, namespace: 'argocd', labels: { team: 'a' }, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
-  spec: { project: 'default', source: { repoURL: 'https://git/r.git', path: name, targetRevision: 'HEAD' }, destination: { server: 'https://kubernetes.default.svc', namespace: name }, ...extra },
+  spec: {
+    project: 'default',
+    source: { repoURL: 'https://git/r.git', path: name, targetRevision: 'HEAD' },
+    destination: { server: 'https://kubernetes.default.svc', namespace: name },
+    ...extra,
+  },
 });
 
 /** What the API server holds after Regatta applied `body` (plus whatever others changed). */
@@ -63,7 +68,9 @@ describe('planReconcile', () => {
   });
 
   it('keeps ignored differences as they are live, and does not count them as changes', () => {
-    const set = appSet({ ignoreApplicationDifferences: [{ jsonPointers: ['/spec/source/targetRevision'] }, { name: 'a', jqPathExpressions: ['.spec.syncPolicy'] }] });
+    const set = appSet({
+      ignoreApplicationDifferences: [{ jsonPointers: ['/spec/source/targetRevision'] }, { name: 'a', jqPathExpressions: ['.spec.syncPolicy'] }],
+    });
     const applied = planReconcile(set, [desired('a')], [], { policy: 'sync' }).changes[0].application;
     const edited = liveFrom(applied, (live) => {
       live.spec.source!.targetRevision = 'feature-x';
@@ -75,7 +82,7 @@ describe('planReconcile', () => {
     expect(changed.changes[0].application.spec.syncPolicy).toEqual({ automated: {} });
   });
 
-  it('keeps preserved annotations and labels, and Argo CD\'s default preserved annotations, from the live object', () => {
+  it("keeps preserved annotations and labels, and Argo CD's default preserved annotations, from the live object", () => {
     const set = appSet({ preservedFields: { labels: ['team'], annotations: ['owner'] } });
     const generated = desired('a');
     generated.metadata.annotations = { owner: 'template', other: 'template' };
@@ -117,7 +124,7 @@ describe('planReconcile', () => {
 });
 
 describe('effectivePolicy', () => {
-  it('uses the ApplicationSet\'s policy only when overrides are allowed', () => {
+  it("uses the ApplicationSet's policy only when overrides are allowed", () => {
     const own = appSet({ syncPolicy: { applicationsSync: 'create-only' } });
     expect(effectivePolicy(own, 'sync', true)).toBe('create-only');
     expect(effectivePolicy(own, 'create-update', false)).toBe('create-update');
@@ -127,7 +134,12 @@ describe('effectivePolicy', () => {
 
 describe('replacementPatch', () => {
   it('nulls what the new value dropped, at every depth, so a merge patch replaces', () => {
-    expect(replacementPatch({ phase: 'Progressing', step: 1 }, { phase: 'Halted', failed: [{ a: 1 }], stepStartedAt: { '1': 't', '2': 't' } })).toEqual({ phase: 'Progressing', step: 1, failed: null, stepStartedAt: null });
+    expect(replacementPatch({ phase: 'Progressing', step: 1 }, { phase: 'Halted', failed: [{ a: 1 }], stepStartedAt: { '1': 't', '2': 't' } })).toEqual({
+      phase: 'Progressing',
+      step: 1,
+      failed: null,
+      stepStartedAt: null,
+    });
     expect(replacementPatch({ stepStartedAt: { '1': 'u' } }, { stepStartedAt: { '1': 't', '2': 't' } })).toEqual({ stepStartedAt: { '1': 'u', '2': null } });
     expect(replacementPatch(null, { a: 1 })).toBeNull();
   });

@@ -30,11 +30,15 @@ afterAll(async () => {
 /** A POST streamed in chunks without a Content-Length, as a client hiding the size would send it. */
 function streamed(chunks: number, chunkSize: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${base}/api/webhook`, { method: 'POST', headers: { 'transfer-encoding': 'chunked', 'content-type': 'application/json' } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (part: Buffer) => parts.push(part));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }));
-    });
+    const req = httpRequest(
+      `${base}/api/webhook`,
+      { method: 'POST', headers: { 'transfer-encoding': 'chunked', 'content-type': 'application/json' } },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (part: Buffer) => parts.push(part));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }));
+      },
+    );
     // The server may close the connection once it has refused; what matters is its answer.
     req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
     const chunk = Buffer.alloc(chunkSize, 0x61);
@@ -61,7 +65,11 @@ describe('webhookBodyReader', () => {
 
   it('answers 413 to a body declared larger than the limit, without handing it on', async () => {
     const before = handled.length;
-    const response = await fetch(`${base}/api/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(LIMIT + 1, 0x20) });
+    const response = await fetch(`${base}/api/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.alloc(LIMIT + 1, 0x20),
+    });
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual({ statusCode: 413, error: 'Payload Too Large', message: `webhook payload is larger than ${LIMIT} bytes` });
     expect(handled.length).toBe(before);

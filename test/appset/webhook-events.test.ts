@@ -41,17 +41,31 @@ describe('parseWebhook', () => {
     }
   });
 
-  it('checks GitLab\'s token, Gitea\'s signature and Bitbucket\'s hook UUID', () => {
+  it("checks GitLab's token, Gitea's signature and Bitbucket's hook UUID", () => {
     const gitlab = body({ ref: 'refs/heads/dev', project: { web_url: 'https://gitlab.example.com/group/app', default_branch: 'main' } });
-    expect(parseWebhook({ 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'tok' }, gitlab, { gitlab: 'tok' })).toMatchObject({ kind: 'push', revision: 'dev', touchedHead: false });
+    expect(parseWebhook({ 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'tok' }, gitlab, { gitlab: 'tok' })).toMatchObject({
+      kind: 'push',
+      revision: 'dev',
+      touchedHead: false,
+    });
     expect(() => parseWebhook({ 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'nope' }, gitlab, { gitlab: 'tok' })).toThrow(WebhookError);
 
     const gitea = body({ ref: 'refs/heads/main', repository: { html_url: 'https://gitea.example.com/o/r', default_branch: 'main' } });
-    expect(parseWebhook({ 'x-gitea-event': 'push', 'x-gitea-signature': sign('g', gitea) }, gitea, { gitea: 'g' })).toMatchObject({ kind: 'push', provider: 'gitea' });
+    expect(parseWebhook({ 'x-gitea-event': 'push', 'x-gitea-signature': sign('g', gitea) }, gitea, { gitea: 'g' })).toMatchObject({
+      kind: 'push',
+      provider: 'gitea',
+    });
     expect(() => parseWebhook({ 'x-gitea-event': 'push', 'x-gitea-signature': 'bad' }, gitea, { gitea: 'g' })).toThrow(/signature does not match/);
 
-    const bitbucket = body({ repository: { links: { html: { href: 'https://bitbucket.org/team/repo' } }, mainbranch: { name: 'main' } }, push: { changes: [{ new: { name: 'main' } }] } });
-    expect(parseWebhook({ 'x-event-key': 'repo:push', 'x-hook-uuid': 'uuid-1' }, bitbucket, { bitbucket: 'uuid-1' })).toMatchObject({ kind: 'push', revision: 'main', touchedHead: true });
+    const bitbucket = body({
+      repository: { links: { html: { href: 'https://bitbucket.org/team/repo' } }, mainbranch: { name: 'main' } },
+      push: { changes: [{ new: { name: 'main' } }] },
+    });
+    expect(parseWebhook({ 'x-event-key': 'repo:push', 'x-hook-uuid': 'uuid-1' }, bitbucket, { bitbucket: 'uuid-1' })).toMatchObject({
+      kind: 'push',
+      revision: 'main',
+      touchedHead: true,
+    });
     expect(() => parseWebhook({ 'x-event-key': 'repo:push', 'x-hook-uuid': 'other' }, bitbucket, { bitbucket: 'uuid-1' })).toThrow(WebhookError);
   });
 
@@ -62,7 +76,13 @@ describe('parseWebhook', () => {
 
   it('reads pull request events for the PR generator', () => {
     const pr = body({ action: 'opened', repository: { name: 'Repo', owner: { login: 'Org' }, url: 'https://api.github.com/repos/Org/Repo' } });
-    expect(parseWebhook({ 'x-github-event': 'pull_request' }, pr, {})).toEqual({ kind: 'pullRequest', provider: 'github', owner: 'Org', repo: 'Repo', apiHostname: 'api.github.com' });
+    expect(parseWebhook({ 'x-github-event': 'pull_request' }, pr, {})).toEqual({
+      kind: 'pullRequest',
+      provider: 'github',
+      owner: 'Org',
+      repo: 'Repo',
+      apiHostname: 'api.github.com',
+    });
     const edited = body({ action: 'edited', repository: { name: 'r', owner: { login: 'o' } } });
     expect(parseWebhook({ 'x-github-event': 'pull_request' }, edited, {}).kind).toBe('ignored');
   });
@@ -83,7 +103,7 @@ describe('webhook verification, provider by provider', () => {
   const push = body({ ref: 'refs/heads/main', repository: { html_url: 'https://git.example.com/o/r', default_branch: 'main' } });
   const secrets = { github: 'gh-secret', gitea: 'gitea-secret', gitlab: 'gl-token', bitbucket: 'bb-secret' };
 
-  it('accepts each provider\'s own proof: HMAC signatures, GitLab\'s token, Bitbucket Cloud\'s UUID', () => {
+  it("accepts each provider's own proof: HMAC signatures, GitLab's token, Bitbucket Cloud's UUID", () => {
     expect(verifiedProvider({ 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign('gh-secret', push)}` }, push, secrets)).toBe('github');
     expect(verifiedProvider({ 'x-gitea-event': 'push', 'x-gitea-signature': sign('gitea-secret', push) }, push, secrets)).toBe('gitea');
     expect(verifiedProvider({ 'x-gogs-event': 'push', 'x-gogs-signature': sign('gitea-secret', push) }, push, secrets)).toBe('gitea');
@@ -116,17 +136,28 @@ describe('webhook verification, provider by provider', () => {
     expect(parseWebhook({ 'x-github-event': 'push' }, push, { gitlab: 'gl-token' })).toMatchObject({ kind: 'push', provider: 'github' });
   });
 
-  it('does not let an unconfigured provider\'s header dodge a configured provider\'s secret', () => {
+  it("does not let an unconfigured provider's header dodge a configured provider's secret", () => {
     const only = { github: 'gh-secret' };
     // Gitea and Gogs come first by Argo CD's precedence; their header alone would have picked them, unconfigured.
     for (const extra of [{ 'x-gitea-event': 'push' }, { 'x-gogs-event': 'push' }]) {
-      expect(refusal(() => parseWebhook({ 'x-github-event': 'push', ...extra }, push, only))).toEqual({ status: 401, message: 'github webhook signature does not match' });
-      expect(refusal(() => parseWebhook({ 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign('guess', push)}`, ...extra }, push, only)).status).toBe(401);
+      expect(refusal(() => parseWebhook({ 'x-github-event': 'push', ...extra }, push, only))).toEqual({
+        status: 401,
+        message: 'github webhook signature does not match',
+      });
+      expect(
+        refusal(() => parseWebhook({ 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign('guess', push)}`, ...extra }, push, only)).status,
+      ).toBe(401);
       // Signed with GitHub's secret, the same request is accepted, read as the provider that comes first.
-      expect(parseWebhook({ 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign('gh-secret', push)}`, ...extra }, push, only)).toMatchObject({ kind: 'push', provider: 'gitea' });
+      expect(parseWebhook({ 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign('gh-secret', push)}`, ...extra }, push, only)).toMatchObject({
+        kind: 'push',
+        provider: 'gitea',
+      });
     }
     // GitHub (unconfigured) comes before GitLab (configured): GitLab's token is still needed.
-    expect(refusal(() => parseWebhook({ 'x-github-event': 'push', 'x-gitlab-event': 'Push Hook' }, push, { gitlab: 'gl-token' }))).toEqual({ status: 401, message: 'gitlab webhook token does not match' });
+    expect(refusal(() => parseWebhook({ 'x-github-event': 'push', 'x-gitlab-event': 'Push Hook' }, push, { gitlab: 'gl-token' }))).toEqual({
+      status: 401,
+      message: 'gitlab webhook token does not match',
+    });
     // Every configured provider whose header is there must verify, not just one of them.
     const both = { github: 'gh-secret', gitlab: 'gl-token' };
     const headers = { 'x-gitea-event': 'push', 'x-github-event': 'push', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'gl-token' };
@@ -134,8 +165,15 @@ describe('webhook verification, provider by provider', () => {
     expect(verifiedProvider({ ...headers, 'x-hub-signature-256': `sha256=${sign('gh-secret', push)}` }, push, both)).toBe('gitea');
   });
 
-  it('checks a genuine Gitea delivery (which carries GitHub\'s and Gogs\' headers too) with Gitea\'s secret', () => {
-    const delivery = { 'x-gitea-event': 'push', 'x-gogs-event': 'push', 'x-github-event': 'push', 'x-gitea-signature': sign('gitea-secret', push), 'x-gogs-signature': sign('gitea-secret', push), 'x-hub-signature-256': `sha256=${sign('gitea-secret', push)}` };
+  it("checks a genuine Gitea delivery (which carries GitHub's and Gogs' headers too) with Gitea's secret", () => {
+    const delivery = {
+      'x-gitea-event': 'push',
+      'x-gogs-event': 'push',
+      'x-github-event': 'push',
+      'x-gitea-signature': sign('gitea-secret', push),
+      'x-gogs-signature': sign('gitea-secret', push),
+      'x-hub-signature-256': `sha256=${sign('gitea-secret', push)}`,
+    };
     expect(parseWebhook(delivery, push, secrets)).toMatchObject({ kind: 'push', provider: 'gitea', revision: 'main' });
     expect(refusal(() => parseWebhook({ ...delivery, 'x-gitea-signature': sign('guess', push) }, push, secrets)).status).toBe(401);
   });
@@ -146,18 +184,37 @@ describe('isAffectedBy', () => {
 
   it('matches the repository however its URL is written', () => {
     const pattern = webURLRegexp('https://github.com/org/repo');
-    for (const url of ['https://github.com/org/repo', 'https://github.com/org/repo.git', 'git@github.com:org/repo.git', 'ssh://git@github.com/org/repo', 'HTTPS://GITHUB.COM/ORG/REPO']) {
+    for (const url of [
+      'https://github.com/org/repo',
+      'https://github.com/org/repo.git',
+      'git@github.com:org/repo.git',
+      'ssh://git@github.com/org/repo',
+      'HTTPS://GITHUB.COM/ORG/REPO',
+    ]) {
       expect(pattern.test(url), url).toBe(true);
     }
     expect(pattern.test('https://github.com/org/repo-other')).toBe(false);
   });
 
   it('judges a malformed ApplicationSet or payload without throwing (a tenant must not break webhooks for everyone)', () => {
-    const pr = parseWebhook({ 'x-github-event': 'pull_request' }, body({ action: 'opened', repository: { name: 'r', owner: { login: 'o' }, url: 'not a url' } }), {});
+    const pr = parseWebhook(
+      { 'x-github-event': 'pull_request' },
+      body({ action: 'opened', repository: { name: 'r', owner: { login: 'o' }, url: 'not a url' } }),
+      {},
+    );
     expect(pr).toMatchObject({ kind: 'pullRequest', apiHostname: '' });
-    const badApi = { ...appSetWithGit('x', 'main'), spec: { generators: [{ pullRequest: { github: { owner: 'o', repo: 'r', api: '::' } } }], template: { metadata: {}, spec: { project: 'default', destination: {} } } } } as ApplicationSet;
+    const badApi = {
+      ...appSetWithGit('x', 'main'),
+      spec: {
+        generators: [{ pullRequest: { github: { owner: 'o', repo: 'r', api: '::' } } }],
+        template: { metadata: {}, spec: { project: 'default', destination: {} } },
+      },
+    } as ApplicationSet;
     expect(isAffectedBy(badApi, pr)).toBe(false);
-    const noRepo = { ...appSetWithGit('x', 'main'), spec: { generators: [{ git: { revision: 7 } }, { matrix: { generators: 5 } }], template: {} } } as unknown as ApplicationSet;
+    const noRepo = {
+      ...appSetWithGit('x', 'main'),
+      spec: { generators: [{ git: { revision: 7 } }, { matrix: { generators: 5 } }], template: {} },
+    } as unknown as ApplicationSet;
     expect(isAffectedBy(noRepo, push)).toBe(true);
   });
 

@@ -38,7 +38,11 @@ describe('regatta clusters', () => {
       await client.create(secret as unknown as KubeObject);
     }
     const broken = fleet.clusterSecret('south');
-    await client.create({ ...broken, metadata: { ...broken.metadata, name: 'cluster-broken' }, data: { name: Buffer.from('broken').toString('base64'), server: Buffer.from('not a url').toString('base64'), config: broken.data!.config } } as unknown as KubeObject);
+    await client.create({
+      ...broken,
+      metadata: { ...broken.metadata, name: 'cluster-broken' },
+      data: { name: Buffer.from('broken').toString('base64'), server: Buffer.from('not a url').toString('base64'), config: broken.data!.config },
+    } as unknown as KubeObject);
     fleet.fault('west', { unreachable: true });
   });
 
@@ -71,7 +75,13 @@ describe('regatta clusters', () => {
     const redis = await LocalRedis.start();
     const secrets = await client.list<KubeObject>('v1', 'Secret', 'argocd');
     const records = secrets.flatMap((s) => parseClusterSecret(s as never).cluster ?? []);
-    const membership = new RedisShardMembership({ redisUrl: redis.url, replica: 'regatta-7', algorithm: 'bounded-load', keys: () => ({ clusters: clusterKeys(records), appSets: [] }), logger: silentLogger });
+    const membership = new RedisShardMembership({
+      redisUrl: redis.url,
+      replica: 'regatta-7',
+      algorithm: 'bounded-load',
+      keys: () => ({ clusters: clusterKeys(records), appSets: [] }),
+      logger: silentLogger,
+    });
     try {
       await membership.start();
       const listed = await rows('--redis-url', redis.url);

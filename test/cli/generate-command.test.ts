@@ -113,8 +113,12 @@ describe('regatta generate', () => {
   it('exits 1 naming the file, ApplicationSet, generator and field, and still prints the others', async () => {
     const run = await regatta('generate', '-f', dir, '-o', 'json');
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`${join(dir, 'broken.yaml')}: ApplicationSet broken: spec.generators[1].list.elements[0].cluster: error parsing value as string`);
-    expect(run.stderr).toContain(`${join(dir, 'invalid.yaml')}: ApplicationSet invalid: spec.generators: Invalid value: "object": spec.generators in body must be of type array`);
+    expect(run.stderr).toContain(
+      `${join(dir, 'broken.yaml')}: ApplicationSet broken: spec.generators[1].list.elements[0].cluster: error parsing value as string`,
+    );
+    expect(run.stderr).toContain(
+      `${join(dir, 'invalid.yaml')}: ApplicationSet invalid: spec.generators: Invalid value: "object": spec.generators in body must be of type array`,
+    );
     expect(run.stderr).toContain('spec.goTemplate: Invalid value: "string": spec.goTemplate in body must be of type boolean');
     expect(run.stderr).toContain('spec.template: Required value');
     const names = JSON.parse(run.stdout).map((a: { metadata: { name: string } }) => a.metadata.name);
@@ -169,9 +173,12 @@ spec:
       );
       const run = await regatta('generate', '-f', appSet, '--kubeconfig', kubeconfig, '-o', 'json');
       expect(run.stderr).toBe('');
-      expect(JSON.parse(run.stdout).map((a: { metadata: { name: string }; spec: { destination: { server: string } } }) => [a.metadata.name, a.spec.destination.server])).toEqual([
-        ['web-prod-eu-1', fleet.server('prod-eu-1')],
-      ]);
+      expect(
+        JSON.parse(run.stdout).map((a: { metadata: { name: string }; spec: { destination: { server: string } } }) => [
+          a.metadata.name,
+          a.spec.destination.server,
+        ]),
+      ).toEqual([['web-prod-eu-1', fleet.server('prod-eu-1')]]);
       expect(fleet.counters().writes).toBe(0);
     } finally {
       await fleet.stop();
@@ -180,7 +187,7 @@ spec:
 });
 
 describe('regatta generate with AppProjects among the inputs', () => {
-  it('checks each Application\'s project as the controller does: reported, left out, exit 1', async () => {
+  it("checks each Application's project as the controller does: reported, left out, exit 1", async () => {
     const file = join(dir, 'projects.yaml');
     await writeFile(
       file,
@@ -202,7 +209,9 @@ spec:
     );
     const run = await regatta('generate', '-f', file, '-o', 'json');
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`regatta generate: ${file}: ApplicationSet teams: Application ghost: spec.project: application references project missing which does not exist\n`);
+    expect(run.stderr).toBe(
+      `regatta generate: ${file}: ApplicationSet teams: Application ghost: spec.project: application references project missing which does not exist\n`,
+    );
     expect(JSON.parse(run.stdout).map((a: { metadata: { name: string } }) => a.metadata.name)).toEqual(['shop']);
   });
 });

@@ -99,16 +99,48 @@ describe('regatta rollout plan', () => {
   });
 
   it('after a push: env-dev is synced now, the others wait, step 1 is rolling out', async () => {
-    const run = await regatta('rollout', 'plan', '-o', 'json', '-f', await file('pushed.yaml', guestbook(settled)), '-f', await file('live-r2.yaml', live('r2', 'OutOfSync')));
+    const run = await regatta(
+      'rollout',
+      'plan',
+      '-o',
+      'json',
+      '-f',
+      await file('pushed.yaml', guestbook(settled)),
+      '-f',
+      await file('live-r2.yaml', live('r2', 'OutOfSync')),
+    );
     expect(run.code).toBe(0);
     const [plan] = JSON.parse(run.stdout);
     expect(plan.syncNow).toEqual(['engineering-dev-guestbook']);
     expect(plan.applicationStatus).toEqual([
-      { application: 'engineering-dev-guestbook', status: 'Pending', step: '1', message: 'Application moved to Pending status, watching for the Application resource to start Progressing', targetRevisions: ['r2'] },
-      { application: 'engineering-prod-guestbook', status: 'Waiting', step: '3', message: 'Application has pending changes, setting status to Waiting', targetRevisions: ['r2'] },
-      { application: 'engineering-qa-guestbook', status: 'Waiting', step: '2', message: 'Application has pending changes, setting status to Waiting', targetRevisions: ['r2'] },
+      {
+        application: 'engineering-dev-guestbook',
+        status: 'Pending',
+        step: '1',
+        message: 'Application moved to Pending status, watching for the Application resource to start Progressing',
+        targetRevisions: ['r2'],
+      },
+      {
+        application: 'engineering-prod-guestbook',
+        status: 'Waiting',
+        step: '3',
+        message: 'Application has pending changes, setting status to Waiting',
+        targetRevisions: ['r2'],
+      },
+      {
+        application: 'engineering-qa-guestbook',
+        status: 'Waiting',
+        step: '2',
+        message: 'Application has pending changes, setting status to Waiting',
+        targetRevisions: ['r2'],
+      },
     ]);
-    expect(plan.conditions[1]).toEqual({ type: 'RolloutProgressing', status: 'True', reason: 'ApplicationSetModified', message: 'ApplicationSet is performing rollout of step 1' });
+    expect(plan.conditions[1]).toEqual({
+      type: 'RolloutProgressing',
+      status: 'True',
+      reason: 'ApplicationSetModified',
+      message: 'ApplicationSet is performing rollout of step 1',
+    });
     expect(plan.rollout).toEqual({ phase: 'Progressing', step: 1, message: 'rolling out step 1' });
   });
 
@@ -122,20 +154,47 @@ spec:
   syncWindows:
   - {kind: deny, schedule: '0 ${hour} * * *', duration: 2h, applications: ['*-dev-*'], description: release freeze}
 `;
-    const run = await regatta('rollout', 'plan', '-f', await file('held.yaml', guestbook(settled)), '-f', await file('live-held.yaml', live('r2', 'OutOfSync')), '-f', await file('project.yaml', project));
+    const run = await regatta(
+      'rollout',
+      'plan',
+      '-f',
+      await file('held.yaml', guestbook(settled)),
+      '-f',
+      await file('live-held.yaml', live('r2', 'OutOfSync')),
+      '-f',
+      await file('project.yaml', project),
+    );
     expect(run.code).toBe(0);
     const [plan] = JSON.parse(run.stdout);
     const opens = `${String((hour + 2) % 24).padStart(2, '0')}:00 UTC`;
     const summary = `step 1: 1 Application waiting for sync window "release freeze" (opens ${opens})`;
     expect(plan.conditions[1]).toEqual({ type: 'RolloutProgressing', status: 'True', reason: 'ApplicationSetModified', message: summary });
-    expect(plan.rollout).toMatchObject({ phase: 'Progressing', step: 1, message: summary, waiting: [{ step: 1, applications: 1, windows: ['"release freeze"'], message: summary }] });
-    expect(plan.applicationStatus[0]).toMatchObject({ application: 'engineering-dev-guestbook', status: 'Pending', message: `Application sync held: waiting for sync window "release freeze" (opens ${opens})` });
+    expect(plan.rollout).toMatchObject({
+      phase: 'Progressing',
+      step: 1,
+      message: summary,
+      waiting: [{ step: 1, applications: 1, windows: ['"release freeze"'], message: summary }],
+    });
+    expect(plan.applicationStatus[0]).toMatchObject({
+      application: 'engineering-dev-guestbook',
+      status: 'Pending',
+      message: `Application sync held: waiting for sync window "release freeze" (opens ${opens})`,
+    });
     // The sync is still requested: the application controller is what holds it.
     expect(plan.syncNow).toEqual(['engineering-dev-guestbook']);
   });
 
   it('prints YAML with -o yaml', async () => {
-    const run = await regatta('rollout', 'plan', '-o', 'yaml', '-f', await file('y.yaml', guestbook(settled)), '-f', await file('live-y.yaml', live('r2', 'OutOfSync')));
+    const run = await regatta(
+      'rollout',
+      'plan',
+      '-o',
+      'yaml',
+      '-f',
+      await file('y.yaml', guestbook(settled)),
+      '-f',
+      await file('live-y.yaml', live('r2', 'OutOfSync')),
+    );
     expect(YAML.parse(run.stdout)[0].syncNow).toEqual(['engineering-dev-guestbook']);
   });
 
@@ -160,7 +219,9 @@ describe('regatta rollout pause|resume|abort|status against a cluster', () => {
     kube.loadFromString(fleet.kubeconfig(undefined, { identity: 'test-user' }));
     return k8s.KubernetesObjectApi.makeApiClient(kube);
   };
-  const annotations = async () => ((await objects().read({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'guestbook', namespace: 'argocd' } })) as any).metadata.annotations ?? {};
+  const annotations = async () =>
+    ((await objects().read({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'guestbook', namespace: 'argocd' } })) as any)
+      .metadata.annotations ?? {};
 
   beforeAll(async () => {
     fleet = await SimFleet.start({ clusters: [] });
@@ -186,8 +247,20 @@ describe('regatta rollout pause|resume|abort|status against a cluster', () => {
     const admin = new ObjectClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'test-user' })));
     const message = 'step 2: 1 Application waiting for sync window "release freeze" (opens 02:00 UTC)';
     await admin.patchStatus('argoproj.io/v1alpha1', 'applicationsets', 'argocd', 'guestbook', {
-      rollout: { phase: 'Progressing', step: 2, message, waiting: [{ step: 2, applications: 1, windows: ['"release freeze"'], opensAt: '2030-01-07T02:00:00.000Z', message }] },
-      applicationStatus: [{ application: 'engineering-qa-guestbook', status: 'Pending', step: '2', message: 'Application sync held: waiting for sync window "release freeze" (opens 02:00 UTC)' }],
+      rollout: {
+        phase: 'Progressing',
+        step: 2,
+        message,
+        waiting: [{ step: 2, applications: 1, windows: ['"release freeze"'], opensAt: '2030-01-07T02:00:00.000Z', message }],
+      },
+      applicationStatus: [
+        {
+          application: 'engineering-qa-guestbook',
+          status: 'Pending',
+          step: '2',
+          message: 'Application sync held: waiting for sync window "release freeze" (opens 02:00 UTC)',
+        },
+      ],
     });
     const run = await regatta('rollout', 'status', 'guestbook', '--kubeconfig', kubeconfig);
     expect(run.stdout).toBe(

@@ -2,18 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadAppConfig } from '../../src/config/app-config.js';
 
 describe('loadAppConfig', () => {
-  it('defaults as Argo CD\'s ApplicationSet controller does', () => {
+  it("defaults as Argo CD's ApplicationSet controller does", () => {
     const config = loadAppConfig([], {});
-    expect(config).toMatchObject({ namespace: 'argocd', applicationSetNamespaces: ['argocd'], policy: 'sync', allowPolicyOverride: true, concurrency: 10, port: 8080 });
+    expect(config).toMatchObject({
+      namespace: 'argocd',
+      applicationSetNamespaces: ['argocd'],
+      policy: 'sync',
+      allowPolicyOverride: true,
+      concurrency: 10,
+      port: 8080,
+    });
   });
 
-  it('reads Argo CD\'s environment variables and flags, flags first', () => {
-    const config = loadAppConfig(['--policy', 'create-only', '--applicationset-namespaces=team-a,team-b', '--allowed-scm-providers=https://git.example.com/api/v3'], {
-      ARGOCD_APPLICATIONSET_CONTROLLER_POLICY: 'sync',
-      ARGOCD_APPLICATIONSET_CONTROLLER_CONCURRENT_RECONCILIATIONS: '4',
-      ARGOCD_APPLICATIONSET_CONTROLLER_GLOBAL_PRESERVED_LABELS: 'a, b',
-      REGATTA_MAX_DELETE_RATIO: '0.25',
-    });
+  it("reads Argo CD's environment variables and flags, flags first", () => {
+    const config = loadAppConfig(
+      ['--policy', 'create-only', '--applicationset-namespaces=team-a,team-b', '--allowed-scm-providers=https://git.example.com/api/v3'],
+      {
+        ARGOCD_APPLICATIONSET_CONTROLLER_POLICY: 'sync',
+        ARGOCD_APPLICATIONSET_CONTROLLER_CONCURRENT_RECONCILIATIONS: '4',
+        ARGOCD_APPLICATIONSET_CONTROLLER_GLOBAL_PRESERVED_LABELS: 'a, b',
+        REGATTA_MAX_DELETE_RATIO: '0.25',
+      },
+    );
     expect(config).toMatchObject({
       policy: 'create-only',
       allowPolicyOverride: false,
@@ -30,19 +40,28 @@ describe('loadAppConfig', () => {
     expect(() => loadAppConfig(['--policy', 'delete-all'], {})).toThrow(/--policy: "delete-all" is not one of create-only, create-update, create-delete, sync/);
     expect(() => loadAppConfig([], { REGATTA_MAX_DELETE_RATIO: '2' })).toThrow(/--max-delete-ratio: "2" is not a share between 0 and 1/);
     expect(() => loadAppConfig(['--bogus'], {})).toThrow(/unknown flag: --bogus/);
-    expect(() => loadAppConfig(['--webhook-max-payload-size-mb', '100'], {})).toThrow(/--webhook-max-payload-size-mb: "100" is not a size in MB above 0 and at most 50/);
+    expect(() => loadAppConfig(['--webhook-max-payload-size-mb', '100'], {})).toThrow(
+      /--webhook-max-payload-size-mb: "100" is not a size in MB above 0 and at most 50/,
+    );
   });
 
   it('bounds webhook bodies (25 MB unless told) and trusts X-Forwarded-Proto only when told', () => {
     expect(loadAppConfig([], {})).toMatchObject({ webhookMaxPayloadBytes: 25 * 1024 * 1024, trustForwardedProto: false });
-    expect(loadAppConfig(['--webhook-max-payload-size-mb', '2'], { REGATTA_TRUST_FORWARDED_PROTO: 'true' })).toMatchObject({ webhookMaxPayloadBytes: 2 * 1024 * 1024, trustForwardedProto: true });
+    expect(loadAppConfig(['--webhook-max-payload-size-mb', '2'], { REGATTA_TRUST_FORWARDED_PROTO: 'true' })).toMatchObject({
+      webhookMaxPayloadBytes: 2 * 1024 * 1024,
+      trustForwardedProto: true,
+    });
   });
 
   it('refuses to start ApplicationSets in any namespace while their SCM generators may call any host, as Argo CD does', () => {
     expect(() => loadAppConfig(['--applicationset-namespaces=team-a'], {})).toThrow(
       'When enabling applicationset in any namespace using applicationset-namespaces, you must either set --enable-scm-providers=false or specify --allowed-scm-providers',
     );
-    expect(loadAppConfig(['--applicationset-namespaces=team-a', '--enable-scm-providers=false'], {}).scm).toEqual({ enabled: false, allowedApiUrls: [], tokenRefStrictMode: false });
+    expect(loadAppConfig(['--applicationset-namespaces=team-a', '--enable-scm-providers=false'], {}).scm).toEqual({
+      enabled: false,
+      allowedApiUrls: [],
+      tokenRefStrictMode: false,
+    });
     expect(
       loadAppConfig([], {
         ARGOCD_APPLICATIONSET_CONTROLLER_NAMESPACES: 'team-a',

@@ -4,7 +4,14 @@ import { ControllerHarness } from '../support/controller-harness.js';
 let h: ControllerHarness;
 
 beforeAll(async () => {
-  h = await ControllerHarness.start({ fleet: { clusters: [{ name: 'prod-eu-1', labels: { env: 'prod' } }, { name: 'staging-eu-1', labels: { env: 'staging' } }] } });
+  h = await ControllerHarness.start({
+    fleet: {
+      clusters: [
+        { name: 'prod-eu-1', labels: { env: 'prod' } },
+        { name: 'staging-eu-1', labels: { env: 'staging' } },
+      ],
+    },
+  });
 });
 afterAll(async () => {
   await h.stop();
@@ -17,7 +24,11 @@ const guestbook = (elements: string[], extra: Record<string, unknown> = {}) => (
     generators: [{ list: { elements: elements.map((cluster) => ({ cluster })) } }],
     template: {
       metadata: { name: '{{.cluster}}-guestbook', labels: { team: 'web' } },
-      spec: { project: 'default', source: { repoURL: 'https://git.example.com/apps.git', path: 'guestbook/{{.cluster}}', targetRevision: 'HEAD' }, destination: { server: 'https://kubernetes.default.svc', namespace: '{{.cluster}}' } },
+      spec: {
+        project: 'default',
+        source: { repoURL: 'https://git.example.com/apps.git', path: 'guestbook/{{.cluster}}', targetRevision: 'HEAD' },
+        destination: { server: 'https://kubernetes.default.svc', namespace: '{{.cluster}}' },
+      },
     },
     ...extra,
   },
@@ -36,7 +47,9 @@ describe('ApplicationSet controller on the simulator', () => {
     await h.eventually(async () => (await names()).join() === 'dev-guestbook,prod-guestbook', 'two Applications');
     const [app] = await h.applications();
     const appSet = await h.appSet('guestbook');
-    expect(app.metadata.ownerReferences).toEqual([{ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', name: 'guestbook', uid: appSet.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    expect(app.metadata.ownerReferences).toEqual([
+      { apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', name: 'guestbook', uid: appSet.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
     expect(app.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
     expect(app.metadata.managedFields.map((m: any) => m.manager)).toEqual(['regatta']);
     const conditions = await h.eventually(async () => {
@@ -49,7 +62,12 @@ describe('ApplicationSet controller on the simulator', () => {
       ['ResourcesUpToDate', 'True', 'ApplicationSetUpToDate'],
     ]);
     const events = await h.core.listNamespacedEvent({ namespace: 'argocd' });
-    expect(events.items.filter((e) => e.involvedObject.name === 'guestbook').map((e) => e.message).sort()).toEqual(['created Application "dev-guestbook"', 'created Application "prod-guestbook"']);
+    expect(
+      events.items
+        .filter((e) => e.involvedObject.name === 'guestbook')
+        .map((e) => e.message)
+        .sort(),
+    ).toEqual(['created Application "dev-guestbook"', 'created Application "prod-guestbook"']);
   });
 
   it('makes no write in steady state', async () => {
@@ -69,7 +87,14 @@ describe('ApplicationSet controller on the simulator', () => {
 
   it('reverts a hand edit of a generated Application', async () => {
     await h.custom.patchNamespacedCustomObject(
-      { group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: 'qa-guestbook', body: { spec: { destination: { namespace: 'hand-edited' }, syncPolicy: { automated: {} } } } },
+      {
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: 'argocd',
+        plural: 'applications',
+        name: 'qa-guestbook',
+        body: { spec: { destination: { namespace: 'hand-edited' }, syncPolicy: { automated: {} } } },
+      },
       (await import('@kubernetes/client-node')).setHeaderOptions('Content-Type', 'application/merge-patch+json'),
     );
     await h.eventually(async () => {
@@ -114,7 +139,16 @@ describe('ApplicationSet controller on the simulator', () => {
     await h.applyAppSet({
       metadata: { name: 'local-and-remote' },
       spec: {
-        generators: [{ list: { elements: [{ n: 'local', url: 'https://kubernetes.default.svc' }, { n: 'remote', url: h.fleet.server('staging-eu-1') }] } }],
+        generators: [
+          {
+            list: {
+              elements: [
+                { n: 'local', url: 'https://kubernetes.default.svc' },
+                { n: 'remote', url: h.fleet.server('staging-eu-1') },
+              ],
+            },
+          },
+        ],
         template: { metadata: { name: 'lr-{{n}}' }, spec: { project: 'default', destination: { server: '{{url}}', namespace: 'x' } } },
       },
     });
@@ -146,7 +180,13 @@ describe('ApplicationSet controller on the simulator', () => {
   });
 
   it('garbage-collects the Applications when their ApplicationSet is deleted', async () => {
-    await h.custom.deleteNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applicationsets', name: 'guestbook' });
+    await h.custom.deleteNamespacedCustomObject({
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      namespace: 'argocd',
+      plural: 'applicationsets',
+      name: 'guestbook',
+    });
     await h.eventually(async () => {
       const apps = await h.applications();
       return apps.filter((a) => a.metadata.name.endsWith('-guestbook')).every((a) => a.metadata.deletionTimestamp);

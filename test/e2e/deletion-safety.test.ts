@@ -35,7 +35,10 @@ describe('deletion safety', () => {
       spec: {
         goTemplate: true,
         generators: [{ git: { repoURL: daemon.url(basename(repo.bare)), revision: 'main', directories: [{ path: 'addons/*' }] } }],
-        template: { metadata: { name: 'addon-{{.path.basename}}' }, spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc', namespace: 'addons' } } },
+        template: {
+          metadata: { name: 'addon-{{.path.basename}}' },
+          spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc', namespace: 'addons' } },
+        },
       },
     });
     await h.eventually(async () => (await live('addon-')).join() === 'addon-a,addon-b', 'two add-ons');
@@ -60,7 +63,10 @@ describe('deletion safety', () => {
       metadata: { name: 'dupes' },
       spec: {
         generators: [{ list: { elements: [{ n: 'one' }, { n: 'two' }] } }],
-        template: { metadata: { name: 'dup-{{n}}' }, spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc', namespace: '{{n}}' } } },
+        template: {
+          metadata: { name: 'dup-{{n}}' },
+          spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc', namespace: '{{n}}' } },
+        },
       },
     });
     await h.eventually(async () => (await live('dup-')).join() === 'dup-one,dup-two', 'two Applications');
@@ -68,14 +74,20 @@ describe('deletion safety', () => {
       metadata: { name: 'dupes' },
       spec: {
         generators: [{ list: { elements: [{ n: 'one' }, { n: 'one' }] } }],
-        template: { metadata: { name: 'dup-{{n}}' }, spec: { project: 'changed', destination: { server: 'https://kubernetes.default.svc', namespace: '{{n}}' } } },
+        template: {
+          metadata: { name: 'dup-{{n}}' },
+          spec: { project: 'changed', destination: { server: 'https://kubernetes.default.svc', namespace: '{{n}}' } },
+        },
       },
     });
     const error = await h.eventually(async () => {
       const c = await condition('dupes', 'ErrorOccurred');
       return c?.status === 'True' && c;
     }, 'a duplicate-name condition');
-    expect([error.reason, error.message]).toEqual(['ApplicationValidationError', 'spec.template.metadata.name: ApplicationSet dupes contains applications with duplicate name: dup-one']);
+    expect([error.reason, error.message]).toEqual([
+      'ApplicationValidationError',
+      'spec.template.metadata.name: ApplicationSet dupes contains applications with duplicate name: dup-one',
+    ]);
     await h.settle();
     expect(await live('dup-')).toEqual(['dup-one', 'dup-two']);
     expect((await h.applications()).filter((a) => a.metadata.name.startsWith('dup-')).map((a) => a.spec.project)).toEqual(['default', 'default']);

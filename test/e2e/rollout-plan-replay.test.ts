@@ -27,7 +27,8 @@ afterAll(async () => {
   await env?.stop();
 });
 
-const entries = (list: { application: string; status: string; step: string }[]) => list.map(({ application, status, step }) => ({ application, status, step })).sort((a, b) => a.application.localeCompare(b.application));
+const entries = (list: { application: string; status: string; step: string }[]) =>
+  list.map(({ application, status, step }) => ({ application, status, step })).sort((a, b) => a.application.localeCompare(b.application));
 
 describe('regatta rollout plan against the controller', () => {
   it('reproduces every reconcile of a 3-step rollout: the Applications synced now and the status entries', { timeout: 180_000 }, async () => {
@@ -56,7 +57,11 @@ describe('regatta rollout plan against the controller', () => {
       writeFileSync(join(dir, 'state.yaml'), [appSet, ...current, ...secrets].map((o) => YAML.stringify(o)).join('---\n'));
       const run = await regatta('rollout', 'plan', '-f', dir, '-o', 'json');
       expect(run.code, run.stderr).toBe(0);
-      const [replayed] = JSON.parse(run.stdout) as { syncNow: string[]; applicationStatus: { application: string; status: string; step: string }[]; steps: string[][] }[];
+      const [replayed] = JSON.parse(run.stdout) as {
+        syncNow: string[];
+        applicationStatus: { application: string; status: string; step: string }[];
+        steps: string[][];
+      }[];
       const what = `reconcile ${index + 1} of ${reconciles.length}`;
       expect(replayed.steps, what).toEqual(plan.steps);
       expect([...replayed.syncNow].sort(), what).toEqual([...plan.syncNow].sort());

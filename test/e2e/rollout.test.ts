@@ -19,7 +19,11 @@ afterEach(async () => {
 });
 
 const PROD = ['prod-1', 'prod-2', 'prod-3', 'prod-4'];
-const steps = (canary: Partial<ApplicationSetRolloutStep> = {}): ApplicationSetRolloutStep[] => [envStep('staging'), envStep('canary', canary), envStep('production', { maxUpdate: '50%' })];
+const steps = (canary: Partial<ApplicationSetRolloutStep> = {}): ApplicationSetRolloutStep[] => [
+  envStep('staging'),
+  envStep('canary', canary),
+  envStep('production', { maxUpdate: '50%' }),
+];
 const app = (cluster: string) => `guestbook-${cluster}`;
 
 async function started(stepList: ApplicationSetRolloutStep[]): Promise<DemoEnvironment> {
@@ -29,7 +33,8 @@ async function started(stepList: ApplicationSetRolloutStep[]): Promise<DemoEnvir
 }
 
 async function image(cluster: string): Promise<string | undefined> {
-  const deployment = (await env!.fleet.cluster(cluster).get(env!.fleet.cluster(cluster).typeForKind('apps/v1', 'Deployment')!, 'guestbook', 'guestbook')) as Record<string, any> | undefined;
+  const deployment = (await env!.fleet.cluster(cluster).get(env!.fleet.cluster(cluster).typeForKind('apps/v1', 'Deployment')!, 'guestbook', 'guestbook')) as
+    Record<string, any> | undefined;
   return deployment?.spec?.template?.spec?.containers?.[0]?.image;
 }
 
@@ -38,7 +43,11 @@ async function rollout() {
 }
 
 async function annotate(annotations: Record<string, string | null>): Promise<void> {
-  await env!.client.mergePatch({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: DEMO_APPSET, namespace: 'argocd', annotations } } as unknown as KubeObject);
+  await env!.client.mergePatch({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'ApplicationSet',
+    metadata: { name: DEMO_APPSET, namespace: 'argocd', annotations },
+  } as unknown as KubeObject);
 }
 
 describe('RollingSync on the simulated fleet', () => {
@@ -48,8 +57,13 @@ describe('RollingSync on the simulated fleet', () => {
     const revision = await env!.release();
     await waitFor(() => env!.rolledOut(revision), 'the second rollout');
 
-    const firstSync = (cluster: string) => env!.fleet.cluster(cluster).writes.find((w) => w.kind === 'Deployment' && w.identity !== 'sim-kubelet' && w.at >= since)!.at;
-    const lastReady = (cluster: string) => env!.fleet.cluster(cluster).writes.filter((w) => w.kind === 'Deployment' && w.identity === 'sim-kubelet' && w.at >= since).at(-1)!.at;
+    const firstSync = (cluster: string) =>
+      env!.fleet.cluster(cluster).writes.find((w) => w.kind === 'Deployment' && w.identity !== 'sim-kubelet' && w.at >= since)!.at;
+    const lastReady = (cluster: string) =>
+      env!.fleet
+        .cluster(cluster)
+        .writes.filter((w) => w.kind === 'Deployment' && w.identity === 'sim-kubelet' && w.at >= since)
+        .at(-1)!.at;
     expect(lastReady('staging-1')).toBeLessThan(firstSync('canary-1'));
     for (const cluster of PROD) expect(lastReady('canary-1')).toBeLessThan(firstSync(cluster));
     expect(maxConcurrent(env!, PROD, since)).toBe(2);
@@ -58,7 +72,10 @@ describe('RollingSync on the simulated fleet', () => {
     for (const cluster of THREE_STEP_CLUSTERS) expect(history.get(app(cluster.name))!.filter((r) => r === revision)).toHaveLength(1);
     expect(await image('prod-4')).toBe('guestbook:v2');
     const appSet = await env!.appSet();
-    expect(appSet?.status?.conditions?.find((c) => c.type === 'RolloutProgressing')).toMatchObject({ status: 'False', message: 'ApplicationSet Rollout has completed' });
+    expect(appSet?.status?.conditions?.find((c) => c.type === 'RolloutProgressing')).toMatchObject({
+      status: 'False',
+      message: 'ApplicationSet Rollout has completed',
+    });
   });
 
   it('halts at the step where a cluster turns unhealthy, within its progress deadline, and syncs nothing after it', async () => {
@@ -93,7 +110,10 @@ describe('RollingSync on the simulated fleet', () => {
     const kubeconfig = join(mkdtempSync(join(tmpdir(), 'regatta-rollout-cli-')), 'kubeconfig');
     writeFileSync(kubeconfig, env!.managementKubeconfig('cli-user'));
     const revision = await env!.release();
-    await waitFor(async () => (await syncHistory(env!)).get(app('prod-1'))?.includes(revision) || (await syncHistory(env!)).get(app('prod-2'))?.includes(revision), 'production to start');
+    await waitFor(
+      async () => (await syncHistory(env!)).get(app('prod-1'))?.includes(revision) || (await syncHistory(env!)).get(app('prod-2'))?.includes(revision),
+      'production to start',
+    );
     expect((await regatta('rollout', 'pause', DEMO_APPSET, '--kubeconfig', kubeconfig)).code).toBe(0);
     await waitFor(async () => (await rollout())?.phase === 'Paused', 'the pause to be seen');
     await new Promise((resolve) => setTimeout(resolve, 800));
@@ -110,7 +130,10 @@ describe('RollingSync on the simulated fleet', () => {
   it('abort stops the rollout where it is; later changes start a new one', async () => {
     await started([envStep('staging', { minHealthySeconds: 3 }), envStep('canary'), envStep('production')]);
     await env!.release();
-    await waitFor(async () => (await env!.appSet())?.status?.applicationStatus?.find((e) => e.application === app('staging-1'))?.status === 'Healthy', 'staging to be Healthy');
+    await waitFor(
+      async () => (await env!.appSet())?.status?.applicationStatus?.find((e) => e.application === app('staging-1'))?.status === 'Healthy',
+      'staging to be Healthy',
+    );
     await annotate({ 'rollout.regatta.dev/control': 'abort' });
     await waitFor(async () => (await rollout())?.phase === 'Aborted', 'the abort to be seen');
     await new Promise((resolve) => setTimeout(resolve, 4000));

@@ -40,7 +40,14 @@ function startReplica(replica: string): void {
     kubeconfig: env!.managementKubeconfig(),
     redisUrl: redis!.url,
     replica,
-    args: ['--enable-progressive-syncs=true', '--dynamic-cluster-distribution-enabled=true', `--heartbeat-time=${HEARTBEAT_SECONDS}`, '--app-resync=5', '--source-poll-seconds=0.3', '--sync-lock-seconds=2'],
+    args: [
+      '--enable-progressive-syncs=true',
+      '--dynamic-cluster-distribution-enabled=true',
+      `--heartbeat-time=${HEARTBEAT_SECONDS}`,
+      '--app-resync=5',
+      '--source-poll-seconds=0.3',
+      '--sync-lock-seconds=2',
+    ],
     env: { LOG_LEVEL: 'warn' },
     stderr: 'pipe',
   });
@@ -84,43 +91,55 @@ function writers(cluster: string, sinceNs = 0n): string[] {
 }
 
 describe('sharding across replica processes', () => {
-  it('every cluster has one owner; a replica killed with SIGKILL hands its clusters to the others within the heartbeat TTL, and no cluster is ever written by two replicas in turn', { timeout: 240_000 }, async () => {
-    await fleetOf(REPLICAS);
-    const first = await allThree();
-    expect(Object.keys(first.clusters).sort()).toEqual([...THREE_STEP_CLUSTERS.map((c) => env!.fleet.server(c.name)), 'https://kubernetes.default.svc'].sort());
-    for (const owner of Object.values(first.clusters)) expect(REPLICAS).toContain(owner);
-    const beforeSecond = process.hrtime.bigint();
-    const second = await env!.release();
-    await waitFor(() => env!.rolledOut(second), 'the second rollout', 90_000);
-    // Each cluster was synced by its owner alone.
-    for (const { name } of THREE_STEP_CLUSTERS) expect(writers(name, beforeSecond)).toEqual([first.clusters[env!.fleet.server(name)]]);
+  it(
+    'every cluster has one owner; a replica killed with SIGKILL hands its clusters to the others within the heartbeat TTL, and no cluster is ever written by two replicas in turn',
+    { timeout: 240_000 },
+    async () => {
+      await fleetOf(REPLICAS);
+      const first = await allThree();
+      expect(Object.keys(first.clusters).sort()).toEqual(
+        [...THREE_STEP_CLUSTERS.map((c) => env!.fleet.server(c.name)), 'https://kubernetes.default.svc'].sort(),
+      );
+      for (const owner of Object.values(first.clusters)) expect(REPLICAS).toContain(owner);
+      const beforeSecond = process.hrtime.bigint();
+      const second = await env!.release();
+      await waitFor(() => env!.rolledOut(second), 'the second rollout', 90_000);
+      // Each cluster was synced by its owner alone.
+      for (const { name } of THREE_STEP_CLUSTERS) expect(writers(name, beforeSecond)).toEqual([first.clusters[env!.fleet.server(name)]]);
 
-    const counts = REPLICAS.map((r) => [r, Object.values(first.clusters).filter((o) => o === r).length] as const).sort((a, b) => b[1] - a[1]);
-    const victim = counts[0][0];
-    const victimClusters = Object.entries(first.clusters).filter(([, owner]) => owner === victim).map(([server]) => server);
-    const killedAt = Date.now();
-    processes.get(victim)!.child.kill('SIGKILL');
-    const next = (await waitFor(async () => {
-      const current = await ownership();
-      return current && !current.members.includes(victim) && current;
-    }, 'the ownership without the killed replica', 20_000)) as Ownership;
-    // Its heartbeat lapses after the TTL; the next assignment (a third of the TTL later at most) moves its clusters.
-    expect(Date.now() - killedAt).toBeLessThan(HEARTBEAT_SECONDS * 1000 * (1 + 1 / 3) + 1500);
-    expect(next.generation).toBeGreaterThan(first.generation);
-    for (const server of victimClusters) expect(REPLICAS.filter((r) => r !== victim)).toContain(next.clusters[server]);
-    // The leader computed the new generation from the published one: nothing else moved.
-    for (const [server, owner] of Object.entries(first.clusters)) if (owner !== victim) expect(next.clusters[server]).toBe(owner);
-    for (const [appSet, owner] of Object.entries(first.appSets)) if (owner !== victim) expect(next.appSets[appSet]).toBe(owner);
+      const counts = REPLICAS.map((r) => [r, Object.values(first.clusters).filter((o) => o === r).length] as const).sort((a, b) => b[1] - a[1]);
+      const victim = counts[0][0];
+      const victimClusters = Object.entries(first.clusters)
+        .filter(([, owner]) => owner === victim)
+        .map(([server]) => server);
+      const killedAt = Date.now();
+      processes.get(victim)!.child.kill('SIGKILL');
+      const next = (await waitFor(
+        async () => {
+          const current = await ownership();
+          return current && !current.members.includes(victim) && current;
+        },
+        'the ownership without the killed replica',
+        20_000,
+      )) as Ownership;
+      // Its heartbeat lapses after the TTL; the next assignment (a third of the TTL later at most) moves its clusters.
+      expect(Date.now() - killedAt).toBeLessThan(HEARTBEAT_SECONDS * 1000 * (1 + 1 / 3) + 1500);
+      expect(next.generation).toBeGreaterThan(first.generation);
+      for (const server of victimClusters) expect(REPLICAS.filter((r) => r !== victim)).toContain(next.clusters[server]);
+      // The leader computed the new generation from the published one: nothing else moved.
+      for (const [server, owner] of Object.entries(first.clusters)) if (owner !== victim) expect(next.clusters[server]).toBe(owner);
+      for (const [appSet, owner] of Object.entries(first.appSets)) if (owner !== victim) expect(next.appSets[appSet]).toBe(owner);
 
-    await settled();
-    const beforeThird = process.hrtime.bigint();
-    const third = await env!.release();
-    await waitFor(() => env!.rolledOut(third), 'the rollout after the kill', 90_000);
-    const { synced, repeated } = await syncsTo(env!, third);
-    expect(synced.sort()).toEqual(THREE_STEP_CLUSTERS.map((c) => `guestbook-${c.name}`).sort());
-    expect(repeated).toEqual([]);
-    for (const { name } of THREE_STEP_CLUSTERS) expect(writers(name, beforeThird)).toEqual([next.clusters[env!.fleet.server(name)]]);
-  });
+      await settled();
+      const beforeThird = process.hrtime.bigint();
+      const third = await env!.release();
+      await waitFor(() => env!.rolledOut(third), 'the rollout after the kill', 90_000);
+      const { synced, repeated } = await syncsTo(env!, third);
+      expect(synced.sort()).toEqual(THREE_STEP_CLUSTERS.map((c) => `guestbook-${c.name}`).sort());
+      expect(repeated).toEqual([]);
+      for (const { name } of THREE_STEP_CLUSTERS) expect(writers(name, beforeThird)).toEqual([next.clusters[env!.fleet.server(name)]]);
+    },
+  );
 
   it('a replica that lost its lease while hung has its writes refused when it wakes up', { timeout: 240_000 }, async () => {
     await fleetOf(REPLICAS);
@@ -131,16 +150,24 @@ describe('sharding across replica processes', () => {
     // Slow writes to the cluster, so the owner is mid-sync when it hangs.
     env!.fleet.fault(target, { latencyMs: 1200 });
     const revision = await env!.release();
-    await waitFor(async () => {
-      const app = (await env!.applications()).find((a) => a.metadata.name === `guestbook-${target}`);
-      return (app?.status as { operationState?: { phase?: string; startedAt?: string } } | undefined)?.operationState?.phase === 'Running';
-    }, 'the sync of prod-1 to start', 60_000);
+    await waitFor(
+      async () => {
+        const app = (await env!.applications()).find((a) => a.metadata.name === `guestbook-${target}`);
+        return (app?.status as { operationState?: { phase?: string; startedAt?: string } } | undefined)?.operationState?.phase === 'Running';
+      },
+      'the sync of prod-1 to start',
+      60_000,
+    );
     const stoppedAt = process.hrtime.bigint();
     processes.get(hung)!.child.kill('SIGSTOP');
-    const moved = (await waitFor(async () => {
-      const current = await ownership();
-      return current && !current.members.includes(hung) && current;
-    }, 'prod-1 to move to another replica', 20_000)) as Ownership;
+    const moved = (await waitFor(
+      async () => {
+        const current = await ownership();
+        return current && !current.members.includes(hung) && current;
+      },
+      'prod-1 to move to another replica',
+      20_000,
+    )) as Ownership;
     const successor = moved.clusters[server];
     expect(successor).not.toBe(hung);
     await waitFor(async () => writers(target, stoppedAt).includes(successor), 'the new owner to write to prod-1', 60_000);

@@ -35,11 +35,21 @@ async function eventually(check: () => Promise<boolean>, what: string, ms = 10_0
 }
 
 const apply = (name: string, spec: Record<string, unknown>) =>
-  objects().patch({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name, namespace: 'argocd' }, spec } as any, undefined, undefined, 'test', true, k8s.PatchStrategy.ServerSideApply);
+  objects().patch(
+    { apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name, namespace: 'argocd' }, spec } as any,
+    undefined,
+    undefined,
+    'test',
+    true,
+    k8s.PatchStrategy.ServerSideApply,
+  );
 
 const listSpec = (elements: string[], syncPolicy?: Record<string, unknown>) => ({
   generators: [{ list: { elements: elements.map((e) => ({ e })) } }],
-  template: { metadata: { name: '{{e}}' }, spec: { project: 'default', source: { repoURL: 'r', path: '{{e}}' }, destination: { server: 'https://kubernetes.default.svc' } } },
+  template: {
+    metadata: { name: '{{e}}' },
+    spec: { project: 'default', source: { repoURL: 'r', path: '{{e}}' }, destination: { server: 'https://kubernetes.default.svc' } },
+  },
   ...(syncPolicy ? { syncPolicy } : {}),
 });
 
@@ -72,7 +82,10 @@ describe('the controller process', () => {
     await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 'readiness');
     await apply('metrics', listSpec(['m1']));
     await eventually(async () => (await live()).includes('m1'), 'm1');
-    await eventually(async () => (await (await fetch(`${base}/metrics`)).text()).includes('argocd_appset_owned_applications{namespace="argocd",name="metrics"} 1'), 'metrics');
+    await eventually(
+      async () => (await (await fetch(`${base}/metrics`)).text()).includes('argocd_appset_owned_applications{namespace="argocd",name="metrics"} 1'),
+      'metrics',
+    );
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('argocd_appset_info{namespace="argocd",name="metrics",resource_update_status="True"} 1');
     expect(metrics).toContain('argocd_appset_reconcile_count{namespace="argocd",name="metrics"}');
@@ -82,15 +95,30 @@ describe('the controller process', () => {
     await apply('from-git', {
       goTemplate: true,
       generators: [{ git: { repoURL: 'https://git.example.com/apps.git', revision: 'main', directories: [{ path: 'apps/*' }], requeueAfterSeconds: 3600 } }],
-      template: { metadata: { name: 'git-{{.path.basename}}' }, spec: { project: 'default', source: { repoURL: 'https://git.example.com/apps.git', path: '{{.path.path}}' }, destination: { server: 'https://kubernetes.default.svc' } } },
+      template: {
+        metadata: { name: 'git-{{.path.basename}}' },
+        spec: {
+          project: 'default',
+          source: { repoURL: 'https://git.example.com/apps.git', path: '{{.path.path}}' },
+          destination: { server: 'https://kubernetes.default.svc' },
+        },
+      },
     });
     await eventually(async () => (await live()).includes('git-one'), 'git-one');
     repo.commit({ 'apps/two/app.yaml': 'kind: ConfigMap\n' });
     const payload = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', repository: { html_url: 'https://git.example.com/apps', default_branch: 'main' } }));
-    const bad = await fetch(`${base}/api/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=00' }, body: payload });
+    const bad = await fetch(`${base}/api/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=00' },
+      body: payload,
+    });
     expect(bad.status).toBe(401);
     const signature = createHmac('sha256', SECRET).update(payload).digest('hex');
-    const good = await fetch(`${base}/api/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${signature}` }, body: payload });
+    const good = await fetch(`${base}/api/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${signature}` },
+      body: payload,
+    });
     expect(good.status).toBe(200);
     expect(await good.json()).toEqual({ refreshed: 1 });
     await eventually(async () => (await live()).includes('git-two'), 'git-two after the webhook', 5000);
@@ -118,7 +146,13 @@ describe('the controller process', () => {
   it('holds a generation that would delete more than the allowed share, and says so', async () => {
     await apply('sync-all', listSpec(['s1']));
     await eventually(async () => {
-      const appSet: any = await custom().getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applicationsets', name: 'sync-all' });
+      const appSet: any = await custom().getNamespacedCustomObject({
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: 'argocd',
+        plural: 'applicationsets',
+        name: 'sync-all',
+      });
       return appSet.status?.conditions?.some((c: any) => c.type === 'ErrorOccurred' && c.reason === 'DeletionHeld');
     }, 'a DeletionHeld condition');
     expect(await live()).toEqual(expect.arrayContaining(['s1', 's2', 's3']));

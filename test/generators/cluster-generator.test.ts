@@ -45,7 +45,7 @@ ${template('{{.name}}-guestbook')}`,
     ]);
   });
 
-  it('gives name, nameNormalized, server, project and the Secret\'s labels and annotations', async () => {
+  it("gives name, nameNormalized, server, project and the Secret's labels and annotations", async () => {
     const result = await generate(
       `
 kind: ApplicationSet
@@ -131,7 +131,7 @@ ${template('{{.name}}')}`,
     expect(apps.map((a) => a.metadata.name)).toEqual(['in-cluster2', 'my_cluster', 'production', 'staging']);
   });
 
-  it('passes values, templated with the cluster\'s own parameters', async () => {
+  it("passes values, templated with the cluster's own parameters", async () => {
     const apps = await applicationsOf(
       `
 kind: ApplicationSet
@@ -241,7 +241,7 @@ ${template('{{.name}}-guestbook')}`,
     expect(apps.map((a) => a.metadata.name)).toEqual(['in-cluster2-guestbook']);
   });
 
-  it('reports a bad selector on the generator\'s field', async () => {
+  it("reports a bad selector on the generator's field", async () => {
     const result = await generate(
       `
 kind: ApplicationSet

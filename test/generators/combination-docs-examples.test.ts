@@ -84,7 +84,12 @@ spec:
       offlineContext({ repositories: cache }),
     );
     expect(result.failure).toBeUndefined();
-    const pick = (p: Record<string, unknown>) => ({ stageName: p.stageName, cpuRequest: p.cpuRequest, memoryLimit: p.memoryLimit, debugEnabled: p.debugEnabled });
+    const pick = (p: Record<string, unknown>) => ({
+      stageName: p.stageName,
+      cpuRequest: p.cpuRequest,
+      memoryLimit: p.memoryLimit,
+      debugEnabled: p.debugEnabled,
+    });
     expect(result.generated.map((g) => pick(g.params))).toEqual([
       { stageName: 'production', cpuRequest: '200m', memoryLimit: '512Mi', debugEnabled: false },
       { stageName: 'staging', cpuRequest: '200m', memoryLimit: '256Mi', debugEnabled: true },
@@ -93,7 +98,7 @@ spec:
     expect(result.generated[0].application.spec.source?.helm?.values).toBe('{{ . | mustToPrettyJson }}\n');
   });
 
-  it('combines two Git file generators with pathParamPrefix, the second reading the first\'s parameters', async () => {
+  it("combines two Git file generators with pathParamPrefix, the second reading the first's parameters", async () => {
     const result = await generate(
       `
 kind: ApplicationSet
@@ -113,7 +118,15 @@ spec:
       offlineContext({ repositories: cache }),
     );
     expect(result.failure).toBeUndefined();
-    expect(result.generated.map((g) => [g.params.appName, g.params.region, g.params.clusterName, (g.params.app as any).path.path, (g.params.target as any).path.filename])).toEqual([
+    expect(
+      result.generated.map((g) => [
+        g.params.appName,
+        g.params.region,
+        g.params.clusterName,
+        (g.params.app as any).path.path,
+        (g.params.target as any).path.filename,
+      ]),
+    ).toEqual([
       ['app-one', 'east', 'cluster-one', 'apps', 'east-cluster-one.json'],
       ['app-one', 'east', 'cluster-two', 'apps', 'east-cluster-two.json'],
       ['app-two', 'east', 'cluster-one', 'apps', 'east-cluster-one.json'],
@@ -123,7 +136,7 @@ spec:
 });
 
 describe('Generators-List.md: elements from a previous generator (elementsYaml)', () => {
-  it('turns a Git file\'s list into list elements', async () => {
+  it("turns a Git file's list into list elements", async () => {
     const result = await generate(
       `
 kind: ApplicationSet
@@ -165,7 +178,11 @@ spec:
     );
     expect(result.failure).toBeUndefined();
     expect(result.generated.map((g) => [g.application.metadata.name, g.application.spec.sources?.[0], g.application.spec.destination.namespace])).toEqual([
-      ['component1', { chart: 'podinfo', repoURL: 'https://stefanprodan.github.io/podinfo', targetRevision: '6.3.2', helm: { releaseName: 'component1' } }, 'component1'],
+      [
+        'component1',
+        { chart: 'podinfo', repoURL: 'https://stefanprodan.github.io/podinfo', targetRevision: '6.3.2', helm: { releaseName: 'component1' } },
+        'component1',
+      ],
       ['component2', { chart: 'podinfo', repoURL: 'ghcr.io/stefanprodan/charts', targetRevision: '6.3.3', helm: { releaseName: 'component2' } }, 'component2'],
     ]);
   });
@@ -218,7 +235,8 @@ spec:
   });
 
   it('rejects two generators in one entry, ignores child templates and refuses a third level of nesting', async () => {
-    const two = await generate(`
+    const two = await generate(
+      `
 kind: ApplicationSet
 metadata: {name: two-in-one}
 spec:
@@ -230,7 +248,9 @@ spec:
         clusters: {}
       - list: {elements: [{a: "1"}]}
   template: {metadata: {name: '{{a}}'}, spec: {project: default, ${destination}}}
-`, offlineContext({ clusters }));
+`,
+      offlineContext({ clusters }),
+    );
     expect(two.failure?.message).toContain('found more than one generator in matrix.Generators');
 
     const childTemplate = await generate(`

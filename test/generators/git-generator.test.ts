@@ -166,7 +166,10 @@ ${extra}
         namespace: guestbook`;
 
   it('yields one parameter set per config file, flattened without goTemplate', async () => {
-    const result = await generate(filesAppSet(false, `[{path: "applicationset/examples/git-generator-files-discovery/cluster-config/**/config.json"}]`), context());
+    const result = await generate(
+      filesAppSet(false, `[{path: "applicationset/examples/git-generator-files-discovery/cluster-config/**/config.json"}]`),
+      context(),
+    );
     expect(result.generated.map((g) => [g.application.metadata.name, g.application.spec.destination.server])).toEqual([
       ['engineering-dev-guestbook', 'https://1.2.3.4'],
       ['engineering-prod-guestbook', 'https://2.4.6.8'],
@@ -198,7 +201,11 @@ ${extra}
     expect(result.generated.map((g) => g.application.metadata.name)).toEqual(['engineering-prod-guestbook']);
     expect(result.generated[0].params).toMatchObject({
       cluster: { name: 'engineering-prod', address: 'https://2.4.6.8' },
-      path: { basename: 'prod', filename: 'config.json', segments: ['applicationset', 'examples', 'git-generator-files-discovery', 'cluster-config', 'engineering', 'prod'] },
+      path: {
+        basename: 'prod',
+        filename: 'config.json',
+        segments: ['applicationset', 'examples', 'git-generator-files-discovery', 'cluster-config', 'engineering', 'prod'],
+      },
     });
   });
 
@@ -276,7 +283,7 @@ spec:
     ]);
   });
 
-  it('lets the second generator use the first\'s parameters, and two Git generators need pathParamPrefix', async () => {
+  it("lets the second generator use the first's parameters, and two Git generators need pathParamPrefix", async () => {
     const clusters = new ClusterRegistry(() => [
       clusterSecret('dev-1', 'https://10.0.0.1', { labels: { 'kubernetes.io/environment': 'dev' } }),
       clusterSecret('prod-1', 'https://10.0.0.2', { labels: { 'kubernetes.io/environment': 'prod' } }),

@@ -30,7 +30,7 @@ describe('matrix generator', () => {
     expect(result.generated[0].params).toEqual({ a: '1', b: 'x' });
   });
 
-  it('lets the second child use the first child\'s parameters', async () => {
+  it("lets the second child use the first child's parameters", async () => {
     const apps = await applicationsOf(
       appSet(
         `
@@ -106,37 +106,45 @@ describe('matrix generator', () => {
   });
 
   it('needs exactly two children', async () => {
-    const one = await generate(appSet(`
+    const one = await generate(
+      appSet(`
   - matrix:
       generators:
-      - list: {elements: [{a: "1"}]}`));
+      - list: {elements: [{a: "1"}]}`),
+    );
     expect(one.failure?.message).toBe('found less than two generators, Matrix support only two');
-    const three = await generate(appSet(`
+    const three = await generate(
+      appSet(`
   - matrix:
       generators:
       - list: {elements: [{a: "1"}]}
       - list: {elements: [{b: "1"}]}
-      - list: {elements: [{c: "1"}]}`));
+      - list: {elements: [{c: "1"}]}`),
+    );
     expect(three.failure?.message).toBe('found more than two generators, Matrix support only two');
   });
 
   it('yields nothing when the first child yields nothing', async () => {
-    const result = await generate(appSet(`
+    const result = await generate(
+      appSet(`
   - matrix:
       generators:
       - list: {elements: []}
-      - list: {elements: [{b: x}]}`));
+      - list: {elements: [{b: x}]}`),
+    );
     expect(result.failure).toBeUndefined();
     expect(result.generated).toEqual([]);
   });
 
-  it('applies a child\'s post-selector before combining', async () => {
-    const apps = await applicationsOf(appSet(`
+  it("applies a child's post-selector before combining", async () => {
+    const apps = await applicationsOf(
+      appSet(`
   - matrix:
       generators:
       - list: {elements: [{a: "1"}, {a: "2"}]}
         selector: {matchExpressions: [{key: a, operator: NotIn, values: ["2"]}]}
-      - list: {elements: [{b: x}]}`));
+      - list: {elements: [{b: x}]}`),
+    );
     expect(apps.map((a) => a.metadata.name)).toEqual(['1-x']);
   });
 });

@@ -10,7 +10,9 @@ import { seededRandom } from '../support/random.js';
 
 const prod = ['prod-eu-1', 'prod-eu-2', 'prod-us-1', 'prod-us-2', 'prod-ap-1'];
 const fleet = [
-  ...prod.map((name, i) => clusterSecret(name, `https://10.0.0.${i + 1}`, { labels: { env: 'prod', region: name.split('-')[1] }, annotations: { owner: 'sre' } })),
+  ...prod.map((name, i) =>
+    clusterSecret(name, `https://10.0.0.${i + 1}`, { labels: { env: 'prod', region: name.split('-')[1] }, annotations: { owner: 'sre' } }),
+  ),
   clusterSecret('staging', 'https://10.0.1.1', { labels: { env: 'staging', region: 'eu' } }),
 ];
 
@@ -84,10 +86,22 @@ describe('placement generator (Regatta extension)', () => {
       replicas,
       key: '{{.app}}',
     });
-    const appSetObject = { metadata: { name: 'spread', namespace: 'argocd' }, spec: { goTemplate: true, generators: [], template: {} } } as unknown as ApplicationSet;
-    const cluster = (name: string): RegisteredCluster => ({ name, server: `https://${name}`, labels: { 'argocd.argoproj.io/secret-type': 'cluster', env: 'prod' }, annotations: {} });
+    const appSetObject = {
+      metadata: { name: 'spread', namespace: 'argocd' },
+      spec: { goTemplate: true, generators: [], template: {} },
+    } as unknown as ApplicationSet;
+    const cluster = (name: string): RegisteredCluster => ({
+      name,
+      server: `https://${name}`,
+      labels: { 'argocd.argoproj.io/secret-type': 'cluster', env: 'prod' },
+      annotations: {},
+    });
     const placed = async (names: string[], items: number, replicas: number) => {
-      const params = await placement.generateParams(spec(items, replicas), appSetObject, offlineContext({ clusters: { list: async () => names.map(cluster) } }));
+      const params = await placement.generateParams(
+        spec(items, replicas),
+        appSetObject,
+        offlineContext({ clusters: { list: async () => names.map(cluster) } }),
+      );
       const byItem = new Map<string, Set<string>>();
       for (const p of params) {
         if (!byItem.has(p.app as string)) byItem.set(p.app as string, new Set());
@@ -108,7 +122,11 @@ describe('placement generator (Regatta extension)', () => {
         else expect(now).toEqual(had);
       }
       const gone = names[Math.floor(random() * names.length)];
-      const shrunk = await placed(names.filter((n) => n !== gone), items, replicas);
+      const shrunk = await placed(
+        names.filter((n) => n !== gone),
+        items,
+        replicas,
+      );
       for (const [app, had] of before) {
         const now = shrunk.get(app)!;
         if (had.has(gone)) expect([...now].filter((c) => !had.has(c)).length).toBeLessThanOrEqual(1);

@@ -9,15 +9,36 @@ import { generate, offlineContext } from '../support/generation.js';
 
 const TOKEN = 'ghp_s3cr3tT0ken';
 const pulls: FakePull[] = [
-  { number: 1, title: 'Add login', branch: 'feature/Add_Login', target: 'main', sha: '8b9c7f6e5d4c3b2a1908f7e6d5c4b3a291807f6e', labels: ['preview'], author: 'alice' },
+  {
+    number: 1,
+    title: 'Add login',
+    branch: 'feature/Add_Login',
+    target: 'main',
+    sha: '8b9c7f6e5d4c3b2a1908f7e6d5c4b3a291807f6e',
+    labels: ['preview'],
+    author: 'alice',
+  },
   { number: 2, title: 'WIP: refactor', branch: 'refactor', target: 'main', sha: 'aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd', labels: [], author: 'bob' },
-  { number: 3, title: 'Hotfix', branch: 'hotfix-1', target: 'release-1', sha: '0123456789abcdef0123456789abcdef01234567', labels: ['preview', 'urgent'], author: 'carol' },
+  {
+    number: 3,
+    title: 'Hotfix',
+    branch: 'hotfix-1',
+    target: 'release-1',
+    sha: '0123456789abcdef0123456789abcdef01234567',
+    labels: ['preview', 'urgent'],
+    author: 'carol',
+  },
   { number: 4, title: 'Docs', branch: 'docs', target: 'main', sha: 'fedcba9876543210fedcba9876543210fedcba98', labels: ['preview'], author: 'dave' },
   { number: 5, title: 'Deps', branch: 'renovate/all', target: 'main', sha: '1111111111222222222233333333334444444444', labels: [], author: 'renovate' },
 ];
 
 let scm: FakeScm;
-const tokenSecret: Secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'github-token', namespace: 'argocd' }, data: { token: Buffer.from(TOKEN).toString('base64') } };
+const tokenSecret: Secret = {
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'github-token', namespace: 'argocd' },
+  data: { token: Buffer.from(TOKEN).toString('base64') },
+};
 const context = () => {
   const secrets = new ManifestSecretReader([tokenSecret], 'argocd');
   return offlineContext({ pullRequests: new ScmPullRequestService(secrets, OPEN_SCM_POLICY, { maxWaitMs: 3000, attempts: 3 }), secrets });
@@ -58,7 +79,7 @@ ${extra}
 `;
 
 describe('pull request generator (Generators-Pull-Request.md)', () => {
-  it('lists every open pull request across pages, with Argo CD\'s parameters', async () => {
+  it("lists every open pull request across pages, with Argo CD's parameters", async () => {
     scm.requests.length = 0;
     const result = await generate(githubAppSet(), context());
     expect(result.failure).toBeUndefined();
@@ -146,13 +167,19 @@ describe('pull request generator (Generators-Pull-Request.md)', () => {
 
   it('reads Gitea and GitLab', async () => {
     const gitea = await generate(
-      githubAppSet().replace(/github:\n.*\n.*\n.*\n.*\n/, `gitea:\n        owner: myorg\n        repo: myrepository\n        api: ${scm.base}\n        labels: [preview]\n`),
+      githubAppSet().replace(
+        /github:\n.*\n.*\n.*\n.*\n/,
+        `gitea:\n        owner: myorg\n        repo: myrepository\n        api: ${scm.base}\n        labels: [preview]\n`,
+      ),
       context(),
     );
     expect(gitea.generated.map((g) => g.params.number)).toEqual(['1', '3', '4']);
     scm.requests.length = 0;
     const gitlab = await generate(
-      githubAppSet().replace(/github:\n.*\n.*\n.*\n.*\n/, `gitlab:\n        project: "42"\n        api: ${scm.base}/\n        tokenRef: {secretName: github-token, key: token}\n        pullRequestState: opened\n`),
+      githubAppSet().replace(
+        /github:\n.*\n.*\n.*\n.*\n/,
+        `gitlab:\n        project: "42"\n        api: ${scm.base}/\n        tokenRef: {secretName: github-token, key: token}\n        pullRequestState: opened\n`,
+      ),
       context(),
     );
     expect(gitlab.generated.map((g) => [g.params.number, g.params.branch])).toEqual([
@@ -191,7 +218,10 @@ describe('pull request generator (Generators-Pull-Request.md)', () => {
     const secure = await FakeScm.start(pulls, generateSimTls());
     try {
       const gitea = (insecure: boolean) =>
-        githubAppSet().replace(/github:\n.*\n.*\n.*\n.*\n/, `gitea:\n        owner: myorg\n        repo: myrepository\n        api: ${secure.base}\n        insecure: ${insecure}\n`);
+        githubAppSet().replace(
+          /github:\n.*\n.*\n.*\n.*\n/,
+          `gitea:\n        owner: myorg\n        repo: myrepository\n        api: ${secure.base}\n        insecure: ${insecure}\n`,
+        );
       const strict = await generate(gitea(false), context());
       expect(strict.failure?.message).toMatch(/Gitea pull requests of myorg\/myrepository: request failed/);
       const relaxed = await generate(gitea(true), context());
@@ -202,7 +232,10 @@ describe('pull request generator (Generators-Pull-Request.md)', () => {
   });
 
   describe('SCM policy (--enable-scm-providers, --allowed-scm-providers, --token-ref-strict-mode)', () => {
-    const labelled: Secret = { ...tokenSecret, metadata: { name: 'scm-token', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'scm-creds' } } };
+    const labelled: Secret = {
+      ...tokenSecret,
+      metadata: { name: 'scm-token', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'scm-creds' } },
+    };
     const withPolicy = (policy: Partial<ScmPolicy>) => {
       const secrets = new ManifestSecretReader([tokenSecret, labelled], 'argocd');
       return offlineContext({ pullRequests: new ScmPullRequestService(secrets, { ...OPEN_SCM_POLICY, ...policy }), secrets });
@@ -232,7 +265,10 @@ describe('pull request generator (Generators-Pull-Request.md)', () => {
         'failed to select pull request service provider: error fetching Secret token: secret argocd/github-token is not a valid SCM creds secret: secret must have label "argocd.argoproj.io/secret-type"="scm-creds"',
       );
       scm.requests.length = 0;
-      const strictAndLabelled = await generate(githubAppSet().replace('secretName: github-token', 'secretName: scm-token'), withPolicy({ tokenRefStrictMode: true }));
+      const strictAndLabelled = await generate(
+        githubAppSet().replace('secretName: github-token', 'secretName: scm-token'),
+        withPolicy({ tokenRefStrictMode: true }),
+      );
       expect(strictAndLabelled.generated).toHaveLength(5);
       expect(scm.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true);
     });
@@ -241,7 +277,9 @@ describe('pull request generator (Generators-Pull-Request.md)', () => {
       expect(await refused({}, githubAppSet().replace('secretName: github-token', 'secretName: nope'))).toBe(
         'failed to select pull request service provider: error fetching Secret token: error fetching secret argocd/nope: secrets "nope" not found',
       );
-      expect(await refused({}, githubAppSet().replace('key: token', 'key: other'))).toBe('failed to select pull request service provider: error fetching Secret token: key "other" in secret argocd/github-token not found');
+      expect(await refused({}, githubAppSet().replace('key: token', 'key: other'))).toBe(
+        'failed to select pull request service provider: error fetching Secret token: key "other" in secret argocd/github-token not found',
+      );
     });
   });
 

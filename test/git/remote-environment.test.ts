@@ -25,7 +25,12 @@ const repositorySecret = (url: string, data: Record<string, string>): Secret => 
   metadata: { name: 'repo', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
   stringData: { url, ...data },
 });
-const configMap = (name: string, data: Record<string, string>): ConfigMap => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'argocd' }, data });
+const configMap = (name: string, data: Record<string, string>): ConfigMap => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'argocd' },
+  data,
+});
 
 /** A cache wired as the controller wires it: access from Secrets, trust from Argo CD's ConfigMaps. */
 function cacheWith(secrets: Secret[], trust: { knownHosts?: string; tlsCerts?: Record<string, string> } = {}): GitRepositoryCache {
@@ -74,10 +79,20 @@ describe('SSH repositories: host keys come from argocd-ssh-known-hosts-cm only',
 
   it('refuses a server whose host key is not registered, with a clear error holding no key material', async () => {
     const mark = sshd.mark();
-    const error = (await cacheWith(withKey()).getDirectories(url(), 'main').catch((e: Error) => e)) as Error;
+    const error = (await cacheWith(withKey())
+      .getDirectories(url(), 'main')
+      .catch((e: Error) => e)) as Error;
     // The URL is named without its user, as every repository URL in an error is.
-    expect(error.message).toContain(`failed to list refs of ${url().replace(/\/\/[^@]+@/, '//***@')}: host key verification failed: the server's host key is not in argocd-ssh-known-hosts-cm`);
-    for (const material of [client.privateKey.split('\n')[1], client.publicKey.split(' ')[1], sshd.hostKey.publicKey.split(' ')[1], sshd.hostKey.fingerprint, 'PRIVATE KEY']) {
+    expect(error.message).toContain(
+      `failed to list refs of ${url().replace(/\/\/[^@]+@/, '//***@')}: host key verification failed: the server's host key is not in argocd-ssh-known-hosts-cm`,
+    );
+    for (const material of [
+      client.privateKey.split('\n')[1],
+      client.publicKey.split(' ')[1],
+      sshd.hostKey.publicKey.split(' ')[1],
+      sshd.hostKey.fingerprint,
+      'PRIVATE KEY',
+    ]) {
       expect(error.message).not.toContain(material);
     }
     // The connection stopped at the host key: the client key was never shown to the unverified server.
@@ -94,7 +109,9 @@ describe('SSH repositories: host keys come from argocd-ssh-known-hosts-cm only',
 
   it('refuses a server presenting another key than the registered one', async () => {
     const impostor = sshKeyPair();
-    const error = (await cacheWith(withKey(), { knownHosts: sshd.knownHostsLine(impostor.publicKey) }).getDirectories(url(), 'main').catch((e: Error) => e)) as Error;
+    const error = (await cacheWith(withKey(), { knownHosts: sshd.knownHostsLine(impostor.publicKey) })
+      .getDirectories(url(), 'main')
+      .catch((e: Error) => e)) as Error;
     expect(error.message).toContain("host key verification failed: the server's host key does not match the one in argocd-ssh-known-hosts-cm");
     expect(error.message).not.toContain(sshd.hostKey.fingerprint);
   });
@@ -103,14 +120,19 @@ describe('SSH repositories: host keys come from argocd-ssh-known-hosts-cm only',
     expect(await cacheWith(withKey({ insecure: 'true' })).getDirectories(url(), 'main')).toEqual(['clusters', 'clusters/a']);
     expect(await cacheWith(withKey({ insecureIgnoreHostKey: 'true' })).getDirectories(url(), 'main')).toEqual(['clusters', 'clusters/a']);
     await expect(cacheWith(withKey({ insecure: 'false' })).getDirectories(url(), 'main')).rejects.toThrow(/host key verification failed/);
-    await expect(cacheWith(withKey({ insecure: 'yes' })).getDirectories(url(), 'main')).rejects.toThrow('repository Secret argocd/repo: insecure must be "true" or "false"');
+    await expect(cacheWith(withKey({ insecure: 'yes' })).getDirectories(url(), 'main')).rejects.toThrow(
+      'repository Secret argocd/repo: insecure must be "true" or "false"',
+    );
   });
 
   it("never lets the user's git settings decide how SSH is trusted or which key it offers", async () => {
     const home = mkdtempSync(join(scratch, 'home-'));
     writeFileSync(join(home, 'client_key'), client.privateKey, { mode: 0o600 });
     // What a user's ~/.gitconfig may say: trust any host and offer the user's own key.
-    writeFileSync(join(home, '.gitconfig'), `[core]\n\tsshCommand = ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i ${join(home, 'client_key')}\n`);
+    writeFileSync(
+      join(home, '.gitconfig'),
+      `[core]\n\tsshCommand = ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i ${join(home, 'client_key')}\n`,
+    );
     const mark = sshd.mark();
     await withEnv({ HOME: home }, async () => {
       await expect(cacheWith(withKey()).getDirectories(url(), 'main')).rejects.toThrow(/host key verification failed: the server's host key is not in/);
@@ -129,13 +151,17 @@ describe('HTTPS repositories: certificates are verified, against argocd-tls-cert
   });
 
   it('refuses a server whose CA is unknown, before any credentials are sent', async () => {
-    const error = (await cacheWith(secrets()).getDirectories(url(), 'main').catch((e: Error) => e)) as Error;
+    const error = (await cacheWith(secrets())
+      .getDirectories(url(), 'main')
+      .catch((e: Error) => e)) as Error;
     expect(error.message).toContain(`failed to list refs of ${url()}: TLS certificate verification failed`);
     expect(error.message).not.toContain(PASSWORD);
     expect(https.requests).toEqual([]);
     // Another CA registered for the server is no better than none.
     const otherCa = generateSimTls().caPem;
-    await expect(cacheWith(secrets(), { tlsCerts: { '127.0.0.1': otherCa } }).getDirectories(url(), 'main')).rejects.toThrow(/TLS certificate verification failed/);
+    await expect(cacheWith(secrets(), { tlsCerts: { '127.0.0.1': otherCa } }).getDirectories(url(), 'main')).rejects.toThrow(
+      /TLS certificate verification failed/,
+    );
     expect(https.requests).toEqual([]);
   });
 

@@ -130,5 +130,6 @@ describe('git pathspec matching (git ls-files, as Argo CD matches files by defau
     ['apps/[ab]/app.yaml', 'apps/c/app.yaml', false],
     ['config.json', 'other/config.json', false],
   ];
-  for (const [pattern, path, expected] of cases) it(`${pattern} ${expected ? 'matches' : 'does not match'} ${path}`, () => expect(pathspecMatcher(pattern)(path)).toBe(expected));
+  for (const [pattern, path, expected] of cases)
+    it(`${pattern} ${expected ? 'matches' : 'does not match'} ${path}`, () => expect(pathspecMatcher(pattern)(path)).toBe(expected));
 });

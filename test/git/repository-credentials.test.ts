@@ -86,7 +86,11 @@ describe('repo-creds templates cover repositories below their URL at a path boun
   });
 
   it('picks the template with the longest covering URL', () => {
-    const secrets = [repoSecret('repo-creds', 'https://git.example.com', 'host'), repoSecret('repo-creds', 'https://git.example.com/org/', 'org'), repoSecret('repo-creds', 'https://git.example.com/org-evil', 'evil')];
+    const secrets = [
+      repoSecret('repo-creds', 'https://git.example.com', 'host'),
+      repoSecret('repo-creds', 'https://git.example.com/org/', 'org'),
+      repoSecret('repo-creds', 'https://git.example.com/org-evil', 'evil'),
+    ];
     expect(repositoryAccess('https://git.example.com/org/x', '', secrets).credentials?.password).toBe('org');
     expect(repositoryAccess('https://git.example.com/other/x', '', secrets).credentials?.password).toBe('host');
     expect(repositoryAccess('https://git.example.com/org-evil/x', '', secrets).credentials?.password).toBe('evil');
@@ -120,7 +124,11 @@ describe('repository Secrets: exact URL, scoped to a project as Argo CD scopes t
   });
 
   it('reads base64 data as well as stringData', () => {
-    const encoded: Secret = { ...shared, stringData: undefined, data: { url: Buffer.from('https://git.example.com/org/x').toString('base64'), password: Buffer.from('b64').toString('base64') } };
+    const encoded: Secret = {
+      ...shared,
+      stringData: undefined,
+      data: { url: Buffer.from('https://git.example.com/org/x').toString('base64'), password: Buffer.from('b64').toString('base64') },
+    };
     expect(repositoryAccess('https://git.example.com/org/x', '', [encoded]).credentials?.password).toBe('b64');
   });
 });
@@ -129,7 +137,11 @@ describe('repository credentials from Argo CD repository Secrets, over HTTP', ()
   const url = () => `${server.base}/${basename(repo.bare)}`;
 
   it('reads a private repository with a repository Secret, keeping the password out of argv and errors', async () => {
-    const cache = new GitRepositoryCache({ allowLocalRepositories: true, directory: cacheDir, access: (u, project) => repositoryAccess(u, project, [repoSecret('repository', url())]) });
+    const cache = new GitRepositoryCache({
+      allowLocalRepositories: true,
+      directory: cacheDir,
+      access: (u, project) => repositoryAccess(u, project, [repoSecret('repository', url())]),
+    });
     expect(await cache.getDirectories(url(), 'main')).toEqual(['apps', 'apps/a']);
     expect(server.credentialedRequests('robot', PASSWORD).length).toBeGreaterThan(0);
   });
@@ -137,17 +149,27 @@ describe('repository credentials from Argo CD repository Secrets, over HTTP', ()
   it('falls back to the repo-creds template with the longest matching prefix', async () => {
     const secrets = [repoSecret('repo-creds', 'http://127.0.0.1', 'wrong'), repoSecret('repo-creds', `${server.base}/`)];
     expect(repositoryAccess(url(), '', secrets).credentials?.password).toBe(PASSWORD);
-    const cache = new GitRepositoryCache({ allowLocalRepositories: true, directory: join(cacheDir, 'creds'), access: (u, project) => repositoryAccess(u, project, secrets) });
+    const cache = new GitRepositoryCache({
+      allowLocalRepositories: true,
+      directory: join(cacheDir, 'creds'),
+      access: (u, project) => repositoryAccess(u, project, secrets),
+    });
     expect(await cache.getDirectories(url(), 'main')).toEqual(['apps', 'apps/a']);
   });
 
   it('fails clearly without credentials, and never shows the password of wrong ones', async () => {
     const mark = server.requests.length;
     const none = new GitRepositoryCache({ allowLocalRepositories: true, directory: join(cacheDir, 'none') });
-    await expect(none.getDirectories(url(), 'main')).rejects.toThrow(/failed to list refs of http:\/\/127\.0\.0\.1:\d+\/private\.git: failed to authenticate to git repository: no credentials matched this URL/);
+    await expect(none.getDirectories(url(), 'main')).rejects.toThrow(
+      /failed to list refs of http:\/\/127\.0\.0\.1:\d+\/private\.git: failed to authenticate to git repository: no credentials matched this URL/,
+    );
     // No made-up credentials either: without a Secret the server never sees an Authorization header.
     expect(server.requests.slice(mark).filter((r) => r.authorization)).toEqual([]);
-    const wrong = new GitRepositoryCache({ allowLocalRepositories: true, directory: join(cacheDir, 'wrong'), access: () => ({ credentials: { username: 'robot', password: 'not-it-s3cret' }, insecure: false }) });
+    const wrong = new GitRepositoryCache({
+      allowLocalRepositories: true,
+      directory: join(cacheDir, 'wrong'),
+      access: () => ({ credentials: { username: 'robot', password: 'not-it-s3cret' }, insecure: false }),
+    });
     const error = await wrong.getDirectories(url(), 'main').catch((e: Error) => e);
     expect((error as Error).message).toMatch(/failed to list refs .*: failed to authenticate to git repository: the server refused the repository credentials/);
     expect((error as Error).message).not.toContain('not-it-s3cret');
@@ -155,7 +177,11 @@ describe('repository credentials from Argo CD repository Secrets, over HTTP', ()
 
   it("keeps one project's copy from another project that has no credentials for it", async () => {
     const secrets = [repoSecret('repository', url(), PASSWORD, { project: 'team-a' })];
-    const cache = new GitRepositoryCache({ allowLocalRepositories: true, directory: join(cacheDir, 'projects'), access: (u, project) => repositoryAccess(u, project, secrets) });
+    const cache = new GitRepositoryCache({
+      allowLocalRepositories: true,
+      directory: join(cacheDir, 'projects'),
+      access: (u, project) => repositoryAccess(u, project, secrets),
+    });
     const sha = await cache.resolveRevision(url(), 'main', 60_000, 'team-a');
     expect(await cache.getDirectories(url(), sha, 'team-a')).toEqual(['apps', 'apps/a']);
     // The commit is on disk already, but team-b must prove it can read it: by SHA, by branch, or a fresh listing.

@@ -13,14 +13,14 @@ afterAll(async () => {
 });
 
 describe('a client for a registered cluster', () => {
-  it('connects over TLS verified with the Secret\'s caData and authenticates with its bearer token', async () => {
+  it("connects over TLS verified with the Secret's caData and authenticates with its bearer token", async () => {
     const { cluster } = parseClusterSecret(fleet.clusterSecret('edge-1'));
     const client = new ObjectClient(kubeConfigForCluster(cluster!));
     const namespaces = await client.list<{ metadata: { name: string } }>('v1', 'Namespace');
     expect(namespaces.map((n) => n.metadata.name)).toEqual(['default']);
   });
 
-  it('refuses a server whose certificate the Secret\'s CA did not sign', async () => {
+  it("refuses a server whose certificate the Secret's CA did not sign", async () => {
     const other = await SimFleet.start({ https: true, clusters: [{ name: 'edge-1' }] });
     try {
       const { cluster } = parseClusterSecret(fleet.clusterSecret('edge-1'));

@@ -29,7 +29,8 @@ describe('parseCronSchedule: what Argo CD accepts in a sync window schedule', ()
   });
 
   it('accepts month and weekday names in any case, ranges, steps, lists and extra spaces', () => {
-    for (const spec of ['0 0 * JAN-mar Mon', '*/15  9-17 1,15 * mon-FRI', '0 22 * * ?', 'CRON_TZ=Europe/Berlin 0 2 * * *']) expect(() => parseCronSchedule(spec)).not.toThrow();
+    for (const spec of ['0 0 * JAN-mar Mon', '*/15  9-17 1,15 * mon-FRI', '0 22 * * ?', 'CRON_TZ=Europe/Berlin 0 2 * * *'])
+      expect(() => parseCronSchedule(spec)).not.toThrow();
   });
 });
 

@@ -22,10 +22,16 @@ describe('destination validation (Argo CD GetDestinationCluster)', () => {
   });
 
   it('words each problem as Argo CD does', () => {
-    expect(destinationProblem({ server: 'https://nowhere' }, fleet)).toBe('application destination spec is invalid: error getting cluster by server "https://nowhere": rpc error: code = NotFound desc = cluster "https://nowhere" not found');
+    expect(destinationProblem({ server: 'https://nowhere' }, fleet)).toBe(
+      'application destination spec is invalid: error getting cluster by server "https://nowhere": rpc error: code = NotFound desc = cluster "https://nowhere" not found',
+    );
     expect(destinationProblem({ name: 'ghost' }, fleet)).toBe('application destination spec is invalid: there are no clusters with this name: ghost');
-    expect(destinationProblem({ name: 'twin' }, fleet)).toBe('application destination spec is invalid: there are 2 clusters with the same name: [https://a.example.com https://b.example.com]');
-    expect(destinationProblem({ name: 'prod', server: 'https://prod.example.com' }, fleet)).toBe('application destination spec is invalid: application destination can\'t have both name and server defined: prod https://prod.example.com');
+    expect(destinationProblem({ name: 'twin' }, fleet)).toBe(
+      'application destination spec is invalid: there are 2 clusters with the same name: [https://a.example.com https://b.example.com]',
+    );
+    expect(destinationProblem({ name: 'prod', server: 'https://prod.example.com' }, fleet)).toBe(
+      "application destination spec is invalid: application destination can't have both name and server defined: prod https://prod.example.com",
+    );
     expect(destinationProblem({ namespace: 'x' }, fleet)).toBe('application destination spec is invalid: Destination server missing from app spec');
   });
 

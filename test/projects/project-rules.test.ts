@@ -12,7 +12,12 @@ import {
   type ProjectCluster,
 } from '../../src/projects/project-rules.js';
 
-const project = (spec: AppProjectSpec, name = 'team'): AppProject => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name, namespace: 'argocd' }, spec });
+const project = (spec: AppProjectSpec, name = 'team'): AppProject => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'AppProject',
+  metadata: { name, namespace: 'argocd' },
+  spec,
+});
 const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 describe('sourceRepos (IsSourcePermitted)', () => {
@@ -61,8 +66,13 @@ describe('sourceRepos (IsSourcePermitted)', () => {
 });
 
 describe('destinations (IsDestinationPermitted)', () => {
-  const permitted = (destinations: ApplicationDestination[], cluster: { name?: string; server?: string }, namespace: string, extra: Partial<AppProjectSpec> = {}, clusters: ProjectCluster[] = []) =>
-    isDestinationPermitted(project({ destinations, ...extra }), { name: cluster.name ?? '', server: cluster.server ?? '' }, namespace, clusters);
+  const permitted = (
+    destinations: ApplicationDestination[],
+    cluster: { name?: string; server?: string },
+    namespace: string,
+    extra: Partial<AppProjectSpec> = {},
+    clusters: ProjectCluster[] = [],
+  ) => isDestinationPermitted(project({ destinations, ...extra }), { name: cluster.name ?? '', server: cluster.server ?? '' }, namespace, clusters);
 
   it.each([
     ['server and namespace match', [{ server: IN_CLUSTER, namespace: 'default' }], { server: IN_CLUSTER }, 'default', true],
@@ -90,15 +100,98 @@ describe('destinations (IsDestinationPermitted)', () => {
     ['!namespace glob refuses', [{ server: IN_CLUSTER, namespace: '!test-*' }], { server: IN_CLUSTER }, 'test-foo', false],
     ['!name refuses', [{ namespace: '*', name: '!test' }], { name: 'test' }, 'test', false],
     ['!name permits other names', [{ namespace: '*', name: '!test2' }], { name: 'test' }, 'test', true],
-    ['allow then !namespace', [{ server: '*', namespace: '*' }, { server: '*', namespace: '!kube-system' }], { server: IN_CLUSTER }, 'kube-system', false],
-    ['!namespace before allow', [{ server: '*', namespace: '!kube-system' }, { server: '*', namespace: '*' }], { server: IN_CLUSTER }, 'kube-system', false],
-    ['allow then !server', [{ server: IN_CLUSTER, namespace: '*' }, { server: `!${IN_CLUSTER}`, namespace: '*' }], { server: IN_CLUSTER }, 'kube-system', false],
-    ['!server only for its namespace', [{ server: '*', namespace: 'test' }, { server: '!https://test-server', namespace: 'other' }], { server: 'https://test-server' }, 'test', true],
-    ['!namespace only on its server', [{ server: '*', namespace: '*' }, { server: 'https://test-server', namespace: '!other' }], { server: 'https://other-test-server' }, 'other', true],
-    ['three entries, the denied pair', [{ server: '*', namespace: '*' }, { server: `!${IN_CLUSTER}`, namespace: 'kube-system' }, { server: '*', namespace: '!kube-system' }], { server: IN_CLUSTER }, 'kube-system', false],
-    ['three entries, another namespace', [{ server: '*', namespace: '*' }, { server: `!${IN_CLUSTER}`, namespace: 'kube-system' }, { server: '*', namespace: '!kube-system' }], { server: IN_CLUSTER }, 'default', true],
-    ['!{a,b} namespaces on one cluster only', [{ name: 'host', server: IN_CLUSTER, namespace: '!{kube-system,argocd}' }, { name: 'eks', server: 'https://eks', namespace: '*' }], { server: 'https://eks' }, 'kube-system', true],
-    ['name allowed then denied', [{ namespace: '*', name: 'test' }, { namespace: '*', name: '!test' }], { name: 'test' }, 'test', false],
+    [
+      'allow then !namespace',
+      [
+        { server: '*', namespace: '*' },
+        { server: '*', namespace: '!kube-system' },
+      ],
+      { server: IN_CLUSTER },
+      'kube-system',
+      false,
+    ],
+    [
+      '!namespace before allow',
+      [
+        { server: '*', namespace: '!kube-system' },
+        { server: '*', namespace: '*' },
+      ],
+      { server: IN_CLUSTER },
+      'kube-system',
+      false,
+    ],
+    [
+      'allow then !server',
+      [
+        { server: IN_CLUSTER, namespace: '*' },
+        { server: `!${IN_CLUSTER}`, namespace: '*' },
+      ],
+      { server: IN_CLUSTER },
+      'kube-system',
+      false,
+    ],
+    [
+      '!server only for its namespace',
+      [
+        { server: '*', namespace: 'test' },
+        { server: '!https://test-server', namespace: 'other' },
+      ],
+      { server: 'https://test-server' },
+      'test',
+      true,
+    ],
+    [
+      '!namespace only on its server',
+      [
+        { server: '*', namespace: '*' },
+        { server: 'https://test-server', namespace: '!other' },
+      ],
+      { server: 'https://other-test-server' },
+      'other',
+      true,
+    ],
+    [
+      'three entries, the denied pair',
+      [
+        { server: '*', namespace: '*' },
+        { server: `!${IN_CLUSTER}`, namespace: 'kube-system' },
+        { server: '*', namespace: '!kube-system' },
+      ],
+      { server: IN_CLUSTER },
+      'kube-system',
+      false,
+    ],
+    [
+      'three entries, another namespace',
+      [
+        { server: '*', namespace: '*' },
+        { server: `!${IN_CLUSTER}`, namespace: 'kube-system' },
+        { server: '*', namespace: '!kube-system' },
+      ],
+      { server: IN_CLUSTER },
+      'default',
+      true,
+    ],
+    [
+      '!{a,b} namespaces on one cluster only',
+      [
+        { name: 'host', server: IN_CLUSTER, namespace: '!{kube-system,argocd}' },
+        { name: 'eks', server: 'https://eks', namespace: '*' },
+      ],
+      { server: 'https://eks' },
+      'kube-system',
+      true,
+    ],
+    [
+      'name allowed then denied',
+      [
+        { namespace: '*', name: 'test' },
+        { namespace: '*', name: '!test' },
+      ],
+      { name: 'test' },
+      'test',
+      false,
+    ],
   ])('%s', (_, destinations, cluster, namespace, expected) => {
     expect(permitted(destinations, cluster, namespace)).toBe(expected);
   });
@@ -128,11 +221,25 @@ describe('resource kinds (IsGroupKindNamePermitted)', () => {
     expect(isGroupKindNamePermitted(blacklisted, kind('', 'ConfigMap'), 'x', true)).toBe(true);
     // The core group is the empty string: a blacklist for group "" does not touch other groups.
     expect(isGroupKindNamePermitted(blacklisted, kind('example.com', 'Secret'), 'x', true)).toBe(true);
-    expect(isGroupKindNamePermitted(project({ namespaceResourceWhitelist: [], namespaceResourceBlacklist: [kind('apps', 'Deployment')] }), kind('apps', 'ReplicaSet'), '', true)).toBe(false);
+    expect(
+      isGroupKindNamePermitted(
+        project({ namespaceResourceWhitelist: [], namespaceResourceBlacklist: [kind('apps', 'Deployment')] }),
+        kind('apps', 'ReplicaSet'),
+        '',
+        true,
+      ),
+    ).toBe(false);
     const both = project({ namespaceResourceWhitelist: [kind('apps', 'ReplicaSet')], namespaceResourceBlacklist: [kind('apps', 'Deployment')] });
     expect(isGroupKindNamePermitted(both, kind('apps', 'ReplicaSet'), '', true)).toBe(true);
     expect(isGroupKindNamePermitted(both, kind('apps', 'Action'), '', true)).toBe(false);
-    expect(isGroupKindNamePermitted(project({ namespaceResourceWhitelist: [kind('*', '*')], namespaceResourceBlacklist: [kind('rbac.authorization.k8s.io', '*')] }), kind('rbac.authorization.k8s.io', 'RoleBinding'), 'x', true)).toBe(false);
+    expect(
+      isGroupKindNamePermitted(
+        project({ namespaceResourceWhitelist: [kind('*', '*')], namespaceResourceBlacklist: [kind('rbac.authorization.k8s.io', '*')] }),
+        kind('rbac.authorization.k8s.io', 'RoleBinding'),
+        'x',
+        true,
+      ),
+    ).toBe(false);
   });
 
   it('permits cluster-scoped kinds only when whitelisted and not blacklisted, by name too', () => {
@@ -145,12 +252,15 @@ describe('resource kinds (IsGroupKindNamePermitted)', () => {
     const named = project({ clusterResourceWhitelist: [{ group: '', kind: 'Namespace', name: 'team1-*' }] });
     expect(isGroupKindNamePermitted(named, kind('', 'Namespace'), 'team1-namespace', false)).toBe(true);
     expect(isGroupKindNamePermitted(named, kind('', 'Namespace'), 'other-namespace', false)).toBe(false);
-    const rbac = project({ clusterResourceWhitelist: [kind('*', '*')], clusterResourceBlacklist: [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole*', name: 'cluster-admin' }] });
+    const rbac = project({
+      clusterResourceWhitelist: [kind('*', '*')],
+      clusterResourceBlacklist: [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole*', name: 'cluster-admin' }],
+    });
     expect(isGroupKindNamePermitted(rbac, kind('rbac.authorization.k8s.io', 'ClusterRoleBinding'), 'cluster-admin', false)).toBe(false);
     expect(isGroupKindNamePermitted(rbac, kind('rbac.authorization.k8s.io', 'ClusterRoleBinding'), 'viewer', false)).toBe(true);
   });
 
-  it('checks a namespaced object\'s namespace against the destinations, a cluster-scoped object\'s kind only', () => {
+  it("checks a namespaced object's namespace against the destinations, a cluster-scoped object's kind only", () => {
     const p = project({ destinations: [{ server: 'https://c', namespace: 'team-*' }], clusterResourceWhitelist: [kind('', 'Namespace')] });
     const cluster = { name: 'c', server: 'https://c' };
     expect(isResourcePermitted(p, kind('', 'ConfigMap'), 'x', 'team-a', cluster, [])).toBe(true);
@@ -161,7 +271,7 @@ describe('resource kinds (IsGroupKindNamePermitted)', () => {
 });
 
 describe('sourceNamespaces (IsAppNamespacePermitted)', () => {
-  it('lets Applications of Argo CD\'s namespace use any project, others only where sourceNamespaces say', () => {
+  it("lets Applications of Argo CD's namespace use any project, others only where sourceNamespaces say", () => {
     const p = project({ sourceNamespaces: ['team-*', '/^ops-[0-9]+$/'] });
     expect(isAppNamespacePermitted(project({}), 'argocd', 'argocd')).toBe(true);
     expect(isAppNamespacePermitted(project({}), undefined, 'argocd')).toBe(true);
@@ -181,7 +291,15 @@ describe('project-scoped repositories and clusters (GetAppProjectByName)', () =>
       { name: 'some', server: 'https://some', project: 'team', namespaces: ['a', 'b'], clusterResources: false },
       { name: 'other', server: 'https://other', project: 'other', namespaces: [], clusterResources: false },
     ];
-    const effective = withProjectScopedResources(p, [{ url: 'https://gitlab.com/team/app', project: 'team' }, { url: 'https://gitlab.com/other/app', project: 'other' }, { url: 'https://gitlab.com/global' }], clusters);
+    const effective = withProjectScopedResources(
+      p,
+      [
+        { url: 'https://gitlab.com/team/app', project: 'team' },
+        { url: 'https://gitlab.com/other/app', project: 'other' },
+        { url: 'https://gitlab.com/global' },
+      ],
+      clusters,
+    );
     expect(isSourcePermitted(effective, 'https://gitlab.com/team/app')).toBe(true);
     expect(isSourcePermitted(effective, 'https://gitlab.com/other/app')).toBe(false);
     expect(isSourcePermitted(effective, 'https://gitlab.com/global')).toBe(false);

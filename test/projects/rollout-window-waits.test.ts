@@ -19,7 +19,11 @@ const frozen: AppProject = {
 describe('rolloutWindowWaits', () => {
   it('reports the Applications whose automated sync a window of their own project holds, and only those', () => {
     const projects = (name: string) => (name === 'frozen' ? frozen : undefined);
-    const waits = rolloutWindowWaits([application('shop', 'frozen'), application('blog', 'frozen'), application('shop-elsewhere', 'open', 'shop')], projects, new Date('2030-01-07T01:30:00Z'));
+    const waits = rolloutWindowWaits(
+      [application('shop', 'frozen'), application('blog', 'frozen'), application('shop-elsewhere', 'open', 'shop')],
+      projects,
+      new Date('2030-01-07T01:30:00Z'),
+    );
     // manualSync does not help: RollingSync's syncs are automated.
     expect([...waits]).toEqual([['shop', { windows: ['#0 "0 1 * * *"'], opensAt: '2030-01-07T02:00:00.000Z' }]]);
     expect(rolloutWindowWaits([application('shop', 'frozen')], projects, new Date('2030-01-07T02:30:00Z')).size).toBe(0);

@@ -3,7 +3,12 @@ import type { AppProject, SyncWindow } from '../../src/api/app-project.js';
 import type { Application } from '../../src/api/application.js';
 import { applicationWindows, windowsFor } from '../../src/projects/sync-window-selection.js';
 
-const project = (...syncWindows: SyncWindow[]): AppProject => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'team', namespace: 'argocd' }, spec: { syncWindows } });
+const project = (...syncWindows: SyncWindow[]): AppProject => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'AppProject',
+  metadata: { name: 'team', namespace: 'argocd' },
+  spec: { syncWindows },
+});
 const application = (name: string, destination: Application['spec']['destination'], projectName = 'team'): Application => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'Application',

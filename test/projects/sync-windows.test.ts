@@ -3,7 +3,8 @@ import type { SyncWindow } from '../../src/api/app-project.js';
 import { describeWindowWait, syncWindowVerdict, windowName, type SyncRequest } from '../../src/projects/sync-windows.js';
 
 const indexed = (...windows: SyncWindow[]) => windows.map((window, index) => ({ index, window }));
-const verdict = (windows: SyncWindow[], at: string, request: Partial<Omit<SyncRequest, 'at'>> = {}) => syncWindowVerdict(indexed(...windows), { manual: false, ...request, at: new Date(at) });
+const verdict = (windows: SyncWindow[], at: string, request: Partial<Omit<SyncRequest, 'at'>> = {}) =>
+  syncWindowVerdict(indexed(...windows), { manual: false, ...request, at: new Date(at) });
 
 const nightlyFreeze: SyncWindow = { kind: 'deny', schedule: '0 1 * * *', duration: '1h', description: 'nightly freeze' };
 const morningAllow: SyncWindow = { kind: 'allow', schedule: '0 3 * * *', duration: '1h' };
@@ -28,8 +29,16 @@ describe('syncWindowVerdict: Argo CD CanSync, and when the sync may run', () => 
   it('deny beats allow, and the sync waits until both permit it', () => {
     const longAllow: SyncWindow = { kind: 'allow', schedule: '0 0 * * *', duration: '8h' };
     const shortAllow: SyncWindow = { kind: 'allow', schedule: '0 0 * * *', duration: '1h30m' };
-    expect(verdict([longAllow, nightlyFreeze], '2030-01-07T01:10:00Z')).toEqual({ allowed: false, windows: ['"nightly freeze"'], opensAt: '2030-01-07T02:00:00.000Z' });
-    expect(verdict([shortAllow, nightlyFreeze], '2030-01-07T01:10:00Z')).toEqual({ allowed: false, windows: ['"nightly freeze"'], opensAt: '2030-01-08T00:00:00.000Z' });
+    expect(verdict([longAllow, nightlyFreeze], '2030-01-07T01:10:00Z')).toEqual({
+      allowed: false,
+      windows: ['"nightly freeze"'],
+      opensAt: '2030-01-07T02:00:00.000Z',
+    });
+    expect(verdict([shortAllow, nightlyFreeze], '2030-01-07T01:10:00Z')).toEqual({
+      allowed: false,
+      windows: ['"nightly freeze"'],
+      opensAt: '2030-01-08T00:00:00.000Z',
+    });
   });
 
   it('manualSync lets manual syncs through only when every window that holds them allows it', () => {
@@ -37,7 +46,11 @@ describe('syncWindowVerdict: Argo CD CanSync, and when the sync may run', () => 
     expect(verdict([manualFreeze], '2030-01-07T01:30:00Z', { manual: true })).toEqual({ allowed: true });
     expect(verdict([manualFreeze], '2030-01-07T01:30:00Z', { manual: false })).toMatchObject({ allowed: false });
     const strictFreeze: SyncWindow = { kind: 'deny', schedule: '30 0 * * *', duration: '2h' };
-    expect(verdict([manualFreeze, strictFreeze], '2030-01-07T01:30:00Z', { manual: true })).toEqual({ allowed: false, windows: ['#1 "30 0 * * *"'], opensAt: '2030-01-07T02:30:00.000Z' });
+    expect(verdict([manualFreeze, strictFreeze], '2030-01-07T01:30:00Z', { manual: true })).toEqual({
+      allowed: false,
+      windows: ['#1 "30 0 * * *"'],
+      opensAt: '2030-01-07T02:30:00.000Z',
+    });
     expect(verdict([{ ...morningAllow, manualSync: true }], '2030-01-07T01:30:00Z', { manual: true })).toEqual({ allowed: true });
   });
 
@@ -68,12 +81,18 @@ describe('syncWindowVerdict: Argo CD CanSync, and when the sync may run', () => 
   });
 
   it('an unknown time zone is read as UTC, as Argo CD does', () => {
-    expect(verdict([{ ...nightlyFreeze, timeZone: 'Mars/Olympus' }], '2030-01-07T01:30:00Z')).toMatchObject({ allowed: false, opensAt: '2030-01-07T02:00:00.000Z' });
+    expect(verdict([{ ...nightlyFreeze, timeZone: 'Mars/Olympus' }], '2030-01-07T01:30:00Z')).toMatchObject({
+      allowed: false,
+      opensAt: '2030-01-07T02:00:00.000Z',
+    });
   });
 
   it('a window whose schedule never fires counts as always active (Go zero time); one that always covers the clock never opens', () => {
     expect(verdict([{ kind: 'allow', schedule: '0 0 31 2 *', duration: '1h' }], '2030-01-07T01:30:00Z')).toEqual({ allowed: true });
-    expect(verdict([{ kind: 'deny', schedule: '0 0 31 2 *', duration: '1h' }], '2030-01-07T01:30:00Z')).toEqual({ allowed: false, windows: ['#0 "0 0 31 2 *"'] });
+    expect(verdict([{ kind: 'deny', schedule: '0 0 31 2 *', duration: '1h' }], '2030-01-07T01:30:00Z')).toEqual({
+      allowed: false,
+      windows: ['#0 "0 0 31 2 *"'],
+    });
     expect(verdict([{ kind: 'deny', schedule: '* * * * *', duration: '1h' }], '2030-01-07T01:30:00Z')).toEqual({ allowed: false, windows: ['#0 "* * * * *"'] });
   });
 
@@ -92,7 +111,7 @@ describe('syncWindowVerdict: Argo CD CanSync, and when the sync may run', () => 
     expect(verdict([{ ...nightlyFreeze, kind: 'Deny', schedule: '0 1 * *' }], '2030-01-07T01:30:00Z')).toMatchObject({ allowed: false });
   });
 
-  it('invalid windows hold every sync, with Argo CD\'s text', () => {
+  it("invalid windows hold every sync, with Argo CD's text", () => {
     expect(verdict([morningAllow, { ...nightlyFreeze, schedule: '0 1 * *' }], '2030-01-07T03:30:00Z')).toEqual({
       allowed: false,
       windows: ['#0 "0 3 * * *"', '"nightly freeze"'],
@@ -102,11 +121,14 @@ describe('syncWindowVerdict: Argo CD CanSync, and when the sync may run', () => 
       allowed: false,
       error: 'invalid sync windows: cannot parse duration \'1d\': time: unknown unit "d" in duration "1d"',
     });
-    expect(verdict([{ kind: 'deny', duration: '1h' }], '2030-01-07T05:00:00Z')).toMatchObject({ error: "invalid sync windows: cannot parse schedule '': empty spec string" });
+    expect(verdict([{ kind: 'deny', duration: '1h' }], '2030-01-07T05:00:00Z')).toMatchObject({
+      error: "invalid sync windows: cannot parse schedule '': empty spec string",
+    });
   });
 
   it('answers quickly even for windows that never open', () => {
-    for (let minute = 0; minute < 50; minute++) verdict([{ kind: 'deny', schedule: '*/5 * * * *', duration: '1h', timeZone: 'Europe/Berlin' }], `2030-01-07T01:${String(minute).padStart(2, '0')}:00Z`);
+    for (let minute = 0; minute < 50; minute++)
+      verdict([{ kind: 'deny', schedule: '*/5 * * * *', duration: '1h', timeZone: 'Europe/Berlin' }], `2030-01-07T01:${String(minute).padStart(2, '0')}:00Z`);
   });
 });
 
@@ -114,15 +136,19 @@ describe('describeWindowWait and windowName', () => {
   const now = new Date('2030-01-07T01:30:00Z');
 
   it('names the windows and the opening in UTC, with the date when it is more than a day away', () => {
-    expect(describeWindowWait({ windows: ['"nightly freeze"'], opensAt: '2030-01-07T02:00:00.000Z' }, now)).toBe('waiting for sync window "nightly freeze" (opens 02:00 UTC)');
+    expect(describeWindowWait({ windows: ['"nightly freeze"'], opensAt: '2030-01-07T02:00:00.000Z' }, now)).toBe(
+      'waiting for sync window "nightly freeze" (opens 02:00 UTC)',
+    );
     expect(describeWindowWait({ windows: ['#0 "0 3 * * *"', '#2 "0 9 * * 1"'], opensAt: '2030-01-09T03:00:00.000Z' }, now)).toBe(
       'waiting for sync windows #0 "0 3 * * *", #2 "0 9 * * 1" (opens 2030-01-09 03:00 UTC)',
     );
-    expect(describeWindowWait({ windows: ['#0 "0 1 * * *"'], opensAt: '2030-01-07T02:00:30.000Z' }, now)).toBe('waiting for sync window #0 "0 1 * * *" (opens 02:00:30 UTC)');
-    expect(describeWindowWait({ windows: ['#0 "* * * * *"'] }, now)).toBe('waiting for sync window #0 "* * * * *" (no opening found)');
-    expect(describeWindowWait({ windows: ['#0 "x"'], error: "invalid sync windows: cannot parse schedule 'x': expected exactly 5 fields, found 1: [x]" }, now)).toBe(
-      "blocked by invalid sync windows: cannot parse schedule 'x': expected exactly 5 fields, found 1: [x]",
+    expect(describeWindowWait({ windows: ['#0 "0 1 * * *"'], opensAt: '2030-01-07T02:00:30.000Z' }, now)).toBe(
+      'waiting for sync window #0 "0 1 * * *" (opens 02:00:30 UTC)',
     );
+    expect(describeWindowWait({ windows: ['#0 "* * * * *"'] }, now)).toBe('waiting for sync window #0 "* * * * *" (no opening found)');
+    expect(
+      describeWindowWait({ windows: ['#0 "x"'], error: "invalid sync windows: cannot parse schedule 'x': expected exactly 5 fields, found 1: [x]" }, now),
+    ).toBe("blocked by invalid sync windows: cannot parse schedule 'x': expected exactly 5 fields, found 1: [x]");
   });
 
   it('a description names the window, bounded; without one, its index and schedule do', () => {
@@ -136,7 +162,9 @@ describe('describeWindowWait and windowName', () => {
     const held = verdict(many, '2030-01-07T01:30:00Z');
     expect(held).toMatchObject({ allowed: false, opensAt: '2030-01-07T02:00:00.000Z' });
     expect(held.allowed === false && [held.windows.length, held.more]).toEqual([10, 40]);
-    expect(describeWindowWait(held as never, now)).toBe('waiting for sync windows #0 "0 1 * * *", #1 "0 1 * * *", #2 "0 1 * * *" and 47 more (opens 02:00 UTC)');
+    expect(describeWindowWait(held as never, now)).toBe(
+      'waiting for sync windows #0 "0 1 * * *", #1 "0 1 * * *", #2 "0 1 * * *" and 47 more (opens 02:00 UTC)',
+    );
     const invalid = verdict([{ kind: 'deny', schedule: `0 1 * * ${'x'.repeat(10_000)}`, duration: '1h' }], '2030-01-07T01:30:00Z');
     expect(invalid.allowed === false && invalid.error!.length).toBe(300);
     expect(invalid.allowed === false && invalid.windows[0].length).toBeLessThan(80);

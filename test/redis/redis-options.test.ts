@@ -8,7 +8,13 @@ import { SyncQueue, type SyncJob } from '../../src/sync/sync-queue.js';
 describe('Redis connection settings', () => {
   it('reads the URL, and the password, TLS and Sentinel settings the chart puts in the environment', () => {
     expect(redisOptions('redis://127.0.0.1:6380/2', {})).toEqual({ host: '127.0.0.1', port: 6380, db: 2 });
-    expect(redisOptions('rediss://user:p%40ss@redis.example.com', {})).toMatchObject({ host: 'redis.example.com', port: 6379, username: 'user', password: 'p@ss', tls: {} });
+    expect(redisOptions('rediss://user:p%40ss@redis.example.com', {})).toMatchObject({
+      host: 'redis.example.com',
+      port: 6379,
+      username: 'user',
+      password: 'p@ss',
+      tls: {},
+    });
     expect(redisOptions('redis://redis:6379', { REDIS_PASSWORD: 'from-secret', REDIS_TLS: 'true' })).toMatchObject({ password: 'from-secret', tls: {} });
     expect(redisOptions('redis://ignored', { REDIS_SENTINELS: 's1:26379, s2', REDIS_SENTINEL_MASTER: 'mymaster' })).toMatchObject({
       sentinels: [
@@ -39,7 +45,14 @@ describe('Redis connection settings', () => {
       await queue.enqueue({ namespace: 'argocd', application: 'guestbook', prune: false, identity: ['a'], key: 'k', cluster: 'in-cluster' });
       expect((await done).application).toBe('guestbook');
       await queue.close();
-      const membership = new RedisShardMembership({ redisUrl: redis.url, replica: 'regatta-0', algorithm: 'bounded-load', keys: () => ({ clusters: [], appSets: ['argocd/a'] }), logger: silentLogger, prefix: 'auth-test' });
+      const membership = new RedisShardMembership({
+        redisUrl: redis.url,
+        replica: 'regatta-0',
+        algorithm: 'bounded-load',
+        keys: () => ({ clusters: [], appSets: ['argocd/a'] }),
+        logger: silentLogger,
+        prefix: 'auth-test',
+      });
       await membership.start();
       expect(membership.ownsAppSet('argocd/a')).toBe(true);
       await membership.stop();

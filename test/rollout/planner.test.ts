@@ -13,14 +13,21 @@ function deployed(world: RolloutWorld, apps: Application[]): void {
   for (const app of apps) {
     world.live.set(app.metadata.name, {
       ...structuredClone(app),
-      status: { sync: { status: 'Synced', revision: 'r1' }, health: { status: 'Healthy' }, operationState: { phase: 'Succeeded', startedAt: '2025-12-31T00:00:00Z', syncResult: { revision: 'r1' } }, reconciledAt: '2025-12-31T00:00:00Z' },
+      status: {
+        sync: { status: 'Synced', revision: 'r1' },
+        health: { status: 'Healthy' },
+        operationState: { phase: 'Succeeded', startedAt: '2025-12-31T00:00:00Z', syncResult: { revision: 'r1' } },
+        reconciledAt: '2025-12-31T00:00:00Z',
+      },
     });
   }
 }
 
 /** The number of Applications of `names` that were Pending or Progressing after each reconcile. */
 function inFlightAfterEachReconcile(world: RolloutWorld, names: string[]): number[] {
-  return world.plans.map((plan) => plan.applicationStatus.filter((e) => names.includes(e.application) && (e.status === 'Pending' || e.status === 'Progressing')).length);
+  return world.plans.map(
+    (plan) => plan.applicationStatus.filter((e) => names.includes(e.application) && (e.status === 'Pending' || e.status === 'Progressing')).length,
+  );
 }
 
 describe('grouping Applications into steps (Argo CD buildAppDependencyList)', () => {
@@ -34,7 +41,12 @@ describe('grouping Applications into steps (Argo CD buildAppDependencyList)', ()
   it('ANDs expressions; In needs the label; NotIn passes a missing label; NotIn wins over In', () => {
     const { steps, stepOf } = groupIntoSteps(
       appSet([
-        { matchExpressions: [{ key: 'env', operator: 'In', values: ['dev', 'prod'] }, { key: 'region', operator: 'NotIn', values: ['us'] }] },
+        {
+          matchExpressions: [
+            { key: 'env', operator: 'In', values: ['dev', 'prod'] },
+            { key: 'region', operator: 'NotIn', values: ['us'] },
+          ],
+        },
         { matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['dev'] }] },
       ]),
       apps,
@@ -50,13 +62,23 @@ describe('grouping Applications into steps (Argo CD buildAppDependencyList)', ()
   });
 
   it('lists an Application selected twice in both steps and names the steps', () => {
-    const { steps, issues } = groupIntoSteps(appSet([{ matchExpressions: [] }, { matchExpressions: [{ key: 'env', operator: 'In', values: ['dev'] }] }, { matchExpressions: [] }]), apps);
+    const { steps, issues } = groupIntoSteps(
+      appSet([{ matchExpressions: [] }, { matchExpressions: [{ key: 'env', operator: 'In', values: ['dev'] }] }, { matchExpressions: [] }]),
+      apps,
+    );
     expect(steps).toEqual([['a', 'b', 'c'], ['a'], ['a', 'b', 'c']]);
     expect(rolloutConfigMessage(issues)).toBe("Applications 'a', 'b', 'c' are selected by multiple steps: [(1-2-3), (1-3), (1-3)]");
   });
 
   it('reports steps that select nothing as Go prints the list', () => {
-    const { issues } = groupIntoSteps(appSet([env('none'), { matchExpressions: [{ key: 'env', operator: 'In', values: ['dev'] }] }, env('none')].map((e) => ('key' in e ? { matchExpressions: [e] } : e))), apps);
+    const { issues } = groupIntoSteps(
+      appSet(
+        [env('none'), { matchExpressions: [{ key: 'env', operator: 'In', values: ['dev'] }] }, env('none')].map((e) =>
+          'key' in e ? { matchExpressions: [e] } : e,
+        ),
+      ),
+      apps,
+    );
     expect(rolloutConfigMessage(issues)).toBe('Steps [1 3] have no applications matching their criteria');
   });
 });
@@ -85,13 +107,26 @@ describe('maxUpdate (intstr scaled down, at least one for a percentage above 0%)
     world.appController();
     const plan = world.reconcile();
     expect(plan.syncNow).toEqual(['a']);
-    expect(plan.conditions.find((c) => c.type === 'InvalidRolloutConfig')).toEqual({ type: 'InvalidRolloutConfig', status: 'True', reason: 'InvalidRolloutConfig', message: 'Step 1 has an invalid maxUpdate value: ten' });
+    expect(plan.conditions.find((c) => c.type === 'InvalidRolloutConfig')).toEqual({
+      type: 'InvalidRolloutConfig',
+      status: 'True',
+      reason: 'InvalidRolloutConfig',
+      message: 'Step 1 has an invalid maxUpdate value: ten',
+    });
   });
 });
 
 describe("Argo CD's Progressive Syncs page, the guestbook example", () => {
-  const apps = [RolloutWorld.app('engineering-dev', { envLabel: 'env-dev' }), RolloutWorld.app('engineering-qa', { envLabel: 'env-qa' }), RolloutWorld.app('engineering-prod', { envLabel: 'env-prod' })];
-  const steps = [{ matchExpressions: [env('env-dev')] }, { matchExpressions: [env('env-qa')], maxUpdate: 0 }, { matchExpressions: [env('env-prod')], maxUpdate: '10%' }];
+  const apps = [
+    RolloutWorld.app('engineering-dev', { envLabel: 'env-dev' }),
+    RolloutWorld.app('engineering-qa', { envLabel: 'env-qa' }),
+    RolloutWorld.app('engineering-prod', { envLabel: 'env-prod' }),
+  ];
+  const steps = [
+    { matchExpressions: [env('env-dev')] },
+    { matchExpressions: [env('env-qa')], maxUpdate: 0 },
+    { matchExpressions: [env('env-prod')], maxUpdate: '10%' },
+  ];
 
   it('turning RollingSync on: autosync off, every synced Healthy Application Healthy, rollout complete', () => {
     const world = new RolloutWorld(apps, steps);
@@ -104,8 +139,18 @@ describe("Argo CD's Progressive Syncs page, the guestbook example", () => {
       ['engineering-qa', 'Healthy', '2', Message.syncedHealthy],
     ]);
     expect(plan.desired.every((a) => a.spec.syncPolicy?.automated?.enabled === false && !a.operation)).toBe(true);
-    expect(plan.conditions).toContainEqual({ type: 'RolloutProgressing', status: 'False', reason: 'ApplicationSetRolloutComplete', message: 'ApplicationSet Rollout has completed' });
-    expect(plan.conditions).toContainEqual({ type: 'InvalidRolloutConfig', status: 'False', reason: 'ValidRolloutConfig', message: 'Rolling Sync Configured correctly' });
+    expect(plan.conditions).toContainEqual({
+      type: 'RolloutProgressing',
+      status: 'False',
+      reason: 'ApplicationSetRolloutComplete',
+      message: 'ApplicationSet Rollout has completed',
+    });
+    expect(plan.conditions).toContainEqual({
+      type: 'InvalidRolloutConfig',
+      status: 'False',
+      reason: 'ValidRolloutConfig',
+      message: 'Rolling Sync Configured correctly',
+    });
   });
 
   it('a push: env-dev synced first, env-qa (maxUpdate 0) waits for a manual sync, then env-prod', () => {
@@ -117,7 +162,11 @@ describe("Argo CD's Progressive Syncs page, the guestbook example", () => {
 
     let plan = world.reconcile();
     expect(plan.syncNow).toEqual(['engineering-dev']);
-    expect(plan.applicationStatus.find((e) => e.application === 'engineering-qa')).toMatchObject({ status: 'Waiting', message: Message.revisionChanged, targetRevisions: ['r2'] });
+    expect(plan.applicationStatus.find((e) => e.application === 'engineering-qa')).toMatchObject({
+      status: 'Waiting',
+      message: Message.revisionChanged,
+      targetRevisions: ['r2'],
+    });
     expect(plan.applicationStatus.find((e) => e.application === 'engineering-dev')).toMatchObject({ status: 'Pending', message: Message.movedToPending });
     expect(plan.desired.find((a) => a.metadata.name === 'engineering-dev')!.operation).toEqual({
       initiatedBy: { username: 'applicationset-controller', automated: true },
@@ -128,7 +177,12 @@ describe("Argo CD's Progressive Syncs page, the guestbook example", () => {
       sync: { prune: true },
       retry: { limit: 5 },
     });
-    expect(plan.conditions).toContainEqual({ type: 'RolloutProgressing', status: 'True', reason: 'ApplicationSetModified', message: 'ApplicationSet is performing rollout of step 1' });
+    expect(plan.conditions).toContainEqual({
+      type: 'RolloutProgressing',
+      status: 'True',
+      reason: 'ApplicationSetModified',
+      message: 'ApplicationSet is performing rollout of step 1',
+    });
 
     world.tick();
     world.appController();
@@ -173,7 +227,14 @@ describe('a 3-step rollout over a fleet', () => {
     expect(order.lastIndexOf('staging')).toBeLessThan(order.indexOf('canary'));
     expect(order.lastIndexOf('canary')).toBeLessThan(order.indexOf('prod'));
     expect(world.syncLog.map((s) => s.application).sort()).toEqual([...names].sort());
-    expect(Math.max(...inFlightAfterEachReconcile(world, names.filter((n) => tier(n) === 'prod')))).toBe(2);
+    expect(
+      Math.max(
+        ...inFlightAfterEachReconcile(
+          world,
+          names.filter((n) => tier(n) === 'prod'),
+        ),
+      ),
+    ).toBe(2);
     expect(world.plans.at(-1)!.applicationStatus.every((e) => e.status === 'Healthy')).toBe(true);
   });
 
@@ -226,7 +287,10 @@ describe('a 3-step rollout over a fleet', () => {
     pushed(world);
     world.run(30, () => world.plans.at(-1)!.rollout.phase === 'RolledBack');
     expect(world.plans.at(-1)!.rollout.phase).toBe('RolledBack');
-    const rollbacks = world.syncLog.filter((s) => s.revision === 'r1').map((s) => s.application).sort();
+    const rollbacks = world.syncLog
+      .filter((s) => s.revision === 'r1')
+      .map((s) => s.application)
+      .sort();
     expect(rollbacks).toEqual(['canary-1', 'staging-1', 'staging-2']);
     world.run(5);
     expect(world.syncLog.filter((s) => s.revision === 'r1')).toHaveLength(3);
@@ -251,7 +315,12 @@ describe('a 3-step rollout over a fleet', () => {
     world.appController();
     world.run(60, () => world.plans.at(-1)!.rollout.phase === 'Completed');
     expect(world.plans.at(-1)!.rollout.phase).toBe('Completed');
-    expect(world.syncLog.filter((s) => s.revision === 'r3').map((s) => s.application).sort()).toEqual([...names].sort());
+    expect(
+      world.syncLog
+        .filter((s) => s.revision === 'r3')
+        .map((s) => s.application)
+        .sort(),
+    ).toEqual([...names].sort());
   });
 
   it('resumed-at later than the halt clears the failures and lets the rollout go on', () => {
@@ -291,7 +360,10 @@ describe('a 3-step rollout over a fleet', () => {
     world.live.forEach((app) => delete app.operation);
     const plan = world.reconcile();
     expect(plan.rollout.phase).toBe('Aborted');
-    expect(plan.applicationStatus.find((e) => e.application === 'staging-1')).toMatchObject({ status: 'Waiting', message: 'Rollout aborted, sync not started' });
+    expect(plan.applicationStatus.find((e) => e.application === 'staging-1')).toMatchObject({
+      status: 'Waiting',
+      message: 'Rollout aborted, sync not started',
+    });
     expect(plan.syncNow).toEqual([]);
     world.run(10);
     expect(world.syncLog).toEqual([]);
@@ -308,7 +380,11 @@ describe('entries as Argo CD moves them', () => {
     world.appController();
     world.reconcile();
     world.tick();
-    world.live.get('a')!.status = { ...world.live.get('a')!.status, conditions: [{ type: 'InvalidSpecError', message: 'bad' }], reconciledAt: world.now.toISOString() };
+    world.live.get('a')!.status = {
+      ...world.live.get('a')!.status,
+      conditions: [{ type: 'InvalidSpecError', message: 'bad' }],
+      reconciledAt: world.now.toISOString(),
+    };
     world.stuck.add('a');
     const plan = planRollout({ appSet: world.appSet, desired: apps, current: [...world.live.values()], now: world.now });
     expect(plan.applicationStatus[0]).toMatchObject({ status: 'Progressing', message: Message.appError });
@@ -323,10 +399,14 @@ describe('entries as Argo CD moves them', () => {
     world.live.get('a')!.status = { ...world.live.get('a')!.status, sync: { status: 'OutOfSync', revision: 'r1' } };
     const changed = structuredClone(apps);
     changed[0].spec.destination.namespace = 'other';
-    expect(planRollout({ appSet: world.appSet, desired: changed, current: [...world.live.values()], now: world.now }).applicationStatus[0].message).toBe(Message.specChanged);
+    expect(planRollout({ appSet: world.appSet, desired: changed, current: [...world.live.values()], now: world.now }).applicationStatus[0].message).toBe(
+      Message.specChanged,
+    );
     world.revision = 'r2';
     world.appController();
-    expect(planRollout({ appSet: world.appSet, desired: changed, current: [...world.live.values()], now: world.now }).applicationStatus[0].message).toBe(Message.revisionAndSpecChanged);
+    expect(planRollout({ appSet: world.appSet, desired: changed, current: [...world.live.values()], now: world.now }).applicationStatus[0].message).toBe(
+      Message.revisionAndSpecChanged,
+    );
   });
 });
 
@@ -354,7 +434,10 @@ describe('sync windows (Regatta): the rollout knows why it waits', () => {
   const step = (value: string, more = {}) => ({ matchExpressions: [{ key: 'tier', operator: 'In', values: [value] }], ...more });
   const opensAt = '2026-01-01T02:00:00.000Z';
   /** A freeze over the production clusters until 02:00 UTC (the world's clock starts at midnight). */
-  const freeze = (now: Date) => new Map<string, WindowWait>(now.toISOString() < opensAt ? names.filter((n) => tier(n) === 'prod').map((n) => [n, { windows: ['"change freeze"'], opensAt }]) : []);
+  const freeze = (now: Date) =>
+    new Map<string, WindowWait>(
+      now.toISOString() < opensAt ? names.filter((n) => tier(n) === 'prod').map((n) => [n, { windows: ['"change freeze"'], opensAt }]) : [],
+    );
 
   /** A push of r2 to a world whose windows hold what `waits` says; `stuck` never syncs. */
   function pushedWorld(waits: RolloutWorld['windowWaits'], prodStep: object = {}, stuck: string[] = []): RolloutWorld {
@@ -383,7 +466,9 @@ describe('sync windows (Regatta): the rollout knows why it waits', () => {
     expect(plan.rollout).toMatchObject({ phase: 'Progressing', step: 2, message: summary });
     expect(plan.rollout.waiting).toEqual([{ step: 2, applications: 3, windows: ['"change freeze"'], opensAt, message: summary }]);
     for (const name of ['prod-1', 'prod-2', 'prod-3']) {
-      expect(plan.applicationStatus.find((e) => e.application === name)?.message).toBe('Application sync held: waiting for sync window "change freeze" (opens 02:00 UTC)');
+      expect(plan.applicationStatus.find((e) => e.application === name)?.message).toBe(
+        'Application sync held: waiting for sync window "change freeze" (opens 02:00 UTC)',
+      );
     }
     expect(world.syncLog.map((s) => s.application)).toEqual(['staging-1']);
     // Woken when the window opens.
@@ -431,7 +516,9 @@ describe('sync windows (Regatta): the rollout knows why it waits', () => {
     world.run(10);
     const plan = world.plans.at(-1)!;
     expect(plan.rollout.message).toBe(`step 2: 1 Application blocked by ${error}`);
-    expect(plan.rollout.waiting).toEqual([{ step: 2, applications: 1, windows: ['#0 "0 2 * *"'], error, message: `step 2: 1 Application blocked by ${error}` }]);
+    expect(plan.rollout.waiting).toEqual([
+      { step: 2, applications: 1, windows: ['#0 "0 2 * *"'], error, message: `step 2: 1 Application blocked by ${error}` },
+    ]);
     expect(world.syncLog.some((s) => s.application === 'prod-1')).toBe(false);
     expect(world.syncLog.some((s) => s.application === 'prod-2')).toBe(true);
   });

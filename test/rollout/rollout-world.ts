@@ -61,12 +61,22 @@ export class RolloutWorld {
   }
 
   reconcile(): RolloutPlan {
-    const plan = planRollout({ appSet: this.appSet, desired: this.generated, current: [...this.live.values()], now: this.now, windowWaits: this.windowWaits(this.now) });
+    const plan = planRollout({
+      appSet: this.appSet,
+      desired: this.generated,
+      current: [...this.live.values()],
+      now: this.now,
+      windowWaits: this.windowWaits(this.now),
+    });
     this.appSet.status = { ...this.appSet.status, applicationStatus: plan.applicationStatus, rollout: plan.rollout };
     for (const desired of plan.desired) {
       const current = this.live.get(desired.metadata.name);
       const status = current?.status ?? { sync: { status: 'OutOfSync', revision: this.revision }, health: { status: 'Healthy' } };
-      this.live.set(desired.metadata.name, { ...structuredClone(desired), status, ...(desired.operation ? { operation: desired.operation } : current?.operation ? { operation: current.operation } : {}) });
+      this.live.set(desired.metadata.name, {
+        ...structuredClone(desired),
+        status,
+        ...(desired.operation ? { operation: desired.operation } : current?.operation ? { operation: current.operation } : {}),
+      });
     }
     this.plans.push(plan);
     return plan;
@@ -81,7 +91,8 @@ export class RolloutWorld {
       if (status.health?.status === 'Progressing' && !app.operation) status.health = { status: this.failing.has(name) ? 'Degraded' : 'Healthy' };
       if (app.operation && this.windowWaits(this.now).has(name)) {
         // As Argo CD: the operation starts, Running, and says a sync window blocks it.
-        if (status.operationState?.message !== SYNC_WINDOW_BLOCKED_MESSAGE) status.operationState = { phase: 'Running', message: SYNC_WINDOW_BLOCKED_MESSAGE, startedAt: this.now.toISOString() };
+        if (status.operationState?.message !== SYNC_WINDOW_BLOCKED_MESSAGE)
+          status.operationState = { phase: 'Running', message: SYNC_WINDOW_BLOCKED_MESSAGE, startedAt: this.now.toISOString() };
       } else if (app.operation && !this.stuck.has(name)) {
         const sync = (app.operation as { sync?: { revision?: string } }).sync;
         const revision = sync?.revision ?? this.revision;

@@ -21,7 +21,11 @@ const appSet = (name: string, elements: Record<string, string>[]) => ({
     generators: [{ list: { elements } }],
     template: {
       metadata: { name: '{{.app}}' },
-      spec: { project: '{{.project}}', source: { repoURL: 'https://git.example.com/apps.git', path: '{{.app}}' }, destination: { server: 'https://kubernetes.default.svc', namespace: '{{.app}}' } },
+      spec: {
+        project: '{{.project}}',
+        source: { repoURL: 'https://git.example.com/apps.git', path: '{{.app}}' },
+        destination: { server: 'https://kubernetes.default.svc', namespace: '{{.app}}' },
+      },
     },
   },
 });
@@ -33,17 +37,25 @@ const previews = (name: string, api: string, secretName: string) => ({
     generators: [{ pullRequest: { github: { owner: 'myorg', repo: 'myrepository', api, tokenRef: { secretName, key: 'token' } } } }],
     template: {
       metadata: { name: `${name}-{{.number}}` },
-      spec: { project: 'default', source: { repoURL: 'https://git.example.com/apps.git', path: 'preview', targetRevision: '{{.head_sha}}' }, destination: { server: 'https://kubernetes.default.svc', namespace: `${name}-{{.number}}` } },
+      spec: {
+        project: 'default',
+        source: { repoURL: 'https://git.example.com/apps.git', path: 'preview', targetRevision: '{{.head_sha}}' },
+        destination: { server: 'https://kubernetes.default.svc', namespace: `${name}-{{.number}}` },
+      },
     },
   },
 });
 
 const errorCondition = async (h: ControllerHarness, name: string) =>
-  h.eventually(async () => (await h.appSet(name)).status?.conditions?.find((c: any) => c.type === 'ErrorOccurred' && c.status === 'True'), `an error on ${name}`);
+  h.eventually(
+    async () => (await h.appSet(name)).status?.conditions?.find((c: any) => c.type === 'ErrorOccurred' && c.status === 'True'),
+    `an error on ${name}`,
+  );
 
-const applicationWrites = (h: ControllerHarness, since: bigint, name?: string) => writesSince(h.fleet.cluster(), since, { kind: 'Application', ...(name ? { name } : {}) });
+const applicationWrites = (h: ControllerHarness, since: bigint, name?: string) =>
+  writesSince(h.fleet.cluster(), since, { kind: 'Application', ...(name ? { name } : {}) });
 
-describe('generated Applications must name an AppProject of Argo CD\'s namespace', () => {
+describe("generated Applications must name an AppProject of Argo CD's namespace", () => {
   let h: ControllerHarness;
   beforeAll(async () => {
     h = await ControllerHarness.start();
@@ -54,7 +66,12 @@ describe('generated Applications must name an AppProject of Argo CD\'s namespace
 
   it('refuses the Application whose project does not exist, writes the valid ones, and says why', async () => {
     const since = writeMark();
-    await h.applyAppSet(appSet('mixed', [{ app: 'web', project: 'default' }, { app: 'escape', project: 'ghost' }]));
+    await h.applyAppSet(
+      appSet('mixed', [
+        { app: 'web', project: 'default' },
+        { app: 'escape', project: 'ghost' },
+      ]),
+    );
     await h.eventually(async () => (await h.applications()).some((a) => a.metadata.name === 'web'), 'the valid Application');
     const condition = await errorCondition(h, 'mixed');
     expect([condition.reason, condition.message]).toEqual(['ApplicationValidationError', 'application references project ghost which does not exist']);
@@ -63,9 +80,20 @@ describe('generated Applications must name an AppProject of Argo CD\'s namespace
   });
 
   it('writes the Application once its project is created, without waiting for a requeue', async () => {
-    await h.custom.createNamespacedCustomObject({ ...PROJECTS, body: { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'ghost' }, spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }] } } });
+    await h.custom.createNamespacedCustomObject({
+      ...PROJECTS,
+      body: {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name: 'ghost' },
+        spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }] },
+      },
+    });
     await h.eventually(async () => (await h.applications()).some((a) => a.metadata.name === 'escape'), 'the Application of the new project');
-    const upToDate = await h.eventually(async () => (await h.appSet('mixed')).status?.conditions?.find((c: any) => c.type === 'ResourcesUpToDate' && c.status === 'True'), 'ResourcesUpToDate');
+    const upToDate = await h.eventually(
+      async () => (await h.appSet('mixed')).status?.conditions?.find((c: any) => c.type === 'ResourcesUpToDate' && c.status === 'True'),
+      'ResourcesUpToDate',
+    );
     expect(upToDate.reason).toBe('ApplicationSetUpToDate');
   });
 
@@ -80,24 +108,51 @@ describe('generated Applications must name an AppProject of Argo CD\'s namespace
   });
 });
 
-describe('ApplicationSets outside Argo CD\'s namespace (--applicationset-namespaces)', () => {
+describe("ApplicationSets outside Argo CD's namespace (--applicationset-namespaces)", () => {
   let h: ControllerHarness;
   beforeAll(async () => {
-    h = await ControllerHarness.start({ fleet: { namespaces: ['default', 'argocd', 'team-a'] }, argv: ['--applicationset-namespaces=team-a', '--enable-scm-providers=false'] });
-    await h.custom.createNamespacedCustomObject({ ...PROJECTS, body: { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'teams' }, spec: { sourceNamespaces: ['team-*'], sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }] } } });
+    h = await ControllerHarness.start({
+      fleet: { namespaces: ['default', 'argocd', 'team-a'] },
+      argv: ['--applicationset-namespaces=team-a', '--enable-scm-providers=false'],
+    });
+    await h.custom.createNamespacedCustomObject({
+      ...PROJECTS,
+      body: {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name: 'teams' },
+        spec: { sourceNamespaces: ['team-*'], sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }] },
+      },
+    });
   });
   afterAll(async () => {
     await h.stop();
   });
-  const teamApplications = async () => (await h.custom.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'team-a', plural: 'applications' })).items.map((a: any) => a.metadata.name);
-  const teamAppSet = async (name: string) => h.custom.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'team-a', plural: 'applicationsets', name });
+  const teamApplications = async () =>
+    (await h.custom.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'team-a', plural: 'applications' })).items.map(
+      (a: any) => a.metadata.name,
+    );
+  const teamAppSet = async (name: string) =>
+    h.custom.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'team-a', plural: 'applicationsets', name });
 
-  it('refuses a project whose sourceNamespaces do not name the ApplicationSet\'s namespace, and writes the permitted one', async () => {
+  it("refuses a project whose sourceNamespaces do not name the ApplicationSet's namespace, and writes the permitted one", async () => {
     const since = writeMark();
-    await h.applyAppSet({ ...appSet('tenant', [{ app: 'borrowed', project: 'default' }, { app: 'own', project: 'teams' }]), metadata: { name: 'tenant', namespace: 'team-a' } });
+    await h.applyAppSet({
+      ...appSet('tenant', [
+        { app: 'borrowed', project: 'default' },
+        { app: 'own', project: 'teams' },
+      ]),
+      metadata: { name: 'tenant', namespace: 'team-a' },
+    });
     await h.eventually(async () => (await teamApplications()).includes('own'), 'the Application of a project that admits team-a');
-    const condition = await h.eventually(async () => (await teamAppSet('tenant')).status?.conditions?.find((c: any) => c.type === 'ErrorOccurred' && c.status === 'True'), 'the refusal');
-    expect([condition.reason, condition.message]).toEqual(['ApplicationValidationError', "application 'borrowed' in namespace 'team-a' is not permitted to use project 'default'"]);
+    const condition = await h.eventually(
+      async () => (await teamAppSet('tenant')).status?.conditions?.find((c: any) => c.type === 'ErrorOccurred' && c.status === 'True'),
+      'the refusal',
+    );
+    expect([condition.reason, condition.message]).toEqual([
+      'ApplicationValidationError',
+      "application 'borrowed' in namespace 'team-a' is not permitted to use project 'default'",
+    ]);
     await h.settle();
     expect(writesSince(h.fleet.cluster(), since, { kind: 'Application', name: 'borrowed' })).toEqual([]);
   });
@@ -114,7 +169,9 @@ describe('SCM generators reach only what the platform allows', () => {
     data: { token: Buffer.from(TOKEN).toString('base64') },
   });
   beforeAll(async () => {
-    scm = await FakeScm.start([{ number: 7, title: 'Preview', branch: 'feature', target: 'main', sha: '0123456789abcdef0123456789abcdef01234567', labels: [], author: 'alice' }]);
+    scm = await FakeScm.start([
+      { number: 7, title: 'Preview', branch: 'feature', target: 'main', sha: '0123456789abcdef0123456789abcdef01234567', labels: [], author: 'alice' },
+    ]);
     h = await ControllerHarness.start({ argv: [`--allowed-scm-providers=${scm.base}/api/v3`, '--token-ref-strict-mode=true'] });
     await h.core.createNamespacedSecret({ namespace: 'argocd', body: secret('plain-token') });
     await h.core.createNamespacedSecret({ namespace: 'argocd', body: secret('scm-token', { 'argocd.argoproj.io/secret-type': 'scm-creds' }) });
@@ -141,7 +198,9 @@ describe('SCM generators reach only what the platform allows', () => {
     scm.requests.length = 0;
     await h.applyAppSet(previews('unlabelled', `${scm.base}/api/v3`, 'plain-token'));
     const condition = await errorCondition(h, 'unlabelled');
-    expect(condition.message).toContain('secret argocd/plain-token is not a valid SCM creds secret: secret must have label "argocd.argoproj.io/secret-type"="scm-creds"');
+    expect(condition.message).toContain(
+      'secret argocd/plain-token is not a valid SCM creds secret: secret must have label "argocd.argoproj.io/secret-type"="scm-creds"',
+    );
     expect(scm.requests).toEqual([]);
     expect(applicationWrites(h, since)).toEqual([]);
   });
@@ -154,12 +213,19 @@ describe('SCM generators reach only what the platform allows', () => {
 });
 
 describe('controller start-up', () => {
-  it('refuses ApplicationSets in any namespace while SCM generators may call any host (exit 2, Argo CD\'s message)', async () => {
-    const replica = startReplicaProcess({ kubeconfig: 'apiVersion: v1\nkind: Config\n', redisUrl: '', args: ['--applicationset-namespaces=team-a'], stderr: 'pipe' });
+  it("refuses ApplicationSets in any namespace while SCM generators may call any host (exit 2, Argo CD's message)", async () => {
+    const replica = startReplicaProcess({
+      kubeconfig: 'apiVersion: v1\nkind: Config\n',
+      redisUrl: '',
+      args: ['--applicationset-namespaces=team-a'],
+      stderr: 'pipe',
+    });
     let stderr = '';
     replica.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const [code] = await once(replica, 'exit');
     expect(code).toBe(2);
-    expect(stderr).toContain('When enabling applicationset in any namespace using applicationset-namespaces, you must either set --enable-scm-providers=false or specify --allowed-scm-providers');
+    expect(stderr).toContain(
+      'When enabling applicationset in any namespace using applicationset-namespaces, you must either set --enable-scm-providers=false or specify --allowed-scm-providers',
+    );
   });
 });

@@ -21,13 +21,20 @@ const gitDirectories = (name: string, repoURL: string) => ({
     generators: [{ git: { repoURL, revision: 'main', directories: [{ path: 'apps/*' }] } }],
     template: {
       metadata: { name: `${name}-{{.path.basename}}` },
-      spec: { project: 'default', source: { repoURL, path: '{{.path.path}}' }, destination: { server: 'https://kubernetes.default.svc', namespace: '{{.path.basename}}' } },
+      spec: {
+        project: 'default',
+        source: { repoURL, path: '{{.path.path}}' },
+        destination: { server: 'https://kubernetes.default.svc', namespace: '{{.path.basename}}' },
+      },
     },
   },
 });
 
 const errorMessage = (name: string) =>
-  h.eventually(async () => (await h.appSet(name)).status?.conditions?.find((c: any) => c.type === 'ErrorOccurred' && c.status === 'True')?.message as string | undefined, `an error on ${name}`);
+  h.eventually(
+    async () => (await h.appSet(name)).status?.conditions?.find((c: any) => c.type === 'ErrorOccurred' && c.status === 'True')?.message as string | undefined,
+    `an error on ${name}`,
+  );
 
 const home = process.env.HOME;
 
@@ -45,11 +52,13 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-describe('repositories on the controller\'s own disk', () => {
+describe("repositories on the controller's own disk", () => {
   it('refuses a file:// URL, naming the flag that would allow it, and writes nothing', async () => {
     const since = writeMark();
     await h.applyAppSet(gitDirectories('disk', repo.url));
-    expect(await errorMessage('disk')).toContain(`repository ${repo.url} is on the controller's own disk: local repositories are not allowed (--allow-local-repositories)`);
+    expect(await errorMessage('disk')).toContain(
+      `repository ${repo.url} is on the controller's own disk: local repositories are not allowed (--allow-local-repositories)`,
+    );
     expect(writesSince(h.fleet.cluster(), since, { kind: 'Application' })).toEqual([]);
   });
 
@@ -60,7 +69,7 @@ describe('repositories on the controller\'s own disk', () => {
     expect(writesSince(h.fleet.cluster(), since, { kind: 'Application' })).toEqual([]);
   });
 
-  it('never runs a command through git\'s ext:: transport', async () => {
+  it("never runs a command through git's ext:: transport", async () => {
     const marker = join(scratch, 'pwned');
     const since = writeMark();
     await h.applyAppSet(gitDirectories('ext', `ext::sh -c touch% ${marker}`));

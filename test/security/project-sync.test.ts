@@ -51,10 +51,18 @@ const teamProject = (): AppProjectSpec => ({
 
 const application = (name: string, spec: Partial<ApplicationSpec> = {}, namespace = 'argocd'): Pick<Application, 'metadata' | 'spec'> => ({
   metadata: { name, namespace },
-  spec: { project: 'team', source: { repoURL: allowed.url, path: 'guestbook', targetRevision: 'main' }, destination: { server: server('dev'), namespace: 'guestbook' }, ...spec },
+  spec: {
+    project: 'team',
+    source: { repoURL: allowed.url, path: 'guestbook', targetRevision: 'main' },
+    destination: { server: server('dev'), namespace: 'guestbook' },
+    ...spec,
+  },
 });
 
-type Status = { operationState?: { phase?: string; message?: string; syncResult?: { resources?: { kind: string; name: string; status: string; message: string }[] } }; conditions?: { type: string; message: string }[] };
+type Status = {
+  operationState?: { phase?: string; message?: string; syncResult?: { resources?: { kind: string; name: string; status: string; message: string }[] } };
+  conditions?: { type: string; message: string }[];
+};
 const statusOf = (application: Application) => (application.status ?? {}) as Status;
 
 /** What Regatta wrote to a workload cluster since `mark` (the simulated kubelet's status updates aside). */
@@ -123,7 +131,10 @@ describe('sources and destinations (refused when the refresh checks the spec)', 
   it('a `!` entry in sourceRepos refuses the repository even after `*`', async () => {
     await h.applyProject('team', { ...teamProject(), sourceRepos: ['*', `!${forbidden.url}`] });
     const refused = await attempt('dev', application('denied-repo', { source: { repoURL: forbidden.url, path: 'guestbook', targetRevision: 'main' } }));
-    expect(refused.status.operationState).toMatchObject({ phase: 'Error', message: `InvalidSpecError: application repo ${forbidden.url} is not permitted in project 'team'` });
+    expect(refused.status.operationState).toMatchObject({
+      phase: 'Error',
+      message: `InvalidSpecError: application repo ${forbidden.url} is not permitted in project 'team'`,
+    });
     expect(refused.writes).toEqual([]);
     expect((await attempt('dev', application('other-repo'))).status.operationState?.phase).toBe('Succeeded');
   });
@@ -134,7 +145,9 @@ describe('sources and destinations (refused when the refresh checks the spec)', 
     expect(refused.status.conditions).toEqual([expect.objectContaining({ type: 'InvalidSpecError', message })]);
     expect(refused.status.operationState).toMatchObject({ phase: 'Error', message: `InvalidSpecError: ${message}` });
     expect(refused.writes).toEqual([]);
-    expect((await attempt('prod', application('to-prod', { destination: { server: server('prod'), namespace: 'guestbook' } }))).status.operationState?.phase).toBe('Succeeded');
+    expect(
+      (await attempt('prod', application('to-prod', { destination: { server: server('prod'), namespace: 'guestbook' } }))).status.operationState?.phase,
+    ).toBe('Succeeded');
   });
 
   it('a destination namespace the project does not list', async () => {
@@ -148,24 +161,44 @@ describe('sources and destinations (refused when the refresh checks the spec)', 
   });
 
   it('a destination a `!` entry denies, though another entry allows every server', async () => {
-    await h.applyProject('team', { ...teamProject(), destinations: [{ server: '*', namespace: 'guestbook' }, { server: `!${server('prod')}`, namespace: 'guestbook' }] });
+    await h.applyProject('team', {
+      ...teamProject(),
+      destinations: [
+        { server: '*', namespace: 'guestbook' },
+        { server: `!${server('prod')}`, namespace: 'guestbook' },
+      ],
+    });
     const refused = await attempt('prod', application('denied-prod', { destination: { server: server('prod'), namespace: 'guestbook' } }));
-    expect(refused.status.conditions?.[0]).toMatchObject({ type: 'InvalidSpecError', message: expect.stringContaining(`application destination server '${server('prod')}'`) });
+    expect(refused.status.conditions?.[0]).toMatchObject({
+      type: 'InvalidSpecError',
+      message: expect.stringContaining(`application destination server '${server('prod')}'`),
+    });
     expect(refused.writes).toEqual([]);
-    expect((await attempt('other', application('any-other', { destination: { server: server('other'), namespace: 'guestbook' } }))).status.operationState?.phase).toBe('Succeeded');
+    expect(
+      (await attempt('other', application('any-other', { destination: { server: server('other'), namespace: 'guestbook' } }))).status.operationState?.phase,
+    ).toBe('Succeeded');
   });
 
   it('a cluster scoped to another project', async () => {
-    const refused = await attempt('team-a-cluster', application('borrowed-cluster', { destination: { server: server('team-a-cluster'), namespace: 'guestbook' } }));
-    expect(refused.status.operationState).toMatchObject({ phase: 'Error', message: expect.stringContaining(`application destination server '${server('team-a-cluster')}' and namespace 'guestbook' do not match`) });
+    const refused = await attempt(
+      'team-a-cluster',
+      application('borrowed-cluster', { destination: { server: server('team-a-cluster'), namespace: 'guestbook' } }),
+    );
+    expect(refused.status.operationState).toMatchObject({
+      phase: 'Error',
+      message: expect.stringContaining(`application destination server '${server('team-a-cluster')}' and namespace 'guestbook' do not match`),
+    });
     expect(refused.writes).toEqual([]);
     // The project the cluster is scoped to may use it without listing it.
-    const own = await attempt('team-a-cluster', application('own-cluster', { project: 'team-a', destination: { server: server('team-a-cluster'), namespace: 'guestbook' } }));
+    const own = await attempt(
+      'team-a-cluster',
+      application('own-cluster', { project: 'team-a', destination: { server: server('team-a-cluster'), namespace: 'guestbook' } }),
+    );
     expect(own.status.operationState?.phase).toBe('Succeeded');
     expect(own.writes.map((w) => w.name)).toEqual(['guestbook-config']);
   });
 
-  it('an Application outside Argo CD\'s namespace using a project whose sourceNamespaces do not name it', async () => {
+  it("an Application outside Argo CD's namespace using a project whose sourceNamespaces do not name it", async () => {
     const refused = await attempt('dev', application('tenant-app', {}, 'team-a'));
     const message = "application 'tenant-app' in namespace 'team-a' is not permitted to use project 'team'";
     expect(refused.status.conditions).toEqual([expect.objectContaining({ type: 'UnknownError', message })]);
@@ -178,8 +211,13 @@ describe('sources and destinations (refused when the refresh checks the spec)', 
 
   it('a project that does not exist, until an admin creates it: the condition clears without the Application changing', async () => {
     const refused = await attempt('dev', application('no-project', { project: 'ghost' }));
-    expect(refused.status.conditions).toEqual([expect.objectContaining({ type: 'InvalidSpecError', message: 'Application referencing project ghost which does not exist' })]);
-    expect(refused.status.operationState).toMatchObject({ phase: 'Error', message: 'Failed to load application project: error getting app project "ghost": appproject.argoproj.io "ghost" not found' });
+    expect(refused.status.conditions).toEqual([
+      expect.objectContaining({ type: 'InvalidSpecError', message: 'Application referencing project ghost which does not exist' }),
+    ]);
+    expect(refused.status.operationState).toMatchObject({
+      phase: 'Error',
+      message: 'Failed to load application project: error getting app project "ghost": appproject.argoproj.io "ghost" not found',
+    });
     expect(refused.writes).toEqual([]);
 
     await h.applyProject('ghost', teamProject());
@@ -204,13 +242,21 @@ describe('objects (refused before the sync writes anything)', () => {
       message: 'one or more synchronization tasks are not valid: resource rbac.authorization.k8s.io:ClusterRoleBinding is not permitted in project team',
     });
     expect(refused.status.operationState?.syncResult?.resources).toEqual([
-      expect.objectContaining({ kind: 'ClusterRoleBinding', name: 'tenant-is-admin', status: 'SyncFailed', message: 'resource rbac.authorization.k8s.io:ClusterRoleBinding is not permitted in project team' }),
+      expect.objectContaining({
+        kind: 'ClusterRoleBinding',
+        name: 'tenant-is-admin',
+        status: 'SyncFailed',
+        message: 'resource rbac.authorization.k8s.io:ClusterRoleBinding is not permitted in project team',
+      }),
     ]);
     // Not even the permitted ConfigMap of the same sync.
     expect(refused.writes).toEqual([]);
     expect(live('dev', 'rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, 'tenant-is-admin')).toBeUndefined();
 
-    await h.applyProject('team', { ...teamProject(), clusterResourceWhitelist: [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', name: 'tenant-*' }] });
+    await h.applyProject('team', {
+      ...teamProject(),
+      clusterResourceWhitelist: [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', name: 'tenant-*' }],
+    });
     const synced = await attempt('dev', application('cluster-admin-granted', { source: { repoURL: allowed.url, path: 'crb', targetRevision: 'main' } }));
     expect(synced.status.operationState?.phase).toBe('Succeeded');
     expect(synced.writes.map((w) => w.kind).sort()).toEqual(['ClusterRoleBinding', 'ConfigMap']);
@@ -219,7 +265,10 @@ describe('objects (refused before the sync writes anything)', () => {
   it('a namespaced kind the project blacklists', async () => {
     await h.applyProject('team', { ...teamProject(), namespaceResourceBlacklist: [{ group: '', kind: 'Secret' }] });
     const refused = await attempt('dev', application('plants-secret', { source: { repoURL: allowed.url, path: 'secret', targetRevision: 'main' } }));
-    expect(refused.status.operationState).toMatchObject({ phase: 'Failed', message: 'one or more synchronization tasks are not valid: resource :Secret is not permitted in project team' });
+    expect(refused.status.operationState).toMatchObject({
+      phase: 'Failed',
+      message: 'one or more synchronization tasks are not valid: resource :Secret is not permitted in project team',
+    });
     expect(refused.writes).toEqual([]);
 
     await h.applyProject('team', teamProject());
@@ -230,7 +279,10 @@ describe('objects (refused before the sync writes anything)', () => {
 
   it('a manifest that names a namespace the project does not allow', async () => {
     const refused = await attempt('dev', application('plants-elsewhere', { source: { repoURL: allowed.url, path: 'elsewhere', targetRevision: 'main' } }));
-    expect(refused.status.operationState).toMatchObject({ phase: 'Failed', message: "one or more synchronization tasks are not valid: namespace kube-system is not permitted in project 'team'" });
+    expect(refused.status.operationState).toMatchObject({
+      phase: 'Failed',
+      message: "one or more synchronization tasks are not valid: namespace kube-system is not permitted in project 'team'",
+    });
     expect(refused.writes).toEqual([]);
     expect(live('dev', 'v1', 'ConfigMap', 'kube-system', 'planted')).toBeUndefined();
 
@@ -241,23 +293,44 @@ describe('objects (refused before the sync writes anything)', () => {
   });
 
   it('a namespace a cluster Secret in namespaced mode does not manage', async () => {
-    const refused = await attempt('limited', application('limited-elsewhere', { source: { repoURL: allowed.url, path: 'elsewhere', targetRevision: 'main' }, destination: { name: 'limited', namespace: 'guestbook' } }));
+    const refused = await attempt(
+      'limited',
+      application('limited-elsewhere', {
+        source: { repoURL: allowed.url, path: 'elsewhere', targetRevision: 'main' },
+        destination: { name: 'limited', namespace: 'guestbook' },
+      }),
+    );
     const message = 'Failed to load live state: namespace "kube-system" for ConfigMap "planted" is not managed';
     expect(refused.status.conditions).toEqual([expect.objectContaining({ type: 'ComparisonError', message })]);
     expect(refused.status.operationState).toMatchObject({ phase: 'Error', message: `ComparisonError: ${message}` });
     expect(refused.writes).toEqual([]);
-    expect((await attempt('limited', application('limited-guestbook', { destination: { name: 'limited', namespace: 'guestbook' } }))).status.operationState?.phase).toBe('Succeeded');
+    expect(
+      (await attempt('limited', application('limited-guestbook', { destination: { name: 'limited', namespace: 'guestbook' } }))).status.operationState?.phase,
+    ).toBe('Succeeded');
   });
 
   it('a cluster-scoped object on a cluster in namespaced mode without clusterResources', async () => {
     await h.applyProject('team', { ...teamProject(), clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }] });
-    const refused = await attempt('limited', application('limited-namespace', { source: { repoURL: allowed.url, path: 'namespace', targetRevision: 'main' }, destination: { name: 'limited', namespace: 'guestbook' } }));
-    expect(refused.status.operationState).toMatchObject({ phase: 'Error', message: 'ComparisonError: Failed to load live state: cluster level Namespace "tenant-owned" can not be managed when in namespaced mode' });
+    const refused = await attempt(
+      'limited',
+      application('limited-namespace', {
+        source: { repoURL: allowed.url, path: 'namespace', targetRevision: 'main' },
+        destination: { name: 'limited', namespace: 'guestbook' },
+      }),
+    );
+    expect(refused.status.operationState).toMatchObject({
+      phase: 'Error',
+      message: 'ComparisonError: Failed to load live state: cluster level Namespace "tenant-owned" can not be managed when in namespaced mode',
+    });
     expect(refused.writes).toEqual([]);
 
     await h.registerCluster('limited', { namespaces: 'guestbook', clusterResources: 'true' });
     try {
-      await waitFor(async () => !statusOf((await h.application('argocd', 'limited-namespace'))!).conditions?.length, 'the cluster Secret change to clear the condition', 10_000);
+      await waitFor(
+        async () => !statusOf((await h.application('argocd', 'limited-namespace'))!).conditions?.length,
+        'the cluster Secret change to clear the condition',
+        10_000,
+      );
       const since = new Date().toISOString();
       await h.requestSync('argocd', 'limited-namespace');
       expect(statusOf(await h.finished('argocd', 'limited-namespace', since)).operationState?.phase).toBe('Succeeded');
@@ -273,7 +346,11 @@ describe('objects (refused before the sync writes anything)', () => {
     expect(live('dev', 'v1', 'Secret', 'guestbook', 'old')).toBeDefined();
     const revision = allowed.commit({ 'prune/old.yaml': null }, 'main', 'drop the Secret');
     try {
-      await waitFor(async () => (statusOf((await h.application('argocd', 'prunes'))!) as { sync?: { revision?: string } }).sync?.revision === revision, 'the new commit to be compared', 10_000);
+      await waitFor(
+        async () => (statusOf((await h.application('argocd', 'prunes'))!) as { sync?: { revision?: string } }).sync?.revision === revision,
+        'the new commit to be compared',
+        10_000,
+      );
       await h.applyProject('team', { ...teamProject(), namespaceResourceBlacklist: [{ group: '', kind: 'Secret' }] });
       let since = new Date().toISOString();
       let mark = writeMark();
@@ -287,7 +364,11 @@ describe('objects (refused before the sync writes anything)', () => {
       mark = writeMark();
       await h.requestSync('argocd', 'prunes');
       expect(statusOf(await h.finished('argocd', 'prunes', since)).operationState?.phase).toBe('Succeeded');
-      expect(writesTo('dev', mark).filter((w) => w.verb === 'delete').map((w) => [w.kind, w.name])).toEqual([['Secret', 'old']]);
+      expect(
+        writesTo('dev', mark)
+          .filter((w) => w.verb === 'delete')
+          .map((w) => [w.kind, w.name]),
+      ).toEqual([['Secret', 'old']]);
     } finally {
       allowed.commit({ 'prune/old.yaml': MANIFESTS['prune/old.yaml'] }, 'main', 'restore the Secret');
     }
@@ -298,9 +379,21 @@ describe('impersonation (argocd-cm application.sync.impersonation.enabled)', () 
   const DEPLOYER = 'system:serviceaccount:guestbook:deployer';
 
   beforeAll(async () => {
-    const dev = (object: Record<string, unknown>) => h.fleet.cluster('dev').create(h.fleet.cluster('dev').typeForKind('rbac.authorization.k8s.io/v1', object.kind as string)!, 'guestbook', object, 'dev-admin');
-    dev({ kind: 'Role', metadata: { name: 'deployer', namespace: 'guestbook' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'create', 'patch', 'delete'] }] });
-    dev({ kind: 'RoleBinding', metadata: { name: 'deployer', namespace: 'guestbook' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' }, subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: 'guestbook' }] });
+    const dev = (object: Record<string, unknown>) =>
+      h.fleet
+        .cluster('dev')
+        .create(h.fleet.cluster('dev').typeForKind('rbac.authorization.k8s.io/v1', object.kind as string)!, 'guestbook', object, 'dev-admin');
+    dev({
+      kind: 'Role',
+      metadata: { name: 'deployer', namespace: 'guestbook' },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'create', 'patch', 'delete'] }],
+    });
+    dev({
+      kind: 'RoleBinding',
+      metadata: { name: 'deployer', namespace: 'guestbook' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' },
+      subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: 'guestbook' }],
+    });
     await h.argocdSettings({ 'application.sync.impersonation.enabled': 'true' });
   });
   afterAll(async () => {
@@ -309,16 +402,22 @@ describe('impersonation (argocd-cm application.sync.impersonation.enabled)', () 
 
   it('a sync to a destination no destinationServiceAccounts entry covers', async () => {
     const refused = await attempt('dev', application('no-service-account'));
-    expect(refused.status.operationState).toMatchObject({ phase: 'Error', message: `no matching service account found for destination server ${server('dev')} and namespace guestbook` });
+    expect(refused.status.operationState).toMatchObject({
+      phase: 'Error',
+      message: `no matching service account found for destination server ${server('dev')} and namespace guestbook`,
+    });
     expect(refused.writes).toEqual([]);
 
-    await h.applyProject('team', { ...teamProject(), destinationServiceAccounts: [{ server: server('dev'), namespace: 'guestbook', defaultServiceAccount: 'deployer' }] });
+    await h.applyProject('team', {
+      ...teamProject(),
+      destinationServiceAccounts: [{ server: server('dev'), namespace: 'guestbook', defaultServiceAccount: 'deployer' }],
+    });
     const synced = await attempt('dev', application('as-deployer'));
     expect(synced.status.operationState?.phase).toBe('Succeeded');
     expect(synced.writes.map((w) => [w.name, w.identity])).toEqual([['guestbook-config', DEPLOYER]]);
   });
 
-  it('a kind the impersonated ServiceAccount may not write: the cluster\'s RBAC refuses it', async () => {
+  it("a kind the impersonated ServiceAccount may not write: the cluster's RBAC refuses it", async () => {
     await h.applyProject('team', { ...teamProject(), destinationServiceAccounts: [{ server: '*', namespace: '*', defaultServiceAccount: 'deployer' }] });
     const refused = await attempt('dev', application('deployer-plants-secret', { source: { repoURL: allowed.url, path: 'secret', targetRevision: 'main' } }));
     expect(refused.status.operationState).toMatchObject({
@@ -340,7 +439,10 @@ describe('a project made stricter while changes roll out', () => {
     await waitFor(async () => writesTo('dev', mark).some((w) => w.kind === 'Deployment'), 'wave 0 to be applied', 10_000);
     await h.applyProject('team', { ...teamProject(), namespaceResourceBlacklist: [{ group: '', kind: 'ConfigMap' }] });
     const stopped = statusOf(await h.finished('argocd', 'waves'));
-    expect(stopped.operationState).toMatchObject({ phase: 'Failed', message: 'one or more synchronization tasks are not valid: resource :ConfigMap is not permitted in project team' });
+    expect(stopped.operationState).toMatchObject({
+      phase: 'Failed',
+      message: 'one or more synchronization tasks are not valid: resource :ConfigMap is not permitted in project team',
+    });
     expect(writesTo('dev', mark).map((w) => w.kind)).toEqual(['Deployment']);
 
     await h.applyProject('team', teamProject());
@@ -358,25 +460,58 @@ describe('a project made stricter while changes roll out', () => {
       spec: {
         goTemplate: true,
         syncPolicy: { preserveResourcesOnDeletion: true },
-        generators: [{ list: { elements: [{ cluster: 'dev', env: 'dev', url: server('dev') }, { cluster: 'prod', env: 'prod', url: server('prod') }] } }],
-        strategy: { type: 'RollingSync', rollingSync: { steps: [{ matchExpressions: [{ key: 'env', operator: 'In', values: ['dev'] }] }, { matchExpressions: [{ key: 'env', operator: 'In', values: ['prod'] }] }] } },
+        generators: [
+          {
+            list: {
+              elements: [
+                { cluster: 'dev', env: 'dev', url: server('dev') },
+                { cluster: 'prod', env: 'prod', url: server('prod') },
+              ],
+            },
+          },
+        ],
+        strategy: {
+          type: 'RollingSync',
+          rollingSync: {
+            steps: [
+              { matchExpressions: [{ key: 'env', operator: 'In', values: ['dev'] }] },
+              { matchExpressions: [{ key: 'env', operator: 'In', values: ['prod'] }] },
+            ],
+          },
+        },
         template: {
           metadata: { name: 'rollout-{{.cluster}}', labels: { env: '{{.env}}' } },
-          spec: { project: 'team', source: { repoURL: allowed.url, targetRevision: 'main', path: 'guestbook' }, destination: { server: '{{.url}}', namespace: 'guestbook' } },
+          spec: {
+            project: 'team',
+            source: { repoURL: allowed.url, targetRevision: 'main', path: 'guestbook' },
+            destination: { server: '{{.url}}', namespace: 'guestbook' },
+          },
         },
       },
     };
-    const appSetRef = { apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'guestbook-rollout', namespace: 'argocd' } } as KubeObject;
+    const appSetRef = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'ApplicationSet',
+      metadata: { name: 'guestbook-rollout', namespace: 'argocd' },
+    } as KubeObject;
     try {
       // The admin has just removed prod from the project when the rollout reaches it.
       await h.applyProject('team', { ...teamProject(), destinations: [{ server: server('dev'), namespace: 'guestbook' }] });
       const mark = writeMark();
       await h.client.apply(appSet as unknown as KubeObject, 'platform-admin');
-      await waitFor(async () => statusOf((await h.application('argocd', 'rollout-dev')) ?? ({} as Application)).operationState?.phase === 'Succeeded', 'dev to sync', 20_000);
-      const prod = await waitFor(async () => {
-        const app = await h.application('argocd', 'rollout-prod');
-        return app && statusOf(app).operationState?.phase === 'Error' ? app : undefined;
-      }, 'the prod step to be refused', 20_000);
+      await waitFor(
+        async () => statusOf((await h.application('argocd', 'rollout-dev')) ?? ({} as Application)).operationState?.phase === 'Succeeded',
+        'dev to sync',
+        20_000,
+      );
+      const prod = await waitFor(
+        async () => {
+          const app = await h.application('argocd', 'rollout-prod');
+          return app && statusOf(app).operationState?.phase === 'Error' ? app : undefined;
+        },
+        'the prod step to be refused',
+        20_000,
+      );
       const message = `application destination server '${server('prod')}' and namespace 'guestbook' do not match any of the allowed destinations in project 'team'`;
       expect(statusOf(prod).conditions).toEqual([expect.objectContaining({ type: 'InvalidSpecError', message })]);
       expect(statusOf(prod).operationState?.message).toBe(`InvalidSpecError: ${message}`);
@@ -384,7 +519,11 @@ describe('a project made stricter while changes roll out', () => {
       expect(writesTo('dev', mark).map((w) => w.name)).toEqual(['guestbook-config']);
     } finally {
       await h.client.delete(appSetRef);
-      await waitFor(async () => !(await h.application('argocd', 'rollout-prod')) && !(await h.application('argocd', 'rollout-dev')), 'the rollout Applications to go', 10_000);
+      await waitFor(
+        async () => !(await h.application('argocd', 'rollout-prod')) && !(await h.application('argocd', 'rollout-dev')),
+        'the rollout Applications to go',
+        10_000,
+      );
     }
   });
 });

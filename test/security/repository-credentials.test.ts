@@ -68,7 +68,11 @@ const appSet = (name: string, repoURL: string, project = 'default') => ({
     generators: [{ git: { repoURL, revision: 'main', directories: [{ path: 'apps/*' }] } }],
     template: {
       metadata: { name: `{{.path.basename}}-${name}` },
-      spec: { project, source: { repoURL, path: '{{.path.path}}', targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: name } },
+      spec: {
+        project,
+        source: { repoURL, path: '{{.path.path}}', targetRevision: 'main' },
+        destination: { server: 'https://kubernetes.default.svc', namespace: name },
+      },
     },
   },
 });
@@ -89,22 +93,30 @@ async function generates(name: string, repoURL: string, project?: string): Promi
 async function refused(name: string, repoURL: string, project?: string): Promise<string> {
   const mark = writeMark();
   await h.applyAppSet(appSet(name, repoURL, project));
-  const condition = await h.eventually(async () => (await h.appSet(name)).status?.conditions?.find((c: any) => c.type === 'ErrorOccurred' && c.status === 'True'), `${name} to be refused`);
+  const condition = await h.eventually(
+    async () => (await h.appSet(name)).status?.conditions?.find((c: any) => c.type === 'ErrorOccurred' && c.status === 'True'),
+    `${name} to be refused`,
+  );
   await h.settle();
   expect(writesSince(h.fleet.cluster(), mark, { kind: 'Application' })).toEqual([]);
   expect(condition.message).toContain(`error getting directories from repo ${repoURL} at revision "main"`);
-  for (const secretText of [PASSWORD, client.privateKey.split('\n')[1], Buffer.from(`${USER}:${PASSWORD}`).toString('base64')]) expect(condition.message).not.toContain(secretText);
+  for (const secretText of [PASSWORD, client.privateKey.split('\n')[1], Buffer.from(`${USER}:${PASSWORD}`).toString('base64')])
+    expect(condition.message).not.toContain(secretText);
   return condition.message;
 }
 
 /** What a server received after `mark`: the requests, and those that carried the platform's credentials. */
-const since = (server: GitHttpServer, mark: number) => ({ requests: server.requests.slice(mark), credentialed: server.requests.slice(mark).filter((r) => r.authorization === `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`) });
+const since = (server: GitHttpServer, mark: number) => ({
+  requests: server.requests.slice(mark),
+  credentialed: server.requests.slice(mark).filter((r) => r.authorization === `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`),
+});
 
 beforeAll(async () => {
   repo = new TestRepository('app');
   repo.commit(Object.fromEntries(LEGIT_APPS.map((app) => [`apps/${app}/config.yaml`, `name: ${app}\n`])));
   root = mkdtempSync(join(tmpdir(), 'regatta-served-'));
-  for (const path of ['org/app.git', 'org-evil/x.git', 'other/x.git', 'private/x.git']) execFileSync('git', ['clone', '--quiet', '--bare', repo.bare, join(root, path)]);
+  for (const path of ['org/app.git', 'org-evil/x.git', 'other/x.git', 'private/x.git'])
+    execFileSync('git', ['clone', '--quiet', '--bare', repo.bare, join(root, path)]);
   client = sshKeyPair();
   [hostServer, neighbour] = await portPrefixedPair();
   orgServer = await GitHttpServer.start(root, USER, PASSWORD);
@@ -126,18 +138,29 @@ beforeAll(async () => {
   ];
   for (const body of secrets) await h.core.createNamespacedSecret({ namespace: 'argocd', body });
   const knownHosts = [sshd.knownHostsLine(), strangerSshd.knownHostsLine(sshKeyPair().publicKey)].join('\n');
-  await h.core.createNamespacedConfigMap({ namespace: 'argocd', body: { metadata: { name: 'argocd-ssh-known-hosts-cm' }, data: { ssh_known_hosts: knownHosts } } });
+  await h.core.createNamespacedConfigMap({
+    namespace: 'argocd',
+    body: { metadata: { name: 'argocd-ssh-known-hosts-cm' }, data: { ssh_known_hosts: knownHosts } },
+  });
   for (const name of ['team-a', 'team-b']) {
     await h.custom.createNamespacedCustomObject({
       group: 'argoproj.io',
       version: 'v1alpha1',
       namespace: 'argocd',
       plural: 'appprojects',
-      body: { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name }, spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }] } },
+      body: {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name },
+        spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: '*' }] },
+      },
     });
   }
   // The controller sees the Secrets and the known hosts once it can read the SSH repository with them.
-  await h.eventually(() => h.context.repositories.resolveRevision(sshd.url(`${root}/org/app.git`), 'main'), 'the repository Secrets and known hosts to reach the controller');
+  await h.eventually(
+    () => h.context.repositories.resolveRevision(sshd.url(`${root}/org/app.git`), 'main'),
+    'the repository Secrets and known hosts to reach the controller',
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -159,7 +182,9 @@ describe('repository credentials go only where the platform registered them (HTT
 
   it('refuses a sibling path that shares the registered prefix without a path boundary', async () => {
     const mark = orgServer.requests.length;
-    expect(await refused('org-evil', `${orgServer.base}/org-evil/x.git`)).toContain('failed to authenticate to git repository: no credentials matched this URL');
+    expect(await refused('org-evil', `${orgServer.base}/org-evil/x.git`)).toContain(
+      'failed to authenticate to git repository: no credentials matched this URL',
+    );
     expect(since(orgServer, mark).requests.length).toBeGreaterThan(0);
     expect(since(orgServer, mark).requests.filter((r) => r.authorization)).toEqual([]);
   });

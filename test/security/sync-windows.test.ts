@@ -67,7 +67,8 @@ describe('sync windows hold syncs on the direct driver', () => {
     });
     const revision = env.revision;
 
-    const summary = 'step 2: 1 Application waiting for sync window "change freeze" (opens 02:00 UTC); 1 Application waiting for sync window #1 "0 3 * * *" (opens 03:00 UTC)';
+    const summary =
+      'step 2: 1 Application waiting for sync window "change freeze" (opens 02:00 UTC); 1 Application waiting for sync window #1 "0 3 * * *" (opens 03:00 UTC)';
     const held = await waitFor(async () => {
       const appSet = await env!.appSet();
       return appSet?.status?.conditions?.some((c) => c.type === 'RolloutProgressing' && c.message === summary) ? appSet : undefined;
@@ -77,7 +78,10 @@ describe('sync windows hold syncs on the direct driver', () => {
       'Application sync held: waiting for sync window "change freeze" (opens 02:00 UTC)',
     );
     expect(await syncedTo('guestbook-staging-1', revision)).toBe(true);
-    await waitFor(async () => statusOf(await application('guestbook-frozen-1')).operationState?.message === SYNC_WINDOW_BLOCKED_MESSAGE, 'the frozen sync to be blocked');
+    await waitFor(
+      async () => statusOf(await application('guestbook-frozen-1')).operationState?.message === SYNC_WINDOW_BLOCKED_MESSAGE,
+      'the frozen sync to be blocked',
+    );
     expect(statusOf(await application('guestbook-frozen-1')).operationState?.phase).toBe('Running');
     // Several rechecks later, still nothing has reached either cluster.
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -106,7 +110,10 @@ describe('sync windows hold syncs on the direct driver', () => {
     ];
     const mark = writeMark();
     env = await DemoEnvironment.start({
-      clusters: [{ name: 'staging-1', labels: { env: 'staging', region: 'eu' } }, ...['manual-1', 'auto-1', 'override-1'].map((name) => ({ name, labels: {} }))],
+      clusters: [
+        { name: 'staging-1', labels: { env: 'staging', region: 'eu' } },
+        ...['manual-1', 'auto-1', 'override-1'].map((name) => ({ name, labels: {} })),
+      ],
       steps: [envStep('staging')],
       readyDelayMs: 150,
       refreshIntervalMs: 150,
@@ -129,10 +136,15 @@ describe('sync windows hold syncs on the direct driver', () => {
     const manualSync = { operation: { initiatedBy: { username: 'admin' }, sync: {} } };
     await env.client.create(standalone('manual-held', 'manual-1', manualSync) as unknown as KubeObject);
     await env.client.create(standalone('manual-override', 'override-1', manualSync) as unknown as KubeObject);
-    await env.client.create(standalone('auto-held', 'auto-1', { spec: { syncPolicy: { automated: { prune: true } } } } as Partial<Application>) as unknown as KubeObject);
+    await env.client.create(
+      standalone('auto-held', 'auto-1', { spec: { syncPolicy: { automated: { prune: true } } } } as Partial<Application>) as unknown as KubeObject,
+    );
 
     await waitFor(() => syncedTo('manual-override', env!.revision), 'the manual sync a manualSync window lets through');
-    await waitFor(async () => statusOf(await application('manual-held')).operationState?.message === SYNC_WINDOW_BLOCKED_MESSAGE, 'the manual sync to be blocked');
+    await waitFor(
+      async () => statusOf(await application('manual-held')).operationState?.message === SYNC_WINDOW_BLOCKED_MESSAGE,
+      'the manual sync to be blocked',
+    );
     await waitFor(async () => statusOf(await application('auto-held')).sync?.status === 'OutOfSync', 'the automated Application to be compared');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     // As Argo CD: a held autosync is not even requested.

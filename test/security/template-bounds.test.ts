@@ -74,8 +74,14 @@ const ATTEMPTS: Record<string, { template?: Record<string, any>; templatePatch?:
 };
 
 function appSet(name: string, attempt: { template?: Record<string, any>; templatePatch?: string }) {
-  const base = { metadata: { name: `hostile-${name}` }, spec: { project: 'default', destination, source: { repoURL: 'https://github.com/argoproj/argo-cd.git', path: 'guestbook' } } };
-  const merge = (a: any, b: any): any => (b && typeof b === 'object' && !Array.isArray(b) ? Object.fromEntries([...new Set([...Object.keys(a ?? {}), ...Object.keys(b)])].map((k) => [k, k in b ? merge(a?.[k], b[k]) : a[k]])) : b);
+  const base = {
+    metadata: { name: `hostile-${name}` },
+    spec: { project: 'default', destination, source: { repoURL: 'https://github.com/argoproj/argo-cd.git', path: 'guestbook' } },
+  };
+  const merge = (a: any, b: any): any =>
+    b && typeof b === 'object' && !Array.isArray(b)
+      ? Object.fromEntries([...new Set([...Object.keys(a ?? {}), ...Object.keys(b)])].map((k) => [k, k in b ? merge(a?.[k], b[k]) : a[k]]))
+      : b;
   return {
     metadata: { name },
     spec: {
@@ -93,7 +99,10 @@ const goodAppSet = {
     goTemplate: true,
     generators: [{ list: { elements: [{ env: 'dev' }, { env: 'prod' }] } }],
     template: {
-      metadata: { name: 'good-{{ .env }}', annotations: { digest: '{{ sha256sum .env | trunc 8 }}', matched: '{{ regexMatch "^(a|aa)+$" (repeat 20000 "a") }}' } },
+      metadata: {
+        name: 'good-{{ .env }}',
+        annotations: { digest: '{{ sha256sum .env | trunc 8 }}', matched: '{{ regexMatch "^(a|aa)+$" (repeat 20000 "a") }}' },
+      },
       spec: { project: 'default', destination, source: { repoURL: 'https://github.com/argoproj/argo-cd.git', path: 'guestbook/{{ .env }}' } },
     },
   },
@@ -113,21 +122,33 @@ afterAll(async () => {
 const condition = async (name: string, type: string) => (await h.appSet(name)).status?.conditions?.find((c: any) => c.type === type);
 
 describe('hostile templates through the ApplicationSet controller', () => {
-  it.each(Object.entries(ATTEMPTS))('%s ends in ErrorOccurred naming the field', async (name, attempt) => {
-    const error = await h.eventually(async () => {
-      const c = await condition(name, 'ErrorOccurred');
-      return c?.status === 'True' && c;
-    }, `ErrorOccurred on ${name}`, 30_000);
-    expect(error.reason).toBe('RenderTemplateParamsError');
-    expect(error.message.startsWith(`${attempt.field}: `)).toBe(true);
-    expect(error.message).toMatch(attempt.message);
-  }, 40_000);
+  it.each(Object.entries(ATTEMPTS))(
+    '%s ends in ErrorOccurred naming the field',
+    async (name, attempt) => {
+      const error = await h.eventually(
+        async () => {
+          const c = await condition(name, 'ErrorOccurred');
+          return c?.status === 'True' && c;
+        },
+        `ErrorOccurred on ${name}`,
+        30_000,
+      );
+      expect(error.reason).toBe('RenderTemplateParamsError');
+      expect(error.message.startsWith(`${attempt.field}: `)).toBe(true);
+      expect(error.message).toMatch(attempt.message);
+    },
+    40_000,
+  );
 
   it('the well-behaved ApplicationSet next to them gets its Applications, its catastrophic-looking regex answered in linear time', async () => {
-    const apps = await h.eventually(async () => {
-      const names = (await h.applications()).filter((a) => a.metadata.name.startsWith('good-'));
-      return names.length === 2 && names;
-    }, 'the well-behaved Applications', 30_000);
+    const apps = await h.eventually(
+      async () => {
+        const names = (await h.applications()).filter((a) => a.metadata.name.startsWith('good-'));
+        return names.length === 2 && names;
+      },
+      'the well-behaved Applications',
+      30_000,
+    );
     expect(apps.map((a: any) => [a.metadata.name, a.metadata.annotations.matched]).sort()).toEqual([
       ['good-dev', 'true'],
       ['good-prod', 'true'],
@@ -153,11 +174,15 @@ describe('regatta generate with a hostile template', () => {
 
   it('exits 1 naming the ApplicationSet and the field, and still prints the well-behaved one', async () => {
     const file = join(dir, 'appsets.yaml');
-    const documents = [appSet('repeat-bomb', ATTEMPTS['repeat-bomb']), goodAppSet].map((o) => YAML.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', ...o }));
+    const documents = [appSet('repeat-bomb', ATTEMPTS['repeat-bomb']), goodAppSet].map((o) =>
+      YAML.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', ...o }),
+    );
     await writeFile(file, documents.join('---\n'));
     const run = await regatta('generate', '-f', file, '--template-timeout', '2');
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`${file}: ApplicationSet repeat-bomb: spec.template.metadata.name: failed to execute go template {{ repeat 1000000000 "x" }}: `);
+    expect(run.stderr).toContain(
+      `${file}: ApplicationSet repeat-bomb: spec.template.metadata.name: failed to execute go template {{ repeat 1000000000 "x" }}: `,
+    );
     expect(run.stderr).toMatch(/error calling repeat: would build a value of 1000000000 bytes/);
     expect(YAML.parseAllDocuments(run.stdout).map((d) => d.toJS().metadata.name)).toEqual(['good-dev', 'good-prod']);
   });
@@ -167,7 +192,9 @@ describe('regatta generate with a hostile template', () => {
     await writeFile(file, YAML.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', ...appSet('timeout', ATTEMPTS.timeout) }));
     const run = await regatta('generate', '-f', file, '--template-timeout', '0.2');
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/ApplicationSet timeout: spec\.template\.metadata\.annotations\.digest: .*template execution exceeded its budget of 200ms \(--template-timeout\)/);
+    expect(run.stderr).toMatch(
+      /ApplicationSet timeout: spec\.template\.metadata\.annotations\.digest: .*template execution exceeded its budget of 200ms \(--template-timeout\)/,
+    );
   });
 
   it('refuses a --template-timeout that is not a positive number of seconds (usage error, exit 2)', async () => {

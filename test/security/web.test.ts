@@ -80,8 +80,13 @@ async function quiet(): Promise<void> {
   }
 }
 
-const rbac = (kind: string, name: string, body: Record<string, unknown>) => admin.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name, namespace: 'argocd' }, ...body } as KubeObject);
-const bind = (role: string, user: string) => rbac('RoleBinding', `${role}-${user}`, { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role }, subjects: [{ kind: 'User', name: user }] });
+const rbac = (kind: string, name: string, body: Record<string, unknown>) =>
+  admin.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name, namespace: 'argocd' }, ...body } as KubeObject);
+const bind = (role: string, user: string) =>
+  rbac('RoleBinding', `${role}-${user}`, {
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
+    subjects: [{ kind: 'User', name: user }],
+  });
 
 beforeAll(async () => {
   gitCache = mkdtempSync(join(tmpdir(), 'regatta-security-git-'));
@@ -89,7 +94,11 @@ beforeAll(async () => {
   webhookRepo = new TestRepository('apps');
   webhookRepo.commit({ 'apps/one/app.yaml': 'kind: ConfigMap\n' });
   // The HTTPS URL users write is served from the test's repository, through git's own configuration.
-  Object.assign(process.env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `url.file://${webhookRepo.root}/.insteadOf`, GIT_CONFIG_VALUE_0: 'https://git.example.com/' });
+  Object.assign(process.env, {
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: `url.file://${webhookRepo.root}/.insteadOf`,
+    GIT_CONFIG_VALUE_0: 'https://git.example.com/',
+  });
   privateRepo = new TestRepository('private');
   privateHead = privateRepo.commit({ 'apps/a/app.yaml': 'kind: ConfigMap\n', 'apps/b/app.yaml': 'kind: ConfigMap\n' });
   gitServer = await GitHttpServer.start(dirname(privateRepo.bare), 'robot', GIT_PASSWORD);
@@ -99,7 +108,12 @@ beforeAll(async () => {
   admin = new ObjectClient(kubeConfigFromString(fleet.kubeconfig()));
   kube = new k8s.KubeConfig();
   kube.loadFromString(fleet.kubeconfig(undefined, { identity: 'test' }));
-  await admin.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'scm-token', namespace: 'argocd' }, stringData: { token: SCM_TOKEN } } as KubeObject);
+  await admin.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'scm-token', namespace: 'argocd' },
+    stringData: { token: SCM_TOKEN },
+  } as KubeObject);
   await admin.create({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -117,7 +131,19 @@ beforeAll(async () => {
 
   const kubeConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'system:serviceaccount:argocd:regatta' }));
   const config = loadAppConfig(
-    ['--port', '0', '--webhook-github-secret', SECRETS.github, '--webhook-gitlab-secret', SECRETS.gitlab, '--webhook-bitbucket-uuid', SECRETS.bitbucket, '--webhook-max-payload-size-mb', String(MAX_PAYLOAD_MB), '--allow-local-repositories=true'],
+    [
+      '--port',
+      '0',
+      '--webhook-github-secret',
+      SECRETS.github,
+      '--webhook-gitlab-secret',
+      SECRETS.gitlab,
+      '--webhook-bitbucket-uuid',
+      SECRETS.bitbucket,
+      '--webhook-max-payload-size-mb',
+      String(MAX_PAYLOAD_MB),
+      '--allow-local-repositories=true',
+    ],
     {},
   );
   controller = await createControllerApp({ config, kubeConfig, logger: silentLogger, metrics: new ControllerMetrics() });
@@ -140,7 +166,14 @@ beforeAll(async () => {
       spec: {
         goTemplate: true,
         generators: [{ git: { repoURL: 'https://git.example.com/apps.git', revision: 'main', directories: [{ path: 'apps/*' }], requeueAfterSeconds: 3600 } }],
-        template: { metadata: { name: 'git-{{.path.basename}}' }, spec: { project: 'default', source: { repoURL: 'https://git.example.com/apps.git', path: '{{.path.path}}' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'apps' } } },
+        template: {
+          metadata: { name: 'git-{{.path.basename}}' },
+          spec: {
+            project: 'default',
+            source: { repoURL: 'https://git.example.com/apps.git', path: '{{.path.path}}' },
+            destination: { server: 'https://kubernetes.default.svc', namespace: 'apps' },
+          },
+        },
       },
     } as never,
     undefined,
@@ -172,15 +205,48 @@ async function hook(headers: Record<string, string>, body: Buffer<ArrayBuffer>):
 describe('webhooks that must not refresh anything', () => {
   const push = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', repository: { html_url: 'https://git.example.com/apps', default_branch: 'main' } }));
   const bitbucketPush = Buffer.from(
-    JSON.stringify({ repository: { links: { html: { href: 'https://git.example.com/apps' } }, mainbranch: { name: 'main' } }, push: { changes: [{ new: { name: 'main' } }] } }),
+    JSON.stringify({
+      repository: { links: { html: { href: 'https://git.example.com/apps' } }, mainbranch: { name: 'main' } },
+      push: { changes: [{ new: { name: 'main' } }] },
+    }),
   );
   const attempts: [string, Record<string, string>, Buffer<ArrayBuffer>, number, string][] = [
-    ['a GitHub push signed with a guessed secret', { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign('guessed', push)}` }, push, 401, 'github webhook signature does not match'],
-    ['a GitHub push without a signature, dodging through an unconfigured Gitea header', { 'x-github-event': 'push', 'x-gitea-event': 'push' }, push, 401, 'github webhook signature does not match'],
-    ['a GitHub push dodging through a Gogs header with a Gogs signature of its own', { 'x-github-event': 'push', 'x-gogs-event': 'push', 'x-gogs-signature': sign('any', push) }, push, 401, 'github webhook signature does not match'],
+    [
+      'a GitHub push signed with a guessed secret',
+      { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign('guessed', push)}` },
+      push,
+      401,
+      'github webhook signature does not match',
+    ],
+    [
+      'a GitHub push without a signature, dodging through an unconfigured Gitea header',
+      { 'x-github-event': 'push', 'x-gitea-event': 'push' },
+      push,
+      401,
+      'github webhook signature does not match',
+    ],
+    [
+      'a GitHub push dodging through a Gogs header with a Gogs signature of its own',
+      { 'x-github-event': 'push', 'x-gogs-event': 'push', 'x-gogs-signature': sign('any', push) },
+      push,
+      401,
+      'github webhook signature does not match',
+    ],
     ['a GitLab push with a wrong token', { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'gl-guess' }, push, 401, 'gitlab webhook token does not match'],
-    ['a Bitbucket Cloud push with a wrong hook UUID', { 'x-event-key': 'repo:push', 'x-hook-uuid': '{guessed}' }, bitbucketPush, 401, 'bitbucket webhook signature does not match'],
-    ['a Bitbucket Server push with a wrong signature', { 'x-event-key': 'repo:refs_changed', 'x-hub-signature': `sha256=${sign('guessed', push)}` }, push, 401, 'bitbucket webhook signature does not match'],
+    [
+      'a Bitbucket Cloud push with a wrong hook UUID',
+      { 'x-event-key': 'repo:push', 'x-hook-uuid': '{guessed}' },
+      bitbucketPush,
+      401,
+      'bitbucket webhook signature does not match',
+    ],
+    [
+      'a Bitbucket Server push with a wrong signature',
+      { 'x-event-key': 'repo:refs_changed', 'x-hub-signature': `sha256=${sign('guessed', push)}` },
+      push,
+      401,
+      'bitbucket webhook signature does not match',
+    ],
   ];
 
   /** A commit only a refresh would find (the generator polls hourly), made once the controller is idle. */
@@ -202,7 +268,13 @@ describe('webhooks that must not refresh anything', () => {
   });
 
   it('refuses an oversized body with 413 before reading it, even when it is signed', async () => {
-    const padded = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', repository: { html_url: 'https://git.example.com/apps', default_branch: 'main' }, padding: 'x'.repeat(MAX_PAYLOAD_MB * 1024 * 1024) }));
+    const padded = Buffer.from(
+      JSON.stringify({
+        ref: 'refs/heads/main',
+        repository: { html_url: 'https://git.example.com/apps', default_branch: 'main' },
+        padding: 'x'.repeat(MAX_PAYLOAD_MB * 1024 * 1024),
+      }),
+    );
     await commitUnseen();
     const mark = writeMark();
     const refused = await hook({ 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign(SECRETS.github, padded)}` }, padded);
@@ -214,16 +286,24 @@ describe('webhooks that must not refresh anything', () => {
   });
 
   it('refreshes on the same push signed with the configured secret (the attempts above could have)', async () => {
-    const accepted = await fetch(hooks, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign(SECRETS.github, push)}` }, body: push });
+    const accepted = await fetch(hooks, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sign(SECRETS.github, push)}` },
+      body: push,
+    });
     expect(accepted.status).toBe(200);
     expect(await accepted.json()).toEqual({ refreshed: 1 });
-    await eventually(async () => (await applications()).filter((name) => name.startsWith('git-forged')).length === attempts.length + 1, 'the Applications of the refused pushes\' commits');
+    await eventually(
+      async () => (await applications()).filter((name) => name.startsWith('git-forged')).length === attempts.length + 1,
+      "the Applications of the refused pushes' commits",
+    );
   });
 });
 
 describe('dashboard attempts', () => {
   const pausePath = '/dashboard/namespaces/argocd/applicationsets/from-git/rollout/pause';
-  const control = async () => (await admin.get<KubeObject>(GROUP, 'ApplicationSet', 'argocd', 'from-git'))?.metadata?.annotations?.['rollout.regatta.dev/control'];
+  const control = async () =>
+    (await admin.get<KubeObject>(GROUP, 'ApplicationSet', 'argocd', 'from-git'))?.metadata?.annotations?.['rollout.regatta.dev/control'];
 
   it('refuses a token in the login URL: no session, and the token is neither echoed nor logged', async () => {
     const response = await fetch(`${api.url}/dashboard/login?token=${encodeURIComponent(tokens.tenant)}`, { redirect: 'manual' });
@@ -235,7 +315,7 @@ describe('dashboard attempts', () => {
     expect(apiLog.join('\n')).not.toContain(tokens.tenant);
   });
 
-  it('refuses a cross-site login (a form post without the login page\'s CSRF token)', async () => {
+  it("refuses a cross-site login (a form post without the login page's CSRF token)", async () => {
     const response = await fetch(`${api.url}/dashboard/login`, {
       method: 'POST',
       redirect: 'manual',
@@ -247,7 +327,7 @@ describe('dashboard attempts', () => {
     expect(response.headers.get('set-cookie')).not.toContain('regatta_session');
   });
 
-  it('refuses a cross-site pause (session cookie, no CSRF token) and writes nothing; the page\'s own button pauses', async () => {
+  it("refuses a cross-site pause (session cookie, no CSRF token) and writes nothing; the page's own button pauses", async () => {
     const cookie = cookieSet(await postLogin(api.url, { token: tokens.tenant }));
     const mark = writeMark();
     const forged = await postForm(api.url, pausePath, cookie, {}, { origin: 'https://evil.example' });
@@ -261,7 +341,11 @@ describe('dashboard attempts', () => {
     expect(paused.status).toBe(303);
     expect(await control()).toBe('pause');
     expect(apiWrites(mark).map((w) => [w.verb, w.kind, w.name])).toEqual([['patch', 'ApplicationSet', 'from-git']]);
-    await admin.mergePatch({ apiVersion: GROUP, kind: 'ApplicationSet', metadata: { name: 'from-git', namespace: 'argocd', annotations: { 'rollout.regatta.dev/control': null } } } as unknown as KubeObject);
+    await admin.mergePatch({
+      apiVersion: GROUP,
+      kind: 'ApplicationSet',
+      metadata: { name: 'from-git', namespace: 'argocd', annotations: { 'rollout.regatta.dev/control': null } },
+    } as unknown as KubeObject);
   });
 
   it('refuses a replayed one-time login code', async () => {
@@ -275,10 +359,26 @@ describe('dashboard attempts', () => {
 });
 
 describe('dry runs that would send a Secret where the caller chooses', () => {
-  const template = { metadata: { name: 'preview-{{number}}' }, spec: { project: 'default', source: { repoURL: 'https://example.com/r.git', path: '.' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'preview' } } };
-  const appSet = (generator: Record<string, unknown>, tmpl: Record<string, unknown> = template) => ({ apiVersion: GROUP, kind: 'ApplicationSet', metadata: { name: 'preview', namespace: 'argocd' }, spec: { generators: [generator], template: tmpl } });
+  const template = {
+    metadata: { name: 'preview-{{number}}' },
+    spec: {
+      project: 'default',
+      source: { repoURL: 'https://example.com/r.git', path: '.' },
+      destination: { server: 'https://kubernetes.default.svc', namespace: 'preview' },
+    },
+  };
+  const appSet = (generator: Record<string, unknown>, tmpl: Record<string, unknown> = template) => ({
+    apiVersion: GROUP,
+    kind: 'ApplicationSet',
+    metadata: { name: 'preview', namespace: 'argocd' },
+    spec: { generators: [generator], template: tmpl },
+  });
   const generate = async (token: string, body: unknown) => {
-    const response = await fetch(`${api.url}/api/v1/generate`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${api.url}/api/v1/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: response.status, body: (await response.json()) as { message?: string; applications?: { metadata: { name: string } }[] } };
   };
   const privateURL = () => `${gitServer.base}/${basename(privateRepo.bare)}`;
@@ -290,10 +390,13 @@ describe('dry runs that would send a Secret where the caller chooses', () => {
     expect(applicationWrites(mark).filter((w) => w.name?.startsWith('preview'))).toEqual([]);
   };
 
-  it('refuses a PR generator whose tokenRef the caller may not get: 422 naming the Secret, and the attacker\'s API hears nothing', async () => {
+  it("refuses a PR generator whose tokenRef the caller may not get: 422 naming the Secret, and the attacker's API hears nothing", async () => {
     const before = attacker.requests.length;
     const mark = writeMark();
-    const refused = await generate(tokens.tenant, appSet({ pullRequest: { github: { owner: 'org', repo: 'app', api: `${attacker.base}/api/v3`, tokenRef: { secretName: 'scm-token', key: 'token' } } } }));
+    const refused = await generate(
+      tokens.tenant,
+      appSet({ pullRequest: { github: { owner: 'org', repo: 'app', api: `${attacker.base}/api/v3`, tokenRef: { secretName: 'scm-token', key: 'token' } } } }),
+    );
     expect(refused.status).toBe(422);
     expect(refused.body.message).toBe(
       'ApplicationSet preview: spec.generators[0].pullRequest: failed to select pull request service provider: error fetching Secret token: user "tenant" may not get secrets "scm-token" in namespace "argocd"',
@@ -304,15 +407,23 @@ describe('dry runs that would send a Secret where the caller chooses', () => {
 
   it('refuses a GitHub App Secret the caller may not get, before asking any host for a token', async () => {
     const before = attacker.requests.length;
-    const refused = await generate(tokens.tenant, appSet({ pullRequest: { github: { owner: 'org', repo: 'app', api: `${attacker.base}/api/v3`, appSecretName: 'scm-token' } } }));
+    const refused = await generate(
+      tokens.tenant,
+      appSet({ pullRequest: { github: { owner: 'org', repo: 'app', api: `${attacker.base}/api/v3`, appSecretName: 'scm-token' } } }),
+    );
     expect(refused.status).toBe(422);
-    expect(refused.body.message).toContain('failed to select pull request service provider: error getting GitHub App secret: user "tenant" may not get secrets "scm-token" in namespace "argocd"');
+    expect(refused.body.message).toContain(
+      'failed to select pull request service provider: error getting GitHub App secret: user "tenant" may not get secrets "scm-token" in namespace "argocd"',
+    );
     expect(attacker.requests.slice(before)).toEqual([]);
   });
 
   it('sends the token for a caller who may get the Secret (the refusals above are about rights)', async () => {
     const before = attacker.requests.length;
-    const allowed = await generate(tokens.trusted, appSet({ pullRequest: { github: { owner: 'org', repo: 'app', api: `${attacker.base}/api/v3`, tokenRef: { secretName: 'scm-token', key: 'token' } } } }));
+    const allowed = await generate(
+      tokens.trusted,
+      appSet({ pullRequest: { github: { owner: 'org', repo: 'app', api: `${attacker.base}/api/v3`, tokenRef: { secretName: 'scm-token', key: 'token' } } } }),
+    );
     expect(allowed.body.message).toBeUndefined();
     expect(allowed.status).toBe(200);
     expect(allowed.body.applications?.map((a) => a.metadata.name)).toEqual(['preview-7']);
@@ -346,7 +457,9 @@ describe('dry runs that would send a Secret where the caller chooses', () => {
     const afterDelete = gitServer.requests.length;
     const replay = await generate(tokens.tenant, gitAppSet(privateHead));
     expect(replay.status).toBe(422);
-    expect(replay.body.message).toMatch(/private\.git at revision "[0-9a-f]{40}": failed to fetch [0-9a-f]{40} from http:\/\/127\.0\.0\.1:\d+\/private\.git: failed to authenticate to git repository: no credentials matched this URL/);
+    expect(replay.body.message).toMatch(
+      /private\.git at revision "[0-9a-f]{40}": failed to fetch [0-9a-f]{40} from http:\/\/127\.0\.0\.1:\d+\/private\.git: failed to authenticate to git repository: no credentials matched this URL/,
+    );
     expect(replay.body.applications ?? []).toEqual([]);
     expect(gitServer.requests.slice(afterDelete).every((r) => !r.authorized)).toBe(true);
     nothingWritten(mark);

@@ -23,7 +23,10 @@ function randomPrevious(random: () => number, members: Member[], keys: Key[]): P
   const earlier = members.filter(() => random() < 0.8);
   if (random() < 0.5) earlier.push({ id: `replica-gone-${Math.floor(random() * 3)}` });
   const from = earlier.length ? earlier : members;
-  const owners = assign(from, keys.filter(() => random() < 0.9)).owners;
+  const owners = assign(
+    from,
+    keys.filter(() => random() < 0.9),
+  ).owners;
   for (const key of keys) if (random() < 0.02) owners.set(key.id, members[Math.floor(random() * members.length)].id);
   return { members: from.map((m) => m.id), owners };
 }
@@ -81,11 +84,18 @@ describe('bounded-load assignment (properties over 2,000 random fleets)', () => 
     for (let run = 0; run < 200; run++) {
       const { members, keys } = randomFleet(random);
       const a = assign(members, keys);
-      const b = assign([...members].reverse(), [...keys].sort(() => random() - 0.5));
+      const b = assign(
+        [...members].reverse(),
+        [...keys].sort(() => random() - 0.5),
+      );
       expect([...b.owners.entries()]).toEqual([...a.owners.entries()]);
       const previous = randomPrevious(random, members, keys);
       const c = assign(members, keys, { previous });
-      const d = assign([...members].reverse(), [...keys].sort(() => random() - 0.5), { previous: { members: [...previous.members].reverse(), owners: new Map([...previous.owners].sort(() => random() - 0.5)) } });
+      const d = assign(
+        [...members].reverse(),
+        [...keys].sort(() => random() - 0.5),
+        { previous: { members: [...previous.members].reverse(), owners: new Map([...previous.owners].sort(() => random() - 0.5)) } },
+      );
       expect([...d.owners.entries()]).toEqual([...c.owners.entries()]);
     }
   });
@@ -142,7 +152,10 @@ describe('bounded-load assignment (properties over 2,000 random fleets)', () => 
     const moved = keys.filter((k) => before.get(k.id) !== grown.get(k.id));
     expect(moved.length).toBeLessThanOrEqual(Math.ceil((1000 / 11) * 1.1));
     expect(moved.every((k) => !k.pinnedTo)).toBe(true);
-    const shrunk = assign(members.filter((m) => m.id !== 'replica-5'), keys).owners;
+    const shrunk = assign(
+      members.filter((m) => m.id !== 'replica-5'),
+      keys,
+    ).owners;
     const movedOnRemove = keys.filter((k) => before.get(k.id) !== shrunk.get(k.id));
     expect(movedOnRemove.length).toBeLessThanOrEqual(Math.ceil((1000 / 10) * 1.1));
   });
@@ -177,7 +190,10 @@ describe('bounded-load assignment (properties over 2,000 random fleets)', () => 
     const dir = mkdtempSync(join(tmpdir(), 'regatta-sharding-'));
     try {
       writeFileSync(join(dir, 'bounded-load.mjs'), js);
-      writeFileSync(join(dir, 'run.mjs'), `import { assign } from './bounded-load.mjs';\nconst members = ${JSON.stringify(members)};\nconst keys = ${JSON.stringify(keys)};\nconst previous = { members: ${JSON.stringify(previous.members)}, owners: new Map(${JSON.stringify([...previous.owners])}) };\nprocess.stdout.write(JSON.stringify([[...assign(members, keys).owners], [...assign(members, keys, { previous }).owners]]));\n`);
+      writeFileSync(
+        join(dir, 'run.mjs'),
+        `import { assign } from './bounded-load.mjs';\nconst members = ${JSON.stringify(members)};\nconst keys = ${JSON.stringify(keys)};\nconst previous = { members: ${JSON.stringify(previous.members)}, owners: new Map(${JSON.stringify([...previous.owners])}) };\nprocess.stdout.write(JSON.stringify([[...assign(members, keys).owners], [...assign(members, keys, { previous }).owners]]));\n`,
+      );
       const there = execFileSync(process.execPath, [join(dir, 'run.mjs')], { encoding: 'utf8' });
       expect(there).toBe(here);
     } finally {

@@ -43,7 +43,7 @@ describe("Argo CD's consistent-hashing algorithm", () => {
     expect(consistentHashingShards([{ id: wrapping! }], 2).get(wrapping!)).toBe(owners[0]);
   });
 
-  it("counts Applications as load: a shard past ⌈⌊(total+1)/replicas⌋·1.25⌉ takes no more clusters", () => {
+  it('counts Applications as load: a shard past ⌈⌊(total+1)/replicas⌋·1.25⌉ takes no more clusters', () => {
     // Clusters go in id order: the heavy one first, then 40 with one Application each. With 100 on
     // its shard the limit stays ≤ 63 < 100 until the total reaches 161, so all 40 go to the other.
     const heavy = { id: 'a-heavy', apps: 100 };

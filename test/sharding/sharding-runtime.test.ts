@@ -21,7 +21,9 @@ describe('ownership assignment', () => {
     for (const owner of [...Object.values(ownership.clusters), ...Object.values(ownership.appSets)]) expect(members).toContain(owner);
     expect(ownership.clusters['https://pinned.example.com']).toBe('regatta-2');
     expect(Object.keys(ownership.appSets).sort()).toEqual(appSets);
-    expect(JSON.stringify(assignOwnership('bounded-load', [...members].reverse(), [...keys].reverse(), [...appSets].reverse()))).toBe(JSON.stringify(ownership));
+    expect(JSON.stringify(assignOwnership('bounded-load', [...members].reverse(), [...keys].reverse(), [...appSets].reverse()))).toBe(
+      JSON.stringify(ownership),
+    );
   });
 
   it('from the previous generation, keeps the clusters and ApplicationSets of replicas that stay where they are', () => {
@@ -87,7 +89,9 @@ describe('the sharding runtime', () => {
       appSetKeys: () => ['argocd/a', 'argocd/b', 'argocd/c', 'argocd/d'],
       onAppSetsChanged: () => undefined,
     } satisfies ShardedApplicationSets;
-    const records = clusters(6).map((c, i) => ({ name: `c${i}`, server: c.server, secret: { namespace: 'argocd', name: `c${i}`, uid: c.uid } }) as ClusterRecord);
+    const records = clusters(6).map(
+      (c, i) => ({ name: `c${i}`, server: c.server, secret: { namespace: 'argocd', name: `c${i}`, uid: c.uid } }) as ClusterRecord,
+    );
     const runtime = new ShardingRuntime({ identity: 'regatta-1', replicas: 2, algorithm: 'bounded-load' }, () => records, silentLogger, metrics);
     runtime.serve(controller);
     expect(owns('argocd/a')).toBe(false);
@@ -107,9 +111,15 @@ describe('the sharding runtime', () => {
 
 describe('sharding settings', () => {
   it("accepts Argo CD's variables, and refuses dynamic membership without Redis or an unknown algorithm", () => {
-    const config = loadAppConfig([], { ARGOCD_CONTROLLER_REPLICAS: '3', ARGOCD_CONTROLLER_SHARDING_ALGORITHM: 'round-robin', ARGOCD_CONTROLLER_HEARTBEAT_TIME: '5' });
+    const config = loadAppConfig([], {
+      ARGOCD_CONTROLLER_REPLICAS: '3',
+      ARGOCD_CONTROLLER_SHARDING_ALGORITHM: 'round-robin',
+      ARGOCD_CONTROLLER_HEARTBEAT_TIME: '5',
+    });
     expect(config).toMatchObject({ replicas: 3, shardingAlgorithm: 'round-robin', heartbeatSeconds: 5, dynamicClusterDistribution: false });
     expect(() => loadAppConfig(['--dynamic-cluster-distribution-enabled=true'], {})).toThrow(ConfigError);
-    expect(() => loadAppConfig(['--sharding-method=random'], {})).toThrow(/--sharding-method: "random" is not one of bounded-load, legacy, round-robin, consistent-hashing/);
+    expect(() => loadAppConfig(['--sharding-method=random'], {})).toThrow(
+      /--sharding-method: "random" is not one of bounded-load, legacy, round-robin, consistent-hashing/,
+    );
   });
 });

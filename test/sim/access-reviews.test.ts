@@ -23,13 +23,23 @@ beforeAll(async () => {
   });
   await rbac.createNamespacedRoleBinding({
     namespace: 'argocd',
-    body: { metadata: { name: 'alice-reads' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'appset-reader' }, subjects: [{ kind: 'User', name: 'alice' }] },
+    body: {
+      metadata: { name: 'alice-reads' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'appset-reader' },
+      subjects: [{ kind: 'User', name: 'alice' }],
+    },
   });
-  await rbac.createClusterRole({ body: { metadata: { name: 'appset-operator' }, rules: [{ apiGroups: ['argoproj.io'], resources: ['applicationsets', '*/status'], verbs: ['*'] }] } });
+  await rbac.createClusterRole({
+    body: { metadata: { name: 'appset-operator' }, rules: [{ apiGroups: ['argoproj.io'], resources: ['applicationsets', '*/status'], verbs: ['*'] }] },
+  });
   // A RoleBinding to a ClusterRole grants it in the binding's namespace only.
   await rbac.createNamespacedRoleBinding({
     namespace: 'argocd',
-    body: { metadata: { name: 'operators' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'appset-operator' }, subjects: [{ kind: 'Group', name: 'platform' }] },
+    body: {
+      metadata: { name: 'operators' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'appset-operator' },
+      subjects: [{ kind: 'Group', name: 'platform' }],
+    },
   });
   await rbac.createClusterRoleBinding({
     body: {
@@ -75,16 +85,31 @@ describe('simulator SubjectAccessReview', () => {
     expect((await sar('alice', [], { namespace: 'argocd', verb: 'get', resource: 'configmaps', name: 'argocd-cm' })).status?.allowed).toBe(true);
     expect((await sar('alice', [], { namespace: 'argocd', verb: 'get', resource: 'configmaps', name: 'other' })).status?.allowed).toBe(false);
     expect((await sar('alice', [], { namespace: 'argocd', verb: 'get', resource: 'configmaps' })).status?.allowed).toBe(false);
-    expect((await sar('carol', ['platform'], { namespace: 'argocd', verb: 'patch', group: 'argoproj.io', resource: 'applicationsets' })).status?.allowed).toBe(true);
-    expect((await sar('carol', ['platform'], { namespace: 'argocd', verb: 'update', group: 'argoproj.io', resource: 'applications', subresource: 'status' })).status?.allowed).toBe(true);
-    expect((await sar('carol', ['platform'], { namespace: 'argocd', verb: 'get', group: 'argoproj.io', resource: 'applications' })).status?.allowed).toBe(false);
-    expect((await sar('carol', ['platform'], { namespace: 'team-a', verb: 'patch', group: 'argoproj.io', resource: 'applicationsets' })).status?.allowed).toBe(false);
+    expect((await sar('carol', ['platform'], { namespace: 'argocd', verb: 'patch', group: 'argoproj.io', resource: 'applicationsets' })).status?.allowed).toBe(
+      true,
+    );
+    expect(
+      (await sar('carol', ['platform'], { namespace: 'argocd', verb: 'update', group: 'argoproj.io', resource: 'applications', subresource: 'status' })).status
+        ?.allowed,
+    ).toBe(true);
+    expect((await sar('carol', ['platform'], { namespace: 'argocd', verb: 'get', group: 'argoproj.io', resource: 'applications' })).status?.allowed).toBe(
+      false,
+    );
+    expect((await sar('carol', ['platform'], { namespace: 'team-a', verb: 'patch', group: 'argoproj.io', resource: 'applicationsets' })).status?.allowed).toBe(
+      false,
+    );
   });
 
   it('binds ServiceAccounts cluster-wide through a ClusterRoleBinding, and system:masters to everything', async () => {
     const ci = await sar('system:serviceaccount:tools:ci', [], { namespace: 'team-a', verb: 'patch', group: 'argoproj.io', resource: 'applicationsets' });
-    expect(ci.status).toEqual({ allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "ci-everywhere" of ClusterRole "appset-operator" to ServiceAccount "ci"' });
-    expect((await sar('system:serviceaccount:other:ci', [], { namespace: 'team-a', verb: 'patch', group: 'argoproj.io', resource: 'applicationsets' })).status?.allowed).toBe(false);
+    expect(ci.status).toEqual({
+      allowed: true,
+      reason: 'RBAC: allowed by ClusterRoleBinding "ci-everywhere" of ClusterRole "appset-operator" to ServiceAccount "ci"',
+    });
+    expect(
+      (await sar('system:serviceaccount:other:ci', [], { namespace: 'team-a', verb: 'patch', group: 'argoproj.io', resource: 'applicationsets' })).status
+        ?.allowed,
+    ).toBe(false);
     expect((await sar('management-admin', ['system:masters'], { namespace: 'kube-system', verb: 'delete', resource: 'secrets' })).status?.allowed).toBe(true);
   });
 
@@ -94,7 +119,11 @@ describe('simulator SubjectAccessReview', () => {
     expect((await sar('dave', [], attributes)).status?.allowed).toBe(false);
     await rbac.createNamespacedRoleBinding({
       namespace: 'argocd',
-      body: { metadata: { name: 'dave' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'appset-operator' }, subjects: [{ kind: 'User', name: 'dave' }] },
+      body: {
+        metadata: { name: 'dave' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'appset-operator' },
+        subjects: [{ kind: 'User', name: 'dave' }],
+      },
     });
     expect((await sar('dave', [], attributes)).status?.allowed).toBe(true);
     await rbac.deleteNamespacedRoleBinding({ name: 'dave', namespace: 'argocd' });
@@ -111,11 +140,13 @@ describe('simulator SubjectAccessReview', () => {
     ]);
   });
 
-  it('answers a SelfSubjectAccessReview for the token\'s own user', async () => {
+  it("answers a SelfSubjectAccessReview for the token's own user", async () => {
     const alice = new k8s.KubeConfig();
     alice.loadFromString(fleet.kubeconfig(undefined, { identity: 'alice' }));
     const can = (verb: string, namespace: string) =>
-      alice.makeApiClient(k8s.AuthorizationV1Api).createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { namespace, verb, group: 'argoproj.io', resource: 'applicationsets' } } } });
+      alice
+        .makeApiClient(k8s.AuthorizationV1Api)
+        .createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { namespace, verb, group: 'argoproj.io', resource: 'applicationsets' } } } });
     // Her own Role, and the ClusterRole bound to her group `platform`, both in argocd only.
     expect((await can('list', 'argocd')).status?.allowed).toBe(true);
     expect((await can('delete', 'argocd')).status?.allowed).toBe(true);

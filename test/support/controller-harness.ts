@@ -51,7 +51,14 @@ export class ControllerHarness {
 
   async applyAppSet(appSet: Record<string, any>): Promise<void> {
     const objects = k8s.KubernetesObjectApi.makeApiClient(this.kube);
-    await objects.patch({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', ...appSet, metadata: { namespace: 'argocd', ...appSet.metadata } }, undefined, undefined, 'test-user', true, k8s.PatchStrategy.ServerSideApply);
+    await objects.patch(
+      { apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', ...appSet, metadata: { namespace: 'argocd', ...appSet.metadata } },
+      undefined,
+      undefined,
+      'test-user',
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    );
   }
 
   async applications(): Promise<any[]> {

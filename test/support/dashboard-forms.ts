@@ -29,6 +29,17 @@ export async function postLogin(base: string, fields: Record<string, string>, fo
 }
 
 /** Posts a dashboard form with a session cookie, as a browser would send it (or a cross-site page, without the CSRF field). */
-export function postForm(base: string, path: string, cookie: string, fields: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${base}${path}`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields) });
+export function postForm(
+  base: string,
+  path: string,
+  cookie: string,
+  fields: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${base}${path}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields),
+  });
 }

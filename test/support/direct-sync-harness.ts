@@ -58,7 +58,11 @@ export class DirectSyncHarness {
       '--source-poll-seconds=0.3',
       '--operation-processors=8',
     ];
-    const app = await createControllerApp({ config: loadAppConfig(flags, { REDIS_URL: redis.url, POD_NAME: 'security' }), kubeConfig: regatta, logger: silentLogger });
+    const app = await createControllerApp({
+      config: loadAppConfig(flags, { REDIS_URL: redis.url, POD_NAME: 'security' }),
+      kubeConfig: regatta,
+      logger: silentLogger,
+    });
     await app.init();
     return new DirectSyncHarness(fleet, client, redis, app, gitCache);
   }
@@ -80,7 +84,10 @@ export class DirectSyncHarness {
 
   /** argocd-cm's data (merged with what it holds). */
   async argocdSettings(data: Record<string, string | null>): Promise<void> {
-    await this.client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-cm', namespace: 'argocd' }, data } as KubeObject, 'platform-admin');
+    await this.client.apply(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-cm', namespace: 'argocd' }, data } as KubeObject,
+      'platform-admin',
+    );
   }
 
   /** Creates an Application as a tenant would, with a sync operation requested. */
@@ -91,7 +98,12 @@ export class DirectSyncHarness {
 
   /** Asks for another sync of an Application, as `argocd app sync` does. */
   async requestSync(namespace: string, name: string): Promise<void> {
-    await this.client.mergePatch({ apiVersion: API_VERSION, kind: 'Application', metadata: { name, namespace }, operation: { initiatedBy: { username: 'tenant' }, sync: { prune: true } } } as KubeObject);
+    await this.client.mergePatch({
+      apiVersion: API_VERSION,
+      kind: 'Application',
+      metadata: { name, namespace },
+      operation: { initiatedBy: { username: 'tenant' }, sync: { prune: true } },
+    } as KubeObject);
   }
 
   async application(namespace: string, name: string): Promise<Application | undefined> {
@@ -106,7 +118,8 @@ export class DirectSyncHarness {
         async () => {
           last = await this.application(namespace, name);
           const state = (last?.status as { operationState?: { phase?: string; finishedAt?: string } } | undefined)?.operationState;
-          const done = last && !last.operation && ['Succeeded', 'Failed', 'Error'].includes(state?.phase ?? '') && (!since || (state?.finishedAt ?? '') >= since);
+          const done =
+            last && !last.operation && ['Succeeded', 'Failed', 'Error'].includes(state?.phase ?? '') && (!since || (state?.finishedAt ?? '') >= since);
           return done ? last : undefined;
         },
         `the operation of ${namespace}/${name} to finish`,

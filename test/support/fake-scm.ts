@@ -55,7 +55,11 @@ export class FakeScm {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', this.base);
-    this.requests.push({ url: url.pathname + url.search, authorization: req.headers.authorization, privateToken: req.headers['private-token'] as string | undefined });
+    this.requests.push({
+      url: url.pathname + url.search,
+      authorization: req.headers.authorization,
+      privateToken: req.headers['private-token'] as string | undefined,
+    });
     const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
@@ -72,7 +76,10 @@ export class FakeScm {
     if (installation && req.method === 'POST') {
       const jwt = (req.headers.authorization ?? '').replace(/^Bearer /, '');
       const [header, payload, signature] = jwt.split('.');
-      const valid = this.appPublicKey && signature && createVerify('RSA-SHA256').update(`${header}.${payload}`).verify(this.appPublicKey, Buffer.from(signature, 'base64url'));
+      const valid =
+        this.appPublicKey &&
+        signature &&
+        createVerify('RSA-SHA256').update(`${header}.${payload}`).verify(this.appPublicKey, Buffer.from(signature, 'base64url'));
       if (!valid) return json(401, { message: 'A JSON web token could not be decoded' });
       return json(201, { token: this.installationToken, expires_at: new Date(Date.now() + 3600_000).toISOString() });
     }
@@ -108,7 +115,14 @@ export class FakeScm {
       const items = this.pulls.slice((page - 1) * limit, page * limit);
       return json(
         200,
-        items.map((p) => ({ number: p.number, title: p.title, head: { ref: p.branch, sha: p.sha }, base: { ref: p.target }, labels: p.labels.map((name) => ({ name })), user: { login: p.author } })),
+        items.map((p) => ({
+          number: p.number,
+          title: p.title,
+          head: { ref: p.branch, sha: p.sha },
+          base: { ref: p.target },
+          labels: p.labels.map((name) => ({ name })),
+          user: { login: p.author },
+        })),
       );
     }
     if (url.pathname.startsWith('/api/v4/projects/')) {
@@ -118,7 +132,15 @@ export class FakeScm {
       const lastPage = Math.max(1, Math.ceil(matching.length / size));
       return json(
         200,
-        items.map((p) => ({ iid: p.number, title: p.title, source_branch: p.branch, target_branch: p.target, sha: p.sha, labels: p.labels, author: { username: p.author } })),
+        items.map((p) => ({
+          iid: p.number,
+          title: p.title,
+          source_branch: p.branch,
+          target_branch: p.target,
+          sha: p.sha,
+          labels: p.labels,
+          author: { username: p.author },
+        })),
         { 'x-next-page': page < lastPage ? String(page + 1) : '' },
       );
     }

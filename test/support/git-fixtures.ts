@@ -4,7 +4,13 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
+};
 
 function git(args: string[], cwd: string): string {
   return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8' }).trim();
@@ -91,7 +97,9 @@ export class GitDaemon {
 
   static async start(basePath: string): Promise<GitDaemon> {
     const port = await freePort();
-    const child = spawn('git', ['daemon', '--reuseaddr', `--base-path=${basePath}`, '--export-all', '--listen=127.0.0.1', `--port=${port}`, basePath], { stdio: 'ignore' });
+    const child = spawn('git', ['daemon', '--reuseaddr', `--base-path=${basePath}`, '--export-all', '--listen=127.0.0.1', `--port=${port}`, basePath], {
+      stdio: 'ignore',
+    });
     const daemon = new GitDaemon(child, port);
     for (let attempt = 0; attempt < 100; attempt++) {
       if (await canConnect(port)) return daemon;

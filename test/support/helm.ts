@@ -33,7 +33,8 @@ export function checkValuesSchema(schema: any, value: unknown, path = 'values'):
   const problems: string[] = [];
   const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type];
   const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
-  if (types.length && !types.includes(kind) && !(kind === 'integer' && types.includes('number'))) problems.push(`${path}: expected ${types.join('|')}, got ${kind}`);
+  if (types.length && !types.includes(kind) && !(kind === 'integer' && types.includes('number')))
+    problems.push(`${path}: expected ${types.join('|')}, got ${kind}`);
   if (schema.enum && !schema.enum.includes(value)) problems.push(`${path}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
   if (typeof value === 'number' && schema.minimum !== undefined && value < schema.minimum) problems.push(`${path}: below ${schema.minimum}`);
   if (isPlainObject(value)) {
@@ -75,7 +76,8 @@ export async function renderChart(chartDir: string, values: unknown, release: He
     },
     toYaml: (value: unknown) => YAML.stringify(value ?? null, { lineWidth: 0 }).replace(/\n$/, ''),
   };
-  const render = (body: string, data: unknown): string => renderGoTemplate('chart', `${helpers}\n${body}`, data, { funcs: funcs as any, missingKey: 'default' });
+  const render = (body: string, data: unknown): string =>
+    renderGoTemplate('chart', `${helpers}\n${body}`, data, { funcs: funcs as any, missingKey: 'default' });
 
   const objects: Record<string, any>[] = [];
   const empty: string[] = [];

@@ -28,7 +28,11 @@ const application = (name: string, project: string, targetRevision = 'main'): Ap
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'Application',
   metadata: { name, namespace: 'argocd' },
-  spec: { project, source: { repoURL: url(), path: 'guestbook', targetRevision }, destination: { server: 'https://kubernetes.default.svc', namespace: 'default' } },
+  spec: {
+    project,
+    source: { repoURL: url(), path: 'guestbook', targetRevision },
+    destination: { server: 'https://kubernetes.default.svc', namespace: 'default' },
+  },
 });
 
 beforeAll(async () => {
@@ -39,7 +43,12 @@ beforeAll(async () => {
   cacheDir = mkdtempSync(join(tmpdir(), 'regatta-driver-cache-'));
   // The repository's credentials belong to team-a alone.
   const secrets: Secret[] = [
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'team-a-config', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'repository' } }, stringData: { url: url(), project: 'team-a', username: 'robot', password: PASSWORD } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'team-a-config', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
+      stringData: { url: url(), project: 'team-a', username: 'robot', password: PASSWORD },
+    },
   ];
   const management = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta-sync' }));
   driver = new DirectSyncDriver({
@@ -63,7 +72,7 @@ afterAll(async () => {
 });
 
 describe("the direct driver reads an Application's source with its project's credentials", () => {
-  it("syncs an Application of the project the repository Secret is scoped to", async () => {
+  it('syncs an Application of the project the repository Secret is scoped to', async () => {
     expect(await driver.revision(application('a', 'team-a').spec.source!, 'team-a')).toBe(sha);
     const outcome = await driver.sync(application('a', 'team-a'), { prune: false });
     expect(outcome.phase).toBe('Succeeded');
@@ -72,7 +81,9 @@ describe("the direct driver reads an Application's source with its project's cre
 
   it("refuses another project's Application, even for a commit already read and rendered for team-a", async () => {
     const mark = writeMark();
-    await expect(driver.revision(application('b', 'team-b').spec.source!, 'team-b')).rejects.toThrow(/failed to authenticate to git repository: no credentials matched this URL/);
+    await expect(driver.revision(application('b', 'team-b').spec.source!, 'team-b')).rejects.toThrow(
+      /failed to authenticate to git repository: no credentials matched this URL/,
+    );
     for (const revision of ['main', sha]) {
       await expect(driver.refresh(application('b', 'team-b', revision))).rejects.toThrow(/no credentials matched this URL/);
       await expect(driver.sync(application('b', 'team-b', revision), { prune: false })).rejects.toThrow(/no credentials matched this URL/);

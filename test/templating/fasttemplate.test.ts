@@ -14,7 +14,12 @@ describe('fasttemplate rendering (Argo CD Render.Replace without goTemplate)', (
     ['different placeholders on a line', '{{one}}{{three}}', { one: 'two', three: 'four' }, 'twofour'],
     ['values are inserted verbatim, quotes included', '{{one}} {{three}}', { one: '"hello" world', three: 'four' }, '"hello" world four'],
     ['unknown placeholders are left verbatim', 'a-{{missing}}-{{ one }}', { one: 'b' }, 'a-{{missing}}-b'],
-    ['dotted and indexed keys', '{{path.basename}}/{{path[0]}}/{{metadata.labels.env}}', { 'path.basename': 'app', 'path[0]': 'apps', 'metadata.labels.env': 'prod' }, 'app/apps/prod'],
+    [
+      'dotted and indexed keys',
+      '{{path.basename}}/{{path[0]}}/{{metadata.labels.env}}',
+      { 'path.basename': 'app', 'path[0]': 'apps', 'metadata.labels.env': 'prod' },
+      'app/apps/prod',
+    ],
     ['non-string values are not substituted', '{{n}}-{{b}}-{{m}}', { n: 3, b: true, m: { a: 'b' } }, '{{n}}-{{b}}-{{m}}'],
     ['substituted values are not rendered again', '{{a}}', { a: '{{b}}', b: 'c' }, '{{b}}'],
     ['text without tags is returned as is', 'plain text', { one: 'two' }, 'plain text'],
@@ -25,6 +30,8 @@ describe('fasttemplate rendering (Argo CD Render.Replace without goTemplate)', (
   }
 
   it('rejects a tag that is never closed, naming the template', () => {
-    expect(() => renderFastTemplate('{{properly.closed}} {{improperly.closed}', {})).toThrow(/Cannot find end tag="}}" in the template="{{properly.closed}} {{improperly.closed}"/);
+    expect(() => renderFastTemplate('{{properly.closed}} {{improperly.closed}', {})).toThrow(
+      /Cannot find end tag="}}" in the template="{{properly.closed}} {{improperly.closed}"/,
+    );
   });
 });

@@ -49,7 +49,7 @@ describe('Go regexp semantics', () => {
     expect(re('(a)|(b)').submatches('b')).toEqual(['b', undefined, 'b']);
   });
 
-  it('reports Go\'s errors for what RE2 does not have', () => {
+  it("reports Go's errors for what RE2 does not have", () => {
     expect(() => re('(')).toThrow('error parsing regexp: missing closing ): `(`');
     expect(() => re('a(?=b)')).toThrow('error parsing regexp: invalid or unsupported Perl syntax: `(?=`');
     expect(() => re('(a)\\1')).toThrow('error parsing regexp: invalid escape sequence: `\\1`');
@@ -75,11 +75,15 @@ describe('bounded cost', () => {
     expect(estimateProgramSize('\\Q{1000}\\E')).toBeLessThan(20);
     expect(estimateProgramSize('[{1000}]')).toBe(1);
     const pattern = Array.from({ length: 50 }, (_, i) => `c${i}{999}`).join('|');
-    expect(() => re(pattern)).toThrow(`error parsing regexp: expression too large: about ${estimateProgramSize(pattern)} instructions, more than the ${MAX_PROGRAM_SIZE} a pattern may compile to`);
+    expect(() => re(pattern)).toThrow(
+      `error parsing regexp: expression too large: about ${estimateProgramSize(pattern)} instructions, more than the ${MAX_PROGRAM_SIZE} a pattern may compile to`,
+    );
   });
 
   it('refuses a search whose program size times input length is too costly, naming the pattern', () => {
-    expect(() => re('(\\pL|\\pN){500}z').find('a'.repeat(100_000))).toThrow(/^regexp "\(\\\\pL\|\\\\pN\)\{500\}z" is too costly for an input of 100000 characters/);
+    expect(() => re('(\\pL|\\pN){500}z').find('a'.repeat(100_000))).toThrow(
+      /^regexp "\(\\\\pL\|\\\\pN\)\{500\}z" is too costly for an input of 100000 characters/,
+    );
   });
 });
 

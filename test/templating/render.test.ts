@@ -66,14 +66,18 @@ describe('renderString in goTemplate mode', () => {
     expect(await renderString('{{ .missing }}', { a: 'b' }, { goTemplate: true })).toBe('<no value>');
   });
 
-  it('fails with missingkey=error, wrapping Go\'s error as Argo CD does', async () => {
-    await expect(renderString('{{ .cluster }}', { a: 'b' }, { goTemplate: true, goTemplateOptions: ['missingkey=error'] }, 'spec.destination.server')).rejects.toThrow(
+  it("fails with missingkey=error, wrapping Go's error as Argo CD does", async () => {
+    await expect(
+      renderString('{{ .cluster }}', { a: 'b' }, { goTemplate: true, goTemplateOptions: ['missingkey=error'] }, 'spec.destination.server'),
+    ).rejects.toThrow(
       /^failed to execute go template \{\{ \.cluster \}\}: template: spec\.destination\.server:1:3: executing "spec\.destination\.server" at <\.cluster>: map has no entry for key "cluster"$/,
     );
   });
 
   it('reports parse errors as Argo CD does', async () => {
-    await expect(renderString('{{ if }}', { a: 'b' }, { goTemplate: true })).rejects.toThrow(/^failed to parse template \{\{ if \}\}: template: base:1: missing value for if$/);
+    await expect(renderString('{{ if }}', { a: 'b' }, { goTemplate: true })).rejects.toThrow(
+      /^failed to parse template \{\{ if \}\}: template: base:1: missing value for if$/,
+    );
   });
 
   it('keeps strings without actions as they are', async () => {

@@ -48,7 +48,12 @@ export function toKubeYaml(value: GoValue): string {
   const plain = (v: GoValue): unknown => {
     if (typeof v === 'bigint') return Number(v);
     if (Array.isArray(v)) return v.map(plain);
-    if (isPlainObject(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, plain(v[k])]));
+    if (isPlainObject(v))
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, plain(v[k])]),
+      );
     return v === undefined ? null : v;
   };
   return YAML.stringify(plain(value), { version: '1.1', indentSeq: false, lineWidth: 0 }).replace(/\n$/, '');
@@ -56,13 +61,17 @@ export function toKubeYaml(value: GoValue): string {
 
 export const argoFunctions: FuncMap = {
   normalize: (name: GoValue) => sanitizeName(String(name)),
-  slugify: arity((...args: GoValue[]) => {
-    const name = args.at(-1);
-    if (typeof name !== 'string') throw new Error(`wrong type for value; expected string; got ${typeName(name)}`);
-    const maxSize = args.length > 1 ? Number(args[0]) : 50;
-    const smart = args.length > 2 ? args[1] === true : true;
-    return slugify(name, maxSize, smart);
-  }, 1, 3),
+  slugify: arity(
+    (...args: GoValue[]) => {
+      const name = args.at(-1);
+      if (typeof name !== 'string') throw new Error(`wrong type for value; expected string; got ${typeName(name)}`);
+      const maxSize = args.length > 1 ? Number(args[0]) : 50;
+      const smart = args.length > 2 ? args[1] === true : true;
+      return slugify(name, maxSize, smart);
+    },
+    1,
+    3,
+  ),
   toYaml: (value: GoValue) => {
     const size = boundedSize(value, MAX_YAML_WRITE_BYTES);
     if (size > MAX_YAML_WRITE_BYTES) throw new Error(`would write more than the ${MAX_YAML_WRITE_BYTES} bytes of YAML a template may write`);

@@ -86,7 +86,7 @@ export function readElement(data: Buffer, offset = 0): DerElement {
 /** The elements directly inside a constructed element. */
 export function children(element: DerElement): DerElement[] {
   const items: DerElement[] = [];
-  for (let offset = 0; offset < element.content.length; ) {
+  for (let offset = 0; offset < element.content.length;) {
     const item = readElement(element.content, offset);
     items.push(item);
     offset += item.raw.length;
@@ -95,7 +95,7 @@ export function children(element: DerElement): DerElement[] {
 }
 
 export function readInteger(element: DerElement): bigint {
-  if (element.tag !== 0x02) throw new Error('asn1: structure error: tags don\'t match');
+  if (element.tag !== 0x02) throw new Error("asn1: structure error: tags don't match");
   return element.content.length === 0 ? 0n : BigInt(`0x${element.content.toString('hex')}`);
 }
 
@@ -114,7 +114,10 @@ export function readOid(element: DerElement): string {
 }
 
 export function pemEncode(type: string, der: Buffer): string {
-  const body = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const body = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN ${type}-----\n${body}\n-----END ${type}-----\n`;
 }
 
@@ -122,7 +125,10 @@ export function pemEncode(type: string, der: Buffer): string {
 export function pemDecode(text: string): { type: string; der: Buffer } | undefined {
   const match = /-----BEGIN ([^-\n]+)-----\r?\n([\s\S]*?)-----END \1-----/.exec(text);
   if (!match) return undefined;
-  const body = match[2].split(/\r?\n/).filter((line) => !line.includes(':')).join('');
+  const body = match[2]
+    .split(/\r?\n/)
+    .filter((line) => !line.includes(':'))
+    .join('');
   if (!/^[A-Za-z0-9+/=\s]*$/.test(body)) return undefined;
   return { type: match[1], der: Buffer.from(body, 'base64') };
 }

@@ -2,7 +2,17 @@ import { formatGoFloat } from '../flatten.js';
 import { checkValueSize } from './render-budget.js';
 import { allocateFor, formatValue, kindOf, typeName, type GoValue } from './value.js';
 
-const NAMED_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
+const NAMED_ESCAPES: Record<string, string> = {
+  '\x07': '\\a',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\v': '\\v',
+  '\\': '\\\\',
+  '"': '\\"',
+};
 
 /** Go's strconv.Quote. */
 export function goQuote(text: string): string {
@@ -85,7 +95,14 @@ function formatOne(verb: string, value: GoValue, spec: Spec): string {
       if (kind === 'slice') return pad(`[${(value as unknown[]).map((v) => formatOne('s', v, { ...spec, width: undefined })).join(' ')}]`, spec, false);
       if (kind === 'map') {
         const record = value as Record<string, unknown>;
-        return pad(`map[${Object.keys(record).sort().map((k) => `${k}:${formatOne('s', record[k], { ...spec, width: undefined })}`).join(' ')}]`, spec, false);
+        return pad(
+          `map[${Object.keys(record)
+            .sort()
+            .map((k) => `${k}:${formatOne('s', record[k], { ...spec, width: undefined })}`)
+            .join(' ')}]`,
+          spec,
+          false,
+        );
       }
       return bad('s', value);
     case 'q':

@@ -2,7 +2,16 @@ import { GoRegExp } from '../go-regexp.js';
 
 /** Go's time.Duration text and parsing, time.Parse for the layouts templates use (UTC), and zone wall clocks. */
 
-const UNIT_NANOSECONDS: Record<string, bigint> = { ns: 1n, us: 1000n, µs: 1000n, μs: 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+const UNIT_NANOSECONDS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1000n,
+  µs: 1000n,
+  μs: 1000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
 const TWO_TO_63 = 1n << 63n;
 
 /** The time package's quoting in error texts: bytes outside printable ASCII as \xNN. */
@@ -91,7 +100,16 @@ function zoneFormat(zone: string): Intl.DateTimeFormat | null {
   let format = zoneFormats.get(zone);
   if (format !== undefined) return format;
   try {
-    format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
   } catch {
     format = null;
   }
@@ -182,7 +200,7 @@ export function parseGoTime(layout: string, text: string): Date | undefined {
     ['2', '(\\d{1,2})', 'day'],
   ];
   let source = '';
-  for (let i = 0; i < layout.length; ) {
+  for (let i = 0; i < layout.length;) {
     const token = tokens.find(([t]) => layout.startsWith(t, i));
     if (token) {
       source += token[1];
@@ -194,8 +212,22 @@ export function parseGoTime(layout: string, text: string): Date | undefined {
   if (!match) return undefined;
   const value: Record<string, string> = {};
   fields.forEach((f, i) => (value[f] = match[i + 1] ?? ''));
-  const month = value.month ? Number(value.month) - 1 : value.monthName ? MONTHS.indexOf(value.monthName) : value.monthShort ? MONTHS.findIndex((m) => m.startsWith(value.monthShort)) : 0;
-  const utc = Date.UTC(Number(value.year ?? 0), month, Number(value.day ?? 1), Number(value.hour ?? 0), Number(value.minute ?? 0), Number(value.second ?? 0), Number(value.millis ?? 0));
+  const month = value.month
+    ? Number(value.month) - 1
+    : value.monthName
+      ? MONTHS.indexOf(value.monthName)
+      : value.monthShort
+        ? MONTHS.findIndex((m) => m.startsWith(value.monthShort))
+        : 0;
+  const utc = Date.UTC(
+    Number(value.year ?? 0),
+    month,
+    Number(value.day ?? 1),
+    Number(value.hour ?? 0),
+    Number(value.minute ?? 0),
+    Number(value.second ?? 0),
+    Number(value.millis ?? 0),
+  );
   const zone = value.zone && value.zone !== 'Z' ? value.zone.replace(':', '') : '+0000';
   const offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5)));
   return new Date(utc - offsetMinutes * 60_000);

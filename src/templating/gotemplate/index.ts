@@ -81,7 +81,15 @@ export function renderGoTemplate(name: string, text: string, data: unknown, opti
   if (nestedRenders >= MAX_NESTED_RENDERS) throw new GoTemplateError(`template: ${name}: exceeded maximum nesting of renders (${MAX_NESTED_RENDERS})`);
   const outer = budget ?? activeBudget();
   const funcs = functionsFor(options);
-  const executor = new Executor(name, text, parsed(name, text, options, funcs), funcs, options.missingKey ?? 'default', execLimits(options), outer ?? new RenderBudget());
+  const executor = new Executor(
+    name,
+    text,
+    parsed(name, text, options, funcs),
+    funcs,
+    options.missingKey ?? 'default',
+    execLimits(options),
+    outer ?? new RenderBudget(),
+  );
   nestedRenders++;
   try {
     return executor.run(data);
@@ -89,7 +97,8 @@ export function renderGoTemplate(name: string, text: string, data: unknown, opti
     if (error instanceof GoTemplateError) throw error;
     if (error instanceof RangeError) throw new GoTemplateError(`template: ${name}: execution stopped: ${error.message}`);
     // Nobody above runs passes: this render's own budget cannot wait for off-thread work.
-    if (error instanceof WorkNeeded && !outer) throw new GoTemplateError(`template: ${name}: generating keys and hashing passwords needs the asynchronous renderer`);
+    if (error instanceof WorkNeeded && !outer)
+      throw new GoTemplateError(`template: ${name}: generating keys and hashing passwords needs the asynchronous renderer`);
     throw error;
   } finally {
     nestedRenders--;
@@ -99,7 +108,10 @@ export function renderGoTemplate(name: string, text: string, data: unknown, opti
 /** renderGoTemplate for templates that may generate keys: they are made off the event loop between passes. */
 export async function renderGoTemplateAsync(name: string, text: string, data: unknown, options: GoTemplateOptions = {}): Promise<string> {
   const budget = new RenderBudget();
-  return budget.runPasses(() => renderGoTemplate(name, text, data, options, budget), () => text);
+  return budget.runPasses(
+    () => renderGoTemplate(name, text, data, options, budget),
+    () => text,
+  );
 }
 
 /** Argo CD's goTemplateOptions; only `missingkey=` exists in text/template. */

@@ -77,7 +77,8 @@ export function lex(input: string): Token[] {
       break;
     }
     let textEnd = start;
-    const trimLeft = input.startsWith('{{- ', start) || input.startsWith('{{-\t', start) || input.startsWith('{{-\n', start) || input.startsWith('{{-\r', start);
+    const trimLeft =
+      input.startsWith('{{- ', start) || input.startsWith('{{-\t', start) || input.startsWith('{{-\n', start) || input.startsWith('{{-\r', start);
     if (trimLeft) while (textEnd > pos && isSpace(input[textEnd - 1])) textEnd--;
     if (textEnd > pos) push('text', input.slice(pos, textEnd), pos);
     pos = start + LEFT.length + (trimLeft ? 2 : 0);
@@ -195,7 +196,8 @@ export function lex(input: string): Token[] {
       if (/[0-9+\-.]/.test(c)) {
         const match = /^[+-]?(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|(\d[\d_]*)?\.?\d*([eE][+-]?\d+)?)/.exec(input.slice(pos));
         const text = match?.[0] ?? '';
-        if (!text || text === '+' || text === '-' || text === '.') throw new LexError(`bad number syntax: ${JSON.stringify(input.slice(pos, pos + 5))}`, lineAt(at));
+        if (!text || text === '+' || text === '-' || text === '.')
+          throw new LexError(`bad number syntax: ${JSON.stringify(input.slice(pos, pos + 5))}`, lineAt(at));
         pos += text.length;
         if (pos < input.length && isAlnum(input[pos])) throw new LexError(`bad number syntax: ${JSON.stringify(input.slice(at, pos + 1))}`, lineAt(at));
         push('number', text, at);

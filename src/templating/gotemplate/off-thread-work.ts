@@ -90,7 +90,9 @@ export class OffThreadWork {
   /** The `family` call's ordinal in this pass, counted against the render's cap. */
   private nextCall(family: string): number {
     if (++this.callsThisPass > this.maxCalls) {
-      throw new Error(`a render may make at most ${this.maxCalls} calls that generate keys or hash passwords (genPrivateKey, genCA, genSelfSignedCert, genSignedCert, bcrypt, htpasswd, derivePassword)`);
+      throw new Error(
+        `a render may make at most ${this.maxCalls} calls that generate keys or hash passwords (genPrivateKey, genCA, genSelfSignedCert, genSignedCert, bcrypt, htpasswd, derivePassword)`,
+      );
     }
     const index = this.calls.get(family) ?? 0;
     this.calls.set(family, index + 1);
@@ -100,7 +102,8 @@ export class OffThreadWork {
   private result<T>(id: string, run: () => Promise<T>): T {
     if (this.results.has(id)) return this.results.get(id) as T;
     // A pass whose hashed input changes every time (randAlpha) would ask for a new hash forever.
-    if (this.results.size >= 2 * this.maxCalls) throw new Error(`a render may compute at most ${2 * this.maxCalls} keys and hashes over all its passes; is a hashed input random?`);
+    if (this.results.size >= 2 * this.maxCalls)
+      throw new Error(`a render may compute at most ${2 * this.maxCalls} keys and hashes over all its passes; is a hashed input random?`);
     this.missing = { id, run };
     throw new WorkNeeded(id);
   }

@@ -187,7 +187,10 @@ class Parser {
     let elseList: Node[] | undefined;
     if (end?.value === 'else') {
       const chained = this.peekNonSpace();
-      if ((type === 'if' && chained.type === 'keyword' && chained.value === 'if') || (type === 'with' && chained.type === 'keyword' && chained.value === 'with')) {
+      if (
+        (type === 'if' && chained.type === 'keyword' && chained.value === 'if') ||
+        (type === 'with' && chained.type === 'keyword' && chained.value === 'with')
+      ) {
         this.nextNonSpace();
         // {{else if}} / {{else with}}: the nested control shares the outer {{end}}.
         elseList = [this.control(chained)];

@@ -73,13 +73,23 @@ function expandTerm(term: string): Bound[] {
   const parts = [majorText, minorText, patchText];
   const wild = parts.findIndex((p) => p === undefined || WILDCARD.test(p));
   const num = (i: number) => (parts[i] === undefined || WILDCARD.test(parts[i]!) ? 0n : BigInt(parts[i]!));
-  const v = (major: bigint, minor: bigint, patch: bigint, prerelease = ''): SemVer => ({ Major: major, Minor: minor, Patch: patch, Prerelease: prerelease, Metadata: '', Original: term });
+  const v = (major: bigint, minor: bigint, patch: bigint, prerelease = ''): SemVer => ({
+    Major: major,
+    Minor: minor,
+    Patch: patch,
+    Prerelease: prerelease,
+    Metadata: '',
+    Original: term,
+  });
   const base = v(num(0), num(1), num(2), pre.slice(1));
   const op = rawOp === '~>' ? '~' : rawOp;
 
   if (op === '~') {
     const upper = minorText === undefined || WILDCARD.test(minorText) ? v(base.Major + 1n, 0n, 0n) : v(base.Major, base.Minor + 1n, 0n);
-    return [{ op: '>=', version: base }, { op: '<', version: upper }];
+    return [
+      { op: '>=', version: base },
+      { op: '<', version: upper },
+    ];
   }
   if (op === '^') {
     const upper =
@@ -88,7 +98,10 @@ function expandTerm(term: string): Bound[] {
         : base.Minor > 0n || wild === 2
           ? v(0n, base.Minor + 1n, 0n)
           : v(0n, 0n, base.Patch + 1n);
-    return [{ op: '>=', version: base }, { op: '<', version: upper }];
+    return [
+      { op: '>=', version: base },
+      { op: '<', version: upper },
+    ];
   }
   if (wild >= 0 && wild < 3) {
     const lower = base;
@@ -96,7 +109,12 @@ function expandTerm(term: string): Bound[] {
     switch (op) {
       case '':
       case '=':
-        return upper ? [{ op: '>=', version: lower }, { op: '<', version: upper }] : [];
+        return upper
+          ? [
+              { op: '>=', version: lower },
+              { op: '<', version: upper },
+            ]
+          : [];
       case '!=':
         throw new Error(`improper constraint: ${term}`);
       case '>':
@@ -137,7 +155,10 @@ export function semverCompare(constraint: string, versionText: string): boolean 
     const terms = hyphen ? [`>=${hyphen[1]}`, `<=${hyphen[2]}`] : text.split(/[\s,]+/).filter(Boolean);
     const bounds = terms.flatMap(expandTerm);
     // A pre-release only satisfies terms that themselves name a pre-release of the same version.
-    if (version.Prerelease && !bounds.some((b) => b.version.Prerelease && b.version.Major === version.Major && b.version.Minor === version.Minor && b.version.Patch === version.Patch)) {
+    if (
+      version.Prerelease &&
+      !bounds.some((b) => b.version.Prerelease && b.version.Major === version.Major && b.version.Minor === version.Minor && b.version.Patch === version.Patch)
+    ) {
       return false;
     }
     return bounds.every((b) => satisfies(version, b));

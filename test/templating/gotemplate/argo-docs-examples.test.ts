@@ -12,7 +12,7 @@ describe('Argo CD GoTemplate.md examples', () => {
     expect(render('{{ slugify 53 true .branch }}', branch)).toBe('feat-a-really-long-pull-request-name-to-test-argo');
     expect(render('{{ slugify 50 true .branch }}', oneWord)).toBe('feat');
     expect(render('{{ slugify 50 false .branch }}', oneWord)).toBe('feat-areallylongpullrequestnametotestargoslugifica');
-    expect(render("hellos3-{{.name}}-{{ cat .branch | slugify 23 }}", branch).length).toBeLessThanOrEqual('hellos3-<no value>-'.length + 23);
+    expect(render('hellos3-{{.name}}-{{ cat .branch | slugify 23 }}', branch).length).toBeLessThanOrEqual('hellos3-<no value>-'.length + 23);
     expect(renderGoTemplate('base', '{{ cat .branch | slugify }}', { branch: 'Feature/Add Login' })).toBe('feature-add-login');
   });
 

@@ -30,7 +30,7 @@ describe('parseGoDurationOrError: time.ParseDuration', () => {
     ['2562048h', 'time: invalid duration "2562048h"'],
     ['µ', 'time: invalid duration "\\xc2\\xb5"'],
     ['1"', 'time: unknown unit "\\"" in duration "1\\""'],
-  ])('%j is refused with Go\'s text', (text, error) => {
+  ])("%j is refused with Go's text", (text, error) => {
     expect(parseGoDurationOrError(text)).toEqual({ error });
     expect(parseGoDuration(text)).toBeUndefined();
   });

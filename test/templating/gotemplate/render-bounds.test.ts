@@ -12,7 +12,11 @@ import { applyTemplatePatch } from '../../../src/templating/template-patch.js';
  */
 const go: RenderOptions = { goTemplate: true };
 
-async function failure(template: Record<string, unknown>, options: RenderOptions = go, params: Record<string, unknown> = { n: 1 }): Promise<{ error: RenderError }> {
+async function failure(
+  template: Record<string, unknown>,
+  options: RenderOptions = go,
+  params: Record<string, unknown> = { n: 1 },
+): Promise<{ error: RenderError }> {
   try {
     await render(template, params, options);
   } catch (error) {
@@ -38,7 +42,11 @@ describe('allocation bombs fail before allocating, naming the field', () => {
     ['replace', '{{ replace "" (repeat 1000 "y") (repeat 10000 "x") }}', /error calling replace: would build a value of 10011000 bytes/],
     ['wrapWith', '{{ wrapWith 1 (repeat 100000 "y") (repeat 1000 "a ") }}', /error calling wrapWith: would build a value/],
     ['printf width', '{{ printf "%9999999d" 1 }}', /error calling printf: would build a value of 9999999 bytes/],
-    ['printf of a doubled string', '{{ $s := "xxxxxxxx" }}{{ range until 30 }}{{ $s = printf "%s%s" $s $s }}{{ end }}', /error calling printf: would build a value of \d+ bytes/],
+    [
+      'printf of a doubled string',
+      '{{ $s := "xxxxxxxx" }}{{ range until 30 }}{{ $s = printf "%s%s" $s $s }}{{ end }}',
+      /error calling printf: would build a value of \d+ bytes/,
+    ],
     ['cat', '{{ $s := repeat 4000000 "x" }}{{ cat $s $s $s }}', /error calling cat: would build a value of 12000002 bytes/],
     ['join', '{{ $s := repeat 3000000 "x" }}{{ join "," (list $s $s $s) }}', /error calling join: would build a value of 9000002 bytes/],
     ['concat', '{{ $l := until 400000 }}{{ concat $l $l $l $l }}', /error calling concat: would build a value of 12800000 bytes/],
@@ -49,7 +57,7 @@ describe('allocation bombs fail before allocating, naming the field', () => {
     expect(error.message).toMatch(message);
   });
 
-  it('a list grown by append in a range runs into the render\'s allocation budget', async () => {
+  it("a list grown by append in a range runs into the render's allocation budget", async () => {
     const { error } = await failure({ metadata: { name: '{{ $l := list }}{{ range until 100000 }}{{ $l = append $l . }}{{ end }}{{ len $l }}' } });
     expect(error.field).toBe('metadata.name');
     expect(error.message).toMatch(/error calling append: template values exceeded their budget of 67108864 bytes/);
@@ -57,7 +65,12 @@ describe('allocation bombs fail before allocating, naming the field', () => {
 
   it('a value that prints exponentially larger than it is (a list of itself, twice, 40 deep) is refused by toJson, toYaml and printing', async () => {
     const dag = '{{ $l := list "x" }}{{ range until 40 }}{{ $l = list $l $l }}{{ end }}';
-    for (const [use, name] of [['toJson $l', 'toJson'], ['toPrettyJson $l', 'toPrettyJson'], ['printf "%v" $l', 'printf'], ['deepCopy $l', 'deepCopy']]) {
+    for (const [use, name] of [
+      ['toJson $l', 'toJson'],
+      ['toPrettyJson $l', 'toPrettyJson'],
+      ['printf "%v" $l', 'printf'],
+      ['deepCopy $l', 'deepCopy'],
+    ]) {
       const { error } = await failure({ spec: { info: `${dag}{{ ${use} }}` } });
       expect(error.message).toMatch(new RegExp(`error calling ${name}: would build a value of \\d+ bytes, more than the 8388608`));
     }
@@ -76,12 +89,19 @@ describe('allocation bombs fail before allocating, naming the field', () => {
     expect(() => applyTemplatePatch(application, big)).toThrow('the rendered templatePatch is 200005 bytes, more than the 131072 bytes of YAML Regatta parses');
   });
 
-  it('Go\'s fmt takes a width past 1e6 digits as garbage: %!(NOVERB), as Go prints it', () => {
+  it("Go's fmt takes a width past 1e6 digits as garbage: %!(NOVERB), as Go prints it", () => {
     expect(renderGoTemplate('t', '{{ printf "%999999999d" 5 }}', {})).toBe('%!(NOVERB)%!(EXTRA int=5)');
   });
 
-  it('int arithmetic wraps at 64 bits as Go\'s does, so repeated squaring stays small', () => {
-    expect(renderGoTemplate('t', '{{ $x := 3 }}{{ range until 200 }}{{ $x = mul $x $x }}{{ end }}{{ $x }}', {})).toBe(String(BigInt.asIntN(64, [...Array(200)].reduce((x: bigint) => BigInt.asIntN(64, x * x), 3n))));
+  it("int arithmetic wraps at 64 bits as Go's does, so repeated squaring stays small", () => {
+    expect(renderGoTemplate('t', '{{ $x := 3 }}{{ range until 200 }}{{ $x = mul $x $x }}{{ end }}{{ $x }}', {})).toBe(
+      String(
+        BigInt.asIntN(
+          64,
+          [...Array(200)].reduce((x: bigint) => BigInt.asIntN(64, x * x), 3n),
+        ),
+      ),
+    );
     expect(renderGoTemplate('t', '{{ add 9223372036854775807 1 }}', {})).toBe('-9223372036854775808');
   });
 
@@ -92,7 +112,7 @@ describe('allocation bombs fail before allocating, naming the field', () => {
     expect(renderGoTemplate('t', '{{ randAscii 64 }}', {})).toMatch(/^[!-~]{64}$/);
   });
 
-  it('chunk of size 0 fails as Go\'s panics, instead of looping forever', () => {
+  it("chunk of size 0 fails as Go's panics, instead of looping forever", () => {
     expect(() => renderGoTemplate('t', '{{ chunk 0 (list 1 2) }}', {})).toThrow(/error calling chunk: runtime error: makeslice: len out of range/);
   });
 
@@ -125,7 +145,10 @@ describe('runaway execution stops at its budget', () => {
   });
 
   it('a render that runs past --template-timeout stops with the timeout named, where it was', async () => {
-    const { error } = await failure({ spec: { source: { repoURL: '{{ range until 800000 }}{{ sha256sum "abc" }}{{ end }}' } } }, { goTemplate: true, timeoutMs: 50 });
+    const { error } = await failure(
+      { spec: { source: { repoURL: '{{ range until 800000 }}{{ sha256sum "abc" }}{{ end }}' } } },
+      { goTemplate: true, timeoutMs: 50 },
+    );
     expect(error.field).toBe('spec.source.repoURL');
     expect(error.message).toMatch(/template execution exceeded its budget of 50ms \(--template-timeout\)/);
   });
@@ -149,22 +172,29 @@ describe('runaway execution stops at its budget', () => {
   });
 
   it('a catastrophic regular expression runs in linear time (RE2), and answers as Go does', async () => {
-    expect(renderGoTemplate('t', '{{ regexMatch "(a+)+$" .s }}|{{ regexMatch "^(a|aa)+$" .s }}|{{ regexMatch "(x+x+)+y" .x }}|{{ regexMatch "^(a+)+b$" .s }}', { s: `${'a'.repeat(50_000)}b`, x: 'x'.repeat(5_000) })).toBe(
-      'false|false|false|true',
-    );
+    expect(
+      renderGoTemplate('t', '{{ regexMatch "(a+)+$" .s }}|{{ regexMatch "^(a|aa)+$" .s }}|{{ regexMatch "(x+x+)+y" .x }}|{{ regexMatch "^(a+)+b$" .s }}', {
+        s: `${'a'.repeat(50_000)}b`,
+        x: 'x'.repeat(5_000),
+      }),
+    ).toBe('false|false|false|true');
   });
 
   it('a regular expression too large to compile quickly is refused, as Go refuses its too-large ones', () => {
     const pattern = Array.from({ length: 100 }, (_, i) => `c${i}{999}`).join('|');
-    expect(() => renderGoTemplate('t', `{{ regexMatch "${pattern}" "x" }}`, {})).toThrow(/error calling regexMatch: error parsing regexp: expression too large/);
+    expect(() => renderGoTemplate('t', `{{ regexMatch "${pattern}" "x" }}`, {})).toThrow(
+      /error calling regexMatch: error parsing regexp: expression too large/,
+    );
   });
 
-  it('renders nested from inside a function (Helm\'s tpl) stop at a nesting limit', () => {
+  it("renders nested from inside a function (Helm's tpl) stop at a nesting limit", () => {
     const funcs = { tpl: (text: string, data: unknown) => renderGoTemplate('inner', text, data, { funcs }) };
-    expect(() => renderGoTemplate('outer', '{{ tpl "{{ tpl .t . }}" . }}', { t: '{{ tpl .t . }}' }, { funcs })).toThrow(/exceeded maximum nesting of renders \(100\)/);
+    expect(() => renderGoTemplate('outer', '{{ tpl "{{ tpl .t . }}" . }}', { t: '{{ tpl .t . }}' }, { funcs })).toThrow(
+      /exceeded maximum nesting of renders \(100\)/,
+    );
   });
 
-  it('Argo CD\'s function set has no tpl: a template cannot render text it builds', () => {
+  it("Argo CD's function set has no tpl: a template cannot render text it builds", () => {
     expect(() => renderGoTemplate('t', '{{ tpl "x" . }}', {})).toThrow(/function "tpl" not defined/);
   });
 });
@@ -181,7 +211,11 @@ describe('keys and password hashes', () => {
     const [first, second] = await Promise.all([renderGoTemplateAsync('k', text, {}), renderGoTemplateAsync('k', text, {})]);
     const keys = [...first.split('|'), ...second.split('|')];
     expect(new Set(keys).size).toBe(6);
-    expect(first.split('|').map((pem) => pem.split('\n')[0])).toEqual(['-----BEGIN RSA PRIVATE KEY-----', '-----BEGIN DSA PRIVATE KEY-----', '-----BEGIN RSA PRIVATE KEY-----']);
+    expect(first.split('|').map((pem) => pem.split('\n')[0])).toEqual([
+      '-----BEGIN RSA PRIVATE KEY-----',
+      '-----BEGIN DSA PRIVATE KEY-----',
+      '-----BEGIN RSA PRIVATE KEY-----',
+    ]);
   });
 
   it('a hash of a random input, different on every pass, stops instead of asking for new hashes forever', async () => {
@@ -191,6 +225,8 @@ describe('keys and password hashes', () => {
   }, 30_000);
 
   it('the synchronous renderer refuses to generate an RSA key rather than block the event loop', () => {
-    expect(() => renderGoTemplate('t', '{{ genPrivateKey "rsa" }}', {})).toThrow(/template: t: generating keys and hashing passwords needs the asynchronous renderer/);
+    expect(() => renderGoTemplate('t', '{{ genPrivateKey "rsa" }}', {})).toThrow(
+      /template: t: generating keys and hashing passwords needs the asynchronous renderer/,
+    );
   });
 });

@@ -12,7 +12,44 @@ const SEEDS = [
   '{{- .name | trunc 5 | trimSuffix "-" -}} {{ default "main" .missing }}',
   '{{ range until 5 }}{{ . }}{{ end }}{{ len .list | add 1 }}',
 ];
-const PIECES = ['{{', '}}', '{{-', '-}}', ' ', '.', '$', '|', '(', ')', '"', '`', ':=', '=', 'range', 'end', 'else', 'if', 'with', 'define', 'template', 'block', 'break', 'nil', 'index', 'len', 'printf', '%', '1', '-1', 'a', '.name', '.list', '/*', '*/', '\n'];
+const PIECES = [
+  '{{',
+  '}}',
+  '{{-',
+  '-}}',
+  ' ',
+  '.',
+  '$',
+  '|',
+  '(',
+  ')',
+  '"',
+  '`',
+  ':=',
+  '=',
+  'range',
+  'end',
+  'else',
+  'if',
+  'with',
+  'define',
+  'template',
+  'block',
+  'break',
+  'nil',
+  'index',
+  'len',
+  'printf',
+  '%',
+  '1',
+  '-1',
+  'a',
+  '.name',
+  '.list',
+  '/*',
+  '*/',
+  '\n',
+];
 const data = { name: 'value', list: ['a', 'b'], m: { k: 'v' }, labels: { env: 'prod' }, t: true };
 
 function mutate(random: () => number, template: string): string {
@@ -51,7 +88,11 @@ describe('goTemplate robustness', () => {
     expect(() => renderGoTemplate('t', '{{ range until 1000000 }}{{ range until 1000000 }}x{{ end }}{{ end }}', {}, { maxSteps: 100_000 })).toThrow(
       /exceeded its budget of 100000 steps/,
     );
-    expect(() => renderGoTemplate('t', '{{ define "loop" }}{{ template "loop" . }}{{ end }}{{ template "loop" . }}', {})).toThrow(/exceeded maximum template depth/);
-    expect(() => renderGoTemplate('t', '{{ range until 100000 }}xxxxxxxxxxxxxxxxxxxx{{ end }}', {}, { maxOutputBytes: 100_000 })).toThrow(/output exceeded its budget of 100000 bytes/);
+    expect(() => renderGoTemplate('t', '{{ define "loop" }}{{ template "loop" . }}{{ end }}{{ template "loop" . }}', {})).toThrow(
+      /exceeded maximum template depth/,
+    );
+    expect(() => renderGoTemplate('t', '{{ range until 100000 }}xxxxxxxxxxxxxxxxxxxx{{ end }}', {}, { maxOutputBytes: 100_000 })).toThrow(
+      /output exceeded its budget of 100000 bytes/,
+    );
   });
 });

@@ -40,14 +40,14 @@ describe('derivePassword (Master Password v3)', () => {
 });
 
 describe('bcrypt and htpasswd', () => {
-  it('bcrypt writes Go\'s $2a$ cost-10 hash that verifies', async () => {
+  it("bcrypt writes Go's $2a$ cost-10 hash that verifies", async () => {
     const hash = await render('{{ bcrypt "s3cret" }}');
     expect(hash).toMatch(/^\$2a\$10\$[./A-Za-z0-9]{53}$/);
     expect(bcryptjs.compareSync('s3cret', hash)).toBe(true);
     expect(bcryptjs.compareSync('other', hash)).toBe(false);
   });
 
-  it('bcrypt refuses passwords over 72 bytes with Go\'s message', async () => {
+  it("bcrypt refuses passwords over 72 bytes with Go's message", async () => {
     expect(await render(`{{ bcrypt "${'x'.repeat(73)}" }}`)).toBe('failed to encrypt string with bcrypt: bcrypt: password length exceeds 72 bytes');
   });
 
@@ -78,7 +78,11 @@ describe('encryptAES / decryptAES', () => {
     key.write('k');
     const dir = mkdtempSync(path.join(tmpdir(), 'regatta-aes-'));
     writeFileSync(path.join(dir, 'c'), encrypted.subarray(16));
-    const plain = execFileSync('openssl', ['enc', '-d', '-aes-256-cbc', '-K', key.toString('hex'), '-iv', encrypted.subarray(0, 16).toString('hex'), '-in', path.join(dir, 'c')], { encoding: 'utf8' });
+    const plain = execFileSync(
+      'openssl',
+      ['enc', '-d', '-aes-256-cbc', '-K', key.toString('hex'), '-iv', encrypted.subarray(0, 16).toString('hex'), '-in', path.join(dir, 'c')],
+      { encoding: 'utf8' },
+    );
     expect(plain).toBe('hello, fleet');
   });
 
@@ -103,7 +107,7 @@ describe('genPrivateKey', () => {
     if (type === 'ecdsa') expect(key.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
   });
 
-  it('dsa writes sprig\'s DSA PRIVATE KEY sequence (2048/256) with y = g^x mod p, which OpenSSL accepts', async () => {
+  it("dsa writes sprig's DSA PRIVATE KEY sequence (2048/256) with y = g^x mod p, which OpenSSL accepts", async () => {
     const pem = await render('{{ genPrivateKey "dsa" }}');
     expect(pem.startsWith('-----BEGIN DSA PRIVATE KEY-----\n')).toBe(true);
     const text = openssl(['dsa', '-noout', '-text'], pem);
@@ -140,7 +144,9 @@ describe('certificates', () => {
   });
 
   it('genSignedCert issues a leaf with SANs that OpenSSL verifies against the CA', async () => {
-    const out = await render('{{ $ca := genCA "fleet-ca" 30 }}{{ $c := genSignedCert "api.fleet" (list "10.0.0.1" "::1") (list "api.fleet" "api") 7 $ca }}{{ $ca.Cert }}|{{ $c.Cert }}|{{ $c.Key }}');
+    const out = await render(
+      '{{ $ca := genCA "fleet-ca" 30 }}{{ $c := genSignedCert "api.fleet" (list "10.0.0.1" "::1") (list "api.fleet" "api") 7 $ca }}{{ $ca.Cert }}|{{ $c.Cert }}|{{ $c.Key }}',
+    );
     const [caPem, certPem, keyPem] = out.split('|');
     const ca = parse(caPem);
     const leaf = parse(certPem);
@@ -159,7 +165,9 @@ describe('certificates', () => {
   });
 
   it.each(['ecdsa', 'ed25519', 'rsa'])('the WithKey variants use a given %s key and sign with it', async (type) => {
-    const out = await render(`{{ $k := genPrivateKey "${type}" }}{{ $ca := genCAWithKey "ca" 10 $k }}{{ $s := genSelfSignedCertWithKey "self" nil (list "self.local") 10 $k }}{{ $l := genSignedCertWithKey "leaf" nil nil 10 $ca $k }}{{ $k }}|{{ $ca.Cert }}|{{ $s.Cert }}|{{ $l.Cert }}|{{ $l.Key }}`);
+    const out = await render(
+      `{{ $k := genPrivateKey "${type}" }}{{ $ca := genCAWithKey "ca" 10 $k }}{{ $s := genSelfSignedCertWithKey "self" nil (list "self.local") 10 $k }}{{ $l := genSignedCertWithKey "leaf" nil nil 10 $ca $k }}{{ $k }}|{{ $ca.Cert }}|{{ $s.Cert }}|{{ $l.Cert }}|{{ $l.Key }}`,
+    );
     const [key, caPem, selfPem, leafPem, leafKey] = out.split('|');
     const publicKey = createPublicKey(key).export({ format: 'pem', type: 'spki' });
     for (const pem of [caPem, selfPem, leafPem]) expect(parse(pem).publicKey.export({ format: 'pem', type: 'spki' })).toBe(publicKey);
@@ -181,15 +189,23 @@ describe('certificates', () => {
     ['{{ buildCustomCert "!!" "" }}', 'error calling buildCustomCert: unable to decode base64 certificate'],
     ['{{ buildCustomCert (b64enc "not pem") (b64enc "x") }}', 'error calling buildCustomCert: unable to decode certificate'],
     ['{{ genCAWithKey "ca" 1 "junk" }}', 'error calling genCAWithKey: parsing private key: no PEM data in input'],
-    ['{{ genCAWithKey "ca" 1 "-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n" }}', 'error calling genCAWithKey: parsing private key: no private key data in PEM block of type CERTIFICATE'],
+    [
+      '{{ genCAWithKey "ca" 1 "-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n" }}',
+      'error calling genCAWithKey: parsing private key: no private key data in PEM block of type CERTIFICATE',
+    ],
     ['{{ genSelfSignedCert "x" (list "not-an-ip") nil 1 }}', 'error calling genSelfSignedCert: error parsing ip: not-an-ip'],
     ['{{ genSelfSignedCert "x" (list 1) nil 1 }}', 'error calling genSelfSignedCert: error parsing ip: 1 is not a string'],
-    ['{{ genSignedCert "x" nil nil 1 (dict "Cert" "a" "Key" "b") }}', 'error calling genSignedCert: wrong type for value; expected sprig.certificate; got map[string]interface {}'],
-  ])('%s fails with Go\'s message', async (template, message) => {
+    [
+      '{{ genSignedCert "x" nil nil 1 (dict "Cert" "a" "Key" "b") }}',
+      'error calling genSignedCert: wrong type for value; expected sprig.certificate; got map[string]interface {}',
+    ],
+  ])("%s fails with Go's message", async (template, message) => {
     await expect(render(template)).rejects.toThrow(message);
   });
 
   it('a DSA key cannot sign a certificate, as in Go', async () => {
-    await expect(render('{{ genCAWithKey "ca" 1 (genPrivateKey "dsa") }}')).rejects.toThrow('error calling genCAWithKey: error creating certificate: x509: certificate private key does not implement crypto.Signer');
+    await expect(render('{{ genCAWithKey "ca" 1 (genPrivateKey "dsa") }}')).rejects.toThrow(
+      'error calling genCAWithKey: error creating certificate: x509: certificate private key does not implement crypto.Signer',
+    );
   });
 });

@@ -137,7 +137,13 @@ function createCertificate(request: CertificateRequest, signee: PrivateKey, sign
     ...(subjectKeyId ? [extension(OID.subjectKeyId, false, der.octetString(subjectKeyId))] : []),
     ...(authorityKeyId ? [extension(OID.authorityKeyId, false, der.sequence(der.implicit(0, authorityKeyId)))] : []),
     ...(request.dnsNames.length || request.ips.length
-      ? [extension(OID.subjectAltName, false, der.sequence(...request.dnsNames.map((name) => der.implicit(2, Buffer.from(name))), ...request.ips.map((ip) => der.implicit(7, ip))))]
+      ? [
+          extension(
+            OID.subjectAltName,
+            false,
+            der.sequence(...request.dnsNames.map((name) => der.implicit(2, Buffer.from(name))), ...request.ips.map((ip) => der.implicit(7, ip))),
+          ),
+        ]
       : []),
   ];
   const algorithm = signingAlgorithm(signer);
@@ -175,7 +181,8 @@ function keyArgument(pem: GoValue): PrivateKey {
 }
 
 function caArgument(value: GoValue): { cert: ReturnType<typeof parseCertificatePem>; key: PrivateKey } {
-  if (typeof value !== 'object' || value === null || !(CERTIFICATE in value)) throw new Error(`wrong type for value; expected sprig.certificate; got ${typeName(value)}`);
+  if (typeof value !== 'object' || value === null || !(CERTIFICATE in value))
+    throw new Error(`wrong type for value; expected sprig.certificate; got ${typeName(value)}`);
   const ca = value as Certificate;
   const cert = parseCertificatePem(ca.Cert, 'decodedSignerCert.Bytes');
   try {
@@ -186,7 +193,13 @@ function caArgument(value: GoValue): { cert: ReturnType<typeof parseCertificateP
 }
 
 const caRequest = (cn: GoValue, days: GoValue): CertificateRequest => ({ cn: asString(cn), ips: [], dnsNames: [], days: asInt(days), isCA: true });
-const leafRequest = (cn: GoValue, ips: GoValue, dns: GoValue, days: GoValue): CertificateRequest => ({ cn: asString(cn), ips: netIps(ips), dnsNames: alternateDns(dns), days: asInt(days), isCA: false });
+const leafRequest = (cn: GoValue, ips: GoValue, dns: GoValue, days: GoValue): CertificateRequest => ({
+  cn: asString(cn),
+  ips: netIps(ips),
+  dnsNames: alternateDns(dns),
+  days: asInt(days),
+  isCA: false,
+});
 
 /** Sprig's private key and certificate functions. */
 export const keyAndCertificateFunctions: FuncMap = {

@@ -40,7 +40,7 @@ function formatDate(layout: string, date: Date): string {
     ['5', () => String(date.getUTCSeconds())],
   ];
   let out = '';
-  for (let i = 0; i < layout.length; ) {
+  for (let i = 0; i < layout.length;) {
     // Each character is tried against every token: a long layout is slow, so it counts as work.
     spend(tokens.length);
     const token = tokens.find(([t]) => layout.startsWith(t, i));
@@ -100,7 +100,14 @@ export const dateFunctions: FuncMap = {
 
 /** sprig's durationRound: the largest whole unit (y, mo, d, h, m, s) of a duration or of the time since a date. */
 function durationRound(value: GoValue): string {
-  const ns = typeof value === 'string' ? (parseGoDuration(value) ?? 0) : typeof value === 'bigint' ? Number(value) : value instanceof Date ? Date.now() * 1e6 - value.getTime() * 1e6 : 0;
+  const ns =
+    typeof value === 'string'
+      ? (parseGoDuration(value) ?? 0)
+      : typeof value === 'bigint'
+        ? Number(value)
+        : value instanceof Date
+          ? Date.now() * 1e6 - value.getTime() * 1e6
+          : 0;
   const u = Math.abs(ns);
   const second = 1e9;
   const units: [number, string][] = [

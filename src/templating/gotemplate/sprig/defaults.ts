@@ -30,7 +30,12 @@ export function goJson(value: GoValue, indent = '', escapeHtml = true): string {
     if (v === undefined) return null;
     if (Array.isArray(v)) return v.map(convert);
     if (isSemver(v)) return semverString(v);
-    if (isMap(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, convert(v[k])]));
+    if (isMap(v))
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, convert(v[k])]),
+      );
     return v;
   };
   let text = JSON.stringify(convert(value), null, indent || undefined).replace(/\{\s*"__goNumber":\s*"([^"]+)"\s*\}/g, '$1');

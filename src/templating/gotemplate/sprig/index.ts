@@ -27,12 +27,45 @@ export const sprigFunctions: FuncMap = {
 };
 
 // sprig's deprecated spellings, still in its function map.
-for (const [alias, name] of [['trimall', 'trimAll'], ['biggest', 'max'], ['date_in_zone', 'dateInZone'], ['date_modify', 'dateModify'], ['must_date_modify', 'mustDateModify']]) {
+for (const [alias, name] of [
+  ['trimall', 'trimAll'],
+  ['biggest', 'max'],
+  ['date_in_zone', 'dateInZone'],
+  ['date_modify', 'dateModify'],
+  ['must_date_modify', 'mustDateModify'],
+]) {
   sprigFunctions[alias] = sprigFunctions[name];
 }
 
 /** sprig's must* forms return errors where the plain forms would panic; here both report the error. */
-for (const name of ['mustRegexMatch', 'mustRegexFind', 'mustRegexFindAll', 'mustRegexReplaceAll', 'mustRegexReplaceAllLiteral', 'mustRegexSplit', 'mustCompact', 'mustToJson', 'mustToPrettyJson', 'mustToRawJson', 'mustDeepCopy', 'mustAppend', 'mustPush', 'mustPrepend', 'mustFirst', 'mustLast', 'mustRest', 'mustInitial', 'mustReverse', 'mustUniq', 'mustWithout', 'mustHas', 'mustSlice', 'mustChunk', 'mustMerge', 'mustMergeOverwrite']) {
+for (const name of [
+  'mustRegexMatch',
+  'mustRegexFind',
+  'mustRegexFindAll',
+  'mustRegexReplaceAll',
+  'mustRegexReplaceAllLiteral',
+  'mustRegexSplit',
+  'mustCompact',
+  'mustToJson',
+  'mustToPrettyJson',
+  'mustToRawJson',
+  'mustDeepCopy',
+  'mustAppend',
+  'mustPush',
+  'mustPrepend',
+  'mustFirst',
+  'mustLast',
+  'mustRest',
+  'mustInitial',
+  'mustReverse',
+  'mustUniq',
+  'mustWithout',
+  'mustHas',
+  'mustSlice',
+  'mustChunk',
+  'mustMerge',
+  'mustMergeOverwrite',
+]) {
   sprigFunctions[name] = sprigFunctions[name.charAt(4).toLowerCase() + name.slice(5)];
 }
 

@@ -46,7 +46,11 @@ export const listFunctions: FuncMap = {
   initial: (list: GoValue) => (asList(list, 'find initial').length ? listOf((list as unknown[]).length, () => (list as unknown[]).slice(0, -1)) : null),
   reverse: (list: GoValue) => listOf(asList(list, 'find reverse').length, () => [...(list as unknown[])].reverse()),
   uniq: (list: GoValue) => uniqueList(asList(list, 'find uniq')),
-  without: variadic((list: GoValue, ...omit: GoValue[]) => listOf(asList(list, 'find without').length, () => (list as unknown[]).filter((v) => !omit.some((o) => deepEqual(o, v)))), 1),
+  without: variadic(
+    (list: GoValue, ...omit: GoValue[]) =>
+      listOf(asList(list, 'find without').length, () => (list as unknown[]).filter((v) => !omit.some((o) => deepEqual(o, v)))),
+    1,
+  ),
   has: (needle: GoValue, list: GoValue) => (list === null || list === undefined ? false : asList(list, 'find has').some((v) => deepEqual(v, needle))),
   slice: variadic((list: GoValue, ...indexes: GoValue[]) => {
     if (!Array.isArray(list)) throw new Error(`list should be type of slice or array but ${goKind(list)}`);
@@ -54,7 +58,12 @@ export const listFunctions: FuncMap = {
     const [start = 0, end = items.length] = indexes.map((i) => Number(toInt64(i)));
     return listOf(items.length, () => items.slice(start, end));
   }, 1),
-  concat: variadic((...lists: GoValue[]) => listOf(lists.reduce<number>((sum, l) => sum + asList(l, 'concat').length, 0), () => lists.flat() as unknown[])),
+  concat: variadic((...lists: GoValue[]) =>
+    listOf(
+      lists.reduce<number>((sum, l) => sum + asList(l, 'concat').length, 0),
+      () => lists.flat() as unknown[],
+    ),
+  ),
   chunk: (size: GoValue, list: GoValue) => {
     const n = asInt(size);
     const items = asList(list, 'chunk');
@@ -90,12 +99,31 @@ export const dictFunctions: FuncMap = {
     return d;
   },
   hasKey: (dict: GoValue, key: GoValue) => Object.hasOwn(asDict(dict), asString(key)),
-  pluck: variadic((key: GoValue, ...dicts: GoValue[]) => dicts.map(asDict).filter((d) => Object.hasOwn(d, asString(key))).map((d) => d[asString(key)]), 1),
-  keys: variadic((...dicts: GoValue[]) => listOf(dicts.reduce<number>((sum, d) => sum + Object.keys(asDict(d)).length, 0), () => dicts.flatMap((d) => Object.keys(asDict(d))).sort()), 1),
+  pluck: variadic(
+    (key: GoValue, ...dicts: GoValue[]) =>
+      dicts
+        .map(asDict)
+        .filter((d) => Object.hasOwn(d, asString(key)))
+        .map((d) => d[asString(key)]),
+    1,
+  ),
+  keys: variadic(
+    (...dicts: GoValue[]) =>
+      listOf(
+        dicts.reduce<number>((sum, d) => sum + Object.keys(asDict(d)).length, 0),
+        () => dicts.flatMap((d) => Object.keys(asDict(d))).sort(),
+      ),
+    1,
+  ),
   values: (dict: GoValue) => listOf(Object.keys(asDict(dict)).length, () => Object.values(asDict(dict))),
   pick: variadic((dict: GoValue, ...names: GoValue[]) => {
     const d = asDict(dict);
-    return Object.fromEntries(names.map(strval).filter((k) => Object.hasOwn(d, k)).map((k) => [k, d[k]]));
+    return Object.fromEntries(
+      names
+        .map(strval)
+        .filter((k) => Object.hasOwn(d, k))
+        .map((k) => [k, d[k]]),
+    );
   }, 1),
   omit: variadic((dict: GoValue, ...names: GoValue[]) => {
     const d = asDict(dict);

@@ -5,9 +5,7 @@ import { activeBudget } from '../render-budget.js';
 
 /** Private keys as sprig generates, writes and reads them: Go's PEM formats and error texts. */
 
-export type PrivateKey =
-  | { kind: 'rsa' | 'ecdsa' | 'ed25519'; key: KeyObject }
-  | { kind: 'dsa'; p: bigint; q: bigint; g: bigint; y: bigint; x: bigint };
+export type PrivateKey = { kind: 'rsa' | 'ecdsa' | 'ed25519'; key: KeyObject } | { kind: 'dsa'; p: bigint; q: bigint; g: bigint; y: bigint; x: bigint };
 
 function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
   let result = 1n;
@@ -95,7 +93,8 @@ export function parsePrivateKeyPem(text: string): PrivateKey {
       throw new Error(failure);
     }
   };
-  if (block.type === 'PRIVATE KEY') return keyFromObject(load('pkcs8', 'decoding PEM as PKCS#8: x509: failed to parse private key'), 'decoding PEM as PKCS#8: ');
+  if (block.type === 'PRIVATE KEY')
+    return keyFromObject(load('pkcs8', 'decoding PEM as PKCS#8: x509: failed to parse private key'), 'decoding PEM as PKCS#8: ');
   if (!block.type.endsWith(' PRIVATE KEY')) throw new Error(`no private key data in PEM block of type ${block.type}`);
   switch (block.type.slice(0, -' PRIVATE KEY'.length)) {
     case 'RSA':

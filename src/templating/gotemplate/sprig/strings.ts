@@ -109,7 +109,12 @@ export const stringFunctions: FuncMap = {
     return end && text.endsWith(end) ? text.slice(0, -end.length) : text;
   },
   nospace: (s: GoValue) => asString(s).replace(/\s+/g, ''),
-  initials: (s: GoValue) => asString(s).split(/\s+/).filter(Boolean).map((w) => w[0]).join(''),
+  initials: (s: GoValue) =>
+    asString(s)
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((w) => w[0])
+      .join(''),
   repeat: (count: GoValue, s: GoValue) => {
     const text = asString(s);
     const times = Math.max(0, asInt(count));
@@ -126,8 +131,18 @@ export const stringFunctions: FuncMap = {
   contains: (substr: GoValue, s: GoValue) => asString(s).includes(asString(substr)),
   hasPrefix: (prefix: GoValue, s: GoValue) => asString(s).startsWith(asString(prefix)),
   hasSuffix: (suffix: GoValue, s: GoValue) => asString(s).endsWith(asString(suffix)),
-  quote: variadic((...args: GoValue[]) => joinChecked(args.filter((a) => a !== null && a !== undefined).map((a) => goQuote(strval(a))), ' ')),
-  squote: variadic((...args: GoValue[]) => joinChecked(args.filter((a) => a !== null && a !== undefined).map((a) => `'${strval(a)}'`), ' ')),
+  quote: variadic((...args: GoValue[]) =>
+    joinChecked(
+      args.filter((a) => a !== null && a !== undefined).map((a) => goQuote(strval(a))),
+      ' ',
+    ),
+  ),
+  squote: variadic((...args: GoValue[]) =>
+    joinChecked(
+      args.filter((a) => a !== null && a !== undefined).map((a) => `'${strval(a)}'`),
+      ' ',
+    ),
+  ),
   cat: variadic((...args: GoValue[]) => joinChecked(args.filter((a) => a !== null && a !== undefined).map(strval), ' ')),
   indent: (spaces: GoValue, s: GoValue) => indent(asInt(spaces), asString(s), ''),
   nindent: (spaces: GoValue, s: GoValue) => indent(asInt(spaces), asString(s), '\n'),
@@ -148,9 +163,20 @@ export const stringFunctions: FuncMap = {
     return rest.length + 3 <= w ? `...${rest}` : `...${rest.slice(0, w - 6)}...`;
   },
   plural: (one: GoValue, many: GoValue, count: GoValue) => (asInt(count) === 1 ? asString(one) : asString(many)),
-  snakecase: (s: GoValue) => words(asString(s)).map((w) => w.toLowerCase()).join('_'),
-  camelcase: (s: GoValue) => asString(s).split(/[_\s-]+/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join(''),
-  kebabcase: (s: GoValue) => words(asString(s)).map((w) => w.toLowerCase()).join('-'),
+  snakecase: (s: GoValue) =>
+    words(asString(s))
+      .map((w) => w.toLowerCase())
+      .join('_'),
+  camelcase: (s: GoValue) =>
+    asString(s)
+      .split(/[_\s-]+/)
+      .filter(Boolean)
+      .map((w) => w[0].toUpperCase() + w.slice(1))
+      .join(''),
+  kebabcase: (s: GoValue) =>
+    words(asString(s))
+      .map((w) => w.toLowerCase())
+      .join('-'),
   shuffle: (s: GoValue) => shuffle(asString(s)),
 
   // String lists
@@ -162,7 +188,8 @@ export const stringFunctions: FuncMap = {
     if (limit > 0 && parts.length > limit) parts.splice(limit - 1, parts.length, parts.slice(limit - 1).join(asString(separator)));
     return splitToMap(parts);
   },
-  join: (separator: GoValue, list: GoValue) => joinChecked(Array.isArray(list) ? list.filter((v) => v !== null && v !== undefined).map(strval) : [strval(list)], asString(separator)),
+  join: (separator: GoValue, list: GoValue) =>
+    joinChecked(Array.isArray(list) ? list.filter((v) => v !== null && v !== undefined).map(strval) : [strval(list)], asString(separator)),
   sortAlpha: (list: GoValue) => (Array.isArray(list) ? listOf(list.length, () => list.map(strval).sort()) : [strval(list)]),
 
   // Random strings and UUIDs
@@ -177,7 +204,8 @@ export const stringFunctions: FuncMap = {
   regexFind: (regex: GoValue, s: GoValue) => GoRegExp.compile(asString(regex)).find(asString(s)),
   regexFindAll: (regex: GoValue, s: GoValue, n: GoValue) => GoRegExp.compile(asString(regex)).findAll(asString(s), asInt(n)),
   regexReplaceAll: (regex: GoValue, s: GoValue, replacement: GoValue) => GoRegExp.compile(asString(regex)).replaceAll(asString(s), asString(replacement)),
-  regexReplaceAllLiteral: (regex: GoValue, s: GoValue, replacement: GoValue) => GoRegExp.compile(asString(regex)).replaceAllLiteral(asString(s), asString(replacement)),
+  regexReplaceAllLiteral: (regex: GoValue, s: GoValue, replacement: GoValue) =>
+    GoRegExp.compile(asString(regex)).replaceAllLiteral(asString(s), asString(replacement)),
   regexSplit: (regex: GoValue, s: GoValue, n: GoValue) => GoRegExp.compile(asString(regex)).split(asString(s), asInt(n)),
   regexQuoteMeta: (s: GoValue) => asString(s).replace(/[\\.+*?()|[\]{}^$]/g, '\\$&'),
 

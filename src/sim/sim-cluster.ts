@@ -1,0 +1,32 @@
+import type { ClusterStore } from './cluster-store.js';
+
+/** Faults a test can switch on per cluster while it runs. */
+export interface ClusterFaults {
+  latencyMs?: number;
+  /** Share of requests (0..1) answered with `errorStatus` (default 503, with Retry-After for 429/503). */
+  errorRate?: number;
+  errorStatus?: 500 | 503 | 429;
+  /** Watches are closed this long after they open. */
+  closeWatchesAfterMs?: number;
+  /** Every request is dropped without an answer, as if the cluster were unreachable. */
+  unreachable?: boolean;
+  /** Every token is refused with 401, as when a token expired. */
+  tokenExpired?: boolean;
+}
+
+export interface ClusterCounters {
+  reads: number;
+  writes: number;
+  watchesOpen: number;
+  watchesStarted: number;
+}
+
+export interface SimCluster {
+  store: ClusterStore;
+  /** token → identity: the user name TokenReviews report, recorded in the write log. */
+  tokens: Map<string, string>;
+  /** identity → its groups beyond `system:authenticated`. */
+  groups: Map<string, string[]>;
+  faults: ClusterFaults;
+  counters: ClusterCounters;
+}
