@@ -85,16 +85,7 @@ export class ScmPullRequestService implements PullRequestService {
         for await (const page of octokit.paginate.iterator(octokit.rest.pulls.list, { owner: spec.owner, repo: spec.repo, state: 'open', per_page: 100 })) {
           for (const pull of page.data) {
             const labels = pull.labels.map((l) => l.name ?? '').filter(Boolean);
-            if (!hasLabels(spec.labels, labels)) continue;
-            pulls.push({
-              number: pull.number,
-              title: pull.title,
-              branch: pull.head.ref,
-              targetBranch: pull.base.ref,
-              headSha: pull.head.sha,
-              labels,
-              author: pull.user?.login ?? '',
-            });
+            if (hasLabels(spec.labels, labels)) pulls.push(fromGitHubShape(pull, labels));
           }
         }
         return pulls;
@@ -123,26 +114,10 @@ export class ScmPullRequestService implements PullRequestService {
     for (let page = 1; page < 10_000; page++) {
       const url = `${spec.api.replace(/\/+$/, '')}/api/v1/repos/${encodeURIComponent(spec.owner)}/${encodeURIComponent(spec.repo)}/pulls?state=open&page=${page}&limit=50`;
       const { body } = await getJson(url, headers, what, this.budget, spec.insecure === true);
-      const items = body as {
-        number: number;
-        title: string;
-        head: { ref: string; sha: string };
-        base: { ref: string };
-        labels?: { name: string }[];
-        user?: { login: string };
-      }[];
+      const items = body as (GitHubShapedPull & { labels?: { name: string }[] })[];
       for (const pull of items) {
         const labels = (pull.labels ?? []).map((l) => l.name);
-        if (!hasLabels(spec.labels, labels)) continue;
-        pulls.push({
-          number: pull.number,
-          title: pull.title,
-          branch: pull.head.ref,
-          targetBranch: pull.base.ref,
-          headSha: pull.head.sha,
-          labels,
-          author: pull.user?.login ?? '',
-        });
+        if (hasLabels(spec.labels, labels)) pulls.push(fromGitHubShape(pull, labels));
       }
       if (items.length < 50) return pulls;
     }
@@ -185,4 +160,25 @@ export class ScmPullRequestService implements PullRequestService {
     }
     return pulls;
   }
+}
+
+/** A pull request as GitHub's API shapes it, and Gitea's after it. */
+interface GitHubShapedPull {
+  number: number;
+  title: string;
+  head: { ref: string; sha: string };
+  base: { ref: string };
+  user?: { login: string } | null;
+}
+
+function fromGitHubShape(pull: GitHubShapedPull, labels: string[]): PullRequest {
+  return {
+    number: pull.number,
+    title: pull.title,
+    branch: pull.head.ref,
+    targetBranch: pull.base.ref,
+    headSha: pull.head.sha,
+    labels,
+    author: pull.user?.login ?? '',
+  };
 }
