@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { assign, type Key, type Member, type PreviousAssignment } from '../../src/sharding/bounded-load.js';
 import { seededRandom } from '../support/random.js';
@@ -184,15 +183,13 @@ describe('bounded-load assignment (properties over 2,000 random fleets)', () => 
     const keys = Array.from({ length: 500 }, (_, i) => ({ id: `cluster-${i * 7919}` }));
     const previous = { members: members.slice(1).map((m) => m.id), owners: assign(members.slice(1), keys.slice(50)).owners };
     const here = JSON.stringify([[...assign(members, keys).owners], [...assign(members, keys, { previous }).owners]]);
-    // The module has no imports, so its transpiled text runs on its own in a fresh Node process.
-    const source = readFileSync(new URL('../../src/sharding/bounded-load.ts', import.meta.url), 'utf8');
-    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    // The built module (`npm test` builds dist/ first), run by a fresh Node process.
+    const built = new URL('../../dist/sharding/bounded-load.js', import.meta.url).href;
     const dir = mkdtempSync(join(tmpdir(), 'regatta-sharding-'));
     try {
-      writeFileSync(join(dir, 'bounded-load.mjs'), js);
       writeFileSync(
         join(dir, 'run.mjs'),
-        `import { assign } from './bounded-load.mjs';\nconst members = ${JSON.stringify(members)};\nconst keys = ${JSON.stringify(keys)};\nconst previous = { members: ${JSON.stringify(previous.members)}, owners: new Map(${JSON.stringify([...previous.owners])}) };\nprocess.stdout.write(JSON.stringify([[...assign(members, keys).owners], [...assign(members, keys, { previous }).owners]]));\n`,
+        `import { assign } from '${built}';\nconst members = ${JSON.stringify(members)};\nconst keys = ${JSON.stringify(keys)};\nconst previous = { members: ${JSON.stringify(previous.members)}, owners: new Map(${JSON.stringify([...previous.owners])}) };\nprocess.stdout.write(JSON.stringify([[...assign(members, keys).owners], [...assign(members, keys, { previous }).owners]]));\n`,
       );
       const there = execFileSync(process.execPath, [join(dir, 'run.mjs')], { encoding: 'utf8' });
       expect(there).toBe(here);
