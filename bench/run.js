@@ -1,6 +1,6 @@
 // `npm run bench -- NAME`: compiles src and bench, then runs bench/NAME.ts. Benchmarks print figures; they never assert.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -12,4 +12,6 @@ if (!name || !existsSync(new URL(`./${name}.ts`, import.meta.url))) {
 }
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.bench.json'], { cwd: root, stdio: 'inherit' });
+// The dashboard's templates, as `nest build` copies them: every Regatta process serves the API.
+cpSync(new URL('../src/api-server/views', import.meta.url), new URL('../dist-bench/src/api-server/views', import.meta.url), { recursive: true });
 await import(new URL(`../dist-bench/bench/${name}.js`, import.meta.url).href);

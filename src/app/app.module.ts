@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Global, Inject, Module, type DynamicModule, type INestApplication, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -103,7 +104,7 @@ export class AppModule implements OnApplicationBootstrap, OnApplicationShutdown 
 
 /** A Regatta process as a Nest application; webhook bodies are read (bounded) before Nest's own body parsers see them. */
 export async function createControllerApp(deps: ProcessDependencies): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(deps), { logger: false, forceCloseConnections: true });
+  const app = await NestFactory.create(AppModule.forRoot(deps), { logger: false, forceCloseConnections: true, abortOnError: false });
   app.use(WEBHOOK_PATH, webhookBodyReader(deps.config.webhookMaxPayloadBytes));
   return app;
 }
