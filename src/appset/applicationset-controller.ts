@@ -201,7 +201,7 @@ export class ApplicationSetController {
       const outcome = await this.reconciler.reconcile(namespace, name);
       this.lastDurationMs.set(key, Date.now() - started);
       this.metrics?.apiWrites.inc({ namespace, name }, outcome.writes);
-      this.recordInfo(namespace, name);
+      this.recordInfo(namespace, name, outcome.ownedApplications);
       if (outcome.failed) this.metrics?.reconcileErrors.inc({ namespace, name });
       return outcome.requeueAfterSeconds === undefined ? {} : { requeueAfterMs: outcome.requeueAfterSeconds * 1000 };
     } catch (error) {
@@ -212,17 +212,14 @@ export class ApplicationSetController {
     }
   }
 
-  private recordInfo(namespace: string, name: string): void {
+  private recordInfo(namespace: string, name: string, ownedApplications: number): void {
     if (!this.metrics) return;
     const appSet = this.store.getApplicationSet(namespace, name);
     if (!appSet) return;
     const upToDate = appSet.status?.conditions?.find((c) => c.type === ConditionType.ResourcesUpToDate)?.status ?? 'Unknown';
     this.metrics.appSetInfo.remove({ namespace, name, resource_update_status: upToDate === 'True' ? 'False' : 'True' });
     this.metrics.appSetInfo.set({ namespace, name, resource_update_status: upToDate }, 1);
-    const owned = this.store
-      .listApplications(namespace)
-      .filter((a) => a.metadata.ownerReferences?.some((r) => r.controller && r.kind === 'ApplicationSet' && r.name === name));
-    this.metrics.ownedApplications.set({ namespace, name }, owned.length);
+    this.metrics.ownedApplications.set({ namespace, name }, ownedApplications);
   }
 
   private createStore(): ReconcilerStore {

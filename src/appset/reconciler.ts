@@ -90,6 +90,8 @@ export interface ReconcileOutcome {
   writes: number;
   /** The generation failed: nothing was created, updated or deleted. */
   failed?: boolean;
+  /** The Applications the ApplicationSet owns after this reconcile (its metric), counted without listing them again. */
+  ownedApplications: number;
 }
 
 /**
@@ -109,10 +111,10 @@ export class ApplicationSetReconciler {
 
   async reconcile(namespace: string, name: string): Promise<ReconcileOutcome> {
     const appSet = this.store.getApplicationSet(namespace, name);
-    if (!appSet) return { writes: 0 };
-    const outcome: ReconcileOutcome = { writes: 0 };
+    if (!appSet) return { writes: 0, ownedApplications: 0 };
     const policy = effectivePolicy(appSet, this.options.policy, this.options.allowPolicyOverride);
     const owned = this.store.listApplications(namespace).filter((a) => isOwnedBy(a, appSet));
+    const outcome: ReconcileOutcome = { writes: 0, ownedApplications: owned.length };
 
     if (appSet.metadata.deletionTimestamp) {
       await this.finalize(appSet, owned, policy, outcome);
@@ -223,6 +225,7 @@ export class ApplicationSetReconciler {
             outcome.writes++;
           }
           written[change.action === 'create' ? 'created' : 'updated'].push(appName);
+          if (change.action === 'create') outcome.ownedApplications++;
         } catch (error) {
           const reason = change.action === 'create' ? Reason.CreateApplicationError : Reason.UpdateApplicationError;
           firstError ??= { reason, message: `failed to ${change.action} Application ${appName}: ${(error as Error).message}` };
@@ -234,6 +237,7 @@ export class ApplicationSetReconciler {
       try {
         await this.store.deleteApplication(application);
         outcome.writes++;
+        outcome.ownedApplications--;
         this.events.record(appSet, 'Normal', 'Deleted', `Deleted Application "${application.metadata.name}"`);
       } catch (error) {
         firstError ??= {
