@@ -13,6 +13,16 @@ export interface FakePull {
 }
 
 /** What the fake should do on the next requests. */
+/** A pull request as GitHub's API answers it; Gitea answers in the same shape. */
+const githubShaped = (p: FakePull) => ({
+  number: p.number,
+  title: p.title,
+  head: { ref: p.branch, sha: p.sha },
+  base: { ref: p.target },
+  labels: p.labels.map((name) => ({ name })),
+  user: { login: p.author },
+});
+
 export interface FakeBehaviour {
   /** Answer this many requests with a rate-limit response first. */
   rateLimited?: number;
@@ -96,34 +106,13 @@ export class FakeScm {
         next.searchParams.set('page', String(page + 1));
         headers.link = `<${next.href}>; rel="next"`;
       }
-      return json(
-        200,
-        slice.map((p) => ({
-          number: p.number,
-          title: p.title,
-          head: { ref: p.branch, sha: p.sha },
-          base: { ref: p.target },
-          labels: p.labels.map((name) => ({ name })),
-          user: { login: p.author },
-        })),
-        headers,
-      );
+      return json(200, slice.map(githubShaped), headers);
     }
     if (url.pathname.startsWith('/api/v1/repos/')) {
       // Gitea pages by `limit`; a short page ends the listing.
       const limit = Number(url.searchParams.get('limit') ?? '50');
       const items = this.pulls.slice((page - 1) * limit, page * limit);
-      return json(
-        200,
-        items.map((p) => ({
-          number: p.number,
-          title: p.title,
-          head: { ref: p.branch, sha: p.sha },
-          base: { ref: p.target },
-          labels: p.labels.map((name) => ({ name })),
-          user: { login: p.author },
-        })),
-      );
+      return json(200, items.map(githubShaped));
     }
     if (url.pathname.startsWith('/api/v4/projects/')) {
       const wanted = url.searchParams.get('labels')?.split(',') ?? [];
