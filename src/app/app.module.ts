@@ -3,7 +3,6 @@ import { Global, Inject, Module, type DynamicModule, type INestApplication, type
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ApiServerModule } from '../api-server/api-server.module.js';
-import type { ApiServerOptions } from '../api-server/api-server-options.js';
 import { AppSetModule } from '../appset/appset.module.js';
 import { ApplicationSetLeadership } from '../appset/applicationset-leadership.js';
 import { WEBHOOK_PATH, webhookBodyReader } from '../appset/webhook-body.js';
@@ -27,8 +26,6 @@ export interface ProcessDependencies {
   logger: Logger;
   metrics?: ControllerMetrics;
   hooks?: ProcessHooks;
-  /** The API server's settings beyond the configuration's (the demo's login codes, its live poll). */
-  api?: Pick<ApiServerOptions, 'loginCodes' | 'livePollMs'>;
 }
 
 /** The parts every module shares: the management cluster, the logger, the metrics registry. */
@@ -84,7 +81,6 @@ export class AppModule implements OnApplicationBootstrap, OnApplicationShutdown 
       logger: logger.child({ module: 'api' }),
       trustForwardedProto: config.trustForwardedProto,
       templateTimeoutSeconds: config.templateTimeoutSeconds,
-      ...deps.api,
     });
     return {
       module: AppModule,

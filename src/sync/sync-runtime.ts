@@ -125,14 +125,14 @@ export class SyncRuntime {
       {
         namespaces: options.namespaces,
         replica: options.replica,
-        ...(options.clock ? { clock: options.clock } : {}),
+        clock: options.clock,
         syncWindows: (application, request) =>
           syncWindowVerdict(
             applicationWindows(application, (name) => context.project(name)),
             request,
           ),
-        ...(options.windowRecheckMs !== undefined ? { windowRecheckMs: options.windowRecheckMs } : {}),
-        ...(options.registry ? { registry: options.registry } : {}),
+        windowRecheckMs: options.windowRecheckMs,
+        registry: options.registry,
         refreshIntervalMs: options.refreshIntervalMs,
         sourcePollMs: options.sourcePollMs,
         refreshConcurrency: options.refreshConcurrency ?? 32,
