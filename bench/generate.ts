@@ -15,6 +15,8 @@ const context: GeneratorContext = {
   repositories: { getDirectories: offline, getFiles: offline },
   pullRequests: { list: offline },
   secrets: { getSecretValue: offline },
+  settings: { namespace: 'argocd', configMapData: offline },
+  resources: { list: offline },
 };
 
 const clusters = Array.from({ length: SIDE }, (_, i) => ({

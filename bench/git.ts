@@ -33,7 +33,14 @@ try {
 
   const cache = new GitRepositoryCache({ allowLocalRepositories: true, directory: join(root, 'cache') });
   const offline = () => Promise.reject(new GeneratorError('not used'));
-  const context: GeneratorContext = { clusters: { list: offline }, repositories: cache, pullRequests: { list: offline }, secrets: { getSecretValue: offline } };
+  const context: GeneratorContext = {
+    clusters: { list: offline },
+    repositories: cache,
+    pullRequests: { list: offline },
+    secrets: { getSecretValue: offline },
+    settings: { namespace: 'argocd', configMapData: offline },
+    resources: { list: offline },
+  };
   const appSet: ApplicationSet = {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'ApplicationSet',

@@ -135,6 +135,14 @@ export class DryRunGeneration {
       repositories: new CallerRepositories(this.repositories, settings, secrets),
       pullRequests: this.pullRequests.readingSecretsWith(secrets),
       secrets,
+      settings: {
+        namespace: this.argocdNamespace,
+        configMapData: async (name) => {
+          const found = await this.client.get<ConfigMap>('v1', 'ConfigMap', this.argocdNamespace, name);
+          return found && (found.data ?? {});
+        },
+      },
+      resources: { list: (apiVersion, resource) => this.client.listResource(apiVersion, resource, this.argocdNamespace) },
       templateTimeoutMs: this.templateTimeoutSeconds === undefined ? undefined : this.templateTimeoutSeconds * 1000,
     };
     const [argocdCm, projects] = await Promise.all([

@@ -103,8 +103,22 @@ const terminalGenerators: Record<string, Schema> = {
     },
   },
   scmProvider: open,
-  clusterDecisionResource: open,
-  plugin: open,
+  clusterDecisionResource: {
+    type: 'object',
+    required: ['configMapRef'],
+    properties: { configMapRef: str, name: str, labelSelector, requeueAfterSeconds: requeue, template: generatorTemplate, values: stringMap },
+  },
+  plugin: {
+    type: 'object',
+    required: ['configMapRef'],
+    properties: {
+      configMapRef: { type: 'object', required: ['name'], properties: { name: str } },
+      input: { type: 'object', properties: { parameters: { type: 'object', preserveUnknownFields: true } } },
+      requeueAfterSeconds: requeue,
+      template: generatorTemplate,
+      values: stringMap,
+    },
+  },
 };
 
 function generatorSchema(depth: number): Schema {

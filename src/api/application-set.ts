@@ -115,13 +115,35 @@ export interface ApplicationSetNestedGenerator {
   clusters?: ClusterGenerator;
   git?: GitGenerator;
   scmProvider?: Record<string, unknown>;
-  clusterDecisionResource?: Record<string, unknown>;
+  clusterDecisionResource?: ClusterDecisionResourceGenerator;
   pullRequest?: PullRequestGenerator;
   matrix?: MatrixGenerator;
   merge?: MergeGenerator;
-  plugin?: Record<string, unknown>;
+  plugin?: PluginGenerator;
   placement?: PlacementGenerator;
   selector?: LabelSelector;
+}
+
+/** Clusters chosen by a duck-typed resource (as OCM's PlacementDecision) whose status lists them. */
+export interface ClusterDecisionResourceGenerator {
+  /** A ConfigMap of Argo CD's namespace: `apiVersion`, `kind` (the resource's plural), `statusListKey`, `matchKey`. */
+  configMapRef: string;
+  /** The one resource to read; otherwise `labelSelector` chooses them. */
+  name?: string;
+  labelSelector?: LabelSelector;
+  requeueAfterSeconds?: number;
+  template?: GeneratorTemplate;
+  values?: Record<string, string>;
+}
+
+/** Parameters from an HTTP service an administrator registers in a ConfigMap of Argo CD's namespace. */
+export interface PluginGenerator {
+  configMapRef: { name: string };
+  /** Sent to the plugin as they are; the values may be any JSON. */
+  input?: { parameters?: Record<string, unknown> };
+  requeueAfterSeconds?: number;
+  template?: GeneratorTemplate;
+  values?: Record<string, string>;
 }
 
 export interface MatrixGenerator {
@@ -272,8 +294,15 @@ export interface RolloutWindowWait {
   message: string;
 }
 
+/** Argo CD v3.4's summary of an ApplicationSet's conditions. */
+export interface ApplicationSetHealth {
+  status: 'Healthy' | 'Progressing' | 'Degraded' | 'Unknown';
+  message: string;
+}
+
 export interface ApplicationSetStatus {
   conditions?: ApplicationSetCondition[];
+  health?: ApplicationSetHealth;
   applicationStatus?: ApplicationSetApplicationStatus[];
   rollout?: RolloutStatus;
   resources?: ApplicationSetResourceStatus[];

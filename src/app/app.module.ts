@@ -36,7 +36,10 @@ class CoreModule {
     const providers = [
       { provide: KUBE_CONFIG, useValue: deps.kubeConfig },
       { provide: LOGGER, useValue: deps.logger },
-      { provide: ControllerMetrics, useValue: deps.metrics ?? new ControllerMetrics({ processMetrics: true }) },
+      {
+        provide: ControllerMetrics,
+        useValue: deps.metrics ?? new ControllerMetrics({ processMetrics: true, appSetLabels: deps.config.metricsApplicationSetLabels }),
+      },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }

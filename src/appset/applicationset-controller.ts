@@ -11,7 +11,6 @@ import { RecentWrites } from '../kube/recent-writes.js';
 import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
-import { ConditionType } from './conditions.js';
 import { ApplicationSetReconciler, type ReconcilerOptions, type ReconcilerStore } from './reconciler.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -215,11 +214,7 @@ export class ApplicationSetController {
   private recordInfo(namespace: string, name: string, ownedApplications: number): void {
     if (!this.metrics) return;
     const appSet = this.store.getApplicationSet(namespace, name);
-    if (!appSet) return;
-    const upToDate = appSet.status?.conditions?.find((c) => c.type === ConditionType.ResourcesUpToDate)?.status ?? 'Unknown';
-    this.metrics.appSetInfo.remove({ namespace, name, resource_update_status: upToDate === 'True' ? 'False' : 'True' });
-    this.metrics.appSetInfo.set({ namespace, name, resource_update_status: upToDate }, 1);
-    this.metrics.ownedApplications.set({ namespace, name }, ownedApplications);
+    if (appSet) this.metrics.recordApplicationSet(appSet, ownedApplications);
   }
 
   private createStore(): ReconcilerStore {

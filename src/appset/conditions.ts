@@ -1,4 +1,4 @@
-import type { ApplicationSetCondition } from '../api/application-set.js';
+import type { ApplicationSetCondition, ApplicationSetHealth } from '../api/application-set.js';
 
 /** Condition types and reasons as Argo CD writes them on an ApplicationSet. */
 export const ConditionType = {
@@ -92,4 +92,17 @@ export function nextConditions(
     before.length !== result.length ||
     result.some((c, i) => c.type !== before[i].type || c.status !== before[i].status || c.reason !== before[i].reason || c.message !== before[i].message);
   return { conditions: result, changed };
+}
+
+/** Argo CD's CalculateHealth: an error makes it Degraded, then a rollout in progress Progressing, then being up to date Healthy. */
+export function applicationSetHealth(conditions: readonly ApplicationSetCondition[]): ApplicationSetHealth {
+  if (!conditions.length) return { status: 'Unknown', message: 'No status conditions found for ApplicationSet' };
+  const holding = (type: string) => conditions.find((c) => c.type === type && c.status === 'True');
+  const error = holding(ConditionType.ErrorOccurred);
+  if (error) return { status: 'Degraded', message: error.message };
+  const progressing = holding(ConditionType.RolloutProgressing);
+  if (progressing) return { status: 'Progressing', message: progressing.message };
+  const upToDate = holding(ConditionType.ResourcesUpToDate);
+  if (upToDate) return { status: 'Healthy', message: upToDate.message };
+  return { status: 'Unknown', message: 'Waiting for health status to be determined' };
 }

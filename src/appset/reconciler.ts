@@ -19,7 +19,7 @@ import { groupIntoSteps, isDeletionOrderReversed, isRollingSync, rollingSyncStep
 import { IgnoreDifferencesError, validateIgnoreDifferences } from '../api/ignore-differences.js';
 import { replacementPatch } from '../lib/merge-patch.js';
 import { deepEqual } from '../lib/json-values.js';
-import { ConditionType, nextConditions, Reason, UP_TO_DATE_MESSAGE } from './conditions.js';
+import { applicationSetHealth, ConditionType, nextConditions, Reason, UP_TO_DATE_MESSAGE } from './conditions.js';
 import { generatedApplicationProblem } from './application-validation.js';
 import { inClusterEnabled } from '../projects/destination-cluster.js';
 import { generateApplications } from './generate.js';
@@ -319,8 +319,9 @@ export class ApplicationSetReconciler {
     const { conditions, changed } = nextConditions(appSet.status?.conditions, incoming, parametersGenerated, rollingSync, this.clock().toISOString());
     const resources = resourceStatuses(applications);
     const resourcesChanged = !deepEqual(resources, appSet.status?.resources ?? []) || (appSet.status?.resourcesCount ?? 0) !== resources.length;
-    if (!changed && !resourcesChanged) return;
-    await this.store.patchApplicationSetStatus(appSet, { conditions, resources, resourcesCount: resources.length });
+    const health = applicationSetHealth(conditions);
+    if (!changed && !resourcesChanged && deepEqual(health, appSet.status?.health)) return;
+    await this.store.patchApplicationSetStatus(appSet, { conditions, health, resources, resourcesCount: resources.length });
     outcome.writes++;
   }
 

@@ -34,30 +34,31 @@ async function namespaceSecrets(client: ObjectClient, namespace: string): Promis
   return (await client.list<Secret>('v1', 'Secret', namespace)).map((s) => ({ ...s, kind: 'Secret' }));
 }
 
-/** Argo CD's known hosts and TLS certificates ConfigMaps of a namespace, those that exist. */
-async function repositoryTrustConfigMaps(client: ObjectClient, namespace: string): Promise<ConfigMap[]> {
-  const found = await Promise.all([SSH_KNOWN_HOSTS_CONFIGMAP, TLS_CERTS_CONFIGMAP].map((name) => client.get<ConfigMap>('v1', 'ConfigMap', namespace, name)));
-  return found.filter((c) => c !== undefined).map((c) => ({ ...c, kind: 'ConfigMap' }));
+/** A namespace's ConfigMaps (repository trust, plugin and duck-type settings) as objects read from files are. */
+async function namespaceConfigMaps(client: ObjectClient, namespace: string): Promise<ConfigMap[]> {
+  return (await client.list<ConfigMap>('v1', 'ConfigMap', namespace)).map((c) => ({ ...c, kind: 'ConfigMap' }));
 }
 
 /**
  * What `regatta generate` gives generators: the `-f` inputs, and with `--kubeconfig` the Secrets
- * and repository trust ConfigMaps of the live management cluster's namespace as well (read once,
+ * and ConfigMaps of the live management cluster's namespace as well (read once,
  * never written). Repositories are reached as the controller reaches them: SSH host keys and TLS
  * certificates are checked against those ConfigMaps, not the user's own settings.
  */
 export async function createGenerateContext(manifests: Manifest[], options: GenerateContextOptions): Promise<GenerateContext> {
   const objects: KubeObject[] = manifests.map((m) => m.object);
-  if (options.kubeconfig) {
-    const client = new ObjectClient(loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context }));
+  const client = options.kubeconfig ? new ObjectClient(loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context })) : undefined;
+  if (client) {
     objects.push(
       ...(await namespaceSecrets(client, options.namespace)),
-      ...(await repositoryTrustConfigMaps(client, options.namespace)),
+      ...(await namespaceConfigMaps(client, options.namespace)),
       ...(await client.list<AppProject>(API_VERSION, APP_PROJECT_KIND, options.namespace)).map((p) => ({ ...p, kind: APP_PROJECT_KIND })),
     );
   }
   const secrets = objects.filter((o) => o.kind === 'Secret') as Secret[];
-  const configMap = (name: string) => objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === name) as ConfigMap | undefined;
+  const configMap = (name: string) =>
+    objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === name && (o.metadata.namespace ?? options.namespace) === options.namespace) as
+      ConfigMap | undefined;
   const secretReader = new ManifestSecretReader(objects, options.namespace);
   return {
     context: {
@@ -75,6 +76,26 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
       }),
       pullRequests: new ScmPullRequestService(secretReader),
       secrets: secretReader,
+      settings: {
+        namespace: options.namespace,
+        configMapData: async (name) => {
+          const found = configMap(name);
+          return found && (found.data ?? {});
+        },
+      },
+      resources: {
+        // Files carry kinds, not resources: `placementdecisions` is taken to name kind PlacementDecision.
+        list: async (apiVersion, resource) => {
+          const given = objects.filter(
+            (o) =>
+              o.apiVersion === apiVersion &&
+              [o.kind?.toLowerCase(), `${o.kind?.toLowerCase()}s`].includes(resource.toLowerCase()) &&
+              (o.metadata?.namespace ?? options.namespace) === options.namespace,
+          );
+          const live = client ? await client.listResource(apiVersion, resource, options.namespace) : [];
+          return [...given, ...live.filter((o) => !given.some((g) => g.metadata?.name === o.metadata?.name))];
+        },
+      },
       templateTimeoutMs: options.templateTimeoutSeconds === undefined ? undefined : options.templateTimeoutSeconds * 1000,
     },
     projects: objects.filter((o): o is AppProject => o.kind === APP_PROJECT_KIND && typeof o.metadata?.name === 'string'),

@@ -13,6 +13,8 @@ export interface AppConfig {
   /** Argo CD's own namespace: cluster Secrets and argocd-cm live here. */
   namespace: string;
   applicationSetNamespaces: string[];
+  /** Labels of ApplicationSets exported on argocd_appset_labels (--metrics-applicationset-labels). */
+  metricsApplicationSetLabels: string[];
   policy: ApplicationsSyncPolicy;
   allowPolicyOverride: boolean;
   concurrency: number;
@@ -107,6 +109,7 @@ const SETTINGS = {
   syncLock: { flag: 'sync-lock-seconds', env: 'REGATTA_SYNC_LOCK_SECONDS', kind: 'string' },
   bindAddress: { flag: 'bind-address', env: 'REGATTA_BIND_ADDRESS', kind: 'string' },
   templateTimeout: { flag: 'template-timeout', env: 'REGATTA_TEMPLATE_TIMEOUT_SECONDS', kind: 'string' },
+  metricsApplicationSetLabels: { flag: 'metrics-applicationset-labels', kind: 'string' },
 } satisfies Record<string, Setting>;
 
 const POLICIES = ['create-only', 'create-update', 'create-delete', 'sync'];
@@ -193,6 +196,7 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     maxDeleteRatio,
     preservedAnnotations: list('preservedAnnotations'),
     preservedLabels: list('preservedLabels'),
+    metricsApplicationSetLabels: list('metricsApplicationSetLabels'),
     port: number('port', 8080, (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a TCP port'),
     enableProgressiveSyncs: value('enableProgressiveSyncs') === 'true',
     leaderElection: value('leaderElection') === 'true',

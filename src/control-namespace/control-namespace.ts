@@ -120,6 +120,14 @@ export class ControlNamespace {
       repositories: this.repositories,
       pullRequests: new ScmPullRequestService(secretReader, config.scm),
       secrets: secretReader,
+      settings: {
+        namespace: config.namespace,
+        configMapData: async (name) => {
+          const found = this.configMaps.get(name, config.namespace);
+          return found && (found.data ?? {});
+        },
+      },
+      resources: { list: (apiVersion, resource) => client.listResource(apiVersion, resource, config.namespace) },
       templateTimeoutMs: config.templateTimeoutSeconds * 1000,
     };
   }

@@ -1,3 +1,4 @@
+import { ClusterDecisionResourceGeneratorImpl } from './cluster-decision-resource-generator.js';
 import { ClusterGeneratorImpl } from './cluster-generator.js';
 import type { Generator } from './generator.js';
 import { GitGeneratorImpl } from './git-generator.js';
@@ -5,12 +6,20 @@ import { ListGeneratorImpl } from './list-generator.js';
 import { MatrixGeneratorImpl } from './matrix-generator.js';
 import { MergeGeneratorImpl } from './merge-generator.js';
 import { PlacementGeneratorImpl } from './placement-generator.js';
+import { PluginGeneratorImpl } from './plugin-generator.js';
 import { PullRequestGeneratorImpl } from './pull-request-generator.js';
 import { GeneratorRegistry } from './registry.js';
 
 /** Generators that produce parameters themselves (children of matrix/merge at any level). */
 function terminalGenerators(): Generator<any>[] {
-  return [new ListGeneratorImpl(), new ClusterGeneratorImpl(), new GitGeneratorImpl(), new PullRequestGeneratorImpl()];
+  return [
+    new ListGeneratorImpl(),
+    new ClusterGeneratorImpl(),
+    new GitGeneratorImpl(),
+    new PullRequestGeneratorImpl(),
+    new PluginGeneratorImpl(),
+    new ClusterDecisionResourceGeneratorImpl(),
+  ];
 }
 
 /**

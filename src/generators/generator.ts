@@ -1,4 +1,5 @@
 import type { ApplicationSet, PullRequestGenerator } from '../api/application-set.js';
+import type { KubeObject } from '../api/meta.js';
 
 /**
  * One parameter set: what one rendering of the template sees. In fasttemplate mode generators
@@ -58,12 +59,28 @@ export interface SecretReader {
   getSecretValue(namespace: string, name: string, key: string, scmCredsOnly?: boolean): Promise<string>;
 }
 
+/** ConfigMaps of Argo CD's namespace: settings an administrator writes (plugins, duck-typed resources). */
+export interface SettingsReader {
+  /** Argo CD's namespace: where those ConfigMaps, and the Secrets they name, live. */
+  readonly namespace: string;
+  /** The ConfigMap's data; undefined when there is no ConfigMap by that name. */
+  configMapData(name: string): Promise<Record<string, string> | undefined>;
+}
+
+/** Custom resources of Argo CD's namespace, as the ClusterDecisionResource generator names them. */
+export interface ResourceLister {
+  /** Every object of the resource (plural, as `placementdecisions`) in API group/version `apiVersion`. */
+  list(apiVersion: string, resource: string): Promise<KubeObject[]>;
+}
+
 /** What a generator may reach: everything outside the ApplicationSet comes through here. */
 export interface GeneratorContext {
   clusters: ClusterSource;
   repositories: RepositoryReader;
   pullRequests: PullRequestService;
   secrets: SecretReader;
+  settings: SettingsReader;
+  resources: ResourceLister;
   /** Time the template engine may spend on one render, in ms (--template-timeout); 1 s when unset. */
   templateTimeoutMs?: number;
 }

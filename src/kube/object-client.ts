@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import type { KubeObject } from '../api/meta.js';
-import { isNotFound } from './api-errors.js';
+import { describeKubeError, isNotFound } from './api-errors.js';
 import type { KubeConfig } from './kube-config.js';
 
 export const FIELD_MANAGER = 'regatta';
@@ -60,6 +60,27 @@ export class ObjectClient {
   async list<T extends KubeObject>(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<T[]> {
     const list = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
     return list.items as T[];
+  }
+
+  /**
+   * A namespace's custom resources named by API group/version and resource (plural), as dynamic
+   * clients name them; a failure reads as the API server tells it, for messages users see.
+   */
+  async listResource<T extends KubeObject>(apiVersion: string, plural: string, namespace: string): Promise<T[]> {
+    const slash = apiVersion.indexOf('/');
+    try {
+      const list = (await this.custom.listNamespacedCustomObject({
+        group: apiVersion.slice(0, slash),
+        version: apiVersion.slice(slash + 1),
+        namespace,
+        plural,
+      })) as {
+        items?: T[];
+      };
+      return list.items ?? [];
+    } catch (error) {
+      throw new Error(describeKubeError(error), { cause: error });
+    }
   }
 
   /** Whether the cluster serves a kind as namespaced (discovery), or undefined when it does not serve the kind at all. */

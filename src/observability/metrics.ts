@@ -1,4 +1,8 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
+import type { ApplicationSet } from '../api/application-set.js';
+
+/** Argo CD's NormalizeLabels: Prometheus label names take letters, digits and `_` only. */
+const prometheusLabel = (label: string) => `label_${label.replace(/[^a-zA-Z0-9_]/g, '_')}`;
 
 /**
  * Prometheus metrics. ApplicationSet metrics use Argo CD's names and labels so existing
@@ -65,13 +69,57 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
-  constructor(options: { processMetrics?: boolean } = {}) {
+  /** `argocd_appset_labels`: the ApplicationSet labels `--metrics-applicationset-labels` names, as Prometheus labels (opt-in, as in Argo CD). */
+  readonly appSetLabels?: Gauge;
+
+  /** The ApplicationSet labels argocd_appset_labels shows. */
+  private readonly labelsShown: readonly string[];
+
+  /** The label set each ApplicationSet's series was last written with, per gauge, so a change replaces the old series. */
+  private readonly lastSeries = new Map<Gauge, Map<string, LabelValues<string>>>();
+
+  constructor(options: { processMetrics?: boolean; appSetLabels?: readonly string[] } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+    const labels = (this.labelsShown = options.appSetLabels ?? []);
+    if (labels.length) {
+      this.appSetLabels = new Gauge({
+        name: 'argocd_appset_labels',
+        help: 'Applicationset labels translated to Prometheus labels',
+        labelNames: ['namespace', 'name', ...labels.map(prometheusLabel)],
+        registers: [this.registry],
+      });
+    }
+  }
+
+  /** The per-ApplicationSet gauges after a reconcile: info (with its ResourcesUpToDate reason, as Argo CD), labels and owned Applications. */
+  recordApplicationSet(appSet: ApplicationSet, ownedApplications: number): void {
+    const namespace = appSet.metadata.namespace ?? '';
+    const name = appSet.metadata.name;
+    const upToDate = appSet.status?.conditions?.find((c) => c.type === 'ResourcesUpToDate');
+    this.replaceSeries(this.appSetInfo, { namespace, name, resource_update_status: upToDate?.reason ?? 'Unknown' });
+    if (this.appSetLabels) {
+      const values = Object.fromEntries(this.labelsShown.map((label) => [prometheusLabel(label), appSet.metadata.labels?.[label] ?? '']));
+      this.replaceSeries(this.appSetLabels, { namespace, name, ...values });
+    }
+    this.ownedApplications.set({ namespace, name }, ownedApplications);
   }
 
   forget(namespace: string, name: string): void {
     for (const metric of [this.reconcile, this.ownedApplications, this.apiWrites, this.reconcileErrors]) metric.remove({ namespace, name });
-    this.appSetInfo.remove({ namespace, name, resource_update_status: 'True' });
-    this.appSetInfo.remove({ namespace, name, resource_update_status: 'False' });
+    for (const [gauge, series] of this.lastSeries) {
+      const last = series.get(`${namespace}/${name}`);
+      if (last) gauge.remove(last);
+      series.delete(`${namespace}/${name}`);
+    }
+  }
+
+  private replaceSeries(gauge: Gauge, labels: LabelValues<string> & { namespace: string; name: string }): void {
+    let series = this.lastSeries.get(gauge);
+    if (!series) this.lastSeries.set(gauge, (series = new Map()));
+    const key = `${labels.namespace}/${labels.name}`;
+    const last = series.get(key);
+    if (last && Object.keys(labels).some((label) => last[label] !== labels[label])) gauge.remove(last);
+    gauge.set(labels, 1);
+    series.set(key, labels);
   }
 }

@@ -20,6 +20,27 @@ export interface ProjectRepository {
   project?: string;
 }
 
+/**
+ * Verdicts remembered per project object: every refresh and every write batch of a sync asks the
+ * same questions of the same project, and a changed project is a new object, so nothing stale is
+ * answered. Tenants choose the questions (repositories, namespaces, kinds), so each project's
+ * answers are bounded.
+ */
+const REMEMBERED_PER_PROJECT = 4096;
+const verdicts = new WeakMap<AppProject, Map<string, boolean>>();
+
+function remembered(project: AppProject, question: string, judge: () => boolean): boolean {
+  let answers = verdicts.get(project);
+  if (!answers) verdicts.set(project, (answers = new Map()));
+  let answer = answers.get(question);
+  if (answer === undefined) {
+    if (answers.size >= REMEMBERED_PER_PROJECT) answers.clear();
+    answer = judge();
+    answers.set(question, answer);
+  }
+  return answer;
+}
+
 /** Argo CD's deny entries: a `!` in front negates the pattern. */
 export const isDenyPattern = (pattern: string | undefined) => (pattern ?? '').startsWith('!');
 
@@ -36,6 +57,10 @@ function patternMatches(pattern: string | undefined, value: string, separators =
  * matches the repository: a deny entry wins wherever it stands.
  */
 export function isSourcePermitted(project: AppProject, repoURL: string): boolean {
+  return remembered(project, `source\0${repoURL}`, () => isSourceMatched(project, repoURL));
+}
+
+function isSourceMatched(project: AppProject, repoURL: string): boolean {
   const source = normalizeGitURL(repoURL);
   let permitted = false;
   for (const entry of project.spec.sourceRepos ?? []) {
@@ -71,7 +96,8 @@ function isDestinationMatched(project: AppProject, cluster: NamedCluster, namesp
  * scoped to this project.
  */
 export function isDestinationPermitted(project: AppProject, cluster: NamedCluster, namespace: string, clusters: readonly ProjectCluster[]): boolean {
-  if (!isDestinationMatched(project, cluster, namespace)) return false;
+  const matched = remembered(project, `destination\0${cluster.name}\0${cluster.server}\0${namespace}`, () => isDestinationMatched(project, cluster, namespace));
+  if (!matched) return false;
   if (!project.spec.permitOnlyProjectScopedClusters) return true;
   return clusters.some((c) => c.project === project.metadata.name && (c.name === cluster.name || c.server === cluster.server));
 }
@@ -88,6 +114,12 @@ const namedIn = (list: readonly ClusterResourceRestrictionItem[], resource: Grou
  * The core API group is the empty string.
  */
 export function isGroupKindNamePermitted(project: AppProject, resource: GroupKind, name: string, namespaced: boolean): boolean {
+  // Names count only for cluster-scoped kinds.
+  const question = namespaced ? `kind\0${resource.group}\0${resource.kind}` : `cluster kind\0${resource.group}\0${resource.kind}\0${name}`;
+  return remembered(project, question, () => isGroupKindNameListed(project, resource, name, namespaced));
+}
+
+function isGroupKindNameListed(project: AppProject, resource: GroupKind, name: string, namespaced: boolean): boolean {
   const spec = project.spec;
   if (namespaced) {
     const whitelisted = spec.namespaceResourceWhitelist == null || groupKindIn(spec.namespaceResourceWhitelist, resource);
@@ -121,6 +153,16 @@ export function isAppNamespacePermitted(project: AppProject, applicationNamespac
  * the cluster is limited to).
  */
 export function withProjectScopedResources(project: AppProject, repositories: readonly ProjectRepository[], clusters: readonly ProjectCluster[]): AppProject {
+  // The same object for the same inputs, so the verdicts remembered for it are asked again.
+  const known = effectiveProjects.get(project);
+  if (known?.repositories === repositories && known.clusters === clusters) return known.effective;
+  const effective = addProjectScopedResources(project, repositories, clusters);
+  effectiveProjects.set(project, { repositories, clusters, effective });
+  return effective;
+}
+const effectiveProjects = new WeakMap<AppProject, { repositories: readonly ProjectRepository[]; clusters: readonly ProjectCluster[]; effective: AppProject }>();
+
+function addProjectScopedResources(project: AppProject, repositories: readonly ProjectRepository[], clusters: readonly ProjectCluster[]): AppProject {
   const name = project.metadata.name;
   const scopedRepositories = repositories.filter((r) => r.project === name).map((r) => r.url);
   const scopedClusters = clusters.filter((c) => c.project === name);

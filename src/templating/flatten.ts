@@ -19,10 +19,17 @@ export function flattenParams(params: Record<string, unknown>): Record<string, s
   return out;
 }
 
-/** Go's `%v` for a JSON-decoded scalar (numbers are float64 there: 1e+06, not 1000000). */
+/** Go's `%v` for a JSON-decoded value (numbers are float64 there: 1e+06, not 1000000; maps print `map[k:v]` with sorted keys). */
 export function formatGoValue(value: unknown): string {
   if (value === null || value === undefined) return '<nil>';
   if (typeof value === 'number') return formatGoFloat(value);
+  if (Array.isArray(value)) return `[${value.map(formatGoValue).join(' ')}]`;
+  if (isPlainObject(value)) {
+    return `map[${Object.keys(value)
+      .sort()
+      .map((key) => `${key}:${formatGoValue(value[key])}`)
+      .join(' ')}]`;
+  }
   return String(value);
 }
 

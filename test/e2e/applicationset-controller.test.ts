@@ -61,6 +61,7 @@ describe('ApplicationSet controller on the simulator', () => {
       ['ParametersGenerated', 'True', 'ParametersGenerated'],
       ['ResourcesUpToDate', 'True', 'ApplicationSetUpToDate'],
     ]);
+    expect((await h.appSet('guestbook')).status.health).toEqual({ status: 'Healthy', message: 'All applications have been generated successfully' });
     const events = await h.core.listNamespacedEvent({ namespace: 'argocd' });
     expect(
       events.items

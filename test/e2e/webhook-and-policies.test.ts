@@ -34,9 +34,9 @@ async function eventually(check: () => Promise<boolean>, what: string, ms = 10_0
   }
 }
 
-const apply = (name: string, spec: Record<string, unknown>) =>
+const apply = (name: string, spec: Record<string, unknown>, labels?: Record<string, string>) =>
   objects().patch(
-    { apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name, namespace: 'argocd' }, spec } as any,
+    { apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name, namespace: 'argocd', labels }, spec } as any,
     undefined,
     undefined,
     'test',
@@ -62,7 +62,12 @@ beforeAll(async () => {
   fleet = await SimFleet.start();
   const kubeConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta' }));
   const config = loadAppConfig(['--port', '0', '--webhook-github-secret', SECRET, '--max-delete-ratio', '0.5', '--allow-local-repositories=true'], {});
-  app = await createControllerApp({ config, kubeConfig, logger: silentLogger, metrics: new ControllerMetrics() });
+  app = await createControllerApp({
+    config,
+    kubeConfig,
+    logger: silentLogger,
+    metrics: new ControllerMetrics({ appSetLabels: ['team', 'app.kubernetes.io/part-of'] }),
+  });
   await app.listen(0, '127.0.0.1');
   base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   kube = new k8s.KubeConfig();
@@ -80,14 +85,16 @@ describe('the controller process', () => {
   it('answers health, readiness and Prometheus metrics', async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 'readiness');
-    await apply('metrics', listSpec(['m1']));
+    await apply('metrics', listSpec(['m1']), { team: 'web' });
     await eventually(async () => (await live()).includes('m1'), 'm1');
     await eventually(
       async () => (await (await fetch(`${base}/metrics`)).text()).includes('argocd_appset_owned_applications{namespace="argocd",name="metrics"} 1'),
       'metrics',
     );
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toContain('argocd_appset_info{namespace="argocd",name="metrics",resource_update_status="True"} 1');
+    // As Argo CD: the ResourcesUpToDate condition's reason, and the labels --metrics-applicationset-labels names.
+    expect(metrics).toContain('argocd_appset_info{namespace="argocd",name="metrics",resource_update_status="ApplicationSetUpToDate"} 1');
+    expect(metrics).toContain('argocd_appset_labels{namespace="argocd",name="metrics",label_team="web",label_app_kubernetes_io_part_of=""} 1');
     expect(metrics).toContain('argocd_appset_reconcile_count{namespace="argocd",name="metrics"}');
   });
 

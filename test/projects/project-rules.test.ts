@@ -270,6 +270,29 @@ describe('resource kinds (IsGroupKindNamePermitted)', () => {
   });
 });
 
+describe('remembered verdicts', () => {
+  it('answer for the project as it is: a changed project is judged afresh, and a flood of questions is answered right', () => {
+    const cluster = { name: 'c', server: 'https://c' };
+    const before = project({ destinations: [{ server: 'https://c', namespace: 'team-*' }] });
+    expect(isDestinationPermitted(before, cluster, 'team-a', [])).toBe(true);
+    // An edit arrives as a new object (informer caches never change one in place).
+    const after = project({
+      destinations: [
+        { server: 'https://c', namespace: '!team-a' },
+        { server: 'https://c', namespace: 'team-*' },
+      ],
+    });
+    expect(isDestinationPermitted(after, cluster, 'team-a', [])).toBe(false);
+    expect(isDestinationPermitted(before, cluster, 'team-a', [])).toBe(true);
+    // More distinct namespaces than one project remembers: early answers are still right after the rest.
+    const namespaces = Array.from({ length: 10_000 }, (_, i) => (i % 2 ? `team-${i}` : `other-${i}`));
+    for (const round of [1, 2]) {
+      const permitted = namespaces.filter((namespace) => isDestinationPermitted(before, cluster, namespace, []));
+      expect(permitted, `round ${round}`).toEqual(namespaces.filter((namespace) => namespace.startsWith('team-')));
+    }
+  });
+});
+
 describe('sourceNamespaces (IsAppNamespacePermitted)', () => {
   it("lets Applications of Argo CD's namespace use any project, others only where sourceNamespaces say", () => {
     const p = project({ sourceNamespaces: ['team-*', '/^ops-[0-9]+$/'] });

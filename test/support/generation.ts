@@ -13,6 +13,8 @@ export function offlineContext(overrides: Partial<GeneratorContext> = {}): Gener
     repositories: { getDirectories: offline('git'), getFiles: offline('git') },
     pullRequests: { list: offline('an SCM provider') },
     secrets: { getSecretValue: offline('a Secret') },
+    settings: { namespace: 'argocd', configMapData: offline('a ConfigMap') },
+    resources: { list: offline('a custom resource') },
     ...overrides,
   };
 }
