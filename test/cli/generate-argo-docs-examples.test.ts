@@ -1,0 +1,212 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { regatta } from '../support/cli.js';
+
+// Argo CD's documentation examples for the Plugin and ClusterDecisionResource generators, run
+// through `regatta generate` with the objects the docs tell the user to create.
+
+let dir: string;
+const file = async (name: string, text: string) => {
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'regatta-docs-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('Generators-Plugin.md: the simple example', () => {
+  let server: Server;
+  const requests: { authorization?: string; body: any }[] = [];
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        requests.push({ authorization: request.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ output: { parameters: [{ something: { from: { the: { plugin: 'hello' } } } }] } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  // The docs quote the first annotation's template with the double quotes it contains, which is not
+  // YAML (Kubernetes would refuse it too); it is single-quoted here.
+  it("calls the plugin with argocd-secret's token and renders its output, the input parameters and the values", async () => {
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const configMap = await file(
+      'plugin-cm.yaml',
+      `apiVersion: v1
+kind: ConfigMap
+metadata: {name: my-plugin, namespace: argocd}
+data:
+  token: "$plugin.myplugin.token"
+  baseUrl: "${baseUrl}"
+  requestTimeout: "60"
+`,
+    );
+    const secret = await file(
+      'argocd-secret.yaml',
+      `apiVersion: v1
+kind: Secret
+metadata: {name: argocd-secret, namespace: argocd}
+type: Opaque
+data:
+  plugin.myplugin.token: "c3Ryb25nLXBhc3N3b3Jk"
+`,
+    );
+    const appSet = await file(
+      'myplugin.yaml',
+      `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: myplugin
+spec:
+  goTemplate: true
+  goTemplateOptions: ["missingkey=error"]
+  generators:
+    - plugin:
+        configMapRef:
+          name: my-plugin
+        input:
+          parameters:
+            key1: "value1"
+            key2: "value2"
+            list: ["list", "of", "values"]
+            boolean: true
+            map:
+              key1: "value1"
+              key2: "value2"
+              key3: "value3"
+        values:
+          value1: something
+        requeueAfterSeconds: 30
+  template:
+    metadata:
+      name: myplugin
+      annotations:
+        example.from.input.parameters: '{{ index .generator.input.parameters.map "key1" }}'
+        example.from.values: "{{ .values.value1 }}"
+        example.from.plugin.output: "{{ .something.from.the.plugin }}"
+    spec:
+      project: default
+      source: {repoURL: https://github.com/argoproj/argo-cd.git, targetRevision: HEAD, path: guestbook}
+      destination: {server: https://kubernetes.default.svc, namespace: default}
+`,
+    );
+    const run = await regatta('generate', '-f', configMap, '-f', secret, '-f', appSet);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const [application] = YAML.parseAllDocuments(run.stdout).map((d) => d.toJSON());
+    expect(application.metadata.annotations).toEqual({
+      'example.from.input.parameters': 'value1',
+      'example.from.values': 'something',
+      'example.from.plugin.output': 'hello',
+    });
+    expect(requests).toEqual([
+      {
+        authorization: 'Bearer strong-password',
+        body: {
+          applicationSetName: 'myplugin',
+          input: {
+            parameters: {
+              key1: 'value1',
+              key2: 'value2',
+              list: ['list', 'of', 'values'],
+              boolean: true,
+              map: { key1: 'value1', key2: 'value2', key3: 'value3' },
+            },
+          },
+        },
+      },
+    ]);
+  });
+});
+
+describe('applicationset/examples/clusterDecisionResource: an OCM placement', () => {
+  const clusterSecret = (name: string) => `apiVersion: v1
+kind: Secret
+metadata:
+  name: ${name}
+  namespace: argocd
+  labels: {argocd.argoproj.io/secret-type: cluster}
+stringData: {name: ${name}, server: https://${name}.example.com, config: '{}'}
+`;
+  const appSet = (goTemplate: boolean) => `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: book-import
+spec:
+  goTemplate: ${goTemplate}
+  generators:
+    - clusterDecisionResource:
+        configMapRef: ocm-placement
+        name: test-placement
+        requeueAfterSeconds: 30
+  template:
+    metadata:
+      name: '${goTemplate ? '{{.clusterName}}' : '{{clusterName}}'}-book-import'
+    spec:
+      project: "default"
+      source:
+        repoURL: https://github.com/open-cluster-management/application-samples.git
+        targetRevision: HEAD
+        path: book-import
+      destination:
+        name: '${goTemplate ? '{{.clusterName}}' : '{{clusterName}}'}'
+        namespace: bookimport
+`;
+
+  it.each([false, true])('generates one Application per decided cluster (goTemplate: %s), from the PlacementDecision among the inputs', async (goTemplate) => {
+    const inputs = await file(
+      `ocm-${goTemplate}.yaml`,
+      [
+        `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ocm-placement
+data:
+  apiVersion: cluster.open-cluster-management.io/v1beta1
+  kind: placementdecisions
+  statusListKey: decisions
+  matchKey: clusterName
+`,
+        `apiVersion: cluster.open-cluster-management.io/v1beta1
+kind: PlacementDecision
+metadata:
+  name: test-placement
+  labels:
+    cluster.open-cluster-management.io/placement: test-placement
+status:
+  decisions:
+  - clusterName: cluster-01
+  - clusterName: cluster-02
+`,
+        clusterSecret('cluster-01'),
+        clusterSecret('cluster-02'),
+        appSet(goTemplate),
+      ].join('---\n'),
+    );
+    const run = await regatta('generate', '-f', inputs, '-o', 'json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).map((a: any) => [a.metadata.name, a.spec.destination.name])).toEqual([
+      ['cluster-01-book-import', 'cluster-01'],
+      ['cluster-02-book-import', 'cluster-02'],
+    ]);
+  });
+});
