@@ -12,6 +12,20 @@ try {
   identifyClientsAs(config.identity);
   const app = await createControllerApp({ config, kubeConfig, logger });
   app.enableShutdownHooks();
+  // Nest stops every part on SIGTERM; a part stuck on a vanished Redis or API server must not keep the pod (or a bench's replica) alive.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () =>
+      setTimeout(() => {
+        logger.warn('shutdown did not finish in time; exiting', { timeoutSeconds: config.shutdownTimeoutSeconds });
+        process.exit(1);
+      }, config.shutdownTimeoutSeconds * 1000).unref(),
+    );
+  }
+  // Started with an IPC channel (the demo, the benches, the tests): stop when the process that started this one is gone.
+  if (process.channel) {
+    process.channel.unref();
+    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  }
   await app.listen(config.port, config.bindAddress);
   logger.info('listening', { port: config.port, namespace: config.namespace });
 } catch (error) {

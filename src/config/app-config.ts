@@ -15,6 +15,8 @@ export interface AppConfig {
   applicationSetNamespaces: string[];
   /** Labels of ApplicationSets exported on argocd_appset_labels (--metrics-applicationset-labels). */
   metricsApplicationSetLabels: string[];
+  /** The longest a replica takes to stop after SIGTERM, whatever state Redis and the API servers are in (--shutdown-timeout). */
+  shutdownTimeoutSeconds: number;
   policy: ApplicationsSyncPolicy;
   allowPolicyOverride: boolean;
   concurrency: number;
@@ -110,6 +112,7 @@ const SETTINGS = {
   bindAddress: { flag: 'bind-address', env: 'REGATTA_BIND_ADDRESS', kind: 'string' },
   templateTimeout: { flag: 'template-timeout', env: 'REGATTA_TEMPLATE_TIMEOUT_SECONDS', kind: 'string' },
   metricsApplicationSetLabels: { flag: 'metrics-applicationset-labels', kind: 'string' },
+  shutdownTimeout: { flag: 'shutdown-timeout', env: 'REGATTA_SHUTDOWN_TIMEOUT_SECONDS', kind: 'string' },
 } satisfies Record<string, Setting>;
 
 const POLICIES = ['create-only', 'create-update', 'create-delete', 'sync'];
@@ -197,6 +200,7 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     preservedAnnotations: list('preservedAnnotations'),
     preservedLabels: list('preservedLabels'),
     metricsApplicationSetLabels: list('metricsApplicationSetLabels'),
+    shutdownTimeoutSeconds: number('shutdownTimeout', 10, (n) => n > 0 && n <= 3600, 'a number of seconds above 0 (at most 3600)'),
     port: number('port', 8080, (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a TCP port'),
     enableProgressiveSyncs: value('enableProgressiveSyncs') === 'true',
     leaderElection: value('leaderElection') === 'true',

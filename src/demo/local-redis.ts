@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { endWithThisProcess } from './process-reaper.js';
 
 export class RedisNotInstalledError extends Error {
   constructor() {
@@ -60,6 +61,7 @@ export class LocalRedis {
       ...(password ? ['--requirepass', password] : []),
     ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    endWithThisProcess(child);
     return new Promise((resolve, reject) => {
       let output = '';
       let ready = false;

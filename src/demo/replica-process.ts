@@ -22,13 +22,14 @@ export interface ReplicaProcessOptions {
 
 /**
  * A Regatta replica as it runs in production: `node dist/main.js` in a process of its own, pointed
- * at the (simulated) management cluster. Stopped with `kill` by whoever started it.
+ * at the (simulated) management cluster. Stopped with `kill` by whoever started it, and by itself
+ * when its starter is gone.
  */
 export function startReplicaProcess(options: ReplicaProcessOptions): ChildProcess {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`nest build\` first`);
   const dir = mkdtempSync(join(tmpdir(), 'regatta-replica-'));
   writeFileSync(join(dir, 'kubeconfig'), options.kubeconfig);
-  return spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN, ...(options.args ?? [])], {
     env: {
       ...process.env,
       KUBECONFIG: join(dir, 'kubeconfig'),
@@ -42,6 +43,10 @@ export function startReplicaProcess(options: ReplicaProcessOptions): ChildProces
       REGATTA_ALLOW_LOCAL_REPOSITORIES: 'true',
       ...options.env,
     },
-    stdio: ['ignore', 'ignore', options.stderr ?? 'inherit'],
+    // The IPC channel closes when this process dies, however it dies: the replica then stops itself.
+    stdio: ['ignore', 'ignore', options.stderr ?? 'inherit', 'ipc'],
   });
+  // The channel is the replica's lifeline, not a reason for this process to stay up.
+  child.channel?.unref();
+  return child;
 }

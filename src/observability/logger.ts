@@ -39,3 +39,26 @@ export const silentLogger: Logger = {
   error: () => {},
   child: () => silentLogger,
 };
+
+/**
+ * Warnings that may come in a flood (a Redis client retrying while Redis restarts): the first is
+ * logged at once, later ones at most once per interval, with how many were not logged in between.
+ */
+export function throttledWarnings(
+  logger: Logger,
+  intervalMs: number,
+  clock: () => number = Date.now,
+): (message: string, fields: Record<string, unknown>) => void {
+  let lastLogged = -Infinity;
+  let unlogged = 0;
+  return (message, fields) => {
+    const now = clock();
+    if (now - lastLogged < intervalMs) {
+      unlogged++;
+      return;
+    }
+    logger.warn(message, unlogged ? { ...fields, notLoggedSince: unlogged } : fields);
+    lastLogged = now;
+    unlogged = 0;
+  };
+}

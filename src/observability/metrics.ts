@@ -61,6 +61,13 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  readonly syncQueueErrors = new Counter({
+    name: 'regatta_sync_queue_errors_total',
+    help: "Errors of the sync queue's Redis clients (queue: enqueueing; worker: running syncs)",
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+
   readonly shardGeneration = new Gauge({ name: 'regatta_shard_generation', help: 'The ownership generation this replica acts on', registers: [this.registry] });
 
   readonly shardMoves = new Counter({

@@ -25,7 +25,12 @@ export interface SyncQueueOptions {
   /** How long a worker may hold a job without renewing its lock before it counts as stalled and runs again (default 30 s). */
   lockDurationMs?: number;
   attempts?: number;
+  /** Called with every error of the queue's or the worker's Redis clients (they reconnect on their own). */
+  onError?: (source: 'queue' | 'worker', error: Error) => void;
 }
+
+/** How long close() lets running syncs finish before it stops waiting (their locks then lapse, and another attempt runs them). */
+const CLOSE_GRACE_MS = 5000;
 
 /** A stable hash of a sync's identity: its job id, and (without resume parts) its key. */
 export const syncKeyOf = (identity: string[]) => createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
@@ -44,8 +49,7 @@ export class SyncQueue {
     // BullMQ makes and closes its own clients from these options; blocking commands need maxRetriesPerRequest null.
     this.connection = { ...redisOptions(options.redisUrl), maxRetriesPerRequest: null } as ConnectionOptions;
     this.queue = new Queue<SyncJob>(options.name, { connection: this.connection, prefix: 'regatta' });
-    // A restarting Redis is expected (the queue resumes): clients reconnect, nothing to log per retry.
-    this.queue.on('error', () => undefined);
+    this.queue.on('error', (error) => options.onError?.('queue', error));
   }
 
   /** Queues the sync unless one with the same identity exists; returns its job id. */
@@ -69,11 +73,30 @@ export class SyncQueue {
       lockDuration: this.options.lockDurationMs ?? 30_000,
       stalledInterval: Math.max(1000, Math.floor((this.options.lockDurationMs ?? 30_000) / 2)),
     });
-    this.worker.on('error', () => undefined);
+    this.worker.on('error', (error) => this.options.onError?.('worker', error));
   }
 
+  /** Stops taking jobs; running ones get CLOSE_GRACE_MS to finish, so a shutdown never waits on a sync (or on Redis) forever. */
   async close(): Promise<void> {
-    await this.worker?.close();
-    await this.queue.close();
+    const worker = this.worker;
+    if (worker && !(await withinGrace(worker.close()))) await withinGrace(worker.close(true));
+    await withinGrace(this.queue.close());
+  }
+}
+
+/** Whether the promise settled within CLOSE_GRACE_MS. */
+async function withinGrace(promise: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS)));
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

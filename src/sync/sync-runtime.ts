@@ -6,7 +6,8 @@ import type { ClusterFence } from '../sharding/cluster-fence.js';
 import type { ShardView } from '../sharding/shard-view.js';
 import { kubeConfigForCluster } from '../kube/cluster-kubeconfig.js';
 import { impersonating, type KubeConfig } from '../kube/kube-config.js';
-import type { Logger } from '../observability/logger.js';
+import { throttledWarnings, type Logger } from '../observability/logger.js';
+import type { ControllerMetrics } from '../observability/metrics.js';
 import { resolveDestination } from '../projects/destination-cluster.js';
 import { applicationWindows } from '../projects/sync-window-selection.js';
 import { syncWindowVerdict } from '../projects/sync-windows.js';
@@ -36,6 +37,8 @@ export interface SyncRuntimeOptions {
   windowRecheckMs?: number;
   /** Where the application controller's timers live (default: a registry of its own). */
   registry?: SchedulerRegistry;
+  /** Counts the sync queue's errors (default: not counted). */
+  metrics?: ControllerMetrics;
 }
 
 /** Connections per cluster acting as one ServiceAccount or another, kept for reuse. */
@@ -60,6 +63,8 @@ export class SyncRuntime {
   readonly controller: ApplicationSyncController;
   readonly queue: SyncQueue;
   private readonly queues = new Map<string, SyncQueue>();
+  /** Redis clients report every failed retry while Redis is away: logged once per 30 s, counted every time. */
+  private readonly queueErrors: (message: string, fields: Record<string, unknown>) => void;
 
   constructor(
     managementConfig: KubeConfig,
@@ -67,6 +72,7 @@ export class SyncRuntime {
     private readonly options: SyncRuntimeOptions,
     logger: Logger,
   ) {
+    this.queueErrors = throttledWarnings(logger, 30_000);
     // Indexed once per change of the cluster Secrets: every refresh and sync looks its destination up.
     let records: ClusterRecord[] | undefined;
     context.onClustersChanged(() => (records = undefined));
@@ -161,6 +167,10 @@ export class SyncRuntime {
         name: `sync-${replica}`,
         concurrency: this.options.concurrency,
         lockDurationMs: this.options.lockDurationMs,
+        onError: (source, error) => {
+          this.options.metrics?.syncQueueErrors.inc({ source });
+          this.queueErrors(`sync queue ${source} error`, { queue: `sync-${replica}`, error: error.message });
+        },
       });
       this.queues.set(replica, queue);
     }

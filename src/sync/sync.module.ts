@@ -3,12 +3,13 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { ControlNamespace } from '../control-namespace/control-namespace.js';
 import { KUBE_CONFIG, type KubeConfig } from '../kube/kube-config.js';
 import { LOGGER, type Logger } from '../observability/logger.js';
+import { ControllerMetrics } from '../observability/metrics.js';
 import { ShardingRuntime } from '../sharding/sharding-runtime.js';
 import { SyncRuntime, type SyncRuntimeOptions } from './sync-runtime.js';
 
 /** The direct driver's settings; without them it is off and Argo CD's application controller syncs (`offWarning` says why, when that is a surprise). */
 export interface SyncModuleOptions {
-  runtime?: Omit<SyncRuntimeOptions, 'shards' | 'fence' | 'registry'>;
+  runtime?: Omit<SyncRuntimeOptions, 'shards' | 'fence' | 'registry' | 'metrics'>;
   offWarning?: string;
 }
 
@@ -24,19 +25,20 @@ export class SyncModule {
       providers: [
         {
           provide: SYNC_RUNTIME,
-          inject: [KUBE_CONFIG, ControlNamespace, ShardingRuntime, LOGGER, SchedulerRegistry],
+          inject: [KUBE_CONFIG, ControlNamespace, ShardingRuntime, LOGGER, SchedulerRegistry, ControllerMetrics],
           useFactory: (
             kubeConfig: KubeConfig,
             controlNamespace: ControlNamespace,
             sharding: ShardingRuntime,
             logger: Logger,
             registry: SchedulerRegistry,
+            metrics: ControllerMetrics,
           ): SyncRuntime | null => {
             if (!options.runtime) {
               if (options.offWarning) logger.warn(options.offWarning);
               return null;
             }
-            const runtime = { ...options.runtime, shards: sharding.view, fence: sharding.fence, registry };
+            const runtime = { ...options.runtime, shards: sharding.view, fence: sharding.fence, registry, metrics };
             return new SyncRuntime(kubeConfig, controlNamespace, runtime, logger.child({ controller: 'application' }));
           },
         },
