@@ -51,7 +51,13 @@ const templateMeta: Schema = {
   properties: { name: str, namespace: str, labels: stringMap, annotations: stringMap, finalizers: strings },
 };
 
-const generatorTemplate: Schema = { type: 'object', properties: { metadata: templateMeta, spec: applicationSpec } };
+/** As Argo CD's CRD: a template has metadata and a spec, and the spec names a destination and a project. */
+const applicationTemplate: Schema = {
+  type: 'object',
+  required: ['metadata', 'spec'],
+  properties: { metadata: templateMeta, spec: { ...applicationSpec, required: ['destination', 'project'] } },
+};
+const generatorTemplate = applicationTemplate;
 
 const requeue: Schema = { type: 'integer', minimum: 0 };
 
@@ -182,7 +188,7 @@ export const applicationSetSchema: Schema = {
         goTemplate: bool,
         goTemplateOptions: strings,
         generators: { type: 'array', items: generatorSchema(2) },
-        template: { type: 'object', properties: { metadata: templateMeta, spec: applicationSpec } },
+        template: applicationTemplate,
         templatePatch: str,
         syncPolicy: {
           type: 'object',

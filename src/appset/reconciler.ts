@@ -233,7 +233,11 @@ export class ApplicationSetReconciler {
       },
     );
     for (const [verb, names] of Object.entries(written)) this.recordPerApplication(appSet, verb, names);
-    for (const application of plan.deletions) {
+    // When a create or update failed (as Argo CD) or a generated Application was refused by
+    // validation (stricter than Argo CD), nothing is deleted this time: a renamed template with a
+    // mistake in it must not take the old Applications away while the new ones cannot be written.
+    const holdDeletions = firstError !== undefined;
+    for (const application of holdDeletions ? [] : plan.deletions) {
       try {
         await this.store.deleteApplication(application);
         outcome.writes++;
@@ -258,7 +262,7 @@ export class ApplicationSetReconciler {
     }
     conditions.push(...(rollout?.conditions ?? []));
     const survivors = new Set(generation.generated.map((g) => g.application.metadata.name));
-    const current = owned.filter((a) => survivors.has(a.metadata.name) || plan.held);
+    const current = owned.filter((a) => survivors.has(a.metadata.name) || plan.held || holdDeletions);
     await this.writeStatus(statusHolder, conditions, true, current, outcome);
     outcome.requeueAfterSeconds = minDefined(generation.requeueAfterSeconds, rollout?.requeueAfterSeconds);
     if (firstError && firstError.reason !== Reason.ApplicationValidationError) throw new Error(firstError.message);

@@ -96,15 +96,38 @@ describe('deletion safety', () => {
   });
 
   it('creates and deletes but never updates under create-delete', async () => {
-    const spec = (project: string, names: string[]) => ({
+    const spec = (namespace: string, names: string[]) => ({
       syncPolicy: { applicationsSync: 'create-delete' },
       generators: [{ list: { elements: names.map((n) => ({ n })) } }],
-      template: { metadata: { name: 'cd-{{n}}' }, spec: { project, destination: { server: 'https://kubernetes.default.svc', namespace: '{{n}}' } } },
+      template: { metadata: { name: 'cd-{{n}}' }, spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc', namespace } } },
     });
-    await h.applyAppSet({ metadata: { name: 'cd' }, spec: spec('default', ['a', 'b']) });
+    await h.applyAppSet({ metadata: { name: 'cd' }, spec: spec('{{n}}', ['a', 'b']) });
     await h.eventually(async () => (await live('cd-')).join() === 'cd-a,cd-b', 'created');
-    await h.applyAppSet({ metadata: { name: 'cd' }, spec: spec('changed', ['a']) });
+    await h.applyAppSet({ metadata: { name: 'cd' }, spec: spec('{{n}}-changed', ['a']) });
     await h.eventually(async () => (await live('cd-')).join() === 'cd-a', 'cd-b deleted');
-    expect((await h.applications()).find((a) => a.metadata.name === 'cd-a').spec.project).toBe('default');
+    expect((await h.applications()).find((a) => a.metadata.name === 'cd-a').spec.destination.namespace).toBe('a');
+  });
+
+  it('deletes nothing while the renamed Applications cannot be created, as Argo CD returns before deleting', async () => {
+    const spec = (suffix: string) => ({
+      generators: [{ list: { elements: [{ n: 'a' }, { n: 'b' }] } }],
+      template: {
+        metadata: { name: `rn-{{n}}${suffix}` },
+        spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc', namespace: '{{n}}' } },
+      },
+    });
+    await h.applyAppSet({ metadata: { name: 'rename' }, spec: spec('') });
+    await h.eventually(async () => (await live('rn-')).join() === 'rn-a,rn-b', 'created');
+    const deletesBefore = h.fleet.cluster().writes.filter((w) => w.kind === 'Application' && w.verb === 'delete').length;
+    // A name the API server refuses (longer than 253 characters): the creates fail.
+    await h.applyAppSet({ metadata: { name: 'rename' }, spec: spec(`-${'x'.repeat(260)}`) });
+    const error = await h.eventually(async () => {
+      const c = await condition('rename', 'ErrorOccurred');
+      return c?.status === 'True' && c;
+    }, 'an ErrorOccurred condition');
+    expect(error.reason).toBe('CreateApplicationError');
+    await h.settle();
+    expect(await live('rn-')).toEqual(['rn-a', 'rn-b']);
+    expect(h.fleet.cluster().writes.filter((w) => w.kind === 'Application' && w.verb === 'delete')).toHaveLength(deletesBefore);
   });
 });
