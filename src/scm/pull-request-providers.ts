@@ -1,6 +1,10 @@
 import { Octokit } from '@octokit/rest';
-import type { ApplicationSet, PullRequestGenerator } from '../api/application-set.js';
+import type { ApplicationSet, BasicAuthBitbucketServer, BearerTokenBitbucket, PullRequestGenerator } from '../api/application-set.js';
+import type { SecretRef } from '../api/meta.js';
 import { ProviderSelectionError, type PullRequest, type PullRequestService, type SecretReader } from '../generators/generator.js';
+import { listAzureDevOpsPulls } from './azure-devops-pulls.js';
+import { listBitbucketCloudPulls } from './bitbucket-cloud-pulls.js';
+import { listBitbucketServerPulls } from './bitbucket-server-pulls.js';
 import { installationToken, type GitHubAppCredentials } from './github-app.js';
 import { OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
 import { DEFAULT_RETRY_BUDGET, getJson, rateLimitWaitMs, ScmError, type RetryBudget } from './rate-limit.js';
@@ -15,15 +19,30 @@ function hasLabels(expected: string[] | undefined, got: string[]): boolean {
 async function token(
   secrets: SecretReader,
   appSet: ApplicationSet,
-  ref: { secretName: string; key: string } | undefined,
+  ref: SecretRef | undefined,
   scmCredsOnly: boolean,
+  kind = 'token',
 ): Promise<string | undefined> {
   if (!ref) return undefined;
   try {
     return await secrets.getSecretValue(appSet.metadata.namespace ?? '', ref.secretName, ref.key, scmCredsOnly);
   } catch (error) {
-    throw new ProviderSelectionError(`error fetching Secret token: ${(error as Error).message}`);
+    throw new ProviderSelectionError(`error fetching Secret ${kind}: ${(error as Error).message}`);
   }
+}
+
+const basic = (username: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` });
+
+/** Bitbucket's credentials as Argo CD picks them: the bearer token when both are given, else basic auth, else none. */
+async function bitbucketAuth(
+  secrets: SecretReader,
+  appSet: ApplicationSet,
+  spec: { basicAuth?: BasicAuthBitbucketServer; bearerToken?: BearerTokenBitbucket },
+  scmCredsOnly: boolean,
+): Promise<Record<string, string>> {
+  if (spec.bearerToken) return { authorization: `Bearer ${await token(secrets, appSet, spec.bearerToken.tokenRef, scmCredsOnly, 'Bearer token')}` };
+  if (spec.basicAuth) return basic(spec.basicAuth.username, (await token(secrets, appSet, spec.basicAuth.passwordRef, scmCredsOnly)) ?? '');
+  return {};
 }
 
 /** The `api` a pull request generator names, as Argo CD's allow-list compares it. */
@@ -43,8 +62,8 @@ async function appCredentials(secrets: SecretReader, secretName: string, appSet:
 }
 
 /**
- * Open pull requests from GitHub (through @octokit/rest), Gitea and GitLab (their REST APIs),
- * every page read. Tokens come from the ApplicationSet's namespace and never appear in errors.
+ * Open pull requests from GitHub (through @octokit/rest), Gitea, GitLab, Bitbucket Server,
+ * Bitbucket Cloud and Azure DevOps (their REST APIs), every page read. Tokens come from the ApplicationSet's namespace and never appear in errors.
  */
 export class ScmPullRequestService implements PullRequestService {
   constructor(
@@ -68,8 +87,17 @@ export class ScmPullRequestService implements PullRequestService {
     if (spec.github) return this.github(secrets, spec.github, appSet);
     if (spec.gitea) return this.gitea(secrets, spec.gitea, appSet);
     if (spec.gitlab) return this.gitlab(secrets, spec.gitlab, appSet);
-    const other = ['bitbucketServer', 'bitbucket', 'azuredevops'].find((k) => (spec as Record<string, unknown>)[k]);
-    throw new ScmError(other ? `the ${other} pull request provider is not supported by Regatta yet` : 'no pull request provider is configured');
+    const strict = this.policy.tokenRefStrictMode;
+    if (spec.bitbucketServer) {
+      return listBitbucketServerPulls(spec.bitbucketServer, await bitbucketAuth(secrets, appSet, spec.bitbucketServer, strict), this.budget);
+    }
+    if (spec.bitbucket) return listBitbucketCloudPulls(spec.bitbucket, await bitbucketAuth(secrets, appSet, spec.bitbucket, strict), this.budget);
+    if (spec.azuredevops) {
+      // A personal access token goes as the password of Basic auth with an empty user name.
+      const pat = await token(secrets, appSet, spec.azuredevops.tokenRef, strict);
+      return listAzureDevOpsPulls(spec.azuredevops, pat ? basic('', pat) : {}, this.budget);
+    }
+    throw new ScmError('no pull request provider is configured');
   }
 
   private async github(secrets: SecretReader, spec: NonNullable<PullRequestGenerator['github']>, appSet: ApplicationSet): Promise<PullRequest[]> {

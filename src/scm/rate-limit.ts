@@ -1,4 +1,10 @@
 import { request as httpsRequest } from 'node:https';
+import { BodyTooLargeError, readBodyWithin } from '../lib/bounded-body.js';
+
+/** The largest page of an SCM listing read; a page of 100 pull requests is well under 1 MiB. */
+export const MAX_SCM_PAGE_BYTES = 8 * 1024 * 1024;
+/** How long one page may take, answer included: a provider that never finishes must not hold a generation. */
+const SCM_REQUEST_TIMEOUT_MS = 60_000;
 
 /** How long a provider asks us to wait (Retry-After, or GitHub/GitLab/Gitea's rate-limit reset), if it is rate limiting. */
 export function rateLimitWaitMs(status: number, headers: Record<string, string | undefined>, now = Date.now()): number | undefined {
@@ -41,17 +47,27 @@ interface Answer {
 /** One GET; with `insecure` (a provider's `insecure: true`) the server's certificate is not verified. */
 function get(url: string, headers: Record<string, string>, insecure: boolean): Promise<Answer> {
   if (!insecure || !url.startsWith('https:')) {
-    return fetch(url, { headers }).then(async (response) => ({
+    return fetch(url, { headers, signal: AbortSignal.timeout(SCM_REQUEST_TIMEOUT_MS) }).then(async (response) => ({
       status: response.status,
       statusText: response.statusText,
       headers: Object.fromEntries(response.headers.entries()),
-      text: await response.text(),
+      text: await readBodyWithin(response, MAX_SCM_PAGE_BYTES),
     }));
   }
   return new Promise((resolve, reject) => {
     const request = httpsRequest(url, { headers, rejectUnauthorized: false }, (response) => {
       const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.byteLength;
+        if (size > MAX_SCM_PAGE_BYTES) {
+          reject(new BodyTooLargeError(`the answer is larger than ${MAX_SCM_PAGE_BYTES} bytes`));
+          response.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on('error', (error) => reject(Object.assign(new Error(error.message), { cause: error })));
       response.on('end', () =>
         resolve({
           status: response.statusCode ?? 0,
@@ -62,6 +78,7 @@ function get(url: string, headers: Record<string, string>, insecure: boolean): P
       );
     });
     request.on('error', (error) => reject(Object.assign(new Error(error.message), { cause: error })));
+    request.setTimeout(SCM_REQUEST_TIMEOUT_MS, () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
     request.end();
   });
 }
@@ -79,6 +96,7 @@ export async function getJson(
     try {
       response = await get(url, { accept: 'application/json', ...headers }, insecure);
     } catch (error) {
+      if (error instanceof BodyTooLargeError) throw new ScmError(`${what}: ${error.message}`);
       throw new ScmError(`${what}: request failed: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`);
     }
     if (response.status >= 200 && response.status < 300) {
