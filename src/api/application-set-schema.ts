@@ -98,7 +98,15 @@ const terminalGenerators: Record<string, Schema> = {
       bitbucketServer: {
         type: 'object',
         required: ['api', 'project', 'repo'],
-        properties: { project: str, repo: str, api: str, basicAuth: bitbucketBasicAuth, bearerToken: bitbucketBearerToken, insecure: bool, caRef: configMapKeyRef },
+        properties: {
+          project: str,
+          repo: str,
+          api: str,
+          basicAuth: bitbucketBasicAuth,
+          bearerToken: bitbucketBearerToken,
+          insecure: bool,
+          caRef: configMapKeyRef,
+        },
       },
       bitbucket: {
         type: 'object',

@@ -13,6 +13,11 @@ export interface ProviderBehaviour {
   serverError?: boolean;
   /** Bitbucket Cloud: `next` links point at this origin instead of the fake's own. */
   nextOrigin?: string;
+  /**
+   * A broken or hostile provider: `huge` answers 9 MiB, `notAPage` a JSON object without the list,
+   * `stuck` a page that is never the last one and always names itself as the next (both Bitbucket APIs).
+   */
+  hostile?: 'huge' | 'notAPage' | 'stuck';
 }
 
 /**
@@ -61,6 +66,12 @@ export class FakePullRequestProviders {
     if (this.behaviour.serverError) return json(503, { message: 'Service Unavailable' });
     // Every repository here is private.
     if (!authorization || !this.acceptedAuthorizations.includes(authorization)) return json(401, { message: 'Unauthorized' });
+
+    if (this.behaviour.hostile === 'huge') return json(200, { values: [], padding: 'x'.repeat(9 * 1024 * 1024) });
+    if (this.behaviour.hostile === 'notAPage') return json(200, { message: 'all good' });
+    if (this.behaviour.hostile === 'stuck') {
+      return json(200, { values: [], isLastPage: false, nextPageStart: Number(url.searchParams.get('start') ?? '0'), next: url.href });
+    }
 
     const server = /^\/rest\/api\/1\.0\/projects\/([^/]+)\/repos\/([^/]+)\/pull-requests$/.exec(url.pathname);
     if (server) return this.bitbucketServer(decodeURIComponent(server[1]), decodeURIComponent(server[2]), url, json);
