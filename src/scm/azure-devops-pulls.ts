@@ -1,6 +1,6 @@
 import type { PullRequestGeneratorAzureDevOps } from '../api/application-set.js';
 import type { PullRequest } from '../generators/generator.js';
-import { idOf, itemsOf, MAX_PAGES, textAt } from './provider-answer.js';
+import { itemsOf, MAX_PAGES, numberedItems, textAt } from './provider-answer.js';
 import { getJson, ScmError, type RetryBudget } from './rate-limit.js';
 
 const AZURE_DEVOPS_API = 'https://dev.azure.com';
@@ -26,24 +26,23 @@ export async function listAzureDevOpsPulls(spec: PullRequestGeneratorAzureDevOps
   for (let pages = 0; pages < MAX_PAGES; pages++) {
     const query = new URLSearchParams({ 'api-version': API_VERSION, $top: String(PAGE_SIZE), $skip: String(pages * PAGE_SIZE) });
     const { body } = await getJson(`${base}?${query}`, auth, what, budget);
-    const items = itemsOf(body, 'value', what);
-    for (const pull of items) {
-      const found = fromAzureDevOps(pull);
+    const count = itemsOf(body, 'value', what).length;
+    for (const { pull, number } of numberedItems(body, 'value', 'pullRequestId', what)) {
+      const found = fromAzureDevOps(pull, number);
       if (!found || textAt(pull, 'repository', 'name') !== spec.repo) continue;
       if ((spec.labels ?? []).every((label) => found.labels.includes(label))) pulls.push(found);
     }
-    if (items.length < PAGE_SIZE) return pulls;
+    if (count < PAGE_SIZE) return pulls;
   }
   throw new ScmError(`${what}: more than ${MAX_PAGES} pages`);
 }
 
 /** Argo CD skips a pull request missing its repository, id, refs or last merge source commit. */
-function fromAzureDevOps(pull: Record<string, unknown>): PullRequest | undefined {
-  const number = idOf(pull, 'pullRequestId');
+function fromAzureDevOps(pull: Record<string, unknown>, number: number): PullRequest | undefined {
   const sourceRef = textAt(pull, 'sourceRefName');
   const targetRef = textAt(pull, 'targetRefName');
   const headSha = textAt(pull, 'lastMergeSourceCommit', 'commitId');
-  if (number === undefined || !textAt(pull, 'repository', 'name') || !sourceRef || !targetRef || !headSha) return undefined;
+  if (!textAt(pull, 'repository', 'name') || !sourceRef || !targetRef || !headSha) return undefined;
   const labels = Array.isArray(pull.labels) ? pull.labels.map((label) => textAt(label, 'name')) : [];
   return {
     number,

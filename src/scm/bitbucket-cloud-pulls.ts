@@ -1,6 +1,6 @@
 import type { PullRequestGeneratorBitbucket } from '../api/application-set.js';
 import type { PullRequest } from '../generators/generator.js';
-import { idOf, itemsOf, MAX_PAGES, textAt } from './provider-answer.js';
+import { MAX_PAGES, numberedItems, textAt } from './provider-answer.js';
 import { getJson, ScmError, type RetryBudget } from './rate-limit.js';
 
 const BITBUCKET_CLOUD_API = 'https://api.bitbucket.org/2.0';
@@ -25,9 +25,7 @@ export async function listBitbucketCloudPulls(spec: PullRequestGeneratorBitbucke
   for (let pages = 0; url && pages < MAX_PAGES; pages++) {
     seen.add(url);
     const { body } = await getJson(url, auth, what, budget);
-    for (const pull of itemsOf(body, 'values', what)) {
-      const number = idOf(pull, 'id');
-      if (number === undefined) continue;
+    for (const { pull, number } of numberedItems(body, 'values', 'id', what)) {
       pulls.push({
         number,
         title: textAt(pull, 'title'),

@@ -1,7 +1,7 @@
 import type { PullRequestGeneratorBitbucketServer } from '../api/application-set.js';
 import type { PullRequest } from '../generators/generator.js';
-import { idOf, itemsOf, MAX_PAGES, textAt } from './provider-answer.js';
-import { getJson, ScmError, type RetryBudget } from './rate-limit.js';
+import { MAX_PAGES, numberedItems, textAt } from './provider-answer.js';
+import { getJson, ScmError, type RetryBudget, type ScmTls } from './rate-limit.js';
 
 /** Argo CD's reading of `api`: the REST root is `<api>/rest` unless `api` already ends there. */
 export function bitbucketServerRestRoot(api: string): string {
@@ -17,6 +17,7 @@ export async function listBitbucketServerPulls(
   spec: PullRequestGeneratorBitbucketServer,
   auth: Record<string, string>,
   budget: RetryBudget,
+  tls: ScmTls,
 ): Promise<PullRequest[]> {
   const what = `Bitbucket Server pull requests of ${spec.project}/${spec.repo}`;
   const base = `${bitbucketServerRestRoot(spec.api)}/api/1.0/projects/${encodeURIComponent(spec.project)}/repos/${encodeURIComponent(spec.repo)}/pull-requests`;
@@ -27,10 +28,8 @@ export async function listBitbucketServerPulls(
   for (let pages = 0; pages < MAX_PAGES; pages++) {
     const query = new URLSearchParams({ limit: '100' });
     if (start !== undefined) query.set('start', String(start));
-    const { body } = await getJson(`${base}?${query}`, headers, what, budget, spec.insecure === true);
-    for (const pull of itemsOf(body, 'values', what)) {
-      const number = idOf(pull, 'id');
-      if (number === undefined) continue;
+    const { body } = await getJson(`${base}?${query}`, headers, what, budget, tls);
+    for (const { pull, number } of numberedItems(body, 'values', 'id', what)) {
       pulls.push({
         number,
         title: textAt(pull, 'title'),

@@ -16,10 +16,12 @@ export function itemsOf(page: unknown, key: string, what: string): Record<string
   return items.filter((item): item is Record<string, unknown> => item !== null && typeof item === 'object');
 }
 
-/** A pull request's number, when the provider gave a whole number. */
-export function idOf(item: Record<string, unknown>, key: string): number | undefined {
-  const id = item[key];
-  return typeof id === 'number' && Number.isSafeInteger(id) ? id : undefined;
+/** The pull requests of a page with their numbers (under `idKey`); one without a whole number is skipped. */
+export function numberedItems(page: unknown, key: string, idKey: string, what: string): { pull: Record<string, unknown>; number: number }[] {
+  return itemsOf(page, key, what).flatMap((pull) => {
+    const number = pull[idKey];
+    return typeof number === 'number' && Number.isSafeInteger(number) ? [{ pull, number }] : [];
+  });
 }
 
 /** How many pages a listing reads at most: far past any real repository, short of a provider that pages forever. */

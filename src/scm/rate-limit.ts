@@ -1,4 +1,5 @@
 import { request as httpsRequest } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { BodyTooLargeError, readBodyWithin } from '../lib/bounded-body.js';
 
 /** The largest page of an SCM listing read; a page of 100 pull requests is well under 1 MiB. */
@@ -44,9 +45,15 @@ interface Answer {
   text: string;
 }
 
-/** One GET; with `insecure` (a provider's `insecure: true`) the server's certificate is not verified. */
-function get(url: string, headers: Record<string, string>, insecure: boolean): Promise<Answer> {
-  if (!insecure || !url.startsWith('https:')) {
+/** How a provider's certificate is checked: `insecure: true` not at all; `ca` (from `caRef`) trusted besides the usual roots. */
+export interface ScmTls {
+  insecure?: boolean;
+  ca?: string;
+}
+
+/** One GET, its certificate checked as `tls` says. */
+function get(url: string, headers: Record<string, string>, tls: ScmTls): Promise<Answer> {
+  if ((!tls.insecure && !tls.ca) || !url.startsWith('https:')) {
     return fetch(url, { headers, signal: AbortSignal.timeout(SCM_REQUEST_TIMEOUT_MS) }).then(async (response) => ({
       status: response.status,
       statusText: response.statusText,
@@ -55,7 +62,8 @@ function get(url: string, headers: Record<string, string>, insecure: boolean): P
     }));
   }
   return new Promise((resolve, reject) => {
-    const request = httpsRequest(url, { headers, rejectUnauthorized: false }, (response) => {
+    const ca = tls.ca ? [...rootCertificates, tls.ca] : undefined;
+    const request = httpsRequest(url, { headers, rejectUnauthorized: !tls.insecure, ca }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
@@ -89,12 +97,12 @@ export async function getJson(
   headers: Record<string, string>,
   what: string,
   budget: RetryBudget = DEFAULT_RETRY_BUDGET,
-  insecure = false,
+  tls: ScmTls = {},
 ): Promise<{ body: unknown; headers: Record<string, string> }> {
   for (let attempt = 1; ; attempt++) {
     let response: Answer;
     try {
-      response = await get(url, { accept: 'application/json', ...headers }, insecure);
+      response = await get(url, { accept: 'application/json', ...headers }, tls);
     } catch (error) {
       if (error instanceof BodyTooLargeError) throw new ScmError(`${what}: ${error.message}`);
       throw new ScmError(`${what}: request failed: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Secret } from '../../src/api/meta.js';
+import type { ConfigMap, Secret } from '../../src/api/meta.js';
 import { ManifestSecretReader } from '../../src/cli/manifest-secrets.js';
 import { ScmPullRequestService } from '../../src/scm/pull-request-providers.js';
 import { OPEN_SCM_POLICY, type ScmPolicy } from '../../src/scm/scm-policy.js';
@@ -91,12 +91,19 @@ const secrets = [
 ];
 
 let fake: FakePullRequestProviders;
+/** ConfigMaps of the ApplicationSet's namespace, for `caRef`. */
+const configMaps: ConfigMap[] = [];
 const context = (policy: Partial<ScmPolicy> = {}) => {
   const reader = new ManifestSecretReader(secrets, 'argocd');
-  return offlineContext({
-    pullRequests: new ScmPullRequestService(reader, { ...OPEN_SCM_POLICY, ...policy }, { maxWaitMs: 3000, attempts: 3 }),
-    secrets: reader,
-  });
+  const configMapReader = {
+    configMapData: async (namespace: string, name: string) => {
+      const found = configMaps.find((c) => c.metadata?.name === name && c.metadata?.namespace === namespace);
+      if (!found) throw new Error(`configmaps "${name}" not found`);
+      return found.data ?? {};
+    },
+  };
+  const service = new ScmPullRequestService(reader, { ...OPEN_SCM_POLICY, ...policy }, { maxWaitMs: 3000, attempts: 3 }, configMapReader);
+  return offlineContext({ pullRequests: service, secrets: reader });
 };
 
 beforeAll(async () => {
@@ -253,11 +260,48 @@ describe('Bitbucket Server pull requests', () => {
     );
   });
 
-  it("runs Argo CD's documentation example (Generators-Pull-Request.md, Bitbucket Server)", async () => {
+  it('trusts the CA that caRef names for a self-signed server, and refuses that server without it', async () => {
+    const { generateSimTls } = await import('../../src/sim/sim-tls.js');
+    const tls = generateSimTls();
+    const secure = await FakePullRequestProviders.start(allPulls, [basic('myuser', PASSWORD)], tls);
+    configMaps.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'argocd-tls-certs-cm', namespace: 'argocd' },
+      data: { 'bitbucket-ca': tls.caPem },
+    });
+    try {
+      const onSecure = (extra: string) => appSet(bitbucketServer(extra).replace(`api: ${fake.base}`, `api: ${secure.base}`));
+      expect(await failureOf(onSecure(''))).toMatch(/^error listing repos: Bitbucket Server pull requests of PROJ\/myrepository: request failed/);
+      const trusted = await generate(onSecure('        caRef: {configMapName: argocd-tls-certs-cm, key: bitbucket-ca}'), context());
+      expect(trusted.failure).toBeUndefined();
+      expect(trusted.generated).toHaveLength(5);
+      expect(await failureOf(onSecure('        caRef: {configMapName: argocd-tls-certs-cm, key: other}'))).toBe(
+        'failed to select pull request service provider: error fetching CA certificates from ConfigMap: key other not found in ConfigMap argocd-tls-certs-cm',
+      );
+      expect(await failureOf(onSecure('        caRef: {configMapName: nope, key: bitbucket-ca}'))).toBe(
+        'failed to select pull request service provider: error fetching CA certificates from ConfigMap: configmaps "nope" not found',
+      );
+    } finally {
+      configMaps.length = 0;
+      await secure.stop();
+    }
+  });
+
+  it("runs Argo CD's documentation example (Generators-Pull-Request.md, Bitbucket Server) against a self-signed server", async () => {
+    const { generateSimTls } = await import('../../src/sim/sim-tls.js');
+    const tls = generateSimTls();
+    const secure = await FakePullRequestProviders.start(allPulls, [`Bearer ${BEARER}`], tls);
+    configMaps.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'argocd-tls-certs-cm', namespace: 'argocd' },
+      data: { 'bitbucket-ca': tls.caPem },
+    });
     const example = `      bitbucketServer:
         project: PROJ
         repo: myrepository
-        api: ${fake.base}
+        api: ${secure.base}
         basicAuth:
           username: myuser
           passwordRef:
@@ -273,12 +317,17 @@ describe('Bitbucket Server pull requests', () => {
           key: bitbucket-ca
       filters:
       - branchMatch: ".*-argocd"`;
-    const result = await generate(appSet(example), context());
-    expect(result.failure).toBeUndefined();
-    expect(result.generated.map((g) => [g.params.number, g.params.branch, g.application.spec.source?.targetRevision])).toEqual([
-      ['12', 'refactor-argocd', 'aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd'],
-      ['13', 'hotfix-argocd', '0123456789abcdef0123456789abcdef01234567'],
-    ]);
+    try {
+      const result = await generate(appSet(example), context());
+      expect(result.failure).toBeUndefined();
+      expect(result.generated.map((g) => [g.params.number, g.params.branch, g.application.spec.source?.targetRevision])).toEqual([
+        ['12', 'refactor-argocd', 'aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd'],
+        ['13', 'hotfix-argocd', '0123456789abcdef0123456789abcdef01234567'],
+      ]);
+    } finally {
+      configMaps.length = 0;
+      await secure.stop();
+    }
   });
 });
 

@@ -418,6 +418,23 @@ describe('dry runs that would send a Secret where the caller chooses', () => {
     expect(attacker.requests.slice(before)).toEqual([]);
   });
 
+  it("refuses a caRef ConfigMap the caller may not get, before any request to the provider's API", async () => {
+    const before = attacker.requests.length;
+    const refused = await generate(
+      tokens.tenant,
+      appSet({
+        pullRequest: {
+          bitbucketServer: { project: 'PROJ', repo: 'app', api: attacker.base, caRef: { configMapName: 'argocd-tls-certs-cm', key: 'bitbucket-ca' } },
+        },
+      }),
+    );
+    expect(refused.status).toBe(422);
+    expect(refused.body.message).toContain(
+      'failed to select pull request service provider: error fetching CA certificates from ConfigMap: user "tenant" may not get configmaps "argocd-tls-certs-cm" in namespace "argocd"',
+    );
+    expect(attacker.requests.slice(before)).toEqual([]);
+  });
+
   it('sends the token for a caller who may get the Secret (the refusals above are about rights)', async () => {
     const before = attacker.requests.length;
     const allowed = await generate(

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { FakePull } from './fake-scm.js';
 
 /** A pull request of the fakes; Azure DevOps lists a whole project, so each also names its repository. */
@@ -38,12 +39,19 @@ export class FakePullRequestProviders {
     private readonly pageSize: number,
   ) {}
 
-  static async start(pulls: ProviderPull[], acceptedAuthorizations: string[], pageSize = 2): Promise<FakePullRequestProviders> {
+  /** With `tls`, serves HTTPS with that key and certificate. */
+  static async start(
+    pulls: ProviderPull[],
+    acceptedAuthorizations: string[],
+    tls?: { keyPem: string; certPem: string },
+    pageSize = 2,
+  ): Promise<FakePullRequestProviders> {
     const holder: { fake?: FakePullRequestProviders } = {};
-    const server = createServer((req, res) => holder.fake!.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => holder.fake!.handle(req, res);
+    const server = tls ? createTlsServer({ key: tls.keyPem, cert: tls.certPem }, handler) : createServer(handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
-    holder.fake = new FakePullRequestProviders(server, `http://127.0.0.1:${port}`, pulls, acceptedAuthorizations, pageSize);
+    holder.fake = new FakePullRequestProviders(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, pulls, acceptedAuthorizations, pageSize);
     return holder.fake;
   }
 
