@@ -40,7 +40,7 @@ async function bitbucketAuth(
   spec: { basicAuth?: BasicAuthBitbucketServer; bearerToken?: BearerTokenBitbucket },
   scmCredsOnly: boolean,
 ): Promise<Record<string, string>> {
-  if (spec.bearerToken) return { authorization: `Bearer ${await token(secrets, appSet, spec.bearerToken.tokenRef, scmCredsOnly, 'Bearer token')}` };
+  if (spec.bearerToken) return { authorization: `Bearer ${(await token(secrets, appSet, spec.bearerToken.tokenRef, scmCredsOnly, 'Bearer token')) ?? ''}` };
   if (spec.basicAuth) return basic(spec.basicAuth.username, (await token(secrets, appSet, spec.basicAuth.passwordRef, scmCredsOnly)) ?? '');
   return {};
 }
@@ -81,7 +81,8 @@ async function appCredentials(secrets: SecretReader, secretName: string, appSet:
 
 /**
  * Open pull requests from GitHub (through @octokit/rest), Gitea, GitLab, Bitbucket Server,
- * Bitbucket Cloud and Azure DevOps (their REST APIs), every page read. Tokens come from the ApplicationSet's namespace and never appear in errors.
+ * Bitbucket Cloud and Azure DevOps (their REST APIs), every page read. Tokens come from the
+ * ApplicationSet's namespace and never appear in errors.
  */
 export class ScmPullRequestService implements PullRequestService {
   constructor(

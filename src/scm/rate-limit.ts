@@ -34,6 +34,8 @@ export interface RetryBudget {
   /** Longest single wait honoured; a longer reset fails the generation with the time it names. */
   maxWaitMs: number;
   attempts: number;
+  /** Wait before the next try after a 5xx answer, times the tries so far (1 s unless set). */
+  serverErrorBackoffMs?: number;
 }
 
 export const DEFAULT_RETRY_BUDGET: RetryBudget = { maxWaitMs: 60_000, attempts: 3 };
@@ -86,7 +88,8 @@ function get(url: string, headers: Record<string, string>, tls: ScmTls): Promise
       );
     });
     request.on('error', (error) => reject(Object.assign(new Error(error.message), { cause: error })));
-    request.setTimeout(SCM_REQUEST_TIMEOUT_MS, () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    const timer = setTimeout(() => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), SCM_REQUEST_TIMEOUT_MS);
+    request.on('close', () => clearTimeout(timer));
     request.end();
   });
 }
@@ -120,6 +123,11 @@ export async function getJson(
         throw new ScmError(`${what}: rate limited (HTTP ${response.status}); the provider allows more requests in ${Math.ceil(wait / 1000)} s`);
       }
       await new Promise((resolve) => setTimeout(resolve, wait));
+      continue;
+    }
+    // A provider's outage is often brief: tried again within the budget, then an error, never "no pull requests".
+    if (response.status >= 500 && attempt < budget.attempts) {
+      await new Promise((resolve) => setTimeout(resolve, (budget.serverErrorBackoffMs ?? 1000) * attempt));
       continue;
     }
     throw new ScmError(`${what}: HTTP ${response.status} ${response.statusText}`, response.status === 404);

@@ -102,7 +102,12 @@ const context = (policy: Partial<ScmPolicy> = {}) => {
       return found.data ?? {};
     },
   };
-  const service = new ScmPullRequestService(reader, { ...OPEN_SCM_POLICY, ...policy }, { maxWaitMs: 3000, attempts: 3 }, configMapReader);
+  const service = new ScmPullRequestService(
+    reader,
+    { ...OPEN_SCM_POLICY, ...policy },
+    { maxWaitMs: 3000, attempts: 3, serverErrorBackoffMs: 20 },
+    configMapReader,
+  );
   return offlineContext({ pullRequests: service, secrets: reader });
 };
 
@@ -233,11 +238,17 @@ describe('Bitbucket Server pull requests', () => {
     expect(skipped.generated).toEqual([]);
   });
 
-  it('waits out a 429 within the retry budget; a 503 fails the generation instead of reading as no pull requests', async () => {
+  it('waits out a 429 and a brief 503 within the retry budget; a lasting 503 fails the generation instead of reading as no pull requests', async () => {
     const waited = await withBehaviour({ rateLimited: 1, retryAfterSeconds: 1 }, () => generate(appSet(bitbucketServer()), context()));
     expect(waited.generated).toHaveLength(5);
-    const down = await withBehaviour({ serverError: true }, () => failureOf(appSet(bitbucketServer())));
-    expect(down).toContain('HTTP 503');
+    fake.requests.length = 0;
+    const retried = await withBehaviour({ serverErrors: 2 }, () => generate(appSet(bitbucketServer()), context()));
+    expect(retried.generated).toHaveLength(5);
+    expect(fake.requests).toHaveLength(5);
+    fake.requests.length = 0;
+    const down = await withBehaviour({ serverErrors: 100 }, () => failureOf(appSet(bitbucketServer())));
+    expect(down).toBe('error listing repos: Bitbucket Server pull requests of PROJ/myrepository: HTTP 503 Service Unavailable');
+    expect(fake.requests).toHaveLength(3);
     const limited = await withBehaviour({ rateLimited: 5, retryAfterSeconds: 3600 }, () => failureOf(appSet(bitbucketServer())));
     expect(limited).toContain('rate limited (HTTP 429); the provider allows more requests in 3600 s');
   });
@@ -386,7 +397,7 @@ describe('Bitbucket Cloud pull requests', () => {
     expect(await failureOf(missing)).toContain('HTTP 404');
     const skipped = await generate(missing.replace('  - pullRequest:\n', '  - pullRequest:\n      continueOnRepoNotFoundError: true\n'), context());
     expect(skipped.failure).toBeUndefined();
-    expect(await withBehaviour({ serverError: true }, () => failureOf(appSet(bitbucketCloud())))).toContain('HTTP 503');
+    expect(await withBehaviour({ serverErrors: 100 }, () => failureOf(appSet(bitbucketCloud())))).toContain('HTTP 503');
   });
 
   it("runs Argo CD's documentation example (Generators-Pull-Request.md, Bitbucket Cloud)", async () => {
@@ -458,7 +469,7 @@ describe('Azure DevOps pull requests', () => {
 
   it('waits out a 429, and fails on a 503', async () => {
     expect((await withBehaviour({ rateLimited: 2, retryAfterSeconds: 0 }, () => generate(appSet(azureDevOps()), context()))).generated).toHaveLength(5);
-    expect(await withBehaviour({ serverError: true }, () => failureOf(appSet(azureDevOps())))).toContain('HTTP 503');
+    expect(await withBehaviour({ serverErrors: 100 }, () => failureOf(appSet(azureDevOps())))).toContain('HTTP 503');
   });
 
   it("runs Argo CD's documentation example (Generators-Pull-Request.md, Azure DevOps): only pull requests with all the labels", async () => {

@@ -11,7 +11,8 @@ export interface ProviderBehaviour {
   /** Answer this many requests with 429 and `Retry-After: retryAfterSeconds` first. */
   rateLimited?: number;
   retryAfterSeconds?: number;
-  serverError?: boolean;
+  /** Answer this many requests with 503 first. */
+  serverErrors?: number;
   /** Bitbucket Cloud: `next` links point at this origin instead of the fake's own. */
   nextOrigin?: string;
   /**
@@ -71,7 +72,10 @@ export class FakePullRequestProviders {
       this.behaviour.rateLimited--;
       return json(429, { message: 'Too Many Requests' }, { 'retry-after': String(this.behaviour.retryAfterSeconds ?? 1) });
     }
-    if (this.behaviour.serverError) return json(503, { message: 'Service Unavailable' });
+    if (this.behaviour.serverErrors) {
+      this.behaviour.serverErrors--;
+      return json(503, { message: 'Service Unavailable' });
+    }
     // Every repository here is private.
     if (!authorization || !this.acceptedAuthorizations.includes(authorization)) return json(401, { message: 'Unauthorized' });
 
