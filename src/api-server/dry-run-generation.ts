@@ -6,7 +6,7 @@ import type { ConfigMap, KubeObject, Secret } from '../api/meta.js';
 import { inClusterEnabled } from '../projects/destination-cluster.js';
 import { generateApplicationSets, problemText, type GenerationProblem } from '../appset/preview-generation.js';
 import { secretRefValue } from '../api/cluster-secret.js';
-import type { ClusterSource, GeneratorContext, RepositoryReader, SecretReader } from '../generators/generator.js';
+import type { ClusterSource, ConfigMapReader, GeneratorContext, RepositoryReader, SecretReader } from '../generators/generator.js';
 import { redactUrlCredentials } from '../git/git-cli.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
 import { repositoryAccess } from '../git/repository-credentials.js';
@@ -26,10 +26,10 @@ export interface DryRunResult {
 const REPOSITORY_SECRETS = 'argocd.argoproj.io/secret-type in (repository,repo-creds)';
 
 /**
- * Secrets as the caller may see them: a value is read (with the controller's own client) only
- * after a SubjectAccessReview says the caller may `get` that Secret by name.
+ * Secrets (and a provider's CA ConfigMaps) as the caller may see them: a value is read (with the
+ * controller's own client) only after a SubjectAccessReview says the caller may `get` that object by name.
  */
-class CallerSecrets implements SecretReader {
+class CallerSecrets implements SecretReader, ConfigMapReader {
   constructor(
     private readonly client: ObjectClient,
     private readonly access: ApiAccess,
@@ -44,9 +44,18 @@ class CallerSecrets implements SecretReader {
     return secretRefValue(await this.client.get<Secret>('v1', 'Secret', where, name), where, name, key, scmCredsOnly);
   }
 
-  /** Why the caller may not read the Secret (the missing permission), or undefined when it may. */
-  async refusal(namespace: string, name: string): Promise<string | undefined> {
-    const access: ResourceAccess = { verb: 'get', group: '', resource: 'secrets', namespace, name };
+  async configMapData(namespace: string, name: string): Promise<Record<string, string>> {
+    const where = namespace || this.defaultNamespace;
+    const refusal = await this.refusal(where, name, 'configmaps');
+    if (refusal) throw new Error(refusal);
+    const configMap = await this.client.get<ConfigMap>('v1', 'ConfigMap', where, name);
+    if (!configMap) throw new Error(`configmaps "${name}" not found`);
+    return configMap.data ?? {};
+  }
+
+  /** Why the caller may not read the Secret (or ConfigMap), naming the missing permission, or undefined when it may. */
+  async refusal(namespace: string, name: string, resource: 'secrets' | 'configmaps' = 'secrets'): Promise<string | undefined> {
+    const access: ResourceAccess = { verb: 'get', group: '', resource, namespace, name };
     return (await this.access.allowed(this.user, access)) ? undefined : `user "${this.user.username}" may not ${describeAccess(access)}`;
   }
 }
@@ -133,7 +142,7 @@ export class DryRunGeneration {
     const context: GeneratorContext = {
       clusters: this.clusters,
       repositories: new CallerRepositories(this.repositories, settings, secrets),
-      pullRequests: this.pullRequests.readingSecretsWith(secrets),
+      pullRequests: this.pullRequests.readingWith(secrets, secrets),
       secrets,
       settings: {
         namespace: this.argocdNamespace,

@@ -13,6 +13,9 @@ const open: Schema = { type: 'object', preserveUnknownFields: true };
 const secretRef: Schema = { type: 'object', properties: { secretName: str, key: str }, required: ['secretName', 'key'] };
 const configMapKeyRef: Schema = { type: 'object', properties: { configMapName: str, key: str }, required: ['configMapName', 'key'] };
 
+const bitbucketBasicAuth: Schema = { type: 'object', properties: { username: str, passwordRef: secretRef }, required: ['passwordRef', 'username'] };
+const bitbucketBearerToken: Schema = { type: 'object', properties: { tokenRef: secretRef }, required: ['tokenRef'] };
+
 const labelSelector: Schema = {
   type: 'object',
   properties: {
@@ -98,9 +101,29 @@ const terminalGenerators: Record<string, Schema> = {
         required: ['project'],
         properties: { project: str, api: str, tokenRef: secretRef, labels: strings, pullRequestState: str, insecure: bool, caRef: configMapKeyRef },
       },
-      bitbucketServer: open,
-      bitbucket: open,
-      azuredevops: open,
+      bitbucketServer: {
+        type: 'object',
+        required: ['api', 'project', 'repo'],
+        properties: {
+          project: str,
+          repo: str,
+          api: str,
+          basicAuth: bitbucketBasicAuth,
+          bearerToken: bitbucketBearerToken,
+          insecure: bool,
+          caRef: configMapKeyRef,
+        },
+      },
+      bitbucket: {
+        type: 'object',
+        required: ['owner', 'repo'],
+        properties: { owner: str, repo: str, api: str, basicAuth: bitbucketBasicAuth, bearerToken: bitbucketBearerToken },
+      },
+      azuredevops: {
+        type: 'object',
+        required: ['organization', 'project', 'repo'],
+        properties: { organization: str, project: str, repo: str, api: str, tokenRef: secretRef, labels: strings },
+      },
       filters: { type: 'array', items: { type: 'object', properties: { branchMatch: str, targetBranchMatch: str, titleMatch: str } } },
       requeueAfterSeconds: requeue,
       template: generatorTemplate,

@@ -95,13 +95,55 @@ export interface PullRequestGeneratorGitLab {
   caRef?: ConfigMapKeyRef;
 }
 
+/** Bitbucket's username and a Secret holding the password (or personal access token). */
+export interface BasicAuthBitbucketServer {
+  username: string;
+  passwordRef: SecretRef;
+}
+
+/** A Secret holding a Bitbucket access token, sent as a Bearer token. */
+export interface BearerTokenBitbucket {
+  tokenRef: SecretRef;
+}
+
+export interface PullRequestGeneratorBitbucketServer {
+  project: string;
+  repo: string;
+  /** The server's URL; `/rest` is added unless it ends so. */
+  api: string;
+  basicAuth?: BasicAuthBitbucketServer;
+  bearerToken?: BearerTokenBitbucket;
+  insecure?: boolean;
+  caRef?: ConfigMapKeyRef;
+}
+
+export interface PullRequestGeneratorBitbucket {
+  /** The workspace. */
+  owner: string;
+  repo: string;
+  /** https://api.bitbucket.org/2.0 when blank. */
+  api?: string;
+  basicAuth?: BasicAuthBitbucketServer;
+  bearerToken?: BearerTokenBitbucket;
+}
+
+export interface PullRequestGeneratorAzureDevOps {
+  organization: string;
+  project: string;
+  repo: string;
+  /** https://dev.azure.com/ when blank. */
+  api?: string;
+  tokenRef?: SecretRef;
+  labels?: string[];
+}
+
 export interface PullRequestGenerator {
   github?: PullRequestGeneratorGithub;
   gitlab?: PullRequestGeneratorGitLab;
   gitea?: PullRequestGeneratorGitea;
-  bitbucketServer?: Record<string, unknown>;
-  bitbucket?: Record<string, unknown>;
-  azuredevops?: Record<string, unknown>;
+  bitbucketServer?: PullRequestGeneratorBitbucketServer;
+  bitbucket?: PullRequestGeneratorBitbucket;
+  azuredevops?: PullRequestGeneratorAzureDevOps;
   filters?: PullRequestGeneratorFilter[];
   requeueAfterSeconds?: number;
   template?: GeneratorTemplate;

@@ -7,6 +7,7 @@ export type WebhookEvent =
   | { kind: 'push'; provider: string; repoRegexp: RegExp; webURL: string; revision: string; touchedHead: boolean }
   | { kind: 'pullRequest'; provider: 'github' | 'gitea'; owner: string; repo: string; apiHostname: string }
   | { kind: 'pullRequest'; provider: 'gitlab'; project: string; apiHostname: string }
+  | { kind: 'pullRequest'; provider: 'azuredevops'; project: string; repo: string }
   | { kind: 'ignored'; reason: string };
 
 export interface WebhookSecrets {
@@ -16,6 +17,8 @@ export interface WebhookSecrets {
   gitea?: string;
   /** Bitbucket Cloud's hook UUID, or the secret Bitbucket Server signs with. */
   bitbucket?: string;
+  /** `username:password` of the Basic auth Azure DevOps service hooks send. */
+  azuredevops?: string;
 }
 
 export type WebhookProvider = keyof WebhookSecrets;
@@ -31,6 +34,7 @@ export class WebhookError extends Error {
 
 const GITHUB_PR_ACTIONS = ['opened', 'closed', 'synchronize', 'labeled', 'reopened', 'unlabeled'];
 const GITLAB_MR_ACTIONS = ['open', 'close', 'reopen', 'update', 'merge'];
+const AZURE_DEVOPS_PR_EVENTS = ['git.pullrequest.created', 'git.pullrequest.merged', 'git.pullrequest.updated'];
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -100,6 +104,11 @@ const PROVIDER_CHECKS: ProviderCheck[] = [
     verified: (headers, _body, secret) => sameSecret(secret, header(headers, 'x-gitlab-token')),
   },
   {
+    provider: 'azuredevops',
+    carriesEvent: (headers) => header(headers, 'x-vss-activityid') !== undefined,
+    verified: (headers, _body, secret) => sameSecret(`Basic ${Buffer.from(secret).toString('base64')}`, header(headers, 'authorization')),
+  },
+  {
     provider: 'bitbucket',
     carriesEvent: (headers) => header(headers, 'x-hook-uuid') !== undefined || header(headers, 'x-event-key') !== undefined,
     // Bitbucket Server signs the body; Bitbucket Cloud presents the hook's UUID.
@@ -112,6 +121,7 @@ const REFUSAL: Record<WebhookProvider, string> = {
   gitea: 'gitea webhook signature does not match',
   gitlab: 'gitlab webhook token does not match',
   bitbucket: 'bitbucket webhook signature does not match',
+  azuredevops: 'azuredevops webhook basic auth verification failed',
 };
 
 /**
@@ -177,6 +187,26 @@ export function parseWebhook(headers: Headers, body: Buffer, secrets: WebhookSec
     return { kind: 'ignored', reason: `gitlab event ${gitlab}` };
   }
 
+  if (provider === 'azuredevops') {
+    const eventType = payload.eventType;
+    const resource = payload.resource;
+    if (eventType === 'git.push') {
+      const ref = resource?.refUpdates?.[0]?.name;
+      // Azure DevOps names the default branch as a full ref: HEAD moved when that very ref did.
+      const movedHead = typeof ref === 'string' && ref !== '' && ref === resource?.repository?.defaultBranch;
+      return pushEvent('azuredevops', resource?.repository?.remoteUrl, ref, movedHead ? parseRevision(ref) : undefined);
+    }
+    if (AZURE_DEVOPS_PR_EVENTS.includes(eventType)) {
+      return {
+        kind: 'pullRequest',
+        provider: 'azuredevops',
+        project: String(resource?.repository?.project?.name ?? ''),
+        repo: String(resource?.repository?.name ?? ''),
+      };
+    }
+    return { kind: 'ignored', reason: `azuredevops event ${eventType}` };
+  }
+
   const bitbucket = header(headers, 'x-event-key');
   if (bitbucket === 'repo:push') {
     const change = payload.push?.changes?.[0]?.new;
@@ -216,6 +246,9 @@ function pullRequestGeneratorAffected(generator: PullRequestGenerator, event: We
   if (event.kind !== 'pullRequest') return false;
   const hostname = (api: string | undefined, fallback: string) => hostnameOf(api || fallback);
   const same = (a: unknown, b: string) => String(a ?? '').toLowerCase() === b.toLowerCase();
+  if (event.provider === 'azuredevops') {
+    return !!generator.azuredevops && generator.azuredevops.project === event.project && generator.azuredevops.repo === event.repo;
+  }
   if (event.provider === 'gitlab') {
     const api = hostname(generator.gitlab?.api, 'https://gitlab.com/');
     return !!generator.gitlab && String(generator.gitlab.project) === event.project && api !== '' && api === event.apiHostname;

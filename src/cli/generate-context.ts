@@ -74,7 +74,13 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
         // The CLI runs as its user, whose own repositories on disk are theirs to preview.
         allowLocalRepositories: true,
       }),
-      pullRequests: new ScmPullRequestService(secretReader),
+      pullRequests: new ScmPullRequestService(secretReader, undefined, undefined, {
+        configMapData: async (namespace, name) => {
+          const found = objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === name && (o.metadata.namespace ?? options.namespace) === namespace);
+          if (!found) throw new Error(`configmaps "${name}" not found`);
+          return (found as ConfigMap).data ?? {};
+        },
+      }),
       secrets: secretReader,
       settings: {
         namespace: options.namespace,

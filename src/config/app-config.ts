@@ -30,7 +30,7 @@ export interface AppConfig {
   leaderElection: boolean;
   /** This replica's identity in elections and shard membership: the pod name when set. */
   identity: string;
-  webhookSecrets: { github?: string; gitlab?: string; gitea?: string; bitbucket?: string };
+  webhookSecrets: { github?: string; gitlab?: string; gitea?: string; bitbucket?: string; azuredevops?: string };
   /** `file://` URLs and paths on the controller's disk may be read as repositories (demos and tests only). */
   allowLocalRepositories: boolean;
   /** Which SCM APIs the SCM Provider and PullRequest generators may call, and with which Secrets. */
@@ -92,6 +92,8 @@ const SETTINGS = {
   gitlabSecret: { flag: 'webhook-gitlab-secret', env: 'REGATTA_WEBHOOK_GITLAB_SECRET', kind: 'string' },
   giteaSecret: { flag: 'webhook-gitea-secret', env: 'REGATTA_WEBHOOK_GITEA_SECRET', kind: 'string' },
   bitbucketSecret: { flag: 'webhook-bitbucket-uuid', env: 'REGATTA_WEBHOOK_BITBUCKET_UUID', kind: 'string' },
+  azureDevOpsUsername: { flag: 'webhook-azuredevops-username', env: 'REGATTA_WEBHOOK_AZUREDEVOPS_USERNAME', kind: 'string' },
+  azureDevOpsPassword: { flag: 'webhook-azuredevops-password', env: 'REGATTA_WEBHOOK_AZUREDEVOPS_PASSWORD', kind: 'string' },
   enableScmProviders: { flag: 'enable-scm-providers', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_ENABLE_SCM_PROVIDERS', kind: 'string' },
   allowedScmProviders: { flag: 'allowed-scm-providers', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_ALLOWED_SCM_PROVIDERS', kind: 'string' },
   tokenRefStrictMode: { flag: 'token-ref-strict-mode', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_TOKENREF_STRICT_MODE', kind: 'string' },
@@ -205,7 +207,17 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     enableProgressiveSyncs: value('enableProgressiveSyncs') === 'true',
     leaderElection: value('leaderElection') === 'true',
     identity: env.POD_NAME || env.HOSTNAME || `regatta-${process.pid}`,
-    webhookSecrets: { github: value('githubSecret'), gitlab: value('gitlabSecret'), gitea: value('giteaSecret'), bitbucket: value('bitbucketSecret') },
+    webhookSecrets: {
+      github: value('githubSecret'),
+      gitlab: value('gitlabSecret'),
+      gitea: value('giteaSecret'),
+      bitbucket: value('bitbucketSecret'),
+      // Argo CD checks Azure DevOps' Basic auth when either half is set.
+      azuredevops:
+        value('azureDevOpsUsername') || value('azureDevOpsPassword')
+          ? `${value('azureDevOpsUsername') ?? ''}:${value('azureDevOpsPassword') ?? ''}`
+          : undefined,
+    },
     scm,
     allowLocalRepositories: value('allowLocalRepositories') === 'true',
     // GitHub caps its payloads at 25 MB; Argo CD allows 50 by default.

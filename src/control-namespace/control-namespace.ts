@@ -118,7 +118,13 @@ export class ControlNamespace {
     this.context = {
       clusters,
       repositories: this.repositories,
-      pullRequests: new ScmPullRequestService(secretReader, config.scm),
+      pullRequests: new ScmPullRequestService(secretReader, config.scm, undefined, {
+        configMapData: async (namespace, name) => {
+          const configMap = await client.get<ConfigMap>('v1', 'ConfigMap', namespace || config.namespace, name);
+          if (!configMap) throw new Error(`configmaps "${name}" not found`);
+          return configMap.data ?? {};
+        },
+      }),
       secrets: secretReader,
       settings: {
         namespace: config.namespace,

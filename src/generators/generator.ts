@@ -59,6 +59,12 @@ export interface SecretReader {
   getSecretValue(namespace: string, name: string, key: string, scmCredsOnly?: boolean): Promise<string>;
 }
 
+/** ConfigMaps of an ApplicationSet's own namespace, as a provider's `caRef` names them. */
+export interface ConfigMapReader {
+  /** The ConfigMap's data; throws naming the ConfigMap when it cannot be read. */
+  configMapData(namespace: string, name: string): Promise<Record<string, string>>;
+}
+
 /** ConfigMaps of Argo CD's namespace: settings an administrator writes (plugins, duck-typed resources). */
 export interface SettingsReader {
   /** Argo CD's namespace: where those ConfigMaps, and the Secrets they name, live. */

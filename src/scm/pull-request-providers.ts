@@ -1,9 +1,13 @@
 import { Octokit } from '@octokit/rest';
-import type { ApplicationSet, PullRequestGenerator } from '../api/application-set.js';
-import { ProviderSelectionError, type PullRequest, type PullRequestService, type SecretReader } from '../generators/generator.js';
+import type { ApplicationSet, BasicAuthBitbucketServer, BearerTokenBitbucket, PullRequestGenerator } from '../api/application-set.js';
+import type { ConfigMapKeyRef, SecretRef } from '../api/meta.js';
+import { ProviderSelectionError, type ConfigMapReader, type PullRequest, type PullRequestService, type SecretReader } from '../generators/generator.js';
+import { listAzureDevOpsPulls } from './azure-devops-pulls.js';
+import { listBitbucketCloudPulls } from './bitbucket-cloud-pulls.js';
+import { listBitbucketServerPulls } from './bitbucket-server-pulls.js';
 import { installationToken, type GitHubAppCredentials } from './github-app.js';
 import { OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
-import { DEFAULT_RETRY_BUDGET, getJson, rateLimitWaitMs, ScmError, type RetryBudget } from './rate-limit.js';
+import { DEFAULT_RETRY_BUDGET, getJson, rateLimitWaitMs, ScmError, type RetryBudget, type ScmTls } from './rate-limit.js';
 
 const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -15,15 +19,48 @@ function hasLabels(expected: string[] | undefined, got: string[]): boolean {
 async function token(
   secrets: SecretReader,
   appSet: ApplicationSet,
-  ref: { secretName: string; key: string } | undefined,
+  ref: SecretRef | undefined,
   scmCredsOnly: boolean,
+  kind = 'token',
 ): Promise<string | undefined> {
   if (!ref) return undefined;
   try {
     return await secrets.getSecretValue(appSet.metadata.namespace ?? '', ref.secretName, ref.key, scmCredsOnly);
   } catch (error) {
-    throw new ProviderSelectionError(`error fetching Secret token: ${(error as Error).message}`);
+    throw new ProviderSelectionError(`error fetching Secret ${kind}: ${(error as Error).message}`);
   }
+}
+
+const basic = (username: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` });
+
+/** Bitbucket's credentials as Argo CD picks them: the bearer token when both are given, else basic auth, else none. */
+async function bitbucketAuth(
+  secrets: SecretReader,
+  appSet: ApplicationSet,
+  spec: { basicAuth?: BasicAuthBitbucketServer; bearerToken?: BearerTokenBitbucket },
+  scmCredsOnly: boolean,
+): Promise<Record<string, string>> {
+  if (spec.bearerToken) return { authorization: `Bearer ${(await token(secrets, appSet, spec.bearerToken.tokenRef, scmCredsOnly, 'Bearer token')) ?? ''}` };
+  if (spec.basicAuth) return basic(spec.basicAuth.username, (await token(secrets, appSet, spec.basicAuth.passwordRef, scmCredsOnly)) ?? '');
+  return {};
+}
+
+const NO_CONFIG_MAPS: ConfigMapReader = {
+  configMapData: () => Promise.reject(new Error('ConfigMaps cannot be read here')),
+};
+
+/** A provider's `insecure` and the certificates its `caRef` names, read from the ApplicationSet's namespace. */
+async function providerTls(configMaps: ConfigMapReader, appSet: ApplicationSet, spec: { insecure?: boolean; caRef?: ConfigMapKeyRef }): Promise<ScmTls> {
+  if (!spec.caRef) return { insecure: spec.insecure === true };
+  const { configMapName, key } = spec.caRef;
+  let ca: string | undefined;
+  try {
+    ca = (await configMaps.configMapData(appSet.metadata.namespace ?? '', configMapName))[key];
+  } catch (error) {
+    throw new ProviderSelectionError(`error fetching CA certificates from ConfigMap: ${(error as Error).message}`);
+  }
+  if (ca === undefined) throw new ProviderSelectionError(`error fetching CA certificates from ConfigMap: key ${key} not found in ConfigMap ${configMapName}`);
+  return { insecure: spec.insecure === true, ca };
 }
 
 /** The `api` a pull request generator names, as Argo CD's allow-list compares it. */
@@ -43,33 +80,46 @@ async function appCredentials(secrets: SecretReader, secretName: string, appSet:
 }
 
 /**
- * Open pull requests from GitHub (through @octokit/rest), Gitea and GitLab (their REST APIs),
- * every page read. Tokens come from the ApplicationSet's namespace and never appear in errors.
+ * Open pull requests from GitHub (through @octokit/rest), Gitea, GitLab, Bitbucket Server,
+ * Bitbucket Cloud and Azure DevOps (their REST APIs), every page read. Tokens come from the
+ * ApplicationSet's namespace and never appear in errors.
  */
 export class ScmPullRequestService implements PullRequestService {
   constructor(
     private readonly secrets: SecretReader,
     private readonly policy: ScmPolicy = OPEN_SCM_POLICY,
     private readonly budget: RetryBudget = DEFAULT_RETRY_BUDGET,
+    private readonly configMaps: ConfigMapReader = NO_CONFIG_MAPS,
   ) {}
 
   list(spec: PullRequestGenerator, appSet: ApplicationSet): Promise<PullRequest[]> {
-    return this.listWith(this.secrets, spec, appSet);
+    return this.listWith(this.secrets, this.configMaps, spec, appSet);
   }
 
-  /** The same providers and budget, reading tokens through another reader (a dry run's caller's own rights). */
-  readingSecretsWith(secrets: SecretReader): PullRequestService {
-    return { list: (spec, appSet) => this.listWith(secrets, spec, appSet) };
+  /** The same providers and budget, reading Secrets and ConfigMaps through other readers (a dry run's caller's own rights). */
+  readingWith(secrets: SecretReader, configMaps: ConfigMapReader): PullRequestService {
+    return { list: (spec, appSet) => this.listWith(secrets, configMaps, spec, appSet) };
   }
 
-  private async listWith(secrets: SecretReader, spec: PullRequestGenerator, appSet: ApplicationSet): Promise<PullRequest[]> {
+  private async listWith(secrets: SecretReader, configMaps: ConfigMapReader, spec: PullRequestGenerator, appSet: ApplicationSet): Promise<PullRequest[]> {
     const refusal = scmProviderRefusal(this.policy, customApiUrl(spec));
     if (refusal) throw new ProviderSelectionError(refusal);
     if (spec.github) return this.github(secrets, spec.github, appSet);
     if (spec.gitea) return this.gitea(secrets, spec.gitea, appSet);
-    if (spec.gitlab) return this.gitlab(secrets, spec.gitlab, appSet);
-    const other = ['bitbucketServer', 'bitbucket', 'azuredevops'].find((k) => (spec as Record<string, unknown>)[k]);
-    throw new ScmError(other ? `the ${other} pull request provider is not supported by Regatta yet` : 'no pull request provider is configured');
+    if (spec.gitlab) return this.gitlab(secrets, spec.gitlab, appSet, await providerTls(configMaps, appSet, spec.gitlab));
+    const strict = this.policy.tokenRefStrictMode;
+    if (spec.bitbucketServer) {
+      // Argo CD reads the CA ConfigMap before the credentials; the first to fail names the problem.
+      const tls = await providerTls(configMaps, appSet, spec.bitbucketServer);
+      return listBitbucketServerPulls(spec.bitbucketServer, await bitbucketAuth(secrets, appSet, spec.bitbucketServer, strict), this.budget, tls);
+    }
+    if (spec.bitbucket) return listBitbucketCloudPulls(spec.bitbucket, await bitbucketAuth(secrets, appSet, spec.bitbucket, strict), this.budget);
+    if (spec.azuredevops) {
+      // A personal access token goes as the password of Basic auth with an empty user name.
+      const pat = await token(secrets, appSet, spec.azuredevops.tokenRef, strict);
+      return listAzureDevOpsPulls(spec.azuredevops, pat ? basic('', pat) : {}, this.budget);
+    }
+    throw new ScmError('no pull request provider is configured');
   }
 
   private async github(secrets: SecretReader, spec: NonNullable<PullRequestGenerator['github']>, appSet: ApplicationSet): Promise<PullRequest[]> {
@@ -113,7 +163,7 @@ export class ScmPullRequestService implements PullRequestService {
     const pulls: PullRequest[] = [];
     for (let page = 1; page < 10_000; page++) {
       const url = `${spec.api.replace(/\/+$/, '')}/api/v1/repos/${encodeURIComponent(spec.owner)}/${encodeURIComponent(spec.repo)}/pulls?state=open&page=${page}&limit=50`;
-      const { body } = await getJson(url, headers, what, this.budget, spec.insecure === true);
+      const { body } = await getJson(url, headers, what, this.budget, { insecure: spec.insecure === true });
       const items = body as (GitHubShapedPull & { labels?: { name: string }[] })[];
       for (const pull of items) {
         const labels = (pull.labels ?? []).map((l) => l.name);
@@ -124,7 +174,7 @@ export class ScmPullRequestService implements PullRequestService {
     throw new ScmError(`${what}: more than 10,000 pages`);
   }
 
-  private async gitlab(secrets: SecretReader, spec: NonNullable<PullRequestGenerator['gitlab']>, appSet: ApplicationSet): Promise<PullRequest[]> {
+  private async gitlab(secrets: SecretReader, spec: NonNullable<PullRequestGenerator['gitlab']>, appSet: ApplicationSet, tls: ScmTls): Promise<PullRequest[]> {
     const what = `GitLab merge requests of project ${spec.project}`;
     const auth = await token(secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
     const headers: Record<string, string> = auth ? { 'private-token': auth } : {};
@@ -136,7 +186,7 @@ export class ScmPullRequestService implements PullRequestService {
     let page = '1';
     for (let pages = 0; page && pages < 10_000; pages++) {
       query.set('page', page);
-      const { body, headers: responseHeaders } = await getJson(`${base}?${query}`, headers, what, this.budget, spec.insecure === true);
+      const { body, headers: responseHeaders } = await getJson(`${base}?${query}`, headers, what, this.budget, tls);
       for (const mr of body as {
         iid: number;
         title: string;

@@ -1,4 +1,11 @@
 import { request as httpsRequest } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { BodyTooLargeError, readBodyWithin } from '../lib/bounded-body.js';
+
+/** The largest page of an SCM listing read; a page of 100 pull requests is well under 1 MiB. */
+export const MAX_SCM_PAGE_BYTES = 8 * 1024 * 1024;
+/** How long one page may take, answer included: a provider that never finishes must not hold a generation. */
+const SCM_REQUEST_TIMEOUT_MS = 60_000;
 
 /** How long a provider asks us to wait (Retry-After, or GitHub/GitLab/Gitea's rate-limit reset), if it is rate limiting. */
 export function rateLimitWaitMs(status: number, headers: Record<string, string | undefined>, now = Date.now()): number | undefined {
@@ -27,6 +34,8 @@ export interface RetryBudget {
   /** Longest single wait honoured; a longer reset fails the generation with the time it names. */
   maxWaitMs: number;
   attempts: number;
+  /** Wait before the next try after a 5xx answer, times the tries so far (1 s unless set). */
+  serverErrorBackoffMs?: number;
 }
 
 export const DEFAULT_RETRY_BUDGET: RetryBudget = { maxWaitMs: 60_000, attempts: 3 };
@@ -38,20 +47,37 @@ interface Answer {
   text: string;
 }
 
-/** One GET; with `insecure` (a provider's `insecure: true`) the server's certificate is not verified. */
-function get(url: string, headers: Record<string, string>, insecure: boolean): Promise<Answer> {
-  if (!insecure || !url.startsWith('https:')) {
-    return fetch(url, { headers }).then(async (response) => ({
+/** How a provider's certificate is checked: `insecure: true` not at all; `ca` (from `caRef`) trusted besides the usual roots. */
+export interface ScmTls {
+  insecure?: boolean;
+  ca?: string;
+}
+
+/** One GET, its certificate checked as `tls` says. */
+function get(url: string, headers: Record<string, string>, tls: ScmTls): Promise<Answer> {
+  if ((!tls.insecure && !tls.ca) || !url.startsWith('https:')) {
+    return fetch(url, { headers, signal: AbortSignal.timeout(SCM_REQUEST_TIMEOUT_MS) }).then(async (response) => ({
       status: response.status,
       statusText: response.statusText,
       headers: Object.fromEntries(response.headers.entries()),
-      text: await response.text(),
+      text: await readBodyWithin(response, MAX_SCM_PAGE_BYTES),
     }));
   }
   return new Promise((resolve, reject) => {
-    const request = httpsRequest(url, { headers, rejectUnauthorized: false }, (response) => {
+    const ca = tls.ca ? [...rootCertificates, tls.ca] : undefined;
+    const request = httpsRequest(url, { headers, rejectUnauthorized: !tls.insecure, ca }, (response) => {
       const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.byteLength;
+        if (size > MAX_SCM_PAGE_BYTES) {
+          reject(new BodyTooLargeError(`the answer is larger than ${MAX_SCM_PAGE_BYTES} bytes`));
+          response.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on('error', (error) => reject(Object.assign(new Error(error.message), { cause: error })));
       response.on('end', () =>
         resolve({
           status: response.statusCode ?? 0,
@@ -62,6 +88,8 @@ function get(url: string, headers: Record<string, string>, insecure: boolean): P
       );
     });
     request.on('error', (error) => reject(Object.assign(new Error(error.message), { cause: error })));
+    const timer = setTimeout(() => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), SCM_REQUEST_TIMEOUT_MS);
+    request.on('close', () => clearTimeout(timer));
     request.end();
   });
 }
@@ -72,13 +100,14 @@ export async function getJson(
   headers: Record<string, string>,
   what: string,
   budget: RetryBudget = DEFAULT_RETRY_BUDGET,
-  insecure = false,
+  tls: ScmTls = {},
 ): Promise<{ body: unknown; headers: Record<string, string> }> {
   for (let attempt = 1; ; attempt++) {
     let response: Answer;
     try {
-      response = await get(url, { accept: 'application/json', ...headers }, insecure);
+      response = await get(url, { accept: 'application/json', ...headers }, tls);
     } catch (error) {
+      if (error instanceof BodyTooLargeError) throw new ScmError(`${what}: ${error.message}`);
       throw new ScmError(`${what}: request failed: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`);
     }
     if (response.status >= 200 && response.status < 300) {
@@ -94,6 +123,11 @@ export async function getJson(
         throw new ScmError(`${what}: rate limited (HTTP ${response.status}); the provider allows more requests in ${Math.ceil(wait / 1000)} s`);
       }
       await new Promise((resolve) => setTimeout(resolve, wait));
+      continue;
+    }
+    // A provider's outage is often brief: tried again within the budget, then an error, never "no pull requests".
+    if (response.status >= 500 && attempt < budget.attempts) {
+      await new Promise((resolve) => setTimeout(resolve, (budget.serverErrorBackoffMs ?? 1000) * attempt));
       continue;
     }
     throw new ScmError(`${what}: HTTP ${response.status} ${response.statusText}`, response.status === 404);

@@ -179,6 +179,57 @@ describe('webhook verification, provider by provider', () => {
   });
 });
 
+describe('Azure DevOps service hooks', () => {
+  const secrets = { azuredevops: 'hook:s3cret' };
+  const basicAuth = (credentials: string) => ({ 'x-vss-activityid': 'b2c9', authorization: `Basic ${Buffer.from(credentials).toString('base64')}` });
+  const repository = {
+    name: 'myrepository',
+    remoteUrl: 'https://myorg@dev.azure.com/myorg/myproject/_git/myrepository',
+    defaultBranch: 'refs/heads/main',
+    project: { name: 'myproject' },
+  };
+  const push = (ref: string) => body({ eventType: 'git.push', resource: { refUpdates: [{ name: ref }], repository } });
+  const pullRequest = (eventType: string, name = 'myrepository') => body({ eventType, resource: { pullRequestId: 1, repository: { ...repository, name } } });
+  const withPullRequests = (project: string, repo: string): ApplicationSet => ({
+    ...appSetWithGit('x', 'main'),
+    spec: {
+      generators: [{ pullRequest: { azuredevops: { organization: 'myorg', project, repo } } }],
+      template: { metadata: {}, spec: { project: 'default', destination: {} } },
+    },
+  });
+
+  it('checks the Basic auth the service hook sends: 401 naming the provider, never the password', () => {
+    for (const headers of [basicAuth('hook:guess'), { 'x-vss-activityid': 'b2c9' }]) {
+      const refused = refusal(() => parseWebhook(headers, push('refs/heads/main'), secrets));
+      expect(refused).toEqual({ status: 401, message: 'azuredevops webhook basic auth verification failed' });
+    }
+    expect(verifiedProvider(basicAuth('hook:s3cret'), push('refs/heads/main'), secrets)).toBe('azuredevops');
+  });
+
+  it('refreshes Git generators on a push, HEAD ones only when the default branch moved', () => {
+    const main = parseWebhook(basicAuth('hook:s3cret'), push('refs/heads/main'), secrets);
+    expect(main).toMatchObject({ kind: 'push', provider: 'azuredevops', revision: 'main', touchedHead: true });
+    expect(isAffectedBy(appSetWithGit('https://dev.azure.com/myorg/myproject/_git/myrepository', 'HEAD'), main)).toBe(true);
+    const feature = parseWebhook(basicAuth('hook:s3cret'), push('refs/heads/feature/x'), secrets);
+    expect(feature).toMatchObject({ revision: 'feature/x', touchedHead: false });
+    expect(isAffectedBy(appSetWithGit('https://dev.azure.com/myorg/myproject/_git/myrepository', 'HEAD'), feature)).toBe(false);
+    expect(isAffectedBy(appSetWithGit('https://dev.azure.com/myorg/myproject/_git/myrepository', 'feature/x'), feature)).toBe(true);
+  });
+
+  it("refreshes the Azure DevOps pull request generators of the event's project and repository on created, updated and merged", () => {
+    for (const eventType of ['git.pullrequest.created', 'git.pullrequest.updated', 'git.pullrequest.merged']) {
+      const event = parseWebhook(basicAuth('hook:s3cret'), pullRequest(eventType), secrets);
+      expect(event).toEqual({ kind: 'pullRequest', provider: 'azuredevops', project: 'myproject', repo: 'myrepository' });
+      expect(isAffectedBy(withPullRequests('myproject', 'myrepository'), event)).toBe(true);
+      expect(isAffectedBy(withPullRequests('myproject', 'other'), event)).toBe(false);
+      expect(isAffectedBy(withPullRequests('Myproject', 'myrepository'), event)).toBe(false);
+    }
+    const comment = parseWebhook(basicAuth('hook:s3cret'), pullRequest('ms.vss-code.git-pullrequest-comment-event'), secrets);
+    expect(comment.kind).toBe('ignored');
+    expect(isAffectedBy(withPullRequests('myproject', 'myrepository'), comment)).toBe(false);
+  });
+});
+
 describe('isAffectedBy', () => {
   const push = parseWebhook({ 'x-github-event': 'push' }, githubPush, {});
 

@@ -45,6 +45,14 @@ describe('loadAppConfig', () => {
     );
   });
 
+  it("takes Azure DevOps' webhook Basic auth from its username and password, when either is set", () => {
+    expect(loadAppConfig([], {}).webhookSecrets.azuredevops).toBeUndefined();
+    expect(loadAppConfig(['--webhook-azuredevops-username', 'hook'], { REGATTA_WEBHOOK_AZUREDEVOPS_PASSWORD: 'pw' }).webhookSecrets.azuredevops).toBe(
+      'hook:pw',
+    );
+    expect(loadAppConfig(['--webhook-azuredevops-password=pw'], {}).webhookSecrets.azuredevops).toBe(':pw');
+  });
+
   it('bounds webhook bodies (25 MB unless told) and trusts X-Forwarded-Proto only when told', () => {
     expect(loadAppConfig([], {})).toMatchObject({ webhookMaxPayloadBytes: 25 * 1024 * 1024, trustForwardedProto: false });
     expect(loadAppConfig(['--webhook-max-payload-size-mb', '2'], { REGATTA_TRUST_FORWARDED_PROTO: 'true' })).toMatchObject({

@@ -28,7 +28,7 @@ import { writeMark, writesSince } from '../support/write-log.js';
  * message, and the simulator's write log (or the receiving server) shows nothing went through.
  */
 const GROUP = 'argoproj.io/v1alpha1';
-const SECRETS = { github: 'gh-hook-s3cret', gitlab: 'gl-hook-t0ken', bitbucket: '{b1tbucket-hook-uuid}' };
+const SECRETS = { github: 'gh-hook-s3cret', gitlab: 'gl-hook-t0ken', bitbucket: '{b1tbucket-hook-uuid}', azuredevops: 'azdo-hook-p4ssw0rd' };
 const SCM_TOKEN = 'ghp_scmT0kenNeverToLeave';
 const GIT_PASSWORD = 'git-p4ssw0rd-s3cret';
 const MAX_PAYLOAD_MB = 1;
@@ -140,6 +140,10 @@ beforeAll(async () => {
       SECRETS.gitlab,
       '--webhook-bitbucket-uuid',
       SECRETS.bitbucket,
+      '--webhook-azuredevops-username',
+      'azdo-hook',
+      '--webhook-azuredevops-password',
+      SECRETS.azuredevops,
       '--webhook-max-payload-size-mb',
       String(MAX_PAYLOAD_MB),
       '--allow-local-repositories=true',
@@ -246,6 +250,18 @@ describe('webhooks that must not refresh anything', () => {
       push,
       401,
       'bitbucket webhook signature does not match',
+    ],
+    [
+      'an Azure DevOps push with a guessed Basic auth password',
+      { 'x-vss-activityid': 'a1', authorization: `Basic ${Buffer.from('azdo-hook:guessed').toString('base64')}` },
+      Buffer.from(
+        JSON.stringify({
+          eventType: 'git.push',
+          resource: { refUpdates: [{ name: 'refs/heads/main' }], repository: { remoteUrl: 'https://git.example.com/apps', defaultBranch: 'refs/heads/main' } },
+        }),
+      ),
+      401,
+      'azuredevops webhook basic auth verification failed',
     ],
   ];
 
@@ -414,6 +430,23 @@ describe('dry runs that would send a Secret where the caller chooses', () => {
     expect(refused.status).toBe(422);
     expect(refused.body.message).toContain(
       'failed to select pull request service provider: error getting GitHub App secret: user "tenant" may not get secrets "scm-token" in namespace "argocd"',
+    );
+    expect(attacker.requests.slice(before)).toEqual([]);
+  });
+
+  it("refuses a caRef ConfigMap the caller may not get, before any request to the provider's API", async () => {
+    const before = attacker.requests.length;
+    const refused = await generate(
+      tokens.tenant,
+      appSet({
+        pullRequest: {
+          bitbucketServer: { project: 'PROJ', repo: 'app', api: attacker.base, caRef: { configMapName: 'argocd-tls-certs-cm', key: 'bitbucket-ca' } },
+        },
+      }),
+    );
+    expect(refused.status).toBe(422);
+    expect(refused.body.message).toContain(
+      'failed to select pull request service provider: error fetching CA certificates from ConfigMap: user "tenant" may not get configmaps "argocd-tls-certs-cm" in namespace "argocd"',
     );
     expect(attacker.requests.slice(before)).toEqual([]);
   });
