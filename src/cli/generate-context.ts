@@ -9,6 +9,7 @@ import type { GeneratorContext } from '../generators/generator.js';
 import { loadKubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
 import { ScmPullRequestService } from '../scm/pull-request-providers.js';
+import { ScmProviders } from '../scm/scm-provider-service.js';
 import type { Manifest } from './manifest-files.js';
 import { ManifestSecretReader } from './manifest-secrets.js';
 
@@ -75,6 +76,7 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
         allowLocalRepositories: true,
       }),
       pullRequests: new ScmPullRequestService(secretReader),
+      scmProviders: new ScmProviders(secretReader),
       secrets: secretReader,
       settings: {
         namespace: options.namespace,

@@ -14,6 +14,7 @@ import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProjectRepository } from '../projects/project-rules.js';
 import { ScmPullRequestService } from '../scm/pull-request-providers.js';
+import { ScmProviders } from '../scm/scm-provider-service.js';
 import type { ScmPolicy } from '../scm/scm-policy.js';
 
 export interface ControlNamespaceOptions {
@@ -119,6 +120,7 @@ export class ControlNamespace {
       clusters,
       repositories: this.repositories,
       pullRequests: new ScmPullRequestService(secretReader, config.scm),
+      scmProviders: new ScmProviders(secretReader, config.scm),
       secrets: secretReader,
       settings: {
         namespace: config.namespace,

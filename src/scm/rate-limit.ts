@@ -99,3 +99,6 @@ export async function getJson(
     throw new ScmError(`${what}: HTTP ${response.status} ${response.statusText}`, response.status === 404);
   }
 }
+
+/** Most pages one listing reads before it fails rather than grow without bound. */
+export const MAX_LISTING_PAGES = 1000;
