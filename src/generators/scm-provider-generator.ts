@@ -1,5 +1,5 @@
 import type { ApplicationSet, ScmProviderGenerator, ScmProviderGeneratorFilter } from '../api/application-set.js';
-import { sanitizeName } from '../templating/gotemplate/argo-functions.js';
+import { sanitizeName } from '../templating/gotemplate/index.js';
 import { GoRegExp } from '../templating/go-regexp.js';
 import {
   GeneratorError,
@@ -37,7 +37,10 @@ function compileFilters(filters: ScmProviderGeneratorFilter[]): CompiledFilter[]
       try {
         return GoRegExp.compile(pattern);
       } catch (error) {
-        throw new GeneratorError(`error listing repos: error compiling ${goName} regexp ${JSON.stringify(pattern)}: ${(error as Error).message}`, `filters[${i}].${name}`);
+        throw new GeneratorError(
+          `error listing repos: error compiling ${goName} regexp ${JSON.stringify(pattern)}: ${(error as Error).message}`,
+          `filters[${i}].${name}`,
+        );
       }
     };
     const compiled: CompiledFilter = {

@@ -59,7 +59,8 @@ export class GiteaRepositories implements ScmRepositoryProvider {
     const repos: ScmRepository[] = [];
     for (const repo of listed) {
       // Argo CD's Gitea provider words this error as its GitHub one does.
-      if (cloneProtocol !== '' && cloneProtocol !== 'ssh' && cloneProtocol !== 'https') throw new ScmError(`unknown clone protocol for GitHub ${cloneProtocol}`);
+      if (cloneProtocol !== '' && cloneProtocol !== 'ssh' && cloneProtocol !== 'https')
+        throw new ScmError(`unknown clone protocol for GitHub ${cloneProtocol}`);
       if (this.options.excludeArchivedRepos && repo.archived) continue;
       const labels = await this.pages<{ name: string }>(`${this.repoPath(repo.name)}/labels`, `Gitea labels of ${this.owner}/${repo.name}`);
       repos.push({
@@ -81,11 +82,16 @@ export class GiteaRepositories implements ScmRepositoryProvider {
       return branches.map((branch) => ({ ...repo, branch: branch.name, sha: branch.commit.id }));
     }
     try {
-      const { body } = await this.get(`${this.repoPath(repo.repository)}/branches/${encodeURIComponent(repo.branch)}`, `Gitea branch ${repo.branch} of ${this.owner}/${repo.repository}`);
+      const { body } = await this.get(
+        `${this.repoPath(repo.repository)}/branches/${encodeURIComponent(repo.branch)}`,
+        `Gitea branch ${repo.branch} of ${this.owner}/${repo.repository}`,
+      );
       return [{ ...repo, sha: (body as GiteaBranch).commit.id }];
     } catch (error) {
       if (error instanceof ScmError && error.notFound) {
-        throw new ScmError(`got 404 while getting default branch ${JSON.stringify(repo.branch)} for repo ${JSON.stringify(repo.repository)} - check your repo config: ${error.message}`);
+        throw new ScmError(
+          `got 404 while getting default branch ${JSON.stringify(repo.branch)} for repo ${JSON.stringify(repo.repository)} - check your repo config: ${error.message}`,
+        );
       }
       throw error;
     }
@@ -95,7 +101,10 @@ export class GiteaRepositories implements ScmRepositoryProvider {
     const query = new URLSearchParams({ ref: repo.branch });
     const file = path.split('/').map(encodeURIComponent).join('/');
     try {
-      await this.get(`/repos/${encodeURIComponent(repo.organization)}/${encodeURIComponent(repo.repository)}/contents/${file}?${query}`, `Gitea contents of ${repo.organization}/${repo.repository}`);
+      await this.get(
+        `/repos/${encodeURIComponent(repo.organization)}/${encodeURIComponent(repo.repository)}/contents/${file}?${query}`,
+        `Gitea contents of ${repo.organization}/${repo.repository}`,
+      );
       return true;
     } catch (error) {
       if (error instanceof ScmError && error.notFound) return false;

@@ -40,7 +40,8 @@ export class GitHubRepositories implements ScmRepositoryProvider {
       const listed = await allPages(this.octokit.paginate.iterator(this.octokit.rest.repos.listForOrg, { org: this.organization, per_page: 100 }), what);
       const repos: ScmRepository[] = [];
       for (const repo of listed) {
-        if (cloneProtocol !== '' && cloneProtocol !== 'ssh' && cloneProtocol !== 'https') throw new ScmError(`unknown clone protocol for GitHub ${cloneProtocol}`);
+        if (cloneProtocol !== '' && cloneProtocol !== 'ssh' && cloneProtocol !== 'https')
+          throw new ScmError(`unknown clone protocol for GitHub ${cloneProtocol}`);
         if (this.options.excludeArchivedRepos && repo.archived) continue;
         repos.push({
           organization: repo.owner.login,

@@ -77,7 +77,8 @@ export class GitLabRepositories implements ScmRepositoryProvider {
     const what = `error listing projects for ${this.group}`;
     const projects = await this.pages<GitLabProject>(`groups/${encodeURIComponent(this.group)}/projects`, query, what);
     return projects.map((project) => {
-      if (cloneProtocol !== '' && cloneProtocol !== 'ssh' && cloneProtocol !== 'https') throw new ScmError(`unknown clone protocol for Gitlab ${cloneProtocol}`);
+      if (cloneProtocol !== '' && cloneProtocol !== 'ssh' && cloneProtocol !== 'https')
+        throw new ScmError(`unknown clone protocol for Gitlab ${cloneProtocol}`);
       return {
         organization: project.namespace.full_path,
         repository: project.path,
