@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { FakeBehaviour } from './fake-scm.js';
+import { jsonAnswer, misbehave, type FakeBehaviour, type JsonAnswer } from './fake-scm.js';
 
 export interface FakeRepository {
   name: string;
@@ -52,16 +52,8 @@ export class FakeScmRepositories {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', this.base);
     this.requests.push(url.pathname + url.search);
-    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(body));
-    };
-    if (this.behaviour.rateLimited) {
-      this.behaviour.rateLimited--;
-      const reset = Math.ceil(Date.now() / 1000) + (this.behaviour.resetInSeconds ?? 1);
-      return json(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) });
-    }
-    if (this.behaviour.serverError) return json(500, { message: 'Internal Server Error' });
+    const json = jsonAnswer(res);
+    if (misbehave(this.behaviour, json)) return;
     const presented = req.headers['private-token'] ?? (req.headers.authorization ?? '').replace(/^(token|Bearer) /, '');
     if (presented !== this.token) return json(401, { message: 'Bad credentials' });
     const segments = url.pathname.split('/').slice(1).map(decodeURIComponent);
@@ -89,7 +81,7 @@ export class FakeScmRepositories {
     return { items: items.slice((page - 1) * size, page * size), next: page < last ? page + 1 : undefined };
   }
 
-  private github(url: URL, path: string[], json: (status: number, body: unknown, headers?: Record<string, string>) => void): void {
+  private github(url: URL, path: string[], json: JsonAnswer): void {
     const linked = <T>(items: T[]) => {
       const { items: slice, next } = this.page(items, url, this.pageSize);
       const headers: Record<string, string> = {};
@@ -129,7 +121,7 @@ export class FakeScmRepositories {
     json(404, { message: 'Not Found' });
   }
 
-  private gitlab(url: URL, path: string[], json: (status: number, body: unknown, headers?: Record<string, string>) => void): void {
+  private gitlab(url: URL, path: string[], json: JsonAnswer): void {
     const paged = <T>(items: T[]) => {
       const { items: slice, next } = this.page(items, url, this.pageSize);
       json(200, slice, { 'x-next-page': next ? String(next) : '' });
@@ -173,7 +165,7 @@ export class FakeScmRepositories {
     json(404, { message: '404 Not Found' });
   }
 
-  private gitea(url: URL, path: string[], json: (status: number, body: unknown, headers?: Record<string, string>) => void): void {
+  private gitea(url: URL, path: string[], json: JsonAnswer): void {
     // Gitea caps `limit` at its MAX_RESPONSE_ITEMS (50 by default).
     const limited = <T>(items: T[]) => json(200, this.page(items, url, Math.min(50, Number(url.searchParams.get('limit') || '30'))).items);
     if (path[0] === 'orgs' && path[2] === 'repos') {

@@ -23,6 +23,30 @@ const githubShaped = (p: FakePull) => ({
   user: { login: p.author },
 });
 
+export type JsonAnswer = (status: number, body: unknown, headers?: Record<string, string>) => void;
+
+export const jsonAnswer =
+  (res: ServerResponse): JsonAnswer =>
+  (status, body, headers = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+
+/** Answers as the behaviour asks (rate limited, server error), and says whether it did. */
+export function misbehave(behaviour: FakeBehaviour, json: JsonAnswer): boolean {
+  if (behaviour.rateLimited) {
+    behaviour.rateLimited--;
+    const reset = Math.ceil(Date.now() / 1000) + (behaviour.resetInSeconds ?? 1);
+    json(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) });
+    return true;
+  }
+  if (behaviour.serverError) {
+    json(500, { message: 'Internal Server Error' });
+    return true;
+  }
+  return false;
+}
+
 export interface FakeBehaviour {
   /** Answer this many requests with a rate-limit response first. */
   rateLimited?: number;
@@ -70,16 +94,8 @@ export class FakeScm {
       authorization: req.headers.authorization,
       privateToken: req.headers['private-token'] as string | undefined,
     });
-    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(body));
-    };
-    if (this.behaviour.rateLimited) {
-      this.behaviour.rateLimited--;
-      const reset = Math.ceil(Date.now() / 1000) + (this.behaviour.resetInSeconds ?? 1);
-      return json(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) });
-    }
-    if (this.behaviour.serverError) return json(500, { message: 'Internal Server Error' });
+    const json = jsonAnswer(res);
+    if (misbehave(this.behaviour, json)) return;
     if (this.behaviour.notFound) return json(404, { message: 'Not Found' });
 
     const installation = /^\/api\/v3\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
