@@ -276,6 +276,46 @@ ${provider.github()}
     }
   });
 
+  it('authenticates as a GitHub App from appSecretName: JWT, installation token, then the API', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    scm.appPublicKey = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const appSecret: Secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'gh-app-repo-creds', namespace: 'argocd' },
+      stringData: { githubAppID: '12345', githubAppInstallationID: '678', githubAppPrivateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() },
+    };
+    const secrets = new ManifestSecretReader([appSecret], 'argocd');
+    scm.requests.length = 0;
+    const result = await generate(
+      goAppSet(provider.github().replace(tokenRef, '        appSecretName: gh-app-repo-creds')),
+      offlineContext({ scmProviders: new ScmProviders(secrets), secrets }),
+    );
+    expect(names(result)).toHaveLength(5);
+    expect(scm.requests[0]).toBe('/api/v3/app/installations/678/access_tokens');
+    const missing = await generate(
+      goAppSet(provider.github().replace(tokenRef, '        appSecretName: nope')),
+      offlineContext({ scmProviders: new ScmProviders(secrets), secrets }),
+    );
+    expect(missing.failure?.message).toBe('scm provider: error fetching Github app secret: error fetching secret argocd/nope: secrets "nope" not found');
+  });
+
+  it('skips TLS verification for GitLab and Gitea only with insecure: true', async () => {
+    const { generateSimTls } = await import('../../src/sim/sim-tls.js');
+    const secure = await FakeScmRepositories.start({ myorg }, TOKEN, generateSimTls());
+    try {
+      for (const kind of ['gitlab', 'gitea'] as const) {
+        const yaml = (insecure: boolean) => goAppSet(provider[kind]('myorg', `        insecure: ${insecure}`).replace(scm.base, secure.base));
+        const strict = await generate(yaml(false), context());
+        expect(strict.failure?.message).toMatch(/^error listing repos: .*request failed/);
+        expect(names(await generate(yaml(true), context()))).toHaveLength(5);
+      }
+    } finally {
+      await secure.stop();
+    }
+  });
+
   it('names a bad filter regexp and its field', async () => {
     const result = await generate(goAppSet(`${provider.github()}\n      filters:\n      - branchMatch: main\n      - repositoryMatch: "(unclosed"`), context());
     expect(result.failure?.field).toBe('spec.generators[0].scmProvider.filters[1].repositoryMatch');

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { jsonAnswer, misbehave, type FakeBehaviour, type JsonAnswer } from './fake-scm.js';
+import { createServer as createTlsServer } from 'node:https';
+import { answerInstallationTokenRequest, jsonAnswer, misbehave, type FakeBehaviour, type JsonAnswer } from './fake-scm.js';
 
 export interface FakeRepository {
   name: string;
@@ -28,6 +29,8 @@ export const FAKE_SCM_HOST = 'scm.example.com';
 export class FakeScmRepositories {
   readonly requests: string[] = [];
   behaviour: FakeBehaviour = {};
+  /** A GitHub App's public key: the fake's token is also issued as an installation token for JWTs it verifies. */
+  appPublicKey?: string;
   private constructor(
     private readonly server: Server,
     readonly base: string,
@@ -36,12 +39,19 @@ export class FakeScmRepositories {
     private readonly pageSize: number,
   ) {}
 
-  static async start(organizations: Record<string, FakeRepository[]>, token: string, pageSize = 2): Promise<FakeScmRepositories> {
+  /** With `tls`, serves HTTPS with that key and certificate (one no client trusts by default). */
+  static async start(
+    organizations: Record<string, FakeRepository[]>,
+    token: string,
+    tls?: { keyPem: string; certPem: string },
+    pageSize = 2,
+  ): Promise<FakeScmRepositories> {
     const holder: { fake?: FakeScmRepositories } = {};
-    const server = createServer((req, res) => holder.fake!.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => holder.fake!.handle(req, res);
+    const server = tls ? createTlsServer({ key: tls.keyPem, cert: tls.certPem }, handler) : createServer(handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
-    holder.fake = new FakeScmRepositories(server, `http://127.0.0.1:${port}`, organizations, token, pageSize);
+    holder.fake = new FakeScmRepositories(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, organizations, token, pageSize);
     return holder.fake;
   }
 
@@ -54,6 +64,7 @@ export class FakeScmRepositories {
     this.requests.push(url.pathname + url.search);
     const json = jsonAnswer(res);
     if (misbehave(this.behaviour, json)) return;
+    if (answerInstallationTokenRequest(req, url, this.appPublicKey, this.token, json)) return;
     const presented = req.headers['private-token'] ?? (req.headers.authorization ?? '').replace(/^(token|Bearer) /, '');
     if (presented !== this.token) return json(401, { message: 'Bad credentials' });
     const segments = url.pathname.split('/').slice(1).map(decodeURIComponent);

@@ -47,6 +47,20 @@ export function misbehave(behaviour: FakeBehaviour, json: JsonAnswer): boolean {
   return false;
 }
 
+/**
+ * GitHub's POST /app/installations/{id}/access_tokens: `token` is issued only for a JWT the app's
+ * public key verifies. Says whether the request was one.
+ */
+export function answerInstallationTokenRequest(req: IncomingMessage, url: URL, appPublicKey: string | undefined, token: string, json: JsonAnswer): boolean {
+  if (req.method !== 'POST' || !/^\/api\/v3\/app\/installations\/\d+\/access_tokens$/.test(url.pathname)) return false;
+  const [header, payload, signature] = (req.headers.authorization ?? '').replace(/^Bearer /, '').split('.');
+  const valid =
+    appPublicKey && signature && createVerify('RSA-SHA256').update(`${header}.${payload}`).verify(appPublicKey, Buffer.from(signature, 'base64url'));
+  if (valid) json(201, { token, expires_at: new Date(Date.now() + 3600_000).toISOString() });
+  else json(401, { message: 'A JSON web token could not be decoded' });
+  return true;
+}
+
 export interface FakeBehaviour {
   /** Answer this many requests with a rate-limit response first. */
   rateLimited?: number;
@@ -98,17 +112,7 @@ export class FakeScm {
     if (misbehave(this.behaviour, json)) return;
     if (this.behaviour.notFound) return json(404, { message: 'Not Found' });
 
-    const installation = /^\/api\/v3\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
-    if (installation && req.method === 'POST') {
-      const jwt = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-      const [header, payload, signature] = jwt.split('.');
-      const valid =
-        this.appPublicKey &&
-        signature &&
-        createVerify('RSA-SHA256').update(`${header}.${payload}`).verify(this.appPublicKey, Buffer.from(signature, 'base64url'));
-      if (!valid) return json(401, { message: 'A JSON web token could not be decoded' });
-      return json(201, { token: this.installationToken, expires_at: new Date(Date.now() + 3600_000).toISOString() });
-    }
+    if (answerInstallationTokenRequest(req, url, this.appPublicKey, this.installationToken, json)) return;
 
     const page = Number(url.searchParams.get('page') ?? '1');
     const size = 2;
