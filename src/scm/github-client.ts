@@ -1,11 +1,25 @@
 import { Octokit } from '@octokit/rest';
-import { rateLimitWaitMs, ScmError, type RetryBudget } from './rate-limit.js';
+import { BodyTooLargeError, readBodyWithin } from '../lib/bounded-body.js';
+import { MAX_ANSWER_BYTES, rateLimitWaitMs, ScmError, type RetryBudget } from './rate-limit.js';
 
 const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** An Octokit that never retries on its own: rate limits are waited out by `retryingRateLimits`. */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/** fetch, with every answer read no further than MAX_ANSWER_BYTES before Octokit parses it. */
+const boundedFetch: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  const body = await readBodyWithin(response, MAX_ANSWER_BYTES);
+  return new Response(NULL_BODY_STATUSES.has(response.status) ? null : body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+};
+
+/** An Octokit that never retries on its own (rate limits are waited out by `retryingRateLimits`) and reads bounded answers. */
 export function githubClient(api: string, auth: string | undefined): Octokit {
-  return new Octokit({ baseUrl: api, auth, userAgent: 'regatta', log: quietLog, request: { retries: 0 } });
+  return new Octokit({ baseUrl: api, auth, userAgent: 'regatta', log: quietLog, request: { retries: 0, fetch: boundedFetch } });
 }
 
 /** The HTTP status of an Octokit failure; 0 when no answer came. */
@@ -23,6 +37,8 @@ export async function retryingRateLimits<T>(what: string, budget: RetryBudget, r
       return await request();
     } catch (error) {
       if (error instanceof ScmError) throw error;
+      const cause = (error as { cause?: unknown }).cause;
+      if (cause instanceof BodyTooLargeError) throw new ScmError(`${what}: ${cause.message}`);
       const status = githubStatus(error);
       const headers = ((error as { response?: { headers?: Record<string, string> } }).response?.headers ?? {}) as Record<string, string>;
       const wait = rateLimitWaitMs(status, headers);
@@ -31,8 +47,8 @@ export async function retryingRateLimits<T>(what: string, budget: RetryBudget, r
         continue;
       }
       if (wait !== undefined) throw new ScmError(`${what}: rate limited (HTTP ${status}); the provider allows more requests in ${Math.ceil(wait / 1000)} s`);
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      throw new ScmError(`${what}: ${status ? `HTTP ${status}` : 'request failed'}${cause ? `: ${cause}` : ''}`, status === 404);
+      const code = (cause as { code?: string } | undefined)?.code;
+      throw new ScmError(`${what}: ${status ? `HTTP ${status}` : 'request failed'}${code ? `: ${code}` : ''}`, status === 404);
     }
   }
 }

@@ -1,4 +1,8 @@
 import { request as httpsRequest } from 'node:https';
+import { BodyTooLargeError, readBodyWithin } from '../lib/bounded-body.js';
+
+/** Largest answer (one page) read from an SCM provider: a page of 100 repositories is well under 1 MB. */
+export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 /** How long a provider asks us to wait (Retry-After, or GitHub/GitLab/Gitea's rate-limit reset), if it is rate limiting. */
 export function rateLimitWaitMs(status: number, headers: Record<string, string | undefined>, now = Date.now()): number | undefined {
@@ -45,13 +49,20 @@ function get(url: string, headers: Record<string, string>, insecure: boolean): P
       status: response.status,
       statusText: response.statusText,
       headers: Object.fromEntries(response.headers.entries()),
-      text: await response.text(),
+      text: await readBodyWithin(response, MAX_ANSWER_BYTES),
     }));
   }
   return new Promise((resolve, reject) => {
     const request = httpsRequest(url, { headers, rejectUnauthorized: false }, (response) => {
       const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.byteLength;
+        if (size > MAX_ANSWER_BYTES) {
+          response.destroy();
+          reject(new BodyTooLargeError(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`));
+        } else chunks.push(chunk);
+      });
       response.on('end', () =>
         resolve({
           status: response.statusCode ?? 0,
@@ -79,6 +90,7 @@ export async function getJson(
     try {
       response = await get(url, { accept: 'application/json', ...headers }, insecure);
     } catch (error) {
+      if (error instanceof BodyTooLargeError) throw new ScmError(`${what}: ${error.message}`);
       throw new ScmError(`${what}: request failed: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`);
     }
     if (response.status >= 200 && response.status < 300) {

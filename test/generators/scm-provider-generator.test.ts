@@ -265,6 +265,20 @@ ${provider.github()}
     }
   });
 
+  it('stops reading an answer larger than 8 MiB and fails', async () => {
+    scm.behaviour = { oversized: true };
+    try {
+      expect((await generate(goAppSet(provider.github()), context())).failure?.message).toBe(
+        'error listing repos: error listing repositories for myorg: the answer is larger than 8388608 bytes',
+      );
+      expect((await generate(goAppSet(provider.gitlab()), context())).failure?.message).toBe(
+        'error listing repos: error listing projects for myorg: the answer is larger than 8388608 bytes',
+      );
+    } finally {
+      scm.behaviour = {};
+    }
+  });
+
   it('waits out a short rate limit on each provider and then lists everything', async () => {
     for (const kind of ['github', 'gitlab', 'gitea'] as const) {
       scm.behaviour = { rateLimited: 1, resetInSeconds: 1 };

@@ -40,6 +40,10 @@ export function misbehave(behaviour: FakeBehaviour, json: JsonAnswer): boolean {
     json(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) });
     return true;
   }
+  if (behaviour.oversized) {
+    json(200, ['x'.repeat(9 * 1024 * 1024)]);
+    return true;
+  }
   if (behaviour.serverError) {
     json(500, { message: 'Internal Server Error' });
     return true;
@@ -67,6 +71,8 @@ export interface FakeBehaviour {
   /** Seconds until the rate limit resets (x-ratelimit-reset). */
   resetInSeconds?: number;
   serverError?: boolean;
+  /** Answer with a 9 MiB body. */
+  oversized?: boolean;
   notFound?: boolean;
 }
 
