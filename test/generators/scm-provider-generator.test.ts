@@ -3,6 +3,7 @@ import type { Secret } from '../../src/api/meta.js';
 import { ManifestSecretReader } from '../../src/cli/manifest-secrets.js';
 import { ScmProviders } from '../../src/scm/scm-provider-service.js';
 import { OPEN_SCM_POLICY, type ScmPolicy } from '../../src/scm/scm-policy.js';
+import { githubApp } from '../support/fake-scm.js';
 import { FakeScmRepositories, type FakeRepository } from '../support/fake-scm-repositories.js';
 import { generate, offlineContext } from '../support/generation.js';
 
@@ -291,15 +292,8 @@ ${provider.github()}
   });
 
   it('authenticates as a GitHub App from appSecretName: JWT, installation token, then the API', async () => {
-    const { generateKeyPairSync } = await import('node:crypto');
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    scm.appPublicKey = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const appSecret: Secret = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'gh-app-repo-creds', namespace: 'argocd' },
-      stringData: { githubAppID: '12345', githubAppInstallationID: '678', githubAppPrivateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() },
-    };
+    const { publicKey, secret: appSecret } = githubApp('gh-app-repo-creds');
+    scm.appPublicKey = publicKey;
     const secrets = new ManifestSecretReader([appSecret], 'argocd');
     scm.requests.length = 0;
     const result = await generate(

@@ -1,6 +1,7 @@
-import { createVerify } from 'node:crypto';
+import { createVerify, generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
+import type { Secret } from '../../src/api/meta.js';
 
 export interface FakePull {
   number: number;
@@ -49,6 +50,20 @@ export function misbehave(behaviour: FakeBehaviour, json: JsonAnswer): boolean {
     return true;
   }
   return false;
+}
+
+/** A new GitHub App (installation 678): its public key for a fake, and the Secret holding its credentials as Argo CD names them. */
+export function githubApp(secretName: string): { publicKey: string; secret: Secret } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    secret: {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: secretName, namespace: 'argocd' },
+      stringData: { githubAppID: '12345', githubAppInstallationID: '678', githubAppPrivateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() },
+    },
+  };
 }
 
 /**
