@@ -56,7 +56,7 @@ export class ScmPullRequestService implements PullRequestService {
     const auth = spec.appSecretName
       ? await installationToken(api, await githubAppCredentials(secrets, spec.appSecretName, appSet, 'error getting GitHub App secret'))
       : await token(secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
-    const octokit = githubClient(api, auth);
+    const octokit = githubClient(api, auth, this.budget);
     return retryingRateLimits(what, this.budget, async () => {
       const pulls: PullRequest[] = [];
       for await (const page of octokit.paginate.iterator(octokit.rest.pulls.list, { owner: spec.owner, repo: spec.repo, state: 'open', per_page: 100 })) {

@@ -31,7 +31,18 @@ export interface RetryBudget {
   /** Longest single wait honoured; a longer reset fails the generation with the time it names. */
   maxWaitMs: number;
   attempts: number;
+  /** Longest one request (answer included) may take; 60 s when unset. */
+  requestTimeoutMs?: number;
 }
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+export const requestTimeoutMs = (budget: RetryBudget) => budget.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+
+/** Whether a failed request was one that took longer than its budget allows. */
+export const isTimeout = (error: unknown) => (error as { name?: string } | undefined)?.name === 'TimeoutError';
+
+export const timeoutMessage = (budget: RetryBudget) => `no answer within ${Math.ceil(requestTimeoutMs(budget) / 1000)} s`;
 
 export const DEFAULT_RETRY_BUDGET: RetryBudget = { maxWaitMs: 60_000, attempts: 3 };
 
@@ -43,9 +54,9 @@ interface Answer {
 }
 
 /** One GET; with `insecure` (a provider's `insecure: true`) the server's certificate is not verified. */
-function get(url: string, headers: Record<string, string>, insecure: boolean): Promise<Answer> {
+function get(url: string, headers: Record<string, string>, insecure: boolean, timeoutMs: number): Promise<Answer> {
   if (!insecure || !url.startsWith('https:')) {
-    return fetch(url, { headers }).then(async (response) => ({
+    return fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) }).then(async (response) => ({
       status: response.status,
       statusText: response.statusText,
       headers: Object.fromEntries(response.headers.entries()),
@@ -53,7 +64,10 @@ function get(url: string, headers: Record<string, string>, insecure: boolean): P
     }));
   }
   return new Promise((resolve, reject) => {
-    const request = httpsRequest(url, { headers, rejectUnauthorized: false }, (response) => {
+    // An abort (the timeout) surfaces as an error naming the signal's reason as its cause.
+    const fail = (error: Error) => reject(isTimeout(error.cause) ? error.cause : Object.assign(new Error(error.message), { cause: error }));
+    const request = httpsRequest(url, { headers, rejectUnauthorized: false, signal: AbortSignal.timeout(timeoutMs) }, (response) => {
+      response.on('error', fail);
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
@@ -72,7 +86,7 @@ function get(url: string, headers: Record<string, string>, insecure: boolean): P
         }),
       );
     });
-    request.on('error', (error) => reject(Object.assign(new Error(error.message), { cause: error })));
+    request.on('error', fail);
     request.end();
   });
 }
@@ -88,9 +102,10 @@ export async function getJson(
   for (let attempt = 1; ; attempt++) {
     let response: Answer;
     try {
-      response = await get(url, { accept: 'application/json', ...headers }, insecure);
+      response = await get(url, { accept: 'application/json', ...headers }, insecure, requestTimeoutMs(budget));
     } catch (error) {
       if (error instanceof BodyTooLargeError) throw new ScmError(`${what}: ${error.message}`);
+      if (isTimeout(error) || isTimeout((error as { cause?: unknown }).cause)) throw new ScmError(`${what}: ${timeoutMessage(budget)}`);
       throw new ScmError(`${what}: request failed: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`);
     }
     if (response.status >= 200 && response.status < 300) {

@@ -57,7 +57,7 @@ export class ScmProviders implements ScmProviderService {
         auth = await secretToken(secrets, appSet, github.tokenRef, strict, 'scm provider: error fetching Github token');
       }
       const options = { allBranches: github.allBranches === true, excludeArchivedRepos: github.excludeArchivedRepos === true };
-      return new GitHubRepositories(githubClient(api, auth), github.organization, options, this.budget);
+      return new GitHubRepositories(githubClient(api, auth, this.budget), github.organization, options, this.budget);
     }
     if (spec.gitlab) {
       const gitlab = spec.gitlab;

@@ -280,6 +280,31 @@ ${provider.github()}
     }
   });
 
+  it('gives up on a request that gets no answer within the request timeout', async () => {
+    const secrets = new ManifestSecretReader([secret('scm-token')], 'argocd');
+    const impatient = offlineContext({
+      scmProviders: new ScmProviders(secrets, OPEN_SCM_POLICY, { maxWaitMs: 0, attempts: 1, requestTimeoutMs: 300 }),
+      secrets,
+    });
+    const { generateSimTls } = await import('../../src/sim/sim-tls.js');
+    const secure = await FakeScmRepositories.start({ myorg }, TOKEN, generateSimTls());
+    scm.behaviour = { hang: true };
+    secure.behaviour = { hang: true };
+    try {
+      expect((await generate(goAppSet(provider.github()), impatient)).failure?.message).toBe(
+        'error listing repos: error listing repositories for myorg: no answer within 1 s',
+      );
+      expect((await generate(goAppSet(provider.gitlab()), impatient)).failure?.message).toBe(
+        'error listing repos: error listing projects for myorg: no answer within 1 s',
+      );
+      const insecureGitea = goAppSet(provider.gitea('myorg', '        insecure: true').replace(scm.base, secure.base));
+      expect((await generate(insecureGitea, impatient)).failure?.message).toBe('error listing repos: Gitea repositories of myorg: no answer within 1 s');
+    } finally {
+      scm.behaviour = {};
+      await secure.stop();
+    }
+  });
+
   it('waits out a short rate limit on each provider and then lists everything', async () => {
     for (const kind of ['github', 'gitlab', 'gitea'] as const) {
       scm.behaviour = { rateLimited: 1, resetInSeconds: 1 };

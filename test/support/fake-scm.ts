@@ -41,6 +41,7 @@ export function misbehave(behaviour: FakeBehaviour, json: JsonAnswer): boolean {
     json(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) });
     return true;
   }
+  if (behaviour.hang) return true;
   if (behaviour.oversized) {
     json(200, ['x'.repeat(9 * 1024 * 1024)]);
     return true;
@@ -88,6 +89,8 @@ export interface FakeBehaviour {
   serverError?: boolean;
   /** Answer with a 9 MiB body. */
   oversized?: boolean;
+  /** Never answer. */
+  hang?: boolean;
   notFound?: boolean;
 }
 
