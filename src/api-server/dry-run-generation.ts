@@ -121,7 +121,12 @@ export class DryRunGeneration {
     });
     const noSecrets = { getSecretValue: () => Promise.reject(new Error("the dry run reads Secrets only with its caller's rights")) };
     this.pullRequests = new ScmPullRequestService(noSecrets);
-    this.scmProviders = new ScmProviders(noSecrets);
+    this.scmProviders = new ScmProviders(noSecrets, {
+      configMaps: async (namespace, name) => {
+        const found = await this.client.get<ConfigMap>('v1', 'ConfigMap', namespace || this.argocdNamespace, name);
+        return found && (found.data ?? {});
+      },
+    });
   }
 
   async generate(appSet: KubeObject, user: ReviewedUser): Promise<DryRunResult> {

@@ -57,9 +57,10 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
     );
   }
   const secrets = objects.filter((o) => o.kind === 'Secret') as Secret[];
-  const configMap = (name: string) =>
-    objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === name && (o.metadata.namespace ?? options.namespace) === options.namespace) as
+  const configMapIn = (namespace: string, name: string) =>
+    objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === name && (o.metadata.namespace ?? options.namespace) === namespace) as
       ConfigMap | undefined;
+  const configMap = (name: string) => configMapIn(options.namespace, name);
   const secretReader = new ManifestSecretReader(objects, options.namespace);
   return {
     context: {
@@ -76,7 +77,12 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
         allowLocalRepositories: true,
       }),
       pullRequests: new ScmPullRequestService(secretReader),
-      scmProviders: new ScmProviders(secretReader),
+      scmProviders: new ScmProviders(secretReader, {
+        configMaps: async (namespace, name) => {
+          const found = configMapIn(namespace, name);
+          return found && (found.data ?? {});
+        },
+      }),
       secrets: secretReader,
       settings: {
         namespace: options.namespace,

@@ -120,7 +120,13 @@ export class ControlNamespace {
       clusters,
       repositories: this.repositories,
       pullRequests: new ScmPullRequestService(secretReader, config.scm),
-      scmProviders: new ScmProviders(secretReader, config.scm),
+      scmProviders: new ScmProviders(secretReader, {
+        policy: config.scm,
+        configMaps: async (namespace, name) => {
+          const found = await client.get<ConfigMap>('v1', 'ConfigMap', namespace || config.namespace, name);
+          return found && (found.data ?? {});
+        },
+      }),
       secrets: secretReader,
       settings: {
         namespace: config.namespace,

@@ -34,7 +34,7 @@ export class GiteaRepositories implements ScmRepositoryProvider {
   }
 
   private get(path: string, what: string) {
-    return getJson(`${this.base}${path}`, this.headers, what, this.budget, this.options.insecure);
+    return getJson(`${this.base}${path}`, this.headers, what, this.budget, { insecure: this.options.insecure });
   }
 
   /** Every page of a Gitea listing: `page`/`limit`, a short page is the last. */

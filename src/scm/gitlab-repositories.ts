@@ -24,6 +24,8 @@ export interface GitLabListing {
   includeArchivedRepos: boolean;
   topic: string;
   insecure: boolean;
+  /** CA certificates (PEM) the server is also trusted by. */
+  ca?: string;
 }
 
 /** The client-go base URL rule: the server root gains /api/v4/ unless it already ends with it. */
@@ -48,7 +50,7 @@ export class GitLabRepositories implements ScmRepositoryProvider {
   }
 
   private get(path: string, what: string) {
-    return getJson(`${this.base}${path}`, this.headers, what, this.budget, this.options.insecure);
+    return getJson(`${this.base}${path}`, this.headers, what, this.budget, { insecure: this.options.insecure, ca: this.options.ca });
   }
 
   /** Every page of a GitLab listing, following x-next-page. */

@@ -79,7 +79,7 @@ export class ScmPullRequestService implements PullRequestService {
     const pulls: PullRequest[] = [];
     for (let page = 1; page < 10_000; page++) {
       const url = `${spec.api.replace(/\/+$/, '')}/api/v1/repos/${encodeURIComponent(spec.owner)}/${encodeURIComponent(spec.repo)}/pulls?state=open&page=${page}&limit=50`;
-      const { body } = await getJson(url, headers, what, this.budget, spec.insecure === true);
+      const { body } = await getJson(url, headers, what, this.budget, { insecure: spec.insecure === true });
       const items = body as (GitHubShapedPull & { labels?: { name: string }[] })[];
       for (const pull of items) {
         const labels = (pull.labels ?? []).map((l) => l.name);
@@ -102,7 +102,7 @@ export class ScmPullRequestService implements PullRequestService {
     let page = '1';
     for (let pages = 0; page && pages < 10_000; pages++) {
       query.set('page', page);
-      const { body, headers: responseHeaders } = await getJson(`${base}?${query}`, headers, what, this.budget, spec.insecure === true);
+      const { body, headers: responseHeaders } = await getJson(`${base}?${query}`, headers, what, this.budget, { insecure: spec.insecure === true });
       for (const mr of body as {
         iid: number;
         title: string;

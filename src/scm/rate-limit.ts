@@ -1,4 +1,5 @@
 import { request as httpsRequest } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { BodyTooLargeError, readBodyWithin } from '../lib/bounded-body.js';
 
 /** Largest answer (one page) read from an SCM provider: a page of 100 repositories is well under 1 MB. */
@@ -53,9 +54,15 @@ interface Answer {
   text: string;
 }
 
-/** One GET; with `insecure` (a provider's `insecure: true`) the server's certificate is not verified. */
-function get(url: string, headers: Record<string, string>, insecure: boolean, timeoutMs: number): Promise<Answer> {
-  if (!insecure || !url.startsWith('https:')) {
+/** How a provider's HTTPS server is trusted: not verified (`insecure: true`), or also by the CA certificates (PEM) of a `caRef`. */
+export interface TlsTrust {
+  insecure?: boolean;
+  ca?: string;
+}
+
+/** One GET, trusting the server as `trust` says. */
+function get(url: string, headers: Record<string, string>, trust: TlsTrust, timeoutMs: number): Promise<Answer> {
+  if (!(trust.insecure || trust.ca) || !url.startsWith('https:')) {
     return fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) }).then(async (response) => ({
       status: response.status,
       statusText: response.statusText,
@@ -66,26 +73,30 @@ function get(url: string, headers: Record<string, string>, insecure: boolean, ti
   return new Promise((resolve, reject) => {
     // An abort (the timeout) surfaces as an error naming the signal's reason as its cause.
     const fail = (error: Error) => reject(isTimeout(error.cause) ? error.cause : Object.assign(new Error(error.message), { cause: error }));
-    const request = httpsRequest(url, { headers, rejectUnauthorized: false, signal: AbortSignal.timeout(timeoutMs) }, (response) => {
-      response.on('error', fail);
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.byteLength;
-        if (size > MAX_ANSWER_BYTES) {
-          response.destroy();
-          reject(new BodyTooLargeError(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`));
-        } else chunks.push(chunk);
-      });
-      response.on('end', () =>
-        resolve({
-          status: response.statusCode ?? 0,
-          statusText: response.statusMessage ?? '',
-          headers: Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')])),
-          text: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
-    });
+    const request = httpsRequest(
+      url,
+      { headers, rejectUnauthorized: !trust.insecure, ca: trust.ca ? [...rootCertificates, trust.ca] : undefined, signal: AbortSignal.timeout(timeoutMs) },
+      (response) => {
+        response.on('error', fail);
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.byteLength;
+          if (size > MAX_ANSWER_BYTES) {
+            response.destroy();
+            reject(new BodyTooLargeError(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`));
+          } else chunks.push(chunk);
+        });
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            statusText: response.statusMessage ?? '',
+            headers: Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')])),
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
     request.on('error', fail);
     request.end();
   });
@@ -97,12 +108,12 @@ export async function getJson(
   headers: Record<string, string>,
   what: string,
   budget: RetryBudget = DEFAULT_RETRY_BUDGET,
-  insecure = false,
+  trust: TlsTrust = {},
 ): Promise<{ body: unknown; headers: Record<string, string> }> {
   for (let attempt = 1; ; attempt++) {
     let response: Answer;
     try {
-      response = await get(url, { accept: 'application/json', ...headers }, insecure, requestTimeoutMs(budget));
+      response = await get(url, { accept: 'application/json', ...headers }, trust, requestTimeoutMs(budget));
     } catch (error) {
       if (error instanceof BodyTooLargeError) throw new ScmError(`${what}: ${error.message}`);
       if (isTimeout(error) || isTimeout((error as { cause?: unknown }).cause)) throw new ScmError(`${what}: ${timeoutMessage(budget)}`);

@@ -9,6 +9,11 @@ import { DEFAULT_RETRY_BUDGET, type RetryBudget } from './rate-limit.js';
 import { githubAppCredentials, secretToken } from './scm-credentials.js';
 import { OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
 
+/** The data of a ConfigMap in any namespace; undefined when there is none by that name. */
+export type ConfigMapData = (namespace: string, name: string) => Promise<Record<string, string> | undefined>;
+
+const NO_CONFIGMAPS: ConfigMapData = () => Promise.reject(new Error('no ConfigMap can be read here'));
+
 /** Argo CD's providers Regatta does not reach yet, in the order Argo CD picks them. */
 const UNSUPPORTED = ['bitbucketServer', 'azureDevOps', 'bitbucket', 'awsCodeCommit'] as const;
 
@@ -25,11 +30,23 @@ function customApiUrl(spec: ScmProviderGenerator): string | undefined {
  * ApplicationSet's namespace and never appear in errors.
  */
 export class ScmProviders implements ScmProviderService {
+  private readonly policy: ScmPolicy;
+  private readonly budget: RetryBudget;
+  private readonly configMaps: ConfigMapData;
+
   constructor(
     private readonly secrets: SecretReader,
-    private readonly policy: ScmPolicy = OPEN_SCM_POLICY,
-    private readonly budget: RetryBudget = DEFAULT_RETRY_BUDGET,
-  ) {}
+    options: {
+      policy?: ScmPolicy;
+      budget?: RetryBudget;
+      /** Where a GitLab `caRef` is read, in the ApplicationSet's namespace as Argo CD reads it. */
+      configMaps?: ConfigMapData;
+    } = {},
+  ) {
+    this.policy = options.policy ?? OPEN_SCM_POLICY;
+    this.budget = options.budget ?? DEFAULT_RETRY_BUDGET;
+    this.configMaps = options.configMaps ?? NO_CONFIGMAPS;
+  }
 
   provider(spec: ScmProviderGenerator, appSet: ApplicationSet): Promise<ScmRepositoryProvider> {
     return this.providerWith(this.secrets, spec, appSet);
@@ -61,6 +78,7 @@ export class ScmProviders implements ScmProviderService {
     }
     if (spec.gitlab) {
       const gitlab = spec.gitlab;
+      const ca = gitlab.caRef && (await this.caCertificates(gitlab.caRef, appSet));
       const token = await secretToken(secrets, appSet, gitlab.tokenRef, strict, 'error fetching Gitlab token');
       return new GitLabRepositories(
         gitlabApiBase(gitlab.api),
@@ -73,6 +91,7 @@ export class ScmProviders implements ScmProviderService {
           includeArchivedRepos: gitlab.includeArchivedRepos === true,
           topic: gitlab.topic ?? '',
           insecure: gitlab.insecure === true,
+          ca,
         },
         this.budget,
       );
@@ -85,5 +104,15 @@ export class ScmProviders implements ScmProviderService {
     }
     const other = UNSUPPORTED.find((key) => spec[key]);
     throw new ProviderSelectionError(other ? `the ${other} SCM provider is not supported by Regatta yet` : 'no SCM provider implementation configured');
+  }
+
+  private async caCertificates(ref: { configMapName: string; key: string }, appSet: ApplicationSet): Promise<string> {
+    const failure = (message: string) => new ProviderSelectionError(`error fetching CA certificates from ConfigMap: ${message}`);
+    const data = await this.configMaps(appSet.metadata.namespace ?? '', ref.configMapName).catch((error: Error) => {
+      throw failure(error.message);
+    });
+    if (!data) throw failure(`configmaps ${JSON.stringify(ref.configMapName)} not found`);
+    if (!Object.hasOwn(data, ref.key)) throw failure(`key ${ref.key} not found in ConfigMap ${ref.configMapName}`);
+    return data[ref.key];
   }
 }

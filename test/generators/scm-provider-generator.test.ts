@@ -44,7 +44,10 @@ const secret = (name: string, labels?: Record<string, string>): Secret => ({
 });
 const context = (policy: Partial<ScmPolicy> = {}) => {
   const secrets = new ManifestSecretReader([secret('scm-token'), secret('labelled-token', { 'argocd.argoproj.io/secret-type': 'scm-creds' })], 'argocd');
-  return offlineContext({ scmProviders: new ScmProviders(secrets, { ...OPEN_SCM_POLICY, ...policy }, { maxWaitMs: 3000, attempts: 3 }), secrets });
+  return offlineContext({
+    scmProviders: new ScmProviders(secrets, { policy: { ...OPEN_SCM_POLICY, ...policy }, budget: { maxWaitMs: 3000, attempts: 3 } }),
+    secrets,
+  });
 };
 
 beforeAll(async () => {
@@ -283,7 +286,7 @@ ${provider.github()}
   it('gives up on a request that gets no answer within the request timeout', async () => {
     const secrets = new ManifestSecretReader([secret('scm-token')], 'argocd');
     const impatient = offlineContext({
-      scmProviders: new ScmProviders(secrets, OPEN_SCM_POLICY, { maxWaitMs: 0, attempts: 1, requestTimeoutMs: 300 }),
+      scmProviders: new ScmProviders(secrets, { budget: { maxWaitMs: 0, attempts: 1, requestTimeoutMs: 300 } }),
       secrets,
     });
     const { generateSimTls } = await import('../../src/sim/sim-tls.js');
@@ -344,6 +347,33 @@ ${provider.github()}
         expect(strict.failure?.message).toMatch(/^error listing repos: .*request failed/);
         expect(names(await generate(yaml(true), context()))).toHaveLength(5);
       }
+    } finally {
+      await secure.stop();
+    }
+  });
+
+  it("trusts GitLab's server by the CA certificates a caRef ConfigMap of the ApplicationSet's namespace holds", async () => {
+    const { generateSimTls } = await import('../../src/sim/sim-tls.js');
+    const tls = generateSimTls();
+    const secure = await FakeScmRepositories.start({ myorg }, TOKEN, tls);
+    const configMaps = { 'argocd/gitlab-ca': { 'ca.crt': tls.caPem } } as Record<string, Record<string, string>>;
+    const secrets = new ManifestSecretReader([secret('scm-token')], 'argocd');
+    const withCa = offlineContext({
+      scmProviders: new ScmProviders(secrets, { configMaps: async (namespace, name) => configMaps[`${namespace}/${name}`] }),
+      secrets,
+    });
+    const yaml = (caRef: string) => goAppSet(provider.gitlab('myorg', `        caRef: ${caRef}`).replace(scm.base, secure.base));
+    try {
+      expect(names(await generate(yaml('{configMapName: gitlab-ca, key: ca.crt}'), withCa))).toHaveLength(5);
+      expect((await generate(goAppSet(provider.gitlab().replace(scm.base, secure.base)), withCa)).failure?.message).toMatch(
+        /^error listing repos: error listing projects for myorg: request failed/,
+      );
+      expect((await generate(yaml('{configMapName: gitlab-ca, key: other}'), withCa)).failure?.message).toBe(
+        'error fetching CA certificates from ConfigMap: key other not found in ConfigMap gitlab-ca',
+      );
+      expect((await generate(yaml('{configMapName: nope, key: ca.crt}'), withCa)).failure?.message).toBe(
+        'error fetching CA certificates from ConfigMap: configmaps "nope" not found',
+      );
     } finally {
       await secure.stop();
     }
