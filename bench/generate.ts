@@ -14,6 +14,7 @@ const context: GeneratorContext = {
   clusters: { list: offline },
   repositories: { getDirectories: offline, getFiles: offline },
   pullRequests: { list: offline },
+  scmProviders: { provider: offline },
   secrets: { getSecretValue: offline },
   settings: { namespace: 'argocd', configMapData: offline },
   resources: { list: offline },

@@ -37,6 +37,7 @@ try {
     clusters: { list: offline },
     repositories: cache,
     pullRequests: { list: offline },
+    scmProviders: { provider: offline },
     secrets: { getSecretValue: offline },
     settings: { namespace: 'argocd', configMapData: offline },
     resources: { list: offline },

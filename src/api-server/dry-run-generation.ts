@@ -14,6 +14,7 @@ import { SSH_KNOWN_HOSTS_CONFIGMAP, sshKnownHosts, TLS_CERTS_CONFIGMAP, tlsCerti
 import type { ResourceAccess, ReviewedUser } from '../kube/access-reviews.js';
 import type { ObjectClient } from '../kube/object-client.js';
 import { ScmPullRequestService } from '../scm/pull-request-providers.js';
+import { ScmProviders } from '../scm/scm-provider-service.js';
 import { describeAccess, type ApiAccess } from './api-access.js';
 
 export interface DryRunResult {
@@ -108,6 +109,7 @@ class CallerRepositories implements RepositoryReader {
 export class DryRunGeneration {
   private readonly repositories: GitRepositoryCache;
   private readonly pullRequests: ScmPullRequestService;
+  private readonly scmProviders: ScmProviders;
   private settings: RepositorySettings = { secrets: [], configMaps: [] };
 
   constructor(
@@ -126,9 +128,10 @@ export class DryRunGeneration {
       sshKnownHosts: () => sshKnownHosts(configMap(SSH_KNOWN_HOSTS_CONFIGMAP)),
       tlsCertificates: (serverName) => tlsCertificatesFor(configMap(TLS_CERTS_CONFIGMAP), serverName),
     });
-    this.pullRequests = new ScmPullRequestService({
-      getSecretValue: () => Promise.reject(new Error("the dry run reads Secrets only with its caller's rights")),
-    });
+    const noSecrets = { getSecretValue: () => Promise.reject(new Error("the dry run reads Secrets only with its caller's rights")) };
+    this.pullRequests = new ScmPullRequestService(noSecrets);
+    // The caller's readers are given per request (readingWith): these never read anything themselves.
+    this.scmProviders = new ScmProviders(noSecrets);
   }
 
   async generate(appSet: KubeObject, user: ReviewedUser): Promise<DryRunResult> {
@@ -143,6 +146,7 @@ export class DryRunGeneration {
       clusters: this.clusters,
       repositories: new CallerRepositories(this.repositories, settings, secrets),
       pullRequests: this.pullRequests.readingWith(secrets, secrets),
+      scmProviders: this.scmProviders.readingWith(secrets, secrets),
       secrets,
       settings: {
         namespace: this.argocdNamespace,

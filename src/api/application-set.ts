@@ -151,12 +151,69 @@ export interface PullRequestGenerator {
   continueOnRepoNotFoundError?: boolean;
 }
 
+/** One `scmProvider` filter: its fields are ANDed, the filters ORed (see scm-provider-generator.ts for Argo CD's staging). */
+export interface ScmProviderGeneratorFilter {
+  repositoryMatch?: string;
+  pathsExist?: string[];
+  pathsDoNotExist?: string[];
+  labelMatch?: string;
+  branchMatch?: string;
+}
+
+export interface ScmProviderGeneratorGithub {
+  organization: string;
+  api?: string;
+  tokenRef?: SecretRef;
+  appSecretName?: string;
+  allBranches?: boolean;
+  excludeArchivedRepos?: boolean;
+}
+
+export interface ScmProviderGeneratorGitlab {
+  group: string;
+  includeSubgroups?: boolean;
+  api?: string;
+  tokenRef?: SecretRef;
+  allBranches?: boolean;
+  insecure?: boolean;
+  /** Argo CD's default is true. */
+  includeSharedProjects?: boolean;
+  topic?: string;
+  caRef?: ConfigMapKeyRef;
+  includeArchivedRepos?: boolean;
+}
+
+export interface ScmProviderGeneratorGitea {
+  owner: string;
+  api: string;
+  tokenRef?: SecretRef;
+  allBranches?: boolean;
+  insecure?: boolean;
+  excludeArchivedRepos?: boolean;
+}
+
+export interface ScmProviderGenerator {
+  github?: ScmProviderGeneratorGithub;
+  gitlab?: ScmProviderGeneratorGitlab;
+  gitea?: ScmProviderGeneratorGitea;
+  bitbucket?: Record<string, unknown>;
+  bitbucketServer?: Record<string, unknown>;
+  azureDevOps?: Record<string, unknown>;
+  awsCodeCommit?: Record<string, unknown>;
+  filters?: ScmProviderGeneratorFilter[];
+  /** `ssh` (the default) or `https`. */
+  cloneProtocol?: string;
+  requeueAfterSeconds?: number;
+  template?: GeneratorTemplate;
+  values?: Record<string, string>;
+}
+
 /** A child of matrix/merge; its own matrix/merge is raw JSON in Argo CD's CRD (one nesting level). */
 export interface ApplicationSetNestedGenerator {
   list?: ListGenerator;
   clusters?: ClusterGenerator;
   git?: GitGenerator;
-  scmProvider?: Record<string, unknown>;
+  scmProvider?: ScmProviderGenerator;
   clusterDecisionResource?: ClusterDecisionResourceGenerator;
   pullRequest?: PullRequestGenerator;
   matrix?: MatrixGenerator;

@@ -5,10 +5,11 @@ import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
 import { repositoryAccess } from '../git/repository-credentials.js';
 import { SSH_KNOWN_HOSTS_CONFIGMAP, sshKnownHosts, TLS_CERTS_CONFIGMAP, tlsCertificatesFor } from '../git/repository-trust.js';
-import type { GeneratorContext } from '../generators/generator.js';
+import type { ConfigMapReader, GeneratorContext } from '../generators/generator.js';
 import { loadKubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
 import { ScmPullRequestService } from '../scm/pull-request-providers.js';
+import { ScmProviders } from '../scm/scm-provider-service.js';
 import type { Manifest } from './manifest-files.js';
 import { ManifestSecretReader } from './manifest-secrets.js';
 
@@ -56,10 +57,19 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
     );
   }
   const secrets = objects.filter((o) => o.kind === 'Secret') as Secret[];
-  const configMap = (name: string) =>
-    objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === name && (o.metadata.namespace ?? options.namespace) === options.namespace) as
+  const configMapIn = (namespace: string, name: string) =>
+    objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === name && (o.metadata.namespace ?? options.namespace) === namespace) as
       ConfigMap | undefined;
+  const configMap = (name: string) => configMapIn(options.namespace, name);
   const secretReader = new ManifestSecretReader(objects, options.namespace);
+  // A provider's `caRef`, from the inputs (and the live namespace's ConfigMaps with --kubeconfig).
+  const applicationSetConfigMaps: ConfigMapReader = {
+    configMapData: async (namespace, name) => {
+      const found = configMapIn(namespace, name);
+      if (!found) throw new Error(`configmaps "${name}" not found`);
+      return found.data ?? {};
+    },
+  };
   return {
     context: {
       clusters: new ClusterRegistry(
@@ -74,13 +84,8 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
         // The CLI runs as its user, whose own repositories on disk are theirs to preview.
         allowLocalRepositories: true,
       }),
-      pullRequests: new ScmPullRequestService(secretReader, undefined, undefined, {
-        configMapData: async (namespace, name) => {
-          const found = objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === name && (o.metadata.namespace ?? options.namespace) === namespace);
-          if (!found) throw new Error(`configmaps "${name}" not found`);
-          return (found as ConfigMap).data ?? {};
-        },
-      }),
+      pullRequests: new ScmPullRequestService(secretReader, undefined, undefined, applicationSetConfigMaps),
+      scmProviders: new ScmProviders(secretReader, { configMaps: applicationSetConfigMaps }),
       secrets: secretReader,
       settings: {
         namespace: options.namespace,

@@ -6,7 +6,7 @@ import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
 import { repositoryAccess } from '../git/repository-credentials.js';
 import { SSH_KNOWN_HOSTS_CONFIGMAP, sshKnownHosts, TLS_CERTS_CONFIGMAP, tlsCertificatesFor } from '../git/repository-trust.js';
-import type { GeneratorContext, SecretReader } from '../generators/generator.js';
+import type { ConfigMapReader, GeneratorContext, SecretReader } from '../generators/generator.js';
 import { KubeEventRecorder } from '../kube/event-recorder.js';
 import { KubeInformer } from '../kube/informer.js';
 import type { KubeConfig } from '../kube/kube-config.js';
@@ -14,6 +14,7 @@ import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProjectRepository } from '../projects/project-rules.js';
 import { ScmPullRequestService } from '../scm/pull-request-providers.js';
+import { ScmProviders } from '../scm/scm-provider-service.js';
 import type { ScmPolicy } from '../scm/scm-policy.js';
 
 export interface ControlNamespaceOptions {
@@ -115,16 +116,19 @@ export class ControlNamespace {
       tlsCertificates: (serverName) => tlsCertificatesFor(this.configMaps.get(TLS_CERTS_CONFIGMAP, config.namespace), serverName),
       allowLocalRepositories: config.allowLocalRepositories,
     });
+    // A provider's `caRef`, read from the ApplicationSet's namespace as Argo CD reads it.
+    const applicationSetConfigMaps: ConfigMapReader = {
+      configMapData: async (namespace, name) => {
+        const found = await client.get<ConfigMap>('v1', 'ConfigMap', namespace || config.namespace, name);
+        if (!found) throw new Error(`configmaps "${name}" not found`);
+        return found.data ?? {};
+      },
+    };
     this.context = {
       clusters,
       repositories: this.repositories,
-      pullRequests: new ScmPullRequestService(secretReader, config.scm, undefined, {
-        configMapData: async (namespace, name) => {
-          const configMap = await client.get<ConfigMap>('v1', 'ConfigMap', namespace || config.namespace, name);
-          if (!configMap) throw new Error(`configmaps "${name}" not found`);
-          return configMap.data ?? {};
-        },
-      }),
+      pullRequests: new ScmPullRequestService(secretReader, config.scm, undefined, applicationSetConfigMaps),
+      scmProviders: new ScmProviders(secretReader, { policy: config.scm, configMaps: applicationSetConfigMaps }),
       secrets: secretReader,
       settings: {
         namespace: config.namespace,

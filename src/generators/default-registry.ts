@@ -9,6 +9,7 @@ import { PlacementGeneratorImpl } from './placement-generator.js';
 import { PluginGeneratorImpl } from './plugin-generator.js';
 import { PullRequestGeneratorImpl } from './pull-request-generator.js';
 import { GeneratorRegistry } from './registry.js';
+import { ScmProviderGeneratorImpl } from './scm-provider-generator.js';
 
 /** Generators that produce parameters themselves (children of matrix/merge at any level). */
 function terminalGenerators(): Generator<any>[] {
@@ -16,6 +17,7 @@ function terminalGenerators(): Generator<any>[] {
     new ListGeneratorImpl(),
     new ClusterGeneratorImpl(),
     new GitGeneratorImpl(),
+    new ScmProviderGeneratorImpl(),
     new PullRequestGeneratorImpl(),
     new PluginGeneratorImpl(),
     new ClusterDecisionResourceGeneratorImpl(),

@@ -1,4 +1,4 @@
-import type { ApplicationSet, PullRequestGenerator } from '../api/application-set.js';
+import type { ApplicationSet, PullRequestGenerator, ScmProviderGenerator } from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
 
 /**
@@ -51,6 +51,35 @@ export interface PullRequestService {
   list(spec: PullRequestGenerator, appSet: ApplicationSet): Promise<PullRequest[]>;
 }
 
+/** A repository, or one branch of it, as an SCM provider lists it (Argo CD's scm_provider.Repository). */
+export interface ScmRepository {
+  organization: string;
+  repository: string;
+  url: string;
+  branch: string;
+  sha: string;
+  labels: string[];
+  repositoryId: number | string;
+}
+
+/** One SCM provider's API, bound to the organization/group/owner a generator names. */
+export interface ScmRepositoryProvider {
+  /** Every repository (all pages), its default branch in `branch` and no `sha` yet. */
+  listRepos(cloneProtocol: string): Promise<ScmRepository[]>;
+  /** The default branch, or with allBranches every branch, of one listed repository, each with its SHA. */
+  getBranches(repo: ScmRepository): Promise<ScmRepository[]>;
+  /** Whether a file or directory exists at `path` on the repository's branch. */
+  repoHasPath(repo: ScmRepository, path: string): Promise<boolean>;
+}
+
+export interface ScmProviderService {
+  /**
+   * The provider an `scmProvider` generator configures, credentials read; throws ProviderSelectionError
+   * (with Argo CD's message) when it may not or cannot be used.
+   */
+  provider(spec: ScmProviderGenerator, appSet: ApplicationSet): Promise<ScmRepositoryProvider>;
+}
+
 export interface SecretReader {
   /**
    * The decoded value of one key of a Secret; throws naming the Secret and key when absent, or, with
@@ -84,6 +113,7 @@ export interface GeneratorContext {
   clusters: ClusterSource;
   repositories: RepositoryReader;
   pullRequests: PullRequestService;
+  scmProviders: ScmProviderService;
   secrets: SecretReader;
   settings: SettingsReader;
   resources: ResourceLister;

@@ -1,7 +1,7 @@
 import type { PullRequestGeneratorBitbucketServer } from '../api/application-set.js';
 import type { PullRequest } from '../generators/generator.js';
 import { MAX_PAGES, numberedItems, textAt } from './provider-answer.js';
-import { getJson, ScmError, type RetryBudget, type ScmTls } from './rate-limit.js';
+import { getJson, ScmError, type RetryBudget, type TlsTrust } from './rate-limit.js';
 
 /** Argo CD's reading of `api`: the REST root is `<api>/rest` unless `api` already ends there. */
 export function bitbucketServerRestRoot(api: string): string {
@@ -17,7 +17,7 @@ export async function listBitbucketServerPulls(
   spec: PullRequestGeneratorBitbucketServer,
   auth: Record<string, string>,
   budget: RetryBudget,
-  tls: ScmTls,
+  tls: TlsTrust,
 ): Promise<PullRequest[]> {
   const what = `Bitbucket Server pull requests of ${spec.project}/${spec.repo}`;
   const base = `${bitbucketServerRestRoot(spec.api)}/api/1.0/projects/${encodeURIComponent(spec.project)}/repos/${encodeURIComponent(spec.repo)}/pull-requests`;

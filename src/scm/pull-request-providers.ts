@@ -1,35 +1,22 @@
-import { Octokit } from '@octokit/rest';
 import type { ApplicationSet, BasicAuthBitbucketServer, BearerTokenBitbucket, PullRequestGenerator } from '../api/application-set.js';
 import type { ConfigMapKeyRef, SecretRef } from '../api/meta.js';
 import { ProviderSelectionError, type ConfigMapReader, type PullRequest, type PullRequestService, type SecretReader } from '../generators/generator.js';
 import { listAzureDevOpsPulls } from './azure-devops-pulls.js';
 import { listBitbucketCloudPulls } from './bitbucket-cloud-pulls.js';
 import { listBitbucketServerPulls } from './bitbucket-server-pulls.js';
-import { installationToken, type GitHubAppCredentials } from './github-app.js';
+import { installationToken } from './github-app.js';
+import { githubClient, retryingRateLimits } from './github-client.js';
+import { caCertificates, githubAppCredentials, NO_CONFIG_MAPS, secretToken } from './scm-credentials.js';
 import { OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
-import { DEFAULT_RETRY_BUDGET, getJson, rateLimitWaitMs, ScmError, type RetryBudget, type ScmTls } from './rate-limit.js';
-
-const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
+import { DEFAULT_RETRY_BUDGET, getJson, ScmError, type RetryBudget, type TlsTrust } from './rate-limit.js';
 
 function hasLabels(expected: string[] | undefined, got: string[]): boolean {
   return (expected ?? []).every((label) => got.includes(label));
 }
 
-/** A Secret's token for a provider; what goes wrong reading it means the provider cannot be used. */
-async function token(
-  secrets: SecretReader,
-  appSet: ApplicationSet,
-  ref: SecretRef | undefined,
-  scmCredsOnly: boolean,
-  kind = 'token',
-): Promise<string | undefined> {
-  if (!ref) return undefined;
-  try {
-    return await secrets.getSecretValue(appSet.metadata.namespace ?? '', ref.secretName, ref.key, scmCredsOnly);
-  } catch (error) {
-    throw new ProviderSelectionError(`error fetching Secret ${kind}: ${(error as Error).message}`);
-  }
-}
+/** A Secret's token for a provider, in Argo CD's words when it cannot be read (`Bearer token` for Bitbucket's). */
+const token = (secrets: SecretReader, appSet: ApplicationSet, ref: SecretRef | undefined, scmCredsOnly: boolean, kind = 'token') =>
+  secretToken(secrets, appSet, ref, scmCredsOnly, `error fetching Secret ${kind}`);
 
 const basic = (username: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` });
 
@@ -45,22 +32,9 @@ async function bitbucketAuth(
   return {};
 }
 
-const NO_CONFIG_MAPS: ConfigMapReader = {
-  configMapData: () => Promise.reject(new Error('ConfigMaps cannot be read here')),
-};
-
 /** A provider's `insecure` and the certificates its `caRef` names, read from the ApplicationSet's namespace. */
-async function providerTls(configMaps: ConfigMapReader, appSet: ApplicationSet, spec: { insecure?: boolean; caRef?: ConfigMapKeyRef }): Promise<ScmTls> {
-  if (!spec.caRef) return { insecure: spec.insecure === true };
-  const { configMapName, key } = spec.caRef;
-  let ca: string | undefined;
-  try {
-    ca = (await configMaps.configMapData(appSet.metadata.namespace ?? '', configMapName))[key];
-  } catch (error) {
-    throw new ProviderSelectionError(`error fetching CA certificates from ConfigMap: ${(error as Error).message}`);
-  }
-  if (ca === undefined) throw new ProviderSelectionError(`error fetching CA certificates from ConfigMap: key ${key} not found in ConfigMap ${configMapName}`);
-  return { insecure: spec.insecure === true, ca };
+async function providerTls(configMaps: ConfigMapReader, appSet: ApplicationSet, spec: { insecure?: boolean; caRef?: ConfigMapKeyRef }): Promise<TlsTrust> {
+  return { insecure: spec.insecure === true, ca: spec.caRef && (await caCertificates(configMaps, appSet, spec.caRef)) };
 }
 
 /** The `api` a pull request generator names, as Argo CD's allow-list compares it. */
@@ -68,15 +42,6 @@ function customApiUrl(spec: PullRequestGenerator): string | undefined {
   const provider = spec.github ?? spec.gitlab ?? spec.gitea ?? spec.bitbucketServer ?? spec.bitbucket ?? spec.azuredevops;
   const api = (provider as { api?: unknown } | undefined)?.api;
   return typeof api === 'string' ? api : undefined;
-}
-
-/** GitHub App credentials from the Secret `appSecretName` names (Argo CD's githubApp* keys). */
-async function appCredentials(secrets: SecretReader, secretName: string, appSet: ApplicationSet): Promise<GitHubAppCredentials> {
-  const read = (key: string) =>
-    secrets.getSecretValue(appSet.metadata.namespace ?? '', secretName, key).catch((error: Error) => {
-      throw new ProviderSelectionError(`error getting GitHub App secret: ${error.message}`);
-    });
-  return { appId: await read('githubAppID'), installationId: await read('githubAppInstallationID'), privateKey: await read('githubAppPrivateKey') };
 }
 
 /**
@@ -126,34 +91,22 @@ export class ScmPullRequestService implements PullRequestService {
     const what = `GitHub pull requests of ${spec.owner}/${spec.repo}`;
     const api = (spec.api || 'https://api.github.com').replace(/\/+$/, '');
     const auth = spec.appSecretName
-      ? await installationToken(api, await appCredentials(secrets, spec.appSecretName, appSet))
+      ? await installationToken(api, await githubAppCredentials(secrets, spec.appSecretName, appSet, 'error getting GitHub App secret'))
       : await token(secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
-    const octokit = new Octokit({ baseUrl: api, auth, userAgent: 'regatta', log: quietLog, request: { retries: 0 } });
-    const pulls: PullRequest[] = [];
-    for (let attempt = 1; ; attempt++) {
-      try {
-        for await (const page of octokit.paginate.iterator(octokit.rest.pulls.list, { owner: spec.owner, repo: spec.repo, state: 'open', per_page: 100 })) {
-          for (const pull of page.data) {
-            const labels = pull.labels.map((l) => l.name ?? '').filter(Boolean);
-            if (hasLabels(spec.labels, labels)) pulls.push(fromGitHubShape(pull, labels));
-          }
+    const octokit = githubClient(api, auth, this.budget);
+    return retryingRateLimits(what, this.budget, async () => {
+      const pulls: PullRequest[] = [];
+      for await (const page of octokit.paginate.iterator(octokit.rest.pulls.list, { owner: spec.owner, repo: spec.repo, state: 'open', per_page: 100 })) {
+        for (const pull of page.data) {
+          const labels = pull.labels.map((l) => l.name ?? '').filter(Boolean);
+          if (hasLabels(spec.labels, labels)) pulls.push(fromGitHubShape(pull, labels));
         }
-        return pulls;
-      } catch (error) {
-        const status = (error as { status?: number }).status ?? 0;
-        const headers = ((error as { response?: { headers?: Record<string, string> } }).response?.headers ?? {}) as Record<string, string>;
-        const wait = rateLimitWaitMs(status, headers);
-        if (wait !== undefined && wait <= this.budget.maxWaitMs && attempt < this.budget.attempts) {
-          pulls.length = 0;
-          await new Promise((resolve) => setTimeout(resolve, wait));
-          continue;
-        }
-        if (wait !== undefined) throw new ScmError(`${what}: rate limited (HTTP ${status}); the provider allows more requests in ${Math.ceil(wait / 1000)} s`);
-        if (status === 404) throw new ScmError(`${what}: repository not found`, true);
-        const cause = (error as { cause?: { code?: string } }).cause?.code;
-        throw new ScmError(`${what}: ${status ? `HTTP ${status}` : 'request failed'}${cause ? `: ${cause}` : ''}`);
       }
-    }
+      return pulls;
+    }).catch((error: unknown) => {
+      if (error instanceof ScmError && error.notFound) throw new ScmError(`${what}: repository not found`, true);
+      throw error;
+    });
   }
 
   private async gitea(secrets: SecretReader, spec: NonNullable<PullRequestGenerator['gitea']>, appSet: ApplicationSet): Promise<PullRequest[]> {
@@ -174,7 +127,12 @@ export class ScmPullRequestService implements PullRequestService {
     throw new ScmError(`${what}: more than 10,000 pages`);
   }
 
-  private async gitlab(secrets: SecretReader, spec: NonNullable<PullRequestGenerator['gitlab']>, appSet: ApplicationSet, tls: ScmTls): Promise<PullRequest[]> {
+  private async gitlab(
+    secrets: SecretReader,
+    spec: NonNullable<PullRequestGenerator['gitlab']>,
+    appSet: ApplicationSet,
+    tls: TlsTrust,
+  ): Promise<PullRequest[]> {
     const what = `GitLab merge requests of project ${spec.project}`;
     const auth = await token(secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
     const headers: Record<string, string> = auth ? { 'private-token': auth } : {};

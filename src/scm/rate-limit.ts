@@ -2,10 +2,8 @@ import { request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { BodyTooLargeError, readBodyWithin } from '../lib/bounded-body.js';
 
-/** The largest page of an SCM listing read; a page of 100 pull requests is well under 1 MiB. */
-export const MAX_SCM_PAGE_BYTES = 8 * 1024 * 1024;
-/** How long one page may take, answer included: a provider that never finishes must not hold a generation. */
-const SCM_REQUEST_TIMEOUT_MS = 60_000;
+/** Largest answer (one page) read from an SCM provider: a page of 100 repositories is well under 1 MB. */
+export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 /** How long a provider asks us to wait (Retry-After, or GitHub/GitLab/Gitea's rate-limit reset), if it is rate limiting. */
 export function rateLimitWaitMs(status: number, headers: Record<string, string | undefined>, now = Date.now()): number | undefined {
@@ -34,9 +32,20 @@ export interface RetryBudget {
   /** Longest single wait honoured; a longer reset fails the generation with the time it names. */
   maxWaitMs: number;
   attempts: number;
+  /** Longest one request (answer included) may take; 60 s when unset. */
+  requestTimeoutMs?: number;
   /** Wait before the next try after a 5xx answer, times the tries so far (1 s unless set). */
   serverErrorBackoffMs?: number;
 }
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+export const requestTimeoutMs = (budget: RetryBudget) => budget.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+
+/** Whether a failed request was one that took longer than its budget allows. */
+export const isTimeout = (error: unknown) => (error as { name?: string } | undefined)?.name === 'TimeoutError';
+
+export const timeoutMessage = (budget: RetryBudget) => `no answer within ${Math.ceil(requestTimeoutMs(budget) / 1000)} s`;
 
 export const DEFAULT_RETRY_BUDGET: RetryBudget = { maxWaitMs: 60_000, attempts: 3 };
 
@@ -47,49 +56,50 @@ interface Answer {
   text: string;
 }
 
-/** How a provider's certificate is checked: `insecure: true` not at all; `ca` (from `caRef`) trusted besides the usual roots. */
-export interface ScmTls {
+/** How a provider's HTTPS server is trusted: not verified (`insecure: true`), or also by the CA certificates (PEM) of a `caRef`. */
+export interface TlsTrust {
   insecure?: boolean;
   ca?: string;
 }
 
-/** One GET, its certificate checked as `tls` says. */
-function get(url: string, headers: Record<string, string>, tls: ScmTls): Promise<Answer> {
-  if ((!tls.insecure && !tls.ca) || !url.startsWith('https:')) {
-    return fetch(url, { headers, signal: AbortSignal.timeout(SCM_REQUEST_TIMEOUT_MS) }).then(async (response) => ({
+/** One GET, trusting the server as `trust` says. */
+function get(url: string, headers: Record<string, string>, trust: TlsTrust, timeoutMs: number): Promise<Answer> {
+  if (!(trust.insecure || trust.ca) || !url.startsWith('https:')) {
+    return fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) }).then(async (response) => ({
       status: response.status,
       statusText: response.statusText,
       headers: Object.fromEntries(response.headers.entries()),
-      text: await readBodyWithin(response, MAX_SCM_PAGE_BYTES),
+      text: await readBodyWithin(response, MAX_ANSWER_BYTES),
     }));
   }
   return new Promise((resolve, reject) => {
-    const ca = tls.ca ? [...rootCertificates, tls.ca] : undefined;
-    const request = httpsRequest(url, { headers, rejectUnauthorized: !tls.insecure, ca }, (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.byteLength;
-        if (size > MAX_SCM_PAGE_BYTES) {
-          reject(new BodyTooLargeError(`the answer is larger than ${MAX_SCM_PAGE_BYTES} bytes`));
-          response.destroy();
-          return;
-        }
-        chunks.push(chunk);
-      });
-      response.on('error', (error) => reject(Object.assign(new Error(error.message), { cause: error })));
-      response.on('end', () =>
-        resolve({
-          status: response.statusCode ?? 0,
-          statusText: response.statusMessage ?? '',
-          headers: Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')])),
-          text: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
-    });
-    request.on('error', (error) => reject(Object.assign(new Error(error.message), { cause: error })));
-    const timer = setTimeout(() => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), SCM_REQUEST_TIMEOUT_MS);
-    request.on('close', () => clearTimeout(timer));
+    // An abort (the timeout) surfaces as an error naming the signal's reason as its cause.
+    const fail = (error: Error) => reject(isTimeout(error.cause) ? error.cause : Object.assign(new Error(error.message), { cause: error }));
+    const request = httpsRequest(
+      url,
+      { headers, rejectUnauthorized: !trust.insecure, ca: trust.ca ? [...rootCertificates, trust.ca] : undefined, signal: AbortSignal.timeout(timeoutMs) },
+      (response) => {
+        response.on('error', fail);
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.byteLength;
+          if (size > MAX_ANSWER_BYTES) {
+            response.destroy();
+            reject(new BodyTooLargeError(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`));
+          } else chunks.push(chunk);
+        });
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            statusText: response.statusMessage ?? '',
+            headers: Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')])),
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
+    request.on('error', fail);
     request.end();
   });
 }
@@ -100,14 +110,15 @@ export async function getJson(
   headers: Record<string, string>,
   what: string,
   budget: RetryBudget = DEFAULT_RETRY_BUDGET,
-  tls: ScmTls = {},
+  trust: TlsTrust = {},
 ): Promise<{ body: unknown; headers: Record<string, string> }> {
   for (let attempt = 1; ; attempt++) {
     let response: Answer;
     try {
-      response = await get(url, { accept: 'application/json', ...headers }, tls);
+      response = await get(url, { accept: 'application/json', ...headers }, trust, requestTimeoutMs(budget));
     } catch (error) {
       if (error instanceof BodyTooLargeError) throw new ScmError(`${what}: ${error.message}`);
+      if (isTimeout(error) || isTimeout((error as { cause?: unknown }).cause)) throw new ScmError(`${what}: ${timeoutMessage(budget)}`);
       throw new ScmError(`${what}: request failed: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`);
     }
     if (response.status >= 200 && response.status < 300) {
@@ -133,3 +144,6 @@ export async function getJson(
     throw new ScmError(`${what}: HTTP ${response.status} ${response.statusText}`, response.status === 404);
   }
 }
+
+/** Most pages one listing reads before it fails rather than grow without bound. */
+export const MAX_LISTING_PAGES = 1000;

@@ -275,3 +275,37 @@ spec:
     }
   });
 });
+
+describe('regatta generate with an SCM Provider generator', () => {
+  it("lists the organization's repositories with the token a Secret among the inputs holds", async () => {
+    const { FakeScmRepositories } = await import('../support/fake-scm-repositories.js');
+    const token = 'cli_scm_t0ken';
+    const scm = await FakeScmRepositories.start({ myorg: [{ name: 'api', id: 7, defaultBranch: 'main', branches: { main: 'c'.repeat(40) } }] }, token);
+    try {
+      const file = join(dir, 'scm-appset.yaml');
+      await writeFile(
+        file,
+        `apiVersion: v1
+kind: Secret
+metadata: {name: gitea-token, namespace: argocd}
+stringData: {token: ${token}}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: repos, namespace: argocd}
+spec:
+  generators: [{scmProvider: {gitea: {owner: myorg, api: '${scm.base}', tokenRef: {secretName: gitea-token, key: token}}}}]
+  template:
+    metadata: {name: '{{repository}}-{{short_sha}}'}
+    spec: {project: default, source: {repoURL: '{{url}}', targetRevision: '{{branch}}'}, destination: {server: https://kubernetes.default.svc, namespace: '{{repository}}'}}
+`,
+      );
+      const run = await regatta('generate', '-f', file, '-o', 'json');
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout).map((a: { metadata: { name: string } }) => a.metadata.name)).toEqual(['api-cccccccc']);
+    } finally {
+      await scm.stop();
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { branchSlug } from '../../src/generators/pull-request-generator.js';
 import { ScmPullRequestService } from '../../src/scm/pull-request-providers.js';
 import { OPEN_SCM_POLICY, type ScmPolicy } from '../../src/scm/scm-policy.js';
 import { ManifestSecretReader } from '../../src/cli/manifest-secrets.js';
-import { FakeScm, type FakePull } from '../support/fake-scm.js';
+import { FakeScm, githubApp, type FakePull } from '../support/fake-scm.js';
 import { generate, offlineContext } from '../support/generation.js';
 
 const TOKEN = 'ghp_s3cr3tT0ken';
@@ -194,15 +194,8 @@ describe('pull request generator (Generators-Pull-Request.md)', () => {
   });
 
   it('authenticates as a GitHub App from appSecretName: JWT, installation token, then the API', async () => {
-    const { generateKeyPairSync } = await import('node:crypto');
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    scm.appPublicKey = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const appSecret: Secret = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'github-app', namespace: 'argocd' },
-      stringData: { githubAppID: '12345', githubAppInstallationID: '678', githubAppPrivateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() },
-    };
+    const { publicKey, secret: appSecret } = githubApp('github-app');
+    scm.appPublicKey = publicKey;
     const secrets = new ManifestSecretReader([appSecret], 'argocd');
     const appContext = offlineContext({ pullRequests: new ScmPullRequestService(secrets), secrets });
     scm.requests.length = 0;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReplicaProcess } from '../../src/demo/replica-process.js';
 import { ControllerHarness } from '../support/controller-harness.js';
 import { FakeScm } from '../support/fake-scm.js';
+import { FakeScmRepositories } from '../support/fake-scm-repositories.js';
 import { writeMark, writesSince } from '../support/write-log.js';
 
 /**
@@ -158,8 +159,25 @@ describe("ApplicationSets outside Argo CD's namespace (--applicationset-namespac
   });
 });
 
+const repositories = (name: string, api: string, secretName: string) => ({
+  metadata: { name },
+  spec: {
+    goTemplate: true,
+    generators: [{ scmProvider: { gitea: { owner: 'myorg', api, tokenRef: { secretName, key: 'token' } } } }],
+    template: {
+      metadata: { name: `${name}-{{.repository}}` },
+      spec: {
+        project: 'default',
+        source: { repoURL: '{{.url}}', path: 'deploy', targetRevision: '{{.sha}}' },
+        destination: { server: 'https://kubernetes.default.svc', namespace: '{{.repository}}' },
+      },
+    },
+  },
+});
+
 describe('SCM generators reach only what the platform allows', () => {
   let scm: FakeScm;
+  let repos: FakeScmRepositories;
   let h: ControllerHarness;
   const TOKEN = 'ghp_tenantSh0uldNotLeak';
   const secret = (name: string, labels: Record<string, string> = {}) => ({
@@ -172,13 +190,15 @@ describe('SCM generators reach only what the platform allows', () => {
     scm = await FakeScm.start([
       { number: 7, title: 'Preview', branch: 'feature', target: 'main', sha: '0123456789abcdef0123456789abcdef01234567', labels: [], author: 'alice' },
     ]);
-    h = await ControllerHarness.start({ argv: [`--allowed-scm-providers=${scm.base}/api/v3`, '--token-ref-strict-mode=true'] });
+    repos = await FakeScmRepositories.start({ myorg: [{ name: 'api', id: 1, defaultBranch: 'main', branches: { main: 'a'.repeat(40) } }] }, TOKEN);
+    h = await ControllerHarness.start({ argv: [`--allowed-scm-providers=${scm.base}/api/v3,${repos.base}`, '--token-ref-strict-mode=true'] });
     await h.core.createNamespacedSecret({ namespace: 'argocd', body: secret('plain-token') });
     await h.core.createNamespacedSecret({ namespace: 'argocd', body: secret('scm-token', { 'argocd.argoproj.io/secret-type': 'scm-creds' }) });
   });
   afterAll(async () => {
     await h.stop();
     await scm.stop();
+    await repos.stop();
   });
 
   it('refuses a custom API outside --allowed-scm-providers before any request', async () => {
@@ -187,7 +207,7 @@ describe('SCM generators reach only what the platform allows', () => {
     await h.applyAppSet(previews('elsewhere', `${scm.base}/elsewhere/api/v3`, 'scm-token'));
     const condition = await errorCondition(h, 'elsewhere');
     expect(condition.message).toBe(
-      `spec.generators[0].pullRequest: failed to select pull request service provider: scm provider not allowed: scm provider "${scm.base}/elsewhere/api/v3" not allowed, must use one of the following: ${scm.base}/api/v3`,
+      `spec.generators[0].pullRequest: failed to select pull request service provider: scm provider not allowed: scm provider "${scm.base}/elsewhere/api/v3" not allowed, must use one of the following: ${scm.base}/api/v3, ${repos.base}`,
     );
     expect(scm.requests).toEqual([]);
     expect(applicationWrites(h, since)).toEqual([]);
@@ -209,6 +229,23 @@ describe('SCM generators reach only what the platform allows', () => {
     await h.applyAppSet(previews('allowed', `${scm.base}/api/v3`, 'scm-token'));
     await h.eventually(async () => (await h.applications()).some((a) => a.metadata.name === 'allowed-7'), 'the preview Application');
     expect(scm.requests.map((r) => r.authorization)).toContain(`token ${TOKEN}`);
+  });
+
+  it('holds an scmProvider generator to the same allow-list and strict tokenRef, and writes its Applications once allowed', async () => {
+    const since = writeMark();
+    repos.requests.length = 0;
+    await h.applyAppSet(repositories('elsewhere-repos', `${repos.base}/elsewhere`, 'scm-token'));
+    expect((await errorCondition(h, 'elsewhere-repos')).message).toBe(
+      `spec.generators[0].scmProvider: scm provider not allowed: scm provider "${repos.base}/elsewhere" not allowed, must use one of the following: ${scm.base}/api/v3, ${repos.base}`,
+    );
+    await h.applyAppSet(repositories('unlabelled-repos', repos.base, 'plain-token'));
+    expect((await errorCondition(h, 'unlabelled-repos')).message).toBe(
+      'spec.generators[0].scmProvider: error fetching Gitea token: secret argocd/plain-token is not a valid SCM creds secret: secret must have label "argocd.argoproj.io/secret-type"="scm-creds"',
+    );
+    expect(repos.requests).toEqual([]);
+    expect(applicationWrites(h, since)).toEqual([]);
+    await h.applyAppSet(repositories('repos', repos.base, 'scm-token'));
+    await h.eventually(async () => (await h.applications()).some((a) => a.metadata.name === 'repos-api'), 'the repository Application');
   });
 });
 

@@ -421,6 +421,21 @@ describe('dry runs that would send a Secret where the caller chooses', () => {
     nothingWritten(mark);
   });
 
+  it("refuses an SCM Provider generator whose tokenRef the caller may not get, and the attacker's API hears nothing", async () => {
+    const before = attacker.requests.length;
+    const mark = writeMark();
+    const refused = await generate(
+      tokens.tenant,
+      appSet({ scmProvider: { github: { organization: 'org', api: `${attacker.base}/api/v3`, tokenRef: { secretName: 'scm-token', key: 'token' } } } }),
+    );
+    expect(refused.status).toBe(422);
+    expect(refused.body.message).toBe(
+      'ApplicationSet preview: spec.generators[0].scmProvider: scm provider: error fetching Github token: user "tenant" may not get secrets "scm-token" in namespace "argocd"',
+    );
+    expect(attacker.requests.slice(before)).toEqual([]);
+    nothingWritten(mark);
+  });
+
   it('refuses a GitHub App Secret the caller may not get, before asking any host for a token', async () => {
     const before = attacker.requests.length;
     const refused = await generate(

@@ -1,6 +1,7 @@
-import { createVerify } from 'node:crypto';
+import { createVerify, generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
+import type { Secret } from '../../src/api/meta.js';
 
 export interface FakePull {
   number: number;
@@ -23,12 +24,73 @@ const githubShaped = (p: FakePull) => ({
   user: { login: p.author },
 });
 
+export type JsonAnswer = (status: number, body: unknown, headers?: Record<string, string>) => void;
+
+export const jsonAnswer =
+  (res: ServerResponse): JsonAnswer =>
+  (status, body, headers = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+
+/** Answers as the behaviour asks (rate limited, server error), and says whether it did. */
+export function misbehave(behaviour: FakeBehaviour, json: JsonAnswer): boolean {
+  if (behaviour.rateLimited) {
+    behaviour.rateLimited--;
+    const reset = Math.ceil(Date.now() / 1000) + (behaviour.resetInSeconds ?? 1);
+    json(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) });
+    return true;
+  }
+  if (behaviour.hang) return true;
+  if (behaviour.oversized) {
+    json(200, ['x'.repeat(9 * 1024 * 1024)]);
+    return true;
+  }
+  if (behaviour.serverError) {
+    json(500, { message: 'Internal Server Error' });
+    return true;
+  }
+  return false;
+}
+
+/** A new GitHub App (installation 678): its public key for a fake, and the Secret holding its credentials as Argo CD names them. */
+export function githubApp(secretName: string): { publicKey: string; secret: Secret } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    secret: {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: secretName, namespace: 'argocd' },
+      stringData: { githubAppID: '12345', githubAppInstallationID: '678', githubAppPrivateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() },
+    },
+  };
+}
+
+/**
+ * GitHub's POST /app/installations/{id}/access_tokens: `token` is issued only for a JWT the app's
+ * public key verifies. Says whether the request was one.
+ */
+export function answerInstallationTokenRequest(req: IncomingMessage, url: URL, appPublicKey: string | undefined, token: string, json: JsonAnswer): boolean {
+  if (req.method !== 'POST' || !/^\/api\/v3\/app\/installations\/\d+\/access_tokens$/.test(url.pathname)) return false;
+  const [header, payload, signature] = (req.headers.authorization ?? '').replace(/^Bearer /, '').split('.');
+  const valid =
+    appPublicKey && signature && createVerify('RSA-SHA256').update(`${header}.${payload}`).verify(appPublicKey, Buffer.from(signature, 'base64url'));
+  if (valid) json(201, { token, expires_at: new Date(Date.now() + 3600_000).toISOString() });
+  else json(401, { message: 'A JSON web token could not be decoded' });
+  return true;
+}
+
 export interface FakeBehaviour {
   /** Answer this many requests with a rate-limit response first. */
   rateLimited?: number;
   /** Seconds until the rate limit resets (x-ratelimit-reset). */
   resetInSeconds?: number;
   serverError?: boolean;
+  /** Answer with a 9 MiB body. */
+  oversized?: boolean;
+  /** Never answer. */
+  hang?: boolean;
   notFound?: boolean;
 }
 
@@ -70,29 +132,11 @@ export class FakeScm {
       authorization: req.headers.authorization,
       privateToken: req.headers['private-token'] as string | undefined,
     });
-    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(body));
-    };
-    if (this.behaviour.rateLimited) {
-      this.behaviour.rateLimited--;
-      const reset = Math.ceil(Date.now() / 1000) + (this.behaviour.resetInSeconds ?? 1);
-      return json(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) });
-    }
-    if (this.behaviour.serverError) return json(500, { message: 'Internal Server Error' });
+    const json = jsonAnswer(res);
+    if (misbehave(this.behaviour, json)) return;
     if (this.behaviour.notFound) return json(404, { message: 'Not Found' });
 
-    const installation = /^\/api\/v3\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
-    if (installation && req.method === 'POST') {
-      const jwt = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-      const [header, payload, signature] = jwt.split('.');
-      const valid =
-        this.appPublicKey &&
-        signature &&
-        createVerify('RSA-SHA256').update(`${header}.${payload}`).verify(this.appPublicKey, Buffer.from(signature, 'base64url'));
-      if (!valid) return json(401, { message: 'A JSON web token could not be decoded' });
-      return json(201, { token: this.installationToken, expires_at: new Date(Date.now() + 3600_000).toISOString() });
-    }
+    if (answerInstallationTokenRequest(req, url, this.appPublicKey, this.installationToken, json)) return;
 
     const page = Number(url.searchParams.get('page') ?? '1');
     const size = 2;

@@ -12,6 +12,7 @@ export function offlineContext(overrides: Partial<GeneratorContext> = {}): Gener
     clusters: { list: offline('the cluster registry') },
     repositories: { getDirectories: offline('git'), getFiles: offline('git') },
     pullRequests: { list: offline('an SCM provider') },
+    scmProviders: { provider: offline('an SCM provider') },
     secrets: { getSecretValue: offline('a Secret') },
     settings: { namespace: 'argocd', configMapData: offline('a ConfigMap') },
     resources: { list: offline('a custom resource') },

@@ -1,0 +1,57 @@
+import { Octokit } from '@octokit/rest';
+import { BodyTooLargeError, readBodyWithin } from '../lib/bounded-body.js';
+import { isTimeout, MAX_ANSWER_BYTES, rateLimitWaitMs, requestTimeoutMs, ScmError, timeoutMessage, type RetryBudget } from './rate-limit.js';
+
+const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
+
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/** fetch, each request given `timeoutMs` and its answer read no further than MAX_ANSWER_BYTES before Octokit parses it. */
+const boundedFetch =
+  (timeoutMs: number): typeof fetch =>
+  async (input, init) => {
+    const response = await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const body = await readBodyWithin(response, MAX_ANSWER_BYTES);
+    return new Response(NULL_BODY_STATUSES.has(response.status) ? null : body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+
+/** An Octokit that never retries on its own (rate limits are waited out by `retryingRateLimits`) and reads bounded answers in bounded time. */
+export function githubClient(api: string, auth: string | undefined, budget: RetryBudget): Octokit {
+  return new Octokit({ baseUrl: api, auth, userAgent: 'regatta', log: quietLog, request: { retries: 0, fetch: boundedFetch(requestTimeoutMs(budget)) } });
+}
+
+/** The HTTP status of an Octokit failure; 0 when no answer came. */
+export function githubStatus(error: unknown): number {
+  return (error as { status?: number }).status ?? 0;
+}
+
+/**
+ * Runs `request` (which may read many pages) again from the start after a rate-limit answer, within
+ * the budget; any other failure becomes an ScmError naming `what`, a 404 one marked notFound.
+ */
+export async function retryingRateLimits<T>(what: string, budget: RetryBudget, request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (error instanceof ScmError) throw error;
+      const cause = (error as { cause?: unknown }).cause;
+      if (cause instanceof BodyTooLargeError) throw new ScmError(`${what}: ${cause.message}`);
+      if (isTimeout(cause)) throw new ScmError(`${what}: ${timeoutMessage(budget)}`);
+      const status = githubStatus(error);
+      const headers = ((error as { response?: { headers?: Record<string, string> } }).response?.headers ?? {}) as Record<string, string>;
+      const wait = rateLimitWaitMs(status, headers);
+      if (wait !== undefined && wait <= budget.maxWaitMs && attempt < budget.attempts) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        continue;
+      }
+      if (wait !== undefined) throw new ScmError(`${what}: rate limited (HTTP ${status}); the provider allows more requests in ${Math.ceil(wait / 1000)} s`);
+      const code = (cause as { code?: string } | undefined)?.code;
+      throw new ScmError(`${what}: ${status ? `HTTP ${status}` : 'request failed'}${code ? `: ${code}` : ''}`, status === 404);
+    }
+  }
+}
