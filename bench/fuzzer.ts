@@ -19,6 +19,7 @@ import { kubeConfigFromString } from '../src/kube/kube-config.js';
 import { ObjectClient } from '../src/kube/object-client.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { SimFleet } from '../src/sim/sim-fleet.js';
+import { seededRandom } from '../test/support/random.js';
 
 export interface FuzzReport {
   cases: number;
@@ -35,16 +36,6 @@ export interface FuzzReport {
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Random = () => number;
 
-/** mulberry32: a case is replayed from the run's seed and its index. */
-function seededRandom(seed: number): Random {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];
 
 const template = (goTemplate: boolean, name: string) => ({

@@ -359,7 +359,11 @@ ${provider.github()}
     const configMaps = { 'argocd/gitlab-ca': { 'ca.crt': tls.caPem } } as Record<string, Record<string, string>>;
     const secrets = new ManifestSecretReader([secret('scm-token')], 'argocd');
     const withCa = offlineContext({
-      scmProviders: new ScmProviders(secrets, { configMaps: async (namespace, name) => configMaps[`${namespace}/${name}`] }),
+      scmProviders: new ScmProviders(secrets, {
+        configMaps: {
+          configMapData: async (namespace, name) => configMaps[`${namespace}/${name}`] ?? Promise.reject(new Error(`configmaps "${name}" not found`)),
+        },
+      }),
       secrets,
     });
     const yaml = (caRef: string) => goAppSet(provider.gitlab('myorg', `        caRef: ${caRef}`).replace(scm.base, secure.base));
