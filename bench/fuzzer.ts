@@ -149,6 +149,8 @@ function mutate(random: Random, spec: Record<string, Json>): Record<string, Json
   const root = structuredClone(spec) as Json;
   for (let n = 1 + Math.floor(random() * 3); n > 0; n--) {
     const all = paths(root).filter((path) => path.length > 0);
+    // Earlier mutations may have removed every field: nothing is left to mutate.
+    if (!all.length) break;
     const path = pick(random, all);
     let parent = root as Record<string | number, Json>;
     for (const step of path.slice(0, -1)) parent = parent[step] as Record<string | number, Json>;
