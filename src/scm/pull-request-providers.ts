@@ -7,7 +7,7 @@ import { listBitbucketServerPulls } from './bitbucket-server-pulls.js';
 import { installationToken } from './github-app.js';
 import { githubClient, retryingRateLimits } from './github-client.js';
 import { caCertificates, githubAppCredentials, NO_CONFIG_MAPS, secretToken } from './scm-credentials.js';
-import { OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
+import { customApiUrl, OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
 import { DEFAULT_RETRY_BUDGET, getJson, ScmError, type RetryBudget, type TlsTrust } from './rate-limit.js';
 
 function hasLabels(expected: string[] | undefined, got: string[]): boolean {
@@ -37,13 +37,6 @@ async function providerTls(configMaps: ConfigMapReader, appSet: ApplicationSet, 
   return { insecure: spec.insecure === true, ca: spec.caRef && (await caCertificates(configMaps, appSet, spec.caRef)) };
 }
 
-/** The `api` a pull request generator names, as Argo CD's allow-list compares it. */
-function customApiUrl(spec: PullRequestGenerator): string | undefined {
-  const provider = spec.github ?? spec.gitlab ?? spec.gitea ?? spec.bitbucketServer ?? spec.bitbucket ?? spec.azuredevops;
-  const api = (provider as { api?: unknown } | undefined)?.api;
-  return typeof api === 'string' ? api : undefined;
-}
-
 /**
  * Open pull requests from GitHub (through @octokit/rest), Gitea, GitLab, Bitbucket Server,
  * Bitbucket Cloud and Azure DevOps (their REST APIs), every page read. Tokens come from the
@@ -67,7 +60,10 @@ export class ScmPullRequestService implements PullRequestService {
   }
 
   private async listWith(secrets: SecretReader, configMaps: ConfigMapReader, spec: PullRequestGenerator, appSet: ApplicationSet): Promise<PullRequest[]> {
-    const refusal = scmProviderRefusal(this.policy, customApiUrl(spec));
+    const refusal = scmProviderRefusal(
+      this.policy,
+      customApiUrl([spec.github, spec.gitlab, spec.gitea, spec.bitbucketServer, spec.bitbucket, spec.azuredevops]),
+    );
     if (refusal) throw new ProviderSelectionError(refusal);
     if (spec.github) return this.github(secrets, spec.github, appSet);
     if (spec.gitea) return this.gitea(secrets, spec.gitea, appSet);

@@ -13,17 +13,10 @@ import { githubApiBase, GitHubRepositories } from './github-repositories.js';
 import { gitlabApiBase, GitLabRepositories } from './gitlab-repositories.js';
 import { DEFAULT_RETRY_BUDGET, type RetryBudget } from './rate-limit.js';
 import { caCertificates, githubAppCredentials, NO_CONFIG_MAPS, secretToken } from './scm-credentials.js';
-import { OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
+import { customApiUrl, OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
 
 /** Argo CD's providers Regatta does not reach yet, in the order Argo CD picks them. */
 const UNSUPPORTED = ['bitbucketServer', 'azureDevOps', 'bitbucket', 'awsCodeCommit'] as const;
-
-/** The `api` an scmProvider generator names, as Argo CD's allow-list compares it. */
-function customApiUrl(spec: ScmProviderGenerator): string | undefined {
-  const provider = spec.github ?? spec.gitlab ?? spec.gitea ?? spec.bitbucketServer ?? spec.azureDevOps;
-  const api = (provider as { api?: unknown } | undefined)?.api;
-  return typeof api === 'string' && api !== '' ? api : undefined;
-}
 
 /**
  * The SCM Provider generator's providers (GitHub through @octokit/rest, GitLab and Gitea through
@@ -64,7 +57,7 @@ export class ScmProviders implements ScmProviderService {
     appSet: ApplicationSet,
     configMaps: ConfigMapReader,
   ): Promise<ScmRepositoryProvider> {
-    const refusal = scmProviderRefusal(this.policy, customApiUrl(spec));
+    const refusal = scmProviderRefusal(this.policy, customApiUrl([spec.github, spec.gitlab, spec.gitea, spec.bitbucketServer, spec.azureDevOps]));
     if (refusal) throw new ProviderSelectionError(refusal);
     const strict = this.policy.tokenRefStrictMode;
     if (spec.github) {
