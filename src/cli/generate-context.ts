@@ -9,6 +9,7 @@ import type { ConfigMapReader, GeneratorContext } from '../generators/generator.
 import { loadKubeConfig } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
 import { ScmPullRequestService } from '../scm/pull-request-providers.js';
+import { ScmGateway } from '../scm/scm-gateway.js';
 import { ScmProviders } from '../scm/scm-provider-service.js';
 import type { Manifest } from './manifest-files.js';
 import { ManifestSecretReader } from './manifest-secrets.js';
@@ -70,6 +71,7 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
       return found.data ?? {};
     },
   };
+  const scm = { configMaps: applicationSetConfigMaps, gateway: new ScmGateway() };
   return {
     context: {
       clusters: new ClusterRegistry(
@@ -84,8 +86,8 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
         // The CLI runs as its user, whose own repositories on disk are theirs to preview.
         allowLocalRepositories: true,
       }),
-      pullRequests: new ScmPullRequestService(secretReader, undefined, undefined, applicationSetConfigMaps),
-      scmProviders: new ScmProviders(secretReader, { configMaps: applicationSetConfigMaps }),
+      pullRequests: new ScmPullRequestService(secretReader, scm),
+      scmProviders: new ScmProviders(secretReader, scm),
       secrets: secretReader,
       settings: {
         namespace: options.namespace,

@@ -14,6 +14,7 @@ import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProjectRepository } from '../projects/project-rules.js';
 import { ScmPullRequestService } from '../scm/pull-request-providers.js';
+import { ScmGateway, type ScmGatewayObserver } from '../scm/scm-gateway.js';
 import { ScmProviders } from '../scm/scm-provider-service.js';
 import type { ScmPolicy } from '../scm/scm-policy.js';
 
@@ -50,7 +51,7 @@ export class ControlNamespace {
   private starting?: Promise<void>;
   private repositoryRules?: readonly ProjectRepository[];
 
-  constructor(kubeConfig: KubeConfig, config: ControlNamespaceOptions, logger: Logger) {
+  constructor(kubeConfig: KubeConfig, config: ControlNamespaceOptions, logger: Logger, scmObserver?: ScmGatewayObserver) {
     const client = new ObjectClient(kubeConfig);
     this.namespace = config.namespace;
     this.clusterSecrets = new KubeInformer<Secret>(
@@ -124,11 +125,12 @@ export class ControlNamespace {
         return found.data ?? {};
       },
     };
+    const scm = { policy: config.scm, configMaps: applicationSetConfigMaps, gateway: new ScmGateway({ observer: scmObserver }) };
     this.context = {
       clusters,
       repositories: this.repositories,
-      pullRequests: new ScmPullRequestService(secretReader, config.scm, undefined, applicationSetConfigMaps),
-      scmProviders: new ScmProviders(secretReader, { policy: config.scm, configMaps: applicationSetConfigMaps }),
+      pullRequests: new ScmPullRequestService(secretReader, scm),
+      scmProviders: new ScmProviders(secretReader, scm),
       secrets: secretReader,
       settings: {
         namespace: config.namespace,

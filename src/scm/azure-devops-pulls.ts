@@ -1,7 +1,8 @@
 import type { PullRequestGeneratorAzureDevOps } from '../api/application-set.js';
 import type { PullRequest } from '../generators/generator.js';
 import { itemsOf, MAX_PAGES, numberedItems, textAt } from './provider-answer.js';
-import { getJson, ScmError, type RetryBudget } from './rate-limit.js';
+import { getJson, ScmError } from './rate-limit.js';
+import type { ScmHttp } from './scm-gateway.js';
 
 const AZURE_DEVOPS_API = 'https://dev.azure.com';
 /** The REST version Azure DevOps Services and Azure DevOps Server 2022 both answer. */
@@ -19,13 +20,13 @@ export function azureDevOpsOrganizationUrl(api: string | undefined, organization
  * `repo` and carry every wanted label. As in Argo CD a project that does not exist is "not found"
  * and a repository that does not exist simply has no pull requests.
  */
-export async function listAzureDevOpsPulls(spec: PullRequestGeneratorAzureDevOps, auth: Record<string, string>, budget: RetryBudget): Promise<PullRequest[]> {
+export async function listAzureDevOpsPulls(spec: PullRequestGeneratorAzureDevOps, auth: Record<string, string>, http: ScmHttp): Promise<PullRequest[]> {
   const what = `Azure DevOps pull requests of ${spec.organization}/${spec.project}/${spec.repo}`;
   const base = `${azureDevOpsOrganizationUrl(spec.api, encodeURIComponent(spec.organization))}/${encodeURIComponent(spec.project)}/_apis/git/pullrequests`;
   const pulls: PullRequest[] = [];
   for (let pages = 0; pages < MAX_PAGES; pages++) {
     const query = new URLSearchParams({ 'api-version': API_VERSION, $top: String(PAGE_SIZE), $skip: String(pages * PAGE_SIZE) });
-    const { body } = await getJson(`${base}?${query}`, auth, what, budget);
+    const { body } = await getJson(`${base}?${query}`, auth, what, http);
     const count = itemsOf(body, 'value', what).length;
     for (const { pull, number } of numberedItems(body, 'value', 'pullRequestId', what)) {
       const found = fromAzureDevOps(pull, number);

@@ -1,7 +1,8 @@
 import type { PullRequestGeneratorBitbucket } from '../api/application-set.js';
 import type { PullRequest } from '../generators/generator.js';
 import { MAX_PAGES, numberedItems, textAt } from './provider-answer.js';
-import { getJson, ScmError, type RetryBudget } from './rate-limit.js';
+import { getJson, ScmError } from './rate-limit.js';
+import type { ScmHttp } from './scm-gateway.js';
 
 const BITBUCKET_CLOUD_API = 'https://api.bitbucket.org/2.0';
 
@@ -10,7 +11,7 @@ const BITBUCKET_CLOUD_API = 'https://api.bitbucket.org/2.0';
  * is followed only on the origin of `api`: a hostile answer cannot send the credential elsewhere.
  * Bitbucket Cloud has no pull request labels, so there are none.
  */
-export async function listBitbucketCloudPulls(spec: PullRequestGeneratorBitbucket, auth: Record<string, string>, budget: RetryBudget): Promise<PullRequest[]> {
+export async function listBitbucketCloudPulls(spec: PullRequestGeneratorBitbucket, auth: Record<string, string>, http: ScmHttp): Promise<PullRequest[]> {
   const what = `Bitbucket Cloud pull requests of ${spec.owner}/${spec.repo}`;
   const api = (spec.api || BITBUCKET_CLOUD_API).replace(/\/+$/, '');
   let origin: string;
@@ -24,7 +25,7 @@ export async function listBitbucketCloudPulls(spec: PullRequestGeneratorBitbucke
   const seen = new Set<string>();
   for (let pages = 0; url && pages < MAX_PAGES; pages++) {
     seen.add(url);
-    const { body } = await getJson(url, auth, what, budget);
+    const { body } = await getJson(url, auth, what, http);
     for (const { pull, number } of numberedItems(body, 'values', 'id', what)) {
       pulls.push({
         number,

@@ -1,7 +1,8 @@
 import type { PullRequestGeneratorBitbucketServer } from '../api/application-set.js';
 import type { PullRequest } from '../generators/generator.js';
 import { MAX_PAGES, numberedItems, textAt } from './provider-answer.js';
-import { getJson, ScmError, type RetryBudget, type TlsTrust } from './rate-limit.js';
+import { getJson, ScmError } from './rate-limit.js';
+import type { ScmHttp } from './scm-gateway.js';
 
 /** Argo CD's reading of `api`: the REST root is `<api>/rest` unless `api` already ends there. */
 export function bitbucketServerRestRoot(api: string): string {
@@ -16,8 +17,8 @@ export function bitbucketServerRestRoot(api: string): string {
 export async function listBitbucketServerPulls(
   spec: PullRequestGeneratorBitbucketServer,
   auth: Record<string, string>,
-  budget: RetryBudget,
-  tls: TlsTrust,
+  /** With the server's trust (`insecure`, `caRef`). */
+  http: ScmHttp,
 ): Promise<PullRequest[]> {
   const what = `Bitbucket Server pull requests of ${spec.project}/${spec.repo}`;
   const base = `${bitbucketServerRestRoot(spec.api)}/api/1.0/projects/${encodeURIComponent(spec.project)}/repos/${encodeURIComponent(spec.repo)}/pull-requests`;
@@ -28,7 +29,7 @@ export async function listBitbucketServerPulls(
   for (let pages = 0; pages < MAX_PAGES; pages++) {
     const query = new URLSearchParams({ limit: '100' });
     if (start !== undefined) query.set('start', String(start));
-    const { body } = await getJson(`${base}?${query}`, headers, what, budget, tls);
+    const { body } = await getJson(`${base}?${query}`, headers, what, http);
     for (const { pull, number } of numberedItems(body, 'values', 'id', what)) {
       pulls.push({
         number,

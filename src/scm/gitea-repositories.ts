@@ -1,5 +1,6 @@
 import type { ScmRepository, ScmRepositoryProvider } from '../generators/generator.js';
-import { getJson, MAX_LISTING_PAGES, ScmError, type RetryBudget } from './rate-limit.js';
+import { getJson, MAX_LISTING_PAGES, ScmError } from './rate-limit.js';
+import type { ScmHttp } from './scm-gateway.js';
 
 const PAGE_SIZE = 50;
 
@@ -26,15 +27,15 @@ export class GiteaRepositories implements ScmRepositoryProvider {
     api: string,
     private readonly owner: string,
     token: string | undefined,
-    private readonly options: { allBranches: boolean; excludeArchivedRepos: boolean; insecure: boolean },
-    private readonly budget: RetryBudget,
+    private readonly options: { allBranches: boolean; excludeArchivedRepos: boolean },
+    private readonly http: ScmHttp,
   ) {
     this.base = `${api.replace(/\/+$/, '')}/api/v1`;
     this.headers = token ? { authorization: `token ${token}` } : {};
   }
 
   private get(path: string, what: string) {
-    return getJson(`${this.base}${path}`, this.headers, what, this.budget, { insecure: this.options.insecure });
+    return getJson(`${this.base}${path}`, this.headers, what, this.http);
   }
 
   /** Every page of a Gitea listing: `page`/`limit`, a short page is the last. */

@@ -1,16 +1,33 @@
 import { Octokit } from '@octokit/rest';
 import { BodyTooLargeError, readBodyWithin } from '../lib/bounded-body.js';
-import { isTimeout, MAX_ANSWER_BYTES, rateLimitWaitMs, requestTimeoutMs, ScmError, timeoutMessage, type RetryBudget } from './rate-limit.js';
+import { rateLimitWaitMs, requestTimeoutMs, ScmError, timeoutMessage, type RetryBudget } from './rate-limit.js';
+import type { ScmHttp } from './scm-gateway.js';
+import { isTimeout, MAX_ANSWER_BYTES } from './scm-transport.js';
 
 const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
-/** fetch, each request given `timeoutMs` and its answer read no further than MAX_ANSWER_BYTES before Octokit parses it. */
-const boundedFetch =
-  (timeoutMs: number): typeof fetch =>
+/**
+ * Octokit's fetch: GETs go through the SCM gateway (shared, revalidated, one rate budget per
+ * token); anything else is sent directly. Either way each request is given the budget's time and
+ * its answer is read no further than MAX_ANSWER_BYTES before Octokit parses it.
+ */
+const gatewayFetch =
+  (http: ScmHttp): typeof fetch =>
   async (input, init) => {
-    const response = await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const timeoutMs = requestTimeoutMs(http.budget);
+    const url = input instanceof Request ? input.url : String(input);
+    if ((init?.method ?? 'GET').toUpperCase() === 'GET') {
+      const headers = Object.fromEntries(new Headers(init?.headers).entries());
+      const answer = await http.gateway.get(url, headers, http.trust ?? {}, timeoutMs, http.caller);
+      return new Response(NULL_BODY_STATUSES.has(answer.status) ? null : answer.text, {
+        status: answer.status,
+        statusText: answer.statusText,
+        headers: answer.headers,
+      });
+    }
+    const response = await fetch(input, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
     const body = await readBodyWithin(response, MAX_ANSWER_BYTES);
     return new Response(NULL_BODY_STATUSES.has(response.status) ? null : body, {
       status: response.status,
@@ -20,8 +37,8 @@ const boundedFetch =
   };
 
 /** An Octokit that never retries on its own (rate limits are waited out by `retryingRateLimits`) and reads bounded answers in bounded time. */
-export function githubClient(api: string, auth: string | undefined, budget: RetryBudget): Octokit {
-  return new Octokit({ baseUrl: api, auth, userAgent: 'regatta', log: quietLog, request: { retries: 0, fetch: boundedFetch(requestTimeoutMs(budget)) } });
+export function githubClient(api: string, auth: string | undefined, http: ScmHttp): Octokit {
+  return new Octokit({ baseUrl: api, auth, userAgent: 'regatta', log: quietLog, request: { retries: 0, fetch: gatewayFetch(http) } });
 }
 
 /** The HTTP status of an Octokit failure; 0 when no answer came. */

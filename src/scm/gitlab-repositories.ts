@@ -1,5 +1,6 @@
 import type { ScmRepository, ScmRepositoryProvider } from '../generators/generator.js';
-import { getJson, MAX_LISTING_PAGES, ScmError, type RetryBudget } from './rate-limit.js';
+import { getJson, MAX_LISTING_PAGES, ScmError } from './rate-limit.js';
+import type { ScmHttp } from './scm-gateway.js';
 
 interface GitLabProject {
   id: number;
@@ -23,9 +24,6 @@ export interface GitLabListing {
   includeSharedProjects: boolean;
   includeArchivedRepos: boolean;
   topic: string;
-  insecure: boolean;
-  /** CA certificates (PEM) the server is also trusted by. */
-  ca?: string;
 }
 
 /** The client-go base URL rule: the server root gains /api/v4/ unless it already ends with it. */
@@ -44,13 +42,13 @@ export class GitLabRepositories implements ScmRepositoryProvider {
     private readonly group: string,
     token: string | undefined,
     private readonly options: GitLabListing,
-    private readonly budget: RetryBudget,
+    private readonly http: ScmHttp,
   ) {
     this.headers = token ? { 'private-token': token } : {};
   }
 
   private get(path: string, what: string) {
-    return getJson(`${this.base}${path}`, this.headers, what, this.budget, { insecure: this.options.insecure, ca: this.options.ca });
+    return getJson(`${this.base}${path}`, this.headers, what, this.http);
   }
 
   /** Every page of a GitLab listing, following x-next-page. */

@@ -8,7 +8,9 @@ import { installationToken } from './github-app.js';
 import { githubClient, retryingRateLimits } from './github-client.js';
 import { caCertificates, githubAppCredentials, NO_CONFIG_MAPS, secretToken } from './scm-credentials.js';
 import { customApiUrl, OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
-import { DEFAULT_RETRY_BUDGET, getJson, ScmError, type RetryBudget, type TlsTrust } from './rate-limit.js';
+import { DEFAULT_RETRY_BUDGET, getJson, ScmError, type RetryBudget } from './rate-limit.js';
+import { ScmGateway, scmHttp, type ScmApiKind, type ScmHttp, type ScmServiceOptions } from './scm-gateway.js';
+import type { TlsTrust } from './scm-transport.js';
 
 function hasLabels(expected: string[] | undefined, got: string[]): boolean {
   return (expected ?? []).every((label) => got.includes(label));
@@ -43,12 +45,24 @@ async function providerTls(configMaps: ConfigMapReader, appSet: ApplicationSet, 
  * ApplicationSet's namespace and never appear in errors.
  */
 export class ScmPullRequestService implements PullRequestService {
+  private readonly policy: ScmPolicy;
+  private readonly budget: RetryBudget;
+  private readonly configMaps: ConfigMapReader;
+  private readonly gateway: ScmGateway;
+
   constructor(
     private readonly secrets: SecretReader,
-    private readonly policy: ScmPolicy = OPEN_SCM_POLICY,
-    private readonly budget: RetryBudget = DEFAULT_RETRY_BUDGET,
-    private readonly configMaps: ConfigMapReader = NO_CONFIG_MAPS,
-  ) {}
+    options: ScmServiceOptions = {},
+  ) {
+    this.policy = options.policy ?? OPEN_SCM_POLICY;
+    this.budget = options.budget ?? DEFAULT_RETRY_BUDGET;
+    this.configMaps = options.configMaps ?? NO_CONFIG_MAPS;
+    this.gateway = options.gateway ?? new ScmGateway();
+  }
+
+  private http(api: ScmApiKind, appSet: ApplicationSet, trust?: TlsTrust) {
+    return scmHttp(this.gateway, api, appSet, this.budget, trust);
+  }
 
   list(spec: PullRequestGenerator, appSet: ApplicationSet): Promise<PullRequest[]> {
     return this.listWith(this.secrets, this.configMaps, spec, appSet);
@@ -67,18 +81,23 @@ export class ScmPullRequestService implements PullRequestService {
     if (refusal) throw new ProviderSelectionError(refusal);
     if (spec.github) return this.github(secrets, spec.github, appSet);
     if (spec.gitea) return this.gitea(secrets, spec.gitea, appSet);
-    if (spec.gitlab) return this.gitlab(secrets, spec.gitlab, appSet, await providerTls(configMaps, appSet, spec.gitlab));
+    if (spec.gitlab) return this.gitlab(secrets, spec.gitlab, appSet, this.http('gitlab', appSet, await providerTls(configMaps, appSet, spec.gitlab)));
     const strict = this.policy.tokenRefStrictMode;
     if (spec.bitbucketServer) {
       // Argo CD reads the CA ConfigMap before the credentials; the first to fail names the problem.
       const tls = await providerTls(configMaps, appSet, spec.bitbucketServer);
-      return listBitbucketServerPulls(spec.bitbucketServer, await bitbucketAuth(secrets, appSet, spec.bitbucketServer, strict), this.budget, tls);
+      return listBitbucketServerPulls(
+        spec.bitbucketServer,
+        await bitbucketAuth(secrets, appSet, spec.bitbucketServer, strict),
+        this.http('bitbucket_server', appSet, tls),
+      );
     }
-    if (spec.bitbucket) return listBitbucketCloudPulls(spec.bitbucket, await bitbucketAuth(secrets, appSet, spec.bitbucket, strict), this.budget);
+    if (spec.bitbucket)
+      return listBitbucketCloudPulls(spec.bitbucket, await bitbucketAuth(secrets, appSet, spec.bitbucket, strict), this.http('bitbucket_cloud', appSet));
     if (spec.azuredevops) {
       // A personal access token goes as the password of Basic auth with an empty user name.
       const pat = await token(secrets, appSet, spec.azuredevops.tokenRef, strict);
-      return listAzureDevOpsPulls(spec.azuredevops, pat ? basic('', pat) : {}, this.budget);
+      return listAzureDevOpsPulls(spec.azuredevops, pat ? basic('', pat) : {}, this.http('azure_devops', appSet));
     }
     throw new ScmError('no pull request provider is configured');
   }
@@ -89,7 +108,7 @@ export class ScmPullRequestService implements PullRequestService {
     const auth = spec.appSecretName
       ? await installationToken(api, await githubAppCredentials(secrets, spec.appSecretName, appSet, 'error getting GitHub App secret'))
       : await token(secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
-    const octokit = githubClient(api, auth, this.budget);
+    const octokit = githubClient(api, auth, this.http('github', appSet));
     return retryingRateLimits(what, this.budget, async () => {
       const pulls: PullRequest[] = [];
       for await (const page of octokit.paginate.iterator(octokit.rest.pulls.list, { owner: spec.owner, repo: spec.repo, state: 'open', per_page: 100 })) {
@@ -112,7 +131,7 @@ export class ScmPullRequestService implements PullRequestService {
     const pulls: PullRequest[] = [];
     for (let page = 1; page < 10_000; page++) {
       const url = `${spec.api.replace(/\/+$/, '')}/api/v1/repos/${encodeURIComponent(spec.owner)}/${encodeURIComponent(spec.repo)}/pulls?state=open&page=${page}&limit=50`;
-      const { body } = await getJson(url, headers, what, this.budget, { insecure: spec.insecure === true });
+      const { body } = await getJson(url, headers, what, this.http('gitea', appSet, { insecure: spec.insecure === true }));
       const items = body as (GitHubShapedPull & { labels?: { name: string }[] })[];
       for (const pull of items) {
         const labels = (pull.labels ?? []).map((l) => l.name);
@@ -127,7 +146,7 @@ export class ScmPullRequestService implements PullRequestService {
     secrets: SecretReader,
     spec: NonNullable<PullRequestGenerator['gitlab']>,
     appSet: ApplicationSet,
-    tls: TlsTrust,
+    http: ScmHttp,
   ): Promise<PullRequest[]> {
     const what = `GitLab merge requests of project ${spec.project}`;
     const auth = await token(secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
@@ -140,7 +159,7 @@ export class ScmPullRequestService implements PullRequestService {
     let page = '1';
     for (let pages = 0; page && pages < 10_000; pages++) {
       query.set('page', page);
-      const { body, headers: responseHeaders } = await getJson(`${base}?${query}`, headers, what, this.budget, tls);
+      const { body, headers: responseHeaders } = await getJson(`${base}?${query}`, headers, what, http);
       for (const mr of body as {
         iid: number;
         title: string;

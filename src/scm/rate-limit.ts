@@ -1,9 +1,6 @@
-import { request as httpsRequest } from 'node:https';
-import { rootCertificates } from 'node:tls';
-import { BodyTooLargeError, readBodyWithin } from '../lib/bounded-body.js';
-
-/** Largest answer (one page) read from an SCM provider: a page of 100 repositories is well under 1 MB. */
-export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+import { BodyTooLargeError } from '../lib/bounded-body.js';
+import type { ScmHttp } from './scm-gateway.js';
+import { isTimeout, type ScmAnswer } from './scm-transport.js';
 
 /** How long a provider asks us to wait (Retry-After, or GitHub/GitLab/Gitea's rate-limit reset), if it is rate limiting. */
 export function rateLimitWaitMs(status: number, headers: Record<string, string | undefined>, now = Date.now()): number | undefined {
@@ -42,80 +39,22 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export const requestTimeoutMs = (budget: RetryBudget) => budget.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
 
-/** Whether a failed request was one that took longer than its budget allows. */
-export const isTimeout = (error: unknown) => (error as { name?: string } | undefined)?.name === 'TimeoutError';
-
 export const timeoutMessage = (budget: RetryBudget) => `no answer within ${Math.ceil(requestTimeoutMs(budget) / 1000)} s`;
 
 export const DEFAULT_RETRY_BUDGET: RetryBudget = { maxWaitMs: 60_000, attempts: 3 };
-
-interface Answer {
-  status: number;
-  statusText: string;
-  headers: Record<string, string>;
-  text: string;
-}
-
-/** How a provider's HTTPS server is trusted: not verified (`insecure: true`), or also by the CA certificates (PEM) of a `caRef`. */
-export interface TlsTrust {
-  insecure?: boolean;
-  ca?: string;
-}
-
-/** One GET, trusting the server as `trust` says. */
-function get(url: string, headers: Record<string, string>, trust: TlsTrust, timeoutMs: number): Promise<Answer> {
-  if (!(trust.insecure || trust.ca) || !url.startsWith('https:')) {
-    return fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) }).then(async (response) => ({
-      status: response.status,
-      statusText: response.statusText,
-      headers: Object.fromEntries(response.headers.entries()),
-      text: await readBodyWithin(response, MAX_ANSWER_BYTES),
-    }));
-  }
-  return new Promise((resolve, reject) => {
-    // An abort (the timeout) surfaces as an error naming the signal's reason as its cause.
-    const fail = (error: Error) => reject(isTimeout(error.cause) ? error.cause : Object.assign(new Error(error.message), { cause: error }));
-    const request = httpsRequest(
-      url,
-      { headers, rejectUnauthorized: !trust.insecure, ca: trust.ca ? [...rootCertificates, trust.ca] : undefined, signal: AbortSignal.timeout(timeoutMs) },
-      (response) => {
-        response.on('error', fail);
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.byteLength;
-          if (size > MAX_ANSWER_BYTES) {
-            response.destroy();
-            reject(new BodyTooLargeError(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`));
-          } else chunks.push(chunk);
-        });
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            statusText: response.statusMessage ?? '',
-            headers: Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')])),
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    request.on('error', fail);
-    request.end();
-  });
-}
 
 /** A GET of one page; rate-limit answers are waited out within the budget, never taken for "no pull requests". */
 export async function getJson(
   url: string,
   headers: Record<string, string>,
   what: string,
-  budget: RetryBudget = DEFAULT_RETRY_BUDGET,
-  trust: TlsTrust = {},
+  http: ScmHttp,
 ): Promise<{ body: unknown; headers: Record<string, string> }> {
+  const { budget } = http;
   for (let attempt = 1; ; attempt++) {
-    let response: Answer;
+    let response: ScmAnswer;
     try {
-      response = await get(url, { accept: 'application/json', ...headers }, trust, requestTimeoutMs(budget));
+      response = await http.gateway.get(url, { accept: 'application/json', ...headers }, http.trust ?? {}, requestTimeoutMs(budget), http.caller);
     } catch (error) {
       if (error instanceof BodyTooLargeError) throw new ScmError(`${what}: ${error.message}`);
       if (isTimeout(error) || isTimeout((error as { cause?: unknown }).cause)) throw new ScmError(`${what}: ${timeoutMessage(budget)}`);

@@ -12,6 +12,7 @@ import { GiteaRepositories } from './gitea-repositories.js';
 import { githubApiBase, GitHubRepositories } from './github-repositories.js';
 import { gitlabApiBase, GitLabRepositories } from './gitlab-repositories.js';
 import { DEFAULT_RETRY_BUDGET, type RetryBudget } from './rate-limit.js';
+import { ScmGateway, scmHttp, type ScmServiceOptions } from './scm-gateway.js';
 import { caCertificates, githubAppCredentials, NO_CONFIG_MAPS, secretToken } from './scm-credentials.js';
 import { customApiUrl, OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
 
@@ -27,19 +28,16 @@ export class ScmProviders implements ScmProviderService {
   private readonly policy: ScmPolicy;
   private readonly budget: RetryBudget;
   private readonly configMaps: ConfigMapReader;
+  private readonly gateway: ScmGateway;
 
   constructor(
     private readonly secrets: SecretReader,
-    options: {
-      policy?: ScmPolicy;
-      budget?: RetryBudget;
-      /** Where a GitLab `caRef` is read, in the ApplicationSet's namespace as Argo CD reads it. */
-      configMaps?: ConfigMapReader;
-    } = {},
+    options: ScmServiceOptions = {},
   ) {
     this.policy = options.policy ?? OPEN_SCM_POLICY;
     this.budget = options.budget ?? DEFAULT_RETRY_BUDGET;
     this.configMaps = options.configMaps ?? NO_CONFIG_MAPS;
+    this.gateway = options.gateway ?? new ScmGateway();
   }
 
   provider(spec: ScmProviderGenerator, appSet: ApplicationSet): Promise<ScmRepositoryProvider> {
@@ -73,7 +71,8 @@ export class ScmProviders implements ScmProviderService {
         auth = await secretToken(secrets, appSet, github.tokenRef, strict, 'scm provider: error fetching Github token');
       }
       const options = { allBranches: github.allBranches === true, excludeArchivedRepos: github.excludeArchivedRepos === true };
-      return new GitHubRepositories(githubClient(api, auth, this.budget), github.organization, options, this.budget);
+      const http = scmHttp(this.gateway, 'github', appSet, this.budget);
+      return new GitHubRepositories(githubClient(api, auth, http), github.organization, options, this.budget);
     }
     if (spec.gitlab) {
       const gitlab = spec.gitlab;
@@ -89,17 +88,21 @@ export class ScmProviders implements ScmProviderService {
           includeSharedProjects: gitlab.includeSharedProjects !== false,
           includeArchivedRepos: gitlab.includeArchivedRepos === true,
           topic: gitlab.topic ?? '',
-          insecure: gitlab.insecure === true,
-          ca,
         },
-        this.budget,
+        scmHttp(this.gateway, 'gitlab', appSet, this.budget, { insecure: gitlab.insecure === true, ca }),
       );
     }
     if (spec.gitea) {
       const gitea = spec.gitea;
       const token = await secretToken(secrets, appSet, gitea.tokenRef, strict, 'error fetching Gitea token');
-      const options = { allBranches: gitea.allBranches === true, excludeArchivedRepos: gitea.excludeArchivedRepos === true, insecure: gitea.insecure === true };
-      return new GiteaRepositories(gitea.api, gitea.owner, token, options, this.budget);
+      const options = { allBranches: gitea.allBranches === true, excludeArchivedRepos: gitea.excludeArchivedRepos === true };
+      return new GiteaRepositories(
+        gitea.api,
+        gitea.owner,
+        token,
+        options,
+        scmHttp(this.gateway, 'gitea', appSet, this.budget, { insecure: gitea.insecure === true }),
+      );
     }
     const other = UNSUPPORTED.find((key) => spec[key]);
     throw new ProviderSelectionError(other ? `the ${other} SCM provider is not supported by Regatta yet` : 'no SCM provider implementation configured');

@@ -41,7 +41,7 @@ const tokenSecret: Secret = {
 };
 const context = () => {
   const secrets = new ManifestSecretReader([tokenSecret], 'argocd');
-  return offlineContext({ pullRequests: new ScmPullRequestService(secrets, OPEN_SCM_POLICY, { maxWaitMs: 3000, attempts: 3 }), secrets });
+  return offlineContext({ pullRequests: new ScmPullRequestService(secrets, { budget: { maxWaitMs: 3000, attempts: 3 } }), secrets });
 };
 
 beforeAll(async () => {
@@ -231,7 +231,7 @@ describe('pull request generator (Generators-Pull-Request.md)', () => {
     };
     const withPolicy = (policy: Partial<ScmPolicy>) => {
       const secrets = new ManifestSecretReader([tokenSecret, labelled], 'argocd');
-      return offlineContext({ pullRequests: new ScmPullRequestService(secrets, { ...OPEN_SCM_POLICY, ...policy }), secrets });
+      return offlineContext({ pullRequests: new ScmPullRequestService(secrets, { policy: { ...OPEN_SCM_POLICY, ...policy } }), secrets });
     };
     const refused = async (policy: Partial<ScmPolicy>, appSet = githubAppSet()) => {
       scm.requests.length = 0;

@@ -102,12 +102,11 @@ const context = (policy: Partial<ScmPolicy> = {}) => {
       return found.data ?? {};
     },
   };
-  const service = new ScmPullRequestService(
-    reader,
-    { ...OPEN_SCM_POLICY, ...policy },
-    { maxWaitMs: 3000, attempts: 3, serverErrorBackoffMs: 20 },
-    configMapReader,
-  );
+  const service = new ScmPullRequestService(reader, {
+    policy: { ...OPEN_SCM_POLICY, ...policy },
+    budget: { maxWaitMs: 3000, attempts: 3, serverErrorBackoffMs: 20 },
+    configMaps: configMapReader,
+  });
   return offlineContext({ pullRequests: service, secrets: reader });
 };
 

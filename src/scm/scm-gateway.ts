@@ -1,0 +1,238 @@
+import { createHash } from 'node:crypto';
+import type { ApplicationSet } from '../api/application-set.js';
+import type { ConfigMapReader } from '../generators/generator.js';
+import type { RetryBudget } from './rate-limit.js';
+import type { ScmPolicy } from './scm-policy.js';
+import { sendGet, type ScmAnswer, type TlsTrust } from './scm-transport.js';
+
+/** The SCM APIs Regatta talks to, as metrics name them. */
+export type ScmApiKind = 'github' | 'gitlab' | 'gitea' | 'bitbucket_server' | 'bitbucket_cloud' | 'azure_devops' | 'aws_codecommit';
+
+/** Whom a request is made for: the API and the ApplicationSet whose generator asks. */
+export interface ScmCaller {
+  api: ScmApiKind;
+  appSetNamespace: string;
+  appSetName: string;
+}
+
+/**
+ * How the gateway came by an answer: sent to the server (`server`), revalidated by a 304
+ * (`not_modified`), shared with an identical request already in flight (`in_flight`), or refused
+ * without sending because the credential's rate limit is spent until its reset (`rate_budget`).
+ */
+export type AnsweredBy = 'server' | 'not_modified' | 'in_flight' | 'rate_budget';
+
+/** What the gateway reports of each answer (metrics). */
+export interface ScmGatewayObserver {
+  answered(caller: ScmCaller, url: URL, answer: ScmAnswer, answeredBy: AnsweredBy, seconds: number): void;
+}
+
+/**
+ * What one provider client talks through: the process's gateway, on whose behalf, within which
+ * retry budget, trusting the server how.
+ */
+export interface ScmHttp {
+  gateway: ScmGateway;
+  caller: ScmCaller;
+  budget: RetryBudget;
+  trust?: TlsTrust;
+}
+
+/** The ScmHttp of one provider call made for `appSet`. */
+export function scmHttp(gateway: ScmGateway, api: ScmApiKind, appSet: ApplicationSet, budget: RetryBudget, trust: TlsTrust = {}): ScmHttp {
+  return { gateway, budget, trust, caller: { api, appSetNamespace: appSet.metadata.namespace ?? '', appSetName: appSet.metadata.name } };
+}
+
+/** What the PullRequest and SCM Provider services share: their policy, retry budget, `caRef` reader and gateway. */
+export interface ScmServiceOptions {
+  policy?: ScmPolicy;
+  budget?: RetryBudget;
+  /** Where a `caRef` is read, in the ApplicationSet's namespace as Argo CD reads it. */
+  configMaps?: ConfigMapReader;
+  /** The process's one gateway; a service made without one has its own. */
+  gateway?: ScmGateway;
+}
+
+export type ScmSend = (url: string, headers: Record<string, string>, trust: TlsTrust, timeoutMs: number) => Promise<ScmAnswer>;
+
+export interface ScmGatewayOptions {
+  observer?: ScmGatewayObserver;
+  /** Bytes of answers kept for revalidation, least recently used dropped first (64 MiB unless set). */
+  maxCacheBytes?: number;
+  /** Requests one credential has in flight at once; more wait their turn (4 unless set). */
+  maxConcurrentPerCredential?: number;
+  send?: ScmSend;
+  now?: () => number;
+}
+
+interface CachedAnswer {
+  answer: ScmAnswer;
+  etag?: string;
+  lastModified?: string;
+  bytes: number;
+}
+
+interface CredentialBudget {
+  remaining?: number;
+  resetAtMs?: number;
+  active: number;
+  waiting: (() => void)[];
+}
+
+/** Headers that carry who is asking: requests with the same ones draw from the same rate budget. */
+const CREDENTIAL_HEADERS = ['authorization', 'private-token'];
+
+/** Most credentials whose budgets are remembered; tenants choose their credentials. */
+const MAX_CREDENTIALS = 10_000;
+
+const digest = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex');
+
+const lowerCased = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+
+/** GitHub, Gitea and Bitbucket say X-RateLimit-*, GitLab RateLimit-*: the remaining requests and the reset (epoch seconds). */
+function rateLimitOf(headers: Record<string, string>): { remaining?: number; resetAtMs?: number } {
+  const remaining = Number(headers['x-ratelimit-remaining'] ?? headers['ratelimit-remaining'] ?? NaN);
+  const reset = Number(headers['x-ratelimit-reset'] ?? headers['ratelimit-reset'] ?? NaN);
+  return { remaining: Number.isFinite(remaining) ? remaining : undefined, resetAtMs: Number.isFinite(reset) ? reset * 1000 : undefined };
+}
+
+const RATE_LIMIT_HEADERS = /^(x-)?ratelimit-/;
+
+/**
+ * One client for every ApplicationSet that reads SCM APIs in this process. Identical GETs (same
+ * URL, same credential, same trust) share one request in flight; answers with an ETag or
+ * Last-Modified are kept, so asking again costs a conditional request that an unchanged resource
+ * answers with 304 (GitHub does not count those against the rate limit); and each credential has
+ * one rate budget, learnt from the providers' rate-limit headers, that every generator using it
+ * draws from. Cache keys are digests: credentials are never kept as text.
+ */
+export class ScmGateway {
+  private readonly cache = new Map<string, CachedAnswer>();
+  private cachedBytes = 0;
+  private readonly inFlight = new Map<string, Promise<ScmAnswer>>();
+  private readonly budgets = new Map<string, CredentialBudget>();
+  private readonly maxCacheBytes: number;
+  private readonly maxConcurrent: number;
+  private readonly send: ScmSend;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ScmGatewayOptions = {}) {
+    this.maxCacheBytes = options.maxCacheBytes ?? 64 * 1024 * 1024;
+    this.maxConcurrent = options.maxConcurrentPerCredential ?? 4;
+    this.send = options.send ?? sendGet;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A GET through the gateway; an unchanged cached answer comes back as the 200 it was. */
+  get(url: string, headers: Record<string, string>, trust: TlsTrust, timeoutMs: number, caller: ScmCaller): Promise<ScmAnswer> {
+    const requestHeaders = lowerCased(headers);
+    const credential = digest(new URL(url).origin, ...CREDENTIAL_HEADERS.map((name) => requestHeaders[name] ?? ''));
+    const key = digest(url, JSON.stringify(Object.entries(requestHeaders).sort()), trust.insecure ? 'insecure' : '', trust.ca ?? '');
+    const shared = this.inFlight.get(key);
+    if (shared) {
+      return shared.then((answer) => {
+        this.options.observer?.answered(caller, new URL(url), answer, 'in_flight', 0);
+        return answer;
+      });
+    }
+    const pending = this.revalidate(url, requestHeaders, trust, timeoutMs, caller, key, credential).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, pending);
+    return pending;
+  }
+
+  /** One credential's budget, made when first used. */
+  private budget(credential: string): CredentialBudget {
+    let budget = this.budgets.get(credential);
+    if (!budget) {
+      if (this.budgets.size >= MAX_CREDENTIALS) {
+        const idle = [...this.budgets].find(([, b]) => b.active === 0);
+        if (idle) this.budgets.delete(idle[0]);
+      }
+      this.budgets.set(credential, (budget = { active: 0, waiting: [] }));
+    }
+    return budget;
+  }
+
+  private async revalidate(
+    url: string,
+    headers: Record<string, string>,
+    trust: TlsTrust,
+    timeoutMs: number,
+    caller: ScmCaller,
+    key: string,
+    credential: string,
+  ): Promise<ScmAnswer> {
+    const budget = this.budget(credential);
+    const spentFor = budget.remaining === 0 && budget.resetAtMs !== undefined ? budget.resetAtMs - this.now() : 0;
+    if (spentFor > 0) {
+      const refused: ScmAnswer = {
+        status: 429,
+        statusText: 'Too Many Requests',
+        headers: { 'retry-after': String(Math.ceil(spentFor / 1000)) },
+        text: '',
+      };
+      this.options.observer?.answered(caller, new URL(url), refused, 'rate_budget', 0);
+      return refused;
+    }
+    await this.turn(budget);
+    const cached = this.cache.get(key);
+    const conditional = { ...headers };
+    if (cached?.etag) conditional['if-none-match'] = cached.etag;
+    if (cached?.lastModified) conditional['if-modified-since'] = cached.lastModified;
+    const started = performance.now();
+    let answer: ScmAnswer;
+    try {
+      answer = await this.send(url, conditional, trust, timeoutMs);
+    } finally {
+      this.endTurn(budget);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const limit = rateLimitOf(answer.headers);
+    if (limit.remaining !== undefined) Object.assign(budget, limit);
+    if (answer.status === 304 && cached) {
+      this.remember(key, cached);
+      const fresh = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => RATE_LIMIT_HEADERS.test(name)));
+      const revalidated = { ...cached.answer, headers: { ...cached.answer.headers, ...fresh } };
+      this.options.observer?.answered(caller, new URL(url), answer, 'not_modified', seconds);
+      return revalidated;
+    }
+    this.options.observer?.answered(caller, new URL(url), answer, 'server', seconds);
+    const etag = answer.headers.etag;
+    const lastModified = answer.headers['last-modified'];
+    if (answer.status >= 200 && answer.status < 300 && (etag || lastModified)) {
+      this.remember(key, { answer, etag, lastModified, bytes: answer.text.length + JSON.stringify(answer.headers).length });
+    } else if (cached) {
+      this.forget(key);
+    }
+    return answer;
+  }
+
+  private async turn(budget: CredentialBudget): Promise<void> {
+    while (budget.active >= this.maxConcurrent) await new Promise<void>((resolve) => budget.waiting.push(resolve));
+    budget.active++;
+  }
+
+  private endTurn(budget: CredentialBudget): void {
+    budget.active--;
+    budget.waiting.shift()?.();
+  }
+
+  private remember(key: string, entry: CachedAnswer): void {
+    this.forget(key);
+    if (entry.bytes > this.maxCacheBytes / 8) return;
+    this.cache.set(key, entry);
+    this.cachedBytes += entry.bytes;
+    for (const [oldest, old] of this.cache) {
+      if (this.cachedBytes <= this.maxCacheBytes) break;
+      this.cache.delete(oldest);
+      this.cachedBytes -= old.bytes;
+    }
+  }
+
+  private forget(key: string): void {
+    const entry = this.cache.get(key);
+    if (!entry) return;
+    this.cache.delete(key);
+    this.cachedBytes -= entry.bytes;
+  }
+}
