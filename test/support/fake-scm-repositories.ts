@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { answerInstallationTokenRequest, jsonAnswer, misbehave, type FakeBehaviour, type JsonAnswer } from './fake-scm.js';
@@ -28,6 +29,13 @@ export const FAKE_SCM_HOST = 'scm.example.com';
  */
 export class FakeScmRepositories {
   readonly requests: string[] = [];
+  /**
+   * GitHub's primary rate limit: every answer but a 304 to a conditional request spends one;
+   * with none left, GitHub answers 403 until the window resets.
+   */
+  readonly githubRateLimit = { limit: 5000, used: 0, resetAt: Math.ceil(Date.now() / 1000) + 3600 };
+  /** GitHub answers 304 to this many conditional requests. */
+  notModified = 0;
   behaviour: FakeBehaviour = {};
   /** A GitHub App's public key: the fake's token is also issued as an installation token for JWTs it verifies. */
   appPublicKey?: string;
@@ -72,10 +80,34 @@ export class FakeScmRepositories {
     const [api, version] = segments;
     if (api !== 'api') return json(404, { message: 'Not Found' });
     const rest = segments.slice(2);
-    if (version === 'v3') return this.github(url, rest, json);
+    if (version === 'v3') return this.github(url, rest, this.githubAnswer(req, res));
     if (version === 'v4') return this.gitlab(url, rest, json);
     if (version === 'v1') return this.gitea(url, rest, json);
     json(404, { message: 'Not Found' });
+  }
+
+  /** GitHub's answers: an ETag on each 200, 304 when If-None-Match names it, and the X-RateLimit headers. */
+  private githubAnswer(req: IncomingMessage, res: ServerResponse): JsonAnswer {
+    const limit = this.githubRateLimit;
+    const rateHeaders = () => ({
+      'x-ratelimit-limit': String(limit.limit),
+      'x-ratelimit-remaining': String(Math.max(0, limit.limit - limit.used)),
+      'x-ratelimit-used': String(limit.used),
+      'x-ratelimit-reset': String(limit.resetAt),
+      'x-ratelimit-resource': 'core',
+    });
+    return (status, body, headers = {}) => {
+      const text = JSON.stringify(body);
+      const etag = `"${createHash('sha1').update(text).digest('hex')}"`;
+      if (status === 200 && req.headers['if-none-match'] === etag) {
+        this.notModified++;
+        res.writeHead(304, { etag, ...headers, ...rateHeaders() });
+        return res.end();
+      }
+      if (limit.used >= limit.limit) return jsonAnswer(res)(403, { message: 'API rate limit exceeded' }, rateHeaders());
+      limit.used++;
+      jsonAnswer(res)(status, body, { ...(status === 200 ? { etag, 'cache-control': 'private, max-age=60, s-maxage=60' } : {}), ...headers, ...rateHeaders() });
+    };
   }
 
   private repo(org: string, name: string): FakeRepository | undefined {
