@@ -36,6 +36,18 @@ const gatewayFetch =
     });
   };
 
+/**
+ * go-github's WithEnterpriseURLs: an Enterprise `api` is the server's root unless it already
+ * ends in /api/v3/ or names an api. host.
+ */
+export function githubApiBase(api: string | undefined): string {
+  if (!api) return 'https://api.github.com';
+  const url = new URL(api);
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  if (!url.pathname.endsWith('/api/v3/') && !url.hostname.startsWith('api.') && !url.hostname.includes('.api.')) url.pathname += 'api/v3/';
+  return url.href.replace(/\/+$/, '');
+}
+
 /** An Octokit that never retries on its own (rate limits are waited out by `retryingRateLimits`) and reads bounded answers in bounded time. */
 export function githubClient(api: string, auth: string | undefined, http: ScmHttp): Octokit {
   return new Octokit({ baseUrl: api, auth, userAgent: 'regatta', log: quietLog, request: { retries: 0, fetch: gatewayFetch(http) } });

@@ -3,18 +3,6 @@ import type { ScmRepository, ScmRepositoryProvider } from '../generators/generat
 import { githubStatus, retryingRateLimits } from './github-client.js';
 import { MAX_LISTING_PAGES, ScmError, type RetryBudget } from './rate-limit.js';
 
-/**
- * go-github's WithEnterpriseURLs: an Enterprise `api` is the server's root unless it already
- * ends in /api/v3/ or names an api. host.
- */
-export function githubApiBase(api: string | undefined): string {
-  if (!api) return 'https://api.github.com';
-  const url = new URL(api);
-  if (!url.pathname.endsWith('/')) url.pathname += '/';
-  if (!url.pathname.endsWith('/api/v3/') && !url.hostname.startsWith('api.') && !url.hostname.includes('.api.')) url.pathname += 'api/v3/';
-  return url.href.replace(/\/+$/, '');
-}
-
 async function allPages<T>(pages: AsyncIterable<{ data: T[] }>, what: string): Promise<T[]> {
   const items: T[] = [];
   let count = 0;

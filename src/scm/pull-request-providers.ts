@@ -5,7 +5,7 @@ import { listAzureDevOpsPulls } from './azure-devops-pulls.js';
 import { listBitbucketCloudPulls } from './bitbucket-cloud-pulls.js';
 import { listBitbucketServerPulls } from './bitbucket-server-pulls.js';
 import { installationToken } from './github-app.js';
-import { githubClient, retryingRateLimits } from './github-client.js';
+import { githubApiBase, githubClient, retryingRateLimits } from './github-client.js';
 import { caCertificates, githubAppCredentials, NO_CONFIG_MAPS, secretToken } from './scm-credentials.js';
 import { customApiUrl, OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
 import { DEFAULT_RETRY_BUDGET, getJson, ScmError, type RetryBudget } from './rate-limit.js';
@@ -104,7 +104,8 @@ export class ScmPullRequestService implements PullRequestService {
 
   private async github(secrets: SecretReader, spec: NonNullable<PullRequestGenerator['github']>, appSet: ApplicationSet): Promise<PullRequest[]> {
     const what = `GitHub pull requests of ${spec.owner}/${spec.repo}`;
-    const api = (spec.api || 'https://api.github.com').replace(/\/+$/, '');
+    // Argo CD gives go-github an Enterprise `api` as both its API and upload URL, /api/v3 added.
+    const api = githubApiBase(spec.api || undefined);
     const auth = spec.appSecretName
       ? await installationToken(api, await githubAppCredentials(secrets, spec.appSecretName, appSet, 'error getting GitHub App secret'))
       : await token(secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);

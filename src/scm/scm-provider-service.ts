@@ -7,9 +7,9 @@ import {
   type SecretReader,
 } from '../generators/generator.js';
 import { installationToken } from './github-app.js';
-import { githubClient } from './github-client.js';
+import { githubApiBase, githubClient } from './github-client.js';
 import { GiteaRepositories } from './gitea-repositories.js';
-import { githubApiBase, GitHubRepositories } from './github-repositories.js';
+import { GitHubRepositories } from './github-repositories.js';
 import { gitlabApiBase, GitLabRepositories } from './gitlab-repositories.js';
 import { DEFAULT_RETRY_BUDGET, type RetryBudget } from './rate-limit.js';
 import { ScmGateway, scmHttp, type ScmServiceOptions } from './scm-gateway.js';

@@ -111,6 +111,13 @@ describe('pull request generator (Generators-Pull-Request.md)', () => {
     expect(result.requeueAfterSeconds).toBe(1800);
   });
 
+  it("reaches a GitHub Enterprise `api` given as the server's root under /api/v3, as Argo CD's client does", async () => {
+    scm.requests.length = 0;
+    const result = await generate(githubAppSet().replace(`api: ${scm.base}/api/v3`, `api: ${scm.base}`), context());
+    expect(result.generated).toHaveLength(5);
+    expect(scm.requests[0].url).toBe('/api/v3/repos/myorg/myrepository/pulls?state=open&per_page=100');
+  });
+
   it('gives labels in goTemplate mode and keeps only pull requests with all the wanted labels', async () => {
     const result = await generate(githubAppSet('        labels: [preview]', true), context());
     expect(result.generated.map((g) => g.params.number)).toEqual(['1', '3', '4']);
