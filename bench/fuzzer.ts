@@ -294,6 +294,14 @@ export async function runFuzz(options: { cases: number; seed?: number; batch?: n
         }
       }
       for (const c of batch) await client.delete(appSetOf(c.name, null) as never).catch(() => undefined);
+      await settle();
+      // No application controller runs here to honour resources-finalizer: the fuzzer lets the
+      // deleted Applications go, or they would pile up and slow every later batch.
+      for (const application of store.list(applicationType, 'argocd').filter((a) => a.metadata?.deletionTimestamp && a.metadata.finalizers?.length)) {
+        await client
+          .mergePatch({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: application.metadata!.name!, namespace: 'argocd', finalizers: null } } as never)
+          .catch(() => undefined);
+      }
       options.log?.(`fuzz: ${report.cases}/${options.cases} cases, ${report.crashes} crashes, ${report.unhandled} unhandled, ${report.deleted} deleted`);
     }
   } catch (error) {
