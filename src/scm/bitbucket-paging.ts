@@ -14,7 +14,13 @@ export const BITBUCKET_SERVER_HEADERS = { 'x-atlassian-token': 'no-check', 'x-re
  * Every page of a Bitbucket Server listing at `url` (which has no query yet), 100 a page,
  * following `isLastPage`/`nextPageStart`; a next page that does not move forward fails.
  */
-export async function* bitbucketServerPages(url: string, headers: Record<string, string>, what: string, budget: RetryBudget, tls: TlsTrust): AsyncGenerator<unknown> {
+export async function* bitbucketServerPages(
+  url: string,
+  headers: Record<string, string>,
+  what: string,
+  budget: RetryBudget,
+  tls: TlsTrust,
+): AsyncGenerator<unknown> {
   let start: number | undefined;
   for (let pages = 0; pages < MAX_PAGES; pages++) {
     const query = new URLSearchParams({ limit: '100' });

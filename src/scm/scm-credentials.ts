@@ -64,6 +64,10 @@ export async function bitbucketAuth(
 }
 
 /** A provider's `insecure` and the certificates its `caRef` names, read from the ApplicationSet's namespace. */
-export async function providerTls(configMaps: ConfigMapReader, appSet: ApplicationSet, spec: { insecure?: boolean; caRef?: ConfigMapKeyRef }): Promise<TlsTrust> {
+export async function providerTls(
+  configMaps: ConfigMapReader,
+  appSet: ApplicationSet,
+  spec: { insecure?: boolean; caRef?: ConfigMapKeyRef },
+): Promise<TlsTrust> {
   return { insecure: spec.insecure === true, ca: spec.caRef && (await caCertificates(configMaps, appSet, spec.caRef)) };
 }

@@ -6,27 +6,33 @@ import {
   type ScmRepositoryProvider,
   type SecretReader,
 } from '../generators/generator.js';
+import { azureDevOpsOrganizationUrl } from './azure-devops-pulls.js';
+import { AzureDevOpsRepositories } from './azure-devops-repositories.js';
+import { BITBUCKET_CLOUD_API } from './bitbucket-cloud-pulls.js';
+import { BitbucketCloudRepositories } from './bitbucket-cloud-repositories.js';
+import { BitbucketServerRepositories } from './bitbucket-server-repositories.js';
 import { installationToken } from './github-app.js';
 import { githubClient } from './github-client.js';
 import { GiteaRepositories } from './gitea-repositories.js';
 import { githubApiBase, GitHubRepositories } from './github-repositories.js';
 import { gitlabApiBase, GitLabRepositories } from './gitlab-repositories.js';
 import { DEFAULT_RETRY_BUDGET, type RetryBudget } from './rate-limit.js';
-import { caCertificates, githubAppCredentials, NO_CONFIG_MAPS, secretToken } from './scm-credentials.js';
+import { basic, bitbucketAuth, caCertificates, githubAppCredentials, NO_CONFIG_MAPS, providerTls, secretToken } from './scm-credentials.js';
 import { customApiUrl, OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
 
 /** Argo CD's providers Regatta does not reach yet, in the order Argo CD picks them. */
-const UNSUPPORTED = ['bitbucketServer', 'azureDevOps', 'bitbucket', 'awsCodeCommit'] as const;
+const UNSUPPORTED = ['awsCodeCommit'] as const;
 
 /**
- * The SCM Provider generator's providers (GitHub through @octokit/rest, GitLab and Gitea through
- * their REST APIs), chosen as Argo CD chooses them and held to the ScmPolicy. Tokens come from the
- * ApplicationSet's namespace and never appear in errors.
+ * The SCM Provider generator's providers (GitHub through @octokit/rest; GitLab, Gitea, Bitbucket
+ * Server, Azure DevOps and Bitbucket Cloud through their REST APIs), chosen as Argo CD chooses them
+ * and held to the ScmPolicy. Tokens come from the ApplicationSet's namespace and never appear in errors.
  */
 export class ScmProviders implements ScmProviderService {
   private readonly policy: ScmPolicy;
   private readonly budget: RetryBudget;
   private readonly configMaps: ConfigMapReader;
+  private readonly bitbucketCloudApi: string;
 
   constructor(
     private readonly secrets: SecretReader,
@@ -35,11 +41,14 @@ export class ScmProviders implements ScmProviderService {
       budget?: RetryBudget;
       /** Where a GitLab `caRef` is read, in the ApplicationSet's namespace as Argo CD reads it. */
       configMaps?: ConfigMapReader;
+      /** Where Bitbucket Cloud's API 2.0 is: the spec cannot say (Argo CD always reaches api.bitbucket.org). */
+      bitbucketCloudApi?: string;
     } = {},
   ) {
     this.policy = options.policy ?? OPEN_SCM_POLICY;
     this.budget = options.budget ?? DEFAULT_RETRY_BUDGET;
     this.configMaps = options.configMaps ?? NO_CONFIG_MAPS;
+    this.bitbucketCloudApi = (options.bitbucketCloudApi ?? BITBUCKET_CLOUD_API).replace(/\/+$/, '');
   }
 
   provider(spec: ScmProviderGenerator, appSet: ApplicationSet): Promise<ScmRepositoryProvider> {
@@ -100,6 +109,32 @@ export class ScmProviders implements ScmProviderService {
       const token = await secretToken(secrets, appSet, gitea.tokenRef, strict, 'error fetching Gitea token');
       const options = { allBranches: gitea.allBranches === true, excludeArchivedRepos: gitea.excludeArchivedRepos === true, insecure: gitea.insecure === true };
       return new GiteaRepositories(gitea.api, gitea.owner, token, options, this.budget);
+    }
+    if (spec.bitbucketServer) {
+      const server = spec.bitbucketServer;
+      // Argo CD reads the CA ConfigMap before the credentials; the first to fail names the problem.
+      const tls = await providerTls(configMaps, appSet, server);
+      const auth = await bitbucketAuth(secrets, appSet, server, strict);
+      return new BitbucketServerRepositories(server.api, server.project, auth, server.allBranches === true, this.budget, tls);
+    }
+    if (spec.azureDevOps) {
+      const azure = spec.azureDevOps;
+      const pat = await secretToken(secrets, appSet, azure.accessTokenRef, strict, 'error fetching Azure Devops access token');
+      if (!pat) throw new ProviderSelectionError('error initializing Azure Devops service: no access token provided');
+      try {
+        new URL(azureDevOpsOrganizationUrl(azure.api, encodeURIComponent(azure.organization)));
+      } catch {
+        throw new ProviderSelectionError(
+          `error initializing Azure Devops service: got an invalid URL for the Azure SCM generator: ${JSON.stringify(azure.api)}`,
+        );
+      }
+      // A personal access token goes as the password of Basic auth with an empty user name.
+      return new AzureDevOpsRepositories(azure.api, azure.organization, azure.teamProject, basic('', pat), azure.allBranches === true, this.budget);
+    }
+    if (spec.bitbucket) {
+      const cloud = spec.bitbucket;
+      const password = await secretToken(secrets, appSet, cloud.appPasswordRef, strict, 'error fetching Bitbucket cloud appPassword');
+      return new BitbucketCloudRepositories(this.bitbucketCloudApi, cloud.owner, basic(cloud.user, password ?? ''), cloud.allBranches === true, this.budget);
     }
     const other = UNSUPPORTED.find((key) => spec[key]);
     throw new ProviderSelectionError(other ? `the ${other} SCM provider is not supported by Regatta yet` : 'no SCM provider implementation configured');
