@@ -160,9 +160,29 @@ const terminalGenerators: Record<string, Schema> = {
         required: ['owner', 'api'],
         properties: { owner: str, api: str, tokenRef: secretRef, allBranches: bool, insecure: bool, excludeArchivedRepos: bool },
       },
-      bitbucket: open,
-      bitbucketServer: open,
-      azureDevOps: open,
+      bitbucketServer: {
+        type: 'object',
+        required: ['api', 'project'],
+        properties: {
+          project: str,
+          api: str,
+          basicAuth: bitbucketBasicAuth,
+          bearerToken: bitbucketBearerToken,
+          allBranches: bool,
+          insecure: bool,
+          caRef: configMapKeyRef,
+        },
+      },
+      bitbucket: {
+        type: 'object',
+        required: ['appPasswordRef', 'owner', 'user'],
+        properties: { owner: str, user: str, appPasswordRef: secretRef, allBranches: bool },
+      },
+      azureDevOps: {
+        type: 'object',
+        required: ['accessTokenRef', 'organization', 'teamProject'],
+        properties: { organization: str, api: str, teamProject: str, accessTokenRef: secretRef, allBranches: bool },
+      },
       awsCodeCommit: open,
       filters: {
         type: 'array',

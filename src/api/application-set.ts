@@ -192,13 +192,44 @@ export interface ScmProviderGeneratorGitea {
   excludeArchivedRepos?: boolean;
 }
 
+/** Bitbucket Server (Data Center): a project's repositories through REST API 1.0. */
+export interface ScmProviderGeneratorBitbucketServer {
+  project: string;
+  /** The server's URL; `/rest` is added unless it ends so. */
+  api: string;
+  basicAuth?: BasicAuthBitbucketServer;
+  bearerToken?: BearerTokenBitbucket;
+  allBranches?: boolean;
+  insecure?: boolean;
+  caRef?: ConfigMapKeyRef;
+}
+
+/** Bitbucket Cloud: a workspace's repositories through API 2.0 at api.bitbucket.org. */
+export interface ScmProviderGeneratorBitbucket {
+  /** The workspace. */
+  owner: string;
+  user: string;
+  appPasswordRef: SecretRef;
+  allBranches?: boolean;
+}
+
+export interface ScmProviderGeneratorAzureDevOps {
+  organization: string;
+  /** https://dev.azure.com when blank. */
+  api?: string;
+  teamProject: string;
+  /** A personal access token. */
+  accessTokenRef: SecretRef;
+  allBranches?: boolean;
+}
+
 export interface ScmProviderGenerator {
   github?: ScmProviderGeneratorGithub;
   gitlab?: ScmProviderGeneratorGitlab;
   gitea?: ScmProviderGeneratorGitea;
-  bitbucket?: Record<string, unknown>;
-  bitbucketServer?: Record<string, unknown>;
-  azureDevOps?: Record<string, unknown>;
+  bitbucket?: ScmProviderGeneratorBitbucket;
+  bitbucketServer?: ScmProviderGeneratorBitbucketServer;
+  azureDevOps?: ScmProviderGeneratorAzureDevOps;
   awsCodeCommit?: Record<string, unknown>;
   filters?: ScmProviderGeneratorFilter[];
   /** `ssh` (the default) or `https`. */

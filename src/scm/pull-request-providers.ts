@@ -1,12 +1,11 @@
-import type { ApplicationSet, BasicAuthBitbucketServer, BearerTokenBitbucket, PullRequestGenerator } from '../api/application-set.js';
-import type { ConfigMapKeyRef, SecretRef } from '../api/meta.js';
+import type { ApplicationSet, PullRequestGenerator } from '../api/application-set.js';
 import { ProviderSelectionError, type ConfigMapReader, type PullRequest, type PullRequestService, type SecretReader } from '../generators/generator.js';
 import { listAzureDevOpsPulls } from './azure-devops-pulls.js';
 import { listBitbucketCloudPulls } from './bitbucket-cloud-pulls.js';
 import { listBitbucketServerPulls } from './bitbucket-server-pulls.js';
 import { installationToken } from './github-app.js';
 import { githubApiBase, githubClient, retryingRateLimits } from './github-client.js';
-import { caCertificates, githubAppCredentials, NO_CONFIG_MAPS, secretToken } from './scm-credentials.js';
+import { basic, bitbucketAuth, githubAppCredentials, NO_CONFIG_MAPS, providerTls, token } from './scm-credentials.js';
 import { customApiUrl, OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
 import { DEFAULT_RETRY_BUDGET, getJson, ScmError, type RetryBudget } from './rate-limit.js';
 import { ScmGateway, scmHttp, type ScmApiKind, type ScmHttp, type ScmServiceOptions } from './scm-gateway.js';
@@ -14,29 +13,6 @@ import type { TlsTrust } from './scm-transport.js';
 
 function hasLabels(expected: string[] | undefined, got: string[]): boolean {
   return (expected ?? []).every((label) => got.includes(label));
-}
-
-/** A Secret's token for a provider, in Argo CD's words when it cannot be read (`Bearer token` for Bitbucket's). */
-const token = (secrets: SecretReader, appSet: ApplicationSet, ref: SecretRef | undefined, scmCredsOnly: boolean, kind = 'token') =>
-  secretToken(secrets, appSet, ref, scmCredsOnly, `error fetching Secret ${kind}`);
-
-const basic = (username: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` });
-
-/** Bitbucket's credentials as Argo CD picks them: the bearer token when both are given, else basic auth, else none. */
-async function bitbucketAuth(
-  secrets: SecretReader,
-  appSet: ApplicationSet,
-  spec: { basicAuth?: BasicAuthBitbucketServer; bearerToken?: BearerTokenBitbucket },
-  scmCredsOnly: boolean,
-): Promise<Record<string, string>> {
-  if (spec.bearerToken) return { authorization: `Bearer ${(await token(secrets, appSet, spec.bearerToken.tokenRef, scmCredsOnly, 'Bearer token')) ?? ''}` };
-  if (spec.basicAuth) return basic(spec.basicAuth.username, (await token(secrets, appSet, spec.basicAuth.passwordRef, scmCredsOnly)) ?? '');
-  return {};
-}
-
-/** A provider's `insecure` and the certificates its `caRef` names, read from the ApplicationSet's namespace. */
-async function providerTls(configMaps: ConfigMapReader, appSet: ApplicationSet, spec: { insecure?: boolean; caRef?: ConfigMapKeyRef }): Promise<TlsTrust> {
-  return { insecure: spec.insecure === true, ca: spec.caRef && (await caCertificates(configMaps, appSet, spec.caRef)) };
 }
 
 /**

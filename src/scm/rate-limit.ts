@@ -20,6 +20,8 @@ export class ScmError extends Error {
   constructor(
     message: string,
     readonly notFound = false,
+    /** The provider's JSON error answer, for providers that say what was not found in it (Azure DevOps' typeKey); never put in a message. */
+    readonly answer?: unknown,
   ) {
     super(message);
   }
@@ -43,6 +45,14 @@ export const timeoutMessage = (budget: RetryBudget) => `no answer within ${Math.
 
 export const DEFAULT_RETRY_BUDGET: RetryBudget = { maxWaitMs: 60_000, attempts: 3 };
 
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A GET of one page; rate-limit answers are waited out within the budget, never taken for "no pull requests". */
 export async function getJson(
   url: string,
@@ -60,6 +70,8 @@ export async function getJson(
       if (isTimeout(error) || isTimeout((error as { cause?: unknown }).cause)) throw new ScmError(`${what}: ${timeoutMessage(budget)}`);
       throw new ScmError(`${what}: request failed: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`);
     }
+    // No Content: Bitbucket Server's answer for the default branch of an empty repository.
+    if (response.status === 204) return { body: null, headers: response.headers };
     if (response.status >= 200 && response.status < 300) {
       try {
         return { body: JSON.parse(response.text), headers: response.headers };
@@ -80,7 +92,7 @@ export async function getJson(
       await new Promise((resolve) => setTimeout(resolve, (budget.serverErrorBackoffMs ?? 1000) * attempt));
       continue;
     }
-    throw new ScmError(`${what}: HTTP ${response.status} ${response.statusText}`, response.status === 404);
+    throw new ScmError(`${what}: HTTP ${response.status} ${response.statusText}`, response.status === 404, jsonOrUndefined(response.text));
   }
 }
 

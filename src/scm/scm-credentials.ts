@@ -1,6 +1,8 @@
-import type { ApplicationSet } from '../api/application-set.js';
+import type { ApplicationSet, BasicAuthBitbucketServer, BearerTokenBitbucket } from '../api/application-set.js';
+import type { ConfigMapKeyRef, SecretRef } from '../api/meta.js';
 import { ProviderSelectionError, type ConfigMapReader, type SecretReader } from '../generators/generator.js';
 import type { GitHubAppCredentials } from './github-app.js';
+import type { TlsTrust } from './scm-transport.js';
 
 /**
  * A Secret's token for a provider, from the ApplicationSet's namespace; what goes wrong reading it
@@ -41,4 +43,31 @@ export async function caCertificates(configMaps: ConfigMapReader, appSet: Applic
   });
   if (!Object.hasOwn(data, ref.key)) throw failure(`key ${ref.key} not found in ConfigMap ${ref.configMapName}`);
   return data[ref.key];
+}
+
+/** A Secret's token for a Bitbucket or Azure DevOps provider, in Argo CD's words when it cannot be read (`Bearer token` for Bitbucket's). */
+export const token = (secrets: SecretReader, appSet: ApplicationSet, ref: SecretRef | undefined, scmCredsOnly: boolean, kind = 'token') =>
+  secretToken(secrets, appSet, ref, scmCredsOnly, `error fetching Secret ${kind}`);
+
+export const basic = (username: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` });
+
+/** Bitbucket Server's credentials as Argo CD picks them: the bearer token when both are given, else basic auth, else none. */
+export async function bitbucketAuth(
+  secrets: SecretReader,
+  appSet: ApplicationSet,
+  spec: { basicAuth?: BasicAuthBitbucketServer; bearerToken?: BearerTokenBitbucket },
+  scmCredsOnly: boolean,
+): Promise<Record<string, string>> {
+  if (spec.bearerToken) return { authorization: `Bearer ${(await token(secrets, appSet, spec.bearerToken.tokenRef, scmCredsOnly, 'Bearer token')) ?? ''}` };
+  if (spec.basicAuth) return basic(spec.basicAuth.username, (await token(secrets, appSet, spec.basicAuth.passwordRef, scmCredsOnly)) ?? '');
+  return {};
+}
+
+/** A provider's `insecure` and the certificates its `caRef` names, read from the ApplicationSet's namespace. */
+export async function providerTls(
+  configMaps: ConfigMapReader,
+  appSet: ApplicationSet,
+  spec: { insecure?: boolean; caRef?: ConfigMapKeyRef },
+): Promise<TlsTrust> {
+  return { insecure: spec.insecure === true, ca: spec.caRef && (await caCertificates(configMaps, appSet, spec.caRef)) };
 }

@@ -6,6 +6,11 @@ import {
   type ScmRepositoryProvider,
   type SecretReader,
 } from '../generators/generator.js';
+import { azureDevOpsOrganizationUrl } from './azure-devops-pulls.js';
+import { AzureDevOpsRepositories } from './azure-devops-repositories.js';
+import { BITBUCKET_CLOUD_API } from './bitbucket-cloud-pulls.js';
+import { BitbucketCloudRepositories } from './bitbucket-cloud-repositories.js';
+import { BitbucketServerRepositories } from './bitbucket-server-repositories.js';
 import { installationToken } from './github-app.js';
 import { githubApiBase, githubClient } from './github-client.js';
 import { GiteaRepositories } from './gitea-repositories.js';
@@ -13,31 +18,36 @@ import { GitHubRepositories } from './github-repositories.js';
 import { gitlabApiBase, GitLabRepositories } from './gitlab-repositories.js';
 import { DEFAULT_RETRY_BUDGET, type RetryBudget } from './rate-limit.js';
 import { ScmGateway, scmHttp, type ScmServiceOptions } from './scm-gateway.js';
-import { caCertificates, githubAppCredentials, NO_CONFIG_MAPS, secretToken } from './scm-credentials.js';
+import { basic, bitbucketAuth, caCertificates, githubAppCredentials, NO_CONFIG_MAPS, providerTls, secretToken } from './scm-credentials.js';
 import { customApiUrl, OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
 
 /** Argo CD's providers Regatta does not reach yet, in the order Argo CD picks them. */
-const UNSUPPORTED = ['bitbucketServer', 'azureDevOps', 'bitbucket', 'awsCodeCommit'] as const;
+const UNSUPPORTED = ['awsCodeCommit'] as const;
 
 /**
- * The SCM Provider generator's providers (GitHub through @octokit/rest, GitLab and Gitea through
- * their REST APIs), chosen as Argo CD chooses them and held to the ScmPolicy. Tokens come from the
- * ApplicationSet's namespace and never appear in errors.
+ * The SCM Provider generator's providers (GitHub through @octokit/rest; GitLab, Gitea, Bitbucket
+ * Server, Azure DevOps and Bitbucket Cloud through their REST APIs), chosen as Argo CD chooses them
+ * and held to the ScmPolicy. Tokens come from the ApplicationSet's namespace and never appear in errors.
  */
 export class ScmProviders implements ScmProviderService {
   private readonly policy: ScmPolicy;
   private readonly budget: RetryBudget;
   private readonly configMaps: ConfigMapReader;
   private readonly gateway: ScmGateway;
+  private readonly bitbucketCloudApi: string;
 
   constructor(
     private readonly secrets: SecretReader,
-    options: ScmServiceOptions = {},
+    options: ScmServiceOptions & {
+      /** Where Bitbucket Cloud's API 2.0 is: the spec cannot say (Argo CD always reaches api.bitbucket.org). */
+      bitbucketCloudApi?: string;
+    } = {},
   ) {
     this.policy = options.policy ?? OPEN_SCM_POLICY;
     this.budget = options.budget ?? DEFAULT_RETRY_BUDGET;
     this.configMaps = options.configMaps ?? NO_CONFIG_MAPS;
     this.gateway = options.gateway ?? new ScmGateway();
+    this.bitbucketCloudApi = (options.bitbucketCloudApi ?? BITBUCKET_CLOUD_API).replace(/\/+$/, '');
   }
 
   provider(spec: ScmProviderGenerator, appSet: ApplicationSet): Promise<ScmRepositoryProvider> {
@@ -102,6 +112,51 @@ export class ScmProviders implements ScmProviderService {
         token,
         options,
         scmHttp(this.gateway, 'gitea', appSet, this.budget, { insecure: gitea.insecure === true }),
+      );
+    }
+    if (spec.bitbucketServer) {
+      const server = spec.bitbucketServer;
+      // Argo CD reads the CA ConfigMap before the credentials; the first to fail names the problem.
+      const tls = await providerTls(configMaps, appSet, server);
+      const auth = await bitbucketAuth(secrets, appSet, server, strict);
+      return new BitbucketServerRepositories(
+        server.api,
+        server.project,
+        auth,
+        server.allBranches === true,
+        scmHttp(this.gateway, 'bitbucket_server', appSet, this.budget, tls),
+      );
+    }
+    if (spec.azureDevOps) {
+      const azure = spec.azureDevOps;
+      const pat = await secretToken(secrets, appSet, azure.accessTokenRef, strict, 'error fetching Azure Devops access token');
+      if (!pat) throw new ProviderSelectionError('error initializing Azure Devops service: no access token provided');
+      try {
+        new URL(azureDevOpsOrganizationUrl(azure.api, encodeURIComponent(azure.organization)));
+      } catch {
+        throw new ProviderSelectionError(
+          `error initializing Azure Devops service: got an invalid URL for the Azure SCM generator: ${JSON.stringify(azure.api)}`,
+        );
+      }
+      // A personal access token goes as the password of Basic auth with an empty user name.
+      return new AzureDevOpsRepositories(
+        azure.api,
+        azure.organization,
+        azure.teamProject,
+        basic('', pat),
+        azure.allBranches === true,
+        scmHttp(this.gateway, 'azure_devops', appSet, this.budget),
+      );
+    }
+    if (spec.bitbucket) {
+      const cloud = spec.bitbucket;
+      const password = await secretToken(secrets, appSet, cloud.appPasswordRef, strict, 'error fetching Bitbucket cloud appPassword');
+      return new BitbucketCloudRepositories(
+        this.bitbucketCloudApi,
+        cloud.owner,
+        basic(cloud.user, password ?? ''),
+        cloud.allBranches === true,
+        scmHttp(this.gateway, 'bitbucket_cloud', appSet, this.budget),
       );
     }
     const other = UNSUPPORTED.find((key) => spec[key]);

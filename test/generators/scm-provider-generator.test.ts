@@ -419,9 +419,7 @@ ${provider.github()}
     });
 
     it('says which providers Regatta does not reach yet, and when none is configured', async () => {
-      expect(await refusal({}, goAppSet('      bitbucketServer: {project: p, api: https://bitbucket.example.com}'))).toBe(
-        'the bitbucketServer SCM provider is not supported by Regatta yet',
-      );
+      expect(await refusal({}, goAppSet('      awsCodeCommit: {region: us-east-1}'))).toBe('the awsCodeCommit SCM provider is not supported by Regatta yet');
       expect(await refusal({}, goAppSet('      cloneProtocol: ssh'))).toBe('no SCM provider implementation configured');
     });
   });

@@ -20,12 +20,21 @@ export interface FakeRepository {
 /** The name a fake's clone URLs carry, so tests can tell ssh from https. */
 export const FAKE_SCM_HOST = 'scm.example.com';
 
+/** The only user Basic auth is accepted for on Bitbucket Cloud (Bitbucket Server takes any user; Azure DevOps an empty one). */
+export const FAKE_BITBUCKET_USER = 'regatta-bot';
+
+/** The id Azure DevOps gives a fake repository. */
+export const azureRepositoryId = (id: number) => `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`;
+
 /**
- * One HTTP server on 127.0.0.1 answering as GitHub's (/api/v3), GitLab's (/api/v4) and Gitea's
- * (/api/v1) REST APIs answer for listing an organization's repositories, their branches and their
- * files, with each API's own paging (GitHub Link, GitLab x-next-page, Gitea page/limit with a
- * server maximum) and token checks. GitHub and GitLab serve `pageSize` items a page whatever the
- * client asks, so a handful of repositories spans several pages.
+ * One HTTP server on 127.0.0.1 answering as GitHub's (/api/v3), GitLab's (/api/v4), Gitea's
+ * (/api/v1), Bitbucket Server's (/rest/api/1.0), Bitbucket Cloud's (/2.0) and Azure DevOps'
+ * (/<organization>/<project>/_apis) REST APIs answer for listing an organization's repositories,
+ * their branches and their files, with each API's own paging (GitHub Link, GitLab x-next-page,
+ * Gitea page/limit with a server maximum, Bitbucket Server start/isLastPage/nextPageStart,
+ * Bitbucket Cloud `next` URLs, Azure DevOps x-ms-continuationtoken) and credential checks.
+ * GitHub, GitLab and both Bitbuckets serve `pageSize` items a page whatever the client asks, so a
+ * handful of repositories spans several pages.
  */
 export class FakeScmRepositories {
   readonly requests: string[] = [];
@@ -39,6 +48,8 @@ export class FakeScmRepositories {
   behaviour: FakeBehaviour = {};
   /** A GitHub App's public key: the fake's token is also issued as an installation token for JWTs it verifies. */
   appPublicKey?: string;
+  /** Where Bitbucket Cloud's `next` links point instead of this server (a hostile answer). */
+  bitbucketNextOrigin?: string;
   private constructor(
     private readonly server: Server,
     readonly base: string,
@@ -74,10 +85,17 @@ export class FakeScmRepositories {
     const json = jsonAnswer(res);
     if (misbehave(this.behaviour, json)) return;
     if (answerInstallationTokenRequest(req, url, this.appPublicKey, this.token, json)) return;
-    const presented = req.headers['private-token'] ?? (req.headers.authorization ?? '').replace(/^(token|Bearer) /, '');
+    const authorization = req.headers.authorization ?? '';
+    const basic = authorization.startsWith('Basic ') ? Buffer.from(authorization.slice(6), 'base64').toString('utf8') : undefined;
+    const user = basic?.slice(0, basic.indexOf(':'));
+    const presented =
+      req.headers['private-token'] ?? (basic !== undefined ? basic.slice(basic.indexOf(':') + 1) : authorization.replace(/^(token|Bearer) /, ''));
     if (presented !== this.token) return json(401, { message: 'Bad credentials' });
     const segments = url.pathname.split('/').slice(1).map(decodeURIComponent);
     const [api, version] = segments;
+    if (api === 'rest' && version === 'api') return this.bitbucketServer(url, segments.slice(3), json, res);
+    if (api === '2.0') return user === FAKE_BITBUCKET_USER ? this.bitbucketCloud(url, segments.slice(1), json) : json(401, { type: 'error' });
+    if (segments[2] === '_apis') return user === '' ? this.azureDevOps(url, segments, json) : json(401, { message: 'Unauthorized' });
     if (api !== 'api') return json(404, { message: 'Not Found' });
     const rest = segments.slice(2);
     if (version === 'v3') return this.github(url, rest, this.githubAnswer(req, res));
@@ -238,5 +256,144 @@ export class FakeScmRepositories {
       return found.file || found.directory ? json(200, found.file ? { type: 'file' } : []) : json(404, { message: 'Not Found' });
     }
     json(404, { message: 'Not Found' });
+  }
+
+  /** Bitbucket Server's pages: `start`/`limit`, at most `pageSize` a page, `nextPageStart` until `isLastPage`. */
+  private startLimited<T>(items: T[], url: URL, json: JsonAnswer): void {
+    const start = Number(url.searchParams.get('start') || '0');
+    const limit = Math.min(this.pageSize, Number(url.searchParams.get('limit') || '25'));
+    const values = items.slice(start, start + limit);
+    const isLastPage = start + limit >= items.length;
+    json(200, { size: values.length, limit, start, isLastPage, values, ...(isLastPage ? {} : { nextPageStart: start + limit }) });
+  }
+
+  private bitbucketServer(url: URL, path: string[], json: JsonAnswer, res: ServerResponse): void {
+    // path: projects/<key>/repos[/<name>/(branches[/default]|browse/<path…>)]
+    const repos = path[0] === 'projects' && path[2] === 'repos' ? this.organizations[path[1]] : undefined;
+    if (!repos) return json(404, { errors: [{ message: `Project ${path[1]} does not exist.` }] });
+    if (path.length === 3) {
+      return this.startLimited(
+        repos.map((r) => ({
+          id: r.id,
+          slug: r.name.toLowerCase(),
+          name: r.name,
+          project: { key: path[1] },
+          links: {
+            clone: [
+              { href: `ssh://git@${FAKE_SCM_HOST}:7999/${path[1].toLowerCase()}/${r.name}.git`, name: 'ssh' },
+              { href: `https://${FAKE_SCM_HOST}/scm/${path[1].toLowerCase()}/${r.name}.git`, name: 'http' },
+            ],
+          },
+        })),
+        url,
+        json,
+      );
+    }
+    const repo = this.repo(path[1], path[3]);
+    if (!repo) return json(404, { errors: [{ message: `Repository ${path[1]}/${path[3]} does not exist.` }] });
+    const branchJson = (name: string) => ({
+      id: `refs/heads/${name}`,
+      displayId: name,
+      latestCommit: repo.branches[name],
+      isDefault: name === repo.defaultBranch,
+    });
+    if (path[4] === 'branches' && path[5] === 'default') {
+      if (Object.keys(repo.branches).length === 0) {
+        res.writeHead(204);
+        return void res.end();
+      }
+      return repo.branches[repo.defaultBranch] ? json(200, branchJson(repo.defaultBranch)) : json(404, { errors: [{ message: 'No default branch' }] });
+    }
+    if (path[4] === 'branches' && path.length === 5) return this.startLimited(Object.keys(repo.branches).map(branchJson), url, json);
+    if (path[4] === 'browse') {
+      const found = this.pathExists(repo, url.searchParams.get('at') ?? repo.defaultBranch, path.slice(5).join('/'));
+      return found.file || found.directory ? json(200, { path: { toString: path.slice(5).join('/') } }) : json(404, { errors: [{ message: 'Not found' }] });
+    }
+    json(404, { errors: [{ message: 'Not found' }] });
+  }
+
+  private bitbucketCloud(url: URL, path: string[], json: JsonAnswer): void {
+    const paged = <T>(items: T[]) => {
+      const { items: values, next } = this.page(items, url, this.pageSize);
+      const link = new URL(url.pathname + url.search, this.bitbucketNextOrigin ?? this.base);
+      link.searchParams.set('page', String(next));
+      json(200, { pagelen: this.pageSize, values, ...(next ? { next: link.href } : {}) });
+    };
+    // path: repositories/<workspace>[/<slug>/(refs/branches[/<name>]|src/<sha>/<path…>)]
+    const repos = path[0] === 'repositories' ? this.organizations[path[1]] : undefined;
+    if (!repos) return json(404, { type: 'error', error: { message: 'Not found' } });
+    if (path.length === 2) {
+      if (url.searchParams.get('role') !== 'member') return json(400, { type: 'error' });
+      return paged(
+        repos.map((r) => ({
+          slug: r.name,
+          uuid: `{${azureRepositoryId(r.id)}}`,
+          mainbranch: Object.keys(r.branches).length ? { name: r.defaultBranch, type: 'branch' } : null,
+          links: {
+            clone: [
+              { name: 'https', href: `https://${FAKE_BITBUCKET_USER}@${FAKE_SCM_HOST}/${path[1]}/${r.name}.git` },
+              { name: 'ssh', href: `git@${FAKE_SCM_HOST}:${path[1]}/${r.name}.git` },
+            ],
+          },
+        })),
+      );
+    }
+    const repo = this.repo(path[1], path[2]);
+    if (!repo) return json(404, { type: 'error', error: { message: 'Repository not found' } });
+    const branchJson = (name: string) => ({ name, type: 'branch', target: { hash: repo.branches[name], type: 'commit' } });
+    if (path[3] === 'refs' && path[4] === 'branches' && path.length === 5) return paged(Object.keys(repo.branches).map(branchJson));
+    if (path[3] === 'refs' && path[4] === 'branches' && path.length === 6) {
+      return repo.branches[path[5]] ? json(200, branchJson(path[5])) : json(404, { type: 'error', error: { message: 'Branch not found' } });
+    }
+    if (path[3] === 'src' && url.searchParams.get('format') === 'meta') {
+      const branch = Object.keys(repo.branches).find((name) => repo.branches[name] === path[4]);
+      const found = branch ? this.pathExists(repo, branch, path.slice(5).join('/')) : { file: false, directory: false };
+      return found.file || found.directory
+        ? json(200, { path: path.slice(5).join('/'), type: found.file ? 'commit_file' : 'commit_directory' })
+        : json(404, { type: 'error' });
+    }
+    json(404, { type: 'error', error: { message: 'Not found' } });
+  }
+
+  private azureDevOps(url: URL, path: string[], json: JsonAnswer): void {
+    const notFound = (typeKey: string, message: string) => json(404, { $id: '1', innerException: null, message, typeKey, errorCode: 0, eventId: 3000 });
+    // path: <organization>/<project>/_apis/git/repositories[/<name or id>/(stats/branches|items)]
+    const repos = this.organizations[path[1]];
+    if (!repos || path[3] !== 'git' || path[4] !== 'repositories')
+      return notFound('ProjectDoesNotExistWithNameException', `TF200016: The following project does not exist: ${path[1]}.`);
+    if (!url.searchParams.get('api-version')) return json(400, { message: 'No api-version was supplied' });
+    if (path.length === 5) {
+      const value = repos.map((r) => ({
+        id: azureRepositoryId(r.id),
+        name: r.name,
+        remoteUrl: `https://${path[0]}@dev.azure.com/${path[0]}/${path[1]}/_git/${r.name}`,
+        ...(Object.keys(r.branches).length ? { defaultBranch: `refs/heads/${r.defaultBranch}` } : {}),
+      }));
+      return json(200, { value, count: value.length });
+    }
+    const repo = repos.find((r) => r.name === path[5] || azureRepositoryId(r.id) === path[5]);
+    if (!repo) return notFound('GitRepositoryNotFoundException', `TF401019: The Git repository with name or identifier ${path[5]} does not exist.`);
+    const branchJson = (name: string) => ({ name, commit: { commitId: repo.branches[name] }, aheadCount: 0, behindCount: 0 });
+    if (path[6] === 'stats' && path[7] === 'branches') {
+      const name = url.searchParams.get('name');
+      if (name !== null) {
+        return repo.branches[name]
+          ? json(200, branchJson(name))
+          : notFound('GitUnresolvableToCommitException', `TF401175: The version descriptor <Branch: ${name}> could not be resolved.`);
+      }
+      // Pages of `pageSize` branches, each but the last naming the next by its continuation token.
+      const start = Number(url.searchParams.get('continuationToken') || '0');
+      const names = Object.keys(repo.branches);
+      const next: Record<string, string> = start + this.pageSize < names.length ? { 'x-ms-continuationtoken': String(start + this.pageSize) } : {};
+      const value = names.slice(start, start + this.pageSize).map(branchJson);
+      return json(200, { value, count: value.length }, next);
+    }
+    if (path[6] === 'items') {
+      const found = this.pathExists(repo, url.searchParams.get('versionDescriptor.version') ?? repo.defaultBranch, url.searchParams.get('path') ?? '');
+      return found.file || found.directory
+        ? json(200, { path: url.searchParams.get('path') })
+        : notFound('GitItemNotFoundException', 'TF401174: The item could not be found.');
+    }
+    json(404, { message: 'Not found' });
   }
 }
