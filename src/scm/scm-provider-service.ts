@@ -6,6 +6,9 @@ import {
   type ScmRepositoryProvider,
   type SecretReader,
 } from '../generators/generator.js';
+import { AwsCodeCommitRepositories } from './aws-codecommit-repositories.js';
+import { awsEndpoint, awsRegion, codeCommitCredentials, type AwsEnvironment } from './aws-environment.js';
+import { AwsClient } from './aws-json-client.js';
 import { installationToken } from './github-app.js';
 import { githubClient } from './github-client.js';
 import { GiteaRepositories } from './gitea-repositories.js';
@@ -16,17 +19,19 @@ import { caCertificates, githubAppCredentials, NO_CONFIG_MAPS, secretToken } fro
 import { customApiUrl, OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
 
 /** Argo CD's providers Regatta does not reach yet, in the order Argo CD picks them. */
-const UNSUPPORTED = ['bitbucketServer', 'azureDevOps', 'bitbucket', 'awsCodeCommit'] as const;
+const UNSUPPORTED = ['bitbucketServer', 'azureDevOps', 'bitbucket'] as const;
 
 /**
  * The SCM Provider generator's providers (GitHub through @octokit/rest, GitLab and Gitea through
- * their REST APIs), chosen as Argo CD chooses them and held to the ScmPolicy. Tokens come from the
- * ApplicationSet's namespace and never appear in errors.
+ * their REST APIs, AWS CodeCommit through its signed JSON API), chosen as Argo CD chooses them and
+ * held to the ScmPolicy. Tokens come from the ApplicationSet's namespace, AWS credentials from
+ * Regatta's environment; neither appears in errors.
  */
 export class ScmProviders implements ScmProviderService {
   private readonly policy: ScmPolicy;
   private readonly budget: RetryBudget;
   private readonly configMaps: ConfigMapReader;
+  private readonly awsEnvironment: AwsEnvironment;
 
   constructor(
     private readonly secrets: SecretReader,
@@ -35,11 +40,14 @@ export class ScmProviders implements ScmProviderService {
       budget?: RetryBudget;
       /** Where a GitLab `caRef` is read, in the ApplicationSet's namespace as Argo CD reads it. */
       configMaps?: ConfigMapReader;
+      /** Where AWS credentials, region and endpoints are read (AWS_ACCESS_KEY_ID, AWS_REGION, AWS_ENDPOINT_URL_…); process.env unless set. */
+      awsEnvironment?: AwsEnvironment;
     } = {},
   ) {
     this.policy = options.policy ?? OPEN_SCM_POLICY;
     this.budget = options.budget ?? DEFAULT_RETRY_BUDGET;
     this.configMaps = options.configMaps ?? NO_CONFIG_MAPS;
+    this.awsEnvironment = options.awsEnvironment ?? process.env;
   }
 
   provider(spec: ScmProviderGenerator, appSet: ApplicationSet): Promise<ScmRepositoryProvider> {
@@ -102,6 +110,23 @@ export class ScmProviders implements ScmProviderService {
       return new GiteaRepositories(gitea.api, gitea.owner, token, options, this.budget);
     }
     const other = UNSUPPORTED.find((key) => spec[key]);
-    throw new ProviderSelectionError(other ? `the ${other} SCM provider is not supported by Regatta yet` : 'no SCM provider implementation configured');
+    if (other) throw new ProviderSelectionError(`the ${other} SCM provider is not supported by Regatta yet`);
+    if (spec.awsCodeCommit) return this.awsCodeCommit(spec.awsCodeCommit);
+    throw new ProviderSelectionError('no SCM provider implementation configured');
+  }
+
+  private awsCodeCommit(spec: NonNullable<ScmProviderGenerator['awsCodeCommit']>): ScmRepositoryProvider {
+    const env = this.awsEnvironment;
+    try {
+      const region = awsRegion(spec.region, env);
+      const credentials = codeCommitCredentials(spec.role ?? '', region, env, this.budget);
+      return new AwsCodeCommitRepositories(
+        new AwsClient(awsEndpoint('codecommit', region, env), credentials, this.budget),
+        new AwsClient(awsEndpoint('tagging', region, env), credentials, this.budget),
+        { tagFilters: spec.tagFilters ?? [], allBranches: spec.allBranches === true },
+      );
+    } catch (error) {
+      throw new ProviderSelectionError(`error initializing AWS codecommit service: ${(error as Error).message}`);
+    }
   }
 }
