@@ -56,7 +56,11 @@ export class AwsCodeCommitRepositories implements ScmRepositoryProvider {
   ) {}
 
   /** Every page of a listing, following `tokenKey` until it is empty. */
-  private async pages(call: (token: string | undefined) => Promise<Record<string, unknown>>, tokenKey: string, what: string): Promise<Record<string, unknown>[]> {
+  private async pages(
+    call: (token: string | undefined) => Promise<Record<string, unknown>>,
+    tokenKey: string,
+    what: string,
+  ): Promise<Record<string, unknown>[]> {
     const pages: Record<string, unknown>[] = [];
     let token: string | undefined;
     for (let page = 1; page <= MAX_LISTING_PAGES; page++) {

@@ -77,7 +77,14 @@ function jsonError(answer: AwsHttpAnswer): { code: string; message: string } {
 
 function xmlText(xml: string, tag: string): string {
   const match = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
-  return match ? match[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&') : '';
+  return match
+    ? match[1]
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&apos;/g, "'")
+        .replace(/&amp;/g, '&')
+    : '';
 }
 
 const xmlError = (answer: AwsHttpAnswer) => ({ code: xmlText(answer.text, 'Code'), message: xmlText(answer.text, 'Message') });

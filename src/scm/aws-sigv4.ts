@@ -25,7 +25,11 @@ const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).u
 const uriEncode = (value: string) => encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** `20150830T123600Z`: SigV4's basic ISO 8601 time. */
-export const amzDate = (now: Date) => now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+export const amzDate = (now: Date) =>
+  now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 function canonicalQuery(url: URL): string {
   return [...url.searchParams]

@@ -14,7 +14,9 @@ describe('signAwsRequest (AWS SigV4 test suite)', () => {
     expect(sign('GET', 'https://example.amazonaws.com/', {}, '')).toBe(
       expected('host;x-amz-date', '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31'),
     );
-    expect(sign('POST', 'https://example.amazonaws.com/', {}, '')).toBe(expected('host;x-amz-date', '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b'));
+    expect(sign('POST', 'https://example.amazonaws.com/', {}, '')).toBe(
+      expected('host;x-amz-date', '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b'),
+    );
     expect(sign('POST', 'https://example.amazonaws.com/?Param1=value1', {}, '')).toBe(
       expected('host;x-amz-date', '28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11'),
     );

@@ -70,7 +70,14 @@ function verifySignature(
     .map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`)
     .sort()
     .join('&');
-  const headerLines = names.map((name) => `${name}:${String(req.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
+  const headerLines = names
+    .map(
+      (name) =>
+        `${name}:${String(req.headers[name] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
+    .join('');
   const canonical = [req.method, url.pathname, query, headerLines, signedHeaders, sha256Hex(body)].join('\n');
   const stringToSign = ['AWS4-HMAC-SHA256', date, `${day}/${scopeRegion}/${service}/aws4_request`, sha256Hex(canonical)].join('\n');
   let key: Buffer = hmac(`AWS4${known.secret}`, day);
@@ -173,7 +180,8 @@ export class FakeCodeCommit {
     if (!verified.ok) return fail(403, verified.code, verified.message);
     const [prefix, operation] = isSts ? ['STS', new URLSearchParams(body.toString()).get('Action') ?? ''] : target.split('.');
     const expectedService = { STS: 'sts', CodeCommit_20150413: 'codecommit', ResourceGroupsTaggingAPI_20170126: 'tagging' }[prefix];
-    if (verified.service !== expectedService) return fail(403, 'InvalidSignatureException', `Credential should be scoped to correct service: '${expectedService}'.`);
+    if (verified.service !== expectedService)
+      return fail(403, 'InvalidSignatureException', `Credential should be scoped to correct service: '${expectedService}'.`);
     this.calls.push({ operation, accessKeyId: verified.accessKeyId, sessionToken: verified.sessionToken });
     if (isSts) return this.sts(body, res, xmlError);
     if (this.behaviour.throttle) {
@@ -223,7 +231,8 @@ export class FakeCodeCommit {
         if (!folder.startsWith('/')) return jsonError(400, 'InvalidPathException', 'the path must be absolute');
         const prefixOf = folder === '/' ? '/' : `${folder}/`;
         const under = (paths: string[] = []) => paths.map((p) => `/${p}`).filter((p) => p.startsWith(prefixOf));
-        const direct = (paths: string[]) => paths.filter((p) => !p.slice(prefixOf.length).includes('/')).map((p) => ({ absolutePath: p, relativePath: p.slice(prefixOf.length) }));
+        const direct = (paths: string[]) =>
+          paths.filter((p) => !p.slice(prefixOf.length).includes('/')).map((p) => ({ absolutePath: p, relativePath: p.slice(prefixOf.length) }));
         const all = [...under(repo.files), ...under(repo.symbolicLinks), ...under(repo.subModules)];
         if (folder !== '/' && all.length === 0) return jsonError(400, 'FolderDoesNotExistException', `${folder} does not exist`);
         const subFolders = [...new Set(all.filter((p) => p.slice(prefixOf.length).includes('/')).map((p) => p.slice(prefixOf.length).split('/')[0]))];
@@ -237,7 +246,8 @@ export class FakeCodeCommit {
       }
       case 'ResourceGroupsTaggingAPI_20170126.GetResources': {
         const types = input.ResourceTypeFilters;
-        if (!Array.isArray(types) || !types.includes('codecommit:repository')) return jsonError(400, 'InvalidParameterException', 'expected codecommit:repository');
+        if (!Array.isArray(types) || !types.includes('codecommit:repository'))
+          return jsonError(400, 'InvalidParameterException', 'expected codecommit:repository');
         const filters = (Array.isArray(input.TagFilters) ? input.TagFilters : []) as { Key: string; Values?: string[] }[];
         const tagged = repositories.filter((r) =>
           filters.every((f) => r.tags?.[f.Key] !== undefined && (!f.Values || f.Values.length === 0 || f.Values.includes(r.tags[f.Key]))),
@@ -257,7 +267,8 @@ export class FakeCodeCommit {
     const form = new URLSearchParams(body.toString());
     if (form.get('Action') !== 'AssumeRole' || form.get('Version') !== '2011-06-15') return xmlError(400, 'InvalidAction', 'unknown action');
     const role = form.get('RoleArn') ?? '';
-    if (!this.options.roles.includes(role) || !form.get('RoleSessionName')) return xmlError(403, 'AccessDenied', `not authorized to perform sts:AssumeRole on ${role}`);
+    if (!this.options.roles.includes(role) || !form.get('RoleSessionName'))
+      return xmlError(403, 'AccessDenied', `not authorized to perform sts:AssumeRole on ${role}`);
     const accessKeyId = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;
     const secret = randomBytes(20).toString('base64');
     const sessionToken = randomBytes(48).toString('base64');
