@@ -4,6 +4,7 @@ import type { AwsEnvironment } from '../../src/scm/aws-environment.js';
 import { ScmProviders } from '../../src/scm/scm-provider-service.js';
 import { FakeCodeCommit, type FakeCodeCommitRepository } from '../support/fake-codecommit.js';
 import { generate, offlineContext } from '../support/generation.js';
+import { docsTemplateAppSet } from '../support/scm-provider-appset.js';
 
 const ACCESS_KEY = 'AKIAREGATTATEST00001';
 const SECRET_KEY = 'regatta/S3cretAccessKey+ForTheFake0000000';
@@ -54,30 +55,8 @@ const context = (env: AwsEnvironment = environment()): GeneratorContext =>
     ),
   });
 
-/** Generators-SCM-Provider.md's Template example around an awsCodeCommit generator. */
-const appSet = (generator: string) => `
-apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata: {name: myapps, namespace: argocd}
-spec:
-  goTemplate: true
-  goTemplateOptions: ["missingkey=error"]
-  generators:
-  - scmProvider:
-${generator}
-  template:
-    metadata:
-      name: '{{ .repository }}-{{ .branchNormalized }}'
-    spec:
-      source:
-        repoURL: '{{ .url }}'
-        targetRevision: '{{ .branch }}'
-        path: kubernetes/
-      project: default
-      destination:
-        server: https://kubernetes.default.svc
-        namespace: default
-`;
+/** One Application per repository and branch. */
+const appSet = (generator: string) => docsTemplateAppSet(generator, '{{ .repository }}-{{ .branchNormalized }}');
 
 const names = (result: Awaited<ReturnType<typeof generate>>) => {
   expect(result.failure).toBeUndefined();
@@ -205,6 +184,17 @@ describe('SCM Provider generator: AWS CodeCommit', () => {
       expect(await failureOf(plain)).toBe(
         'error listing repos: failed to list codecommit repository: operation error CodeCommit: ListRepositories, exceeded maximum number of attempts, 3, ' +
           'https response error StatusCode: 400, api error ThrottlingException: Rate exceeded',
+      );
+    } finally {
+      aws.behaviour = {};
+    }
+  });
+
+  it('stops reading an answer larger than 8 MiB and fails', async () => {
+    aws.behaviour = { oversizedBytes: 9 * 1024 * 1024 };
+    try {
+      expect(await failureOf(appSet(`      awsCodeCommit:\n        region: ${REGION}`))).toBe(
+        'error listing repos: failed to list codecommit repository: operation error CodeCommit: ListRepositories, the answer is larger than 8388608 bytes',
       );
     } finally {
       aws.behaviour = {};

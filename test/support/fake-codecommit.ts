@@ -30,6 +30,8 @@ export interface FakeCodeCommitBehaviour {
   /** How many of the next CodeCommit/Tagging requests are throttled, and how. */
   throttle?: number;
   throttleAs?: 'ThrottlingException' | '429' | '503';
+  /** Answers ListRepositories with this many bytes of JSON. */
+  oversizedBytes?: number;
 }
 
 const ACCOUNT = '111111111111';
@@ -203,6 +205,7 @@ export class FakeCodeCommit {
     const noRepo = () => jsonError(400, 'RepositoryDoesNotExistException', `${String(input.repositoryName)} does not exist`);
     switch (`${prefix}.${operation}`) {
       case 'CodeCommit_20150413.ListRepositories': {
+        if (this.behaviour.oversizedBytes) return json(200, { repositories: [], padding: 'x'.repeat(this.behaviour.oversizedBytes) });
         const { items, next } = page(repositories, input.nextToken, pageSize);
         return json(200, { repositories: items.map((r) => ({ repositoryName: r.name, repositoryId: r.id })), nextToken: next });
       }
