@@ -1,5 +1,5 @@
 import type { AwsCredentials } from './aws-sigv4.js';
-import { AwsClient, type AwsEndpoint, type AwsTransport } from './aws-json-client.js';
+import { AwsClient, xmlText, type AwsEndpoint } from './aws-json-client.js';
 import type { RetryBudget } from './rate-limit.js';
 
 /** The environment AWS settings are read from, as the AWS SDK's default chain reads them (process.env in Regatta). */
@@ -44,7 +44,8 @@ export function environmentCredentials(env: AwsEnvironment): AwsCredentials {
 
 /** The temporary credentials of an STS AssumeRole answer (XML); throws when it holds none. */
 export function assumedRoleCredentials(xml: string): AwsCredentials {
-  const field = (tag: string) => /<AssumeRoleResult>[\s\S]*<\/AssumeRoleResult>/.exec(xml)?.[0].match(new RegExp(`<${tag}>([^<]*)</${tag}>`))?.[1] ?? '';
+  const result = /<AssumeRoleResult>[\s\S]*<\/AssumeRoleResult>/.exec(xml)?.[0] ?? '';
+  const field = (tag: string) => xmlText(result, tag);
   const credentials = { accessKeyId: field('AccessKeyId'), secretAccessKey: field('SecretAccessKey'), sessionToken: field('SessionToken') };
   if (!credentials.accessKeyId || !credentials.secretAccessKey || !credentials.sessionToken) throw new Error('the AssumeRole answer holds no credentials');
   return credentials;
@@ -54,16 +55,10 @@ export function assumedRoleCredentials(xml: string): AwsCredentials {
  * Credentials for the CodeCommit provider: the environment's, or with `role` those STS AssumeRole
  * gives for it (signed with the environment's), fetched once at the first call and then reused.
  */
-export function codeCommitCredentials(
-  role: string,
-  region: string,
-  env: AwsEnvironment,
-  budget: RetryBudget,
-  transport?: AwsTransport,
-): () => Promise<AwsCredentials> {
+export function codeCommitCredentials(role: string, region: string, env: AwsEnvironment, budget: RetryBudget): () => Promise<AwsCredentials> {
   const base = environmentCredentials(env);
   if (role === '') return () => Promise.resolve(base);
-  const sts = new AwsClient(awsEndpoint('sts', region, env), () => Promise.resolve(base), budget, transport);
+  const sts = new AwsClient(awsEndpoint('sts', region, env), () => Promise.resolve(base), budget);
   let assumed: Promise<AwsCredentials> | undefined;
   return () => {
     assumed ??= sts

@@ -75,7 +75,8 @@ function jsonError(answer: AwsHttpAnswer): { code: string; message: string } {
   return { code: errorCode(type), message };
 }
 
-function xmlText(xml: string, tag: string): string {
+/** The text of the first `<tag>` of an AWS XML answer, entities decoded; '' when absent. */
+export function xmlText(xml: string, tag: string): string {
   const match = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
   return match
     ? match[1]
@@ -99,7 +100,6 @@ export class AwsClient {
     private readonly endpoint: AwsEndpoint,
     private readonly credentials: () => Promise<AwsCredentials>,
     private readonly budget: RetryBudget,
-    private readonly transport: AwsTransport = sendAwsRequest,
   ) {}
 
   /** One operation of a JSON 1.1 API (CodeCommit, Resource Groups Tagging). */
@@ -144,7 +144,7 @@ export class AwsClient {
       const signed = signAwsRequest({ method: 'POST', url, headers, body, region: this.endpoint.region, service: this.endpoint.signingName }, credentials);
       let answer: AwsHttpAnswer;
       try {
-        answer = await this.transport({ url: url.toString(), headers: signed, body, timeoutMs: requestTimeoutMs(this.budget) });
+        answer = await sendAwsRequest({ url: url.toString(), headers: signed, body, timeoutMs: requestTimeoutMs(this.budget) });
       } catch (error) {
         if (error instanceof BodyTooLargeError) throw new ScmError(`${what}, ${error.message}`);
         if (isTimeout(error) || isTimeout((error as { cause?: unknown }).cause)) throw new ScmError(`${what}, ${timeoutMessage(this.budget)}`);
