@@ -183,7 +183,15 @@ const terminalGenerators: Record<string, Schema> = {
         required: ['accessTokenRef', 'organization', 'teamProject'],
         properties: { organization: str, api: str, teamProject: str, accessTokenRef: secretRef, allBranches: bool },
       },
-      awsCodeCommit: open,
+      awsCodeCommit: {
+        type: 'object',
+        properties: {
+          tagFilters: { type: 'array', items: { type: 'object', required: ['key'], properties: { key: str, value: str } } },
+          role: str,
+          region: str,
+          allBranches: bool,
+        },
+      },
       filters: {
         type: 'array',
         items: { type: 'object', properties: { repositoryMatch: str, pathsExist: strings, pathsDoNotExist: strings, labelMatch: str, branchMatch: str } },

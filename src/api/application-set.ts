@@ -223,6 +223,23 @@ export interface ScmProviderGeneratorAzureDevOps {
   allBranches?: boolean;
 }
 
+/** An AWS resource tag a CodeCommit repository must carry; without `value`, any value. */
+export interface ScmProviderGeneratorTagFilter {
+  key: string;
+  value?: string;
+}
+
+/** AWS CodeCommit: credentials and endpoints come from Regatta's environment, as the AWS SDK reads them. */
+export interface ScmProviderGeneratorAwsCodeCommit {
+  /** Repositories carrying these tags (through the Resource Groups Tagging API); all of the region's without. */
+  tagFilters?: ScmProviderGeneratorTagFilter[];
+  /** An IAM role ARN to assume (STS AssumeRole) for cross-account discovery. */
+  role?: string;
+  /** Defaults to AWS_REGION. */
+  region?: string;
+  allBranches?: boolean;
+}
+
 export interface ScmProviderGenerator {
   github?: ScmProviderGeneratorGithub;
   gitlab?: ScmProviderGeneratorGitlab;
@@ -230,9 +247,9 @@ export interface ScmProviderGenerator {
   bitbucket?: ScmProviderGeneratorBitbucket;
   bitbucketServer?: ScmProviderGeneratorBitbucketServer;
   azureDevOps?: ScmProviderGeneratorAzureDevOps;
-  awsCodeCommit?: Record<string, unknown>;
+  awsCodeCommit?: ScmProviderGeneratorAwsCodeCommit;
   filters?: ScmProviderGeneratorFilter[];
-  /** `ssh` (the default) or `https`. */
+  /** `ssh` (the default) or `https`; AWS CodeCommit also `https-fips`. */
   cloneProtocol?: string;
   requeueAfterSeconds?: number;
   template?: GeneratorTemplate;

@@ -11,6 +11,9 @@ import { AzureDevOpsRepositories } from './azure-devops-repositories.js';
 import { BITBUCKET_CLOUD_API } from './bitbucket-cloud-pulls.js';
 import { BitbucketCloudRepositories } from './bitbucket-cloud-repositories.js';
 import { BitbucketServerRepositories } from './bitbucket-server-repositories.js';
+import { AwsCodeCommitRepositories } from './aws-codecommit-repositories.js';
+import { awsEndpoint, awsRegion, codeCommitCredentials, type AwsEnvironment } from './aws-environment.js';
+import { AwsClient } from './aws-json-client.js';
 import { installationToken } from './github-app.js';
 import { githubApiBase, githubClient } from './github-client.js';
 import { GiteaRepositories } from './gitea-repositories.js';
@@ -21,13 +24,12 @@ import { ScmGateway, scmHttp, type ScmServiceOptions } from './scm-gateway.js';
 import { basic, bitbucketAuth, caCertificates, githubAppCredentials, NO_CONFIG_MAPS, providerTls, secretToken } from './scm-credentials.js';
 import { customApiUrl, OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
 
-/** Argo CD's providers Regatta does not reach yet, in the order Argo CD picks them. */
-const UNSUPPORTED = ['awsCodeCommit'] as const;
-
 /**
  * The SCM Provider generator's providers (GitHub through @octokit/rest; GitLab, Gitea, Bitbucket
- * Server, Azure DevOps and Bitbucket Cloud through their REST APIs), chosen as Argo CD chooses them
- * and held to the ScmPolicy. Tokens come from the ApplicationSet's namespace and never appear in errors.
+ * Server, Azure DevOps and Bitbucket Cloud through their REST APIs and the SCM gateway; AWS
+ * CodeCommit through its signed JSON API), chosen as Argo CD chooses them and held to the
+ * ScmPolicy. Tokens come from the ApplicationSet's namespace, AWS credentials from Regatta's
+ * environment; neither appears in errors.
  */
 export class ScmProviders implements ScmProviderService {
   private readonly policy: ScmPolicy;
@@ -35,12 +37,15 @@ export class ScmProviders implements ScmProviderService {
   private readonly configMaps: ConfigMapReader;
   private readonly gateway: ScmGateway;
   private readonly bitbucketCloudApi: string;
+  private readonly awsEnvironment: AwsEnvironment;
 
   constructor(
     private readonly secrets: SecretReader,
     options: ScmServiceOptions & {
       /** Where Bitbucket Cloud's API 2.0 is: the spec cannot say (Argo CD always reaches api.bitbucket.org). */
       bitbucketCloudApi?: string;
+      /** Where AWS credentials, region and endpoints are read (AWS_ACCESS_KEY_ID, AWS_REGION, AWS_ENDPOINT_URL_…); process.env unless set. */
+      awsEnvironment?: AwsEnvironment;
     } = {},
   ) {
     this.policy = options.policy ?? OPEN_SCM_POLICY;
@@ -48,6 +53,7 @@ export class ScmProviders implements ScmProviderService {
     this.configMaps = options.configMaps ?? NO_CONFIG_MAPS;
     this.gateway = options.gateway ?? new ScmGateway();
     this.bitbucketCloudApi = (options.bitbucketCloudApi ?? BITBUCKET_CLOUD_API).replace(/\/+$/, '');
+    this.awsEnvironment = options.awsEnvironment ?? process.env;
   }
 
   provider(spec: ScmProviderGenerator, appSet: ApplicationSet): Promise<ScmRepositoryProvider> {
@@ -159,7 +165,22 @@ export class ScmProviders implements ScmProviderService {
         scmHttp(this.gateway, 'bitbucket_cloud', appSet, this.budget),
       );
     }
-    const other = UNSUPPORTED.find((key) => spec[key]);
-    throw new ProviderSelectionError(other ? `the ${other} SCM provider is not supported by Regatta yet` : 'no SCM provider implementation configured');
+    if (spec.awsCodeCommit) return this.awsCodeCommit(spec.awsCodeCommit);
+    throw new ProviderSelectionError('no SCM provider implementation configured');
+  }
+
+  private awsCodeCommit(spec: NonNullable<ScmProviderGenerator['awsCodeCommit']>): ScmRepositoryProvider {
+    const env = this.awsEnvironment;
+    try {
+      const region = awsRegion(spec.region, env);
+      const credentials = codeCommitCredentials(spec.role ?? '', region, env, this.budget);
+      return new AwsCodeCommitRepositories(
+        new AwsClient(awsEndpoint('codecommit', region, env), credentials, this.budget),
+        new AwsClient(awsEndpoint('tagging', region, env), credentials, this.budget),
+        { tagFilters: spec.tagFilters ?? [], allBranches: spec.allBranches === true },
+      );
+    } catch (error) {
+      throw new ProviderSelectionError(`error initializing AWS codecommit service: ${(error as Error).message}`);
+    }
   }
 }

@@ -67,3 +67,36 @@ describe('ApplicationSet schema: Bitbucket Server, Bitbucket Cloud and Azure Dev
     expect(problems).toEqual([expect.objectContaining({ field: 'spec.generators[0].pullRequest.azuredevops.owner', severity: 'warning' })]);
   });
 });
+
+describe('ApplicationSet schema: the SCM Provider generator for AWS CodeCommit', () => {
+  const scmProvider = (awsCodeCommit: string) =>
+    parseKubeYaml(`
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: myapps, namespace: argocd}
+spec:
+  generators:
+  - scmProvider:
+      awsCodeCommit: ${awsCodeCommit}
+  template:
+    metadata: {name: '{{repository}}'}
+    spec:
+      project: default
+      source: {repoURL: '{{url}}', targetRevision: '{{branch}}', path: kubernetes/}
+      destination: {server: https://kubernetes.default.svc, namespace: default}
+`);
+  const errors = (awsCodeCommit: string) =>
+    validateApplicationSet(scmProvider(awsCodeCommit))
+      .filter((p) => p.severity === 'error')
+      .map((p) => p.field);
+
+  it("accepts Argo CD's documented example and names a tag filter without key or a mistyped field", () => {
+    expect(
+      errors(
+        '{region: us-east-1, role: "arn:aws:iam::111111111111:role/argocd-application-set-discovery", allBranches: true, tagFilters: [{key: organization, value: platform-engineering}, {key: argo-ready}]}',
+      ),
+    ).toEqual([]);
+    expect(errors('{tagFilters: [{value: platform-engineering}]}')).toEqual(['spec.generators[0].scmProvider.awsCodeCommit.tagFilters[0].key']);
+    expect(errors('{allBranches: "yes"}')).toEqual(['spec.generators[0].scmProvider.awsCodeCommit.allBranches']);
+  });
+});

@@ -6,6 +6,7 @@ import { OPEN_SCM_POLICY, type ScmPolicy } from '../../src/scm/scm-policy.js';
 import { githubApp } from '../support/fake-scm.js';
 import { FakeScmRepositories, type FakeRepository } from '../support/fake-scm-repositories.js';
 import { generate, offlineContext } from '../support/generation.js';
+import { docsTemplateAppSet as goAppSet } from '../support/scm-provider-appset.js';
 
 const TOKEN = 'scm_s3cr3tT0ken';
 const sha = (digit: string) => digit.repeat(40);
@@ -63,30 +64,6 @@ const provider = {
   gitlab: (org = 'myorg', extra = '') => `      gitlab:\n        group: ${org}\n        api: ${scm.base}\n${tokenRef}\n${extra}`,
   gitea: (org = 'myorg', extra = '') => `      gitea:\n        owner: ${org}\n        api: ${scm.base}\n${tokenRef}\n${extra}`,
 };
-
-/** The Template section's example of Generators-SCM-Provider.md, around any provider and filters. */
-const goAppSet = (generator: string) => `
-kind: ApplicationSet
-metadata: {name: myapps, namespace: argocd}
-spec:
-  goTemplate: true
-  goTemplateOptions: ["missingkey=error"]
-  generators:
-  - scmProvider:
-${generator}
-  template:
-    metadata:
-      name: '{{ .repository }}'
-    spec:
-      source:
-        repoURL: '{{ .url }}'
-        targetRevision: '{{ .branch }}'
-        path: kubernetes/
-      project: default
-      destination:
-        server: https://kubernetes.default.svc
-        namespace: default
-`;
 
 const names = (result: Awaited<ReturnType<typeof generate>>) => {
   expect(result.failure).toBeUndefined();
@@ -418,8 +395,7 @@ ${provider.github()}
       expect(names(labelled)).toHaveLength(5);
     });
 
-    it('says which providers Regatta does not reach yet, and when none is configured', async () => {
-      expect(await refusal({}, goAppSet('      awsCodeCommit: {region: us-east-1}'))).toBe('the awsCodeCommit SCM provider is not supported by Regatta yet');
+    it('says when no provider is configured', async () => {
       expect(await refusal({}, goAppSet('      cloneProtocol: ssh'))).toBe('no SCM provider implementation configured');
     });
   });
