@@ -10,7 +10,6 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DemoEnvironment } from '../src/demo/demo-environment.js';
 import { startReplicaProcess } from '../src/demo/replica-process.js';
-import { repeatedSyncs } from '../src/cli/demo-command.js';
 import { cpuSeconds, setProjectRules, type ProjectRules } from './project-rules.js';
 
 // Run through bench/run.js, the arguments after the bench name.
@@ -91,8 +90,8 @@ const rollouts: Awaited<ReturnType<typeof rolloutUnder>>[] = [];
 // take turns as open, tenant, tenant, open: a steady drift falls on both alike.
 const order = Array.from({ length: ROLLOUTS }, (_, i): ProjectRules => (i % 4 === 1 || i % 4 === 2 ? 'tenant' : 'open'));
 for (const rules of order) rollouts.push(await rolloutUnder(rules));
-const apps = await env.applications();
-const doubleSyncs = repeatedSyncs(apps);
+// Counted from what the clusters saw (their write logs), not from the Applications' sync history.
+const { syncs: clusterSyncs, repeatedSyncs: doubleSyncs } = env.auditSyncs();
 const rssMB = replicaPeakMB();
 replica.kill('SIGTERM');
 // A CPU profile (REGATTA_NODE_ARGS) is written on a clean exit; do not wait for one forever.
@@ -117,7 +116,9 @@ console.log(
   `  open project: ${Math.round(ms)} ms per rollout, ${Math.round(ms / batches)} ms per step batch (${batches} batches); tenant/open: ${(tenantMs / ms).toFixed(3)} wall, ${(tenantCpu / openCpu).toFixed(3)} Regatta CPU`,
 );
 console.log(`  Regatta: node dist/main.js ${REPLICA_ARGS.join(' ')} (defaults otherwise)`);
-console.log(`  repeated syncs: ${doubleSyncs}; Regatta's peak RSS: ${rssMB} MB`);
+console.log(
+  `  syncs the clusters saw: ${clusterSyncs} (${APPS} Applications × ${ROLLOUTS + 1} rollouts = ${APPS * (ROLLOUTS + 1)}); repeated syncs: ${doubleSyncs}; Regatta's peak RSS: ${rssMB} MB`,
+);
 console.log(
   JSON.stringify({
     bench: 'rollout',
@@ -127,6 +128,7 @@ console.log(
     ms: Math.round(ms),
     overheadMsPerStep: Math.round(ms / batches),
     syncsPerSec: Math.round(APPS / (ms / 1000)),
+    clusterSyncs,
     doubleSyncs,
     rssMB,
     projects: { openMs: Math.round(ms), tenantMs: Math.round(tenantMs), openCpuS: Number(openCpu.toFixed(1)), tenantCpuS: Number(tenantCpu.toFixed(1)) },

@@ -1,4 +1,3 @@
-import type { Application } from '../api/application.js';
 import { startDemoDashboard, type DemoDashboard } from '../demo/demo-dashboard.js';
 import { DEMO_CLUSTERS, DemoEnvironment } from '../demo/demo-environment.js';
 import { LiveView, renderRollout } from '../demo/rollout-view.js';
@@ -18,16 +17,6 @@ guestbook version is committed and rolled out, until Ctrl-C.
   --timeout    give up after this many seconds per rollout (default 180)
   --port       serve the dashboard and REST API on this port of 127.0.0.1 (default: any free port)
 `;
-
-type History = { revision?: string }[];
-
-/** Syncs of an Application to a revision it had already been synced to: what a rollout must never do. */
-export function repeatedSyncs(applications: Application[]): number {
-  return applications.reduce((total, app) => {
-    const revisions = ((app.status as { history?: History } | undefined)?.history ?? []).map((h) => h.revision);
-    return total + revisions.length - new Set(revisions).size;
-  }, 0);
-}
 
 async function rollOut(env: DemoEnvironment, revision: string, view: LiveView, timeoutMs: number): Promise<{ completed: boolean; ms: number }> {
   const started = Date.now();
@@ -110,16 +99,16 @@ export const demoCommand: CliCommand = {
       let revision = env.revision;
       for (let round = 1; ; round++) {
         const result = await rollOut(env, revision, view, timeoutMs);
-        const applications = await env.applications();
-        const syncs = applications.reduce((n, a) => n + ((a.status as { history?: History } | undefined)?.history ?? []).length, 0);
+        // Counted from what the simulated clusters saw, not from what Regatta wrote in the Applications' status.
+        const audit = env.auditSyncs();
         const summary = {
           rollout: round,
           revision: `guestbook:v${env.version}`,
           completed: result.completed,
           ms: result.ms,
           clusters: DEMO_CLUSTERS.length,
-          syncs,
-          doubleSyncs: repeatedSyncs(applications),
+          syncs: audit.syncs,
+          doubleSyncs: audit.repeatedSyncs,
           shards: env.shardOwnership(),
         };
         io.stdout.write(

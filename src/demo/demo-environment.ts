@@ -13,7 +13,11 @@ import { KubeInformer } from '../kube/informer.js';
 import { kubeConfigFromString } from '../kube/kube-config.js';
 import { ObjectClient } from '../kube/object-client.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
+import { Redis } from 'ioredis';
+import { redisOptions } from '../redis/redis-options.js';
+import { readLease } from '../sharding/cluster-fence.js';
 import { SimFleet } from '../sim/sim-fleet.js';
+import { auditSyncs, type SyncAudit } from '../sim/write-audit.js';
 import { ShardingRuntime } from '../sharding/sharding-runtime.js';
 import type { Ownership } from '../sharding/shard-assignment.js';
 import { LocalRedis } from './local-redis.js';
@@ -94,6 +98,11 @@ export interface DemoEnvironmentOptions {
   clock?: () => Date;
   /** The longest a sync held by a sync window waits before its windows are read again (default 30 s). */
   windowRecheckMs?: number;
+  /**
+   * Record with every write to a workload cluster who held its lease in Redis when it arrived, so
+   * `auditSyncs()` counts non-owner writes (for replicas with dynamic cluster distribution).
+   */
+  auditLeases?: boolean;
 }
 
 /**
@@ -116,6 +125,7 @@ export class DemoEnvironment {
     private readonly ownRedis: LocalRedis | undefined,
     private readonly gitCache: string,
     private readonly apps: string[],
+    private readonly leases: Redis | undefined,
   ) {}
 
   static async start(options: DemoEnvironmentOptions = {}): Promise<DemoEnvironment> {
@@ -136,16 +146,17 @@ export class DemoEnvironment {
     );
     await watched.start();
     const gitCache = mkdtempSync(join(tmpdir(), 'regatta-demo-cache-'));
-    const environment = new DemoEnvironment(
-      fleet,
-      options.redisUrl ?? ownRedis!.url,
-      repository,
-      client,
-      watched,
-      ownRedis,
-      gitCache,
-      options.apps ?? ['guestbook'],
-    );
+    const redisUrl = options.redisUrl ?? ownRedis!.url;
+    const leases = options.auditLeases ? new Redis({ ...redisOptions(redisUrl), maxRetriesPerRequest: 1 }) : undefined;
+    leases?.on('error', () => undefined);
+    if (leases)
+      fleet.auditLeases((server) =>
+        readLease(leases, server).then(
+          (lease) => lease?.holder ?? '',
+          () => undefined,
+        ),
+      );
+    const environment = new DemoEnvironment(fleet, redisUrl, repository, client, watched, ownRedis, gitCache, options.apps ?? ['guestbook'], leases);
     for (const name of fleet.names()) await client.create(fleet.clusterSecret(name) as unknown as KubeObject);
     if (options.syncWindows) {
       await client.mergePatch({
@@ -227,7 +238,13 @@ export class DemoEnvironment {
     return done && (await this.appSet())?.status?.rollout?.phase === 'Completed';
   }
 
+  /** What the workload clusters' write logs say of the syncs made since `sinceNs`: syncs, repeated syncs, non-owner writes. */
+  auditSyncs(sinceNs = 0n): SyncAudit {
+    return auditSyncs(Object.fromEntries(this.fleet.names().map((name) => [name, this.fleet.cluster(name)])), sinceNs);
+  }
+
   async stop(): Promise<void> {
+    this.leases?.disconnect();
     await this.watched.stop();
     await this.process?.close();
     await this.fleet.stop();

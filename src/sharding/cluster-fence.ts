@@ -8,6 +8,17 @@ import type { ShardView } from './shard-view.js';
 
 export class FencedError extends Error {}
 
+/** Where the leases live in Redis unless told otherwise. */
+export const LEASE_PREFIX = 'regatta:leases';
+
+/** The holder and generation of a cluster's lease, as kept in Redis (`holder|generation`). */
+export async function readLease(redis: Redis, server: string, prefix = LEASE_PREFIX): Promise<{ holder: string; generation: number } | undefined> {
+  const value = await redis.get(`${prefix}:${clusterServerKey(server)}`);
+  if (value === null) return undefined;
+  const at = value.lastIndexOf('|');
+  return { holder: value.slice(0, at), generation: Number(value.slice(at + 1)) };
+}
+
 /**
  * Take the lease when free or already ours; never from another holder (it releases, or its lease
  * expires), and never in a generation older than the newest published (a replica waking up with a
@@ -62,7 +73,7 @@ export class ClusterFence {
   ) {
     this.redis = new Redis({ ...redisOptions(options.redisUrl), lazyConnect: true, maxRetriesPerRequest: 1 });
     this.redis.on('error', () => undefined);
-    this.prefix = options.prefix ?? 'regatta:leases';
+    this.prefix = options.prefix ?? LEASE_PREFIX;
     this.ttlMs = options.leaseTtlMs ?? 10_000;
     this.generationKey = options.generationKey ?? 'regatta:shards:generation';
     const intervalMs = Math.max(100, Math.floor(this.ttlMs / 3));
@@ -117,11 +128,8 @@ export class ClusterFence {
     return `${this.prefix}:${clusterServerKey(server)}`;
   }
 
-  private async lease(server: string): Promise<{ holder: string; generation: number } | undefined> {
-    const value = await this.redis.get(this.key(server)).catch(() => null);
-    if (value === null) return undefined;
-    const at = value.lastIndexOf('|');
-    return { holder: value.slice(0, at), generation: Number(value.slice(at + 1)) };
+  private lease(server: string): Promise<{ holder: string; generation: number } | undefined> {
+    return readLease(this.redis, server, this.prefix).catch(() => undefined);
   }
 
   private async renew(): Promise<void> {

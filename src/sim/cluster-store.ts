@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash, randomUUID } from 'node:crypto';
 import { ApiError } from './api-error.js';
 import { ApplyConflict, recordUpdate, serverSideApply } from './field-ownership.js';
 import { validateObject } from './object-validation.js';
@@ -25,7 +26,35 @@ export interface WriteRecord {
   /** Which credential made the write (the token's name in the simulator) and the User-Agent. */
   identity: string;
   userAgent?: string;
+  /** Who held the cluster's lease when the write arrived, when the fleet audits leases (`SimFleet.auditLeases`). */
+  leaseHolder?: string;
 }
+
+/**
+ * One server-side apply of an object an Argo CD Application tracks (its `app.kubernetes.io/instance`
+ * label), changed or not: what the audit of syncs counts (a real API server's audit log sees
+ * no-op applies too).
+ */
+export interface ApplyRecord {
+  at: bigint;
+  /** The tracking label: the Application the object belongs to. */
+  application: string;
+  /** kind/namespace/name. */
+  object: string;
+  /** A digest of the applied body: equal for equal manifests. */
+  content: string;
+  /** Whether the apply changed the object. */
+  changed: boolean;
+  identity: string;
+  userAgent?: string;
+  leaseHolder?: string;
+}
+
+/** Fields the writes made within `writeAnnotations.run(fields, …)` are recorded with (the request that made them). */
+export const writeAnnotations = new AsyncLocalStorage<Pick<WriteRecord, 'leaseHolder'>>();
+
+/** The label Argo CD tracks the objects of an Application by. */
+const TRACKING_LABEL = 'app.kubernetes.io/instance';
 
 /**
  * One simulated cluster's objects: a monotonic resourceVersion, a bounded history of changes for
@@ -39,6 +68,7 @@ export class ClusterStore {
   private readonly types = new Map<string, ResourceType>();
   private revision = 1;
   readonly writes: WriteRecord[] = [];
+  readonly applies: ApplyRecord[] = [];
 
   constructor(
     readonly name: string,
@@ -233,9 +263,29 @@ export class ClusterStore {
       created.metadata.uid = randomUUID();
       created.metadata.creationTimestamp = now;
       created.metadata.generation = 1;
-      return this.store(type, created, 'ADDED', { verb: 'apply', identity, userAgent });
+      const stored = this.store(type, created, 'ADDED', { verb: 'apply', identity, userAgent });
+      this.recordApply(type, applied, true, identity, userAgent);
+      return stored;
     }
-    return this.update(type, live, object, identity, undefined, manager, userAgent, 'apply');
+    const stored = this.update(type, live, object, identity, undefined, manager, userAgent, 'apply');
+    this.recordApply(type, applied, stored !== live, identity, userAgent);
+    return stored;
+  }
+
+  private recordApply(type: ResourceType, applied: Obj, changed: boolean, identity: string, userAgent: string | undefined): void {
+    const application = applied.metadata?.labels?.[TRACKING_LABEL];
+    if (typeof application !== 'string') return;
+    this.applies.push({
+      at: process.hrtime.bigint(),
+      application,
+      object: `${type.kind}/${applied.metadata.namespace ?? ''}/${applied.metadata.name}`,
+      content: createHash('sha256').update(JSON.stringify(applied)).digest('hex').slice(0, 32),
+      changed,
+      identity,
+      userAgent,
+      ...writeAnnotations.getStore(),
+    });
+    if (this.applies.length > this.writeLogLimit) this.applies.splice(0, this.applies.length - this.writeLogLimit);
   }
 
   /** Marks for deletion (finalizers) or removes, then collects dependents by ownerReference. */
@@ -327,7 +377,14 @@ export class ClusterStore {
   }
 
   private record(write: Omit<WriteRecord, 'at' | 'kind' | 'namespace' | 'name'>, type: ResourceType, object: Obj): void {
-    this.writes.push({ at: process.hrtime.bigint(), kind: type.kind, namespace: object.metadata.namespace, name: object.metadata.name, ...write });
+    this.writes.push({
+      at: process.hrtime.bigint(),
+      kind: type.kind,
+      namespace: object.metadata.namespace,
+      name: object.metadata.name,
+      ...write,
+      ...writeAnnotations.getStore(),
+    });
     if (this.writes.length > this.writeLogLimit) this.writes.splice(0, this.writes.length - this.writeLogLimit);
   }
 

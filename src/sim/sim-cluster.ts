@@ -29,4 +29,6 @@ export interface SimCluster {
   groups: Map<string, string[]>;
   faults: ClusterFaults;
   counters: ClusterCounters;
+  /** Who holds this cluster's lease now ('' for no one, undefined when it cannot be told): asked as each write arrives and recorded with it (`SimFleet.auditLeases`). */
+  leaseHolder?: () => Promise<string | undefined>;
 }

@@ -108,6 +108,15 @@ export class SimFleet {
     return new SimFleet(server, url, clusters, labels, workloads, tls?.caPem);
   }
 
+  /**
+   * From now on every write to a workload cluster records who held that cluster's lease when it
+   * arrived, as `holderOf(server URL)` says (Regatta's leases in Redis; '' for no one, undefined
+   * when it cannot be told): what the audit of non-owner writes counts.
+   */
+  auditLeases(holderOf: (server: string) => Promise<string | undefined>): void {
+    for (const name of this.names()) this.get(name).leaseHolder = () => holderOf(this.server(name));
+  }
+
   names(): string[] {
     return [...this.clusters.keys()].filter((n) => n !== MANAGEMENT_CLUSTER);
   }

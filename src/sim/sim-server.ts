@@ -11,7 +11,7 @@ import {
   tokenReview,
 } from './access-reviews.js';
 import { ApiError } from './api-error.js';
-import type { ClusterStore, WatchEvent } from './cluster-store.js';
+import { writeAnnotations, type ClusterStore, type WatchEvent } from './cluster-store.js';
 import { groupList, resourceList } from './discovery.js';
 import type { SimCluster } from './sim-cluster.js';
 import { impersonatedUser, requireAllowed } from './impersonation.js';
@@ -90,7 +90,10 @@ export class SimServer {
     try {
       // An impersonating request acts as the impersonated user, and only that one is held to RBAC: every token keeps its full access otherwise.
       const impersonated = impersonatedUser(cluster, identity, req.headers);
-      await this.route(cluster, impersonated?.username ?? identity, path, url, req, res, impersonated);
+      const writing = req.method !== 'GET' && !path.endsWith('reviews');
+      const leaseHolder = writing && cluster.leaseHolder ? await cluster.leaseHolder() : undefined;
+      const route = () => this.route(cluster, impersonated?.username ?? identity, path, url, req, res, impersonated);
+      await (leaseHolder !== undefined ? writeAnnotations.run({ leaseHolder }, route) : route());
     } catch (error) {
       if (error instanceof ApiError) return this.sendError(res, error);
       if (error instanceof SelectorError) return this.sendError(res, new ApiError(400, 'BadRequest', error.message));

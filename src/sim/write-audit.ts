@@ -1,0 +1,82 @@
+import type { ApplyRecord, ClusterStore, WriteRecord } from './cluster-store.js';
+
+/** What the simulated clusters saw of the syncs made to them, counted from their write logs alone. */
+export interface SyncAudit {
+  /** Complete applications of an Application's manifests to a cluster. */
+  syncs: number;
+  /** Of those, ones that applied exactly the manifests an earlier one had applied, changing nothing: a revision synced again. */
+  repeatedSyncs: number;
+  /** Writes by a Regatta replica to a cluster whose lease another replica (or none) held when the write arrived (only with `SimFleet.auditLeases`). */
+  nonOwnerWrites: number;
+  /** Per cluster, the replicas that wrote to it, in the order they first did. */
+  writers: Record<string, string[]>;
+}
+
+/** The replica a Regatta User-Agent names: `regatta/0.1.0 (replica NAME)`. */
+export const replicaOf = (userAgent: string | undefined): string | undefined => /\(replica ([^)\s]+)\)/.exec(userAgent ?? '')?.[1];
+
+/**
+ * Splits one writer's applies of one Application into passes: a pass ends where an object it
+ * already applied is applied again. A sync that failed midway leaves a shorter pass, so its retry
+ * is not mistaken for a repeat.
+ */
+interface Pass {
+  /** object → content digest */
+  contents: Map<string, string>;
+  changed: boolean;
+}
+
+function passes(applies: ApplyRecord[]): Pass[] {
+  const found: Pass[] = [];
+  let current: Pass | undefined;
+  for (const apply of applies) {
+    if (!current || current.contents.has(apply.object)) found.push((current = { contents: new Map(), changed: false }));
+    current.contents.set(apply.object, apply.content);
+    current.changed ||= apply.changed;
+  }
+  return found;
+}
+
+const sameContents = (a: Map<string, string>, b: Map<string, string>) => a.size === b.size && [...a].every(([object, content]) => b.get(object) === content);
+
+/**
+ * Counts syncs, repeated syncs and non-owner writes from what each cluster recorded since `sinceNs`:
+ * independent of what Regatta writes in an Application's status.
+ */
+export function auditSyncs(clusters: Record<string, ClusterStore>, sinceNs = 0n): SyncAudit {
+  const audit: SyncAudit = { syncs: 0, repeatedSyncs: 0, nonOwnerWrites: 0, writers: {} };
+  for (const [name, store] of Object.entries(clusters)) {
+    const byApplication = new Map<string, Map<string, ApplyRecord[]>>();
+    for (const apply of store.applies) {
+      if (apply.at < sinceNs) continue;
+      const writer = `${apply.identity} ${apply.userAgent ?? ''}`;
+      let writers = byApplication.get(apply.application);
+      if (!writers) byApplication.set(apply.application, (writers = new Map()));
+      const applies = writers.get(writer);
+      if (applies) applies.push(apply);
+      else writers.set(writer, [apply]);
+    }
+    for (const writers of byApplication.values()) {
+      const all = [...writers.values()].flatMap(passes);
+      // A pass some other pass covers with more objects is a sync cut short, not a complete one.
+      const covered = (pass: Pass) =>
+        all.some((other) => other.contents.size > pass.contents.size && [...pass.contents.keys()].every((k) => other.contents.has(k)));
+      const complete = all.filter((pass) => !covered(pass));
+      audit.syncs += complete.length;
+      // A pass that changed nothing and applied what another did: the objects already held those manifests.
+      audit.repeatedSyncs += complete.filter(
+        (pass) => !pass.changed && complete.some((other) => other !== pass && sameContents(other.contents, pass.contents)),
+      ).length;
+    }
+    const regattaWrites: (WriteRecord | ApplyRecord)[] = [...store.writes, ...store.applies.filter((apply) => !apply.changed)];
+    const writers = new Set<string>();
+    for (const write of regattaWrites) {
+      const replica = write.at >= sinceNs ? replicaOf(write.userAgent) : undefined;
+      if (!replica) continue;
+      writers.add(replica);
+      if (write.leaseHolder !== undefined && write.leaseHolder !== replica) audit.nonOwnerWrites++;
+    }
+    if (writers.size) audit.writers[name] = [...writers];
+  }
+  return audit;
+}

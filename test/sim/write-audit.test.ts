@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../src/api/meta.js';
+import { identifyClientsAs, kubeConfigFromString } from '../../src/kube/kube-config.js';
+import { ObjectClient } from '../../src/kube/object-client.js';
+import { SimFleet } from '../../src/sim/sim-fleet.js';
+import { auditSyncs } from '../../src/sim/write-audit.js';
+import { writeMark } from '../support/write-log.js';
+
+let fleet: SimFleet;
+let client: ObjectClient;
+/** Who the fake lease store says holds each cluster's lease. */
+const leaseHolders = new Map<string, string>();
+
+beforeAll(async () => {
+  fleet = await SimFleet.start({ clusters: ['east', 'west'].map((name) => ({ name })) });
+  client = new ObjectClient(kubeConfigFromString(fleet.kubeconfig('east', { identity: 'regatta-sync' })));
+  fleet.auditLeases(async (server) => leaseHolders.get(server) ?? '');
+});
+afterAll(async () => {
+  await fleet.stop();
+});
+
+/** The manifests of `app` at a revision, labelled for tracking as Argo CD labels them. */
+const manifests = (app: string, image: string): KubeObject[] => [
+  {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `${app}-config`, namespace: 'default', labels: { 'app.kubernetes.io/instance': app } },
+    data: { image },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: app, namespace: 'default', labels: { 'app.kubernetes.io/instance': app } },
+    spec: { ports: [{ port: 80 }] },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `${app}-token`, namespace: 'default', labels: { 'app.kubernetes.io/instance': app } },
+    stringData: { image },
+  },
+];
+
+const sync = async (objects: KubeObject[]) => {
+  for (const object of objects) await client.apply(object, 'regatta');
+};
+const audit = (since: bigint) => auditSyncs({ east: fleet.cluster('east') }, since);
+
+describe("the audit of syncs from a cluster's write log", () => {
+  it('counts a revision applied again as a repeated sync, but not a new revision or the retry of a sync cut short', async () => {
+    identifyClientsAs('r1');
+    leaseHolders.set(fleet.server('east'), 'r1');
+    const mark = writeMark();
+    await sync(manifests('web', 'v1'));
+    await sync(manifests('web', 'v2'));
+    // A sync failing after its first object, then retried whole.
+    await sync(manifests('web', 'v3').slice(0, 1));
+    await sync(manifests('web', 'v3'));
+    expect(audit(mark)).toMatchObject({ syncs: 3, repeatedSyncs: 0, nonOwnerWrites: 0, writers: { east: ['r1'] } });
+
+    await sync(manifests('web', 'v3'));
+    expect(audit(mark)).toMatchObject({ syncs: 4, repeatedSyncs: 1 });
+  });
+
+  it('sees the same sync run by a second replica, and its writes to a cluster whose lease it does not hold', async () => {
+    leaseHolders.set(fleet.server('east'), 'r1');
+    const mark = writeMark();
+    identifyClientsAs('r1');
+    await sync(manifests('api', 'v1'));
+    identifyClientsAs('r2');
+    await sync(manifests('api', 'v1'));
+    expect(audit(mark)).toMatchObject({ syncs: 2, repeatedSyncs: 1, nonOwnerWrites: 3, writers: { east: ['r1', 'r2'] } });
+  });
+
+  it('counts a write to a cluster whose lease no one holds as a non-owner write', async () => {
+    leaseHolders.delete(fleet.server('east'));
+    identifyClientsAs('r1');
+    const mark = writeMark();
+    await sync(manifests('db', 'v1').slice(0, 1));
+    expect(audit(mark).nonOwnerWrites).toBe(1);
+  });
+});
