@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
+import { checkRequestFence } from './request-fence.js';
 
 /** The Nest token of the management cluster's connection. */
 export const KUBE_CONFIG = Symbol('KUBE_CONFIG');
@@ -33,6 +34,7 @@ export function identifyClientsAs(replica: string): void {
 class PooledKubeConfig extends k8s.KubeConfig {
   override async applySecurityAuthentication(context: Parameters<k8s.KubeConfig['applySecurityAuthentication']>[0]): Promise<void> {
     await super.applySecurityAuthentication(context);
+    checkRequestFence((signal) => context.setSignal(signal));
     context.setHeaderParam('User-Agent', userAgent);
     const built = context.getAgent();
     if (!built || this.getCurrentCluster()?.proxyUrl) return;

@@ -2,6 +2,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { Redis } from 'ioredis';
 import { Loop } from '../lib/loop.js';
 import { redisOptions } from '../redis/redis-options.js';
+import { RequestFencedError, withRequestFence } from '../kube/request-fence.js';
 import { clusterServerKey } from '../api/cluster-secret.js';
 import type { Logger } from '../observability/logger.js';
 import type { ShardView } from './shard-view.js';
@@ -48,6 +49,8 @@ export interface ClusterFenceOptions {
   generationKey?: string;
   /** Where the renewal timer lives (default: a registry of its own). */
   registry?: SchedulerRegistry;
+  /** Called after a write passed the lease check and before it is sent (tests pause a replica exactly there). */
+  beforeWrite?: (server: string) => Promise<void>;
 }
 
 /**
@@ -64,6 +67,8 @@ export class ClusterFence {
   private readonly generationKey: string;
   private readonly inFlight = new Map<string, number>();
   private readonly held = new Set<string>();
+  /** When each held lease expires at the latest, counted from when its last renewal was sent. */
+  private readonly expiries = new Map<string, number>();
   /** Acquires or renews the leases of owned clusters; releases the others once their writes are done. */
   private readonly renewal: Loop;
 
@@ -90,6 +95,7 @@ export class ClusterFence {
     await this.renewal.stop();
     for (const server of this.held) await this.redis.eval(RELEASE, 1, this.key(server), this.view.replica).catch(() => undefined);
     this.held.clear();
+    this.expiries.clear();
     this.redis.disconnect();
   }
 
@@ -104,10 +110,12 @@ export class ClusterFence {
       const generation = this.view.current()?.generation ?? 0;
       if (!this.view.ownsCluster(server)) break;
       const lease = await this.lease(server);
-      if (lease?.holder === this.view.replica) {
+      // Renewed every third of the TTL, a held lease has two thirds left; half is the least a write starts with.
+      if (lease?.holder === this.view.replica && this.leaseLeftMs(server) > this.ttlMs / 2) {
         this.inFlight.set(server, (this.inFlight.get(server) ?? 0) + 1);
         try {
-          return await write();
+          await this.options.beforeWrite?.(server);
+          return await this.whileLeased(server, write);
         } finally {
           const left = this.inFlight.get(server)! - 1;
           if (left) this.inFlight.set(server, left);
@@ -117,9 +125,43 @@ export class ClusterFence {
       if ((lease && lease.generation > generation) || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    throw this.refusal(server, 'the lease is not held, or not for long enough');
+  }
+
+  private leaseLeftMs(server: string): number {
+    return (this.expiries.get(server) ?? 0) - Date.now();
+  }
+
+  /**
+   * Runs `write` so that its requests are sent only while the lease has a safety margin left, and
+   * are aborted once that margin is reached (renewals push the deadline back). A replica paused
+   * anywhere between the lease check and the request wakes up to a refusal, not a late write.
+   */
+  private async whileLeased<T>(server: string, write: () => Promise<T>): Promise<T> {
+    const marginMs = Math.min(1000, this.ttlMs / 10);
+    const sendBy = () => (this.expiries.get(server) ?? 0) - marginMs;
+    const lost = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const watch = () => {
+      const left = sendBy() - Date.now();
+      if (left <= 0) lost.abort();
+      else timer = setTimeout(watch, left);
+    };
+    watch();
+    try {
+      return await withRequestFence({ signal: lost.signal, sendBy }, write);
+    } catch (error) {
+      if (lost.signal.aborted || error instanceof RequestFencedError) throw this.refusal(server, 'its lease ran out before the write was done');
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private refusal(server: string, why: string): FencedError {
     const generation = this.view.current()?.generation;
-    this.options.logger.warn('write refused by the cluster lease', { cluster: server, replica: this.view.replica, generation });
-    throw new FencedError(
+    this.options.logger.warn('write refused by the cluster lease', { cluster: server, replica: this.view.replica, generation, why });
+    return new FencedError(
       `write to cluster ${server} refused: replica ${this.view.replica} does not hold its lease (ownership generation ${generation ?? 'none'})`,
     );
   }
@@ -142,12 +184,23 @@ export class ClusterFence {
       const pipeline = this.redis.pipeline();
       for (const server of owned)
         pipeline.eval(ACQUIRE, 2, this.key(server), this.generationKey, this.view.replica, String(ownership.generation), String(this.ttlMs));
+      // Redis counts the TTL from when it runs the script, which is after this: a conservative expiry.
+      const sentAt = Date.now();
       const results = (await pipeline.exec()) ?? [];
-      results.forEach(([, acquired], i) => (acquired === 1 ? this.held.add(owned[i]) : this.held.delete(owned[i])));
+      results.forEach(([, acquired], i) => {
+        if (acquired === 1) {
+          this.held.add(owned[i]);
+          this.expiries.set(owned[i], sentAt + this.ttlMs);
+        } else {
+          this.held.delete(owned[i]);
+          this.expiries.delete(owned[i]);
+        }
+      });
       const ownedSet = new Set(owned);
       for (const server of [...this.held].filter((s) => !ownedSet.has(s) && !this.inFlight.has(s))) {
         await this.redis.eval(RELEASE, 1, this.key(server), this.view.replica);
         this.held.delete(server);
+        this.expiries.delete(server);
       }
     } catch (error) {
       this.options.logger.warn('cluster lease renewal failed', { replica: this.view.replica, error: (error as Error).message });

@@ -1,0 +1,29 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** What a fenced request must respect: it is cancelled by `signal`, and never sent once `sendBy()` has passed. */
+export interface RequestFence {
+  signal: AbortSignal;
+  /** The latest moment (ms since the epoch) a request may still be sent. */
+  sendBy: () => number;
+}
+
+/** A request refused as it was about to leave, because its fence had already closed. */
+export class RequestFencedError extends Error {}
+
+const fences = new AsyncLocalStorage<RequestFence>();
+
+/** Runs `call` with every Kubernetes request it makes held to `fence`. */
+export function withRequestFence<T>(fence: RequestFence, call: () => Promise<T>): Promise<T> {
+  return fences.run(fence, call);
+}
+
+/**
+ * Checked as each request is about to leave, after everything that may have waited: a process
+ * paused past the fence's deadline (a stop, a long GC) wakes up to a refusal, not a write.
+ */
+export function checkRequestFence(setSignal: (signal: AbortSignal) => void): void {
+  const fence = fences.getStore();
+  if (!fence) return;
+  if (fence.signal.aborted || Date.now() >= fence.sendBy()) throw new RequestFencedError('the request was not sent: its fence closed before it could leave');
+  setSignal(fence.signal);
+}
