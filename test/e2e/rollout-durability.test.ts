@@ -65,5 +65,7 @@ describe('durable rollouts', () => {
     await redis.restart();
     await waitFor(() => env!.rolledOut(revision), 'the rollout to finish after Redis came back', 90_000);
     expect((await syncsTo(env, revision)).repeated).toEqual([]);
+    // What the clusters saw: each of the two rollouts applied once to every cluster.
+    expect(env.auditSyncs()).toMatchObject({ syncs: 2 * THREE_STEP_CLUSTERS.length, repeatedSyncs: 0 });
   });
 });

@@ -59,7 +59,14 @@ function startReplica(replica: string): void {
 async function fleetOf(replicas: string[]): Promise<void> {
   redis = await LocalRedis.start();
   reader = new Redis(redis.url);
-  env = await DemoEnvironment.start({ clusters: THREE_STEP_CLUSTERS, steps: STEPS, readyDelayMs: 200, redisUrl: redis.url, controller: false });
+  env = await DemoEnvironment.start({
+    clusters: THREE_STEP_CLUSTERS,
+    steps: STEPS,
+    readyDelayMs: 200,
+    redisUrl: redis.url,
+    controller: false,
+    auditLeases: true,
+  });
   for (const replica of replicas) startReplica(replica);
   await waitFor(() => env!.rolledOut(env!.revision), 'the first rollout', 90_000);
 }
@@ -138,6 +145,8 @@ describe('sharding across replica processes', () => {
       expect(synced.sort()).toEqual(THREE_STEP_CLUSTERS.map((c) => `guestbook-${c.name}`).sort());
       expect(repeated).toEqual([]);
       for (const { name } of THREE_STEP_CLUSTERS) expect(writers(name, beforeThird)).toEqual([next.clusters[env!.fleet.server(name)]]);
+      // What the clusters saw, against the leases in Redis as each write arrived.
+      expect(env!.auditSyncs()).toMatchObject({ repeatedSyncs: 0, nonOwnerWrites: 0 });
     },
   );
 
@@ -179,5 +188,6 @@ describe('sharding across replica processes', () => {
     env!.fleet.clearFaults(target);
     await waitFor(() => env!.rolledOut(revision), 'the rollout to finish', 150_000);
     expect(writers(target, successorFrom)).toEqual([successor]);
+    expect(env!.auditSyncs()).toMatchObject({ repeatedSyncs: 0, nonOwnerWrites: 0 });
   });
 });
