@@ -1,8 +1,8 @@
 import { API_VERSION, APPLICATION_KIND, RESOURCES_FINALIZER, type Application } from '../api/application.js';
 import type { ApplicationSet, ApplicationSetTemplate } from '../api/application-set.js';
-import type { GeneratorContext, ParamSet } from '../generators/generator.js';
+import { GeneratorError, type GeneratorContext, type ParamSet } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
-import { locate, renderOptionsOf, transformGenerator } from '../generators/transform.js';
+import { kindsIn, locate, renderOptionsOf, transformGenerator } from '../generators/transform.js';
 import { RenderError, render, renderString } from '../templating/render.js';
 import { applyTemplatePatch } from '../templating/template-patch.js';
 
@@ -44,6 +44,9 @@ export async function generateApplications(appSet: ApplicationSet, registry: Gen
     const field = `spec.generators[${index}]`;
     let transformed;
     try {
+      // Argo CD only logs CheckInvalidGenerators' warning and generates nothing from such an entry,
+      // which would delete every Application it had generated: here it fails the generation.
+      if (kindsIn(entry, field).length === 0) throw new GeneratorError(`ApplicationSet ${appSet.metadata.name} contains unrecognized generators`, field);
       transformed = await transformGenerator(entry, appSet.spec.template, appSet, registry, context, {}, field);
     } catch (error) {
       const located = locate(error, field);
