@@ -26,6 +26,11 @@ export interface GenerationResult {
   generated: GeneratedApplication[];
   /** The first failure; when set, `generated` is incomplete and must not drive deletions. */
   failure?: GenerationFailure;
+  /**
+   * Every parameter set the generators produced, in order, whether or not its Application rendered
+   * or validated (what `regatta generate --params` shows); undefined when a generator failed.
+   */
+  params?: ParamSet[];
   /** The soonest any generator asks to be run again, in seconds. */
   requeueAfterSeconds?: number;
 }
@@ -36,9 +41,12 @@ export interface GenerationResult {
  */
 export async function generateApplications(appSet: ApplicationSet, registry: GeneratorRegistry, context: GeneratorContext): Promise<GenerationResult> {
   const generated: GeneratedApplication[] = [];
+  const allParams: ParamSet[] = [];
   const options = renderOptionsOf(appSet, context);
   const result: GenerationResult = { generated, requeueAfterSeconds: requeueAfter(appSet, registry) };
   const fail = (failure: GenerationFailure): GenerationResult => ({ ...result, failure });
+  // The first render failure is the result's; later entries still run so that every parameter set is known.
+  let renderFailure: GenerationFailure | undefined;
 
   for (const [index, entry] of (appSet.spec.generators ?? []).entries()) {
     const field = `spec.generators[${index}]`;
@@ -50,9 +58,11 @@ export async function generateApplications(appSet: ApplicationSet, registry: Gen
       transformed = await transformGenerator(entry, appSet.spec.template, appSet, registry, context, {}, field);
     } catch (error) {
       const located = locate(error, field);
-      return fail({ reason: 'ApplicationGenerationFromParamsError', message: located.message, field: located.field });
+      return fail(renderFailure ?? { reason: 'ApplicationGenerationFromParamsError', message: located.message, field: located.field });
     }
     for (const { params: paramSets, template } of transformed) {
+      allParams.push(...paramSets);
+      if (renderFailure) continue;
       for (const params of paramSets) {
         try {
           let application = await render(templateApplication(template), params, options);
@@ -68,11 +78,14 @@ export async function generateApplications(appSet: ApplicationSet, registry: Gen
         } catch (error) {
           const inTemplate = error instanceof RenderError && error.field !== 'templatePatch';
           const where = inTemplate ? `spec.template.${error.field}` : 'spec.templatePatch';
-          return fail({ reason: 'RenderTemplateParamsError', message: (error as Error).message, field: where });
+          renderFailure = { reason: 'RenderTemplateParamsError', message: (error as Error).message, field: where };
+          break;
         }
       }
     }
   }
+  result.params = allParams;
+  if (renderFailure) return fail(renderFailure);
 
   const names = new Set<string>();
   for (const { application } of generated) {

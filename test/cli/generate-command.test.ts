@@ -245,6 +245,126 @@ spec:
   });
 });
 
+// `--params` shows what generators produced: in Argo CD, GenerateApplications
+// (applicationset/controllers/template/template.go) renders each parameter set after every
+// generator has produced them, and the ApplicationSet controller validates the rendered
+// Applications afterwards (validateGeneratedApplications: destination, project; names in
+// applicationset_controller.go). None of that changes the parameter sets themselves.
+describe('regatta generate --params when Applications are invalid', () => {
+  const params = async (name: string, yaml: string) => {
+    const file = join(dir, `${name}.yaml`);
+    await writeFile(file, yaml);
+    return regatta('generate', '-f', file, '--params', '-o', 'json');
+  };
+
+  it('prints the parameter sets of Applications with duplicate names, the duplicate on stderr, exit 1', async () => {
+    const run = await params(
+      'params-duplicates',
+      `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: twins, namespace: argocd}
+spec:
+  generators: [{list: {elements: [{app: web, env: dev}, {app: web, env: prod}]}}]
+  template:
+    metadata: {name: '{{app}}'}
+    spec: {project: default, destination: {server: https://kubernetes.default.svc, namespace: '{{env}}'}}
+`,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('ApplicationSet twins: spec.template.metadata.name: ApplicationSet twins contains applications with duplicate name: web');
+    expect(JSON.parse(run.stdout)).toEqual([
+      {
+        applicationSet: 'twins',
+        params: [
+          { app: 'web', env: 'dev' },
+          { app: 'web', env: 'prod' },
+        ],
+      },
+    ]);
+  });
+
+  it('prints the parameter sets of Applications whose destination or project does not resolve, with those on stderr', async () => {
+    const run = await params(
+      'params-destinations',
+      `apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cm, namespace: argocd}
+data: {cluster.inClusterEnabled: "false"}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: web, namespace: argocd}
+spec: {sourceRepos: ['*'], destinations: [{server: '*', namespace: '*'}]}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: places, namespace: argocd}
+spec:
+  generators: [{list: {elements: [{app: here, server: https://kubernetes.default.svc, project: web}, {app: there, server: https://remote.example.com, project: gone}, {app: fine, server: https://remote.example.com, project: web}]}}]
+  template:
+    metadata: {name: '{{app}}'}
+    spec: {project: '{{project}}', destination: {server: '{{server}}', namespace: x}}
+`,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('ApplicationSet places: Application here: spec.destination: application destination spec is invalid');
+    expect(run.stderr).toContain('ApplicationSet places: Application there: spec.project: application references project gone which does not exist');
+    expect(JSON.parse(run.stdout)).toEqual([
+      {
+        applicationSet: 'places',
+        params: [
+          { app: 'here', server: 'https://kubernetes.default.svc', project: 'web' },
+          { app: 'there', server: 'https://remote.example.com', project: 'gone' },
+          { app: 'fine', server: 'https://remote.example.com', project: 'web' },
+        ],
+      },
+    ]);
+  });
+
+  it('prints every parameter set, from every generator, when one of them fails to render', async () => {
+    const run = await params(
+      'params-render',
+      `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: strict, namespace: argocd}
+spec:
+  goTemplate: true
+  goTemplateOptions: [missingkey=error]
+  generators:
+  - list: {elements: [{app: web, team: blue}, {app: api}]}
+  - list: {elements: [{app: db, team: red}]}
+  template:
+    metadata: {name: '{{.app}}-{{.team}}'}
+    spec: {project: default, destination: {server: https://kubernetes.default.svc, namespace: x}}
+`,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('ApplicationSet strict: spec.template.metadata.name:');
+    expect(run.stderr).toContain('map has no entry for key "team"');
+    expect(JSON.parse(run.stdout)).toEqual([{ applicationSet: 'strict', params: [{ app: 'web', team: 'blue' }, { app: 'api' }, { app: 'db', team: 'red' }] }]);
+  });
+
+  it('prints nothing for an ApplicationSet whose generator failed, as its parameter sets are not known', async () => {
+    const run = await params(
+      'params-generator-failure',
+      `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: half, namespace: argocd}
+spec:
+  generators:
+  - list: {elements: [{app: web}]}
+  - {}
+  template:
+    metadata: {name: '{{app}}'}
+    spec: {project: default, destination: {server: https://kubernetes.default.svc, namespace: x}}
+`,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('ApplicationSet half: spec.generators[1]: ApplicationSet half contains unrecognized generators');
+    expect(JSON.parse(run.stdout)).toEqual([]);
+  });
+});
+
 describe('regatta generate with a Git generator', () => {
   it('reads the repository named in the spec', async () => {
     const { TestRepository } = await import('../support/git-fixtures.js');
