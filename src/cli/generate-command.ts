@@ -12,7 +12,8 @@ Generates the Applications of every ApplicationSet found in the inputs, as Argo 
 prints them (or, with --params, the parameters each template sees). Nothing is written anywhere.
 
   -f, --filename     YAML/JSON file or directory (recursive); repeatable. Secrets labelled
-                     argocd.argoproj.io/secret-type=cluster are the cluster registry; repository
+                     argocd.argoproj.io/secret-type=cluster in --namespace are the cluster
+                     registry (elsewhere they are ignored, with a warning, as Argo CD); repository
                      and repo-creds Secrets, argocd-ssh-known-hosts-cm and argocd-tls-certs-cm are
                      how Git repositories are read (SSH accepts only the host keys listed there).
   -o, --output       yaml (default: a multi-document stream) or json (an array)

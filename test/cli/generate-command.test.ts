@@ -365,6 +365,49 @@ spec:
   });
 });
 
+// Argo CD reads cluster Secrets only in its own namespace: ClusterGenerator.getSecretsByClusterName
+// (applicationset/generators/cluster.go) lists them with client.InNamespace(g.namespace), and
+// db.ListClusters (util/db/cluster.go) reads NewClusterInformer(clientset, namespace)
+// (util/settings/cluster_informer.go). A Secret elsewhere is no cluster.
+describe('regatta generate with cluster Secrets outside the namespace', () => {
+  it("ignores a cluster Secret outside Argo CD's namespace, naming it on stderr", async () => {
+    const secret = (name: string, namespace: string | undefined, server: string) => `apiVersion: v1
+kind: Secret
+metadata: {name: ${name},${namespace ? ` namespace: ${namespace},` : ''} labels: {argocd.argoproj.io/secret-type: cluster}}
+stringData: {name: ${name}, server: '${server}'}
+`;
+    const file = join(dir, 'scoped-clusters.yaml');
+    await writeFile(
+      file,
+      [
+        secret('prod', 'argocd', 'https://prod.example.com'),
+        secret('defaulted', undefined, 'https://defaulted.example.com'),
+        secret('sneaky', 'team-a', 'https://sneaky.example.com'),
+        `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: fleet, namespace: argocd}
+spec:
+  generators: [{clusters: {}}]
+  template:
+    metadata: {name: 'web-{{name}}'}
+    spec: {project: default, destination: {server: '{{server}}', namespace: web}}
+`,
+      ].join('---\n'),
+    );
+    const run = await regatta('generate', '-f', file, '-o', 'json');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe("regatta generate: warning: cluster Secret team-a/sneaky is ignored: cluster Secrets count only in Argo CD's namespace argocd\n");
+    expect(JSON.parse(run.stdout).map((a: { metadata: { name: string } }) => a.metadata.name)).toEqual(['web-defaulted', 'web-prod', 'web-in-cluster']);
+
+    // A Secret without a namespace is in the namespace given, as `kubectl apply -n` would put it.
+    const elsewhere = await regatta('generate', '-f', file, '-o', 'json', '--params', '--namespace', 'team-a');
+    expect(elsewhere.code).toBe(0);
+    expect(elsewhere.stderr).toContain('cluster Secret argocd/prod is ignored');
+    expect(elsewhere.stderr).not.toContain('team-a/sneaky');
+    expect(JSON.parse(elsewhere.stdout)[0].params.map((p: { name: string }) => p.name)).toEqual(['defaulted', 'sneaky', 'in-cluster']);
+  });
+});
+
 describe('regatta generate with a Git generator', () => {
   it('reads the repository named in the spec', async () => {
     const { TestRepository } = await import('../support/git-fixtures.js');
