@@ -63,7 +63,7 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
   const clusterSecrets = secrets.filter((secret) => {
     if (!isClusterSecret(secret) || (secret.metadata?.namespace ?? options.namespace) === options.namespace) return true;
     options.warn(
-      `cluster Secret ${secret.metadata.namespace}/${secret.metadata?.name ?? '<unnamed>'} is ignored: cluster Secrets count only in Argo CD's namespace ${options.namespace}`,
+      `cluster Secret ${secret.metadata?.namespace}/${secret.metadata?.name ?? '<unnamed>'} is ignored: cluster Secrets count only in Argo CD's namespace ${options.namespace}`,
     );
     return false;
   });
