@@ -7,6 +7,20 @@ import { regatta } from '../support/cli.js';
 
 let dir: string;
 
+const IN_CLUSTER_DISABLED = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cm, namespace: argocd}
+data: {cluster.inClusterEnabled: "false"}
+---
+`;
+
+const WEB_PROJECT = `apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: web, namespace: argocd}
+spec: {sourceRepos: ['*'], destinations: [{server: '*', namespace: '*'}]}
+---
+`;
+
 const guestbook = `
 apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
@@ -191,12 +205,7 @@ describe('regatta generate with AppProjects among the inputs', () => {
     const file = join(dir, 'projects.yaml');
     await writeFile(
       file,
-      `apiVersion: argoproj.io/v1alpha1
-kind: AppProject
-metadata: {name: web, namespace: argocd}
-spec: {sourceRepos: ['*'], destinations: [{server: '*', namespace: '*'}]}
----
-apiVersion: argoproj.io/v1alpha1
+      `${WEB_PROJECT}apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
 metadata: {name: teams, namespace: argocd}
 spec:
@@ -221,12 +230,7 @@ describe('regatta generate with argocd-cm', () => {
     const file = join(dir, 'in-cluster-disabled.yaml');
     await writeFile(
       file,
-      `apiVersion: v1
-kind: ConfigMap
-metadata: {name: argocd-cm, namespace: argocd}
-data: {cluster.inClusterEnabled: "false"}
----
-apiVersion: argoproj.io/v1alpha1
+      `${IN_CLUSTER_DISABLED}apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
 metadata: {name: local, namespace: argocd}
 spec:
@@ -286,17 +290,7 @@ spec:
   it('prints the parameter sets of Applications whose destination or project does not resolve, with those on stderr', async () => {
     const run = await params(
       'params-destinations',
-      `apiVersion: v1
-kind: ConfigMap
-metadata: {name: argocd-cm, namespace: argocd}
-data: {cluster.inClusterEnabled: "false"}
----
-apiVersion: argoproj.io/v1alpha1
-kind: AppProject
-metadata: {name: web, namespace: argocd}
-spec: {sourceRepos: ['*'], destinations: [{server: '*', namespace: '*'}]}
----
-apiVersion: argoproj.io/v1alpha1
+      `${IN_CLUSTER_DISABLED}${WEB_PROJECT}apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
 metadata: {name: places, namespace: argocd}
 spec:
