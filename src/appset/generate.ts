@@ -1,8 +1,8 @@
 import { API_VERSION, APPLICATION_KIND, RESOURCES_FINALIZER, type Application } from '../api/application.js';
 import type { ApplicationSet, ApplicationSetTemplate } from '../api/application-set.js';
-import type { GeneratorContext, ParamSet } from '../generators/generator.js';
+import { GeneratorError, type GeneratorContext, type ParamSet } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
-import { locate, renderOptionsOf, transformGenerator } from '../generators/transform.js';
+import { kindsIn, locate, renderOptionsOf, transformGenerator } from '../generators/transform.js';
 import { RenderError, render, renderString } from '../templating/render.js';
 import { applyTemplatePatch } from '../templating/template-patch.js';
 
@@ -26,6 +26,11 @@ export interface GenerationResult {
   generated: GeneratedApplication[];
   /** The first failure; when set, `generated` is incomplete and must not drive deletions. */
   failure?: GenerationFailure;
+  /**
+   * Every parameter set the generators produced, in order, whether or not its Application rendered
+   * or validated (what `regatta generate --params` shows); undefined when a generator failed.
+   */
+  params?: ParamSet[];
   /** The soonest any generator asks to be run again, in seconds. */
   requeueAfterSeconds?: number;
 }
@@ -36,20 +41,28 @@ export interface GenerationResult {
  */
 export async function generateApplications(appSet: ApplicationSet, registry: GeneratorRegistry, context: GeneratorContext): Promise<GenerationResult> {
   const generated: GeneratedApplication[] = [];
+  const allParams: ParamSet[] = [];
   const options = renderOptionsOf(appSet, context);
   const result: GenerationResult = { generated, requeueAfterSeconds: requeueAfter(appSet, registry) };
   const fail = (failure: GenerationFailure): GenerationResult => ({ ...result, failure });
+  // The first render failure is the result's; later entries still run so that every parameter set is known.
+  let renderFailure: GenerationFailure | undefined;
 
   for (const [index, entry] of (appSet.spec.generators ?? []).entries()) {
     const field = `spec.generators[${index}]`;
     let transformed;
     try {
+      // Argo CD only logs CheckInvalidGenerators' warning and generates nothing from such an entry,
+      // which would delete every Application it had generated: here it fails the generation.
+      if (kindsIn(entry, field).length === 0) throw new GeneratorError(`ApplicationSet ${appSet.metadata.name} contains unrecognized generators`, field);
       transformed = await transformGenerator(entry, appSet.spec.template, appSet, registry, context, {}, field);
     } catch (error) {
       const located = locate(error, field);
-      return fail({ reason: 'ApplicationGenerationFromParamsError', message: located.message, field: located.field });
+      return fail(renderFailure ?? { reason: 'ApplicationGenerationFromParamsError', message: located.message, field: located.field });
     }
     for (const { params: paramSets, template } of transformed) {
+      allParams.push(...paramSets);
+      if (renderFailure) continue;
       for (const params of paramSets) {
         try {
           let application = await render(templateApplication(template), params, options);
@@ -65,11 +78,14 @@ export async function generateApplications(appSet: ApplicationSet, registry: Gen
         } catch (error) {
           const inTemplate = error instanceof RenderError && error.field !== 'templatePatch';
           const where = inTemplate ? `spec.template.${error.field}` : 'spec.templatePatch';
-          return fail({ reason: 'RenderTemplateParamsError', message: (error as Error).message, field: where });
+          renderFailure = { reason: 'RenderTemplateParamsError', message: (error as Error).message, field: where };
+          break;
         }
       }
     }
   }
+  result.params = allParams;
+  if (renderFailure) return fail(renderFailure);
 
   const names = new Set<string>();
   for (const { application } of generated) {

@@ -4,7 +4,7 @@ import type { AppProject } from '../api/app-project.js';
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from '../api/cluster-secret.js';
 import type { KubeObject } from '../api/meta.js';
 import { createDefaultRegistry } from '../generators/default-registry.js';
-import type { GeneratorContext } from '../generators/generator.js';
+import type { GeneratorContext, ParamSet } from '../generators/generator.js';
 import { destinationProblem } from '../projects/destination-cluster.js';
 import { projectProblem } from './application-validation.js';
 import { generateApplications, type GenerationResult } from './generate.js';
@@ -37,6 +37,11 @@ export function problemText(problem: GenerationProblem): string {
 
 export interface PreviewGeneration {
   outputs: { appSet: ApplicationSet; result: GenerationResult }[];
+  /**
+   * What each ApplicationSet's templates see, for every ApplicationSet whose generators ran: also
+   * when Applications rendered from them were invalid or failed to render, as that is when a user needs them.
+   */
+  params: { applicationSet: string; params: ParamSet[] }[];
   /** 1 when any ApplicationSet failed; the others are still in `outputs`. */
   exitCode: number;
 }
@@ -61,6 +66,7 @@ export async function generateApplicationSets(appSets: PreviewInput[], context: 
   const registry = createDefaultRegistry();
   const fleet = { clusters: await context.clusters.list(), inClusterEnabled: options.inClusterEnabled };
   const outputs: PreviewGeneration['outputs'] = [];
+  const params: PreviewGeneration['params'] = [];
   for (const manifest of appSets) {
     const problems = validateApplicationSet(manifest.object);
     for (const warning of problems.filter((p) => p.severity === 'warning')) report(manifest, warning.field, warning.message, 'warning');
@@ -72,6 +78,7 @@ export async function generateApplicationSets(appSets: PreviewInput[], context: 
     const appSet = structuredClone(manifest.object) as ApplicationSet;
     appSet.metadata.namespace ??= options.namespace;
     const result = await generateApplications(appSet, registry, context);
+    if (result.params) params.push({ applicationSet: appSet.metadata.name, params: result.params });
     if (result.failure) {
       report(manifest, result.failure.field, result.failure.message);
       continue;
@@ -93,5 +100,5 @@ export async function generateApplicationSets(appSets: PreviewInput[], context: 
     const rejected = new Set([...localProblems, ...projectProblems].map(([name]) => name));
     outputs.push({ appSet, result: { ...result, generated: result.generated.filter((g) => !rejected.has(g.application.metadata.name)) } });
   }
-  return { outputs, exitCode };
+  return { outputs, params, exitCode };
 }

@@ -12,11 +12,14 @@ Generates the Applications of every ApplicationSet found in the inputs, as Argo 
 prints them (or, with --params, the parameters each template sees). Nothing is written anywhere.
 
   -f, --filename     YAML/JSON file or directory (recursive); repeatable. Secrets labelled
-                     argocd.argoproj.io/secret-type=cluster are the cluster registry; repository
+                     argocd.argoproj.io/secret-type=cluster in --namespace are the cluster
+                     registry (elsewhere they are ignored, with a warning, as Argo CD); repository
                      and repo-creds Secrets, argocd-ssh-known-hosts-cm and argocd-tls-certs-cm are
                      how Git repositories are read (SSH accepts only the host keys listed there).
   -o, --output       yaml (default: a multi-document stream) or json (an array)
-      --params       print [{applicationSet, params: [...]}] instead of Applications
+      --params       print [{applicationSet, params: [...]}] instead of Applications: every
+                     parameter set the generators produced, also when Applications rendered
+                     from them are invalid (those problems still go to stderr, exit 1)
       --kubeconfig   read those Secrets and ConfigMaps, and referenced Secrets, from this cluster
       --context      kubeconfig context (default: current)
   -n, --namespace    namespace of Argo CD's Secrets and default for ApplicationSets (default argocd)
@@ -75,11 +78,10 @@ export const generateCommand: CliCommand = {
       io.stderr.write(`regatta generate: cannot read Secrets from the cluster: ${(error as Error).message}\n`);
       return 1;
     }
-    const { outputs, exitCode } = generation;
+    const { outputs, params, exitCode } = generation;
 
     const format = (flags.output as string | undefined) ?? 'yaml';
     if (flags.params) {
-      const params = outputs.map(({ appSet, result }) => ({ applicationSet: appSet.metadata.name, params: result.generated.map((g) => g.params) }));
       io.stdout.write(format === 'json' ? `${JSON.stringify(params, null, 2)}\n` : toYaml(params));
     } else {
       const applications = outputs.flatMap(({ result }) => result.generated.map((g) => g.application));

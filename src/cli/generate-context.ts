@@ -1,6 +1,7 @@
 import { API_VERSION } from '../api/application.js';
 import { APP_PROJECT_KIND, type AppProject } from '../api/app-project.js';
 import type { ConfigMap, KubeObject, Secret } from '../api/meta.js';
+import { isClusterSecret } from '../api/cluster-secret.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
 import { repositoryAccess } from '../git/repository-credentials.js';
@@ -58,6 +59,14 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
     );
   }
   const secrets = objects.filter((o) => o.kind === 'Secret') as Secret[];
+  // Argo CD lists cluster Secrets in its own namespace only: one elsewhere registers nothing.
+  const clusterSecrets = secrets.filter((secret) => {
+    if (!isClusterSecret(secret) || (secret.metadata?.namespace ?? options.namespace) === options.namespace) return true;
+    options.warn(
+      `cluster Secret ${secret.metadata?.namespace}/${secret.metadata?.name ?? '<unnamed>'} is ignored: cluster Secrets count only in Argo CD's namespace ${options.namespace}`,
+    );
+    return false;
+  });
   const configMapIn = (namespace: string, name: string) =>
     objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === name && (o.metadata.namespace ?? options.namespace) === namespace) as
       ConfigMap | undefined;
@@ -75,7 +84,7 @@ export async function createGenerateContext(manifests: Manifest[], options: Gene
   return {
     context: {
       clusters: new ClusterRegistry(
-        () => secrets,
+        () => clusterSecrets,
         (problem) => options.warn(`cluster Secret ${problem.secret} is left out: ${problem.field} ${problem.message}`),
       ),
       repositories: new GitRepositoryCache({

@@ -5,7 +5,8 @@ import { kindsIn, transformGenerator } from './transform.js';
 
 /**
  * How Matrix and Merge run their children: through the same transform as top-level entries,
- * with no base template (a child's own template is ignored, as in Argo CD).
+ * with no base template (a child's own template is ignored, as in Argo CD). An entry naming no
+ * generator (`{}`) yields no transform result, hence Argo CD's "generated no parameters".
  */
 export async function childParams(
   child: ApplicationSetNestedGenerator,
@@ -20,7 +21,14 @@ export async function childParams(
       throw new GeneratorError(`${nested} generators may be nested only one level deep`, `${field}.${nested}`);
     }
   }
-  const results = await transformGenerator(child, {}, appSet, registry, context, inherited, field);
+  let results;
+  try {
+    results = await transformGenerator(child, {}, appSet, registry, context, inherited, field);
+  } catch (error) {
+    const cause = error as GeneratorError;
+    throw new GeneratorError(`child generator returned an error on parameter generation: ${cause.message}`, cause.field ?? field);
+  }
+  // Argo CD's MatrixGenerator.getParams and MergeGenerator.getParams return these two unwrapped.
   if (results.length === 0) throw new GeneratorError('child generator generated no parameters', field);
   if (results.length > 1) throw new GeneratorError('found more than one generator in matrix.Generators', field);
   return results[0].params;

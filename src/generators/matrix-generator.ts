@@ -45,10 +45,7 @@ export class MatrixGeneratorImpl implements Generator<MatrixGenerator> {
       return await childParams(spec.generators[index], appSet, this.children, context, inherited, `generators[${index}]`);
     } catch (error) {
       const cause = error as GeneratorError;
-      throw new GeneratorError(
-        `${failure}: child generator returned an error on parameter generation: ${cause.message}`,
-        cause.field ?? `generators[${index}]`,
-      );
+      throw new GeneratorError(`${failure}: ${cause.message}`, cause.field ?? `generators[${index}]`);
     }
   }
 }

@@ -27,7 +27,7 @@ export class MergeGeneratorImpl implements Generator<MergeGenerator> {
       } catch (error) {
         const cause = error as GeneratorError;
         throw new GeneratorError(
-          `error getting param sets from generators: error getting params from generator ${i + 1} of ${generators.length}: child generator returned an error on parameter generation: ${cause.message}`,
+          `error getting param sets from generators: error getting params from generator ${i + 1} of ${generators.length}: ${cause.message}`,
           cause.field ?? `generators[${i}]`,
         );
       }

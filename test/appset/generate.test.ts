@@ -144,4 +144,85 @@ spec:
     expect(result.failure).toMatchObject({ reason: 'ApplicationGenerationFromParamsError', field: 'spec.generators[0].lsit' });
     expect(result.failure?.message).toBe('unrecognized generator: lsit');
   });
+
+  // Argo CD: utils.CheckInvalidGenerators (applicationset/utils/utils.go) finds an entry with no
+  // generator set and words it "ApplicationSet %s contains unrecognized generators"; Argo CD only
+  // logs it and GetRelevantGenerators (generators/generator_spec_processor.go) then yields nothing.
+  // Regatta fails the generation instead, so the entry cannot delete what it generated before.
+  it.each([
+    ['an empty entry', '{}'],
+    ['an entry with only a selector', '{selector: {matchLabels: {n: one}}}'],
+  ])('fails on %s naming spec.generators[i], instead of generating nothing', async (_what, entry) => {
+    const result = await generate(`
+kind: ApplicationSet
+metadata: {name: blank}
+spec:
+  generators:
+  - list: {elements: [{n: one}]}
+  - ${entry}
+  template:
+    metadata: {name: '{{n}}'}
+    spec: {project: default, ${destination}}
+`);
+    expect(result.failure).toEqual({
+      reason: 'ApplicationGenerationFromParamsError',
+      field: 'spec.generators[1]',
+      message: 'ApplicationSet blank contains unrecognized generators',
+    });
+  });
+
+  // Argo CD: MatrixGenerator.getParams (generators/matrix.go) returns "child generator generated no
+  // parameters" unwrapped when Transform finds no generator in a child, and GenerateParams prefixes
+  // which child failed; MergeGenerator.getParams and getParamSetsForAllGenerators (generators/merge.go) likewise.
+  it.each([
+    [
+      'matrix',
+      'matrix: {generators: [{list: {elements: [{n: one}]}}, {}]}',
+      'spec.generators[0].matrix.generators[1]',
+      'failed to get params for second generator in the matrix generator: child generator generated no parameters',
+    ],
+    [
+      'matrix (first child)',
+      'matrix: {generators: [{}, {list: {elements: [{n: one}]}}]}',
+      'spec.generators[0].matrix.generators[0]',
+      'error failed to get params for first generator in matrix generator: child generator generated no parameters',
+    ],
+    [
+      'merge',
+      'merge: {mergeKeys: [n], generators: [{list: {elements: [{n: one}]}}, {}]}',
+      'spec.generators[0].merge.generators[1]',
+      'error getting param sets from generators: error getting params from generator 2 of 2: child generator generated no parameters',
+    ],
+  ])('fails on an empty %s child with the child named and Argo CD text', async (_what, generator, field, message) => {
+    const result = await generate(`
+kind: ApplicationSet
+metadata: {name: blank-child}
+spec:
+  generators:
+  - ${generator}
+  template:
+    metadata: {name: '{{n}}'}
+    spec: {project: default, ${destination}}
+`);
+    expect(result.generated).toEqual([]);
+    expect(result.failure).toEqual({ reason: 'ApplicationGenerationFromParamsError', field, message });
+  });
+
+  // A child's own failure stays wrapped as MatrixGenerator.getParams wraps a Transform error.
+  it('keeps "child generator returned an error on parameter generation" for a failing child', async () => {
+    const result = await generate(`
+kind: ApplicationSet
+metadata: {name: bad-child}
+spec:
+  generators:
+  - matrix: {generators: [{list: {elements: [{n: one}]}}, {list: {elements: [{n: two}]}, selector: {matchExpressions: [{key: n, operator: Bogus}]}}]}
+  template:
+    metadata: {name: '{{n}}'}
+    spec: {project: default, ${destination}}
+`);
+    expect(result.failure?.field).toBe('spec.generators[0].matrix.generators[1].selector');
+    expect(result.failure?.message).toMatch(
+      /^failed to get params for second generator in the matrix generator: child generator returned an error on parameter generation: error parsing label selector: /,
+    );
+  });
 });

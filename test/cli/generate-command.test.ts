@@ -7,6 +7,20 @@ import { regatta } from '../support/cli.js';
 
 let dir: string;
 
+const IN_CLUSTER_DISABLED = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cm, namespace: argocd}
+data: {cluster.inClusterEnabled: "false"}
+---
+`;
+
+const WEB_PROJECT = `apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: web, namespace: argocd}
+spec: {sourceRepos: ['*'], destinations: [{server: '*', namespace: '*'}]}
+---
+`;
+
 const guestbook = `
 apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
@@ -191,12 +205,7 @@ describe('regatta generate with AppProjects among the inputs', () => {
     const file = join(dir, 'projects.yaml');
     await writeFile(
       file,
-      `apiVersion: argoproj.io/v1alpha1
-kind: AppProject
-metadata: {name: web, namespace: argocd}
-spec: {sourceRepos: ['*'], destinations: [{server: '*', namespace: '*'}]}
----
-apiVersion: argoproj.io/v1alpha1
+      `${WEB_PROJECT}apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
 metadata: {name: teams, namespace: argocd}
 spec:
@@ -221,12 +230,7 @@ describe('regatta generate with argocd-cm', () => {
     const file = join(dir, 'in-cluster-disabled.yaml');
     await writeFile(
       file,
-      `apiVersion: v1
-kind: ConfigMap
-metadata: {name: argocd-cm, namespace: argocd}
-data: {cluster.inClusterEnabled: "false"}
----
-apiVersion: argoproj.io/v1alpha1
+      `${IN_CLUSTER_DISABLED}apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
 metadata: {name: local, namespace: argocd}
 spec:
@@ -242,6 +246,159 @@ spec:
       'ApplicationSet local: Application app-in-cluster: spec.destination: application destination spec is invalid: error getting cluster by server "https://kubernetes.default.svc": rpc error: code = NotFound desc = cluster "https://kubernetes.default.svc" is disabled',
     );
     expect(JSON.parse(run.stdout).map((a: { metadata: { name: string } }) => a.metadata.name)).toEqual(['app-remote']);
+  });
+});
+
+// `--params` shows what generators produced: in Argo CD, GenerateApplications
+// (applicationset/controllers/template/template.go) renders each parameter set after every
+// generator has produced them, and the ApplicationSet controller validates the rendered
+// Applications afterwards (validateGeneratedApplications: destination, project; names in
+// applicationset_controller.go). None of that changes the parameter sets themselves.
+describe('regatta generate --params when Applications are invalid', () => {
+  const params = async (name: string, yaml: string) => {
+    const file = join(dir, `${name}.yaml`);
+    await writeFile(file, yaml);
+    return regatta('generate', '-f', file, '--params', '-o', 'json');
+  };
+
+  it('prints the parameter sets of Applications with duplicate names, the duplicate on stderr, exit 1', async () => {
+    const run = await params(
+      'params-duplicates',
+      `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: twins, namespace: argocd}
+spec:
+  generators: [{list: {elements: [{app: web, env: dev}, {app: web, env: prod}]}}]
+  template:
+    metadata: {name: '{{app}}'}
+    spec: {project: default, destination: {server: https://kubernetes.default.svc, namespace: '{{env}}'}}
+`,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('ApplicationSet twins: spec.template.metadata.name: ApplicationSet twins contains applications with duplicate name: web');
+    expect(JSON.parse(run.stdout)).toEqual([
+      {
+        applicationSet: 'twins',
+        params: [
+          { app: 'web', env: 'dev' },
+          { app: 'web', env: 'prod' },
+        ],
+      },
+    ]);
+  });
+
+  it('prints the parameter sets of Applications whose destination or project does not resolve, with those on stderr', async () => {
+    const run = await params(
+      'params-destinations',
+      `${IN_CLUSTER_DISABLED}${WEB_PROJECT}apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: places, namespace: argocd}
+spec:
+  generators: [{list: {elements: [{app: here, server: https://kubernetes.default.svc, project: web}, {app: there, server: https://remote.example.com, project: gone}, {app: fine, server: https://remote.example.com, project: web}]}}]
+  template:
+    metadata: {name: '{{app}}'}
+    spec: {project: '{{project}}', destination: {server: '{{server}}', namespace: x}}
+`,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('ApplicationSet places: Application here: spec.destination: application destination spec is invalid');
+    expect(run.stderr).toContain('ApplicationSet places: Application there: spec.project: application references project gone which does not exist');
+    expect(JSON.parse(run.stdout)).toEqual([
+      {
+        applicationSet: 'places',
+        params: [
+          { app: 'here', server: 'https://kubernetes.default.svc', project: 'web' },
+          { app: 'there', server: 'https://remote.example.com', project: 'gone' },
+          { app: 'fine', server: 'https://remote.example.com', project: 'web' },
+        ],
+      },
+    ]);
+  });
+
+  it('prints every parameter set, from every generator, when one of them fails to render', async () => {
+    const run = await params(
+      'params-render',
+      `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: strict, namespace: argocd}
+spec:
+  goTemplate: true
+  goTemplateOptions: [missingkey=error]
+  generators:
+  - list: {elements: [{app: web, team: blue}, {app: api}]}
+  - list: {elements: [{app: db, team: red}]}
+  template:
+    metadata: {name: '{{.app}}-{{.team}}'}
+    spec: {project: default, destination: {server: https://kubernetes.default.svc, namespace: x}}
+`,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('ApplicationSet strict: spec.template.metadata.name:');
+    expect(run.stderr).toContain('map has no entry for key "team"');
+    expect(JSON.parse(run.stdout)).toEqual([{ applicationSet: 'strict', params: [{ app: 'web', team: 'blue' }, { app: 'api' }, { app: 'db', team: 'red' }] }]);
+  });
+
+  it('prints nothing for an ApplicationSet whose generator failed, as its parameter sets are not known', async () => {
+    const run = await params(
+      'params-generator-failure',
+      `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: half, namespace: argocd}
+spec:
+  generators:
+  - list: {elements: [{app: web}]}
+  - {}
+  template:
+    metadata: {name: '{{app}}'}
+    spec: {project: default, destination: {server: https://kubernetes.default.svc, namespace: x}}
+`,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('ApplicationSet half: spec.generators[1]: ApplicationSet half contains unrecognized generators');
+    expect(JSON.parse(run.stdout)).toEqual([]);
+  });
+});
+
+// Argo CD reads cluster Secrets only in its own namespace: ClusterGenerator.getSecretsByClusterName
+// (applicationset/generators/cluster.go) lists them with client.InNamespace(g.namespace), and
+// db.ListClusters (util/db/cluster.go) reads NewClusterInformer(clientset, namespace)
+// (util/settings/cluster_informer.go). A Secret elsewhere is no cluster.
+describe('regatta generate with cluster Secrets outside the namespace', () => {
+  it("ignores a cluster Secret outside Argo CD's namespace, naming it on stderr", async () => {
+    const secret = (name: string, namespace: string | undefined, server: string) => `apiVersion: v1
+kind: Secret
+metadata: {name: ${name},${namespace ? ` namespace: ${namespace},` : ''} labels: {argocd.argoproj.io/secret-type: cluster}}
+stringData: {name: ${name}, server: '${server}'}
+`;
+    const file = join(dir, 'scoped-clusters.yaml');
+    await writeFile(
+      file,
+      [
+        secret('prod', 'argocd', 'https://prod.example.com'),
+        secret('defaulted', undefined, 'https://defaulted.example.com'),
+        secret('sneaky', 'team-a', 'https://sneaky.example.com'),
+        `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: fleet, namespace: argocd}
+spec:
+  generators: [{clusters: {}}]
+  template:
+    metadata: {name: 'web-{{name}}'}
+    spec: {project: default, destination: {server: '{{server}}', namespace: web}}
+`,
+      ].join('---\n'),
+    );
+    const run = await regatta('generate', '-f', file, '-o', 'json');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe("regatta generate: warning: cluster Secret team-a/sneaky is ignored: cluster Secrets count only in Argo CD's namespace argocd\n");
+    expect(JSON.parse(run.stdout).map((a: { metadata: { name: string } }) => a.metadata.name)).toEqual(['web-defaulted', 'web-prod', 'web-in-cluster']);
+
+    // A Secret without a namespace is in the namespace given, as `kubectl apply -n` would put it.
+    const elsewhere = await regatta('generate', '-f', file, '-o', 'json', '--params', '--namespace', 'team-a');
+    expect(elsewhere.code).toBe(0);
+    expect(elsewhere.stderr).toContain('cluster Secret argocd/prod is ignored');
+    expect(elsewhere.stderr).not.toContain('team-a/sneaky');
+    expect(JSON.parse(elsewhere.stdout)[0].params.map((p: { name: string }) => p.name)).toEqual(['defaulted', 'sneaky', 'in-cluster']);
   });
 });
 

@@ -1,6 +1,7 @@
 import { basename, dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControllerHarness } from '../support/controller-harness.js';
+import { writeMark, writesSince } from '../support/write-log.js';
 import { GitDaemon, TestRepository } from '../support/git-fixtures.js';
 
 /** Deletion safety on the simulator: nothing is deleted on doubt. */
@@ -129,5 +130,34 @@ describe('deletion safety', () => {
     await h.settle();
     expect(await live('rn-')).toEqual(['rn-a', 'rn-b']);
     expect(h.fleet.cluster().writes.filter((w) => w.kind === 'Application' && w.verb === 'delete')).toHaveLength(deletesBefore);
+  });
+
+  // Argo CD's CheckInvalidGenerators (applicationset/utils/utils.go) only logs "ApplicationSet %s
+  // contains unrecognized generators" for an entry naming no generator, and GenerateApplications
+  // (controllers/template/template.go) then yields nothing from it; Regatta fails the generation
+  // with that text and the entry's field, so the Applications already generated are kept.
+  it('keeps the Applications when a generator entry becomes empty, and says which entry', async () => {
+    const spec = (generators: unknown[]) => ({
+      generators,
+      template: {
+        metadata: { name: 'blank-{{n}}' },
+        spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc', namespace: '{{n}}' } },
+      },
+    });
+    await h.applyAppSet({ metadata: { name: 'blank' }, spec: spec([{ list: { elements: [{ n: 'a' }, { n: 'b' }] } }]) });
+    await h.eventually(async () => (await live('blank-')).join() === 'blank-a,blank-b', 'two Applications');
+    const mark = writeMark();
+    await h.applyAppSet({ metadata: { name: 'blank' }, spec: spec([{}]) });
+    const error = await h.eventually(async () => {
+      const c = await condition('blank', 'ErrorOccurred');
+      return c?.status === 'True' && c;
+    }, 'an ErrorOccurred condition');
+    expect([error.reason, error.message]).toEqual([
+      'ApplicationGenerationFromParamsError',
+      'spec.generators[0]: ApplicationSet blank contains unrecognized generators',
+    ]);
+    await h.settle();
+    expect(await live('blank-')).toEqual(['blank-a', 'blank-b']);
+    expect(writesSince(h.fleet.cluster(), mark, { kind: 'Application', namespace: 'argocd' })).toEqual([]);
   });
 });
