@@ -1,4 +1,5 @@
 import { automatedSyncEnabled, type Application, type Operation, type SyncOperation } from '../api/application.js';
+import { ConditionType, Reason } from '../api/application-set-conditions.js';
 import type { ApplicationSetApplicationStatus, ApplicationSetCondition, RolloutStatus } from '../api/application-set.js';
 import { observedStatus, revisionsOf } from './application-state.js';
 import { advanceEntries, releaseWithinMaxUpdate, withAutomatedDisabled } from './entry-transitions.js';
@@ -135,21 +136,26 @@ function progressingStep(stepCount: number, entries: Entry[]): number | undefine
   return undefined;
 }
 
-/** Argo CD's InvalidRolloutConfig and RolloutProgressing conditions. */
+/** Argo CD's InvalidRolloutConfig and RolloutProgressing conditions (getInvalidRolloutConfig, getProgressingCondition). */
 function rolloutConditions(issues: RolloutConfigIssues, step: number | undefined, waitSummary: string): RolloutPlan['conditions'] {
   const configMessage = rolloutConfigMessage(issues);
   return [
     configMessage
-      ? { type: 'InvalidRolloutConfig', status: 'True', reason: 'InvalidRolloutConfig', message: configMessage }
-      : { type: 'InvalidRolloutConfig', status: 'False', reason: 'ValidRolloutConfig', message: 'Rolling Sync Configured correctly' },
+      ? { type: ConditionType.InvalidRolloutConfig, status: 'True', reason: Reason.InvalidRolloutConfig, message: configMessage }
+      : { type: ConditionType.InvalidRolloutConfig, status: 'False', reason: Reason.ValidRolloutConfig, message: 'Rolling Sync Configured correctly' },
     step
       ? {
-          type: 'RolloutProgressing',
+          type: ConditionType.RolloutProgressing,
           status: 'True',
-          reason: 'ApplicationSetModified',
+          reason: Reason.ApplicationSetModified,
           message: waitSummary || `ApplicationSet is performing rollout of step ${step}`,
         }
-      : { type: 'RolloutProgressing', status: 'False', reason: 'ApplicationSetRolloutComplete', message: 'ApplicationSet Rollout has completed' },
+      : {
+          type: ConditionType.RolloutProgressing,
+          status: 'False',
+          reason: Reason.ApplicationSetRolloutComplete,
+          message: 'ApplicationSet Rollout has completed',
+        },
   ];
 }
 

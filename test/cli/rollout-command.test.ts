@@ -93,7 +93,7 @@ describe('regatta rollout plan', () => {
       ['engineering-qa-guestbook', 'Healthy', '2'],
     ]);
     expect(plan.conditions).toEqual([
-      { type: 'InvalidRolloutConfig', status: 'False', reason: 'ValidRolloutConfig', message: 'Rolling Sync Configured correctly' },
+      { type: 'InvalidRolloutConfig', status: 'False', reason: 'ApplicationSetValidRolloutConfig', message: 'Rolling Sync Configured correctly' },
       { type: 'RolloutProgressing', status: 'False', reason: 'ApplicationSetRolloutComplete', message: 'ApplicationSet Rollout has completed' },
     ]);
   });

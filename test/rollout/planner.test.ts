@@ -110,7 +110,8 @@ describe('maxUpdate (intstr scaled down, at least one for a percentage above 0%)
     expect(plan.conditions.find((c) => c.type === 'InvalidRolloutConfig')).toEqual({
       type: 'InvalidRolloutConfig',
       status: 'True',
-      reason: 'InvalidRolloutConfig',
+      // applicationset_types.go ApplicationSetReasonInvalidRolloutConfig, set by progressive_sync.go getInvalidRolloutConfig.
+      reason: 'ApplicationSetInvalidRolloutConfig',
       message: 'Step 1 has an invalid maxUpdate value: ten',
     });
   });
@@ -148,7 +149,8 @@ describe("Argo CD's Progressive Syncs page, the guestbook example", () => {
     expect(plan.conditions).toContainEqual({
       type: 'InvalidRolloutConfig',
       status: 'False',
-      reason: 'ValidRolloutConfig',
+      // applicationset_types.go ApplicationSetReasonValidRolloutConfig, set by progressive_sync.go getInvalidRolloutConfig.
+      reason: 'ApplicationSetValidRolloutConfig',
       message: 'Rolling Sync Configured correctly',
     });
   });
