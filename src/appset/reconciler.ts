@@ -183,6 +183,7 @@ export class ApplicationSetReconciler {
       rollout = planRollout({
         appSet,
         desired: valid,
+        generated: generation.generated.map((g) => g.application),
         current: owned,
         now,
         windowWaits: rolloutWindowWaits(valid, (name) => this.store.getAppProject(name), now),

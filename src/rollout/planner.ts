@@ -23,6 +23,12 @@ export interface RolloutPlan {
   appsToSync: Set<string>;
   /** Applications that get a sync operation in this reconcile. */
   syncNow: string[];
+  /**
+   * Regatta: the ones of `syncNow` this same reconcile moved to Pending. Argo CD sets the operation
+   * one reconcile after the move (it reads Pending from the status it started with); Regatta saves
+   * that reconcile per step.
+   */
+  releasedNow: string[];
   /** Applications to sync back to the revisions they ran before the rollout. */
   rollback: RollbackRequest[];
   conditions: Omit<ApplicationSetCondition, 'lastTransitionTime'>[];
@@ -40,7 +46,7 @@ export interface RolloutPlan {
  */
 export function planRollout(input: RolloutInput): RolloutPlan {
   const now = input.now.toISOString();
-  const { steps, stepOf, issues } = groupIntoSteps(input.appSet, input.desired);
+  const { steps, stepOf, issues } = groupIntoSteps(input.appSet, input.generated ?? input.desired);
   const { entries, changed } = advanceEntries(input, stepOf, now);
   const round = newRound(input, now, stepOf, entries, nextRolloutState(input.appSet, changed));
   recordFailures(round);
@@ -54,11 +60,13 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   advanceRolloutStatus(round.rollout, step, waitSummary);
   const rollback = planRollback(round);
   const { desired, syncNow } = withSyncOperations(round, appsToSync, rollback);
+  const pendingBefore = new Set((input.appSet.status?.applicationStatus ?? []).filter((e) => e.status === 'Pending').map((e) => e.application));
   return {
     steps,
     applicationStatus: entries,
     appsToSync,
     syncNow,
+    releasedNow: syncNow.filter((name) => !pendingBefore.has(name)),
     rollback,
     conditions,
     desired,
