@@ -250,10 +250,8 @@ const PERCENT_OR_COUNT = /^\d+%?$/;
 const rolloutStep: Schema = {
   type: 'object',
   properties: {
-    matchExpressions: {
-      type: 'array',
-      items: { type: 'object', properties: { key: str, operator: { type: 'string', enum: ['In', 'NotIn'] }, values: strings } },
-    },
+    // Any operator, as Argo CD's CRD: one other than In/NotIn is reported in InvalidRolloutConfig, not refused.
+    matchExpressions: { type: 'array', items: { type: 'object', properties: { key: str, operator: str, values: strings } } },
     maxUpdate: { type: 'int-or-string', pattern: PERCENT_OR_COUNT, patternText: 'must be an integer or a percentage such as "25%"' },
     minHealthySeconds: { type: 'integer', minimum: 0 },
     progressDeadlineSeconds: { type: 'integer', minimum: 0 },

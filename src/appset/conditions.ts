@@ -1,26 +1,5 @@
+import { ConditionType, Reason } from '../api/application-set-conditions.js';
 import type { ApplicationSetCondition, ApplicationSetHealth } from '../api/application-set.js';
-
-/** Condition types and reasons as Argo CD writes them on an ApplicationSet. */
-export const ConditionType = {
-  ErrorOccurred: 'ErrorOccurred',
-  ParametersGenerated: 'ParametersGenerated',
-  ResourcesUpToDate: 'ResourcesUpToDate',
-  RolloutProgressing: 'RolloutProgressing',
-  InvalidRolloutConfig: 'InvalidRolloutConfig',
-} as const;
-
-export const Reason = {
-  ErrorOccurred: 'ErrorOccurred',
-  ApplicationSetUpToDate: 'ApplicationSetUpToDate',
-  ParametersGenerated: 'ParametersGenerated',
-  UpdateApplicationError: 'UpdateApplicationError',
-  CreateApplicationError: 'CreateApplicationError',
-  DeleteApplicationError: 'DeleteApplicationError',
-  ApplicationValidationError: 'ApplicationValidationError',
-  ApplicationSetRolloutError: 'ApplicationSetRolloutError',
-  /** Regatta: a generation would delete more Applications at once than --max-delete-ratio allows. */
-  DeletionHeld: 'DeletionHeld',
-} as const;
 
 export const UP_TO_DATE_MESSAGE = 'All applications have been generated successfully';
 

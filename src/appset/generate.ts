@@ -1,4 +1,5 @@
 import { API_VERSION, APPLICATION_KIND, RESOURCES_FINALIZER, type Application } from '../api/application.js';
+import { Reason } from '../api/application-set-conditions.js';
 import type { ApplicationSet, ApplicationSetTemplate } from '../api/application-set.js';
 import { GeneratorError, type GeneratorContext, type ParamSet } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
@@ -7,7 +8,7 @@ import { RenderError, render, renderString } from '../templating/render.js';
 import { applyTemplatePatch } from '../templating/template-patch.js';
 
 /** Argo CD's reasons for a failed generation, as they appear on the ErrorOccurred condition. */
-export type GenerationFailureReason = 'ApplicationGenerationFromParamsError' | 'RenderTemplateParamsError' | 'ApplicationValidationError';
+export type GenerationFailureReason = (typeof Reason)['ApplicationGenerationFromParamsError' | 'RenderTemplateParamsError' | 'ApplicationValidationError'];
 
 export interface GenerationFailure {
   reason: GenerationFailureReason;
@@ -58,7 +59,7 @@ export async function generateApplications(appSet: ApplicationSet, registry: Gen
       transformed = await transformGenerator(entry, appSet.spec.template, appSet, registry, context, {}, field);
     } catch (error) {
       const located = locate(error, field);
-      return fail(renderFailure ?? { reason: 'ApplicationGenerationFromParamsError', message: located.message, field: located.field });
+      return fail(renderFailure ?? { reason: Reason.ApplicationGenerationFromParamsError, message: located.message, field: located.field });
     }
     for (const { params: paramSets, template } of transformed) {
       allParams.push(...paramSets);
@@ -78,7 +79,7 @@ export async function generateApplications(appSet: ApplicationSet, registry: Gen
         } catch (error) {
           const inTemplate = error instanceof RenderError && error.field !== 'templatePatch';
           const where = inTemplate ? `spec.template.${error.field}` : 'spec.templatePatch';
-          renderFailure = { reason: 'RenderTemplateParamsError', message: (error as Error).message, field: where };
+          renderFailure = { reason: Reason.RenderTemplateParamsError, message: (error as Error).message, field: where };
           break;
         }
       }
@@ -92,14 +93,14 @@ export async function generateApplications(appSet: ApplicationSet, registry: Gen
     const name = application.metadata.name;
     if (!name) {
       return fail({
-        reason: 'ApplicationValidationError',
+        reason: Reason.ApplicationValidationError,
         message: `ApplicationSet ${appSet.metadata.name} contains an application with no name; a name must be set in the template's metadata.name or via a templatePatch (generateName is not supported)`,
         field: 'spec.template.metadata.name',
       });
     }
     if (names.has(name)) {
       return fail({
-        reason: 'ApplicationValidationError',
+        reason: Reason.ApplicationValidationError,
         message: `ApplicationSet ${appSet.metadata.name} contains applications with duplicate name: ${name}`,
         field: 'spec.template.metadata.name',
       });

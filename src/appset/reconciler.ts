@@ -19,7 +19,8 @@ import { groupIntoSteps, isDeletionOrderReversed, isRollingSync, rollingSyncStep
 import { IgnoreDifferencesError, validateIgnoreDifferences } from '../api/ignore-differences.js';
 import { replacementPatch } from '../lib/merge-patch.js';
 import { deepEqual } from '../lib/json-values.js';
-import { applicationSetHealth, ConditionType, nextConditions, Reason, UP_TO_DATE_MESSAGE } from './conditions.js';
+import { ConditionType, Reason } from '../api/application-set-conditions.js';
+import { applicationSetHealth, nextConditions, UP_TO_DATE_MESSAGE } from './conditions.js';
 import { generatedApplicationProblem } from './application-validation.js';
 import { inClusterEnabled } from '../projects/destination-cluster.js';
 import { generateApplications } from './generate.js';
@@ -182,6 +183,7 @@ export class ApplicationSetReconciler {
       rollout = planRollout({
         appSet,
         desired: valid,
+        generated: generation.generated.map((g) => g.application),
         current: owned,
         now,
         windowWaits: rolloutWindowWaits(valid, (name) => this.store.getAppProject(name), now),

@@ -24,6 +24,8 @@ plan     What the next reconcile of each RollingSync ApplicationSet would do, wr
          its steps, the Applications it would sync now, those a sync window holds, and the status
          it would write. The ApplicationSets, their status, the live Applications (with status) and
          the AppProjects come from the -f inputs, or with --kubeconfig from the cluster.
+         Unlike Argo CD, an Application moved to Pending gets its sync operation in the same
+         reconcile (Argo CD sets it one reconcile later); "releasedNow" lists those.
 pause    Stop promoting Applications (in-flight syncs finish); resume undoes it.
 resume   Clear pause/abort and, after a halt, the failures, so the rollout goes on.
 abort    Stop the rollout; Applications whose sync has not started go back to Waiting.
@@ -112,7 +114,7 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
       io.stderr.write(
         `regatta rollout plan: ApplicationSet ${appSet.metadata.name}: spec.strategy: ${isRollingSync(appSet) ? 'No steps defined for rollout' : 'not a RollingSync strategy; every Application is synced by its own policy'}\n`,
       );
-      results.push({ applicationSet: appSet.metadata.name, steps: [], syncNow: [], applicationStatus: [], conditions: [] });
+      results.push({ applicationSet: appSet.metadata.name, steps: [], syncNow: [], releasedNow: [], applicationStatus: [], conditions: [] });
       continue;
     }
     const now = new Date();
@@ -122,6 +124,8 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
       applicationSet: appSet.metadata.name,
       steps: outcome.steps,
       syncNow: outcome.syncNow,
+      releasedNow: outcome.releasedNow,
+      ...(outcome.releasedNow.length ? { notes: [releasedNote(outcome.releasedNow)] } : {}),
       applicationStatus: outcome.applicationStatus.map(({ application, status, step, message, targetRevisions }) => ({
         application,
         status,
@@ -142,6 +146,11 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
   }
   io.stdout.write(flags.output === 'yaml' ? toYaml(results) : `${JSON.stringify(results, null, 2)}\n`);
   return generation.exitCode;
+}
+
+/** Regatta's deliberate difference from Argo CD, said where a user compares the two. */
+function releasedNote(names: string[]): string {
+  return `${names.join(', ')} ${names.length === 1 ? 'moves' : 'move'} to Pending and ${names.length === 1 ? 'gets its' : 'get their'} sync operation in this reconcile; Argo CD would set the operation one reconcile later`;
 }
 
 async function control(action: string, { flags, positional }: Parsed, io: CliIO): Promise<number> {

@@ -56,7 +56,7 @@ function hasErrorCondition(application: Application): boolean {
 /** Argo CD's first phase: each current Application's entry moves on from what its status shows. */
 export function advanceEntries(input: RolloutInput, stepOf: Map<string, number>, now: string): { entries: Entry[]; changed: Set<string> } {
   const previous = new Map((input.appSet.status?.applicationStatus ?? []).map((e) => [e.application, e]));
-  const desired = new Map(input.desired.map((a) => [a.metadata.name, a]));
+  const desired = new Map((input.generated ?? input.desired).map((a) => [a.metadata.name, a]));
   const changed = new Set<string>();
   const entries = input.current.map((app): Entry => {
     const name = app.metadata.name;
@@ -100,6 +100,11 @@ export function advanceEntries(input: RolloutInput, stepOf: Map<string, number>,
           );
         } else if (hasErrorCondition(app)) {
           move('Progressing', Message.appError);
+        } else if (sync === 'Synced') {
+          // Regatta: already in sync (synced by hand, or its drift undone) with nothing started
+          // since it was released: it moves on as a Synced Waiting entry does, where Argo CD keeps
+          // it Pending and syncs it again, running its hooks a second time.
+          move(health === 'Healthy' ? 'Healthy' : 'Progressing', health === 'Healthy' ? Message.syncedHealthy : Message.syncedProgressing);
         }
       }
       if (current.status === 'Progressing' && health === 'Healthy' && sync === 'Synced') move('Healthy', Message.becameHealthy);

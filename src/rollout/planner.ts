@@ -1,4 +1,5 @@
 import { automatedSyncEnabled, type Application, type Operation, type SyncOperation } from '../api/application.js';
+import { ConditionType, Reason } from '../api/application-set-conditions.js';
 import type { ApplicationSetApplicationStatus, ApplicationSetCondition, RolloutStatus } from '../api/application-set.js';
 import { observedStatus, revisionsOf } from './application-state.js';
 import { advanceEntries, releaseWithinMaxUpdate, withAutomatedDisabled } from './entry-transitions.js';
@@ -22,6 +23,12 @@ export interface RolloutPlan {
   appsToSync: Set<string>;
   /** Applications that get a sync operation in this reconcile. */
   syncNow: string[];
+  /**
+   * Regatta: the ones of `syncNow` this same reconcile moved to Pending. Argo CD sets the operation
+   * one reconcile after the move (it reads Pending from the status it started with); Regatta saves
+   * that reconcile per step.
+   */
+  releasedNow: string[];
   /** Applications to sync back to the revisions they ran before the rollout. */
   rollback: RollbackRequest[];
   conditions: Omit<ApplicationSetCondition, 'lastTransitionTime'>[];
@@ -39,7 +46,7 @@ export interface RolloutPlan {
  */
 export function planRollout(input: RolloutInput): RolloutPlan {
   const now = input.now.toISOString();
-  const { steps, stepOf, issues } = groupIntoSteps(input.appSet, input.desired);
+  const { steps, stepOf, issues } = groupIntoSteps(input.appSet, input.generated ?? input.desired);
   const { entries, changed } = advanceEntries(input, stepOf, now);
   const round = newRound(input, now, stepOf, entries, nextRolloutState(input.appSet, changed));
   recordFailures(round);
@@ -53,11 +60,13 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   advanceRolloutStatus(round.rollout, step, waitSummary);
   const rollback = planRollback(round);
   const { desired, syncNow } = withSyncOperations(round, appsToSync, rollback);
+  const pendingBefore = new Set((input.appSet.status?.applicationStatus ?? []).filter((e) => e.status === 'Pending').map((e) => e.application));
   return {
     steps,
     applicationStatus: entries,
     appsToSync,
     syncNow,
+    releasedNow: syncNow.filter((name) => !pendingBefore.has(name)),
     rollback,
     conditions,
     desired,
@@ -135,21 +144,26 @@ function progressingStep(stepCount: number, entries: Entry[]): number | undefine
   return undefined;
 }
 
-/** Argo CD's InvalidRolloutConfig and RolloutProgressing conditions. */
+/** Argo CD's InvalidRolloutConfig and RolloutProgressing conditions (getInvalidRolloutConfig, getProgressingCondition). */
 function rolloutConditions(issues: RolloutConfigIssues, step: number | undefined, waitSummary: string): RolloutPlan['conditions'] {
   const configMessage = rolloutConfigMessage(issues);
   return [
     configMessage
-      ? { type: 'InvalidRolloutConfig', status: 'True', reason: 'InvalidRolloutConfig', message: configMessage }
-      : { type: 'InvalidRolloutConfig', status: 'False', reason: 'ValidRolloutConfig', message: 'Rolling Sync Configured correctly' },
+      ? { type: ConditionType.InvalidRolloutConfig, status: 'True', reason: Reason.InvalidRolloutConfig, message: configMessage }
+      : { type: ConditionType.InvalidRolloutConfig, status: 'False', reason: Reason.ValidRolloutConfig, message: 'Rolling Sync Configured correctly' },
     step
       ? {
-          type: 'RolloutProgressing',
+          type: ConditionType.RolloutProgressing,
           status: 'True',
-          reason: 'ApplicationSetModified',
+          reason: Reason.ApplicationSetModified,
           message: waitSummary || `ApplicationSet is performing rollout of step ${step}`,
         }
-      : { type: 'RolloutProgressing', status: 'False', reason: 'ApplicationSetRolloutComplete', message: 'ApplicationSet Rollout has completed' },
+      : {
+          type: ConditionType.RolloutProgressing,
+          status: 'False',
+          reason: Reason.ApplicationSetRolloutComplete,
+          message: 'ApplicationSet Rollout has completed',
+        },
   ];
 }
 

@@ -6,6 +6,11 @@ export interface RolloutInput {
   appSet: ApplicationSet;
   /** The generated Applications that passed validation, in generation order. */
   desired: Application[];
+  /**
+   * Every generated Application, those validation refused included (default: `desired`). Argo CD
+   * groups these into steps, so a refused Application, never created, holds its step back.
+   */
+  generated?: Application[];
   /** The Applications the ApplicationSet owns now, with their status. */
   current: Application[];
   now: Date;

@@ -87,13 +87,15 @@ describe('regatta rollout plan', () => {
     const [plan] = JSON.parse(run.stdout);
     expect(plan.steps).toEqual([['engineering-dev-guestbook'], ['engineering-qa-guestbook'], ['engineering-prod-guestbook']]);
     expect(plan.syncNow).toEqual([]);
+    expect(plan.releasedNow).toEqual([]);
+    expect(plan.notes).toBeUndefined();
     expect(plan.applicationStatus.map((e: any) => [e.application, e.status, e.step])).toEqual([
       ['engineering-dev-guestbook', 'Healthy', '1'],
       ['engineering-prod-guestbook', 'Healthy', '3'],
       ['engineering-qa-guestbook', 'Healthy', '2'],
     ]);
     expect(plan.conditions).toEqual([
-      { type: 'InvalidRolloutConfig', status: 'False', reason: 'ValidRolloutConfig', message: 'Rolling Sync Configured correctly' },
+      { type: 'InvalidRolloutConfig', status: 'False', reason: 'ApplicationSetValidRolloutConfig', message: 'Rolling Sync Configured correctly' },
       { type: 'RolloutProgressing', status: 'False', reason: 'ApplicationSetRolloutComplete', message: 'ApplicationSet Rollout has completed' },
     ]);
   });
@@ -112,6 +114,12 @@ describe('regatta rollout plan', () => {
     expect(run.code).toBe(0);
     const [plan] = JSON.parse(run.stdout);
     expect(plan.syncNow).toEqual(['engineering-dev-guestbook']);
+    // Regatta's deliberate difference, said in the plan: progressive_sync.go SyncDesiredApplications syncs only
+    // what was Pending in the status it read, so Argo CD would sync env-dev one reconcile later.
+    expect(plan.releasedNow).toEqual(['engineering-dev-guestbook']);
+    expect(plan.notes).toEqual([
+      'engineering-dev-guestbook moves to Pending and gets its sync operation in this reconcile; Argo CD would set the operation one reconcile later',
+    ]);
     expect(plan.applicationStatus).toEqual([
       {
         application: 'engineering-dev-guestbook',

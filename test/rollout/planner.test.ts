@@ -110,7 +110,8 @@ describe('maxUpdate (intstr scaled down, at least one for a percentage above 0%)
     expect(plan.conditions.find((c) => c.type === 'InvalidRolloutConfig')).toEqual({
       type: 'InvalidRolloutConfig',
       status: 'True',
-      reason: 'InvalidRolloutConfig',
+      // applicationset_types.go ApplicationSetReasonInvalidRolloutConfig, set by progressive_sync.go getInvalidRolloutConfig.
+      reason: 'ApplicationSetInvalidRolloutConfig',
       message: 'Step 1 has an invalid maxUpdate value: ten',
     });
   });
@@ -148,7 +149,8 @@ describe("Argo CD's Progressive Syncs page, the guestbook example", () => {
     expect(plan.conditions).toContainEqual({
       type: 'InvalidRolloutConfig',
       status: 'False',
-      reason: 'ValidRolloutConfig',
+      // applicationset_types.go ApplicationSetReasonValidRolloutConfig, set by progressive_sync.go getInvalidRolloutConfig.
+      reason: 'ApplicationSetValidRolloutConfig',
       message: 'Rolling Sync Configured correctly',
     });
   });
@@ -530,5 +532,93 @@ describe('sync windows (Regatta): the rollout knows why it waits', () => {
     expect(plan.rollout.waiting).toBeUndefined();
     expect(plan.rollout.message).toBe('rolling out step 1');
     expect(plan.applicationStatus.find((e) => e.application === 'prod-1')?.status).toBe('Waiting');
+  });
+});
+
+describe("steps as Argo CD's progressive sync reads them (progressive_sync.go)", () => {
+  const dev = RolloutWorld.app('dev', { envLabel: 'dev' });
+  const qa = RolloutWorld.app('qa', { envLabel: 'qa' });
+  const prod = RolloutWorld.app('prod', { envLabel: 'prod' });
+
+  function pushed(world: RolloutWorld, apps: Application[]): void {
+    deployed(world, apps);
+    world.reconcile();
+    world.revision = 'r2';
+    world.appController();
+  }
+
+  it('an empty step is reported and skipped: the step after it opens once the one before is Healthy', () => {
+    const world = new RolloutWorld([dev, prod], [{ matchExpressions: [env('dev')] }, { matchExpressions: [env('none')] }, { matchExpressions: [env('prod')] }]);
+    pushed(world, [dev, prod]);
+    world.run(20, () => world.statusOf('prod') === 'Healthy');
+    // getAppsToSync: a step with no Applications has nothing to wait for; getProgressingCondition skips it.
+    expect(world.syncLog.map((s) => s.application)).toEqual(['dev', 'prod']);
+    expect(world.plans.at(-1)!.conditions).toEqual([
+      // validation_issues.go formatEmptyStepsMessage, reason ApplicationSetReasonInvalidRolloutConfig.
+      {
+        type: 'InvalidRolloutConfig',
+        status: 'True',
+        reason: 'ApplicationSetInvalidRolloutConfig',
+        message: 'Steps [2] have no applications matching their criteria',
+      },
+      { type: 'RolloutProgressing', status: 'False', reason: 'ApplicationSetRolloutComplete', message: 'ApplicationSet Rollout has completed' },
+    ]);
+  });
+
+  it('an Application two steps select belongs to the first, is synced once there, and is waited for by the second', () => {
+    const notProd = { matchExpressions: [{ key: 'envLabel', operator: 'NotIn', values: ['prod'] }] };
+    const world = new RolloutWorld([dev, qa, prod], [{ matchExpressions: [env('dev')] }, notProd, { matchExpressions: [env('prod')] }]);
+    pushed(world, [dev, qa, prod]);
+    const first = world.reconcile();
+    // buildAppDependencyList: appStepMap keeps the first step; the Application is listed in both.
+    expect(first.steps).toEqual([['dev'], ['dev', 'qa'], ['prod']]);
+    expect(first.applicationStatus.find((e) => e.application === 'dev')?.step).toBe('1');
+    expect(first.syncNow).toEqual(['dev']);
+    world.tick();
+    world.appController();
+    world.run(20, () => world.statusOf('prod') === 'Healthy');
+    expect(world.syncLog.map((s) => s.application)).toEqual(['dev', 'qa', 'prod']);
+    expect(world.plans.at(-1)!.conditions[0]).toEqual({
+      type: 'InvalidRolloutConfig',
+      status: 'True',
+      reason: 'ApplicationSetInvalidRolloutConfig',
+      message: "Application 'dev' is selected by multiple steps: (1-2)",
+    });
+  });
+
+  it('an unsupported operator: an Application with the label is in no step (never synced), one without it is selected', () => {
+    const unlabelled = RolloutWorld.app('unlabelled', {});
+    const world = new RolloutWorld([dev, unlabelled], [{ matchExpressions: [{ key: 'envLabel', operator: 'Exists', values: [] }] }]);
+    pushed(world, [dev, unlabelled]);
+    world.run(10, () => world.statusOf('unlabelled') === 'Healthy');
+    // labelMatchedExpression errors only when the label is present; a missing label fails only `In`.
+    expect(world.plans.at(-1)!.steps).toEqual([['unlabelled']]);
+    expect(world.syncLog.map((s) => s.application)).toEqual(['unlabelled']);
+    expect(world.plans.at(-1)!.applicationStatus.find((e) => e.application === 'dev')).toMatchObject({ step: '-1', status: 'Waiting' });
+    expect(world.plans.at(-1)!.conditions[0]).toMatchObject({
+      status: 'True',
+      reason: 'ApplicationSetInvalidRolloutConfig',
+      message: "Step 1 has invalid matchExpression operators: Exists. Supported Operators are 'In' and 'NotIn'",
+    });
+  });
+
+  it('a generated Application validation refused (never created) holds its step, which is not reported empty', () => {
+    const refused = RolloutWorld.app('dev-refused', { envLabel: 'dev' });
+    const world = new RolloutWorld([dev, prod], [{ matchExpressions: [env('dev')] }, { matchExpressions: [env('prod')] }]);
+    pushed(world, [dev, prod]);
+    let plan = world.reconcile();
+    for (let round = 0; round < 5; round++) {
+      world.tick();
+      world.appController();
+      world.tick();
+      // The reconciler groups every generated Application, as PerformProgressiveSyncs is given generatedApplications.
+      plan = planRollout({ appSet: world.appSet, desired: [dev, prod], generated: [dev, refused, prod], current: [...world.live.values()], now: world.now });
+      world.appSet.status = { ...world.appSet.status, applicationStatus: plan.applicationStatus, rollout: plan.rollout };
+    }
+    // getAppsToSync: an Application of the step that does not exist stops the next wave.
+    expect(plan.steps).toEqual([['dev', 'dev-refused'], ['prod']]);
+    expect(plan.applicationStatus.find((e) => e.application === 'dev')?.status).toBe('Healthy');
+    expect(plan.applicationStatus.find((e) => e.application === 'prod')?.status).toBe('Waiting');
+    expect(plan.conditions[0]).toMatchObject({ status: 'False', reason: 'ApplicationSetValidRolloutConfig' });
   });
 });
