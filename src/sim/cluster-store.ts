@@ -159,6 +159,21 @@ export class ClusterStore {
     return this.store(type, object, 'ADDED', { verb: 'create', identity, userAgent });
   }
 
+  /**
+   * Optimistic concurrency: a write that names a resourceVersion (a PUT's body, or a patch that
+   * sets metadata.resourceVersion) applies only to that version of the object.
+   */
+  assertVersion(type: ResourceType, live: Obj, resourceVersion: unknown): void {
+    if (resourceVersion === undefined || resourceVersion === null || resourceVersion === '' || String(resourceVersion) === live.metadata.resourceVersion) return;
+    const name = live.metadata.name;
+    throw new ApiError(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${resourceName(type)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      { name, group: type.group, kind: type.plural },
+    );
+  }
+
   /** PUT: optimistic concurrency on resourceVersion; `status` ignored unless `subresource` is status. */
   replace(
     type: ResourceType,
@@ -171,18 +186,7 @@ export class ClusterStore {
     userAgent?: string,
   ): Obj {
     const live = this.getOrFail(type, namespace, name);
-    if (body.metadata?.resourceVersion && String(body.metadata.resourceVersion) !== live.metadata.resourceVersion) {
-      throw new ApiError(
-        409,
-        'Conflict',
-        `Operation cannot be fulfilled on ${resourceName(type)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-        {
-          name,
-          group: type.group,
-          kind: type.plural,
-        },
-      );
-    }
+    this.assertVersion(type, live, body.metadata?.resourceVersion);
     return this.update(type, live, structuredClone(body), identity, subresource, manager, userAgent, 'update');
   }
 

@@ -217,6 +217,7 @@ export class SimServer {
             'UnsupportedMediaType',
             `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
           );
+        store.assertVersion(type, live, next.metadata?.resourceVersion);
         if (subresource === 'status') next = { ...structuredClone(live), status: next.status };
         return this.send(res, 200, store.update(type, live, next, identity, subresource, manager, userAgent, 'patch'));
       }

@@ -26,12 +26,24 @@ export class ApplicationClient {
   }
 
   async patch(application: Application, patch: ApplicationPatch): Promise<void> {
+    await this.mergePatch(application, patch);
+  }
+
+  /**
+   * The patch, applied only to the version of the Application given (its resourceVersion): a
+   * writer that raced it gets a 409 Conflict instead of silently replacing what the other wrote.
+   */
+  patchAt(application: Application, patch: ApplicationPatch): Promise<Application> {
+    return this.mergePatch(application, { ...patch, metadata: { ...patch.metadata, resourceVersion: application.metadata.resourceVersion } });
+  }
+
+  private async mergePatch(application: Application, patch: ApplicationPatch & { metadata?: { resourceVersion?: string } }): Promise<Application> {
     const { metadata, ...rest } = patch;
-    await this.client.mergePatch({
+    return (await this.client.mergePatch({
       apiVersion: API_VERSION,
       kind: 'Application',
       metadata: { ...metadata, name: application.metadata.name, namespace: application.metadata.namespace },
       ...rest,
-    } as unknown as KubeObject);
+    } as unknown as KubeObject)) as unknown as Application;
   }
 }

@@ -1,5 +1,6 @@
 import type { Application, Operation, OperationState, RevisionHistory } from '../api/application.js';
 import { deepEqual } from '../lib/json-values.js';
+import { isConflict } from '../kube/api-errors.js';
 import type { Logger } from '../observability/logger.js';
 import { keyOf, type ApplicationClient } from './application-client.js';
 import { comparisonStatus } from './application-refresher.js';
@@ -10,6 +11,9 @@ import type { SyncWindowGate } from './sync-window-gate.js';
 import { SYNC_KEY_INFO, SYNC_REPLICA_INFO } from '../api/annotations.js';
 
 const HISTORY_LIMIT = 10;
+
+/** Writes retried after a 409 Conflict before the job fails (and BullMQ tries it again). */
+const CONFLICT_ATTEMPTS = 5;
 
 export interface SyncRunnerOptions {
   /** Only Applications whose destination this replica owns are refreshed and synced here. */
@@ -54,7 +58,7 @@ export class SyncRunner {
     }
   }
 
-  private async syncOnce(job: SyncJob): Promise<void> {
+  private async syncOnce(job: SyncJob, attempt = 1): Promise<void> {
     const application = await this.applications.get(job.namespace, job.application);
     // Queued before the destination moved to another replica: that replica queues it again.
     if (!application || !(this.options.owns?.(application) ?? true)) return;
@@ -69,17 +73,17 @@ export class SyncRunner {
       { name: SYNC_REPLICA_INFO, value: this.options.replica },
     ];
     const startedAt = this.options.clock().toISOString();
-    await this.applications.patch(application, { status: { operationState: { operation, phase: 'Running', message: 'syncing', startedAt } } });
+    let running: Application;
+    try {
+      running = await this.applications.patchAt(application, { status: { operationState: { operation, phase: 'Running', message: 'syncing', startedAt } } });
+    } catch (error) {
+      // Written since it was read (another replica starting this sync, or a status update): decide again from what is there now.
+      if (isConflict(error) && attempt < CONFLICT_ATTEMPTS) return this.syncOnce(job, attempt + 1);
+      throw error;
+    }
 
     const outcome = await this.syncPermitted(application, job);
     const finishedAt = this.options.clock().toISOString();
-    const deployed: RevisionHistory = {
-      revision: outcome.revision,
-      deployedAt: finishedAt,
-      deployStartedAt: startedAt,
-      id: (status.history?.at(-1)?.id ?? -1) + 1,
-      source: application.spec.source,
-    };
     const operationState: OperationState = {
       operation,
       phase: outcome.phase,
@@ -90,15 +94,34 @@ export class SyncRunner {
     };
     const fresh = await this.applications.get(job.namespace, job.application);
     const comparison = fresh && this.options.projects.validate(fresh).valid ? await this.driver.refresh(fresh).catch(() => undefined) : undefined;
-    await this.applications.patch(application, {
-      ...(fresh?.operation && deepEqual(fresh.operation, application.operation) ? { operation: null } : {}),
-      status: {
-        operationState,
-        ...(outcome.phase === 'Succeeded' ? { history: [...(status.history ?? []), deployed].slice(-HISTORY_LIMIT) } : {}),
-        ...(comparison ? comparisonStatus(application, comparison) : {}),
-        reconciledAt: this.options.clock().toISOString(),
-      },
-    });
+    // History and operationState are written against the version read: a writer that raced this one makes it read again and add to what is there, never replace it.
+    for (let current = fresh ?? running, tries = 1; ; tries++) {
+      const history = current.status?.history ?? [];
+      const deployed: RevisionHistory = {
+        revision: outcome.revision,
+        deployedAt: finishedAt,
+        deployStartedAt: startedAt,
+        id: (history.at(-1)?.id ?? -1) + 1,
+        source: application.spec.source,
+      };
+      try {
+        await this.applications.patchAt(current, {
+          ...(current.operation && deepEqual(current.operation, application.operation) ? { operation: null } : {}),
+          status: {
+            operationState,
+            ...(outcome.phase === 'Succeeded' ? { history: [...history, deployed].slice(-HISTORY_LIMIT) } : {}),
+            ...(comparison ? comparisonStatus(application, comparison) : {}),
+            reconciledAt: this.options.clock().toISOString(),
+          },
+        });
+        break;
+      } catch (error) {
+        if (!isConflict(error) || tries >= CONFLICT_ATTEMPTS) throw error;
+        const reread = await this.applications.get(job.namespace, job.application);
+        if (!reread) return;
+        current = reread;
+      }
+    }
     if (outcome.phase !== 'Succeeded') this.logger.warn('sync failed', { application: job.application, phase: outcome.phase, message: outcome.message });
     this.synced(job.namespace, job.application);
   }
