@@ -82,7 +82,9 @@ function indexOf(item: GoValue, key: GoValue): GoValue {
   if (Array.isArray(item) || typeof item === 'string') {
     if (typeof key !== 'bigint') throw new Error(`cannot index slice/array with type ${typeName(key)}`);
     const length = typeof item === 'string' ? Buffer.byteLength(item) : item.length;
-    if (key < 0n || key >= BigInt(length)) throw new Error(`index out of range: ${key}`);
+    if (key < 0n || key > BigInt(length)) throw new Error(`index out of range: ${key}`);
+    // indexArg lets an index equal to the length through; reflect's Index then panics.
+    if (key === BigInt(length)) throw new Error(`reflect: ${typeof item === 'string' ? 'string' : 'slice'} index out of range`);
     return typeof item === 'string' ? BigInt(Buffer.from(item)[Number(key)]) : item[Number(key)];
   }
   throw new Error(`can't index item of type ${typeName(item)}`);
@@ -141,6 +143,11 @@ export function queryEscape(text: string): string {
 }
 
 /** text/template's predefined functions. */
+/** The escapers' evalArgs: an untyped nil prints as text/template's "<no value>", not fmt's "<nil>". */
+function escaperText(args: GoValue[]): string {
+  return sprint(args.map((arg) => (arg === null || arg === undefined ? '<no value>' : arg)));
+}
+
 export const builtinFunctions: FuncMap = {
   and,
   or,
@@ -163,9 +170,9 @@ export const builtinFunctions: FuncMap = {
     return sprintf(format, args);
   }, 1),
   println: variadic((...args: GoValue[]) => sprintln(args)),
-  html: variadic((...args: GoValue[]) => sprint(args).replace(/[<>&'"\0]/g, (c) => HTML_ESCAPES[c])),
-  js: variadic((...args: GoValue[]) => jsEscape(sprint(args))),
-  urlquery: variadic((...args: GoValue[]) => queryEscape(sprint(args))),
+  html: variadic((...args: GoValue[]) => escaperText(args).replace(/[<>&'"\0]/g, (c) => HTML_ESCAPES[c])),
+  js: variadic((...args: GoValue[]) => jsEscape(escaperText(args))),
+  urlquery: variadic((...args: GoValue[]) => queryEscape(escaperText(args))),
   call: variadic((fn: GoValue, ...args: GoValue[]) => {
     if (typeof fn !== 'function') throw new Error(`non-function of type ${typeName(fn)}`);
     return fn(...args);

@@ -31,6 +31,19 @@ export function kindOf(value: GoValue): GoKind {
   return 'map';
 }
 
+const nilSlices = new WeakSet<unknown[]>();
+
+/** A nil []interface{} (sprig's initial and rest of an empty list): prints as [] but encodes as JSON null. */
+export function nilSlice(): unknown[] {
+  const slice: unknown[] = [];
+  nilSlices.add(slice);
+  return slice;
+}
+
+export function isNilSlice(value: GoValue): boolean {
+  return Array.isArray(value) && nilSlices.has(value);
+}
+
 /** Go's type names as errors print them. */
 export function typeName(value: GoValue): string {
   switch (kindOf(value)) {

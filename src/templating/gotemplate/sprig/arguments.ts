@@ -20,6 +20,12 @@ export function strval(value: GoValue): string {
   return formatValue(value);
 }
 
+/** Sprig's strslice (toStrings, join, sortAlpha): nil entries are dropped, a lone nil is no strings. */
+export function strslice(value: GoValue): string[] {
+  if (Array.isArray(value)) return listOf(value.length, () => value.filter((v) => v !== null && v !== undefined).map(strval));
+  return value === null || value === undefined ? [] : [strval(value)];
+}
+
 /** cast.ToInt64E as sprig uses it: bad input becomes 0. */
 export function toInt64(value: GoValue): bigint {
   switch (typeof value) {
@@ -73,8 +79,12 @@ export function isSemver(value: GoValue): value is SemVer {
   return isPlainObject(value) && typeof value.Major === 'bigint' && typeof value.Original === 'string' && 'Prerelease' in value;
 }
 
+/** What sprig's reflect.TypeOf(list).Kind() panics with when the list is an untyped nil. */
+export const NIL_LIST_PANIC = 'runtime error: invalid memory address or nil pointer dereference';
+
 export function asList(value: GoValue, fn: string): unknown[] {
   if (Array.isArray(value)) return value;
+  if (value === null || value === undefined) throw new Error(NIL_LIST_PANIC);
   throw new Error(`Cannot ${fn} on type ${typeName(value)}`);
 }
 

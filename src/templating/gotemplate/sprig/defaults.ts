@@ -1,6 +1,6 @@
 import type { FuncMap } from '../func-map.js';
 import { semverString } from '../semver.js';
-import { allocateFor, isMap, typeName, type GoValue } from '../value.js';
+import { allocateFor, isMap, isNilSlice, typeName, type GoValue } from '../value.js';
 import { asString, isSemver, variadic } from './arguments.js';
 
 /** sprig's empty. */
@@ -27,7 +27,7 @@ export function goJson(value: GoValue, indent = '', escapeHtml = true): string {
   const convert = (v: GoValue): unknown => {
     if (typeof v === 'bigint') return { __goNumber: v.toString() };
     if (typeof v === 'number') return Number.isFinite(v) ? { __goNumber: goJsonFloat(v) } : null;
-    if (v === undefined) return null;
+    if (v === undefined || isNilSlice(v)) return null;
     if (Array.isArray(v)) return v.map(convert);
     if (isSemver(v)) return semverString(v);
     if (isMap(v))

@@ -4,7 +4,7 @@ import { goQuote, sprintf } from '../fmt.js';
 import type { FuncMap } from '../func-map.js';
 import { allocate, checkValueSize, listBytes, spend } from '../render-budget.js';
 import type { GoValue } from '../value.js';
-import { asInt, asString, listOf, strval, variadic } from './arguments.js';
+import { asInt, asString, listOf, strslice, strval, variadic } from './arguments.js';
 
 function wrap(width: number, text: string, separator = '\n'): string {
   // Each space or newline may become a separator.
@@ -189,8 +189,8 @@ export const stringFunctions: FuncMap = {
     return splitToMap(parts);
   },
   join: (separator: GoValue, list: GoValue) =>
-    joinChecked(Array.isArray(list) ? list.filter((v) => v !== null && v !== undefined).map(strval) : [strval(list)], asString(separator)),
-  sortAlpha: (list: GoValue) => (Array.isArray(list) ? listOf(list.length, () => list.map(strval).sort()) : [strval(list)]),
+    joinChecked(strslice(list), asString(separator)),
+  sortAlpha: (list: GoValue) => (Array.isArray(list) ? strslice(list).sort() : [strval(list)]),
 
   // Random strings and UUIDs
   randAlphaNum: (n: GoValue) => random(RAND_ALPHA + RAND_DIGITS, asInt(n)),
