@@ -249,7 +249,7 @@ const failures: [string, RegExp][] = [
   ['{{ expandenv "$HOME" }}', /function "expandenv" not defined/],
   ['{{ getHostByName "localhost" }}', /function "getHostByName" not defined/],
   ['{{ slice .name 0 4 }}', /error calling slice: list should be type of slice or array but string/],
-  ['{{ regexMatch "(" "x" }}', /error calling regexMatch: error parsing regexp/],
+  ['{{ mustRegexMatch "(" "x" }}', /error calling mustRegexMatch: error parsing regexp/],
   ['{{ div 1 0 }}', /integer divide by zero/],
   ['{{ mustToDate "2006-01-02" "nope" }}', /error calling mustToDate: parsing time "nope" as "2006-01-02": cannot parse/],
   ['{{ mustDateModify "soon" now }}', /error calling mustDateModify: time: invalid duration "soon"/],

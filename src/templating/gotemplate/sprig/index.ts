@@ -39,12 +39,6 @@ for (const [alias, name] of [
 
 /** sprig's must* forms return errors where the plain forms would panic; here both report the error. */
 for (const name of [
-  'mustRegexMatch',
-  'mustRegexFind',
-  'mustRegexFindAll',
-  'mustRegexReplaceAll',
-  'mustRegexReplaceAllLiteral',
-  'mustRegexSplit',
   'mustCompact',
   'mustToJson',
   'mustToPrettyJson',
