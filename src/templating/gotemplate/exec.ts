@@ -123,12 +123,23 @@ export class Executor {
 
   private walkRange(dot: GoValue, node: Extract<Node, { type: 'range' }>): void {
     const mark = this.vars.length;
-    const value = this.evalPipeline(dot, { ...node.pipe, decl: [] });
     const decl = node.pipe.decl;
+    // `range $x = ...` assigns the enclosing variables (they keep the pipeline's value, then each
+    // element, after the range); `:=` declares new ones for the body, as Go's walkRange does.
+    const assign = node.pipe.isAssign;
+    const value = this.evalPipeline(dot, assign ? node.pipe : { ...node.pipe, decl: [] });
     const iterate = (index: GoValue, element: GoValue): boolean => {
       this.step();
-      if (decl.length === 1) this.vars.push({ name: decl[0], value: element });
-      if (decl.length === 2) this.vars.push({ name: decl[0], value: index }, { name: decl[1], value: element });
+      if (assign) {
+        if (decl.length === 1) this.setVar(decl[0], element);
+        if (decl.length === 2) {
+          this.setVar(decl[0], index);
+          this.setVar(decl[1], element);
+        }
+      } else {
+        if (decl.length === 1) this.vars.push({ name: decl[0], value: element });
+        if (decl.length === 2) this.vars.push({ name: decl[0], value: index }, { name: decl[1], value: element });
+      }
       const inner = this.vars.length;
       try {
         this.walkList(element, node.list);
@@ -136,7 +147,7 @@ export class Executor {
         if (signal instanceof BreakSignal) return false;
         if (!(signal instanceof ContinueSignal)) throw signal;
       } finally {
-        this.vars.length = inner - decl.length;
+        this.vars.length = assign ? inner : inner - decl.length;
       }
       return true;
     };

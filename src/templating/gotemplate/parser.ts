@@ -261,15 +261,15 @@ class Parser {
         this.nextNonSpace();
         pipe.decl.push(first.value);
         pipe.isAssign = op.type === 'assign';
-        if (pipe.isAssign) this.checkVariable(first);
       } else if (op.type === 'comma' && context === 'range') {
         this.nextNonSpace();
-        const second = this.expect('variable', 'range');
+        if (this.peekNonSpace().type !== 'variable') this.fail('range can only initialize variables', op.line);
+        const second = this.nextNonSpace();
         const declare = this.nextNonSpace();
+        if (declare.type === 'comma') this.fail('too many declarations in range', declare.line);
         if (declare.type !== 'declare' && declare.type !== 'assign') this.fail('range can only initialize variables', declare.line);
         pipe.decl.push(first.value, second.value);
         pipe.isAssign = declare.type === 'assign';
-        if (pipe.isAssign) [first, second].forEach((v) => this.checkVariable(v));
       } else this.index = save;
     }
     for (;;) {
@@ -277,7 +277,8 @@ class Parser {
       if (token.type === end) {
         this.nextNonSpace();
         if (pipe.cmds.length === 0) this.fail(`missing value for ${context}`, token.line);
-        if (!pipe.isAssign) this.vars.push(...pipe.decl);
+        // Go's parser takes an assigned variable as known too: assigning an undeclared one fails when executed.
+        this.vars.push(...pipe.decl);
         return pipe;
       }
       if (token.type === 'eof' || token.type === 'right' || token.type === 'rightParen') this.fail(`unexpected ${describe(token)} in ${context}`, token.line);
