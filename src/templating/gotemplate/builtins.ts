@@ -1,6 +1,6 @@
 import type { FuncMap, GoFunction } from './func-map.js';
 import { sprint, sprintf, sprintln } from './fmt.js';
-import { formatValue, isMap, isTrue, kindOf, typeName, type GoValue } from './value.js';
+import { formatValue, GoComplex, isMap, isTrue, kindOf, typeName, type GoValue } from './value.js';
 
 /** Declares a function's argument count when it is not its JavaScript parameter count. */
 export function arity<F extends (...args: any[]) => unknown>(fn: F, minArgs: number, maxArgs = minArgs): GoFunction {
@@ -35,7 +35,7 @@ const or = Object.assign(
   { lazy: true, minArgs: 1, maxArgs: Infinity },
 );
 
-function basicKind(value: GoValue): 'bool' | 'int' | 'float' | 'string' | 'nil' | undefined {
+function basicKind(value: GoValue): 'bool' | 'int' | 'float' | 'complex' | 'string' | 'nil' | undefined {
   switch (kindOf(value)) {
     case 'bool':
       return 'bool';
@@ -43,6 +43,8 @@ function basicKind(value: GoValue): 'bool' | 'int' | 'float' | 'string' | 'nil' 
       return 'int';
     case 'float64':
       return 'float';
+    case 'complex128':
+      return 'complex';
     case 'string':
       return 'string';
     case 'invalid':
@@ -62,13 +64,15 @@ function equal(a: GoValue, b: GoValue): boolean {
     throw new Error(`non-comparable type ${formatValue(culprit)}: ${typeName(culprit)}`);
   }
   if (ka !== kb) throw new Error('incompatible types for comparison');
+  if (a instanceof GoComplex && b instanceof GoComplex) return a.real === b.real && a.imaginary === b.imaginary;
   return a === b;
 }
 
 function lessThan(a: GoValue, b: GoValue): boolean {
   const ka = basicKind(a);
   const kb = basicKind(b);
-  if (!ka || !kb || ka === 'nil' || kb === 'nil' || ka === 'bool' || kb === 'bool') throw new Error('invalid type for comparison');
+  if (!ka || !kb || ka === 'nil' || kb === 'nil' || ka === 'bool' || kb === 'bool' || ka === 'complex' || kb === 'complex')
+    throw new Error('invalid type for comparison');
   if (ka !== kb) throw new Error('incompatible types for comparison');
   return (a as number | bigint | string) < (b as number | bigint | string);
 }

@@ -265,7 +265,7 @@ export class Executor {
       case 'nil':
         return this.fail('nil is not a command');
       case 'number':
-        return first.value;
+        return this.idealConstant(first);
       case 'string':
         return first.value;
     }
@@ -350,10 +350,17 @@ export class Executor {
         return this.evalFunction(dot, arg, [arg], NO_FINAL);
       case 'chain':
         return this.evalFieldChain(dot, this.evalArg(dot, arg.node), arg, arg.idents, [arg], NO_FINAL);
-      case 'bool':
       case 'number':
+        return this.idealConstant(arg);
+      case 'bool':
       case 'string':
         return arg.value;
     }
+  }
+
+  /** exec's idealConstant: an integer constant past int64 (but within uint64) fails only when used. */
+  private idealConstant(node: Extract<Arg, { type: 'number' }>): GoValue {
+    if ('overflowsInt' in node.constant) this.fail(`${node.text} overflows int`);
+    return node.constant.value;
   }
 }

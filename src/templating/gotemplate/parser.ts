@@ -1,5 +1,6 @@
 import type { Arg, Command, Node, Pipe } from './ast.js';
 import { lex, LexError, type Token } from './lexer.js';
+import { numberConstant } from './number-literal.js';
 
 /** A parsed template and the templates it defines ({{define}} / {{block}}). */
 export type TemplateSet = Map<string, Node[]>;
@@ -33,29 +34,6 @@ export function unquote(text: string): string {
     } else throw new ParseError(`invalid syntax: ${text}`);
   }
   return out;
-}
-
-function parseNumber(text: string): number | bigint {
-  const clean = text.replace(/_/g, '');
-  const negative = clean.startsWith('-');
-  const unsigned = clean.replace(/^[+-]/, '');
-  // Past uint64, Go reads an integer as a float64 or fails; BigInt would parse it in quadratic time.
-  if (/^\d{21,}$/.test(unsigned)) {
-    const value = Number(clean);
-    if (!Number.isFinite(value)) throw new ParseError(`illegal number syntax: ${JSON.stringify(text)}`);
-    return value;
-  }
-  if (unsigned.length > 70) throw new ParseError(`illegal number syntax: ${JSON.stringify(text)}`);
-  if (/^0[xX][0-9a-fA-F]+$/.test(unsigned) || /^0[bB][01]+$/.test(unsigned) || /^0[oO][0-7]+$/.test(unsigned)) {
-    const value = BigInt(unsigned);
-    return negative ? -value : value;
-  }
-  if (/[.eE]/.test(unsigned)) return Number(clean);
-  if (/^0[0-7]+$/.test(unsigned)) {
-    const value = BigInt(`0o${unsigned.slice(1)}`);
-    return negative ? -value : value;
-  }
-  return BigInt(clean);
 }
 
 class Parser {
@@ -344,13 +322,14 @@ class Parser {
         return { type: 'bool', pos: token.pos, value: token.value === 'true' };
       case 'char': {
         const char = unquote(`"${token.value.slice(1, -1).replace(/"/g, '\\"')}"`);
-        return { type: 'number', pos: token.pos, text: token.value, value: BigInt(char.codePointAt(0) ?? 0) };
+        return { type: 'number', pos: token.pos, text: token.value, constant: { value: BigInt(char.codePointAt(0) ?? 0) } };
       }
       case 'number':
+      case 'complex':
         try {
-          return { type: 'number', pos: token.pos, text: token.value, value: parseNumber(token.value) };
-        } catch {
-          this.fail(`illegal number syntax: ${JSON.stringify(token.value)}`, token.line);
+          return { type: 'number', pos: token.pos, text: token.value, constant: numberConstant(token.value, token.type === 'complex') };
+        } catch (error) {
+          this.fail((error as Error).message, token.line);
         }
       // falls through (fail never returns)
       case 'string':

@@ -116,8 +116,9 @@ describe('allocation bombs fail before allocating, naming the field', () => {
     expect(() => renderGoTemplate('t', '{{ chunk 0 (list 1 2) }}', {})).toThrow(/error calling chunk: runtime error: makeslice: len out of range/);
   });
 
-  it('an integer literal past uint64 is a float, or illegal when it overflows float64, parsed in no time', () => {
-    expect(renderGoTemplate('t', '{{ 100000000000000000000000 }}', {})).toBe('1e+23');
+  it('an integer literal past uint64 is an integer overflow, or illegal when it overflows float64, parsed in no time', () => {
+    // parse.newNumber: ParseFloat reads it, but without . e or p it is an integer too large for 64 bits.
+    expect(() => renderGoTemplate('t', '{{ 100000000000000000000000 }}', {})).toThrow('template: t:1: integer overflow: "100000000000000000000000"');
     expect(() => renderGoTemplate('t', `{{ ${'9'.repeat(1_000_000)} }}`, {})).toThrow(/illegal number syntax/);
   });
 

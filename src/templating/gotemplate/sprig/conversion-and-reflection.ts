@@ -1,7 +1,7 @@
 import type { FuncMap } from '../func-map.js';
 import { spend } from '../render-budget.js';
 import { isMap, kindOf, typeName, type GoValue } from '../value.js';
-import { asString, isSemver, listOf, strslice, strval, toFloat64, toInt64 } from './arguments.js';
+import { asString, isSemver, strslice, strval, toFloat64, toInt64 } from './arguments.js';
 
 /** reflect.Kind names, as sprig's kindOf prints them. */
 export function goKind(v: GoValue): string {

@@ -40,9 +40,6 @@ for (const [alias, name] of [
 /** sprig's must* forms return errors where the plain forms would panic; here both report the error. */
 for (const name of [
   'mustCompact',
-  'mustToJson',
-  'mustToPrettyJson',
-  'mustToRawJson',
   'mustDeepCopy',
   'mustAppend',
   'mustPush',

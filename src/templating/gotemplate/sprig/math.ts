@@ -41,7 +41,7 @@ function divide(a: Decimal, b: Decimal): Decimal {
   let quotient = numerator / denominator;
   const remainder = numerator % denominator;
   const abs = (n: bigint) => (n < 0n ? -n : n);
-  if (2n * abs(remainder) >= abs(denominator)) quotient += (numerator < 0n) !== (denominator < 0n) ? -1n : 1n;
+  if (2n * abs(remainder) >= abs(denominator)) quotient += numerator < 0n !== denominator < 0n ? -1n : 1n;
   return { coefficient: quotient, exponent: -precision };
 }
 

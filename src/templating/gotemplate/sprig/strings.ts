@@ -4,7 +4,7 @@ import { goQuote, sprintf } from '../fmt.js';
 import type { FuncMap } from '../func-map.js';
 import { allocate, checkValueSize, listBytes, spend } from '../render-budget.js';
 import type { GoValue } from '../value.js';
-import { asInt, asString, listOf, strslice, strval, variadic } from './arguments.js';
+import { asInt, asString, strslice, strval, variadic } from './arguments.js';
 
 function wrap(width: number, text: string, separator = '\n'): string {
   // Each space or newline may become a separator.
@@ -90,8 +90,8 @@ function mustCompile(pattern: string): GoRegExp {
   } catch (error) {
     if (!isRegexpSyntaxError(error)) throw error;
     // eslint-disable-next-line no-control-regex
-    const backquotable = !/[`\uFEFF\u0000-\u0008\u000A-\u001F\u007F\uFFFD]/.test(pattern);
-    throw new Error(`regexp: Compile(${backquotable ? `\`${pattern}\`` : goQuote(pattern)}): ${(error as Error).message}`);
+    const backquotable = !/[`\uFEFF\u0000-\u0008\u000A-\u001F\u007F]/.test(pattern);
+    throw new Error(`regexp: Compile(${backquotable ? `\`${pattern}\`` : goQuote(pattern)}): ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -255,8 +255,7 @@ export const stringFunctions: FuncMap = {
     if (limit > 0 && parts.length > limit) parts.splice(limit - 1, parts.length, parts.slice(limit - 1).join(asString(separator)));
     return splitToMap(parts);
   },
-  join: (separator: GoValue, list: GoValue) =>
-    joinChecked(strslice(list), asString(separator)),
+  join: (separator: GoValue, list: GoValue) => joinChecked(strslice(list), asString(separator)),
   sortAlpha: (list: GoValue) => (Array.isArray(list) ? strslice(list).sort() : [strval(list)]),
 
   // Random strings and UUIDs
@@ -276,8 +275,7 @@ export const stringFunctions: FuncMap = {
   regexFindAll: (regex: GoValue, s: GoValue, n: GoValue) => mustCompile(asString(regex)).findAll(asString(s), asInt(n)),
   mustRegexFindAll: (regex: GoValue, s: GoValue, n: GoValue) => GoRegExp.compile(asString(regex)).findAll(asString(s), asInt(n)),
   regexReplaceAll: (regex: GoValue, s: GoValue, replacement: GoValue) => mustCompile(asString(regex)).replaceAll(asString(s), asString(replacement)),
-  mustRegexReplaceAll: (regex: GoValue, s: GoValue, replacement: GoValue) =>
-    GoRegExp.compile(asString(regex)).replaceAll(asString(s), asString(replacement)),
+  mustRegexReplaceAll: (regex: GoValue, s: GoValue, replacement: GoValue) => GoRegExp.compile(asString(regex)).replaceAll(asString(s), asString(replacement)),
   regexReplaceAllLiteral: (regex: GoValue, s: GoValue, replacement: GoValue) =>
     mustCompile(asString(regex)).replaceAllLiteral(asString(s), asString(replacement)),
   mustRegexReplaceAllLiteral: (regex: GoValue, s: GoValue, replacement: GoValue) =>
