@@ -288,6 +288,7 @@ class Parser {
     // A field chain directly after a term: (pipe).a.b, $x.a, .a.b
     const idents: string[] = [];
     let lastPos = arg.pos;
+    const firstFieldPos = this.peek().pos;
     while (this.peek().type === 'field') {
       const field = this.next();
       idents.push(field.value.slice(1));
@@ -300,7 +301,8 @@ class Parser {
     if (arg.type === 'bool' || arg.type === 'string' || arg.type === 'number' || arg.type === 'nil' || arg.type === 'dot') {
       this.fail(`unexpected . after term ${JSON.stringify(token.value)}`, token.line);
     }
-    arg = { type: 'chain', pos: arg.pos, node: arg, idents };
+    // and a chain on a term at its first field, as parse's newChain does.
+    arg = { type: 'chain', pos: firstFieldPos, node: arg, idents };
     return arg;
   }
 

@@ -243,7 +243,7 @@ const cases: [string, string][] = [
 
 const failures: [string, RegExp][] = [
   ['{{ fail "boom" }}', /error calling fail: boom/],
-  ['{{ semverCompare "^1" "not-a-version" }}', /error calling semverCompare: Invalid Semantic Version/],
+  ['{{ semverCompare "^1" "not-a-version" }}', /error calling semverCompare: invalid semantic version/],
   ['{{ required "x" .name }}', /function "required" not defined/],
   ['{{ env "HOME" }}', /function "env" not defined/],
   ['{{ expandenv "$HOME" }}', /function "expandenv" not defined/],

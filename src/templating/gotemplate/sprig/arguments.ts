@@ -1,7 +1,6 @@
-import { isPlainObject } from '../../../lib/json-values.js';
 import { arity } from '../builtins.js';
 import { allocate, listBytes } from '../render-budget.js';
-import { semverString, type SemVer } from '../semver.js';
+import { isSemver, semverString } from '../semver.js';
 import { formatValue, isMap, typeName, type GoValue } from '../value.js';
 
 /**
@@ -75,9 +74,7 @@ export function toFloat64(value: GoValue): number {
   }
 }
 
-export function isSemver(value: GoValue): value is SemVer {
-  return isPlainObject(value) && typeof value.Major === 'bigint' && typeof value.Original === 'string' && 'Prerelease' in value;
-}
+export { isSemver };
 
 /** What sprig's reflect.TypeOf(list).Kind() panics with when the list is an untyped nil. */
 export const NIL_LIST_PANIC = 'runtime error: invalid memory address or nil pointer dereference';
