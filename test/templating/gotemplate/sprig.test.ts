@@ -276,7 +276,6 @@ describe('sprig and Argo CD functions', () => {
 });
 
 /**
- * Issue #25
  * Issue #25's last sprig corners, each printed by real Go running sprig v3.3.0's GenericFuncMap (with
  * mergo v1.0.2, shopspring/decimal v1.4.0, Masterminds/semver v3.4.0, huandu/xstrings v1.5.0, as Argo
  * CD's go.mod pins them) on this file's data. The comment above each group names the code that gives it.
@@ -593,4 +592,3 @@ describe('sprig corners, checked against Go', () => {
     });
   }
 });
-// end of Go-checked corners

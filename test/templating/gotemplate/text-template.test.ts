@@ -16,23 +16,24 @@ interface Case {
 
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/go-text-template-cases.json', import.meta.url), 'utf8')) as { data: unknown; cases: Case[] };
 
+function expectGoResult(c: Case, options: string[] | undefined): void {
+  const render = () => renderGoTemplate('base', c.template, structuredClone(fixture.data), parseGoTemplateOptions(options));
+  if (c.error !== undefined) expect(render).toThrow(c.error);
+  else expect(render()).toBe(c.output);
+}
+
 describe('Go text/template semantics', () => {
   for (const c of fixture.cases) {
     const title = `${JSON.stringify(c.template)}${c.options ? ` ${c.options.join(' ')}` : ''}`;
-    it(title, () => {
-      const render = () => renderGoTemplate('base', c.template, structuredClone(fixture.data), parseGoTemplateOptions(c.options));
-      if (c.error !== undefined) expect(render).toThrow(c.error);
-      else expect(render()).toBe(c.output);
-    });
+    it(title, () => expectGoResult(c, c.options));
   }
 });
 
 /**
- * Issue #25
- * Issue #25's last corners, each printed by real Go (1.19 text/template; range assignment as Go 1.21+
- * source has it) with sprig v3.3.0's GenericFuncMap as Argo CD installs it (mergo v1.0.2, decimal v1.4.0,
- * semver v3.4.0, xstrings v1.5.0), on the fixture's data under missingkey=error. The comment above each
- * group names the Go or sprig code that gives its results.
+ * Issue #25's last corners, each printed by real Go (1.19's text/template) with sprig v3.3.0's
+ * GenericFuncMap as Argo CD installs it (mergo v1.0.2, decimal v1.4.0, semver v3.4.0, xstrings v1.5.0),
+ * on the fixture's data under missingkey=error. The comment above each group names the Go or sprig
+ * code that gives its results.
  */
 const corners: Case[] = [
   // sprig's slice replaces text/template's in Argo CD's FuncMap: mustSlice, reflect.Value.Slice's bounds, reflect.TypeOf(nil) panics
@@ -169,7 +170,7 @@ const corners: Case[] = [
   { template: '{{ printf "%5.1f|" 2i }}', output: '(  0.0 +2.0i)|' },
   { template: '{{ printf "%d" 2i }}', output: '%!d(complex128=(0+2i))' },
   { template: '{{ 1.0 | printf "%T" }}', output: 'float64' },
-  // text/template walkRange (Go 1.21+: `=` assigns with setVar) and parse's pipeline declarations
+  // text/template walkRange (`=` assigns the enclosing variables with setVar) and parse's pipeline declarations
   { template: '{{ $x := 0 }}{{ range $x = .list }}{{ $x }}{{ end }}-{{ $x }}', output: 'abc-c' },
   { template: '{{ $i := 9 }}{{ $e := "z" }}{{ range $i, $e = .list }}{{ $i }}{{ $e }}{{ end }}-{{ $i }}{{ $e }}', output: '0a1b2c-2c' },
   { template: '{{ $x := 0 }}{{ range $x = .emptyList }}{{ $x }}{{ end }}-{{ $x }}', output: '-[]' },
@@ -260,12 +261,5 @@ const corners: Case[] = [
 ];
 
 describe('Go text/template corners, checked against Go', () => {
-  for (const c of corners) {
-    it(c.template, () => {
-      const render = () => renderGoTemplate('base', c.template, structuredClone(fixture.data), parseGoTemplateOptions(['missingkey=error']));
-      if (c.error !== undefined) expect(render).toThrow(c.error);
-      else expect(render()).toBe(c.output);
-    });
-  }
+  for (const c of corners) it(c.template, () => expectGoResult(c, ['missingkey=error']));
 });
-// end of Go-checked corners
