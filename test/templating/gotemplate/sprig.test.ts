@@ -581,6 +581,49 @@ const goChecked: { template: string; output?: string; error?: string }[] = [
   { template: '{{ mulf 3 "x" }}', output: '0' },
   { template: '{{ divf 0.3 0.1 }}', output: '3' },
   { template: '{{ addf 123456789.123456789 0.000000001 }}', output: '1.2345678912345679e+08' },
+  // sprig's list functions on a nil list: reflect.TypeOf(nil).Kind() panics; rest of an empty list is a nil []interface{}, slice of one is nil
+  { template: '{{ slice (list) }}', output: '<no value>' },
+  { template: '{{ rest (list) }}', output: '[]' },
+  { template: '{{ rest (list) | toJson }}', output: 'null' },
+  {
+    template: '{{ first .nil }}',
+    error: 'template: base:1:3: executing "base" at <first .nil>: error calling first: runtime error: invalid memory address or nil pointer dereference',
+  },
+  {
+    template: '{{ last .nil }}',
+    error: 'template: base:1:3: executing "base" at <last .nil>: error calling last: runtime error: invalid memory address or nil pointer dereference',
+  },
+  {
+    template: '{{ append .nil 1 }}',
+    error: 'template: base:1:3: executing "base" at <append .nil 1>: error calling append: runtime error: invalid memory address or nil pointer dereference',
+  },
+  {
+    template: '{{ reverse .nil }}',
+    error: 'template: base:1:3: executing "base" at <reverse .nil>: error calling reverse: runtime error: invalid memory address or nil pointer dereference',
+  },
+  {
+    template: '{{ uniq .nil }}',
+    error: 'template: base:1:3: executing "base" at <uniq .nil>: error calling uniq: runtime error: invalid memory address or nil pointer dereference',
+  },
+  {
+    template: '{{ without .nil 1 }}',
+    error: 'template: base:1:3: executing "base" at <without .nil 1>: error calling without: runtime error: invalid memory address or nil pointer dereference',
+  },
+  { template: '{{ has 1 .nil }}', output: 'false' },
+  {
+    template: '{{ compact .nil }}',
+    error: 'template: base:1:3: executing "base" at <compact .nil>: error calling compact: runtime error: invalid memory address or nil pointer dereference',
+  },
+  {
+    template: '{{ chunk 2 .nil }}',
+    error: 'template: base:1:3: executing "base" at <chunk 2 .nil>: error calling chunk: runtime error: invalid memory address or nil pointer dereference',
+  },
+  {
+    template: '{{ concat .nil (list 1) }}',
+    error:
+      'template: base:1:3: executing "base" at <concat .nil (list 1)>: error calling concat: runtime error: invalid memory address or nil pointer dereference',
+  },
+  { template: '{{ first "abc" }}', error: 'template: base:1:3: executing "base" at <first "abc">: error calling first: Cannot find first on type string' },
 ];
 
 describe('sprig corners, checked against Go', () => {
