@@ -278,14 +278,15 @@ export class GoRegExp {
         rest = rest.slice(1);
         continue;
       }
-      const reference = /^(?:\{(\w+)\}|(\w+))/.exec(rest);
+      const reference = /^(?:\{([\p{L}\p{Nd}_]+)\}|([\p{L}\p{Nd}_]+))/u.exec(rest);
       if (!reference) {
         out += '$';
         continue;
       }
       rest = rest.slice(reference[0].length);
       const name = reference[1] ?? reference[2];
-      const index = /^\d+$/.test(name) ? Number(name) : this.re.namedGroups()[name];
+      // A number with a leading zero, or of 10 digits or more, is a name, as regexp's extract has it.
+      const index = /^(?:0|[1-9]\d{0,8})$/.test(name) ? Number(name) : this.re.namedGroups()[name];
       if (index !== undefined && index <= this.re.groupCount()) out += m.group(index) ?? '';
     }
     return out + rest;

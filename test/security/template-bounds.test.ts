@@ -42,9 +42,10 @@ const ATTEMPTS: Record<string, { template?: Record<string, any>; templatePatch?:
     message: /exceeded maximum template depth \(1000\)/,
   },
   'regex-too-large': {
-    template: { metadata: { annotations: { match: `{{ regexMatch "${TOO_LARGE_REGEX}" .name }}` } } },
+    // regexMatch would answer false, as sprig drops the error; its must form reports it.
+    template: { metadata: { annotations: { match: `{{ mustRegexMatch "${TOO_LARGE_REGEX}" .name }}` } } },
     field: 'spec.template.metadata.annotations.match',
-    message: /error calling regexMatch: error parsing regexp: expression too large/,
+    message: /error calling mustRegexMatch: error parsing regexp: expression too large/,
   },
   'too-many-keys': {
     template: { spec: { source: { helm: { values: '{{ range until 9 }}{{ genPrivateKey "ecdsa" }}{{ end }}' } } } },

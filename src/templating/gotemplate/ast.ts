@@ -1,3 +1,4 @@
+import type { NumberConstant } from './number-literal.js';
 /** The parse tree of a Go text/template, as text/template/parse shapes it. */
 
 export type Node =
@@ -26,7 +27,7 @@ export type Arg =
   | { type: 'dot'; pos: number }
   | { type: 'nil'; pos: number }
   | { type: 'bool'; pos: number; value: boolean }
-  | { type: 'number'; pos: number; text: string; value: number | bigint }
+  | { type: 'number'; pos: number; text: string; constant: NumberConstant }
   | { type: 'string'; pos: number; text: string; value: string }
   | { type: 'identifier'; pos: number; name: string }
   | { type: 'pipe'; pos: number; pipe: Pipe }

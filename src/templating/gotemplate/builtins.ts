@@ -1,6 +1,6 @@
 import type { FuncMap, GoFunction } from './func-map.js';
 import { sprint, sprintf, sprintln } from './fmt.js';
-import { formatValue, isMap, isTrue, kindOf, typeName, type GoValue } from './value.js';
+import { formatValue, GoComplex, isMap, isTrue, kindOf, typeName, type GoValue } from './value.js';
 
 /** Declares a function's argument count when it is not its JavaScript parameter count. */
 export function arity<F extends (...args: any[]) => unknown>(fn: F, minArgs: number, maxArgs = minArgs): GoFunction {
@@ -35,7 +35,7 @@ const or = Object.assign(
   { lazy: true, minArgs: 1, maxArgs: Infinity },
 );
 
-function basicKind(value: GoValue): 'bool' | 'int' | 'float' | 'string' | 'nil' | undefined {
+function basicKind(value: GoValue): 'bool' | 'int' | 'float' | 'complex' | 'string' | 'nil' | undefined {
   switch (kindOf(value)) {
     case 'bool':
       return 'bool';
@@ -43,6 +43,8 @@ function basicKind(value: GoValue): 'bool' | 'int' | 'float' | 'string' | 'nil' 
       return 'int';
     case 'float64':
       return 'float';
+    case 'complex128':
+      return 'complex';
     case 'string':
       return 'string';
     case 'invalid':
@@ -62,13 +64,15 @@ function equal(a: GoValue, b: GoValue): boolean {
     throw new Error(`non-comparable type ${formatValue(culprit)}: ${typeName(culprit)}`);
   }
   if (ka !== kb) throw new Error('incompatible types for comparison');
+  if (a instanceof GoComplex && b instanceof GoComplex) return a.real === b.real && a.imaginary === b.imaginary;
   return a === b;
 }
 
 function lessThan(a: GoValue, b: GoValue): boolean {
   const ka = basicKind(a);
   const kb = basicKind(b);
-  if (!ka || !kb || ka === 'nil' || kb === 'nil' || ka === 'bool' || kb === 'bool') throw new Error('invalid type for comparison');
+  if (!ka || !kb || ka === 'nil' || kb === 'nil' || ka === 'bool' || kb === 'bool' || ka === 'complex' || kb === 'complex')
+    throw new Error('invalid type for comparison');
   if (ka !== kb) throw new Error('incompatible types for comparison');
   return (a as number | bigint | string) < (b as number | bigint | string);
 }
@@ -82,7 +86,9 @@ function indexOf(item: GoValue, key: GoValue): GoValue {
   if (Array.isArray(item) || typeof item === 'string') {
     if (typeof key !== 'bigint') throw new Error(`cannot index slice/array with type ${typeName(key)}`);
     const length = typeof item === 'string' ? Buffer.byteLength(item) : item.length;
-    if (key < 0n || key >= BigInt(length)) throw new Error(`index out of range: ${key}`);
+    if (key < 0n || key > BigInt(length)) throw new Error(`index out of range: ${key}`);
+    // indexArg lets an index equal to the length through; reflect's Index then panics.
+    if (key === BigInt(length)) throw new Error(`reflect: ${typeof item === 'string' ? 'string' : 'slice'} index out of range`);
     return typeof item === 'string' ? BigInt(Buffer.from(item)[Number(key)]) : item[Number(key)];
   }
   throw new Error(`can't index item of type ${typeName(item)}`);
@@ -141,6 +147,11 @@ export function queryEscape(text: string): string {
 }
 
 /** text/template's predefined functions. */
+/** The escapers' evalArgs: an untyped nil prints as text/template's "<no value>", not fmt's "<nil>". */
+function escaperText(args: GoValue[]): string {
+  return sprint(args.map((arg) => (arg === null || arg === undefined ? '<no value>' : arg)));
+}
+
 export const builtinFunctions: FuncMap = {
   and,
   or,
@@ -163,9 +174,9 @@ export const builtinFunctions: FuncMap = {
     return sprintf(format, args);
   }, 1),
   println: variadic((...args: GoValue[]) => sprintln(args)),
-  html: variadic((...args: GoValue[]) => sprint(args).replace(/[<>&'"\0]/g, (c) => HTML_ESCAPES[c])),
-  js: variadic((...args: GoValue[]) => jsEscape(sprint(args))),
-  urlquery: variadic((...args: GoValue[]) => queryEscape(sprint(args))),
+  html: variadic((...args: GoValue[]) => escaperText(args).replace(/[<>&'"\0]/g, (c) => HTML_ESCAPES[c])),
+  js: variadic((...args: GoValue[]) => jsEscape(escaperText(args))),
+  urlquery: variadic((...args: GoValue[]) => queryEscape(escaperText(args))),
   call: variadic((fn: GoValue, ...args: GoValue[]) => {
     if (typeof fn !== 'function') throw new Error(`non-function of type ${typeName(fn)}`);
     return fn(...args);

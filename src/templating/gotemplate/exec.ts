@@ -3,7 +3,8 @@ import { commandText, errorContext, GoTemplateError, pipeToString, type ErrorSit
 import { callFunction, type FuncMap, type GoFunction } from './func-map.js';
 import type { TemplateSet } from './parser.js';
 import type { RenderBudget } from './render-budget.js';
-import { isMap, isTrue, kindOf, printed, type GoValue } from './value.js';
+import { isSemver, isVersionValue, SEMVER_METHODS, semverMethodTakesVersion, type SemVer } from './semver.js';
+import { isMap, isTrue, kindOf, printed, typeName, type GoValue } from './value.js';
 
 export type MissingKeyMode = 'default' | 'invalid' | 'zero' | 'error';
 
@@ -123,12 +124,23 @@ export class Executor {
 
   private walkRange(dot: GoValue, node: Extract<Node, { type: 'range' }>): void {
     const mark = this.vars.length;
-    const value = this.evalPipeline(dot, { ...node.pipe, decl: [] });
     const decl = node.pipe.decl;
+    // `range $x = ...` assigns the enclosing variables (they keep the pipeline's value, then each
+    // element, after the range); `:=` declares new ones for the body, as Go's walkRange does.
+    const assign = node.pipe.isAssign;
+    const value = this.evalPipeline(dot, assign ? node.pipe : { ...node.pipe, decl: [] });
     const iterate = (index: GoValue, element: GoValue): boolean => {
       this.step();
-      if (decl.length === 1) this.vars.push({ name: decl[0], value: element });
-      if (decl.length === 2) this.vars.push({ name: decl[0], value: index }, { name: decl[1], value: element });
+      if (assign) {
+        if (decl.length === 1) this.setVar(decl[0], element);
+        if (decl.length === 2) {
+          this.setVar(decl[0], index);
+          this.setVar(decl[1], element);
+        }
+      } else {
+        if (decl.length === 1) this.vars.push({ name: decl[0], value: element });
+        if (decl.length === 2) this.vars.push({ name: decl[0], value: index }, { name: decl[1], value: element });
+      }
       const inner = this.vars.length;
       try {
         this.walkList(element, node.list);
@@ -136,7 +148,7 @@ export class Executor {
         if (signal instanceof BreakSignal) return false;
         if (!(signal instanceof ContinueSignal)) throw signal;
       } finally {
-        this.vars.length = inner - decl.length;
+        this.vars.length = assign ? inner : inner - decl.length;
       }
       return true;
     };
@@ -254,7 +266,7 @@ export class Executor {
       case 'nil':
         return this.fail('nil is not a command');
       case 'number':
-        return first.value;
+        return this.idealConstant(first);
       case 'string':
         return first.value;
     }
@@ -264,18 +276,19 @@ export class Executor {
     let value = receiver;
     for (let i = 0; i < idents.length; i++) {
       const last = i === idents.length - 1;
-      value = this.evalField(idents[i], node, last ? args : [], last ? final : NO_FINAL, value);
+      value = this.evalField(dot, idents[i], node, last ? args : [], last ? final : NO_FINAL, value);
     }
     return value;
   }
 
-  private evalField(name: string, node: Arg, args: Arg[], final: Final, receiver: GoValue): GoValue {
+  private evalField(dot: GoValue, name: string, node: Arg, args: Arg[], final: Final, receiver: GoValue): GoValue {
     this.at = node;
     if (receiver === undefined) {
       if (this.missingKey === 'error') this.fail(`nil data; no entry for key ${JSON.stringify(name)}`);
       return undefined;
     }
     if (receiver === null) this.fail(`nil pointer evaluating interface {}.${name}`);
+    if (isSemver(receiver)) return this.callSemverMethod(dot, name, node, args, final, receiver);
     if (isMap(receiver)) {
       if (args.length > 1 || final !== NO_FINAL) this.fail(`${name} is not a method but has arguments`);
       if (Object.hasOwn(receiver, name)) {
@@ -292,6 +305,41 @@ export class Executor {
       }
     }
     return this.fail(`can't evaluate field ${name} in type interface {}`);
+  }
+
+  /** A method of the *semver.Version sprig's semver returns, with text/template's argument checks. */
+  private callSemverMethod(dot: GoValue, name: string, node: Arg, args: Arg[], final: Final, version: SemVer): GoValue {
+    const method = Object.hasOwn(SEMVER_METHODS, name) ? SEMVER_METHODS[name] : undefined;
+    const receiverType = isVersionValue(version) ? 'semver.Version' : '*semver.Version';
+    if (!method || (method.pointer && isVersionValue(version))) this.fail(`can't evaluate field ${name} in type ${receiverType}`);
+    const wantsVersion = semverMethodTakesVersion(name);
+    const values = args.slice(1).map((arg) => {
+      if (arg.type === 'nil') {
+        if (wantsVersion) this.fail(`error calling ${name}: runtime error: invalid memory address or nil pointer dereference`);
+        this.fail('cannot assign nil to string');
+      }
+      // evalArg's checks for a typed parameter: a constant of the wrong kind, then a value of the wrong type.
+      if (arg.type === 'string' || arg.type === 'number' || arg.type === 'bool') {
+        this.at = arg;
+        if (wantsVersion) this.fail(`can't handle ${argString(arg)} for arg of type *semver.Version`);
+        if (arg.type !== 'string') this.fail(`expected string; found ${argString(arg)}`);
+      }
+      const value = this.evalArg(dot, arg);
+      const fits = wantsVersion ? isSemver(value) && !isVersionValue(value) : typeof value === 'string';
+      if (!fits) {
+        const got = isSemver(value) ? (isVersionValue(value) ? 'semver.Version' : '*semver.Version') : typeName(value);
+        this.fail(`wrong type for value; expected ${wantsVersion ? '*semver.Version' : 'string'}; got ${got}`);
+      }
+      return value as SemVer | string;
+    });
+    if (final !== NO_FINAL) values.push(final as SemVer | string);
+    this.at = node;
+    if (values.length !== method.arity) this.fail(`wrong number of args for ${name}: want ${method.arity} got ${values.length}`);
+    try {
+      return method.call(version, ...values);
+    } catch (error) {
+      return this.fail(`error calling ${name}: ${(error as Error).message}`);
+    }
   }
 
   private evalFunction(dot: GoValue, node: Extract<Arg, { type: 'identifier' }>, args: Arg[], final: Final, cmd?: Command): GoValue {
@@ -339,10 +387,17 @@ export class Executor {
         return this.evalFunction(dot, arg, [arg], NO_FINAL);
       case 'chain':
         return this.evalFieldChain(dot, this.evalArg(dot, arg.node), arg, arg.idents, [arg], NO_FINAL);
-      case 'bool':
       case 'number':
+        return this.idealConstant(arg);
+      case 'bool':
       case 'string':
         return arg.value;
     }
+  }
+
+  /** exec's idealConstant: an integer constant past int64 (but within uint64) fails only when used. */
+  private idealConstant(node: Extract<Arg, { type: 'number' }>): GoValue {
+    if ('overflowsInt' in node.constant) this.fail(`${node.text} overflows int`);
+    return node.constant.value;
   }
 }

@@ -1,6 +1,6 @@
 import { formatGoFloat } from '../flatten.js';
 import { checkValueSize } from './render-budget.js';
-import { allocateFor, formatValue, kindOf, typeName, type GoValue } from './value.js';
+import { allocateFor, formatValue, GoComplex, kindOf, typeName, type GoValue } from './value.js';
 
 const NAMED_ESCAPES: Record<string, string> = {
   '\x07': '\\a',
@@ -82,11 +82,18 @@ function formatFloat(value: number, verb: string, spec: Spec): string {
   }
 }
 
+/** fmt's fmtComplex: each part padded to the width, the imaginary one always signed. */
+function complexParts(value: GoComplex, spec: Spec, format: (part: number) => string): string {
+  const part = (n: number, forcePlus: boolean) => pad(signed(format(n), forcePlus ? { ...spec, plus: true } : spec), spec, true);
+  return `(${part(value.real, false)}${part(value.imaginary, true)}i)`;
+}
+
 function formatOne(verb: string, value: GoValue, spec: Spec): string {
   const kind = kindOf(value);
   switch (verb) {
     case 'v':
       if (kind === 'float64') return pad(signed(formatGoFloat(value as number), spec), spec, true);
+      if (kind === 'complex128') return complexParts(value as GoComplex, spec, formatGoFloat);
       if (kind === 'int') return pad(signed(String(value), spec), spec, true);
       if (kind === 'string' && spec.sharp) return pad(goQuote(value as string), spec, false);
       return pad(formatValue(value, spec.plus), spec, false);
@@ -144,6 +151,7 @@ function formatOne(verb: string, value: GoValue, spec: Spec): string {
     case 'g':
     case 'G':
       if (kind === 'float64') return pad(signed(formatFloat(value as number, verb, spec), spec), spec, true);
+      if (kind === 'complex128') return complexParts(value as GoComplex, spec, (part) => formatFloat(part, verb, spec));
       return bad(verb, value);
     case 'T':
       return pad(value === null || value === undefined ? '<nil>' : typeName(value), spec, false);

@@ -1,3 +1,5 @@
+import { goQuote } from './fmt.js';
+
 /** Splits a Go template into text and action tokens, as text/template/parse's lexer does. */
 
 export type TokenType =
@@ -14,6 +16,7 @@ export type TokenType =
   | 'rawString'
   | 'char'
   | 'number'
+  | 'complex'
   | 'bool'
   | 'nil'
   | 'pipe'
@@ -50,6 +53,39 @@ function isSpace(c: string): boolean {
 
 function isAlnum(c: string): boolean {
   return /[A-Za-z0-9_]/.test(c) || c.charCodeAt(0) > 127;
+}
+
+/**
+ * Go's scanNumber: an optional sign, a 0x/0o/0b prefix, digits with `_`, a fraction, an e exponent
+ * (decimal) or p exponent (hex), an optional imaginary i; what follows must not be alphanumeric
+ * (then the bad character is part of the error).
+ */
+function scanNumber(input: string, start: number): { ok: boolean; end: number } {
+  let pos = start;
+  const accept = (chars: string) => (pos < input.length && chars.includes(input[pos]) ? (pos++, true) : false);
+  const acceptRun = (chars: string) => {
+    while (accept(chars));
+  };
+  accept('+-');
+  let digits = '0123456789_';
+  if (accept('0')) {
+    if (accept('xX')) digits = '0123456789abcdefABCDEF_';
+    else if (accept('oO')) digits = '01234567_';
+    else if (accept('bB')) digits = '01_';
+  }
+  acceptRun(digits);
+  if (accept('.')) acceptRun(digits);
+  if (digits.length === 11 && accept('eE')) {
+    accept('+-');
+    acceptRun('0123456789_');
+  }
+  if (digits.length === 23 && accept('pP')) {
+    accept('+-');
+    acceptRun('0123456789_');
+  }
+  accept('i');
+  if (pos < input.length && isAlnum(input[pos])) return { ok: false, end: pos + [...input.slice(pos, pos + 2)][0].length };
+  return { ok: true, end: pos };
 }
 
 export function lex(input: string): Token[] {
@@ -194,13 +230,17 @@ export function lex(input: string): Token[] {
         }
       }
       if (/[0-9+\-.]/.test(c)) {
-        const match = /^[+-]?(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|(\d[\d_]*)?\.?\d*([eE][+-]?\d+)?)/.exec(input.slice(pos));
-        const text = match?.[0] ?? '';
-        if (!text || text === '+' || text === '-' || text === '.')
-          throw new LexError(`bad number syntax: ${JSON.stringify(input.slice(pos, pos + 5))}`, lineAt(at));
-        pos += text.length;
-        if (pos < input.length && isAlnum(input[pos])) throw new LexError(`bad number syntax: ${JSON.stringify(input.slice(at, pos + 1))}`, lineAt(at));
-        push('number', text, at);
+        const bad = (end: number) => new LexError(`bad number syntax: ${goQuote(input.slice(at, end))}`, lineAt(at));
+        const first = scanNumber(input, pos);
+        if (!first.ok) throw bad(first.end);
+        pos = first.end;
+        // A complex constant: 1+2i, no spaces, the second part ending in i.
+        if (input[pos] === '+' || input[pos] === '-') {
+          const second = scanNumber(input, pos);
+          if (!second.ok || input[second.end - 1] !== 'i') throw bad(second.end);
+          pos = second.end;
+          push('complex', input.slice(at, pos), at);
+        } else push('number', input.slice(at, pos), at);
         continue;
       }
       if (isAlnum(c)) {

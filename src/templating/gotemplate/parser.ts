@@ -1,5 +1,6 @@
 import type { Arg, Command, Node, Pipe } from './ast.js';
 import { lex, LexError, type Token } from './lexer.js';
+import { numberConstant } from './number-literal.js';
 
 /** A parsed template and the templates it defines ({{define}} / {{block}}). */
 export type TemplateSet = Map<string, Node[]>;
@@ -33,29 +34,6 @@ export function unquote(text: string): string {
     } else throw new ParseError(`invalid syntax: ${text}`);
   }
   return out;
-}
-
-function parseNumber(text: string): number | bigint {
-  const clean = text.replace(/_/g, '');
-  const negative = clean.startsWith('-');
-  const unsigned = clean.replace(/^[+-]/, '');
-  // Past uint64, Go reads an integer as a float64 or fails; BigInt would parse it in quadratic time.
-  if (/^\d{21,}$/.test(unsigned)) {
-    const value = Number(clean);
-    if (!Number.isFinite(value)) throw new ParseError(`illegal number syntax: ${JSON.stringify(text)}`);
-    return value;
-  }
-  if (unsigned.length > 70) throw new ParseError(`illegal number syntax: ${JSON.stringify(text)}`);
-  if (/^0[xX][0-9a-fA-F]+$/.test(unsigned) || /^0[bB][01]+$/.test(unsigned) || /^0[oO][0-7]+$/.test(unsigned)) {
-    const value = BigInt(unsigned);
-    return negative ? -value : value;
-  }
-  if (/[.eE]/.test(unsigned)) return Number(clean);
-  if (/^0[0-7]+$/.test(unsigned)) {
-    const value = BigInt(`0o${unsigned.slice(1)}`);
-    return negative ? -value : value;
-  }
-  return BigInt(clean);
 }
 
 class Parser {
@@ -261,15 +239,15 @@ class Parser {
         this.nextNonSpace();
         pipe.decl.push(first.value);
         pipe.isAssign = op.type === 'assign';
-        if (pipe.isAssign) this.checkVariable(first);
       } else if (op.type === 'comma' && context === 'range') {
         this.nextNonSpace();
-        const second = this.expect('variable', 'range');
+        if (this.peekNonSpace().type !== 'variable') this.fail('range can only initialize variables', op.line);
+        const second = this.nextNonSpace();
         const declare = this.nextNonSpace();
+        if (declare.type === 'comma') this.fail('too many declarations in range', declare.line);
         if (declare.type !== 'declare' && declare.type !== 'assign') this.fail('range can only initialize variables', declare.line);
         pipe.decl.push(first.value, second.value);
         pipe.isAssign = declare.type === 'assign';
-        if (pipe.isAssign) [first, second].forEach((v) => this.checkVariable(v));
       } else this.index = save;
     }
     for (;;) {
@@ -277,7 +255,8 @@ class Parser {
       if (token.type === end) {
         this.nextNonSpace();
         if (pipe.cmds.length === 0) this.fail(`missing value for ${context}`, token.line);
-        if (!pipe.isAssign) this.vars.push(...pipe.decl);
+        // Go's parser takes an assigned variable as known too: assigning an undeclared one fails when executed.
+        this.vars.push(...pipe.decl);
         return pipe;
       }
       if (token.type === 'eof' || token.type === 'right' || token.type === 'rightParen') this.fail(`unexpected ${describe(token)} in ${context}`, token.line);
@@ -309,6 +288,7 @@ class Parser {
     // A field chain directly after a term: (pipe).a.b, $x.a, .a.b
     const idents: string[] = [];
     let lastPos = arg.pos;
+    const firstFieldPos = this.peek().pos;
     while (this.peek().type === 'field') {
       const field = this.next();
       idents.push(field.value.slice(1));
@@ -321,7 +301,8 @@ class Parser {
     if (arg.type === 'bool' || arg.type === 'string' || arg.type === 'number' || arg.type === 'nil' || arg.type === 'dot') {
       this.fail(`unexpected . after term ${JSON.stringify(token.value)}`, token.line);
     }
-    arg = { type: 'chain', pos: arg.pos, node: arg, idents };
+    // and a chain on a term at its first field, as parse's newChain does.
+    arg = { type: 'chain', pos: firstFieldPos, node: arg, idents };
     return arg;
   }
 
@@ -343,13 +324,14 @@ class Parser {
         return { type: 'bool', pos: token.pos, value: token.value === 'true' };
       case 'char': {
         const char = unquote(`"${token.value.slice(1, -1).replace(/"/g, '\\"')}"`);
-        return { type: 'number', pos: token.pos, text: token.value, value: BigInt(char.codePointAt(0) ?? 0) };
+        return { type: 'number', pos: token.pos, text: token.value, constant: { value: BigInt(char.codePointAt(0) ?? 0) } };
       }
       case 'number':
+      case 'complex':
         try {
-          return { type: 'number', pos: token.pos, text: token.value, value: parseNumber(token.value) };
-        } catch {
-          this.fail(`illegal number syntax: ${JSON.stringify(token.value)}`, token.line);
+          return { type: 'number', pos: token.pos, text: token.value, constant: numberConstant(token.value, token.type === 'complex') };
+        } catch (error) {
+          this.fail((error as Error).message, token.line);
         }
       // falls through (fail never returns)
       case 'string':

@@ -1,3 +1,5 @@
+import { isPlainObject } from '../../lib/json-values.js';
+
 /**
  * Semantic versions and constraints as sprig's semver/semverCompare read them (Masterminds/semver
  * v3): a leading "v" is allowed, missing minor/patch are zero, pre-releases sort before releases
@@ -12,11 +14,16 @@ export interface SemVer {
   Original: string;
 }
 
+/** What sprig's semver returns: a *semver.Version, here the object parseSemver makes. */
+export function isSemver(value: unknown): value is SemVer {
+  return isPlainObject(value) && typeof value.Major === 'bigint' && typeof value.Original === 'string' && 'Prerelease' in value;
+}
+
 const VERSION = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
 
 export function parseSemver(text: string): SemVer {
   const match = VERSION.exec(text.trim());
-  if (!match) throw new Error('Invalid Semantic Version');
+  if (!match) throw new Error('invalid semantic version');
   return {
     Major: BigInt(match[1]),
     Minor: BigInt(match[2] ?? 0),
@@ -164,3 +171,67 @@ export function semverCompare(constraint: string, versionText: string): boolean 
     return bounds.every((b) => satisfies(version, b));
   });
 }
+
+const versionValues = new WeakSet<SemVer>();
+
+/**
+ * The Inc and Set methods return a semver.Version, not a pointer: a template cannot call the
+ * pointer methods (Original, the comparisons) on it, nor pass it where a *semver.Version goes.
+ */
+export const isVersionValue = (v: SemVer) => versionValues.has(v);
+
+function withOriginalPrefix(previous: SemVer, next: Omit<SemVer, 'Original'>): SemVer {
+  const version = { ...next, Original: '' };
+  const result = { ...version, Original: `${previous.Original.startsWith('v') ? 'v' : ''}${semverString(version)}` };
+  versionValues.add(result);
+  return result;
+}
+
+/** semver's validatePrerelease / validateMetadata: dot-separated [0-9A-Za-z-] identifiers. */
+function checkIdentifiers(text: string, numericWithoutLeadingZero: boolean, error: string): void {
+  for (const part of text.split('.')) {
+    if (!/^[0-9A-Za-z-]+$/.test(part)) throw new Error(error);
+    if (numericWithoutLeadingZero && /^0\d+$/.test(part)) throw new Error('version segment starts with 0');
+  }
+}
+
+/** The *semver.Version methods a template can call on what sprig's semver returns, with their arities. */
+export const SEMVER_METHODS: Record<string, { arity: number; pointer?: true; call: (v: SemVer, ...args: (SemVer | string)[]) => unknown }> = {
+  Major: { arity: 0, call: (v) => v.Major },
+  Minor: { arity: 0, call: (v) => v.Minor },
+  Patch: { arity: 0, call: (v) => v.Patch },
+  Prerelease: { arity: 0, call: (v) => v.Prerelease },
+  Metadata: { arity: 0, call: (v) => v.Metadata },
+  Original: { arity: 0, pointer: true, call: (v) => v.Original },
+  String: { arity: 0, call: (v) => semverString(v) },
+  // IncPatch of a pre-release drops the pre-release and keeps the patch, as semver's does.
+  IncPatch: {
+    arity: 0,
+    call: (v) => withOriginalPrefix(v, { Major: v.Major, Minor: v.Minor, Patch: v.Prerelease ? v.Patch : v.Patch + 1n, Prerelease: '', Metadata: '' }),
+  },
+  IncMinor: { arity: 0, call: (v) => withOriginalPrefix(v, { Major: v.Major, Minor: v.Minor + 1n, Patch: 0n, Prerelease: '', Metadata: '' }) },
+  IncMajor: { arity: 0, call: (v) => withOriginalPrefix(v, { Major: v.Major + 1n, Minor: 0n, Patch: 0n, Prerelease: '', Metadata: '' }) },
+  SetPrerelease: {
+    arity: 1,
+    call: (v, pre) => {
+      if (pre) checkIdentifiers(pre as string, true, 'invalid prerelease string');
+      return withOriginalPrefix(v, { ...v, Prerelease: pre as string });
+    },
+  },
+  SetMetadata: {
+    arity: 1,
+    call: (v, meta) => {
+      if (meta) checkIdentifiers(meta as string, false, 'invalid metadata string');
+      return withOriginalPrefix(v, { ...v, Metadata: meta as string });
+    },
+  },
+  LessThan: { arity: 1, pointer: true, call: (v, o) => compareSemver(v, o as SemVer) < 0 },
+  LessThanEqual: { arity: 1, pointer: true, call: (v, o) => compareSemver(v, o as SemVer) <= 0 },
+  GreaterThan: { arity: 1, pointer: true, call: (v, o) => compareSemver(v, o as SemVer) > 0 },
+  GreaterThanEqual: { arity: 1, pointer: true, call: (v, o) => compareSemver(v, o as SemVer) >= 0 },
+  Equal: { arity: 1, pointer: true, call: (v, o) => compareSemver(v, o as SemVer) === 0 },
+  Compare: { arity: 1, pointer: true, call: (v, o) => BigInt(compareSemver(v, o as SemVer)) },
+};
+
+/** Whether a method's argument is a *semver.Version (the comparisons) or a string (the setters). */
+export const semverMethodTakesVersion = (name: string) => !name.startsWith('Set');

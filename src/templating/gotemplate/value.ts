@@ -9,7 +9,15 @@ import { allocate, spend, valueLimit } from './render-budget.js';
  */
 export type GoValue = unknown;
 
-export type GoKind = 'invalid' | 'nil' | 'bool' | 'int' | 'float64' | 'string' | 'slice' | 'map' | 'func' | 'time';
+export type GoKind = 'invalid' | 'nil' | 'bool' | 'int' | 'float64' | 'complex128' | 'string' | 'slice' | 'map' | 'func' | 'time';
+
+/** A complex128, which only a template's own constants (1+2i, 3i) make. */
+export class GoComplex {
+  constructor(
+    readonly real: number,
+    readonly imaginary: number,
+  ) {}
+}
 
 export function kindOf(value: GoValue): GoKind {
   if (value === undefined) return 'invalid';
@@ -28,7 +36,21 @@ export function kindOf(value: GoValue): GoKind {
   }
   if (Array.isArray(value)) return 'slice';
   if (value instanceof Date) return 'time';
+  if (value instanceof GoComplex) return 'complex128';
   return 'map';
+}
+
+const nilSlices = new WeakSet<unknown[]>();
+
+/** A nil []interface{} (sprig's initial and rest of an empty list): prints as [] but encodes as JSON null. */
+export function nilSlice(): unknown[] {
+  const slice: unknown[] = [];
+  nilSlices.add(slice);
+  return slice;
+}
+
+export function isNilSlice(value: GoValue): boolean {
+  return Array.isArray(value) && nilSlices.has(value);
 }
 
 /** Go's type names as errors print them. */
@@ -44,6 +66,8 @@ export function typeName(value: GoValue): string {
       return 'int';
     case 'float64':
       return 'float64';
+    case 'complex128':
+      return 'complex128';
     case 'string':
       return 'string';
     case 'slice':
@@ -69,6 +93,8 @@ export function isTrue(value: GoValue): boolean {
       return (value as bigint) !== 0n;
     case 'float64':
       return (value as number) !== 0;
+    case 'complex128':
+      return (value as GoComplex).real !== 0 || (value as GoComplex).imaginary !== 0;
     case 'string':
       return (value as string).length > 0;
     case 'slice':
@@ -137,6 +163,8 @@ function formatChecked(value: GoValue, plusV: boolean): string {
       return '<nil>';
     case 'float64':
       return formatGoFloat(value as number);
+    case 'complex128':
+      return formatComplex(value as GoComplex, formatGoFloat);
     case 'slice':
       return `[${(value as unknown[]).map((v) => formatChecked(v, plusV)).join(' ')}]`;
     case 'map': {
@@ -157,6 +185,12 @@ function formatChecked(value: GoValue, plusV: boolean): string {
     default:
       return String(value);
   }
+}
+
+/** fmt's complex: (real±imaginary i), the imaginary part always signed. */
+function formatComplex(value: GoComplex, formatPart: (part: number) => string): string {
+  const imaginary = formatPart(value.imaginary);
+  return `(${formatPart(value.real)}${/^[+-]/.test(imaginary) ? imaginary : `+${imaginary}`}i)`;
 }
 
 /** What {{ pipeline }} prints: a missing or nil value prints as <no value>. */

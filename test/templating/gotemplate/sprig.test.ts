@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderGoTemplate } from '../../../src/templating/gotemplate/index.js';
+import { parseGoTemplateOptions, renderGoTemplate } from '../../../src/templating/gotemplate/index.js';
 
 /**
  * Sprig's functions as Argo CD offers them, with the results sprig's documentation states
@@ -243,13 +243,18 @@ const cases: [string, string][] = [
 
 const failures: [string, RegExp][] = [
   ['{{ fail "boom" }}', /error calling fail: boom/],
-  ['{{ semverCompare "^1" "not-a-version" }}', /error calling semverCompare: Invalid Semantic Version/],
+  ['{{ semverCompare "^1" "not-a-version" }}', /error calling semverCompare: invalid semantic version/],
   ['{{ required "x" .name }}', /function "required" not defined/],
   ['{{ env "HOME" }}', /function "env" not defined/],
   ['{{ expandenv "$HOME" }}', /function "expandenv" not defined/],
   ['{{ getHostByName "localhost" }}', /function "getHostByName" not defined/],
   ['{{ slice .name 0 4 }}', /error calling slice: list should be type of slice or array but string/],
-  ['{{ regexMatch "(" "x" }}', /error calling regexMatch: error parsing regexp/],
+  ['{{ mustRegexMatch "(" "x" }}', /error calling mustRegexMatch: error parsing regexp/],
+  // Go's messages for a *semver.Version (Go positions these at the receiver's last evaluated operand instead)
+  ['{{ (semver "1.2.3").Nope }}', /: can't evaluate field Nope in type \*semver\.Version$/],
+  ['{{ (semver "v1.2.3").IncMinor.Original }}', /: can't evaluate field Original in type semver\.Version$/],
+  ['{{ (semver "1.2.3").LessThan }}', /: wrong number of args for LessThan: want 1 got 0$/],
+  ['{{ (semver "1.2.3").LessThan ((semver "1.2.3").IncMinor) }}', /: wrong type for value; expected \*semver\.Version; got semver\.Version$/],
   ['{{ div 1 0 }}', /integer divide by zero/],
   ['{{ mustToDate "2006-01-02" "nope" }}', /error calling mustToDate: parsing time "nope" as "2006-01-02": cannot parse/],
   ['{{ mustDateModify "soon" now }}', /error calling mustDateModify: time: invalid duration "soon"/],
@@ -268,4 +273,365 @@ describe('sprig and Argo CD functions', () => {
     expect(renderGoTemplate('base', '{{ randNumeric 6 }}', {})).toMatch(/^\d{6}$/);
     expect(renderGoTemplate('base', '{{ uuidv4 }}', {})).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
+});
+
+/**
+ * Issue #25's last sprig corners, each printed by real Go running sprig v3.3.0's GenericFuncMap (with
+ * mergo v1.0.2, shopspring/decimal v1.4.0, Masterminds/semver v3.4.0, huandu/xstrings v1.5.0, as Argo
+ * CD's go.mod pins them) on this file's data. The comment above each group names the code that gives it.
+ */
+const goChecked: { template: string; output?: string; error?: string }[] = [
+  // sprig mergeOverwrite/merge: mergo v1 Merge(WithOverride) on map[string]interface{}
+  {
+    template: '{{ $d := dict "a" (dict "x" 1 "y" 2) "b" 1 }}{{ mergeOverwrite $d (dict "a" (dict "x" 9) "b" 0 "c" 3) | toJson }}',
+    output: '{"a":{"x":9,"y":2},"b":0,"c":3}',
+  },
+  { template: '{{ $d := dict "a" 1 }}{{ $_ := mergeOverwrite $d (dict "b" 2) }}{{ $d | toJson }}', output: '{"a":1,"b":2}' },
+  { template: '{{ mergeOverwrite (dict "a" "x") (dict "a" "") | toJson }}', output: '{"a":""}' },
+  { template: '{{ mergeOverwrite (dict "a" true) (dict "a" false) | toJson }}', output: '{"a":false}' },
+  { template: '{{ mergeOverwrite (dict "a" 1) (dict "a" .nil) | toJson }}', output: '{"a":null}' },
+  { template: '{{ mergeOverwrite (dict "a" (list 1 2)) (dict "a" (list 3)) | toJson }}', output: '{"a":[3]}' },
+  { template: '{{ mergeOverwrite (dict "a" (list 1)) (dict "a" (list)) | toJson }}', output: '{"a":[]}' },
+  { template: '{{ mergeOverwrite (dict "a" (dict "x" 1)) (dict "a" (dict)) | toJson }}', output: '{"a":{"x":1}}' },
+  { template: '{{ mergeOverwrite (dict "a" (dict "x" 1)) (dict "a" (dict "y" 0)) | toJson }}', output: '{"a":{"x":1,"y":0}}' },
+  { template: '{{ mergeOverwrite (dict "a" (dict "x" 1)) (dict "a" "s") | toJson }}', output: '{"a":"s"}' },
+  { template: '{{ mergeOverwrite (dict "a" "s") (dict "a" (dict "x" 1)) | toJson }}', output: '{"a":{"x":1}}' },
+  { template: '{{ mergeOverwrite (dict "a" 1) (dict "a" "s") | toJson }}', output: '{"a":"s"}' },
+  { template: '{{ mergeOverwrite (dict) .dict (dict "nested" (dict "z" "1")) | toJson }}', output: '{"a":"1","b":"2","nested":{"k":"v","z":"1"}}' },
+  {
+    template: '{{ mergeOverwrite .dict (dict "nested" (dict "k" "w")) | toJson }}{{ .dict | toJson }}',
+    output: '{"a":"1","b":"2","nested":{"k":"w"}}{"a":"1","b":"2","nested":{"k":"w"}}',
+  },
+  {
+    template: '{{ mergeOverwrite (dict "a" (dict "b" (dict "c" 1 "d" 2))) (dict "a" (dict "b" (dict "c" 5))) (dict "a" (dict "b" (dict "e" 6))) | toJson }}',
+    output: '{"a":{"b":{"c":5,"d":2,"e":6}}}',
+  },
+  { template: '{{ mergeOverwrite (dict "a" 1) (dict "a" 0) (dict "a" 2) | toJson }}', output: '{"a":2}' },
+  { template: '{{ mergeOverwrite (dict "a" .nil) (dict "a" (dict "x" 1)) | toJson }}', output: '{"a":{"x":1}}' },
+  { template: '{{ mergeOverwrite (dict "a" (dict "x" 1)) (dict "a" .nil) | toJson }}', output: '{"a":null}' },
+  { template: '{{ mergeOverwrite (dict "a" 0) (dict "a" 2.5) | toJson }}', output: '{"a":2.5}' },
+  { template: '{{ mergeOverwrite (dict "a" (list)) (dict "a" (list 1)) | toJson }}', output: '{"a":[1]}' },
+  { template: '{{ $d := dict "a" (dict "x" 1) }}{{ $s := dict "a" (dict "y" 2) }}{{ $_ := mergeOverwrite $d $s }}{{ $s | toJson }}', output: '{"a":{"y":2}}' },
+  { template: '{{ merge (dict "a" (dict "x" 1)) (dict "a" (dict "x" 2 "y" 3)) | toJson }}', output: '{"a":{"x":1,"y":3}}' },
+  // sprig initial/mustInitial: a nil []interface{} for an empty list
+  { template: '{{ initial (list) }}', output: '[]' },
+  { template: '{{ initial (list) | toJson }}', output: 'null' },
+  { template: '{{ initial .list | toJson }}', output: '["b","a","c"]' },
+  { template: '{{ initial (list 1) | toJson }}', output: '[]' },
+  {
+    template: '{{ initial .nil }}',
+    error: 'template: base:1:3: executing "base" at <initial .nil>: error calling initial: runtime error: invalid memory address or nil pointer dereference',
+  },
+  {
+    template: '{{ initial "abc" }}',
+    error: 'template: base:1:3: executing "base" at <initial "abc">: error calling initial: Cannot find initial on type string',
+  },
+  { template: '{{ printf "%T" (initial (list)) }}', output: '[]interface {}' },
+  { template: '{{ len (initial (list)) }}', output: '0' },
+  // sprig semver: *semver.Version (Masterminds/semver v3.4) methods, called as text/template calls methods
+  { template: '{{ (semver "1.2.3-beta.1+build").Major }}', output: '1' },
+  { template: '{{ (semver "1.2.3-beta.1+build").Minor }}', output: '2' },
+  { template: '{{ (semver "1.2.3-beta.1+build").Patch }}', output: '3' },
+  { template: '{{ (semver "1.2.3-beta.1+build").Prerelease }}', output: 'beta.1' },
+  { template: '{{ (semver "1.2.3-beta.1+build").Metadata }}', output: 'build' },
+  { template: '{{ (semver "v1.2").Original }}', output: 'v1.2' },
+  { template: '{{ (semver "v1.2").String }}', output: '1.2.0' },
+  { template: '{{ semver "v1.2" }}', output: '1.2.0' },
+  { template: '{{ (semver "1.2.3").IncMinor }}', output: '1.3.0' },
+  { template: '{{ ((semver "1.2.3").IncMajor).String }}', output: '2.0.0' },
+  { template: '{{ (semver "1.2.3-rc.1").IncPatch }}', output: '1.2.3' },
+  { template: '{{ (semver "1.2.3").IncPatch }}', output: '1.2.4' },
+  { template: '{{ (semver "1.2.3").LessThan (semver "1.3.0") }}', output: 'true' },
+  { template: '{{ (semver "1.2.3").GreaterThan (semver "1.3.0") }}', output: 'false' },
+  { template: '{{ (semver "1.2.3").Equal (semver "v1.2.3") }}', output: 'true' },
+  { template: '{{ (semver "1.2.3").Compare (semver "1.3.0") }}', output: '-1' },
+  { template: '{{ (semver "1.2.3").SetPrerelease "rc1" }}', output: '1.2.3-rc1' },
+  { template: '{{ (semver "1.2.3").SetMetadata "x" }}', output: '1.2.3+x' },
+  { template: '{{ (semver "1.2.3").LessThanEqual (semver "1.2.3") }}', output: 'true' },
+  { template: '{{ (semver "1.2.3").GreaterThanEqual (semver "1.2.4") }}', output: 'false' },
+  {
+    template: '{{ (semver "1.2.3").LessThan "1.3.0" }}',
+    error: 'template: base:1:29: executing "base" at <"1.3.0">: can\'t handle "1.3.0" for arg of type *semver.Version',
+  },
+  { template: '{{ semver "x" }}', error: 'template: base:1:3: executing "base" at <semver "x">: error calling semver: invalid semantic version' },
+  { template: '{{ semver "1.2.3" | toJson }}', output: '"1.2.3"' },
+  { template: '{{ (semver "1.2.3").Prerelease | empty }}', output: 'true' },
+  {
+    template: '{{ (semver "1.2.3").SetPrerelease "01" }}',
+    error: 'template: base:1:19: executing "base" at <(semver "1.2.3").SetPrerelease>: error calling SetPrerelease: version segment starts with 0',
+  },
+  {
+    template: '{{ (semver "1.2.3").SetPrerelease "a_b" }}',
+    error: 'template: base:1:19: executing "base" at <(semver "1.2.3").SetPrerelease>: error calling SetPrerelease: invalid prerelease string',
+  },
+  { template: '{{ (semver "1.2.3").SetMetadata "01" }}', output: '1.2.3+01' },
+  {
+    template: '{{ (semver "1.2.3").SetMetadata "a_b" }}',
+    error: 'template: base:1:19: executing "base" at <(semver "1.2.3").SetMetadata>: error calling SetMetadata: invalid metadata string',
+  },
+  {
+    template: '{{ (semver "1.2.3").LessThan .name }}',
+    error: 'template: base:1:29: executing "base" at <.name>: wrong type for value; expected *semver.Version; got string',
+  },
+  { template: '{{ (semver "1.2.3").SetPrerelease 5 }}', error: 'template: base:1:34: executing "base" at <5>: expected string; found 5' },
+  {
+    template: '{{ (semver "1.2.3").SetPrerelease .n }}',
+    error: 'template: base:1:34: executing "base" at <.n>: wrong type for value; expected string; got float64',
+  },
+  { template: '{{ semver "1.2.3" | printf "%v" }}', output: '1.2.3' },
+  { template: '{{ semver "1.2.3" | .Major }}', error: 'template: base:1:20: executing "base" at <.Major>: Major is not a method but has arguments' },
+  {
+    template: '{{ semverCompare "^1" "not-a-version" }}',
+    error: 'template: base:1:3: executing "base" at <semverCompare "^1" "not-a-version">: error calling semverCompare: invalid semantic version',
+  },
+  { template: '{{ semver "01.2.3" }}', output: '1.2.3' },
+  { template: '{{ semver "" }}', error: 'template: base:1:3: executing "base" at <semver "">: error calling semver: invalid semantic version' },
+  { template: '{{ $v := semver "2.0.0" }}{{ (semver "1.2.3").LessThan $v }}', output: 'true' },
+  { template: '{{ "1.3.0" | semver | (semver "1.2.3").LessThan }}', output: 'true' },
+  // sprig regexReplaceAll: regexp.Expand; plain regex functions: regexp.MustCompile's panic; regexMatch drops the error
+  { template: '{{ regexReplaceAll "(?P<first>\\\\w+) (?P<last>\\\\w+)" "John Smith" "${last} $first" }}', output: 'Smith John' },
+  { template: '{{ regexReplaceAll "(\\\\w+) (\\\\w+)" "John Smith" "$2x $1" }}', output: ' John' },
+  { template: '{{ regexReplaceAll "(\\\\w+) (\\\\w+)" "John Smith" "${2}x $$1 $" }}', output: 'Smithx $1 $' },
+  { template: '{{ regexReplaceAll "(\\\\w+)" "ab" "$10|${1" }}', output: '|${1' },
+  { template: '{{ regexReplaceAll "(?P<n>a)" "xa" "[$n_]" }}', output: 'x[]' },
+  { template: '{{ regexReplaceAll "(?P<n>a)" "xa" "[${n}_]" }}', output: 'x[a_]' },
+  { template: '{{ regexReplaceAll "a" "xa" "[$0]" }}', output: 'x[a]' },
+  { template: '{{ regexReplaceAll "a" "xa" "[$-]" }}', output: 'x[$-]' },
+  { template: '{{ regexReplaceAll "a" "xa" "[${}]" }}', output: 'x[${}]' },
+  { template: '{{ regexReplaceAll "(a)" "xa" "[${1 }]" }}', output: 'x[${1 }]' },
+  { template: '{{ regexReplaceAll "(a)" "xa" "[$01]" }}', output: 'x[]' },
+  { template: '{{ regexReplaceAllLiteral "(a)" "xa" "[$1]" }}', output: 'x[$1]' },
+  { template: '{{ regexReplaceAll "(a)" "xa" "[$123456789|$1234567890]" }}', output: 'x[|]' },
+  { template: '{{ regexReplaceAll "(?P<n>a)" "xa" "[$n١]" }}', output: 'x[]' },
+  {
+    template: '{{ regexReplaceAll "(" "xa" "" }}',
+    error:
+      'template: base:1:3: executing "base" at <regexReplaceAll "(" "xa" "">: error calling regexReplaceAll: regexp: Compile(`(`): error parsing regexp: missing closing ): `(`',
+  },
+  { template: '{{ regexMatch "(" "xa" }}', output: 'false' },
+  {
+    template: '{{ regexFind "(" "xa" }}',
+    error:
+      'template: base:1:3: executing "base" at <regexFind "(" "xa">: error calling regexFind: regexp: Compile(`(`): error parsing regexp: missing closing ): `(`',
+  },
+  {
+    template: '{{ regexSplit "(" "xa" -1 }}',
+    error:
+      'template: base:1:3: executing "base" at <regexSplit "(" "xa" -1>: error calling regexSplit: regexp: Compile(`(`): error parsing regexp: missing closing ): `(`',
+  },
+  {
+    template: '{{ regexReplaceAllLiteral "(" "xa" "" }}',
+    error:
+      'template: base:1:3: executing "base" at <regexReplaceAllLiteral "(" "xa" "">: error calling regexReplaceAllLiteral: regexp: Compile(`(`): error parsing regexp: missing closing ): `(`',
+  },
+  {
+    template: '{{ regexFindAll "(" "xa" -1 }}',
+    error:
+      'template: base:1:3: executing "base" at <regexFindAll "(" "xa" -1>: error calling regexFindAll: regexp: Compile(`(`): error parsing regexp: missing closing ): `(`',
+  },
+  { template: '{{ regexQuoteMeta "(" }}', output: '\\(' },
+  {
+    template: '{{ regexReplaceAll "a\\\\`b(" "xa" "" }}',
+    error:
+      'template: base:1:3: executing "base" at <regexReplaceAll "a\\\\`b(" "xa" "">: error calling regexReplaceAll: regexp: Compile("a\\\\`b("): error parsing regexp: missing closing ): `a\\`b(`',
+  },
+  // sprig camelcase: xstrings.ToPascalCase (huandu/xstrings v1.5)
+  { template: '{{ camelcase "foo_bar" }}', output: 'FooBar' },
+  { template: '{{ camelcase "FOO_BAR" }}', output: 'FooBar' },
+  { template: '{{ camelcase "http_server" }}', output: 'HttpServer' },
+  { template: '{{ camelcase "_complex__case_" }}', output: '_Complex_Case_' },
+  { template: '{{ camelcase "some words" }}', output: 'SomeWords' },
+  { template: '{{ camelcase "some-words" }}', output: 'SomeWords' },
+  { template: '{{ camelcase "HelloWorld" }}', output: 'HelloWorld' },
+  { template: '{{ camelcase "helloWorld" }}', output: 'HelloWorld' },
+  { template: '{{ camelcase "a" }}', output: 'A' },
+  { template: '{{ camelcase "_" }}', output: '__' },
+  { template: '{{ camelcase "" }}', output: '' },
+  { template: '{{ camelcase "foo__bar" }}', output: 'Foo_Bar' },
+  { template: '{{ camelcase "Foo_BAR_baz" }}', output: 'FooBarBaz' },
+  { template: '{{ camelcase "fooBAR" }}', output: 'FooBAR' },
+  { template: '{{ camelcase "ÉCOLE_été" }}', output: 'ÉcoleÉté' },
+  { template: '{{ camelcase "foo_1bar" }}', output: 'Foo1bar' },
+  { template: '{{ camelcase "foo bar-baz_qux" }}', output: 'FooBarBazQux' },
+  { template: '{{ camelcase "HTTP_SERVER" }}', output: 'HttpServer' },
+  { template: '{{ camelcase "GOLANG_IS_GREAT" }}', output: 'GolangIsGreat' },
+  { template: '{{ camelcase "ABc_DEf" }}', output: 'AbcDef' },
+  { template: '{{ camelcase "a\\tb\\nc" }}', output: 'ABC' },
+  { template: '{{ camelcase "x_" }}', output: 'X_' },
+  { template: '{{ camelcase "_X" }}', output: '_X' },
+  { template: '{{ camelcase "A" }}', output: 'A' },
+  { template: '{{ camelcase "AB" }}', output: 'Ab' },
+  // sprig urlJoin: net/url URL.String (EscapedPath, EscapedFragment, Userinfo.String), userinfo read by url.Parse
+  {
+    template: '{{ urlJoin (dict "scheme" "https" "host" "example.com" "path" "/a b/c%d" "query" "x=1&y=a b" "fragment" "frag ment") }}',
+    output: 'https://example.com/a%20b/c%25d?x=1&y=a b#frag%20ment',
+  },
+  {
+    template: '{{ urlJoin (dict "scheme" "https" "host" "example.com" "userinfo" "us er:pa ss") }}',
+    error:
+      'template: base:1:3: executing "base" at <urlJoin (dict "scheme" "https" "host" "example.com" "userinfo" "us er:pa ss")>: error calling urlJoin: unable to parse userinfo in dict: parse "proto://us er:pa ss@host": net/url: invalid userinfo',
+  },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "example.com" "userinfo" "user") }}', output: 'https://user@example.com' },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "example.com" "path" "a/b") }}', output: 'https://example.com/a/b' },
+  { template: '{{ urlJoin (dict "host" "example.com" "path" "/a") }}', output: '//example.com/a' },
+  { template: '{{ urlJoin (dict "path" "a:b/c") }}', output: './a:b/c' },
+  { template: '{{ urlJoin (dict "path" "/é?#") }}', output: '/%C3%A9%3F%23' },
+  { template: '{{ urlJoin (dict "scheme" "mailto" "opaque" "x@y.z") }}', output: 'mailto:x@y.z' },
+  { template: '{{ urlJoin (urlParse "https://u:p%40@h/p%20q?x=1#f%20g") }}', output: 'https://u:p%40@h/p%20q?x=1#f%20g' },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h" "fragment" "a#b/c?d") }}', output: 'https://h#a%23b/c?d' },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h" "query" "a=é#") }}', output: 'https://h?a=é#' },
+  {
+    template: '{{ urlJoin (dict "scheme" "https" "host" "h" "path" "/a+b;c=d,e@f$g!h*i\'j(k)l~m") }}',
+    output: 'https://h/a+b;c=d,e@f$g%21h%2Ai%27j%28k%29l~m',
+  },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h" "fragment" "!$&\'()*+,;=:@/?é%") }}', output: 'https://h#!$&%27()*+,;=:@/?%C3%A9%25' },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h:8080" "path" "//x") }}', output: 'https://h:8080//x' },
+  { template: '{{ urlJoin (dict "path" "//x") }}', output: '//x' },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h") }}', output: 'https://h' },
+  { template: '{{ urlJoin (dict "userinfo" "a:b:c@d" "host" "h") }}', output: '//a:b%3Ac%40d@h' },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h" "path" "/%2F") }}', output: 'https://h/%252F' },
+  {
+    template: '{{ urlJoin (dict "host" 1) }}',
+    error:
+      'template: base:1:3: executing "base" at <urlJoin (dict "host" 1)>: error calling urlJoin: unable to parse host key, must be of type string, but int found',
+  },
+  {
+    template: '{{ urlJoin (dict "host" .nil) }}',
+    error:
+      'template: base:1:3: executing "base" at <urlJoin (dict "host" .nil)>: error calling urlJoin: runtime error: invalid memory address or nil pointer dereference',
+  },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h é/?@#[]:8") }}', output: 'https://h%20%C3%A9%2F%3F%40%23[]:8' },
+  { template: '{{ urlJoin (dict "scheme" "https") }}', output: 'https:' },
+  { template: '{{ urlJoin (dict "scheme" "https" "path" "a/b") }}', output: 'https://a/b' },
+  { template: '{{ urlJoin (dict "path" "*") }}', output: '*' },
+  {
+    template: '{{ urlJoin (dict "scheme" "https" "host" "h" "userinfo" "a%zz") }}',
+    error:
+      'template: base:1:3: executing "base" at <urlJoin (dict "scheme" "https" "host" "h" "userinfo" "a%zz")>: error calling urlJoin: unable to parse userinfo in dict: parse "proto://a%zz@host": invalid URL escape "%zz"',
+  },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h" "userinfo" "a%41:b%2Fc") }}', output: 'https://aA:b%2Fc@h' },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h" "userinfo" "a/b@c") }}', output: 'https://h' },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h" "userinfo" "a#b") }}', output: 'https://h' },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h" "userinfo" "a?b:c") }}', output: 'https://h' },
+  {
+    template: '{{ urlJoin (dict "scheme" "https" "host" "h" "userinfo" "a\\tb") }}',
+    error:
+      'template: base:1:3: executing "base" at <urlJoin (dict "scheme" "https" "host" "h" "userinfo" "a\\tb")>: error calling urlJoin: unable to parse userinfo in dict: parse "proto://a\\tb@host": net/url: invalid control character in URL',
+  },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h" "userinfo" "!$&\'()*+,;=~:x") }}', output: 'https://%21$&%27%28%29%2A+,;=~:x@h' },
+  {
+    template: '{{ urlJoin (dict "scheme" "https" "host" "h" "userinfo" "é") }}',
+    error:
+      'template: base:1:3: executing "base" at <urlJoin (dict "scheme" "https" "host" "h" "userinfo" "é")>: error calling urlJoin: unable to parse userinfo in dict: parse "proto://é@host": net/url: invalid userinfo',
+  },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h" "userinfo" "a:") }}', output: 'https://a:@h' },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h" "userinfo" ":b") }}', output: 'https://:b@h' },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h" "userinfo" "%C3%A9%FF") }}', output: 'https://%C3%A9%FF@h' },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h" "path" "/a b" "query" "q=1 2" "fragment" "") }}', output: 'https://h/a%20b?q=1 2' },
+  { template: '{{ urlJoin (dict "opaque" "x y" "query" "a") }}', output: 'x y?a' },
+  { template: '{{ urlJoin (dict "scheme" "s" "opaque" "o" "fragment" "f g") }}', output: 's:o#f%20g' },
+  { template: '{{ urlJoin (dict) }}', output: '' },
+  { template: '{{ urlJoin (dict "query" "a") }}', output: '?a' },
+  { template: '{{ urlJoin (dict "fragment" "a") }}', output: '#a' },
+  { template: '{{ urlJoin (dict "path" "a:b") }}', output: './a:b' },
+  { template: '{{ urlJoin (dict "path" "a/b:c") }}', output: 'a/b:c' },
+  { template: '{{ urlJoin (dict "userinfo" "u") }}', output: '//u@' },
+  { template: '{{ urlJoin (dict "scheme" "https" "host" "h" "path" "/\\u00ff\\u0001") }}', output: 'https://h/%C3%BF%01' },
+  // sprig toStrings/join/sortAlpha: strslice drops nil entries
+  { template: '{{ toStrings (list 1 .nil "a") | toJson }}', output: '["1","a"]' },
+  { template: '{{ toStrings (list .nil) | toJson }}', output: '[]' },
+  { template: '{{ toStrings .nil | toJson }}', output: '[]' },
+  { template: '{{ toStrings "a" | toJson }}', output: '["a"]' },
+  { template: '{{ toStrings (list) | toJson }}', output: '[]' },
+  { template: '{{ join "," (list 1 .nil 2) }}', output: '1,2' },
+  { template: '{{ toStrings (list 1.5 true (list 1) (dict "a" 1)) | toJson }}', output: '["1.5","true","[1]","map[a:1]"]' },
+  { template: '{{ len (toStrings (list .nil .nil)) }}', output: '0' },
+  { template: '{{ sortAlpha (list "b" .nil "a") | toJson }}', output: '["a","b"]' },
+  // sprig addf/subf/mulf/divf/add1f: execDecimalOp with shopspring/decimal (NewFromFloat, Div to 16 places); maxf/minf: math.Max/Min
+  { template: '{{ addf 1.1 2.2 }}', output: '3.3' },
+  { template: '{{ addf 0.1 0.2 }}', output: '0.3' },
+  { template: '{{ subf 0.3 0.1 }}', output: '0.2' },
+  { template: '{{ subf 1 0.9 }}', output: '0.1' },
+  { template: '{{ mulf 1.1 3 }}', output: '3.3' },
+  { template: '{{ mulf 0.1 3 }}', output: '0.3' },
+  { template: '{{ mulf 1.1 1.1 1.1 }}', output: '1.331' },
+  { template: '{{ divf 1 3 }}', output: '0.3333333333333333' },
+  { template: '{{ divf 2 3 }}', output: '0.6666666666666667' },
+  { template: '{{ divf 10 4 }}', output: '2.5' },
+  { template: '{{ divf 1 3 3 }}', output: '0.1111111111111111' },
+  { template: '{{ divf 1 0 }}', error: 'template: base:1:3: executing "base" at <divf 1 0>: error calling divf: decimal division by 0' },
+  { template: '{{ maxf 0.1 0.2 0.3 }}', output: '0.3' },
+  { template: '{{ maxf 1 2.5 "3" }}', output: '3' },
+  { template: '{{ minf 1 2.5 -0.5 }}', output: '-0.5' },
+  { template: '{{ minf 3 }}', output: '3' },
+  { template: '{{ add1f 1.5 }}', output: '2.5' },
+  { template: '{{ add1f 0.1 }}', output: '1.1' },
+  { template: '{{ addf }}', output: '0' },
+  { template: '{{ addf 1 }}', output: '1' },
+  { template: '{{ addf "1.5" 1 }}', output: '2.5' },
+  { template: '{{ addf 1 true }}', output: '2' },
+  { template: '{{ addf 1 .nil }}', output: '1' },
+  { template: '{{ addf 1e20 1 }}', output: '1e+20' },
+  { template: '{{ mulf 1e-10 1e-10 }}', output: '1e-20' },
+  { template: '{{ divf 1 7 }}', output: '0.1428571428571429' },
+  { template: '{{ subf 1 }}', output: '1' },
+  { template: '{{ addf .n .f }}', output: '4.5' },
+  { template: '{{ printf "%T" (addf 1 2) }}', output: 'float64' },
+  { template: '{{ addf 1 2 }}', output: '3' },
+  { template: '{{ mulf 3 "x" }}', output: '0' },
+  { template: '{{ divf 0.3 0.1 }}', output: '3' },
+  { template: '{{ addf 123456789.123456789 0.000000001 }}', output: '1.2345678912345679e+08' },
+  // sprig's list functions on a nil list: reflect.TypeOf(nil).Kind() panics; rest of an empty list is a nil []interface{}, slice of one is nil
+  { template: '{{ slice (list) }}', output: '<no value>' },
+  { template: '{{ rest (list) }}', output: '[]' },
+  { template: '{{ rest (list) | toJson }}', output: 'null' },
+  {
+    template: '{{ first .nil }}',
+    error: 'template: base:1:3: executing "base" at <first .nil>: error calling first: runtime error: invalid memory address or nil pointer dereference',
+  },
+  {
+    template: '{{ last .nil }}',
+    error: 'template: base:1:3: executing "base" at <last .nil>: error calling last: runtime error: invalid memory address or nil pointer dereference',
+  },
+  {
+    template: '{{ append .nil 1 }}',
+    error: 'template: base:1:3: executing "base" at <append .nil 1>: error calling append: runtime error: invalid memory address or nil pointer dereference',
+  },
+  {
+    template: '{{ reverse .nil }}',
+    error: 'template: base:1:3: executing "base" at <reverse .nil>: error calling reverse: runtime error: invalid memory address or nil pointer dereference',
+  },
+  {
+    template: '{{ uniq .nil }}',
+    error: 'template: base:1:3: executing "base" at <uniq .nil>: error calling uniq: runtime error: invalid memory address or nil pointer dereference',
+  },
+  {
+    template: '{{ without .nil 1 }}',
+    error: 'template: base:1:3: executing "base" at <without .nil 1>: error calling without: runtime error: invalid memory address or nil pointer dereference',
+  },
+  { template: '{{ has 1 .nil }}', output: 'false' },
+  {
+    template: '{{ compact .nil }}',
+    error: 'template: base:1:3: executing "base" at <compact .nil>: error calling compact: runtime error: invalid memory address or nil pointer dereference',
+  },
+  {
+    template: '{{ chunk 2 .nil }}',
+    error: 'template: base:1:3: executing "base" at <chunk 2 .nil>: error calling chunk: runtime error: invalid memory address or nil pointer dereference',
+  },
+  {
+    template: '{{ concat .nil (list 1) }}',
+    error:
+      'template: base:1:3: executing "base" at <concat .nil (list 1)>: error calling concat: runtime error: invalid memory address or nil pointer dereference',
+  },
+  { template: '{{ first "abc" }}', error: 'template: base:1:3: executing "base" at <first "abc">: error calling first: Cannot find first on type string' },
+];
+
+describe('sprig corners, checked against Go', () => {
+  for (const c of goChecked) {
+    it(c.template, () => {
+      const render = () => renderGoTemplate('base', c.template, structuredClone(data), parseGoTemplateOptions(['missingkey=error']));
+      if (c.error !== undefined) expect(render).toThrow(c.error);
+      else expect(render()).toBe(c.output);
+    });
+  }
 });

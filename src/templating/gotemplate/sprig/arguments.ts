@@ -1,7 +1,6 @@
-import { isPlainObject } from '../../../lib/json-values.js';
 import { arity } from '../builtins.js';
 import { allocate, listBytes } from '../render-budget.js';
-import { semverString, type SemVer } from '../semver.js';
+import { isSemver, semverString } from '../semver.js';
 import { formatValue, isMap, typeName, type GoValue } from '../value.js';
 
 /**
@@ -18,6 +17,12 @@ export function strval(value: GoValue): string {
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   if (isSemver(value)) return semverString(value);
   return formatValue(value);
+}
+
+/** Sprig's strslice (toStrings, join, sortAlpha): nil entries are dropped, a lone nil is no strings. */
+export function strslice(value: GoValue): string[] {
+  if (Array.isArray(value)) return listOf(value.length, () => value.filter((v) => v !== null && v !== undefined).map(strval));
+  return value === null || value === undefined ? [] : [strval(value)];
 }
 
 /** cast.ToInt64E as sprig uses it: bad input becomes 0. */
@@ -69,12 +74,14 @@ export function toFloat64(value: GoValue): number {
   }
 }
 
-export function isSemver(value: GoValue): value is SemVer {
-  return isPlainObject(value) && typeof value.Major === 'bigint' && typeof value.Original === 'string' && 'Prerelease' in value;
-}
+export { isSemver };
+
+/** What sprig's reflect.TypeOf(list).Kind() panics with when the list is an untyped nil. */
+export const NIL_LIST_PANIC = 'runtime error: invalid memory address or nil pointer dereference';
 
 export function asList(value: GoValue, fn: string): unknown[] {
   if (Array.isArray(value)) return value;
+  if (value === null || value === undefined) throw new Error(NIL_LIST_PANIC);
   throw new Error(`Cannot ${fn} on type ${typeName(value)}`);
 }
 

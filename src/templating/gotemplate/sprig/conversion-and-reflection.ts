@@ -1,7 +1,7 @@
 import type { FuncMap } from '../func-map.js';
 import { spend } from '../render-budget.js';
 import { isMap, kindOf, typeName, type GoValue } from '../value.js';
-import { asString, isSemver, listOf, strval, toFloat64, toInt64 } from './arguments.js';
+import { asString, isSemver, strslice, strval, toFloat64, toInt64 } from './arguments.js';
 
 /** reflect.Kind names, as sprig's kindOf prints them. */
 export function goKind(v: GoValue): string {
@@ -25,7 +25,7 @@ export function deepEqual(a: GoValue, b: GoValue): boolean {
 /** Sprig's type conversion and reflection functions. */
 export const conversionAndReflectionFunctions: FuncMap = {
   toString: (v: GoValue) => strval(v),
-  toStrings: (v: GoValue) => (Array.isArray(v) ? listOf(v.length, () => v.map(strval)) : [strval(v)]),
+  toStrings: (v: GoValue) => strslice(v),
   atoi: (s: GoValue) => {
     const text = asString(s);
     if (text.length > 20 || !/^[+-]?\d+$/.test(text)) return 0n;

@@ -1,6 +1,6 @@
 import type { FuncMap } from '../func-map.js';
 import { semverString } from '../semver.js';
-import { allocateFor, isMap, typeName, type GoValue } from '../value.js';
+import { allocateFor, GoComplex, isMap, isNilSlice, typeName, type GoValue } from '../value.js';
 import { asString, isSemver, variadic } from './arguments.js';
 
 /** sprig's empty. */
@@ -21,13 +21,26 @@ export function empty(value: GoValue): boolean {
   return false;
 }
 
+class UnsupportedJsonType extends Error {}
+
+/** Sprig's toJson family drops json.Marshal's error and prints nothing; the must forms return it. */
+function jsonOrEmpty(encode: () => string): string {
+  try {
+    return encode();
+  } catch (error) {
+    if (error instanceof UnsupportedJsonType) return '';
+    throw error;
+  }
+}
+
 /** Go's encoding/json output: HTML-significant characters escaped, floats as Go formats them. */
 export function goJson(value: GoValue, indent = '', escapeHtml = true): string {
   allocateFor(value);
   const convert = (v: GoValue): unknown => {
     if (typeof v === 'bigint') return { __goNumber: v.toString() };
     if (typeof v === 'number') return Number.isFinite(v) ? { __goNumber: goJsonFloat(v) } : null;
-    if (v === undefined) return null;
+    if (v === undefined || isNilSlice(v)) return null;
+    if (v instanceof GoComplex) throw new UnsupportedJsonType('json: unsupported type: complex128');
     if (Array.isArray(v)) return v.map(convert);
     if (isSemver(v)) return semverString(v);
     if (isMap(v))
@@ -79,7 +92,10 @@ export const defaultFunctions: FuncMap = {
     }
   },
   mustFromJson: (s: GoValue) => parseJson(asString(s)),
-  toJson: (v: GoValue) => goJson(v),
-  toPrettyJson: (v: GoValue) => goJson(v, '  '),
-  toRawJson: (v: GoValue) => goJson(v, '', false),
+  toJson: (v: GoValue) => jsonOrEmpty(() => goJson(v)),
+  toPrettyJson: (v: GoValue) => jsonOrEmpty(() => goJson(v, '  ')),
+  toRawJson: (v: GoValue) => jsonOrEmpty(() => goJson(v, '', false)),
+  mustToJson: (v: GoValue) => goJson(v),
+  mustToPrettyJson: (v: GoValue) => goJson(v, '  '),
+  mustToRawJson: (v: GoValue) => goJson(v, '', false),
 };

@@ -39,16 +39,7 @@ for (const [alias, name] of [
 
 /** sprig's must* forms return errors where the plain forms would panic; here both report the error. */
 for (const name of [
-  'mustRegexMatch',
-  'mustRegexFind',
-  'mustRegexFindAll',
-  'mustRegexReplaceAll',
-  'mustRegexReplaceAllLiteral',
-  'mustRegexSplit',
   'mustCompact',
-  'mustToJson',
-  'mustToPrettyJson',
-  'mustToRawJson',
   'mustDeepCopy',
   'mustAppend',
   'mustPush',

@@ -1,7 +1,7 @@
 import type { FuncMap } from '../func-map.js';
 import { allocate, listBytes } from '../render-budget.js';
-import { allocateFor, isMap, type GoValue } from '../value.js';
-import { asDict, asInt, asList, asString, listOf, strval, toInt64, variadic } from './arguments.js';
+import { allocateFor, isMap, nilSlice, type GoValue } from '../value.js';
+import { asDict, asInt, asList, asString, listOf, NIL_LIST_PANIC, strval, toInt64, variadic } from './arguments.js';
 import { deepEqual, goKind } from './conversion-and-reflection.js';
 import { empty } from './defaults.js';
 
@@ -15,14 +15,16 @@ function deepCopy(value: GoValue): GoValue {
   return copy(value);
 }
 
-/** mergo.Merge into dst: keys dst lacks (or holds empty) come from src, maps merge deeply. */
+/**
+ * mergo.Merge into dst, maps merging deeply. Without overwrite, keys dst lacks (or holds empty) come
+ * from src; with it (mergo v1's WithOverride on map[string]interface{}), every src value replaces
+ * dst's, even "", 0, false, nil and empty lists.
+ */
 function mergeInto(dst: Record<string, unknown>, src: Record<string, unknown>, overwrite: boolean): void {
   for (const [key, value] of Object.entries(src)) {
     const current = dst[key];
     if (isMap(current) && isMap(value)) mergeInto(current, value, overwrite);
-    else if (overwrite ? value !== undefined && !(empty(value) && current !== undefined && !isMap(value) && value !== false && value !== 0) : empty(current)) {
-      dst[key] = deepCopy(value);
-    }
+    else if (overwrite ? value !== undefined : empty(current)) dst[key] = deepCopy(value);
   }
 }
 
@@ -42,8 +44,9 @@ export const listFunctions: FuncMap = {
   prepend: (list: GoValue, v: GoValue) => listOf(asList(list, 'prepend').length + 1, () => [v, ...(list as unknown[])]),
   first: (list: GoValue) => (asList(list, 'find first').length ? (list as unknown[])[0] : null),
   last: (list: GoValue) => (asList(list, 'find last').length ? (list as unknown[]).at(-1) : null),
-  rest: (list: GoValue) => (asList(list, 'find rest').length ? listOf((list as unknown[]).length, () => (list as unknown[]).slice(1)) : null),
-  initial: (list: GoValue) => (asList(list, 'find initial').length ? listOf((list as unknown[]).length, () => (list as unknown[]).slice(0, -1)) : null),
+  // mustRest and mustInitial return a nil []interface{} for an empty list: printed [], JSON null.
+  rest: (list: GoValue) => (asList(list, 'find rest').length ? listOf((list as unknown[]).length, () => (list as unknown[]).slice(1)) : nilSlice()),
+  initial: (list: GoValue) => (asList(list, 'find initial').length ? listOf((list as unknown[]).length, () => (list as unknown[]).slice(0, -1)) : nilSlice()),
   reverse: (list: GoValue) => listOf(asList(list, 'find reverse').length, () => [...(list as unknown[])].reverse()),
   uniq: (list: GoValue) => uniqueList(asList(list, 'find uniq')),
   without: variadic(
@@ -52,11 +55,16 @@ export const listFunctions: FuncMap = {
     1,
   ),
   has: (needle: GoValue, list: GoValue) => (list === null || list === undefined ? false : asList(list, 'find has').some((v) => deepEqual(v, needle))),
+  // Argo CD's slice is sprig's (the FuncMap replaces text/template's): reflect.Value.Slice bounds, nil for an empty list.
   slice: variadic((list: GoValue, ...indexes: GoValue[]) => {
+    if (list === null || list === undefined) throw new Error(NIL_LIST_PANIC);
     if (!Array.isArray(list)) throw new Error(`list should be type of slice or array but ${goKind(list)}`);
     const items = list;
-    const [start = 0, end = items.length] = indexes.map((i) => Number(toInt64(i)));
-    return listOf(items.length, () => items.slice(start, end));
+    if (items.length === 0) return null;
+    const start = indexes.length > 0 ? toInt64(indexes[0]) : 0n;
+    const end = indexes.length > 1 ? toInt64(indexes[1]) : BigInt(items.length);
+    if (start < 0n || end < start || end > BigInt(items.length)) throw new Error('reflect.Value.Slice: slice index out of bounds');
+    return listOf(items.length, () => items.slice(Number(start), Number(end)));
   }, 1),
   concat: variadic((...lists: GoValue[]) =>
     listOf(

@@ -4,6 +4,53 @@ import { allocate, checkValueSize, listBytes } from '../render-budget.js';
 import type { GoValue } from '../value.js';
 import { asInt, toFloat64, toInt64, variadic } from './arguments.js';
 
+/** coefficient × 10^exponent, as shopspring/decimal holds a number. */
+interface Decimal {
+  coefficient: bigint;
+  exponent: number;
+}
+
+/** decimal.NewFromFloat: the shortest decimal that reads back as the same float64. */
+function decimalFromFloat(value: number): Decimal {
+  if (!Number.isFinite(value)) throw new Error(`Cannot create a Decimal from ${Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf'}`);
+  const [mantissa, exponent] = value.toExponential().split('e');
+  const [whole, fraction = ''] = mantissa.split('.');
+  return { coefficient: BigInt(whole + fraction), exponent: Number(exponent) - fraction.length };
+}
+
+function scaled(d: Decimal, exponent: number): bigint {
+  return d.coefficient * 10n ** BigInt(d.exponent - exponent);
+}
+
+function add(a: Decimal, b: Decimal): Decimal {
+  const exponent = Math.min(a.exponent, b.exponent);
+  return { coefficient: scaled(a, exponent) + scaled(b, exponent), exponent };
+}
+
+function multiply(a: Decimal, b: Decimal): Decimal {
+  return { coefficient: a.coefficient * b.coefficient, exponent: a.exponent + b.exponent };
+}
+
+/** decimal's Div: the quotient rounded half away from zero to DivisionPrecision (16) places. */
+function divide(a: Decimal, b: Decimal): Decimal {
+  if (b.coefficient === 0n) throw new Error('decimal division by 0');
+  const precision = 16;
+  const shift = a.exponent - b.exponent + precision;
+  const numerator = shift >= 0 ? a.coefficient * 10n ** BigInt(shift) : a.coefficient;
+  const denominator = shift >= 0 ? b.coefficient : b.coefficient * 10n ** BigInt(-shift);
+  let quotient = numerator / denominator;
+  const remainder = numerator % denominator;
+  const abs = (n: bigint) => (n < 0n ? -n : n);
+  if (2n * abs(remainder) >= abs(denominator)) quotient += numerator < 0n !== denominator < 0n ? -1n : 1n;
+  return { coefficient: quotient, exponent: -precision };
+}
+
+/** Sprig's execDecimalOp: the f-variants compute in decimal, then take the nearest float64. */
+function decimalOp(first: GoValue, rest: GoValue[], op: (a: Decimal, b: Decimal) => Decimal): number {
+  const result = rest.reduce<Decimal>((acc, v) => op(acc, decimalFromFloat(toFloat64(v))), decimalFromFloat(toFloat64(first)));
+  return Number(`${result.coefficient}e${result.exponent}`);
+}
+
 /** Sprig's integer math (int64), float math (the f-variants, float64) and integer slices. */
 export const mathFunctions: FuncMap = {
   add: variadic((...values: GoValue[]) => values.reduce<bigint>((sum, v) => int64(sum + toInt64(v)), 0n)),
@@ -22,11 +69,11 @@ export const mathFunctions: FuncMap = {
   },
   max: variadic((first: GoValue, ...rest: GoValue[]) => rest.reduce<bigint>((m, v) => (toInt64(v) > m ? toInt64(v) : m), toInt64(first)), 1),
   min: variadic((first: GoValue, ...rest: GoValue[]) => rest.reduce<bigint>((m, v) => (toInt64(v) < m ? toInt64(v) : m), toInt64(first)), 1),
-  addf: variadic((...values: GoValue[]) => values.reduce<number>((sum, v) => sum + toFloat64(v), 0)),
-  add1f: (v: GoValue) => toFloat64(v) + 1,
-  subf: variadic((first: GoValue, ...rest: GoValue[]) => rest.reduce<number>((d, v) => d - toFloat64(v), toFloat64(first)), 1),
-  mulf: variadic((first: GoValue, ...rest: GoValue[]) => rest.reduce<number>((p, v) => p * toFloat64(v), toFloat64(first)), 1),
-  divf: variadic((first: GoValue, ...rest: GoValue[]) => rest.reduce<number>((q, v) => q / toFloat64(v), toFloat64(first)), 1),
+  addf: variadic((...values: GoValue[]) => decimalOp(0, values, add)),
+  add1f: (v: GoValue) => decimalOp(v, [1], add),
+  subf: variadic((first: GoValue, ...rest: GoValue[]) => decimalOp(first, rest, (a, b) => add(a, { coefficient: -b.coefficient, exponent: b.exponent })), 1),
+  mulf: variadic((first: GoValue, ...rest: GoValue[]) => decimalOp(first, rest, multiply), 1),
+  divf: variadic((first: GoValue, ...rest: GoValue[]) => decimalOp(first, rest, divide), 1),
   maxf: variadic((first: GoValue, ...rest: GoValue[]) => Math.max(toFloat64(first), ...rest.map(toFloat64)), 1),
   minf: variadic((first: GoValue, ...rest: GoValue[]) => Math.min(toFloat64(first), ...rest.map(toFloat64)), 1),
   floor: (v: GoValue) => Math.floor(toFloat64(v)),

@@ -4,7 +4,7 @@ import { goQuote, sprintf } from '../fmt.js';
 import type { FuncMap } from '../func-map.js';
 import { allocate, checkValueSize, listBytes, spend } from '../render-budget.js';
 import type { GoValue } from '../value.js';
-import { asInt, asString, listOf, strval, variadic } from './arguments.js';
+import { asInt, asString, strslice, strval, variadic } from './arguments.js';
 
 function wrap(width: number, text: string, separator = '\n'): string {
   // Each space or newline may become a separator.
@@ -30,6 +30,78 @@ function words(text: string): string[] {
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean);
+}
+
+const isConnector = (r: string) => r === '-' || r === '_' || /^\p{White_Space}$/u.test(r);
+const isUpper = (r: string) => /^\p{Lu}$/u.test(r);
+// unicode.ToUpper/ToLower map one rune to one rune; JavaScript's may expand (ß → SS), which Go's never do.
+const toUpper = (r: string) => ([...r.toUpperCase()].length === 1 ? r.toUpperCase() : r);
+const toLower = (r: string) => ([...r.toLowerCase()].length === 1 ? r.toLowerCase() : r);
+
+/**
+ * Sprig's camelcase is xstrings.ToPascalCase (v1.5): connectors (-, _, spaces) are dropped and the
+ * next rune upper-cased, an upper-case run after a word's first rune is lower-cased ("HTTP_SERVER"
+ * → "HttpServer"), a connector run keeps all but its last rune ("a__b" → "A_B"), leading connectors
+ * stay, and a trailing connector survives ("x_" → "X_", "_" → "__").
+ */
+function pascalCase(text: string): string {
+  const runes = [...text];
+  if (runes.length === 0) return '';
+  let out = '';
+  let i = 0;
+  let current = '';
+  let wordStartsUpper = false;
+  while (i < runes.length) {
+    current = runes[i++];
+    if (!isConnector(current)) {
+      wordStartsUpper = isUpper(current);
+      current = toUpper(current);
+      break;
+    }
+    out += current;
+  }
+  while (i < runes.length) {
+    const previous = current;
+    current = runes[i++];
+    if (isConnector(current) && isConnector(previous)) {
+      out += previous;
+      continue;
+    }
+    if (isConnector(previous)) {
+      wordStartsUpper = isUpper(current);
+      current = toUpper(current);
+      continue;
+    }
+    if (wordStartsUpper) {
+      if (isUpper(current)) current = toLower(current);
+      else wordStartsUpper = false;
+    }
+    out += previous;
+  }
+  return out + current;
+}
+
+const isRegexpSyntaxError = (error: unknown) => error instanceof Error && error.message.startsWith('error parsing regexp');
+
+/** regexp.MustCompile: a bad pattern panics with the pattern quoted as regexp's quote does. */
+function mustCompile(pattern: string): GoRegExp {
+  try {
+    return GoRegExp.compile(pattern);
+  } catch (error) {
+    if (!isRegexpSyntaxError(error)) throw error;
+    // eslint-disable-next-line no-control-regex
+    const backquotable = !/[`\uFEFF\u0000-\u0008\u000A-\u001F\u007F]/.test(pattern);
+    throw new Error(`regexp: Compile(${backquotable ? `\`${pattern}\`` : goQuote(pattern)}): ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function compileOrNull(pattern: string): GoRegExp | null {
+  try {
+    return GoRegExp.compile(pattern);
+  } catch (error) {
+    if (!isRegexpSyntaxError(error)) throw error;
+    return null;
+  }
 }
 
 const RAND_ALPHA = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -167,12 +239,7 @@ export const stringFunctions: FuncMap = {
     words(asString(s))
       .map((w) => w.toLowerCase())
       .join('_'),
-  camelcase: (s: GoValue) =>
-    asString(s)
-      .split(/[_\s-]+/)
-      .filter(Boolean)
-      .map((w) => w[0].toUpperCase() + w.slice(1))
-      .join(''),
+  camelcase: (s: GoValue) => pascalCase(asString(s)),
   kebabcase: (s: GoValue) =>
     words(asString(s))
       .map((w) => w.toLowerCase())
@@ -188,9 +255,8 @@ export const stringFunctions: FuncMap = {
     if (limit > 0 && parts.length > limit) parts.splice(limit - 1, parts.length, parts.slice(limit - 1).join(asString(separator)));
     return splitToMap(parts);
   },
-  join: (separator: GoValue, list: GoValue) =>
-    joinChecked(Array.isArray(list) ? list.filter((v) => v !== null && v !== undefined).map(strval) : [strval(list)], asString(separator)),
-  sortAlpha: (list: GoValue) => (Array.isArray(list) ? listOf(list.length, () => list.map(strval).sort()) : [strval(list)]),
+  join: (separator: GoValue, list: GoValue) => joinChecked(strslice(list), asString(separator)),
+  sortAlpha: (list: GoValue) => (Array.isArray(list) ? strslice(list).sort() : [strval(list)]),
 
   // Random strings and UUIDs
   randAlphaNum: (n: GoValue) => random(RAND_ALPHA + RAND_DIGITS, asInt(n)),
@@ -200,13 +266,22 @@ export const stringFunctions: FuncMap = {
   uuidv4: () => randomUUID(),
 
   // Regular expressions (Go RE2 syntax)
-  regexMatch: (regex: GoValue, s: GoValue) => GoRegExp.compile(asString(regex)).test(asString(s)),
-  regexFind: (regex: GoValue, s: GoValue) => GoRegExp.compile(asString(regex)).find(asString(s)),
-  regexFindAll: (regex: GoValue, s: GoValue, n: GoValue) => GoRegExp.compile(asString(regex)).findAll(asString(s), asInt(n)),
-  regexReplaceAll: (regex: GoValue, s: GoValue, replacement: GoValue) => GoRegExp.compile(asString(regex)).replaceAll(asString(s), asString(replacement)),
+  // sprig's plain forms call regexp.MustCompile (its panic text names the pattern), except regexMatch,
+  // which drops the error and answers false; the must forms return regexp.Compile's error.
+  regexMatch: (regex: GoValue, s: GoValue) => compileOrNull(asString(regex))?.test(asString(s)) ?? false,
+  mustRegexMatch: (regex: GoValue, s: GoValue) => GoRegExp.compile(asString(regex)).test(asString(s)),
+  regexFind: (regex: GoValue, s: GoValue) => mustCompile(asString(regex)).find(asString(s)),
+  mustRegexFind: (regex: GoValue, s: GoValue) => GoRegExp.compile(asString(regex)).find(asString(s)),
+  regexFindAll: (regex: GoValue, s: GoValue, n: GoValue) => mustCompile(asString(regex)).findAll(asString(s), asInt(n)),
+  mustRegexFindAll: (regex: GoValue, s: GoValue, n: GoValue) => GoRegExp.compile(asString(regex)).findAll(asString(s), asInt(n)),
+  regexReplaceAll: (regex: GoValue, s: GoValue, replacement: GoValue) => mustCompile(asString(regex)).replaceAll(asString(s), asString(replacement)),
+  mustRegexReplaceAll: (regex: GoValue, s: GoValue, replacement: GoValue) => GoRegExp.compile(asString(regex)).replaceAll(asString(s), asString(replacement)),
   regexReplaceAllLiteral: (regex: GoValue, s: GoValue, replacement: GoValue) =>
+    mustCompile(asString(regex)).replaceAllLiteral(asString(s), asString(replacement)),
+  mustRegexReplaceAllLiteral: (regex: GoValue, s: GoValue, replacement: GoValue) =>
     GoRegExp.compile(asString(regex)).replaceAllLiteral(asString(s), asString(replacement)),
-  regexSplit: (regex: GoValue, s: GoValue, n: GoValue) => GoRegExp.compile(asString(regex)).split(asString(s), asInt(n)),
+  regexSplit: (regex: GoValue, s: GoValue, n: GoValue) => mustCompile(asString(regex)).split(asString(s), asInt(n)),
+  mustRegexSplit: (regex: GoValue, s: GoValue, n: GoValue) => GoRegExp.compile(asString(regex)).split(asString(s), asInt(n)),
   regexQuoteMeta: (s: GoValue) => asString(s).replace(/[\\.+*?()|[\]{}^$]/g, '\\$&'),
 
   printf: variadic((format: GoValue, ...args: GoValue[]) => sprintf(asString(format), args), 1),

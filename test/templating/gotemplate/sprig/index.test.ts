@@ -35,8 +35,12 @@ describe('sprig function map', () => {
     expect(sprigFunctions.trimall).toBe(sprigFunctions.trimAll);
     expect(sprigFunctions.biggest).toBe(sprigFunctions.max);
     expect(sprigFunctions.must_date_modify).toBe(sprigFunctions.mustDateModify);
-    const mustForms = Object.keys(sprigFunctions).filter((name) => /^must[A-Z]/.test(name) && !['mustFromJson', 'mustToDate', 'mustDateModify'].includes(name));
-    expect(mustForms.length).toBe(26);
+    // The regex and JSON must forms differ from the plain ones: plain regex functions quote the pattern as
+    // regexp.MustCompile's panic does, plain JSON encoders print nothing where json.Marshal fails.
+    const mustForms = Object.keys(sprigFunctions).filter(
+      (name) => /^must[A-Z]/.test(name) && !/^must(Regex|To\w*Json)/.test(name) && !['mustFromJson', 'mustToDate', 'mustDateModify'].includes(name),
+    );
+    expect(mustForms.length).toBe(17);
     for (const name of mustForms) expect(sprigFunctions[name], name).toBe(sprigFunctions[name.charAt(4).toLowerCase() + name.slice(5)]);
   });
 });
