@@ -299,7 +299,11 @@ export async function runFuzz(options: { cases: number; seed?: number; batch?: n
       // deleted Applications go, or they would pile up and slow every later batch.
       for (const application of store.list(applicationType, 'argocd').filter((a) => a.metadata?.deletionTimestamp && a.metadata.finalizers?.length)) {
         await client
-          .mergePatch({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: application.metadata!.name!, namespace: 'argocd', finalizers: null } } as never)
+          .mergePatch({
+            apiVersion: 'argoproj.io/v1alpha1',
+            kind: 'Application',
+            metadata: { name: application.metadata!.name!, namespace: 'argocd', finalizers: null },
+          } as never)
           .catch(() => undefined);
       }
       options.log?.(`fuzz: ${report.cases}/${options.cases} cases, ${report.crashes} crashes, ${report.unhandled} unhandled, ${report.deleted} deleted`);
