@@ -80,6 +80,11 @@ export class ApplicationRefresher {
     private readonly logger: Logger,
     /** An owned Application changed or is looked at again: its operation is the operation queue's. */
     private readonly observed: (application: Application) => void,
+    /**
+     * A periodic resync starts: every owned Application's operation is handed on again after this,
+     * so a queue that lost its jobs (Redis restarted empty, or flushed) is rebuilt from Kubernetes.
+     */
+    private readonly resyncing: () => void = () => undefined,
   ) {
     const registry = options.registry ?? new SchedulerRegistry();
     this.informers = options.namespaces.map(
@@ -89,7 +94,12 @@ export class ApplicationRefresher {
       informer.on('add', (app) => this.observe(app));
       informer.on('update', (app) => this.observe(app));
     }
-    this.refreshLoop = new Loop({ name: 'application-refresh', intervalMs: options.refreshIntervalMs, registry }, () => this.refreshEach(this.owned()));
+    this.refreshLoop = new Loop({ name: 'application-refresh', intervalMs: options.refreshIntervalMs, registry }, () => {
+      const owned = this.owned();
+      this.resyncing();
+      for (const application of owned) this.observed(application);
+      return this.refreshEach(owned);
+    });
     if (options.sourcePollMs > 0)
       this.sourcePoll = new Loop({ name: 'source-poll', intervalMs: options.sourcePollMs, registry }, () => this.refreshMovedSources());
     this.lookAgainTimers = new DelayedActions('application-look-again', registry);

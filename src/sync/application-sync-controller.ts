@@ -38,7 +38,17 @@ export class ApplicationSyncController {
         this.refresher.observe(cached);
       }),
     );
-    this.refresher = new ApplicationRefresher(config, driver, applications, gate, parts, logger, (application) => void this.operations.observe(application));
+    this.refresher = new ApplicationRefresher(
+      config,
+      driver,
+      applications,
+      gate,
+      parts,
+      logger,
+      (application) => void this.operations.observe(application),
+      // Kubernetes is the source of truth: each resync queues every pending operation again (BullMQ keeps one job per sync).
+      () => this.operations.forget(),
+    );
     this.runner = new SyncRunner(driver, applications, gate, parts, logger, (namespace, name) => this.refresher.watchHealth(namespace, name));
     this.operations = new OperationQueue(applications, gate, parts, logger, {
       refresh: (application) => this.refresher.refresh(application),

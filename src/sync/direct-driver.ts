@@ -305,6 +305,10 @@ export class DirectSyncDriver implements SyncDriver {
         .sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || String(a.metadata.name).localeCompare(b.metadata.name));
       for (const manifest of batch) {
         try {
+          if (request.applyOutOfSyncOnly && contains(await this.live(client, keyOf(manifest)), manifest)) {
+            results.push({ ...keyOf(manifest), status: 'Synced', message: `${manifest.kind.toLowerCase()}/${manifest.metadata.name} already in sync` });
+            continue;
+          }
           await this.write(application, () => client.apply(manifest as KubeObject, FIELD_MANAGER));
           results.push({ ...keyOf(manifest), status: 'Synced', message: `${manifest.kind.toLowerCase()}/${manifest.metadata.name} serverside-applied` });
         } catch (error) {

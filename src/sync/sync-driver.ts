@@ -15,6 +15,8 @@ export interface SyncRequest {
   prune: boolean;
   /** Write to the destination as this user (a project's destinationServiceAccounts entry). */
   impersonate?: string;
+  /** Argo CD's ApplyOutOfSyncOnly=true: objects whose live state already holds the manifest are not applied again. */
+  applyOutOfSyncOnly?: boolean;
 }
 
 export interface SyncOutcome {

@@ -65,6 +65,8 @@ export class SyncRunner {
     const status = application.status ?? {};
     const recorded = status.operationState?.operation?.info?.find((i) => i.name === SYNC_KEY_INFO)?.value;
     if (recorded === job.key && status.operationState?.phase !== 'Running') return;
+    // This sync was started before and left Running (its replica died, hung or lost the cluster, or the job failed half-way): what it applied stays applied.
+    const resuming = recorded === job.key;
     const operation: Operation = { ...(application.operation ?? status.operationState?.operation ?? { sync: { revision: job.revision, prune: job.prune } }) };
     if (!(await this.gate.allows(application, operation, 'run'))) return;
     operation.info = [
@@ -82,7 +84,7 @@ export class SyncRunner {
       throw error;
     }
 
-    const outcome = await this.syncPermitted(application, job);
+    const outcome = await this.syncPermitted(application, job, operation, resuming);
     const finishedAt = this.options.clock().toISOString();
     const operationState: OperationState = {
       operation,
@@ -131,7 +133,7 @@ export class SyncRunner {
    * the spec must still be valid, and with impersonation on the project must name the
    * ServiceAccount to sync as. The driver checks each object before it writes.
    */
-  private async syncPermitted(application: Application, job: SyncJob): Promise<SyncOutcome> {
+  private async syncPermitted(application: Application, job: SyncJob, operation: Operation, resuming: boolean): Promise<SyncOutcome> {
     const refused = (message: string): SyncOutcome => ({
       revision: job.revision ?? application.status?.sync?.revision ?? '',
       phase: 'Error',
@@ -142,6 +144,8 @@ export class SyncRunner {
     if (!validation.valid) return refused(validation.operationMessage);
     const identity = this.options.projects.identity(application, validation);
     if ('refused' in identity) return refused(identity.refused);
-    return this.driver.sync(application, { revision: job.revision, prune: job.prune, impersonate: identity.impersonate });
+    const applyOutOfSyncOnly =
+      resuming || [...(operation.sync?.syncOptions ?? []), ...(application.spec.syncPolicy?.syncOptions ?? [])].includes('ApplyOutOfSyncOnly=true');
+    return this.driver.sync(application, { revision: job.revision, prune: job.prune, impersonate: identity.impersonate, applyOutOfSyncOnly });
   }
 }

@@ -68,4 +68,17 @@ describe('durable rollouts', () => {
     // What the clusters saw: each of the two rollouts applied once to every cluster.
     expect(env.auditSyncs()).toMatchObject({ syncs: 2 * THREE_STEP_CLUSTERS.length, repeatedSyncs: 0 });
   });
+
+  it('Redis restarted empty mid-rollout: the queue is rebuilt from the Applications within a resync, every cluster synced once', async () => {
+    redis = await LocalRedis.start({ persistent: false });
+    env = await DemoEnvironment.start({ clusters: THREE_STEP_CLUSTERS, steps: STEPS, readyDelayMs: 300, redisUrl: redis.url, refreshIntervalMs: 500 });
+    await waitFor(() => env!.rolledOut(env!.revision), 'the first rollout', 60_000);
+    const revision = await env.release();
+    await waitFor(async () => (await syncsTo(env!, revision)).synced.includes('guestbook-canary-1'), 'the canary to be synced', 60_000);
+    // Every queued and running sync job, every lock and every de-duplication record is gone.
+    await redis.restart();
+    await waitFor(() => env!.rolledOut(revision), 'the rollout to finish after Redis came back empty', 90_000);
+    expect((await syncsTo(env, revision)).repeated).toEqual([]);
+    expect(env.auditSyncs()).toMatchObject({ syncs: 2 * THREE_STEP_CLUSTERS.length, repeatedSyncs: 0 });
+  });
 });

@@ -13,6 +13,7 @@ import { DirectSyncDriver } from '../../src/sync/direct-driver.js';
 import { ProjectGuard } from '../../src/sync/project-guard.js';
 import { TestRepository } from '../support/git-fixtures.js';
 import { GitHttpServer } from '../support/git-http-server.js';
+import { ObjectClient } from '../../src/kube/object-client.js';
 import { writeMark, writesSince } from '../support/write-log.js';
 
 const PASSWORD = 'team-a-s3cret';
@@ -89,5 +90,25 @@ describe("the direct driver reads an Application's source with its project's cre
       await expect(driver.sync(application('b', 'team-b', revision), { prune: false })).rejects.toThrow(/no credentials matched this URL/);
     }
     expect(writesSince(fleet.cluster(), mark, { identity: 'regatta-sync' })).toEqual([]);
+  });
+});
+
+describe('ApplyOutOfSyncOnly (and every resumed sync)', () => {
+  const appliesSince = (mark: bigint) => fleet.cluster().applies.filter((apply) => apply.at >= mark && apply.application === 'a');
+
+  it('applies only the objects whose live state does not hold the manifest', async () => {
+    await driver.sync(application('a', 'team-a'), { prune: false });
+    let mark = writeMark();
+    const again = await driver.sync(application('a', 'team-a'), { prune: false, applyOutOfSyncOnly: true });
+    expect(again.phase).toBe('Succeeded');
+    expect(again.resources.map((r) => r.message)).toEqual(['configmap/guestbook already in sync']);
+    expect(appliesSince(mark)).toEqual([]);
+
+    // Someone changed it on the cluster: that object is out of sync, and is applied.
+    const admin = new ObjectClient(kubeConfigFromString(fleet.kubeconfig()));
+    await admin.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'guestbook', namespace: 'default' }, data: { colour: 'red' } } as never);
+    mark = writeMark();
+    await driver.sync(application('a', 'team-a'), { prune: false, applyOutOfSyncOnly: true });
+    expect(appliesSince(mark).map((apply) => [apply.object, apply.changed])).toEqual([['ConfigMap/default/guestbook', true]]);
   });
 });
