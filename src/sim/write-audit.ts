@@ -6,8 +6,13 @@ export interface SyncAudit {
   syncs: number;
   /** Of those, ones that applied exactly the manifests an earlier one had applied, changing nothing: a revision synced again. */
   repeatedSyncs: number;
-  /** Writes by a Regatta replica to a cluster whose lease another replica (or none) held when the write arrived (only with `SimFleet.auditLeases`). */
+  /**
+   * Writes by a Regatta replica to a cluster whose lease another replica held when the write
+   * arrived: two writers at once (only with `SimFleet.auditLeases`).
+   */
   nonOwnerWrites: number;
+  /** Writes that arrived while no replica held the cluster's lease (it lapsed, or Redis lost it). */
+  unleasedWrites: number;
   /** Per cluster, the replicas that wrote to it, in the order they first did. */
   writers: Record<string, string[]>;
 }
@@ -44,7 +49,7 @@ const sameContents = (a: Map<string, string>, b: Map<string, string>) => a.size 
  * independent of what Regatta writes in an Application's status.
  */
 export function auditSyncs(clusters: Record<string, ClusterStore>, sinceNs = 0n): SyncAudit {
-  const audit: SyncAudit = { syncs: 0, repeatedSyncs: 0, nonOwnerWrites: 0, writers: {} };
+  const audit: SyncAudit = { syncs: 0, repeatedSyncs: 0, nonOwnerWrites: 0, unleasedWrites: 0, writers: {} };
   for (const [name, store] of Object.entries(clusters)) {
     const byApplication = new Map<string, Map<string, ApplyRecord[]>>();
     for (const apply of store.applies) {
@@ -74,7 +79,8 @@ export function auditSyncs(clusters: Record<string, ClusterStore>, sinceNs = 0n)
       const replica = write.at >= sinceNs ? replicaOf(write.userAgent) : undefined;
       if (!replica) continue;
       writers.add(replica);
-      if (write.leaseHolder !== undefined && write.leaseHolder !== replica) audit.nonOwnerWrites++;
+      if (write.leaseHolder === '') audit.unleasedWrites++;
+      else if (write.leaseHolder !== undefined && write.leaseHolder !== replica) audit.nonOwnerWrites++;
     }
     if (writers.size) audit.writers[name] = [...writers];
   }

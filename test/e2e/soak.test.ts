@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { runSoak } from '../../bench/soaker.js';
+
+describe('the chaos soak, two minutes', () => {
+  it(
+    'rolls out revision after revision while replicas are killed and paused, Redis restarts and empties, and the API server fails: no double sync, no write by a non-owner, nothing lost',
+    { timeout: 420_000 },
+    async () => {
+      const report = await runSoak({ minutes: 2, clusters: 20, chaosEveryMs: 8000, seed: 3 });
+      expect(report, JSON.stringify(report)).toMatchObject({ doubleSyncs: 0, nonOwnerWrites: 0, applicationsLost: 0, rolloutsStuck: 0 });
+      expect(report.rolloutsCompleted, JSON.stringify(report)).toBeGreaterThan(0);
+      // Every rollout, the first included, reached every cluster: counted by the clusters (a sync resumed after a kill counts twice).
+      expect(report.syncs).toBeGreaterThanOrEqual(20 * (report.rolloutsCompleted + 1));
+      expect(Object.values(report.chaos).reduce((sum, n) => sum + n, 0)).toBeGreaterThan(5);
+    },
+  );
+});
