@@ -62,7 +62,8 @@ const TRACKING_LABEL = 'app.kubernetes.io/instance';
  * deletionTimestamp, ownerReference garbage collection, status subresources, managedFields.
  */
 export class ClusterStore {
-  private readonly objects = new Map<string, Obj>();
+  /** Objects by type (`apiVersion/plural/`), then by key: a list reads only its own type's objects. */
+  private readonly objects = new Map<string, Map<string, Obj>>();
   private readonly history: WatchEvent[] = [];
   private readonly listeners = new Set<(event: WatchEvent) => void>();
   private readonly types = new Map<string, ResourceType>();
@@ -114,10 +115,8 @@ export class ClusterStore {
   }
 
   list(type: ResourceType, namespace?: string): Obj[] {
-    const prefix = `${apiVersionOf(type)}/${type.plural}/`;
     const out: Obj[] = [];
-    for (const [key, object] of this.objects) {
-      if (!key.startsWith(prefix)) continue;
+    for (const object of this.objects.get(typeKey(type))?.values() ?? []) {
       if (namespace && object.metadata.namespace !== namespace) continue;
       out.push(object);
     }
@@ -125,7 +124,7 @@ export class ClusterStore {
   }
 
   get(type: ResourceType, namespace: string | undefined, name: string): Obj | undefined {
-    return this.objects.get(objectKey(type, namespace, name));
+    return this.objects.get(typeKey(type))?.get(objectKey(type, namespace, name));
   }
 
   getOrFail(type: ResourceType, namespace: string | undefined, name: string): Obj {
@@ -164,7 +163,8 @@ export class ClusterStore {
    * sets metadata.resourceVersion) applies only to that version of the object.
    */
   assertVersion(type: ResourceType, live: Obj, resourceVersion: unknown): void {
-    if (resourceVersion === undefined || resourceVersion === null || resourceVersion === '' || String(resourceVersion) === live.metadata.resourceVersion) return;
+    if (resourceVersion === undefined || resourceVersion === null || resourceVersion === '' || String(resourceVersion) === live.metadata.resourceVersion)
+      return;
     const name = live.metadata.name;
     throw new ApiError(
       409,
@@ -310,7 +310,7 @@ export class ClusterStore {
   }
 
   private remove(type: ResourceType, live: Obj, identity: string, userAgent?: string, propagation = 'Background'): Obj {
-    this.objects.delete(keyOf(type, live));
+    this.objects.get(typeKey(type))?.delete(keyOf(type, live));
     const deleted = structuredClone(live);
     this.revision++;
     deleted.metadata.resourceVersion = String(this.revision);
@@ -366,14 +366,16 @@ export class ClusterStore {
   }
 
   private anyObjectWithUid(uid: string): boolean {
-    for (const object of this.objects.values()) if (object.metadata.uid === uid) return true;
+    for (const objects of this.objects.values()) for (const object of objects.values()) if (object.metadata.uid === uid) return true;
     return false;
   }
 
   private store(type: ResourceType, object: Obj, eventType: WatchEventType, write: Omit<WriteRecord, 'at' | 'kind' | 'namespace' | 'name'>): Obj {
     this.revision++;
     object.metadata.resourceVersion = String(this.revision);
-    this.objects.set(keyOf(type, object), object);
+    let objects = this.objects.get(typeKey(type));
+    if (!objects) this.objects.set(typeKey(type), (objects = new Map()));
+    objects.set(keyOf(type, object), object);
     if (type.kind === 'CustomResourceDefinition') for (const served of typesFromCrd(object)) this.addType(served);
     this.record(write, type, object);
     this.emit({ type: eventType, object, resourceVersion: this.revision, type_: type });
@@ -399,8 +401,10 @@ export class ClusterStore {
   }
 }
 
+const typeKey = (type: ResourceType) => `${apiVersionOf(type)}/${type.plural}/`;
+
 function objectKey(type: ResourceType, namespace: string | undefined, name: string): string {
-  return `${apiVersionOf(type)}/${type.plural}/${type.namespaced ? (namespace ?? '') : ''}/${name}`;
+  return `${typeKey(type)}${type.namespaced ? (namespace ?? '') : ''}/${name}`;
 }
 
 function keyOf(type: ResourceType, object: Obj): string {
