@@ -4,10 +4,9 @@
 // unchanged one. Counts what the generators asked, what reached the fake GitHub, how many of those
 // were 304s and how much rate limit was spent (the fake counts that, as GitHub does).
 import { performance } from 'node:perf_hooks';
-import type { Secret } from '../src/api/meta.js';
-import { ManifestSecretReader } from '../src/cli/manifest-secrets.js';
 import { ScmGateway, type AnsweredBy, type ScmGatewayObserver } from '../src/scm/scm-gateway.js';
 import { ScmProviders } from '../src/scm/scm-provider-service.js';
+import { scmTokenSecrets } from '../test/support/fake-scm.js';
 import { FakeScmRepositories, type FakeRepository } from '../test/support/fake-scm-repositories.js';
 import { generate, offlineContext } from '../test/support/generation.js';
 
@@ -32,17 +31,7 @@ class Tally implements ScmGatewayObserver {
   }
 }
 
-const secrets = new ManifestSecretReader(
-  [
-    {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'scm-token', namespace: 'argocd' },
-      data: { token: Buffer.from(TOKEN).toString('base64') },
-    } as Secret,
-  ],
-  'argocd',
-);
+const secrets = scmTokenSecrets(TOKEN);
 
 const fake = await FakeScmRepositories.start({ fleet: organization }, TOKEN, undefined, 100);
 fake.githubRateLimit.limit = 1e9;

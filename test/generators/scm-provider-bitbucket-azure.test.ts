@@ -4,6 +4,7 @@ import { ManifestSecretReader } from '../../src/cli/manifest-secrets.js';
 import { ScmProviders } from '../../src/scm/scm-provider-service.js';
 import { OPEN_SCM_POLICY, type ScmPolicy } from '../../src/scm/scm-policy.js';
 import { azureRepositoryId, FAKE_BITBUCKET_USER, FakeScmRepositories, type FakeRepository } from '../support/fake-scm-repositories.js';
+import { docsTemplateAppSet } from '../support/scm-provider-appset.js';
 import { generate, offlineContext } from '../support/generation.js';
 
 const TOKEN = 'bb_s3cr3tT0ken';
@@ -55,29 +56,8 @@ afterAll(async () => {
   await scm.stop();
 });
 
-/** An ApplicationSet around one scmProvider generator, naming each Application by repository and branch. */
-const appSet = (generator: string) => `
-kind: ApplicationSet
-metadata: {name: myapps, namespace: argocd}
-spec:
-  goTemplate: true
-  goTemplateOptions: ["missingkey=error"]
-  generators:
-  - scmProvider:
-${generator}
-  template:
-    metadata:
-      name: '{{ .repository }}-{{ .branchNormalized }}'
-    spec:
-      source:
-        repoURL: '{{ .url }}'
-        targetRevision: '{{ .branch }}'
-        path: kubernetes/
-      project: default
-      destination:
-        server: https://kubernetes.default.svc
-        namespace: default
-`;
+/** The docs' ApplicationSet around one scmProvider generator, naming each Application by repository and branch. */
+const appSet = (generator: string) => docsTemplateAppSet(generator, '{{ .repository }}-{{ .branchNormalized }}');
 
 const names = (result: Awaited<ReturnType<typeof generate>>) => {
   expect(result.failure).toBeUndefined();

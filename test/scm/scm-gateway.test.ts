@@ -1,12 +1,11 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Secret } from '../../src/api/meta.js';
-import { ManifestSecretReader } from '../../src/cli/manifest-secrets.js';
 import { DEFAULT_RETRY_BUDGET, getJson } from '../../src/scm/rate-limit.js';
 import { ScmGateway, scmHttp } from '../../src/scm/scm-gateway.js';
 import { ScmApiMetrics } from '../../src/scm/scm-metrics.js';
 import { ScmProviders } from '../../src/scm/scm-provider-service.js';
+import { scmTokenSecrets } from '../support/fake-scm.js';
 import { FakeScmRepositories, type FakeRepository } from '../support/fake-scm-repositories.js';
 import { appSetFromYaml, generate, offlineContext } from '../support/generation.js';
 
@@ -20,17 +19,7 @@ const organization: FakeRepository[] = Array.from({ length: 5 }, (_, i) => ({
 }));
 
 let scm: FakeScmRepositories;
-const secrets = new ManifestSecretReader(
-  [
-    {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'scm-token', namespace: 'argocd' },
-      data: { token: Buffer.from(TOKEN).toString('base64') },
-    } as Secret,
-  ],
-  'argocd',
-);
+const secrets = scmTokenSecrets(TOKEN);
 
 /** Generation contexts whose SCM Provider generators all share one gateway reporting to `registry`. */
 function sharedGateway() {

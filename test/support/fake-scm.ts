@@ -2,6 +2,7 @@ import { createVerify, generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { Secret } from '../../src/api/meta.js';
+import { ManifestSecretReader } from '../../src/cli/manifest-secrets.js';
 
 export interface FakePull {
   number: number;
@@ -179,4 +180,15 @@ export class FakeScm {
     }
     json(404, { message: 'Not Found' });
   }
+}
+
+/** Argo CD's namespace holding one Secret, `scm-token`, whose `token` key is `token`: what a `tokenRef` points at. */
+export function scmTokenSecrets(token: string): ManifestSecretReader {
+  const secret: Secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'scm-token', namespace: 'argocd' },
+    data: { token: Buffer.from(token).toString('base64') },
+  };
+  return new ManifestSecretReader([secret], 'argocd');
 }
