@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultAppProject } from '../../src/api/app-project.js';
+import type { Application, RevisionHistory } from '../../src/api/application.js';
+import type { KubeObject } from '../../src/api/meta.js';
+import { kubeConfigFromString } from '../../src/kube/kube-config.js';
+import { ObjectClient } from '../../src/kube/object-client.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { SimFleet } from '../../src/sim/sim-fleet.js';
+import { ApplicationClient } from '../../src/sync/application-client.js';
+import { ProjectGuard } from '../../src/sync/project-guard.js';
+import type { SyncDriver } from '../../src/sync/sync-driver.js';
+import { SyncRunner } from '../../src/sync/sync-runner.js';
+import { SyncWindowGate } from '../../src/sync/sync-window-gate.js';
+
+let fleet: SimFleet;
+let admin: ObjectClient;
+let applications: ApplicationClient;
+
+const historyOf = async (name: string): Promise<RevisionHistory[]> =>
+  ((await applications.get('argocd', name))?.status?.history ?? []).map(({ id, revision }) => ({ id, revision }) as RevisionHistory);
+
+beforeAll(async () => {
+  fleet = await SimFleet.start();
+  admin = new ObjectClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'another-writer' })));
+  applications = new ApplicationClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta-sync' })));
+});
+afterAll(async () => {
+  await fleet.stop();
+});
+
+describe("a sync's status writes", () => {
+  it('never replace what another writer added to the history while the sync ran: the sync reads again and adds to it', async () => {
+    await admin.create({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'web', namespace: 'argocd' },
+      spec: {
+        project: 'default',
+        source: { repoURL: 'https://example.com/web.git', path: 'web' },
+        destination: { server: 'https://kubernetes.default.svc', namespace: 'web' },
+      },
+      status: { history: [{ id: 0, revision: 'r0', deployedAt: '2026-12-01T00:00:00Z' }] },
+    } as KubeObject);
+    // Another writer (a second replica, or a person) records a sync of its own just before this one records its result.
+    const driver: SyncDriver = {
+      revision: async () => 'r2',
+      sync: async () => ({ revision: 'r2', phase: 'Succeeded', message: 'synced', resources: [] }),
+      refresh: async (application: Application) => {
+        const history = [...(application.status?.history ?? []), { id: 1, revision: 'r1', deployedAt: '2026-12-02T00:00:00Z' }];
+        await admin.mergePatch({
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Application',
+          metadata: { name: 'web', namespace: 'argocd' },
+          status: { history },
+        } as KubeObject);
+        return undefined;
+      },
+    };
+    const projects = new ProjectGuard({
+      controllerNamespace: 'argocd',
+      project: (name) => ({ ...defaultAppProject('argocd'), metadata: { name, namespace: 'argocd' } }),
+      clusters: () => [],
+      repositories: () => [],
+      settings: () => undefined,
+    });
+    const clock = () => new Date();
+    const gate = new SyncWindowGate(applications, { clock }, silentLogger, () => undefined);
+    const runner = new SyncRunner(driver, applications, gate, { replica: 'r-a', projects, clock }, silentLogger, () => undefined);
+    await runner.run({ namespace: 'argocd', application: 'web', revision: 'r2', prune: false, identity: ['web', 'r2'], key: 'web-r2', cluster: 'in-cluster' });
+
+    expect(await historyOf('web')).toEqual([
+      { id: 0, revision: 'r0' },
+      { id: 1, revision: 'r1' },
+      { id: 2, revision: 'r2' },
+    ]);
+    expect((await applications.get('argocd', 'web'))?.status?.operationState).toMatchObject({ phase: 'Succeeded', syncResult: { revision: 'r2' } });
+  });
+});
