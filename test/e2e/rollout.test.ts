@@ -70,6 +70,8 @@ describe('RollingSync on the simulated fleet', () => {
 
     const history = await syncHistory(env!);
     for (const cluster of THREE_STEP_CLUSTERS) expect(history.get(app(cluster.name))!.filter((r) => r === revision)).toHaveLength(1);
+    // The same, counted by the clusters themselves: one sync each, none repeated.
+    expect(env!.auditSyncs(since)).toMatchObject({ syncs: THREE_STEP_CLUSTERS.length, repeatedSyncs: 0 });
     expect(await image('prod-4')).toBe('guestbook:v2');
     const appSet = await env!.appSet();
     expect(appSet?.status?.conditions?.find((c) => c.type === 'RolloutProgressing')).toMatchObject({
