@@ -325,7 +325,7 @@ export class ClusterStore {
   private dependentsOf(owner: Obj): { type: ResourceType; object: Obj }[] {
     const found: { type: ResourceType; object: Obj }[] = [];
     for (const type of this.types.values()) {
-      for (const object of this.list(type)) {
+      for (const object of this.objects.get(typeKey(type))?.values() ?? []) {
         if ((object.metadata.ownerReferences ?? []).some((r: Obj) => r.uid === owner.metadata.uid)) found.push({ type, object });
       }
     }
