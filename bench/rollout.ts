@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { DemoEnvironment } from '../src/demo/demo-environment.js';
 import { startReplicaProcess } from '../src/demo/replica-process.js';
 import { cpuSeconds, setProjectRules, type ProjectRules } from './project-rules.js';
+import { STAGED_STEPS, stagedFleet } from './staged-fleet.js';
 
 // Run through bench/run.js, the arguments after the bench name.
 const [clustersArg, appsArg, rolloutsArg] = process.argv.slice(process.argv.indexOf('rollout') + 1);
@@ -18,17 +19,10 @@ const CLUSTERS = Number(clustersArg ?? 1000);
 const APPS_PER_CLUSTER = Number(appsArg ?? 10);
 const APPS = CLUSTERS * APPS_PER_CLUSTER;
 const ROLLOUTS = Number(rolloutsArg ?? 4);
-const staging = Math.max(1, Math.round(CLUSTERS * 0.01));
-const canary = Math.max(1, Math.round(CLUSTERS * 0.04));
-const clusters = Array.from({ length: CLUSTERS }, (_, i) => ({
-  name: `c-${String(i).padStart(4, '0')}`,
-  labels: { env: i < staging ? 'staging' : i < staging + canary ? 'canary' : 'production', region: ['eu', 'us', 'ap'][i % 3] },
-}));
-const steps = [
-  { matchExpressions: [{ key: 'env', operator: 'In', values: ['staging'] }] },
-  { matchExpressions: [{ key: 'env', operator: 'In', values: ['canary'] }] },
-  { matchExpressions: [{ key: 'env', operator: 'In', values: ['production'] }], maxUpdate: '25%' },
-];
+const clusters = stagedFleet(CLUSTERS);
+const staging = clusters.filter((c) => c.labels.env === 'staging').length;
+const canary = clusters.filter((c) => c.labels.env === 'canary').length;
+const steps = STAGED_STEPS;
 const batches = 1 + 1 + 4;
 
 const env = await DemoEnvironment.start({

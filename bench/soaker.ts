@@ -7,12 +7,12 @@
 // own status.
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import type { ApplicationSetRolloutStep } from '../src/api/application-set.js';
 import { DemoEnvironment } from '../src/demo/demo-environment.js';
 import { LocalRedis } from '../src/demo/local-redis.js';
 import { startReplicaProcess } from '../src/demo/replica-process.js';
 import { MANAGEMENT_CLUSTER } from '../src/sim/sim-fleet.js';
 import { seededRandom } from '../test/support/random.js';
+import { STAGED_STEPS, stagedFleet } from './staged-fleet.js';
 
 export interface SoakOptions {
   minutes: number;
@@ -44,20 +44,6 @@ export interface SoakReport {
 const HEARTBEAT_SECONDS = 3;
 const ROLLOUT_LIMIT_MS = 240_000;
 
-/** staging (1 %), canary (4 %), then production 25 % at a time. */
-function fleet(count: number): { name: string; labels: Record<string, string> }[] {
-  const staging = Math.max(1, Math.round(count * 0.01));
-  const canary = Math.max(1, Math.round(count * 0.04));
-  return Array.from({ length: count }, (_, i) => ({
-    name: `c-${String(i).padStart(3, '0')}`,
-    labels: { env: i < staging ? 'staging' : i < staging + canary ? 'canary' : 'production', region: ['eu', 'us', 'ap'][i % 3] },
-  }));
-}
-const step = (env: string, maxUpdate?: string): ApplicationSetRolloutStep => ({
-  matchExpressions: [{ key: 'env', operator: 'In', values: [env] }],
-  ...(maxUpdate ? { maxUpdate } : {}),
-});
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
@@ -84,8 +70,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const admin = new Redis(redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
   admin.on('error', () => undefined);
   const env = await DemoEnvironment.start({
-    clusters: fleet(clusterCount),
-    steps: [step('staging'), step('canary'), step('production', '25%')],
+    clusters: stagedFleet(clusterCount),
+    steps: STAGED_STEPS,
     readyDelayMs: 100,
     redisUrl: redis.url,
     controller: false,

@@ -14,6 +14,7 @@ import { SSH_KNOWN_HOSTS_CONFIGMAP, sshKnownHosts, TLS_CERTS_CONFIGMAP, tlsCerti
 import type { ResourceAccess, ReviewedUser } from '../kube/access-reviews.js';
 import type { ObjectClient } from '../kube/object-client.js';
 import { ScmPullRequestService } from '../scm/pull-request-providers.js';
+import { ScmGateway } from '../scm/scm-gateway.js';
 import { ScmProviders } from '../scm/scm-provider-service.js';
 import { describeAccess, type ApiAccess } from './api-access.js';
 
@@ -129,9 +130,11 @@ export class DryRunGeneration {
       tlsCertificates: (serverName) => tlsCertificatesFor(configMap(TLS_CERTS_CONFIGMAP), serverName),
     });
     const noSecrets = { getSecretValue: () => Promise.reject(new Error("the dry run reads Secrets only with its caller's rights")) };
-    this.pullRequests = new ScmPullRequestService(noSecrets);
     // The caller's readers are given per request (readingWith): these never read anything themselves.
-    this.scmProviders = new ScmProviders(noSecrets);
+    // One gateway for both, so a caller's token has one rate budget here too.
+    const scm = { gateway: new ScmGateway() };
+    this.pullRequests = new ScmPullRequestService(noSecrets, scm);
+    this.scmProviders = new ScmProviders(noSecrets, scm);
   }
 
   async generate(appSet: KubeObject, user: ReviewedUser): Promise<DryRunResult> {

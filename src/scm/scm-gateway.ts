@@ -126,16 +126,17 @@ export class ScmGateway {
   /** A GET through the gateway; an unchanged cached answer comes back as the 200 it was. */
   get(url: string, headers: Record<string, string>, trust: TlsTrust, timeoutMs: number, caller: ScmCaller): Promise<ScmAnswer> {
     const requestHeaders = lowerCased(headers);
-    const credential = digest(new URL(url).origin, ...CREDENTIAL_HEADERS.map((name) => requestHeaders[name] ?? ''));
+    const parsed = new URL(url);
+    const credential = digest(parsed.origin, ...CREDENTIAL_HEADERS.map((name) => requestHeaders[name] ?? ''));
     const key = digest(url, JSON.stringify(Object.entries(requestHeaders).sort()), trust.insecure ? 'insecure' : '', trust.ca ?? '');
     const shared = this.inFlight.get(key);
     if (shared) {
       return shared.then((answer) => {
-        this.options.observer?.answered(caller, new URL(url), answer, 'in_flight', 0);
+        this.options.observer?.answered(caller, parsed, answer, 'in_flight', 0);
         return answer;
       });
     }
-    const pending = this.revalidate(url, requestHeaders, trust, timeoutMs, caller, key, credential).finally(() => this.inFlight.delete(key));
+    const pending = this.revalidate(url, parsed, requestHeaders, trust, timeoutMs, caller, key, credential).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, pending);
     return pending;
   }
@@ -155,6 +156,7 @@ export class ScmGateway {
 
   private async revalidate(
     url: string,
+    parsed: URL,
     headers: Record<string, string>,
     trust: TlsTrust,
     timeoutMs: number,
@@ -171,7 +173,7 @@ export class ScmGateway {
         headers: { 'retry-after': String(Math.ceil(spentFor / 1000)) },
         text: '',
       };
-      this.options.observer?.answered(caller, new URL(url), refused, 'rate_budget', 0);
+      this.options.observer?.answered(caller, parsed, refused, 'rate_budget', 0);
       return refused;
     }
     await this.turn(budget);
@@ -193,10 +195,10 @@ export class ScmGateway {
       this.remember(key, cached);
       const fresh = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => RATE_LIMIT_HEADERS.test(name)));
       const revalidated = { ...cached.answer, headers: { ...cached.answer.headers, ...fresh } };
-      this.options.observer?.answered(caller, new URL(url), answer, 'not_modified', seconds);
+      this.options.observer?.answered(caller, parsed, answer, 'not_modified', seconds);
       return revalidated;
     }
-    this.options.observer?.answered(caller, new URL(url), answer, 'server', seconds);
+    this.options.observer?.answered(caller, parsed, answer, 'server', seconds);
     const etag = answer.headers.etag;
     const lastModified = answer.headers['last-modified'];
     if (answer.status >= 200 && answer.status < 300 && (etag || lastModified)) {
