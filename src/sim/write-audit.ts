@@ -20,26 +20,60 @@ export interface SyncAudit {
 /** The replica a Regatta User-Agent names: `regatta/0.1.0 (replica NAME)`. */
 export const replicaOf = (userAgent: string | undefined): string | undefined => /\(replica ([^)\s]+)\)/.exec(userAgent ?? '')?.[1];
 
-/**
- * Splits one writer's applies of one Application into passes: a pass ends where an object it
- * already applied is applied again. A sync that failed midway leaves a shorter pass, so its retry
- * is not mistaken for a repeat.
- */
 interface Pass {
   /** object → content digest */
   contents: Map<string, string>;
   changed: boolean;
+  startedAt: bigint;
 }
 
+/**
+ * A sync sends its applies back to back; a pause this long between two applies of one Application
+ * by one writer ends a pass (a sync that stalled midway is joined again by `joinResumed`).
+ */
+const PASS_GAP_NS = 300_000_000n;
+
+/**
+ * Splits one writer's applies of one Application into passes: a pass ends where an object it
+ * already applied is applied again, or after a pause. A sync that failed midway leaves a shorter
+ * pass, so its retry is not mistaken for a repeat.
+ */
 function passes(applies: ApplyRecord[]): Pass[] {
   const found: Pass[] = [];
   let current: Pass | undefined;
+  let lastAt = 0n;
   for (const apply of applies) {
-    if (!current || current.contents.has(apply.object)) found.push((current = { contents: new Map(), changed: false }));
+    if (!current || current.contents.has(apply.object) || apply.at - lastAt > PASS_GAP_NS) {
+      found.push((current = { contents: new Map(), changed: false, startedAt: apply.at }));
+    }
     current.contents.set(apply.object, apply.content);
     current.changed ||= apply.changed;
+    lastAt = apply.at;
   }
   return found;
+}
+
+/**
+ * Joins a sync cut short to the pass that resumed it, by any writer: with ApplyOutOfSyncOnly the
+ * resumption applies only the objects the first pass did not reach, so neither alone is whole.
+ * Passes are taken in the order they started; a pass joins the one before it when it applies only
+ * objects that one lacks.
+ */
+function joinResumed(all: Pass[], objectCount: number): Pass[] {
+  const joined: Pass[] = [];
+  for (const pass of [...all].sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0))) {
+    const previous = joined.at(-1);
+    const resumes =
+      previous !== undefined &&
+      previous.contents.size < objectCount &&
+      previous.contents.size + pass.contents.size <= objectCount &&
+      [...pass.contents.keys()].every((object) => !previous.contents.has(object));
+    if (resumes) {
+      for (const [object, content] of pass.contents) previous.contents.set(object, content);
+      previous.changed ||= pass.changed;
+    } else joined.push({ ...pass, contents: new Map(pass.contents) });
+  }
+  return joined;
 }
 
 const sameContents = (a: Map<string, string>, b: Map<string, string>) => a.size === b.size && [...a].every(([object, content]) => b.get(object) === content);
@@ -62,7 +96,8 @@ export function auditSyncs(clusters: Record<string, ClusterStore>, sinceNs = 0n)
       else writers.set(writer, [apply]);
     }
     for (const writers of byApplication.values()) {
-      const all = [...writers.values()].flatMap(passes);
+      const split = [...writers.values()].flatMap(passes);
+      const all = joinResumed(split, Math.max(0, ...split.map((pass) => pass.contents.size)));
       // A pass some other pass covers with more objects is a sync cut short, not a complete one.
       const covered = (pass: Pass) =>
         all.some((other) => other.contents.size > pass.contents.size && [...pass.contents.keys()].every((k) => other.contents.has(k)));

@@ -63,6 +63,21 @@ describe("the audit of syncs from a cluster's write log", () => {
     expect(audit(mark)).toMatchObject({ syncs: 4, repeatedSyncs: 1 });
   });
 
+  it('counts a sync cut short by a kill and resumed by another replica with only the objects it had not reached as one sync', async () => {
+    leaseHolders.set(fleet.server('east'), 'r1');
+    const mark = writeMark();
+    identifyClientsAs('r1');
+    await sync(manifests('shop', 'v1'));
+    await sync(manifests('shop', 'v2').slice(0, 2));
+    identifyClientsAs('r2');
+    leaseHolders.set(fleet.server('east'), 'r2');
+    await sync(manifests('shop', 'v2').slice(2));
+    // The next revision reaches this Application a rollout step later.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await sync(manifests('shop', 'v3'));
+    expect(audit(mark)).toMatchObject({ syncs: 3, repeatedSyncs: 0, nonOwnerWrites: 0 });
+  });
+
   it('sees the same sync run by a second replica, and its writes to a cluster whose lease it does not hold', async () => {
     leaseHolders.set(fleet.server('east'), 'r1');
     const mark = writeMark();
