@@ -4,7 +4,9 @@ import type { ClusterStore } from './cluster-store.js';
 import { documentHash, openApiV2Document, openApiV3Document, openApiV3Index } from './openapi.js';
 import { encodeOpenApiV2 } from './openapi-protobuf.js';
 
-export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+/** The media type a real server answers with; clients still ask by the older `spec.v2@v1.0+protobuf` too (kubectl 1.32 does). */
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+const PROTOBUF_ACCEPTED = /application\/com\.github\.proto-openapi\.spec\.v2(@|\.)v1\.0\+protobuf/;
 
 /**
  * `/openapi/v2` (JSON, or gnostic protobuf when the client accepts it), `/openapi/v3` and
@@ -15,7 +17,7 @@ export function sendOpenApi(store: ClusterStore, path: string, prefix: string, r
   if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `${req.method} is not supported`);
   if (path === '/openapi/v2') {
     const document = openApiV2Document(store);
-    if ((req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) return write(res, OPENAPI_V2_PROTOBUF, encodeOpenApiV2(document), documentHash(document));
+    if (PROTOBUF_ACCEPTED.test(req.headers.accept ?? '')) return write(res, OPENAPI_V2_PROTOBUF, encodeOpenApiV2(document), documentHash(document));
     return write(res, 'application/json', Buffer.from(JSON.stringify(document)), documentHash(document));
   }
   if (path === '/openapi/v3') return write(res, 'application/json', Buffer.from(JSON.stringify(openApiV3Index(store, prefix))));
