@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ApiError } from './api-error.js';
 import { ApplyConflict, recordUpdate, serverSideApply } from './field-ownership.js';
 import { validateObject } from './object-validation.js';
+import { kindSchema } from './openapi-schemas.js';
 import { apiVersionOf, builtInTypes, typesFromCrd, type ResourceType } from './resource-types.js';
 
 type Obj = Record<string, any>;
@@ -154,7 +155,7 @@ export class ClusterStore {
     object.metadata.uid = randomUUID();
     object.metadata.creationTimestamp = now;
     object.metadata.generation = 1;
-    object.metadata.managedFields = recordUpdate(undefined, object, manager, object.apiVersion, now);
+    object.metadata.managedFields = recordUpdate(undefined, object, manager, object.apiVersion, now, undefined, kindSchema(this, type));
     return this.store(type, object, 'ADDED', { verb: 'create', identity, userAgent });
   }
 
@@ -216,7 +217,7 @@ export class ClusterStore {
     const specChanged = JSON.stringify(withoutMeta(live)) !== JSON.stringify(withoutMeta(next));
     if (specChanged && subresource !== 'status') next.metadata.generation = (live.metadata.generation ?? 1) + 1;
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    if (verb !== 'apply') next.metadata.managedFields = recordUpdate(live, next, manager, live.apiVersion, now, subresource);
+    if (verb !== 'apply') next.metadata.managedFields = recordUpdate(live, next, manager, live.apiVersion, now, subresource, kindSchema(this, type));
     // Nothing a reader sees changed: no new resourceVersion, no watch event (a no-op write is quiet).
     if (JSON.stringify(stripVolatile(live)) === JSON.stringify(stripVolatile(next)) && sameOwnership(live, next)) return live;
     // A finalizer removed from an object being deleted may complete its deletion.
@@ -247,14 +248,14 @@ export class ClusterStore {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     let result;
     try {
-      result = serverSideApply(live, applied, manager, force, apiVersionOf(type), now);
+      result = serverSideApply(live, applied, manager, force, apiVersionOf(type), now, kindSchema(this, type));
     } catch (error) {
       if (error instanceof ApplyConflict) {
         throw new ApiError(409, 'Conflict', error.message, {
           name,
           group: type.group,
           kind: type.plural,
-          causes: error.conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: `.${c.path}` })),
+          causes: error.conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: c.path })),
         });
       }
       throw error;

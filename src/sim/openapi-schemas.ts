@@ -286,6 +286,9 @@ function fromCrd(crd: Record<string, any>, version: string): OpenApiSchema | und
   return withEnvelope(description, { ...properties, metadata: objectMeta }, rest);
 }
 
+/** Regatta's own ApplicationSet CRD, built once: it is the same for every cluster. */
+let applicationSetSchema: OpenApiSchema | undefined;
+
 /**
  * The schema of a kind the cluster serves: a stored CRD's (ApplicationSet's is Regatta's own CRD),
  * else the built-in one; a kind without one accepts anything.
@@ -295,7 +298,8 @@ export function kindSchema(store: ClusterStore, type: ResourceType): OpenApiSche
   const crd = crdType && store.get(crdType, undefined, `${type.plural}.${type.group}`);
   const fromStored = crd && fromCrd(crd, type.version);
   if (fromStored) return fromStored;
-  if (apiVersionOf(type) === 'argoproj.io/v1alpha1' && type.kind === 'ApplicationSet') return fromCrd(applicationSetCrd(), 'v1alpha1')!;
+  if (apiVersionOf(type) === 'argoproj.io/v1alpha1' && type.kind === 'ApplicationSet')
+    return (applicationSetSchema ??= fromCrd(applicationSetCrd(), 'v1alpha1')!);
   const builtIn = BUILT_IN_FIELDS[`${apiVersionOf(type)}/${type.kind}`];
   if (builtIn)
     return withEnvelope(builtIn.description, builtIn.fields, {

@@ -11,7 +11,8 @@ type Obj = Record<string, any>;
 export function definitionName(type: ResourceType): string {
   if (type.group === '') return `io.k8s.api.core.${type.version}.${type.kind}`;
   if (type.group === 'apiextensions.k8s.io') return `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${type.version}.${type.kind}`;
-  if (type.group.endsWith('.k8s.io')) return `io.k8s.api.${type.group.split('.')[0]}.${type.version}.${type.kind}`;
+  // Built-in groups are single words (apps, batch) or end in .k8s.io.
+  if (!type.group.includes('.') || type.group.endsWith('.k8s.io')) return `io.k8s.api.${type.group.split('.')[0]}.${type.version}.${type.kind}`;
   return `${type.group.split('.').reverse().join('.')}.${type.version}.${type.kind}`;
 }
 

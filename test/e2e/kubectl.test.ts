@@ -65,7 +65,7 @@ async function manifest(name: string, yaml: string): Promise<string> {
   return path;
 }
 
-const store = () => fleet.get(MANAGEMENT_CLUSTER).store;
+const store = () => fleet.cluster(MANAGEMENT_CLUSTER);
 const stored = (apiVersion: string, kind: string, namespace: string, name: string) => store().get(store().typeForKind(apiVersion, kind)!, namespace, name);
 
 const appSet = (name: string, spec: string) => `apiVersion: argoproj.io/v1alpha1
