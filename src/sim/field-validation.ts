@@ -1,3 +1,4 @@
+import { typeName } from '../api/schema.js';
 import { ApiError } from './api-error.js';
 import type { OpenApiSchema } from './openapi-schemas.js';
 import type { ResourceType } from './resource-types.js';
@@ -16,13 +17,6 @@ export interface SchemaFindings {
 
 /** Deep enough for any real manifest; a deeper one is hostile and refused rather than walked. */
 const MAX_DEPTH = 100;
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
-  return typeof value;
-}
 
 function hasType(type: string, value: unknown): boolean {
   switch (type) {

@@ -115,29 +115,16 @@ function parameter(value: Obj): Message {
     const body = new Message().string(1, value.description).string(2, value.name).string(3, value.in).bool(4, value.required).message(5, schema(value.schema));
     return new Message().message(1, new Message().message(1, body));
   }
-  // Query and path parameters differ only in where their `type` and flags sit.
-  const nonBody =
-    value.in === 'path'
-      ? new Message().message(
-          4,
-          new Message()
-            .bool(1, value.required)
-            .string(2, value.in)
-            .string(3, value.description)
-            .string(4, value.name)
-            .string(5, value.type)
-            .bool(19, value.uniqueItems),
-        )
-      : new Message().message(
-          3,
-          new Message()
-            .bool(1, value.required)
-            .string(2, value.in)
-            .string(3, value.description)
-            .string(4, value.name)
-            .string(6, value.type)
-            .bool(20, value.uniqueItems),
-        );
+  // Query and path parameters share their first fields; `type` and `uniqueItems` sit one later in a query parameter.
+  const query = value.in !== 'path';
+  const subSchema = new Message()
+    .bool(1, value.required)
+    .string(2, value.in)
+    .string(3, value.description)
+    .string(4, value.name)
+    .string(query ? 6 : 5, value.type)
+    .bool(query ? 20 : 19, value.uniqueItems);
+  const nonBody = new Message().message(query ? 3 : 4, subSchema);
   return new Message().message(1, new Message().message(2, nonBody));
 }
 
