@@ -286,25 +286,36 @@ function fromCrd(crd: Record<string, any>, version: string): OpenApiSchema | und
   return withEnvelope(description, { ...properties, metadata: objectMeta }, rest);
 }
 
-/** Regatta's own ApplicationSet CRD, built once: it is the same for every cluster. */
-let applicationSetSchema: OpenApiSchema | undefined;
+/** Schemas are read on every write (server-side apply types its lists by them): each is built once. */
+const builtSchemas = new Map<string, OpenApiSchema>();
+/** A stored CRD is replaced, never changed in place, on update: its object is its version. */
+const crdSchemas = new WeakMap<object, Map<string, OpenApiSchema | undefined>>();
+
+function storedCrdSchema(crd: Record<string, any>, version: string): OpenApiSchema | undefined {
+  let versions = crdSchemas.get(crd);
+  if (!versions) crdSchemas.set(crd, (versions = new Map()));
+  if (!versions.has(version)) versions.set(version, fromCrd(crd, version));
+  return versions.get(version);
+}
+
+function builtIn(key: string): OpenApiSchema {
+  let schema = builtSchemas.get(key);
+  if (schema) return schema;
+  const kind = BUILT_IN_FIELDS[key];
+  if (key === 'argoproj.io/v1alpha1/ApplicationSet') schema = fromCrd(applicationSetCrd(), 'v1alpha1')!;
+  else if (kind)
+    schema = withEnvelope(kind.description, kind.fields, { ...(kind.required ? { required: kind.required } : {}), ...(kind.open ? { [PRESERVE]: true } : {}) });
+  else schema = withEnvelope('', {}, { [PRESERVE]: true });
+  builtSchemas.set(key, schema);
+  return schema;
+}
 
 /**
- * The schema of a kind the cluster serves: a stored CRD's (ApplicationSet's is Regatta's own CRD),
- * else the built-in one; a kind without one accepts anything.
+ * The schema of a kind the cluster serves: a stored CRD's, else the built-in one (ApplicationSet's
+ * is Regatta's own CRD); a kind without one accepts anything.
  */
 export function kindSchema(store: ClusterStore, type: ResourceType): OpenApiSchema {
-  const crdType = store.typeForKind('apiextensions.k8s.io/v1', 'CustomResourceDefinition');
+  const crdType = store.typeFor('apiextensions.k8s.io/v1', 'customresourcedefinitions');
   const crd = crdType && store.get(crdType, undefined, `${type.plural}.${type.group}`);
-  const fromStored = crd && fromCrd(crd, type.version);
-  if (fromStored) return fromStored;
-  if (apiVersionOf(type) === 'argoproj.io/v1alpha1' && type.kind === 'ApplicationSet')
-    return (applicationSetSchema ??= fromCrd(applicationSetCrd(), 'v1alpha1')!);
-  const builtIn = BUILT_IN_FIELDS[`${apiVersionOf(type)}/${type.kind}`];
-  if (builtIn)
-    return withEnvelope(builtIn.description, builtIn.fields, {
-      ...(builtIn.required ? { required: builtIn.required } : {}),
-      ...(builtIn.open ? { [PRESERVE]: true } : {}),
-    });
-  return withEnvelope('', {}, { [PRESERVE]: true });
+  return (crd && storedCrdSchema(crd, type.version)) ?? builtIn(`${apiVersionOf(type)}/${type.kind}`);
 }
