@@ -69,6 +69,8 @@ export class ClusterStore {
   private readonly listeners = new Set<(event: WatchEvent) => void>();
   private readonly types = new Map<string, ResourceType>();
   private revision = 1;
+  /** Inside `dryRun`: writes are worked out in full and answered, but nothing is kept, logged or watched. */
+  private dryRunning = false;
   readonly writes: WriteRecord[] = [];
   readonly applies: ApplyRecord[] = [];
 
@@ -98,6 +100,16 @@ export class ClusterStore {
 
   typeForKind(apiVersion: string, kind: string): ResourceType | undefined {
     return [...this.types.values()].find((t) => apiVersionOf(t) === apiVersion && t.kind === kind);
+  }
+
+  /** Runs a write as `?dryRun=All` asks: validated, defaulted and answered, never stored. */
+  dryRun<T>(write: () => T): T {
+    this.dryRunning = true;
+    try {
+      return write();
+    } finally {
+      this.dryRunning = false;
+    }
   }
 
   oldestWatchableVersion(): number {
@@ -278,6 +290,7 @@ export class ClusterStore {
   }
 
   private recordApply(type: ResourceType, applied: Obj, changed: boolean, identity: string, userAgent: string | undefined): void {
+    if (this.dryRunning) return;
     const application = applied.metadata?.labels?.[TRACKING_LABEL];
     if (typeof application !== 'string') return;
     this.applies.push({
@@ -311,6 +324,7 @@ export class ClusterStore {
   }
 
   private remove(type: ResourceType, live: Obj, identity: string, userAgent?: string, propagation = 'Background'): Obj {
+    if (this.dryRunning) return structuredClone(live);
     this.objects.get(typeKey(type))?.delete(keyOf(type, live));
     const deleted = structuredClone(live);
     this.revision++;
@@ -372,6 +386,7 @@ export class ClusterStore {
   }
 
   private store(type: ResourceType, object: Obj, eventType: WatchEventType, write: Omit<WriteRecord, 'at' | 'kind' | 'namespace' | 'name'>): Obj {
+    if (this.dryRunning) return object;
     this.revision++;
     object.metadata.resourceVersion = String(this.revision);
     let objects = this.objects.get(typeKey(type));

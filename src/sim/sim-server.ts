@@ -177,6 +177,11 @@ export class SimServer {
     if (impersonated && applying && method === 'PATCH' && name !== undefined && !store.get(type, namespace, name)) allow({ ...attributes, verb: 'create' });
     const fieldValidation = parseFieldValidation(url.searchParams.get('fieldValidation'));
     // Only a request that asks (kubectl always does) is held to the schema: the simulator's other clients keep the leniency they were written against.
+    const dryRun = url.searchParams.getAll('dryRun');
+    if (dryRun.some((value) => value !== 'All'))
+      throw new ApiError(400, 'BadRequest', `Invalid value: ${JSON.stringify(dryRun.find((value) => value !== 'All'))}: supported values: "All"`);
+    // `kubectl diff` and `--dry-run=server` ask the whole write to be worked out and nothing kept.
+    const write = <T>(change: () => T): T => (dryRun.length ? store.dryRun(change) : change());
     const validate = (object: Obj, apply = false) => (fieldValidation ? enforceSchema(type, kindSchema(store, type), object, fieldValidation, apply) : []);
 
     if (name === undefined) {
@@ -189,7 +194,12 @@ export class SimServer {
         cluster.counters.writes++;
         const body = await readBody(req);
         const warnings = validate(body);
-        return this.send(res, 201, store.create(type, namespace, body, identity, manager, userAgent), warnings);
+        return this.send(
+          res,
+          201,
+          write(() => store.create(type, namespace, body, identity, manager, userAgent)),
+          warnings,
+        );
       }
       throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported on a collection`);
     }
@@ -204,7 +214,12 @@ export class SimServer {
         if (body.metadata?.name && body.metadata.name !== name)
           throw new ApiError(400, 'BadRequest', `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
         const warnings = validate(body);
-        return this.send(res, 200, store.replace(type, namespace, name, body, identity, subresource, manager, userAgent), warnings);
+        return this.send(
+          res,
+          200,
+          write(() => store.replace(type, namespace, name, body, identity, subresource, manager, userAgent)),
+          warnings,
+        );
       }
       case 'PATCH': {
         cluster.counters.writes++;
@@ -215,7 +230,7 @@ export class SimServer {
           const warnings = validate(body, true);
           const force = url.searchParams.get('force') === 'true';
           const existed = store.get(type, namespace, name) !== undefined;
-          const result = store.apply(type, namespace, name, body, url.searchParams.get('fieldManager') ?? '', force, identity, userAgent);
+          const result = write(() => store.apply(type, namespace, name, body, url.searchParams.get('fieldManager') ?? '', force, identity, userAgent));
           return this.send(res, existed ? 200 : 201, result, warnings);
         }
         const live = store.getOrFail(type, namespace, name);
@@ -233,14 +248,19 @@ export class SimServer {
         store.assertVersion(type, live, next.metadata?.resourceVersion);
         if (subresource === 'status') next = { ...structuredClone(live), status: next.status };
         const warnings = validate(next);
-        return this.send(res, 200, store.update(type, live, next, identity, subresource, manager, userAgent, 'patch'), warnings);
+        return this.send(
+          res,
+          200,
+          write(() => store.update(type, live, next, identity, subresource, manager, userAgent, 'patch')),
+          warnings,
+        );
       }
       case 'DELETE': {
         cluster.counters.writes++;
         const raw = await readRaw(req);
         const options = raw.length ? parseJson(raw) : {};
         const propagation = url.searchParams.get('propagationPolicy') ?? options.propagationPolicy ?? 'Background';
-        const result = store.delete(type, namespace, name, identity, propagation, userAgent);
+        const result = write(() => store.delete(type, namespace, name, identity, propagation, userAgent));
         return this.send(
           res,
           200,

@@ -112,6 +112,17 @@ describe('kubectl against the simulated fleet', () => {
     expect(created.stdout).toContain('applicationset.argoproj.io/guestbook created');
     expect(stored('argoproj.io/v1alpha1', 'ApplicationSet', 'argocd', 'guestbook')?.spec.generators[0].list.elements).toEqual([{ cluster: 'eu' }]);
 
+    // diff and --dry-run=server work the change out on the server and keep nothing.
+    const changed = await manifest('changed.yaml', appSet('guestbook', '  generators:\n    - list:\n        elements:\n          - cluster: us\n'));
+    const diff = await kubectl(['diff', '-f', changed]);
+    expect(diff.code).toBe(1);
+    expect(diff.stdout).toMatch(/^-\s+- cluster: eu$/m);
+    expect(diff.stdout).toMatch(/^\+\s+- cluster: us$/m);
+    const dryCreate = await kubectl(['apply', '--dry-run=server', '-f', await manifest('dry.yaml', appSet('dry', '  generators: []'))]);
+    expect(dryCreate.stdout).toContain('applicationset.argoproj.io/dry created (server dry run)');
+    expect(stored('argoproj.io/v1alpha1', 'ApplicationSet', 'argocd', 'dry')).toBeUndefined();
+    expect(stored('argoproj.io/v1alpha1', 'ApplicationSet', 'argocd', 'guestbook')?.spec.generators[0].list.elements).toEqual([{ cluster: 'eu' }]);
+
     const wrongType = await manifest('wrong-type.yaml', appSet('wrong-type', '  generators: every-cluster'));
     for (const mode of [[], ['--server-side']]) {
       const refused = await kubectl(['apply', ...mode, '-f', wrongType]);

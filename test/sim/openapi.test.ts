@@ -176,6 +176,34 @@ describe('server-side field validation', () => {
   });
 });
 
+describe('dry run', () => {
+  it('answers a dryRun=All create, patch and delete in full and keeps, logs and announces nothing', async () => {
+    expect((await request('/api/v1/namespaces/default/configmaps', { method: 'POST', body: configMap('kept') })).status).toBe(201);
+    const store = fleet.cluster(MANAGEMENT_CLUSTER);
+    const writes = store.writes.length;
+    const version = store.resourceVersion;
+
+    const created = await request('/api/v1/namespaces/default/configmaps?dryRun=All', { method: 'POST', body: configMap('imagined') });
+    expect(created.status).toBe(201);
+    expect((await created.json()).metadata.uid).toBeTruthy();
+    expect((await request('/api/v1/namespaces/default/configmaps/imagined')).status).toBe(404);
+
+    const patched = await request('/api/v1/namespaces/default/configmaps/kept?dryRun=All', {
+      method: 'PATCH',
+      contentType: 'application/merge-patch+json',
+      body: { data: { a: 'changed' } },
+    });
+    expect((await patched.json()).data).toEqual({ a: 'changed' });
+    expect((await request('/api/v1/namespaces/default/configmaps/kept?dryRun=All', { method: 'DELETE' })).status).toBe(200);
+    expect((await (await request('/api/v1/namespaces/default/configmaps/kept')).json()).data).toEqual({ a: 'b' });
+    expect([store.writes.length, store.resourceVersion]).toEqual([writes, version]);
+
+    const unsupported = await request('/api/v1/namespaces/default/configmaps?dryRun=Some', { method: 'POST', body: configMap('unsupported') });
+    expect(unsupported.status).toBe(400);
+    expect((await unsupported.json()).message).toBe('Invalid value: "Some": supported values: "All"');
+  });
+});
+
 describe('server-side apply typed by the schema', () => {
   const apply = (manager: string, containers: Record<string, unknown>[], force = false) =>
     request(`/apis/apps/v1/namespaces/default/deployments/api?fieldManager=${manager}${force ? '&force=true' : ''}`, {
