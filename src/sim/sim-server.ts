@@ -238,7 +238,7 @@ export class SimServer {
         let next: Obj;
         if (contentType === 'application/merge-patch+json') next = mergePatch(live, patch) as Obj;
         else if (contentType === 'application/json-patch+json') next = jsonPatch(live, patch) as Obj;
-        else if (contentType === 'application/strategic-merge-patch+json') next = strategicMergePatch(live, patch) as Obj;
+        else if (contentType === 'application/strategic-merge-patch+json') next = strategicMergePatch(live, patch, kindSchema(store, type)) as Obj;
         else
           throw new ApiError(
             415,

@@ -204,7 +204,31 @@ describe('dry run', () => {
   });
 });
 
-describe('server-side apply typed by the schema', () => {
+describe('patches and server-side apply typed by the schema', () => {
+  it('merges a strategic merge patch into a Service port by its merge key, port', async () => {
+    const service = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web' },
+      spec: {
+        ports: [
+          { name: 'http', port: 80 },
+          { name: 'https', port: 443 },
+        ],
+      },
+    };
+    expect((await request('/api/v1/namespaces/default/services', { method: 'POST', body: service })).status).toBe(201);
+    const patched = await request('/api/v1/namespaces/default/services/web', {
+      method: 'PATCH',
+      contentType: 'application/strategic-merge-patch+json',
+      body: { spec: { ports: [{ port: 443, targetPort: 8443 }] } },
+    });
+    expect((await patched.json()).spec.ports).toEqual([
+      { name: 'http', port: 80 },
+      { name: 'https', port: 443, targetPort: 8443 },
+    ]);
+  });
+
   const apply = (manager: string, containers: Record<string, unknown>[], force = false) =>
     request(`/apis/apps/v1/namespaces/default/deployments/api?fieldManager=${manager}${force ? '&force=true' : ''}`, {
       method: 'PATCH',
