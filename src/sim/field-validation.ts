@@ -87,6 +87,8 @@ export function parseFieldValidation(value: string | null): FieldValidation | un
  * decoder's wording), reported under Warn (the returned warnings go out as `Warning:` headers).
  */
 export function enforceSchema(type: ResourceType, schema: OpenApiSchema, object: Obj, directive: FieldValidation, applying: boolean): string[] {
+  if (typeof object !== 'object' || object === null || Array.isArray(object))
+    throw new ApiError(400, 'BadRequest', `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: the body is not an object`);
   const findings = checkAgainstSchema(schema, object);
   const name = object.metadata?.name ?? '';
   if (findings.invalid.length) {

@@ -138,6 +138,10 @@ describe('server-side field validation', () => {
     expect(ignore.headers.get('warning')).toBeNull();
     expect((await request('/api/v1/namespaces/default/configmaps', { method: 'POST', body: configMap('unasked', { spec: {} }) })).status).toBe(201);
 
+    const scalar = await request('/api/v1/namespaces/default/configmaps?fieldValidation=Strict', { method: 'POST', body: '"just a string"' });
+    expect(scalar.status).toBe(400);
+    expect((await scalar.json()).message).toBe('ConfigMap in version "v1" cannot be handled as a ConfigMap: the body is not an object');
+
     const bogus = await request('/api/v1/namespaces/default/configmaps?fieldValidation=Loose', { method: 'POST', body: configMap('bogus') });
     expect(bogus.status).toBe(400);
     expect((await bogus.json()).message).toContain('fieldValidation must be one of "Ignore", "Warn", or "Strict"');
