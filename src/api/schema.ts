@@ -18,7 +18,8 @@ export interface SchemaProblem {
   severity: 'error' | 'warning';
 }
 
-function typeName(value: unknown): string {
+/** A JSON value's type as the API server's validation messages name it. */
+export function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';

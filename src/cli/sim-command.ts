@@ -11,7 +11,7 @@ over HTTPS with a throwaway CA (--http for plain HTTP) on 127.0.0.1, until inter
 --kubeconfig-out), and one Argo CD cluster Secret per workload cluster to register them:
 
   regatta sim --clusters 3 --kubeconfig-out /tmp/sim.kubeconfig > /tmp/fleet-secrets.yaml
-  KUBECONFIG=/tmp/sim.kubeconfig kubectl apply --validate=false -f /tmp/fleet-secrets.yaml
+  KUBECONFIG=/tmp/sim.kubeconfig kubectl apply -f /tmp/fleet-secrets.yaml
   KUBECONFIG=/tmp/sim.kubeconfig npm start
 `;
 

@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ApiError } from './api-error.js';
 import { ApplyConflict, recordUpdate, serverSideApply } from './field-ownership.js';
 import { validateObject } from './object-validation.js';
+import { kindSchema } from './openapi-schemas.js';
 import { apiVersionOf, builtInTypes, typesFromCrd, type ResourceType } from './resource-types.js';
 
 type Obj = Record<string, any>;
@@ -68,6 +69,8 @@ export class ClusterStore {
   private readonly listeners = new Set<(event: WatchEvent) => void>();
   private readonly types = new Map<string, ResourceType>();
   private revision = 1;
+  /** Inside `dryRun`: writes are worked out in full and answered, but nothing is kept, logged or watched. */
+  private dryRunning = false;
   readonly writes: WriteRecord[] = [];
   readonly applies: ApplyRecord[] = [];
 
@@ -97,6 +100,16 @@ export class ClusterStore {
 
   typeForKind(apiVersion: string, kind: string): ResourceType | undefined {
     return [...this.types.values()].find((t) => apiVersionOf(t) === apiVersion && t.kind === kind);
+  }
+
+  /** Runs a write as `?dryRun=All` asks: validated, defaulted and answered, never stored. */
+  dryRun<T>(write: () => T): T {
+    this.dryRunning = true;
+    try {
+      return write();
+    } finally {
+      this.dryRunning = false;
+    }
   }
 
   oldestWatchableVersion(): number {
@@ -154,7 +167,7 @@ export class ClusterStore {
     object.metadata.uid = randomUUID();
     object.metadata.creationTimestamp = now;
     object.metadata.generation = 1;
-    object.metadata.managedFields = recordUpdate(undefined, object, manager, object.apiVersion, now);
+    object.metadata.managedFields = recordUpdate(undefined, object, manager, object.apiVersion, now, undefined, kindSchema(this, type));
     return this.store(type, object, 'ADDED', { verb: 'create', identity, userAgent });
   }
 
@@ -216,7 +229,7 @@ export class ClusterStore {
     const specChanged = JSON.stringify(withoutMeta(live)) !== JSON.stringify(withoutMeta(next));
     if (specChanged && subresource !== 'status') next.metadata.generation = (live.metadata.generation ?? 1) + 1;
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    if (verb !== 'apply') next.metadata.managedFields = recordUpdate(live, next, manager, live.apiVersion, now, subresource);
+    if (verb !== 'apply') next.metadata.managedFields = recordUpdate(live, next, manager, live.apiVersion, now, subresource, kindSchema(this, type));
     // Nothing a reader sees changed: no new resourceVersion, no watch event (a no-op write is quiet).
     if (JSON.stringify(stripVolatile(live)) === JSON.stringify(stripVolatile(next)) && sameOwnership(live, next)) return live;
     // A finalizer removed from an object being deleted may complete its deletion.
@@ -247,14 +260,14 @@ export class ClusterStore {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     let result;
     try {
-      result = serverSideApply(live, applied, manager, force, apiVersionOf(type), now);
+      result = serverSideApply(live, applied, manager, force, apiVersionOf(type), now, kindSchema(this, type));
     } catch (error) {
       if (error instanceof ApplyConflict) {
         throw new ApiError(409, 'Conflict', error.message, {
           name,
           group: type.group,
           kind: type.plural,
-          causes: error.conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: `.${c.path}` })),
+          causes: error.conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: c.path })),
         });
       }
       throw error;
@@ -277,6 +290,7 @@ export class ClusterStore {
   }
 
   private recordApply(type: ResourceType, applied: Obj, changed: boolean, identity: string, userAgent: string | undefined): void {
+    if (this.dryRunning) return;
     const application = applied.metadata?.labels?.[TRACKING_LABEL];
     if (typeof application !== 'string') return;
     this.applies.push({
@@ -310,6 +324,7 @@ export class ClusterStore {
   }
 
   private remove(type: ResourceType, live: Obj, identity: string, userAgent?: string, propagation = 'Background'): Obj {
+    if (this.dryRunning) return structuredClone(live);
     this.objects.get(typeKey(type))?.delete(keyOf(type, live));
     const deleted = structuredClone(live);
     this.revision++;
@@ -371,6 +386,7 @@ export class ClusterStore {
   }
 
   private store(type: ResourceType, object: Obj, eventType: WatchEventType, write: Omit<WriteRecord, 'at' | 'kind' | 'namespace' | 'name'>): Obj {
+    if (this.dryRunning) return object;
     this.revision++;
     object.metadata.resourceVersion = String(this.revision);
     let objects = this.objects.get(typeKey(type));

@@ -1,4 +1,5 @@
 import { ApiError } from './api-error.js';
+import type { OpenApiSchema } from './openapi-schemas.js';
 
 type Obj = Record<string, any>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -14,7 +15,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-/** The list merge keys Kubernetes declares for the lists strategic merge patches touch most. */
+/** Merge keys for lists the kind's schema leaves undeclared (status conditions, open pod specs). */
 const MERGE_KEYS: Record<string, string> = {
   containers: 'name',
   initContainers: 'name',
@@ -26,26 +27,34 @@ const MERGE_KEYS: Record<string, string> = {
   imagePullSecrets: 'name',
 };
 
-/** Strategic merge patch: like a merge patch, but keyed lists merge item by item; `$patch: delete` removes one. */
-export function strategicMergePatch(target: unknown, patch: unknown, field?: string): unknown {
-  if (Array.isArray(patch) && field && MERGE_KEYS[field] && Array.isArray(target)) {
-    const key = MERGE_KEYS[field];
+function childSchema(schema: OpenApiSchema | undefined, key: string): OpenApiSchema | undefined {
+  return schema?.properties?.[key] ?? (isObject(schema?.additionalProperties) ? schema.additionalProperties : undefined);
+}
+
+/**
+ * Strategic merge patch: like a merge patch, but lists with a merge key (the schema's
+ * `x-kubernetes-patch-merge-key`, e.g. a Service's ports by `port`) merge item by item;
+ * `$patch: delete` removes one.
+ */
+export function strategicMergePatch(target: unknown, patch: unknown, schema?: OpenApiSchema, field?: string): unknown {
+  const key: string | undefined = schema?.['x-kubernetes-patch-merge-key'] ?? (schema ? undefined : field && MERGE_KEYS[field]);
+  if (Array.isArray(patch) && key && Array.isArray(target)) {
     const out = structuredClone(target) as Obj[];
     for (const item of patch as Obj[]) {
       const index = out.findIndex((existing) => isObject(existing) && existing[key] === item[key]);
       if (item.$patch === 'delete') {
         if (index >= 0) out.splice(index, 1);
-      } else if (index >= 0) out[index] = strategicMergePatch(out[index], item) as Obj;
+      } else if (index >= 0) out[index] = strategicMergePatch(out[index], item, schema?.items) as Obj;
       else out.push(item);
     }
     return out;
   }
   if (!isObject(patch)) return structuredClone(patch);
   const out: Obj = isObject(target) ? { ...target } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (key.startsWith('$')) continue;
-    if (value === null) delete out[key];
-    else out[key] = strategicMergePatch(out[key], value, key);
+  for (const [name, value] of Object.entries(patch)) {
+    if (name.startsWith('$')) continue;
+    if (value === null) delete out[name];
+    else out[name] = strategicMergePatch(out[name], value, childSchema(schema, name), name);
   }
   return out;
 }

@@ -54,7 +54,10 @@ function seedBootstrapRbac(store: ClusterStore): void {
     { nonResourceURLs: ['*'], verbs: ['*'] },
   ]);
   bind('system:discovery', 'system:authenticated', [
-    { nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] },
+    {
+      nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'],
+      verbs: ['get'],
+    },
   ]);
 }
 

@@ -13,6 +13,9 @@ import {
 import { ApiError } from './api-error.js';
 import { writeAnnotations, type ClusterStore, type WatchEvent } from './cluster-store.js';
 import { groupList, resourceList } from './discovery.js';
+import { enforceSchema, parseFieldValidation } from './field-validation.js';
+import { sendOpenApi } from './openapi-routes.js';
+import { kindSchema } from './openapi-schemas.js';
 import type { SimCluster } from './sim-cluster.js';
 import { impersonatedUser, requireAllowed } from './impersonation.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patches.js';
@@ -118,6 +121,10 @@ export class SimServer {
     if (path === '/version') return this.send(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-regatta-sim', platform: 'linux/amd64' });
     if (path === '/api') return this.send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
     if (path === '/apis') return this.send(res, 200, groupList(store));
+    if (path.startsWith('/openapi/')) {
+      allow({ verb: 'get', path });
+      return sendOpenApi(store, path, `/clusters/${encodeURIComponent(cluster.store.name)}`, req, res);
+    }
     if (method === 'POST' && path === TOKEN_REVIEWS_PATH) {
       review('authentication.k8s.io', 'tokenreviews');
       return this.send(res, 201, tokenReview(cluster, await readBody(req)));
@@ -168,6 +175,14 @@ export class SimServer {
     // A server-side apply that creates the object needs `create` as well, as the API server checks it.
     const applying = (req.headers['content-type'] ?? '').startsWith('application/apply-patch+yaml');
     if (impersonated && applying && method === 'PATCH' && name !== undefined && !store.get(type, namespace, name)) allow({ ...attributes, verb: 'create' });
+    const fieldValidation = parseFieldValidation(url.searchParams.get('fieldValidation'));
+    // Only a request that asks (kubectl always does) is held to the schema: the simulator's other clients keep the leniency they were written against.
+    const dryRun = url.searchParams.getAll('dryRun');
+    if (dryRun.some((value) => value !== 'All'))
+      throw new ApiError(400, 'BadRequest', `Invalid value: ${JSON.stringify(dryRun.find((value) => value !== 'All'))}: supported values: "All"`);
+    // `kubectl diff` and `--dry-run=server` ask the whole write to be worked out and nothing kept.
+    const write = <T>(change: () => T): T => (dryRun.length ? store.dryRun(change) : change());
+    const validate = (object: Obj, apply = false) => (fieldValidation ? enforceSchema(type, kindSchema(store, type), object, fieldValidation, apply) : []);
 
     if (name === undefined) {
       if (method === 'GET') {
@@ -178,7 +193,13 @@ export class SimServer {
       if (method === 'POST') {
         cluster.counters.writes++;
         const body = await readBody(req);
-        return this.send(res, 201, store.create(type, namespace, body, identity, manager, userAgent));
+        const warnings = validate(body);
+        return this.send(
+          res,
+          201,
+          write(() => store.create(type, namespace, body, identity, manager, userAgent)),
+          warnings,
+        );
       }
       throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported on a collection`);
     }
@@ -192,7 +213,13 @@ export class SimServer {
         const body = await readBody(req);
         if (body.metadata?.name && body.metadata.name !== name)
           throw new ApiError(400, 'BadRequest', `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
-        return this.send(res, 200, store.replace(type, namespace, name, body, identity, subresource, manager, userAgent));
+        const warnings = validate(body);
+        return this.send(
+          res,
+          200,
+          write(() => store.replace(type, namespace, name, body, identity, subresource, manager, userAgent)),
+          warnings,
+        );
       }
       case 'PATCH': {
         cluster.counters.writes++;
@@ -200,17 +227,18 @@ export class SimServer {
         const raw = await readRaw(req);
         if (contentType === 'application/apply-patch+yaml') {
           const body = parseKubeYaml(raw.toString('utf8')) as Obj;
+          const warnings = validate(body, true);
           const force = url.searchParams.get('force') === 'true';
           const existed = store.get(type, namespace, name) !== undefined;
-          const result = store.apply(type, namespace, name, body, url.searchParams.get('fieldManager') ?? '', force, identity, userAgent);
-          return this.send(res, existed ? 200 : 201, result);
+          const result = write(() => store.apply(type, namespace, name, body, url.searchParams.get('fieldManager') ?? '', force, identity, userAgent));
+          return this.send(res, existed ? 200 : 201, result, warnings);
         }
         const live = store.getOrFail(type, namespace, name);
         const patch = parseJson(raw);
         let next: Obj;
         if (contentType === 'application/merge-patch+json') next = mergePatch(live, patch) as Obj;
         else if (contentType === 'application/json-patch+json') next = jsonPatch(live, patch) as Obj;
-        else if (contentType === 'application/strategic-merge-patch+json') next = strategicMergePatch(live, patch) as Obj;
+        else if (contentType === 'application/strategic-merge-patch+json') next = strategicMergePatch(live, patch, kindSchema(store, type)) as Obj;
         else
           throw new ApiError(
             415,
@@ -219,14 +247,20 @@ export class SimServer {
           );
         store.assertVersion(type, live, next.metadata?.resourceVersion);
         if (subresource === 'status') next = { ...structuredClone(live), status: next.status };
-        return this.send(res, 200, store.update(type, live, next, identity, subresource, manager, userAgent, 'patch'));
+        const warnings = validate(next);
+        return this.send(
+          res,
+          200,
+          write(() => store.update(type, live, next, identity, subresource, manager, userAgent, 'patch')),
+          warnings,
+        );
       }
       case 'DELETE': {
         cluster.counters.writes++;
         const raw = await readRaw(req);
         const options = raw.length ? parseJson(raw) : {};
         const propagation = url.searchParams.get('propagationPolicy') ?? options.propagationPolicy ?? 'Background';
-        const result = store.delete(type, namespace, name, identity, propagation, userAgent);
+        const result = write(() => store.delete(type, namespace, name, identity, propagation, userAgent));
         return this.send(
           res,
           200,
@@ -337,7 +371,13 @@ export class SimServer {
     req.on('close', close);
   }
 
-  private send(res: ServerResponse, status: number, body: unknown): void {
+  private send(res: ServerResponse, status: number, body: unknown, warnings: string[] = []): void {
+    // As kube-apiserver words a warning: code 299, no agent, the text quoted.
+    if (warnings.length)
+      res.setHeader(
+        'Warning',
+        warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+      );
     res.writeHead(status, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(body));
   }
