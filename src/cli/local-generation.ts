@@ -1,4 +1,5 @@
 import { generateApplicationSets, problemText, type GenerationProblem, type PreviewGeneration } from '../appset/preview-generation.js';
+import type { GeneratorRegistry } from '../generators/registry.js';
 import { inClusterEnabled } from '../projects/destination-cluster.js';
 import { createGenerateContext } from './generate-context.js';
 import { ManifestError, readManifests, type Manifest } from './manifest-files.js';
@@ -7,10 +8,14 @@ export interface LocalGenerationOptions {
   namespace: string;
   kubeconfig?: string;
   context?: string;
+  /** Read the live namespace even without --kubeconfig (from the usual kubeconfig). */
+  live?: boolean;
   /** Told every problem found: a CLI prints it (`problemLine`), the API returns it. */
   report: (problem: GenerationProblem) => void;
   /** Time the template engine may spend rendering one Application (default 1 s). */
   templateTimeoutSeconds?: number;
+  /** The generators to run (default: Argo CD's). */
+  registry?: GeneratorRegistry;
 }
 
 /** How a CLI prints a problem on stderr: `regatta generate: [warning: ]FILE: ApplicationSet NAME: FIELD: message`. */
@@ -53,6 +58,7 @@ export async function generateLocally(manifests: Manifest[], appSets: Manifest[]
     namespace: options.namespace,
     kubeconfig: options.kubeconfig,
     context: options.context,
+    live: options.live,
     warn: (message) => options.report({ severity: 'warning', message }),
     templateTimeoutSeconds: options.templateTimeoutSeconds,
   });
@@ -64,6 +70,7 @@ export async function generateLocally(manifests: Manifest[], appSets: Manifest[]
       namespace: options.namespace,
       report: options.report,
       inClusterEnabled: inClusterEnabled(argocdCm),
+      registry: options.registry,
       // An offline preview without any AppProject checks none; with some (inputs or live), every Application's.
       ...(projects.length
         ? { projects: (name: string) => projects.find((p) => p.metadata.name === name && (p.metadata.namespace ?? options.namespace) === options.namespace) }
