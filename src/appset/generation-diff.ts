@@ -64,7 +64,9 @@ export function diffGeneration(appSet: ApplicationSet, desired: Application[], o
   const updates = actual.changes
     .filter((c) => c.action === 'update' && writable(c))
     .map((c) => ({ name: c.application.metadata.name, fields: changedFields(c, live.get(c.application.metadata.name)!) }));
-  const deletes = rejected.length ? [] : actual.deletions.map((a) => ({ name: a.metadata.name, cascades: (a.metadata.finalizers ?? []).includes(RESOURCES_FINALIZER) }));
+  const deletes = rejected.length
+    ? []
+    : actual.deletions.map((a) => ({ name: a.metadata.name, cascades: (a.metadata.finalizers ?? []).includes(RESOURCES_FINALIZER) }));
 
   const heldBack: GenerationDiff['heldBack'] = [];
   const policyText = `applicationsSync: ${options.policy}`;
@@ -76,7 +78,11 @@ export function diffGeneration(appSet: ApplicationSet, desired: Application[], o
   if (due.length && !allowsDelete(options.policy)) heldBack.push({ action: 'delete', names: due, by: policyText });
   else if (due.length && actual.held) heldBack.push({ action: 'delete', names: due, by: `the deletion budget: ${actual.held.message}` });
   else if (due.length && rejected.length) {
-    heldBack.push({ action: 'delete', names: due, by: `invalid generated Applications (${[...rejectedNames].sort().join(', ')}): nothing is deleted while one is invalid` });
+    heldBack.push({
+      action: 'delete',
+      names: due,
+      by: `invalid generated Applications (${[...rejectedNames].sort().join(', ')}): nothing is deleted while one is invalid`,
+    });
   }
 
   const touched = new Set([...creates, ...updates, ...deletes].map((c) => c.name));
@@ -112,7 +118,7 @@ function changedFields(change: ApplicationChange, current: Application): FieldCh
 }
 
 /** Leaf-by-leaf differences, in the order the fields appear (the new value's first). */
-export function leafChanges(before: unknown, after: unknown, path: string): FieldChange[] {
+function leafChanges(before: unknown, after: unknown, path: string): FieldChange[] {
   if (deepEqual(before, after)) return [];
   if (isPlainObject(before) && isPlainObject(after)) {
     const keys = [...new Set([...Object.keys(after), ...Object.keys(before)])];

@@ -46,9 +46,18 @@ export interface ApplicationExplanation {
   fields: FieldOrigin[];
 }
 
-export function explainApplication(appSet: ApplicationSet, application: Application, params: ParamSet, roots: GeneratorCall[]): ApplicationExplanation {
+/** Every generated Application of one ApplicationSet, explained; `roots` are the calls its generation made. */
+export function explainGeneration(
+  appSet: ApplicationSet,
+  generated: { application: Application; params: ParamSet }[],
+  roots: GeneratorCall[],
+): ApplicationExplanation[] {
+  const rootOf = new Map(roots.flatMap((call) => call.outputs.map((params) => [params, call] as const)));
+  return generated.map(({ application, params }) => explainApplication(appSet, application, params, rootOf.get(params)));
+}
+
+function explainApplication(appSet: ApplicationSet, application: Application, params: ParamSet, root: GeneratorCall | undefined): ApplicationExplanation {
   const goTemplate = appSet.spec.goTemplate === true;
-  const root = roots.find((call) => call.outputs.includes(params));
   const template = mergeTemplates((root?.spec as { template?: GeneratorTemplate } | undefined)?.template, appSet.spec.template);
   const { name, labels, annotations, finalizers } = template.metadata ?? {};
   const written = { metadata: { name, labels, annotations, finalizers }, spec: template.spec };
@@ -61,7 +70,13 @@ export function explainApplication(appSet: ApplicationSet, application: Applicat
     const expression = templatedKeys.length > 0 || (typeof text === 'string' && isExpression(text, goTemplate));
     if (!expression) {
       const patched = appSet.spec.templatePatch != null && !deepEqual(value, text);
-      fields.push({ path: display, value, origin: patched ? 'templatePatch' : 'literal', template: typeof text === 'string' ? text : undefined, parameters: [] });
+      fields.push({
+        path: display,
+        value,
+        origin: patched ? 'templatePatch' : 'literal',
+        template: typeof text === 'string' ? text : undefined,
+        parameters: [],
+      });
       continue;
     }
     const sources = [...templatedKeys, ...(typeof text === 'string' && isExpression(text, goTemplate) ? [text] : [])];
@@ -83,20 +98,30 @@ export function explainApplication(appSet: ApplicationSet, application: Applicat
   const renderedKeyMaps = new Set(
     leaves(written, [])
       .filter(([path]) => path.some((key) => typeof key === 'string' && isExpression(key, goTemplate)))
-      .map(([path]) => pathText(path.slice(0, path.findIndex((key) => typeof key === 'string' && isExpression(key, goTemplate))))),
+      .map(([path]) =>
+        pathText(
+          path.slice(
+            0,
+            path.findIndex((key) => typeof key === 'string' && isExpression(key, goTemplate)),
+          ),
+        ),
+      ),
   );
   for (const [path, value] of leaves({ metadata: application.metadata, spec: application.spec }, [])) {
     const display = pathText(path);
     if (inTemplate.has(display) || path.some((_, i) => renderedKeyMaps.has(pathText(path.slice(0, i))))) continue;
     const note = controllerNote(path, appSet);
-    fields.push(note ? { path: display, value, origin: 'controller', parameters: [], note } : { path: display, value, origin: 'templatePatch', parameters: [] });
+    fields.push(
+      note ? { path: display, value, origin: 'controller', parameters: [], note } : { path: display, value, origin: 'templatePatch', parameters: [] },
+    );
   }
   return { name: application.metadata.name, ...(root ? { generator: root.path } : {}), fields };
 }
 
 function controllerNote(path: Path, appSet: ApplicationSet): string | undefined {
   if (path.join('.') === 'metadata.namespace') return "the ApplicationSet's namespace";
-  if (path[0] === 'metadata' && path[1] === 'finalizers' && appSet.spec.templatePatch == null) return 'added unless the template sets finalizers or preserveResourcesOnDeletion is set';
+  if (path[0] === 'metadata' && path[1] === 'finalizers' && appSet.spec.templatePatch == null)
+    return 'added unless the template sets finalizers or preserveResourcesOnDeletion is set';
   return undefined;
 }
 
@@ -111,11 +136,12 @@ export function references(text: string, goTemplate: boolean): string[] {
   if (!goTemplate) return actions.map((tag) => tag.trim());
   const found: string[] = [];
   for (const action of actions) {
-    for (const m of action.matchAll(/\bindex\s+\$?\.([\w.]*)((?:\s+"[^"]*")+)/g)) {
+    const indexed = /\bindex\s+\$?\.([\w.]*)((?:\s+"[^"]*")+)/g;
+    for (const m of action.matchAll(indexed)) {
       const keys = [...m[2].matchAll(/"([^"]*)"/g)].map((k) => k[1]);
       found.push([m[1], ...keys].filter(Boolean).join('.'));
     }
-    const withoutStrings = action.replace(/"(?:[^"\\]|\\.)*"|`[^`]*`/g, '""');
+    const withoutStrings = action.replace(indexed, ' ').replace(/"(?:[^"\\]|\\.)*"|`[^`]*`/g, '""');
     for (const m of withoutStrings.matchAll(/(?:^|[\s($|])\$?\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)/g)) found.push(m[1]);
   }
   return [...new Set(found)];

@@ -6,7 +6,7 @@ import { UsageError } from '../lib/argv.js';
 import { generateLocally, problemLine, readApplicationSets } from './local-generation.js';
 import type { PreviewGeneration } from '../appset/preview-generation.js';
 import { diffAgainstCluster, type ReconcileSettings } from './generate-diff.js';
-import { explainGeneration } from './generate-explain.js';
+import { explanationText } from './generate-explain.js';
 import { tracedRegistry } from './generator-trace.js';
 import { clientFromFlags } from './kube-flags.js';
 
@@ -149,7 +149,7 @@ export const generateCommand: CliCommand = {
       return exitCode !== 0 ? 1 : diff.changes ? 2 : 0;
     }
     if (traced) {
-      io.stdout.write(explainGeneration(outputs, traced.roots));
+      io.stdout.write(explanationText(outputs, traced.roots));
       return exitCode;
     }
     const format = (flags.output as string | undefined) ?? 'yaml';

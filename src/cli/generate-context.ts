@@ -52,7 +52,8 @@ async function namespaceConfigMaps(client: ObjectClient, namespace: string): Pro
  */
 export async function createGenerateContext(manifests: Manifest[], options: GenerateContextOptions): Promise<GenerateContext> {
   const objects: KubeObject[] = manifests.map((m) => m.object);
-  const client = options.kubeconfig || options.live ? new ObjectClient(loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context })) : undefined;
+  const client =
+    options.kubeconfig || options.live ? new ObjectClient(loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context })) : undefined;
   if (client) {
     objects.push(
       ...(await namespaceSecrets(client, options.namespace)),

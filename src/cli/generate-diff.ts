@@ -51,7 +51,9 @@ export async function diffAgainstCluster(outputs: PreviewGeneration['outputs'], 
 }
 
 function describe(appSet: ApplicationSet, policy: string, exists: boolean, diff: GenerationDiff): string {
-  const lines = [`ApplicationSet ${appSet.metadata.namespace}/${appSet.metadata.name} (applicationsSync: ${policy}${exists ? '' : '; not on the cluster yet'})`];
+  const lines = [
+    `ApplicationSet ${appSet.metadata.namespace}/${appSet.metadata.name} (applicationsSync: ${policy}${exists ? '' : '; not on the cluster yet'})`,
+  ];
   for (const { name } of diff.creates) lines.push(`  + create ${name}`);
   for (const { name, fields } of diff.updates) {
     lines.push(`  ~ update ${name}`);
@@ -80,6 +82,6 @@ function fieldLine({ path, before, after }: FieldChange): string {
 }
 
 /** Plain words as they are; anything that could be misread (empty, spaces, numbers as text, objects) as JSON. */
-export function scalar(value: unknown): string {
+function scalar(value: unknown): string {
   return typeof value === 'string' && /^[\w./:@-]+$/.test(value) && !/^(true|false|null|-?\d[\d.]*)$/.test(value) ? value : JSON.stringify(value);
 }

@@ -1,12 +1,11 @@
-import { explainApplication, type FieldOrigin, type GeneratorCall } from '../appset/generation-explain.js';
+import { explainGeneration, type FieldOrigin, type GeneratorCall } from '../appset/generation-explain.js';
 import type { PreviewGeneration } from '../appset/preview-generation.js';
 
 /** `regatta generate --explain`: each generated Application, field by field, with where its value came from. */
-export function explainGeneration(outputs: PreviewGeneration['outputs'], roots: GeneratorCall[]): string {
+export function explanationText(outputs: PreviewGeneration['outputs'], roots: GeneratorCall[]): string {
   let text = '';
   for (const { appSet, result } of outputs) {
-    for (const { application, params } of result.generated) {
-      const explanation = explainApplication(appSet, application, params, roots);
+    for (const explanation of explainGeneration(appSet, result.generated, roots)) {
       text += `ApplicationSet ${appSet.metadata.name}: Application ${explanation.name}${explanation.generator ? ` ← ${explanation.generator}` : ''}\n`;
       for (const field of explanation.fields) text += `  ${fieldLine(field)}\n`;
     }
@@ -38,7 +37,5 @@ function sources(field: FieldOrigin): string {
     const key = generator ?? '';
     byGenerator.set(key, [...(byGenerator.get(key) ?? []), name]);
   }
-  return [...byGenerator]
-    .map(([generator, names]) => (generator ? `${generator}: ${names.join(', ')}` : `${names.join(', ')}: no such parameter`))
-    .join('; ');
+  return [...byGenerator].map(([generator, names]) => (generator ? `${generator}: ${names.join(', ')}` : `${names.join(', ')}: no such parameter`)).join('; ');
 }

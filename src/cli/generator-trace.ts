@@ -19,7 +19,13 @@ export function tracedRegistry(): { registry: GeneratorRegistry; roots: Generato
     requeueAfterSeconds: (spec) => generator.requeueAfterSeconds(spec),
     async generateParams(spec, appSet, context) {
       const parent = parentCall.getStore();
-      const call: GeneratorCall = { kind: generator.kind, spec, path: callPath(parent, appSet.spec.generators ?? [], generator.kind, spec), outputs: [], children: [] };
+      const call: GeneratorCall = {
+        kind: generator.kind,
+        spec,
+        path: callPath(parent, appSet.spec.generators ?? [], generator.kind, spec),
+        outputs: [],
+        children: [],
+      };
       (parent ? parent.children : roots).push(call);
       call.outputs = await parentCall.run(call, () => generator.generateParams(spec, appSet, context));
       return call.outputs;

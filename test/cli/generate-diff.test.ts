@@ -48,12 +48,15 @@ async function file(name: string, text: string): Promise<string> {
 async function reconciled(text: string, names: string[]): Promise<void> {
   const appSet = YAML.parse(text);
   await harness.applyAppSet(appSet);
-  await harness.eventually(async () => {
-    const present = (await harness.applications())
-      .filter((a) => !a.metadata.deletionTimestamp && a.metadata.name.startsWith(`${appSet.metadata.name}-`))
-      .map((a) => a.metadata.name);
-    return present.sort().join() === [...names].sort().join();
-  }, `Applications ${names.join(', ')}`);
+  await harness.eventually(
+    async () => {
+      const present = (await harness.applications())
+        .filter((a) => !a.metadata.deletionTimestamp && a.metadata.name.startsWith(`${appSet.metadata.name}-`))
+        .map((a) => a.metadata.name);
+      return present.sort().join() === [...names].sort().join();
+    },
+    `Applications ${names.join(', ')}`,
+  );
   await harness.settle();
 }
 
@@ -63,6 +66,11 @@ async function diff(path: string, ...extra: string[]) {
   const run = await regatta('generate', '-f', path, '--diff', '--kubeconfig', kubeconfig, ...extra);
   expect(writesSince(harness.fleet.cluster(), mark, { identity: 'cli' })).toEqual([]);
   return run;
+}
+
+/** The exit code and the whole of stdout, one line per entry. */
+function expectDiff(run: { code: number; stdout: string }, code: number, lines: string[]): void {
+  expect([run.code, run.stdout]).toEqual([code, `${lines.join('\n')}\n`]);
 }
 
 beforeAll(async () => {
@@ -81,9 +89,7 @@ describe('regatta generate --diff', () => {
     await reconciled(guestbook('web', three), ['web-dev', 'web-qa', 'web-prod']);
     const same = await diff(await file('web-v1.yaml', guestbook('web', three)));
     expect(same.stderr).toBe('');
-    expect(same.stdout).toBe(
-      ['ApplicationSet argocd/web (applicationsSync: sync)', '  0 to create, 0 to update, 0 to delete, 3 unchanged', ''].join('\n'),
-    );
+    expect(same.stdout).toBe(['ApplicationSet argocd/web (applicationsSync: sync)', '  0 to create, 0 to update, 0 to delete, 3 unchanged', ''].join('\n'));
     expect(same.code).toBe(0);
 
     const next = guestbook('web', [
@@ -92,18 +98,14 @@ describe('regatta generate --diff', () => {
       { env: 'staging', revision: 'v1' },
     ]);
     const pending = await diff(await file('web-v2.yaml', next));
-    expect(pending.stdout).toBe(
-      [
-        'ApplicationSet argocd/web (applicationsSync: sync)',
-        '  + create web-staging',
-        '  ~ update web-dev',
-        '      ~ spec.source.targetRevision: v1 → v2',
-        '  - delete web-prod (its resources are deleted from the cluster too)',
-        '  1 to create, 1 to update, 1 to delete, 1 unchanged',
-        '',
-      ].join('\n'),
-    );
-    expect(pending.code).toBe(2);
+    expectDiff(pending, 2, [
+      'ApplicationSet argocd/web (applicationsSync: sync)',
+      '  + create web-staging',
+      '  ~ update web-dev',
+      '      ~ spec.source.targetRevision: v1 → v2',
+      '  - delete web-prod (its resources are deleted from the cluster too)',
+      '  1 to create, 1 to update, 1 to delete, 1 unchanged',
+    ]);
 
     // The controller then does what the diff said: afterwards nothing is left to do.
     await reconciled(next, ['web-dev', 'web-qa', 'web-staging']);
@@ -118,15 +120,11 @@ describe('regatta generate --diff', () => {
     await reconciled(guestbook('shop', three, policy), ['shop-dev', 'shop-qa', 'shop-prod']);
     const fewer = guestbook('shop', three.slice(0, 2), policy);
     const run = await diff(await file('shop.yaml', fewer));
-    expect(run.stdout).toBe(
-      [
-        'ApplicationSet argocd/shop (applicationsSync: create-update)',
-        '  ! delete shop-prod: held back by applicationsSync: create-update',
-        '  0 to create, 0 to update, 0 to delete, 3 unchanged, 1 held back',
-        '',
-      ].join('\n'),
-    );
-    expect(run.code).toBe(0);
+    expectDiff(run, 0, [
+      'ApplicationSet argocd/shop (applicationsSync: create-update)',
+      '  ! delete shop-prod: held back by applicationsSync: create-update',
+      '  0 to create, 0 to update, 0 to delete, 3 unchanged, 1 held back',
+    ]);
 
     // Allowed to delete, the resources of an Application generated without the finalizer stay.
     const deleting = guestbook('shop', three.slice(0, 2), '  syncPolicy: {applicationsSync: create-delete, preserveResourcesOnDeletion: true}');
@@ -142,24 +140,53 @@ describe('regatta generate --diff', () => {
   it('shows deletions the deletion budget (--max-delete-ratio) holds back', async () => {
     await reconciled(guestbook('blog', three), ['blog-dev', 'blog-qa', 'blog-prod']);
     const run = await diff(await file('blog.yaml', guestbook('blog', three.slice(0, 1))), '--max-delete-ratio', '0.5');
-    expect(run.stdout).toBe(
-      [
-        'ApplicationSet argocd/blog (applicationsSync: sync)',
-        '  ! delete blog-prod, blog-qa: held back by the deletion budget: deleting 2 of 3 Applications at once exceeds the maximum delete ratio 0.5; deletions held until the generation recovers or the limit is raised',
-        '  0 to create, 0 to update, 0 to delete, 3 unchanged, 2 held back',
-        '',
-      ].join('\n'),
-    );
-    expect(run.code).toBe(0);
+    expectDiff(run, 0, [
+      'ApplicationSet argocd/blog (applicationsSync: sync)',
+      '  ! delete blog-prod, blog-qa: held back by the deletion budget: deleting 2 of 3 Applications at once exceeds the maximum delete ratio 0.5; deletions held until the generation recovers or the limit is raised',
+      '  0 to create, 0 to update, 0 to delete, 3 unchanged, 2 held back',
+    ]);
     const unbudgeted = await diff(await file('blog.yaml', guestbook('blog', three.slice(0, 1))));
     expect([unbudgeted.code, unbudgeted.stdout.split('\n').slice(-2)[0]]).toEqual([2, '  0 to create, 0 to update, 2 to delete, 1 unchanged']);
+  });
+
+  it('shows updates that applicationsSync: create-only holds back, which the controller then leaves alone', async () => {
+    const policy = '  syncPolicy: {applicationsSync: create-only}';
+    await reconciled(guestbook('docs', three, policy), ['docs-dev', 'docs-qa', 'docs-prod']);
+    const bumped = guestbook('docs', [{ env: 'dev', revision: 'v2' }, ...three.slice(1), { env: 'perf', revision: 'v1' }], policy);
+    const run = await diff(await file('docs.yaml', bumped));
+    expectDiff(run, 2, [
+      'ApplicationSet argocd/docs (applicationsSync: create-only)',
+      '  + create docs-perf',
+      '  ! update docs-dev: held back by applicationsSync: create-only',
+      '  1 to create, 0 to update, 0 to delete, 3 unchanged, 1 held back',
+    ]);
+    await reconciled(bumped, ['docs-dev', 'docs-qa', 'docs-prod', 'docs-perf']);
+    expect((await harness.applications()).find((a) => a.metadata.name === 'docs-dev').spec.source.targetRevision).toBe('v1');
+  });
+
+  it('holds back every delete while a generated Application names a project that does not exist, and exits 1', async () => {
+    await reconciled(guestbook('api', three), ['api-dev', 'api-qa', 'api-prod']);
+    const typo = guestbook('api', three.slice(0, 2))
+      .replace('project: default', "project: '{{project}}'")
+      .replace('{env: dev, revision: v1}', '{env: dev, revision: v1, project: defualt}')
+      .replace('{env: qa, revision: v1}', '{env: qa, revision: v1, project: default}');
+    const path = await file('api.yaml', typo);
+    const run = await diff(path);
+    expect(run.stderr).toContain(`${path}: ApplicationSet api: Application api-dev: spec.project:`);
+    expectDiff(run, 1, [
+      'ApplicationSet argocd/api (applicationsSync: sync)',
+      '  ! delete api-prod: held back by invalid generated Applications (api-dev): nothing is deleted while one is invalid',
+      '  0 to create, 0 to update, 0 to delete, 3 unchanged, 1 held back',
+    ]);
   });
 
   it('exits 1 naming the file, ApplicationSet and field of a bad input, and on usage errors', async () => {
     const bad = await file('bad.yaml', guestbook('bad', three).replace('{env: qa,', '{env: [q, a],'));
     const run = await diff(bad);
     expect([run.code, run.stdout]).toEqual([1, '']);
-    expect(run.stderr).toBe(`regatta generate: ${bad}: ApplicationSet bad: spec.generators[0].list.elements[1].env: error parsing value as string: got a list (without goTemplate, list elements hold strings only)\n`);
+    expect(run.stderr).toBe(
+      `regatta generate: ${bad}: ApplicationSet bad: spec.generators[0].list.elements[1].env: error parsing value as string: got a list (without goTemplate, list elements hold strings only)\n`,
+    );
     const usage = await regatta('generate', '-f', bad, '--diff', '--policy', 'delete-everything');
     expect(usage.code).toBe(1);
     expect(usage.stderr).toContain('--policy: "delete-everything" is not one of create-only, create-update, create-delete, sync');
