@@ -1,4 +1,4 @@
-import type { Application } from '../api/application.js';
+import { RESOURCES_FINALIZER, type Application } from '../api/application.js';
 import type { ApplicationSet, GeneratorTemplate } from '../api/application-set.js';
 import type { ParamSet } from '../generators/generator.js';
 import { mergeTemplates } from '../generators/transform.js';
@@ -62,8 +62,9 @@ function explainApplication(appSet: ApplicationSet, application: Application, pa
   const { name, labels, annotations, finalizers } = template.metadata ?? {};
   const written = { metadata: { name, labels, annotations, finalizers }, spec: template.spec };
   const fields: FieldOrigin[] = [];
+  const templateLeaves = leaves(written, []);
 
-  for (const [path, text] of leaves(written, [])) {
+  for (const [path, text] of templateLeaves) {
     const display = pathText(path);
     const templatedKeys = path.filter((key): key is string => typeof key === 'string' && isExpression(key, goTemplate));
     const value = templatedKeys.length ? undefined : valueAt(application, path);
@@ -93,24 +94,18 @@ function explainApplication(appSet: ApplicationSet, application: Application, pa
     });
   }
 
-  const inTemplate = new Set(leaves(written, []).map(([path]) => pathText(path)));
+  const inTemplate = new Set(templateLeaves.map(([path]) => pathText(path)));
   // A map with a templated key holds fields named by what it rendered to: those are its expressions' lines.
   const renderedKeyMaps = new Set(
-    leaves(written, [])
-      .filter(([path]) => path.some((key) => typeof key === 'string' && isExpression(key, goTemplate)))
-      .map(([path]) =>
-        pathText(
-          path.slice(
-            0,
-            path.findIndex((key) => typeof key === 'string' && isExpression(key, goTemplate)),
-          ),
-        ),
-      ),
+    templateLeaves.flatMap(([path]) => {
+      const at = path.findIndex((key) => typeof key === 'string' && isExpression(key, goTemplate));
+      return at < 0 ? [] : [pathText(path.slice(0, at))];
+    }),
   );
   for (const [path, value] of leaves({ metadata: application.metadata, spec: application.spec }, [])) {
     const display = pathText(path);
     if (inTemplate.has(display) || path.some((_, i) => renderedKeyMaps.has(pathText(path.slice(0, i))))) continue;
-    const note = controllerNote(path, appSet);
+    const note = controllerNote(path, value);
     fields.push(
       note ? { path: display, value, origin: 'controller', parameters: [], note } : { path: display, value, origin: 'templatePatch', parameters: [] },
     );
@@ -118,9 +113,9 @@ function explainApplication(appSet: ApplicationSet, application: Application, pa
   return { name: application.metadata.name, ...(root ? { generator: root.path } : {}), fields };
 }
 
-function controllerNote(path: Path, appSet: ApplicationSet): string | undefined {
-  if (path.join('.') === 'metadata.namespace') return "the ApplicationSet's namespace";
-  if (path[0] === 'metadata' && path[1] === 'finalizers' && appSet.spec.templatePatch == null)
+function controllerNote(path: Path, value: unknown): string | undefined {
+  if (pathText(path) === 'metadata.namespace') return "the ApplicationSet's namespace";
+  if (path[0] === 'metadata' && path[1] === 'finalizers' && value === RESOURCES_FINALIZER)
     return 'added unless the template sets finalizers or preserveResourcesOnDeletion is set';
   return undefined;
 }

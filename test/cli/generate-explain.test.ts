@@ -68,6 +68,28 @@ spec:
       destination: {server: https://kubernetes.default.svc, namespace: web}
 `;
 
+/** A map key rendered from a parameter, and a templatePatch adding fields (it may not change spec.project, as in Argo CD). */
+const patched = `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: patched, namespace: argocd}
+spec:
+  goTemplate: true
+  generators:
+  - list: {elements: [{env: dev, auto: true}]}
+  template:
+    metadata: {name: 'web-{{.env}}', labels: {'team-{{.env}}': owner}}
+    spec:
+      project: default
+      source: {repoURL: https://github.com/argoproj/argocd-example-apps.git, targetRevision: HEAD, path: web}
+      destination: {server: https://kubernetes.default.svc, namespace: web}
+  templatePatch: |
+    spec:
+      {{- if .auto }}
+      syncPolicy:
+        automated: {prune: true}
+      {{- end }}
+`;
+
 let dir: string;
 
 beforeAll(async () => {
@@ -75,6 +97,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'list.yaml'), list);
   await writeFile(join(dir, 'matrix.yaml'), matrix);
   await writeFile(join(dir, 'merge.yaml'), merge);
+  await writeFile(join(dir, 'patched.yaml'), patched);
 });
 
 afterAll(async () => {
@@ -132,5 +155,27 @@ describe('regatta generate --explain', () => {
     ]);
     // preserveResourcesOnDeletion: no finalizer is added, so none is explained.
     expect(run.stdout).not.toContain('metadata.finalizers');
+  });
+
+  it('says which fields a templatePatch set and which map key a parameter named', async () => {
+    const run = await regatta('generate', '-f', join(dir, 'patched.yaml'), '--explain');
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toBe(
+      [
+        'ApplicationSet patched: Application web-dev ← spec.generators[0].list',
+        '  metadata.name ← web-{{.env}} = "web-dev" (spec.generators[0].list: env)',
+        '  metadata.labels["team-{{.env}}"] ← team-{{.env}} (spec.generators[0].list: env)',
+        '  spec.project = "default" (literal)',
+        '  spec.source.repoURL = "https://github.com/argoproj/argocd-example-apps.git" (literal)',
+        '  spec.source.targetRevision = "HEAD" (literal)',
+        '  spec.source.path = "web" (literal)',
+        '  spec.destination.server = "https://kubernetes.default.svc" (literal)',
+        '  spec.destination.namespace = "web" (literal)',
+        `  metadata.namespace = "argocd" (set by the controller: the ApplicationSet's namespace)`,
+        '  metadata.finalizers[0] = "resources-finalizer.argocd.argoproj.io" (set by the controller: added unless the template sets finalizers or preserveResourcesOnDeletion is set)',
+        '  spec.syncPolicy.automated.prune = true (spec.templatePatch)',
+        '',
+      ].join('\n'),
+    );
   });
 });
