@@ -120,6 +120,9 @@ function changedFields(change: ApplicationChange, current: Application): FieldCh
 /** Leaf-by-leaf differences, in the order the fields appear (the new value's first). */
 function leafChanges(before: unknown, after: unknown, path: string): FieldChange[] {
   if (deepEqual(before, after)) return [];
+  // A map or list added or removed as a whole is listed leaf by leaf too.
+  if (before == null && (isPlainObject(after) || Array.isArray(after))) return leafChanges(Array.isArray(after) ? [] : {}, after, path);
+  if (after == null && (isPlainObject(before) || Array.isArray(before))) return leafChanges(before, Array.isArray(before) ? [] : {}, path);
   if (isPlainObject(before) && isPlainObject(after)) {
     const keys = [...new Set([...Object.keys(after), ...Object.keys(before)])];
     return keys.flatMap((key) => leafChanges(before[key], after[key], `${path}${segment(key)}`));
