@@ -57,6 +57,8 @@ export interface GenerationOptions {
   inClusterEnabled: boolean;
   /** Argo CD's AppProjects, when known (live, or among the inputs): each Application's project is checked as the controller checks it. */
   projects?: (name: string) => AppProject | undefined;
+  /** The context's clusters are the live registry: every destination is checked as the controller checks it, not only the local cluster. */
+  liveFleet?: boolean;
   /** The generators to run (default: Argo CD's); `regatta generate --explain` passes traced ones. */
   registry?: GeneratorRegistry;
 }
@@ -91,7 +93,7 @@ export async function generateApplicationSets(appSets: PreviewInput[], context: 
     // Without a live fleet only the local cluster can be checked: argocd-cm may disable it.
     const localProblems = result.generated
       .map((g) => g.application)
-      .filter((a) => a.spec.destination?.server === IN_CLUSTER_SERVER || a.spec.destination?.name === IN_CLUSTER_NAME)
+      .filter((a) => options.liveFleet || a.spec.destination?.server === IN_CLUSTER_SERVER || a.spec.destination?.name === IN_CLUSTER_NAME)
       .map((a) => [a.metadata.name, destinationProblem(a.spec.destination, fleet)] as const)
       .filter(([, problem]) => problem);
     for (const [name, problem] of localProblems) report(manifest, `Application ${name}: spec.destination`, problem!);

@@ -34,7 +34,8 @@ prints them (or, with --params, the parameters each template sees). Nothing is w
 
       --diff         compare with the live Applications each ApplicationSet owns on the cluster
                      (--kubeconfig, else $KUBECONFIG or ~/.kube/config; its Secrets and ConfigMaps
-                     are read too) and print what its next reconcile would do: + create, ~ update
+                     are read too; every destination must name one of its clusters, as the
+                     controller requires) and print what its next reconcile would do: + create, ~ update
                      (each field Regatta manages: ~ changed, + added, - removed), - delete,
                      how many stay unchanged, and ! what the policy or the deletion budget holds
                      back. Writes nothing. RollingSync releases updates step by step: see

@@ -1,4 +1,5 @@
 import { generateApplicationSets, problemText, type GenerationProblem, type PreviewGeneration } from '../appset/preview-generation.js';
+import type { GeneratorContext } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
 import { inClusterEnabled } from '../projects/destination-cluster.js';
 import { createGenerateContext } from './generate-context.js';
@@ -8,7 +9,7 @@ export interface LocalGenerationOptions {
   namespace: string;
   kubeconfig?: string;
   context?: string;
-  /** Read the live namespace even without --kubeconfig (from the usual kubeconfig). */
+  /** Read the live namespace even without --kubeconfig (from the usual kubeconfig), and check every destination against its clusters. */
   live?: boolean;
   /** Told every problem found: a CLI prints it (`problemLine`), the API returns it. */
   report: (problem: GenerationProblem) => void;
@@ -47,6 +48,15 @@ export async function readApplicationSets(
   return { manifests, appSets };
 }
 
+/** argocd-cm among the inputs, else (reading the cluster) the live one. */
+async function argocdConfigMap(manifests: Manifest[], context: GeneratorContext): Promise<{ data?: Record<string, string> } | undefined> {
+  const given = manifests.find((m) => m.object.kind === 'ConfigMap' && m.object.metadata?.name === 'argocd-cm')?.object as
+    { data?: Record<string, string> } | undefined;
+  if (given) return given;
+  const live = await context.settings.configMapData('argocd-cm');
+  return live && { data: live };
+}
+
 /**
  * Runs the generators of each ApplicationSet manifest as the controller would, without a
  * controller: schema problems, generator failures and a disabled local cluster are reported
@@ -62,14 +72,13 @@ export async function generateLocally(manifests: Manifest[], appSets: Manifest[]
     warn: (message) => options.report({ severity: 'warning', message }),
     templateTimeoutSeconds: options.templateTimeoutSeconds,
   });
-  const argocdCm = manifests.find((m) => m.object.kind === 'ConfigMap' && m.object.metadata?.name === 'argocd-cm')?.object as
-    { data?: Record<string, string> } | undefined;
   const { projects } = generateContext;
   try {
     return await generateApplicationSets(appSets, generateContext.context, {
       namespace: options.namespace,
       report: options.report,
-      inClusterEnabled: inClusterEnabled(argocdCm),
+      inClusterEnabled: inClusterEnabled(await argocdConfigMap(manifests, generateContext.context)),
+      liveFleet: options.live,
       registry: options.registry,
       // An offline preview without any AppProject checks none; with some (inputs or live), every Application's.
       ...(projects.length

@@ -180,6 +180,26 @@ describe('regatta generate --diff', () => {
     ]);
   });
 
+  it('refuses, as the controller does, an Application for a cluster the fleet does not have', async () => {
+    const unknown = guestbook('ops', three)
+      .replace('server: https://kubernetes.default.svc', "server: '{{server}}'")
+      .replace(
+        /\{env: (\w+), revision: v1\}/g,
+        (_, env) => `{env: ${env}, revision: v1, server: ${env === 'qa' ? 'https://nowhere.example.com' : 'https://kubernetes.default.svc'}}`,
+      );
+    const path = await file('ops.yaml', unknown);
+    const run = await diff(path);
+    expect(run.stderr).toBe(
+      `regatta generate: ${path}: ApplicationSet ops: Application ops-qa: spec.destination: application destination spec is invalid: error getting cluster by server "https://nowhere.example.com": rpc error: code = NotFound desc = cluster "https://nowhere.example.com" not found\n`,
+    );
+    expectDiff(run, 1, [
+      'ApplicationSet argocd/ops (applicationsSync: sync; not on the cluster yet)',
+      '  + create ops-dev',
+      '  + create ops-prod',
+      '  2 to create, 0 to update, 0 to delete, 0 unchanged',
+    ]);
+  });
+
   it('exits 1 naming the file, ApplicationSet and field of a bad input, and on usage errors', async () => {
     const bad = await file('bad.yaml', guestbook('bad', three).replace('{env: qa,', '{env: [q, a],'));
     const run = await diff(bad);
