@@ -45,7 +45,7 @@ prints them (or, with --params, the parameters each template sees). Nothing is w
                      parameter that produced it; template text without expressions is "literal"
 
 Controller settings (--diff decides as a controller with these would; the same flags and
-environment variables as \`regatta serve\`'s):
+environment variables as the controller's):
       --policy                  create-only|create-update|create-delete|sync
                                 (ARGOCD_APPLICATIONSET_CONTROLLER_POLICY; default sync)
       --enable-policy-override  whether an ApplicationSet's applicationsSync counts
