@@ -1,3 +1,4 @@
+import type { Application } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
 import { validateApplicationSet } from '../api/application-set-schema.js';
 import type { AppProject } from '../api/app-project.js';
@@ -5,6 +6,7 @@ import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from '../api/cluster-secret.js';
 import type { KubeObject } from '../api/meta.js';
 import { createDefaultRegistry } from '../generators/default-registry.js';
 import type { GeneratorContext, ParamSet } from '../generators/generator.js';
+import type { GeneratorRegistry } from '../generators/registry.js';
 import { destinationProblem } from '../projects/destination-cluster.js';
 import { projectProblem } from './application-validation.js';
 import { generateApplications, type GenerationResult } from './generate.js';
@@ -36,7 +38,8 @@ export function problemText(problem: GenerationProblem): string {
 }
 
 export interface PreviewGeneration {
-  outputs: { appSet: ApplicationSet; result: GenerationResult }[];
+  /** `rejected`: generated Applications left out of `result` because the controller would refuse to write them (destination, project). */
+  outputs: { appSet: ApplicationSet; result: GenerationResult; rejected: Application[] }[];
   /**
    * What each ApplicationSet's templates see, for every ApplicationSet whose generators ran: also
    * when Applications rendered from them were invalid or failed to render, as that is when a user needs them.
@@ -54,6 +57,10 @@ export interface GenerationOptions {
   inClusterEnabled: boolean;
   /** Argo CD's AppProjects, when known (live, or among the inputs): each Application's project is checked as the controller checks it. */
   projects?: (name: string) => AppProject | undefined;
+  /** The context's clusters are the live registry: every destination is checked as the controller checks it, not only the local cluster. */
+  liveFleet?: boolean;
+  /** The generators to run (default: Argo CD's); `regatta generate --explain` passes traced ones. */
+  registry?: GeneratorRegistry;
 }
 
 /** Generates each ApplicationSet as the controller would, over any GeneratorContext (the CLI's, or the API's dry run with its caller's rights). */
@@ -63,7 +70,7 @@ export async function generateApplicationSets(appSets: PreviewInput[], context: 
     options.report({ severity, file: manifest.file, appSet: manifest.object.metadata?.name ?? '<unnamed>', field, message });
     if (severity === 'error') exitCode = 1;
   };
-  const registry = createDefaultRegistry();
+  const registry = options.registry ?? createDefaultRegistry();
   const fleet = { clusters: await context.clusters.list(), inClusterEnabled: options.inClusterEnabled };
   const outputs: PreviewGeneration['outputs'] = [];
   const params: PreviewGeneration['params'] = [];
@@ -86,7 +93,7 @@ export async function generateApplicationSets(appSets: PreviewInput[], context: 
     // Without a live fleet only the local cluster can be checked: argocd-cm may disable it.
     const localProblems = result.generated
       .map((g) => g.application)
-      .filter((a) => a.spec.destination?.server === IN_CLUSTER_SERVER || a.spec.destination?.name === IN_CLUSTER_NAME)
+      .filter((a) => options.liveFleet || a.spec.destination?.server === IN_CLUSTER_SERVER || a.spec.destination?.name === IN_CLUSTER_NAME)
       .map((a) => [a.metadata.name, destinationProblem(a.spec.destination, fleet)] as const)
       .filter(([, problem]) => problem);
     for (const [name, problem] of localProblems) report(manifest, `Application ${name}: spec.destination`, problem!);
@@ -98,7 +105,11 @@ export async function generateApplicationSets(appSets: PreviewInput[], context: 
       : [];
     for (const [name, problem] of projectProblems) report(manifest, `Application ${name}: spec.project`, problem!);
     const rejected = new Set([...localProblems, ...projectProblems].map(([name]) => name));
-    outputs.push({ appSet, result: { ...result, generated: result.generated.filter((g) => !rejected.has(g.application.metadata.name)) } });
+    outputs.push({
+      appSet,
+      result: { ...result, generated: result.generated.filter((g) => !rejected.has(g.application.metadata.name)) },
+      rejected: result.generated.filter((g) => rejected.has(g.application.metadata.name)).map((g) => g.application),
+    });
   }
   return { outputs, params, exitCode };
 }

@@ -19,6 +19,8 @@ export interface GenerateContextOptions {
   namespace: string;
   kubeconfig?: string;
   context?: string;
+  /** Read the live namespace from the usual kubeconfig (--kubeconfig, else $KUBECONFIG, ~/.kube/config) even without --kubeconfig. */
+  live?: boolean;
   /** Where problems with the inputs (an invalid cluster Secret) are reported. */
   warn: (message: string) => void;
   /** Time the template engine may spend rendering one Application (--template-timeout). */
@@ -50,7 +52,8 @@ async function namespaceConfigMaps(client: ObjectClient, namespace: string): Pro
  */
 export async function createGenerateContext(manifests: Manifest[], options: GenerateContextOptions): Promise<GenerateContext> {
   const objects: KubeObject[] = manifests.map((m) => m.object);
-  const client = options.kubeconfig ? new ObjectClient(loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context })) : undefined;
+  const client =
+    options.kubeconfig || options.live ? new ObjectClient(loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context })) : undefined;
   if (client) {
     objects.push(
       ...(await namespaceSecrets(client, options.namespace)),

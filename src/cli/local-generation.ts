@@ -1,4 +1,6 @@
 import { generateApplicationSets, problemText, type GenerationProblem, type PreviewGeneration } from '../appset/preview-generation.js';
+import type { GeneratorContext } from '../generators/generator.js';
+import type { GeneratorRegistry } from '../generators/registry.js';
 import { inClusterEnabled } from '../projects/destination-cluster.js';
 import { createGenerateContext } from './generate-context.js';
 import { ManifestError, readManifests, type Manifest } from './manifest-files.js';
@@ -7,10 +9,14 @@ export interface LocalGenerationOptions {
   namespace: string;
   kubeconfig?: string;
   context?: string;
+  /** Read the live namespace even without --kubeconfig (from the usual kubeconfig), and check every destination against its clusters. */
+  live?: boolean;
   /** Told every problem found: a CLI prints it (`problemLine`), the API returns it. */
   report: (problem: GenerationProblem) => void;
   /** Time the template engine may spend rendering one Application (default 1 s). */
   templateTimeoutSeconds?: number;
+  /** The generators to run (default: Argo CD's). */
+  registry?: GeneratorRegistry;
 }
 
 /** How a CLI prints a problem on stderr: `regatta generate: [warning: ]FILE: ApplicationSet NAME: FIELD: message`. */
@@ -42,6 +48,15 @@ export async function readApplicationSets(
   return { manifests, appSets };
 }
 
+/** argocd-cm among the inputs, else (reading the cluster) the live one. */
+async function argocdConfigMap(manifests: Manifest[], context: GeneratorContext): Promise<{ data?: Record<string, string> } | undefined> {
+  const given = manifests.find((m) => m.object.kind === 'ConfigMap' && m.object.metadata?.name === 'argocd-cm')?.object as
+    { data?: Record<string, string> } | undefined;
+  if (given) return given;
+  const live = await context.settings.configMapData('argocd-cm');
+  return live && { data: live };
+}
+
 /**
  * Runs the generators of each ApplicationSet manifest as the controller would, without a
  * controller: schema problems, generator failures and a disabled local cluster are reported
@@ -53,17 +68,18 @@ export async function generateLocally(manifests: Manifest[], appSets: Manifest[]
     namespace: options.namespace,
     kubeconfig: options.kubeconfig,
     context: options.context,
+    live: options.live,
     warn: (message) => options.report({ severity: 'warning', message }),
     templateTimeoutSeconds: options.templateTimeoutSeconds,
   });
-  const argocdCm = manifests.find((m) => m.object.kind === 'ConfigMap' && m.object.metadata?.name === 'argocd-cm')?.object as
-    { data?: Record<string, string> } | undefined;
   const { projects } = generateContext;
   try {
     return await generateApplicationSets(appSets, generateContext.context, {
       namespace: options.namespace,
       report: options.report,
-      inClusterEnabled: inClusterEnabled(argocdCm),
+      inClusterEnabled: inClusterEnabled(await argocdConfigMap(manifests, generateContext.context)),
+      liveFleet: options.live,
+      registry: options.registry,
       // An offline preview without any AppProject checks none; with some (inputs or live), every Application's.
       ...(projects.length
         ? { projects: (name: string) => projects.find((p) => p.metadata.name === name && (p.metadata.namespace ?? options.namespace) === options.namespace) }

@@ -27,16 +27,20 @@ function terminalGenerators(): Generator<any>[] {
 /**
  * The registry an ApplicationSet's `generators[]` is run against. As in Argo CD, matrix and merge
  * may contain one more level of matrix/merge, whose children must be terminal generators; the
- * same goes for Regatta's placement and its `items`.
+ * same goes for Regatta's placement and its `items`. `decorate` wraps every generator, at every
+ * level (how `regatta generate --explain` learns which generator produced which parameters).
  */
-export function createDefaultRegistry(): GeneratorRegistry {
+export function createDefaultRegistry(decorate: (generator: Generator<any>) => Generator<any> = (generator) => generator): GeneratorRegistry {
   const withTerminals = () => {
     const registry = new GeneratorRegistry();
-    for (const generator of terminalGenerators()) registry.register(generator);
+    for (const generator of terminalGenerators()) registry.register(decorate(generator));
     return registry;
   };
   const terminal = withTerminals();
   const composing = (children: GeneratorRegistry) =>
-    withTerminals().register(new MatrixGeneratorImpl(children)).register(new MergeGeneratorImpl(children)).register(new PlacementGeneratorImpl(children));
+    withTerminals()
+      .register(decorate(new MatrixGeneratorImpl(children)))
+      .register(decorate(new MergeGeneratorImpl(children)))
+      .register(decorate(new PlacementGeneratorImpl(children)));
   return composing(composing(terminal));
 }
