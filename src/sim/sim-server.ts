@@ -11,6 +11,7 @@ import {
   tokenReview,
 } from './access-reviews.js';
 import { ApiError } from './api-error.js';
+import { isProtobufBody, negotiateResponse, unsupportedBody } from './content-negotiation.js';
 import { writeAnnotations, type ClusterStore, type WatchEvent } from './cluster-store.js';
 import { groupList, resourceList } from './discovery.js';
 import type { SimCluster } from './sim-cluster.js';
@@ -20,6 +21,15 @@ import type { AccessAttributes, AccessUser } from './rbac-authorizer.js';
 import { apiVersionOf, type ResourceType } from './resource-types.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
 import type { SimTls } from './sim-tls.js';
+import {
+  decodeProtobufObject,
+  encodeProtobufObject,
+  encodeWatchFrame,
+  ProtobufError,
+  ProtobufKindError,
+  protobufMessageOf,
+  PROTOBUF_MEDIA_TYPE,
+} from './protobuf-codec.js';
 
 type Obj = Record<string, any>;
 
@@ -149,6 +159,7 @@ export class SimServer {
     }
     const type = store.typeFor(apiVersion, rest[0]);
     if (!type) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    negotiateResponse(req.headers.accept, protobufMessageOf(apiVersion, type.kind) !== undefined);
     const name = rest[1] ? decodeURIComponent(rest[1]) : undefined;
     const subresource = rest[2];
     if (subresource && subresource !== 'status') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -224,7 +235,7 @@ export class SimServer {
       case 'DELETE': {
         cluster.counters.writes++;
         const raw = await readRaw(req);
-        const options = raw.length ? parseJson(raw) : {};
+        const options = raw.length ? parseBody(raw, req.headers['content-type']) : {};
         const propagation = url.searchParams.get('propagationPolicy') ?? options.propagationPolicy ?? 'Background';
         const result = store.delete(type, namespace, name, identity, propagation, userAgent);
         return this.send(
@@ -295,9 +306,10 @@ export class SimServer {
       (!namespace || event.object.metadata.namespace === namespace) &&
       labels(event.object.metadata.labels ?? {}) &&
       fields(event.object);
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    const protobuf = negotiateResponse(req.headers.accept, protobufMessageOf(apiVersionOf(type), type.kind) !== undefined) === 'protobuf';
+    res.writeHead(200, { 'Content-Type': protobuf ? `${PROTOBUF_MEDIA_TYPE};stream=watch` : 'application/json', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
-    const write = (event: Obj) => res.write(`${JSON.stringify(event)}\n`);
+    const write = (event: Obj) => res.write(protobuf ? encodeWatchFrame(event.type, event.object)! : `${JSON.stringify(event)}\n`);
     const rvText = url.searchParams.get('resourceVersion');
     const since = rvText && rvText !== '0' ? Number(rvText) : undefined;
     if (since !== undefined) {
@@ -337,9 +349,10 @@ export class SimServer {
     req.on('close', close);
   }
 
-  private send(res: ServerResponse, status: number, body: unknown): void {
-    res.writeHead(status, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify(body));
+  private send(res: ServerResponse, status: number, body: Obj): void {
+    const protobuf = responseFormat(res.req, body) === 'protobuf' ? encodeProtobufObject(body) : undefined;
+    res.writeHead(status, { 'Content-Type': protobuf ? PROTOBUF_MEDIA_TYPE : 'application/json' });
+    res.end(protobuf ?? JSON.stringify(body));
   }
 
   private sendError(res: ServerResponse, error: ApiError): void {
@@ -359,6 +372,15 @@ async function readRaw(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** The response format for a body: protobuf when the client asks for it first and the body's kind has a codec. */
+function responseFormat(req: IncomingMessage, body: Obj): 'json' | 'protobuf' {
+  try {
+    return negotiateResponse(req.headers.accept, protobufMessageOf(body.apiVersion, body.kind) !== undefined);
+  } catch {
+    return 'json';
+  }
+}
+
 function parseJson(raw: Buffer): any {
   try {
     return JSON.parse(raw.toString('utf8'));
@@ -367,8 +389,25 @@ function parseJson(raw: Buffer): any {
   }
 }
 
+/** A request body: protobuf (kubectl's typed commands send it), JSON or YAML. */
+function parseBody(raw: Buffer, contentType: string | undefined): Obj {
+  if (isProtobufBody(contentType)) {
+    try {
+      return decodeProtobufObject(raw);
+    } catch (error) {
+      if (error instanceof ProtobufKindError) throw unsupportedBody(false);
+      if (error instanceof ProtobufError) throw new ApiError(400, 'BadRequest', `the protobuf body could not be read: ${error.message}`);
+      throw error;
+    }
+  }
+  return parseJsonOrYaml(raw);
+}
+
 async function readBody(req: IncomingMessage): Promise<Obj> {
-  const raw = await readRaw(req);
+  return parseBody(await readRaw(req), req.headers['content-type']);
+}
+
+function parseJsonOrYaml(raw: Buffer): Obj {
   const text = raw.toString('utf8');
   try {
     return JSON.parse(text) as Obj;
