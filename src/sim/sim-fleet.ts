@@ -3,6 +3,7 @@ import YAML from 'yaml';
 import { defaultAppProject } from '../api/app-project.js';
 import type { Secret } from '../api/meta.js';
 import { ClusterStore } from './cluster-store.js';
+import { ClusterRoleAggregator } from './clusterrole-aggregation.js';
 import { SimServer } from './sim-server.js';
 import { type ClusterCounters } from './sim-cluster.js';
 import { type ClusterFaults } from './sim-cluster.js';
@@ -23,6 +24,8 @@ export interface SimFleetOptions {
   readyDelayMs?: number;
   /** An image containing this text makes a workload fail (default "fail"). */
   failImage?: string;
+  /** Every cluster also listens on a port of its own, its server URL there: what the `refuseConnections` fault needs. */
+  separatePorts?: boolean;
 }
 
 export const MANAGEMENT_CLUSTER = 'management';
@@ -69,7 +72,9 @@ export class SimFleet {
     private readonly clusters: Map<string, SimCluster>,
     private readonly labels: Map<string, Record<string, string>>,
     private readonly workloads: WorkloadSimulator[],
+    private readonly aggregators: ClusterRoleAggregator[],
     private readonly caPem?: string,
+    private readonly baseUrls = new Map<string, string>(),
   ) {}
 
   static async start(options: SimFleetOptions = {}): Promise<SimFleet> {
@@ -79,6 +84,7 @@ export class SimFleet {
         : options.clusters.map((c) => ({ name: c.name, labels: c.labels ?? {} }));
     const clusters = new Map<string, SimCluster>();
     const workloads: WorkloadSimulator[] = [];
+    const aggregators: ClusterRoleAggregator[] = [];
     const labels = new Map<string, Record<string, string>>();
     for (const { name, labels: clusterLabels } of [{ name: MANAGEMENT_CLUSTER, labels: {} }, ...workload]) {
       const store = new ClusterStore(name, options.watchHistory ?? 10_000);
@@ -92,6 +98,7 @@ export class SimFleet {
         counters: { reads: 0, writes: 0, watchesOpen: 0, watchesStarted: 0 },
       });
       labels.set(name, clusterLabels);
+      aggregators.push(new ClusterRoleAggregator(store));
       workloads.push(new WorkloadSimulator(store, { readyDelayMs: options.readyDelayMs ?? 50, failImage: options.failImage ?? 'fail' }));
       const namespaces = options.namespaces ?? (name === MANAGEMENT_CLUSTER ? ['default', ARGOCD_NAMESPACE] : ['default']);
       const namespaceType = store.typeForKind('v1', 'Namespace')!;
@@ -105,7 +112,9 @@ export class SimFleet {
     const tls = options.https ? generateSimTls() : undefined;
     const server = new SimServer(clusters, tls);
     const url = await server.listen(options.port ?? 0);
-    return new SimFleet(server, url, clusters, labels, workloads, tls?.caPem);
+    const baseUrls = new Map<string, string>();
+    if (options.separatePorts) for (const name of clusters.keys()) baseUrls.set(name, await server.listenFor(name));
+    return new SimFleet(server, url, clusters, labels, workloads, aggregators, tls?.caPem, baseUrls);
   }
 
   /**
@@ -131,7 +140,7 @@ export class SimFleet {
 
   server(name = MANAGEMENT_CLUSTER): string {
     this.get(name);
-    return `${this.url}/clusters/${encodeURIComponent(name)}`;
+    return `${this.baseUrls.get(name) ?? this.url}/clusters/${encodeURIComponent(name)}`;
   }
 
   /**
@@ -157,13 +166,20 @@ export class SimFleet {
     this.workloads[[...this.clusters.keys()].indexOf(name)].failAll = failing;
   }
 
-  fault(name: string, faults: ClusterFaults): void {
-    Object.assign(this.get(name).faults, faults);
+  /** Switches faults on (or off); settles once a refused port has closed or listens again. */
+  fault(name: string, faults: ClusterFaults): Promise<void> {
+    const cluster = this.get(name);
+    if (faults.refuseConnections && !this.http.hasOwnPort(name))
+      throw new Error(`simulated cluster ${name} shares the fleet's port: start the fleet with separatePorts to refuse its connections`);
+    Object.assign(cluster.faults, faults);
+    return faults.refuseConnections === undefined ? Promise.resolve() : this.http.refuseConnections(name, faults.refuseConnections);
   }
 
-  clearFaults(name: string): void {
+  /** Clears every fault; settles once a refused port listens again. */
+  clearFaults(name: string): Promise<void> {
     const cluster = this.get(name);
     for (const key of Object.keys(cluster.faults)) delete (cluster.faults as Record<string, unknown>)[key];
+    return this.http.hasOwnPort(name) ? this.http.refuseConnections(name, false) : Promise.resolve();
   }
 
   /** A kubeconfig (YAML) for one cluster; `identity` gives it a token of its own. */
@@ -211,6 +227,7 @@ export class SimFleet {
 
   async stop(): Promise<void> {
     for (const workload of this.workloads) workload.stop();
+    for (const aggregator of this.aggregators) aggregator.stop();
     await this.http.close();
   }
 

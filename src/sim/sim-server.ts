@@ -35,16 +35,26 @@ type Obj = Record<string, any>;
 
 const random = () => Math.random();
 
+interface Listener {
+  port: number;
+  server?: Server;
+  sockets: Set<Socket>;
+  /** The one cluster a cluster's own port serves. */
+  cluster?: string;
+}
+
 /**
- * One HTTP server on 127.0.0.1 hosting many clusters under `/clusters/NAME`, speaking the
+ * One HTTP server on 127.0.0.1 hosting many clusters under `/clusters/NAME` (and, for a fleet
+ * with separate ports, a port per cluster), speaking the
  * Kubernetes REST protocol: discovery, CRUD, the status subresource, merge/JSON/strategic/apply
  * patches, list with selectors and paging, watches with bookmarks and 410 Gone, the
  * TokenReview and SubjectAccessReview APIs and impersonation (decided by the RBAC objects each
  * cluster stores).
  */
 export class SimServer {
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
+  private main?: Listener;
+  /** Clusters with a port of their own (serving only them), which can then refuse connections alone. */
+  private readonly ownPorts = new Map<string, Listener>();
   private readonly watchClosers = new Set<() => void>();
 
   constructor(
@@ -53,30 +63,79 @@ export class SimServer {
   ) {}
 
   async listen(port = 0): Promise<string> {
-    const handler = (req: IncomingMessage, res: ServerResponse) => {
-      this.handle(req, res).catch((error: Error) => this.sendError(res, new ApiError(500, 'InternalError', error.message)));
-    };
-    this.server = this.tls ? createTlsServer({ key: this.tls.keyPem, cert: this.tls.certPem }, handler) : createServer(handler);
-    // As kube-apiserver: idle client connections stay open well beyond Node's 5 s default, so clients reuse them.
-    this.server.keepAliveTimeout = 60_000;
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.main = { port, sockets: new Set() };
+    await this.open(this.main);
+    return this.baseUrl(this.main.port);
+  }
+
+  /** Opens a port serving only `cluster`; its base URL. */
+  async listenFor(cluster: string): Promise<string> {
+    const listener: Listener = { port: 0, sockets: new Set(), cluster };
+    await this.open(listener);
+    this.ownPorts.set(cluster, listener);
+    return this.baseUrl(listener.port);
+  }
+
+  hasOwnPort(cluster: string): boolean {
+    return this.ownPorts.has(cluster);
+  }
+
+  /**
+   * A cluster's own port stops listening, its open connections cut (clients then get
+   * ECONNREFUSED), or listens again on the same port.
+   */
+  async refuseConnections(cluster: string, refuse: boolean): Promise<void> {
+    const listener = this.ownPorts.get(cluster);
+    if (!listener) throw new Error(`simulated cluster ${cluster} shares the fleet's port: start the fleet with separatePorts to refuse its connections`);
+    if (refuse) await this.shut(listener);
+    else if (!listener.server) await this.open(listener);
   }
 
   async close(): Promise<void> {
     for (const close of this.watchClosers) close();
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    await Promise.all([this.main, ...this.ownPorts.values()].map((listener) => listener && this.shut(listener)));
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async open(listener: Listener): Promise<void> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res, listener.cluster).catch((error: Error) => this.sendError(res, new ApiError(500, 'InternalError', error.message)));
+    };
+    const server = this.tls ? createTlsServer({ key: this.tls.keyPem, cert: this.tls.certPem }, handler) : createServer(handler);
+    // As kube-apiserver: idle client connections stay open well beyond Node's 5 s default, so clients reuse them.
+    server.keepAliveTimeout = 60_000;
+    server.on('connection', (socket) => {
+      listener.sockets.add(socket);
+      socket.on('close', () => listener.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listener.port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    listener.port = (server.address() as AddressInfo).port;
+    listener.server = server;
+  }
+
+  private async shut(listener: Listener): Promise<void> {
+    const server = listener.server;
+    if (!server) return;
+    listener.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of listener.sockets) socket.destroy();
+    await closed;
+  }
+
+  private baseUrl(port: number): string {
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse, only?: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const match = /^\/clusters\/([^/]+)(\/.*)?$/.exec(url.pathname);
-    const cluster = match ? this.clusters.get(decodeURIComponent(match[1])) : undefined;
+    const name = match ? decodeURIComponent(match[1]) : undefined;
+    const cluster = name !== undefined && (only === undefined || only === name) ? this.clusters.get(name) : undefined;
     if (!match || !cluster)
       return this.sendError(res, new ApiError(404, 'NotFound', `the server could not find the requested resource (no cluster at ${url.pathname})`));
     const { faults } = cluster;
@@ -84,6 +143,8 @@ export class SimServer {
       req.socket.destroy();
       return;
     }
+    // A partitioned cluster: the connection is taken, the request never answered.
+    if (faults.hang) return;
     if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const identity = token ? cluster.tokens.get(token) : undefined;
