@@ -5,7 +5,7 @@ type Obj = Record<string, any>;
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 /** Every protobuf body kube-apiserver reads or writes starts with "k8s\0", then a runtime.Unknown envelope. */
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
-/** Go's zero time.Time, as metav1.Time writes it: a JSON null. */
+/** Go's zero time.Time in Unix seconds: a JSON null. */
 const ZERO_TIME_SECONDS = -62135596800;
 
 /** A protobuf body that cannot be read: malformed, or of a kind without a protobuf codec. */
@@ -73,7 +73,8 @@ function timeForm(micro: boolean): JsonForm {
       return { seconds: Math.floor(millis / 1000), nanos: Number(fraction.padEnd(9, '0').slice(0, 9)) };
     },
     toJson({ seconds = 0, nanos = 0 }) {
-      if (seconds === ZERO_TIME_SECONDS && nanos === 0) return undefined;
+      // Go writes a zero time as an empty message; the Unix epoch cannot be told from it.
+      if ((seconds === 0 || seconds === ZERO_TIME_SECONDS) && nanos === 0) return undefined;
       const whole = new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, '');
       return micro ? `${whole}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${whole}Z`;
     },

@@ -35,7 +35,7 @@ export const MASTERS_GROUP = 'system:masters';
 
 /**
  * The bootstrap RBAC every real cluster starts with: cluster-admin for system:masters, and API
- * discovery for every authenticated user (system:discovery).
+ * discovery and self-reviews for every authenticated user (system:discovery, system:basic-user).
  */
 function seedBootstrapRbac(store: ClusterStore): void {
   const type = (kind: string) => store.typeForKind('rbac.authorization.k8s.io/v1', kind)!;
@@ -58,6 +58,11 @@ function seedBootstrapRbac(store: ClusterStore): void {
   ]);
   bind('system:discovery', 'system:authenticated', [
     { nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] },
+  ]);
+  // Every user may ask what it may do itself (`kubectl auth can-i`).
+  bind('system:basic-user', 'system:authenticated', [
+    { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] },
+    { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] },
   ]);
 }
 
