@@ -220,7 +220,10 @@ export class SimServer {
     }
     const type = store.typeFor(apiVersion, rest[0]);
     if (!type) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-    negotiateResponse(req.headers.accept, protobufMessageOf(apiVersion, type.kind) !== undefined);
+    const protobufAvailable = protobufMessageOf(apiVersion, type.kind) !== undefined;
+    negotiateResponse(req.headers.accept, protobufAvailable);
+    // Custom resources are JSON only: a protobuf body is refused before it is read, whatever it holds.
+    if (!protobufAvailable && isProtobufBody(req.headers['content-type'])) throw unsupportedBody(false);
     const name = rest[1] ? decodeURIComponent(rest[1]) : undefined;
     const subresource = rest[2];
     if (subresource && subresource !== 'status') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');

@@ -32,7 +32,8 @@ async function succeeds(...args: string[]): Promise<string> {
 
 beforeAll(async () => {
   const probe = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) throw new Error(`kubectl is not installed (Debian's kubectl package; .ci/run installs it): ${probe.error?.message ?? probe.stderr}`);
+  if (probe.error || probe.status !== 0)
+    throw new Error(`kubectl is not installed (Debian's kubectl package; .ci/run installs it): ${probe.error?.message ?? probe.stderr}`);
   fleet = await SimFleet.start({ https: true });
   dir = await mkdtemp(join(tmpdir(), 'regatta-kubectl-'));
   kubeconfig = join(dir, 'kubeconfig');
@@ -50,7 +51,9 @@ describe('kubectl against the simulator', () => {
     expect(verbose.code).toBe(0);
     expect(verbose.stdout).toContain('secret/db created');
     // The request and the answer were protobuf, not a JSON fallback.
-    expect(verbose.stderr).toMatch(/Content-Type: application\/vnd\.kubernetes\.protobuf[\s\S]*Response Status: 201 Created[\s\S]*Content-Type: application\/vnd\.kubernetes\.protobuf/);
+    expect(verbose.stderr).toMatch(
+      /Content-Type: application\/vnd\.kubernetes\.protobuf[\s\S]*Response Status: 201 Created[\s\S]*Content-Type: application\/vnd\.kubernetes\.protobuf/,
+    );
     expect(await succeeds('get', 'secret', 'db', '-o', 'jsonpath={.data.password}')).toBe(Buffer.from('s3cret').toString('base64'));
     expect(await succeeds('get', 'secrets', '-o', 'name')).toContain('secret/db');
 
