@@ -20,11 +20,11 @@ const url = (path: string) => `${fleet.server()}${path}`;
 
 describe('protobuf and JSON bodies', () => {
   it('reads a protobuf create and answers in the first format the Accept header lists', async () => {
-    const body = encodeProtobufObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'negotiated' }, data: { k: 'v' } });
+    const body = encodeProtobufObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'negotiated' }, data: { k: 'v' } })!;
     const created = await fetch(url('/api/v1/namespaces/argocd/configmaps'), {
       method: 'POST',
       headers: { ...auth, 'Content-Type': PROTOBUF, Accept: `${PROTOBUF}, application/json` },
-      body,
+      body: new Uint8Array(body),
     });
     expect(created.status).toBe(201);
     expect(created.headers.get('content-type')).toBe(PROTOBUF);
@@ -55,11 +55,11 @@ describe('protobuf and JSON bodies', () => {
     expect(fallback.headers.get('content-type')).toBe('application/json');
 
     // Custom resources take no protobuf body, whatever it holds.
-    const envelope = encodeProtobufObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } });
+    const envelope = encodeProtobufObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } })!;
     const unsupported = await fetch(url('/apis/argoproj.io/v1alpha1/namespaces/argocd/applications'), {
       method: 'POST',
       headers: { ...auth, 'Content-Type': PROTOBUF, Accept: 'application/json' },
-      body: envelope,
+      body: new Uint8Array(envelope),
     });
     expect(unsupported.status).toBe(415);
     expect((await unsupported.json()).reason).toBe('UnsupportedMediaType');
