@@ -9,6 +9,7 @@ import { type ClusterCounters } from './sim-cluster.js';
 import { type ClusterFaults } from './sim-cluster.js';
 import { type SimCluster } from './sim-cluster.js';
 import { generateSimTls } from './sim-tls.js';
+import { seedUserFacingRoles } from './user-facing-roles.js';
 import { WorkloadSimulator } from './workload-simulator.js';
 
 export interface SimFleetOptions {
@@ -109,6 +110,7 @@ export class SimFleet {
       const namespaceType = store.typeForKind('v1', 'Namespace')!;
       for (const namespace of namespaces) store.create(namespaceType, undefined, { metadata: { name: namespace } }, 'sim');
       seedBootstrapRbac(store);
+      seedUserFacingRoles(store);
       // The management cluster stands for one with Argo CD installed: its API server has created the default project.
       if (name === MANAGEMENT_CLUSTER && namespaces.includes(ARGOCD_NAMESPACE)) {
         store.create(store.typeForKind('argoproj.io/v1alpha1', 'AppProject')!, ARGOCD_NAMESPACE, defaultAppProject(ARGOCD_NAMESPACE), 'sim');

@@ -82,6 +82,24 @@ describe('kubectl against the simulator', () => {
     expect((await kubectl('auth', 'can-i', 'create', 'deployments', '--as=bob', '-n', 'default')).stdout).toBe('no\n');
   });
 
+  it('binds the built-in view role, aggregated into edit and admin as on a real cluster', async () => {
+    await succeeds('create', 'rolebinding', 'x', '--clusterrole=view', '--user=carol', '-n', 'default');
+    expect(await succeeds('auth', 'can-i', 'list', 'pods', '--as=carol', '-n', 'default')).toBe('yes\n');
+    expect((await kubectl('auth', 'can-i', 'get', 'secrets', '--as=carol', '-n', 'default')).stdout).toBe('no\n');
+    expect((await kubectl('auth', 'can-i', 'create', 'deployments', '--as=carol', '-n', 'default')).stdout).toBe('no\n');
+
+    await succeeds('create', 'rolebinding', 'y', '--clusterrole=admin', '--user=dan', '-n', 'default');
+    // admin holds edit's rules, which hold view's.
+    for (const [verb, resource] of [
+      ['list', 'pods'],
+      ['create', 'deployments.apps'],
+      ['get', 'secrets'],
+      ['create', 'rolebindings.rbac.authorization.k8s.io'],
+    ])
+      expect(await succeeds('auth', 'can-i', verb, resource, '--as=dan', '-n', 'default')).toBe('yes\n');
+    expect((await kubectl('auth', 'can-i', 'list', 'pods', '--as=dan', '-n', 'argocd')).stdout).toBe('no\n');
+  });
+
   it('creates a Deployment and follows it with rollout status until it is available', async () => {
     expect(await succeeds('create', 'deployment', 'web', '--image=nginx', '--replicas=2')).toContain('deployment.apps/web created');
     expect(await succeeds('rollout', 'status', 'deployment/web', '--timeout=30s')).toContain('deployment "web" successfully rolled out');
