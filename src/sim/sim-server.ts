@@ -4,7 +4,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { parseKubeYaml } from '../api/kube-yaml.js';
 import {
   SELF_SUBJECT_ACCESS_REVIEWS_PATH,
+  SELF_SUBJECT_RULES_REVIEWS_PATH,
   selfSubjectAccessReview,
+  selfSubjectRulesReview,
   SUBJECT_ACCESS_REVIEWS_PATH,
   subjectAccessReview,
   TOKEN_REVIEWS_PATH,
@@ -200,6 +202,10 @@ export class SimServer {
     if (method === 'POST' && path === SELF_SUBJECT_ACCESS_REVIEWS_PATH) {
       review('authorization.k8s.io', 'selfsubjectaccessreviews');
       return this.send(res, 201, selfSubjectAccessReview(cluster, identity, await readBody(req)));
+    }
+    if (method === 'POST' && path === SELF_SUBJECT_RULES_REVIEWS_PATH) {
+      review('authorization.k8s.io', 'selfsubjectrulesreviews');
+      return this.send(res, 201, selfSubjectRulesReview(cluster, identity, await readBody(req)));
     }
 
     const parts = path.split('/').filter(Boolean);

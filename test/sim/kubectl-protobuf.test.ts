@@ -87,6 +87,10 @@ describe('kubectl against the simulator', () => {
     expect(await succeeds('auth', 'can-i', 'list', 'pods', '--as=carol', '-n', 'default')).toBe('yes\n');
     expect((await kubectl('auth', 'can-i', 'get', 'secrets', '--as=carol', '-n', 'default')).stdout).toBe('no\n');
     expect((await kubectl('auth', 'can-i', 'create', 'deployments', '--as=carol', '-n', 'default')).stdout).toBe('no\n');
+    const list = await succeeds('auth', 'can-i', '--list', '--as=carol', '-n', 'default');
+    expect(list).toMatch(/^deployments\.apps\s+\[\]\s+\[\]\s+\[get list watch\]$/m);
+    expect(list).toMatch(/^selfsubjectrulesreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/m);
+    expect(list).not.toMatch(/^secrets\s/m);
 
     await succeeds('create', 'rolebinding', 'y', '--clusterrole=admin', '--user=dan', '-n', 'default');
     // admin holds edit's rules, which hold view's.
