@@ -326,7 +326,8 @@ function decodeMessage(message: string, data: Buffer): unknown {
         else if (entryTag >> 3n === 2n) value = readValue(entry, field.type, entryWire);
         else entry.skip(entryWire);
       }
-      (out[field.name] ??= {})[String(key)] = value ?? (field.type.scalar === 's' || field.type.scalar === 'y' ? '' : value);
+      // An entry without a value holds the value type's zero (the maps here hold strings, bytes and messages).
+      (out[field.name] ??= {})[String(key)] = value ?? (field.type.message ? decodeMessage(field.type.message, Buffer.alloc(0)) : '');
     } else if (field.repeated) {
       const list: unknown[] = (out[field.name] ??= []);
       const scalar = field.type.scalar;

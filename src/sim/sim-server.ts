@@ -23,15 +23,7 @@ import type { AccessAttributes, AccessUser } from './rbac-authorizer.js';
 import { apiVersionOf, type ResourceType } from './resource-types.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
 import type { SimTls } from './sim-tls.js';
-import {
-  decodeProtobufObject,
-  encodeProtobufObject,
-  encodeWatchFrame,
-  ProtobufError,
-  ProtobufKindError,
-  protobufMessageOf,
-  PROTOBUF_MEDIA_TYPE,
-} from './protobuf-codec.js';
+import { decodeProtobufObject, encodeProtobufObject, encodeWatchFrame, ProtobufError, protobufMessageOf, PROTOBUF_MEDIA_TYPE } from './protobuf-codec.js';
 
 type Obj = Record<string, any>;
 
@@ -47,10 +39,10 @@ interface Listener {
 
 /**
  * One HTTP server on 127.0.0.1 hosting many clusters under `/clusters/NAME` (and, for a fleet
- * with separate ports, a port per cluster), speaking the
- * Kubernetes REST protocol: discovery, CRUD, the status subresource, merge/JSON/strategic/apply
- * patches, list with selectors and paging, watches with bookmarks and 410 Gone, the
- * TokenReview and SubjectAccessReview APIs and impersonation (decided by the RBAC objects each
+ * with separate ports, a port per cluster), speaking the Kubernetes REST protocol: discovery,
+ * CRUD, the status subresource, merge/JSON/strategic/apply patches, list with selectors and
+ * paging, watches with bookmarks and 410 Gone, JSON or protobuf bodies as the client negotiates,
+ * the TokenReview and SubjectAccessReview APIs and impersonation (decided by the RBAC objects each
  * cluster stores).
  */
 export class SimServer {
@@ -465,7 +457,6 @@ function parseBody(raw: Buffer, contentType: string | undefined): Obj {
     try {
       return decodeProtobufObject(raw);
     } catch (error) {
-      if (error instanceof ProtobufKindError) throw unsupportedBody(false);
       if (error instanceof ProtobufError) throw new ApiError(400, 'BadRequest', `the protobuf body could not be read: ${error.message}`);
       throw error;
     }
