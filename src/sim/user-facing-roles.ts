@@ -1,4 +1,5 @@
 import type { ClusterStore } from './cluster-store.js';
+import { aggregatedRules } from './clusterrole-aggregation.js';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 
@@ -50,16 +51,15 @@ const ADMIN: Rule[] = [
 export function seedUserFacingRoles(store: ClusterStore): void {
   const type = store.typeForKind('rbac.authorization.k8s.io/v1', 'ClusterRole')!;
   const create = (name: string, labels: Record<string, string>, body: Record<string, unknown>) =>
-    store.create(type, undefined, { metadata: { name, labels: { ...BOOTSTRAPPING, ...labels } }, ...body }, 'sim');
+    store.create(type, undefined, { ...body, metadata: { name, labels: { ...BOOTSTRAPPING, ...labels } } }, 'sim');
   for (const [role, rules, feeds] of [
     ['view', VIEW, 'edit'],
     ['edit', EDIT, 'admin'],
     ['admin', ADMIN, undefined],
   ] as const) {
     create(`system:aggregate-to-${role}`, { [AGGREGATE_TO(role)]: 'true' }, { rules });
-    create(role, feeds ? { [AGGREGATE_TO(feeds)]: 'true' } : {}, {
-      aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [AGGREGATE_TO(role)]: 'true' } }] },
-      rules: [],
-    });
+    const aggregated = { metadata: { name: role }, aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [AGGREGATE_TO(role)]: 'true' } }] } };
+    // Seeded already aggregated, as the bootstrap writes them: the aggregation controller finds nothing to change.
+    create(role, feeds ? { [AGGREGATE_TO(feeds)]: 'true' } : {}, { ...aggregated, rules: aggregatedRules(aggregated, store.list(type)) });
   }
 }

@@ -54,6 +54,24 @@ async function rulesWhen(expected: object[]): Promise<k8s.V1PolicyRule[]> {
 }
 
 describe('ClusterRole aggregation', () => {
+  it('starts every cluster with view, edit and admin already aggregated, view into edit into admin', async () => {
+    const fresh = await SimFleet.start({ clusters: 1 });
+    try {
+      const store = fresh.cluster('cluster-1');
+      const role = (name: string) => store.get(store.typeForKind('rbac.authorization.k8s.io/v1', 'ClusterRole')!, undefined, name)!;
+      const rules = (name: string) => role(name).rules.map((rule: object) => JSON.stringify(rule));
+      expect(rules('view')).toEqual(role('system:aggregate-to-view').rules.map((rule: object) => JSON.stringify(rule)));
+      expect(rules('edit')).toEqual(expect.arrayContaining(rules('view')));
+      expect(rules('admin')).toEqual(expect.arrayContaining(rules('edit')));
+      expect(rules('admin').length).toBeGreaterThan(rules('edit').length);
+      // Seeded aggregated: nothing for the controller to write when the cluster starts.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(store.writes.filter((w) => w.identity === AGGREGATION_CONTROLLER)).toEqual([]);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it('keeps an aggregated role the union of the roles its selectors match, and the authorizer follows it', async () => {
     expect(await allowed(patchAppSets)).toBe(false);
     const editRule = { apiGroups: ['argoproj.io'], resources: ['applicationsets'], verbs: ['patch', 'update'] };
