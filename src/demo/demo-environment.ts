@@ -81,6 +81,8 @@ export interface DemoEnvironmentOptions {
   watchHistory?: number;
   /** How long a workload takes to turn ready in the simulator. */
   readyDelayMs?: number;
+  /** Every simulated cluster on a port of its own, so that the `refuseConnections` fault can be set on it. */
+  separatePorts?: boolean;
   /** Use this Redis; otherwise a redis-server is started (and stopped) here. */
   redisUrl?: string;
   /** Run Regatta in this process; false leaves that to another process (a replica under test). */
@@ -134,6 +136,7 @@ export class DemoEnvironment {
       clusters: options.clusters ?? DEMO_CLUSTERS,
       readyDelayMs: options.readyDelayMs ?? 600,
       watchHistory: options.watchHistory ?? 100_000,
+      separatePorts: options.separatePorts,
     });
     const repository = await DemoRepository.create();
     const adminConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'demo-admin' }));

@@ -1,5 +1,5 @@
 import { ApiError } from './api-error.js';
-import { authorize, type AccessAttributes } from './rbac-authorizer.js';
+import { authorize, rulesOf, type AccessAttributes } from './rbac-authorizer.js';
 import type { ResourceType } from './resource-types.js';
 import type { SimCluster } from './sim-cluster.js';
 
@@ -8,6 +8,7 @@ type Obj = Record<string, any>;
 export const TOKEN_REVIEWS_PATH = '/apis/authentication.k8s.io/v1/tokenreviews';
 export const SUBJECT_ACCESS_REVIEWS_PATH = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
 export const SELF_SUBJECT_ACCESS_REVIEWS_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+export const SELF_SUBJECT_RULES_REVIEWS_PATH = '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews';
 
 /** The review kinds in discovery: create-only, answered and never stored. */
 export const REVIEW_TYPES: ResourceType[] = [
@@ -38,6 +39,15 @@ export const REVIEW_TYPES: ResourceType[] = [
     statusSubresource: false,
     verbs: ['create'],
   },
+  {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    kind: 'SelfSubjectRulesReview',
+    plural: 'selfsubjectrulesreviews',
+    namespaced: false,
+    statusSubresource: false,
+    verbs: ['create'],
+  },
 ];
 
 /** The groups the API server gives an authenticated identity: its own, a ServiceAccount's, and system:authenticated. */
@@ -63,6 +73,32 @@ export function selfSubjectAccessReview(cluster: SimCluster, identity: string, b
   const { spec, status } = subjectAccessReview(cluster, { spec: { ...body.spec, user: identity, groups: groupsOf(cluster, identity) } });
   const { user: _user, groups: _groups, ...own } = spec;
   return { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec: own, status };
+}
+
+/** POST selfsubjectrulesreviews: everything the caller may do in a namespace (`kubectl auth can-i --list`). */
+export function selfSubjectRulesReview(cluster: SimCluster, identity: string, body: Obj): Obj {
+  const namespace = body.spec?.namespace;
+  if (typeof namespace !== 'string' || !namespace) throw invalid('SelfSubjectRulesReview', 'spec.namespace', 'Required value', 'namespace must be set');
+  const rules = rulesOf(cluster.store, { username: identity, groups: groupsOf(cluster, identity) }, namespace);
+  const list = (value: unknown) => (Array.isArray(value) ? value : []);
+  const resourceRules = rules
+    .filter((rule) => !rule.nonResourceURLs?.length)
+    .map((rule) => ({
+      verbs: list(rule.verbs),
+      apiGroups: list(rule.apiGroups),
+      resources: list(rule.resources),
+      ...(rule.resourceNames?.length ? { resourceNames: rule.resourceNames } : {}),
+    }));
+  const nonResourceRules = rules
+    .filter((rule) => rule.nonResourceURLs?.length)
+    .map((rule) => ({ verbs: list(rule.verbs), nonResourceURLs: rule.nonResourceURLs }));
+  return {
+    kind: 'SelfSubjectRulesReview',
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    spec: { namespace },
+    status: { resourceRules, nonResourceRules, incomplete: false },
+  };
 }
 
 /** POST subjectaccessreviews: whether a user may do something, decided by the RBAC objects stored in the cluster. */

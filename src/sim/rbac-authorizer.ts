@@ -33,30 +33,42 @@ const RBAC = 'rbac.authorization.k8s.io/v1';
  * RBAC only allows; anything else is "no opinion", which the API server reports as not allowed.
  */
 export function authorize(store: ClusterStore, user: AccessUser, attributes: AccessAttributes): AccessDecision {
-  const kinds = (kind: string) => store.list(store.typeForKind(RBAC, kind)!);
-  const roleRules = (namespace: string | undefined, ref: Obj): Obj[] | undefined => {
-    if (ref?.kind === 'ClusterRole') return kinds('ClusterRole').find((r) => r.metadata.name === ref.name)?.rules;
-    if (ref?.kind === 'Role' && namespace) return kinds('Role').find((r) => r.metadata.namespace === namespace && r.metadata.name === ref.name)?.rules;
-    return undefined;
-  };
-  // ClusterRoleBindings apply everywhere; RoleBindings only to requests in their namespace (never to non-resource paths).
-  const bindings = [
-    ...kinds('ClusterRoleBinding').map((binding) => ({ binding, label: `ClusterRoleBinding "${binding.metadata.name}"` })),
-    ...(attributes.path === undefined && attributes.namespace
-      ? kinds('RoleBinding')
-          .filter((b) => b.metadata.namespace === attributes.namespace)
-          .map((binding) => ({ binding, label: `RoleBinding "${binding.metadata.name}/${binding.metadata.namespace}"` }))
-      : []),
-  ];
-  for (const { binding, label } of bindings) {
-    const subject = (binding.subjects ?? []).find((s: Obj) => subjectMatches(s, user, binding.metadata.namespace));
-    if (!subject) continue;
-    const rules = roleRules(binding.metadata.namespace, binding.roleRef) ?? [];
+  // RoleBindings never apply to non-resource paths.
+  const namespace = attributes.path === undefined ? attributes.namespace : undefined;
+  for (const { binding, label, subject, rules } of grants(store, user, namespace)) {
     if (rules.some((rule) => ruleAllows(rule, attributes))) {
       return { allowed: true, reason: `RBAC: allowed by ${label} of ${binding.roleRef.kind} "${binding.roleRef.name}" to ${subject.kind} "${subject.name}"` };
     }
   }
   return { allowed: false, reason: '' };
+}
+
+/** Every rule a user holds in a namespace (cluster-wide ones only without one), as SelfSubjectRulesReview lists them. */
+export function rulesOf(store: ClusterStore, user: AccessUser, namespace: string | undefined): Obj[] {
+  return grants(store, user, namespace).flatMap((grant) => grant.rules);
+}
+
+/** The bindings naming the user: ClusterRoleBindings everywhere, RoleBindings in their own namespace; each with its role's rules. */
+function grants(store: ClusterStore, user: AccessUser, namespace: string | undefined): { binding: Obj; label: string; subject: Obj; rules: Obj[] }[] {
+  const kinds = (kind: string) => store.list(store.typeForKind(RBAC, kind)!);
+  const roleRules = (bindingNamespace: string | undefined, ref: Obj): Obj[] | undefined => {
+    if (ref?.kind === 'ClusterRole') return kinds('ClusterRole').find((r) => r.metadata.name === ref.name)?.rules;
+    if (ref?.kind === 'Role' && bindingNamespace)
+      return kinds('Role').find((r) => r.metadata.namespace === bindingNamespace && r.metadata.name === ref.name)?.rules;
+    return undefined;
+  };
+  const bindings = [
+    ...kinds('ClusterRoleBinding').map((binding) => ({ binding, label: `ClusterRoleBinding "${binding.metadata.name}"` })),
+    ...(namespace
+      ? kinds('RoleBinding')
+          .filter((b) => b.metadata.namespace === namespace)
+          .map((binding) => ({ binding, label: `RoleBinding "${binding.metadata.name}/${binding.metadata.namespace}"` }))
+      : []),
+  ];
+  return bindings.flatMap(({ binding, label }) => {
+    const subject = (binding.subjects ?? []).find((s: Obj) => subjectMatches(s, user, binding.metadata.namespace));
+    return subject ? [{ binding, label, subject, rules: roleRules(binding.metadata.namespace, binding.roleRef) ?? [] }] : [];
+  });
 }
 
 function subjectMatches(subject: Obj, user: AccessUser, bindingNamespace: string | undefined): boolean {

@@ -10,6 +10,10 @@ export interface ClusterFaults {
   closeWatchesAfterMs?: number;
   /** Every request is dropped without an answer, as if the cluster were unreachable. */
   unreachable?: boolean;
+  /** The cluster's port refuses connections (ECONNREFUSED) until cleared, then listens on the same port again (fleets with `separatePorts`). */
+  refuseConnections?: boolean;
+  /** Requests are taken and never answered, as across a network partition: clients wait for their own timeout. */
+  hang?: boolean;
   /** Every token is refused with 401, as when a token expired. */
   tokenExpired?: boolean;
 }

@@ -3,11 +3,13 @@ import YAML from 'yaml';
 import { defaultAppProject } from '../api/app-project.js';
 import type { Secret } from '../api/meta.js';
 import { ClusterStore } from './cluster-store.js';
+import { ClusterRoleAggregator } from './clusterrole-aggregation.js';
 import { SimServer } from './sim-server.js';
 import { type ClusterCounters } from './sim-cluster.js';
 import { type ClusterFaults } from './sim-cluster.js';
 import { type SimCluster } from './sim-cluster.js';
 import { generateSimTls } from './sim-tls.js';
+import { seedUserFacingRoles } from './user-facing-roles.js';
 import { WorkloadSimulator } from './workload-simulator.js';
 
 export interface SimFleetOptions {
@@ -23,6 +25,8 @@ export interface SimFleetOptions {
   readyDelayMs?: number;
   /** An image containing this text makes a workload fail (default "fail"). */
   failImage?: string;
+  /** Every cluster also listens on a port of its own, its server URL there: what the `refuseConnections` fault needs. */
+  separatePorts?: boolean;
 }
 
 export const MANAGEMENT_CLUSTER = 'management';
@@ -32,7 +36,7 @@ export const MASTERS_GROUP = 'system:masters';
 
 /**
  * The bootstrap RBAC every real cluster starts with: cluster-admin for system:masters, and API
- * discovery for every authenticated user (system:discovery).
+ * discovery and self-reviews for every authenticated user (system:discovery, system:basic-user).
  */
 function seedBootstrapRbac(store: ClusterStore): void {
   const type = (kind: string) => store.typeForKind('rbac.authorization.k8s.io/v1', kind)!;
@@ -59,6 +63,11 @@ function seedBootstrapRbac(store: ClusterStore): void {
       verbs: ['get'],
     },
   ]);
+  // Every user may ask what it may do itself (`kubectl auth can-i`).
+  bind('system:basic-user', 'system:authenticated', [
+    { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] },
+    { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] },
+  ]);
 }
 
 /**
@@ -72,7 +81,9 @@ export class SimFleet {
     private readonly clusters: Map<string, SimCluster>,
     private readonly labels: Map<string, Record<string, string>>,
     private readonly workloads: WorkloadSimulator[],
+    private readonly aggregators: ClusterRoleAggregator[],
     private readonly caPem?: string,
+    private readonly baseUrls = new Map<string, string>(),
   ) {}
 
   static async start(options: SimFleetOptions = {}): Promise<SimFleet> {
@@ -82,6 +93,7 @@ export class SimFleet {
         : options.clusters.map((c) => ({ name: c.name, labels: c.labels ?? {} }));
     const clusters = new Map<string, SimCluster>();
     const workloads: WorkloadSimulator[] = [];
+    const aggregators: ClusterRoleAggregator[] = [];
     const labels = new Map<string, Record<string, string>>();
     for (const { name, labels: clusterLabels } of [{ name: MANAGEMENT_CLUSTER, labels: {} }, ...workload]) {
       const store = new ClusterStore(name, options.watchHistory ?? 10_000);
@@ -95,11 +107,13 @@ export class SimFleet {
         counters: { reads: 0, writes: 0, watchesOpen: 0, watchesStarted: 0 },
       });
       labels.set(name, clusterLabels);
+      aggregators.push(new ClusterRoleAggregator(store));
       workloads.push(new WorkloadSimulator(store, { readyDelayMs: options.readyDelayMs ?? 50, failImage: options.failImage ?? 'fail' }));
       const namespaces = options.namespaces ?? (name === MANAGEMENT_CLUSTER ? ['default', ARGOCD_NAMESPACE] : ['default']);
       const namespaceType = store.typeForKind('v1', 'Namespace')!;
       for (const namespace of namespaces) store.create(namespaceType, undefined, { metadata: { name: namespace } }, 'sim');
       seedBootstrapRbac(store);
+      seedUserFacingRoles(store);
       // The management cluster stands for one with Argo CD installed: its API server has created the default project.
       if (name === MANAGEMENT_CLUSTER && namespaces.includes(ARGOCD_NAMESPACE)) {
         store.create(store.typeForKind('argoproj.io/v1alpha1', 'AppProject')!, ARGOCD_NAMESPACE, defaultAppProject(ARGOCD_NAMESPACE), 'sim');
@@ -108,7 +122,9 @@ export class SimFleet {
     const tls = options.https ? generateSimTls() : undefined;
     const server = new SimServer(clusters, tls);
     const url = await server.listen(options.port ?? 0);
-    return new SimFleet(server, url, clusters, labels, workloads, tls?.caPem);
+    const baseUrls = new Map<string, string>();
+    if (options.separatePorts) for (const name of clusters.keys()) baseUrls.set(name, await server.listenFor(name));
+    return new SimFleet(server, url, clusters, labels, workloads, aggregators, tls?.caPem, baseUrls);
   }
 
   /**
@@ -134,7 +150,7 @@ export class SimFleet {
 
   server(name = MANAGEMENT_CLUSTER): string {
     this.get(name);
-    return `${this.url}/clusters/${encodeURIComponent(name)}`;
+    return `${this.baseUrls.get(name) ?? this.url}/clusters/${encodeURIComponent(name)}`;
   }
 
   /**
@@ -160,13 +176,20 @@ export class SimFleet {
     this.workloads[[...this.clusters.keys()].indexOf(name)].failAll = failing;
   }
 
-  fault(name: string, faults: ClusterFaults): void {
-    Object.assign(this.get(name).faults, faults);
+  /** Switches faults on (or off); settles once a refused port has closed or listens again. */
+  fault(name: string, faults: ClusterFaults): Promise<void> {
+    const cluster = this.get(name);
+    if (faults.refuseConnections && !this.http.hasOwnPort(name))
+      throw new Error(`simulated cluster ${name} shares the fleet's port: start the fleet with separatePorts to refuse its connections`);
+    Object.assign(cluster.faults, faults);
+    return faults.refuseConnections === undefined ? Promise.resolve() : this.http.refuseConnections(name, faults.refuseConnections);
   }
 
-  clearFaults(name: string): void {
+  /** Clears every fault; settles once a refused port listens again. */
+  clearFaults(name: string): Promise<void> {
     const cluster = this.get(name);
     for (const key of Object.keys(cluster.faults)) delete (cluster.faults as Record<string, unknown>)[key];
+    return this.http.hasOwnPort(name) ? this.http.refuseConnections(name, false) : Promise.resolve();
   }
 
   /** A kubeconfig (YAML) for one cluster; `identity` gives it a token of its own. */
@@ -214,6 +237,7 @@ export class SimFleet {
 
   async stop(): Promise<void> {
     for (const workload of this.workloads) workload.stop();
+    for (const aggregator of this.aggregators) aggregator.stop();
     await this.http.close();
   }
 

@@ -4,13 +4,16 @@ import type { AddressInfo, Socket } from 'node:net';
 import { parseKubeYaml } from '../api/kube-yaml.js';
 import {
   SELF_SUBJECT_ACCESS_REVIEWS_PATH,
+  SELF_SUBJECT_RULES_REVIEWS_PATH,
   selfSubjectAccessReview,
+  selfSubjectRulesReview,
   SUBJECT_ACCESS_REVIEWS_PATH,
   subjectAccessReview,
   TOKEN_REVIEWS_PATH,
   tokenReview,
 } from './access-reviews.js';
 import { ApiError } from './api-error.js';
+import { isProtobufBody, negotiateResponse, unsupportedBody } from './content-negotiation.js';
 import { writeAnnotations, type ClusterStore, type WatchEvent } from './cluster-store.js';
 import { groupList, resourceList } from './discovery.js';
 import { enforceSchema, parseFieldValidation } from './field-validation.js';
@@ -23,21 +26,32 @@ import type { AccessAttributes, AccessUser } from './rbac-authorizer.js';
 import { apiVersionOf, type ResourceType } from './resource-types.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
 import type { SimTls } from './sim-tls.js';
+import { decodeProtobufObject, encodeProtobufObject, encodeWatchFrame, ProtobufError, protobufMessageOf, PROTOBUF_MEDIA_TYPE } from './protobuf-codec.js';
 
 type Obj = Record<string, any>;
 
 const random = () => Math.random();
 
+interface Listener {
+  port: number;
+  server?: Server;
+  sockets: Set<Socket>;
+  /** The one cluster a cluster's own port serves. */
+  cluster?: string;
+}
+
 /**
- * One HTTP server on 127.0.0.1 hosting many clusters under `/clusters/NAME`, speaking the
- * Kubernetes REST protocol: discovery, CRUD, the status subresource, merge/JSON/strategic/apply
- * patches, list with selectors and paging, watches with bookmarks and 410 Gone, the
- * TokenReview and SubjectAccessReview APIs and impersonation (decided by the RBAC objects each
+ * One HTTP server on 127.0.0.1 hosting many clusters under `/clusters/NAME` (and, for a fleet
+ * with separate ports, a port per cluster), speaking the Kubernetes REST protocol: discovery,
+ * CRUD, the status subresource, merge/JSON/strategic/apply patches, list with selectors and
+ * paging, watches with bookmarks and 410 Gone, JSON or protobuf bodies as the client negotiates,
+ * the TokenReview and SubjectAccessReview APIs and impersonation (decided by the RBAC objects each
  * cluster stores).
  */
 export class SimServer {
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
+  private main?: Listener;
+  /** Clusters with a port of their own (serving only them), which can then refuse connections alone. */
+  private readonly ownPorts = new Map<string, Listener>();
   private readonly watchClosers = new Set<() => void>();
 
   constructor(
@@ -46,30 +60,79 @@ export class SimServer {
   ) {}
 
   async listen(port = 0): Promise<string> {
-    const handler = (req: IncomingMessage, res: ServerResponse) => {
-      this.handle(req, res).catch((error: Error) => this.sendError(res, new ApiError(500, 'InternalError', error.message)));
-    };
-    this.server = this.tls ? createTlsServer({ key: this.tls.keyPem, cert: this.tls.certPem }, handler) : createServer(handler);
-    // As kube-apiserver: idle client connections stay open well beyond Node's 5 s default, so clients reuse them.
-    this.server.keepAliveTimeout = 60_000;
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.main = { port, sockets: new Set() };
+    await this.open(this.main);
+    return this.baseUrl(this.main.port);
+  }
+
+  /** Opens a port serving only `cluster`; its base URL. */
+  async listenFor(cluster: string): Promise<string> {
+    const listener: Listener = { port: 0, sockets: new Set(), cluster };
+    await this.open(listener);
+    this.ownPorts.set(cluster, listener);
+    return this.baseUrl(listener.port);
+  }
+
+  hasOwnPort(cluster: string): boolean {
+    return this.ownPorts.has(cluster);
+  }
+
+  /**
+   * A cluster's own port stops listening, its open connections cut (clients then get
+   * ECONNREFUSED), or listens again on the same port.
+   */
+  async refuseConnections(cluster: string, refuse: boolean): Promise<void> {
+    const listener = this.ownPorts.get(cluster);
+    if (!listener) throw new Error(`simulated cluster ${cluster} shares the fleet's port: start the fleet with separatePorts to refuse its connections`);
+    if (refuse) await this.shut(listener);
+    else if (!listener.server) await this.open(listener);
   }
 
   async close(): Promise<void> {
     for (const close of this.watchClosers) close();
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    await Promise.all([this.main, ...this.ownPorts.values()].map((listener) => listener && this.shut(listener)));
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async open(listener: Listener): Promise<void> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res, listener.cluster).catch((error: Error) => this.sendError(res, new ApiError(500, 'InternalError', error.message)));
+    };
+    const server = this.tls ? createTlsServer({ key: this.tls.keyPem, cert: this.tls.certPem }, handler) : createServer(handler);
+    // As kube-apiserver: idle client connections stay open well beyond Node's 5 s default, so clients reuse them.
+    server.keepAliveTimeout = 60_000;
+    server.on('connection', (socket) => {
+      listener.sockets.add(socket);
+      socket.on('close', () => listener.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listener.port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    listener.port = (server.address() as AddressInfo).port;
+    listener.server = server;
+  }
+
+  private async shut(listener: Listener): Promise<void> {
+    const server = listener.server;
+    if (!server) return;
+    listener.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of listener.sockets) socket.destroy();
+    await closed;
+  }
+
+  private baseUrl(port: number): string {
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse, only?: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const match = /^\/clusters\/([^/]+)(\/.*)?$/.exec(url.pathname);
-    const cluster = match ? this.clusters.get(decodeURIComponent(match[1])) : undefined;
+    const name = match ? decodeURIComponent(match[1]) : undefined;
+    const cluster = name !== undefined && (only === undefined || only === name) ? this.clusters.get(name) : undefined;
     if (!match || !cluster)
       return this.sendError(res, new ApiError(404, 'NotFound', `the server could not find the requested resource (no cluster at ${url.pathname})`));
     const { faults } = cluster;
@@ -77,6 +140,8 @@ export class SimServer {
       req.socket.destroy();
       return;
     }
+    // A partitioned cluster: the connection is taken, the request never answered.
+    if (faults.hang) return;
     if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const identity = token ? cluster.tokens.get(token) : undefined;
@@ -137,6 +202,10 @@ export class SimServer {
       review('authorization.k8s.io', 'selfsubjectaccessreviews');
       return this.send(res, 201, selfSubjectAccessReview(cluster, identity, await readBody(req)));
     }
+    if (method === 'POST' && path === SELF_SUBJECT_RULES_REVIEWS_PATH) {
+      review('authorization.k8s.io', 'selfsubjectrulesreviews');
+      return this.send(res, 201, selfSubjectRulesReview(cluster, identity, await readBody(req)));
+    }
 
     const parts = path.split('/').filter(Boolean);
     let apiVersion: string;
@@ -156,6 +225,10 @@ export class SimServer {
     }
     const type = store.typeFor(apiVersion, rest[0]);
     if (!type) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    const protobufAvailable = protobufMessageOf(apiVersion, type.kind) !== undefined;
+    negotiateResponse(req.headers.accept, protobufAvailable);
+    // Custom resources are JSON only: a protobuf body is refused before it is read, whatever it holds.
+    if (!protobufAvailable && isProtobufBody(req.headers['content-type'])) throw unsupportedBody(false);
     const name = rest[1] ? decodeURIComponent(rest[1]) : undefined;
     const subresource = rest[2];
     if (subresource && subresource !== 'status') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -258,7 +331,7 @@ export class SimServer {
       case 'DELETE': {
         cluster.counters.writes++;
         const raw = await readRaw(req);
-        const options = raw.length ? parseJson(raw) : {};
+        const options = raw.length ? parseBody(raw, req.headers['content-type']) : {};
         const propagation = url.searchParams.get('propagationPolicy') ?? options.propagationPolicy ?? 'Background';
         const result = write(() => store.delete(type, namespace, name, identity, propagation, userAgent));
         return this.send(
@@ -329,9 +402,10 @@ export class SimServer {
       (!namespace || event.object.metadata.namespace === namespace) &&
       labels(event.object.metadata.labels ?? {}) &&
       fields(event.object);
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    const protobuf = negotiateResponse(req.headers.accept, protobufMessageOf(apiVersionOf(type), type.kind) !== undefined) === 'protobuf';
+    res.writeHead(200, { 'Content-Type': protobuf ? `${PROTOBUF_MEDIA_TYPE};stream=watch` : 'application/json', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
-    const write = (event: Obj) => res.write(`${JSON.stringify(event)}\n`);
+    const write = (event: Obj) => res.write(protobuf ? encodeWatchFrame(event.type, event.object)! : `${JSON.stringify(event)}\n`);
     const rvText = url.searchParams.get('resourceVersion');
     const since = rvText && rvText !== '0' ? Number(rvText) : undefined;
     if (since !== undefined) {
@@ -371,15 +445,16 @@ export class SimServer {
     req.on('close', close);
   }
 
-  private send(res: ServerResponse, status: number, body: unknown, warnings: string[] = []): void {
+  private send(res: ServerResponse, status: number, body: Obj, warnings: string[] = []): void {
     // As kube-apiserver words a warning: code 299, no agent, the text quoted.
     if (warnings.length)
       res.setHeader(
         'Warning',
         warnings.map((w) => `299 - ${JSON.stringify(w)}`),
       );
-    res.writeHead(status, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify(body));
+    const protobuf = responseFormat(res.req, body) === 'protobuf' ? encodeProtobufObject(body) : undefined;
+    res.writeHead(status, { 'Content-Type': protobuf ? PROTOBUF_MEDIA_TYPE : 'application/json' });
+    res.end(protobuf ?? JSON.stringify(body));
   }
 
   private sendError(res: ServerResponse, error: ApiError): void {
@@ -399,6 +474,15 @@ async function readRaw(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** The response format for a body: protobuf when the client asks for it first and the body's kind has a codec. */
+function responseFormat(req: IncomingMessage, body: Obj): 'json' | 'protobuf' {
+  try {
+    return negotiateResponse(req.headers.accept, protobufMessageOf(body.apiVersion, body.kind) !== undefined);
+  } catch {
+    return 'json';
+  }
+}
+
 function parseJson(raw: Buffer): any {
   try {
     return JSON.parse(raw.toString('utf8'));
@@ -407,8 +491,24 @@ function parseJson(raw: Buffer): any {
   }
 }
 
+/** A request body: protobuf (kubectl's typed commands send it), JSON or YAML. */
+function parseBody(raw: Buffer, contentType: string | undefined): Obj {
+  if (isProtobufBody(contentType)) {
+    try {
+      return decodeProtobufObject(raw);
+    } catch (error) {
+      if (error instanceof ProtobufError) throw new ApiError(400, 'BadRequest', `the protobuf body could not be read: ${error.message}`);
+      throw error;
+    }
+  }
+  return parseJsonOrYaml(raw);
+}
+
 async function readBody(req: IncomingMessage): Promise<Obj> {
-  const raw = await readRaw(req);
+  return parseBody(await readRaw(req), req.headers['content-type']);
+}
+
+function parseJsonOrYaml(raw: Buffer): Obj {
   const text = raw.toString('utf8');
   try {
     return JSON.parse(text) as Obj;

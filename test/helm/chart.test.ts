@@ -112,7 +112,9 @@ describe('helm/regatta', () => {
       expect(await may({ verb: 'patch', group: 'argoproj.io', resource: 'applicationsets', namespace: 'argocd', name: 'guestbook' })).toBe(true);
       expect(await may({ verb: 'list', group: '', resource: 'secrets', namespace: 'argocd' })).toBe(true);
       expect(await may({ verb: 'list', group: '', resource: 'secrets', namespace: 'kube-system' })).toBe(false);
-      expect(await may({ verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectrulesreviews' })).toBe(false);
+      // Self-reviews every authenticated user has (system:basic-user); reviews for others in a namespace are not granted.
+      expect(await may({ verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectrulesreviews' })).toBe(true);
+      expect(await may({ verb: 'create', group: 'authorization.k8s.io', resource: 'localsubjectaccessreviews', namespace: 'argocd' })).toBe(false);
       expect(await may({ verb: 'delete', group: 'argoproj.io', resource: 'applicationsets', namespace: 'argocd' })).toBe(false);
     } finally {
       await fleet.stop();

@@ -137,6 +137,7 @@ describe('simulator SubjectAccessReview', () => {
     expect(resources.resources?.map((r) => [r.name, r.verbs])).toEqual([
       ['subjectaccessreviews', ['create']],
       ['selfsubjectaccessreviews', ['create']],
+      ['selfsubjectrulesreviews', ['create']],
     ]);
   });
 
