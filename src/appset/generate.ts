@@ -4,7 +4,7 @@ import type { ApplicationSet, ApplicationSetTemplate } from '../api/application-
 import { GeneratorError, type GeneratorContext, type ParamSet } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
 import { kindsIn, locate, renderOptionsOf, transformGenerator } from '../generators/transform.js';
-import { RenderError, render, renderString } from '../templating/render.js';
+import { compileTemplate, RenderError, renderString, type CompiledRender } from '../templating/render.js';
 import { applyTemplatePatch } from '../templating/template-patch.js';
 
 /** Argo CD's reasons for a failed generation, as they appear on the ErrorOccurred condition. */
@@ -64,9 +64,12 @@ export async function generateApplications(appSet: ApplicationSet, registry: Gen
     for (const { params: paramSets, template } of transformed) {
       allParams.push(...paramSets);
       if (renderFailure) continue;
+      // Compiled once for all the entry's parameter sets; with no parameters the template itself is the Application.
+      let renderApplication: CompiledRender<Application> | undefined;
       for (const params of paramSets) {
         try {
-          let application = await render(templateApplication(template), params, options);
+          renderApplication ??= compileTemplate(templateApplication(template), options);
+          let application = Object.keys(params).length ? await renderApplication(params) : templateApplication(template);
           if (Object.keys(params).length) addDefaultFinalizer(application, appSet);
           if (appSet.spec.templatePatch != null) {
             const patch = await renderString(appSet.spec.templatePatch, params, options, 'templatePatch');

@@ -40,7 +40,12 @@ export function deepMerge(target: Record<string, unknown>, source: Record<string
   for (const [key, value] of Object.entries(source)) {
     const current = target[key];
     if (isPlainObject(current) && isPlainObject(value)) deepMerge(current, value);
-    else target[key] = structuredClone(value);
+    else target[key] = isPrimitive(value) ? value : structuredClone(value);
   }
   return target;
+}
+
+/** Copying these gives the same value: structuredClone of one costs a serialization for nothing. */
+function isPrimitive(value: unknown): boolean {
+  return value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol');
 }

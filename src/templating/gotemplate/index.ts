@@ -76,6 +76,23 @@ function compiled(name: string, text: string, options: GoTemplateOptions): Compi
   return template;
 }
 
+/** A template compiled for many renders: renders as renderGoTemplate would, throwing when that would. */
+export type GoTemplate = (data: unknown, budget?: RenderBudget) => string;
+
+/** Parses and compiles (cached) once; a parse error is thrown by each render, as renderGoTemplate throws it. */
+export function compileGoTemplate(name: string, text: string, options: GoTemplateOptions = {}): GoTemplate {
+  let template: CompiledTemplate;
+  try {
+    template = compiled(name, text, options);
+  } catch (error) {
+    return () => {
+      checkNesting(name);
+      throw error;
+    };
+  }
+  return (data, budget) => execute(name, text, template, data, options, budget);
+}
+
 /**
  * Parses (cached) and executes a Go text/template with Argo CD's function set. Errors read as
  * Go's: `template: NAME:LINE:COL: executing "NAME" at <.x>: map has no entry for key "x"`.
@@ -83,9 +100,18 @@ function compiled(name: string, text: string, options: GoTemplateOptions): Compi
  * inside a function (Helm's tpl) shares its caller's, and any other gets its own.
  */
 export function renderGoTemplate(name: string, text: string, data: unknown, options: GoTemplateOptions = {}, budget?: RenderBudget): string {
+  checkNesting(name);
+  return execute(name, text, compiled(name, text, options), data, options, budget);
+}
+
+function checkNesting(name: string): void {
   if (nestedRenders >= MAX_NESTED_RENDERS) throw new GoTemplateError(`template: ${name}: exceeded maximum nesting of renders (${MAX_NESTED_RENDERS})`);
+}
+
+function execute(name: string, text: string, template: CompiledTemplate, data: unknown, options: GoTemplateOptions, budget: RenderBudget | undefined): string {
+  checkNesting(name);
   const outer = budget ?? activeBudget();
-  const execution = new Execution(name, text, compiled(name, text, options), options.missingKey ?? 'default', execLimits(options), outer ?? new RenderBudget());
+  const execution = new Execution(name, text, template, options.missingKey ?? 'default', execLimits(options), outer ?? new RenderBudget());
   nestedRenders++;
   try {
     return execution.run(data);
