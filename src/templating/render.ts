@@ -82,12 +82,29 @@ export async function renderString(text: string, params: Record<string, unknown>
 
 /**
  * Renders every string value of a JSON-like template at any depth, and every map key, as Argo CD
- * does for an Application template. With no parameters the template is returned untouched. The
- * whole template is one render: its strings share one time, memory and key budget.
+ * does for an Application template. With no parameters, or nothing to render, the template itself
+ * is returned. The whole template is one render: its strings share one time, memory and key budget.
  */
 export async function render<T>(template: T, params: Record<string, unknown>, options: RenderOptions): Promise<T> {
-  if (Object.keys(params).length === 0) return template;
+  if (Object.keys(params).length === 0 || rendersToItself(template)) return template;
   return compileTemplate(template, options)(params);
+}
+
+/**
+ * Whether rendering would only copy the value: no string or key holds `{{` and no map entry is
+ * null (rendering drops those). Checked without allocating, as a matrix renders its second child
+ * once for each of the first child's parameter sets.
+ */
+function rendersToItself(value: unknown): boolean {
+  if (typeof value === 'string') return !value.includes('{{');
+  if (Array.isArray(value)) return value.every(rendersToItself);
+  if (isPlainObject(value)) {
+    for (const key of Object.keys(value)) {
+      const item = value[key];
+      if (key.includes('{{') || item === null || item === undefined || !rendersToItself(item)) return false;
+    }
+  }
+  return true;
 }
 
 /** A template compiled for many parameter sets; each call renders as `render` does. */
