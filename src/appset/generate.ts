@@ -69,7 +69,8 @@ export async function generateApplications(appSet: ApplicationSet, registry: Gen
       for (const params of paramSets) {
         try {
           renderApplication ??= compileTemplate(templateApplication(template), options);
-          let application = Object.keys(params).length ? await renderApplication(params) : templateApplication(template);
+          const rendered = Object.keys(params).length ? renderApplication(params) : templateApplication(template);
+          let application = rendered instanceof Promise ? await rendered : rendered;
           if (Object.keys(params).length) addDefaultFinalizer(application, appSet);
           if (appSet.spec.templatePatch != null) {
             const patch = await renderString(appSet.spec.templatePatch, params, options, 'templatePatch');

@@ -107,8 +107,11 @@ function rendersToItself(value: unknown): boolean {
   return true;
 }
 
-/** A template compiled for many parameter sets; each call renders as `render` does. */
-export type CompiledRender<T> = (params: Record<string, unknown>) => Promise<T>;
+/**
+ * A template compiled for many parameter sets; each call renders as `render` does, synchronously
+ * unless the template generates keys or hashes passwords (made off the event loop).
+ */
+export type CompiledRender<T> = (params: Record<string, unknown>) => T | Promise<T>;
 
 /** What one string, key or container of a template becomes: built anew on every render. */
 type RenderPart = (params: Record<string, unknown>, budget: RenderBudget | undefined) => unknown;
@@ -121,14 +124,14 @@ type RenderPart = (params: Record<string, unknown>, budget: RenderBudget | undef
 export function compileTemplate<T>(template: T, options: RenderOptions): CompiledRender<T> {
   const renderAll = compileValue(template, options, '');
   if (!options.goTemplate) {
-    return async (params) => (Object.keys(params).length === 0 ? template : (renderAll(params, undefined) as T));
+    return (params) => (Object.keys(params).length === 0 ? template : (renderAll(params, undefined) as T));
   }
   const limits = limitsFor(options);
   const templateText = () => JSON.stringify(template);
-  return async (params) => {
+  return (params) => {
     if (Object.keys(params).length === 0) return template;
     const budget = new RenderBudget(limits);
-    return budget.runPasses(() => renderAll(params, budget) as T, templateText);
+    return budget.runPassesSyncFirst(() => renderAll(params, budget) as T, templateText);
   };
 }
 

@@ -324,6 +324,8 @@ function compileField(name: string, node: Arg, args: Arg[], funcs: FuncMap): Eva
   const quoted = JSON.stringify(name);
   const takesArguments = args.length > 1;
   const methodArgs = args.slice(1).map((arg) => compileArg(arg, funcs));
+  // A name no object inherits is a map's own entry whenever reading it finds something: one lookup.
+  const onlyOwn = !(name in Object.prototype);
   return (ex, dot, receiver, final) => {
     ex.at = node;
     if (receiver === undefined) {
@@ -332,8 +334,12 @@ function compileField(name: string, node: Arg, args: Arg[], funcs: FuncMap): Eva
     }
     if (receiver === null) ex.fail(`nil pointer evaluating interface {}.${name}`);
     if (!isMap(receiver)) return ex.fail(`can't evaluate field ${name} in type interface {}`);
-    if (isSemver(receiver)) return ex.callSemverMethod(dot, name, node, args, methodArgs, final, receiver);
+    if (typeof receiver.Major === 'bigint' && isSemver(receiver)) return ex.callSemverMethod(dot, name, node, args, methodArgs, final, receiver);
     if (takesArguments || final !== NO_FINAL) ex.fail(`${name} is not a method but has arguments`);
+    if (onlyOwn) {
+      const value = receiver[name];
+      if (value !== undefined) return value;
+    }
     if (Object.hasOwn(receiver, name)) {
       const value = receiver[name];
       return value === undefined ? null : value;
@@ -422,7 +428,9 @@ function compileArg(arg: Arg, funcs: FuncMap): Evaluate {
 
 /** One render of a compiled template: its output, variables, steps and where an error is reported. */
 export class Execution {
+  /** Variables declared in the running template, innermost last; `$` lies beneath them all. */
   vars: Variable[] = [];
+  private dollar: GoValue;
   at: ErrorSite | undefined;
   private out = '';
   private steps = 0;
@@ -450,7 +458,7 @@ export class Execution {
     if (!root) {
       throw new GoTemplateError(`template: ${this.parseName}: "${this.parseName}" is an incomplete or empty template`);
     }
-    this.vars = [{ name: '$', value: data }];
+    this.dollar = data;
     root(this, data);
     try {
       this.budget.charge(this.out.length);
@@ -479,13 +487,15 @@ export class Execution {
 
   enterTemplate(name: string, dot: GoValue, body: () => void): void {
     if (++this.depth > this.limits.maxDepth) this.fail(`exceeded maximum template depth (${this.limits.maxDepth})`);
-    const saved = { vars: this.vars, name: this.templateName };
-    this.vars = [{ name: '$', value: dot }];
+    const saved = { vars: this.vars, dollar: this.dollar, name: this.templateName };
+    this.vars = [];
+    this.dollar = dot;
     this.templateName = name;
     try {
       body();
     } finally {
       this.vars = saved.vars;
+      this.dollar = saved.dollar;
       this.templateName = saved.name;
       this.depth--;
     }
@@ -498,12 +508,14 @@ export class Execution {
         return;
       }
     }
-    this.fail(`undefined variable: ${name}`);
+    if (name !== '$') this.fail(`undefined variable: ${name}`);
+    this.dollar = value;
   }
 
   varValue(name: string): GoValue {
     for (let i = this.vars.length - 1; i >= 0; i--) if (this.vars[i].name === name) return this.vars[i].value;
-    this.fail(`undefined variable: ${name}`);
+    if (name !== '$') this.fail(`undefined variable: ${name}`);
+    return this.dollar;
   }
 
   call(site: ErrorSite, name: string, fn: GoFunction, values: unknown[]): GoValue {
