@@ -76,9 +76,8 @@ export async function generateApplications(appSet: ApplicationSet, registry: Gen
             const patch = await renderString(appSet.spec.templatePatch, params, options, 'templatePatch');
             application = applyTemplatePatch(application, patch);
           }
-          const { name, namespace: _ignored, ...rest } = application.metadata;
           // Always the ApplicationSet's namespace: Argo CD's boundary for ApplicationSets in any namespace.
-          application.metadata = { name, namespace: appSet.metadata.namespace, ...rest };
+          application.metadata = inNamespace(application.metadata, appSet.metadata.namespace);
           generated.push({ application, params });
         } catch (error) {
           const inTemplate = error instanceof RenderError && error.field !== 'templatePatch';
@@ -122,6 +121,13 @@ function templateApplication(template: ApplicationSetTemplate): Application {
   if (annotations && Object.keys(annotations).length) metadata.annotations = annotations;
   if (finalizers?.length) metadata.finalizers = finalizers;
   return { apiVersion: API_VERSION, kind: APPLICATION_KIND, metadata, spec: template.spec };
+}
+
+/** The metadata with `namespace` set, second after the name. Built key by key: object rest (`...rest`) is slow in V8. */
+function inNamespace(metadata: Application['metadata'], namespace: string | undefined): Application['metadata'] {
+  const placed: Record<string, unknown> = { name: metadata.name, namespace };
+  for (const key of Object.keys(metadata)) if (key !== 'name' && key !== 'namespace') placed[key] = metadata[key as keyof typeof metadata];
+  return placed as unknown as Application['metadata'];
 }
 
 /** Argo CD adds its cascade-delete finalizer unless the template sets finalizers or resources are preserved. */
