@@ -137,9 +137,9 @@ spec:
       'https://git.example.com/{{ .app }}.git',
     ]);
     apps[0].metadata.labels!.fixed = 'changed';
-    apps[0].spec.source!.helm!.valueFiles!.push('extra.yaml');
+    (apps[0].spec.source!.helm as { valueFiles: string[] }).valueFiles.push('extra.yaml');
     expect(apps[1].metadata.labels).toEqual({ fixed: 'yes' });
-    expect(apps[1].spec.source?.helm?.valueFiles).toEqual(['common.yaml']);
+    expect(apps[1].spec.source?.helm).toEqual({ valueFiles: ['common.yaml'] });
     expect(apps.every((app) => app.metadata.namespace === 'team-a' && Object.keys(app.metadata)[1] === 'namespace')).toBe(true);
   });
 
