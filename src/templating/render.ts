@@ -154,9 +154,9 @@ function compileValue(value: unknown, options: RenderOptions, path: string): Ren
     }
     return (params, budget) => {
       const out: Record<string, unknown> = {};
-      for (const { key, renderKey, item } of entries) {
-        const renderedKey = renderKey ? (renderKey(params, budget) as string) : key;
-        out[renderedKey] = item(params, budget);
+      for (let i = 0; i < entries.length; i++) {
+        const { key, renderKey, item } = entries[i];
+        out[renderKey ? (renderKey(params, budget) as string) : key] = item(params, budget);
       }
       return out;
     };
