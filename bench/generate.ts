@@ -1,13 +1,14 @@
 // `npm run bench -- generate`: 10,000 Applications from a List × List matrix, against the floor of
-// building and serialising the same 10,000 objects directly.
-import { performance } from 'node:perf_hooks';
+// building and serialising the same 10,000 objects directly. Floor, fasttemplate and goTemplate run
+// interleaved, round after round (BENCH_ROUNDS, 9 by default); each figure is the median of its rounds.
 import type { ApplicationSet } from '../src/api/application-set.js';
 import { generateApplications } from '../src/appset/generate.js';
 import { createDefaultRegistry } from '../src/generators/default-registry.js';
 import { GeneratorError, type GeneratorContext } from '../src/generators/generator.js';
+import { gitCommit, interleavedRounds, medianRatio, roundTo } from './rounds.js';
 
 const SIDE = 100;
-const ROUNDS = 5;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 
 const offline = () => Promise.reject(new GeneratorError('not used by this benchmark'));
 const context: GeneratorContext = {
@@ -90,36 +91,33 @@ async function generated(goTemplate: boolean): Promise<string> {
   return JSON.stringify(result.generated.map((g) => g.application));
 }
 
-async function best(fn: () => Promise<string> | string): Promise<{ ms: number; bytes: number }> {
-  let ms = Infinity;
-  let bytes = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    const start = performance.now();
-    bytes = (await fn()).length;
-    ms = Math.min(ms, performance.now() - start);
-  }
-  return { ms, bytes };
-}
+const floorBytes = floorObjects().length;
+const fastBytes = (await generated(false)).length;
+const goBytes = (await generated(true)).length;
+if (fastBytes !== floorBytes || goBytes !== floorBytes) throw new Error(`output differs from the floor: ${fastBytes}/${goBytes} vs ${floorBytes} bytes`);
 
-const floor = await best(floorObjects);
-const fast = await best(() => generated(false));
-const go = await best(() => generated(true));
-if (fast.bytes !== floor.bytes || go.bytes !== floor.bytes) throw new Error(`output differs from the floor: ${fast.bytes}/${go.bytes} vs ${floor.bytes} bytes`);
+const { floor, fast, go } = await interleavedRounds({ floor: floorObjects, fast: () => generated(false), go: () => generated(true) }, ROUNDS);
+const fastRatio = medianRatio(fast, floor);
+const goRatio = medianRatio(go, floor);
+const appsPerSec = (ms: number) => Math.round((SIDE * SIDE) / (ms / 1000));
+const spread = (pct: number) => `(spread ${Math.round(pct)}%)`;
 
-const round = (n: number) => Math.round(n * 10) / 10;
-console.log(`generate: ${SIDE}×${SIDE} List × List matrix, best of ${ROUNDS}`);
-console.log(`  floor (build + JSON of the same objects): ${round(floor.ms)} ms`);
-console.log(`  fasttemplate: ${round(fast.ms)} ms (${Math.round((SIDE * SIDE) / (fast.ms / 1000))} apps/s, ${round(fast.ms / floor.ms)}× floor)`);
-console.log(`  goTemplate:   ${round(go.ms)} ms (${Math.round((SIDE * SIDE) / (go.ms / 1000))} apps/s, ${round(go.ms / floor.ms)}× floor)`);
+console.log(`generate: ${SIDE}×${SIDE} List × List matrix, median of ${ROUNDS} interleaved rounds (spread: slowest − fastest round, over the median)`);
+console.log(`  floor (build + JSON of the same objects): ${roundTo(floor.medianMs)} ms ${spread(floor.spreadPct)}`);
+console.log(`  fasttemplate: ${roundTo(fast.medianMs)} ms ${spread(fast.spreadPct)} (${appsPerSec(fast.medianMs)} apps/s, ${roundTo(fastRatio, 2)}× floor)`);
+console.log(`  goTemplate:   ${roundTo(go.medianMs)} ms ${spread(go.spreadPct)} (${appsPerSec(go.medianMs)} apps/s, ${roundTo(goRatio, 2)}× floor)`);
 console.log(
   JSON.stringify({
     bench: 'generate',
     apps: SIDE * SIDE,
-    ms: round(fast.ms),
-    appsPerSec: Math.round((SIDE * SIDE) / (fast.ms / 1000)),
-    floorMs: round(floor.ms),
-    ratioToFloor: round(fast.ms / floor.ms),
-    goTemplateMs: round(go.ms),
-    goTemplateRatioToFloor: round(go.ms / floor.ms),
+    rounds: ROUNDS,
+    ms: roundTo(fast.medianMs),
+    appsPerSec: appsPerSec(fast.medianMs),
+    floorMs: roundTo(floor.medianMs),
+    ratioToFloor: roundTo(fastRatio, 2),
+    goTemplateMs: roundTo(go.medianMs),
+    goTemplateRatioToFloor: roundTo(goRatio, 2),
+    spreadPct: { floor: Math.round(floor.spreadPct), fasttemplate: Math.round(fast.spreadPct), goTemplate: Math.round(go.spreadPct) },
+    commit: gitCommit(),
   }),
 );

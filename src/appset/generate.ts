@@ -4,7 +4,7 @@ import type { ApplicationSet, ApplicationSetTemplate } from '../api/application-
 import { GeneratorError, type GeneratorContext, type ParamSet } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
 import { kindsIn, locate, renderOptionsOf, transformGenerator } from '../generators/transform.js';
-import { RenderError, render, renderString } from '../templating/render.js';
+import { compileTemplate, RenderError, renderString, type CompiledRender } from '../templating/render.js';
 import { applyTemplatePatch } from '../templating/template-patch.js';
 
 /** Argo CD's reasons for a failed generation, as they appear on the ErrorOccurred condition. */
@@ -64,17 +64,20 @@ export async function generateApplications(appSet: ApplicationSet, registry: Gen
     for (const { params: paramSets, template } of transformed) {
       allParams.push(...paramSets);
       if (renderFailure) continue;
+      // Compiled once for all the entry's parameter sets; with no parameters the template itself is the Application.
+      let renderApplication: CompiledRender<Application> | undefined;
       for (const params of paramSets) {
         try {
-          let application = await render(templateApplication(template), params, options);
+          renderApplication ??= compileTemplate(templateApplication(template), options);
+          const rendered = Object.keys(params).length ? renderApplication(params) : templateApplication(template);
+          let application = rendered instanceof Promise ? await rendered : rendered;
           if (Object.keys(params).length) addDefaultFinalizer(application, appSet);
           if (appSet.spec.templatePatch != null) {
             const patch = await renderString(appSet.spec.templatePatch, params, options, 'templatePatch');
             application = applyTemplatePatch(application, patch);
           }
-          const { name, namespace: _ignored, ...rest } = application.metadata;
           // Always the ApplicationSet's namespace: Argo CD's boundary for ApplicationSets in any namespace.
-          application.metadata = { name, namespace: appSet.metadata.namespace, ...rest };
+          application.metadata = inNamespace(application.metadata, appSet.metadata.namespace);
           generated.push({ application, params });
         } catch (error) {
           const inTemplate = error instanceof RenderError && error.field !== 'templatePatch';
@@ -118,6 +121,13 @@ function templateApplication(template: ApplicationSetTemplate): Application {
   if (annotations && Object.keys(annotations).length) metadata.annotations = annotations;
   if (finalizers?.length) metadata.finalizers = finalizers;
   return { apiVersion: API_VERSION, kind: APPLICATION_KIND, metadata, spec: template.spec };
+}
+
+/** The metadata with `namespace` set, second after the name. Built key by key: object rest (`...rest`) is slow in V8. */
+function inNamespace(metadata: Application['metadata'], namespace: string | undefined): Application['metadata'] {
+  const placed: Record<string, unknown> = { name: metadata.name, namespace };
+  for (const key of Object.keys(metadata)) if (key !== 'name' && key !== 'namespace') placed[key] = metadata[key as keyof typeof metadata];
+  return placed as unknown as Application['metadata'];
 }
 
 /** Argo CD adds its cascade-delete finalizer unless the template sets finalizers or resources are preserved. */

@@ -42,7 +42,8 @@ export class ListGeneratorImpl implements Generator<ListGenerator> {
 
 function stringParams(element: Record<string, unknown>, index: number): ParamSet {
   const params: ParamSet = {};
-  for (const [key, value] of Object.entries(element)) {
+  for (const key of Object.keys(element)) {
+    const value = element[key];
     if (key === 'values') {
       if (!isPlainObject(value)) throw new GeneratorError('error parsing values map', `elements[${index}].values`);
       for (const [name, inner] of Object.entries(value)) {

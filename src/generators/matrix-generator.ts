@@ -53,9 +53,9 @@ export class MatrixGeneratorImpl implements Generator<MatrixGenerator> {
 /** Go's `%v` of fasttemplate values is their string form; equal keys must agree. */
 function combineStringParams(a: ParamSet, b: ParamSet): ParamSet {
   const result: ParamSet = {};
-  for (const [key, value] of Object.entries(a)) result[key] = String(value);
-  for (const [key, value] of Object.entries(b)) {
-    const text = String(value);
+  for (const key of Object.keys(a)) result[key] = String(a[key]);
+  for (const key of Object.keys(b)) {
+    const text = String(b[key]);
     if (Object.hasOwn(result, key) && result[key] !== text) {
       throw new GeneratorError(`found duplicate key ${key} with different value, a: ${result[key]} ,b: ${text}`);
     }

@@ -37,10 +37,16 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 /** mergo.Merge with override: maps merge key by key, anything else is replaced by the source. */
 export function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
-  for (const [key, value] of Object.entries(source)) {
+  for (const key of Object.keys(source)) {
+    const value = source[key];
     const current = target[key];
     if (isPlainObject(current) && isPlainObject(value)) deepMerge(current, value);
-    else target[key] = structuredClone(value);
+    else target[key] = isPrimitive(value) ? value : structuredClone(value);
   }
   return target;
+}
+
+/** Copying these gives the same value: structuredClone of one costs a serialization for nothing. */
+function isPrimitive(value: unknown): boolean {
+  return value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol');
 }

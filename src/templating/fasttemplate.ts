@@ -8,9 +8,6 @@
 
 type Segment = string | { tag: string };
 
-const parsedCache = new Map<string, Segment[]>();
-const PARSED_CACHE_LIMIT = 20_000;
-
 export class FastTemplateError extends Error {}
 
 function parse(text: string): Segment[] {
@@ -33,30 +30,52 @@ function parse(text: string): Segment[] {
   }
 }
 
-function parsedSegments(text: string): Segment[] {
-  let segments = parsedCache.get(text);
-  if (!segments) {
-    segments = parse(text);
-    if (parsedCache.size >= PARSED_CACHE_LIMIT) parsedCache.clear();
-    parsedCache.set(text, segments);
-  }
-  return segments;
-}
+/** A string compiled for many parameter sets: it renders as renderFastTemplate would, throwing when that would. */
+export type FastTemplate = (params: Record<string, unknown>) => string;
 
 /** Argo CD only runs fasttemplate on strings holding `{{…}}` within one line. */
 const TEMPLATED = /\{\{.*\}\}/;
 
+export function compileFastTemplate(text: string): FastTemplate {
+  if (!TEMPLATED.test(text)) return () => text;
+  let segments: Segment[];
+  try {
+    segments = parse(text);
+  } catch (error) {
+    return () => {
+      throw error;
+    };
+  }
+  // A tag naming no parameter, or a parameter that is not a string, is kept as written.
+  const parts = segments.map((segment) => (typeof segment === 'string' ? segment : { key: segment.tag.trim(), written: `{{${segment.tag}}}` }));
+  const substitute = (part: { key: string; written: string }, params: Record<string, unknown>): string => {
+    const value = part.key ? params[part.key] : undefined;
+    return typeof value === 'string' ? value : part.written;
+  };
+  if (parts.length === 1 && typeof parts[0] !== 'string') {
+    const only = parts[0];
+    return (params) => substitute(only, params);
+  }
+  return (params) => {
+    let out = '';
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      out += typeof part === 'string' ? part : substitute(part, params);
+    }
+    return out;
+  };
+}
+
+const compiledCache = new Map<string, FastTemplate>();
+const COMPILED_CACHE_LIMIT = 20_000;
+
 export function renderFastTemplate(text: string, params: Record<string, unknown>): string {
   if (!TEMPLATED.test(text)) return text;
-  let out = '';
-  for (const segment of parsedSegments(text)) {
-    if (typeof segment === 'string') {
-      out += segment;
-      continue;
-    }
-    const key = segment.tag.trim();
-    const value = key ? params[key] : undefined;
-    out += typeof value === 'string' ? value : `{{${segment.tag}}}`;
+  let compiled = compiledCache.get(text);
+  if (!compiled) {
+    compiled = compileFastTemplate(text);
+    if (compiledCache.size >= COMPILED_CACHE_LIMIT) compiledCache.clear();
+    compiledCache.set(text, compiled);
   }
-  return out;
+  return compiled(params);
 }

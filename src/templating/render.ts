@@ -1,6 +1,14 @@
-import { renderFastTemplate } from './fasttemplate.js';
+import { compileFastTemplate, renderFastTemplate } from './fasttemplate.js';
 import { isPlainObject } from '../lib/json-values.js';
-import { DEFAULT_RENDER_LIMITS, parseGoTemplateOptions, RenderBudget, renderGoTemplate, type GoTemplateOptions } from './gotemplate/index.js';
+import {
+  compileGoTemplate,
+  DEFAULT_RENDER_LIMITS,
+  parseGoTemplateOptions,
+  RenderBudget,
+  renderGoTemplate,
+  type GoTemplateOptions,
+  type RenderLimits,
+} from './gotemplate/index.js';
 
 export interface RenderOptions {
   goTemplate?: boolean;
@@ -32,8 +40,12 @@ function goOptions(options: string[] | undefined): GoTemplateOptions {
   return parsed;
 }
 
+function limitsFor(options: RenderOptions): RenderLimits {
+  return options.timeoutMs === undefined ? DEFAULT_RENDER_LIMITS : { ...DEFAULT_RENDER_LIMITS, timeoutMs: options.timeoutMs };
+}
+
 function budgetFor(options: RenderOptions): RenderBudget {
-  return new RenderBudget({ ...DEFAULT_RENDER_LIMITS, timeoutMs: options.timeoutMs ?? DEFAULT_RENDER_LIMITS.timeoutMs });
+  return new RenderBudget(limitsFor(options));
 }
 
 /** One string, in one pass of the engine (which stops, without a RenderError, when it needs keys generated). */
@@ -50,10 +62,7 @@ function renderStringWith(text: string, params: Record<string, unknown>, options
   try {
     return renderGoTemplate(field, text, params, goOptions(options.goTemplateOptions), budget);
   } catch (error) {
-    if (!(error instanceof Error)) throw error;
-    const message = error.message;
-    const phase = message.includes(': executing ') ? 'failed to execute go template' : 'failed to parse template';
-    throw new RenderError(`${phase} ${text}: ${message}`, field);
+    throw goRenderError(error, text, field);
   }
 }
 
@@ -73,31 +82,122 @@ export async function renderString(text: string, params: Record<string, unknown>
 
 /**
  * Renders every string value of a JSON-like template at any depth, and every map key, as Argo CD
- * does for an Application template. With no parameters the template is returned untouched. The
- * whole template is one render: its strings share one time, memory and key budget.
+ * does for an Application template. With no parameters, or nothing to render, the template itself
+ * is returned. The whole template is one render: its strings share one time, memory and key budget.
  */
 export async function render<T>(template: T, params: Record<string, unknown>, options: RenderOptions): Promise<T> {
-  if (Object.keys(params).length === 0) return template;
-  if (!options.goTemplate) return renderValue(template, params, options, '', undefined) as T;
-  const budget = budgetFor(options);
-  return budget.runPasses(
-    () => renderValue(template, params, options, '', budget) as T,
-    () => JSON.stringify(template),
-  );
+  if (Object.keys(params).length === 0 || rendersToItself(template)) return template;
+  return compileTemplate(template, options)(params);
 }
 
-function renderValue(value: unknown, params: Record<string, unknown>, options: RenderOptions, path: string, budget: RenderBudget | undefined): unknown {
-  if (typeof value === 'string') return renderStringWith(value, params, options, path || 'base', budget);
-  if (Array.isArray(value)) return value.map((item, i) => renderValue(item, params, options, `${path}[${i}]`, budget));
+/**
+ * Whether rendering would only copy the value: no string or key holds `{{` and no map entry is
+ * null (rendering drops those). Checked without allocating, as a matrix renders its second child
+ * once for each of the first child's parameter sets.
+ */
+function rendersToItself(value: unknown): boolean {
+  if (typeof value === 'string') return !value.includes('{{');
+  if (Array.isArray(value)) return value.every(rendersToItself);
   if (isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const item = value[key];
+      if (key.includes('{{') || item === null || item === undefined || !rendersToItself(item)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * A template compiled for many parameter sets; each call renders as `render` does, synchronously
+ * unless the template generates keys or hashes passwords (made off the event loop).
+ */
+export type CompiledRender<T> = (params: Record<string, unknown>) => T | Promise<T>;
+
+/** What one string, key or container of a template becomes: built anew on every render. */
+type RenderPart = (params: Record<string, unknown>, budget: RenderBudget | undefined) => unknown;
+
+/**
+ * Compiles a template once for a generation's many parameter sets: which strings hold templates,
+ * their parsed and compiled form, their field paths and the render's limits are settled here, so a
+ * render only runs them. The template must not change while the result is in use.
+ */
+export function compileTemplate<T>(template: T, options: RenderOptions): CompiledRender<T> {
+  const renderAll = compileValue(template, options, '');
+  if (!options.goTemplate) {
+    return (params) => (Object.keys(params).length === 0 ? template : (renderAll(params, undefined) as T));
+  }
+  const limits = limitsFor(options);
+  const templateText = () => JSON.stringify(template);
+  return (params) => {
+    if (Object.keys(params).length === 0) return template;
+    const budget = new RenderBudget(limits);
+    return budget.runPassesSyncFirst(() => renderAll(params, budget) as T, templateText);
+  };
+}
+
+function compileValue(value: unknown, options: RenderOptions, path: string): RenderPart {
+  if (typeof value === 'string') return compileString(value, options, path || 'base');
+  if (Array.isArray(value)) {
+    const items = value.map((item, i) => compileValue(item, options, `${path}[${i}]`));
+    return (params, budget) => {
+      const out = new Array<unknown>(items.length);
+      for (let i = 0; i < items.length; i++) out[i] = items[i](params, budget);
+      return out;
+    };
+  }
+  if (isPlainObject(value)) {
+    const entries: { key: string; renderKey?: RenderPart; item: RenderPart }[] = [];
     for (const [key, item] of Object.entries(value)) {
       if (item === null || item === undefined) continue;
       const childPath = path ? `${path}.${key}` : key;
-      const renderedKey = key.includes('{{') ? renderStringWith(key, params, options, childPath, budget) : key;
-      out[renderedKey] = renderValue(item, params, options, childPath, budget);
+      entries.push({ key, renderKey: key.includes('{{') ? compileString(key, options, childPath) : undefined, item: compileValue(item, options, childPath) });
     }
-    return out;
+    return (params, budget) => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < entries.length; i++) {
+        const { key, renderKey, item } = entries[i];
+        out[renderKey ? (renderKey(params, budget) as string) : key] = item(params, budget);
+      }
+      return out;
+    };
   }
-  return value;
+  return () => value;
+}
+
+/** renderStringWith, decided once for one string of a template. */
+function compileString(text: string, options: RenderOptions, field: string): RenderPart {
+  if (!options.goTemplate) {
+    const fast = compileFastTemplate(text);
+    return (params) => {
+      try {
+        return fast(params);
+      } catch (error) {
+        throw new RenderError((error as Error).message, field);
+      }
+    };
+  }
+  if (!text.includes('{{')) return () => text;
+  let goTemplate;
+  try {
+    goTemplate = compileGoTemplate(field, text, goOptions(options.goTemplateOptions));
+  } catch (error) {
+    goTemplate = () => {
+      throw error;
+    };
+  }
+  const compiled = goTemplate;
+  return (params, budget) => {
+    try {
+      return compiled(params, budget);
+    } catch (error) {
+      throw goRenderError(error, text, field);
+    }
+  };
+}
+
+function goRenderError(error: unknown, text: string, field: string): unknown {
+  if (!(error instanceof Error)) return error;
+  const message = error.message;
+  const phase = message.includes(': executing ') ? 'failed to execute go template' : 'failed to parse template';
+  return new RenderError(`${phase} ${text}: ${message}`, field);
 }

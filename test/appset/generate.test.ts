@@ -118,6 +118,47 @@ spec:
     expect(apps[1].spec.syncPolicy).toBeUndefined();
   });
 
+  it('renders each parameter set of one template into its own Application: mutating one touches no other', async () => {
+    const apps = await applicationsOf(`
+kind: ApplicationSet
+metadata: {name: own, namespace: team-a}
+spec:
+  goTemplate: true
+  generators: [{list: {elements: [{app: one}, {app: two}, {}]}}]
+  template:
+    metadata: {name: '{{ .app | default "none" }}', labels: {fixed: 'yes'}}
+    spec: {project: default, source: {repoURL: 'https://git.example.com/{{ .app }}.git', helm: {valueFiles: [common.yaml]}}, ${destination}}
+`);
+    // An element without parameters leaves the template as written, as in Argo CD.
+    expect(apps.map((app) => app.metadata.name)).toEqual(['one', 'two', '{{ .app | default "none" }}']);
+    expect(apps.map((app) => app.spec.source?.repoURL)).toEqual([
+      'https://git.example.com/one.git',
+      'https://git.example.com/two.git',
+      'https://git.example.com/{{ .app }}.git',
+    ]);
+    apps[0].metadata.labels!.fixed = 'changed';
+    (apps[0].spec.source!.helm as { valueFiles: string[] }).valueFiles.push('extra.yaml');
+    expect(apps[1].metadata.labels).toEqual({ fixed: 'yes' });
+    expect(apps[1].spec.source?.helm).toEqual({ valueFiles: ['common.yaml'] });
+    expect(apps.every((app) => app.metadata.namespace === 'team-a' && Object.keys(app.metadata)[1] === 'namespace')).toBe(true);
+  });
+
+  it('generates a key per Application when the template makes keys, off the event loop between passes', async () => {
+    const apps = await applicationsOf(`
+kind: ApplicationSet
+metadata: {name: keys}
+spec:
+  goTemplate: true
+  generators: [{list: {elements: [{app: one}, {app: two}]}}]
+  template:
+    metadata: {name: '{{ .app }}', annotations: {key: '{{ genPrivateKey "ecdsa" }}'}}
+    spec: {project: default, ${destination}}
+`);
+    const keys = apps.map((app) => app.metadata.annotations?.key);
+    expect(keys.every((key) => key?.startsWith('-----BEGIN EC PRIVATE KEY-----'))).toBe(true);
+    expect(keys[0]).not.toBe(keys[1]);
+  });
+
   it('reports the soonest requeue any generator asks for', async () => {
     const result = await generate(`
 kind: ApplicationSet

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { render, renderString, RenderError } from '../../src/templating/render.js';
+import { compileTemplate, render, renderString, RenderError } from '../../src/templating/render.js';
 
 const template = {
   metadata: {
@@ -82,5 +82,36 @@ describe('renderString in goTemplate mode', () => {
 
   it('keeps strings without actions as they are', async () => {
     expect(await renderString('plain', { a: 'b' }, { goTemplate: true })).toBe('plain');
+  });
+});
+
+describe('compileTemplate: one template for many parameter sets', () => {
+  it('renders every parameter set as render does, in both modes', async () => {
+    const paramSets = [
+      { cluster: 'dev', env: 'staging', url: 'https://1.2.3.4', tag: 'v1' },
+      { cluster: 'prod', env: 'live', url: 'https://5.6.7.8', tag: 'v2' },
+    ];
+    const goTemplate = JSON.parse(JSON.stringify(template).replace(/\{\{ ?(\w+) ?\}\}/g, '{{ .$1 }}'));
+    for (const [source, options] of [
+      [template, { goTemplate: false }],
+      [goTemplate, { goTemplate: true }],
+    ] as const) {
+      const compiled = compileTemplate(source, options);
+      for (const params of paramSets) expect(await compiled(params)).toEqual(await render(source, params, options));
+    }
+    expect(((await compileTemplate(goTemplate, { goTemplate: true })(paramSets[1])) as typeof template).metadata.name).toBe('prod-guestbook');
+  });
+
+  it('reports a string that fails, with its field, when a parameter set is rendered, not when compiled', async () => {
+    const broken = { metadata: { name: '{{ .name }}' }, spec: { project: '{{ .project | nosuchfunction }}' } };
+    const compiled = compileTemplate(broken, { goTemplate: true });
+    const error = await Promise.resolve()
+      .then(() => compiled({ name: 'a' }))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RenderError);
+    expect((error as RenderError).field).toBe('spec.project');
+    expect((error as RenderError).message).toMatch(
+      /^failed to parse template \{\{ \.project \| nosuchfunction \}\}: template: spec\.project:1: function "nosuchfunction" not defined/,
+    );
   });
 });

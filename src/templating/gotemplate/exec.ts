@@ -25,130 +25,127 @@ interface Variable {
   value: GoValue;
 }
 
-export class Executor {
-  private out: string[] = [];
-  private outBytes = 0;
-  private steps = 0;
-  private depth = 0;
-  private vars: Variable[] = [];
-  private at: ErrorSite | undefined;
-  private templateName: string;
+/*
+ * A parsed template is compiled once, when it is parsed, to one closure per node; a render runs the
+ * closures against an Execution (output, variables, step count, error site). The closures take the
+ * same steps in the same order as text/template's walk, so limits, errors and their positions are
+ * Go's; the choices that depend only on the tree (node kind, argument count, function, error texts)
+ * are made at compile time instead of on every render.
+ */
+type RunNode = (ex: Execution, dot: GoValue) => void;
+type Evaluate = (ex: Execution, dot: GoValue) => GoValue;
+type EvaluateCommand = (ex: Execution, dot: GoValue, final: Final) => GoValue;
+type EvaluateField = (ex: Execution, dot: GoValue, receiver: GoValue, final: Final) => GoValue;
 
-  constructor(
-    private readonly parseName: string,
-    private readonly text: string,
-    private readonly set: TemplateSet,
-    private readonly funcs: FuncMap,
-    private readonly missingKey: MissingKeyMode,
-    private readonly limits: ExecLimits,
-    private readonly budget: RenderBudget,
-  ) {
-    this.templateName = parseName;
-  }
+/** A parsed template set compiled against one function map. */
+export interface CompiledTemplate {
+  readonly templates: ReadonlyMap<string, RunNode>;
+}
 
-  /** Executes under the render's budget (its clock running). */
-  run(data: GoValue): string {
-    return this.budget.run(() => this.execute(data));
-  }
+export function compileTemplateSet(set: TemplateSet, funcs: FuncMap): CompiledTemplate {
+  const templates = new Map<string, RunNode>();
+  const compiled = { templates };
+  for (const [name, list] of set) templates.set(name, compileList(list, funcs, compiled));
+  return compiled;
+}
 
-  private execute(data: GoValue): string {
-    const root = this.set.get(this.parseName);
-    if (!root) {
-      throw new GoTemplateError(`template: ${this.parseName}: "${this.parseName}" is an incomplete or empty template`);
+function compileList(list: Node[], funcs: FuncMap, compiled: CompiledTemplate): RunNode {
+  const runs = list.map((node) => compileNode(node, funcs, compiled));
+  if (runs.length === 1) return runs[0];
+  return (ex, dot) => {
+    for (let i = 0; i < runs.length; i++) runs[i](ex, dot);
+  };
+}
+
+function compileNode(node: Node, funcs: FuncMap, compiled: CompiledTemplate): RunNode {
+  switch (node.type) {
+    case 'text': {
+      const text = node.text;
+      return (ex) => {
+        ex.step();
+        ex.at = node;
+        ex.write(text);
+      };
     }
-    this.vars = [{ name: '$', value: data }];
-    this.walkList(data, root);
-    try {
-      this.budget.charge(this.outBytes);
-    } catch (error) {
-      this.fail((error as Error).message);
+    case 'action': {
+      const pipe = compilePipeline(node.pipe, funcs);
+      const prints = node.pipe.decl.length === 0;
+      return (ex, dot) => {
+        ex.step();
+        ex.at = node;
+        const value = pipe(ex, dot);
+        if (prints) ex.write(typeof value === 'string' ? value : printed(value));
+      };
     }
-    return this.out.join('');
-  }
-
-  private fail(message: string): never {
-    if (!this.at) throw new GoTemplateError(`template: ${this.templateName}: ${message}`);
-    const { location, context } = errorContext(this.text, this.at);
-    throw new GoTemplateError(`template: ${this.parseName}:${location}: executing "${this.templateName}" at <${context}>: ${message}`);
-  }
-
-  private step(): void {
-    if (++this.steps > this.limits.maxSteps) this.fail(`template execution exceeded its budget of ${this.limits.maxSteps} steps`);
-    // Reading the clock every step would cost more than most steps.
-    if ((this.steps & 1023) === 0 && this.budget.expired()) this.fail(this.budget.timeoutMessage);
-  }
-
-  private write(text: string): void {
-    this.outBytes += text.length;
-    if (this.outBytes > this.limits.maxOutputBytes) this.fail(`template output exceeded its budget of ${this.limits.maxOutputBytes} bytes`);
-    this.out.push(text);
-  }
-
-  private walkList(dot: GoValue, list: Node[]): void {
-    for (const node of list) this.walk(dot, node);
-  }
-
-  private walk(dot: GoValue, node: Node): void {
-    this.step();
-    this.at = node;
-    switch (node.type) {
-      case 'text':
-        this.write(node.text);
-        return;
-      case 'action': {
-        const value = this.evalPipeline(dot, node.pipe);
-        if (node.pipe.decl.length === 0) this.write(printed(value));
-        return;
-      }
-      case 'if':
-      case 'with': {
-        const mark = this.vars.length;
-        const value = this.evalPipeline(dot, node.pipe);
-        if (isTrue(value)) this.walkList(node.type === 'with' ? value : dot, node.list);
-        else if (node.elseList) this.walkList(dot, node.elseList);
-        this.vars.length = mark;
-        return;
-      }
-      case 'range':
-        this.walkRange(dot, node);
-        return;
-      case 'template':
-        this.walkTemplate(dot, node);
-        return;
-      case 'break':
+    case 'if':
+    case 'with': {
+      const pipe = compilePipeline(node.pipe, funcs);
+      const list = compileList(node.list, funcs, compiled);
+      const elseList = node.elseList && compileList(node.elseList, funcs, compiled);
+      const isWith = node.type === 'with';
+      return (ex, dot) => {
+        ex.step();
+        ex.at = node;
+        const mark = ex.vars.length;
+        const value = pipe(ex, dot);
+        if (isTrue(value)) list(ex, isWith ? value : dot);
+        else if (elseList) elseList(ex, dot);
+        ex.vars.length = mark;
+      };
+    }
+    case 'range':
+      return compileRange(node, funcs, compiled);
+    case 'template':
+      return compileTemplateCall(node, funcs, compiled);
+    case 'break':
+      return (ex) => {
+        ex.step();
+        ex.at = node;
         throw new BreakSignal();
-      case 'continue':
+      };
+    case 'continue':
+      return (ex) => {
+        ex.step();
+        ex.at = node;
         throw new ContinueSignal();
-    }
+      };
   }
+}
 
-  private walkRange(dot: GoValue, node: Extract<Node, { type: 'range' }>): void {
-    const mark = this.vars.length;
-    const decl = node.pipe.decl;
-    // `range $x = ...` assigns the enclosing variables (they keep the pipeline's value, then each
-    // element, after the range); `:=` declares new ones for the body, as Go's walkRange does.
-    const assign = node.pipe.isAssign;
-    const value = this.evalPipeline(dot, assign ? node.pipe : { ...node.pipe, decl: [] });
+function compileRange(node: Extract<Node, { type: 'range' }>, funcs: FuncMap, compiled: CompiledTemplate): RunNode {
+  const decl = node.pipe.decl;
+  // `range $x = ...` assigns the enclosing variables (they keep the pipeline's value, then each
+  // element, after the range); `:=` declares new ones for the body, as Go's walkRange does.
+  const assign = node.pipe.isAssign;
+  const pipe = compilePipeline(assign ? node.pipe : { ...node.pipe, decl: [] }, funcs);
+  const body = compileList(node.list, funcs, compiled);
+  const elseList = node.elseList && compileList(node.elseList, funcs, compiled);
+  const notIterable = { pos: node.pipe.pos, context: pipeToString(node.pipe) };
+  return (ex, dot) => {
+    ex.step();
+    ex.at = node;
+    const mark = ex.vars.length;
+    const value = pipe(ex, dot);
     const iterate = (index: GoValue, element: GoValue): boolean => {
-      this.step();
+      ex.step();
       if (assign) {
-        if (decl.length === 1) this.setVar(decl[0], element);
+        if (decl.length === 1) ex.setVar(decl[0], element);
         if (decl.length === 2) {
-          this.setVar(decl[0], index);
-          this.setVar(decl[1], element);
+          ex.setVar(decl[0], index);
+          ex.setVar(decl[1], element);
         }
       } else {
-        if (decl.length === 1) this.vars.push({ name: decl[0], value: element });
-        if (decl.length === 2) this.vars.push({ name: decl[0], value: index }, { name: decl[1], value: element });
+        if (decl.length === 1) ex.vars.push({ name: decl[0], value: element });
+        if (decl.length === 2) ex.vars.push({ name: decl[0], value: index }, { name: decl[1], value: element });
       }
-      const inner = this.vars.length;
+      const inner = ex.vars.length;
       try {
-        this.walkList(element, node.list);
+        body(ex, element);
       } catch (signal) {
         if (signal instanceof BreakSignal) return false;
         if (!(signal instanceof ContinueSignal)) throw signal;
       } finally {
-        this.vars.length = assign ? inner : inner - decl.length;
+        ex.vars.length = assign ? inner : inner - decl.length;
       }
       return true;
     };
@@ -178,142 +175,365 @@ export class Executor {
       case 'nil':
         break;
       default:
-        this.at = { pos: node.pipe.pos, context: pipeToString(node.pipe) };
-        this.fail(`range can't iterate over ${printed(value)}`);
+        ex.at = notIterable;
+        ex.fail(`range can't iterate over ${printed(value)}`);
     }
-    this.vars.length = mark;
-    if (!ran && node.elseList) this.walkList(dot, node.elseList);
+    ex.vars.length = mark;
+    if (!ran && elseList) elseList(ex, dot);
+  };
+}
+
+function compileTemplateCall(node: Extract<Node, { type: 'template' }>, funcs: FuncMap, compiled: CompiledTemplate): RunNode {
+  const name = node.name;
+  const notDefined = `template ${JSON.stringify(name)} not defined`;
+  const pipe = node.pipe && compilePipeline(node.pipe, funcs);
+  return (ex, dot) => {
+    ex.step();
+    ex.at = node;
+    // Looked up when run: a template may call itself, or one defined after it.
+    const body = compiled.templates.get(name);
+    if (!body) return ex.fail(notDefined);
+    const value = pipe ? pipe(ex, dot) : null;
+    ex.enterTemplate(name, value, () => body(ex, value));
+  };
+}
+
+function compilePipeline(pipe: Pipe, funcs: FuncMap): Evaluate {
+  const cmds = pipe.cmds.map((cmd) => compileCommand(cmd, funcs));
+  const decl = pipe.decl;
+  const assign = pipe.isAssign;
+  if (cmds.length === 1 && decl.length === 0) {
+    const only = cmds[0];
+    return (ex, dot) => only(ex, dot, NO_FINAL);
+  }
+  return (ex, dot) => {
+    let value: Final = NO_FINAL;
+    for (let i = 0; i < cmds.length; i++) value = cmds[i](ex, dot, value);
+    const result = value === NO_FINAL ? undefined : value;
+    for (const name of decl) {
+      if (assign) ex.setVar(name, result);
+      else ex.vars.push({ name, value: result });
+    }
+    return result;
+  };
+}
+
+function compileCommand(cmd: Command, funcs: FuncMap): EvaluateCommand {
+  const first = cmd.args[0];
+  const takesArguments = cmd.args.length > 1;
+  const nonFunction = `can't give argument to non-function ${argString(first)}`;
+  const notAFunction = (ex: Execution, final: Final): void => {
+    if (takesArguments || final !== NO_FINAL) ex.fail(nonFunction);
+  };
+  switch (first.type) {
+    case 'field': {
+      const chain = compileFieldChain(first, first.idents, cmd.args, funcs);
+      return (ex, dot, final) => {
+        ex.step();
+        ex.at = first;
+        return chain(ex, dot, dot, final);
+      };
+    }
+    case 'chain': {
+      const receiver = compileArg(first.node, funcs);
+      const chain = compileFieldChain(first, first.idents, cmd.args, funcs);
+      return (ex, dot, final) => {
+        ex.step();
+        ex.at = first;
+        return chain(ex, dot, receiver(ex, dot), final);
+      };
+    }
+    case 'identifier': {
+      const call = compileFunction(first, cmd.args, funcs, cmd);
+      return (ex, dot, final) => {
+        ex.step();
+        ex.at = first;
+        return call(ex, dot, final);
+      };
+    }
+    case 'pipe': {
+      const pipe = compilePipeline(first.pipe, funcs);
+      return (ex, dot, final) => {
+        ex.step();
+        ex.at = first;
+        notAFunction(ex, final);
+        return pipe(ex, dot);
+      };
+    }
+    case 'variable': {
+      const name = first.name;
+      if (first.idents.length === 0) {
+        return (ex, _dot, final) => {
+          ex.step();
+          ex.at = first;
+          const value = ex.varValue(name);
+          notAFunction(ex, final);
+          return value;
+        };
+      }
+      const chain = compileFieldChain(first, first.idents, cmd.args, funcs);
+      return (ex, dot, final) => {
+        ex.step();
+        ex.at = first;
+        return chain(ex, dot, ex.varValue(name), final);
+      };
+    }
+  }
+  const constant = compileConstant(first);
+  return (ex, dot, final) => {
+    ex.step();
+    ex.at = first;
+    notAFunction(ex, final);
+    return constant(ex, dot);
+  };
+}
+
+/** A command's or argument's value that needs no evaluation: a literal, dot or nil. */
+function compileConstant(node: Extract<Arg, { type: 'bool' | 'dot' | 'nil' | 'number' | 'string' }>): Evaluate {
+  switch (node.type) {
+    case 'bool':
+    case 'string': {
+      const value = node.value;
+      return () => value;
+    }
+    case 'dot':
+      return (_ex, dot) => dot;
+    case 'nil':
+      return (ex) => ex.fail('nil is not a command');
+    case 'number': {
+      // exec's idealConstant: an integer constant past int64 (but within uint64) fails only when used.
+      const constant = node.constant;
+      if ('overflowsInt' in constant) return (ex) => ex.fail(`${node.text} overflows int`);
+      return () => constant.value;
+    }
+  }
+}
+
+function compileFieldChain(node: Arg, idents: string[], args: Arg[], funcs: FuncMap): EvaluateField {
+  const last = idents.length - 1;
+  const fields = idents.map((name, i) => compileField(name, node, i === last ? args : [], funcs));
+  if (fields.length === 1) return fields[0];
+  return (ex, dot, receiver, final) => {
+    let value = receiver;
+    for (let i = 0; i < fields.length; i++) value = fields[i](ex, dot, value, i === last ? final : NO_FINAL);
+    return value;
+  };
+}
+
+function compileField(name: string, node: Arg, args: Arg[], funcs: FuncMap): EvaluateField {
+  const quoted = JSON.stringify(name);
+  const takesArguments = args.length > 1;
+  const methodArgs = args.slice(1).map((arg) => compileArg(arg, funcs));
+  // A name no object inherits is a map's own entry whenever reading it finds something: one lookup.
+  const onlyOwn = !(name in Object.prototype);
+  return (ex, dot, receiver, final) => {
+    ex.at = node;
+    if (receiver === undefined) {
+      if (ex.missingKey === 'error') ex.fail(`nil data; no entry for key ${quoted}`);
+      return undefined;
+    }
+    if (receiver === null) ex.fail(`nil pointer evaluating interface {}.${name}`);
+    if (!isMap(receiver)) return ex.fail(`can't evaluate field ${name} in type interface {}`);
+    if (typeof receiver.Major === 'bigint' && isSemver(receiver)) return ex.callSemverMethod(dot, name, node, args, methodArgs, final, receiver);
+    if (takesArguments || final !== NO_FINAL) ex.fail(`${name} is not a method but has arguments`);
+    if (onlyOwn) {
+      const value = receiver[name];
+      if (value !== undefined) return value;
+    }
+    if (Object.hasOwn(receiver, name)) {
+      const value = receiver[name];
+      return value === undefined ? null : value;
+    }
+    switch (ex.missingKey) {
+      case 'error':
+        return ex.fail(`map has no entry for key ${quoted}`);
+      case 'zero':
+        return null;
+      default:
+        return undefined;
+    }
+  };
+}
+
+function compileFunction(node: Extract<Arg, { type: 'identifier' }>, args: Arg[], funcs: FuncMap, cmd?: Command): EvaluateCommand {
+  const name = node.name;
+  const fn = funcs[name] as GoFunction | undefined;
+  if (!fn) return (ex) => ex.fail(`"${name}" is not a defined function`);
+  const rest = args.slice(1).map((arg) => compileArg(arg, funcs));
+  // Go reports call errors at the whole command: <index .list 5>.
+  const site: ErrorSite = cmd ? { pos: node.pos, context: commandText(cmd) } : node;
+  if (fn.lazy) {
+    return (ex, dot, final) => {
+      const thunks = rest.map((evaluate) => () => evaluate(ex, dot));
+      if (final !== NO_FINAL) thunks.push(() => final);
+      return ex.call(site, name, fn, thunks);
+    };
+  }
+  return (ex, dot, final) => {
+    const values: unknown[] = [];
+    for (let i = 0; i < rest.length; i++) values.push(rest[i](ex, dot));
+    if (final !== NO_FINAL) values.push(final);
+    return ex.call(site, name, fn, values);
+  };
+}
+
+function compileArg(arg: Arg, funcs: FuncMap): Evaluate {
+  let evaluate: Evaluate;
+  switch (arg.type) {
+    case 'dot':
+    case 'number':
+    case 'bool':
+    case 'string':
+      evaluate = compileConstant(arg);
+      break;
+    case 'nil':
+      evaluate = () => null;
+      break;
+    case 'field': {
+      const chain = compileFieldChain(arg, arg.idents, [arg], funcs);
+      evaluate = (ex, dot) => chain(ex, dot, dot, NO_FINAL);
+      break;
+    }
+    case 'variable': {
+      const name = arg.name;
+      if (arg.idents.length === 0) {
+        evaluate = (ex) => ex.varValue(name);
+        break;
+      }
+      const chain = compileFieldChain(arg, arg.idents, [arg], funcs);
+      evaluate = (ex, dot) => chain(ex, dot, ex.varValue(name), NO_FINAL);
+      break;
+    }
+    case 'pipe':
+      evaluate = compilePipeline(arg.pipe, funcs);
+      break;
+    case 'identifier': {
+      const call = compileFunction(arg, [arg], funcs);
+      evaluate = (ex, dot) => call(ex, dot, NO_FINAL);
+      break;
+    }
+    case 'chain': {
+      const receiver = compileArg(arg.node, funcs);
+      const chain = compileFieldChain(arg, arg.idents, [arg], funcs);
+      evaluate = (ex, dot) => chain(ex, dot, receiver(ex, dot), NO_FINAL);
+      break;
+    }
+  }
+  return (ex, dot) => {
+    ex.step();
+    ex.at = arg;
+    return evaluate(ex, dot);
+  };
+}
+
+/** One render of a compiled template: its output, variables, steps and where an error is reported. */
+export class Execution {
+  /** Variables declared in the running template, innermost last; `$` lies beneath them all. */
+  vars: Variable[] = [];
+  private dollar: GoValue;
+  at: ErrorSite | undefined;
+  private out = '';
+  private steps = 0;
+  private depth = 0;
+  private templateName: string;
+
+  constructor(
+    private readonly parseName: string,
+    private readonly text: string,
+    private readonly compiled: CompiledTemplate,
+    readonly missingKey: MissingKeyMode,
+    private readonly limits: ExecLimits,
+    private readonly budget: RenderBudget,
+  ) {
+    this.templateName = parseName;
   }
 
-  private walkTemplate(dot: GoValue, node: Extract<Node, { type: 'template' }>): void {
-    const body = this.set.get(node.name);
-    if (!body) this.fail(`template ${JSON.stringify(node.name)} not defined`);
-    const value = node.pipe ? this.evalPipeline(dot, node.pipe) : null;
-    if (++this.depth > this.limits.maxDepth) this.fail(`exceeded maximum template depth (${this.limits.maxDepth})`);
-    const saved = { vars: this.vars, name: this.templateName };
-    this.vars = [{ name: '$', value }];
-    this.templateName = node.name;
+  /** Executes under the render's budget (its clock running). */
+  run(data: GoValue): string {
+    return this.budget.run(() => this.execute(data));
+  }
+
+  private execute(data: GoValue): string {
+    const root = this.compiled.templates.get(this.parseName);
+    if (!root) {
+      throw new GoTemplateError(`template: ${this.parseName}: "${this.parseName}" is an incomplete or empty template`);
+    }
+    this.dollar = data;
+    root(this, data);
     try {
-      this.walkList(value, body);
+      this.budget.charge(this.out.length);
+    } catch (error) {
+      this.fail((error as Error).message);
+    }
+    return this.out;
+  }
+
+  fail(message: string): never {
+    if (!this.at) throw new GoTemplateError(`template: ${this.templateName}: ${message}`);
+    const { location, context } = errorContext(this.text, this.at);
+    throw new GoTemplateError(`template: ${this.parseName}:${location}: executing "${this.templateName}" at <${context}>: ${message}`);
+  }
+
+  step(): void {
+    if (++this.steps > this.limits.maxSteps) this.fail(`template execution exceeded its budget of ${this.limits.maxSteps} steps`);
+    // Reading the clock every step would cost more than most steps.
+    if ((this.steps & 1023) === 0 && this.budget.expired()) this.fail(this.budget.timeoutMessage);
+  }
+
+  write(text: string): void {
+    if (this.out.length + text.length > this.limits.maxOutputBytes) this.fail(`template output exceeded its budget of ${this.limits.maxOutputBytes} bytes`);
+    this.out += text;
+  }
+
+  enterTemplate(name: string, dot: GoValue, body: () => void): void {
+    if (++this.depth > this.limits.maxDepth) this.fail(`exceeded maximum template depth (${this.limits.maxDepth})`);
+    const saved = { vars: this.vars, dollar: this.dollar, name: this.templateName };
+    this.vars = [];
+    this.dollar = dot;
+    this.templateName = name;
+    try {
+      body();
     } finally {
       this.vars = saved.vars;
+      this.dollar = saved.dollar;
       this.templateName = saved.name;
       this.depth--;
     }
   }
 
-  private evalPipeline(dot: GoValue, pipe: Pipe): GoValue {
-    let value: Final = NO_FINAL;
-    for (const cmd of pipe.cmds) value = this.evalCommand(dot, cmd, value);
-    const result = value === NO_FINAL ? undefined : value;
-    for (const name of pipe.decl) {
-      if (pipe.isAssign) this.setVar(name, result);
-      else this.vars.push({ name, value: result });
-    }
-    return result;
-  }
-
-  private setVar(name: string, value: GoValue): void {
+  setVar(name: string, value: GoValue): void {
     for (let i = this.vars.length - 1; i >= 0; i--) {
       if (this.vars[i].name === name) {
         this.vars[i].value = value;
         return;
       }
     }
-    this.fail(`undefined variable: ${name}`);
+    if (name !== '$') this.fail(`undefined variable: ${name}`);
+    this.dollar = value;
   }
 
-  private varValue(name: string): GoValue {
+  varValue(name: string): GoValue {
     for (let i = this.vars.length - 1; i >= 0; i--) if (this.vars[i].name === name) return this.vars[i].value;
-    this.fail(`undefined variable: ${name}`);
+    if (name !== '$') this.fail(`undefined variable: ${name}`);
+    return this.dollar;
   }
 
-  private notAFunction(args: Arg[], final: Final): void {
-    if (args.length > 1 || final !== NO_FINAL) this.fail(`can't give argument to non-function ${argString(args[0])}`);
-  }
-
-  private evalCommand(dot: GoValue, cmd: Command, final: Final): GoValue {
-    this.step();
-    const first = cmd.args[0];
-    this.at = first;
-    switch (first.type) {
-      case 'field':
-        return this.evalFieldChain(dot, dot, first, first.idents, cmd.args, final);
-      case 'chain': {
-        const receiver = this.evalArg(dot, first.node);
-        return this.evalFieldChain(dot, receiver, first, first.idents, cmd.args, final);
-      }
-      case 'identifier':
-        return this.evalFunction(dot, first, cmd.args, final, cmd);
-      case 'pipe':
-        this.notAFunction(cmd.args, final);
-        return this.evalPipeline(dot, first.pipe);
-      case 'variable': {
-        const value = this.varValue(first.name);
-        if (first.idents.length === 0) {
-          this.notAFunction(cmd.args, final);
-          return value;
-        }
-        return this.evalFieldChain(dot, value, first, first.idents, cmd.args, final);
-      }
-    }
-    this.notAFunction(cmd.args, final);
-    switch (first.type) {
-      case 'bool':
-        return first.value;
-      case 'dot':
-        return dot;
-      case 'nil':
-        return this.fail('nil is not a command');
-      case 'number':
-        return this.idealConstant(first);
-      case 'string':
-        return first.value;
-    }
-  }
-
-  private evalFieldChain(dot: GoValue, receiver: GoValue, node: Arg, idents: string[], args: Arg[], final: Final): GoValue {
-    let value = receiver;
-    for (let i = 0; i < idents.length; i++) {
-      const last = i === idents.length - 1;
-      value = this.evalField(dot, idents[i], node, last ? args : [], last ? final : NO_FINAL, value);
-    }
-    return value;
-  }
-
-  private evalField(dot: GoValue, name: string, node: Arg, args: Arg[], final: Final, receiver: GoValue): GoValue {
-    this.at = node;
-    if (receiver === undefined) {
-      if (this.missingKey === 'error') this.fail(`nil data; no entry for key ${JSON.stringify(name)}`);
-      return undefined;
-    }
-    if (receiver === null) this.fail(`nil pointer evaluating interface {}.${name}`);
-    if (isSemver(receiver)) return this.callSemverMethod(dot, name, node, args, final, receiver);
-    if (isMap(receiver)) {
-      if (args.length > 1 || final !== NO_FINAL) this.fail(`${name} is not a method but has arguments`);
-      if (Object.hasOwn(receiver, name)) {
-        const value = receiver[name];
-        return value === undefined ? null : value;
-      }
-      switch (this.missingKey) {
-        case 'error':
-          return this.fail(`map has no entry for key ${JSON.stringify(name)}`);
-        case 'zero':
-          return null;
-        default:
-          return undefined;
-      }
-    }
-    return this.fail(`can't evaluate field ${name} in type interface {}`);
+  call(site: ErrorSite, name: string, fn: GoFunction, values: unknown[]): GoValue {
+    this.at = site;
+    return callFunction(name, fn, values, this.budget, (message) => {
+      // Lazy arguments moved the position on while the call ran.
+      this.at = site;
+      return this.fail(message);
+    });
   }
 
   /** A method of the *semver.Version sprig's semver returns, with text/template's argument checks. */
-  private callSemverMethod(dot: GoValue, name: string, node: Arg, args: Arg[], final: Final, version: SemVer): GoValue {
+  callSemverMethod(dot: GoValue, name: string, node: Arg, args: Arg[], argValues: Evaluate[], final: Final, version: SemVer): GoValue {
     const method = Object.hasOwn(SEMVER_METHODS, name) ? SEMVER_METHODS[name] : undefined;
     const receiverType = isVersionValue(version) ? 'semver.Version' : '*semver.Version';
     if (!method || (method.pointer && isVersionValue(version))) this.fail(`can't evaluate field ${name} in type ${receiverType}`);
     const wantsVersion = semverMethodTakesVersion(name);
-    const values = args.slice(1).map((arg) => {
+    const values = args.slice(1).map((arg, i) => {
       if (arg.type === 'nil') {
         if (wantsVersion) this.fail(`error calling ${name}: runtime error: invalid memory address or nil pointer dereference`);
         this.fail('cannot assign nil to string');
@@ -324,7 +544,7 @@ export class Executor {
         if (wantsVersion) this.fail(`can't handle ${argString(arg)} for arg of type *semver.Version`);
         if (arg.type !== 'string') this.fail(`expected string; found ${argString(arg)}`);
       }
-      const value = this.evalArg(dot, arg);
+      const value = argValues[i](this, dot);
       const fits = wantsVersion ? isSemver(value) && !isVersionValue(value) : typeof value === 'string';
       if (!fits) {
         const got = isSemver(value) ? (isVersionValue(value) ? 'semver.Version' : '*semver.Version') : typeName(value);
@@ -340,64 +560,5 @@ export class Executor {
     } catch (error) {
       return this.fail(`error calling ${name}: ${(error as Error).message}`);
     }
-  }
-
-  private evalFunction(dot: GoValue, node: Extract<Arg, { type: 'identifier' }>, args: Arg[], final: Final, cmd?: Command): GoValue {
-    const fn = this.funcs[node.name];
-    if (!fn) this.fail(`"${node.name}" is not a defined function`);
-    const rest = args.slice(1);
-    if (fn.lazy) {
-      const thunks = rest.map((arg) => () => this.evalArg(dot, arg));
-      if (final !== NO_FINAL) thunks.push(() => final);
-      return this.call(node, fn, thunks, cmd);
-    }
-    const values = rest.map((arg) => this.evalArg(dot, arg));
-    if (final !== NO_FINAL) values.push(final);
-    return this.call(node, fn, values, cmd);
-  }
-
-  private call(node: Extract<Arg, { type: 'identifier' }>, fn: GoFunction, values: unknown[], cmd?: Command): GoValue {
-    // Go reports call errors at the whole command: <index .list 5>.
-    const site = cmd ? { pos: node.pos, context: commandText(cmd) } : node;
-    this.at = site;
-    return callFunction(node.name, fn, values, this.budget, (message) => {
-      // Lazy arguments moved the position on while the call ran.
-      this.at = site;
-      return this.fail(message);
-    });
-  }
-
-  private evalArg(dot: GoValue, arg: Arg): GoValue {
-    this.step();
-    this.at = arg;
-    switch (arg.type) {
-      case 'dot':
-        return dot;
-      case 'nil':
-        return null;
-      case 'field':
-        return this.evalFieldChain(dot, dot, arg, arg.idents, [arg], NO_FINAL);
-      case 'variable': {
-        const value = this.varValue(arg.name);
-        return arg.idents.length ? this.evalFieldChain(dot, value, arg, arg.idents, [arg], NO_FINAL) : value;
-      }
-      case 'pipe':
-        return this.evalPipeline(dot, arg.pipe);
-      case 'identifier':
-        return this.evalFunction(dot, arg, [arg], NO_FINAL);
-      case 'chain':
-        return this.evalFieldChain(dot, this.evalArg(dot, arg.node), arg, arg.idents, [arg], NO_FINAL);
-      case 'number':
-        return this.idealConstant(arg);
-      case 'bool':
-      case 'string':
-        return arg.value;
-    }
-  }
-
-  /** exec's idealConstant: an integer constant past int64 (but within uint64) fails only when used. */
-  private idealConstant(node: Extract<Arg, { type: 'number' }>): GoValue {
-    if ('overflowsInt' in node.constant) this.fail(`${node.text} overflows int`);
-    return node.constant.value;
   }
 }

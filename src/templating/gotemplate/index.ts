@@ -1,9 +1,9 @@
 import { argoFunctions } from './argo-functions.js';
 import { builtinFunctions } from './builtins.js';
 import { GoTemplateError } from './error-context.js';
-import { Executor, type MissingKeyMode } from './exec.js';
+import { compileTemplateSet, Execution, type CompiledTemplate, type MissingKeyMode } from './exec.js';
 import type { FuncMap, GoFunction } from './func-map.js';
-import { ParseError, parseTemplate, type TemplateSet } from './parser.js';
+import { ParseError, parseTemplate } from './parser.js';
 import { WorkNeeded } from './off-thread-work.js';
 import { activeBudget, DEFAULT_RENDER_LIMITS, RenderBudget, type RenderLimits } from './render-budget.js';
 import { sprigCryptoFunctions, sprigFunctions } from './sprig/index.js';
@@ -38,37 +38,59 @@ let nestedRenders = 0;
 const ARGO_FUNCTIONS: FuncMap = { ...builtinFunctions, ...sprigFunctions, ...sprigCryptoFunctions, ...argoFunctions };
 
 const CACHE_LIMIT = 5000;
-const parsedByFuncs = new WeakMap<FuncMap, Map<string, TemplateSet>>();
+/** Templates parsed and compiled, by function map, then by name and text. */
+const compiledByFuncs = new WeakMap<FuncMap, Map<string, CompiledTemplate>>();
 
 function functionsFor(options: GoTemplateOptions): FuncMap {
   return options.funcs ? { ...ARGO_FUNCTIONS, ...options.funcs } : ARGO_FUNCTIONS;
 }
 
-function parsed(name: string, text: string, options: GoTemplateOptions, funcs: FuncMap): TemplateSet {
+function compiled(name: string, text: string, options: GoTemplateOptions): CompiledTemplate {
   const key = options.funcs ?? ARGO_FUNCTIONS;
-  let cache = parsedByFuncs.get(key);
+  let cache = compiledByFuncs.get(key);
   if (!cache) {
     cache = new Map();
-    parsedByFuncs.set(key, cache);
+    compiledByFuncs.set(key, cache);
   }
   const cacheKey = `${name}\u0000${text}`;
-  let set = cache.get(cacheKey);
-  if (set) {
+  let template = cache.get(cacheKey);
+  if (template) {
     // Refresh recency: Map iteration order is insertion order, so the oldest entry is first.
     cache.delete(cacheKey);
-    cache.set(cacheKey, set);
-    return set;
+    cache.set(cacheKey, template);
+    return template;
   }
+  const funcs = functionsFor(options);
   try {
-    set = parseTemplate(name, text, (fn) => Object.hasOwn(funcs, fn));
+    template = compileTemplateSet(
+      parseTemplate(name, text, (fn) => Object.hasOwn(funcs, fn)),
+      funcs,
+    );
   } catch (error) {
     if (error instanceof ParseError) throw new GoTemplateError(error.message);
     if (error instanceof RangeError) throw new GoTemplateError(`template: ${name}: expression nests too deeply`);
     throw error;
   }
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-  cache.set(cacheKey, set);
-  return set;
+  cache.set(cacheKey, template);
+  return template;
+}
+
+/** A template compiled for many renders: renders as renderGoTemplate would, throwing when that would. */
+export type GoTemplate = (data: unknown, budget?: RenderBudget) => string;
+
+/** Parses and compiles (cached) once; a parse error is thrown by each render, as renderGoTemplate throws it. */
+export function compileGoTemplate(name: string, text: string, options: GoTemplateOptions = {}): GoTemplate {
+  let template: CompiledTemplate;
+  try {
+    template = compiled(name, text, options);
+  } catch (error) {
+    return () => {
+      checkNesting(name);
+      throw error;
+    };
+  }
+  return (data, budget) => execute(name, text, template, data, options, budget);
 }
 
 /**
@@ -78,21 +100,21 @@ function parsed(name: string, text: string, options: GoTemplateOptions, funcs: F
  * inside a function (Helm's tpl) shares its caller's, and any other gets its own.
  */
 export function renderGoTemplate(name: string, text: string, data: unknown, options: GoTemplateOptions = {}, budget?: RenderBudget): string {
+  checkNesting(name);
+  return execute(name, text, compiled(name, text, options), data, options, budget);
+}
+
+function checkNesting(name: string): void {
   if (nestedRenders >= MAX_NESTED_RENDERS) throw new GoTemplateError(`template: ${name}: exceeded maximum nesting of renders (${MAX_NESTED_RENDERS})`);
+}
+
+function execute(name: string, text: string, template: CompiledTemplate, data: unknown, options: GoTemplateOptions, budget: RenderBudget | undefined): string {
+  checkNesting(name);
   const outer = budget ?? activeBudget();
-  const funcs = functionsFor(options);
-  const executor = new Executor(
-    name,
-    text,
-    parsed(name, text, options, funcs),
-    funcs,
-    options.missingKey ?? 'default',
-    execLimits(options),
-    outer ?? new RenderBudget(),
-  );
+  const execution = new Execution(name, text, template, options.missingKey ?? 'default', execLimits(options), outer ?? new RenderBudget());
   nestedRenders++;
   try {
-    return executor.run(data);
+    return execution.run(data);
   } catch (error) {
     if (error instanceof GoTemplateError) throw error;
     if (error instanceof RangeError) throw new GoTemplateError(`template: ${name}: execution stopped: ${error.message}`);

@@ -93,15 +93,18 @@ export class RenderBudget {
    * Ends: each extra pass follows a new result, and a pass may ask for at most maxOffThreadCalls.
    */
   async runPasses<T>(pass: () => T, templateText: () => string): Promise<T> {
-    for (;;) {
-      this.offThreadWork?.startPass();
-      try {
-        return this.run(pass);
-      } catch (error) {
-        if (!(error instanceof WorkNeeded)) throw error;
-      }
-      await this.offThread.run(templateText);
+    return this.runPassesSyncFirst(pass, templateText);
+  }
+
+  /** runPasses, returning synchronously when the first pass needs nothing made off the event loop, as most renders. */
+  runPassesSyncFirst<T>(pass: () => T, templateText: () => string): T | Promise<T> {
+    this.offThreadWork?.startPass();
+    try {
+      return this.run(pass);
+    } catch (error) {
+      if (!(error instanceof WorkNeeded)) throw error;
     }
+    return this.offThread.run(templateText).then(() => this.runPassesSyncFirst(pass, templateText));
   }
 
   get timeoutMessage(): string {
