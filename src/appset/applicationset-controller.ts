@@ -95,6 +95,7 @@ export class ApplicationSetController {
       informer.on('delete', (appSet) => {
         this.seen.delete(`${appSet.metadata.namespace}/${appSet.metadata.name}`);
         this.lastDurationMs.delete(`${appSet.metadata.namespace}/${appSet.metadata.name}`);
+        this.reconciler.forget(appSet.metadata.namespace ?? '', appSet.metadata.name);
         this.metrics?.forget(appSet.metadata.namespace ?? '', appSet.metadata.name);
         for (const listener of this.appSetListeners) listener();
       });

@@ -23,7 +23,7 @@ import { ConditionType, Reason } from '../api/application-set-conditions.js';
 import { applicationSetHealth, nextConditions, UP_TO_DATE_MESSAGE } from './conditions.js';
 import { generatedApplicationProblem } from './application-validation.js';
 import { inClusterEnabled } from '../projects/destination-cluster.js';
-import { generateApplications } from './generate.js';
+import { GenerationCache, generateApplications, type GenerationResult } from './generate.js';
 import { allowsDelete, effectivePolicy, isOwnedBy, planReconcile } from './plan.js';
 
 /** What the reconciler reads (informer caches) and writes (the API server). */
@@ -96,6 +96,23 @@ export interface ReconcileOutcome {
 }
 
 /**
+ * What a reconcile that found nothing to write or to complain about saw. A reconcile that sees the
+ * same (the same generation, the same ApplicationSet version, the same owned Applications at the same
+ * versions, the same validation verdicts) has nothing to do: it writes nothing and skips planning.
+ */
+interface SettledState {
+  generation: GenerationResult;
+  appSetVersion: string | undefined;
+  owned: string;
+  requeueAfterSeconds?: number;
+}
+
+/** The owned Applications by name and version: any write to one (a hand edit, a status change) changes it. */
+function ownedVersions(owned: Application[]): string {
+  return owned.map((a) => `${a.metadata.name}@${a.metadata.resourceVersion ?? ''}`).join(',');
+}
+
+/**
  * One ApplicationSet, level-triggered: generate from its spec, compare with the Applications it
  * owns (from the cache), write only the differences, then state the outcome in its status.
  * Never deletes on doubt: any failure before a complete, valid generation stops the writes.
@@ -110,12 +127,24 @@ export class ApplicationSetReconciler {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
+  private readonly generations = new GenerationCache();
+  private readonly settled = new Map<string, SettledState>();
+
+  /** Drops what is kept of a deleted ApplicationSet. */
+  forget(namespace: string, name: string): void {
+    this.generations.forget(`${namespace}/${name}`);
+    this.settled.delete(`${namespace}/${name}`);
+  }
+
   async reconcile(namespace: string, name: string): Promise<ReconcileOutcome> {
     const appSet = this.store.getApplicationSet(namespace, name);
     if (!appSet) return { writes: 0, ownedApplications: 0 };
     const policy = effectivePolicy(appSet, this.options.policy, this.options.allowPolicyOverride);
     const owned = this.store.listApplications(namespace).filter((a) => isOwnedBy(a, appSet));
     const outcome: ReconcileOutcome = { writes: 0, ownedApplications: owned.length };
+    const key = `${namespace}/${name}`;
+    const lastSettled = this.settled.get(key);
+    this.settled.delete(key);
 
     if (appSet.metadata.deletionTimestamp) {
       await this.finalize(appSet, owned, policy, outcome);
@@ -145,7 +174,7 @@ export class ApplicationSetReconciler {
       throw error;
     }
 
-    const generation = await generateApplications(appSet, this.registry, this.context);
+    const generation = await generateApplications(appSet, this.registry, this.context, this.generations);
     if (generation.failure) {
       const { field, message, reason } = generation.failure;
       return fail(reason, field ? `${field}: ${message}` : message);
@@ -164,6 +193,17 @@ export class ApplicationSetReconciler {
       if (problem) invalid.set(application.metadata.name, problem);
     }
     const valid = generation.generated.map((g) => g.application).filter((a) => !invalid.has(a.metadata.name));
+    // Rollouts are planned against the clock, so only other ApplicationSets can be found settled.
+    const settles = !(progressive && isRollingSync(appSet)) && invalid.size === 0;
+    if (
+      settles &&
+      lastSettled?.generation === generation &&
+      lastSettled.appSetVersion === appSet.metadata.resourceVersion &&
+      lastSettled.owned === ownedVersions(owned)
+    ) {
+      this.settled.set(key, lastSettled);
+      return { ...outcome, requeueAfterSeconds: lastSettled.requeueAfterSeconds };
+    }
     let rollout: RolloutPlan | undefined;
     let rolloutUpdate: RolloutStatusUpdate | undefined;
     if (progressive && isRollingSync(appSet)) {
@@ -267,6 +307,16 @@ export class ApplicationSetReconciler {
     const current = owned.filter((a) => survivors.has(a.metadata.name) || plan.held || holdDeletions);
     await this.writeStatus(statusHolder, conditions, true, current, outcome);
     outcome.requeueAfterSeconds = minDefined(generation.requeueAfterSeconds, rollout?.requeueAfterSeconds);
+    const applicationsWritten = written.created.length + written.updated.length + plan.deletions.length > 0;
+    if (settles && !firstError && !plan.held && !applicationsWritten) {
+      this.settled.set(key, {
+        generation,
+        // As this reconcile left it (its own status write included): the informer catches up to the same version.
+        appSetVersion: this.store.getApplicationSet(namespace, name)?.metadata.resourceVersion,
+        owned: ownedVersions(owned),
+        requeueAfterSeconds: outcome.requeueAfterSeconds,
+      });
+    }
     if (firstError && firstError.reason !== Reason.ApplicationValidationError) throw new Error(firstError.message);
     if (invalid.size) outcome.requeueAfterSeconds = Math.min(outcome.requeueAfterSeconds ?? Infinity, this.options.errorRequeueSeconds);
     return outcome;
