@@ -1,6 +1,8 @@
 import type { AppProject } from '../api/app-project.js';
 import { API_VERSION, type Application } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
+import type { Secret } from '../api/meta.js';
+import { usesGenerator } from '../generators/transform.js';
 import type { GeneratorContext } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
 import { describeKubeError } from '../kube/api-errors.js';
@@ -29,6 +31,11 @@ export interface ControllerSettings extends ReconcilerOptions {
 function fingerprint(appSet: ApplicationSet): string {
   const { generation, labels, annotations, finalizers, deletionTimestamp } = appSet.metadata;
   return JSON.stringify([generation, labels, annotations, finalizers, deletionTimestamp]);
+}
+
+/** Whether an ApplicationSet not yet generated here may read the fleet (a cluster Secret change can change its Applications). */
+function readsClusters(appSet: ApplicationSet): boolean {
+  return ['clusters', 'placement', 'clusterDecisionResource'].some((kind) => usesGenerator(appSet.spec?.generators, kind));
 }
 
 /**
@@ -174,6 +181,16 @@ export class ApplicationSetController {
     return count;
   }
 
+  /**
+   * A cluster Secret was added, changed or removed: queues the ApplicationSets whose last generation
+   * read it or whose selectors accept it now (argo-cd #10952: not every ApplicationSet that reads the fleet).
+   */
+  clusterSecretChanged(secret: Secret): number {
+    return this.refresh(
+      (appSet) => this.reconciler.isAffectedByClusterSecret(appSet.metadata.namespace ?? '', appSet.metadata.name, secret) ?? readsClusters(appSet),
+    );
+  }
+
   /** Resolves when the queue has drained (tests and benchmarks). */
   idle(): Promise<void> {
     return this.queue.idle();
@@ -201,6 +218,7 @@ export class ApplicationSetController {
       const outcome = await this.reconciler.reconcile(namespace, name);
       this.lastDurationMs.set(key, Date.now() - started);
       this.metrics?.apiWrites.inc({ namespace, name }, outcome.writes);
+      if (outcome.rendered) this.metrics?.generationsRendered.inc({ namespace, name });
       this.recordInfo(namespace, name, outcome.ownedApplications);
       if (outcome.failed) this.metrics?.reconcileErrors.inc({ namespace, name });
       return outcome.requeueAfterSeconds === undefined ? {} : { requeueAfterMs: outcome.requeueAfterSeconds * 1000 };
@@ -232,7 +250,9 @@ export class ApplicationSetController {
       getApplicationSet: (namespace, name) => appSets.get(this.appSetInformers[indexOf(namespace)]?.get(name, namespace), namespace, name),
       listApplications: (namespace) => applications.list(this.appInformers[indexOf(namespace)]?.list(namespace) ?? []),
       apply: async (application) => {
-        applications.remember(await this.client.apply(application));
+        const stored = await this.client.apply(application);
+        applications.remember(stored);
+        return stored;
       },
       patchApplication: async (namespace, name, patch) => {
         applications.remember((await this.client.mergePatch(withName('Application', namespace, name, patch))) as Application);

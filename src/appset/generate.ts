@@ -55,6 +55,11 @@ export class GenerationCache {
     this.entries.set(key, { inputs, result });
   }
 
+  /** The last result kept for `key`: a generation that is not this object was rendered anew. */
+  last(key: string): GenerationResult | undefined {
+    return this.entries.get(key)?.result;
+  }
+
   forget(key: string): void {
     this.entries.delete(key);
   }
