@@ -263,6 +263,11 @@ export class ApplicationSetController {
           (await this.client.patchStatus(API_VERSION, 'applicationsets', appSet.metadata.namespace ?? '', appSet.metadata.name, status)) as ApplicationSet,
         );
       },
+      patchApplicationSetStatusEntries: async (appSet, operations) => {
+        appSets.remember(
+          (await this.client.jsonPatchStatus(API_VERSION, 'applicationsets', appSet.metadata.namespace ?? '', appSet.metadata.name, operations)) as ApplicationSet,
+        );
+      },
       patchApplicationSet: async (appSet, patch) => {
         appSets.remember((await this.client.mergePatch(withName('ApplicationSet', appSet.metadata.namespace, appSet.metadata.name, patch))) as ApplicationSet);
       },

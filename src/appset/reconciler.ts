@@ -22,6 +22,7 @@ import { deepEqual } from '../lib/json-values.js';
 import { ConditionType, Reason } from '../api/application-set-conditions.js';
 import { applicationSetHealth, nextConditions, UP_TO_DATE_MESSAGE } from './conditions.js';
 import { generatedApplicationProblem } from './application-validation.js';
+import { statusWrite, type JsonPatchOperation } from './status-write.js';
 import { inClusterEnabled } from '../projects/destination-cluster.js';
 import { GenerationCache, generateApplications, type GenerationResult } from './generate.js';
 import { FleetReads, isAffectedBy, type FleetInterest } from './fleet-reads.js';
@@ -38,6 +39,8 @@ export interface ReconcilerStore {
   patchApplication(namespace: string, name: string, patch: Record<string, unknown>): Promise<void>;
   deleteApplication(application: Application): Promise<void>;
   patchApplicationSetStatus(appSet: ApplicationSet, status: Record<string, unknown>): Promise<void>;
+  /** A JSON patch of the ApplicationSet's status: some entries of its lists, guarded by `test` operations. */
+  patchApplicationSetStatusEntries(appSet: ApplicationSet, operations: JsonPatchOperation[]): Promise<void>;
   patchApplicationSet(appSet: ApplicationSet, patch: Record<string, unknown>): Promise<void>;
   /** An AppProject in Argo CD's namespace. */
   getAppProject(name: string): AppProject | undefined;
@@ -423,12 +426,18 @@ export class ApplicationSetReconciler {
   ): Promise<void> {
     const rollingSync = appSet.spec.strategy?.type === 'RollingSync';
     const { conditions, changed } = nextConditions(appSet.status?.conditions, incoming, parametersGenerated, rollingSync, this.clock().toISOString());
-    const resources = resourceStatuses(applications);
-    const resourcesChanged = !deepEqual(resources, appSet.status?.resources ?? []) || (appSet.status?.resourcesCount ?? 0) !== resources.length;
-    const health = applicationSetHealth(conditions);
-    if (!changed && !resourcesChanged && deepEqual(health, appSet.status?.health)) return;
-    await this.store.patchApplicationSetStatus(appSet, { conditions, health, resources, resourcesCount: resources.length });
+    const next = { conditions, health: applicationSetHealth(conditions), resources: resourceStatuses(applications) };
+    const write = statusWrite(appSet.status, next, changed);
+    if (!write) return;
     outcome.writes++;
+    if ('merge' in write) return this.store.patchApplicationSetStatus(appSet, write.merge);
+    try {
+      await this.store.patchApplicationSetStatusEntries(appSet, write.operations);
+    } catch {
+      // The status moved under this view (a test failed): state all of it, as a merge patch does regardless.
+      await this.store.patchApplicationSetStatus(appSet, { ...next, resourcesCount: next.resources.length });
+      outcome.writes++;
+    }
   }
 
   /**
