@@ -177,7 +177,11 @@ const rendersBefore = await renderCount();
 const addMark = process.hrtime.bigint();
 const addStart = performance.now();
 await client.create(clusterSecret(CLUSTERS));
-const selectingAdded = new Set(Array.from({ length: CLUSTER_APPSETS }, (_, s) => s).filter((s) => s % SHARDS === addedShard).map((s) => `fleet-${s}`));
+const selectingAdded = new Set(
+  Array.from({ length: CLUSTER_APPSETS }, (_, s) => s)
+    .filter((s) => s % SHARDS === addedShard)
+    .map((s) => `fleet-${s}`),
+);
 await settled(
   () =>
     fleetUpToDate(CLUSTERS + 1)() &&

@@ -14,6 +14,7 @@ import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
 import { ApplicationSetReconciler, type ReconcilerOptions, type ReconcilerStore } from './reconciler.js';
+import { OwnershipIndex } from './ownership-index.js';
 import { WorkQueue } from './work-queue.js';
 
 /** How long Application changes are gathered before their ApplicationSet is reconciled. */
@@ -56,12 +57,14 @@ export class ApplicationSetController {
   private readonly appSetListeners: (() => void)[] = [];
   /** How long each ApplicationSet's last reconcile took. */
   private readonly lastDurationMs = new Map<string, number>();
+  /** The cached Applications by the ApplicationSet that controls them: a reconcile reads its own, not the namespace's. */
+  private readonly ownership = new OwnershipIndex();
 
   constructor(
     config: KubeConfig,
     private readonly settings: ControllerSettings,
     registry: GeneratorRegistry,
-    context: GeneratorContext,
+    private readonly context: GeneratorContext,
     /** AppProjects of Argo CD's namespace, by name (from an informer cache). */
     private readonly projects: (name: string) => AppProject | undefined,
     private readonly logger: Logger,
@@ -108,18 +111,17 @@ export class ApplicationSetController {
       });
     }
     for (const informer of this.appInformers) {
-      const owner = (application: Application) => {
-        const ref = application.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ApplicationSet');
+      const owner = (application: Application, deleted = false) => {
+        const key = this.ownership.track(application, deleted);
         // Batched: a rollout over a large fleet changes thousands of Applications a minute, and each
         // reconcile rewrites the whole status; one reconcile per window sees all of them. The window
         // grows with the reconcile's own duration, so reconciles never take most of the time.
-        if (!ref) return;
-        const key = `${application.metadata.namespace}/${ref.name}`;
+        if (!key) return;
         this.queue.addAfter(key, Math.max(APPLICATION_EVENT_BATCH_MS, 2 * (this.lastDurationMs.get(key) ?? 0)));
       };
-      informer.on('add', owner);
-      informer.on('update', owner);
-      informer.on('delete', owner);
+      informer.on('add', (application) => owner(application));
+      informer.on('update', (application) => owner(application));
+      informer.on('delete', (application) => owner(application, true));
     }
   }
 
@@ -248,7 +250,7 @@ export class ApplicationSetController {
     const applications = new RecentWrites<Application>();
     return {
       getApplicationSet: (namespace, name) => appSets.get(this.appSetInformers[indexOf(namespace)]?.get(name, namespace), namespace, name),
-      listApplications: (namespace) => applications.list(this.appInformers[indexOf(namespace)]?.list(namespace) ?? []),
+      listApplications: (namespace, owner) => applications.list(this.ownership.owned(namespace, owner)),
       apply: async (application) => {
         const stored = await this.client.apply(application);
         applications.remember(stored);
@@ -265,14 +267,24 @@ export class ApplicationSetController {
       },
       patchApplicationSetStatusEntries: async (appSet, operations) => {
         appSets.remember(
-          (await this.client.jsonPatchStatus(API_VERSION, 'applicationsets', appSet.metadata.namespace ?? '', appSet.metadata.name, operations)) as ApplicationSet,
+          (await this.client.jsonPatchStatus(
+            API_VERSION,
+            'applicationsets',
+            appSet.metadata.namespace ?? '',
+            appSet.metadata.name,
+            operations,
+          )) as ApplicationSet,
         );
       },
       patchApplicationSet: async (appSet, patch) => {
         appSets.remember((await this.client.mergePatch(withName('ApplicationSet', appSet.metadata.namespace, appSet.metadata.name, patch))) as ApplicationSet);
       },
       getAppProject: (name) => this.projects(name),
-      argocdConfigMap: () => this.client.get('v1', 'ConfigMap', this.settings.namespaces[0], 'argocd-cm'),
+      // From the watched settings, not a GET per reconcile.
+      argocdConfigMap: async () => {
+        const data = await this.context.settings.configMapData('argocd-cm');
+        return data && { data };
+      },
     };
   }
 }

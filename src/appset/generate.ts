@@ -4,7 +4,6 @@ import type { ApplicationSet, ApplicationSetTemplate } from '../api/application-
 import { GeneratorError, type GeneratorContext, type ParamSet } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
 import { kindsIn, locate, renderOptionsOf, transformGenerator, type TransformResult } from '../generators/transform.js';
-import { contentHash } from '../lib/json-values.js';
 import { RenderError, render, renderString } from '../templating/render.js';
 import { applyTemplatePatch } from '../templating/template-patch.js';
 
@@ -93,7 +92,8 @@ export async function generateApplications(
     }
   }
   const key = `${appSet.metadata.namespace}/${appSet.metadata.name}`;
-  const inputs = generatorFailure || !cache ? undefined : contentHash([appSet.metadata.uid, appSet.spec, transformed]);
+  // Plain JSON, not canonical: the same informer object serializes the same way, and a spurious difference only renders again.
+  const inputs = generatorFailure || !cache ? undefined : JSON.stringify([appSet.metadata.uid, appSet.spec, transformed]);
   const reused = inputs === undefined ? undefined : cache?.reusable(key, inputs);
   // The spec is part of the inputs, so the requeue it asks for is the same too.
   if (reused) return reused;

@@ -32,7 +32,8 @@ import { allowsDelete, effectivePolicy, isOwnedBy, planReconcile } from './plan.
 /** What the reconciler reads (informer caches) and writes (the API server). */
 export interface ReconcilerStore {
   getApplicationSet(namespace: string, name: string): ApplicationSet | undefined;
-  listApplications(namespace: string): Application[];
+  /** The cached Applications of `namespace` whose controller ownerReference names the ApplicationSet `owner`. */
+  listApplications(namespace: string, owner: string): Application[];
   /** Server-side applies an Application; resolves to it as the API server stored it. */
   apply(application: Application): Promise<Application>;
   /** A JSON merge patch of an Application (used to drop fields other writers added, or ownerReferences). */
@@ -164,12 +165,11 @@ export class ApplicationSetReconciler {
     return interest !== undefined && isAffectedBy(interest, secret);
   }
 
-
   async reconcile(namespace: string, name: string): Promise<ReconcileOutcome> {
     const appSet = this.store.getApplicationSet(namespace, name);
     if (!appSet) return { writes: 0, ownedApplications: 0 };
     const policy = effectivePolicy(appSet, this.options.policy, this.options.allowPolicyOverride);
-    const owned = this.store.listApplications(namespace).filter((a) => isOwnedBy(a, appSet));
+    const owned = this.store.listApplications(namespace, name).filter((a) => isOwnedBy(a, appSet));
     const outcome: ReconcileOutcome = { writes: 0, ownedApplications: owned.length };
     const key = `${namespace}/${name}`;
     const lastSettled = this.settled.get(key);

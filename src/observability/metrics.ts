@@ -119,7 +119,8 @@ export class ControllerMetrics {
   }
 
   forget(namespace: string, name: string): void {
-    for (const metric of [this.reconcile, this.ownedApplications, this.apiWrites, this.generationsRendered, this.reconcileErrors]) metric.remove({ namespace, name });
+    for (const metric of [this.reconcile, this.ownedApplications, this.apiWrites, this.generationsRendered, this.reconcileErrors])
+      metric.remove({ namespace, name });
     for (const [gauge, series] of this.lastSeries) {
       const last = series.get(`${namespace}/${name}`);
       if (last) gauge.remove(last);

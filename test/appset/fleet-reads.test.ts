@@ -80,7 +80,13 @@ const since = (before: Record<string, number>, after: Record<string, number>) =>
 
 /** The ApplicationSets and Applications the controller wrote since `mark`, from the simulator's write log. */
 const writtenSince = (mark: bigint) =>
-  [...new Set(writesSince(h.fleet.cluster(), mark, { identity: 'regatta-controller' }).filter((w) => w.kind !== 'Event').map((w) => `${w.kind}/${w.name}`))].sort();
+  [
+    ...new Set(
+      writesSince(h.fleet.cluster(), mark, { identity: 'regatta-controller' })
+        .filter((w) => w.kind !== 'Event')
+        .map((w) => `${w.kind}/${w.name}`),
+    ),
+  ].sort();
 
 describe('cluster Secret changes and the ApplicationSets they wake', () => {
   it('a cluster added reconciles only the ApplicationSets whose selectors match it (or that take every cluster) and writes only their new Applications', async () => {

@@ -12,7 +12,9 @@ const entry = (i: number, status = 'Synced'): ApplicationSetResourceStatus => ({
   status,
   health: { status: 'Healthy' },
 });
-const conditions = [{ type: 'ResourcesUpToDate', status: 'True', reason: 'ApplicationSetUpToDate', message: 'All applications have been generated successfully' }] as any;
+const conditions = [
+  { type: 'ResourcesUpToDate', status: 'True', reason: 'ApplicationSetUpToDate', message: 'All applications have been generated successfully' },
+] as any;
 const health = { status: 'Healthy', message: 'All applications have been generated successfully' } as any;
 const fleet = (n: number, changed = new Set<number>()) => Array.from({ length: n }, (_, i) => entry(i, changed.has(i) ? 'OutOfSync' : 'Synced'));
 
