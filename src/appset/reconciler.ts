@@ -105,9 +105,9 @@ export interface ReconcileOutcome {
 }
 
 /**
- * What a reconcile that found nothing to write or to complain about saw. A reconcile that sees the
- * same (the same generation, the same ApplicationSet version, the same owned Applications at the same
- * versions, the same validation verdicts) has nothing to do: it writes nothing and skips planning.
+ * What a reconcile that found nothing to complain about left behind. A reconcile that sees the same
+ * (the same generation, every Application of it valid, the same ApplicationSet version, the same owned
+ * Applications at the same versions) has nothing to do: it writes nothing and skips planning.
  */
 interface SettledState {
   generation: GenerationResult;
