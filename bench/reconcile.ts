@@ -1,7 +1,11 @@
 // `npm run bench -- reconcile`: 100 ApplicationSets generating 10,000 Applications on the simulator:
 // time to converge from empty, then a reconcile of everything with nothing changed (time, writes),
 // and that no-op reconcile again under a tenant's AppProject rules and under open ones, alternating
-// in the same run: what enforcing projects costs.
+// in the same run: what enforcing projects costs. Then argo-cd #10952's shape: 2,000 ApplicationSets
+// with Cluster generators over 200 clusters, one cluster added: how many ApplicationSets are
+// reconciled again, how many writes it takes and how long until the fleet has converged.
+// RECONCILE_SCALE (default 1) shrinks every count, for a quick run on a shared machine.
+import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { createControllerApp } from '../src/app/app.module.js';
 import { ApplicationSetController } from '../src/appset/applicationset-controller.js';
@@ -10,14 +14,22 @@ import { ControlNamespace } from '../src/control-namespace/control-namespace.js'
 import { kubeConfigFromString } from '../src/kube/kube-config.js';
 import { ObjectClient } from '../src/kube/object-client.js';
 import { silentLogger } from '../src/observability/logger.js';
+import { ControllerMetrics } from '../src/observability/metrics.js';
 import type { Application } from '../src/api/application.js';
 import { projectProblem } from '../src/appset/application-validation.js';
 import { SimFleet } from '../src/sim/sim-fleet.js';
 import { cpuSeconds, setProjectRules, type ProjectRules } from './project-rules.js';
 
-const APPSETS = 100;
+const SCALE = Number(process.env.RECONCILE_SCALE ?? 1);
+const scaled = (n: number) => Math.max(1, Math.round(n * SCALE));
+const APPSETS = scaled(100);
 const APPS_PER_APPSET = 100;
 const TOTAL = APPSETS * APPS_PER_APPSET;
+const CLUSTER_APPSETS = scaled(2000);
+const CLUSTERS = scaled(200);
+/** Each Cluster-generator ApplicationSet selects the clusters of one shard: CLUSTERS / SHARDS clusters each. */
+const SHARDS = Math.max(1, Math.round(CLUSTERS / 2));
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 
 const fleet = await SimFleet.start({ watchHistory: 100_000 });
 const kubeConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta' }));
@@ -31,6 +43,14 @@ const store = fleet.cluster();
 const applicationType = store.typeForKind('argoproj.io/v1alpha1', 'Application')!;
 const appSetType = store.typeForKind('argoproj.io/v1alpha1', 'ApplicationSet')!;
 const client = new ObjectClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'bench' })));
+
+/** Regatta's writes to the management cluster since `mark`, from the simulator's write log, by kind. */
+function writesSince(mark: bigint): Record<string, number> {
+  const byKind: Record<string, number> = {};
+  for (const write of store.writes) if (write.at >= mark && write.identity === 'regatta') byKind[write.kind] = (byKind[write.kind] ?? 0) + 1;
+  return byKind;
+}
+const total = (byKind: Record<string, number>) => Object.values(byKind).reduce((a, b) => a + b, 0);
 
 async function settled(check: () => boolean, limitMs = 600_000): Promise<void> {
   const until = Date.now() + limitMs;
@@ -74,12 +94,12 @@ const firstMs = performance.now() - start;
 
 await new Promise((r) => setTimeout(r, 500));
 await controller.idle();
-const writesBefore = fleet.counters().writes;
+const noopMark = process.hrtime.bigint();
 const noopStart = performance.now();
 controller.reconcileAll();
 await controller.idle();
 const noopMs = performance.now() - noopStart;
-const noopWrites = fleet.counters().writes - writesBefore;
+const noopWrites = total(writesSince(noopMark));
 
 /** One no-op reconcile of everything under the given rules of the `default` project, after the change itself settled. */
 async function noopUnder(rules: ProjectRules): Promise<{ ms: number; cpu: number }> {
@@ -108,6 +128,78 @@ const openMs = median(runs.open.map((r) => r.ms));
 const tenantMs = median(runs.tenant.map((r) => r.ms));
 const openCpu = median(runs.open.map((r) => r.cpu));
 const tenantCpu = median(runs.tenant.map((r) => r.cpu));
+
+// argo-cd #10952: many ApplicationSets over a fleet, one cluster added.
+const metrics = app.get(ControllerMetrics);
+const reconcileCount = async () =>
+  (await metrics.reconcile.get()).values.filter((v) => v.metricName === 'argocd_appset_reconcile_count').reduce((sum, v) => sum + v.value, 0);
+const renderCount = async () => (await metrics.generationsRendered.get()).values.reduce((sum, v) => sum + v.value, 0);
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+const clusterSecret = (i: number) => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  type: 'Opaque',
+  metadata: { name: `cluster-fleet-${i}`, namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'cluster', shard: `s-${i % SHARDS}` } },
+  data: { name: b64(`fleet-${i}`), server: b64(`https://fleet-${i}.example.com`), config: b64('{"tlsClientConfig":{"insecure":false}}') },
+});
+for (let i = 0; i < CLUSTERS; i++) await client.create(clusterSecret(i));
+for (let s = 0; s < CLUSTER_APPSETS; s++) {
+  await client.create({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'ApplicationSet',
+    metadata: { name: `fleet-${s}`, namespace: 'argocd' },
+    spec: {
+      goTemplate: true,
+      generators: [{ clusters: { selector: { matchLabels: { shard: `s-${s % SHARDS}` } } } }],
+      template: {
+        metadata: { name: `fleet-${s}-{{.name}}` },
+        spec: {
+          project: 'default',
+          source: { repoURL: 'https://git.example.com/apps.git', path: 'fleet', targetRevision: 'main' },
+          destination: { server: '{{.server}}', namespace: 'fleet' },
+        },
+      },
+    },
+  });
+}
+const perShard = (shard: number, clusters: number) => Array.from({ length: clusters }, (_, i) => i).filter((i) => i % SHARDS === shard).length;
+const fleetApps = (clusters: number) => Array.from({ length: CLUSTER_APPSETS }, (_, s) => perShard(s % SHARDS, clusters)).reduce((a, b) => a + b, 0);
+const fleetUpToDate = (clusters: number) => () => {
+  const apps = store.list(applicationType, 'argocd').length === TOTAL + fleetApps(clusters);
+  return apps && store.list(appSetType, 'argocd').every((a) => a.status?.conditions?.some((c: any) => c.type === 'ResourcesUpToDate' && c.status === 'True'));
+};
+await settled(fleetUpToDate(CLUSTERS));
+await new Promise((r) => setTimeout(r, 500));
+await controller.idle();
+const addedShard = CLUSTERS % SHARDS;
+const reconcilesBefore = await reconcileCount();
+const rendersBefore = await renderCount();
+const addMark = process.hrtime.bigint();
+const addStart = performance.now();
+await client.create(clusterSecret(CLUSTERS));
+const selectingAdded = new Set(
+  Array.from({ length: CLUSTER_APPSETS }, (_, s) => s)
+    .filter((s) => s % SHARDS === addedShard)
+    .map((s) => `fleet-${s}`),
+);
+await settled(
+  () =>
+    fleetUpToDate(CLUSTERS + 1)() &&
+    store
+      .list(appSetType, 'argocd')
+      .filter((a) => selectingAdded.has(a.metadata.name))
+      .every((a) => a.status?.resourcesCount === perShard(addedShard, CLUSTERS + 1)),
+);
+const addClusterMs = performance.now() - addStart;
+// Counted after the fleet converged (the Secret itself is the bench's write, not Regatta's).
+await new Promise((r) => setTimeout(r, 500));
+await controller.idle();
+const addClusterWritesByKind = writesSince(addMark);
+const addClusterWrites = total(addClusterWritesByKind);
+const addClusterReconciled = (await reconcileCount()) - reconcilesBefore;
+const addClusterRerendered = (await renderCount()) - rendersBefore;
+const addClusterMatching = selectingAdded.size;
+
 const rssMB = Math.round(process.memoryUsage().rss / 1024 / 1024);
 
 await app.close();
@@ -122,10 +214,14 @@ console.log(
 console.log(
   `  the project checks alone: ${checksMs.toFixed(1)} ms for ${applications.length} Applications, ${((100 * checksMs) / openMs).toFixed(2)}% of a no-op reconcile`,
 );
-console.log(`  RSS: ${rssMB} MB`);
+console.log(
+  `  one cluster added to ${CLUSTERS} under ${CLUSTER_APPSETS} Cluster-generator ApplicationSets (${addClusterMatching} select it): ${addClusterReconciled} reconciled again, ${addClusterRerendered} of them rendered again, ${addClusterWrites} API writes (${JSON.stringify(addClusterWritesByKind)}), converged in ${Math.round(addClusterMs)} ms`,
+);
+console.log(`  RSS: ${rssMB} MB (commit ${commit})`);
 console.log(
   JSON.stringify({
     bench: 'reconcile',
+    commit,
     appsets: APPSETS,
     apps: TOTAL,
     firstMs: Math.round(firstMs),
@@ -134,6 +230,14 @@ console.log(
     projectsNoopMs: { open: Math.round(openMs), tenant: Math.round(tenantMs) },
     tenantOverOpen: { wall: Number((tenantMs / openMs).toFixed(3)), cpu: Number((tenantCpu / openCpu).toFixed(3)) },
     projectChecksShare: Number((checksMs / openMs).toFixed(4)),
+    clusterAppsets: CLUSTER_APPSETS,
+    clusters: CLUSTERS,
+    addClusterMatching,
+    addClusterReconciled,
+    addClusterRerendered,
+    addClusterWrites,
+    addClusterWritesByKind,
+    addClusterMs: Math.round(addClusterMs),
     rssMB,
   }),
 );

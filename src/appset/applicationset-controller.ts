@@ -1,6 +1,8 @@
 import type { AppProject } from '../api/app-project.js';
 import { API_VERSION, type Application } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
+import type { Secret } from '../api/meta.js';
+import { usesGenerator } from '../generators/transform.js';
 import type { GeneratorContext } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
 import { describeKubeError } from '../kube/api-errors.js';
@@ -12,6 +14,7 @@ import { ObjectClient } from '../kube/object-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
 import { ApplicationSetReconciler, type ReconcilerOptions, type ReconcilerStore } from './reconciler.js';
+import { OwnershipIndex } from './ownership-index.js';
 import { WorkQueue } from './work-queue.js';
 
 /** How long Application changes are gathered before their ApplicationSet is reconciled. */
@@ -29,6 +32,11 @@ export interface ControllerSettings extends ReconcilerOptions {
 function fingerprint(appSet: ApplicationSet): string {
   const { generation, labels, annotations, finalizers, deletionTimestamp } = appSet.metadata;
   return JSON.stringify([generation, labels, annotations, finalizers, deletionTimestamp]);
+}
+
+/** Whether an ApplicationSet not yet generated here may read the fleet (a cluster Secret change can change its Applications). */
+function readsClusters(appSet: ApplicationSet): boolean {
+  return ['clusters', 'placement', 'clusterDecisionResource'].some((kind) => usesGenerator(appSet.spec?.generators, kind));
 }
 
 /**
@@ -49,12 +57,14 @@ export class ApplicationSetController {
   private readonly appSetListeners: (() => void)[] = [];
   /** How long each ApplicationSet's last reconcile took. */
   private readonly lastDurationMs = new Map<string, number>();
+  /** The cached Applications by the ApplicationSet that controls them: a reconcile reads its own, not the namespace's. */
+  private readonly ownership = new OwnershipIndex();
 
   constructor(
     config: KubeConfig,
     private readonly settings: ControllerSettings,
     registry: GeneratorRegistry,
-    context: GeneratorContext,
+    private readonly context: GeneratorContext,
     /** AppProjects of Argo CD's namespace, by name (from an informer cache). */
     private readonly projects: (name: string) => AppProject | undefined,
     private readonly logger: Logger,
@@ -95,23 +105,23 @@ export class ApplicationSetController {
       informer.on('delete', (appSet) => {
         this.seen.delete(`${appSet.metadata.namespace}/${appSet.metadata.name}`);
         this.lastDurationMs.delete(`${appSet.metadata.namespace}/${appSet.metadata.name}`);
+        this.reconciler.forget(appSet.metadata.namespace ?? '', appSet.metadata.name);
         this.metrics?.forget(appSet.metadata.namespace ?? '', appSet.metadata.name);
         for (const listener of this.appSetListeners) listener();
       });
     }
     for (const informer of this.appInformers) {
-      const owner = (application: Application) => {
-        const ref = application.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ApplicationSet');
+      const owner = (application: Application, deleted = false) => {
+        const key = this.ownership.track(application, deleted);
         // Batched: a rollout over a large fleet changes thousands of Applications a minute, and each
         // reconcile rewrites the whole status; one reconcile per window sees all of them. The window
         // grows with the reconcile's own duration, so reconciles never take most of the time.
-        if (!ref) return;
-        const key = `${application.metadata.namespace}/${ref.name}`;
+        if (!key) return;
         this.queue.addAfter(key, Math.max(APPLICATION_EVENT_BATCH_MS, 2 * (this.lastDurationMs.get(key) ?? 0)));
       };
-      informer.on('add', owner);
-      informer.on('update', owner);
-      informer.on('delete', owner);
+      informer.on('add', (application) => owner(application));
+      informer.on('update', (application) => owner(application));
+      informer.on('delete', (application) => owner(application, true));
     }
   }
 
@@ -173,6 +183,16 @@ export class ApplicationSetController {
     return count;
   }
 
+  /**
+   * A cluster Secret was added, changed or removed: queues the ApplicationSets whose last generation
+   * read it or whose selectors accept it now (argo-cd #10952: not every ApplicationSet that reads the fleet).
+   */
+  clusterSecretChanged(secret: Secret): number {
+    return this.refresh(
+      (appSet) => this.reconciler.isAffectedByClusterSecret(appSet.metadata.namespace ?? '', appSet.metadata.name, secret) ?? readsClusters(appSet),
+    );
+  }
+
   /** Resolves when the queue has drained (tests and benchmarks). */
   idle(): Promise<void> {
     return this.queue.idle();
@@ -200,6 +220,7 @@ export class ApplicationSetController {
       const outcome = await this.reconciler.reconcile(namespace, name);
       this.lastDurationMs.set(key, Date.now() - started);
       this.metrics?.apiWrites.inc({ namespace, name }, outcome.writes);
+      if (outcome.rendered) this.metrics?.generationsRendered.inc({ namespace, name });
       this.recordInfo(namespace, name, outcome.ownedApplications);
       if (outcome.failed) this.metrics?.reconcileErrors.inc({ namespace, name });
       return outcome.requeueAfterSeconds === undefined ? {} : { requeueAfterMs: outcome.requeueAfterSeconds * 1000 };
@@ -229,9 +250,11 @@ export class ApplicationSetController {
     const applications = new RecentWrites<Application>();
     return {
       getApplicationSet: (namespace, name) => appSets.get(this.appSetInformers[indexOf(namespace)]?.get(name, namespace), namespace, name),
-      listApplications: (namespace) => applications.list(this.appInformers[indexOf(namespace)]?.list(namespace) ?? []),
+      listApplications: (namespace, owner) => applications.list(this.ownership.owned(namespace, owner)),
       apply: async (application) => {
-        applications.remember(await this.client.apply(application));
+        const stored = await this.client.apply(application);
+        applications.remember(stored);
+        return stored;
       },
       patchApplication: async (namespace, name, patch) => {
         applications.remember((await this.client.mergePatch(withName('Application', namespace, name, patch))) as Application);
@@ -242,11 +265,26 @@ export class ApplicationSetController {
           (await this.client.patchStatus(API_VERSION, 'applicationsets', appSet.metadata.namespace ?? '', appSet.metadata.name, status)) as ApplicationSet,
         );
       },
+      patchApplicationSetStatusEntries: async (appSet, operations) => {
+        appSets.remember(
+          (await this.client.jsonPatchStatus(
+            API_VERSION,
+            'applicationsets',
+            appSet.metadata.namespace ?? '',
+            appSet.metadata.name,
+            operations,
+          )) as ApplicationSet,
+        );
+      },
       patchApplicationSet: async (appSet, patch) => {
         appSets.remember((await this.client.mergePatch(withName('ApplicationSet', appSet.metadata.namespace, appSet.metadata.name, patch))) as ApplicationSet);
       },
       getAppProject: (name) => this.projects(name),
-      argocdConfigMap: () => this.client.get('v1', 'ConfigMap', this.settings.namespaces[0], 'argocd-cm'),
+      // From the watched settings, not a GET per reconcile.
+      argocdConfigMap: async () => {
+        const data = await this.context.settings.configMapData('argocd-cm');
+        return data && { data };
+      },
     };
   }
 }

@@ -1,9 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { ApplicationSet } from '../api/application-set.js';
 import { ControlNamespace } from '../control-namespace/control-namespace.js';
 import { createDefaultRegistry } from '../generators/default-registry.js';
-import { usesGenerator } from '../generators/transform.js';
 import { KUBE_CONFIG, type KubeConfig } from '../kube/kube-config.js';
 import { LOGGER, type Logger } from '../observability/logger.js';
 import { ControllerMetrics } from '../observability/metrics.js';
@@ -19,11 +17,6 @@ export interface AppSetModuleOptions {
   /** Reconcile only while holding the Lease; without it, at once. */
   leaderElection?: LeaderElectionOptions;
   webhookSecrets: WebhookSecrets;
-}
-
-/** Whether an ApplicationSet reads the fleet (a cluster Secret change can change its Applications). */
-function usesClusterGenerator(appSet: ApplicationSet): boolean {
-  return usesGenerator(appSet.spec?.generators, 'clusters') || usesGenerator(appSet.spec?.generators, 'placement');
 }
 
 /** The ApplicationSet controller, its leader election and the Git webhook endpoint. */
@@ -47,7 +40,7 @@ export class AppSetModule {
               logger.child({ controller: 'applicationset' }),
               metrics,
             );
-            controlNamespace.onClustersChanged(() => controller.refresh(usesClusterGenerator));
+            controlNamespace.onClustersChanged((secret) => controller.clusterSecretChanged(secret));
             // Which Applications may be written depends on the projects they name.
             controlNamespace.onProjectChanged(() => controller.refresh(() => true));
             sharding.serve(controller);

@@ -3,7 +3,7 @@ import { Reason } from '../api/application-set-conditions.js';
 import type { ApplicationSet, ApplicationSetTemplate } from '../api/application-set.js';
 import { GeneratorError, type GeneratorContext, type ParamSet } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
-import { kindsIn, locate, renderOptionsOf, transformGenerator } from '../generators/transform.js';
+import { kindsIn, locate, renderOptionsOf, transformGenerator, type TransformResult } from '../generators/transform.js';
 import { compileTemplate, RenderError, renderString, type CompiledRender } from '../templating/render.js';
 import { applyTemplatePatch } from '../templating/template-patch.js';
 
@@ -37,80 +37,134 @@ export interface GenerationResult {
 }
 
 /**
- * ApplicationSet → desired Applications, as Argo CD's GenerateApplications followed by its
- * validation of generated names. Pure apart from what the context reaches.
+ * The last generation of each ApplicationSet, by what it was rendered from: a reconcile whose
+ * generators answered exactly as before (same spec, same parameter sets) reuses the rendered
+ * Applications instead of rendering them again. Callers must not mutate what they are given.
  */
-export async function generateApplications(appSet: ApplicationSet, registry: GeneratorRegistry, context: GeneratorContext): Promise<GenerationResult> {
-  const generated: GeneratedApplication[] = [];
-  const allParams: ParamSet[] = [];
-  const options = renderOptionsOf(appSet, context);
-  const result: GenerationResult = { generated, requeueAfterSeconds: requeueAfter(appSet, registry) };
-  const fail = (failure: GenerationFailure): GenerationResult => ({ ...result, failure });
-  // The first render failure is the result's; later entries still run so that every parameter set is known.
-  let renderFailure: GenerationFailure | undefined;
+export class GenerationCache {
+  private readonly entries = new Map<string, { inputs: string; result: GenerationResult }>();
 
+  /** The result rendered from `inputs` for `key`, when that is what was rendered last. */
+  reusable(key: string, inputs: string): GenerationResult | undefined {
+    const entry = this.entries.get(key);
+    return entry?.inputs === inputs ? entry.result : undefined;
+  }
+
+  remember(key: string, inputs: string, result: GenerationResult): void {
+    this.entries.set(key, { inputs, result });
+  }
+
+  /** The last result kept for `key`: a generation that is not this object was rendered anew. */
+  last(key: string): GenerationResult | undefined {
+    return this.entries.get(key)?.result;
+  }
+
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+}
+
+/**
+ * ApplicationSet → desired Applications, as Argo CD's GenerateApplications followed by its
+ * validation of generated names. Pure apart from what the context reaches. With a cache, a
+ * generation whose parameter sets and spec are unchanged since the last one is not rendered again.
+ */
+export async function generateApplications(
+  appSet: ApplicationSet,
+  registry: GeneratorRegistry,
+  context: GeneratorContext,
+  cache?: GenerationCache,
+): Promise<GenerationResult> {
+  const result: GenerationResult = { generated: [], requeueAfterSeconds: requeueAfter(appSet, registry) };
+  const transformed: TransformResult[] = [];
+  let generatorFailure: GenerationFailure | undefined;
   for (const [index, entry] of (appSet.spec.generators ?? []).entries()) {
     const field = `spec.generators[${index}]`;
-    let transformed;
     try {
       // Argo CD only logs CheckInvalidGenerators' warning and generates nothing from such an entry,
       // which would delete every Application it had generated: here it fails the generation.
       if (kindsIn(entry, field).length === 0) throw new GeneratorError(`ApplicationSet ${appSet.metadata.name} contains unrecognized generators`, field);
-      transformed = await transformGenerator(entry, appSet.spec.template, appSet, registry, context, {}, field);
+      transformed.push(...(await transformGenerator(entry, appSet.spec.template, appSet, registry, context, {}, field)));
     } catch (error) {
       const located = locate(error, field);
-      return fail(renderFailure ?? { reason: Reason.ApplicationGenerationFromParamsError, message: located.message, field: located.field });
+      generatorFailure = { reason: Reason.ApplicationGenerationFromParamsError, message: located.message, field: located.field };
+      break;
     }
-    for (const { params: paramSets, template } of transformed) {
-      allParams.push(...paramSets);
-      if (renderFailure) continue;
-      // Compiled once for all the entry's parameter sets; with no parameters the template itself is the Application.
-      let renderApplication: CompiledRender<Application> | undefined;
-      for (const params of paramSets) {
-        try {
-          renderApplication ??= compileTemplate(templateApplication(template), options);
-          const rendered = Object.keys(params).length ? renderApplication(params) : templateApplication(template);
-          let application = rendered instanceof Promise ? await rendered : rendered;
-          if (Object.keys(params).length) addDefaultFinalizer(application, appSet);
-          if (appSet.spec.templatePatch != null) {
-            const patch = await renderString(appSet.spec.templatePatch, params, options, 'templatePatch');
-            application = applyTemplatePatch(application, patch);
-          }
-          // Always the ApplicationSet's namespace: Argo CD's boundary for ApplicationSets in any namespace.
-          application.metadata = inNamespace(application.metadata, appSet.metadata.namespace);
-          generated.push({ application, params });
-        } catch (error) {
-          const inTemplate = error instanceof RenderError && error.field !== 'templatePatch';
-          const where = inTemplate ? `spec.template.${error.field}` : 'spec.templatePatch';
-          renderFailure = { reason: Reason.RenderTemplateParamsError, message: (error as Error).message, field: where };
-          break;
+  }
+  const key = `${appSet.metadata.namespace}/${appSet.metadata.name}`;
+  // Plain JSON, not canonical: the same informer object serializes the same way, and a spurious difference only renders again.
+  const inputs = generatorFailure || !cache ? undefined : JSON.stringify([appSet.metadata.uid, appSet.spec, transformed]);
+  const reused = inputs === undefined ? undefined : cache?.reusable(key, inputs);
+  // The spec is part of the inputs, so the requeue it asks for is the same too.
+  if (reused) return reused;
+
+  const rendered = await renderAll(appSet, transformed, context);
+  // A render failure in an earlier entry is the one reported, as when entries are rendered as they are generated.
+  if (generatorFailure) return { ...result, generated: rendered.generated, failure: rendered.failure ?? generatorFailure };
+  const complete = { ...result, generated: rendered.generated, params: transformed.flatMap((t) => t.params) };
+  if (rendered.failure) return { ...complete, failure: rendered.failure };
+  const failure = nameProblem(appSet, complete.generated);
+  if (failure) return { ...complete, failure };
+  if (inputs !== undefined) cache?.remember(key, inputs, complete);
+  return complete;
+}
+
+/** Every parameter set through its template; stops at the first that fails to render. */
+async function renderAll(
+  appSet: ApplicationSet,
+  transformed: TransformResult[],
+  context: GeneratorContext,
+): Promise<{ generated: GeneratedApplication[]; failure?: GenerationFailure }> {
+  const options = renderOptionsOf(appSet, context);
+  const generated: GeneratedApplication[] = [];
+  for (const { params: paramSets, template } of transformed) {
+    // Compiled once for all the entry's parameter sets; with no parameters the template itself is the Application.
+    let renderApplication: CompiledRender<Application> | undefined;
+    for (const params of paramSets) {
+      try {
+        renderApplication ??= compileTemplate(templateApplication(template), options);
+        const rendered = Object.keys(params).length ? renderApplication(params) : templateApplication(template);
+        let application = rendered instanceof Promise ? await rendered : rendered;
+        if (Object.keys(params).length) addDefaultFinalizer(application, appSet);
+        if (appSet.spec.templatePatch != null) {
+          const patch = await renderString(appSet.spec.templatePatch, params, options, 'templatePatch');
+          application = applyTemplatePatch(application, patch);
         }
+        // Always the ApplicationSet's namespace: Argo CD's boundary for ApplicationSets in any namespace.
+        application.metadata = inNamespace(application.metadata, appSet.metadata.namespace);
+        generated.push({ application, params });
+      } catch (error) {
+        const inTemplate = error instanceof RenderError && error.field !== 'templatePatch';
+        const where = inTemplate ? `spec.template.${error.field}` : 'spec.templatePatch';
+        return { generated, failure: { reason: Reason.RenderTemplateParamsError, message: (error as Error).message, field: where } };
       }
     }
   }
-  result.params = allParams;
-  if (renderFailure) return fail(renderFailure);
+  return { generated };
+}
 
+/** Argo CD's validation of generated names: each set and unique. */
+function nameProblem(appSet: ApplicationSet, generated: GeneratedApplication[]): GenerationFailure | undefined {
   const names = new Set<string>();
   for (const { application } of generated) {
     const name = application.metadata.name;
     if (!name) {
-      return fail({
+      return {
         reason: Reason.ApplicationValidationError,
         message: `ApplicationSet ${appSet.metadata.name} contains an application with no name; a name must be set in the template's metadata.name or via a templatePatch (generateName is not supported)`,
         field: 'spec.template.metadata.name',
-      });
+      };
     }
     if (names.has(name)) {
-      return fail({
+      return {
         reason: Reason.ApplicationValidationError,
         message: `ApplicationSet ${appSet.metadata.name} contains applications with duplicate name: ${name}`,
         field: 'spec.template.metadata.name',
-      });
+      };
     }
     names.add(name);
   }
-  return result;
+  return undefined;
 }
 
 function templateApplication(template: ApplicationSetTemplate): Application {

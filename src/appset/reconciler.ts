@@ -22,19 +22,26 @@ import { deepEqual } from '../lib/json-values.js';
 import { ConditionType, Reason } from '../api/application-set-conditions.js';
 import { applicationSetHealth, nextConditions, UP_TO_DATE_MESSAGE } from './conditions.js';
 import { generatedApplicationProblem } from './application-validation.js';
+import { statusWrite, type JsonPatchOperation } from './status-write.js';
 import { inClusterEnabled } from '../projects/destination-cluster.js';
-import { generateApplications } from './generate.js';
+import { GenerationCache, generateApplications, type GenerationResult } from './generate.js';
+import { FleetReads, isAffectedBy, type FleetInterest } from './fleet-reads.js';
+import type { Secret } from '../api/meta.js';
 import { allowsDelete, effectivePolicy, isOwnedBy, planReconcile } from './plan.js';
 
 /** What the reconciler reads (informer caches) and writes (the API server). */
 export interface ReconcilerStore {
   getApplicationSet(namespace: string, name: string): ApplicationSet | undefined;
-  listApplications(namespace: string): Application[];
-  apply(application: Application): Promise<void>;
+  /** The cached Applications of `namespace` whose controller ownerReference names the ApplicationSet `owner`. */
+  listApplications(namespace: string, owner: string): Application[];
+  /** Server-side applies an Application; resolves to it as the API server stored it. */
+  apply(application: Application): Promise<Application>;
   /** A JSON merge patch of an Application (used to drop fields other writers added, or ownerReferences). */
   patchApplication(namespace: string, name: string, patch: Record<string, unknown>): Promise<void>;
   deleteApplication(application: Application): Promise<void>;
   patchApplicationSetStatus(appSet: ApplicationSet, status: Record<string, unknown>): Promise<void>;
+  /** A JSON patch of the ApplicationSet's status: some entries of its lists, guarded by `test` operations. */
+  patchApplicationSetStatusEntries(appSet: ApplicationSet, operations: JsonPatchOperation[]): Promise<void>;
   patchApplicationSet(appSet: ApplicationSet, patch: Record<string, unknown>): Promise<void>;
   /** An AppProject in Argo CD's namespace. */
   getAppProject(name: string): AppProject | undefined;
@@ -93,6 +100,28 @@ export interface ReconcileOutcome {
   failed?: boolean;
   /** The Applications the ApplicationSet owns after this reconcile (its metric), counted without listing them again. */
   ownedApplications: number;
+  /** The template was rendered (the last generation could not be reused). */
+  rendered?: boolean;
+}
+
+/**
+ * What a reconcile that found nothing to complain about left behind. A reconcile that sees the same
+ * (the same generation, every Application of it valid, the same ApplicationSet version, the same owned
+ * Applications at the same versions) has nothing to do: it writes nothing and skips planning.
+ */
+interface SettledState {
+  generation: GenerationResult;
+  appSetVersion: string | undefined;
+  owned: string;
+  requeueAfterSeconds?: number;
+}
+
+const byName = (applications: Application[]) =>
+  [...applications].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+
+/** The owned Applications by name and version: any write to one (a hand edit, a status change) changes it. */
+function ownedVersions(owned: Application[]): string {
+  return owned.map((a) => `${a.metadata.name}@${a.metadata.resourceVersion ?? ''}`).join(',');
 }
 
 /**
@@ -110,12 +139,41 @@ export class ApplicationSetReconciler {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
+  private readonly generations = new GenerationCache();
+  private readonly settled = new Map<string, SettledState>();
+  /** What each ApplicationSet's last generation read of the fleet; absent when it read none. */
+  private readonly fleetInterest = new Map<string, FleetInterest>();
+  /** ApplicationSets whose generators have run here: only for those is `fleetInterest` known. */
+  private readonly generated = new Set<string>();
+
+  /** Drops what is kept of a deleted ApplicationSet. */
+  forget(namespace: string, name: string): void {
+    this.generations.forget(`${namespace}/${name}`);
+    this.settled.delete(`${namespace}/${name}`);
+    this.fleetInterest.delete(`${namespace}/${name}`);
+    this.generated.delete(`${namespace}/${name}`);
+  }
+
+  /**
+   * Whether a change to a cluster Secret can change what the ApplicationSet `namespace/name`
+   * generates, by what its last generation read; undefined when it has not generated yet.
+   */
+  isAffectedByClusterSecret(namespace: string, name: string, secret: Secret): boolean | undefined {
+    const key = `${namespace}/${name}`;
+    if (!this.generated.has(key)) return undefined;
+    const interest = this.fleetInterest.get(key);
+    return interest !== undefined && isAffectedBy(interest, secret);
+  }
+
   async reconcile(namespace: string, name: string): Promise<ReconcileOutcome> {
     const appSet = this.store.getApplicationSet(namespace, name);
     if (!appSet) return { writes: 0, ownedApplications: 0 };
     const policy = effectivePolicy(appSet, this.options.policy, this.options.allowPolicyOverride);
-    const owned = this.store.listApplications(namespace).filter((a) => isOwnedBy(a, appSet));
+    const owned = this.store.listApplications(namespace, name).filter((a) => isOwnedBy(a, appSet));
     const outcome: ReconcileOutcome = { writes: 0, ownedApplications: owned.length };
+    const key = `${namespace}/${name}`;
+    const lastSettled = this.settled.get(key);
+    this.settled.delete(key);
 
     if (appSet.metadata.deletionTimestamp) {
       await this.finalize(appSet, owned, policy, outcome);
@@ -145,7 +203,11 @@ export class ApplicationSetReconciler {
       throw error;
     }
 
-    const generation = await generateApplications(appSet, this.registry, this.context);
+    const fleetReads = new FleetReads();
+    const previous = this.generations.last(key);
+    const generation = await generateApplications(appSet, this.registry, fleetReads.wrap(this.context), this.generations);
+    outcome.rendered = generation !== previous;
+    this.recordFleetInterest(key, fleetReads);
     if (generation.failure) {
       const { field, message, reason } = generation.failure;
       return fail(reason, field ? `${field}: ${message}` : message);
@@ -163,7 +225,23 @@ export class ApplicationSetReconciler {
       const problem = generatedApplicationProblem(application, scope);
       if (problem) invalid.set(application.metadata.name, problem);
     }
+    if (invalid.size) {
+      // A cluster registered later may be the destination a refused Application names.
+      fleetReads.readAll();
+      this.recordFleetInterest(key, fleetReads);
+    }
     const valid = generation.generated.map((g) => g.application).filter((a) => !invalid.has(a.metadata.name));
+    // Rollouts are planned against the clock, so only other ApplicationSets can be found settled.
+    const settles = !(progressive && isRollingSync(appSet)) && invalid.size === 0;
+    if (
+      settles &&
+      lastSettled?.generation === generation &&
+      lastSettled.appSetVersion === appSet.metadata.resourceVersion &&
+      lastSettled.owned === ownedVersions(byName(owned))
+    ) {
+      this.settled.set(key, lastSettled);
+      return { ...outcome, requeueAfterSeconds: lastSettled.requeueAfterSeconds };
+    }
     let rollout: RolloutPlan | undefined;
     let rolloutUpdate: RolloutStatusUpdate | undefined;
     if (progressive && isRollingSync(appSet)) {
@@ -213,6 +291,8 @@ export class ApplicationSetReconciler {
       firstError = { reason: Reason.ApplicationValidationError, message };
     }
     const written = { created: [] as string[], updated: [] as string[] };
+    const stored = new Map<string, Application>();
+    let patchedAfterApply = false;
     // Independent objects: written a bounded number at a time, so a promotion of thousands does not queue behind each round trip.
     await forEachLimited(
       plan.changes.filter((c) => !invalid.has(c.application.metadata.name)),
@@ -220,11 +300,12 @@ export class ApplicationSetReconciler {
       async (change) => {
         const appName = change.application.metadata.name;
         try {
-          await this.store.apply(change.application);
+          stored.set(appName, await this.store.apply(change.application));
           outcome.writes++;
           if (change.removals) {
             await this.store.patchApplication(namespace, appName, change.removals);
             outcome.writes++;
+            patchedAfterApply = true;
           }
           written[change.action === 'create' ? 'created' : 'updated'].push(appName);
           if (change.action === 'create') outcome.ownedApplications++;
@@ -264,12 +345,34 @@ export class ApplicationSetReconciler {
     }
     conditions.push(...(rollout?.conditions ?? []));
     const survivors = new Set(generation.generated.map((g) => g.application.metadata.name));
-    const current = owned.filter((a) => survivors.has(a.metadata.name) || plan.held || holdDeletions);
+    // The Applications as this reconcile leaves them, those it just created included: the status
+    // is complete at once, and the reconcile their own watch events cause finds nothing to do.
+    const current = [
+      ...owned.filter((a) => survivors.has(a.metadata.name) || plan.held || holdDeletions).map((a) => stored.get(a.metadata.name) ?? a),
+      ...written.created.map((appName) => stored.get(appName)!),
+    ];
     await this.writeStatus(statusHolder, conditions, true, current, outcome);
     outcome.requeueAfterSeconds = minDefined(generation.requeueAfterSeconds, rollout?.requeueAfterSeconds);
+    // Deletions leave objects whose next versions (finalizers, then gone) are not known here.
+    if (settles && !firstError && !plan.held && !patchedAfterApply && plan.deletions.length === 0) {
+      this.settled.set(key, {
+        generation,
+        // As this reconcile left it (its own status write included): the informer catches up to the same version.
+        appSetVersion: this.store.getApplicationSet(namespace, name)?.metadata.resourceVersion,
+        owned: ownedVersions(byName(current)),
+        requeueAfterSeconds: outcome.requeueAfterSeconds,
+      });
+    }
     if (firstError && firstError.reason !== Reason.ApplicationValidationError) throw new Error(firstError.message);
     if (invalid.size) outcome.requeueAfterSeconds = Math.min(outcome.requeueAfterSeconds ?? Infinity, this.options.errorRequeueSeconds);
     return outcome;
+  }
+
+  private recordFleetInterest(key: string, reads: FleetReads): void {
+    this.generated.add(key);
+    const interest = reads.interest();
+    if (interest) this.fleetInterest.set(key, interest);
+    else this.fleetInterest.delete(key);
   }
 
   /**
@@ -323,12 +426,18 @@ export class ApplicationSetReconciler {
   ): Promise<void> {
     const rollingSync = appSet.spec.strategy?.type === 'RollingSync';
     const { conditions, changed } = nextConditions(appSet.status?.conditions, incoming, parametersGenerated, rollingSync, this.clock().toISOString());
-    const resources = resourceStatuses(applications);
-    const resourcesChanged = !deepEqual(resources, appSet.status?.resources ?? []) || (appSet.status?.resourcesCount ?? 0) !== resources.length;
-    const health = applicationSetHealth(conditions);
-    if (!changed && !resourcesChanged && deepEqual(health, appSet.status?.health)) return;
-    await this.store.patchApplicationSetStatus(appSet, { conditions, health, resources, resourcesCount: resources.length });
+    const next = { conditions, health: applicationSetHealth(conditions), resources: resourceStatuses(applications) };
+    const write = statusWrite(appSet.status, next, changed);
+    if (!write) return;
     outcome.writes++;
+    if ('merge' in write) return this.store.patchApplicationSetStatus(appSet, write.merge);
+    try {
+      await this.store.patchApplicationSetStatusEntries(appSet, write.operations);
+    } catch {
+      // The status moved under this view (a test failed): state all of it, as a merge patch does regardless.
+      await this.store.patchApplicationSetStatus(appSet, { ...next, resourcesCount: next.resources.length });
+      outcome.writes++;
+    }
   }
 
   /**

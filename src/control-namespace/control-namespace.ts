@@ -46,7 +46,7 @@ export class ControlNamespace {
   private readonly configMaps: KubeInformer<ConfigMap>;
   /** Argo CD's namespace: cluster and repository Secrets, AppProjects and argocd-cm live there. */
   readonly namespace: string;
-  private readonly listeners: (() => void)[] = [];
+  private readonly listeners: ((secret: Secret) => void)[] = [];
   private readonly projectListeners: ((name: string) => void)[] = [];
   private starting?: Promise<void>;
   private repositoryRules?: readonly ProjectRepository[];
@@ -91,9 +91,9 @@ export class ControlNamespace {
       },
     ));
     // Each change re-validates the registry (reporting bad Secrets once) and wakes ApplicationSets that read the fleet.
-    const changed = () => {
+    const changed = (secret: Secret) => {
       clusters.records();
-      this.listeners.forEach((listener) => listener());
+      this.listeners.forEach((listener) => listener(secret));
     };
     for (const event of ['add', 'update', 'delete'] as const) this.clusterSecrets.on(event, changed);
     // A repository scoped to a project widens (or, removed, narrows) what that project's Applications may use.
@@ -168,8 +168,8 @@ export class ControlNamespace {
     this.projectListeners.push(listener);
   }
 
-  /** Called after any cluster Secret is added, changed or removed. */
-  onClustersChanged(listener: () => void): void {
+  /** Called after any cluster Secret is added, changed or removed, with the Secret as it now is (or last was). */
+  onClustersChanged(listener: (secret: Secret) => void): void {
     this.listeners.push(listener);
   }
 

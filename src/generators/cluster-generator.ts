@@ -52,6 +52,7 @@ export class ClusterGeneratorImpl implements Generator<ClusterGenerator> {
     }
 
     const byName = new Map<string, RegisteredCluster>();
+    context.inputs?.readClusters(matches);
     for (const cluster of await context.clusters.list()) if (matches(cluster.labels)) byName.set(cluster.name, cluster);
     const clusters = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 

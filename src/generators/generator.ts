@@ -108,6 +108,18 @@ export interface ResourceLister {
   list(apiVersion: string, resource: string): Promise<KubeObject[]>;
 }
 
+/**
+ * Where a generation says what it read, so that a change elsewhere regenerates only the
+ * ApplicationSets it can change. Optional: previews and the CLI do not listen.
+ */
+export interface GenerationInputs {
+  /**
+   * A generator that reads `clusters.list()` but depends only on the clusters whose Secret labels
+   * `selects` accepts says so, once per list it reads; any other read of the list depends on every cluster.
+   */
+  readClusters(selects: (labels: Record<string, string>) => boolean): void;
+}
+
 /** What a generator may reach: everything outside the ApplicationSet comes through here. */
 export interface GeneratorContext {
   clusters: ClusterSource;
@@ -117,6 +129,7 @@ export interface GeneratorContext {
   secrets: SecretReader;
   settings: SettingsReader;
   resources: ResourceLister;
+  inputs?: GenerationInputs;
   /** Time the template engine may spend on one render, in ms (--template-timeout); 1 s when unset. */
   templateTimeoutMs?: number;
 }

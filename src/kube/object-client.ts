@@ -6,6 +6,7 @@ import type { KubeConfig } from './kube-config.js';
 export const FIELD_MANAGER = 'regatta';
 
 const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const JSON_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch);
 
 /** client-node's generic object API with its discovery lookup (cached per API version) open to callers. */
 class DiscoveringObjectApi extends k8s.KubernetesObjectApi {
@@ -108,6 +109,15 @@ export class ObjectClient {
     return (await this.custom.patchNamespacedCustomObjectStatus(
       { group, version, namespace, plural, name, body: { status }, fieldManager: FIELD_MANAGER },
       MERGE_PATCH,
+    )) as KubeObject;
+  }
+
+  /** A JSON patch (RFC 6902) of the status subresource of a custom resource: a few entries of a long list, without resending the rest. */
+  async jsonPatchStatus(apiVersion: string, plural: string, namespace: string, name: string, operations: object[]): Promise<KubeObject> {
+    const [group, version] = apiVersion.split('/');
+    return (await this.custom.patchNamespacedCustomObjectStatus(
+      { group, version, namespace, plural, name, body: operations, fieldManager: FIELD_MANAGER },
+      JSON_PATCH,
     )) as KubeObject;
   }
 }

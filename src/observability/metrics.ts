@@ -40,6 +40,13 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  readonly generationsRendered = new Counter({
+    name: 'regatta_appset_generations_rendered_total',
+    help: 'Reconciles that rendered the template again (the others reused the last generation: its inputs had not moved)',
+    labelNames: ['namespace', 'name'],
+    registers: [this.registry],
+  });
+
   readonly reconcileErrors = new Counter({
     name: 'regatta_appset_reconcile_errors_total',
     help: 'Reconciles that failed (generation errors and write errors)',
@@ -112,7 +119,8 @@ export class ControllerMetrics {
   }
 
   forget(namespace: string, name: string): void {
-    for (const metric of [this.reconcile, this.ownedApplications, this.apiWrites, this.reconcileErrors]) metric.remove({ namespace, name });
+    for (const metric of [this.reconcile, this.ownedApplications, this.apiWrites, this.generationsRendered, this.reconcileErrors])
+      metric.remove({ namespace, name });
     for (const [gauge, series] of this.lastSeries) {
       const last = series.get(`${namespace}/${name}`);
       if (last) gauge.remove(last);

@@ -1,5 +1,8 @@
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControllerHarness } from '../support/controller-harness.js';
+import { TestRepository } from '../support/git-fixtures.js';
+import { writeMark, writesSince } from '../support/write-log.js';
 
 /**
  * The conditions a RollingSync ApplicationSet carries, as a user's alert reads them off the
@@ -75,5 +78,103 @@ describe('RollingSync conditions on the ApplicationSet', () => {
     ]);
     await h.settle();
     expect(await owned('no-steps')).toEqual([]);
+  });
+});
+
+describe('reconciles that find nothing moved, and ones that must not think so', () => {
+  const listed = (name: string, envs: string[]) => ({
+    metadata: { name },
+    spec: {
+      goTemplate: true,
+      generators: [{ list: { elements: envs.map((env) => ({ env })) } }],
+      template: {
+        metadata: { name: `${name}-{{.env}}` },
+        spec: {
+          project: 'default',
+          source: { repoURL: 'https://git.example.com/apps.git', path: 'guestbook', targetRevision: 'HEAD' },
+          destination: { server: 'https://kubernetes.default.svc', namespace: '{{.env}}' },
+        },
+      },
+    },
+  });
+  /** The controller's writes about one ApplicationSet (itself, its Applications, its Events) since `mark`. */
+  const controllerWrites = (mark: bigint, appSet: string) =>
+    writesSince(h.fleet.cluster(), mark, { identity: 'regatta-controller' })
+      .filter((w) => w.name?.startsWith(appSet))
+      .map((w) => `${w.verb} ${w.kind}/${w.name}`);
+
+  it('reconciling everything again with nothing changed writes nothing', async () => {
+    await h.applyAppSet(listed('steady', ['dev', 'qa', 'prod']));
+    await h.eventually(async () => (await h.appSet('steady')).status?.resourcesCount === 3, 'three Applications in the status');
+    await h.settle();
+    const mark = writeMark();
+    for (let round = 0; round < 3; round++) {
+      h.controller.reconcileAll();
+      await h.settle();
+    }
+    expect(controllerWrites(mark, 'steady')).toEqual([]);
+  });
+
+  it('a changed spec is generated again at once', async () => {
+    const mark = writeMark();
+    await h.applyAppSet(listed('steady', ['dev', 'qa', 'prod', 'perf']));
+    await h.eventually(async () => (await owned('steady')).includes('steady-perf'), 'the Application the new element asks for');
+    await h.settle();
+    expect(controllerWrites(mark, 'steady').filter((w) => !w.includes(' Event/'))).toEqual(['apply Application/steady-perf', 'patch ApplicationSet/steady']);
+  });
+
+  it("an Application's status changing is written into the ApplicationSet's status, the other entries kept", async () => {
+    await h.settle();
+    await h.custom.patchNamespacedCustomObjectStatus(
+      {
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: 'argocd',
+        plural: 'applications',
+        name: 'steady-qa',
+        body: { status: { sync: { status: 'OutOfSync' }, health: { status: 'Degraded' } } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const resources = await h.eventually(async () => {
+      const status = (await h.appSet('steady')).status;
+      return status.resources.find((r: any) => r.name === 'steady-qa')?.status === 'OutOfSync' && status.resources;
+    }, 'the changed entry');
+    expect(resources.map((r: any) => [r.name, r.status, r.health.status])).toEqual([
+      ['steady-dev', '', ''],
+      ['steady-perf', '', ''],
+      ['steady-prod', '', ''],
+      ['steady-qa', 'OutOfSync', 'Degraded'],
+    ]);
+  });
+
+  it('a new commit on the branch a Git generator reads is seen on the next reconcile', async () => {
+    const repo = new TestRepository('apps');
+    try {
+      repo.commit({ 'apps/billing/kustomization.yaml': 'resources: []\n' });
+      await h.applyAppSet({
+        metadata: { name: 'from-git' },
+        spec: {
+          goTemplate: true,
+          generators: [{ git: { repoURL: repo.url, revision: 'main', directories: [{ path: 'apps/*' }] } }],
+          template: {
+            metadata: { name: 'git-{{.path.basename}}' },
+            spec: {
+              project: 'default',
+              source: { repoURL: repo.url, path: '{{.path.path}}', targetRevision: 'main' },
+              destination: { server: 'https://kubernetes.default.svc', namespace: '{{.path.basename}}' },
+            },
+          },
+        },
+      });
+      await h.eventually(async () => (await owned('from-git')).join() === 'git-billing', 'the Application of the first directory');
+      await h.settle();
+      repo.commit({ 'apps/search/kustomization.yaml': 'resources: []\n' });
+      // As a push webhook does.
+      h.controller.refresh((appSet) => appSet.metadata.name === 'from-git');
+      await h.eventually(async () => (await owned('from-git')).sort().join() === 'git-billing,git-search', 'the Application of the new directory');
+    } finally {
+      repo.dispose();
+    }
   });
 });

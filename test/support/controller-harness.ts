@@ -9,6 +9,7 @@ import { loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
 import { ControlNamespace } from '../../src/control-namespace/control-namespace.js';
 import { kubeConfigFromString } from '../../src/kube/kube-config.js';
 import { silentLogger } from '../../src/observability/logger.js';
+import { ControllerMetrics } from '../../src/observability/metrics.js';
 import { SimFleet, type SimFleetOptions } from '../../src/sim/sim-fleet.js';
 
 /** A simulated fleet with a Regatta process (the same modules as `npm start`, no sync driver) running against it. */
@@ -39,6 +40,11 @@ export class ControllerHarness {
     const kube = new k8s.KubeConfig();
     kube.loadFromString(fleet.kubeconfig(undefined, { identity: 'test-user' }));
     return new ControllerHarness(fleet, app, kube, config, gitCache);
+  }
+
+  /** What the replica's /metrics serves. */
+  get metrics(): ControllerMetrics {
+    return this.app.get(ControllerMetrics);
   }
 
   get custom(): k8s.CustomObjectsApi {
