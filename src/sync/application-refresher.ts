@@ -12,6 +12,7 @@ import { keyOf, type ApplicationClient } from './application-client.js';
 import type { ProjectGuard } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver } from './sync-driver.js';
 import type { SyncWindowGate } from './sync-window-gate.js';
+import { isSettling } from './health.js';
 import { REFRESH_ANNOTATION } from '../api/annotations.js';
 
 /** How long project and cluster changes are gathered before the Applications they touch are checked. */
@@ -175,7 +176,7 @@ export class ApplicationRefresher {
       if (!application) return;
       void this.refresh(application).then(() => {
         const health = (this.cached(namespace, name) ?? application).status?.health?.status;
-        if (health === 'Progressing' || health === 'Missing') this.watchHealth(namespace, name, Math.min(delayMs * 2, 2000), deadline);
+        if (isSettling(health)) this.watchHealth(namespace, name, Math.min(delayMs * 2, 2000), deadline);
       });
     });
   }

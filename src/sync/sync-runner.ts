@@ -4,6 +4,7 @@ import { isConflict } from '../kube/api-errors.js';
 import type { Logger } from '../observability/logger.js';
 import { keyOf, type ApplicationClient } from './application-client.js';
 import { comparisonStatus } from './application-refresher.js';
+import { isSettling } from './health.js';
 import type { ProjectGuard } from './project-guard.js';
 import type { SyncDriver, SyncOutcome } from './sync-driver.js';
 import type { SyncJob } from './sync-queue.js';
@@ -39,8 +40,8 @@ export class SyncRunner {
     private readonly gate: SyncWindowGate,
     private readonly options: SyncRunnerOptions,
     private readonly logger: Logger,
-    /** A sync ended: the Application's health is followed until it settles. */
-    private readonly synced: (namespace: string, name: string) => void,
+    /** A sync ended and the comparison made right after it did not find the Application settled: its health is followed until it is. */
+    private readonly unsettled: (namespace: string, name: string) => void,
   ) {}
 
   isRunning(application: Application): boolean {
@@ -125,7 +126,8 @@ export class SyncRunner {
       }
     }
     if (outcome.phase !== 'Succeeded') this.logger.warn('sync failed', { application: job.application, phase: outcome.phase, message: outcome.message });
-    this.synced(job.namespace, job.application);
+    // A comparison that found it settled was written with the sync's result: comparing it again at once would find the same.
+    if (!comparison || isSettling(comparison.health.status)) this.unsettled(job.namespace, job.application);
   }
 
   /**
