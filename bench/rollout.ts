@@ -178,6 +178,11 @@ console.log(
     syncsPerSecDrop: Number((1 - throughput[large.apps] / throughput[small.apps]).toFixed(3)),
     clusterSyncs: large.clusterSyncs,
     doubleSyncs: large.doubleSyncs + small.doubleSyncs,
-    projects: { openMs: Math.round(ms), tenantMs: Math.round(mean(tenant, 'ms')), openCpuS: Number(mean(open, 'regattaCpu').toFixed(1)), tenantCpuS: Number(mean(tenant, 'regattaCpu').toFixed(1)) },
+    projects: {
+      openMs: Math.round(ms),
+      tenantMs: Math.round(mean(tenant, 'ms')),
+      openCpuS: Number(mean(open, 'regattaCpu').toFixed(1)),
+      tenantCpuS: Number(mean(tenant, 'regattaCpu').toFixed(1)),
+    },
   }),
 );
