@@ -81,8 +81,8 @@ export function planReconcile(appSet: ApplicationSet, desired: Application[], ow
       !removals &&
       deepEqual(application.spec, current.spec) &&
       // An operation the application controller has consumed since must be written again; one the rollout no longer
-      // asks for (aborted, halted) is taken back before it is consumed.
-      (application.operation ? deepEqual(application.operation, current.operation) : !isRolloutOperation(current.operation)) &&
+      // asks for (aborted, halted) is taken back before a sync starts on it (the sync clears it when it ends).
+      (application.operation ? deepEqual(application.operation, current.operation) : !isUnstartedRolloutOperation(current)) &&
       isSubset(application.metadata.labels, current.metadata.labels) &&
       isSubset(application.metadata.annotations, current.metadata.annotations) &&
       (application.metadata.finalizers ?? []).every((f) => current.metadata.finalizers?.includes(f));
@@ -168,8 +168,9 @@ function applyBody(appSet: ApplicationSet, generated: Application, current: Appl
   return body;
 }
 
-/** An operation a RollingSync of an ApplicationSet wrote (a sync or a rollback). */
-const isRolloutOperation = (operation: Application['operation']) => operation?.initiatedBy?.username === 'applicationset-controller';
+/** An operation a RollingSync of an ApplicationSet wrote (a sync or a rollback) that no sync has started on. */
+const isUnstartedRolloutOperation = (application: Application) =>
+  application.operation?.initiatedBy?.username === 'applicationset-controller' && application.status?.operationState?.phase !== 'Running';
 
 /** Every key of `subset` is in `whole` with an equal value. */
 export function isSubset(subset: Record<string, string> | undefined, whole: Record<string, string> | undefined): boolean {

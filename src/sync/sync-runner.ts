@@ -95,10 +95,10 @@ export class SyncRunner {
       finishedAt,
       syncResult: { revision: outcome.revision, source: application.spec.source, resources: outcome.resources },
     };
-    const fresh = await this.applications.get(job.namespace, job.application);
-    const comparison = fresh && this.options.projects.validate(fresh).valid ? await this.driver.refresh(fresh).catch(() => undefined) : undefined;
-    // History and operationState are written against the version read: a writer that raced this one makes it read again and add to what is there, never replace it.
-    for (let current = fresh ?? running, tries = 1; ; tries++) {
+    const comparison = this.options.projects.validate(running).valid ? await this.driver.refresh(running).catch(() => undefined) : undefined;
+    // History and operationState are written against the version this sync wrote (not read again): a writer that raced it makes
+    // it read again and add to what is there, never replace it.
+    for (let current = running, tries = 1; ; tries++) {
       const history = current.status?.history ?? [];
       const deployed: RevisionHistory = {
         revision: outcome.revision,

@@ -146,6 +146,9 @@ describe('effectivePolicy', () => {
     // Not consumed yet, and no longer asked for (the rollout was aborted): applied without it, so the apply drops it.
     const taken = planReconcile(appSet(), [desired('a')], [liveFrom(applied)], { policy: 'sync' }).changes;
     expect(taken.map((c) => [c.action, c.application.operation])).toEqual([['update', undefined]]);
+    // A sync already running on it clears it when it ends.
+    const running = liveFrom(applied, (live) => (live.status = { operationState: { operation: rolloutSync, phase: 'Running', startedAt: 't' } }));
+    expect(planReconcile(appSet(), [desired('a')], [running], { policy: 'sync' }).changes).toEqual([]);
     // A user's sync is not the ApplicationSet's to take back.
     const manual = liveFrom(applied, (live) => (live.operation = { initiatedBy: { username: 'admin' }, sync: {} }));
     expect(planReconcile(appSet(), [desired('a')], [manual], { policy: 'sync' }).changes).toEqual([]);
