@@ -410,6 +410,28 @@ describe('entries as Argo CD moves them', () => {
       Message.revisionAndSpecChanged,
     );
   });
+  it('a sync that left its Application Synced and Healthy: Progressing, and the next reconcile asked for at once, which makes it Healthy', () => {
+    const apps = [RolloutWorld.app('a', { envLabel: 'dev' })];
+    const world = new RolloutWorld(apps, [{ matchExpressions: [env('dev')] }]);
+    deployed(world, apps);
+    world.reconcile();
+    world.revision = 'r2';
+    world.appController();
+    world.tick();
+    world.reconcile();
+    world.tick();
+    world.appController();
+    // Ready at once (no rollout to wait for): the status the sync wrote is final, and no later write of the Application follows.
+    world.live.get('a')!.status!.health = { status: 'Healthy' };
+    world.tick();
+    const progressing = world.reconcile();
+    expect(world.statusOf('a')).toBe('Progressing');
+    expect(progressing.requeueAfterSeconds).toBe(1);
+    world.tick();
+    const healthy = world.reconcile();
+    expect(world.statusOf('a')).toBe('Healthy');
+    expect(healthy.requeueAfterSeconds).toBeUndefined();
+  });
 });
 
 describe('a push seen one refresh at a time (Regatta)', () => {
