@@ -157,11 +157,12 @@ export class DirectSyncDriver implements SyncDriver {
     const source = application.spec.source;
     if (!source) throw new Error('spec.source: only single-source Applications are synced by the direct driver');
     const rendered = await this.render(source, revision ?? source.targetRevision ?? 'HEAD', application.spec.project ?? '');
-    const manifests = rendered.manifests.map((m) => {
-      const object = structuredClone(m);
-      object.metadata = { ...object.metadata, labels: { ...object.metadata?.labels, [TRACKING_LABEL]: application.metadata.name } };
-      return object;
-    });
+    // The rendered manifests are shared by every Application of the commit and never written to: only the metadata each
+    // Application changes is copied, not the whole object for every refresh and sync.
+    const manifests = rendered.manifests.map((m) => ({
+      ...m,
+      metadata: { ...m.metadata, labels: { ...m.metadata?.labels, [TRACKING_LABEL]: application.metadata.name } },
+    }));
     return { revision: rendered.revision, sourceType: rendered.sourceType, manifests };
   }
 
