@@ -371,7 +371,8 @@ export class DirectSyncDriver implements SyncDriver {
       const waiting = healths.find(([, h]) => h && h.status !== 'Healthy');
       if (!waiting) return undefined;
       if (Date.now() > deadline) return `timed out waiting for ${waiting[0].kind}/${waiting[0].metadata.name} to become Healthy`;
-      await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 250));
+      // What the applies answered is as old as the writes: the cluster is read at once before polling starts.
+      if (!first) await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 250));
     }
   }
 }
