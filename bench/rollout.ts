@@ -1,11 +1,16 @@
-// `npm run bench -- rollout [CLUSTERS] [APPS_PER_CLUSTER] [ROLLOUTS]`: RollingSyncs of new revisions over a
-// simulated fleet (default 1,000 clusters × 10 apps = 10,000 Applications) with workload health delays at
-// zero, so the time is Regatta's own: reconciles, planning, BullMQ jobs, syncs (render, server-side apply),
-// refreshes. The rollouts (default 4) take turns between the `default` project open to everything and a
-// tenant's rules (repositories, destinations, kinds, sync windows): the cost of enforcing projects, in one run.
+// `npm run bench -- rollout [CLUSTERS] [APPS_PER_CLUSTER] [ROLLOUTS] [SMALL_CLUSTERS]`: RollingSyncs of new
+// revisions over a simulated fleet (default 1,000 clusters × 10 apps = 10,000 Applications) with workload
+// health delays at zero, so the time is Regatta's own: reconciles, planning, BullMQ jobs, syncs (render,
+// server-side apply), refreshes. The rollouts (default 4) take turns between the `default` project open to
+// everything and a tenant's rules (repositories, destinations, kinds, sync windows): the cost of enforcing
+// projects, in one run. A smaller fleet (default 30 % of the clusters: 3,000 Applications) runs first, with
+// two rollouts, so the run also says how throughput holds as the fleet grows.
 // Regatta runs as in production, `node dist/main.js` in a process of its own (run `nest build` first);
-// this process holds the simulator, Redis and the Git repository. REGATTA_NODE_ARGS passes flags to
-// the replica's node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+// this process holds the simulator and the Git repository, and reads the Applications straight from the
+// simulator's store, so its CPU is the simulated API servers' (what little the bench's own checks cost is
+// measured and taken out). REGATTA_NODE_ARGS passes flags to the replica's node (e.g. "--cpu-prof
+// --cpu-prof-dir=/tmp/prof"); the CPU profile is the large fleet's.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DemoEnvironment } from '../src/demo/demo-environment.js';
@@ -14,25 +19,12 @@ import { cpuSeconds, setProjectRules, type ProjectRules } from './project-rules.
 import { STAGED_STEPS, stagedFleet } from './staged-fleet.js';
 
 // Run through bench/run.js, the arguments after the bench name.
-const [clustersArg, appsArg, rolloutsArg] = process.argv.slice(process.argv.indexOf('rollout') + 1);
+const [clustersArg, appsArg, rolloutsArg, smallArg] = process.argv.slice(process.argv.indexOf('rollout') + 1);
 const CLUSTERS = Number(clustersArg ?? 1000);
 const APPS_PER_CLUSTER = Number(appsArg ?? 10);
-const APPS = CLUSTERS * APPS_PER_CLUSTER;
 const ROLLOUTS = Number(rolloutsArg ?? 4);
-const clusters = stagedFleet(CLUSTERS);
-const staging = clusters.filter((c) => c.labels.env === 'staging').length;
-const canary = clusters.filter((c) => c.labels.env === 'canary').length;
-const steps = STAGED_STEPS;
-const batches = 1 + 1 + 4;
-
-const env = await DemoEnvironment.start({
-  clusters,
-  steps,
-  apps: Array.from({ length: APPS_PER_CLUSTER }, (_, i) => `app-${i}`),
-  readyDelayMs: 0,
-  controller: false,
-  watchHistory: 5_000,
-});
+const SMALL_CLUSTERS = Number(smallArg ?? Math.round(CLUSTERS * 0.3));
+const STEP_BATCHES = 1 + 1 + 4;
 // A fleet this size is run with more sync workers than Argo CD's default 10, as Argo CD's own scaling guide advises.
 const REPLICA_ARGS = [
   '--enable-progressive-syncs=true',
@@ -41,91 +33,156 @@ const REPLICA_ARGS = [
   '--operation-processors=50',
   '--status-processors=50',
 ];
-const replica = startReplicaProcess({
-  kubeconfig: env.managementKubeconfig(),
-  redisUrl: env.redisUrl,
-  args: REPLICA_ARGS,
-  nodeArgs: process.env.REGATTA_NODE_ARGS?.split(' ').filter(Boolean),
-});
-/** The replica's peak resident memory. */
-const replicaPeakMB = () => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${replica.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
-async function rolledOut(revision: string, limitMs: number): Promise<void> {
-  const until = Date.now() + limitMs;
-  for (;;) {
-    if (await env.rolledOut(revision)) return;
-    if (Date.now() % 5000 < 260) {
-      const apps = await env.applications();
-      const healthy = apps.filter((a: any) => a.status?.history?.at(-1)?.revision === revision).length;
-      process.stderr.write(`  … ${apps.length} Applications, ${healthy} synced to ${revision.slice(0, 7)}\n`);
+interface Rollout {
+  rules: ProjectRules;
+  ms: number;
+  /** CPU seconds of the Regatta replica and of the simulated API servers (this process, less the bench's checks). */
+  regattaCpu: number;
+  simCpu: number;
+  /** Single-object applies the clusters saw (each sync applies every object of its Application). */
+  objectApplies: number;
+}
+
+interface FleetRun {
+  clusters: number;
+  apps: number;
+  firstMs: number;
+  rollouts: Rollout[];
+  clusterSyncs: number;
+  doubleSyncs: number;
+  rssMB: number;
+}
+
+async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: string[] | undefined): Promise<FleetRun> {
+  const apps = clusterCount * APPS_PER_CLUSTER;
+  const env = await DemoEnvironment.start({
+    clusters: stagedFleet(clusterCount),
+    steps: STAGED_STEPS,
+    apps: Array.from({ length: APPS_PER_CLUSTER }, (_, i) => `app-${i}`),
+    readyDelayMs: 0,
+    controller: false,
+    watchHistory: 5_000,
+    readFromStore: true,
+  });
+  const replica = startReplicaProcess({ kubeconfig: env.managementKubeconfig(), redisUrl: env.redisUrl, args: REPLICA_ARGS, nodeArgs });
+  /** The replica's peak resident memory. */
+  const replicaPeakMB = () => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${replica.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+  /** CPU this process spent on its own checks (not the simulator's), measured around each: they are synchronous store reads. */
+  let checkCpuS = 0;
+
+  async function rolledOut(revision: string, limitMs: number): Promise<void> {
+    const until = Date.now() + limitMs;
+    for (;;) {
+      const before = process.cpuUsage();
+      const done = await env.rolledOut(revision);
+      const spent = process.cpuUsage(before);
+      checkCpuS += (spent.user + spent.system) / 1e6;
+      if (done) return;
+      if (Date.now() % 5000 < 260) {
+        const synced = (await env.applications()).filter((a: any) => a.status?.history?.at(-1)?.revision === revision).length;
+        process.stderr.write(`  … ${apps} Applications, ${synced} synced to ${revision.slice(0, 7)}\n`);
+      }
+      if (Date.now() > until) throw new Error(`rollout of ${revision} did not finish in ${limitMs} ms`);
+      await new Promise((r) => setTimeout(r, 250));
     }
-    if (Date.now() > until) throw new Error(`rollout of ${revision} did not finish in ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
+  }
+
+  try {
+    const firstStart = performance.now();
+    await rolledOut(env.revision, 1_800_000);
+    const firstMs = performance.now() - firstStart;
+
+    /** One rollout of a new revision under the given rules of the project the fleet's Applications use. */
+    const rolloutUnder = async (rules: ProjectRules): Promise<Rollout> => {
+      await setProjectRules(env.client, 'default', rules, env.repository.url);
+      // The replica re-checks every Application when its project changes: that settles before the clock starts.
+      await new Promise((r) => setTimeout(r, 3000));
+      const sinceNs = process.hrtime.bigint();
+      const [regatta, self, checks] = [cpuSeconds(replica.pid!), cpuSeconds(), checkCpuS];
+      const start = performance.now();
+      const revision = await env.release();
+      await rolledOut(revision, 1_800_000);
+      const ms = performance.now() - start;
+      const regattaCpu = cpuSeconds(replica.pid!) - regatta;
+      const simCpu = cpuSeconds() - self - (checkCpuS - checks);
+      const objectApplies = env.fleet.names().reduce((sum, name) => sum + env.fleet.cluster(name).applies.filter((a) => a.at >= sinceNs).length, 0);
+      return { rules, ms, regattaCpu, simCpu, objectApplies };
+    };
+    const rollouts: Rollout[] = [];
+    // Each rollout costs more than the one before (CPU rose 1.7× over eight at 300 × 10), so the rule sets
+    // take turns as open, tenant, tenant, open: a steady drift falls on both alike.
+    for (let i = 0; i < rolloutCount; i++) rollouts.push(await rolloutUnder(i % 4 === 1 || i % 4 === 2 ? 'tenant' : 'open'));
+    // Counted from what the clusters saw (their write logs), not from the Applications' sync history.
+    const { syncs: clusterSyncs, repeatedSyncs: doubleSyncs } = env.auditSyncs();
+    return { clusters: clusterCount, apps, firstMs, rollouts, clusterSyncs, doubleSyncs, rssMB: replicaPeakMB() };
+  } finally {
+    replica.kill('SIGTERM');
+    // A CPU profile (REGATTA_NODE_ARGS) is written on a clean exit; do not wait for one forever.
+    await Promise.race([new Promise((resolve) => replica.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 20_000))]);
+    replica.kill('SIGKILL');
+    await env.stop();
   }
 }
 
-const firstStart = performance.now();
-await rolledOut(env.revision, 1_800_000);
-const firstMs = performance.now() - firstStart;
+const sum = (runs: Rollout[], field: keyof Omit<Rollout, 'rules'>) => runs.reduce((total, r) => total + r[field], 0);
+const mean = (runs: Rollout[], field: keyof Omit<Rollout, 'rules'>) => (runs.length ? sum(runs, field) / runs.length : Number.NaN);
+const syncsPerSec = (run: FleetRun) => Math.round(run.apps / (mean(run.rollouts, 'ms') / 1000));
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 
-/** One rollout of a new revision under the given rules of the project the fleet's Applications use. */
-async function rolloutUnder(rules: ProjectRules): Promise<{ rules: ProjectRules; ms: number; cpu: number }> {
-  await setProjectRules(env.client, 'default', rules, env.repository.url);
-  // The replica re-checks every Application when its project changes: that settles before the clock starts.
-  await new Promise((r) => setTimeout(r, 3000));
-  const cpu = cpuSeconds(replica.pid!);
-  const start = performance.now();
-  const revision = await env.release();
-  await rolledOut(revision, 1_800_000);
-  return { rules, ms: performance.now() - start, cpu: cpuSeconds(replica.pid!) - cpu };
+const small = await runFleet(SMALL_CLUSTERS, 2, undefined);
+const large = await runFleet(CLUSTERS, ROLLOUTS, process.env.REGATTA_NODE_ARGS?.split(' ').filter(Boolean));
+
+const open = large.rollouts.filter((r) => r.rules === 'open');
+const tenant = large.rollouts.filter((r) => r.rules === 'tenant');
+const ms = mean(open, 'ms');
+// Every rollout syncs every Application once (the audit below counts what the clusters saw).
+const syncs = large.apps * large.rollouts.length;
+const [regattaCpu, simCpu, objectApplies] = [sum(large.rollouts, 'regattaCpu'), sum(large.rollouts, 'simCpu'), sum(large.rollouts, 'objectApplies')];
+// Both per sync: the simulator's share is everything the API servers did for the syncs (applies, reads, watches, status writes).
+const cpuPerSyncOverApply = regattaCpu / simCpu;
+const overheadMsPerStep = Math.round(ms / STEP_BATCHES);
+const throughput = { [small.apps]: syncsPerSec(small), [large.apps]: syncsPerSec(large) };
+
+console.log(`rollout bench at ${commit}: staging 1 %, canary 4 %, production 25 % at a time (${STEP_BATCHES} step batches)`);
+for (const run of [small, large]) {
+  console.log(`  ${run.clusters} clusters × ${APPS_PER_CLUSTER} apps = ${run.apps} Applications; first rollout (from nothing) ${Math.round(run.firstMs)} ms`);
+  for (const r of run.rollouts)
+    console.log(
+      `    rollout, ${r.rules} project: ${Math.round(r.ms)} ms, ${Math.round(run.apps / (r.ms / 1000))} syncs/s; CPU Regatta ${r.regattaCpu.toFixed(1)} s, simulator ${r.simCpu.toFixed(1)} s; ${r.objectApplies} object applies`,
+    );
+  console.log(`    syncs the clusters saw: ${run.clusterSyncs}; repeated syncs: ${run.doubleSyncs}; Regatta's peak RSS: ${run.rssMB} MB`);
 }
-const rollouts: Awaited<ReturnType<typeof rolloutUnder>>[] = [];
-// Each rollout costs more than the one before (CPU rose 1.7× over eight at 300 × 10), so the rule sets
-// take turns as open, tenant, tenant, open: a steady drift falls on both alike.
-const order = Array.from({ length: ROLLOUTS }, (_, i): ProjectRules => (i % 4 === 1 || i % 4 === 2 ? 'tenant' : 'open'));
-for (const rules of order) rollouts.push(await rolloutUnder(rules));
-// Counted from what the clusters saw (their write logs), not from the Applications' sync history.
-const { syncs: clusterSyncs, repeatedSyncs: doubleSyncs } = env.auditSyncs();
-const rssMB = replicaPeakMB();
-replica.kill('SIGTERM');
-// A CPU profile (REGATTA_NODE_ARGS) is written on a clean exit; do not wait for one forever.
-await Promise.race([new Promise((resolve) => replica.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 20_000))]);
-replica.kill('SIGKILL');
-await env.stop();
-
-const mean = (rules: ProjectRules, field: 'ms' | 'cpu') => {
-  const runs = rollouts.filter((r) => r.rules === rules);
-  return runs.reduce((sum, r) => sum + r[field], 0) / runs.length;
-};
-const [ms, openCpu, tenantMs, tenantCpu] = [mean('open', 'ms'), mean('open', 'cpu'), mean('tenant', 'ms'), mean('tenant', 'cpu')];
 console.log(
-  `rollout bench: ${CLUSTERS} clusters × ${APPS_PER_CLUSTER} apps = ${APPS} Applications, 3 steps (staging ${staging}, canary ${canary}, production 25% at a time)`,
+  `  ${large.apps} Applications: ${((regattaCpu * 1000) / syncs).toFixed(2)} ms Regatta CPU per sync / ${((simCpu * 1000) / syncs).toFixed(2)} ms simulator CPU per sync = ${cpuPerSyncOverApply.toFixed(3)}; ${overheadMsPerStep} ms per step batch (open project)`,
 );
-console.log(`  first rollout (initial deploy, from nothing): ${Math.round(firstMs)} ms`);
-for (const r of rollouts)
-  console.log(
-    `  rollout of a new revision, ${r.rules} project: ${Math.round(r.ms)} ms, ${Math.round(APPS / (r.ms / 1000))} syncs/s, Regatta CPU ${r.cpu.toFixed(1)} s (${((r.cpu * 1000) / APPS).toFixed(2)} ms per sync)`,
-  );
 console.log(
-  `  open project: ${Math.round(ms)} ms per rollout, ${Math.round(ms / batches)} ms per step batch (${batches} batches); tenant/open: ${(tenantMs / ms).toFixed(3)} wall, ${(tenantCpu / openCpu).toFixed(3)} Regatta CPU`,
+  `  syncs/s ${throughput[small.apps]} at ${small.apps} → ${throughput[large.apps]} at ${large.apps} Applications; tenant/open: ${(mean(tenant, 'ms') / ms).toFixed(3)} wall, ${(mean(tenant, 'regattaCpu') / mean(open, 'regattaCpu')).toFixed(3)} Regatta CPU`,
 );
 console.log(`  Regatta: node dist/main.js ${REPLICA_ARGS.join(' ')} (defaults otherwise)`);
 console.log(
-  `  syncs the clusters saw: ${clusterSyncs} (${APPS} Applications × ${ROLLOUTS + 1} rollouts = ${APPS * (ROLLOUTS + 1)}); repeated syncs: ${doubleSyncs}; Regatta's peak RSS: ${rssMB} MB`,
-);
-console.log(
   JSON.stringify({
     bench: 'rollout',
+    commit,
     clusters: CLUSTERS,
-    apps: APPS,
-    steps: steps.length,
+    apps: large.apps,
+    steps: STAGED_STEPS.length,
     ms: Math.round(ms),
-    overheadMsPerStep: Math.round(ms / batches),
-    syncsPerSec: Math.round(APPS / (ms / 1000)),
-    clusterSyncs,
-    doubleSyncs,
-    rssMB,
-    projects: { openMs: Math.round(ms), tenantMs: Math.round(tenantMs), openCpuS: Number(openCpu.toFixed(1)), tenantCpuS: Number(tenantCpu.toFixed(1)) },
-    tenantOverOpen: { wall: Number((tenantMs / ms).toFixed(3)), cpu: Number((tenantCpu / openCpu).toFixed(3)) },
+    cpuPerSyncOverApply: Number(cpuPerSyncOverApply.toFixed(3)),
+    regattaCpuMsPerSync: Number(((regattaCpu * 1000) / syncs).toFixed(2)),
+    simCpuMsPerSync: Number(((simCpu * 1000) / syncs).toFixed(2)),
+    simCpuMsPerObjectApply: Number(((simCpu * 1000) / objectApplies).toFixed(2)),
+    overheadMsPerStep,
+    rssMB: large.rssMB,
+    syncsPerSec: throughput,
+    syncsPerSecDrop: Number((1 - throughput[large.apps] / throughput[small.apps]).toFixed(3)),
+    clusterSyncs: large.clusterSyncs,
+    doubleSyncs: large.doubleSyncs + small.doubleSyncs,
+    projects: {
+      openMs: Math.round(ms),
+      tenantMs: Math.round(mean(tenant, 'ms')),
+      openCpuS: Number(mean(open, 'regattaCpu').toFixed(1)),
+      tenantCpuS: Number(mean(tenant, 'regattaCpu').toFixed(1)),
+    },
   }),
 );

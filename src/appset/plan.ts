@@ -80,8 +80,9 @@ export function planReconcile(appSet: ApplicationSet, desired: Application[], ow
       current.metadata.annotations?.[APPLIED_HASH_ANNOTATION] === application.metadata.annotations?.[APPLIED_HASH_ANNOTATION] &&
       !removals &&
       deepEqual(application.spec, current.spec) &&
-      // An operation the application controller has consumed since must be written again.
-      (!application.operation || deepEqual(application.operation, current.operation)) &&
+      // An operation the application controller has consumed since must be written again; one the rollout no longer
+      // asks for (aborted, halted) is taken back before a sync starts on it (the sync clears it when it ends).
+      (application.operation ? deepEqual(application.operation, current.operation) : !isUnstartedRolloutOperation(current)) &&
       isSubset(application.metadata.labels, current.metadata.labels) &&
       isSubset(application.metadata.annotations, current.metadata.annotations) &&
       (application.metadata.finalizers ?? []).every((f) => current.metadata.finalizers?.includes(f));
@@ -157,13 +158,19 @@ function applyBody(appSet: ApplicationSet, generated: Application, current: Appl
     generated.metadata.name,
   );
   // Hashes what was generated, not the live values merged in, so a user's change to a preserved or ignored field causes no write.
+  // The operation is left out (it is compared on its own): as Argo CD, an operation the application controller consumed
+  // is not a reason to write the Application again once the rollout no longer asks for one.
   annotations[APPLIED_HASH_ANNOTATION] = contentHash({
-    generated: { metadata: generated.metadata, spec: generated.spec, operation: generated.operation },
+    generated: { metadata: generated.metadata, spec: generated.spec },
     owner: appSet.metadata.uid,
     ignore: appSet.spec.ignoreApplicationDifferences,
   });
   return body;
 }
+
+/** An operation a RollingSync of an ApplicationSet wrote (a sync or a rollback) that no sync has started on. */
+const isUnstartedRolloutOperation = (application: Application) =>
+  application.operation?.initiatedBy?.username === 'applicationset-controller' && application.status?.operationState?.phase !== 'Running';
 
 /** Every key of `subset` is in `whole` with an equal value. */
 export function isSubset(subset: Record<string, string> | undefined, whole: Record<string, string> | undefined): boolean {

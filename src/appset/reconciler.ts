@@ -274,7 +274,12 @@ export class ApplicationSetReconciler {
       rolloutUpdate = { applicationStatus: [], rollout: null };
     }
     const desired = rollout ? rollout.desired : valid;
-    const statusHolder = rolloutUpdate ? await this.writeRolloutStatus(appSet, rolloutUpdate, outcome) : appSet;
+    const survivors = new Set(generation.generated.map((g) => g.application.metadata.name));
+    // The Applications' sync and health go with the rollout entries: during a rollout both change on every reconcile, and one write of
+    // a large status costs half of two. The status write below then finds them written (unless this reconcile holds deletions).
+    const statusHolder = rolloutUpdate
+      ? await this.writeRolloutStatus(appSet, rolloutUpdate, resourceStatuses(owned.filter((a) => survivors.has(a.metadata.name))), outcome)
+      : appSet;
 
     const plan = planReconcile(appSet, [...desired, ...generation.generated.map((g) => g.application).filter((a) => invalid.has(a.metadata.name))], owned, {
       policy,
@@ -344,7 +349,6 @@ export class ApplicationSetReconciler {
       conditions.push({ type: ConditionType.ResourcesUpToDate, status: 'True', reason: Reason.ApplicationSetUpToDate, message: UP_TO_DATE_MESSAGE });
     }
     conditions.push(...(rollout?.conditions ?? []));
-    const survivors = new Set(generation.generated.map((g) => g.application.metadata.name));
     // The Applications as this reconcile leaves them, those it just created included: the status
     // is complete at once, and the reconcile their own watch events cause finds nothing to do.
     const current = [
@@ -445,15 +449,18 @@ export class ApplicationSetReconciler {
    * Argo CD does), so whoever runs the sync finds the entry that asked for it. Returns the
    * ApplicationSet as it now stands, for the rest of the reconcile.
    */
-  private async writeRolloutStatus(appSet: ApplicationSet, update: RolloutStatusUpdate, outcome: ReconcileOutcome): Promise<ApplicationSet> {
+  private async writeRolloutStatus(
+    appSet: ApplicationSet,
+    update: RolloutStatusUpdate,
+    resources: ApplicationSetResourceStatus[],
+    outcome: ReconcileOutcome,
+  ): Promise<ApplicationSet> {
     if (deepEqual(update.applicationStatus, appSet.status?.applicationStatus ?? []) && deepEqual(update.rollout, appSet.status?.rollout ?? null)) return appSet;
+    const written = { applicationStatus: update.applicationStatus, resources, resourcesCount: resources.length };
     // A merge patch would keep the fields of the previous rollout that the new one has dropped.
-    await this.store.patchApplicationSetStatus(appSet, {
-      applicationStatus: update.applicationStatus,
-      rollout: replacementPatch(update.rollout, appSet.status?.rollout),
-    });
+    await this.store.patchApplicationSetStatus(appSet, { ...written, rollout: replacementPatch(update.rollout, appSet.status?.rollout) });
     outcome.writes++;
-    return { ...appSet, status: { ...appSet.status, applicationStatus: update.applicationStatus, rollout: update.rollout ?? undefined } };
+    return { ...appSet, status: { ...appSet.status, ...written, rollout: update.rollout ?? undefined } };
   }
 
   /** An Event per Application, or one that lists the first few when there are many. */

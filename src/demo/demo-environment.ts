@@ -105,6 +105,12 @@ export interface DemoEnvironmentOptions {
    * `auditSyncs()` counts non-owner writes (for replicas with dynamic cluster distribution).
    */
   auditLeases?: boolean;
+  /**
+   * Read the Applications and the ApplicationSet straight from the simulated management cluster
+   * instead of watching them through its API: this process then does no work the simulator's
+   * CPU would not count (the rollout bench compares the two processes' CPU).
+   */
+  readFromStore?: boolean;
 }
 
 /**
@@ -123,7 +129,7 @@ export class DemoEnvironment {
     readonly redisUrl: string,
     readonly repository: DemoRepository,
     readonly client: ObjectClient,
-    private readonly watched: KubeInformer<Application & KubeObject>,
+    private readonly watched: KubeInformer<Application & KubeObject> | undefined,
     private readonly ownRedis: LocalRedis | undefined,
     private readonly gitCache: string,
     private readonly apps: string[],
@@ -142,12 +148,10 @@ export class DemoEnvironment {
     const adminConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'demo-admin' }));
     const client = new ObjectClient(adminConfig);
     // Watched, not polled: listing ten thousand Applications to check progress would cost more than the rollout.
-    const watched = new KubeInformer<Application & KubeObject>(
-      adminConfig,
-      { apiVersion: API_VERSION, kind: 'Application', namespace: 'argocd' },
-      'applications',
-    );
-    await watched.start();
+    const watched = options.readFromStore
+      ? undefined
+      : new KubeInformer<Application & KubeObject>(adminConfig, { apiVersion: API_VERSION, kind: 'Application', namespace: 'argocd' }, 'applications');
+    await watched?.start();
     const gitCache = mkdtempSync(join(tmpdir(), 'regatta-demo-cache-'));
     const redisUrl = options.redisUrl ?? ownRedis!.url;
     const leases = options.auditLeases ? new Redis({ ...redisOptions(redisUrl), maxRetriesPerRequest: 1 }) : undefined;
@@ -220,12 +224,18 @@ export class DemoEnvironment {
   }
 
   async appSet(): Promise<ApplicationSet | undefined> {
+    if (!this.watched) return this.fromStore('ApplicationSet').find((a) => a.metadata?.name === DEMO_APPSET) as ApplicationSet | undefined;
     return (await this.client.get<KubeObject>(API_VERSION, 'ApplicationSet', 'argocd', DEMO_APPSET)) as unknown as ApplicationSet | undefined;
   }
 
   /** The Applications, as last observed. */
   async applications(): Promise<Application[]> {
-    return this.watched.list('argocd');
+    return this.watched ? this.watched.list('argocd') : (this.fromStore('Application') as unknown as Application[]);
+  }
+
+  private fromStore(kind: 'Application' | 'ApplicationSet'): KubeObject[] {
+    const store = this.fleet.cluster();
+    return store.list(store.typeForKind(API_VERSION, kind)!, 'argocd') as unknown as KubeObject[];
   }
 
   /** Every Application synced to `revision` (its latest sync) and Healthy, and the rollout Completed. */
@@ -248,7 +258,7 @@ export class DemoEnvironment {
 
   async stop(): Promise<void> {
     this.leases?.disconnect();
-    await this.watched.stop();
+    await this.watched?.stop();
     await this.process?.close();
     await this.fleet.stop();
     await this.ownRedis?.stop();

@@ -53,6 +53,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   haltOverFailureBudget(round);
   const appsToSync = reachedApplications(round, steps);
   releaseWithinMaxUpdate(round, appsToSync, issues);
+  settleSoon(round);
   const waiting = holdForWindows(round);
   const step = progressingStep(round.stepsSpec.length, entries);
   const waitSummary = summarizeWaits(waiting.filter((w) => w.step === step));
@@ -133,6 +134,20 @@ function freshness(applications: Application[]): (application: Application) => b
     if (at > (newest.get(key)?.at ?? -1)) newest.set(key, { at, revisions: revisionsOf(app) });
   }
   return (app) => sameRevisions(newest.get(sourceKey(app))?.revisions, revisionsOf(app));
+}
+
+/**
+ * An entry this reconcile moved to Progressing whose Application is already Synced and Healthy
+ * turns Healthy at the next reconcile. Nothing about the Application changes again to cause one
+ * (its sync has ended), so the plan asks for it.
+ */
+function settleSoon(round: RolloutRound): void {
+  const settled = round.entries.some((entry) => {
+    const application = round.currentOf.get(entry.application);
+    const observed = application && observedStatus(application);
+    return entry.status === 'Progressing' && observed?.health?.status === 'Healthy' && observed.sync?.status === 'Synced';
+  });
+  if (settled) round.requeue.push(0);
 }
 
 /** Argo CD's RolloutProgressing: the first step (in order) with an Application that is not Healthy. */

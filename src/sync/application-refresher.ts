@@ -12,6 +12,8 @@ import { keyOf, type ApplicationClient } from './application-client.js';
 import type { ProjectGuard } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver } from './sync-driver.js';
 import type { SyncWindowGate } from './sync-window-gate.js';
+import { isSettling } from './health.js';
+import { MovedSources } from './moved-sources.js';
 import { REFRESH_ANNOTATION } from '../api/annotations.js';
 
 /** How long project and cluster changes are gathered before the Applications they touch are checked. */
@@ -61,6 +63,7 @@ const specConditionsOf = (status: ApplicationStatus): SpecCondition[] =>
 export class ApplicationRefresher {
   private readonly informers: KubeInformer<Application>[];
   private readonly refreshing = new Set<string>();
+  private readonly movedSources = new MovedSources();
   private readonly refreshLoop: Loop;
   private readonly sourcePoll?: Loop;
   /** Application → when it is looked at again, its sync (or autosync) being held by a sync window. */
@@ -93,6 +96,7 @@ export class ApplicationRefresher {
     for (const informer of this.informers) {
       informer.on('add', (app) => this.observe(app));
       informer.on('update', (app) => this.observe(app));
+      informer.on('delete', (app) => this.movedSources.forget(app));
     }
     this.refreshLoop = new Loop({ name: 'application-refresh', intervalMs: options.refreshIntervalMs, registry }, () => {
       const owned = this.owned();
@@ -123,6 +127,7 @@ export class ApplicationRefresher {
 
   /** An Application changed: refreshed if its status is stale, and handed on for its operation. */
   observe(application: Application): void {
+    this.movedSources.seen(application);
     if (this.stopped || !this.owns(application) || application.metadata.deletionTimestamp) return;
     if (this.needsRefresh(application)) void this.refresh(application);
     this.observed(application);
@@ -175,7 +180,7 @@ export class ApplicationRefresher {
       if (!application) return;
       void this.refresh(application).then(() => {
         const health = (this.cached(namespace, name) ?? application).status?.health?.status;
-        if (health === 'Progressing' || health === 'Missing') this.watchHealth(namespace, name, Math.min(delayMs * 2, 2000), deadline);
+        if (isSettling(health)) this.watchHealth(namespace, name, Math.min(delayMs * 2, 2000), deadline);
       });
     });
   }
@@ -234,23 +239,14 @@ export class ApplicationRefresher {
 
   /** The Applications whose source now names another commit than the one they were compared with. */
   private async refreshMovedSources(): Promise<void> {
-    const bySource = new Map<string, Application[]>();
-    for (const application of this.owned()) {
-      const source = application.spec.source;
-      if (!source) continue;
-      // Per project too: each project reads the repository with its own credentials.
-      const key = JSON.stringify([source.repoURL, source.targetRevision ?? 'HEAD', application.spec.project ?? '']);
-      const sharing = bySource.get(key);
-      if (sharing) sharing.push(application);
-      else bySource.set(key, [application]);
+    // An unreachable repository is reported by the refresh of each Application, not here.
+    const unresolved = new Set<string>();
+    for (const [source, application] of this.movedSources.sources()) {
+      const revision = await this.driver.revision(application.spec.source!, application.spec.project ?? '').catch(() => undefined);
+      if (revision) this.movedSources.resolvedTo(source, revision);
+      else unresolved.add(source);
     }
-    const moved: Application[] = [];
-    for (const applications of bySource.values()) {
-      // An unreachable repository is reported by the refresh of each Application, not here.
-      const revision = await this.driver.revision(applications[0].spec.source!, applications[0].spec.project ?? '').catch(() => undefined);
-      if (revision) moved.push(...applications.filter((a) => a.status?.sync?.revision !== revision));
-    }
-    await this.refreshEach(moved);
+    await this.refreshEach(this.movedSources.behindNow(unresolved).filter((a) => !a.metadata.deletionTimestamp && this.owns(a)));
   }
 
   /** As Argo CD: never compared, compared with another source or destination, or asked to by annotation. */

@@ -64,7 +64,7 @@ export interface DirectDriverOptions {
   /** Pause between health polls of a wave (default 250 ms). */
   pollMs?: number;
   /** Runs each write to an Application's destination cluster (sharding's fencing check); default: just runs it. */
-  guard?: (application: Application, write: () => Promise<unknown>) => Promise<unknown>;
+  guard?: <T>(application: Application, write: () => Promise<T>) => Promise<T>;
 }
 
 const RENDER_CACHE_SIZE = 1000;
@@ -157,11 +157,12 @@ export class DirectSyncDriver implements SyncDriver {
     const source = application.spec.source;
     if (!source) throw new Error('spec.source: only single-source Applications are synced by the direct driver');
     const rendered = await this.render(source, revision ?? source.targetRevision ?? 'HEAD', application.spec.project ?? '');
-    const manifests = rendered.manifests.map((m) => {
-      const object = structuredClone(m);
-      object.metadata = { ...object.metadata, labels: { ...object.metadata?.labels, [TRACKING_LABEL]: application.metadata.name } };
-      return object;
-    });
+    // The rendered manifests are shared by every Application of the commit and never written to: only the metadata each
+    // Application changes is copied, not the whole object for every refresh and sync.
+    const manifests = rendered.manifests.map((m) => ({
+      ...m,
+      metadata: { ...m.metadata, labels: { ...m.metadata?.labels, [TRACKING_LABEL]: application.metadata.name } },
+    }));
     return { revision: rendered.revision, sourceType: rendered.sourceType, manifests };
   }
 
@@ -303,13 +304,19 @@ export class DirectSyncDriver implements SyncDriver {
         .map((t) => t.manifest)
         .filter((m) => waveOf(m) === wave)
         .sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || String(a.metadata.name).localeCompare(b.metadata.name));
+      // What the API server answered for each object of the wave: its health is judged from that first.
+      const applied: (Manifest | undefined)[] = [];
       for (const manifest of batch) {
         try {
-          if (request.applyOutOfSyncOnly && contains(await this.live(client, keyOf(manifest)), manifest)) {
-            results.push({ ...keyOf(manifest), status: 'Synced', message: `${manifest.kind.toLowerCase()}/${manifest.metadata.name} already in sync` });
-            continue;
+          if (request.applyOutOfSyncOnly) {
+            const live = await this.live(client, keyOf(manifest));
+            if (contains(live, manifest)) {
+              applied.push(live);
+              results.push({ ...keyOf(manifest), status: 'Synced', message: `${manifest.kind.toLowerCase()}/${manifest.metadata.name} already in sync` });
+              continue;
+            }
           }
-          await this.write(application, () => client.apply(manifest as KubeObject, FIELD_MANAGER));
+          applied.push((await this.write(application, () => client.apply(manifest as KubeObject, FIELD_MANAGER))) as Manifest);
           results.push({ ...keyOf(manifest), status: 'Synced', message: `${manifest.kind.toLowerCase()}/${manifest.metadata.name} serverside-applied` });
         } catch (error) {
           // Not this replica's cluster any more: the sync did not fail, it belongs to the new owner.
@@ -321,7 +328,7 @@ export class DirectSyncDriver implements SyncDriver {
         }
       }
       if (index < waves.length - 1) {
-        const problem = await this.waitHealthy(client, batch);
+        const problem = await this.waitHealthy(client, batch, applied);
         if (problem) return { revision, phase: 'Failed', message: problem, resources: results };
       }
     }
@@ -344,21 +351,28 @@ export class DirectSyncDriver implements SyncDriver {
     return { revision, phase: stop.phase, message: stop.message, resources: [...results, ...refused] };
   }
 
-  private async write(application: Application, write: () => Promise<unknown>): Promise<void> {
-    await (this.options.guard ? this.options.guard(application, write) : write());
+  private write<T>(application: Application, write: () => Promise<T>): Promise<T> {
+    return this.options.guard ? this.options.guard(application, write) : write();
   }
 
-  /** Argo CD moves to the next wave only when the previous one is Healthy. */
-  private async waitHealthy(client: ObjectClient, batch: Manifest[]): Promise<string | undefined> {
+  /**
+   * Argo CD moves to the next wave only when the previous one is Healthy. The objects as the
+   * applies returned them are judged first: a wave of objects healthy on creation (config,
+   * Services) goes on without reading them back.
+   */
+  private async waitHealthy(client: ObjectClient, batch: Manifest[], applied: (Manifest | undefined)[]): Promise<string | undefined> {
     const deadline = Date.now() + (this.options.waveTimeoutMs ?? 60_000);
-    for (;;) {
-      const healths = await Promise.all(batch.map(async (m) => [m, resourceHealth((await this.live(client, keyOf(m))) ?? {})] as const));
+    for (let first = true; ; first = false) {
+      const healths = await Promise.all(
+        batch.map(async (m, i) => [m, resourceHealth((first ? applied[i] : undefined) ?? (await this.live(client, keyOf(m))) ?? {})] as const),
+      );
       const degraded = healths.find(([, h]) => h?.status === 'Degraded');
       if (degraded) return `${degraded[0].kind}/${degraded[0].metadata.name} is Degraded: ${degraded[1]?.message ?? ''}`.trim();
       const waiting = healths.find(([, h]) => h && h.status !== 'Healthy');
       if (!waiting) return undefined;
       if (Date.now() > deadline) return `timed out waiting for ${waiting[0].kind}/${waiting[0].metadata.name} to become Healthy`;
-      await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 250));
+      // What the applies answered is as old as the writes: the cluster is read at once before polling starts.
+      if (!first) await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 250));
     }
   }
 }

@@ -160,3 +160,6 @@ export function resourceHealth(object: Obj): Health | undefined {
   const health = check(object);
   return health.message === undefined ? { status: health.status } : health;
 }
+
+/** Health that changes on its own after a sync (workloads rolling out, objects still being created): followed until it settles. */
+export const isSettling = (health: string | undefined) => health === 'Progressing' || health === 'Missing';

@@ -4,6 +4,7 @@ import { isConflict } from '../kube/api-errors.js';
 import type { Logger } from '../observability/logger.js';
 import { keyOf, type ApplicationClient } from './application-client.js';
 import { comparisonStatus } from './application-refresher.js';
+import { isSettling } from './health.js';
 import type { ProjectGuard } from './project-guard.js';
 import type { SyncDriver, SyncOutcome } from './sync-driver.js';
 import type { SyncJob } from './sync-queue.js';
@@ -39,8 +40,8 @@ export class SyncRunner {
     private readonly gate: SyncWindowGate,
     private readonly options: SyncRunnerOptions,
     private readonly logger: Logger,
-    /** A sync ended: the Application's health is followed until it settles. */
-    private readonly synced: (namespace: string, name: string) => void,
+    /** A sync ended and the comparison made right after it did not find the Application settled: its health is followed until it is. */
+    private readonly unsettled: (namespace: string, name: string) => void,
   ) {}
 
   isRunning(application: Application): boolean {
@@ -94,10 +95,10 @@ export class SyncRunner {
       finishedAt,
       syncResult: { revision: outcome.revision, source: application.spec.source, resources: outcome.resources },
     };
-    const fresh = await this.applications.get(job.namespace, job.application);
-    const comparison = fresh && this.options.projects.validate(fresh).valid ? await this.driver.refresh(fresh).catch(() => undefined) : undefined;
-    // History and operationState are written against the version read: a writer that raced this one makes it read again and add to what is there, never replace it.
-    for (let current = fresh ?? running, tries = 1; ; tries++) {
+    const comparison = this.options.projects.validate(running).valid ? await this.driver.refresh(running).catch(() => undefined) : undefined;
+    // History and operationState are written against the version this sync wrote (not read again): a writer that raced it makes
+    // it read again and add to what is there, never replace it.
+    for (let current = running, tries = 1; ; tries++) {
       const history = current.status?.history ?? [];
       const deployed: RevisionHistory = {
         revision: outcome.revision,
@@ -125,7 +126,8 @@ export class SyncRunner {
       }
     }
     if (outcome.phase !== 'Succeeded') this.logger.warn('sync failed', { application: job.application, phase: outcome.phase, message: outcome.message });
-    this.synced(job.namespace, job.application);
+    // A comparison that found it settled was written with the sync's result: comparing it again at once would find the same.
+    if (!comparison || isSettling(comparison.health.status)) this.unsettled(job.namespace, job.application);
   }
 
   /**

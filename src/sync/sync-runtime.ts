@@ -122,7 +122,7 @@ export class SyncRuntime {
       repositories: context.repositories,
       clusterFor,
       projects,
-      ...(fence ? { guard: (application: Application, write: () => Promise<unknown>) => fence.guard(serverOf(application), write) } : {}),
+      ...(fence ? { guard: <T>(application: Application, write: () => Promise<T>) => fence.guard(serverOf(application), write) } : {}),
     });
     const shards = options.shards;
     this.controller = new ApplicationSyncController(

@@ -130,6 +130,29 @@ describe('effectivePolicy', () => {
     expect(effectivePolicy(own, 'create-update', false)).toBe('create-update');
     expect(effectivePolicy(appSet(), 'create-delete', true)).toBe('create-delete');
   });
+
+  it('a rollout sync operation the application controller consumed is not written again; one the rollout takes back is', () => {
+    const rolloutSync = {
+      initiatedBy: { username: 'applicationset-controller', automated: true },
+      info: [{ name: 'Reason', value: 'ApplicationSet RollingSync triggered a sync of this Application resource' }],
+      sync: { prune: true },
+    };
+    const promoted = { ...desired('a'), operation: rolloutSync };
+    const applied = planReconcile(appSet(), [promoted], [], { policy: 'sync' }).changes[0].application;
+    expect(applied.operation).toEqual(rolloutSync);
+    // The sync ran and cleared the operation; the rollout moved on and asks for none.
+    const consumed = liveFrom(applied, (live) => delete live.operation);
+    expect(planReconcile(appSet(), [desired('a')], [consumed], { policy: 'sync' }).changes).toEqual([]);
+    // Not consumed yet, and no longer asked for (the rollout was aborted): applied without it, so the apply drops it.
+    const taken = planReconcile(appSet(), [desired('a')], [liveFrom(applied)], { policy: 'sync' }).changes;
+    expect(taken.map((c) => [c.action, c.application.operation])).toEqual([['update', undefined]]);
+    // A sync already running on it clears it when it ends.
+    const running = liveFrom(applied, (live) => (live.status = { operationState: { operation: rolloutSync, phase: 'Running', startedAt: 't' } }));
+    expect(planReconcile(appSet(), [desired('a')], [running], { policy: 'sync' }).changes).toEqual([]);
+    // A user's sync is not the ApplicationSet's to take back.
+    const manual = liveFrom(applied, (live) => (live.operation = { initiatedBy: { username: 'admin' }, sync: {} }));
+    expect(planReconcile(appSet(), [desired('a')], [manual], { policy: 'sync' }).changes).toEqual([]);
+  });
 });
 
 describe('replacementPatch', () => {

@@ -373,7 +373,8 @@ describe('a 3-step rollout over a fleet', () => {
 });
 
 describe('entries as Argo CD moves them', () => {
-  it('an Application with an InvalidSpecError moves from Pending to Progressing without a sync', () => {
+  /** One deployed Application of a one-step rollout, Pending after a push. */
+  const pendingAfterPush = () => {
     const apps = [RolloutWorld.app('a', { envLabel: 'dev' })];
     const world = new RolloutWorld(apps, [{ matchExpressions: [env('dev')] }]);
     deployed(world, apps);
@@ -382,6 +383,11 @@ describe('entries as Argo CD moves them', () => {
     world.appController();
     world.reconcile();
     world.tick();
+    return { apps, world };
+  };
+
+  it('an Application with an InvalidSpecError moves from Pending to Progressing without a sync', () => {
+    const { apps, world } = pendingAfterPush();
     world.live.get('a')!.status = {
       ...world.live.get('a')!.status,
       conditions: [{ type: 'InvalidSpecError', message: 'bad' }],
@@ -409,6 +415,21 @@ describe('entries as Argo CD moves them', () => {
     expect(planRollout({ appSet: world.appSet, desired: changed, current: [...world.live.values()], now: world.now }).applicationStatus[0].message).toBe(
       Message.revisionAndSpecChanged,
     );
+  });
+
+  it('a sync that left its Application Synced and Healthy: Progressing, and the next reconcile asked for at once, which makes it Healthy', () => {
+    const { world } = pendingAfterPush();
+    world.appController();
+    // Ready at once (no rollout to wait for): the status the sync wrote is final, and no later write of the Application follows.
+    world.live.get('a')!.status!.health = { status: 'Healthy' };
+    world.tick();
+    const progressing = world.reconcile();
+    expect(world.statusOf('a')).toBe('Progressing');
+    expect(progressing.requeueAfterSeconds).toBe(1);
+    world.tick();
+    const healthy = world.reconcile();
+    expect(world.statusOf('a')).toBe('Healthy');
+    expect(healthy.requeueAfterSeconds).toBeUndefined();
   });
 });
 

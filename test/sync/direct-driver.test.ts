@@ -112,3 +112,32 @@ describe('ApplyOutOfSyncOnly (and every resumed sync)', () => {
     expect(appliesSince(mark).map((apply) => [apply.object, apply.changed])).toEqual([['ConfigMap/default/guestbook', true]]);
   });
 });
+
+describe('sync waves', () => {
+  it('applies a wave once the one before is Healthy: config at once, a workload once it is ready', async () => {
+    const wave = (n: number) => `  annotations: {argocd.argoproj.io/sync-wave: "${n}"}\n`;
+    const waves = repo.commit(
+      {
+        'waves/config.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n${wave(-1)}data: {colour: blue}\n`,
+        'waves/deployment.yaml': `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n${wave(0)}spec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: web:1}]}\n`,
+        'waves/service.yaml': `apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n${wave(1)}spec:\n  selector: {app: web}\n  ports: [{port: 80}]\n`,
+      },
+      'waves',
+    );
+    const mark = writeMark();
+    const app = application('w', 'team-a', waves);
+    app.spec.source!.path = 'waves';
+    const outcome = await driver.sync(app, { prune: false });
+    expect(outcome.phase).toBe('Succeeded');
+    const order = writesSince(fleet.cluster(), mark)
+      .filter((w) => ['ConfigMap', 'Deployment', 'Service'].includes(w.kind) && w.namespace === 'default')
+      .map((w) => `${w.kind}/${w.name} by ${w.identity}`);
+    // The simulated kubelet reports the Deployment ready before the Service of the next wave is applied.
+    expect(order).toEqual([
+      'ConfigMap/settings by regatta-sync',
+      'Deployment/web by regatta-sync',
+      'Deployment/web by sim-kubelet',
+      'Service/web by regatta-sync',
+    ]);
+  });
+});
