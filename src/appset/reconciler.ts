@@ -25,6 +25,7 @@ import { generatedApplicationProblem } from './application-validation.js';
 import { inClusterEnabled } from '../projects/destination-cluster.js';
 import { generateApplications } from './generate.js';
 import { allowsDelete, effectivePolicy, isOwnedBy, planReconcile } from './plan.js';
+import { applyPreviewLifetimes } from './preview-reconcile.js';
 
 /** What the reconciler reads (informer caches) and writes (the API server). */
 export interface ReconcilerStore {
@@ -239,7 +240,15 @@ export class ApplicationSetReconciler {
     // validation (stricter than Argo CD), nothing is deleted this time: a renamed template with a
     // mistake in it must not take the old Applications away while the new ones cannot be written.
     const holdDeletions = firstError !== undefined;
-    for (const application of holdDeletions ? [] : plan.deletions) {
+    const previews = await applyPreviewLifetimes(
+      { store: this.store, events: this.events, now: this.clock() },
+      appSet,
+      holdDeletions ? [] : plan.deletions,
+      owned,
+      generation.generated.map((g) => g.application),
+      outcome,
+    );
+    for (const application of previews.deleteNow) {
       try {
         await this.store.deleteApplication(application);
         outcome.writes++;
@@ -264,9 +273,9 @@ export class ApplicationSetReconciler {
     }
     conditions.push(...(rollout?.conditions ?? []));
     const survivors = new Set(generation.generated.map((g) => g.application.metadata.name));
-    const current = owned.filter((a) => survivors.has(a.metadata.name) || plan.held || holdDeletions);
+    const current = owned.filter((a) => survivors.has(a.metadata.name) || plan.held || holdDeletions || previews.keptNames.has(a.metadata.name));
     await this.writeStatus(statusHolder, conditions, true, current, outcome);
-    outcome.requeueAfterSeconds = minDefined(generation.requeueAfterSeconds, rollout?.requeueAfterSeconds);
+    outcome.requeueAfterSeconds = minDefined(generation.requeueAfterSeconds, rollout?.requeueAfterSeconds, previews.requeueAfterSeconds);
     if (firstError && firstError.reason !== Reason.ApplicationValidationError) throw new Error(firstError.message);
     if (invalid.size) outcome.requeueAfterSeconds = Math.min(outcome.requeueAfterSeconds ?? Infinity, this.options.errorRequeueSeconds);
     return outcome;
