@@ -1,5 +1,6 @@
 import type { Application } from '../api/application.js';
-import type { ApplicationSet, ApplicationSetGenerator, ApplicationSetNestedGenerator } from '../api/application-set.js';
+import type { ApplicationSet } from '../api/application-set.js';
+import { usesGenerator } from '../generators/transform.js';
 import { parseGoDurationOrError } from '../templating/gotemplate/index.js';
 
 /**
@@ -36,22 +37,14 @@ export interface PreviewLifetimeDecision {
   problem?: string;
 }
 
-function usesPullRequests(generators: (ApplicationSetGenerator | ApplicationSetNestedGenerator)[] | undefined, depth = 0): boolean {
-  return (generators ?? []).some((g) => {
-    if (g.pullRequest) return true;
-    if (depth > 2) return false;
-    const nested = [g.matrix, g.merge].flatMap((n) => (n as { generators?: ApplicationSetNestedGenerator[] } | undefined)?.generators ?? []);
-    return usesPullRequests(nested, depth + 1);
-  });
-}
-
 type TtlText = { text: string; field: string };
 
 function ttlOf(appSet: ApplicationSet, application: Application): TtlText | undefined {
   const own = application.metadata.annotations?.[PREVIEW_TTL_ANNOTATION];
   if (own !== undefined) return { text: own, field: `spec.template.metadata.annotations[${PREVIEW_TTL_ANNOTATION}]` };
   const onAppSet = appSet.metadata.annotations?.[PREVIEW_TTL_ANNOTATION];
-  if (onAppSet !== undefined && usesPullRequests(appSet.spec.generators)) return { text: onAppSet, field: `metadata.annotations[${PREVIEW_TTL_ANNOTATION}]` };
+  if (onAppSet !== undefined && usesGenerator(appSet.spec.generators, 'pullRequest'))
+    return { text: onAppSet, field: `metadata.annotations[${PREVIEW_TTL_ANNOTATION}]` };
   return undefined;
 }
 

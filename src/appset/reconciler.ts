@@ -26,6 +26,7 @@ import { inClusterEnabled } from '../projects/destination-cluster.js';
 import { generateApplications } from './generate.js';
 import { allowsDelete, effectivePolicy, isOwnedBy, planReconcile } from './plan.js';
 import { applyPreviewLifetimes } from './preview-reconcile.js';
+import { PreviewStatusReporter } from './preview-status.js';
 
 /** What the reconciler reads (informer caches) and writes (the API server). */
 export interface ReconcilerStore {
@@ -102,6 +103,8 @@ export interface ReconcileOutcome {
  * Never deletes on doubt: any failure before a complete, valid generation stops the writes.
  */
 export class ApplicationSetReconciler {
+  private readonly previewStatuses: PreviewStatusReporter;
+
   constructor(
     private readonly store: ReconcilerStore,
     private readonly events: ReconcileEvents,
@@ -109,7 +112,9 @@ export class ApplicationSetReconciler {
     private readonly context: GeneratorContext,
     private readonly options: ReconcilerOptions,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.previewStatuses = new PreviewStatusReporter(events);
+  }
 
   async reconcile(namespace: string, name: string): Promise<ReconcileOutcome> {
     const appSet = this.store.getApplicationSet(namespace, name);
@@ -275,6 +280,7 @@ export class ApplicationSetReconciler {
     const survivors = new Set(generation.generated.map((g) => g.application.metadata.name));
     const current = owned.filter((a) => survivors.has(a.metadata.name) || plan.held || holdDeletions || previews.keptNames.has(a.metadata.name));
     await this.writeStatus(statusHolder, conditions, true, current, outcome);
+    void this.previewStatuses.report(appSet, generation.generated, owned, this.context.pullRequests);
     outcome.requeueAfterSeconds = minDefined(generation.requeueAfterSeconds, rollout?.requeueAfterSeconds, previews.requeueAfterSeconds);
     if (firstError && firstError.reason !== Reason.ApplicationValidationError) throw new Error(firstError.message);
     if (invalid.size) outcome.requeueAfterSeconds = Math.min(outcome.requeueAfterSeconds ?? Infinity, this.options.errorRequeueSeconds);
