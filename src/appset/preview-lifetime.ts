@@ -1,3 +1,4 @@
+import { PREVIEW_EXPIRES_AT_ANNOTATION, PREVIEW_TTL_ANNOTATION } from '../api/annotations.js';
 import type { Application } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
 import { usesGenerator } from '../generators/transform.js';
@@ -8,11 +9,6 @@ import { parseGoDurationOrError } from '../templating/gotemplate/index.js';
  * kept for a grace period before it is deleted, so reviewers can still reach it and a reopened PR
  * finds it in place. Pure: the reconciler applies what this decides.
  */
-
-/** Go duration on the ApplicationSet, or in its template's annotations (then on each Application). */
-export const PREVIEW_TTL_ANNOTATION = 'regatta.dev/preview-ttl';
-/** When a kept preview is deleted (RFC 3339): set the first time its PR is seen gone, removed if the PR comes back. */
-export const PREVIEW_EXPIRES_AT_ANNOTATION = 'regatta.dev/preview-expires-at';
 
 /** A preview kept past its PR. */
 export interface KeptPreview {

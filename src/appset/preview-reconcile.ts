@@ -1,7 +1,8 @@
 import type { Application } from '../api/application.js';
 import type { ApplicationSet, PreviewStatusEntry } from '../api/application-set.js';
 import { deepEqual } from '../lib/json-values.js';
-import { decidePreviewLifetimes, PREVIEW_EXPIRES_AT_ANNOTATION } from './preview-lifetime.js';
+import { PREVIEW_EXPIRES_AT_ANNOTATION } from '../api/annotations.js';
+import { decidePreviewLifetimes } from './preview-lifetime.js';
 import type { ReconcileEvents, ReconcilerStore } from './reconciler.js';
 
 export interface PreviewLifetimeOutcome {
