@@ -245,14 +245,17 @@ export class ApplicationSetReconciler {
     // validation (stricter than Argo CD), nothing is deleted this time: a renamed template with a
     // mistake in it must not take the old Applications away while the new ones cannot be written.
     const holdDeletions = firstError !== undefined;
-    const previews = await applyPreviewLifetimes(
-      { store: this.store, events: this.events, now: this.clock() },
-      appSet,
-      holdDeletions ? [] : plan.deletions,
-      owned,
-      generation.generated.map((g) => g.application),
-      outcome,
-    );
+    // Held deletions start no preview's clock either: they may not be closed PRs at all.
+    const previews = holdDeletions
+      ? { deleteNow: [], keptNames: new Set<string>(), requeueAfterSeconds: undefined }
+      : await applyPreviewLifetimes(
+          { store: this.store, events: this.events, now: this.clock() },
+          appSet,
+          plan.deletions,
+          owned,
+          generation.generated.map((g) => g.application),
+          outcome,
+        );
     for (const application of previews.deleteNow) {
       try {
         await this.store.deleteApplication(application);
