@@ -21,3 +21,7 @@ export const SYNC_KEY_INFO = 'regatta.dev/sync';
 export const SYNC_REPLICA_INFO = 'regatta.dev/sync-replica';
 /** Annotation holding a hash of what Regatta last applied, so an unchanged Application is not written again. */
 export const APPLIED_HASH_ANNOTATION = 'regatta.dev/applied-hash';
+/** Go duration, on an ApplicationSet or its template: a PR preview is kept this long after its pull request is gone. */
+export const PREVIEW_TTL_ANNOTATION = 'regatta.dev/preview-ttl';
+/** On a kept PR preview: when it is deleted (RFC 3339); removed if the pull request comes back. */
+export const PREVIEW_EXPIRES_AT_ANNOTATION = 'regatta.dev/preview-expires-at';

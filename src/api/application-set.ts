@@ -454,6 +454,14 @@ export interface ApplicationSetStatus {
   rollout?: RolloutStatus;
   resources?: ApplicationSetResourceStatus[];
   resourcesCount?: number;
+  /** Regatta's: PR previews kept past their pull request (`regatta.dev/preview-ttl`), soonest expiry first. */
+  previews?: PreviewStatusEntry[];
+}
+
+export interface PreviewStatusEntry {
+  application: string;
+  /** RFC 3339: when the preview is deleted. */
+  expiresAt: string;
 }
 
 export interface ApplicationSet extends KubeObject {

@@ -28,6 +28,8 @@ import { GenerationCache, generateApplications, type GenerationResult } from './
 import { FleetReads, isAffectedBy, type FleetInterest } from './fleet-reads.js';
 import type { Secret } from '../api/meta.js';
 import { allowsDelete, effectivePolicy, isOwnedBy, planReconcile } from './plan.js';
+import { applyPreviewLifetimes } from './preview-reconcile.js';
+import { PreviewStatusReporter } from './preview-status.js';
 
 /** What the reconciler reads (informer caches) and writes (the API server). */
 export interface ReconcilerStore {
@@ -130,6 +132,8 @@ function ownedVersions(owned: Application[]): string {
  * Never deletes on doubt: any failure before a complete, valid generation stops the writes.
  */
 export class ApplicationSetReconciler {
+  private readonly previewStatuses: PreviewStatusReporter;
+
   constructor(
     private readonly store: ReconcilerStore,
     private readonly events: ReconcileEvents,
@@ -137,7 +141,9 @@ export class ApplicationSetReconciler {
     private readonly context: GeneratorContext,
     private readonly options: ReconcilerOptions,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.previewStatuses = new PreviewStatusReporter(events);
+  }
 
   private readonly generations = new GenerationCache();
   private readonly settled = new Map<string, SettledState>();
@@ -325,7 +331,18 @@ export class ApplicationSetReconciler {
     // validation (stricter than Argo CD), nothing is deleted this time: a renamed template with a
     // mistake in it must not take the old Applications away while the new ones cannot be written.
     const holdDeletions = firstError !== undefined;
-    for (const application of holdDeletions ? [] : plan.deletions) {
+    // Held deletions start no preview's clock either: they may not be closed PRs at all.
+    const previews = holdDeletions
+      ? { deleteNow: [], keptNames: new Set<string>(), requeueAfterSeconds: undefined }
+      : await applyPreviewLifetimes(
+          { store: this.store, events: this.events, now: this.clock() },
+          appSet,
+          plan.deletions,
+          owned,
+          generation.generated.map((g) => g.application),
+          outcome,
+        );
+    for (const application of previews.deleteNow) {
       try {
         await this.store.deleteApplication(application);
         outcome.writes++;
@@ -352,11 +369,14 @@ export class ApplicationSetReconciler {
     // The Applications as this reconcile leaves them, those it just created included: the status
     // is complete at once, and the reconcile their own watch events cause finds nothing to do.
     const current = [
-      ...owned.filter((a) => survivors.has(a.metadata.name) || plan.held || holdDeletions).map((a) => stored.get(a.metadata.name) ?? a),
+      ...owned
+        .filter((a) => survivors.has(a.metadata.name) || plan.held || holdDeletions || previews.keptNames.has(a.metadata.name))
+        .map((a) => stored.get(a.metadata.name) ?? a),
       ...written.created.map((appName) => stored.get(appName)!),
     ];
     await this.writeStatus(statusHolder, conditions, true, current, outcome);
-    outcome.requeueAfterSeconds = minDefined(generation.requeueAfterSeconds, rollout?.requeueAfterSeconds);
+    void this.previewStatuses.report(appSet, generation.generated, owned, this.context.pullRequests);
+    outcome.requeueAfterSeconds = minDefined(generation.requeueAfterSeconds, rollout?.requeueAfterSeconds, previews.requeueAfterSeconds);
     // Deletions leave objects whose next versions (finalizers, then gone) are not known here.
     if (settles && !firstError && !plan.held && !patchedAfterApply && plan.deletions.length === 0) {
       this.settled.set(key, {

@@ -49,6 +49,25 @@ export interface PullRequestService {
    * list, and throws ProviderSelectionError when the provider may not be used at all.
    */
   list(spec: PullRequestGenerator, appSet: ApplicationSet): Promise<PullRequest[]>;
+  /**
+   * Posts a commit status on a pull request's head commit with the generator's own token; false,
+   * sending nothing, when the generator has no token. Only the controller's service posts.
+   */
+  postCommitStatus?(spec: PullRequestGenerator, appSet: ApplicationSet, sha: string, status: CommitStatus): Promise<boolean>;
+}
+
+/** Regatta's view of a PR preview; each provider gets its own word for the state. */
+export type PreviewState = 'pending' | 'running' | 'success' | 'failure';
+
+/** A commit status about a PR preview. */
+export interface CommitStatus {
+  state: PreviewState;
+  /** For people, on the PR: "Synced and Healthy", "Sync failed", ... */
+  description: string;
+  /** The preview's address (http or https only). */
+  targetUrl?: string;
+  /** Distinguishes Regatta's status among a commit's other checks: `regatta/<appset>`. */
+  context: string;
 }
 
 /** A repository, or one branch of it, as an SCM provider lists it (Argo CD's scm_provider.Repository). */

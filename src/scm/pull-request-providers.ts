@@ -1,5 +1,13 @@
 import type { ApplicationSet, PullRequestGenerator } from '../api/application-set.js';
-import { ProviderSelectionError, type ConfigMapReader, type PullRequest, type PullRequestService, type SecretReader } from '../generators/generator.js';
+import {
+  ProviderSelectionError,
+  type CommitStatus,
+  type ConfigMapReader,
+  type PullRequest,
+  type PullRequestService,
+  type SecretReader,
+} from '../generators/generator.js';
+import { commitStatusProvider, commitStatusRequest } from './commit-status.js';
 import { listAzureDevOpsPulls } from './azure-devops-pulls.js';
 import { listBitbucketCloudPulls } from './bitbucket-cloud-pulls.js';
 import { listBitbucketServerPulls } from './bitbucket-server-pulls.js';
@@ -7,7 +15,7 @@ import { installationToken } from './github-app.js';
 import { githubApiBase, githubClient, retryingRateLimits } from './github-client.js';
 import { basic, bitbucketAuth, githubAppCredentials, NO_CONFIG_MAPS, providerTls, token } from './scm-credentials.js';
 import { customApiUrl, OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
-import { DEFAULT_RETRY_BUDGET, getJson, ScmError, type RetryBudget } from './rate-limit.js';
+import { DEFAULT_RETRY_BUDGET, getJson, requestTimeoutMs, ScmError, type RetryBudget } from './rate-limit.js';
 import { ScmGateway, scmHttp, type ScmApiKind, type ScmHttp, type ScmServiceOptions } from './scm-gateway.js';
 import type { TlsTrust } from './scm-transport.js';
 
@@ -47,6 +55,23 @@ export class ScmPullRequestService implements PullRequestService {
   /** The same providers and budget, reading Secrets and ConfigMaps through other readers (a dry run's caller's own rights). */
   readingWith(secrets: SecretReader, configMaps: ConfigMapReader): PullRequestService {
     return { list: (spec, appSet) => this.listWith(secrets, configMaps, spec, appSet) };
+  }
+
+  async postCommitStatus(spec: PullRequestGenerator, appSet: ApplicationSet, sha: string, status: CommitStatus): Promise<boolean> {
+    const provider = commitStatusProvider(spec);
+    const settings = spec.github ?? spec.gitlab ?? spec.gitea;
+    if (!provider || !settings?.tokenRef) return false;
+    const refusal = scmProviderRefusal(this.policy, customApiUrl([spec.github, spec.gitlab, spec.gitea]));
+    if (refusal) throw new ProviderSelectionError(refusal);
+    const auth = await token(this.secrets, appSet, settings.tokenRef, this.policy.tokenRefStrictMode);
+    if (!auth) return false;
+    const request = commitStatusRequest(spec, sha, status, auth);
+    if ('refusal' in request) throw new ScmError(request.refusal);
+    const trust = spec.gitlab ? await providerTls(this.configMaps, appSet, spec.gitlab) : { insecure: request.insecure };
+    const http = this.http(request.api, appSet, trust);
+    const answer = await http.gateway.post(request.url, request.headers, request.body, trust, requestTimeoutMs(this.budget), http.caller);
+    if (answer.status < 200 || answer.status >= 300) throw new ScmError(`commit status for ${sha.slice(0, 12)}: ${answer.status} ${answer.statusText}`.trim());
+    return true;
   }
 
   private async listWith(secrets: SecretReader, configMaps: ConfigMapReader, spec: PullRequestGenerator, appSet: ApplicationSet): Promise<PullRequest[]> {

@@ -3,7 +3,7 @@ import type { ApplicationSet } from '../api/application-set.js';
 import type { ConfigMapReader } from '../generators/generator.js';
 import type { RetryBudget } from './rate-limit.js';
 import type { ScmPolicy } from './scm-policy.js';
-import { sendGet, type ScmAnswer, type TlsTrust } from './scm-transport.js';
+import { sendGet, sendPost, type ScmAnswer, type TlsTrust } from './scm-transport.js';
 
 /** The SCM APIs Regatta talks to, as metrics name them. */
 export type ScmApiKind = 'github' | 'gitlab' | 'gitea' | 'bitbucket_server' | 'bitbucket_cloud' | 'azure_devops' | 'aws_codecommit';
@@ -141,6 +141,30 @@ export class ScmGateway {
     return pending;
   }
 
+  /**
+   * A POST through the gateway: never cached or shared, but within its credential's rate budget
+   * and concurrency as the GETs are, and refused without sending while that budget is spent.
+   */
+  async post(url: string, headers: Record<string, string>, body: string, trust: TlsTrust, timeoutMs: number, caller: ScmCaller): Promise<ScmAnswer> {
+    const requestHeaders = lowerCased(headers);
+    const parsed = new URL(url);
+    const budget = this.budget(digest(parsed.origin, ...CREDENTIAL_HEADERS.map((name) => requestHeaders[name] ?? '')));
+    const refused = this.refusedWhileSpent(budget, caller, parsed);
+    if (refused) return refused;
+    await this.turn(budget);
+    const started = performance.now();
+    let answer: ScmAnswer;
+    try {
+      answer = await sendPost(url, requestHeaders, body, trust, timeoutMs);
+    } finally {
+      this.endTurn(budget);
+    }
+    const limit = rateLimitOf(answer.headers);
+    if (limit.remaining !== undefined) Object.assign(budget, limit);
+    this.options.observer?.answered(caller, parsed, answer, 'server', (performance.now() - started) / 1000);
+    return answer;
+  }
+
   /** One credential's budget, made when first used. */
   private budget(credential: string): CredentialBudget {
     let budget = this.budgets.get(credential);
@@ -165,17 +189,8 @@ export class ScmGateway {
     credential: string,
   ): Promise<ScmAnswer> {
     const budget = this.budget(credential);
-    const spentFor = budget.remaining === 0 && budget.resetAtMs !== undefined ? budget.resetAtMs - this.now() : 0;
-    if (spentFor > 0) {
-      const refused: ScmAnswer = {
-        status: 429,
-        statusText: 'Too Many Requests',
-        headers: { 'retry-after': String(Math.ceil(spentFor / 1000)) },
-        text: '',
-      };
-      this.options.observer?.answered(caller, parsed, refused, 'rate_budget', 0);
-      return refused;
-    }
+    const refused = this.refusedWhileSpent(budget, caller, parsed);
+    if (refused) return refused;
     await this.turn(budget);
     const cached = this.cache.get(key);
     const conditional = { ...headers };
@@ -207,6 +222,20 @@ export class ScmGateway {
       this.forget(key);
     }
     return answer;
+  }
+
+  /** A 429 made here, without sending, while the credential's rate limit is spent until its reset. */
+  private refusedWhileSpent(budget: CredentialBudget, caller: ScmCaller, parsed: URL): ScmAnswer | undefined {
+    const spentFor = budget.remaining === 0 && budget.resetAtMs !== undefined ? budget.resetAtMs - this.now() : 0;
+    if (spentFor <= 0) return undefined;
+    const refused: ScmAnswer = {
+      status: 429,
+      statusText: 'Too Many Requests',
+      headers: { 'retry-after': String(Math.ceil(spentFor / 1000)) },
+      text: '',
+    };
+    this.options.observer?.answered(caller, parsed, refused, 'rate_budget', 0);
+    return refused;
   }
 
   private async turn(budget: CredentialBudget): Promise<void> {

@@ -54,14 +54,36 @@ export async function sendGet(url: string, headers: Record<string, string>, trus
   }
 }
 
-/** A GET through node:https, for a server verified against extra CA certificates or not verified at all. */
-function sendTrusting(url: string, headers: Record<string, string>, trust: TlsTrust, timeoutMs: number): Promise<ScmAnswer> {
+/**
+ * One POST of a JSON body, answered within `timeoutMs`. Never redirected: a write goes where it
+ * was addressed or not at all.
+ */
+export async function sendPost(url: string, headers: Record<string, string>, body: string, trust: TlsTrust, timeoutMs: number): Promise<ScmAnswer> {
+  const json = { ...headers, 'content-type': 'application/json' };
+  if ((trust.insecure || trust.ca) && url.startsWith('https:')) return sendTrusting(url, json, trust, timeoutMs, body);
+  const response = await fetch(url, { method: 'POST', headers: json, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    headers: Object.fromEntries(response.headers.entries()),
+    text: await readBodyWithin(response, MAX_ANSWER_BYTES),
+  };
+}
+
+/** A GET (or, with a body, a POST) through node:https, for a server verified against extra CA certificates or not verified at all. */
+function sendTrusting(url: string, headers: Record<string, string>, trust: TlsTrust, timeoutMs: number, body?: string): Promise<ScmAnswer> {
   return new Promise((resolve, reject) => {
     // An abort (the timeout) surfaces as an error naming the signal's reason as its cause.
     const fail = (error: Error) => reject(isTimeout(error.cause) ? error.cause : Object.assign(new Error(error.message), { cause: error }));
     const request = httpsRequest(
       url,
-      { headers, rejectUnauthorized: !trust.insecure, ca: trust.ca ? [...rootCertificates, trust.ca] : undefined, signal: AbortSignal.timeout(timeoutMs) },
+      {
+        method: body === undefined ? 'GET' : 'POST',
+        headers,
+        rejectUnauthorized: !trust.insecure,
+        ca: trust.ca ? [...rootCertificates, trust.ca] : undefined,
+        signal: AbortSignal.timeout(timeoutMs),
+      },
       (response) => {
         response.on('error', fail);
         const chunks: Buffer[] = [];
@@ -84,6 +106,6 @@ function sendTrusting(url: string, headers: Record<string, string>, trust: TlsTr
       },
     );
     request.on('error', fail);
-    request.end();
+    request.end(body);
   });
 }

@@ -5,7 +5,7 @@ import { ObjectClient } from '../kube/object-client.js';
 
 /** A JSON merge patch of an Application: null removes a field; status fields are named as ApplicationStatus names them. */
 export interface ApplicationPatch {
-  metadata?: { annotations?: Record<string, string | null> };
+  metadata?: { annotations?: Record<string, string | null>; finalizers?: string[] | null };
   operation?: Operation | null;
   status?: { [field in keyof ApplicationStatus]?: unknown };
 }

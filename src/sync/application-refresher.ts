@@ -9,6 +9,7 @@ import { DelayedActions, Loop } from '../lib/loop.js';
 import type { Logger } from '../observability/logger.js';
 import { projectNameOf, type SpecCondition } from '../projects/application-validation.js';
 import { keyOf, type ApplicationClient } from './application-client.js';
+import { PreviewDeletion } from './preview-deletion.js';
 import type { ProjectGuard } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver } from './sync-driver.js';
 import type { SyncWindowGate } from './sync-window-gate.js';
@@ -71,6 +72,7 @@ export class ApplicationRefresher {
   /** Application → when it is compared again after a sync, until it stops Progressing. */
   private readonly healthChecks: DelayedActions;
   private readonly projectCheck: DelayedActions;
+  private readonly previewDeletion: PreviewDeletion;
   private changedProjects?: Set<string> | 'all';
   private stopped = false;
 
@@ -90,6 +92,7 @@ export class ApplicationRefresher {
     private readonly resyncing: () => void = () => undefined,
   ) {
     const registry = options.registry ?? new SchedulerRegistry();
+    this.previewDeletion = new PreviewDeletion(driver, applications, logger);
     this.informers = options.namespaces.map(
       (namespace) => new KubeInformer<Application>(config, { apiVersion: API_VERSION, kind: 'Application', namespace }, 'applications', (m) => logger.warn(m)),
     );
@@ -128,7 +131,11 @@ export class ApplicationRefresher {
   /** An Application changed: refreshed if its status is stale, and handed on for its operation. */
   observe(application: Application): void {
     this.movedSources.seen(application);
-    if (this.stopped || !this.owns(application) || application.metadata.deletionTimestamp) return;
+    if (this.stopped || !this.owns(application)) return;
+    if (application.metadata.deletionTimestamp) {
+      void this.previewDeletion.handle(application);
+      return;
+    }
     if (this.needsRefresh(application)) void this.refresh(application);
     this.observed(application);
   }

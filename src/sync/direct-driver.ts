@@ -6,6 +6,7 @@ import { ObjectClient } from '../kube/object-client.js';
 import type { TargetObject } from '../projects/application-validation.js';
 import { FencedError } from '../sharding/cluster-fence.js';
 import type { KubeConfig } from '../kube/kube-config.js';
+import { createdFor, createdNamespaceManifest } from './created-namespace.js';
 import { resourceHealth, worstHealth } from './health.js';
 import { renderSource, type Manifest, type RenderedSource } from './manifests.js';
 import type { ProjectGuard, SyncStop } from './project-guard.js';
@@ -276,7 +277,7 @@ export class DirectSyncDriver implements SyncDriver {
     const namespace = application.spec.destination.namespace;
     if (!application.spec.syncPolicy?.syncOptions?.includes('CreateNamespace=true') || !namespace) return undefined;
     if (targets.some((t) => t.group === '' && t.kind === 'Namespace' && t.name === namespace)) return undefined;
-    const manifest = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } };
+    const manifest = createdNamespaceManifest(application, namespace) as Manifest;
     const key = keyOf(manifest);
     if (await this.live(client, key)) return undefined;
     return { group: '', kind: 'Namespace', name: namespace, namespace: '', namespaced: false, manifest, key };
@@ -344,6 +345,30 @@ export class DirectSyncDriver implements SyncDriver {
       }
     }
     return { revision, phase: 'Succeeded', message: 'successfully synced (all tasks run)', resources: results };
+  }
+
+  /**
+   * The cascade of an Application's deletion: every resource it tracks that still carries its
+   * tracking label (and that its project lets it delete), then the destination Namespace when
+   * Regatta created it for this Application. Returns what was deleted.
+   */
+  async deleteResources(application: Application, impersonate?: string): Promise<ResourceKey[]> {
+    const client = this.clientFor(application, impersonate);
+    const permits = this.permitted(application);
+    const deleted: ResourceKey[] = [];
+    for (const key of this.tracked(application, new Set())) {
+      const live = await this.prunable(client, application, key, permits);
+      if (!live) continue;
+      await this.write(application, () => client.delete(live as KubeObject));
+      deleted.push(key);
+    }
+    const namespace = application.spec.destination.namespace;
+    const live = namespace ? await client.get<KubeObject>('v1', 'Namespace', undefined, namespace) : undefined;
+    if (live && createdFor(live, application)) {
+      await this.write(application, () => client.delete(live));
+      deleted.push(keyOf(live as Manifest));
+    }
+    return deleted;
   }
 
   private stoppedOutcome(revision: string, stop: SyncStop<Target>, results: SyncOutcome['resources']): SyncOutcome {

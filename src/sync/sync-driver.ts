@@ -1,4 +1,4 @@
-import type { Application, ApplicationSource, Health, ResourceResult, ResourceStatus } from '../api/application.js';
+import type { Application, ApplicationSource, Health, ResourceKey, ResourceResult, ResourceStatus } from '../api/application.js';
 
 /** What a refresh finds: the fields of an Application's status that Argo CD's comparison writes. */
 export interface Comparison {
@@ -47,4 +47,6 @@ export interface SyncDriver {
   sync(application: Application, request: SyncRequest): Promise<SyncOutcome>;
   /** The commit a source's targetRevision names now, read as `project` may: a refresh is due when it is not the one compared. */
   revision(source: ApplicationSource, project: string): Promise<string>;
+  /** The cascade of a deleted Application: its tracked resources, and the Namespace created for it. Drivers that sync themselves have it. */
+  deleteResources?(application: Application): Promise<ResourceKey[]>;
 }

@@ -93,14 +93,19 @@ export interface FakeBehaviour {
   /** Never answer. */
   hang?: boolean;
   notFound?: boolean;
+  /** Answer commit status posts with this HTTP status (the listings still answer). */
+  statusPostAnswer?: number;
 }
 
 /**
  * One HTTP server on 127.0.0.1 answering as GitHub's, Gitea's and GitLab's REST APIs answer
- * for listing pull/merge requests, with their pagination headers, two items per page.
+ * for listing pull/merge requests, with their pagination headers, two items per page, and for
+ * posting commit statuses.
  */
 export class FakeScm {
   readonly requests: { url: string; authorization?: string; privateToken?: string }[] = [];
+  /** Commit statuses posted (GitHub's, Gitea's and GitLab's `.../statuses/{sha}`), bodies parsed. */
+  readonly statuses: { url: string; body: Record<string, unknown>; authorization?: string; privateToken?: string }[] = [];
   behaviour: FakeBehaviour = {};
   /** A GitHub App's public key: installation tokens are issued only for JWTs it verifies. */
   appPublicKey?: string;
@@ -138,6 +143,17 @@ export class FakeScm {
     if (this.behaviour.notFound) return json(404, { message: 'Not Found' });
 
     if (answerInstallationTokenRequest(req, url, this.appPublicKey, this.installationToken, json)) return;
+    if (req.method === 'POST' && /^\/api\/(v3|v1)\/repos\/[^/]+\/[^/]+\/statuses\/|^\/api\/v4\/projects\/[^/]+\/statuses\//.test(url.pathname)) {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        if (this.behaviour.statusPostAnswer) return json(this.behaviour.statusPostAnswer, { message: 'Internal Server Error' });
+        const last = this.requests[this.requests.length - 1];
+        this.statuses.push({ ...last, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+        json(201, { id: this.statuses.length });
+      });
+      return;
+    }
 
     const page = Number(url.searchParams.get('page') ?? '1');
     const size = 2;

@@ -141,3 +141,46 @@ describe('sync waves', () => {
     ]);
   });
 });
+
+describe('CreateNamespace=true: the Namespace Regatta created goes with its Application, one that existed stays', () => {
+  const admin = () => new ObjectClient(kubeConfigFromString(fleet.kubeconfig()));
+  const inNamespace = (name: string, namespace: string): Application => {
+    const app = application(name, 'team-a');
+    return {
+      ...app,
+      spec: { ...app.spec, destination: { ...app.spec.destination, namespace }, syncPolicy: { syncOptions: ['CreateNamespace=true'] } },
+      status: { resources: [{ group: '', version: 'v1', kind: 'ConfigMap', namespace, name: 'guestbook', status: 'Synced' }] },
+    } as Application;
+  };
+
+  it('a Namespace the sync created is marked for the Application and deleted with its resources', async () => {
+    const app = inNamespace('preview-1', 'preview-1');
+    expect((await driver.sync(app, { prune: false })).phase).toBe('Succeeded');
+    const created = await admin().get('v1', 'Namespace', undefined, 'preview-1');
+    expect(created?.metadata?.annotations?.['regatta.dev/created-for-application']).toBe('argocd/preview-1');
+
+    const mark = writeMark();
+    const deleted = await driver.deleteResources(app);
+    expect(deleted.map((k) => `${k.kind}/${k.namespace}/${k.name}`)).toEqual(['ConfigMap/preview-1/guestbook', 'Namespace//preview-1']);
+    expect(writesSince(fleet.cluster(), mark, { verb: 'delete' }).map((w) => `${w.kind}/${w.name}`)).toEqual(['ConfigMap/guestbook', 'Namespace/preview-1']);
+    expect(await admin().get('v1', 'ConfigMap', 'preview-1', 'guestbook')).toBeUndefined();
+  });
+
+  it('a Namespace that existed before the sync is not marked and never deleted; another Application’s is not either', async () => {
+    await admin().create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-shared' } });
+    const app = inNamespace('shared-1', 'team-shared');
+    await driver.sync(app, { prune: false });
+    expect((await admin().get('v1', 'Namespace', undefined, 'team-shared'))?.metadata?.annotations?.['regatta.dev/created-for-application']).toBeUndefined();
+
+    const owner = inNamespace('preview-2', 'preview-2');
+    await driver.sync(owner, { prune: false });
+    const other = { ...inNamespace('other', 'preview-2'), status: { resources: [] } } as Application;
+
+    const mark = writeMark();
+    expect((await driver.deleteResources(app)).map((k) => k.kind)).toEqual(['ConfigMap']);
+    expect(await driver.deleteResources(other)).toEqual([]);
+    expect(writesSince(fleet.cluster(), mark, { kind: 'Namespace', verb: 'delete' })).toEqual([]);
+    expect(await admin().get('v1', 'Namespace', undefined, 'team-shared')).toBeDefined();
+    expect(await admin().get('v1', 'Namespace', undefined, 'preview-2')).toBeDefined();
+  });
+});
