@@ -246,6 +246,8 @@ export class ApplicationSetReconciler {
       lastSettled.owned === ownedVersions(byName(owned))
     ) {
       this.settled.set(key, lastSettled);
+      // Settled for the API server, not necessarily for the SCM: a commit status that failed to post is tried again.
+      void this.previewStatuses.report(appSet, generation.generated, owned, this.context.pullRequests);
       return { ...outcome, requeueAfterSeconds: lastSettled.requeueAfterSeconds };
     }
     let rollout: RolloutPlan | undefined;
