@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { MANAGEMENT_CLUSTER } from '../sim/sim-fleet.js';
 import { startDemoDashboard, type DemoDashboard } from '../demo/demo-dashboard.js';
 import { DEMO_CLUSTERS, DemoEnvironment } from '../demo/demo-environment.js';
 import { LiveView, renderRollout } from '../demo/rollout-view.js';
@@ -5,7 +7,7 @@ import { RedisNotInstalledError } from '../demo/local-redis.js';
 import { parseFlags } from '../lib/argv.js';
 import type { CliCommand, CliIO } from './command.js';
 
-const USAGE = `Usage: regatta demo [--once] [--timeout SECONDS] [--port PORT]
+const USAGE = `Usage: regatta demo [--once] [--timeout SECONDS] [--port PORT] [--kubeconfig-out FILE]
 
 Starts a simulated fleet (a management cluster and ${DEMO_CLUSTERS.length} workload clusters labelled by env and
 region), Redis (a redis-server of its own unless REDIS_URL is set), a local Git repository with a
@@ -16,6 +18,9 @@ guestbook version is committed and rolled out, until Ctrl-C.
   --once       run one complete rollout, print a summary and exit (0 when it completed)
   --timeout    give up after this many seconds per rollout (default 180)
   --port       serve the dashboard and REST API on this port of 127.0.0.1 (default: any free port)
+  --kubeconfig-out
+               serve the fleet over HTTPS and write a kubeconfig for its management cluster to FILE,
+               for kubectl (KUBECONFIG=FILE kubectl get applications -n argocd)
 `;
 
 async function rollOut(env: DemoEnvironment, revision: string, view: LiveView, timeoutMs: number): Promise<{ completed: boolean; ms: number }> {
@@ -45,6 +50,7 @@ export const demoCommand: CliCommand = {
         { name: 'once', kind: 'boolean' },
         { name: 'timeout', kind: 'string' },
         { name: 'port', kind: 'string' },
+        { name: 'kubeconfig-out', kind: 'string' },
         { name: 'help', short: 'h', kind: 'boolean' },
       ]));
     } catch (error) {
@@ -66,10 +72,11 @@ export const demoCommand: CliCommand = {
       return 2;
     }
 
+    const kubeconfigOut = flags['kubeconfig-out'] as string | undefined;
     let env: DemoEnvironment;
     let dashboard: DemoDashboard;
     try {
-      env = await DemoEnvironment.start({ redisUrl: process.env.REDIS_URL || undefined });
+      env = await DemoEnvironment.start({ redisUrl: process.env.REDIS_URL || undefined, https: kubeconfigOut !== undefined });
     } catch (error) {
       io.stderr.write(`regatta demo: ${error instanceof RedisNotInstalledError ? error.message : `cannot start: ${(error as Error).message}`}\n`);
       return 1;
@@ -95,6 +102,10 @@ export const demoCommand: CliCommand = {
       io.stdout.write(
         `Dashboard: ${dashboard.loginUrl}\n${loginCodeLine(dashboard)}REST API: ${dashboard.url}/api/v1 (OpenAPI at ${dashboard.url}/api/docs)\n\n`,
       );
+      if (kubeconfigOut) {
+        await writeFile(kubeconfigOut, env.fleet.kubeconfig(MANAGEMENT_CLUSTER), { mode: 0o600 });
+        io.stdout.write(`kubectl: KUBECONFIG=${kubeconfigOut} kubectl get applications -n argocd\n\n`);
+      }
       const view = new LiveView(io.stdout);
       let revision = env.revision;
       for (let round = 1; ; round++) {

@@ -83,6 +83,8 @@ export interface DemoEnvironmentOptions {
   readyDelayMs?: number;
   /** Every simulated cluster on a port of its own, so that the `refuseConnections` fault can be set on it. */
   separatePorts?: boolean;
+  /** Serve the simulated clusters over HTTPS, as kubectl needs (it sends no bearer token over plain HTTP). */
+  https?: boolean;
   /** Use this Redis; otherwise a redis-server is started (and stopped) here. */
   redisUrl?: string;
   /** Run Regatta in this process; false leaves that to another process (a replica under test). */
@@ -143,6 +145,7 @@ export class DemoEnvironment {
       readyDelayMs: options.readyDelayMs ?? 600,
       watchHistory: options.watchHistory ?? 100_000,
       separatePorts: options.separatePorts,
+      https: options.https,
     });
     const repository = await DemoRepository.create();
     const adminConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'demo-admin' }));
