@@ -5,7 +5,6 @@
 // with Cluster generators over 200 clusters, one cluster added: how many ApplicationSets are
 // reconciled again, how many writes it takes and how long until the fleet has converged.
 // RECONCILE_SCALE (default 1) shrinks every count, for a quick run on a shared machine.
-import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { createControllerApp } from '../src/app/app.module.js';
 import { ApplicationSetController } from '../src/appset/applicationset-controller.js';
@@ -19,6 +18,7 @@ import type { Application } from '../src/api/application.js';
 import { projectProblem } from '../src/appset/application-validation.js';
 import { SimFleet } from '../src/sim/sim-fleet.js';
 import { cpuSeconds, setProjectRules, type ProjectRules } from './project-rules.js';
+import { gitCommit } from './rounds.js';
 
 const SCALE = Number(process.env.RECONCILE_SCALE ?? 1);
 const scaled = (n: number) => Math.max(1, Math.round(n * SCALE));
@@ -29,7 +29,7 @@ const CLUSTER_APPSETS = scaled(2000);
 const CLUSTERS = scaled(200);
 /** Each Cluster-generator ApplicationSet selects the clusters of one shard: CLUSTERS / SHARDS clusters each. */
 const SHARDS = Math.max(1, Math.round(CLUSTERS / 2));
-const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+const commit = gitCommit();
 
 const fleet = await SimFleet.start({ watchHistory: 100_000 });
 const kubeConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta' }));

@@ -10,13 +10,13 @@
 // simulator's store, so its CPU is the simulated API servers' (what little the bench's own checks cost is
 // measured and taken out). REGATTA_NODE_ARGS passes flags to the replica's node (e.g. "--cpu-prof
 // --cpu-prof-dir=/tmp/prof"); the CPU profile is the large fleet's.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DemoEnvironment } from '../src/demo/demo-environment.js';
 import { startReplicaProcess } from '../src/demo/replica-process.js';
 import { cpuSeconds, setProjectRules, type ProjectRules } from './project-rules.js';
 import { STAGED_STEPS, stagedFleet } from './staged-fleet.js';
+import { gitCommit } from './rounds.js';
 
 // Run through bench/run.js, the arguments after the bench name.
 const [clustersArg, appsArg, rolloutsArg, smallArg] = process.argv.slice(process.argv.indexOf('rollout') + 1);
@@ -128,7 +128,7 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
 const sum = (runs: Rollout[], field: keyof Omit<Rollout, 'rules'>) => runs.reduce((total, r) => total + r[field], 0);
 const mean = (runs: Rollout[], field: keyof Omit<Rollout, 'rules'>) => (runs.length ? sum(runs, field) / runs.length : Number.NaN);
 const syncsPerSec = (run: FleetRun) => Math.round(run.apps / (mean(run.rollouts, 'ms') / 1000));
-const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+const commit = gitCommit();
 
 const small = await runFleet(SMALL_CLUSTERS, 2, undefined);
 const large = await runFleet(CLUSTERS, ROLLOUTS, process.env.REGATTA_NODE_ARGS?.split(' ').filter(Boolean));
