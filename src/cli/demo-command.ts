@@ -40,6 +40,44 @@ async function rollOut(env: DemoEnvironment, revision: string, view: LiveView, t
 /** The way into the dashboard: a fresh one-time code, since codes expire and the demo runs on. */
 const loginCodeLine = (dashboard: DemoDashboard) => `Login code (paste it into the login form; works once, for 10 minutes): ${dashboard.loginCode()}\n`;
 
+/** Rolls out the embedded guestbook, then each new release, until one rollout fails or `once` ends after the first. */
+async function showRollouts(
+  env: DemoEnvironment,
+  dashboard: DemoDashboard,
+  options: { once: boolean; timeoutMs: number; kubeconfigOut?: string },
+  io: CliIO,
+): Promise<number> {
+  io.stdout.write(`Regatta demo: ${DEMO_CLUSTERS.length} clusters at ${env.fleet.url}, Redis at ${env.redisUrl}, Git at ${env.repository.url}\n`);
+  io.stdout.write(`Dashboard: ${dashboard.loginUrl}\n${loginCodeLine(dashboard)}REST API: ${dashboard.url}/api/v1 (OpenAPI at ${dashboard.url}/api/docs)\n\n`);
+  if (options.kubeconfigOut) {
+    await writeFile(options.kubeconfigOut, env.fleet.kubeconfig(MANAGEMENT_CLUSTER), { mode: 0o600 });
+    io.stdout.write(`kubectl: KUBECONFIG=${options.kubeconfigOut} kubectl get applications -n argocd\n\n`);
+  }
+  const view = new LiveView(io.stdout);
+  let revision = env.revision;
+  for (let round = 1; ; round++) {
+    const result = await rollOut(env, revision, view, options.timeoutMs);
+    // Counted from what the simulated clusters saw, not from what Regatta wrote in the Applications' status.
+    const audit = env.auditSyncs();
+    const summary = {
+      rollout: round,
+      revision: `guestbook:v${env.version}`,
+      completed: result.completed,
+      ms: result.ms,
+      clusters: DEMO_CLUSTERS.length,
+      syncs: audit.syncs,
+      doubleSyncs: audit.repeatedSyncs,
+      shards: env.shardOwnership(),
+    };
+    io.stdout.write(
+      `\n${result.completed ? 'Rollout complete' : 'Rollout did not complete in time'}: ${JSON.stringify(summary)}\n${loginCodeLine(dashboard)}\n`,
+    );
+    if (options.once || !result.completed) return result.completed && summary.doubleSyncs === 0 ? 0 : 1;
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    revision = await env.release();
+  }
+}
+
 export const demoCommand: CliCommand = {
   name: 'demo',
   summary: 'a simulated fleet, Redis, Git and Regatta rolling out a change, live',
@@ -88,47 +126,25 @@ export const demoCommand: CliCommand = {
       io.stderr.write(`regatta demo: cannot serve the dashboard on 127.0.0.1:${port}: ${(error as Error).message}\n`);
       return 1;
     }
-    let stopping = false;
-    const stop = async () => {
-      if (stopping) return;
-      stopping = true;
-      await dashboard.close();
-      await env.stop();
+    let stopped: Promise<void> | undefined;
+    const stop = () =>
+      (stopped ??= (async () => {
+        await dashboard.close();
+        await env.stop();
+      })());
+    let interrupted = false;
+    const onSignal = () => {
+      interrupted = true;
+      void stop().then(() => process.exit(130));
     };
-    const onSignal = () => void stop().then(() => process.exit(130));
     process.once('SIGINT', onSignal);
     try {
-      io.stdout.write(`Regatta demo: ${DEMO_CLUSTERS.length} clusters at ${env.fleet.url}, Redis at ${env.redisUrl}, Git at ${env.repository.url}\n`);
-      io.stdout.write(
-        `Dashboard: ${dashboard.loginUrl}\n${loginCodeLine(dashboard)}REST API: ${dashboard.url}/api/v1 (OpenAPI at ${dashboard.url}/api/docs)\n\n`,
-      );
-      if (kubeconfigOut) {
-        await writeFile(kubeconfigOut, env.fleet.kubeconfig(MANAGEMENT_CLUSTER), { mode: 0o600 });
-        io.stdout.write(`kubectl: KUBECONFIG=${kubeconfigOut} kubectl get applications -n argocd\n\n`);
-      }
-      const view = new LiveView(io.stdout);
-      let revision = env.revision;
-      for (let round = 1; ; round++) {
-        const result = await rollOut(env, revision, view, timeoutMs);
-        // Counted from what the simulated clusters saw, not from what Regatta wrote in the Applications' status.
-        const audit = env.auditSyncs();
-        const summary = {
-          rollout: round,
-          revision: `guestbook:v${env.version}`,
-          completed: result.completed,
-          ms: result.ms,
-          clusters: DEMO_CLUSTERS.length,
-          syncs: audit.syncs,
-          doubleSyncs: audit.repeatedSyncs,
-          shards: env.shardOwnership(),
-        };
-        io.stdout.write(
-          `\n${result.completed ? 'Rollout complete' : 'Rollout did not complete in time'}: ${JSON.stringify(summary)}\n${loginCodeLine(dashboard)}\n`,
-        );
-        if (flags.once || !result.completed) return result.completed && summary.doubleSyncs === 0 ? 0 : 1;
-        await new Promise((resolve) => setTimeout(resolve, 3000));
-        revision = await env.release();
-      }
+      const code = await showRollouts(env, dashboard, { once: flags.once === true, timeoutMs, kubeconfigOut }, io);
+      return interrupted ? 130 : code;
+    } catch (error) {
+      // Ctrl-C stops the fleet under the rollout being watched, which then fails: that is the signal, not an error.
+      if (interrupted) return 130;
+      throw error;
     } finally {
       process.removeListener('SIGINT', onSignal);
       await stop();
