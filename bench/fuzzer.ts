@@ -227,11 +227,18 @@ export async function runFuzz(options: { cases: number; seed?: number; batch?: n
     const store = fleet.cluster();
     const applicationType = store.typeForKind('argoproj.io/v1alpha1', 'Application')!;
     const appSetType = store.typeForKind('argoproj.io/v1alpha1', 'ApplicationSet')!;
-    const ownedBy = (name: string) =>
-      store
-        .list(applicationType, 'argocd')
-        .filter((a) => a.metadata?.ownerReferences?.some((o: { name: string }) => o.name === name) && !a.metadata?.deletionTimestamp)
-        .map((a) => a.metadata!.name!);
+    /** Each ApplicationSet's live Applications, by its name: one listing for a whole batch. */
+    const ownership = () => {
+      const owned = new Map<string, Set<string>>();
+      for (const application of store.list(applicationType, 'argocd')) {
+        if (application.metadata?.deletionTimestamp) continue;
+        for (const owner of (application.metadata?.ownerReferences ?? []) as { name: string }[]) {
+          if (!owned.has(owner.name)) owned.set(owner.name, new Set());
+          owned.get(owner.name)!.add(application.metadata!.name!);
+        }
+      }
+      return owned;
+    };
     const settle = async () => {
       for (let i = 0; i < 3; i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -266,7 +273,7 @@ export async function runFuzz(options: { cases: number; seed?: number; batch?: n
       // The controller: the seed first, then its mutation in place, as a user's bad edit arrives.
       for (const c of batch) await client.create(appSetOf(c.name, c.original) as never).catch(() => undefined);
       await settle();
-      const before = new Map(batch.map((c) => [c.name, ownedBy(c.name)]));
+      const before = ownership();
       for (const c of batch) {
         const live = store.get(appSetType, 'argocd', c.name);
         if (!live) continue;
@@ -279,6 +286,7 @@ export async function runFuzz(options: { cases: number; seed?: number; batch?: n
           .catch(() => undefined);
       }
       await settle();
+      const after = ownership();
       for (const c of batch) {
         const live = store.get(appSetType, 'argocd', c.name) as { status?: { conditions?: { type: string; status: string; message?: string }[] } } | undefined;
         const error = live?.status?.conditions?.find((condition) => condition.type === 'ErrorOccurred' && condition.status === 'True');
@@ -287,7 +295,7 @@ export async function runFuzz(options: { cases: number; seed?: number; batch?: n
           report.unnamed++;
           problem(`case ${c.index} (seed ${seed}): ErrorOccurred without a message`);
         }
-        const missing = before.get(c.name)!.filter((name) => !ownedBy(c.name).includes(name));
+        const missing = [...(before.get(c.name) ?? [])].filter((name) => !after.get(c.name)?.has(name));
         if (missing.length) {
           report.deleted += missing.length;
           problem(`case ${c.index} (seed ${seed}): ${missing.length} Applications deleted while in error: ${error.message}`);
