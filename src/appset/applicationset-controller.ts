@@ -82,7 +82,12 @@ export class ApplicationSetController {
     this.appInformers = settings.namespaces.map(
       (namespace) => new KubeInformer<Application>(config, { apiVersion: API_VERSION, kind: 'Application', namespace }, 'applications', onError),
     );
-    this.budgetInformer = new KubeInformer<RolloutBudget>(config, { apiVersion: ROLLOUT_BUDGET_API_VERSION, kind: 'RolloutBudget' }, ROLLOUT_BUDGET_PLURAL, onError);
+    this.budgetInformer = new KubeInformer<RolloutBudget>(
+      config,
+      { apiVersion: ROLLOUT_BUDGET_API_VERSION, kind: 'RolloutBudget' },
+      ROLLOUT_BUDGET_PLURAL,
+      onError,
+    );
     for (const event of ['add', 'update', 'delete'] as const) this.budgetInformer.on(event, () => this.refresh(isRollingSync));
     const events = new KubeEventRecorder(this.client, 'regatta-applicationset-controller', onError);
     this.store = this.createStore();

@@ -53,11 +53,13 @@ function compile(budget: RolloutBudget): CompiledBudget {
   for (const limit of LIMITS) {
     const value = spec[limit];
     if (value === undefined || value === null) continue;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) problems.push(`spec.${limit}: Invalid value: ${JSON.stringify(value)}: must be a non-negative integer`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+      problems.push(`spec.${limit}: Invalid value: ${JSON.stringify(value)}: must be a non-negative integer`);
     else limits[limit] = value;
   }
   let matches: LabelMatcher | undefined;
-  if (spec.selector === undefined || spec.selector === null) problems.push('spec.selector: Required value: a label selector of clusters ({} selects every cluster)');
+  if (spec.selector === undefined || spec.selector === null)
+    problems.push('spec.selector: Required value: a label selector of clusters ({} selects every cluster)');
   else {
     try {
       matches = compileLabelSelector(spec.selector as LabelSelector, 'spec.selector');

@@ -64,13 +64,17 @@ describe('RolloutBudget on the simulated fleet', () => {
     expect(maxConcurrent(env, EU, since)).toBeGreaterThan(0);
     const history = await syncHistory(env);
     for (const { name } of CLUSTERS) {
-      expect(history.get(`guestbook-${name}`)!.filter((r) => r === revision), name).toHaveLength(1);
+      expect(
+        history.get(`guestbook-${name}`)!.filter((r) => r === revision),
+        name,
+      ).toHaveLength(1);
       expect(history.get(`web-${name}`), name).toEqual([revision]);
     }
     // Counted by the clusters: one sync per Application, none repeated.
     expect(env.auditSyncs(since)).toMatchObject({ syncs: 2 * CLUSTERS.length, repeatedSyncs: 0 });
-    expect([...messages].some((m) => /^step 1: \d Applications? waiting for RolloutBudget "eu" \(2\/2 syncs in flight\)$/.test(m)), [...messages].join('\n')).toBe(
-      true,
-    );
+    expect(
+      [...messages].some((m) => /^step 1: \d Applications? waiting for RolloutBudget "eu" \(2\/2 syncs in flight\)$/.test(m)),
+      [...messages].join('\n'),
+    ).toBe(true);
   });
 });

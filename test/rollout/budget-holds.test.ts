@@ -127,11 +127,16 @@ describe('RolloutBudget holds (Regatta)', () => {
     const failed = pushed([eu({ maxFailures: 0 })], [neighbour({ operationState: { phase: 'Failed', message: 'boom', startedAt: '2025-12-31T00:00:00Z' } })]);
     expect(failed.reconcile().syncNow).toEqual(['us-1', 'us-2']);
     expect(progressing(failed)).toBe('step 1: 5 Applications waiting for RolloutBudget "eu" (1 Application failed to sync, more than maxFailures 0)');
-    expect(pushed([eu({ maxFailures: 1 })], [neighbour({ operationState: { phase: 'Failed', startedAt: '2025-12-31T00:00:00Z' } })]).reconcile().syncNow).toHaveLength(7);
+    expect(
+      pushed([eu({ maxFailures: 1 })], [neighbour({ operationState: { phase: 'Failed', startedAt: '2025-12-31T00:00:00Z' } })]).reconcile().syncNow,
+    ).toHaveLength(7);
   });
 
   it('several budgets on one cluster all apply: the tighter one holds', () => {
-    const world = pushed([eu({ maxConcurrentSyncs: 4 }), budget('eu-1-and-2', { selector: { matchExpressions: [{ key: 'region', operator: 'In', values: ['eu'] }] }, maxConcurrentSyncs: 1 })]);
+    const world = pushed([
+      eu({ maxConcurrentSyncs: 4 }),
+      budget('eu-1-and-2', { selector: { matchExpressions: [{ key: 'region', operator: 'In', values: ['eu'] }] }, maxConcurrentSyncs: 1 }),
+    ]);
     const plan = world.reconcile();
     expect(plan.syncNow.filter((name) => EU.includes(name))).toEqual(['eu-1']);
     expect(progressing(world)).toBe('step 1: 4 Applications waiting for RolloutBudget "eu-1-and-2" (1/1 syncs in flight)');
@@ -154,7 +159,7 @@ describe('RolloutBudget holds (Regatta)', () => {
     expect(plan.rollout.budgetWaiting).toBeUndefined();
   });
 
-  it("a step whose every release the budget held has not started: its progress deadline does not run", () => {
+  it('a step whose every release the budget held has not started: its progress deadline does not run', () => {
     const world = pushed([eu({ maxConcurrentSyncs: 0 })]);
     const plan = world.reconcile();
     expect(plan.syncNow).toEqual(['us-1', 'us-2']);
