@@ -77,4 +77,28 @@ describe('RolloutBudget on the simulated fleet', () => {
       [...messages].join('\n'),
     ).toBe(true);
   });
+
+  it('invalid RolloutBudgets hold nothing: each is a Warning Event on the ApplicationSet and listed in its rollout status', async () => {
+    env = await DemoEnvironment.start({ clusters: CLUSTERS, steps: STEPS, readyDelayMs: 150, refreshIntervalMs: 150 });
+    await waitFor(() => env!.rolledOut(env!.revision), 'the first rollout');
+    // Applied, either would hold every sync on every cluster. (A real API server refuses the negative limit by the CRD's minimum.)
+    for (const [name, spec] of [
+      ['broken', { selector: { matchExpressions: [{ key: 'region', operator: 'Near', values: ['eu'] }] }, maxConcurrentSyncs: 0 }],
+      ['negative', { selector: {}, maxConcurrentSyncs: -1 }],
+    ] as const)
+      await env.client.create({ apiVersion: ROLLOUT_BUDGET_API_VERSION, kind: 'RolloutBudget', metadata: { name }, spec });
+
+    const since = process.hrtime.bigint();
+    const revision = await env.release();
+    await waitFor(() => env!.rolledOut(revision), 'the rollout past the invalid budgets', 30_000);
+    expect(env.auditSyncs(since)).toMatchObject({ syncs: CLUSTERS.length, repeatedSyncs: 0 });
+    const problems = [
+      'RolloutBudget "broken" is not applied: spec.selector: "Near" is not a valid pod selector operator',
+      'RolloutBudget "negative" is not applied: spec.maxConcurrentSyncs: Invalid value: -1: must be a non-negative integer',
+    ];
+    expect((await env.appSet())?.status?.rollout?.invalidBudgets).toEqual(problems);
+    type Event = KubeObject & { reason?: string; type?: string; message?: string; involvedObject?: { name?: string } };
+    const events = (await env.client.list<Event>('v1', 'Event', 'argocd')).filter((e) => e.reason === 'InvalidRolloutBudget');
+    expect(events.map((e) => [e.type, e.involvedObject?.name, e.message]).sort()).toEqual(problems.map((p) => ['Warning', DEMO_APPSET, p]));
+  });
 });
