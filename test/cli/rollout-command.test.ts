@@ -79,6 +79,22 @@ async function file(name: string, text: string): Promise<string> {
   return path;
 }
 
+/** The plan (exit 0) for the settled rollout after a push, with one more input file. */
+async function pushedPlanWith(name: string, text: string) {
+  const run = await regatta(
+    'rollout',
+    'plan',
+    '-f',
+    await file(`pushed-${name}`, guestbook(settled)),
+    '-f',
+    await file(`live-${name}`, live('r2', 'OutOfSync')),
+    '-f',
+    await file(name, text),
+  );
+  expect(run.code).toBe(0);
+  return JSON.parse(run.stdout)[0];
+}
+
 describe('regatta rollout plan', () => {
   it('first reconcile of the docs example: three steps, every synced Healthy Application Healthy', async () => {
     const run = await regatta('rollout', 'plan', '-f', await file('first.yaml', guestbook()), '-f', await file('live-r1.yaml', live('r1', 'Synced')));
@@ -162,18 +178,7 @@ spec:
   syncWindows:
   - {kind: deny, schedule: '0 ${hour} * * *', duration: 2h, applications: ['*-dev-*'], description: release freeze}
 `;
-    const run = await regatta(
-      'rollout',
-      'plan',
-      '-f',
-      await file('held.yaml', guestbook(settled)),
-      '-f',
-      await file('live-held.yaml', live('r2', 'OutOfSync')),
-      '-f',
-      await file('project.yaml', project),
-    );
-    expect(run.code).toBe(0);
-    const [plan] = JSON.parse(run.stdout);
+    const plan = await pushedPlanWith('project.yaml', project);
     const opens = `${String((hour + 2) % 24).padStart(2, '0')}:00 UTC`;
     const summary = `step 1: 1 Application waiting for sync window "release freeze" (opens ${opens})`;
     expect(plan.conditions[1]).toEqual({ type: 'RolloutProgressing', status: 'True', reason: 'ApplicationSetModified', message: summary });
@@ -218,20 +223,7 @@ spec:
 status:
   operationState: {phase: Running, startedAt: '2026-01-01T00:00:00Z'}
 `;
-    const run = await regatta(
-      'rollout',
-      'plan',
-      '-o',
-      'json',
-      '-f',
-      await file('pushed-budget.yaml', guestbook(settled)),
-      '-f',
-      await file('live-r2-budget.yaml', live('r2', 'OutOfSync')),
-      '-f',
-      await file('budget.yaml', fleet),
-    );
-    expect(run.code).toBe(0);
-    const [plan] = JSON.parse(run.stdout);
+    const plan = await pushedPlanWith('budget.yaml', fleet);
     expect(plan.syncNow).toEqual([]);
     const summary = 'step 1: 1 Application waiting for RolloutBudget "eu" (1/1 syncs in flight)';
     expect(plan.rollout).toEqual({
