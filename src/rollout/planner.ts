@@ -43,7 +43,7 @@ export interface RolloutPlan {
 /**
  * One reconcile of a RollingSync ApplicationSet: Argo CD's progressive sync, step for step (entries,
  * step gating, maxUpdate, conditions, the sync operation), plus Regatta's bake time, progress
- * deadline, failure budget with halt or rollback, pause/abort and sync window holds. Pure: the
+ * deadline, failure budget with halt or rollback, pause/abort, sync window and RolloutBudget holds. Pure: the
  * caller writes. Each phase moves the round's entries and rollout status on, in this order.
  */
 export function planRollout(input: RolloutInput): RolloutPlan {
