@@ -1,9 +1,16 @@
 import { API_VERSION, type Application } from '../api/application.js';
-import type { ApplicationSet, ApplicationSetCondition, ApplicationSetRolloutStep, RolloutStatus, RolloutWindowWait } from '../api/application-set.js';
+import type {
+  ApplicationSet,
+  ApplicationSetCondition,
+  ApplicationSetRolloutStep,
+  RolloutBudgetWait,
+  RolloutStatus,
+  RolloutWindowWait,
+} from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
 import { isOwnedBy } from '../appset/plan.js';
 import type { ObjectClient } from '../kube/object-client.js';
-import { WINDOW_HOLD_PREFIX } from '../rollout/planner.js';
+import { BUDGET_HOLD_PREFIX, WINDOW_HOLD_PREFIX } from '../rollout/planner.js';
 import { ROLLOUT_CONTROL_ANNOTATION } from '../api/annotations.js';
 import { groupIntoSteps, isRollingSync } from '../rollout/steps.js';
 
@@ -28,11 +35,13 @@ export interface RolloutStepView {
   /** The step's selector as people say it: `env In staging`. */
   selector: string;
   maxUpdate?: number | string;
-  /** `held`: a sync window of the Application's project holds its sync. */
-  applications: { name: string; cluster: string; status: string; message: string; held: boolean }[];
+  /** `held`: a sync window of the Application's project holds its sync; `budgetHeld`: a RolloutBudget of its cluster holds its release. */
+  applications: { name: string; cluster: string; status: string; message: string; held: boolean; budgetHeld: boolean }[];
   counts: Record<(typeof ROLLOUT_STATES)[number], number>;
   /** Why Applications of this step wait for sync windows: `1 Application waiting for sync window "freeze" (opens 02:00 UTC)`. */
   waiting: string[];
+  /** Why Applications of this step wait for RolloutBudgets: `3 Applications waiting for RolloutBudget "eu" (2/2 syncs in flight)`. */
+  budgetWaiting: string[];
 }
 
 export interface RolloutView {
@@ -42,6 +51,10 @@ export interface RolloutView {
   failed: NonNullable<RolloutStatus['failed']>;
   /** The Applications sync windows hold, by step and window (status.rollout.waiting). */
   waiting: RolloutWindowWait[];
+  /** The Applications RolloutBudgets hold, by step and budget (status.rollout.budgetWaiting). */
+  budgetWaiting: RolloutBudgetWait[];
+  /** RolloutBudgets that may cover this ApplicationSet's clusters but are invalid, and so not applied. */
+  invalidBudgets: string[];
   /** The control annotation (`pause`, `abort`) when set. */
   control?: string;
   steps: RolloutStepView[];
@@ -150,22 +163,34 @@ function rolloutView(appSet: ApplicationSet, owned: Application[], applications:
     message: rollout?.message ?? '',
     failed: rollout?.failed ?? [],
     waiting: rollout?.waiting ?? [],
+    budgetWaiting: rollout?.budgetWaiting ?? [],
+    invalidBudgets: rollout?.invalidBudgets ?? [],
     ...(control ? { control } : {}),
     steps: steps.map((names, index) => {
       const members = names.map((name) => {
         const view = byName.get(name);
         const message = view?.rollout?.message ?? '';
-        return { name, cluster: view?.cluster ?? '', status: view?.rollout?.status ?? 'Waiting', message, held: message.startsWith(WINDOW_HOLD_PREFIX) };
+        const held = message.startsWith(WINDOW_HOLD_PREFIX);
+        return {
+          name,
+          cluster: view?.cluster ?? '',
+          status: view?.rollout?.status ?? 'Waiting',
+          message,
+          held,
+          budgetHeld: message.startsWith(BUDGET_HOLD_PREFIX),
+        };
       });
       const counts = Object.fromEntries(ROLLOUT_STATES.map((state) => [state, members.filter((m) => m.status === state).length])) as RolloutStepView['counts'];
-      const waiting = (rollout?.waiting ?? []).filter((w) => w.step === index + 1).map((w) => w.message.slice(`step ${w.step}: `.length));
+      const ofStep = (waits: { step: number; message: string }[]) =>
+        waits.filter((w) => w.step === index + 1).map((w) => w.message.slice(`step ${w.step}: `.length));
       return {
         step: index + 1,
         selector: describeSelector(specs[index]),
         ...(specs[index]?.maxUpdate !== undefined ? { maxUpdate: specs[index].maxUpdate } : {}),
         applications: members,
         counts,
-        waiting,
+        waiting: ofStep(rollout?.waiting ?? []),
+        budgetWaiting: ofStep(rollout?.budgetWaiting ?? []),
       };
     }),
   };

@@ -164,6 +164,24 @@ export const OPENAPI_DOCUMENT = {
               },
             },
           },
+          budgetWaiting: {
+            type: 'array',
+            description: 'Regatta: Applications held back because a RolloutBudget of their cluster has no room, by step and budget',
+            items: {
+              type: 'object',
+              properties: {
+                step: { type: 'integer' },
+                applications: { type: 'integer', description: 'how many' },
+                budget: { type: 'string', description: 'the RolloutBudget that holds them' },
+                message: { type: 'string' },
+              },
+            },
+          },
+          invalidBudgets: {
+            type: 'array',
+            items: { type: 'string' },
+            description: "RolloutBudgets that may cover this ApplicationSet's clusters but are invalid, and so not applied",
+          },
           steps: {
             type: 'array',
             items: {
@@ -174,6 +192,7 @@ export const OPENAPI_DOCUMENT = {
                 maxUpdate: { type: ['integer', 'string'] },
                 counts,
                 waiting: { type: 'array', items: { type: 'string' }, description: "why the step's Applications wait for sync windows" },
+                budgetWaiting: { type: 'array', items: { type: 'string' }, description: "why the step's Applications wait for RolloutBudgets" },
                 applications: {
                   type: 'array',
                   items: {
@@ -184,6 +203,7 @@ export const OPENAPI_DOCUMENT = {
                       status: { type: 'string' },
                       message: { type: 'string' },
                       held: { type: 'boolean', description: 'a sync window holds its sync' },
+                      budgetHeld: { type: 'boolean', description: 'a RolloutBudget of its cluster holds its release' },
                     },
                   },
                 },

@@ -16,7 +16,7 @@ const configMapKeyRef: Schema = { type: 'object', properties: { configMapName: s
 const bitbucketBasicAuth: Schema = { type: 'object', properties: { username: str, passwordRef: secretRef }, required: ['passwordRef', 'username'] };
 const bitbucketBearerToken: Schema = { type: 'object', properties: { tokenRef: secretRef }, required: ['tokenRef'] };
 
-const labelSelector: Schema = {
+export const labelSelector: Schema = {
   type: 'object',
   properties: {
     matchLabels: stringMap,

@@ -423,6 +423,19 @@ export interface RolloutStatus {
    * window, by which its progress deadline is extended; `since` while they still wait.
    */
   windowWait?: Record<string, { seconds: number; since?: string }>;
+  /** Regatta: the rollout's Applications held back because a RolloutBudget of their cluster has no room, by step and budget. */
+  budgetWaiting?: RolloutBudgetWait[];
+  /** Regatta: RolloutBudgets that may cover this ApplicationSet's clusters but are invalid, and so not applied. */
+  invalidBudgets?: string[];
+}
+
+/** Applications of one step a RolloutBudget holds back for the same reason. */
+export interface RolloutBudgetWait {
+  step: number;
+  applications: number;
+  budget: string;
+  /** For people: `step 2: 3 Applications waiting for RolloutBudget "eu" (2/2 syncs in flight)`. */
+  message: string;
 }
 
 /** Applications of one step held by the same sync windows. */

@@ -1,4 +1,5 @@
 import { applicationSetSchema } from './application-set-schema.js';
+import { ROLLOUT_BUDGET_GROUP, ROLLOUT_BUDGET_PLURAL, rolloutBudgetSchema } from './rollout-budget.js';
 import type { Schema } from './schema.js';
 
 /** An OpenAPI v3 schema as a CustomResourceDefinition carries it. */
@@ -66,6 +67,23 @@ export function applicationSetCrd(): Record<string, unknown> {
           subresources: { status: {} },
         },
       ],
+    },
+  };
+}
+
+/** Regatta's RolloutBudget CRD: cluster-scoped, as the clusters it limits are the whole fleet's. */
+export function rolloutBudgetCrd(): Record<string, unknown> {
+  const schema = toOpenApi(rolloutBudgetSchema);
+  const name = `${ROLLOUT_BUDGET_PLURAL}.${ROLLOUT_BUDGET_GROUP}`;
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name, labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'regatta' } },
+    spec: {
+      group: ROLLOUT_BUDGET_GROUP,
+      names: { kind: 'RolloutBudget', listKind: 'RolloutBudgetList', plural: ROLLOUT_BUDGET_PLURAL, singular: 'rolloutbudget', shortNames: ['rb'] },
+      scope: 'Cluster',
+      versions: [{ name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: schema } }],
     },
   };
 }

@@ -2,6 +2,8 @@ import type { AppProject } from '../api/app-project.js';
 import { API_VERSION, type Application } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
 import type { Secret } from '../api/meta.js';
+import { ROLLOUT_BUDGET_API_VERSION, ROLLOUT_BUDGET_PLURAL, type RolloutBudget } from '../api/rollout-budget.js';
+import { isRollingSync } from '../rollout/steps.js';
 import { usesGenerator } from '../generators/transform.js';
 import type { GeneratorContext } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
@@ -47,6 +49,8 @@ export class ApplicationSetController {
   private readonly client: ObjectClient;
   private readonly appSetInformers: KubeInformer<ApplicationSet>[];
   private readonly appInformers: KubeInformer<Application>[];
+  /** Cluster-scoped; not part of readiness, so a cluster without the CRD still runs every other rollout. */
+  private readonly budgetInformer: KubeInformer<RolloutBudget>;
   private readonly queue: WorkQueue;
   private readonly reconciler: ApplicationSetReconciler;
   private readonly store: ReconcilerStore;
@@ -78,6 +82,13 @@ export class ApplicationSetController {
     this.appInformers = settings.namespaces.map(
       (namespace) => new KubeInformer<Application>(config, { apiVersion: API_VERSION, kind: 'Application', namespace }, 'applications', onError),
     );
+    this.budgetInformer = new KubeInformer<RolloutBudget>(
+      config,
+      { apiVersion: ROLLOUT_BUDGET_API_VERSION, kind: 'RolloutBudget' },
+      ROLLOUT_BUDGET_PLURAL,
+      onError,
+    );
+    for (const event of ['add', 'update', 'delete'] as const) this.budgetInformer.on(event, () => this.refresh(isRollingSync));
     const events = new KubeEventRecorder(this.client, 'regatta-applicationset-controller', onError);
     this.store = this.createStore();
     this.reconciler = new ApplicationSetReconciler(
@@ -116,8 +127,9 @@ export class ApplicationSetController {
         // Batched: a rollout over a large fleet changes thousands of Applications a minute, and each
         // reconcile rewrites the whole status; one reconcile per window sees all of them. The window
         // grows with the reconcile's own duration, so reconciles never take most of the time.
-        if (!key) return;
-        this.queue.addAfter(key, Math.max(APPLICATION_EVENT_BATCH_MS, 2 * (this.lastDurationMs.get(key) ?? 0)));
+        if (key) this.queue.addAfter(key, Math.max(APPLICATION_EVENT_BATCH_MS, 2 * (this.lastDurationMs.get(key) ?? 0)));
+        // Any Application's sync or health may free room in a RolloutBudget another ApplicationSet waits on.
+        for (const waiter of this.reconciler.waitingOnBudgets()) if (waiter !== key) this.queue.addAfter(waiter, APPLICATION_EVENT_BATCH_MS);
       };
       informer.on('add', (application) => owner(application));
       informer.on('update', (application) => owner(application));
@@ -128,6 +140,7 @@ export class ApplicationSetController {
   async start(): Promise<void> {
     this.queue.resume();
     await Promise.all([...this.appInformers, ...this.appSetInformers].map((i) => i.start()));
+    await this.budgetInformer.start().catch((error: unknown) => this.logger.warn(`RolloutBudgets are not read: ${describeKubeError(error)}`));
     this.started = true;
     this.reconcileAll();
     this.logger.info('ApplicationSet controller started', { namespaces: this.settings.namespaces });
@@ -135,7 +148,7 @@ export class ApplicationSetController {
 
   async stop(): Promise<void> {
     this.queue.stop();
-    await Promise.all([...this.appInformers, ...this.appSetInformers].map((i) => i.stop()));
+    await Promise.all([...this.appInformers, ...this.appSetInformers, this.budgetInformer].map((i) => i.stop()));
     this.started = false;
   }
 
@@ -280,6 +293,9 @@ export class ApplicationSetController {
         appSets.remember((await this.client.mergePatch(withName('ApplicationSet', appSet.metadata.namespace, appSet.metadata.name, patch))) as ApplicationSet);
       },
       getAppProject: (name) => this.projects(name),
+      listRolloutBudgets: () => this.budgetInformer.list(),
+      listAllApplications: () => applications.list(this.appInformers.flatMap((i) => i.list())),
+      listApplicationSets: () => appSets.list(this.appSetInformers.flatMap((i) => i.list())),
       // From the watched settings, not a GET per reconcile.
       argocdConfigMap: async () => {
         const data = await this.context.settings.configMapData('argocd-cm');

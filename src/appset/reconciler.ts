@@ -15,6 +15,9 @@ import type { GeneratorContext } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
 import { planRollout, type RolloutPlan } from '../rollout/planner.js';
 import { rolloutWindowWaits } from '../projects/rollout-window-waits.js';
+import { rolloutBudgets } from '../rollout/budget-usage.js';
+import type { RolloutBudget } from '../api/rollout-budget.js';
+import { SerialTurns } from '../lib/serial-turns.js';
 import { groupIntoSteps, isDeletionOrderReversed, isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
 import { IgnoreDifferencesError, validateIgnoreDifferences } from '../api/ignore-differences.js';
 import { replacementPatch } from '../lib/merge-patch.js';
@@ -49,6 +52,12 @@ export interface ReconcilerStore {
   getAppProject(name: string): AppProject | undefined;
   /** argocd-cm in Argo CD's namespace, when it exists. */
   argocdConfigMap(): Promise<{ data?: Record<string, string> } | undefined>;
+  /** Regatta's RolloutBudgets (cluster-scoped). */
+  listRolloutBudgets(): RolloutBudget[];
+  /** Every cached Application of every watched namespace, whichever ApplicationSet owns it. */
+  listAllApplications(): Application[];
+  /** Every cached ApplicationSet of every watched namespace. */
+  listApplicationSets(): ApplicationSet[];
 }
 
 /** How many Application names an aggregated Event lists. */
@@ -151,6 +160,13 @@ export class ApplicationSetReconciler {
   private readonly fleetInterest = new Map<string, FleetInterest>();
   /** ApplicationSets whose generators have run here: only for those is `fleetInterest` known. */
   private readonly generated = new Set<string>();
+  /**
+   * Rollouts under RolloutBudgets reconcile one at a time: each counts the budgets' usage after
+   * the last one's releases are written, so two cannot both take the last room.
+   */
+  private readonly budgetTurns = new SerialTurns();
+  /** ApplicationSets with a step waiting on a RolloutBudget: any Application's change may free room for them. */
+  private readonly budgetWaiters = new Set<string>();
 
   /** Drops what is kept of a deleted ApplicationSet. */
   forget(namespace: string, name: string): void {
@@ -158,6 +174,12 @@ export class ApplicationSetReconciler {
     this.settled.delete(`${namespace}/${name}`);
     this.fleetInterest.delete(`${namespace}/${name}`);
     this.generated.delete(`${namespace}/${name}`);
+    this.budgetWaiters.delete(`${namespace}/${name}`);
+  }
+
+  /** The ApplicationSets (`namespace/name`) with a step waiting on a RolloutBudget after their last reconcile here. */
+  waitingOnBudgets(): string[] {
+    return [...this.budgetWaiters];
   }
 
   /**
@@ -172,6 +194,13 @@ export class ApplicationSetReconciler {
   }
 
   async reconcile(namespace: string, name: string): Promise<ReconcileOutcome> {
+    const appSet = this.store.getApplicationSet(namespace, name);
+    if (appSet && this.options.enableProgressiveSyncs && isRollingSync(appSet) && this.store.listRolloutBudgets().length)
+      return this.budgetTurns.run(() => this.reconcileNow(namespace, name));
+    return this.reconcileNow(namespace, name);
+  }
+
+  private async reconcileNow(namespace: string, name: string): Promise<ReconcileOutcome> {
     const appSet = this.store.getApplicationSet(namespace, name);
     if (!appSet) return { writes: 0, ownedApplications: 0 };
     const policy = effectivePolicy(appSet, this.options.policy, this.options.allowPolicyOverride);
@@ -273,7 +302,18 @@ export class ApplicationSetReconciler {
         current: owned,
         now,
         windowWaits: rolloutWindowWaits(valid, (name) => this.store.getAppProject(name), now),
+        budgets: rolloutBudgets(
+          {
+            budgets: this.store.listRolloutBudgets(),
+            clusters: scope.fleet.clusters,
+            applications: this.store.listAllApplications(),
+            appSets: this.store.listApplicationSets(),
+          },
+          valid,
+        ),
       });
+      if (rollout.rollout.budgetWaiting?.length) this.budgetWaiters.add(key);
+      else this.budgetWaiters.delete(key);
       this.options.onRolloutPlanned?.({ appSet, current: owned }, rollout);
       this.recordRolloutEvents(appSet, rollout);
       rolloutUpdate = { applicationStatus: rollout.applicationStatus, rollout: rollout.rollout };
@@ -515,6 +555,8 @@ export class ApplicationSetReconciler {
     if (before !== plan.rollout.phase && ['Halted', 'RollingBack', 'Paused', 'Aborted'].includes(plan.rollout.phase)) {
       this.events.record(appSet, plan.rollout.phase === 'Paused' ? 'Normal' : 'Warning', `Rollout${plan.rollout.phase}`, plan.rollout.message);
     }
+    const reported = new Set(appSet.status?.rollout?.invalidBudgets);
+    for (const problem of plan.rollout.invalidBudgets ?? []) if (!reported.has(problem)) this.events.record(appSet, 'Warning', 'InvalidRolloutBudget', problem);
   }
 }
 

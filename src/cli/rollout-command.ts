@@ -8,6 +8,12 @@ import { controlRollout, isRolloutAction, pastTense } from '../appset/rollout-co
 import type { ObjectClient } from '../kube/object-client.js';
 import { rolloutWindowWaits } from '../projects/rollout-window-waits.js';
 import { planRollout } from '../rollout/planner.js';
+import { rolloutBudgets, type BudgetWorld } from '../rollout/budget-usage.js';
+import { ROLLOUT_BUDGET_API_VERSION, type RolloutBudget } from '../api/rollout-budget.js';
+import { SECRET_TYPE_LABEL } from '../api/cluster-secret.js';
+import type { Secret } from '../api/meta.js';
+import { ClusterRegistry } from '../clusters/cluster-registry.js';
+import type { Manifest } from './manifest-files.js';
 import { isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
 import { parseFlags, type FlagSpec, type ParsedFlags } from '../lib/argv.js';
 import { type CliCommand, type CliIO } from './command.js';
@@ -21,15 +27,17 @@ const USAGE = `Usage:
   regatta rollout pause|resume|abort|status APPLICATIONSET [--kubeconfig PATH] [--context NAME] [-n NS]
 
 plan     What the next reconcile of each RollingSync ApplicationSet would do, writing nothing:
-         its steps, the Applications it would sync now, those a sync window holds, and the status
-         it would write. The ApplicationSets, their status, the live Applications (with status) and
-         the AppProjects come from the -f inputs, or with --kubeconfig from the cluster.
+         its steps, the Applications it would sync now, those a sync window or a RolloutBudget
+         holds, and the status it would write. The ApplicationSets, their status, the live
+         Applications (with status), the AppProjects, RolloutBudgets and cluster Secrets come from
+         the -f inputs, or with --kubeconfig from the cluster.
          Unlike Argo CD, an Application moved to Pending gets its sync operation in the same
          reconcile (Argo CD sets it one reconcile later); "releasedNow" lists those.
 pause    Stop promoting Applications (in-flight syncs finish); resume undoes it.
 resume   Clear pause/abort and, after a halt, the failures, so the rollout goes on.
 abort    Stop the rollout; Applications whose sync has not started go back to Waiting.
-status   Print the rollout's phase, step, what sync windows hold, and each Application's entry.
+status   Print the rollout's phase, step, what sync windows and RolloutBudgets hold, budgets not
+         applied, and each Application's entry.
 
 Exit status: 0 success, 1 invalid input or a failed request, 2 usage error.
 `;
@@ -94,6 +102,7 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
   });
   const fileApplications = manifests.filter((m) => m.object.kind === 'Application').map((m) => m.object as unknown as Application);
   const fileProjects = manifests.filter((m) => m.object.kind === APP_PROJECT_KIND).map((m) => m.object as unknown as AppProject);
+  const world = await budgetWorld(manifests, appSetManifests, namespace, client, io);
   const results = [];
   for (const { appSet: given, result } of generation.outputs) {
     const ns = given.metadata.namespace ?? namespace;
@@ -119,7 +128,14 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
     }
     const now = new Date();
     const projects = await projectsFor(desired, namespace, client, fileProjects);
-    const outcome = planRollout({ appSet, desired, current, now, windowWaits: rolloutWindowWaits(desired, (name) => projects.get(name), now) });
+    const outcome = planRollout({
+      appSet,
+      desired,
+      current,
+      now,
+      windowWaits: rolloutWindowWaits(desired, (name) => projects.get(name), now),
+      budgets: rolloutBudgets(world, desired),
+    });
     results.push({
       applicationSet: appSet.metadata.name,
       steps: outcome.steps,
@@ -140,6 +156,8 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
         message: outcome.rollout.message,
         ...(outcome.rollout.failed ? { failed: outcome.rollout.failed } : {}),
         ...(outcome.rollout.waiting ? { waiting: outcome.rollout.waiting } : {}),
+        ...(outcome.rollout.budgetWaiting ? { budgetWaiting: outcome.rollout.budgetWaiting } : {}),
+        ...(outcome.rollout.invalidBudgets ? { invalidBudgets: outcome.rollout.invalidBudgets } : {}),
       },
       ...(outcome.rollback.length ? { rollback: outcome.rollback } : {}),
     });
@@ -168,10 +186,39 @@ async function control(action: string, { flags, positional }: Parsed, io: CliIO)
   io.stdout.write(
     `ApplicationSet ${namespace}/${name}: ${rollout ? `${rollout.phase}${rollout.step ? `, step ${rollout.step}` : ''}: ${rollout.message}` : 'no rollout'}\n`,
   );
-  for (const wait of rollout?.waiting ?? []) io.stdout.write(`  held: ${wait.message}\n`);
+  for (const wait of [...(rollout?.waiting ?? []), ...(rollout?.budgetWaiting ?? [])]) io.stdout.write(`  held: ${wait.message}\n`);
+  for (const problem of rollout?.invalidBudgets ?? []) io.stdout.write(`  ${problem}\n`);
   for (const entry of appSet.status?.applicationStatus ?? [])
     io.stdout.write(`  ${entry.application.padEnd(40)} step ${entry.step.padEnd(3)} ${entry.status.padEnd(12)} ${entry.message}\n`);
   return 0;
+}
+
+/**
+ * What RolloutBudgets count across the fleet: from the cluster with --kubeconfig (budgets, cluster
+ * Secrets, the namespace's Applications and ApplicationSets), else from the -f inputs.
+ */
+async function budgetWorld(manifests: Manifest[], appSets: Manifest[], namespace: string, client: ObjectClient | undefined, io: CliIO): Promise<BudgetWorld> {
+  const of = <T>(kind: string) => manifests.filter((m) => m.object.kind === kind).map((m) => m.object as unknown as T);
+  if (!client) {
+    const secrets = of<Secret>('Secret');
+    return {
+      budgets: of<RolloutBudget>('RolloutBudget'),
+      clusters: await new ClusterRegistry(() => secrets).list(),
+      applications: of<Application>('Application'),
+      appSets: appSets.map((m) => m.object as unknown as ApplicationSet),
+    };
+  }
+  const budgets = await client.list<RolloutBudget & KubeObject>(ROLLOUT_BUDGET_API_VERSION, 'RolloutBudget').catch((error: Error) => {
+    io.stderr.write(`regatta rollout plan: RolloutBudgets not read: ${error.message}\n`);
+    return [];
+  });
+  const secrets = await client.list<Secret>('v1', 'Secret', namespace, `${SECRET_TYPE_LABEL}=cluster`);
+  return {
+    budgets,
+    clusters: await new ClusterRegistry(() => secrets).list(),
+    applications: await client.list<Application & KubeObject>(API_VERSION, 'Application', namespace),
+    appSets: await client.list<ApplicationSet & KubeObject>(API_VERSION, 'ApplicationSet', namespace),
+  };
 }
 
 /**

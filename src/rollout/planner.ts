@@ -7,12 +7,14 @@ import { sameRevisions, stepSpec, type Entry, type RolloutInput, type RolloutRou
 import { advanceRolloutStatus, haltOverFailureBudget, nextRolloutState, planRollback, recordFailures, type RollbackRequest } from './rollout-status.js';
 import { groupIntoSteps, rolloutConfigMessage, rollingSyncSteps, type RolloutConfigIssues } from './steps.js';
 import { holdForWindows, summarizeWaits } from './window-holds.js';
+import { holdForBudgets } from './budget-holds.js';
 import { PROMOTION_INFO } from '../api/annotations.js';
 
 export { Message } from './entry-transitions.js';
 export type { RolloutInput } from './rollout-round.js';
 export type { RollbackRequest } from './rollout-status.js';
 export { WINDOW_HOLD_PREFIX } from './window-holds.js';
+export { BUDGET_HOLD_PREFIX } from './budget-holds.js';
 
 export const SYNC_REASON = 'ApplicationSet RollingSync triggered a sync of this Application resource';
 
@@ -41,7 +43,7 @@ export interface RolloutPlan {
 /**
  * One reconcile of a RollingSync ApplicationSet: Argo CD's progressive sync, step for step (entries,
  * step gating, maxUpdate, conditions, the sync operation), plus Regatta's bake time, progress
- * deadline, failure budget with halt or rollback, pause/abort and sync window holds. Pure: the
+ * deadline, failure budget with halt or rollback, pause/abort, sync window and RolloutBudget holds. Pure: the
  * caller writes. Each phase moves the round's entries and rollout status on, in this order.
  */
 export function planRollout(input: RolloutInput): RolloutPlan {
@@ -53,8 +55,9 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   haltOverFailureBudget(round);
   const appsToSync = reachedApplications(round, steps);
   releaseWithinMaxUpdate(round, appsToSync, issues);
+  const budgetWaiting = holdForBudgets(round);
   settleSoon(round);
-  const waiting = holdForWindows(round);
+  const waiting = [...holdForWindows(round), ...budgetWaiting];
   const step = progressingStep(round.stepsSpec.length, entries);
   const waitSummary = summarizeWaits(waiting.filter((w) => w.step === step));
   const conditions = rolloutConditions(issues, step, waitSummary);

@@ -1,6 +1,7 @@
 import type { Application } from '../api/application.js';
 import type { ApplicationSet, ApplicationSetApplicationStatus, ApplicationSetRolloutStep, RolloutStatus } from '../api/application-set.js';
 import type { WindowWait } from '../projects/sync-windows.js';
+import type { RolloutBudgets } from './budget-usage.js';
 
 export interface RolloutInput {
   appSet: ApplicationSet;
@@ -16,6 +17,8 @@ export interface RolloutInput {
   now: Date;
   /** Regatta: the Applications whose RollingSync sync a sync window of their project holds now, by name. */
   windowWaits?: ReadonlyMap<string, WindowWait>;
+  /** Regatta: the RolloutBudgets of the Applications' clusters and their fleet-wide usage (see budget-usage.ts). */
+  budgets?: RolloutBudgets;
 }
 
 export type Entry = ApplicationSetApplicationStatus;

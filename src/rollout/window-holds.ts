@@ -18,7 +18,7 @@ const WAIT_GROUPS_KEPT = 20;
 const WAIT_GROUPS_SHOWN = 3;
 
 /** One step's holds in a line: `step 2: 3 Applications waiting for …; 1 Application waiting for …`. */
-export function summarizeWaits(waits: RolloutWindowWait[]): string {
+export function summarizeWaits(waits: Pick<RolloutWindowWait, 'step' | 'message'>[]): string {
   if (!waits.length) return '';
   const parts = waits.slice(0, WAIT_GROUPS_SHOWN).map((w) => w.message.slice(`step ${w.step}: `.length));
   const more = waits.length > WAIT_GROUPS_SHOWN ? `; and ${waits.length - WAIT_GROUPS_SHOWN} more groups` : '';

@@ -1,4 +1,4 @@
-import { applicationSetCrd } from '../api/crd.js';
+import { applicationSetCrd, rolloutBudgetCrd } from '../api/crd.js';
 import type { ClusterStore } from './cluster-store.js';
 import { apiVersionOf, type ResourceType } from './resource-types.js';
 
@@ -303,6 +303,7 @@ function builtIn(key: string): OpenApiSchema {
   if (schema) return schema;
   const kind = BUILT_IN_FIELDS[key];
   if (key === 'argoproj.io/v1alpha1/ApplicationSet') schema = fromCrd(applicationSetCrd(), 'v1alpha1')!;
+  else if (key === 'regatta.dev/v1alpha1/RolloutBudget') schema = fromCrd(rolloutBudgetCrd(), 'v1alpha1')!;
   else if (kind)
     schema = withEnvelope(kind.description, kind.fields, { ...(kind.required ? { required: kind.required } : {}), ...(kind.open ? { [PRESERVE]: true } : {}) });
   else schema = withEnvelope('', {}, { [PRESERVE]: true });
@@ -312,7 +313,7 @@ function builtIn(key: string): OpenApiSchema {
 
 /**
  * The schema of a kind the cluster serves: a stored CRD's, else the built-in one (ApplicationSet's
- * is Regatta's own CRD); a kind without one accepts anything.
+ * and RolloutBudget's are Regatta's own CRDs); a kind without one accepts anything.
  */
 export function kindSchema(store: ClusterStore, type: ResourceType): OpenApiSchema {
   const crdType = store.typeFor('apiextensions.k8s.io/v1', 'customresourcedefinitions');

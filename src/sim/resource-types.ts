@@ -57,6 +57,15 @@ const builtIn: ResourceType[] = [
     statusSubresource: true,
     shortNames: ['appset', 'appsets'],
   },
+  {
+    group: 'regatta.dev',
+    version: 'v1alpha1',
+    kind: 'RolloutBudget',
+    plural: 'rolloutbudgets',
+    namespaced: false,
+    statusSubresource: false,
+    shortNames: ['rb'],
+  },
   { group: 'argoproj.io', version: 'v1alpha1', kind: 'AppProject', plural: 'appprojects', namespaced: true, statusSubresource: false, shortNames: ['appproj'] },
 ];
 

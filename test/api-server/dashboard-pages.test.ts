@@ -3,7 +3,14 @@ import type { ApplicationSetDetail } from '../../src/api-server/application-set-
 import { DashboardPages } from '../../src/api-server/dashboard-pages.js';
 
 const pages = new DashboardPages();
-const app = (name: string, status: string, message = '', held = false) => ({ name, cluster: name.replace('web-', ''), status, message, held });
+const app = (name: string, status: string, message = '', held = false, budgetHeld = false) => ({
+  name,
+  cluster: name.replace('web-', ''),
+  status,
+  message,
+  held,
+  budgetHeld,
+});
 
 const halted: ApplicationSetDetail = {
   name: 'web',
@@ -20,6 +27,8 @@ const halted: ApplicationSetDetail = {
     message: 'step 2: 1 failure exceeds maxFailures 0; halted',
     failed: [{ application: 'web-prod-1', step: 2, reason: 'Degraded: Deployment web has 0/3 ready replicas' }],
     waiting: [],
+    budgetWaiting: [],
+    invalidBudgets: [],
     steps: [
       {
         step: 1,
@@ -27,6 +36,7 @@ const halted: ApplicationSetDetail = {
         applications: [app('web-staging-1', 'Healthy')],
         counts: { Waiting: 0, Pending: 0, Progressing: 0, Healthy: 1 },
         waiting: [],
+        budgetWaiting: [],
       },
       {
         step: 2,
@@ -35,6 +45,7 @@ const halted: ApplicationSetDetail = {
         applications: [app('web-prod-1', 'Progressing'), app('web-prod-2', 'Waiting')],
         counts: { Waiting: 1, Pending: 0, Progressing: 1, Healthy: 0 },
         waiting: [],
+        budgetWaiting: [],
       },
     ],
   },
@@ -85,6 +96,42 @@ describe('DashboardPages', () => {
     );
     expect(pages.live(halted)).not.toContain('data-held');
     expect(pages.live(halted)).not.toContain('data-window-wait');
+  });
+
+  it('shows which Applications a RolloutBudget holds, why on the step, and the budgets not applied', () => {
+    const held = 'Application waiting for RolloutBudget "eu" (2/2 syncs in flight)';
+    const summary = 'step 2: 1 Application waiting for RolloutBudget "eu" (2/2 syncs in flight)';
+    const invalid = 'RolloutBudget "us" is not applied: spec.maxUnhealthy: Invalid value: -1: must be a non-negative integer';
+    const html = pages.live({
+      ...halted,
+      conditions: [],
+      rollout: {
+        ...halted.rollout!,
+        phase: 'Progressing',
+        message: summary,
+        failed: [],
+        budgetWaiting: [{ step: 2, applications: 1, budget: 'eu', message: summary }],
+        invalidBudgets: [invalid],
+        steps: [
+          halted.rollout!.steps[0],
+          {
+            ...halted.rollout!.steps[1],
+            applications: [app('web-prod-1', 'Progressing'), app('web-prod-2', 'Waiting', held, false, true)],
+            budgetWaiting: ['1 Application waiting for RolloutBudget "eu" (2/2 syncs in flight)'],
+          },
+        ],
+      },
+    });
+    expect(html).toMatch(
+      /data-step="2">[\s\S]*<div class="muted" data-budget-wait>⏸ 1 Application waiting for RolloutBudget &quot;eu&quot; \(2\/2 syncs in flight\)<\/div>/,
+    );
+    expect(html).toContain(
+      'data-app="web-prod-2" data-state="Waiting" data-budget-held title="Application waiting for RolloutBudget &quot;eu&quot; (2/2 syncs in flight)">web-prod-2<small>Waiting · waiting for a RolloutBudget</small>',
+    );
+    expect(html).toContain(
+      '<div data-invalid-budget>⚠ RolloutBudget &quot;us&quot; is not applied: spec.maxUnhealthy: Invalid value: -1: must be a non-negative integer</div>',
+    );
+    expect(pages.live(halted)).not.toMatch(/data-budget-wait|data-budget-held|data-invalid-budget/);
   });
 
   it('escapes what comes from the cluster, so a message cannot run script in the page', () => {

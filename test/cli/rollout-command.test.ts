@@ -79,6 +79,22 @@ async function file(name: string, text: string): Promise<string> {
   return path;
 }
 
+/** The plan (exit 0) for the settled rollout after a push, with one more input file. */
+async function pushedPlanWith(name: string, text: string) {
+  const run = await regatta(
+    'rollout',
+    'plan',
+    '-f',
+    await file(`pushed-${name}`, guestbook(settled)),
+    '-f',
+    await file(`live-${name}`, live('r2', 'OutOfSync')),
+    '-f',
+    await file(name, text),
+  );
+  expect(run.code).toBe(0);
+  return JSON.parse(run.stdout)[0];
+}
+
 describe('regatta rollout plan', () => {
   it('first reconcile of the docs example: three steps, every synced Healthy Application Healthy', async () => {
     const run = await regatta('rollout', 'plan', '-f', await file('first.yaml', guestbook()), '-f', await file('live-r1.yaml', live('r1', 'Synced')));
@@ -162,18 +178,7 @@ spec:
   syncWindows:
   - {kind: deny, schedule: '0 ${hour} * * *', duration: 2h, applications: ['*-dev-*'], description: release freeze}
 `;
-    const run = await regatta(
-      'rollout',
-      'plan',
-      '-f',
-      await file('held.yaml', guestbook(settled)),
-      '-f',
-      await file('live-held.yaml', live('r2', 'OutOfSync')),
-      '-f',
-      await file('project.yaml', project),
-    );
-    expect(run.code).toBe(0);
-    const [plan] = JSON.parse(run.stdout);
+    const plan = await pushedPlanWith('project.yaml', project);
     const opens = `${String((hour + 2) % 24).padStart(2, '0')}:00 UTC`;
     const summary = `step 1: 1 Application waiting for sync window "release freeze" (opens ${opens})`;
     expect(plan.conditions[1]).toEqual({ type: 'RolloutProgressing', status: 'True', reason: 'ApplicationSetModified', message: summary });
@@ -190,6 +195,49 @@ spec:
     });
     // The sync is still requested: the application controller is what holds it.
     expect(plan.syncNow).toEqual(['engineering-dev-guestbook']);
+  });
+
+  it('says which Applications a RolloutBudget of their cluster holds, counting syncs of other ApplicationSets among the inputs', async () => {
+    const fleet = `apiVersion: v1
+kind: Secret
+metadata: {name: dev, namespace: argocd, labels: {argocd.argoproj.io/secret-type: cluster, region: eu}}
+stringData: {name: engineering-dev, server: 'https://1.2.3.4'}
+---
+apiVersion: regatta.dev/v1alpha1
+kind: RolloutBudget
+metadata: {name: eu}
+spec: {selector: {matchLabels: {region: eu}}, maxConcurrentSyncs: 1}
+---
+apiVersion: regatta.dev/v1alpha1
+kind: RolloutBudget
+metadata: {name: broken}
+spec: {selector: {matchLabels: {region: eu}}, maxFailures: -2}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: billing-dev, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: 'https://github.com/infra-team/billing.git', targetRevision: HEAD, path: billing}
+  destination: {server: 'https://1.2.3.4', namespace: billing}
+status:
+  operationState: {phase: Running, startedAt: '2026-01-01T00:00:00Z'}
+`;
+    const plan = await pushedPlanWith('budget.yaml', fleet);
+    expect(plan.syncNow).toEqual([]);
+    const summary = 'step 1: 1 Application waiting for RolloutBudget "eu" (1/1 syncs in flight)';
+    expect(plan.rollout).toEqual({
+      phase: 'Progressing',
+      step: 1,
+      message: summary,
+      budgetWaiting: [{ step: 1, applications: 1, budget: 'eu', message: summary }],
+      invalidBudgets: ['RolloutBudget "broken" is not applied: spec.maxFailures: Invalid value: -2: must be a non-negative integer'],
+    });
+    expect(plan.applicationStatus[0]).toMatchObject({
+      application: 'engineering-dev-guestbook',
+      status: 'Waiting',
+      message: 'Application waiting for RolloutBudget "eu" (1/1 syncs in flight)',
+    });
   });
 
   it('prints YAML with -o yaml', async () => {
@@ -280,6 +328,18 @@ describe('regatta rollout pause|resume|abort|status against a cluster', () => {
       ].join('\n'),
     );
     await admin.patchStatus('argoproj.io/v1alpha1', 'applicationsets', 'argocd', 'guestbook', { rollout: null, applicationStatus: null });
+  });
+
+  it('status prints what RolloutBudgets hold and the budgets not applied', async () => {
+    const admin = new ObjectClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'test-user' })));
+    const message = 'step 1: 2 Applications waiting for RolloutBudget "eu" (2/2 syncs in flight)';
+    const invalid = 'RolloutBudget "us" is not applied: spec.selector: "Near" is not a valid pod selector operator';
+    await admin.patchStatus('argoproj.io/v1alpha1', 'applicationsets', 'argocd', 'guestbook', {
+      rollout: { phase: 'Progressing', step: 1, message, budgetWaiting: [{ step: 1, applications: 2, budget: 'eu', message }], invalidBudgets: [invalid] },
+    });
+    const run = await regatta('rollout', 'status', 'guestbook', '--kubeconfig', kubeconfig);
+    expect(run.stdout).toBe([`ApplicationSet argocd/guestbook: Progressing, step 1: ${message}`, `  held: ${message}`, `  ${invalid}`, ''].join('\n'));
+    await admin.patchStatus('argoproj.io/v1alpha1', 'applicationsets', 'argocd', 'guestbook', { rollout: null });
   });
 
   it('status says there is no rollout yet; a missing ApplicationSet exits 1', async () => {

@@ -25,6 +25,8 @@ const AUTH_DELEGATION_RULES = [
   { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
   { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
 ];
+/** RolloutBudgets are cluster-scoped: read, never written. */
+const ROLLOUT_BUDGET_RULES = [{ apiGroups: ['regatta.dev'], resources: ['rolloutbudgets'], verbs: ['get', 'list', 'watch'] }];
 const ARGOCD_NAMESPACE_RULES = [
   { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
@@ -47,7 +49,7 @@ describe('helm/regatta', () => {
     expect(container.args).toContain('--namespace=argocd');
     expect(byKind(objects, 'ServiceMonitor')).toEqual([]);
     expect(byKind(objects, 'PodDisruptionBudget')).toEqual([]);
-    expect(byKind(objects, 'CustomResourceDefinition').map((o) => o.metadata.name)).toEqual(['applicationsets.argoproj.io']);
+    expect(byKind(objects, 'CustomResourceDefinition').map((o) => o.metadata.name).sort()).toEqual(['applicationsets.argoproj.io', 'rolloutbudgets.regatta.dev']);
   });
 
   it('renders the HA values: three sharded replicas, ServiceMonitor, PDB, NetworkPolicy, Redis from a Secret', async () => {
@@ -82,14 +84,18 @@ describe('helm/regatta', () => {
     expect(byKind(objects, 'Role').map((r) => r.metadata.namespace).sort()).toEqual(['argocd', 'argocd', 'team-a', 'team-b']);
   });
 
-  it('grants exactly what the controller uses, and nothing cluster-wide but the REST API\'s token and access reviews', async () => {
+  it("grants exactly what the controller uses, and nothing cluster-wide but reading RolloutBudgets and the REST API's token and access reviews", async () => {
     const { objects } = await renderChart(chartDir, { applicationSetNamespaces: ['team-a'], scm: { enabled: false } }, release);
     const clusterRoles = byKind(objects, 'ClusterRole');
-    expect(clusterRoles.map((r) => [r.metadata.name, r.rules])).toEqual([['regatta-auth-delegator', AUTH_DELEGATION_RULES]]);
-    const [clusterBinding, ...moreClusterBindings] = byKind(objects, 'ClusterRoleBinding');
-    expect(moreClusterBindings).toEqual([]);
-    expect(clusterBinding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'regatta-auth-delegator' });
-    expect(clusterBinding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'regatta', namespace: 'argocd' }]);
+    expect(clusterRoles.map((r) => [r.metadata.name, r.rules])).toEqual([
+      ['regatta-rollout-budgets', ROLLOUT_BUDGET_RULES],
+      ['regatta-auth-delegator', AUTH_DELEGATION_RULES],
+    ]);
+    const clusterBindings = byKind(objects, 'ClusterRoleBinding');
+    expect(clusterBindings.map((b) => b.roleRef)).toEqual(
+      ['regatta-rollout-budgets', 'regatta-auth-delegator'].map((name) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name })),
+    );
+    for (const binding of clusterBindings) expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'regatta', namespace: 'argocd' }]);
     const roles = byKind(objects, 'Role');
     for (const role of roles.filter((r) => !r.metadata.name.endsWith('-argocd'))) expect(role.rules).toEqual(CONTROLLER_RULES);
     expect(roles.find((r) => r.metadata.name === 'regatta-argocd')?.rules).toEqual(ARGOCD_NAMESPACE_RULES);
@@ -116,6 +122,8 @@ describe('helm/regatta', () => {
       expect(await may({ verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectrulesreviews' })).toBe(true);
       expect(await may({ verb: 'create', group: 'authorization.k8s.io', resource: 'localsubjectaccessreviews', namespace: 'argocd' })).toBe(false);
       expect(await may({ verb: 'delete', group: 'argoproj.io', resource: 'applicationsets', namespace: 'argocd' })).toBe(false);
+      expect(await may({ verb: 'watch', group: 'regatta.dev', resource: 'rolloutbudgets' })).toBe(true);
+      expect(await may({ verb: 'patch', group: 'regatta.dev', resource: 'rolloutbudgets' })).toBe(false);
     } finally {
       await fleet.stop();
     }
@@ -128,9 +136,13 @@ describe('helm/regatta', () => {
     await expect(renderChart(chartDir, { applicationSetNamespaces: ['team-a'] }, release)).rejects.toThrow(/applicationSetNamespaces needs scm.allowedProviders/);
   });
 
-  it('ships the CRD that `regatta crd` prints', async () => {
+  it('ships the CRDs that `regatta crd` prints', async () => {
     const run = await regatta('crd');
     expect(run.code).toBe(0);
     expect(await readFile(new URL('../../helm/regatta/crds/applicationset-crd.yaml', import.meta.url), 'utf8')).toBe(run.stdout);
+    const budgets = await regatta('crd', 'rolloutbudget');
+    expect(budgets.code).toBe(0);
+    expect(await readFile(new URL('../../helm/regatta/crds/rolloutbudget-crd.yaml', import.meta.url), 'utf8')).toBe(budgets.stdout);
+    expect(await regatta('crd', 'toString')).toMatchObject({ code: 2, stderr: 'Usage: regatta crd [applicationset|rolloutbudget]\n' });
   });
 });

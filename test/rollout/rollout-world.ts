@@ -1,6 +1,7 @@
 import type { Application } from '../../src/api/application.js';
 import type { ApplicationSet, ApplicationSetRolloutStep } from '../../src/api/application-set.js';
 import type { WindowWait } from '../../src/projects/sync-windows.js';
+import type { RolloutBudgets } from '../../src/rollout/budget-usage.js';
 import { planRollout, type RolloutPlan } from '../../src/rollout/planner.js';
 import { SYNC_WINDOW_BLOCKED_MESSAGE } from '../../src/sync/sync-window-gate.js';
 
@@ -23,6 +24,8 @@ export class RolloutWorld {
   plans: RolloutPlan[] = [];
   /** The Applications a sync window holds at a moment: the planner is told, and the application controller does not sync them. */
   windowWaits: (now: Date) => Map<string, WindowWait> = () => new Map();
+  /** The RolloutBudgets the planner is told of, computed from the world as it stands. */
+  budgets: (world: RolloutWorld) => RolloutBudgets | undefined = () => undefined;
 
   constructor(
     private readonly generated: Application[],
@@ -67,6 +70,7 @@ export class RolloutWorld {
       current: [...this.live.values()],
       now: this.now,
       windowWaits: this.windowWaits(this.now),
+      budgets: this.budgets(this),
     });
     this.appSet.status = { ...this.appSet.status, applicationStatus: plan.applicationStatus, rollout: plan.rollout };
     for (const desired of plan.desired) {

@@ -46,15 +46,21 @@ export async function syncsTo(environment: DemoEnvironment, revision: string): P
 }
 
 /**
- * From a cluster's write log: when each sync of the guestbook Deployment started (Regatta's apply)
- * and when that cluster reported it ready or failed (the simulated kubelet's status write).
+ * From a cluster's write log: when each sync of a Deployment started (Regatta's apply) and when
+ * that cluster reported it ready or failed (the simulated kubelet's status write), each Deployment
+ * (namespace/name) on its own, so that two Applications' Deployments on one cluster may overlap.
  */
 export function deploymentIntervals(env: DemoEnvironment, cluster: string, sinceNs: bigint): { start: bigint; end?: bigint }[] {
   const intervals: { start: bigint; end?: bigint }[] = [];
+  const open = new Map<string, { start: bigint; end?: bigint }>();
   for (const write of env.fleet.cluster(cluster).writes) {
     if (write.kind !== 'Deployment' || write.at < sinceNs) continue;
-    if (write.identity !== 'sim-kubelet') intervals.push({ start: write.at });
-    else if (intervals.length && intervals.at(-1)!.end === undefined) intervals.at(-1)!.end = write.at;
+    const key = `${write.namespace}/${write.name}`;
+    if (write.identity !== 'sim-kubelet') {
+      const interval = { start: write.at };
+      intervals.push(interval);
+      open.set(key, interval);
+    } else if (open.get(key)?.end === undefined && open.has(key)) open.get(key)!.end = write.at;
   }
   return intervals;
 }
