@@ -16,6 +16,8 @@ import type { GeneratorRegistry } from '../generators/registry.js';
 import { planRollout, type RolloutPlan } from '../rollout/planner.js';
 import { rolloutWindowWaits } from '../projects/rollout-window-waits.js';
 import { groupIntoSteps, isDeletionOrderReversed, isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
+import { pinsRevisions } from '../rollout/revision-pins.js';
+import { ReleaseResolutionError, resolveReleaseRevisions, type RevisionResolver } from './release-revisions.js';
 import { IgnoreDifferencesError, validateIgnoreDifferences } from '../api/ignore-differences.js';
 import { replacementPatch } from '../lib/merge-patch.js';
 import { deepEqual } from '../lib/json-values.js';
@@ -54,6 +56,8 @@ export interface ReconcilerStore {
 /** How many Application names an aggregated Event lists. */
 const EVENT_NAMES_SHOWN = 10;
 const WRITE_CONCURRENCY = 16;
+/** A reconcile reuses the remote's refs for this long: the rollout's Applications share a few repositories. */
+const RELEASE_REFS_MAX_AGE_MS = 1000;
 
 function namesForEvent(names: string[]): string {
   const sorted = [...names].sort();
@@ -265,6 +269,15 @@ export class ApplicationSetReconciler {
         );
         return { ...outcome, requeueAfterSeconds: this.options.errorRequeueSeconds };
       }
+      let releaseRevisions: Map<string, string[]> | undefined;
+      if (pinsRevisions(appSet)) {
+        try {
+          releaseRevisions = await resolveReleaseRevisions(valid, this.releaseResolver());
+        } catch (error) {
+          if (error instanceof ReleaseResolutionError) return fail(Reason.ApplicationSetRolloutError, error.message);
+          throw error;
+        }
+      }
       const now = this.clock();
       rollout = planRollout({
         appSet,
@@ -273,6 +286,7 @@ export class ApplicationSetReconciler {
         current: owned,
         now,
         windowWaits: rolloutWindowWaits(valid, (name) => this.store.getAppProject(name), now),
+        releaseRevisions,
       });
       this.options.onRolloutPlanned?.({ appSet, current: owned }, rollout);
       this.recordRolloutEvents(appSet, rollout);
@@ -392,6 +406,15 @@ export class ApplicationSetReconciler {
     if (firstError && firstError.reason !== Reason.ApplicationValidationError) throw new Error(firstError.message);
     if (invalid.size) outcome.requeueAfterSeconds = Math.min(outcome.requeueAfterSeconds ?? Infinity, this.options.errorRequeueSeconds);
     return outcome;
+  }
+
+  /** Resolves through the controller's repository cache, sharing its recent ls-remote answers with the sync driver. */
+  private releaseResolver(): RevisionResolver {
+    const repositories = this.context.repositories;
+    return (repoURL, revision, project) => {
+      if (!repositories.resolveRevision) return Promise.reject(new Error('this controller cannot resolve revisions'));
+      return repositories.resolveRevision(repoURL, revision, RELEASE_REFS_MAX_AGE_MS, project);
+    };
   }
 
   private recordFleetInterest(key: string, reads: FleetReads): void {

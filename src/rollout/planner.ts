@@ -7,6 +7,7 @@ import { sameRevisions, stepSpec, type Entry, type RolloutInput, type RolloutRou
 import { advanceRolloutStatus, haltOverFailureBudget, nextRolloutState, planRollback, recordFailures, type RollbackRequest } from './rollout-status.js';
 import { groupIntoSteps, rolloutConfigMessage, rollingSyncSteps, type RolloutConfigIssues } from './steps.js';
 import { holdForWindows, summarizeWaits } from './window-holds.js';
+import { pinnedTo, planPins, type RevisionPin } from './revision-pins.js';
 import { PROMOTION_INFO } from '../api/annotations.js';
 
 export { Message } from './entry-transitions.js';
@@ -32,7 +33,7 @@ export interface RolloutPlan {
   /** Applications to sync back to the revisions they ran before the rollout. */
   rollback: RollbackRequest[];
   conditions: Omit<ApplicationSetCondition, 'lastTransitionTime'>[];
-  /** The desired Applications with automated sync off, and the sync (or rollback) operation where due. */
+  /** The desired Applications with automated sync off (or pinned), and the sync (or rollback) operation where due. */
   desired: Application[];
   rollout: RolloutStatus;
   requeueAfterSeconds?: number;
@@ -60,7 +61,8 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   const conditions = rolloutConditions(issues, step, waitSummary);
   advanceRolloutStatus(round.rollout, step, waitSummary);
   const rollback = planRollback(round);
-  const { desired, syncNow } = withSyncOperations(round, appsToSync, rollback);
+  const pins = planPins(round);
+  const { desired, syncNow } = withSyncOperations(round, appsToSync, rollback, pins);
   const pendingBefore = new Set((input.appSet.status?.applicationStatus ?? []).filter((e) => e.status === 'Pending').map((e) => e.application));
   return {
     steps,
@@ -182,15 +184,21 @@ function rolloutConditions(issues: RolloutConfigIssues, step: number | undefined
   ];
 }
 
-/** The desired Applications with automated sync off, and a sync (or rollback) operation on those due one. */
-function withSyncOperations(round: RolloutRound, appsToSync: Set<string>, rollback: RollbackRequest[]): { desired: Application[]; syncNow: string[] } {
+/** The desired Applications with automated sync off (or pinned), and a sync (or rollback) operation on those due one. */
+function withSyncOperations(
+  round: RolloutRound,
+  appsToSync: Set<string>,
+  rollback: RollbackRequest[],
+  pins: Map<string, RevisionPin> | undefined,
+): { desired: Application[]; syncNow: string[] } {
   const { input, entryOf, rollout } = round;
   const syncNow: string[] = [];
   const rollbackOf = new Map(rollback.map((r) => [r.application, r.revisions]));
   const desired = input.desired.map((application) => {
     const name = application.metadata.name;
     const prune = automatedSyncEnabled(application) ? application.spec.syncPolicy?.automated?.prune === true : false;
-    const out = withAutomatedDisabled(application);
+    const pin = pins?.get(name);
+    const out = pin ? pinnedTo(application, pin.revisions, pin.hold) : withAutomatedDisabled(application);
     const revisions = rollbackOf.get(name);
     if (revisions)
       out.operation = syncOperation(

@@ -16,6 +16,12 @@ export interface RolloutInput {
   now: Date;
   /** Regatta: the Applications whose RollingSync sync a sync window of their project holds now, by name. */
   windowWaits?: ReadonlyMap<string, WindowWait>;
+  /**
+   * Regatta (`pinRevisions`): the commits each desired Application's sources name now, by name.
+   * Given only when the ApplicationSet pins revisions; the entries then follow these, not the
+   * revisions the Applications report.
+   */
+  releaseRevisions?: ReadonlyMap<string, string[]>;
 }
 
 export type Entry = ApplicationSetApplicationStatus;
