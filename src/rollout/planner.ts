@@ -210,7 +210,8 @@ function withSyncOperations(
       );
     else if (entryOf.get(name)?.status === 'Pending' && appsToSync.has(name)) {
       const entry = entryOf.get(name)!;
-      out.operation = syncOperation(out, prune, SYNC_REASON, `step ${entry.step}, pending since ${entry.lastTransitionTime ?? ''}`);
+      // A pinned release names its commit: the Application's status still reports the one it was compared at before the pin moved.
+      out.operation = syncOperation(out, prune, SYNC_REASON, `step ${entry.step}, pending since ${entry.lastTransitionTime ?? ''}`, pin?.revisions);
       syncNow.push(name);
     }
     return out;

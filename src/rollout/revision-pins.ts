@@ -41,8 +41,7 @@ export function specRevisions(application: Application): string[] {
 
 /** A copy whose Git sources name `revisions` (one per source), with automated sync as its template says, or off when held. */
 export function pinnedTo(application: Application, revisions: string[], hold: boolean): Application {
-  const pin = (source: ApplicationSource, index: number) =>
-    isPinnable(source) && revisions[index] ? { ...source, targetRevision: revisions[index] } : source;
+  const pin = (source: ApplicationSource, index: number) => (isPinnable(source) && revisions[index] ? { ...source, targetRevision: revisions[index] } : source);
   const spec = { ...application.spec };
   if (spec.sources) spec.sources = spec.sources.map(pin);
   else if (spec.source) spec.source = pin(spec.source, 0);

@@ -75,7 +75,11 @@ class PinnedFleet {
     this.appSet.status = status;
     for (const desired of plan.desired) {
       const current = this.live.get(desired.metadata.name);
-      const next = { ...structuredClone(desired), status: current?.status ?? {}, ...(current?.operation && !desired.operation ? { operation: current.operation } : {}) };
+      const next = {
+        ...structuredClone(desired),
+        status: current?.status ?? {},
+        ...(current?.operation && !desired.operation ? { operation: current.operation } : {}),
+      };
       if (deepEqual(next, current)) continue;
       wrote = true;
       this.live.set(desired.metadata.name, next);
@@ -168,6 +172,7 @@ describe('revision pinning (strategy.rollingSync.pinRevisions)', () => {
     const world = fleet([step('staging', { minHealthySeconds: 30 }), step('production')]);
     world.run(60, () => world.settled(COMMIT_1));
     world.moves = [];
+    world.plans = [];
     world.head = COMMIT_2;
     world.reconcile();
     world.appController();
@@ -191,6 +196,8 @@ describe('revision pinning (strategy.rollingSync.pinRevisions)', () => {
     expect(toRelease.map((m) => m.application).sort()).toEqual(['prod-1', 'prod-2', 'staging-1']);
     // The released pin and its operation land together: the operation syncs, autosync never adds a second sync.
     expect(toRelease.every((m) => m.by === 'operation')).toBe(true);
+    const released = world.plans.flatMap((plan) => plan.desired).find((a) => a.metadata.name === 'prod-1' && a.operation);
+    expect(released?.operation?.sync?.revision).toBe(COMMIT_2);
     expect([...world.live.values()].map((a) => a.spec.source?.targetRevision)).toEqual([COMMIT_2, COMMIT_2, COMMIT_2]);
   });
 
