@@ -17,7 +17,7 @@ import { planRollout, type RolloutPlan } from '../rollout/planner.js';
 import { rolloutWindowWaits } from '../projects/rollout-window-waits.js';
 import { groupIntoSteps, isDeletionOrderReversed, isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
 import { pinsRevisions } from '../rollout/revision-pins.js';
-import { ReleaseResolutionError, resolveReleaseRevisions, type RevisionResolver } from './release-revisions.js';
+import { ReleaseResolutionError, resolveReleaseRevisions, revisionResolver } from './release-revisions.js';
 import { IgnoreDifferencesError, validateIgnoreDifferences } from '../api/ignore-differences.js';
 import { replacementPatch } from '../lib/merge-patch.js';
 import { deepEqual } from '../lib/json-values.js';
@@ -272,7 +272,7 @@ export class ApplicationSetReconciler {
       let releaseRevisions: Map<string, string[]> | undefined;
       if (pinsRevisions(appSet)) {
         try {
-          releaseRevisions = await resolveReleaseRevisions(valid, this.releaseResolver());
+          releaseRevisions = await resolveReleaseRevisions(valid, revisionResolver(this.context.repositories, RELEASE_REFS_MAX_AGE_MS));
         } catch (error) {
           if (error instanceof ReleaseResolutionError) return fail(Reason.ApplicationSetRolloutError, error.message);
           throw error;
@@ -406,15 +406,6 @@ export class ApplicationSetReconciler {
     if (firstError && firstError.reason !== Reason.ApplicationValidationError) throw new Error(firstError.message);
     if (invalid.size) outcome.requeueAfterSeconds = Math.min(outcome.requeueAfterSeconds ?? Infinity, this.options.errorRequeueSeconds);
     return outcome;
-  }
-
-  /** Resolves through the controller's repository cache, sharing its recent ls-remote answers with the sync driver. */
-  private releaseResolver(): RevisionResolver {
-    const repositories = this.context.repositories;
-    return (repoURL, revision, project) => {
-      if (!repositories.resolveRevision) return Promise.reject(new Error('this controller cannot resolve revisions'));
-      return repositories.resolveRevision(repoURL, revision, RELEASE_REFS_MAX_AGE_MS, project);
-    };
   }
 
   private recordFleetInterest(key: string, reads: FleetReads): void {

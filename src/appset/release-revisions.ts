@@ -1,8 +1,17 @@
 import type { Application } from '../api/application.js';
+import type { RepositoryReader } from '../generators/generator.js';
 import { isPinnable, sourcesOf } from '../rollout/revision-pins.js';
 
 /** Resolves a revision (branch, tag, HEAD or SHA) of a repository to the commit it names now, read as `project` may. */
 export type RevisionResolver = (repoURL: string, revision: string, project: string) => Promise<string>;
+
+/** Resolves through a repository cache, reusing the remote's refs for `maxAgeMs`; fails when the reader cannot resolve. */
+export function revisionResolver(repositories: RepositoryReader, maxAgeMs: number): RevisionResolver {
+  return (repoURL, revision, project) => {
+    if (!repositories.resolveRevision) return Promise.reject(new Error('revisions cannot be resolved here'));
+    return repositories.resolveRevision(repoURL, revision, maxAgeMs, project);
+  };
+}
 
 /** A release could not be resolved: names the Application and the source field. */
 export class ReleaseResolutionError extends Error {}

@@ -5,6 +5,10 @@ import type { KubeObject } from '../../src/api/meta.js';
 import { DEMO_APPSET, DemoEnvironment } from '../../src/demo/demo-environment.js';
 import { kubeConfigFromString } from '../../src/kube/kube-config.js';
 import { ObjectClient } from '../../src/kube/object-client.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { regatta } from '../support/cli.js';
 import { envStep, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
 
 /**
@@ -97,6 +101,10 @@ describe('RollingSync pinRevisions with the direct driver', () => {
     expect(await entry('prod-1')).toMatchObject({ status: 'Waiting', targetRevisions: [release] });
     expect((await applicationsByName()).get(app('prod-1'))?.spec.source?.targetRevision).toBe(old);
     expect(await image('canary-1')).toBe('guestbook:v1');
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'regatta-pinning-cli-')), 'kubeconfig');
+    writeFileSync(kubeconfig, env!.managementKubeconfig('cli-user'));
+    const status = await regatta('rollout', 'status', DEMO_APPSET, '--kubeconfig', kubeconfig);
+    expect(status.stdout).toMatch(new RegExp(`${app('prod-1')} +step 3 +Waiting .*\\[pinned ${old.slice(0, 7)}, release ${release.slice(0, 7)}\\]`));
 
     await waitFor(() => env!.rolledOut(release), 'the rollout of v2', 40_000);
     expect(await pinnedTo(release)).toBe(true);
