@@ -7,7 +7,7 @@ import { sameRevisions, stepSpec, type Entry, type RolloutInput, type RolloutRou
 import { advanceRolloutStatus, haltOverFailureBudget, nextRolloutState, planRollback, recordFailures, type RollbackRequest } from './rollout-status.js';
 import { groupIntoSteps, rolloutConfigMessage, rollingSyncSteps, type RolloutConfigIssues } from './steps.js';
 import { holdForWindows, summarizeWaits } from './window-holds.js';
-import { pinnedTo, planPins, type RevisionPin } from './revision-pins.js';
+import { pinnedTo, planPins, waitAfterRollback, type RevisionPin } from './revision-pins.js';
 import { PROMOTION_INFO } from '../api/annotations.js';
 
 export { Message } from './entry-transitions.js';
@@ -52,6 +52,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   const round = newRound(input, now, stepOf, entries, nextRolloutState(input.appSet, changed));
   recordFailures(round);
   haltOverFailureBudget(round);
+  waitAfterRollback(round);
   const appsToSync = reachedApplications(round, steps);
   releaseWithinMaxUpdate(round, appsToSync, issues);
   settleSoon(round);

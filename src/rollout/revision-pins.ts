@@ -63,6 +63,28 @@ function earlierRevisions(current: Application | undefined, recorded: string[] |
   return candidates.find((revisions) => revisions?.length && !sameRevisions(revisions, release));
 }
 
+/** The Applications a rollback puts back on the revisions recorded before the rollout. */
+function rolledBackNames(round: RolloutRound): Set<string> {
+  const { rollout, failed } = round;
+  if (rollout.phase !== 'RollingBack' && rollout.phase !== 'RolledBack') return new Set();
+  return new Set([...failed, ...(rollout.updated ?? [])].filter((name) => (rollout.previousRevisions?.[name]?.length ?? 0) > 0));
+}
+
+/**
+ * Pinned Applications a rollback puts back wait again: their release is no longer what they run,
+ * so a resumed rollout releases them step by step instead of all at once.
+ */
+export function waitAfterRollback(round: RolloutRound): void {
+  if (!pinnedReleases(round.input)) return;
+  const names = rolledBackNames(round);
+  for (const entry of round.entries) {
+    if (!names.has(entry.application) || entry.status === 'Waiting') continue;
+    Object.assign(entry, { status: 'Waiting', message: ROLLED_BACK_MESSAGE, lastTransitionTime: round.now });
+  }
+}
+
+export const ROLLED_BACK_MESSAGE = 'Application rolled back to the revisions it ran before the rollout, waiting for its step to release it again';
+
 /**
  * The pin of every desired Application, recomputed from what is observed: a rollback re-pins the
  * revisions recorded before the rollout; a released entry (any state but Waiting) is pinned to
@@ -70,18 +92,17 @@ function earlierRevisions(current: Application | undefined, recorded: string[] |
  * the release with automated sync held off until its step opens. Undefined when not pinning.
  */
 export function planPins(round: RolloutRound): Map<string, RevisionPin> | undefined {
-  const { input, entryOf, currentOf, rollout, failed } = round;
+  const { input, entryOf, currentOf, rollout } = round;
   const releases = pinnedReleases(input);
   if (!releases) return undefined;
-  const rollingBack = rollout.phase === 'RollingBack' || rollout.phase === 'RolledBack';
-  const rolledBack = new Set([...failed, ...(rollout.updated ?? [])]);
+  const rolledBack = rolledBackNames(round);
   const pins = new Map<string, RevisionPin>();
   for (const application of input.desired) {
     const name = application.metadata.name;
     const release = releases.get(name);
     if (!release) continue;
     const recorded = rollout.previousRevisions?.[name];
-    if (rollingBack && rolledBack.has(name) && recorded?.length) {
+    if (rolledBack.has(name) && recorded?.length) {
       pins.set(name, { revisions: recorded, hold: false });
       continue;
     }

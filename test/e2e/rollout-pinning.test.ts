@@ -42,6 +42,17 @@ async function entry(cluster: string) {
   return (await env!.appSet())?.status?.applicationStatus?.find((e) => e.application === app(cluster));
 }
 
+/** Someone with cluster access sets the guestbook Deployment's image themselves. */
+async function editByHand(cluster: string, imageName: string): Promise<void> {
+  const oncall = new ObjectClient(kubeConfigFromString(env!.fleet.kubeconfig(cluster, { identity: 'oncall' })));
+  await oncall.mergePatch({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'guestbook', namespace: 'guestbook' },
+    spec: { template: { spec: { containers: [{ name: 'guestbook', image: imageName }] } } },
+  } as unknown as KubeObject);
+}
+
 /** Every Application pinned to `revision`, with automated sync on. */
 async function pinnedTo(revision: string): Promise<boolean> {
   const applications = [...(await applicationsByName()).values()];
@@ -87,13 +98,7 @@ describe('RollingSync pinRevisions with the direct driver', () => {
     await waitFor(async () => (await image('staging-1')) === 'guestbook:v2' && (await entry('staging-1'))?.status === 'Healthy', 'staging to run v2');
 
     // Someone edits production by hand while staging bakes.
-    const oncall = new ObjectClient(kubeConfigFromString(env!.fleet.kubeconfig('prod-1', { identity: 'oncall' })));
-    await oncall.mergePatch({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'guestbook', namespace: 'guestbook' },
-      spec: { template: { spec: { containers: [{ name: 'guestbook', image: 'guestbook:hotfix' }] } } },
-    } as unknown as KubeObject);
+    await editByHand('prod-1', 'guestbook:hotfix');
     expect(await image('prod-1')).toBe('guestbook:hotfix');
     await waitFor(async () => (await image('prod-1')) === 'guestbook:v1', 'self-heal to put the old image back');
     const pending = await rollout();
@@ -125,13 +130,7 @@ describe('RollingSync pinRevisions with the direct driver', () => {
     expect(await entry('staging-1')).toMatchObject({ targetRevisions: [release] });
 
     const since = process.hrtime.bigint();
-    const oncall = new ObjectClient(kubeConfigFromString(env!.fleet.kubeconfig('staging-1', { identity: 'oncall' })));
-    await oncall.mergePatch({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'guestbook', namespace: 'guestbook' },
-      spec: { template: { spec: { containers: [{ name: 'guestbook', image: 'guestbook:v2' }] } } },
-    } as unknown as KubeObject);
+    await editByHand('staging-1', 'guestbook:v2');
     await waitFor(async () => (await image('staging-1')) === 'guestbook:v1', 'self-heal to keep the rolled-back image');
     expect(deploymentChanges('staging-1', since)).toBe(1);
   }, 60_000);

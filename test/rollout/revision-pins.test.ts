@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.js';
 import type { ApplicationSet, ApplicationSetRolloutStep } from '../../src/api/application-set.js';
 import { deepEqual } from '../../src/lib/json-values.js';
+import { ROLLOUT_RESUMED_AT_ANNOTATION } from '../../src/api/annotations.js';
 import { planRollout, type RolloutPlan } from '../../src/rollout/planner.js';
 
 const COMMIT_1 = '1'.repeat(40);
@@ -233,6 +234,30 @@ describe('revision pinning (strategy.rollingSync.pinRevisions)', () => {
     world.reconcile();
     world.appController();
     expect(world.moves.at(-1)).toEqual({ application: 'staging-1', revision: COMMIT_1, by: 'self-heal' });
+  });
+
+  it('after a rollback, a resumed rollout releases the rolled-back Applications step by step again', () => {
+    const world = fleet([step('staging'), step('production', { onFailure: 'rollback' })]);
+    world.run(60, () => world.settled(COMMIT_1));
+    world.degraded.add('prod-1');
+    world.head = COMMIT_2;
+    world.run(30, () => world.appSet.status?.rollout?.phase === 'RolledBack');
+    expect(world.appSet.status?.rollout?.phase).toBe('RolledBack');
+    expect(world.appSet.status?.applicationStatus?.map((e) => [e.application, e.status, world.pinOf(e.application)])).toEqual([
+      ['prod-1', 'Waiting', COMMIT_1],
+      ['prod-2', 'Waiting', COMMIT_1],
+      ['staging-1', 'Waiting', COMMIT_1],
+    ]);
+    world.degraded.clear();
+    world.moves = [];
+    world.appSet.metadata.annotations = { [ROLLOUT_RESUMED_AT_ANNOTATION]: new Date(world.clock).toISOString() };
+    world.clock += 1000;
+    world.reconcile();
+    expect([world.pinOf('staging-1'), world.pinOf('prod-1'), world.pinOf('prod-2')]).toEqual([COMMIT_2, COMMIT_1, COMMIT_1]);
+    world.appController();
+    world.run(60, () => world.settled(COMMIT_2));
+    expect(world.settled(COMMIT_2)).toBe(true);
+    expect(world.moves.map((m) => m.application)).toEqual(['staging-1', 'prod-1', 'prod-2']);
   });
 
   it('without pinRevisions, turns automated sync off and leaves targetRevision as the template says', () => {
