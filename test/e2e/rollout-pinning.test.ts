@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { regatta } from '../support/cli.js';
 import { envStep, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
+import { writesSince } from '../support/write-log.js';
 
 /**
  * RollingSync with pinRevisions on the simulated fleet, with the direct driver: Applications keep
@@ -117,6 +118,17 @@ describe('RollingSync pinRevisions with the direct driver', () => {
     for (const cluster of THREE_STEP_CLUSTERS) expect(deploymentChanges(cluster.name, since), cluster.name).toBe(cluster.name === 'prod-1' ? 2 : 1);
     expect(env!.auditSyncs(since)).toMatchObject({ syncs: THREE_STEP_CLUSTERS.length + 1, repeatedSyncs: 0 });
     expect(await image('prod-4')).toBe('guestbook:v2');
+
+    // Settled: the ApplicationSet controller reconciles on (the Applications' status refreshes wake it) and writes nothing.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const quiet = process.hrtime.bigint();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const management = env!.fleet.cluster();
+    // The pins moved by the same writes this looks for.
+    expect(writesSince(management, since, { kind: 'Application', verb: 'apply' }).length).toBeGreaterThan(0);
+    expect([...writesSince(management, quiet, { kind: 'Application', verb: 'apply' }), ...writesSince(management, quiet, { kind: 'ApplicationSet' })]).toEqual(
+      [],
+    );
   }, 60_000);
 
   it('a rollback re-pins the previous commit, and self-heal then keeps it there', async () => {
