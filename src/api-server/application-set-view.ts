@@ -13,6 +13,7 @@ import type { ObjectClient } from '../kube/object-client.js';
 import { BUDGET_HOLD_PREFIX, WINDOW_HOLD_PREFIX } from '../rollout/planner.js';
 import { ROLLOUT_CONTROL_ANNOTATION } from '../api/annotations.js';
 import { groupIntoSteps, isRollingSync } from '../rollout/steps.js';
+import { pinsRevisions, specRevisions } from '../rollout/revision-pins.js';
 
 /** The states of Argo CD's applicationStatus, in the order a rollout moves through them. */
 export const ROLLOUT_STATES = ['Waiting', 'Pending', 'Progressing', 'Healthy'] as const;
@@ -35,8 +36,21 @@ export interface RolloutStepView {
   /** The step's selector as people say it: `env In staging`. */
   selector: string;
   maxUpdate?: number | string;
-  /** `held`: a sync window of the Application's project holds its sync; `budgetHeld`: a RolloutBudget of its cluster holds its release. */
-  applications: { name: string; cluster: string; status: string; message: string; held: boolean; budgetHeld: boolean }[];
+  /**
+   * `held`: a sync window of the Application's project holds its sync; `budgetHeld`: a RolloutBudget
+   * of its cluster holds its release. `pinned` (pinRevisions): the commits its Git sources are
+   * pinned to; `release`: the commits its step releases.
+   */
+  applications: {
+    name: string;
+    cluster: string;
+    status: string;
+    message: string;
+    held: boolean;
+    budgetHeld: boolean;
+    pinned?: string[];
+    release?: string[];
+  }[];
   counts: Record<(typeof ROLLOUT_STATES)[number], number>;
   /** Why Applications of this step wait for sync windows: `1 Application waiting for sync window "freeze" (opens 02:00 UTC)`. */
   waiting: string[];
@@ -57,6 +71,8 @@ export interface RolloutView {
   invalidBudgets: string[];
   /** The control annotation (`pause`, `abort`) when set. */
   control?: string;
+  /** Regatta: strategy.rollingSync.pinRevisions is on. */
+  pinRevisions?: boolean;
   steps: RolloutStepView[];
 }
 
@@ -153,6 +169,9 @@ function detail(appSet: ApplicationSet, owned: Application[], clusterNames: Read
 /** Each step with its Applications (grouped as the controller groups them) and how many are in each state. */
 function rolloutView(appSet: ApplicationSet, owned: Application[], applications: ApplicationView[]): RolloutView {
   const byName = new Map(applications.map((a) => [a.name, a]));
+  const pinning = pinsRevisions(appSet);
+  const ownedByName = new Map(owned.map((a) => [a.metadata.name, a]));
+  const entries = new Map((appSet.status?.applicationStatus ?? []).map((e) => [e.application, e]));
   const specs = appSet.spec.strategy?.rollingSync?.steps ?? [];
   const { steps } = groupIntoSteps(appSet, owned);
   const rollout = appSet.status?.rollout;
@@ -166,19 +185,22 @@ function rolloutView(appSet: ApplicationSet, owned: Application[], applications:
     budgetWaiting: rollout?.budgetWaiting ?? [],
     invalidBudgets: rollout?.invalidBudgets ?? [],
     ...(control ? { control } : {}),
+    ...(pinning ? { pinRevisions: true } : {}),
     steps: steps.map((names, index) => {
       const members = names.map((name) => {
         const view = byName.get(name);
         const message = view?.rollout?.message ?? '';
-        const held = message.startsWith(WINDOW_HOLD_PREFIX);
-        return {
+        const member: RolloutStepView['applications'][number] = {
           name,
           cluster: view?.cluster ?? '',
           status: view?.rollout?.status ?? 'Waiting',
           message,
-          held,
+          held: message.startsWith(WINDOW_HOLD_PREFIX),
           budgetHeld: message.startsWith(BUDGET_HOLD_PREFIX),
         };
+        const application = ownedByName.get(name);
+        if (pinning && application) Object.assign(member, { pinned: specRevisions(application), release: entries.get(name)?.targetRevisions ?? [] });
+        return member;
       });
       const counts = Object.fromEntries(ROLLOUT_STATES.map((state) => [state, members.filter((m) => m.status === state).length])) as RolloutStepView['counts'];
       const ofStep = (waits: { step: number; message: string }[]) =>

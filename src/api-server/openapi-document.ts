@@ -140,6 +140,7 @@ export const OPENAPI_DOCUMENT = {
           step: { type: 'integer' },
           message: { type: 'string' },
           control: { enum: ['pause', 'abort'] },
+          pinRevisions: { type: 'boolean', description: 'strategy.rollingSync.pinRevisions: each Application is pinned to the commit its step released' },
           failed: {
             type: 'array',
             items: { type: 'object', properties: { application: { type: 'string' }, step: { type: 'integer' }, reason: { type: 'string' } } },
@@ -204,6 +205,8 @@ export const OPENAPI_DOCUMENT = {
                       message: { type: 'string' },
                       held: { type: 'boolean', description: 'a sync window holds its sync' },
                       budgetHeld: { type: 'boolean', description: 'a RolloutBudget of its cluster holds its release' },
+                      pinned: { type: 'array', items: { type: 'string' }, description: 'pinRevisions: the commits its Git sources are pinned to' },
+                      release: { type: 'array', items: { type: 'string' }, description: 'pinRevisions: the commits its step releases' },
                     },
                   },
                 },

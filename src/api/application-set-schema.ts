@@ -292,7 +292,7 @@ export const applicationSetSchema: Schema = {
           type: 'object',
           properties: {
             type: { type: 'string', enum: ['AllAtOnce', 'RollingSync'] },
-            rollingSync: { type: 'object', properties: { steps: { type: 'array', items: rolloutStep } } },
+            rollingSync: { type: 'object', properties: { steps: { type: 'array', items: rolloutStep }, pinRevisions: bool } },
             deletionOrder: { type: 'string', enum: ['AllAtOnce', 'Reverse'] },
           },
         },

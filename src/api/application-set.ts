@@ -343,7 +343,14 @@ export interface ApplicationSetRolloutStep {
 
 export interface ApplicationSetStrategy {
   type?: 'AllAtOnce' | 'RollingSync' | string;
-  rollingSync?: { steps?: ApplicationSetRolloutStep[] };
+  rollingSync?: {
+    steps?: ApplicationSetRolloutStep[];
+    /**
+     * Regatta extension: each Application is pinned to the commit its step has released (its
+     * targetRevision written as that SHA) and keeps `automated`/`selfHeal` as its template says.
+     */
+    pinRevisions?: boolean;
+  };
   deletionOrder?: 'AllAtOnce' | 'Reverse' | string;
 }
 

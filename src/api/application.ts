@@ -92,6 +92,8 @@ export interface SyncOperation {
   revisions?: string[];
   prune?: boolean;
   syncOptions?: string[];
+  /** How many self-heal syncs to this revision came before this one (Argo CD's selfHealAttemptsCount). */
+  selfHealAttemptsCount?: number;
 }
 
 /** A sync asked of Argo CD's application controller: the Application's `operation`, kept in operationState while it runs. */

@@ -19,6 +19,8 @@ import { rolloutBudgets } from '../rollout/budget-usage.js';
 import type { RolloutBudget } from '../api/rollout-budget.js';
 import { SerialTurns } from '../lib/serial-turns.js';
 import { groupIntoSteps, isDeletionOrderReversed, isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
+import { pinsRevisions } from '../rollout/revision-pins.js';
+import { ReleaseResolutionError, resolveReleaseRevisions, revisionResolver } from './release-revisions.js';
 import { IgnoreDifferencesError, validateIgnoreDifferences } from '../api/ignore-differences.js';
 import { replacementPatch } from '../lib/merge-patch.js';
 import { deepEqual } from '../lib/json-values.js';
@@ -63,6 +65,8 @@ export interface ReconcilerStore {
 /** How many Application names an aggregated Event lists. */
 const EVENT_NAMES_SHOWN = 10;
 const WRITE_CONCURRENCY = 16;
+/** A reconcile reuses the remote's refs for this long: the rollout's Applications share a few repositories. */
+const RELEASE_REFS_MAX_AGE_MS = 1000;
 
 function namesForEvent(names: string[]): string {
   const sorted = [...names].sort();
@@ -294,6 +298,15 @@ export class ApplicationSetReconciler {
         );
         return { ...outcome, requeueAfterSeconds: this.options.errorRequeueSeconds };
       }
+      let releaseRevisions: Map<string, string[]> | undefined;
+      if (pinsRevisions(appSet)) {
+        try {
+          releaseRevisions = await resolveReleaseRevisions(valid, revisionResolver(this.context.repositories, RELEASE_REFS_MAX_AGE_MS));
+        } catch (error) {
+          if (error instanceof ReleaseResolutionError) return fail(Reason.ApplicationSetRolloutError, error.message);
+          throw error;
+        }
+      }
       const now = this.clock();
       rollout = planRollout({
         appSet,
@@ -311,6 +324,7 @@ export class ApplicationSetReconciler {
           },
           valid,
         ),
+        releaseRevisions,
       });
       if (rollout.rollout.budgetWaiting?.length) this.budgetWaiters.add(key);
       else this.budgetWaiters.delete(key);

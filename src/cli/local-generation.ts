@@ -17,6 +17,8 @@ export interface LocalGenerationOptions {
   templateTimeoutSeconds?: number;
   /** The generators to run (default: Argo CD's). */
   registry?: GeneratorRegistry;
+  /** Runs on the generation while its context (repositories, credentials) is still open. */
+  withContext?: (generation: PreviewGeneration, context: GeneratorContext) => Promise<void>;
 }
 
 /** How a CLI prints a problem on stderr: `regatta generate: [warning: ]FILE: ApplicationSet NAME: FIELD: message`. */
@@ -74,7 +76,7 @@ export async function generateLocally(manifests: Manifest[], appSets: Manifest[]
   });
   const { projects } = generateContext;
   try {
-    return await generateApplicationSets(appSets, generateContext.context, {
+    const generation = await generateApplicationSets(appSets, generateContext.context, {
       namespace: options.namespace,
       report: options.report,
       inClusterEnabled: inClusterEnabled(await argocdConfigMap(manifests, generateContext.context)),
@@ -85,6 +87,8 @@ export async function generateLocally(manifests: Manifest[], appSets: Manifest[]
         ? { projects: (name: string) => projects.find((p) => p.metadata.name === name && (p.metadata.namespace ?? options.namespace) === options.namespace) }
         : {}),
     });
+    await options.withContext?.(generation, generateContext.context);
+    return generation;
   } finally {
     await generateContext.close();
   }

@@ -15,6 +15,8 @@ import type { Secret } from '../api/meta.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import type { Manifest } from './manifest-files.js';
 import { isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
+import { pinsRevisions, specRevisions } from '../rollout/revision-pins.js';
+import { resolveReleaseRevisions, revisionResolver } from '../appset/release-revisions.js';
 import { parseFlags, type FlagSpec, type ParsedFlags } from '../lib/argv.js';
 import { type CliCommand, type CliIO } from './command.js';
 import { UsageError } from '../lib/argv.js';
@@ -32,12 +34,14 @@ plan     What the next reconcile of each RollingSync ApplicationSet would do, wr
          Applications (with status), the AppProjects, RolloutBudgets and cluster Secrets come from
          the -f inputs, or with --kubeconfig from the cluster.
          Unlike Argo CD, an Application moved to Pending gets its sync operation in the same
-         reconcile (Argo CD sets it one reconcile later); "releasedNow" lists those.
+         reconcile (Argo CD sets it one reconcile later); "releasedNow" lists those. With
+         pinRevisions, "pins" lists the commit each Application would be pinned to.
 pause    Stop promoting Applications (in-flight syncs finish); resume undoes it.
 resume   Clear pause/abort and, after a halt, the failures, so the rollout goes on.
 abort    Stop the rollout; Applications whose sync has not started go back to Waiting.
 status   Print the rollout's phase, step, what sync windows and RolloutBudgets hold, budgets not
-         applied, and each Application's entry.
+         applied, and each Application's entry (with pinRevisions, the commit it is pinned to and
+         the one its step releases).
 
 Exit status: 0 success, 1 invalid input or a failed request, 2 usage error.
 `;
@@ -94,12 +98,24 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
   if (typeof inputs === 'number') return inputs;
   const { manifests, appSets: appSetManifests } = inputs;
   const client = flags.kubeconfig ? clientFromFlags(flags) : undefined;
+  // pinRevisions: each release is resolved while the generation's repositories (and credentials) are open.
+  const releases = new Map<string, Map<string, string[]> | Error>();
   const generation = await generateLocally(manifests, appSetManifests, {
     namespace,
     kubeconfig: flags.kubeconfig as string | undefined,
     context: flags.context as string | undefined,
     report: (problem) => io.stderr.write(problemLine('regatta rollout plan', problem)),
+    withContext: async (result, context) => {
+      for (const output of result.outputs.filter((o) => pinsRevisions(o.appSet))) {
+        const resolved = await resolveReleaseRevisions(
+          output.result.generated.map((g) => g.application),
+          revisionResolver(context.repositories, 0),
+        ).catch((error: Error) => error);
+        releases.set(output.appSet.metadata.name, resolved);
+      }
+    },
   });
+  let exitCode = generation.exitCode;
   const fileApplications = manifests.filter((m) => m.object.kind === 'Application').map((m) => m.object as unknown as Application);
   const fileProjects = manifests.filter((m) => m.object.kind === APP_PROJECT_KIND).map((m) => m.object as unknown as AppProject);
   const world = await budgetWorld(manifests, appSetManifests, namespace, client, io);
@@ -126,6 +142,12 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
       results.push({ applicationSet: appSet.metadata.name, steps: [], syncNow: [], releasedNow: [], applicationStatus: [], conditions: [] });
       continue;
     }
+    const releaseRevisions = releases.get(appSet.metadata.name);
+    if (releaseRevisions instanceof Error) {
+      io.stderr.write(`regatta rollout plan: ApplicationSet ${appSet.metadata.name}: ${releaseRevisions.message}\n`);
+      exitCode = 1;
+      continue;
+    }
     const now = new Date();
     const projects = await projectsFor(desired, namespace, client, fileProjects);
     const outcome = planRollout({
@@ -135,6 +157,7 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
       now,
       windowWaits: rolloutWindowWaits(desired, (name) => projects.get(name), now),
       budgets: rolloutBudgets(world, desired),
+      releaseRevisions,
     });
     results.push({
       applicationSet: appSet.metadata.name,
@@ -160,10 +183,20 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
         ...(outcome.rollout.invalidBudgets ? { invalidBudgets: outcome.rollout.invalidBudgets } : {}),
       },
       ...(outcome.rollback.length ? { rollback: outcome.rollback } : {}),
+      ...(releaseRevisions ? { pins: pinsOf(outcome.desired) } : {}),
     });
   }
   io.stdout.write(flags.output === 'yaml' ? toYaml(results) : `${JSON.stringify(results, null, 2)}\n`);
-  return generation.exitCode;
+  return exitCode;
+}
+
+/** pinRevisions: what each Application would be written pinned to, and whether its automated sync is held until its step opens. */
+function pinsOf(desired: Application[]): { application: string; targetRevisions: string[]; automatedHeld: boolean }[] {
+  return desired.map((a) => ({
+    application: a.metadata.name,
+    targetRevisions: specRevisions(a),
+    automatedHeld: a.spec.syncPolicy?.automated?.enabled === false,
+  }));
 }
 
 /** Regatta's deliberate difference from Argo CD, said where a user compares the two. */
@@ -188,9 +221,21 @@ async function control(action: string, { flags, positional }: Parsed, io: CliIO)
   );
   for (const wait of [...(rollout?.waiting ?? []), ...(rollout?.budgetWaiting ?? [])]) io.stdout.write(`  held: ${wait.message}\n`);
   for (const problem of rollout?.invalidBudgets ?? []) io.stdout.write(`  ${problem}\n`);
-  for (const entry of appSet.status?.applicationStatus ?? [])
-    io.stdout.write(`  ${entry.application.padEnd(40)} step ${entry.step.padEnd(3)} ${entry.status.padEnd(12)} ${entry.message}\n`);
+  const pins = pinsRevisions(appSet) ? await pinnedRevisions(client, namespace, appSet) : undefined;
+  for (const entry of appSet.status?.applicationStatus ?? []) {
+    const pin = pins?.get(entry.application);
+    const pinned = pin ? ` [pinned ${pin.map(short).join(',')}, release ${(entry.targetRevisions ?? []).map(short).join(',')}]` : '';
+    io.stdout.write(`  ${entry.application.padEnd(40)} step ${entry.step.padEnd(3)} ${entry.status.padEnd(12)} ${entry.message}${pinned}\n`);
+  }
   return 0;
+}
+
+const short = (revision: string) => revision.slice(0, 7);
+
+/** The revisions the ApplicationSet's Applications are pinned to now, by name. */
+async function pinnedRevisions(client: ObjectClient, namespace: string, appSet: ApplicationSet): Promise<Map<string, string[]>> {
+  const applications = await client.list<Application & KubeObject>(API_VERSION, 'Application', namespace);
+  return new Map(applications.filter((a) => isOwnedBy(a, appSet)).map((a) => [a.metadata.name, specRevisions(a)]));
 }
 
 /**

@@ -31,6 +31,11 @@ export interface RepositoryReader {
   getDirectories(repoURL: string, revision: string, project?: string): Promise<string[]>;
   /** Files whose paths match a glob, with their contents, at a revision. */
   getFiles(repoURL: string, revision: string, pattern: string, project?: string): Promise<Map<string, Buffer>>;
+  /**
+   * The commit a revision names on the remote now (or as answered at most `maxAgeMs` ago); the
+   * reconciler pins RollingSync releases with it. Readers that cannot resolve leave it out.
+   */
+  resolveRevision?(repoURL: string, revision: string, maxAgeMs?: number, project?: string): Promise<string>;
 }
 
 export interface PullRequest {

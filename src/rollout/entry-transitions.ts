@@ -5,6 +5,7 @@ import { deepEqual } from '../lib/json-values.js';
 import { isCompletedPhase, isSuccessfulPhase, observedStatus, revisionsOf } from './application-state.js';
 import { after, sameRevisions, stepSpec, type Entry, type RolloutInput, type RolloutRound } from './rollout-round.js';
 import { maxUpdateFor, type RolloutConfigIssues } from './steps.js';
+import { pinnedReleases, pinnedTo, specRevisions } from './revision-pins.js';
 
 /**
  * Argo CD's two phases of an Application's entry in the ApplicationSet's status: it moves on from
@@ -37,9 +38,11 @@ export function withAutomatedDisabled(application: Application): Application {
   return { ...application, spec: { ...application.spec, syncPolicy: { ...policy, automated: { ...policy.automated, enabled: false } } } };
 }
 
-function specDiffers(appSet: ApplicationSet, live: Application, desired: Application): boolean {
+/** With pinned revisions, the pin and its automated hold are the rollout's to move: they are compared as the live Application has them. */
+function specDiffers(appSet: ApplicationSet, live: Application, desired: Application, pinned: boolean): boolean {
+  const written = pinned ? pinnedTo(desired, specRevisions(live), live.spec.syncPolicy?.automated?.enabled === false) : withAutomatedDisabled(desired);
   // Ignore rules delete fields in place, so they get a copy of their own.
-  const candidate = appSet.spec.ignoreApplicationDifferences?.length ? structuredClone(withAutomatedDisabled(desired)) : withAutomatedDisabled(desired);
+  const candidate = appSet.spec.ignoreApplicationDifferences?.length ? structuredClone(written) : written;
   applyIgnoreDifferences(
     candidate as unknown as Record<string, unknown>,
     live as unknown as Record<string, unknown>,
@@ -58,12 +61,15 @@ export function advanceEntries(input: RolloutInput, stepOf: Map<string, number>,
   const previous = new Map((input.appSet.status?.applicationStatus ?? []).map((e) => [e.application, e]));
   const desired = new Map((input.generated ?? input.desired).map((a) => [a.metadata.name, a]));
   const changed = new Set<string>();
+  const releases = pinnedReleases(input);
   const entries = input.current.map((app): Entry => {
     const name = app.metadata.name;
     const observed = observedStatus(app);
     const health = observed.health?.status;
-    const sync = observed.sync?.status;
-    const revisions = revisionsOf(app);
+    // Regatta: a pinned Application is in sync for the rollout only once it runs the release.
+    const release = releases?.get(name);
+    const sync = release && !sameRevisions(release, revisionsOf(app)) ? 'OutOfSync' : observed.sync?.status;
+    const revisions = release ?? revisionsOf(app);
     const current: Entry = previous.get(name) ?? {
       application: name,
       status: 'Waiting',
@@ -79,7 +85,7 @@ export function advanceEntries(input: RolloutInput, stepOf: Map<string, number>,
     if (firstComparison) next.targetRevisions = revisions;
     const revisionsChanged = !firstComparison && !sameRevisions(current.targetRevisions, revisions);
     const wanted = desired.get(name);
-    const specChanged = wanted !== undefined && specDiffers(input.appSet, app, wanted);
+    const specChanged = wanted !== undefined && specDiffers(input.appSet, app, wanted, releases !== undefined);
     if (revisionsChanged || specChanged) {
       changed.add(name);
       next.targetRevisions = revisions;

@@ -8,6 +8,7 @@ import { advanceRolloutStatus, haltOverFailureBudget, nextRolloutState, planRoll
 import { groupIntoSteps, rolloutConfigMessage, rollingSyncSteps, type RolloutConfigIssues } from './steps.js';
 import { holdForWindows, summarizeWaits } from './window-holds.js';
 import { holdForBudgets } from './budget-holds.js';
+import { pinnedTo, planPins, waitAfterRollback, type RevisionPin } from './revision-pins.js';
 import { PROMOTION_INFO } from '../api/annotations.js';
 
 export { Message } from './entry-transitions.js';
@@ -34,7 +35,7 @@ export interface RolloutPlan {
   /** Applications to sync back to the revisions they ran before the rollout. */
   rollback: RollbackRequest[];
   conditions: Omit<ApplicationSetCondition, 'lastTransitionTime'>[];
-  /** The desired Applications with automated sync off, and the sync (or rollback) operation where due. */
+  /** The desired Applications with automated sync off (or pinned), and the sync (or rollback) operation where due. */
   desired: Application[];
   rollout: RolloutStatus;
   requeueAfterSeconds?: number;
@@ -53,6 +54,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   const round = newRound(input, now, stepOf, entries, nextRolloutState(input.appSet, changed));
   recordFailures(round);
   haltOverFailureBudget(round);
+  waitAfterRollback(round);
   const appsToSync = reachedApplications(round, steps);
   releaseWithinMaxUpdate(round, appsToSync, issues);
   const budgetWaiting = holdForBudgets(round);
@@ -63,7 +65,8 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   const conditions = rolloutConditions(issues, step, waitSummary);
   advanceRolloutStatus(round.rollout, step, waitSummary);
   const rollback = planRollback(round);
-  const { desired, syncNow } = withSyncOperations(round, appsToSync, rollback);
+  const pins = planPins(round);
+  const { desired, syncNow } = withSyncOperations(round, appsToSync, rollback, pins);
   const pendingBefore = new Set((input.appSet.status?.applicationStatus ?? []).filter((e) => e.status === 'Pending').map((e) => e.application));
   return {
     steps,
@@ -185,15 +188,21 @@ function rolloutConditions(issues: RolloutConfigIssues, step: number | undefined
   ];
 }
 
-/** The desired Applications with automated sync off, and a sync (or rollback) operation on those due one. */
-function withSyncOperations(round: RolloutRound, appsToSync: Set<string>, rollback: RollbackRequest[]): { desired: Application[]; syncNow: string[] } {
+/** The desired Applications with automated sync off (or pinned), and a sync (or rollback) operation on those due one. */
+function withSyncOperations(
+  round: RolloutRound,
+  appsToSync: Set<string>,
+  rollback: RollbackRequest[],
+  pins: Map<string, RevisionPin> | undefined,
+): { desired: Application[]; syncNow: string[] } {
   const { input, entryOf, rollout } = round;
   const syncNow: string[] = [];
   const rollbackOf = new Map(rollback.map((r) => [r.application, r.revisions]));
   const desired = input.desired.map((application) => {
     const name = application.metadata.name;
     const prune = automatedSyncEnabled(application) ? application.spec.syncPolicy?.automated?.prune === true : false;
-    const out = withAutomatedDisabled(application);
+    const pin = pins?.get(name);
+    const out = pin ? pinnedTo(application, pin.revisions, pin.hold) : withAutomatedDisabled(application);
     const revisions = rollbackOf.get(name);
     if (revisions)
       out.operation = syncOperation(
@@ -205,7 +214,8 @@ function withSyncOperations(round: RolloutRound, appsToSync: Set<string>, rollba
       );
     else if (entryOf.get(name)?.status === 'Pending' && appsToSync.has(name)) {
       const entry = entryOf.get(name)!;
-      out.operation = syncOperation(out, prune, SYNC_REASON, `step ${entry.step}, pending since ${entry.lastTransitionTime ?? ''}`);
+      // A pinned release names its commit: the Application's status still reports the one it was compared at before the pin moved.
+      out.operation = syncOperation(out, prune, SYNC_REASON, `step ${entry.step}, pending since ${entry.lastTransitionTime ?? ''}`, pin?.revisions);
       syncNow.push(name);
     }
     return out;

@@ -19,6 +19,12 @@ export interface RolloutInput {
   windowWaits?: ReadonlyMap<string, WindowWait>;
   /** Regatta: the RolloutBudgets of the Applications' clusters and their fleet-wide usage (see budget-usage.ts). */
   budgets?: RolloutBudgets;
+  /**
+   * Regatta (`pinRevisions`): the commits each desired Application's sources name now, by name.
+   * Given only when the ApplicationSet pins revisions; the entries then follow these, not the
+   * revisions the Applications report.
+   */
+  releaseRevisions?: ReadonlyMap<string, string[]>;
 }
 
 export type Entry = ApplicationSetApplicationStatus;

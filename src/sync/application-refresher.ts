@@ -15,6 +15,7 @@ import { ComparisonFailure, type Comparison, type SyncDriver } from './sync-driv
 import type { SyncWindowGate } from './sync-window-gate.js';
 import { isSettling } from './health.js';
 import { MovedSources } from './moved-sources.js';
+import { autosync } from './automated-sync.js';
 import { REFRESH_ANNOTATION } from '../api/annotations.js';
 
 /** How long project and cluster changes are gathered before the Applications they touch are checked. */
@@ -204,21 +205,19 @@ export class ApplicationRefresher {
         await this.applications.patch(application, { metadata: { annotations: { [REFRESH_ANNOTATION]: null } } });
       if (!comparison) return;
       await this.writeComparison(application, comparison);
-      if (
-        automatedSyncEnabled(application) &&
-        !application.operation &&
-        comparison.sync === 'OutOfSync' &&
-        application.status?.operationState?.syncResult?.revision !== comparison.revision
-      ) {
+      const decision =
+        automatedSyncEnabled(application) && !application.operation && comparison.sync === 'OutOfSync'
+          ? autosync(application, comparison, this.options.clock())
+          : undefined;
+      if (decision && 'retryInMs' in decision) {
+        if (decision.retryInMs < this.options.refreshIntervalMs) this.lookAgain(application, decision.retryInMs, (cached) => void this.refresh(cached));
+      } else if (decision) {
         const hold = this.gate.autosyncHold(application);
         if (hold !== undefined) {
           if (hold < this.options.refreshIntervalMs) this.lookAgain(application, hold, (cached) => void this.refresh(cached));
           return;
         }
-        const prune = application.spec.syncPolicy?.automated?.prune === true;
-        await this.applications.patch(application, {
-          operation: { initiatedBy: { username: 'automated-sync', automated: true }, sync: { revision: comparison.revision, prune } },
-        });
+        await this.applications.patch(application, { operation: decision.operation });
       }
     } catch (error) {
       if (!this.stopped) this.logger.warn('refresh failed', { application: key, error: describeKubeError(error) });

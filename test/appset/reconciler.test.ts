@@ -79,6 +79,38 @@ describe('RollingSync conditions on the ApplicationSet', () => {
     await h.settle();
     expect(await owned('no-steps')).toEqual([]);
   });
+
+  it('pinRevisions with a targetRevision that names no commit: ErrorOccurred naming the Application and the field, and no Application is written', async () => {
+    const repo = new TestRepository();
+    try {
+      repo.commit({ 'guestbook/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: guestbook}\n' });
+      const steps = [{ matchExpressions: [{ key: 'env', operator: 'In', values: ['dev'] }] }];
+      const base = rollingSync('pinned', steps);
+      const appSet = {
+        ...base,
+        spec: {
+          ...base.spec,
+          strategy: { type: 'RollingSync', rollingSync: { steps, pinRevisions: true } },
+          template: {
+            ...base.spec.template,
+            spec: { ...base.spec.template.spec, source: { repoURL: repo.url, path: 'guestbook', targetRevision: 'no-such-branch' } },
+          },
+        },
+      };
+      await h.applyAppSet(appSet);
+      const conditions = await conditionsOf('pinned', 'ErrorOccurred');
+      expect(summary(conditions)[0]).toEqual([
+        'ErrorOccurred',
+        'True',
+        'ApplicationSetRolloutError',
+        `Application pinned-dev: spec.source.targetRevision: cannot pin revision 'no-such-branch': unable to resolve 'no-such-branch' to a commit SHA in ${repo.url}`,
+      ]);
+      await h.settle();
+      expect(await owned('pinned')).toEqual([]);
+    } finally {
+      repo.dispose();
+    }
+  });
 });
 
 describe('reconciles that find nothing moved, and ones that must not think so', () => {

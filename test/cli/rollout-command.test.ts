@@ -8,6 +8,7 @@ import { kubeConfigFromString } from '../../src/kube/kube-config.js';
 import { ObjectClient } from '../../src/kube/object-client.js';
 import { SimFleet } from '../../src/sim/sim-fleet.js';
 import { regatta } from '../support/cli.js';
+import { TestRepository } from '../support/git-fixtures.js';
 
 /** The guestbook example of Argo CD's Progressive Syncs page. */
 const guestbook = (status = '') => `
@@ -346,5 +347,104 @@ describe('regatta rollout pause|resume|abort|status against a cluster', () => {
     expect((await regatta('rollout', 'status', 'guestbook', '--kubeconfig', kubeconfig)).stdout).toBe('ApplicationSet argocd/guestbook: no rollout\n');
     const missing = await regatta('rollout', 'pause', 'nope', '--kubeconfig', kubeconfig);
     expect([missing.code, missing.stderr]).toEqual([1, 'regatta rollout pause: ApplicationSet argocd/nope not found\n']);
+  });
+});
+
+describe('regatta rollout plan with pinRevisions', () => {
+  const clusters = ['engineering-dev', 'engineering-qa', 'engineering-prod'];
+  let repo: TestRepository;
+  let first: string;
+  let head: string;
+  beforeAll(() => {
+    repo = new TestRepository();
+    first = repo.commit({ 'guestbook/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: guestbook}\ndata: {colour: blue}\n' });
+    head = repo.commit({ 'guestbook/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: guestbook}\ndata: {colour: green}\n' });
+  });
+  afterAll(() => repo.dispose());
+
+  const pinned = (targetRevision: string, status: string) => `
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: guestbook, namespace: argocd}
+spec:
+  generators:
+  - list:
+      elements: [${clusters.map((c) => `{cluster: ${c}, env: ${c.replace('engineering', 'env')}}`).join(', ')}]
+  strategy:
+    type: RollingSync
+    rollingSync:
+      pinRevisions: true
+      steps:
+      - matchExpressions: [{key: envLabel, operator: In, values: [env-dev]}]
+      - matchExpressions: [{key: envLabel, operator: In, values: [env-qa]}]
+      - matchExpressions: [{key: envLabel, operator: In, values: [env-prod]}]
+  template:
+    metadata:
+      name: '{{cluster}}-guestbook'
+      labels: {envLabel: '{{env}}'}
+    spec:
+      project: default
+      source: {repoURL: '${repo.url}', targetRevision: ${targetRevision}, path: guestbook}
+      destination: {server: 'https://kubernetes.default.svc', namespace: '{{cluster}}'}
+      syncPolicy: {automated: {prune: true, selfHeal: true}}
+${status}`;
+
+  /** Each Application pinned to the first commit and running it, as the last rollout left them. */
+  const runningFirst = () =>
+    clusters
+      .map(
+        (cluster) => `---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: ${cluster}-guestbook, namespace: argocd, labels: {envLabel: ${cluster.replace('engineering', 'env')}}}
+spec:
+  project: default
+  source: {repoURL: '${repo.url}', targetRevision: ${first}, path: guestbook}
+  destination: {server: 'https://kubernetes.default.svc', namespace: ${cluster}}
+  syncPolicy: {automated: {prune: true, selfHeal: true}}
+status:
+  sync: {status: Synced, revision: ${first}}
+  health: {status: Healthy}
+  reconciledAt: '2026-01-01T00:00:00Z'
+`,
+      )
+      .join('');
+  const completed = () => `status:
+  applicationStatus:
+${clusters.map((c, i) => `  - {application: ${c}-guestbook, status: Healthy, step: '${i + 1}', message: done, targetRevisions: [${first}], lastTransitionTime: '2025-12-31T00:00:00Z'}`).join('\n')}
+  rollout: {phase: Completed, step: 0, message: rollout complete, updated: [${clusters.map((c) => `${c}-guestbook`).join(', ')}]}
+`;
+
+  it('after a push: the first step is pinned to the new commit and synced, the others stay pinned to the commit they run', async () => {
+    const run = await regatta(
+      'rollout',
+      'plan',
+      '-f',
+      await file('pinned.yaml', pinned('main', completed())),
+      '-f',
+      await file('pinned-live.yaml', runningFirst()),
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const [plan] = JSON.parse(run.stdout);
+    expect(plan.syncNow).toEqual(['engineering-dev-guestbook']);
+    expect(plan.pins).toEqual([
+      { application: 'engineering-dev-guestbook', targetRevisions: [head], automatedHeld: false },
+      { application: 'engineering-qa-guestbook', targetRevisions: [first], automatedHeld: false },
+      { application: 'engineering-prod-guestbook', targetRevisions: [first], automatedHeld: false },
+    ]);
+    expect(plan.applicationStatus.map((e: any) => [e.application, e.status, e.targetRevisions])).toEqual([
+      ['engineering-dev-guestbook', 'Pending', [head]],
+      ['engineering-prod-guestbook', 'Waiting', [head]],
+      ['engineering-qa-guestbook', 'Waiting', [head]],
+    ]);
+  });
+
+  it('a targetRevision that names no commit is an error naming the Application and the field', async () => {
+    const run = await regatta('rollout', 'plan', '-f', await file('pinned-missing.yaml', pinned('no-such-branch', '')));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^regatta rollout plan: ApplicationSet guestbook: Application engineering-dev-guestbook: spec\.source\.targetRevision: cannot pin revision 'no-such-branch': unable to resolve 'no-such-branch' to a commit SHA in file:\/\//,
+    );
   });
 });
