@@ -8,7 +8,7 @@ import { FencedError } from '../sharding/cluster-fence.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { createdFor, createdNamespaceManifest } from './created-namespace.js';
 import { resourceHealth, worstHealth } from './health.js';
-import { renderSource, type Manifest, type RenderedSource } from './manifests.js';
+import { isHelmSource, renderSource, type Manifest, type RenderedSource } from './manifests.js';
 import type { ProjectGuard, SyncStop } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
 import { TRACKING_LABEL, SYNC_WAVE_ANNOTATION } from '../api/annotations.js';
@@ -118,6 +118,7 @@ function contains(live: unknown, desired: unknown): boolean {
  */
 export class DirectSyncDriver implements SyncDriver {
   private readonly rendered = new Map<string, Promise<RenderedSource>>();
+  private readonly helmSources = new Map<string, Promise<boolean>>();
   private readonly clients = new WeakMap<KubeConfig, ObjectClient>();
 
   constructor(private readonly options: DirectDriverOptions) {}
@@ -130,15 +131,30 @@ export class DirectSyncDriver implements SyncDriver {
    * A commit's manifests never change: rendered once per (source, commit), shared by every
    * Application of the fleet whose project could resolve that commit with its own credentials.
    */
-  private async render(source: ApplicationSource, revision: string, project: string): Promise<RenderedSource> {
+  private async render(source: ApplicationSource, revision: string, project: string, application: Application): Promise<RenderedSource> {
     const sha = await this.options.repositories.resolveRevision(source.repoURL, revision, REFS_MAX_AGE_MS, project);
-    const key = JSON.stringify([source.repoURL, sha, source.path, source.directory]);
+    // A chart renders differently per release (name, namespace); anything else is the same for every Application.
+    const release = { applicationName: application.metadata.name, namespace: application.spec.destination.namespace ?? '' };
+    const perRelease = await this.rendersPerRelease(source, sha, project);
+    const key = JSON.stringify([source.repoURL, sha, source.path, source.directory, source.helm, source.chart, perRelease ? release : null]);
     let result = this.rendered.get(key);
     if (!result) {
-      result = renderSource(this.options.repositories, source, sha, project);
+      result = renderSource(this.options.repositories, source, sha, project, release);
       this.rendered.set(key, result);
       result.catch(() => this.rendered.delete(key));
       if (this.rendered.size > RENDER_CACHE_SIZE) this.rendered.delete(this.rendered.keys().next().value!);
+    }
+    return result;
+  }
+
+  private rendersPerRelease(source: ApplicationSource, sha: string, project: string): Promise<boolean> {
+    const key = JSON.stringify([source.repoURL, sha, source.path, Boolean(source.helm), Boolean(source.chart), Boolean(source.kustomize)]);
+    let result = this.helmSources.get(key);
+    if (!result) {
+      result = isHelmSource(this.options.repositories, source, sha, project);
+      this.helmSources.set(key, result);
+      result.catch(() => this.helmSources.delete(key));
+      if (this.helmSources.size > RENDER_CACHE_SIZE) this.helmSources.delete(this.helmSources.keys().next().value!);
     }
     return result;
   }
@@ -157,7 +173,7 @@ export class DirectSyncDriver implements SyncDriver {
   private async desired(application: Application, revision?: string): Promise<{ revision: string; sourceType: string; manifests: Manifest[] }> {
     const source = application.spec.source;
     if (!source) throw new Error('spec.source: only single-source Applications are synced by the direct driver');
-    const rendered = await this.render(source, revision ?? source.targetRevision ?? 'HEAD', application.spec.project ?? '');
+    const rendered = await this.render(source, revision ?? source.targetRevision ?? 'HEAD', application.spec.project ?? '', application);
     // The rendered manifests are shared by every Application of the commit and never written to: only the metadata each
     // Application changes is copied, not the whole object for every refresh and sync.
     const manifests = rendered.manifests.map((m) => ({

@@ -1,0 +1,5 @@
+export { loadChart, type Chart, type Values } from './chart.js';
+export { HelmError } from './helm-error.js';
+export { filesOutsideChart, renderHelmSource, type HelmReleaseContext } from './helm-source.js';
+export { parseHelmSourceSpec, releaseValues, type HelmSourceSpec } from './release-values.js';
+export { DEFAULT_KUBE_VERSION, renderChart, type ChartRenderOptions } from './render-chart.js';
