@@ -49,6 +49,8 @@ export class TemplateGroup {
         throw error;
       }
       for (const [name, list] of parsed) {
+        // Go's associate: a definition with nothing but spaces does not replace one with content.
+        if (set.has(name) && list.every((node) => node.type === 'text' && node.text.trim() === '')) continue;
         set.set(name, list);
         sources.set(name, { file: file.name, text: file.text });
       }
