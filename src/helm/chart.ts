@@ -1,5 +1,6 @@
 import { parseKubeYaml } from '../api/kube-yaml.js';
 import { isPlainObject } from '../lib/json-values.js';
+import { unpackChartArchive } from './chart-archive.js';
 import { HelmError } from './helm-error.js';
 
 export type Values = Record<string, unknown>;
@@ -73,7 +74,8 @@ function validate(metadata: Values): void {
 
 /**
  * Loads a chart from its files (paths relative to the chart's root), as Helm's loader does for a
- * directory: subcharts are the directories under charts/ holding a Chart.yaml.
+ * directory: subcharts are the directories under charts/ holding a Chart.yaml, and the packaged
+ * charts (.tgz) there.
  */
 export function loadChart(files: ReadonlyMap<string, Buffer>, where = ''): Chart {
   const chartYaml = files.get('Chart.yaml');
@@ -96,6 +98,7 @@ export function loadChart(files: ReadonlyMap<string, Buffer>, where = ''): Chart
     else if (name === 'requirements.yaml') {
       if (metadata.apiVersion === 'v1') chart.dependencies = dependencies(name, asValues(name, parseYamlFile(name, data)).dependencies);
     } else if (name.startsWith('templates/')) chart.templates.push({ name, data });
+    else if (/^charts\/[^/]+\.tgz$/.test(name)) subchartFiles.set(name, unpackChartArchive(name, data));
     else if (name.startsWith('charts/')) {
       const match = /^charts\/([^/]+)\/(.+)$/.exec(name);
       if (!match) continue;
@@ -105,7 +108,7 @@ export function loadChart(files: ReadonlyMap<string, Buffer>, where = ''): Chart
     } else chart.files.push({ name, data });
   }
   for (const [dir, sub] of subchartFiles) {
-    if (sub.has('Chart.yaml')) chart.subcharts.push(loadChart(sub, `${where ? `${where}/` : ''}charts/${dir}`));
+    if (sub.has('Chart.yaml')) chart.subcharts.push(loadChart(sub, `${where ? `${where}/` : ''}${dir.startsWith('charts/') ? dir : `charts/${dir}`}`));
   }
   return chart;
 }

@@ -61,6 +61,7 @@ describe("Helm's test charts render as helm template's golden files show", () =>
     ['object-order', 'object-order', {}],
     ['issue-9027', 'issue-9027', {}],
     ['template-chart-with-template-lib-dep', 'chart-with-template-lib-dep', {}],
+    ['template-chart-with-template-lib-archive-dep', 'chart-with-template-lib-archive-dep', {}],
   ];
   for (const [output, chartName, options] of cases) {
     it(`${output}: ${chartName} manifest for manifest`, async () => {
@@ -71,8 +72,16 @@ describe("Helm's test charts render as helm template's golden files show", () =>
     });
   }
 
-  it('template-chart-bad-type: a chart of an unknown type is refused with Helm’s message', () => {
-    const expected = readFileSync(join(FIXTURES, 'output', 'template-chart-bad-type.txt'), 'utf8').trim().replace(/^Error: /, '');
-    expect(() => chart('chart-bad-type')).toThrow(expected);
+  /** The first line of a golden file holding helm's error, without its `Error: `. */
+  const goldenError = (name: string) => readFileSync(join(FIXTURES, 'output', `${name}.txt`), 'utf8').split('\n')[0].replace(/^Error: /, '');
+
+  it('template-chart-bad-type and template-lib-chart: a chart of an unknown type is refused with Helm’s message', () => {
+    expect(() => chart('chart-bad-type')).toThrow(goldenError('template-chart-bad-type'));
+    expect(() => chart('lib-chart')).toThrow(goldenError('template-lib-chart'));
+  });
+
+  it('template-with-invalid-yaml: a template that renders invalid YAML names the file', async () => {
+    const expected = goldenError('template-with-invalid-yaml');
+    await expect(template('chart-with-template-with-invalid-yaml')).rejects.toThrow(expected.slice(0, expected.indexOf('error converting YAML to JSON:') + 30));
   });
 });
