@@ -8,7 +8,7 @@ import { FencedError } from '../sharding/cluster-fence.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { createdFor, createdNamespaceManifest } from './created-namespace.js';
 import { resourceHealth, worstHealth } from './health.js';
-import { isHelmSource, renderSource, type Manifest, type RenderedSource } from './manifests.js';
+import { isHelmSource, renderSource, type HelmRelease, type Manifest, type RenderedSource } from './manifests.js';
 import type { ProjectGuard, SyncStop } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
 import { TRACKING_LABEL, SYNC_WAVE_ANNOTATION } from '../api/annotations.js';
@@ -134,8 +134,10 @@ export class DirectSyncDriver implements SyncDriver {
   private async render(source: ApplicationSource, revision: string, project: string, application: Application): Promise<RenderedSource> {
     const sha = await this.options.repositories.resolveRevision(source.repoURL, revision, REFS_MAX_AGE_MS, project);
     // A chart renders differently per release (name, namespace); anything else is the same for every Application.
-    const release = { applicationName: application.metadata.name, namespace: application.spec.destination.namespace ?? '' };
     const perRelease = await this.rendersPerRelease(source, sha, project);
+    // helm template sees the destination as Argo CD's controller passes it: its version and group versions.
+    const release: HelmRelease = { applicationName: application.metadata.name, namespace: application.spec.destination.namespace ?? '' };
+    if (perRelease) Object.assign(release, await this.clientFor(application).capabilities());
     const key = JSON.stringify([source.repoURL, sha, source.path, source.directory, source.helm, source.chart, perRelease ? release : null]);
     let result = this.rendered.get(key);
     if (!result) {

@@ -34,6 +34,9 @@ export interface RenderedSource {
 export interface HelmRelease {
   applicationName: string;
   namespace: string;
+  /** The destination's version and group versions; helm template's defaults otherwise. */
+  kubeVersion?: string;
+  apiVersions?: string[];
 }
 
 function sourceBase(source: ApplicationSource): string {
@@ -141,7 +144,7 @@ async function renderHelm(
     let total = 0;
     for (const data of files.values()) total += data.length;
     if (total > MAX_CHART_BYTES) throw new HelmError(`the chart's files hold ${total} bytes, more than the ${MAX_CHART_BYTES} a chart may`);
-    return expandLists(await renderHelmSource(base, files, helm, { applicationName: release.applicationName, namespace: release.namespace, env }));
+    return expandLists(await renderHelmSource(base, files, helm, { ...release, env }));
   } catch (error) {
     if (error instanceof HelmError) throw new ManifestError(`helm template ${base || '.'}: ${error.message}`, { cause: error });
     throw error;
