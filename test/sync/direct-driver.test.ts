@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.js';
-import type { Secret } from '../../src/api/meta.js';
+import type { KubeObject, Secret } from '../../src/api/meta.js';
 import { GitRepositoryCache } from '../../src/git/repository-cache.js';
 import { repositoryAccess } from '../../src/git/repository-credentials.js';
 import { kubeConfigFromString } from '../../src/kube/kube-config.js';
@@ -215,7 +215,7 @@ describe('Helm sources', () => {
     expect(writesSince(fleet.cluster(), mark, { kind: 'ConfigMap', identity: 'regatta-sync' }).map((w) => w.name)).toEqual(['shop-web', 'blog-web']);
     const admin = new ObjectClient(kubeConfigFromString(fleet.kubeconfig()));
     expect((await admin.get('v1', 'ConfigMap', 'default', 'shop-web'))?.data).toEqual({ colour: 'green', kube: 'v1.32.0', autoscaling: 'true' });
-    expect((await admin.get('v1', 'ConfigMap', 'default', 'blog-web'))?.data?.colour).toBe('red');
+    expect((await admin.get<{ data: Record<string, string> } & KubeObject>('v1', 'ConfigMap', 'default', 'blog-web'))?.data.colour).toBe('red');
     expect((await driver.refresh(app('shop'))).sourceType).toBe('Helm');
   });
 });
