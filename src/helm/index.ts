@@ -3,3 +3,4 @@ export { HelmError } from './helm-error.js';
 export { filesOutsideChart, renderHelmSource, type HelmReleaseContext } from './helm-source.js';
 export { parseHelmSourceSpec, releaseValues, type HelmSourceSpec } from './release-values.js';
 export { DEFAULT_KUBE_VERSION, renderChart, type ChartRenderOptions } from './render-chart.js';
+export { HELM_INSTALL_ORDER } from './manifest-order.js';

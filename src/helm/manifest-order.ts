@@ -11,7 +11,7 @@ export interface RenderedManifest {
 }
 
 /** Helm's releaseutil.InstallOrder: kinds installed (and printed by helm template) in this order, others after them by name. */
-const INSTALL_ORDER = [
+export const HELM_INSTALL_ORDER: readonly string[] = [
   'PriorityClass',
   'Namespace',
   'NetworkPolicy',
@@ -49,7 +49,7 @@ const INSTALL_ORDER = [
   'Ingress',
   'APIService',
 ];
-const RANK = new Map(INSTALL_ORDER.map((kind, i) => [kind, i]));
+const RANK = new Map(HELM_INSTALL_ORDER.map((kind, i) => [kind, i]));
 
 /** Helm's hook events; a document naming any other is left out of the release. */
 const HOOK_EVENTS = new Set([

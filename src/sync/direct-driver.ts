@@ -8,6 +8,7 @@ import { FencedError } from '../sharding/cluster-fence.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { createdFor, createdNamespaceManifest } from './created-namespace.js';
 import { resourceHealth, worstHealth } from './health.js';
+import { HELM_INSTALL_ORDER } from '../helm/index.js';
 import { isHelmSource, renderSource, type HelmRelease, type Manifest, type RenderedSource } from './manifests.js';
 import type { ProjectGuard, SyncStop } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
@@ -15,44 +16,8 @@ import { TRACKING_LABEL, SYNC_WAVE_ANNOTATION } from '../api/annotations.js';
 
 const FIELD_MANAGER = 'regatta-sync';
 
-/** gitops-engine's apply order within a wave: dependencies (namespaces, config, RBAC) before workloads. */
-const KIND_ORDER = [
-  'Namespace',
-  'NetworkPolicy',
-  'ResourceQuota',
-  'LimitRange',
-  'PodSecurityPolicy',
-  'PodDisruptionBudget',
-  'ServiceAccount',
-  'Secret',
-  'SecretList',
-  'ConfigMap',
-  'StorageClass',
-  'PersistentVolume',
-  'PersistentVolumeClaim',
-  'CustomResourceDefinition',
-  'ClusterRole',
-  'ClusterRoleList',
-  'ClusterRoleBinding',
-  'ClusterRoleBindingList',
-  'Role',
-  'RoleList',
-  'RoleBinding',
-  'RoleBindingList',
-  'Service',
-  'DaemonSet',
-  'Pod',
-  'ReplicationController',
-  'ReplicaSet',
-  'Deployment',
-  'HorizontalPodAutoscaler',
-  'StatefulSet',
-  'Job',
-  'CronJob',
-  'IngressClass',
-  'Ingress',
-  'APIService',
-];
+/** gitops-engine's apply order within a wave (dependencies before workloads): Helm's install order without PriorityClass. */
+const KIND_ORDER = HELM_INSTALL_ORDER.filter((kind) => kind !== 'PriorityClass');
 
 export interface DirectDriverOptions {
   repositories: GitRepositoryCache;
