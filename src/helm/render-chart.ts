@@ -75,7 +75,9 @@ function kubeVersionObject(version: string): Values {
   const match = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(version.trim());
   if (!match) throw new HelmError(`invalid kube version ${JSON.stringify(version)}: must be of the form v1.2.3`);
   const normalized = `v${match[1]}.${match[2]}.${match[3] ?? '0'}`;
-  return { Version: normalized, Major: match[1], Minor: match[2], GitVersion: normalized };
+  const kubeVersion: Values = { Version: normalized, Major: match[1], Minor: match[2], GitVersion: normalized };
+  Object.defineProperty(kubeVersion, 'String', { value: goMethod(() => normalized), enumerable: false });
+  return kubeVersion;
 }
 
 function capabilities(options: ChartRenderOptions): Values {

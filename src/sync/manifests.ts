@@ -111,10 +111,14 @@ export async function renderSource(
       throw new ManifestError(`failed to unmarshal ${prefix}${path}: ${(error as Error).message}`, { cause: error });
     }
   }
+  return { revision: sha, sourceType: 'Directory', manifests: requireKinds(manifests) };
+}
+
+function requireKinds(manifests: Manifest[]): Manifest[] {
   for (const manifest of manifests) {
     if (!manifest.apiVersion || !manifest.kind) throw new ManifestError(`${manifest.metadata?.name ?? 'an object'}: Object 'Kind' is missing`);
   }
-  return { revision: sha, sourceType: 'Directory', manifests };
+  return manifests;
 }
 
 async function renderHelm(
@@ -144,7 +148,7 @@ async function renderHelm(
     let total = 0;
     for (const data of files.values()) total += data.length;
     if (total > MAX_CHART_BYTES) throw new HelmError(`the chart's files hold ${total} bytes, more than the ${MAX_CHART_BYTES} a chart may`);
-    return expandLists(await renderHelmSource(base, files, helm, { ...release, env }));
+    return requireKinds(expandLists(await renderHelmSource(base, files, helm, { ...release, env })));
   } catch (error) {
     if (error instanceof HelmError) throw new ManifestError(`helm template ${base || '.'}: ${error.message}`, { cause: error });
     throw error;

@@ -50,7 +50,7 @@ describe('renderChart: built-in objects and functions', () => {
             '  release: "{{ .Release.Name }}/{{ .Release.Namespace }}/{{ .Release.IsInstall }}/{{ .Release.IsUpgrade }}/{{ .Release.Service }}"',
             '  chart: "{{ .Chart.Name }}-{{ .Chart.Version }}"',
             '  template: "{{ .Template.Name }} in {{ .Template.BasePath }}"',
-            '  kube: "{{ .Capabilities.KubeVersion.Version }} {{ .Capabilities.KubeVersion.Minor }}"',
+            '  kube: "{{ .Capabilities.KubeVersion.Version }} {{ .Capabilities.KubeVersion.Minor }} {{ .Capabilities.KubeVersion }}"',
             '  apps: "{{ .Capabilities.APIVersions.Has "apps/v1" }} {{ .Capabilities.APIVersions.Has "example.com/v1/Widget" }}"',
             '',
           ].join('\n'),
@@ -62,7 +62,7 @@ describe('renderChart: built-in objects and functions', () => {
       release: 'rel/ns/true/false/Helm',
       chart: 'app-0.1.0',
       template: 'app/templates/cm.yaml in app/templates',
-      kube: 'v1.29.3 29',
+      kube: 'v1.29.3 29 v1.29.3',
       apps: 'true true',
     });
   });
