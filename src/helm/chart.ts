@@ -2,6 +2,7 @@ import { parseKubeYaml } from '../api/kube-yaml.js';
 import { isPlainObject } from '../lib/json-values.js';
 import { unpackChartArchive } from './chart-archive.js';
 import { HelmError } from './helm-error.js';
+import { withoutIgnoredFiles } from './helm-ignore.js';
 
 export type Values = Record<string, unknown>;
 
@@ -74,10 +75,12 @@ function validate(metadata: Values): void {
 
 /**
  * Loads a chart from its files (paths relative to the chart's root), as Helm's loader does for a
- * directory: subcharts are the directories under charts/ holding a Chart.yaml, and the packaged
+ * directory (its .helmignore applied): subcharts are the directories under charts/ holding a Chart.yaml, and the packaged
  * charts (.tgz) there.
  */
-export function loadChart(files: ReadonlyMap<string, Buffer>, where = ''): Chart {
+export function loadChart(directory: ReadonlyMap<string, Buffer>, where = ''): Chart {
+  // The directory's .helmignore applies to the whole tree, subcharts' directories included; a packaged chart was filtered when packaged.
+  const files = where ? directory : withoutIgnoredFiles(directory);
   const chartYaml = files.get('Chart.yaml');
   if (!chartYaml) throw new HelmError(`${where || 'chart'}: Chart.yaml file is missing`);
   const metadata = asValues('Chart.yaml', parseYamlFile('Chart.yaml', chartYaml));

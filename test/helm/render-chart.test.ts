@@ -104,6 +104,21 @@ describe('renderChart: built-in objects and functions', () => {
     expect(cm.data).toEqual({ 'a.conf': 'alpha\n', 'b.conf': 'beta\n' });
   });
 
+  it(".helmignore leaves files out of .Files and templates, a directory with everything under it; hidden templates are always left out", async () => {
+    const [cm] = await render({
+      '.helmignore': '# comment\n*.md\nprivate/\n/top.txt\n',
+      'README.md': 'readme',
+      'docs/guide.md': 'guide',
+      'private/key.txt': 'secret',
+      'top.txt': 'top',
+      'conf/top.txt': 'nested',
+      'templates/.hidden.yaml': 'not: [valid',
+      'templates/ignored.md': 'not: [valid',
+      'templates/cm.yaml': configMap('  files: {{ (.Files.Glob "**").AsConfig | quote }}\n'),
+    });
+    expect(cm.data.files).toBe('.helmignore: |\n  # comment\n  *.md\n  private/\n  /top.txt\ntop.txt: nested');
+  });
+
   it('NOTES.txt and partials are not manifests; crds/ come first unless skipped', async () => {
     const files = {
       'crds/widget.yaml': 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\n',
