@@ -41,7 +41,8 @@ export async function renderHelmSource(chartPath: string, files: ReadonlyMap<str
   const values = releaseValues(helm, chartPath, (path) => files.get(path), context.env);
   const rendered = await renderChart(chart, {
     releaseName: helm.releaseName || context.applicationName,
-    namespace: helm.namespace || context.namespace,
+    // Without --namespace, helm template in the repo-server's pod (no kubeconfig, no service account token) uses "default".
+    namespace: helm.namespace || context.namespace || 'default',
     values,
     kubeVersion: helm.kubeVersion || context.kubeVersion,
     apiVersions: helm.apiVersions?.length ? helm.apiVersions : context.apiVersions,
