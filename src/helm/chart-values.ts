@@ -1,4 +1,5 @@
 import { isPlainObject } from '../lib/json-values.js';
+import { semverCompare } from '../templating/gotemplate/index.js';
 import type { Chart, ChartDependency, Values } from './chart.js';
 
 const GLOBAL = 'global';
@@ -144,13 +145,23 @@ function copyChart(chart: Chart): Chart {
   return { ...chart, dependencies: chart.dependencies.map((d) => ({ ...d })), subcharts: chart.subcharts.map(copyChart) };
 }
 
+/** Helm's IsCompatibleRange between a dependency's version range and a subchart's version; no range takes any version. */
+function fits(dependency: ChartDependency, chart: Chart): boolean {
+  if (dependency.name !== chart.name) return false;
+  if (!dependency.version) return true;
+  try {
+    return semverCompare(dependency.version, String(chart.metadata.version));
+  } catch {
+    return false;
+  }
+}
+
 function enableDependencies(chart: Chart, values: Values, prefix: string): void {
   if (chart.dependencies.length === 0) return;
-  const declared = new Set(chart.dependencies.map((d) => d.name));
-  // Subcharts found in charts/ but not declared are kept, as Helm keeps them.
-  const subcharts = chart.subcharts.filter((c) => !declared.has(c.name));
+  // Subcharts in charts/ that no dependency takes (by name and version range) are kept as they are, always on.
+  const subcharts = chart.subcharts.filter((c) => !chart.dependencies.some((d) => fits(d, c)));
   for (const dependency of chart.dependencies) {
-    const found = chart.subcharts.find((c) => c.name === dependency.name);
+    const found = chart.subcharts.find((c) => fits(dependency, c));
     if (found) subcharts.push(dependency.alias ? { ...found, name: dependency.alias, metadata: { ...found.metadata, name: dependency.alias } } : found);
     if (dependency.alias) dependency.name = dependency.alias;
   }

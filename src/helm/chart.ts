@@ -1,5 +1,6 @@
 import { parseKubeYaml } from '../api/kube-yaml.js';
 import { isPlainObject } from '../lib/json-values.js';
+import { parseSemver } from '../templating/gotemplate/index.js';
 import { unpackChartArchive } from './chart-archive.js';
 import { HelmError } from './helm-error.js';
 import { withoutIgnoredFiles } from './helm-ignore.js';
@@ -67,6 +68,11 @@ function validate(metadata: Values): void {
   if (!metadata.apiVersion) throw new HelmError('validation: chart.metadata.apiVersion is required');
   if (!metadata.name) throw new HelmError('validation: chart.metadata.name is required');
   if (!metadata.version) throw new HelmError('validation: chart.metadata.version is required');
+  try {
+    parseSemver(String(metadata.version));
+  } catch {
+    throw new HelmError(`validation: chart.metadata.version "${String(metadata.version)}" is invalid`);
+  }
   if (!CHART_TYPES.has(String(metadata.type ?? ''))) throw new HelmError('validation: chart.metadata.type must be application or library');
   const name = String(metadata.name);
   if (name === '.' || name === '..') throw new HelmError(`validation: chart.metadata.name "${name}" is not allowed`);

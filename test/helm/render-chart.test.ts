@@ -152,6 +152,23 @@ describe('renderChart: subcharts', () => {
   });
 });
 
+describe('renderChart: Chart.yaml', () => {
+  it('a version that is not semantic is refused with Helm’s message', () => {
+    expect(() => chartOf({ 'Chart.yaml': 'apiVersion: v2\nname: app\nversion: one\n' })).toThrow('validation: chart.metadata.version "one" is invalid');
+  });
+
+  it('a dependency takes a subchart only within its version range: one outside it is kept as it is, not aliased', async () => {
+    const files = {
+      'Chart.yaml': `${CHART_YAML}dependencies:\n  - name: db\n    version: ">=2.0.0"\n    alias: store\n`,
+      'charts/db/Chart.yaml': 'apiVersion: v2\nname: db\nversion: 1.0.0\n',
+      'charts/db/templates/cm.yaml': configMap('  a: b\n').replace('name: cm', 'name: {{ .Chart.Name }}'),
+    };
+    expect((await render(files)).map((m) => m.metadata.name)).toEqual(['db']);
+    files['charts/db/Chart.yaml'] = 'apiVersion: v2\nname: db\nversion: 2.1.0\n';
+    expect((await render(files)).map((m) => m.metadata.name)).toEqual(['store']);
+  });
+});
+
 describe('renderChart: a chart is bounded', () => {
   it('output beyond the limit stops the render', async () => {
     const files = { 'templates/cm.yaml': configMap('{{ range until 10000 }}  k{{ . }}: "{{ repeat 100 "x" }}"\n{{ end }}') };
