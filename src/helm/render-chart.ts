@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   DEFAULT_RENDER_LIMITS,
   GoTemplateError,
@@ -224,6 +225,36 @@ function crdManifests(chart: Chart): RenderedManifest[] {
   return crds;
 }
 
+/** Charts parsed lately, by their templates' names and texts and the output limit: the Applications of one chart share one parse. */
+const parsedGroups = new Map<string, TemplateGroup>();
+const MAX_PARSED_GROUPS = 64;
+
+function parsedGroup(files: TemplateFile[], limits: ChartRenderLimits): TemplateGroup {
+  const hash = createHash('sha256').update(String(limits.maxOutputBytes));
+  for (const file of files) hash.update(`\0${file.name}\0${file.text.length}\0`).update(file.text);
+  const key = hash.digest('hex');
+  let group = parsedGroups.get(key);
+  if (group) {
+    parsedGroups.delete(key);
+    parsedGroups.set(key, group);
+    return group;
+  }
+  const tplCache = new Map<string, TemplateGroup>();
+  try {
+    group = TemplateGroup.parse(files, (g) => renderFunctions(g, tplCache), {
+      missingKey: 'zero',
+      limits: { maxSteps: 10_000_000, maxOutputBytes: limits.maxOutputBytes, maxDepth: 1000 },
+      maxNesting: MAX_NESTED_RENDERS,
+    });
+  } catch (error) {
+    if (error instanceof GoTemplateError) throw parseError(error);
+    throw error;
+  }
+  if (parsedGroups.size >= MAX_PARSED_GROUPS) parsedGroups.delete(parsedGroups.keys().next().value!);
+  parsedGroups.set(key, group);
+  return group;
+}
+
 /**
  * Renders a chart as `helm template` (Helm 3) does: dependencies enabled by condition and tags,
  * values coalesced with the chart's and its subcharts' defaults, every template parsed into one
@@ -249,18 +280,7 @@ export async function renderChart(chart: Chart, options: ChartRenderOptions): Pr
   collectTemplates(processed, top, values, processed.name, templates);
 
   const files: TemplateFile[] = parseOrder([...templates.keys()]).map((name) => ({ name, text: templates.get(name)!.text }));
-  const tplCache = new Map<string, TemplateGroup>();
-  let group: TemplateGroup;
-  try {
-    group = TemplateGroup.parse(files, (g) => renderFunctions(g, tplCache), {
-      missingKey: 'zero',
-      limits: { maxSteps: 10_000_000, maxOutputBytes: limits.maxOutputBytes, maxDepth: 1000 },
-      maxNesting: MAX_NESTED_RENDERS,
-    });
-  } catch (error) {
-    if (error instanceof GoTemplateError) throw parseError(error);
-    throw error;
-  }
+  const group = parsedGroup(files, limits);
 
   const budget = new RenderBudget({ ...DEFAULT_RENDER_LIMITS, timeoutMs: limits.timeoutMs, maxAllocatedBytes: 16 * DEFAULT_RENDER_LIMITS.maxAllocatedBytes });
   const rendered = await budget.runPasses(
