@@ -15,7 +15,7 @@ export const LAYERS = [
   ['rollout'],
   ['sharding'],
   ['control-namespace'],
-  ['git', 'scm', 'clusters'],
+  ['git', 'scm', 'clusters', 'helm'],
   ['generators', 'projects'],
   ['templating'],
   ['kube', 'redis', 'sim'],
@@ -25,7 +25,7 @@ export const LAYERS = [
 ];
 
 /** Pure folders: plain functions over plain data, no Kubernetes, Redis, Nest or simulator. */
-const PURE = new Set(['templating', 'generators', 'rollout', 'projects', 'api', 'lib']);
+const PURE = new Set(['templating', 'generators', 'rollout', 'projects', 'helm', 'api', 'lib']);
 const IMPURE_FOLDERS = new Set(['kube', 'redis', 'sim', 'observability']);
 const IMPURE_PACKAGES = [/^@nestjs\//, /^@kubernetes\/client-node$/, /^ioredis$/, /^bullmq$/];
 /** The loop keeps its timers in @nestjs/schedule's registry, so a Nest application cancels them on shutdown. */

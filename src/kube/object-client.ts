@@ -21,14 +21,43 @@ class DiscoveringObjectApi extends k8s.KubernetesObjectApi {
   }
 }
 
+/** What a cluster's discovery says about it, as Argo CD hands it to helm template: its version and the group versions it serves. */
+export interface ClusterCapabilities {
+  kubeVersion: string;
+  apiVersions: string[];
+}
+
+/** How long a cluster's version and group versions are reused before discovery is asked again. */
+const CAPABILITIES_MAX_AGE_MS = 60_000;
+
 /** Reads and writes any kind through client-node; every write Regatta makes to Kubernetes goes through here. */
 export class ObjectClient {
   private readonly objects: DiscoveringObjectApi;
   private readonly custom: k8s.CustomObjectsApi;
+  private readonly config: KubeConfig;
+  private discovered: { at: number; capabilities: Promise<ClusterCapabilities> } | undefined;
 
   constructor(config: KubeConfig) {
+    this.config = config;
     this.objects = DiscoveringObjectApi.forConfig(config);
     this.custom = config.makeApiClient(k8s.CustomObjectsApi);
+  }
+
+  /** The cluster's version (gitVersion) and the group versions it serves (/api and /apis), cached for a minute. */
+  capabilities(): Promise<ClusterCapabilities> {
+    if (this.discovered && Date.now() - this.discovered.at < CAPABILITIES_MAX_AGE_MS) return this.discovered.capabilities;
+    const capabilities = (async () => {
+      const [version, core, groups] = await Promise.all([
+        this.config.makeApiClient(k8s.VersionApi).getCode(),
+        this.config.makeApiClient(k8s.CoreApi).getAPIVersions(),
+        this.config.makeApiClient(k8s.ApisApi).getAPIVersions(),
+      ]);
+      const apiVersions = [...core.versions, ...groups.groups.flatMap((g) => g.versions.map((v) => v.groupVersion))];
+      return { kubeVersion: version.gitVersion, apiVersions: [...new Set(apiVersions)].sort() };
+    })();
+    this.discovered = { at: Date.now(), capabilities };
+    capabilities.catch(() => (this.discovered = undefined));
+    return capabilities;
   }
 
   /** Server-side apply as field manager `regatta`; forced, since Regatta is the owner of what it generates. */

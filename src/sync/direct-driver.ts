@@ -8,51 +8,16 @@ import { FencedError } from '../sharding/cluster-fence.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { createdFor, createdNamespaceManifest } from './created-namespace.js';
 import { resourceHealth, worstHealth } from './health.js';
-import { renderSource, type Manifest, type RenderedSource } from './manifests.js';
+import { HELM_INSTALL_ORDER } from '../helm/index.js';
+import { isHelmSource, renderSource, type HelmRelease, type Manifest, type RenderedSource } from './manifests.js';
 import type { ProjectGuard, SyncStop } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
 import { TRACKING_LABEL, SYNC_WAVE_ANNOTATION } from '../api/annotations.js';
 
 const FIELD_MANAGER = 'regatta-sync';
 
-/** gitops-engine's apply order within a wave: dependencies (namespaces, config, RBAC) before workloads. */
-const KIND_ORDER = [
-  'Namespace',
-  'NetworkPolicy',
-  'ResourceQuota',
-  'LimitRange',
-  'PodSecurityPolicy',
-  'PodDisruptionBudget',
-  'ServiceAccount',
-  'Secret',
-  'SecretList',
-  'ConfigMap',
-  'StorageClass',
-  'PersistentVolume',
-  'PersistentVolumeClaim',
-  'CustomResourceDefinition',
-  'ClusterRole',
-  'ClusterRoleList',
-  'ClusterRoleBinding',
-  'ClusterRoleBindingList',
-  'Role',
-  'RoleList',
-  'RoleBinding',
-  'RoleBindingList',
-  'Service',
-  'DaemonSet',
-  'Pod',
-  'ReplicationController',
-  'ReplicaSet',
-  'Deployment',
-  'HorizontalPodAutoscaler',
-  'StatefulSet',
-  'Job',
-  'CronJob',
-  'IngressClass',
-  'Ingress',
-  'APIService',
-];
+/** gitops-engine's apply order within a wave (dependencies before workloads): Helm's install order without PriorityClass. */
+const KIND_ORDER = HELM_INSTALL_ORDER.filter((kind) => kind !== 'PriorityClass');
 
 export interface DirectDriverOptions {
   repositories: GitRepositoryCache;
@@ -118,6 +83,7 @@ function contains(live: unknown, desired: unknown): boolean {
  */
 export class DirectSyncDriver implements SyncDriver {
   private readonly rendered = new Map<string, Promise<RenderedSource>>();
+  private readonly helmSources = new Map<string, Promise<boolean>>();
   private readonly clients = new WeakMap<KubeConfig, ObjectClient>();
 
   constructor(private readonly options: DirectDriverOptions) {}
@@ -130,15 +96,32 @@ export class DirectSyncDriver implements SyncDriver {
    * A commit's manifests never change: rendered once per (source, commit), shared by every
    * Application of the fleet whose project could resolve that commit with its own credentials.
    */
-  private async render(source: ApplicationSource, revision: string, project: string): Promise<RenderedSource> {
+  private async render(source: ApplicationSource, revision: string, project: string, application: Application): Promise<RenderedSource> {
     const sha = await this.options.repositories.resolveRevision(source.repoURL, revision, REFS_MAX_AGE_MS, project);
-    const key = JSON.stringify([source.repoURL, sha, source.path, source.directory]);
+    // A chart renders differently per release (name, namespace); anything else is the same for every Application.
+    const perRelease = await this.rendersPerRelease(source, sha, project);
+    // helm template sees the destination as Argo CD's controller passes it: its version and group versions.
+    const release: HelmRelease = { applicationName: application.metadata.name, namespace: application.spec.destination.namespace ?? '' };
+    if (perRelease) Object.assign(release, await this.clientFor(application).capabilities());
+    const key = JSON.stringify([source.repoURL, sha, source.path, source.directory, source.helm, source.chart, perRelease ? release : null]);
     let result = this.rendered.get(key);
     if (!result) {
-      result = renderSource(this.options.repositories, source, sha, project);
+      result = renderSource(this.options.repositories, source, sha, project, release);
       this.rendered.set(key, result);
       result.catch(() => this.rendered.delete(key));
       if (this.rendered.size > RENDER_CACHE_SIZE) this.rendered.delete(this.rendered.keys().next().value!);
+    }
+    return result;
+  }
+
+  private rendersPerRelease(source: ApplicationSource, sha: string, project: string): Promise<boolean> {
+    const key = JSON.stringify([source.repoURL, sha, source.path, Boolean(source.helm), Boolean(source.chart), Boolean(source.kustomize)]);
+    let result = this.helmSources.get(key);
+    if (!result) {
+      result = isHelmSource(this.options.repositories, source, sha, project);
+      this.helmSources.set(key, result);
+      result.catch(() => this.helmSources.delete(key));
+      if (this.helmSources.size > RENDER_CACHE_SIZE) this.helmSources.delete(this.helmSources.keys().next().value!);
     }
     return result;
   }
@@ -157,7 +140,7 @@ export class DirectSyncDriver implements SyncDriver {
   private async desired(application: Application, revision?: string): Promise<{ revision: string; sourceType: string; manifests: Manifest[] }> {
     const source = application.spec.source;
     if (!source) throw new Error('spec.source: only single-source Applications are synced by the direct driver');
-    const rendered = await this.render(source, revision ?? source.targetRevision ?? 'HEAD', application.spec.project ?? '');
+    const rendered = await this.render(source, revision ?? source.targetRevision ?? 'HEAD', application.spec.project ?? '', application);
     // The rendered manifests are shared by every Application of the commit and never written to: only the metadata each
     // Application changes is copied, not the whole object for every refresh and sync.
     const manifests = rendered.manifests.map((m) => ({

@@ -8,6 +8,7 @@ import { parseKubeYamlStream } from '../api/kube-yaml.js';
 import { git } from '../git/git-cli.js';
 import type { GitRepositoryCache } from '../git/repository-cache.js';
 import { globMatch } from '../projects/glob.js';
+import { filesOutsideChart, HelmError, parseHelmSourceSpec, renderHelmSource } from '../helm/index.js';
 
 export type Manifest = Record<string, any>;
 
@@ -25,9 +26,43 @@ function expandLists(objects: unknown[]): Manifest[] {
 
 export interface RenderedSource {
   revision: string;
-  sourceType: 'Directory' | 'Kustomize';
+  sourceType: 'Directory' | 'Kustomize' | 'Helm';
   manifests: Manifest[];
 }
+
+/** Who a Helm chart is rendered for: what helm template's release name and namespace default to. */
+export interface HelmRelease {
+  applicationName: string;
+  namespace: string;
+  /** The destination's version and group versions; helm template's defaults otherwise. */
+  kubeVersion?: string;
+  apiVersions?: string[];
+}
+
+function sourceBase(source: ApplicationSource): string {
+  return (source.path ?? '')
+    .replace(/^\.?\/+/, '')
+    .replace(/\/+$/, '')
+    .replace(/^\.$/, '');
+}
+
+/**
+ * Whether Argo CD's repo-server would render the source with Helm: a `helm` block or a chart
+ * name says so, otherwise a Chart.yaml (and no kustomization) at the source's path.
+ */
+export async function isHelmSource(repositories: GitRepositoryCache, source: ApplicationSource, sha: string, project = ''): Promise<boolean> {
+  if (source.chart || (source.helm && !source.kustomize)) return true;
+  const base = sourceBase(source);
+  const prefix = base ? `${base}/` : '';
+  const found = await repositories.getFiles(source.repoURL, sha, `${prefix}Chart.yaml`, project);
+  if (!found.has(`${prefix}Chart.yaml`)) return false;
+  for (const name of ['kustomization.yaml', 'kustomization.yml', 'Kustomization'])
+    if ((await repositories.getFiles(source.repoURL, sha, `${prefix}${name}`, project)).size > 0) return false;
+  return true;
+}
+
+/** Everything of one chart held in memory at once, at most. */
+const MAX_CHART_BYTES = 32 * 1024 * 1024;
 
 /**
  * An Application's source as Argo CD's repo-server renders it: a kustomization directory through
@@ -39,10 +74,15 @@ export async function renderSource(
   source: ApplicationSource,
   revision = source.targetRevision ?? 'HEAD',
   project = '',
+  release: HelmRelease = { applicationName: '', namespace: '' },
 ): Promise<RenderedSource> {
   const { dir, sha } = await repositories.checkout(source.repoURL, revision, project);
-  const base = (source.path ?? '').replace(/^\.?\/+/, '').replace(/\/+$/, '');
-  const prefix = base && base !== '.' ? `${base}/` : '';
+  const base = sourceBase(source);
+  const prefix = base ? `${base}/` : '';
+  if (source.chart)
+    throw new ManifestError(`spec.source.chart: charts from Helm repositories are not rendered by the direct driver yet (chart ${source.chart})`);
+  if (source.helm && !source.kustomize)
+    return { revision: sha, sourceType: 'Helm', manifests: await renderHelm(repositories, source, sha, project, base, release) };
   const listing = (await git(['ls-tree', '-r', '-z', '--name-only', sha, ...(prefix ? ['--', prefix] : [])], { cwd: dir }))
     .toString('utf8')
     .split('\0')
@@ -50,6 +90,8 @@ export async function renderSource(
   const relative = listing.map((p) => p.slice(prefix.length));
   if (relative.some((p) => /^kustomization\.ya?ml$|^Kustomization$/.test(p)))
     return { revision: sha, sourceType: 'Kustomize', manifests: await kustomize(dir, sha, prefix) };
+  if (relative.includes('Chart.yaml'))
+    return { revision: sha, sourceType: 'Helm', manifests: await renderHelm(repositories, source, sha, project, base, release) };
 
   const directory = source.directory ?? {};
   const wanted = relative.filter((p) => {
@@ -69,10 +111,48 @@ export async function renderSource(
       throw new ManifestError(`failed to unmarshal ${prefix}${path}: ${(error as Error).message}`, { cause: error });
     }
   }
+  return { revision: sha, sourceType: 'Directory', manifests: requireKinds(manifests) };
+}
+
+function requireKinds(manifests: Manifest[]): Manifest[] {
   for (const manifest of manifests) {
     if (!manifest.apiVersion || !manifest.kind) throw new ManifestError(`${manifest.metadata?.name ?? 'an object'}: Object 'Kind' is missing`);
   }
-  return { revision: sha, sourceType: 'Directory', manifests };
+  return manifests;
+}
+
+async function renderHelm(
+  repositories: GitRepositoryCache,
+  source: ApplicationSource,
+  sha: string,
+  project: string,
+  base: string,
+  release: HelmRelease,
+): Promise<Manifest[]> {
+  try {
+    const helm = parseHelmSourceSpec(source.helm);
+    const env = {
+      ARGOCD_APP_NAME: release.applicationName,
+      ARGOCD_APP_NAMESPACE: release.namespace,
+      ARGOCD_APP_PROJECT_NAME: project,
+      ARGOCD_APP_REVISION: sha,
+      ARGOCD_APP_REVISION_SHORT: sha.slice(0, 7),
+      ARGOCD_APP_REVISION_SHORT_8: sha.slice(0, 8),
+      ARGOCD_APP_SOURCE_REPO_URL: source.repoURL,
+      ARGOCD_APP_SOURCE_PATH: source.path ?? '',
+      ARGOCD_APP_SOURCE_TARGET_REVISION: source.targetRevision ?? '',
+    };
+    const files = await repositories.getFiles(source.repoURL, sha, base ? `${base}/*` : '*', project);
+    for (const path of filesOutsideChart(base, helm, env))
+      for (const [name, data] of await repositories.getFiles(source.repoURL, sha, path, project)) files.set(name, data);
+    let total = 0;
+    for (const data of files.values()) total += data.length;
+    if (total > MAX_CHART_BYTES) throw new HelmError(`the chart's files hold ${total} bytes, more than the ${MAX_CHART_BYTES} a chart may`);
+    return requireKinds(expandLists(await renderHelmSource(base, files, helm, { ...release, env })));
+  } catch (error) {
+    if (error instanceof HelmError) throw new ManifestError(`helm template ${base || '.'}: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
 async function kustomize(repository: string, sha: string, prefix: string): Promise<Manifest[]> {

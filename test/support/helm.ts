@@ -1,14 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import YAML from 'yaml';
-import { parseKubeYamlStream } from '../../src/api/kube-yaml.js';
+import { join, relative } from 'node:path';
+import { loadChart, renderChart as renderHelmChart, type Values } from '../../src/helm/index.js';
 import { isPlainObject } from '../../src/lib/json-values.js';
-import { renderGoTemplate } from '../../src/templating/gotemplate/index.js';
 
 /**
- * Renders a Helm chart the way `helm template` does, with Regatta's goTemplate engine and the
- * Helm functions the chart uses: include, tpl, required, fail, toYaml, fromYaml-free. No Helm binary
- * exists on these machines; this is enough to check the chart renders valid objects.
+ * Renders Regatta's own Helm chart with Regatta's Helm renderer (src/helm, as `helm template` does:
+ * no Helm binary exists on these machines), after checking the values against the chart's
+ * values.schema.json, which the renderer does not.
  */
 export interface HelmRelease {
   name: string;
@@ -17,8 +15,6 @@ export interface HelmRelease {
 
 export interface RenderedChart {
   objects: Record<string, any>[];
-  /** Files that rendered to nothing (disabled by values). */
-  empty: string[];
 }
 
 export function mergeValues(base: unknown, override: unknown): unknown {
@@ -48,47 +44,20 @@ export function checkValuesSchema(schema: any, value: unknown, path = 'values'):
   return problems;
 }
 
+async function filesUnder(root: string, dir = root, files = new Map<string, Buffer>()): Promise<Map<string, Buffer>> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await filesUnder(root, path, files);
+    else files.set(relative(root, path), await readFile(path));
+  }
+  return files;
+}
+
 export async function renderChart(chartDir: string, values: unknown, release: HelmRelease): Promise<RenderedChart> {
-  const chart = YAML.parse(await readFile(join(chartDir, 'Chart.yaml'), 'utf8'));
-  const defaults = YAML.parse(await readFile(join(chartDir, 'values.yaml'), 'utf8'));
+  const chart = loadChart(await filesUnder(chartDir));
   const schema = JSON.parse(await readFile(join(chartDir, 'values.schema.json'), 'utf8'));
-  const merged = mergeValues(defaults, values);
-  const problems = checkValuesSchema(schema, merged);
+  const problems = checkValuesSchema(schema, mergeValues(chart.values, values));
   if (problems.length) throw new Error(`values do not match values.schema.json: ${problems.join('; ')}`);
-
-  const files = (await readdir(join(chartDir, 'templates'))).sort();
-  const helpers = (await Promise.all(files.filter((f) => f.startsWith('_')).map((f) => readFile(join(chartDir, 'templates', f), 'utf8')))).join('\n');
-  const root = {
-    Values: merged,
-    Release: { Name: release.name, Namespace: release.namespace, Service: 'Helm', IsInstall: true },
-    Chart: { Name: chart.name, Version: chart.version, AppVersion: chart.appVersion },
-  };
-
-  const funcs = {
-    include: (name: string, data: unknown) => render(`{{- template ${JSON.stringify(name)} . -}}`, data),
-    tpl: (text: string, data: unknown) => render(text, data),
-    required: (message: string, value: unknown) => {
-      if (value === undefined || value === null || value === '') throw new Error(message);
-      return value;
-    },
-    fail: (message: string) => {
-      throw new Error(message);
-    },
-    toYaml: (value: unknown) => YAML.stringify(value ?? null, { lineWidth: 0 }).replace(/\n$/, ''),
-  };
-  const render = (body: string, data: unknown): string =>
-    renderGoTemplate('chart', `${helpers}\n${body}`, data, { funcs: funcs as any, missingKey: 'default' });
-
-  const objects: Record<string, any>[] = [];
-  const empty: string[] = [];
-  for (const file of files.filter((f) => f.endsWith('.yaml') && !f.startsWith('_'))) {
-    const text = render(await readFile(join(chartDir, 'templates', file), 'utf8'), root);
-    const docs = parseKubeYamlStream(text) as Record<string, any>[];
-    if (docs.length === 0) empty.push(file);
-    objects.push(...docs);
-  }
-  for (const file of (await readdir(join(chartDir, 'crds'))).sort()) {
-    objects.unshift(...(parseKubeYamlStream(await readFile(join(chartDir, 'crds', file), 'utf8')) as Record<string, any>[]));
-  }
-  return { objects, empty };
+  const manifests = await renderHelmChart(chart, { releaseName: release.name, namespace: release.namespace, values: values as Values, includeCrds: true });
+  return { objects: manifests.map((m) => m.object) };
 }

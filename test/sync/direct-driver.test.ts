@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.js';
-import type { Secret } from '../../src/api/meta.js';
+import type { KubeObject, Secret } from '../../src/api/meta.js';
 import { GitRepositoryCache } from '../../src/git/repository-cache.js';
 import { repositoryAccess } from '../../src/git/repository-credentials.js';
 import { kubeConfigFromString } from '../../src/kube/kube-config.js';
@@ -182,5 +182,40 @@ describe('CreateNamespace=true: the Namespace Regatta created goes with its Appl
     expect(writesSince(fleet.cluster(), mark, { kind: 'Namespace', verb: 'delete' })).toEqual([]);
     expect(await admin().get('v1', 'Namespace', undefined, 'team-shared')).toBeDefined();
     expect(await admin().get('v1', 'Namespace', undefined, 'preview-2')).toBeDefined();
+  });
+});
+
+describe('Helm sources', () => {
+  it("syncs a chart from the repository: a release per Application, the destination's version in .Capabilities", async () => {
+    const chart = repo.commit(
+      {
+        'webchart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+        'webchart/values.yaml': 'colour: blue\n',
+        'webchart/templates/config.yaml': [
+          'apiVersion: v1',
+          'kind: ConfigMap',
+          'metadata:',
+          '  name: {{ .Release.Name }}-{{ .Chart.Name }}',
+          'data:',
+          '  colour: {{ .Values.colour }}',
+          '  kube: {{ .Capabilities.KubeVersion.Version }}',
+          '  autoscaling: "{{ .Capabilities.APIVersions.Has "autoscaling/v2" }}"',
+          '',
+        ].join('\n'),
+      },
+      'helm',
+    );
+    const app = (name: string) => {
+      const a = application(name, 'team-a', chart);
+      a.spec.source = { ...a.spec.source!, path: 'webchart', helm: { parameters: [{ name: 'colour', value: name === 'shop' ? 'green' : 'red' }] } };
+      return a;
+    };
+    const mark = writeMark();
+    for (const name of ['shop', 'blog']) expect((await driver.sync(app(name), { prune: false })).phase).toBe('Succeeded');
+    expect(writesSince(fleet.cluster(), mark, { kind: 'ConfigMap', identity: 'regatta-sync' }).map((w) => w.name)).toEqual(['shop-web', 'blog-web']);
+    const admin = new ObjectClient(kubeConfigFromString(fleet.kubeconfig()));
+    expect((await admin.get('v1', 'ConfigMap', 'default', 'shop-web'))?.data).toEqual({ colour: 'green', kube: 'v1.32.0', autoscaling: 'true' });
+    expect((await admin.get<{ data: Record<string, string> } & KubeObject>('v1', 'ConfigMap', 'default', 'blog-web'))?.data.colour).toBe('red');
+    expect((await driver.refresh(app('shop'))).sourceType).toBe('Helm');
   });
 });

@@ -1,6 +1,6 @@
 import { argString, type Arg, type Command, type Node, type Pipe } from './ast.js';
 import { commandText, errorContext, GoTemplateError, pipeToString, type ErrorSite } from './error-context.js';
-import { callFunction, type FuncMap, type GoFunction } from './func-map.js';
+import { callFunction, isGoMethod, type FuncMap, type GoFunction } from './func-map.js';
 import type { TemplateSet } from './parser.js';
 import type { RenderBudget } from './render-budget.js';
 import { isSemver, isVersionValue, SEMVER_METHODS, semverMethodTakesVersion, type SemVer } from './semver.js';
@@ -37,16 +37,40 @@ type Evaluate = (ex: Execution, dot: GoValue) => GoValue;
 type EvaluateCommand = (ex: Execution, dot: GoValue, final: Final) => GoValue;
 type EvaluateField = (ex: Execution, dot: GoValue, receiver: GoValue, final: Final) => GoValue;
 
+/** The text a template was parsed from, for error positions: Go reports the file, not the template. */
+export interface TemplateSource {
+  file: string;
+  text: string;
+}
+
 /** A parsed template set compiled against one function map. */
 export interface CompiledTemplate {
   readonly templates: ReadonlyMap<string, RunNode>;
+  /** Where each template was parsed from, when a set was parsed from several texts (Helm's chart files). */
+  readonly sources?: ReadonlyMap<string, TemplateSource>;
+  /** The set this one was parsed into (Helm's tpl parses into a clone of the chart's templates): its templates are found too. */
+  readonly parent?: CompiledTemplate;
 }
 
-export function compileTemplateSet(set: TemplateSet, funcs: FuncMap): CompiledTemplate {
+export function compileTemplateSet(
+  set: TemplateSet,
+  funcs: FuncMap,
+  sources?: ReadonlyMap<string, TemplateSource>,
+  parent?: CompiledTemplate,
+): CompiledTemplate {
   const templates = new Map<string, RunNode>();
-  const compiled = { templates };
+  const compiled = { templates, sources, parent };
   for (const [name, list] of set) templates.set(name, compileList(list, funcs, compiled));
   return compiled;
+}
+
+/** A template of the set (or of the sets it was parsed into) and the text it came from. */
+function findTemplate(compiled: CompiledTemplate, name: string): { body: RunNode; source?: TemplateSource } | undefined {
+  for (let set: CompiledTemplate | undefined = compiled; set; set = set.parent) {
+    const body = set.templates.get(name);
+    if (body) return { body, source: set.sources?.get(name) };
+  }
+  return undefined;
 }
 
 function compileList(list: Node[], funcs: FuncMap, compiled: CompiledTemplate): RunNode {
@@ -191,10 +215,10 @@ function compileTemplateCall(node: Extract<Node, { type: 'template' }>, funcs: F
     ex.step();
     ex.at = node;
     // Looked up when run: a template may call itself, or one defined after it.
-    const body = compiled.templates.get(name);
-    if (!body) return ex.fail(notDefined);
+    const found = findTemplate(compiled, name);
+    if (!found) return ex.fail(notDefined);
     const value = pipe ? pipe(ex, dot) : null;
-    ex.enterTemplate(name, value, () => body(ex, value));
+    ex.enterTemplate(name, value, () => found.body(ex, value), found.source);
   };
 }
 
@@ -333,6 +357,13 @@ function compileField(name: string, node: Arg, args: Arg[], funcs: FuncMap): Eva
       return undefined;
     }
     if (receiver === null) ex.fail(`nil pointer evaluating interface {}.${name}`);
+    const member = typeof receiver === 'object' ? (receiver as Record<string, unknown>)[name] : undefined;
+    if (isGoMethod(member)) {
+      const values: unknown[] = [];
+      for (let i = 0; i < methodArgs.length; i++) values.push(methodArgs[i](ex, dot));
+      if (final !== NO_FINAL) values.push(final);
+      return ex.call(node, name, member, values);
+    }
     if (!isMap(receiver)) return ex.fail(`can't evaluate field ${name} in type interface {}`);
     if (typeof receiver.Major === 'bigint' && isSemver(receiver)) return ex.callSemverMethod(dot, name, node, args, methodArgs, final, receiver);
     if (takesArguments || final !== NO_FINAL) ex.fail(`${name} is not a method but has arguments`);
@@ -436,16 +467,19 @@ export class Execution {
   private steps = 0;
   private depth = 0;
   private templateName: string;
+  private source: TemplateSource;
 
+  /** `rootName` is the template run first; `source` the text it was parsed from, when not a set's own. */
   constructor(
-    private readonly parseName: string,
-    private readonly text: string,
+    private readonly rootName: string,
+    text: string,
     private readonly compiled: CompiledTemplate,
     readonly missingKey: MissingKeyMode,
     private readonly limits: ExecLimits,
     private readonly budget: RenderBudget,
   ) {
-    this.templateName = parseName;
+    this.templateName = rootName;
+    this.source = { file: rootName, text };
   }
 
   /** Executes under the render's budget (its clock running). */
@@ -454,12 +488,13 @@ export class Execution {
   }
 
   private execute(data: GoValue): string {
-    const root = this.compiled.templates.get(this.parseName);
+    const root = findTemplate(this.compiled, this.rootName);
     if (!root) {
-      throw new GoTemplateError(`template: ${this.parseName}: "${this.parseName}" is an incomplete or empty template`);
+      throw new GoTemplateError(`template: ${this.rootName}: "${this.rootName}" is an incomplete or empty template`);
     }
+    if (root.source) this.source = root.source;
     this.dollar = data;
-    root(this, data);
+    root.body(this, data);
     try {
       this.budget.charge(this.out.length);
     } catch (error) {
@@ -470,8 +505,8 @@ export class Execution {
 
   fail(message: string): never {
     if (!this.at) throw new GoTemplateError(`template: ${this.templateName}: ${message}`);
-    const { location, context } = errorContext(this.text, this.at);
-    throw new GoTemplateError(`template: ${this.parseName}:${location}: executing "${this.templateName}" at <${context}>: ${message}`);
+    const { location, context } = errorContext(this.source.text, this.at);
+    throw new GoTemplateError(`template: ${this.source.file}:${location}: executing "${this.templateName}" at <${context}>: ${message}`);
   }
 
   step(): void {
@@ -485,18 +520,20 @@ export class Execution {
     this.out += text;
   }
 
-  enterTemplate(name: string, dot: GoValue, body: () => void): void {
+  enterTemplate(name: string, dot: GoValue, body: () => void, source = this.source): void {
     if (++this.depth > this.limits.maxDepth) this.fail(`exceeded maximum template depth (${this.limits.maxDepth})`);
-    const saved = { vars: this.vars, dollar: this.dollar, name: this.templateName };
+    const saved = { vars: this.vars, dollar: this.dollar, name: this.templateName, source: this.source };
     this.vars = [];
     this.dollar = dot;
     this.templateName = name;
+    this.source = source;
     try {
       body();
     } finally {
       this.vars = saved.vars;
       this.dollar = saved.dollar;
       this.templateName = saved.name;
+      this.source = saved.source;
       this.depth--;
     }
   }

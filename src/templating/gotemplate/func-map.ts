@@ -13,6 +13,21 @@ export type GoFunction = ((...args: any[]) => unknown) & {
 
 export type FuncMap = Record<string, GoFunction>;
 
+const methods = new WeakSet<GoFunction>();
+
+/**
+ * Makes `fn` a method of the map it is stored in, as a Go method of a map type (Helm's
+ * .Files.Get, .Capabilities.APIVersions.Has): `.Obj.Name arg` calls it instead of reading a key.
+ */
+export function goMethod<F extends GoFunction>(fn: F): F {
+  methods.add(fn);
+  return fn;
+}
+
+export function isGoMethod(value: unknown): value is GoFunction {
+  return typeof value === 'function' && methods.has(value as GoFunction);
+}
+
 /**
  * Calls a template function as text/template does: the argument count checked against what the
  * function declares, its work charged to the render's budget, its errors reported through `fail`.

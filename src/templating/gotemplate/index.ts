@@ -10,9 +10,14 @@ import { sprigCryptoFunctions, sprigFunctions } from './sprig/index.js';
 
 export { DEFAULT_RENDER_LIMITS, GoTemplateError, RenderBudget, type FuncMap, type GoFunction, type MissingKeyMode, type RenderLimits };
 // Go's own behaviour other parts of Regatta mirror too: Argo CD's name sanitizing, Go's quoting, durations and time zones.
-export { sanitizeName } from './argo-functions.js';
+export { sanitizeName, toKubeYaml } from './argo-functions.js';
 export { goQuote } from './fmt.js';
 export { isLoadableZone, parseGoDurationOrError, wallClockIn } from './go-time.js';
+export { goMethod } from './func-map.js';
+export { parseSemver, semverCompare } from './semver.js';
+export { helmFunctions } from './helm-functions.js';
+export { TemplateGroup, type GroupFunctions, type TemplateFile, type TemplateGroupOptions } from './template-group.js';
+export { printed, typeName, type GoValue } from './value.js';
 
 export interface GoTemplateOptions {
   missingKey?: MissingKeyMode;

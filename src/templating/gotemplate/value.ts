@@ -1,5 +1,6 @@
 import { formatGoFloat } from '../flatten.js';
 import { isPlainObject } from '../../lib/json-values.js';
+import { isGoMethod } from './func-map.js';
 import { allocate, spend, valueLimit } from './render-budget.js';
 
 /**
@@ -173,6 +174,8 @@ function formatChecked(value: GoValue, plusV: boolean): string {
       if (typeof record.Major === 'bigint' && typeof record.Original === 'string') {
         return `${record.Major}.${record.Minor}.${record.Patch}${record.Prerelease ? `-${record.Prerelease}` : ''}${record.Metadata ? `+${record.Metadata}` : ''}`;
       }
+      // A value with a String method (Helm's .Capabilities.KubeVersion) prints through it, as a Go Stringer does.
+      if (isGoMethod(record.String)) return String(record.String());
       return `map[${Object.keys(record)
         .sort()
         .map((k) => `${k}:${formatChecked(record[k], plusV)}`)
