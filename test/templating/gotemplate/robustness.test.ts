@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GoTemplateError, renderGoTemplate } from '../../../src/templating/gotemplate/index.js';
+import { DEFAULT_RENDER_LIMITS, GoTemplateError, RenderBudget, renderGoTemplate } from '../../../src/templating/gotemplate/index.js';
 import { seededRandom } from '../../support/random.js';
 
 const SEEDS = [
@@ -85,13 +85,15 @@ describe('goTemplate robustness', () => {
   });
 
   it('stops a runaway range, recursion or output at its budget with a clear error', () => {
-    expect(() => renderGoTemplate('t', '{{ range until 1000000 }}{{ range until 1000000 }}x{{ end }}{{ end }}', {}, { maxSteps: 100_000 })).toThrow(
+    // The step, depth and output budgets are what is tested: a loaded machine must not hit the one-second clock first.
+    const untimed = () => new RenderBudget({ ...DEFAULT_RENDER_LIMITS, timeoutMs: 60_000 });
+    expect(() => renderGoTemplate('t', '{{ range until 1000000 }}{{ range until 1000000 }}x{{ end }}{{ end }}', {}, { maxSteps: 100_000 }, untimed())).toThrow(
       /exceeded its budget of 100000 steps/,
     );
-    expect(() => renderGoTemplate('t', '{{ define "loop" }}{{ template "loop" . }}{{ end }}{{ template "loop" . }}', {})).toThrow(
+    expect(() => renderGoTemplate('t', '{{ define "loop" }}{{ template "loop" . }}{{ end }}{{ template "loop" . }}', {}, {}, untimed())).toThrow(
       /exceeded maximum template depth/,
     );
-    expect(() => renderGoTemplate('t', '{{ range until 100000 }}xxxxxxxxxxxxxxxxxxxx{{ end }}', {}, { maxOutputBytes: 100_000 })).toThrow(
+    expect(() => renderGoTemplate('t', '{{ range until 100000 }}xxxxxxxxxxxxxxxxxxxx{{ end }}', {}, { maxOutputBytes: 100_000 }, untimed())).toThrow(
       /output exceeded its budget of 100000 bytes/,
     );
   });
