@@ -7,6 +7,7 @@ import { sameRevisions, stepSpec, type Entry, type RolloutInput, type RolloutRou
 import { advanceRolloutStatus, haltOverFailureBudget, nextRolloutState, planRollback, recordFailures, type RollbackRequest } from './rollout-status.js';
 import { groupIntoSteps, rolloutConfigMessage, rollingSyncSteps, type RolloutConfigIssues } from './steps.js';
 import { holdForWindows, summarizeWaits } from './window-holds.js';
+import { holdUnreachable, markSkipped, summarizeUnreachable } from './unreachable-holds.js';
 import { PROMOTION_INFO } from '../api/annotations.js';
 
 export { Message } from './entry-transitions.js';
@@ -41,7 +42,7 @@ export interface RolloutPlan {
 /**
  * One reconcile of a RollingSync ApplicationSet: Argo CD's progressive sync, step for step (entries,
  * step gating, maxUpdate, conditions, the sync operation), plus Regatta's bake time, progress
- * deadline, failure budget with halt or rollback, pause/abort and sync window holds. Pure: the
+ * deadline, failure budget with halt or rollback, pause/abort, sync window holds and unreachable clusters. Pure: the
  * caller writes. Each phase moves the round's entries and rollout status on, in this order.
  */
 export function planRollout(input: RolloutInput): RolloutPlan {
@@ -49,14 +50,19 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   const { steps, stepOf, issues } = groupIntoSteps(input.appSet, input.generated ?? input.desired);
   const { entries, changed } = advanceEntries(input, stepOf, now);
   const round = newRound(input, now, stepOf, entries, nextRolloutState(input.appSet, changed));
+  markSkipped(round);
   recordFailures(round);
   haltOverFailureBudget(round);
   const appsToSync = reachedApplications(round, steps);
+  const unreachable = holdUnreachable(round, appsToSync);
   releaseWithinMaxUpdate(round, appsToSync, issues);
   settleSoon(round);
   const waiting = holdForWindows(round);
-  const step = progressingStep(round.stepsSpec.length, entries);
-  const waitSummary = summarizeWaits(waiting.filter((w) => w.step === step));
+  const step = progressingStep(
+    round.stepsSpec.length,
+    entries.filter((e) => !round.skipped.has(e.application)),
+  );
+  const waitSummary = [summarizeWaits(waiting.filter((w) => w.step === step)), summarizeUnreachable(unreachable, step)].filter(Boolean).join('; ');
   const conditions = rolloutConditions(issues, step, waitSummary);
   advanceRolloutStatus(round.rollout, step, waitSummary);
   const rollback = planRollback(round);
@@ -87,6 +93,7 @@ function newRound(input: RolloutInput, now: string, stepOf: Map<string, number>,
     currentOf: new Map(input.current.map((a) => [a.metadata.name, a])),
     rollout,
     failed: new Set(rollout.failed?.map((f) => f.application)),
+    skipped: new Set(),
     requeue: [],
   };
 }
@@ -103,7 +110,9 @@ function reachedApplications(round: RolloutRound, steps: string[][]): Set<string
   for (const [index, names] of steps.entries()) {
     for (const name of names) appsToSync.add(name);
     const done = names.every(
-      (name) => currentOf.has(name) && entryOf.has(name) && current(currentOf.get(name)!) && (entryOf.get(name)!.status === 'Healthy' || failed.has(name)),
+      (name) =>
+        round.skipped.has(name) ||
+        (currentOf.has(name) && entryOf.has(name) && current(currentOf.get(name)!) && (entryOf.get(name)!.status === 'Healthy' || failed.has(name))),
     );
     if (!done) break;
     const bake = stepSpec(stepsSpec, index).minHealthySeconds ?? 0;
