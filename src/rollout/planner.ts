@@ -8,6 +8,7 @@ import { advanceRolloutStatus, haltOverFailureBudget, nextRolloutState, planRoll
 import { groupIntoSteps, rolloutConfigMessage, rollingSyncSteps, type RolloutConfigIssues } from './steps.js';
 import { holdForWindows, summarizeWaits } from './window-holds.js';
 import { holdUnreachable, markSkipped, summarizeUnreachable } from './unreachable-holds.js';
+import { holdDependents } from './dependency-holds.js';
 import { PROMOTION_INFO } from '../api/annotations.js';
 
 export { Message } from './entry-transitions.js';
@@ -42,7 +43,7 @@ export interface RolloutPlan {
 /**
  * One reconcile of a RollingSync ApplicationSet: Argo CD's progressive sync, step for step (entries,
  * step gating, maxUpdate, conditions, the sync operation), plus Regatta's bake time, progress
- * deadline, failure budget with halt or rollback, pause/abort, sync window holds and unreachable clusters. Pure: the
+ * deadline, failure budget with halt or rollback, pause/abort, sync window holds, unreachable clusters and dependencies within a step. Pure: the
  * caller writes. Each phase moves the round's entries and rollout status on, in this order.
  */
 export function planRollout(input: RolloutInput): RolloutPlan {
@@ -55,6 +56,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   haltOverFailureBudget(round);
   const appsToSync = reachedApplications(round, steps);
   const unreachable = holdUnreachable(round, appsToSync);
+  const dependencyError = holdDependents(round, appsToSync);
   releaseWithinMaxUpdate(round, appsToSync, issues);
   settleSoon(round);
   const waiting = holdForWindows(round);
@@ -63,7 +65,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     entries.filter((e) => !round.skipped.has(e.application)),
   );
   const waitSummary = [summarizeWaits(waiting.filter((w) => w.step === step)), summarizeUnreachable(unreachable, step)].filter(Boolean).join('; ');
-  const conditions = rolloutConditions(issues, step, waitSummary);
+  const conditions = rolloutConditions(issues, step, waitSummary, dependencyError);
   advanceRolloutStatus(round.rollout, step, waitSummary);
   const rollback = planRollback(round);
   const { desired, syncNow } = withSyncOperations(round, appsToSync, rollback);
@@ -168,9 +170,12 @@ function progressingStep(stepCount: number, entries: Entry[]): number | undefine
   return undefined;
 }
 
-/** Argo CD's InvalidRolloutConfig and RolloutProgressing conditions (getInvalidRolloutConfig, getProgressingCondition). */
-function rolloutConditions(issues: RolloutConfigIssues, step: number | undefined, waitSummary: string): RolloutPlan['conditions'] {
-  const configMessage = rolloutConfigMessage(issues);
+/**
+ * Argo CD's InvalidRolloutConfig and RolloutProgressing conditions (getInvalidRolloutConfig,
+ * getProgressingCondition); Regatta adds invalid or cyclic dependencies to InvalidRolloutConfig.
+ */
+function rolloutConditions(issues: RolloutConfigIssues, step: number | undefined, waitSummary: string, dependencyError?: string): RolloutPlan['conditions'] {
+  const configMessage = [rolloutConfigMessage(issues), dependencyError].filter(Boolean).join('; ');
   return [
     configMessage
       ? { type: ConditionType.InvalidRolloutConfig, status: 'True', reason: Reason.InvalidRolloutConfig, message: configMessage }
