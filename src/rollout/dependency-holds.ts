@@ -34,8 +34,9 @@ function dependents(applications: Application[]): Dependent[] {
   for (const application of applications) byCluster.set(clusterOf(application), [...(byCluster.get(clusterOf(application)) ?? []), application]);
   const result: Dependent[] = [];
   for (const application of applications) {
-    const selector = application.metadata.annotations?.[DEPENDS_ON_ANNOTATION];
-    if (selector === undefined) continue;
+    const selector = application.metadata.annotations?.[DEPENDS_ON_ANNOTATION]?.trim();
+    // Empty means no dependencies (not Kubernetes' select-everything): templates can leave it blank for some Applications.
+    if (!selector) continue;
     const name = application.metadata.name;
     if (selector.length > MAX_SELECTOR_LENGTH) {
       result.push({ name, error: `longer than ${MAX_SELECTOR_LENGTH} characters` });

@@ -103,3 +103,31 @@ describe('RollingSync with an unreachable production cluster', () => {
     expect((await rollout())?.phase).toBe('Progressing');
   }, 45_000);
 });
+
+describe('regatta.dev/depends-on on the simulated fleet', () => {
+  it("syncs each cluster's web only after its db turned ready, each once", async () => {
+    const clusters = ['c-1', 'c-2'].map((name) => ({ name, labels: { env: 'production', region: 'eu' } }));
+    env = await DemoEnvironment.start({
+      clusters,
+      apps: ['db', 'web'],
+      dependsOn: { web: 'component=db' },
+      steps: [envStep('production')],
+      readyDelayMs: 300,
+      refreshIntervalMs: 150,
+    });
+    await waitFor(() => env!.rolledOut(env!.revision), 'the first rollout');
+    const since = process.hrtime.bigint();
+    await env!.release();
+    await waitFor(() => env!.rolledOut(env!.revision), 'the second rollout');
+
+    for (const { name } of clusters) {
+      const deploymentWrites = (namespace: string) =>
+        env!.fleet.cluster(name).writes.filter((w) => w.kind === 'Deployment' && w.namespace === namespace && w.at >= since);
+      const dbApplied = deploymentWrites('db').find((w) => w.identity !== 'sim-kubelet')!.at;
+      const dbReady = deploymentWrites('db').find((w) => w.identity === 'sim-kubelet' && w.at > dbApplied)!.at;
+      const webApplied = deploymentWrites('web').find((w) => w.identity !== 'sim-kubelet')!.at;
+      expect(webApplied).toBeGreaterThan(dbReady);
+    }
+    expect(env!.auditSyncs(since)).toMatchObject({ syncs: 4, repeatedSyncs: 0 });
+  }, 40_000);
+});
