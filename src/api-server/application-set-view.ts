@@ -1,5 +1,5 @@
 import { API_VERSION, type Application } from '../api/application.js';
-import type { ApplicationSet, ApplicationSetCondition, ApplicationSetRolloutStep, RolloutStatus, RolloutWindowWait } from '../api/application-set.js';
+import type { ApplicationSet, ApplicationSetCondition, ApplicationSetRolloutStep, RolloutStatus, RolloutUnreachable, RolloutWindowWait } from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
 import { isOwnedBy } from '../appset/plan.js';
 import type { ObjectClient } from '../kube/object-client.js';
@@ -42,6 +42,10 @@ export interface RolloutView {
   failed: NonNullable<RolloutStatus['failed']>;
   /** The Applications sync windows hold, by step and window (status.rollout.waiting). */
   waiting: RolloutWindowWait[];
+  /** Applications whose cluster does not answer and that their step waits for (status.rollout.unreachable). */
+  unreachable?: RolloutUnreachable[];
+  /** Applications a step with `unreachable: skip` went on without, until caught up (status.rollout.skipped). */
+  skipped?: RolloutUnreachable[];
   /** The control annotation (`pause`, `abort`) when set. */
   control?: string;
   steps: RolloutStepView[];
@@ -150,6 +154,8 @@ function rolloutView(appSet: ApplicationSet, owned: Application[], applications:
     message: rollout?.message ?? '',
     failed: rollout?.failed ?? [],
     waiting: rollout?.waiting ?? [],
+    ...(rollout?.unreachable ? { unreachable: rollout.unreachable } : {}),
+    ...(rollout?.skipped ? { skipped: rollout.skipped } : {}),
     ...(control ? { control } : {}),
     steps: steps.map((names, index) => {
       const members = names.map((name) => {

@@ -140,6 +140,8 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
         message: outcome.rollout.message,
         ...(outcome.rollout.failed ? { failed: outcome.rollout.failed } : {}),
         ...(outcome.rollout.waiting ? { waiting: outcome.rollout.waiting } : {}),
+        ...(outcome.rollout.unreachable ? { unreachable: outcome.rollout.unreachable } : {}),
+        ...(outcome.rollout.skipped ? { skipped: outcome.rollout.skipped } : {}),
       },
       ...(outcome.rollback.length ? { rollback: outcome.rollback } : {}),
     });
@@ -169,6 +171,11 @@ async function control(action: string, { flags, positional }: Parsed, io: CliIO)
     `ApplicationSet ${namespace}/${name}: ${rollout ? `${rollout.phase}${rollout.step ? `, step ${rollout.step}` : ''}: ${rollout.message}` : 'no rollout'}\n`,
   );
   for (const wait of rollout?.waiting ?? []) io.stdout.write(`  held: ${wait.message}\n`);
+  for (const u of rollout?.unreachable ?? []) io.stdout.write(`  waiting for unreachable cluster ${u.destination} (${u.application}, step ${u.step}) since ${u.since}\n`);
+  for (const u of rollout?.skipped ?? [])
+    io.stdout.write(
+      `  skipped: ${u.application} on ${u.destination} (step ${u.step}) since ${u.since}${u.catchingUpSince ? `, answering again since ${u.catchingUpSince}: catching up` : ': cluster unreachable'}\n`,
+    );
   for (const entry of appSet.status?.applicationStatus ?? [])
     io.stdout.write(`  ${entry.application.padEnd(40)} step ${entry.step.padEnd(3)} ${entry.status.padEnd(12)} ${entry.message}\n`);
   return 0;

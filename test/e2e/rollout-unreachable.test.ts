@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.js';
 import type { ApplicationSetRolloutStep } from '../../src/api/application-set.js';
-import { DemoEnvironment } from '../../src/demo/demo-environment.js';
+import { DEMO_APPSET, DemoEnvironment } from '../../src/demo/demo-environment.js';
+import { regatta } from '../support/cli.js';
 import { envStep, syncHistory, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
 
 /**
@@ -26,6 +30,17 @@ async function started(stepList: ApplicationSetRolloutStep[], separatePorts = fa
 
 async function application(name: string): Promise<Application> {
   return (await env!.applications()).find((a) => a.metadata.name === name)!;
+}
+
+/** `regatta rollout status` of the demo's ApplicationSet, as a user runs it. */
+async function rolloutStatusCli(): Promise<string> {
+  const directory = mkdtempSync(join(tmpdir(), 'regatta-unreachable-cli-'));
+  try {
+    writeFileSync(join(directory, 'kubeconfig'), env!.managementKubeconfig('cli-user'));
+    return (await regatta('rollout', 'status', DEMO_APPSET, '--kubeconfig', join(directory, 'kubeconfig'))).stdout;
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 }
 
 async function rollout() {
@@ -61,6 +76,7 @@ describe('RollingSync with an unreachable production cluster', () => {
     // Every other cluster got the release once; prod-4 nothing.
     expect(env!.auditSyncs(since)).toMatchObject({ syncs: THREE_STEP_CLUSTERS.length - 1, repeatedSyncs: 0 });
     expect(env!.fleet.cluster('prod-4').writes.filter((w) => w.at >= since)).toEqual([]);
+    expect(await rolloutStatusCli()).toContain(`  skipped: ${app('prod-4')} on ${destination} (step 3) since ${completed.skipped![0].since}: cluster unreachable\n`);
 
     await env!.fleet.clearFaults('prod-4');
     await waitFor(async () => {
