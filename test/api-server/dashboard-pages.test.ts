@@ -87,6 +87,29 @@ describe('DashboardPages', () => {
     expect(pages.live(halted)).not.toContain('data-window-wait');
   });
 
+  it('names the unreachable clusters a step waits for, and the skipped ones until they are caught up', () => {
+    const since = '2030-01-07T01:00:00.000Z';
+    const html = pages.live({
+      ...halted,
+      conditions: [],
+      rollout: {
+        ...halted.rollout!,
+        phase: 'Progressing',
+        failed: [],
+        unreachable: [{ application: 'web-prod-1', destination: 'https://prod-1.example', step: 2, since, reason: 'connection refused' }],
+        skipped: [
+          { application: 'web-prod-2', destination: 'prod-2', step: 2, since, reason: 'connection refused' },
+          { application: 'web-prod-3', destination: 'prod-3', step: 2, since, catchingUpSince: '2030-01-07T01:05:00.000Z' },
+        ],
+      },
+    });
+    expect(html).toContain(`<div data-unreachable="web-prod-1">⌛ waiting for unreachable cluster https://prod-1.example (web-prod-1, step 2) since ${since}</div>`);
+    expect(html).toContain(`<div data-skipped="web-prod-2">↷ skipped web-prod-2 on prod-2 (step 2) since ${since} · cluster unreachable</div>`);
+    expect(html).toContain(`<div data-skipped="web-prod-3">↷ skipped web-prod-3 on prod-3 (step 2) since ${since} · its cluster answers again: catching up</div>`);
+    expect(pages.live(halted)).not.toContain('data-skipped');
+    expect(pages.live(halted)).not.toContain('data-unreachable');
+  });
+
   it('escapes what comes from the cluster, so a message cannot run script in the page', () => {
     const html = pages.live(halted);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
