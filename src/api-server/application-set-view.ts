@@ -1,5 +1,12 @@
 import { API_VERSION, type Application } from '../api/application.js';
-import type { ApplicationSet, ApplicationSetCondition, ApplicationSetRolloutStep, RolloutStatus, RolloutUnreachable, RolloutWindowWait } from '../api/application-set.js';
+import type {
+  ApplicationSet,
+  ApplicationSetCondition,
+  ApplicationSetRolloutStep,
+  RolloutStatus,
+  RolloutUnreachable,
+  RolloutWindowWait,
+} from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
 import { isOwnedBy } from '../appset/plan.js';
 import type { ObjectClient } from '../kube/object-client.js';

@@ -171,7 +171,8 @@ async function control(action: string, { flags, positional }: Parsed, io: CliIO)
     `ApplicationSet ${namespace}/${name}: ${rollout ? `${rollout.phase}${rollout.step ? `, step ${rollout.step}` : ''}: ${rollout.message}` : 'no rollout'}\n`,
   );
   for (const wait of rollout?.waiting ?? []) io.stdout.write(`  held: ${wait.message}\n`);
-  for (const u of rollout?.unreachable ?? []) io.stdout.write(`  waiting for unreachable cluster ${u.destination} (${u.application}, step ${u.step}) since ${u.since}\n`);
+  for (const u of rollout?.unreachable ?? [])
+    io.stdout.write(`  waiting for unreachable cluster ${u.destination} (${u.application}, step ${u.step}) since ${u.since}\n`);
   for (const u of rollout?.skipped ?? [])
     io.stdout.write(
       `  skipped: ${u.application} on ${u.destination} (step ${u.step}) since ${u.since}${u.catchingUpSince ? `, answering again since ${u.catchingUpSince}: catching up` : ': cluster unreachable'}\n`,

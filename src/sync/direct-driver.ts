@@ -240,7 +240,10 @@ export class DirectSyncDriver implements SyncDriver {
     }
   }
 
-  private async compareLive(application: Application, { revision, sourceType, manifests }: Awaited<ReturnType<DirectSyncDriver['desired']>>): Promise<Comparison> {
+  private async compareLive(
+    application: Application,
+    { revision, sourceType, manifests }: Awaited<ReturnType<DirectSyncDriver['desired']>>,
+  ): Promise<Comparison> {
     const client = this.clientFor(application);
     const targets = await this.targets(client, application, manifests);
     const notLoaded = this.options.projects.loadProblem(application, targets);

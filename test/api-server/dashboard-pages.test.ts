@@ -103,9 +103,13 @@ describe('DashboardPages', () => {
         ],
       },
     });
-    expect(html).toContain(`<div data-unreachable="web-prod-1">⌛ waiting for unreachable cluster https://prod-1.example (web-prod-1, step 2) since ${since}</div>`);
+    expect(html).toContain(
+      `<div data-unreachable="web-prod-1">⌛ waiting for unreachable cluster https://prod-1.example (web-prod-1, step 2) since ${since}</div>`,
+    );
     expect(html).toContain(`<div data-skipped="web-prod-2">↷ skipped web-prod-2 on prod-2 (step 2) since ${since} · cluster unreachable</div>`);
-    expect(html).toContain(`<div data-skipped="web-prod-3">↷ skipped web-prod-3 on prod-3 (step 2) since ${since} · its cluster answers again: catching up</div>`);
+    expect(html).toContain(
+      `<div data-skipped="web-prod-3">↷ skipped web-prod-3 on prod-3 (step 2) since ${since} · its cluster answers again: catching up</div>`,
+    );
     expect(pages.live(halted)).not.toContain('data-skipped');
     expect(pages.live(halted)).not.toContain('data-unreachable');
   });

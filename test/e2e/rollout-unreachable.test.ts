@@ -76,7 +76,9 @@ describe('RollingSync with an unreachable production cluster', () => {
     // Every other cluster got the release once; prod-4 nothing.
     expect(env!.auditSyncs(since)).toMatchObject({ syncs: THREE_STEP_CLUSTERS.length - 1, repeatedSyncs: 0 });
     expect(env!.fleet.cluster('prod-4').writes.filter((w) => w.at >= since)).toEqual([]);
-    expect(await rolloutStatusCli()).toContain(`  skipped: ${app('prod-4')} on ${destination} (step 3) since ${completed.skipped![0].since}: cluster unreachable\n`);
+    expect(await rolloutStatusCli()).toContain(
+      `  skipped: ${app('prod-4')} on ${destination} (step 3) since ${completed.skipped![0].since}: cluster unreachable\n`,
+    );
 
     await env!.fleet.clearFaults('prod-4');
     await waitFor(async () => {
@@ -109,7 +111,12 @@ describe('RollingSync with an unreachable production cluster', () => {
       phase: 'Progressing',
       step: 3,
       unreachable: [
-        { application: app('prod-2'), destination, step: 3, reason: expect.stringContaining(`dial tcp ${new URL(destination).host}: connect: connection refused`) },
+        {
+          application: app('prod-2'),
+          destination,
+          step: 3,
+          reason: expect.stringContaining(`dial tcp ${new URL(destination).host}: connect: connection refused`),
+        },
       ],
     });
     // The other production clusters got the release, once each; prod-2 nothing.

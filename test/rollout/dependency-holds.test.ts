@@ -73,7 +73,12 @@ describe('regatta.dev/depends-on', () => {
       message: `Applications 'a-c1', 'b-c1' depend on each other in a cycle (${DEPENDS_ON_ANNOTATION}); none of them is released`,
     });
     expect(world.syncLog.filter((s) => s.revision === 'r2').map((s) => s.application)).toEqual(['c-c1']);
-    expect(world.plans.at(-1)!.desired.map((a) => a.metadata.name).sort()).toEqual(['a-c1', 'b-c1', 'c-c1']);
+    expect(
+      world.plans
+        .at(-1)!
+        .desired.map((a) => a.metadata.name)
+        .sort(),
+    ).toEqual(['a-c1', 'b-c1', 'c-c1']);
     expect(world.plans.at(-1)!.applicationStatus.find((e) => e.application === 'a-c1')?.message).toBe(
       `Application release held: it is part of a ${DEPENDS_ON_ANNOTATION} cycle`,
     );

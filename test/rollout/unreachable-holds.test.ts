@@ -7,7 +7,10 @@ import { RolloutWorld } from './rollout-world.js';
 const names = ['staging-1', 'prod-1', 'prod-2', 'prod-3'];
 const tier = (n: string) => n.replace(/-\d+$/, '');
 const apps = names.map((n) => RolloutWorld.app(n, { tier: tier(n) }));
-const step = (value: string, more: Partial<ApplicationSetRolloutStep> = {}) => ({ matchExpressions: [{ key: 'tier', operator: 'In', values: [value] }], ...more });
+const step = (value: string, more: Partial<ApplicationSetRolloutStep> = {}) => ({
+  matchExpressions: [{ key: 'tier', operator: 'In', values: [value] }],
+  ...more,
+});
 const refused = (name: string) => unreachableClusterMessage(`https://${name}.example`, `dial tcp ${name}.example:443: connect: connection refused`);
 
 /** A fleet whose application controller cannot reach the clusters in `unreachable`: it writes Argo CD's ComparisonError for them and syncs nothing there. */
@@ -70,7 +73,9 @@ describe('unreachable clusters: which Applications count as unreachable', () => 
     const argo =
       'Failed to load live state: failed to get cluster info for "https://10.0.0.1": error synchronizing cache state : failed to sync cluster https://10.0.0.1: failed to load initial state of resource Deployment.apps: Get "https://10.0.0.1/apis/apps/v1/deployments?limit=500": dial tcp 10.0.0.1:443: i/o timeout';
     expect(unreachableReason(withCondition(argo))).toBe(argo);
-    expect(unreachableReason(withCondition('Failed to load live state: cluster level Namespace "tenant" can not be managed when in namespaced mode'))).toBeUndefined();
+    expect(
+      unreachableReason(withCondition('Failed to load live state: cluster level Namespace "tenant" can not be managed when in namespaced mode')),
+    ).toBeUndefined();
     expect(unreachableReason(withCondition('Failed to load target state: failed to generate manifest: connection refused'))).toBeUndefined();
     expect(unreachableReason(apps[0])).toBeUndefined();
   });
