@@ -128,6 +128,8 @@ export interface DemoEnvironmentOptions {
    * CPU would not count (the rollout bench compares the two processes' CPU).
    */
   readFromStore?: boolean;
+  /** Clusters that do not answer from the start (the simulator's `unreachable` fault), until `fleet.clearFaults`. */
+  unreachable?: string[];
   /** App directory → the label selector (over the label `component`, its directory) of the apps on its cluster it depends on. */
   dependsOn?: Record<string, string>;
 }
@@ -164,6 +166,7 @@ export class DemoEnvironment {
       separatePorts: options.separatePorts,
       https: options.https,
     });
+    for (const name of options.unreachable ?? []) await fleet.fault(name, { unreachable: true });
     const repository = await DemoRepository.create();
     const adminConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'demo-admin' }));
     const client = new ObjectClient(adminConfig);
