@@ -40,6 +40,13 @@ const halted: ApplicationSetDetail = {
   },
 };
 
+/** `halted`, its rollout Progressing again with `rollout` on top. */
+const progressing = (rollout: Partial<NonNullable<ApplicationSetDetail['rollout']>>): ApplicationSetDetail => ({
+  ...halted,
+  conditions: [],
+  rollout: { ...halted.rollout!, phase: 'Progressing', failed: [], ...rollout },
+});
+
 describe('DashboardPages', () => {
   it('shows a halted rollout in red with why it halted, which Application failed, and counts per step', () => {
     const html = pages.live(halted);
@@ -89,20 +96,15 @@ describe('DashboardPages', () => {
 
   it('names the unreachable clusters a step waits for, and the skipped ones until they are caught up', () => {
     const since = '2030-01-07T01:00:00.000Z';
-    const html = pages.live({
-      ...halted,
-      conditions: [],
-      rollout: {
-        ...halted.rollout!,
-        phase: 'Progressing',
-        failed: [],
+    const html = pages.live(
+      progressing({
         unreachable: [{ application: 'web-prod-1', destination: 'https://prod-1.example', step: 2, since, reason: 'connection refused' }],
         skipped: [
           { application: 'web-prod-2', destination: 'prod-2', step: 2, since, reason: 'connection refused' },
           { application: 'web-prod-3', destination: 'prod-3', step: 2, since, catchingUpSince: '2030-01-07T01:05:00.000Z' },
         ],
-      },
-    });
+      }),
+    );
     expect(html).toContain(
       `<div data-unreachable="web-prod-1">⌛ waiting for unreachable cluster https://prod-1.example (web-prod-1, step 2) since ${since}</div>`,
     );

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.js';
 import { DEPENDS_ON_ANNOTATION } from '../../src/api/annotations.js';
 import { dependencyCycles } from '../../src/rollout/dependency-holds.js';
-import { RolloutWorld } from './rollout-world.js';
+import { deployed, RolloutWorld } from './rollout-world.js';
 
 /** `component` on `cluster`, optionally depending on the Applications `dependsOn` selects. */
 function app(component: string, cluster: string, dependsOn?: string): Application {
@@ -17,17 +17,7 @@ const oneStep = [{ matchExpressions: [{ key: 'tier', operator: 'In', values: ['a
 /** Deployed and Healthy at r1, then r2 pushed and seen by every Application. */
 function pushed(apps: Application[]): RolloutWorld {
   const world = new RolloutWorld(apps, oneStep);
-  for (const application of apps) {
-    world.live.set(application.metadata.name, {
-      ...structuredClone(application),
-      status: {
-        sync: { status: 'Synced', revision: 'r1' },
-        health: { status: 'Healthy' },
-        operationState: { phase: 'Succeeded', startedAt: '2025-12-31T00:00:00Z', syncResult: { revision: 'r1' } },
-        reconciledAt: '2025-12-31T00:00:00Z',
-      },
-    });
-  }
+  deployed(world, apps);
   world.reconcile();
   world.revision = 'r2';
   world.appController();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.js';
 import type { ApplicationSetRolloutStep } from '../../src/api/application-set.js';
 import { unreachableClusterMessage, unreachableReason } from '../../src/api/cluster-reachability.js';
-import { RolloutWorld } from './rollout-world.js';
+import { deployed, RolloutWorld } from './rollout-world.js';
 
 const names = ['staging-1', 'prod-1', 'prod-2', 'prod-3'];
 const tier = (n: string) => n.replace(/-\d+$/, '');
@@ -42,17 +42,7 @@ class PartitionedWorld extends RolloutWorld {
 /** Deployed and Healthy at r1; r2 pushed while `down` does not answer. */
 function pushedWhileDown(prodStep: Partial<ApplicationSetRolloutStep>, down: string[] = ['prod-2']): PartitionedWorld {
   const world = new PartitionedWorld(apps, [step('staging'), step('prod', prodStep)]);
-  for (const app of apps) {
-    world.live.set(app.metadata.name, {
-      ...structuredClone(app),
-      status: {
-        sync: { status: 'Synced', revision: 'r1' },
-        health: { status: 'Healthy' },
-        operationState: { phase: 'Succeeded', startedAt: '2025-12-31T00:00:00Z', syncResult: { revision: 'r1' } },
-        reconciledAt: '2025-12-31T00:00:00Z',
-      },
-    });
-  }
+  deployed(world, apps);
   world.reconcile();
   world.revision = 'r2';
   for (const name of down) world.unreachable.add(name);
