@@ -6,8 +6,8 @@ import { sameRevisions, type RolloutRound } from './rollout-round.js';
 
 /**
  * Regatta: `regatta.dev/depends-on: <label selector>` on a generated Application orders the syncs
- * of its step. The selector is evaluated among the ApplicationSet's Applications on the same
- * cluster (destination server, else name); the Application is released only when every one it
+ * of its step. The selector is evaluated among the ApplicationSet's Applications of the same step
+ * on the same cluster (destination server, else name); the Application is released only when every one it
  * selects is Healthy and Synced (at the same revision, when both track the same source). A
  * selector that does not parse, and every Application of a dependency cycle, are reported and
  * never released.
@@ -28,8 +28,8 @@ interface Dependent {
 const clusterOf = (application: Application) => application.spec.destination.server || application.spec.destination.name || '';
 const sourceKey = (application: Application) => JSON.stringify([application.spec.source?.repoURL, application.spec.source?.targetRevision ?? 'HEAD']);
 
-/** What each annotated Application depends on. */
-function dependents(applications: Application[]): Dependent[] {
+/** What each annotated Application depends on, among the Applications `related` to it (its cluster and step). */
+function dependents(applications: Application[], related: (a: string, b: string) => boolean): Dependent[] {
   const byCluster = new Map<string, Application[]>();
   for (const application of applications) byCluster.set(clusterOf(application), [...(byCluster.get(clusterOf(application)) ?? []), application]);
   const result: Dependent[] = [];
@@ -44,7 +44,9 @@ function dependents(applications: Application[]): Dependent[] {
     }
     try {
       const matches = parseLabelSelector(selector);
-      const needs = (byCluster.get(clusterOf(application)) ?? []).filter((other) => other.metadata.name !== name && matches(other.metadata.labels ?? {}));
+      const needs = (byCluster.get(clusterOf(application)) ?? []).filter(
+        (other) => other.metadata.name !== name && related(name, other.metadata.name) && matches(other.metadata.labels ?? {}),
+      );
       result.push({ name, needs: needs.map((other) => other.metadata.name) });
     } catch (error) {
       result.push({ name, error: (error as Error).message });
@@ -98,7 +100,8 @@ export function holdDependents(round: RolloutRound, appsToSync: Set<string>): st
   const generated = input.generated ?? input.desired;
   const known = new Map(generated.map((a) => [a.metadata.name, a]));
   for (const application of input.current) if (!known.has(application.metadata.name)) known.set(application.metadata.name, application);
-  const all = dependents([...known.values()]);
+  // Within a step only: a dependency in a later step would hold its dependent's step for good.
+  const all = dependents([...known.values()], (a, b) => round.stepOf.get(a) === round.stepOf.get(b));
   const cycles = dependencyCycles(new Map(all.filter((d) => d.needs).map((d) => [d.name, d.needs!])));
   const inCycle = new Set(cycles.flat());
   const ready = (name: string, dependent: Application) => {

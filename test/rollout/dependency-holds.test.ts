@@ -54,6 +54,17 @@ describe('regatta.dev/depends-on', () => {
     expect(plan.syncNow).toEqual(['db-c1', 'web-c2']);
   });
 
+  it('ignores what a selector matches in another step, which would hold its own step for good', () => {
+    const apps = [app('db', 'c1'), app('web', 'c1', 'component=db')];
+    apps[0].metadata.labels = { ...apps[0].metadata.labels, tier: 'late' };
+    const world = new RolloutWorld(apps, [...oneStep, { matchExpressions: [{ key: 'tier', operator: 'In', values: ['late'] }] }]);
+    deployed(world, apps);
+    world.reconcile();
+    world.revision = 'r2';
+    world.appController();
+    expect(world.reconcile().syncNow).toEqual(['web-c1']);
+  });
+
   it('reports a cycle in InvalidRolloutConfig, releases none of it, and deletes nothing', () => {
     const world = pushed([app('a', 'c1', 'component=b'), app('b', 'c1', 'component=a'), app('c', 'c1')]);
     world.run(20);
