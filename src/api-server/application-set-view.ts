@@ -5,6 +5,7 @@ import type {
   ApplicationSetRolloutStep,
   RolloutBudgetWait,
   RolloutStatus,
+  RolloutUnreachable,
   RolloutWindowWait,
 } from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
@@ -69,6 +70,10 @@ export interface RolloutView {
   budgetWaiting: RolloutBudgetWait[];
   /** RolloutBudgets that may cover this ApplicationSet's clusters but are invalid, and so not applied. */
   invalidBudgets: string[];
+  /** Applications whose cluster does not answer and that their step waits for (status.rollout.unreachable). */
+  unreachable?: RolloutUnreachable[];
+  /** Applications a step with `unreachable: skip` went on without, until caught up (status.rollout.skipped). */
+  skipped?: RolloutUnreachable[];
   /** The control annotation (`pause`, `abort`) when set. */
   control?: string;
   /** Regatta: strategy.rollingSync.pinRevisions is on. */
@@ -184,6 +189,8 @@ function rolloutView(appSet: ApplicationSet, owned: Application[], applications:
     waiting: rollout?.waiting ?? [],
     budgetWaiting: rollout?.budgetWaiting ?? [],
     invalidBudgets: rollout?.invalidBudgets ?? [],
+    ...(rollout?.unreachable ? { unreachable: rollout.unreachable } : {}),
+    ...(rollout?.skipped ? { skipped: rollout.skipped } : {}),
     ...(control ? { control } : {}),
     ...(pinning ? { pinRevisions: true } : {}),
     steps: steps.map((names, index) => {

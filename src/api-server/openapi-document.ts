@@ -15,6 +15,17 @@ const namespaceParam = { name: 'namespace', in: 'path', required: true, schema: 
 const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
 const labels = { type: 'object', additionalProperties: { type: 'string' } };
 const counts = { type: 'object', properties: Object.fromEntries(ROLLOUT_STATES.map((s) => [s, { type: 'integer' }])) };
+const unreachableApplication = {
+  type: 'object',
+  properties: {
+    application: { type: 'string' },
+    destination: { type: 'string', description: "the cluster's name, else its server URL" },
+    step: { type: 'integer' },
+    since: { type: 'string', format: 'date-time', description: 'when the rollout first found its cluster unreachable' },
+    catchingUpSince: { type: 'string', format: 'date-time', description: 'skipped only: when its cluster answered again' },
+    reason: { type: 'string', description: "the Application's ComparisonError" },
+  },
+};
 
 export const OPENAPI_DOCUMENT = {
   openapi: '3.1.0',
@@ -182,6 +193,16 @@ export const OPENAPI_DOCUMENT = {
             type: 'array',
             items: { type: 'string' },
             description: "RolloutBudgets that may cover this ApplicationSet's clusters but are invalid, and so not applied",
+          },
+          unreachable: {
+            type: 'array',
+            description: 'Applications whose cluster does not answer and that their step (unreachable: wait) waits for',
+            items: unreachableApplication,
+          },
+          skipped: {
+            type: 'array',
+            description: 'Applications a step with unreachable: skip went on without; they leave the list once caught up',
+            items: unreachableApplication,
           },
           steps: {
             type: 'array',

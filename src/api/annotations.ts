@@ -25,3 +25,5 @@ export const APPLIED_HASH_ANNOTATION = 'regatta.dev/applied-hash';
 export const PREVIEW_TTL_ANNOTATION = 'regatta.dev/preview-ttl';
 /** On a kept PR preview: when it is deleted (RFC 3339); removed if the pull request comes back. */
 export const PREVIEW_EXPIRES_AT_ANNOTATION = 'regatta.dev/preview-expires-at';
+/** On a generated Application: a label selector of the Applications (same ApplicationSet and destination) it waits for in its step. */
+export const DEPENDS_ON_ANNOTATION = 'regatta.dev/depends-on';

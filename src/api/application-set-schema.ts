@@ -257,6 +257,7 @@ const rolloutStep: Schema = {
     progressDeadlineSeconds: { type: 'integer', minimum: 0 },
     maxFailures: { type: 'integer', minimum: 0 },
     onFailure: { type: 'string', enum: ['halt', 'rollback'] },
+    unreachable: { type: 'string', enum: ['wait', 'skip'] },
   },
 };
 

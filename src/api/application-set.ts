@@ -339,6 +339,12 @@ export interface ApplicationSetRolloutStep {
   maxFailures?: number;
   /** Regatta extension. */
   onFailure?: 'halt' | 'rollback';
+  /**
+   * Regatta extension: what the step does with an Application whose cluster does not answer.
+   * `wait` (default): the step waits for it; `skip`: the step goes on without it, and it is
+   * synced once its cluster answers again.
+   */
+  unreachable?: 'wait' | 'skip';
 }
 
 export interface ApplicationSetStrategy {
@@ -434,6 +440,10 @@ export interface RolloutStatus {
   budgetWaiting?: RolloutBudgetWait[];
   /** Regatta: RolloutBudgets that may cover this ApplicationSet's clusters but are invalid, and so not applied. */
   invalidBudgets?: string[];
+  /** Regatta: Applications of steps reached whose cluster does not answer and that their step (`unreachable: wait`) waits for. */
+  unreachable?: RolloutUnreachable[];
+  /** Regatta: Applications a step with `unreachable: skip` went on without, until their cluster answers and they are synced. */
+  skipped?: RolloutUnreachable[];
 }
 
 /** Applications of one step a RolloutBudget holds back for the same reason. */
@@ -443,6 +453,20 @@ export interface RolloutBudgetWait {
   budget: string;
   /** For people: `step 2: 3 Applications waiting for RolloutBudget "eu" (2/2 syncs in flight)`. */
   message: string;
+}
+
+/** An Application of the rollout whose cluster does not answer (or did not, and it is catching up). */
+export interface RolloutUnreachable {
+  application: string;
+  /** Its destination: the cluster's name, else its server URL. */
+  destination: string;
+  step: number;
+  /** When the rollout first found its cluster unreachable. */
+  since: string;
+  /** Skipped only: when its cluster answered again; it is synced to the released revision and leaves the list once Healthy. */
+  catchingUpSince?: string;
+  /** The Application's ComparisonError (what the connection did); absent while catching up. */
+  reason?: string;
 }
 
 /** Applications of one step held by the same sync windows. */

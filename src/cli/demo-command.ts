@@ -1,13 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import { MANAGEMENT_CLUSTER } from '../sim/sim-fleet.js';
 import { startDemoDashboard, type DemoDashboard } from '../demo/demo-dashboard.js';
-import { DEMO_CLUSTERS, DemoEnvironment } from '../demo/demo-environment.js';
+import type { ApplicationSetRolloutStep } from '../api/application-set.js';
+import { DEMO_CLUSTERS, DEMO_STEPS, DemoEnvironment } from '../demo/demo-environment.js';
 import { LiveView, renderRollout } from '../demo/rollout-view.js';
 import { RedisNotInstalledError } from '../demo/local-redis.js';
 import { parseFlags } from '../lib/argv.js';
 import type { CliCommand, CliIO } from './command.js';
 
-const USAGE = `Usage: regatta demo [--once] [--timeout SECONDS] [--port PORT] [--kubeconfig-out FILE]
+/** The production cluster `--unreachable` takes off the network during each rollout. */
+const UNREACHABLE_CLUSTER = 'prod-eu-3';
+
+const USAGE = `Usage: regatta demo [--once] [--unreachable] [--timeout SECONDS] [--port PORT] [--kubeconfig-out FILE]
 
 Starts a simulated fleet (a management cluster and ${DEMO_CLUSTERS.length} workload clusters labelled by env and
 region), Redis (a redis-server of its own unless REDIS_URL is set), a local Git repository with a
@@ -16,6 +20,9 @@ guestbook, and Regatta; applies a Git × Cluster matrix ApplicationSet with a Ro
 guestbook version is committed and rolled out, until Ctrl-C.
 
   --once       run one complete rollout, print a summary and exit (0 when it completed)
+  --unreachable
+               ${UNREACHABLE_CLUSTER} does not answer while each rollout runs: production (unreachable: skip)
+               completes without it; then it answers again and is caught up
   --timeout    give up after this many seconds per rollout (default 180)
   --port       serve the dashboard and REST API on this port of 127.0.0.1 (default: any free port)
   --kubeconfig-out
@@ -23,7 +30,13 @@ guestbook version is committed and rolled out, until Ctrl-C.
                for kubectl (KUBECONFIG=FILE kubectl get applications -n argocd)
 `;
 
-async function rollOut(env: DemoEnvironment, revision: string, view: LiveView, timeoutMs: number): Promise<{ completed: boolean; ms: number }> {
+async function rollOut(
+  env: DemoEnvironment,
+  revision: string,
+  view: LiveView,
+  timeoutMs: number,
+  done = () => env.rolledOut(revision),
+): Promise<{ completed: boolean; ms: number }> {
   const started = Date.now();
   const clusterOf = (application: string) => application.replace(/^guestbook-/, '');
   for (;;) {
@@ -31,10 +44,32 @@ async function rollOut(env: DemoEnvironment, revision: string, view: LiveView, t
     view.show(
       renderRollout({ appSet, applications, revision: `guestbook:v${env.version} (${revision.slice(0, 7)})`, elapsedMs: Date.now() - started }, clusterOf),
     );
-    if (await env.rolledOut(revision)) return { completed: true, ms: Date.now() - started };
+    if (await done()) return { completed: true, ms: Date.now() - started };
     if (Date.now() - started > timeoutMs) return { completed: false, ms: Date.now() - started };
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * `--unreachable`: the rollout completes without the cluster that does not answer (its step skips
+ * it), then the cluster answers again and its Application is caught up: done once all are synced.
+ */
+async function rollOutWithoutAndCatchUp(
+  env: DemoEnvironment,
+  revision: string,
+  view: LiveView,
+  timeoutMs: number,
+  io: CliIO,
+): Promise<{ completed: boolean; ms: number }> {
+  const skipped = await rollOut(env, revision, view, timeoutMs, async () => {
+    const rollout = (await env.appSet())?.status?.rollout;
+    return rollout?.phase === 'Completed' && (rollout.skipped ?? []).some((s) => s.application.endsWith(`-${UNREACHABLE_CLUSTER}`) && !s.catchingUpSince);
+  });
+  if (!skipped.completed) return skipped;
+  io.stdout.write(`\n${UNREACHABLE_CLUSTER} did not answer: the rollout completed without it. It answers again now and is caught up.\n\n`);
+  await env.fleet.clearFaults(UNREACHABLE_CLUSTER);
+  const caughtUp = await rollOut(env, revision, view, timeoutMs);
+  return { completed: caughtUp.completed, ms: skipped.ms + caughtUp.ms };
 }
 
 /** The way into the dashboard: a fresh one-time code, since codes expire and the demo runs on. */
@@ -44,7 +79,7 @@ const loginCodeLine = (dashboard: DemoDashboard) => `Login code (paste it into t
 async function showRollouts(
   env: DemoEnvironment,
   dashboard: DemoDashboard,
-  options: { once: boolean; timeoutMs: number; kubeconfigOut?: string },
+  options: { once: boolean; timeoutMs: number; kubeconfigOut?: string; unreachable: boolean },
   io: CliIO,
 ): Promise<number> {
   io.stdout.write(`Regatta demo: ${DEMO_CLUSTERS.length} clusters at ${env.fleet.url}, Redis at ${env.redisUrl}, Git at ${env.repository.url}\n`);
@@ -56,7 +91,9 @@ async function showRollouts(
   const view = new LiveView(io.stdout);
   let revision = env.revision;
   for (let round = 1; ; round++) {
-    const result = await rollOut(env, revision, view, options.timeoutMs);
+    const result = options.unreachable
+      ? await rollOutWithoutAndCatchUp(env, revision, view, options.timeoutMs, io)
+      : await rollOut(env, revision, view, options.timeoutMs);
     // Counted from what the simulated clusters saw, not from what Regatta wrote in the Applications' status.
     const audit = env.auditSyncs();
     const summary = {
@@ -68,15 +105,21 @@ async function showRollouts(
       syncs: audit.syncs,
       doubleSyncs: audit.repeatedSyncs,
       shards: env.shardOwnership(),
+      ...(options.unreachable ? { skippedAndCaughtUp: UNREACHABLE_CLUSTER } : {}),
     };
     io.stdout.write(
       `\n${result.completed ? 'Rollout complete' : 'Rollout did not complete in time'}: ${JSON.stringify(summary)}\n${loginCodeLine(dashboard)}\n`,
     );
     if (options.once || !result.completed) return result.completed && summary.doubleSyncs === 0 ? 0 : 1;
     await new Promise((resolve) => setTimeout(resolve, 3000));
+    if (options.unreachable) await env.fleet.fault(UNREACHABLE_CLUSTER, { unreachable: true });
     revision = await env.release();
   }
 }
+
+/** The demo's steps, production going on without a cluster that does not answer. */
+const skippingProduction = (): ApplicationSetRolloutStep[] =>
+  DEMO_STEPS.map((step, index) => (index === DEMO_STEPS.length - 1 ? { ...step, unreachable: 'skip' } : step));
 
 export const demoCommand: CliCommand = {
   name: 'demo',
@@ -86,6 +129,7 @@ export const demoCommand: CliCommand = {
     try {
       ({ flags } = parseFlags(args, [
         { name: 'once', kind: 'boolean' },
+        { name: 'unreachable', kind: 'boolean' },
         { name: 'timeout', kind: 'string' },
         { name: 'port', kind: 'string' },
         { name: 'kubeconfig-out', kind: 'string' },
@@ -114,7 +158,11 @@ export const demoCommand: CliCommand = {
     let env: DemoEnvironment;
     let dashboard: DemoDashboard;
     try {
-      env = await DemoEnvironment.start({ redisUrl: process.env.REDIS_URL || undefined, https: kubeconfigOut !== undefined });
+      env = await DemoEnvironment.start({
+        redisUrl: process.env.REDIS_URL || undefined,
+        https: kubeconfigOut !== undefined,
+        ...(flags.unreachable === true ? { steps: skippingProduction(), unreachable: [UNREACHABLE_CLUSTER] } : {}),
+      });
     } catch (error) {
       io.stderr.write(`regatta demo: ${error instanceof RedisNotInstalledError ? error.message : `cannot start: ${(error as Error).message}`}\n`);
       return 1;
@@ -139,7 +187,7 @@ export const demoCommand: CliCommand = {
     };
     process.once('SIGINT', onSignal);
     try {
-      const code = await showRollouts(env, dashboard, { once: flags.once === true, timeoutMs, kubeconfigOut }, io);
+      const code = await showRollouts(env, dashboard, { once: flags.once === true, timeoutMs, kubeconfigOut, unreachable: flags.unreachable === true }, io);
       return interrupted ? 130 : code;
     } catch (error) {
       // Ctrl-C stops the fleet under the rollout being watched, which then fails: that is the signal, not an error.

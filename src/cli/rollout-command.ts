@@ -181,6 +181,8 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
         ...(outcome.rollout.waiting ? { waiting: outcome.rollout.waiting } : {}),
         ...(outcome.rollout.budgetWaiting ? { budgetWaiting: outcome.rollout.budgetWaiting } : {}),
         ...(outcome.rollout.invalidBudgets ? { invalidBudgets: outcome.rollout.invalidBudgets } : {}),
+        ...(outcome.rollout.unreachable ? { unreachable: outcome.rollout.unreachable } : {}),
+        ...(outcome.rollout.skipped ? { skipped: outcome.rollout.skipped } : {}),
       },
       ...(outcome.rollback.length ? { rollback: outcome.rollback } : {}),
       ...(releaseRevisions ? { pins: pinsOf(outcome.desired) } : {}),
@@ -221,6 +223,12 @@ async function control(action: string, { flags, positional }: Parsed, io: CliIO)
   );
   for (const wait of [...(rollout?.waiting ?? []), ...(rollout?.budgetWaiting ?? [])]) io.stdout.write(`  held: ${wait.message}\n`);
   for (const problem of rollout?.invalidBudgets ?? []) io.stdout.write(`  ${problem}\n`);
+  for (const u of rollout?.unreachable ?? [])
+    io.stdout.write(`  waiting for unreachable cluster ${u.destination} (${u.application}, step ${u.step}) since ${u.since}\n`);
+  for (const u of rollout?.skipped ?? [])
+    io.stdout.write(
+      `  skipped: ${u.application} on ${u.destination} (step ${u.step}) since ${u.since}${u.catchingUpSince ? `, answering again since ${u.catchingUpSince}: catching up` : ': cluster unreachable'}\n`,
+    );
   const pins = pinsRevisions(appSet) ? await pinnedRevisions(client, namespace, appSet) : undefined;
   for (const entry of appSet.status?.applicationStatus ?? []) {
     const pin = pins?.get(entry.application);

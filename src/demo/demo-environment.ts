@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_VERSION, type Application } from '../api/application.js';
 import { DEFAULT_PROJECT_NAME, type SyncWindow } from '../api/app-project.js';
+import { DEPENDS_ON_ANNOTATION } from '../api/annotations.js';
 import type { ApplicationSet, ApplicationSetRolloutStep } from '../api/application-set.js';
 import type { KubeObject } from '../api/meta.js';
 import type { INestApplication } from '@nestjs/common';
@@ -39,8 +40,18 @@ export const DEMO_STEPS: ApplicationSetRolloutStep[] = [
   { matchExpressions: [{ key: 'env', operator: 'In', values: ['production'] }], maxUpdate: '25%' },
 ];
 
+/** The template's `regatta.dev/depends-on` for each app directory (by basename): its label `component` is that basename. */
+function dependencyMetadata(dependsOn: Record<string, string> | undefined) {
+  if (!dependsOn) return { labels: {} };
+  const selector = Object.entries(dependsOn)
+    .map(([app, needs]) => `{{ if eq .path.basename ${JSON.stringify(app)} }}${needs}{{ end }}`)
+    .join('');
+  return { labels: { component: '{{.path.basename}}' }, annotations: { [DEPENDS_ON_ANNOTATION]: selector } };
+}
+
 /** A Git directories × Cluster matrix with a RollingSync strategy. */
-export function fleetApplicationSet(repoURL: string, steps: ApplicationSetRolloutStep[]): ApplicationSet {
+export function fleetApplicationSet(repoURL: string, steps: ApplicationSetRolloutStep[], dependsOn?: Record<string, string>): ApplicationSet {
+  const dependencies = dependencyMetadata(dependsOn);
   return {
     apiVersion: API_VERSION,
     kind: 'ApplicationSet',
@@ -60,7 +71,11 @@ export function fleetApplicationSet(repoURL: string, steps: ApplicationSetRollou
       ],
       strategy: { type: 'RollingSync', rollingSync: { steps } },
       template: {
-        metadata: { name: '{{.path.basename}}-{{.name}}', labels: { env: '{{index .metadata.labels "env"}}', region: '{{index .metadata.labels "region"}}' } },
+        metadata: {
+          name: '{{.path.basename}}-{{.name}}',
+          labels: { env: '{{index .metadata.labels "env"}}', region: '{{index .metadata.labels "region"}}', ...dependencies.labels },
+          ...(dependencies.annotations ? { annotations: dependencies.annotations } : {}),
+        },
         spec: {
           project: 'default',
           source: { repoURL, targetRevision: 'main', path: '{{.path.path}}' },
@@ -113,6 +128,10 @@ export interface DemoEnvironmentOptions {
    * CPU would not count (the rollout bench compares the two processes' CPU).
    */
   readFromStore?: boolean;
+  /** Clusters that do not answer from the start (the simulator's `unreachable` fault), until `fleet.clearFaults`. */
+  unreachable?: string[];
+  /** App directory → the label selector (over the label `component`, its directory) of the apps on its cluster it depends on. */
+  dependsOn?: Record<string, string>;
 }
 
 /**
@@ -147,6 +166,7 @@ export class DemoEnvironment {
       separatePorts: options.separatePorts,
       https: options.https,
     });
+    for (const name of options.unreachable ?? []) await fleet.fault(name, { unreachable: true });
     const repository = await DemoRepository.create();
     const adminConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'demo-admin' }));
     const client = new ObjectClient(adminConfig);
@@ -178,7 +198,7 @@ export class DemoEnvironment {
     }
     await environment.release();
     if (options.controller !== false) await environment.startController(options);
-    await client.apply(fleetApplicationSet(repository.url, options.steps ?? DEMO_STEPS) as unknown as KubeObject, 'demo-admin');
+    await client.apply(fleetApplicationSet(repository.url, options.steps ?? DEMO_STEPS, options.dependsOn) as unknown as KubeObject, 'demo-admin');
     return environment;
   }
 

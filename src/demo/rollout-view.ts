@@ -35,6 +35,9 @@ export function renderRollout(snapshot: RolloutSnapshot, clusterOf: (application
     }
   });
   const rollout = appSet.status?.rollout;
+  for (const u of rollout?.unreachable ?? []) lines.push(`        waiting for ${clusterOf(u.application)}: cluster unreachable`);
+  for (const u of rollout?.skipped ?? [])
+    lines.push(`        skipped     ${clusterOf(u.application)} (step ${u.step}): ${u.catchingUpSince ? 'answers again, catching up' : 'cluster unreachable'}`);
   lines.push(`rollout ${rollout ? `${rollout.phase}: ${rollout.message}` : 'not started'} · ${(snapshot.elapsedMs / 1000).toFixed(1)} s`);
   return lines;
 }

@@ -28,3 +28,31 @@ export function describeKubeError(error: unknown): string {
   const cause = error as { code?: string; message?: string };
   return cause?.code ? `${cause.code}: ${cause.message ?? ''}` : String(cause?.message ?? error);
 }
+
+/**
+ * What the connection to `host` did when no HTTP answer came back, worded as Go's net package
+ * words it (as Argo CD shows it); undefined when the cluster answered or the failure is another.
+ * A cancelled request (AbortError) is one withRequestTimeout gave up on.
+ */
+export function transportFailure(error: unknown, host: string): string | undefined {
+  const failure = error as { code?: string; name?: string };
+  if (failure?.name === 'AbortError') return `dial tcp ${host}: i/o timeout (no answer)`;
+  switch (failure?.code) {
+    case 'ECONNREFUSED':
+      return `dial tcp ${host}: connect: connection refused`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return `read tcp ${host}: connection reset by peer`;
+    case 'ETIMEDOUT':
+      return `dial tcp ${host}: i/o timeout`;
+    case 'EHOSTUNREACH':
+      return `dial tcp ${host}: connect: no route to host`;
+    case 'ENETUNREACH':
+      return `dial tcp ${host}: connect: network is unreachable`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `dial tcp: lookup ${host}: no such host`;
+    default:
+      return undefined;
+  }
+}

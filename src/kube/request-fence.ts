@@ -5,6 +5,8 @@ export interface RequestFence {
   signal: AbortSignal;
   /** The latest moment (ms since the epoch) a request may still be sent. */
   sendBy: () => number;
+  /** Each request is also cancelled when it has had no answer for this long. */
+  requestTimeoutMs?: number;
 }
 
 /** A request refused as it was about to leave, because its fence had already closed. */
@@ -17,6 +19,12 @@ export function withRequestFence<T>(fence: RequestFence, call: () => Promise<T>)
   return fences.run(fence, call);
 }
 
+/** Runs `call` with every Kubernetes request it makes cancelled after `timeoutMs` without an answer (within any fence already around it). */
+export function withRequestTimeout<T>(timeoutMs: number, call: () => Promise<T>): Promise<T> {
+  const outer = fences.getStore();
+  return fences.run({ signal: outer?.signal ?? new AbortController().signal, sendBy: outer?.sendBy ?? (() => Infinity), requestTimeoutMs: timeoutMs }, call);
+}
+
 /**
  * Checked as each request is about to leave, after everything that may have waited: a process
  * paused past the fence's deadline (a stop, a long GC) wakes up to a refusal, not a write.
@@ -25,5 +33,5 @@ export function checkRequestFence(setSignal: (signal: AbortSignal) => void): voi
   const fence = fences.getStore();
   if (!fence) return;
   if (fence.signal.aborted || Date.now() >= fence.sendBy()) throw new RequestFencedError('the request was not sent: its fence closed before it could leave');
-  setSignal(fence.signal);
+  setSignal(fence.requestTimeoutMs === undefined ? fence.signal : AbortSignal.any([fence.signal, AbortSignal.timeout(fence.requestTimeoutMs)]));
 }

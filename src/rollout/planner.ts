@@ -9,6 +9,8 @@ import { groupIntoSteps, rolloutConfigMessage, rollingSyncSteps, type RolloutCon
 import { holdForWindows, summarizeWaits } from './window-holds.js';
 import { holdForBudgets } from './budget-holds.js';
 import { pinnedTo, planPins, waitAfterRollback, type RevisionPin } from './revision-pins.js';
+import { holdUnreachable, markSkipped, summarizeUnreachable } from './unreachable-holds.js';
+import { holdDependents } from './dependency-holds.js';
 import { PROMOTION_INFO } from '../api/annotations.js';
 
 export { Message } from './entry-transitions.js';
@@ -44,7 +46,8 @@ export interface RolloutPlan {
 /**
  * One reconcile of a RollingSync ApplicationSet: Argo CD's progressive sync, step for step (entries,
  * step gating, maxUpdate, conditions, the sync operation), plus Regatta's bake time, progress
- * deadline, failure budget with halt or rollback, pause/abort, sync window and RolloutBudget holds. Pure: the
+ * deadline, failure budget with halt or rollback, pause/abort, sync window and RolloutBudget holds,
+ * unreachable clusters and dependencies within a step. Pure: the
  * caller writes. Each phase moves the round's entries and rollout status on, in this order.
  */
 export function planRollout(input: RolloutInput): RolloutPlan {
@@ -52,17 +55,23 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   const { steps, stepOf, issues } = groupIntoSteps(input.appSet, input.generated ?? input.desired);
   const { entries, changed } = advanceEntries(input, stepOf, now);
   const round = newRound(input, now, stepOf, entries, nextRolloutState(input.appSet, changed));
+  markSkipped(round);
   recordFailures(round);
   haltOverFailureBudget(round);
   waitAfterRollback(round);
   const appsToSync = reachedApplications(round, steps);
+  const unreachable = holdUnreachable(round, appsToSync);
+  const dependencyError = holdDependents(round, appsToSync);
   releaseWithinMaxUpdate(round, appsToSync, issues);
   const budgetWaiting = holdForBudgets(round);
   settleSoon(round);
   const waiting = [...holdForWindows(round), ...budgetWaiting];
-  const step = progressingStep(round.stepsSpec.length, entries);
-  const waitSummary = summarizeWaits(waiting.filter((w) => w.step === step));
-  const conditions = rolloutConditions(issues, step, waitSummary);
+  const step = progressingStep(
+    round.stepsSpec.length,
+    entries.filter((e) => !round.skipped.has(e.application)),
+  );
+  const waitSummary = [summarizeWaits(waiting.filter((w) => w.step === step)), summarizeUnreachable(unreachable, step)].filter(Boolean).join('; ');
+  const conditions = rolloutConditions(issues, step, waitSummary, dependencyError);
   advanceRolloutStatus(round.rollout, step, waitSummary);
   const rollback = planRollback(round);
   const pins = planPins(round);
@@ -93,6 +102,7 @@ function newRound(input: RolloutInput, now: string, stepOf: Map<string, number>,
     currentOf: new Map(input.current.map((a) => [a.metadata.name, a])),
     rollout,
     failed: new Set(rollout.failed?.map((f) => f.application)),
+    skipped: new Set(),
     requeue: [],
   };
 }
@@ -109,7 +119,9 @@ function reachedApplications(round: RolloutRound, steps: string[][]): Set<string
   for (const [index, names] of steps.entries()) {
     for (const name of names) appsToSync.add(name);
     const done = names.every(
-      (name) => currentOf.has(name) && entryOf.has(name) && current(currentOf.get(name)!) && (entryOf.get(name)!.status === 'Healthy' || failed.has(name)),
+      (name) =>
+        round.skipped.has(name) ||
+        (currentOf.has(name) && entryOf.has(name) && current(currentOf.get(name)!) && (entryOf.get(name)!.status === 'Healthy' || failed.has(name))),
     );
     if (!done) break;
     const bake = stepSpec(stepsSpec, index).minHealthySeconds ?? 0;
@@ -165,9 +177,12 @@ function progressingStep(stepCount: number, entries: Entry[]): number | undefine
   return undefined;
 }
 
-/** Argo CD's InvalidRolloutConfig and RolloutProgressing conditions (getInvalidRolloutConfig, getProgressingCondition). */
-function rolloutConditions(issues: RolloutConfigIssues, step: number | undefined, waitSummary: string): RolloutPlan['conditions'] {
-  const configMessage = rolloutConfigMessage(issues);
+/**
+ * Argo CD's InvalidRolloutConfig and RolloutProgressing conditions (getInvalidRolloutConfig,
+ * getProgressingCondition); Regatta adds invalid or cyclic dependencies to InvalidRolloutConfig.
+ */
+function rolloutConditions(issues: RolloutConfigIssues, step: number | undefined, waitSummary: string, dependencyError?: string): RolloutPlan['conditions'] {
+  const configMessage = [rolloutConfigMessage(issues), dependencyError].filter(Boolean).join('; ');
   return [
     configMessage
       ? { type: ConditionType.InvalidRolloutConfig, status: 'True', reason: Reason.InvalidRolloutConfig, message: configMessage }

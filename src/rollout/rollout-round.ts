@@ -44,6 +44,11 @@ export interface RolloutRound {
   rollout: RolloutStatus;
   /** The Applications the rollout counts as failed. */
   failed: Set<string>;
+  /**
+   * Applications a step with `unreachable: skip` goes on without: their cluster does not answer, or
+   * answers again and they are catching up. Neither failed nor holding their step back.
+   */
+  skipped: Set<string>;
   /** Seconds until something the rollout waits for is due: the plan asks to run again at the soonest. */
   requeue: number[];
 }

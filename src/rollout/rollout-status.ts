@@ -49,11 +49,11 @@ export function nextRolloutState(appSet: ApplicationSet, changed: Set<string>): 
 
 /** Regatta: an Application of the rollout fails when its sync fails, it turns Degraded, or its step outlives the deadline. */
 export function recordFailures(round: RolloutRound): void {
-  const { input, stepsSpec, stepOf, entries, currentOf, rollout, failed, requeue } = round;
+  const { input, stepsSpec, stepOf, entries, currentOf, rollout, failed, skipped, requeue } = round;
   const stepStart = (index: number) => rollout.stepStartedAt?.[String(index + 1)];
   for (const entry of entries) {
     const index = stepOf.get(entry.application);
-    if (index === undefined || failed.has(entry.application) || !rollout.updated?.includes(entry.application)) continue;
+    if (index === undefined || failed.has(entry.application) || skipped.has(entry.application) || !rollout.updated?.includes(entry.application)) continue;
     if (entry.status !== 'Pending' && entry.status !== 'Progressing') continue;
     const observed = observedStatus(currentOf.get(entry.application)!);
     const deadline = stepSpec(stepsSpec, index).progressDeadlineSeconds;

@@ -1,7 +1,9 @@
 import type { Application, ApplicationSource, Health, ResourceKey, ResourceStatus } from '../api/application.js';
 import type { KubeObject } from '../api/meta.js';
 import type { GitRepositoryCache } from '../git/repository-cache.js';
-import { describeKubeError } from '../kube/api-errors.js';
+import { describeKubeError, transportFailure } from '../kube/api-errors.js';
+import { withRequestTimeout } from '../kube/request-fence.js';
+import { destinationOf, unreachableClusterMessage } from '../api/cluster-reachability.js';
 import { ObjectClient } from '../kube/object-client.js';
 import type { TargetObject } from '../projects/application-validation.js';
 import { FencedError } from '../sharding/cluster-fence.js';
@@ -29,11 +31,23 @@ export interface DirectDriverOptions {
   waveTimeoutMs?: number;
   /** Pause between health polls of a wave (default 250 ms). */
   pollMs?: number;
+  /** How long a refresh waits for the destination cluster to answer one request before it counts as unreachable (default 10 s). */
+  clusterTimeoutMs?: number;
   /** Runs each write to an Application's destination cluster (sharding's fencing check); default: just runs it. */
   guard?: <T>(application: Application, write: () => Promise<T>) => Promise<T>;
 }
 
 const RENDER_CACHE_SIZE = 1000;
+const CLUSTER_TIMEOUT_MS = 10_000;
+
+/** host:port of the destination's server for transport errors, else the cluster's name. */
+function hostOf(application: Application): string {
+  try {
+    return new URL(application.spec.destination.server ?? '').host;
+  } catch {
+    return application.spec.destination.name ?? '';
+  }
+}
 /** Refreshes and syncs reuse a repository's refs for this long: thousands of Applications share a handful of sources. */
 const REFS_MAX_AGE_MS = 1000;
 
@@ -192,8 +206,27 @@ export class DirectSyncDriver implements SyncDriver {
     return client.get<KubeObject>(apiVersionOf(key), key.kind, key.namespace || undefined, key.name) as Promise<Manifest | undefined>;
   }
 
+  /**
+   * Compares Git with the cluster. A cluster that does not answer (refused, reset, or silent past
+   * `clusterTimeoutMs`) fails the comparison with Argo CD's live-state error saying so, and the
+   * revision Git is at: the Application shows what it would run once its cluster answers again.
+   */
   async refresh(application: Application): Promise<Comparison> {
-    const { revision, sourceType, manifests } = await this.desired(application);
+    const desired = await this.desired(application);
+    try {
+      return await withRequestTimeout(this.options.clusterTimeoutMs ?? CLUSTER_TIMEOUT_MS, () => this.compareLive(application, desired));
+    } catch (error) {
+      const host = hostOf(application);
+      const failure = transportFailure(error, host);
+      if (failure) throw new ComparisonFailure(unreachableClusterMessage(destinationOf(application), failure), desired.revision);
+      throw error;
+    }
+  }
+
+  private async compareLive(
+    application: Application,
+    { revision, sourceType, manifests }: Awaited<ReturnType<DirectSyncDriver['desired']>>,
+  ): Promise<Comparison> {
     const client = this.clientFor(application);
     const targets = await this.targets(client, application, manifests);
     const notLoaded = this.options.projects.loadProblem(application, targets);

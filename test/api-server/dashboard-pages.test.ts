@@ -51,6 +51,13 @@ const halted: ApplicationSetDetail = {
   },
 };
 
+/** `halted`, its rollout Progressing again with `rollout` on top. */
+const progressing = (rollout: Partial<NonNullable<ApplicationSetDetail['rollout']>>): ApplicationSetDetail => ({
+  ...halted,
+  conditions: [],
+  rollout: { ...halted.rollout!, phase: 'Progressing', failed: [], ...rollout },
+});
+
 describe('DashboardPages', () => {
   it('shows a halted rollout in red with why it halted, which Application failed, and counts per step', () => {
     const html = pages.live(halted);
@@ -132,6 +139,28 @@ describe('DashboardPages', () => {
       '<div data-invalid-budget>⚠ RolloutBudget &quot;us&quot; is not applied: spec.maxUnhealthy: Invalid value: -1: must be a non-negative integer</div>',
     );
     expect(pages.live(halted)).not.toMatch(/data-budget-wait|data-budget-held|data-invalid-budget/);
+  });
+
+  it('names the unreachable clusters a step waits for, and the skipped ones until they are caught up', () => {
+    const since = '2030-01-07T01:00:00.000Z';
+    const html = pages.live(
+      progressing({
+        unreachable: [{ application: 'web-prod-1', destination: 'https://prod-1.example', step: 2, since, reason: 'connection refused' }],
+        skipped: [
+          { application: 'web-prod-2', destination: 'prod-2', step: 2, since, reason: 'connection refused' },
+          { application: 'web-prod-3', destination: 'prod-3', step: 2, since, catchingUpSince: '2030-01-07T01:05:00.000Z' },
+        ],
+      }),
+    );
+    expect(html).toContain(
+      `<div data-unreachable="web-prod-1">⌛ waiting for unreachable cluster https://prod-1.example (web-prod-1, step 2) since ${since}</div>`,
+    );
+    expect(html).toContain(`<div data-skipped="web-prod-2">↷ skipped web-prod-2 on prod-2 (step 2) since ${since} · cluster unreachable</div>`);
+    expect(html).toContain(
+      `<div data-skipped="web-prod-3">↷ skipped web-prod-3 on prod-3 (step 2) since ${since} · its cluster answers again: catching up</div>`,
+    );
+    expect(pages.live(halted)).not.toContain('data-skipped');
+    expect(pages.live(halted)).not.toContain('data-unreachable');
   });
 
   it('escapes what comes from the cluster, so a message cannot run script in the page', () => {

@@ -4,24 +4,9 @@ import type { WindowWait } from '../../src/projects/sync-windows.js';
 import { Message, planRollout, SYNC_REASON } from '../../src/rollout/planner.js';
 import { PROMOTION_INFO, ROLLOUT_CONTROL_ANNOTATION, ROLLOUT_RESUMED_AT_ANNOTATION } from '../../src/api/annotations.js';
 import { groupIntoSteps, maxUpdateFor, rolloutConfigMessage } from '../../src/rollout/steps.js';
-import { RolloutWorld } from './rollout-world.js';
+import { deployed, RolloutWorld } from './rollout-world.js';
 
 const env = (value: string) => ({ key: 'envLabel', operator: 'In', values: [value] });
-
-/** Live copies of the generated Applications, deployed and Healthy at revision r1 (as before RollingSync was turned on). */
-function deployed(world: RolloutWorld, apps: Application[]): void {
-  for (const app of apps) {
-    world.live.set(app.metadata.name, {
-      ...structuredClone(app),
-      status: {
-        sync: { status: 'Synced', revision: 'r1' },
-        health: { status: 'Healthy' },
-        operationState: { phase: 'Succeeded', startedAt: '2025-12-31T00:00:00Z', syncResult: { revision: 'r1' } },
-        reconciledAt: '2025-12-31T00:00:00Z',
-      },
-    });
-  }
-}
 
 /** The number of Applications of `names` that were Pending or Progressing after each reconcile. */
 function inFlightAfterEachReconcile(world: RolloutWorld, names: string[]): number[] {

@@ -126,3 +126,18 @@ export class RolloutWorld {
     }
   }
 }
+
+/** Live copies of the generated Applications, deployed and Healthy at revision r1 (as before RollingSync was turned on). */
+export function deployed(world: RolloutWorld, apps: Application[]): void {
+  for (const app of apps) {
+    world.live.set(app.metadata.name, {
+      ...structuredClone(app),
+      status: {
+        sync: { status: 'Synced', revision: 'r1' },
+        health: { status: 'Healthy' },
+        operationState: { phase: 'Succeeded', startedAt: '2025-12-31T00:00:00Z', syncResult: { revision: 'r1' } },
+        reconciledAt: '2025-12-31T00:00:00Z',
+      },
+    });
+  }
+}

@@ -10,6 +10,7 @@ import { kubeConfigFromString } from '../../src/kube/kube-config.js';
 import { SimFleet } from '../../src/sim/sim-fleet.js';
 import { defaultAppProject } from '../../src/api/app-project.js';
 import { DirectSyncDriver } from '../../src/sync/direct-driver.js';
+import { ComparisonFailure } from '../../src/sync/sync-driver.js';
 import { ProjectGuard } from '../../src/sync/project-guard.js';
 import { TestRepository } from '../support/git-fixtures.js';
 import { GitHttpServer } from '../support/git-http-server.js';
@@ -36,33 +37,41 @@ const application = (name: string, project: string, targetRevision = 'main'): Ap
   },
 });
 
+/** The repository's credentials belong to team-a alone. */
+const secretsOf = (): Secret[] => [
+  {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'team-a-config', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
+    stringData: { url: url(), project: 'team-a', username: 'robot', password: PASSWORD },
+  },
+];
+
+/** Both projects may deploy anything anywhere: what differs is only whose repository credentials they hold. */
+const guard = () =>
+  new ProjectGuard({
+    controllerNamespace: 'argocd',
+    project: (name) => ({ ...defaultAppProject('argocd'), metadata: { name, namespace: 'argocd' } }),
+    clusters: () => [],
+    repositories: () => [],
+    settings: () => undefined,
+  });
+
 beforeAll(async () => {
   repo = new TestRepository('team-a-config');
   sha = repo.commit({ 'guestbook/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: guestbook}\ndata: {colour: blue}\n' });
   server = await GitHttpServer.start(dirname(repo.bare), 'robot', PASSWORD);
   fleet = await SimFleet.start();
   cacheDir = mkdtempSync(join(tmpdir(), 'regatta-driver-cache-'));
-  // The repository's credentials belong to team-a alone.
-  const secrets: Secret[] = [
-    {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'team-a-config', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
-      stringData: { url: url(), project: 'team-a', username: 'robot', password: PASSWORD },
-    },
-  ];
   const management = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta-sync' }));
   driver = new DirectSyncDriver({
-    repositories: new GitRepositoryCache({ allowLocalRepositories: true, directory: cacheDir, access: (u, project) => repositoryAccess(u, project, secrets) }),
-    clusterFor: () => management,
-    // Both projects may deploy anything anywhere: what differs is only whose repository credentials they hold.
-    projects: new ProjectGuard({
-      controllerNamespace: 'argocd',
-      project: (name) => ({ ...defaultAppProject('argocd'), metadata: { name, namespace: 'argocd' } }),
-      clusters: () => [],
-      repositories: () => [],
-      settings: () => undefined,
+    repositories: new GitRepositoryCache({
+      allowLocalRepositories: true,
+      directory: cacheDir,
+      access: (u, project) => repositoryAccess(u, project, secretsOf()),
     }),
+    clusterFor: () => management,
+    projects: guard(),
   });
 });
 afterAll(async () => {
@@ -217,5 +226,61 @@ describe('Helm sources', () => {
     expect((await admin.get('v1', 'ConfigMap', 'default', 'shop-web'))?.data).toEqual({ colour: 'green', kube: 'v1.32.0', autoscaling: 'true' });
     expect((await admin.get<{ data: Record<string, string> } & KubeObject>('v1', 'ConfigMap', 'default', 'blog-web'))?.data.colour).toBe('red');
     expect((await driver.refresh(app('shop'))).sourceType).toBe('Helm');
+  });
+});
+
+describe('a refresh whose destination cluster does not answer', () => {
+  let edge: SimFleet;
+  let edgeDriver: DirectSyncDriver;
+  const onEdge = () => ({
+    ...application('edge-app', 'team-a'),
+    spec: { ...application('edge-app', 'team-a').spec, destination: { server: edge.server('edge'), namespace: 'default' } },
+  });
+  const refreshFailure = () =>
+    edgeDriver.refresh(onEdge()).then(
+      () => undefined,
+      (error: ComparisonFailure) => error,
+    );
+  const expected = (detail: string) =>
+    `Failed to load live state: failed to get cluster info for "${edge.server('edge')}": cluster unreachable: ${detail.replace('HOST', new URL(edge.server('edge')).host)}`;
+
+  beforeAll(async () => {
+    edge = await SimFleet.start({ clusters: [{ name: 'edge', labels: {} }], separatePorts: true });
+    const config = kubeConfigFromString(edge.kubeconfig('edge', { identity: 'regatta-sync' }));
+    edgeDriver = new DirectSyncDriver({
+      repositories: new GitRepositoryCache({
+        allowLocalRepositories: true,
+        directory: cacheDir,
+        access: (u, project) => repositoryAccess(u, project, secretsOf()),
+      }),
+      clusterFor: () => config,
+      clusterTimeoutMs: 300,
+      projects: guard(),
+    });
+  });
+  afterAll(async () => {
+    await edge.stop();
+  });
+
+  it('fails with Argo CD-style live-state errors naming what the connection did, at the revision Git is at, without the token', async () => {
+    await edge.fault('edge', { refuseConnections: true });
+    const refused = await refreshFailure();
+    expect(refused).toBeInstanceOf(ComparisonFailure);
+    expect(refused).toMatchObject({ message: expected('dial tcp HOST: connect: connection refused'), revision: sha });
+    await edge.clearFaults('edge');
+
+    await edge.fault('edge', { unreachable: true });
+    expect(await refreshFailure()).toMatchObject({ message: expected('read tcp HOST: connection reset by peer'), revision: sha });
+    await edge.clearFaults('edge');
+
+    await edge.fault('edge', { hang: true });
+    const started = Date.now();
+    expect(await refreshFailure()).toMatchObject({ message: expected('dial tcp HOST: i/o timeout (no answer)'), revision: sha });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await edge.clearFaults('edge');
+
+    expect((await edgeDriver.refresh(onEdge())).revision).toBe(sha);
+    const token = /token: (\S+)/.exec(edge.kubeconfig('edge', { identity: 'regatta-sync' }))![1];
+    expect(refused!.message).not.toContain(token);
   });
 });
