@@ -74,14 +74,9 @@ describe('DashboardPages', () => {
     const held = 'Application sync held: waiting for sync window "change freeze" (opens 02:00 UTC)';
     const summary = 'step 2: 2 Applications waiting for sync window "change freeze" (opens 02:00 UTC)';
     const wait = { step: 2, applications: 2, windows: ['"change freeze"'], opensAt: '2030-01-07T02:00:00.000Z', message: summary };
-    const html = pages.live({
-      ...halted,
-      conditions: [],
-      rollout: {
-        ...halted.rollout!,
-        phase: 'Progressing',
+    const html = pages.live(
+      progressing({
         message: summary,
-        failed: [],
         waiting: [wait],
         steps: [
           halted.rollout!.steps[0],
@@ -92,8 +87,8 @@ describe('DashboardPages', () => {
             waiting: ['2 Applications waiting for sync window "change freeze" (opens 02:00 UTC)'],
           },
         ],
-      },
-    });
+      }),
+    );
     expect(html).toContain('<div>step 2: 2 Applications waiting for sync window &quot;change freeze&quot; (opens 02:00 UTC)</div>');
     expect(html).toMatch(
       /data-step="2">[\s\S]*<div class="muted" data-window-wait>⏸ 2 Applications waiting for sync window &quot;change freeze&quot; \(opens 02:00 UTC\)<\/div>/,
@@ -109,14 +104,9 @@ describe('DashboardPages', () => {
     const held = 'Application waiting for RolloutBudget "eu" (2/2 syncs in flight)';
     const summary = 'step 2: 1 Application waiting for RolloutBudget "eu" (2/2 syncs in flight)';
     const invalid = 'RolloutBudget "us" is not applied: spec.maxUnhealthy: Invalid value: -1: must be a non-negative integer';
-    const html = pages.live({
-      ...halted,
-      conditions: [],
-      rollout: {
-        ...halted.rollout!,
-        phase: 'Progressing',
+    const html = pages.live(
+      progressing({
         message: summary,
-        failed: [],
         budgetWaiting: [{ step: 2, applications: 1, budget: 'eu', message: summary }],
         invalidBudgets: [invalid],
         steps: [
@@ -127,8 +117,8 @@ describe('DashboardPages', () => {
             budgetWaiting: ['1 Application waiting for RolloutBudget "eu" (2/2 syncs in flight)'],
           },
         ],
-      },
-    });
+      }),
+    );
     expect(html).toMatch(
       /data-step="2">[\s\S]*<div class="muted" data-budget-wait>⏸ 1 Application waiting for RolloutBudget &quot;eu&quot; \(2\/2 syncs in flight\)<\/div>/,
     );
