@@ -75,7 +75,8 @@ export class SyncRunner {
       { name: SYNC_KEY_INFO, value: job.key },
       { name: SYNC_REPLICA_INFO, value: this.options.replica },
     ];
-    const startedAt = this.options.clock().toISOString();
+    // A resumed sync keeps its start: hooks with only generateName are named from it, so the resumed attempt finds its own.
+    const startedAt = (resuming && status.operationState?.startedAt) || this.options.clock().toISOString();
     let running: Application;
     try {
       running = await this.applications.patchAt(application, { status: { operationState: { operation, phase: 'Running', message: 'syncing', startedAt } } });
@@ -85,7 +86,7 @@ export class SyncRunner {
       throw error;
     }
 
-    const outcome = await this.syncPermitted(application, job, operation, resuming);
+    const outcome = await this.syncPermitted(application, job, operation, resuming, new Date(startedAt));
     const finishedAt = this.options.clock().toISOString();
     const operationState: OperationState = {
       operation,
@@ -135,7 +136,7 @@ export class SyncRunner {
    * the spec must still be valid, and with impersonation on the project must name the
    * ServiceAccount to sync as. The driver checks each object before it writes.
    */
-  private async syncPermitted(application: Application, job: SyncJob, operation: Operation, resuming: boolean): Promise<SyncOutcome> {
+  private async syncPermitted(application: Application, job: SyncJob, operation: Operation, resuming: boolean, startedAt: Date): Promise<SyncOutcome> {
     const refused = (message: string): SyncOutcome => ({
       revision: job.revision ?? application.status?.sync?.revision ?? '',
       phase: 'Error',
@@ -148,6 +149,13 @@ export class SyncRunner {
     if ('refused' in identity) return refused(identity.refused);
     const applyOutOfSyncOnly =
       resuming || [...(operation.sync?.syncOptions ?? []), ...(application.spec.syncPolicy?.syncOptions ?? [])].includes('ApplyOutOfSyncOnly=true');
-    return this.driver.sync(application, { revision: job.revision, prune: job.prune, impersonate: identity.impersonate, applyOutOfSyncOnly });
+    return this.driver.sync(application, {
+      revision: job.revision,
+      prune: job.prune,
+      impersonate: identity.impersonate,
+      applyOutOfSyncOnly,
+      syncOptions: operation.sync?.syncOptions,
+      startedAt,
+    });
   }
 }
