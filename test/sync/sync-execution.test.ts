@@ -46,7 +46,14 @@ describe('resource hooks run phase by phase, as Argo CD runs them', () => {
     expect(await f.admin().get('batch/v1', 'Job', 'default', 'migrate')).toBeUndefined();
     expect(await f.admin().get('batch/v1', 'Job', 'default', notify)).toBeDefined();
     expect(outcome.resources).toEqual([
-      expect.objectContaining({ kind: 'Job', name: 'migrate', hookType: 'PreSync', hookPhase: 'Succeeded', syncPhase: 'PreSync', message: 'job/migrate serverside-applied' }),
+      expect.objectContaining({
+        kind: 'Job',
+        name: 'migrate',
+        hookType: 'PreSync',
+        hookPhase: 'Succeeded',
+        syncPhase: 'PreSync',
+        message: 'job/migrate serverside-applied',
+      }),
       expect.objectContaining({ kind: 'ConfigMap', name: 'settings', status: 'Synced', hookPhase: 'Succeeded', syncPhase: 'Sync' }),
       expect.objectContaining({ kind: 'Deployment', name: 'web', status: 'Synced', hookPhase: 'Succeeded', syncPhase: 'Sync' }),
       expect.objectContaining({ kind: 'Job', name: notify, hookType: 'PostSync', hookPhase: 'Succeeded', syncPhase: 'PostSync' }),
@@ -101,7 +108,11 @@ describe('resource hooks run phase by phase, as Argo CD runs them', () => {
   });
 
   it('maps Helm hooks as Argo CD does: pre-install to PreSync ordered by hook-weight, hook-succeeded deletes them', async () => {
-    const helm = (weight: string) => ({ 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-weight': weight, 'helm.sh/hook-delete-policy': 'hook-succeeded' });
+    const helm = (weight: string) => ({
+      'helm.sh/hook': 'pre-install,pre-upgrade',
+      'helm.sh/hook-weight': weight,
+      'helm.sh/hook-delete-policy': 'hook-succeeded',
+    });
     const app = f.application('helm', 'helm', {
       'a.yaml': job('helm-second', helm('5')),
       'b.yaml': job('helm-first', helm('-5')),
