@@ -116,6 +116,8 @@ export interface OperationState {
   startedAt?: string;
   finishedAt?: string;
   syncResult?: { revision?: string; revisions?: string[]; source?: ApplicationSource; resources?: ResourceResult[] };
+  /** Retries made of this operation so far (operation.retry). */
+  retryCount?: number;
 }
 
 export interface RevisionHistory {

@@ -216,8 +216,14 @@ export class ApplicationRefresher {
           return;
         }
         const prune = application.spec.syncPolicy?.automated?.prune === true;
+        const syncOptions = application.spec.syncPolicy?.syncOptions;
         await this.applications.patch(application, {
-          operation: { initiatedBy: { username: 'automated-sync', automated: true }, sync: { revision: comparison.revision, prune } },
+          // As Argo CD's autosync: the Application's sync options, and its retry (five retries when it names none).
+          operation: {
+            initiatedBy: { username: 'automated-sync', automated: true },
+            sync: { revision: comparison.revision, prune, ...(syncOptions ? { syncOptions } : {}) },
+            retry: application.spec.syncPolicy?.retry ?? { limit: 5 },
+          },
         });
       }
     } catch (error) {
