@@ -140,6 +140,8 @@ export class SyncExecution {
       return [stuck];
     }
     for (const task of step.filter((t) => !t.prune)) {
+      // Unlike gitops-engine, which writes a step's objects all at once, the first refused write ends the step: nothing after it is written.
+      if (failed.length) break;
       await attempt(task, async () => {
         if (!task.hook) {
           const live = await this.cluster.unchanged(task);
