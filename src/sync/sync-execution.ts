@@ -49,8 +49,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs a sync's tasks as gitops-engine's sync context does, in one pass: phase by phase (PreSync,
- * Sync, PostSync) and wave by wave, each step waiting for its hooks to complete (and, when the sync
- * has several steps, its resources to turn Healthy) before the next. A failed apply, hook or
+ * Sync, PostSync) and wave by wave, each step waiting for its hooks to complete and its resources
+ * to turn Healthy before the next. A failed apply, hook or
  * resource fails the sync: hooks with HookFailed are deleted and the SyncFail hooks run. When it
  * succeeds, hooks with HookSucceeded are deleted. Results read as Argo CD's syncResult.resources.
  */
@@ -67,15 +67,17 @@ export class SyncExecution {
   async run(tasks: ExecutableTask[]): Promise<SyncResultState> {
     const syncFail = tasks.filter((t) => t.phase === 'SyncFail');
     const steps = syncSteps(orderTasks(tasks.filter((t) => t.phase !== 'SyncFail')));
-    const multiStep = steps.length > 1;
     for (const [index, step] of steps.entries()) {
       if (index > 0) {
         const stop = this.cluster.refused();
         if (stop) return { ...stop, resources: [...this.resourceResults(), ...stop.resources] };
       }
-      const failedApplies = await this.runStep(step, multiStep);
+      // As Regatta always has (unlike gitops-engine, which also waits for the last wave): the sync ends once its last step is
+      // written and its hooks are done; health after that is the comparison's, and RollingSync's, to follow.
+      const waitForHealth = index < steps.length - 1;
+      const failedApplies = await this.runStep(step, waitForHealth);
       if (failedApplies.length) return this.fail(syncFail, 'one or more objects failed to apply', failedApplies);
-      const timedOut = await this.waitForStep(step, multiStep);
+      const timedOut = await this.waitForStep(step, waitForHealth);
       if (timedOut) return this.fail(syncFail, timedOut, []);
       if (step.some((t) => this.result(t)?.hookPhase === 'Failed' || this.result(t)?.hookPhase === 'Error'))
         return this.fail(syncFail, 'one or more synchronization tasks completed unsuccessfully', []);
@@ -109,7 +111,7 @@ export class SyncExecution {
   }
 
   /** Prunes, deletes of hooks to be created again, then applies: the step's writes. Answers the tasks whose write failed. */
-  private async runStep(step: ExecutableTask[], multiStep: boolean): Promise<ExecutableTask[]> {
+  private async runStep(step: ExecutableTask[], waitForHealth: boolean): Promise<ExecutableTask[]> {
     const failed: ExecutableTask[] = [];
     const attempt = async (task: ExecutableTask, write: () => Promise<void>) => {
       try {
@@ -155,7 +157,7 @@ export class SyncExecution {
           // What the apply answered is judged at once: objects without health, or healthy on creation, are done.
           const health = object ? resourceHealth(object) : undefined;
           const done = !health || health.status === 'Healthy';
-          this.record(task, 'Synced', done ? 'Succeeded' : multiStep && health?.status === 'Degraded' ? 'Failed' : 'Running', message);
+          this.record(task, 'Synced', done ? 'Succeeded' : waitForHealth && health?.status === 'Degraded' ? 'Failed' : 'Running', message);
         }
       });
     }
@@ -179,12 +181,12 @@ export class SyncExecution {
   }
 
   /**
-   * Until every hook of the step has completed and, in a sync of several steps, every resource
-   * is Healthy (or Degraded: failed). Answers a message when the step timeout passes first.
+   * Until every hook of the step has completed and, with `waitForHealth`, every resource is
+   * Healthy (or Degraded: failed). Answers a message when the step timeout passes first.
    */
-  private async waitForStep(step: ExecutableTask[], multiStep: boolean): Promise<string | undefined> {
+  private async waitForStep(step: ExecutableTask[], waitForHealth: boolean): Promise<string | undefined> {
     const deadline = Date.now() + this.options.stepTimeoutMs;
-    const waited = step.filter((t) => !t.prune && (t.hook || multiStep));
+    const waited = step.filter((t) => !t.prune && (t.hook || waitForHealth));
     for (;;) {
       const running = waited.filter((t) => this.result(t)?.hookPhase === 'Running');
       if (!running.length) return undefined;
