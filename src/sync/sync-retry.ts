@@ -1,4 +1,4 @@
-import { parseGoDuration } from '../templating/gotemplate/go-time.js';
+import { parseGoDurationOrError } from '../templating/gotemplate/index.js';
 
 /** An operation's `retry` (Argo CD's RetryStrategy, from syncPolicy.retry for automated syncs). */
 export interface RetryStrategy {
@@ -14,9 +14,9 @@ const DEFAULT_MAX_DURATION_MS = 180_000;
 /** Argo CD's backoff durations: a bare integer is seconds, anything else a Go duration. */
 function durationMs(text: string): number {
   if (/^[+-]?\d+$/.test(text)) return Number(text) * 1000;
-  const nanoseconds = parseGoDuration(text);
-  if (nanoseconds === undefined) throw new Error(`unable to parse ${text} as a duration`);
-  return nanoseconds / 1e6;
+  const parsed = parseGoDurationOrError(text);
+  if ('error' in parsed) throw new Error(`unable to parse ${text} as a duration`);
+  return parsed.nanoseconds / 1e6;
 }
 
 /** Whether a sync that failed after `retryCount` retries is tried again. */

@@ -94,13 +94,11 @@ describe('a failed sync is tried again as its operation.retry says', () => {
     expect(between?.message).toMatch(new RegExp(`^${shared} argocd/recovers and owner\\. Retrying attempt #1 at \\d{1,2}:\\d{2}[AP]M\\.$`));
     expect(between?.finishedAt).toBeDefined();
     // The other Application lets the ConfigMap go before the next attempt.
-    await f
-      .admin()
-      .mergePatch({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'contested', namespace: 'default', labels: { 'app.kubernetes.io/instance': null } },
-      } as never);
+    await f.admin().mergePatch({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'contested', namespace: 'default', labels: { 'app.kubernetes.io/instance': null } },
+    } as never);
     await running;
     expect(await state('recovers')).toMatchObject({ phase: 'Succeeded', message: 'successfully synced (all tasks run)', retryCount: 1 });
   });
