@@ -12,6 +12,17 @@ import { ProjectGuard } from '../../src/sync/project-guard.js';
 import { TestRepository } from './git-fixtures.js';
 import { writesSince } from './write-log.js';
 
+/** Projects that all permit everything, as Argo CD's `default` project does. */
+export function permissiveProjects(): ProjectGuard {
+  return new ProjectGuard({
+    controllerNamespace: 'argocd',
+    project: (name) => ({ ...defaultAppProject('argocd'), metadata: { name, namespace: 'argocd' } }),
+    clusters: () => [],
+    repositories: () => [],
+    settings: () => undefined,
+  });
+}
+
 /**
  * A direct driver syncing a local Git repository to one simulated cluster as `regatta-sync`, under
  * projects that permit everything: for tests of what a sync writes and in which order.
@@ -32,13 +43,7 @@ export class DirectSyncFixture {
     const driver = new DirectSyncDriver({
       repositories: new GitRepositoryCache({ allowLocalRepositories: true, directory: cacheDir }),
       clusterFor: () => management,
-      projects: new ProjectGuard({
-        controllerNamespace: 'argocd',
-        project: (name) => ({ ...defaultAppProject('argocd'), metadata: { name, namespace: 'argocd' } }),
-        clusters: () => [],
-        repositories: () => [],
-        settings: () => undefined,
-      }),
+      projects: permissiveProjects(),
       waveTimeoutMs: 10_000,
       pollMs: 20,
     });

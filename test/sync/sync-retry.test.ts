@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultAppProject } from '../../src/api/app-project.js';
 import type { Application } from '../../src/api/application.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { kubeConfigFromString } from '../../src/kube/kube-config.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { ApplicationClient } from '../../src/sync/application-client.js';
-import { ProjectGuard } from '../../src/sync/project-guard.js';
 import { kitchenTime, nextRetryAt } from '../../src/sync/sync-retry.js';
 import { SyncRunner } from '../../src/sync/sync-runner.js';
 import { SyncWindowGate } from '../../src/sync/sync-window-gate.js';
-import { configMap, DirectSyncFixture } from '../support/direct-sync-fixture.js';
+import { configMap, DirectSyncFixture, permissiveProjects } from '../support/direct-sync-fixture.js';
 
 describe('the wait before a retry, as Argo CD computes it', () => {
   const at = new Date('2026-01-01T00:00:00Z');
@@ -34,13 +32,7 @@ describe('a failed sync is tried again as its operation.retry says', () => {
   beforeAll(async () => {
     f = await DirectSyncFixture.start();
     applications = new ApplicationClient(kubeConfigFromString(f.fleet.kubeconfig(undefined, { identity: 'regatta-sync' })));
-    const projects = new ProjectGuard({
-      controllerNamespace: 'argocd',
-      project: (name) => ({ ...defaultAppProject('argocd'), metadata: { name, namespace: 'argocd' } }),
-      clusters: () => [],
-      repositories: () => [],
-      settings: () => undefined,
-    });
+    const projects = permissiveProjects();
     const clock = () => new Date();
     const gate = new SyncWindowGate(applications, { clock }, silentLogger, () => undefined);
     runner = new SyncRunner(f.driver, applications, gate, { replica: 'r-a', projects, clock }, silentLogger, () => undefined);
