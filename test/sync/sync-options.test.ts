@@ -152,6 +152,28 @@ describe('spec.ignoreDifferences', () => {
     expect((await f.admin().get<{ spec: { replicas: number } } & object>('apps/v1', 'Deployment', 'default', 'scaled'))?.spec.replicas).toBe(1);
   });
 
+  it('ignores what managedFieldsManagers own on the live object, and nothing else', async () => {
+    const app = f.application('managed', 'managed', { 'web.yaml': deployment('managed') });
+    await f.driver.sync(app, { prune: false });
+    await f
+      .admin()
+      .apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'managed', namespace: 'default' }, spec: { replicas: 4 } }, 'autoscaler', true);
+    const ignoring = (managers: string[]) => ({
+      ...app,
+      spec: { ...app.spec, ignoreDifferences: [{ group: 'apps', kind: 'Deployment', managedFieldsManagers: managers }] },
+    });
+    expect((await f.driver.refresh(ignoring(['someone-else']))).sync).toBe('OutOfSync');
+    expect((await f.driver.refresh(ignoring(['autoscaler']))).sync).toBe('Synced');
+    // A change of a field the autoscaler does not own still shows.
+    await f.admin().mergePatch({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'managed', namespace: 'default' },
+      spec: { template: { spec: { containers: [{ name: 'web', image: 'web:2' }] } } },
+    });
+    expect((await f.driver.refresh(ignoring(['autoscaler']))).sync).toBe('OutOfSync');
+  });
+
   it('matches rules by kind glob, name and namespace, and reads jq paths', async () => {
     const app = f.application('labelled', 'labelled', { 'config.yaml': configMap('labelled') });
     await f.driver.sync(app, { prune: false });
