@@ -308,13 +308,24 @@ export class DirectSyncDriver implements SyncDriver {
         deletePolicies: hook ? deletePolicies(manifest) : [],
       });
     }
-    if (request.prune) {
-      for (const key of this.tracked(application, new Set(targets.map((t) => id(t.key))))) {
-        const live = await this.prunable(client, application, key, permits);
-        if (!live) continue;
-        const pruneLast = options.enabledFor(live, 'PruneLast');
-        tasks.push({ phase: 'Sync', wave: waveOf(live), kind: key.kind, name: key.name, prune: true, pruneLast, key, live, hook: false, deletePolicies: [] });
-      }
+    // As Argo CD, a sync not asked to prune still reports what it leaves: PruneSkipped, "ignored (requires pruning)".
+    for (const key of this.tracked(application, new Set(targets.map((t) => id(t.key))))) {
+      const live = await this.prunable(client, application, key, permits);
+      if (!live) continue;
+      const pruneLast = options.enabledFor(live, 'PruneLast');
+      tasks.push({
+        phase: 'Sync',
+        wave: waveOf(live),
+        kind: key.kind,
+        name: key.name,
+        prune: true,
+        pruneLast,
+        pruneDisabled: !request.prune,
+        key,
+        live,
+        hook: false,
+        deletePolicies: [],
+      });
     }
     const cluster: SyncCluster = {
       apply: (task) => this.applyTask(client, application, options, task),

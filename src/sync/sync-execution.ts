@@ -16,6 +16,8 @@ export interface ExecutableTask extends SyncTask {
   /** The live object when the sync was planned (for hooks and prunes). */
   live?: Manifest;
   deletePolicies: HookDeletePolicy[];
+  /** A prune the sync only reports: it was not asked to prune. */
+  pruneDisabled?: boolean;
 }
 
 /** What the sync does to the cluster: the driver's client behind its project and fencing checks. */
@@ -127,6 +129,7 @@ export class SyncExecution {
     const prunes = step.filter((t) => t.prune && t.live);
     for (const task of prunes) {
       await attempt(task, async () => {
+        if (task.pruneDisabled) return this.record(task, 'PruneSkipped', 'Succeeded', 'ignored (requires pruning)');
         if (SyncOptions.onObject(task.live, 'Prune=false')) return this.record(task, 'PruneSkipped', 'Succeeded', 'ignored (no prune)');
         if (!task.live!.metadata?.deletionTimestamp) await this.cluster.prune(task.live!);
         this.record(task, 'Pruned', 'Succeeded', 'pruned');

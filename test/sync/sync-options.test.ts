@@ -67,12 +67,23 @@ describe('sync options, per Application and per object', () => {
     expect(outcome.resources.at(-1)).toMatchObject({ kind: 'ConfigMap', name: 'prune-old', status: 'Pruned', message: 'pruned', syncPhase: 'Sync' });
   });
 
-  it('Prune=false on the object keeps it: PruneSkipped, "ignored (no prune)"', async () => {
+  it('Prune=false on the object keeps it, as does a sync without prune: PruneSkipped either way', async () => {
     const app = await synced(f.application('keep', 'keep', { 'kept.yaml': configMap('kept', options('Prune=false')), 'other.yaml': configMap('keep-other') }));
     await f.driver.sync(app, { prune: true });
-    const next = { ...f.application('keep', 'keep', { 'kept.yaml': '' }), status: (await synced(app)).status };
-    const outcome = await f.driver.sync(next, { prune: true });
-    expect(outcome.resources).toContainEqual(expect.objectContaining({ name: 'kept', status: 'PruneSkipped', message: 'ignored (no prune)' }));
+    const next = { ...f.application('keep', 'keep', { 'kept.yaml': '', 'other.yaml': '' }), status: (await synced(app)).status };
+    const mark = writeMark();
+    const unpruned = await f.driver.sync(next, { prune: false });
+    expect(unpruned.resources).toEqual([
+      expect.objectContaining({ name: 'keep-other', status: 'PruneSkipped', message: 'ignored (requires pruning)', hookPhase: 'Succeeded' }),
+      expect.objectContaining({ name: 'kept', status: 'PruneSkipped', message: 'ignored (requires pruning)' }),
+    ]);
+    expect(f.syncWrites(mark)).toEqual([]);
+    const pruned = await f.driver.sync(next, { prune: true });
+    expect(pruned.resources).toEqual([
+      expect.objectContaining({ name: 'keep-other', status: 'Pruned', message: 'pruned' }),
+      expect.objectContaining({ name: 'kept', status: 'PruneSkipped', message: 'ignored (no prune)' }),
+    ]);
+    expect(f.syncWrites(mark)).toEqual(['delete ConfigMap/keep-other']);
     expect(await f.admin().get('v1', 'ConfigMap', 'default', 'kept')).toBeDefined();
   });
 
