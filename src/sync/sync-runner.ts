@@ -76,8 +76,8 @@ export class SyncRunner {
       { name: SYNC_KEY_INFO, value: job.key },
       { name: SYNC_REPLICA_INFO, value: this.options.replica },
     ];
-    // A resumed sync keeps its start: hooks with only generateName are named from it, so the resumed attempt finds its own.
-    const startedAt = (resuming && status.operationState?.startedAt) || this.options.clock().toISOString();
+    // Every attempt starts anew (a resumed one too: the operation queue tells attempts apart by it), and names generateName hooks from it.
+    const startedAt = this.options.clock().toISOString();
     let running: Application;
     try {
       running = await this.applications.patchAt(application, { status: { operationState: { operation, phase: 'Running', message: 'syncing', startedAt } } });
