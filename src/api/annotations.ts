@@ -7,6 +7,16 @@ export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
 export const TRACKING_LABEL = 'app.kubernetes.io/instance';
 /** Argo CD's sync-wave annotation: objects are applied wave by wave, lowest first. */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+/** Argo CD's resource hook annotation: PreSync, Sync, PostSync, SyncFail or Skip (comma-separated). */
+export const HOOK_ANNOTATION = 'argocd.argoproj.io/hook';
+/** Argo CD's hook deletion policies: HookSucceeded, HookFailed, BeforeHookCreation (comma-separated). */
+export const HOOK_DELETE_POLICY_ANNOTATION = 'argocd.argoproj.io/hook-delete-policy';
+/** Argo CD's per-resource sync options (comma-separated, as in syncPolicy.syncOptions). */
+export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
+/** Helm's hook annotations, which Argo CD maps onto its own hooks when no Argo CD hook annotation is set. */
+export const HELM_HOOK_ANNOTATION = 'helm.sh/hook';
+export const HELM_HOOK_WEIGHT_ANNOTATION = 'helm.sh/hook-weight';
+export const HELM_HOOK_DELETE_POLICY_ANNOTATION = 'helm.sh/hook-delete-policy';
 
 // Regatta's
 /** `pause` or `abort` on the ApplicationSet stops promotions; removing it resumes. */

@@ -81,10 +81,17 @@ export interface ResourceStatus extends ResourceKey {
   requiresPruning?: boolean;
 }
 
-/** One entry of syncResult.resources: what a sync did to a resource. */
+/** gitops-engine's sync phases, in the order a sync runs them (SyncFail only when it fails). */
+export type SyncPhase = 'PreSync' | 'Sync' | 'PostSync' | 'SyncFail';
+
+/** One entry of syncResult.resources: what a sync did to a resource (hookType only for hooks). */
 export interface ResourceResult extends ResourceKey {
-  status: 'Synced' | 'SyncFailed' | 'Pruned';
+  /** Absent for a hook once it ran, as Argo CD reports hooks by their hookPhase. */
+  status?: 'Synced' | 'SyncFailed' | 'Pruned' | 'PruneSkipped';
   message: string;
+  hookType?: SyncPhase;
+  hookPhase?: OperationPhase;
+  syncPhase?: SyncPhase;
 }
 
 export interface SyncOperation {
@@ -111,6 +118,8 @@ export interface OperationState {
   startedAt?: string;
   finishedAt?: string;
   syncResult?: { revision?: string; revisions?: string[]; source?: ApplicationSource; resources?: ResourceResult[] };
+  /** Retries made of this operation so far (operation.retry). */
+  retryCount?: number;
 }
 
 export interface RevisionHistory {

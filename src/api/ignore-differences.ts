@@ -102,20 +102,32 @@ export function applyIgnoreDifferences(
   if (!live) return;
   (rules ?? []).forEach((rule, i) => {
     if (rule.name && rule.name !== applicationName) return;
-    const field = `spec.ignoreApplicationDifferences[${i}]`;
-    const paths = [
-      ...(rule.jsonPointers ?? []).map((p, j) => parsePointer(p, `${field}.jsonPointers[${j}]`)),
-      ...(rule.jqPathExpressions ?? []).map((p, j) => parseJqPath(p, `${field}.jqPathExpressions[${j}]`)),
-    ];
-    for (const segments of paths) {
-      const concrete = new Map<string, (string | number)[]>();
-      for (const path of [...expand(live, segments), ...expand(desired, segments)]) concrete.set(JSON.stringify(path), path);
-      for (const path of concrete.values()) {
-        if (path.length === 0) continue;
-        write(desired, path, read(live, path));
-      }
-    }
+    keepLiveValues(desired, live, rule, `spec.ignoreApplicationDifferences[${i}]`);
   });
+}
+
+/**
+ * For every path the JSON pointers and jq path expressions reach (in either object), `desired`
+ * takes the live value (or loses the field when live has none). `field` names the rule in errors.
+ */
+export function keepLiveValues(
+  desired: Record<string, unknown>,
+  live: Record<string, unknown>,
+  paths: { jsonPointers?: string[]; jqPathExpressions?: string[] },
+  field: string,
+): void {
+  const parsed = [
+    ...(paths.jsonPointers ?? []).map((p, j) => parsePointer(p, `${field}.jsonPointers[${j}]`)),
+    ...(paths.jqPathExpressions ?? []).map((p, j) => parseJqPath(p, `${field}.jqPathExpressions[${j}]`)),
+  ];
+  for (const segments of parsed) {
+    const concrete = new Map<string, (string | number)[]>();
+    for (const path of [...expand(live, segments), ...expand(desired, segments)]) concrete.set(JSON.stringify(path), path);
+    for (const path of concrete.values()) {
+      if (path.length === 0) continue;
+      write(desired, path, read(live, path));
+    }
+  }
 }
 
 /** Checks ignore rules without applying them, so a bad rule is reported before anything is written. */

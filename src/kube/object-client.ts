@@ -60,9 +60,9 @@ export class ObjectClient {
     return capabilities;
   }
 
-  /** Server-side apply as field manager `regatta`; forced, since Regatta is the owner of what it generates. */
-  async apply<T extends KubeObject>(object: T, fieldManager = FIELD_MANAGER): Promise<T> {
-    return (await this.objects.patch(object as k8s.KubernetesObject, undefined, undefined, fieldManager, true, k8s.PatchStrategy.ServerSideApply)) as T;
+  /** Server-side apply as field manager `regatta`; forced by default, since Regatta is the owner of what it generates. */
+  async apply<T extends KubeObject>(object: T, fieldManager = FIELD_MANAGER, force = true): Promise<T> {
+    return (await this.objects.patch(object as k8s.KubernetesObject, undefined, undefined, fieldManager, force, k8s.PatchStrategy.ServerSideApply)) as T;
   }
 
   async mergePatch<T extends KubeObject>(object: T): Promise<T> {

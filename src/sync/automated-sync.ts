@@ -21,9 +21,12 @@ export function autosync(application: Application, comparison: Comparison, now: 
   const policy = application.spec.syncPolicy;
   const prune = policy?.automated?.prune === true;
   const last = application.status?.operationState;
+  const syncOptions = policy?.syncOptions;
+  // As Argo CD's autosync: the Application's sync options, and its retry (five retries when it names none).
   const operation = (selfHealAttemptsCount?: number): Operation => ({
     initiatedBy: { username: 'automated-sync', automated: true },
-    sync: { revision: comparison.revision, prune, ...(selfHealAttemptsCount ? { selfHealAttemptsCount } : {}) },
+    sync: { revision: comparison.revision, prune, ...(syncOptions ? { syncOptions } : {}), ...(selfHealAttemptsCount ? { selfHealAttemptsCount } : {}) },
+    retry: policy?.retry ?? { limit: 5 },
   });
   if (last?.syncResult?.revision !== comparison.revision) return { operation: operation() };
   if (policy?.automated?.selfHeal !== true || last.phase !== 'Succeeded') return undefined;

@@ -1,25 +1,24 @@
-import type { Application, ApplicationSource, Health, ResourceKey, ResourceStatus } from '../api/application.js';
+import type { Application, ApplicationSource, Health, ResourceKey, ResourceStatus, SyncPhase } from '../api/application.js';
 import type { KubeObject } from '../api/meta.js';
 import type { GitRepositoryCache } from '../git/repository-cache.js';
-import { describeKubeError, transportFailure } from '../kube/api-errors.js';
+import { transportFailure } from '../kube/api-errors.js';
 import { withRequestTimeout } from '../kube/request-fence.js';
 import { destinationOf, unreachableClusterMessage } from '../api/cluster-reachability.js';
 import { ObjectClient } from '../kube/object-client.js';
 import type { TargetObject } from '../projects/application-validation.js';
-import { FencedError } from '../sharding/cluster-fence.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { createdFor, createdNamespaceManifest } from './created-namespace.js';
 import { resourceHealth, worstHealth } from './health.js';
-import { HELM_INSTALL_ORDER } from '../helm/index.js';
 import { isHelmSource, renderSource, type HelmRelease, type Manifest, type RenderedSource } from './manifests.js';
 import type { ProjectGuard, SyncStop } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
-import { TRACKING_LABEL, SYNC_WAVE_ANNOTATION } from '../api/annotations.js';
+import { TRACKING_LABEL } from '../api/annotations.js';
+import { withIgnoredDifferences } from './resource-ignore-differences.js';
+import { deletePolicies, hookName, isHook, syncPhasesOf, waveOf } from './resource-hooks.js';
+import { SyncExecution, type ExecutableTask, type SyncCluster } from './sync-execution.js';
+import { SyncOptions } from './sync-options.js';
 
 const FIELD_MANAGER = 'regatta-sync';
-
-/** gitops-engine's apply order within a wave (dependencies before workloads): Helm's install order without PriorityClass. */
-const KIND_ORDER = HELM_INSTALL_ORDER.filter((kind) => kind !== 'PriorityClass');
 
 export interface DirectDriverOptions {
   repositories: GitRepositoryCache;
@@ -77,8 +76,12 @@ function definedKinds(manifests: Manifest[]): Map<string, boolean> {
   }
   return kinds;
 }
-const waveOf = (o: Manifest) => Number.parseInt(o.metadata?.annotations?.[SYNC_WAVE_ANNOTATION] ?? '0', 10) || 0;
-const kindRank = (kind: string) => (KIND_ORDER.includes(kind) ? KIND_ORDER.indexOf(kind) : KIND_ORDER.length);
+/** A hook with only generateName, named for this sync and phase. */
+function namedHook(manifest: Manifest, revision: string, phase: SyncPhase, startedAt: Date): Manifest {
+  if (manifest.metadata?.name) return manifest;
+  const { generateName: _generateName, ...metadata } = manifest.metadata ?? {};
+  return { ...manifest, metadata: { ...metadata, name: hookName(manifest, revision, phase, startedAt) } };
+}
 
 /** Every field the manifest sets has the same value live (what the server adds is ignored). */
 function contains(live: unknown, desired: unknown): boolean {
@@ -236,13 +239,16 @@ export class DirectSyncDriver implements SyncDriver {
     const wanted = new Set<string>();
     const permits = this.permitted(application);
     for (const { manifest, key, ...object } of targets) {
+      // Hooks run with syncs: they are neither compared nor pruned.
+      if (isHook(manifest)) continue;
       wanted.add(id(key));
       // As Argo CD: a live object the project does not permit is not the Application's; it counts as missing.
       const live = permits(object) ? await this.live(client, key) : undefined;
       // As Argo CD: a missing object is Missing whatever its kind; live kinds without a check have no health.
       const health: Health | undefined = live ? resourceHealth(live) : { status: 'Missing' };
       if (health) healths.push(health);
-      resources.push({ ...key, status: live && contains(live, manifest) ? 'Synced' : 'OutOfSync', ...(health ? { health } : {}) });
+      const synced = live !== undefined && contains(live, withIgnoredDifferences(application, manifest, live));
+      resources.push({ ...key, status: synced ? 'Synced' : 'OutOfSync', ...(health ? { health } : {}) });
     }
     // What the last refresh tracked and Git no longer has must be pruned: the Application is OutOfSync until it is.
     const hidden: ResourceStatus[] = [];
@@ -302,65 +308,132 @@ export class DirectSyncDriver implements SyncDriver {
   async sync(application: Application, request: SyncRequest): Promise<SyncOutcome> {
     const { revision, manifests } = await this.desired(application, request.revision);
     const client = this.clientFor(application, request.impersonate);
-    const results: SyncOutcome['resources'] = [];
-    const targets = await this.targets(client, application, manifests);
+    const options = new SyncOptions([...(application.spec.syncPolicy?.syncOptions ?? []), ...(request.syncOptions ?? [])]);
+    const startedAt = request.startedAt ?? new Date();
+    // Each object once per phase it runs in (none when skipped), a hook with only generateName named for this sync.
+    const planned = manifests.flatMap((m) => {
+      const phases = syncPhasesOf(m);
+      if (!isHook(m)) return [{ manifest: m, phase: phases[0], hook: false }];
+      return phases.map((phase) => ({ manifest: namedHook(m, revision, phase, startedAt), phase, hook: true }));
+    });
+    const targets = await this.targets(
+      client,
+      application,
+      planned.map((p) => p.manifest),
+    );
     const createNamespace = await this.namespaceToCreate(client, application, targets);
     // As gitops-engine before each step: the project as it is now must permit every object of the sync, or nothing more is written.
-    const refusal = (): SyncOutcome | undefined => {
+    const refused = () => {
       const stop = this.options.projects.stop(application, createNamespace ? [createNamespace, ...targets] : targets);
-      return stop && this.stoppedOutcome(revision, stop, results);
+      return stop && this.stoppedOutcome(revision, stop, []);
     };
-    const before = refusal();
+    const before = refused();
     if (before) return before;
+    const permits = this.permitted(application);
+    if (options.has('FailOnSharedResource=true')) {
+      const shared = await this.sharedResource(
+        client,
+        application,
+        targets.filter((t, i) => !planned[i].hook && permits(t)),
+      );
+      if (shared) return { revision, phase: 'Failed', message: `Shared resource found: ${shared}`, resources: [] };
+    }
     if (createNamespace) await this.write(application, () => client.apply(createNamespace.manifest as KubeObject, FIELD_MANAGER));
-    const waves = [...new Set(targets.map((t) => waveOf(t.manifest)))].sort((a, b) => a - b);
-    for (const [index, wave] of waves.entries()) {
-      const stop = index > 0 ? refusal() : undefined;
-      if (stop) return stop;
-      const batch = targets
-        .map((t) => t.manifest)
-        .filter((m) => waveOf(m) === wave)
-        .sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || String(a.metadata.name).localeCompare(b.metadata.name));
-      // What the API server answered for each object of the wave: its health is judged from that first.
-      const applied: (Manifest | undefined)[] = [];
-      for (const manifest of batch) {
-        try {
-          if (request.applyOutOfSyncOnly) {
-            const live = await this.live(client, keyOf(manifest));
-            if (contains(live, manifest)) {
-              applied.push(live);
-              results.push({ ...keyOf(manifest), status: 'Synced', message: `${manifest.kind.toLowerCase()}/${manifest.metadata.name} already in sync` });
-              continue;
-            }
-          }
-          applied.push((await this.write(application, () => client.apply(manifest as KubeObject, FIELD_MANAGER))) as Manifest);
-          results.push({ ...keyOf(manifest), status: 'Synced', message: `${manifest.kind.toLowerCase()}/${manifest.metadata.name} serverside-applied` });
-        } catch (error) {
-          // Not this replica's cluster any more: the sync did not fail, it belongs to the new owner.
-          if (error instanceof FencedError) throw error;
-          // The API server's own words (its Status message), never the raw response with its headers.
-          const reason = describeKubeError(error);
-          results.push({ ...keyOf(manifest), status: 'SyncFailed', message: reason });
-          return { revision, phase: 'Failed', message: `one or more objects failed to apply, reason: ${reason}`, resources: results };
-        }
-      }
-      if (index < waves.length - 1) {
-        const problem = await this.waitHealthy(client, batch, applied);
-        if (problem) return { revision, phase: 'Failed', message: problem, resources: results };
+
+    const tasks: ExecutableTask[] = [];
+    for (const [i, target] of targets.entries()) {
+      const { phase, hook } = planned[i];
+      if (!phase) continue;
+      const manifest = target.manifest;
+      // A hook left by an earlier sync is deleted before it is created again (BeforeHookCreation).
+      const live = hook && permits(target) ? await this.live(client, target.key) : undefined;
+      tasks.push({
+        phase,
+        wave: waveOf(manifest),
+        kind: target.kind,
+        name: target.name,
+        prune: false,
+        key: target.key,
+        hook,
+        target: manifest,
+        live,
+        deletePolicies: hook ? deletePolicies(manifest) : [],
+      });
+    }
+    // As Argo CD, a sync not asked to prune still reports what it leaves: PruneSkipped, "ignored (requires pruning)".
+    for (const key of this.tracked(application, new Set(targets.map((t) => id(t.key))))) {
+      const live = await this.prunable(client, application, key, permits);
+      if (!live) continue;
+      const pruneLast = options.enabledFor(live, 'PruneLast');
+      tasks.push({
+        phase: 'Sync',
+        wave: waveOf(live),
+        kind: key.kind,
+        name: key.name,
+        prune: true,
+        pruneLast,
+        pruneDisabled: !request.prune,
+        key,
+        live,
+        hook: false,
+        deletePolicies: [],
+      });
+    }
+    const cluster: SyncCluster = {
+      apply: (task) => this.applyTask(client, application, options, task),
+      unchanged: async (task) => {
+        if (!request.applyOutOfSyncOnly) return undefined;
+        const live = await this.live(client, task.key);
+        return live && contains(live, withIgnoredDifferences(application, task.target!, live)) ? live : undefined;
+      },
+      prune: (live) => this.write(application, () => client.delete(live as KubeObject, options.propagationPolicy())),
+      deleteHook: (live) => this.write(application, () => client.delete(live as KubeObject, options.propagationPolicy())),
+      read: (key) => this.live(client, key),
+      refused: () => refused(),
+    };
+    const execution = new SyncExecution(cluster, { stepTimeoutMs: this.options.waveTimeoutMs ?? 60_000, pollMs: this.options.pollMs ?? 250 });
+    return { revision, ...(await execution.run(tasks)) };
+  }
+
+  /**
+   * Writes one object as its sync options say: Replace=true replaces (creates when missing; a
+   * Namespace or CustomResourceDefinition is updated instead, never recreated), otherwise a
+   * server-side apply, forced unless ServerSideApply=true asks for Kubernetes' own conflict
+   * checks (then forced only with Force=true). RespectIgnoreDifferences=true keeps the live
+   * values of the fields spec.ignoreDifferences names.
+   */
+  private async applyTask(client: ObjectClient, application: Application, options: SyncOptions, task: ExecutableTask) {
+    let manifest = task.target!;
+    const respect = !task.hook && options.has('RespectIgnoreDifferences=true');
+    const replace = options.enabledFor(manifest, 'Replace');
+    const live = respect || replace ? await this.live(client, task.key) : undefined;
+    if (respect) manifest = withIgnoredDifferences(application, manifest, live);
+    const name = `${manifest.kind.toLowerCase()}/${manifest.metadata.name}`;
+    if (replace && !live)
+      return { object: (await this.write(application, () => client.create(manifest as KubeObject))) as Manifest, message: `${name} created` };
+    if (replace && (manifest.kind === 'Namespace' || manifest.kind === 'CustomResourceDefinition')) {
+      const update = { ...manifest, metadata: { ...manifest.metadata, resourceVersion: live!.metadata.resourceVersion } };
+      return {
+        object: (await this.write(application, () => client.replace(update as KubeObject))) as Manifest,
+        message: `${manifest.kind}/${manifest.metadata.name} updated`,
+      };
+    }
+    if (replace) return { object: (await this.write(application, () => client.replace(manifest as KubeObject))) as Manifest, message: `${name} replaced` };
+    const force = !options.enabledFor(manifest, 'ServerSideApply') || options.enabledFor(manifest, 'Force');
+    const object = (await this.write(application, () => client.apply(manifest as KubeObject, FIELD_MANAGER, force))) as Manifest;
+    return { object, message: `${name} serverside-applied` };
+  }
+
+  /** FailOnSharedResource=true: the first live object another Application's tracking label claims, as Argo CD words it. */
+  private async sharedResource(client: ObjectClient, application: Application, targets: Target[]): Promise<string | undefined> {
+    for (const target of targets) {
+      const owner = (await this.live(client, target.key))?.metadata?.labels?.[TRACKING_LABEL];
+      if (owner && owner !== application.metadata.name) {
+        const qualified = application.metadata.namespace ? `${application.metadata.namespace}/${application.metadata.name}` : application.metadata.name;
+        return `${target.kind}/${target.name} is part of applications ${qualified} and ${owner}`;
       }
     }
-    if (request.prune) {
-      const stop = refusal();
-      if (stop) return stop;
-      const permits = this.permitted(application);
-      for (const key of this.tracked(application, new Set(targets.map((t) => id(t.key))))) {
-        const live = await this.prunable(client, application, key, permits);
-        if (!live) continue;
-        await this.write(application, () => client.delete(live as KubeObject));
-        results.push({ ...key, status: 'Pruned', message: 'pruned' });
-      }
-    }
-    return { revision, phase: 'Succeeded', message: 'successfully synced (all tasks run)', resources: results };
+    return undefined;
   }
 
   /**
@@ -374,7 +447,8 @@ export class DirectSyncDriver implements SyncDriver {
     const deleted: ResourceKey[] = [];
     for (const key of this.tracked(application, new Set())) {
       const live = await this.prunable(client, application, key, permits);
-      if (!live) continue;
+      // As Argo CD, Delete=false on the object keeps it when its Application goes.
+      if (!live || SyncOptions.onObject(live, 'Delete=false')) continue;
       await this.write(application, () => client.delete(live as KubeObject));
       deleted.push(key);
     }
@@ -394,26 +468,5 @@ export class DirectSyncDriver implements SyncDriver {
 
   private write<T>(application: Application, write: () => Promise<T>): Promise<T> {
     return this.options.guard ? this.options.guard(application, write) : write();
-  }
-
-  /**
-   * Argo CD moves to the next wave only when the previous one is Healthy. The objects as the
-   * applies returned them are judged first: a wave of objects healthy on creation (config,
-   * Services) goes on without reading them back.
-   */
-  private async waitHealthy(client: ObjectClient, batch: Manifest[], applied: (Manifest | undefined)[]): Promise<string | undefined> {
-    const deadline = Date.now() + (this.options.waveTimeoutMs ?? 60_000);
-    for (let first = true; ; first = false) {
-      const healths = await Promise.all(
-        batch.map(async (m, i) => [m, resourceHealth((first ? applied[i] : undefined) ?? (await this.live(client, keyOf(m))) ?? {})] as const),
-      );
-      const degraded = healths.find(([, h]) => h?.status === 'Degraded');
-      if (degraded) return `${degraded[0].kind}/${degraded[0].metadata.name} is Degraded: ${degraded[1]?.message ?? ''}`.trim();
-      const waiting = healths.find(([, h]) => h && h.status !== 'Healthy');
-      if (!waiting) return undefined;
-      if (Date.now() > deadline) return `timed out waiting for ${waiting[0].kind}/${waiting[0].metadata.name} to become Healthy`;
-      // What the applies answered is as old as the writes: the cluster is read at once before polling starts.
-      if (!first) await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 250));
-    }
   }
 }

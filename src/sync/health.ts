@@ -139,6 +139,24 @@ function persistentVolumeClaim(object: Obj): Health {
   }
 }
 
+/** Argo Workflows, often run as hooks: done when Succeeded, failed on Failed or Error. */
+function workflow(object: Obj): Health {
+  const message = object.status?.message;
+  switch (object.status?.phase ?? '') {
+    case '':
+    case 'Pending':
+    case 'Running':
+      return { status: 'Progressing', message };
+    case 'Succeeded':
+      return { status: 'Healthy', message };
+    case 'Failed':
+    case 'Error':
+      return { status: 'Degraded', message };
+    default:
+      return { status: 'Unknown', message };
+  }
+}
+
 const CHECKS: Record<string, (object: Obj) => Health> = {
   'apps/Deployment': deployment,
   'apps/StatefulSet': statefulSet,
@@ -149,6 +167,7 @@ const CHECKS: Record<string, (object: Obj) => Health> = {
   '/PersistentVolumeClaim': persistentVolumeClaim,
   'networking.k8s.io/Ingress': loadBalanced,
   'extensions/Ingress': loadBalanced,
+  'argoproj.io/Workflow': workflow,
 };
 
 /** The health of one live object, or undefined for kinds Argo CD has no check for. */

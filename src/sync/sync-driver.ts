@@ -17,6 +17,10 @@ export interface SyncRequest {
   impersonate?: string;
   /** Argo CD's ApplyOutOfSyncOnly=true: objects whose live state already holds the manifest are not applied again. */
   applyOutOfSyncOnly?: boolean;
+  /** The operation's sync options, on top of the Application's syncPolicy.syncOptions. */
+  syncOptions?: string[];
+  /** When the operation started: hooks with only generateName are named from it, the same in every attempt of the sync. */
+  startedAt?: Date;
 }
 
 export interface SyncOutcome {

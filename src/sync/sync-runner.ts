@@ -9,6 +9,7 @@ import type { ProjectGuard } from './project-guard.js';
 import type { SyncDriver, SyncOutcome } from './sync-driver.js';
 import type { SyncJob } from './sync-queue.js';
 import type { SyncWindowGate } from './sync-window-gate.js';
+import { kitchenTime, nextRetryAt, retriesLeft, type RetryStrategy } from './sync-retry.js';
 import { SYNC_KEY_INFO, SYNC_REPLICA_INFO } from '../api/annotations.js';
 
 const HISTORY_LIMIT = 10;
@@ -75,6 +76,7 @@ export class SyncRunner {
       { name: SYNC_KEY_INFO, value: job.key },
       { name: SYNC_REPLICA_INFO, value: this.options.replica },
     ];
+    // Every attempt starts anew (a resumed one too: the operation queue tells attempts apart by it), and names generateName hooks from it.
     const startedAt = this.options.clock().toISOString();
     let running: Application;
     try {
@@ -85,15 +87,44 @@ export class SyncRunner {
       throw error;
     }
 
-    const outcome = await this.syncPermitted(application, job, operation, resuming);
+    const syncResult = (outcome: SyncOutcome) => ({ revision: outcome.revision, source: application.spec.source, resources: outcome.resources });
+    let outcome = await this.syncPermitted(application, job, operation, resuming, new Date(startedAt));
+    // A resumed sync goes on counting the retries its operation already made.
+    let retryCount = resuming ? (status.operationState?.retryCount ?? 0) : 0;
+    const retry = operation.retry as RetryStrategy | undefined;
+    while (outcome.phase !== 'Succeeded' && retriesLeft(retry, retryCount)) {
+      const failedAt = this.options.clock();
+      let retryAt: Date;
+      try {
+        retryAt = nextRetryAt(retry!, failedAt, retryCount);
+      } catch (error) {
+        outcome = { ...outcome, phase: 'Error', message: `${outcome.message} (failed to retry: ${(error as Error).message})` };
+        break;
+      }
+      retryCount++;
+      // As Argo CD between attempts: Running, with the failed attempt's end and result, and when the next one starts.
+      running = await this.patchState(job, running, {
+        operation,
+        phase: 'Running',
+        message: `${outcome.message}. Retrying attempt #${retryCount} at ${kitchenTime(retryAt)}.`,
+        startedAt,
+        finishedAt: failedAt.toISOString(),
+        retryCount,
+        syncResult: syncResult(outcome),
+      });
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, retryAt.getTime() - this.options.clock().getTime())));
+      running = await this.patchState(job, running, { message: `Retrying operation. Attempt #${retryCount}`, finishedAt: null, syncResult: null });
+      outcome = await this.syncPermitted(running, job, operation, resuming, new Date(startedAt));
+    }
     const finishedAt = this.options.clock().toISOString();
     const operationState: OperationState = {
       operation,
       phase: outcome.phase,
-      message: outcome.message,
+      message: outcome.phase !== 'Succeeded' && retryCount > 0 ? `${outcome.message} (retried ${retryCount} times).` : outcome.message,
       startedAt,
       finishedAt,
-      syncResult: { revision: outcome.revision, source: application.spec.source, resources: outcome.resources },
+      syncResult: syncResult(outcome),
+      ...(retryCount > 0 ? { retryCount } : {}),
     };
     const comparison = this.options.projects.validate(running).valid ? await this.driver.refresh(running).catch(() => undefined) : undefined;
     // History and operationState are written against the version this sync wrote (not read again): a writer that raced it makes
@@ -130,12 +161,26 @@ export class SyncRunner {
     if (!comparison || isSettling(comparison.health.status)) this.unsettled(job.namespace, job.application);
   }
 
+  /** Writes part of operationState while the sync runs; a write that raced another reads the Application again. */
+  private async patchState(job: SyncJob, current: Application, state: Record<string, unknown>): Promise<Application> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.applications.patchAt(current, { status: { operationState: state } });
+      } catch (error) {
+        if (!isConflict(error) || tries >= CONFLICT_ATTEMPTS) throw error;
+        const reread = await this.applications.get(job.namespace, job.application);
+        if (!reread) throw error;
+        current = reread;
+      }
+    }
+  }
+
   /**
    * The sync, once the project admits it as Argo CD's controller does when an operation starts:
    * the spec must still be valid, and with impersonation on the project must name the
    * ServiceAccount to sync as. The driver checks each object before it writes.
    */
-  private async syncPermitted(application: Application, job: SyncJob, operation: Operation, resuming: boolean): Promise<SyncOutcome> {
+  private async syncPermitted(application: Application, job: SyncJob, operation: Operation, resuming: boolean, startedAt: Date): Promise<SyncOutcome> {
     const refused = (message: string): SyncOutcome => ({
       revision: job.revision ?? application.status?.sync?.revision ?? '',
       phase: 'Error',
@@ -148,6 +193,13 @@ export class SyncRunner {
     if ('refused' in identity) return refused(identity.refused);
     const applyOutOfSyncOnly =
       resuming || [...(operation.sync?.syncOptions ?? []), ...(application.spec.syncPolicy?.syncOptions ?? [])].includes('ApplyOutOfSyncOnly=true');
-    return this.driver.sync(application, { revision: job.revision, prune: job.prune, impersonate: identity.impersonate, applyOutOfSyncOnly });
+    return this.driver.sync(application, {
+      revision: job.revision,
+      prune: job.prune,
+      impersonate: identity.impersonate,
+      applyOutOfSyncOnly,
+      syncOptions: operation.sync?.syncOptions,
+      startedAt,
+    });
   }
 }

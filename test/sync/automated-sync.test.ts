@@ -38,7 +38,8 @@ const syncedAt = (finishedAt: string, phase: OperationState['phase'] = 'Succeede
 describe('automated sync of the direct driver (Argo CD autoSync)', () => {
   it('syncs a revision not synced before, selfHeal or not', () => {
     expect(autosync(application(false), drifted, NOW)).toEqual({
-      operation: { initiatedBy: { username: 'automated-sync', automated: true }, sync: { revision: COMMIT, prune: true } },
+      // Five retries when the Application names no retry, as Argo CD's autosync.
+      operation: { initiatedBy: { username: 'automated-sync', automated: true }, sync: { revision: COMMIT, prune: true }, retry: { limit: 5 } },
     });
   });
 
