@@ -94,6 +94,16 @@ export class ObjectClient {
     }
   }
 
+  /** The resource (plural) name a kind is served as, as watches name their collections, or undefined when the cluster does not serve it. */
+  async pluralOf(apiVersion: string, kind: string): Promise<string | undefined> {
+    try {
+      return (await this.objects.describe(apiVersion, kind))?.name;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
   /** Deletes; an object already gone counts as deleted. */
   async delete(object: KubeObject, propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background'): Promise<void> {
     try {

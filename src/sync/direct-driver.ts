@@ -12,6 +12,7 @@ import { renderSource, type Manifest, type RenderedSource } from './manifests.js
 import type { ProjectGuard, SyncStop } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
 import { TRACKING_LABEL, SYNC_WAVE_ANNOTATION } from '../api/annotations.js';
+import type { WorkloadWatches } from './workload-watches.js';
 
 const FIELD_MANAGER = 'regatta-sync';
 
@@ -66,6 +67,8 @@ export interface DirectDriverOptions {
   pollMs?: number;
   /** Runs each write to an Application's destination cluster (sharding's fencing check); default: just runs it. */
   guard?: <T>(application: Application, write: () => Promise<T>) => Promise<T>;
+  /** The live watch of the destination clusters: refreshes and waves read objects from its cache instead of the API server. */
+  watches?: WorkloadWatches;
 }
 
 const RENDER_CACHE_SIZE = 1000;
@@ -209,6 +212,18 @@ export class DirectSyncDriver implements SyncDriver {
     return client.get<KubeObject>(apiVersionOf(key), key.kind, key.namespace || undefined, key.name) as Promise<Manifest | undefined>;
   }
 
+  /** The object as the watch's cache holds it, unless the cache has not seen `written` yet (the generation it was applied as): then as the API server has it. */
+  private async observedSince(application: Application, client: ObjectClient, written: Manifest): Promise<Manifest | undefined> {
+    const cached = this.options.watches?.live(application, keyOf(written)) as Manifest | undefined;
+    const behind = cached && Number(cached.metadata?.generation ?? 0) < Number(written.metadata?.generation ?? 0);
+    return cached && !behind ? cached : this.live(client, keyOf(written));
+  }
+
+  /** The object as the watch's cache holds it; the API server is asked only when the cache cannot tell. */
+  private async observed(application: Application, client: ObjectClient, key: ResourceKey): Promise<Manifest | undefined> {
+    return (this.options.watches?.live(application, key) as Manifest | undefined) ?? this.live(client, key);
+  }
+
   async refresh(application: Application): Promise<Comparison> {
     const { revision, sourceType, manifests } = await this.desired(application);
     const client = this.clientFor(application);
@@ -222,7 +237,7 @@ export class DirectSyncDriver implements SyncDriver {
     for (const { manifest, key, ...object } of targets) {
       wanted.add(id(key));
       // As Argo CD: a live object the project does not permit is not the Application's; it counts as missing.
-      const live = permits(object) ? await this.live(client, key) : undefined;
+      const live = permits(object) ? await this.observed(application, client, key) : undefined;
       // As Argo CD: a missing object is Missing whatever its kind; live kinds without a check have no health.
       const health: Health | undefined = live ? resourceHealth(live) : { status: 'Missing' };
       if (health) healths.push(health);
@@ -237,7 +252,7 @@ export class DirectSyncDriver implements SyncDriver {
       // As Argo CD, an object the project does not permit is not the Application's: not compared, not pruned. Regatta
       // still keeps it as last seen, so that it is pruned once the project permits it again.
       if (!permits(object)) hidden.push(entry);
-      else if ((await this.live(client, entry))?.metadata?.labels?.[TRACKING_LABEL] === application.metadata.name) {
+      else if ((await this.observed(application, client, entry))?.metadata?.labels?.[TRACKING_LABEL] === application.metadata.name) {
         resources.push({
           group: entry.group,
           version: entry.version,
@@ -329,7 +344,7 @@ export class DirectSyncDriver implements SyncDriver {
         }
       }
       if (index < waves.length - 1) {
-        const problem = await this.waitHealthy(client, batch, applied);
+        const problem = await this.waitHealthy(application, client, batch, applied);
         if (problem) return { revision, phase: 'Failed', message: problem, resources: results };
       }
     }
@@ -383,13 +398,19 @@ export class DirectSyncDriver implements SyncDriver {
   /**
    * Argo CD moves to the next wave only when the previous one is Healthy. The objects as the
    * applies returned them are judged first: a wave of objects healthy on creation (config,
-   * Services) goes on without reading them back.
+   * Services) goes on without reading them back. Then, where the cluster is watched, each look
+   * reads the cache and waits for the watch's next event for the Application (the poll interval
+   * at most); elsewhere the cluster is polled.
    */
-  private async waitHealthy(client: ObjectClient, batch: Manifest[], applied: (Manifest | undefined)[]): Promise<string | undefined> {
+  private async waitHealthy(application: Application, client: ObjectClient, batch: Manifest[], applied: (Manifest | undefined)[]): Promise<string | undefined> {
     const deadline = Date.now() + (this.options.waveTimeoutMs ?? 60_000);
+    const watches = this.options.watches;
     for (let first = true; ; first = false) {
       const healths = await Promise.all(
-        batch.map(async (m, i) => [m, resourceHealth((first ? applied[i] : undefined) ?? (await this.live(client, keyOf(m))) ?? {})] as const),
+        batch.map(
+          async (m, i) =>
+            [m, resourceHealth((first ? applied[i] : undefined) ?? (await this.observedSince(application, client, applied[i] ?? m)) ?? {})] as const,
+        ),
       );
       const degraded = healths.find(([, h]) => h?.status === 'Degraded');
       if (degraded) return `${degraded[0].kind}/${degraded[0].metadata.name} is Degraded: ${degraded[1]?.message ?? ''}`.trim();
@@ -397,7 +418,10 @@ export class DirectSyncDriver implements SyncDriver {
       if (!waiting) return undefined;
       if (Date.now() > deadline) return `timed out waiting for ${waiting[0].kind}/${waiting[0].metadata.name} to become Healthy`;
       // What the applies answered is as old as the writes: the cluster is read at once before polling starts.
-      if (!first) await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 250));
+      if (first) continue;
+      const pollMs = this.options.pollMs ?? 250;
+      if (watches?.covers(application)) await watches.nextChange(application, pollMs);
+      else await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
 }
