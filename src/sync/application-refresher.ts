@@ -76,6 +76,8 @@ export class ApplicationRefresher {
   private readonly changedWhileRefreshing = new Set<string>();
   /** Application → the resourceVersion of this refresher's last write to it, until the informer has caught up with it. */
   private readonly written = new Map<string, number>();
+  /** Applications another writer (a sync) just wrote the status of: their next comparison reads them from the API server. */
+  private readonly readFresh = new Set<string>();
   private readonly movedSources = new MovedSources();
   private readonly refreshLoop: Loop;
   private readonly sourcePoll?: Loop;
@@ -212,8 +214,14 @@ export class ApplicationRefresher {
     if (this.stopped || Date.now() > deadline) return;
     this.healthChecks.schedule(`${namespace}/${name}`, delayMs, () => {
       const application = this.cached(namespace, name);
-      // Where every kind the Application tracks is watched, its events compare it again: no backoff needed.
-      if (!application || this.options.watches?.covers(application)) return;
+      if (!application) return;
+      // Where every kind the Application tracks is watched, its events compare it again: no backoff. It is compared once
+      // now, read from the API server, since the status the sync just wrote may be older than what the watch saw.
+      if (this.options.watches?.covers(application)) {
+        this.readFresh.add(keyOf(application));
+        this.objectsChanged(keyOf(application));
+        return;
+      }
       void this.refresh(application).then(() => {
         const health = (this.cached(namespace, name) ?? application).status?.health?.status;
         if (isSettling(health)) this.watchHealth(namespace, name, Math.min(delayMs * 2, 2000), deadline);
@@ -243,6 +251,7 @@ export class ApplicationRefresher {
     const [namespace, name] = key.split('/');
     const cached = this.cached(namespace, name);
     const written = this.written.get(key);
+    if (this.readFresh.delete(key)) return this.applications.get(namespace, name).catch(() => cached);
     if (!cached || written === undefined) return cached;
     if (Number(cached.metadata.resourceVersion) >= written) {
       this.written.delete(key);
@@ -373,6 +382,8 @@ export class ApplicationRefresher {
     const same =
       deepEqual(next.sync, status.sync) && deepEqual(next.health, status.health) && deepEqual(next.resources, status.resources) && !status.conditions?.length;
     if (same) return;
-    await this.patch(application, { status: { ...next, conditions: null, reconciledAt: this.options.clock().toISOString() } });
+    // A health without a message clears the one the last comparison wrote.
+    const health = { message: null, ...next.health };
+    await this.patch(application, { status: { ...next, health, conditions: null, reconciledAt: this.options.clock().toISOString() } });
   }
 }

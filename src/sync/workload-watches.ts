@@ -154,6 +154,7 @@ export class WorkloadWatches {
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
+      timer.unref?.();
       waiting.add(done);
     });
   }

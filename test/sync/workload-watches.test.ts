@@ -152,7 +152,7 @@ describe('the live watch of a workload cluster', () => {
     await waitFor(async () => watches.covers(app) || undefined, 'the watches', 5_000);
     expect(watches.live(app, { ...key, name: 'not-managed' })).toBeUndefined();
     const managed = watches.live(app, { ...key, name: 'guestbook' });
-    expect(managed?.metadata.labels?.['app.kubernetes.io/instance']).toBe('guestbook');
+    expect(managed?.metadata?.labels?.['app.kubernetes.io/instance']).toBe('guestbook');
     expect((managed?.metadata as { managedFields?: unknown }).managedFields).toBeUndefined();
     // The live object on the cluster has them: the cache dropped them.
     const live = await workloadAdmin.get<KubeObject>('v1', 'ConfigMap', 'default', 'guestbook');
