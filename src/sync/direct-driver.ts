@@ -355,7 +355,7 @@ export class DirectSyncDriver implements SyncDriver {
       for (const key of this.tracked(application, new Set(targets.map((t) => id(t.key))))) {
         const live = await this.prunable(client, application, key, permits);
         if (!live) continue;
-        await this.write(application, () => client.delete(live as KubeObject));
+        await this.write(application, () => client.delete(live as KubeObject), live as KubeObject);
         results.push({ ...key, status: 'Pruned', message: 'pruned' });
       }
     }
@@ -374,13 +374,13 @@ export class DirectSyncDriver implements SyncDriver {
     for (const key of this.tracked(application, new Set())) {
       const live = await this.prunable(client, application, key, permits);
       if (!live) continue;
-      await this.write(application, () => client.delete(live as KubeObject));
+      await this.write(application, () => client.delete(live as KubeObject), live as KubeObject);
       deleted.push(key);
     }
     const namespace = application.spec.destination.namespace;
     const live = namespace ? await client.get<KubeObject>('v1', 'Namespace', undefined, namespace) : undefined;
     if (live && createdFor(live, application)) {
-      await this.write(application, () => client.delete(live));
+      await this.write(application, () => client.delete(live), live);
       deleted.push(keyOf(live as Manifest));
     }
     return deleted;
@@ -391,8 +391,12 @@ export class DirectSyncDriver implements SyncDriver {
     return { revision, phase: stop.phase, message: stop.message, resources: [...results, ...refused] };
   }
 
-  private write<T>(application: Application, write: () => Promise<T>): Promise<T> {
-    return this.options.guard ? this.options.guard(application, write) : write();
+  /** A write to the Application's cluster; the watch is told what was written (`deleting`: the object a deletion removes). */
+  private async write<T>(application: Application, write: () => Promise<T>, deleting?: KubeObject): Promise<T> {
+    const result = await (this.options.guard ? this.options.guard(application, write) : write());
+    const written = deleting ?? (result as KubeObject | undefined);
+    if (written?.metadata) this.options.watches?.wrote(application, written, deleting !== undefined);
+    return result;
   }
 
   /**

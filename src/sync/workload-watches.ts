@@ -71,6 +71,12 @@ export class WorkloadWatches {
   private readonly listeners: ((applicationKey: string) => void)[] = [];
   /** Application → callbacks waiting for the next change to one of its objects. */
   private readonly waiters = new Map<string, Set<() => void>>();
+  /**
+   * Objects Regatta wrote that the watch has not shown yet → the resourceVersion written (Infinity
+   * for a deletion): until it does, `live` leaves them to the API server, so a comparison right
+   * after a sync never judges the object as it was before.
+   */
+  private readonly unseen = new Map<string, number>();
   private stopped = false;
 
   constructor(private readonly options: WorkloadWatchesOptions) {}
@@ -126,8 +132,24 @@ export class WorkloadWatches {
   live(application: Application, key: ResourceKey): KubeObject | undefined {
     const cluster = this.options.clusterOf(application);
     const kindWatch = cluster && this.clusters.get(cluster.key)?.kinds.get(kindOf(key));
-    if (!kindWatch?.ready || !kindWatch.informer?.hasSynced()) return undefined;
-    return kindWatch.informer.get(key.name, key.namespace || undefined);
+    if (!cluster || !kindWatch?.ready || !kindWatch.informer?.hasSynced()) return undefined;
+    const cached = kindWatch.informer.get(key.name, key.namespace || undefined);
+    const id = objectId(cluster.key, kindOf(key), key.namespace, key.name);
+    const written = this.unseen.get(id);
+    if (written === undefined) return cached;
+    const caughtUp = written === Infinity ? !cached : Number(cached?.metadata?.resourceVersion) >= written;
+    if (!caughtUp) return undefined;
+    this.unseen.delete(id);
+    return cached;
+  }
+
+  /** Regatta wrote (or deleted) an object of the Application: the cache is not asked for it until the watch has shown that write. */
+  wrote(application: Application, object: KubeObject, deleted = false): void {
+    const cluster = this.options.clusterOf(application);
+    const kind = `${object.apiVersion}/${object.kind}`;
+    if (!cluster || !this.clusters.get(cluster.key)?.kinds.has(kind)) return;
+    const written = deleted ? Infinity : Number(object.metadata?.resourceVersion);
+    if (!Number.isNaN(written)) this.unseen.set(objectId(cluster.key, kind, object.metadata?.namespace, object.metadata?.name), written);
   }
 
   /** Whether every kind the Application tracks is watched now: its health follows the watch and needs no polling. */
@@ -214,11 +236,19 @@ export class WorkloadWatches {
       watch.kinds.delete(kind);
       void kindWatch.informer?.stop();
     }
-    if (!watch.byName.size && !watch.kinds.size) this.clusters.delete(entry.cluster);
+    if (!watch.byName.size && !watch.kinds.size) {
+      this.clusters.delete(entry.cluster);
+      this.forgetWrites(entry.cluster);
+    }
+  }
+
+  private forgetWrites(clusterKey: string): void {
+    for (const id of this.unseen.keys()) if (id.startsWith(`${clusterKey}\n`)) this.unseen.delete(id);
   }
 
   private stopCluster(clusterKey: string, watch: ClusterWatch): void {
     if (this.clusters.get(clusterKey) === watch) this.clusters.delete(clusterKey);
+    this.forgetWrites(clusterKey);
     for (const kindWatch of watch.kinds.values()) {
       kindWatch.refs = 0;
       void kindWatch.informer?.stop();
@@ -252,7 +282,7 @@ export class WorkloadWatches {
     // Registered first, so the object is trimmed before any other handler (or the cache) keeps it.
     informer.on('add', trimmed);
     informer.on('update', trimmed);
-    for (const event of ['add', 'update', 'delete'] as const) informer.on(event, (object) => this.changed(watch, object));
+    for (const event of ['add', 'update', 'delete'] as const) informer.on(event, (object) => this.changed(clusterKey, kind, watch, object, event === 'delete'));
     kindWatch.informer = informer;
     await informer.start().catch((error: unknown) => onError(`watch of ${kindName} on ${clusterKey} failed: ${describeKubeError(error)}`));
     if (!this.wanted(clusterKey, watch, kind, kindWatch)) {
@@ -262,7 +292,10 @@ export class WorkloadWatches {
     kindWatch.ready = true;
   }
 
-  private changed(watch: ClusterWatch, object: KubeObject): void {
+  private changed(clusterKey: string, kind: string, watch: ClusterWatch, object: KubeObject, deleted: boolean): void {
+    const id = objectId(clusterKey, kind, object.metadata?.namespace, object.metadata?.name);
+    const written = this.unseen.get(id);
+    if (written !== undefined && (deleted || Number(object.metadata?.resourceVersion) >= written)) this.unseen.delete(id);
     const name = object.metadata?.labels?.[TRACKING_LABEL];
     const applications = name === undefined ? undefined : watch.byName.get(name);
     for (const key of applications ?? []) {
@@ -272,4 +305,5 @@ export class WorkloadWatches {
   }
 }
 
+const objectId = (cluster: string, kind: string, namespace: string | undefined, name: string | undefined) => `${cluster}\n${kind}\n${namespace ?? ''}\n${name}`;
 const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
