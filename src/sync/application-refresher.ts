@@ -238,7 +238,10 @@ export class ApplicationRefresher {
         return;
       }
       void this.latest(key).then((application) => {
-        if (application && !application.metadata.deletionTimestamp && this.owns(application)) return this.refresh(application);
+        if (!application || application.metadata.deletionTimestamp || !this.owns(application)) return;
+        // Another comparison started meanwhile: it may have read the objects before this change.
+        if (this.refreshing.has(key)) this.changedWhileRefreshing.add(key);
+        else return this.refresh(application);
       });
     });
   }
