@@ -32,6 +32,9 @@ function trimmed(object: KubeObject): void {
   if (metadata.annotations?.[LAST_APPLIED_ANNOTATION] !== undefined) delete metadata.annotations[LAST_APPLIED_ANNOTATION];
 }
 
+/** How long after a watch broke its events are not relied on alone: client-node reports it connected before it has listed. */
+const UNSTEADY_MS = 30_000;
+
 /** The kinds an Application's resources are of: what must be watched on its cluster for its health and sync status. */
 export function watchedKinds(application: Application): Set<string> {
   return new Set((application.status?.resources ?? []).map(kindOf));
@@ -43,6 +46,8 @@ interface KindWatch {
   informer?: KubeInformer<KubeObject>;
   /** Listed and watching: the cache can answer for this kind. */
   ready: boolean;
+  /** When the watch last broke: a watch that keeps breaking (credentials that may not list it) is not relied on for health. */
+  failedAt?: number;
 }
 
 interface ClusterWatch {
@@ -159,7 +164,8 @@ export class WorkloadWatches {
     if (!entry || !watch || entry.kinds.size === 0) return false;
     return [...entry.kinds].every((kind) => {
       const kindWatch = watch.kinds.get(kind);
-      return kindWatch?.ready && kindWatch.informer?.hasSynced();
+      const steady = kindWatch?.failedAt === undefined || Date.now() - kindWatch.failedAt > UNSTEADY_MS;
+      return kindWatch?.ready && kindWatch.informer?.hasSynced() && steady;
     });
   }
 
@@ -272,11 +278,15 @@ export class WorkloadWatches {
     }
     // A kind the cluster does not serve (or discovery failed): its objects are read from the cluster, as without a watch.
     if (!plural || !this.wanted(clusterKey, watch, kind, kindWatch)) return;
+    const failed = (message: string) => {
+      kindWatch.failedAt = Date.now();
+      onError(message);
+    };
     const informer = new KubeInformer<KubeObject>(
       watch.config,
       { apiVersion, kind: kindName, labelSelector: TRACKING_LABEL },
       plural,
-      onError,
+      failed,
       this.options.backoff,
     );
     // Registered first, so the object is trimmed before any other handler (or the cache) keeps it.
@@ -284,7 +294,7 @@ export class WorkloadWatches {
     informer.on('update', trimmed);
     for (const event of ['add', 'update', 'delete'] as const) informer.on(event, (object) => this.changed(clusterKey, kind, watch, object, event === 'delete'));
     kindWatch.informer = informer;
-    await informer.start().catch((error: unknown) => onError(`watch of ${kindName} on ${clusterKey} failed: ${describeKubeError(error)}`));
+    await informer.start().catch((error: unknown) => failed(`watch of ${kindName} on ${clusterKey} failed: ${describeKubeError(error)}`));
     if (!this.wanted(clusterKey, watch, kind, kindWatch)) {
       await informer.stop();
       return;
