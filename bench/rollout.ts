@@ -17,6 +17,8 @@ import { startReplicaProcess } from '../src/demo/replica-process.js';
 import { cpuSeconds, setProjectRules, type ProjectRules } from './project-rules.js';
 import { STAGED_STEPS, stagedFleet } from './staged-fleet.js';
 import { gitCommit } from './rounds.js';
+import { healthToStepSamples, percentile } from './health-to-step.js';
+import { watchMemory } from './watch-memory.js';
 
 // Run through bench/run.js, the arguments after the bench name.
 const [clustersArg, appsArg, rolloutsArg, smallArg] = process.argv.slice(process.argv.indexOf('rollout') + 1);
@@ -42,6 +44,8 @@ interface Rollout {
   simCpu: number;
   /** Single-object applies the clusters saw (each sync applies every object of its Application). */
   objectApplies: number;
+  /** ms from a workload turning healthy (the simulator's readiness write) to the sync its step then released. */
+  healthToStep: number[];
 }
 
 interface FleetRun {
@@ -52,6 +56,7 @@ interface FleetRun {
   clusterSyncs: number;
   doubleSyncs: number;
   rssMB: number;
+  watch: { cachedObjects: number; bytesPerObject: number };
 }
 
 async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: string[] | undefined): Promise<FleetRun> {
@@ -107,7 +112,12 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
       const regattaCpu = cpuSeconds(replica.pid!) - regatta;
       const simCpu = cpuSeconds() - self - (checkCpuS - checks);
       const objectApplies = env.fleet.names().reduce((sum, name) => sum + env.fleet.cluster(name).applies.filter((a) => a.at >= sinceNs).length, 0);
-      return { rules, ms, regattaCpu, simCpu, objectApplies };
+      const healthToStep = healthToStepSamples(
+        stagedFleet(clusterCount).map(({ name, labels }) => ({ store: env.fleet.cluster(name), env: labels.env })),
+        STAGED_STEPS,
+        sinceNs,
+      );
+      return { rules, ms, regattaCpu, simCpu, objectApplies, healthToStep };
     };
     const rollouts: Rollout[] = [];
     // Each rollout costs more than the one before (CPU rose 1.7× over eight at 300 × 10), so the rule sets
@@ -115,7 +125,10 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
     for (let i = 0; i < rolloutCount; i++) rollouts.push(await rolloutUnder(i % 4 === 1 || i % 4 === 2 ? 'tenant' : 'open'));
     // Counted from what the clusters saw (their write logs), not from the Applications' sync history.
     const { syncs: clusterSyncs, repeatedSyncs: doubleSyncs } = env.auditSyncs();
-    return { clusters: clusterCount, apps, firstMs, rollouts, clusterSyncs, doubleSyncs, rssMB: replicaPeakMB() };
+    const rssMB = replicaPeakMB();
+    // After the rollouts, so that building the watches here takes nothing from the replica's figures.
+    const watch = await watchMemory(env.fleet, await env.applications());
+    return { clusters: clusterCount, apps, firstMs, rollouts, clusterSyncs, doubleSyncs, rssMB, watch };
   } finally {
     replica.kill('SIGTERM');
     // A CPU profile (REGATTA_NODE_ARGS) is written on a clean exit; do not wait for one forever.
@@ -125,8 +138,8 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
   }
 }
 
-const sum = (runs: Rollout[], field: keyof Omit<Rollout, 'rules'>) => runs.reduce((total, r) => total + r[field], 0);
-const mean = (runs: Rollout[], field: keyof Omit<Rollout, 'rules'>) => (runs.length ? sum(runs, field) / runs.length : Number.NaN);
+const sum = (runs: Rollout[], field: keyof Omit<Rollout, 'rules' | 'healthToStep'>) => runs.reduce((total, r) => total + r[field], 0);
+const mean = (runs: Rollout[], field: keyof Omit<Rollout, 'rules' | 'healthToStep'>) => (runs.length ? sum(runs, field) / runs.length : Number.NaN);
 const syncsPerSec = (run: FleetRun) => Math.round(run.apps / (mean(run.rollouts, 'ms') / 1000));
 const commit = gitCommit();
 
@@ -143,6 +156,12 @@ const [regattaCpu, simCpu, objectApplies] = [sum(large.rollouts, 'regattaCpu'), 
 const cpuPerSyncOverApply = regattaCpu / simCpu;
 const overheadMsPerStep = Math.round(ms / STEP_BATCHES);
 const throughput = { [small.apps]: syncsPerSec(small), [large.apps]: syncsPerSec(large) };
+const healthToStepMs = Math.round(
+  percentile(
+    large.rollouts.flatMap((r) => r.healthToStep),
+    95,
+  ),
+);
 
 console.log(`rollout bench at ${commit}: staging 1 %, canary 4 %, production 25 % at a time (${STEP_BATCHES} step batches)`);
 for (const run of [small, large]) {
@@ -152,6 +171,14 @@ for (const run of [small, large]) {
       `    rollout, ${r.rules} project: ${Math.round(r.ms)} ms, ${Math.round(run.apps / (r.ms / 1000))} syncs/s; CPU Regatta ${r.regattaCpu.toFixed(1)} s, simulator ${r.simCpu.toFixed(1)} s; ${r.objectApplies} object applies`,
     );
   console.log(`    syncs the clusters saw: ${run.clusterSyncs}; repeated syncs: ${run.doubleSyncs}; Regatta's peak RSS: ${run.rssMB} MB`);
+  console.log(
+    `    workload healthy → its step going on: p95 ${Math.round(
+      percentile(
+        run.rollouts.flatMap((r) => r.healthToStep),
+        95,
+      ),
+    )} ms; live watch: ${run.watch.cachedObjects} objects cached, ${run.watch.bytesPerObject} bytes of heap each`,
+  );
 }
 console.log(
   `  ${large.apps} Applications: ${((regattaCpu * 1000) / syncs).toFixed(2)} ms Regatta CPU per sync / ${((simCpu * 1000) / syncs).toFixed(2)} ms simulator CPU per sync = ${cpuPerSyncOverApply.toFixed(3)}; ${overheadMsPerStep} ms per step batch (open project)`,
@@ -174,6 +201,9 @@ console.log(
     simCpuMsPerObjectApply: Number(((simCpu * 1000) / objectApplies).toFixed(2)),
     overheadMsPerStep,
     rssMB: large.rssMB,
+    healthToStepMs,
+    watchBytesPerResource: large.watch.bytesPerObject,
+    watchedResources: large.watch.cachedObjects,
     syncsPerSec: throughput,
     syncsPerSecDrop: Number((1 - throughput[large.apps] / throughput[small.apps]).toFixed(3)),
     clusterSyncs: large.clusterSyncs,

@@ -115,8 +115,17 @@ export class ObjectClient {
 
   /** Whether the cluster serves a kind as namespaced (discovery), or undefined when it does not serve the kind at all. */
   async namespaced(apiVersion: string, kind: string): Promise<boolean | undefined> {
+    return (await this.served(apiVersion, kind))?.namespaced;
+  }
+
+  /** The resource (plural) name a kind is served as, as watches name their collections, or undefined when the cluster does not serve it. */
+  async pluralOf(apiVersion: string, kind: string): Promise<string | undefined> {
+    return (await this.served(apiVersion, kind))?.name;
+  }
+
+  private async served(apiVersion: string, kind: string): Promise<k8s.V1APIResource | undefined> {
     try {
-      return (await this.objects.describe(apiVersion, kind))?.namespaced;
+      return await this.objects.describe(apiVersion, kind);
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;

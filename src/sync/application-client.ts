@@ -25,8 +25,8 @@ export class ApplicationClient {
     return this.client.get<Application>(API_VERSION, 'Application', namespace, name);
   }
 
-  async patch(application: Application, patch: ApplicationPatch): Promise<void> {
-    await this.mergePatch(application, patch);
+  patch(application: Application, patch: ApplicationPatch): Promise<Application> {
+    return this.mergePatch(application, patch);
   }
 
   /**

@@ -8,7 +8,7 @@ import type { KubeConfig } from '../kube/kube-config.js';
 import { DelayedActions, Loop } from '../lib/loop.js';
 import type { Logger } from '../observability/logger.js';
 import { projectNameOf, type SpecCondition } from '../projects/application-validation.js';
-import { keyOf, type ApplicationClient } from './application-client.js';
+import { keyOf, type ApplicationClient, type ApplicationPatch } from './application-client.js';
 import { PreviewDeletion } from './preview-deletion.js';
 import type { ProjectGuard } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver } from './sync-driver.js';
@@ -17,9 +17,12 @@ import { isSettling } from './health.js';
 import { MovedSources } from './moved-sources.js';
 import { autosync } from './automated-sync.js';
 import { REFRESH_ANNOTATION } from '../api/annotations.js';
+import type { WorkloadWatches } from './workload-watches.js';
 
 /** How long project and cluster changes are gathered before the Applications they touch are checked. */
 const PROJECT_CHECK_DELAY_MS = 50;
+/** Events of one Application's objects arriving together (a rollout's status writes) are compared once, this long after the first. */
+const WATCH_DEBOUNCE_MS = 25;
 /** The condition types a refresh owns when it checks the spec against the project. */
 const SPEC_CONDITION_TYPES = new Set(['InvalidSpecError', 'UnknownError']);
 
@@ -41,6 +44,11 @@ export interface ApplicationRefresherOptions {
   clock: () => Date;
   /** Where the refresher's timers live (default: a registry of its own). */
   registry?: SchedulerRegistry;
+  /**
+   * The live watch of the owned clusters: an event on an object an Application tracks compares it
+   * again at once; the periodic refresh stays as a resync.
+   */
+  watches?: WorkloadWatches;
 }
 
 /** What a comparison was made against: a refresh is due once the spec names another source or destination. */
@@ -65,6 +73,12 @@ const specConditionsOf = (status: ApplicationStatus): SpecCondition[] =>
 export class ApplicationRefresher {
   private readonly informers: KubeInformer<Application>[];
   private readonly refreshing = new Set<string>();
+  /** Applications whose objects changed while they were being compared: compared once more after. */
+  private readonly changedWhileRefreshing = new Set<string>();
+  /** Application → the resourceVersion of this refresher's last write to it, until the informer has caught up with it. */
+  private readonly written = new Map<string, number>();
+  /** Applications another writer (a sync) just wrote the status of: their next comparison reads them from the API server. */
+  private readonly readFresh = new Set<string>();
   private readonly movedSources = new MovedSources();
   private readonly refreshLoop: Loop;
   private readonly sourcePoll?: Loop;
@@ -73,6 +87,7 @@ export class ApplicationRefresher {
   /** Application → when it is compared again after a sync, until it stops Progressing. */
   private readonly healthChecks: DelayedActions;
   private readonly projectCheck: DelayedActions;
+  private readonly watchRefreshes: DelayedActions;
   private readonly previewDeletion: PreviewDeletion;
   private changedProjects?: Set<string> | 'all';
   private stopped = false;
@@ -100,7 +115,11 @@ export class ApplicationRefresher {
     for (const informer of this.informers) {
       informer.on('add', (app) => this.observe(app));
       informer.on('update', (app) => this.observe(app));
-      informer.on('delete', (app) => this.movedSources.forget(app));
+      informer.on('delete', (app) => {
+        this.movedSources.forget(app);
+        this.written.delete(keyOf(app));
+        options.watches?.untrack(keyOf(app));
+      });
     }
     this.refreshLoop = new Loop({ name: 'application-refresh', intervalMs: options.refreshIntervalMs, registry }, () => {
       const owned = this.owned();
@@ -113,6 +132,8 @@ export class ApplicationRefresher {
     this.lookAgainTimers = new DelayedActions('application-look-again', registry);
     this.healthChecks = new DelayedActions('application-health-check', registry);
     this.projectCheck = new DelayedActions('application-project-check', registry);
+    this.watchRefreshes = new DelayedActions('application-watch-refresh', registry);
+    options.watches?.onChange((key) => this.objectsChanged(key));
   }
 
   async start(): Promise<void> {
@@ -124,15 +145,20 @@ export class ApplicationRefresher {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const actions of [this.lookAgainTimers, this.healthChecks, this.projectCheck]) actions.cancelAll();
+    for (const actions of [this.lookAgainTimers, this.healthChecks, this.projectCheck, this.watchRefreshes]) actions.cancelAll();
     await Promise.all([this.refreshLoop.stop(), this.sourcePoll?.stop()]);
-    await Promise.all(this.informers.map((i) => i.stop()));
+    await Promise.all([...this.informers.map((i) => i.stop()), this.options.watches?.stop()]);
   }
 
   /** An Application changed: refreshed if its status is stale, and handed on for its operation. */
   observe(application: Application): void {
     this.movedSources.seen(application);
-    if (this.stopped || !this.owns(application)) return;
+    if (this.stopped) return;
+    if (!this.owns(application)) {
+      this.options.watches?.untrack(keyOf(application));
+      return;
+    }
+    this.options.watches?.track(application);
     if (application.metadata.deletionTimestamp) {
       void this.previewDeletion.handle(application);
       return;
@@ -143,7 +169,11 @@ export class ApplicationRefresher {
 
   /** Ownership moved: what this replica now owns is observed again. */
   observeAll(): void {
-    for (const application of this.owned()) this.observe(application);
+    const owned = this.owned();
+    // The watches of clusters handed to another replica stop.
+    const keys = new Set(owned.map(keyOf));
+    this.options.watches?.retain((key) => keys.has(key));
+    for (const application of owned) this.observe(application);
   }
 
   /**
@@ -186,11 +216,57 @@ export class ApplicationRefresher {
     this.healthChecks.schedule(`${namespace}/${name}`, delayMs, () => {
       const application = this.cached(namespace, name);
       if (!application) return;
+      // Where every kind the Application tracks is watched, its events compare it again: no backoff. It is compared once
+      // now, read from the API server, since the status the sync just wrote may be older than what the watch saw.
+      if (this.options.watches?.covers(application)) {
+        this.readFresh.add(keyOf(application));
+        this.objectsChanged(keyOf(application));
+        return;
+      }
       void this.refresh(application).then(() => {
         const health = (this.cached(namespace, name) ?? application).status?.health?.status;
         if (isSettling(health)) this.watchHealth(namespace, name, Math.min(delayMs * 2, 2000), deadline);
       });
     });
+  }
+
+  /** An object the Application tracks changed on its cluster: compared again shortly (once for a burst of events). */
+  private objectsChanged(key: string): void {
+    if (this.stopped || this.watchRefreshes.has(key)) return;
+    this.watchRefreshes.schedule(key, WATCH_DEBOUNCE_MS, () => {
+      if (this.refreshing.has(key)) {
+        this.changedWhileRefreshing.add(key);
+        return;
+      }
+      void this.latest(key).then((application) => {
+        if (!application || application.metadata.deletionTimestamp || !this.owns(application)) return;
+        // Another comparison started meanwhile: it may have read the objects before this change.
+        if (this.refreshing.has(key)) this.changedWhileRefreshing.add(key);
+        else return this.refresh(application);
+      });
+    });
+  }
+
+  /**
+   * The Application as cached, or read from the API server when the cache has not yet seen this
+   * refresher's last write: a comparison against an older status could take a change for none.
+   */
+  private async latest(key: string): Promise<Application | undefined> {
+    const [namespace, name] = key.split('/');
+    const cached = this.cached(namespace, name);
+    const written = this.written.get(key);
+    if (this.readFresh.delete(key)) return this.applications.get(namespace, name).catch(() => cached);
+    if (!cached || written === undefined) return cached;
+    if (Number(cached.metadata.resourceVersion) >= written) {
+      this.written.delete(key);
+      return cached;
+    }
+    return this.applications.get(namespace, name).catch(() => cached);
+  }
+
+  private async patch(application: Application, patch: ApplicationPatch): Promise<void> {
+    const written = Number((await this.applications.patch(application, patch)).metadata?.resourceVersion);
+    if (Number.isFinite(written)) this.written.set(keyOf(application), written);
   }
 
   async refresh(application: Application): Promise<void> {
@@ -202,7 +278,7 @@ export class ApplicationRefresher {
       // As Argo CD: a spec its project refuses is not compared (its cluster is not even read), and is never auto-synced.
       const comparison = validation.valid ? await this.compare(application) : await this.writeSpecConditions(application, validation.conditions);
       if (application.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined)
-        await this.applications.patch(application, { metadata: { annotations: { [REFRESH_ANNOTATION]: null } } });
+        await this.patch(application, { metadata: { annotations: { [REFRESH_ANNOTATION]: null } } });
       if (!comparison) return;
       await this.writeComparison(application, comparison);
       const decision =
@@ -217,12 +293,13 @@ export class ApplicationRefresher {
           if (hold < this.options.refreshIntervalMs) this.lookAgain(application, hold, (cached) => void this.refresh(cached));
           return;
         }
-        await this.applications.patch(application, { operation: decision.operation });
+        await this.patch(application, { operation: decision.operation });
       }
     } catch (error) {
       if (!this.stopped) this.logger.warn('refresh failed', { application: key, error: describeKubeError(error) });
     } finally {
       this.refreshing.delete(key);
+      if (this.changedWhileRefreshing.delete(key)) this.objectsChanged(key);
     }
   }
 
@@ -276,7 +353,7 @@ export class ApplicationRefresher {
         ) ||
         (revision && status.sync?.revision !== revision)
       ) {
-        await this.applications.patch(application, {
+        await this.patch(application, {
           status: { conditions, sync: { status: 'Unknown', comparedTo: comparedTo(application), ...(revision ? { revision } : {}) } },
         });
       }
@@ -290,7 +367,7 @@ export class ApplicationRefresher {
     if (deepEqual(specConditionsOf(status), conditions) && status.sync?.status === 'Unknown' && deepEqual(status.sync?.comparedTo, comparedTo(application)))
       return undefined;
     const now = this.options.clock().toISOString();
-    await this.applications.patch(application, {
+    await this.patch(application, {
       status: {
         conditions: conditions.map((c) => ({ ...c, lastTransitionTime: now })),
         sync: { status: 'Unknown', comparedTo: comparedTo(application) },
@@ -307,6 +384,8 @@ export class ApplicationRefresher {
     const same =
       deepEqual(next.sync, status.sync) && deepEqual(next.health, status.health) && deepEqual(next.resources, status.resources) && !status.conditions?.length;
     if (same) return;
-    await this.applications.patch(application, { status: { ...next, conditions: null, reconciledAt: this.options.clock().toISOString() } });
+    // A health without a message clears the one the last comparison wrote.
+    const health = { message: null, ...next.health };
+    await this.patch(application, { status: { ...next, health, conditions: null, reconciledAt: this.options.clock().toISOString() } });
   }
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Application, ApplicationSource, Health, ResourceKey, ResourceStatus, SyncPhase } from '../api/application.js';
 import type { KubeObject } from '../api/meta.js';
 import type { GitRepositoryCache } from '../git/repository-cache.js';
@@ -17,6 +18,7 @@ import { withIgnoredDifferences } from './resource-ignore-differences.js';
 import { deletePolicies, hookName, isHook, syncPhasesOf, waveOf } from './resource-hooks.js';
 import { SyncExecution, type ExecutableTask, type SyncCluster } from './sync-execution.js';
 import { SyncOptions } from './sync-options.js';
+import type { WorkloadWatches } from './workload-watches.js';
 
 const FIELD_MANAGER = 'regatta-sync';
 
@@ -34,6 +36,8 @@ export interface DirectDriverOptions {
   clusterTimeoutMs?: number;
   /** Runs each write to an Application's destination cluster (sharding's fencing check); default: just runs it. */
   guard?: <T>(application: Application, write: () => Promise<T>) => Promise<T>;
+  /** The live watch of the destination clusters: refreshes and waves read objects from its cache instead of the API server. */
+  watches?: WorkloadWatches;
 }
 
 const RENDER_CACHE_SIZE = 1000;
@@ -209,6 +213,11 @@ export class DirectSyncDriver implements SyncDriver {
     return client.get<KubeObject>(apiVersionOf(key), key.kind, key.namespace || undefined, key.name) as Promise<Manifest | undefined>;
   }
 
+  /** The object as the watch's cache holds it; the API server is asked only when the cache cannot tell. */
+  private async observed(application: Application, client: ObjectClient, key: ResourceKey): Promise<Manifest | undefined> {
+    return (this.options.watches?.live(application, key) as Manifest | undefined) ?? this.live(client, key);
+  }
+
   /**
    * Compares Git with the cluster. A cluster that does not answer (refused, reset, or silent past
    * `clusterTimeoutMs`) fails the comparison with Argo CD's live-state error saying so, and the
@@ -243,7 +252,7 @@ export class DirectSyncDriver implements SyncDriver {
       if (isHook(manifest)) continue;
       wanted.add(id(key));
       // As Argo CD: a live object the project does not permit is not the Application's; it counts as missing.
-      const live = permits(object) ? await this.live(client, key) : undefined;
+      const live = permits(object) ? await this.observed(application, client, key) : undefined;
       // As Argo CD: a missing object is Missing whatever its kind; live kinds without a check have no health.
       const health: Health | undefined = live ? resourceHealth(live) : { status: 'Missing' };
       if (health) healths.push(health);
@@ -259,7 +268,7 @@ export class DirectSyncDriver implements SyncDriver {
       // As Argo CD, an object the project does not permit is not the Application's: not compared, not pruned. Regatta
       // still keeps it as last seen, so that it is pruned once the project permits it again.
       if (!permits(object)) hidden.push(entry);
-      else if ((await this.live(client, entry))?.metadata?.labels?.[TRACKING_LABEL] === application.metadata.name) {
+      else if ((await this.observed(application, client, entry))?.metadata?.labels?.[TRACKING_LABEL] === application.metadata.name) {
         resources.push({
           group: entry.group,
           version: entry.version,
@@ -379,6 +388,7 @@ export class DirectSyncDriver implements SyncDriver {
         deletePolicies: [],
       });
     }
+    const watches = this.options.watches;
     const cluster: SyncCluster = {
       apply: (task) => this.applyTask(client, application, options, task),
       unchanged: async (task) => {
@@ -386,9 +396,10 @@ export class DirectSyncDriver implements SyncDriver {
         const live = await this.live(client, task.key);
         return live && contains(live, withIgnoredDifferences(application, task.target!, live)) ? live : undefined;
       },
-      prune: (live) => this.write(application, () => client.delete(live as KubeObject, options.propagationPolicy())),
-      deleteHook: (live) => this.write(application, () => client.delete(live as KubeObject, options.propagationPolicy())),
-      read: (key) => this.live(client, key),
+      prune: (live) => this.write(application, () => client.delete(live as KubeObject, options.propagationPolicy()), live as KubeObject),
+      deleteHook: (live) => this.write(application, () => client.delete(live as KubeObject, options.propagationPolicy()), live as KubeObject),
+      read: (key) => this.observed(application, client, key),
+      waitForChange: (ms) => (watches?.covers(application) ? watches.nextChange(application, ms) : sleep(ms)),
       refused: () => refused(),
     };
     const execution = new SyncExecution(cluster, { stepTimeoutMs: this.options.waveTimeoutMs ?? 60_000, pollMs: this.options.pollMs ?? 250 });
@@ -449,13 +460,13 @@ export class DirectSyncDriver implements SyncDriver {
       const live = await this.prunable(client, application, key, permits);
       // As Argo CD, Delete=false on the object keeps it when its Application goes.
       if (!live || SyncOptions.onObject(live, 'Delete=false')) continue;
-      await this.write(application, () => client.delete(live as KubeObject));
+      await this.write(application, () => client.delete(live as KubeObject), live as KubeObject);
       deleted.push(key);
     }
     const namespace = application.spec.destination.namespace;
     const live = namespace ? await client.get<KubeObject>('v1', 'Namespace', undefined, namespace) : undefined;
     if (live && createdFor(live, application)) {
-      await this.write(application, () => client.delete(live));
+      await this.write(application, () => client.delete(live), live);
       deleted.push(keyOf(live as Manifest));
     }
     return deleted;
@@ -466,7 +477,11 @@ export class DirectSyncDriver implements SyncDriver {
     return { revision, phase: stop.phase, message: stop.message, resources: [...results, ...refused] };
   }
 
-  private write<T>(application: Application, write: () => Promise<T>): Promise<T> {
-    return this.options.guard ? this.options.guard(application, write) : write();
+  /** A write to the Application's cluster; the watch is told what was written (`deleting`: the object a deletion removes). */
+  private async write<T>(application: Application, write: () => Promise<T>, deleting?: KubeObject): Promise<T> {
+    const result = await (this.options.guard ? this.options.guard(application, write) : write());
+    const written = deleting ?? (result as KubeObject | undefined);
+    if (written?.metadata) this.options.watches?.wrote(application, written, deleting !== undefined);
+    return result;
   }
 }

@@ -29,6 +29,8 @@ export interface SyncCluster {
   prune(live: Manifest): Promise<void>;
   deleteHook(live: Manifest): Promise<void>;
   read(key: ResourceKey): Promise<Manifest | undefined>;
+  /** Until something of the sync's objects may have changed (a watch event), `ms` at most. */
+  waitForChange(ms: number): Promise<void>;
   /** Why no more may be written (the project as it is now refuses the sync), checked before every step after the first. */
   refused(): SyncResultState | undefined;
 }
@@ -199,7 +201,7 @@ export class SyncExecution {
           ? `timed out waiting for completion of hook ${first.kind}/${first.name}`
           : `timed out waiting for ${first.kind}/${first.name} to become Healthy`;
       }
-      await sleep(this.options.pollMs);
+      await this.cluster.waitForChange(this.options.pollMs);
       for (const task of running) {
         const live = await this.cluster.read(task.key);
         if (task.hook) {

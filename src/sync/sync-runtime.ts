@@ -15,6 +15,7 @@ import { ApplicationSyncController } from './application-sync-controller.js';
 import { DirectSyncDriver } from './direct-driver.js';
 import { ProjectGuard } from './project-guard.js';
 import { SyncQueue } from './sync-queue.js';
+import { WorkloadWatches } from './workload-watches.js';
 
 export interface SyncRuntimeOptions {
   redisUrl: string;
@@ -62,6 +63,8 @@ export function destinationCluster(application: Application, clusters: ClusterRe
 export class SyncRuntime {
   readonly controller: ApplicationSyncController;
   readonly queue: SyncQueue;
+  /** The live watch of the clusters this replica owns. */
+  readonly watches: WorkloadWatches;
   private readonly queues = new Map<string, SyncQueue>();
   /** Redis clients report every failed retry while Redis is away: logged once per 30 s, counted every time. */
   private readonly queueErrors: (message: string, fields: Record<string, unknown>) => void;
@@ -117,11 +120,21 @@ export class SyncRuntime {
       return cluster === 'in-cluster' ? IN_CLUSTER_SERVER : (cluster?.server ?? application.spec.destination.server ?? '');
     };
     this.queue = this.queueOf(options.replica);
+    // A cluster that is away breaks every watch on it: reported once per 30 s, not once per kind and retry.
+    const watchErrors = throttledWarnings(logger, 30_000);
+    this.watches = new WorkloadWatches({
+      clusterOf: (application) => {
+        const cluster = destination(application);
+        return cluster && { key: serverOf(application), config: connectionsTo(cluster).get('')! };
+      },
+      onError: (message) => watchErrors(message, {}),
+    });
     const fence = options.fence;
     const driver = new DirectSyncDriver({
       repositories: context.repositories,
       clusterFor,
       projects,
+      watches: this.watches,
       ...(fence ? { guard: <T>(application: Application, write: () => Promise<T>) => fence.guard(serverOf(application), write) } : {}),
     });
     const shards = options.shards;
@@ -142,6 +155,7 @@ export class SyncRuntime {
         refreshIntervalMs: options.refreshIntervalMs,
         sourcePollMs: options.sourcePollMs,
         refreshConcurrency: options.refreshConcurrency ?? 32,
+        watches: this.watches,
         ...(shards ? { owns: (application: Application) => shards.ownsCluster(serverOf(application)) } : {}),
         queueFor: (application) => this.queueOf((shards && shards.ownerOfCluster(serverOf(application))) || options.replica),
         clusterName: (application) => {
