@@ -43,6 +43,11 @@ export class ObjectClient {
     this.custom = config.makeApiClient(k8s.CustomObjectsApi);
   }
 
+  /** The cluster's version (gitVersion), asked now: the cheapest proof that the cluster answers. */
+  async version(): Promise<string> {
+    return (await this.config.makeApiClient(k8s.VersionApi).getCode()).gitVersion;
+  }
+
   /** The cluster's version (gitVersion) and the group versions it serves (/api and /apis), cached for a minute. */
   capabilities(): Promise<ClusterCapabilities> {
     if (this.discovered && Date.now() - this.discovered.at < CAPABILITIES_MAX_AGE_MS) return this.discovered.capabilities;

@@ -42,6 +42,8 @@ export interface DirectDriverOptions {
 
 const RENDER_CACHE_SIZE = 1000;
 const CLUSTER_TIMEOUT_MS = 10_000;
+/** A cluster that answered this recently is not asked again for a refresh the watch serves. */
+const CONTACT_REUSE_MS = 1000;
 
 /** host:port of the destination's server for transport errors, else the cluster's name. */
 function hostOf(application: Application): string {
@@ -106,6 +108,7 @@ export class DirectSyncDriver implements SyncDriver {
   private readonly rendered = new Map<string, Promise<RenderedSource>>();
   private readonly helmSources = new Map<string, Promise<boolean>>();
   private readonly clients = new WeakMap<KubeConfig, ObjectClient>();
+  private readonly contacts = new Map<string, { at: number; answered: Promise<unknown> }>();
 
   constructor(private readonly options: DirectDriverOptions) {}
 
@@ -223,6 +226,17 @@ export class DirectSyncDriver implements SyncDriver {
    * `clusterTimeoutMs`) fails the comparison with Argo CD's live-state error saying so, and the
    * revision Git is at: the Application shows what it would run once its cluster answers again.
    */
+  /** One request to the destination cluster, shared by the refreshes of its Applications for CONTACT_REUSE_MS. */
+  private contact(application: Application, client: ObjectClient): Promise<unknown> {
+    const key = destinationOf(application);
+    const recent = this.contacts.get(key);
+    if (recent && Date.now() - recent.at < CONTACT_REUSE_MS) return recent.answered;
+    const answered = client.version();
+    this.contacts.set(key, { at: Date.now(), answered });
+    answered.catch(() => this.contacts.delete(key));
+    return answered;
+  }
+
   async refresh(application: Application): Promise<Comparison> {
     const desired = await this.desired(application);
     try {
@@ -240,6 +254,8 @@ export class DirectSyncDriver implements SyncDriver {
     { revision, sourceType, manifests }: Awaited<ReturnType<DirectSyncDriver['desired']>>,
   ): Promise<Comparison> {
     const client = this.clientFor(application);
+    // A watch whose cluster went silent keeps serving its last state: the cluster must still answer.
+    if (this.options.watches?.covers(application)) await this.contact(application, client);
     const targets = await this.targets(client, application, manifests);
     const notLoaded = this.options.projects.loadProblem(application, targets);
     if (notLoaded) throw new ComparisonFailure(notLoaded, revision);
