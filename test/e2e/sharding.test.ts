@@ -156,8 +156,9 @@ describe('sharding across replica processes', () => {
     const target = 'prod-1';
     const server = env!.fleet.server(target);
     const hung = before.clusters[server];
-    // Slow writes to the cluster, so the owner is mid-sync when it hangs.
-    env!.fleet.fault(target, { latencyMs: 1200 });
+    // Slow requests to the cluster (a sync writes three objects), so the owner is mid-sync when it
+    // hangs and still has a write to make when it wakes, however late a loaded machine sees the sync start.
+    env!.fleet.fault(target, { latencyMs: 2500 });
     const revision = await env!.release();
     await waitFor(
       async () => {
