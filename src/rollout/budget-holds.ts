@@ -46,7 +46,10 @@ export function holdForBudgets(round: RolloutRound): RolloutBudgetWait[] {
   for (const entry of entries) {
     if (entry.status !== 'Pending' || entry.lastTransitionTime !== now || entry.message !== Message.movedToPending) continue;
     const names = budgets.budgetsOf.get(entry.application) ?? [];
-    const blocked = names.map((name) => ({ name, reason: noRoom(usage.get(name)!) })).find((b) => b.reason);
+    const refused = budgets.refused?.get(entry.application);
+    const blocked = refused
+      ? { name: refused.budget, reason: refused.reason }
+      : names.map((name) => ({ name, reason: noRoom(usage.get(name)!) })).find((b) => b.reason);
     if (!blocked) {
       for (const name of names) usage.get(name)!.inFlight++;
       released.add(entry.step);
