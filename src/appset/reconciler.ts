@@ -17,6 +17,7 @@ import { planRollout, type RolloutPlan } from '../rollout/planner.js';
 import { rolloutWindowWaits } from '../projects/rollout-window-waits.js';
 import { isSyncing, keyOf, rolloutBudgets, type RolloutBudgets } from '../rollout/budget-usage.js';
 import type { BudgetReservationStore } from './budget-reservations.js';
+import { releasedAt } from '../rollout/budget-holds.js';
 import type { RolloutBudget } from '../api/rollout-budget.js';
 import { SerialTurns } from '../lib/serial-turns.js';
 import { groupIntoSteps, isDeletionOrderReversed, isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
@@ -339,9 +340,20 @@ export class ApplicationSetReconciler {
       rollout = planRollout(input);
       if (budgets) {
         await this.releaseReservations(namespace, owned, budgets, reservations.live);
-        const refused = await this.reserveReleases(namespace, rollout.releasedNow, budgets, reservations.down);
         // Planned again with the refused releases marked: they wait exactly as a budget without room holds them.
-        if (refused.size) rollout = planRollout({ ...input, budgets: { ...budgets, refused } });
+        // The room they leave may release others, which need reservations of their own: bounded, as each pass refuses at least one more.
+        const refused = new Map<string, { budget: string; reason: string }>();
+        const tried = new Set<string>();
+        for (let pass = 0; pass <= valid.length; pass++) {
+          const released = releasedAt(rollout.applicationStatus, now.toISOString())
+            .map((e) => e.application)
+            .filter((name) => !tried.has(name));
+          for (const name of released) tried.add(name);
+          const refusedNow = await this.reserveReleases(namespace, released, budgets, reservations.down);
+          if (!refusedNow.size) break;
+          for (const [name, why] of refusedNow) refused.set(name, why);
+          rollout = planRollout({ ...input, budgets: { ...budgets, refused } });
+        }
       }
       if (rollout.rollout.budgetWaiting?.length) this.budgetWaiters.add(key);
       else this.budgetWaiters.delete(key);
