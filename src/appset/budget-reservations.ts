@@ -86,7 +86,8 @@ export class RedisBudgetReservations implements BudgetReservationStore {
   }
 
   private async connected(): Promise<Redis> {
-    if (this.redis.status === 'wait') await this.redis.connect();
+    // 'end' after close(): a controller that stops and starts again (leader election) reconnects.
+    if (this.redis.status === 'wait' || this.redis.status === 'end') await this.redis.connect();
     return this.redis;
   }
 

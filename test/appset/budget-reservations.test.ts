@@ -68,7 +68,12 @@ function appSet(name: string, run: string): ApplicationSet {
  */
 class Replica {
   private readonly client: ObjectClient;
-  private cache = { appSets: [] as ApplicationSet[], applications: [] as Application[], budgets: [] as RolloutBudget[], project: undefined as AppProject | undefined };
+  private cache = {
+    appSets: [] as ApplicationSet[],
+    applications: [] as Application[],
+    budgets: [] as RolloutBudget[],
+    project: undefined as AppProject | undefined,
+  };
   readonly reconciler: ApplicationSetReconciler;
 
   constructor(
@@ -94,7 +99,12 @@ class Replica {
         await this.client.jsonPatchStatus(API_VERSION, 'applicationsets', set.metadata.namespace ?? '', set.metadata.name, operations);
       },
       patchApplicationSet: async (set, patch) => {
-        await this.client.mergePatch({ apiVersion: API_VERSION, kind: 'ApplicationSet', ...patch, metadata: { ...(patch.metadata as object), name: set.metadata.name, namespace: set.metadata.namespace } });
+        await this.client.mergePatch({
+          apiVersion: API_VERSION,
+          kind: 'ApplicationSet',
+          ...patch,
+          metadata: { ...(patch.metadata as object), name: set.metadata.name, namespace: set.metadata.namespace },
+        });
       },
       getAppProject: (name) => (name === 'default' ? this.cache.project : undefined),
       argocdConfigMap: async () => undefined,
@@ -103,7 +113,14 @@ class Replica {
       listApplicationSets: () => this.cache.appSets,
     };
     const context = offlineContext({ clusters: { list: async () => clustersOf(run) } });
-    const options = { argocdNamespace: 'argocd', policy: 'sync' as const, allowPolicyOverride: true, errorRequeueSeconds: 180, enableProgressiveSyncs: true, budgetReservations };
+    const options = {
+      argocdNamespace: 'argocd',
+      policy: 'sync' as const,
+      allowPolicyOverride: true,
+      errorRequeueSeconds: 180,
+      enableProgressiveSyncs: true,
+      budgetReservations,
+    };
     this.reconciler = new ApplicationSetReconciler(store, { record: () => undefined }, createDefaultRegistry(), context, options);
   }
 
@@ -125,7 +142,10 @@ class Replica {
 /** The Applications on the management cluster with a sync operation written, and who wrote each. */
 async function syncsWritten(prefixes: string[]): Promise<string[]> {
   const applications = await admin().list<Application & KubeObject>(API_VERSION, 'Application', 'argocd');
-  return applications.filter((a) => a.operation && prefixes.some((p) => a.metadata.name.startsWith(p))).map((a) => a.metadata.name).sort();
+  return applications
+    .filter((a) => a.operation && prefixes.some((p) => a.metadata.name.startsWith(p)))
+    .map((a) => a.metadata.name)
+    .sort();
 }
 
 /** Both replicas observe, then reconcile at the same moment from what they observed; `rounds` times. */
@@ -192,7 +212,9 @@ describe('RolloutBudget reservations across replicas', () => {
       expect(waiting).toHaveLength(2 * EU.length - 2);
       for (const entry of waiting) {
         expect(entry.status).toBe('Waiting');
-        expect(entry.message).toMatch(/^Application waiting for RolloutBudget "shared-eu" \((2\/2 syncs in flight|maxConcurrentSyncs 2 reserved or in flight across replicas)\)$/);
+        expect(entry.message).toMatch(
+          /^Application waiting for RolloutBudget "shared-eu" \((2\/2 syncs in flight|maxConcurrentSyncs 2 reserved or in flight across replicas)\)$/,
+        );
       }
     } finally {
       await tearDown('shared', names);
