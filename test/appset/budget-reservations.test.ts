@@ -198,7 +198,8 @@ describe('RolloutBudget reservations across replicas', () => {
     const names = await setUp('shared', 2);
     try {
       const mark = writeMark();
-      const replicas = [new Replica('replica-a', names[0], 'shared', reservations('t1')), new Replica('replica-b', names[1], 'shared', reservations('t1'))];
+      const shared = reservations('t1');
+      const replicas = [new Replica('replica-a', names[0], 'shared', shared), new Replica('replica-b', names[1], 'shared', reservations('t1'))];
       await concurrentRounds(replicas, 4);
       const written = await syncsWritten(names);
       expect(written).toHaveLength(2);
@@ -208,6 +209,8 @@ describe('RolloutBudget reservations across replicas', () => {
       const entries = (await Promise.all(names.map((n) => admin().get<ApplicationSet & KubeObject>(API_VERSION, 'ApplicationSet', 'argocd', n)))).flatMap(
         (set) => set?.status?.applicationStatus ?? [],
       );
+      // Each owner has since seen its syncs in flight and dropped their reservations: the observation holds the room now.
+      expect((await shared.live(['shared-eu'])).get('shared-eu')!.size).toBe(0);
       const waiting = entries.filter((e) => !written.includes(e.application));
       expect(waiting).toHaveLength(2 * EU.length - 2);
       for (const entry of waiting) {
@@ -242,5 +245,50 @@ describe('RolloutBudget reservations across replicas', () => {
     } finally {
       await tearDown('down', names);
     }
+  });
+});
+
+describe('RedisBudgetReservations', () => {
+  it('grants while live reservations and observed syncs together stay under the limit, counting an Application both reserved and observed once', async () => {
+    const store = reservations('t-union');
+    const claim = (observedInFlight: string[]) => [{ budget: 'eu', limit: 2, observedInFlight }];
+    expect(await store.reserve('argocd/a', claim(['argocd/x']))).toBeUndefined();
+    // x observed and a reserved: 2 of 2.
+    expect(await store.reserve('argocd/b', claim(['argocd/x']))).toBe('eu');
+    // a now observed too: still 1 sync, so b fits.
+    expect(await store.reserve('argocd/b', claim(['argocd/a']))).toBeUndefined();
+    expect(await store.reserve('argocd/c', claim([]))).toBe('eu');
+    // Asking again for a reservation already held is granted (a retried reconcile).
+    expect(await store.reserve('argocd/b', claim([]))).toBeUndefined();
+    expect([...(await store.live(['eu'])).get('eu')!].sort()).toEqual(['argocd/a', 'argocd/b']);
+  });
+
+  it('all budgets or none: refused by one budget, the release takes no room in the others', async () => {
+    const store = reservations('t-all');
+    expect(await store.reserve('argocd/a', [{ budget: 'tight', limit: 1, observedInFlight: [] }])).toBeUndefined();
+    const both = [
+      { budget: 'wide', limit: 5, observedInFlight: [] },
+      { budget: 'tight', limit: 1, observedInFlight: [] },
+    ];
+    expect(await store.reserve('argocd/b', both)).toBe('tight');
+    expect((await store.live(['wide'])).get('wide')!.size).toBe(0);
+  });
+
+  it('a released reservation frees its room at once; an unreleased one when its TTL passes', async () => {
+    const store = new RedisBudgetReservations({ redisUrl: redis.url, prefix: 't-ttl', ttlMs: 400 });
+    stores.push(store);
+    const claim = [{ budget: 'eu', limit: 1, observedInFlight: [] }];
+    expect(await store.reserve('argocd/a', claim)).toBeUndefined();
+    expect(await store.reserve('argocd/b', claim)).toBe('eu');
+    await store.release('argocd/a', ['eu']);
+    expect(await store.reserve('argocd/b', claim)).toBeUndefined();
+    expect(await store.reserve('argocd/c', claim)).toBe('eu');
+    const deadline = Date.now() + 5000;
+    let granted: string | undefined = 'eu';
+    while (granted && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      granted = await store.reserve('argocd/c', claim);
+    }
+    expect(granted).toBeUndefined();
   });
 });
