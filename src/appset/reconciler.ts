@@ -173,7 +173,8 @@ export class ApplicationSetReconciler {
   private readonly generated = new Set<string>();
   /**
    * Rollouts under RolloutBudgets reconcile one at a time: each counts the budgets' usage after
-   * the last one's releases are written, so two cannot both take the last room.
+   * the last one's releases are written, so two cannot both take the last room. Across replicas,
+   * `budgetReservations` does the same.
    */
   private readonly budgetTurns = new SerialTurns();
   /** ApplicationSets with a step waiting on a RolloutBudget: any Application's change may free room for them. */
@@ -339,7 +340,7 @@ export class ApplicationSetReconciler {
       };
       rollout = planRollout(input);
       if (budgets) {
-        await this.releaseReservations(namespace, owned, budgets, reservations.live);
+        await this.releaseReservations(namespace, owned, rollout, budgets, reservations.live);
         // Planned again with the refused releases marked: they wait exactly as a budget without room holds them.
         // The room they leave may release others, which need reservations of their own: bounded, as each pass refuses at least one more.
         const refused = new Map<string, { budget: string; reason: string }>();
@@ -489,14 +490,25 @@ export class ApplicationSetReconciler {
     }
   }
 
-  /** Reservations of this ApplicationSet's Applications that are now observed syncing: the observation counts them from here on. */
-  private async releaseReservations(namespace: string, owned: Application[], budgets: RolloutBudgets, live?: Map<string, Set<string>>): Promise<void> {
+  /**
+   * Drops the reservations of this ApplicationSet's Applications now observed syncing (the observation
+   * counts them from here on) or past Pending (their sync is done). A release whose operation this
+   * replica has not yet seen written keeps its reservation.
+   */
+  private async releaseReservations(
+    namespace: string,
+    owned: Application[],
+    plan: RolloutPlan,
+    budgets: RolloutBudgets,
+    live?: Map<string, Set<string>>,
+  ): Promise<void> {
     const store = this.options.budgetReservations;
     if (!store || !live) return;
+    const pending = new Set(plan.applicationStatus.filter((e) => e.status === 'Pending').map((e) => e.application));
     for (const application of owned) {
       const key = keyOf(application.metadata.namespace ?? namespace, application.metadata.name);
       const held = (budgets.budgetsOf.get(application.metadata.name) ?? []).filter((name) => live.get(name)?.has(key));
-      if (!held.length || !isSyncing(application)) continue;
+      if (!held.length || (pending.has(application.metadata.name) && !isSyncing(application))) continue;
       // Best effort: a reservation left behind only holds its room until its TTL.
       await store.release(key, held).catch(() => undefined);
     }

@@ -13,7 +13,8 @@ import { observedStatus } from './application-state.js';
  * Regatta's RolloutBudgets as one reconcile sees them: which budgets limit each Application's
  * destination cluster, and how much of each is in use. Counted from what every replica observes
  * (the Applications and the ApplicationSets' entries on the management cluster), never from
- * counters of its own, so replicas that shard the ApplicationSets agree.
+ * counters of its own, so replicas that shard the ApplicationSets agree; plus the reservations the
+ * replicas share, for the releases their caches do not show yet.
  */
 
 export type BudgetLimit = 'maxConcurrentSyncs' | 'maxUnhealthy' | 'maxFailures';
