@@ -224,12 +224,16 @@ describe('RolloutBudget reservations across replicas', () => {
     }
   });
 
-  it('Redis unreachable: budgeted releases are held (fail closed) saying why, and the reconcile does not fail', async () => {
+  it('Redis down: budgeted releases are held (fail closed) saying why, the reconcile does not fail; once Redis answers, the next reconciles release within the limit', async () => {
     const names = await setUp('down', 2);
+    const stopped = await LocalRedis.start();
+    const port = stopped.port;
+    await stopped.stop();
+    let restarted: LocalRedis | undefined;
     try {
-      const unreachable = new RedisBudgetReservations({ redisUrl: 'redis://127.0.0.1:1' });
-      stores.push(unreachable);
-      const replica = new Replica('replica-a', names[0], 'down', unreachable);
+      const store = new RedisBudgetReservations({ redisUrl: `redis://127.0.0.1:${port}` });
+      stores.push(store);
+      const replica = new Replica('replica-a', names[0], 'down', store);
       for (let round = 0; round < 3; round++) {
         await replica.observe();
         await replica.reconcile();
@@ -242,7 +246,21 @@ describe('RolloutBudget reservations across replicas', () => {
         expect(entry.status).toBe('Waiting');
         expect(entry.message).toMatch(/^Application waiting for RolloutBudget "down-eu" \(budget reservations unavailable, held until Redis answers: /);
       }
+
+      restarted = await LocalRedis.start({ port });
+      const deadline = Date.now() + 10_000;
+      let written: string[] = [];
+      for (let round = 0; round < 50 && written.length < 2 && Date.now() < deadline; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await replica.observe();
+        await replica.reconcile();
+        written = await syncsWritten([names[0]]);
+      }
+      await replica.observe();
+      await replica.reconcile();
+      expect(await syncsWritten([names[0]])).toHaveLength(2);
     } finally {
+      await restarted?.stop();
       await tearDown('down', names);
     }
   });
