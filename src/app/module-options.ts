@@ -4,6 +4,7 @@ import type { ControlNamespaceOptions } from '../control-namespace/control-names
 import type { ShardingOptions } from '../sharding/sharding-runtime.js';
 import type { SyncModuleOptions } from '../sync/sync.module.js';
 import type { AppConfig } from '../config/app-config.js';
+import { RedisBudgetReservations } from '../appset/budget-reservations.js';
 
 /** What the demo and tests steer or watch in a running process; production leaves them unset. */
 export interface ProcessHooks {
@@ -45,10 +46,20 @@ export function appSetOptions(config: AppConfig, hooks: ProcessHooks = {}): AppS
       enableProgressiveSyncs: config.enableProgressiveSyncs,
       clock: hooks.clock,
       onRolloutPlanned: hooks.onRolloutPlanned,
+      budgetReservations: budgetReservations(config),
     },
     leaderElection: config.leaderElection ? { namespace: config.namespace, identity: config.identity } : undefined,
     webhookSecrets: config.webhookSecrets,
   };
+}
+
+/**
+ * RolloutBudget reservations in the Redis the replicas share, when ApplicationSets are sharded over
+ * several replicas: one replica's serialized reconciles already count each other's releases.
+ */
+function budgetReservations(config: AppConfig): RedisBudgetReservations | undefined {
+  const sharded = config.replicas > 1 || config.dynamicClusterDistribution;
+  return sharded && config.redisUrl ? new RedisBudgetReservations({ redisUrl: config.redisUrl }) : undefined;
 }
 
 export function syncOptions(config: AppConfig, hooks: ProcessHooks = {}): SyncModuleOptions {

@@ -149,6 +149,7 @@ export class ApplicationSetController {
   async stop(): Promise<void> {
     this.queue.stop();
     await Promise.all([...this.appInformers, ...this.appSetInformers, this.budgetInformer].map((i) => i.stop()));
+    await this.settings.budgetReservations?.close();
     this.started = false;
   }
 

@@ -15,7 +15,9 @@ import type { GeneratorContext } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
 import { planRollout, type RolloutPlan } from '../rollout/planner.js';
 import { rolloutWindowWaits } from '../projects/rollout-window-waits.js';
-import { rolloutBudgets } from '../rollout/budget-usage.js';
+import { isSyncing, keyOf, rolloutBudgets, type RolloutBudgets } from '../rollout/budget-usage.js';
+import type { BudgetReservationStore } from './budget-reservations.js';
+import { releasedAt } from '../rollout/budget-holds.js';
 import type { RolloutBudget } from '../api/rollout-budget.js';
 import { SerialTurns } from '../lib/serial-turns.js';
 import { groupIntoSteps, isDeletionOrderReversed, isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
@@ -97,6 +99,11 @@ export interface ReconcilerOptions {
   enableProgressiveSyncs?: boolean;
   /** Told every rollout plan and what it was computed from, before it is acted on (audits; the e2e replay through `regatta rollout plan`). */
   onRolloutPlanned?: (input: { appSet: ApplicationSet; current: Application[] }, plan: RolloutPlan) => void;
+  /**
+   * Regatta: reservations the replicas share (Redis) for RolloutBudget syncs, so sharded replicas
+   * cannot together exceed a maxConcurrentSyncs. Unset (one replica), the serialized reconciles suffice.
+   */
+  budgetReservations?: BudgetReservationStore;
 }
 
 /** Argo CD polls a reverse deletion every 10 seconds until the step's Applications are gone. */
@@ -166,7 +173,8 @@ export class ApplicationSetReconciler {
   private readonly generated = new Set<string>();
   /**
    * Rollouts under RolloutBudgets reconcile one at a time: each counts the budgets' usage after
-   * the last one's releases are written, so two cannot both take the last room.
+   * the last one's releases are written, so two cannot both take the last room. Across replicas,
+   * `budgetReservations` does the same.
    */
   private readonly budgetTurns = new SerialTurns();
   /** ApplicationSets with a step waiting on a RolloutBudget: any Application's change may free room for them. */
@@ -308,24 +316,46 @@ export class ApplicationSetReconciler {
         }
       }
       const now = this.clock();
-      rollout = planRollout({
+      const budgetObjects = this.store.listRolloutBudgets();
+      const reservations = await this.liveReservations(budgetObjects);
+      const budgets = rolloutBudgets(
+        {
+          budgets: budgetObjects,
+          clusters: scope.fleet.clusters,
+          applications: this.store.listAllApplications(),
+          appSets: this.store.listApplicationSets(),
+          reservations: reservations.live,
+        },
+        valid,
+      );
+      const input = {
         appSet,
         desired: valid,
         generated: generation.generated.map((g) => g.application),
         current: owned,
         now,
         windowWaits: rolloutWindowWaits(valid, (name) => this.store.getAppProject(name), now),
-        budgets: rolloutBudgets(
-          {
-            budgets: this.store.listRolloutBudgets(),
-            clusters: scope.fleet.clusters,
-            applications: this.store.listAllApplications(),
-            appSets: this.store.listApplicationSets(),
-          },
-          valid,
-        ),
+        budgets,
         releaseRevisions,
-      });
+      };
+      rollout = planRollout(input);
+      if (budgets) {
+        await this.releaseReservations(namespace, owned, rollout, budgets, reservations.live);
+        // Planned again with the refused releases marked: they wait exactly as a budget without room holds them.
+        // The room they leave may release others, which need reservations of their own: bounded, as each pass refuses at least one more.
+        const refused = new Map<string, { budget: string; reason: string }>();
+        const tried = new Set<string>();
+        for (let pass = 0; pass <= valid.length; pass++) {
+          const released = releasedAt(rollout.applicationStatus, now.toISOString())
+            .map((e) => e.application)
+            .filter((name) => !tried.has(name));
+          for (const name of released) tried.add(name);
+          const refusedNow = await this.reserveReleases(namespace, released, budgets, reservations.down);
+          if (!refusedNow.size) break;
+          for (const [name, why] of refusedNow) refused.set(name, why);
+          rollout = planRollout({ ...input, budgets: { ...budgets, refused } });
+        }
+      }
       if (rollout.rollout.budgetWaiting?.length) this.budgetWaiters.add(key);
       else this.budgetWaiters.delete(key);
       this.options.onRolloutPlanned?.({ appSet, current: owned }, rollout);
@@ -446,6 +476,80 @@ export class ApplicationSetReconciler {
     if (firstError && firstError.reason !== Reason.ApplicationValidationError) throw new Error(firstError.message);
     if (invalid.size) outcome.requeueAfterSeconds = Math.min(outcome.requeueAfterSeconds ?? Infinity, this.options.errorRequeueSeconds);
     return outcome;
+  }
+
+  /** The budgets' live reservations, or why they cannot be read (then budgeted releases are held: fail closed). */
+  private async liveReservations(budgets: RolloutBudget[]): Promise<{ live?: Map<string, Set<string>>; down?: string }> {
+    const store = this.options.budgetReservations;
+    const limited = budgets.filter((b) => typeof b.spec?.maxConcurrentSyncs === 'number').map((b) => b.metadata.name);
+    if (!store || !limited.length) return {};
+    try {
+      return { live: await store.live(limited) };
+    } catch (error) {
+      return { down: reservationsDown(error) };
+    }
+  }
+
+  /**
+   * Drops the reservations of this ApplicationSet's Applications now observed syncing (the observation
+   * counts them from here on) or past Pending (their sync is done). A release whose operation this
+   * replica has not yet seen written keeps its reservation.
+   */
+  private async releaseReservations(
+    namespace: string,
+    owned: Application[],
+    plan: RolloutPlan,
+    budgets: RolloutBudgets,
+    live?: Map<string, Set<string>>,
+  ): Promise<void> {
+    const store = this.options.budgetReservations;
+    if (!store || !live) return;
+    const pending = new Set(plan.applicationStatus.filter((e) => e.status === 'Pending').map((e) => e.application));
+    for (const application of owned) {
+      const key = keyOf(application.metadata.namespace ?? namespace, application.metadata.name);
+      const held = (budgets.budgetsOf.get(application.metadata.name) ?? []).filter((name) => live.get(name)?.has(key));
+      if (!held.length || (pending.has(application.metadata.name) && !isSyncing(application))) continue;
+      // Best effort: a reservation left behind only holds its room until its TTL.
+      await store.release(key, held).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Reserves each sync this plan releases onto a cluster under a maxConcurrentSyncs, before its
+   * operation is written. Returns the refused releases (no room across the replicas, or no Redis).
+   */
+  private async reserveReleases(
+    namespace: string,
+    released: string[],
+    budgets: RolloutBudgets,
+    down?: string,
+  ): Promise<Map<string, { budget: string; reason: string }>> {
+    const refused = new Map<string, { budget: string; reason: string }>();
+    const store = this.options.budgetReservations;
+    if (!store) return refused;
+    for (const name of released) {
+      const claims = (budgets.budgetsOf.get(name) ?? []).flatMap((budget) => {
+        const usage = budgets.usage.get(budget)!;
+        const limit = usage.limits.maxConcurrentSyncs;
+        return limit === undefined ? [] : [{ budget, limit, observedInFlight: usage.observedInFlight }];
+      });
+      if (!claims.length) continue;
+      if (down) {
+        refused.set(name, { budget: claims[0].budget, reason: down });
+        continue;
+      }
+      try {
+        const budget = await store.reserve(keyOf(namespace, name), claims);
+        if (budget) {
+          const limit = claims.find((c) => c.budget === budget)!.limit;
+          refused.set(name, { budget, reason: `maxConcurrentSyncs ${limit} reserved or in flight across replicas` });
+        }
+      } catch (error) {
+        down = reservationsDown(error);
+        refused.set(name, { budget: claims[0].budget, reason: down });
+      }
+    }
+    return refused;
   }
 
   private recordFleetInterest(key: string, reads: FleetReads): void {
@@ -572,6 +676,12 @@ export class ApplicationSetReconciler {
     const reported = new Set(appSet.status?.rollout?.invalidBudgets);
     for (const problem of plan.rollout.invalidBudgets ?? []) if (!reported.has(problem)) this.events.record(appSet, 'Warning', 'InvalidRolloutBudget', problem);
   }
+}
+
+/** Why reservations cannot be taken; the Redis client's message names no credentials (the password is never in it). */
+function reservationsDown(error: unknown): string {
+  const detail = (error instanceof Error ? error.message : String(error)).slice(0, 200);
+  return `budget reservations unavailable, held until Redis answers: ${detail}`;
 }
 
 function minDefined(...values: (number | undefined)[]): number | undefined {

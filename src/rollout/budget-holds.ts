@@ -1,7 +1,7 @@
 import type { RolloutBudgetWait } from '../api/application-set.js';
 import type { BudgetUsage } from './budget-usage.js';
 import { Message } from './entry-transitions.js';
-import type { RolloutRound } from './rollout-round.js';
+import type { Entry, RolloutRound } from './rollout-round.js';
 
 /** Regatta: how an entry's message starts while a RolloutBudget holds its release. */
 export const BUDGET_HOLD_PREFIX = 'Application waiting for RolloutBudget ';
@@ -21,6 +21,10 @@ function noRoom(usage: BudgetUsage): string | undefined {
   if (maxFailures !== undefined && usage.failures > maxFailures) return `${applications(usage.failures)} failed to sync, more than maxFailures ${maxFailures}`;
   return undefined;
 }
+
+/** The entries this round released (moved Waiting → Pending at `now`): what budgets hold, and what needs a reservation. */
+export const releasedAt = (entries: readonly Entry[], now: string): Entry[] =>
+  entries.filter((entry) => entry.status === 'Pending' && entry.lastTransitionTime === now && entry.message === Message.movedToPending);
 
 /**
  * Regatta: the Applications this round released (Waiting → Pending) go ahead only while every
@@ -43,10 +47,12 @@ export function holdForBudgets(round: RolloutRound): RolloutBudgetWait[] {
   const groups = new Map<string, RolloutBudgetWait>();
   const held = new Set<string>();
   const released = new Set<string>();
-  for (const entry of entries) {
-    if (entry.status !== 'Pending' || entry.lastTransitionTime !== now || entry.message !== Message.movedToPending) continue;
+  for (const entry of releasedAt(entries, now)) {
     const names = budgets.budgetsOf.get(entry.application) ?? [];
-    const blocked = names.map((name) => ({ name, reason: noRoom(usage.get(name)!) })).find((b) => b.reason);
+    const refused = budgets.refused?.get(entry.application);
+    const blocked = refused
+      ? { name: refused.budget, reason: refused.reason }
+      : names.map((name) => ({ name, reason: noRoom(usage.get(name)!) })).find((b) => b.reason);
     if (!blocked) {
       for (const name of names) usage.get(name)!.inFlight++;
       released.add(entry.step);

@@ -13,7 +13,8 @@ import { observedStatus } from './application-state.js';
  * Regatta's RolloutBudgets as one reconcile sees them: which budgets limit each Application's
  * destination cluster, and how much of each is in use. Counted from what every replica observes
  * (the Applications and the ApplicationSets' entries on the management cluster), never from
- * counters of its own, so replicas that shard the ApplicationSets agree.
+ * counters of its own, so replicas that shard the ApplicationSets agree; plus the reservations the
+ * replicas share, for the releases their caches do not show yet.
  */
 
 export type BudgetLimit = 'maxConcurrentSyncs' | 'maxUnhealthy' | 'maxFailures';
@@ -27,6 +28,8 @@ export interface BudgetUsage {
   unhealthy: number;
   /** Applications on its clusters whose last sync failed. */
   failures: number;
+  /** `namespace/name` of the Applications this replica observes in flight on its clusters (reservations aside). */
+  observedInFlight: string[];
 }
 
 export interface RolloutBudgets {
@@ -36,6 +39,11 @@ export interface RolloutBudgets {
   budgetsOf: ReadonlyMap<string, readonly string[]>;
   /** Why budgets that may apply to this ApplicationSet's clusters are not applied, one line each. */
   invalid: readonly string[];
+  /**
+   * Applications released this round whose reservation (see budget-reservations) was refused, with
+   * the budget that refused it and why: they wait as if the budget had no room.
+   */
+  refused?: ReadonlyMap<string, { budget: string; reason: string }>;
 }
 
 interface CompiledBudget {
@@ -82,10 +90,15 @@ export interface BudgetWorld {
   applications: readonly Application[];
   /** Every ApplicationSet this replica watches: their Pending entries are syncs released and not yet started. */
   appSets: readonly ApplicationSet[];
+  /**
+   * The live reservations of each budget (`namespace/name` of Applications), shared by the replicas:
+   * releases other replicas made that this replica's caches do not show yet.
+   */
+  reservations?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 const LOCAL = { name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, enabled: true };
-const keyOf = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
+export const keyOf = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
 
 /** The RolloutBudgets that apply to `planned` (one ApplicationSet's Applications), with their usage across the fleet. */
 export function rolloutBudgets(world: BudgetWorld, planned: readonly Application[]): RolloutBudgets | undefined {
@@ -113,31 +126,40 @@ export function rolloutBudgets(world: BudgetWorld, planned: readonly Application
     .map((b) => b.problem!)
     .sort();
 
-  const usage = new Map<string, BudgetUsage>(valid.map((b) => [b.name, { limits: b.limits, inFlight: 0, unhealthy: 0, failures: 0 }]));
+  const usage = new Map<string, BudgetUsage>(valid.map((b) => [b.name, { limits: b.limits, inFlight: 0, unhealthy: 0, failures: 0, observedInFlight: [] }]));
   const relevant = new Set([...budgetsOf.values()].flat());
   if (relevant.size) countUsage(world, (application) => matching(application).filter((name) => relevant.has(name)), usage);
   return { usage, budgetsOf, invalid };
 }
 
+/** Whether the Application is seen syncing: a sync requested or running, or its resources Progressing. */
+export function isSyncing(application: Application): boolean {
+  const observed = observedStatus(application);
+  return application.operation !== undefined || observed.operationState?.phase === 'Running' || observed.health?.status === 'Progressing';
+}
+
 function countUsage(world: BudgetWorld, budgetsFor: (application: Application) => string[], usage: Map<string, BudgetUsage>): void {
   const released = releasedNotStarted(world);
+  // A sync is in flight once, whether observed, reserved or both.
+  const inFlight = new Map([...usage.keys()].map((name) => [name, new Set(world.reservations?.get(name))]));
   for (const application of world.applications) {
     const names = budgetsFor(application);
     if (!names.length) continue;
     const observed = observedStatus(application);
     const phase = observed.operationState?.phase;
-    const syncing =
-      application.operation !== undefined ||
-      phase === 'Running' ||
-      observed.health?.status === 'Progressing' ||
-      released.has(keyOf(application.metadata.namespace, application.metadata.name));
+    const key = keyOf(application.metadata.namespace, application.metadata.name);
+    const syncing = isSyncing(application) || released.has(key);
     for (const name of names) {
       const budget = usage.get(name)!;
-      if (syncing) budget.inFlight++;
+      if (syncing) {
+        inFlight.get(name)!.add(key);
+        budget.observedInFlight.push(key);
+      }
       if (observed.health?.status === 'Degraded') budget.unhealthy++;
       if (phase === 'Failed' || phase === 'Error') budget.failures++;
     }
   }
+  for (const [name, keys] of inFlight) usage.get(name)!.inFlight = keys.size;
 }
 
 /** Applications some ApplicationSet has moved to Pending whose sync has not started since. */
