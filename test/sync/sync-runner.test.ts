@@ -75,4 +75,58 @@ describe("a sync's status writes", () => {
     ]);
     expect((await applications.get('argocd', 'web'))?.status?.operationState).toMatchObject({ phase: 'Succeeded', syncResult: { revision: 'r2' } });
   });
+
+  it("of a multi-source Application are Argo CD's: revisions and sources in syncResult, history and sync status, no single revision", async () => {
+    const sources = [
+      { repoURL: 'https://example.com/charts.git', path: 'web', targetRevision: 'main', helm: { valueFiles: ['$values/web.yaml'] } },
+      { repoURL: 'https://example.com/values.git', targetRevision: 'main', ref: 'values' },
+    ];
+    await admin.create({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'two', namespace: 'argocd' },
+      spec: { project: 'default', sources, destination: { server: 'https://kubernetes.default.svc', namespace: 'web' } },
+    } as KubeObject);
+    const revisions = ['a1', 'b1'];
+    const requested: (string[] | undefined)[] = [];
+    const driver: SyncDriver = {
+      revision: async () => 'unused',
+      sync: async (_application, request) => {
+        requested.push(request.revisions);
+        return { revision: '', revisions, phase: 'Succeeded', message: 'synced', resources: [] };
+      },
+      refresh: async () => ({
+        revision: '',
+        revisions,
+        sourceType: 'Helm',
+        sourceTypes: ['Helm', ''],
+        sync: 'Synced',
+        health: { status: 'Healthy' },
+        resources: [],
+      }),
+    };
+    const projects = new ProjectGuard({
+      controllerNamespace: 'argocd',
+      project: (name) => ({ ...defaultAppProject('argocd'), metadata: { name, namespace: 'argocd' } }),
+      clusters: () => [],
+      repositories: () => [],
+      settings: () => undefined,
+    });
+    const clock = () => new Date();
+    const gate = new SyncWindowGate(applications, { clock }, silentLogger, () => undefined);
+    const runner = new SyncRunner(driver, applications, gate, { replica: 'r-a', projects, clock }, silentLogger, () => undefined);
+    await runner.run({ namespace: 'argocd', application: 'two', revisions, prune: false, identity: ['two', 'a1,b1'], key: 'two-a1-b1', cluster: 'in-cluster' });
+
+    expect(requested).toEqual([revisions]);
+    const status = (await applications.get('argocd', 'two'))!.status!;
+    expect(status.operationState?.syncResult).toEqual({ revisions, sources, resources: [] });
+    expect(status.history?.map(({ id, revision, revisions, source, sources }) => ({ id, revision, revisions, source, sources }))).toEqual([
+      { id: 0, revision: undefined, revisions, source: undefined, sources },
+    ]);
+    expect(status.sync).toEqual({
+      status: 'Synced',
+      revisions,
+      comparedTo: { sources, destination: { server: 'https://kubernetes.default.svc', namespace: 'web' } },
+    });
+  });
 });
