@@ -19,6 +19,20 @@ let applications: ApplicationClient;
 const historyOf = async (name: string): Promise<RevisionHistory[]> =>
   ((await applications.get('argocd', name))?.status?.history ?? []).map(({ id, revision }) => ({ id, revision }) as RevisionHistory);
 
+/** A sync runner over `driver`, for Applications of a project that permits everything. */
+function runnerWith(driver: SyncDriver): SyncRunner {
+  const projects = new ProjectGuard({
+    controllerNamespace: 'argocd',
+    project: (name) => ({ ...defaultAppProject('argocd'), metadata: { name, namespace: 'argocd' } }),
+    clusters: () => [],
+    repositories: () => [],
+    settings: () => undefined,
+  });
+  const clock = () => new Date();
+  const gate = new SyncWindowGate(applications, { clock }, silentLogger, () => undefined);
+  return new SyncRunner(driver, applications, gate, { replica: 'r-a', projects, clock }, silentLogger, () => undefined);
+}
+
 beforeAll(async () => {
   fleet = await SimFleet.start();
   admin = new ObjectClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'another-writer' })));
@@ -56,16 +70,7 @@ describe("a sync's status writes", () => {
         return undefined;
       },
     };
-    const projects = new ProjectGuard({
-      controllerNamespace: 'argocd',
-      project: (name) => ({ ...defaultAppProject('argocd'), metadata: { name, namespace: 'argocd' } }),
-      clusters: () => [],
-      repositories: () => [],
-      settings: () => undefined,
-    });
-    const clock = () => new Date();
-    const gate = new SyncWindowGate(applications, { clock }, silentLogger, () => undefined);
-    const runner = new SyncRunner(driver, applications, gate, { replica: 'r-a', projects, clock }, silentLogger, () => undefined);
+    const runner = runnerWith(driver);
     await runner.run({ namespace: 'argocd', application: 'web', revision: 'r2', prune: false, identity: ['web', 'r2'], key: 'web-r2', cluster: 'in-cluster' });
 
     expect(await historyOf('web')).toEqual([
@@ -105,16 +110,7 @@ describe("a sync's status writes", () => {
         resources: [],
       }),
     };
-    const projects = new ProjectGuard({
-      controllerNamespace: 'argocd',
-      project: (name) => ({ ...defaultAppProject('argocd'), metadata: { name, namespace: 'argocd' } }),
-      clusters: () => [],
-      repositories: () => [],
-      settings: () => undefined,
-    });
-    const clock = () => new Date();
-    const gate = new SyncWindowGate(applications, { clock }, silentLogger, () => undefined);
-    const runner = new SyncRunner(driver, applications, gate, { replica: 'r-a', projects, clock }, silentLogger, () => undefined);
+    const runner = runnerWith(driver);
     await runner.run({ namespace: 'argocd', application: 'two', revisions, prune: false, identity: ['two', 'a1,b1'], key: 'two-a1-b1', cluster: 'in-cluster' });
 
     expect(requested).toEqual([revisions]);
