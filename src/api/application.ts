@@ -117,7 +117,7 @@ export interface OperationState {
   message?: string;
   startedAt?: string;
   finishedAt?: string;
-  syncResult?: { revision?: string; revisions?: string[]; source?: ApplicationSource; resources?: ResourceResult[] };
+  syncResult?: { revision?: string; revisions?: string[]; source?: ApplicationSource; sources?: ApplicationSource[]; resources?: ResourceResult[] };
   /** Retries made of this operation so far (operation.retry). */
   retryCount?: number;
 }
@@ -125,9 +125,11 @@ export interface OperationState {
 export interface RevisionHistory {
   id: number;
   revision?: string;
+  revisions?: string[];
   deployedAt: string;
   deployStartedAt?: string;
   source?: ApplicationSource;
+  sources?: ApplicationSource[];
 }
 
 export interface ApplicationCondition {
@@ -139,6 +141,7 @@ export interface ApplicationCondition {
 /** What a comparison was made against: a changed source or destination makes the status stale. */
 export interface ComparedTo {
   source?: ApplicationSource;
+  sources?: ApplicationSource[];
   destination: ApplicationDestination;
 }
 
@@ -151,6 +154,7 @@ export interface ApplicationStatus {
   health?: Health;
   resources?: ResourceStatus[];
   sourceType?: string;
+  sourceTypes?: string[];
   operationState?: OperationState;
   history?: RevisionHistory[];
   conditions?: ApplicationCondition[];

@@ -1,6 +1,6 @@
 export { loadChart, type Chart, type Values } from './chart.js';
 export { HelmError } from './helm-error.js';
-export { filesOutsideChart, renderHelmSource, type HelmReleaseContext } from './helm-source.js';
-export { parseHelmSourceSpec, releaseValues, type HelmSourceSpec } from './release-values.js';
+export { filesOfReferencedSources, filesOutsideChart, renderHelmSource, type HelmReleaseContext } from './helm-source.js';
+export { parseHelmSourceSpec, releaseValues, type HelmSourceSpec, type ReferencedSources } from './release-values.js';
 export { DEFAULT_KUBE_VERSION, renderChart, type ChartRenderOptions } from './render-chart.js';
 export { HELM_INSTALL_ORDER } from './manifest-order.js';

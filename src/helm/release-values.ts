@@ -46,6 +46,33 @@ export function resolveRepositoryPath(chartPath: string, file: string): string {
   return joined;
 }
 
+/**
+ * The `$name` references of a multi-source Application's sources (`ref: name`); undefined for a
+ * single-source Application, where a path starting with `$` is an ordinary one.
+ */
+export type ReferencedSources = ReadonlySet<string> | undefined;
+
+/** The source a `$name/path` file names: `$name`, or undefined when the file is not a reference (or the Application has one source). */
+export function referenceOf(file: string, refs: ReferencedSources): string | undefined {
+  if (!refs || !file.startsWith('$')) return undefined;
+  const name = file.split('/')[0];
+  if (refs.has(name)) return name;
+  if (refs.size === 0) throw new HelmError(`source referenced "${name}", but no source has a 'ref' field defined`);
+  throw new HelmError(`source referenced "${name}", which is not one of the available sources (${[...refs].join(', ')})`);
+}
+
+/**
+ * Where a value file or --set-file file is read from: a path from the chart's repository's root,
+ * or for `$name/path` the referenced source's path from its root, keyed `$name/path`. The build
+ * environment is expanded after the reference is split off, as Argo CD's repo-server does.
+ */
+export function valueFileKey(chartPath: string, file: string, env: Readonly<Record<string, string>>, refs: ReferencedSources): string {
+  const ref = referenceOf(file, refs);
+  if (ref === undefined) return resolveRepositoryPath(chartPath, expandBuildEnvironment(file, env));
+  // What follows the reference is a path from the referenced repository's root (`/…`): it may not leave it.
+  return `${ref}/${resolveRepositoryPath('', expandBuildEnvironment(file.slice(ref.length), env))}`;
+}
+
 /** Helm's mergeMaps for value files: tables merged key by key, anything else replaced. */
 function mergeMaps(base: Values, next: Values): Values {
   const out: Values = { ...base };
@@ -78,12 +105,18 @@ function byName<T extends { name: string }>(items: T[]): T[] {
  * merges them: valueFiles, then values (valuesObject instead when set), then parameters
  * (--set, --set-string for forceString), then fileParameters (--set-file).
  */
-export function releaseValues(helm: HelmSourceSpec, chartPath: string, readFile: RepositoryFileReader, env: Readonly<Record<string, string>> = {}): Values {
+export function releaseValues(
+  helm: HelmSourceSpec,
+  chartPath: string,
+  readFile: RepositoryFileReader,
+  env: Readonly<Record<string, string>> = {},
+  refs: ReferencedSources = undefined,
+): Values {
   let values: Values = {};
-  for (const file of (helm.valueFiles ?? []).map((f) => expandBuildEnvironment(f, env))) {
+  for (const raw of helm.valueFiles ?? []) {
+    const file = referenceOf(raw, refs) === undefined ? expandBuildEnvironment(raw, env) : raw;
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) throw new HelmError(`value file '${file}': remote value files are not supported by Regatta's direct driver`);
-    const path = resolveRepositoryPath(chartPath, file);
-    const data = readFile(path);
+    const data = readFile(valueFileKey(chartPath, raw, env, refs));
     if (data === undefined) {
       if (helm.ignoreMissingValueFiles) continue;
       throw new HelmError(`open ${file}: no such file or directory`);
@@ -98,12 +131,12 @@ export function releaseValues(helm: HelmSourceSpec, chartPath: string, readFile:
   for (const parameter of parameters.filter((p) => p.forceString)) parseSetInto(`${parameter.name}=${escapeSetValue(parameter.value)}`, values, (text) => text);
   // --set-file reads the file its value names.
   const readSetFile = (file: string) => {
-    const data = readFile(resolveRepositoryPath(chartPath, file));
+    const data = readFile(referenceOf(file, refs) === undefined ? resolveRepositoryPath(chartPath, file) : valueFileKey(chartPath, file, env, refs));
     if (data === undefined) throw new HelmError(`failed parsing --set-file data: open ${file}: no such file or directory`);
     return data.toString('utf8');
   };
   for (const parameter of byName(helm.fileParameters ?? []))
-    parseSetInto(`${parameter.name}=${escapeSetValue(expandBuildEnvironment(parameter.path, env))}`, values, readSetFile, (text) => text);
+    parseSetInto(`${parameter.name}=${escapeSetValue(referenceOf(parameter.path, refs) === undefined ? expandBuildEnvironment(parameter.path, env) : parameter.path)}`, values, readSetFile, (text) => text);
   return values;
 }
 

@@ -15,6 +15,7 @@ import { ComparisonFailure, type Comparison, type SyncDriver } from './sync-driv
 import type { SyncWindowGate } from './sync-window-gate.js';
 import { isSettling } from './health.js';
 import { MovedSources } from './moved-sources.js';
+import { revisionFields, revisionKey, sourceFields } from './application-sources.js';
 import { autosync } from './automated-sync.js';
 import { REFRESH_ANNOTATION } from '../api/annotations.js';
 import type { WorkloadWatches } from './workload-watches.js';
@@ -52,11 +53,11 @@ export interface ApplicationRefresherOptions {
 }
 
 /** What a comparison was made against: a refresh is due once the spec names another source or destination. */
-export const comparedTo = (application: Application): ComparedTo => ({ source: application.spec.source, destination: application.spec.destination });
+export const comparedTo = (application: Application): ComparedTo => ({ ...sourceFields(application), destination: application.spec.destination });
 
 /** The status fields a comparison writes. */
 export const comparisonStatus = (application: Application, comparison: Comparison) => ({
-  sync: { status: comparison.sync, revision: comparison.revision, comparedTo: comparedTo(application) },
+  sync: { status: comparison.sync, ...revisionFields(comparison), comparedTo: comparedTo(application) },
   health: comparison.health,
   resources: comparison.resources,
 });
@@ -324,8 +325,8 @@ export class ApplicationRefresher {
   private async refreshMovedSources(): Promise<void> {
     // An unreachable repository is reported by the refresh of each Application, not here.
     const unresolved = new Set<string>();
-    for (const [source, application] of this.movedSources.sources()) {
-      const revision = await this.driver.revision(application.spec.source!, application.spec.project ?? '').catch(() => undefined);
+    for (const [source, application, tracked] of this.movedSources.sources()) {
+      const revision = await this.driver.revision(tracked, application.spec.project ?? '').catch(() => undefined);
       if (revision) this.movedSources.resolvedTo(source, revision);
       else unresolved.add(source);
     }
@@ -343,7 +344,7 @@ export class ApplicationRefresher {
       return await this.driver.refresh(application);
     } catch (error) {
       const message = (error as Error).message;
-      const revision = error instanceof ComparisonFailure ? error.revision : undefined;
+      const failure = error instanceof ComparisonFailure ? { revision: error.revision, revisions: error.revisions } : undefined;
       const conditions = [{ type: 'ComparisonError', message, lastTransitionTime: this.options.clock().toISOString() }];
       const status = application.status ?? {};
       if (
@@ -351,10 +352,10 @@ export class ApplicationRefresher {
           status.conditions?.map((c) => c.message),
           [message],
         ) ||
-        (revision && status.sync?.revision !== revision)
+        (failure && revisionKey(status.sync) !== revisionKey(failure))
       ) {
         await this.patch(application, {
-          status: { conditions, sync: { status: 'Unknown', comparedTo: comparedTo(application), ...(revision ? { revision } : {}) } },
+          status: { conditions, sync: { status: 'Unknown', comparedTo: comparedTo(application), ...(failure ? revisionFields(failure) : {}) } },
         });
       }
       return undefined;
@@ -380,7 +381,10 @@ export class ApplicationRefresher {
 
   private async writeComparison(application: Application, comparison: Comparison): Promise<void> {
     const status = application.status ?? {};
-    const next = { ...comparisonStatus(application, comparison), sourceType: comparison.sourceType };
+    const next = {
+      ...comparisonStatus(application, comparison),
+      ...(comparison.sourceTypes ? { sourceTypes: comparison.sourceTypes } : { sourceType: comparison.sourceType }),
+    };
     const same =
       deepEqual(next.sync, status.sync) && deepEqual(next.health, status.health) && deepEqual(next.resources, status.resources) && !status.conditions?.length;
     if (same) return;

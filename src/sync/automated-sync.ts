@@ -1,5 +1,6 @@
 import type { Application, Operation } from '../api/application.js';
 import type { Comparison } from './sync-driver.js';
+import { revisionFields, revisionKey } from './application-sources.js';
 
 /** Argo CD's default self-heal backoff (--self-heal-backoff-timeout-seconds, -factor, -cap-seconds). */
 const SELF_HEAL_BACKOFF = { initialMs: 2000, factor: 3, capMs: 300_000 };
@@ -25,10 +26,10 @@ export function autosync(application: Application, comparison: Comparison, now: 
   // As Argo CD's autosync: the Application's sync options, and its retry (five retries when it names none).
   const operation = (selfHealAttemptsCount?: number): Operation => ({
     initiatedBy: { username: 'automated-sync', automated: true },
-    sync: { revision: comparison.revision, prune, ...(syncOptions ? { syncOptions } : {}), ...(selfHealAttemptsCount ? { selfHealAttemptsCount } : {}) },
+    sync: { ...revisionFields(comparison), prune, ...(syncOptions ? { syncOptions } : {}), ...(selfHealAttemptsCount ? { selfHealAttemptsCount } : {}) },
     retry: policy?.retry ?? { limit: 5 },
   });
-  if (last?.syncResult?.revision !== comparison.revision) return { operation: operation() };
+  if (!last || revisionKey(last.syncResult) !== revisionKey(comparison)) return { operation: operation() };
   if (policy?.automated?.selfHeal !== true || last.phase !== 'Succeeded') return undefined;
   // As Argo CD: what only pruning would fix, with automated prune off, is not healed over and over.
   if (!prune && comparison.resources.every((r) => r.status === 'Synced' || r.requiresPruning)) return undefined;

@@ -10,7 +10,8 @@ import type { TargetObject } from '../projects/application-validation.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { createdFor, createdNamespaceManifest } from './created-namespace.js';
 import { resourceHealth, worstHealth } from './health.js';
-import { isHelmSource, renderSource, type HelmRelease, type Manifest, type RenderedSource } from './manifests.js';
+import { isHelmSource, isRenderedSource, renderSource, type HelmRelease, type Manifest, type ReferenceTargets, type RenderedSource } from './manifests.js';
+import { hasMultipleSources, sourcesOf, type Revisions } from './application-sources.js';
 import type { ProjectGuard, SyncStop } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
 import { TRACKING_LABEL } from '../api/annotations.js';
@@ -67,6 +68,13 @@ const keyOf = (o: Manifest): ResourceKey => ({
 const apiVersionOf = (k: ResourceKey) => (k.group ? `${k.group}/${k.version}` : k.version);
 const id = (k: ResourceKey) => `${k.group}/${k.kind}/${k.namespace}/${k.name}`;
 
+/** What Git holds for an Application: its manifests (tracking label set) and the commits they were rendered at. */
+interface Desired extends Revisions {
+  sourceType: string;
+  sourceTypes?: string[];
+  manifests: Manifest[];
+}
+
 /** A manifest ready to write: its namespace set as its kind's scope requires, and what project rules check of it. */
 interface Target extends TargetObject {
   manifest: Manifest;
@@ -120,17 +128,25 @@ export class DirectSyncDriver implements SyncDriver {
    * A commit's manifests never change: rendered once per (source, commit), shared by every
    * Application of the fleet whose project could resolve that commit with its own credentials.
    */
-  private async render(source: ApplicationSource, revision: string, project: string, application: Application): Promise<RenderedSource> {
+  private async render(
+    source: ApplicationSource,
+    revision: string,
+    project: string,
+    application: Application,
+    refs?: ReferenceTargets,
+  ): Promise<RenderedSource> {
     const sha = await this.options.repositories.resolveRevision(source.repoURL, revision, REFS_MAX_AGE_MS, project);
     // A chart renders differently per release (name, namespace); anything else is the same for every Application.
     const perRelease = await this.rendersPerRelease(source, sha, project);
     // helm template sees the destination as Argo CD's controller passes it: its version and group versions.
     const release: HelmRelease = { applicationName: application.metadata.name, namespace: application.spec.destination.namespace ?? '' };
     if (perRelease) Object.assign(release, await this.clientFor(application).capabilities());
-    const key = JSON.stringify([source.repoURL, sha, source.path, source.directory, source.helm, source.chart, perRelease ? release : null]);
+    // A chart's `$ref` value files are read at the referenced sources' commits: those are part of what it renders from.
+    const references = perRelease && refs ? [...refs] : null;
+    const key = JSON.stringify([source.repoURL, sha, source.path, source.directory, source.helm, source.chart, perRelease ? release : null, references]);
     let result = this.rendered.get(key);
     if (!result) {
-      result = renderSource(this.options.repositories, source, sha, project, release);
+      result = renderSource(this.options.repositories, source, sha, project, release, refs);
       this.rendered.set(key, result);
       result.catch(() => this.rendered.delete(key));
       if (this.rendered.size > RENDER_CACHE_SIZE) this.rendered.delete(this.rendered.keys().next().value!);
@@ -161,17 +177,54 @@ export class DirectSyncDriver implements SyncDriver {
     return client;
   }
 
-  private async desired(application: Application, revision?: string): Promise<{ revision: string; sourceType: string; manifests: Manifest[] }> {
+  private async desired(application: Application, revision?: string, revisions?: string[]): Promise<Desired> {
+    if (hasMultipleSources(application)) return this.desiredOfSources(application, revisions);
     const source = application.spec.source;
-    if (!source) throw new Error('spec.source: only single-source Applications are synced by the direct driver');
+    if (!source) throw new Error('spec.source: the Application has neither spec.source nor spec.sources');
     const rendered = await this.render(source, revision ?? source.targetRevision ?? 'HEAD', application.spec.project ?? '', application);
+    return { revision: rendered.revision, sourceType: rendered.sourceType, manifests: this.tracking(application, rendered.manifests) };
+  }
+
+  /**
+   * As Argo CD for spec.sources: every source resolved to its commit (`revisions`, a rollback's
+   * when given), each one with a path or chart rendered there, its `$ref` value files read from
+   * the sources it names at theirs, and the manifests concatenated in the sources' order.
+   */
+  private async desiredOfSources(application: Application, revisions?: string[]): Promise<Desired> {
+    const sources = sourcesOf(application);
+    const project = application.spec.project ?? '';
+    const shas = await Promise.all(
+      sources.map((source, i) =>
+        this.options.repositories.resolveRevision(source.repoURL, revisions?.[i] ?? source.targetRevision ?? 'HEAD', REFS_MAX_AGE_MS, project),
+      ),
+    );
+    const refs = new Map(sources.flatMap((source, i) => (source.ref ? [[`$${source.ref}`, { repoURL: source.repoURL, revision: shas[i] }] as const] : [])));
+    const manifests: Manifest[] = [];
+    const sourceTypes: string[] = [];
+    for (const [i, source] of sources.entries()) {
+      if (!isRenderedSource(source)) {
+        sourceTypes.push('');
+        continue;
+      }
+      let rendered: RenderedSource;
+      try {
+        rendered = await this.render(source, shas[i], project, application, refs);
+      } catch (error) {
+        throw new Error(`spec.sources[${i}]: ${(error as Error).message}`, { cause: error });
+      }
+      sourceTypes.push(rendered.sourceType);
+      manifests.push(...rendered.manifests);
+    }
+    return { revision: '', revisions: shas, sourceType: sourceTypes.find(Boolean) ?? '', sourceTypes, manifests: this.tracking(application, manifests) };
+  }
+
+  private tracking(application: Application, rendered: Manifest[]): Manifest[] {
     // The rendered manifests are shared by every Application of the commit and never written to: only the metadata each
     // Application changes is copied, not the whole object for every refresh and sync.
-    const manifests = rendered.manifests.map((m) => ({
+    return rendered.map((m) => ({
       ...m,
       metadata: { ...m.metadata, labels: { ...m.metadata?.labels, [TRACKING_LABEL]: application.metadata.name } },
     }));
-    return { revision: rendered.revision, sourceType: rendered.sourceType, manifests };
   }
 
   /**
@@ -244,21 +297,19 @@ export class DirectSyncDriver implements SyncDriver {
     } catch (error) {
       const host = hostOf(application);
       const failure = transportFailure(error, host);
-      if (failure) throw new ComparisonFailure(unreachableClusterMessage(destinationOf(application), failure), desired.revision);
+      if (failure) throw new ComparisonFailure(unreachableClusterMessage(destinationOf(application), failure), desired.revision, desired.revisions);
       throw error;
     }
   }
 
-  private async compareLive(
-    application: Application,
-    { revision, sourceType, manifests }: Awaited<ReturnType<DirectSyncDriver['desired']>>,
-  ): Promise<Comparison> {
+  private async compareLive(application: Application, { manifests, ...desired }: Desired): Promise<Comparison> {
+    const revision = desired.revision;
     const client = this.clientFor(application);
     // A watch whose cluster went silent keeps serving its last state: the cluster must still answer.
     if (this.options.watches?.covers(application)) await this.contact(application, client);
     const targets = await this.targets(client, application, manifests);
     const notLoaded = this.options.projects.loadProblem(application, targets);
-    if (notLoaded) throw new ComparisonFailure(notLoaded, revision);
+    if (notLoaded) throw new ComparisonFailure(notLoaded, revision, desired.revisions);
     const resources: ResourceStatus[] = [];
     const healths: Health[] = [];
     const wanted = new Set<string>();
@@ -299,7 +350,7 @@ export class DirectSyncDriver implements SyncDriver {
     const sync = resources.every((r) => r.status === 'Synced') ? 'Synced' : 'OutOfSync';
     resources.push(...hidden);
     resources.sort((a, b) => id(a).localeCompare(id(b)));
-    return { revision, sourceType, sync, health: worstHealth(healths), resources };
+    return { ...desired, sync, health: worstHealth(healths), resources };
   }
 
   /** Resources the Application's status tracks that Git no longer has. */
@@ -331,7 +382,11 @@ export class DirectSyncDriver implements SyncDriver {
   }
 
   async sync(application: Application, request: SyncRequest): Promise<SyncOutcome> {
-    const { revision, manifests } = await this.desired(application, request.revision);
+    const desired = await this.desired(application, request.revision, request.revisions);
+    const { manifests } = desired;
+    const at: Revisions = { revision: desired.revision, ...(desired.revisions ? { revisions: desired.revisions } : {}) };
+    // A generateName hook is named for the commit synced: a multi-source Application's first source's.
+    const revision = desired.revisions?.[0] ?? desired.revision;
     const client = this.clientFor(application, request.impersonate);
     const options = new SyncOptions([...(application.spec.syncPolicy?.syncOptions ?? []), ...(request.syncOptions ?? [])]);
     const startedAt = request.startedAt ?? new Date();
@@ -350,7 +405,7 @@ export class DirectSyncDriver implements SyncDriver {
     // As gitops-engine before each step: the project as it is now must permit every object of the sync, or nothing more is written.
     const refused = () => {
       const stop = this.options.projects.stop(application, createNamespace ? [createNamespace, ...targets] : targets);
-      return stop && this.stoppedOutcome(revision, stop, []);
+      return stop && this.stoppedOutcome(at, stop, []);
     };
     const before = refused();
     if (before) return before;
@@ -361,7 +416,7 @@ export class DirectSyncDriver implements SyncDriver {
         application,
         targets.filter((t, i) => !planned[i].hook && permits(t)),
       );
-      if (shared) return { revision, phase: 'Failed', message: `Shared resource found: ${shared}`, resources: [] };
+      if (shared) return { ...at, phase: 'Failed', message: `Shared resource found: ${shared}`, resources: [] };
     }
     if (createNamespace) await this.write(application, () => client.apply(createNamespace.manifest as KubeObject, FIELD_MANAGER));
 
@@ -419,7 +474,7 @@ export class DirectSyncDriver implements SyncDriver {
       refused: () => refused(),
     };
     const execution = new SyncExecution(cluster, { stepTimeoutMs: this.options.waveTimeoutMs ?? 60_000, pollMs: this.options.pollMs ?? 250 });
-    return { revision, ...(await execution.run(tasks)) };
+    return { ...at, ...(await execution.run(tasks)) };
   }
 
   /**
@@ -488,9 +543,9 @@ export class DirectSyncDriver implements SyncDriver {
     return deleted;
   }
 
-  private stoppedOutcome(revision: string, stop: SyncStop<Target>, results: SyncOutcome['resources']): SyncOutcome {
+  private stoppedOutcome(at: Revisions, stop: SyncStop<Target>, results: SyncOutcome['resources']): SyncOutcome {
     const refused = stop.refusals.map(({ object, message }) => ({ ...object.key, status: 'SyncFailed' as const, message }));
-    return { revision, phase: stop.phase, message: stop.message, resources: [...results, ...refused] };
+    return { ...at, phase: stop.phase, message: stop.message, resources: [...results, ...refused] };
   }
 
   /** A write to the Application's cluster; the watch is told what was written (`deleting`: the object a deletion removes). */

@@ -8,7 +8,7 @@ import { parseKubeYamlStream } from '../api/kube-yaml.js';
 import { git } from '../git/git-cli.js';
 import type { GitRepositoryCache } from '../git/repository-cache.js';
 import { globMatch } from '../projects/glob.js';
-import { filesOutsideChart, HelmError, parseHelmSourceSpec, renderHelmSource } from '../helm/index.js';
+import { filesOfReferencedSources, filesOutsideChart, HelmError, parseHelmSourceSpec, renderHelmSource } from '../helm/index.js';
 
 export type Manifest = Record<string, any>;
 
@@ -38,6 +38,18 @@ export interface HelmRelease {
   kubeVersion?: string;
   apiVersions?: string[];
 }
+
+/** A source of a multi-source Application named by `ref`: its repository at the commit its targetRevision resolved to. */
+export interface ReferencedSource {
+  repoURL: string;
+  revision: string;
+}
+
+/** A multi-source Application's `$name` → source; undefined for a single-source Application. */
+export type ReferenceTargets = ReadonlyMap<string, ReferencedSource> | undefined;
+
+/** As Argo CD: a source with `ref` and neither path nor chart only provides files to the others. */
+export const isRenderedSource = (source: ApplicationSource) => !(source.ref && !source.path && !source.chart);
 
 function sourceBase(source: ApplicationSource): string {
   return (source.path ?? '')
@@ -75,6 +87,7 @@ export async function renderSource(
   revision = source.targetRevision ?? 'HEAD',
   project = '',
   release: HelmRelease = { applicationName: '', namespace: '' },
+  refs: ReferenceTargets = undefined,
 ): Promise<RenderedSource> {
   const { dir, sha } = await repositories.checkout(source.repoURL, revision, project);
   const base = sourceBase(source);
@@ -82,7 +95,7 @@ export async function renderSource(
   if (source.chart)
     throw new ManifestError(`spec.source.chart: charts from Helm repositories are not rendered by the direct driver yet (chart ${source.chart})`);
   if (source.helm && !source.kustomize)
-    return { revision: sha, sourceType: 'Helm', manifests: await renderHelm(repositories, source, sha, project, base, release) };
+    return { revision: sha, sourceType: 'Helm', manifests: await renderHelm(repositories, source, sha, project, base, release, refs) };
   const listing = (await git(['ls-tree', '-r', '-z', '--name-only', sha, ...(prefix ? ['--', prefix] : [])], { cwd: dir }))
     .toString('utf8')
     .split('\0')
@@ -91,7 +104,7 @@ export async function renderSource(
   if (relative.some((p) => /^kustomization\.ya?ml$|^Kustomization$/.test(p)))
     return { revision: sha, sourceType: 'Kustomize', manifests: await kustomize(dir, sha, prefix) };
   if (relative.includes('Chart.yaml'))
-    return { revision: sha, sourceType: 'Helm', manifests: await renderHelm(repositories, source, sha, project, base, release) };
+    return { revision: sha, sourceType: 'Helm', manifests: await renderHelm(repositories, source, sha, project, base, release, refs) };
 
   const directory = source.directory ?? {};
   const wanted = relative.filter((p) => {
@@ -128,6 +141,7 @@ async function renderHelm(
   project: string,
   base: string,
   release: HelmRelease,
+  refs: ReferenceTargets,
 ): Promise<Manifest[]> {
   try {
     const helm = parseHelmSourceSpec(source.helm);
@@ -143,12 +157,19 @@ async function renderHelm(
       ARGOCD_APP_SOURCE_TARGET_REVISION: source.targetRevision ?? '',
     };
     const files = await repositories.getFiles(source.repoURL, sha, base ? `${base}/*` : '*', project);
-    for (const path of filesOutsideChart(base, helm, env))
+    const references = refs && new Set(refs.keys());
+    for (const path of filesOutsideChart(base, helm, env, references))
       for (const [name, data] of await repositories.getFiles(source.repoURL, sha, path, project)) files.set(name, data);
+    // Another source's files, read from its repository at its own commit, as `$name/path`.
+    for (const [ref, paths] of filesOfReferencedSources(base, helm, env, references)) {
+      const target = refs!.get(ref)!;
+      for (const path of paths)
+        for (const [name, data] of await repositories.getFiles(target.repoURL, target.revision, path, project)) files.set(`${ref}/${name}`, data);
+    }
     let total = 0;
     for (const data of files.values()) total += data.length;
     if (total > MAX_CHART_BYTES) throw new HelmError(`the chart's files hold ${total} bytes, more than the ${MAX_CHART_BYTES} a chart may`);
-    return requireKinds(expandLists(await renderHelmSource(base, files, helm, { ...release, env })));
+    return requireKinds(expandLists(await renderHelmSource(base, files, helm, { ...release, env, refs: references })));
   } catch (error) {
     if (error instanceof HelmError) throw new ManifestError(`helm template ${base || '.'}: ${error.message}`, { cause: error });
     throw error;

@@ -1,21 +1,29 @@
-import type { Application } from '../api/application.js';
+import type { Application, ApplicationSource } from '../api/application.js';
 import { keyOf } from './application-client.js';
+import { hasMultipleSources, sourcesOf } from './application-sources.js';
 
 /** Per project too: each project reads the repository with its own credentials. */
-const sourceKeyOf = (application: Application) => {
-  const source = application.spec.source;
-  return source ? JSON.stringify([source.repoURL, source.targetRevision ?? 'HEAD', application.spec.project ?? '']) : undefined;
-};
+const sourceKey = (source: ApplicationSource, project: string) => JSON.stringify([source.repoURL, source.targetRevision ?? 'HEAD', project]);
+
+/** The Application's sources, in order, each as the key it is tracked by. */
+const sourceKeysOf = (application: Application) => sourcesOf(application).map((source) => sourceKey(source, application.spec.project ?? ''));
+
+/** The commit each source was compared at: `revisions` of a multi-source Application, else `revision`. */
+function comparedRevisions(application: Application): (string | undefined)[] {
+  const sync = application.status?.sync;
+  return hasMultipleSources(application) ? (sync?.revisions ?? []) : [sync?.revision];
+}
 
 /**
- * The Applications grouped by the source they track, kept current from the watch, with those whose
- * last comparison is behind the commit their source was last resolved to. A poll of the sources
- * then costs one lookup per source and touches only the Applications behind, not the fleet.
+ * The Applications grouped by the sources they track (every source of a multi-source Application),
+ * kept current from the watch, with those whose last comparison is behind the commit one of their
+ * sources was last resolved to. A poll of the sources then costs one lookup per source and touches
+ * only the Applications behind, not the fleet.
  */
 export class MovedSources {
   /** source → Application key → the Application as last seen. */
   private readonly bySource = new Map<string, Map<string, Application>>();
-  private readonly sourceOf = new Map<string, string>();
+  private readonly sourcesOf = new Map<string, string[]>();
   /** source → the commit it was last resolved to. */
   private readonly resolved = new Map<string, string>();
   private readonly behind = new Map<string, Application>();
@@ -23,51 +31,62 @@ export class MovedSources {
   /** An Application was added or changed. */
   seen(application: Application): void {
     const key = keyOf(application);
-    const source = sourceKeyOf(application);
-    const previous = this.sourceOf.get(key);
-    if (previous !== undefined && previous !== source) this.forget(application);
-    if (source === undefined) return;
-    let members = this.bySource.get(source);
-    if (!members) this.bySource.set(source, (members = new Map()));
-    members.set(key, application);
-    this.sourceOf.set(key, source);
-    this.judge(key, application, this.resolved.get(source));
+    const sources = sourceKeysOf(application);
+    const previous = this.sourcesOf.get(key);
+    if (previous !== undefined && JSON.stringify(previous) !== JSON.stringify(sources)) this.forget(application);
+    if (sources.length === 0) return;
+    for (const source of sources) {
+      let members = this.bySource.get(source);
+      if (!members) this.bySource.set(source, (members = new Map()));
+      members.set(key, application);
+    }
+    this.sourcesOf.set(key, sources);
+    this.judge(key, application);
   }
 
   /** An Application was deleted. */
   forget(application: Application): void {
     const key = keyOf(application);
-    const source = this.sourceOf.get(key);
-    this.sourceOf.delete(key);
+    const sources = this.sourcesOf.get(key) ?? [];
+    this.sourcesOf.delete(key);
     this.behind.delete(key);
-    if (source === undefined) return;
-    const members = this.bySource.get(source);
-    members?.delete(key);
-    if (members?.size === 0) {
-      this.bySource.delete(source);
-      this.resolved.delete(source);
+    for (const source of sources) {
+      const members = this.bySource.get(source);
+      members?.delete(key);
+      if (members?.size === 0) {
+        this.bySource.delete(source);
+        this.resolved.delete(source);
+      }
     }
   }
 
-  /** One Application of each source, to resolve the source's commit as its project may. */
-  sources(): [source: string, application: Application][] {
-    return [...this.bySource].map(([source, members]) => [source, members.values().next().value!]);
+  /** Each source once, with one Application of it, to resolve the source's commit as its project may. */
+  sources(): [key: string, application: Application, source: ApplicationSource][] {
+    return [...this.bySource].map(([key, members]) => {
+      const application = members.values().next().value!;
+      return [key, application, sourcesOf(application)[this.sourcesOf.get(keyOf(application))!.indexOf(key)]];
+    });
   }
 
   /** The source now names `revision`: its Applications compared with another commit are behind. */
   resolvedTo(source: string, revision: string): void {
     if (this.resolved.get(source) === revision) return;
     this.resolved.set(source, revision);
-    for (const [key, application] of this.bySource.get(source) ?? []) this.judge(key, application, revision);
+    for (const [key, application] of this.bySource.get(source) ?? []) this.judge(key, application);
   }
 
-  /** The Applications compared with another commit than their source names now, but for those of the sources left out. */
+  /** The Applications compared with another commit than one of their sources names now, but for the sources left out. */
   behindNow(except: ReadonlySet<string> = new Set()): Application[] {
-    return [...this.behind].filter(([key]) => !except.has(this.sourceOf.get(key)!)).map(([, application]) => application);
+    return [...this.behind].filter(([key]) => !this.sourcesOf.get(key)!.some((source) => except.has(source))).map(([, application]) => application);
   }
 
-  private judge(key: string, application: Application, revision: string | undefined): void {
-    if (revision !== undefined && application.status?.sync?.revision !== revision) this.behind.set(key, application);
+  private judge(key: string, application: Application): void {
+    const compared = comparedRevisions(application);
+    const moved = this.sourcesOf.get(key)!.some((source, i) => {
+      const revision = this.resolved.get(source);
+      return revision !== undefined && compared[i] !== revision;
+    });
+    if (moved) this.behind.set(key, application);
     else this.behind.delete(key);
   }
 }

@@ -6,6 +6,7 @@ import { keyOf, type ApplicationClient } from './application-client.js';
 import type { ProjectGuard } from './project-guard.js';
 import { syncKeyOf, type SyncQueue } from './sync-queue.js';
 import type { SyncWindowGate } from './sync-window-gate.js';
+import { hasMultipleSources, revisionKey } from './application-sources.js';
 
 export interface OperationQueueOptions {
   /** The queue of the replica that owns an Application's destination. */
@@ -56,7 +57,7 @@ export class OperationQueue {
       return;
     }
     // The revision is part of it: a push can re-promote an Application without its operation changing.
-    const request = JSON.stringify([operation, application.status?.sync?.revision]);
+    const request = JSON.stringify([operation, revisionKey(application.status?.sync)]);
     if (this.queued.get(key) === request) return;
     if (await this.queueOperation(application, operation)) this.queued.set(key, request);
   }
@@ -70,7 +71,9 @@ export class OperationQueue {
   /** Whether the sync was queued (or found queued already). */
   private async queueOperation(application: Application, operation: Operation): Promise<boolean> {
     const status = application.status ?? {};
-    const revision = operation.sync?.revision ?? status.sync?.revision;
+    // A multi-source Application's sync is identified by the commits of all its sources.
+    const revisions = hasMultipleSources(application) ? (operation.sync?.revisions ?? status.sync?.revisions) : undefined;
+    const revision = revisions?.length ? revisionKey({ revisions }) : (operation.sync?.revision ?? status.sync?.revision);
     // A sync is identified by the commit it deploys: compare first, and the status update brings the operation back here.
     if (!revision) {
       const validation = this.options.projects.validate(application);
@@ -95,7 +98,7 @@ export class OperationQueue {
       await this.options.queueFor(application).enqueue({
         namespace: application.metadata.namespace ?? '',
         application: application.metadata.name,
-        revision,
+        ...(revisions?.length ? { revisions } : { revision }),
         prune: operation.sync?.prune === true,
         identity,
         key: syncKeyOf(sync),

@@ -1,9 +1,11 @@
+import type { Revisions } from './application-sources.js';
 import type { Application, ApplicationSource, Health, ResourceKey, ResourceResult, ResourceStatus } from '../api/application.js';
 
 /** What a refresh finds: the fields of an Application's status that Argo CD's comparison writes. */
-export interface Comparison {
-  revision: string;
+export interface Comparison extends Revisions {
   sourceType: string;
+  /** A multi-source Application's, one per source ('' for a source that only provides files). */
+  sourceTypes?: string[];
   sync: 'Synced' | 'OutOfSync';
   health: Health;
   resources: ResourceStatus[];
@@ -12,6 +14,8 @@ export interface Comparison {
 export interface SyncRequest {
   /** Sync to this revision instead of the source's targetRevision (a rollback). */
   revision?: string;
+  /** A multi-source Application's commits, one per source. */
+  revisions?: string[];
   prune: boolean;
   /** Write to the destination as this user (a project's destinationServiceAccounts entry). */
   impersonate?: string;
@@ -23,8 +27,7 @@ export interface SyncRequest {
   startedAt?: Date;
 }
 
-export interface SyncOutcome {
-  revision: string;
+export interface SyncOutcome extends Revisions {
   /** As Argo CD's operation phases: Failed for objects that could not be synced, Error for an Application that could not be. */
   phase: 'Succeeded' | 'Failed' | 'Error';
   message: string;
@@ -36,6 +39,7 @@ export class ComparisonFailure extends Error {
   constructor(
     message: string,
     readonly revision: string,
+    readonly revisions?: string[],
   ) {
     super(message);
   }

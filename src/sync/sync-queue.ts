@@ -8,6 +8,8 @@ export interface SyncJob {
   application: string;
   /** The revision to sync to; undefined syncs the source's targetRevision. */
   revision?: string;
+  /** A multi-source Application's commits to sync to, one per source. */
+  revisions?: string[];
   prune: boolean;
   /** What the job id is derived from: ApplicationSet, Application, target revision and promotion (and, for other syncs, the request); a resumed attempt adds to it. */
   identity: string[];

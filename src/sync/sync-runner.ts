@@ -11,6 +11,7 @@ import type { SyncJob } from './sync-queue.js';
 import type { SyncWindowGate } from './sync-window-gate.js';
 import { kitchenTime, nextRetryAt, retriesLeft, type RetryStrategy } from './sync-retry.js';
 import { SYNC_KEY_INFO, SYNC_REPLICA_INFO } from '../api/annotations.js';
+import { hasMultipleSources, revisionFields, sourceFields } from './application-sources.js';
 
 const HISTORY_LIMIT = 10;
 
@@ -87,7 +88,7 @@ export class SyncRunner {
       throw error;
     }
 
-    const syncResult = (outcome: SyncOutcome) => ({ revision: outcome.revision, source: application.spec.source, resources: outcome.resources });
+    const syncResult = (outcome: SyncOutcome) => ({ ...revisionFields(outcome), ...sourceFields(application), resources: outcome.resources });
     let outcome = await this.syncPermitted(application, job, operation, resuming, new Date(startedAt));
     // A resumed sync goes on counting the retries its operation already made.
     let retryCount = resuming ? (status.operationState?.retryCount ?? 0) : 0;
@@ -132,11 +133,11 @@ export class SyncRunner {
     for (let current = running, tries = 1; ; tries++) {
       const history = current.status?.history ?? [];
       const deployed: RevisionHistory = {
-        revision: outcome.revision,
+        ...revisionFields(outcome),
         deployedAt: finishedAt,
         deployStartedAt: startedAt,
         id: (history.at(-1)?.id ?? -1) + 1,
-        source: application.spec.source,
+        ...sourceFields(application),
       };
       try {
         await this.applications.patchAt(current, {
@@ -183,6 +184,7 @@ export class SyncRunner {
   private async syncPermitted(application: Application, job: SyncJob, operation: Operation, resuming: boolean, startedAt: Date): Promise<SyncOutcome> {
     const refused = (message: string): SyncOutcome => ({
       revision: job.revision ?? application.status?.sync?.revision ?? '',
+      ...(hasMultipleSources(application) ? { revisions: job.revisions ?? application.status?.sync?.revisions ?? [] } : {}),
       phase: 'Error',
       message,
       resources: [],
@@ -195,6 +197,7 @@ export class SyncRunner {
       resuming || [...(operation.sync?.syncOptions ?? []), ...(application.spec.syncPolicy?.syncOptions ?? [])].includes('ApplyOutOfSyncOnly=true');
     return this.driver.sync(application, {
       revision: job.revision,
+      revisions: job.revisions,
       prune: job.prune,
       impersonate: identity.impersonate,
       applyOutOfSyncOnly,

@@ -628,3 +628,45 @@ describe("steps as Argo CD's progressive sync reads them (progressive_sync.go)",
     expect(plan.conditions[0]).toMatchObject({ status: 'False', reason: 'ApplicationSetValidRolloutConfig' });
   });
 });
+
+describe('a rollout of multi-source Applications (a chart and a values repository)', () => {
+  const names = ['staging-1', 'staging-2', 'prod-1', 'prod-2', 'prod-3'];
+  const tier = (n: string) => n.replace(/-\d+$/, '');
+  const apps = names.map((n) => {
+    const app = RolloutWorld.app(n, { tier: tier(n) });
+    app.spec.sources = [
+      { ...app.spec.source!, helm: { valueFiles: ['$values/guestbook.yaml'] } },
+      { repoURL: 'https://git.example/values.git', targetRevision: 'HEAD', ref: 'values' },
+    ];
+    delete app.spec.source;
+    return app;
+  });
+  const step = (value: string) => ({ matchExpressions: [{ key: 'tier', operator: 'In', values: [value] }] });
+
+  it('a push to the values repository alone rolls out step by step, each Application synced once to the revisions of both sources', () => {
+    const world = new RolloutWorld(apps, [step('staging'), step('prod')]);
+    world.valuesRevision = 'v1';
+    for (const app of apps) {
+      const revisions = ['r1', 'v1'];
+      world.live.set(app.metadata.name, {
+        ...structuredClone(app),
+        status: {
+          sync: { status: 'Synced', revisions },
+          health: { status: 'Healthy' },
+          operationState: { phase: 'Succeeded', startedAt: '2025-12-31T00:00:00Z', syncResult: { revisions } },
+          reconciledAt: '2025-12-31T00:00:00Z',
+        },
+      });
+    }
+    world.reconcile();
+    world.valuesRevision = 'v2';
+    world.appController();
+    world.run(40, () => world.plans.at(-1)!.rollout.phase === 'Completed');
+
+    expect(world.syncLog.map((s) => s.application).sort()).toEqual([...names].sort());
+    expect(new Set(world.syncLog.map((s) => s.revision))).toEqual(new Set(['r1,v2']));
+    const order = world.syncLog.map((s) => tier(s.application));
+    expect(order.lastIndexOf('staging')).toBeLessThan(order.indexOf('prod'));
+    expect(world.plans.at(-1)!.applicationStatus.every((e) => e.status === 'Healthy')).toBe(true);
+  });
+});

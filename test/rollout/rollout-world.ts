@@ -5,6 +5,10 @@ import type { RolloutBudgets } from '../../src/rollout/budget-usage.js';
 import { planRollout, type RolloutPlan } from '../../src/rollout/planner.js';
 import { SYNC_WINDOW_BLOCKED_MESSAGE } from '../../src/sync/sync-window-gate.js';
 
+/** The commit (or, for a multi-source Application, the commits) a sync or comparison was at. */
+type SyncedAt = { revision?: string; revisions?: string[] };
+const same = (a: SyncedAt | undefined, b: SyncedAt) => JSON.stringify(a?.revisions ?? a?.revision) === JSON.stringify(b.revisions ?? b.revision);
+
 /**
  * A small fleet for planner tests: generated Applications, their live copies, and an application
  * controller that runs sync operations and turns synced Applications Healthy a tick later (or
@@ -16,6 +20,8 @@ export class RolloutWorld {
   live = new Map<string, Application>();
   /** Target revision Git would resolve now. */
   revision = 'r1';
+  /** Set for Applications with a second source (a values repository): the commit it resolves to, and they carry `revisions`. */
+  valuesRevision?: string;
   clock = Date.parse('2026-01-01T00:00:00Z');
   failing = new Set<string>();
   /** Applications whose controller never picks up a sync (e.g. stuck). */
@@ -55,6 +61,11 @@ export class RolloutWorld {
     };
   }
 
+  /** What Git resolves the Application's sources to now, as Argo CD records it: `revisions` with a second source. */
+  private target(): SyncedAt {
+    return this.valuesRevision ? { revisions: [this.revision, this.valuesRevision] } : { revision: this.revision };
+  }
+
   get now(): Date {
     return new Date(this.clock);
   }
@@ -75,7 +86,7 @@ export class RolloutWorld {
     this.appSet.status = { ...this.appSet.status, applicationStatus: plan.applicationStatus, rollout: plan.rollout };
     for (const desired of plan.desired) {
       const current = this.live.get(desired.metadata.name);
-      const status = current?.status ?? { sync: { status: 'OutOfSync', revision: this.revision }, health: { status: 'Healthy' } };
+      const status = current?.status ?? { sync: { status: 'OutOfSync', ...this.target() }, health: { status: 'Healthy' } };
       this.live.set(desired.metadata.name, {
         ...structuredClone(desired),
         status,
@@ -90,20 +101,20 @@ export class RolloutWorld {
   appController(): void {
     for (const [name, app] of this.live) {
       const status = structuredClone(app.status ?? {}) as Record<string, any>;
-      const deployed = status.operationState?.syncResult?.revision;
-      status.sync = { status: deployed === this.revision ? 'Synced' : 'OutOfSync', revision: this.revision };
+      const wanted = this.target();
+      status.sync = { status: same(status.operationState?.syncResult, wanted) ? 'Synced' : 'OutOfSync', ...wanted };
       if (status.health?.status === 'Progressing' && !app.operation) status.health = { status: this.failing.has(name) ? 'Degraded' : 'Healthy' };
       if (app.operation && this.windowWaits(this.now).has(name)) {
         // As Argo CD: the operation starts, Running, and says a sync window blocks it.
         if (status.operationState?.message !== SYNC_WINDOW_BLOCKED_MESSAGE)
           status.operationState = { phase: 'Running', message: SYNC_WINDOW_BLOCKED_MESSAGE, startedAt: this.now.toISOString() };
       } else if (app.operation && !this.stuck.has(name)) {
-        const sync = (app.operation as { sync?: { revision?: string } }).sync;
-        const revision = sync?.revision ?? this.revision;
-        status.operationState = { phase: 'Succeeded', startedAt: this.now.toISOString(), finishedAt: this.now.toISOString(), syncResult: { revision } };
-        status.sync = { status: revision === this.revision ? 'Synced' : 'OutOfSync', revision: this.revision };
+        const sync = (app.operation as { sync?: SyncedAt }).sync;
+        const synced: SyncedAt = sync?.revisions ? { revisions: sync.revisions } : sync?.revision ? { revision: sync.revision } : wanted;
+        status.operationState = { phase: 'Succeeded', startedAt: this.now.toISOString(), finishedAt: this.now.toISOString(), syncResult: synced };
+        status.sync = { status: same(synced, wanted) ? 'Synced' : 'OutOfSync', ...wanted };
         status.health = { status: 'Progressing' };
-        this.syncLog.push({ application: name, revision, at: this.clock });
+        this.syncLog.push({ application: name, revision: String(synced.revisions ?? synced.revision), at: this.clock });
         delete app.operation;
       }
       status.reconciledAt = this.now.toISOString();

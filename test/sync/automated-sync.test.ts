@@ -71,4 +71,20 @@ describe('automated sync of the direct driver (Argo CD autoSync)', () => {
     };
     expect(autosync(pruneOff, extra, NOW)).toBeUndefined();
   });
+
+  it('of a multi-source Application: syncs the revisions of all sources, and a new commit of any one is a new sync', () => {
+    const twoSources = (operationState?: OperationState): Application => {
+      const app = application(false, operationState);
+      app.spec.sources = [app.spec.source!, { repoURL: 'https://git.example/values.git', targetRevision: 'main', ref: 'values' }];
+      delete app.spec.source;
+      return app;
+    };
+    const comparison = (revisions: string[]): Comparison => ({ ...drifted, revision: '', revisions });
+    const decision = autosync(twoSources(), comparison([COMMIT, 'b1']), NOW);
+    expect(decision).toMatchObject({ operation: { sync: { revisions: [COMMIT, 'b1'], prune: true } } });
+    expect((decision as { operation: { sync: object } }).operation.sync).not.toHaveProperty('revision');
+    const synced: OperationState = { phase: 'Succeeded', finishedAt: '2026-01-01T00:00:00Z', syncResult: { revisions: [COMMIT, 'b1'] } };
+    expect(autosync(twoSources(synced), comparison([COMMIT, 'b1']), NOW)).toBeUndefined();
+    expect(autosync(twoSources(synced), comparison([COMMIT, 'b2']), NOW)).toMatchObject({ operation: { sync: { revisions: [COMMIT, 'b2'] } } });
+  });
 });

@@ -229,6 +229,70 @@ describe('Helm sources', () => {
   });
 });
 
+describe('multi-source Applications', () => {
+  let values: TestRepository;
+  let chartSha: string;
+  beforeAll(() => {
+    values = new TestRepository('values');
+    chartSha = repo.commit(
+      {
+        'sharedchart/Chart.yaml': 'apiVersion: v2\nname: shared\nversion: 0.1.0\n',
+        'sharedchart/values.yaml': 'colour: blue\n',
+        'sharedchart/templates/config.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-shared\ndata:\n  colour: {{ .Values.colour }}\n',
+      },
+      'multi',
+    );
+  });
+  afterAll(() => values.dispose());
+
+  /** A chart of team-a's repository with its value file from a second repository, named by `ref`. */
+  const twoSources = (valueFile = '$values/envs/shop.yaml'): Application => ({
+    ...application('shop2', 'team-a'),
+    spec: {
+      project: 'team-a',
+      sources: [
+        { repoURL: url(), path: 'sharedchart', targetRevision: 'multi', helm: { valueFiles: [valueFile] } },
+        { repoURL: values.url, targetRevision: 'main', ref: 'values' },
+      ],
+      destination: { server: 'https://kubernetes.default.svc', namespace: 'default' },
+    },
+  });
+  const colour = async () => {
+    const admin = new ObjectClient(kubeConfigFromString(fleet.kubeconfig()));
+    return (await admin.get<{ data: Record<string, string> } & KubeObject>('v1', 'ConfigMap', 'default', 'shop2-shared'))?.data.colour;
+  };
+
+  it("syncs a chart with a `$values` value file read from the other source's repository, each source at its own commit; a push to that repository alone moves it", async () => {
+    const first = values.commit({ 'envs/shop.yaml': 'colour: purple\n' });
+    const synced = await driver.sync(twoSources(), { prune: false });
+    expect(synced).toMatchObject({ phase: 'Succeeded', revisions: [chartSha, first] });
+    expect(await colour()).toBe('purple');
+    const app = twoSources();
+    expect(await driver.refresh(app)).toMatchObject({ sync: 'Synced', revisions: [chartSha, first], sourceTypes: ['Helm', ''] });
+
+    const second = values.commit({ 'envs/shop.yaml': 'colour: orange\n' });
+    // The repository's refs are reused for a second: past that, the push is seen.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await driver.revision(twoSources().spec.sources![1], 'team-a')).toBe(second);
+    expect(await driver.refresh(app)).toMatchObject({ sync: 'OutOfSync', revisions: [chartSha, second] });
+    expect(await driver.sync(twoSources(), { prune: false })).toMatchObject({ phase: 'Succeeded', revisions: [chartSha, second] });
+    expect(await colour()).toBe('orange');
+    // A rollback syncs every source to the commit it names.
+    expect(await driver.sync(twoSources(), { prune: false, revisions: [chartSha, first] })).toMatchObject({ phase: 'Succeeded', revisions: [chartSha, first] });
+    expect(await colour()).toBe('purple');
+  });
+
+  it('a value file naming no source, or leaving the referenced repository, fails the comparison naming the source', async () => {
+    await expect(driver.refresh(twoSources('$other/envs/shop.yaml'))).rejects.toThrow(
+      'spec.sources[0]: helm template sharedchart: source referenced "$other", which is not one of the available sources ($values)',
+    );
+    await expect(driver.refresh(twoSources('$values/../../etc/passwd'))).rejects.toThrow(
+      "spec.sources[0]: helm template sharedchart: file '/../../etc/passwd' resolved to outside repository root",
+    );
+  });
+});
+
 describe('a refresh whose destination cluster does not answer', () => {
   let edge: SimFleet;
   let edgeDriver: DirectSyncDriver;

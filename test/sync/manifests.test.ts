@@ -118,3 +118,51 @@ describe('renderSource renders a Git path holding a Chart.yaml as Argo CD render
     expect(ignored.manifests).toHaveLength(2);
   });
 });
+
+describe("renderSource reads a multi-source Application's `$ref` value files from the referenced source's repository", () => {
+  let charts: TestRepository;
+  let values: TestRepository;
+  let cacheDir: string;
+  let repositories: GitRepositoryCache;
+  let valuesSha: string;
+  const release = { applicationName: 'shop', namespace: 'prod' };
+
+  beforeAll(() => {
+    charts = new TestRepository('charts');
+    charts.commit(CHART);
+    values = new TestRepository('values');
+    valuesSha = values.commit({ 'envs/prod.yaml': 'replicas: 5\nimage: nginx:from-values-repo\n' });
+    values.commit({ 'envs/prod.yaml': 'replicas: 7\n' });
+    cacheDir = mkdtempSync(join(tmpdir(), 'regatta-ref-cache-'));
+    repositories = new GitRepositoryCache({ allowLocalRepositories: true, directory: cacheDir });
+  });
+
+  afterAll(() => {
+    rmSync(cacheDir, { recursive: true, force: true });
+    charts.dispose();
+    values.dispose();
+  });
+
+  const chartSource = (valueFiles: string[]) => ({ repoURL: charts.url, path: 'charts/web', targetRevision: 'main', helm: { valueFiles } });
+
+  it("reads `$values/envs/prod.yaml` from the values repository at the referenced source's commit, not the chart's repository", async () => {
+    const refs = new Map([['$values', { repoURL: values.url, revision: valuesSha }]]);
+    const rendered = await renderSource(repositories, chartSource(['$values/envs/prod.yaml']), 'main', '', release, refs);
+    const deployment = rendered.manifests.find((m) => m.kind === 'Deployment')!;
+    expect(deployment.spec.replicas).toBe(5);
+    expect(deployment.spec.template.spec.containers[0].image).toBe('nginx:from-values-repo');
+  });
+
+  it('an unknown reference and a path leaving the referenced repository fail with Argo CD’s errors', async () => {
+    const refs = new Map([['$values', { repoURL: values.url, revision: valuesSha }]]);
+    await expect(renderSource(repositories, chartSource(['$other/envs/prod.yaml']), 'main', '', release, refs)).rejects.toThrow(
+      new ManifestError('helm template charts/web: source referenced "$other", which is not one of the available sources ($values)'),
+    );
+    await expect(renderSource(repositories, chartSource(['$values/envs/prod.yaml']), 'main', '', release, new Map())).rejects.toThrow(
+      new ManifestError(`helm template charts/web: source referenced "$values", but no source has a 'ref' field defined`),
+    );
+    await expect(renderSource(repositories, chartSource(['$values/../../etc/passwd']), 'main', '', release, refs)).rejects.toThrow(
+      new ManifestError("helm template charts/web: file '/../../etc/passwd' resolved to outside repository root"),
+    );
+  });
+});

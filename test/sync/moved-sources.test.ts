@@ -44,4 +44,34 @@ describe('MovedSources', () => {
     expect(moved.behindNow()).toEqual([]);
     expect(moved.sources().map(([, a]) => a.spec.source?.repoURL)).toEqual(['https://git/fleet.git', 'https://git/elsewhere.git']);
   });
+
+  it('a multi-source Application is behind once any of its sources moves past the commit its `revisions` hold for it', () => {
+    const moved = new MovedSources();
+    const twoSources = (revisions: string[]): Application => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'shop', namespace: 'argocd' },
+      spec: {
+        project: 'default',
+        sources: [
+          { repoURL: 'https://git/charts.git', targetRevision: 'main', path: 'web' },
+          { repoURL: 'https://git/values.git', targetRevision: 'main', ref: 'values' },
+        ],
+        destination: { server: 'https://c1', namespace: 'shop' },
+      },
+      status: { sync: { status: 'Synced', revisions } },
+    });
+    moved.seen(twoSources(['a1', 'b1']));
+    expect(moved.sources().map(([, , source]) => source.repoURL)).toEqual(['https://git/charts.git', 'https://git/values.git']);
+    const [charts, values] = moved.sources().map(([source]) => source);
+    moved.resolvedTo(charts, 'a1');
+    moved.resolvedTo(values, 'b1');
+    expect(moved.behindNow()).toEqual([]);
+    // A push to the values repository alone.
+    moved.resolvedTo(values, 'b2');
+    expect(names(moved.behindNow())).toEqual(['shop']);
+    expect(moved.behindNow(new Set([charts]))).toEqual([]);
+    moved.seen(twoSources(['a1', 'b2']));
+    expect(moved.behindNow()).toEqual([]);
+  });
 });

@@ -19,6 +19,20 @@ let applications: ApplicationClient;
 const historyOf = async (name: string): Promise<RevisionHistory[]> =>
   ((await applications.get('argocd', name))?.status?.history ?? []).map(({ id, revision }) => ({ id, revision }) as RevisionHistory);
 
+/** A sync runner over `driver`, for Applications of a project that permits everything. */
+function runnerWith(driver: SyncDriver): SyncRunner {
+  const projects = new ProjectGuard({
+    controllerNamespace: 'argocd',
+    project: (name) => ({ ...defaultAppProject('argocd'), metadata: { name, namespace: 'argocd' } }),
+    clusters: () => [],
+    repositories: () => [],
+    settings: () => undefined,
+  });
+  const clock = () => new Date();
+  const gate = new SyncWindowGate(applications, { clock }, silentLogger, () => undefined);
+  return new SyncRunner(driver, applications, gate, { replica: 'r-a', projects, clock }, silentLogger, () => undefined);
+}
+
 beforeAll(async () => {
   fleet = await SimFleet.start();
   admin = new ObjectClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'another-writer' })));
@@ -56,16 +70,7 @@ describe("a sync's status writes", () => {
         return undefined;
       },
     };
-    const projects = new ProjectGuard({
-      controllerNamespace: 'argocd',
-      project: (name) => ({ ...defaultAppProject('argocd'), metadata: { name, namespace: 'argocd' } }),
-      clusters: () => [],
-      repositories: () => [],
-      settings: () => undefined,
-    });
-    const clock = () => new Date();
-    const gate = new SyncWindowGate(applications, { clock }, silentLogger, () => undefined);
-    const runner = new SyncRunner(driver, applications, gate, { replica: 'r-a', projects, clock }, silentLogger, () => undefined);
+    const runner = runnerWith(driver);
     await runner.run({ namespace: 'argocd', application: 'web', revision: 'r2', prune: false, identity: ['web', 'r2'], key: 'web-r2', cluster: 'in-cluster' });
 
     expect(await historyOf('web')).toEqual([
@@ -74,5 +79,50 @@ describe("a sync's status writes", () => {
       { id: 2, revision: 'r2' },
     ]);
     expect((await applications.get('argocd', 'web'))?.status?.operationState).toMatchObject({ phase: 'Succeeded', syncResult: { revision: 'r2' } });
+  });
+
+  it("of a multi-source Application are Argo CD's: revisions and sources in syncResult, history and sync status, no single revision", async () => {
+    const sources = [
+      { repoURL: 'https://example.com/charts.git', path: 'web', targetRevision: 'main', helm: { valueFiles: ['$values/web.yaml'] } },
+      { repoURL: 'https://example.com/values.git', targetRevision: 'main', ref: 'values' },
+    ];
+    await admin.create({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'two', namespace: 'argocd' },
+      spec: { project: 'default', sources, destination: { server: 'https://kubernetes.default.svc', namespace: 'web' } },
+    } as KubeObject);
+    const revisions = ['a1', 'b1'];
+    const requested: (string[] | undefined)[] = [];
+    const driver: SyncDriver = {
+      revision: async () => 'unused',
+      sync: async (_application, request) => {
+        requested.push(request.revisions);
+        return { revision: '', revisions, phase: 'Succeeded', message: 'synced', resources: [] };
+      },
+      refresh: async () => ({
+        revision: '',
+        revisions,
+        sourceType: 'Helm',
+        sourceTypes: ['Helm', ''],
+        sync: 'Synced',
+        health: { status: 'Healthy' },
+        resources: [],
+      }),
+    };
+    const runner = runnerWith(driver);
+    await runner.run({ namespace: 'argocd', application: 'two', revisions, prune: false, identity: ['two', 'a1,b1'], key: 'two-a1-b1', cluster: 'in-cluster' });
+
+    expect(requested).toEqual([revisions]);
+    const status = (await applications.get('argocd', 'two'))!.status!;
+    expect(status.operationState?.syncResult).toEqual({ revisions, sources, resources: [] });
+    expect(status.history?.map(({ id, revision, revisions, source, sources }) => ({ id, revision, revisions, source, sources }))).toEqual([
+      { id: 0, revision: undefined, revisions, source: undefined, sources },
+    ]);
+    expect(status.sync).toEqual({
+      status: 'Synced',
+      revisions,
+      comparedTo: { sources, destination: { server: 'https://kubernetes.default.svc', namespace: 'web' } },
+    });
   });
 });
