@@ -232,7 +232,7 @@ describe('Helm sources', () => {
 describe('multi-source Applications', () => {
   let values: TestRepository;
   let chartSha: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     values = new TestRepository('values');
     chartSha = repo.commit(
       {
@@ -243,6 +243,8 @@ describe('multi-source Applications', () => {
       },
       'multi',
     );
+    // The repository's refs are reused for a second, and the tests before listed them without this branch.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
   });
   afterAll(() => values.dispose());
 
