@@ -11,9 +11,9 @@ import type {
 import { forEachLimited } from '../lib/for-each-limited.js';
 import { RESOURCES_FINALIZER } from '../api/application.js';
 import { validateApplicationSet } from '../api/application-set-schema.js';
-import type { GeneratorContext } from '../generators/generator.js';
+import type { GeneratorContext, RegisteredCluster } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
-import { planRollout, type RolloutPlan } from '../rollout/planner.js';
+import { planRollout, type RolloutInput, type RolloutPlan } from '../rollout/planner.js';
 import { rolloutWindowWaits } from '../projects/rollout-window-waits.js';
 import { isSyncing, keyOf, rolloutBudgets, type RolloutBudgets } from '../rollout/budget-usage.js';
 import type { BudgetReservationStore } from './budget-reservations.js';
@@ -316,19 +316,8 @@ export class ApplicationSetReconciler {
         }
       }
       const now = this.clock();
-      const budgetObjects = this.store.listRolloutBudgets();
-      const reservations = await this.liveReservations(budgetObjects);
-      const budgets = rolloutBudgets(
-        {
-          budgets: budgetObjects,
-          clusters: scope.fleet.clusters,
-          applications: this.store.listAllApplications(),
-          appSets: this.store.listApplicationSets(),
-          reservations: reservations.live,
-        },
-        valid,
-      );
-      const input = {
+      const { budgets, reservations } = await this.budgetsOf(valid, scope.fleet.clusters);
+      const input: RolloutInput = {
         appSet,
         desired: valid,
         generated: generation.generated.map((g) => g.application),
@@ -341,20 +330,7 @@ export class ApplicationSetReconciler {
       rollout = planRollout(input);
       if (budgets) {
         await this.releaseReservations(namespace, owned, rollout, budgets, reservations.live);
-        // Planned again with the refused releases marked: they wait exactly as a budget without room holds them.
-        // The room they leave may release others, which need reservations of their own: bounded, as each pass refuses at least one more.
-        const refused = new Map<string, { budget: string; reason: string }>();
-        const tried = new Set<string>();
-        for (let pass = 0; pass <= valid.length; pass++) {
-          const released = releasedAt(rollout.applicationStatus, now.toISOString())
-            .map((e) => e.application)
-            .filter((name) => !tried.has(name));
-          for (const name of released) tried.add(name);
-          const refusedNow = await this.reserveReleases(namespace, released, budgets, reservations.down);
-          if (!refusedNow.size) break;
-          for (const [name, why] of refusedNow) refused.set(name, why);
-          rollout = planRollout({ ...input, budgets: { ...budgets, refused } });
-        }
+        rollout = await this.planWithinReservations(namespace, input, rollout, budgets, reservations.down);
       }
       if (rollout.rollout.budgetWaiting?.length) this.budgetWaiters.add(key);
       else this.budgetWaiters.delete(key);
@@ -476,6 +452,55 @@ export class ApplicationSetReconciler {
     if (firstError && firstError.reason !== Reason.ApplicationValidationError) throw new Error(firstError.message);
     if (invalid.size) outcome.requeueAfterSeconds = Math.min(outcome.requeueAfterSeconds ?? Infinity, this.options.errorRequeueSeconds);
     return outcome;
+  }
+
+  /**
+   * The RolloutBudgets of the planned Applications' clusters with their fleet-wide usage. The fleet's
+   * Applications and ApplicationSets are listed only when a budget exists: without one, a rollout's
+   * reconcile reads nothing more.
+   */
+  private async budgetsOf(
+    planned: Application[],
+    clusters: readonly RegisteredCluster[],
+  ): Promise<{ budgets?: RolloutBudgets; reservations: { live?: Map<string, Set<string>>; down?: string } }> {
+    const budgetObjects = this.store.listRolloutBudgets();
+    if (!budgetObjects.length) return { reservations: {} };
+    const reservations = await this.liveReservations(budgetObjects);
+    const world = {
+      budgets: budgetObjects,
+      clusters,
+      applications: this.store.listAllApplications(),
+      appSets: this.store.listApplicationSets(),
+      reservations: reservations.live,
+    };
+    return { budgets: rolloutBudgets(world, planned), reservations };
+  }
+
+  /**
+   * Reserves the plan's budgeted releases and plans again with the refused ones marked: they wait
+   * exactly as a budget without room holds them. The room they leave may release others, which need
+   * reservations of their own: bounded, as each pass refuses at least one more.
+   */
+  private async planWithinReservations(
+    namespace: string,
+    input: RolloutInput,
+    plan: RolloutPlan,
+    budgets: RolloutBudgets,
+    down?: string,
+  ): Promise<RolloutPlan> {
+    const refused = new Map<string, { budget: string; reason: string }>();
+    const tried = new Set<string>();
+    for (let pass = 0; pass <= input.desired.length; pass++) {
+      const released = releasedAt(plan.applicationStatus, input.now.toISOString())
+        .map((e) => e.application)
+        .filter((name) => !tried.has(name));
+      for (const name of released) tried.add(name);
+      const refusedNow = await this.reserveReleases(namespace, released, budgets, down);
+      if (!refusedNow.size) break;
+      for (const [name, why] of refusedNow) refused.set(name, why);
+      plan = planRollout({ ...input, budgets: { ...budgets, refused } });
+    }
+    return plan;
   }
 
   /** The budgets' live reservations, or why they cannot be read (then budgeted releases are held: fail closed). */

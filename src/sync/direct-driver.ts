@@ -97,6 +97,18 @@ function namedHook(manifest: Manifest, revision: string, phase: SyncPhase, start
   return { ...manifest, metadata: { ...metadata, name: hookName(manifest, revision, phase, startedAt) } };
 }
 
+/** What a commit gives, computed once per key: the oldest is forgotten past RENDER_CACHE_SIZE, a failure at once (it may be passing). */
+function remembered<T>(cache: Map<string, Promise<T>>, key: string, compute: () => Promise<T>): Promise<T> {
+  let result = cache.get(key);
+  if (!result) {
+    result = compute();
+    cache.set(key, result);
+    result.catch(() => cache.delete(key));
+    if (cache.size > RENDER_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  }
+  return result;
+}
+
 /** Every field the manifest sets has the same value live (what the server adds is ignored). */
 function contains(live: unknown, desired: unknown): boolean {
   if (Array.isArray(desired)) return Array.isArray(live) && live.length === desired.length && desired.every((d, i) => contains(live[i], d));
@@ -144,26 +156,12 @@ export class DirectSyncDriver implements SyncDriver {
     // A chart's `$ref` value files are read at the referenced sources' commits: those are part of what it renders from.
     const references = perRelease && refs ? [...refs] : null;
     const key = JSON.stringify([source.repoURL, sha, source.path, source.directory, source.helm, source.chart, perRelease ? release : null, references]);
-    let result = this.rendered.get(key);
-    if (!result) {
-      result = renderSource(this.options.repositories, source, sha, project, release, refs);
-      this.rendered.set(key, result);
-      result.catch(() => this.rendered.delete(key));
-      if (this.rendered.size > RENDER_CACHE_SIZE) this.rendered.delete(this.rendered.keys().next().value!);
-    }
-    return result;
+    return remembered(this.rendered, key, () => renderSource(this.options.repositories, source, sha, project, release, refs));
   }
 
   private rendersPerRelease(source: ApplicationSource, sha: string, project: string): Promise<boolean> {
     const key = JSON.stringify([source.repoURL, sha, source.path, Boolean(source.helm), Boolean(source.chart), Boolean(source.kustomize)]);
-    let result = this.helmSources.get(key);
-    if (!result) {
-      result = isHelmSource(this.options.repositories, source, sha, project);
-      this.helmSources.set(key, result);
-      result.catch(() => this.helmSources.delete(key));
-      if (this.helmSources.size > RENDER_CACHE_SIZE) this.helmSources.delete(this.helmSources.keys().next().value!);
-    }
-    return result;
+    return remembered(this.helmSources, key, () => isHelmSource(this.options.repositories, source, sha, project));
   }
 
   /** One client per cluster connection: connections and discovery are reused across its Applications. */
