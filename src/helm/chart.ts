@@ -36,6 +36,8 @@ export interface Chart {
   files: ChartFile[];
   dependencies: ChartDependency[];
   subcharts: Chart[];
+  /** values.schema.json as written, checked against the values before rendering. */
+  schema?: Buffer;
 }
 
 const CHART_TYPES = new Set(['', 'application', 'library']);
@@ -102,8 +104,9 @@ export function loadChart(directory: ReadonlyMap<string, Buffer>, where = ''): C
   };
   const subchartFiles = new Map<string, Map<string, Buffer>>();
   for (const [name, data] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (name === 'Chart.yaml' || name === 'Chart.lock' || name === 'requirements.lock' || name === 'values.schema.json') continue;
-    if (name === 'values.yaml') chart.values = asValues(name, parseYamlFile(name, data));
+    if (name === 'Chart.yaml' || name === 'Chart.lock' || name === 'requirements.lock') continue;
+    if (name === 'values.schema.json') chart.schema = data;
+    else if (name === 'values.yaml') chart.values = asValues(name, parseYamlFile(name, data));
     else if (name === 'requirements.yaml') {
       if (metadata.apiVersion === 'v1') chart.dependencies = dependencies(name, asValues(name, parseYamlFile(name, data)).dependencies);
     } else if (name.startsWith('templates/')) chart.templates.push({ name, data });

@@ -13,6 +13,7 @@ import { isLibraryChart, type Chart, type Values } from './chart.js';
 import { chartFileMap, chartFilesObject } from './chart-files.js';
 import { coalesceValues, processDependencies } from './chart-values.js';
 import { HelmError } from './helm-error.js';
+import { validateValuesAgainstSchemas } from './values-schema.js';
 import { orderManifests, parseDocument, splitManifests, type RenderedManifest } from './manifest-order.js';
 
 /** `helm template`'s Kubernetes version when none is given (chartutil's default). */
@@ -272,6 +273,7 @@ export async function renderChart(chart: Chart, options: ChartRenderOptions): Pr
   } catch (error) {
     throw new HelmError((error as Error).message);
   }
+  validateValuesAgainstSchemas(processed, values);
   const top: Values = {
     Release: { Name: options.releaseName, Namespace: options.namespace, IsUpgrade: false, IsInstall: true, Revision: 1n, Service: 'Helm' },
     Capabilities: capabilities(options),
