@@ -8,6 +8,9 @@ export interface RepositoryCredentials {
   username?: string;
   password?: string;
   sshPrivateKey?: string;
+  /** A TLS client certificate and key (PEM) for HTTPS repositories and registries. */
+  tlsClientCertData?: string;
+  tlsClientCertKey?: string;
 }
 
 /** How a read reaches one repository: the credentials Argo CD would use for it, and whether verification is off. */
@@ -17,6 +20,10 @@ export interface RepositoryAccess {
   secret?: string;
   /** The repository Secret says `insecure` or `insecureIgnoreHostKey`: neither TLS certificates nor SSH host keys are verified. */
   insecure: boolean;
+  /** `enableOCI`: a Helm repository that is an OCI registry (from the repo-creds template when its credentials are used, as Argo CD copies it). */
+  enableOCI?: boolean;
+  /** `insecureOCIForceHttp`: the OCI registry speaks plain HTTP. */
+  insecureOCIForceHttp?: boolean;
 }
 
 /** A repository Secret Argo CD would refuse too: the read fails rather than guess. */
@@ -100,19 +107,35 @@ export function repositoryAccess(repoURL: string, project: string, secrets: Secr
   const repository = candidates.find((s) => projectOf(s) === project) ?? candidates.find((s) => projectOf(s) === '');
   const insecure = repository ? secretBool(repository, 'insecure') || secretBool(repository, 'insecureIgnoreHostKey') : false;
   if (repository && CREDENTIAL_KEYS.some((key) => secretValue(repository, key)))
-    return { credentials: credentialsOf(repository), secret: secretName(repository), insecure };
+    return { credentials: credentialsOf(repository), secret: secretName(repository), insecure, ...ociSettings(repository) };
   // The longest covering URL wins; between equals, the first listed (a stable sort), as in Argo CD.
   const template = typed(REPO_CREDS_SECRET_TYPE)
     .filter((s) => repoCredsCover(secretValue(s, 'url') ?? '', repoURL))
     .map((s) => ({ s, length: normalizeRepoURL(secretValue(s, 'url')!)!.length }))
     .sort((a, b) => b.length - a.length)[0]?.s;
-  return template ? { credentials: credentialsOf(template), secret: secretName(template), insecure } : { insecure };
+  if (template) return { credentials: credentialsOf(template), secret: secretName(template), insecure, ...ociSettings(template) };
+  return repository ? { insecure, ...ociSettings(repository) } : { insecure };
+}
+
+/** The Secret's OCI settings, only those it turns on. */
+function ociSettings(secret: Secret): Pick<RepositoryAccess, 'enableOCI' | 'insecureOCIForceHttp'> {
+  return {
+    ...(secretBool(secret, 'enableOCI') ? { enableOCI: true } : {}),
+    ...(secretBool(secret, 'insecureOCIForceHttp') ? { insecureOCIForceHttp: true } : {}),
+  };
 }
 
 const secretName = (secret: Secret) => `${secret.metadata?.namespace ?? ''}/${secret.metadata?.name ?? ''}`;
 
 function credentialsOf(secret: Secret): RepositoryCredentials {
-  return { username: secretValue(secret, 'username'), password: secretValue(secret, 'password'), sshPrivateKey: secretValue(secret, 'sshPrivateKey') };
+  const credentials: RepositoryCredentials = {
+    username: secretValue(secret, 'username'),
+    password: secretValue(secret, 'password'),
+    sshPrivateKey: secretValue(secret, 'sshPrivateKey'),
+  };
+  const tlsClientCertData = secretValue(secret, 'tlsClientCertData');
+  const tlsClientCertKey = secretValue(secret, 'tlsClientCertKey');
+  return tlsClientCertData && tlsClientCertKey ? { ...credentials, tlsClientCertData, tlsClientCertKey } : credentials;
 }
 
 /** A boolean field as Go's strconv.ParseBool reads it; anything else is an error naming the Secret and field. */

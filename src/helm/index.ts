@@ -4,3 +4,4 @@ export { filesOfReferencedSources, filesOutsideChart, renderHelmSource, type Hel
 export { parseHelmSourceSpec, releaseValues, type HelmSourceSpec, type ReferencedSources } from './release-values.js';
 export { DEFAULT_KUBE_VERSION, renderChart, type ChartRenderOptions } from './render-chart.js';
 export { HELM_INSTALL_ORDER } from './manifest-order.js';
+export { ChartRepositories, isOciRepository, type ChartRepositoriesOptions, type ChartRepositoryAccess } from './chart-repositories.js';

@@ -123,6 +123,32 @@ describe('repository Secrets: exact URL, scoped to a project as Argo CD scopes t
     expect(repositoryAccess('https://git.example.com/org/y', '', [bare, template]).insecure).toBe(false);
   });
 
+  it("gives a Helm repository the Secret's OCI settings and TLS client certificate; a template used for credentials brings its own OCI settings", () => {
+    const oci: Secret = {
+      ...shared,
+      stringData: {
+        url: 'registry.example.com/charts',
+        enableOCI: 'true',
+        insecureOCIForceHttp: 'true',
+        tlsClientCertData: 'CERT',
+        tlsClientCertKey: 'KEY',
+        username: 'u',
+      },
+    };
+    expect(repositoryAccess('registry.example.com/charts', '', [oci])).toMatchObject({
+      credentials: { username: 'u', tlsClientCertData: 'CERT', tlsClientCertKey: 'KEY' },
+      enableOCI: true,
+      insecureOCIForceHttp: true,
+    });
+    const bare: Secret = { ...shared, stringData: { url: 'https://git.example.com/org/x', enableOCI: 'true' } };
+    expect(repositoryAccess('https://git.example.com/org/x', '', [bare]).enableOCI).toBe(true);
+    // As Argo CD copies them from the repo-creds it takes credentials from, the template's OCI settings win.
+    expect(repositoryAccess('https://git.example.com/org/x', '', [bare, template]).enableOCI).toBeUndefined();
+    expect(() => repositoryAccess('registry.example.com/charts', '', [{ ...oci, stringData: { ...oci.stringData, enableOCI: 'yes' } }])).toThrow(
+      `repository Secret argocd/${shared.metadata!.name}: enableOCI must be "true" or "false"`,
+    );
+  });
+
   it('reads base64 data as well as stringData', () => {
     const encoded: Secret = {
       ...shared,

@@ -14,7 +14,7 @@ export { sanitizeName, toKubeYaml } from './argo-functions.js';
 export { goQuote } from './fmt.js';
 export { isLoadableZone, parseGoDurationOrError, wallClockIn } from './go-time.js';
 export { goMethod } from './func-map.js';
-export { parseSemver, semverCompare } from './semver.js';
+export { compareSemver, parseSemver, semverCompare } from './semver.js';
 export { helmFunctions } from './helm-functions.js';
 export { TemplateGroup, type GroupFunctions, type TemplateFile, type TemplateGroupOptions } from './template-group.js';
 export { printed, typeName, type GoValue } from './value.js';
