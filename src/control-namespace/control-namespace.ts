@@ -4,6 +4,7 @@ import type { ConfigMap, Secret } from '../api/meta.js';
 import { CLUSTER_SECRET_TYPE, SECRET_TYPE_LABEL, secretRefValue, secretValue } from '../api/cluster-secret.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
 import { gitCacheDirectory, GitRepositoryCache } from '../git/repository-cache.js';
+import { ChartRepositories } from '../helm/index.js';
 import { repositoryAccess } from '../git/repository-credentials.js';
 import { SSH_KNOWN_HOSTS_CONFIGMAP, sshKnownHosts, TLS_CERTS_CONFIGMAP, tlsCertificatesFor } from '../git/repository-trust.js';
 import type { ConfigMapReader, GeneratorContext, SecretReader } from '../generators/generator.js';
@@ -39,6 +40,8 @@ export class ControlNamespace {
   readonly clusters: ClusterRegistry;
   /** The Git cache generators read through; syncs render sources from the same copies. */
   readonly repositories: GitRepositoryCache;
+  /** Helm repositories and OCI registries, read with the same repository Secrets as Git. */
+  readonly charts: ChartRepositories;
   private readonly clusterSecrets: KubeInformer<Secret>;
   private readonly repositorySecrets: KubeInformer<Secret>;
   private readonly appProjects: KubeInformer<AppProject>;
@@ -116,6 +119,10 @@ export class ControlNamespace {
       sshKnownHosts: () => sshKnownHosts(this.configMaps.get(SSH_KNOWN_HOSTS_CONFIGMAP, config.namespace)),
       tlsCertificates: (serverName) => tlsCertificatesFor(this.configMaps.get(TLS_CERTS_CONFIGMAP, config.namespace), serverName),
       allowLocalRepositories: config.allowLocalRepositories,
+    });
+    this.charts = new ChartRepositories({
+      access: (url, project) => repositoryAccess(url, project, this.repositorySecrets.list(config.namespace)),
+      tlsCertificates: (serverName) => tlsCertificatesFor(this.configMaps.get(TLS_CERTS_CONFIGMAP, config.namespace), serverName),
     });
     // A provider's `caRef`, read from the ApplicationSet's namespace as Argo CD reads it.
     const applicationSetConfigMaps: ConfigMapReader = {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Application, ApplicationSource, Health, ResourceKey, ResourceStatus, SyncPhase } from '../api/application.js';
 import type { KubeObject } from '../api/meta.js';
 import type { GitRepositoryCache } from '../git/repository-cache.js';
+import type { ChartRepositories } from '../helm/index.js';
 import { transportFailure } from '../kube/api-errors.js';
 import { withRequestTimeout } from '../kube/request-fence.js';
 import { destinationOf, unreachableClusterMessage } from '../api/cluster-reachability.js';
@@ -10,7 +11,16 @@ import type { TargetObject } from '../projects/application-validation.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { createdFor, createdNamespaceManifest } from './created-namespace.js';
 import { resourceHealth, worstHealth } from './health.js';
-import { isHelmSource, isRenderedSource, renderSource, type HelmRelease, type Manifest, type ReferenceTargets, type RenderedSource } from './manifests.js';
+import {
+  isHelmSource,
+  isRenderedSource,
+  renderRepositoryChart,
+  renderSource,
+  type HelmRelease,
+  type Manifest,
+  type ReferenceTargets,
+  type RenderedSource,
+} from './manifests.js';
 import { hasMultipleSources, sourcesOf, type Revisions } from './application-sources.js';
 import type { ProjectGuard, SyncStop } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
@@ -25,6 +35,8 @@ const FIELD_MANAGER = 'regatta-sync';
 
 export interface DirectDriverOptions {
   repositories: GitRepositoryCache;
+  /** Helm repositories and OCI registries, for sources that name a `chart`. */
+  charts?: ChartRepositories;
   /** A client for the cluster an Application's destination names, acting as `impersonate` when given; throws when no such cluster is registered. */
   clusterFor(application: Application, impersonate?: string): KubeConfig;
   /** The AppProject rules: checked before every batch of writes; live objects they do not permit are never compared or pruned. */
@@ -133,7 +145,18 @@ export class DirectSyncDriver implements SyncDriver {
   constructor(private readonly options: DirectDriverOptions) {}
 
   async revision(source: ApplicationSource, project: string): Promise<string> {
-    return this.options.repositories.resolveRevision(source.repoURL, source.targetRevision ?? 'HEAD', REFS_MAX_AGE_MS, project);
+    return this.resolve(source, source.targetRevision ?? 'HEAD', project);
+  }
+
+  /** What a revision names now: a Git source's commit, or a chart source's version (the highest a constraint allows). */
+  private async resolve(source: ApplicationSource, revision: string, project: string): Promise<string> {
+    if (source.chart) return this.chartsFor(source).resolveVersion(source.repoURL, source.chart, revision, project);
+    return this.options.repositories.resolveRevision(source.repoURL, revision, REFS_MAX_AGE_MS, project);
+  }
+
+  private chartsFor(source: ApplicationSource): ChartRepositories {
+    if (!this.options.charts) throw new Error(`chart ${source.chart}: this controller reads no Helm repositories`);
+    return this.options.charts;
   }
 
   /**
@@ -147,15 +170,22 @@ export class DirectSyncDriver implements SyncDriver {
     application: Application,
     refs?: ReferenceTargets,
   ): Promise<RenderedSource> {
-    const sha = await this.options.repositories.resolveRevision(source.repoURL, revision, REFS_MAX_AGE_MS, project);
+    const sha = await this.resolve(source, revision, project);
     // A chart renders differently per release (name, namespace); anything else is the same for every Application.
-    const perRelease = await this.rendersPerRelease(source, sha, project);
+    const perRelease = source.chart ? true : await this.rendersPerRelease(source, sha, project);
     // helm template sees the destination as Argo CD's controller passes it: its version and group versions.
     const release: HelmRelease = { applicationName: application.metadata.name, namespace: application.spec.destination.namespace ?? '' };
     if (perRelease) Object.assign(release, await this.clientFor(application).capabilities());
     // A chart's `$ref` value files are read at the referenced sources' commits: those are part of what it renders from.
     const references = perRelease && refs ? [...refs] : null;
-    const key = JSON.stringify([source.repoURL, sha, source.path, source.directory, source.helm, source.chart, perRelease ? release : null, references]);
+    // A chart version is pulled with the project's own access, so its render is not shared across projects.
+    const chart = source.chart;
+    const reader = chart ? project : null;
+    const key = JSON.stringify([source.repoURL, sha, source.path, source.directory, source.helm, chart, perRelease ? release : null, references, reader]);
+    if (chart)
+      return remembered(this.rendered, key, () =>
+        renderRepositoryChart(this.chartsFor(source), this.options.repositories, { ...source, chart }, sha, project, release, refs),
+      );
     return remembered(this.rendered, key, () => renderSource(this.options.repositories, source, sha, project, release, refs));
   }
 
@@ -179,7 +209,14 @@ export class DirectSyncDriver implements SyncDriver {
     if (hasMultipleSources(application)) return this.desiredOfSources(application, revisions);
     const source = application.spec.source;
     if (!source) throw new Error('spec.source: the Application has neither spec.source nor spec.sources');
-    const rendered = await this.render(source, revision ?? source.targetRevision ?? 'HEAD', application.spec.project ?? '', application);
+    let rendered: RenderedSource;
+    try {
+      rendered = await this.render(source, revision ?? source.targetRevision ?? 'HEAD', application.spec.project ?? '', application);
+    } catch (error) {
+      // A chart's errors come from the repository or registry, named only by the source: say which field.
+      if (source.chart) throw new Error(`spec.source: ${(error as Error).message}`, { cause: error });
+      throw error;
+    }
     return { revision: rendered.revision, sourceType: rendered.sourceType, manifests: this.tracking(application, rendered.manifests) };
   }
 
@@ -193,7 +230,9 @@ export class DirectSyncDriver implements SyncDriver {
     const project = application.spec.project ?? '';
     const shas = await Promise.all(
       sources.map((source, i) =>
-        this.options.repositories.resolveRevision(source.repoURL, revisions?.[i] ?? source.targetRevision ?? 'HEAD', REFS_MAX_AGE_MS, project),
+        this.resolve(source, revisions?.[i] ?? source.targetRevision ?? 'HEAD', project).catch((error: Error) => {
+          throw source.chart ? new Error(`spec.sources[${i}]: ${error.message}`, { cause: error }) : error;
+        }),
       ),
     );
     const refs = new Map(sources.flatMap((source, i) => (source.ref ? [[`$${source.ref}`, { repoURL: source.repoURL, revision: shas[i] }] as const] : [])));

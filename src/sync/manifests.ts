@@ -8,7 +8,15 @@ import { parseKubeYamlStream } from '../api/kube-yaml.js';
 import { git } from '../git/git-cli.js';
 import type { GitRepositoryCache } from '../git/repository-cache.js';
 import { globMatch } from '../projects/glob.js';
-import { filesOfReferencedSources, filesOutsideChart, HelmError, parseHelmSourceSpec, renderHelmSource } from '../helm/index.js';
+import {
+  filesOfReferencedSources,
+  filesOutsideChart,
+  HelmError,
+  parseHelmSourceSpec,
+  renderHelmSource,
+  type ChartRepositories,
+  type HelmSourceSpec,
+} from '../helm/index.js';
 
 export type Manifest = Record<string, any>;
 
@@ -89,11 +97,10 @@ export async function renderSource(
   release: HelmRelease = { applicationName: '', namespace: '' },
   refs: ReferenceTargets = undefined,
 ): Promise<RenderedSource> {
+  if (source.chart) throw new ManifestError(`chart ${source.chart}: a chart of a Helm repository is rendered with renderRepositoryChart, not from Git`);
   const { dir, sha } = await repositories.checkout(source.repoURL, revision, project);
   const base = sourceBase(source);
   const prefix = base ? `${base}/` : '';
-  if (source.chart)
-    throw new ManifestError(`spec.source.chart: charts from Helm repositories are not rendered by the direct driver yet (chart ${source.chart})`);
   if (source.helm && !source.kustomize)
     return { revision: sha, sourceType: 'Helm', manifests: await renderHelm(repositories, source, sha, project, base, release, refs) };
   const listing = (await git(['ls-tree', '-r', '-z', '--name-only', sha, ...(prefix ? ['--', prefix] : [])], { cwd: dir }))
@@ -134,6 +141,42 @@ function requireKinds(manifests: Manifest[]): Manifest[] {
   return manifests;
 }
 
+/** Argo CD's build environment for a Helm source: what `$ARGOCD_APP_*` in parameters and value file paths read. */
+function helmEnvironment(source: ApplicationSource, release: HelmRelease, project: string, revision: string): Record<string, string> {
+  return {
+    ARGOCD_APP_NAME: release.applicationName,
+    ARGOCD_APP_NAMESPACE: release.namespace,
+    ARGOCD_APP_PROJECT_NAME: project,
+    ARGOCD_APP_REVISION: revision,
+    ARGOCD_APP_REVISION_SHORT: revision.slice(0, 7),
+    ARGOCD_APP_REVISION_SHORT_8: revision.slice(0, 8),
+    ARGOCD_APP_SOURCE_REPO_URL: source.repoURL,
+    ARGOCD_APP_SOURCE_PATH: source.path ?? '',
+    ARGOCD_APP_SOURCE_TARGET_REVISION: source.targetRevision ?? '',
+  };
+}
+
+/** Another source's files a chart reads (`$name/path` value files), from its repository at its own commit, added to `files` as `$name/path`. */
+async function addReferencedFiles(
+  repositories: GitRepositoryCache,
+  files: Map<string, Buffer>,
+  chartPath: string,
+  helm: HelmSourceSpec,
+  env: Record<string, string>,
+  refs: ReferenceTargets,
+  project: string,
+): Promise<void> {
+  const references = refs && new Set(refs.keys());
+  for (const [ref, paths] of filesOfReferencedSources(chartPath, helm, env, references)) {
+    const target = refs!.get(ref)!;
+    for (const path of paths)
+      for (const [name, data] of await repositories.getFiles(target.repoURL, target.revision, path, project)) files.set(`${ref}/${name}`, data);
+  }
+  let total = 0;
+  for (const data of files.values()) total += data.length;
+  if (total > MAX_CHART_BYTES) throw new HelmError(`the chart's files hold ${total} bytes, more than the ${MAX_CHART_BYTES} a chart may`);
+}
+
 async function renderHelm(
   repositories: GitRepositoryCache,
   source: ApplicationSource,
@@ -145,33 +188,49 @@ async function renderHelm(
 ): Promise<Manifest[]> {
   try {
     const helm = parseHelmSourceSpec(source.helm);
-    const env = {
-      ARGOCD_APP_NAME: release.applicationName,
-      ARGOCD_APP_NAMESPACE: release.namespace,
-      ARGOCD_APP_PROJECT_NAME: project,
-      ARGOCD_APP_REVISION: sha,
-      ARGOCD_APP_REVISION_SHORT: sha.slice(0, 7),
-      ARGOCD_APP_REVISION_SHORT_8: sha.slice(0, 8),
-      ARGOCD_APP_SOURCE_REPO_URL: source.repoURL,
-      ARGOCD_APP_SOURCE_PATH: source.path ?? '',
-      ARGOCD_APP_SOURCE_TARGET_REVISION: source.targetRevision ?? '',
-    };
+    const env = helmEnvironment(source, release, project, sha);
     const files = await repositories.getFiles(source.repoURL, sha, base ? `${base}/*` : '*', project);
     const references = refs && new Set(refs.keys());
     for (const path of filesOutsideChart(base, helm, env, references))
       for (const [name, data] of await repositories.getFiles(source.repoURL, sha, path, project)) files.set(name, data);
-    // Another source's files, read from its repository at its own commit, as `$name/path`.
-    for (const [ref, paths] of filesOfReferencedSources(base, helm, env, references)) {
-      const target = refs!.get(ref)!;
-      for (const path of paths)
-        for (const [name, data] of await repositories.getFiles(target.repoURL, target.revision, path, project)) files.set(`${ref}/${name}`, data);
-    }
-    let total = 0;
-    for (const data of files.values()) total += data.length;
-    if (total > MAX_CHART_BYTES) throw new HelmError(`the chart's files hold ${total} bytes, more than the ${MAX_CHART_BYTES} a chart may`);
+    await addReferencedFiles(repositories, files, base, helm, env, refs, project);
     return requireKinds(expandLists(await renderHelmSource(base, files, helm, { ...release, env, refs: references })));
   } catch (error) {
     if (error instanceof HelmError) throw new ManifestError(`helm template ${base || '.'}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * A source naming a `chart` of a Helm repository or OCI registry, as Argo CD's repo-server renders
+ * it: the chart `version` (the targetRevision resolved) pulled, its value files read from the chart
+ * (or, `$name/…`, from another source), rendered as `helm template` renders it.
+ */
+export async function renderRepositoryChart(
+  charts: ChartRepositories,
+  repositories: GitRepositoryCache,
+  source: ApplicationSource & { chart: string },
+  version: string,
+  project = '',
+  release: HelmRelease = { applicationName: '', namespace: '' },
+  refs: ReferenceTargets = undefined,
+): Promise<RenderedSource> {
+  let files: Map<string, Buffer>;
+  try {
+    files = await charts.chartFiles(source.repoURL, source.chart, version, project);
+  } catch (error) {
+    if (error instanceof HelmError) throw new ManifestError(error.message, { cause: error });
+    throw error;
+  }
+  try {
+    const helm = parseHelmSourceSpec(source.helm);
+    const env = helmEnvironment(source, release, project, version);
+    await addReferencedFiles(repositories, files, '', helm, env, refs, project);
+    const references = refs && new Set(refs.keys());
+    const manifests = requireKinds(expandLists(await renderHelmSource('', files, helm, { ...release, env, refs: references })));
+    return { revision: version, sourceType: 'Helm', manifests };
+  } catch (error) {
+    if (error instanceof HelmError) throw new ManifestError(`helm template ${source.chart}-${version}: ${error.message}`, { cause: error });
     throw error;
   }
 }

@@ -132,6 +132,7 @@ export class SyncRuntime {
     const fence = options.fence;
     const driver = new DirectSyncDriver({
       repositories: context.repositories,
+      charts: context.charts,
       clusterFor,
       projects,
       watches: this.watches,
