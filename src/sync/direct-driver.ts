@@ -235,7 +235,9 @@ export class DirectSyncDriver implements SyncDriver {
         }),
       ),
     );
-    const refs = new Map(sources.flatMap((source, i) => (source.ref ? [[`$${source.ref}`, { repoURL: source.repoURL, revision: shas[i] }] as const] : [])));
+    const refs = new Map(
+      sources.flatMap((source, i) => (source.ref ? [[`$${source.ref}`, { repoURL: source.repoURL, revision: shas[i], chart: source.chart }] as const] : [])),
+    );
     const manifests: Manifest[] = [];
     const sourceTypes: string[] = [];
     for (const [i, source] of sources.entries()) {

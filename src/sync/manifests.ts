@@ -51,6 +51,8 @@ export interface HelmRelease {
 export interface ReferencedSource {
   repoURL: string;
   revision: string;
+  /** A chart source's chart: Argo CD reads no files from it. */
+  chart?: string;
 }
 
 /** A multi-source Application's `$name` → source; undefined for a single-source Application. */
@@ -169,6 +171,7 @@ async function addReferencedFiles(
   const references = refs && new Set(refs.keys());
   for (const [ref, paths] of filesOfReferencedSources(chartPath, helm, env, references)) {
     const target = refs!.get(ref)!;
+    if (target.chart) throw new HelmError("source has a 'chart' field defined, but Helm charts are not yet not supported for 'ref' sources");
     for (const path of paths)
       for (const [name, data] of await repositories.getFiles(target.repoURL, target.revision, path, project)) files.set(`${ref}/${name}`, data);
   }

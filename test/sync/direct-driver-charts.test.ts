@@ -110,6 +110,12 @@ describe('Applications of charts from Helm repositories and OCI registries', () 
     ];
     expect(await driver.sync(app, { prune: false })).toMatchObject({ phase: 'Succeeded', revisions: ['1.0.0', sha] });
     expect(await configMapData('wiki-guestbook')).toEqual({ version: '1.0.0', colour: 'purple' });
+
+    // As Argo CD: a source with a chart provides no files to the others.
+    app.spec.sources[1] = { repoURL: charts.url, chart: 'guestbook', targetRevision: '2.0.0', ref: 'values' };
+    await expect(driver.refresh(app)).rejects.toThrow(
+      "spec.sources[0]: helm template guestbook-1.0.0: source has a 'chart' field defined, but Helm charts are not yet not supported for 'ref' sources",
+    );
   });
 
   it("fails the comparison naming the source field, never showing the repository's password or the registry's token", async () => {
