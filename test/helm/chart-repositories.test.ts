@@ -3,6 +3,7 @@ import type { Secret } from '../../src/api/meta.js';
 import { repositoryAccess } from '../../src/git/repository-credentials.js';
 import { ChartRepositories, isOciRepository } from '../../src/helm/index.js';
 import { resolveChartVersion } from '../../src/helm/chart-version.js';
+import { generateSimTls, type SimTls } from '../../src/sim/sim-tls.js';
 import { configMapChart, HelmRepositoryServer, OciRegistryServer } from '../support/chart-servers.js';
 
 const PASSWORD = 'helm-s3cret-pw';
@@ -98,6 +99,36 @@ describe('Helm repositories over HTTP', () => {
   it('refuses an index larger than allowed', async () => {
     const small = new ChartRepositories({ access: (url, project) => repositoryAccess(url, project, secrets), maxIndexBytes: 64 });
     expect(await failure(small.resolveVersion(server.url, 'guestbook', '^1', 'team-a'))).toContain('larger than the 64 bytes allowed');
+  });
+});
+
+describe('Helm repositories behind mutual TLS', () => {
+  let server: HelmRepositoryServer;
+  let tls: SimTls;
+  beforeAll(async () => {
+    tls = generateSimTls();
+    server = await HelmRepositoryServer.start('robot', PASSWORD, tls);
+    server.publish('guestbook', '1.0.0', configMapChart('guestbook', '1.0.0'));
+  });
+  afterAll(() => server.stop());
+
+  const chartsWith = (data: Record<string, string>, ca?: string) => {
+    const secrets = [secret('charts', { url: server.url, username: 'robot', password: PASSWORD, ...data })];
+    return new ChartRepositories({ access: (url, project) => repositoryAccess(url, project, secrets), tlsCertificates: () => ca });
+  };
+
+  it("pulls with the Secret's client certificate, trusting the CA registered for the server", async () => {
+    const charts = chartsWith({ tlsClientCertData: tls.certPem, tlsClientCertKey: tls.keyPem }, tls.caPem);
+    expect((await charts.chartFiles(server.url, 'guestbook', '1.0.0')).get('Chart.yaml')?.toString()).toContain('name: guestbook');
+  });
+
+  it("refuses a server certificate nobody registered unless the Secret says insecure, and fails without the client certificate", async () => {
+    expect(await failure(chartsWith({ tlsClientCertData: tls.certPem, tlsClientCertKey: tls.keyPem }).resolveVersion(server.url, 'guestbook', '^1'))).toMatch(
+      /error loading repo index https:\/\/127\.0\.0\.1:\d+\/charts\/index\.yaml: .*certificate/,
+    );
+    const insecure = chartsWith({ tlsClientCertData: tls.certPem, tlsClientCertKey: tls.keyPem, insecure: 'true' });
+    expect(await insecure.resolveVersion(server.url, 'guestbook', '^1')).toBe('1.0.0');
+    expect(await failure(chartsWith({}, tls.caPem).resolveVersion(server.url, 'guestbook', '^1'))).toMatch(/^error loading repo index https:.*certificate required/);
   });
 });
 

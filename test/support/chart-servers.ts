@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -58,23 +59,31 @@ export class HelmRepositoryServer {
     readonly host: string,
     private readonly username: string,
     private readonly password: string,
+    private readonly scheme: string,
   ) {}
 
-  static async start(username: string, password: string): Promise<HelmRepositoryServer> {
-    const server = createServer((req, res) => self.handle(req, res));
-    const self = new HelmRepositoryServer(server, await listen(server), username, password);
+  /**
+   * With `tls`, the repository serves HTTPS with that certificate and wants a client certificate
+   * the same CA signed, as a repository behind mutual TLS does.
+   */
+  static async start(username: string, password: string, tls?: { caPem: string; certPem: string; keyPem: string }): Promise<HelmRepositoryServer> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => self.handle(req, res);
+    const server = tls
+      ? createTlsServer({ key: tls.keyPem, cert: tls.certPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: true }, handler)
+      : createServer(handler);
+    const self = new HelmRepositoryServer(server, await listen(server), username, password, tls ? 'https' : 'http');
     return self;
   }
 
   /** The repository's URL (its index is at `<url>/index.yaml`). */
   get url(): string {
-    return `http://${this.host}/charts`;
+    return `${this.scheme}://${this.host}/charts`;
   }
 
   /** Lists a chart version in index.yaml; its URL relative to the repository, or absolute (under another path) when asked. */
   publish(name: string, version: string, archive: Buffer, absolute = false): void {
     const file = `${name}-${version}.tgz`;
-    this.charts.set(`${name}@${version}`, { name, version, archive, url: absolute ? `http://${this.host}/downloads/${file}` : file });
+    this.charts.set(`${name}@${version}`, { name, version, archive, url: absolute ? `${this.scheme}://${this.host}/downloads/${file}` : file });
   }
 
   async stop(): Promise<void> {
