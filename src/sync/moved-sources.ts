@@ -2,8 +2,9 @@ import type { Application, ApplicationSource } from '../api/application.js';
 import { keyOf } from './application-client.js';
 import { hasMultipleSources, sourcesOf } from './application-sources.js';
 
-/** Per project too: each project reads the repository with its own credentials. */
-const sourceKey = (source: ApplicationSource, project: string) => JSON.stringify([source.repoURL, source.targetRevision ?? 'HEAD', project]);
+/** Per project too: each project reads the repository with its own credentials; per chart, since one Helm repository holds many. */
+const sourceKey = (source: ApplicationSource, project: string) =>
+  JSON.stringify([source.repoURL, source.targetRevision ?? 'HEAD', project, source.chart ?? '']);
 
 /** The Application's sources, in order, each as the key it is tracked by. */
 const sourceKeysOf = (application: Application) => sourcesOf(application).map((source) => sourceKey(source, application.spec.project ?? ''));

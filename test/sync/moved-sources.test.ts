@@ -74,4 +74,19 @@ describe('MovedSources', () => {
     moved.seen(twoSources(['a1', 'b2']));
     expect(moved.behindNow()).toEqual([]);
   });
+
+  it('charts of one Helm repository at the same constraint are separate sources: a new version of one leaves the other alone', () => {
+    const chartApp = (name: string, chart: string, comparedWith: string): Application => ({
+      ...app(name, comparedWith),
+      spec: { ...app(name).spec, source: { repoURL: 'https://charts.example.com', chart, targetRevision: '^1' } },
+    });
+    const moved = new MovedSources();
+    moved.seen(chartApp('web', 'web', '1.0.0'));
+    moved.seen(chartApp('db', 'db', '1.2.0'));
+    const sources = moved.sources();
+    expect(sources.map(([, , source]) => source.chart)).toEqual(['web', 'db']);
+    moved.resolvedTo(sources[0][0], '1.0.0');
+    moved.resolvedTo(sources[1][0], '1.3.0');
+    expect(names(moved.behindNow())).toEqual(['db']);
+  });
 });
