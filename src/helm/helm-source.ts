@@ -68,6 +68,7 @@ export async function renderHelmSource(chartPath: string, files: ReadonlyMap<str
     apiVersions: helm.apiVersions?.length ? helm.apiVersions : context.apiVersions,
     includeCrds: !helm.skipCrds,
     skipTests: helm.skipTests,
+    skipSchemaValidation: helm.skipSchemaValidation,
     limits: context.limits,
   });
   return rendered.map((m) => m.object);

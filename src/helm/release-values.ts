@@ -17,6 +17,8 @@ export interface HelmSourceSpec {
   fileParameters?: { name: string; path: string }[];
   skipCrds?: boolean;
   skipTests?: boolean;
+  /** Helm's --skip-schema-validation: values.schema.json is not checked. */
+  skipSchemaValidation?: boolean;
   kubeVersion?: string;
   apiVersions?: string[];
 }
@@ -186,6 +188,7 @@ export function parseHelmSourceSpec(raw: Record<string, unknown> | undefined): H
     }),
     skipCrds: raw.skipCrds === true,
     skipTests: raw.skipTests === true,
+    skipSchemaValidation: raw.skipSchemaValidation === true,
     kubeVersion: optionalString(raw, 'kubeVersion'),
     apiVersions: stringList(raw, 'apiVersions'),
   };

@@ -64,6 +64,8 @@ export interface ChartRenderOptions {
   /** Argo CD passes --include-crds unless the source says skipCrds. */
   includeCrds?: boolean;
   skipTests?: boolean;
+  /** Helm's --skip-schema-validation. */
+  skipSchemaValidation?: boolean;
   limits?: ChartRenderLimits;
 }
 
@@ -273,7 +275,7 @@ export async function renderChart(chart: Chart, options: ChartRenderOptions): Pr
   } catch (error) {
     throw new HelmError((error as Error).message);
   }
-  validateValuesAgainstSchemas(processed, values);
+  if (!options.skipSchemaValidation) validateValuesAgainstSchemas(processed, values);
   const top: Values = {
     Release: { Name: options.releaseName, Namespace: options.namespace, IsUpgrade: false, IsInstall: true, Revision: 1n, Service: 'Helm' },
     Capabilities: capabilities(options),

@@ -148,5 +148,9 @@ describe('Applications of charts from Helm repositories and OCI registries', () 
     await expect(driver.refresh(app)).rejects.toThrow(
       'spec.source: helm template guestbook-3.0.0: values don\'t meet the specifications of the schema(s) in the following chart(s):\nguestbook:\n- colour: colour must be one of the following: "blue", "green"\n',
     );
+    // helm.skipSchemaValidation, as Helm's --skip-schema-validation.
+    app.spec.source!.helm!.skipSchemaValidation = true;
+    expect(await driver.sync(app, { prune: false })).toMatchObject({ phase: 'Succeeded', revision: '3.0.0' });
+    expect(await configMapData('shop-guestbook')).toEqual({ version: '3.0.0', colour: 'pink' });
   });
 });
