@@ -166,6 +166,23 @@ describe('OCI registries', () => {
     expect(await failure(denied.chartFiles(repoURL(), 'guestbook', '0.1.0'))).toMatch(/token for 127\.0\.0\.1:\d+\/charts\/guestbook: the token service answered 401/);
   });
 
+  it('answers a Basic challenge with the Secret credentials', async () => {
+    const basicRegistry = await OciRegistryServer.start('robot', PASSWORD, TOKEN, true);
+    try {
+      basicRegistry.push('charts/guestbook', '0.1.0', configMapChart('guestbook', '0.1.0'));
+      const url = `${basicRegistry.host}/charts`;
+      const withSecret = [secret('registry', { url, username: 'robot', password: PASSWORD, insecureOCIForceHttp: 'true' })];
+      const basicCharts = new ChartRepositories({ access: (u, project) => repositoryAccess(u, project, withSecret) });
+      expect(await basicCharts.resolveVersion(url, 'guestbook', '~0.1')).toBe('0.1.0');
+      expect((await basicCharts.chartFiles(url, 'guestbook', '0.1.0')).has('templates/config.yaml')).toBe(true);
+      expect(basicRegistry.requests).not.toContain('/token');
+      const anonymous = new ChartRepositories({ access: () => ({ insecure: false, insecureOCIForceHttp: true }) });
+      expect(await failure(anonymous.chartFiles(url, 'guestbook', '0.1.0'))).toMatch(/the registry answered 401 \(it refused the credentials, or needs some\)/);
+    } finally {
+      await basicRegistry.stop();
+    }
+  });
+
   it('says when a tag is not in the registry', async () => {
     expect(await failure(charts.chartFiles(repoURL(), 'guestbook', '7.0.0'))).toBe(`${repoURL()}/guestbook:7.0.0: not found`);
   });

@@ -128,7 +128,8 @@ export class HelmRepositoryServer {
 /**
  * An OCI registry (distribution API) over HTTP on 127.0.0.1 that wants a bearer token: a request
  * without one is answered 401 with a Bearer challenge naming its token realm, which hands out the
- * token for the right Basic credentials.
+ * token for the right Basic credentials. With `basicAuth`, it challenges for Basic credentials
+ * on every request instead, as a registry without a token service does.
  */
 export class OciRegistryServer {
   readonly requests: string[] = [];
@@ -142,11 +143,12 @@ export class OciRegistryServer {
     private readonly username: string,
     private readonly password: string,
     readonly token: string,
+    private readonly basicAuth: boolean,
   ) {}
 
-  static async start(username: string, password: string, token: string): Promise<OciRegistryServer> {
+  static async start(username: string, password: string, token: string, basicAuth = false): Promise<OciRegistryServer> {
     const server = createServer((req, res) => self.handle(req, res));
-    const self = new OciRegistryServer(server, await listen(server), username, password, token);
+    const self = new OciRegistryServer(server, await listen(server), username, password, token, basicAuth);
     return self;
   }
 
@@ -185,7 +187,11 @@ export class OciRegistryServer {
       return;
     }
     const match = /^\/v2\/(.+)\/(manifests|blobs|tags)\/(.+)$/.exec(url.pathname);
-    if (req.headers.authorization !== `Bearer ${this.token}`) {
+    if (this.basicAuth && req.headers.authorization !== basic(this.username, this.password)) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="registry"' }).end();
+      return;
+    }
+    if (!this.basicAuth && req.headers.authorization !== `Bearer ${this.token}`) {
       const scope = match ? `repository:${match[1]}:pull` : '';
       res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="http://${this.host}/token",service="${this.host}",scope="${scope}"` }).end();
       return;
