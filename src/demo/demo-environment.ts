@@ -132,6 +132,8 @@ export interface DemoEnvironmentOptions {
   unreachable?: string[];
   /** App directory → the label selector (over the label `component`, its directory) of the apps on its cluster it depends on. */
   dependsOn?: Record<string, string>;
+  /** `argocd`: Regatta only writes the sync operations and Argo CD's application controller (run by the caller) syncs (default `direct`). */
+  syncDriver?: 'direct' | 'argocd';
 }
 
 /**
@@ -225,6 +227,7 @@ export class DemoEnvironment {
       '--operation-processors=16',
       `--app-resync=${seconds(options.refreshIntervalMs ?? 10_000)}`,
       `--source-poll-seconds=${seconds(options.sourcePollMs ?? 300)}`,
+      `--sync-driver=${options.syncDriver ?? 'direct'}`,
     ];
     const config = loadAppConfig(flags, { REDIS_URL: this.redisUrl, POD_NAME: DEMO_REPLICA });
     const hooks = { clock: options.clock, onRolloutPlanned: options.onRolloutPlanned, windowRecheckMs: options.windowRecheckMs };

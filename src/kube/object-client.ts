@@ -128,6 +128,12 @@ export class ObjectClient {
     return (await this.served(apiVersion, kind))?.name;
   }
 
+  /** The resource (plural) name a kind is served as and whether it is namespaced, or undefined when the cluster does not serve it. */
+  async servedAs(apiVersion: string, kind: string): Promise<{ plural: string; namespaced: boolean } | undefined> {
+    const served = await this.served(apiVersion, kind);
+    return served && { plural: served.name, namespaced: served.namespaced };
+  }
+
   private async served(apiVersion: string, kind: string): Promise<k8s.V1APIResource | undefined> {
     try {
       return await this.objects.describe(apiVersion, kind);

@@ -125,7 +125,9 @@ export class SyncRuntime {
     this.watches = new WorkloadWatches({
       clusterOf: (application) => {
         const cluster = destination(application);
-        return cluster && { key: serverOf(application), config: connectionsTo(cluster).get('')! };
+        return (
+          cluster && { key: serverOf(application), config: connectionsTo(cluster).get('')!, namespaces: cluster === 'in-cluster' ? [] : cluster.namespaces }
+        );
       },
       onError: (message) => watchErrors(message, {}),
     });

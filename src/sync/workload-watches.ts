@@ -11,6 +11,11 @@ import { keyOf } from './application-client.js';
 export interface WatchedCluster {
   key: string;
   config: KubeConfig;
+  /**
+   * The namespaces a cluster Secret limits the cluster to (Argo CD's namespaced mode), empty or
+   * absent for the whole cluster: namespaced kinds are then watched in each of them, never cluster-wide.
+   */
+  namespaces?: string[];
 }
 
 export interface WorkloadWatchesOptions {
@@ -43,7 +48,8 @@ export function watchedKinds(application: Application): Set<string> {
 interface KindWatch {
   /** Applications whose resources are of this kind. */
   refs: number;
-  informer?: KubeInformer<KubeObject>;
+  /** Namespace → its watch, or '' → the one watch of the whole cluster (cluster-scoped kinds, clusters in no namespaced mode). */
+  informers: Map<string, KubeInformer<KubeObject>>;
   /** Listed and watching: the cache can answer for this kind. */
   ready: boolean;
   /** When the watch last broke: a watch that keeps breaking (credentials that may not list it) is not relied on for health. */
@@ -52,6 +58,8 @@ interface KindWatch {
 
 interface ClusterWatch {
   config: KubeConfig;
+  /** The namespaces watched one by one; empty for the whole cluster. */
+  namespaces: string[];
   kinds: Map<string, KindWatch>;
   /** Tracking label value (the Application's name) → the Applications of that name deploying here. */
   byName: Map<string, Set<string>>;
@@ -100,7 +108,7 @@ export class WorkloadWatches {
     const previous = this.tracked.get(key);
     const kinds = watchedKinds(application);
     const unchanged = previous?.cluster === cluster.key && previous.name === application.metadata.name && sameSet(previous.kinds, kinds);
-    if (unchanged && this.clusters.get(cluster.key)?.config === cluster.config) return;
+    if (unchanged && this.sameConnection(this.clusters.get(cluster.key), cluster)) return;
     if (previous) this.release(key, previous);
     const watch = this.clusterWatch(cluster);
     const entry = { cluster: cluster.key, name: application.metadata.name, kinds };
@@ -111,7 +119,7 @@ export class WorkloadWatches {
     for (const kind of kinds) {
       let kindWatch = watch.kinds.get(kind);
       if (!kindWatch) {
-        kindWatch = { refs: 0, ready: false };
+        kindWatch = { refs: 0, informers: new Map(), ready: false };
         watch.kinds.set(kind, kindWatch);
         void this.startWatch(cluster.key, watch, kind, kindWatch);
       }
@@ -137,8 +145,10 @@ export class WorkloadWatches {
   live(application: Application, key: ResourceKey): KubeObject | undefined {
     const cluster = this.options.clusterOf(application);
     const kindWatch = cluster && this.clusters.get(cluster.key)?.kinds.get(kindOf(key));
-    if (!cluster || !kindWatch?.ready || !kindWatch.informer?.hasSynced()) return undefined;
-    const cached = kindWatch.informer.get(key.name, key.namespace || undefined);
+    // Namespaced mode: an object outside the watched namespaces has no watch (and Argo CD would not sync it).
+    const informer = kindWatch?.informers.get(kindWatch.informers.has('') ? '' : (key.namespace ?? ''));
+    if (!cluster || !kindWatch?.ready || !informer?.hasSynced()) return undefined;
+    const cached = informer.get(key.name, key.namespace || undefined);
     const id = objectId(cluster.key, kindOf(key), key.namespace, key.name);
     const written = this.unseen.get(id);
     if (written === undefined) return cached;
@@ -165,7 +175,7 @@ export class WorkloadWatches {
     return [...entry.kinds].every((kind) => {
       const kindWatch = watch.kinds.get(kind);
       const steady = kindWatch?.failedAt === undefined || Date.now() - kindWatch.failedAt > UNSTEADY_MS;
-      return kindWatch?.ready && kindWatch.informer?.hasSynced() && steady;
+      return kindWatch?.ready && kindWatch.informers.size > 0 && [...kindWatch.informers.values()].every((i) => i.hasSynced()) && steady;
     });
   }
 
@@ -190,7 +200,8 @@ export class WorkloadWatches {
   /** Objects held in every cache (the bench's watch memory per managed resource). */
   cachedObjects(): number {
     let count = 0;
-    for (const watch of this.clusters.values()) for (const kindWatch of watch.kinds.values()) count += kindWatch.informer?.list().length ?? 0;
+    for (const watch of this.clusters.values())
+      for (const kindWatch of watch.kinds.values()) for (const informer of kindWatch.informers.values()) count += informer.list().length;
     return count;
   }
 
@@ -205,26 +216,27 @@ export class WorkloadWatches {
     this.clusters.clear();
     this.tracked.clear();
     for (const waiting of this.waiters.values()) for (const done of [...waiting]) done();
-    await Promise.all(watches.flatMap((w) => [...w.kinds.values()].map((k) => k.informer?.stop())));
+    await Promise.all(watches.flatMap((w) => [...w.kinds.values()].map(stopInformers)));
   }
 
   /** The cluster's watches, started over when its connection changed (the cluster Secret's credentials or address). */
   private clusterWatch(cluster: WatchedCluster): ClusterWatch {
     const current = this.clusters.get(cluster.key);
-    if (current?.config === cluster.config) return current;
+    if (current && this.sameConnection(current, cluster)) return current;
+    const namespaces = [...new Set(cluster.namespaces ?? [])].sort();
     if (current) {
       this.stopCluster(cluster.key, current);
       const kinds = new Map<string, KindWatch>();
-      const restarted: ClusterWatch = { config: cluster.config, kinds, byName: current.byName };
+      const restarted: ClusterWatch = { config: cluster.config, namespaces, kinds, byName: current.byName };
       this.clusters.set(cluster.key, restarted);
       for (const [kind, { refs }] of current.kinds) {
-        const kindWatch: KindWatch = { refs, ready: false };
+        const kindWatch: KindWatch = { refs, informers: new Map(), ready: false };
         kinds.set(kind, kindWatch);
         void this.startWatch(cluster.key, restarted, kind, kindWatch);
       }
       return restarted;
     }
-    const watch: ClusterWatch = { config: cluster.config, kinds: new Map(), byName: new Map() };
+    const watch: ClusterWatch = { config: cluster.config, namespaces, kinds: new Map(), byName: new Map() };
     this.clusters.set(cluster.key, watch);
     return watch;
   }
@@ -240,7 +252,7 @@ export class WorkloadWatches {
       const kindWatch = watch.kinds.get(kind);
       if (!kindWatch || --kindWatch.refs > 0) continue;
       watch.kinds.delete(kind);
-      void kindWatch.informer?.stop();
+      void stopInformers(kindWatch);
     }
     if (!watch.byName.size && !watch.kinds.size) {
       this.clusters.delete(entry.cluster);
@@ -257,8 +269,14 @@ export class WorkloadWatches {
     this.forgetWrites(clusterKey);
     for (const kindWatch of watch.kinds.values()) {
       kindWatch.refs = 0;
-      void kindWatch.informer?.stop();
+      void stopInformers(kindWatch);
     }
+  }
+
+  /** The cluster's watches were made with this connection and these namespaces. */
+  private sameConnection(watch: ClusterWatch | undefined, cluster: WatchedCluster): boolean {
+    const namespaces = [...new Set(cluster.namespaces ?? [])].sort();
+    return watch?.config === cluster.config && watch.namespaces.join('\n') === namespaces.join('\n');
   }
 
   /** Still the watch this cluster and kind need (not released, nor replaced by a new connection)? */
@@ -270,33 +288,42 @@ export class WorkloadWatches {
     const slash = kind.lastIndexOf('/');
     const [apiVersion, kindName] = [kind.slice(0, slash), kind.slice(slash + 1)];
     const onError = this.options.onError ?? (() => undefined);
-    let plural: string | undefined;
+    let served: { plural: string; namespaced: boolean } | undefined;
     try {
-      plural = await new ObjectClient(watch.config).pluralOf(apiVersion, kindName);
+      served = await new ObjectClient(watch.config).servedAs(apiVersion, kindName);
     } catch (error) {
       onError(`cannot watch ${kindName} on ${clusterKey}: ${describeKubeError(error)}`);
     }
     // A kind the cluster does not serve (or discovery failed): its objects are read from the cluster, as without a watch.
-    if (!plural || !this.wanted(clusterKey, watch, kind, kindWatch)) return;
+    if (!served || !this.wanted(clusterKey, watch, kind, kindWatch)) return;
     const failed = (message: string) => {
       kindWatch.failedAt = Date.now();
       onError(message);
     };
-    const informer = new KubeInformer<KubeObject>(
-      watch.config,
-      { apiVersion, kind: kindName, labelSelector: TRACKING_LABEL },
-      plural,
-      failed,
-      this.options.backoff,
+    // Namespaced mode: one watch per namespace, as credentials limited to those namespaces may not list the whole cluster.
+    const scopes = served.namespaced && watch.namespaces.length ? watch.namespaces : [''];
+    for (const namespace of scopes) {
+      const informer = new KubeInformer<KubeObject>(
+        watch.config,
+        { apiVersion, kind: kindName, labelSelector: TRACKING_LABEL, ...(namespace ? { namespace } : {}) },
+        served.plural,
+        failed,
+        this.options.backoff,
+      );
+      // Registered first, so the object is trimmed before any other handler (or the cache) keeps it.
+      informer.on('add', trimmed);
+      informer.on('update', trimmed);
+      for (const event of ['add', 'update', 'delete'] as const)
+        informer.on(event, (object) => this.changed(clusterKey, kind, watch, object, event === 'delete'));
+      kindWatch.informers.set(namespace, informer);
+    }
+    await Promise.all(
+      [...kindWatch.informers.values()].map((informer) =>
+        informer.start().catch((error: unknown) => failed(`watch of ${kindName} on ${clusterKey} failed: ${describeKubeError(error)}`)),
+      ),
     );
-    // Registered first, so the object is trimmed before any other handler (or the cache) keeps it.
-    informer.on('add', trimmed);
-    informer.on('update', trimmed);
-    for (const event of ['add', 'update', 'delete'] as const) informer.on(event, (object) => this.changed(clusterKey, kind, watch, object, event === 'delete'));
-    kindWatch.informer = informer;
-    await informer.start().catch((error: unknown) => failed(`watch of ${kindName} on ${clusterKey} failed: ${describeKubeError(error)}`));
     if (!this.wanted(clusterKey, watch, kind, kindWatch)) {
-      await informer.stop();
+      await stopInformers(kindWatch);
       return;
     }
     kindWatch.ready = true;
@@ -316,4 +343,5 @@ export class WorkloadWatches {
 }
 
 const objectId = (cluster: string, kind: string, namespace: string | undefined, name: string | undefined) => `${cluster}\n${kind}\n${namespace ?? ''}\n${name}`;
+const stopInformers = (kindWatch: KindWatch) => Promise.all([...kindWatch.informers.values()].map((informer) => informer.stop()));
 const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
