@@ -1,6 +1,6 @@
 import type { AwsCredentials } from './aws-sigv4.js';
 import { AwsClient, xmlText, type AwsEndpoint } from './aws-json-client.js';
-import type { RetryBudget } from './rate-limit.js';
+import type { ScmHttp } from './scm-gateway.js';
 
 /** The environment AWS settings are read from, as the AWS SDK's default chain reads them (process.env in Regatta). */
 export type AwsEnvironment = Readonly<Record<string, string | undefined>>;
@@ -55,10 +55,10 @@ export function assumedRoleCredentials(xml: string): AwsCredentials {
  * Credentials for the CodeCommit provider: the environment's, or with `role` those STS AssumeRole
  * gives for it (signed with the environment's), fetched once at the first call and then reused.
  */
-export function codeCommitCredentials(role: string, region: string, env: AwsEnvironment, budget: RetryBudget): () => Promise<AwsCredentials> {
+export function codeCommitCredentials(role: string, region: string, env: AwsEnvironment, http: ScmHttp): () => Promise<AwsCredentials> {
   const base = environmentCredentials(env);
   if (role === '') return () => Promise.resolve(base);
-  const sts = new AwsClient(awsEndpoint('sts', region, env), () => Promise.resolve(base), budget);
+  const sts = new AwsClient(awsEndpoint('sts', region, env), () => Promise.resolve(base), http);
   let assumed: Promise<AwsCredentials> | undefined;
   return () => {
     assumed ??= sts

@@ -107,10 +107,11 @@ export class ScmPullRequestService implements PullRequestService {
     const what = `GitHub pull requests of ${spec.owner}/${spec.repo}`;
     // Argo CD gives go-github an Enterprise `api` as both its API and upload URL, /api/v3 added.
     const api = githubApiBase(spec.api || undefined);
+    const http = this.http('github', appSet);
     const auth = spec.appSecretName
-      ? await installationToken(api, await githubAppCredentials(secrets, spec.appSecretName, appSet, 'error getting GitHub App secret'))
+      ? await installationToken(api, await githubAppCredentials(secrets, spec.appSecretName, appSet, 'error getting GitHub App secret'), http)
       : await token(secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
-    const octokit = githubClient(api, auth, this.http('github', appSet));
+    const octokit = githubClient(api, auth, http);
     return retryingRateLimits(what, this.budget, async () => {
       const pulls: PullRequest[] = [];
       for await (const page of octokit.paginate.iterator(octokit.rest.pulls.list, { owner: spec.owner, repo: spec.repo, state: 'open', per_page: 100 })) {

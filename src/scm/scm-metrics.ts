@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { AnsweredBy, ScmCaller, ScmGatewayObserver } from './scm-gateway.js';
+import type { AnsweredBy, ScmCaller, ScmGatewayObserver, ScmRequest } from './scm-gateway.js';
 import type { ScmAnswer } from './scm-transport.js';
 
 const RATE_LIMIT_GAUGES = [
@@ -97,19 +97,19 @@ export class ScmApiMetrics implements ScmGatewayObserver {
     });
   }
 
-  answered(caller: ScmCaller, url: URL, answer: ScmAnswer, answeredBy: AnsweredBy, seconds: number): void {
+  answered(caller: ScmCaller, { method, url }: ScmRequest, answer: ScmAnswer, answeredBy: AnsweredBy, seconds: number): void {
     this.answers.inc({ provider: caller.api, answered_by: answeredBy });
     if (answeredBy !== 'server' && answeredBy !== 'not_modified') return;
     const appSet = { appset_namespace: caller.appSetNamespace, appset_name: caller.appSetName };
     const status = String(answer.status);
-    this.requests.inc({ provider: caller.api, method: 'GET', status, ...appSet });
-    this.duration.observe({ provider: caller.api, method: 'GET' }, seconds);
+    this.requests.inc({ provider: caller.api, method, status, ...appSet });
+    this.duration.observe({ provider: caller.api, method }, seconds);
     const limits = rateLimitValues(answer.headers, Date.now());
     if (limits.remaining !== undefined) this.rateLimitRemaining.set({ provider: caller.api, ...appSet }, limits.remaining);
     if (caller.api !== 'github') return;
     const endpoint = url.pathname;
-    this.githubRequests.inc({ method: 'GET', endpoint, status, ...appSet });
-    this.githubDuration.observe({ method: 'GET', endpoint, ...appSet }, seconds);
+    this.githubRequests.inc({ method, endpoint, status, ...appSet });
+    this.githubDuration.observe({ method, endpoint, ...appSet }, seconds);
     const resource = answer.headers['x-ratelimit-resource'] ?? '';
     for (const [gauge, value] of Object.entries(limits) as [RateLimitGauge, number | undefined][]) {
       if (value !== undefined) this.githubRateLimit[gauge].set({ endpoint, ...appSet, resource }, value);
