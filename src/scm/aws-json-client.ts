@@ -85,7 +85,8 @@ const xmlError = (answer: AwsHttpAnswer) => ({ code: xmlText(answer.text, 'Code'
 export class AwsClient {
   constructor(
     private readonly endpoint: AwsEndpoint,
-    private readonly credentials: () => Promise<AwsCredentials>,
+    /** Undefined for the one call AWS takes unsigned (STS AssumeRoleWithWebIdentity). */
+    private readonly credentials: () => Promise<AwsCredentials | undefined>,
     private readonly http: ScmHttp,
   ) {}
 
@@ -124,7 +125,7 @@ export class AwsClient {
     parseError: (answer: AwsHttpAnswer) => { code: string; message: string },
   ): Promise<AwsHttpAnswer> {
     const what = this.describe(operation);
-    let credentials: AwsCredentials;
+    let credentials: AwsCredentials | undefined;
     try {
       credentials = await this.credentials();
     } catch (error) {
@@ -132,7 +133,9 @@ export class AwsClient {
     }
     const url = new URL(this.endpoint.url);
     for (let attempt = 1; ; attempt++) {
-      const signed = signAwsRequest({ method: 'POST', url, headers, body, region: this.endpoint.region, service: this.endpoint.signingName }, credentials);
+      const signed = credentials
+        ? signAwsRequest({ method: 'POST', url, headers, body, region: this.endpoint.region, service: this.endpoint.signingName }, credentials)
+        : headers;
       let answer: AwsHttpAnswer;
       try {
         answer = await this.http.gateway.post(url.toString(), signed, body, {}, requestTimeoutMs(this.budget), this.http.caller);
