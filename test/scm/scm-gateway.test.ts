@@ -26,7 +26,7 @@ const secrets = scmTokenSecrets(TOKEN);
 /** Generation contexts whose SCM Provider generators all share one gateway reporting to `registry`. */
 function sharedGateway() {
   const registry = new Registry();
-  const gateway = new ScmGateway({ observer: ScmApiMetrics.of(registry) });
+  const gateway = new ScmGateway({ observer: ScmApiMetrics.of(registry, { githubApiMetrics: true }) });
   const context = offlineContext({ scmProviders: new ScmProviders(secrets, { gateway, budget: { maxWaitMs: 3000, attempts: 3 } }), secrets });
   return { registry, gateway, context };
 }
@@ -166,6 +166,7 @@ describe('metrics for every provider', () => {
 
   const tokenRef = '{secretName: scm-token, key: token}';
   const generators: Record<string, () => string> = {
+    github: () => `github: {organization: gw, api: '${scm.base}/', tokenRef: ${tokenRef}}`,
     gitlab: () => `gitlab: {group: gw, api: '${scm.base}', tokenRef: ${tokenRef}}`,
     gitea: () => `gitea: {owner: gw, api: '${scm.base}', tokenRef: ${tokenRef}}`,
     bitbucket_server: () => `bitbucketServer: {project: gw, api: '${scm.base}', basicAuth: {username: bot, passwordRef: ${tokenRef}}}`,
@@ -189,7 +190,7 @@ spec:
       destination: {server: https://kubernetes.default.svc, namespace: default}
 `;
 
-  it('counts the requests of every SCM provider, AWS CodeCommit included, under its provider and method', async () => {
+  it("counts the requests of every SCM provider, AWS CodeCommit included, under its provider and method; Argo CD's GitHub series only when enabled", async () => {
     const registry = new Registry();
     const context = offlineContext({
       scmProviders: new ScmProviders(secrets, {
@@ -215,6 +216,8 @@ spec:
       );
       expect(metrics, provider).toMatch(new RegExp(`regatta_scm_api_request_duration_seconds_count\\{provider="${provider}",method="${method}"\\} [1-9]`));
     }
+    // Argo CD records argocd_github_api_* only with --enable-github-api-metrics.
+    expect(metrics).not.toMatch(/^argocd_github_api_requests_total\{/m);
     expect(metrics).not.toContain(TOKEN);
     expect(metrics).not.toContain(SECRET_KEY);
   });
@@ -224,7 +227,7 @@ spec:
     scm.appPublicKey = publicKey;
     const appSecrets = new ManifestSecretReader([appSecret], 'argocd');
     const registry = new Registry();
-    const gateway = new ScmGateway({ observer: ScmApiMetrics.of(registry) });
+    const gateway = new ScmGateway({ observer: ScmApiMetrics.of(registry, { githubApiMetrics: true }) });
     const context = offlineContext({ scmProviders: new ScmProviders(appSecrets, { gateway, budget: { maxWaitMs: 0, attempts: 1 } }), secrets: appSecrets });
     const app = appSetWith('app', `github: {organization: gw, api: '${scm.base}/', appSecretName: gh-app-metrics}`);
     expect((await generate(app, context)).failure).toBeUndefined();
