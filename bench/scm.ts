@@ -26,7 +26,7 @@ const organization: FakeRepository[] = Array.from({ length: REPOS }, (_, i) => (
 
 class Tally implements ScmGatewayObserver {
   readonly counts: Record<AnsweredBy, number> = { server: 0, not_modified: 0, in_flight: 0, rate_budget: 0 };
-  answered(_caller: unknown, _url: unknown, _answer: unknown, answeredBy: AnsweredBy): void {
+  answered(_caller: unknown, _request: unknown, _answer: unknown, answeredBy: AnsweredBy): void {
     this.counts[answeredBy]++;
   }
 }

@@ -22,6 +22,7 @@ export function controlNamespaceOptions(config: AppConfig): ControlNamespaceOpti
     allowLocalRepositories: config.allowLocalRepositories,
     scm: config.scm,
     templateTimeoutSeconds: config.templateTimeoutSeconds,
+    githubApiMetrics: config.githubApiMetrics,
   };
 }
 

@@ -259,18 +259,26 @@ function pullRequestGeneratorAffected(generator: PullRequestGenerator, event: We
   return same(spec.owner, event.owner) && same(spec.repo, event.repo) && api !== '' && api === event.apiHostname;
 }
 
-function entryAffected(entry: ApplicationSetNestedGenerator, event: WebhookEvent): boolean {
+/**
+ * Whether an entry's generators can change with the event. A Plugin generator cannot say what it
+ * reads, so Argo CD refreshes it on every push or pull request event, where it looks for one: at
+ * the top level and as the second child of a matrix (not under merge, nor as a matrix's first child).
+ */
+function entryAffected(entry: ApplicationSetNestedGenerator, event: WebhookEvent, pluginLooked: boolean): boolean {
   if (event.kind === 'push' && entry.git && gitGeneratorAffected(entry.git, event)) return true;
   if (entry.pullRequest && pullRequestGeneratorAffected(entry.pullRequest, event)) return true;
-  const children = [...(entry.matrix?.generators ?? []), ...(entry.merge?.generators ?? []), ...(entry.placement ? [entry.placement.items] : [])];
-  return children.some((child) => entryAffected(child, event));
+  if (pluginLooked && entry.plugin) return true;
+  const matrix = entry.matrix?.generators ?? [];
+  if (matrix.some((child, i) => entryAffected(child, event, i === 1))) return true;
+  if ((entry.merge?.generators ?? []).some((child) => entryAffected(child, event, false))) return true;
+  return !!entry.placement && entryAffected(entry.placement.items, event, pluginLooked);
 }
 
 /** Whether the event can change what an ApplicationSet generates, as Argo CD decides it. */
 export function isAffectedBy(appSet: ApplicationSet, event: WebhookEvent): boolean {
   if (event.kind === 'ignored') return false;
   try {
-    return (appSet.spec?.generators ?? []).some((entry) => entryAffected(entry, event));
+    return (appSet.spec?.generators ?? []).some((entry) => entryAffected(entry, event, true));
   } catch {
     // Too malformed to judge (its author is anyone who may write ApplicationSets): refreshed, its reconcile says what is wrong.
     return true;

@@ -15,6 +15,8 @@ export interface AppConfig {
   applicationSetNamespaces: string[];
   /** Labels of ApplicationSets exported on argocd_appset_labels (--metrics-applicationset-labels). */
   metricsApplicationSetLabels: string[];
+  /** Argo CD's argocd_github_api_* series are recorded (--enable-github-api-metrics; off by default, as in Argo CD). */
+  githubApiMetrics: boolean;
   /** The longest a replica takes to stop after SIGTERM, whatever state Redis and the API servers are in (--shutdown-timeout). */
   shutdownTimeoutSeconds: number;
   policy: ApplicationsSyncPolicy;
@@ -114,6 +116,7 @@ const SETTINGS = {
   bindAddress: { flag: 'bind-address', env: 'REGATTA_BIND_ADDRESS', kind: 'string' },
   templateTimeout: { flag: 'template-timeout', env: 'REGATTA_TEMPLATE_TIMEOUT_SECONDS', kind: 'string' },
   metricsApplicationSetLabels: { flag: 'metrics-applicationset-labels', kind: 'string' },
+  githubApiMetrics: { flag: 'enable-github-api-metrics', env: 'ARGOCD_APPLICATIONSET_CONTROLLER_ENABLE_GITHUB_API_METRICS', kind: 'string' },
   shutdownTimeout: { flag: 'shutdown-timeout', env: 'REGATTA_SHUTDOWN_TIMEOUT_SECONDS', kind: 'string' },
 } satisfies Record<string, Setting>;
 
@@ -202,6 +205,7 @@ export function loadAppConfig(argv: string[], env: NodeJS.ProcessEnv, defaultNam
     preservedAnnotations: list('preservedAnnotations'),
     preservedLabels: list('preservedLabels'),
     metricsApplicationSetLabels: list('metricsApplicationSetLabels'),
+    githubApiMetrics: value('githubApiMetrics') === 'true',
     shutdownTimeoutSeconds: number('shutdownTimeout', 10, (n) => n > 0 && n <= 3600, 'a number of seconds above 0 (at most 3600)'),
     port: number('port', 8080, (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a TCP port'),
     enableProgressiveSyncs: value('enableProgressiveSyncs') === 'true',

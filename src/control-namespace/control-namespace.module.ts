@@ -17,7 +17,7 @@ export class ControlNamespaceModule {
           provide: ControlNamespace,
           inject: [KUBE_CONFIG, LOGGER, ControllerMetrics],
           useFactory: (kubeConfig: KubeConfig, logger: Logger, metrics: ControllerMetrics) =>
-            new ControlNamespace(kubeConfig, options, logger, ScmApiMetrics.of(metrics.registry)),
+            new ControlNamespace(kubeConfig, options, logger, ScmApiMetrics.of(metrics.registry, { githubApiMetrics: options.githubApiMetrics === true })),
         },
       ],
       exports: [ControlNamespace],

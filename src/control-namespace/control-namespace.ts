@@ -26,6 +26,8 @@ export interface ControlNamespaceOptions {
   allowLocalRepositories: boolean;
   scm: ScmPolicy;
   templateTimeoutSeconds: number;
+  /** Argo CD's argocd_github_api_* series are recorded (off unless set, as in Argo CD). */
+  githubApiMetrics?: boolean;
 }
 
 export const CONTROL_NAMESPACE_OPTIONS = Symbol('CONTROL_NAMESPACE_OPTIONS');

@@ -1,6 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import type { AwsCredentials } from './aws-sigv4.js';
 import { AwsClient, xmlText, type AwsEndpoint } from './aws-json-client.js';
-import type { RetryBudget } from './rate-limit.js';
+import type { ScmHttp } from './scm-gateway.js';
 
 /** The environment AWS settings are read from, as the AWS SDK's default chain reads them (process.env in Regatta). */
 export type AwsEnvironment = Readonly<Record<string, string | undefined>>;
@@ -32,41 +33,77 @@ export function awsEndpoint(service: AwsService, region: string, env: AwsEnviron
   return { url, region, signingName, serviceId };
 }
 
-/** AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN; throws, naming only the variables, when a key is missing. */
-export function environmentCredentials(env: AwsEnvironment): AwsCredentials {
-  const accessKeyId = env.AWS_ACCESS_KEY_ID ?? '';
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY ?? '';
-  if (accessKeyId === '' || secretAccessKey === '') {
-    throw new Error("no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set in Regatta's environment");
-  }
-  return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined };
-}
+/** Largest web identity token file read: an OIDC token is a few kilobytes. */
+const MAX_WEB_IDENTITY_TOKEN_BYTES = 64 * 1024;
 
-/** The temporary credentials of an STS AssumeRole answer (XML); throws when it holds none. */
-export function assumedRoleCredentials(xml: string): AwsCredentials {
-  const result = /<AssumeRoleResult>[\s\S]*<\/AssumeRoleResult>/.exec(xml)?.[0] ?? '';
+/** The temporary credentials of an STS AssumeRole or AssumeRoleWithWebIdentity answer (XML); throws when it holds none. */
+function assumedRoleCredentials(xml: string): AwsCredentials {
+  const result = /<(AssumeRole|AssumeRoleWithWebIdentity)Result>[\s\S]*<\/\1Result>/.exec(xml)?.[0] ?? '';
   const field = (tag: string) => xmlText(result, tag);
   const credentials = { accessKeyId: field('AccessKeyId'), secretAccessKey: field('SecretAccessKey'), sessionToken: field('SessionToken') };
   if (!credentials.accessKeyId || !credentials.secretAccessKey || !credentials.sessionToken) throw new Error('the AssumeRole answer holds no credentials');
   return credentials;
 }
 
+/** Fetched once, at the first call; a failure is worded as the AWS SDK words it. */
+function cachedOnce(fetch: () => Promise<AwsCredentials>): () => Promise<AwsCredentials> {
+  let fetched: Promise<AwsCredentials> | undefined;
+  return () =>
+    (fetched ??= fetch().catch((error: Error) => {
+      throw new Error(`failed to refresh cached credentials, ${error.message}`);
+    }));
+}
+
+async function webIdentityToken(path: string): Promise<string> {
+  let token: Buffer;
+  try {
+    token = await readFile(path);
+  } catch (error) {
+    throw new Error(`failed to retrieve jwt from provide source, unable to read file at ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+      cause: error,
+    });
+  }
+  if (token.byteLength > MAX_WEB_IDENTITY_TOKEN_BYTES)
+    throw new Error(`the web identity token file ${path} is larger than ${MAX_WEB_IDENTITY_TOKEN_BYTES} bytes`);
+  return token.toString('utf8').trim();
+}
+
+/**
+ * The credentials the AWS SDK's default chain finds in the environment, in its order:
+ * AWS_ACCESS_KEY_ID with AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN); else a web identity
+ * (AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN, as EKS sets them for IRSA) exchanged at STS
+ * through the unsigned AssumeRoleWithWebIdentity. Throws, naming only the variables, when there are none.
+ */
+function environmentCredentials(region: string, env: AwsEnvironment, http: ScmHttp): () => Promise<AwsCredentials> {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID ?? '';
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY ?? '';
+  if (accessKeyId !== '' && secretAccessKey !== '') {
+    const keys = { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined };
+    return () => Promise.resolve(keys);
+  }
+  const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE ?? '';
+  const roleArn = env.AWS_ROLE_ARN ?? '';
+  if (tokenFile !== '' && roleArn !== '') {
+    const sts = new AwsClient(awsEndpoint('sts', region, env), () => Promise.resolve(undefined), http);
+    return cachedOnce(async () => {
+      const parameters = { RoleArn: roleArn, RoleSessionName: env.AWS_ROLE_SESSION_NAME || `regatta-${Date.now()}`, Version: '2011-06-15' };
+      return assumedRoleCredentials(await sts.query('AssumeRoleWithWebIdentity', { ...parameters, WebIdentityToken: await webIdentityToken(tokenFile) }));
+    });
+  }
+  throw new Error(
+    "no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, must be set in Regatta's environment",
+  );
+}
+
 /**
  * Credentials for the CodeCommit provider: the environment's, or with `role` those STS AssumeRole
  * gives for it (signed with the environment's), fetched once at the first call and then reused.
  */
-export function codeCommitCredentials(role: string, region: string, env: AwsEnvironment, budget: RetryBudget): () => Promise<AwsCredentials> {
-  const base = environmentCredentials(env);
-  if (role === '') return () => Promise.resolve(base);
-  const sts = new AwsClient(awsEndpoint('sts', region, env), () => Promise.resolve(base), budget);
-  let assumed: Promise<AwsCredentials> | undefined;
-  return () => {
-    assumed ??= sts
-      .query('AssumeRole', { RoleArn: role, RoleSessionName: `regatta-${Date.now()}`, Version: '2011-06-15' })
-      .then(assumedRoleCredentials)
-      .catch((error: Error) => {
-        throw new Error(`failed to refresh cached credentials, ${error.message}`);
-      });
-    return assumed;
-  };
+export function codeCommitCredentials(role: string, region: string, env: AwsEnvironment, http: ScmHttp): () => Promise<AwsCredentials> {
+  const base = environmentCredentials(region, env, http);
+  if (role === '') return base;
+  const sts = new AwsClient(awsEndpoint('sts', region, env), base, http);
+  return cachedOnce(async () =>
+    assumedRoleCredentials(await sts.query('AssumeRole', { RoleArn: role, RoleSessionName: `regatta-${Date.now()}`, Version: '2011-06-15' })),
+  );
 }

@@ -1,35 +1,14 @@
-import { BodyTooLargeError, readBodyWithin } from '../lib/bounded-body.js';
+import { BodyTooLargeError } from '../lib/bounded-body.js';
 import { signAwsRequest, type AwsCredentials } from './aws-sigv4.js';
-import { rateLimitWaitMs, requestTimeoutMs, ScmError, timeoutMessage, type RetryBudget } from './rate-limit.js';
-import { isTimeout, MAX_ANSWER_BYTES } from './scm-transport.js';
-
-export interface AwsHttpRequest {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-  timeoutMs: number;
-}
+import { rateLimitWaitMs, requestTimeoutMs, ScmError, timeoutMessage } from './rate-limit.js';
+import type { ScmHttp } from './scm-gateway.js';
+import { isTimeout } from './scm-transport.js';
 
 export interface AwsHttpAnswer {
   status: number;
   headers: Record<string, string>;
   text: string;
 }
-
-/** How AWS requests leave Regatta: one POST, its answer read up to MAX_ANSWER_BYTES. */
-export type AwsTransport = (request: AwsHttpRequest) => Promise<AwsHttpAnswer>;
-
-/** The only place an AWS call goes on the wire, so a shared SCM gateway can take it over. */
-export const sendAwsRequest: AwsTransport = async (request) => {
-  const response = await fetch(request.url, {
-    method: 'POST',
-    headers: request.headers,
-    body: request.body,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(request.timeoutMs),
-  });
-  return { status: response.status, headers: Object.fromEntries(response.headers.entries()), text: await readBodyWithin(response, MAX_ANSWER_BYTES) };
-};
 
 /** Where one AWS service is reached and how its requests are signed. */
 export interface AwsEndpoint {
@@ -101,13 +80,19 @@ const xmlError = (answer: AwsHttpAnswer) => ({ code: xmlText(answer.text, 'Code'
  * Signed calls to one AWS service, with Argo CD's AWS SDK's wording in errors (`operation error
  * CodeCommit: ListRepositories, …`). Throttling (400 with a throttling code, 429) and 5xx answers are
  * tried again within the RetryBudget. Credentials are asked for at the first call, as the SDK does.
+ * Each call is a POST through the SCM gateway (counted in its metrics, its answer bounded).
  */
 export class AwsClient {
   constructor(
     private readonly endpoint: AwsEndpoint,
-    private readonly credentials: () => Promise<AwsCredentials>,
-    private readonly budget: RetryBudget,
+    /** Undefined for the one call AWS takes unsigned (STS AssumeRoleWithWebIdentity). */
+    private readonly credentials: () => Promise<AwsCredentials | undefined>,
+    private readonly http: ScmHttp,
   ) {}
+
+  private get budget() {
+    return this.http.budget;
+  }
 
   /** One operation of a JSON 1.1 API (CodeCommit, Resource Groups Tagging). */
   async json(targetPrefix: string, operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -140,7 +125,7 @@ export class AwsClient {
     parseError: (answer: AwsHttpAnswer) => { code: string; message: string },
   ): Promise<AwsHttpAnswer> {
     const what = this.describe(operation);
-    let credentials: AwsCredentials;
+    let credentials: AwsCredentials | undefined;
     try {
       credentials = await this.credentials();
     } catch (error) {
@@ -148,10 +133,12 @@ export class AwsClient {
     }
     const url = new URL(this.endpoint.url);
     for (let attempt = 1; ; attempt++) {
-      const signed = signAwsRequest({ method: 'POST', url, headers, body, region: this.endpoint.region, service: this.endpoint.signingName }, credentials);
+      const signed = credentials
+        ? signAwsRequest({ method: 'POST', url, headers, body, region: this.endpoint.region, service: this.endpoint.signingName }, credentials)
+        : headers;
       let answer: AwsHttpAnswer;
       try {
-        answer = await sendAwsRequest({ url: url.toString(), headers: signed, body, timeoutMs: requestTimeoutMs(this.budget) });
+        answer = await this.http.gateway.post(url.toString(), signed, body, {}, requestTimeoutMs(this.budget), this.http.caller);
       } catch (error) {
         if (error instanceof BodyTooLargeError) throw new ScmError(`${what}, ${error.message}`);
         if (isTimeout(error) || isTimeout((error as { cause?: unknown }).cause)) throw new ScmError(`${what}, ${timeoutMessage(this.budget)}`);

@@ -1,5 +1,7 @@
 import { createSign } from 'node:crypto';
-import { ScmError } from './rate-limit.js';
+import { requestTimeoutMs, ScmError, timeoutMessage } from './rate-limit.js';
+import type { ScmHttp } from './scm-gateway.js';
+import { isTimeout, type ScmAnswer } from './scm-transport.js';
 
 export interface GitHubAppCredentials {
   appId: string;
@@ -18,8 +20,12 @@ export function appJwt(credentials: GitHubAppCredentials, now = Date.now()): str
   return `${header}.${payload}.${b64url(signature)}`;
 }
 
-/** Exchanges the app's JWT for an installation token (what API calls then authenticate with). */
-export async function installationToken(api: string, credentials: GitHubAppCredentials): Promise<string> {
+/**
+ * Exchanges the app's JWT for an installation token (what API calls then authenticate with),
+ * through the SCM gateway: bounded in time and size, and counted in the GitHub API metrics as
+ * Argo CD's client counts it.
+ */
+export async function installationToken(api: string, credentials: GitHubAppCredentials, http: ScmHttp): Promise<string> {
   let jwt: string;
   try {
     jwt = appJwt(credentials);
@@ -27,20 +33,22 @@ export async function installationToken(api: string, credentials: GitHubAppCrede
     throw new ScmError('GitHub App: the private key in the app Secret cannot sign (githubAppPrivateKey must be a PEM RSA key)');
   }
   const url = `${api.replace(/\/+$/, '')}/app/installations/${encodeURIComponent(credentials.installationId)}/access_tokens`;
-  let response: Response;
+  const headers = { accept: 'application/vnd.github+json', authorization: `Bearer ${jwt}`, 'user-agent': 'regatta' };
+  let answer: ScmAnswer;
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { accept: 'application/vnd.github+json', authorization: `Bearer ${jwt}`, 'user-agent': 'regatta' },
-    });
+    answer = await http.gateway.post(url, headers, '', http.trust ?? {}, requestTimeoutMs(http.budget), http.caller);
   } catch (error) {
-    throw new ScmError(
-      `GitHub App: requesting an installation token failed: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`,
-    );
+    const reason = isTimeout(error) ? timeoutMessage(http.budget) : ((error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
+    throw new ScmError(`GitHub App: requesting an installation token failed: ${reason}`);
   }
-  if (!response.ok)
-    throw new ScmError(`GitHub App: requesting an installation token for installation ${credentials.installationId} failed: HTTP ${response.status}`);
-  const body = (await response.json()) as { token?: string };
-  if (!body.token) throw new ScmError('GitHub App: the installation token answer holds no token');
-  return body.token;
+  if (answer.status < 200 || answer.status >= 300)
+    throw new ScmError(`GitHub App: requesting an installation token for installation ${credentials.installationId} failed: HTTP ${answer.status}`);
+  let token: unknown;
+  try {
+    token = (JSON.parse(answer.text) as { token?: unknown } | null)?.token;
+  } catch {
+    // Reported below.
+  }
+  if (typeof token !== 'string' || !token) throw new ScmError('GitHub App: the installation token answer holds no token');
+  return token;
 }

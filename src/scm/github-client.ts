@@ -48,7 +48,7 @@ export function githubApiBase(api: string | undefined): string {
   return url.href.replace(/\/+$/, '');
 }
 
-/** An Octokit that never retries on its own (rate limits are waited out by `retryingRateLimits`) and reads bounded answers in bounded time. */
+/** An Octokit that never retries on its own (rate limits and 5xx answers are tried again by `retryingWithinBudget`) and reads bounded answers in bounded time. */
 export function githubClient(api: string, auth: string | undefined, http: ScmHttp): Octokit {
   return new Octokit({ baseUrl: api, auth, userAgent: 'regatta', log: quietLog, request: { retries: 0, fetch: gatewayFetch(http) } });
 }
@@ -59,10 +59,11 @@ export function githubStatus(error: unknown): number {
 }
 
 /**
- * Runs `request` (which may read many pages) again from the start after a rate-limit answer, within
- * the budget; any other failure becomes an ScmError naming `what`, a 404 one marked notFound.
+ * Runs `request` (which may read many pages) again from the start after a rate-limit or 5xx
+ * answer, within the budget, as getJson does for the other providers; any other failure becomes an
+ * ScmError naming `what`, a 404 one marked notFound.
  */
-export async function retryingRateLimits<T>(what: string, budget: RetryBudget, request: () => Promise<T>): Promise<T> {
+export async function retryingWithinBudget<T>(what: string, budget: RetryBudget, request: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await request();
@@ -79,6 +80,10 @@ export async function retryingRateLimits<T>(what: string, budget: RetryBudget, r
         continue;
       }
       if (wait !== undefined) throw new ScmError(`${what}: rate limited (HTTP ${status}); the provider allows more requests in ${Math.ceil(wait / 1000)} s`);
+      if (status >= 500 && attempt < budget.attempts) {
+        await new Promise((resolve) => setTimeout(resolve, (budget.serverErrorBackoffMs ?? 1000) * attempt));
+        continue;
+      }
       const code = (cause as { code?: string } | undefined)?.code;
       throw new ScmError(`${what}: ${status ? `HTTP ${status}` : 'request failed'}${code ? `: ${code}` : ''}`, status === 404);
     }

@@ -1,6 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import type { ScmRepository, ScmRepositoryProvider } from '../generators/generator.js';
-import { githubStatus, retryingRateLimits } from './github-client.js';
+import { githubStatus, retryingWithinBudget } from './github-client.js';
 import { MAX_LISTING_PAGES, ScmError, type RetryBudget } from './rate-limit.js';
 
 async function allPages<T>(pages: AsyncIterable<{ data: T[] }>, what: string): Promise<T[]> {
@@ -24,7 +24,7 @@ export class GitHubRepositories implements ScmRepositoryProvider {
 
   listRepos(cloneProtocol: string): Promise<ScmRepository[]> {
     const what = `error listing repositories for ${this.organization}`;
-    return retryingRateLimits(what, this.budget, async () => {
+    return retryingWithinBudget(what, this.budget, async () => {
       const listed = await allPages(this.octokit.paginate.iterator(this.octokit.rest.repos.listForOrg, { org: this.organization, per_page: 100 }), what);
       const repos: ScmRepository[] = [];
       for (const repo of listed) {
@@ -47,7 +47,7 @@ export class GitHubRepositories implements ScmRepositoryProvider {
 
   async getBranches(repo: ScmRepository): Promise<ScmRepository[]> {
     const what = `error listing branches for ${repo.organization}/${repo.repository}`;
-    const branches = await retryingRateLimits(what, this.budget, async () => {
+    const branches = await retryingWithinBudget(what, this.budget, async () => {
       const names = { owner: repo.organization, repo: repo.repository };
       if (this.options.allBranches) return allPages(this.octokit.paginate.iterator(this.octokit.rest.repos.listBranches, { ...names, per_page: 100 }), what);
       try {
@@ -63,7 +63,7 @@ export class GitHubRepositories implements ScmRepositoryProvider {
 
   repoHasPath(repo: ScmRepository, path: string): Promise<boolean> {
     const what = `error reading ${path} of ${repo.organization}/${repo.repository}`;
-    return retryingRateLimits(what, this.budget, async () => {
+    return retryingWithinBudget(what, this.budget, async () => {
       try {
         await this.octokit.rest.repos.getContent({ owner: repo.organization, repo: repo.repository, path, ref: repo.branch });
         return true;

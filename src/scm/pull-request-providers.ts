@@ -12,7 +12,7 @@ import { listAzureDevOpsPulls } from './azure-devops-pulls.js';
 import { listBitbucketCloudPulls } from './bitbucket-cloud-pulls.js';
 import { listBitbucketServerPulls } from './bitbucket-server-pulls.js';
 import { installationToken } from './github-app.js';
-import { githubApiBase, githubClient, retryingRateLimits } from './github-client.js';
+import { githubApiBase, githubClient, retryingWithinBudget } from './github-client.js';
 import { basic, bitbucketAuth, githubAppCredentials, NO_CONFIG_MAPS, providerTls, token } from './scm-credentials.js';
 import { customApiUrl, OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
 import { DEFAULT_RETRY_BUDGET, getJson, requestTimeoutMs, ScmError, type RetryBudget } from './rate-limit.js';
@@ -107,11 +107,12 @@ export class ScmPullRequestService implements PullRequestService {
     const what = `GitHub pull requests of ${spec.owner}/${spec.repo}`;
     // Argo CD gives go-github an Enterprise `api` as both its API and upload URL, /api/v3 added.
     const api = githubApiBase(spec.api || undefined);
+    const http = this.http('github', appSet);
     const auth = spec.appSecretName
-      ? await installationToken(api, await githubAppCredentials(secrets, spec.appSecretName, appSet, 'error getting GitHub App secret'))
+      ? await installationToken(api, await githubAppCredentials(secrets, spec.appSecretName, appSet, 'error getting GitHub App secret'), http)
       : await token(secrets, appSet, spec.tokenRef, this.policy.tokenRefStrictMode);
-    const octokit = githubClient(api, auth, this.http('github', appSet));
-    return retryingRateLimits(what, this.budget, async () => {
+    const octokit = githubClient(api, auth, http);
+    return retryingWithinBudget(what, this.budget, async () => {
       const pulls: PullRequest[] = [];
       for await (const page of octokit.paginate.iterator(octokit.rest.pulls.list, { owner: spec.owner, repo: spec.repo, state: 'open', per_page: 100 })) {
         for (const pull of page.data) {

@@ -22,9 +22,15 @@ export interface ScmCaller {
  */
 export type AnsweredBy = 'server' | 'not_modified' | 'in_flight' | 'rate_budget';
 
-/** What the gateway reports of each answer (metrics). */
+/** The request an answer is for. */
+export interface ScmRequest {
+  method: 'GET' | 'POST';
+  url: URL;
+}
+
+/** What the gateway reports of each answer (metrics); a request that got no answer is reported with status 0, as Argo CD counts it. */
 export interface ScmGatewayObserver {
-  answered(caller: ScmCaller, url: URL, answer: ScmAnswer, answeredBy: AnsweredBy, seconds: number): void;
+  answered(caller: ScmCaller, request: ScmRequest, answer: ScmAnswer, answeredBy: AnsweredBy, seconds: number): void;
 }
 
 /**
@@ -82,12 +88,21 @@ interface CredentialBudget {
 /** Headers that carry who is asking: requests with the same ones draw from the same rate budget. */
 const CREDENTIAL_HEADERS = ['authorization', 'private-token'];
 
+/** An AWS SigV4 signature differs for every request; the credential is what it is signed with (the rest of the header). */
+const SIGV4_SIGNATURE = /,\s*Signature=[0-9a-f]+$/;
+
 /** Most credentials whose budgets are remembered; tenants choose their credentials. */
 const MAX_CREDENTIALS = 10_000;
 
 const digest = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex');
 
 const lowerCased = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+
+/** The digest naming whose rate budget a request (its headers lower-cased) draws from. */
+const credentialOf = (url: URL, headers: Record<string, string>) =>
+  digest(url.origin, ...CREDENTIAL_HEADERS.map((name) => (headers[name] ?? '').replace(SIGV4_SIGNATURE, '')));
+
+const NO_ANSWER: ScmAnswer = { status: 0, statusText: '', headers: {}, text: '' };
 
 /** GitHub, Gitea and Bitbucket say X-RateLimit-*, GitLab RateLimit-*: the remaining requests and the reset (epoch seconds). */
 function rateLimitOf(headers: Record<string, string>): { remaining?: number; resetAtMs?: number } {
@@ -127,12 +142,12 @@ export class ScmGateway {
   get(url: string, headers: Record<string, string>, trust: TlsTrust, timeoutMs: number, caller: ScmCaller): Promise<ScmAnswer> {
     const requestHeaders = lowerCased(headers);
     const parsed = new URL(url);
-    const credential = digest(parsed.origin, ...CREDENTIAL_HEADERS.map((name) => requestHeaders[name] ?? ''));
+    const credential = credentialOf(parsed, requestHeaders);
     const key = digest(url, JSON.stringify(Object.entries(requestHeaders).sort()), trust.insecure ? 'insecure' : '', trust.ca ?? '');
     const shared = this.inFlight.get(key);
     if (shared) {
       return shared.then((answer) => {
-        this.options.observer?.answered(caller, parsed, answer, 'in_flight', 0);
+        this.options.observer?.answered(caller, { method: 'GET', url: parsed }, answer, 'in_flight', 0);
         return answer;
       });
     }
@@ -143,26 +158,37 @@ export class ScmGateway {
 
   /**
    * A POST through the gateway: never cached or shared, but within its credential's rate budget
-   * and concurrency as the GETs are, and refused without sending while that budget is spent.
+   * and concurrency as the GETs are, and refused without sending while that budget is spent. The
+   * body is JSON unless the headers name another content type.
    */
   async post(url: string, headers: Record<string, string>, body: string, trust: TlsTrust, timeoutMs: number, caller: ScmCaller): Promise<ScmAnswer> {
     const requestHeaders = lowerCased(headers);
-    const parsed = new URL(url);
-    const budget = this.budget(digest(parsed.origin, ...CREDENTIAL_HEADERS.map((name) => requestHeaders[name] ?? '')));
-    const refused = this.refusedWhileSpent(budget, caller, parsed);
+    const request: ScmRequest = { method: 'POST', url: new URL(url) };
+    const budget = this.budget(credentialOf(request.url, requestHeaders));
+    const refused = this.refusedWhileSpent(budget, caller, request);
     if (refused) return refused;
     await this.turn(budget);
     const started = performance.now();
     let answer: ScmAnswer;
     try {
-      answer = await sendPost(url, requestHeaders, body, trust, timeoutMs);
+      answer = await this.observing(caller, request, started, () => sendPost(url, requestHeaders, body, trust, timeoutMs));
     } finally {
       this.endTurn(budget);
     }
     const limit = rateLimitOf(answer.headers);
     if (limit.remaining !== undefined) Object.assign(budget, limit);
-    this.options.observer?.answered(caller, parsed, answer, 'server', (performance.now() - started) / 1000);
+    this.options.observer?.answered(caller, request, answer, 'server', (performance.now() - started) / 1000);
     return answer;
+  }
+
+  /** Runs `send`; a request that fails without an answer is reported as one with status 0 before its error goes on. */
+  private async observing(caller: ScmCaller, request: ScmRequest, started: number, send: () => Promise<ScmAnswer>): Promise<ScmAnswer> {
+    try {
+      return await send();
+    } catch (error) {
+      this.options.observer?.answered(caller, request, NO_ANSWER, 'server', (performance.now() - started) / 1000);
+      throw error;
+    }
   }
 
   /** One credential's budget, made when first used. */
@@ -188,8 +214,9 @@ export class ScmGateway {
     key: string,
     credential: string,
   ): Promise<ScmAnswer> {
+    const request: ScmRequest = { method: 'GET', url: parsed };
     const budget = this.budget(credential);
-    const refused = this.refusedWhileSpent(budget, caller, parsed);
+    const refused = this.refusedWhileSpent(budget, caller, request);
     if (refused) return refused;
     await this.turn(budget);
     const cached = this.cache.get(key);
@@ -199,7 +226,7 @@ export class ScmGateway {
     const started = performance.now();
     let answer: ScmAnswer;
     try {
-      answer = await this.send(url, conditional, trust, timeoutMs);
+      answer = await this.observing(caller, request, started, () => this.send(url, conditional, trust, timeoutMs));
     } finally {
       this.endTurn(budget);
     }
@@ -210,10 +237,10 @@ export class ScmGateway {
       this.remember(key, cached);
       const fresh = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => RATE_LIMIT_HEADERS.test(name)));
       const revalidated = { ...cached.answer, headers: { ...cached.answer.headers, ...fresh } };
-      this.options.observer?.answered(caller, parsed, answer, 'not_modified', seconds);
+      this.options.observer?.answered(caller, request, answer, 'not_modified', seconds);
       return revalidated;
     }
-    this.options.observer?.answered(caller, parsed, answer, 'server', seconds);
+    this.options.observer?.answered(caller, request, answer, 'server', seconds);
     const etag = answer.headers.etag;
     const lastModified = answer.headers['last-modified'];
     if (answer.status >= 200 && answer.status < 300 && (etag || lastModified)) {
@@ -225,7 +252,7 @@ export class ScmGateway {
   }
 
   /** A 429 made here, without sending, while the credential's rate limit is spent until its reset. */
-  private refusedWhileSpent(budget: CredentialBudget, caller: ScmCaller, parsed: URL): ScmAnswer | undefined {
+  private refusedWhileSpent(budget: CredentialBudget, caller: ScmCaller, request: ScmRequest): ScmAnswer | undefined {
     const spentFor = budget.remaining === 0 && budget.resetAtMs !== undefined ? budget.resetAtMs - this.now() : 0;
     if (spentFor <= 0) return undefined;
     const refused: ScmAnswer = {
@@ -234,7 +261,7 @@ export class ScmGateway {
       headers: { 'retry-after': String(Math.ceil(spentFor / 1000)) },
       text: '',
     };
-    this.options.observer?.answered(caller, parsed, refused, 'rate_budget', 0);
+    this.options.observer?.answered(caller, request, refused, 'rate_budget', 0);
     return refused;
   }
 

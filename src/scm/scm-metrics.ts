@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { AnsweredBy, ScmCaller, ScmGatewayObserver } from './scm-gateway.js';
+import type { AnsweredBy, ScmCaller, ScmGatewayObserver, ScmRequest } from './scm-gateway.js';
 import type { ScmAnswer } from './scm-transport.js';
 
 const RATE_LIMIT_GAUGES = [
@@ -28,7 +28,8 @@ function rateLimitValues(headers: Record<string, string>, now: number): Partial<
 
 /**
  * The SCM gateway's metrics. GitHub's use Argo CD's names and labels
- * (`argocd_github_api_*`, endpoint = the URL path), so its dashboards keep working; every
+ * (`argocd_github_api_*`, endpoint = the URL path), so its dashboards keep working, and as in
+ * Argo CD they are recorded only when asked for (`--enable-github-api-metrics`); every
  * provider, GitHub included, is also counted under `regatta_scm_api_*` with a `provider` label,
  * and `regatta_scm_gateway_answers_total` says how each answer was come by (sent, 304, shared
  * with a request in flight, refused by a spent rate budget).
@@ -44,14 +45,17 @@ export class ScmApiMetrics implements ScmGatewayObserver {
 
   private static readonly byRegistry = new WeakMap<Registry, ScmApiMetrics>();
 
-  /** The registry's SCM metrics, registered once however many gateways report to it. */
-  static of(registry: Registry): ScmApiMetrics {
+  /** The registry's SCM metrics, registered once however many gateways report to it (the first call's options hold). */
+  static of(registry: Registry, options: { githubApiMetrics?: boolean } = {}): ScmApiMetrics {
     let metrics = this.byRegistry.get(registry);
-    if (!metrics) this.byRegistry.set(registry, (metrics = new ScmApiMetrics(registry)));
+    if (!metrics) this.byRegistry.set(registry, (metrics = new ScmApiMetrics(registry, options.githubApiMetrics === true)));
     return metrics;
   }
 
-  private constructor(registry: Registry) {
+  private constructor(
+    registry: Registry,
+    private readonly githubApiMetrics: boolean,
+  ) {
     const registers = [registry];
     this.githubRequests = new Counter({
       name: 'argocd_github_api_requests_total',
@@ -97,19 +101,19 @@ export class ScmApiMetrics implements ScmGatewayObserver {
     });
   }
 
-  answered(caller: ScmCaller, url: URL, answer: ScmAnswer, answeredBy: AnsweredBy, seconds: number): void {
+  answered(caller: ScmCaller, { method, url }: ScmRequest, answer: ScmAnswer, answeredBy: AnsweredBy, seconds: number): void {
     this.answers.inc({ provider: caller.api, answered_by: answeredBy });
     if (answeredBy !== 'server' && answeredBy !== 'not_modified') return;
     const appSet = { appset_namespace: caller.appSetNamespace, appset_name: caller.appSetName };
     const status = String(answer.status);
-    this.requests.inc({ provider: caller.api, method: 'GET', status, ...appSet });
-    this.duration.observe({ provider: caller.api, method: 'GET' }, seconds);
+    this.requests.inc({ provider: caller.api, method, status, ...appSet });
+    this.duration.observe({ provider: caller.api, method }, seconds);
     const limits = rateLimitValues(answer.headers, Date.now());
     if (limits.remaining !== undefined) this.rateLimitRemaining.set({ provider: caller.api, ...appSet }, limits.remaining);
-    if (caller.api !== 'github') return;
+    if (caller.api !== 'github' || !this.githubApiMetrics) return;
     const endpoint = url.pathname;
-    this.githubRequests.inc({ method: 'GET', endpoint, status, ...appSet });
-    this.githubDuration.observe({ method: 'GET', endpoint, ...appSet }, seconds);
+    this.githubRequests.inc({ method, endpoint, status, ...appSet });
+    this.githubDuration.observe({ method, endpoint, ...appSet }, seconds);
     const resource = answer.headers['x-ratelimit-resource'] ?? '';
     for (const [gauge, value] of Object.entries(limits) as [RateLimitGauge, number | undefined][]) {
       if (value !== undefined) this.githubRateLimit[gauge].set({ endpoint, ...appSet, resource }, value);

@@ -20,7 +20,7 @@ import { GiteaRepositories } from './gitea-repositories.js';
 import { GitHubRepositories } from './github-repositories.js';
 import { gitlabApiBase, GitLabRepositories } from './gitlab-repositories.js';
 import { DEFAULT_RETRY_BUDGET, type RetryBudget } from './rate-limit.js';
-import { ScmGateway, scmHttp, type ScmServiceOptions } from './scm-gateway.js';
+import { ScmGateway, scmHttp, type ScmHttp, type ScmServiceOptions } from './scm-gateway.js';
 import { basic, bitbucketAuth, caCertificates, githubAppCredentials, NO_CONFIG_MAPS, providerTls, secretToken } from './scm-credentials.js';
 import { customApiUrl, OPEN_SCM_POLICY, scmProviderRefusal, type ScmPolicy } from './scm-policy.js';
 
@@ -77,17 +77,17 @@ export class ScmProviders implements ScmProviderService {
     if (spec.github) {
       const github = spec.github;
       const api = githubApiBase(github.api);
+      const http = scmHttp(this.gateway, 'github', appSet, this.budget);
       let auth: string | undefined;
       if (github.appSecretName) {
         const credentials = await githubAppCredentials(secrets, github.appSecretName, appSet, 'scm provider: error fetching Github app secret');
-        auth = await installationToken(api, credentials).catch((error: Error) => {
+        auth = await installationToken(api, credentials, http).catch((error: Error) => {
           throw new ProviderSelectionError(`scm provider: ${error.message}`);
         });
       } else {
         auth = await secretToken(secrets, appSet, github.tokenRef, strict, 'scm provider: error fetching Github token');
       }
       const options = { allBranches: github.allBranches === true, excludeArchivedRepos: github.excludeArchivedRepos === true };
-      const http = scmHttp(this.gateway, 'github', appSet, this.budget);
       return new GitHubRepositories(githubClient(api, auth, http), github.organization, options, this.budget);
     }
     if (spec.gitlab) {
@@ -165,18 +165,18 @@ export class ScmProviders implements ScmProviderService {
         scmHttp(this.gateway, 'bitbucket_cloud', appSet, this.budget),
       );
     }
-    if (spec.awsCodeCommit) return this.awsCodeCommit(spec.awsCodeCommit);
+    if (spec.awsCodeCommit) return this.awsCodeCommit(spec.awsCodeCommit, scmHttp(this.gateway, 'aws_codecommit', appSet, this.budget));
     throw new ProviderSelectionError('no SCM provider implementation configured');
   }
 
-  private awsCodeCommit(spec: NonNullable<ScmProviderGenerator['awsCodeCommit']>): ScmRepositoryProvider {
+  private awsCodeCommit(spec: NonNullable<ScmProviderGenerator['awsCodeCommit']>, http: ScmHttp): ScmRepositoryProvider {
     const env = this.awsEnvironment;
     try {
       const region = awsRegion(spec.region, env);
-      const credentials = codeCommitCredentials(spec.role ?? '', region, env, this.budget);
+      const credentials = codeCommitCredentials(spec.role ?? '', region, env, http);
       return new AwsCodeCommitRepositories(
-        new AwsClient(awsEndpoint('codecommit', region, env), credentials, this.budget),
-        new AwsClient(awsEndpoint('tagging', region, env), credentials, this.budget),
+        new AwsClient(awsEndpoint('codecommit', region, env), credentials, http),
+        new AwsClient(awsEndpoint('tagging', region, env), credentials, http),
         { tagFilters: spec.tagFilters ?? [], allBranches: spec.allBranches === true },
       );
     } catch (error) {

@@ -55,11 +55,11 @@ export async function sendGet(url: string, headers: Record<string, string>, trus
 }
 
 /**
- * One POST of a JSON body, answered within `timeoutMs`. Never redirected: a write goes where it
- * was addressed or not at all.
+ * One POST (a JSON body unless `headers`, lower-cased, name another content type), answered
+ * within `timeoutMs`. Never redirected: a write goes where it was addressed or not at all.
  */
 export async function sendPost(url: string, headers: Record<string, string>, body: string, trust: TlsTrust, timeoutMs: number): Promise<ScmAnswer> {
-  const json = { ...headers, 'content-type': 'application/json' };
+  const json = { 'content-type': 'application/json', ...headers };
   if ((trust.insecure || trust.ca) && url.startsWith('https:')) return sendTrusting(url, json, trust, timeoutMs, body);
   const response = await fetch(url, { method: 'POST', headers: json, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   return {

@@ -276,4 +276,22 @@ describe('isAffectedBy', () => {
     expect(isAffectedBy(appSetWithGit('https://github.com/org/other', 'main'), push)).toBe(false);
     expect(isAffectedBy(appSetWithGit('https://github.com/org/repo', 'main', true), push)).toBe(true);
   });
+
+  it("refreshes Plugin generators on any push or pull request event, where Argo CD's webhook looks for them", () => {
+    const plugin = { plugin: { configMapRef: { name: 'my-plugin' } } };
+    const list = { list: { elements: [] } };
+    const withGenerators = (generators: unknown[]) =>
+      ({ ...appSetWithGit('x', 'main'), spec: { generators, template: { metadata: {}, spec: { project: 'default', destination: {} } } } }) as ApplicationSet;
+    const otherRepoPush = parseWebhook({ 'x-github-event': 'push' }, body({ ref: 'refs/heads/dev', repository: { html_url: 'https://github.com/a/b' } }), {});
+    const pr = parseWebhook({ 'x-github-event': 'pull_request' }, body({ action: 'opened', repository: { name: 'r', owner: { login: 'o' } } }), {});
+    const ignored = parseWebhook({ 'x-github-event': 'pull_request' }, body({ action: 'assigned', repository: { name: 'r' } }), {});
+    expect(isAffectedBy(withGenerators([plugin]), otherRepoPush)).toBe(true);
+    expect(isAffectedBy(withGenerators([plugin]), pr)).toBe(true);
+    expect(isAffectedBy(withGenerators([plugin]), ignored)).toBe(false);
+    expect(isAffectedBy(withGenerators([{ matrix: { generators: [list, plugin] } }]), pr)).toBe(true);
+    expect(isAffectedBy(withGenerators([{ matrix: { generators: [{ matrix: { generators: [list, plugin] } }, list] } }]), pr)).toBe(true);
+    // Argo CD does not look for a plugin as a matrix's first child or under merge.
+    expect(isAffectedBy(withGenerators([{ matrix: { generators: [plugin, list] } }]), pr)).toBe(false);
+    expect(isAffectedBy(withGenerators([{ merge: { mergeKeys: ['a'], generators: [list, plugin] } }]), otherRepoPush)).toBe(false);
+  });
 });

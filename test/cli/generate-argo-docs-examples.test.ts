@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { regatta } from '../support/cli.js';
+import { FakeScm, type FakePull } from '../support/fake-scm.js';
+import { FAKE_SCM_HOST, FakeScmRepositories } from '../support/fake-scm-repositories.js';
 
-// Argo CD's documentation examples for the Plugin and ClusterDecisionResource generators, run
+// Argo CD's documentation examples for the Plugin, ClusterDecisionResource, SCM Provider and PullRequest generators, run
 // through `regatta generate` with the objects the docs tell the user to create.
 
 let dir: string;
@@ -208,5 +210,216 @@ status:
       ['cluster-01-book-import', 'cluster-01'],
       ['cluster-02-book-import', 'cluster-02'],
     ]);
+  });
+});
+
+describe('Generators-SCM-Provider.md: the GitHub, Filters and Template examples, and the values example on Bitbucket Server', () => {
+  const TOKEN = 'docs_s3cr3tT0ken';
+  const sha = (digit: string) => digit.repeat(40);
+  let scm: FakeScmRepositories;
+  beforeAll(async () => {
+    const kustomize = ['kubernetes/kustomization.yaml'];
+    scm = await FakeScmRepositories.start(
+      {
+        myorg: [
+          { name: 'myapp-api', id: 1, defaultBranch: 'main', branches: { main: sha('1') }, files: kustomize, topics: ['deploy-ok'] },
+          { name: 'myapp-web', id: 2, defaultBranch: 'main', branches: { main: sha('2') }, files: kustomize },
+          { name: 'otherapp-db', id: 3, defaultBranch: 'trunk', branches: { trunk: sha('3') }, files: ['helm/Chart.yaml'] },
+          { name: 'otherapp-cache', id: 4, defaultBranch: 'main', branches: { main: sha('4') }, files: ['helm/Chart.yaml', 'disabledrepo.txt'] },
+          { name: 'myapp-old', id: 5, defaultBranch: 'main', branches: { main: sha('5') }, files: kustomize, topics: ['deploy-ok'], archived: true },
+        ],
+        myproject: [
+          { name: 'billing', id: 6, defaultBranch: 'main', branches: { main: sha('6') } },
+          { name: 'shipping', id: 7, defaultBranch: 'main', branches: { main: sha('7') } },
+        ],
+      },
+      TOKEN,
+    );
+  });
+  afterAll(async () => {
+    await scm.stop();
+  });
+
+  const secret = (name: string, key: string) => `apiVersion: v1
+kind: Secret
+metadata: {name: ${name}, namespace: argocd}
+stringData: {${key}: ${TOKEN}}
+`;
+  const template = `  template:
+    metadata:
+      name: '{{ .repository }}'
+    spec:
+      source:
+        repoURL: '{{ .url }}'
+        targetRevision: '{{ .branch }}'
+        path: kubernetes/
+      project: default
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: default
+`;
+
+  // The GitHub example without appSecretName (a GitHub App instead of the token), its api the fake.
+  it("lists the organization's live repositories that pass a filter, with the Template section's Applications", async () => {
+    const appSet = `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: myapps
+spec:
+  goTemplate: true
+  goTemplateOptions: ["missingkey=error"]
+  generators:
+  - scmProvider:
+      github:
+        organization: myorg
+        api: ${scm.base}/
+        allBranches: true
+        excludeArchivedRepos: true
+        tokenRef:
+          secretName: github-token
+          key: token
+      filters:
+      - repositoryMatch: ^myapp
+        pathsExist: [kubernetes/kustomization.yaml]
+        labelMatch: deploy-ok
+      - repositoryMatch: ^otherapp
+        pathsExist: [helm]
+        pathsDoNotExist: [disabledrepo.txt]
+${template}`;
+    const run = await regatta('generate', '-f', await file('scm-github.yaml', [secret('github-token', 'token'), appSet].join('---\n')), '-o', 'json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).map((a: any) => [a.metadata.name, a.spec.source.repoURL, a.spec.source.targetRevision])).toEqual([
+      ['myapp-api', `git@${FAKE_SCM_HOST}:myorg/myapp-api.git`, 'main'],
+      ['otherapp-db', `git@${FAKE_SCM_HOST}:myorg/otherapp-db.git`, 'trunk'],
+    ]);
+  });
+
+  it('names each Application from values interpolated with the generator parameters', async () => {
+    const appSet = `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: myapps
+spec:
+  goTemplate: true
+  goTemplateOptions: ["missingkey=error"]
+  generators:
+  - scmProvider:
+      bitbucketServer:
+        project: myproject
+        api: ${scm.base}
+        allBranches: true
+        basicAuth:
+          username: myuser
+          passwordRef:
+            secretName: mypassword
+            key: password
+      values:
+        name: "{{.organization}}-{{.repository}}"
+
+${template.replace("'{{ .repository }}'", "'{{ .values.name }}'")}`;
+    const run = await regatta('generate', '-f', await file('scm-values.yaml', [secret('mypassword', 'password'), appSet].join('---\n')), '-o', 'json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).map((a: any) => a.metadata.name)).toEqual(['myproject-billing', 'myproject-shipping']);
+  });
+});
+
+describe('Generators-Pull-Request.md: the GitHub example with the Template section (Helm) and the Filters example', () => {
+  const TOKEN = 'docs_pr_s3cr3tT0ken';
+  const sha = (digit: string) => digit.repeat(40);
+  let scm: FakeScm;
+  beforeAll(async () => {
+    const pull = (number: number, title: string, branch: string, labels: string[], author: string): FakePull => ({
+      number,
+      title,
+      branch,
+      target: 'main',
+      sha: sha(String(number)),
+      labels,
+      author,
+    });
+    scm = await FakeScm.start([
+      pull(1, 'feat: login', 'add-login', ['preview'], 'alice'),
+      pull(2, 'refactor', 'refactor-argocd', [], 'bob'),
+      pull(3, 'fix: crash', 'hotfix-1', ['preview', 'urgent'], 'carol'),
+      pull(4, 'docs', 'docs', [], 'dave'),
+    ]);
+  });
+  afterAll(async () => {
+    await scm.stop();
+  });
+
+  const inputs = (name: string, generator: string) =>
+    file(
+      name,
+      [
+        `apiVersion: v1
+kind: Secret
+metadata: {name: github-token, namespace: argocd}
+stringData: {token: ${TOKEN}}
+`,
+        `apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: my-project, namespace: argocd}
+spec:
+  sourceRepos: ['*']
+  destinations: [{server: '*', namespace: '*'}]
+`,
+        `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: myapps
+spec:
+  goTemplate: true
+  goTemplateOptions: ["missingkey=error"]
+  generators:
+  - pullRequest:
+      github:
+        owner: myorg
+        repo: myrepository
+        api: ${scm.base}/
+        tokenRef:
+          secretName: github-token
+          key: token
+${generator}
+  template:
+    metadata:
+      name: 'myapp-{{.branch}}-{{.number}}'
+    spec:
+      source:
+        repoURL: 'https://github.com/myorg/myrepo.git'
+        targetRevision: '{{.head_sha}}'
+        path: kubernetes/
+        helm:
+          parameters:
+          - name: "image.tag"
+            value: "pull-{{.author}}-{{.head_sha}}"
+      project: "my-project"
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: default
+`,
+      ].join('---\n'),
+    );
+  const generated = async (path: string) => {
+    const run = await regatta('generate', '-f', path, '-o', 'json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    return JSON.parse(run.stdout).map((a: any) => [a.metadata.name, a.spec.source.targetRevision, a.spec.source.helm.parameters[0].value]);
+  };
+
+  it('generates an Application per open pull request with every wanted label', async () => {
+    const path = await inputs('pr-labels.yaml', `        labels:\n        - preview\n      requeueAfterSeconds: 1800`);
+    expect(await generated(path)).toEqual([
+      ['myapp-add-login-1', sha('1'), `pull-alice-${sha('1')}`],
+      ['myapp-hotfix-1-3', sha('3'), `pull-carol-${sha('3')}`],
+    ]);
+    expect(scm.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true);
+  });
+
+  it('keeps the pull requests any filter matches', async () => {
+    const path = await inputs('pr-filters.yaml', `      filters:\n      - branchMatch: ".*-argocd"\n      - titleMatch: "^feat:"`);
+    expect((await generated(path)).map(([name]: string[]) => name)).toEqual(['myapp-add-login-1', 'myapp-refactor-argocd-2']);
   });
 });

@@ -35,6 +35,12 @@ describe('loadAppConfig', () => {
     expect(loadAppConfig(['--policy=create-only', '--enable-policy-override=true'], {}).allowPolicyOverride).toBe(true);
   });
 
+  it("records Argo CD's GitHub API metrics only with --enable-github-api-metrics or its variable, as Argo CD", () => {
+    expect(loadAppConfig([], {}).githubApiMetrics).toBe(false);
+    expect(loadAppConfig(['--enable-github-api-metrics=true'], {}).githubApiMetrics).toBe(true);
+    expect(loadAppConfig([], { ARGOCD_APPLICATIONSET_CONTROLLER_ENABLE_GITHUB_API_METRICS: 'true' }).githubApiMetrics).toBe(true);
+  });
+
   it('names the setting that is wrong', () => {
     expect(() => loadAppConfig(['--policy', 'delete-all'], {})).toThrow(ConfigError);
     expect(() => loadAppConfig(['--policy', 'delete-all'], {})).toThrow(/--policy: "delete-all" is not one of create-only, create-update, create-delete, sync/);

@@ -339,3 +339,53 @@ describe('SCM Provider generator: policy for Bitbucket and Azure DevOps', () => 
     );
   });
 });
+
+describe('SCM Provider generator: rate limits and outages on Bitbucket and Azure DevOps', () => {
+  const generators = {
+    'Bitbucket Server': () =>
+      `      bitbucketServer:\n        project: PROJ\n        api: ${scm.base}/rest\n        basicAuth: {username: myuser, passwordRef: {secretName: mypassword, key: password}}\n`,
+    'Bitbucket Cloud': () =>
+      `      bitbucket:\n        owner: myorg\n        user: ${FAKE_BITBUCKET_USER}\n        appPasswordRef: {secretName: appPassword, key: password}\n`,
+    'Azure DevOps': () =>
+      `      azureDevOps:\n        organization: myazureorg\n        api: ${scm.base}\n        teamProject: myorg\n        accessTokenRef: {secretName: azure-devops-scm, key: accesstoken}\n`,
+  };
+  const listing = {
+    'Bitbucket Server': 'error listing repositories for PROJ',
+    'Bitbucket Cloud': 'error listing repositories for myorg',
+    'Azure DevOps': 'Azure DevOps repositories of myazureorg/myorg',
+  };
+  const patient = () =>
+    offlineContext({
+      scmProviders: new ScmProviders(secrets, { budget: { maxWaitMs: 3000, attempts: 3, serverErrorBackoffMs: 10 }, bitbucketCloudApi: `${scm.base}/2.0` }),
+      secrets,
+    });
+  const withBehaviour = async <T>(behaviour: typeof scm.behaviour, run: () => Promise<T>) => {
+    scm.behaviour = behaviour;
+    try {
+      return await run();
+    } finally {
+      scm.behaviour = {};
+    }
+  };
+
+  for (const [provider, generator] of Object.entries(generators)) {
+    it(`${provider}: waits out its API's 429 and a brief 503, then lists everything`, async () => {
+      const yaml = appSet(`${generator()}        allBranches: true\n`);
+      expect(await withBehaviour({ rateLimited: 1 }, async () => names(await generate(yaml, patient())))).toEqual(everyBranch);
+      expect(await withBehaviour({ unavailable: 1 }, async () => names(await generate(yaml, patient())))).toEqual(everyBranch);
+    });
+
+    it(`${provider}: a lasting 5xx or rate limit fails the generation, never reads as no repositories`, async () => {
+      const yaml = appSet(generator());
+      expect(await withBehaviour({ serverError: true }, () => failure(yaml, patient()))).toBe(
+        `error listing repos: ${listing[provider as keyof typeof listing]}: HTTP 500 Internal Server Error`,
+      );
+      const limited = await withBehaviour({ rateLimited: 10, resetInSeconds: 3600 }, () => failure(yaml, patient()));
+      expect(limited).toMatch(
+        new RegExp(
+          `^error listing repos: ${listing[provider as keyof typeof listing]}: rate limited \\(HTTP 429\\); the provider allows more requests in \\d+ s$`,
+        ),
+      );
+    });
+  }
+});

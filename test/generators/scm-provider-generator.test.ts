@@ -296,6 +296,30 @@ ${provider.github()}
     }
   });
 
+  it('tries a brief 503 again on each provider, and fails the generation on a lasting 500, never reading it as no repositories', async () => {
+    const patient = () => {
+      const secrets = new ManifestSecretReader([secret('scm-token')], 'argocd');
+      return offlineContext({ scmProviders: new ScmProviders(secrets, { budget: { maxWaitMs: 3000, attempts: 3, serverErrorBackoffMs: 10 } }), secrets });
+    };
+    const lasting = {
+      github: 'error listing repos: error listing repositories for myorg: HTTP 500',
+      gitlab: 'error listing repos: error listing projects for myorg: HTTP 500 Internal Server Error',
+      gitea: 'error listing repos: Gitea repositories of myorg: HTTP 500 Internal Server Error',
+    };
+    for (const kind of ['github', 'gitlab', 'gitea'] as const) {
+      try {
+        scm.behaviour = { unavailable: 1 };
+        expect(names(await generate(goAppSet(provider[kind]()), patient())), kind).toHaveLength(5);
+        scm.behaviour = { serverError: true };
+        const result = await generate(goAppSet(provider[kind]()), patient());
+        expect(result.generated).toEqual([]);
+        expect(result.failure?.message).toBe(lasting[kind]);
+      } finally {
+        scm.behaviour = {};
+      }
+    }
+  });
+
   it('authenticates as a GitHub App from appSecretName: JWT, installation token, then the API', async () => {
     const { publicKey, secret: appSecret } = githubApp('gh-app-repo-creds');
     scm.appPublicKey = publicKey;

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GeneratorContext } from '../../src/generators/generator.js';
 import type { AwsEnvironment } from '../../src/scm/aws-environment.js';
@@ -159,7 +162,7 @@ describe('SCM Provider generator: AWS CodeCommit', () => {
   it('fails clearly without credentials or region, with an unknown role, or a region that is not a host label', async () => {
     const plain = appSet(`      awsCodeCommit:\n        region: ${REGION}`);
     expect(await failureOf(plain, context({ AWS_ENDPOINT_URL: aws.base, AWS_SECRET_ACCESS_KEY: SECRET_KEY }))).toBe(
-      "error initializing AWS codecommit service: no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set in Regatta's environment",
+      "error initializing AWS codecommit service: no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, must be set in Regatta's environment",
     );
     expect(await failureOf(appSet('      awsCodeCommit: {}'))).toBe(
       'error initializing AWS codecommit service: an AWS region is required, but was not found: set awsCodeCommit.region or AWS_REGION',
@@ -199,5 +202,70 @@ describe('SCM Provider generator: AWS CodeCommit', () => {
     } finally {
       aws.behaviour = {};
     }
+  });
+});
+
+describe('SCM Provider generator: AWS CodeCommit with a web identity (EKS IRSA)', () => {
+  const WEB_ROLE = 'arn:aws:iam::111111111111:role/argocd-applicationset-irsa';
+  const OIDC_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXJnb2NkIn0.c2lnbmF0dXJl';
+  let irsa: FakeCodeCommit;
+  let dir: string;
+  let tokenFile: string;
+  beforeAll(async () => {
+    irsa = await FakeCodeCommit.start({
+      region: REGION,
+      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+      repositories,
+      roles: [WEB_ROLE, ROLE],
+      webIdentityToken: OIDC_TOKEN,
+    });
+    dir = await mkdtemp(join(tmpdir(), 'regatta-irsa-'));
+    tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, `${OIDC_TOKEN}\n`);
+  });
+  afterAll(async () => {
+    await irsa.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const irsaEnvironment = (overrides: AwsEnvironment = {}): AwsEnvironment => ({
+    AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+    AWS_ROLE_ARN: WEB_ROLE,
+    AWS_ENDPOINT_URL: irsa.base,
+    ...overrides,
+  });
+  const plain = appSet(`      awsCodeCommit:\n        region: ${REGION}`);
+
+  it('exchanges the token file for the role at STS (unsigned AssumeRoleWithWebIdentity), then signs with those credentials', async () => {
+    irsa.calls.length = 0;
+    expect(names(await generate(plain, context(irsaEnvironment())))).toEqual(['payments-main', 'ledger-trunk', 'web-main', 'batch-main']);
+    expect(irsa.calls[0]).toEqual({ operation: 'AssumeRoleWithWebIdentity', accessKeyId: '' });
+    const temporary = irsa.issuedAccessKeys.at(-1);
+    expect(irsa.calls.slice(1).every((c) => c.accessKeyId === temporary && c.sessionToken !== undefined)).toBe(true);
+    expect(irsa.calls.filter((c) => c.operation === 'AssumeRoleWithWebIdentity')).toHaveLength(1);
+  });
+
+  it("assumes the generator's role with the web identity's credentials, and prefers access keys when both are set", async () => {
+    irsa.calls.length = 0;
+    const withRole = appSet(`      awsCodeCommit:\n        region: ${REGION}\n        role: ${ROLE}`);
+    expect(names(await generate(withRole, context(irsaEnvironment())))).toHaveLength(4);
+    const [web, assume] = irsa.calls;
+    expect(web.operation).toBe('AssumeRoleWithWebIdentity');
+    expect(assume).toEqual({ operation: 'AssumeRole', accessKeyId: irsa.issuedAccessKeys.at(-2), sessionToken: expect.any(String) });
+    irsa.calls.length = 0;
+    expect(names(await generate(plain, context(irsaEnvironment({ AWS_ACCESS_KEY_ID: ACCESS_KEY, AWS_SECRET_ACCESS_KEY: SECRET_KEY }))))).toHaveLength(4);
+    expect(new Set(irsa.calls.map((c) => c.accessKeyId))).toEqual(new Set([ACCESS_KEY]));
+  });
+
+  it('fails naming the token file or the refusal, never with the token', async () => {
+    const missing = await failureOf(plain, context(irsaEnvironment({ AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, 'absent') })));
+    expect(missing).toBe(
+      'error listing repos: failed to list codecommit repository: operation error CodeCommit: ListRepositories, get identity: get credentials: failed to refresh cached credentials, ' +
+        `failed to retrieve jwt from provide source, unable to read file at ${join(dir, 'absent')}: ENOENT`,
+    );
+    const wrongToken = join(dir, 'wrong');
+    await writeFile(wrongToken, 'not-the-token');
+    const refused = await failureOf(plain, context(irsaEnvironment({ AWS_WEB_IDENTITY_TOKEN_FILE: wrongToken })));
+    expect(refused).toMatch(/operation error STS: AssumeRoleWithWebIdentity, https response error StatusCode: 400, api error InvalidIdentityToken: /);
+    expect(refused).not.toContain('not-the-token');
   });
 });

@@ -5,8 +5,10 @@ import { DEFAULT_RETRY_BUDGET, getJson } from '../../src/scm/rate-limit.js';
 import { ScmGateway, scmHttp } from '../../src/scm/scm-gateway.js';
 import { ScmApiMetrics } from '../../src/scm/scm-metrics.js';
 import { ScmProviders } from '../../src/scm/scm-provider-service.js';
-import { scmTokenSecrets } from '../support/fake-scm.js';
-import { FakeScmRepositories, type FakeRepository } from '../support/fake-scm-repositories.js';
+import { ManifestSecretReader } from '../../src/cli/manifest-secrets.js';
+import { FakeCodeCommit } from '../support/fake-codecommit.js';
+import { githubApp, scmTokenSecrets } from '../support/fake-scm.js';
+import { FAKE_BITBUCKET_USER, FakeScmRepositories, type FakeRepository } from '../support/fake-scm-repositories.js';
 import { appSetFromYaml, generate, offlineContext } from '../support/generation.js';
 
 const TOKEN = 'gw_s3cr3tT0ken';
@@ -24,7 +26,7 @@ const secrets = scmTokenSecrets(TOKEN);
 /** Generation contexts whose SCM Provider generators all share one gateway reporting to `registry`. */
 function sharedGateway() {
   const registry = new Registry();
-  const gateway = new ScmGateway({ observer: ScmApiMetrics.of(registry) });
+  const gateway = new ScmGateway({ observer: ScmApiMetrics.of(registry, { githubApiMetrics: true }) });
   const context = offlineContext({ scmProviders: new ScmProviders(secrets, { gateway, budget: { maxWaitMs: 3000, attempts: 3 } }), secrets });
   return { registry, gateway, context };
 }
@@ -143,6 +145,110 @@ describe('the SCM gateway shared by every ApplicationSet', () => {
     );
     expect(metrics).toMatch(/regatta_scm_gateway_answers_total\{provider="github",answered_by="not_modified"\} \d+/);
     expect(metrics).not.toContain(TOKEN);
+  });
+});
+
+describe('metrics for every provider', () => {
+  const ACCESS_KEY = 'AKIAREGATTAMETRICS01';
+  const SECRET_KEY = 'regatta/MetricsSecretAccessKey+0000000000';
+  let aws: FakeCodeCommit;
+  beforeAll(async () => {
+    aws = await FakeCodeCommit.start({
+      region: 'us-east-1',
+      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+      repositories: [{ name: 'svc-aws', id: 'c1', defaultBranch: 'main', branches: ['main'] }],
+      roles: [],
+    });
+  });
+  afterAll(async () => {
+    await aws.stop();
+  });
+
+  const tokenRef = '{secretName: scm-token, key: token}';
+  const generators: Record<string, () => string> = {
+    github: () => `github: {organization: gw, api: '${scm.base}/', tokenRef: ${tokenRef}}`,
+    gitlab: () => `gitlab: {group: gw, api: '${scm.base}', tokenRef: ${tokenRef}}`,
+    gitea: () => `gitea: {owner: gw, api: '${scm.base}', tokenRef: ${tokenRef}}`,
+    bitbucket_server: () => `bitbucketServer: {project: gw, api: '${scm.base}', basicAuth: {username: bot, passwordRef: ${tokenRef}}}`,
+    bitbucket_cloud: () => `bitbucket: {owner: gw, user: ${FAKE_BITBUCKET_USER}, appPasswordRef: ${tokenRef}}`,
+    azure_devops: () => `azureDevOps: {organization: myazureorg, teamProject: gw, api: '${scm.base}', accessTokenRef: ${tokenRef}}`,
+    aws_codecommit: () => 'awsCodeCommit: {region: us-east-1}',
+  };
+  const appSetWith = (name: string, generator: string) => `
+kind: ApplicationSet
+metadata: {name: ${name}, namespace: argocd}
+spec:
+  goTemplate: true
+  generators:
+  - scmProvider:
+      ${generator}
+  template:
+    metadata: {name: '{{ .repository }}'}
+    spec:
+      source: {repoURL: '{{ .url }}', targetRevision: '{{ .sha }}'}
+      project: default
+      destination: {server: https://kubernetes.default.svc, namespace: default}
+`;
+
+  it("counts the requests of every SCM provider, AWS CodeCommit included, under its provider and method; Argo CD's GitHub series only when enabled", async () => {
+    const registry = new Registry();
+    const context = offlineContext({
+      scmProviders: new ScmProviders(secrets, {
+        gateway: new ScmGateway({ observer: ScmApiMetrics.of(registry) }),
+        budget: { maxWaitMs: 3000, attempts: 3 },
+        bitbucketCloudApi: `${scm.base}/2.0`,
+        awsEnvironment: { AWS_ACCESS_KEY_ID: ACCESS_KEY, AWS_SECRET_ACCESS_KEY: SECRET_KEY, AWS_ENDPOINT_URL: aws.base },
+      }),
+      secrets,
+    });
+    for (const [provider, generator] of Object.entries(generators)) {
+      const result = await generate(appSetWith(provider.replace('_', '-'), generator()), context);
+      expect(result.failure, provider).toBeUndefined();
+      expect(result.generated.length, provider).toBeGreaterThan(0);
+    }
+    const metrics = await registry.metrics();
+    for (const provider of Object.keys(generators)) {
+      const method = provider === 'aws_codecommit' ? 'POST' : 'GET';
+      expect(metrics, provider).toMatch(
+        new RegExp(
+          `regatta_scm_api_requests_total\\{provider="${provider}",method="${method}",status="200",appset_namespace="argocd",appset_name="${provider.replace('_', '-')}"\\} [1-9]`,
+        ),
+      );
+      expect(metrics, provider).toMatch(new RegExp(`regatta_scm_api_request_duration_seconds_count\\{provider="${provider}",method="${method}"\\} [1-9]`));
+    }
+    // Argo CD records argocd_github_api_* only with --enable-github-api-metrics.
+    expect(metrics).not.toMatch(/^argocd_github_api_requests_total\{/m);
+    expect(metrics).not.toContain(TOKEN);
+    expect(metrics).not.toContain(SECRET_KEY);
+  });
+
+  it("counts a GitHub App's installation token request as a POST, and a request that got no answer as status 0, as Argo CD does", async () => {
+    const { publicKey, secret: appSecret } = githubApp('gh-app-metrics');
+    scm.appPublicKey = publicKey;
+    const appSecrets = new ManifestSecretReader([appSecret], 'argocd');
+    const registry = new Registry();
+    const gateway = new ScmGateway({ observer: ScmApiMetrics.of(registry, { githubApiMetrics: true }) });
+    const context = offlineContext({ scmProviders: new ScmProviders(appSecrets, { gateway, budget: { maxWaitMs: 0, attempts: 1 } }), secrets: appSecrets });
+    const app = appSetWith('app', `github: {organization: gw, api: '${scm.base}/', appSecretName: gh-app-metrics}`);
+    expect((await generate(app, context)).failure).toBeUndefined();
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedBase = `http://127.0.0.1:${(closed.address() as { port: number }).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = await generate(
+      appSetWith('refused', `gitea: {owner: gw, api: '${closedBase}', tokenRef: ${tokenRef}}`),
+      offlineContext({
+        scmProviders: new ScmProviders(secrets, { gateway, budget: { maxWaitMs: 0, attempts: 1 } }),
+        secrets,
+      }),
+    );
+    expect(refused.failure?.message).toMatch(/request failed: ECONNREFUSED$/);
+    const metrics = await registry.metrics();
+    expect(metrics).toContain(
+      'argocd_github_api_requests_total{method="POST",endpoint="/api/v3/app/installations/678/access_tokens",status="201",appset_namespace="argocd",appset_name="app"} 1',
+    );
+    expect(metrics).toMatch(/argocd_github_api_requests_total\{method="GET",endpoint="\/api\/v3\/orgs\/gw\/repos",status="200",[^}]*appset_name="app"\} 3/);
+    expect(metrics).toContain('regatta_scm_api_requests_total{provider="gitea",method="GET",status="0",appset_namespace="argocd",appset_name="refused"} 1');
   });
 });
 

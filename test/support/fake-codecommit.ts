@@ -123,6 +123,7 @@ export class FakeCodeCommit {
       repositories: FakeCodeCommitRepository[];
       roles: string[];
       pageSize: number;
+      webIdentityToken?: string;
     },
   ) {}
 
@@ -130,9 +131,11 @@ export class FakeCodeCommit {
     region: string;
     credentials: FakeAwsCredentials;
     repositories: FakeCodeCommitRepository[];
-    /** Role ARNs AssumeRole accepts. */
+    /** Role ARNs AssumeRole and AssumeRoleWithWebIdentity accept. */
     roles?: string[];
     pageSize?: number;
+    /** The OIDC token AssumeRoleWithWebIdentity accepts (an EKS service account's). */
+    webIdentityToken?: string;
   }): Promise<FakeCodeCommit> {
     const holder: { fake?: FakeCodeCommit } = {};
     const server = createServer((req, res) => holder.fake!.handle(req, res));
@@ -178,6 +181,11 @@ export class FakeCodeCommit {
     };
     const fail = isSts ? xmlError : jsonError;
     if (req.method !== 'POST' || req.url !== '/') return fail(404, 'UnknownOperationException', 'not found');
+    // AssumeRoleWithWebIdentity is the one call made unsigned: the web identity token is the proof.
+    if (isSts && req.headers.authorization === undefined && new URLSearchParams(body.toString()).get('Action') === 'AssumeRoleWithWebIdentity') {
+      this.calls.push({ operation: 'AssumeRoleWithWebIdentity', accessKeyId: '' });
+      return this.sts(body, res, xmlError);
+    }
     const verified = verifySignature(req, body, (key) => this.secretFor(key), this.options.region);
     if (!verified.ok) return fail(403, verified.code, verified.message);
     const [prefix, operation] = isSts ? ['STS', new URLSearchParams(body.toString()).get('Action') ?? ''] : target.split('.');
@@ -268,19 +276,23 @@ export class FakeCodeCommit {
 
   private sts(body: Buffer, res: ServerResponse, xmlError: (status: number, code: string, message: string) => void): void {
     const form = new URLSearchParams(body.toString());
-    if (form.get('Action') !== 'AssumeRole' || form.get('Version') !== '2011-06-15') return xmlError(400, 'InvalidAction', 'unknown action');
+    const action = form.get('Action') ?? '';
+    if (!['AssumeRole', 'AssumeRoleWithWebIdentity'].includes(action) || form.get('Version') !== '2011-06-15')
+      return xmlError(400, 'InvalidAction', 'unknown action');
     const role = form.get('RoleArn') ?? '';
     if (!this.options.roles.includes(role) || !form.get('RoleSessionName'))
-      return xmlError(403, 'AccessDenied', `not authorized to perform sts:AssumeRole on ${role}`);
+      return xmlError(403, 'AccessDenied', `not authorized to perform sts:${action} on ${role}`);
+    if (action === 'AssumeRoleWithWebIdentity' && (!this.options.webIdentityToken || form.get('WebIdentityToken') !== this.options.webIdentityToken))
+      return xmlError(400, 'InvalidIdentityToken', "Couldn't retrieve verification key from your identity provider");
     const accessKeyId = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;
     const secret = randomBytes(20).toString('base64');
     const sessionToken = randomBytes(48).toString('base64');
     this.issued.set(accessKeyId, { secret, sessionToken, role });
     res.writeHead(200, { 'content-type': 'text/xml' });
     res.end(
-      `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><AssumedRoleUser><Arn>${role}/${form.get('RoleSessionName')}</Arn></AssumedRoleUser>` +
+      `<${action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><${action}Result><AssumedRoleUser><Arn>${role}/${form.get('RoleSessionName')}</Arn></AssumedRoleUser>` +
         `<Credentials><AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>${secret}</SecretAccessKey><SessionToken>${sessionToken}</SessionToken>` +
-        `<Expiration>${new Date(Date.now() + 3600_000).toISOString()}</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>`,
+        `<Expiration>${new Date(Date.now() + 3600_000).toISOString()}</Expiration></Credentials></${action}Result></${action}Response>`,
     );
   }
 }

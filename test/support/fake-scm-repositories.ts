@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import { answerInstallationTokenRequest, jsonAnswer, misbehave, type FakeBehaviour, type JsonAnswer } from './fake-scm.js';
+import {
+  answerInstallationTokenRequest,
+  githubRateLimitAnswer,
+  jsonAnswer,
+  misbehave,
+  type FakeBehaviour,
+  type JsonAnswer,
+  type RateLimitAnswer,
+} from './fake-scm.js';
 
 export interface FakeRepository {
   name: string;
@@ -22,6 +30,40 @@ export const FAKE_SCM_HOST = 'scm.example.com';
 
 /** The only user Basic auth is accepted for on Bitbucket Cloud (Bitbucket Server takes any user; Azure DevOps an empty one). */
 export const FAKE_BITBUCKET_USER = 'regatta-bot';
+
+const epochIn = (seconds: number) => String(Math.ceil(Date.now() / 1000) + seconds);
+
+/**
+ * Each API's rate-limit answer as its documentation describes it: GitLab's 429 with RateLimit-*
+ * and Retry-After, Bitbucket Data Center's 429 with Retry-After and X-RateLimit-*, Bitbucket
+ * Cloud's bare 429, Azure DevOps' 429 with Retry-After and X-RateLimit-*; GitHub's and Gitea's 403
+ * with X-RateLimit-Remaining 0 and the reset.
+ */
+function rateLimitAnswerFor(pathname: string): RateLimitAnswer {
+  if (pathname.startsWith('/api/v4/'))
+    return (json, wait) =>
+      json(
+        429,
+        { message: 'Retry later' },
+        { 'retry-after': String(wait), 'ratelimit-limit': '2000', 'ratelimit-remaining': '0', 'ratelimit-reset': epochIn(wait) },
+      );
+  if (pathname.startsWith('/rest/api/'))
+    return (json, wait) =>
+      json(
+        429,
+        { errors: [{ message: 'Too many requests' }] },
+        { 'retry-after': String(wait), 'x-ratelimit-limit': '60', 'x-ratelimit-interval-seconds': '1', 'x-ratelimit-fillrate': '5' },
+      );
+  if (pathname.startsWith('/2.0/')) return (json) => json(429, { type: 'error', error: { message: 'Rate limit for this resource has been exceeded' } });
+  if (pathname.split('/')[3] === '_apis')
+    return (json, wait) =>
+      json(
+        429,
+        { message: 'Request was blocked due to exceeding usage of resource' },
+        { 'retry-after': String(wait), 'x-ratelimit-resource': 'ATCPU', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': epochIn(wait) },
+      );
+  return githubRateLimitAnswer;
+}
 
 /** The id Azure DevOps gives a fake repository. */
 export const azureRepositoryId = (id: number) => `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`;
@@ -83,7 +125,7 @@ export class FakeScmRepositories {
     const url = new URL(req.url ?? '/', this.base);
     this.requests.push(url.pathname + url.search);
     const json = jsonAnswer(res);
-    if (misbehave(this.behaviour, json)) return;
+    if (misbehave(this.behaviour, json, rateLimitAnswerFor(url.pathname))) return;
     if (answerInstallationTokenRequest(req, url, this.appPublicKey, this.token, json)) return;
     const authorization = req.headers.authorization ?? '';
     const basic = authorization.startsWith('Basic ') ? Buffer.from(authorization.slice(6), 'base64').toString('utf8') : undefined;

@@ -34,12 +34,27 @@ export const jsonAnswer =
     res.end(JSON.stringify(body));
   };
 
-/** Answers as the behaviour asks (rate limited, server error), and says whether it did. */
-export function misbehave(behaviour: FakeBehaviour, json: JsonAnswer): boolean {
+/** How a provider says it is rate limiting, `resetInSeconds` from now. */
+export type RateLimitAnswer = (json: JsonAnswer, resetInSeconds: number) => void;
+
+/** GitHub's (and the default): 403 with X-RateLimit-Remaining 0 and the reset as epoch seconds. */
+export const githubRateLimitAnswer: RateLimitAnswer = (json, resetInSeconds) =>
+  json(
+    403,
+    { message: 'API rate limit exceeded' },
+    { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + resetInSeconds) },
+  );
+
+/** Answers as the behaviour asks (rate limited, unavailable, server error), and says whether it did. */
+export function misbehave(behaviour: FakeBehaviour, json: JsonAnswer, rateLimitAnswer: RateLimitAnswer = githubRateLimitAnswer): boolean {
   if (behaviour.rateLimited) {
     behaviour.rateLimited--;
-    const reset = Math.ceil(Date.now() / 1000) + (behaviour.resetInSeconds ?? 1);
-    json(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) });
+    rateLimitAnswer(json, behaviour.resetInSeconds ?? 1);
+    return true;
+  }
+  if (behaviour.unavailable) {
+    behaviour.unavailable--;
+    json(503, { message: 'Service Unavailable' });
     return true;
   }
   if (behaviour.hang) return true;
@@ -88,6 +103,8 @@ export interface FakeBehaviour {
   /** Seconds until the rate limit resets (x-ratelimit-reset). */
   resetInSeconds?: number;
   serverError?: boolean;
+  /** Answer this many requests with 503 first. */
+  unavailable?: number;
   /** Answer with a 9 MiB body. */
   oversized?: boolean;
   /** Never answer. */
