@@ -253,7 +253,8 @@ async function pinnedRevisions(client: ObjectClient, namespace: string, appSet: 
 async function budgetWorld(manifests: Manifest[], appSets: Manifest[], namespace: string, client: ObjectClient | undefined, io: CliIO): Promise<BudgetWorld> {
   const of = <T>(kind: string) => manifests.filter((m) => m.object.kind === kind).map((m) => m.object as unknown as T);
   if (!client) {
-    const secrets = of<Secret>('Secret');
+    // As for generation: a cluster Secret outside Argo CD's namespace registers no cluster, so no budget selects it.
+    const secrets = of<Secret>('Secret').filter((secret) => (secret.metadata?.namespace ?? namespace) === namespace);
     return {
       budgets: of<RolloutBudget>('RolloutBudget'),
       clusters: await new ClusterRegistry(() => secrets).list(),
