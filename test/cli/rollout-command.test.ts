@@ -271,6 +271,19 @@ spec: {selector: {matchLabels: {region: eu}}, maxConcurrentSyncs: 0}
     expect(plan.rollout.budgetWaiting).toBeUndefined();
   });
 
+  // applicationset_controller.go Reconcile: IsStepsEmpty → ErrorOccurred "No steps defined for rollout" (reason
+  // ApplicationSetRolloutError), and the reconcile returns before writing any Application.
+  it('an empty steps list: the ErrorOccurred condition the reconcile writes, nothing synced, exit 1 naming the field', async () => {
+    const noSteps = guestbook().replace(/ {6}steps:\n(?: {6}- .*\n| {8}.*\n)*/, '      steps: []\n');
+    expect(noSteps).toContain('steps: []');
+    const run = await regatta('rollout', 'plan', '-f', await file('no-steps.yaml', noSteps));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('regatta rollout plan: ApplicationSet guestbook: spec.strategy.rollingSync.steps: No steps defined for rollout\n');
+    const [plan] = JSON.parse(run.stdout);
+    expect(plan.syncNow).toEqual([]);
+    expect(plan.conditions).toEqual([{ type: 'ErrorOccurred', status: 'True', reason: 'ApplicationSetRolloutError', message: 'No steps defined for rollout' }]);
+  });
+
   it('prints YAML with -o yaml', async () => {
     const run = await regatta(
       'rollout',
