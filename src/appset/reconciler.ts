@@ -633,8 +633,8 @@ export class ApplicationSetReconciler {
     applications: Application[],
     outcome: ReconcileOutcome,
   ): Promise<void> {
-    const rollingSync = appSet.spec.strategy?.type === 'RollingSync';
-    const { conditions, changed } = nextConditions(appSet.status?.conditions, incoming, parametersGenerated, rollingSync, this.clock().toISOString());
+    // Argo CD's IsRollingSyncStrategy: the type alone, without a rollingSync block, is not a RollingSync, and its rollout conditions go.
+    const { conditions, changed } = nextConditions(appSet.status?.conditions, incoming, parametersGenerated, isRollingSync(appSet), this.clock().toISOString());
     const next = { conditions, health: applicationSetHealth(conditions), resources: resourceStatuses(applications) };
     const write = statusWrite(appSet.status, next, changed);
     if (!write) return;

@@ -2,6 +2,7 @@ import { APP_PROJECT_KIND, DEFAULT_PROJECT_NAME, type AppProject } from '../api/
 import type { Application } from '../api/application.js';
 import { API_VERSION } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
+import { ConditionType, Reason } from '../api/application-set-conditions.js';
 import type { KubeObject } from '../api/meta.js';
 import { isOwnedBy } from '../appset/plan.js';
 import { controlRollout, isRolloutAction, pastTense } from '../appset/rollout-control.js';
@@ -135,11 +136,20 @@ async function plan({ flags }: Parsed, io: CliIO): Promise<number> {
     const current = applications.filter(
       (a) => (a.metadata.namespace ?? ns) === ns && (isOwnedBy(a, appSet) || (!a.metadata.ownerReferences?.length && desiredNames.has(a.metadata.name))),
     );
-    if (!isRollingSync(appSet) || rollingSyncSteps(appSet).length === 0) {
+    if (!isRollingSync(appSet)) {
       io.stderr.write(
-        `regatta rollout plan: ApplicationSet ${appSet.metadata.name}: spec.strategy: ${isRollingSync(appSet) ? 'No steps defined for rollout' : 'not a RollingSync strategy; every Application is synced by its own policy'}\n`,
+        `regatta rollout plan: ApplicationSet ${appSet.metadata.name}: spec.strategy: not a RollingSync strategy; every Application is synced by its own policy\n`,
       );
       results.push({ applicationSet: appSet.metadata.name, steps: [], syncNow: [], releasedNow: [], applicationStatus: [], conditions: [] });
+      continue;
+    }
+    if (rollingSyncSteps(appSet).length === 0) {
+      // The reconcile stops here with Argo CD's ErrorOccurred (IsStepsEmpty) and writes no Application.
+      const message = 'No steps defined for rollout';
+      io.stderr.write(`regatta rollout plan: ApplicationSet ${appSet.metadata.name}: spec.strategy.rollingSync.steps: ${message}\n`);
+      const conditions = [{ type: ConditionType.ErrorOccurred, status: 'True', reason: Reason.ApplicationSetRolloutError, message }];
+      results.push({ applicationSet: appSet.metadata.name, steps: [], syncNow: [], releasedNow: [], applicationStatus: [], conditions });
+      exitCode = 1;
       continue;
     }
     const releaseRevisions = releases.get(appSet.metadata.name);
@@ -253,7 +263,8 @@ async function pinnedRevisions(client: ObjectClient, namespace: string, appSet: 
 async function budgetWorld(manifests: Manifest[], appSets: Manifest[], namespace: string, client: ObjectClient | undefined, io: CliIO): Promise<BudgetWorld> {
   const of = <T>(kind: string) => manifests.filter((m) => m.object.kind === kind).map((m) => m.object as unknown as T);
   if (!client) {
-    const secrets = of<Secret>('Secret');
+    // As for generation: a cluster Secret outside Argo CD's namespace registers no cluster, so no budget selects it.
+    const secrets = of<Secret>('Secret').filter((secret) => (secret.metadata?.namespace ?? namespace) === namespace);
     return {
       budgets: of<RolloutBudget>('RolloutBudget'),
       clusters: await new ClusterRegistry(() => secrets).list(),

@@ -80,6 +80,21 @@ describe('RollingSync conditions on the ApplicationSet', () => {
     expect(await owned('no-steps')).toEqual([]);
   });
 
+  it('type RollingSync without a rollingSync block: the rollout conditions written before are removed', async () => {
+    const steps = [{ matchExpressions: [{ key: 'env', operator: 'In', values: ['dev'] }] }];
+    await h.applyAppSet(rollingSync('unblocked', steps));
+    await conditionsOf('unblocked', 'RolloutProgressing');
+    const { strategy: _strategy, ...rest } = rollingSync('unblocked', steps).spec;
+    await h.applyAppSet({ metadata: { name: 'unblocked' }, spec: { ...rest, strategy: { type: 'RollingSync' } } });
+    // IsRollingSyncStrategy needs Strategy.RollingSync too; when it is false, setApplicationSetStatusCondition evaluates
+    // RolloutProgressing and InvalidRolloutConfig with nothing incoming, which removes them (SetConditions).
+    const conditions = await h.eventually(async () => {
+      const current = (await h.appSet('unblocked')).status?.conditions ?? [];
+      return !current.some((c: any) => c.type === 'RolloutProgressing') && current;
+    }, 'the rollout conditions removed');
+    expect(summary(conditions).map(([type]) => type)).toEqual(['ErrorOccurred', 'ParametersGenerated', 'ResourcesUpToDate']);
+  });
+
   it('pinRevisions with a targetRevision that names no commit: ErrorOccurred naming the Application and the field, and no Application is written', async () => {
     const repo = new TestRepository();
     try {

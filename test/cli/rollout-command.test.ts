@@ -241,6 +241,49 @@ status:
     });
   });
 
+  // Argo CD lists cluster Secrets in its own namespace only (ClusterGenerator, db.ListClusters), and a
+  // RolloutBudget selects clusters by those Secrets' labels: one elsewhere is no cluster for a budget either.
+  it("a cluster Secret outside Argo CD's namespace puts its server under no RolloutBudget", async () => {
+    const fleet = `apiVersion: v1
+kind: Secret
+metadata: {name: dev, namespace: team-a, labels: {argocd.argoproj.io/secret-type: cluster, region: eu}}
+stringData: {name: engineering-dev, server: 'https://1.2.3.4'}
+---
+apiVersion: regatta.dev/v1alpha1
+kind: RolloutBudget
+metadata: {name: eu}
+spec: {selector: {matchLabels: {region: eu}}, maxConcurrentSyncs: 0}
+`;
+    const run = await regatta(
+      'rollout',
+      'plan',
+      '-f',
+      await file('pushed-tenant.yaml', guestbook(settled)),
+      '-f',
+      await file('live-tenant.yaml', live('r2', 'OutOfSync')),
+      '-f',
+      await file('tenant-cluster.yaml', fleet),
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("cluster Secret team-a/dev is ignored: cluster Secrets count only in Argo CD's namespace argocd");
+    const [plan] = JSON.parse(run.stdout);
+    expect(plan.syncNow).toEqual(['engineering-dev-guestbook']);
+    expect(plan.rollout.budgetWaiting).toBeUndefined();
+  });
+
+  // applicationset_controller.go Reconcile: IsStepsEmpty → ErrorOccurred "No steps defined for rollout" (reason
+  // ApplicationSetRolloutError), and the reconcile returns before writing any Application.
+  it('an empty steps list: the ErrorOccurred condition the reconcile writes, nothing synced, exit 1 naming the field', async () => {
+    const noSteps = guestbook().replace(/ {6}steps:\n(?: {6}- .*\n| {8}.*\n)*/, '      steps: []\n');
+    expect(noSteps).toContain('steps: []');
+    const run = await regatta('rollout', 'plan', '-f', await file('no-steps.yaml', noSteps));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('regatta rollout plan: ApplicationSet guestbook: spec.strategy.rollingSync.steps: No steps defined for rollout\n');
+    const [plan] = JSON.parse(run.stdout);
+    expect(plan.syncNow).toEqual([]);
+    expect(plan.conditions).toEqual([{ type: 'ErrorOccurred', status: 'True', reason: 'ApplicationSetRolloutError', message: 'No steps defined for rollout' }]);
+  });
+
   it('prints YAML with -o yaml', async () => {
     const run = await regatta(
       'rollout',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Application, ApplicationStatus } from '../../src/api/application.js';
 import type { ApplicationSetApplicationStatus } from '../../src/api/application-set.js';
+import { ROLLOUT_RESUMED_AT_ANNOTATION } from '../../src/api/annotations.js';
 import { Message, planRollout, SYNC_REASON, type RolloutPlan } from '../../src/rollout/planner.js';
 import { RolloutWorld } from './rollout-world.js';
 
@@ -169,6 +170,41 @@ describe('leaving Pending (Argo CD progressive_sync.go)', () => {
       expect(plan.syncNow).toEqual([]);
       entries = plan.applicationStatus;
     }
+  });
+});
+
+describe('after a failed sync (Regatta: maxFailures defaults to 0)', () => {
+  it('the rollout halts, and the step stays closed when the Application recovers until the rollout is resumed', () => {
+    const world = new RolloutWorld([dev, prod], [{ matchExpressions: [env('dev')] }, { matchExpressions: [env('prod')] }]);
+    world.appSet.status = {
+      applicationStatus: [entry('dev', 'Pending', '1'), entry('prod', 'Waiting', '2')],
+      rollout: { phase: 'Progressing', step: 1, message: '', updated: ['dev'], stepStartedAt: { '1': RELEASED_AT } },
+    };
+    const at = (iso: string) => new Date(iso);
+    const next = (current: Application[], now: Date) => {
+      const plan = planRollout({ appSet: world.appSet, desired: [dev, prod], current, now });
+      world.appSet.status = { applicationStatus: plan.applicationStatus, rollout: plan.rollout };
+      return plan;
+    };
+    const prodLive = live(prod, outOfSync);
+    const failedSync = { phase: 'Failed', startedAt: AFTER_RELEASE, finishedAt: AFTER_RELEASE, message: 'one or more objects failed to apply' };
+    const halted = next([live(dev, { ...outOfSync, operationState: failedSync }), prodLive], NOW);
+    expect(halted.rollout).toMatchObject({ phase: 'Halted', failed: [{ application: 'dev', step: 1 }] });
+
+    // dev is synced again by hand and turns Healthy. Argo CD's entry goes Progressing → Healthy and getAppsToSync
+    // then opens step 2, so prod is moved to Pending; Regatta's halted rollout releases nothing more.
+    const handSync = { phase: 'Succeeded', startedAt: '2026-01-01T00:11:00Z', finishedAt: '2026-01-01T00:11:30Z' };
+    const recovered = live(dev, { ...syncedHealthy, reconciledAt: '2026-01-01T00:12:00Z', operationState: handSync });
+    const stillHalted = next([recovered, prodLive], at('2026-01-01T00:13:00Z'));
+    expect(entryOf(stillHalted, 'dev')?.status).toBe('Healthy');
+    expect(entryOf(stillHalted, 'prod')?.status).toBe('Waiting');
+    expect(stillHalted.syncNow).toEqual([]);
+    expect(stillHalted.rollout.phase).toBe('Halted');
+
+    world.appSet.metadata.annotations = { [ROLLOUT_RESUMED_AT_ANNOTATION]: '2026-01-01T00:14:00Z' };
+    const resumed = next([recovered, prodLive], at('2026-01-01T00:15:00Z'));
+    expect(entryOf(resumed, 'prod')?.status).toBe('Pending');
+    expect(resumed.syncNow).toEqual(['prod']);
   });
 });
 

@@ -58,6 +58,23 @@ function parseInteger(text: string, signed: boolean): bigint | null {
   return value;
 }
 
+/** strconv.ParseInt(text, 0, 64): null where Go reports a syntax or range error. */
+export function parseGoInt64(text: string): bigint | null {
+  return parseInteger(text, true);
+}
+
+/**
+ * strconv.ParseFloat(text, 64) as a whole: the literal syntax below, and Go's special values
+ * (`inf`, `infinity` with an optional sign, `nan`, in any case). Null where Go reports an error,
+ * an overflow included.
+ */
+export function parseGoFloatString(text: string): number | null {
+  const special = /^([+-]?)(inf|infinity)$/i.exec(text);
+  if (special) return special[1] === '-' ? -Infinity : Infinity;
+  if (/^nan$/i.test(text)) return NaN;
+  return parseGoFloat(text);
+}
+
 /** strconv.ParseFloat with Go's literal syntax: decimal, or hex mantissa with a p exponent; an overflow fails. */
 export function parseGoFloat(text: string): number | null {
   if (text.includes('_') && !underscoreOK(text)) return null;
@@ -71,7 +88,8 @@ export function parseGoFloat(text: string): number | null {
     value = Number(mantissa) * 2 ** (Number(exponent) - 4 * fraction.length);
     if (sign === '-') value = -value;
   } else {
-    if (!/^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/.test(clean)) return null;
+    // One digit run before the dot and one after it: two adjacent runs would backtrack quadratically on long hostile text.
+    if (!/^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/.test(clean)) return null;
     value = Number(clean);
   }
   return Number.isFinite(value) ? value : null;

@@ -122,8 +122,16 @@ describe('allocation bombs fail before allocating, naming the field', () => {
     expect(() => renderGoTemplate('t', `{{ ${'9'.repeat(1_000_000)} }}`, {})).toThrow(/illegal number syntax/);
   });
 
-  it('text longer than an int64 converts to 0 (cast and strconv fail in Go), without parsing a million digits', () => {
-    expect(renderGoTemplate('t', '{{ int .big }}/{{ atoi .big }}/{{ int "99999999999999999999" }}', { big: '9'.repeat(1_000_000) })).toBe('0/0/0');
+  it('text longer than an int64 converts without parsing a million digits: 0 through cast, the clamped value through atoi', () => {
+    // cast.ToInt returns 0 on ParseInt's range error; strconv.Atoi returns the nearest int64 with it, and sprig's atoi drops the error.
+    expect(renderGoTemplate('t', '{{ int .big }}/{{ atoi .big }}/{{ int "99999999999999999999" }}', { big: '9'.repeat(1_000_000) })).toBe(
+      '0/9223372036854775807/0',
+    );
+  });
+
+  it('text that is almost a float converts to 0 in one pass over it, however long (strconv.ParseFloat fails in Go)', () => {
+    const digitsThenX = { big: `${'9'.repeat(1_000_000)}x`, dotted: `${'9'.repeat(500_000)}.${'9'.repeat(500_000)}x` };
+    expect(renderGoTemplate('t', '{{ float64 .big }}/{{ float64 .dotted }}/{{ addf .big 1 }}', digitsThenX)).toBe('0/0/1');
   });
 });
 

@@ -635,3 +635,84 @@ describe('sprig corners, checked against Go', () => {
     });
   }
 });
+
+/**
+ * Sprig's conversions of text: float64, int64, int and the math functions call spf13/cast (v1.7.1 in
+ * Argo CD's go.mod), whose string cases are strconv.ParseFloat(s, 64) and
+ * strconv.ParseInt(trimZeroDecimal(s), 0, 0), 0 on error; atoi is strconv.Atoi with its error
+ * dropped (the clamped value out of range), toDecimal strconv.ParseInt(s, 8, 64), 0 on error.
+ * Each result was printed by Go 1.19 running those strconv calls in text/template; json.Marshal
+ * refuses NaN and infinities (UnsupportedValueError), which toJson drops and mustToJson returns.
+ */
+const castChecked: { template: string; output?: string; error?: string }[] = [
+  { template: '{{ float64 "NaN" }}', output: 'NaN' },
+  { template: '{{ float64 "nan" }}', output: 'NaN' },
+  { template: '{{ float64 "Inf" }}', output: '+Inf' },
+  { template: '{{ float64 "+Inf" }}', output: '+Inf' },
+  { template: '{{ float64 "-inf" }}', output: '-Inf' },
+  { template: '{{ float64 "infinity" }}', output: '+Inf' },
+  { template: '{{ float64 "1e400" }}', output: '0' },
+  { template: '{{ float64 "0x10" }}', output: '0' },
+  { template: '{{ float64 "0x1p4" }}', output: '16' },
+  { template: '{{ float64 "0X1P-2" }}', output: '0.25' },
+  { template: '{{ float64 "1_000" }}', output: '1000' },
+  { template: '{{ float64 "1__0" }}', output: '0' },
+  { template: '{{ float64 " 1.5" }}', output: '0' },
+  { template: '{{ float64 "1.5 " }}', output: '0' },
+  { template: '{{ float64 "0b101" }}', output: '0' },
+  { template: '{{ float64 "5." }}', output: '5' },
+  { template: '{{ float64 "-0" }}', output: '-0' },
+  { template: '{{ int64 "10.0" }}', output: '10' },
+  { template: '{{ int64 "10.00" }}', output: '10' },
+  { template: '{{ int64 "100." }}', output: '0' },
+  { template: '{{ int64 "1_000" }}', output: '1000' },
+  { template: '{{ int64 "1__0" }}', output: '0' },
+  { template: '{{ int64 " 1.5" }}', output: '0' },
+  { template: '{{ int64 "0x1F" }}', output: '31' },
+  { template: '{{ int64 "0x_1F" }}', output: '31' },
+  { template: '{{ int64 "017" }}', output: '15' },
+  { template: '{{ int64 "0o17" }}', output: '15' },
+  { template: '{{ int64 "0b101" }}', output: '5' },
+  { template: '{{ int64 "1e3" }}', output: '0' },
+  { template: '{{ int64 "9223372036854775808" }}', output: '0' },
+  { template: '{{ int64 "5.5" }}', output: '0' },
+  { template: '{{ int "10.0" }}', output: '10' },
+  { template: '{{ int "0x10" }}', output: '16' },
+  { template: '{{ atoi "+017" }}', output: '17' },
+  { template: '{{ atoi "-17" }}', output: '-17' },
+  { template: '{{ atoi "0000000000000000000000000001" }}', output: '1' },
+  { template: '{{ atoi "9223372036854775808" }}', output: '9223372036854775807' },
+  { template: '{{ atoi "-9223372036854775809" }}', output: '-9223372036854775808' },
+  { template: '{{ atoi "99999999999999999999999999" }}', output: '9223372036854775807' },
+  { template: '{{ atoi " 5" }}', output: '0' },
+  { template: '{{ atoi "1_0" }}', output: '0' },
+  { template: '{{ toDecimal "+017" }}', output: '15' },
+  { template: '{{ toDecimal "-17" }}', output: '-15' },
+  { template: '{{ toDecimal "778" }}', output: '0' },
+  { template: '{{ toDecimal "0o17" }}', output: '0' },
+  { template: '{{ toDecimal "9223372036854775807" }}', output: '0' },
+  { template: '{{ float64 "NaN" | toJson }}', output: '' },
+  { template: '{{ float64 "-Inf" | toJson }}', output: '' },
+  {
+    template: '{{ float64 "NaN" | mustToJson }}',
+    error: 'template: base:1:19: executing "base" at <mustToJson>: error calling mustToJson: json: unsupported value: NaN',
+  },
+  {
+    template: '{{ float64 "-infinity" | mustToJson }}',
+    error: 'template: base:1:25: executing "base" at <mustToJson>: error calling mustToJson: json: unsupported value: -Inf',
+  },
+  {
+    template: '{{ list (float64 "nan") | mustToJson }}',
+    error: 'template: base:1:26: executing "base" at <mustToJson>: error calling mustToJson: json: unsupported value: NaN',
+  },
+];
+
+describe("sprig's conversions of text, checked against Go's strconv", () => {
+  for (const c of castChecked) {
+    it(c.template, () => {
+      const render = () => renderGoTemplate('base', c.template, {});
+      if (c.error !== undefined) expect(render).toThrow(c.error);
+      else expect(render()).toBe(c.output);
+    });
+  }
+});

@@ -1,5 +1,6 @@
 import { arity } from '../builtins.js';
 import { allocate, listBytes } from '../render-budget.js';
+import { parseGoFloatString, parseGoInt64 } from '../number-literal.js';
 import { isSemver, semverString } from '../semver.js';
 import { formatValue, isMap, typeName, type GoValue } from '../value.js';
 
@@ -25,7 +26,7 @@ export function strslice(value: GoValue): string[] {
   return value === null || value === undefined ? [] : [strval(value)];
 }
 
-/** cast.ToInt64E as sprig uses it: bad input becomes 0. */
+/** cast.ToInt64E as sprig uses it: text goes through strconv.ParseInt(trimZeroDecimal(text), 0, 0); bad input becomes 0. */
 export function toInt64(value: GoValue): bigint {
   switch (typeof value) {
     case 'bigint':
@@ -34,29 +35,28 @@ export function toInt64(value: GoValue): bigint {
       return Number.isFinite(value) ? BigInt(Math.trunc(value)) : 0n;
     case 'boolean':
       return value ? 1n : 0n;
-    case 'string': {
-      const text = value.trim();
-      // Longer text cannot be an int64 (strconv fails, cast gives 0), and BigInt would parse it in quadratic time.
-      if (text.length > 80) return 0n;
-      try {
-        if (/^[+-]?(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO]?[0-7_]+|[1-9][0-9_]*|0)$/.test(text)) {
-          const negative = text.startsWith('-');
-          const body = text.replace(/^[+-]/, '').replace(/_/g, '');
-          const parsed = /^0[0-7]+$/.test(body) ? BigInt(`0o${body.slice(1)}`) : BigInt(body);
-          const signed = negative ? -parsed : parsed;
-          return BigInt.asIntN(64, signed) === signed ? signed : 0n;
-        }
-      } catch {
-        return 0n;
-      }
-      return 0n;
-    }
+    case 'string':
+      return parseGoInt64(withoutZeroDecimals(value)) ?? 0n;
     default:
       return 0n;
   }
 }
 
-/** cast.ToFloat64 as sprig's float functions use it. */
+/**
+ * cast's trimZeroDecimal, so "10.0" casts to 10: read from the end over zeros and dots, the text
+ * is cut at the first dot that has a zero after it; any other character leaves the text whole.
+ */
+function withoutZeroDecimals(text: string): string {
+  let sawZero = false;
+  for (let i = text.length - 1; i >= 0; i--) {
+    if (text[i] === '0') sawZero = true;
+    else if (text[i] !== '.') return text;
+    else if (sawZero) return text.slice(0, i);
+  }
+  return text;
+}
+
+/** cast.ToFloat64E as sprig's float functions use it: text goes through strconv.ParseFloat, bad input becomes 0. */
 export function toFloat64(value: GoValue): number {
   switch (typeof value) {
     case 'number':
@@ -65,10 +65,8 @@ export function toFloat64(value: GoValue): number {
       return Number(value);
     case 'boolean':
       return value ? 1 : 0;
-    case 'string': {
-      const parsed = Number(value.trim());
-      return value.trim() === '' || Number.isNaN(parsed) ? 0 : parsed;
-    }
+    case 'string':
+      return parseGoFloatString(value) ?? 0;
     default:
       return 0;
   }

@@ -38,7 +38,11 @@ export function goJson(value: GoValue, indent = '', escapeHtml = true): string {
   allocateFor(value);
   const convert = (v: GoValue): unknown => {
     if (typeof v === 'bigint') return { __goNumber: v.toString() };
-    if (typeof v === 'number') return Number.isFinite(v) ? { __goNumber: goJsonFloat(v) } : null;
+    if (typeof v === 'number') {
+      // json.Marshal's UnsupportedValueError names the value as strconv.FormatFloat(f, 'g', -1, 64) prints it.
+      if (!Number.isFinite(v)) throw new UnsupportedJsonType(`json: unsupported value: ${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'}`);
+      return { __goNumber: goJsonFloat(v) };
+    }
     if (v === undefined || isNilSlice(v)) return null;
     if (v instanceof GoComplex) throw new UnsupportedJsonType('json: unsupported type: complex128');
     if (Array.isArray(v)) return v.map(convert);
