@@ -5,6 +5,7 @@ import { ApplyConflict, recordUpdate, serverSideApply } from './field-ownership.
 import { validateObject } from './object-validation.js';
 import { kindSchema } from './openapi-schemas.js';
 import { apiVersionOf, builtInTypes, typesFromCrd, type ResourceType } from './resource-types.js';
+import { storedForm } from './stored-form.js';
 
 type Obj = Record<string, any>;
 
@@ -147,10 +148,11 @@ export class ClusterStore {
   }
 
   create(type: ResourceType, namespace: string | undefined, body: Obj, identity: string, manager = 'unknown', userAgent?: string): Obj {
-    const object = structuredClone(body);
-    object.apiVersion = apiVersionOf(type);
-    object.kind = type.kind;
-    object.metadata ??= {};
+    const received = structuredClone(body);
+    received.apiVersion = apiVersionOf(type);
+    received.kind = type.kind;
+    received.metadata ??= {};
+    const object = storedForm(received);
     if (!object.metadata.name && object.metadata.generateName) object.metadata.name = `${object.metadata.generateName}${randomUUID().slice(0, 5)}`;
     if (type.namespaced) object.metadata.namespace = namespace ?? object.metadata.namespace;
     else delete object.metadata.namespace;
@@ -225,6 +227,7 @@ export class ClusterStore {
       const status = next.status;
       next = { ...structuredClone(live), status };
     } else if (type.statusSubresource) next.status = structuredClone(live.status);
+    next = storedForm(next);
     if (subresource !== 'status') validateObject(type, next);
     const specChanged = JSON.stringify(withoutMeta(live)) !== JSON.stringify(withoutMeta(next));
     if (specChanged && subresource !== 'status') next.metadata.generation = (live.metadata.generation ?? 1) + 1;
@@ -275,7 +278,7 @@ export class ClusterStore {
     const object = result.object as Obj;
     object.metadata = { ...(object.metadata ?? {}), name, ...(type.namespaced ? { namespace } : {}), managedFields: result.managedFields };
     if (!live) {
-      const created: Obj = { ...object, apiVersion: apiVersionOf(type), kind: type.kind };
+      const created: Obj = storedForm({ ...object, apiVersion: apiVersionOf(type), kind: type.kind });
       validateObject(type, created);
       created.metadata.uid = randomUUID();
       created.metadata.creationTimestamp = now;

@@ -26,6 +26,7 @@ import type { ProjectGuard, SyncStop } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
 import { TRACKING_LABEL } from '../api/annotations.js';
 import { withIgnoredDifferences } from './resource-ignore-differences.js';
+import { withStringDataInData } from '../api/secret-string-data.js';
 import { deletePolicies, hookName, isHook, syncPhasesOf, waveOf } from './resource-hooks.js';
 import { SyncExecution, type ExecutableTask, type SyncCluster } from './sync-execution.js';
 import { SyncOptions } from './sync-options.js';
@@ -129,6 +130,14 @@ function contains(live: unknown, desired: unknown): boolean {
     return Object.entries(desired).every(([k, v]) => contains((live as Record<string, unknown>)[k], v));
   }
   return live === desired || (desired === null && live === undefined);
+}
+
+/**
+ * The live object matches the desired one under the Application's ignoreDifferences. A Secret's
+ * stringData is compared as the data the API server turns it into, as gitops-engine normalizes it.
+ */
+function inSync(application: Application, desired: KubeObject, live: KubeObject): boolean {
+  return contains(live, withIgnoredDifferences(application, withStringDataInData(desired), live));
 }
 
 /**
@@ -362,7 +371,7 @@ export class DirectSyncDriver implements SyncDriver {
       // As Argo CD: a missing object is Missing whatever its kind; live kinds without a check have no health.
       const health: Health | undefined = live ? resourceHealth(live) : { status: 'Missing' };
       if (health) healths.push(health);
-      const synced = live !== undefined && contains(live, withIgnoredDifferences(application, manifest, live));
+      const synced = live !== undefined && inSync(application, manifest, live);
       resources.push({ ...key, status: synced ? 'Synced' : 'OutOfSync', ...(health ? { health } : {}) });
     }
     // What the last refresh tracked and Git no longer has must be pruned: the Application is OutOfSync until it is.
@@ -504,7 +513,7 @@ export class DirectSyncDriver implements SyncDriver {
       unchanged: async (task) => {
         if (!request.applyOutOfSyncOnly) return undefined;
         const live = await this.live(client, task.key);
-        return live && contains(live, withIgnoredDifferences(application, task.target!, live)) ? live : undefined;
+        return live && inSync(application, task.target!, live) ? live : undefined;
       },
       prune: (live) => this.write(application, () => client.delete(live as KubeObject, options.propagationPolicy()), live as KubeObject),
       deleteHook: (live) => this.write(application, () => client.delete(live as KubeObject, options.propagationPolicy()), live as KubeObject),

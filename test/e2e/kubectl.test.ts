@@ -233,6 +233,20 @@ spec:
     expect(stored('apps/v1', 'Deployment', 'default', 'web')).toBeUndefined();
   });
 
+  it("stores what a real API server stores: a Secret's stringData as data, and nothing for diff to show after a server-side apply", async () => {
+    const secret = await manifest(
+      'secret.yaml',
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: default\nstringData:\n  password: s3cret\n',
+    );
+    expect((await kubectl(['apply', '--server-side', '-f', secret])).stdout).toContain('secret/db serverside-applied');
+    const read = await kubectl(['get', 'secret', 'db', '-n', 'default', '-o', 'jsonpath={.type} {.data.password} {.stringData}']);
+    expect(read.stdout).toBe(`Opaque ${Buffer.from('s3cret').toString('base64')} `);
+
+    const appSetFile = await manifest('settled.yaml', appSet('settled', '  generators: []'));
+    expect((await kubectl(['apply', '--server-side', '-f', appSetFile])).code).toBe(0);
+    for (const file of [appSetFile, secret]) expect(await kubectl(['diff', '-f', file])).toMatchObject({ code: 0, stdout: '' });
+  });
+
   // kubectl sends these two as protobuf (application/vnd.kubernetes.protobuf).
   it('answers auth can-i and creates a RoleBinding', async () => {
     const canI = await kubectl(['auth', 'can-i', 'create', 'deployments', '-n', 'default']);

@@ -129,6 +129,56 @@ describe('helm/regatta', () => {
     }
   });
 
+  it('with rbac.aggregateRoles, view reads ApplicationSets and RolloutBudgets and edit and admin also write ApplicationSets, once aggregated on the simulator', async () => {
+    const { objects } = await renderChart(chartDir, { rbac: { create: true, aggregateRoles: true } }, release);
+    const aggregated = byKind(objects, 'ClusterRole').filter((role) => role.metadata.name.includes('aggregate-to'));
+    expect(aggregated.map((role) => role.metadata.name)).toEqual(['regatta-aggregate-to-view', 'regatta-aggregate-to-edit']);
+    const fleet = await SimFleet.start();
+    try {
+      const admin = new ObjectClient(kubeConfigFromString(fleet.kubeconfig()));
+      for (const role of aggregated) await admin.create(role);
+      const bind = (user: string, role: string) =>
+        admin.create({
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: `${user}-${role}`, namespace: 'argocd' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+        });
+      await bind('viewer', 'view');
+      await bind('editor', 'edit');
+      await bind('owner', 'admin');
+      await admin.create({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'auditor-view' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'auditor' }],
+      });
+      const reviews = new AccessReviews(kubeConfigFromString(fleet.kubeconfig()));
+      const may = (username: string, verb: string, group: string, resource: string, namespace?: string) =>
+        reviews.allowed({ username, groups: ['system:authenticated'] }, { verb, group, resource, namespace });
+      // The aggregation controller runs after each write: wait (bounded) until view holds the chart's rules.
+      for (let attempt = 0; attempt < 100 && !(await may('viewer', 'list', 'argoproj.io', 'applicationsets', 'argocd')); attempt++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+
+      expect(await may('viewer', 'list', 'argoproj.io', 'applicationsets', 'argocd')).toBe(true);
+      expect(await may('viewer', 'patch', 'argoproj.io', 'applicationsets', 'argocd')).toBe(false);
+      expect(await may('viewer', 'list', 'argoproj.io', 'applicationsets', 'team-a')).toBe(false);
+      for (const user of ['editor', 'owner']) {
+        expect(await may(user, 'get', 'argoproj.io', 'applicationsets', 'argocd')).toBe(true);
+        expect(await may(user, 'create', 'argoproj.io', 'applicationsets', 'argocd')).toBe(true);
+        expect(await may(user, 'delete', 'argoproj.io', 'applicationsets', 'argocd')).toBe(true);
+      }
+      // RolloutBudgets are cluster-scoped: read through a cluster-wide view binding, written by no aggregated role.
+      expect(await may('auditor', 'watch', 'regatta.dev', 'rolloutbudgets')).toBe(true);
+      expect(await may('auditor', 'patch', 'regatta.dev', 'rolloutbudgets')).toBe(false);
+      expect(await may('owner', 'create', 'regatta.dev', 'rolloutbudgets')).toBe(false);
+    } finally {
+      await fleet.stop();
+    }
+  });
+
   it('refuses values that break the schema or omit what is required', async () => {
     await expect(renderChart(chartDir, { replicaCount: 0 }, release)).rejects.toThrow(/values.replicaCount: below 1/);
     await expect(renderChart(chartDir, { sharding: { enabled: true, algorithm: 'random' } }, release)).rejects.toThrow(/values.sharding.algorithm/);

@@ -120,6 +120,28 @@ describe('ApplyOutOfSyncOnly (and every resumed sync)', () => {
     await driver.sync(application('a', 'team-a'), { prune: false, applyOutOfSyncOnly: true });
     expect(appliesSince(mark).map((apply) => [apply.object, apply.changed])).toEqual([['ConfigMap/default/guestbook', true]]);
   });
+
+  it("compares a Secret's stringData as the data the API server keeps: Synced once applied, not applied again", async () => {
+    const commit = repo.commit(
+      { 'credentials/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata: {name: api-token}\nstringData: {token: s3cret}\n' },
+      'credentials',
+    );
+    const credentials = application('credentials', 'team-a', commit);
+    credentials.spec.source!.path = 'credentials';
+    expect((await driver.refresh(credentials)).sync).toBe('OutOfSync');
+    await driver.sync(credentials, { prune: false });
+    const live = await new ObjectClient(kubeConfigFromString(fleet.kubeconfig())).get<Secret>('v1', 'Secret', 'default', 'api-token');
+    expect(live?.data).toEqual({ token: Buffer.from('s3cret').toString('base64') });
+    expect(live?.stringData).toBeUndefined();
+
+    const refreshed = await driver.refresh(credentials);
+    expect(refreshed.resources.map((r) => [r.kind, r.status])).toEqual([['Secret', 'Synced']]);
+    expect(refreshed.sync).toBe('Synced');
+    const mark = writeMark();
+    const again = await driver.sync(credentials, { prune: false, applyOutOfSyncOnly: true });
+    expect(again.resources.map((r) => r.message)).toEqual(['secret/api-token already in sync']);
+    expect(fleet.cluster().applies.filter((apply) => apply.at >= mark)).toEqual([]);
+  });
 });
 
 describe('sync waves', () => {
