@@ -97,7 +97,8 @@ export function auditSyncs(clusters: Record<string, ClusterStore>, sinceNs = 0n)
     }
     for (const writers of byApplication.values()) {
       const split = [...writers.values()].flatMap(passes);
-      const all = joinResumed(split, Math.max(0, ...split.map((pass) => pass.contents.size)));
+      // Every object the Application's syncs applied: on a loaded cluster one sync's applies can arrive further apart than a pause, each its own pass.
+      const all = joinResumed(split, new Set(split.flatMap((pass) => [...pass.contents.keys()])).size);
       // A pass some other pass covers with more objects is a sync cut short, not a complete one.
       const covered = (pass: Pass) =>
         all.some((other) => other.contents.size > pass.contents.size && [...pass.contents.keys()].every((k) => other.contents.has(k)));

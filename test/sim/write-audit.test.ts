@@ -63,6 +63,25 @@ describe("the audit of syncs from a cluster's write log", () => {
     expect(audit(mark)).toMatchObject({ syncs: 4, repeatedSyncs: 1 });
   });
 
+  it('counts a sync whose applies a loaded cluster received further apart than a pause as one sync, and only a whole revision applied again as a repeat', async () => {
+    identifyClientsAs('r1');
+    leaseHolders.set(fleet.server('east'), 'r1');
+    const mark = writeMark();
+    const slowSync = async (objects: KubeObject[]) => {
+      for (const object of objects) {
+        await client.apply(object, 'regatta');
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      }
+    };
+    // The Service is the same at both revisions: its apply in the second sync changes nothing.
+    await slowSync(manifests('slow', 'v1'));
+    await slowSync(manifests('slow', 'v2'));
+    expect(audit(mark)).toMatchObject({ syncs: 2, repeatedSyncs: 0 });
+
+    await slowSync(manifests('slow', 'v2'));
+    expect(audit(mark)).toMatchObject({ syncs: 3, repeatedSyncs: 1 });
+  });
+
   it('counts a sync cut short by a kill and resumed by another replica with only the objects it had not reached as one sync', async () => {
     leaseHolders.set(fleet.server('east'), 'r1');
     const mark = writeMark();
