@@ -77,6 +77,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     controller: false,
     auditLeases: true,
     watchHistory: 50_000,
+    // A port per cluster, so that one workload cluster can refuse connections while the others answer.
+    separatePorts: true,
   });
   const replicas = new Map<string, ChildProcess>();
   const paused = new Set<string>();
@@ -100,9 +102,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }),
     );
 
+  const workloadClusters = stagedFleet(clusterCount).map(({ name }) => name);
   let chaosOn = true;
   const chaos = async () => {
-    const events = ['kill', 'pause', 'redis-restart', 'redis-flush', 'api-errors', 'drop-watches'] as const;
+    const events = ['kill', 'pause', 'redis-restart', 'redis-flush', 'api-errors', 'drop-watches', 'cluster-refuses', 'cluster-hangs'] as const;
     // Bounded: one event per period while the soak runs.
     for (let n = 0; n < 10_000 && chaosOn; n++) {
       await sleep(options.chaosEveryMs ?? 15_000);
@@ -110,7 +113,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const event = events[Math.floor(random() * events.length)];
       report.chaos[event] = (report.chaos[event] ?? 0) + 1;
       const victim = replicaNames[Math.floor(random() * replicaNames.length)];
-      log(`chaos: ${event}${event === 'kill' || event === 'pause' ? ` ${victim}` : ''}`);
+      const cluster = workloadClusters[Math.floor(random() * workloadClusters.length)];
+      log(`chaos: ${event}${event === 'kill' || event === 'pause' ? ` ${victim}` : event.startsWith('cluster-') ? ` ${cluster}` : ''}`);
       try {
         if (event === 'kill') {
           replicas.get(victim)?.kill('SIGKILL');
@@ -134,6 +138,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           env.fleet.fault(MANAGEMENT_CLUSTER, { closeWatchesAfterMs: 500 });
           await sleep(8000);
           env.fleet.clearFaults(MANAGEMENT_CLUSTER);
+        } else if (event === 'cluster-refuses' || event === 'cluster-hangs') {
+          // A workload cluster gone for a spell: its syncs and refreshes fail or time out, then it is caught up.
+          await env.fleet.fault(cluster, event === 'cluster-refuses' ? { refuseConnections: true } : { hang: true });
+          await sleep(8000);
+          await env.fleet.clearFaults(cluster);
         }
       } catch (error) {
         log(`chaos: ${event} failed: ${(error as Error).message}`);
