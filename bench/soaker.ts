@@ -77,6 +77,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     controller: false,
     auditLeases: true,
     watchHistory: 50_000,
+    // The soak is about faults, not rendering: plain manifests, one source per Application.
+    layout: 'manifests',
   });
   const replicas = new Map<string, ChildProcess>();
   const paused = new Set<string>();
