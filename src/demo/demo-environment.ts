@@ -213,7 +213,18 @@ export class DemoEnvironment {
           () => undefined,
         ),
       );
-    const environment = new DemoEnvironment(fleet, redisUrl, repository, client, watched, ownRedis, gitCache, options.apps ?? ['guestbook'], leases, options.layout ?? 'chart');
+    const environment = new DemoEnvironment(
+      fleet,
+      redisUrl,
+      repository,
+      client,
+      watched,
+      ownRedis,
+      gitCache,
+      options.apps ?? ['guestbook'],
+      leases,
+      options.layout ?? 'chart',
+    );
     for (const name of fleet.names()) await client.create(fleet.clusterSecret(name) as unknown as KubeObject);
     if (options.syncWindows) {
       await client.mergePatch({
@@ -225,7 +236,10 @@ export class DemoEnvironment {
     }
     await environment.release();
     if (options.controller !== false) await environment.startController(options);
-    await client.apply(fleetApplicationSet(repository.url, options.steps ?? DEMO_STEPS, options.dependsOn, environment.layout) as unknown as KubeObject, 'demo-admin');
+    await client.apply(
+      fleetApplicationSet(repository.url, options.steps ?? DEMO_STEPS, options.dependsOn, environment.layout) as unknown as KubeObject,
+      'demo-admin',
+    );
     return environment;
   }
 
@@ -301,9 +315,7 @@ export class DemoEnvironment {
     const applications = await this.applications();
     const done =
       applications.length === this.fleet.names().length * this.apps.length &&
-      applications.every(
-        (a) => syncedTo((a.status as Status | undefined)?.history?.at(-1)) && (a.status as Status | undefined)?.health?.status === 'Healthy',
-      );
+      applications.every((a) => syncedTo((a.status as Status | undefined)?.history?.at(-1)) && (a.status as Status | undefined)?.health?.status === 'Healthy');
     // The ApplicationSet (its status lists every Application) is read only once they are all done.
     return done && (await this.appSet())?.status?.rollout?.phase === 'Completed';
   }

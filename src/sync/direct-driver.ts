@@ -480,7 +480,8 @@ export class DirectSyncDriver implements SyncDriver {
    * Namespace or CustomResourceDefinition is updated instead, never recreated), otherwise a
    * server-side apply, forced unless ServerSideApply=true asks for Kubernetes' own conflict
    * checks (then forced only with Force=true). RespectIgnoreDifferences=true keeps the live
-   * values of the fields spec.ignoreDifferences names.
+   * values of the fields spec.ignoreDifferences names. The API server validates each write
+   * strictly, as kubectl's --validate does for Argo CD, unless Validate=false says not to.
    */
   private async applyTask(client: ObjectClient, application: Application, options: SyncOptions, task: ExecutableTask) {
     let manifest = task.target!;
@@ -489,18 +490,20 @@ export class DirectSyncDriver implements SyncDriver {
     const live = respect || replace ? await this.live(client, task.key) : undefined;
     if (respect) manifest = withIgnoredDifferences(application, manifest, live);
     const name = `${manifest.kind.toLowerCase()}/${manifest.metadata.name}`;
+    const validation = options.fieldValidation(manifest);
     if (replace && !live)
-      return { object: (await this.write(application, () => client.create(manifest as KubeObject))) as Manifest, message: `${name} created` };
+      return { object: (await this.write(application, () => client.create(manifest as KubeObject, validation))) as Manifest, message: `${name} created` };
     if (replace && (manifest.kind === 'Namespace' || manifest.kind === 'CustomResourceDefinition')) {
       const update = { ...manifest, metadata: { ...manifest.metadata, resourceVersion: live!.metadata.resourceVersion } };
       return {
-        object: (await this.write(application, () => client.replace(update as KubeObject))) as Manifest,
+        object: (await this.write(application, () => client.replace(update as KubeObject, validation))) as Manifest,
         message: `${manifest.kind}/${manifest.metadata.name} updated`,
       };
     }
-    if (replace) return { object: (await this.write(application, () => client.replace(manifest as KubeObject))) as Manifest, message: `${name} replaced` };
+    if (replace)
+      return { object: (await this.write(application, () => client.replace(manifest as KubeObject, validation))) as Manifest, message: `${name} replaced` };
     const force = !options.enabledFor(manifest, 'ServerSideApply') || options.enabledFor(manifest, 'Force');
-    const object = (await this.write(application, () => client.apply(manifest as KubeObject, FIELD_MANAGER, force))) as Manifest;
+    const object = (await this.write(application, () => client.apply(manifest as KubeObject, FIELD_MANAGER, force, validation))) as Manifest;
     return { object, message: `${name} serverside-applied` };
   }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.js';
-import { configMap, deployment, DirectSyncFixture } from '../support/direct-sync-fixture.js';
+import { configMap, deployment, DirectSyncFixture, manifest } from '../support/direct-sync-fixture.js';
 import { writeMark } from '../support/write-log.js';
 
 let f: DirectSyncFixture;
@@ -130,6 +130,45 @@ describe('sync options, per Application and per object', () => {
       resources: [],
     });
     expect(f.syncWrites(mark)).toEqual([]);
+  });
+
+  it('refuses a field the kind does not declare, as kubectl --validate does for Argo CD; Validate=false, on the Application or the object, applies it', async () => {
+    await f.admin().create({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
+          },
+        ],
+      },
+    });
+    // The schema has spec.size only: spec.colour is a field the API server does not know.
+    const widget = (name: string, annotations: Record<string, string> = {}) =>
+      manifest('example.com/v1', 'Widget', name, annotations, 'spec: {size: 1, colour: blue}\n');
+    const app = f.application('validate', 'validate', { 'widget.yaml': widget('misspelt') });
+    const refused = await f.driver.sync(app, { prune: false });
+    expect(refused.phase).toBe('Failed');
+    expect(refused.resources).toEqual([
+      expect.objectContaining({ name: 'misspelt', status: 'SyncFailed', message: expect.stringContaining('.spec.colour: field not declared in schema') }),
+    ]);
+    expect(await f.admin().get('example.com/v1', 'Widget', 'default', 'misspelt')).toBeUndefined();
+
+    const unvalidated = { ...app, spec: { ...app.spec, syncPolicy: { syncOptions: ['Validate=false'] } } };
+    expect((await f.driver.sync(unvalidated, { prune: false })).phase).toBe('Succeeded');
+    expect(await f.admin().get('example.com/v1', 'Widget', 'default', 'misspelt')).toBeDefined();
+
+    const own = f.application('validate-own', 'validate-own', { 'widget.yaml': widget('misspelt-own', options('Validate=false')) });
+    expect((await f.driver.sync(own, { prune: false })).phase).toBe('Succeeded');
+    expect(await f.admin().get('example.com/v1', 'Widget', 'default', 'misspelt-own')).toBeDefined();
   });
 
   it('Delete=false keeps the object when its Application is deleted', async () => {
