@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Application, ApplicationSource, Health, ResourceKey, ResourceStatus, SyncPhase } from '../api/application.js';
 import type { KubeObject } from '../api/meta.js';
 import type { GitRepositoryCache } from '../git/repository-cache.js';
-import { transportFailure } from '../kube/api-errors.js';
+import { isConflict, isNotFound, transportFailure } from '../kube/api-errors.js';
 import { withRequestTimeout } from '../kube/request-fence.js';
 import { destinationOf, unreachableClusterMessage } from '../api/cluster-reachability.js';
 import { ObjectClient } from '../kube/object-client.js';
@@ -14,9 +14,9 @@ import { isHelmSource, isRenderedSource, renderSource, type HelmRelease, type Ma
 import { hasMultipleSources, sourcesOf, type Revisions } from './application-sources.js';
 import type { ProjectGuard, SyncStop } from './project-guard.js';
 import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
-import { TRACKING_LABEL } from '../api/annotations.js';
+import { HOOK_FINALIZER, TRACKING_LABEL } from '../api/annotations.js';
 import { withIgnoredDifferences } from './resource-ignore-differences.js';
-import { deletePolicies, hookName, isHook, syncPhasesOf, waveOf } from './resource-hooks.js';
+import { deletePolicies, hookName, isHook, syncPhasesOf, waveOf, withHookFinalizer } from './resource-hooks.js';
 import { SyncExecution, type ExecutableTask, type SyncCluster } from './sync-execution.js';
 import { SyncOptions } from './sync-options.js';
 import type { WorkloadWatches } from './workload-watches.js';
@@ -42,6 +42,8 @@ export interface DirectDriverOptions {
 }
 
 const RENDER_CACHE_SIZE = 1000;
+/** Tries at removing a hook's finalizer that another write raced (409 Conflict). */
+const RELEASE_ATTEMPTS = 5;
 const CLUSTER_TIMEOUT_MS = 10_000;
 /** A cluster that answered this recently is not asked again for a refresh the watch serves. */
 const CONTACT_REUSE_MS = 1000;
@@ -388,11 +390,11 @@ export class DirectSyncDriver implements SyncDriver {
     const client = this.clientFor(application, request.impersonate);
     const options = new SyncOptions([...(application.spec.syncPolicy?.syncOptions ?? []), ...(request.syncOptions ?? [])]);
     const startedAt = request.startedAt ?? new Date();
-    // Each object once per phase it runs in (none when skipped), a hook with only generateName named for this sync.
+    // Each object once per phase it runs in (none when skipped), a hook with only generateName named for this sync, and with the hook finalizer.
     const planned = manifests.flatMap((m) => {
       const phases = syncPhasesOf(m);
       if (!isHook(m)) return [{ manifest: m, phase: phases[0], hook: false }];
-      return phases.map((phase) => ({ manifest: namedHook(m, revision, phase, startedAt), phase, hook: true }));
+      return phases.map((phase) => ({ manifest: withHookFinalizer(namedHook(m, revision, phase, startedAt)), phase, hook: true }));
     });
     const targets = await this.targets(
       client,
@@ -467,6 +469,7 @@ export class DirectSyncDriver implements SyncDriver {
       },
       prune: (live) => this.write(application, () => client.delete(live as KubeObject, options.propagationPolicy()), live as KubeObject),
       deleteHook: (live) => this.write(application, () => client.delete(live as KubeObject, options.propagationPolicy()), live as KubeObject),
+      releaseHook: (live) => this.releaseHook(client, application, live),
       read: (key) => this.observed(application, client, key),
       waitForChange: (ms) => (watches?.covers(application) ? watches.nextChange(application, ms) : sleep(ms)),
       refused: () => refused(),
@@ -505,6 +508,36 @@ export class DirectSyncDriver implements SyncDriver {
     const force = !options.enabledFor(manifest, 'ServerSideApply') || options.enabledFor(manifest, 'Force');
     const object = (await this.write(application, () => client.apply(manifest as KubeObject, FIELD_MANAGER, force, validation))) as Manifest;
     return { object, message: `${name} serverside-applied` };
+  }
+
+  /**
+   * Removes the hook finalizer from a live hook, guarded by its resourceVersion: on a conflict (the
+   * watch's copy was stale, or the hook changed) it is read again and tried again, as gitops-engine does.
+   */
+  private async releaseHook(client: ObjectClient, application: Application, live: Manifest): Promise<Manifest | undefined> {
+    let current: Manifest | undefined = live;
+    for (let tries = 1; current?.metadata?.finalizers?.includes(HOOK_FINALIZER); tries++) {
+      const { name, namespace, resourceVersion, finalizers } = current.metadata;
+      const released = {
+        apiVersion: current.apiVersion,
+        kind: current.kind,
+        metadata: { name, namespace, resourceVersion, finalizers: (finalizers as string[]).filter((f) => f !== HOOK_FINALIZER) },
+      };
+      try {
+        const after = (await this.write(application, () => client.mergePatch(released as KubeObject))) as Manifest;
+        // A hook being deleted goes once its last finalizer does.
+        if (after.metadata?.deletionTimestamp && !after.metadata.finalizers?.length) {
+          this.options.watches?.wrote(application, after as KubeObject, true);
+          return undefined;
+        }
+        return after;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        if (!isConflict(error) || tries >= RELEASE_ATTEMPTS) throw error;
+        current = await this.live(client, keyOf(current));
+      }
+    }
+    return current;
   }
 
   /** FailOnSharedResource=true: the first live object another Application's tracking label claims, as Argo CD words it. */

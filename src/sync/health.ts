@@ -3,6 +3,7 @@
  * kinds a fleet rollout deploys. Kinds without a check have no health and do not count.
  */
 
+import { HOOK_FINALIZER } from '../api/annotations.js';
 import type { Health, HealthStatus } from '../api/application.js';
 
 type Obj = Record<string, any>;
@@ -173,7 +174,9 @@ const CHECKS: Record<string, (object: Obj) => Health> = {
 /** The health of one live object, or undefined for kinds Argo CD has no check for. */
 export function resourceHealth(object: Obj): Health | undefined {
   const group = String(object.apiVersion ?? '').includes('/') ? String(object.apiVersion).split('/')[0] : '';
-  if (object.metadata?.deletionTimestamp) return { status: 'Progressing', message: 'Pending deletion' };
+  // As gitops-engine: a hook held by its finalizer is still running or done, whoever deleted it.
+  if (object.metadata?.deletionTimestamp && !object.metadata?.finalizers?.includes(HOOK_FINALIZER))
+    return { status: 'Progressing', message: 'Pending deletion' };
   const check = CHECKS[`${group}/${object.kind}`];
   if (!check) return undefined;
   const health = check(object);
