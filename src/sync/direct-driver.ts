@@ -13,12 +13,13 @@ import { resourceHealth, worstHealth } from './health.js';
 import { isHelmSource, isRenderedSource, renderSource, type HelmRelease, type Manifest, type ReferenceTargets, type RenderedSource } from './manifests.js';
 import { hasMultipleSources, sourcesOf, type Revisions } from './application-sources.js';
 import type { ProjectGuard, SyncStop } from './project-guard.js';
-import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
+import { ComparisonFailure, DeletionAwaitingApproval, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
 import { HOOK_FINALIZER, TRACKING_LABEL } from '../api/annotations.js';
 import { withIgnoredDifferences } from './resource-ignore-differences.js';
 import { deletePolicies, hookName, isHook, syncPhasesOf, waveOf, withHookFinalizer } from './resource-hooks.js';
 import { SyncExecution, type ExecutableTask, type SyncCluster } from './sync-execution.js';
 import { SyncOptions } from './sync-options.js';
+import { isDeletionConfirmed, requiresDeletionConfirmation, requiresPruneConfirmation } from './deletion-confirmation.js';
 import type { WorkloadWatches } from './workload-watches.js';
 
 const FIELD_MANAGER = 'regatta-sync';
@@ -388,7 +389,8 @@ export class DirectSyncDriver implements SyncDriver {
     // A generateName hook is named for the commit synced: a multi-source Application's first source's.
     const revision = desired.revisions?.[0] ?? desired.revision;
     const client = this.clientFor(application, request.impersonate);
-    const options = new SyncOptions([...(application.spec.syncPolicy?.syncOptions ?? []), ...(request.syncOptions ?? [])]);
+    const optionList = [...(application.spec.syncPolicy?.syncOptions ?? []), ...(request.syncOptions ?? [])];
+    const options = new SyncOptions(optionList);
     const startedAt = request.startedAt ?? new Date();
     // Each object once per phase it runs in (none when skipped), a hook with only generateName named for this sync, and with the hook finalizer.
     const planned = manifests.flatMap((m) => {
@@ -453,6 +455,7 @@ export class DirectSyncDriver implements SyncDriver {
         prune: true,
         pruneLast,
         pruneDisabled: !request.prune,
+        pruneNeedsApproval: requiresPruneConfirmation(live, optionList),
         key,
         live,
         hook: false,
@@ -470,6 +473,8 @@ export class DirectSyncDriver implements SyncDriver {
       prune: (live) => this.write(application, () => client.delete(live as KubeObject, options.propagationPolicy()), live as KubeObject),
       deleteHook: (live) => this.write(application, () => client.delete(live as KubeObject, options.propagationPolicy()), live as KubeObject),
       releaseHook: (live) => this.releaseHook(client, application, live),
+      pruneApproved: request.pruneApproved ?? (async () => isDeletionConfirmed(application, startedAt)),
+      waiting: request.waiting ?? (async () => undefined),
       read: (key) => this.observed(application, client, key),
       waitForChange: (ms) => (watches?.covers(application) ? watches.nextChange(application, ms) : sleep(ms)),
       refused: () => refused(),
@@ -555,16 +560,25 @@ export class DirectSyncDriver implements SyncDriver {
   /**
    * The cascade of an Application's deletion: every resource it tracks that still carries its
    * tracking label (and that its project lets it delete), then the destination Namespace when
-   * Regatta created it for this Application. Returns what was deleted.
+   * Regatta created it for this Application. Returns what was deleted. As Argo CD, nothing is
+   * deleted while one of them needs approval (Delete=confirm or Prune=confirm) that the
+   * Application has not given since it was deleted.
    */
   async deleteResources(application: Application, impersonate?: string): Promise<ResourceKey[]> {
     const client = this.clientFor(application, impersonate);
     const permits = this.permitted(application);
-    const deleted: ResourceKey[] = [];
+    const deletedAt = application.metadata.deletionTimestamp;
+    const approved = deletedAt !== undefined && isDeletionConfirmed(application, new Date(deletedAt));
+    const doomed: { key: ResourceKey; live: Manifest }[] = [];
     for (const key of this.tracked(application, new Set())) {
       const live = await this.prunable(client, application, key, permits);
       // As Argo CD, Delete=false on the object keeps it when its Application goes.
       if (!live || SyncOptions.onObject(live, 'Delete=false')) continue;
+      if (!approved && requiresDeletionConfirmation(live, application)) throw new DeletionAwaitingApproval(key);
+      doomed.push({ key, live });
+    }
+    const deleted: ResourceKey[] = [];
+    for (const { key, live } of doomed) {
       await this.write(application, () => client.delete(live as KubeObject), live as KubeObject);
       deleted.push(key);
     }

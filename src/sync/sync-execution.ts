@@ -18,6 +18,8 @@ export interface ExecutableTask extends SyncTask {
   deletePolicies: HookDeletePolicy[];
   /** A prune the sync only reports: it was not asked to prune. */
   pruneDisabled?: boolean;
+  /** Prune=confirm (the object's, or the Application's): the prune waits for the Application's approval. */
+  pruneNeedsApproval?: boolean;
 }
 
 /** What the sync does to the cluster: the driver's client behind its project and fencing checks. */
@@ -31,6 +33,10 @@ export interface SyncCluster {
   /** Removes the hook finalizer from a live hook; answers the object as it is then (undefined once gone). */
   releaseHook(live: Manifest): Promise<Manifest | undefined>;
   read(key: ResourceKey): Promise<Manifest | undefined>;
+  /** Whether the Application now approves the prunes Prune=confirm holds (argocd.argoproj.io/deletion-approved since the sync started). */
+  pruneApproved(): Promise<boolean>;
+  /** What the running sync waits for, as its operation's message. */
+  waiting(message: string): Promise<void>;
   /** Until something of the sync's objects may have changed (a watch event), `ms` at most. */
   waitForChange(ms: number): Promise<void>;
   /** Why no more may be written (the project as it is now refuses the sync), checked before every step after the first. */
@@ -47,6 +53,8 @@ export interface SyncExecutionOptions {
   /** How long one step may take to finish (hooks to complete, resources to turn Healthy). */
   stepTimeoutMs: number;
   pollMs: number;
+  /** How often a sync waiting for pruning confirmation asks whether it came (default 1 s). */
+  approvalPollMs?: number;
 }
 
 const id = (k: ResourceKey) => `${k.group}/${k.kind}/${k.namespace}/${k.name}`;
@@ -142,6 +150,7 @@ export class SyncExecution {
       }
     };
     const prunes = step.filter((t) => t.prune && t.live);
+    await this.awaitPruneApproval(prunes.filter((t) => t.pruneNeedsApproval));
     for (const task of prunes) {
       await attempt(task, async () => {
         if (task.pruneDisabled) return this.record(task, 'PruneSkipped', 'Succeeded', 'ignored (requires pruning)');
@@ -187,6 +196,21 @@ export class SyncExecution {
       });
     }
     return failed;
+  }
+
+  /**
+   * As gitops-engine with Prune=confirm: a step whose prunes need approval writes nothing until the
+   * Application approves them; meanwhile the operation says what it waits for. Argo CD waits as
+   * long as it takes, and so does this.
+   */
+  private async awaitPruneApproval(unapproved: ExecutableTask[]): Promise<void> {
+    if (!unapproved.length || (await this.cluster.pruneApproved())) return;
+    const [first] = unapproved;
+    const more = unapproved.length > 1 ? ` and ${unapproved.length - 1} more resources` : '';
+    await this.cluster.waiting(`waiting for pruning confirmation of ${first.key.group}/${first.kind}/${first.name}${more}`);
+    do await sleep(this.options.approvalPollMs ?? 1000);
+    while (!(await this.cluster.pruneApproved()));
+    await this.cluster.waiting('one or more tasks are running');
   }
 
   /** Waits until the tasks' objects are gone; answers one still there when the step timeout passes. */
