@@ -292,15 +292,27 @@ export class DirectSyncDriver implements SyncDriver {
   }
 
   async refresh(application: Application): Promise<Comparison> {
-    const desired = await this.desired(application);
+    const timeoutMs = this.options.clusterTimeoutMs ?? CLUSTER_TIMEOUT_MS;
+    let desired: Desired | undefined;
     try {
-      return await withRequestTimeout(this.options.clusterTimeoutMs ?? CLUSTER_TIMEOUT_MS, () => this.compareLive(application, desired));
+      // A chart renders with the destination's version and API groups: reading them is a request to the cluster as well.
+      const rendered = (desired = await withRequestTimeout(timeoutMs, () => this.desired(application)));
+      return await withRequestTimeout(timeoutMs, () => this.compareLive(application, rendered));
     } catch (error) {
       const host = hostOf(application);
-      const failure = transportFailure(error, host);
-      if (failure) throw new ComparisonFailure(unreachableClusterMessage(destinationOf(application), failure), desired.revision, desired.revisions);
-      throw error;
+      // A source's render failure names the source and keeps the cluster's own error as its cause.
+      const failure = transportFailure(error, host) ?? transportFailure((error as Error | undefined)?.cause, host);
+      if (!failure) throw error;
+      const at = desired ?? (await this.sourceRevisions(application));
+      throw new ComparisonFailure(unreachableClusterMessage(destinationOf(application), failure), at.revision, at.revisions);
     }
+  }
+
+  /** The commits the Application's sources are at, without rendering them (for a comparison the cluster cut short). */
+  private async sourceRevisions(application: Application): Promise<Revisions> {
+    const project = application.spec.project ?? '';
+    const shas = await Promise.all(sourcesOf(application).map((source) => this.revision(source, project)));
+    return hasMultipleSources(application) ? { revision: '', revisions: shas } : { revision: shas[0] ?? '' };
   }
 
   private async compareLive(application: Application, { manifests, ...desired }: Desired): Promise<Comparison> {
