@@ -69,6 +69,8 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
     controller: false,
     watchHistory: 5_000,
     readFromStore: true,
+    // Plain manifests, as in the figures recorded before the demo's guestbook became a chart (bench/helm.ts measures Helm rendering).
+    layout: 'manifests',
   });
   const replica = startReplicaProcess({ kubeconfig: env.managementKubeconfig(), redisUrl: env.redisUrl, args: REPLICA_ARGS, nodeArgs });
   /** The replica's peak resident memory. */

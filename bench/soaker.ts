@@ -79,6 +79,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     watchHistory: 50_000,
     // A port per cluster, so that one workload cluster can refuse connections while the others answer.
     separatePorts: true,
+    // The soak is about faults, not rendering: plain manifests, one source per Application.
+    layout: 'manifests',
   });
   const replicas = new Map<string, ChildProcess>();
   const paused = new Set<string>();

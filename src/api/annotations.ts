@@ -17,6 +17,10 @@ export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
 export const HELM_HOOK_ANNOTATION = 'helm.sh/hook';
 export const HELM_HOOK_WEIGHT_ANNOTATION = 'helm.sh/hook-weight';
 export const HELM_HOOK_DELETE_POLICY_ANNOTATION = 'helm.sh/hook-delete-policy';
+/** Argo CD's approval of the prunes and deletions `Prune=confirm` and `Delete=confirm` wait for: an RFC 3339 time on the Application. */
+export const DELETION_APPROVED_ANNOTATION = 'argocd.argoproj.io/deletion-approved';
+/** The finalizer Argo CD puts on the hooks it creates and removes once it has read their result: a hook cannot vanish before. */
+export const HOOK_FINALIZER = 'argocd.argoproj.io/hook-finalizer';
 
 // Regatta's
 /** `pause` or `abort` on the ApplicationSet stops promotions; removing it resumes. */

@@ -15,9 +15,10 @@ const USAGE = `Usage: regatta demo [--once] [--unreachable] [--timeout SECONDS] 
 
 Starts a simulated fleet (a management cluster and ${DEMO_CLUSTERS.length} workload clusters labelled by env and
 region), Redis (a redis-server of its own unless REDIS_URL is set), a local Git repository with a
-guestbook, and Regatta; applies a Git × Cluster matrix ApplicationSet with a RollingSync strategy
-(staging, then production 25% at a time) and shows each rollout live. After each rollout a new
-guestbook version is committed and rolled out, until Ctrl-C.
+guestbook Helm chart (per-environment value files from a second source, a PreSync migration Job),
+and Regatta; applies a Git × Cluster matrix ApplicationSet with a RollingSync strategy (staging,
+then production 25% at a time) and shows each rollout live. After each rollout a new guestbook
+version is committed and rolled out, until Ctrl-C.
 
   --once       run one complete rollout, print a summary and exit (0 when it completed)
   --unreachable

@@ -22,7 +22,7 @@ import { auditSyncs, type SyncAudit } from '../sim/write-audit.js';
 import { ShardingRuntime } from '../sharding/sharding-runtime.js';
 import type { Ownership } from '../sharding/shard-assignment.js';
 import { LocalRedis } from './local-redis.js';
-import { DemoRepository, guestbookManifests } from './demo-repository.js';
+import { DemoRepository, environmentValueFiles, guestbookChart, guestbookManifests } from './demo-repository.js';
 
 export const DEMO_APPSET = 'guestbook-fleet';
 /** The name of the replica the demo runs in-process. */
@@ -49,8 +49,32 @@ function dependencyMetadata(dependsOn: Record<string, string> | undefined) {
   return { labels: { component: '{{.path.basename}}' }, annotations: { [DEPENDS_ON_ANNOTATION]: selector } };
 }
 
+/** How the demo's apps are kept in Git: Helm charts with per-environment value files, or plain manifests. */
+export type DemoAppLayout = 'chart' | 'manifests';
+
+/**
+ * What each Application renders: for charts, two sources, the chart and the same repository again
+ * as `ref: values`, whose environments/ENV/values.yaml (ENV: the cluster's `env` label) the chart
+ * reads as a value file.
+ */
+function applicationSources(repoURL: string, layout: DemoAppLayout) {
+  if (layout === 'manifests') return { source: { repoURL, targetRevision: 'main', path: '{{.path.path}}' } };
+  const valueFile = '$values/environments/{{index .metadata.labels "env"}}/values.yaml';
+  return {
+    sources: [
+      { repoURL, targetRevision: 'main', path: '{{.path.path}}', helm: { valueFiles: [valueFile], ignoreMissingValueFiles: true } },
+      { repoURL, targetRevision: 'main', ref: 'values' },
+    ],
+  };
+}
+
 /** A Git directories × Cluster matrix with a RollingSync strategy. */
-export function fleetApplicationSet(repoURL: string, steps: ApplicationSetRolloutStep[], dependsOn?: Record<string, string>): ApplicationSet {
+export function fleetApplicationSet(
+  repoURL: string,
+  steps: ApplicationSetRolloutStep[],
+  dependsOn?: Record<string, string>,
+  layout: DemoAppLayout = 'chart',
+): ApplicationSet {
   const dependencies = dependencyMetadata(dependsOn);
   return {
     apiVersion: API_VERSION,
@@ -78,7 +102,7 @@ export function fleetApplicationSet(repoURL: string, steps: ApplicationSetRollou
         },
         spec: {
           project: 'default',
-          source: { repoURL, targetRevision: 'main', path: '{{.path.path}}' },
+          ...applicationSources(repoURL, layout),
           destination: { server: '{{.server}}', namespace: '{{.path.basename}}' },
           syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
         },
@@ -130,6 +154,8 @@ export interface DemoEnvironmentOptions {
   readFromStore?: boolean;
   /** Clusters that do not answer from the start (the simulator's `unreachable` fault), until `fleet.clearFaults`. */
   unreachable?: string[];
+  /** Helm charts with a value file from a second source and a PreSync hook (default), or plain manifests. */
+  layout?: DemoAppLayout;
   /** App directory → the label selector (over the label `component`, its directory) of the apps on its cluster it depends on. */
   dependsOn?: Record<string, string>;
   /** `argocd`: Regatta only writes the sync operations and Argo CD's application controller (run by the caller) syncs (default `direct`). */
@@ -157,6 +183,7 @@ export class DemoEnvironment {
     private readonly gitCache: string,
     private readonly apps: string[],
     private readonly leases: Redis | undefined,
+    private readonly layout: DemoAppLayout,
   ) {}
 
   static async start(options: DemoEnvironmentOptions = {}): Promise<DemoEnvironment> {
@@ -188,7 +215,18 @@ export class DemoEnvironment {
           () => undefined,
         ),
       );
-    const environment = new DemoEnvironment(fleet, redisUrl, repository, client, watched, ownRedis, gitCache, options.apps ?? ['guestbook'], leases);
+    const environment = new DemoEnvironment(
+      fleet,
+      redisUrl,
+      repository,
+      client,
+      watched,
+      ownRedis,
+      gitCache,
+      options.apps ?? ['guestbook'],
+      leases,
+      options.layout ?? 'chart',
+    );
     for (const name of fleet.names()) await client.create(fleet.clusterSecret(name) as unknown as KubeObject);
     if (options.syncWindows) {
       await client.mergePatch({
@@ -200,14 +238,21 @@ export class DemoEnvironment {
     }
     await environment.release();
     if (options.controller !== false) await environment.startController(options);
-    await client.apply(fleetApplicationSet(repository.url, options.steps ?? DEMO_STEPS, options.dependsOn) as unknown as KubeObject, 'demo-admin');
+    await client.apply(
+      fleetApplicationSet(repository.url, options.steps ?? DEMO_STEPS, options.dependsOn, environment.layout) as unknown as KubeObject,
+      'demo-admin',
+    );
     return environment;
   }
 
   /** Commits the next guestbook version; the ApplicationSet rolls it out. */
   async release(image = `guestbook:v${this.version + 1}`): Promise<string> {
     this.version++;
-    this.revision = await this.repository.commit(Object.assign({}, ...this.apps.map((app) => guestbookManifests(image, app))), `release ${image}`);
+    const files =
+      this.layout === 'chart'
+        ? [environmentValueFiles(), ...this.apps.map((app) => guestbookChart(image, app))]
+        : this.apps.map((app) => guestbookManifests(image, app));
+    this.revision = await this.repository.commit(Object.assign({}, ...files), `release ${image}`);
     return this.revision;
   }
 
@@ -266,13 +311,14 @@ export class DemoEnvironment {
 
   /** Every Application synced to `revision` (its latest sync) and Healthy, and the rollout Completed. */
   async rolledOut(revision: string): Promise<boolean> {
-    type Status = { history?: { revision?: string }[]; health?: { status?: string } };
+    type Status = { history?: { revision?: string; revisions?: string[] }[]; health?: { status?: string } };
+    // A chart's Application has two sources, both on this repository's main: each at `revision`.
+    const syncedTo = (entry: { revision?: string; revisions?: string[] } | undefined) =>
+      entry?.revisions ? entry.revisions.every((r) => r === revision) : entry?.revision === revision;
     const applications = await this.applications();
     const done =
       applications.length === this.fleet.names().length * this.apps.length &&
-      applications.every(
-        (a) => (a.status as Status | undefined)?.history?.at(-1)?.revision === revision && (a.status as Status | undefined)?.health?.status === 'Healthy',
-      );
+      applications.every((a) => syncedTo((a.status as Status | undefined)?.history?.at(-1)) && (a.status as Status | undefined)?.health?.status === 'Healthy');
     // The ApplicationSet (its status lists every Application) is read only once they are all done.
     return done && (await this.appSet())?.status?.rollout?.phase === 'Completed';
   }

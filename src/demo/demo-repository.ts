@@ -35,6 +35,81 @@ export function guestbookManifests(image: string, app = 'guestbook', replicas = 
   };
 }
 
+/**
+ * The same guestbook as a Helm chart (apps/NAME): the image in the chart's values, the replicas and
+ * greeting from each environment's value file (environmentValueFiles), and a PreSync hook Job that
+ * "migrates" before each sync and is deleted once the sync succeeds.
+ */
+export function guestbookChart(image: string, app = 'guestbook'): Record<string, string> {
+  const dir = `apps/${app}`;
+  return {
+    [`${dir}/Chart.yaml`]: `apiVersion: v2\nname: ${app}\ndescription: The Regatta demo's guestbook\ntype: application\nversion: 1.0.0\nappVersion: ${JSON.stringify(image)}\n`,
+    [`${dir}/values.yaml`]: `image: ${JSON.stringify(image)}\nreplicas: 2\ngreeting: hello\n`,
+    [`${dir}/templates/configmap.yaml`]: [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: guestbook-config',
+      '  annotations:',
+      '    argocd.argoproj.io/sync-wave: "-1"',
+      'data:',
+      '  greeting: {{ printf "%s from %s" .Values.greeting .Values.image | quote }}',
+      '',
+    ].join('\n'),
+    [`${dir}/templates/service.yaml`]:
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: guestbook\nspec:\n  selector: {app: guestbook}\n  ports:\n  - port: 80\n    targetPort: 8080\n',
+    [`${dir}/templates/deployment.yaml`]: [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: guestbook',
+      'spec:',
+      '  replicas: {{ .Values.replicas }}',
+      '  selector: {matchLabels: {app: guestbook}}',
+      '  template:',
+      '    metadata: {labels: {app: guestbook}}',
+      '    spec:',
+      '      containers:',
+      '      - name: guestbook',
+      '        image: {{ .Values.image | quote }}',
+      '',
+    ].join('\n'),
+    [`${dir}/templates/migration-job.yaml`]: [
+      'apiVersion: batch/v1',
+      'kind: Job',
+      'metadata:',
+      '  name: {{ .Chart.Name }}-migrate',
+      '  annotations:',
+      '    argocd.argoproj.io/hook: PreSync',
+      '    argocd.argoproj.io/hook-delete-policy: BeforeHookCreation,HookSucceeded',
+      'spec:',
+      '  backoffLimit: 0',
+      '  template:',
+      '    spec:',
+      '      restartPolicy: Never',
+      '      containers:',
+      '      - name: migrate',
+      '        image: {{ .Values.image | quote }}',
+      '        args: [migrate]',
+      '',
+    ].join('\n'),
+  };
+}
+
+/** The environments the demo's and the tests' clusters are labelled with (`env`). */
+const ENVIRONMENTS: Record<string, { replicas: number; greeting: string }> = {
+  staging: { replicas: 1, greeting: 'hello staging' },
+  canary: { replicas: 1, greeting: 'hello canary' },
+  production: { replicas: 2, greeting: 'hello' },
+};
+
+/** Per-environment value files (environments/ENV/values.yaml), read by the charts through a second source. */
+export function environmentValueFiles(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(ENVIRONMENTS).map(([env, values]) => [`environments/${env}/values.yaml`, `replicas: ${values.replicas}\ngreeting: ${values.greeting}\n`]),
+  );
+}
+
 /** A real Git repository on the local disk (bare, served by file://), with a work tree to commit from. */
 export class DemoRepository {
   private constructor(

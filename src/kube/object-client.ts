@@ -19,7 +19,27 @@ class DiscoveringObjectApi extends k8s.KubernetesObjectApi {
   describe(apiVersion: string, kind: string): Promise<k8s.V1APIResource | undefined> {
     return this.resource(apiVersion, kind);
   }
+
+  /**
+   * This API's configuration with `fieldValidation` on every request it makes (client-node's object
+   * API has no parameter for it; its writes build their request from the configuration they are given).
+   */
+  validating(fieldValidation: FieldValidation | undefined): k8s.Configuration | undefined {
+    if (!fieldValidation) return undefined;
+    const base = this.configuration.baseServer;
+    const baseServer: k8s.BaseServerConfiguration = {
+      makeRequestContext: (endpoint, method) => {
+        const request = base.makeRequestContext(endpoint, method);
+        request.setQueryParam('fieldValidation', fieldValidation);
+        return request;
+      },
+    };
+    return { ...this.configuration, baseServer };
+  }
 }
+
+/** The API server's field validation of a write (kubectl's --validate): unknown fields refused, reported, or dropped. */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 /** What a cluster's discovery says about it, as Argo CD hands it to helm template: its version and the group versions it serves. */
 export interface ClusterCapabilities {
@@ -66,21 +86,30 @@ export class ObjectClient {
   }
 
   /** Server-side apply as field manager `regatta`; forced by default, since Regatta is the owner of what it generates. */
-  async apply<T extends KubeObject>(object: T, fieldManager = FIELD_MANAGER, force = true): Promise<T> {
-    return (await this.objects.patch(object as k8s.KubernetesObject, undefined, undefined, fieldManager, force, k8s.PatchStrategy.ServerSideApply)) as T;
+  async apply<T extends KubeObject>(object: T, fieldManager = FIELD_MANAGER, force = true, fieldValidation?: FieldValidation): Promise<T> {
+    const options = this.objects.validating(fieldValidation);
+    return (await this.objects.patch(
+      object as k8s.KubernetesObject,
+      undefined,
+      undefined,
+      fieldManager,
+      force,
+      k8s.PatchStrategy.ServerSideApply,
+      options,
+    )) as T;
   }
 
   async mergePatch<T extends KubeObject>(object: T): Promise<T> {
     return (await this.objects.patch(object as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, k8s.PatchStrategy.MergePatch)) as T;
   }
 
-  async create<T extends KubeObject>(object: T): Promise<T> {
-    return (await this.objects.create(object as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER)) as T;
+  async create<T extends KubeObject>(object: T, fieldValidation?: FieldValidation): Promise<T> {
+    return (await this.objects.create(object as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, this.objects.validating(fieldValidation))) as T;
   }
 
   /** A full update; fails with 409 when `object.metadata.resourceVersion` is stale (optimistic concurrency). */
-  async replace<T extends KubeObject>(object: T): Promise<T> {
-    return (await this.objects.replace(object as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER)) as T;
+  async replace<T extends KubeObject>(object: T, fieldValidation?: FieldValidation): Promise<T> {
+    return (await this.objects.replace(object as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, this.objects.validating(fieldValidation))) as T;
   }
 
   async get<T extends KubeObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<T | undefined> {

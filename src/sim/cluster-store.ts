@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
+import { HELM_HOOK_ANNOTATION, HOOK_ANNOTATION } from '../api/annotations.js';
 import { ApiError } from './api-error.js';
 import { ApplyConflict, recordUpdate, serverSideApply } from './field-ownership.js';
 import { validateObject } from './object-validation.js';
@@ -35,7 +36,8 @@ export interface WriteRecord {
 /**
  * One server-side apply of an object an Argo CD Application tracks (its `app.kubernetes.io/instance`
  * label), changed or not: what the audit of syncs counts (a real API server's audit log sees
- * no-op applies too).
+ * no-op applies too). Hooks are not recorded: they run with every sync and are not the
+ * Application's resources, so a repeated sync is told by its resources alone.
  */
 export interface ApplyRecord {
   at: bigint;
@@ -296,6 +298,8 @@ export class ClusterStore {
     if (this.dryRunning) return;
     const application = applied.metadata?.labels?.[TRACKING_LABEL];
     if (typeof application !== 'string') return;
+    const annotations = applied.metadata?.annotations ?? {};
+    if (annotations[HOOK_ANNOTATION] !== undefined || annotations[HELM_HOOK_ANNOTATION] !== undefined) return;
     this.applies.push({
       at: process.hrtime.bigint(),
       application,

@@ -3,7 +3,7 @@ import type { Application, ApplicationSource, Health, ResourceKey, ResourceStatu
 import type { KubeObject } from '../api/meta.js';
 import type { GitRepositoryCache } from '../git/repository-cache.js';
 import type { ChartRepositories } from '../helm/index.js';
-import { transportFailure } from '../kube/api-errors.js';
+import { isConflict, isNotFound, transportFailure } from '../kube/api-errors.js';
 import { withRequestTimeout } from '../kube/request-fence.js';
 import { destinationOf, unreachableClusterMessage } from '../api/cluster-reachability.js';
 import { ObjectClient } from '../kube/object-client.js';
@@ -23,13 +23,14 @@ import {
 } from './manifests.js';
 import { hasMultipleSources, sourcesOf, type Revisions } from './application-sources.js';
 import type { ProjectGuard, SyncStop } from './project-guard.js';
-import { ComparisonFailure, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
-import { TRACKING_LABEL } from '../api/annotations.js';
+import { ComparisonFailure, DeletionAwaitingApproval, type Comparison, type SyncDriver, type SyncOutcome, type SyncRequest } from './sync-driver.js';
+import { HOOK_FINALIZER, TRACKING_LABEL } from '../api/annotations.js';
 import { withIgnoredDifferences } from './resource-ignore-differences.js';
 import { withStringDataInData } from '../api/secret-string-data.js';
-import { deletePolicies, hookName, isHook, syncPhasesOf, waveOf } from './resource-hooks.js';
+import { deletePolicies, hookName, isHook, syncPhasesOf, waveOf, withHookFinalizer } from './resource-hooks.js';
 import { SyncExecution, type ExecutableTask, type SyncCluster } from './sync-execution.js';
 import { SyncOptions } from './sync-options.js';
+import { isDeletionConfirmed, requiresDeletionConfirmation, requiresPruneConfirmation } from './deletion-confirmation.js';
 import type { WorkloadWatches } from './workload-watches.js';
 
 const FIELD_MANAGER = 'regatta-sync';
@@ -55,6 +56,8 @@ export interface DirectDriverOptions {
 }
 
 const RENDER_CACHE_SIZE = 1000;
+/** Tries at removing a hook's finalizer that another write raced (409 Conflict). */
+const RELEASE_ATTEMPTS = 5;
 const CLUSTER_TIMEOUT_MS = 10_000;
 /** A cluster that answered this recently is not asked again for a refresh the watch serves. */
 const CONTACT_REUSE_MS = 1000;
@@ -339,15 +342,27 @@ export class DirectSyncDriver implements SyncDriver {
   }
 
   async refresh(application: Application): Promise<Comparison> {
-    const desired = await this.desired(application);
+    const timeoutMs = this.options.clusterTimeoutMs ?? CLUSTER_TIMEOUT_MS;
+    let desired: Desired | undefined;
     try {
-      return await withRequestTimeout(this.options.clusterTimeoutMs ?? CLUSTER_TIMEOUT_MS, () => this.compareLive(application, desired));
+      // A chart renders with the destination's version and API groups: reading them is a request to the cluster as well.
+      const rendered = (desired = await withRequestTimeout(timeoutMs, () => this.desired(application)));
+      return await withRequestTimeout(timeoutMs, () => this.compareLive(application, rendered));
     } catch (error) {
       const host = hostOf(application);
-      const failure = transportFailure(error, host);
-      if (failure) throw new ComparisonFailure(unreachableClusterMessage(destinationOf(application), failure), desired.revision, desired.revisions);
-      throw error;
+      // A source's render failure names the source and keeps the cluster's own error as its cause.
+      const failure = transportFailure(error, host) ?? transportFailure((error as Error | undefined)?.cause, host);
+      if (!failure) throw error;
+      const at = desired ?? (await this.sourceRevisions(application));
+      throw new ComparisonFailure(unreachableClusterMessage(destinationOf(application), failure), at.revision, at.revisions);
     }
+  }
+
+  /** The commits the Application's sources are at, without rendering them (for a comparison the cluster cut short). */
+  private async sourceRevisions(application: Application): Promise<Revisions> {
+    const project = application.spec.project ?? '';
+    const shas = await Promise.all(sourcesOf(application).map((source) => this.revision(source, project)));
+    return hasMultipleSources(application) ? { revision: '', revisions: shas } : { revision: shas[0] ?? '' };
   }
 
   private async compareLive(application: Application, { manifests, ...desired }: Desired): Promise<Comparison> {
@@ -441,13 +456,14 @@ export class DirectSyncDriver implements SyncDriver {
     // A generateName hook is named for the commit synced: a multi-source Application's first source's.
     const revision = desired.revisions?.[0] ?? desired.revision;
     const client = this.clientFor(application, request.impersonate);
-    const options = new SyncOptions([...(application.spec.syncPolicy?.syncOptions ?? []), ...(request.syncOptions ?? [])]);
+    const optionList = [...(application.spec.syncPolicy?.syncOptions ?? []), ...(request.syncOptions ?? [])];
+    const options = new SyncOptions(optionList);
     const startedAt = request.startedAt ?? new Date();
-    // Each object once per phase it runs in (none when skipped), a hook with only generateName named for this sync.
+    // Each object once per phase it runs in (none when skipped), a hook with only generateName named for this sync, and with the hook finalizer.
     const planned = manifests.flatMap((m) => {
       const phases = syncPhasesOf(m);
       if (!isHook(m)) return [{ manifest: m, phase: phases[0], hook: false }];
-      return phases.map((phase) => ({ manifest: namedHook(m, revision, phase, startedAt), phase, hook: true }));
+      return phases.map((phase) => ({ manifest: withHookFinalizer(namedHook(m, revision, phase, startedAt)), phase, hook: true }));
     });
     const targets = await this.targets(
       client,
@@ -506,6 +522,7 @@ export class DirectSyncDriver implements SyncDriver {
         prune: true,
         pruneLast,
         pruneDisabled: !request.prune,
+        pruneNeedsApproval: requiresPruneConfirmation(live, optionList),
         key,
         live,
         hook: false,
@@ -522,6 +539,9 @@ export class DirectSyncDriver implements SyncDriver {
       },
       prune: (live) => this.write(application, () => client.delete(live as KubeObject, options.propagationPolicy()), live as KubeObject),
       deleteHook: (live) => this.write(application, () => client.delete(live as KubeObject, options.propagationPolicy()), live as KubeObject),
+      releaseHook: (live) => this.releaseHook(client, application, live),
+      pruneApproved: request.pruneApproved ?? (async () => isDeletionConfirmed(application, startedAt)),
+      waiting: request.waiting ?? (async () => undefined),
       read: (key) => this.observed(application, client, key),
       waitForChange: (ms) => (watches?.covers(application) ? watches.nextChange(application, ms) : sleep(ms)),
       refused: () => refused(),
@@ -535,7 +555,8 @@ export class DirectSyncDriver implements SyncDriver {
    * Namespace or CustomResourceDefinition is updated instead, never recreated), otherwise a
    * server-side apply, forced unless ServerSideApply=true asks for Kubernetes' own conflict
    * checks (then forced only with Force=true). RespectIgnoreDifferences=true keeps the live
-   * values of the fields spec.ignoreDifferences names.
+   * values of the fields spec.ignoreDifferences names. The API server validates each write
+   * strictly, as kubectl's --validate does for Argo CD, unless Validate=false says not to.
    */
   private async applyTask(client: ObjectClient, application: Application, options: SyncOptions, task: ExecutableTask) {
     let manifest = task.target!;
@@ -544,19 +565,51 @@ export class DirectSyncDriver implements SyncDriver {
     const live = respect || replace ? await this.live(client, task.key) : undefined;
     if (respect) manifest = withIgnoredDifferences(application, manifest, live);
     const name = `${manifest.kind.toLowerCase()}/${manifest.metadata.name}`;
+    const validation = options.fieldValidation(manifest);
     if (replace && !live)
-      return { object: (await this.write(application, () => client.create(manifest as KubeObject))) as Manifest, message: `${name} created` };
+      return { object: (await this.write(application, () => client.create(manifest as KubeObject, validation))) as Manifest, message: `${name} created` };
     if (replace && (manifest.kind === 'Namespace' || manifest.kind === 'CustomResourceDefinition')) {
       const update = { ...manifest, metadata: { ...manifest.metadata, resourceVersion: live!.metadata.resourceVersion } };
       return {
-        object: (await this.write(application, () => client.replace(update as KubeObject))) as Manifest,
+        object: (await this.write(application, () => client.replace(update as KubeObject, validation))) as Manifest,
         message: `${manifest.kind}/${manifest.metadata.name} updated`,
       };
     }
-    if (replace) return { object: (await this.write(application, () => client.replace(manifest as KubeObject))) as Manifest, message: `${name} replaced` };
+    if (replace)
+      return { object: (await this.write(application, () => client.replace(manifest as KubeObject, validation))) as Manifest, message: `${name} replaced` };
     const force = !options.enabledFor(manifest, 'ServerSideApply') || options.enabledFor(manifest, 'Force');
-    const object = (await this.write(application, () => client.apply(manifest as KubeObject, FIELD_MANAGER, force))) as Manifest;
+    const object = (await this.write(application, () => client.apply(manifest as KubeObject, FIELD_MANAGER, force, validation))) as Manifest;
     return { object, message: `${name} serverside-applied` };
+  }
+
+  /**
+   * Removes the hook finalizer from a live hook, guarded by its resourceVersion: on a conflict (the
+   * watch's copy was stale, or the hook changed) it is read again and tried again, as gitops-engine does.
+   */
+  private async releaseHook(client: ObjectClient, application: Application, live: Manifest): Promise<Manifest | undefined> {
+    let current: Manifest | undefined = live;
+    for (let tries = 1; current?.metadata?.finalizers?.includes(HOOK_FINALIZER); tries++) {
+      const { name, namespace, resourceVersion, finalizers } = current.metadata;
+      const released = {
+        apiVersion: current.apiVersion,
+        kind: current.kind,
+        metadata: { name, namespace, resourceVersion, finalizers: (finalizers as string[]).filter((f) => f !== HOOK_FINALIZER) },
+      };
+      try {
+        const after = (await this.write(application, () => client.mergePatch(released as KubeObject))) as Manifest;
+        // A hook being deleted goes once its last finalizer does.
+        if (after.metadata?.deletionTimestamp && !after.metadata.finalizers?.length) {
+          this.options.watches?.wrote(application, after as KubeObject, true);
+          return undefined;
+        }
+        return after;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        if (!isConflict(error) || tries >= RELEASE_ATTEMPTS) throw error;
+        current = await this.live(client, keyOf(current));
+      }
+    }
+    return current;
   }
 
   /** FailOnSharedResource=true: the first live object another Application's tracking label claims, as Argo CD words it. */
@@ -574,16 +627,25 @@ export class DirectSyncDriver implements SyncDriver {
   /**
    * The cascade of an Application's deletion: every resource it tracks that still carries its
    * tracking label (and that its project lets it delete), then the destination Namespace when
-   * Regatta created it for this Application. Returns what was deleted.
+   * Regatta created it for this Application. Returns what was deleted. As Argo CD, nothing is
+   * deleted while one of them needs approval (Delete=confirm or Prune=confirm) that the
+   * Application has not given since it was deleted.
    */
   async deleteResources(application: Application, impersonate?: string): Promise<ResourceKey[]> {
     const client = this.clientFor(application, impersonate);
     const permits = this.permitted(application);
-    const deleted: ResourceKey[] = [];
+    const deletedAt = application.metadata.deletionTimestamp;
+    const approved = deletedAt !== undefined && isDeletionConfirmed(application, new Date(deletedAt));
+    const doomed: { key: ResourceKey; live: Manifest }[] = [];
     for (const key of this.tracked(application, new Set())) {
       const live = await this.prunable(client, application, key, permits);
       // As Argo CD, Delete=false on the object keeps it when its Application goes.
       if (!live || SyncOptions.onObject(live, 'Delete=false')) continue;
+      if (!approved && requiresDeletionConfirmation(live, application)) throw new DeletionAwaitingApproval(key);
+      doomed.push({ key, live });
+    }
+    const deleted: ResourceKey[] = [];
+    for (const { key, live } of doomed) {
       await this.write(application, () => client.delete(live as KubeObject), live as KubeObject);
       deleted.push(key);
     }

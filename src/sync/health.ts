@@ -4,6 +4,7 @@
  * know is Unknown, as gitops-engine reports it.
  */
 
+import { HOOK_FINALIZER } from '../api/annotations.js';
 import type { Health, HealthStatus } from '../api/application.js';
 import { autoscalerHealth } from './autoscaler-health.js';
 import { podHealth } from './pod-health.js';
@@ -12,9 +13,6 @@ type Obj = Record<string, any>;
 
 /** gitops-engine's order: a later status is worse, and an Application is as healthy as its worst resource. */
 const ORDER: HealthStatus[] = ['Healthy', 'Suspended', 'Progressing', 'Missing', 'Degraded', 'Unknown'];
-
-/** The finalizer Argo CD puts on hooks: a hook being deleted that still holds it keeps its own health. */
-const HOOK_FINALIZER = 'argocd.argoproj.io/hook-finalizer';
 
 export function isWorse(a: HealthStatus, b: HealthStatus): boolean {
   return ORDER.indexOf(a) > ORDER.indexOf(b);

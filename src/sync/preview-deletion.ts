@@ -2,7 +2,7 @@ import { PREVIEW_EXPIRES_AT_ANNOTATION, PREVIEW_TTL_ANNOTATION } from '../api/an
 import { RESOURCES_FINALIZER, type Application } from '../api/application.js';
 import type { Logger } from '../observability/logger.js';
 import { keyOf, type ApplicationClient } from './application-client.js';
-import type { SyncDriver } from './sync-driver.js';
+import { DeletionAwaitingApproval, type SyncDriver } from './sync-driver.js';
 
 /** Tries per deletion (a status write racing the finalizer's removal is a 409 Conflict), waiting longer each time. */
 const MAX_ATTEMPTS = 5;
@@ -43,6 +43,11 @@ export class PreviewDeletion {
           await this.applications.patchAt(current, { metadata: { finalizers: rest.length ? rest : null } });
           return;
         } catch (error) {
+          // Delete=confirm: the resources and the finalizer stay until the Application's approval, a change that brings it here again.
+          if (error instanceof DeletionAwaitingApproval) {
+            this.logger.info('a preview Application’s resources wait for deletion approval', { application: key, reason: error.message });
+            return;
+          }
           if (attempt >= MAX_ATTEMPTS) {
             // Seen again at the Application's next change; its resources and finalizer stay until then.
             this.logger.warn('deleting a preview Application’s resources failed', { application: key, error: (error as Error).message });

@@ -5,6 +5,7 @@ import {
   HELM_HOOK_WEIGHT_ANNOTATION,
   HOOK_ANNOTATION,
   HOOK_DELETE_POLICY_ANNOTATION,
+  HOOK_FINALIZER,
   SYNC_WAVE_ANNOTATION,
 } from '../api/annotations.js';
 import { resourceHealth } from './health.js';
@@ -98,6 +99,15 @@ export function hookName(object: Obj, revision: string, phase: SyncPhase, starte
   const suffix = `${revision.slice(0, revision.length >= 8 ? 7 : revision.length)}-${phase}-${Math.floor(startedAt.getTime() / 1000)}`.toLowerCase();
   return `${object.metadata?.generateName ?? ''}${suffix}`;
 }
+
+/** As gitops-engine creates a hook: with its finalizer, which the sync removes once it has read the hook's result. */
+export function withHookFinalizer<T extends Obj>(hook: T): T {
+  const finalizers: string[] = hook.metadata?.finalizers ?? [];
+  if (finalizers.includes(HOOK_FINALIZER)) return hook;
+  return { ...hook, metadata: { ...hook.metadata, finalizers: [...finalizers, HOOK_FINALIZER] } };
+}
+
+export const holdsHookFinalizer = (object: Obj | undefined): boolean => Boolean(object?.metadata?.finalizers?.includes(HOOK_FINALIZER));
 
 /** How far a live hook has got, judged from its health as gitops-engine does; kinds without a check are done once created. */
 export function hookPhase(live: Obj): { phase: OperationPhase; message: string } {

@@ -25,6 +25,10 @@ export interface SyncRequest {
   syncOptions?: string[];
   /** When the operation started: hooks with only generateName are named from it, the same in every attempt of the sync. */
   startedAt?: Date;
+  /** Whether the Application, as it is now, approves the prunes Prune=confirm holds; default: as the Application given to the sync says. */
+  pruneApproved?: () => Promise<boolean>;
+  /** Told what the running sync waits for (pruning confirmation), for the operation's message. */
+  waiting?: (message: string) => Promise<void>;
 }
 
 export interface SyncOutcome extends Revisions {
@@ -46,6 +50,17 @@ export class ComparisonFailure extends Error {
 }
 
 /**
+ * A deleted Application's resources wait for approval (Delete=confirm or Prune=confirm): nothing
+ * was deleted, and the deletion goes on once `argocd.argoproj.io/deletion-approved` is set.
+ */
+export class DeletionAwaitingApproval extends Error {
+  constructor(readonly resource: ResourceKey) {
+    const where = resource.namespace ? `${resource.namespace}/` : '';
+    super(`Resource ${resource.group}/${resource.kind}/${where}${resource.name} requires manual confirmation to delete`);
+  }
+}
+
+/**
  * How an Application gets synced: `direct` (Regatta applies the manifests itself) or `argocd`
  * (Argo CD's application controller does, asked through the operation field).
  */
@@ -55,6 +70,10 @@ export interface SyncDriver {
   sync(application: Application, request: SyncRequest): Promise<SyncOutcome>;
   /** The commit a source's targetRevision names now, read as `project` may: a refresh is due when it is not the one compared. */
   revision(source: ApplicationSource, project: string): Promise<string>;
-  /** The cascade of a deleted Application: its tracked resources, and the Namespace created for it. Drivers that sync themselves have it. */
+  /**
+   * The cascade of a deleted Application: its tracked resources, and the Namespace created for it.
+   * Drivers that sync themselves have it. Throws DeletionAwaitingApproval, having deleted nothing,
+   * while a resource waits for approval.
+   */
   deleteResources?(application: Application): Promise<ResourceKey[]>;
 }

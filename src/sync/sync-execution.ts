@@ -3,7 +3,7 @@ import { describeKubeError } from '../kube/api-errors.js';
 import { FencedError } from '../sharding/cluster-fence.js';
 import { resourceHealth } from './health.js';
 import type { Manifest } from './manifests.js';
-import { hookPhase, type HookDeletePolicy } from './resource-hooks.js';
+import { holdsHookFinalizer, hookPhase, type HookDeletePolicy } from './resource-hooks.js';
 import { SyncOptions } from './sync-options.js';
 import { orderTasks, syncSteps, type SyncTask } from './sync-tasks.js';
 
@@ -18,6 +18,8 @@ export interface ExecutableTask extends SyncTask {
   deletePolicies: HookDeletePolicy[];
   /** A prune the sync only reports: it was not asked to prune. */
   pruneDisabled?: boolean;
+  /** Prune=confirm (the object's, or the Application's): the prune waits for the Application's approval. */
+  pruneNeedsApproval?: boolean;
 }
 
 /** What the sync does to the cluster: the driver's client behind its project and fencing checks. */
@@ -28,7 +30,13 @@ export interface SyncCluster {
   unchanged(task: ExecutableTask): Promise<Manifest | undefined>;
   prune(live: Manifest): Promise<void>;
   deleteHook(live: Manifest): Promise<void>;
+  /** Removes the hook finalizer from a live hook; answers the object as it is then (undefined once gone). */
+  releaseHook(live: Manifest): Promise<Manifest | undefined>;
   read(key: ResourceKey): Promise<Manifest | undefined>;
+  /** Whether the Application now approves the prunes Prune=confirm holds (argocd.argoproj.io/deletion-approved since the sync started). */
+  pruneApproved(): Promise<boolean>;
+  /** What the running sync waits for, as its operation's message. */
+  waiting(message: string): Promise<void>;
   /** Until something of the sync's objects may have changed (a watch event), `ms` at most. */
   waitForChange(ms: number): Promise<void>;
   /** Why no more may be written (the project as it is now refuses the sync), checked before every step after the first. */
@@ -45,6 +53,8 @@ export interface SyncExecutionOptions {
   /** How long one step may take to finish (hooks to complete, resources to turn Healthy). */
   stepTimeoutMs: number;
   pollMs: number;
+  /** How often a sync waiting for pruning confirmation asks whether it came (default 1 s). */
+  approvalPollMs?: number;
 }
 
 const id = (k: ResourceKey) => `${k.group}/${k.kind}/${k.namespace}/${k.name}`;
@@ -57,6 +67,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * to turn Healthy before the next. A failed apply, hook or
  * resource fails the sync: hooks with HookFailed are deleted and the SyncFail hooks run. When it
  * succeeds, hooks with HookSucceeded are deleted. Results read as Argo CD's syncResult.resources.
+ * Hooks are created with Argo CD's hook finalizer, removed once their result is read (or the sync
+ * stops reading them), so that a hook deleted while it runs stays until then.
  */
 export class SyncExecution {
   private readonly results = new Map<string, ResourceResult>();
@@ -69,6 +81,15 @@ export class SyncExecution {
   ) {}
 
   async run(tasks: ExecutableTask[]): Promise<SyncResultState> {
+    try {
+      return await this.runSteps(tasks);
+    } finally {
+      // Hooks still running when the sync ended (it failed or was refused) are no longer read: their finalizer goes.
+      for (const hook of this.hooks) await this.release(hook);
+    }
+  }
+
+  private async runSteps(tasks: ExecutableTask[]): Promise<SyncResultState> {
     const syncFail = tasks.filter((t) => t.phase === 'SyncFail');
     const steps = syncSteps(orderTasks(tasks.filter((t) => t.phase !== 'SyncFail')));
     for (const [index, step] of steps.entries()) {
@@ -129,6 +150,7 @@ export class SyncExecution {
       }
     };
     const prunes = step.filter((t) => t.prune && t.live);
+    await this.awaitPruneApproval(prunes.filter((t) => t.pruneNeedsApproval));
     for (const task of prunes) {
       await attempt(task, async () => {
         if (task.pruneDisabled) return this.record(task, 'PruneSkipped', 'Succeeded', 'ignored (requires pruning)');
@@ -136,6 +158,13 @@ export class SyncExecution {
         if (!task.live!.metadata?.deletionTimestamp) await this.cluster.prune(task.live!);
         this.record(task, 'Pruned', 'Succeeded', 'pruned');
       });
+    }
+    // As gitops-engine: hooks left by an earlier sync let go of their finalizer first, so that they can be deleted.
+    const held = step.filter((t) => t.hook && holdsHookFinalizer(t.live));
+    for (const task of held) {
+      const leftOver = { task, live: task.live };
+      if (await this.release(leftOver)) task.live = leftOver.live;
+      else return [task];
     }
     // As gitops-engine: a hook still there from an earlier sync is deleted, and gone, before it is created again.
     const recreated = step.filter((t) => t.hook && t.live && t.deletePolicies.includes('BeforeHookCreation'));
@@ -167,6 +196,21 @@ export class SyncExecution {
       });
     }
     return failed;
+  }
+
+  /**
+   * As gitops-engine with Prune=confirm: a step whose prunes need approval writes nothing until the
+   * Application approves them; meanwhile the operation says what it waits for. Argo CD waits as
+   * long as it takes, and so does this.
+   */
+  private async awaitPruneApproval(unapproved: ExecutableTask[]): Promise<void> {
+    if (!unapproved.length || (await this.cluster.pruneApproved())) return;
+    const [first] = unapproved;
+    const more = unapproved.length > 1 ? ` and ${unapproved.length - 1} more resources` : '';
+    await this.cluster.waiting(`waiting for pruning confirmation of ${first.key.group}/${first.kind}/${first.name}${more}`);
+    do await sleep(this.options.approvalPollMs ?? 1000);
+    while (!(await this.cluster.pruneApproved()));
+    await this.cluster.waiting('one or more tasks are running');
   }
 
   /** Waits until the tasks' objects are gone; answers one still there when the step timeout passes. */
@@ -212,6 +256,8 @@ export class SyncExecution {
           else {
             const { phase, message } = hookPhase(live);
             this.record(task, phase === 'Running' ? 'Synced' : undefined, phase, message);
+            // Its result is read: the hook may go now.
+            if (phase !== 'Running' && entry) await this.release(entry);
           }
           continue;
         }
@@ -226,8 +272,25 @@ export class SyncExecution {
   private async deleteHooks(policy: HookDeletePolicy): Promise<void> {
     for (const hook of this.hooks) {
       if (!hook.live || !hook.task.deletePolicies.includes(policy)) continue;
+      if (!(await this.release(hook)) || !hook.live) continue;
       await this.cluster.deleteHook(hook.live);
       hook.live = undefined;
+    }
+  }
+
+  /**
+   * Removes the hook finalizer from a hook that holds it; answers whether it could. A failure is
+   * the hook's result, as gitops-engine records it.
+   */
+  private async release(hook: { task: ExecutableTask; live: Manifest | undefined }): Promise<boolean> {
+    if (!holdsHookFinalizer(hook.live)) return true;
+    try {
+      hook.live = await this.cluster.releaseHook(hook.live!);
+      return true;
+    } catch (error) {
+      if (error instanceof FencedError) throw error;
+      this.record(hook.task, this.result(hook.task)?.status, 'Error', `Failed to remove hook finalizer: ${describeKubeError(error)}`);
+      return false;
     }
   }
 

@@ -36,6 +36,14 @@ export class SyncOptions {
     return object ? annotationValues(object, SYNC_OPTIONS_ANNOTATION).includes(option) : false;
   }
 
+  /**
+   * As Argo CD, which applies with kubectl's --validate (strict): the API server refuses unknown
+   * fields, unless Validate=false is set on the Application (or its operation) or on the object.
+   */
+  fieldValidation(object: Obj | undefined): 'Strict' | 'Ignore' {
+    return this.has('Validate=false') || SyncOptions.onObject(object, 'Validate=false') ? 'Ignore' : 'Strict';
+  }
+
   /** PrunePropagationPolicy=foreground|background|orphan; Foreground, as Argo CD, when not set. */
   propagationPolicy(): PropagationPolicy {
     for (const option of this.options) {

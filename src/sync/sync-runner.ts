@@ -12,6 +12,8 @@ import type { SyncWindowGate } from './sync-window-gate.js';
 import { kitchenTime, nextRetryAt, retriesLeft, type RetryStrategy } from './sync-retry.js';
 import { SYNC_KEY_INFO, SYNC_REPLICA_INFO } from '../api/annotations.js';
 import { hasMultipleSources, revisionFields, sourceFields } from './application-sources.js';
+import { isDeletionConfirmed } from './deletion-confirmation.js';
+import type { SyncRequest } from './sync-driver.js';
 
 const HISTORY_LIMIT = 10;
 
@@ -89,7 +91,18 @@ export class SyncRunner {
     }
 
     const syncResult = (outcome: SyncOutcome) => ({ ...revisionFields(outcome), ...sourceFields(application), resources: outcome.resources });
-    let outcome = await this.syncPermitted(application, job, operation, resuming, new Date(startedAt));
+    // Prune=confirm: the approval is read from the Application as it is while the sync waits, and the wait is its operation's message.
+    const approval: Pick<SyncRequest, 'pruneApproved' | 'waiting'> = {
+      pruneApproved: async () => {
+        const now = await this.applications.get(job.namespace, job.application);
+        if (!now) throw new Error(`Application ${job.namespace}/${job.application} was deleted while its sync waited for pruning confirmation`);
+        return isDeletionConfirmed(now, new Date(startedAt));
+      },
+      waiting: async (message) => {
+        running = await this.patchState(job, running, { message });
+      },
+    };
+    let outcome = await this.syncPermitted(application, job, operation, resuming, new Date(startedAt), approval);
     // A resumed sync goes on counting the retries its operation already made.
     let retryCount = resuming ? (status.operationState?.retryCount ?? 0) : 0;
     const retry = operation.retry as RetryStrategy | undefined;
@@ -115,7 +128,7 @@ export class SyncRunner {
       });
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, retryAt.getTime() - this.options.clock().getTime())));
       running = await this.patchState(job, running, { message: `Retrying operation. Attempt #${retryCount}`, finishedAt: null, syncResult: null });
-      outcome = await this.syncPermitted(running, job, operation, resuming, new Date(startedAt));
+      outcome = await this.syncPermitted(running, job, operation, resuming, new Date(startedAt), approval);
     }
     const finishedAt = this.options.clock().toISOString();
     const operationState: OperationState = {
@@ -181,7 +194,14 @@ export class SyncRunner {
    * the spec must still be valid, and with impersonation on the project must name the
    * ServiceAccount to sync as. The driver checks each object before it writes.
    */
-  private async syncPermitted(application: Application, job: SyncJob, operation: Operation, resuming: boolean, startedAt: Date): Promise<SyncOutcome> {
+  private async syncPermitted(
+    application: Application,
+    job: SyncJob,
+    operation: Operation,
+    resuming: boolean,
+    startedAt: Date,
+    approval: Pick<SyncRequest, 'pruneApproved' | 'waiting'>,
+  ): Promise<SyncOutcome> {
     const refused = (message: string): SyncOutcome => ({
       revision: job.revision ?? application.status?.sync?.revision ?? '',
       ...(hasMultipleSources(application) ? { revisions: job.revisions ?? application.status?.sync?.revisions ?? [] } : {}),
@@ -203,6 +223,7 @@ export class SyncRunner {
       applyOutOfSyncOnly,
       syncOptions: operation.sync?.syncOptions,
       startedAt,
+      ...approval,
     });
   }
 }

@@ -75,6 +75,8 @@ async function pinnedFleet(steps: ApplicationSetRolloutStep[]): Promise<string> 
     steps: [envStep('staging'), envStep('canary'), envStep('production')],
     readyDelayMs: 150,
     refreshIntervalMs: 150,
+    // One Git source per Application, the pins read from spec.source; a failing cluster's Deployment (not a PreSync hook) fails.
+    layout: 'manifests',
   });
   await waitFor(() => env!.rolledOut(env!.revision), 'the first rollout');
   const since = process.hrtime.bigint();

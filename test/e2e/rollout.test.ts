@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApplicationSetRolloutStep } from '../../src/api/application-set.js';
 import type { KubeObject } from '../../src/api/meta.js';
-import { DEMO_APPSET, DemoEnvironment } from '../../src/demo/demo-environment.js';
+import { DEMO_APPSET, DemoEnvironment, type DemoAppLayout } from '../../src/demo/demo-environment.js';
 import { regatta } from '../support/cli.js';
 import { envStep, maxConcurrent, syncHistory, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
 
@@ -26,8 +26,8 @@ const steps = (canary: Partial<ApplicationSetRolloutStep> = {}): ApplicationSetR
 ];
 const app = (cluster: string) => `guestbook-${cluster}`;
 
-async function started(stepList: ApplicationSetRolloutStep[]): Promise<DemoEnvironment> {
-  env = await DemoEnvironment.start({ clusters: THREE_STEP_CLUSTERS, steps: stepList, readyDelayMs: 150, refreshIntervalMs: 150 });
+async function started(stepList: ApplicationSetRolloutStep[], layout?: DemoAppLayout): Promise<DemoEnvironment> {
+  env = await DemoEnvironment.start({ clusters: THREE_STEP_CLUSTERS, steps: stepList, readyDelayMs: 150, refreshIntervalMs: 150, layout });
   await waitFor(() => env!.rolledOut(env!.revision), 'the first rollout');
   return env;
 }
@@ -81,7 +81,8 @@ describe('RollingSync on the simulated fleet', () => {
   });
 
   it('halts at the step where a cluster turns unhealthy, within its progress deadline, and syncs nothing after it', async () => {
-    await started(steps({ progressDeadlineSeconds: 20 }));
+    // Plain manifests: with the chart, the failing cluster's PreSync migration Job would fail the sync before its Deployment turns unhealthy.
+    await started(steps({ progressDeadlineSeconds: 20 }), 'manifests');
     env!.fleet.failWorkloads('canary-1');
     const started_ = Date.now();
     await env!.release();
@@ -94,7 +95,7 @@ describe('RollingSync on the simulated fleet', () => {
   });
 
   it('onFailure rollback puts the clusters already updated back on the previous revision', async () => {
-    await started(steps({ onFailure: 'rollback' }));
+    await started(steps({ onFailure: 'rollback' }), 'manifests');
     const previous = env!.revision;
     env!.fleet.failWorkloads('canary-1');
     await env!.release();

@@ -30,7 +30,7 @@ class MovableClock {
   readonly now = () => new Date(Date.now() + this.offset);
 }
 
-type Status = { history?: { revision?: string }[]; operationState?: { phase?: string; message?: string }; sync?: { status?: string } };
+type Status = { history?: { revision?: string; revisions?: string[] }[]; operationState?: { phase?: string; message?: string }; sync?: { status?: string } };
 const statusOf = (application: Application | undefined) => (application?.status ?? {}) as Status;
 
 async function application(name: string): Promise<Application | undefined> {
@@ -38,7 +38,7 @@ async function application(name: string): Promise<Application | undefined> {
 }
 
 async function syncedTo(name: string, revision: string): Promise<boolean> {
-  return statusOf(await application(name)).history?.some((h) => h.revision === revision) ?? false;
+  return statusOf(await application(name)).history?.some((h) => (h.revision ?? h.revisions?.[0]) === revision) ?? false;
 }
 
 /** What reached a cluster since `since`, beyond the objects the simulator bootstraps every cluster with. */

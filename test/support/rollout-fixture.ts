@@ -29,12 +29,15 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, wh
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
 }
 
-type AppStatus = { history?: { revision: string }[] };
+type AppStatus = { history?: { revision?: string; revisions?: string[] }[] };
 const statusOf = (app: Application) => (app.status ?? {}) as AppStatus;
 
-/** Application → the revisions of its successful syncs, oldest first. */
+/**
+ * Application → the revisions of its successful syncs, oldest first. A chart's Application has two
+ * sources on the demo repository's main, both at one commit: its first source's stands for both.
+ */
 export async function syncHistory(env: DemoEnvironment): Promise<Map<string, string[]>> {
-  return new Map((await env.applications()).map((a) => [a.metadata.name, (statusOf(a).history ?? []).map((h) => h.revision)]));
+  return new Map((await env.applications()).map((a) => [a.metadata.name, (statusOf(a).history ?? []).map((h) => h.revision ?? h.revisions?.[0] ?? '')]));
 }
 
 /** Applications synced to `revision` so far, and any synced to it more than once. */

@@ -387,4 +387,28 @@ describe('a refresh whose destination cluster does not answer', () => {
       await edge.clearFaults('edge');
     }
   });
+
+  it('fails the same way for a chart, whose render asks the cluster for its version and API groups first, at the commits of its sources', async () => {
+    const chart = repo.commit(
+      {
+        'edgechart/Chart.yaml': 'apiVersion: v2\nname: edge\nversion: 0.1.0\n',
+        'edgechart/templates/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: edge}\ndata: {kube: "{{ .Capabilities.KubeVersion.Version }}"}\n',
+      },
+      'edge-chart',
+    );
+    const edgeChart = onEdge();
+    edgeChart.spec.source = undefined;
+    edgeChart.spec.sources = [
+      { repoURL: url(), path: 'edgechart', targetRevision: chart, helm: { valueFiles: ['$values/edge.yaml'], ignoreMissingValueFiles: true } },
+      { repoURL: url(), targetRevision: chart, ref: 'values' },
+    ];
+    await edge.fault('edge', { unreachable: true });
+    const failure = await edgeDriver.refresh(edgeChart).then(
+      () => undefined,
+      (error: ComparisonFailure) => error,
+    );
+    await edge.clearFaults('edge');
+    expect(failure).toBeInstanceOf(ComparisonFailure);
+    expect(failure).toMatchObject({ message: expected('read tcp HOST: connection reset by peer'), revision: '', revisions: [chart, chart] });
+  });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.js';
-import { configMap, deployment, DirectSyncFixture } from '../support/direct-sync-fixture.js';
+import { configMap, deployment, DirectSyncFixture, manifest } from '../support/direct-sync-fixture.js';
 import { writeMark } from '../support/write-log.js';
 
 let f: DirectSyncFixture;
@@ -132,6 +132,45 @@ describe('sync options, per Application and per object', () => {
     expect(f.syncWrites(mark)).toEqual([]);
   });
 
+  it('refuses a field the kind does not declare, as kubectl --validate does for Argo CD; Validate=false, on the Application or the object, applies it', async () => {
+    await f.admin().create({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
+          },
+        ],
+      },
+    });
+    // The schema has spec.size only: spec.colour is a field the API server does not know.
+    const widget = (name: string, annotations: Record<string, string> = {}) =>
+      manifest('example.com/v1', 'Widget', name, annotations, 'spec: {size: 1, colour: blue}\n');
+    const app = f.application('validate', 'validate', { 'widget.yaml': widget('misspelt') });
+    const refused = await f.driver.sync(app, { prune: false });
+    expect(refused.phase).toBe('Failed');
+    expect(refused.resources).toEqual([
+      expect.objectContaining({ name: 'misspelt', status: 'SyncFailed', message: expect.stringContaining('.spec.colour: field not declared in schema') }),
+    ]);
+    expect(await f.admin().get('example.com/v1', 'Widget', 'default', 'misspelt')).toBeUndefined();
+
+    const unvalidated = { ...app, spec: { ...app.spec, syncPolicy: { syncOptions: ['Validate=false'] } } };
+    expect((await f.driver.sync(unvalidated, { prune: false })).phase).toBe('Succeeded');
+    expect(await f.admin().get('example.com/v1', 'Widget', 'default', 'misspelt')).toBeDefined();
+
+    const own = f.application('validate-own', 'validate-own', { 'widget.yaml': widget('misspelt-own', options('Validate=false')) });
+    expect((await f.driver.sync(own, { prune: false })).phase).toBe('Succeeded');
+    expect(await f.admin().get('example.com/v1', 'Widget', 'default', 'misspelt-own')).toBeDefined();
+  });
+
   it('Delete=false keeps the object when its Application is deleted', async () => {
     const app = await synced(
       f.application('cascade', 'cascade', { 'kept.yaml': configMap('cascade-kept', options('Delete=false')), 'gone.yaml': configMap('cascade-gone') }),
@@ -139,6 +178,66 @@ describe('sync options, per Application and per object', () => {
     await f.driver.sync(app, { prune: false });
     expect((await f.driver.deleteResources({ ...app, status: (await synced(app)).status })).map((k) => k.name)).toEqual(['cascade-gone']);
     expect(await f.admin().get('v1', 'ConfigMap', 'default', 'cascade-kept')).toBeDefined();
+  });
+
+  it('Prune=confirm holds the prune, and the writes after it, until the Application approves it; meanwhile the operation says what it waits for', async () => {
+    const app = await synced(
+      f.application('confirm', 'confirm', { 'guarded.yaml': configMap('confirm-guarded', options('Prune=confirm')), 'web.yaml': configMap('confirm-web') }),
+    );
+    await f.driver.sync(app, { prune: true });
+    const next = {
+      ...f.application('confirm', 'confirm', { 'guarded.yaml': '', 'web.yaml': configMap('confirm-web', {}, 'colour: green') }),
+      status: (await synced(app)).status,
+    };
+    const messages: string[] = [];
+    let asked = 0;
+    const mark = writeMark();
+    const outcome = await f.driver.sync(next, {
+      prune: true,
+      // Approved the third time it is asked.
+      pruneApproved: async () => ++asked >= 3,
+      waiting: async (message) => {
+        // Nothing is written while the prune waits.
+        if (asked < 3) messages.push(`${message} (${f.syncWrites(mark).length} writes)`);
+      },
+    });
+    expect(messages).toEqual(['waiting for pruning confirmation of /ConfigMap/confirm-guarded (0 writes)']);
+    expect(outcome.phase).toBe('Succeeded');
+    expect(f.syncWrites(mark)).toEqual(['delete ConfigMap/confirm-guarded', 'apply ConfigMap/confirm-web']);
+
+    // Without a reader of the Application as it is now, the sync reads the approval off the Application it was given: a time at or after its start.
+    const again = await synced(f.application('confirm-own', 'confirm-own', { 'guarded.yaml': configMap('confirm-own', options('Prune=confirm')) }));
+    await f.driver.sync(again, { prune: true });
+    const startedAt = new Date('2026-03-01T10:00:00Z');
+    const approved = {
+      ...f.application('confirm-own', 'confirm-own', { 'guarded.yaml': '' }),
+      status: (await synced(again)).status,
+      metadata: { name: 'confirm-own', namespace: 'argocd', annotations: { 'argocd.argoproj.io/deletion-approved': '2026-03-01T10:00:00Z' } },
+    };
+    expect((await f.driver.sync(approved, { prune: true, startedAt })).resources).toEqual([expect.objectContaining({ name: 'confirm-own', status: 'Pruned' })]);
+  });
+
+  it('Delete=confirm and Prune=confirm hold the deletion of an Application’s resources until it is approved after the Application was deleted', async () => {
+    const files = { 'a.yaml': configMap('held-a', options('Delete=confirm')), 'b.yaml': configMap('held-b') };
+    const app = await synced(f.application('held', 'held', files));
+    await f.driver.sync(app, { prune: false });
+    const deleting = { ...app, status: (await synced(app)).status, metadata: { ...app.metadata, deletionTimestamp: '2026-03-01T10:00:00Z' } };
+    await expect(f.driver.deleteResources(deleting)).rejects.toThrow('Resource /ConfigMap/default/held-a requires manual confirmation to delete');
+    // Nothing was deleted, not even what needs no approval.
+    expect(await f.admin().get('v1', 'ConfigMap', 'default', 'held-b')).toBeDefined();
+    // An approval older than the deletion does not count.
+    const stale = { ...deleting, metadata: { ...deleting.metadata, annotations: { 'argocd.argoproj.io/deletion-approved': '2026-03-01T09:59:59Z' } } };
+    await expect(f.driver.deleteResources(stale)).rejects.toThrow('requires manual confirmation');
+    // Prune=confirm on the Application asks the same of every resource.
+    const wide = await synced(
+      f.application('held-wide', 'held-wide', { 'c.yaml': configMap('held-wide') }, { syncPolicy: { syncOptions: ['Prune=confirm'] } }),
+    );
+    await f.driver.sync(wide, { prune: false });
+    const wideDeleting = { ...wide, status: (await synced(wide)).status, metadata: { ...wide.metadata, deletionTimestamp: '2026-03-01T10:00:00Z' } };
+    await expect(f.driver.deleteResources(wideDeleting)).rejects.toThrow('Resource /ConfigMap/default/held-wide requires manual confirmation to delete');
+
+    const approved = { ...deleting, metadata: { ...deleting.metadata, annotations: { 'argocd.argoproj.io/deletion-approved': '2026-03-01T10:00:05Z' } } };
+    expect((await f.driver.deleteResources(approved)).map((k) => k.name)).toEqual(['held-a', 'held-b']);
   });
 });
 

@@ -125,4 +125,55 @@ describe("a sync's status writes", () => {
       comparedTo: { sources, destination: { server: 'https://kubernetes.default.svc', namespace: 'web' } },
     });
   });
+
+  it('while a sync waits for pruning confirmation its operation says so, and the approval is read from the Application as it is then, no earlier than the sync started', async () => {
+    await admin.create({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'gated', namespace: 'argocd' },
+      spec: {
+        project: 'default',
+        source: { repoURL: 'https://example.com/web.git', path: 'web' },
+        destination: { server: 'https://kubernetes.default.svc', namespace: 'web' },
+      },
+    } as KubeObject);
+    const approve = (at: Date) =>
+      admin.mergePatch({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { name: 'gated', namespace: 'argocd', annotations: { 'argocd.argoproj.io/deletion-approved': at.toISOString().replace(/\.\d+Z$/, 'Z') } },
+      } as KubeObject);
+    const seen: Record<string, unknown> = {};
+    const driver: SyncDriver = {
+      revision: async () => 'r1',
+      sync: async (_application, request) => {
+        await request.waiting!('waiting for pruning confirmation of /ConfigMap/guarded');
+        seen.message = (await applications.get('argocd', 'gated'))?.status?.operationState?.message;
+        seen.unapproved = await request.pruneApproved!();
+        await approve(new Date(request.startedAt!.getTime() - 60_000));
+        seen.approvedBeforeTheSync = await request.pruneApproved!();
+        await approve(new Date(request.startedAt!.getTime() + 1000));
+        seen.approved = await request.pruneApproved!();
+        return { revision: 'r1', phase: 'Succeeded', message: 'synced', resources: [] };
+      },
+      refresh: async () => undefined,
+    };
+    await runnerWith(driver).run({
+      namespace: 'argocd',
+      application: 'gated',
+      revision: 'r1',
+      prune: true,
+      identity: ['gated', 'r1'],
+      key: 'gated-r1',
+      cluster: 'in-cluster',
+    });
+
+    expect(seen).toEqual({
+      message: 'waiting for pruning confirmation of /ConfigMap/guarded',
+      unapproved: false,
+      approvedBeforeTheSync: false,
+      approved: true,
+    });
+    expect((await applications.get('argocd', 'gated'))?.status?.operationState).toMatchObject({ phase: 'Succeeded', message: 'synced' });
+  });
 });

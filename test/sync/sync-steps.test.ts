@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HOOK_FINALIZER } from '../../src/api/annotations.js';
 import type { SyncPhase } from '../../src/api/application.js';
 import type { Manifest } from '../../src/sync/manifests.js';
 import type { HookDeletePolicy } from '../../src/sync/resource-hooks.js';
@@ -52,6 +53,25 @@ class MemoryCluster implements SyncCluster {
     if (this.stuck.has(id)) this.objects.get(id)!.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
     else this.objects.delete(id);
   }
+
+  /** As the API server: without the hook finalizer, a hook already deleted goes. */
+  async releaseHook(live: Manifest) {
+    const id = MemoryCluster.id(live.kind, live.metadata.name);
+    const object = this.objects.get(id);
+    if (!object) return undefined;
+    object.metadata.finalizers = object.metadata.finalizers?.filter((finalizer: string) => finalizer !== HOOK_FINALIZER);
+    if (object.metadata.deletionTimestamp && !this.stuck.has(id)) {
+      this.objects.delete(id);
+      return undefined;
+    }
+    return object;
+  }
+
+  async pruneApproved() {
+    return true;
+  }
+
+  async waiting() {}
 
   async read(key: { kind: string; name: string }) {
     return this.objects.get(MemoryCluster.id(key.kind, key.name));
