@@ -99,9 +99,15 @@ export function auditSyncs(clusters: Record<string, ClusterStore>, sinceNs = 0n)
       const split = [...writers.values()].flatMap(passes);
       // Every object the Application's syncs applied: on a loaded cluster one sync's applies can arrive further apart than a pause, each its own pass.
       const all = joinResumed(split, new Set(split.flatMap((pass) => [...pass.contents.keys()])).size);
-      // A pass some other pass covers with more objects is a sync cut short, not a complete one.
+      // A pass that a later one applied again with more objects, the same manifests for its own, is a sync cut short and retried;
+      // a sync that skipped objects already in sync (a resumed one) is not, though an earlier revision's sync applied more.
       const covered = (pass: Pass) =>
-        all.some((other) => other.contents.size > pass.contents.size && [...pass.contents.keys()].every((k) => other.contents.has(k)));
+        all.some(
+          (other) =>
+            other.startedAt > pass.startedAt &&
+            other.contents.size > pass.contents.size &&
+            [...pass.contents].every(([object, content]) => other.contents.get(object) === content),
+        );
       const complete = all.filter((pass) => !covered(pass));
       audit.syncs += complete.length;
       // A pass that changed nothing and applied what another did: the objects already held those manifests.

@@ -97,6 +97,23 @@ describe("the audit of syncs from a cluster's write log", () => {
     expect(audit(mark)).toMatchObject({ syncs: 3, repeatedSyncs: 0, nonOwnerWrites: 0 });
   });
 
+  it('counts a resumed sync that skipped the objects already in sync as a sync, though the revision before applied more', async () => {
+    leaseHolders.set(fleet.server('east'), 'r1');
+    const mark = writeMark();
+    identifyClientsAs('r1');
+    const [config, service, token] = [0, 1, 2];
+    const at = (image: string, ...indexes: number[]) => indexes.map((i) => manifests('lean', image)[i]);
+    await sync(at('v1', config, service, token));
+    // v2 changes the ConfigMap and the Secret: r1 is killed after the ConfigMap, r2 resumes with what is out of sync.
+    await sync(at('v2', config));
+    identifyClientsAs('r2');
+    leaseHolders.set(fleet.server('east'), 'r2');
+    await sync(at('v2', token));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await sync(at('v3', config, service, token));
+    expect(audit(mark)).toMatchObject({ syncs: 3, repeatedSyncs: 0, nonOwnerWrites: 0 });
+  });
+
   it('sees the same sync run by a second replica, and its writes to a cluster whose lease it does not hold', async () => {
     leaseHolders.set(fleet.server('east'), 'r1');
     const mark = writeMark();
