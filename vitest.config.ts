@@ -19,7 +19,18 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**'], maxWorkers: 2, sequence: { groupOrder: 0 } } },
       // Then the end-to-end files in one process each, two at a time: most of their time is waits
       // (workloads turning ready, bake times, refresh intervals), which two files can share.
-      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], exclude: [SOAK, ...E2E_ALONE], maxWorkers: 2, sequence: { groupOrder: 1 } } },
+      // Their waits stretch while the soak shares the cores: a wider timeout than the unit files'.
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          exclude: [SOAK, ...E2E_ALONE],
+          maxWorkers: 2,
+          testTimeout: 120_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
       // The chaos soak beside them, for its two minutes: its counters are safety counters, which load must not move.
       { extends: true, test: { name: 'soak', include: [SOAK], maxWorkers: 1, sequence: { groupOrder: 1 } } },
       // Last, one at a time, the files whose replicas hold leases with heartbeats of seconds or are
