@@ -1,7 +1,7 @@
 import { argoFunctions } from './argo-functions.js';
 import { builtinFunctions } from './builtins.js';
 import { GoTemplateError } from './error-context.js';
-import { compileTemplateSet, Execution, type CompiledTemplate, type MissingKeyMode } from './exec.js';
+import { compileTemplateSet, runTemplate, type CompiledTemplate, type MissingKeyMode } from './exec.js';
 import type { FuncMap, GoFunction } from './func-map.js';
 import { ParseError, parseTemplate } from './parser.js';
 import { WorkNeeded } from './off-thread-work.js';
@@ -116,10 +116,9 @@ function checkNesting(name: string): void {
 function execute(name: string, text: string, template: CompiledTemplate, data: unknown, options: GoTemplateOptions, budget: RenderBudget | undefined): string {
   checkNesting(name);
   const outer = budget ?? activeBudget();
-  const execution = new Execution(name, text, template, options.missingKey ?? 'default', execLimits(options), outer ?? new RenderBudget());
   nestedRenders++;
   try {
-    return execution.run(data);
+    return runTemplate(name, text, template, options.missingKey ?? 'default', execLimits(options), outer ?? new RenderBudget(), data);
   } catch (error) {
     if (error instanceof GoTemplateError) throw error;
     if (error instanceof RangeError) throw new GoTemplateError(`template: ${name}: execution stopped: ${error.message}`);
