@@ -97,32 +97,29 @@ function chargePrinted(out: string, budget: RenderBudget, file: string, text: st
 /** The walk reads the clock once every this many steps. */
 const STEPS_PER_CLOCK_READING = 1024;
 
+/** A template of a set made ready to run: each call renders it on `data` under `budget`. */
+export type TemplateRun = (data: GoValue, budget: RenderBudget) => string;
+
 /**
- * Runs the template `rootName` of a set on `data` under `budget`, as an Execution does: printed
- * directly when it is text and printed fields that hold strings, walked otherwise. `text` is what
- * the template was parsed from when the set has no sources, for error positions.
+ * Readies the template `rootName` of a set to run as an Execution runs it: printed directly when it
+ * is text and printed fields that hold strings, walked otherwise. `text` is what the template was
+ * parsed from when the set has no sources, for error positions.
  */
-export function runTemplate(
-  rootName: string,
-  text: string,
-  compiled: CompiledTemplate,
-  missingKey: MissingKeyMode,
-  limits: ExecLimits,
-  budget: RenderBudget,
-  data: GoValue,
-): string {
+export function templateRunner(rootName: string, text: string, compiled: CompiledTemplate, missingKey: MissingKeyMode, limits: ExecLimits): TemplateRun {
+  const walk: TemplateRun = (data, budget) => new Execution(rootName, text, compiled, missingKey, limits, budget).run(data);
   const set = setHolding(compiled, rootName);
   const printer = set?.printers.get(rootName);
   // Within these bounds the walk neither runs out of steps nor reads the clock: only its output is charged.
-  if (set && printer && printer.steps <= limits.maxSteps && printer.steps < STEPS_PER_CLOCK_READING) {
+  if (!set || !printer || printer.steps > limits.maxSteps || printer.steps >= STEPS_PER_CLOCK_READING) return walk;
+  const source = set.sources?.get(rootName);
+  const file = source?.file ?? rootName;
+  const sourceText = source?.text ?? text;
+  return (data, budget) => {
     const out = printer.print(data, limits.maxOutputBytes);
-    if (out !== undefined) {
-      const source = set.sources?.get(rootName);
-      chargePrinted(out, budget, source?.file ?? rootName, source?.text ?? text, rootName, printer);
-      return out;
-    }
-  }
-  return new Execution(rootName, text, compiled, missingKey, limits, budget).run(data);
+    if (out === undefined) return walk(data, budget);
+    chargePrinted(out, budget, file, sourceText, rootName, printer);
+    return out;
+  };
 }
 
 function compileList(list: Node[], funcs: FuncMap, compiled: CompiledTemplate): RunNode {

@@ -1,5 +1,5 @@
 import { GoTemplateError } from './error-context.js';
-import { compileTemplateSet, runTemplate, type CompiledTemplate, type ExecLimits, type MissingKeyMode, type TemplateSource } from './exec.js';
+import { compileTemplateSet, templateRunner, type CompiledTemplate, type ExecLimits, type MissingKeyMode, type TemplateSource } from './exec.js';
 import type { FuncMap } from './func-map.js';
 import { ParseError, parseTemplate, type TemplateSet } from './parser.js';
 import { activeBudget, RenderBudget } from './render-budget.js';
@@ -74,7 +74,8 @@ export class TemplateGroup {
     if (this.nesting.depth >= maxNesting) throw new GoTemplateError(`template: ${name}: exceeded maximum nesting of renders (${maxNesting})`);
     this.nesting.depth++;
     try {
-      return runTemplate(name, '', this.compiled, this.options.missingKey, this.options.limits, budget ?? activeBudget() ?? new RenderBudget(), data);
+      const run = templateRunner(name, '', this.compiled, this.options.missingKey, this.options.limits);
+      return run(data, budget ?? activeBudget() ?? new RenderBudget());
     } catch (error) {
       if (error instanceof RangeError) throw new GoTemplateError(`template: ${name}: execution stopped: ${error.message}`);
       throw error;
