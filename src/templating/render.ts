@@ -99,7 +99,8 @@ function rendersToItself(value: unknown): boolean {
   if (typeof value === 'string') return !value.includes('{{');
   if (Array.isArray(value)) return value.every(rendersToItself);
   if (isPlainObject(value)) {
-    for (const key of Object.keys(value)) {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
       const item = value[key];
       if (key.includes('{{') || item === null || item === undefined || !rendersToItself(item)) return false;
     }
