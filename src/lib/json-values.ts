@@ -5,6 +5,12 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value) && !(value instanceof Date);
 }
 
+/** Whether an object has an own enumerable key, as `Object.keys(value).length > 0` without building the list: asked of every parameter set. */
+export function hasKeys(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
+}
+
 /** JSON with sorted keys, so equal objects hash equally. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -37,7 +43,9 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 /** mergo.Merge with override: maps merge key by key, anything else is replaced by the source. */
 export function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
-  for (const key of Object.keys(source)) {
+  // for…in with an own-key check visits what Object.keys lists, in its order, without building the list (a matrix merges every parameter set).
+  for (const key in source) {
+    if (!Object.hasOwn(source, key)) continue;
     const value = source[key];
     const current = target[key];
     if (isPlainObject(current) && isPlainObject(value)) deepMerge(current, value);

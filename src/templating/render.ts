@@ -1,5 +1,5 @@
 import { compileFastTemplate, renderFastTemplate } from './fasttemplate.js';
-import { isPlainObject } from '../lib/json-values.js';
+import { hasKeys, isPlainObject } from '../lib/json-values.js';
 import {
   compileGoTemplate,
   DEFAULT_RENDER_LIMITS,
@@ -86,7 +86,7 @@ export async function renderString(text: string, params: Record<string, unknown>
  * is returned. The whole template is one render: its strings share one time, memory and key budget.
  */
 export async function render<T>(template: T, params: Record<string, unknown>, options: RenderOptions): Promise<T> {
-  if (Object.keys(params).length === 0 || rendersToItself(template)) return template;
+  if (!hasKeys(params) || rendersToItself(template)) return template;
   return compileTemplate(template, options)(params);
 }
 
@@ -99,7 +99,8 @@ function rendersToItself(value: unknown): boolean {
   if (typeof value === 'string') return !value.includes('{{');
   if (Array.isArray(value)) return value.every(rendersToItself);
   if (isPlainObject(value)) {
-    for (const key of Object.keys(value)) {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
       const item = value[key];
       if (key.includes('{{') || item === null || item === undefined || !rendersToItself(item)) return false;
     }
@@ -124,12 +125,12 @@ type RenderPart = (params: Record<string, unknown>, budget: RenderBudget | undef
 export function compileTemplate<T>(template: T, options: RenderOptions): CompiledRender<T> {
   const renderAll = compileValue(template, options, '');
   if (!options.goTemplate) {
-    return (params) => (Object.keys(params).length === 0 ? template : (renderAll(params, undefined) as T));
+    return (params) => (hasKeys(params) ? (renderAll(params, undefined) as T) : template);
   }
   const limits = limitsFor(options);
   const templateText = () => JSON.stringify(template);
   return (params) => {
-    if (Object.keys(params).length === 0) return template;
+    if (!hasKeys(params)) return template;
     const budget = new RenderBudget(limits);
     return budget.runPassesSyncFirst(() => renderAll(params, budget) as T, templateText);
   };

@@ -19,6 +19,13 @@ export function errorContext(text: string, site: ErrorSite): { location: string;
   return { location: `${line}:${column}`, context: 'context' in site ? site.context : describeNode(site) };
 }
 
+/** Go's execution error: `template: FILE:LINE:COL: executing "NAME" at <CONTEXT>: MESSAGE`, or `template: NAME: MESSAGE` before any node ran. */
+export function executionError(file: string, text: string, templateName: string, site: ErrorSite | undefined, message: string): GoTemplateError {
+  if (!site) return new GoTemplateError(`template: ${templateName}: ${message}`);
+  const { location, context } = errorContext(text, site);
+  return new GoTemplateError(`template: ${file}:${location}: executing "${templateName}" at <${context}>: ${message}`);
+}
+
 /** A command as Go shows it in call errors: `index .list 5`. */
 export function commandText(cmd: Command): string {
   return cmd.args.map(argString).join(' ');

@@ -1,8 +1,9 @@
 import { argString, type Arg, type Command, type Node, type Pipe } from './ast.js';
-import { commandText, errorContext, GoTemplateError, pipeToString, type ErrorSite } from './error-context.js';
+import { commandText, executionError, GoTemplateError, pipeToString, type ErrorSite } from './error-context.js';
+import { compileFieldPrinter, type FieldPrinter } from './field-printer.js';
 import { callFunction, isGoMethod, type FuncMap, type GoFunction } from './func-map.js';
 import type { TemplateSet } from './parser.js';
-import type { RenderBudget } from './render-budget.js';
+import { activeBudget, type RenderBudget } from './render-budget.js';
 import { isSemver, isVersionValue, SEMVER_METHODS, semverMethodTakesVersion, type SemVer } from './semver.js';
 import { isMap, isTrue, kindOf, printed, typeName, type GoValue } from './value.js';
 
@@ -46,6 +47,8 @@ export interface TemplateSource {
 /** A parsed template set compiled against one function map. */
 export interface CompiledTemplate {
   readonly templates: ReadonlyMap<string, RunNode>;
+  /** The templates that are only text and printed fields, printed without a walk (see FieldPrinter). */
+  readonly printers: ReadonlyMap<string, FieldPrinter>;
   /** Where each template was parsed from, when a set was parsed from several texts (Helm's chart files). */
   readonly sources?: ReadonlyMap<string, TemplateSource>;
   /** The set this one was parsed into (Helm's tpl parses into a clone of the chart's templates): its templates are found too. */
@@ -59,18 +62,64 @@ export function compileTemplateSet(
   parent?: CompiledTemplate,
 ): CompiledTemplate {
   const templates = new Map<string, RunNode>();
-  const compiled = { templates, sources, parent };
-  for (const [name, list] of set) templates.set(name, compileList(list, funcs, compiled));
+  const printers = new Map<string, FieldPrinter>();
+  const compiled = { templates, printers, sources, parent };
+  for (const [name, list] of set) {
+    templates.set(name, compileList(list, funcs, compiled));
+    const printer = compileFieldPrinter(list);
+    if (printer) printers.set(name, printer);
+  }
   return compiled;
+}
+
+/** The set (this one or one it was parsed into) that holds the template `name`. */
+function setHolding(compiled: CompiledTemplate, name: string): CompiledTemplate | undefined {
+  for (let set: CompiledTemplate | undefined = compiled; set; set = set.parent) if (set.templates.has(name)) return set;
+  return undefined;
 }
 
 /** A template of the set (or of the sets it was parsed into) and the text it came from. */
 function findTemplate(compiled: CompiledTemplate, name: string): { body: RunNode; source?: TemplateSource } | undefined {
-  for (let set: CompiledTemplate | undefined = compiled; set; set = set.parent) {
-    const body = set.templates.get(name);
-    if (body) return { body, source: set.sources?.get(name) };
+  const set = setHolding(compiled, name);
+  return set && { body: set.templates.get(name)!, source: set.sources?.get(name) };
+}
+
+/** Charges a printed template's output to the render, as the walk charges its output once it has run (under the render's clock). */
+function chargePrinted(out: string, budget: RenderBudget, file: string, text: string, name: string, printer: FieldPrinter): void {
+  if (activeBudget() !== budget) return budget.run(() => chargePrinted(out, budget, file, text, name, printer));
+  try {
+    budget.charge(out.length);
+  } catch (error) {
+    throw executionError(file, text, name, printer.lastSite, (error as Error).message);
   }
-  return undefined;
+}
+
+/** The walk reads the clock once every this many steps. */
+const STEPS_PER_CLOCK_READING = 1024;
+
+/** A template of a set made ready to run: each call renders it on `data` under `budget`. */
+export type TemplateRun = (data: GoValue, budget: RenderBudget) => string;
+
+/**
+ * Readies the template `rootName` of a set to run as an Execution runs it: printed directly when it
+ * is text and printed fields that hold strings, walked otherwise. `text` is what the template was
+ * parsed from when the set has no sources, for error positions.
+ */
+export function templateRunner(rootName: string, text: string, compiled: CompiledTemplate, missingKey: MissingKeyMode, limits: ExecLimits): TemplateRun {
+  const walk: TemplateRun = (data, budget) => new Execution(rootName, text, compiled, missingKey, limits, budget).run(data);
+  const set = setHolding(compiled, rootName);
+  const printer = set?.printers.get(rootName);
+  // Within these bounds the walk neither runs out of steps nor reads the clock: only its output is charged.
+  if (!set || !printer || printer.steps > limits.maxSteps || printer.steps >= STEPS_PER_CLOCK_READING) return walk;
+  const source = set.sources?.get(rootName);
+  const file = source?.file ?? rootName;
+  const sourceText = source?.text ?? text;
+  return (data, budget) => {
+    const out = printer.print(data, limits.maxOutputBytes);
+    if (out === undefined) return walk(data, budget);
+    chargePrinted(out, budget, file, sourceText, rootName, printer);
+    return out;
+  };
 }
 
 function compileList(list: Node[], funcs: FuncMap, compiled: CompiledTemplate): RunNode {
@@ -458,7 +507,7 @@ function compileArg(arg: Arg, funcs: FuncMap): Evaluate {
 }
 
 /** One render of a compiled template: its output, variables, steps and where an error is reported. */
-export class Execution {
+class Execution {
   /** Variables declared in the running template, innermost last; `$` lies beneath them all. */
   vars: Variable[] = [];
   private dollar: GoValue;
@@ -504,15 +553,13 @@ export class Execution {
   }
 
   fail(message: string): never {
-    if (!this.at) throw new GoTemplateError(`template: ${this.templateName}: ${message}`);
-    const { location, context } = errorContext(this.source.text, this.at);
-    throw new GoTemplateError(`template: ${this.source.file}:${location}: executing "${this.templateName}" at <${context}>: ${message}`);
+    throw executionError(this.source.file, this.source.text, this.templateName, this.at, message);
   }
 
   step(): void {
     if (++this.steps > this.limits.maxSteps) this.fail(`template execution exceeded its budget of ${this.limits.maxSteps} steps`);
     // Reading the clock every step would cost more than most steps.
-    if ((this.steps & 1023) === 0 && this.budget.expired()) this.fail(this.budget.timeoutMessage);
+    if (this.steps % STEPS_PER_CLOCK_READING === 0 && this.budget.expired()) this.fail(this.budget.timeoutMessage);
   }
 
   write(text: string): void {

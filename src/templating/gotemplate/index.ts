@@ -1,7 +1,7 @@
 import { argoFunctions } from './argo-functions.js';
 import { builtinFunctions } from './builtins.js';
 import { GoTemplateError } from './error-context.js';
-import { compileTemplateSet, Execution, type CompiledTemplate, type MissingKeyMode } from './exec.js';
+import { compileTemplateSet, templateRunner, type CompiledTemplate, type MissingKeyMode, type TemplateRun } from './exec.js';
 import type { FuncMap, GoFunction } from './func-map.js';
 import { ParseError, parseTemplate } from './parser.js';
 import { WorkNeeded } from './off-thread-work.js';
@@ -95,7 +95,8 @@ export function compileGoTemplate(name: string, text: string, options: GoTemplat
       throw error;
     };
   }
-  return (data, budget) => execute(name, text, template, data, options, budget);
+  const run = templateRunner(name, text, template, options.missingKey ?? 'default', execLimits(options));
+  return (data, budget) => execute(name, run, data, budget);
 }
 
 /**
@@ -106,20 +107,19 @@ export function compileGoTemplate(name: string, text: string, options: GoTemplat
  */
 export function renderGoTemplate(name: string, text: string, data: unknown, options: GoTemplateOptions = {}, budget?: RenderBudget): string {
   checkNesting(name);
-  return execute(name, text, compiled(name, text, options), data, options, budget);
+  return execute(name, templateRunner(name, text, compiled(name, text, options), options.missingKey ?? 'default', execLimits(options)), data, budget);
 }
 
 function checkNesting(name: string): void {
   if (nestedRenders >= MAX_NESTED_RENDERS) throw new GoTemplateError(`template: ${name}: exceeded maximum nesting of renders (${MAX_NESTED_RENDERS})`);
 }
 
-function execute(name: string, text: string, template: CompiledTemplate, data: unknown, options: GoTemplateOptions, budget: RenderBudget | undefined): string {
+function execute(name: string, run: TemplateRun, data: unknown, budget: RenderBudget | undefined): string {
   checkNesting(name);
   const outer = budget ?? activeBudget();
-  const execution = new Execution(name, text, template, options.missingKey ?? 'default', execLimits(options), outer ?? new RenderBudget());
   nestedRenders++;
   try {
-    return execution.run(data);
+    return run(data, outer ?? new RenderBudget());
   } catch (error) {
     if (error instanceof GoTemplateError) throw error;
     if (error instanceof RangeError) throw new GoTemplateError(`template: ${name}: execution stopped: ${error.message}`);

@@ -1,5 +1,5 @@
 import { GoTemplateError } from './error-context.js';
-import { compileTemplateSet, Execution, type CompiledTemplate, type ExecLimits, type MissingKeyMode, type TemplateSource } from './exec.js';
+import { compileTemplateSet, templateRunner, type CompiledTemplate, type ExecLimits, type MissingKeyMode, type TemplateSource } from './exec.js';
 import type { FuncMap } from './func-map.js';
 import { ParseError, parseTemplate, type TemplateSet } from './parser.js';
 import { activeBudget, RenderBudget } from './render-budget.js';
@@ -72,10 +72,10 @@ export class TemplateGroup {
   execute(name: string, data: unknown, budget?: RenderBudget): string {
     const { maxNesting } = this.options;
     if (this.nesting.depth >= maxNesting) throw new GoTemplateError(`template: ${name}: exceeded maximum nesting of renders (${maxNesting})`);
-    const execution = new Execution(name, '', this.compiled, this.options.missingKey, this.options.limits, budget ?? activeBudget() ?? new RenderBudget());
     this.nesting.depth++;
     try {
-      return execution.run(data);
+      const run = templateRunner(name, '', this.compiled, this.options.missingKey, this.options.limits);
+      return run(data, budget ?? activeBudget() ?? new RenderBudget());
     } catch (error) {
       if (error instanceof RangeError) throw new GoTemplateError(`template: ${name}: execution stopped: ${error.message}`);
       throw error;
