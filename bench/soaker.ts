@@ -50,7 +50,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const clusterCount = options.clusters ?? 200;
   const replicaNames = Array.from({ length: options.replicas ?? 3 }, (_, i) => `soak-${i}`);
   const random = seededRandom(options.seed ?? 1);
-  const log = options.log ?? (() => undefined);
+  const startedMs = Number(process.hrtime.bigint() / 1_000_000n);
+  // Stamped on the clock the clusters' write logs use, so a repeated sync can be matched with the fault before it.
+  const log = (line: string) => options.log?.(`${((Number(process.hrtime.bigint() / 1_000_000n) - startedMs) / 1000).toFixed(1)} s ${line}`);
   const report: SoakReport = {
     minutes: options.minutes,
     clusters: clusterCount,
@@ -200,6 +202,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     report.doubleSyncs = audit.repeatedSyncs;
     report.nonOwnerWrites = audit.nonOwnerWrites;
     report.unleasedWrites = audit.unleasedWrites;
+    for (const repeat of audit.repeats)
+      log(
+        `repeated sync: ${repeat.application} on ${repeat.cluster}, synced at ${repeat.syncs.map((sync) => `${((sync.atMs - startedMs) / 1000).toFixed(1)} s by ${sync.writers.join(' and ')}`).join(', ')}`,
+      );
     report.applicationsLost = clusterCount - (await env.applications()).length;
     for (const child of replicas.values()) child.kill('SIGKILL');
     admin.disconnect();

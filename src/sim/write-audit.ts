@@ -15,7 +15,19 @@ export interface SyncAudit {
   unleasedWrites: number;
   /** Per cluster, the replicas that wrote to it, in the order they first did. */
   writers: Record<string, string[]>;
+  /** The first repeated syncs found, to tell which fault caused them. */
+  repeats: RepeatedSync[];
 }
+
+/** One revision synced again: where, and when (process.hrtime, ms) each sync of those manifests started, by whom. */
+export interface RepeatedSync {
+  cluster: string;
+  application: string;
+  syncs: { atMs: number; writers: string[] }[];
+}
+
+/** Enough to find the fault behind repeats; a run that repeats often shows the same shape many times. */
+const REPEATS_KEPT = 20;
 
 /** The replica a Regatta User-Agent names: `regatta/0.1.0 (replica NAME)`. */
 export const replicaOf = (userAgent: string | undefined): string | undefined => /\(replica ([^)\s]+)\)/.exec(userAgent ?? '')?.[1];
@@ -25,6 +37,8 @@ interface Pass {
   contents: Map<string, string>;
   changed: boolean;
   startedAt: bigint;
+  /** Who applied it: a sync resumed by another replica has two. */
+  writers: Set<string>;
 }
 
 /**
@@ -38,13 +52,13 @@ const PASS_GAP_NS = 300_000_000n;
  * already applied is applied again, or after a pause. A sync that failed midway leaves a shorter
  * pass, so its retry is not mistaken for a repeat.
  */
-function passes(applies: ApplyRecord[]): Pass[] {
+function passes(writer: string, applies: ApplyRecord[]): Pass[] {
   const found: Pass[] = [];
   let current: Pass | undefined;
   let lastAt = 0n;
   for (const apply of applies) {
     if (!current || current.contents.has(apply.object) || apply.at - lastAt > PASS_GAP_NS) {
-      found.push((current = { contents: new Map(), changed: false, startedAt: apply.at }));
+      found.push((current = { contents: new Map(), changed: false, startedAt: apply.at, writers: new Set([writer]) }));
     }
     current.contents.set(apply.object, apply.content);
     current.changed ||= apply.changed;
@@ -71,7 +85,8 @@ function joinResumed(all: Pass[], objectCount: number): Pass[] {
     if (resumes) {
       for (const [object, content] of pass.contents) previous.contents.set(object, content);
       previous.changed ||= pass.changed;
-    } else joined.push({ ...pass, contents: new Map(pass.contents) });
+      for (const writer of pass.writers) previous.writers.add(writer);
+    } else joined.push({ ...pass, contents: new Map(pass.contents), writers: new Set(pass.writers) });
   }
   return joined;
 }
@@ -83,7 +98,7 @@ const sameContents = (a: Map<string, string>, b: Map<string, string>) => a.size 
  * independent of what Regatta writes in an Application's status.
  */
 export function auditSyncs(clusters: Record<string, ClusterStore>, sinceNs = 0n): SyncAudit {
-  const audit: SyncAudit = { syncs: 0, repeatedSyncs: 0, nonOwnerWrites: 0, unleasedWrites: 0, writers: {} };
+  const audit: SyncAudit = { syncs: 0, repeatedSyncs: 0, nonOwnerWrites: 0, unleasedWrites: 0, writers: {}, repeats: [] };
   for (const [name, store] of Object.entries(clusters)) {
     const byApplication = new Map<string, Map<string, ApplyRecord[]>>();
     for (const apply of store.applies) {
@@ -95,8 +110,8 @@ export function auditSyncs(clusters: Record<string, ClusterStore>, sinceNs = 0n)
       if (applies) applies.push(apply);
       else writers.set(writer, [apply]);
     }
-    for (const writers of byApplication.values()) {
-      const split = [...writers.values()].flatMap(passes);
+    for (const [application, writers] of byApplication) {
+      const split = [...writers].flatMap(([writer, applies]) => passes(writer, applies));
       // Every object the Application's syncs applied: on a loaded cluster one sync's applies can arrive further apart than a pause, each its own pass.
       const all = joinResumed(split, new Set(split.flatMap((pass) => [...pass.contents.keys()])).size);
       // A pass that a later one applied again with more objects, the same manifests for its own, is a sync cut short and retried;
@@ -111,9 +126,18 @@ export function auditSyncs(clusters: Record<string, ClusterStore>, sinceNs = 0n)
       const complete = all.filter((pass) => !covered(pass));
       audit.syncs += complete.length;
       // A pass that changed nothing and applied what another did: the objects already held those manifests.
-      audit.repeatedSyncs += complete.filter(
-        (pass) => !pass.changed && complete.some((other) => other !== pass && sameContents(other.contents, pass.contents)),
-      ).length;
+      for (const pass of complete) {
+        if (pass.changed) continue;
+        const same = complete.filter((other) => sameContents(other.contents, pass.contents));
+        if (same.length < 2) continue;
+        audit.repeatedSyncs++;
+        if (audit.repeats.length < REPEATS_KEPT)
+          audit.repeats.push({
+            cluster: name,
+            application,
+            syncs: same.map((sync) => ({ atMs: Number(sync.startedAt / 1_000_000n), writers: [...sync.writers] })),
+          });
+      }
     }
     const regattaWrites: (WriteRecord | ApplyRecord)[] = [...store.writes, ...store.applies.filter((apply) => !apply.changed)];
     const writers = new Set<string>();

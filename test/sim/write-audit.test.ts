@@ -61,6 +61,12 @@ describe("the audit of syncs from a cluster's write log", () => {
 
     await sync(manifests('web', 'v3'));
     expect(audit(mark)).toMatchObject({ syncs: 4, repeatedSyncs: 1 });
+    // Where and when, to find the fault behind it: both syncs of those manifests, by r1.
+    const [repeat] = audit(mark).repeats;
+    expect(repeat).toMatchObject({ cluster: 'east', application: 'web' });
+    expect(repeat.syncs).toHaveLength(2);
+    expect(repeat.syncs[0].atMs).toBeLessThan(repeat.syncs[1].atMs);
+    expect(repeat.syncs.flatMap((s) => s.writers).every((writer) => writer.includes('replica r1'))).toBe(true);
   });
 
   it('counts a sync whose applies a loaded cluster received further apart than a pause as one sync, and only a whole revision applied again as a repeat', async () => {
