@@ -10,28 +10,35 @@ const AUTHOR = {
   GIT_COMMITTER_EMAIL: 'demo@regatta.invalid',
 };
 
+const GUESTBOOK_SERVICE =
+  'apiVersion: v1\nkind: Service\nmetadata:\n  name: guestbook\nspec:\n  selector: {app: guestbook}\n  ports:\n  - port: 80\n    targetPort: 8080\n';
+
+/** The guestbook's Deployment, its replicas and image given as YAML text (values, or the chart's template actions). */
+function guestbookDeployment(replicas: string, image: string): string {
+  return [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata:',
+    '  name: guestbook',
+    'spec:',
+    `  replicas: ${replicas}`,
+    '  selector: {matchLabels: {app: guestbook}}',
+    '  template:',
+    '    metadata: {labels: {app: guestbook}}',
+    '    spec:',
+    '      containers:',
+    '      - name: guestbook',
+    `        image: ${image}`,
+    '',
+  ].join('\n');
+}
+
 /** An app the ApplicationSet deploys (apps/NAME): a ConfigMap, a Service and a Deployment of `image`. */
 export function guestbookManifests(image: string, app = 'guestbook', replicas = 2): Record<string, string> {
   return {
     [`apps/${app}/configmap.yaml`]: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: guestbook-config\n  annotations:\n    argocd.argoproj.io/sync-wave: "-1"\ndata:\n  greeting: hello from ${image}\n`,
-    [`apps/${app}/service.yaml`]:
-      'apiVersion: v1\nkind: Service\nmetadata:\n  name: guestbook\nspec:\n  selector: {app: guestbook}\n  ports:\n  - port: 80\n    targetPort: 8080\n',
-    [`apps/${app}/deployment.yaml`]: [
-      'apiVersion: apps/v1',
-      'kind: Deployment',
-      'metadata:',
-      '  name: guestbook',
-      'spec:',
-      `  replicas: ${replicas}`,
-      '  selector: {matchLabels: {app: guestbook}}',
-      '  template:',
-      '    metadata: {labels: {app: guestbook}}',
-      '    spec:',
-      '      containers:',
-      '      - name: guestbook',
-      `        image: ${image}`,
-      '',
-    ].join('\n'),
+    [`apps/${app}/service.yaml`]: GUESTBOOK_SERVICE,
+    [`apps/${app}/deployment.yaml`]: guestbookDeployment(String(replicas), image),
   };
 }
 
@@ -56,24 +63,8 @@ export function guestbookChart(image: string, app = 'guestbook'): Record<string,
       '  greeting: {{ printf "%s from %s" .Values.greeting .Values.image | quote }}',
       '',
     ].join('\n'),
-    [`${dir}/templates/service.yaml`]:
-      'apiVersion: v1\nkind: Service\nmetadata:\n  name: guestbook\nspec:\n  selector: {app: guestbook}\n  ports:\n  - port: 80\n    targetPort: 8080\n',
-    [`${dir}/templates/deployment.yaml`]: [
-      'apiVersion: apps/v1',
-      'kind: Deployment',
-      'metadata:',
-      '  name: guestbook',
-      'spec:',
-      '  replicas: {{ .Values.replicas }}',
-      '  selector: {matchLabels: {app: guestbook}}',
-      '  template:',
-      '    metadata: {labels: {app: guestbook}}',
-      '    spec:',
-      '      containers:',
-      '      - name: guestbook',
-      '        image: {{ .Values.image | quote }}',
-      '',
-    ].join('\n'),
+    [`${dir}/templates/service.yaml`]: GUESTBOOK_SERVICE,
+    [`${dir}/templates/deployment.yaml`]: guestbookDeployment('{{ .Values.replicas }}', '{{ .Values.image | quote }}'),
     [`${dir}/templates/migration-job.yaml`]: [
       'apiVersion: batch/v1',
       'kind: Job',

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ApplicationSetRolloutStep } from '../../src/api/application-set.js';
 import { DemoEnvironment } from '../../src/demo/demo-environment.js';
 import { ARGOCD_CONTROLLER, StandInApplicationController } from '../support/argocd-application-controller.js';
-import { envStep, maxConcurrent, syncHistory, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
+import { envStep, maxConcurrent, stepTimes, syncHistory, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
 
 /**
  * `--sync-driver=argocd`: Regatta writes the sync operations of a RollingSync and reads the status
@@ -21,7 +21,14 @@ const STEPS: ApplicationSetRolloutStep[] = [envStep('staging'), envStep('canary'
 
 describe('the argocd sync driver', () => {
   it("rolls a release out step by step through Argo CD's application controller, Regatta writing no workload object", async () => {
-    env = await DemoEnvironment.start({ clusters: THREE_STEP_CLUSTERS, steps: STEPS, readyDelayMs: 150, refreshIntervalMs: 150, syncDriver: 'argocd' });
+    env = await DemoEnvironment.start({
+      clusters: THREE_STEP_CLUSTERS,
+      steps: STEPS,
+      readyDelayMs: 150,
+      refreshIntervalMs: 150,
+      syncDriver: 'argocd',
+      layout: 'manifests',
+    });
     argocd = new StandInApplicationController(env.fleet).start();
     await waitFor(() => env!.rolledOut(env!.revision), 'the first rollout');
 
@@ -30,13 +37,7 @@ describe('the argocd sync driver', () => {
     await waitFor(() => env!.rolledOut(revision), 'the second rollout');
 
     // Each step's syncs start only once the step before is healthy.
-    const firstSync = (cluster: string) =>
-      env!.fleet.cluster(cluster).writes.find((w) => w.kind === 'Deployment' && w.identity !== 'sim-kubelet' && w.at >= since)!.at;
-    const lastReady = (cluster: string) =>
-      env!.fleet
-        .cluster(cluster)
-        .writes.filter((w) => w.kind === 'Deployment' && w.identity === 'sim-kubelet' && w.at >= since)
-        .at(-1)!.at;
+    const { firstSync, lastReady } = stepTimes(env!, since);
     expect(lastReady('staging-1')).toBeLessThan(firstSync('canary-1'));
     for (const cluster of PROD) expect(lastReady('canary-1')).toBeLessThan(firstSync(cluster));
     expect(maxConcurrent(env, PROD, since)).toBe(2);

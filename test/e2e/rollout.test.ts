@@ -6,7 +6,7 @@ import type { ApplicationSetRolloutStep } from '../../src/api/application-set.js
 import type { KubeObject } from '../../src/api/meta.js';
 import { DEMO_APPSET, DemoEnvironment, type DemoAppLayout } from '../../src/demo/demo-environment.js';
 import { regatta } from '../support/cli.js';
-import { envStep, maxConcurrent, syncHistory, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
+import { envStep, maxConcurrent, stepTimes, syncHistory, THREE_STEP_CLUSTERS, waitFor } from '../support/rollout-fixture.js';
 
 /**
  * Staged rollouts end to end, in one process: the simulated fleet, real redis-server, real Git,
@@ -57,13 +57,7 @@ describe('RollingSync on the simulated fleet', () => {
     const revision = await env!.release();
     await waitFor(() => env!.rolledOut(revision), 'the second rollout');
 
-    const firstSync = (cluster: string) =>
-      env!.fleet.cluster(cluster).writes.find((w) => w.kind === 'Deployment' && w.identity !== 'sim-kubelet' && w.at >= since)!.at;
-    const lastReady = (cluster: string) =>
-      env!.fleet
-        .cluster(cluster)
-        .writes.filter((w) => w.kind === 'Deployment' && w.identity === 'sim-kubelet' && w.at >= since)
-        .at(-1)!.at;
+    const { firstSync, lastReady } = stepTimes(env!, since);
     expect(lastReady('staging-1')).toBeLessThan(firstSync('canary-1'));
     for (const cluster of PROD) expect(lastReady('canary-1')).toBeLessThan(firstSync(cluster));
     expect(maxConcurrent(env!, PROD, since)).toBe(2);

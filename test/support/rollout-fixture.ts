@@ -68,6 +68,21 @@ export function deploymentIntervals(env: DemoEnvironment, cluster: string, since
   return intervals;
 }
 
+/**
+ * When each cluster's Deployment was first written by a syncer since `sinceNs`, and when the
+ * simulated kubelet last reported it: a step's syncs must start after the step before is ready.
+ */
+export function stepTimes(env: DemoEnvironment, sinceNs: bigint) {
+  const deploymentWrites = (cluster: string) => env.fleet.cluster(cluster).writes.filter((w) => w.kind === 'Deployment' && w.at >= sinceNs);
+  return {
+    firstSync: (cluster: string) => deploymentWrites(cluster).find((w) => w.identity !== 'sim-kubelet')!.at,
+    lastReady: (cluster: string) =>
+      deploymentWrites(cluster)
+        .filter((w) => w.identity === 'sim-kubelet')
+        .at(-1)!.at,
+  };
+}
+
 /** The most clusters of `clusters` that were mid-rollout at the same instant. */
 export function maxConcurrent(env: DemoEnvironment, clusters: string[], sinceNs: bigint): number {
   const events: [bigint, number][] = [];
