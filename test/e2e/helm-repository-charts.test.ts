@@ -34,7 +34,14 @@ describe('charts from Helm repositories, end to end', () => {
     charts = await HelmRepositoryServer.start('robot', PASSWORD);
     charts.publish('web', '1.1.0', configMapChart('web', '1.1.0'));
     charts.publish('web', '2.0.0', configMapChart('web', '2.0.0'));
-    env = await DemoEnvironment.start({ clusters: CLUSTERS, steps: [envStep('staging'), envStep('production')], readyDelayMs: 100, refreshIntervalMs: 200 });
+    // One source per Application, which the test then points at the repository's chart.
+    env = await DemoEnvironment.start({
+      clusters: CLUSTERS,
+      steps: [envStep('staging'), envStep('production')],
+      readyDelayMs: 100,
+      refreshIntervalMs: 200,
+      layout: 'manifests',
+    });
     await waitFor(() => env!.rolledOut(env!.revision), 'the first rollout');
 
     await env.client.create({
