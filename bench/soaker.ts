@@ -109,7 +109,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const workloadClusters = stagedFleet(clusterCount).map(({ name }) => name);
   let chaosOn = true;
   const chaos = async () => {
-    const events = ['kill', 'pause', 'redis-restart', 'redis-flush', 'api-errors', 'drop-watches', 'cluster-refuses', 'cluster-hangs'] as const;
+    const events = ['kill', 'pause', 'redis-restart', 'redis-flush', 'api-errors', 'drop-watches', 'cluster-refuses'] as const;
     // Bounded: one event per period while the soak runs.
     for (let n = 0; n < 10_000 && chaosOn; n++) {
       await sleep(options.chaosEveryMs ?? 15_000);
@@ -142,9 +142,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           env.fleet.fault(MANAGEMENT_CLUSTER, { closeWatchesAfterMs: 500 });
           await sleep(8000);
           env.fleet.clearFaults(MANAGEMENT_CLUSTER);
-        } else if (event === 'cluster-refuses' || event === 'cluster-hangs') {
-          // A workload cluster gone for a spell: its syncs and refreshes fail or time out, then it is caught up.
-          await env.fleet.fault(cluster, event === 'cluster-refuses' ? { refuseConnections: true } : { hang: true });
+        } else if (event === 'cluster-refuses') {
+          // A workload cluster gone for a spell: its syncs and refreshes fail, then it is caught up.
+          await env.fleet.fault(cluster, { refuseConnections: true });
           await sleep(8000);
           await env.fleet.clearFaults(cluster);
         }

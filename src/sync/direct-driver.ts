@@ -445,11 +445,6 @@ export class DirectSyncDriver implements SyncDriver {
   }
 
   async sync(application: Application, request: SyncRequest): Promise<SyncOutcome> {
-    // A cluster that stops answering mid-sync fails the request after the timeout, rather than holding a worker for ever.
-    return withRequestTimeout(this.options.clusterTimeoutMs ?? CLUSTER_TIMEOUT_MS, () => this.syncNow(application, request));
-  }
-
-  private async syncNow(application: Application, request: SyncRequest): Promise<SyncOutcome> {
     const desired = await this.desired(application, request.revision, request.revisions);
     const { manifests } = desired;
     const at: Revisions = { revision: desired.revision, ...(desired.revisions ? { revisions: desired.revisions } : {}) };

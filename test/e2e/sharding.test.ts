@@ -66,6 +66,8 @@ async function fleetOf(replicas: string[]): Promise<void> {
     redisUrl: redis.url,
     controller: false,
     auditLeases: true,
+    // Plain manifests: a sync is three writes, so the hung owner still has one to make when it wakes (a chart's PreSync hook would hold it in a wait).
+    layout: 'manifests',
   });
   for (const replica of replicas) startReplica(replica);
   await waitFor(() => env!.rolledOut(env!.revision), 'the first rollout', 90_000);

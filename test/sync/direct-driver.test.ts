@@ -372,22 +372,6 @@ describe('a refresh whose destination cluster does not answer', () => {
     expect(refused!.message).not.toContain(token);
   });
 
-  it('ends a sync whose cluster stops answering half-way: the hung request fails after the timeout instead of holding the worker', async () => {
-    await edge.fault('edge', { hang: true });
-    try {
-      const ended = edgeDriver.sync(onEdge(), { revision: sha, prune: false }).then(
-        (outcome) => outcome.message,
-        (error: Error) => error.message,
-      );
-      const stillWaiting = new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 30_000).unref());
-      const message = await Promise.race([ended, stillWaiting]);
-      expect(message).not.toBe('still waiting');
-      expect(message).not.toContain(/token: (\S+)/.exec(edge.kubeconfig('edge', { identity: 'regatta-sync' }))![1]);
-    } finally {
-      await edge.clearFaults('edge');
-    }
-  });
-
   it('fails the same way for a chart, whose render asks the cluster for its version and API groups first, at the commits of its sources', async () => {
     const chart = repo.commit(
       {
