@@ -8,6 +8,7 @@ import YAML from 'yaml';
 import { regatta } from '../support/cli.js';
 import { FakeScm, type FakePull } from '../support/fake-scm.js';
 import { FAKE_SCM_HOST, FakeScmRepositories } from '../support/fake-scm-repositories.js';
+import { docsTemplateAppSet } from '../support/scm-provider-appset.js';
 
 // Argo CD's documentation examples for the Plugin, ClusterDecisionResource, SCM Provider and PullRequest generators, run
 // through `regatta generate` with the objects the docs tell the user to create.
@@ -245,32 +246,11 @@ kind: Secret
 metadata: {name: ${name}, namespace: argocd}
 stringData: {${key}: ${TOKEN}}
 `;
-  const template = `  template:
-    metadata:
-      name: '{{ .repository }}'
-    spec:
-      source:
-        repoURL: '{{ .url }}'
-        targetRevision: '{{ .branch }}'
-        path: kubernetes/
-      project: default
-      destination:
-        server: https://kubernetes.default.svc
-        namespace: default
-`;
 
   // The GitHub example without appSecretName (a GitHub App instead of the token), its api the fake.
   it("lists the organization's live repositories that pass a filter, with the Template section's Applications", async () => {
-    const appSet = `apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: myapps
-spec:
-  goTemplate: true
-  goTemplateOptions: ["missingkey=error"]
-  generators:
-  - scmProvider:
-      github:
+    const appSet = `apiVersion: argoproj.io/v1alpha1${docsTemplateAppSet(
+      `      github:
         organization: myorg
         api: ${scm.base}/
         allBranches: true
@@ -284,8 +264,8 @@ spec:
         labelMatch: deploy-ok
       - repositoryMatch: ^otherapp
         pathsExist: [helm]
-        pathsDoNotExist: [disabledrepo.txt]
-${template}`;
+        pathsDoNotExist: [disabledrepo.txt]`,
+    )}`;
     const run = await regatta('generate', '-f', await file('scm-github.yaml', [secret('github-token', 'token'), appSet].join('---\n')), '-o', 'json');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -296,16 +276,8 @@ ${template}`;
   });
 
   it('names each Application from values interpolated with the generator parameters', async () => {
-    const appSet = `apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: myapps
-spec:
-  goTemplate: true
-  goTemplateOptions: ["missingkey=error"]
-  generators:
-  - scmProvider:
-      bitbucketServer:
+    const appSet = `apiVersion: argoproj.io/v1alpha1${docsTemplateAppSet(
+      `      bitbucketServer:
         project: myproject
         api: ${scm.base}
         allBranches: true
@@ -315,9 +287,9 @@ spec:
             secretName: mypassword
             key: password
       values:
-        name: "{{.organization}}-{{.repository}}"
-
-${template.replace("'{{ .repository }}'", "'{{ .values.name }}'")}`;
+        name: "{{.organization}}-{{.repository}}"`,
+      '{{ .values.name }}',
+    )}`;
     const run = await regatta('generate', '-f', await file('scm-values.yaml', [secret('mypassword', 'password'), appSet].join('---\n')), '-o', 'json');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
