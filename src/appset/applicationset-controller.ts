@@ -262,6 +262,10 @@ export class ApplicationSetController {
     });
     const appSets = new RecentWrites<ApplicationSet>();
     const applications = new RecentWrites<Application>();
+    const patchStatus = async (appSet: ApplicationSet, status: Record<string, unknown>, resourceVersion?: string) => {
+      const { namespace, name } = appSet.metadata;
+      appSets.remember((await this.client.patchStatus(API_VERSION, 'applicationsets', namespace ?? '', name, status, resourceVersion)) as ApplicationSet);
+    };
     return {
       getApplicationSet: (namespace, name) => appSets.get(this.appSetInformers[indexOf(namespace)]?.get(name, namespace), namespace, name),
       listApplications: (namespace, owner) => applications.list(this.ownership.owned(namespace, owner)),
@@ -274,11 +278,8 @@ export class ApplicationSetController {
         applications.remember((await this.client.mergePatch(withName('Application', namespace, name, patch))) as Application);
       },
       deleteApplication: (application) => this.client.delete(application),
-      patchApplicationSetStatus: async (appSet, status) => {
-        appSets.remember(
-          (await this.client.patchStatus(API_VERSION, 'applicationsets', appSet.metadata.namespace ?? '', appSet.metadata.name, status)) as ApplicationSet,
-        );
-      },
+      patchApplicationSetStatus: (appSet, status) => patchStatus(appSet, status),
+      patchApplicationSetStatusAt: (appSet, status) => patchStatus(appSet, status, appSet.metadata.resourceVersion),
       patchApplicationSetStatusEntries: async (appSet, operations) => {
         appSets.remember(
           (await this.client.jsonPatchStatus(

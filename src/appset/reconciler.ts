@@ -30,6 +30,7 @@ import { ConditionType, Reason } from '../api/application-set-conditions.js';
 import { applicationSetHealth, nextConditions, UP_TO_DATE_MESSAGE } from './conditions.js';
 import { generatedApplicationProblem } from './application-validation.js';
 import { statusWrite, type JsonPatchOperation } from './status-write.js';
+import { isConflict } from '../kube/api-errors.js';
 import { inClusterEnabled } from '../projects/destination-cluster.js';
 import { GenerationCache, generateApplications, type GenerationResult } from './generate.js';
 import { FleetReads, isAffectedBy, type FleetInterest } from './fleet-reads.js';
@@ -49,6 +50,8 @@ export interface ReconcilerStore {
   patchApplication(namespace: string, name: string, patch: Record<string, unknown>): Promise<void>;
   deleteApplication(application: Application): Promise<void>;
   patchApplicationSetStatus(appSet: ApplicationSet, status: Record<string, unknown>): Promise<void>;
+  /** A merge patch of the ApplicationSet's status that the API server refuses (409) unless the object is still at `appSet`'s resourceVersion. */
+  patchApplicationSetStatusAt(appSet: ApplicationSet, status: Record<string, unknown>): Promise<void>;
   /** A JSON patch of the ApplicationSet's status: some entries of its lists, guarded by `test` operations. */
   patchApplicationSetStatusEntries(appSet: ApplicationSet, operations: JsonPatchOperation[]): Promise<void>;
   patchApplicationSet(appSet: ApplicationSet, patch: Record<string, unknown>): Promise<void>;
@@ -69,6 +72,8 @@ const EVENT_NAMES_SHOWN = 10;
 const WRITE_CONCURRENCY = 16;
 /** A reconcile reuses the remote's refs for this long: the rollout's Applications share a few repositories. */
 const RELEASE_REFS_MAX_AGE_MS = 1000;
+/** After a rollout status write refused as stale: long enough for the informer to bring the version that refused it. */
+const STALE_VIEW_REQUEUE_SECONDS = 0.2;
 
 function namesForEvent(names: string[]): string {
   const sorted = [...names].sort();
@@ -231,6 +236,8 @@ export class ApplicationSetReconciler {
     if (progressive && isDeletionOrderReversed(appSet) && !(appSet.metadata.finalizers ?? []).includes(RESOURCES_FINALIZER)) {
       await this.store.patchApplicationSet(appSet, { metadata: { finalizers: [...(appSet.metadata.finalizers ?? []), RESOURCES_FINALIZER] } });
       outcome.writes++;
+      // The rest runs against the version this write made: the rollout status is written only at the version planned from.
+      return { ...outcome, requeueAfterSeconds: 0 };
     }
 
     const fail = async (reason: string, message: string): Promise<ReconcileOutcome> => {
@@ -334,8 +341,6 @@ export class ApplicationSetReconciler {
       }
       if (rollout.rollout.budgetWaiting?.length) this.budgetWaiters.add(key);
       else this.budgetWaiters.delete(key);
-      this.options.onRolloutPlanned?.({ appSet, current: owned }, rollout);
-      this.recordRolloutEvents(appSet, rollout);
       rolloutUpdate = { applicationStatus: rollout.applicationStatus, rollout: rollout.rollout };
     } else if (appSet.status?.applicationStatus?.length || appSet.status?.rollout) {
       // Argo CD clears the entries when the strategy is no longer RollingSync or progressive syncs are off.
@@ -345,9 +350,21 @@ export class ApplicationSetReconciler {
     const survivors = new Set(generation.generated.map((g) => g.application.metadata.name));
     // The Applications' sync and health go with the rollout entries: during a rollout both change on every reconcile, and one write of
     // a large status costs half of two. The status write below then finds them written (unless this reconcile holds deletions).
-    const statusHolder = rolloutUpdate
-      ? await this.writeRolloutStatus(appSet, rolloutUpdate, resourceStatuses(owned.filter((a) => survivors.has(a.metadata.name))), outcome)
-      : appSet;
+    let statusHolder = appSet;
+    if (rolloutUpdate) {
+      try {
+        statusHolder = await this.writeRolloutStatus(appSet, rolloutUpdate, resourceStatuses(owned.filter((a) => survivors.has(a.metadata.name))), outcome);
+      } catch (error) {
+        // Planned from a view another writer has moved past (a replica this ApplicationSet was handed from or to, or a cache behind
+        // this replica's own writes): its promotions would be stamped anew and sync again. Nothing is written; the next view plans.
+        if (isConflict(error)) return { ...outcome, requeueAfterSeconds: STALE_VIEW_REQUEUE_SECONDS };
+        throw error;
+      }
+    }
+    if (rollout) {
+      this.options.onRolloutPlanned?.({ appSet, current: owned }, rollout);
+      this.recordRolloutEvents(appSet, rollout);
+    }
 
     const plan = planReconcile(appSet, [...desired, ...generation.generated.map((g) => g.application).filter((a) => invalid.has(a.metadata.name))], owned, {
       policy,
@@ -663,7 +680,7 @@ export class ApplicationSetReconciler {
     if (deepEqual(update.applicationStatus, appSet.status?.applicationStatus ?? []) && deepEqual(update.rollout, appSet.status?.rollout ?? null)) return appSet;
     const written = { applicationStatus: update.applicationStatus, resources, resourcesCount: resources.length };
     // A merge patch would keep the fields of the previous rollout that the new one has dropped.
-    await this.store.patchApplicationSetStatus(appSet, { ...written, rollout: replacementPatch(update.rollout, appSet.status?.rollout) });
+    await this.store.patchApplicationSetStatusAt(appSet, { ...written, rollout: replacementPatch(update.rollout, appSet.status?.rollout) });
     outcome.writes++;
     return { ...appSet, status: { ...appSet.status, ...written, rollout: update.rollout ?? undefined } };
   }

@@ -182,10 +182,19 @@ export class ObjectClient {
   }
 
   /** A merge patch of the status subresource of a custom resource (e.g. an ApplicationSet). */
-  async patchStatus(apiVersion: string, plural: string, namespace: string, name: string, status: Record<string, unknown>): Promise<KubeObject> {
+  async patchStatus(
+    apiVersion: string,
+    plural: string,
+    namespace: string,
+    name: string,
+    status: Record<string, unknown>,
+    /** When given, the API server refuses the patch (409 Conflict) unless the object is still at this version. */
+    resourceVersion?: string,
+  ): Promise<KubeObject> {
     const [group, version] = apiVersion.split('/');
+    const body = resourceVersion === undefined ? { status } : { metadata: { resourceVersion }, status };
     return (await this.custom.patchNamespacedCustomObjectStatus(
-      { group, version, namespace, plural, name, body: { status }, fieldManager: FIELD_MANAGER },
+      { group, version, namespace, plural, name, body, fieldManager: FIELD_MANAGER },
       MERGE_PATCH,
     )) as KubeObject;
   }

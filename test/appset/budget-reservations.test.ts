@@ -1,18 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { API_VERSION, type Application } from '../../src/api/application.js';
 import type { ApplicationSet } from '../../src/api/application-set.js';
-import type { AppProject } from '../../src/api/app-project.js';
 import type { KubeObject } from '../../src/api/meta.js';
-import { ROLLOUT_BUDGET_API_VERSION, type RolloutBudget } from '../../src/api/rollout-budget.js';
+import { ROLLOUT_BUDGET_API_VERSION } from '../../src/api/rollout-budget.js';
 import { RedisBudgetReservations, type BudgetReservationStore } from '../../src/appset/budget-reservations.js';
-import { ApplicationSetReconciler, type ReconcilerStore } from '../../src/appset/reconciler.js';
 import { LocalRedis } from '../../src/demo/local-redis.js';
-import { createDefaultRegistry } from '../../src/generators/default-registry.js';
 import type { RegisteredCluster } from '../../src/generators/generator.js';
 import { kubeConfigFromString } from '../../src/kube/kube-config.js';
 import { ObjectClient } from '../../src/kube/object-client.js';
 import { SimFleet } from '../../src/sim/sim-fleet.js';
-import { offlineContext } from '../support/generation.js';
+import { CachedViewReplica } from '../support/cached-view-replica.js';
 import { writeMark, writesSince } from '../support/write-log.js';
 
 /**
@@ -40,6 +37,10 @@ const clustersOf = (run: string): RegisteredCluster[] =>
   EU.map((name) => ({ name: `${run}-${name}`, server: `https://${run}-${name}.example.com`, labels: { region: run }, annotations: {} }));
 const admin = () => new ObjectClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'test-admin' })));
 
+/** A replica reconciling the ApplicationSet of its shard, from caches that lag as it observes. */
+const replicaOf = (identity: string, shard: string, run: string, budgetReservations?: BudgetReservationStore) =>
+  new CachedViewReplica(fleet, identity, shard, { clusters: clustersOf(run), budgetReservations });
+
 /** One ApplicationSet (a replica's shard) with an Application on each eu cluster, all in one step. */
 function appSet(name: string, run: string): ApplicationSet {
   return {
@@ -62,83 +63,6 @@ function appSet(name: string, run: string): ApplicationSet {
   } as ApplicationSet;
 }
 
-/**
- * A replica: its caches are what it read at `observe()`, and stay so until it observes again (an
- * informer that has not yet seen the other replica's writes); it writes with its own identity.
- */
-class Replica {
-  private readonly client: ObjectClient;
-  private cache = {
-    appSets: [] as ApplicationSet[],
-    applications: [] as Application[],
-    budgets: [] as RolloutBudget[],
-    project: undefined as AppProject | undefined,
-  };
-  readonly reconciler: ApplicationSetReconciler;
-
-  constructor(
-    readonly identity: string,
-    private readonly shard: string,
-    run: string,
-    budgetReservations?: BudgetReservationStore,
-  ) {
-    this.client = new ObjectClient(kubeConfigFromString(fleet.kubeconfig(undefined, { identity })));
-    const store: ReconcilerStore = {
-      getApplicationSet: (namespace, name) => this.cache.appSets.find((a) => a.metadata.namespace === namespace && a.metadata.name === name),
-      listApplications: (namespace, owner) =>
-        this.cache.applications.filter((a) => a.metadata.namespace === namespace && a.metadata.ownerReferences?.some((r) => r.name === owner)),
-      apply: (application) => this.client.apply(application),
-      patchApplication: async (namespace, name, patch) => {
-        await this.client.mergePatch({ apiVersion: API_VERSION, kind: 'Application', ...patch, metadata: { ...(patch.metadata as object), name, namespace } });
-      },
-      deleteApplication: (application) => this.client.delete(application),
-      patchApplicationSetStatus: async (set, status) => {
-        await this.client.patchStatus(API_VERSION, 'applicationsets', set.metadata.namespace ?? '', set.metadata.name, status);
-      },
-      patchApplicationSetStatusEntries: async (set, operations) => {
-        await this.client.jsonPatchStatus(API_VERSION, 'applicationsets', set.metadata.namespace ?? '', set.metadata.name, operations);
-      },
-      patchApplicationSet: async (set, patch) => {
-        await this.client.mergePatch({
-          apiVersion: API_VERSION,
-          kind: 'ApplicationSet',
-          ...patch,
-          metadata: { ...(patch.metadata as object), name: set.metadata.name, namespace: set.metadata.namespace },
-        });
-      },
-      getAppProject: (name) => (name === 'default' ? this.cache.project : undefined),
-      argocdConfigMap: async () => undefined,
-      listRolloutBudgets: () => this.cache.budgets,
-      listAllApplications: () => this.cache.applications,
-      listApplicationSets: () => this.cache.appSets,
-    };
-    const context = offlineContext({ clusters: { list: async () => clustersOf(run) } });
-    const options = {
-      argocdNamespace: 'argocd',
-      policy: 'sync' as const,
-      allowPolicyOverride: true,
-      errorRequeueSeconds: 180,
-      enableProgressiveSyncs: true,
-      budgetReservations,
-    };
-    this.reconciler = new ApplicationSetReconciler(store, { record: () => undefined }, createDefaultRegistry(), context, options);
-  }
-
-  async observe(): Promise<void> {
-    const [appSets, applications, budgets, project] = await Promise.all([
-      this.client.list<ApplicationSet & KubeObject>(API_VERSION, 'ApplicationSet', 'argocd'),
-      this.client.list<Application & KubeObject>(API_VERSION, 'Application', 'argocd'),
-      this.client.list<RolloutBudget & KubeObject>(ROLLOUT_BUDGET_API_VERSION, 'RolloutBudget'),
-      this.client.get<AppProject & KubeObject>(API_VERSION, 'AppProject', 'argocd', 'default'),
-    ]);
-    this.cache = { appSets, applications, budgets, project };
-  }
-
-  reconcile() {
-    return this.reconciler.reconcile('argocd', this.shard);
-  }
-}
-
 /** The Applications on the management cluster with a sync operation written, and who wrote each. */
 async function syncsWritten(prefixes: string[]): Promise<string[]> {
   const applications = await admin().list<Application & KubeObject>(API_VERSION, 'Application', 'argocd');
@@ -149,7 +73,7 @@ async function syncsWritten(prefixes: string[]): Promise<string[]> {
 }
 
 /** Both replicas observe, then reconcile at the same moment from what they observed; `rounds` times. */
-async function concurrentRounds(replicas: Replica[], rounds: number): Promise<void> {
+async function concurrentRounds(replicas: CachedViewReplica[], rounds: number): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     await Promise.all(replicas.map((r) => r.observe()));
     await Promise.all(replicas.map((r) => r.reconcile()));
@@ -187,7 +111,7 @@ describe('RolloutBudget reservations across replicas', () => {
   it('without reservations, two replicas that plan at the same moment each take the budget: the gap reservations close', async () => {
     const names = await setUp('bare', 2);
     try {
-      await concurrentRounds([new Replica('replica-a', names[0], 'bare'), new Replica('replica-b', names[1], 'bare')], 3);
+      await concurrentRounds([replicaOf('replica-a', names[0], 'bare'), replicaOf('replica-b', names[1], 'bare')], 3);
       expect((await syncsWritten(names)).length).toBeGreaterThan(2);
     } finally {
       await tearDown('bare', names);
@@ -199,7 +123,7 @@ describe('RolloutBudget reservations across replicas', () => {
     try {
       const mark = writeMark();
       const shared = reservations('t1');
-      const replicas = [new Replica('replica-a', names[0], 'shared', shared), new Replica('replica-b', names[1], 'shared', reservations('t1'))];
+      const replicas = [replicaOf('replica-a', names[0], 'shared', shared), replicaOf('replica-b', names[1], 'shared', reservations('t1'))];
       await concurrentRounds(replicas, 4);
       const written = await syncsWritten(names);
       expect(written).toHaveLength(2);
@@ -233,7 +157,7 @@ describe('RolloutBudget reservations across replicas', () => {
     try {
       const store = new RedisBudgetReservations({ redisUrl: `redis://127.0.0.1:${port}` });
       stores.push(store);
-      const replica = new Replica('replica-a', names[0], 'down', store);
+      const replica = replicaOf('replica-a', names[0], 'down', store);
       for (let round = 0; round < 3; round++) {
         await replica.observe();
         await replica.reconcile();
