@@ -1,8 +1,9 @@
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
+const FUZZ = 'test/fuzz/fuzzer.test.ts';
 const SOAK = 'test/e2e/soak.test.ts';
-const E2E_ALONE = [SOAK, 'test/e2e/sharding.test.ts', 'test/e2e/process-lifetime.test.ts'];
+const E2E_ALONE = ['test/e2e/sharding.test.ts', 'test/e2e/process-lifetime.test.ts'];
 
 export default defineConfig({
   // swc keeps legacy decorators and design:paramtypes, which Nest's DI needs.
@@ -15,23 +16,31 @@ export default defineConfig({
     hookTimeout: 60_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
-      // Both cores for the files that run in one process.
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**'], maxWorkers: 2, sequence: { groupOrder: 0 } } },
-      // Then the end-to-end files in one process each, two at a time: most of their time is waits
-      // (workloads turning ready, bake times, refresh intervals) that two files can share.
+      // Both cores for the files that run in one process, the fuzzer's thousand cases first (vitest
+      // orders a group's projects by name): its two minutes, mostly waits, overlap the other files.
+      { extends: true, test: { name: 'fuzz', include: [FUZZ], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**', FUZZ], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      // Then the end-to-end files in one process each, beside the two-minute chaos soak (the suite's
+      // longest file, started first: vitest orders a group's projects by name). Most of their time is
+      // waits (workloads turning ready, bake times, refresh intervals) that the files can share, and a
+      // soak under load is the better soak. Projects run together must have the same maxWorkers.
+      {
+        extends: true,
+        test: { name: 'chaos-soak', include: [SOAK], maxWorkers: 3, sequence: { groupOrder: 1 } },
+      },
       {
         extends: true,
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          exclude: E2E_ALONE,
-          maxWorkers: 2,
+          exclude: [SOAK, ...E2E_ALONE],
+          maxWorkers: 3,
           testTimeout: 120_000,
           sequence: { groupOrder: 1 },
         },
       },
-      // Last, one at a time, the chaos soak and the files whose replicas hold leases with heartbeats of
-      // seconds or are killed and restarted on a schedule: they must not compete for the cores.
+      // Last, one at a time, the files whose replicas hold leases with heartbeats of seconds or are
+      // killed and restarted on a schedule: they must not compete for the cores.
       { extends: true, test: { name: 'e2e-alone', include: E2E_ALONE, maxWorkers: 1, sequence: { groupOrder: 2 } } },
     ],
   },
