@@ -25,7 +25,9 @@ export function describeKubeError(error: unknown): string {
       return `HTTP ${error.code}`;
     }
   }
-  const cause = error as { code?: string; message?: string };
+  const cause = error as { code?: string; message?: string; name?: string };
+  // node-fetch's own words for it ("The user aborted a request.") blame no one who did.
+  if (cause?.name === 'AbortError') return 'no answer within the request timeout: the request was cancelled';
   return cause?.code ? `${cause.code}: ${cause.message ?? ''}` : String(cause?.message ?? error);
 }
 

@@ -14,9 +14,9 @@ export class RequestFencedError extends Error {}
 
 const fences = new AsyncLocalStorage<RequestFence>();
 
-/** Runs `call` with every Kubernetes request it makes held to `fence`. */
+/** Runs `call` with every Kubernetes request it makes held to `fence` (and to the request timeout of any fence around it). */
 export function withRequestFence<T>(fence: RequestFence, call: () => Promise<T>): Promise<T> {
-  return fences.run(fence, call);
+  return fences.run({ ...fence, requestTimeoutMs: fence.requestTimeoutMs ?? fences.getStore()?.requestTimeoutMs }, call);
 }
 
 /** Runs `call` with every Kubernetes request it makes cancelled after `timeoutMs` without an answer (within any fence already around it). */
@@ -33,5 +33,16 @@ export function checkRequestFence(setSignal: (signal: AbortSignal) => void): voi
   const fence = fences.getStore();
   if (!fence) return;
   if (fence.signal.aborted || Date.now() >= fence.sendBy()) throw new RequestFencedError('the request was not sent: its fence closed before it could leave');
-  setSignal(fence.requestTimeoutMs === undefined ? fence.signal : AbortSignal.any([fence.signal, AbortSignal.timeout(fence.requestTimeoutMs)]));
+  setSignal(fence.requestTimeoutMs === undefined ? fence.signal : AbortSignal.any([fence.signal, unansweredFor(fence.requestTimeoutMs)]));
+}
+
+/**
+ * Aborts once `timeoutMs` has passed, but only after the I/O already waiting has been read: a
+ * process that was paused (SIGSTOP, a long GC) past the timeout wakes up to the answers that came
+ * in meanwhile, not to a timeout of requests that were answered.
+ */
+function unansweredFor(timeoutMs: number): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(() => setImmediate(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))), timeoutMs).unref();
+  return controller.signal;
 }

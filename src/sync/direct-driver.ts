@@ -49,6 +49,12 @@ export interface DirectDriverOptions {
   pollMs?: number;
   /** How long a refresh waits for the destination cluster to answer one request before it counts as unreachable (default 10 s). */
   clusterTimeoutMs?: number;
+  /**
+   * How long a sync waits for the destination cluster to answer one request (default 60 s): a
+   * cluster that stops answering fails the sync, as one that refuses connections does, instead of
+   * holding its worker for as long as the connection stays open.
+   */
+  syncRequestTimeoutMs?: number;
   /** Runs each write to an Application's destination cluster (sharding's fencing check); default: just runs it. */
   guard?: <T>(application: Application, write: () => Promise<T>) => Promise<T>;
   /** The live watch of the destination clusters: refreshes and waves read objects from its cache instead of the API server. */
@@ -59,6 +65,7 @@ const RENDER_CACHE_SIZE = 1000;
 /** Tries at removing a hook's finalizer that another write raced (409 Conflict). */
 const RELEASE_ATTEMPTS = 5;
 const CLUSTER_TIMEOUT_MS = 10_000;
+const SYNC_REQUEST_TIMEOUT_MS = 60_000;
 /** A cluster that answered this recently is not asked again for a refresh the watch serves. */
 const CONTACT_REUSE_MS = 1000;
 
@@ -445,6 +452,18 @@ export class DirectSyncDriver implements SyncDriver {
   }
 
   async sync(application: Application, request: SyncRequest): Promise<SyncOutcome> {
+    try {
+      return await withRequestTimeout(this.options.syncRequestTimeoutMs ?? SYNC_REQUEST_TIMEOUT_MS, () => this.syncNow(application, request));
+    } catch (error) {
+      // A read the sync could not do without (its writes record their own failures): worded as a refresh's, without the request.
+      const host = hostOf(application);
+      const failure = transportFailure(error, host) ?? transportFailure((error as Error | undefined)?.cause, host);
+      if (!failure) throw error;
+      throw new Error(unreachableClusterMessage(destinationOf(application), failure), { cause: error });
+    }
+  }
+
+  private async syncNow(application: Application, request: SyncRequest): Promise<SyncOutcome> {
     const desired = await this.desired(application, request.revision, request.revisions);
     const { manifests } = desired;
     const at: Revisions = { revision: desired.revision, ...(desired.revisions ? { revisions: desired.revisions } : {}) };

@@ -11,6 +11,7 @@ import { SimFleet } from '../../src/sim/sim-fleet.js';
 import { defaultAppProject } from '../../src/api/app-project.js';
 import { DirectSyncDriver } from '../../src/sync/direct-driver.js';
 import { ComparisonFailure } from '../../src/sync/sync-driver.js';
+import type { ProjectCluster } from '../../src/projects/project-rules.js';
 import { ProjectGuard } from '../../src/sync/project-guard.js';
 import { TestRepository } from '../support/git-fixtures.js';
 import { GitHttpServer } from '../support/git-http-server.js';
@@ -48,11 +49,11 @@ const secretsOf = (): Secret[] => [
 ];
 
 /** Both projects may deploy anything anywhere: what differs is only whose repository credentials they hold. */
-const guard = () =>
+const guard = (clusters: ProjectCluster[] = []) =>
   new ProjectGuard({
     controllerNamespace: 'argocd',
     project: (name) => ({ ...defaultAppProject('argocd'), metadata: { name, namespace: 'argocd' } }),
-    clusters: () => [],
+    clusters: () => clusters,
     repositories: () => [],
     settings: () => undefined,
   });
@@ -317,7 +318,7 @@ describe('multi-source Applications', () => {
   });
 });
 
-describe('a refresh whose destination cluster does not answer', () => {
+describe('a refresh or a sync whose destination cluster does not answer', () => {
   let edge: SimFleet;
   let edgeDriver: DirectSyncDriver;
   const onEdge = () => ({
@@ -343,7 +344,8 @@ describe('a refresh whose destination cluster does not answer', () => {
       }),
       clusterFor: () => config,
       clusterTimeoutMs: 300,
-      projects: guard(),
+      syncRequestTimeoutMs: 300,
+      projects: guard([{ name: 'edge', server: edge.server('edge'), namespaces: [], clusterResources: false }]),
     });
   });
   afterAll(async () => {
@@ -370,6 +372,26 @@ describe('a refresh whose destination cluster does not answer', () => {
     expect((await edgeDriver.refresh(onEdge())).revision).toBe(sha);
     const token = /token: (\S+)/.exec(edge.kubeconfig('edge', { identity: 'regatta-sync' }))![1];
     expect(refused!.message).not.toContain(token);
+  });
+
+  it('a sync to it ends within its request timeout, as one to a cluster refusing connections does, and goes through once it answers', async () => {
+    await edge.fault('edge', { hang: true });
+    const started = Date.now();
+    // A read it cannot do without fails the sync; a write that got no answer is that object's failure.
+    const ended = await edgeDriver.sync(onEdge(), { prune: false }).then(
+      (outcome) => ({ phase: outcome.phase, message: outcome.message }),
+      (error: Error) => ({ phase: 'thrown', message: error.message }),
+    );
+    const waitedMs = Date.now() - started;
+    await edge.clearFaults('edge');
+    expect([
+      { phase: 'thrown', message: expected('dial tcp HOST: i/o timeout (no answer)') },
+      { phase: 'Failed', message: 'one or more objects failed to apply, reason: no answer within the request timeout: the request was cancelled' },
+    ]).toContainEqual(ended);
+    expect(waitedMs).toBeLessThan(5_000);
+    const token = /token: (\S+)/.exec(edge.kubeconfig('edge', { identity: 'regatta-sync' }))![1];
+    expect(ended.message).not.toContain(token);
+    expect(await edgeDriver.sync(onEdge(), { prune: false })).toMatchObject({ phase: 'Succeeded', revision: sha });
   });
 
   it('fails the same way for a chart, whose render asks the cluster for its version and API groups first, at the commits of its sources', async () => {
