@@ -11,6 +11,7 @@ import { appSetOptions, controlNamespaceOptions, shardingOptions, syncOptions, t
 import { ControlNamespace } from '../control-namespace/control-namespace.js';
 import { ControlNamespaceModule } from '../control-namespace/control-namespace.module.js';
 import { KUBE_CONFIG, type KubeConfig } from '../kube/kube-config.js';
+import { SharedInformers } from '../kube/shared-informers.js';
 import { LOGGER, type Logger } from '../observability/logger.js';
 import { ControllerMetrics } from '../observability/metrics.js';
 import { ObservabilityController } from '../observability/observability.controller.js';
@@ -28,7 +29,7 @@ export interface ProcessDependencies {
   hooks?: ProcessHooks;
 }
 
-/** The parts every module shares: the management cluster, the logger, the metrics registry. */
+/** The parts every module shares: the management cluster and its caches, the logger, the metrics registry. */
 @Global()
 @Module({})
 class CoreModule {
@@ -40,6 +41,7 @@ class CoreModule {
         provide: ControllerMetrics,
         useValue: deps.metrics ?? new ControllerMetrics({ processMetrics: true, appSetLabels: deps.config.metricsApplicationSetLabels }),
       },
+      { provide: SharedInformers, useValue: new SharedInformers(deps.kubeConfig, (message) => deps.logger.warn(message)) },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }

@@ -10,6 +10,7 @@ import type { GeneratorRegistry } from '../generators/registry.js';
 import { describeKubeError } from '../kube/api-errors.js';
 import { KubeEventRecorder } from '../kube/event-recorder.js';
 import { KubeInformer } from '../kube/informer.js';
+import { SharedInformers, type InformerView } from '../kube/shared-informers.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { RecentWrites } from '../kube/recent-writes.js';
 import { ObjectClient } from '../kube/object-client.js';
@@ -48,7 +49,7 @@ function readsClusters(appSet: ApplicationSet): boolean {
 export class ApplicationSetController {
   private readonly client: ObjectClient;
   private readonly appSetInformers: KubeInformer<ApplicationSet>[];
-  private readonly appInformers: KubeInformer<Application>[];
+  private readonly appInformers: InformerView<Application>[];
   /** Cluster-scoped; not part of readiness, so a cluster without the CRD still runs every other rollout. */
   private readonly budgetInformer: KubeInformer<RolloutBudget>;
   private readonly queue: WorkQueue;
@@ -73,14 +74,17 @@ export class ApplicationSetController {
     private readonly projects: (name: string) => AppProject | undefined,
     private readonly logger: Logger,
     private readonly metrics?: ControllerMetrics,
+    /** The process's shared caches: the application controller follows the same Applications (default: caches of its own). */
+    informers?: SharedInformers,
   ) {
     this.client = new ObjectClient(config);
     const onError = (message: string) => logger.warn(message);
     this.appSetInformers = settings.namespaces.map(
       (namespace) => new KubeInformer<ApplicationSet>(config, { apiVersion: API_VERSION, kind: 'ApplicationSet', namespace }, 'applicationsets', onError),
     );
-    this.appInformers = settings.namespaces.map(
-      (namespace) => new KubeInformer<Application>(config, { apiVersion: API_VERSION, kind: 'Application', namespace }, 'applications', onError),
+    const shared = informers ?? new SharedInformers(config, onError);
+    this.appInformers = settings.namespaces.map((namespace) =>
+      shared.view<Application>({ apiVersion: API_VERSION, kind: 'Application', namespace }, 'applications'),
     );
     this.budgetInformer = new KubeInformer<RolloutBudget>(
       config,

@@ -3,6 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { ControlNamespace } from '../control-namespace/control-namespace.js';
 import { createDefaultRegistry } from '../generators/default-registry.js';
 import { KUBE_CONFIG, type KubeConfig } from '../kube/kube-config.js';
+import { SharedInformers } from '../kube/shared-informers.js';
 import { LOGGER, type Logger } from '../observability/logger.js';
 import { ControllerMetrics } from '../observability/metrics.js';
 import { READINESS } from '../observability/readiness.js';
@@ -29,8 +30,15 @@ export class AppSetModule {
       providers: [
         {
           provide: ApplicationSetController,
-          inject: [KUBE_CONFIG, ControlNamespace, ShardingRuntime, LOGGER, ControllerMetrics],
-          useFactory: (kubeConfig: KubeConfig, controlNamespace: ControlNamespace, sharding: ShardingRuntime, logger: Logger, metrics: ControllerMetrics) => {
+          inject: [KUBE_CONFIG, ControlNamespace, ShardingRuntime, LOGGER, ControllerMetrics, SharedInformers],
+          useFactory: (
+            kubeConfig: KubeConfig,
+            controlNamespace: ControlNamespace,
+            sharding: ShardingRuntime,
+            logger: Logger,
+            metrics: ControllerMetrics,
+            informers: SharedInformers,
+          ) => {
             const controller = new ApplicationSetController(
               kubeConfig,
               options.settings,
@@ -39,6 +47,7 @@ export class AppSetModule {
               (name) => controlNamespace.project(name),
               logger.child({ controller: 'applicationset' }),
               metrics,
+              informers,
             );
             controlNamespace.onClustersChanged((secret) => controller.clusterSecretChanged(secret));
             // Which Applications may be written depends on the projects they name.

@@ -3,7 +3,7 @@ import { API_VERSION, automatedSyncEnabled, type Application, type ApplicationSt
 import { deepEqual } from '../lib/json-values.js';
 import { forEachLimited } from '../lib/for-each-limited.js';
 import { describeKubeError } from '../kube/api-errors.js';
-import { KubeInformer } from '../kube/informer.js';
+import { SharedInformers, type InformerView } from '../kube/shared-informers.js';
 import type { KubeConfig } from '../kube/kube-config.js';
 import { DelayedActions, Loop } from '../lib/loop.js';
 import type { Logger } from '../observability/logger.js';
@@ -50,6 +50,8 @@ export interface ApplicationRefresherOptions {
    * again at once; the periodic refresh stays as a resync.
    */
   watches?: WorkloadWatches;
+  /** The process's shared caches, so the ApplicationSet controller and this one hold the Applications once (default: caches of its own). */
+  informers?: SharedInformers;
 }
 
 /** What a comparison was made against: a refresh is due once the spec names another source or destination. */
@@ -72,7 +74,7 @@ const specConditionsOf = (status: ApplicationStatus): SpecCondition[] =>
  * an autosync. Every timer of the application controller is one of its loops or delayed actions.
  */
 export class ApplicationRefresher {
-  private readonly informers: KubeInformer<Application>[];
+  private readonly informers: InformerView<Application>[];
   private readonly refreshing = new Set<string>();
   /** Applications whose objects changed while they were being compared: compared once more after. */
   private readonly changedWhileRefreshing = new Set<string>();
@@ -110,8 +112,9 @@ export class ApplicationRefresher {
   ) {
     const registry = options.registry ?? new SchedulerRegistry();
     this.previewDeletion = new PreviewDeletion(driver, applications, logger);
-    this.informers = options.namespaces.map(
-      (namespace) => new KubeInformer<Application>(config, { apiVersion: API_VERSION, kind: 'Application', namespace }, 'applications', (m) => logger.warn(m)),
+    const informers = options.informers ?? new SharedInformers(config, (m) => logger.warn(m));
+    this.informers = options.namespaces.map((namespace) =>
+      informers.view<Application>({ apiVersion: API_VERSION, kind: 'Application', namespace }, 'applications'),
     );
     for (const informer of this.informers) {
       informer.on('add', (app) => this.observe(app));

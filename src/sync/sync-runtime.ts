@@ -3,6 +3,7 @@ import type { Application } from '../api/application.js';
 import type { ControlNamespace } from '../control-namespace/control-namespace.js';
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type ClusterRecord } from '../api/cluster-secret.js';
 import type { ClusterFence } from '../sharding/cluster-fence.js';
+import type { SharedInformers } from '../kube/shared-informers.js';
 import type { ShardView } from '../sharding/shard-view.js';
 import { kubeConfigForCluster } from '../kube/cluster-kubeconfig.js';
 import { impersonating, type KubeConfig } from '../kube/kube-config.js';
@@ -40,6 +41,8 @@ export interface SyncRuntimeOptions {
   registry?: SchedulerRegistry;
   /** Counts the sync queue's errors (default: not counted). */
   metrics?: ControllerMetrics;
+  /** The process's shared caches (default: caches of its own). */
+  informers?: SharedInformers;
 }
 
 /** Connections per cluster acting as one ServiceAccount or another, kept for reuse. */
@@ -159,6 +162,7 @@ export class SyncRuntime {
         sourcePollMs: options.sourcePollMs,
         refreshConcurrency: options.refreshConcurrency ?? 32,
         watches: this.watches,
+        informers: options.informers,
         ...(shards ? { owns: (application: Application) => shards.ownsCluster(serverOf(application)) } : {}),
         queueFor: (application) => this.queueOf((shards && shards.ownerOfCluster(serverOf(application))) || options.replica),
         clusterName: (application) => {
