@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 const FUZZ = 'test/fuzz/fuzzer.test.ts';
 const SOAK = 'test/e2e/soak.test.ts';
-const E2E_ALONE = ['test/e2e/sharding.test.ts', 'test/e2e/process-lifetime.test.ts'];
+const E2E_ALONE = ['test/e2e/sharding.test.ts'];
 
 export default defineConfig({
   // swc keeps legacy decorators and design:paramtypes, which Nest's DI needs.
@@ -16,10 +16,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
-      // Both cores for the files that run in one process, the fuzzer's thousand cases first (vitest
-      // orders a group's projects by name): its two minutes, mostly waits, overlap the other files.
-      { extends: true, test: { name: 'fuzz', include: [FUZZ], maxWorkers: 2, sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**', FUZZ], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      // The files that run in one process, the fuzzer's thousand cases first (vitest orders a group's
+      // projects by name) beside two workers that keep both cores busy: its two minutes are mostly waits.
+      { extends: true, test: { name: 'fuzz', include: [FUZZ], maxWorkers: 3, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**', FUZZ], maxWorkers: 3, sequence: { groupOrder: 0 } } },
       // Then the end-to-end files in one process each, beside the two-minute chaos soak (the suite's
       // longest file, started first: vitest orders a group's projects by name). Most of their time is
       // waits (workloads turning ready, bake times, refresh intervals) that the files can share, and a
@@ -39,8 +39,8 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
-      // Last, one at a time, the files whose replicas hold leases with heartbeats of seconds or are
-      // killed and restarted on a schedule: they must not compete for the cores.
+      // Last, alone, the sharding file: its replicas hold leases with heartbeats of seconds, are killed
+      // and paused, and it counts the handoff's time against the heartbeat's: it must not compete for the cores.
       { extends: true, test: { name: 'e2e-alone', include: E2E_ALONE, maxWorkers: 1, sequence: { groupOrder: 2 } } },
     ],
   },
