@@ -27,7 +27,11 @@ const application = (name: string) =>
     apiVersion: API_VERSION,
     kind: 'Application',
     metadata: { name, namespace: 'argocd' },
-    spec: { project: 'default', source: { repoURL: 'https://git.example.com/apps.git', path: name }, destination: { server: 'https://kubernetes.default.svc' } },
+    spec: {
+      project: 'default',
+      source: { repoURL: 'https://git.example.com/apps.git', path: name },
+      destination: { server: 'https://kubernetes.default.svc' },
+    },
   }) as unknown as KubeObject;
 
 async function eventually(check: () => boolean, what: string): Promise<void> {
@@ -62,7 +66,12 @@ describe('SharedInformers', () => {
     await eventually(() => heard.appsets.includes('add search') && heard.refresher.includes('add search'), 'both to hear search');
     // Cached without the managers' field lists: nothing reads them.
     expect(refresher.get('search', 'argocd')?.metadata.managedFields).toBeUndefined();
-    expect(appsets.list().map((a) => a.metadata.name).sort()).toEqual(['billing', 'search']);
+    expect(
+      appsets
+        .list()
+        .map((a) => a.metadata.name)
+        .sort(),
+    ).toEqual(['billing', 'search']);
     const counted = fleet.counters();
     expect(counted.watchesStarted - before.watchesStarted).toBe(1);
 
