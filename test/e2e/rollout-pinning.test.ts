@@ -131,7 +131,7 @@ describe('RollingSync pinRevisions with the direct driver', () => {
     expect([...writesSince(management, quiet, { kind: 'Application', verb: 'apply' }), ...writesSince(management, quiet, { kind: 'ApplicationSet' })]).toEqual(
       [],
     );
-  }, 60_000);
+  });
 
   it('a rollback re-pins the previous commit, and self-heal then keeps it there', async () => {
     const old = await pinnedFleet([envStep('staging'), envStep('canary', { onFailure: 'rollback' }), envStep('production')]);
@@ -147,5 +147,5 @@ describe('RollingSync pinRevisions with the direct driver', () => {
     await editByHand('staging-1', 'guestbook:v2');
     await waitFor(async () => (await image('staging-1')) === 'guestbook:v1', 'self-heal to keep the rolled-back image');
     expect(deploymentChanges('staging-1', since)).toBe(1);
-  }, 60_000);
+  });
 });
