@@ -77,6 +77,16 @@ function hostOf(application: Application): string {
     return application.spec.destination.name ?? '';
   }
 }
+
+/**
+ * Argo CD's unreachable-cluster message when `error` (or its cause: a source's render failure keeps
+ * the cluster's own error there) is the connection failing rather than the cluster answering.
+ */
+function unreachableMessage(application: Application, error: unknown): string | undefined {
+  const host = hostOf(application);
+  const failure = transportFailure(error, host) ?? transportFailure((error as Error | undefined)?.cause, host);
+  return failure && unreachableClusterMessage(destinationOf(application), failure);
+}
 /** Refreshes and syncs reuse a repository's refs for this long: thousands of Applications share a handful of sources. */
 const REFS_MAX_AGE_MS = 1000;
 
@@ -356,12 +366,10 @@ export class DirectSyncDriver implements SyncDriver {
       const rendered = (desired = await withRequestTimeout(timeoutMs, () => this.desired(application)));
       return await withRequestTimeout(timeoutMs, () => this.compareLive(application, rendered));
     } catch (error) {
-      const host = hostOf(application);
-      // A source's render failure names the source and keeps the cluster's own error as its cause.
-      const failure = transportFailure(error, host) ?? transportFailure((error as Error | undefined)?.cause, host);
-      if (!failure) throw error;
+      const unreachable = unreachableMessage(application, error);
+      if (!unreachable) throw error;
       const at = desired ?? (await this.sourceRevisions(application));
-      throw new ComparisonFailure(unreachableClusterMessage(destinationOf(application), failure), at.revision, at.revisions);
+      throw new ComparisonFailure(unreachable, at.revision, at.revisions);
     }
   }
 
@@ -456,10 +464,9 @@ export class DirectSyncDriver implements SyncDriver {
       return await withRequestTimeout(this.options.syncRequestTimeoutMs ?? SYNC_REQUEST_TIMEOUT_MS, () => this.syncNow(application, request));
     } catch (error) {
       // A read the sync could not do without (its writes record their own failures): worded as a refresh's, without the request.
-      const host = hostOf(application);
-      const failure = transportFailure(error, host) ?? transportFailure((error as Error | undefined)?.cause, host);
-      if (!failure) throw error;
-      throw new Error(unreachableClusterMessage(destinationOf(application), failure), { cause: error });
+      const unreachable = unreachableMessage(application, error);
+      if (!unreachable) throw error;
+      throw new Error(unreachable, { cause: error });
     }
   }
 
