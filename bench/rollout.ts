@@ -10,6 +10,9 @@
 // simulator's store, so its CPU is the simulated API servers' (what little the bench's own checks cost is
 // measured and taken out). REGATTA_NODE_ARGS passes flags to the replica's node (e.g. "--cpu-prof
 // --cpu-prof-dir=/tmp/prof"); the CPU profile is the large fleet's.
+// `healthToStepMs` is the time from a workload turning healthy (the simulated kubelet's write) to the release it
+// let go (the next Application's sync operation landing on the management cluster); `healthToSyncMs` adds the time
+// that sync then waited for a worker, and `healthToReportMs` is the part before the Application reported Healthy.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DemoEnvironment } from '../src/demo/demo-environment.js';
@@ -17,7 +20,7 @@ import { startReplicaProcess } from '../src/demo/replica-process.js';
 import { cpuSeconds, setProjectRules, type ProjectRules } from './project-rules.js';
 import { STAGED_STEPS, stagedFleet } from './staged-fleet.js';
 import { gitCommit } from './rounds.js';
-import { healthToStepSamples, percentile } from './health-to-step.js';
+import { healthToReportSamples, healthToStepSamples, percentile, ReleaseLog } from './health-to-step.js';
 import { watchMemory } from './watch-memory.js';
 
 // Run through bench/run.js, the arguments after the bench name.
@@ -44,8 +47,14 @@ interface Rollout {
   simCpu: number;
   /** Single-object applies the clusters saw (each sync applies every object of its Application). */
   objectApplies: number;
-  /** ms from a workload turning healthy (the simulator's readiness write) to the sync its step then released. */
+  /** API requests the rollout made, read and write, to the management cluster and to the workload clusters together. */
+  requests: { management: { reads: number; writes: number }; workloads: { reads: number; writes: number } };
+  /** ms from a workload turning healthy (the simulator's readiness write) to the release (sync operation written) it let go. */
   healthToStep: number[];
+  /** The same, to that sync's first write to its cluster (adds the time the released sync waited for a worker). */
+  healthToSync: number[];
+  /** ms from a workload turning healthy to its Application reporting it (the application controller's share of `healthToStep`). */
+  healthToReport: number[];
 }
 
 interface FleetRun {
@@ -72,6 +81,7 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
     // Plain manifests, as in the figures recorded before the demo's guestbook became a chart (bench/helm.ts measures Helm rendering).
     layout: 'manifests',
   });
+  const releases = new ReleaseLog(env.fleet.cluster());
   const replica = startReplicaProcess({ kubeconfig: env.managementKubeconfig(), redisUrl: env.redisUrl, args: REPLICA_ARGS, nodeArgs });
   /** The replica's peak resident memory. */
   const replicaPeakMB = () => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${replica.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
@@ -95,6 +105,18 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
     }
   }
 
+  /** The simulated API servers' request counters, the management cluster's and the workload clusters' summed. */
+  const requestCounts = () => {
+    const workloads = { reads: 0, writes: 0 };
+    for (const name of env.fleet.names()) {
+      const { reads, writes } = env.fleet.counters(name);
+      workloads.reads += reads;
+      workloads.writes += writes;
+    }
+    const { reads, writes } = env.fleet.counters();
+    return { management: { reads, writes }, workloads };
+  };
+
   try {
     const firstStart = performance.now();
     await rolledOut(env.revision, 1_800_000);
@@ -105,21 +127,32 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
       await setProjectRules(env.client, 'default', rules, env.repository.url);
       // The replica re-checks every Application when its project changes: that settles before the clock starts.
       await new Promise((r) => setTimeout(r, 3000));
+      const requestsBefore = requestCounts();
       const sinceNs = process.hrtime.bigint();
+      releases.clear();
       const [regatta, self, checks] = [cpuSeconds(replica.pid!), cpuSeconds(), checkCpuS];
       const start = performance.now();
       const revision = await env.release();
       await rolledOut(revision, 1_800_000);
       const ms = performance.now() - start;
+      const requestsAfter = requestCounts();
+      const requests = {
+        management: {
+          reads: requestsAfter.management.reads - requestsBefore.management.reads,
+          writes: requestsAfter.management.writes - requestsBefore.management.writes,
+        },
+        workloads: {
+          reads: requestsAfter.workloads.reads - requestsBefore.workloads.reads,
+          writes: requestsAfter.workloads.writes - requestsBefore.workloads.writes,
+        },
+      };
       const regattaCpu = cpuSeconds(replica.pid!) - regatta;
       const simCpu = cpuSeconds() - self - (checkCpuS - checks);
       const objectApplies = env.fleet.names().reduce((sum, name) => sum + env.fleet.cluster(name).applies.filter((a) => a.at >= sinceNs).length, 0);
-      const healthToStep = healthToStepSamples(
-        stagedFleet(clusterCount).map(({ name, labels }) => ({ store: env.fleet.cluster(name), env: labels.env })),
-        STAGED_STEPS,
-        sinceNs,
-      );
-      return { rules, ms, regattaCpu, simCpu, objectApplies, healthToStep };
+      const fleet = stagedFleet(clusterCount).map(({ name, labels }) => ({ store: env.fleet.cluster(name), server: env.fleet.server(name), env: labels.env }));
+      const { toRelease: healthToStep, toSync: healthToSync } = healthToStepSamples(fleet, STAGED_STEPS, sinceNs, releases.byServer());
+      const healthToReport = healthToReportSamples(fleet, sinceNs, releases);
+      return { rules, ms, regattaCpu, simCpu, objectApplies, requests, healthToStep, healthToSync, healthToReport };
     };
     const rollouts: Rollout[] = [];
     // Each rollout costs more than the one before (CPU rose 1.7× over eight at 300 × 10), so the rule sets
@@ -132,6 +165,7 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
     const watch = await watchMemory(env.fleet, await env.applications());
     return { clusters: clusterCount, apps, firstMs, rollouts, clusterSyncs, doubleSyncs, rssMB, watch };
   } finally {
+    releases.close();
     replica.kill('SIGTERM');
     // A CPU profile (REGATTA_NODE_ARGS) is written on a clean exit; do not wait for one forever.
     await Promise.race([new Promise((resolve) => replica.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 20_000))]);
@@ -140,8 +174,10 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
   }
 }
 
-const sum = (runs: Rollout[], field: keyof Omit<Rollout, 'rules' | 'healthToStep'>) => runs.reduce((total, r) => total + r[field], 0);
-const mean = (runs: Rollout[], field: keyof Omit<Rollout, 'rules' | 'healthToStep'>) => (runs.length ? sum(runs, field) / runs.length : Number.NaN);
+const sum = (runs: Rollout[], field: keyof Omit<Rollout, 'rules' | 'requests' | 'healthToStep' | 'healthToSync' | 'healthToReport'>) =>
+  runs.reduce((total, r) => total + r[field], 0);
+const mean = (runs: Rollout[], field: keyof Omit<Rollout, 'rules' | 'requests' | 'healthToStep' | 'healthToSync' | 'healthToReport'>) =>
+  runs.length ? sum(runs, field) / runs.length : Number.NaN;
 const syncsPerSec = (run: FleetRun) => Math.round(run.apps / (mean(run.rollouts, 'ms') / 1000));
 const commit = gitCommit();
 
@@ -158,28 +194,35 @@ const [regattaCpu, simCpu, objectApplies] = [sum(large.rollouts, 'regattaCpu'), 
 const cpuPerSyncOverApply = regattaCpu / simCpu;
 const overheadMsPerStep = Math.round(ms / STEP_BATCHES);
 const throughput = { [small.apps]: syncsPerSec(small), [large.apps]: syncsPerSec(large) };
-const healthToStepMs = Math.round(
-  percentile(
-    large.rollouts.flatMap((r) => r.healthToStep),
-    95,
-  ),
-);
+const p95 = (run: FleetRun, samples: 'healthToStep' | 'healthToSync' | 'healthToReport') =>
+  Math.round(
+    percentile(
+      run.rollouts.flatMap((r) => r[samples]),
+      95,
+    ),
+  );
+const healthToStepMs = p95(large, 'healthToStep');
+/** Each kind of request per sync over the rollouts, from the simulated API servers' counters. */
+const requestsPerSync = (run: FleetRun) => {
+  const per = (pick: (r: Rollout) => number) => Number((run.rollouts.reduce((n, r) => n + pick(r), 0) / (run.apps * run.rollouts.length)).toFixed(2));
+  return {
+    managementReads: per((r) => r.requests.management.reads),
+    managementWrites: per((r) => r.requests.management.writes),
+    workloadReads: per((r) => r.requests.workloads.reads),
+    workloadWrites: per((r) => r.requests.workloads.writes),
+  };
+};
 
 console.log(`rollout bench at ${commit}: staging 1 %, canary 4 %, production 25 % at a time (${STEP_BATCHES} step batches)`);
 for (const run of [small, large]) {
   console.log(`  ${run.clusters} clusters × ${APPS_PER_CLUSTER} apps = ${run.apps} Applications; first rollout (from nothing) ${Math.round(run.firstMs)} ms`);
   for (const r of run.rollouts)
     console.log(
-      `    rollout, ${r.rules} project: ${Math.round(r.ms)} ms, ${Math.round(run.apps / (r.ms / 1000))} syncs/s; CPU Regatta ${r.regattaCpu.toFixed(1)} s, simulator ${r.simCpu.toFixed(1)} s; ${r.objectApplies} object applies`,
+      `    rollout, ${r.rules} project: ${Math.round(r.ms)} ms, ${Math.round(run.apps / (r.ms / 1000))} syncs/s; CPU Regatta ${r.regattaCpu.toFixed(1)} s, simulator ${r.simCpu.toFixed(1)} s; ${r.objectApplies} object applies; requests per sync ${JSON.stringify(requestsPerSync({ ...run, rollouts: [r] }))}`,
     );
   console.log(`    syncs the clusters saw: ${run.clusterSyncs}; repeated syncs: ${run.doubleSyncs}; Regatta's peak RSS: ${run.rssMB} MB`);
   console.log(
-    `    workload healthy → its step going on: p95 ${Math.round(
-      percentile(
-        run.rollouts.flatMap((r) => r.healthToStep),
-        95,
-      ),
-    )} ms; live watch: ${run.watch.cachedObjects} objects cached, ${run.watch.bytesPerObject} bytes of heap each`,
+    `    workload healthy → its step going on (p95): the next release ${p95(run, 'healthToStep')} ms (its Application reporting it healthy ${p95(run, 'healthToReport')} ms), that sync's first write ${p95(run, 'healthToSync')} ms; live watch: ${run.watch.cachedObjects} objects cached, ${run.watch.bytesPerObject} bytes of heap each`,
   );
 }
 console.log(
@@ -204,6 +247,9 @@ console.log(
     overheadMsPerStep,
     rssMB: large.rssMB,
     healthToStepMs,
+    healthToSyncMs: p95(large, 'healthToSync'),
+    healthToReportMs: p95(large, 'healthToReport'),
+    requestsPerSync: requestsPerSync(large),
     watchBytesPerResource: large.watch.bytesPerObject,
     watchedResources: large.watch.cachedObjects,
     syncsPerSec: throughput,
