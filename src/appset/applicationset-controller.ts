@@ -19,9 +19,7 @@ import type { ControllerMetrics } from '../observability/metrics.js';
 import { ApplicationSetReconciler, type ReconcilerOptions, type ReconcilerStore } from './reconciler.js';
 import { OwnershipIndex } from './ownership-index.js';
 import { WorkQueue } from './work-queue.js';
-
-/** How long Application changes are gathered before their ApplicationSet is reconciled. */
-const APPLICATION_EVENT_BATCH_MS = 500;
+import { ReconcilePacing } from './reconcile-pacing.js';
 
 export interface ControllerSettings extends ReconcilerOptions {
   /** Namespaces whose ApplicationSets are reconciled (Argo CD's --applicationset-namespaces); the first is Argo CD's own. */
@@ -60,8 +58,8 @@ export class ApplicationSetController {
   /** Which ApplicationSets this replica reconciles (all, unless sharded). */
   private owns: (key: string) => boolean = () => true;
   private readonly appSetListeners: (() => void)[] = [];
-  /** How long each ApplicationSet's last reconcile took. */
-  private readonly lastDurationMs = new Map<string, number>();
+  /** When the reconciles Application changes ask for run. */
+  private readonly pacing = new ReconcilePacing();
   /** The cached Applications by the ApplicationSet that controls them: a reconcile reads its own, not the namespace's. */
   private readonly ownership = new OwnershipIndex();
 
@@ -119,7 +117,7 @@ export class ApplicationSetController {
       });
       informer.on('delete', (appSet) => {
         this.seen.delete(`${appSet.metadata.namespace}/${appSet.metadata.name}`);
-        this.lastDurationMs.delete(`${appSet.metadata.namespace}/${appSet.metadata.name}`);
+        this.pacing.forget(`${appSet.metadata.namespace}/${appSet.metadata.name}`);
         this.reconciler.forget(appSet.metadata.namespace ?? '', appSet.metadata.name);
         this.metrics?.forget(appSet.metadata.namespace ?? '', appSet.metadata.name);
         for (const listener of this.appSetListeners) listener();
@@ -128,12 +126,9 @@ export class ApplicationSetController {
     for (const informer of this.appInformers) {
       const owner = (application: Application, deleted = false) => {
         const key = this.ownership.track(application, deleted);
-        // Batched: a rollout over a large fleet changes thousands of Applications a minute, and each
-        // reconcile rewrites the whole status; one reconcile per window sees all of them. The window
-        // grows with the reconcile's own duration, so reconciles never take most of the time.
-        if (key) this.queue.addAfter(key, Math.max(APPLICATION_EVENT_BATCH_MS, 2 * (this.lastDurationMs.get(key) ?? 0)));
+        if (key) this.queue.addAfter(key, this.pacing.delayForChange(key));
         // Any Application's sync or health may free room in a RolloutBudget another ApplicationSet waits on.
-        for (const waiter of this.reconciler.waitingOnBudgets()) if (waiter !== key) this.queue.addAfter(waiter, APPLICATION_EVENT_BATCH_MS);
+        for (const waiter of this.reconciler.waitingOnBudgets()) if (waiter !== key) this.queue.addAfter(waiter, this.pacing.delayForChange(waiter));
       };
       informer.on('add', (application) => owner(application));
       informer.on('update', (application) => owner(application));
@@ -233,10 +228,9 @@ export class ApplicationSetController {
     if (!this.owns(key)) return {};
     const [namespace, name] = key.split('/');
     const stop = this.metrics?.reconcile.startTimer({ namespace, name });
-    const started = Date.now();
+    this.pacing.started(key);
     try {
       const outcome = await this.reconciler.reconcile(namespace, name);
-      this.lastDurationMs.set(key, Date.now() - started);
       this.metrics?.apiWrites.inc({ namespace, name }, outcome.writes);
       if (outcome.rendered) this.metrics?.generationsRendered.inc({ namespace, name });
       this.recordInfo(namespace, name, outcome.ownedApplications);
@@ -246,6 +240,7 @@ export class ApplicationSetController {
       this.metrics?.reconcileErrors.inc({ namespace, name });
       throw error;
     } finally {
+      this.pacing.ended(key);
       stop?.();
     }
   }

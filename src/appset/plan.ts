@@ -59,24 +59,74 @@ export function isOwnedBy(application: Application, appSet: ApplicationSet): boo
 }
 
 /**
- * Desired Applications (from a generation that succeeded) against the ones the ApplicationSet
- * owns → what to create, update and delete. Pure: the caller writes.
+ * The Applications the last plan found needing no write, by the very objects it compared: the
+ * generated metadata and spec (a reused generation keeps them) and the live Application (the cache
+ * replaces it on any change). A plan that meets the same objects again skips them without building
+ * and hashing their bodies, which during a rollout is most of a reconcile of thousands.
  */
-export function planReconcile(appSet: ApplicationSet, desired: Application[], owned: Application[], options: PlanOptions): ReconcilePlan {
+export class UnchangedApplications {
+  private context = '';
+  private readonly seen = new Map<string, { metadata: object; spec: object; live: Application }>();
+
+  /** Forgets everything when what a verdict also depends on (the owner, its preserved and ignored fields, the policy) moved. */
+  within(appSet: ApplicationSet, options: PlanOptions): void {
+    const context = JSON.stringify([
+      appSet.apiVersion,
+      appSet.metadata.name,
+      appSet.metadata.uid,
+      appSet.spec.preservedFields,
+      appSet.spec.ignoreApplicationDifferences,
+      options,
+    ]);
+    if (context !== this.context) this.seen.clear();
+    this.context = context;
+  }
+
+  has(generated: Application, live: Application): boolean {
+    const last = this.seen.get(generated.metadata.name);
+    return last !== undefined && last.live === live && last.metadata === generated.metadata && last.spec === generated.spec;
+  }
+
+  remember(generated: Application, live: Application): void {
+    this.seen.set(generated.metadata.name, { metadata: generated.metadata, spec: generated.spec, live });
+  }
+
+  forget(name: string): void {
+    this.seen.delete(name);
+  }
+}
+
+/**
+ * Desired Applications (from a generation that succeeded) against the ones the ApplicationSet
+ * owns → what to create, update and delete. Pure but for `unchanged`, what it remembers of the
+ * Applications it found needing no write: the caller writes.
+ */
+export function planReconcile(
+  appSet: ApplicationSet,
+  desired: Application[],
+  owned: Application[],
+  options: PlanOptions,
+  unchanged = new UnchangedApplications(),
+): ReconcilePlan {
   const live = new Map(owned.map((a) => [a.metadata.name, a]));
   const changes: ApplicationChange[] = [];
   const update = allowsUpdate(options.policy);
+  unchanged.within(appSet, options);
 
   for (const generated of [...desired].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
     const current = live.get(generated.metadata.name);
     if (current && !update) continue;
+    // An operation is compared by value and a live one may have been consumed since: those are always compared in full.
+    const remembered = current !== undefined && !generated.operation && !current.operation;
+    if (remembered && unchanged.has(generated, current)) continue;
+    unchanged.forget(generated.metadata.name);
     const application = applyBody(appSet, generated, current, options);
     if (!current) {
       changes.push({ action: 'create', application });
       continue;
     }
     const removals = removalPatch({ spec: application.spec }, { spec: current.spec });
-    const unchanged =
+    const same =
       current.metadata.annotations?.[APPLIED_HASH_ANNOTATION] === application.metadata.annotations?.[APPLIED_HASH_ANNOTATION] &&
       !removals &&
       deepEqual(application.spec, current.spec) &&
@@ -86,7 +136,8 @@ export function planReconcile(appSet: ApplicationSet, desired: Application[], ow
       isSubset(application.metadata.labels, current.metadata.labels) &&
       isSubset(application.metadata.annotations, current.metadata.annotations) &&
       (application.metadata.finalizers ?? []).every((f) => current.metadata.finalizers?.includes(f));
-    if (!unchanged) changes.push({ action: 'update', application, ...(removals ? { removals } : {}) });
+    if (!same) changes.push({ action: 'update', application, ...(removals ? { removals } : {}) });
+    else if (remembered) unchanged.remember(generated, current);
   }
 
   const plan: ReconcilePlan = { changes, deletions: [] };

@@ -35,7 +35,7 @@ import { inClusterEnabled } from '../projects/destination-cluster.js';
 import { GenerationCache, generateApplications, type GenerationResult } from './generate.js';
 import { FleetReads, isAffectedBy, type FleetInterest } from './fleet-reads.js';
 import type { Secret } from '../api/meta.js';
-import { allowsDelete, effectivePolicy, isOwnedBy, planReconcile } from './plan.js';
+import { allowsDelete, effectivePolicy, isOwnedBy, planReconcile, UnchangedApplications } from './plan.js';
 import { applyPreviewLifetimes } from './preview-reconcile.js';
 import { PreviewStatusReporter } from './preview-status.js';
 
@@ -172,6 +172,8 @@ export class ApplicationSetReconciler {
 
   private readonly generations = new GenerationCache();
   private readonly settled = new Map<string, SettledState>();
+  /** Per ApplicationSet, the Applications its last plans found needing no write. */
+  private readonly unchanged = new Map<string, UnchangedApplications>();
   /** What each ApplicationSet's last generation read of the fleet; absent when it read none. */
   private readonly fleetInterest = new Map<string, FleetInterest>();
   /** ApplicationSets whose generators have run here: only for those is `fleetInterest` known. */
@@ -189,6 +191,7 @@ export class ApplicationSetReconciler {
   forget(namespace: string, name: string): void {
     this.generations.forget(`${namespace}/${name}`);
     this.settled.delete(`${namespace}/${name}`);
+    this.unchanged.delete(`${namespace}/${name}`);
     this.fleetInterest.delete(`${namespace}/${name}`);
     this.generated.delete(`${namespace}/${name}`);
     this.budgetWaiters.delete(`${namespace}/${name}`);
@@ -366,12 +369,20 @@ export class ApplicationSetReconciler {
       this.recordRolloutEvents(appSet, rollout);
     }
 
-    const plan = planReconcile(appSet, [...desired, ...generation.generated.map((g) => g.application).filter((a) => invalid.has(a.metadata.name))], owned, {
-      policy,
-      maxDeleteRatio: this.options.maxDeleteRatio,
-      preservedAnnotations: this.options.preservedAnnotations,
-      preservedLabels: this.options.preservedLabels,
-    });
+    let unchanged = this.unchanged.get(key);
+    if (!unchanged) this.unchanged.set(key, (unchanged = new UnchangedApplications()));
+    const plan = planReconcile(
+      appSet,
+      [...desired, ...generation.generated.map((g) => g.application).filter((a) => invalid.has(a.metadata.name))],
+      owned,
+      {
+        policy,
+        maxDeleteRatio: this.options.maxDeleteRatio,
+        preservedAnnotations: this.options.preservedAnnotations,
+        preservedLabels: this.options.preservedLabels,
+      },
+      unchanged,
+    );
 
     const conditions: Omit<ApplicationSetCondition, 'lastTransitionTime'>[] = [];
     let firstError: { reason: string; message: string } | undefined;

@@ -17,6 +17,8 @@ export type KubeConfig = k8s.KubeConfig;
 
 /** Keep-alive agents shared by every client with the same TLS settings. */
 const agents = new Map<string, http.Agent>();
+/** Each config's agent by context: a config's TLS settings do not change once loaded, and hashing them costs more than the call. */
+const agentOfContext = new WeakMap<k8s.KubeConfig, Map<string, http.Agent>>();
 
 let userAgent = 'regatta/0.1.0';
 
@@ -38,6 +40,10 @@ class PooledKubeConfig extends k8s.KubeConfig {
     context.setHeaderParam('User-Agent', userAgent);
     const built = context.getAgent();
     if (!built || this.getCurrentCluster()?.proxyUrl) return;
+    let ofContext = agentOfContext.get(this);
+    if (!ofContext) agentOfContext.set(this, (ofContext = new Map()));
+    const known = ofContext.get(this.currentContext);
+    if (known) return context.setAgent(known);
     const options = (built as http.Agent & { options: https.AgentOptions }).options;
     const secure = built instanceof https.Agent;
     const key = createHash('sha256')
@@ -55,6 +61,7 @@ class PooledKubeConfig extends k8s.KubeConfig {
       agent = secure ? new https.Agent(pooled) : new http.Agent(pooled);
       agents.set(key, agent);
     }
+    ofContext.set(this.currentContext, agent);
     context.setAgent(agent);
   }
 }

@@ -30,12 +30,22 @@ export const Message = {
 
 const byName = (a: Entry, b: Entry) => (a.application < b.application ? -1 : a.application > b.application ? 1 : 0);
 
-/** RollingSync owns syncing: Argo CD writes every generated Application with automated.enabled=false. */
-/** A copy that shares what it does not change: the planner runs over every Application of every reconcile. */
+/** Each generated spec's copy with automated sync off, made once: a reused generation gives the next reconcile the same spec object. */
+const disabledSpecs = new WeakMap<Application['spec'], Application['spec']>();
+
+/**
+ * RollingSync owns syncing: Argo CD writes every generated Application with automated.enabled=false.
+ * A copy that shares what it does not change: the planner runs over every Application of every reconcile.
+ */
 export function withAutomatedDisabled(application: Application): Application {
   const policy = application.spec.syncPolicy;
   if (!policy?.automated) return { ...application };
-  return { ...application, spec: { ...application.spec, syncPolicy: { ...policy, automated: { ...policy.automated, enabled: false } } } };
+  let spec = disabledSpecs.get(application.spec);
+  if (!spec) {
+    spec = { ...application.spec, syncPolicy: { ...policy, automated: { ...policy.automated, enabled: false } } };
+    disabledSpecs.set(application.spec, spec);
+  }
+  return { ...application, spec };
 }
 
 /** With pinned revisions, the pin and its automated hold are the rollout's to move: they are compared as the live Application has them. */
@@ -135,6 +145,7 @@ export function releaseWithinMaxUpdate(round: RolloutRound, appsToSync: Set<stri
     totals[stepIndex(entry.application)]++;
     if (entry.status === 'Pending' || entry.status === 'Progressing') updating[stepIndex(entry.application)]++;
   }
+  const released: string[] = [];
   for (const entry of entries) {
     const index = stepIndex(entry.application);
     const { limit, invalid } = maxUpdateFor(stepSpec(stepsSpec, index).maxUpdate, totals[index]);
@@ -151,10 +162,12 @@ export function releaseWithinMaxUpdate(round: RolloutRound, appsToSync: Set<stri
     if (promote && entry.status === 'Waiting' && appsToSync.has(entry.application) && updating[index] < limit) {
       Object.assign(entry, { status: 'Pending', message: Message.movedToPending, lastTransitionTime: now });
       updating[index]++;
-      rollout.updated = [...new Set([...(rollout.updated ?? []), entry.application])];
+      released.push(entry.application);
       rollout.stepStartedAt = { [String(index + 1)]: now, ...rollout.stepStartedAt };
     }
   }
+  // Added once: a step that opens releases thousands, and the list holds the whole rollout's.
+  if (released.length) rollout.updated = [...new Set([...(rollout.updated ?? []), ...released])];
 }
 
 function startedSince(application: Application | undefined, entry: Entry): boolean {

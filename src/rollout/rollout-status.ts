@@ -51,10 +51,11 @@ export function nextRolloutState(appSet: ApplicationSet, changed: Set<string>): 
 export function recordFailures(round: RolloutRound): void {
   const { input, stepsSpec, stepOf, entries, currentOf, rollout, failed, skipped, requeue } = round;
   const stepStart = (index: number) => rollout.stepStartedAt?.[String(index + 1)];
+  const updated = new Set(rollout.updated);
   for (const entry of entries) {
-    const index = stepOf.get(entry.application);
-    if (index === undefined || failed.has(entry.application) || skipped.has(entry.application) || !rollout.updated?.includes(entry.application)) continue;
     if (entry.status !== 'Pending' && entry.status !== 'Progressing') continue;
+    const index = stepOf.get(entry.application);
+    if (index === undefined || failed.has(entry.application) || skipped.has(entry.application) || !updated.has(entry.application)) continue;
     const observed = observedStatus(currentOf.get(entry.application)!);
     const deadline = stepSpec(stepsSpec, index).progressDeadlineSeconds;
     let reason: string | undefined;
@@ -112,8 +113,9 @@ export function planRollback(round: RolloutRound): RollbackRequest[] {
 
 function rollbackRequests(rollout: RolloutStatus): RollbackRequest[] {
   const targets = new Set([...(rollout.failed ?? []).map((f) => f.application), ...(rollout.updated ?? [])]);
+  const rolledBack = new Set(rollout.rolledBack);
   return [...targets]
-    .filter((name) => !rollout.rolledBack?.includes(name) && (rollout.previousRevisions?.[name]?.length ?? 0) > 0)
+    .filter((name) => !rolledBack.has(name) && (rollout.previousRevisions?.[name]?.length ?? 0) > 0)
     .sort()
     .map((name) => ({ application: name, revisions: rollout.previousRevisions![name] }));
 }

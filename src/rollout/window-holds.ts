@@ -35,11 +35,12 @@ export function holdForWindows(round: RolloutRound): RolloutWindowWait[] {
   const { input, now, entries, currentOf, rollout, failed } = round;
   const groups = new Map<string, RolloutWindowWait>();
   const heldSteps = new Set<string>();
+  const updated = new Set(input.windowWaits?.size ? rollout.updated : []);
   for (const entry of entries) {
     const wait = input.windowWaits?.get(entry.application);
     const operation = currentOf.get(entry.application) && observedStatus(currentOf.get(entry.application)!).operationState;
     const awaitingSync = entry.status === 'Pending' || (entry.status === 'Progressing' && operation?.phase === 'Running');
-    const held = wait && awaitingSync && rollout.updated?.includes(entry.application) && !failed.has(entry.application);
+    const held = wait && awaitingSync && updated.has(entry.application) && !failed.has(entry.application);
     if (!held) {
       if (entry.message.startsWith(WINDOW_HOLD_PREFIX)) entry.message = entry.status === 'Pending' ? Message.movedToPending : Message.becameProgressing;
       continue;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.js';
 import type { ApplicationSet } from '../../src/api/application-set.js';
-import { effectivePolicy, planReconcile } from '../../src/appset/plan.js';
+import { effectivePolicy, planReconcile, UnchangedApplications } from '../../src/appset/plan.js';
 import { APPLIED_HASH_ANNOTATION } from '../../src/api/annotations.js';
 import { replacementPatch } from '../../src/lib/merge-patch.js';
 
@@ -95,6 +95,25 @@ describe('planReconcile', () => {
     const body = planReconcile(set, [generated], [live], { policy: 'sync' }).changes[0].application;
     expect(body.metadata.labels).toEqual({ team: 'edited' });
     expect(body.metadata.annotations).toMatchObject({ owner: 'edited', other: 'template', 'argocd.argoproj.io/refresh': 'hard' });
+  });
+
+  it('remembers what needed no write, and still sees a hand edit, a new template or new ignore rules', () => {
+    const unchanged = new UnchangedApplications();
+    const generated = desired('a');
+    const live = liveFrom(planReconcile(appSet(), [generated], [], { policy: 'sync' }).changes[0].application);
+    expect(planReconcile(appSet(), [generated], [live], { policy: 'sync' }, unchanged).changes).toEqual([]);
+    expect(planReconcile(appSet(), [generated], [live], { policy: 'sync' }, unchanged).changes).toEqual([]);
+
+    // The informer hands a changed Application over as a new object.
+    const edited = liveFrom(live, (app) => (app.spec.destination.namespace = 'hand-edited'));
+    const revert = planReconcile(appSet(), [generated], [edited], { policy: 'sync' }, unchanged);
+    expect(revert.changes.map((c) => c.application.spec.destination.namespace)).toEqual(['a']);
+
+    expect(planReconcile(appSet(), [desired('a', { project: 'other' })], [live], { policy: 'sync' }, unchanged).changes).toHaveLength(1);
+
+    // The same objects, but the live drift is now ignored: the remembered verdict does not hide that the hash moved.
+    const ignoring = appSet({ ignoreApplicationDifferences: [{ jsonPointers: ['/spec/destination/namespace'] }] });
+    expect(planReconcile(ignoring, [generated], [live], { policy: 'sync' }, unchanged).changes).toHaveLength(1);
   });
 
   it('deletes owned Applications no longer generated, only when the policy allows', () => {
