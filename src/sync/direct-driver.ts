@@ -87,6 +87,7 @@ function unreachableMessage(application: Application, error: unknown): string | 
   const failure = transportFailure(error, host) ?? transportFailure((error as Error | undefined)?.cause, host);
   return failure && unreachableClusterMessage(destinationOf(application), failure);
 }
+
 /** Refreshes and syncs reuse a repository's refs for this long: thousands of Applications share a handful of sources. */
 const REFS_MAX_AGE_MS = 1000;
 

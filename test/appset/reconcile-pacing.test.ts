@@ -5,7 +5,14 @@ import { ReconcilePacing } from '../../src/appset/reconcile-pacing.js';
 function pacedAt(start = 1_000_000) {
   let now = start;
   const pacing = new ReconcilePacing(() => now);
-  return { pacing, advance: (ms: number) => (now += ms) };
+  const advance = (ms: number) => (now += ms);
+  /** A reconcile of `key` that takes `ms`. */
+  const reconcile = (key: string, ms: number) => {
+    pacing.started(key);
+    advance(ms);
+    pacing.ended(key);
+  };
+  return { pacing, advance, reconcile };
 }
 
 describe('ReconcilePacing', () => {
@@ -15,10 +22,8 @@ describe('ReconcilePacing', () => {
   });
 
   it('after a reconcile, waits out the pause; once the pause is over, a change (a workload turning healthy) is acted on at once', () => {
-    const { pacing, advance } = pacedAt();
-    pacing.started('argocd/guestbook');
-    advance(100);
-    pacing.ended('argocd/guestbook');
+    const { pacing, advance, reconcile } = pacedAt();
+    reconcile('argocd/guestbook', 100);
     expect(pacing.delayForChange('argocd/guestbook')).toBe(500);
     advance(300);
     expect(pacing.delayForChange('argocd/guestbook')).toBe(200);
@@ -27,20 +32,16 @@ describe('ReconcilePacing', () => {
   });
 
   it('lengthens the pause with the reconcile, so reconciles never take most of the time', () => {
-    const { pacing, advance } = pacedAt();
-    pacing.started('argocd/fleet');
-    advance(2_000);
-    pacing.ended('argocd/fleet');
+    const { pacing, reconcile } = pacedAt();
+    reconcile('argocd/fleet', 2_000);
     expect(pacing.delayForChange('argocd/fleet')).toBe(4_000);
     // Each ApplicationSet is paced by its own reconciles.
     expect(pacing.delayForChange('argocd/other')).toBe(50);
   });
 
   it('a change while a reconcile runs waits for its expected end and the pause after it', () => {
-    const { pacing, advance } = pacedAt();
-    pacing.started('argocd/fleet');
-    advance(1_000);
-    pacing.ended('argocd/fleet');
+    const { pacing, advance, reconcile } = pacedAt();
+    reconcile('argocd/fleet', 1_000);
     advance(5_000);
     pacing.started('argocd/fleet');
     advance(400);
@@ -51,10 +52,8 @@ describe('ReconcilePacing', () => {
   });
 
   it('forgets a deleted ApplicationSet', () => {
-    const { pacing, advance } = pacedAt();
-    pacing.started('argocd/gone');
-    advance(1_000);
-    pacing.ended('argocd/gone');
+    const { pacing, reconcile } = pacedAt();
+    reconcile('argocd/gone', 1_000);
     pacing.forget('argocd/gone');
     expect(pacing.delayForChange('argocd/gone')).toBe(50);
   });
