@@ -49,6 +49,8 @@ interface Rollout {
   objectApplies: number;
   /** API requests the rollout made, read and write, to the management cluster and to the workload clusters together. */
   requests: { management: { reads: number; writes: number }; workloads: { reads: number; writes: number } };
+  /** What the management API server sent and took per resource over the rollout: body bytes (responses and watch events) and writes. */
+  managementTraffic: Record<string, { sentMB: number; writes: number; conflicts: number }>;
   /** ms from a workload turning healthy (the simulator's readiness write) to the release (sync operation written) it let go. */
   healthToStep: number[];
   /** The same, to that sync's first write to its cluster (adds the time the released sync waited for a worker). */
@@ -117,6 +119,27 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
     return { management: { reads, writes }, workloads };
   };
 
+  /** The management API server's per-resource traffic counters, copied. */
+  const managementTraffic = () => {
+    const { bytesSent, writesByResource, conflictsByResource } = env.fleet.counters();
+    return { bytesSent: new Map(bytesSent), writesByResource: new Map(writesByResource), conflictsByResource: new Map(conflictsByResource) };
+  };
+  const trafficSince = (before: ReturnType<typeof managementTraffic>) => {
+    const after = managementTraffic();
+    const resources = new Set([...after.bytesSent.keys(), ...after.writesByResource.keys()]);
+    return Object.fromEntries(
+      [...resources]
+        .map((resource) => {
+          const sent = (after.bytesSent.get(resource) ?? 0) - (before.bytesSent.get(resource) ?? 0);
+          const writes = (after.writesByResource.get(resource) ?? 0) - (before.writesByResource.get(resource) ?? 0);
+          const conflicts = (after.conflictsByResource.get(resource) ?? 0) - (before.conflictsByResource.get(resource) ?? 0);
+          return [resource, { sentMB: Number((sent / 1e6).toFixed(1)), writes, conflicts }] as const;
+        })
+        .filter(([, traffic]) => traffic.sentMB > 0 || traffic.writes > 0)
+        .sort(([, a], [, b]) => b.sentMB - a.sentMB),
+    );
+  };
+
   try {
     const firstStart = performance.now();
     await rolledOut(env.revision, 1_800_000);
@@ -128,14 +151,25 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
       // The replica re-checks every Application when its project changes: that settles before the clock starts.
       await new Promise((r) => setTimeout(r, 3000));
       const requestsBefore = requestCounts();
+      const trafficBefore = managementTraffic();
       const sinceNs = process.hrtime.bigint();
       releases.clear();
       const [regatta, self, checks] = [cpuSeconds(replica.pid!), cpuSeconds(), checkCpuS];
       const start = performance.now();
+      // Both processes' CPU over each 10 s of the rollout, to see where a slow run spends it.
+      const cpuSeries: string[] = [];
+      let last = [cpuSeconds(replica.pid!), cpuSeconds(), requestCounts().management.writes];
+      const sampler = setInterval(() => {
+        const now = [cpuSeconds(replica.pid!), cpuSeconds(), requestCounts().management.writes];
+        cpuSeries.push(`${(now[0] - last[0]).toFixed(1)}/${(now[1] - last[1]).toFixed(1)}/${now[2] - last[2]}`);
+        last = now;
+      }, 10_000);
       const revision = await env.release();
-      await rolledOut(revision, 1_800_000);
+      await rolledOut(revision, 1_800_000).finally(() => clearInterval(sampler));
       const ms = performance.now() - start;
+      process.stderr.write(`  CPU s of Regatta/simulator and management writes per 10 s: ${cpuSeries.join(' ')}\n`);
       const requestsAfter = requestCounts();
+      const managementTrafficOfRollout = trafficSince(trafficBefore);
       const requests = {
         management: {
           reads: requestsAfter.management.reads - requestsBefore.management.reads,
@@ -152,7 +186,18 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
       const fleet = stagedFleet(clusterCount).map(({ name, labels }) => ({ store: env.fleet.cluster(name), server: env.fleet.server(name), env: labels.env }));
       const { toRelease: healthToStep, toSync: healthToSync } = healthToStepSamples(fleet, STAGED_STEPS, sinceNs, releases.byServer());
       const healthToReport = healthToReportSamples(fleet, sinceNs, releases);
-      return { rules, ms, regattaCpu, simCpu, objectApplies, requests, healthToStep, healthToSync, healthToReport };
+      return {
+        rules,
+        ms,
+        regattaCpu,
+        simCpu,
+        objectApplies,
+        requests,
+        managementTraffic: managementTrafficOfRollout,
+        healthToStep,
+        healthToSync,
+        healthToReport,
+      };
     };
     const rollouts: Rollout[] = [];
     // Each rollout costs more than the one before (CPU rose 1.7× over eight at 300 × 10), so the rule sets
@@ -174,9 +219,9 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
   }
 }
 
-const sum = (runs: Rollout[], field: keyof Omit<Rollout, 'rules' | 'requests' | 'healthToStep' | 'healthToSync' | 'healthToReport'>) =>
+const sum = (runs: Rollout[], field: keyof Omit<Rollout, 'rules' | 'requests' | 'managementTraffic' | 'healthToStep' | 'healthToSync' | 'healthToReport'>) =>
   runs.reduce((total, r) => total + r[field], 0);
-const mean = (runs: Rollout[], field: keyof Omit<Rollout, 'rules' | 'requests' | 'healthToStep' | 'healthToSync' | 'healthToReport'>) =>
+const mean = (runs: Rollout[], field: keyof Omit<Rollout, 'rules' | 'requests' | 'managementTraffic' | 'healthToStep' | 'healthToSync' | 'healthToReport'>) =>
   runs.length ? sum(runs, field) / runs.length : Number.NaN;
 const syncsPerSec = (run: FleetRun) => Math.round(run.apps / (mean(run.rollouts, 'ms') / 1000));
 const commit = gitCommit();
@@ -212,6 +257,13 @@ const requestsPerSync = (run: FleetRun) => {
     workloadWrites: per((r) => r.requests.workloads.writes),
   };
 };
+/** Body bytes the management API server sent per sync, by resource, over the rollouts (KB). */
+const managementSentKBPerSync = (run: FleetRun) => {
+  const totals = new Map<string, number>();
+  for (const r of run.rollouts)
+    for (const [resource, { sentMB }] of Object.entries(r.managementTraffic)) totals.set(resource, (totals.get(resource) ?? 0) + sentMB);
+  return Object.fromEntries([...totals].map(([resource, mb]) => [resource, Number(((mb * 1000) / (run.apps * run.rollouts.length)).toFixed(1))]));
+};
 
 console.log(`rollout bench at ${commit}: staging 1 %, canary 4 %, production 25 % at a time (${STEP_BATCHES} step batches)`);
 for (const run of [small, large]) {
@@ -220,6 +272,7 @@ for (const run of [small, large]) {
     console.log(
       `    rollout, ${r.rules} project: ${Math.round(r.ms)} ms, ${Math.round(run.apps / (r.ms / 1000))} syncs/s; CPU Regatta ${r.regattaCpu.toFixed(1)} s, simulator ${r.simCpu.toFixed(1)} s; ${r.objectApplies} object applies; requests per sync ${JSON.stringify(requestsPerSync({ ...run, rollouts: [r] }))}`,
     );
+  for (const r of run.rollouts) console.log(`    management API server, sent MB and writes per resource: ${JSON.stringify(r.managementTraffic)}`);
   console.log(`    syncs the clusters saw: ${run.clusterSyncs}; repeated syncs: ${run.doubleSyncs}; Regatta's peak RSS: ${run.rssMB} MB`);
   console.log(
     `    workload healthy → its step going on (p95): the next release ${p95(run, 'healthToStep')} ms (its Application reporting it healthy ${p95(run, 'healthToReport')} ms), that sync's first write ${p95(run, 'healthToSync')} ms; live watch: ${run.watch.cachedObjects} objects cached, ${run.watch.bytesPerObject} bytes of heap each`,
@@ -250,6 +303,7 @@ console.log(
     healthToSyncMs: p95(large, 'healthToSync'),
     healthToReportMs: p95(large, 'healthToReport'),
     requestsPerSync: requestsPerSync(large),
+    managementSentKBPerSync: managementSentKBPerSync(large),
     watchBytesPerResource: large.watch.bytesPerObject,
     watchedResources: large.watch.cachedObjects,
     syncsPerSec: throughput,

@@ -23,6 +23,12 @@ export interface ClusterCounters {
   writes: number;
   watchesOpen: number;
   watchesStarted: number;
+  /** Body bytes sent per resource (plural, with `/status` for the subresource): responses and watch events. */
+  bytesSent: Map<string, number>;
+  /** Writes per resource, keyed as `bytesSent`. */
+  writesByResource: Map<string, number>;
+  /** Writes per resource answered 409 Conflict (a stale resourceVersion, or the object already exists). */
+  conflictsByResource: Map<string, number>;
 }
 
 export interface SimCluster {

@@ -19,7 +19,7 @@ import { groupList, resourceList } from './discovery.js';
 import { enforceSchema, parseFieldValidation } from './field-validation.js';
 import { sendOpenApi } from './openapi-routes.js';
 import { kindSchema } from './openapi-schemas.js';
-import type { SimCluster } from './sim-cluster.js';
+import type { ClusterCounters, SimCluster } from './sim-cluster.js';
 import { impersonatedUser, requireAllowed } from './impersonation.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patches.js';
 import type { AccessAttributes, AccessUser } from './rbac-authorizer.js';
@@ -232,6 +232,7 @@ export class SimServer {
     const name = rest[1] ? decodeURIComponent(rest[1]) : undefined;
     const subresource = rest[2];
     if (subresource && subresource !== 'status') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    countTraffic(cluster.counters, subresource ? `${type.plural}/${subresource}` : type.plural, method, res);
     const userAgent = req.headers['user-agent'];
     const manager = url.searchParams.get('fieldManager') ?? userAgentManager(userAgent);
     const watching = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
@@ -461,6 +462,22 @@ export class SimServer {
     if (res.headersSent) return void res.end();
     this.send(res, error.code, error.status());
   }
+}
+
+/** Counts a resource request's writes and the body bytes it is sent (a watch's events included), for benches that ask what the traffic is made of. */
+function countTraffic(counters: ClusterCounters, resource: string, method: string, res: ServerResponse): void {
+  if (method !== 'GET') counters.writesByResource.set(resource, (counters.writesByResource.get(resource) ?? 0) + 1);
+  const sent = (chunk: unknown) => {
+    if (typeof chunk === 'string' || chunk instanceof Uint8Array) counters.bytesSent.set(resource, (counters.bytesSent.get(resource) ?? 0) + chunk.length);
+  };
+  const write = res.write.bind(res);
+  const end = res.end.bind(res);
+  res.write = ((chunk: unknown, ...rest: unknown[]) => (sent(chunk), write(chunk as never, ...(rest as [never])))) as typeof res.write;
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    sent(chunk);
+    if (method !== 'GET' && res.statusCode === 409) counters.conflictsByResource.set(resource, (counters.conflictsByResource.get(resource) ?? 0) + 1);
+    return end(chunk as never, ...(rest as [never]));
+  }) as typeof res.end;
 }
 
 /** kubectl and client libraries name themselves in the User-Agent; that becomes the field manager of an update. */

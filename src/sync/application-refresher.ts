@@ -19,6 +19,7 @@ import { revisionFields, revisionKey, sourceFields } from './application-sources
 import { autosync } from './automated-sync.js';
 import { REFRESH_ANNOTATION } from '../api/annotations.js';
 import type { WorkloadWatches } from './workload-watches.js';
+import type { SyncEnd } from './sync-runner.js';
 
 /** How long project and cluster changes are gathered before the Applications they touch are checked. */
 const PROJECT_CHECK_DELAY_MS = 50;
@@ -78,6 +79,8 @@ export class ApplicationRefresher {
   private readonly refreshing = new Set<string>();
   /** Applications whose objects changed while they were being compared: compared once more after. */
   private readonly changedWhileRefreshing = new Set<string>();
+  /** Applications whose objects changed while this replica synced them: compared once more when the sync has written its result. */
+  private readonly changedWhileSyncing = new Set<string>();
   /** Application → the resourceVersion of this refresher's last write to it, until the informer has caught up with it. */
   private readonly written = new Map<string, number>();
   /** Applications another writer (a sync) just wrote the status of: their next comparison reads them from the API server. */
@@ -109,6 +112,8 @@ export class ApplicationRefresher {
      * so a queue that lost its jobs (Redis restarted empty, or flushed) is rebuilt from Kubernetes.
      */
     private readonly resyncing: () => void = () => undefined,
+    /** Whether this replica is syncing the Application (`namespace/name`) now. */
+    private readonly syncing: (key: string) => boolean = () => false,
   ) {
     const registry = options.registry ?? new SchedulerRegistry();
     this.previewDeletion = new PreviewDeletion(driver, applications, logger);
@@ -234,10 +239,33 @@ export class ApplicationRefresher {
     });
   }
 
+  /** A sync of the Application is about to compare it for its result: the changes of its objects seen so far are in that comparison. */
+  syncComparing(namespace: string, name: string): void {
+    this.changedWhileSyncing.delete(`${namespace}/${name}`);
+  }
+
+  /**
+   * A sync of the Application ended: compared again if it did not end settled, or if its objects changed after the comparison
+   * it made at its end began (against the status the sync wrote, read from the API server until the cache has it).
+   */
+  syncEnded(namespace: string, name: string, end: SyncEnd): void {
+    const key = `${namespace}/${name}`;
+    const changed = this.changedWhileSyncing.delete(key);
+    const written = Number(end.writtenVersion);
+    if (Number.isFinite(written)) this.written.set(key, Math.max(written, this.written.get(key) ?? 0));
+    if (!end.settled) this.watchHealth(namespace, name);
+    else if (changed) this.objectsChanged(key);
+  }
+
   /** An object the Application tracks changed on its cluster: compared again shortly (once for a burst of events). */
   private objectsChanged(key: string): void {
     if (this.stopped || this.watchRefreshes.has(key)) return;
     this.watchRefreshes.schedule(key, WATCH_DEBOUNCE_MS, () => {
+      // The sync compares the Application as it writes its result; a comparison written meanwhile would only make that write conflict.
+      if (this.syncing(key)) {
+        this.changedWhileSyncing.add(key);
+        return;
+      }
       if (this.refreshing.has(key)) {
         this.changedWhileRefreshing.add(key);
         return;

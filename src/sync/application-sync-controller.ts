@@ -48,8 +48,12 @@ export class ApplicationSyncController {
       (application) => void this.operations.observe(application),
       // Kubernetes is the source of truth: each resync queues every pending operation again (BullMQ keeps one job per sync).
       () => this.operations.forget(),
+      (key) => this.runner.isRunningKey(key),
     );
-    this.runner = new SyncRunner(driver, applications, gate, parts, logger, (namespace, name) => this.refresher.watchHealth(namespace, name));
+    this.runner = new SyncRunner(driver, applications, gate, parts, logger, {
+      comparing: (namespace, name) => this.refresher.syncComparing(namespace, name),
+      ended: (namespace, name, end) => this.refresher.syncEnded(namespace, name, end),
+    });
     this.operations = new OperationQueue(applications, gate, parts, logger, {
       refresh: (application) => this.refresher.refresh(application),
       syncing: (application) => this.runner.isRunning(application),

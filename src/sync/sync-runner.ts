@@ -17,6 +17,21 @@ import type { SyncRequest } from './sync-driver.js';
 
 const HISTORY_LIMIT = 10;
 
+/** How a sync left the Application. */
+export interface SyncEnd {
+  /** The comparison made at its end found it settled (or the sync had nothing to run); otherwise its health is followed until it is. */
+  settled: boolean;
+  /** The resourceVersion of the sync's last write of the Application. */
+  writtenVersion?: string;
+}
+
+/** Who hears about the syncs this runner runs: the refresher, which otherwise compares the Application as its objects change. */
+export interface SyncRunnerPeers {
+  /** The sync is about to compare the Application for its result: what its objects did before now is in that comparison. */
+  comparing(namespace: string, name: string): void;
+  ended(namespace: string, name: string, end: SyncEnd): void;
+}
+
 /** Writes retried after a 409 Conflict before the job fails (and BullMQ tries it again). */
 const CONFLICT_ATTEMPTS = 5;
 
@@ -44,36 +59,48 @@ export class SyncRunner {
     private readonly gate: SyncWindowGate,
     private readonly options: SyncRunnerOptions,
     private readonly logger: Logger,
-    /** A sync ended and the comparison made right after it did not find the Application settled: its health is followed until it is. */
-    private readonly unsettled: (namespace: string, name: string) => void,
+    /** Told when a sync compares the Application for its result, and when it ended. */
+    private readonly peers: SyncRunnerPeers,
   ) {}
 
   isRunning(application: Application): boolean {
-    return this.running.has(keyOf(application));
+    return this.isRunningKey(keyOf(application));
+  }
+
+  /** Whether a sync of the Application `namespace/name` runs (or waits for the one before it) in this process. */
+  isRunningKey(key: string): boolean {
+    return this.running.has(key);
   }
 
   async run(job: SyncJob): Promise<void> {
     const key = `${job.namespace}/${job.application}`;
-    const run = (this.running.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => this.syncOnce(job));
+    let end: SyncEnd = { settled: true };
+    const run = (this.running.get(key) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
+        end = await this.syncOnce(job);
+      });
     this.running.set(key, run);
     try {
       await run;
     } finally {
       if (this.running.get(key) === run) this.running.delete(key);
+      this.peers.ended(job.namespace, job.application, end);
     }
   }
 
-  private async syncOnce(job: SyncJob, attempt = 1): Promise<void> {
+  /** Runs the sync (settled when there was nothing to run). */
+  private async syncOnce(job: SyncJob, attempt = 1): Promise<SyncEnd> {
     const application = await this.applications.get(job.namespace, job.application);
     // Queued before the destination moved to another replica: that replica queues it again.
-    if (!application || !(this.options.owns?.(application) ?? true)) return;
+    if (!application || !(this.options.owns?.(application) ?? true)) return { settled: true };
     const status = application.status ?? {};
     const recorded = status.operationState?.operation?.info?.find((i) => i.name === SYNC_KEY_INFO)?.value;
-    if (recorded === job.key && status.operationState?.phase !== 'Running') return;
+    if (recorded === job.key && status.operationState?.phase !== 'Running') return { settled: true };
     // This sync was started before and left Running (its replica died, hung or lost the cluster, or the job failed half-way): what it applied stays applied.
     const resuming = recorded === job.key;
     const operation: Operation = { ...(application.operation ?? status.operationState?.operation ?? { sync: { revision: job.revision, prune: job.prune } }) };
-    if (!(await this.gate.allows(application, operation, 'run'))) return;
+    if (!(await this.gate.allows(application, operation, 'run'))) return { settled: true };
     operation.info = [
       ...(operation.info ?? []).filter((i) => i.name !== SYNC_KEY_INFO && i.name !== SYNC_REPLICA_INFO),
       { name: SYNC_KEY_INFO, value: job.key },
@@ -140,9 +167,11 @@ export class SyncRunner {
       syncResult: syncResult(outcome),
       ...(retryCount > 0 ? { retryCount } : {}),
     };
+    this.peers.comparing(job.namespace, job.application);
     const comparison = this.options.projects.validate(running).valid ? await this.driver.refresh(running).catch(() => undefined) : undefined;
     // History and operationState are written against the version this sync wrote (not read again): a writer that raced it makes
     // it read again and add to what is there, never replace it.
+    let writtenVersion: string | undefined;
     for (let current = running, tries = 1; ; tries++) {
       const history = current.status?.history ?? [];
       const deployed: RevisionHistory = {
@@ -153,26 +182,28 @@ export class SyncRunner {
         ...sourceFields(application),
       };
       try {
-        await this.applications.patchAt(current, {
-          ...(current.operation && deepEqual(current.operation, application.operation) ? { operation: null } : {}),
-          status: {
-            operationState,
-            ...(outcome.phase === 'Succeeded' ? { history: [...history, deployed].slice(-HISTORY_LIMIT) } : {}),
-            ...(comparison ? comparisonStatus(application, comparison) : {}),
-            reconciledAt: this.options.clock().toISOString(),
-          },
-        });
+        writtenVersion = (
+          await this.applications.patchAt(current, {
+            ...(current.operation && deepEqual(current.operation, application.operation) ? { operation: null } : {}),
+            status: {
+              operationState,
+              ...(outcome.phase === 'Succeeded' ? { history: [...history, deployed].slice(-HISTORY_LIMIT) } : {}),
+              ...(comparison ? comparisonStatus(application, comparison) : {}),
+              reconciledAt: this.options.clock().toISOString(),
+            },
+          })
+        ).metadata.resourceVersion;
         break;
       } catch (error) {
         if (!isConflict(error) || tries >= CONFLICT_ATTEMPTS) throw error;
         const reread = await this.applications.get(job.namespace, job.application);
-        if (!reread) return;
+        if (!reread) return { settled: true };
         current = reread;
       }
     }
     if (outcome.phase !== 'Succeeded') this.logger.warn('sync failed', { application: job.application, phase: outcome.phase, message: outcome.message });
     // A comparison that found it settled was written with the sync's result: comparing it again at once would find the same.
-    if (!comparison || isSettling(comparison.health.status)) this.unsettled(job.namespace, job.application);
+    return { settled: comparison !== undefined && !isSettling(comparison.health.status), writtenVersion };
   }
 
   /** Writes part of operationState while the sync runs; a write that raced another reads the Application again. */

@@ -30,7 +30,7 @@ function runnerWith(driver: SyncDriver): SyncRunner {
   });
   const clock = () => new Date();
   const gate = new SyncWindowGate(applications, { clock }, silentLogger, () => undefined);
-  return new SyncRunner(driver, applications, gate, { replica: 'r-a', projects, clock }, silentLogger, () => undefined);
+  return new SyncRunner(driver, applications, gate, { replica: 'r-a', projects, clock }, silentLogger, { comparing: () => undefined, ended: () => undefined });
 }
 
 beforeAll(async () => {
