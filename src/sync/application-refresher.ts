@@ -239,6 +239,11 @@ export class ApplicationRefresher {
     });
   }
 
+  /** The Application as the watch last showed it. */
+  cachedApplication(namespace: string, name: string): Application | undefined {
+    return this.cached(namespace, name);
+  }
+
   /** A sync of the Application is about to compare it for its result: the changes of its objects seen so far are in that comparison. */
   syncComparing(namespace: string, name: string): void {
     this.changedWhileSyncing.delete(`${namespace}/${name}`);

@@ -53,6 +53,7 @@ export class ApplicationSyncController {
     this.runner = new SyncRunner(driver, applications, gate, parts, logger, {
       comparing: (namespace, name) => this.refresher.syncComparing(namespace, name),
       ended: (namespace, name, end) => this.refresher.syncEnded(namespace, name, end),
+      cached: (namespace, name) => this.refresher.cachedApplication(namespace, name),
     });
     this.operations = new OperationQueue(applications, gate, parts, logger, {
       refresh: (application) => this.refresher.refresh(application),

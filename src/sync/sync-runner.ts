@@ -30,6 +30,8 @@ export interface SyncRunnerPeers {
   /** The sync is about to compare the Application for its result: what its objects did before now is in that comparison. */
   comparing(namespace: string, name: string): void;
   ended(namespace: string, name: string, end: SyncEnd): void;
+  /** The Application as the watch last showed it, if it did. */
+  cached(namespace: string, name: string): Application | undefined;
 }
 
 /** Writes retried after a 409 Conflict before the job fails (and BullMQ tries it again). */
@@ -91,7 +93,10 @@ export class SyncRunner {
 
   /** Runs the sync (settled when there was nothing to run). */
   private async syncOnce(job: SyncJob, attempt = 1): Promise<SyncEnd> {
-    const application = await this.applications.get(job.namespace, job.application);
+    // The first attempt starts from the watch's copy: the sync's first write is made at its resourceVersion, so a copy the
+    // API server has moved past is refused (409) and the next attempt reads the Application from the API server.
+    const cached = attempt === 1 ? this.peers.cached(job.namespace, job.application) : undefined;
+    const application = cached && (this.options.owns?.(cached) ?? true) ? cached : await this.applications.get(job.namespace, job.application);
     // Queued before the destination moved to another replica: that replica queues it again.
     if (!application || !(this.options.owns?.(application) ?? true)) return { settled: true };
     const status = application.status ?? {};

@@ -38,6 +38,7 @@ describe('a failed sync is tried again as its operation.retry says', () => {
     runner = new SyncRunner(f.driver, applications, gate, { replica: 'r-a', projects, clock }, silentLogger, {
       comparing: () => undefined,
       ended: () => undefined,
+      cached: () => undefined,
     });
     // Another Application already tracks the ConfigMap: with FailOnSharedResource=true every attempt fails until it lets go.
     await f.driver.sync(f.application('owner', 'owner', { 'config.yaml': configMap('contested') }), { prune: false });

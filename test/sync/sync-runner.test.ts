@@ -20,7 +20,7 @@ const historyOf = async (name: string): Promise<RevisionHistory[]> =>
   ((await applications.get('argocd', name))?.status?.history ?? []).map(({ id, revision }) => ({ id, revision }) as RevisionHistory);
 
 /** A sync runner over `driver`, for Applications of a project that permits everything. */
-function runnerWith(driver: SyncDriver): SyncRunner {
+function runnerWith(driver: SyncDriver, cached: (namespace: string, name: string) => Application | undefined = () => undefined): SyncRunner {
   const projects = new ProjectGuard({
     controllerNamespace: 'argocd',
     project: (name) => ({ ...defaultAppProject('argocd'), metadata: { name, namespace: 'argocd' } }),
@@ -30,7 +30,11 @@ function runnerWith(driver: SyncDriver): SyncRunner {
   });
   const clock = () => new Date();
   const gate = new SyncWindowGate(applications, { clock }, silentLogger, () => undefined);
-  return new SyncRunner(driver, applications, gate, { replica: 'r-a', projects, clock }, silentLogger, { comparing: () => undefined, ended: () => undefined });
+  return new SyncRunner(driver, applications, gate, { replica: 'r-a', projects, clock }, silentLogger, {
+    comparing: () => undefined,
+    ended: () => undefined,
+    cached,
+  });
 }
 
 beforeAll(async () => {
@@ -40,6 +44,56 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await fleet.stop();
+});
+
+describe("a sync started from the watch's copy of its Application", () => {
+  it('that the API server has moved past: its first write is refused, and the sync runs once, with the operation the API server holds', async () => {
+    const created = (await admin.create({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'behind', namespace: 'argocd' },
+      spec: {
+        project: 'default',
+        source: { repoURL: 'https://example.com/web.git', path: 'web' },
+        destination: { server: 'https://kubernetes.default.svc', namespace: 'web' },
+      },
+      operation: { sync: { revision: 'r1', syncOptions: ['Validate=false'] } },
+    } as KubeObject)) as Application;
+    // Asked again with other options after the copy was taken: the copy's operation is not the one to run.
+    await admin.mergePatch({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'behind', namespace: 'argocd' },
+      operation: { sync: { revision: 'r1', syncOptions: ['ServerSideApply=true'] } },
+    } as KubeObject);
+    const ran: (string[] | undefined)[] = [];
+    const driver: SyncDriver = {
+      revision: async () => 'r1',
+      sync: async (_application, request) => {
+        ran.push(request.syncOptions);
+        return { revision: 'r1', phase: 'Succeeded', message: 'synced', resources: [] };
+      },
+      refresh: async () => undefined,
+    };
+    const conflicts = () => fleet.counters().conflictsByResource.get('applications') ?? 0;
+    const before = conflicts();
+    await runnerWith(driver, () => created).run({
+      namespace: 'argocd',
+      application: 'behind',
+      revision: 'r1',
+      prune: false,
+      identity: ['behind', 'r1'],
+      key: 'behind-r1',
+      cluster: 'in-cluster',
+    });
+
+    expect(ran).toEqual([['ServerSideApply=true']]);
+    expect(conflicts() - before).toBe(1);
+    expect((await applications.get('argocd', 'behind'))?.status?.operationState).toMatchObject({
+      phase: 'Succeeded',
+      operation: { sync: { syncOptions: ['ServerSideApply=true'] } },
+    });
+  });
 });
 
 describe("a sync's status writes", () => {
