@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { setFlagsFromString } from 'node:v8';
 import { createControllerApp } from './app/app.module.js';
 import { ConfigError, loadAppConfig } from './config/app-config.js';
 import { currentNamespace, identifyClientsAs, loadKubeConfig } from './kube/kube-config.js';
@@ -9,6 +10,8 @@ try {
   const bootstrapConfig = loadAppConfig(process.argv.slice(2), process.env);
   const kubeConfig = loadKubeConfig({ kubeconfig: bootstrapConfig.kubeconfig, context: bootstrapConfig.context });
   const config = loadAppConfig(process.argv.slice(2), process.env, currentNamespace(kubeConfig) ?? 'argocd');
+  // Read by V8 each time it sets the next full collection's threshold, so it holds from here on.
+  if (config.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
   identifyClientsAs(config.identity);
   const app = await createControllerApp({ config, kubeConfig, logger });
   app.enableShutdownHooks();

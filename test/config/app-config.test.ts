@@ -93,4 +93,11 @@ describe('loadAppConfig', () => {
     expect(() => loadAppConfig(['--template-timeout', '0'], {})).toThrow(/--template-timeout: "0" is not a number of seconds above 0 \(at most 3600\)/);
     expect(() => loadAppConfig([], { REGATTA_TEMPLATE_TIMEOUT_SECONDS: 'soon' })).toThrow(/--template-timeout: "soon"/);
   });
+
+  it("bounds the heap's growth above what is live with --heap-growing-percent (REGATTA_HEAP_GROWING_PERCENT), 30 % by default, 0 for V8's own rule", () => {
+    expect(loadAppConfig([], {}).heapGrowingPercent).toBe(30);
+    expect(loadAppConfig([], { REGATTA_HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(loadAppConfig(['--heap-growing-percent=50'], { REGATTA_HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(50);
+    expect(() => loadAppConfig(['--heap-growing-percent', 'small'], {})).toThrow(/--heap-growing-percent: "small" is not a whole percentage from 0 to 1000/);
+  });
 });
