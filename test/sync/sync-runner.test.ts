@@ -19,6 +19,20 @@ let applications: ApplicationClient;
 const historyOf = async (name: string): Promise<RevisionHistory[]> =>
   ((await applications.get('argocd', name))?.status?.history ?? []).map(({ id, revision }) => ({ id, revision }) as RevisionHistory);
 
+/** Creates an Application of a single source with the fields given (an operation, a status). */
+const createWebApplication = async (name: string, fields: Pick<Application, 'operation' | 'status'> = {}) =>
+  (await admin.create({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name, namespace: 'argocd' },
+    spec: {
+      project: 'default',
+      source: { repoURL: 'https://example.com/web.git', path: 'web' },
+      destination: { server: 'https://kubernetes.default.svc', namespace: 'web' },
+    },
+    ...fields,
+  } as KubeObject)) as Application;
+
 /** A sync runner over `driver`, for Applications of a project that permits everything. */
 function runnerWith(driver: SyncDriver, cached: (namespace: string, name: string) => Application | undefined = () => undefined): SyncRunner {
   const projects = new ProjectGuard({
@@ -48,17 +62,7 @@ afterAll(async () => {
 
 describe("a sync started from the watch's copy of its Application", () => {
   it('that the API server has moved past: its first write is refused, and the sync runs once, with the operation the API server holds', async () => {
-    const created = (await admin.create({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
-      metadata: { name: 'behind', namespace: 'argocd' },
-      spec: {
-        project: 'default',
-        source: { repoURL: 'https://example.com/web.git', path: 'web' },
-        destination: { server: 'https://kubernetes.default.svc', namespace: 'web' },
-      },
-      operation: { sync: { revision: 'r1', syncOptions: ['Validate=false'] } },
-    } as KubeObject)) as Application;
+    const created = await createWebApplication('behind', { operation: { sync: { revision: 'r1', syncOptions: ['Validate=false'] } } });
     // Asked again with other options after the copy was taken: the copy's operation is not the one to run.
     await admin.mergePatch({
       apiVersion: 'argoproj.io/v1alpha1',
@@ -98,17 +102,7 @@ describe("a sync started from the watch's copy of its Application", () => {
 
 describe("a sync's status writes", () => {
   it('never replace what another writer added to the history while the sync ran: the sync reads again and adds to it', async () => {
-    await admin.create({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
-      metadata: { name: 'web', namespace: 'argocd' },
-      spec: {
-        project: 'default',
-        source: { repoURL: 'https://example.com/web.git', path: 'web' },
-        destination: { server: 'https://kubernetes.default.svc', namespace: 'web' },
-      },
-      status: { history: [{ id: 0, revision: 'r0', deployedAt: '2026-12-01T00:00:00Z' }] },
-    } as KubeObject);
+    await createWebApplication('web', { status: { history: [{ id: 0, revision: 'r0', deployedAt: '2026-12-01T00:00:00Z' }] } });
     // Another writer (a second replica, or a person) records a sync of its own just before this one records its result.
     const driver: SyncDriver = {
       revision: async () => 'r2',
@@ -181,16 +175,7 @@ describe("a sync's status writes", () => {
   });
 
   it('while a sync waits for pruning confirmation its operation says so, and the approval is read from the Application as it is then, no earlier than the sync started', async () => {
-    await admin.create({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
-      metadata: { name: 'gated', namespace: 'argocd' },
-      spec: {
-        project: 'default',
-        source: { repoURL: 'https://example.com/web.git', path: 'web' },
-        destination: { server: 'https://kubernetes.default.svc', namespace: 'web' },
-      },
-    } as KubeObject);
+    await createWebApplication('gated');
     const approve = (at: Date) =>
       admin.mergePatch({
         apiVersion: 'argoproj.io/v1alpha1',
