@@ -196,11 +196,6 @@ export class ApplicationSetController {
     return count;
   }
 
-  /** A push named these repositories: generators read their refs anew, however recently they were listed. */
-  forgetRefs(pushed: (repoURL: string) => boolean): void {
-    this.context.repositories.forgetRefs?.(pushed);
-  }
-
   /**
    * A cluster Secret was added, changed or removed: queues the ApplicationSets whose last generation
    * read it or whose selectors accept it now (argo-cd #10952: not every ApplicationSet that reads the fleet).

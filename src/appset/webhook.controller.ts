@@ -33,7 +33,6 @@ export class WebhookController {
       throw error;
     }
     if (event.kind === 'ignored') return { refreshed: 0 };
-    if (event.kind === 'push') this.controller.forgetRefs((repoURL) => event.repoRegexp.test(repoURL));
     const refreshed = this.controller.refresh((appSet) => isAffectedBy(appSet, event));
     this.logger.info('webhook received', { kind: event.kind, refreshed });
     return { refreshed };

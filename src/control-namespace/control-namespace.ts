@@ -19,13 +19,6 @@ import { ScmGateway, type ScmGatewayObserver } from '../scm/scm-gateway.js';
 import { ScmProviders } from '../scm/scm-provider-service.js';
 import type { ScmPolicy } from '../scm/scm-policy.js';
 
-/**
- * How old the remote's refs may be when a generator reads a repository: a rollout wakes its
- * ApplicationSet on every Application change, and each reconcile would otherwise run `git ls-remote`
- * (as the release pins and the direct driver already reuse them for this long). A push webhook drops them.
- */
-const GENERATOR_REFS_MAX_AGE_MS = 1000;
-
 export interface ControlNamespaceOptions {
   /** Argo CD's namespace (`argocd`). */
   namespace: string;
@@ -128,7 +121,6 @@ export class ControlNamespace {
       sshKnownHosts: () => sshKnownHosts(this.configMaps.get(SSH_KNOWN_HOSTS_CONFIGMAP, config.namespace)),
       tlsCertificates: (serverName) => tlsCertificatesFor(this.configMaps.get(TLS_CERTS_CONFIGMAP, config.namespace), serverName),
       allowLocalRepositories: config.allowLocalRepositories,
-      readRefsMaxAgeMs: GENERATOR_REFS_MAX_AGE_MS,
     });
     this.charts = new ChartRepositories({
       access: (url, project) => repositoryAccess(url, project, this.repositorySecrets.list(config.namespace)),

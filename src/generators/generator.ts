@@ -36,8 +36,6 @@ export interface RepositoryReader {
    * reconciler pins RollingSync releases with it. Readers that cannot resolve leave it out.
    */
   resolveRevision?(repoURL: string, revision: string, maxAgeMs?: number, project?: string): Promise<string>;
-  /** Forgets what the remotes `pushed` accepts answered before, so the next read asks them again (a push webhook arrived). */
-  forgetRefs?(pushed: (repoURL: string) => boolean): void;
 }
 
 export interface PullRequest {

@@ -23,12 +23,6 @@ export interface RepositoryCacheOptions {
   /** Repositories kept on disk; the least recently used beyond this are removed. */
   maxRepositories?: number;
   /**
-   * How old (ms) the remote's refs may be for a generator's read (`getDirectories`, `getFiles`,
-   * `checkout`); 0, the default, lists them on every read as the repo-server does. A controller
-   * sets it so that a rollout's reconciles share one `ls-remote`; a push webhook drops the listing.
-   */
-  readRefsMaxAgeMs?: number;
-  /**
    * Whether `file://` URLs and paths on this machine may be read: the demo's and tests' own
    * repositories, a user's own `regatta generate`. Off in the controller unless configured.
    */
@@ -67,7 +61,7 @@ export class GitRepositoryCache implements RepositoryReader {
   readonly counters: CacheCounters = { lsRemotes: 0, fetches: 0 };
   private readonly inFlight = new Map<string, Promise<void>>();
   /** The latest ls-remote per slot directory: in flight (no `at`) or answered at `at`. */
-  private readonly listings = new Map<string, { repoURL: string; at?: number; refs: Promise<Map<string, string>> }>();
+  private readonly listings = new Map<string, { at?: number; refs: Promise<Map<string, string>> }>();
   /** When each slot directory was last read. */
   private readonly used = new Map<string, number>();
   private initialised = new Map<string, Promise<void>>();
@@ -106,14 +100,9 @@ export class GitRepositoryCache implements RepositoryReader {
   /** The commit a revision (branch, tag, commit SHA or HEAD) names on the remote, fetched into the cache. */
   async checkout(repoURL: string, revision: string, project = ''): Promise<{ dir: string; sha: string }> {
     const slot = this.slot(repoURL, project);
-    const { sha, ref } = await this.resolve(slot, revision, this.options.readRefsMaxAgeMs ?? 0);
+    const { sha, ref } = await this.resolve(slot, revision);
     await this.ensureCommit(slot, sha, ref);
     return { dir: slot.dir, sha };
-  }
-
-  /** Drops the refs listed for the repositories `pushed` accepts (a push webhook named them): their next read lists them again. */
-  forgetRefs(pushed: (repoURL: string) => boolean): void {
-    for (const [dir, listing] of this.listings) if (pushed(listing.repoURL)) this.listings.delete(dir);
   }
 
   /**
@@ -193,7 +182,7 @@ export class GitRepositoryCache implements RepositoryReader {
   private refs(slot: Slot, maxAgeMs: number): Promise<Map<string, string>> {
     const listing = this.listings.get(slot.dir);
     if (listing && (listing.at === undefined || Date.now() - listing.at < maxAgeMs)) return listing.refs;
-    const entry: { repoURL: string; at?: number; refs: Promise<Map<string, string>> } = { repoURL: slot.repoURL, refs: this.listRefs(slot) };
+    const entry: { at?: number; refs: Promise<Map<string, string>> } = { refs: this.listRefs(slot) };
     this.listings.set(slot.dir, entry);
     entry.refs.then(
       () => (entry.at = Date.now()),
