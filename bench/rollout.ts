@@ -158,9 +158,10 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
       const start = performance.now();
       // Both processes' CPU over each 10 s of the rollout, to see where a slow run spends it.
       const cpuSeries: string[] = [];
-      let last = [cpuSeconds(replica.pid!), cpuSeconds(), requestCounts().management.writes];
+      // The management cluster's counter alone: summing every workload cluster's each time would cost the simulator's process.
+      let last = [cpuSeconds(replica.pid!), cpuSeconds(), env.fleet.counters().writes];
       const sampler = setInterval(() => {
-        const now = [cpuSeconds(replica.pid!), cpuSeconds(), requestCounts().management.writes];
+        const now = [cpuSeconds(replica.pid!), cpuSeconds(), env.fleet.counters().writes];
         cpuSeries.push(`${(now[0] - last[0]).toFixed(1)}/${(now[1] - last[1]).toFixed(1)}/${now[2] - last[2]}`);
         last = now;
       }, 10_000);

@@ -240,8 +240,8 @@ export class ApplicationRefresher {
   }
 
   /** The Application as the watch last showed it. */
-  cachedApplication(namespace: string, name: string): Application | undefined {
-    return this.cached(namespace, name);
+  cached(namespace: string | undefined, name: string): Application | undefined {
+    return this.informers.map((i) => i.get(name, namespace)).find(Boolean);
   }
 
   /** A sync of the Application is about to compare it for its result: the changes of its objects seen so far are in that comparison. */
@@ -346,10 +346,6 @@ export class ApplicationRefresher {
 
   private owned(): Application[] {
     return this.informers.flatMap((i) => i.list()).filter((a) => !a.metadata.deletionTimestamp && this.owns(a));
-  }
-
-  private cached(namespace: string | undefined, name: string): Application | undefined {
-    return this.informers.map((i) => i.get(name, namespace)).find(Boolean);
   }
 
   /** Refreshes Applications a bounded number at a time, so a large fleet does not open thousands of connections at once. */

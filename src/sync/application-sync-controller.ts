@@ -1,7 +1,7 @@
 import type { SchedulerRegistry } from '@nestjs/schedule';
 import type { KubeConfig } from '../kube/kube-config.js';
 import type { Logger } from '../observability/logger.js';
-import { ApplicationClient } from './application-client.js';
+import { ApplicationClient, keyOf } from './application-client.js';
 import { ApplicationRefresher, type ApplicationRefresherOptions } from './application-refresher.js';
 import { OperationQueue, type OperationQueueOptions } from './operation-queue.js';
 import type { SyncDriver } from './sync-driver.js';
@@ -48,16 +48,16 @@ export class ApplicationSyncController {
       (application) => void this.operations.observe(application),
       // Kubernetes is the source of truth: each resync queues every pending operation again (BullMQ keeps one job per sync).
       () => this.operations.forget(),
-      (key) => this.runner.isRunningKey(key),
+      (key) => this.runner.isRunning(key),
     );
     this.runner = new SyncRunner(driver, applications, gate, parts, logger, {
       comparing: (namespace, name) => this.refresher.syncComparing(namespace, name),
       ended: (namespace, name, end) => this.refresher.syncEnded(namespace, name, end),
-      cached: (namespace, name) => this.refresher.cachedApplication(namespace, name),
+      cached: (namespace, name) => this.refresher.cached(namespace, name),
     });
     this.operations = new OperationQueue(applications, gate, parts, logger, {
       refresh: (application) => this.refresher.refresh(application),
-      syncing: (application) => this.runner.isRunning(application),
+      syncing: (application) => this.runner.isRunning(keyOf(application)),
     });
   }
 

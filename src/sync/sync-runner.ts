@@ -2,7 +2,7 @@ import type { Application, Operation, OperationState, RevisionHistory } from '..
 import { deepEqual } from '../lib/json-values.js';
 import { isConflict } from '../kube/api-errors.js';
 import type { Logger } from '../observability/logger.js';
-import { keyOf, type ApplicationClient } from './application-client.js';
+import type { ApplicationClient } from './application-client.js';
 import { comparisonStatus } from './application-refresher.js';
 import { isSettling } from './health.js';
 import type { ProjectGuard } from './project-guard.js';
@@ -65,12 +65,8 @@ export class SyncRunner {
     private readonly peers: SyncRunnerPeers,
   ) {}
 
-  isRunning(application: Application): boolean {
-    return this.isRunningKey(keyOf(application));
-  }
-
   /** Whether a sync of the Application `namespace/name` runs (or waits for the one before it) in this process. */
-  isRunningKey(key: string): boolean {
+  isRunning(key: string): boolean {
     return this.running.has(key);
   }
 
