@@ -158,20 +158,18 @@ describe('sharding across replica processes', () => {
     const target = 'prod-1';
     const server = env!.fleet.server(target);
     const hung = before.clusters[server];
-    // Slow requests to the cluster (a sync writes three objects), so the owner is mid-sync when it
-    // hangs and still has a write to make when it wakes, however late a loaded machine sees the sync start.
+    // Slow requests to the cluster, and the owner stopped the moment its sync's first write lands (before it is answered):
+    // two writes are still to come when it wakes, however loaded the machine.
     env!.fleet.fault(target, { latencyMs: 2500 });
+    let stoppedAt = 0n;
+    const unsubscribe = env!.fleet.cluster(target).subscribe(() => {
+      if (stoppedAt || replicaOf(env!.fleet.cluster(target).writes.at(-1)?.userAgent) !== hung) return;
+      processes.get(hung)!.child.kill('SIGSTOP');
+      stoppedAt = process.hrtime.bigint();
+    });
     const revision = await env!.release();
-    await waitFor(
-      async () => {
-        const app = (await env!.applications()).find((a) => a.metadata.name === `guestbook-${target}`);
-        return (app?.status as { operationState?: { phase?: string; startedAt?: string } } | undefined)?.operationState?.phase === 'Running';
-      },
-      'the sync of prod-1 to start',
-      60_000,
-    );
-    const stoppedAt = process.hrtime.bigint();
-    processes.get(hung)!.child.kill('SIGSTOP');
+    await waitFor(async () => stoppedAt > 0n, 'the first write of the sync of prod-1', 60_000);
+    unsubscribe();
     const moved = (await waitFor(
       async () => {
         const current = await ownership();
@@ -185,7 +183,13 @@ describe('sharding across replica processes', () => {
     await waitFor(async () => writers(target, stoppedAt).includes(successor), 'the new owner to write to prod-1', 60_000);
     const successorFrom = env!.fleet.cluster(target).writes.find((w) => replicaOf(w.userAgent) === successor && w.at > stoppedAt)!.at;
     processes.get(hung)!.child.kill('SIGCONT');
-    await waitFor(async () => processes.get(hung)!.stderr.join('').includes('write refused by the cluster lease'), 'the woken replica to be refused', 20_000);
+    await waitFor(
+      async () => processes.get(hung)!.stderr.join('').includes('write refused by the cluster lease'),
+      'the woken replica to be refused',
+      20_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; its log ends:\n${processes.get(hung)!.stderr.join('').slice(-4000)}`);
+    });
     // Stopped here, so it cannot rejoin and be given the cluster back legitimately.
     processes.get(hung)!.child.kill('SIGKILL');
     env!.fleet.clearFaults(target);
