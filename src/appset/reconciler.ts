@@ -1,13 +1,6 @@
 import type { Application } from '../api/application.js';
 import type { AppProject } from '../api/app-project.js';
-import type {
-  ApplicationSet,
-  ApplicationSetApplicationStatus,
-  ApplicationSetCondition,
-  ApplicationSetResourceStatus,
-  ApplicationsSyncPolicy,
-  RolloutStatus,
-} from '../api/application-set.js';
+import type { ApplicationSet, ApplicationSetCondition, ApplicationSetResourceStatus, ApplicationsSyncPolicy } from '../api/application-set.js';
 import { forEachLimited } from '../lib/for-each-limited.js';
 import { RESOURCES_FINALIZER } from '../api/application.js';
 import { validateApplicationSet } from '../api/application-set-schema.js';
@@ -24,12 +17,10 @@ import { groupIntoSteps, isDeletionOrderReversed, isRollingSync, rollingSyncStep
 import { pinsRevisions } from '../rollout/revision-pins.js';
 import { ReleaseResolutionError, resolveReleaseRevisions, revisionResolver } from './release-revisions.js';
 import { IgnoreDifferencesError, validateIgnoreDifferences } from '../api/ignore-differences.js';
-import { replacementPatch } from '../lib/merge-patch.js';
-import { deepEqual } from '../lib/json-values.js';
 import { ConditionType, Reason } from '../api/application-set-conditions.js';
 import { applicationSetHealth, nextConditions, UP_TO_DATE_MESSAGE } from './conditions.js';
 import { generatedApplicationProblem } from './application-validation.js';
-import { statusWrite, type JsonPatchOperation } from './status-write.js';
+import { rolloutStatusWrite, statusWrite, type JsonPatchOperation, type RolloutStatusUpdate } from './status-write.js';
 import { isConflict } from '../kube/api-errors.js';
 import { inClusterEnabled } from '../projects/destination-cluster.js';
 import { GenerationCache, generateApplications, type GenerationResult } from './generate.js';
@@ -113,12 +104,6 @@ export interface ReconcilerOptions {
 
 /** Argo CD polls a reverse deletion every 10 seconds until the step's Applications are gone. */
 const REVERSE_DELETION_REQUEUE_SECONDS = 10;
-
-/** The rollout part of an ApplicationSet's status; null clears Regatta's rollout state. */
-interface RolloutStatusUpdate {
-  applicationStatus: ApplicationSetApplicationStatus[];
-  rollout: RolloutStatus | null;
-}
 
 export interface ReconcileOutcome {
   requeueAfterSeconds?: number;
@@ -688,12 +673,21 @@ export class ApplicationSetReconciler {
     resources: ApplicationSetResourceStatus[],
     outcome: ReconcileOutcome,
   ): Promise<ApplicationSet> {
-    if (deepEqual(update.applicationStatus, appSet.status?.applicationStatus ?? []) && deepEqual(update.rollout, appSet.status?.rollout ?? null)) return appSet;
-    const written = { applicationStatus: update.applicationStatus, resources, resourcesCount: resources.length };
-    // A merge patch would keep the fields of the previous rollout that the new one has dropped.
-    await this.store.patchApplicationSetStatusAt(appSet, { ...written, rollout: replacementPatch(update.rollout, appSet.status?.rollout) });
+    const write = rolloutStatusWrite(appSet.status, appSet.metadata.resourceVersion, update, resources);
+    if (!write) return appSet;
+    if ('merge' in write) await this.store.patchApplicationSetStatusAt(appSet, write.merge);
+    else await this.store.patchApplicationSetStatusEntries(appSet, write.operations);
     outcome.writes++;
-    return { ...appSet, status: { ...appSet.status, ...written, rollout: update.rollout ?? undefined } };
+    return {
+      ...appSet,
+      status: {
+        ...appSet.status,
+        applicationStatus: update.applicationStatus,
+        resources,
+        resourcesCount: resources.length,
+        rollout: update.rollout ?? undefined,
+      },
+    };
   }
 
   /** An Event per Application, or one that lists the first few when there are many. */
