@@ -50,7 +50,7 @@ interface Rollout {
   /** API requests the rollout made, read and write, to the management cluster and to the workload clusters together. */
   requests: { management: { reads: number; writes: number }; workloads: { reads: number; writes: number } };
   /** What the management API server sent and took per resource over the rollout: body bytes (responses and watch events) and writes. */
-  managementTraffic: Record<string, { sentMB: number; writes: number; conflicts: number }>;
+  managementTraffic: Record<string, { sentMB: number; receivedMB: number; writes: number; conflicts: number }>;
   /** ms from a workload turning healthy (the simulator's readiness write) to the release (sync operation written) it let go. */
   healthToStep: number[];
   /** The same, to that sync's first write to its cluster (adds the time the released sync waited for a worker). */
@@ -121,8 +121,13 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
 
   /** The management API server's per-resource traffic counters, copied. */
   const managementTraffic = () => {
-    const { bytesSent, writesByResource, conflictsByResource } = env.fleet.counters();
-    return { bytesSent: new Map(bytesSent), writesByResource: new Map(writesByResource), conflictsByResource: new Map(conflictsByResource) };
+    const { bytesSent, bytesReceived, writesByResource, conflictsByResource } = env.fleet.counters();
+    return {
+      bytesSent: new Map(bytesSent),
+      bytesReceived: new Map(bytesReceived),
+      writesByResource: new Map(writesByResource),
+      conflictsByResource: new Map(conflictsByResource),
+    };
   };
   const trafficSince = (before: ReturnType<typeof managementTraffic>) => {
     const after = managementTraffic();
@@ -131,9 +136,10 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
       [...resources]
         .map((resource) => {
           const sent = (after.bytesSent.get(resource) ?? 0) - (before.bytesSent.get(resource) ?? 0);
+          const received = (after.bytesReceived.get(resource) ?? 0) - (before.bytesReceived.get(resource) ?? 0);
           const writes = (after.writesByResource.get(resource) ?? 0) - (before.writesByResource.get(resource) ?? 0);
           const conflicts = (after.conflictsByResource.get(resource) ?? 0) - (before.conflictsByResource.get(resource) ?? 0);
-          return [resource, { sentMB: Number((sent / 1e6).toFixed(1)), writes, conflicts }] as const;
+          return [resource, { sentMB: Number((sent / 1e6).toFixed(1)), receivedMB: Number((received / 1e6).toFixed(1)), writes, conflicts }] as const;
         })
         .filter(([, traffic]) => traffic.sentMB > 0 || traffic.writes > 0)
         .sort(([, a], [, b]) => b.sentMB - a.sentMB),
@@ -258,12 +264,14 @@ const requestsPerSync = (run: FleetRun) => {
     workloadWrites: per((r) => r.requests.workloads.writes),
   };
 };
-/** Body bytes the management API server sent per sync, by resource, over the rollouts (KB). */
-const managementSentKBPerSync = (run: FleetRun) => {
+/** Body bytes the management API server sent (or received) per sync, by resource, over the rollouts (KB). */
+const managementKBPerSync = (run: FleetRun, direction: 'sentMB' | 'receivedMB') => {
   const totals = new Map<string, number>();
   for (const r of run.rollouts)
-    for (const [resource, { sentMB }] of Object.entries(r.managementTraffic)) totals.set(resource, (totals.get(resource) ?? 0) + sentMB);
-  return Object.fromEntries([...totals].map(([resource, mb]) => [resource, Number(((mb * 1000) / (run.apps * run.rollouts.length)).toFixed(1))]));
+    for (const [resource, traffic] of Object.entries(r.managementTraffic)) totals.set(resource, (totals.get(resource) ?? 0) + traffic[direction]);
+  return Object.fromEntries(
+    [...totals].filter(([, mb]) => mb > 0).map(([resource, mb]) => [resource, Number(((mb * 1000) / (run.apps * run.rollouts.length)).toFixed(1))]),
+  );
 };
 
 console.log(`rollout bench at ${commit}: staging 1 %, canary 4 %, production 25 % at a time (${STEP_BATCHES} step batches)`);
@@ -273,7 +281,7 @@ for (const run of [small, large]) {
     console.log(
       `    rollout, ${r.rules} project: ${Math.round(r.ms)} ms, ${Math.round(run.apps / (r.ms / 1000))} syncs/s; CPU Regatta ${r.regattaCpu.toFixed(1)} s, simulator ${r.simCpu.toFixed(1)} s; ${r.objectApplies} object applies; requests per sync ${JSON.stringify(requestsPerSync({ ...run, rollouts: [r] }))}`,
     );
-  for (const r of run.rollouts) console.log(`    management API server, sent MB and writes per resource: ${JSON.stringify(r.managementTraffic)}`);
+  for (const r of run.rollouts) console.log(`    management API server, MB sent and received and writes per resource: ${JSON.stringify(r.managementTraffic)}`);
   console.log(`    syncs the clusters saw: ${run.clusterSyncs}; repeated syncs: ${run.doubleSyncs}; Regatta's peak RSS: ${run.rssMB} MB`);
   console.log(
     `    workload healthy → its step going on (p95): the next release ${p95(run, 'healthToStep')} ms (its Application reporting it healthy ${p95(run, 'healthToReport')} ms), that sync's first write ${p95(run, 'healthToSync')} ms; live watch: ${run.watch.cachedObjects} objects cached, ${run.watch.bytesPerObject} bytes of heap each`,
@@ -304,7 +312,8 @@ console.log(
     healthToSyncMs: p95(large, 'healthToSync'),
     healthToReportMs: p95(large, 'healthToReport'),
     requestsPerSync: requestsPerSync(large),
-    managementSentKBPerSync: managementSentKBPerSync(large),
+    managementSentKBPerSync: managementKBPerSync(large, 'sentMB'),
+    managementReceivedKBPerSync: managementKBPerSync(large, 'receivedMB'),
     watchBytesPerResource: large.watch.bytesPerObject,
     watchedResources: large.watch.cachedObjects,
     syncsPerSec: throughput,

@@ -25,6 +25,8 @@ export interface ClusterCounters {
   watchesStarted: number;
   /** Body bytes sent per resource (plural, with `/status` for the subresource): responses and watch events. */
   bytesSent: Map<string, number>;
+  /** Request body bytes received per resource, keyed as `bytesSent`. */
+  bytesReceived: Map<string, number>;
   /** Writes per resource, keyed as `bytesSent`. */
   writesByResource: Map<string, number>;
   /** Writes per resource answered 409 Conflict (a stale resourceVersion, or the object already exists). */

@@ -104,7 +104,16 @@ export class SimFleet {
         tokens: new Map([[token, admin]]),
         groups: new Map([[admin, [MASTERS_GROUP]]]),
         faults: {},
-        counters: { reads: 0, writes: 0, watchesOpen: 0, watchesStarted: 0, bytesSent: new Map(), writesByResource: new Map(), conflictsByResource: new Map() },
+        counters: {
+          reads: 0,
+          writes: 0,
+          watchesOpen: 0,
+          watchesStarted: 0,
+          bytesSent: new Map(),
+          bytesReceived: new Map(),
+          writesByResource: new Map(),
+          conflictsByResource: new Map(),
+        },
       });
       labels.set(name, clusterLabels);
       aggregators.push(new ClusterRoleAggregator(store));

@@ -232,7 +232,7 @@ export class SimServer {
     const name = rest[1] ? decodeURIComponent(rest[1]) : undefined;
     const subresource = rest[2];
     if (subresource && subresource !== 'status') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-    countTraffic(cluster.counters, subresource ? `${type.plural}/${subresource}` : type.plural, method, res);
+    countTraffic(cluster.counters, subresource ? `${type.plural}/${subresource}` : type.plural, req, res);
     const userAgent = req.headers['user-agent'];
     const manager = url.searchParams.get('fieldManager') ?? userAgentManager(userAgent);
     const watching = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
@@ -464,8 +464,14 @@ export class SimServer {
   }
 }
 
-/** Counts a resource request's writes and the body bytes it is sent (a watch's events included), for benches that ask what the traffic is made of. */
-function countTraffic(counters: ClusterCounters, resource: string, method: string, res: ServerResponse): void {
+/**
+ * Counts a resource request's writes, the body bytes it brought (by its Content-Length) and those it
+ * is sent (a watch's events included), for benches that ask what the traffic is made of.
+ */
+function countTraffic(counters: ClusterCounters, resource: string, req: IncomingMessage, res: ServerResponse): void {
+  const method = req.method ?? 'GET';
+  const received = Number(req.headers['content-length'] ?? 0);
+  if (received > 0) counters.bytesReceived.set(resource, (counters.bytesReceived.get(resource) ?? 0) + received);
   if (method !== 'GET') counters.writesByResource.set(resource, (counters.writesByResource.get(resource) ?? 0) + 1);
   const sent = (chunk: unknown) => {
     if (typeof chunk === 'string' || chunk instanceof Uint8Array) counters.bytesSent.set(resource, (counters.bytesSent.get(resource) ?? 0) + chunk.length);

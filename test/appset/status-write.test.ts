@@ -171,16 +171,16 @@ describe('the rollout status write against the API server', () => {
       applicationStatus: [{ ...status.applicationStatus[0], status: 'Pending' }],
       rollout: { phase: 'Progressing' as const, step: 1, message: 'step 1' },
     };
-    const write = rolloutStatusWrite(status, planned.metadata.resourceVersion, next, fleet(3, new Set([0])));
+    const write = rolloutStatusWrite(status, planned.metadata?.resourceVersion, next, fleet(3, new Set([0])));
     if (!write || !('operations' in write)) throw new Error(`expected entry operations, got ${JSON.stringify(write)}`);
     // Another replica's write lands first.
     const moved = await client.patchStatus(API_VERSION, 'applicationsets', 'argocd', 'fleet', { conditions: [] });
     await expect(client.jsonPatchStatus(API_VERSION, 'applicationsets', 'argocd', 'fleet', write.operations)).rejects.toMatchObject({ code: 409 });
     const stored = await client.get<KubeObject & { status: ApplicationSetStatus }>(API_VERSION, 'ApplicationSet', 'argocd', 'fleet');
-    expect(stored?.metadata.resourceVersion).toBe(moved.metadata.resourceVersion);
+    expect(stored?.metadata?.resourceVersion).toBe(moved.metadata?.resourceVersion);
     expect(stored?.status.applicationStatus?.[0].status).toBe('Waiting');
     // Planned from the version the API server holds, the same write lands.
-    const replanned = rolloutStatusWrite(stored!.status, stored!.metadata.resourceVersion, next, fleet(3, new Set([0])));
+    const replanned = rolloutStatusWrite(stored!.status, stored!.metadata?.resourceVersion, next, fleet(3, new Set([0])));
     const written = await client.jsonPatchStatus(API_VERSION, 'applicationsets', 'argocd', 'fleet', (replanned as { operations: object[] }).operations);
     expect((written as unknown as { status: ApplicationSetStatus }).status.applicationStatus?.[0].status).toBe('Pending');
   });
