@@ -53,6 +53,8 @@ interface Rollout {
   managementTraffic: Record<string, { sentMB: number; receivedMB: number; writes: number; conflicts: number }>;
   /** ms from a workload turning healthy (the simulator's readiness write) to the release (sync operation written) it let go. */
   healthToStep: number[];
+  /** CPU ms of the fixed calibration work, once per 10 s of the rollout. */
+  calibration: number[];
   /** The same, to that sync's first write to its cluster (adds the time the released sync waited for a worker). */
   healthToSync: number[];
   /** ms from a workload turning healthy to its Application reporting it (the application controller's share of `healthToStep`). */
@@ -156,6 +158,8 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
       await setProjectRules(env.client, 'default', rules, env.repository.url);
       // The replica re-checks every Application when its project changes: that settles before the clock starts.
       await new Promise((r) => setTimeout(r, 3000));
+      // Its first runs are interpreted, before V8 optimises the loop: they are taken before the clock starts.
+      for (let i = 0; i < 3; i++) calibrationCpuMs();
       const requestsBefore = requestCounts();
       const trafficBefore = managementTraffic();
       const sinceNs = process.hrtime.bigint();
@@ -164,17 +168,21 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
       const start = performance.now();
       // Both processes' CPU over each 10 s of the rollout, to see where a slow run spends it.
       const cpuSeries: string[] = [];
+      const calibration: number[] = [];
       // The management cluster's counter alone: summing every workload cluster's each time would cost the simulator's process.
       let last = [cpuSeconds(replica.pid!), cpuSeconds(), env.fleet.counters().writes];
       const sampler = setInterval(() => {
         const now = [cpuSeconds(replica.pid!), cpuSeconds(), env.fleet.counters().writes];
-        cpuSeries.push(`${(now[0] - last[0]).toFixed(1)}/${(now[1] - last[1]).toFixed(1)}/${now[2] - last[2]}`);
+        const calibrated = calibrationCpuMs();
+        checkCpuS += calibrated / 1000;
+        calibration.push(calibrated);
+        cpuSeries.push(`${(now[0] - last[0]).toFixed(1)}/${(now[1] - last[1]).toFixed(1)}/${now[2] - last[2]}/${calibrated.toFixed(1)}`);
         last = now;
       }, 10_000);
       const revision = await env.release();
       await rolledOut(revision, 1_800_000).finally(() => clearInterval(sampler));
       const ms = performance.now() - start;
-      process.stderr.write(`  CPU s of Regatta/simulator and management writes per 10 s: ${cpuSeries.join(' ')}\n`);
+      process.stderr.write(`  CPU s of Regatta/simulator, management writes and calibration CPU ms per 10 s: ${cpuSeries.join(' ')}\n`);
       const requestsAfter = requestCounts();
       const managementTrafficOfRollout = trafficSince(trafficBefore);
       const requests = {
@@ -204,6 +212,7 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
         healthToStep,
         healthToSync,
         healthToReport,
+        calibration,
       };
     };
     const rollouts: Rollout[] = [];
@@ -226,10 +235,14 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
   }
 }
 
-const sum = (runs: Rollout[], field: keyof Omit<Rollout, 'rules' | 'requests' | 'managementTraffic' | 'healthToStep' | 'healthToSync' | 'healthToReport'>) =>
-  runs.reduce((total, r) => total + r[field], 0);
-const mean = (runs: Rollout[], field: keyof Omit<Rollout, 'rules' | 'requests' | 'managementTraffic' | 'healthToStep' | 'healthToSync' | 'healthToReport'>) =>
-  runs.length ? sum(runs, field) / runs.length : Number.NaN;
+const sum = (
+  runs: Rollout[],
+  field: keyof Omit<Rollout, 'rules' | 'requests' | 'managementTraffic' | 'healthToStep' | 'healthToSync' | 'healthToReport' | 'calibration'>,
+) => runs.reduce((total, r) => total + r[field], 0);
+const mean = (
+  runs: Rollout[],
+  field: keyof Omit<Rollout, 'rules' | 'requests' | 'managementTraffic' | 'healthToStep' | 'healthToSync' | 'healthToReport' | 'calibration'>,
+) => (runs.length ? sum(runs, field) / runs.length : Number.NaN);
 const syncsPerSec = (run: FleetRun) => Math.round(run.apps / (mean(run.rollouts, 'ms') / 1000));
 const commit = gitCommit();
 
@@ -264,6 +277,28 @@ const requestsPerSync = (run: FleetRun) => {
     workloadWrites: per((r) => r.requests.workloads.writes),
   };
 };
+let calibrationSink = 0;
+/**
+ * CPU ms this process spends on a fixed integer loop, which allocates nothing (no garbage collection
+ * in it): it takes longer only when the core itself gets less done per CPU second (a busy sibling
+ * hyperthread, a throttled or shared host). Sampled through a rollout, it tells a slow run on a slow
+ * machine from slow code.
+ */
+function calibrationCpuMs(): number {
+  const before = process.cpuUsage();
+  let x = calibrationSink;
+  for (let i = 0; i < 20_000_000; i++) x = (Math.imul(x, 31) + i) | 0;
+  calibrationSink = x;
+  const spent = process.cpuUsage(before);
+  return (spent.user + spent.system) / 1000;
+}
+
+const calibrationSummary = (samples: number[]) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0).toFixed(1));
+  return { median: at(0.5), max: at(1), samples: sorted.length };
+};
+
 /** Body bytes the management API server sent (or received) per sync, by resource, over the rollouts (KB). */
 const managementKBPerSync = (run: FleetRun, direction: 'sentMB' | 'receivedMB') => {
   const totals = new Map<string, number>();
@@ -306,6 +341,7 @@ console.log(
     regattaCpuMsPerSync: Number(((regattaCpu * 1000) / syncs).toFixed(2)),
     simCpuMsPerSync: Number(((simCpu * 1000) / syncs).toFixed(2)),
     simCpuMsPerObjectApply: Number(((simCpu * 1000) / objectApplies).toFixed(2)),
+    calibrationCpuMs: calibrationSummary(large.rollouts.flatMap((r) => r.calibration)),
     overheadMsPerStep,
     rssMB: large.rssMB,
     healthToStepMs,
