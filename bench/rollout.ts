@@ -39,6 +39,28 @@ const REPLICA_ARGS = [
   '--status-processors=50',
 ];
 
+let calibrationSink = 0;
+/**
+ * CPU ms this process spends on a fixed integer loop, which allocates nothing (no garbage collection
+ * in it): it takes longer only when the core itself gets less done per CPU second (a busy sibling
+ * hyperthread, a throttled or shared host). Sampled through a rollout, it tells a slow run on a slow
+ * machine from slow code.
+ */
+function calibrationCpuMs(): number {
+  const before = process.cpuUsage();
+  let x = calibrationSink;
+  for (let i = 0; i < 20_000_000; i++) x = (Math.imul(x, 31) + i) | 0;
+  calibrationSink = x;
+  const spent = process.cpuUsage(before);
+  return (spent.user + spent.system) / 1000;
+}
+
+const calibrationSummary = (samples: number[]) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0).toFixed(1));
+  return { median: at(0.5), max: at(1), samples: sorted.length };
+};
+
 interface Rollout {
   rules: ProjectRules;
   ms: number;
@@ -277,28 +299,6 @@ const requestsPerSync = (run: FleetRun) => {
     workloadWrites: per((r) => r.requests.workloads.writes),
   };
 };
-let calibrationSink = 0;
-/**
- * CPU ms this process spends on a fixed integer loop, which allocates nothing (no garbage collection
- * in it): it takes longer only when the core itself gets less done per CPU second (a busy sibling
- * hyperthread, a throttled or shared host). Sampled through a rollout, it tells a slow run on a slow
- * machine from slow code.
- */
-function calibrationCpuMs(): number {
-  const before = process.cpuUsage();
-  let x = calibrationSink;
-  for (let i = 0; i < 20_000_000; i++) x = (Math.imul(x, 31) + i) | 0;
-  calibrationSink = x;
-  const spent = process.cpuUsage(before);
-  return (spent.user + spent.system) / 1000;
-}
-
-const calibrationSummary = (samples: number[]) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0).toFixed(1));
-  return { median: at(0.5), max: at(1), samples: sorted.length };
-};
-
 /** Body bytes the management API server sent (or received) per sync, by resource, over the rollouts (KB). */
 const managementKBPerSync = (run: FleetRun, direction: 'sentMB' | 'receivedMB') => {
   const totals = new Map<string, number>();
