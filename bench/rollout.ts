@@ -75,12 +75,12 @@ interface Rollout {
   managementTraffic: Record<string, { sentMB: number; receivedMB: number; writes: number; conflicts: number }>;
   /** ms from a workload turning healthy (the simulator's readiness write) to the release (sync operation written) it let go. */
   healthToStep: number[];
-  /** CPU ms of the fixed calibration work, once per 10 s of the rollout. */
-  calibration: number[];
   /** The same, to that sync's first write to its cluster (adds the time the released sync waited for a worker). */
   healthToSync: number[];
   /** ms from a workload turning healthy to its Application reporting it (the application controller's share of `healthToStep`). */
   healthToReport: number[];
+  /** CPU ms of the fixed calibration work, once per 10 s of the rollout. */
+  calibration: number[];
 }
 
 interface FleetRun {
@@ -257,14 +257,10 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
   }
 }
 
-const sum = (
-  runs: Rollout[],
-  field: keyof Omit<Rollout, 'rules' | 'requests' | 'managementTraffic' | 'healthToStep' | 'healthToSync' | 'healthToReport' | 'calibration'>,
-) => runs.reduce((total, r) => total + r[field], 0);
-const mean = (
-  runs: Rollout[],
-  field: keyof Omit<Rollout, 'rules' | 'requests' | 'managementTraffic' | 'healthToStep' | 'healthToSync' | 'healthToReport' | 'calibration'>,
-) => (runs.length ? sum(runs, field) / runs.length : Number.NaN);
+/** The fields of a rollout that are one number. */
+type Figure = { [K in keyof Rollout]: Rollout[K] extends number ? K : never }[keyof Rollout];
+const sum = (runs: Rollout[], field: Figure) => runs.reduce((total, r) => total + r[field], 0);
+const mean = (runs: Rollout[], field: Figure) => (runs.length ? sum(runs, field) / runs.length : Number.NaN);
 const syncsPerSec = (run: FleetRun) => Math.round(run.apps / (mean(run.rollouts, 'ms') / 1000));
 const commit = gitCommit();
 

@@ -53,6 +53,12 @@ function replacedEntries<T extends object>(
   return operations;
 }
 
+/** `replacedEntries` of the resources, when the stored list is whole (its count says so). */
+function replacedResources(current: ApplicationSetStatus | undefined, next: ApplicationSetResourceStatus[], guard?: 'name'): JsonPatchOperation[] | undefined {
+  const previous = current?.resources ?? [];
+  return current?.resourcesCount === previous.length ? replacedEntries('/status/resources', previous, next, sameResource, guard) : undefined;
+}
+
 /**
  * How to bring `current` to `next` sending only what changed: a merge patch of the changed fields,
  * or, when only some entries of an unchanged list of resources moved, a JSON patch replacing just
@@ -64,10 +70,7 @@ export function statusWrite(current: ApplicationSetStatus | undefined, next: Rec
   const resourcesChanged = !deepEqual(next.resources, previous) || (current?.resourcesCount ?? 0) !== next.resources.length;
   if (!conditionsChanged && !healthChanged && !resourcesChanged) return undefined;
 
-  const replaced =
-    resourcesChanged && current?.resourcesCount === previous.length
-      ? replacedEntries('/status/resources', previous, next.resources, sameResource, 'name')
-      : undefined;
+  const replaced = resourcesChanged ? replacedResources(current, next.resources, 'name') : undefined;
   if (replaced) {
     const operations: JsonPatchOperation[] = [];
     if (conditionsChanged) operations.push({ op: 'add', path: '/status/conditions', value: next.conditions });
@@ -95,32 +98,31 @@ export function rolloutStatusWrite(
   update: RolloutStatusUpdate,
   resources: ApplicationSetResourceStatus[],
 ): StatusWrite | undefined {
+  const { applicationStatus, rollout } = update;
   const previousEntries = current?.applicationStatus ?? [];
   const previousRollout = current?.rollout ?? null;
-  const rolloutChanged = !deepEqual(update.rollout, previousRollout);
-  if (!rolloutChanged && deepEqual(update.applicationStatus, previousEntries)) return undefined;
+  const rolloutChanged = !deepEqual(rollout, previousRollout);
+  if (!rolloutChanged && deepEqual(applicationStatus, previousEntries)) return undefined;
 
-  const previousResources = current?.resources ?? [];
-  const entries = replacedEntries('/status/applicationStatus', previousEntries, update.applicationStatus, sameApplication);
-  const resourceEntries =
-    current?.resourcesCount === previousResources.length ? replacedEntries('/status/resources', previousResources, resources, sameResource) : undefined;
-  if (resourceVersion !== undefined && entries && resourceEntries && update.rollout !== null) {
+  const entries = replacedEntries('/status/applicationStatus', previousEntries, applicationStatus, sameApplication);
+  const resourceEntries = replacedResources(current, resources);
+  if (resourceVersion !== undefined && entries && resourceEntries && rollout !== null) {
     return {
       operations: [
         { op: 'replace', path: '/metadata/resourceVersion', value: resourceVersion },
         ...entries,
         ...resourceEntries,
-        ...(rolloutChanged ? rolloutFields(previousRollout, update.rollout!) : []),
+        ...(rolloutChanged ? rolloutFields(previousRollout, rollout) : []),
       ],
     };
   }
   // A merge patch would keep the fields of the previous rollout that the new one has dropped.
   return {
     merge: {
-      applicationStatus: update.applicationStatus,
+      applicationStatus,
       resources,
       resourcesCount: resources.length,
-      rollout: replacementPatch(update.rollout, current?.rollout),
+      rollout: replacementPatch(rollout, current?.rollout),
     },
   };
 }
@@ -133,10 +135,9 @@ function rolloutFields(previous: RolloutStatus | null, next: RolloutStatus): Jso
   const operations: JsonPatchOperation[] = [];
   for (const field of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (deepEqual(before[field], after[field])) continue;
+    // Unequal, so a field missing from `after` is present in `before`.
     const path = `/status/rollout/${field}`;
-    if (after[field] === undefined) {
-      if (before[field] !== undefined) operations.push({ op: 'remove', path });
-    } else operations.push({ op: 'add', path, value: after[field] });
+    operations.push(after[field] === undefined ? { op: 'remove', path } : { op: 'add', path, value: after[field] });
   }
   return operations;
 }
