@@ -13,6 +13,9 @@
 // `healthToStepMs` is the time from a workload turning healthy (the simulated kubelet's write) to the release it
 // let go (the next Application's sync operation landing on the management cluster); `healthToSyncMs` adds the time
 // that sync then waited for a worker, and `healthToReportMs` is the part before the Application reported Healthy.
+// From the replica's own /metrics over the large fleet's rollouts: `reconcileMs` (ApplicationSet reconciles, their
+// count, mean and the histogram bucket their p95 falls in), `gcShare` (garbage collection's share of the wall time)
+// and `eventLoopDelayMs` (how late callbacks ran; its floor is the 10 ms sampling interval).
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DemoEnvironment } from '../src/demo/demo-environment.js';
@@ -22,6 +25,8 @@ import { STAGED_STEPS, stagedFleet } from './staged-fleet.js';
 import { gitCommit } from './rounds.js';
 import { healthToReportSamples, healthToStepSamples, percentile, ReleaseLog } from './health-to-step.js';
 import { watchMemory } from './watch-memory.js';
+import { replicaCosts, scrapeReplica, type ReplicaCosts } from './replica-metrics.js';
+import { freePort } from '../src/lib/free-port.js';
 
 // Run through bench/run.js, the arguments after the bench name.
 const [clustersArg, appsArg, rolloutsArg, smallArg] = process.argv.slice(process.argv.indexOf('rollout') + 1);
@@ -81,6 +86,8 @@ interface Rollout {
   healthToReport: number[];
   /** CPU ms of the fixed calibration work, once per 10 s of the rollout. */
   calibration: number[];
+  /** The replica's reconciles, garbage collection and event loop delays over the rollout, from its own /metrics. */
+  replica: ReplicaCosts;
 }
 
 interface FleetRun {
@@ -108,7 +115,14 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
     layout: 'manifests',
   });
   const releases = new ReleaseLog(env.fleet.cluster());
-  const replica = startReplicaProcess({ kubeconfig: env.managementKubeconfig(), redisUrl: env.redisUrl, args: REPLICA_ARGS, nodeArgs });
+  const metricsPort = await freePort();
+  const replica = startReplicaProcess({
+    kubeconfig: env.managementKubeconfig(),
+    redisUrl: env.redisUrl,
+    args: REPLICA_ARGS,
+    nodeArgs,
+    env: { PORT: String(metricsPort) },
+  });
   /** The replica's peak resident memory. */
   const replicaPeakMB = () => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${replica.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
   /** CPU this process spent on its own checks (not the simulator's), measured around each: they are synchronous store reads. */
@@ -186,6 +200,8 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
       const trafficBefore = managementTraffic();
       const sinceNs = process.hrtime.bigint();
       releases.clear();
+      // Also resets the replica's event loop delay histogram, so the next scrape covers the rollout alone.
+      const metricsBefore = await scrapeReplica(metricsPort);
       const [regatta, self, checks] = [cpuSeconds(replica.pid!), cpuSeconds(), checkCpuS];
       const start = performance.now();
       // Both processes' CPU over each 10 s of the rollout, to see where a slow run spends it.
@@ -204,6 +220,7 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
       const revision = await env.release();
       await rolledOut(revision, 1_800_000).finally(() => clearInterval(sampler));
       const ms = performance.now() - start;
+      const replicaCostsOfRollout = replicaCosts(metricsBefore, await scrapeReplica(metricsPort), ms);
       process.stderr.write(`  CPU s of Regatta/simulator, management writes and calibration CPU ms per 10 s: ${cpuSeries.join(' ')}\n`);
       const requestsAfter = requestCounts();
       const managementTrafficOfRollout = trafficSince(trafficBefore);
@@ -235,6 +252,7 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
         healthToSync,
         healthToReport,
         calibration,
+        replica: replicaCostsOfRollout,
       };
     };
     const rollouts: Rollout[] = [];
@@ -285,6 +303,24 @@ const p95 = (run: FleetRun, samples: 'healthToStep' | 'healthToSync' | 'healthTo
     ),
   );
 const healthToStepMs = p95(large, 'healthToStep');
+/** The large fleet's rollouts together: reconciles counted and averaged over all, the worst of each delay. */
+const replicaFigures = (run: FleetRun) => {
+  const costs = run.rollouts.map((r) => r.replica);
+  const reconciles = costs.reduce((n, c) => n + c.reconciles, 0);
+  return {
+    reconcileMs: {
+      count: reconciles,
+      mean: Math.round(costs.reduce((total, c) => total + c.reconcileMeanMs * c.reconciles, 0) / reconciles),
+      p95AtMost: Math.max(...costs.map((c) => c.reconcileP95AtMostMs)),
+    },
+    gcShare: Number((costs.reduce((total, c) => total + c.gcShare, 0) / costs.length).toFixed(3)),
+    eventLoopDelayMs: {
+      p50: Math.max(...costs.map((c) => c.eventLoopDelayMs.p50)),
+      p99: Math.max(...costs.map((c) => c.eventLoopDelayMs.p99)),
+      max: Math.max(...costs.map((c) => c.eventLoopDelayMs.max)),
+    },
+  };
+};
 /** Each kind of request per sync over the rollouts, from the simulated API servers' counters. */
 const requestsPerSync = (run: FleetRun) => {
   const per = (pick: (r: Rollout) => number) => Number((run.rollouts.reduce((n, r) => n + pick(r), 0) / (run.apps * run.rollouts.length)).toFixed(2));
@@ -313,6 +349,10 @@ for (const run of [small, large]) {
       `    rollout, ${r.rules} project: ${Math.round(r.ms)} ms, ${Math.round(run.apps / (r.ms / 1000))} syncs/s; CPU Regatta ${r.regattaCpu.toFixed(1)} s, simulator ${r.simCpu.toFixed(1)} s; ${r.objectApplies} object applies; requests per sync ${JSON.stringify(requestsPerSync({ ...run, rollouts: [r] }))}`,
     );
   for (const r of run.rollouts) console.log(`    management API server, MB sent and received and writes per resource: ${JSON.stringify(r.managementTraffic)}`);
+  for (const r of run.rollouts)
+    console.log(
+      `    replica: ${r.replica.reconciles} reconciles, ${r.replica.reconcileMeanMs} ms mean, p95 ≤ ${r.replica.reconcileP95AtMostMs} ms; GC ${(r.replica.gcShare * 100).toFixed(1)} % of the time; event loop delay p50 ${r.replica.eventLoopDelayMs.p50} ms, p99 ${r.replica.eventLoopDelayMs.p99} ms, max ${r.replica.eventLoopDelayMs.max} ms`,
+    );
   console.log(`    syncs the clusters saw: ${run.clusterSyncs}; repeated syncs: ${run.doubleSyncs}; Regatta's peak RSS: ${run.rssMB} MB`);
   console.log(
     `    workload healthy → its step going on (p95): the next release ${p95(run, 'healthToStep')} ms (its Application reporting it healthy ${p95(run, 'healthToReport')} ms), that sync's first write ${p95(run, 'healthToSync')} ms; live watch: ${run.watch.cachedObjects} objects cached, ${run.watch.bytesPerObject} bytes of heap each`,
@@ -343,6 +383,7 @@ console.log(
     healthToStepMs,
     healthToSyncMs: p95(large, 'healthToSync'),
     healthToReportMs: p95(large, 'healthToReport'),
+    ...replicaFigures(large),
     requestsPerSync: requestsPerSync(large),
     managementSentKBPerSync: managementKBPerSync(large, 'sentMB'),
     managementReceivedKBPerSync: managementKBPerSync(large, 'receivedMB'),

@@ -1,8 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { freePort } from '../../src/lib/free-port.js';
 
 const GIT_ENV = {
   ...process.env,
@@ -74,18 +75,6 @@ export class TestRepository {
   dispose(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
-}
-
-/** An ephemeral port on 127.0.0.1 that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** `git daemon` serving a directory on an ephemeral 127.0.0.1 port, stopped by its pid. */
