@@ -23,18 +23,20 @@ describe('ReconcilePacing', () => {
 
   it('after a reconcile, waits out the pause; once the pause is over, a change (a workload turning healthy) is acted on at once', () => {
     const { pacing, advance, reconcile } = pacedAt();
-    reconcile('argocd/guestbook', 100);
-    expect(pacing.delayForChange('argocd/guestbook')).toBe(500);
-    advance(300);
+    reconcile('argocd/guestbook', 40);
     expect(pacing.delayForChange('argocd/guestbook')).toBe(200);
+    advance(120);
+    expect(pacing.delayForChange('argocd/guestbook')).toBe(80);
     advance(10_000);
     expect(pacing.delayForChange('argocd/guestbook')).toBe(50);
   });
 
-  it('lengthens the pause with the reconcile, so reconciles never take most of the time', () => {
+  it('lengthens the pause with the reconcile, so reconciles never take most of the time, up to a second', () => {
     const { pacing, reconcile } = pacedAt();
+    reconcile('argocd/fleet', 300);
+    expect(pacing.delayForChange('argocd/fleet')).toBe(600);
     reconcile('argocd/fleet', 2_000);
-    expect(pacing.delayForChange('argocd/fleet')).toBe(4_000);
+    expect(pacing.delayForChange('argocd/fleet')).toBe(1_000);
     // Each ApplicationSet is paced by its own reconciles.
     expect(pacing.delayForChange('argocd/other')).toBe(50);
   });
@@ -45,10 +47,10 @@ describe('ReconcilePacing', () => {
     advance(5_000);
     pacing.started('argocd/fleet');
     advance(400);
-    expect(pacing.delayForChange('argocd/fleet')).toBe(600 + 2_000);
+    expect(pacing.delayForChange('argocd/fleet')).toBe(600 + 1_000);
     // Longer than the last one: from now.
     advance(1_000);
-    expect(pacing.delayForChange('argocd/fleet')).toBe(2_000);
+    expect(pacing.delayForChange('argocd/fleet')).toBe(1_000);
   });
 
   it('forgets a deleted ApplicationSet', () => {
