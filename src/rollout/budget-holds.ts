@@ -75,7 +75,8 @@ export function holdForBudgets(round: RolloutRound): RolloutBudgetWait[] {
     rollout.updated = rollout.updated?.filter((name) => !held.has(name));
     // A step whose every release this round was held has not started: its progress deadline waits too.
     for (const step of new Set(entries.filter((e) => held.has(e.application)).map((e) => e.step)))
-      if (rollout.stepStartedAt?.[step] === now && !released.has(step)) delete rollout.stepStartedAt[step];
+      if (rollout.stepStartedAt?.[step] === now && !released.has(step))
+        rollout.stepStartedAt = Object.fromEntries(Object.entries(rollout.stepStartedAt).filter(([started]) => started !== step));
     round.requeue.push(BUDGET_RECHECK_SECONDS);
   }
   const waiting = [...groups.values()]

@@ -48,18 +48,31 @@ export function withAutomatedDisabled(application: Application): Application {
   return { ...application, spec };
 }
 
+/**
+ * The last comparison of each live spec: a reused generation gives the next reconcile the same
+ * generated specs, and an Application that did not change the same live spec, so a fleet's rollout
+ * compares only the Applications that moved.
+ */
+const specComparisons = new WeakMap<Application['spec'], { desired: Application['spec']; pinned: boolean; differs: boolean }>();
+
 /** With pinned revisions, the pin and its automated hold are the rollout's to move: they are compared as the live Application has them. */
 function specDiffers(appSet: ApplicationSet, live: Application, desired: Application, pinned: boolean): boolean {
+  // Ignore rules read the ApplicationSet, which every status write replaces: those comparisons are made each time.
+  const ignoring = (appSet.spec.ignoreApplicationDifferences?.length ?? 0) > 0;
+  const last = ignoring ? undefined : specComparisons.get(live.spec);
+  if (last && last.desired === desired.spec && last.pinned === pinned) return last.differs;
   const written = pinned ? pinnedTo(desired, specRevisions(live), live.spec.syncPolicy?.automated?.enabled === false) : withAutomatedDisabled(desired);
   // Ignore rules delete fields in place, so they get a copy of their own.
-  const candidate = appSet.spec.ignoreApplicationDifferences?.length ? structuredClone(written) : written;
+  const candidate = ignoring ? structuredClone(written) : written;
   applyIgnoreDifferences(
     candidate as unknown as Record<string, unknown>,
     live as unknown as Record<string, unknown>,
     appSet.spec.ignoreApplicationDifferences,
     live.metadata.name,
   );
-  return !deepEqual(candidate.spec, live.spec);
+  const differs = !deepEqual(candidate.spec, live.spec);
+  if (!ignoring) specComparisons.set(live.spec, { desired: desired.spec, pinned, differs });
+  return differs;
 }
 
 function hasErrorCondition(application: Application): boolean {

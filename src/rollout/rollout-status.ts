@@ -19,19 +19,20 @@ export interface RollbackRequest {
 export function nextRolloutState(appSet: ApplicationSet, changed: Set<string>): RolloutStatus {
   const previous = appSet.status?.rollout;
   const settled = !previous || previous.phase === 'Completed' || previous.phase === 'Halted' || previous.phase === 'RolledBack';
-  let rollout: RolloutStatus = previous ? structuredClone(previous) : { phase: 'Progressing', step: 0, message: '' };
+  // A shallow copy: the planners replace a field they change and never edit one in place, and a
+  // fleet's rollout holds thousands of names and revisions that most reconciles leave as they are.
+  let rollout: RolloutStatus = previous ? { ...previous } : { phase: 'Progressing', step: 0, message: '' };
   if (changed.size && settled) rollout = { phase: 'Progressing', step: 0, message: '' };
-  const priorEntries = new Map((appSet.status?.applicationStatus ?? []).map((e) => [e.application, e]));
-  // One map filled in place: a fleet-wide change names thousands of Applications.
-  const previousRevisions = { ...rollout.previousRevisions };
-  let recorded = false;
+  const priorEntries = changed.size ? new Map((appSet.status?.applicationStatus ?? []).map((e) => [e.application, e])) : undefined;
+  // One map filled in place, copied once: a fleet-wide change names thousands of Applications.
+  let previousRevisions: Record<string, string[]> | undefined;
   for (const name of changed) {
-    const before = priorEntries.get(name)?.targetRevisions ?? [];
-    if (!before.length || previousRevisions[name]) continue;
+    const before = priorEntries?.get(name)?.targetRevisions ?? [];
+    if (!before.length || (previousRevisions ?? rollout.previousRevisions)?.[name]) continue;
+    previousRevisions ??= { ...rollout.previousRevisions };
     previousRevisions[name] = before;
-    recorded = true;
   }
-  if (recorded) rollout.previousRevisions = previousRevisions;
+  if (previousRevisions) rollout.previousRevisions = previousRevisions;
   const resumedAt = appSet.metadata.annotations?.[ROLLOUT_RESUMED_AT_ANNOTATION];
   if ((rollout.phase === 'Halted' || rollout.phase === 'RolledBack') && after(resumedAt, rollout.haltedAt)) {
     rollout.phase = 'Progressing';

@@ -76,7 +76,8 @@ export class RolloutWorld {
 
   reconcile(): RolloutPlan {
     const plan = planRollout({
-      appSet: this.appSet,
+      // Frozen, as the informer's copy is shared: a plan that edits the status it read in place fails here.
+      appSet: { ...this.appSet, status: deepFrozen(structuredClone(this.appSet.status)) },
       desired: this.generated,
       current: [...this.live.values()],
       now: this.now,
@@ -151,4 +152,9 @@ export function deployed(world: RolloutWorld, apps: Application[]): void {
       },
     });
   }
+}
+
+function deepFrozen<T>(value: T): T {
+  if (value && typeof value === 'object') for (const child of Object.values(value)) deepFrozen(child);
+  return Object.freeze(value);
 }
