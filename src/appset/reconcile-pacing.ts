@@ -1,6 +1,5 @@
-/** The least and the most time between the end of an ApplicationSet's reconcile and the next one Application changes cause. */
+/** The least time between the end of an ApplicationSet's reconcile and the next one Application changes cause. */
 const MIN_PAUSE_MS = 200;
-const MAX_PAUSE_MS = 1_000;
 /** How long the changes of one moment (a sync's several writes) are gathered once the pause after a reconcile is over. */
 const GATHER_MS = 50;
 
@@ -15,10 +14,9 @@ interface ReconcileTiming {
  * How long an ApplicationSet waits before the reconcile its Applications' changes ask for. A rollout
  * over a large fleet changes thousands of Applications a minute, and one reconcile sees every change
  * made since the last. After a reconcile ends the next waits out a pause that grows with the
- * reconcile's own duration, so reconciles never take most of the time, up to a second: a long
- * reconcile is mostly waiting on the API server and on the syncs it shares the process with, and
- * the workloads a step waits on turning healthy must not wait for it longer. A change once the pause
- * is over is acted on at once.
+ * reconcile's own duration, so reconciles never take most of the time: every Application's periodic
+ * refresh is a change, and without the pause a fleet's ApplicationSet would be reconciled without
+ * end. A change once the pause is over (the workload a step waits on turning healthy) is acted on at once.
  */
 export class ReconcilePacing {
   private readonly timing = new Map<string, ReconcileTiming>();
@@ -42,7 +40,7 @@ export class ReconcilePacing {
   delayForChange(key: string): number {
     const timing = this.timing.get(key);
     if (!timing) return GATHER_MS;
-    const pause = Math.min(MAX_PAUSE_MS, Math.max(MIN_PAUSE_MS, 2 * timing.durationMs));
+    const pause = Math.max(MIN_PAUSE_MS, 2 * timing.durationMs);
     // One running is taken to end when a reconcile as long as the last one would.
     const ends = timing.endedAt ?? Math.max(this.now(), timing.startedAt + timing.durationMs);
     return Math.max(GATHER_MS, ends + pause - this.now());
