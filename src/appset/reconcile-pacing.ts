@@ -1,5 +1,5 @@
 /** The least time between the end of an ApplicationSet's reconcile and the next one Application changes cause. */
-const MIN_PAUSE_MS = 200;
+const MIN_PAUSE_MS = 500;
 /** How long the changes of one moment (a sync's several writes) are gathered once the pause after a reconcile is over. */
 const GATHER_MS = 50;
 

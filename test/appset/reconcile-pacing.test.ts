@@ -23,10 +23,10 @@ describe('ReconcilePacing', () => {
 
   it('after a reconcile, waits out the pause; once the pause is over, a change (a workload turning healthy) is acted on at once', () => {
     const { pacing, advance, reconcile } = pacedAt();
-    reconcile('argocd/guestbook', 40);
+    reconcile('argocd/guestbook', 100);
+    expect(pacing.delayForChange('argocd/guestbook')).toBe(500);
+    advance(300);
     expect(pacing.delayForChange('argocd/guestbook')).toBe(200);
-    advance(120);
-    expect(pacing.delayForChange('argocd/guestbook')).toBe(80);
     advance(10_000);
     expect(pacing.delayForChange('argocd/guestbook')).toBe(50);
   });
