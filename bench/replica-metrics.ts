@@ -41,18 +41,14 @@ function delta(before: Scrape, after: Scrape, name: string): number {
 /** The replica's costs between two scrapes taken `wallMs` apart; the second scrape carries the event loop's delays since the first. */
 export function replicaCosts(before: Scrape, after: Scrape, wallMs: number): ReplicaCosts {
   const reconciles = delta(before, after, 'argocd_appset_reconcile_count');
-  const bounds = [...after.keys()]
-    .map((sample) => /^argocd_appset_reconcile_bucket\{.*le="([^"]+)"/.exec(sample)?.[1])
-    .filter((le): le is string => le !== undefined && le !== '+Inf')
-    .map(Number);
-  const p95Bound = [...new Set(bounds)]
-    .sort((a, b) => a - b)
-    .find((le) => {
-      let within = 0;
-      for (const [sample, value] of after)
-        if (sample.startsWith('argocd_appset_reconcile_bucket{') && sample.includes(`le="${le}"`)) within += value - (before.get(sample) ?? 0);
-      return within >= 0.95 * reconciles;
-    });
+  // Reconciles at or under each bucket's bound between the scrapes, summed over every label set.
+  const within = new Map<number, number>();
+  for (const [sample, value] of after) {
+    const le = /^argocd_appset_reconcile_bucket\{.*le="([^"]+)"/.exec(sample)?.[1];
+    if (le === undefined || le === '+Inf') continue;
+    within.set(Number(le), (within.get(Number(le)) ?? 0) + value - (before.get(sample) ?? 0));
+  }
+  const p95Bound = [...within.keys()].sort((a, b) => a - b).find((le) => within.get(le)! >= 0.95 * reconciles);
   const ms = (seconds: number) => Math.round(seconds * 1000);
   return {
     reconciles,

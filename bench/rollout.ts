@@ -61,9 +61,8 @@ function calibrationCpuMs(): number {
 }
 
 const calibrationSummary = (samples: number[]) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0).toFixed(1));
-  return { median: at(0.5), max: at(1), samples: sorted.length };
+  const at = (p: number) => Number((percentile(samples, p) || 0).toFixed(1));
+  return { median: at(50), max: at(100), samples: samples.length };
 };
 
 interface Rollout {
