@@ -18,6 +18,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
 import { ApplicationSetReconciler, type ReconcilerOptions, type ReconcilerStore } from './reconciler.js';
 import { OwnershipIndex } from './ownership-index.js';
+import { changeWakesOwner, pendingApplications } from './application-change.js';
 import { WorkQueue } from './work-queue.js';
 import { ReconcilePacing } from './reconcile-pacing.js';
 
@@ -42,7 +43,8 @@ function readsClusters(appSet: ApplicationSet): boolean {
 
 /**
  * Wires informers on ApplicationSets and Applications to a keyed work queue and the reconciler.
- * Any event on an ApplicationSet, or on an Application it owns, reconciles that ApplicationSet.
+ * A change to an ApplicationSet beyond its status, or a change to an Application it owns that its
+ * reconcile reads (not a periodic refresh), reconciles that ApplicationSet.
  */
 export class ApplicationSetController {
   private readonly client: ObjectClient;
@@ -125,7 +127,9 @@ export class ApplicationSetController {
     }
     for (const informer of this.appInformers) {
       const owner = (application: Application, deleted = false) => {
+        const previous = this.ownership.tracked(application);
         const key = this.ownership.track(application, deleted);
+        if (key && previous && !deleted && !changeWakesOwner(previous, application, this.awaitsRefresh(key, application))) return;
         if (key) this.queue.addAfter(key, this.pacing.delayForChange(key));
         // Any Application's sync or health may free room in a RolloutBudget another ApplicationSet waits on.
         for (const waiter of this.reconciler.waitingOnBudgets()) if (waiter !== key) this.queue.addAfter(waiter, this.pacing.delayForChange(waiter));
@@ -217,6 +221,12 @@ export class ApplicationSetController {
    */
   private changedBeyondStatus(appSet: ApplicationSet): boolean {
     return this.seen.get(`${appSet.metadata.namespace}/${appSet.metadata.name}`) !== fingerprint(appSet);
+  }
+
+  /** Whether the owner's rollout has this Application Pending, waiting for it to be refreshed after its release. */
+  private awaitsRefresh(key: string, application: Application): boolean {
+    const [namespace, name] = key.split('/');
+    return pendingApplications(this.store.getApplicationSet(namespace, name)?.status?.applicationStatus).has(application.metadata.name);
   }
 
   private enqueue(appSet: ApplicationSet): void {

@@ -30,6 +30,13 @@ export class OwnershipIndex {
     return owner;
   }
 
+  /** The version of this Application last tracked under an owner (what an update replaces). */
+  tracked(application: Application): Application | undefined {
+    const self = `${application.metadata.namespace ?? ''}/${application.metadata.name}`;
+    const owner = this.ownerOf.get(self);
+    return owner === undefined ? undefined : this.byOwner.get(owner)?.get(self);
+  }
+
   /** The Applications of `namespace` whose controller ownerReference names `owner`. */
   owned(namespace: string, owner: string): Application[] {
     return [...(this.byOwner.get(`${namespace}/${owner}`)?.values() ?? [])];

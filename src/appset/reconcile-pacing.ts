@@ -14,9 +14,10 @@ interface ReconcileTiming {
  * How long an ApplicationSet waits before the reconcile its Applications' changes ask for. A rollout
  * over a large fleet changes thousands of Applications a minute, and one reconcile sees every change
  * made since the last. After a reconcile ends the next waits out a pause that grows with the
- * reconcile's own duration, so reconciles never take most of the time: every Application's periodic
- * refresh is a change, and without the pause a fleet's ApplicationSet would be reconciled without
- * end. A change once the pause is over (the workload a step waits on turning healthy) is acted on at once.
+ * reconcile's own duration, so reconciles never take most of the time: during a rollout some
+ * Application's health, sync or operation changes every moment, and without the pause a fleet's
+ * ApplicationSet would be reconciled without end. A change once the pause is over (the workload a
+ * step waits on turning healthy) is acted on at once.
  */
 export class ReconcilePacing {
   private readonly timing = new Map<string, ReconcileTiming>();

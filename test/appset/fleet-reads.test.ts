@@ -41,7 +41,7 @@ beforeAll(async () => {
     });
   }
   await h.eventually(async () => (await names()).length === 6, 'the Applications of the first two clusters');
-  await quiet();
+  await h.quiet();
 });
 afterAll(async () => {
   await h.stop();
@@ -52,26 +52,6 @@ const names = async () =>
     .filter((a) => !a.metadata.deletionTimestamp)
     .map((a) => a.metadata.name)
     .sort();
-
-/** Reconciles per ApplicationSet so far, as /metrics reports them. */
-async function reconciles(): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const value of (await h.metrics.reconcile.get()).values) {
-    if (value.metricName === 'argocd_appset_reconcile_count') counts[String(value.labels.name)] = value.value;
-  }
-  return counts;
-}
-
-/** Settled, and no reconcile for a second (the batched reconciles Application events cause have run too); bounded at 10 s. */
-async function quiet(): Promise<void> {
-  for (let i = 0; i < 10; i++) {
-    await h.settle();
-    const before = JSON.stringify(await reconciles());
-    await new Promise((r) => setTimeout(r, 1000));
-    if (JSON.stringify(await reconciles()) === before) return;
-  }
-  throw new Error('the controller did not go quiet');
-}
 
 const since = (before: Record<string, number>, after: Record<string, number>) =>
   Object.keys(after)
@@ -90,18 +70,18 @@ const writtenSince = (mark: bigint) =>
 
 describe('cluster Secret changes and the ApplicationSets they wake', () => {
   it('a cluster added reconciles only the ApplicationSets whose selectors match it (or that take every cluster) and writes only their new Applications', async () => {
-    const before = await reconciles();
+    const before = await h.reconciles();
     const mark = writeMark();
     await h.core.createNamespacedSecret({ namespace: 'argocd', body: h.fleet.clusterSecret('eu-2') as any });
     await h.eventually(async () => (await names()).includes('eu-eu-2') && (await names()).includes('everywhere-eu-2'), 'Applications for the new cluster');
-    await quiet();
-    expect(since(before, await reconciles())).toEqual(['eu', 'everywhere']);
+    await h.quiet();
+    expect(since(before, await h.reconciles())).toEqual(['eu', 'everywhere']);
     expect(writtenSince(mark)).toEqual(['Application/eu-eu-2', 'Application/everywhere-eu-2', 'ApplicationSet/eu', 'ApplicationSet/everywhere']);
     expect(await names()).not.toContain('us-eu-2');
   });
 
   it("a cluster Secret's labels changed: the ApplicationSet it leaves and the one it joins both see it at once", async () => {
-    const before = await reconciles();
+    const before = await h.reconciles();
     await h.core.patchNamespacedSecret(
       { name: 'cluster-eu-2', namespace: 'argocd', body: [{ op: 'replace', path: '/metadata/labels/region', value: 'us' }] },
       setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
@@ -110,17 +90,17 @@ describe('cluster Secret changes and the ApplicationSets they wake', () => {
       const now = await names();
       return now.includes('us-eu-2') && !now.includes('eu-eu-2');
     }, 'the Application moved from eu to us');
-    await quiet();
-    expect(since(before, await reconciles())).toEqual(['eu', 'everywhere', 'us']);
+    await h.quiet();
+    expect(since(before, await h.reconciles())).toEqual(['eu', 'everywhere', 'us']);
     const moved = (await h.applications()).find((a) => a.metadata.name === 'us-eu-2');
     expect(moved.metadata.labels.region).toBe('us');
   });
 
   it('a cluster removed wakes the ApplicationSets that had generated from it', async () => {
-    const before = await reconciles();
+    const before = await h.reconciles();
     await h.core.deleteNamespacedSecret({ name: 'cluster-us-1', namespace: 'argocd' });
     await h.eventually(async () => !(await names()).some((name) => name.endsWith('-us-1')), 'the Applications of the removed cluster gone');
-    await quiet();
-    expect(since(before, await reconciles())).toEqual(['everywhere', 'us']);
+    await h.quiet();
+    expect(since(before, await h.reconciles())).toEqual(['everywhere', 'us']);
   });
 });

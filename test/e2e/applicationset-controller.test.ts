@@ -104,6 +104,26 @@ describe('ApplicationSet controller on the simulator', () => {
     }, 'the hand edit reverted');
   });
 
+  it('is not reconciled by an Application refresh, and is by its health changing, which its status then shows', async () => {
+    const patchStatus = async (status: Record<string, unknown>) =>
+      h.custom.patchNamespacedCustomObject(
+        { group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: 'prod-guestbook', body: { status } },
+        (await import('@kubernetes/client-node')).setHeaderOptions('Content-Type', 'application/merge-patch+json'),
+      );
+    await h.quiet();
+    const before = (await h.reconciles()).guestbook;
+    for (let i = 1; i <= 3; i++) await patchStatus({ reconciledAt: new Date(Date.now() + i * 1000).toISOString() });
+    await h.quiet();
+    expect((await h.reconciles()).guestbook).toBe(before);
+
+    await patchStatus({ health: { status: 'Degraded' } });
+    await h.eventually(
+      async () => (await h.appSet('guestbook')).status?.resources?.find((r: any) => r.name === 'prod-guestbook')?.health?.status === 'Degraded',
+      'the ApplicationSet to show the Application Degraded',
+    );
+    expect((await h.reconciles()).guestbook).toBeGreaterThan(before);
+  });
+
   it('never deletes when generation fails, and says why on the ApplicationSet', async () => {
     await h.applyAppSet({
       ...guestbook([]),

@@ -100,6 +100,26 @@ export class ControllerHarness {
     }
   }
 
+  /** Reconciles per ApplicationSet so far, as /metrics reports them. */
+  async reconciles(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const value of (await this.metrics.reconcile.get()).values) {
+      if (value.metricName === 'argocd_appset_reconcile_count') counts[String(value.labels.name)] = value.value;
+    }
+    return counts;
+  }
+
+  /** Settled, and no reconcile for a second (the batched reconciles Application events cause have run too); bounded at 10 s. */
+  async quiet(): Promise<void> {
+    for (let i = 0; i < 10; i++) {
+      await this.settle();
+      const before = JSON.stringify(await this.reconciles());
+      await new Promise((r) => setTimeout(r, 1000));
+      if (JSON.stringify(await this.reconciles()) === before) return;
+    }
+    throw new Error('the controller did not go quiet');
+  }
+
   async stop(): Promise<void> {
     await this.app.close();
     await this.fleet.stop();
