@@ -48,6 +48,8 @@ export function appSetOptions(config: AppConfig, hooks: ProcessHooks = {}): AppS
       clock: hooks.clock,
       onRolloutPlanned: hooks.onRolloutPlanned,
       budgetReservations: budgetReservations(config),
+      // As the direct driver's source poll; with that off, as often as Applications are refreshed.
+      releasePollMs: (config.sourcePollSeconds || config.appResyncSeconds) * 1000,
     },
     leaderElection: config.leaderElection ? { namespace: config.namespace, identity: config.identity } : undefined,
     webhookSecrets: config.webhookSecrets,

@@ -21,6 +21,8 @@ import { OwnershipIndex } from './ownership-index.js';
 import { changeWakesOwner, pendingApplications } from './application-change.js';
 import { WorkQueue } from './work-queue.js';
 import { ReconcilePacing } from './reconcile-pacing.js';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { Loop } from '../lib/loop.js';
 
 export interface ControllerSettings extends ReconcilerOptions {
   /** Namespaces whose ApplicationSets are reconciled (Argo CD's --applicationset-namespaces); the first is Argo CD's own. */
@@ -28,6 +30,8 @@ export interface ControllerSettings extends ReconcilerOptions {
   concurrency: number;
   /** The time reconciles plan rollouts at (tests move it); the system clock by default. */
   clock?: () => Date;
+  /** How often the branches pinned RollingSyncs release from are asked for new commits (one ls-remote per branch). */
+  releasePollMs: number;
 }
 
 /** What of an ApplicationSet, other than its status, a reconcile depends on. */
@@ -64,6 +68,8 @@ export class ApplicationSetController {
   private readonly pacing = new ReconcilePacing();
   /** The cached Applications by the ApplicationSet that controls them: a reconcile reads its own, not the namespace's. */
   private readonly ownership = new OwnershipIndex();
+  /** Pinned Applications name commits: a pushed commit is looked for, since no Application changes to say so. */
+  private readonly releasePoll: Loop;
 
   constructor(
     config: KubeConfig,
@@ -76,6 +82,7 @@ export class ApplicationSetController {
     private readonly metrics?: ControllerMetrics,
     /** The process's shared caches: the application controller follows the same Applications (default: caches of its own). */
     informers?: SharedInformers,
+    schedules = new SchedulerRegistry(),
   ) {
     this.client = new ObjectClient(config);
     const onError = (message: string) => logger.warn(message);
@@ -102,6 +109,9 @@ export class ApplicationSetController {
       context,
       settings,
       settings.clock,
+    );
+    this.releasePoll = new Loop({ name: 'release-poll', intervalMs: settings.releasePollMs, registry: schedules }, async () =>
+      this.reconcileKeys(await this.reconciler.movedReleases()),
     );
     this.queue = new WorkQueue(
       (key) => this.reconcileKey(key),
@@ -146,11 +156,13 @@ export class ApplicationSetController {
     await this.budgetInformer.start().catch((error: unknown) => this.logger.warn(`RolloutBudgets are not read: ${describeKubeError(error)}`));
     this.started = true;
     this.reconcileAll();
+    void this.releasePoll.start();
     this.logger.info('ApplicationSet controller started', { namespaces: this.settings.namespaces });
   }
 
   async stop(): Promise<void> {
     this.queue.stop();
+    await this.releasePoll.stop();
     await Promise.all([...this.appInformers, ...this.appSetInformers, this.budgetInformer].map((i) => i.stop()));
     await this.settings.budgetReservations?.close();
     this.started = false;

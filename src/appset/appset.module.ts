@@ -30,7 +30,7 @@ export class AppSetModule {
       providers: [
         {
           provide: ApplicationSetController,
-          inject: [KUBE_CONFIG, ControlNamespace, ShardingRuntime, LOGGER, ControllerMetrics, SharedInformers],
+          inject: [KUBE_CONFIG, ControlNamespace, ShardingRuntime, LOGGER, ControllerMetrics, SharedInformers, SchedulerRegistry],
           useFactory: (
             kubeConfig: KubeConfig,
             controlNamespace: ControlNamespace,
@@ -38,6 +38,7 @@ export class AppSetModule {
             logger: Logger,
             metrics: ControllerMetrics,
             informers: SharedInformers,
+            registry: SchedulerRegistry,
           ) => {
             const controller = new ApplicationSetController(
               kubeConfig,
@@ -48,6 +49,7 @@ export class AppSetModule {
               logger.child({ controller: 'applicationset' }),
               metrics,
               informers,
+              registry,
             );
             controlNamespace.onClustersChanged((secret) => controller.clusterSecretChanged(secret));
             // Which Applications may be written depends on the projects they name.

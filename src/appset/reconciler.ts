@@ -16,6 +16,7 @@ import { SerialTurns } from '../lib/serial-turns.js';
 import { groupIntoSteps, isDeletionOrderReversed, isRollingSync, rollingSyncSteps } from '../rollout/steps.js';
 import { pinsRevisions } from '../rollout/revision-pins.js';
 import { ReleaseResolutionError, resolveReleaseRevisions, revisionResolver } from './release-revisions.js';
+import { ReleaseWatch } from './release-watch.js';
 import { IgnoreDifferencesError, validateIgnoreDifferences } from '../api/ignore-differences.js';
 import { ConditionType, Reason } from '../api/application-set-conditions.js';
 import { applicationSetHealth, nextConditions, UP_TO_DATE_MESSAGE } from './conditions.js';
@@ -156,6 +157,7 @@ export class ApplicationSetReconciler {
   }
 
   private readonly generations = new GenerationCache();
+  private readonly releaseWatch = new ReleaseWatch();
   private readonly settled = new Map<string, SettledState>();
   /** Per ApplicationSet, the Applications its last plans found needing no write. */
   private readonly unchanged = new Map<string, UnchangedApplications>();
@@ -180,6 +182,12 @@ export class ApplicationSetReconciler {
     this.fleetInterest.delete(`${namespace}/${name}`);
     this.generated.delete(`${namespace}/${name}`);
     this.budgetWaiters.delete(`${namespace}/${name}`);
+    this.releaseWatch.forget(`${namespace}/${name}`);
+  }
+
+  /** The pinned ApplicationSets (`namespace/name`) whose release branch names another commit than their last reconcile here pinned. */
+  movedReleases(): Promise<string[]> {
+    return this.releaseWatch.moved(revisionResolver(this.context.repositories, 0));
   }
 
   /** The ApplicationSets (`namespace/name`) with a step waiting on a RolloutBudget after their last reconcile here. */
@@ -288,6 +296,7 @@ export class ApplicationSetReconciler {
     }
     let rollout: RolloutPlan | undefined;
     let rolloutUpdate: RolloutStatusUpdate | undefined;
+    if (!progressive || !pinsRevisions(appSet)) this.releaseWatch.forget(key);
     if (progressive && isRollingSync(appSet)) {
       if (rollingSyncSteps(appSet).length === 0) {
         const message = 'No steps defined for rollout';
@@ -304,7 +313,9 @@ export class ApplicationSetReconciler {
       let releaseRevisions: Map<string, string[]> | undefined;
       if (pinsRevisions(appSet)) {
         try {
-          releaseRevisions = await resolveReleaseRevisions(valid, revisionResolver(this.context.repositories, RELEASE_REFS_MAX_AGE_MS));
+          const recording = this.releaseWatch.recording(revisionResolver(this.context.repositories, RELEASE_REFS_MAX_AGE_MS));
+          releaseRevisions = await resolveReleaseRevisions(valid, recording.resolve);
+          this.releaseWatch.record(key, recording.sources);
         } catch (error) {
           if (error instanceof ReleaseResolutionError) return fail(Reason.ApplicationSetRolloutError, error.message);
           throw error;

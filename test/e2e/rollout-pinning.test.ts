@@ -133,6 +133,15 @@ describe('RollingSync pinRevisions with the direct driver', () => {
     );
   });
 
+  it('finds a commit pushed while nothing else moves, and rolls it out', async () => {
+    await pinnedFleet([envStep('staging'), envStep('canary'), envStep('production')]);
+    // Pinned, no Application changes when the branch moves: the commit is found by asking the repository.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const release = await env!.release();
+    await waitFor(() => env!.rolledOut(release), 'the rollout of the pushed commit', 40_000);
+    expect(await pinnedTo(release)).toBe(true);
+  });
+
   it('a rollback re-pins the previous commit, and self-heal then keeps it there', async () => {
     const old = await pinnedFleet([envStep('staging'), envStep('canary', { onFailure: 'rollback' }), envStep('production')]);
     env!.fleet.failWorkloads('canary-1');
