@@ -120,9 +120,11 @@ export function advanceEntries(input: RolloutInput, stepOf: Map<string, number>,
     if (next.status === 'Waiting') {
       if (sync === 'Synced') move(health === 'Healthy' ? 'Healthy' : 'Progressing', health === 'Healthy' ? Message.syncedHealthy : Message.syncedProgressing);
     } else {
+      let succeededNow = false;
       if (current.status === 'Pending' && (observed.reconciledAt === undefined || after(observed.reconciledAt, next.lastTransitionTime))) {
         const operation = observed.operationState;
         if (operation && after(operation.startedAt, current.lastTransitionTime)) {
+          succeededNow = isSuccessfulPhase(operation.phase);
           move(
             'Progressing',
             isSuccessfulPhase(operation.phase) ? Message.syncSucceeded : isCompletedPhase(operation.phase) ? Message.syncCompleted : Message.becameProgressing,
@@ -136,7 +138,10 @@ export function advanceEntries(input: RolloutInput, stepOf: Map<string, number>,
           move(health === 'Healthy' ? 'Healthy' : 'Progressing', health === 'Healthy' ? Message.syncedHealthy : Message.syncedProgressing);
         }
       }
-      if (current.status === 'Progressing' && health === 'Healthy' && sync === 'Synced') move('Healthy', Message.becameHealthy);
+      // Regatta: a sync that succeeded onto an Application now Healthy and Synced goes on through Progressing
+      // to Healthy at once. Argo CD takes a second reconcile, which judges the same status: nothing changes
+      // on the Application to bring it sooner, and the step it completes waits for it.
+      if ((current.status === 'Progressing' || succeededNow) && health === 'Healthy' && sync === 'Synced') move('Healthy', Message.becameHealthy);
     }
     return next;
   });

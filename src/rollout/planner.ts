@@ -155,9 +155,9 @@ function freshness(applications: Application[]): (application: Application) => b
 }
 
 /**
- * An entry this reconcile moved to Progressing whose Application is already Synced and Healthy
- * turns Healthy at the next reconcile. Nothing about the Application changes again to cause one
- * (its sync has ended), so the plan asks for it.
+ * An entry left Progressing whose Application is already Synced and Healthy (its sync failed, or
+ * was still running when this reconcile moved it) turns Healthy at the next reconcile. Nothing
+ * about the Application changes again to cause one, so the plan asks for it.
  */
 function settleSoon(round: RolloutRound): void {
   const settled = round.entries.some((entry) => {

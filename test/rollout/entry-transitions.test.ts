@@ -109,6 +109,26 @@ describe('leaving Pending (Argo CD progressive_sync.go)', () => {
     expect(entryOf(plan, 'prod')?.status).toBe('Waiting');
   });
 
+  it('a sync that succeeded onto a Healthy, Synced Application: Healthy in the same reconcile, and the next step released', () => {
+    const [prodEntry, prodLive] = prodWaiting();
+    const operationState = { phase: 'Succeeded', startedAt: AFTER_RELEASE, finishedAt: AFTER_RELEASE };
+    const plan = reconcile([entry('dev', 'Pending', '1'), prodEntry], [live(dev, { ...syncedHealthy, operationState }), prodLive]);
+    // Argo CD writes Progressing now and Healthy one reconcile later, from this same Application status.
+    expect(entryOf(plan, 'dev')).toMatchObject({ status: 'Healthy', message: Message.becameHealthy, lastTransitionTime: NOW.toISOString() });
+    expect(entryOf(plan, 'prod')).toMatchObject({ status: 'Pending', message: Message.movedToPending });
+    expect(plan.releasedNow).toEqual(['prod']);
+    expect(plan.requeueAfterSeconds).toBeUndefined();
+  });
+
+  it.each(['Failed', 'Running'])('a sync %s onto a Healthy, Synced Application: Progressing now, and the next reconcile asked for', (phase) => {
+    const [prodEntry, prodLive] = prodWaiting();
+    const operationState = { phase, startedAt: AFTER_RELEASE, ...(phase === 'Running' ? {} : { finishedAt: AFTER_RELEASE }) };
+    const plan = reconcile([entry('dev', 'Pending', '1'), prodEntry], [live(dev, { ...syncedHealthy, operationState }), prodLive]);
+    expect(entryOf(plan, 'dev')?.status).toBe('Progressing');
+    expect(entryOf(plan, 'prod')?.status).toBe('Waiting');
+    expect(plan.requeueAfterSeconds).toBe(1);
+  });
+
   it('Progressing becomes Healthy only when the Application is Healthy and Synced, and then the next step is released', () => {
     const [prodEntry, prodLive] = prodWaiting();
     const done = { ...syncedHealthy, operationState: { phase: 'Succeeded', startedAt: AFTER_RELEASE } };
