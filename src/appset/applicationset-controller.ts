@@ -222,6 +222,11 @@ export class ApplicationSetController {
     );
   }
 
+  /** A push was announced (a Git webhook): the branches pinned RollingSyncs release from are asked now, not at the next poll. */
+  pushed(): void {
+    void this.releasePoll.trigger();
+  }
+
   /** Resolves when the queue has drained (tests and benchmarks). */
   idle(): Promise<void> {
     return this.queue.idle();

@@ -34,6 +34,7 @@ export class WebhookController {
     }
     if (event.kind === 'ignored') return { refreshed: 0 };
     const refreshed = this.controller.refresh((appSet) => isAffectedBy(appSet, event));
+    if (event.kind === 'push') this.controller.pushed();
     this.logger.info('webhook received', { kind: event.kind, refreshed });
     return { refreshed };
   }

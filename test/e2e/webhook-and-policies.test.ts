@@ -61,7 +61,21 @@ beforeAll(async () => {
   Object.assign(process.env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `url.file://${repo.root}/.insteadOf`, GIT_CONFIG_VALUE_0: 'https://git.example.com/' });
   fleet = await SimFleet.start();
   const kubeConfig = kubeConfigFromString(fleet.kubeconfig(undefined, { identity: 'regatta' }));
-  const config = loadAppConfig(['--port', '0', '--webhook-github-secret', SECRET, '--max-delete-ratio', '0.5', '--allow-local-repositories=true'], {});
+  const config = loadAppConfig(
+    [
+      '--port',
+      '0',
+      '--webhook-github-secret',
+      SECRET,
+      '--max-delete-ratio',
+      '0.5',
+      '--allow-local-repositories=true',
+      '--enable-progressive-syncs=true',
+      // Pinned releases are then polled every --app-resync (180 s): only the webhook can show a push within the test.
+      '--source-poll-seconds=0',
+    ],
+    {},
+  );
   app = await createControllerApp({
     config,
     kubeConfig,
@@ -129,6 +143,46 @@ describe('the controller process', () => {
     expect(good.status).toBe(200);
     expect(await good.json()).toEqual({ refreshed: 1 });
     await eventually(async () => (await live()).includes('git-two'), 'git-two after the webhook', 5000);
+  });
+
+  it('a push webhook shows a pinned RollingSync its new release at once', async () => {
+    const before = repo.commit({ 'apps/one/app.yaml': 'kind: ConfigMap\nmetadata: {name: one}\n' });
+    await apply('pinned', {
+      goTemplate: true,
+      generators: [{ list: { elements: [{ name: 'pinned-one' }] } }],
+      strategy: { type: 'RollingSync', rollingSync: { pinRevisions: true, steps: [{ matchExpressions: [{ key: 'env', operator: 'In', values: ['prod'] }] }] } },
+      template: {
+        metadata: { name: '{{.name}}', labels: { env: 'prod' } },
+        spec: {
+          project: 'default',
+          source: { repoURL: 'https://git.example.com/apps.git', path: 'apps/one', targetRevision: 'main' },
+          destination: { server: 'https://kubernetes.default.svc' },
+        },
+      },
+    });
+    const release = async () =>
+      (
+        (await custom().getNamespacedCustomObject({
+          group: 'argoproj.io',
+          version: 'v1alpha1',
+          namespace: 'argocd',
+          plural: 'applicationsets',
+          name: 'pinned',
+        })) as any
+      ).status?.applicationStatus?.[0]?.targetRevisions?.[0];
+    await eventually(async () => (await release()) === before, 'the release of the current commit');
+    // Until the reconciles that creating the Application caused are over: none of them may happen to see the push.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const pushed = repo.commit({ 'apps/one/app.yaml': 'kind: ConfigMap\nmetadata: {name: two}\n' });
+    const payload = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', repository: { html_url: 'https://git.example.com/apps', default_branch: 'main' } }));
+    const signature = createHmac('sha256', SECRET).update(payload).digest('hex');
+    const answer = await fetch(`${base}/api/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${signature}` },
+      body: payload,
+    });
+    expect(answer.status).toBe(200);
+    await eventually(async () => (await release()) === pushed, 'the pushed commit as the release', 5000);
   });
 
   it('honours each applicationsSync policy', async () => {
