@@ -97,8 +97,13 @@ interface FleetRun {
   clusterSyncs: number;
   doubleSyncs: number;
   rssMB: number;
+  /** The replica's ApplicationSet reconciles over REST_MS once the rollouts are over (periodic refreshes wake none). */
+  reconcilesAtRest: number;
   watch: { cachedObjects: number; bytesPerObject: number };
 }
+
+/** How long the fleet is left at rest after the rollouts (the first second is not counted: the last rollout's tail). */
+const REST_MS = 10_000;
 
 async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: string[] | undefined): Promise<FleetRun> {
   const apps = clusterCount * APPS_PER_CLUSTER;
@@ -122,6 +127,13 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
     nodeArgs,
     env: { PORT: String(metricsPort) },
   });
+  const stopReplica = async () => {
+    if (replica.exitCode !== null || replica.signalCode !== null) return;
+    replica.kill('SIGTERM');
+    // A CPU profile (REGATTA_NODE_ARGS) is written on a clean exit; do not wait for one forever.
+    await Promise.race([new Promise((resolve) => replica.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 20_000))]);
+    replica.kill('SIGKILL');
+  };
   /** The replica's peak resident memory. */
   const replicaPeakMB = () => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${replica.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
   /** CPU this process spent on its own checks (not the simulator's), measured around each: they are synchronous store reads. */
@@ -260,16 +272,18 @@ async function runFleet(clusterCount: number, rolloutCount: number, nodeArgs: st
     for (let i = 0; i < rolloutCount; i++) rollouts.push(await rolloutUnder(i % 4 === 1 || i % 4 === 2 ? 'tenant' : 'open'));
     // Counted from what the clusters saw (their write logs), not from the Applications' sync history.
     const { syncs: clusterSyncs, repeatedSyncs: doubleSyncs } = env.auditSyncs();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const restBefore = await scrapeReplica(metricsPort);
+    await new Promise((resolve) => setTimeout(resolve, REST_MS));
+    const reconcilesAtRest = replicaCosts(restBefore, await scrapeReplica(metricsPort), REST_MS).reconciles;
     const rssMB = replicaPeakMB();
-    // After the rollouts, so that building the watches here takes nothing from the replica's figures.
+    // With the replica stopped, so that it neither loads the simulator the watches list from nor sees them in its figures.
+    await stopReplica();
     const watch = await watchMemory(env.fleet, await env.applications());
-    return { clusters: clusterCount, apps, firstMs, rollouts, clusterSyncs, doubleSyncs, rssMB, watch };
+    return { clusters: clusterCount, apps, firstMs, rollouts, clusterSyncs, doubleSyncs, rssMB, reconcilesAtRest, watch };
   } finally {
     releases.close();
-    replica.kill('SIGTERM');
-    // A CPU profile (REGATTA_NODE_ARGS) is written on a clean exit; do not wait for one forever.
-    await Promise.race([new Promise((resolve) => replica.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 20_000))]);
-    replica.kill('SIGKILL');
+    await stopReplica();
     await env.stop();
   }
 }
@@ -352,7 +366,9 @@ for (const run of [small, large]) {
     console.log(
       `    replica: ${r.replica.reconciles} reconciles, ${r.replica.reconcileMeanMs} ms mean, p95 ≤ ${r.replica.reconcileP95AtMostMs} ms; GC ${(r.replica.gcShare * 100).toFixed(1)} % of the time; event loop delay p50 ${r.replica.eventLoopDelayMs.p50} ms, p99 ${r.replica.eventLoopDelayMs.p99} ms, max ${r.replica.eventLoopDelayMs.max} ms`,
     );
-  console.log(`    syncs the clusters saw: ${run.clusterSyncs}; repeated syncs: ${run.doubleSyncs}; Regatta's peak RSS: ${run.rssMB} MB`);
+  console.log(
+    `    syncs the clusters saw: ${run.clusterSyncs}; repeated syncs: ${run.doubleSyncs}; Regatta's peak RSS: ${run.rssMB} MB; reconciles in ${REST_MS / 1000} s at rest: ${run.reconcilesAtRest}`,
+  );
   console.log(
     `    workload healthy → its step going on (p95): the next release ${p95(run, 'healthToStep')} ms (its Application reporting it healthy ${p95(run, 'healthToReport')} ms), that sync's first write ${p95(run, 'healthToSync')} ms; live watch: ${run.watch.cachedObjects} objects cached, ${run.watch.bytesPerObject} bytes of heap each`,
   );
@@ -386,6 +402,7 @@ console.log(
     requestsPerSync: requestsPerSync(large),
     managementSentKBPerSync: managementKBPerSync(large, 'sentMB'),
     managementReceivedKBPerSync: managementKBPerSync(large, 'receivedMB'),
+    reconcilesAtRest: large.reconcilesAtRest,
     watchBytesPerResource: large.watch.bytesPerObject,
     watchedResources: large.watch.cachedObjects,
     syncsPerSec: throughput,
