@@ -53,6 +53,20 @@ const listSpec = (elements: string[], syncPolicy?: Record<string, unknown>) => (
   ...(syncPolicy ? { syncPolicy } : {}),
 });
 
+/** GitHub's push webhook for the main branch of the test's repository, signed with the secret unless given another signature. */
+function pushToMain(signature?: string): Promise<Response> {
+  const payload = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', repository: { html_url: 'https://git.example.com/apps', default_branch: 'main' } }));
+  return fetch(`${base}/api/webhook`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-hub-signature-256': signature ?? `sha256=${createHmac('sha256', SECRET).update(payload).digest('hex')}`,
+    },
+    body: payload,
+  });
+}
+
 beforeAll(async () => {
   repo = new TestRepository('apps');
   repo.commit({ 'apps/one/app.yaml': 'kind: ConfigMap\n' });
@@ -127,19 +141,8 @@ describe('the controller process', () => {
     });
     await eventually(async () => (await live()).includes('git-one'), 'git-one');
     repo.commit({ 'apps/two/app.yaml': 'kind: ConfigMap\n' });
-    const payload = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', repository: { html_url: 'https://git.example.com/apps', default_branch: 'main' } }));
-    const bad = await fetch(`${base}/api/webhook`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=00' },
-      body: payload,
-    });
-    expect(bad.status).toBe(401);
-    const signature = createHmac('sha256', SECRET).update(payload).digest('hex');
-    const good = await fetch(`${base}/api/webhook`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${signature}` },
-      body: payload,
-    });
+    expect((await pushToMain('sha256=00')).status).toBe(401);
+    const good = await pushToMain();
     expect(good.status).toBe(200);
     expect(await good.json()).toEqual({ refreshed: 1 });
     await eventually(async () => (await live()).includes('git-two'), 'git-two after the webhook', 5000);
@@ -174,14 +177,7 @@ describe('the controller process', () => {
     // Until the reconciles that creating the Application caused are over: none of them may happen to see the push.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const pushed = repo.commit({ 'apps/one/app.yaml': 'kind: ConfigMap\nmetadata: {name: two}\n' });
-    const payload = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', repository: { html_url: 'https://git.example.com/apps', default_branch: 'main' } }));
-    const signature = createHmac('sha256', SECRET).update(payload).digest('hex');
-    const answer = await fetch(`${base}/api/webhook`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${signature}` },
-      body: payload,
-    });
-    expect(answer.status).toBe(200);
+    expect((await pushToMain()).status).toBe(200);
     await eventually(async () => (await release()) === pushed, 'the pushed commit as the release', 5000);
   });
 
