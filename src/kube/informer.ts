@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { KubeObject } from '../api/meta.js';
 import { describeKubeError } from './api-errors.js';
+import { ObjectApi } from './object-client.js';
 import type { KubeConfig } from './kube-config.js';
 
 export interface InformerSource {
@@ -40,7 +41,7 @@ export class KubeInformer<T extends KubeObject> {
     private readonly backoff = { initialMs: 200, maxMs: 10_000 },
   ) {
     this.restartDelayMs = backoff.initialMs;
-    const objects = k8s.KubernetesObjectApi.makeApiClient(config);
+    const objects = ObjectApi.forConfig(config);
     const path = collectionPath(source, plural);
     const list = () => objects.list(source.apiVersion, source.kind, source.namespace, undefined, undefined, undefined, undefined, source.labelSelector);
     this.informer = k8s.makeInformer(config, path, list as unknown as k8s.ListPromise<k8s.KubernetesObject>, source.labelSelector);

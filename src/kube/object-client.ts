@@ -8,10 +8,16 @@ export const FIELD_MANAGER = 'regatta';
 const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const JSON_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch);
 
-/** client-node's generic object API with its discovery lookup (cached per API version) open to callers. */
-class DiscoveringObjectApi extends k8s.KubernetesObjectApi {
-  static forConfig(config: KubeConfig): DiscoveringObjectApi {
-    const api = config.makeApiClient(DiscoveringObjectApi);
+/**
+ * client-node's generic object API, with its discovery lookup (cached per API version) open to
+ * callers, and bodies exactly as the API server sends and takes them. client-node's typed models
+ * would turn the timestamps of built-in kinds into Dates and, worse, drop every field they do not
+ * declare: a misspelt field in Git would be applied without it instead of refused, as kubectl
+ * refuses it for Argo CD.
+ */
+export class ObjectApi extends k8s.KubernetesObjectApi {
+  static forConfig(config: KubeConfig): ObjectApi {
+    const api = config.makeApiClient(ObjectApi);
     api.setDefaultNamespace(config);
     return api;
   }
@@ -20,21 +26,23 @@ class DiscoveringObjectApi extends k8s.KubernetesObjectApi {
     return this.resource(apiVersion, kind);
   }
 
-  /**
-   * This API's configuration with `fieldValidation` on every request it makes (client-node's object
-   * API has no parameter for it; its writes build their request from the configuration they are given).
-   */
-  validating(fieldValidation: FieldValidation | undefined): k8s.Configuration | undefined {
-    if (!fieldValidation) return undefined;
-    const base = this.configuration.baseServer;
-    const baseServer: k8s.BaseServerConfiguration = {
-      makeRequestContext: (endpoint, method) => {
-        const request = base.makeRequestContext(endpoint, method);
-        request.setQueryParam('fieldValidation', fieldValidation);
-        return request;
-      },
-    };
-    return { ...this.configuration, baseServer };
+  /** A create, update or patch of `object` as given, through client-node's request path (server, authentication, middleware). */
+  async write<T>(
+    object: k8s.KubernetesObject,
+    write: { action: 'create' | 'replace' | 'patch'; contentType?: string; query: Record<string, string | undefined> },
+  ): Promise<T> {
+    const method = { create: k8s.HttpMethod.POST, replace: k8s.HttpMethod.PUT, patch: k8s.HttpMethod.PATCH }[write.action];
+    const request = this.configuration.baseServer.makeRequestContext(await this.specUriPath(object, write.action), method);
+    request.setHeaderParam('Accept', 'application/json');
+    request.setHeaderParam('Content-Type', write.contentType ?? 'application/json');
+    for (const [name, value] of Object.entries(write.query)) if (value !== undefined) request.setQueryParam(name, value);
+    request.setBody(JSON.stringify(object));
+    return (await this.requestPromise(request)) as T;
+  }
+
+  protected override async processResponse<T extends k8s.KubernetesObject>(response: k8s.ResponseContext, type?: string): Promise<T> {
+    if (response.httpStatusCode < 200 || response.httpStatusCode > 299) return super.processResponse(response, type);
+    return JSON.parse(await response.body.text()) as T;
   }
 }
 
@@ -52,14 +60,14 @@ const CAPABILITIES_MAX_AGE_MS = 60_000;
 
 /** Reads and writes any kind through client-node; every write Regatta makes to Kubernetes goes through here. */
 export class ObjectClient {
-  private readonly objects: DiscoveringObjectApi;
+  private readonly objects: ObjectApi;
   private readonly custom: k8s.CustomObjectsApi;
   private readonly config: KubeConfig;
   private discovered: { at: number; capabilities: Promise<ClusterCapabilities> } | undefined;
 
   constructor(config: KubeConfig) {
     this.config = config;
-    this.objects = DiscoveringObjectApi.forConfig(config);
+    this.objects = ObjectApi.forConfig(config);
     this.custom = config.makeApiClient(k8s.CustomObjectsApi);
   }
 
@@ -86,30 +94,29 @@ export class ObjectClient {
   }
 
   /** Server-side apply as field manager `regatta`; forced by default, since Regatta is the owner of what it generates. */
-  async apply<T extends KubeObject>(object: T, fieldManager = FIELD_MANAGER, force = true, fieldValidation?: FieldValidation): Promise<T> {
-    const options = this.objects.validating(fieldValidation);
-    return (await this.objects.patch(
-      object as k8s.KubernetesObject,
-      undefined,
-      undefined,
-      fieldManager,
-      force,
-      k8s.PatchStrategy.ServerSideApply,
-      options,
-    )) as T;
+  apply<T extends KubeObject>(object: T, fieldManager = FIELD_MANAGER, force = true, fieldValidation?: FieldValidation): Promise<T> {
+    return this.objects.write(object as k8s.KubernetesObject, {
+      action: 'patch',
+      contentType: k8s.PatchStrategy.ServerSideApply,
+      query: { fieldManager, force: String(force), fieldValidation },
+    });
   }
 
-  async mergePatch<T extends KubeObject>(object: T): Promise<T> {
-    return (await this.objects.patch(object as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, k8s.PatchStrategy.MergePatch)) as T;
+  mergePatch<T extends KubeObject>(object: T): Promise<T> {
+    return this.objects.write(object as k8s.KubernetesObject, {
+      action: 'patch',
+      contentType: k8s.PatchStrategy.MergePatch,
+      query: { fieldManager: FIELD_MANAGER },
+    });
   }
 
-  async create<T extends KubeObject>(object: T, fieldValidation?: FieldValidation): Promise<T> {
-    return (await this.objects.create(object as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, this.objects.validating(fieldValidation))) as T;
+  create<T extends KubeObject>(object: T, fieldValidation?: FieldValidation): Promise<T> {
+    return this.objects.write(object as k8s.KubernetesObject, { action: 'create', query: { fieldManager: FIELD_MANAGER, fieldValidation } });
   }
 
   /** A full update; fails with 409 when `object.metadata.resourceVersion` is stale (optimistic concurrency). */
-  async replace<T extends KubeObject>(object: T, fieldValidation?: FieldValidation): Promise<T> {
-    return (await this.objects.replace(object as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, this.objects.validating(fieldValidation))) as T;
+  replace<T extends KubeObject>(object: T, fieldValidation?: FieldValidation): Promise<T> {
+    return this.objects.write(object as k8s.KubernetesObject, { action: 'replace', query: { fieldManager: FIELD_MANAGER, fieldValidation } });
   }
 
   async get<T extends KubeObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<T | undefined> {

@@ -171,6 +171,16 @@ describe('sync options, per Application and per object', () => {
     expect(await f.admin().get('example.com/v1', 'Widget', 'default', 'misspelt-own')).toBeDefined();
   });
 
+  it('refuses a misspelt field of a built-in kind too: it reaches the API server as written, not dropped on the way', async () => {
+    const misspelt = manifest('v1', 'ConfigMap', 'misspelt-config', {}, 'data: {colour: blue}\ndatta: {size: large}\n');
+    const refused = await f.driver.sync(f.application('validate-builtin', 'validate-builtin', { 'config.yaml': misspelt }), { prune: false });
+    expect(refused.phase).toBe('Failed');
+    expect(refused.resources).toEqual([
+      expect.objectContaining({ name: 'misspelt-config', status: 'SyncFailed', message: expect.stringContaining('.datta: field not declared in schema') }),
+    ]);
+    expect(await f.admin().get('v1', 'ConfigMap', 'default', 'misspelt-config')).toBeUndefined();
+  });
+
   it('Delete=false keeps the object when its Application is deleted', async () => {
     const app = await synced(
       f.application('cascade', 'cascade', { 'kept.yaml': configMap('cascade-kept', options('Delete=false')), 'gone.yaml': configMap('cascade-gone') }),
