@@ -27,12 +27,12 @@ export class ObjectApi extends k8s.KubernetesObjectApi {
   }
 
   /** A create, update or patch of `object` as given, through client-node's request path (server, authentication, middleware). */
-  async write<T>(
-    object: k8s.KubernetesObject,
+  async write<T extends KubeObject>(
+    object: T,
     write: { action: 'create' | 'replace' | 'patch'; contentType?: string; query: Record<string, string | undefined> },
   ): Promise<T> {
     const method = { create: k8s.HttpMethod.POST, replace: k8s.HttpMethod.PUT, patch: k8s.HttpMethod.PATCH }[write.action];
-    const request = this.configuration.baseServer.makeRequestContext(await this.specUriPath(object, write.action), method);
+    const request = this.configuration.baseServer.makeRequestContext(await this.specUriPath(object as k8s.KubernetesObject, write.action), method);
     request.setHeaderParam('Accept', 'application/json');
     request.setHeaderParam('Content-Type', write.contentType ?? 'application/json');
     for (const [name, value] of Object.entries(write.query)) if (value !== undefined) request.setQueryParam(name, value);
@@ -95,7 +95,7 @@ export class ObjectClient {
 
   /** Server-side apply as field manager `regatta`; forced by default, since Regatta is the owner of what it generates. */
   apply<T extends KubeObject>(object: T, fieldManager = FIELD_MANAGER, force = true, fieldValidation?: FieldValidation): Promise<T> {
-    return this.objects.write(object as k8s.KubernetesObject, {
+    return this.objects.write(object, {
       action: 'patch',
       contentType: k8s.PatchStrategy.ServerSideApply,
       query: { fieldManager, force: String(force), fieldValidation },
@@ -103,7 +103,7 @@ export class ObjectClient {
   }
 
   mergePatch<T extends KubeObject>(object: T): Promise<T> {
-    return this.objects.write(object as k8s.KubernetesObject, {
+    return this.objects.write(object, {
       action: 'patch',
       contentType: k8s.PatchStrategy.MergePatch,
       query: { fieldManager: FIELD_MANAGER },
@@ -111,12 +111,12 @@ export class ObjectClient {
   }
 
   create<T extends KubeObject>(object: T, fieldValidation?: FieldValidation): Promise<T> {
-    return this.objects.write(object as k8s.KubernetesObject, { action: 'create', query: { fieldManager: FIELD_MANAGER, fieldValidation } });
+    return this.objects.write(object, { action: 'create', query: { fieldManager: FIELD_MANAGER, fieldValidation } });
   }
 
   /** A full update; fails with 409 when `object.metadata.resourceVersion` is stale (optimistic concurrency). */
   replace<T extends KubeObject>(object: T, fieldValidation?: FieldValidation): Promise<T> {
-    return this.objects.write(object as k8s.KubernetesObject, { action: 'replace', query: { fieldManager: FIELD_MANAGER, fieldValidation } });
+    return this.objects.write(object, { action: 'replace', query: { fieldManager: FIELD_MANAGER, fieldValidation } });
   }
 
   async get<T extends KubeObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<T | undefined> {

@@ -34,6 +34,9 @@ async function eventually(check: () => Promise<boolean>, what: string, ms = 10_0
   }
 }
 
+/** An ApplicationSet in argocd as the API server has it now. */
+const readAppSet = (name: string): Promise<any> =>
+  custom().getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applicationsets', name });
 const apply = (name: string, spec: Record<string, unknown>, labels?: Record<string, string>) =>
   objects().patch(
     { apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name, namespace: 'argocd', labels }, spec } as any,
@@ -163,16 +166,7 @@ describe('the controller process', () => {
         },
       },
     });
-    const release = async () =>
-      (
-        (await custom().getNamespacedCustomObject({
-          group: 'argoproj.io',
-          version: 'v1alpha1',
-          namespace: 'argocd',
-          plural: 'applicationsets',
-          name: 'pinned',
-        })) as any
-      ).status?.applicationStatus?.[0]?.targetRevisions?.[0];
+    const release = async () => (await readAppSet('pinned')).status?.applicationStatus?.[0]?.targetRevisions?.[0];
     await eventually(async () => (await release()) === before, 'the release of the current commit');
     // Until the reconciles that creating the Application caused are over: none of them may happen to see the push.
     await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -203,13 +197,7 @@ describe('the controller process', () => {
   it('holds a generation that would delete more than the allowed share, and says so', async () => {
     await apply('sync-all', listSpec(['s1']));
     await eventually(async () => {
-      const appSet: any = await custom().getNamespacedCustomObject({
-        group: 'argoproj.io',
-        version: 'v1alpha1',
-        namespace: 'argocd',
-        plural: 'applicationsets',
-        name: 'sync-all',
-      });
+      const appSet = await readAppSet('sync-all');
       return appSet.status?.conditions?.some((c: any) => c.type === 'ErrorOccurred' && c.reason === 'DeletionHeld');
     }, 'a DeletionHeld condition');
     expect(await live()).toEqual(expect.arrayContaining(['s1', 's2', 's3']));
