@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
-import { checkRequestFence } from './request-fence.js';
+import { NodeHttpTransport } from './http-transport.js';
 
 /** The Nest token of the management cluster's connection. */
 export const KUBE_CONFIG = Symbol('KUBE_CONFIG');
@@ -16,9 +16,7 @@ export interface KubeConfigOptions {
 export type KubeConfig = k8s.KubeConfig;
 
 /** Keep-alive agents shared by every client with the same TLS settings. */
-const agents = new Map<string, http.Agent>();
-/** Each config's agent by context: a config's TLS settings do not change once loaded, and hashing them costs more than the call. */
-const agentOfContext = new WeakMap<k8s.KubeConfig, Map<string, http.Agent>>();
+const sharedAgents = new Map<string, http.Agent>();
 
 let userAgent = 'regatta/0.1.0';
 
@@ -27,23 +25,48 @@ export function identifyClientsAs(replica: string): void {
   userAgent = `regatta/0.1.0 (replica ${replica})`;
 }
 
+const transport = k8s.wrapHttpLibrary(new NodeHttpTransport());
+
 /**
- * client-node builds a new HTTP agent for every API call, so each call opens (and for HTTPS
- * handshakes) a fresh connection: at fleet scale that is most of a sync's cost. This config keeps
- * what client-node builds but reuses one keep-alive agent per set of TLS options. Proxied clusters
- * keep client-node's own agents.
+ * client-node authenticates every API call afresh: it decodes the kubeconfig's certificates and
+ * builds a new HTTP agent for each, so each call would open (and for HTTPS handshake) its own
+ * connection. This config reuses one keep-alive agent per set of TLS options, and when the user's
+ * credentials cannot change (no exec plugin or auth provider to ask), it learns the headers
+ * client-node's authentication adds once per context. Its API clients send through
+ * `NodeHttpTransport`. Proxied clusters keep client-node's own agents.
  */
 class PooledKubeConfig extends k8s.KubeConfig {
-  override async applySecurityAuthentication(context: Parameters<k8s.KubeConfig['applySecurityAuthentication']>[0]): Promise<void> {
-    await super.applySecurityAuthentication(context);
-    checkRequestFence((signal) => context.setSignal(signal));
+  /** By context: a config's TLS settings do not change once loaded, and hashing them costs more than the call. */
+  private readonly agents = new Map<string, http.Agent | undefined>();
+  private readonly fixedHeaders = new Map<string, Record<string, string>>();
+
+  override makeApiClient<T extends k8s.ApiType>(apiClientType: k8s.ApiConstructor<T>): T {
+    const cluster = this.getCurrentCluster();
+    if (!cluster) throw new Error('No active cluster!');
+    return new apiClientType(
+      k8s.createConfiguration({ baseServer: new k8s.ServerConfiguration(cluster.server, {}), authMethods: { default: this }, httpApi: transport }),
+    );
+  }
+
+  override async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
+    const headers = this.fixedHeaders.get(this.currentContext) ?? (await this.authenticationHeaders());
+    for (const [name, value] of Object.entries(headers)) context.setHeaderParam(name, value);
+    const agent = this.agents.get(this.currentContext);
+    if (agent) context.setAgent(agent);
     context.setHeaderParam('User-Agent', userAgent);
-    const built = context.getAgent();
-    if (!built || this.getCurrentCluster()?.proxyUrl) return;
-    let ofContext = agentOfContext.get(this);
-    if (!ofContext) agentOfContext.set(this, (ofContext = new Map()));
-    const known = ofContext.get(this.currentContext);
-    if (known) return context.setAgent(known);
+  }
+
+  private async authenticationHeaders(): Promise<Record<string, string>> {
+    const probe = new k8s.RequestContext('http://authentication.invalid/', k8s.HttpMethod.GET);
+    await super.applySecurityAuthentication(probe);
+    if (!this.agents.has(this.currentContext)) this.agents.set(this.currentContext, this.pooled(probe.getAgent()));
+    const user = this.getCurrentUser();
+    if (!user?.exec && !user?.authProvider) this.fixedHeaders.set(this.currentContext, probe.getHeaders());
+    return probe.getHeaders();
+  }
+
+  private pooled(built: http.Agent | undefined): http.Agent | undefined {
+    if (!built || this.getCurrentCluster()?.proxyUrl) return built;
     const options = (built as http.Agent & { options: https.AgentOptions }).options;
     const secure = built instanceof https.Agent;
     const key = createHash('sha256')
@@ -55,14 +78,13 @@ class PooledKubeConfig extends k8s.KubeConfig {
         ),
       )
       .digest('hex');
-    let agent = agents.get(key);
+    let agent = sharedAgents.get(key);
     if (!agent) {
       const pooled = { ...options, keepAlive: true, maxFreeSockets: 64 };
       agent = secure ? new https.Agent(pooled) : new http.Agent(pooled);
-      agents.set(key, agent);
+      sharedAgents.set(key, agent);
     }
-    ofContext.set(this.currentContext, agent);
-    context.setAgent(agent);
+    return agent;
   }
 }
 

@@ -26,23 +26,13 @@ export function withRequestTimeout<T>(timeoutMs: number, call: () => Promise<T>)
 }
 
 /**
- * Checked as each request is about to leave, after everything that may have waited: a process
- * paused past the fence's deadline (a stop, a long GC) wakes up to a refusal, not a write.
+ * The fence of a request about to leave, checked after everything that may have waited: a process
+ * paused past the fence's deadline (a stop, a long GC) wakes up to a refusal, not a write. The
+ * transport cancels the request when the fence's signal fires or after its timeout.
  */
-export function checkRequestFence(setSignal: (signal: AbortSignal) => void): void {
+export function openRequestFence(): Pick<RequestFence, 'signal' | 'requestTimeoutMs'> | undefined {
   const fence = fences.getStore();
-  if (!fence) return;
+  if (!fence) return undefined;
   if (fence.signal.aborted || Date.now() >= fence.sendBy()) throw new RequestFencedError('the request was not sent: its fence closed before it could leave');
-  setSignal(fence.requestTimeoutMs === undefined ? fence.signal : AbortSignal.any([fence.signal, unansweredFor(fence.requestTimeoutMs)]));
-}
-
-/**
- * Aborts once `timeoutMs` has passed, but only after the I/O already waiting has been read: a
- * process that was paused (SIGSTOP, a long GC) past the timeout wakes up to the answers that came
- * in meanwhile, not to a timeout of requests that were answered.
- */
-function unansweredFor(timeoutMs: number): AbortSignal {
-  const controller = new AbortController();
-  setTimeout(() => setImmediate(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))), timeoutMs).unref();
-  return controller.signal;
+  return fence;
 }

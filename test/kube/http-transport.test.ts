@@ -1,0 +1,116 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeKubeError } from '../../src/kube/api-errors.js';
+import { kubeConfigFromString } from '../../src/kube/kube-config.js';
+import { ObjectClient } from '../../src/kube/object-client.js';
+import { withRequestFence, withRequestTimeout } from '../../src/kube/request-fence.js';
+
+/** An API server stand-in on 127.0.0.1: answers discovery, and every other request as `answer` says, keeping what it was sent. */
+let answer: (request: IncomingMessage, response: ServerResponse) => void;
+const seen: IncomingMessage[] = [];
+let server: Server;
+let url: string;
+let dir: string;
+
+const configMap = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'apps' }, data: { size: 'x'.repeat(2000) } });
+
+function kubeconfig(user: string): string {
+  return `apiVersion: v1
+kind: Config
+clusters: [{ name: c, cluster: { server: "${url}", insecure-skip-tls-verify: true } }]
+users: [{ name: u, user: ${user} }]
+contexts: [{ name: c, context: { cluster: c, user: u } }]
+current-context: c
+`;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'regatta-transport-'));
+  server = createServer((request, response) => {
+    // Discovery, which client-node asks before its first request for a kind.
+    if (request.url === '/api/v1') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      return response.end(
+        JSON.stringify({
+          kind: 'APIResourceList',
+          groupVersion: 'v1',
+          resources: [{ name: 'configmaps', namespaced: true, kind: 'ConfigMap', verbs: ['get'] }],
+        }),
+      );
+    }
+    seen.push(request);
+    answer(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterEach(() => {
+  seen.length = 0;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("client-node's requests over Node's HTTP client", () => {
+  it('reads a gzip-compressed answer as the object it encodes, having asked for gzip as API servers expect', async () => {
+    answer = (request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      response.end(gzipSync(JSON.stringify(configMap(request.url!.split('/').pop()!))));
+    };
+    const client = new ObjectClient(kubeConfigFromString(kubeconfig('{ token: fixed-token }')));
+    expect(await client.get('v1', 'ConfigMap', 'apps', 'settings')).toEqual(configMap('settings'));
+    expect(seen[0].headers['accept-encoding']).toContain('gzip');
+  });
+
+  it('sends a fixed token on every request, and asks an exec plugin for a credential on every request that has none left', async () => {
+    answer = (request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(configMap('settings')));
+    };
+    const fixed = new ObjectClient(kubeConfigFromString(kubeconfig('{ token: fixed-token }')));
+    for (let i = 0; i < 3; i++) await fixed.get('v1', 'ConfigMap', 'apps', 'settings');
+    expect(seen.map((r) => r.headers.authorization)).toEqual(['Bearer fixed-token', 'Bearer fixed-token', 'Bearer fixed-token']);
+
+    seen.length = 0;
+    // The plugin hands out a new token each time it runs and says nothing of expiry: client-node runs it for each request.
+    const plugin = join(dir, 'credential-plugin.sh');
+    const counter = join(dir, 'runs');
+    writeFileSync(counter, '0');
+    writeFileSync(
+      plugin,
+      `#!/bin/sh\nn=$(( $(cat ${counter}) + 1 ))\necho $n > ${counter}\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"run-'$n'"}}'\n`,
+    );
+    chmodSync(plugin, 0o755);
+    const exec = new ObjectClient(
+      kubeConfigFromString(kubeconfig(`{ exec: { apiVersion: client.authentication.k8s.io/v1, command: "${plugin}", interactiveMode: Never } }`)),
+    );
+    for (let i = 0; i < 3; i++) await exec.get('v1', 'ConfigMap', 'apps', 'settings');
+    // (Its first run went to the discovery request before them.)
+    expect(seen.map((r) => r.headers.authorization)).toEqual(['Bearer run-2', 'Bearer run-3', 'Bearer run-4']);
+  });
+
+  it('cancels a request without an answer at its timeout, and one whose fence closes at once', async () => {
+    answer = () => undefined;
+    const client = new ObjectClient(kubeConfigFromString(kubeconfig('{ token: fixed-token }')));
+    const timedOut = await withRequestTimeout(200, () => client.get('v1', 'ConfigMap', 'apps', 'slow')).catch((error: unknown) => error);
+    expect(describeKubeError(timedOut)).toBe('no answer within the request timeout: the request was cancelled');
+
+    const lease = new AbortController();
+    const started = Date.now();
+    const fenced = withRequestFence({ signal: lease.signal, sendBy: () => Infinity }, () => client.get('v1', 'ConfigMap', 'apps', 'slow')).catch(
+      (error: unknown) => error,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    lease.abort();
+    expect(await fenced).toMatchObject({ name: 'AbortError' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(seen).toHaveLength(2);
+  });
+});
