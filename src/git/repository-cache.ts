@@ -45,6 +45,8 @@ export interface CacheCounters {
 }
 
 const SHA = /^[0-9a-f]{40}$/;
+/** How many slot directories are remembered by identity before the memory starts afresh. */
+const SLOT_DIRS_KEPT = 10_000;
 
 /** Where repositories are cached: $REGATTA_GIT_CACHE_DIR, else a folder in the system's temporary directory. */
 export function gitCacheDirectory(): string {
@@ -62,6 +64,8 @@ export class GitRepositoryCache implements RepositoryReader {
   private readonly inFlight = new Map<string, Promise<void>>();
   /** The latest ls-remote per slot directory: in flight (no `at`) or answered at `at`. */
   private readonly listings = new Map<string, { at?: number; refs: Promise<Map<string, string>> }>();
+  /** Each slot's directory by what identifies it: hashing it for every read of a revision costs more than the read. */
+  private readonly slotDirs = new Map<string, string>();
   /** When each slot directory was last read. */
   private readonly used = new Map<string, number>();
   private initialised = new Map<string, Promise<void>>();
@@ -126,7 +130,14 @@ export class GitRepositoryCache implements RepositoryReader {
     }
     const access = this.options.access?.(repoURL, project) ?? { insecure: false };
     const identity = JSON.stringify([repoURL, access.secret ?? '', access.insecure]);
-    return { repoURL, access, dir: join(this.options.directory, createHash('sha256').update(identity).digest('hex').slice(0, 24)) };
+    let dir = this.slotDirs.get(identity);
+    if (!dir) {
+      // Rotated credentials leave identities behind: a bound, not an eviction policy, as a directory is a hash away.
+      if (this.slotDirs.size >= SLOT_DIRS_KEPT) this.slotDirs.clear();
+      dir = join(this.options.directory, createHash('sha256').update(identity).digest('hex').slice(0, 24));
+      this.slotDirs.set(identity, dir);
+    }
+    return { repoURL, access, dir };
   }
 
   /** The commit is in the slot's copy: fetched (shallow) with the slot's access unless it already is. */

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setMaxListeners } from 'node:events';
 
 /** What a fenced request must respect: it is cancelled by `signal`, and never sent once `sendBy()` has passed. */
 export interface RequestFence {
@@ -13,16 +14,21 @@ export interface RequestFence {
 export class RequestFencedError extends Error {}
 
 const fences = new AsyncLocalStorage<RequestFence>();
+/** The signal of a timeout with no fence around it: nothing cancels it but the timeout. */
+const NEVER_CANCELLED = new AbortController().signal;
+setMaxListeners(0, NEVER_CANCELLED);
 
 /** Runs `call` with every Kubernetes request it makes held to `fence` (and to the request timeout of any fence around it). */
 export function withRequestFence<T>(fence: RequestFence, call: () => Promise<T>): Promise<T> {
+  // Every request made under the fence listens to its signal while it is in flight: many at once is the design, not a leak.
+  setMaxListeners(0, fence.signal);
   return fences.run({ ...fence, requestTimeoutMs: fence.requestTimeoutMs ?? fences.getStore()?.requestTimeoutMs }, call);
 }
 
 /** Runs `call` with every Kubernetes request it makes cancelled after `timeoutMs` without an answer (within any fence already around it). */
 export function withRequestTimeout<T>(timeoutMs: number, call: () => Promise<T>): Promise<T> {
   const outer = fences.getStore();
-  return fences.run({ signal: outer?.signal ?? new AbortController().signal, sendBy: outer?.sendBy ?? (() => Infinity), requestTimeoutMs: timeoutMs }, call);
+  return fences.run({ signal: outer?.signal ?? NEVER_CANCELLED, sendBy: outer?.sendBy ?? (() => Infinity), requestTimeoutMs: timeoutMs }, call);
 }
 
 /**
