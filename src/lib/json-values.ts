@@ -28,15 +28,31 @@ export function contentHash(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 20);
 }
 
-/** Equal as `canonicalJson` sees them (undefined keys absent, undefined as null), without building the strings. */
+/**
+ * Equal as `canonicalJson` sees them (undefined keys absent, undefined as null), without building
+ * the strings, nor any list of keys: reconciles compare thousands of Applications and status
+ * entries, and the garbage of those lists was a tenth of the replica's allocations.
+ */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a === undefined || a === null || b === undefined || b === null) return (a ?? null) === (b ?? null);
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => deepEqual(item, b[i]));
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
   if (isPlainObject(a)) {
     if (!isPlainObject(b)) return false;
-    const keys = Object.keys(a).filter((k) => a[k] !== undefined);
-    return keys.length === Object.keys(b).filter((k) => b[k] !== undefined).length && keys.every((k) => b[k] !== undefined && deepEqual(a[k], b[k]));
+    let keysOfA = 0;
+    for (const key in a) {
+      if (!Object.hasOwn(a, key) || a[key] === undefined) continue;
+      const other = Object.hasOwn(b, key) ? b[key] : undefined;
+      if (other === undefined || !deepEqual(a[key], other)) return false;
+      keysOfA++;
+    }
+    // Every defined key of a is in b: b is equal when it has no more.
+    for (const key in b) if (Object.hasOwn(b, key) && b[key] !== undefined && --keysOfA < 0) return false;
+    return true;
   }
   return !isPlainObject(b) && !Array.isArray(b) && JSON.stringify(a) === JSON.stringify(b);
 }
