@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import * as k8s from '@kubernetes/client-node';
 import { openRequestFence } from './request-fence.js';
@@ -10,7 +11,7 @@ export class RequestAbortedError extends Error {
   readonly code = 'ABORT_ERR';
 }
 
-const gunzipped = (body: Buffer) => new Promise<Buffer>((resolve, reject) => gunzip(body, (error, result) => (error ? reject(error) : resolve(result))));
+const gunzipped = promisify(gunzip);
 
 function headersOf(response: http.IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};

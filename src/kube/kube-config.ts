@@ -60,9 +60,10 @@ class PooledKubeConfig extends k8s.KubeConfig {
     const probe = new k8s.RequestContext('http://authentication.invalid/', k8s.HttpMethod.GET);
     await super.applySecurityAuthentication(probe);
     if (!this.agents.has(this.currentContext)) this.agents.set(this.currentContext, this.pooled(probe.getAgent()));
+    const headers = probe.getHeaders();
     const user = this.getCurrentUser();
-    if (!user?.exec && !user?.authProvider) this.fixedHeaders.set(this.currentContext, probe.getHeaders());
-    return probe.getHeaders();
+    if (!user?.exec && !user?.authProvider) this.fixedHeaders.set(this.currentContext, headers);
+    return headers;
   }
 
   private pooled(built: http.Agent | undefined): http.Agent | undefined {
