@@ -211,12 +211,25 @@ function applyBody(appSet: ApplicationSet, generated: Application, current: Appl
   // Hashes what was generated, not the live values merged in, so a user's change to a preserved or ignored field causes no write.
   // The operation is left out (it is compared on its own): as Argo CD, an operation the application controller consumed
   // is not a reason to write the Application again once the rollout no longer asks for one.
-  annotations[APPLIED_HASH_ANNOTATION] = contentHash({
-    generated: { metadata: generated.metadata, spec: generated.spec },
-    owner: appSet.metadata.uid,
-    ignore: appSet.spec.ignoreApplicationDifferences,
-  });
+  annotations[APPLIED_HASH_ANNOTATION] = appliedHash(generated, appSet);
   return body;
+}
+
+/**
+ * The last applied hash of each generated spec: a reused generation gives every reconcile the same
+ * generated objects, and during a rollout most Applications are planned again because their
+ * status moved, not what was generated.
+ */
+const appliedHashes = new WeakMap<Application['spec'], { metadata: Application['metadata']; owner?: string; ignore: unknown; hash: string }>();
+
+function appliedHash(generated: Application, appSet: ApplicationSet): string {
+  const owner = appSet.metadata.uid;
+  const ignore = appSet.spec.ignoreApplicationDifferences;
+  const last = appliedHashes.get(generated.spec);
+  if (last && last.metadata === generated.metadata && last.owner === owner && deepEqual(last.ignore, ignore)) return last.hash;
+  const hash = contentHash({ generated: { metadata: generated.metadata, spec: generated.spec }, owner, ignore });
+  appliedHashes.set(generated.spec, { metadata: generated.metadata, owner, ignore: structuredClone(ignore), hash });
+  return hash;
 }
 
 /** An operation a RollingSync of an ApplicationSet wrote (a sync or a rollback) that no sync has started on. */

@@ -1,5 +1,6 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { describeKubeError } from '../../src/kube/api-errors.js';
 import { kubeConfigFromString } from '../../src/kube/kube-config.js';
 import { ObjectClient } from '../../src/kube/object-client.js';
 import { withRequestFence, withRequestTimeout } from '../../src/kube/request-fence.js';
+import { generateSimTls } from '../../src/sim/sim-tls.js';
 
 /** An API server stand-in on 127.0.0.1: answers discovery, and every other request as `answer` says, keeping what it was sent. */
 let answer: (request: IncomingMessage, response: ServerResponse) => void;
@@ -29,20 +31,24 @@ current-context: c
 `;
 }
 
+/** Discovery, which client-node asks before its first request for a kind. */
+function answeredDiscovery(request: IncomingMessage, response: ServerResponse): boolean {
+  if (request.url !== '/api/v1') return false;
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(
+    JSON.stringify({
+      kind: 'APIResourceList',
+      groupVersion: 'v1',
+      resources: [{ name: 'configmaps', namespaced: true, kind: 'ConfigMap', verbs: ['get'] }],
+    }),
+  );
+  return true;
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'regatta-transport-'));
   server = createServer((request, response) => {
-    // Discovery, which client-node asks before its first request for a kind.
-    if (request.url === '/api/v1') {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      return response.end(
-        JSON.stringify({
-          kind: 'APIResourceList',
-          groupVersion: 'v1',
-          resources: [{ name: 'configmaps', namespaced: true, kind: 'ConfigMap', verbs: ['get'] }],
-        }),
-      );
-    }
+    if (answeredDiscovery(request, response)) return;
     seen.push(request);
     answer(request, response);
   });
@@ -118,5 +124,52 @@ describe("client-node's requests over Node's HTTP client", () => {
     await new Promise((resolve) => setImmediate(resolve));
     process.off('warning', onWarning);
     expect(warnings).toEqual([]);
+  });
+});
+
+describe('HTTPS connections', () => {
+  it('keeps one verified connection per API server, reused by every request to it and never by another server with the same TLS settings', async () => {
+    const tls = generateSimTls();
+    const servers = await Promise.all(
+      ['east', 'west'].map(async (name) => {
+        const connections = { count: 0 };
+        const tlsServer = createTlsServer({ key: tls.keyPem, cert: tls.certPem }, (request, response) => {
+          if (answeredDiscovery(request, response)) return;
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ ...configMap(name), metadata: { name, namespace: 'apps', annotations: { path: request.url! } } }));
+        });
+        tlsServer.on('secureConnection', () => connections.count++);
+        await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+        return { name, server: tlsServer, connections, url: `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}` };
+      }),
+    );
+    try {
+      const ca = Buffer.from(tls.caPem).toString('base64');
+      const clients = servers.map(
+        (s) =>
+          new ObjectClient(
+            kubeConfigFromString(`apiVersion: v1
+kind: Config
+clusters: [{ name: c, cluster: { server: "${s.url}", certificate-authority-data: ${ca} } }]
+users: [{ name: u, user: { token: fixed-token } }]
+contexts: [{ name: c, context: { cluster: c, user: u } }]
+current-context: c
+`),
+          ),
+      );
+      for (let i = 0; i < 5; i++)
+        for (const [index, client] of clients.entries())
+          expect((await client.get('v1', 'ConfigMap', 'apps', `object-${i}`)).metadata).toEqual({
+            name: servers[index].name,
+            namespace: 'apps',
+            annotations: { path: `/api/v1/namespaces/apps/configmaps/object-${i}` },
+          });
+      expect(servers.map((s) => s.connections.count)).toEqual([1, 1]);
+    } finally {
+      for (const s of servers) {
+        s.server.closeAllConnections();
+        await new Promise((resolve) => s.server.close(resolve));
+      }
+    }
   });
 });
