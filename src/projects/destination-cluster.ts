@@ -53,13 +53,16 @@ export function resolveDestination<C extends NamedCluster>(
     server = serverKey(servers[0]);
   } else return { error: 'Destination server missing from app spec' };
 
-  const how = destination.server ? `error getting cluster by server ${JSON.stringify(destination.server)}` : 'error getting cluster by URL';
   const cluster = byServer.get(server);
-  if (server === serverKey(local.server)) {
-    // The local cluster's Secret only adds settings to it; argocd-cm still decides whether it exists.
-    return local.enabled ? { server, cluster } : { error: `${how}: rpc error: code = NotFound desc = cluster "${server}" is disabled` };
-  }
-  return cluster ? { server, cluster } : { error: `${how}: rpc error: code = NotFound desc = cluster "${server}" not found` };
+  // The local cluster's Secret only adds settings to it; argocd-cm still decides whether it exists.
+  if (server === serverKey(local.server)) return local.enabled ? { server, cluster } : notFound(destination, server, 'is disabled');
+  return cluster ? { server, cluster } : notFound(destination, server, 'not found');
+}
+
+/** Argo CD's text for a destination server with no usable cluster: built only then, as every Application of a fleet is resolved. */
+function notFound(destination: ApplicationDestination, server: string, why: string): { error: string } {
+  const how = destination.server ? `error getting cluster by server ${JSON.stringify(destination.server)}` : 'error getting cluster by URL';
+  return { error: `${how}: rpc error: code = NotFound desc = cluster "${server}" ${why}` };
 }
 
 export interface Fleet {
