@@ -93,7 +93,8 @@ class PooledKubeConfig extends k8s.KubeConfig {
       .digest('hex');
     let agent = sharedAgents.get(key);
     if (!agent) {
-      const pooled = { ...options, keepAlive: true, maxFreeSockets: 64 };
+      // Only the options set: the agent copies them into every request's options.
+      const pooled = { ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)), keepAlive: true, maxFreeSockets: 64 };
       agent = secure ? new OwnTlsAgent(pooled) : new http.Agent(pooled);
       sharedAgents.set(key, agent);
     }

@@ -145,10 +145,17 @@ function remembered<T>(cache: Map<string, Promise<T>>, key: string, compute: () 
 
 /** Every field the manifest sets has the same value live (what the server adds is ignored). */
 function contains(live: unknown, desired: unknown): boolean {
-  if (Array.isArray(desired)) return Array.isArray(live) && live.length === desired.length && desired.every((d, i) => contains(live[i], d));
+  if (Array.isArray(desired)) {
+    if (!Array.isArray(live) || live.length !== desired.length) return false;
+    for (let i = 0; i < desired.length; i++) if (!contains(live[i], desired[i])) return false;
+    return true;
+  }
   if (desired && typeof desired === 'object') {
     if (!live || typeof live !== 'object') return false;
-    return Object.entries(desired).every(([k, v]) => contains((live as Record<string, unknown>)[k], v));
+    // Key by key without listing the entries: every refresh compares each object it tracks.
+    for (const key in desired)
+      if (Object.hasOwn(desired, key) && !contains((live as Record<string, unknown>)[key], (desired as Record<string, unknown>)[key])) return false;
+    return true;
   }
   return live === desired || (desired === null && live === undefined);
 }

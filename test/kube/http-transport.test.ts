@@ -128,10 +128,14 @@ describe("client-node's requests over Node's HTTP client", () => {
 });
 
 describe('HTTPS connections', () => {
-  it('keeps one verified connection per API server, reused by every request to it and never by another server with the same TLS settings', async () => {
+  it('keeps one verified connection per API server, IPv4 or IPv6, reused by every request to it and never by another server with the same TLS settings', async () => {
     const tls = generateSimTls();
     const servers = await Promise.all(
-      ['east', 'west'].map(async (name) => {
+      // One server by its IPv4 address, one by its IPv6 address (bracketed in the URL, not in the host name).
+      [
+        { name: 'east', host: '127.0.0.1', urlHost: '127.0.0.1' },
+        { name: 'west', host: '::1', urlHost: '[::1]' },
+      ].map(async ({ name, host, urlHost }) => {
         const connections = { count: 0 };
         const tlsServer = createTlsServer({ key: tls.keyPem, cert: tls.certPem }, (request, response) => {
           if (answeredDiscovery(request, response)) return;
@@ -139,8 +143,8 @@ describe('HTTPS connections', () => {
           response.end(JSON.stringify({ ...configMap(name), metadata: { name, namespace: 'apps', annotations: { path: request.url! } } }));
         });
         tlsServer.on('secureConnection', () => connections.count++);
-        await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
-        return { name, server: tlsServer, connections, url: `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}` };
+        await new Promise<void>((resolve) => tlsServer.listen(0, host, resolve));
+        return { name, server: tlsServer, connections, url: `https://${urlHost}:${(tlsServer.address() as AddressInfo).port}` };
       }),
     );
     try {
@@ -159,7 +163,7 @@ current-context: c
       );
       for (let i = 0; i < 5; i++)
         for (const [index, client] of clients.entries())
-          expect((await client.get('v1', 'ConfigMap', 'apps', `object-${i}`)).metadata).toEqual({
+          expect((await client.get('v1', 'ConfigMap', 'apps', `object-${i}`))?.metadata).toEqual({
             name: servers[index].name,
             namespace: 'apps',
             annotations: { path: `/api/v1/namespaces/apps/configmaps/object-${i}` },
