@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import * as k8s from '@kubernetes/client-node';
 import { NodeHttpTransport } from './http-transport.js';
 
@@ -28,6 +29,52 @@ class OwnTlsAgent extends https.Agent {
   override getName(options?: https.RequestOptions): string {
     return `${http.Agent.prototype.getName.call(this, options)}:${options?.servername ?? ''}`;
   }
+}
+
+/** The agent options client-node sets that a TLS context is made from, and those that say how a connection uses it. */
+const CONTEXT_OPTIONS = [
+  'ca',
+  'cert',
+  'key',
+  'pfx',
+  'passphrase',
+  'ciphers',
+  'honorCipherOrder',
+  'ecdhCurve',
+  'clientCertEngine',
+  'crl',
+  'dhparam',
+  'secureOptions',
+  'secureProtocol',
+  'sessionIdContext',
+] as const;
+const CONNECTION_OPTIONS = ['rejectUnauthorized', 'servername'] as const;
+
+/** The TLS settings of an agent's options, as one string: equal settings, equal key. */
+function tlsSettingsKey(options: https.AgentOptions, secure: boolean): string {
+  const values = [...CONTEXT_OPTIONS, ...CONNECTION_OPTIONS].map((name) => {
+    const value = options[name];
+    return value === undefined ? null : String(value);
+  });
+  return createHash('sha256')
+    .update(JSON.stringify([secure, ...values]))
+    .digest('hex');
+}
+
+/**
+ * TLS contexts by the settings they are made from. Node makes a context for each connection, parsing
+ * the CA and credentials again: with a watch per kind per cluster, thousands of connections held open,
+ * each with a context of its own (about 20 KB). Connections with the same settings share one.
+ */
+const secureContexts = new Map<string, SecureContext>();
+
+/** `options` with the TLS context of their settings, made once. */
+function withSharedContext(options: https.AgentOptions): https.AgentOptions {
+  const contextOptions = Object.fromEntries(CONTEXT_OPTIONS.flatMap((name) => (options[name] === undefined ? [] : [[name, options[name]]])));
+  const key = tlsSettingsKey(contextOptions, true);
+  let secureContext = secureContexts.get(key);
+  if (!secureContext) secureContexts.set(key, (secureContext = createSecureContext(contextOptions)));
+  return { ...options, secureContext };
 }
 
 let userAgent = 'regatta/0.1.0';
@@ -82,23 +129,23 @@ class PooledKubeConfig extends k8s.KubeConfig {
     if (!built || this.getCurrentCluster()?.proxyUrl) return built;
     const options = (built as http.Agent & { options: https.AgentOptions }).options;
     const secure = built instanceof https.Agent;
-    const key = createHash('sha256')
-      .update(
-        JSON.stringify(
-          [secure, options.ca, options.cert, options.key, options.pfx, options.rejectUnauthorized, options.servername].map((v) =>
-            v === undefined ? null : String(v),
-          ),
-        ),
-      )
-      .digest('hex');
+    const key = tlsSettingsKey(options, secure);
     let agent = sharedAgents.get(key);
     if (!agent) {
       // Only the options set: the agent copies them into every request's options.
       const pooled = { ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)), keepAlive: true, maxFreeSockets: 64 };
-      agent = secure ? new OwnTlsAgent(pooled) : new http.Agent(pooled);
+      agent = secure ? new OwnTlsAgent(withSharedContext(pooled)) : new http.Agent(pooled);
       sharedAgents.set(key, agent);
     }
     return agent;
+  }
+
+  /** client-node's watches: each keeps its own agent and connection, with the TLS context of its settings shared. */
+  override async applyToFetchOptions(opts: https.RequestOptions): Promise<Awaited<ReturnType<k8s.KubeConfig['applyToFetchOptions']>>> {
+    const init = await super.applyToFetchOptions(opts);
+    const built = init.agent;
+    if (built instanceof https.Agent && !this.getCurrentCluster()?.proxyUrl) init.agent = new OwnTlsAgent(withSharedContext(built.options));
+    return init;
   }
 }
 

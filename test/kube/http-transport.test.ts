@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeKubeError } from '../../src/kube/api-errors.js';
-import { kubeConfigFromString } from '../../src/kube/kube-config.js';
+import * as k8s from '@kubernetes/client-node';
+import { kubeConfigFromString, type KubeConfig } from '../../src/kube/kube-config.js';
 import { ObjectClient } from '../../src/kube/object-client.js';
 import { withRequestFence, withRequestTimeout } from '../../src/kube/request-fence.js';
-import { generateSimTls } from '../../src/sim/sim-tls.js';
+import { generateSimTls, type SimTls } from '../../src/sim/sim-tls.js';
 
 /** An API server stand-in on 127.0.0.1: answers discovery, and every other request as `answer` says, keeping what it was sent. */
 let answer: (request: IncomingMessage, response: ServerResponse) => void;
@@ -127,40 +128,65 @@ describe("client-node's requests over Node's HTTP client", () => {
   });
 });
 
-describe('HTTPS connections', () => {
-  it('keeps one verified connection per API server, IPv4 or IPv6, reused by every request to it and never by another server with the same TLS settings', async () => {
-    const tls = generateSimTls();
-    const servers = await Promise.all(
-      // One server by its IPv4 address, one by its IPv6 address (bracketed in the URL, not in the host name).
-      [
-        { name: 'east', host: '127.0.0.1', urlHost: '127.0.0.1' },
-        { name: 'west', host: '::1', urlHost: '[::1]' },
-      ].map(async ({ name, host, urlHost }) => {
-        const connections = { count: 0 };
-        const tlsServer = createTlsServer({ key: tls.keyPem, cert: tls.certPem }, (request, response) => {
-          if (answeredDiscovery(request, response)) return;
-          response.writeHead(200, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ ...configMap(name), metadata: { name, namespace: 'apps', annotations: { path: request.url! } } }));
-        });
-        tlsServer.on('secureConnection', () => connections.count++);
-        await new Promise<void>((resolve) => tlsServer.listen(0, host, resolve));
-        return { name, server: tlsServer, connections, url: `https://${urlHost}:${(tlsServer.address() as AddressInfo).port}` };
-      }),
-    );
-    try {
-      const ca = Buffer.from(tls.caPem).toString('base64');
-      const clients = servers.map(
-        (s) =>
-          new ObjectClient(
-            kubeConfigFromString(`apiVersion: v1
+/** An API server stand-in over HTTPS on `host`, counting its TLS connections; it answers watches with one event and holds them open. */
+async function startTlsServer(name: string, tls: SimTls, host = '127.0.0.1') {
+  const connections = { count: 0 };
+  const server = createTlsServer({ key: tls.keyPem, cert: tls.certPem }, (request, response) => {
+    if (answeredDiscovery(request, response)) return;
+    response.writeHead(200, { 'content-type': 'application/json' });
+    const object = { ...configMap(name), metadata: { name, namespace: 'apps', annotations: { path: request.url! } } };
+    if (request.url!.includes('watch=true')) response.write(`${JSON.stringify({ type: 'ADDED', object })}\n`);
+    else response.end(JSON.stringify(object));
+  });
+  server.on('secureConnection', () => connections.count++);
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    name,
+    connections,
+    // An IPv6 address is bracketed in the URL, not in the host name.
+    url: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const tlsKubeconfig = (url: string, caPem: string) =>
+  kubeConfigFromString(`apiVersion: v1
 kind: Config
-clusters: [{ name: c, cluster: { server: "${s.url}", certificate-authority-data: ${ca} } }]
+clusters: [{ name: c, cluster: { server: "${url}", certificate-authority-data: ${Buffer.from(caPem).toString('base64')} } }]
 users: [{ name: u, user: { token: fixed-token } }]
 contexts: [{ name: c, context: { cluster: c, user: u } }]
 current-context: c
-`),
-          ),
-      );
+`);
+
+/** The name of the first object a watch of ConfigMaps shows, or its failure. */
+function firstWatched(config: KubeConfig): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let controller: AbortController | undefined;
+    void new k8s.Watch(config)
+      .watch(
+        '/api/v1/namespaces/apps/configmaps',
+        {},
+        (_type, object: { metadata: { name: string } }) => {
+          resolve(object.metadata.name);
+          // Stopped once the event's handling is over: client-node reports an abort from within it as an error.
+          setImmediate(() => controller?.abort());
+        },
+        (error: unknown) => reject(error instanceof Error ? error : new Error('the watch ended')),
+      )
+      .then((c) => (controller = c));
+  });
+}
+
+describe('HTTPS connections', () => {
+  it('keeps one verified connection per API server, IPv4 or IPv6, reused by every request to it and never by another server with the same TLS settings', async () => {
+    const tls = generateSimTls();
+    const servers = [await startTlsServer('east', tls), await startTlsServer('west', tls, '::1')];
+    try {
+      const clients = servers.map((s) => new ObjectClient(tlsKubeconfig(s.url, tls.caPem)));
       for (let i = 0; i < 5; i++)
         for (const [index, client] of clients.entries())
           expect((await client.get('v1', 'ConfigMap', 'apps', `object-${i}`))?.metadata).toEqual({
@@ -170,10 +196,27 @@ current-context: c
           });
       expect(servers.map((s) => s.connections.count)).toEqual([1, 1]);
     } finally {
-      for (const s of servers) {
-        s.server.closeAllConnections();
-        await new Promise((resolve) => s.server.close(resolve));
+      for (const s of servers) await s.close();
+    }
+  });
+
+  it("verifies each cluster against its own CA, for requests and watches alike, however many clusters' connections share TLS contexts", async () => {
+    const [northTls, southTls] = [generateSimTls(), generateSimTls()];
+    const servers = [await startTlsServer('north', northTls), await startTlsServer('south', southTls)];
+    try {
+      const [north, south] = servers;
+      for (let i = 0; i < 2; i++) {
+        expect((await new ObjectClient(tlsKubeconfig(north.url, northTls.caPem)).get('v1', 'ConfigMap', 'apps', 'a'))?.metadata?.name).toBe('north');
+        expect((await new ObjectClient(tlsKubeconfig(south.url, southTls.caPem)).get('v1', 'ConfigMap', 'apps', 'a'))?.metadata?.name).toBe('south');
+        expect(await firstWatched(tlsKubeconfig(north.url, northTls.caPem))).toBe('north');
+        expect(await firstWatched(tlsKubeconfig(south.url, southTls.caPem))).toBe('south');
       }
+      // South's server with north's CA: its certificate is not trusted, whatever connections north's CA made before.
+      const untrusted = await new ObjectClient(tlsKubeconfig(south.url, northTls.caPem)).get('v1', 'ConfigMap', 'apps', 'a').catch((error: unknown) => error);
+      expect(describeKubeError(untrusted)).toMatch(/certificate/);
+      await expect(firstWatched(tlsKubeconfig(south.url, northTls.caPem))).rejects.toThrow(/certificate/);
+    } finally {
+      for (const s of servers) await s.close();
     }
   });
 });
