@@ -1,5 +1,5 @@
 import type { ApplicationSetResourceIgnoreDifferences } from './application-set.js';
-import { isPlainObject } from '../lib/json-values.js';
+import { isPlainObject, ownEntry, setEntry } from '../lib/json-values.js';
 
 export class IgnoreDifferencesError extends Error {
   constructor(
@@ -59,34 +59,41 @@ function expand(value: unknown, segments: PathSegment[], prefix: (string | numbe
     if (!Array.isArray(value)) return [];
     return value.flatMap((item, i) => expand(item, rest, [...prefix, i]));
   }
-  const child = Array.isArray(value) || isPlainObject(value) ? (value as Record<string | number, unknown>)[head] : undefined;
+  const child = Array.isArray(value) || isPlainObject(value) ? member(value, head) : undefined;
   if (rest.length === 0) return [[...prefix, head]];
   return child === undefined ? [] : expand(child, rest, [...prefix, head]);
+}
+
+/** A list's item or an object's own field: a path through `__proto__` or `constructor` (a tenant writes the rules) reaches nothing inherited. */
+function member(value: object, key: string | number): unknown {
+  return Array.isArray(value) ? (value as unknown[])[Number(key)] : ownEntry(value, String(key));
 }
 
 function read(value: unknown, path: (string | number)[]): unknown {
   let current = value;
   for (const key of path) {
     if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string | number, unknown>)[key];
+    current = member(current, key);
   }
   return current;
 }
 
 function write(target: unknown, path: (string | number)[], value: unknown): void {
-  let current = target as Record<string | number, unknown>;
+  let current = target as object;
   for (const key of path.slice(0, -1)) {
-    if (current[key] === null || typeof current[key] !== 'object') {
+    const next = member(current, key);
+    if (next === null || typeof next !== 'object') {
       if (value === undefined) return;
-      current[key] = {};
-    }
-    current = current[key] as Record<string | number, unknown>;
+      const created = {};
+      setEntry(current, String(key), created);
+      current = created;
+    } else current = next;
   }
   const last = path[path.length - 1];
   if (value === undefined) {
     if (Array.isArray(current) && typeof last === 'number') return;
-    delete current[last];
-  } else current[last] = structuredClone(value);
+    delete (current as Record<string | number, unknown>)[last];
+  } else setEntry(current, String(last), structuredClone(value));
 }
 
 /**

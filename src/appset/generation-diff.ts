@@ -1,7 +1,7 @@
 import { APPLIED_HASH_ANNOTATION } from '../api/annotations.js';
 import { RESOURCES_FINALIZER, type Application } from '../api/application.js';
 import type { ApplicationSet } from '../api/application-set.js';
-import { deepEqual, isPlainObject } from '../lib/json-values.js';
+import { deepEqual, isPlainObject, ownEntry } from '../lib/json-values.js';
 import { allowsDelete, allowsUpdate, planReconcile, type ApplicationChange, type PlanOptions } from './plan.js';
 
 /**
@@ -125,7 +125,7 @@ function leafChanges(before: unknown, after: unknown, path: string): FieldChange
   if (after == null && (isPlainObject(before) || Array.isArray(before))) return leafChanges(before, Array.isArray(before) ? [] : {}, path);
   if (isPlainObject(before) && isPlainObject(after)) {
     const keys = [...new Set([...Object.keys(after), ...Object.keys(before)])];
-    return keys.flatMap((key) => leafChanges(before[key], after[key], `${path}${segment(key)}`));
+    return keys.flatMap((key) => leafChanges(ownEntry(before, key), ownEntry(after, key), `${path}${segment(key)}`));
   }
   if (Array.isArray(before) && Array.isArray(after)) {
     return Array.from({ length: Math.max(before.length, after.length) }, (_, i) => leafChanges(before[i], after[i], `${path}[${i}]`)).flat();

@@ -1,6 +1,6 @@
 import type { ApplicationSet, ApplicationSetNestedGenerator, ApplicationSetTemplate, GeneratorTemplate } from '../api/application-set.js';
 import { flattenParams } from '../templating/flatten.js';
-import { isPlainObject } from '../lib/json-values.js';
+import { isPlainObject, ownEntry, setEntry } from '../lib/json-values.js';
 import { render, renderString, RenderError, type RenderOptions } from '../templating/render.js';
 import { GeneratorError, type GeneratorContext, type ParamSet } from './generator.js';
 import { compileLabelSelector, LabelSelectorError } from './label-selector.js';
@@ -168,7 +168,8 @@ function isGoZero(value: unknown): boolean {
 function fillZeroValues(own: unknown, base: unknown): unknown {
   if (isPlainObject(own) && isPlainObject(base)) {
     for (const [key, baseValue] of Object.entries(base)) {
-      own[key] = isGoZero(own[key]) ? structuredClone(baseValue) : fillZeroValues(own[key], baseValue);
+      const current = ownEntry(own, key);
+      setEntry(own, key, isGoZero(current) ? structuredClone(baseValue) : fillZeroValues(current, baseValue));
     }
     return own;
   }

@@ -1,4 +1,4 @@
-import { isPlainObject } from '../lib/json-values.js';
+import { isPlainObject, ownEntry, setEntry } from '../lib/json-values.js';
 import { semverCompare } from '../templating/gotemplate/index.js';
 import type { Chart, ChartDependency, Values } from './chart.js';
 
@@ -17,12 +17,12 @@ function table(value: unknown): Values | undefined {
  * key when coalescing (user values deleting a default), stays when merging.
  */
 function coalesceTables(dst: Values, src: Values, merge: boolean): Values {
-  for (const [key, value] of Object.entries(dst)) if (value === null) src[key] = null;
+  for (const [key, value] of Object.entries(dst)) if (value === null) setEntry(src, key, null);
   for (const [key, value] of Object.entries(src)) {
     const present = Object.hasOwn(dst, key);
-    const current = dst[key];
+    const current = ownEntry(dst, key);
     if (present && !merge && current === null) delete dst[key];
-    else if (!present) dst[key] = value;
+    else if (!present) setEntry(dst, key, value);
     else if (table(value) && table(current)) coalesceTables(current as Values, value as Values, merge);
   }
   return dst;
@@ -37,7 +37,7 @@ function coalesceChartValues(chart: Chart, values: Values, merge: boolean): void
   const subchartNames = new Set(chart.subcharts.map((c) => c.name));
   for (const [key, value] of Object.entries(copy(chart.values))) {
     if (!Object.hasOwn(values, key)) {
-      values[key] = value;
+      setEntry(values, key, value);
       continue;
     }
     const given = values[key];
@@ -52,12 +52,12 @@ function coalesceGlobals(dest: Values, src: Values): void {
   const srcGlobals = table(src[GLOBAL] ?? {});
   if (!destGlobals || !srcGlobals) return;
   for (const [key, value] of Object.entries(srcGlobals)) {
+    const existing = ownEntry(destGlobals, key);
     if (table(value)) {
       const copied = copy(value as Values);
-      const existing = destGlobals[key];
-      if (existing === undefined) destGlobals[key] = copied;
-      else if (table(existing)) destGlobals[key] = coalesceTables(copied, existing as Values, true);
-    } else if (!table(destGlobals[key])) destGlobals[key] = value;
+      if (existing === undefined) setEntry(destGlobals, key, copied);
+      else if (table(existing)) setEntry(destGlobals, key, coalesceTables(copied, existing as Values, true));
+    } else if (!table(existing)) setEntry(destGlobals, key, value);
   }
   dest[GLOBAL] = destGlobals;
 }
@@ -65,12 +65,12 @@ function coalesceGlobals(dest: Values, src: Values): void {
 function coalesceWith(chart: Chart, values: Values, merge: boolean): Values {
   coalesceChartValues(chart, values, merge);
   for (const subchart of chart.subcharts) {
-    const current = values[subchart.name];
-    if (current === undefined || current === null) values[subchart.name] = {};
+    const current = ownEntry(values, subchart.name);
+    if (current === undefined || current === null) setEntry(values, subchart.name, {});
     else if (!table(current)) throw new Error(`type mismatch on ${subchart.name}: %!t(${typeof current}=${String(current)})`);
     const subValues = values[subchart.name] as Values;
     coalesceGlobals(subValues, values);
-    values[subchart.name] = coalesceWith(subchart, subValues, merge);
+    setEntry(values, subchart.name, coalesceWith(subchart, subValues, merge));
   }
   return values;
 }

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { parseKubeYaml } from '../api/kube-yaml.js';
-import { isPlainObject } from '../lib/json-values.js';
+import { isPlainObject, ownEntry, setEntry } from '../lib/json-values.js';
 import type { Values } from './chart.js';
 import { HelmError } from './helm-error.js';
 import { escapeSetValue, parseSetInto } from './set-values.js';
@@ -79,8 +79,8 @@ export function valueFileKey(chartPath: string, file: string, env: Readonly<Reco
 function mergeMaps(base: Values, next: Values): Values {
   const out: Values = { ...base };
   for (const [key, value] of Object.entries(next)) {
-    const current = out[key];
-    out[key] = isPlainObject(value) && isPlainObject(current) ? mergeMaps(current, value) : value;
+    const current = ownEntry(out, key);
+    setEntry(out, key, isPlainObject(value) && isPlainObject(current) ? mergeMaps(current, value) : value);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { isPlainObject } from '../lib/json-values.js';
+import { isPlainObject, ownEntry, setEntry } from '../lib/json-values.js';
 import type { Values } from './chart.js';
 import { HelmError } from './helm-error.js';
 
@@ -71,35 +71,35 @@ class SetParser {
     switch (last) {
       case '[': {
         const i = this.keyIndex();
-        const existing = data[key];
+        const existing = ownEntry(data, key);
         const list = Array.isArray(existing) ? existing : [];
-        data[key] = this.listItem(list, i, nested);
+        setEntry(data, key, this.listItem(list, i, nested));
         return undefined;
       }
       case '=': {
         const list = this.valueList();
         if (list === END) {
-          data[key] = '';
+          setEntry(data, key, '');
           return END;
         }
         if (list !== NOT_A_LIST) {
-          data[key] = list;
+          setEntry(data, key, list);
           return undefined;
         }
         const { value, end } = this.value();
-        data[key] = this.read(value);
+        setEntry(data, key, this.read(value));
         return end ? END : undefined;
       }
       case ',':
-        data[key] = '';
+        setEntry(data, key, '');
         throw new HelmError(`key "${key}" has no value (cannot end with ,)`);
       default: {
         if (++nested > MAX_NESTED_NAME_LEVEL) throw new HelmError(`value name nested level is greater than maximum supported nested level of ${MAX_NESTED_NAME_LEVEL}`);
-        const existing = data[key];
+        const existing = ownEntry(data, key);
         const inner: Values = isPlainObject(existing) ? existing : {};
         const result = this.key(inner, nested);
         if (result === undefined && Object.keys(inner).length === 0) throw new HelmError(`key map "${key}" has no value`);
-        if (Object.keys(inner).length !== 0) data[key] = inner;
+        if (Object.keys(inner).length !== 0) setEntry(data, key, inner);
         return result;
       }
     }

@@ -5,6 +5,21 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value) && !(value instanceof Date);
 }
 
+/**
+ * A map's own entry, never one it inherits. Keys come from what tenants write (Git files, templates,
+ * patches, Helm values): `__proto__` or `constructor` there is a key like any other, as in Go's maps,
+ * and reading it through the prototype would hand the shared Object.prototype to whatever writes next.
+ */
+export function ownEntry(map: object, key: string): unknown {
+  return Object.hasOwn(map, key) ? (map as Record<string, unknown>)[key] : undefined;
+}
+
+/** Sets a map's own entry: assigning `__proto__` would replace the map's prototype instead of adding the key. */
+export function setEntry(map: object, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  else (map as Record<string, unknown>)[key] = value;
+}
+
 /** Whether an object has an own enumerable key, as `Object.keys(value).length > 0` without building the list: asked of every parameter set. */
 export function hasKeys(value: object): boolean {
   for (const key in value) if (Object.hasOwn(value, key)) return true;
@@ -63,9 +78,9 @@ export function deepMerge(target: Record<string, unknown>, source: Record<string
   for (const key in source) {
     if (!Object.hasOwn(source, key)) continue;
     const value = source[key];
-    const current = target[key];
+    const current = ownEntry(target, key);
     if (isPlainObject(current) && isPlainObject(value)) deepMerge(current, value);
-    else target[key] = isPrimitive(value) ? value : structuredClone(value);
+    else setEntry(target, key, isPrimitive(value) ? value : structuredClone(value));
   }
   return target;
 }

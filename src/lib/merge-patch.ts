@@ -1,4 +1,4 @@
-import { isPlainObject } from './json-values.js';
+import { isPlainObject, ownEntry, setEntry } from './json-values.js';
 
 /**
  * A JSON merge patch that removes what `live` has under `desired`'s objects and `desired` lacks:
@@ -8,10 +8,10 @@ export function removalPatch(desired: unknown, live: unknown): Record<string, un
   if (!isPlainObject(desired) || !isPlainObject(live)) return undefined;
   let patch: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(live)) {
-    const inner = key in desired ? removalPatch(desired[key], value) : null;
+    const inner = Object.hasOwn(desired, key) ? removalPatch(desired[key], value) : null;
     if (inner === undefined) continue;
     patch ??= {};
-    patch[key] = inner;
+    setEntry(patch, key, inner);
   }
   return patch;
 }
@@ -20,7 +20,7 @@ export function removalPatch(desired: unknown, live: unknown): Record<string, un
 export function replacementPatch(next: unknown, previous: unknown): unknown {
   if (!isPlainObject(next) || !isPlainObject(previous)) return next;
   const patch: Record<string, unknown> = {};
-  for (const key of Object.keys(previous)) if (!(key in next) || next[key] === undefined) patch[key] = null;
-  for (const [key, value] of Object.entries(next)) if (value !== undefined) patch[key] = replacementPatch(value, previous[key]);
+  for (const key of Object.keys(previous)) if (ownEntry(next, key) === undefined) setEntry(patch, key, null);
+  for (const [key, value] of Object.entries(next)) if (value !== undefined) setEntry(patch, key, replacementPatch(value, ownEntry(previous, key)));
   return patch;
 }

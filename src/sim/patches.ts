@@ -1,3 +1,4 @@
+import { ownEntry, setEntry } from '../lib/json-values.js';
 import { ApiError } from './api-error.js';
 import type { OpenApiSchema } from './openapi-schemas.js';
 
@@ -10,7 +11,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const out: Obj = isObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
-    else out[key] = mergePatch(out[key], value);
+    else setEntry(out, key, mergePatch(ownEntry(out, key), value));
   }
   return out;
 }
@@ -28,7 +29,7 @@ const MERGE_KEYS: Record<string, string> = {
 };
 
 function childSchema(schema: OpenApiSchema | undefined, key: string): OpenApiSchema | undefined {
-  return schema?.properties?.[key] ?? (isObject(schema?.additionalProperties) ? schema.additionalProperties : undefined);
+  return (schema?.properties && (ownEntry(schema.properties, key) as OpenApiSchema | undefined)) ?? (isObject(schema?.additionalProperties) ? schema.additionalProperties : undefined);
 }
 
 /**
@@ -37,7 +38,7 @@ function childSchema(schema: OpenApiSchema | undefined, key: string): OpenApiSch
  * `$patch: delete` removes one.
  */
 export function strategicMergePatch(target: unknown, patch: unknown, schema?: OpenApiSchema, field?: string): unknown {
-  const key: string | undefined = schema?.['x-kubernetes-patch-merge-key'] ?? (schema ? undefined : field && MERGE_KEYS[field]);
+  const key: string | undefined = schema?.['x-kubernetes-patch-merge-key'] ?? (schema || !field ? undefined : (ownEntry(MERGE_KEYS, field) as string | undefined));
   if (Array.isArray(patch) && key && Array.isArray(target)) {
     const out = structuredClone(target) as Obj[];
     for (const item of patch as Obj[]) {
@@ -54,7 +55,7 @@ export function strategicMergePatch(target: unknown, patch: unknown, schema?: Op
   for (const [name, value] of Object.entries(patch)) {
     if (name.startsWith('$')) continue;
     if (value === null) delete out[name];
-    else out[name] = strategicMergePatch(out[name], value, childSchema(schema, name), name);
+    else setEntry(out, name, strategicMergePatch(ownEntry(out, name), value, childSchema(schema, name), name));
   }
   return out;
 }
@@ -72,16 +73,18 @@ function pointer(path: string): string[] {
 export function jsonPatch(target: unknown, operations: unknown): unknown {
   if (!Array.isArray(operations)) throw new ApiError(400, 'BadRequest', 'json patch must be a list of operations');
   let doc = structuredClone(target);
+  // A document's own members only: a pointer through `__proto__` reaches no inherited object.
+  const child = (current: any, key: string): any => (Array.isArray(current) ? current[Number(key)] : isObject(current) ? ownEntry(current, key) : undefined);
   const parentOf = (path: string[]): [any, string] => {
     let current: any = doc;
     for (const key of path.slice(0, -1)) {
-      current = current?.[Array.isArray(current) ? Number(key) : key];
+      current = child(current, key);
       if (current === undefined)
         throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: missing path /${path.join('/')}`);
     }
     return [current, path[path.length - 1]];
   };
-  const get = (path: string[]) => path.reduce<any>((c, k) => c?.[Array.isArray(c) ? Number(k) : k], doc);
+  const get = (path: string[]) => path.reduce<any>(child, doc);
   const add = (path: string[], value: unknown) => {
     if (path.length === 0) {
       doc = value;
@@ -89,11 +92,11 @@ export function jsonPatch(target: unknown, operations: unknown): unknown {
     }
     const [parent, key] = parentOf(path);
     if (Array.isArray(parent)) parent.splice(key === '-' ? parent.length : Number(key), 0, structuredClone(value));
-    else parent[key] = structuredClone(value);
+    else setEntry(parent, key, structuredClone(value));
   };
   const remove = (path: string[]) => {
     const [parent, key] = parentOf(path);
-    if (parent === undefined || !(Array.isArray(parent) ? Number(key) < parent.length : key in parent)) {
+    if (parent === undefined || !(Array.isArray(parent) ? Number(key) < parent.length : Object.hasOwn(parent, key))) {
       throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: remove of missing path /${path.join('/')}`);
     }
     if (Array.isArray(parent)) parent.splice(Number(key), 1);

@@ -1,5 +1,5 @@
 import { compileFastTemplate, renderFastTemplate } from './fasttemplate.js';
-import { hasKeys, isPlainObject } from '../lib/json-values.js';
+import { hasKeys, isPlainObject, setEntry } from '../lib/json-values.js';
 import {
   compileGoTemplate,
   DEFAULT_RENDER_LIMITS,
@@ -157,7 +157,7 @@ function compileValue(value: unknown, options: RenderOptions, path: string): Ren
       const out: Record<string, unknown> = {};
       for (let i = 0; i < entries.length; i++) {
         const { key, renderKey, item } = entries[i];
-        out[renderKey ? (renderKey(params, budget) as string) : key] = item(params, budget);
+        setEntry(out, renderKey ? (renderKey(params, budget) as string) : key, item(params, budget));
       }
       return out;
     };

@@ -1,6 +1,6 @@
 import type { Application } from '../api/application.js';
 import { parseKubeYaml } from '../api/kube-yaml.js';
-import { isPlainObject } from '../lib/json-values.js';
+import { isPlainObject, ownEntry, setEntry } from '../lib/json-values.js';
 import { MAX_YAML_PARSE_BYTES } from './gotemplate/argo-functions.js';
 
 export class TemplatePatchError extends Error {}
@@ -34,7 +34,7 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   const base: Record<string, unknown> = isPlainObject(target) ? target : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete base[key];
-    else base[key] = mergePatch(base[key], value);
+    else setEntry(base, key, mergePatch(ownEntry(base, key), value));
   }
   return base;
 }

@@ -4,6 +4,7 @@ import { allocateFor, isMap, nilSlice, type GoValue } from '../value.js';
 import { asDict, asInt, asList, asString, listOf, NIL_LIST_PANIC, strval, toInt64, variadic } from './arguments.js';
 import { deepEqual, goKind } from './conversion-and-reflection.js';
 import { empty } from './defaults.js';
+import { ownEntry, setEntry } from '../../../lib/json-values.js';
 
 function deepCopy(value: GoValue): GoValue {
   allocateFor(value);
@@ -22,9 +23,9 @@ function deepCopy(value: GoValue): GoValue {
  */
 function mergeInto(dst: Record<string, unknown>, src: Record<string, unknown>, overwrite: boolean): void {
   for (const [key, value] of Object.entries(src)) {
-    const current = dst[key];
+    const current = ownEntry(dst, key) as GoValue;
     if (isMap(current) && isMap(value)) mergeInto(current, value, overwrite);
-    else if (overwrite ? value !== undefined : empty(current)) dst[key] = deepCopy(value);
+    else if (overwrite ? value !== undefined : empty(current)) setEntry(dst, key, deepCopy(value));
   }
 }
 
@@ -89,7 +90,7 @@ export const listFunctions: FuncMap = {
 export const dictFunctions: FuncMap = {
   dict: variadic((...pairs: GoValue[]) => {
     const out: Record<string, unknown> = {};
-    for (let i = 0; i < pairs.length; i += 2) out[strval(pairs[i])] = i + 1 < pairs.length ? pairs[i + 1] : '';
+    for (let i = 0; i < pairs.length; i += 2) setEntry(out, strval(pairs[i]), i + 1 < pairs.length ? pairs[i + 1] : '');
     return out;
   }),
   get: (dict: GoValue, key: GoValue) => {
@@ -98,7 +99,7 @@ export const dictFunctions: FuncMap = {
   },
   set: (dict: GoValue, key: GoValue, value: GoValue) => {
     const d = asDict(dict);
-    d[asString(key)] = value;
+    setEntry(d, asString(key), value);
     return d;
   },
   unset: (dict: GoValue, key: GoValue) => {
