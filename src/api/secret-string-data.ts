@@ -1,3 +1,4 @@
+import { setEntry } from '../lib/json-values.js';
 import type { KubeObject } from './meta.js';
 
 /**
@@ -12,6 +13,6 @@ export function withStringDataInData<T extends KubeObject>(object: T): T {
   const { stringData: _merged, ...rest } = object;
   const data: Record<string, unknown> = { ...((rest.data as Record<string, unknown> | undefined) ?? {}) };
   // As gitops-engine's NormalizeSecret: a value that is not a string is kept, for validation to refuse.
-  for (const [key, value] of Object.entries(stringData)) data[key] = typeof value === 'string' ? Buffer.from(value, 'utf8').toString('base64') : value;
+  for (const [key, value] of Object.entries(stringData)) setEntry(data, key, typeof value === 'string' ? Buffer.from(value, 'utf8').toString('base64') : value);
   return { ...rest, data } as unknown as T;
 }

@@ -4,7 +4,7 @@ import type { ApplicationSet, ApplicationSetTemplate } from '../api/application-
 import { GeneratorError, type GeneratorContext, type ParamSet } from '../generators/generator.js';
 import type { GeneratorRegistry } from '../generators/registry.js';
 import { kindsIn, locate, renderOptionsOf, transformGenerator, type TransformResult } from '../generators/transform.js';
-import { hasKeys } from '../lib/json-values.js';
+import { hasKeys, setEntry } from '../lib/json-values.js';
 import { compileTemplate, RenderError, renderString, type CompiledRender } from '../templating/render.js';
 import { applyTemplatePatch } from '../templating/template-patch.js';
 
@@ -182,7 +182,7 @@ function templateApplication(template: ApplicationSetTemplate): Application {
 /** The metadata with `namespace` set, second after the name. Built key by key, visited with for…in: object rest (`...rest`) and Object.keys allocate, for every Application. */
 function inNamespace(metadata: Application['metadata'], namespace: string | undefined): Application['metadata'] {
   const placed: Record<string, unknown> = { name: metadata.name, namespace };
-  for (const key in metadata) if (Object.hasOwn(metadata, key) && key !== 'name' && key !== 'namespace') placed[key] = metadata[key as keyof typeof metadata];
+  for (const key in metadata) if (Object.hasOwn(metadata, key) && key !== 'name' && key !== 'namespace') setEntry(placed, key, metadata[key as keyof typeof metadata]);
   return placed as unknown as Application['metadata'];
 }
 

@@ -1,7 +1,7 @@
 import type { ApplicationSet, ClusterDecisionResourceGenerator } from '../api/application-set.js';
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from '../api/cluster-secret.js';
 import type { KubeObject } from '../api/meta.js';
-import { isPlainObject } from '../lib/json-values.js';
+import { isPlainObject, setEntry } from '../lib/json-values.js';
 import { formatGoValue } from '../templating/flatten.js';
 import { DEFAULT_REQUEUE_AFTER_SECONDS, GeneratorError, type Generator, type GeneratorContext, type ParamSet } from './generator.js';
 import { compileLabelSelector, LabelSelectorError } from './label-selector.js';
@@ -48,7 +48,7 @@ export class ClusterDecisionResourceGeneratorImpl implements Generator<ClusterDe
         const cluster = clusterName === '' ? undefined : clusters.find((c) => c.name === clusterName);
         if (!cluster) continue;
         const params: ParamSet = { name: cluster.name, server: cluster.server };
-        for (const [key, value] of Object.entries(decision)) params[key] = formatGoValue(value);
+        for (const [key, value] of Object.entries(decision)) setEntry(params, key, formatGoValue(value));
         if (spec.values) {
           if (goTemplate) params.values = { ...spec.values };
           else for (const [key, value] of Object.entries(spec.values)) params[`values.${key}`] = value;

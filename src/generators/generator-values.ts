@@ -1,4 +1,5 @@
 import type { ApplicationSet } from '../api/application-set.js';
+import { setEntry } from '../lib/json-values.js';
 import { renderString } from '../templating/render.js';
 import { GeneratorError, type GeneratorContext, type ParamSet } from './generator.js';
 import { renderOptionsOf } from './transform.js';
@@ -15,7 +16,7 @@ export async function addTemplatedValues(
   const resolved: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) {
     try {
-      resolved[key] = await renderString(String(value), params, options, `values.${key}`);
+      setEntry(resolved, key, await renderString(String(value), params, options, `values.${key}`));
     } catch (error) {
       throw new GeneratorError(`failed to replace templated string: ${(error as Error).message}`, `values.${key}`);
     }

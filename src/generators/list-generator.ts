@@ -1,6 +1,6 @@
 import type { ApplicationSet, ListGenerator } from '../api/application-set.js';
 import { parseKubeYaml } from '../api/kube-yaml.js';
-import { isPlainObject } from '../lib/json-values.js';
+import { isPlainObject, setEntry } from '../lib/json-values.js';
 import { GeneratorError, type Generator, type ParamSet } from './generator.js';
 
 /**
@@ -58,7 +58,7 @@ function stringParams(element: Record<string, unknown>, index: number): ParamSet
         `elements[${index}].${key}`,
       );
     } else {
-      params[key] = value;
+      setEntry(params, key, value);
     }
   }
   return params;

@@ -1,5 +1,5 @@
 import type { ApplicationSet, MatrixGenerator } from '../api/application-set.js';
-import { deepMerge } from '../lib/json-values.js';
+import { deepMerge, setEntry } from '../lib/json-values.js';
 import { childParams, soonestRequeue } from './child-generators.js';
 import { GeneratorError, type Generator, type GeneratorContext, type ParamSet } from './generator.js';
 import type { GeneratorRegistry } from './registry.js';
@@ -53,13 +53,13 @@ export class MatrixGeneratorImpl implements Generator<MatrixGenerator> {
 /** Go's `%v` of fasttemplate values is their string form; equal keys must agree. */
 function combineStringParams(a: ParamSet, b: ParamSet): ParamSet {
   const result: ParamSet = {};
-  for (const key of Object.keys(a)) result[key] = String(a[key]);
+  for (const key of Object.keys(a)) setEntry(result, key, String(a[key]));
   for (const key of Object.keys(b)) {
     const text = String(b[key]);
     if (Object.hasOwn(result, key) && result[key] !== text) {
       throw new GeneratorError(`found duplicate key ${key} with different value, a: ${result[key]} ,b: ${text}`);
     }
-    result[key] = text;
+    setEntry(result, key, text);
   }
   return result;
 }

@@ -117,15 +117,15 @@ async function interpolateGenerator(
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(entry)) {
     if (!isPlainObject(value) || !isPlainObject(value.values) || key === 'matrix' || key === 'merge') {
-      out[key] = await renderIn(value, params, options, `${field}.${key}`);
+      setEntry(out, key, await renderIn(value, params, options, `${field}.${key}`));
       continue;
     }
     const { values, ...rest } = value;
     const resolved: Record<string, string> = {};
     for (const [name, text] of Object.entries(values)) {
-      resolved[name] = await resolveValueLeniently(String(text), params, options, `${field}.${key}.values.${name}`);
+      setEntry(resolved, name, await resolveValueLeniently(String(text), params, options, `${field}.${key}.values.${name}`));
     }
-    out[key] = { ...((await renderIn(rest, params, options, `${field}.${key}`)) as object), values: resolved };
+    setEntry(out, key, { ...((await renderIn(rest, params, options, `${field}.${key}`)) as object), values: resolved });
   }
   return out as ApplicationSetNestedGenerator;
 }

@@ -59,6 +59,27 @@ spec:
     expect(hostileResult.generated.map((g) => g.application.metadata.name)).toEqual(['east', 'west']);
   });
 
+  it('is a parameter like any other to fasttemplate list and matrix generators', async () => {
+    const appSet = (key: string) => `
+kind: ApplicationSet
+metadata: {name: hostile}
+spec:
+  generators:
+    - matrix:
+        generators:
+          - list: {elements: [{cluster: east, ${key}: first}]}
+          - list: {elements: [{env: prod}]}
+  template:
+    metadata: {name: '{{cluster}}-{{${key}}}-{{env}}'}
+    spec: {project: default, destination: {server: https://kubernetes.default.svc, namespace: default}}
+`;
+    const hostileResult = await generate(appSet('__proto__'));
+    expect(addedToObjectPrototype()).toEqual([]);
+    const ordinary = JSON.stringify(await generate(appSet('ordinary')));
+    expect(JSON.stringify(hostileResult)).toBe(ordinary.replaceAll('ordinary', '__proto__'));
+    expect(hostileResult.generated.map((g) => g.application.metadata.name)).toEqual(['east-first-prod']);
+  });
+
   it('is kept as a field by a templatePatch', () => {
     const application: Application = {
       apiVersion: 'argoproj.io/v1alpha1',
