@@ -6,6 +6,7 @@
  * A manager applying a value another manager owns is a conflict unless forced; fields a manager
  * stops applying are removed when no other manager owns them.
  */
+import { ownEntry, setEntry } from '../lib/json-values.js';
 import type { OpenApiSchema } from './openapi-schemas.js';
 
 type Obj = Record<string, unknown>;
@@ -32,7 +33,7 @@ function itemElement(schema: OpenApiSchema | undefined, item: unknown): string |
 
 function childSchema(schema: OpenApiSchema | undefined, key: string): OpenApiSchema | undefined {
   if (!schema) return undefined;
-  return schema.properties?.[key] ?? (isObject(schema.additionalProperties) ? (schema.additionalProperties as OpenApiSchema) : undefined);
+  return (schema.properties && (ownEntry(schema.properties, key) as OpenApiSchema | undefined)) ?? (isObject(schema.additionalProperties) ? (schema.additionalProperties as OpenApiSchema) : undefined);
 }
 
 /** Whether an array is walked item by item: every item must be addressable, or the list stays atomic. */
@@ -74,7 +75,7 @@ export function read(value: unknown, path: string[]): unknown {
       continue;
     }
     if (!isObject(current)) return undefined;
-    current = current[key];
+    current = ownEntry(current, key);
   }
   return current;
 }
@@ -92,8 +93,13 @@ function write(target: Obj, path: string[], value: unknown): void {
       continue;
     }
     const wantList = isItemElement(next);
-    if (wantList ? !Array.isArray(current[key]) : !isObject(current[key])) current[key] = wantList ? [] : {};
-    current = current[key] as Obj | unknown[];
+    const existing = ownEntry(current, key);
+    if (wantList ? Array.isArray(existing) : isObject(existing)) current = existing as Obj | unknown[];
+    else {
+      const created = wantList ? [] : {};
+      setEntry(current, key, created);
+      current = created;
+    }
   }
   const last = path[path.length - 1];
   if (Array.isArray(current)) {
@@ -101,14 +107,14 @@ function write(target: Obj, path: string[], value: unknown): void {
     const item = last.startsWith('v:') ? JSON.parse(last.slice(2)) : structuredClone(value);
     if (index < 0) current.push(item);
     else current[index] = item;
-  } else current[last] = structuredClone(value);
+  } else setEntry(current, last, structuredClone(value));
 }
 
 function remove(target: Obj, path: string[]): void {
   const parents: (Obj | unknown[])[] = [target];
   let current: Obj | unknown[] = target;
   for (const key of path.slice(0, -1)) {
-    const next: unknown = Array.isArray(current) ? current[findItem(current, key)] : current[key];
+    const next: unknown = Array.isArray(current) ? current[findItem(current, key)] : ownEntry(current, key);
     if (!isObject(next) && !Array.isArray(next)) return;
     current = next;
     parents.push(current);
@@ -165,8 +171,13 @@ export function toFieldsV1(paths: string[][]): Obj {
     let current = root;
     for (const key of path) {
       const name = isItemElement(key) ? key : `f:${key}`;
-      if (!isObject(current[name])) current[name] = {};
-      current = current[name] as Obj;
+      const existing = ownEntry(current, name);
+      if (isObject(existing)) current = existing;
+      else {
+        const created: Obj = {};
+        setEntry(current, name, created);
+        current = created;
+      }
     }
   }
   return root;

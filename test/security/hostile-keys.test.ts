@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.js';
 import { applyIgnoreDifferences } from '../../src/api/ignore-differences.js';
 import { releaseValues } from '../../src/helm/release-values.js';
+import type { KubeObject } from '../../src/api/meta.js';
+import { kubeConfigFromString } from '../../src/kube/kube-config.js';
+import { ObjectClient } from '../../src/kube/object-client.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from '../../src/sim/patches.js';
+import { SimFleet } from '../../src/sim/sim-fleet.js';
 import { renderString } from '../../src/templating/render.js';
 import { applyTemplatePatch } from '../../src/templating/template-patch.js';
 import { generate } from '../support/generation.js';
@@ -141,5 +145,20 @@ spec:
       '{"a":{"__proto__":{"fromJsonPatch":"yes"}}}',
     );
     expect(addedToObjectPrototype()).toEqual([]);
+  });
+
+  it('is a field a server-side apply to the simulated API server stores as it is sent', async () => {
+    const fleet = await SimFleet.start({ clusters: [{ name: 'edge' }] });
+    try {
+      const client = new ObjectClient(kubeConfigFromString(fleet.kubeconfig('edge')));
+      const configMap = (data: string) => JSON.parse(`{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "default"}, "data": ${data}}`);
+      await client.apply(configMap('{"__proto__": {"fromApply": "yes"}}'), 'tenant', true);
+      expect(addedToObjectPrototype()).toEqual([]);
+      await client.apply(configMap('{"__proto__": "kept", "mode": "fast"}'), 'tenant', true);
+      const stored = await client.get<{ data?: Record<string, string> } & KubeObject>('v1', 'ConfigMap', 'default', 'settings');
+      expect(JSON.stringify(stored?.data)).toBe('{"__proto__":"kept","mode":"fast"}');
+    } finally {
+      await fleet.stop();
+    }
   });
 });
