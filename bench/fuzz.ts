@@ -19,7 +19,8 @@ console.log(
     unhandled: report.unhandled,
     unnamed: report.unnamed,
     deleted: report.deleted,
+    polluted: report.polluted,
     seconds: Math.round((Date.now() - started) / 1000),
   }),
 );
-process.exit(report.crashes || report.unhandled || report.unnamed || report.deleted ? 1 : 0);
+process.exit(report.crashes || report.unhandled || report.unnamed || report.deleted || report.polluted ? 1 : 0);

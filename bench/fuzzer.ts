@@ -29,6 +29,8 @@ export interface FuzzReport {
   unnamed: number;
   /** Applications that disappeared while their ApplicationSet had ErrorOccurred=True. */
   deleted: number;
+  /** Entries the run added to Object.prototype: a tenant's key that reached the prototype every object shares. */
+  polluted: number;
   /** The first few problems, to replay (each names its case and seed). */
   problems: string[];
 }
@@ -169,6 +171,28 @@ function mutate(random: Random, spec: Record<string, Json>): Record<string, Json
   return root as Record<string, Json>;
 }
 
+/** Names objects inherit: as keys in a tenant's spec they are data, and must never reach a prototype. */
+const INHERITED_NAMES = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'];
+
+/**
+ * Every fifth case also gets an inherited name as a key of one of its maps, holding a map of its
+ * own (drawn from a stream of its own, so the other mutations stay those of the same seed).
+ */
+function withInheritedName(seed: number, index: number, spec: Record<string, Json>): Record<string, Json> {
+  const random = seededRandom(seed * 7_919 + index * 31 + 17);
+  if (random() >= 0.2) return spec;
+  const maps = paths(spec).filter((path) => {
+    let value: Json = spec;
+    for (const step of path) value = (value as Record<string | number, Json>)[step];
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+  });
+  let target: Json = spec;
+  for (const step of pick(random, maps)) target = (target as Record<string | number, Json>)[step];
+  // Defined, not assigned: assigning `__proto__` would change the map's prototype rather than add the key.
+  Object.defineProperty(target, pick(random, INHERITED_NAMES), { value: { fuzzInherited: 'yes' }, enumerable: true, writable: true, configurable: true });
+  return spec;
+}
+
 /** Case `index` of the run with `seed`: the seed spec it starts from and its mutation. */
 export function fuzzCase(seeds: Record<string, Json>[], seed: number, index: number) {
   const random = seededRandom(seed * 1_000_003 + index);
@@ -177,7 +201,7 @@ export function fuzzCase(seeds: Record<string, Json>[], seed: number, index: num
   // Each case's Applications carry its name, so no two cases generate the same Application.
   const metadata = (original.template as { metadata?: { name?: Json } } | undefined)?.metadata;
   if (metadata && typeof metadata.name === 'string') metadata.name = `${name}-${metadata.name}`;
-  return { index, name, original, mutated: mutate(random, original) };
+  return { index, name, original, mutated: withInheritedName(seed, index, mutate(random, original)) };
 }
 
 /** The specs cases start from: one per generator kind, and the repository's examples. */
@@ -197,7 +221,16 @@ async function generateThroughCli(file: string): Promise<{ code: number; stderr:
 /** Runs `cases` mutated ApplicationSets (seeded: the same seed replays the same run); `log` hears progress. */
 export async function runFuzz(options: { cases: number; seed?: number; batch?: number; log?: (line: string) => void }): Promise<FuzzReport> {
   const seed = options.seed ?? 1;
-  const report: FuzzReport = { cases: 0, crashes: 0, unhandled: 0, unnamed: 0, deleted: 0, problems: [] };
+  const report: FuzzReport = { cases: 0, crashes: 0, unhandled: 0, unnamed: 0, deleted: 0, polluted: 0, problems: [] };
+  const builtIn = new Set(Object.getOwnPropertyNames(Object.prototype));
+  /** Entries added to Object.prototype since the last look, counted and taken out so the run goes on clean. */
+  const checkPrototype = (after: string) => {
+    for (const name of Object.getOwnPropertyNames(Object.prototype).filter((n) => !builtIn.has(n))) {
+      report.polluted++;
+      problem(`${after}: Object.prototype gained ${JSON.stringify(name)}`);
+      delete (Object.prototype as Record<string, unknown>)[name];
+    }
+  };
   const problem = (what: string) => {
     if (report.problems.length < 20) report.problems.push(what);
   };
@@ -268,6 +301,7 @@ export async function runFuzz(options: { cases: number; seed?: number; batch?: n
           report.crashes++;
           problem(`case ${c.index} (seed ${seed}): regatta generate threw ${(error as Error).stack}`);
         }
+        checkPrototype(`case ${c.index} (seed ${seed}), regatta generate`);
       }
 
       // The controller: the seed first, then its mutation in place, as a user's bad edit arrives.
@@ -314,6 +348,7 @@ export async function runFuzz(options: { cases: number; seed?: number; batch?: n
           } as never)
           .catch(() => undefined);
       }
+      checkPrototype(`the controller, cases ${start}–${start + batch.length - 1} (seed ${seed})`);
       options.log?.(`fuzz: ${report.cases}/${options.cases} cases, ${report.crashes} crashes, ${report.unhandled} unhandled, ${report.deleted} deleted`);
     }
   } catch (error) {
