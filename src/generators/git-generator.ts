@@ -4,7 +4,7 @@ import { parseKubeYaml } from '../api/kube-yaml.js';
 import { GoRegExp } from '../templating/go-regexp.js';
 import { sanitizeName } from '../templating/gotemplate/index.js';
 import { flattenParams } from '../templating/flatten.js';
-import { isPlainObject } from '../lib/json-values.js';
+import { isPlainObject, setEntry } from '../lib/json-values.js';
 import { DEFAULT_REQUEUE_AFTER_SECONDS, GeneratorError, type Generator, type GeneratorContext, type ParamSet } from './generator.js';
 import { addTemplatedValues } from './generator-values.js';
 
@@ -38,7 +38,7 @@ function pathParams(params: ParamSet, dir: string, file: string | undefined, pre
     value.basenameNormalized = sanitizeName(basename);
     if (file !== undefined) value.filenameNormalized = sanitizeName(path.posix.basename(file));
     value.segments = dir.split('/');
-    if (prefix) params[prefix] = { path: value };
+    if (prefix) setEntry(params, prefix, { path: value });
     else params.path = value;
     return;
   }

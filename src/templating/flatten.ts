@@ -1,4 +1,4 @@
-import { isPlainObject } from '../lib/json-values.js';
+import { isPlainObject, setEntry } from '../lib/json-values.js';
 /**
  * Flattens nested parameters to dotted keys with string values, as Argo CD does (post-selectors,
  * Git files in fasttemplate mode): maps and lists are walked (`a.b`, `list.0`), empty ones vanish,
@@ -12,7 +12,7 @@ export function flattenParams(params: Record<string, unknown>): Record<string, s
     } else if (isPlainObject(value)) {
       for (const key of Object.keys(value)) walk(value[key], prefix ? `${prefix}.${key}` : key);
     } else {
-      out[prefix] = formatGoValue(value);
+      setEntry(out, prefix, formatGoValue(value));
     }
   };
   walk(params, '');
