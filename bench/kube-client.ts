@@ -62,7 +62,11 @@ async function measure(): Promise<void> {
     const session = new Session();
     session.connect();
     await session.post('HeapProfiler.enable');
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     for (let i = 0; i < REQUESTS; i++) await read();
@@ -93,7 +97,9 @@ async function measure(): Promise<void> {
     for (const watch of watches) watch.abort();
 
     console.log(`kube-client bench at ${gitCommit()}: one simulated API server over HTTPS in a child process`);
-    console.log(`  ${REQUESTS} GETs one after another: ${requestsPerSec} requests/s, ${cpuUsPerRequest} µs CPU and ${bytesPerRequest} bytes allocated per request`);
+    console.log(
+      `  ${REQUESTS} GETs one after another: ${requestsPerSec} requests/s, ${cpuUsPerRequest} µs CPU and ${bytesPerRequest} bytes allocated per request`,
+    );
     console.log(`  ${WATCHES} watches held open: ${rssKBPerWatch} KB resident and ${heapKBPerWatch} KB of heap each`);
     console.log(
       JSON.stringify({

@@ -182,7 +182,8 @@ function templateApplication(template: ApplicationSetTemplate): Application {
 /** The metadata with `namespace` set, second after the name. Built key by key, visited with for…in: object rest (`...rest`) and Object.keys allocate, for every Application. */
 function inNamespace(metadata: Application['metadata'], namespace: string | undefined): Application['metadata'] {
   const placed: Record<string, unknown> = { name: metadata.name, namespace };
-  for (const key in metadata) if (Object.hasOwn(metadata, key) && key !== 'name' && key !== 'namespace') setEntry(placed, key, metadata[key as keyof typeof metadata]);
+  for (const key in metadata)
+    if (Object.hasOwn(metadata, key) && key !== 'name' && key !== 'namespace') setEntry(placed, key, metadata[key as keyof typeof metadata]);
   return placed as unknown as Application['metadata'];
 }
 

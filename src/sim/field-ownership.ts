@@ -33,7 +33,10 @@ function itemElement(schema: OpenApiSchema | undefined, item: unknown): string |
 
 function childSchema(schema: OpenApiSchema | undefined, key: string): OpenApiSchema | undefined {
   if (!schema) return undefined;
-  return (schema.properties && (ownEntry(schema.properties, key) as OpenApiSchema | undefined)) ?? (isObject(schema.additionalProperties) ? (schema.additionalProperties as OpenApiSchema) : undefined);
+  return (
+    (schema.properties && (ownEntry(schema.properties, key) as OpenApiSchema | undefined)) ??
+    (isObject(schema.additionalProperties) ? (schema.additionalProperties as OpenApiSchema) : undefined)
+  );
 }
 
 /** Whether an array is walked item by item: every item must be addressable, or the list stays atomic. */

@@ -29,7 +29,10 @@ const MERGE_KEYS: Record<string, string> = {
 };
 
 function childSchema(schema: OpenApiSchema | undefined, key: string): OpenApiSchema | undefined {
-  return (schema?.properties && (ownEntry(schema.properties, key) as OpenApiSchema | undefined)) ?? (isObject(schema?.additionalProperties) ? schema.additionalProperties : undefined);
+  return (
+    (schema?.properties && (ownEntry(schema.properties, key) as OpenApiSchema | undefined)) ??
+    (isObject(schema?.additionalProperties) ? schema.additionalProperties : undefined)
+  );
 }
 
 /**
@@ -38,7 +41,8 @@ function childSchema(schema: OpenApiSchema | undefined, key: string): OpenApiSch
  * `$patch: delete` removes one.
  */
 export function strategicMergePatch(target: unknown, patch: unknown, schema?: OpenApiSchema, field?: string): unknown {
-  const key: string | undefined = schema?.['x-kubernetes-patch-merge-key'] ?? (schema || !field ? undefined : (ownEntry(MERGE_KEYS, field) as string | undefined));
+  const key: string | undefined =
+    schema?.['x-kubernetes-patch-merge-key'] ?? (schema || !field ? undefined : (ownEntry(MERGE_KEYS, field) as string | undefined));
   if (Array.isArray(patch) && key && Array.isArray(target)) {
     const out = structuredClone(target) as Obj[];
     for (const item of patch as Obj[]) {

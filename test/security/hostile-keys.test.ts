@@ -126,13 +126,20 @@ spec:
       (path) => (files[path] === undefined ? undefined : Buffer.from(files[path])),
     );
     expect(addedToObjectPrototype()).toEqual([]);
-    expect(JSON.stringify(values)).toBe('{"__proto__":{"fromFile":"x","fromValues":"x","fromSet":"yes"},"replicas":2,"nested":{"__proto__":{"fromNestedSet":"yes"}}}');
+    expect(JSON.stringify(values)).toBe(
+      '{"__proto__":{"fromFile":"x","fromValues":"x","fromSet":"yes"},"replicas":2,"nested":{"__proto__":{"fromNestedSet":"yes"}}}',
+    );
   });
 
   it('is a field an ignore rule can name, read and written on the object itself', () => {
     const desired: Record<string, unknown> = { spec: { image: 'v2' } };
     const live = { spec: { image: 'v1', ...hostile('fromLive') } };
-    applyIgnoreDifferences(desired, live, [{ jsonPointers: ['/spec/__proto__/fromLive', '/__proto__/fromPointer'] }, { jqPathExpressions: ['.spec.__proto__.fromJq'] }], 'a');
+    applyIgnoreDifferences(
+      desired,
+      live,
+      [{ jsonPointers: ['/spec/__proto__/fromLive', '/__proto__/fromPointer'] }, { jqPathExpressions: ['.spec.__proto__.fromJq'] }],
+      'a',
+    );
     expect(addedToObjectPrototype()).toEqual([]);
     expect(JSON.stringify(desired)).toBe('{"spec":{"image":"v2","__proto__":{"fromLive":"yes"}}}');
   });
@@ -151,7 +158,8 @@ spec:
     const fleet = await SimFleet.start({ clusters: [{ name: 'edge' }] });
     try {
       const client = new ObjectClient(kubeConfigFromString(fleet.kubeconfig('edge')));
-      const configMap = (data: string) => JSON.parse(`{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "default"}, "data": ${data}}`);
+      const configMap = (data: string) =>
+        JSON.parse(`{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "default"}, "data": ${data}}`);
       await client.apply(configMap('{"__proto__": {"fromApply": "yes"}}'), 'tenant', true);
       expect(addedToObjectPrototype()).toEqual([]);
       await client.apply(configMap('{"__proto__": "kept", "mode": "fast"}'), 'tenant', true);
