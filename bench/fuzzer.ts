@@ -17,6 +17,7 @@ import { runCli } from '../src/cli/main.js';
 import { loadAppConfig } from '../src/config/app-config.js';
 import { kubeConfigFromString } from '../src/kube/kube-config.js';
 import { ObjectClient } from '../src/kube/object-client.js';
+import { childOf, isPlainObject, setEntry } from '../src/lib/json-values.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { SimFleet } from '../src/sim/sim-fleet.js';
 import { seededRandom } from '../test/support/random.js';
@@ -181,15 +182,10 @@ const INHERITED_NAMES = ['__proto__', 'constructor', 'prototype', 'toString', 'h
 function withInheritedName(seed: number, index: number, spec: Record<string, Json>): Record<string, Json> {
   const random = seededRandom(seed * 7_919 + index * 31 + 17);
   if (random() >= 0.2) return spec;
-  const maps = paths(spec).filter((path) => {
-    let value: Json = spec;
-    for (const step of path) value = (value as Record<string | number, Json>)[step];
-    return value !== null && typeof value === 'object' && !Array.isArray(value);
-  });
-  let target: Json = spec;
-  for (const step of pick(random, maps)) target = (target as Record<string | number, Json>)[step];
-  // Defined, not assigned: assigning `__proto__` would change the map's prototype rather than add the key.
-  Object.defineProperty(target, pick(random, INHERITED_NAMES), { value: { fuzzInherited: 'yes' }, enumerable: true, writable: true, configurable: true });
+  const maps = paths(spec)
+    .map((path) => path.reduce<unknown>(childOf, spec))
+    .filter(isPlainObject);
+  setEntry(pick(random, maps), pick(random, INHERITED_NAMES), { fuzzInherited: 'yes' });
   return spec;
 }
 

@@ -1,5 +1,5 @@
 import type { ApplicationSetResourceIgnoreDifferences } from './application-set.js';
-import { isPlainObject, ownEntry, setEntry } from '../lib/json-values.js';
+import { childOf, isPlainObject, setEntry } from '../lib/json-values.js';
 
 export class IgnoreDifferencesError extends Error {
   constructor(
@@ -59,21 +59,17 @@ function expand(value: unknown, segments: PathSegment[], prefix: (string | numbe
     if (!Array.isArray(value)) return [];
     return value.flatMap((item, i) => expand(item, rest, [...prefix, i]));
   }
-  const child = Array.isArray(value) || isPlainObject(value) ? member(value, head) : undefined;
+  // Own entries only: a path through `__proto__` or `constructor` (a tenant writes the rules) reaches nothing inherited.
+  const child = Array.isArray(value) || isPlainObject(value) ? childOf(value, head) : undefined;
   if (rest.length === 0) return [[...prefix, head]];
   return child === undefined ? [] : expand(child, rest, [...prefix, head]);
-}
-
-/** A list's item or an object's own field: a path through `__proto__` or `constructor` (a tenant writes the rules) reaches nothing inherited. */
-function member(value: object, key: string | number): unknown {
-  return Array.isArray(value) ? (value as unknown[])[Number(key)] : ownEntry(value, String(key));
 }
 
 function read(value: unknown, path: (string | number)[]): unknown {
   let current = value;
   for (const key of path) {
     if (current === null || typeof current !== 'object') return undefined;
-    current = member(current, key);
+    current = childOf(current, key);
   }
   return current;
 }
@@ -81,7 +77,7 @@ function read(value: unknown, path: (string | number)[]): unknown {
 function write(target: unknown, path: (string | number)[], value: unknown): void {
   let current = target as object;
   for (const key of path.slice(0, -1)) {
-    const next = member(current, key);
+    const next = childOf(current, key);
     if (next === null || typeof next !== 'object') {
       if (value === undefined) return;
       const created = {};

@@ -19,18 +19,6 @@ export type KubeConfig = k8s.KubeConfig;
 /** Keep-alive agents shared by every client with the same TLS settings. */
 const sharedAgents = new Map<string, http.Agent>();
 
-/**
- * An HTTPS agent whose TLS settings are its own: every request through it carries the same ones, so
- * its sockets are told apart by address alone. Node's own agent names each request's socket pool
- * by every TLS option, spelling out the CA, certificate and key afresh on each request: at fleet
- * scale a few kilobytes of string built and hashed per request.
- */
-class OwnTlsAgent extends https.Agent {
-  override getName(options?: https.RequestOptions): string {
-    return `${http.Agent.prototype.getName.call(this, options)}:${options?.servername ?? ''}`;
-  }
-}
-
 /** The agent options client-node sets that a TLS context is made from, and those that say how a connection uses it. */
 const CONTEXT_OPTIONS = [
   'ca',
@@ -75,6 +63,26 @@ function withSharedContext(options: https.AgentOptions): https.AgentOptions {
   let secureContext = secureContexts.get(key);
   if (!secureContext) secureContexts.set(key, (secureContext = createSecureContext(contextOptions)));
   return { ...options, secureContext };
+}
+
+/** Only the options set: an agent copies its options into every request's. */
+const onlySet = <T extends object>(options: T): T => Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as T;
+
+/**
+ * An HTTPS agent whose TLS settings are its own, with the TLS context of those settings shared.
+ * Every request through it carries the same settings, so its sockets are told apart by address
+ * alone: Node's own agent names each request's socket pool by every TLS option, spelling out the
+ * CA, certificate and key afresh on each request (at fleet scale, a few kilobytes of string built
+ * and hashed per request).
+ */
+class OwnTlsAgent extends https.Agent {
+  constructor(options: https.AgentOptions) {
+    super(withSharedContext(onlySet(options)));
+  }
+
+  override getName(options?: https.RequestOptions): string {
+    return `${http.Agent.prototype.getName.call(this, options)}:${options?.servername ?? ''}`;
+  }
 }
 
 let userAgent = 'regatta/0.1.0';
@@ -132,9 +140,8 @@ class PooledKubeConfig extends k8s.KubeConfig {
     const key = tlsSettingsKey(options, secure);
     let agent = sharedAgents.get(key);
     if (!agent) {
-      // Only the options set: the agent copies them into every request's options.
-      const pooled = { ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)), keepAlive: true, maxFreeSockets: 64 };
-      agent = secure ? new OwnTlsAgent(withSharedContext(pooled)) : new http.Agent(pooled);
+      const pooled = { ...options, keepAlive: true, maxFreeSockets: 64 };
+      agent = secure ? new OwnTlsAgent(pooled) : new http.Agent(onlySet(pooled));
       sharedAgents.set(key, agent);
     }
     return agent;
@@ -144,7 +151,7 @@ class PooledKubeConfig extends k8s.KubeConfig {
   override async applyToFetchOptions(opts: https.RequestOptions): Promise<Awaited<ReturnType<k8s.KubeConfig['applyToFetchOptions']>>> {
     const init = await super.applyToFetchOptions(opts);
     const built = init.agent;
-    if (built instanceof https.Agent && !this.getCurrentCluster()?.proxyUrl) init.agent = new OwnTlsAgent(withSharedContext(built.options));
+    if (built instanceof https.Agent && !this.getCurrentCluster()?.proxyUrl) init.agent = new OwnTlsAgent(built.options);
     return init;
   }
 }

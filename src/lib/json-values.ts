@@ -14,6 +14,12 @@ export function ownEntry(map: object, key: string): unknown {
   return Object.hasOwn(map, key) ? (map as Record<string, unknown>)[key] : undefined;
 }
 
+/** A list's item by its index or a map's own entry, as a path into a document steps: undefined for anything else. */
+export function childOf(value: unknown, key: string | number): unknown {
+  if (Array.isArray(value)) return value[Number(key)];
+  return typeof value === 'object' && value !== null ? ownEntry(value, String(key)) : undefined;
+}
+
 /** Sets a map's own entry: assigning `__proto__` would replace the map's prototype instead of adding the key. */
 export function setEntry(map: object, key: string, value: unknown): void {
   if (key === '__proto__') Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });

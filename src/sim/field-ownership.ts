@@ -7,7 +7,7 @@
  * stops applying are removed when no other manager owns them.
  */
 import { ownEntry, setEntry } from '../lib/json-values.js';
-import type { OpenApiSchema } from './openapi-schemas.js';
+import { childSchema, type OpenApiSchema } from './openapi-schemas.js';
 
 type Obj = Record<string, unknown>;
 
@@ -29,14 +29,6 @@ function itemElement(schema: OpenApiSchema | undefined, item: unknown): string |
   }
   if (schema?.['x-kubernetes-list-type'] === 'set' && !isObject(item) && !Array.isArray(item)) return `v:${JSON.stringify(item)}`;
   return undefined;
-}
-
-function childSchema(schema: OpenApiSchema | undefined, key: string): OpenApiSchema | undefined {
-  if (!schema) return undefined;
-  return (
-    (schema.properties && (ownEntry(schema.properties, key) as OpenApiSchema | undefined)) ??
-    (isObject(schema.additionalProperties) ? (schema.additionalProperties as OpenApiSchema) : undefined)
-  );
 }
 
 /** Whether an array is walked item by item: every item must be addressable, or the list stays atomic. */

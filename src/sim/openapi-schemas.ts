@@ -1,4 +1,5 @@
 import { applicationSetCrd, rolloutBudgetCrd } from '../api/crd.js';
+import { isPlainObject, ownEntry } from '../lib/json-values.js';
 import type { ClusterStore } from './cluster-store.js';
 import { apiVersionOf, type ResourceType } from './resource-types.js';
 
@@ -6,6 +7,12 @@ import { apiVersionOf, type ResourceType } from './resource-types.js';
 export type OpenApiSchema = Record<string, any>;
 
 const PRESERVE = 'x-kubernetes-preserve-unknown-fields';
+
+/** The schema of an object's field `key`: its declared property, or the schema of additional properties. */
+export function childSchema(schema: OpenApiSchema | undefined, key: string): OpenApiSchema | undefined {
+  const additional = schema?.additionalProperties;
+  return (schema?.properties && (ownEntry(schema.properties, key) as OpenApiSchema | undefined)) ?? (isPlainObject(additional) ? additional : undefined);
+}
 
 const str: OpenApiSchema = { type: 'string' };
 const bool: OpenApiSchema = { type: 'boolean' };

@@ -1,6 +1,6 @@
-import { ownEntry, setEntry } from '../lib/json-values.js';
+import { childOf, ownEntry, setEntry } from '../lib/json-values.js';
 import { ApiError } from './api-error.js';
-import type { OpenApiSchema } from './openapi-schemas.js';
+import { childSchema, type OpenApiSchema } from './openapi-schemas.js';
 
 type Obj = Record<string, any>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -27,13 +27,6 @@ const MERGE_KEYS: Record<string, string> = {
   conditions: 'type',
   imagePullSecrets: 'name',
 };
-
-function childSchema(schema: OpenApiSchema | undefined, key: string): OpenApiSchema | undefined {
-  return (
-    (schema?.properties && (ownEntry(schema.properties, key) as OpenApiSchema | undefined)) ??
-    (isObject(schema?.additionalProperties) ? schema.additionalProperties : undefined)
-  );
-}
 
 /**
  * Strategic merge patch: like a merge patch, but lists with a merge key (the schema's
@@ -77,18 +70,17 @@ function pointer(path: string): string[] {
 export function jsonPatch(target: unknown, operations: unknown): unknown {
   if (!Array.isArray(operations)) throw new ApiError(400, 'BadRequest', 'json patch must be a list of operations');
   let doc = structuredClone(target);
-  // A document's own members only: a pointer through `__proto__` reaches no inherited object.
-  const child = (current: any, key: string): any => (Array.isArray(current) ? current[Number(key)] : isObject(current) ? ownEntry(current, key) : undefined);
   const parentOf = (path: string[]): [any, string] => {
     let current: any = doc;
     for (const key of path.slice(0, -1)) {
-      current = child(current, key);
+      // A document's own members only: a pointer through `__proto__` reaches no inherited object.
+      current = childOf(current, key);
       if (current === undefined)
         throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: missing path /${path.join('/')}`);
     }
     return [current, path[path.length - 1]];
   };
-  const get = (path: string[]) => path.reduce<any>(child, doc);
+  const get = (path: string[]) => path.reduce<any>(childOf, doc);
   const add = (path: string[], value: unknown) => {
     if (path.length === 0) {
       doc = value;

@@ -5,6 +5,7 @@ import type { GitRepositoryCache } from '../git/repository-cache.js';
 import type { ChartRepositories } from '../helm/index.js';
 import { isConflict, isNotFound, transportFailure } from '../kube/api-errors.js';
 import { withRequestTimeout } from '../kube/request-fence.js';
+import { ownEntry } from '../lib/json-values.js';
 import { destinationOf, unreachableClusterMessage } from '../api/cluster-reachability.js';
 import { ObjectClient } from '../kube/object-client.js';
 import type { TargetObject } from '../projects/application-validation.js';
@@ -153,8 +154,7 @@ function contains(live: unknown, desired: unknown): boolean {
   if (desired && typeof desired === 'object') {
     if (!live || typeof live !== 'object') return false;
     // Key by key without listing the entries: every refresh compares each object it tracks.
-    for (const key in desired)
-      if (Object.hasOwn(desired, key) && !contains((live as Record<string, unknown>)[key], (desired as Record<string, unknown>)[key])) return false;
+    for (const key in desired) if (Object.hasOwn(desired, key) && !contains(ownEntry(live, key), (desired as Record<string, unknown>)[key])) return false;
     return true;
   }
   return live === desired || (desired === null && live === undefined);

@@ -22,15 +22,19 @@ let dir: string;
 
 const configMap = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'apps' }, data: { size: 'x'.repeat(2000) } });
 
-function kubeconfig(user: string): string {
+/** A kubeconfig with one context: `cluster` and `user` are its entries' bodies, in YAML's flow style. */
+function kubeconfigOf(cluster: string, user: string): string {
   return `apiVersion: v1
 kind: Config
-clusters: [{ name: c, cluster: { server: "${url}", insecure-skip-tls-verify: true } }]
+clusters: [{ name: c, cluster: ${cluster} }]
 users: [{ name: u, user: ${user} }]
 contexts: [{ name: c, context: { cluster: c, user: u } }]
 current-context: c
 `;
 }
+
+/** The HTTP stand-in's kubeconfig for `user`. */
+const kubeconfig = (user: string) => kubeconfigOf(`{ server: "${url}", insecure-skip-tls-verify: true }`, user);
 
 /** Discovery, which client-node asks before its first request for a kind. */
 function answeredDiscovery(request: IncomingMessage, response: ServerResponse): boolean {
@@ -154,13 +158,7 @@ async function startTlsServer(name: string, tls: SimTls, host = '127.0.0.1') {
 }
 
 const tlsKubeconfig = (url: string, caPem: string) =>
-  kubeConfigFromString(`apiVersion: v1
-kind: Config
-clusters: [{ name: c, cluster: { server: "${url}", certificate-authority-data: ${Buffer.from(caPem).toString('base64')} } }]
-users: [{ name: u, user: { token: fixed-token } }]
-contexts: [{ name: c, context: { cluster: c, user: u } }]
-current-context: c
-`);
+  kubeConfigFromString(kubeconfigOf(`{ server: "${url}", certificate-authority-data: ${Buffer.from(caPem).toString('base64')} }`, '{ token: fixed-token }'));
 
 /** The name of the first object a watch of ConfigMaps shows, or its failure. */
 function firstWatched(config: KubeConfig): Promise<string> {
